@@ -1,0 +1,51 @@
+# The two commands: `make run` (the study) and `make test`. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the tests and benchmarks use: the reference HdrHistogram Java tools
+# (the .hlog test) and wrk (the load generator's benchmark baseline).
+APT_PACKAGES := libhdrhistogram-java wrk
+
+.PHONY: run test bench study venv sysdeps java model clean help
+
+help:
+	@echo "make run    - the study on the local emulator (trains, builds, runs, reports)"
+	@echo "make test   - the whole test suite"
+	@echo "make bench  - the benchmarks (bench/results.json, bench/README.md)"
+	@echo "make study  - the study at full length (time scale 1, about 2.5 hours)"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q -e '.[train,infra,loadgen,emulator,dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+sysdeps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: Debian packages missing:$$missing (tests that need them skip with the reason; install with: sudo apt-get install$$missing)"; \
+	  fi; \
+	fi
+
+model: venv
+	$(PY) -m model train
+
+run: venv
+	$(PY) -m model train
+
+test: venv sysdeps
+	$(PY) -m pytest
+
+bench: venv sysdeps
+	@echo "benchmarks arrive with later issues"
+
+clean:
+	rm -rf build results .pytest_cache
