@@ -1,0 +1,81 @@
+"""The CloudWatch reader against moto's CloudWatch Logs (no AWS needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from loadgen._cloudwatch import CloudWatchError, download_logs, iter_log_messages, parse_since
+from loadgen._reportline import read_report_lines
+
+GROUP = "/aws/lambda/lambda-model-study-python-512"
+
+
+@pytest.fixture()
+def logs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("logs", region_name="us-east-1")
+        client.create_log_group(logGroupName=GROUP)
+        client.create_log_stream(logGroupName=GROUP, logStreamName="2026/11/28/[$LATEST]abc")
+        yield client
+
+
+def _put(client, messages: list[str], start_ms: int) -> None:  # type: ignore[no-untyped-def]
+    client.put_log_events(
+        logGroupName=GROUP, logStreamName="2026/11/28/[$LATEST]abc",
+        logEvents=[{"timestamp": start_ms + i, "message": m} for i, m in enumerate(messages)],
+    )
+
+
+def _report(i: int, cold: bool) -> str:
+    init = "Init Duration: 150.00 ms\t" if cold else ""
+    return (f"REPORT RequestId: req-{i:05d}\tDuration: {1 + i % 7}.50 ms\tBilled Duration: {2 + i % 7} ms\t"
+            f"Memory Size: 512 MB\tMax Memory Used: 44 MB\t{init}")
+
+
+def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    # Enough events that moto splits them into several pages (its page holds 10,000).
+    messages: list[str] = []
+    for i in range(12_500):
+        messages.append(_report(i, cold=(i == 0)))
+    for chunk in range(0, len(messages), 5000):
+        _put(logs, messages[chunk:chunk + 5000], now_ms - 60_000 + chunk)
+    out = tmp_path / "python-512.log"
+    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    assert download_logs(logs, GROUP, out, since=since) == 12_500
+    reports = list(read_report_lines(out.read_text().splitlines()))
+    assert len(reports) == 12_500
+    assert [r.request_id for r in reports if r.cold_start] == ["req-00000"]
+    assert reports[3].billed_duration_ms == 5.0
+
+
+def test_since_excludes_older_events(logs) -> None:  # type: ignore[no-untyped-def]
+    now = dt.datetime.now(dt.timezone.utc)
+    old_ms = int((now - dt.timedelta(hours=3)).timestamp() * 1000)
+    new_ms = int((now - dt.timedelta(minutes=1)).timestamp() * 1000)
+    _put(logs, [_report(1, True)], old_ms)
+    _put(logs, [_report(2, False)], new_ms)
+    got = list(iter_log_messages(logs, GROUP, since=now - dt.timedelta(hours=1)))
+    assert [m.split("\t")[0] for _, m in got] == ["REPORT RequestId: req-00002"]
+
+
+def test_missing_group_says_what_to_check(logs) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(CloudWatchError, match="does not exist"):
+        list(iter_log_messages(logs, "/aws/lambda/nope", since=dt.datetime.now(dt.timezone.utc)))
+
+
+def test_since_accepts_durations_and_iso_times() -> None:
+    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+    assert parse_since("30m", now=now) == dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.timezone.utc)
+    assert parse_since("1d", now=now) == dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
+    assert parse_since("2026-11-28T10:00:00Z") == dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone.utc)
+    with pytest.raises(CloudWatchError, match="neither a duration"):
+        parse_since("yesterday")
