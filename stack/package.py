@@ -1,0 +1,278 @@
+"""A stack's code archive (and model layer): what Lambda runs and what the emulator hosts.
+
+One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the model
+artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sorted entries,
+fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
+share an archive share the file. Standard library only; ``runtime/`` is read as files, never
+imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack._errors import PackageError
+from stack.settings import ROOT, StackSettings
+
+__all__ = ["MODEL_MEMBER", "Package", "PackageError", "build_package", "zip_bytes"]
+
+#: The artifact's name inside a code archive or layer (MODEL_PATH points at it).
+MODEL_MEMBER = "model.zip"
+# The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
+_ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+# A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
+_FILE_MODE = 0o100644
+_UNIX = 3
+_JAVA_HANDLER_CLASS = "predictor/Handler.class"
+_PYTHON_HANDLER_MODULE = "app.py"
+_MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Directories under runtime/java that are build outputs or caches, not sources.
+_JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "__pycache__"})
+_JAVA_BUILD_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Package:
+    """A built stack archive. Paths are absolute; hashes are base64 SHA-256 (Lambda's form)."""
+
+    #: The function's code archive (deploy it as the function's code; the emulator unpacks it).
+    code_zip: Path
+    #: The model layer (``model.zip`` at its root, mounted at /opt) for ``layer``, else None.
+    layer_zip: Path | None
+    #: base64 SHA-256 of ``code_zip``: the function's ``source_code_hash``.
+    code_sha256_b64: str
+    #: base64 SHA-256 of ``layer_zip``, or None.
+    layer_sha256_b64: str | None
+    #: The handler Lambda loads from the archive.
+    handler: str
+    #: Size of ``code_zip`` in bytes.
+    size_bytes: int
+    #: The model version read from the artifact's model.json.
+    model_version: str
+    #: The model artifact packaged (or, for ``s3``, to upload).
+    artifact: Path
+
+
+def build_package(
+    settings: StackSettings,
+    *,
+    artifact: Path | None = None,
+    out_dir: Path | None = None,
+    root: Path | None = None,
+) -> Package:
+    """Build (or reuse, when the same bytes exist already) the archives of one stack.
+
+    ``root`` is the repository (runtimes under ``<root>/runtime``); ``artifact`` defaults to
+    ``<root>/build/model.zip``; archives go to ``out_dir`` (``<root>/build/packages``), named
+    ``<language>-<strategy>-<sha12>.zip`` and ``model-layer-<sha12>.zip``.
+    """
+    root = (ROOT if root is None else Path(root)).resolve()
+    artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
+    out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
+    model_bytes, model_version = _read_artifact(artifact)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    if settings.language == "python":
+        files = _python_files(root)
+    else:
+        files = _java_files(root, out_dir)
+    if settings.model_strategy == "bundled":
+        files[MODEL_MEMBER] = model_bytes
+    code = zip_bytes(files)
+    code_hash = hashlib.sha256(code).digest()
+    code_zip = _write_once(
+        out_dir / f"{settings.language}-{settings.model_strategy}-{code_hash.hex()[:12]}.zip", code
+    )
+
+    layer_zip: Path | None = None
+    layer_sha256_b64: str | None = None
+    if settings.model_strategy == "layer":
+        layer = zip_bytes({MODEL_MEMBER: model_bytes})
+        layer_hash = hashlib.sha256(layer).digest()
+        layer_zip = _write_once(out_dir / f"model-layer-{layer_hash.hex()[:12]}.zip", layer)
+        layer_sha256_b64 = base64.b64encode(layer_hash).decode("ascii")
+
+    return Package(
+        code_zip=code_zip,
+        layer_zip=layer_zip,
+        code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
+        layer_sha256_b64=layer_sha256_b64,
+        handler=settings.handler,
+        size_bytes=len(code),
+        model_version=model_version,
+        artifact=artifact,
+    )
+
+
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
+    """A zip of ``files`` (archive name → content) whose bytes depend only on ``files``."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = _UNIX
+            info.external_attr = _FILE_MODE << 16
+            archive.writestr(info, files[name], compresslevel=9)
+    return buffer.getvalue()
+
+
+def _read_artifact(artifact: Path) -> tuple[bytes, str]:
+    rebuild = "rebuild it with `make model` (python -m model train)"
+    if not artifact.is_file():
+        raise PackageError(
+            f"model artifact not found at {artifact}: run `make model` (python -m model train) "
+            "to train and write it, or pass the path of an existing model.zip"
+        )
+    data = artifact.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            description = json.loads(archive.read("model.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise PackageError(
+            f"{artifact} is not a model artifact (a zip holding model.json): {error}; {rebuild}"
+        ) from None
+    version = description.get("model_version") if isinstance(description, dict) else None
+    if not isinstance(version, str) or not _MODEL_VERSION.fullmatch(version):
+        raise PackageError(
+            f"{artifact}: model.json has no usable model_version (found {version!r}); {rebuild}"
+        )
+    return data, version
+
+
+def _python_files(root: Path) -> dict[str, bytes]:
+    # The handler is a flat set of modules: every *.py directly in runtime/python/.
+    source = root / "runtime" / "python"
+    files = {path.name: path.read_bytes() for path in sorted(source.glob("*.py")) if path.is_file()}
+    if _PYTHON_HANDLER_MODULE not in files:
+        raise PackageError(
+            f"the Python function is missing: no {source / _PYTHON_HANDLER_MODULE} "
+            "(the handler app.handler); restore runtime/python/ from the repository"
+        )
+    return files
+
+
+def _java_files(root: Path, out_dir: Path) -> dict[str, bytes]:
+    source = root / "runtime" / "java"
+    build_script = source / "build.py"
+    if not build_script.is_file():
+        raise PackageError(
+            f"the Java function is missing: no {build_script}; restore runtime/java/ from the "
+            "repository"
+        )
+    # javac takes seconds: reuse the classes of an identical source tree.
+    cache = out_dir / f"java-classes-{_tree_digest(source)[:12]}"
+    if not (cache / _JAVA_HANDLER_CLASS).is_file():
+        _build_java_classes(root, build_script, out_dir, cache)
+    return {
+        path.relative_to(cache).as_posix(): path.read_bytes()
+        for path in sorted(cache.rglob("*.class"))
+    }
+
+
+def _build_java_classes(root: Path, build_script: Path, out_dir: Path, cache: Path) -> None:
+    with tempfile.TemporaryDirectory(prefix=".java-build-", dir=out_dir) as scratch:
+        build_out = Path(scratch) / "out"
+        build_out.mkdir()
+        command = [sys.executable, str(build_script), "--out", str(build_out)]
+        try:
+            result = subprocess.run(
+                command, cwd=root, capture_output=True, text=True,
+                timeout=_JAVA_BUILD_TIMEOUT_S, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            raise PackageError(
+                f"the Java build did not finish in {_JAVA_BUILD_TIMEOUT_S} s: run "
+                f"`python runtime/java/build.py --out build/java` to see why"
+            ) from None
+        if result.returncode != 0:
+            detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+            raise PackageError(
+                f"the Java build failed (exit {result.returncode}); it needs a JDK 17+ "
+                f"(javac, jar). Run `python runtime/java/build.py --out build/java` to see the "
+                f"whole output. Its last lines:\n{detail}"
+            )
+        classes = Path(scratch) / "classes"
+        classes.mkdir()
+        _collect_classes(build_out, classes)
+        if not (classes / _JAVA_HANDLER_CLASS).is_file():
+            raise PackageError(
+                f"the Java build produced no {_JAVA_HANDLER_CLASS} (handler "
+                f"predictor.Handler::handleRequest) in {build_out}; check runtime/java/build.py"
+            )
+        try:
+            os.replace(classes, cache)
+        except OSError:
+            # Another process built the same sources at the same time; its classes are ours.
+            if not (cache / _JAVA_HANDLER_CLASS).is_file():
+                shutil.rmtree(cache, ignore_errors=True)
+                os.replace(classes, cache)
+
+
+def _collect_classes(build_out: Path, classes: Path) -> None:
+    """Copy the class files the build wrote (loose, or inside a jar) into ``classes``."""
+    loose = sorted(build_out.rglob("*.class"))
+    if loose:
+        base = _class_root(loose)
+        for path in loose:
+            target = classes / path.relative_to(base)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+        return
+    for jar in sorted(build_out.rglob("*.jar")):
+        with zipfile.ZipFile(jar) as archive:
+            for name in archive.namelist():
+                if name.endswith(".class"):
+                    target = classes / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(name))
+
+
+def _class_root(class_files: list[Path]) -> Path:
+    # The directory holding predictor/Handler.class is the class path root.
+    for path in class_files:
+        if path.as_posix().endswith("/" + _JAVA_HANDLER_CLASS):
+            return path.parents[1]
+    return class_files[0].parent
+
+
+def _tree_digest(source: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*")):
+        relative = path.relative_to(source)
+        if any(part in _JAVA_NON_SOURCE_DIRS or part.startswith(".") for part in relative.parts):
+            continue
+        if path.is_file():
+            digest.update(relative.as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _write_once(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically unless it holds those bytes already (its name
+    carries their hash, so another process may have written it a moment ago)."""
+    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+        return path
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
