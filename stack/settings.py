@@ -215,22 +215,26 @@ class StackSettings:
 _Parser = Callable[[object], Any]
 
 
+class _Unparsable(Exception):
+    """A raw config value of the wrong form; its text says what was expected."""
+
+
 def _parse_str(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("a non-empty string")
+        raise _Unparsable("a non-empty string")
     return value.strip()
 
 
 def _parse_int(value: object) -> int:
     if isinstance(value, bool):
-        raise ValueError("a whole number")
+        raise _Unparsable("a whole number")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         return int(value.strip())
-    raise ValueError("a whole number")
+    raise _Unparsable("a whole number")
 
 
 def _parse_optional_int(value: object) -> int | None:
@@ -241,7 +245,7 @@ def _parse_optional_int(value: object) -> int | None:
 
 def _parse_float(value: object) -> float:
     if isinstance(value, bool):
-        raise ValueError("a number")
+        raise _Unparsable("a number")
     number: float
     if isinstance(value, int | float):
         number = float(value)
@@ -249,11 +253,11 @@ def _parse_float(value: object) -> float:
         try:
             number = float(value.strip())
         except ValueError:
-            raise ValueError("a number") from None
+            raise _Unparsable("a number") from None
     else:
-        raise ValueError("a number")
+        raise _Unparsable("a number")
     if not math.isfinite(number):
-        raise ValueError("a finite number")
+        raise _Unparsable("a finite number")
     return number
 
 
@@ -263,15 +267,17 @@ def _parse_environment(value: object) -> dict[str, str]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise ValueError("a map of NAME: \"value\" (or its JSON)") from None
+            raise _Unparsable('a map of NAME: "value" (or its JSON)') from None
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ValueError("a map of NAME: \"value\"")
+        raise _Unparsable('a map of NAME: "value"')
     result: dict[str, str] = {}
     for name, item in value.items():
         if not isinstance(name, str) or not isinstance(item, str):
-            raise ValueError(f"a map of NAME: \"value\" with string values (quote {name!r}'s value)")
+            raise _Unparsable(
+                f'a map of NAME: "value" with string values (quote {name!r}\'s value)'
+            )
         result[name] = item
     return result
 
@@ -302,7 +308,12 @@ def _type_problems(values: dict[str, Any]) -> list[str]:
         value = values[key]
         if key == "runtime" and value == "":
             continue
-        kind = {_parse_str: str, _parse_int: int, _parse_optional_int: int, _parse_float: float}
+        kind: dict[_Parser, type] = {
+            _parse_str: str,
+            _parse_int: int,
+            _parse_optional_int: int,
+            _parse_float: float,
+        }
         wanted = kind.get(parse)
         if wanted is None:
             if not isinstance(value, Mapping):
@@ -325,11 +336,14 @@ def _key(name: str) -> str:
 def _complete(values: dict[str, Any]) -> None:
     """Fill in what derives from other settings (in place; unknown languages left alone)."""
     language = values.get("language")
-    if not values.get("runtime") and language in DEFAULT_RUNTIMES:
-        values["runtime"] = DEFAULT_RUNTIMES[language]
-    if language in HANDLERS:
+    if isinstance(language, str) and language in HANDLERS:
+        if not values.get("runtime"):
+            values["runtime"] = DEFAULT_RUNTIMES[language]
         values["handler"] = HANDLERS[language]
-    if values.get("cold_start_mitigation") == "ping" and values.get("ping_interval_minutes") is None:
+    if (
+        values.get("cold_start_mitigation") == "ping"
+        and values.get("ping_interval_minutes") is None
+    ):
         values["ping_interval_minutes"] = DEFAULT_PING_INTERVAL_MINUTES
     warnings = []
     timeout_s = values.get("timeout_s")
@@ -341,7 +355,9 @@ def _complete(values: dict[str, Any]) -> None:
     values["warnings"] = tuple(warnings)
 
 
-def _choice(problems: list[str], values: Mapping[str, Any], key: str, allowed: Iterable[str]) -> None:
+def _choice(
+    problems: list[str], values: Mapping[str, Any], key: str, allowed: Iterable[str]
+) -> None:
     value = values.get(key)
     allowed = tuple(allowed)
     if value is not None and value not in allowed:
@@ -372,7 +388,12 @@ def _problems(values: Mapping[str, Any]) -> list[str]:
     _within(problems, values, "timeout_s", TIMEOUT_S_MIN, TIMEOUT_S_MAX, "seconds")
     _choice(problems, values, "architecture", ARCHITECTURES)
     runtime = values.get("runtime")
-    if language in RUNTIMES and runtime and runtime not in RUNTIMES[language]:
+    if (
+        isinstance(language, str)
+        and language in RUNTIMES
+        and runtime
+        and runtime not in RUNTIMES[language]
+    ):
         problems.append(
             f"{_key('runtime')} is {runtime!r}, not a {language} runtime the function supports; "
             f"use one of: {', '.join(RUNTIMES[language])}"
@@ -495,7 +516,7 @@ def parse_settings(
             continue
         try:
             values[key] = parse(value)
-        except ValueError as error:
+        except _Unparsable as error:
             problems.append(f"{_key(key)} is {value!r}; expected {error} ({expected})")
             values.pop(key, None)
     values["region"] = DEFAULT_REGION if region is None else region
@@ -525,7 +546,9 @@ def load_stack_file(path: Path) -> StackSettings:
     if document is None:
         document = {}
     if not isinstance(document, Mapping):
-        raise SettingsError(name, ["the file must be a YAML map with a `config:` map"], source=str(path))
+        raise SettingsError(
+            name, ["the file must be a YAML map with a `config:` map"], source=str(path)
+        )
     config = document.get("config") or {}
     if not isinstance(config, Mapping):
         raise SettingsError(name, ["`config:` must be a map of key: value"], source=str(path))
@@ -551,9 +574,7 @@ def load_stack(name: str, root: Path | None = None) -> StackSettings:
     path = root / f"Pulumi.{name}.yaml"
     if not path.is_file():
         known = ", ".join(list_stacks(root)) or "none"
-        raise SettingsError(
-            name, [f"no stack file {path}; stacks here: {known}"], source=str(root)
-        )
+        raise SettingsError(name, [f"no stack file {path}; stacks here: {known}"], source=str(root))
     return load_stack_file(path)
 
 
@@ -582,9 +603,7 @@ def from_config(
         if value is not None:
             raw[key] = value
     unknown = [key for key in (keys or ()) if key not in CONFIG_KEYS]
-    return parse_settings(
-        name, raw, region=region, source="Pulumi config", unknown_keys=unknown
-    )
+    return parse_settings(name, raw, region=region, source="Pulumi config", unknown_keys=unknown)
 
 
 def model_key(model_version: str) -> str:
