@@ -80,7 +80,9 @@ def read_artifact(path: str | Path) -> dict[str, Any]:
                 raise ArtifactError(f"{file}: expected exactly one member {MEMBER}, found {names}")
             raw = archive.read(MEMBER)
     except FileNotFoundError:
-        raise ArtifactError(f"{file}: no such file; train one with `python -m model train`") from None
+        raise ArtifactError(
+            f"{file}: no such file; train one with `python -m model train`"
+        ) from None
     except (zipfile.BadZipFile, OSError) as exc:
         raise ArtifactError(f"{file}: not a readable zip ({exc})") from None
     return load_model_json(raw, source=f"{file}:{MEMBER}")

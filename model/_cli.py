@@ -195,5 +195,7 @@ def _vectors(args: argparse.Namespace) -> int:
     frame = _read(source)
     result = train(frame, _settings(args), source=source.name)
     path = write_vectors(args.out, vectors_document(result, seed=args.seed))
-    print(f"wrote {path} ({result.subset.name} subset, model_version {result.model['model_version']})")
+    print(
+        f"wrote {path} ({result.subset.name} subset, model_version {result.model['model_version']})"
+    )
     return 0

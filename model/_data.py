@@ -128,11 +128,7 @@ def read_kdd(path: str | Path) -> pd.DataFrame:
         _scan_for_problem(file, compression)
         raise DataError(f"cannot be read as KDD Cup 99 ({exc})", file=file) from exc
     numeric = frame.iloc[:, [i for i, n in enumerate(COLUMNS) if n in NUMERIC_COLUMNS]]
-    if (
-        frame.shape[1] != len(COLUMNS)
-        or frame.isna().to_numpy().any()
-        or not _all_finite(numeric)
-    ):
+    if frame.shape[1] != len(COLUMNS) or frame.isna().to_numpy().any() or not _all_finite(numeric):
         _scan_for_problem(file, compression)
         raise DataError("malformed KDD Cup 99 data (no line could be singled out)", file=file)
     frame.columns = list(COLUMNS)
@@ -243,4 +239,3 @@ def _check_fields(fields: list[str], *, file: Path, line: int) -> None:
                     file=file,
                     line=line,
                 )
-

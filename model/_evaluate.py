@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from model._artifact import read_artifact
 from model._data import ATTACK_COLUMN
-from model._errors import ArtifactError
+from model._errors import ArtifactError, SubsetError
 from model._features import get_subset, select_rows
 from model._metrics import Metrics, compute_metrics
 from model._reference import predict_probability
@@ -23,7 +23,7 @@ def evaluate_artifact(
     model = read_artifact(artifact)
     try:
         subset = get_subset(model["subset"])
-    except Exception as exc:
+    except SubsetError as exc:
         raise ArtifactError(f"{artifact}: {exc}") from None
     rows = select_rows(frame, subset, source=source, min_per_class=0)
     names = [spec["name"] for spec in model["inputs"]]

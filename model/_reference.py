@@ -131,11 +131,11 @@ def columns(model: Mapping[str, Any], instance: Mapping[str, Any]) -> list[float
 
 
 def predict_probability(model: Mapping[str, Any], instance: Mapping[str, Any]) -> float:
-    """P(attack) for one instance: the logistic of bias + Σ weight·column, in column order."""
-    z = model["bias"]
+    """P(attack) for one instance: the logistic of (Σ weight·column, in column order) + bias."""
+    total = 0.0
     for weight, column in zip(model["weights"], columns(model, instance), strict=True):
-        z += weight * column
-    return _logistic(z)
+        total += weight * column
+    return _logistic(total + model["bias"])
 
 
 def predict(model: Mapping[str, Any], instance: Mapping[str, Any]) -> tuple[float, bool]:

@@ -99,9 +99,7 @@ def _instances(result: TrainResult, *, seed: int) -> list[tuple[str, dict[str, A
     for spec in categorical:
         for category in spec.vocabulary:
             cases.append((f"{spec.name}={category}", {**typical_normal, spec.name: category}))
-        cases.append(
-            (f"{spec.name} unknown", {**typical_normal, spec.name: UNKNOWN_CATEGORY})
-        )
+        cases.append((f"{spec.name} unknown", {**typical_normal, spec.name: UNKNOWN_CATEGORY}))
     rng = np.random.default_rng(seed)
     for label, of in (("normal", normal_rows), ("attack", attack_rows)):
         picked = np.sort(rng.choice(len(of), size=min(REAL_ROWS_PER_CLASS, len(of)), replace=False))

@@ -47,7 +47,9 @@ def choose(lines: list[str], rng: np.random.Generator) -> list[int]:
         groups[(http, http and label == "back.", label)].append(i)
     keep: list[int] = []
     http_attacks_rare = [
-        i for (http, back, label), idx in groups.items() if http and not back and label != "normal."
+        i
+        for (http, back, label), idx in groups.items()
+        if http and not back and label != "normal."
         for i in idx
     ]
     keep += http_attacks_rare
@@ -75,9 +77,10 @@ def main(argv: list[str]) -> int:
         lines = text.readlines()
     picked = choose(lines, np.random.default_rng(SEED))
     payload = "".join(lines[i] for i in picked).encode("utf-8")
-    with OUT.open("wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9
-    ) as zipped:
+    with (
+        OUT.open("wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as zipped,
+    ):
         zipped.write(payload)
     labels = {lines[i].rstrip("\n").split(",")[-1] for i in picked}
     print(f"{OUT}: {len(picked)} lines, {len(labels)} labels, {OUT.stat().st_size} bytes")
