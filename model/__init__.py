@@ -33,16 +33,17 @@ from model._reference import predict, predict_probability
 from model._train import TrainResult, TrainSettings, train
 from model._vectors import vectors_document, write_vectors
 
-__all__ = [
-    "COLUMNS",
-    "SUBSETS",
+# Plain sorted() order, which the API test asserts (house style), not ruff's isort order.
+__all__ = [  # noqa: RUF022
     "ArtifactError",
+    "COLUMNS",
     "DataError",
     "DataSource",
     "DownloadError",
     "InstanceError",
     "Metrics",
     "ModelError",
+    "SUBSETS",
     "SubsetError",
     "TrainResult",
     "TrainSettings",

@@ -154,8 +154,8 @@ def expand(frame: pd.DataFrame, inputs: Sequence[InputSpec], *, source: str) -> 
             if bad.size:
                 first = int(bad[0])
                 raise DataError(
-                    f"{spec.name} = {x[first]!r} is not above -{spec.log_offset} "
-                    f"(needed for ln(x + {spec.log_offset})); {bad.size} such rows",
+                    f"{spec.name} = {float(x[first])!r} is not above -{spec.log_offset} "
+                    f"(needed for ln(x + {spec.log_offset})); rows with this problem: {bad.size}",
                     file=source,
                     line=int(frame.index[first]) + 1,
                 )

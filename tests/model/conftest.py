@@ -1,0 +1,50 @@
+"""Fixtures for the model tests: the shipped sample, models trained on it once per session.
+
+TensorFlow takes seconds to import and each training a few more, so the two sample models
+(http and all) are trained once and shared; tests must not mutate them.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# `python -m pytest` from the repo root finds the package; plain `pytest` may not.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from model_test_support import SAMPLE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from model import TrainResult
+
+
+@pytest.fixture(scope="session")
+def sample_frame() -> pd.DataFrame:
+    from model import read_kdd
+
+    return read_kdd(SAMPLE)
+
+
+def _train_sample(frame: pd.DataFrame, subset: str) -> TrainResult:
+    from model import TrainSettings, train
+
+    return train(
+        frame, TrainSettings(subset=subset), source=SAMPLE.name, progress=lambda line: None
+    )
+
+
+@pytest.fixture(scope="session")
+def http_result(sample_frame: pd.DataFrame) -> TrainResult:
+    return _train_sample(sample_frame, "http")
+
+
+@pytest.fixture(scope="session")
+def all_result(sample_frame: pd.DataFrame) -> TrainResult:
+    return _train_sample(sample_frame, "all")
