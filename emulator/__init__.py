@@ -1,0 +1,31 @@
+"""A local AWS Lambda + API Gateway (HTTP API, payload 2.0) emulator with real cold starts.
+
+``python -m emulator up [STACK ...]`` hosts the stacks; in code::
+
+    async with Emulator([spec], EmulatorOptions(time_scale=10)) as emu:
+        url = emu.urls[spec.name]
+"""
+
+from __future__ import annotations
+
+from ._emulator import Emulator
+from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
+from ._logs import read_events
+from ._reportline import ReportLine, ReportLineError, parse_report_line, read_report_lines
+from ._spec import EmulatorOptions, FunctionSpec, S3Object
+
+__all__ = [
+    "Emulator",
+    "EmulatorBuildError",
+    "EmulatorConfigError",
+    "EmulatorError",
+    "EmulatorOptions",
+    "EmulatorStartError",
+    "FunctionSpec",
+    "ReportLine",
+    "ReportLineError",
+    "S3Object",
+    "parse_report_line",
+    "read_events",
+    "read_report_lines",
+]

@@ -1,0 +1,253 @@
+"""API Gateway HTTP API, payload format 2.0: the event a request becomes, and the response a
+function's result becomes. Pure functions of their inputs, so they are tested without servers.
+
+Sources: "Create AWS Lambda proxy integrations for HTTP APIs" (event structure; response
+format 2.0 and the rules for a result without ``statusCode``), "Quotas for configuring and
+running an HTTP API" (10 MB payload, 30 s integration timeout), "Throttling requests to your
+HTTP API" (429 Too Many Requests). docs/emulator.md lists each status with its source.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.utils import formatdate
+from urllib.parse import unquote_plus
+
+#: The account and API ids the events carry; the emulator has no account.
+ACCOUNT_ID = "123456789012"
+
+_TEXT_TYPES = (
+    "application/json",
+    "application/xml",
+    "application/javascript",
+    "application/x-www-form-urlencoded",
+    "application/x-ndjson",
+)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """What the front door sends back: status, headers (repeatable), body."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+class MalformedResult(ValueError):
+    """The function's result cannot be read as a payload-2.0 response (API Gateway: 500)."""
+
+
+def gateway_error(status: int, message: str, request_id: str) -> ApiResponse:
+    """API Gateway's own error responses: a JSON ``{"message": ...}`` body."""
+    body = json.dumps({"message": message}, separators=(",", ":")).encode()
+    return ApiResponse(
+        status,
+        (("content-type", "application/json"), ("apigw-requestid", request_id)),
+        body,
+    )
+
+
+INTERNAL_SERVER_ERROR = (500, "Internal Server Error")
+SERVICE_UNAVAILABLE = (503, "Service Unavailable")
+TOO_MANY_REQUESTS = (429, "Too Many Requests")
+NOT_FOUND = (404, "Not Found")
+PAYLOAD_TOO_LARGE = (413, "Request Entity Too Large")
+
+
+def new_request_id() -> str:
+    """An API Gateway request id: 16 characters of base64, the shape ``apigw-requestid`` has."""
+    return base64.b64encode(os.urandom(12)).decode()[:15] + "="
+
+
+def match_route(routes: Iterable[str] | None, method: str, path: str) -> str | None:
+    """The route key a request matches, ``$default`` when there are no routes, else None."""
+    if routes is None:
+        return "$default"
+    for route in routes:
+        route_method, _, route_path = route.partition(" ")
+        if route_path == path and route_method in (method, "ANY"):
+            return route
+    return None
+
+
+def is_text_content(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    main = content_type.split(";", 1)[0].strip().lower()
+    return (
+        main.startswith("text/")
+        or main in _TEXT_TYPES
+        or main.endswith("+json")
+        or main.endswith("+xml")
+    )
+
+
+def _trace_id(now_s: float) -> str:
+    return f"Root=1-{int(now_s):08x}-{os.urandom(12).hex()}"
+
+
+def build_event(
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    route_key: str,
+    request_id: str,
+    api_id: str,
+    host: str,
+    now_s: float | None = None,
+) -> dict[str, object]:
+    """The payload-2.0 event API Gateway would send for this request."""
+    now_s = time.time() if now_s is None else now_s
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            # Format 2.0 moves cookies out of the headers into their own list.
+            cookies.extend(c.strip() for c in value.split(";") if c.strip())
+            continue
+        # Duplicate headers are combined with commas (format 2.0 has no multiValueHeaders).
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    merged.setdefault("x-forwarded-for", source_ip)
+    merged.setdefault("x-forwarded-proto", "http")
+    merged.setdefault("x-amzn-trace-id", _trace_id(now_s))
+    if "host" in merged:
+        host = merged["host"]
+
+    event: dict[str, object] = {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = merged
+    if raw_query:
+        params: dict[str, str] = {}
+        for pair in raw_query.split("&"):
+            if not pair:
+                continue
+            name, _, value = pair.partition("=")
+            name, value = unquote_plus(name), unquote_plus(value)
+            params[name] = f"{params[name]},{value}" if name in params else value
+        event["queryStringParameters"] = params
+    event["requestContext"] = {
+        "accountId": ACCOUNT_ID,
+        "apiId": api_id,
+        "domainName": host,
+        "domainPrefix": host.split(".", 1)[0],
+        "http": {
+            "method": method,
+            "path": raw_path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": source_ip,
+            "userAgent": merged.get("user-agent", ""),
+        },
+        "requestId": request_id,
+        "routeKey": route_key,
+        "stage": "$default",
+        "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now_s)),
+        "timeEpoch": int(now_s * 1000),
+    }
+    is_base64 = False
+    if body:
+        text: str | None = None
+        if is_text_content(merged.get("content-type")):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is None:
+            text = base64.b64encode(body).decode("ascii")
+            is_base64 = True
+        event["body"] = text
+    event["isBase64Encoded"] = is_base64
+    return event
+
+
+def _header_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    raise MalformedResult(f"header value {value!r} is not a string or number")
+
+
+def map_result(payload: bytes, request_id: str) -> ApiResponse:
+    """The client's response for a function result, as API Gateway interprets format 2.0.
+
+    A JSON object with ``statusCode`` is a proxy response; any other valid JSON is the body of
+    a 200 ``application/json`` response (a JSON string becomes its text). Raises
+    :class:`MalformedResult` for anything API Gateway would refuse (answered as 500).
+    """
+    try:
+        result = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedResult(f"the result is not valid JSON: {exc}") from None
+    base_headers: list[tuple[str, str]] = [("apigw-requestid", request_id)]
+    if not (isinstance(result, dict) and "statusCode" in result):
+        body = result.encode() if isinstance(result, str) else payload
+        return ApiResponse(200, (("content-type", "application/json"), *base_headers), body)
+
+    status = result["statusCode"]
+    if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+        raise MalformedResult(f"statusCode {status!r} is not an HTTP status code")
+    headers = result.get("headers") or {}
+    if not isinstance(headers, Mapping):
+        raise MalformedResult("headers is not an object")
+    out: list[tuple[str, str]] = [(str(k), _header_value(v)) for k, v in headers.items()]
+    if not any(k.lower() == "content-type" for k, _ in out):
+        out.append(("content-type", "application/json"))
+    cookies = result.get("cookies") or []
+    if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
+        raise MalformedResult("cookies is not a list of strings")
+    out.extend(("set-cookie", c) for c in cookies)
+    out.extend(base_headers)
+    raw_body = result.get("body")
+    if raw_body is None:
+        body = b""
+    elif not isinstance(raw_body, str):
+        raise MalformedResult("body is not a string")
+    elif result.get("isBase64Encoded") is True:
+        try:
+            body = base64.b64decode(raw_body, validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedResult("body is marked isBase64Encoded but is not base64") from None
+    else:
+        body = raw_body.encode("utf-8")
+    return ApiResponse(status, tuple(out), body)
+
+
+def http_date(now_s: float | None = None) -> str:
+    return formatdate(now_s, usegmt=True)
+
+
+class TokenBucket:
+    """API Gateway's stage throttle: ``rate`` requests per second with a bucket of ``burst``."""
+
+    def __init__(self, *, rate_per_s: float, burst: int) -> None:
+        self.rate_per_s = rate_per_s
+        self.burst = burst
+        self._tokens = float(burst)
+        self._stamp_s = time.monotonic()
+
+    def take(self, now_s: float | None = None) -> bool:
+        now_s = time.monotonic() if now_s is None else now_s
+        self._tokens = min(self.burst, self._tokens + (now_s - self._stamp_s) * self.rate_per_s)
+        self._stamp_s = now_s
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        return False

@@ -1,0 +1,177 @@
+"""Memory means CPU: each instance in its own cgroup with a CPU quota proportional to its memory
+(1,769 MB = one vCPU, Lambda's documented ratio) and a memory limit equal to the memory setting.
+
+cgroup v1 (``<root>/cpu`` and ``<root>/memory`` hierarchies) and v2 (``cpu.max``, ``memory.max``)
+are supported. Where neither is writable, :func:`probe` says why and instances run unthrottled.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._spec import MB_PER_VCPU
+
+CFS_PERIOD_US = 100_000
+#: the kernel refuses CFS quotas below 1 ms
+_MIN_QUOTA_US = 1_000
+_MIB = 1024 * 1024
+
+
+def cpu_quota_us(memory_mb: int, period_us: int = CFS_PERIOD_US) -> int:
+    """CPU time per period an instance of ``memory_mb`` gets (period × memory / 1,769)."""
+    return max(_MIN_QUOTA_US, round(period_us * memory_mb / MB_PER_VCPU))
+
+
+@dataclass(frozen=True)
+class CgroupSupport:
+    """Whether instances can be limited here, and if not, why."""
+
+    limited: bool
+    version: int | None
+    reason: str
+
+
+@dataclass
+class InstanceCgroup:
+    """One instance's cgroup(s): the files its pid goes into, and what can be read back."""
+
+    version: int
+    dirs: tuple[Path, ...]
+
+    @property
+    def procs_files(self) -> tuple[str, ...]:
+        return tuple(str(d / "cgroup.procs") for d in self.dirs)
+
+    def _memory_dir(self) -> Path:
+        return self.dirs[-1]
+
+    def cpu_quota_us(self) -> int | None:
+        """The CPU quota as the kernel holds it (read back from the cgroup)."""
+        if self.version == 1:
+            return int((self.dirs[0] / "cpu.cfs_quota_us").read_text())
+        quota = (self.dirs[0] / "cpu.max").read_text().split()[0]
+        return None if quota == "max" else int(quota)
+
+    def memory_limit_bytes(self) -> int | None:
+        name = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
+        raw = (self._memory_dir() / name).read_text().strip()
+        return None if raw == "max" else int(raw)
+
+    def peak_memory_bytes(self) -> int | None:
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return int((self._memory_dir() / name).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def oom_killed(self) -> bool:
+        """True when the kernel killed a process of this cgroup for exceeding its memory."""
+        name = "memory.oom_control" if self.version == 1 else "memory.events"
+        try:
+            text = (self._memory_dir() / name).read_text()
+        except OSError:
+            return False
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill" and value.strip() not in ("", "0"):
+                return True
+        return False
+
+    def remove(self) -> None:
+        for d in self.dirs:
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+
+
+class Cgroups:
+    """The emulator's cgroup parent(s); creates one child per instance."""
+
+    def __init__(self, root: Path, *, enabled: bool = True, tag: str | None = None) -> None:
+        self.root = Path(root)
+        self.tag = tag or f"lambda-emulator-{os.getpid()}"
+        self._parents: list[Path] = []
+        if not enabled:
+            self.support = CgroupSupport(False, None, "CPU limits turned off by option")
+        else:
+            self.support = self._probe()
+
+    def _probe(self) -> CgroupSupport:
+        v1_cpu, v1_mem = self.root / "cpu", self.root / "memory"
+        if (v1_cpu / "cpu.cfs_quota_us").exists() and (v1_mem / "memory.limit_in_bytes").exists():
+            try:
+                parents = [v1_cpu / self.tag, v1_mem / self.tag]
+                for p in parents:
+                    p.mkdir(exist_ok=True)
+                    self._parents.append(p)
+                # A real cgroup fs fills a new directory with control files; a plain one does not.
+                if not (parents[0] / "cpu.cfs_quota_us").exists():
+                    raise OSError(f"{v1_cpu} is not a cgroup v1 cpu hierarchy")
+                (parents[0] / "cpu.cfs_quota_us").write_text("-1")
+                return CgroupSupport(True, 1, f"cgroup v1 at {self.root}")
+            except OSError as exc:
+                self.close()
+                return CgroupSupport(False, None, f"cgroup v1 at {self.root} not writable: {exc}")
+        controllers = self.root / "cgroup.controllers"
+        if controllers.exists():
+            try:
+                available = controllers.read_text().split()
+                if not {"cpu", "memory"} <= set(available):
+                    return CgroupSupport(
+                        False, None, f"cgroup v2 at {self.root} lacks the cpu/memory controllers"
+                    )
+                parent = self.root / self.tag
+                parent.mkdir(exist_ok=True)
+                self._parents.append(parent)
+                (self.root / "cgroup.subtree_control").write_text("+cpu +memory")
+                (parent / "cgroup.subtree_control").write_text("+cpu +memory")
+                return CgroupSupport(True, 2, f"cgroup v2 at {self.root}")
+            except OSError as exc:
+                self.close()
+                return CgroupSupport(False, None, f"cgroup v2 at {self.root} not writable: {exc}")
+        return CgroupSupport(
+            False,
+            None,
+            f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 cpu.max/memory.max)",
+        )
+
+    def create(self, name: str, memory_mb: int) -> InstanceCgroup | None:
+        """A cgroup for one instance with its CPU quota and memory limit; None when unlimited."""
+        if not self.support.limited:
+            return None
+        quota_us = cpu_quota_us(memory_mb)
+        limit_bytes = memory_mb * _MIB
+        if self.support.version == 1:
+            cpu_dir, mem_dir = self._parents[0] / name, self._parents[1] / name
+            cpu_dir.mkdir()
+            mem_dir.mkdir()
+            group = InstanceCgroup(1, (cpu_dir, mem_dir))
+            try:
+                (cpu_dir / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
+                (cpu_dir / "cpu.cfs_quota_us").write_text(str(quota_us))
+                (mem_dir / "memory.limit_in_bytes").write_text(str(limit_bytes))
+            except OSError:
+                group.remove()
+                raise
+            return group
+        d = self._parents[0] / name
+        d.mkdir()
+        group = InstanceCgroup(2, (d,))
+        try:
+            (d / "cpu.max").write_text(f"{quota_us} {CFS_PERIOD_US}")
+            (d / "memory.max").write_text(str(limit_bytes))
+        except OSError:
+            group.remove()
+            raise
+        return group
+
+    def close(self) -> None:
+        for p in reversed(self._parents):
+            try:
+                p.rmdir()
+            except OSError:
+                pass
+        self._parents.clear()

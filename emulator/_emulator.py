@@ -1,0 +1,188 @@
+"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+from ._cgroups import Cgroups
+from ._errors import EmulatorConfigError, EmulatorStartError
+from ._frontdoor import FrontDoor
+from ._host import AccountPool, FunctionHost
+from ._java import bootstrap_classes, find_java
+from ._logs import StackLog
+from ._runtime_api import RuntimeApi
+from ._spec import EmulatorOptions, FunctionSpec, S3Object
+
+log = logging.getLogger("emulator")
+
+
+class _S3Endpoint:
+    """A path-style GET-only S3 stand-in serving the artifacts of ``s3`` stacks.
+
+    Signatures are not checked: the function signs with the fake credentials the emulator
+    gives it, and nothing here could verify them.
+    """
+
+    def __init__(self, objects: Sequence[S3Object]) -> None:
+        self.objects = {(o.bucket, o.key): Path(o.path) for o in objects}
+        app = web.Application()
+        app.router.add_route("GET", "/{bucket}/{key:.+}", self._get)
+        app.router.add_route("HEAD", "/{bucket}/{key:.+}", self._get)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.url = ""
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        site = web.SockSite(self._runner, sock, shutdown_timeout=0.5)
+        await site.start()
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    async def close(self) -> None:
+        await self._runner.cleanup()
+
+    async def _get(self, request: web.Request) -> web.StreamResponse:
+        path = self.objects.get((request.match_info["bucket"], request.match_info["key"]))
+        if path is None or not path.is_file():
+            body = (
+                '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code>'
+                "<Message>The specified key does not exist.</Message></Error>"
+            )
+            return web.Response(status=404, text=body, content_type="application/xml")
+        return web.FileResponse(path)
+
+
+class Emulator:
+    """Hosts functions behind local HTTP APIs with Lambda's semantics.
+
+    Use as ``async with Emulator(specs, options) as emu: emu.urls[name]``.
+    """
+
+    def __init__(self, specs: Sequence[FunctionSpec], options: EmulatorOptions | None = None) -> None:
+        names = [s.name for s in specs]
+        if len(set(names)) != len(names):
+            raise EmulatorConfigError(f"stack names must be unique, got {names}")
+        if not specs:
+            raise EmulatorConfigError("nothing to host: pass at least one function spec")
+        self.specs = list(specs)
+        self.options = options or EmulatorOptions()
+        self.hosts: dict[str, FunctionHost] = {}
+        self.front_doors: dict[str, FrontDoor] = {}
+        self.logs: dict[str, StackLog] = {}
+        self.cgroups: Cgroups | None = None
+        self._runtime_api = RuntimeApi()
+        self._s3: _S3Endpoint | None = None
+        self._started = False
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: door.url for name, door in self.front_doors.items()}
+
+    @property
+    def cpu_limited(self) -> bool:
+        return self.cgroups is not None and self.cgroups.support.limited
+
+    @property
+    def cpu_limit_reason(self) -> str:
+        return self.cgroups.support.reason if self.cgroups is not None else "not started"
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        opts = self.options
+        opts.work_dir.mkdir(parents=True, exist_ok=True)
+        java = bootstrap = None
+        if any(s.language == "java" for s in self.specs):
+            java = find_java()
+            bootstrap = bootstrap_classes(opts.work_dir)
+        self._started = True
+        self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
+        if not self.cgroups.support.limited:
+            log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)
+        await self._runtime_api.start()
+        s3_objects = [o for s in self.specs for o in s.s3_objects]
+        if s3_objects:
+            self._s3 = _S3Endpoint(s3_objects)
+            await self._s3.start()
+        account = AccountPool(opts.account_concurrency)
+        for index, spec in enumerate(self.specs):
+            stack_log = StackLog(opts.log_dir, spec.name)
+            self.logs[spec.name] = stack_log
+            stack_log.event(
+                "emulator_started",
+                cpu_limited=self.cpu_limited,
+                cpu_limit_reason=self.cpu_limit_reason,
+                memory_mb=spec.memory_mb,
+                time_scale=opts.time_scale,
+                keep_alive_s=opts.keep_alive_s,
+                idle_policy=opts.idle_policy,
+            )
+            host = FunctionHost(
+                spec,
+                opts,
+                account=account,
+                cgroups=self.cgroups,
+                log=stack_log,
+                runtime_api=self._runtime_api,
+                java=java,
+                java_bootstrap=bootstrap,
+                s3_endpoint=self._s3.url if self._s3 is not None else None,
+            )
+            door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s)
+            port = opts.port_base + index if opts.port_base else 0
+            try:
+                await door.start(port)
+            except OSError as exc:
+                await self.stop()
+                raise EmulatorStartError(
+                    f"cannot listen on 127.0.0.1:{port} for stack {spec.name}: {exc.strerror}; "
+                    "pick another --port-base or stop what uses the port"
+                ) from None
+            self.hosts[spec.name] = host
+            self.front_doors[spec.name] = door
+        for host in self.hosts.values():
+            await host.start()
+
+    async def stop(self) -> None:
+        """Stop serving, kill every instance's process group, remove cgroups and scratch dirs."""
+        if not self._started:
+            return
+        self._started = False
+        for door in self.front_doors.values():
+            await door.close()
+        for host in self.hosts.values():
+            await host.close()
+        await self._runtime_api.close()
+        if self._s3 is not None:
+            await self._s3.close()
+        if self.cgroups is not None:
+            self.cgroups.close()
+        for stack_log in self.logs.values():
+            stack_log.event("emulator_stopped")
+            stack_log.close()
+
+    def reclaim_idle(self, stack: str | None = None) -> int:
+        """Reclaim idle instances now (of one stack, or all); returns how many."""
+        hosts = [self.hosts[stack]] if stack is not None else list(self.hosts.values())
+        return sum(h.reclaim_idle() for h in hosts)
+
+    async def wait_gone(self) -> None:
+        await asyncio.gather(*(h.wait_gone() for h in self.hosts.values()))

@@ -1,0 +1,121 @@
+"""The front door: one HTTP API per stack on 127.0.0.1, turning requests into payload-2.0
+events and function results (or failures) into the responses API Gateway gives."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+
+from aiohttp import web
+
+from ._apigw import (
+    INTERNAL_SERVER_ERROR,
+    NOT_FOUND,
+    PAYLOAD_TOO_LARGE,
+    SERVICE_UNAVAILABLE,
+    TOO_MANY_REQUESTS,
+    ApiResponse,
+    MalformedResult,
+    TokenBucket,
+    build_event,
+    gateway_error,
+    map_result,
+    match_route,
+    new_request_id,
+)
+from ._host import FunctionHost
+from ._instance import Outcome
+from ._spec import API_PAYLOAD_LIMIT_BYTES
+
+
+class FrontDoor:
+    """API Gateway for one function."""
+
+    def __init__(self, host: FunctionHost, *, integration_timeout_s: float) -> None:
+        self.host = host
+        self.integration_timeout_s = integration_timeout_s
+        spec = host.spec
+        self.api_id = uuid.uuid5(uuid.NAMESPACE_DNS, spec.name).hex[:10]
+        self.bucket = (
+            TokenBucket(rate_per_s=spec.api_throttle_rate, burst=spec.api_throttle_burst)
+            if spec.api_throttle_rate is not None and spec.api_throttle_burst is not None
+            else None
+        )
+        app = web.Application(client_max_size=API_PAYLOAD_LIMIT_BYTES)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.port = 0
+        self._pending: set[asyncio.Task[Outcome]] = set()
+
+    async def start(self, port: int) -> None:
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, shutdown_timeout=1.0)
+        await site.start()
+        server = site._server  # aiohttp exposes the bound port only through the server
+        assert server is not None
+        self.port = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def close(self) -> None:
+        await self._runner.cleanup()
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        started_s = time.monotonic()
+        apigw_id = new_request_id()
+        raw_path, _, raw_query = request.raw_path.partition("?")
+        route_key = match_route(self.host.spec.routes, request.method, request.path)
+        if route_key is None:
+            return _send(gateway_error(*NOT_FOUND, apigw_id))
+        if self.bucket is not None and not self.bucket.take():
+            return _send(gateway_error(*TOO_MANY_REQUESTS, apigw_id))
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
+        peer = request.remote or "127.0.0.1"
+        event = build_event(
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=request.headers.items(),
+            body=body,
+            source_ip=peer,
+            route_key=route_key,
+            request_id=apigw_id,
+            api_id=self.api_id,
+            host=request.host,
+        )
+        payload = json.dumps(event, separators=(",", ":")).encode()
+        task = asyncio.ensure_future(self.host.invoke(payload))
+        remaining_s = self.integration_timeout_s - (time.monotonic() - started_s)
+        try:
+            outcome = await asyncio.wait_for(asyncio.shield(task), timeout=remaining_s)
+        except asyncio.TimeoutError:
+            # The invocation keeps running in its instance, as on Lambda; only the client gives up.
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
+            return _send(gateway_error(*SERVICE_UNAVAILABLE, apigw_id))
+        return _send(response_for(outcome, apigw_id))
+
+
+def response_for(outcome: Outcome, apigw_id: str) -> ApiResponse:
+    """What API Gateway answers for each way an invocation can end (see docs/emulator.md)."""
+    if outcome.kind == "ok":
+        try:
+            return map_result(outcome.payload, apigw_id)
+        except MalformedResult:
+            return gateway_error(*INTERNAL_SERVER_ERROR, apigw_id)
+    if outcome.kind == "throttled":
+        return gateway_error(*TOO_MANY_REQUESTS, apigw_id)
+    if outcome.kind == "too_large":
+        return gateway_error(*PAYLOAD_TOO_LARGE, apigw_id)
+    return gateway_error(*INTERNAL_SERVER_ERROR, apigw_id)
+
+
+def _send(response: ApiResponse) -> web.Response:
+    return web.Response(status=response.status, body=response.body, headers=response.headers)

@@ -1,0 +1,532 @@
+"""Lambda's scheduling for one function: instances, cold starts, concurrency, keep-alive,
+timeouts, crashes, and the CloudWatch lines of every invocation."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ._cgroups import Cgroups
+from ._instance import Instance, Invocation, Outcome
+from ._java import java_command
+from ._logs import StackLog
+from ._reportline import end_line, report_line, start_line
+from ._runtime_api import RuntimeApi
+from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, SEBS_PERIOD_S, EmulatorOptions, FunctionSpec
+
+#: fake credentials, so SDK-style signing code in a function has something to sign with
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAEMULATOR00000000",
+    "AWS_SECRET_ACCESS_KEY": "emulator-secret-key-not-checked-by-anything",
+    "AWS_SESSION_TOKEN": "emulator-session-token",
+}
+
+
+class AccountPool:
+    """The account's concurrency, shared by every stack without reserved concurrency."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def take(self) -> bool:
+        if self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    def release(self) -> None:
+        self.used = max(0, self.used - 1)
+
+
+class FunctionHost:
+    """The instances of one function and the rules that start, reuse and end them."""
+
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        options: EmulatorOptions,
+        *,
+        account: AccountPool,
+        cgroups: Cgroups,
+        log: StackLog,
+        runtime_api: RuntimeApi,
+        java: str | None = None,
+        java_bootstrap: Path | None = None,
+        s3_endpoint: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.options = options
+        self.account = account
+        self.cgroups = cgroups
+        self.log = log
+        self.runtime_api = runtime_api
+        self.java = java
+        self.java_bootstrap = java_bootstrap
+        self.s3_endpoint = s3_endpoint
+        self.instances: dict[str, Instance] = {}
+        #: idle instances, most recently used last (reused first, so extras age out)
+        self.idle: list[Instance] = []
+        self.arn = f"arn:aws:lambda:{spec.region}:123456789012:function:{spec.name}"
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+        self._exited: dict[str, asyncio.Event] = {}
+        self.limit = (
+            spec.reserved_concurrency
+            if spec.reserved_concurrency is not None
+            else options.account_concurrency
+        )
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
+        if self.spec.ping_interval_minutes:
+            self._tasks.append(asyncio.create_task(self._pinger(), name=f"ping-{self.spec.name}"))
+        if self.spec.provisioned_concurrency:
+            starting = []
+            for _ in range(min(self.spec.provisioned_concurrency, self.limit)):
+                if not self.account.take():
+                    break
+                inst = await self._spawn(provisioned=True, request_id=None)
+                if inst is not None:
+                    starting.append(inst)
+            for inst in starting:
+                assert inst.ready is not None
+                try:
+                    await asyncio.shield(inst.ready)
+                except Exception:
+                    pass
+                else:
+                    self._make_idle(inst)
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        waits = []
+        for inst in list(self.instances.values()):
+            waits.append(self._exited[inst.id].wait())
+            self._end(inst, "shutdown")
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
+
+    # ---- invoking ----------------------------------------------------------------------------
+
+    async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
+        """Run one invocation: reuse an idle instance, or cold-start one, or throttle."""
+        request_id = request_id or str(uuid.uuid4())
+        if len(payload) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+            return Outcome("too_large", request_id, error_type="RequestTooLargeException")
+        inst = self._take_idle()
+        if inst is None:
+            if self._closing or len(self.instances) >= self.limit or not self.account.take():
+                self.log.event("throttled", request_id=request_id, instances=len(self.instances))
+                return Outcome("throttled", request_id, error_type="TooManyRequestsException")
+            inst = await self._spawn(provisioned=False, request_id=request_id)
+            if inst is None:
+                return Outcome("init_error", request_id, error_type="Runtime.Unknown")
+            assert inst.ready is not None
+            try:
+                await asyncio.shield(inst.ready)
+            except _InitFailed as exc:
+                return Outcome("init_error", request_id, error_type=exc.error_type,
+                               payload=exc.payload, instance_id=inst.id, cold_start=True)
+            inst.state = "busy"
+        loop = asyncio.get_running_loop()
+        inv = Invocation(
+            request_id=request_id,
+            payload=payload,
+            done=loop.create_future(),
+            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+            cold_start=inst.served == 0 and not inst.provisioned,
+        )
+        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inst.current = inv
+        if inst.waiting_next is not None and not inst.waiting_next.done():
+            waiter, inst.waiting_next = inst.waiting_next, None
+            waiter.set_result(inv)
+        else:
+            inst.mailbox = inv
+        return await inv.done
+
+    def _take_idle(self) -> Instance | None:
+        while self.idle:
+            inst = self.idle.pop()
+            if inst.state == "idle":
+                inst.state = "busy"
+                return inst
+        return None
+
+    def _make_idle(self, inst: Instance) -> None:
+        if inst.state == "dead":
+            return
+        inst.state = "idle"
+        inst.idle_since_s = time.monotonic()
+        self.idle.append(inst)
+
+    # ---- the Runtime API side ------------------------------------------------------------------
+
+    def next_requested(self, inst: Instance, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Invocation | None]:
+        """A ``next`` long poll: the first one ends init; it is answered with the next invocation."""
+        if inst.init_duration_ms is None:
+            inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            self.log.event("ready", instance=inst.id, pid=inst.pid,
+                           init_ms=round(inst.init_duration_ms, 2),
+                           request_id=inst.extra.get("cold_request_id"))
+            timer = inst.extra.pop("init_timer", None)
+            if isinstance(timer, asyncio.TimerHandle):
+                timer.cancel()
+            if inst.ready is not None and not inst.ready.done():
+                inst.ready.set_result(None)
+        fut: asyncio.Future[Invocation | None] = loop.create_future()
+        if inst.state == "dead":
+            fut.set_result(None)
+        elif inst.mailbox is not None:
+            inv, inst.mailbox = inst.mailbox, None
+            fut.set_result(inv)
+        else:
+            inst.waiting_next = fut
+        return fut
+
+    def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
+        """The runtime now has the invocation: its clock starts; these are the next headers."""
+        inv.started_s = time.perf_counter()
+        inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+        inst.drain_output()
+        self.log.lines([start_line(inv.request_id)])
+        return {
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": self.arn,
+            "Lambda-Runtime-Trace-Id": inv.trace_id,
+            "Content-Type": "application/json",
+        }
+
+    def result_posted(self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None) -> int:
+        """``/response`` or ``/error`` from the runtime; returns the status to answer it with."""
+        inv = inst.current
+        if inv is None or inv.request_id != request_id:
+            return 400
+        if error_type is None and len(body) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+            self._finish(inst, inv, Outcome("function_error", request_id,
+                                            error_type="Function.ResponseSizeTooLarge",
+                                            instance_id=inst.id, cold_start=inv.cold_start))
+            return 413
+        kind = "ok" if error_type is None else "function_error"
+        self._finish(inst, inv, Outcome(kind, request_id, payload=body, error_type=error_type,
+                                        instance_id=inst.id, cold_start=inv.cold_start))
+        return 202
+
+    def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
+        inst.init_error = (error_type, body)
+
+    # ---- ending invocations and instances ------------------------------------------------------
+
+    def _finish(self, inst: Instance, inv: Invocation, outcome: Outcome, *, status: str | None = None) -> None:
+        if inv.timer is not None:
+            inv.timer.cancel()
+        if inst.current is inv:
+            inst.current = None
+        duration_ms = (time.perf_counter() - inv.started_s) * 1000.0 if inv.started_s else 0.0
+        inst.served += 1
+        if status is None:
+            self._make_idle(inst)
+        if not inv.done.done():
+            inv.done.set_result(outcome)
+        # Logged after the client's response is on its way: the REPORT is not on the hot path.
+        asyncio.get_running_loop().call_soon(
+            self._log_invocation, inst, inv, duration_ms, status, outcome.error_type
+        )
+
+    def _log_invocation(self, inst: Instance, inv: Invocation, duration_ms: float,
+                        status: str | None, error_type: str | None) -> None:
+        inst.drain_output()
+        memory_mb = inst.max_memory_used_mb()
+        inst.extra["last_memory_mb"] = memory_mb
+        lines = inst.extra.pop("pending_lines", [])
+        assert isinstance(lines, list)
+        lines.append(end_line(inv.request_id))
+        lines.append(report_line(
+            request_id=inv.request_id,
+            duration_ms=duration_ms,
+            memory_size_mb=self.spec.memory_mb,
+            max_memory_used_mb=memory_mb,
+            init_duration_ms=inst.init_duration_ms if inv.cold_start else None,
+            status=status,
+            error_type=error_type if status == "error" else None,
+        ))
+        self.log.lines(lines)
+
+    def _timed_out(self, inst: Instance, inv: Invocation) -> None:
+        if inst.current is not inv:
+            return
+        inst.drain_output()
+        inst.extra["last_memory_mb"] = inst.max_memory_used_mb()
+        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        inst.extra["pending_lines"] = [
+            f"{stamp} {inv.request_id} Task timed out after {self.spec.timeout_s:.2f} seconds"
+        ]
+        self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
+                       reason=f"function timeout {self.spec.timeout_s:g} s")
+        self._finish(inst, inv, Outcome("timeout", inv.request_id, error_type="Sandbox.Timedout",
+                                        instance_id=inst.id, cold_start=inv.cold_start),
+                     status="timeout")
+        self._end(inst, "timed_out")
+
+    def _end(self, inst: Instance, reason: str) -> None:
+        """Kill an instance on purpose (reclaimed, timed out, init failed, shutdown)."""
+        if inst.state == "dead":
+            inst.kill()
+            return
+        inst.state = "dead"
+        inst.kill_reason = inst.kill_reason or reason
+        if inst in self.idle:
+            self.idle.remove(inst)
+        inst.kill()
+
+    def instance_exited(self, inst: Instance) -> None:
+        """The process is gone: answer what it was doing, free its slot, clean up."""
+        was = inst.state
+        inst.state = "dead"
+        if inst in self.idle:
+            self.idle.remove(inst)
+        code = inst.exit_code
+        reason = inst.kill_reason
+        oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
+        if inst.waiting_next is not None and not inst.waiting_next.done():
+            inst.waiting_next.set_result(None)
+        if inst.ready is not None and not inst.ready.done():
+            # Died (or was killed) during init: the request that started it gets an init error.
+            error_type, body = inst.init_error or (
+                ("Runtime.OutOfMemory" if oom else "Runtime.ExitError"), b""
+            )
+            if reason == "init_timeout":
+                error_type = "Sandbox.Timedout"
+            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            status = "timeout" if reason == "init_timeout" else "error"
+            self.log.lines([
+                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
+                + ("" if status == "timeout" else f"\tError Type: {error_type}")
+            ])
+            self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           error_type=error_type, reason=reason or f"exited with {code} during init",
+                           request_id=inst.extra.get("cold_request_id"))
+            inst.ready.set_exception(_InitFailed(error_type, body))
+            inst.ready.exception()  # retrieved here so an unawaited one is not reported
+        elif inst.current is not None:
+            inv = inst.current
+            error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
+            how = f"signal: {-code}" if code is not None and code < 0 else f"exit status {code}"
+            inst.extra["pending_lines"] = [
+                f"RequestId: {inv.request_id} Error: Runtime exited with error: {how}",
+                error_type,
+            ]
+            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           request_id=inv.request_id, reason=f"runtime exited mid-request ({how})",
+                           error_type=error_type)
+            self._finish(inst, inv, Outcome("crash", inv.request_id, error_type=error_type,
+                                            instance_id=inst.id, cold_start=inv.cold_start),
+                         status="error")
+        elif reason is None:
+            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           reason=f"runtime exited while {was}")
+        self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
+                       reason=reason or "exited", served=inst.served)
+        self.instances.pop(inst.id, None)
+        self.account.release()
+        self.runtime_api.unregister(inst)
+        inst.cleanup()
+        event = self._exited.pop(inst.id, None)
+        if event is not None:
+            event.set()
+
+    # ---- starting instances ---------------------------------------------------------------------
+
+    async def _spawn(self, *, provisioned: bool, request_id: str | None) -> Instance | None:
+        inst_id = uuid.uuid4().hex[:12]
+        workdir = self.options.work_dir / "instances" / self.spec.name / inst_id
+        inst = Instance(
+            id=inst_id,
+            stack=self.spec.name,
+            workdir=workdir,
+            task_root=workdir / "task",
+            opt_dir=workdir / "opt",
+            tmp_dir=workdir / "tmp",
+            provisioned=provisioned,
+        )
+        loop = asyncio.get_running_loop()
+        inst.ready = loop.create_future()
+        inst.extra["cold_request_id"] = request_id
+        self.instances[inst_id] = inst
+        self._exited[inst_id] = asyncio.Event()
+        try:
+            inst.unpack(self.spec.code_zip, self.spec.layer_zip)
+            inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst_id}", self.spec.memory_mb)
+            inst.port = await self.runtime_api.register(self, inst)
+            argv = self._command(inst)
+            env = self._environment(inst, provisioned=provisioned)
+            inst.spawn(argv, env, on_line=self._output_line(inst), on_exit=self.instance_exited)
+        except Exception as exc:
+            self.log.event("init_failed", instance=inst_id, reason=f"could not start: {exc}",
+                           request_id=request_id)
+            self.instances.pop(inst_id, None)
+            self._exited.pop(inst_id, None)
+            self.account.release()
+            self.runtime_api.unregister(inst)
+            inst.cleanup()
+            return None
+        self.log.event("started", instance=inst_id, pid=inst.pid, request_id=request_id,
+                       reason="provisioned" if provisioned else "cold start",
+                       cpu_limited=inst.cgroup is not None)
+        inst.extra["init_timer"] = loop.call_later(self.options.init_timeout_s, self._init_timed_out, inst)
+        return inst
+
+    def _init_timed_out(self, inst: Instance) -> None:
+        if inst.ready is not None and not inst.ready.done():
+            inst.kill_reason = "init_timeout"
+            self._end(inst, "init_timeout")
+
+    def _output_line(self, inst: Instance) -> Callable[[str], None]:
+        def on_line(line: str) -> None:
+            pending = inst.extra.get("pending_lines")
+            if isinstance(pending, list):
+                pending.append(line)
+            else:
+                self.log.lines([line])
+
+        return on_line
+
+    def _command(self, inst: Instance) -> list[str]:
+        if self.spec.language == "python":
+            return [sys.executable, "-m", "awslambdaric", self.spec.handler]
+        assert self.java is not None and self.java_bootstrap is not None
+        return java_command(java=self.java, memory_mb=self.spec.memory_mb,
+                            bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)
+
+    def _environment(self, inst: Instance, *, provisioned: bool) -> dict[str, str]:
+        spec = self.spec
+        day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "TMPDIR": str(inst.tmp_dir),
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{inst.port}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[$LATEST]{inst.id}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if provisioned else "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "LAMBDA_TASK_ROOT": str(inst.task_root),
+            "_HANDLER": spec.handler,
+            **FAKE_CREDENTIALS,
+        }
+        if spec.language == "python":
+            env["PYTHONPATH"] = str(inst.task_root)
+            # The task root is read-only on Lambda: no bytecode is cached there between starts.
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if self.s3_endpoint is not None and spec.s3_objects:
+            env["MODEL_S3_ENDPOINT"] = self.s3_endpoint
+        for name, value in spec.environment.items():
+            env[name] = self._map_path(inst, value)
+        return env
+
+    @staticmethod
+    def _map_path(inst: Instance, value: str) -> str:
+        # Lambda's fixed paths (/opt for layers, /var/task, /tmp) are this instance's directories.
+        for prefix, local in (("/opt", inst.opt_dir), ("/var/task", inst.task_root), ("/tmp", inst.tmp_dir)):
+            if value == prefix or value.startswith(prefix + "/"):
+                return str(local) + value[len(prefix):]
+        return value
+
+    # ---- keep-alive and ping ---------------------------------------------------------------------
+
+    async def _reaper(self) -> None:
+        scale = self.options.time_scale
+        if self.options.idle_policy == "fixed":
+            keep_alive_real_s = self.options.keep_alive_s / scale
+            tick_s = min(1.0, max(0.02, keep_alive_real_s / 20))
+            while True:
+                await asyncio.sleep(tick_s)
+                now = time.monotonic()
+                for inst in list(self.idle):
+                    idle_real_s = now - inst.idle_since_s
+                    if not inst.provisioned and inst.state == "idle" and idle_real_s >= keep_alive_real_s:
+                        self._reclaim(inst, idle_real_s, f"idle {idle_real_s * scale:.1f} s >= keep-alive {self.options.keep_alive_s:g} s")
+        else:
+            period_real_s = SEBS_PERIOD_S / scale
+            while True:
+                await asyncio.sleep(period_real_s)
+                now = time.monotonic()
+                candidates = sorted(
+                    (i for i in self.idle if i.state == "idle" and not i.provisioned),
+                    key=lambda i: i.idle_since_s,
+                )
+                for inst in candidates[: math.ceil(len(candidates) / 2)]:
+                    idle_real_s = now - inst.idle_since_s
+                    self._reclaim(inst, idle_real_s, f"sebs: half of {len(candidates)} idle reclaimed")
+
+    def _reclaim(self, inst: Instance, idle_real_s: float, reason: str) -> None:
+        self.log.event("reclaimed", instance=inst.id, pid=inst.pid, reason=reason,
+                       idle_s=round(idle_real_s * self.options.time_scale, 3),
+                       idle_real_s=round(idle_real_s, 3), served=inst.served)
+        self._end(inst, "reclaimed")
+
+    def reclaim_idle(self) -> int:
+        """Reclaim every idle instance now (benchmarks use it to force the next cold start)."""
+        count = 0
+        for inst in list(self.idle):
+            if inst.state == "idle":
+                self._reclaim(inst, time.monotonic() - inst.idle_since_s, "reclaimed on request")
+                count += 1
+        return count
+
+    async def wait_gone(self) -> None:
+        """Wait until every ended instance has exited and been cleaned up."""
+        waits = [self._exited[i].wait() for i, inst in self.instances.items() if inst.state == "dead" and i in self._exited]
+        if waits:
+            await asyncio.gather(*waits)
+
+    async def _pinger(self) -> None:
+        assert self.spec.ping_interval_minutes is not None
+        period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
+        while True:
+            await asyncio.sleep(period_real_s)
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": self.spec.region,
+                "resources": [f"arn:aws:events:{self.spec.region}:123456789012:rule/{self.spec.name}-ping"],
+                "detail": {},
+            }
+            outcome = await self.invoke(json.dumps(event).encode())
+            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind)
+
+
+class _InitFailed(Exception):
+    def __init__(self, error_type: str, payload: bytes) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+        self.payload = payload

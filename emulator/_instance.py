@@ -1,0 +1,214 @@
+"""One instance = one OS process running the function's real runtime in its own directory.
+
+The process is started in its own session (so its whole process group can be killed), dies with
+the emulator (``PR_SET_PDEATHSIG``), and is placed in its cgroup before it executes anything, so
+its CPU share applies from its first instruction. Its exit is watched through a pidfd and its
+output (stdout and stderr merged, as CloudWatch merges them) through a non-blocking pipe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import time
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._cgroups import InstanceCgroup
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass(eq=False)
+class Invocation:
+    """One request to the function, from the front door (or the ping schedule) to its result."""
+
+    request_id: str
+    payload: bytes
+    done: asyncio.Future[Outcome]
+    trace_id: str
+    #: perf_counter when the runtime received it (Duration starts here)
+    started_s: float | None = None
+    deadline_ms: int = 0
+    timer: asyncio.TimerHandle | None = None
+    cold_start: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an invocation ended, as Lambda would tell API Gateway."""
+
+    #: ok | function_error | timeout | crash | init_error | throttled | too_large
+    kind: str
+    request_id: str
+    payload: bytes = b""
+    error_type: str | None = None
+    instance_id: str | None = None
+    cold_start: bool = False
+
+
+@dataclass(eq=False)
+class Instance:
+    """An execution environment: its process, directory, cgroup and Runtime API endpoint."""
+
+    id: str
+    stack: str
+    workdir: Path
+    task_root: Path
+    opt_dir: Path
+    tmp_dir: Path
+    provisioned: bool = False
+    #: starting | idle | busy | dead
+    state: str = "starting"
+    proc: subprocess.Popen[bytes] | None = None
+    pid: int = 0
+    port: int = 0
+    cgroup: InstanceCgroup | None = None
+    spawned_s: float = 0.0
+    init_duration_ms: float | None = None
+    ready: asyncio.Future[None] | None = None
+    waiting_next: asyncio.Future[Invocation | None] | None = None
+    mailbox: Invocation | None = None
+    current: Invocation | None = None
+    served: int = 0
+    idle_since_s: float = 0.0
+    #: why the emulator ended it (reclaimed, timed_out, shutdown...); None if it ended by itself
+    kill_reason: str | None = None
+    init_error: tuple[str, bytes] | None = None
+    exit_code: int | None = None
+    site: object | None = None
+    _pidfd: int = -1
+    _out_fd: int = -1
+    _partial: bytes = b""
+    _on_line: Callable[[str], None] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def unpack(self, code_zip: Path, layer_zip: Path | None) -> None:
+        """The task root holds the code archive; ``opt`` holds the layer (Lambda's /opt)."""
+        for d in (self.task_root, self.opt_dir, self.tmp_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(code_zip) as archive:
+            archive.extractall(self.task_root)
+        if layer_zip is not None:
+            with zipfile.ZipFile(layer_zip) as archive:
+                archive.extractall(self.opt_dir)
+
+    def spawn(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        on_line: Callable[[str], None],
+        on_exit: Callable[[Instance], None],
+    ) -> None:
+        procs_files = self.cgroup.procs_files if self.cgroup is not None else ()
+        parent_pid = os.getpid()
+
+        def child_setup() -> None:
+            # Runs in the child between fork and exec: die with the emulator, join the cgroup.
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            me = str(os.getpid())
+            for path in procs_files:
+                with open(path, "w") as f:
+                    f.write(me)
+
+        self.spawned_s = time.perf_counter()
+        self.proc = subprocess.Popen(
+            list(argv),
+            cwd=self.task_root,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=child_setup,
+            close_fds=True,
+        )
+        self.pid = self.proc.pid
+        assert self.proc.stdout is not None
+        self._out_fd = self.proc.stdout.fileno()
+        flags = fcntl.fcntl(self._out_fd, fcntl.F_GETFL)
+        fcntl.fcntl(self._out_fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
+        self._on_line = on_line
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self._out_fd, self.drain_output)
+        self._pidfd = os.pidfd_open(self.pid)
+        loop.add_reader(self._pidfd, self._exited, on_exit)
+
+    def drain_output(self) -> None:
+        """Read what the process has written so far and pass on each complete line."""
+        if self._out_fd < 0:
+            return
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(self._out_fd, 65536)
+            except BlockingIOError:
+                break
+            except OSError as exc:
+                if exc.errno == errno.EINTR:
+                    continue
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        if not chunks:
+            return
+        data = self._partial + b"".join(chunks)
+        *lines, self._partial = data.split(b"\n")
+        if self._on_line is not None:
+            for line in lines:
+                self._on_line(line.decode("utf-8", "replace").rstrip("\r"))
+
+    def _exited(self, on_exit: Callable[[Instance], None]) -> None:
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self._pidfd)
+        os.close(self._pidfd)
+        self._pidfd = -1
+        assert self.proc is not None
+        self.exit_code = self.proc.wait()
+        self.drain_output()
+        if self._partial and self._on_line is not None:
+            self._on_line(self._partial.decode("utf-8", "replace"))
+            self._partial = b""
+        loop.remove_reader(self._out_fd)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+        self._out_fd = -1
+        on_exit(self)
+
+    def kill(self) -> None:
+        """SIGKILL the instance's whole process group (the runtime and anything it started)."""
+        if self.pid and self.exit_code is None:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def max_memory_used_mb(self) -> int:
+        """Peak resident memory of the runtime process (VmHWM), in MB as Lambda reports it."""
+        try:
+            with open(f"/proc/{self.pid}/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"VmHWM:"):
+                        kib = int(line.split()[1])
+                        return max(1, round(kib / 1024))
+        except (OSError, ValueError, IndexError):
+            pass
+        return int(self.extra.get("last_memory_mb", 0) or 0)
+
+    def cleanup(self) -> None:
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        shutil.rmtree(self.workdir, ignore_errors=True)

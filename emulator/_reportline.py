@@ -1,0 +1,76 @@
+"""The platform lines Lambda writes around each invocation, written the way AWS writes them.
+
+Shapes (CloudWatch Logs, text format)::
+
+    START RequestId: <id> Version: $LATEST
+    END RequestId: <id>
+    REPORT RequestId: <id>\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t
+
+``Init Duration`` appears only on the invocation an instance served first (a cold start).
+Since August 2025 Lambda bills the init phase of on-demand functions, so the billed duration
+of a cold start is ``ceil(Duration + Init Duration)`` (AWS's own example above: 15.74 + 130.49
+→ 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms. A timed-out invocation
+adds ``Status: timeout``; a crashed one ``Status: error`` and ``Error Type: Runtime.ExitError``.
+
+The parser is the one the report uses (``loadgen._reportline``), re-exported here so there is a
+single reader for AWS's lines and ours.
+"""
+
+from __future__ import annotations
+
+import math
+
+from loadgen._reportline import ReportLine, ReportLineError, parse_report_line, read_report_lines
+
+__all__ = [
+    "ReportLine",
+    "ReportLineError",
+    "billed_duration_ms",
+    "end_line",
+    "parse_report_line",
+    "read_report_lines",
+    "report_line",
+    "start_line",
+]
+
+
+def start_line(request_id: str, version: str = "$LATEST") -> str:
+    return f"START RequestId: {request_id} Version: {version}"
+
+
+def end_line(request_id: str) -> str:
+    return f"END RequestId: {request_id}"
+
+
+def billed_duration_ms(duration_ms: float, init_duration_ms: float | None) -> int:
+    """Lambda's billed time: rounded up to the millisecond, init included on a cold start."""
+    total_ms = duration_ms + (init_duration_ms or 0.0)
+    # Round the two-decimal figure AWS prints, so 2.00 ms bills 2 ms and not 3.
+    return max(1, math.ceil(round(total_ms, 2)))
+
+
+def report_line(
+    *,
+    request_id: str,
+    duration_ms: float,
+    memory_size_mb: int,
+    max_memory_used_mb: int,
+    init_duration_ms: float | None = None,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
+    """One REPORT line, tab-separated with the trailing tab AWS writes."""
+    fields = [
+        f"REPORT RequestId: {request_id}",
+        f"Duration: {duration_ms:.2f} ms",
+        f"Billed Duration: {billed_duration_ms(duration_ms, init_duration_ms)} ms",
+        f"Memory Size: {memory_size_mb} MB",
+        f"Max Memory Used: {max_memory_used_mb} MB",
+    ]
+    if init_duration_ms is not None:
+        fields.append(f"Init Duration: {init_duration_ms:.2f} ms")
+    if status is not None:
+        fields.append(f"Status: {status}")
+    if error_type is not None:
+        fields.append(f"Error Type: {error_type}")
+    return "\t".join(fields) + "\t"

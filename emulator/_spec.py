@@ -1,0 +1,169 @@
+"""What the emulator hosts (a function spec) and how (the emulator's options).
+
+A :class:`FunctionSpec` is everything Lambda and API Gateway need to know about one stack's
+function: it is built from a stack's settings and package by :func:`emulator.spec_from_stack`,
+or directly (tests, benchmarks) from a code archive.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from ._errors import EmulatorConfigError
+
+#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
+MB_PER_VCPU = 1769
+#: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
+STUDY_ROUTES: tuple[str, ...] = ("POST /predict", "GET /health")
+#: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
+API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+#: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
+INTEGRATION_TIMEOUT_S = 30.0
+#: Lambda quota: synchronous invocation request and response payloads, 6 MB each.
+LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+#: Lambda: the init phase of an on-demand instance is limited to 10 s.
+INIT_TIMEOUT_S = 10.0
+#: Lambda: default account concurrency is 1,000; a laptop cannot hold that many processes.
+DEFAULT_ACCOUNT_CONCURRENCY = 100
+#: The keep-alive reported for AWS since 2019 (and LocalStack's default): 10 minutes idle.
+DEFAULT_KEEP_ALIVE_S = 600.0
+#: SeBS (2020) saw AWS reclaim about half of the idle instances every 6 minutes.
+SEBS_PERIOD_S = 360.0
+
+_LANGUAGES = ("python", "java")
+_POLICIES = ("fixed", "sebs")
+
+
+@dataclass(frozen=True, kw_only=True)
+class S3Object:
+    """An artifact the emulator serves on its local S3 endpoint (model strategy ``s3``)."""
+
+    bucket: str
+    key: str
+    path: Path
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSpec:
+    """One function behind one HTTP API, as Lambda and API Gateway see it."""
+
+    #: the stack's name; also the function name in logs and ARNs
+    name: str
+    language: str
+    memory_mb: int
+    timeout_s: float
+    #: ``module.function`` (Python) or ``package.Class::method`` (Java)
+    handler: str
+    #: the code archive, unpacked into each instance's task root
+    code_zip: Path
+    #: the layer archive, unpacked into each instance's ``opt`` dir (Lambda's ``/opt``)
+    layer_zip: Path | None = None
+    runtime: str = ""
+    architecture: str = "x86_64"
+    region: str = "us-east-1"
+    environment: Mapping[str, str] = field(default_factory=dict)
+    reserved_concurrency: int | None = None
+    provisioned_concurrency: int = 0
+    #: invoke the function on a schedule to keep an instance warm (mitigation ``ping``)
+    ping_interval_minutes: float | None = None
+    api_throttle_burst: int | None = None
+    api_throttle_rate: float | None = None
+    #: ``None``: the ``$default`` route takes every request; else "METHOD /path" route keys
+    routes: tuple[str, ...] | None = STUDY_ROUTES
+    #: artifacts served on the local S3 endpoint
+    s3_objects: tuple[S3Object, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = validate_spec(self)
+        if problems:
+            raise EmulatorConfigError(
+                f"function spec {self.name!r} is invalid: " + "; ".join(problems)
+            )
+        object.__setattr__(self, "environment", MappingProxyType(dict(self.environment)))
+        if not self.runtime:
+            default = "python3.12" if self.language == "python" else "java17"
+            object.__setattr__(self, "runtime", default)
+
+    @property
+    def cpu_share(self) -> float:
+        """vCPUs this memory size buys on Lambda (1,769 MB = 1 vCPU)."""
+        return self.memory_mb / MB_PER_VCPU
+
+
+def validate_spec(spec: FunctionSpec) -> list[str]:
+    """Every problem with ``spec`` at once (empty when it is valid)."""
+    problems: list[str] = []
+    if not spec.name or any(c in spec.name for c in "/\\ \t\n"):
+        problems.append(f"name {spec.name!r} must be non-empty without slashes or spaces")
+    if spec.language not in _LANGUAGES:
+        problems.append(f"language {spec.language!r} must be one of {', '.join(_LANGUAGES)}")
+    if not 128 <= spec.memory_mb <= 10240:
+        problems.append(f"memory_mb {spec.memory_mb} must be within 128..10240 (Lambda's range)")
+    if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= 900):
+        problems.append(f"timeout_s {spec.timeout_s} must be within (0, 900] s (Lambda's range)")
+    if spec.language == "python" and "." not in spec.handler:
+        problems.append(f"handler {spec.handler!r} must look like 'module.function'")
+    if spec.language == "java" and not spec.handler.split("::")[0]:
+        problems.append(f"handler {spec.handler!r} must look like 'package.Class::method'")
+    if not Path(spec.code_zip).is_file():
+        problems.append(f"code archive {spec.code_zip} does not exist (build the package first)")
+    if spec.layer_zip is not None and not Path(spec.layer_zip).is_file():
+        problems.append(f"layer archive {spec.layer_zip} does not exist")
+    if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
+        problems.append("reserved_concurrency must be >= 0")
+    if spec.provisioned_concurrency < 0:
+        problems.append("provisioned_concurrency must be >= 0")
+    if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
+        problems.append("ping_interval_minutes must be > 0")
+    for route in spec.routes or ():
+        method, _, path = route.partition(" ")
+        if not method or not path.startswith("/"):
+            problems.append(f"route {route!r} must look like 'METHOD /path'")
+    return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmulatorOptions:
+    """How the emulator behaves; every default is Lambda's or API Gateway's where one exists."""
+
+    #: the keep-alive clock runs this many times faster (timeouts stay in real seconds)
+    time_scale: float = 1.0
+    #: idle time (in scaled seconds) after which the ``fixed`` policy reclaims an instance
+    keep_alive_s: float = DEFAULT_KEEP_ALIVE_S
+    #: ``fixed`` (reclaim after keep_alive_s idle) or ``sebs`` (half of the idle ones every 6 min)
+    idle_policy: str = "fixed"
+    #: concurrency shared by all stacks when a stack has no reserved concurrency
+    account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
+    init_timeout_s: float = INIT_TIMEOUT_S
+    integration_timeout_s: float = INTEGRATION_TIMEOUT_S
+    #: where cgroup controllers are mounted; a directory that is not a cgroup fs disables limits
+    cgroup_root: Path = Path("/sys/fs/cgroup")
+    #: ``False`` runs instances unthrottled even when cgroups are writable
+    cpu_limits: bool = True
+    #: scratch space: instances' unpacked archives, the compiled Java bootstrap
+    work_dir: Path = Path("build/emulator")
+    #: per-stack logs: ``<stack>.log`` (CloudWatch format) and ``<stack>.events.jsonl``
+    log_dir: Path = Path("build/emulator/logs")
+    #: first front-door port; 0 picks free ports
+    port_base: int = 0
+
+    def __post_init__(self) -> None:
+        problems: list[str] = []
+        if not (math.isfinite(self.time_scale) and self.time_scale > 0):
+            problems.append(f"time scale {self.time_scale} must be a positive number")
+        if not (math.isfinite(self.keep_alive_s) and self.keep_alive_s > 0):
+            problems.append(f"keep-alive {self.keep_alive_s} s must be positive")
+        if self.idle_policy not in _POLICIES:
+            problems.append(f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}")
+        if self.account_concurrency < 1:
+            problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
+        if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0:
+            problems.append("init and integration timeouts must be positive")
+        if not 0 <= self.port_base <= 65535:
+            problems.append(f"port base {self.port_base} must be within 0..65535")
+        if problems:
+            raise EmulatorConfigError("invalid emulator options: " + "; ".join(problems))

@@ -1,0 +1,65 @@
+"""A test function whose behaviour is chosen by the request path (and, at init, by env vars)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+if os.environ.get("TEST_INIT_FAIL"):
+    raise RuntimeError("init failed on purpose (TEST_INIT_FAIL)")
+if os.environ.get("TEST_INIT_SLEEP_S"):
+    time.sleep(float(os.environ["TEST_INIT_SLEEP_S"]))
+if os.environ.get("TEST_INIT_EXIT"):
+    os._exit(3)
+
+_STARTED = time.time()
+_SERVED = 0
+
+
+def _ok(body: object, status: int = 200) -> dict[str, object]:
+    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+
+
+def handler(event: dict, context: object) -> object:
+    global _SERVED
+    _SERVED += 1
+    path = event.get("rawPath", "")
+    query = event.get("queryStringParameters") or {}
+    print(f"handling {path} #{_SERVED}")
+    if path == "/pid":
+        return _ok({
+            "pid": os.getpid(),
+            "served": _SERVED,
+            "request_id": getattr(context, "aws_request_id", None),
+            "remaining_ms": context.get_remaining_time_in_millis(),  # type: ignore[attr-defined]
+            "cwd": os.getcwd(),
+            "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL", "TEST"))},
+        })
+    if path == "/echo":
+        return _ok({"event": event})
+    if path == "/sleep":
+        time.sleep(float(query.get("s", "0.1")))
+        return _ok({"slept_s": float(query.get("s", "0.1")), "pid": os.getpid()})
+    if path == "/crash":
+        os._exit(7)
+    if path == "/raise":
+        raise ValueError("handler failed on purpose")
+    if path == "/raw-dict":
+        return {"message": "not a proxy response"}
+    if path == "/raw-string":
+        return "Hello from Lambda!"
+    if path == "/bad-status":
+        return {"statusCode": "two hundred", "body": "x"}
+    if path == "/unserialisable":
+        return {"statusCode": 200, "body": object()}
+    if path == "/burn":
+        end = time.process_time() + float(query.get("cpu_s", "0.2"))
+        wall0 = time.time()
+        while time.process_time() < end:
+            pass
+        return _ok({"cpu_s": float(query.get("cpu_s", "0.2")), "wall_s": time.time() - wall0})
+    if path == "/file":
+        with open(os.environ["TEST_FILE"], "rb") as f:
+            return _ok({"bytes": len(f.read())})
+    return _ok({"path": path, "pid": os.getpid()})
