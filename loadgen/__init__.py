@@ -1,0 +1,57 @@
+"""Load generator of the study: timed-idle and staged-concurrency scenarios, HDR histograms.
+
+Run from the command line (``python -m loadgen --help``) or from Python::
+
+    from loadgen import Plan, RunSettings, Stage, run, target_from_url
+    plan = Plan(stages=(Stage(users=4, ramp_up_s=10, hold_s=20),))
+    result = run(plan, target=target_from_url("http://127.0.0.1:8080"),
+                 settings=RunSettings(time_scale=10))
+    print(result.summary["latency_ms"]["p99"])
+
+Result files are described in docs/results.md.
+"""
+
+from __future__ import annotations
+
+from ._errors import (
+    LoadgenError,
+    PayloadError,
+    PlanError,
+    ResultsError,
+    TargetError,
+    TaurusError,
+)
+from ._http import ERROR_KINDS
+from ._merge import merge_results
+from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
+from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
+from ._target import Target, resolve_stack, target_from_url
+from ._taurus import load_taurus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ERROR_KINDS",
+    "IdlePlan",
+    "LoadgenError",
+    "PayloadError",
+    "Plan",
+    "PlanError",
+    "RatePlan",
+    "RateStep",
+    "ResultsError",
+    "RunResult",
+    "RunSettings",
+    "Stage",
+    "Target",
+    "TargetError",
+    "TaurusError",
+    "eviction_bracket",
+    "load_taurus",
+    "merge_results",
+    "parse_duration_s",
+    "resolve_stack",
+    "run",
+    "run_async",
+    "target_from_url",
+]

@@ -1,0 +1,224 @@
+"""``scenario1``, ``scenario2`` and ``rate``: options, running, the summary table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import anyio
+
+from ._console import summary_table
+from ._errors import PlanError
+from ._payload import DEFAULT_PAYLOAD
+from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
+from ._runner import RunSettings, Scenario, run_async, scenario_name
+from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, target_from_url
+from ._taurus import load_taurus
+
+_HELP = {
+    "scenario1": ("timed idle: one request at each offset, and the eviction bracket",
+                  "One user sends one request at each offset from the start (default: the study's\n"
+                  "0, 6, 16, 31, 61 minutes), each on a fresh connection. For each idle gap it\n"
+                  "reports whether the same instance answered warm or a new one cold-started, and\n"
+                  "the eviction bracket (kept after X s idle, evicted after Y s). --bisect goes on\n"
+                  "probing gaps inside the bracket (warm-up, gap, probe) until it is narrower than\n"
+                  "PRECISION."),
+    "scenario2": ("staged concurrency: closed-model users, Taurus semantics",
+                  "Users loop request -> response (-> think time), each on its own keep-alive\n"
+                  "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
+                  "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
+                  "0 hold 1m. In-flight requests at the end finish and are recorded."),
+    "rate": ("open model: a constant or stepped arrival rate",
+             "Requests start on an absolute schedule whatever the responses do; latency counts\n"
+             "from the intended start (no coordinated omission). Arrivals that find\n"
+             "--max-in-flight requests running are dropped and counted; late starts are counted."),
+}
+
+
+def describe(name: str) -> tuple[str, str]:
+    help_text, body = _HELP[name]
+    return help_text, body + "\n\nResults: RESULTS/RUN_ID/TARGET/" + name + "/ (see docs/results.md)."
+
+
+def _duration_list(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(parse_duration_s(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _duration(text: str) -> float:
+    try:
+        return parse_duration_s(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
+
+
+def parse_stages(text: str) -> tuple[Stage, ...]:
+    """``USERS:RAMP:HOLD[,...]``, e.g. ``9:3m:1m,18:0:1m``."""
+    stages = []
+    for part in text.split(","):
+        fields = part.strip().split(":")
+        if len(fields) != 3:
+            raise argparse.ArgumentTypeError(f"stage {part!r} must be USERS:RAMP_UP:HOLD, e.g. 9:3m:1m")
+        try:
+            stages.append(Stage(users=int(fields[0]), ramp_up_s=parse_duration_s(fields[1]),
+                                hold_s=parse_duration_s(fields[2])))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"stage {part!r}: {exc}") from exc
+    return tuple(stages)
+
+
+def parse_rates(text: str) -> tuple[RateStep, ...]:
+    """``RATE:DURATION[,...]``, e.g. ``10:1m,50:30s``."""
+    steps = []
+    for part in text.split(","):
+        fields = part.strip().split(":")
+        if len(fields) != 2:
+            raise argparse.ArgumentTypeError(f"rate step {part!r} must be RATE:DURATION, e.g. 10:1m")
+        try:
+            steps.append(RateStep(rate_rps=float(fields[0]), duration_s=parse_duration_s(fields[1])))
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"rate step {part!r}: {exc}") from exc
+    return tuple(steps)
+
+
+def configure(name: str, parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("target (one of)")
+    choice = where.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--target", metavar="URL",
+                        help="base URL of the endpoint; requests go to URL/predict, URL/health")
+    choice.add_argument("--stack", metavar="NAME",
+                        help="a stack's URL: from the running emulator's endpoints file, else from "
+                             "`pulumi stack output url --stack NAME`")
+    where.add_argument("--endpoints", type=Path, default=DEFAULT_ENDPOINTS, metavar="FILE",
+                       help=f"the emulator's endpoints file (default {DEFAULT_ENDPOINTS})")
+    where.add_argument("--name", help="target folder name in the results (default: stack name or HOST-PORT)")
+
+    if name == "scenario1":
+        plan = parser.add_argument_group("scenario1 plan")
+        plan.add_argument("--offsets", type=_duration_list, default=IdlePlan().offsets_s, metavar="LIST",
+                          help="send times from the start, comma-separated durations; a bare number "
+                               "is seconds (default 0,6m,16m,31m,61m)")
+        plan.add_argument("--bisect", type=_duration, nargs="?", const=60.0, default=None,
+                          metavar="PRECISION",
+                          help="after the offsets, bisect the eviction bracket until narrower than "
+                               "PRECISION (default when given alone: 1m)")
+    elif name == "scenario2":
+        plan = parser.add_argument_group("scenario2 plan")
+        src = plan.add_mutually_exclusive_group()
+        src.add_argument("--stages", type=parse_stages, default=None, metavar="LIST",
+                         help="USERS:RAMP_UP:HOLD per stage, comma-separated (default 9:3m:1m,18:0:1m)")
+        src.add_argument("--taurus", type=Path, metavar="FILE",
+                         help="take the stages from a Taurus YAML `execution:` (concurrency, ramp-up, "
+                              "hold-for, steps, iterations, throughput); what cannot be honoured is said")
+        plan.add_argument("--think", type=_duration, default=0.0, metavar="DURATION",
+                          help="pause of each user between a response and its next request (default 0)")
+        plan.add_argument("--iterations", type=int, default=None, metavar="N",
+                          help="requests per user at most (default: as many as time allows)")
+        plan.add_argument("--throughput", type=_positive_float, default=None, metavar="RPS",
+                          help="cap on the total request rate (default: none)")
+    else:
+        plan = parser.add_argument_group("rate plan")
+        plan.add_argument("--rate", type=parse_rates, default=RatePlan().steps, metavar="LIST",
+                          help="RATE:DURATION per step, requests/s, comma-separated (default 10:1m)")
+        plan.add_argument("--max-in-flight", type=int, default=256, metavar="N",
+                          help="requests in flight at most; arrivals beyond are dropped and counted "
+                               "(default 256)")
+
+    run = parser.add_argument_group("requests and results")
+    run.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="K",
+                     help="divide every duration of the plan by K, for quick runs (recorded)")
+    run.add_argument("--timeout", type=_duration, default=30.0, metavar="DURATION",
+                     help="per-request timeout (default 30s, API Gateway's limit)")
+    run.add_argument("--batch", type=int, default=1, metavar="N", help="instances per request (default 1)")
+    run.add_argument("--payload", type=Path, default=DEFAULT_PAYLOAD, metavar="FILE",
+                     help="JSON-lines file of instances (default: the shipped KDD Cup 99 rows)")
+    run.add_argument("--features", metavar="LIST",
+                     help="comma-separated features to send (default: GET /health's `features`)")
+    run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
+                     help="results root (default ./results)")
+    run.add_argument("--run-id", metavar="ID", help="run folder name (default: UTC start time)")
+    run.add_argument("--quiet", action="store_true", help="no live progress line")
+
+
+def _target(args: argparse.Namespace) -> Target:
+    if args.target:
+        return target_from_url(args.target, name=args.name)
+    target = resolve_stack(args.stack, endpoints_file=args.endpoints)
+    if args.name:
+        from dataclasses import replace
+
+        target = replace(target, name=args.name)
+    return target
+
+
+def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
+    notes: list[str] = []
+    plan: Scenario
+    if name == "scenario1":
+        plan = IdlePlan(offsets_s=args.offsets, bisect_precision_s=args.bisect)
+    elif name == "scenario2":
+        if args.taurus:
+            taurus, notes = load_taurus(args.taurus)
+            plan = Plan(stages=taurus.stages, think_s=args.think or taurus.think_s,
+                        iterations=args.iterations or taurus.iterations,
+                        throughput_rps=args.throughput or taurus.throughput_rps)
+        else:
+            plan = Plan(stages=args.stages or Plan().stages, think_s=args.think,
+                        iterations=args.iterations, throughput_rps=args.throughput)
+    else:
+        plan = RatePlan(steps=args.rate, max_in_flight=args.max_in_flight)
+    problems = plan.validate()
+    if problems:
+        raise PlanError(f"invalid {name} plan", problems=problems)
+    return plan, notes
+
+
+def main(name: str, args: argparse.Namespace) -> int:
+    plan, notes = _plan(name, args)
+    target = _target(args)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    settings = RunSettings(
+        results_dir=args.results, run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
+        batch=args.batch, payload=args.payload,
+        features=tuple(f.strip() for f in args.features.split(",") if f.strip()) if args.features else None,
+        progress=not args.quiet, notes=tuple(notes),
+    )
+    folder = args.results / run_id / target.name / scenario_name(plan)
+    tty = sys.stderr.isatty()
+
+    def out(line: str) -> None:
+        # A rewritten line on a terminal; one line every 5 s in logs.
+        if tty:
+            print("\r" + line, end="", file=sys.stderr, flush=True)
+        elif line.startswith("[") and int(line[1:].split("/")[0]) % 5 == 0:
+            print(line, file=sys.stderr, flush=True)
+
+    print(f"{name} -> {target.url} ({target.source}); results in {folder}", file=sys.stderr)
+    try:
+        result = anyio.run(lambda: run_async(plan, target=target, settings=settings, out=out),
+                           backend="asyncio")
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the requests recorded so far and their summary are in {folder}",
+              file=sys.stderr)
+        return 130
+    if tty:
+        print(file=sys.stderr)
+    print(summary_table(result.summary))
+    print(f"results: {result.folder}")
+    return 0

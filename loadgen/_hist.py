@@ -1,0 +1,197 @@
+"""HDR histograms of latency in microseconds, and the standard HdrHistogram interval log.
+
+Histograms track 1 µs to 10 min with 3 significant digits; a larger value is recorded as
+10 min and counted in ``clamped`` (never dropped). The interval log (``.hlog``) is written
+here, not with the ``hdrhistogram`` package's writer, whose base time and zero start are
+mishandled; the format is HdrHistogram's log format version 1.3, which the reference Java
+``HistogramLogProcessor`` reads (a test runs it). Values are microseconds; the
+``Interval_Max`` column is in milliseconds (max value / 1000).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import binascii
+import zlib
+
+from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
+from hdrh.histogram import HdrHistogram
+
+from ._errors import ResultsError
+
+__all__ = [
+    "HIGHEST_US",
+    "LOWEST_US",
+    "Interval",
+    "LatencyHistogram",
+    "read_interval_log",
+    "IntervalLogWriter",
+]
+
+LOWEST_US = 1
+HIGHEST_US = 600_000_000
+SIGNIFICANT_DIGITS = 3
+#: Interval_Max column = max value / this (µs → ms).
+MAX_VALUE_UNIT_RATIO = 1000.0
+LOG_FORMAT_VERSION = "1.3"
+LEGEND = '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"'
+
+
+def new_hdr() -> HdrHistogram:
+    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+class LatencyHistogram:
+    """An HDR histogram of microseconds with exact count, sum, min and max beside it."""
+
+    __slots__ = ("hdr", "count", "sum_us", "min_us", "max_us", "clamped")
+
+    def __init__(self, hdr: HdrHistogram | None = None) -> None:
+        self.hdr = hdr if hdr is not None else new_hdr()
+        self.count = 0
+        self.sum_us = 0
+        self.min_us = 0
+        self.max_us = 0
+        self.clamped = 0
+
+    def record(self, value_us: int) -> None:
+        if value_us > HIGHEST_US:
+            self.clamped += 1
+            recorded = HIGHEST_US
+        else:
+            recorded = value_us if value_us > 0 else 0
+        self.hdr.record_value(recorded)
+        if self.count == 0 or recorded < self.min_us:
+            self.min_us = recorded
+        if recorded > self.max_us:
+            self.max_us = recorded
+        self.count += 1
+        self.sum_us += recorded
+
+    def add_hdr(self, other: HdrHistogram) -> None:
+        """Add an encoded-and-decoded interval: counts only (its exact sum is not known)."""
+        total = other.get_total_count()
+        if total:
+            self.hdr.add(other)
+            low = other.get_min_value()
+            high = other.get_max_value()
+            self.min_us = low if self.count == 0 else min(self.min_us, low)
+            self.max_us = max(self.max_us, high)
+            self.count += total
+            self.sum_us += int(round(other.get_mean_value() * total))
+
+    def percentiles_us(self, levels: Iterable[float]) -> dict[float, int]:
+        levels = list(levels)
+        if self.count == 0:
+            return {level: 0 for level in levels}
+        found = self.hdr.get_percentile_to_value_dict(levels)
+        return {level: int(found.get(level, self.max_us)) for level in levels}
+
+    def summary_ms(self) -> dict[str, float | int | None]:
+        """count, mean, min, p50, p90, p99, p99_9, max in milliseconds (None when empty)."""
+        if self.count == 0:
+            return {"count": 0, "mean": None, "min": None, "p50": None, "p90": None,
+                    "p99": None, "p99_9": None, "max": None}
+        pct = self.percentiles_us((50.0, 90.0, 99.0, 99.9))
+        return {
+            "count": self.count,
+            "mean": round(self.sum_us / self.count / 1000.0, 3),
+            "min": self.min_us / 1000.0,
+            "p50": pct[50.0] / 1000.0,
+            "p90": pct[90.0] / 1000.0,
+            "p99": pct[99.0] / 1000.0,
+            "p99_9": pct[99.9] / 1000.0,
+            "max": self.max_us / 1000.0,
+        }
+
+
+def _format_seconds(value: float) -> str:
+    return f"{value:.3f}"
+
+
+class IntervalLogWriter:
+    """Writes an HdrHistogram interval log, one line per interval, as the run goes."""
+
+    def __init__(self, stream: TextIO, *, start_epoch_s: float, comment: str | None = None) -> None:
+        self._stream = stream
+        self.start_epoch_s = start_epoch_s
+        when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(start_epoch_s))
+        lines = [f"#[Histogram log format version {LOG_FORMAT_VERSION}]"]
+        if comment:
+            lines.extend(f"#{line}" for line in comment.splitlines())
+        # StartTime and BaseTime both at the run's start: interval timestamps are relative.
+        lines.append(f"#[StartTime: {_format_seconds(start_epoch_s)} (seconds since epoch), {when}]")
+        lines.append(f"#[BaseTime: {_format_seconds(start_epoch_s)} (seconds since epoch)]")
+        lines.append(LEGEND)
+        stream.write("\n".join(lines) + "\n")
+
+    def write_interval(
+        self, hdr: HdrHistogram, *, start_s: float, length_s: float, tag: str | None = None
+    ) -> None:
+        """One interval; ``start_s`` is seconds since the log's start."""
+        payload = hdr.encode()
+        if isinstance(payload, bytes):
+            payload = payload.decode("ascii")
+        max_ms = hdr.get_max_value() / MAX_VALUE_UNIT_RATIO if hdr.get_total_count() else 0.0
+        prefix = f"Tag={tag}," if tag else ""
+        self._stream.write(
+            f"{prefix}{_format_seconds(start_s)},{_format_seconds(length_s)},{max_ms:.3f},{payload}\n"
+        )
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    tag: str | None
+    #: Absolute start, seconds since the epoch.
+    start_epoch_s: float
+    length_s: float
+    hdr: HdrHistogram
+
+
+def read_interval_log(path: Path) -> Iterator[Interval]:
+    """The intervals of an interval log, with absolute start times.
+
+    Follows the format's rules: ``#[StartTime:`` and ``#[BaseTime:`` comments; without a
+    base time, timestamps more than a year before the start time are taken as relative.
+    """
+    start_s: float | None = None
+    base_s: float | None = None
+    try:
+        with path.open(encoding="ascii") as stream:
+            for number, raw in enumerate(stream, start=1):
+                line = raw.strip()
+                if not line or line.startswith('"StartTimestamp"'):
+                    continue
+                if line.startswith("#"):
+                    if line.startswith("#[StartTime: "):
+                        start_s = float(line[len("#[StartTime: "):].split()[0])
+                    elif line.startswith("#[BaseTime: "):
+                        base_s = float(line[len("#[BaseTime: "):].split()[0])
+                    continue
+                tag = None
+                if line.startswith("Tag="):
+                    tag, _, line = line[4:].partition(",")
+                fields = line.split(",")
+                if len(fields) != 4:
+                    raise ResultsError(f"{path}:{number}: not an interval line: {raw.strip()[:60]!r}")
+                stamp_s, length_s = float(fields[0]), float(fields[1])
+                if start_s is None:
+                    start_s = stamp_s
+                if base_s is None:
+                    base_s = start_s if stamp_s < start_s - 365 * 24 * 3600.0 else 0.0
+                yield Interval(tag, stamp_s + base_s, length_s, HdrHistogram.decode(fields[3]))
+    except OSError as exc:
+        raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (
+        ValueError, TypeError, binascii.Error, zlib.error,
+        HdrCookieException, HdrLengthException, HdrHistogramSettingsException,
+    ) as exc:
+        raise ResultsError(f"{path} is not a valid HdrHistogram interval log: {exc}") from exc

@@ -1,0 +1,259 @@
+"""The request path: one keep-alive HTTP/1.1 connection per user, parsed by h11.
+
+Chosen by measurement (``bench/bench_loadgen.py``): an asyncio ``Protocol`` feeding h11
+costs a fraction of httpx's CPU per request, so the instrument does not swamp the
+sub-millisecond latencies it measures. h11 does all the HTTP parsing; this module only
+moves bytes and classifies what went wrong. httpx stays for the one-off GET /health.
+
+The clock starts just before the request bytes are written and stops in the protocol
+callback that receives the end of the body, before the waiting task is resumed, so the
+event loop's scheduling delay is not counted as the server's latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import h11
+
+__all__ = [
+    "ERROR_KINDS",
+    "Connection",
+    "Connector",
+    "HttpConnection",
+    "RequestFailed",
+    "Response",
+    "connect",
+]
+
+#: Every error kind a request record can carry, in the order tables show them.
+#: ``cancelled`` only appears when a run is interrupted while the request is in flight.
+ERROR_KINDS: tuple[str, ...] = (
+    "refused", "reset", "timeout", "http_status", "throttled", "bad_response", "cancelled",
+)
+
+
+class RequestFailed(Exception):
+    """A request that produced no usable HTTP response; ``kind`` is one of ERROR_KINDS."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass(slots=True)
+class Response:
+    status: int
+    #: Header names in lower case (h11 normalises them), values decoded as latin-1.
+    headers: dict[str, str]
+    body: bytes
+    #: perf_counter_ns() when the request's first byte was handed to the socket.
+    sent_ns: int
+    #: perf_counter_ns() when the last byte of the body arrived.
+    done_ns: int
+
+
+class Connection(Protocol):
+    """What the runner needs from a connection; tests may inject their own."""
+
+    @property
+    def reusable(self) -> bool: ...
+
+    async def post(self, body: bytes, *, timeout_s: float) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+#: ``await connector(host, port, path, timeout_s)`` opens a connection.
+Connector = Callable[[str, int, str, float], Awaitable[Connection]]
+
+
+class _H11Protocol(asyncio.Protocol):
+    def __init__(self) -> None:
+        self.h11 = h11.Connection(h11.CLIENT)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[Response] | None = None
+        self.closed = False
+        self.sent_ns = 0
+        self._eof = False
+        self._status = 0
+        self._headers: dict[str, str] = {}
+        self._chunks: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def _fail(self, kind: str, detail: str) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RequestFailed(kind, detail))
+        self.abort()
+
+    def abort(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None:
+            # Bytes nobody asked for: the connection's framing can no longer be trusted.
+            self.abort()
+            return
+        self.h11.receive_data(data)
+        self._drain()
+
+    def _drain(self) -> None:
+        conn = self.h11
+        while True:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                if self._eof:
+                    self._fail("reset", f"connection closed before the response was complete ({exc})")
+                else:
+                    self._fail("bad_response", f"malformed HTTP response: {exc}")
+                return
+            kind = type(event)
+            if kind is h11.Data:
+                self._chunks.append(event.data)  # type: ignore[union-attr]
+            elif kind is h11.Response:
+                self._status = event.status_code  # type: ignore[union-attr]
+                self._headers = {
+                    name.decode("latin-1"): value.decode("latin-1")
+                    for name, value in event.headers  # type: ignore[union-attr]
+                }
+            elif kind is h11.EndOfMessage:
+                done_ns = time.perf_counter_ns()
+                response = Response(
+                    self._status, self._headers, b"".join(self._chunks), self.sent_ns, done_ns
+                )
+                self._status, self._headers, self._chunks = 0, {}, []
+                if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
+                    conn.start_next_cycle()
+                else:
+                    self.closed = True
+                waiter, self.waiter = self.waiter, None
+                if waiter is not None and not waiter.done():
+                    waiter.set_result(response)
+                if self.closed:
+                    self.abort()
+                return
+            elif kind is h11.ConnectionClosed:
+                self._fail("reset", "connection closed by the server before a response")
+                return
+            elif event is h11.NEED_DATA or event is h11.PAUSED:
+                return
+
+    def eof_received(self) -> bool:
+        if self.waiter is None:
+            self.closed = True
+            return False
+        self._eof = True
+        self.h11.receive_data(b"")
+        self._drain()
+        if self.waiter is not None:
+            self._fail("reset", "connection closed by the server before a response")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None:
+            if isinstance(exc, ConnectionResetError):
+                self._fail("reset", "connection reset by the server")
+            else:
+                self._fail("reset", f"connection lost: {exc or 'closed by the server'}")
+
+    def on_timeout(self) -> None:
+        self._fail("timeout", "no complete response within the timeout")
+
+
+class HttpConnection:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path."""
+
+    def __init__(self, protocol: _H11Protocol, host: str, port: int, path: str) -> None:
+        self._protocol = protocol
+        self._loop = asyncio.get_running_loop()
+        self._host_header = host if port in (80, 443) else f"{host}:{port}"
+        self._path = path
+        # h11 events are immutable; one per body length saves building headers per request.
+        self._requests: dict[int, h11.Request] = {}
+
+    @property
+    def reusable(self) -> bool:
+        proto = self._protocol
+        return (
+            not proto.closed
+            and proto.h11.our_state is h11.IDLE
+            and proto.h11.their_state is h11.IDLE
+            and proto.transport is not None
+            and not proto.transport.is_closing()
+        )
+
+    def _request_event(self, length: int) -> h11.Request:
+        event = self._requests.get(length)
+        if event is None:
+            event = h11.Request(
+                method="POST",
+                target=self._path,
+                headers=[
+                    ("host", self._host_header),
+                    ("user-agent", "loadgen"),
+                    ("content-type", "application/json"),
+                    ("content-length", str(length)),
+                ],
+            )
+            self._requests[length] = event
+        return event
+
+    async def post(self, body: bytes, *, timeout_s: float) -> Response:
+        proto = self._protocol
+        if not self.reusable:
+            raise RequestFailed("reset", "connection closed by the server while idle")
+        conn = proto.h11
+        data = conn.send(self._request_event(len(body)))
+        data += conn.send(h11.Data(data=body))  # type: ignore[operator]
+        data += conn.send(h11.EndOfMessage())  # type: ignore[operator]
+        waiter: asyncio.Future[Response] = self._loop.create_future()
+        proto.waiter = waiter
+        timer = self._loop.call_later(timeout_s, proto.on_timeout)
+        proto.sent_ns = time.perf_counter_ns()
+        proto.transport.write(data)  # type: ignore[union-attr]
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            proto.abort()
+            raise
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self._protocol.abort()
+
+
+async def connect(host: str, port: int, path: str, timeout_s: float, *,
+                  ssl_context: ssl.SSLContext | None = None) -> HttpConnection:
+    """Open a connection (TLS with ``ssl_context``), or raise RequestFailed."""
+    loop = asyncio.get_running_loop()
+    try:
+        _, protocol = await asyncio.wait_for(
+            loop.create_connection(
+                _H11Protocol, host, port, ssl=ssl_context,
+                server_hostname=host if ssl_context is not None else None,
+            ),
+            timeout=timeout_s,
+        )
+    except TimeoutError as exc:
+        raise RequestFailed("timeout", f"no connection to {host}:{port} within {timeout_s:g} s") from exc
+    except ConnectionRefusedError as exc:
+        raise RequestFailed("refused", f"connection to {host}:{port} refused") from exc
+    except ssl.SSLError as exc:
+        raise RequestFailed("refused", f"TLS handshake with {host}:{port} failed: {exc}") from exc
+    except OSError as exc:
+        raise RequestFailed("refused", f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
+    return HttpConnection(protocol, host, port, path)

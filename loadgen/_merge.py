@@ -1,0 +1,161 @@
+"""``merge``: runs of one scenario from several machines into one result folder, losslessly.
+
+Request records are concatenated (each gains ``source``, the index of its folder);
+interval histograms of the same second are added (HdrHistogram's ``add``: counts are
+exact); timeline rows of the same second are summed; the summary is recomputed from the
+merged records by the same code a live run uses.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from ._errors import ResultsError
+from ._hist import IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
+from ._results import TIMELINE_COLUMNS, Stats, build_summary, write_json_atomic
+
+__all__ = ["merge_results"]
+
+_STAGE_STAT_KEYS = {"index", "requests", "ok", "errors", "cold_starts", "latency_ms"}
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ResultsError(f"{path.parent} is not a result folder: {path.name} is missing") from exc
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ResultsError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path} is not a JSON object")
+    return data
+
+
+def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
+    """Merge result folders (same scenario) into ``out``; returns the merged summary."""
+    if len(sources) < 2:
+        raise ResultsError("merge needs at least two result folders")
+    if out.exists() and any(out.iterdir()):
+        raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
+    infos = [_load_json(src / "run.json") for src in sources]
+    summaries = [_load_json(src / "summary.json") for src in sources]
+    scenarios = {info.get("scenario") for info in infos}
+    if len(scenarios) != 1:
+        raise ResultsError(f"cannot merge different scenarios: {sorted(map(str, scenarios))}")
+    for src in sources:
+        for name in ("requests.jsonl", "latency.hlog", "timeline.csv"):
+            if not (src / name).is_file():
+                raise ResultsError(f"{src} is not a result folder: {name} is missing")
+    start_s = min(float(info["start_epoch_s"]) for info in infos)
+    out.mkdir(parents=True, exist_ok=True)
+
+    stats = Stats()
+    with (out / "requests.jsonl").open("w", encoding="utf-8") as merged:
+        for index, src in enumerate(sources):
+            with (src / "requests.jsonl").open(encoding="utf-8") as stream:
+                for number, line in enumerate(stream, start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise ResultsError(f"{src}/requests.jsonl:{number}: not JSON ({exc.msg})") from exc
+                    rec["source"] = index
+                    stats.add(rec)
+                    merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
+
+    # Intervals and rows of one source are whole seconds apart, so flooring the offset to
+    # the merged start maps each to its own second.
+    buckets: dict[tuple[str | None, int], Any] = {}
+    lengths: dict[int, float] = {}
+    for src in sources:
+        for interval in read_interval_log(src / "latency.hlog"):
+            second = math.floor(interval.start_epoch_s - start_s + 1e-6)
+            key = (interval.tag, second)
+            if key not in buckets:
+                buckets[key] = new_hdr()
+            buckets[key].add(interval.hdr)
+            lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
+    last = max(lengths) if lengths else -1
+    with (out / "latency.hlog").open("w", encoding="ascii") as stream:
+        writer = IntervalLogWriter(stream, start_epoch_s=start_s,
+                                   comment=f"[loadgen merge of {len(sources)} runs]")
+        for second in range(last + 1):
+            length = lengths.get(second, 1.0)
+            writer.write_interval(buckets.get((None, second), new_hdr()), start_s=float(second), length_s=length)
+            for (tag, at), hdr in sorted(buckets.items(), key=lambda kv: str(kv[0][0])):
+                if tag is not None and at == second:
+                    writer.write_interval(hdr, start_s=float(second), length_s=length, tag=tag)
+
+    rows: dict[int, dict[str, float]] = {}
+    for info, src in zip(infos, sources, strict=True):
+        offset = float(info["start_epoch_s"]) - start_s
+        with (src / "timeline.csv").open(encoding="ascii", newline="") as stream:
+            for row in csv.DictReader(stream):
+                second = math.floor(offset + int(row["second"]) + 1e-6)
+                acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
+                                               "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
+                for key in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
+                    acc[key] += int(row[key])
+                if row["mean_ms"]:
+                    acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
+                    acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
+    hits_per_s = []
+    with (out / "timeline.csv").open("w", encoding="ascii") as stream:
+        stream.write(",".join(TIMELINE_COLUMNS) + "\n")
+        for second in range(max(rows) + 1 if rows else 0):
+            acc = rows.get(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
+                                    "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
+            hits_per_s.append(int(acc["hits"]))
+            hist = LatencyHistogram(buckets.get((None, second), new_hdr()))
+            hist.count = hist.hdr.get_total_count()
+            if acc["ok"]:
+                pct = hist.percentiles_us((50.0, 99.0))
+                lat = [f"{acc['sum_ms'] / acc['ok']:.3f}", f"{acc['max_ms']:.3f}",
+                       f"{pct[50.0] / 1000:.3f}", f"{pct[99.0] / 1000:.3f}"]
+            else:
+                lat = ["", "", "", ""]
+            counts = [str(int(acc[k])) for k in ("hits", "ok", "errors", "throttled", "cold_starts", "users")]
+            stream.write(",".join([str(second), *counts, *lat]) + "\n")
+
+    first = infos[0]
+    run_info = {
+        **{k: first.get(k) for k in ("schema_version", "scenario", "plan", "plan_scaled",
+                                     "plan_duration_s", "time_scale", "target", "features",
+                                     "batch", "timeout_s", "latency_unit")},
+        "run_id": "merged",
+        "start_epoch_s": start_s,
+        "started_at": min(str(info.get("started_at")) for info in infos),
+        "merged_from": [{"folder": str(src), "run_id": info.get("run_id"),
+                         "machine": info.get("machine"), "start_epoch_s": info.get("start_epoch_s"),
+                         "time_scale": info.get("time_scale"), "target": info.get("target")}
+                        for src, info in zip(sources, infos, strict=True)],
+    }
+    write_json_atomic(out / "run.json", run_info)
+    stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
+              for stage in summaries[0].get("stages", [])]
+    notes = []
+    if len({info.get("time_scale") for info in infos}) > 1:
+        notes.append("the merged runs used different time scales")
+    generators = [s.get("generator") for s in summaries]
+    extra = {
+        "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
+        "generators": generators,
+        "dropped": sum(int(s.get("dropped", 0)) for s in summaries),
+        "notes": notes,
+        "merged_from": [str(src) for src in sources],
+    }
+    if any("scenario1" in s for s in summaries):
+        extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
+    interrupted = [s.get("interrupted") for s in summaries if s.get("interrupted")]
+    summary = build_summary(
+        stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
+        complete=all(bool(s.get("complete")) for s in summaries),
+        interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
+    )
+    write_json_atomic(out / "summary.json", summary)
+    return summary

@@ -1,0 +1,409 @@
+"""Scenario plans: validated data with pure timing functions (no clock, no I/O).
+
+A plan answers "how many users (or what arrival rate) at time t" without running anything,
+so the timing of every scenario is unit-tested by calling it. Times are seconds from the
+start of the run; ``scaled(k)`` divides every duration by ``k`` (``--time-scale``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+
+from ._errors import PlanError
+
+__all__ = [
+    "IdlePlan",
+    "Plan",
+    "RatePlan",
+    "RateStep",
+    "Stage",
+    "format_duration",
+    "parse_duration_s",
+]
+
+#: Upper bounds that keep every load loop bounded in count and time.
+MAX_USERS = 10_000
+MAX_DURATION_S = 7 * 24 * 3600.0
+MAX_ARRIVALS = 50_000_000
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d)?")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration_s(text: str | int | float) -> float:
+    """Seconds from a duration like ``90``, ``"90s"``, ``"1m30s"``, ``"500ms"``, ``"1.5h"``.
+
+    A bare number is seconds (Taurus' convention). Raises ValueError with the accepted forms.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"not a duration: {text!r}")
+    if isinstance(text, int | float):
+        if not math.isfinite(text) or text < 0:
+            raise ValueError(f"a duration must be a finite number >= 0, got {text!r}")
+        return float(text)
+    cleaned = text.strip().replace(" ", "")
+    pos = 0
+    total_s = 0.0
+    while pos < len(cleaned):
+        match = _DURATION_PART.match(cleaned, pos)
+        if match is None:
+            break
+        total_s += float(match.group(1)) * _UNIT_S[match.group(2)]
+        pos = match.end()
+    if not cleaned or pos != len(cleaned):
+        raise ValueError(
+            f"not a duration: {text!r} (use seconds, or units like 500ms, 90s, 3m, 1m30s, 1h)"
+        )
+    return total_s
+
+
+def format_duration(seconds: float) -> str:
+    """A short human form: ``3m``, ``1m30s``, ``4.5s``, ``250ms``."""
+    if seconds < 1 and seconds != 0:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60 or seconds != int(seconds):
+        return f"{seconds:g}s" if seconds < 60 else f"{int(seconds // 60)}m{seconds % 60:g}s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    out = (f"{hours}h" if hours else "") + (f"{minutes}m" if minutes else "")
+    return out + (f"{secs}s" if secs else "") or "0s"
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_duration(name: str, value: object, problems: list[str]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append(f"{name} must be a number of seconds, got {value!r}")
+    elif not math.isfinite(value) or value < 0:
+        problems.append(f"{name} must be finite and >= 0, got {value!r}")
+    elif value > MAX_DURATION_S:
+        problems.append(f"{name} must be at most {MAX_DURATION_S:g} s (a week), got {value!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stage:
+    """One stage of a staged-concurrency plan, with Taurus' meaning.
+
+    Users go from the previous stage's count to ``users`` during ``ramp_up_s`` (added evenly:
+    the i-th added user of n starts at ``i * ramp_up_s / n``; with ``steps``, in that many
+    equal steps), then ``users`` are held for ``hold_s``.
+    """
+
+    #: Target number of concurrent users at the end of the ramp.
+    users: int
+    #: Time to go from the previous stage's users to ``users``.
+    ramp_up_s: float = 0.0
+    #: Time the target is held after the ramp.
+    hold_s: float = 0.0
+    #: Taurus ``steps``: change users in this many equal steps instead of one by one.
+    steps: int | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return self.ramp_up_s + self.hold_s
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage(users=9, ramp_up_s=180.0, hold_s=60.0),
+    Stage(users=18, ramp_up_s=0.0, hold_s=60.0),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """Closed-model staged concurrency (scenario 2): users loop request → response → think."""
+
+    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    #: Pause of each user between a response and its next request.
+    think_s: float = 0.0
+    #: Taurus ``iterations``: requests per user at most (None: as many as time allows).
+    iterations: int | None = None
+    #: Taurus ``throughput``: a cap on the total request rate (None: no cap).
+    throughput_rps: float | None = None
+
+    def validate(self) -> list[str]:
+        """Every problem of this plan, as sentences; empty when the plan can run."""
+        problems: list[str] = []
+        if not isinstance(self.stages, tuple) or not self.stages:
+            problems.append("a plan needs at least one stage (users, ramp-up, hold)")
+            return problems
+        for index, stage in enumerate(self.stages):
+            name = f"stages[{index}]"
+            if not _is_count(stage.users) or not 1 <= stage.users <= MAX_USERS:
+                problems.append(f"{name}.users must be an integer 1..{MAX_USERS}, got {stage.users!r}")
+            _check_duration(f"{name}.ramp_up_s", stage.ramp_up_s, problems)
+            _check_duration(f"{name}.hold_s", stage.hold_s, problems)
+            if stage.steps is not None and (not _is_count(stage.steps) or stage.steps < 1):
+                problems.append(f"{name}.steps must be an integer >= 1 or None, got {stage.steps!r}")
+        _check_duration("think_s", self.think_s, problems)
+        if self.iterations is not None and (not _is_count(self.iterations) or self.iterations < 1):
+            problems.append(f"iterations must be an integer >= 1 or None, got {self.iterations!r}")
+        if self.throughput_rps is not None and (
+            isinstance(self.throughput_rps, bool)
+            or not isinstance(self.throughput_rps, int | float)
+            or not math.isfinite(self.throughput_rps)
+            or self.throughput_rps <= 0
+        ):
+            problems.append(f"throughput_rps must be a number > 0 or None, got {self.throughput_rps!r}")
+        if not problems:
+            if self.duration_s <= 0:
+                problems.append("the plan lasts 0 s: give a stage a ramp-up or a hold time")
+            elif self.duration_s > MAX_DURATION_S:
+                problems.append(f"the plan lasts {self.duration_s:g} s, more than a week")
+        return problems
+
+    def check(self) -> Plan:
+        """This plan, or PlanError listing every problem."""
+        problems = self.validate()
+        if problems:
+            raise PlanError("invalid staged plan", problems=problems)
+        return self
+
+    @property
+    def duration_s(self) -> float:
+        return sum(stage.duration_s for stage in self.stages)
+
+    @property
+    def max_users(self) -> int:
+        return max(stage.users for stage in self.stages)
+
+    def stage_starts_s(self) -> list[float]:
+        starts, t = [], 0.0
+        for stage in self.stages:
+            starts.append(t)
+            t += stage.duration_s
+        return starts
+
+    def stage_at(self, t_s: float) -> int:
+        """Index of the stage running at ``t_s`` (the last one at or after the end)."""
+        for index, start in reversed(list(enumerate(self.stage_starts_s()))):
+            if t_s >= start:
+                return index
+        return 0
+
+    def changes(self) -> list[tuple[float, int]]:
+        """Every change of the user count as ``(time_s, users from then on)``, in order.
+
+        The last entry is ``(duration_s, 0)``: the plan's end.
+        """
+        out: list[tuple[float, int]] = []
+        previous = 0
+        for start, stage in zip(self.stage_starts_s(), self.stages, strict=True):
+            delta = stage.users - previous
+            sign = 1 if delta > 0 else -1
+            if delta == 0:
+                pass
+            elif stage.ramp_up_s == 0:
+                out.append((start, stage.users))
+            elif stage.steps is not None:
+                for step in range(stage.steps):
+                    users = previous + sign * (abs(delta) * (step + 1) // stage.steps)
+                    out.append((start + step * stage.ramp_up_s / stage.steps, users))
+            else:
+                for added in range(abs(delta)):
+                    out.append((start + added * stage.ramp_up_s / abs(delta), previous + sign * (added + 1)))
+            previous = stage.users
+        out.append((self.duration_s, 0))
+        # Collapse entries at the same instant and steps that do not change the count.
+        merged: list[tuple[float, int]] = []
+        for t_s, users in out:
+            if merged and merged[-1][0] == t_s:
+                merged[-1] = (t_s, users)
+            elif not merged or merged[-1][1] != users:
+                merged.append((t_s, users))
+        return merged
+
+    def users_at(self, t_s: float) -> int:
+        """Number of users the plan wants running at ``t_s`` (0 before 0 and from the end on)."""
+        users = 0
+        for change_s, count in self.changes():
+            if change_s > t_s:
+                break
+            users = count
+        return users
+
+    def user_windows(self) -> list[list[tuple[float, float]]]:
+        """For each user index, the ``[start_s, stop_s)`` windows in which it runs.
+
+        User ``i`` runs while ``users_at(t) > i``; it finishes its in-flight request after
+        ``stop_s``.
+        """
+        windows: list[list[tuple[float, float]]] = [[] for _ in range(self.max_users)]
+        started: dict[int, float] = {}
+        current = 0
+        for t_s, users in self.changes():
+            for index in range(current, users):
+                started[index] = t_s
+            for index in range(users, current):
+                windows[index].append((started.pop(index), t_s))
+            current = users
+        return windows
+
+    def scaled(self, time_scale: float) -> Plan:
+        """This plan with every duration divided by ``time_scale`` (rates unchanged)."""
+        return replace(
+            self,
+            stages=tuple(
+                replace(s, ramp_up_s=s.ramp_up_s / time_scale, hold_s=s.hold_s / time_scale)
+                for s in self.stages
+            ),
+            think_s=self.think_s / time_scale,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdlePlan:
+    """Timed idle (scenario 1): one user, one request at each offset from the start.
+
+    The gaps between requests show whether an idle instance was kept or evicted; with
+    ``bisect_precision_s`` the run goes on probing gaps inside the eviction bracket.
+    """
+
+    #: Absolute send times, seconds from the start (the study's: 0, 6, 16, 31, 61 minutes).
+    offsets_s: tuple[float, ...] = (0.0, 360.0, 960.0, 1860.0, 3660.0)
+    #: Bisect the bracket until it is narrower than this (None: no bisection).
+    bisect_precision_s: float | None = None
+
+    def validate(self) -> list[str]:
+        problems: list[str] = []
+        if not isinstance(self.offsets_s, tuple) or len(self.offsets_s) < 2:
+            problems.append("scenario1 needs at least two offsets (a gap between two requests)")
+            return problems
+        for index, offset in enumerate(self.offsets_s):
+            _check_duration(f"offsets_s[{index}]", offset, problems)
+        if not problems:
+            for index in range(1, len(self.offsets_s)):
+                if self.offsets_s[index] <= self.offsets_s[index - 1]:
+                    problems.append(
+                        f"offsets must increase: offsets_s[{index}]={self.offsets_s[index]:g} "
+                        f"is not after {self.offsets_s[index - 1]:g}"
+                    )
+        if self.bisect_precision_s is not None:
+            value = self.bisect_precision_s
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+                problems.append(f"bisect_precision_s must be a number > 0, got {value!r}")
+            elif not math.isfinite(value):
+                problems.append(f"bisect_precision_s must be finite, got {value!r}")
+        return problems
+
+    def check(self) -> IdlePlan:
+        problems = self.validate()
+        if problems:
+            raise PlanError("invalid scenario1 plan", problems=problems)
+        return self
+
+    @property
+    def duration_s(self) -> float:
+        """Time of the last scheduled request (bisection, if any, comes after)."""
+        return self.offsets_s[-1]
+
+    def gaps_s(self) -> list[float]:
+        """Planned idle gaps between consecutive requests."""
+        return [b - a for a, b in zip(self.offsets_s, self.offsets_s[1:], strict=False)]
+
+    def users_at(self, t_s: float) -> int:
+        return 1 if 0 <= t_s <= self.duration_s else 0
+
+    def bisect_probes_max(self, kept_s: float, evicted_s: float) -> int:
+        """How many probes bisecting ``(kept_s, evicted_s)`` takes at most."""
+        if self.bisect_precision_s is None or evicted_s - kept_s <= self.bisect_precision_s:
+            return 0
+        return math.ceil(math.log2((evicted_s - kept_s) / self.bisect_precision_s))
+
+    def scaled(self, time_scale: float) -> IdlePlan:
+        precision = self.bisect_precision_s
+        return replace(
+            self,
+            offsets_s=tuple(o / time_scale for o in self.offsets_s),
+            bisect_precision_s=None if precision is None else precision / time_scale,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateStep:
+    """A constant arrival rate held for a duration."""
+
+    rate_rps: float
+    duration_s: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class RatePlan:
+    """Open model: requests start on an absolute schedule, whatever the responses do.
+
+    Latency is measured from the intended start. An arrival that finds ``max_in_flight``
+    requests already running is dropped and counted; one that starts late is counted as late.
+    """
+
+    steps: tuple[RateStep, ...] = field(default=(RateStep(rate_rps=10.0, duration_s=60.0),))
+    max_in_flight: int = 256
+
+    def validate(self) -> list[str]:
+        problems: list[str] = []
+        if not isinstance(self.steps, tuple) or not self.steps:
+            problems.append("a rate plan needs at least one step (rate, duration)")
+            return problems
+        for index, step in enumerate(self.steps):
+            rate = step.rate_rps
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate < 0:
+                problems.append(f"steps[{index}].rate_rps must be a finite number >= 0, got {rate!r}")
+            _check_duration(f"steps[{index}].duration_s", step.duration_s, problems)
+        if not _is_count(self.max_in_flight) or not 1 <= self.max_in_flight <= MAX_USERS:
+            problems.append(f"max_in_flight must be an integer 1..{MAX_USERS}, got {self.max_in_flight!r}")
+        if not problems:
+            if self.duration_s <= 0:
+                problems.append("the rate plan lasts 0 s: give a step a duration")
+            arrivals = sum(s.rate_rps * s.duration_s for s in self.steps)
+            if arrivals > MAX_ARRIVALS:
+                problems.append(f"the plan asks for {arrivals:.0f} requests, more than {MAX_ARRIVALS}")
+        return problems
+
+    def check(self) -> RatePlan:
+        problems = self.validate()
+        if problems:
+            raise PlanError("invalid rate plan", problems=problems)
+        return self
+
+    @property
+    def duration_s(self) -> float:
+        return sum(step.duration_s for step in self.steps)
+
+    def stage_at(self, t_s: float) -> int:
+        start = 0.0
+        for index, step in enumerate(self.steps):
+            if t_s < start + step.duration_s:
+                return index
+            start += step.duration_s
+        return len(self.steps) - 1
+
+    def rate_at(self, t_s: float) -> float:
+        """Arrival rate (requests/s) wanted at ``t_s``; 0 outside the plan."""
+        if t_s < 0:
+            return 0.0
+        start = 0.0
+        for step in self.steps:
+            if t_s < start + step.duration_s:
+                return step.rate_rps
+            start += step.duration_s
+        return 0.0
+
+    def arrival_times(self) -> Iterator[tuple[float, int]]:
+        """Intended start times ``(t_s, step index)``, evenly spaced within each step."""
+        start = 0.0
+        for index, step in enumerate(self.steps):
+            if step.rate_rps > 0:
+                count = math.ceil(step.duration_s * step.rate_rps - 1e-9)
+                for n in range(count):
+                    yield start + n / step.rate_rps, index
+            start += step.duration_s
+
+    def scaled(self, time_scale: float) -> RatePlan:
+        return replace(
+            self,
+            steps=tuple(replace(s, duration_s=s.duration_s / time_scale) for s in self.steps),
+        )

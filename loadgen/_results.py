@@ -1,0 +1,330 @@
+"""Result files, written as the run goes (formats: docs/results.md).
+
+``requests.jsonl`` gets one line per attempt and is flushed every second; ``latency.hlog``
+and ``timeline.csv`` get one interval / row per second as each second closes; ``run.json``
+and ``summary.json`` are replaced atomically (written beside, then renamed), so a crash or
+Ctrl-C leaves every recorded request and a valid summary of them.
+
+A request belongs to the second (from the run's start) in which it completed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import IO, Any
+
+from ._errors import ResultsError
+from ._hist import IntervalLogWriter, LatencyHistogram
+from ._http import ERROR_KINDS
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TIMELINE_COLUMNS",
+    "ResultWriter",
+    "Stats",
+    "build_summary",
+    "timeline_row",
+    "write_json_atomic",
+]
+
+SCHEMA_VERSION = 1
+TIMELINE_COLUMNS = (
+    "second", "hits", "ok", "errors", "throttled", "cold_starts", "users",
+    "mean_ms", "max_ms", "p50_ms", "p99_ms",
+)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to ``path`` so that readers see the old or the new file, never half."""
+    text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _pct_summary(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"count": 0, "p50": None, "max": None}
+    ordered = sorted(values)
+    return {"count": len(ordered), "p50": ordered[(len(ordered) - 1) // 2], "max": ordered[-1]}
+
+
+class _StageStats:
+    __slots__ = ("requests", "ok", "errors", "cold_starts", "latency")
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.ok = 0
+        self.errors = 0
+        self.cold_starts = 0
+        self.latency = LatencyHistogram()
+
+
+class Stats:
+    """Totals of a set of request records; the same code sums a live run and a merge."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.ok = 0
+        self.errors: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.latency = LatencyHistogram()
+        self.warm = LatencyHistogram()
+        self.cold = LatencyHistogram()
+        self.failed = LatencyHistogram()
+        self.cold_starts = 0
+        self.init_ms: list[float] = []
+        self.instances: set[str] = set()
+        self.model_versions: Counter[str] = Counter()
+        self.late = 0
+        self.stages: dict[int, _StageStats] = {}
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self.requests += 1
+        stage = self.stages.get(rec["stage"])
+        if stage is None:
+            stage = self.stages[rec["stage"]] = _StageStats()
+        stage.requests += 1
+        status = rec["status"]
+        if status is not None:
+            self.statuses[str(status)] += 1
+        if rec.get("late_ms", 0.0) > 1.0:
+            self.late += 1
+        instance = rec.get("instance_id")
+        if instance:
+            self.instances.add(instance)
+        if rec.get("model_version"):
+            self.model_versions[rec["model_version"]] += 1
+        cold = rec.get("cold_start") is True
+        if cold:
+            self.cold_starts += 1
+            stage.cold_starts += 1
+            if rec.get("init_ms") is not None:
+                self.init_ms.append(rec["init_ms"])
+        value_us = rec["latency_us"]
+        error = rec["error"]
+        if error is None:
+            self.ok += 1
+            stage.ok += 1
+            self.latency.record(value_us)
+            stage.latency.record(value_us)
+            (self.cold if cold else self.warm).record(value_us)
+        else:
+            self.errors[error] += 1
+            stage.errors += 1
+            self.failed.record(value_us)
+
+    def summary(self) -> dict[str, Any]:
+        errors = {kind: self.errors.get(kind, 0) for kind in ERROR_KINDS}
+        return {
+            "requests": self.requests,
+            "ok": self.ok,
+            "errors": errors,
+            "error_total": sum(errors.values()),
+            "throttled": errors["throttled"],
+            "statuses": dict(sorted(self.statuses.items())),
+            "late": self.late,
+            "clamped": self.latency.clamped + self.failed.clamped,
+            "latency_ms": self.latency.summary_ms(),
+            "warm_latency_ms": self.warm.summary_ms(),
+            "cold_latency_ms": self.cold.summary_ms(),
+            "failed_latency_ms": self.failed.summary_ms(),
+            "cold_starts": {"count": self.cold_starts, "init_ms": _pct_summary(self.init_ms)},
+            "instances": len(self.instances),
+            "model_versions": dict(self.model_versions),
+        }
+
+
+class _Second:
+    __slots__ = ("ok", "errors", "throttled", "cold", "users", "failed")
+
+    def __init__(self, users: int) -> None:
+        self.ok = LatencyHistogram()
+        self.failed = LatencyHistogram()
+        self.errors = 0
+        self.throttled = 0
+        self.cold = 0
+        self.users = users
+
+
+def timeline_row(second: int, s: _Second) -> list[str]:
+    ok = s.ok
+    if ok.count:
+        pct = ok.percentiles_us((50.0, 99.0))
+        lat = [f"{ok.sum_us / ok.count / 1000:.3f}", f"{ok.max_us / 1000:.3f}",
+               f"{pct[50.0] / 1000:.3f}", f"{pct[99.0] / 1000:.3f}"]
+    else:
+        lat = ["", "", "", ""]
+    hits = ok.count + s.errors
+    return [str(second), str(hits), str(ok.count), str(s.errors), str(s.throttled),
+            str(s.cold), str(s.users), *lat]
+
+
+class ResultWriter:
+    """Owns one result folder during a run; every method is cheap and synchronous."""
+
+    def __init__(self, folder: Path, *, run_info: dict[str, Any], start_epoch_s: float,
+                 t0_ns: int, stages: list[dict[str, Any]]) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if (folder / "requests.jsonl").exists():
+                raise ResultsError(
+                    f"{folder} already holds a run: choose another --run-id or --results folder"
+                )
+            self.folder = folder
+            self.run_info = dict(run_info)
+            write_json_atomic(folder / "run.json", self.run_info)
+            self._requests: IO[str] = open(folder / "requests.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+            self._hlog_stream: IO[str] = open(folder / "latency.hlog", "w", encoding="ascii")  # noqa: SIM115
+            self._timeline: IO[str] = open(folder / "timeline.csv", "w", encoding="ascii")  # noqa: SIM115
+        except OSError as exc:
+            raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
+        self._hlog = IntervalLogWriter(
+            self._hlog_stream, start_epoch_s=start_epoch_s,
+            comment="[loadgen: values in microseconds; untagged = successful requests, "
+                    "Tag=errors = failed attempts; Interval_Max in milliseconds]",
+        )
+        self._timeline.write(",".join(TIMELINE_COLUMNS) + "\n")
+        self.start_epoch_s = start_epoch_s
+        self.t0_ns = t0_ns
+        self.stages = stages
+        self.stats = Stats()
+        self.users = 0
+        self._second = 0
+        self._current = _Second(0)
+        self._hits_per_s: list[int] = []
+        #: The last closed second's timeline row (for the progress line).
+        self.last_row: dict[str, str] | None = None
+        self._dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
+        self.closed = False
+
+    # --- during the run -------------------------------------------------------------------
+
+    def record(self, rec: dict[str, Any], done_ns: int) -> None:
+        self._requests.write(self._dumps(rec) + "\n")
+        self.stats.add(rec)
+        second = (done_ns - self.t0_ns) // 1_000_000_000
+        if second > self._second:
+            self.advance(second)
+        current = self._current
+        if rec["error"] is None:
+            current.ok.record(rec["latency_us"])
+        else:
+            current.errors += 1
+            current.failed.record(rec["latency_us"])
+            if rec["error"] == "throttled":
+                current.throttled += 1
+        if rec.get("cold_start") is True:
+            current.cold += 1
+
+    def set_users(self, users: int) -> None:
+        self.users = users
+        if users > self._current.users:
+            self._current.users = users
+
+    def advance(self, second: int) -> None:
+        """Close every second before ``second`` (rows and intervals are written then)."""
+        while self._second < second:
+            self._close_second(1.0)
+            self._second += 1
+            self._current = _Second(self.users)
+
+    def _close_second(self, length_s: float) -> None:
+        current = self._current
+        row = timeline_row(self._second, current)
+        self.last_row = dict(zip(TIMELINE_COLUMNS, row, strict=True))
+        self._timeline.write(",".join(row) + "\n")
+        self._hits_per_s.append(current.ok.count + current.errors)
+        self._hlog.write_interval(current.ok.hdr, start_s=float(self._second), length_s=length_s)
+        if current.failed.count:
+            self._hlog.write_interval(
+                current.failed.hdr, start_s=float(self._second), length_s=length_s, tag="errors"
+            )
+
+    def flush(self) -> None:
+        for stream in (self._requests, self._hlog_stream, self._timeline):
+            stream.flush()
+
+    # --- summary ---------------------------------------------------------------------------
+
+    def summary(self, *, complete: bool, interrupted: str | None,
+                extra: dict[str, Any]) -> dict[str, Any]:
+        return build_summary(
+            self.stats, hits_per_s=self._hits_per_s, run_info=self.run_info,
+            stages=self.stages, complete=complete, interrupted=interrupted, extra=extra,
+        )
+
+    def write_summary(self, *, complete: bool, interrupted: str | None,
+                      extra: dict[str, Any]) -> dict[str, Any]:
+        summary = self.summary(complete=complete, interrupted=interrupted, extra=extra)
+        self.flush()
+        write_json_atomic(self.folder / "summary.json", summary)
+        return summary
+
+    def finish(self, *, now_ns: int, complete: bool, interrupted: str | None,
+               extra: dict[str, Any], run_updates: dict[str, Any]) -> dict[str, Any]:
+        """Close the last (partial) second, write the final summary and close the files."""
+        if self.closed:
+            raise ResultsError("results already finished")
+        elapsed_s = (now_ns - self.t0_ns) / 1e9
+        second = int(elapsed_s)
+        self.advance(second)
+        partial_s = elapsed_s - second
+        if partial_s > 0.0005 or self._current.ok.count or self._current.errors:
+            self._close_second(max(partial_s, 0.001))
+        summary = self.write_summary(complete=complete, interrupted=interrupted, extra=extra)
+        self.run_info.update(run_updates)
+        write_json_atomic(self.folder / "run.json", self.run_info)
+        for stream in (self._requests, self._hlog_stream, self._timeline):
+            stream.close()
+        self.closed = True
+        return summary
+
+
+def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, Any],
+                  stages: list[dict[str, Any]], complete: bool, interrupted: str | None,
+                  extra: dict[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "complete": complete,
+        "interrupted": interrupted,
+        "scenario": run_info.get("scenario"),
+        "target": run_info.get("target", {}).get("name"),
+        "run_id": run_info.get("run_id"),
+        "time_scale": run_info.get("time_scale"),
+        "started_at": run_info.get("started_at"),
+        "seconds": len(hits_per_s),
+    }
+    summary.update(stats.summary())
+    summary["hits_per_s"] = {
+        "mean": round(sum(hits_per_s) / len(hits_per_s), 3) if hits_per_s else None,
+        "peak": max(hits_per_s) if hits_per_s else None,
+    }
+    stage_rows = []
+    for index, info in enumerate(stages):
+        st = stats.stages.get(index)
+        stage_rows.append({
+            **info,
+            "index": index,
+            "requests": st.requests if st else 0,
+            "ok": st.ok if st else 0,
+            "errors": st.errors if st else 0,
+            "cold_starts": st.cold_starts if st else 0,
+            "latency_ms": (st.latency if st else LatencyHistogram()).summary_ms(),
+        })
+    summary["stages"] = stage_rows
+    summary.update(extra)
+    summary.setdefault("generator_saturated", False)
+    return summary
+

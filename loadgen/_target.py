@@ -1,0 +1,153 @@
+"""Where requests go: a URL, or a stack's URL from the emulator's endpoints file or Pulumi."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._errors import TargetError
+
+__all__ = ["Target", "fetch_health", "resolve_stack", "target_from_url"]
+
+DEFAULT_ENDPOINTS = Path("build/endpoints.json")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    #: Base URL; requests go to ``{url}/predict`` and ``{url}/health``.
+    url: str
+    #: Folder name in the results: the stack name, or host-port for a bare URL.
+    name: str
+    scheme: str
+    host: str
+    port: int
+    #: Path prefix before /predict ("" for a URL without one).
+    base_path: str
+    #: How the URL was found: "url", "emulator" or "pulumi".
+    source: str = "url"
+    stack: str | None = None
+    #: The stack's settings as the emulator's endpoints file gives them.
+    settings: dict[str, Any] | None = None
+    cpu_limited: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def predict_path(self) -> str:
+        return f"{self.base_path}/predict"
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
+            "settings": self.settings, "cpu_limited": self.cpu_limited,
+        }
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "target"
+
+
+def target_from_url(url: str, *, name: str | None = None, source: str = "url",
+                    stack: str | None = None, settings: dict[str, Any] | None = None,
+                    cpu_limited: bool | None = None) -> Target:
+    """A Target from ``http(s)://host[:port][/prefix]``; TargetError says what is wrong."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetError(f"target URL {url!r} must look like http://HOST:PORT or https://HOST/prefix")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise TargetError(f"target URL {url!r} has an invalid port") from exc
+    base_path = parts.path.rstrip("/")
+    return Target(
+        url=f"{parts.scheme}://{parts.netloc}{base_path}", name=_safe_name(name or f"{parts.hostname}-{port}"),
+        scheme=parts.scheme, host=parts.hostname, port=port, base_path=base_path,
+        source=source, stack=stack, settings=settings, cpu_limited=cpu_limited,
+    )
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _from_endpoints(stack: str, path: Path) -> Target | None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TargetError(f"cannot read the emulator's endpoints file {path}: {exc}") from exc
+    stacks = document.get("stacks") if isinstance(document, dict) else None
+    if not isinstance(stacks, dict):
+        raise TargetError(f"{path} has no 'stacks' mapping; is it the emulator's endpoints file?")
+    entry = stacks.get(stack)
+    if entry is None:
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+        raise TargetError(f"{path}: stacks.{stack} has no 'url' string")
+    settings = entry.get("settings") if isinstance(entry.get("settings"), dict) else None
+    cpu_limited = document.get("cpu_limited")
+    return target_from_url(
+        entry["url"], name=stack, source="emulator", stack=stack, settings=settings,
+        cpu_limited=cpu_limited if isinstance(cpu_limited, bool) else None,
+    )
+
+
+def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:
+    if shutil.which("pulumi") is None:
+        return None, "the pulumi CLI is not installed"
+    try:
+        done = run(["pulumi", "stack", "output", "url", "--stack", stack], cwd=cwd,
+                   capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"pulumi failed: {exc}"
+    url = done.stdout.strip()
+    if done.returncode != 0 or not url:
+        return None, f"pulumi stack output url --stack {stack} failed: {done.stderr.strip()[:300]}"
+    return target_from_url(url, name=stack, source="pulumi", stack=stack), ""
+
+
+def resolve_stack(stack: str, *, endpoints_file: Path = DEFAULT_ENDPOINTS,
+                  cwd: Path = Path("."), run: Runner = subprocess.run) -> Target:
+    """The URL of a stack: the running emulator's endpoints file first, else Pulumi's output.
+
+    The endpoints file is read first because it exists only while the local emulator runs
+    and needs no network; Pulumi is asked for stacks it does not list.
+    """
+    target = _from_endpoints(stack, endpoints_file)
+    if target is not None:
+        return target
+    target, why = _from_pulumi(stack, run, cwd)
+    if target is not None:
+        return target
+    raise TargetError(
+        f"cannot find the URL of stack {stack!r}: it is not in {endpoints_file} (is the emulator "
+        f"running?) and {why}; pass --target URL instead"
+    )
+
+
+def fetch_health(target: Target, *, timeout_s: float = 30.0,
+                 transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+    """GET /health once (httpx: off the hot path); TargetError if it does not answer JSON."""
+    url = f"{target.url}/health"
+    try:
+        with httpx.Client(timeout=timeout_s, transport=transport) as client:
+            response = client.get(url)
+    except httpx.HTTPError as exc:
+        raise TargetError(f"GET {url} failed: {exc}; is the target running?") from exc
+    if response.status_code != 200:
+        raise TargetError(f"GET {url} answered {response.status_code}: {response.text[:200]}")
+    try:
+        health = response.json()
+    except ValueError as exc:
+        raise TargetError(f"GET {url} did not answer JSON: {response.text[:200]!r}") from exc
+    if not isinstance(health, dict):
+        raise TargetError(f"GET {url} answered {type(health).__name__}, expected a JSON object")
+    return health
