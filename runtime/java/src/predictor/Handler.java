@@ -1,0 +1,127 @@
+package predictor;
+
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Method;
+import java.util.Map;
+
+/**
+ * The Java function: {@code predictor.Handler::handleRequest} behind an API Gateway HTTP API
+ * (docs/api.md). JDK only: the managed java17/java21 runtime loads this class by reflection,
+ * constructs it with the public no-argument constructor and calls
+ * {@link #handleRequest(InputStream, OutputStream)} with the raw event; no aws-lambda-java-core.
+ *
+ * <p>Everything that can be done once happens in the static initializer, at class load: read
+ * the environment, find (or download), read and check the artifact, build the model. An
+ * {@link InitException} there fails the instance's init with a message naming the problem.
+ */
+public final class Handler {
+    // Declared before STATE: static fields initialise in textual order, and init uses HEX.
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final Api.State STATE = init(System.nanoTime(), System.getenv());
+
+    static final int DEFAULT_MAX_INSTANCES = 1000;
+
+    /** Called by the Lambda runtime; all work was done when the class was initialised. */
+    public Handler() {
+    }
+
+    /** The managed runtime's entry point: one event in, one proxy response out. */
+    public void handleRequest(InputStream input, OutputStream output) throws IOException {
+        output.write(Api.handle(input, null, STATE));
+    }
+
+    /**
+     * Like {@link #handleRequest(InputStream, OutputStream)}, with a context object whose public
+     * {@code getAwsRequestId()} gives the Lambda request id for {@code x-request-id} (the local
+     * emulator passes one; AWS's runtime calls the two-argument form, and then the id is API
+     * Gateway's {@code requestContext.requestId}).
+     */
+    public void handleRequest(InputStream input, OutputStream output, Object context) throws IOException {
+        output.write(Api.handle(input, contextRequestId(context), STATE));
+    }
+
+    static String contextRequestId(Object context) {
+        if (context == null) {
+            return null;
+        }
+        try {
+            Method getter = context.getClass().getMethod("getAwsRequestId");
+            Object id = getter.invoke(context);
+            return id instanceof String && !((String) id).isEmpty() ? (String) id : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static Api.State init(long startNanos, Map<String, String> env) {
+        int maxInstances = maxInstances(env.get("MAX_INSTANCES"));
+        String expected = env.get("MODEL_VERSION");
+        Model model = Model.load(artifactPath(env), expected == null || expected.isEmpty() ? null : expected);
+        double initMs = (System.nanoTime() - startNanos) / 1e6;
+        return new Api.State(model, "java", instanceId(), initMs, maxInstances);
+    }
+
+    static int maxInstances(String raw) {
+        if (raw == null || raw.isEmpty()) {
+            return DEFAULT_MAX_INSTANCES;
+        }
+        boolean digits = raw.length() <= 10;
+        for (int i = 0; digits && i < raw.length(); i++) {
+            digits = raw.charAt(i) >= '0' && raw.charAt(i) <= '9';
+        }
+        long value = digits ? Long.parseLong(raw) : -1;
+        if (value < 1 || value > 1_000_000_000L) {
+            throw new InitException("MAX_INSTANCES is '" + raw + "'; set it to a whole number from 1 to "
+                    + "1000000000 (default 1000)");
+        }
+        return (int) value;
+    }
+
+    static String artifactPath(Map<String, String> env) {
+        String bucket = env.getOrDefault("MODEL_BUCKET", "");
+        String key = env.getOrDefault("MODEL_KEY", "");
+        if (!bucket.isEmpty() || !key.isEmpty()) {
+            if (bucket.isEmpty() || key.isEmpty()) {
+                throw new InitException("MODEL_BUCKET and MODEL_KEY must be set together (the s3 strategy) "
+                        + "or both left unset (the artifact ships in the package)");
+            }
+            return S3.download(bucket, key, env);
+        }
+        String path = env.get("MODEL_PATH");
+        if (path != null && !path.isEmpty()) {
+            return path;
+        }
+        String root = env.get("LAMBDA_TASK_ROOT");
+        File base = root != null && !root.isEmpty() ? new File(root) : new File("").getAbsoluteFile();
+        return new File(base, "model.zip").getPath();
+    }
+
+    /** 16 hex digits from /dev/urandom (SecureRandom's provider set-up costs init time). */
+    private static String instanceId() {
+        byte[] bytes = new byte[8];
+        try (InputStream in = new FileInputStream("/dev/urandom")) {
+            if (in.readNBytes(bytes, 0, 8) != 8) {
+                throw new IOException("short read");
+            }
+        } catch (IOException e) {
+            long mixed = System.nanoTime() * 0x9E3779B97F4A7C15L ^ System.identityHashCode(bytes);
+            for (int i = 0; i < 8; i++) {
+                bytes[i] = (byte) (mixed >>> (8 * i));
+            }
+        }
+        return hex(bytes);
+    }
+
+    static String hex(byte[] bytes) {
+        char[] out = new char[bytes.length * 2];
+        for (int i = 0; i < bytes.length; i++) {
+            out[2 * i] = HEX[(bytes[i] >> 4) & 15];
+            out[2 * i + 1] = HEX[bytes[i] & 15];
+        }
+        return new String(out);
+    }
+}

@@ -1,0 +1,168 @@
+package predictor;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Test harness: one long-lived JVM that serves commands, one JSON object per line on stdin,
+ * one JSON answer per line on stdout, so Python tests can send hundreds of cases without a
+ * JVM start each. Not part of the function's package (compiled separately).
+ *
+ * <p>First line out: {@code {"ready":true,...}}, or {@code {"ready":false,"error":...}} and exit
+ * status 3 when the handler's static initialisation fails (the init-failure tests read it).
+ * Commands ({@code op}): {@code invoke} (event, or raw text; optional request_id), {@code broken}
+ * (an input stream that fails), {@code parse} (Json.parse of text), {@code bench}, {@code sign},
+ * {@code amz_date}, {@code quit}.
+ */
+public final class Harness {
+    private Harness() {
+    }
+
+    /** A stand-in for the Lambda Context: the handler reads it by reflection. */
+    public static final class Context {
+        private final String id;
+
+        public Context(String id) {
+            this.id = id;
+        }
+
+        public String getAwsRequestId() {
+            return id;
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        Handler handler;
+        try {
+            handler = new Handler();
+        } catch (ExceptionInInitializerError e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            Map<String, Object> failed = new LinkedHashMap<>();
+            failed.put("ready", Boolean.FALSE);
+            failed.put("error_class", cause.getClass().getName());
+            failed.put("error", String.valueOf(cause.getMessage()));
+            out.println(Json.write(failed));
+            out.flush();
+            System.exit(3);
+            return;
+        }
+        out.println("{\"ready\":true}");
+        out.flush();
+        String line;
+        while ((line = in.readLine()) != null) {
+            String answer;
+            try {
+                answer = serve(handler, line);
+            } catch (RuntimeException e) {
+                Map<String, Object> failed = new LinkedHashMap<>();
+                failed.put("harness_error", e.toString());
+                answer = Json.write(failed);
+            }
+            if (answer == null) {
+                return;
+            }
+            out.println(answer);
+            out.flush();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static String serve(Handler handler, String line) throws IOException {
+        Map<String, Object> command = (Map<String, Object>) Json.parse(line, 64, Integer.MAX_VALUE);
+        String op = (String) command.get("op");
+        Map<String, Object> answer = new LinkedHashMap<>();
+        switch (op) {
+            case "quit":
+                return null;
+            case "invoke": {
+                byte[] event = command.containsKey("raw")
+                        ? ((String) command.get("raw")).getBytes(StandardCharsets.UTF_8)
+                        : Json.write(command.get("event")).getBytes(StandardCharsets.UTF_8);
+                return new String(invoke(handler, new ByteArrayInputStream(event), command.get("request_id")),
+                        StandardCharsets.UTF_8);
+            }
+            case "broken": {
+                InputStream failing = new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("the invocation stream broke");
+                    }
+                };
+                return new String(invoke(handler, failing, command.get("request_id")), StandardCharsets.UTF_8);
+            }
+            case "parse": {
+                int depth = command.containsKey("max_depth") ? (int) (double) (Double) command.get("max_depth") : 64;
+                try {
+                    Object value = Json.parse((String) command.get("text"), depth, Integer.MAX_VALUE);
+                    answer.put("ok", Boolean.TRUE);
+                    answer.put("value", value);
+                } catch (JsonException e) {
+                    answer.put("ok", Boolean.FALSE);
+                    answer.put("offset", (long) e.offset);
+                    answer.put("message", e.getMessage());
+                }
+                return Json.write(answer);
+            }
+            case "bench": {
+                byte[] event = Json.write(command.get("event")).getBytes(StandardCharsets.UTF_8);
+                int iterations = (int) (double) (Double) command.get("iterations");
+                List<Object> nanos = new ArrayList<>();
+                for (int i = 0; i < iterations; i++) {
+                    long start = System.nanoTime();
+                    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+                    handler.handleRequest(new ByteArrayInputStream(event), sink);
+                    nanos.add((double) (System.nanoTime() - start));
+                }
+                answer.put("ns", nanos);
+                return Json.write(answer);
+            }
+            case "sign": {
+                Map<String, String> extra = new TreeMap<>();
+                Object given = command.get("extra_headers");
+                if (given instanceof Map) {
+                    for (Map.Entry<String, Object> e : ((Map<String, Object>) given).entrySet()) {
+                        extra.put(e.getKey(), (String) e.getValue());
+                    }
+                }
+                Object token = command.get("session_token");
+                Map<String, String> headers = S3.signGet((String) command.get("host"), (String) command.get("path"),
+                        (String) command.get("region"), (String) command.get("access_key"),
+                        (String) command.get("secret_key"), token instanceof String ? (String) token : null,
+                        (String) command.get("amz_date"), extra);
+                answer.put("headers", headers);
+                return Json.write(answer);
+            }
+            case "amz_date":
+                answer.put("value", S3.amzDate((long) (double) (Double) command.get("epoch_ms")));
+                return Json.write(answer);
+            case "uri_encode":
+                answer.put("value", S3.uriEncode((String) command.get("text"), Boolean.TRUE.equals(command.get("keep_slash"))));
+                return Json.write(answer);
+            default:
+                throw new IllegalArgumentException("unknown op " + op);
+        }
+    }
+
+    private static byte[] invoke(Handler handler, InputStream event, Object requestId) throws IOException {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        if (requestId instanceof String) {
+            handler.handleRequest(event, sink, new Context((String) requestId));
+        } else {
+            handler.handleRequest(event, sink);
+        }
+        return sink.toByteArray();
+    }
+}
