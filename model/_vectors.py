@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model._data import ATTACK_COLUMN
+from model._artifact import canonical_json
 from model._errors import ModelError
 
 if TYPE_CHECKING:
@@ -46,12 +47,14 @@ def vector_cases(result: TrainResult, *, seed: int) -> list[dict[str, Any]]:
 
 
 def vectors_document(result: TrainResult, *, seed: int) -> dict[str, Any]:
-    return {"model": result.model, "cases": vector_cases(result, seed=seed)}
+    # The model's keys sorted as in model.json; a case's instance keeps the inputs' order.
+    model = json.loads(canonical_json(result.model))
+    return {"model": model, "cases": vector_cases(result, seed=seed)}
 
 
 def vectors_text(document: dict[str, Any]) -> str:
-    """Stable text for the file: sorted keys, one level of indentation, a final newline."""
-    return json.dumps(document, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    """Stable text for the file: keys in document order, one space of indentation."""
+    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def write_vectors(path: str | Path, document: dict[str, Any]) -> Path:

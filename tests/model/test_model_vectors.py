@@ -1,0 +1,101 @@
+"""The committed test vectors: complete, reproduced by the reference, and never stale."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from model_test_support import VECTORS_DIR
+
+from model import TrainResult, model_version, predict_probability, vectors_document
+from model._artifact import artifact_bytes
+from model._train import DEFAULT_SEED
+from model._vectors import UNKNOWN_CATEGORY, vectors_text
+
+SUBSETS = ["http", "all"]
+REGENERATE = (
+    ".venv/bin/python -m model vectors --subset {s} --out tests/vectors/{s}.json "
+    "(and tell the runtime owners)"
+)
+
+
+def _committed(subset: str) -> dict[str, Any]:
+    return json.loads((VECTORS_DIR / f"{subset}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_reference_reproduces_keras_probabilities(subset: str) -> None:
+    document = _committed(subset)
+    model = document["model"]
+    artifact_bytes(model)  # a valid, correctly versioned model
+    assert model["model_version"] == model_version(model)
+    for case in document["cases"]:
+        ours = predict_probability(model, case["instance"])
+        assert abs(ours - case["probability"]) <= 1e-6, case["name"]
+        assert case["anomaly"] == (case["probability"] >= model["threshold"]), case["name"]
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_cases_cover_the_edges(subset: str) -> None:
+    document = _committed(subset)
+    model = document["model"]
+    names = [case["name"] for case in document["cases"]]
+    assert len(names) == len(set(names))
+    instances = {case["name"]: case["instance"] for case in document["cases"]}
+    numeric = [s["name"] for s in model["inputs"] if s["kind"] == "numeric"]
+    assert all(instances["zeros"][n] == 0 for n in numeric)
+    for large in (1e9, 1e12):
+        assert all(instances[f"all numerics {large:g}"][n] == large for n in numeric)
+    for spec in model["inputs"]:
+        if spec["kind"] == "categorical":
+            for value in spec["vocabulary"]:
+                assert instances[f"{spec['name']}={value}"][spec["name"]] == value
+            assert instances[f"{spec['name']} unknown"][spec["name"]] == UNKNOWN_CATEGORY
+    real = [n for n in names if " row, line " in n]
+    assert len(real) == 20
+    probabilities = [case["probability"] for case in document["cases"]]
+    # Both decisions occur, so a runtime that always answers one way fails.
+    assert {case["anomaly"] for case in document["cases"]} == {True, False}
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+    for instance in instances.values():
+        assert [*instance] == [s["name"] for s in model["inputs"]]
+
+
+def _assert_close(now: Any, committed: Any, where: str) -> None:
+    """Same structure and strings; numbers equal to float32 round-off (other CPUs, builds)."""
+    if isinstance(now, dict):
+        assert sorted(now) == sorted(committed), where
+        for key in now:
+            _assert_close(now[key], committed[key], f"{where}.{key}")
+    elif isinstance(now, list):
+        assert len(now) == len(committed), where
+        for i, (a, b) in enumerate(zip(now, committed, strict=True)):
+            _assert_close(a, b, f"{where}[{i}]")
+    elif isinstance(now, float) and not isinstance(committed, bool):
+        assert math.isclose(now, committed, rel_tol=1e-5, abs_tol=1e-6), where
+    else:
+        assert now == committed, where
+
+
+@pytest.mark.parametrize("subset", SUBSETS)
+def test_committed_vectors_are_what_training_gives_now(
+    request: pytest.FixtureRequest, subset: str
+) -> None:
+    result: TrainResult = request.getfixturevalue(f"{subset}_result")
+    now = vectors_document(result, seed=DEFAULT_SEED)
+    committed = _committed(subset)
+    if vectors_text(now) == vectors_text(committed):
+        return
+    # Not byte-identical: tolerate float32 round-off only, ignoring what depends on it.
+    for document in (now, committed):
+        document["model"].pop("model_version")
+        document["model"]["training"].pop("versions")
+    try:
+        _assert_close(now, committed, subset)
+    except AssertionError as exc:
+        raise AssertionError(
+            f"tests/vectors/{subset}.json is stale ({exc}); regenerate it: "
+            + REGENERATE.format(s=subset)
+        ) from None
