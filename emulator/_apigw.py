@@ -204,13 +204,15 @@ def map_result(payload: bytes, request_id: str) -> ApiResponse:
     status = result["statusCode"]
     if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
         raise MalformedResult(f"statusCode {status!r} is not an HTTP status code")
-    headers = result.get("headers") or {}
+    headers = result.get("headers")
+    headers = {} if headers is None else headers
     if not isinstance(headers, Mapping):
         raise MalformedResult("headers is not an object")
     out: list[tuple[str, str]] = [(str(k), _header_value(v)) for k, v in headers.items()]
     if not any(k.lower() == "content-type" for k, _ in out):
         out.append(("content-type", "application/json"))
-    cookies = result.get("cookies") or []
+    cookies = result.get("cookies")
+    cookies = [] if cookies is None else cookies
     if not isinstance(cookies, list) or not all(isinstance(c, str) for c in cookies):
         raise MalformedResult("cookies is not a list of strings")
     out.extend(("set-cookie", c) for c in cookies)

@@ -35,14 +35,14 @@ class _S3Endpoint:
         app = web.Application()
         app.router.add_route("GET", "/{bucket}/{key:.+}", self._get)
         app.router.add_route("HEAD", "/{bucket}/{key:.+}", self._get)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         self.url = ""
 
     async def start(self) -> None:
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
-        site = web.SockSite(self._runner, sock, shutdown_timeout=0.5)
+        site = web.SockSite(self._runner, sock)
         await site.start()
         self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
 
@@ -107,6 +107,13 @@ class Emulator:
         await self.stop()
 
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
         opts = self.options
         opts.work_dir.mkdir(parents=True, exist_ok=True)
         java = bootstrap = None
@@ -151,7 +158,6 @@ class Emulator:
             try:
                 await door.start(port)
             except OSError as exc:
-                await self.stop()
                 raise EmulatorStartError(
                     f"cannot listen on 127.0.0.1:{port} for stack {spec.name}: {exc.strerror}; "
                     "pick another --port-base or stop what uses the port"

@@ -45,13 +45,13 @@ class FrontDoor:
         )
         app = web.Application(client_max_size=API_PAYLOAD_LIMIT_BYTES)
         app.router.add_route("*", "/{tail:.*}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
 
     async def start(self, port: int) -> None:
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port, shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server  # aiohttp exposes the bound port only through the server
         assert server is not None

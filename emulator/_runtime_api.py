@@ -35,7 +35,7 @@ class RuntimeApi:
         app.router.add_post(f"{_BASE}/invocation/{{request_id}}/response", self._response)
         app.router.add_post(f"{_BASE}/invocation/{{request_id}}/error", self._invocation_error)
         app.router.add_post(f"{_BASE}/init/error", self._init_error)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         self._by_port: dict[int, tuple[FunctionHost, Instance]] = {}
         self._stopping: set[asyncio.Task[None]] = set()
 
@@ -53,7 +53,7 @@ class RuntimeApi:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-        site = web.SockSite(self._runner, sock, shutdown_timeout=0.5)
+        site = web.SockSite(self._runner, sock)
         await site.start()
         inst.site = site
         self._by_port[port] = (host, inst)

@@ -62,4 +62,10 @@ def handler(event: dict, context: object) -> object:
     if path == "/file":
         with open(os.environ["TEST_FILE"], "rb") as f:
             return _ok({"bytes": len(f.read())})
+    if path == "/s3":
+        import urllib.request
+
+        url = f"{os.environ['MODEL_S3_ENDPOINT']}/{os.environ['MODEL_BUCKET']}/{os.environ['MODEL_KEY']}"
+        with urllib.request.urlopen(url) as response:
+            return _ok({"bytes": len(response.read())})
     return _ok({"path": path, "pid": os.getpid()})

@@ -1,0 +1,420 @@
+"""The emulator with real instance processes (awslambdaric + the test function)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator import FunctionSpec, S3Object
+from emulator._cgroups import Cgroups, cpu_quota_us
+
+pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+
+Start = Callable[..., Any]
+MakeSpec = Callable[..., FunctionSpec]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    return await client.get(url, timeout=30)
+
+
+async def test_cold_then_warm(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        first = await _get(client, run.url() + "/pid")
+        second = await _get(client, run.url() + "/pid")
+        assert first.status_code == second.status_code == 200
+        a, b = first.json(), second.json()
+        assert a["pid"] == b["pid"], "the second request reuses the warm instance"
+        assert (a["served"], b["served"]) == (1, 2)
+        started = run.events(kind="started")
+        assert [e["request_id"] for e in started] == [a["request_id"]]
+        reports = {r.request_id: r for r in run.reports()}
+        assert reports[a["request_id"]].init_duration_ms is not None
+        assert reports[b["request_id"]].init_duration_ms is None
+        assert first.headers["apigw-requestid"] != second.headers["apigw-requestid"]
+
+
+async def test_parallel_requests_get_one_instance_each(emulator_at: Start, make_spec: MakeSpec) -> None:
+    n = 4
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        responses = await asyncio.gather(
+            *(_get(client, run.url() + "/sleep?s=0.6") for _ in range(n))
+        )
+        assert [r.status_code for r in responses] == [200] * n
+        assert len({r.json()["pid"] for r in responses}) == n
+        assert len(run.events(kind="started")) == n
+        # All four now idle: the next request is warm (no new instance).
+        again = await _get(client, run.url() + "/pid")
+        assert again.json()["pid"] in {r.json()["pid"] for r in responses}
+        assert len(run.events(kind="started")) == n
+
+
+async def test_keep_alive_reclaims_on_the_scaled_clock(emulator_at: Start, make_spec: MakeSpec) -> None:
+    # 600 s of keep-alive at time scale 1200 is half a real second.
+    async with emulator_at([make_spec()], time_scale=1200.0, keep_alive_s=600.0) as run, \
+            httpx.AsyncClient() as client:
+        first = (await _get(client, run.url() + "/pid")).json()
+        deadline = time.monotonic() + 5
+        while not run.events(kind="reclaimed") and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        reclaimed = run.events(kind="reclaimed")
+        assert len(reclaimed) == 1 and reclaimed[0]["pid"] == first["pid"]
+        assert reclaimed[0]["idle_s"] >= 600.0
+        await run.emu.wait_gone()
+        assert not _alive(first["pid"])
+        second = (await _get(client, run.url() + "/pid")).json()
+        assert second["pid"] != first["pid"] and second["served"] == 1
+
+
+async def test_sebs_policy_reclaims_half_of_the_idle_instances(emulator_at: Start, make_spec: MakeSpec) -> None:
+    # One SeBS period (360 s) at time scale 240 is 1.5 real seconds.
+    async with emulator_at([make_spec()], time_scale=240.0, idle_policy="sebs") as run, \
+            httpx.AsyncClient() as client:
+        await asyncio.gather(*(_get(client, run.url() + "/sleep?s=0.3") for _ in range(4)))
+        assert len(run.events(kind="started")) == 4
+        deadline = time.monotonic() + 6
+        while len(run.events(kind="reclaimed")) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        reclaimed = run.events(kind="reclaimed")
+        batches: dict[str, int] = {}
+        for record in reclaimed:
+            batches[str(record["reason"])] = batches.get(str(record["reason"]), 0) + 1
+        assert batches.get("sebs: half of 4 idle reclaimed") == 2
+        assert batches.get("sebs: half of 2 idle reclaimed") == 1
+
+
+async def test_reserved_concurrency_throttles_with_429(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec(reserved_concurrency=2)]) as run, httpx.AsyncClient() as client:
+        responses = await asyncio.gather(
+            *(_get(client, run.url() + "/sleep?s=1.0") for _ in range(4))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 200, 429, 429]
+        throttled = [r for r in responses if r.status_code == 429]
+        assert all(r.json() == {"message": "Too Many Requests"} for r in throttled)
+        assert len(run.events(kind="started")) == 2
+        assert len(run.events(kind="throttled")) == 2
+
+
+async def test_account_concurrency_is_shared_by_stacks(emulator_at: Start, make_spec: MakeSpec) -> None:
+    specs = [make_spec(name="a"), make_spec(name="b")]
+    async with emulator_at(specs, account_concurrency=1) as run, httpx.AsyncClient() as client:
+        busy = asyncio.ensure_future(_get(client, run.url("a") + "/sleep?s=1.0"))
+        await asyncio.sleep(0.5)
+        other = await _get(client, run.url("b") + "/pid")
+        assert other.status_code == 429
+        assert (await busy).status_code == 200
+
+
+async def test_function_timeout_answers_500_and_discards_the_instance(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with emulator_at([make_spec(timeout_s=1.0)]) as run, httpx.AsyncClient() as client:
+        pid = (await _get(client, run.url() + "/pid")).json()["pid"]
+        began = time.monotonic()
+        response = await _get(client, run.url() + "/sleep?s=20")
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal Server Error"}
+        assert time.monotonic() - began < 10
+        timed_out = run.events(kind="timed_out")
+        assert len(timed_out) == 1 and timed_out[0]["pid"] == pid
+        after = (await _get(client, run.url() + "/pid")).json()
+        assert after["pid"] != pid and after["served"] == 1
+        assert not _alive(pid)
+        log = run.log_text()
+        assert "Task timed out after 1.00 seconds" in log
+        statuses = [r.status for r in run.reports()]
+        assert statuses.count("timeout") == 1
+
+
+async def test_killed_instance_mid_request_answers_500_and_next_is_new(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        pid = (await _get(client, run.url() + "/pid")).json()["pid"]
+        slow = asyncio.ensure_future(_get(client, run.url() + "/sleep?s=10"))
+        await asyncio.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        response = await slow
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal Server Error"}
+        crashed = run.events(kind="crashed")
+        assert len(crashed) == 1 and crashed[0]["pid"] == pid and crashed[0]["exit_code"] == -9
+        after = (await _get(client, run.url() + "/pid")).json()
+        assert after["pid"] != pid and after["served"] == 1
+        assert "Runtime exited with error: signal: 9" in run.log_text()
+        # A handler that exits by itself is a crash too.
+        assert (await _get(client, run.url() + "/crash")).status_code == 500
+        assert len(run.events(kind="crashed")) == 2
+        report_errors = [r for r in run.reports() if r.status == "error"]
+        assert len(report_errors) == 2
+
+
+async def test_init_failure_answers_500_and_the_next_request_tries_a_new_instance(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    spec = make_spec(environment={"TEST_INIT_FAIL": "1"})
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        first = await _get(client, run.url() + "/pid")
+        second = await _get(client, run.url() + "/pid")
+        assert first.status_code == second.status_code == 500
+        failed = run.events(kind="init_failed")
+        assert len(failed) == 2 and failed[0]["instance"] != failed[1]["instance"]
+        assert failed[0]["error_type"] == "RuntimeError"
+        assert "INIT_REPORT Init Duration:" in run.log_text()
+        assert "init failed on purpose" in run.log_text()
+        assert run.reports() == [], "no invocation ran, so there is no REPORT"
+
+
+async def test_init_longer_than_the_init_limit_is_an_init_timeout(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    spec = make_spec(environment={"TEST_INIT_SLEEP_S": "30"})
+    async with emulator_at([spec], init_timeout_s=1.0) as run, httpx.AsyncClient() as client:
+        began = time.monotonic()
+        response = await _get(client, run.url() + "/pid")
+        assert response.status_code == 500
+        assert time.monotonic() - began < 8
+        failed = run.events(kind="init_failed")
+        assert len(failed) == 1 and failed[0]["reason"] == "init_timeout"
+        assert "Phase: init\tStatus: timeout" in run.log_text()
+
+
+async def test_malformed_and_failed_results_answer_500_and_keep_the_instance(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    # Lambda keeps an environment after a function error (only crashes and timeouts reset it).
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        pid = (await _get(client, run.url() + "/pid")).json()["pid"]
+        for path in ("/bad-status", "/unserialisable", "/raise"):
+            response = await _get(client, run.url() + path)
+            assert response.status_code == 500, path
+            assert response.json() == {"message": "Internal Server Error"}
+        after = (await _get(client, run.url() + "/pid")).json()
+        assert after["pid"] == pid and after["served"] == 5
+        assert "Runtime.MarshalError" in run.log_text()
+
+
+async def test_results_that_are_not_proxy_responses(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        text = await _get(client, run.url() + "/raw-string")
+        assert (text.status_code, text.text) == (200, "Hello from Lambda!")
+        assert text.headers["content-type"] == "application/json"
+        obj = await _get(client, run.url() + "/raw-dict")
+        assert obj.status_code == 200 and obj.json() == {"message": "not a proxy response"}
+
+
+async def test_event_reaches_the_function_as_payload_2_0(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        response = await client.post(
+            run.url() + "/echo?q=1&q=2",
+            content=b"\x00\xffbinary",
+            headers={"content-type": "application/octet-stream", "X-Custom": "v",
+                     "cookie": "a=1; b=2"},
+        )
+        event = response.json()["event"]
+        assert event["version"] == "2.0" and event["routeKey"] == "$default"
+        assert event["rawPath"] == "/echo" and event["rawQueryString"] == "q=1&q=2"
+        assert event["queryStringParameters"] == {"q": "1,2"}
+        assert event["headers"]["x-custom"] == "v" and event["cookies"] == ["a=1", "b=2"]
+        assert event["requestContext"]["http"]["method"] == "POST"
+        assert event["requestContext"]["http"]["sourceIp"] == "127.0.0.1"
+        assert event["requestContext"]["requestId"] == response.headers["apigw-requestid"]
+        assert event["isBase64Encoded"] is True
+
+
+async def test_unknown_route_is_api_gateways_404_without_an_instance(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    spec = make_spec(routes=("POST /predict", "GET /health"))
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        for method, path in (("GET", "/nope"), ("GET", "/predict")):
+            response = await client.request(method, run.url() + path)
+            assert response.status_code == 404 and response.json() == {"message": "Not Found"}
+        assert run.events(kind="started") == []
+        health = await _get(client, run.url() + "/health")
+        assert health.status_code == 200
+
+
+async def test_payload_over_10_mb_is_refused_with_413(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        response = await client.post(run.url() + "/echo", content=b"x" * (10 * 1024 * 1024 + 1),
+                                     timeout=30)
+        assert response.status_code == 413
+        assert response.json() == {"message": "Request Entity Too Large"}
+        assert run.events(kind="started") == []
+
+
+async def test_integration_timeout_answers_503_and_the_instance_finishes(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    # API Gateway's 30 s, shortened for the test; the function's own timeout is longer.
+    async with emulator_at([make_spec(timeout_s=10.0)], integration_timeout_s=1.0) as run, \
+            httpx.AsyncClient() as client:
+        response = await _get(client, run.url() + "/sleep?s=1.5")
+        assert response.status_code == 503
+        assert response.json() == {"message": "Service Unavailable"}
+        await asyncio.sleep(1.0)
+        assert run.events(kind="timed_out") == []
+        assert len(run.reports()) == 1 and run.reports()[0].status is None
+
+
+async def test_lambda_environment_layer_and_paths(
+    emulator_at: Start, make_spec: MakeSpec, tmp_path: Path
+) -> None:
+    layer = tmp_path / "layer.zip"
+    with zipfile.ZipFile(layer, "w") as archive:
+        archive.writestr("data.bin", b"y" * 1234)
+    spec = make_spec(layer_zip=layer, memory_mb=256, environment={"TEST_FILE": "/opt/data.bin",
+                                                                  "MODEL_PATH": "/opt/model.zip"})
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        info = (await _get(client, run.url() + "/pid")).json()
+        env = info["env"]
+        assert env["AWS_LAMBDA_FUNCTION_NAME"] == "fn"
+        assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+        assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+        assert env["AWS_REGION"] == "us-east-1" and env["_HANDLER"] == "app.handler"
+        assert env["LAMBDA_TASK_ROOT"] == info["cwd"]
+        assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
+        assert env["MODEL_PATH"].endswith("/opt/model.zip") and env["MODEL_PATH"] != "/opt/model.zip"
+        assert 0 < info["remaining_ms"] <= 5000
+        assert (await _get(client, run.url() + "/file")).json() == {"bytes": 1234}
+
+
+async def test_s3_strategy_artifact_is_served_locally(
+    emulator_at: Start, make_spec: MakeSpec, tmp_path: Path
+) -> None:
+    artifact = tmp_path / "model.zip"
+    artifact.write_bytes(b"z" * 777)
+    spec = make_spec(
+        environment={"MODEL_BUCKET": "bucket", "MODEL_KEY": "models/v1/model.zip"},
+        s3_objects=(S3Object(bucket="bucket", key="models/v1/model.zip", path=artifact),),
+    )
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        assert (await _get(client, run.url() + "/s3")).json() == {"bytes": 777}
+
+
+async def test_provisioned_instances_start_ahead_and_serve_warm(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with emulator_at([make_spec(provisioned_concurrency=1)], time_scale=1e6) as run, \
+            httpx.AsyncClient() as client:
+        started = run.events(kind="started")
+        assert len(started) == 1 and started[0]["reason"] == "provisioned"
+        info = (await _get(client, run.url() + "/pid")).json()
+        assert info["pid"] == started[0]["pid"]
+        assert run.reports()[0].init_duration_ms is None
+        await asyncio.sleep(0.3)
+        assert run.events(kind="reclaimed") == [], "provisioned instances are never reclaimed"
+
+
+async def test_ping_schedule_invokes_the_function(emulator_at: Start, make_spec: MakeSpec) -> None:
+    # Every minute at time scale 300 is every 0.2 real seconds.
+    async with emulator_at([make_spec(ping_interval_minutes=1)], time_scale=300.0) as run:
+        deadline = time.monotonic() + 5
+        while len(run.events(kind="ping")) < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        pings = run.events(kind="ping")
+        assert len(pings) >= 2 and all(p["outcome"] == "ok" for p in pings)
+        assert len(run.events(kind="started")) == 1
+
+
+async def test_no_process_or_directory_is_left_after_shutdown(
+    emulator_at: Start, make_spec: MakeSpec, tmp_path: Path
+) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        responses = await asyncio.gather(
+            *(_get(client, run.url() + "/sleep?s=0.4") for _ in range(3))
+        )
+        pids = {r.json()["pid"] for r in responses}
+        busy = asyncio.ensure_future(_get(client, run.url() + "/sleep?s=30"))
+        await asyncio.sleep(0.3)
+        assert all(_alive(p) for p in pids)
+        cgroup_dirs = [Path(p) for p in _cgroup_dirs(pids)]
+    busy.cancel()
+    assert not any(_alive(p) for p in pids)
+    assert not any((tmp_path / "work" / "instances" / "fn").iterdir())
+    assert not any(d.exists() for d in cgroup_dirs)
+    stopped = run.events(kind="stopped")
+    assert {e["pid"] for e in stopped} >= pids
+
+
+def _cgroup_dirs(pids: set[int]) -> list[str]:
+    dirs = []
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controllers in ("cpu", "memory") and "lambda-emulator" in path:
+                dirs.append(f"/sys/fs/cgroup/{controllers}{path}")
+    return dirs
+
+
+async def test_cpu_and_memory_limits_are_applied(emulator_at: Start, make_spec: MakeSpec) -> None:
+    probe = Cgroups(Path("/sys/fs/cgroup"), tag=f"probe-{os.getpid()}")
+    probe.close()
+    if not probe.support.limited:
+        pytest.skip(f"cgroups not writable here: {probe.support.reason}")
+    async with emulator_at([make_spec(memory_mb=256)]) as run, httpx.AsyncClient() as client:
+        assert run.emu.cpu_limited
+        info = (await _get(client, run.url() + "/pid")).json()
+        host = run.emu.hosts["fn"]
+        inst = next(i for i in host.instances.values() if i.pid == info["pid"])
+        assert inst.cgroup is not None
+        assert inst.cgroup.cpu_quota_us() == cpu_quota_us(256)
+        assert inst.cgroup.memory_limit_bytes() == 256 * 1024 * 1024
+        assert any(f"lambda-emulator" in d for d in _cgroup_dirs({info["pid"]}))
+        # 0.1 s of CPU at 256/1769 of a vCPU needs about 0.7 s; unthrottled it takes 0.1 s.
+        burn = (await _get(client, run.url() + "/burn?cpu_s=0.1")).json()
+        assert burn["wall_s"] > 0.35
+
+
+async def test_unlimited_when_cgroups_are_not_available(
+    emulator_at: Start, make_spec: MakeSpec, tmp_path: Path
+) -> None:
+    fake_root = tmp_path / "not-a-cgroup-fs"
+    fake_root.mkdir()
+    async with emulator_at([make_spec()], cgroup_root=fake_root) as run, httpx.AsyncClient() as client:
+        assert not run.emu.cpu_limited
+        assert str(fake_root) in run.emu.cpu_limit_reason
+        assert (await _get(client, run.url() + "/pid")).status_code == 200
+        header = run.events(kind="emulator_started")[0]
+        assert header["cpu_limited"] is False and str(fake_root) in header["cpu_limit_reason"]
+        assert run.events(kind="started")[0]["cpu_limited"] is False
+
+
+async def test_report_lines_carry_init_duration_exactly_on_cold_starts(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        await asyncio.gather(*(_get(client, run.url() + "/sleep?s=0.4") for _ in range(3)))
+        for _ in range(5):
+            await _get(client, run.url() + "/pid")
+        reports = run.reports()
+        assert len(reports) == 8
+        cold = {str(e["request_id"]) for e in run.events(kind="started")}
+        with_init = {r.request_id for r in reports if r.init_duration_ms is not None}
+        assert with_init == cold and len(cold) == 3
+        for r in reports:
+            assert r.memory_size_mb == 512 and r.max_memory_used_mb > 0
+            assert r.billed_duration_ms >= r.duration_ms
+        ready = {str(e["request_id"]): e["init_ms"] for e in run.events(kind="ready")}
+        for r in reports:
+            if r.init_duration_ms is not None:
+                assert r.init_duration_ms == pytest.approx(ready[r.request_id], abs=0.01)

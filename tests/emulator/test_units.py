@@ -1,0 +1,201 @@
+"""The pure parts: API Gateway's event and result rules, REPORT lines, specs, cgroup probing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import pytest
+
+import emulator
+from emulator import EmulatorConfigError, EmulatorOptions, FunctionSpec, parse_report_line
+from emulator._apigw import MalformedResult, TokenBucket, build_event, map_result, match_route
+from emulator._cgroups import Cgroups, cpu_quota_us
+from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
+
+
+def test_public_surface_is_sorted_and_importable() -> None:
+    assert emulator.__all__ == sorted(emulator.__all__)
+    for name in emulator.__all__:
+        assert getattr(emulator, name) is not None
+
+
+def _event(**kw: object) -> dict[str, object]:
+    args: dict[str, object] = dict(
+        method="POST",
+        raw_path="/predict",
+        raw_query="a=1&a=2&b=x%20y",
+        headers=[("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"),
+                 ("Cookie", "s=1; t=2"), ("User-Agent", "ua")],
+        body=b'{"instances": []}',
+        source_ip="127.0.0.1",
+        route_key="POST /predict",
+        request_id="abc=",
+        api_id="api",
+        host="127.0.0.1:9000",
+        now_s=1_700_000_000.25,
+    )
+    args.update(kw)
+    return build_event(**args)  # type: ignore[arg-type]
+
+
+def test_event_has_the_payload_2_0_shape() -> None:
+    event = _event()
+    assert event["version"] == "2.0" and event["routeKey"] == "POST /predict"
+    assert event["rawPath"] == "/predict" and event["rawQueryString"] == "a=1&a=2&b=x%20y"
+    headers = event["headers"]
+    assert isinstance(headers, dict)
+    assert headers["content-type"] == "application/json"
+    assert headers["x-dup"] == "1,2", "duplicate headers are comma-joined"
+    assert "cookie" not in headers and event["cookies"] == ["s=1", "t=2"]
+    assert all(k == k.lower() for k in headers)
+    assert event["queryStringParameters"] == {"a": "1,2", "b": "x y"}
+    ctx = event["requestContext"]
+    assert isinstance(ctx, dict)
+    assert ctx["http"] == {"method": "POST", "path": "/predict", "protocol": "HTTP/1.1",
+                           "sourceIp": "127.0.0.1", "userAgent": "ua"}
+    assert ctx["requestId"] == "abc=" and ctx["stage"] == "$default"
+    assert ctx["timeEpoch"] == 1_700_000_000_250
+    assert event["body"] == '{"instances": []}' and event["isBase64Encoded"] is False
+
+
+def test_binary_body_is_base64_and_no_body_means_no_body_field() -> None:
+    raw = bytes(range(256))
+    event = _event(headers=[("content-type", "application/octet-stream")], body=raw)
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(str(event["body"])) == raw
+    empty = _event(method="GET", raw_query="", body=b"")
+    assert "body" not in empty and "queryStringParameters" not in empty
+    assert empty["isBase64Encoded"] is False
+
+
+def test_routes_match_method_and_path_or_default() -> None:
+    routes = ("POST /predict", "GET /health")
+    assert match_route(routes, "POST", "/predict") == "POST /predict"
+    assert match_route(routes, "GET", "/predict") is None
+    assert match_route(routes, "GET", "/nope") is None
+    assert match_route(None, "DELETE", "/anything") == "$default"
+
+
+def test_proxy_result_maps_status_headers_cookies_and_body() -> None:
+    payload = json.dumps({
+        "statusCode": 201,
+        "headers": {"x-a": "1", "x-n": 2, "content-type": "text/plain"},
+        "cookies": ["c=1"],
+        "body": "hi",
+    }).encode()
+    response = map_result(payload, "rid=")
+    assert response.status == 201 and response.body == b"hi"
+    headers = dict(response.headers)
+    assert headers["x-a"] == "1" and headers["x-n"] == "2" and headers["content-type"] == "text/plain"
+    assert headers["set-cookie"] == "c=1" and headers["apigw-requestid"] == "rid="
+
+
+def test_base64_proxy_body_is_decoded() -> None:
+    payload = json.dumps({"statusCode": 200, "isBase64Encoded": True,
+                          "body": base64.b64encode(b"\x00\x01").decode()}).encode()
+    assert map_result(payload, "r").body == b"\x00\x01"
+
+
+@pytest.mark.parametrize(
+    "payload, body",
+    [
+        (b'"Hello from Lambda!"', b"Hello from Lambda!"),
+        (b'{ "message": "Hello from Lambda!" }', b'{ "message": "Hello from Lambda!" }'),
+        (b"[1,2]", b"[1,2]"),
+        (b"42", b"42"),
+    ],
+)
+def test_result_without_status_code_is_a_200_json_body(payload: bytes, body: bytes) -> None:
+    # AWS's own examples: a string becomes the body; an object is the body as JSON text.
+    response = map_result(payload, "r")
+    assert response.status == 200 and response.body == body
+    assert dict(response.headers)["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"not json",
+        b'{"statusCode": "200"}',
+        b'{"statusCode": true}',
+        b'{"statusCode": 99}',
+        b'{"statusCode": 200, "headers": []}',
+        b'{"statusCode": 200, "headers": {"a": {"b": 1}}}',
+        b'{"statusCode": 200, "body": {"a": 1}}',
+        b'{"statusCode": 200, "cookies": "c=1"}',
+        b'{"statusCode": 200, "isBase64Encoded": true, "body": "***"}',
+    ],
+)
+def test_malformed_results_are_refused(payload: bytes) -> None:
+    with pytest.raises(MalformedResult):
+        map_result(payload, "r")
+
+
+def test_token_bucket_allows_burst_then_rate() -> None:
+    bucket = TokenBucket(rate_per_s=2.0, burst=3)
+    t0 = bucket._stamp_s
+    assert [bucket.take(t0) for _ in range(4)] == [True, True, True, False]
+    assert bucket.take(t0 + 0.5) is True and bucket.take(t0 + 0.5) is False
+
+
+def test_report_line_round_trips_through_the_parser() -> None:
+    cold = report_line(request_id="r-1", duration_ms=15.744, memory_size_mb=128,
+                       max_memory_used_mb=56, init_duration_ms=130.49)
+    assert cold == (
+        "REPORT RequestId: r-1\tDuration: 15.74 ms\tBilled Duration: 147 ms\t"
+        "Memory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t"
+    )
+    parsed = parse_report_line(cold)
+    assert parsed.request_id == "r-1" and parsed.init_duration_ms == 130.49 and parsed.cold_start
+    assert (parsed.duration_ms, parsed.billed_duration_ms) == (15.74, 147.0)
+    warm = parse_report_line(report_line(request_id="r-2", duration_ms=0.2, memory_size_mb=512,
+                                         max_memory_used_mb=40))
+    assert warm.init_duration_ms is None and warm.billed_duration_ms == 1.0
+    timeout = parse_report_line(report_line(request_id="r-3", duration_ms=3000.0, memory_size_mb=128,
+                                            max_memory_used_mb=30, status="timeout"))
+    assert timeout.status == "timeout"
+    assert start_line("x") == "START RequestId: x Version: $LATEST" and end_line("x") == "END RequestId: x"
+
+
+def test_billed_duration_rounds_up_and_includes_init() -> None:
+    assert billed_duration_ms(2.0, None) == 2
+    assert billed_duration_ms(2.006, None) == 3
+    assert billed_duration_ms(0.01, None) == 1
+    assert billed_duration_ms(15.74, 130.49) == 147
+
+
+def test_spec_lists_every_problem(tmp_path: Path) -> None:
+    with pytest.raises(EmulatorConfigError) as info:
+        FunctionSpec(name="a b", language="go", memory_mb=64, timeout_s=0, handler="x",
+                     code_zip=tmp_path / "missing.zip", routes=("predict",))
+    message = str(info.value)
+    for fragment in ("name", "language", "memory_mb", "timeout_s", "code archive", "route"):
+        assert fragment in message
+
+
+def test_options_are_validated() -> None:
+    with pytest.raises(EmulatorConfigError, match="time scale"):
+        EmulatorOptions(time_scale=0)
+    with pytest.raises(EmulatorConfigError, match="idle policy"):
+        EmulatorOptions(idle_policy="lru")
+
+
+def test_cpu_quota_is_proportional_to_memory() -> None:
+    assert cpu_quota_us(1769) == 100_000
+    assert cpu_quota_us(512) == round(100_000 * 512 / 1769)
+    assert cpu_quota_us(3538) == 200_000
+    assert cpu_quota_us(128) >= 1_000
+
+
+def test_a_directory_that_is_not_a_cgroup_fs_disables_limits(tmp_path: Path) -> None:
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    (tmp_path / "memory").mkdir()
+    (tmp_path / "memory" / "memory.limit_in_bytes").write_text("9223372036854771712\n")
+    cgroups = Cgroups(tmp_path)
+    assert not cgroups.support.limited
+    assert str(tmp_path) in cgroups.support.reason
+    assert cgroups.create("x", 512) is None
+    assert not any(p.name.startswith("lambda-emulator") for p in (tmp_path / "cpu").iterdir())
