@@ -81,6 +81,8 @@ class TestServer:
             writer.transport.abort()
         finally:
             self._writers.discard(writer)
+            if not writer.transport.is_closing():
+                writer.transport.abort()
 
     async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader
                             ) -> tuple[h11.Request | None, bytes]:
