@@ -43,6 +43,7 @@ __all__ = [
     "model_env",
     "model_key",
     "parse_settings",
+    "ping_event",
 ]
 
 #: The Pulumi project name (``Pulumi.yaml``), which is also the namespace of its config keys.
@@ -640,6 +641,32 @@ def model_env(
         environment["MODEL_BUCKET"] = bucket
         environment["MODEL_KEY"] = key
     return dict(sorted(environment.items()))
+
+
+def ping_event() -> dict[str, Any]:
+    """The event a ``ping`` schedule sends: an HTTP API payload-2.0 ``GET /health``, so the
+    function answers it through its ordinary route and records nothing unusual."""
+    return {
+        "version": "2.0",
+        "routeKey": "GET /health",
+        "rawPath": "/health",
+        "rawQueryString": "",
+        "headers": {"user-agent": f"{PROJECT}-ping"},
+        "requestContext": {
+            "http": {
+                "method": "GET",
+                "path": "/health",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": f"{PROJECT}-ping",
+            },
+            "requestId": "ping",
+            "routeKey": "GET /health",
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }
 
 
 def _stack_name_of(path: Path) -> str | None:

@@ -1,0 +1,40 @@
+"""The AWS resources of a stack, as Pulumi components (this package imports Pulumi).
+
+``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``) and
+``HttpApi``; ``stack_from_pulumi`` reads the current stack's settings and builds its archive.
+"""
+
+from __future__ import annotations
+
+from stack.aws._api import ACCESS_LOG_FORMAT, API_ROUTE_KEYS, HttpApi, HttpApiArgs
+from stack.aws._bucket import ModelBucket, ModelBucketArgs
+from stack.aws._function import (
+    ALIAS_NAME,
+    FunctionRole,
+    FunctionRoleArgs,
+    ModelFunction,
+    ModelFunctionArgs,
+)
+from stack.aws._policies import function_policy, lambda_assume_role_policy, tls_only_bucket_policy
+from stack.aws._program import stack_from_pulumi
+from stack.aws._stack import ModelStack, ModelStackArgs
+
+__all__ = [
+    "ACCESS_LOG_FORMAT",
+    "ALIAS_NAME",
+    "API_ROUTE_KEYS",
+    "FunctionRole",
+    "FunctionRoleArgs",
+    "HttpApi",
+    "HttpApiArgs",
+    "ModelBucket",
+    "ModelBucketArgs",
+    "ModelFunction",
+    "ModelFunctionArgs",
+    "ModelStack",
+    "ModelStackArgs",
+    "function_policy",
+    "lambda_assume_role_policy",
+    "stack_from_pulumi",
+    "tls_only_bucket_policy",
+]

@@ -1,0 +1,117 @@
+"""HttpApi: the API Gateway HTTP API in front of the function."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.settings import API_GATEWAY_TIMEOUT_S, StackSettings
+
+#: The routes of the HTTP contract (docs/api.md); anything else answers 404 from API Gateway.
+API_ROUTE_KEYS = ("POST /predict", "GET /health")
+#: One JSON object per request in the API's access-log group ($context variables of HTTP APIs).
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId",
+    "requestTime": "$context.requestTimeEpoch",
+    "sourceIp": "$context.identity.sourceIp",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationError": "$context.integrationErrorMessage",
+    "lambdaRequestId": "$context.integration.requestId",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpApiArgs:
+    settings: StackSettings
+    function_name: pulumi.Input[str]
+    #: The ARN API Gateway invokes: the alias when there is one.
+    target_arn: pulumi.Input[str]
+    #: The alias name when there is one; the invoke permission is granted on it.
+    qualifier: str | None = None
+
+
+class HttpApi(pulumi.ComponentResource):
+    """Routes ``POST /predict`` and ``GET /health`` to the function (proxy, payload 2.0) on an
+    auto-deployed ``$default`` stage with throttling and JSON access logs."""
+
+    url: pulumi.Output[str]
+    execution_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("lambda-model-study:stack:HttpApi", name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        access_logs = aws.cloudwatch.LogGroup(
+            f"{name}-api-logs",
+            name=f"/aws/apigateway/{settings.function_name}",
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
+        api = aws.apigatewayv2.Api(
+            f"{name}-api",
+            name=settings.function_name,
+            protocol_type="HTTP",
+            description=f"lambda-model-study stack {settings.name}",
+            opts=child,
+        )
+        integration = aws.apigatewayv2.Integration(
+            f"{name}-integration",
+            api_id=api.id,
+            integration_type="AWS_PROXY",
+            integration_method="POST",
+            integration_uri=args.target_arn,
+            payload_format_version="2.0",
+            # HTTP APIs accept 50 ms to 30 s; waiting longer than the function is pointless.
+            timeout_milliseconds=min(settings.timeout_s, API_GATEWAY_TIMEOUT_S) * 1000,
+            opts=child,
+        )
+        target = pulumi.Output.concat("integrations/", integration.id)
+        for route_key in API_ROUTE_KEYS:
+            slug = route_key.split()[1].strip("/")
+            aws.apigatewayv2.Route(
+                f"{name}-route-{slug}",
+                api_id=api.id,
+                route_key=route_key,
+                target=target,
+                opts=child,
+            )
+        aws.apigatewayv2.Stage(
+            f"{name}-stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings={
+                "throttling_burst_limit": settings.api_throttle_burst,
+                "throttling_rate_limit": settings.api_throttle_rate,
+            },
+            access_log_settings={
+                "destination_arn": access_logs.arn,
+                "format": json.dumps(ACCESS_LOG_FORMAT, separators=(",", ":")),
+            },
+            opts=child,
+        )
+        # Any stage, method and route of this API, and of no other.
+        self.execution_arn = api.execution_arn
+        aws.lambda_.Permission(
+            f"{name}-api-permission",
+            action="lambda:InvokeFunction",
+            function=args.function_name,
+            qualifier=args.qualifier,
+            principal="apigateway.amazonaws.com",
+            source_arn=pulumi.Output.concat(api.execution_arn, "/*/*"),
+            opts=child,
+        )
+        # The $default stage is served at the API's endpoint, without a stage path.
+        self.url = api.api_endpoint
+        self.register_outputs({"url": self.url, "execution_arn": self.execution_arn})

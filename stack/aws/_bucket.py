@@ -1,0 +1,84 @@
+"""ModelBucket: the private, versioned, encrypted, TLS-only bucket holding the artifact."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+from stack.aws._policies import tls_only_bucket_policy
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelBucketArgs:
+    #: The model artifact to upload.
+    artifact: Path
+    #: Its key in the bucket (``stack.model_key``: includes the model version).
+    model_key: str
+
+
+class ModelBucket(pulumi.ComponentResource):
+    """A bucket nobody outside the account can read, holding the model under a versioned key."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    model_key: str
+    model_object_arn: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: ModelBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("lambda-model-study:stack:ModelBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # force_destroy: `pulumi destroy` must be able to remove a versioned bucket with models.
+        bucket = aws.s3.Bucket(f"{name}-models", force_destroy=True, opts=child)
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-models-private",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-models-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-models-versioning",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        # S3 refuses some policy writes while the public-access block is being applied.
+        aws.s3.BucketPolicy(
+            f"{name}-models-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        )
+        model_object = aws.s3.BucketObjectv2(
+            f"{name}-model",
+            bucket=bucket.id,
+            key=args.model_key,
+            source=pulumi.FileAsset(str(args.artifact)),
+            content_type="application/zip",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.model_key = args.model_key
+        self.model_object_arn = pulumi.Output.concat(bucket.arn, "/", model_object.key)
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "model_key": self.model_key,
+                "model_object_arn": self.model_object_arn,
+            }
+        )

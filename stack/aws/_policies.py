@@ -1,0 +1,68 @@
+"""The IAM and S3 policy documents of a stack, as data (tests compare them as data too)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PolicyDocument = dict[str, Any]
+
+#: Only what a function needs to write its own logs (what AWSLambdaBasicExecutionRole grants,
+#: minus CreateLogGroup: the program creates the group, with retention, before the function).
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+def lambda_assume_role_policy() -> PolicyDocument:
+    """Lambda, and only Lambda, may assume the function's role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LambdaAssumesTheFunctionRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+
+
+def function_policy(log_group_arn: str, model_object_arn: str | None) -> PolicyDocument:
+    """Least privilege for the function: write to its own log group's streams and, when the
+    model comes from S3, read that one object."""
+    # A log group ARN as the provider reports it has no trailing ":*"; streams live under it.
+    streams = f"{log_group_arn.removesuffix(':*')}:*"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": list(LOG_ACTIONS),
+            "Resource": streams,
+        }
+    ]
+    if model_object_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadTheModel",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": model_object_arn,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
+    """Refuse every request to the bucket or its objects that does not arrive over TLS."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }

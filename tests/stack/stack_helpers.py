@@ -1,0 +1,96 @@
+"""Helpers shared by the stack tests: a test model artifact and stand-in runtime trees."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+
+
+def minimal_model() -> dict[str, Any]:
+    """A small schema-1 model.json written by hand (docs/model-artifact.md)."""
+    model: dict[str, Any] = {
+        "schema_version": 1,
+        "subset": "http",
+        "inputs": [
+            {"name": "duration", "kind": "numeric", "log_offset": None, "mean": 0.5, "std": 2.0},
+            {"name": "src_bytes", "kind": "numeric", "log_offset": 1.0, "mean": 5.0, "std": 1.5},
+            {
+                "name": "service",
+                "kind": "categorical",
+                "vocabulary": ["http", "smtp"],
+                "unknown": "zeros",
+                "mean": [0.5, 0.5],
+                "std": [0.5, 0.5],
+            },
+        ],
+        "columns": 4,
+        "weights": [0.25, -0.5, 1.0, -1.0],
+        "bias": -0.125,
+        "threshold": 0.5,
+        "metrics": {},
+        "data": {},
+        "training": {},
+    }
+    canonical = json.dumps(model, sort_keys=True, separators=(",", ":"))
+    model["model_version"] = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    return model
+
+
+def study_model() -> dict[str, Any]:
+    """The model of the committed test vectors when present, else the hand-written one."""
+    if VECTORS.is_file():
+        return dict(json.loads(VECTORS.read_text(encoding="utf-8"))["model"])
+    return minimal_model()
+
+
+def write_artifact(path: Path, model: dict[str, Any]) -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("model.json", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o100644 << 16
+        text = json.dumps(model, sort_keys=True, separators=(",", ":"))
+        archive.writestr(info, text)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def make_fake_root(root: Path) -> Path:
+    """A repository with stand-in runtimes: a flat Python handler and a Java build script
+    that writes class-like files and counts its runs."""
+    python = root / "runtime" / "python"
+    python.mkdir(parents=True)
+    (python / "app.py").write_text("import model\ndef handler(event, context):\n    return {}\n")
+    (python / "model.py").write_text("WEIGHTS = []\n")
+    (python / "tests").mkdir()
+    (python / "tests" / "test_app.py").write_text("def test(): pass\n")
+    (python / "README.md").write_text("not code\n")
+    java = root / "runtime" / "java"
+    (java / "src" / "predictor").mkdir(parents=True)
+    (java / "src" / "predictor" / "Handler.java").write_text("package predictor;\n")
+    (java / "build.py").write_text(
+        textwrap.dedent(
+            """
+            import pathlib, sys
+            out = pathlib.Path(sys.argv[sys.argv.index("--out") + 1])
+            here = pathlib.Path(__file__).parent
+            runs = here.parent.parent / "java-build-runs.txt"
+            runs.write_text(str(int(runs.read_text()) + 1 if runs.exists() else 1))
+            classes = out / "classes"
+            for name in ("predictor/Handler.class", "predictor/json/Reader.class"):
+                target = classes / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(b"\\xca\\xfe\\xba\\xbe" + name.encode())
+            (out / "predictor.jar").write_bytes(b"not used when loose classes exist")
+            """
+        )
+    )
+    return root

@@ -1,0 +1,504 @@
+"""The Pulumi program under mocks: for every committed stack file, what ``pulumi up`` would
+declare. Each stack gets a fresh run of ``__main__.py`` (see pulumi_harness.py); the archives
+are built from stand-in runtimes (the real ones are packaged in test_stack_package_real.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi_harness import (
+    ACCOUNT,
+    API_ID,
+    INTEGRATION_ID,
+    REPO,
+    Run,
+    pulumi_config,
+    run_program,
+)
+from stack_helpers import make_fake_root, study_model, write_artifact
+
+import stack.aws
+import stack.aws._program
+from stack import PROJECT, Package, StackSettings, build_package, list_stacks, load_stack, model_env
+from stack.aws import (
+    ACCESS_LOG_FORMAT,
+    function_policy,
+    lambda_assume_role_policy,
+    tls_only_bucket_policy,
+)
+from stack.settings import ping_event
+
+# pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes, which
+# this program does not use (it declares aws.s3.Bucket and the non-V2 configurations).
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
+
+STACKS = list_stacks()
+
+T_FUNCTION = "aws:lambda/function:Function"
+T_LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+T_PERMISSION = "aws:lambda/permission:Permission"
+
+
+class Program:
+    """Runs the program once per stack (cached for the module) with archives built from
+    stand-in runtimes and a test artifact."""
+
+    def __init__(self, root: Path, artifact: Path, out_dir: Path) -> None:
+        self.build = functools.partial(build_package, artifact=artifact, root=root, out_dir=out_dir)
+        self.artifact = artifact
+        self.runs: dict[str, Run] = {}
+
+    def run(self, name: str, config: dict[str, str] | None = None, into: Run | None = None) -> Run:
+        if config is not None:
+            return run_program(name, config, run=into)
+        if name not in self.runs:
+            self.runs[name] = run_program(name, pulumi_config(REPO / f"Pulumi.{name}.yaml"))
+        return self.runs[name]
+
+
+@pytest.fixture(scope="module")
+def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
+    base = tmp_path_factory.mktemp("program")
+    root = make_fake_root(base / "repo")
+    artifact = write_artifact(base / "model.zip", study_model())
+    harness = Program(root, artifact, base / "packages")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stack.aws._program, "build_package", harness.build)
+        yield harness
+
+
+def expected(program: Program, name: str) -> tuple[StackSettings, Package]:
+    settings = load_stack(name)
+    return settings, program.build(settings)
+
+
+def policy_of(resource_input: str) -> dict[str, Any]:
+    document = json.loads(resource_input)
+    assert isinstance(document, dict)
+    return document
+
+
+def test_public_surface_is_sorted() -> None:
+    assert stack.aws.__all__ == sorted(stack.aws.__all__)
+    assert all(hasattr(stack.aws, name) for name in stack.aws.__all__)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_resource_inventory(program: Program, name: str) -> None:
+    settings = load_stack(name)
+    inventory = {
+        "aws:apigatewayv2/api:Api": 1,
+        "aws:apigatewayv2/integration:Integration": 1,
+        "aws:apigatewayv2/route:Route": 2,
+        "aws:apigatewayv2/stage:Stage": 1,
+        T_LOG_GROUP: 2,
+        "aws:iam/role:Role": 1,
+        "aws:iam/rolePolicy:RolePolicy": 1,
+        T_FUNCTION: 1,
+        T_PERMISSION: 1,
+        "aws:s3/bucket:Bucket": 1,
+        "aws:s3/bucketObjectv2:BucketObjectv2": 1,
+        "aws:s3/bucketPolicy:BucketPolicy": 1,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+        "aws:s3/bucketVersioning:BucketVersioning": 1,
+        "lambda-model-study:stack:FunctionRole": 1,
+        "lambda-model-study:stack:HttpApi": 1,
+        "lambda-model-study:stack:ModelBucket": 1,
+        "lambda-model-study:stack:ModelFunction": 1,
+        "lambda-model-study:stack:ModelStack": 1,
+        "pulumi:providers:aws": 1,
+    }
+    if settings.model_strategy == "layer":
+        inventory["aws:lambda/layerVersion:LayerVersion"] = 1
+    if settings.cold_start_mitigation in ("provisioned", "snapstart"):
+        inventory["aws:lambda/alias:Alias"] = 1
+    if settings.cold_start_mitigation == "provisioned":
+        inventory["aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"] = 1
+    if settings.cold_start_mitigation == "ping":
+        inventory["aws:cloudwatch/eventRule:EventRule"] = 1
+        inventory["aws:cloudwatch/eventTarget:EventTarget"] = 1
+        inventory[T_PERMISSION] = 2
+    assert program.run(name).inventory() == dict(sorted(inventory.items()))
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_components_nest_under_the_stack(program: Program, name: str) -> None:
+    run = program.run(name)
+    top = run.one("lambda-model-study:stack:ModelStack")
+    provider = run.one("pulumi:providers:aws")
+    assert provider.inputs["region"] == load_stack(name).region
+    for resource in run.resources:
+        if resource is top:
+            continue
+        assert resource.parent, f"{resource.name} has no parent"
+        if resource.type.startswith("aws:"):
+            # Every AWS resource uses the stack's explicit provider (its region), via parents.
+            assert resource.provider.startswith(provider.urn), resource.name
+    assert {r.parent for r in run.of_type("lambda-model-study:stack:ModelBucket")} == {top.urn}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_function_settings(program: Program, name: str) -> None:
+    settings, package = expected(program, name)
+    run = program.run(name)
+    function = run.one(T_FUNCTION).inputs
+    assert function["name"] == f"{PROJECT}-{name}"
+    assert function["runtime"] == settings.runtime
+    assert function["handler"] == settings.handler == package.handler
+    assert function["memorySize"] == settings.memory_mb
+    assert function["timeout"] == settings.timeout_s
+    assert function["architectures"] == [settings.architecture]
+    assert function["sourceCodeHash"] == package.code_sha256_b64
+    code = function["code"]
+    assert isinstance(code, pulumi.FileArchive) and Path(code.path) == package.code_zip
+    role = run.one("aws:iam/role:Role")
+    assert function["role"] == role.outputs["arn"]
+    assert function.get("reservedConcurrentExecutions") == settings.reserved_concurrency
+    assert function["loggingConfig"] == {
+        "logFormat": "Text",
+        "logGroup": f"/aws/lambda/{PROJECT}-{name}",
+    }
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_function_environment(program: Program, name: str) -> None:
+    settings, package = expected(program, name)
+    run = program.run(name)
+    variables = run.one(T_FUNCTION).inputs["environment"]["variables"]
+    bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    key = f"models/{package.model_version}/model.zip"
+    assert variables == model_env(settings, package.model_version, bucket, key)
+    assert variables["MODEL_VERSION"] == study_model()["model_version"]
+    if settings.model_strategy == "bundled":
+        assert variables["MODEL_PATH"] == "/var/task/model.zip"
+    elif settings.model_strategy == "layer":
+        assert variables["MODEL_PATH"] == "/opt/model.zip"
+    else:
+        assert (variables["MODEL_BUCKET"], variables["MODEL_KEY"]) == (bucket, key)
+        assert "MODEL_PATH" not in variables
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_layer_only_for_the_layer_strategy(program: Program, name: str) -> None:
+    settings, package = expected(program, name)
+    run = program.run(name)
+    function = run.one(T_FUNCTION).inputs
+    layers = run.of_type("aws:lambda/layerVersion:LayerVersion")
+    if settings.model_strategy != "layer":
+        assert not layers and "layers" not in function
+        return
+    (layer,) = layers
+    assert function["layers"] == [layer.outputs["arn"]]
+    assert layer.inputs["sourceCodeHash"] == package.layer_sha256_b64
+    assert Path(layer.inputs["code"].path) == package.layer_zip
+    assert layer.inputs["compatibleRuntimes"] == [settings.runtime]
+    assert layer.inputs["compatibleArchitectures"] == [settings.architecture]
+
+
+def _actions_and_resources(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for statement in document["Statement"]:
+        actions = statement["Action"]
+        resources = statement["Resource"]
+        for action in [actions] if isinstance(actions, str) else actions:
+            for resource in [resources] if isinstance(resources, str) else resources:
+                yield action, resource
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_iam_is_least_privilege(program: Program, name: str) -> None:
+    settings, package = expected(program, name)
+    run = program.run(name)
+    role = run.one("aws:iam/role:Role")
+    assert policy_of(role.inputs["assumeRolePolicy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LambdaAssumesTheFunctionRole",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    assert policy_of(role.inputs["assumeRolePolicy"]) == lambda_assume_role_policy()
+    inline = run.one("aws:iam/rolePolicy:RolePolicy")
+    assert inline.inputs["role"] == role.outputs["name"]
+    log_group = f"arn:aws:logs:{settings.region}:{ACCOUNT}:log-group:/aws/lambda/{PROJECT}-{name}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group}:*",
+        }
+    ]
+    if settings.model_strategy == "s3":
+        bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+        statements.append(
+            {
+                "Sid": "ReadTheModel",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/models/{package.model_version}/model.zip",
+            }
+        )
+    document = policy_of(inline.inputs["policy"])
+    assert document == {"Version": "2012-10-17", "Statement": statements}
+    for action, resource in _actions_and_resources(document):
+        assert "*" not in action
+        assert resource != "*" and not resource.endswith(":*:*")
+    assert all(s["Effect"] == "Allow" for s in document["Statement"])
+
+
+def test_policy_builders_never_widen() -> None:
+    arn = "arn:aws:logs:eu-west-1:1:log-group:/aws/lambda/f"
+    # The provider may report the ARN with or without ":*"; the grant is the same.
+    assert function_policy(arn, None) == function_policy(f"{arn}:*", None)
+    assert len(function_policy(arn, None)["Statement"]) == 1
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_bucket_is_private_encrypted_versioned_and_tls_only(program: Program, name: str) -> None:
+    _, package = expected(program, name)
+    run = program.run(name)
+    bucket = run.one("aws:s3/bucket:Bucket")
+    bucket_name, bucket_arn = bucket.outputs["bucket"], bucket.outputs["arn"]
+    block = run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs
+    assert block == {
+        "bucket": bucket_name,
+        "blockPublicAcls": True,
+        "blockPublicPolicy": True,
+        "ignorePublicAcls": True,
+        "restrictPublicBuckets": True,
+    }
+    encryption = run.one(
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    ).inputs
+    assert encryption["bucket"] == bucket_name
+    assert encryption["rules"] == [
+        {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}
+    ]
+    versioning = run.one("aws:s3/bucketVersioning:BucketVersioning").inputs
+    assert versioning == {"bucket": bucket_name, "versioningConfiguration": {"status": "Enabled"}}
+    policy = run.one("aws:s3/bucketPolicy:BucketPolicy")
+    assert policy.inputs["bucket"] == bucket_name
+    assert policy_of(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    assert policy_of(policy.inputs["policy"]) == tls_only_bucket_policy(bucket_arn)
+    # The policy waits for the public-access block (S3 rejects the two racing).
+    assert run.named(f"{name}-models-private").urn in policy.dependencies
+    model = run.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs
+    assert model["bucket"] == bucket_name
+    assert model["key"] == f"models/{package.model_version}/model.zip"
+    assert Path(model["source"].path) == program.artifact.resolve()
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_log_groups_have_retention_and_precede_the_function(program: Program, name: str) -> None:
+    settings = load_stack(name)
+    run = program.run(name)
+    function_logs = run.named(f"{name}-logs")
+    api_logs = run.named(f"{name}-api-logs")
+    assert function_logs.inputs == {
+        "name": f"/aws/lambda/{PROJECT}-{name}",
+        "retentionInDays": settings.log_retention_days,
+    }
+    assert api_logs.inputs == {
+        "name": f"/aws/apigateway/{PROJECT}-{name}",
+        "retentionInDays": settings.log_retention_days,
+    }
+    function = run.one(T_FUNCTION)
+    assert function_logs.urn in function.dependencies
+    assert run.one("aws:iam/rolePolicy:RolePolicy").urn in function.dependencies
+    assert run.resources.index(function_logs) < run.resources.index(function)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_http_api_routes_integration_and_stage(program: Program, name: str) -> None:
+    settings = load_stack(name)
+    run = program.run(name)
+    api = run.one("aws:apigatewayv2/api:Api")
+    assert api.inputs["protocolType"] == "HTTP"
+    integration = run.one("aws:apigatewayv2/integration:Integration")
+    function_arn = run.one(T_FUNCTION).outputs["arn"]
+    target = f"{function_arn}:live" if settings.needs_alias else function_arn
+    assert integration.inputs == {
+        "apiId": API_ID,
+        "integrationType": "AWS_PROXY",
+        "integrationMethod": "POST",
+        "integrationUri": target,
+        "payloadFormatVersion": "2.0",
+        "timeoutMilliseconds": min(settings.timeout_s, 30) * 1000,
+    }
+    routes = {r.inputs["routeKey"]: r.inputs for r in run.of_type("aws:apigatewayv2/route:Route")}
+    assert set(routes) == {"POST /predict", "GET /health"}
+    for route in routes.values():
+        assert route["target"] == f"integrations/{INTEGRATION_ID}"
+        assert route["apiId"] == API_ID
+    stage = run.one("aws:apigatewayv2/stage:Stage").inputs
+    assert stage["name"] == "$default" and stage["autoDeploy"] is True
+    assert stage["defaultRouteSettings"] == {
+        "throttlingBurstLimit": settings.api_throttle_burst,
+        "throttlingRateLimit": settings.api_throttle_rate,
+    }
+    access = stage["accessLogSettings"]
+    assert access["destinationArn"] == run.named(f"{name}-api-logs").outputs["arn"]
+    assert json.loads(access["format"]) == ACCESS_LOG_FORMAT
+    assert ACCESS_LOG_FORMAT["requestId"] == "$context.requestId"
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_api_may_invoke_only_through_this_api(program: Program, name: str) -> None:
+    settings = load_stack(name)
+    run = program.run(name)
+    (permission,) = [p for p in run.of_type(T_PERMISSION) if p.name == f"{name}-api-permission"]
+    api = run.one("aws:apigatewayv2/api:Api")
+    expected_inputs = {
+        "action": "lambda:InvokeFunction",
+        "function": f"{PROJECT}-{name}",
+        "principal": "apigateway.amazonaws.com",
+        "sourceArn": f"{api.outputs['executionArn']}/*/*",
+    }
+    if settings.needs_alias:
+        expected_inputs["qualifier"] = "live"
+    assert permission.inputs == expected_inputs
+    assert permission.inputs["sourceArn"].startswith(
+        f"arn:aws:execute-api:{settings.region}:{ACCOUNT}:{API_ID}/"
+    )
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_cold_start_mitigations(program: Program, name: str) -> None:
+    settings = load_stack(name)
+    run = program.run(name)
+    function = run.one(T_FUNCTION)
+    mitigation = settings.cold_start_mitigation
+    assert function.inputs["publish"] is (mitigation in ("provisioned", "snapstart"))
+    if mitigation == "snapstart":
+        assert function.inputs["snapStart"] == {"applyOn": "PublishedVersions"}
+    else:
+        assert "snapStart" not in function.inputs
+    aliases = run.of_type("aws:lambda/alias:Alias")
+    if settings.needs_alias:
+        (alias,) = aliases
+        assert alias.inputs == {
+            "name": "live",
+            "functionName": function.outputs["name"],
+            "functionVersion": "1",
+        }
+    else:
+        assert not aliases
+    provisioned = run.of_type(
+        "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
+    )
+    if mitigation == "provisioned":
+        assert [p.inputs for p in provisioned] == [
+            {
+                "functionName": function.outputs["name"],
+                "qualifier": "live",
+                "provisionedConcurrentExecutions": settings.provisioned_concurrency,
+            }
+        ]
+    else:
+        assert not provisioned
+    rules = run.of_type("aws:cloudwatch/eventRule:EventRule")
+    if mitigation != "ping":
+        assert not rules and not run.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        return
+    (rule,) = rules
+    assert rule.inputs["scheduleExpression"] == f"rate({settings.ping_interval_minutes} minutes)"
+    target = run.one("aws:cloudwatch/eventTarget:EventTarget").inputs
+    assert target["rule"] == rule.outputs["name"]
+    assert target["arn"] == function.outputs["arn"]
+    assert json.loads(target["input"]) == ping_event()
+    (permission,) = [p for p in run.of_type(T_PERMISSION) if p.name == f"{name}-ping-permission"]
+    assert permission.inputs == {
+        "action": "lambda:InvokeFunction",
+        "function": function.outputs["name"],
+        "principal": "events.amazonaws.com",
+        "sourceArn": rule.outputs["arn"],
+    }
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_outputs(program: Program, name: str) -> None:
+    settings, package = expected(program, name)
+    assert program.run(name).exports == {
+        "url": f"https://{API_ID}.execute-api.{settings.region}.amazonaws.com",
+        "function_name": f"{PROJECT}-{name}",
+        "log_group": f"/aws/lambda/{PROJECT}-{name}",
+        "model_version": package.model_version,
+        "language": settings.language,
+        "memory_mb": settings.memory_mb,
+        "region": settings.region,
+    }
+
+
+def test_the_program_follows_pulumi_config_not_just_the_file(program: Program) -> None:
+    # What `pulumi config set` or `--config` would change reaches the program.
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config.update({"aws:region": "eu-west-1", f"{PROJECT}:memory_mb": "2048"})
+    run = program.run("python-512", config)
+    assert run.one("pulumi:providers:aws").inputs["region"] == "eu-west-1"
+    assert run.one(T_FUNCTION).inputs["memorySize"] == 2048
+    assert run.exports["region"] == "eu-west-1" and run.exports["memory_mb"] == 2048
+
+
+@pytest.mark.parametrize(
+    ("changes", "messages"),
+    [
+        ({"memory_mb": "64"}, ["memory_mb is 64"]),
+        ({"language": "ruby"}, ["language is 'ruby'"]),
+        (
+            {"runtime": "python3.11", "cold_start_mitigation": "snapstart"},
+            ["SnapStart is not available on runtime 'python3.11'"],
+        ),
+        (
+            {"log_retention_days": "10", "memroy": "1"},
+            ["log_retention_days is 10", "unknown setting"],
+        ),
+        ({"cold_start_mitigation": "provisioned"}, ["provisioned_concurrency is not set"]),
+    ],
+)
+def test_invalid_settings_stop_before_any_resource(
+    program: Program, changes: dict[str, str], messages: list[str]
+) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config.update({f"{PROJECT}:{key}": value for key, value in changes.items()})
+    run = Run()
+    with pytest.raises(pulumi.RunError) as raised:
+        program.run("python-512", config, into=run)
+    assert run.resources == []
+    text = str(raised.value)
+    assert text.startswith("invalid settings for stack 'python-512' (Pulumi config)")
+    for message in messages:
+        assert message in text
+    assert len(text.splitlines()) == 1 + len(messages)
+
+
+def test_a_missing_artifact_stops_the_program_with_what_to_run(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing = functools.partial(program.build, artifact=tmp_path / "none.zip")
+    monkeypatch.setattr(stack.aws._program, "build_package", missing)
+    with pytest.raises(pulumi.RunError, match=r"run `make model`"):
+        program.run("python-512", pulumi_config(REPO / "Pulumi.python-512.yaml"))
