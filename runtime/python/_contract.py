@@ -28,7 +28,7 @@ _ROUTES = {"/predict": "POST", "/health": "GET"}
 class State:
     """What an instance keeps between invocations."""
 
-    __slots__ = ("model", "runtime", "instance_id", "init_ms", "max_instances", "cold")
+    __slots__ = ("cold", "init_ms", "instance_id", "max_instances", "model", "runtime")
 
     def __init__(self, *, model: Model, runtime: str, instance_id: str, init_ms: float,
                  max_instances: int) -> None:
@@ -91,7 +91,12 @@ def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
         if depth > limit:
             return True
         for child in children:
@@ -220,7 +225,7 @@ def handle(event: Any, context: Any, state: State) -> dict[str, Any]:
     except RequestError as exc:
         payload = {"error": {"code": exc.code, "message": exc.message}}
         return _response(exc.status, payload, rid, state, extra)
-    except Exception:
+    except Exception:  # noqa: BLE001 (any failure answers 500 and the instance serves on)
         # Logged for CloudWatch with the request id; the client gets the id, not the trace.
         import traceback
 

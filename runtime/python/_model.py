@@ -105,7 +105,7 @@ def _reject_constant(name: str) -> float:
 
 
 class _Numeric:
-    __slots__ = ("name", "log_offset", "mean", "std", "weight")
+    __slots__ = ("log_offset", "mean", "name", "std", "weight")
 
     def __init__(self, name: str, log_offset: float | None, mean: float, std: float,
                  weight: float) -> None:
@@ -117,7 +117,7 @@ class _Numeric:
 
 
 class _Categorical:
-    __slots__ = ("name", "vocabulary", "contribution", "unknown_contribution")
+    __slots__ = ("contribution", "name", "unknown_contribution", "vocabulary")
 
     def __init__(self, name: str, vocabulary: list[str], mean: list[float], std: list[float],
                  weights: list[float]) -> None:

@@ -55,8 +55,7 @@ def sign_get(*, host: str, path: str, region: str, access_key: str, secret_key: 
     names = sorted(headers)
     canonical_headers = "".join(f"{n}:{' '.join(headers[n].split())}\n" for n in names)
     signed_headers = ";".join(names)
-    canonical_request = "\n".join(
-        ["GET", path, "", canonical_headers, signed_headers, EMPTY_SHA256])
+    canonical_request = f"GET\n{path}\n\n{canonical_headers}\n{signed_headers}\n{EMPTY_SHA256}"
     date = amz_date[:8]
     scope = f"{date}/{region}/s3/aws4_request"
     string_to_sign = "\n".join([

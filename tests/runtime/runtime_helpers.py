@@ -1,0 +1,266 @@
+"""Helpers for the runtime tests: artifacts, events, the Python function in-process, the Java
+function behind one long-lived harness JVM per configuration, and a common ``invoke`` for both.
+
+(A uniquely named module rather than conftest, so test modules can import it.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import types
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON_RUNTIME = REPO / "runtime" / "python"
+JAVA_RUNTIME = REPO / "runtime" / "java"
+HERE = Path(__file__).resolve().parent
+VECTORS_DIR = REPO / "tests" / "vectors"
+EVENTS_DIR = REPO / "tests" / "events"
+CASES_FILE = REPO / "tests" / "contract" / "cases.json"
+HARNESS_TIMEOUT_S = 60.0
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def fixture_model(name: str = "model_mixed.json") -> dict[str, Any]:
+    """A hand-written model (tests/runtime/model_http.json or model_mixed.json)."""
+    return dict(load_json(HERE / name))
+
+
+def model_version_of(model: Mapping[str, Any]) -> str:
+    """docs/model-artifact.md: SHA-256 of the canonical JSON without model_version, 12 hex."""
+    body = {k: v for k, v in model.items() if k != "model_version"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def artifact_bytes(model: Mapping[str, Any]) -> bytes:
+    """The artifact zip of docs/model-artifact.md: one DEFLATEd model.json, fixed timestamp."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("model.json", date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o100644 << 16
+        archive.writestr(info, json.dumps(model, sort_keys=True, separators=(",", ":")))
+    return buffer.getvalue()
+
+
+def write_artifact(path: Path, model: Mapping[str, Any]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(artifact_bytes(model))
+    return path
+
+
+def vector_files() -> list[Path]:
+    return sorted(VECTORS_DIR.glob("*.json"))
+
+
+def event(method: str = "POST", path: str = "/predict", body: str | None = None, *,
+          base64: bool = False, request_id: str = "apigw-req-1") -> dict[str, Any]:
+    """A minimal API Gateway HTTP API payload 2.0 event."""
+    evt: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "192.0.2.10", "userAgent": "pytest"},
+            "requestId": request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+        },
+        "isBase64Encoded": base64,
+    }
+    if body is not None:
+        evt["body"] = body
+    return evt
+
+
+class Function(Protocol):
+    runtime: str
+
+    def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]: ...
+
+
+def import_python_runtime(model_path: Path) -> types.ModuleType:
+    """Import runtime/python's app once (its init reads MODEL_PATH at import)."""
+    if "app" in sys.modules and getattr(sys.modules["app"], "__file__", "").startswith(
+            str(PYTHON_RUNTIME)):
+        return sys.modules["app"]
+    if str(PYTHON_RUNTIME) not in sys.path:
+        sys.path.insert(0, str(PYTHON_RUNTIME))
+    previous = os.environ.get("MODEL_PATH")
+    os.environ["MODEL_PATH"] = str(model_path)
+    try:
+        return importlib.import_module("app")
+    finally:
+        if previous is None:
+            del os.environ["MODEL_PATH"]
+        else:
+            os.environ["MODEL_PATH"] = previous
+
+
+class PythonFunction:
+    """The Python function in this process, initialised by app's own ``_init``."""
+
+    runtime = "python"
+
+    def __init__(self, app: types.ModuleType, env: Mapping[str, str]) -> None:
+        self._contract = sys.modules["_contract"]
+        self.state = app._init(dict(env), time.perf_counter())
+
+    def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
+        context = types.SimpleNamespace(aws_request_id=request_id) if request_id else None
+        response: dict[str, Any] = self._contract.handle(event, context, self.state)
+        # What the runtime client does with the return value: it must be JSON-serialisable.
+        return dict(json.loads(json.dumps(response)))
+
+
+class HarnessError(Exception):
+    pass
+
+
+class JavaHarness:
+    """One JVM running predictor.Harness: a JSON command per line in, an answer per line out."""
+
+    runtime = "java"
+
+    def __init__(self, classpath: str, env: Mapping[str, str]) -> None:
+        java = shutil.which("java")
+        assert java, "java missing although javac was found"
+        self._process = subprocess.Popen(
+            [java, "-XX:+UseSerialGC", "-Xss4m", "-cp", classpath, "predictor.Harness"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, **env}, text=True, encoding="utf-8", bufsize=1)
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: list[str] = []
+        self._threads = [threading.Thread(target=self._pump, daemon=True),
+                         threading.Thread(target=self._pump_stderr, daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        self.ready = json.loads(self._read_line())
+
+    def _pump(self) -> None:
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _pump_stderr(self) -> None:
+        assert self._process.stderr is not None
+        for line in self._process.stderr:
+            self.stderr.append(line)
+
+    def _read_line(self) -> str:
+        try:
+            line = self._lines.get(timeout=HARNESS_TIMEOUT_S)
+        except queue.Empty:
+            self.close()
+            raise HarnessError(f"the Java harness did not answer in {HARNESS_TIMEOUT_S} s") from None
+        if line is None:
+            raise HarnessError("the Java harness exited: " + "".join(self.stderr[-20:]))
+        return line
+
+    def request(self, command: Mapping[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(command) + "\n")
+        self._process.stdin.flush()
+        answer = json.loads(self._read_line())
+        if "harness_error" in answer:
+            raise HarnessError(answer["harness_error"])
+        return dict(answer)
+
+    def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
+        command: dict[str, Any] = {"op": "invoke", "event": event}
+        if request_id:
+            command["request_id"] = request_id
+        return self.request(command)
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            try:
+                assert self._process.stdin is not None
+                self._process.stdin.write('{"op":"quit"}\n')
+                self._process.stdin.flush()
+                self._process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                self._process.kill()
+                self._process.wait(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+class Functions:
+    """Both runtimes, one instance per (runtime, artifact, environment), reused per session."""
+
+    def __init__(self, app: types.ModuleType, classpath_of: Any) -> None:
+        self._app = app
+        self._classpath_of = classpath_of
+        self._cache: dict[tuple[str, tuple[tuple[str, str], ...]], Function] = {}
+        self._harnesses: list[JavaHarness] = []
+
+    def get(self, runtime: str, artifact: Path, **env: str) -> Function:
+        full = {"MODEL_PATH": str(artifact), **env}
+        key = (runtime, tuple(sorted(full.items())))
+        if key not in self._cache:
+            if runtime == "python":
+                self._cache[key] = PythonFunction(self._app, full)
+            else:
+                harness = JavaHarness(self._classpath_of(), full)
+                self._harnesses.append(harness)
+                if not harness.ready.get("ready"):
+                    raise HarnessError(f"Java init failed: {harness.ready}")
+                self._cache[key] = harness
+        return self._cache[key]
+
+    def fresh(self, runtime: str, artifact: Path, **env: str) -> Function:
+        """A new instance (cold), not cached."""
+        full = {"MODEL_PATH": str(artifact), **env}
+        if runtime == "python":
+            return PythonFunction(self._app, full)
+        harness = JavaHarness(self._classpath_of(), full)
+        self._harnesses.append(harness)
+        return harness
+
+    def close(self) -> None:
+        for harness in self._harnesses:
+            harness.close()
+
+
+RUNTIMES = [
+    pytest.param("python", id="python"),
+    pytest.param("java", id="java", marks=pytest.mark.java),
+]
+
+
+def body_of(response: Mapping[str, Any]) -> Any:
+    return json.loads(response["body"])
+
+
+def error_code(response: Mapping[str, Any]) -> str | None:
+    body = body_of(response)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"]["code"])
+    return None
