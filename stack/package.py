@@ -39,8 +39,8 @@ _UNIX = 3
 _JAVA_HANDLER_CLASS = "predictor/Handler.class"
 _PYTHON_HANDLER_MODULE = "app.py"
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# Directories under runtime/java that are build outputs or caches, not sources.
-_JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "__pycache__"})
+# Directories under runtime/java that are build outputs, caches or tests, not the function.
+_JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "test", "__pycache__"})
 _JAVA_BUILD_TIMEOUT_S = 600
 
 

@@ -332,3 +332,10 @@ def test_model_env_for_the_emulator_and_s3_needs_a_location() -> None:
     with pytest.raises(ValueError, match="needs bucket and key"):
         model_env(s3, "v")
     assert model_key("0123456789ab") == "models/0123456789ab/model.zip"
+
+
+def test_pulumi_project_file() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
+    assert project["name"] == PROJECT
+    assert project["runtime"]["name"] == "python"
+    assert project["runtime"]["options"]["virtualenv"] == ".venv"

@@ -1,0 +1,258 @@
+"""The archives of the real runtimes: exactly what each needs, within its size budget, and
+serving from the unpacked archive alone (a clean interpreter or JVM, no repository on the
+path), with the environment ``model_env`` gives Lambda."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stack_helpers import write_artifact
+
+from stack import Package, StackSettings, build_package, model_env
+
+REPO = Path(__file__).resolve().parents[2]
+PYTHON_RUNTIME = REPO / "runtime" / "python"
+JAVA_RUNTIME = REPO / "runtime" / "java"
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+# Package budgets of the functions (issue 3), without the model.
+PYTHON_BUDGET_BYTES = 64 * 1024
+JAVA_BUDGET_BYTES = 128 * 1024
+TOLERANCE = 1e-6
+
+needs_python_runtime = pytest.mark.skipif(
+    not (PYTHON_RUNTIME / "app.py").is_file(), reason="runtime/python/app.py is not in this tree"
+)
+needs_java_runtime = pytest.mark.skipif(
+    not (JAVA_RUNTIME / "build.py").is_file() or shutil.which("javac") is None,
+    reason="runtime/java/build.py or a JDK (javac) is absent",
+)
+needs_vectors = pytest.mark.skipif(
+    not VECTORS.is_file(), reason="tests/vectors/http.json is not in this tree"
+)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict[str, Any]:
+    return dict(json.loads(VECTORS.read_text(encoding="utf-8")))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, vectors: dict[str, Any]) -> dict[str, Any]:
+    base = tmp_path_factory.mktemp("real")
+    artifact = write_artifact(base / "model.zip", vectors["model"])
+    return {"artifact": artifact, "out": base / "packages"}
+
+
+def package(built: dict[str, Any], language: str, strategy: str) -> tuple[StackSettings, Package]:
+    settings = StackSettings(
+        name=f"{language}-512", language=language, memory_mb=512, model_strategy=strategy
+    )
+    return settings, build_package(
+        settings, artifact=built["artifact"], out_dir=built["out"], root=REPO
+    )
+
+
+def unpack(archive: Path, into: Path) -> Path:
+    into.mkdir(parents=True)
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(into)
+    return into
+
+
+def predict_event(instances: list[dict[str, Any]]) -> dict[str, Any]:
+    body = json.dumps({"instances": instances})
+    return {
+        "version": "2.0",
+        "routeKey": "POST /predict",
+        "rawPath": "/predict",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/predict", "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "test"},
+            "requestId": "api-1",
+            "routeKey": "POST /predict",
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+def lambda_env(settings: StackSettings, version: str, task_root: Path, opt: Path) -> dict[str, str]:
+    environment = model_env(settings, version, task_root=str(task_root), layer_root=str(opt))
+    return {"PATH": os.environ.get("PATH", ""), "LAMBDA_TASK_ROOT": str(task_root), **environment}
+
+
+def check_predictions(response: dict[str, Any], vectors: dict[str, Any]) -> None:
+    assert response["statusCode"] == 200, response
+    body = json.loads(response["body"])
+    assert body["model_version"] == vectors["model"]["model_version"]
+    expected = [case["probability"] for case in vectors["cases"]]
+    got = [prediction["probability"] for prediction in body["predictions"]]
+    assert got == pytest.approx(expected, abs=TOLERANCE)
+
+
+PYTHON_CHECK = textwrap.dedent(
+    """
+    import json, os, sys
+    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
+    import app
+
+    class Context:
+        aws_request_id = "req-1"
+        function_name = "f"
+        memory_limit_in_mb = "512"
+        def get_remaining_time_in_millis(self):
+            return 30000
+
+    event = json.load(sys.stdin)
+    print(json.dumps(app.handler(event, Context())))
+    """
+)
+
+
+def run_python_archive(
+    settings: StackSettings, built_package: Package, tmp_path: Path, event: dict[str, Any]
+) -> dict[str, Any]:
+    task_root = unpack(built_package.code_zip, tmp_path / "task")
+    opt = tmp_path / "opt"
+    if built_package.layer_zip is not None:
+        unpack(built_package.layer_zip, opt)
+    result = subprocess.run(
+        # -I: no user site, no PYTHON* variables, no script directory: only the archive.
+        [sys.executable, "-I", "-c", PYTHON_CHECK],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=task_root,
+        env=lambda_env(settings, built_package.model_version, task_root, opt),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return dict(json.loads(result.stdout))
+
+
+@needs_python_runtime
+@needs_vectors
+def test_python_archive_is_the_flat_handler_and_the_model(built: dict[str, Any]) -> None:
+    _, bundled = package(built, "python", "bundled")
+    with zipfile.ZipFile(bundled.code_zip) as archive:
+        names = sorted(archive.namelist())
+    modules = sorted(path.name for path in PYTHON_RUNTIME.glob("*.py"))
+    assert names == sorted([*modules, "model.zip"])
+    assert "app.py" in names and not any("/" in name for name in names)
+
+
+@needs_python_runtime
+@needs_vectors
+@pytest.mark.parametrize("strategy", ["bundled", "layer"])
+def test_python_archive_serves_from_a_clean_interpreter(
+    built: dict[str, Any], vectors: dict[str, Any], tmp_path: Path, strategy: str
+) -> None:
+    settings, built_package = package(built, "python", strategy)
+    event = predict_event([case["instance"] for case in vectors["cases"]])
+    check_predictions(run_python_archive(settings, built_package, tmp_path, event), vectors)
+
+
+@needs_python_runtime
+@needs_vectors
+def test_python_archive_within_budget(built: dict[str, Any]) -> None:
+    _, code_only = package(built, "python", "s3")
+    assert code_only.size_bytes <= PYTHON_BUDGET_BYTES, code_only.size_bytes
+
+
+@pytest.mark.java
+@needs_java_runtime
+@needs_vectors
+def test_java_archive_is_the_compiled_classes_and_the_model(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    _, bundled = package(built, "java", "bundled")
+    with zipfile.ZipFile(bundled.code_zip) as archive:
+        names = set(archive.namelist())
+    # What the build step itself produces, compiled separately: the archive holds that, no
+    # test harness, no sources, plus the model.
+    direct = tmp_path / "direct"
+    subprocess.run(
+        [sys.executable, str(JAVA_RUNTIME / "build.py"), "--out", str(direct)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    classes = {p.relative_to(direct).as_posix() for p in direct.rglob("*.class")}
+    assert names == classes | {"model.zip"}
+    assert "predictor/Handler.class" in names
+    assert not any(name.endswith(".java") or "Harness" in name for name in names)
+
+
+@pytest.mark.java
+@needs_java_runtime
+@needs_vectors
+def test_java_archive_within_budget(built: dict[str, Any]) -> None:
+    _, code_only = package(built, "java", "s3")
+    assert code_only.size_bytes <= JAVA_BUDGET_BYTES, code_only.size_bytes
+
+
+JAVA_CHECK = textwrap.dedent(
+    """
+    import java.io.ByteArrayInputStream;
+    import java.io.ByteArrayOutputStream;
+    import java.lang.reflect.Method;
+    import java.nio.charset.StandardCharsets;
+
+    // Loads the handler the way the managed runtime does: by name, by reflection.
+    public class Check {
+        public static void main(String[] args) throws Exception {
+            Class<?> type = Class.forName("predictor.Handler");
+            Object handler = type.getConstructor().newInstance();
+            Method method = type.getMethod("handleRequest",
+                    java.io.InputStream.class, java.io.OutputStream.class);
+            byte[] event = System.in.readAllBytes();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            method.invoke(handler, new ByteArrayInputStream(event), out);
+            System.out.print(out.toString(StandardCharsets.UTF_8));
+        }
+    }
+    """
+)
+
+
+@pytest.mark.java
+@needs_java_runtime
+@needs_vectors
+@pytest.mark.parametrize("strategy", ["bundled", "layer"])
+def test_java_archive_serves_from_its_classes_alone(
+    built: dict[str, Any], vectors: dict[str, Any], tmp_path: Path, strategy: str
+) -> None:
+    settings, built_package = package(built, "java", strategy)
+    task_root = unpack(built_package.code_zip, tmp_path / "task")
+    opt = tmp_path / "opt"
+    if built_package.layer_zip is not None:
+        unpack(built_package.layer_zip, opt)
+    check = tmp_path / "Check.java"
+    check.write_text(JAVA_CHECK, encoding="utf-8")
+    java = shutil.which("java")
+    assert java is not None
+    event = predict_event([case["instance"] for case in vectors["cases"]])
+    result = subprocess.run(
+        [java, "-cp", str(task_root), str(check)],
+        input=json.dumps(event),
+        capture_output=True,
+        text=True,
+        cwd=task_root,
+        env=lambda_env(settings, built_package.model_version, task_root, opt),
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    check_predictions(json.loads(result.stdout), vectors)
