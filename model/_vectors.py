@@ -12,8 +12,8 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model._data import ATTACK_COLUMN
 from model._artifact import canonical_json
+from model._data import ATTACK_COLUMN
 from model._errors import ModelError
 
 if TYPE_CHECKING:

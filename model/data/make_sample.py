@@ -16,6 +16,7 @@ order, drawn with a fixed seed so the output is byte-for-byte the same on every 
 from __future__ import annotations
 
 import gzip
+import io
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -68,22 +69,27 @@ def _draw(rng: np.random.Generator, indexes: list[int], count: int) -> list[int]
     return [int(i) for i in rng.choice(np.asarray(indexes), size=count, replace=False)]
 
 
+def sample_bytes(source: Path) -> tuple[bytes, int, int]:
+    """The gzip bytes of the sample of ``source``, its line count and its label count."""
+    with gzip.open(source, "rt", encoding="utf-8", newline="") as text:
+        lines = text.readlines()
+    picked = choose(lines, np.random.default_rng(SEED))
+    payload = "".join(lines[i] for i in picked).encode("utf-8")
+    out = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0, compresslevel=9) as zipped:
+        zipped.write(payload)
+    labels = {lines[i].rstrip("\n").split(",")[-1] for i in picked}
+    return out.getvalue(), len(picked), len(labels)
+
+
 def main(argv: list[str]) -> int:
     source = Path(argv[0]) if argv else DEFAULT_SOURCE
     if not source.is_file():
         print(f"error: {source}: no such file; pass the path of kddcup.data_10_percent.gz")
         return 2
-    with gzip.open(source, "rt", encoding="utf-8", newline="") as text:
-        lines = text.readlines()
-    picked = choose(lines, np.random.default_rng(SEED))
-    payload = "".join(lines[i] for i in picked).encode("utf-8")
-    with (
-        OUT.open("wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as zipped,
-    ):
-        zipped.write(payload)
-    labels = {lines[i].rstrip("\n").split(",")[-1] for i in picked}
-    print(f"{OUT}: {len(picked)} lines, {len(labels)} labels, {OUT.stat().st_size} bytes")
+    data, lines, labels = sample_bytes(source)
+    OUT.write_bytes(data)
+    print(f"{OUT}: {lines} lines, {labels} labels, {len(data)} bytes")
     return 0
 
 

@@ -100,7 +100,8 @@ def test_normalisation_is_exported_as_keras_uses_it(all_result: TrainResult) -> 
     layer = all_result.keras_model.get_layer("standardise")
     mean = np.asarray(layer.mean, dtype="float32").ravel()
     variance = np.asarray(layer.variance, dtype="float32").ravel()
-    exported_mean, exported_std = [], []
+    exported_mean: list[float] = []
+    exported_std: list[float] = []
     for spec in all_result.model["inputs"]:
         many = spec["kind"] == "categorical"
         exported_mean += spec["mean"] if many else [spec["mean"]]
@@ -181,13 +182,14 @@ def test_reference_applies_the_contract_rules(http_result: TrainResult) -> None:
     good = {"duration": 0, "src_bytes": 200, "dst_bytes": 3000.5}
     probability, anomaly = predict(model, good)
     assert anomaly == (probability >= model["threshold"])
-    for instance, code in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"duration": 0, "src_bytes": 200}, "missing_feature"),
         ({**good, "src_bytes": "200"}, "invalid_type"),
         ({**good, "src_bytes": True}, "invalid_type"),
         ({**good, "src_bytes": -1}, "invalid_value"),
         ({**good, "src_bytes": float("inf")}, "invalid_value"),
-    ]:
+    ]
+    for instance, code in cases:
         with pytest.raises(InstanceError) as caught:
             predict(model, instance)
         assert caught.value.code == code
