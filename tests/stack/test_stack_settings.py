@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -67,6 +69,14 @@ def test_public_surface_is_sorted_and_pulumi_free() -> None:
     assert stack.__all__ == sorted(stack.__all__)
     assert all(hasattr(stack, name) for name in stack.__all__)
     assert issubclass(SettingsError, StackError) and issubclass(SettingsError, ValueError)
+    # The emulator imports settings and packaging where Pulumi need not be installed.
+    probe = "import sys, stack, stack.settings, stack.package; print(sorted(sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    modules = json.loads(result.stdout.replace("'", '"'))
+    assert "stack.package" in modules
+    assert not [m for m in modules if m.split(".")[0] in ("pulumi", "pulumi_aws")]
 
 
 def test_the_study_stacks_are_committed() -> None:
