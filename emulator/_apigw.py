@@ -84,8 +84,7 @@ def is_text_content(content_type: str | None) -> bool:
     return (
         main.startswith("text/")
         or main in _TEXT_TYPES
-        or main.endswith("+json")
-        or main.endswith("+xml")
+        or main.endswith(("+json", "+xml"))
     )
 
 

@@ -99,10 +99,30 @@ class Cgroups:
         else:
             self.support = self._probe()
 
+    def _remove_stale(self, parent_dirs: list[Path]) -> None:
+        # An emulator killed with SIGKILL cannot clean up; its instances died with it (pdeathsig),
+        # so its empty cgroups can go now.
+        for base in parent_dirs:
+            for stale in base.glob("lambda-emulator-*"):
+                pid = stale.name.rsplit("-", 1)[-1]
+                if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
+                    continue
+                for child in stale.iterdir():
+                    if child.is_dir():
+                        try:
+                            child.rmdir()
+                        except OSError:
+                            pass
+                try:
+                    stale.rmdir()
+                except OSError:
+                    pass
+
     def _probe(self) -> CgroupSupport:
         v1_cpu, v1_mem = self.root / "cpu", self.root / "memory"
         if (v1_cpu / "cpu.cfs_quota_us").exists() and (v1_mem / "memory.limit_in_bytes").exists():
             try:
+                self._remove_stale([v1_cpu, v1_mem])
                 parents = [v1_cpu / self.tag, v1_mem / self.tag]
                 for p in parents:
                     p.mkdir(exist_ok=True)
@@ -123,6 +143,7 @@ class Cgroups:
                     return CgroupSupport(
                         False, None, f"cgroup v2 at {self.root} lacks the cpu/memory controllers"
                     )
+                self._remove_stale([self.root])
                 parent = self.root / self.tag
                 parent.mkdir(exist_ok=True)
                 self._parents.append(parent)

@@ -94,7 +94,7 @@ class Emulator:
     def cpu_limit_reason(self) -> str:
         return self.cgroups.support.reason if self.cgroups is not None else "not started"
 
-    async def __aenter__(self) -> Emulator:
+    async def __aenter__(self) -> Emulator:  # noqa: PYI034
         await self.start()
         return self
 

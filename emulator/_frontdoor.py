@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 import uuid
 
@@ -50,12 +51,16 @@ class FrontDoor:
         self._pending: set[asyncio.Task[Outcome]] = set()
 
     async def start(self, port: int) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.close()
+            raise
+        self.port = int(sock.getsockname()[1])
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = site._server  # aiohttp exposes the bound port only through the server
-        assert server is not None
-        self.port = int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        await web.SockSite(self._runner, sock).start()
 
     @property
     def url(self) -> str:
@@ -95,7 +100,7 @@ class FrontDoor:
         remaining_s = self.integration_timeout_s - (time.monotonic() - started_s)
         try:
             outcome = await asyncio.wait_for(asyncio.shield(task), timeout=remaining_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             # The invocation keeps running in its instance, as on Lambda; only the client gives up.
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)

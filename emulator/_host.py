@@ -7,14 +7,16 @@ import asyncio
 import json
 import math
 import os
+import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ._cgroups import Cgroups
+from ._errors import EmulatorError
 from ._instance import Instance, Invocation, Outcome
 from ._java import java_command
 from ._logs import StackLog
@@ -103,10 +105,9 @@ class FunctionHost:
                 assert inst.ready is not None
                 try:
                     await asyncio.shield(inst.ready)
-                except Exception:
-                    pass
-                else:
-                    self._make_idle(inst)
+                except _InitFailed:
+                    continue  # logged as init_failed; on-demand instances will take its place
+                self._make_idle(inst)
 
     async def close(self) -> None:
         self._closing = True
@@ -276,7 +277,7 @@ class FunctionHost:
             return
         inst.drain_output()
         inst.extra["last_memory_mb"] = inst.max_memory_used_mb()
-        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         inst.extra["pending_lines"] = [
             f"{stamp} {inv.request_id} Task timed out after {self.spec.timeout_s:.2f} seconds"
         ]
@@ -380,7 +381,7 @@ class FunctionHost:
             argv = self._command(inst)
             env = self._environment(inst, provisioned=provisioned)
             inst.spawn(argv, env, on_line=self._output_line(inst), on_exit=self.instance_exited)
-        except Exception as exc:
+        except (OSError, subprocess.SubprocessError, EmulatorError) as exc:
             self.log.event("init_failed", instance=inst_id, reason=f"could not start: {exc}",
                            request_id=request_id)
             self.instances.pop(inst_id, None)
@@ -419,7 +420,7 @@ class FunctionHost:
 
     def _environment(self, inst: Instance, *, provisioned: bool) -> dict[str, str]:
         spec = self.spec
-        day = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+        day = datetime.now(UTC).strftime("%Y/%m/%d")
         env = {
             "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "LANG": "en_US.UTF-8",
@@ -516,7 +517,7 @@ class FunctionHost:
                 "detail-type": "Scheduled Event",
                 "source": "aws.events",
                 "account": "123456789012",
-                "time": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "region": self.spec.region,
                 "resources": [f"arn:aws:events:{self.spec.region}:123456789012:rule/{self.spec.name}-ping"],
                 "detail": {},

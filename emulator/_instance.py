@@ -132,7 +132,8 @@ class Instance:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=child_setup,
+            # The emulator's loop thread is the only one forking; the hook only makes syscalls.
+            preexec_fn=child_setup,  # noqa: PLW1509
             close_fds=True,
         )
         self.pid = self.proc.pid
@@ -206,7 +207,8 @@ class Instance:
                         return max(1, round(kib / 1024))
         except (OSError, ValueError, IndexError):
             pass
-        return int(self.extra.get("last_memory_mb", 0) or 0)
+        last = self.extra.get("last_memory_mb", 0)
+        return last if isinstance(last, int) else 0
 
     def cleanup(self) -> None:
         if self.cgroup is not None:

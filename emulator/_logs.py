@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 
 def iso_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class StackLog:
@@ -22,8 +22,9 @@ class StackLog:
         self.path = log_dir / f"{stack}.log"
         self.events_path = log_dir / f"{stack}.events.jsonl"
         self.stack = stack
-        self._log: IO[str] = open(self.path, "a", encoding="utf-8")
-        self._events: IO[str] = open(self.events_path, "a", encoding="utf-8")
+        # Open for the emulator's lifetime; close() ends them.
+        self._log: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._events: IO[str] = open(self.events_path, "a", encoding="utf-8")  # noqa: SIM115
 
     def lines(self, lines: list[str]) -> None:
         """CloudWatch messages, one per line, exactly as Lambda writes them."""

@@ -379,7 +379,7 @@ async def test_cpu_and_memory_limits_are_applied(emulator_at: Start, make_spec: 
         assert inst.cgroup is not None
         assert inst.cgroup.cpu_quota_us() == cpu_quota_us(256)
         assert inst.cgroup.memory_limit_bytes() == 256 * 1024 * 1024
-        assert any(f"lambda-emulator" in d for d in _cgroup_dirs({info["pid"]}))
+        assert any("lambda-emulator" in d for d in _cgroup_dirs({info["pid"]}))
         # 0.1 s of CPU at 256/1769 of a vCPU needs about 0.7 s; unthrottled it takes 0.1 s.
         burn = (await _get(client, run.url() + "/burn?cpu_s=0.1")).json()
         assert burn["wall_s"] > 0.35

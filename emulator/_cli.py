@@ -1,0 +1,179 @@
+"""The command line: ``python -m emulator up [STACK ...] [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._emulator import Emulator
+from ._errors import EmulatorError
+from ._spec import DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_KEEP_ALIVE_S, EmulatorOptions, FunctionSpec
+from ._stacks import spec_from_stack
+
+if TYPE_CHECKING:
+    from stack import StackSettings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser(
+        "up",
+        help="build and host stacks locally until Ctrl-C",
+        description="Build each stack's package and host it behind a local HTTP API "
+        "(127.0.0.1) with Lambda's semantics. Writes build/endpoints.json for the load generator.",
+    )
+    up.add_argument("stacks", nargs="*", metavar="STACK",
+                    help="stack names (Pulumi.<stack>.yaml); default: every stack file")
+    up.add_argument("--time-scale", type=float, default=1.0, metavar="K",
+                    help="run the keep-alive clock K times faster (timeouts stay real); default 1")
+    up.add_argument("--keep-alive-s", type=float, default=DEFAULT_KEEP_ALIVE_S, metavar="S",
+                    help="idle seconds (scaled) before an instance is reclaimed; default 600")
+    up.add_argument("--idle-policy", choices=("fixed", "sebs"), default="fixed",
+                    help="fixed keep-alive, or SeBS's: half of the idle instances every 6 min")
+    up.add_argument("--account-concurrency", type=int, default=DEFAULT_ACCOUNT_CONCURRENCY,
+                    metavar="N", help="instances across all stacks without reserved concurrency "
+                    f"(AWS: 1,000; default here {DEFAULT_ACCOUNT_CONCURRENCY})")
+    up.add_argument("--port-base", type=int, default=0, metavar="P",
+                    help="front door of the i-th stack on port P+i; default: free ports")
+    up.add_argument("--root", type=Path, default=None,
+                    help="repository root (stack files, runtime/, build/); default: this checkout")
+    up.add_argument("--build-dir", type=Path, default=None,
+                    help="where endpoints.json, logs and instance dirs go; default <root>/build")
+    up.add_argument("--artifact", type=Path, default=None,
+                    help="model artifact to package; default <root>/build/model.zip")
+    up.add_argument("--no-cpu-limits", action="store_true",
+                    help="run instances unthrottled even where cgroups are writable")
+    return parser
+
+
+def _repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
+
+
+def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path) -> dict[str, Any]:
+    """The shape ``build/endpoints.json`` has (the load generator reads it)."""
+    stacks: dict[str, Any] = {}
+    for name, url in emu.urls.items():
+        log_path = emu.options.log_dir / f"{name}.log"
+        try:
+            shown = log_path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = str(log_path)
+        stacks[name] = {"url": url, "settings": _settings_dict(settings[name]), "log": shown}
+    return {
+        "stacks": stacks,
+        "cpu_limited": emu.cpu_limited,
+        "cpu_limit_reason": emu.cpu_limit_reason,
+        "time_scale": emu.options.time_scale,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "pid": os.getpid(),
+    }
+
+
+def _settings_dict(settings: StackSettings) -> dict[str, Any]:
+    raw = asdict(settings)
+    result: dict[str, Any] = json.loads(json.dumps(raw, default=_json_default))
+    return result
+
+
+def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
+    rows = [("stack", "language", "memory", "strategy", "mitigation", "url")]
+    for name, url in emu.urls.items():
+        s = settings[name]
+        rows.append((name, s.language, f"{s.memory_mb} MB", s.model_strategy,
+                     s.cold_start_mitigation, url))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _prepare(args: argparse.Namespace, root: Path) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+    from stack import build_package, list_stacks, load_stack
+
+    names = list(args.stacks) or list_stacks(root)
+    if not names:
+        raise EmulatorError(f"no Pulumi.<stack>.yaml under {root}: nothing to host")
+    settings: dict[str, StackSettings] = {}
+    specs: list[FunctionSpec] = []
+    for name in names:
+        s = load_stack(name, root)
+        package = build_package(s, artifact=args.artifact, root=root)
+        settings[name] = s
+        specs.append(spec_from_stack(s, package))
+    return settings, specs
+
+
+async def _serve(args: argparse.Namespace, root: Path) -> int:
+    settings, specs = _prepare(args, root)
+    build = (args.build_dir or root / "build").resolve()
+    options = EmulatorOptions(
+        time_scale=args.time_scale,
+        keep_alive_s=args.keep_alive_s,
+        idle_policy=args.idle_policy,
+        account_concurrency=args.account_concurrency,
+        port_base=args.port_base,
+        cpu_limits=not args.no_cpu_limits,
+        work_dir=build / "emulator",
+        log_dir=build / "emulator" / "logs",
+    )
+    endpoints = build / "endpoints.json"
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Emulator(specs, options) as emu:
+        document = endpoints_document(emu, settings, root)
+        endpoints.parent.mkdir(parents=True, exist_ok=True)
+        tmp = endpoints.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(endpoints)
+        print(_table(emu, settings))
+        if emu.cpu_limited:
+            print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}")
+        else:
+            print(f"note: instances run WITHOUT CPU/memory limits: {emu.cpu_limit_reason}")
+        print(f"endpoints: {endpoints}; logs: {options.log_dir}; Ctrl-C stops", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            print("stopping: ending every instance", flush=True)
+            try:
+                if json.loads(endpoints.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                    endpoints.unlink()
+            except (OSError, ValueError):
+                pass
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = (args.root or _repo_root()).resolve()
+    try:
+        from stack import StackError
+    except ImportError as exc:  # pragma: no cover - the stack package is part of this repo
+        print(f"error: cannot import the stack package ({exc}); run from the repository", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_serve(args, root))
+    except (EmulatorError, StackError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,60 @@
+"""From a stack (``Pulumi.<stack>.yaml`` + its package) to what the emulator hosts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
+
+if TYPE_CHECKING:
+    from stack import Package, StackSettings
+
+#: the bucket name the emulator's local S3 endpoint serves an ``s3`` stack's artifact from
+EMULATOR_BUCKET = "lambda-model-study-emulator"
+
+
+def spec_from_stack(
+    settings: StackSettings,
+    package: Package,
+    *,
+    routes: tuple[str, ...] | None = STUDY_ROUTES,
+) -> FunctionSpec:
+    """The function a stack deploys, as the emulator hosts it.
+
+    Mitigations: ``provisioned`` starts that many instances ahead and never reclaims them;
+    ``ping`` invokes the function on its schedule (on the scaled clock); ``snapstart`` has no
+    local equivalent and is hosted as on-demand (docs/emulator.md).
+    """
+    from stack import model_env, model_key
+
+    s3_objects: tuple[S3Object, ...] = ()
+    bucket = key = None
+    if settings.model_strategy == "s3":
+        bucket, key = EMULATOR_BUCKET, model_key(package.model_version)
+        s3_objects = (S3Object(bucket=bucket, key=key, path=Path(package.artifact)),)
+    # Lambda's own paths (/var/task, /opt); each instance maps them to its directories.
+    environment = model_env(settings, package.model_version, bucket, key)
+    mitigation = settings.cold_start_mitigation
+    return FunctionSpec(
+        name=settings.name,
+        language=settings.language,
+        memory_mb=settings.memory_mb,
+        timeout_s=float(settings.timeout_s),
+        handler=package.handler,
+        code_zip=Path(package.code_zip),
+        layer_zip=Path(package.layer_zip) if package.layer_zip is not None else None,
+        runtime=settings.runtime,
+        architecture=settings.architecture,
+        region=settings.region,
+        environment=environment,
+        reserved_concurrency=settings.reserved_concurrency,
+        provisioned_concurrency=(settings.provisioned_concurrency or 0) if mitigation == "provisioned" else 0,
+        ping_interval_minutes=float(settings.ping_interval_minutes)
+        if mitigation == "ping" and settings.ping_interval_minutes
+        else None,
+        api_throttle_burst=settings.api_throttle_burst,
+        api_throttle_rate=settings.api_throttle_rate,
+        routes=routes,
+        s3_objects=s3_objects,
+    )
