@@ -12,6 +12,7 @@ import csv
 import gzip
 import math
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +144,10 @@ def download_kdd() -> pd.DataFrame:
     from sklearn.datasets import fetch_kddcup99
 
     try:
-        bunch = fetch_kddcup99(percent10=True, download_if_missing=True, shuffle=False)
+        with warnings.catch_warnings():
+            # Its "Retry downloading" warnings would precede our one clear message.
+            warnings.simplefilter("ignore", UserWarning)
+            bunch = fetch_kddcup99(percent10=True, download_if_missing=True, shuffle=False)
     except OSError as exc:  # URLError, socket errors and HTTP errors are all OSErrors
         raise DownloadError(
             f"could not download the KDD Cup 99 data with {DOWNLOAD_SOURCE}: {exc}. "

@@ -154,7 +154,8 @@ def train(
     ]
     if eval_frame is not None:
         name = eval_source or "evaluation data"
-        eval_rows = select_rows(eval_frame, subset, source=name)
+        # Scoring needs no split: any non-empty subset will do, even a single class.
+        eval_rows = select_rows(eval_frame, subset, source=name, min_per_class=0)
         x_eval = expand(eval_rows, inputs, source=name)
         y_eval = eval_rows[ATTACK_COLUMN].to_numpy()
         evaluations.append(
