@@ -1,0 +1,164 @@
+"""The real packages of both runtimes under the emulator, through ``python -m emulator up`` and
+in-process; plus the Java bootstrap with a tiny handler."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator import FunctionSpec, read_events
+
+pytestmark = [pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model artifact written from the committed test vectors' model (no training needed)."""
+    if not VECTORS.is_file():
+        pytest.skip("tests/vectors/http.json is absent: no model to package")
+    model = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
+    path = tmp_path_factory.mktemp("artifact") / "model.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(model, sort_keys=True, separators=(",", ":")))
+    return path
+
+
+def _instance(model: dict[str, Any]) -> dict[str, float]:
+    return {i["name"]: 1.0 for i in model["inputs"]}
+
+
+@pytest.mark.java
+def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "up", "python-256", "java-256",
+         "--artifact", str(artifact), "--build-dir", str(build), "--time-scale", "10"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    endpoints = build / "endpoints.json"
+    try:
+        deadline = time.monotonic() + 240
+        while not endpoints.exists():
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "emulator did not come up"
+            time.sleep(0.2)
+        doc = json.loads(endpoints.read_text())
+        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid"}
+        assert doc["pid"] == proc.pid and doc["time_scale"] == 10
+        assert set(doc["stacks"]) == {"python-256", "java-256"}
+        model = json.loads(VECTORS.read_text())["model"]
+        pids = set()
+        for name, runtime in (("python-256", "python"), ("java-256", "java")):
+            entry = doc["stacks"][name]
+            assert entry["settings"]["memory_mb"] == 256 and entry["settings"]["name"] == name
+            assert entry["log"].endswith(f"{name}.log")
+            with httpx.Client(base_url=entry["url"], timeout=30) as client:
+                health = client.get("/health")
+                assert health.status_code == 200 and health.headers["x-runtime"] == runtime
+                assert health.headers["x-cold-start"] == "true"
+                predicted = client.post("/predict", json={"instances": [_instance(model)]})
+                assert predicted.status_code == 200, predicted.text
+                assert predicted.headers["x-cold-start"] == "false"
+                assert len(predicted.json()["predictions"]) == 1
+                assert client.get("/nope").status_code == 404
+            events = read_events(build / "emulator" / "logs" / f"{name}.events.jsonl")
+            started = [e for e in events if e["event"] == "started"]
+            assert len(started) == 1
+            assert started[0]["request_id"] == health.headers["x-request-id"]
+            pids.add(int(started[0]["pid"]))
+        assert all(_alive(p) for p in pids)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+    assert not any(_alive(p) for p in pids)
+    assert not endpoints.exists()
+    assert not any((build / "emulator" / "instances").rglob("task"))
+
+
+def test_up_with_an_unknown_stack_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "up", "no-such-stack", "--build-dir", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no-such-stack" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.anyio
+@pytest.mark.java
+async def test_java_bootstrap_cold_warm_crash(
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec], java_zip: Path
+) -> None:
+    spec = make_spec(language="java", handler="testfn.Handler::handleRequest", code_zip=java_zip)
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
+        first = await client.get(run.url() + "/pid")
+        second = await client.get(run.url() + "/pid")
+        assert first.status_code == second.status_code == 200, first.text
+        a, b = first.json(), second.json()
+        assert a["pid"] == b["pid"] and a["memory_mb"] == 512
+        cmdline = Path(f"/proc/{a['pid']}/cmdline").read_bytes().split(b"\0")
+        assert b"-XX:MaxRAM=512m" in cmdline and b"-XX:+UseSerialGC" in cmdline
+        reports = {r.request_id: r for r in run.reports()}
+        assert reports[a["request_id"]].init_duration_ms is not None
+        assert reports[b["request_id"]].init_duration_ms is None
+        assert f"java handler served {a['request_id']}" in run.log_text()
+        raised = await client.get(run.url() + "/raise")
+        assert raised.status_code == 500
+        assert "IllegalStateException" in run.log_text()
+        assert (await client.get(run.url() + "/pid")).json()["pid"] == a["pid"]
+        crashed = await client.get(run.url() + "/crash")
+        assert crashed.status_code == 500
+        assert len(run.events(kind="crashed")) == 1
+        after = (await client.get(run.url() + "/pid")).json()
+        assert after["pid"] != a["pid"]
+
+
+@pytest.mark.anyio
+async def test_real_python_package_in_process(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    from emulator._stacks import spec_from_stack
+    from stack import build_package, load_stack
+
+    settings = load_stack("python-512-layer", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
+    spec = spec_from_stack(settings, package)
+    assert spec.layer_zip is not None
+    model = json.loads(VECTORS.read_text())["model"]
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
+        response = await client.post(run.url(spec.name) + "/predict", json={"instances": [_instance(model)]})
+        assert response.status_code == 200, response.text
+        assert response.headers["x-model-version"] == model["model_version"]
+        bad = await client.post(run.url(spec.name) + "/predict", content=b"not json",
+                                headers={"content-type": "application/json"})
+        assert bad.status_code == 400
+        report = run.reports(spec.name)
+        assert [r.cold_start for r in report] == [True, False]
+        assert report[0].request_id == response.headers["x-request-id"]
