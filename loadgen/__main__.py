@@ -18,6 +18,8 @@ SUBCOMMANDS: dict[str, str] = {
     "scenario2": "loadgen._cli",
     "rate": "loadgen._cli",
     "merge": "loadgen._cli_merge",
+    "report": "loadgen._cli_report",
+    "logs": "loadgen._cli_logs",
 }
 
 

@@ -79,3 +79,29 @@ def test_since_accepts_durations_and_iso_times() -> None:
     assert parse_since("2026-11-28T10:00:00Z") == dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone.utc)
     with pytest.raises(CloudWatchError, match="neither a duration"):
         parse_since("yesterday")
+
+
+def test_cli_writes_the_log_file_and_the_report_reads_it(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from loadgen.__main__ import main
+
+    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    _put(logs, [_report(i, cold=(i == 0)) for i in range(3)], now_ms - 1000)
+    out = tmp_path / "logs" / "python-512.log"
+    assert main(["logs", "--log-group", GROUP, "--since", "10m", "--region", "us-east-1",
+                 "--out", str(out)]) == 0
+    assert len(list(read_report_lines(out.read_text().splitlines()))) == 3
+
+
+def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from loadgen.__main__ import main
+
+    for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code = main(["logs", "--log-group", GROUP, "--since", "1h", "--region", "us-east-1",
+                 "--out", str(tmp_path / "x.log")])
+    assert code == 2
+    assert "cannot read CloudWatch Logs" in capsys.readouterr().err

@@ -1,0 +1,49 @@
+"""``python -m loadgen logs --stack NAME --since 1h --out FILE``: REPORT lines from CloudWatch."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._cloudwatch import CloudWatchError, download_logs, function_log_group, parse_since
+from ._errors import ResultsError
+
+
+def describe(name: str) -> tuple[str, str]:
+    return ("download a deployed stack's function log (REPORT lines) from CloudWatch",
+            ("Page through the function's CloudWatch log group and write its lines to a file in\n"
+             "the emulator's format, for `python -m loadgen report`. Put it beside the results as\n"
+             "results/<run>/logs/<stack>.log. AWS credentials come from the usual places\n"
+             "(environment, ~/.aws, an instance role)."))
+
+
+def configure(name: str, parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--stack", metavar="NAME",
+                       help="a Pulumi stack: its log group comes from `pulumi stack output log_group`")
+    where.add_argument("--log-group", metavar="GROUP", help="the log group, e.g. /aws/lambda/NAME")
+    parser.add_argument("--since", required=True, metavar="WHEN",
+                        help="start: a duration ago (30m, 2h, 1d) or an ISO 8601 time")
+    parser.add_argument("--until", metavar="WHEN", default=None, help="end (default: now)")
+    parser.add_argument("--region", default=None, help="AWS region (default: the SDK's)")
+    parser.add_argument("--out", type=Path, required=True, metavar="FILE",
+                        help="the log file to write, e.g. results/<run>/logs/python-512.log")
+
+
+def main(name: str, args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        group = args.log_group or function_log_group(args.stack)
+        since = parse_since(args.since)
+        until = parse_since(args.until) if args.until else None
+        client = boto3.client("logs", region_name=args.region)
+        count = download_logs(client, group, args.out, since=since, until=until)
+    except CloudWatchError as exc:
+        raise ResultsError(str(exc)) from exc
+    except (BotoCoreError, ClientError) as exc:
+        # No credentials, no network, access denied: say so in one line, no traceback.
+        raise ResultsError(f"cannot read CloudWatch Logs: {exc}") from exc
+    print(f"{count} log events from {group} written to {args.out}")
+    return 0

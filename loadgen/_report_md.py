@@ -1,0 +1,254 @@
+"""``report.md`` and its charts, written from result folders (see :mod:`loadgen._report`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._charts import bar_chart, scenario1_chart, scenario2_chart
+from ._cost import Prices
+from ._errors import ResultsError
+from ._report import (
+    RecommendationRule,
+    ScenarioRun,
+    StackFigures,
+    collect,
+    load_report_lines,
+    recommend,
+    stack_figures,
+)
+
+__all__ = ["find_logs", "write_report"]
+
+LEGEND = ("**[C]** client, from `requests.jsonl` (every attempt; exact nearest-rank percentiles) · "
+          "**[S]** server, from the function's `REPORT` lines joined by request id · "
+          "**[D]** derived from those by the rule stated")
+
+
+def find_logs(dirs: Sequence[Path]) -> list[Path]:
+    """Server log files kept with the results: ``logs/<stack>.log`` under each folder."""
+    found: list[Path] = []
+    for top in dirs:
+        for path in sorted(top.rglob("*.log")):
+            if path.parent.name == "logs" and path not in found:
+                found.append(path)
+    return found
+
+
+def _ms(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}" if value >= 1 else f"{value:.3f}"
+
+
+def _num(value: float | int | None, fmt: str = "{:,.1f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def _order(f: StackFigures) -> tuple[str, int, str]:
+    return (f.language, f.memory_mb or 0, f.stack)
+
+
+def _machine(runs: Sequence[ScenarioRun]) -> str:
+    for run in runs:
+        m = run.run.get("machine")
+        if isinstance(m, dict) and m:
+            cpu = m.get("cpu_model") or "?"
+            return (f"{m.get('hostname', '?')}: {cpu}, {m.get('cpus_usable', m.get('cpu_count', '?'))} "
+                    f"usable CPUs, {m.get('platform', '?')}")
+    return "unknown (run.json lacks `machine`)"
+
+
+def _errors(f: StackFigures) -> str:
+    if not f.errors:
+        return "0"
+    return ", ".join(f"{k} {v}" for k, v in f.errors.items())
+
+
+def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
+    head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors [C] "
+            "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
+            "| hits/s mean [C] | hits/s peak [C] | billed GB-s [S] | $ per 1M predictions [D] |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for f in figures:
+        per_million = f.cost.per_million_predictions_usd if f.cost else None
+        mark = " ⚠" if f.generator_saturated else ""
+        lines.append(
+            f"| {f.stack}{mark} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
+            f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
+            f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
+            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} "
+            f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
+        )
+    return lines
+
+
+def _cold_table(figures: Sequence[StackFigures]) -> list[str]:
+    head = ("| stack | cold starts [C] | cold latency p50 ms [C] | cold latency max ms [C] "
+            "| Init Duration p50 ms [S] | Init Duration max ms [S] |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for f in figures:
+        lines.append(
+            f"| {f.stack} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | {_ms(f.cold_latency_max_ms)} "
+            f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} |"
+        )
+    return lines
+
+
+def _gaps(run: ScenarioRun) -> list[str]:
+    s1 = run.summary.get("scenario1") or {}
+    gaps: list[dict[str, Any]] = s1.get("gaps") or []
+    lines = [f"**{run.target}**", "",
+             "| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
+             "| instance [C] | outcome [D] |",
+             "|---|---|---|---|---|---|---|"]
+    first = next((r for r in run.records if r.get("phase", "probe") == "probe"), None)
+    if first is not None:
+        lines.append(f"| #{first['seq']} (first) | – | – | {_ms(first['latency_us'] / 1000)} "
+                     f"| {_cold(first.get('cold_start'))} | `{first.get('instance_id') or '–'}` | – |")
+    for g in gaps:
+        planned = g.get("planned_s", 0.0) * run.time_scale
+        lines.append(
+            f"| #{g['seq']} ({g.get('phase', 'probe')}) | {_dur(planned)} | {_dur(g.get('idle_plan_s'))} "
+            f"| {_ms(g.get('latency_ms'))} | {_cold(g.get('cold_start'))} | `{g.get('instance_id') or '–'}` "
+            f"| {g.get('outcome', '?')} |"
+        )
+    bracket = s1.get("bracket") or {}
+    lines.append("")
+    lines.append(f"Eviction bracket [D]: {_bracket(bracket, run.time_scale)}")
+    bis = s1.get("bisected")
+    if bis:
+        lines.append(f"; bisected [D]: {_bracket(bis, run.time_scale)} after {bis.get('probes', 0)} probes")
+    lines.append("")
+    return lines
+
+
+def _cold(value: Any) -> str:
+    return "cold" if value is True else ("warm" if value is False else "?")
+
+
+def _dur(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
+
+
+def _bracket(b: dict[str, Any], scale: float) -> str:
+    kept, evicted = b.get("kept_s"), b.get("evicted_s")
+    kept_text = f"kept after {_dur(kept * scale)} idle" if kept is not None else "never seen kept"
+    evicted_text = (f"evicted after {_dur(evicted * scale)}" if evicted is not None
+                    else "never seen evicted")
+    return f"{kept_text}, {evicted_text} (unscaled)"
+
+
+def write_report(
+    dirs: Sequence[Path],
+    out: Path,
+    *,
+    logs: Sequence[Path] = (),
+    prices: Prices | None = None,
+    rule: RecommendationRule | None = None,
+    now: dt.datetime | None = None,
+) -> Path:
+    """Write ``out/report.md`` and its PNG charts; returns the report's path."""
+    prices = prices or Prices()
+    runs = collect(dirs)
+    log_files = list(logs) or find_logs(dirs)
+    reports, problems = load_report_lines(log_files)
+    out.mkdir(parents=True, exist_ok=True)
+
+    by_stack: dict[str, list[ScenarioRun]] = defaultdict(list)
+    for run in runs:
+        by_stack[run.target].append(run)
+    figures = sorted((stack_figures(s, rs, reports, prices=prices) for s, rs in by_stack.items()),
+                     key=_order)
+    chosen, tolerance, rule_text = recommend(figures, rule)
+
+    scales = sorted({r.time_scale for r in runs})
+    limited = sorted({str(f.cpu_limited) for f in figures})
+    saturated = [f.stack for f in figures if f.generator_saturated]
+    when = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    run_ids = sorted({str(r.run.get("run_id", "?")) for r in runs})
+
+    md: list[str] = [
+        "# Lambda model study: stacks side by side", "",
+        f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
+        f"{len(log_files)} server log files, {len(reports):,} REPORT lines).", "",
+        f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
+        "latencies and rates are real).",
+        f"- Machine: {_machine(runs)}.",
+        f"- CPU limited in proportion to memory: {', '.join(limited)} "
+        "(`None`: the target did not say, e.g. an AWS stack).",
+        f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
+        + (" — figures of those stacks (marked ⚠) may understate the function." if saturated else "."),
+        f"- Sources: {LEGEND}.", "",
+        "## Recommendation", "",
+    ]
+    if chosen is not None:
+        per_million = chosen.cost.per_million_predictions_usd if chosen.cost else None
+        md += [f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
+               f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
+               f"${_num(per_million, '{:.4f}')} per million predictions.", "",
+               f"Rule [D]: {rule_text}."]
+    else:
+        md += [f"No recommendation: {rule_text}."]
+    md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
+    md += _side_by_side(figures)
+    md += ["", "Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
+           "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
+           "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's.", ""]
+
+    throughput_png = bar_chart(
+        figures, out / "throughput.png",
+        series={"hits/s mean [C]": [f.hits_per_s_mean for f in figures],
+                "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None else None
+                                    for f in figures]},
+        ylabel="successful requests per second", title="Throughput in scenario 2, by language × memory")
+    cold_png = bar_chart(
+        figures, out / "cold-start.png",
+        series={"cold latency p50 [C]": [f.cold_latency_p50_ms for f in figures],
+                "Init Duration p50 [S]": [f.init_duration_p50_ms for f in figures]},
+        ylabel="milliseconds (log)", title="Cold start by language × memory", log=True)
+    md += [f"![throughput]({throughput_png.name})", "", "## Cold starts (every scenario)", ""]
+    md += _cold_table(figures)
+    md += ["", f"![cold starts]({cold_png.name})", "",
+           "Client cold latency is the whole request that met a new instance; Init Duration is the "
+           "platform's measure of the instance's initialisation alone.", ""]
+
+    md += ["## Scenario 2 over time", ""]
+    for f in figures:
+        run = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline), None)
+        if run is None:
+            continue
+        png = scenario2_chart(run, out / f"scenario2-{f.stack}.png")
+        md += [f"### {f.stack}", "", f"![{f.stack} scenario 2]({png.name})", ""]
+
+    idle_runs = [r for r in runs if r.scenario == "scenario1"]
+    if idle_runs:
+        png = scenario1_chart(idle_runs, out / "scenario1.png")
+        md += ["## Scenario 1 (timed idle)", "", f"![scenario 1]({png.name})", ""]
+        for run in idle_runs:
+            md += _gaps(run)
+
+    md += ["## Prices", "", f"As of {prices.as_of}: {prices.source}. Override with "
+           "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`.", ""]
+    notes = [(f.stack, n) for f in figures for n in f.notes]
+    notes += [(r.target, f"{r.scenario}: {n}") for r in runs for n in r.summary.get("notes", [])]
+    if notes or problems:
+        md += ["## Notes", ""]
+        md += [f"- {stack}: {note}" for stack, note in notes]
+        md += [f"- unreadable REPORT line: {p}" for p in problems]
+        md.append("")
+
+    report = out / "report.md"
+    tmp = report.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(md), encoding="utf-8")
+    tmp.replace(report)
+    if not runs:
+        raise ResultsError("nothing to report")
+    return report

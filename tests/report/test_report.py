@@ -1,0 +1,221 @@
+"""The report's numbers against figures computed by hand from a small fixed results folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from loadgen._report import collect, load_report_lines, percentile, recommend, stack_figures
+from loadgen._report_md import write_report
+
+# (start_s, latency_ms, cold, error, request_id, instance_id)
+Rec = tuple[float, float, bool, str | None, str, str]
+
+STACKS: dict[str, dict[str, Any]] = {
+    "python-512": {
+        "settings": {"language": "python", "memory_mb": 512, "architecture": "x86_64",
+                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "duration_s": 4.0,
+        "records": [
+            (0.0, 200.0, True, None, "a1", "i-a"),
+            (0.3, 10.0, False, None, "a2", "i-a"),
+            (0.5, 20.0, False, None, "a3", "i-a"),
+            (1.2, 30.0, False, None, "a4", "i-a"),
+            (2.1, 40.0, False, None, "a5", "i-a"),
+            (3.5, 50.0, False, "http_status", "a6", "i-a"),
+        ],
+        # request id -> (billed ms, init ms or None)
+        "reports": {"a1": (150, 120.5), "a2": (9, None), "a3": (19, None), "a4": (29, None),
+                    "a5": (39, None), "a6": (45, None)},
+    },
+    "python-1024": {
+        "settings": {"language": "python", "memory_mb": 1024, "architecture": "x86_64",
+                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "duration_s": 2.0,
+        "records": [
+            (0.0, 100.0, True, None, "b1", "i-b"),
+            (0.2, 5.0, False, None, "b2", "i-b"),
+            (0.4, 5.0, False, None, "b3", "i-b"),
+            (1.0, 6.0, False, None, "b4", "i-b"),
+        ],
+        "reports": {"b1": (90, 80.0), "b2": (5, None), "b3": (5, None), "b4": (6, None),
+                    "b-s1": (100, 95.0), "b-s2": (4, None), "b-s3": (95, 90.0)},
+    },
+    "java-512": {
+        "settings": {"language": "java", "memory_mb": 512, "architecture": "arm64",
+                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "duration_s": 2.0,
+        "records": [
+            (0.0, 900.0, True, None, "c1", "i-c"),
+            (1.0, 6.0, False, None, "c2", "i-c"),
+            (1.5, 5.5, False, None, "c3", "i-c"),
+        ],
+        "reports": {"c1": (700, 650.0), "c2": (6, None), "c3": (6, None)},
+    },
+}
+
+SCENARIO1 = [  # python-1024, time scale 10: offsets 0, 36 s (6 min), 96 s (16 min)
+    (0.0, 120.0, True, None, "b-s1", "i-s1"),
+    (36.0, 4.0, False, None, "b-s2", "i-s1"),
+    (96.0, 110.0, True, None, "b-s3", "i-s2"),
+]
+
+
+def _record(seq: int, rec: Rec, *, phase: str | None = None) -> dict[str, Any]:
+    start_s, latency_ms, cold, error, request_id, instance = rec
+    out = {"seq": seq, "user": 0, "stage": 0, "start_s": start_s, "intended_s": start_s,
+           "latency_us": int(latency_ms * 1000), "status": 500 if error else 200, "error": error,
+           "cold_start": cold, "instance_id": instance, "init_ms": None,
+           "model_version": "abc123def456", "request_id": request_id}
+    if phase:
+        out["phase"] = phase
+    return out
+
+
+def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], duration_s: float,
+               settings: dict[str, Any], summary_extra: dict[str, Any] | None = None) -> None:
+    folder.mkdir(parents=True)
+    run = {"run_id": "fixture", "scenario": scenario, "time_scale": 10.0, "duration_s": duration_s,
+           "batch": 1, "target": {"name": stack, "settings": settings, "cpu_limited": True},
+           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2, "platform": "Linux"}}
+    (folder / "run.json").write_text(json.dumps(run))
+    with (folder / "requests.jsonl").open("w") as fh:
+        for i, rec in enumerate(records):
+            fh.write(json.dumps(_record(i, rec, phase="probe" if scenario == "scenario1" else None)) + "\n")
+    summary = {"generator_saturated": False, "notes": []}
+    summary.update(summary_extra or {})
+    (folder / "summary.json").write_text(json.dumps(summary))
+    (folder / "timeline.csv").write_text(
+        "second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms\n"
+        "0,3,3,0,0,1,2,70.0,200.0,10.0,200.0\n1,1,1,0,0,0,2,30.0,30.0,30.0,30.0\n"
+        "2,1,1,0,0,0,3,40.0,40.0,40.0,40.0\n3,1,0,1,0,0,3,,,,\n"
+    )
+
+
+def _report_line(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
+    init_part = f"Init Duration: {init:.2f} ms\t" if init is not None else ""
+    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: {billed} ms\t"
+            f"Memory Size: {memory_mb} MB\tMax Memory Used: 40 MB\t{init_part}\n")
+
+
+@pytest.fixture()
+def results(tmp_path: Path) -> Path:
+    root = tmp_path / "results" / "fixture"
+    for stack, spec in STACKS.items():
+        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"], spec["duration_s"],
+                   spec["settings"])
+        lines = ["START RequestId: x Version: $LATEST\n", "function output\n"]
+        lines += [_report_line(rid, spec["settings"]["memory_mb"], billed, init)
+                  for rid, (billed, init) in spec["reports"].items()]
+        (root / "logs").mkdir(exist_ok=True)
+        (root / "logs" / f"{stack}.log").write_text("".join(lines))
+    gaps = {"gaps": [
+        {"seq": 1, "phase": "probe", "planned_s": 36.0, "idle_s": 35.88, "idle_plan_s": 358.8,
+         "latency_ms": 4.0, "cold_start": False, "instance_id": "i-s1", "outcome": "kept"},
+        {"seq": 2, "phase": "probe", "planned_s": 60.0, "idle_s": 59.99, "idle_plan_s": 599.9,
+         "latency_ms": 110.0, "cold_start": True, "instance_id": "i-s2", "outcome": "evicted"}],
+        "bracket": {"kept_s": 35.88, "evicted_s": 59.99, "consistent": True}, "bisected": None}
+    _write_run(root / "python-1024" / "scenario1", "python-1024", "scenario1", SCENARIO1, 96.11,
+               STACKS["python-1024"]["settings"], {"scenario1": gaps})
+    return root
+
+
+def _figures(results: Path) -> dict[str, Any]:
+    runs = collect([results])
+    reports, problems = load_report_lines(sorted((results / "logs").glob("*.log")))
+    assert problems == []
+    by_stack: dict[str, list[Any]] = {}
+    for run in runs:
+        by_stack.setdefault(run.target, []).append(run)
+    return {s: stack_figures(s, rs, reports) for s, rs in by_stack.items()}
+
+
+def test_nearest_rank_percentiles() -> None:
+    assert percentile([], 50) is None
+    assert percentile([10, 20, 30, 40], 50) == 20
+    assert percentile([10, 20, 30, 40], 90) == 40
+    assert percentile([5, 1, 3], 50) == 3
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_client_figures_by_hand(results: Path) -> None:
+    f = _figures(results)["python-512"]
+    assert (f.requests, f.ok, f.errors, f.throttled) == (6, 5, {"http_status": 1}, 0)
+    # warm successes: 10, 20, 30, 40 ms (the cold 200 ms and the failed 50 ms are excluded)
+    assert (f.warm_p50_ms, f.warm_p90_ms, f.warm_p99_ms, f.warm_max_ms) == (20, 40, 40, 40)
+    assert f.warm_mean_ms == pytest.approx(25.0)
+    # completions in seconds 0, 0, 0, 1, 2 over a 4 s run
+    assert f.hits_per_s_mean == pytest.approx(5 / 4.0)
+    assert f.hits_per_s_peak == 3
+    assert (f.cold_starts, f.cold_latency_p50_ms, f.cold_latency_max_ms) == (1, 200, 200)
+
+
+def test_server_figures_and_cost_by_hand(results: Path) -> None:
+    f = _figures(results)["python-512"]
+    assert f.report_lines_joined == 6
+    assert f.init_duration_p50_ms == 120.5
+    # 150 + 9 + 19 + 29 + 39 + 45 = 291 billed ms at 512 MB = 0.5 GB x 0.291 s
+    assert f.billed_gb_s == pytest.approx(0.1455)
+    assert f.cost is not None
+    total = 0.1455 * 0.0000166667 + 6 * 0.20e-6 + 6 * 1.00e-6
+    assert f.cost.total_usd == pytest.approx(total)
+    assert f.cost.per_million_predictions_usd == pytest.approx(total / 5 * 1e6)
+
+
+def test_cold_starts_span_every_scenario_of_a_stack(results: Path) -> None:
+    f = _figures(results)["python-1024"]
+    # client: 100 (scenario 2), 120 and 110 (scenario 1); server Init Duration 80, 95, 90
+    assert f.cold_starts == 3
+    assert (f.cold_latency_p50_ms, f.cold_latency_max_ms) == (110, 120)
+    assert (f.init_duration_p50_ms, f.init_duration_max_ms) == (90, 95)
+    # but GB-seconds are scenario 2's alone: (90 + 5 + 5 + 6) ms at 1 GB
+    assert f.billed_gb_s == pytest.approx(0.106)
+
+
+def test_arm64_priced_as_arm64(results: Path) -> None:
+    f = _figures(results)["java-512"]
+    assert f.cost is not None
+    assert f.cost.lambda_compute_usd == pytest.approx(0.356 * 0.0000133334)
+
+
+def test_recommendation_follows_the_stated_rule(results: Path) -> None:
+    figures = list(_figures(results).values())
+    chosen, tolerance, rule = recommend(figures)
+    # python-512 fails 1 of 6 requests; java-512's 1.5 hits/s is not within 10 % of 2.0
+    assert chosen is not None and chosen.stack == "python-1024"
+    assert tolerance == 0.10
+    assert "within 10%" in rule
+
+
+def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    report = write_report([results], out)
+    text = report.read_text()
+    assert "**python-1024** (python, 1024 MB)" in text
+    assert "| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 " in text
+    assert f"{(0.1455 * 0.0000166667 + 7.2e-6) / 5 * 1e6:.4f}" in text
+    assert "kept after 6.0 min idle, evicted after 10.0 min (unscaled)" in text
+    assert "Time scale: 10" in text and "CPU limited in proportion to memory: True" in text
+    for png in ["throughput.png", "cold-start.png", "scenario1.png", "scenario2-python-512.png",
+                "scenario2-java-512.png", "scenario2-python-1024.png"]:
+        data = (out / png).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, png
+        assert f"]({png})" in text
+
+
+def test_missing_logs_leave_cost_unknown_and_say_so(results: Path, tmp_path: Path) -> None:
+    for log in (results / "logs").glob("*.log"):
+        log.unlink()
+    text = write_report([results], tmp_path / "r").read_text()
+    assert "no REPORT lines joined" in text
+    assert "No recommendation" in text
+
+
+def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
+    from loadgen import LoadgenError
+
+    with pytest.raises(LoadgenError, match="no result folders"):
+        write_report([tmp_path], tmp_path / "out")
