@@ -19,21 +19,21 @@ from ._taurus import load_taurus
 
 _HELP = {
     "scenario1": ("timed idle: one request at each offset, and the eviction bracket",
-                  "One user sends one request at each offset from the start (default: the study's\n"
+                  ("One user sends one request at each offset from the start (default: the study's\n"
                   "0, 6, 16, 31, 61 minutes), each on a fresh connection. For each idle gap it\n"
                   "reports whether the same instance answered warm or a new one cold-started, and\n"
                   "the eviction bracket (kept after X s idle, evicted after Y s). --bisect goes on\n"
                   "probing gaps inside the bracket (warm-up, gap, probe) until it is narrower than\n"
-                  "PRECISION."),
+                  "PRECISION.")),
     "scenario2": ("staged concurrency: closed-model users, Taurus semantics",
-                  "Users loop request -> response (-> think time), each on its own keep-alive\n"
+                  ("Users loop request -> response (-> think time), each on its own keep-alive\n"
                   "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
                   "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
-                  "0 hold 1m. In-flight requests at the end finish and are recorded."),
+                  "0 hold 1m. In-flight requests at the end finish and are recorded.")),
     "rate": ("open model: a constant or stepped arrival rate",
-             "Requests start on an absolute schedule whatever the responses do; latency counts\n"
+             ("Requests start on an absolute schedule whatever the responses do; latency counts\n"
              "from the intended start (no coordinated omission). Arrivals that find\n"
-             "--max-in-flight requests running are dropped and counted; late starts are counted."),
+             "--max-in-flight requests running are dropped and counted; late starts are counted.")),
 }
 
 

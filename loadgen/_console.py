@@ -16,14 +16,14 @@ def _latency_line(label: str, lat: dict[str, Any]) -> str:
 
 def summary_table(summary: dict[str, Any]) -> str:
     lines = [
-        f"{summary.get('scenario')} on {summary.get('target')} "
+        (f"{summary.get('scenario')} on {summary.get('target')} "
         f"(time scale {summary.get('time_scale')}, {summary.get('seconds')} s"
-        f"{', INCOMPLETE: ' + str(summary.get('interrupted')) if not summary.get('complete') else ''})",
+        f"{', INCOMPLETE: ' + str(summary.get('interrupted')) if not summary.get('complete') else ''})"),
         f"  requests {summary['requests']}  ok {summary['ok']}  errors {summary['error_total']}"
         + "".join(f"  {k} {v}" for k, v in summary["errors"].items() if v),
-        f"  hits/s mean {summary['hits_per_s']['mean']}  peak {summary['hits_per_s']['peak']}"
+        (f"  hits/s mean {summary['hits_per_s']['mean']}  peak {summary['hits_per_s']['peak']}"
         f"  late {summary.get('late', 0)}  dropped {summary.get('dropped', 0)}"
-        f"  instances {summary.get('instances')}  cold starts {summary['cold_starts']['count']}",
+        f"  instances {summary.get('instances')}  cold starts {summary['cold_starts']['count']}"),
         _latency_line("latency (ok)", summary["latency_ms"]),
         _latency_line("warm", summary["warm_latency_ms"]),
         _latency_line("cold", summary["cold_latency_ms"]),

@@ -10,14 +10,13 @@ mishandled; the format is HdrHistogram's log format version 1.3, which the refer
 
 from __future__ import annotations
 
+import binascii
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-
-import binascii
-import zlib
 
 from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
 from hdrh.histogram import HdrHistogram
@@ -28,9 +27,9 @@ __all__ = [
     "HIGHEST_US",
     "LOWEST_US",
     "Interval",
+    "IntervalLogWriter",
     "LatencyHistogram",
     "read_interval_log",
-    "IntervalLogWriter",
 ]
 
 LOWEST_US = 1
@@ -49,7 +48,7 @@ def new_hdr() -> HdrHistogram:
 class LatencyHistogram:
     """An HDR histogram of microseconds with exact count, sum, min and max beside it."""
 
-    __slots__ = ("hdr", "count", "sum_us", "min_us", "max_us", "clamped")
+    __slots__ = ("clamped", "count", "hdr", "max_us", "min_us", "sum_us")
 
     def __init__(self, hdr: HdrHistogram | None = None) -> None:
         self.hdr = hdr if hdr is not None else new_hdr()
@@ -64,12 +63,11 @@ class LatencyHistogram:
             self.clamped += 1
             recorded = HIGHEST_US
         else:
-            recorded = value_us if value_us > 0 else 0
+            recorded = max(0, value_us)
         self.hdr.record_value(recorded)
         if self.count == 0 or recorded < self.min_us:
             self.min_us = recorded
-        if recorded > self.max_us:
-            self.max_us = recorded
+        self.max_us = max(self.max_us, recorded)
         self.count += 1
         self.sum_us += recorded
 
@@ -83,7 +81,7 @@ class LatencyHistogram:
             self.min_us = low if self.count == 0 else min(self.min_us, low)
             self.max_us = max(self.max_us, high)
             self.count += total
-            self.sum_us += int(round(other.get_mean_value() * total))
+            self.sum_us += round(other.get_mean_value() * total)
 
     def percentiles_us(self, levels: Iterable[float]) -> dict[float, int]:
         levels = list(levels)
@@ -125,8 +123,9 @@ class IntervalLogWriter:
         if comment:
             lines.extend(f"#{line}" for line in comment.splitlines())
         # StartTime and BaseTime both at the run's start: interval timestamps are relative.
-        lines.append(f"#[StartTime: {_format_seconds(start_epoch_s)} (seconds since epoch), {when}]")
-        lines.append(f"#[BaseTime: {_format_seconds(start_epoch_s)} (seconds since epoch)]")
+        # Microsecond digits (readers parse any decimal) keep merged runs aligned exactly.
+        lines.append(f"#[StartTime: {start_epoch_s:.6f} (seconds since epoch), {when}]")
+        lines.append(f"#[BaseTime: {start_epoch_s:.6f} (seconds since epoch)]")
         lines.append(LEGEND)
         stream.write("\n".join(lines) + "\n")
 

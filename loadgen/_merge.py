@@ -99,8 +99,8 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
                 second = math.floor(offset + int(row["second"]) + 1e-6)
                 acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
                                                "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
-                for key in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
-                    acc[key] += int(row[key])
+                for column in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
+                    acc[column] += int(row[column])
                 if row["mean_ms"]:
                     acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
                     acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
@@ -151,7 +151,7 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
     }
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
-    interrupted = [s.get("interrupted") for s in summaries if s.get("interrupted")]
+    interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
     summary = build_summary(
         stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
         complete=all(bool(s.get("complete")) for s in summaries),

@@ -33,13 +33,13 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d)?")
 _UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
-def parse_duration_s(text: str | int | float) -> float:
+def parse_duration_s(text: str | float) -> float:
     """Seconds from a duration like ``90``, ``"90s"``, ``"1m30s"``, ``"500ms"``, ``"1.5h"``.
 
     A bare number is seconds (Taurus' convention). Raises ValueError with the accepted forms.
     """
     if isinstance(text, bool):
-        raise ValueError(f"not a duration: {text!r}")
+        raise ValueError(f"not a duration: {text!r}")  # noqa: TRY004 (one error type for callers)
     if isinstance(text, int | float):
         if not math.isfinite(text) or text < 0:
             raise ValueError(f"a duration must be a finite number >= 0, got {text!r}")

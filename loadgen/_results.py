@@ -61,7 +61,7 @@ def _pct_summary(values: list[float]) -> dict[str, float | None]:
 
 
 class _StageStats:
-    __slots__ = ("requests", "ok", "errors", "cold_starts", "latency")
+    __slots__ = ("cold_starts", "errors", "latency", "ok", "requests")
 
     def __init__(self) -> None:
         self.requests = 0
@@ -147,7 +147,7 @@ class Stats:
 
 
 class _Second:
-    __slots__ = ("ok", "errors", "throttled", "cold", "users", "failed")
+    __slots__ = ("cold", "errors", "failed", "ok", "throttled", "users")
 
     def __init__(self, users: int) -> None:
         self.ok = LatencyHistogram()
@@ -230,8 +230,7 @@ class ResultWriter:
 
     def set_users(self, users: int) -> None:
         self.users = users
-        if users > self._current.users:
-            self._current.users = users
+        self._current.users = max(self._current.users, users)
 
     def advance(self, second: int) -> None:
         """Close every second before ``second`` (rows and intervals are written then)."""

@@ -385,7 +385,8 @@ class _Runner:
 
     async def _idle(self, plan: IdlePlan) -> None:
         gaps: list[dict[str, Any]] = []
-        self.scenario1 = state = {"gaps": gaps, "bracket": None, "bisected": None}
+        state: dict[str, Any] = {"gaps": gaps, "bracket": None, "bisected": None}
+        self.scenario1 = state
         self._users(+1)
         previous: tuple[dict[str, Any], int] | None = None
         for index, offset_s in enumerate(plan.offsets_s):

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def loadgen(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "loadgen", *args], cwd=cwd, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "loadgen", *args], cwd=cwd, capture_output=True, check=False,
                           text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 

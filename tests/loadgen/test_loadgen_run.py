@@ -12,7 +12,16 @@ import anyio
 import pytest
 from loadgen_server import TestServer
 
-from loadgen import IdlePlan, Plan, RatePlan, RateStep, RunSettings, Stage, eviction_bracket, target_from_url
+from loadgen import (
+    IdlePlan,
+    Plan,
+    RatePlan,
+    RateStep,
+    RunSettings,
+    Stage,
+    eviction_bracket,
+    target_from_url,
+)
 from loadgen._hist import new_hdr, read_interval_log
 from loadgen._runner import run_async
 
@@ -37,7 +46,7 @@ async def run_plan(server: TestServer, tmp_path: Path, plan: Any, **settings: An
 
 @pytest.mark.slow
 def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
-    behaviour = lambda n: "delay:0.002" if n % 7 == 0 else ("status:500" if n % 50 == 1 else "ok")  # noqa: E731
+    behaviour = lambda n: "delay:0.002" if n % 7 == 0 else ("status:500" if n % 50 == 1 else "ok")
 
     async def main() -> tuple[Any, int]:
         async with TestServer(behaviour) as server:
