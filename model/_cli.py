@@ -170,12 +170,15 @@ def _read(source: DataSource) -> pd.DataFrame:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from model._evaluate import evaluate_artifact
+    from model._artifact import read_artifact
+    from model._evaluate import evaluate_model
     from model._metrics import format_table
 
+    model = read_artifact(args.artifact)  # before the data: a wrong path fails at once
     source = resolve_source(args.data)
     frame = _read(source)
-    model, metrics = evaluate_artifact(args.artifact, frame, source=source.name)
+    print("scoring with the pure-Python evaluator of model.json", flush=True)
+    metrics = evaluate_model(model, frame, source=source.name)
     print()
     print(
         format_table(

@@ -21,17 +21,22 @@ def evaluate_artifact(
 ) -> tuple[dict[str, Any], Metrics]:
     """Read ``artifact`` and score the rows of its subset in ``frame``, row by row."""
     model = read_artifact(artifact)
+    return model, evaluate_model(model, frame, source=source)
+
+
+def evaluate_model(model: dict[str, Any], frame: pd.DataFrame, *, source: str) -> Metrics:
+    """Score the rows of the model's subset in ``frame`` with the reference evaluator."""
     try:
         subset = get_subset(model["subset"])
     except SubsetError as exc:
-        raise ArtifactError(f"{artifact}: {exc}") from None
+        raise ArtifactError(f"model.json: {exc}") from None
     rows = select_rows(frame, subset, source=source, min_per_class=0)
     names = [spec["name"] for spec in model["inputs"]]
     probabilities = [
         predict_probability(model, dict(zip(names, values, strict=True)))
         for values in rows[names].itertuples(index=False, name=None)
     ]
-    return model, compute_metrics(
+    return compute_metrics(
         rows[ATTACK_COLUMN].to_numpy(), _array(probabilities), model["threshold"]
     )
 
