@@ -180,11 +180,15 @@ class JavaHarness:
             raise HarnessError("the Java harness exited: " + "".join(self.stderr[-20:]))
         return line
 
-    def request(self, command: Mapping[str, Any]) -> dict[str, Any]:
+    def request_raw(self, command: Mapping[str, Any]) -> str:
+        """The answer line as the harness wrote it (without the newline)."""
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(command) + "\n")
         self._process.stdin.flush()
-        answer = json.loads(self._read_line())
+        return self._read_line().rstrip("\n")
+
+    def request(self, command: Mapping[str, Any]) -> dict[str, Any]:
+        answer = json.loads(self.request_raw(command))
         if "harness_error" in answer:
             raise HarnessError(answer["harness_error"])
         return dict(answer)

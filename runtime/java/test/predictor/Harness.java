@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * <p>First line out: {@code {"ready":true,...}}, or {@code {"ready":false,"error":...}} and exit
  * status 3 when the handler's static initialisation fails (the init-failure tests read it).
  * Commands ({@code op}): {@code invoke} (event, or raw text; optional request_id), {@code broken}
- * (an input stream that fails), {@code parse} (Json.parse of text), {@code bench}, {@code sign},
+ * (an input stream that fails), {@code parse} (Json.parse of text), {@code quote}, {@code bench}, {@code sign},
  * {@code amz_date}, {@code quit}.
  */
 public final class Harness {
@@ -105,8 +105,10 @@ public final class Harness {
             }
             case "parse": {
                 int depth = command.containsKey("max_depth") ? (int) (double) (Double) command.get("max_depth") : 64;
+                int chars = command.containsKey("max_chars")
+                        ? (int) (double) (Double) command.get("max_chars") : Integer.MAX_VALUE;
                 try {
-                    Object value = Json.parse((String) command.get("text"), depth, Integer.MAX_VALUE);
+                    Object value = Json.parse((String) command.get("text"), depth, chars);
                     answer.put("ok", Boolean.TRUE);
                     answer.put("value", value);
                 } catch (JsonException e) {
@@ -145,6 +147,8 @@ public final class Harness {
                 answer.put("headers", headers);
                 return Json.write(answer);
             }
+            case "quote":
+                return "{\"value\":" + Json.quote((String) command.get("text")) + "}";
             case "amz_date":
                 answer.put("value", S3.amzDate((long) (double) (Double) command.get("epoch_ms")));
                 return Json.write(answer);
