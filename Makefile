@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := libhdrhistogram-java wrk
 
 .PHONY: run test bench study venv sysdeps java model clean help
+# The study's job: train (the shipped sample, or the file named by KDD99_PATH), then host the
+# six stacks in the emulator, run both scenarios, write results/<run-id>/report/report.md.
+TIME_SCALE ?= 20
 
 help:
 	@echo "make run    - the study on the local emulator (trains, builds, runs, reports)"
@@ -40,6 +43,11 @@ model: venv
 
 run: venv
 	$(PY) -m model train
+	$(PY) -m study --time-scale $(TIME_SCALE)
+
+study: venv
+	$(PY) -m model train
+	$(PY) -m study --time-scale 1
 
 test: venv sysdeps
 	$(PY) -m pytest

@@ -1,0 +1,242 @@
+"""The study in one command: emulator up, scenario 1 on every stack at once, scenario 2 on
+each stack in turn, server logs kept with the results, the report, emulator down.
+
+Each part runs as its own process through its public command line (``python -m emulator``,
+``python -m loadgen``), exactly as a user would run it, so the study exercises what a user
+gets. An interrupted study (Ctrl-C, SIGTERM) stops every child, keeps every result written so
+far, copies the logs and writes the report of what was measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
+#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack; divided by this the
+#: whole job fits in 10 minutes on 2 cores.
+QUICK_TIME_SCALE = 20.0
+EMULATOR_START_TIMEOUT_S = 180.0
+
+
+class StudyError(RuntimeError):
+    """The study cannot go on; the message says why and what to do."""
+
+
+class Interrupted(Exception):
+    pass
+
+
+@dataclass(kw_only=True)
+class StudySettings:
+    root: Path
+    stacks: Sequence[str] = STUDY_STACKS
+    time_scale: float = QUICK_TIME_SCALE
+    results: Path = Path("results")
+    run_id: str | None = None
+    bisect: str | None = None
+    scenario2_stages: str | None = None
+    offsets: str | None = None
+    emulator_args: Sequence[str] = field(default_factory=tuple)
+
+
+def _log(message: str) -> None:
+    print(f"[study {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+class Study:
+    def __init__(self, settings: StudySettings) -> None:
+        self.s = settings
+        self.root = settings.root.resolve()
+        self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        results = settings.results if settings.results.is_absolute() else self.root / settings.results
+        self.run_dir = results / self.run_id
+        self.build = self.root / "build" / "study" / self.run_id
+        self.endpoints = self.build / "endpoints.json"
+        self.emulator: subprocess.Popen[bytes] | None = None
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.stopping = False
+
+    # --- processes -----------------------------------------------------------------------
+
+    def _python(self, *args: str) -> list[str]:
+        return [sys.executable, *args]
+
+    def _spawn(self, argv: list[str], *, log: Path | None = None) -> subprocess.Popen[bytes]:
+        out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the child
+        child = subprocess.Popen(argv, cwd=self.root, stdout=out, stderr=subprocess.STDOUT if out else None,
+                                 start_new_session=True)
+        if out:
+            out.close()
+        self.children.append(child)
+        return child
+
+    def _stop(self, child: subprocess.Popen[bytes], *, grace_s: float = 20.0) -> None:
+        if child.poll() is not None:
+            return
+        try:
+            # SIGINT first: loadgen treats it as Ctrl-C and writes its summary of what it has.
+            os.killpg(child.pid, signal.SIGINT if child is not self.emulator else signal.SIGTERM)
+            child.wait(timeout=grace_s)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(child.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            child.wait()
+
+    def _wait(self, children: list[subprocess.Popen[bytes]], what: str, expected_s: float) -> list[int]:
+        start = time.monotonic()
+        last = 0.0
+        while any(c.poll() is None for c in children):
+            if self.stopping:
+                raise Interrupted
+            if self.emulator is not None and self.emulator.poll() is not None:
+                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during {what}; "
+                                 f"see {self.run_dir / 'emulator.out'}")
+            now = time.monotonic() - start
+            if now - last >= 15:
+                last = now
+                running = sum(1 for c in children if c.poll() is None)
+                _log(f"{what}: {now:.0f} s of about {expected_s:.0f} s, {running} running")
+            time.sleep(0.2)
+        return [int(c.returncode) for c in children]
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def start_emulator(self) -> None:
+        self.build.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        argv = self._python("-m", "emulator", "up", *self.s.stacks, "--time-scale", f"{self.s.time_scale:g}",
+                            "--build-dir", str(self.build), *self.s.emulator_args)
+        _log(f"starting the emulator with {', '.join(self.s.stacks)} (time scale {self.s.time_scale:g})")
+        self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
+        deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.stopping:
+                raise Interrupted
+            if self.emulator.poll() is not None:
+                tail = (self.run_dir / "emulator.out").read_text(errors="replace")[-2000:]
+                raise StudyError(f"the emulator failed to start (exit {self.emulator.returncode}):\n{tail}")
+            try:
+                doc = json.loads(self.endpoints.read_text(encoding="utf-8"))
+                if doc.get("pid") == self.emulator.pid:
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+        else:
+            raise StudyError(f"the emulator did not write {self.endpoints} within "
+                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see {self.run_dir / 'emulator.out'}")
+        shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
+        limited = doc.get("cpu_limited")
+        _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
+        for name, entry in doc.get("stacks", {}).items():
+            _log(f"  {name:12} {entry.get('url')}")
+
+    def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
+        argv = self._python("-m", "loadgen", scenario, "--stack", stack, "--endpoints", str(self.endpoints),
+                            "--time-scale", f"{self.s.time_scale:g}", "--run-id", self.run_id,
+                            "--results", str(self.run_dir.parent), *extra)
+        return argv + (["--quiet"] if quiet else [])
+
+    def scenario1(self) -> None:
+        extra: list[str] = []
+        if self.s.offsets:
+            extra += ["--offsets", self.s.offsets]
+        if self.s.bisect:
+            extra += ["--bisect", self.s.bisect]
+        expected = (61 * 60) / self.s.time_scale
+        _log(f"scenario 1 (timed idle) on {len(self.s.stacks)} stacks at once, about {expected:.0f} s"
+             + (" plus bisection" if self.s.bisect else ""))
+        logs = self.run_dir / "loadgen-logs"
+        logs.mkdir(exist_ok=True)
+        children = [self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
+                                log=logs / f"{stack}-scenario1.out") for stack in self.s.stacks]
+        codes = self._wait(children, "scenario 1", expected)
+        for stack, code in zip(self.s.stacks, codes):
+            if code != 0:
+                _log(f"scenario 1 on {stack} exited {code}; see {logs / f'{stack}-scenario1.out'}")
+
+    def scenario2(self) -> None:
+        extra = ["--stages", self.s.scenario2_stages] if self.s.scenario2_stages else []
+        expected = 5 * 60 / self.s.time_scale
+        for i, stack in enumerate(self.s.stacks, 1):
+            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.s.stacks)}), about {expected:.0f} s")
+            child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
+            (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
+            if code != 0:
+                _log(f"scenario 2 on {stack} exited {code}")
+
+    def keep_logs(self) -> None:
+        source = self.build / "emulator" / "logs"
+        target = self.run_dir / "logs"
+        target.mkdir(parents=True, exist_ok=True)
+        if not source.is_dir():
+            _log(f"no emulator logs in {source}: server-side figures will be missing")
+            return
+        for path in sorted(source.iterdir()):
+            if path.is_file():
+                shutil.copyfile(path, target / path.name)
+
+    def report(self) -> Path | None:
+        out = self.run_dir / "report"
+        done = subprocess.run(self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out)),
+                              cwd=self.root, check=False)
+        if done.returncode != 0:
+            _log(f"the report failed (exit {done.returncode})")
+            return None
+        return out / "report.md"
+
+    def shutdown(self) -> None:
+        for child in self.children:
+            if child is not self.emulator:
+                self._stop(child)
+        if self.emulator is not None:
+            self._stop(self.emulator, grace_s=30.0)
+
+    # --- the whole job --------------------------------------------------------------------
+
+    def run(self) -> int:
+        def on_signal(signum: int, _frame: object) -> None:
+            if not self.stopping:
+                _log("interrupted: stopping the load, keeping what was measured")
+            self.stopping = True
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        started = time.monotonic()
+        status = 0
+        try:
+            self.start_emulator()
+            self.scenario1()
+            self.scenario2()
+        except Interrupted:
+            status = 130
+        except StudyError as exc:
+            _log(f"error: {exc}")
+            status = 2
+        finally:
+            self.shutdown()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if not self.run_dir.exists():
+            return status
+        self.keep_logs()
+        report = None
+        if any(self.run_dir.rglob("requests.jsonl")):
+            _log("writing the report")
+            report = self.report()
+        _log(f"done in {time.monotonic() - started:.0f} s; results: {self.run_dir}")
+        if report is not None:
+            _log(f"report: {report}")
+        elif status == 0:
+            status = 1
+        return status
