@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * <p>First line out: {@code {"ready":true,...}}, or {@code {"ready":false,"error":...}} and exit
  * status 3 when the handler's static initialisation fails (the init-failure tests read it).
  * Commands ({@code op}): {@code invoke} (event, or raw text; optional request_id), {@code broken}
- * (an input stream that fails), {@code parse} (Json.parse of text), {@code quote}, {@code bench}, {@code sign},
+ * (an input stream that fails), {@code parse} (Json.parse of text), {@code quote}, {@code write_number}, {@code bench}, {@code sign},
  * {@code amz_date}, {@code quit}.
  */
 public final class Harness {
@@ -110,7 +110,7 @@ public final class Harness {
                 try {
                     Object value = Json.parse((String) command.get("text"), depth, chars);
                     answer.put("ok", Boolean.TRUE);
-                    answer.put("value", value);
+                    answer.put("value", portable(value));
                 } catch (JsonException e) {
                     answer.put("ok", Boolean.FALSE);
                     answer.put("offset", (long) e.offset);
@@ -147,6 +147,13 @@ public final class Harness {
                 answer.put("headers", headers);
                 return Json.write(answer);
             }
+            case "write_number":
+                try {
+                    answer.put("json", Json.write(Double.parseDouble((String) command.get("text"))));
+                } catch (IllegalArgumentException e) {
+                    answer.put("refused", e.getMessage());
+                }
+                return Json.write(answer);
             case "quote":
                 return "{\"value\":" + Json.quote((String) command.get("text")) + "}";
             case "amz_date":
@@ -158,6 +165,31 @@ public final class Harness {
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }
+    }
+
+    /** The value with each non-finite double as {"$double": "Infinity"} (JSON has none). */
+    @SuppressWarnings("unchecked")
+    private static Object portable(Object value) {
+        if (value instanceof Double && !Double.isFinite((Double) value)) {
+            Map<String, Object> marker = new LinkedHashMap<>();
+            marker.put("$double", value.toString());
+            return marker;
+        }
+        if (value instanceof List) {
+            List<Object> out = new ArrayList<>();
+            for (Object item : (List<Object>) value) {
+                out.add(portable(item));
+            }
+            return out;
+        }
+        if (value instanceof Map) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) value).entrySet()) {
+                out.put(e.getKey(), portable(e.getValue()));
+            }
+            return out;
+        }
+        return value;
     }
 
     private static byte[] invoke(Handler handler, InputStream event, Object requestId) throws IOException {
