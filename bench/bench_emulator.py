@@ -189,11 +189,11 @@ def main() -> int:
         urls: dict[str, str] = info["urls"]
         cold_client: dict[str, list[float]] = {n: [] for n in urls}
         for _ in range(args.rounds):
-            for name in urls:
+            for name, url in urls.items():
                 parent.send("reclaim")
                 parent.recv()
-                conn = _connect(urls[name])
-                elapsed_ms, headers = _request(conn, paths[name])
+                conn = _connect(url)
+                elapsed_ms, _headers = _request(conn, paths[name])
                 conn.close()
                 cold_client[name].append(elapsed_ms)
         warm: dict[str, dict[str, float]] = {}

@@ -10,7 +10,7 @@ import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,7 +83,7 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "time_scale": emu.options.time_scale,
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }
 

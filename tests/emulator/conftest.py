@@ -47,15 +47,15 @@ def java_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def make_spec(python_zip: Path) -> Callable[..., FunctionSpec]:
     def make(**overrides: Any) -> FunctionSpec:
-        fields: dict[str, Any] = dict(
-            name="fn",
-            language="python",
-            memory_mb=512,
-            timeout_s=5.0,
-            handler="app.handler",
-            code_zip=python_zip,
-            routes=None,
-        )
+        fields: dict[str, Any] = {
+            "name": "fn",
+            "language": "python",
+            "memory_mb": 512,
+            "timeout_s": 5.0,
+            "handler": "app.handler",
+            "code_zip": python_zip,
+            "routes": None,
+        }
         fields.update(overrides)
         return FunctionSpec(**fields)
 

@@ -22,20 +22,20 @@ def test_public_surface_is_sorted_and_importable() -> None:
 
 
 def _event(**kw: object) -> dict[str, object]:
-    args: dict[str, object] = dict(
-        method="POST",
-        raw_path="/predict",
-        raw_query="a=1&a=2&b=x%20y",
-        headers=[("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"),
+    args: dict[str, object] = {
+        "method": "POST",
+        "raw_path": "/predict",
+        "raw_query": "a=1&a=2&b=x%20y",
+        "headers": [("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"),
                  ("Cookie", "s=1; t=2"), ("User-Agent", "ua")],
-        body=b'{"instances": []}',
-        source_ip="127.0.0.1",
-        route_key="POST /predict",
-        request_id="abc=",
-        api_id="api",
-        host="127.0.0.1:9000",
-        now_s=1_700_000_000.25,
-    )
+        "body": b'{"instances": []}',
+        "source_ip": "127.0.0.1",
+        "route_key": "POST /predict",
+        "request_id": "abc=",
+        "api_id": "api",
+        "host": "127.0.0.1:9000",
+        "now_s": 1_700_000_000.25,
+    }
     args.update(kw)
     return build_event(**args)  # type: ignore[arg-type]
 
