@@ -83,6 +83,11 @@ def _compile(sources_dir: Path, out_dir: Path, classpath: Path | None) -> Path:
     if not sources:
         raise BuildError(f"no Java sources under {sources_dir}")
     out_dir = Path(out_dir).resolve()
+    if out_dir.exists():
+        stray = [p for p in out_dir.rglob("*") if p.is_file() and p.suffix != ".class"]
+        if stray:
+            raise BuildError(f"{out_dir} holds files other than classes ({stray[0]}); "
+                             "give --out an empty or class-only directory")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Compile into a fresh directory, then swap it in: no stale class survives a rebuild.
     scratch = Path(tempfile.mkdtemp(prefix=".javac-", dir=out_dir.parent))
@@ -101,10 +106,6 @@ def _compile(sources_dir: Path, out_dir: Path, classpath: Path | None) -> Path:
                              f"{(result.stderr or result.stdout).strip()}")
         os.chmod(scratch, 0o755)  # mkdtemp makes it private; the classes are for everyone
         if out_dir.exists():
-            stray = [p for p in out_dir.rglob("*") if p.is_file() and p.suffix != ".class"]
-            if stray:
-                raise BuildError(f"{out_dir} holds files other than classes ({stray[0]}); "
-                                 "give --out an empty or class-only directory")
             shutil.rmtree(out_dir)
         os.replace(scratch, out_dir)
     finally:
