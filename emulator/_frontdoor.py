@@ -44,9 +44,10 @@ class FrontDoor:
             if spec.api_throttle_rate is not None and spec.api_throttle_burst is not None
             else None
         )
-        app = web.Application(client_max_size=API_PAYLOAD_LIMIT_BYTES)
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        # aiohttp's low-level server: one handler for every path, no router on the hot path.
+        self._runner = web.ServerRunner(
+            web.Server(self.handle), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
 
@@ -69,7 +70,7 @@ class FrontDoor:
     async def close(self) -> None:
         await self._runner.cleanup()
 
-    async def handle(self, request: web.Request) -> web.StreamResponse:
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         started_s = time.monotonic()
         apigw_id = new_request_id()
         raw_path, _, raw_query = request.raw_path.partition("?")
@@ -78,9 +79,8 @@ class FrontDoor:
             return _send(gateway_error(*NOT_FOUND, apigw_id))
         if self.bucket is not None and not self.bucket.take():
             return _send(gateway_error(*TOO_MANY_REQUESTS, apigw_id))
-        try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
+        body = await _read_body(request, API_PAYLOAD_LIMIT_BYTES)
+        if body is None:
             return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
         peer = request.remote or "127.0.0.1"
         event = build_event(
@@ -120,6 +120,20 @@ def response_for(outcome: Outcome, apigw_id: str) -> ApiResponse:
     if outcome.kind == "too_large":
         return gateway_error(*PAYLOAD_TOO_LARGE, apigw_id)
     return gateway_error(*INTERNAL_SERVER_ERROR, apigw_id)
+
+
+async def _read_body(request: web.BaseRequest, limit_bytes: int) -> bytes | None:
+    """The request body, or None when it is larger than ``limit_bytes``."""
+    if request.content_length is not None and request.content_length > limit_bytes:
+        return None
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.content.iter_any():
+        total += len(chunk)
+        if total > limit_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _send(response: ApiResponse) -> web.Response:

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from ._instance import Instance
 
 _BASE = "/2018-06-01/runtime"
+_NEXT = f"{_BASE}/invocation/next"
+_INVOCATION = f"{_BASE}/invocation/"
+_INIT_ERROR = f"{_BASE}/init/error"
 _ACCEPTED = json.dumps({"status": "OK"}).encode()
 
 
@@ -30,12 +33,10 @@ class RuntimeApi:
     """The Runtime API endpoints of every instance of every stack."""
 
     def __init__(self) -> None:
-        app = web.Application(client_max_size=16 * 1024 * 1024)
-        app.router.add_get(f"{_BASE}/invocation/next", self._next)
-        app.router.add_post(f"{_BASE}/invocation/{{request_id}}/response", self._response)
-        app.router.add_post(f"{_BASE}/invocation/{{request_id}}/error", self._invocation_error)
-        app.router.add_post(f"{_BASE}/init/error", self._init_error)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        # aiohttp's low-level server with a dispatch on the four paths (no router on the hot path).
+        self._runner = web.ServerRunner(
+            web.Server(self._dispatch), access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         self._by_port: dict[int, tuple[FunctionHost, Instance]] = {}
         self._stopping: set[asyncio.Task[None]] = set()
 
@@ -68,14 +69,29 @@ class RuntimeApi:
             self._stopping.add(task)
             task.add_done_callback(self._stopping.discard)
 
-    def _who(self, request: web.Request) -> tuple[FunctionHost, Instance] | None:
+    async def _dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
+        path, method = request.path, request.method
+        if path == _NEXT and method == "GET":
+            return await self._next(request)
+        if path.startswith(_INVOCATION) and method == "POST":
+            request_id, _, kind = path[len(_INVOCATION):].partition("/")
+            if kind == "response":
+                return await self._result(request, request_id, error_type=None)
+            if kind == "error":
+                error_type = request.headers.get("Lambda-Runtime-Function-Error-Type", "Unhandled")
+                return await self._result(request, request_id, error_type=error_type)
+        if path == _INIT_ERROR and method == "POST":
+            return await self._init_error(request)
+        return _error(404, "NotFound", f"no Runtime API endpoint {method} {path}")
+
+    def _who(self, request: web.BaseRequest) -> tuple[FunctionHost, Instance] | None:
         transport = request.transport
         if transport is None:
             return None
         sockname = transport.get_extra_info("sockname")
         return self._by_port.get(int(sockname[1])) if sockname else None
 
-    async def _next(self, request: web.Request) -> web.StreamResponse:
+    async def _next(self, request: web.BaseRequest) -> web.StreamResponse:
         who = self._who(request)
         if who is None:
             return _error(410, "InstanceGone", "this execution environment has ended")
@@ -88,20 +104,14 @@ class RuntimeApi:
         # awslambdaric's native client needs Content-Type on this response (it crashes without).
         return web.Response(body=inv.payload, headers=headers)
 
-    async def _response(self, request: web.Request) -> web.StreamResponse:
-        return await self._result(request, error_type=None)
-
-    async def _invocation_error(self, request: web.Request) -> web.StreamResponse:
-        error_type = request.headers.get("Lambda-Runtime-Function-Error-Type", "Unhandled")
-        return await self._result(request, error_type=error_type)
-
-    async def _result(self, request: web.Request, *, error_type: str | None) -> web.StreamResponse:
+    async def _result(
+        self, request: web.BaseRequest, request_id: str, *, error_type: str | None
+    ) -> web.StreamResponse:
         who = self._who(request)
         if who is None:
             return _error(410, "InstanceGone", "this execution environment has ended")
         host, inst = who
-        body = await request.read()
-        request_id = request.match_info["request_id"]
+        body = await request.content.read()
         status = host.result_posted(inst, request_id, body, error_type=error_type)
         if status == 400:
             return _error(400, "InvalidRequestID", f"request {request_id} is not in progress here")
@@ -109,12 +119,12 @@ class RuntimeApi:
             return _error(413, "RequestEntityTooLarge", "response payload exceeds Lambda's 6 MB limit")
         return web.Response(status=202, body=_ACCEPTED, content_type="application/json")
 
-    async def _init_error(self, request: web.Request) -> web.StreamResponse:
+    async def _init_error(self, request: web.BaseRequest) -> web.StreamResponse:
         who = self._who(request)
         if who is None:
             return _error(410, "InstanceGone", "this execution environment has ended")
         host, inst = who
-        body = await request.read()
+        body = await request.content.read()
         error_type = request.headers.get("Lambda-Runtime-Function-Error-Type", "Runtime.Unknown")
         host.init_error_posted(inst, body, error_type)
         return web.Response(status=202, body=_ACCEPTED, content_type="application/json")
