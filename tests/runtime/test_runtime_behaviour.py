@@ -70,7 +70,8 @@ def test_route_key_is_the_fallback_for_method_and_path(runtime: str, functions: 
     assert function.invoke(evt)["statusCode"] == 200
     evt["routeKey"] = "$default"
     assert error_code(function.invoke(evt)) == "not_found"
-    for junk in (None, [], "text", 3):
+    junk_events: list[object] = [None, [], "text", 3]
+    for junk in junk_events:
         assert error_code(function.invoke(junk)) == "not_found"
 
 

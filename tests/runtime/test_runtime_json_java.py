@@ -5,7 +5,6 @@ size, and differential tests against Python's json (the Python function's strict
 from __future__ import annotations
 
 import json
-import math
 import struct
 import sys
 from pathlib import Path

@@ -41,7 +41,7 @@ class FakeS3(http.server.ThreadingHTTPServer):
 class FakeS3Handler(http.server.BaseHTTPRequestHandler):
     server: FakeS3
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _reply(self, status: int, body: bytes, content_type: str = "application/xml") -> None:
@@ -51,7 +51,7 @@ class FakeS3Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         self.server.requests.append({"path": self.path, "headers": headers})
         authorization = headers.get("authorization", "")
@@ -106,7 +106,7 @@ def fake_s3() -> Iterator[FakeS3]:
 
 
 def s3_env(server: FakeS3, tmp_path: Path, **changes: str) -> dict[str, str]:
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     env = {"MODEL_BUCKET": BUCKET, "MODEL_KEY": KEY, "MODEL_S3_ENDPOINT": f"http://{host}:{port}/",
            "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
            "AWS_SESSION_TOKEN": TOKEN, "AWS_REGION": REGION, "TMPDIR": str(tmp_path),
