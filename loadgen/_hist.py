@@ -45,6 +45,19 @@ def new_hdr() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
 
 
+_REFERENCE = new_hdr()
+
+
+def prepare(value_us: int) -> tuple[int, int]:
+    """The value a histogram records (clamped to 1 µs..10 min) and its counts index.
+
+    Every histogram here has the same layout, so the index is computed once per request
+    and shared by the overall, stage, warm/cold and per-second histograms.
+    """
+    recorded = HIGHEST_US if value_us > HIGHEST_US else (value_us if value_us > 0 else 0)
+    return recorded, _REFERENCE._counts_index_for(recorded)
+
+
 class LatencyHistogram:
     """An HDR histogram of microseconds with exact count, sum, min and max beside it."""
 
@@ -59,17 +72,26 @@ class LatencyHistogram:
         self.clamped = 0
 
     def record(self, value_us: int) -> None:
-        if value_us > HIGHEST_US:
-            self.clamped += 1
-            recorded = HIGHEST_US
-        else:
-            recorded = max(0, value_us)
-        self.hdr.record_value(recorded)
+        recorded, index = prepare(value_us)
+        self.record_prepared(recorded, index, value_us > HIGHEST_US)
+
+    def record_prepared(self, recorded: int, index: int, clamped: bool) -> None:
+        """Record a value already passed through :func:`prepare` (one index, many histograms)."""
+        hdr = self.hdr
+        hdr.counts[index] += 1
+        hdr.total_count += 1
+        if recorded < hdr.min_value:
+            hdr.min_value = recorded
+        if recorded > hdr.max_value:
+            hdr.max_value = recorded
         if self.count == 0 or recorded < self.min_us:
             self.min_us = recorded
-        self.max_us = max(self.max_us, recorded)
+        if recorded > self.max_us:
+            self.max_us = recorded
         self.count += 1
         self.sum_us += recorded
+        if clamped:
+            self.clamped += 1
 
     def add_hdr(self, other: HdrHistogram) -> None:
         """Add an encoded-and-decoded interval: counts only (its exact sum is not known)."""

@@ -1,9 +1,11 @@
-"""The request path: one keep-alive HTTP/1.1 connection per user, parsed by h11.
+"""The request path: one keep-alive HTTP/1.1 connection per user, on an asyncio Protocol.
 
-Chosen by measurement (``bench/bench_loadgen.py``): an asyncio ``Protocol`` feeding h11
-costs a fraction of httpx's CPU per request, so the instrument does not swamp the
-sub-millisecond latencies it measures. h11 does all the HTTP parsing; this module only
-moves bytes and classifies what went wrong. httpx stays for the one-off GET /health.
+Chosen by measurement (``bench/bench_loadgen.py``, figures in bench/results-loadgen.json):
+httpx costs ~2 ms of CPU per request on one core, h11 (pure Python) ~40 µs of parsing alone;
+httptools (llhttp, Node's parser) parses a response in a few µs. So responses are parsed by
+httptools (``connect``); the h11 variant (``connect_h11``) stays as the measured alternative
+and a cross-check in the tests. Requests are fixed-form (POST, four headers) and written as
+bytes. httpx stays for the one-off GET /health.
 
 The clock starts just before the request bytes are written and stops in the protocol
 callback that receives the end of the body, before the waiting task is resumed, so the
@@ -20,15 +22,18 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import h11
+import httptools
 
 __all__ = [
     "ERROR_KINDS",
     "Connection",
     "Connector",
+    "FastConnection",
     "HttpConnection",
     "RequestFailed",
     "Response",
     "connect",
+    "connect_h11",
 ]
 
 #: Every error kind a request record can carry, in the order tables show them.
@@ -236,14 +241,13 @@ class HttpConnection:
         self._protocol.abort()
 
 
-async def connect(host: str, port: int, path: str, timeout_s: float, *,
-                  ssl_context: ssl.SSLContext | None = None) -> HttpConnection:
-    """Open a connection (TLS with ``ssl_context``), or raise RequestFailed."""
+async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, timeout_s: float,
+                ssl_context: ssl.SSLContext | None) -> asyncio.Protocol:
     loop = asyncio.get_running_loop()
     try:
         _, protocol = await asyncio.wait_for(
             loop.create_connection(
-                _H11Protocol, host, port, ssl=ssl_context,
+                factory, host, port, ssl=ssl_context,
                 server_hostname=host if ssl_context is not None else None,
             ),
             timeout=timeout_s,
@@ -256,4 +260,133 @@ async def connect(host: str, port: int, path: str, timeout_s: float, *,
         raise RequestFailed("refused", f"TLS handshake with {host}:{port} failed: {exc}") from exc
     except OSError as exc:
         raise RequestFailed("refused", f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
-    return HttpConnection(protocol, host, port, path)
+    return protocol
+
+
+async def connect_h11(host: str, port: int, path: str, timeout_s: float, *,
+                      ssl_context: ssl.SSLContext | None = None) -> HttpConnection:
+    """Open an h11-parsed connection (TLS with ``ssl_context``), or raise RequestFailed."""
+    protocol = await _open(_H11Protocol, host, port, timeout_s, ssl_context)
+    return HttpConnection(protocol, host, port, path)  # type: ignore[arg-type]
+
+
+class _FastProtocol(asyncio.Protocol):
+    """httptools (llhttp) parses; callbacks collect one response at a time."""
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.waiter: asyncio.Future[Response] | None = None
+        self.closed = False
+        self.sent_ns = 0
+        self._headers: dict[str, str] = {}
+        self._chunks: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def abort(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _fail(self, kind: str, detail: str) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(RequestFailed(kind, detail))
+        self.abort()
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+
+    def on_body(self, body: bytes) -> None:
+        self._chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        done_ns = time.perf_counter_ns()
+        status = self.parser.get_status_code()
+        headers, chunks = self._headers, self._chunks
+        self._headers, self._chunks = {}, []
+        if status < 200:
+            return  # an interim 1xx answer: the real one follows
+        if not self.parser.should_keep_alive():
+            self.closed = True
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(Response(status, headers, b"".join(chunks), self.sent_ns, done_ns))
+
+    def data_received(self, data: bytes) -> None:
+        if self.waiter is None:
+            # Bytes nobody asked for: the connection's framing can no longer be trusted.
+            self.abort()
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail("bad_response", f"malformed HTTP response: {exc}")
+            return
+        if self.closed and self.waiter is None and self.transport is not None:
+            self.transport.abort()
+
+    def eof_received(self) -> bool:
+        self.closed = True
+        if self.waiter is not None:
+            self._fail("reset", "connection closed by the server before the response was complete")
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.waiter is not None:
+            if isinstance(exc, ConnectionResetError):
+                self._fail("reset", "connection reset by the server")
+            else:
+                self._fail("reset", f"connection lost: {exc or 'closed by the server'}")
+
+    def on_timeout(self) -> None:
+        self._fail("timeout", "no complete response within the timeout")
+
+
+class FastConnection:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path."""
+
+    def __init__(self, protocol: _FastProtocol, host: str, port: int, path: str) -> None:
+        self._protocol = protocol
+        self._loop = asyncio.get_running_loop()
+        host_header = host if port in (80, 443) else f"{host}:{port}"
+        self._head = (f"POST {path} HTTP/1.1\r\nhost: {host_header}\r\nuser-agent: loadgen\r\n"
+                      "content-type: application/json\r\ncontent-length: ").encode("ascii")
+
+    @property
+    def reusable(self) -> bool:
+        proto = self._protocol
+        return (not proto.closed and proto.waiter is None and proto.transport is not None
+                and not proto.transport.is_closing())
+
+    async def post(self, body: bytes, *, timeout_s: float) -> Response:
+        proto = self._protocol
+        if not self.reusable:
+            raise RequestFailed("reset", "connection closed by the server while idle")
+        data = b"%b%d\r\n\r\n%b" % (self._head, len(body), body)
+        waiter: asyncio.Future[Response] = self._loop.create_future()
+        proto.waiter = waiter
+        timer = self._loop.call_later(timeout_s, proto.on_timeout)
+        proto.sent_ns = time.perf_counter_ns()
+        proto.transport.write(data)  # type: ignore[union-attr]
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            proto.abort()
+            raise
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self._protocol.abort()
+
+
+async def connect(host: str, port: int, path: str, timeout_s: float, *,
+                  ssl_context: ssl.SSLContext | None = None) -> FastConnection:
+    """Open a connection (TLS with ``ssl_context``), or raise RequestFailed."""
+    protocol = await _open(_FastProtocol, host, port, timeout_s, ssl_context)
+    return FastConnection(protocol, host, port, path)  # type: ignore[arg-type]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ._errors import ResultsError
-from ._hist import IntervalLogWriter, LatencyHistogram
+from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, prepare
 from ._http import ERROR_KINDS
 
 __all__ = [
@@ -90,7 +90,8 @@ class Stats:
         self.late = 0
         self.stages: dict[int, _StageStats] = {}
 
-    def add(self, rec: dict[str, Any]) -> None:
+    def add(self, rec: dict[str, Any]) -> tuple[int, int, bool]:
+        """Count one record; returns its prepared latency for the caller's histograms."""
         self.requests += 1
         stage = self.stages.get(rec["stage"])
         if stage is None:
@@ -113,17 +114,20 @@ class Stats:
             if rec.get("init_ms") is not None:
                 self.init_ms.append(rec["init_ms"])
         value_us = rec["latency_us"]
+        recorded, index = prepare(value_us)
+        clamped = value_us > HIGHEST_US
         error = rec["error"]
         if error is None:
             self.ok += 1
             stage.ok += 1
-            self.latency.record(value_us)
-            stage.latency.record(value_us)
-            (self.cold if cold else self.warm).record(value_us)
+            self.latency.record_prepared(recorded, index, clamped)
+            stage.latency.record_prepared(recorded, index, clamped)
+            (self.cold if cold else self.warm).record_prepared(recorded, index, clamped)
         else:
             self.errors[error] += 1
             stage.errors += 1
-            self.failed.record(value_us)
+            self.failed.record_prepared(recorded, index, clamped)
+        return recorded, index, clamped
 
     def summary(self) -> dict[str, Any]:
         errors = {kind: self.errors.get(kind, 0) for kind in ERROR_KINDS}
@@ -213,16 +217,16 @@ class ResultWriter:
 
     def record(self, rec: dict[str, Any], done_ns: int) -> None:
         self._requests.write(self._dumps(rec) + "\n")
-        self.stats.add(rec)
+        prepared = self.stats.add(rec)
         second = (done_ns - self.t0_ns) // 1_000_000_000
         if second > self._second:
             self.advance(second)
         current = self._current
         if rec["error"] is None:
-            current.ok.record(rec["latency_us"])
+            current.ok.record_prepared(*prepared)
         else:
             current.errors += 1
-            current.failed.record(rec["latency_us"])
+            current.failed.record_prepared(*prepared)
             if rec["error"] == "throttled":
                 current.throttled += 1
         if rec.get("cold_start") is True:

@@ -11,7 +11,7 @@ import pytest
 from loadgen_server import TestServer
 
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
-from loadgen._http import RequestFailed, connect
+from loadgen._http import RequestFailed, connect, connect_h11
 from loadgen._plan import Plan
 from loadgen._runner import run_async
 
@@ -24,10 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_keep_alive_connection_serves_many_requests() -> None:
+OPENERS = pytest.mark.parametrize("opener", [connect, connect_h11], ids=["httptools", "h11"])
+
+
+@OPENERS
+def test_keep_alive_connection_serves_many_requests(opener: Any) -> None:
     async def main() -> tuple[list[int], int]:
         async with TestServer("ok") as server:
-            conn = await connect("127.0.0.1", server.port, "/predict", 5.0)
+            conn = await opener("127.0.0.1", server.port, "/predict", 5.0)
             statuses = []
             for _ in range(50):
                 response = await conn.post(b'{"instances":[{"duration":0}]}', timeout_s=5)
@@ -49,10 +53,11 @@ def test_keep_alive_connection_serves_many_requests() -> None:
     ("stall", "timeout"),
     ("garbage", "bad_response"),
 ])
-def test_transport_failures_are_classified(behaviour: str, kind: str) -> None:
+@OPENERS
+def test_transport_failures_are_classified(behaviour: str, kind: str, opener: Any) -> None:
     async def main() -> RequestFailed:
         async with TestServer(behaviour) as server:
-            conn = await connect("127.0.0.1", server.port, "/predict", 5.0)
+            conn = await opener("127.0.0.1", server.port, "/predict", 5.0)
             with pytest.raises(RequestFailed) as info:
                 await conn.post(b'{"instances":[{"duration":0}]}', timeout_s=0.3)
             assert not conn.reusable
