@@ -53,7 +53,7 @@ test: venv sysdeps
 	$(PY) -m pytest
 
 bench: venv sysdeps
-	@echo "benchmarks arrive with later issues"
+	$(PY) bench/bench_loadgen.py
 
 clean:
 	rm -rf build results .pytest_cache
