@@ -68,13 +68,11 @@ def _hello_python(tmp: Path) -> tuple[Path, str]:
 def _hello_java(tmp: Path) -> tuple[Path, str]:
     classes = tmp / "hello-classes"
     classes.mkdir()
-    provided = sorted((REPO / "bench" / "hello" / "java").rglob("*.java"))
+    # The function's sources only (bench/hello/java/launcher is a stand-alone launcher).
+    provided = sorted((REPO / "bench" / "hello" / "java" / "src").rglob("*.java"))
     handler = "hello.Handler::handleRequest"
     if provided:
         sources = [str(p) for p in provided]
-        text = provided[0].read_text()
-        package = next((ln.split()[1].rstrip(";") for ln in text.splitlines() if ln.startswith("package ")), "")
-        handler = f"{package + '.' if package else ''}{provided[0].stem}::handleRequest"
     else:
         src = tmp / "Handler.java"
         src.write_text(HELLO_JAVA)
