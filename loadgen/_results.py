@@ -232,7 +232,11 @@ class ResultWriter:
         if rec.get("cold_start") is True:
             current.cold += 1
 
-    def set_users(self, users: int) -> None:
+    def set_users(self, users: int, now_ns: int) -> None:
+        """The number of users running from ``now_ns`` on (the second's max is kept)."""
+        second = (now_ns - self.t0_ns) // 1_000_000_000
+        if second > self._second:
+            self.advance(second)
         self.users = users
         self._current.users = max(self._current.users, users)
 

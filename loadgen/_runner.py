@@ -51,6 +51,8 @@ BUSY_SHARE = 0.10
 LAG_P99_LIMIT_MS = 10.0
 LAG_PERIOD_S = 0.05
 SUMMARY_EVERY_S = 5
+#: A user whose connection was refused waits this long before trying again.
+REFUSED_PAUSE_S = 0.1
 
 
 def scenario_name(plan: Scenario) -> str:
@@ -193,7 +195,7 @@ class _Runner:
     def _users(self, delta: int) -> None:
         self.active_users += delta
         assert self.writer is not None
-        self.writer.set_users(self.active_users)
+        self.writer.set_users(self.active_users, time.perf_counter_ns())
 
     # --- one attempt ----------------------------------------------------------------------
 
@@ -283,7 +285,7 @@ class _Runner:
                 predictions: int | None) -> dict[str, Any]:
         t0 = self.t0_ns
         begin_ns = intended_ns if (from_intended and intended_ns is not None) else sent_ns
-        cold = headers.get("x-cold-start")
+        cold = headers.get("x-cold-start", "").lower()
         init = headers.get("x-init-ms")
         try:
             init_ms = float(init) if init is not None else None
@@ -305,7 +307,7 @@ class _Runner:
             "bytes_out": sent_bytes,
             "bytes_in": received,
             "predictions": predictions,
-            "cold_start": True if cold == "true" else (False if cold == "false" else None),
+            "cold_start": True if cold in ("true", "1") else (False if cold in ("false", "0") else None),
             "instance_id": headers.get("x-instance-id"),
             "init_ms": init_ms,
             "model_version": headers.get("x-model-version"),
@@ -342,8 +344,11 @@ class _Runner:
                             self._next_slot_s = slot_s + 1.0 / plan.throughput_rps
                             await self._sleep_until_s(slot_s)
                             now_s = self._now_s()
-                        conn, _, _ = await self._attempt(conn, user=index, stage=plan.stage_at(now_s))
+                        conn, rec, _ = await self._attempt(conn, user=index, stage=plan.stage_at(now_s))
                         done += 1
+                        if rec["error"] == "refused":
+                            # Nothing listens: pause instead of recording refusals in a tight loop.
+                            await self._sleep_until_s(min(self._now_s() + REFUSED_PAUSE_S, stop_s))
                         if plan.think_s > 0:
                             await self._sleep_until_s(min(self._now_s() + plan.think_s, stop_s))
                 finally:

@@ -55,7 +55,7 @@ async def protocol_user(kind: str, host: str, port: int, deadline: float, lat: l
     return count
 
 
-async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, float]:
+async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, float | None]:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     lat: list[int] = []

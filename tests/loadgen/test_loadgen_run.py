@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,43 @@ def test_eviction_bracket_from_outcomes() -> None:
     assert eviction_bracket([{"idle_s": 5, "outcome": "kept"}]) == {
         "kept_s": 5, "evicted_s": None, "consistent": True}
     assert math.isclose(eviction_bracket([])["kept_s"] or 0, 0)
+
+
+class FakeConnection:
+    """An injected connection: answers from a script, no sockets (the transport seam)."""
+
+    def __init__(self, script: list[tuple[int, dict[str, str]]]) -> None:
+        self.script = script
+        self.reusable = True
+
+    async def post(self, body: bytes, *, timeout_s: float) -> Any:
+        from loadgen._http import Response
+
+        status, headers = self.script.pop(0)
+        now = time.perf_counter_ns()
+        payload = b'{"predictions":[{"probability":0.5,"anomaly":false}],"model_version":"m"}'
+        return Response(status, headers, payload, now - 2_000_000, now)
+
+    def close(self) -> None:
+        self.reusable = False
+
+
+def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
+    cold = {"x-cold-start": "true", "x-instance-id": "a", "x-init-ms": "250"}
+    warm = {"x-cold-start": "false", "x-instance-id": "a"}
+    script = [(200, cold), (200, warm), (200, warm), (429, {}), (200, {"x-cold-start": "TRUE", "x-init-ms": "350"})]
+    fake = FakeConnection(script)
+
+    async def connector(host: str, port: int, path: str, timeout_s: float) -> FakeConnection:
+        return fake
+
+    async def main() -> Any:
+        plan = Plan(stages=(Stage(users=1, hold_s=10),), iterations=5)
+        return await run_async(plan, target=target_from_url("http://127.0.0.1:9", name="t"), health=HEALTH,
+                               settings=RunSettings(results_dir=tmp_path, run_id="r"), connector=connector)
+
+    summary = anyio.run(main).summary
+    assert summary["requests"] == 5 and summary["throttled"] == 1
+    assert summary["cold_starts"] == {"count": 2, "init_ms": {"count": 2, "p50": 250.0, "max": 350.0}}
+    assert summary["cold_latency_ms"]["count"] == 2 and summary["warm_latency_ms"]["count"] == 2
+    assert summary["latency_ms"]["p50"] == 2.0  # the scripted 2 ms, exactly representable
