@@ -54,6 +54,7 @@ test: venv sysdeps
 
 bench: venv sysdeps
 	$(PY) bench/bench_loadgen.py
+	$(PY) bench/bench_runtime.py
 
 clean:
 	rm -rf build results .pytest_cache
