@@ -3,8 +3,8 @@
     python runtime/java/build.py --out DIR          # the function's classes, DIR/predictor/*.class
     python runtime/java/build.py --out DIR --tests  # also the test harness, into DIR-tests
 
-Importable too (standard library only): ``build(out_dir) -> Path`` and
-``build_test_harness(classes_dir, out_dir) -> Path``. The output is deterministic: the same
+Importable too (standard library only): ``build(out_dir) -> Path``,
+``build_test_harness(classes_dir, out_dir) -> Path`` and ``compile_sources(...)``. The output is deterministic: the same
 sources and javac give the same class bytes (sources are sorted; class files carry no
 timestamps), so the packager's archive is reproducible. A machine without a JDK 17+ gets
 :class:`JdkMissing` (exit status 2) with what to install.
@@ -77,7 +77,11 @@ def _javac_major(javac: str) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def _compile(sources_dir: Path, out_dir: Path, classpath: Path | None) -> Path:
+def compile_sources(sources_dir: Path, out_dir: Path, classpath: Path | None = None) -> Path:
+    """Compile every .java under ``sources_dir`` into ``out_dir`` with the function's flags.
+
+    Used for the function, its test harness and the benchmarks' hello world and launcher.
+    """
     javac = find_javac()
     sources = sorted(str(p.relative_to(sources_dir)) for p in sources_dir.rglob("*.java"))
     if not sources:
@@ -115,12 +119,12 @@ def _compile(sources_dir: Path, out_dir: Path, classpath: Path | None) -> Path:
 
 def build(out_dir: Path) -> Path:
     """Compile the function into ``out_dir`` (``predictor/*.class`` at its root); returns it."""
-    return _compile(SOURCES, Path(out_dir), None)
+    return compile_sources(SOURCES, Path(out_dir))
 
 
 def build_test_harness(classes_dir: Path, out_dir: Path) -> Path:
     """Compile runtime/java/test (the harness) against ``classes_dir`` into ``out_dir``."""
-    return _compile(TEST_SOURCES, Path(out_dir), Path(classes_dir))
+    return compile_sources(TEST_SOURCES, Path(out_dir), Path(classes_dir))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,7 +6,6 @@ the same list, answers every request with the same status and code.
 
 from __future__ import annotations
 
-import binascii
 import json
 import sys
 
@@ -124,6 +123,8 @@ def body_text(event: dict[str, Any]) -> str:
         size = len(raw) // 4 * 3 - (len(raw) - len(stripped))
         if size > MAX_BODY_BYTES:
             raise _too_large(size)
+        import binascii  # only base64 bodies need it: not imported at init
+
         data = binascii.a2b_base64(raw)
         try:
             return data.decode("utf-8")

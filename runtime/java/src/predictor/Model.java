@@ -1,22 +1,21 @@
 package predictor;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Enumeration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipException;
-import java.util.zip.ZipFile;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 /**
  * The model artifact (docs/model-artifact.md): read, checked, ready to score.
@@ -198,38 +197,124 @@ final class Model {
             throw new InitException("model artifact not found at " + path + ": build it (`make model`) "
                     + "and set MODEL_PATH to its location, or ship it as model.zip in the package");
         }
-        try (ZipFile zip = new ZipFile(file)) {
-            List<String> members = new ArrayList<>();
-            ZipEntry found = null;
-            Enumeration<? extends ZipEntry> entries = zip.entries();
-            while (entries.hasMoreElements()) {
-                ZipEntry entry = entries.nextElement();
-                members.add(entry.getName());
-                if (MEMBER.equals(entry.getName())) {
-                    found = entry;
-                }
-            }
-            if (found == null || members.size() != 1) {
-                throw new InitException("model artifact at " + path + " is not a valid model zip: expected "
-                        + "exactly one member '" + MEMBER + "', found " + members);
-            }
-            byte[] content;
-            try (InputStream in = zip.getInputStream(found)) {
-                content = in.readAllBytes();
-            }
-            CRC32 crc = new CRC32();
-            crc.update(content);
-            if (content.length != found.getSize() || crc.getValue() != found.getCrc()) {
-                throw new InitException("model artifact at " + path + " is not a valid model zip: "
-                        + MEMBER + " fails its size or CRC-32 check (corrupt file)");
-            }
-            return content;
-        } catch (ZipException e) {
-            throw new InitException("model artifact at " + path + " is not a valid model zip: "
-                    + e.getMessage());
+        byte[] data;
+        try (FileInputStream in = new FileInputStream(file)) {
+            data = in.readAllBytes();
         } catch (IOException e) {
             throw new InitException("model artifact at " + path + " cannot be read: " + e);
         }
+        try {
+            return unzipSingle(data);
+        } catch (IllegalStateException e) {
+            throw new InitException("model artifact at " + path + " is not a valid model zip: " + e.getMessage());
+        }
+    }
+
+    private static int u16(byte[] data, int at) {
+        return (data[at] & 0xff) | (data[at + 1] & 0xff) << 8;
+    }
+
+    private static long u32(byte[] data, int at) {
+        return u16(data, at) | (long) u16(data, at + 2) << 16;
+    }
+
+    private static boolean signature(byte[] data, int at, int third, int fourth) {
+        return at >= 0 && at + 4 <= data.length && data[at] == 'P' && data[at + 1] == 'K'
+                && data[at + 2] == third && data[at + 3] == fourth;
+    }
+
+    /**
+     * The bytes of the single member model.json. Read by hand, as the Python function does (and
+     * because java.util.zip.ZipFile drags the NIO file system into init): the end record, the
+     * central directory, the local header, then Inflater and CRC-32.
+     */
+    private static byte[] unzipSingle(byte[] data) {
+        int eocd = -1;
+        for (int at = data.length - 22; at >= Math.max(0, data.length - 22 - 0xFFFF); at--) {
+            if (signature(data, at, 5, 6)) {
+                eocd = at;
+                break;
+            }
+        }
+        if (eocd < 0) {
+            throw new IllegalStateException("no zip end-of-central-directory record (not a zip file, or truncated)");
+        }
+        int entries = u16(data, eocd + 10);
+        long cdSize = u32(data, eocd + 12);
+        long cdOffset = u32(data, eocd + 16);
+        if (cdOffset + cdSize > eocd) {
+            throw new IllegalStateException("the central directory is out of bounds (truncated or zip64 file)");
+        }
+        List<String> names = new ArrayList<>();
+        long[] member = null;
+        int at = (int) cdOffset;
+        for (int i = 0; i < entries; i++) {
+            if (at + 46 > eocd || !signature(data, at, 1, 2)) {
+                throw new IllegalStateException("bad central directory entry at byte " + at);
+            }
+            int nameLength = u16(data, at + 28);
+            if (at + 46 + nameLength > eocd) {
+                throw new IllegalStateException("bad central directory entry at byte " + at);
+            }
+            String name = new String(data, at + 46, nameLength, StandardCharsets.UTF_8);
+            names.add(name);
+            if (MEMBER.equals(name)) {
+                // flags, method, crc-32, compressed size, uncompressed size, local header offset
+                member = new long[] {u16(data, at + 8), u16(data, at + 10), u32(data, at + 16),
+                    u32(data, at + 20), u32(data, at + 24), u32(data, at + 42)};
+            }
+            at += 46 + nameLength + u16(data, at + 30) + u16(data, at + 32);
+        }
+        if (member == null || names.size() != 1) {
+            throw new IllegalStateException("expected exactly one member '" + MEMBER + "', found " + names);
+        }
+        if ((member[0] & 1) != 0) {
+            throw new IllegalStateException(MEMBER + " is encrypted");
+        }
+        long local = member[5];
+        if (local + 30 > data.length || !signature(data, (int) local, 3, 4)) {
+            throw new IllegalStateException("bad local header for " + MEMBER + " at byte " + local);
+        }
+        long start = local + 30 + u16(data, (int) local + 26) + u16(data, (int) local + 28);
+        long compressed = member[3];
+        long size = member[4];
+        if (start + compressed > data.length || size > MAX_MODEL_CHARS) {
+            throw new IllegalStateException(MEMBER + " is truncated");
+        }
+        byte[] content;
+        if (member[1] == 8) {
+            content = new byte[(int) size];
+            Inflater inflater = new Inflater(true);
+            try {
+                inflater.setInput(data, (int) start, (int) compressed);
+                int filled = 0;
+                while (filled < content.length && !inflater.finished()) {
+                    int n = inflater.inflate(content, filled, content.length - filled);
+                    if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                        break;
+                    }
+                    filled += n;
+                }
+                if (filled != content.length) {
+                    throw new IllegalStateException(MEMBER + " fails its size or CRC-32 check (corrupt file)");
+                }
+            } catch (DataFormatException e) {
+                throw new IllegalStateException(MEMBER + " does not inflate: " + e.getMessage());
+            } finally {
+                inflater.end();
+            }
+        } else if (member[1] == 0) {
+            content = Arrays.copyOfRange(data, (int) start, (int) (start + compressed));
+        } else {
+            throw new IllegalStateException(MEMBER + " uses compression method " + member[1]
+                    + " (only stored or deflate)");
+        }
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        if (content.length != size || crc.getValue() != member[2]) {
+            throw new IllegalStateException(MEMBER + " fails its size or CRC-32 check (corrupt file)");
+        }
+        return content;
     }
 
     /** Probabilities, one per instance, or RequestException for the first problem. */
