@@ -152,7 +152,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-emulator.json")
     args = parser.parse_args()
 
-    from emulator import FunctionSpec, read_report_lines
+    from emulator import FunctionSpec
+    from loadgen._reportline import read_report_lines
     from emulator._stacks import spec_from_stack
     from stack import build_package, load_stack
 

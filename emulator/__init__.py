@@ -11,7 +11,6 @@ from __future__ import annotations
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
 from ._logs import read_events
-from ._reportline import ReportLine, ReportLineError, parse_report_line, read_report_lines
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 
 __all__ = [
@@ -22,10 +21,6 @@ __all__ = [
     "EmulatorOptions",
     "EmulatorStartError",
     "FunctionSpec",
-    "ReportLine",
-    "ReportLineError",
     "S3Object",
-    "parse_report_line",
     "read_events",
-    "read_report_lines",
 ]

@@ -12,23 +12,18 @@ of a cold start is ``ceil(Duration + Init Duration)`` (AWS's own example above: 
 → 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms. A timed-out invocation
 adds ``Status: timeout``; a crashed one ``Status: error`` and ``Error Type: Runtime.ExitError``.
 
-The parser is the one the report uses (``loadgen._reportline``), re-exported here so there is a
-single reader for AWS's lines and ours.
+This module only writes the lines. They are read by the load generator's report
+(``loadgen._reportline``), the one parser for AWS's lines and ours; the emulator does not
+import the load generator (the design keeps the two apart).
 """
 
 from __future__ import annotations
 
 import math
 
-from loadgen._reportline import ReportLine, ReportLineError, parse_report_line, read_report_lines
-
 __all__ = [
-    "ReportLine",
-    "ReportLineError",
     "billed_duration_ms",
     "end_line",
-    "parse_report_line",
-    "read_report_lines",
     "report_line",
     "start_line",
 ]

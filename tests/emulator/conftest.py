@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events, read_report_lines
+from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
+from loadgen._reportline import read_report_lines
 
 FUNCTIONS = Path(__file__).parent / "functions"
 
