@@ -53,8 +53,8 @@ test: venv sysdeps
 	$(PY) -m pytest
 
 bench: venv sysdeps
-	$(PY) bench/bench_loadgen.py
-	$(PY) bench/bench_runtime.py
+	$(PY) -m model train
+	$(PY) bench/run_all.py
 
 clean:
 	rm -rf build results .pytest_cache

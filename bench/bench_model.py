@@ -27,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=REAL if REAL.is_file() else SAMPLE_PATH)
     parser.add_argument("--subset", default="http")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-model.json")
     args = parser.parse_args()
     started = time.perf_counter()
     frame = read_kdd(args.data)
@@ -56,6 +57,7 @@ def main() -> int:
         "reference_predict_us": round(reference_us, 1),
     }
     print(json.dumps(figures, indent=1))
+    args.out.write_text(json.dumps({"benchmark": "model", **figures}, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -1,0 +1,150 @@
+"""``make bench``: every benchmark of bench/, then bench/results.json and the table in
+bench/README.md. Each benchmark runs as its own process and writes bench/results-<part>.json;
+a benchmark that fails is reported as failed (and the others still run), never left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+PARTS = ("model", "runtime", "emulator", "loadgen")
+
+
+def _get(doc: dict[str, Any], *path: str) -> Any:
+    node: Any = doc
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+    else:
+        text = f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{text} {unit}".strip()
+
+
+def _goal(met: Any) -> str:
+    return "–" if met is None else ("met" if met else "**missed**")
+
+
+def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, value, goal, met) rows for the README table."""
+    rows: list[tuple[str, str, str, str]] = []
+    if part == "model":
+        rows += [
+            (f"training time ({doc.get('data')}, {doc.get('subset')}, {_fmt(doc.get('subset_rows'))} rows)",
+             _fmt(doc.get("train_s"), "s"), "–", "–"),
+            ("F1: ours / scikit-learn's", f"{_fmt(doc.get('keras_f1'))} / {_fmt(doc.get('sklearn_f1'))}",
+             "within 0.005", _goal(None if doc.get("keras_f1") is None
+                                   else abs(doc["keras_f1"] - doc["sklearn_f1"]) <= 0.005)),
+            ("reference evaluator, per prediction", _fmt(doc.get("reference_predict_us"), "µs"), "–", "–"),
+        ]
+    elif part == "runtime":
+        met = doc.get("goals_met", {})
+        for lang, key, label, goal_key in (
+            ("python", "init_awslambdaric", "Python init under awslambdaric vs hello world", "python_init_awslambdaric_ratio"),
+            ("python", "init_bare", "Python init, bare interpreter, vs hello world", "python_init_bare_ratio"),
+            ("java", "init_launcher", "Java init vs hello world", "java_init_ratio"),
+        ):
+            node = _get(doc, lang, key) or {}
+            rows.append((label, f"{_fmt(_get(node, 'function', 'median_ms'), 'ms')} vs "
+                         f"{_fmt(_get(node, 'hello', 'median_ms'), 'ms')} (×{_fmt(node.get('ratio'))})",
+                         "≤ 1.25×", _goal(met.get(goal_key))))
+        rows += [
+            ("Python batch of 1,000", _fmt(_get(doc, "python", "batch_1000", "median_ms"), "ms"), "≤ 5 ms",
+             _goal(met.get("python_batch_1000"))),
+            ("Java batch of 1,000", _fmt(_get(doc, "java", "batch_1000", "median_ms"), "ms"), "–", "–"),
+            ("warm request in-process: Python / Java",
+             f"{_fmt(_get(doc, 'python', 'warm_request', 'median_ms'), 'ms')} / "
+             f"{_fmt(_get(doc, 'java', 'warm_request', 'median_ms'), 'ms')}", "–", "–"),
+            ("package without model: Python", _fmt(_get(doc, "python", "package_kb"), "KB"), "≤ 64 KB",
+             _goal(met.get("python_package"))),
+            ("package without model: Java", _fmt(_get(doc, "java", "package_kb"), "KB"), "≤ 128 KB",
+             _goal(met.get("java_package"))),
+        ]
+    elif part == "emulator":
+        for row in doc.get("cold_starts", []):
+            rows.append((f"cold start {row['stack']} (Init Duration p50) vs hello world",
+                         f"{_fmt(row.get('init_ms_p50'), 'ms')} vs {_fmt(row.get('hello_init_ms_p50'), 'ms')}",
+                         "–", "–"))
+        warm = doc.get("warm_round_trip_1_user", {})
+        goal = doc.get("warm_goal_python_p50_ms")
+        for name, figures in warm.items():
+            p50 = figures.get("p50_ms")
+            is_goal = name == "python-512" and goal is not None
+            rows.append((f"emulator warm round trip, 1 user, {name} (p50)", _fmt(p50, "ms"),
+                         f"≤ {goal} ms" if is_goal else "–",
+                         _goal(p50 <= goal) if is_goal and p50 is not None else "–"))
+        rows.append(("CPU limited by memory", str(doc.get("cpu_limited")), "–", "–"))
+    elif part == "loadgen":
+        for name, figures in (doc.get("results") or {}).items():
+            rows.append((f"{name}: 18 users on one core",
+                         f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
+                         f"p50 at 1 user {_fmt(figures.get('p50_1_user_us'), 'µs')}", "–", "–"))
+        goals = doc.get("goals") or {}
+        rows.append(("loadgen CPU per request vs Locust FastHttpUser", f"×{_fmt(goals.get('cpu_per_request_vs_locust'))}",
+                     "≤ 1×", _goal(goals.get("cpu_goal_met"))))
+        rows.append(("loadgen p50 at 1 user vs wrk", f"×{_fmt(goals.get('p50_1_user_vs_wrk'))}", "≤ 3×",
+                     _goal(goals.get("p50_goal_met"))))
+    return rows
+
+
+def main() -> int:
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version()},
+        "parts": {},
+    }
+    status = 0
+    table = ["| part | figure | value | goal | |", "|---|---|---|---|---|"]
+    for part in PARTS:
+        script = BENCH / f"bench_{part}.py"
+        out = BENCH / f"results-{part}.json"
+        print(f"== bench/{script.name}", flush=True)
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, str(script)], cwd=REPO, check=False)
+        took = time.monotonic() - started
+        if done.returncode != 0 or not out.exists():
+            status = 1
+            results["parts"][part] = {"failed": True, "exit": done.returncode}
+            table.append(f"| {part} | the benchmark failed (exit {done.returncode}) | – | – | **failed** |")
+            continue
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        results["parts"][part] = {"seconds": round(took, 1), **doc}
+        for figure, value, goal, met in headline(part, doc):
+            table.append(f"| {part} | {figure} | {value} | {goal} | {met} |")
+    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    readme = [
+        "# Benchmarks", "",
+        "`make bench` runs every `bench/bench_<part>.py` (each writes `bench/results-<part>.json`), then",
+        "`bench/run_all.py` gathers them into `bench/results.json` and rewrites this table.", "",
+        f"Last run: {results['date']} on {results['machine']['platform']} "
+        f"({results['machine']['processor']}), Python {results['machine']['python']}. "
+        "Timings move with the machine's load: compare figures of one run, side by side.", "",
+        *table, "",
+        "Details and method: the docstring of each `bench_<part>.py`; raw figures in the JSON files.", "",
+    ]
+    (BENCH / "README.md").write_text("\n".join(readme), encoding="utf-8")
+    print("\n".join(table))
+    print(f"\nwrote {BENCH / 'results.json'} and {BENCH / 'README.md'}")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
