@@ -147,7 +147,9 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
     run.add_argument("--payload", type=Path, default=DEFAULT_PAYLOAD, metavar="FILE",
                      help="JSON-lines file of instances (default: the shipped KDD Cup 99 rows)")
     run.add_argument("--features", metavar="LIST",
-                     help="comma-separated features to send (default: GET /health's `features`)")
+                     help="comma-separated features to send (default: GET /health's `features`); "
+                          "when given, no GET /health is sent, so the plan's first request is the "
+                          "first the target sees (scenario 1 needs this to observe a first cold start)")
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                      help="results root (default ./results)")
     run.add_argument("--run-id", metavar="ID", help="run folder name (default: UTC start time)")

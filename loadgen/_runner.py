@@ -600,7 +600,16 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
     if problems:
         raise PlanError(f"cannot run {scenario_name(plan)}", problems=problems)
     scaled = plan.scaled(settings.time_scale)
-    if health is None:
+    notes: list[str] = []
+    if health is None and settings.features is not None:
+        # GET /health is itself an invocation: it would start (and warm) an instance before the
+        # scenario's first request, so that a timed-idle run could never see its first cold
+        # start. With the features given, nothing is sent before the plan starts.
+        health = {}
+    elif health is None:
+        if isinstance(plan, IdlePlan):
+            notes.append("GET /health was sent before the first probe and may have started the "
+                         "instance the probe found; pass --features to send nothing before the plan")
         try:
             health = await anyio.to_thread.run_sync(
                 functools.partial(fetch_health, target, timeout_s=settings.timeout_s)
@@ -614,6 +623,9 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
         raise TargetError(
             f"GET {target.url}/health lists no 'features'; pass --features name,name,... instead"
         )
+    if notes:
+        settings = dataclasses.replace(settings, notes=settings.notes + tuple(notes))
+        notes = []
     rows = load_rows(settings.payload)
     bodies = build_bodies(rows, features, settings.batch)
     run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
@@ -637,7 +649,7 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
         "versions": _versions(),
         "machine": _machine(),
         "command": sys.argv,
-        "notes": list(settings.notes),
+        "notes": list(settings.notes) + notes,
         "latency_unit": "microseconds",
         "client": "asyncio Protocol + h11, one keep-alive connection per user",
     }

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="scenario 1 offsets (default the study's 0,6m,16m,31m,61m)")
     parser.add_argument("--stages", default=None, metavar="LIST",
                         help="scenario 2 stages USERS:RAMP:HOLD,... (default 9:3m:1m,18:0:1m)")
+    parser.add_argument("--artifact", type=Path, default=None, metavar="ZIP",
+                        help="model artifact to host (default build/model.zip)")
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = StudySettings(
         root=Path(__file__).resolve().parent.parent, stacks=args.stacks, time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
-        scenario2_stages=args.stages, emulator_args=args.emulator_arg,
+        scenario2_stages=args.stages, emulator_args=args.emulator_arg, artifact=args.artifact,
     )
     return Study(settings).run()
 

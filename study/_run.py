@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,25 @@ class StudySettings:
     scenario2_stages: str | None = None
     offsets: str | None = None
     emulator_args: Sequence[str] = field(default_factory=tuple)
+    #: the model artifact to host (default <root>/build/model.zip)
+    artifact: Path | None = None
+
+
+def artifact_features(artifact: Path) -> list[str]:
+    """The raw input names the artifact's model expects (docs/model-artifact.md)."""
+    try:
+        with zipfile.ZipFile(artifact) as archive:
+            model = json.loads(archive.read("model.json"))
+        names = [str(spec["name"]) for spec in model["inputs"]]
+    except FileNotFoundError:
+        raise StudyError(f"no model artifact at {artifact}: run `make model` "
+                         "(python -m model train) first") from None
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
+        raise StudyError(f"cannot read the model's inputs from {artifact}: {exc}; "
+                         "retrain with `python -m model train`") from exc
+    if not names:
+        raise StudyError(f"{artifact} names no inputs; retrain with `python -m model train`")
+    return names
 
 
 def _log(message: str) -> None:
@@ -64,6 +84,8 @@ class Study:
         self.emulator: subprocess.Popen[bytes] | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = False
+        self.features: list[str] = []
+        self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
 
     # --- processes -----------------------------------------------------------------------
 
@@ -116,7 +138,8 @@ class Study:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         argv = self._python("-m", "emulator", "up", *self.s.stacks, "--time-scale", f"{self.s.time_scale:g}",
-                            "--build-dir", str(self.build), *self.s.emulator_args)
+                            "--build-dir", str(self.build), "--artifact", str(self.artifact),
+                            *self.s.emulator_args)
         _log(f"starting the emulator with {', '.join(self.s.stacks)} (time scale {self.s.time_scale:g})")
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
@@ -143,9 +166,12 @@ class Study:
             _log(f"  {name:12} {entry.get('url')}")
 
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
+        # The features are passed so that loadgen sends no GET /health first: that request
+        # would start an instance, and scenario 1 could never see its first cold start.
         argv = self._python("-m", "loadgen", scenario, "--stack", stack, "--endpoints", str(self.endpoints),
                             "--time-scale", f"{self.s.time_scale:g}", "--run-id", self.run_id,
-                            "--results", str(self.run_dir.parent), *extra)
+                            "--results", str(self.run_dir.parent),
+                            "--features", ",".join(self.features), *extra)
         return argv + (["--quiet"] if quiet else [])
 
     def scenario1(self) -> None:
@@ -215,6 +241,7 @@ class Study:
         started = time.monotonic()
         status = 0
         try:
+            self.features = artifact_features(self.artifact)
             self.start_emulator()
             self.scenario1()
             self.scenario2()

@@ -33,6 +33,7 @@ class TestServer:
         self.behaviour: Behaviour = (lambda n, b=behaviour: b) if isinstance(behaviour, str) else behaviour
         self.evict_after_s = evict_after_s
         self.seen = 0
+        self.health_seen = 0
         self.connections = 0
         self.by_behaviour: Counter[str] = Counter()
         self.instance = 0
@@ -131,6 +132,7 @@ class TestServer:
     async def _respond(self, conn: h11.Connection, writer: asyncio.StreamWriter,
                        request: h11.Request, body: bytes) -> bool:
         if request.method == b"GET" and request.target == b"/health":
+            self.health_seen += 1
             await self._send(conn, writer, 200, json.dumps(
                 {"model_version": "m1", "runtime": "test", "features": FEATURES, "subset": "http"}
             ).encode())

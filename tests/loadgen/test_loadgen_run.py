@@ -246,3 +246,24 @@ def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
     assert summary["cold_starts"] == {"count": 2, "init_ms": {"count": 2, "p50": 250.0, "max": 350.0}}
     assert summary["cold_latency_ms"]["count"] == 2 and summary["warm_latency_ms"]["count"] == 2
     assert summary["latency_ms"]["p50"] == 2.0  # the scripted 2 ms, exactly representable
+
+
+def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) -> None:
+    """GET /health is an invocation: sent first, it would warm the instance scenario 1 probes."""
+
+    async def main(features: tuple[str, ...] | None, run_id: str) -> tuple[Any, int]:
+        async with TestServer("ok") as server:
+            result = await run_async(
+                IdlePlan(offsets_s=(0.0, 0.1)), target=target_from_url(server.url, name="t"),
+                settings=RunSettings(results_dir=tmp_path, run_id=run_id, features=features))
+            return result, server.health_seen
+
+    quiet, health_calls = anyio.run(main, ("duration", "src_bytes", "dst_bytes"), "quiet")
+    assert health_calls == 0
+    first = records(quiet.folder)[0]
+    assert first["cold_start"] is True and first["seq"] == 0
+    assert not any("GET /health" in n for n in quiet.summary["notes"])
+
+    noisy, health_calls = anyio.run(main, None, "noisy")
+    assert health_calls == 1
+    assert any("GET /health was sent before the first probe" in n for n in noisy.summary["notes"])

@@ -1,0 +1,83 @@
+"""The study's orchestration end to end: real emulator, real load generator, real report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model import write_artifact
+from study import Study, StudyError, StudySettings
+from study._run import artifact_features
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+
+
+@pytest.fixture()
+def artifact(tmp_path: Path) -> Path:
+    model = json.loads(VECTORS.read_text())["model"]
+    return write_artifact(tmp_path / "model.zip", model)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+@pytest.mark.java
+def test_a_short_study_measures_both_runtimes_and_writes_the_report(
+    artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if shutil.which("javac") is None:
+        pytest.skip("needs a JDK 17+ (javac) to build the Java function")
+    study = Study(StudySettings(
+        root=REPO, stacks=("python-512", "java-512"), time_scale=60.0, results=tmp_path / "results",
+        run_id="t", offsets="0,1m", scenario2_stages="2:0:30s", artifact=artifact,
+    ))
+    assert study.run() == 0
+    run = tmp_path / "results" / "t"
+    for stack in ("python-512", "java-512"):
+        probes = [json.loads(line) for line in (run / stack / "scenario1" / "requests.jsonl").read_text().splitlines()]
+        # Nothing reached the function before the first probe, so it met a new instance.
+        assert len(probes) == 2 and probes[0]["cold_start"] is True and probes[0]["error"] is None
+        load = [json.loads(line) for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
+        assert load and all(r["error"] is None for r in load)
+        assert {r["model_version"] for r in load} == {json.loads(VECTORS.read_text())["model"]["model_version"]}
+        log = (run / "logs" / f"{stack}.log").read_text()
+        # every successful request has its REPORT line in the kept log
+        assert all(f"REPORT RequestId: {r['request_id']}\t" in log for r in load + probes)
+    report = (run / "report" / "report.md").read_text()
+    assert "| java-512 |" in report and "| python-512 |" in report
+    assert (run / "report" / "scenario2-java-512.png").stat().st_size > 5000
+    # the emulator is gone and its endpoints file with it
+    endpoints = json.loads((run / "endpoints.json").read_text())
+    assert not _alive(endpoints["pid"])
+    assert not study.endpoints.exists()
+    assert "report:" in capsys.readouterr().out
+
+
+def test_a_missing_artifact_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(StudyError, match="run `make model`"):
+        artifact_features(tmp_path / "nope.zip")
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(StudyError, match="retrain"):
+        artifact_features(tmp_path / "bad.zip")
+
+
+def test_the_features_come_from_the_artifact(artifact: Path) -> None:
+    assert artifact_features(artifact) == ["duration", "src_bytes", "dst_bytes"]
+
+
+def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
+    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r", run_id="x",
+                                artifact=tmp_path / "missing.zip"))
+    assert study.run() == 2
+    assert study.emulator is None
