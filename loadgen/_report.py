@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 
+#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
+LAMBDA_MB_PER_VCPU = 1769
+
+
 def percentile(values: Sequence[float], pct: float) -> float | None:
     """Nearest-rank percentile of ``values`` (the smallest value with ``pct`` % at or below it)."""
     if not values:
@@ -198,6 +202,10 @@ class StackFigures:
     cost: CostEstimate | None
     generator_saturated: bool
     cpu_limited: bool | None
+    #: vCPU the stack's busiest moment asked for: most users at once x memory / 1,769 MB
+    vcpu_asked: float | None
+    #: CPUs of the machine that ran the target (when it is the local emulator)
+    machine_cpus: int | None
     time_scale: float | None
     notes: list[str] = field(default_factory=list)
 
@@ -273,6 +281,19 @@ def stack_figures(
     target = main.run.get("target") or {}
     cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
     saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
+    # One instance per concurrent request, so the most users at once is the most instances.
+    peak_users = max((int(row.get("users") or 0) for row in main.timeline), default=0)
+    vcpu_asked = (peak_users * int(memory_mb) / LAMBDA_MB_PER_VCPU
+                  if isinstance(memory_mb, int) and peak_users else None)
+    machine = main.run.get("machine") or {}
+    cpus = machine.get("cpus_usable") or machine.get("cpu_count")
+    machine_cpus = int(cpus) if isinstance(cpus, int) else None
+    if cpu_limited and vcpu_asked is not None and machine_cpus and vcpu_asked > machine_cpus:
+        notes.append(
+            f"machine-bound: {peak_users} instances x {memory_mb} MB / {LAMBDA_MB_PER_VCPU:,} MB "
+            f"asked for {vcpu_asked:.1f} vCPU on a {machine_cpus}-CPU machine also running the "
+            "emulator and the load generator, so the machine, not the memory setting, bounded "
+            "its throughput at the peak")
     return StackFigures(
         stack=stack,
         language=str(settings.get("language", "?")),
@@ -301,6 +322,8 @@ def stack_figures(
         cost=cost,
         generator_saturated=saturated,
         cpu_limited=cpu_limited,
+        vcpu_asked=vcpu_asked,
+        machine_cpus=machine_cpus,
         time_scale=main.time_scale,
         notes=notes,
     )

@@ -73,16 +73,19 @@ def _errors(f: StackFigures) -> str:
 def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
     head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors [C] "
             "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
-            "| hits/s mean [C] | hits/s peak [C] | billed GB-s [S] | $ per 1M predictions [D] |")
+            "| hits/s mean [C] | hits/s peak [C] | vCPU asked [D] | billed GB-s [S] | $ per 1M predictions [D] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
         mark = " ⚠" if f.generator_saturated else ""
+        bound = (f.cpu_limited and f.vcpu_asked is not None and f.machine_cpus is not None
+                 and f.vcpu_asked > f.machine_cpus)
+        asked = _num(f.vcpu_asked, "{:.2f}") + (" ⚙" if bound else "")
         lines.append(
             f"| {f.stack}{mark} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
             f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
             f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
-            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} "
+            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} | {asked} "
             f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
         )
     return lines
@@ -199,7 +202,10 @@ def write_report(
         md += [f"No recommendation: {rule_text}."]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(figures)
-    md += ["", "Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
+    md += ["", "vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "
+           "documented ratio; ⚙ marks a stack that asked for more CPUs than the machine has, where "
+           "the machine bounded throughput (on AWS each instance has its own share).", "",
+           "Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's.", ""]
 

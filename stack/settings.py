@@ -172,10 +172,13 @@ class StackSettings:
     reserved_concurrency: int | None = None
     #: Retention of the function's and the API's log groups, in days.
     log_retention_days: int = 14
-    #: API Gateway stage throttling: bucket size (requests).
-    api_throttle_burst: int = 500
+    #: API Gateway stage throttling: bucket size (requests). The default is the account-level
+    #: default of API Gateway (5,000 burst, 10,000 requests/s per region), so the stage adds no
+    #: limit of its own: a lower one would throttle the study's 18 users, whose requests take a
+    #: few milliseconds on the local emulator, and measure the throttle instead of the function.
+    api_throttle_burst: int = 5000
     #: API Gateway stage throttling: steady rate (requests per second).
-    api_throttle_rate: float = 1000.0
+    api_throttle_rate: float = 10000.0
     #: The AWS region (``aws:region``).
     region: str = DEFAULT_REGION
     #: Extra environment variables for the function, from the stack file.

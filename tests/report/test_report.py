@@ -219,3 +219,21 @@ def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(LoadgenError, match="no result folders"):
         write_report([tmp_path], tmp_path / "out")
+
+
+def test_vcpu_asked_and_machine_bound_stacks(results: Path, tmp_path: Path) -> None:
+    figures = _figures(results)
+    # the fixture's timeline peaks at 3 users: 3 instances x memory / 1,769 MB
+    assert figures["python-512"].vcpu_asked == pytest.approx(3 * 512 / 1769)
+    assert figures["python-1024"].vcpu_asked == pytest.approx(3 * 1024 / 1769)
+    assert not any("machine-bound" in n for f in figures.values() for n in f.notes)
+    # On a 1-CPU machine the 1,024 MB stack's 1.74 vCPU no longer fit; the 512 MB ones' 0.87 do.
+    for run_json in results.rglob("run.json"):
+        run = json.loads(run_json.read_text())
+        run["machine"]["cpus_usable"] = 1
+        run_json.write_text(json.dumps(run))
+    figures = _figures(results)
+    assert any("machine-bound" in n for n in figures["python-1024"].notes)
+    assert not any("machine-bound" in n for n in figures["python-512"].notes)
+    text = write_report([results], tmp_path / "r").read_text()
+    assert "| 1.74 ⚙ |" in text and "| 0.87 |" in text
