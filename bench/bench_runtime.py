@@ -272,6 +272,9 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
     java = shutil.which("java") or "java"
     classes = build.build(work / "java" / "classes")
     harness = build.build_test_harness(classes, work / "java" / "harness")
+    # The runtime's Context interface (a stub; the managed runtime has the real one on its class
+    # path): the handler's three-argument overload and the harness need it to load.
+    provided = build.build_provided(work / "java" / "provided")
     hello = build.compile_sources(HELLO / "java" / "src", work / "java" / "hello")
     launcher = build.compile_sources(HELLO / "java" / "launcher", work / "java" / "launcher")
     model_path = work / "java" / "model.zip"
@@ -280,7 +283,9 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
     env["MODEL_PATH"] = str(model_path)
 
     def launch(classpath: Path, handler: str) -> Callable[[], float]:
-        command = [java, *JVM_FLAGS, "-cp", f"{launcher}{os.pathsep}{classpath}", "launch.Launch", handler]
+        # Both handlers get the stub on the class path, as both would have the runtime's jar.
+        command = [java, *JVM_FLAGS, "-cp", os.pathsep.join(map(str, (launcher, provided, classpath))),
+                   "launch.Launch", handler]
         return lambda: _time_process_ms(command, env)
 
     results: dict[str, Any] = {}
@@ -290,7 +295,8 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
     init["extra_ms"] = round(init["function"]["median_ms"] - init["hello"]["median_ms"], 3)
     results["init_launcher"] = init
 
-    process = subprocess.Popen([java, *JVM_FLAGS, "-cp", f"{classes}{os.pathsep}{harness}", "predictor.Harness"],
+    process = subprocess.Popen([java, *JVM_FLAGS, "-cp", os.pathsep.join(map(str, (classes, provided, harness))),
+                                "predictor.Harness"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
     stdin, stdout = process.stdin, process.stdout
     assert stdin is not None and stdout is not None

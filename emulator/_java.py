@@ -59,6 +59,11 @@ def java_command(*, java: str, memory_mb: int, bootstrap_dir: Path, task_root: P
     runtimes' default GC, and tiered compilation stopping at C1 (level 1) is their default
     since Java 17 ("Customize Java runtime startup behavior", AWS Lambda guide). Class data
     sharing is used where the JDK ships an archive.
+
+    The bootstrap's classes come first on the class path: they include our copy of the
+    runtime's ``com.amazonaws.services.lambda.runtime.Context`` interface, which a handler's
+    three-argument overload resolves there (as on AWS, where the runtime's class loader supplies
+    it), never from the function's archive.
     """
     classpath = ":".join([str(bootstrap_dir), str(task_root), f"{task_root}/lib/*"])
     return [

@@ -213,6 +213,15 @@ def _build_java_classes(root: Path, build_script: Path, out_dir: Path, cache: Pa
                 f"the Java build produced no {_JAVA_HANDLER_CLASS} (handler "
                 f"predictor.Handler::handleRequest) in {build_out}; check runtime/java/build.py"
             )
+        # The runtime's own classes (its Context interface) must come from the runtime: a copy
+        # in the archive could shadow the real one. build.py only compiles against a stub.
+        shipped = sorted(p.relative_to(classes).as_posix() for p in classes.rglob("*.class"))
+        stray = [name for name in shipped if name.startswith("com/amazonaws/")]
+        if stray:
+            raise PackageError(
+                f"the Java build put the runtime's classes in the function ({stray[0]}); "
+                "runtime/java/provided must stay on javac's source path only (see build.py)"
+            )
         try:
             os.replace(classes, cache)
         except OSError:

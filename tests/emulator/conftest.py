@@ -15,6 +15,7 @@ from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from loadgen._reportline import read_report_lines
 
 FUNCTIONS = Path(__file__).parent / "functions"
+EMULATOR_JAVA = Path(__file__).resolve().parents[2] / "emulator" / "java"
 
 
 @pytest.fixture
@@ -36,8 +37,11 @@ def java_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if javac is None or shutil.which("java") is None:
         pytest.skip("no JDK (javac/java) on this machine: install openjdk-17-jdk-headless")
     classes = tmp_path_factory.mktemp("java-classes")
-    source = FUNCTIONS / "java" / "testfn" / "Handler.java"
-    subprocess.run([javac, "--release", "17", "-d", str(classes), str(source)], check=True)
+    sources = sorted(str(p) for p in (FUNCTIONS / "java" / "testfn").glob("*.java"))
+    # testfn.Ranked compiles against the emulator's copy of the runtime's Context interface, read
+    # from the source path only (-implicit:none): like on AWS, the archive does not carry it.
+    subprocess.run([javac, "--release", "17", "-implicit:none", "-sourcepath", str(EMULATOR_JAVA),
+                    "-d", str(classes), *sources], check=True)
     out = tmp_path_factory.mktemp("java-fn") / "code.zip"
     with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(classes.rglob("*.class")):

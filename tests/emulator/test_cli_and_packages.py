@@ -141,6 +141,51 @@ async def test_java_bootstrap_cold_warm_crash(
 
 
 @pytest.mark.anyio
+@pytest.mark.java
+async def test_java_bootstrap_prefers_the_context_typed_overload(
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec], java_zip: Path
+) -> None:
+    with zipfile.ZipFile(java_zip) as archive:
+        assert not any(name.startswith("com/") for name in archive.namelist())
+    spec = make_spec(language="java", handler="testfn.Ranked::handleRequest", code_zip=java_zip)
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
+        response = await client.get(run.url() + "/any")
+        assert response.status_code == 200, response.text
+        assert response.headers["x-via"] == "context"
+        assert response.headers["x-memory"] == "512"
+        assert [r.request_id for r in run.reports()] == [response.headers["x-id"]]
+
+
+@pytest.mark.anyio
+@pytest.mark.java
+async def test_real_java_package_answers_the_lambda_request_id(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    """The real archive (no com/amazonaws classes) under the bootstrap: the handler's
+    Context-typed overload is called, so x-request-id is the REPORT line's RequestId, not API
+    Gateway's id."""
+    from emulator._stacks import spec_from_stack
+    from stack import build_package, load_stack
+
+    settings = load_stack("java-512", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
+    with zipfile.ZipFile(package.code_zip) as archive:
+        assert not any(name.startswith("com/") for name in archive.namelist())
+    spec = spec_from_stack(settings, package)
+    model = json.loads(VECTORS.read_text())["model"]
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
+        answers = [await client.post(run.url(spec.name) + "/predict",
+                                     json={"instances": [_instance(model)]}) for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 200], answers[0].text
+        assert all(a.headers["x-runtime"] == "java" for a in answers)
+        reports = run.reports(spec.name)
+        assert [r.request_id for r in reports] == [a.headers["x-request-id"] for a in answers]
+        assert [r.cold_start for r in reports] == [True, False]
+        # API Gateway's id is a different one, kept apart by the emulator's gateway.
+        assert all(a.headers["apigw-requestid"] != a.headers["x-request-id"] for a in answers)
+
+
+@pytest.mark.anyio
 async def test_real_python_package_in_process(
     emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
 ) -> None:

@@ -35,7 +35,9 @@ def java_build() -> types.ModuleType:
 
 @pytest.fixture(scope="session")
 def java_classpath(tmp_path_factory: pytest.TempPathFactory, java_build: types.ModuleType) -> str:
-    """The function and the harness compiled once per session; skips without a JDK 17+."""
+    """The function, the harness and the provided stubs (the runtime's Context interface, on the
+    class path as the managed runtime has the real one) compiled once per session, as a class
+    path whose first entry is the function's classes; skips without a JDK 17+."""
     try:
         javac = java_build.find_javac()
     except java_build.JdkMissing as exc:
@@ -43,8 +45,9 @@ def java_classpath(tmp_path_factory: pytest.TempPathFactory, java_build: types.M
     assert javac
     root = tmp_path_factory.mktemp("java")
     classes = java_build.build(root / "classes")
+    provided = java_build.build_provided(root / "provided")
     tests = java_build.build_test_harness(classes, root / "tests")
-    return f"{classes}{os.pathsep}{tests}"
+    return os.pathsep.join(str(p) for p in (classes, provided, tests))
 
 
 @pytest.fixture(scope="session")

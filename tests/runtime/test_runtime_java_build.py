@@ -55,8 +55,10 @@ def test_build_is_deterministic_and_within_budget(java_build: types.ModuleType,
     assert second == (tmp_path / "again").resolve()
     assert classes_of(first) == classes_of(second)
     assert "predictor/Handler.class" in classes_of(first)
-    # The harness is compiled elsewhere, never into the function's classes.
+    # The harness is compiled elsewhere, never into the function's classes; nor is the stub of
+    # the runtime's Context interface (the managed runtime provides the real one).
     assert not any("Harness" in name for name in classes_of(first))
+    assert not any(name.startswith("com/") for name in classes_of(first))
     assert zipped_size(classes_of(first)) <= JAVA_BUDGET_BYTES
 
 
@@ -84,9 +86,32 @@ def test_handler_has_the_signatures_the_managed_runtime_loads(java_classpath: st
     assert "public predictor.Handler();" in shown
     assert ("public void handleRequest(java.io.InputStream, java.io.OutputStream) "
             "throws java.io.IOException;") in shown
+    # AWS's runtime client takes a three-argument handler only if its last parameter is exactly
+    # this interface; an Object-typed one is skipped (and the request id lost).
+    assert ("public void handleRequest(java.io.InputStream, java.io.OutputStream, "
+            "com.amazonaws.services.lambda.runtime.Context) throws java.io.IOException;") in shown
+    assert "java.io.OutputStream, java.lang.Object)" not in shown
     version = subprocess.run([javap, "-v", "-cp", classes, "predictor.Handler"],
                              capture_output=True, text=True, timeout=60, check=True).stdout
     assert "major version: 61" in version  # Java 17 class files: loads on java17 and later
+
+
+@pytest.mark.java
+def test_provided_stubs_build_apart_and_never_inside_out(java_classpath: str,
+                                                          tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(tmp_path / "out"),
+                             "--tests"], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert set(classes_of(tmp_path / "out-provided")) == {
+        "com/amazonaws/services/lambda/runtime/Context.class"}
+    assert not any(name.startswith("com/") for name in classes_of(tmp_path / "out"))
+    assert not any(name.startswith("com/") for name in classes_of(tmp_path / "out-tests"))
+    inside = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(tmp_path / "o2"),
+                             "--provided", str(tmp_path / "o2" / "stubs")],
+                            capture_output=True, text=True, timeout=300, check=False)
+    assert inside.returncode == 1
+    assert "must stay out of the function's classes" in inside.stderr
+    assert not (tmp_path / "o2").exists()
 
 
 def test_missing_javac_names_what_to_install(tmp_path: Path) -> None:

@@ -193,6 +193,8 @@ def test_java_archive_is_the_compiled_classes_and_the_model(
     assert names == classes | {"model.zip"}
     assert "predictor/Handler.class" in names
     assert not any(name.endswith(".java") or "Harness" in name for name in names)
+    # The runtime's Context interface is compiled against, never shipped (the runtime has it).
+    assert not any(name.startswith("com/") for name in names)
 
 
 @pytest.mark.java
@@ -205,21 +207,46 @@ def test_java_archive_within_budget(built: dict[str, Any]) -> None:
 
 JAVA_CHECK = textwrap.dedent(
     """
+    import com.amazonaws.services.lambda.runtime.Context;
     import java.io.ByteArrayInputStream;
     import java.io.ByteArrayOutputStream;
+    import java.io.File;
+    import java.io.InputStream;
+    import java.io.OutputStream;
     import java.lang.reflect.Method;
+    import java.net.URL;
+    import java.net.URLClassLoader;
     import java.nio.charset.StandardCharsets;
 
-    // Loads the handler the way the managed runtime does: by name, by reflection.
+    // Loads the handler the way AWS's managed runtime does: the runtime's Context interface on
+    // the JVM's class path, the archive in a child class loader, the method chosen by name and
+    // by its parameter types (a third parameter counts only if it is exactly Context).
     public class Check {
+        static final class Invocation implements Context {
+            private final String id;
+            Invocation(String id) { this.id = id; }
+            public String getAwsRequestId() { return id; }
+        }
+
         public static void main(String[] args) throws Exception {
-            Class<?> type = Class.forName("predictor.Handler");
+            URL taskRoot = new File(args[0]).toURI().toURL();
+            ClassLoader customer = new URLClassLoader(new URL[] {taskRoot}, ClassLoader.getSystemClassLoader());
+            Class<?> type = Class.forName("predictor.Handler", true, customer);
             Object handler = type.getConstructor().newInstance();
-            Method method = type.getMethod("handleRequest",
-                    java.io.InputStream.class, java.io.OutputStream.class);
+            Method chosen = null;
+            for (Method m : type.getMethods()) {
+                Class<?>[] p = m.getParameterTypes();
+                if (m.getName().equals("handleRequest") && p.length == 3 && p[0] == InputStream.class
+                        && p[1] == OutputStream.class && p[2] == Context.class) {
+                    chosen = m;
+                }
+            }
+            if (chosen == null) {
+                throw new IllegalStateException("no handleRequest(InputStream, OutputStream, Context)");
+            }
             byte[] event = System.in.readAllBytes();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
-            method.invoke(handler, new ByteArrayInputStream(event), out);
+            chosen.invoke(handler, new ByteArrayInputStream(event), out, new Invocation(args[1]));
             System.out.print(out.toString(StandardCharsets.UTF_8));
         }
     }
@@ -239,13 +266,22 @@ def test_java_archive_serves_from_its_classes_alone(
     opt = tmp_path / "opt"
     if built_package.layer_zip is not None:
         unpack(built_package.layer_zip, opt)
+    # The runtime's Context interface, as the managed runtime has it on its class path; the
+    # archive itself holds no com/amazonaws class.
+    assert not any(p.is_relative_to(task_root / "com") for p in task_root.rglob("*"))
+    provided = tmp_path / "provided"
+    subprocess.run(
+        [sys.executable, str(JAVA_RUNTIME / "build.py"), "--out", str(tmp_path / "unused"),
+         "--provided", str(provided)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
     check = tmp_path / "Check.java"
     check.write_text(JAVA_CHECK, encoding="utf-8")
     java = shutil.which("java")
     assert java is not None
     event = predict_event([case["instance"] for case in vectors["cases"]])
     result = subprocess.run(
-        [java, "-cp", str(task_root), str(check)],
+        [java, "-cp", str(provided), str(check), str(task_root), "lambda-req-42"],
         input=json.dumps(event),
         capture_output=True,
         text=True,
@@ -255,4 +291,7 @@ def test_java_archive_serves_from_its_classes_alone(
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    check_predictions(json.loads(result.stdout), vectors)
+    response = json.loads(result.stdout)
+    check_predictions(response, vectors)
+    # The Lambda request id, not API Gateway's ("api-1"): client records join REPORT lines.
+    assert response["headers"]["x-request-id"] == "lambda-req-42"

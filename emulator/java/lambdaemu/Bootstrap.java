@@ -1,5 +1,6 @@
 package lambdaemu;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * The emulator's Java runtime: speaks Lambda's Runtime API and calls the handler named by
  * {@code _HANDLER} ({@code package.Class::method}) by reflection, as the managed runtime does for
- * a {@code (InputStream, OutputStream[, Context])} handler. JDK only.
+ * a {@code (InputStream, OutputStream[, Context])} handler. JDK only: {@link Context} is our own
+ * copy of the runtime's interface, compiled with the bootstrap and first on the class path, as
+ * the managed runtime's is on its class path.
  *
  * <p>HTTP goes through {@link HttpURLConnection} (kept alive by the JDK), not java.net.http:
  * the latter costs about 0.3 s of CPU to initialise, which a small memory size's CPU share turns
@@ -41,34 +44,19 @@ public final class Bootstrap {
     private void run(String handler) throws Exception {
         Object target;
         Method method;
-        boolean withContext;
+        int arity;
         try {
             int sep = handler.indexOf("::");
             String className = sep < 0 ? handler : handler.substring(0, sep);
             String methodName = sep < 0 ? "handleRequest" : handler.substring(sep + 2);
             Class<?> type = Class.forName(className, true, Bootstrap.class.getClassLoader());
             target = type.getDeclaredConstructor().newInstance();
-            Method three = null;
-            Method two = null;
-            for (Method m : type.getMethods()) {
-                if (!m.getName().equals(methodName)) {
-                    continue;
-                }
-                Class<?>[] p = m.getParameterTypes();
-                boolean streams = p.length >= 2 && p[0].isAssignableFrom(InputStream.class)
-                        && p[1].isAssignableFrom(OutputStream.class);
-                if (streams && p.length == 3 && p[2].isAssignableFrom(Context.class)) {
-                    three = m;
-                } else if (streams && p.length == 2) {
-                    two = m;
-                }
-            }
-            if (three == null && two == null) {
+            method = pick(type, methodName);
+            if (method == null) {
                 throw new NoSuchMethodException(className + "::" + methodName
-                        + "(InputStream, OutputStream[, Context]) not found");
+                        + "(InputStream, OutputStream[, " + Context.class.getName() + " or Object]) not found");
             }
-            method = three != null ? three : two;
-            withContext = three != null;
+            arity = method.getParameterCount();
         } catch (Throwable t) {
             Throwable cause = t instanceof InvocationTargetException && t.getCause() != null ? t.getCause() : t;
             cause.printStackTrace();
@@ -95,11 +83,11 @@ public final class Bootstrap {
             String requestId = header(poll, "Lambda-Runtime-Aws-Request-Id", "");
             long deadlineMs = Long.parseLong(header(poll, "Lambda-Runtime-Deadline-Ms", "0"));
             String arn = header(poll, "Lambda-Runtime-Invoked-Function-Arn", "");
-            Context context = new Context(requestId, functionName, memoryMb, deadlineMs, arn);
+            Context context = new InvocationContext(requestId, functionName, memoryMb, deadlineMs, arn);
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
                 InputStream in = new ByteArrayInputStream(event);
-                if (withContext) {
+                if (arity == 3) {
                     method.invoke(target, in, out, context);
                 } else {
                     method.invoke(target, in, out);
@@ -112,6 +100,32 @@ public final class Bootstrap {
             }
             post(base + "/invocation/" + requestId + "/response", out.toByteArray(), null);
         }
+    }
+
+    /**
+     * The handler method, ranked like the managed runtime where they overlap: a third parameter
+     * declared as the runtime's {@link Context} interface first (the only three-argument form AWS
+     * accepts), then one declared as {@code Object} (an emulator convenience for handlers built
+     * without the interface; AWS ignores it), then {@code (InputStream, OutputStream)}.
+     */
+    static Method pick(Class<?> type, String methodName) {
+        Method best = null;
+        int bestRank = 0;
+        for (Method m : type.getMethods()) {
+            if (!m.getName().equals(methodName) || m.isBridge()) {
+                continue;
+            }
+            Class<?>[] p = m.getParameterTypes();
+            if (p.length < 2 || p.length > 3 || p[0] != InputStream.class || p[1] != OutputStream.class) {
+                continue;
+            }
+            int rank = p.length == 2 ? 1 : p[2] == Context.class ? 3 : p[2] == Object.class ? 2 : 0;
+            if (rank > bestRank) {
+                best = m;
+                bestRank = rank;
+            }
+        }
+        return best;
     }
 
     private static void post(String url, byte[] body, String errorType) throws Exception {
@@ -176,15 +190,19 @@ public final class Bootstrap {
         json.append('"');
     }
 
-    /** What the handler learns about its invocation; the getters mirror Lambda's Context. */
-    public static final class Context {
+    /**
+     * What the handler learns about its invocation: implements the runtime's {@link Context}
+     * interface (our copy, on the bootstrap's class path) and is public with public getters, so a
+     * handler that takes {@code Object} can read it by reflection too.
+     */
+    public static final class InvocationContext implements Context {
         private final String requestId;
         private final String functionName;
         private final int memoryMb;
         private final long deadlineMs;
         private final String invokedFunctionArn;
 
-        Context(String requestId, String functionName, int memoryMb, long deadlineMs, String arn) {
+        InvocationContext(String requestId, String functionName, int memoryMb, long deadlineMs, String arn) {
             this.requestId = requestId;
             this.functionName = functionName;
             this.memoryMb = memoryMb;
@@ -192,32 +210,44 @@ public final class Bootstrap {
             this.invokedFunctionArn = arn;
         }
 
+        @Override
         public String getAwsRequestId() {
             return requestId;
         }
 
+        @Override
         public String getFunctionName() {
             return functionName;
         }
 
+        @Override
         public String getFunctionVersion() {
-            return "$LATEST";
+            return env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
         }
 
+        @Override
         public String getInvokedFunctionArn() {
             return invokedFunctionArn;
         }
 
+        @Override
         public int getMemoryLimitInMB() {
             return memoryMb;
         }
 
+        @Override
         public int getRemainingTimeInMillis() {
             return (int) Math.max(0, deadlineMs - System.currentTimeMillis());
         }
 
+        @Override
         public String getLogGroupName() {
-            return "/aws/lambda/" + functionName;
+            return env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + functionName);
+        }
+
+        @Override
+        public String getLogStreamName() {
+            return env("AWS_LAMBDA_LOG_STREAM_NAME", "");
         }
     }
 }

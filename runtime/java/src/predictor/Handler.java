@@ -1,18 +1,20 @@
 package predictor;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.reflect.Method;
 import java.util.Map;
 
 /**
  * The Java function: {@code predictor.Handler::handleRequest} behind an API Gateway HTTP API
  * (docs/api.md). JDK only: the managed java17/java21 runtime loads this class by reflection,
  * constructs it with the public no-argument constructor and calls
- * {@link #handleRequest(InputStream, OutputStream)} with the raw event; no aws-lambda-java-core.
+ * {@link #handleRequest(InputStream, OutputStream, Context)} with the raw event and the
+ * invocation's context. No AWS library ships in the archive: {@link Context} is the runtime's
+ * own interface, compiled against a stub (runtime/java/provided) that is never packaged.
  *
  * <p>Everything that can be done once happens in the static initializer, at class load: read
  * the environment, find (or download), read and check the artifact, build the model. An
@@ -29,30 +31,36 @@ public final class Handler {
     public Handler() {
     }
 
-    /** The managed runtime's entry point: one event in, one proxy response out. */
+    /**
+     * One event in, one proxy response out, without a Lambda context: {@code x-request-id} is then
+     * API Gateway's {@code requestContext.requestId}. The managed runtime prefers the overload
+     * below; this one serves callers that have no context (tests, benchmarks).
+     */
     public void handleRequest(InputStream input, OutputStream output) throws IOException {
         output.write(Api.handle(input, null, STATE));
     }
 
     /**
-     * Like {@link #handleRequest(InputStream, OutputStream)}, with a context object whose public
-     * {@code getAwsRequestId()} gives the Lambda request id for {@code x-request-id} (the local
-     * emulator passes one; AWS's runtime calls the two-argument form, and then the id is API
-     * Gateway's {@code requestContext.requestId}).
+     * The managed runtime's entry point. The third parameter must be declared as exactly
+     * {@code com.amazonaws.services.lambda.runtime.Context}: AWS's runtime client picks a
+     * three-argument handler only when its last parameter type is that interface, and passes the
+     * invocation's context, whose {@code getAwsRequestId()} becomes {@code x-request-id} (the id of
+     * the platform's REPORT line). The interface is compiled against a stub of our own
+     * (runtime/java/provided) that stays out of the archive; the runtime supplies the real one.
      */
-    public void handleRequest(InputStream input, OutputStream output, Object context) throws IOException {
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         output.write(Api.handle(input, contextRequestId(context), STATE));
     }
 
-    static String contextRequestId(Object context) {
+    static String contextRequestId(Context context) {
         if (context == null) {
             return null;
         }
         try {
-            Method getter = context.getClass().getMethod("getAwsRequestId");
-            Object id = getter.invoke(context);
-            return id instanceof String && !((String) id).isEmpty() ? (String) id : null;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+            String id = context.getAwsRequestId();
+            return id != null && !id.isEmpty() ? id : null;
+        } catch (RuntimeException e) {
+            // A context that cannot say its id must not fail the request: fall back as without one.
             return null;
         }
     }

@@ -1,5 +1,6 @@
 package predictor;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,14 +30,19 @@ public final class Harness {
     private Harness() {
     }
 
-    /** A stand-in for the Lambda Context: the handler reads it by reflection. */
-    public static final class Context {
+    /**
+     * The invocation context as the managed runtime would pass it: an implementation of the
+     * runtime's Context interface (here the compile-time stub, on the class path as the runtime's
+     * own copy would be).
+     */
+    static final class InvocationContext implements Context {
         private final String id;
 
-        public Context(String id) {
+        InvocationContext(String id) {
             this.id = id;
         }
 
+        @Override
         public String getAwsRequestId() {
             return id;
         }
@@ -195,7 +201,7 @@ public final class Harness {
     private static byte[] invoke(Handler handler, InputStream event, Object requestId) throws IOException {
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         if (requestId instanceof String) {
-            handler.handleRequest(event, sink, new Context((String) requestId));
+            handler.handleRequest(event, sink, new InvocationContext((String) requestId));
         } else {
             handler.handleRequest(event, sink);
         }
