@@ -28,7 +28,7 @@ def _float(text: str | None) -> float | None:
 
 
 def scenario2_chart(run: ScenarioRun, out: Path) -> Path:
-    """The study's chart: hits/s and users (left), mean and max latency (right), over time."""
+    """The study's chart: hits/s (left), mean and max latency (right), users (outer right)."""
     plt = _pyplot()
     rows = run.timeline
     seconds = [int(r["second"]) for r in rows]
@@ -38,9 +38,15 @@ def scenario2_chart(run: ScenarioRun, out: Path) -> Path:
     peak = [_float(r.get("max_ms")) for r in rows]
     fig, left = plt.subplots(figsize=(9, 4.2), dpi=110)
     left.bar(seconds, hits, width=0.9, color="#9ecae1", label="hits/s")
-    left.step(seconds, users, where="post", color="#08519c", linewidth=2, label="users")
     left.set_xlabel(f"second of the run (time scale {run.time_scale:g})")
-    left.set_ylabel("hits per second · users")
+    left.set_ylabel("hits per second")
+    # Users get an axis of their own: locally hits/s run to thousands while users stay under 20,
+    # and on one shared axis the users' line would lie flat on the floor.
+    crowd = left.twinx()
+    crowd.spines["right"].set_position(("axes", 1.13))
+    crowd.step(seconds, users, where="post", color="#08519c", linewidth=2, label="users")
+    crowd.set_ylabel("users", color="#08519c")
+    crowd.set_ylim(0, max(users, default=1) * 1.15 + 1)
     right = left.twinx()
     right.plot(seconds, [m if m is not None else float("nan") for m in mean], color="#31a354",
                label="mean latency (ms)")
@@ -48,8 +54,9 @@ def scenario2_chart(run: ScenarioRun, out: Path) -> Path:
                label="max latency (ms)", linewidth=1)
     right.set_ylabel("latency (ms, log)")
     right.set_yscale("log")
-    handles = left.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    labels = left.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]
+    axes = (left, crowd, right)
+    handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
+    labels = [label for ax in axes for label in ax.get_legend_handles_labels()[1]]
     left.legend(handles, labels, loc="upper left", fontsize=8)
     left.set_title(f"{run.target}: scenario 2 (staged concurrency), client side")
     fig.tight_layout()

@@ -219,7 +219,7 @@ def write_report(
         figures, out / "cold-start.png",
         series={"cold latency p50 [C]": [f.cold_latency_p50_ms for f in figures],
                 "Init Duration p50 [S]": [f.init_duration_p50_ms for f in figures]},
-        ylabel="milliseconds (log)", title="Cold start by language × memory", log=True)
+        ylabel="milliseconds", title="Cold start by language × memory")
     md += [f"![throughput]({throughput_png.name})", "", "## Cold starts (every scenario)", ""]
     md += _cold_table(figures)
     md += ["", f"![cold starts]({cold_png.name})", "",
