@@ -153,8 +153,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from emulator import FunctionSpec
-    from loadgen._reportline import read_report_lines
     from emulator._stacks import spec_from_stack
+    from loadgen._reportline import read_report_lines
     from stack import build_package, load_stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-emulator-"))

@@ -62,16 +62,16 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ("java", "init_launcher", "Java init vs hello world", "java_init_ratio"),
         ):
             node = _get(doc, lang, key) or {}
-            rows.append((label, f"{_fmt(_get(node, 'function', 'median_ms'), 'ms')} vs "
-                         f"{_fmt(_get(node, 'hello', 'median_ms'), 'ms')} (×{_fmt(node.get('ratio'))})",
+            rows.append((label, (f"{_fmt(_get(node, 'function', 'median_ms'), 'ms')} vs "
+                         f"{_fmt(_get(node, 'hello', 'median_ms'), 'ms')} (×{_fmt(node.get('ratio'))})"),
                          "≤ 1.25×", _goal(met.get(goal_key))))
         rows += [
             ("Python batch of 1,000", _fmt(_get(doc, "python", "batch_1000", "median_ms"), "ms"), "≤ 5 ms",
              _goal(met.get("python_batch_1000"))),
             ("Java batch of 1,000", _fmt(_get(doc, "java", "batch_1000", "median_ms"), "ms"), "–", "–"),
             ("warm request in-process: Python / Java",
-             f"{_fmt(_get(doc, 'python', 'warm_request', 'median_ms'), 'ms')} / "
-             f"{_fmt(_get(doc, 'java', 'warm_request', 'median_ms'), 'ms')}", "–", "–"),
+             (f"{_fmt(_get(doc, 'python', 'warm_request', 'median_ms'), 'ms')} / "
+             f"{_fmt(_get(doc, 'java', 'warm_request', 'median_ms'), 'ms')}"), "–", "–"),
             ("package without model: Python", _fmt(_get(doc, "python", "package_kb"), "KB"), "≤ 64 KB",
              _goal(met.get("python_package"))),
             ("package without model: Java", _fmt(_get(doc, "java", "package_kb"), "KB"), "≤ 128 KB",
@@ -94,8 +94,8 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     elif part == "loadgen":
         for name, figures in (doc.get("results") or {}).items():
             rows.append((f"{name}: 18 users on one core",
-                         f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
-                         f"p50 at 1 user {_fmt(figures.get('p50_1_user_us'), 'µs')}", "–", "–"))
+                         (f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
+                         f"p50 at 1 user {_fmt(figures.get('p50_1_user_us'), 'µs')}"), "–", "–"))
         goals = doc.get("goals") or {}
         rows.append(("loadgen CPU per request vs Locust FastHttpUser", f"×{_fmt(goals.get('cpu_per_request_vs_locust'))}",
                      "≤ 1×", _goal(goals.get("cpu_goal_met"))))
@@ -106,7 +106,7 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 def main() -> int:
     results: dict[str, Any] = {
-        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "python": platform.python_version()},
         "parts": {},
@@ -134,9 +134,9 @@ def main() -> int:
         "# Benchmarks", "",
         "`make bench` runs every `bench/bench_<part>.py` (each writes `bench/results-<part>.json`), then",
         "`bench/run_all.py` gathers them into `bench/results.json` and rewrites this table.", "",
-        f"Last run: {results['date']} on {results['machine']['platform']} "
+        (f"Last run: {results['date']} on {results['machine']['platform']} "
         f"({results['machine']['processor']}), Python {results['machine']['python']}. "
-        "Timings move with the machine's load: compare figures of one run, side by side.", "",
+        "Timings move with the machine's load: compare figures of one run, side by side."), "",
         *table, "",
         "Details and method: the docstring of each `bench_<part>.py`; raw figures in the JSON files.", "",
     ]

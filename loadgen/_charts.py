@@ -71,8 +71,8 @@ def scenario1_chart(runs: Sequence[ScenarioRun], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
     for run in runs:
         probes = [r for r in run.records if r.get("phase", "probe") == "probe"]
-        x = [r.get("intended_s") if r.get("intended_s") is not None else r["start_s"] for r in probes]
-        x = [v * run.time_scale / 60.0 for v in x]
+        x = [float(r["intended_s"] if r.get("intended_s") is not None else r["start_s"]) * run.time_scale / 60.0
+             for r in probes]
         y = [r["latency_us"] / 1000.0 for r in probes]
         line = ax.plot(x, y, marker="o", markersize=3, linewidth=1, label=run.target)[0]
         cold = [(a, b) for a, b, r in zip(x, y, probes) if r.get("cold_start") is True]

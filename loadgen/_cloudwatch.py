@@ -28,17 +28,17 @@ class CloudWatchError(RuntimeError):
 
 def parse_since(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
     """``30m``, ``2h``, ``1d`` (ago) or an ISO 8601 time (UTC when it names no zone)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     match = _SINCE.match(text.strip())
     if match:
         return now - dt.timedelta(seconds=int(match.group(1)) * _UNIT_S[match.group(2)])
     try:
-        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise CloudWatchError(
             f"--since {text!r} is neither a duration (30m, 2h, 1d) nor an ISO 8601 time"
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def _millis(when: dt.datetime) -> int:

@@ -24,7 +24,7 @@ from typing import Any
 
 from ._cost import CostEstimate, Prices, estimate_cost
 from ._errors import ResultsError
-from ._reportline import ReportLine, ReportLineError, parse_report_line, is_report_line
+from ._reportline import ReportLine, ReportLineError, is_report_line, parse_report_line
 
 __all__ = [
     "RecommendationRule",
@@ -253,11 +253,11 @@ def stack_figures(
 
     all_records = [r for run in runs for r in run.records]
     cold_ms = _ok_latencies_ms(all_records, cold=True)
-    init_ms = [
-        reports[r["request_id"]].init_duration_ms
-        for r in all_records
-        if r.get("request_id") in reports and reports[r["request_id"]].init_duration_ms is not None
-    ]
+    init_ms: list[float] = []
+    for r in all_records:
+        report = reports.get(r.get("request_id") or "")
+        if report is not None and report.init_duration_ms is not None:
+            init_ms.append(report.init_duration_ms)
     warm_ms = _ok_latencies_ms(records, cold=False)
     mean, peak = _hits_per_second(main)
 

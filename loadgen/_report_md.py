@@ -46,7 +46,7 @@ def _ms(value: float | None, digits: int = 1) -> str:
     return f"{value:.{digits}f}" if value >= 1 else f"{value:.3f}"
 
 
-def _num(value: float | int | None, fmt: str = "{:,.1f}") -> str:
+def _num(value: float | None, fmt: str = "{:,.1f}") -> str:
     return "–" if value is None else fmt.format(value)
 
 
@@ -107,8 +107,8 @@ def _gaps(run: ScenarioRun) -> list[str]:
     s1 = run.summary.get("scenario1") or {}
     gaps: list[dict[str, Any]] = s1.get("gaps") or []
     lines = [f"**{run.target}**", "",
-             "| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
-             "| instance [C] | outcome [D] |",
+             ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
+             "| instance [C] | outcome [D] |"),
              "|---|---|---|---|---|---|---|"]
     first = next((r for r in run.records if r.get("phase", "probe") == "probe"), None)
     if first is not None:
@@ -170,23 +170,23 @@ def write_report(
         by_stack[run.target].append(run)
     figures = sorted((stack_figures(s, rs, reports, prices=prices) for s, rs in by_stack.items()),
                      key=_order)
-    chosen, tolerance, rule_text = recommend(figures, rule)
+    chosen, _tolerance, rule_text = recommend(figures, rule)
 
     scales = sorted({r.time_scale for r in runs})
     limited = sorted({str(f.cpu_limited) for f in figures})
     saturated = [f.stack for f in figures if f.generator_saturated]
-    when = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     run_ids = sorted({str(r.run.get("run_id", "?")) for r in runs})
 
     md: list[str] = [
         "# Lambda model study: stacks side by side", "",
-        f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
-        f"{len(log_files)} server log files, {len(reports):,} REPORT lines).", "",
-        f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
-        "latencies and rates are real).",
+        (f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
+        f"{len(log_files)} server log files, {len(reports):,} REPORT lines)."), "",
+        (f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
+        "latencies and rates are real)."),
         f"- Machine: {_machine(runs)}.",
-        f"- CPU limited in proportion to memory: {', '.join(limited)} "
-        "(`None`: the target did not say, e.g. an AWS stack).",
+        (f"- CPU limited in proportion to memory: {', '.join(limited)} "
+        "(`None`: the target did not say, e.g. an AWS stack)."),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
         + (" — figures of those stacks (marked ⚠) may understate the function." if saturated else "."),
         f"- Sources: {LEGEND}.", "",
@@ -194,20 +194,20 @@ def write_report(
     ]
     if chosen is not None:
         per_million = chosen.cost.per_million_predictions_usd if chosen.cost else None
-        md += [f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
+        md += [(f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
                f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
-               f"${_num(per_million, '{:.4f}')} per million predictions.", "",
+               f"${_num(per_million, '{:.4f}')} per million predictions."), "",
                f"Rule [D]: {rule_text}."]
     else:
         md += [f"No recommendation: {rule_text}."]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(figures)
-    md += ["", "vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "
+    md += ["", ("vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "
            "documented ratio; ⚙ marks a stack that asked for more CPUs than the machine has, where "
-           "the machine bounded throughput (on AWS each instance has its own share).", "",
-           "Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
+           "the machine bounded throughput (on AWS each instance has its own share)."), "",
+           ("Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
-           "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's.", ""]
+           "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]
 
     throughput_png = bar_chart(
         figures, out / "throughput.png",
@@ -223,15 +223,15 @@ def write_report(
     md += [f"![throughput]({throughput_png.name})", "", "## Cold starts (every scenario)", ""]
     md += _cold_table(figures)
     md += ["", f"![cold starts]({cold_png.name})", "",
-           "Client cold latency is the whole request that met a new instance; Init Duration is the "
-           "platform's measure of the instance's initialisation alone.", ""]
+           ("Client cold latency is the whole request that met a new instance; Init Duration is the "
+           "platform's measure of the instance's initialisation alone."), ""]
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:
-        run = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline), None)
-        if run is None:
+        load = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline), None)
+        if load is None:
             continue
-        png = scenario2_chart(run, out / f"scenario2-{f.stack}.png")
+        png = scenario2_chart(load, out / f"scenario2-{f.stack}.png")
         md += [f"### {f.stack}", "", f"![{f.stack} scenario 2]({png.name})", ""]
 
     idle_runs = [r for r in runs if r.scenario == "scenario1"]
@@ -241,8 +241,8 @@ def write_report(
         for run in idle_runs:
             md += _gaps(run)
 
-    md += ["## Prices", "", f"As of {prices.as_of}: {prices.source}. Override with "
-           "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`.", ""]
+    md += ["## Prices", "", (f"As of {prices.as_of}: {prices.source}. Override with "
+           "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`."), ""]
     notes = [(f.stack, n) for f in figures for n in f.notes]
     notes += [(r.target, f"{r.scenario}: {n}") for r in runs for n in r.summary.get("notes", [])]
     if notes or problems:
