@@ -93,6 +93,9 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         rows.append(("CPU limited by memory", str(doc.get("cpu_limited")), "–", "–"))
     elif part == "loadgen":
         for name, figures in (doc.get("results") or {}).items():
+            p50 = figures.get("p50_1_user_us")
+            # Locust reports percentiles under 100 ms in whole milliseconds: 0 means "< 1 ms".
+            p50_text = "< 1 ms (Locust rounds to ms)" if "locust" in name and p50 == 0 else _fmt(p50, "µs")
             rows.append((f"{name}: 18 users on one core",
                          (f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
                          f"p50 at 1 user {_fmt(figures.get('p50_1_user_us'), 'µs')}"), "–", "–"))
