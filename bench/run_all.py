@@ -98,7 +98,7 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             p50_text = "< 1 ms (Locust rounds to ms)" if "locust" in name and p50 == 0 else _fmt(p50, "µs")
             rows.append((f"{name}: 18 users on one core",
                          (f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
-                         f"p50 at 1 user {_fmt(figures.get('p50_1_user_us'), 'µs')}"), "–", "–"))
+                         f"p50 at 1 user {p50_text}"), "–", "–"))
         goals = doc.get("goals") or {}
         rows.append(("loadgen CPU per request vs Locust FastHttpUser", f"×{_fmt(goals.get('cpu_per_request_vs_locust'))}",
                      "≤ 1×", _goal(goals.get("cpu_goal_met"))))
