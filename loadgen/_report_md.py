@@ -200,6 +200,13 @@ def write_report(
                f"Rule [D]: {rule_text}."]
     else:
         md += [f"No recommendation: {rule_text}."]
+    bound = [f.stack for f in figures if f.cpu_limited and f.vcpu_asked is not None
+             and f.machine_cpus is not None and f.vcpu_asked > f.machine_cpus]
+    if chosen is not None and bound:
+        md += ["", (f"Caveat: {len(bound)} of {len(figures)} stacks were machine-bound (⚙ below): their "
+               "instances asked for more CPU than this machine has, so throughput and warm tail "
+               "latency compare the machine's sharing, not the memory settings. Cold starts still "
+               "compare; for throughput by memory, run the scenarios against AWS.")]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(figures)
     md += ["", ("vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "

@@ -237,3 +237,13 @@ def test_vcpu_asked_and_machine_bound_stacks(results: Path, tmp_path: Path) -> N
     assert not any("machine-bound" in n for n in figures["python-512"].notes)
     text = write_report([results], tmp_path / "r").read_text()
     assert "| 1.74 ⚙ |" in text and "| 0.87 |" in text
+
+
+def test_recommendation_from_machine_bound_runs_carries_a_caveat(results: Path, tmp_path: Path) -> None:
+    assert "Caveat:" not in write_report([results], tmp_path / "a").read_text()
+    for run_json in results.rglob("run.json"):
+        run = json.loads(run_json.read_text())
+        run["machine"]["cpus_usable"] = 1
+        run_json.write_text(json.dumps(run))
+    text = write_report([results], tmp_path / "b").read_text()
+    assert "Caveat: 1 of 3 stacks were machine-bound" in text
