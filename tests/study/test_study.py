@@ -81,3 +81,33 @@ def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
                                 artifact=tmp_path / "missing.zip"))
     assert study.run() == 2
     assert study.emulator is None
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_everything_and_keeps_what_was_measured(artifact: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    results = tmp_path / "results"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "study", "--stacks", "python-512", "--time-scale", "60",
+         "--results", str(results), "--run-id", "i", "--artifact", str(artifact)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    first = results / "i" / "python-512" / "scenario1" / "requests.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (first.exists() and first.read_text().strip()):
+        assert child.poll() is None, child.stdout.read().decode() if child.stdout else ""
+        time.sleep(0.2)
+    assert first.read_text().strip(), "scenario 1 never recorded its first request"
+    os.killpg(child.pid, signal.SIGINT)
+    out, _ = child.communicate(timeout=120)
+    assert child.returncode == 130, out.decode()
+    summary = json.loads((results / "i" / "python-512" / "scenario1" / "summary.json").read_text())
+    assert summary["complete"] is False and summary["requests"] >= 1
+    assert (results / "i" / "report" / "report.md").exists()
+    assert (results / "i" / "logs" / "python-512.log").exists()
+    endpoints = json.loads((results / "i" / "endpoints.json").read_text())
+    assert not _alive(endpoints["pid"])
