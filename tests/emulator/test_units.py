@@ -10,10 +10,10 @@ import pytest
 
 import emulator
 from emulator import EmulatorConfigError, EmulatorOptions, FunctionSpec
-from loadgen._reportline import parse_report_line
 from emulator._apigw import MalformedResult, TokenBucket, build_event, map_result, match_route
 from emulator._cgroups import Cgroups, cpu_quota_us
 from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
+from loadgen._reportline import parse_report_line
 
 
 def test_public_surface_is_sorted_and_importable() -> None:

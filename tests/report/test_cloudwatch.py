@@ -41,7 +41,7 @@ def _report(i: int, cold: bool) -> str:
 
 
 def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     # Enough events that moto splits them into several pages (its page holds 10,000).
     messages: list[str] = []
     for i in range(12_500):
@@ -49,7 +49,7 @@ def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-un
     for chunk in range(0, len(messages), 5000):
         _put(logs, messages[chunk:chunk + 5000], now_ms - 60_000 + chunk)
     out = tmp_path / "python-512.log"
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     assert download_logs(logs, GROUP, out, since=since) == 12_500
     reports = list(read_report_lines(out.read_text().splitlines()))
     assert len(reports) == 12_500
@@ -58,7 +58,7 @@ def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-un
 
 
 def test_since_excludes_older_events(logs) -> None:  # type: ignore[no-untyped-def]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     old_ms = int((now - dt.timedelta(hours=3)).timestamp() * 1000)
     new_ms = int((now - dt.timedelta(minutes=1)).timestamp() * 1000)
     _put(logs, [_report(1, True)], old_ms)
@@ -69,14 +69,14 @@ def test_since_excludes_older_events(logs) -> None:  # type: ignore[no-untyped-d
 
 def test_missing_group_says_what_to_check(logs) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CloudWatchError, match="does not exist"):
-        list(iter_log_messages(logs, "/aws/lambda/nope", since=dt.datetime.now(dt.timezone.utc)))
+        list(iter_log_messages(logs, "/aws/lambda/nope", since=dt.datetime.now(dt.UTC)))
 
 
 def test_since_accepts_durations_and_iso_times() -> None:
-    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
-    assert parse_since("30m", now=now) == dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.timezone.utc)
-    assert parse_since("1d", now=now) == dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.timezone.utc)
-    assert parse_since("2026-11-28T10:00:00Z") == dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+    assert parse_since("30m", now=now) == dt.datetime(2026, 11, 28, 11, 30, tzinfo=dt.UTC)
+    assert parse_since("1d", now=now) == dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    assert parse_since("2026-11-28T10:00:00Z") == dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC)
     with pytest.raises(CloudWatchError, match="neither a duration"):
         parse_since("yesterday")
 
@@ -84,7 +84,7 @@ def test_since_accepts_durations_and_iso_times() -> None:
 def test_cli_writes_the_log_file_and_the_report_reads_it(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from loadgen.__main__ import main
 
-    now_ms = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     _put(logs, [_report(i, cold=(i == 0)) for i in range(3)], now_ms - 1000)
     out = tmp_path / "logs" / "python-512.log"
     assert main(["logs", "--log-group", GROUP, "--since", "10m", "--region", "us-east-1",
