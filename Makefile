@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (the .hlog test) and wrk (the load generator's benchmark baseline).
 APT_PACKAGES := libhdrhistogram-java wrk
 
-.PHONY: run test bench study venv sysdeps java model clean help
+.PHONY: run test bench study venv sysdeps lint java model clean help
 # The study's job: train (the shipped sample, or the file named by KDD99_PATH), then host the
 # six stacks in the emulator, run both scenarios, write results/<run-id>/report/report.md.
 TIME_SCALE ?= 20
@@ -49,8 +49,13 @@ study: venv
 	$(PY) -m model train
 	$(PY) -m study --time-scale 1
 
-test: venv sysdeps
+test: venv sysdeps lint
 	$(PY) -m pytest
+
+# Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy model stack emulator loadgen study runtime/python
 
 bench: venv sysdeps
 	$(PY) -m model train
