@@ -6,7 +6,11 @@ import argparse
 import asyncio
 import json
 import os
+import platform
+import re
+import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -68,6 +72,28 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def _java_version() -> str | None:
+    """The local JVM's version (``java -version`` prints it on stderr), or None without one."""
+    java = shutil.which("java")
+    if java is None:
+        return None
+    try:
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r'version "([^"]+)"', done.stderr)
+    return match.group(1) if match else None
+
+
+def hosted_by(settings: Mapping[str, StackSettings]) -> dict[str, str | None]:
+    """What really runs the functions here: the stacks' ``runtime`` names AWS's, not these."""
+    languages = {s.language for s in settings.values()}
+    return {
+        "python": platform.python_version() if "python" in languages else None,
+        "java": _java_version() if "java" in languages else None,
+    }
+
+
 def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path) -> dict[str, Any]:
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
@@ -83,6 +109,7 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "time_scale": emu.options.time_scale,
+        "hosted_by": hosted_by(settings),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }

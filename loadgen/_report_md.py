@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +63,24 @@ def _machine(runs: Sequence[ScenarioRun]) -> str:
             return (f"{m.get('hostname', '?')}: {cpu}, {m.get('cpus_usable', m.get('cpu_count', '?'))} "
                     f"usable CPUs, {m.get('platform', '?')}")
     return "unknown (run.json lacks `machine`)"
+
+
+def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
+    """Which interpreters really ran the functions, when the local emulator kept its endpoints file."""
+    for top in dirs:
+        for path in sorted(top.rglob("endpoints.json")):
+            try:
+                hosted = json.loads(path.read_text(encoding="utf-8")).get("hosted_by")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if not isinstance(hosted, dict):
+                continue
+            declared = sorted({str(r.settings.get("runtime")) for r in runs if r.settings.get("runtime")})
+            local = ", ".join(f"{'Python' if k == 'python' else 'Java'} {v}"
+                              for k, v in sorted(hosted.items()) if v)
+            return (f"- Hosted by the local emulator with {local}; the stacks declare "
+                    f"{', '.join(declared) or 'no runtime'}, which is what AWS would run.")
+    return None
 
 
 def _errors(f: StackFigures) -> str:
@@ -185,6 +204,7 @@ def write_report(
         (f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
         "latencies and rates are real)."),
         f"- Machine: {_machine(runs)}.",
+        *([hosts] if (hosts := _hosts(dirs, runs)) else []),
         (f"- CPU limited in proportion to memory: {', '.join(limited)} "
         "(`None`: the target did not say, e.g. an AWS stack)."),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"

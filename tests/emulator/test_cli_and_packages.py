@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import re
 import signal
 import subprocess
 import sys
@@ -65,8 +67,12 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             assert time.monotonic() < deadline, "emulator did not come up"
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
-        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid"}
+        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid",
+                            "hosted_by"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
+        # what really runs the functions here (the stacks' runtime names AWS's)
+        assert doc["hosted_by"]["python"] == platform.python_version()
+        assert re.fullmatch(r"\d+(\.\d+)*", doc["hosted_by"]["java"] or ""), doc["hosted_by"]
         assert set(doc["stacks"]) == {"python-256", "java-256"}
         model = json.loads(VECTORS.read_text())["model"]
         pids = set()

@@ -247,3 +247,17 @@ def test_recommendation_from_machine_bound_runs_carries_a_caveat(results: Path, 
         run_json.write_text(json.dumps(run))
     text = write_report([results], tmp_path / "b").read_text()
     assert "Caveat: 1 of 3 stacks were machine-bound" in text
+
+
+def test_the_report_names_what_really_hosted_the_functions(results: Path, tmp_path: Path) -> None:
+    assert "Hosted by" not in write_report([results], tmp_path / "a").read_text()
+    (results / "endpoints.json").write_text(json.dumps(
+        {"stacks": {}, "hosted_by": {"python": "3.11.7", "java": "17.0.15"}}))
+    for run_json in results.rglob("run.json"):
+        run = json.loads(run_json.read_text())
+        language = run["target"]["settings"]["language"]
+        run["target"]["settings"]["runtime"] = "python3.12" if language == "python" else "java21"
+        run_json.write_text(json.dumps(run))
+    text = write_report([results], tmp_path / "b").read_text()
+    assert ("- Hosted by the local emulator with Java 17.0.15, Python 3.11.7; the stacks declare "
+            "java21, python3.12, which is what AWS would run.") in text
