@@ -79,20 +79,24 @@ class Connection(Protocol):
 Connector = Callable[[str, int, str, float], Awaitable[Connection]]
 
 
-class _H11Protocol(asyncio.Protocol):
+class _ResponseProtocol(asyncio.Protocol):
+    """What both parsers share: one response awaited at a time, failures classified."""
+
     def __init__(self) -> None:
-        self.h11 = h11.Connection(h11.CLIENT)
         self.transport: asyncio.Transport | None = None
         self.waiter: asyncio.Future[Response] | None = None
         self.closed = False
         self.sent_ns = 0
-        self._eof = False
-        self._status = 0
         self._headers: dict[str, str] = {}
         self._chunks: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
+
+    def abort(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            self.transport.abort()
 
     def _fail(self, kind: str, detail: str) -> None:
         waiter, self.waiter = self.waiter, None
@@ -100,10 +104,29 @@ class _H11Protocol(asyncio.Protocol):
             waiter.set_exception(RequestFailed(kind, detail))
         self.abort()
 
-    def abort(self) -> None:
+    def _deliver(self, response: Response) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(response)
+
+    def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self.transport is not None:
-            self.transport.abort()
+        if self.waiter is not None:
+            if isinstance(exc, ConnectionResetError):
+                self._fail("reset", "connection reset by the server")
+            else:
+                self._fail("reset", f"connection lost: {exc or 'closed by the server'}")
+
+    def on_timeout(self) -> None:
+        self._fail("timeout", "no complete response within the timeout")
+
+
+class _H11Protocol(_ResponseProtocol):
+    def __init__(self) -> None:
+        super().__init__()
+        self.h11 = h11.Connection(h11.CLIENT)
+        self._eof = False
+        self._status = 0
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None:
@@ -143,9 +166,7 @@ class _H11Protocol(asyncio.Protocol):
                     conn.start_next_cycle()
                 else:
                     self.closed = True
-                waiter, self.waiter = self.waiter, None
-                if waiter is not None and not waiter.done():
-                    waiter.set_result(response)
+                self._deliver(response)
                 if self.closed:
                     self.abort()
                 return
@@ -166,24 +187,56 @@ class _H11Protocol(asyncio.Protocol):
             self._fail("reset", "connection closed by the server before a response")
         return False
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.waiter is not None:
-            if isinstance(exc, ConnectionResetError):
-                self._fail("reset", "connection reset by the server")
-            else:
-                self._fail("reset", f"connection lost: {exc or 'closed by the server'}")
 
-    def on_timeout(self) -> None:
-        self._fail("timeout", "no complete response within the timeout")
+class _PostingConnection:
+    """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path.
 
+    Subclasses say how a request is written (``_encode``) and when the connection can carry
+    another (``reusable``); sending, timing and the timeout are the same for both parsers.
+    """
 
-class HttpConnection:
-    """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path."""
+    _protocol: _ResponseProtocol
 
-    def __init__(self, protocol: _H11Protocol, host: str, port: int, path: str) -> None:
+    def __init__(self, protocol: _ResponseProtocol) -> None:
         self._protocol = protocol
         self._loop = asyncio.get_running_loop()
+
+    @property
+    def reusable(self) -> bool:
+        raise NotImplementedError
+
+    def _encode(self, body: bytes) -> bytes:
+        raise NotImplementedError
+
+    async def post(self, body: bytes, *, timeout_s: float) -> Response:
+        proto = self._protocol
+        if not self.reusable:
+            raise RequestFailed("reset", "connection closed by the server while idle")
+        data = self._encode(body)
+        waiter: asyncio.Future[Response] = self._loop.create_future()
+        proto.waiter = waiter
+        timer = self._loop.call_later(timeout_s, proto.on_timeout)
+        proto.sent_ns = time.perf_counter_ns()
+        proto.transport.write(data)  # type: ignore[union-attr]
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            proto.abort()
+            raise
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        self._protocol.abort()
+
+
+class HttpConnection(_PostingConnection):
+    """A connection whose responses h11 parses (the measured alternative)."""
+
+    _protocol: _H11Protocol
+
+    def __init__(self, protocol: _H11Protocol, host: str, port: int, path: str) -> None:
+        super().__init__(protocol)
         self._host_header = host if port in (80, 443) else f"{host}:{port}"
         self._path = path
         # h11 events are immutable; one per body length saves building headers per request.
@@ -216,29 +269,12 @@ class HttpConnection:
             self._requests[length] = event
         return event
 
-    async def post(self, body: bytes, *, timeout_s: float) -> Response:
-        proto = self._protocol
-        if not self.reusable:
-            raise RequestFailed("reset", "connection closed by the server while idle")
-        conn = proto.h11
+    def _encode(self, body: bytes) -> bytes:
+        conn = self._protocol.h11
         data = conn.send(self._request_event(len(body)))
         data += conn.send(h11.Data(data=body))  # type: ignore[operator]
         data += conn.send(h11.EndOfMessage())  # type: ignore[operator]
-        waiter: asyncio.Future[Response] = self._loop.create_future()
-        proto.waiter = waiter
-        timer = self._loop.call_later(timeout_s, proto.on_timeout)
-        proto.sent_ns = time.perf_counter_ns()
-        proto.transport.write(data)  # type: ignore[union-attr]
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            proto.abort()
-            raise
-        finally:
-            timer.cancel()
-
-    def close(self) -> None:
-        self._protocol.abort()
+        return data  # type: ignore[return-value]
 
 
 async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, timeout_s: float,
@@ -270,31 +306,12 @@ async def connect_h11(host: str, port: int, path: str, timeout_s: float, *,
     return HttpConnection(protocol, host, port, path)  # type: ignore[arg-type]
 
 
-class _FastProtocol(asyncio.Protocol):
+class _FastProtocol(_ResponseProtocol):
     """httptools (llhttp) parses; callbacks collect one response at a time."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.parser = httptools.HttpResponseParser(self)
-        self.transport: asyncio.Transport | None = None
-        self.waiter: asyncio.Future[Response] | None = None
-        self.closed = False
-        self.sent_ns = 0
-        self._headers: dict[str, str] = {}
-        self._chunks: list[bytes] = []
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def abort(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.abort()
-
-    def _fail(self, kind: str, detail: str) -> None:
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_exception(RequestFailed(kind, detail))
-        self.abort()
 
     # httptools callbacks
     def on_header(self, name: bytes, value: bytes) -> None:
@@ -312,9 +329,7 @@ class _FastProtocol(asyncio.Protocol):
             return  # an interim 1xx answer: the real one follows
         if not self.parser.should_keep_alive():
             self.closed = True
-        waiter, self.waiter = self.waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(Response(status, headers, b"".join(chunks), self.sent_ns, done_ns))
+        self._deliver(Response(status, headers, b"".join(chunks), self.sent_ns, done_ns))
 
     def data_received(self, data: bytes) -> None:
         if self.waiter is None:
@@ -335,24 +350,12 @@ class _FastProtocol(asyncio.Protocol):
             self._fail("reset", "connection closed by the server before the response was complete")
         return False
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self.waiter is not None:
-            if isinstance(exc, ConnectionResetError):
-                self._fail("reset", "connection reset by the server")
-            else:
-                self._fail("reset", f"connection lost: {exc or 'closed by the server'}")
 
-    def on_timeout(self) -> None:
-        self._fail("timeout", "no complete response within the timeout")
-
-
-class FastConnection:
-    """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path."""
+class FastConnection(_PostingConnection):
+    """A connection whose responses httptools parses (the request path of every scenario)."""
 
     def __init__(self, protocol: _FastProtocol, host: str, port: int, path: str) -> None:
-        self._protocol = protocol
-        self._loop = asyncio.get_running_loop()
+        super().__init__(protocol)
         host_header = host if port in (80, 443) else f"{host}:{port}"
         self._head = (f"POST {path} HTTP/1.1\r\nhost: {host_header}\r\nuser-agent: loadgen\r\n"
                       "content-type: application/json\r\ncontent-length: ").encode("ascii")
@@ -363,26 +366,8 @@ class FastConnection:
         return (not proto.closed and proto.waiter is None and proto.transport is not None
                 and not proto.transport.is_closing())
 
-    async def post(self, body: bytes, *, timeout_s: float) -> Response:
-        proto = self._protocol
-        if not self.reusable:
-            raise RequestFailed("reset", "connection closed by the server while idle")
-        data = b"%b%d\r\n\r\n%b" % (self._head, len(body), body)
-        waiter: asyncio.Future[Response] = self._loop.create_future()
-        proto.waiter = waiter
-        timer = self._loop.call_later(timeout_s, proto.on_timeout)
-        proto.sent_ns = time.perf_counter_ns()
-        proto.transport.write(data)  # type: ignore[union-attr]
-        try:
-            return await waiter
-        except asyncio.CancelledError:
-            proto.abort()
-            raise
-        finally:
-            timer.cancel()
-
-    def close(self) -> None:
-        self._protocol.abort()
+    def _encode(self, body: bytes) -> bytes:
+        return b"%b%d\r\n\r\n%b" % (self._head, len(body), body)
 
 
 async def connect(host: str, port: int, path: str, timeout_s: float, *,
