@@ -93,10 +93,9 @@ def _artifact(tmp: Path) -> Path:
     if built.is_file():
         return built
     model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]
-    path = tmp / "model.zip"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.json", json.dumps(model, sort_keys=True, separators=(",", ":")))
-    return path
+    from model import write_artifact
+
+    return write_artifact(tmp / "model.zip", model)
 
 
 def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:

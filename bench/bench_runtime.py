@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import http.server
 import importlib.util
-import io
 import json
 import os
 import shutil
@@ -35,13 +34,17 @@ import tempfile
 import threading
 import time
 import types
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from model import artifact_bytes
+from stack.package import zip_bytes
+
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 HELLO = REPO / "bench" / "hello"
 VECTORS = REPO / "tests" / "vectors" / "http.json"
@@ -74,23 +77,9 @@ def _instances(count: int) -> list[dict[str, Any]]:
     return [cases[i % len(cases)] for i in range(count)]
 
 
-def _artifact(model: dict[str, Any]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo("model.json", date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, json.dumps(model, sort_keys=True, separators=(",", ":")))
-    return buffer.getvalue()
-
-
 def _zipped_kb(files: dict[str, bytes]) -> float:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED  # a ZipInfo ignores the archive's default
-            archive.writestr(info, files[name])
-    return len(buffer.getvalue()) / 1024
+    """KB of these files zipped as the packager zips a function's archive."""
+    return len(zip_bytes(files)) / 1024
 
 
 def _event(body: str) -> dict[str, Any]:
@@ -381,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-runtime.json")
     args = parser.parse_args(argv)
     model = _model()
-    artifact = _artifact(model)
+    artifact = artifact_bytes(model)
     with tempfile.TemporaryDirectory(prefix="bench-runtime-") as scratch:
         work = Path(scratch)
         python = bench_python(work, artifact, args.repeat)

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec, read_events
+from model import write_artifact
 
 pytestmark = [pytest.mark.slow]
 
@@ -41,10 +42,7 @@ def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not VECTORS.is_file():
         pytest.skip("tests/vectors/http.json is absent: no model to package")
     model = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
-    path = tmp_path_factory.mktemp("artifact") / "model.zip"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("model.json", json.dumps(model, sort_keys=True, separators=(",", ":")))
-    return path
+    return write_artifact(tmp_path_factory.mktemp("artifact") / "model.zip", model)
 
 
 def _instance(model: dict[str, Any]) -> dict[str, float]:

@@ -3,17 +3,17 @@ signature the managed runtime looks for, and the package-size budgets of both fu
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
 import sys
 import types
-import zipfile
 from pathlib import Path
 
 import pytest
 from runtime_helpers import JAVA_RUNTIME, PYTHON_RUNTIME
+
+from stack.package import zip_bytes
 
 BUILD_SCRIPT = JAVA_RUNTIME / "build.py"
 PYTHON_BUDGET_BYTES = 64 * 1024
@@ -21,13 +21,8 @@ JAVA_BUDGET_BYTES = 128 * 1024
 
 
 def zipped_size(files: dict[str, bytes]) -> int:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED  # a ZipInfo ignores the archive's default
-            archive.writestr(info, files[name])
-    return len(buffer.getvalue())
+    """The size of these files zipped as the packager zips a function's archive."""
+    return len(zip_bytes(files))
 
 
 def classes_of(root: Path) -> dict[str, bytes]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import textwrap
-import zipfile
 from pathlib import Path
 from typing import Any
+
+# The artifact writer of model/ (the format's one producer; it does not import TensorFlow).
+from model import model_version, write_artifact
+
+__all__ = ["REPO", "VECTORS", "make_fake_root", "minimal_model", "study_model", "write_artifact"]
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"
@@ -39,8 +41,7 @@ def minimal_model() -> dict[str, Any]:
         "data": {},
         "training": {},
     }
-    canonical = json.dumps(model, sort_keys=True, separators=(",", ":"))
-    model["model_version"] = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    model["model_version"] = model_version(model)
     return model
 
 
@@ -49,18 +50,6 @@ def study_model() -> dict[str, Any]:
     if VECTORS.is_file():
         return dict(json.loads(VECTORS.read_text(encoding="utf-8"))["model"])
     return minimal_model()
-
-
-def write_artifact(path: Path, model: dict[str, Any]) -> Path:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo("model.json", date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o100644 << 16
-        text = json.dumps(model, sort_keys=True, separators=(",", ":"))
-        archive.writestr(info, text)
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 def make_fake_root(root: Path) -> Path:
