@@ -9,14 +9,14 @@ format, so the report reads one format whatever the target.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from ._results import write_text_atomic
 
 _SINCE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -103,13 +103,5 @@ def download_logs(
     """
     events = sorted(iter_log_messages(client, log_group, since=since, until=until))
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=out.name, dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for _, message in events:
-                fh.write(message if message.endswith("\n") else message + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out, "".join(m if m.endswith("\n") else m + "\n" for _, m in events))
     return len(events)

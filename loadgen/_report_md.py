@@ -11,7 +11,6 @@ from typing import Any
 
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._cost import Prices
-from ._errors import ResultsError
 from ._report import (
     RecommendationRule,
     ScenarioRun,
@@ -21,6 +20,7 @@ from ._report import (
     recommend,
     stack_figures,
 )
+from ._results import write_text_atomic
 
 __all__ = ["find_logs", "write_report"]
 
@@ -279,9 +279,5 @@ def write_report(
         md.append("")
 
     report = out / "report.md"
-    tmp = report.with_suffix(".md.tmp")
-    tmp.write_text("\n".join(md), encoding="utf-8")
-    tmp.replace(report)
-    if not runs:
-        raise ResultsError("nothing to report")
+    write_text_atomic(report, "\n".join(md))
     return report

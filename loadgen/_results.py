@@ -29,6 +29,7 @@ __all__ = [
     "build_summary",
     "timeline_row",
     "write_json_atomic",
+    "write_text_atomic",
 ]
 
 SCHEMA_VERSION = 1
@@ -43,7 +44,11 @@ TIMELINE_COLUMNS = (
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to ``path`` so that readers see the old or the new file, never half."""
-    text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
