@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._cost import CostEstimate, Prices, estimate_cost
+from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._errors import ResultsError
 from ._reportline import ReportLine, ReportLineError, is_report_line, parse_report_line
 
@@ -250,6 +250,7 @@ def stack_figures(
         notes.append(f"no scenario 2 run: load figures are from {main.scenario}")
     records = main.records
     errors = Counter(r["error"] for r in records if r.get("error") is not None)
+    ok = len(records) - sum(errors.values())
 
     all_records = [r for run in runs for r in run.records]
     cold_ms = _ok_latencies_ms(all_records, cold=True)
@@ -267,9 +268,8 @@ def stack_figures(
     memory_mb = settings.get("memory_mb")
     architecture = str(settings.get("architecture", "x86_64"))
     if joined:
-        billed_gb_s = sum(rep.memory_size_mb / 1024.0 * rep.billed_duration_ms / 1000.0 for rep in joined)
+        billed_gb_s = sum(gb_seconds(rep.memory_size_mb, rep.billed_duration_ms) for rep in joined)
         batch = int(main.run.get("batch", 1) or 1)
-        ok = sum(1 for r in records if r.get("error") is None)
         cost = estimate_cost(requests=len(records), predictions=ok * batch,
                              total_gb_seconds=billed_gb_s, architecture=architecture, prices=prices)
         if len(joined) < len(records):
@@ -302,7 +302,7 @@ def stack_figures(
         strategy=str(settings.get("model_strategy", "?")),
         mitigation=str(settings.get("cold_start_mitigation", "?")),
         requests=len(records),
-        ok=sum(1 for r in records if r.get("error") is None),
+        ok=ok,
         errors=dict(sorted(errors.items())),
         throttled=errors.get("throttled", 0),
         cold_starts=sum(1 for r in all_records if r.get("cold_start") is True),
