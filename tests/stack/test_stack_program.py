@@ -5,6 +5,7 @@ are built from stand-in runtimes (the real ones are packaged in test_stack_packa
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -649,3 +650,26 @@ def test_a_layer_over_50_mb_is_deployed_from_the_stacks_bucket(
     assert layer.inputs["s3ObjectVersion"] == layer_object.outputs["versionId"]
     assert layer.inputs["sourceCodeHash"] == package.layer_sha256_b64
     assert Path(run.one(T_FUNCTION).inputs["code"].path) == package.code_zip
+
+
+def test_secret_aws_configuration_stays_secret() -> None:
+    # `pulumi config set --secret aws:secretKey ...` must not reach the state in plain text.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_all_config(
+            {"aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "example-secret"}, ["aws:secretKey"]
+        )
+        args = stack.aws.provider_args_from_pulumi()
+        assert args["access_key"] == "AKIAEXAMPLE"
+        secret = args["secret_key"]
+        assert isinstance(secret, pulumi.Output)
+
+        async def revealed() -> tuple[bool, object]:
+            return await secret.is_secret(), await secret.future()
+
+        assert loop.run_until_complete(revealed()) == (True, "example-secret")
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        asyncio.set_event_loop(None)
+        loop.close()
