@@ -27,10 +27,23 @@ from pathlib import Path
 from stack._errors import PackageError
 from stack.settings import ROOT, StackSettings
 
-__all__ = ["MODEL_MEMBER", "Package", "PackageError", "build_package", "zip_bytes"]
+__all__ = [
+    "DIRECT_UPLOAD_BYTES_MAX",
+    "MODEL_MEMBER",
+    "UNZIPPED_BYTES_MAX",
+    "Package",
+    "PackageError",
+    "build_package",
+    "zip_bytes",
+]
 
 #: The artifact's name inside a code archive or layer (MODEL_PATH points at it).
 MODEL_MEMBER = "model.zip"
+#: Lambda quotas ("Lambda quotas", deployment package): a zip uploaded directly with the
+#: request may be 50 MB; larger ones must come from S3 (same region).
+DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
+#: The function's code and all its layers, unzipped, may be 250 MB whatever the upload path.
+UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
 # The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
@@ -58,12 +71,26 @@ class Package:
     layer_sha256_b64: str | None
     #: The handler Lambda loads from the archive.
     handler: str
-    #: Size of ``code_zip`` in bytes.
+    #: Size of ``code_zip`` in bytes (over ``DIRECT_UPLOAD_BYTES_MAX``: deployed from S3).
     size_bytes: int
     #: The model version read from the artifact's model.json.
     model_version: str
     #: The model artifact packaged (or, for ``s3``, to upload).
     artifact: Path
+    #: Size of ``layer_zip`` in bytes, or 0.
+    layer_size_bytes: int = 0
+    #: What Lambda unpacks: code and layer, unzipped (at most ``UNZIPPED_BYTES_MAX``).
+    unzipped_bytes: int = 0
+
+    @property
+    def code_from_s3(self) -> bool:
+        """The code archive is too large to upload with the request: deploy it from S3."""
+        return self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
+
+    @property
+    def layer_from_s3(self) -> bool:
+        """The layer archive is too large to upload with the request: deploy it from S3."""
+        return self.layer_size_bytes > DIRECT_UPLOAD_BYTES_MAX
 
 
 def build_package(
@@ -91,6 +118,16 @@ def build_package(
         files = _java_files(root, out_dir)
     if settings.model_strategy == "bundled":
         files[MODEL_MEMBER] = model_bytes
+    layer_files = {MODEL_MEMBER: model_bytes} if settings.model_strategy == "layer" else {}
+    # Checked before compressing: what Lambda unpacks is what counts.
+    unzipped_bytes = sum(map(len, files.values())) + sum(map(len, layer_files.values()))
+    if unzipped_bytes > UNZIPPED_BYTES_MAX:
+        raise PackageError(
+            f"stack {settings.name}: code and layer unzip to {_mb(unzipped_bytes)}, over Lambda's "
+            f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
+            f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
+            "load a large model from S3 instead (model_strategy: s3)"
+        )
     code = zip_bytes(files)
     code_hash = hashlib.sha256(code).digest()
     code_zip = _write_once(
@@ -99,8 +136,10 @@ def build_package(
 
     layer_zip: Path | None = None
     layer_sha256_b64: str | None = None
-    if settings.model_strategy == "layer":
-        layer = zip_bytes({MODEL_MEMBER: model_bytes})
+    layer_size_bytes = 0
+    if layer_files:
+        layer = zip_bytes(layer_files)
+        layer_size_bytes = len(layer)
         layer_hash = hashlib.sha256(layer).digest()
         layer_zip = _write_once(out_dir / f"model-layer-{layer_hash.hex()[:12]}.zip", layer)
         layer_sha256_b64 = base64.b64encode(layer_hash).decode("ascii")
@@ -114,7 +153,14 @@ def build_package(
         size_bytes=len(code),
         model_version=model_version,
         artifact=artifact,
+        layer_size_bytes=layer_size_bytes,
+        unzipped_bytes=unzipped_bytes,
     )
+
+
+def _mb(size_bytes: int) -> str:
+    # MB as Lambda's quotas count them (1 MB = 1,048,576 bytes).
+    return f"{size_bytes / (1024 * 1024):,.1f} MB"
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:

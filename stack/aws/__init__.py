@@ -16,7 +16,7 @@ from stack.aws._function import (
     ModelFunctionArgs,
 )
 from stack.aws._policies import function_policy, lambda_assume_role_policy, tls_only_bucket_policy
-from stack.aws._program import stack_from_pulumi
+from stack.aws._program import provider_args_from_pulumi, stack_from_pulumi
 from stack.aws._stack import ModelStack, ModelStackArgs
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "ModelStackArgs",
     "function_policy",
     "lambda_assume_role_policy",
+    "provider_args_from_pulumi",
     "stack_from_pulumi",
     "tls_only_bucket_policy",
 ]

@@ -35,8 +35,9 @@ class HttpApiArgs:
     function_name: pulumi.Input[str]
     #: The ARN API Gateway invokes: the alias when there is one.
     target_arn: pulumi.Input[str]
-    #: The alias name when there is one; the invoke permission is granted on it.
-    qualifier: str | None = None
+    #: The alias name when there is one; the invoke permission is granted on it. Pass the
+    #: alias's ``name`` output: a plain string would let the permission race the alias.
+    qualifier: pulumi.Input[str] | None = None
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -54,7 +55,9 @@ class HttpApi(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         access_logs = aws.cloudwatch.LogGroup(
             f"{name}-api-logs",
-            name=f"/aws/apigateway/{settings.function_name}",
+            # Under /aws/vendedlogs/, API Gateway delivers without adding this group to the
+            # account-wide CloudWatch Logs resource policy (5,120 characters for all of them).
+            name=f"/aws/vendedlogs/apigateway/{settings.function_name}",
             retention_in_days=settings.log_retention_days,
             opts=child,
         )

@@ -13,6 +13,16 @@ from stack.aws._policies import tls_only_bucket_policy
 
 
 @dataclass(frozen=True, kw_only=True)
+class S3Archive:
+    """An archive in the stack's bucket, as Lambda takes code from S3."""
+
+    bucket: pulumi.Output[str]
+    key: pulumi.Output[str]
+    #: The object's version: a new upload under the same key still updates the function.
+    version_id: pulumi.Output[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class ModelBucketArgs:
     #: The model artifact to upload.
     artifact: Path
@@ -21,7 +31,8 @@ class ModelBucketArgs:
 
 
 class ModelBucket(pulumi.ComponentResource):
-    """A bucket nobody outside the account can read, holding the model under a versioned key."""
+    """A bucket nobody outside the account can read, holding the model under a versioned key
+    (and archives too large to upload to Lambda directly, see ``upload_archive``)."""
 
     bucket_name: pulumi.Output[str]
     bucket_arn: pulumi.Output[str]
@@ -63,6 +74,8 @@ class ModelBucket(pulumi.ComponentResource):
             policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
         )
+        self._bucket = bucket
+        self._versioning = versioning
         model_object = aws.s3.BucketObjectv2(
             f"{name}-model",
             bucket=bucket.id,
@@ -81,4 +94,20 @@ class ModelBucket(pulumi.ComponentResource):
                 "model_key": self.model_key,
                 "model_object_arn": self.model_object_arn,
             }
+        )
+
+    def upload_archive(self, name: str, archive: Path) -> S3Archive:
+        """Put ``archive`` in the bucket under ``archives/<its file name>`` (the name carries
+        its hash) for Lambda to fetch: the deployer's credentials read it, not the function's
+        role, so the role gains nothing."""
+        archive_object = aws.s3.BucketObjectv2(
+            name,
+            bucket=self._bucket.id,
+            key=f"archives/{archive.name}",
+            source=pulumi.FileAsset(str(archive)),
+            content_type="application/zip",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._versioning]),
+        )
+        return S3Archive(
+            bucket=self.bucket_name, key=archive_object.key, version_id=archive_object.version_id
         )

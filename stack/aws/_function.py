@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from stack.aws._bucket import S3Archive
 from stack.aws._policies import function_policy, lambda_assume_role_policy
 from stack.package import Package
 from stack.settings import StackSettings, model_env, ping_event
@@ -59,6 +60,10 @@ class ModelFunctionArgs:
     model_bucket_name: pulumi.Input[str]
     model_key: str
     model_object_arn: pulumi.Input[str]
+    #: The code archive in S3 when it is too large to upload directly (``Package.code_from_s3``).
+    code_object: S3Archive | None = None
+    #: The layer archive in S3 when it is too large to upload directly.
+    layer_object: S3Archive | None = None
 
 
 class ModelFunction(pulumi.ComponentResource):
@@ -69,8 +74,9 @@ class ModelFunction(pulumi.ComponentResource):
     function_arn: pulumi.Output[str]
     #: What callers invoke: the alias ARN when there is one, else the function ARN.
     target_arn: pulumi.Output[str]
-    #: The alias name when there is one (Lambda permissions are per qualifier).
-    qualifier: str | None
+    #: The alias name when there is one (Lambda permissions are per qualifier), as the alias's
+    #: output, so that a permission on it waits for the alias to exist.
+    qualifier: pulumi.Output[str] | None
     log_group_name: pulumi.Output[str]
 
     def __init__(
@@ -99,12 +105,17 @@ class ModelFunction(pulumi.ComponentResource):
         )
 
         layers: list[pulumi.Input[str]] = []
+        code_s3, layer_s3 = args.code_object, args.layer_object
         if package.layer_zip is not None:
             layer = aws.lambda_.LayerVersion(
                 f"{name}-model-layer",
                 layer_name=f"{settings.function_name}-model",
                 description=f"model {package.model_version} at /opt/model.zip",
-                code=pulumi.FileArchive(str(package.layer_zip)),
+                # Uploaded with the request, or, when too large for that, from the bucket.
+                code=None if layer_s3 else pulumi.FileArchive(str(package.layer_zip)),
+                s3_bucket=layer_s3.bucket if layer_s3 else None,
+                s3_key=layer_s3.key if layer_s3 else None,
+                s3_object_version=layer_s3.version_id if layer_s3 else None,
                 source_code_hash=package.layer_sha256_b64,
                 compatible_runtimes=[settings.runtime],
                 compatible_architectures=[settings.architecture],
@@ -129,7 +140,10 @@ class ModelFunction(pulumi.ComponentResource):
             memory_size=settings.memory_mb,
             timeout=settings.timeout_s,
             architectures=[settings.architecture],
-            code=pulumi.FileArchive(str(package.code_zip)),
+            code=None if code_s3 else pulumi.FileArchive(str(package.code_zip)),
+            s3_bucket=code_s3.bucket if code_s3 else None,
+            s3_key=code_s3.key if code_s3 else None,
+            s3_object_version=code_s3.version_id if code_s3 else None,
             source_code_hash=package.code_sha256_b64,
             environment={"variables": variables},
             layers=layers or None,
@@ -155,7 +169,7 @@ class ModelFunction(pulumi.ComponentResource):
                 opts=child,
             )
             target_arn = alias.arn
-            self.qualifier = ALIAS_NAME
+            self.qualifier = alias.name
             if settings.provisioned_concurrency is not None:
                 aws.lambda_.ProvisionedConcurrencyConfig(
                     f"{name}-provisioned",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +19,9 @@ from stack.settings import StackSettings, model_key
 class ModelStackArgs:
     settings: StackSettings
     package: Package
+    #: Further ``aws.Provider`` arguments (``provider_args_from_pulumi``: the stack's ``aws:*``
+    #: config, e.g. ``profile``, ``assume_roles``, ``allowed_account_ids``, ``default_tags``).
+    provider_args: Mapping[str, object] = field(default_factory=dict)
 
 
 class ModelStack(pulumi.ComponentResource):
@@ -32,9 +36,13 @@ class ModelStack(pulumi.ComponentResource):
     ) -> None:
         super().__init__("lambda-model-study:stack:ModelStack", name, None, opts)
         settings, package = args.settings, args.package
-        # An explicit provider: the region comes from the settings, not from the environment.
+        # An explicit provider, so no resource falls back on whatever the environment holds:
+        # the region from the settings, every other aws:* key of the stack as configured.
         provider = aws.Provider(
-            f"{name}-aws", region=settings.region, opts=pulumi.ResourceOptions(parent=self)
+            f"{name}-aws",
+            region=settings.region,
+            **args.provider_args,  # type: ignore[call-overload]
+            opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
         bucket = ModelBucket(
@@ -42,6 +50,15 @@ class ModelStack(pulumi.ComponentResource):
             ModelBucketArgs(artifact=package.artifact, model_key=model_key(package.model_version)),
             opts=child,
         )
+        # Lambda takes at most 50 MB zipped with the request; larger archives go through S3.
+        code_object = (
+            bucket.upload_archive(f"{name}-code", package.code_zip)
+            if package.code_from_s3
+            else None
+        )
+        layer_object = None
+        if package.layer_zip is not None and package.layer_from_s3:
+            layer_object = bucket.upload_archive(f"{name}-layer-archive", package.layer_zip)
         function = ModelFunction(
             name,
             ModelFunctionArgs(
@@ -50,6 +67,8 @@ class ModelStack(pulumi.ComponentResource):
                 model_bucket_name=bucket.bucket_name,
                 model_key=bucket.model_key,
                 model_object_arn=bucket.model_object_arn,
+                code_object=code_object,
+                layer_object=layer_object,
             ),
             opts=child,
         )

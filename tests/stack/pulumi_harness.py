@@ -115,6 +115,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             )
         elif kind == "aws:apigatewayv2/integration:Integration":
             resource_id = INTEGRATION_ID
+        elif kind == "aws:s3/bucketObjectv2:BucketObjectv2":
+            outputs["versionId"] = f"{args.name}-v1"
         elif kind == "aws:cloudwatch/eventRule:EventRule":
             outputs.update(
                 name=f"{args.name}-5d1e",

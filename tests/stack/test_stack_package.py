@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from stack import Package, PackageError, StackError, StackSettings, build_package
-from stack.package import zip_bytes
+from stack.package import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX, zip_bytes
 
 
 def settings_for(
@@ -244,3 +244,35 @@ def test_zip_bytes_depends_only_on_content() -> None:
     with zipfile.ZipFile(io.BytesIO(one)) as archive:
         assert archive.namelist() == ["a", "b"]
         assert archive.comment == b""
+
+
+def test_code_over_lambdas_250_mb_unzipped_is_refused_at_build_time(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    # A sparse file: 250 MB + 1 byte of zeros without writing them to disk. Checked before
+    # compressing, so nothing of that size is zipped.
+    with (fake_root / "runtime" / "python" / "vendored.py").open("wb") as handle:
+        handle.truncate(UNZIPPED_BYTES_MAX + 1)
+    with pytest.raises(PackageError) as raised:
+        build_package(settings_for(), artifact=artifact, root=fake_root, out_dir=tmp_path / "out")
+    message = str(raised.value)
+    assert "over Lambda's 250.0 MB unzipped limit" in message
+    assert "50.0 MB zipped are deployed from S3" in message
+    assert "model_strategy: s3" in message
+    assert len(message.splitlines()) == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.zip"))
+
+
+def test_an_archive_knows_whether_it_fits_a_direct_upload(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    package = build_package(settings_for("python", "layer"), artifact=artifact, root=fake_root,
+                            out_dir=tmp_path)  # fmt: skip
+    assert package.size_bytes == package.code_zip.stat().st_size
+    assert package.layer_zip is not None
+    assert package.layer_size_bytes == package.layer_zip.stat().st_size
+    files = {**entries(package.code_zip), **entries(package.layer_zip)}
+    assert package.unzipped_bytes == sum(map(len, files.values()))
+    assert not package.code_from_s3 and not package.layer_from_s3
+    assert DIRECT_UPLOAD_BYTES_MAX == 50 * 1024 * 1024
+    assert UNZIPPED_BYTES_MAX == 250 * 1024 * 1024

@@ -5,8 +5,11 @@ are built from stand-in runtimes (the real ones are packaged in test_stack_packa
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import os
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from stack.aws import (
     lambda_assume_role_policy,
     tls_only_bucket_policy,
 )
+from stack.package import DIRECT_UPLOAD_BYTES_MAX
 from stack.settings import ping_event
 
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes, which
@@ -322,8 +326,10 @@ def test_log_groups_have_retention_and_precede_the_function(program: Program, na
         "name": f"/aws/lambda/{PROJECT}-{name}",
         "retentionInDays": settings.log_retention_days,
     }
+    # Under /aws/vendedlogs/: the group does not grow the account-wide CloudWatch Logs resource
+    # policy (5,120 characters shared by every access-log group of the account).
     assert api_logs.inputs == {
-        "name": f"/aws/apigateway/{PROJECT}-{name}",
+        "name": f"/aws/vendedlogs/apigateway/{PROJECT}-{name}",
         "retentionInDays": settings.log_retention_days,
     }
     function = run.one(T_FUNCTION)
@@ -380,6 +386,8 @@ def test_api_may_invoke_only_through_this_api(program: Program, name: str) -> No
     }
     if settings.needs_alias:
         expected_inputs["qualifier"] = "live"
+        # The qualifier is the alias's output: the permission is created after the alias.
+        assert run.one("aws:lambda/alias:Alias").urn in permission.dependencies
     assert permission.inputs == expected_inputs
     assert permission.inputs["sourceArn"].startswith(
         f"arn:aws:execute-api:{settings.region}:{ACCOUNT}:{API_ID}/"
@@ -502,3 +510,166 @@ def test_a_missing_artifact_stops_the_program_with_what_to_run(
     monkeypatch.setattr(stack.aws._program, "build_package", missing)
     with pytest.raises(pulumi.RunError, match=r"run `make model`"):
         program.run("python-512", pulumi_config(REPO / "Pulumi.python-512.yaml"))
+
+
+def test_the_stacks_aws_configuration_reaches_the_provider(program: Program) -> None:
+    # What a user sets for the AWS provider in Pulumi.<stack>.yaml (or `pulumi config set`)
+    # must take effect: the account guard, the role to assume, the profile, default tags.
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    assume_roles = [{"roleArn": f"arn:aws:iam::{ACCOUNT}:role/deployer", "sessionName": "study"}]
+    config.update(
+        {
+            "aws:profile": "study",
+            "aws:assumeRoles": json.dumps(assume_roles),
+            # YAML reads an unquoted account id as a number.
+            "aws:allowedAccountIds": json.dumps([int(ACCOUNT)]),
+            "aws:defaultTags": json.dumps({"tags": {"CostCenter": "lambda-study"}}),
+            "aws:maxRetries": "7",
+            "aws:skipCredentialsValidation": "true",
+        }
+    )
+    run = program.run("python-512", config)
+    provider = run.one("pulumi:providers:aws").inputs
+    # The provider receives its configuration JSON-encoded, as the engine passes config.
+    structured = ("assumeRoles", "allowedAccountIds", "defaultTags", "maxRetries")
+    decoded = {key: json.loads(provider[key]) for key in (*structured, "skipCredentialsValidation")}
+    assert provider["profile"] == "study"
+    assert provider["region"] == "us-east-1"
+    assert decoded["assumeRoles"] == assume_roles
+    assert decoded["allowedAccountIds"] == [ACCOUNT]
+    assert decoded["defaultTags"] == {"tags": {"CostCenter": "lambda-study"}}
+    assert decoded["maxRetries"] == 7
+    assert decoded["skipCredentialsValidation"] is True
+    # ...and every AWS resource of the stack is created through that provider.
+    for resource in run.resources:
+        if resource.type.startswith("aws:"):
+            assert resource.provider.startswith(run.one("pulumi:providers:aws").urn)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("aws:assumeRole", '{"roleArn": "x"}', "aws:assumeRole: not a setting of the AWS provider"),
+        ("aws:skipCredentialsValidation", "yes", "use true or false"),
+        ("aws:allowedAccountIds", "123456789012", "use a list"),
+    ],
+)
+def test_aws_configuration_the_provider_cannot_take_stops_the_program(
+    program: Program, key: str, value: str, message: str
+) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config[key] = value
+    run = Run()
+    with pytest.raises(pulumi.RunError) as raised:
+        program.run("python-512", config, into=run)
+    assert run.resources == []
+    assert message in str(raised.value)
+    assert len(str(raised.value).splitlines()) == 1
+
+
+def _large_root(base: Path) -> Path:
+    # Random bytes do not compress: the archive ends up just over Lambda's 50 MB direct upload.
+    root = make_fake_root(base / "repo")
+    (root / "runtime" / "python" / "vendored.py").write_bytes(
+        os.urandom(DIRECT_UPLOAD_BYTES_MAX + 1024 * 1024)
+    )
+    return root
+
+
+def test_an_archive_over_50_mb_is_deployed_from_the_stacks_bucket(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = functools.partial(
+        build_package, artifact=program.artifact, root=_large_root(tmp_path), out_dir=tmp_path
+    )
+    monkeypatch.setattr(stack.aws._program, "build_package", build)
+    package = build(load_stack("python-512"))
+    assert package.size_bytes > DIRECT_UPLOAD_BYTES_MAX and package.code_from_s3
+    run = program.run("python-512", pulumi_config(REPO / "Pulumi.python-512.yaml"))
+    bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    (code_object,) = [
+        o
+        for o in run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+        if o.inputs["key"].startswith("archives/")
+    ]
+    assert code_object.inputs["bucket"] == bucket
+    assert code_object.inputs["key"] == f"archives/{package.code_zip.name}"
+    assert Path(code_object.inputs["source"].path) == package.code_zip
+    function = run.one(T_FUNCTION)
+    assert "code" not in function.inputs
+    assert function.inputs["s3Bucket"] == bucket
+    assert function.inputs["s3Key"] == code_object.inputs["key"]
+    assert function.inputs["s3ObjectVersion"] == code_object.outputs["versionId"]
+    assert function.inputs["sourceCodeHash"] == package.code_sha256_b64
+    assert code_object.urn in function.dependencies
+    # Lambda fetches the code with the deployer's credentials: the function's role still may
+    # write its own logs only (python-512 bundles its model).
+    document = policy_of(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert [s["Sid"] for s in document["Statement"]] == ["WriteOwnLogs"]
+
+
+@pytest.mark.parametrize("name", ["python-512", "python-512-layer"])
+def test_archives_within_50_mb_are_uploaded_with_the_function(program: Program, name: str) -> None:
+    _, package = expected(program, name)
+    assert package.size_bytes <= DIRECT_UPLOAD_BYTES_MAX and not package.code_from_s3
+    run = program.run(name)
+    function = run.one(T_FUNCTION).inputs
+    assert Path(function["code"].path) == package.code_zip
+    assert not {"s3Bucket", "s3Key", "s3ObjectVersion"} & set(function)
+    keys = [o.inputs["key"] for o in run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")]
+    assert keys == [f"models/{package.model_version}/model.zip"]
+    for layer in run.of_type("aws:lambda/layerVersion:LayerVersion"):
+        assert Path(layer.inputs["code"].path) == package.layer_zip
+        assert "s3Key" not in layer.inputs
+
+
+def test_a_layer_over_50_mb_is_deployed_from_the_stacks_bucket(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A model artifact too large to upload with the layer (stored, so it is written fast).
+    artifact = tmp_path / "model.zip"
+    with zipfile.ZipFile(program.artifact) as small, zipfile.ZipFile(artifact, "w") as large:
+        large.writestr("model.json", small.read("model.json"))
+        large.writestr("weights.bin", os.urandom(DIRECT_UPLOAD_BYTES_MAX + 1024 * 1024))
+    build = functools.partial(
+        build_package, artifact=artifact, root=make_fake_root(tmp_path / "repo"), out_dir=tmp_path
+    )
+    monkeypatch.setattr(stack.aws._program, "build_package", build)
+    package = build(load_stack("python-512-layer"))
+    assert package.layer_from_s3 and not package.code_from_s3
+    run = program.run("python-512-layer", pulumi_config(REPO / "Pulumi.python-512-layer.yaml"))
+    assert package.layer_zip is not None
+    (layer_object,) = [
+        o
+        for o in run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+        if o.inputs["key"] == f"archives/{package.layer_zip.name}"
+    ]
+    layer = run.one("aws:lambda/layerVersion:LayerVersion")
+    assert "code" not in layer.inputs
+    assert layer.inputs["s3Key"] == layer_object.inputs["key"]
+    assert layer.inputs["s3ObjectVersion"] == layer_object.outputs["versionId"]
+    assert layer.inputs["sourceCodeHash"] == package.layer_sha256_b64
+    assert Path(run.one(T_FUNCTION).inputs["code"].path) == package.code_zip
+
+
+def test_secret_aws_configuration_stays_secret() -> None:
+    # `pulumi config set --secret aws:secretKey ...` must not reach the state in plain text.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        pulumi.runtime.set_all_config(
+            {"aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "example-secret"}, ["aws:secretKey"]
+        )
+        args = stack.aws.provider_args_from_pulumi()
+        assert args["access_key"] == "AKIAEXAMPLE"
+        secret = args["secret_key"]
+        assert isinstance(secret, pulumi.Output)
+
+        async def revealed() -> tuple[bool, object]:
+            return await secret.is_secret(), await secret.future()
+
+        assert loop.run_until_complete(revealed()) == (True, "example-secret")
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+        asyncio.set_event_loop(None)
+        loop.close()

@@ -349,3 +349,23 @@ def test_pulumi_project_file() -> None:
     assert project["name"] == PROJECT
     assert project["runtime"]["name"] == "python"
     assert project["runtime"]["options"]["virtualenv"] == ".venv"
+
+
+def test_the_default_stage_throttle_fits_scenario_2_but_not_the_account_maximum() -> None:
+    # What a deployed stack admits by default: enough for scenario 2's users, far less than
+    # API Gateway's account maximum (5,000 burst, 10,000 req/s) that anyone could drive.
+    from loadgen import Plan
+
+    settings = StackSettings(name="x", language="python", memory_mb=512)
+    scenario_2 = Plan()
+    users = max(stage.users for stage in scenario_2.stages)
+    assert users == 18 and scenario_2.think_s == 0
+    # A closed loop: each user has at most one request in flight.
+    assert settings.api_throttle_burst >= 5 * users
+    # Each user answered within 5 ms (faster than any warm round trip through API Gateway,
+    # and than the emulator's 18-user runs: 1,776 hits/s at most) stays under the rate.
+    assert settings.api_throttle_rate >= users / 0.005
+    assert settings.api_throttle_burst <= 5000 / 10 and settings.api_throttle_rate < 10_000 / 2
+    # Still configurable per stack.
+    tuned = load_stack("python-512-provisioned")
+    assert (tuned.api_throttle_burst, tuned.api_throttle_rate) == (200, 100.0)
