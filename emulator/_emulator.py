@@ -14,7 +14,7 @@ from aiohttp import web
 from ._cgroups import Cgroups
 from ._errors import EmulatorConfigError, EmulatorStartError
 from ._frontdoor import FrontDoor
-from ._host import AccountPool, FunctionHost
+from ._host import ConcurrencyPool, FunctionHost
 from ._java import bootstrap_classes, find_java
 from ._logs import StackLog
 from ._runtime_api import RuntimeApi
@@ -60,6 +60,27 @@ class _S3Endpoint:
         return web.FileResponse(path)
 
 
+def concurrency_pools(specs: Sequence[FunctionSpec], account_concurrency: int) -> dict[str, ConcurrencyPool]:
+    """Each function's concurrency pool, as Lambda carves reservations out of the account's.
+
+    A function with reserved concurrency gets a pool of exactly that size, which no other
+    function can use; the functions without one share what is left of the account's.
+    """
+    reserved = {s.name: s.reserved_concurrency for s in specs if s.reserved_concurrency is not None}
+    reserved_total = sum(reserved.values())
+    if reserved_total > account_concurrency:
+        raise EmulatorConfigError(
+            f"reserved concurrency totals {reserved_total} ({', '.join(f'{n}: {r}' for n, r in reserved.items())}), "
+            f"more than the account concurrency {account_concurrency}: "
+            "raise --account-concurrency or lower the stacks' reserved_concurrency"
+        )
+    unreserved = ConcurrencyPool(account_concurrency - reserved_total, name="unreserved")
+    return {
+        s.name: ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}") if s.name in reserved else unreserved
+        for s in specs
+    }
+
+
 class Emulator:
     """Hosts functions behind local HTTP APIs with Lambda's semantics.
 
@@ -74,6 +95,7 @@ class Emulator:
             raise EmulatorConfigError("nothing to host: pass at least one function spec")
         self.specs = list(specs)
         self.options = options or EmulatorOptions()
+        self._pools = concurrency_pools(self.specs, self.options.account_concurrency)
         self.hosts: dict[str, FunctionHost] = {}
         self.front_doors: dict[str, FrontDoor] = {}
         self.logs: dict[str, StackLog] = {}
@@ -129,7 +151,6 @@ class Emulator:
         if s3_objects:
             self._s3 = _S3Endpoint(s3_objects)
             await self._s3.start()
-        account = AccountPool(opts.account_concurrency)
         for index, spec in enumerate(self.specs):
             stack_log = StackLog(opts.log_dir, spec.name)
             self.logs[spec.name] = stack_log
@@ -145,7 +166,7 @@ class Emulator:
             host = FunctionHost(
                 spec,
                 opts,
-                account=account,
+                pool=self._pools[spec.name],
                 cgroups=self.cgroups,
                 log=stack_log,
                 runtime_api=self._runtime_api,

@@ -32,21 +32,26 @@ FAKE_CREDENTIALS = {
 }
 
 
-class AccountPool:
-    """The account's concurrency, shared by every stack without reserved concurrency."""
+class ConcurrencyPool:
+    """Concurrency slots: one per request in flight (Lambda counts requests, not instances).
 
-    def __init__(self, limit: int) -> None:
+    The account's unreserved pool is shared by every function without reserved concurrency; a
+    function with a reservation has a pool of its own, carved out of the account's.
+    """
+
+    def __init__(self, limit: int, *, name: str) -> None:
         self.limit = limit
-        self.used = 0
+        self.name = name
+        self.in_flight = 0
 
     def take(self) -> bool:
-        if self.used >= self.limit:
+        if self.in_flight >= self.limit:
             return False
-        self.used += 1
+        self.in_flight += 1
         return True
 
     def release(self) -> None:
-        self.used = max(0, self.used - 1)
+        self.in_flight = max(0, self.in_flight - 1)
 
 
 class FunctionHost:
@@ -57,7 +62,7 @@ class FunctionHost:
         spec: FunctionSpec,
         options: EmulatorOptions,
         *,
-        account: AccountPool,
+        pool: ConcurrencyPool,
         cgroups: Cgroups,
         log: StackLog,
         runtime_api: RuntimeApi,
@@ -67,7 +72,7 @@ class FunctionHost:
     ) -> None:
         self.spec = spec
         self.options = options
-        self.account = account
+        self.pool = pool
         self.cgroups = cgroups
         self.log = log
         self.runtime_api = runtime_api
@@ -81,11 +86,6 @@ class FunctionHost:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._exited: dict[str, asyncio.Event] = {}
-        self.limit = (
-            spec.reserved_concurrency
-            if spec.reserved_concurrency is not None
-            else options.account_concurrency
-        )
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -95,9 +95,7 @@ class FunctionHost:
             self._tasks.append(asyncio.create_task(self._pinger(), name=f"ping-{self.spec.name}"))
         if self.spec.provisioned_concurrency:
             starting = []
-            for _ in range(min(self.spec.provisioned_concurrency, self.limit)):
-                if not self.account.take():
-                    break
+            for _ in range(min(self.spec.provisioned_concurrency, self.pool.limit)):
                 inst = await self._spawn(provisioned=True, request_id=None)
                 if inst is not None:
                     starting.append(inst)
@@ -128,15 +126,27 @@ class FunctionHost:
     # ---- invoking ----------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
-        """Run one invocation: reuse an idle instance, or cold-start one, or throttle."""
+        """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
+
+        A concurrency slot is held from here until the invocation ends, whether an instance
+        was idle or not: idle instances hold none.
+        """
         request_id = request_id or str(uuid.uuid4())
         if len(payload) > LAMBDA_PAYLOAD_LIMIT_BYTES:
             return Outcome("too_large", request_id, error_type="RequestTooLargeException")
+        if self._closing or not self.pool.take():
+            self.log.event("throttled", request_id=request_id, pool=self.pool.name,
+                           in_flight=self.pool.in_flight, limit=self.pool.limit,
+                           instances=len(self.instances))
+            return Outcome("throttled", request_id, error_type="TooManyRequestsException")
+        try:
+            return await self._invoke(payload, request_id)
+        finally:
+            self.pool.release()
+
+    async def _invoke(self, payload: bytes, request_id: str) -> Outcome:
         inst = self._take_idle()
         if inst is None:
-            if self._closing or len(self.instances) >= self.limit or not self.account.take():
-                self.log.event("throttled", request_id=request_id, instances=len(self.instances))
-                return Outcome("throttled", request_id, error_type="TooManyRequestsException")
             inst = await self._spawn(provisioned=False, request_id=request_id)
             if inst is None:
                 return Outcome("init_error", request_id, error_type="Runtime.Unknown")
@@ -348,7 +358,6 @@ class FunctionHost:
         self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
                        reason=reason or "exited", served=inst.served)
         self.instances.pop(inst.id, None)
-        self.account.release()
         self.runtime_api.unregister(inst)
         inst.cleanup()
         event = self._exited.pop(inst.id, None)
@@ -386,7 +395,6 @@ class FunctionHost:
                            request_id=request_id)
             self.instances.pop(inst_id, None)
             self._exited.pop(inst_id, None)
-            self.account.release()
             self.runtime_api.unregister(inst)
             inst.cleanup()
             return None

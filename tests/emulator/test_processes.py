@@ -123,6 +123,44 @@ async def test_account_concurrency_is_shared_by_stacks(emulator_at: Start, make_
         assert (await busy).status_code == 200
 
 
+async def test_concurrency_counts_requests_in_flight_and_reservations_are_carved_out(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    # The issue's scenario with room for the rule to show: an account of 2, of which the
+    # variant reserves 1, leaves 1 unreserved slot for python-512 and java-512 together.
+    specs = [make_spec(name="python-512"), make_spec(name="java-512"),
+             make_spec(name="reserved", reserved_concurrency=1)]
+    async with emulator_at(specs, account_concurrency=2) as run, httpx.AsyncClient() as client:
+        assert (await _get(client, run.url("python-512") + "/pid")).status_code == 200
+        # python-512's instance is idle: it holds no slot, so java-512 cold-starts.
+        assert (await _get(client, run.url("java-512") + "/pid")).status_code == 200
+        # The reservation serves one request at a time, whatever the unreserved pool holds.
+        burst = await asyncio.gather(*(_get(client, run.url("reserved") + "/sleep?s=1.0") for _ in range(6)))
+        assert sorted(r.status_code for r in burst) == [200, 429, 429, 429, 429, 429]
+        # While the reservation is busy, the unreserved slot is still free for the others...
+        busy = asyncio.ensure_future(_get(client, run.url("reserved") + "/sleep?s=1.0"))
+        await asyncio.sleep(0.3)
+        assert (await _get(client, run.url("python-512") + "/pid")).status_code == 200
+        # ...and while the unreserved slot is busy, the reserved function cannot borrow it, nor
+        # the other unreserved function share it.
+        assert (await busy).status_code == 200
+        slow = asyncio.ensure_future(_get(client, run.url("python-512") + "/sleep?s=1.0"))
+        await asyncio.sleep(0.3)
+        assert (await _get(client, run.url("java-512") + "/pid")).status_code == 429
+        assert (await _get(client, run.url("reserved") + "/pid")).status_code == 200
+        assert (await slow).status_code == 200
+        throttled = run.events("java-512", kind="throttled")
+        assert [(t["pool"], t["in_flight"], t["limit"]) for t in throttled] == [("unreserved", 1, 1)]
+
+
+def test_reservations_beyond_the_account_are_refused(make_spec: MakeSpec) -> None:
+    from emulator import Emulator, EmulatorConfigError, EmulatorOptions
+
+    specs = [make_spec(name="a", reserved_concurrency=2), make_spec(name="b", reserved_concurrency=1)]
+    with pytest.raises(EmulatorConfigError, match="reserved concurrency totals 3"):
+        Emulator(specs, EmulatorOptions(account_concurrency=2))
+
+
 async def test_function_timeout_answers_500_and_discards_the_instance(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
