@@ -162,9 +162,16 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
     )
     endpoints = build / "endpoints.json"
     stop = asyncio.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
     loop = asyncio.get_running_loop()
+    # SIGTERM (kill, timeout, CI cancellation) stops as cleanly as Ctrl-C does.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
         document = endpoints_document(emu, settings, root)
         endpoints.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +193,8 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
                     endpoints.unlink()
             except (OSError, ValueError):
                 pass
-    return 0
+    # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
+    return 128 + received[0] if received else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

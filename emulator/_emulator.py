@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import socket
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -81,6 +84,28 @@ def concurrency_pools(specs: Sequence[FunctionSpec], account_concurrency: int) -
     }
 
 
+#: this emulator's instance folders live in ``<work_dir>/instances/emulator-<pid>-<tag>``
+_SCRATCH_PREFIX = "emulator-"
+
+
+def remove_stale_scratch(instances_root: Path) -> list[Path]:
+    """Remove the instance folders of emulators that are gone (killed outright, say); returns them.
+
+    A folder is another emulator's until its process is gone: only folders whose pid no
+    longer runs are removed, so a live emulator sharing the work dir keeps its instances.
+    """
+    removed: list[Path] = []
+    if not instances_root.is_dir():
+        return removed
+    for folder in instances_root.glob(f"{_SCRATCH_PREFIX}*"):
+        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class Emulator:
     """Hosts functions behind local HTTP APIs with Lambda's semantics.
 
@@ -103,6 +128,10 @@ class Emulator:
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
         self._started = False
+        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
+        self.instances_dir = (
+            self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
 
     @property
     def urls(self) -> dict[str, str]:
@@ -143,6 +172,8 @@ class Emulator:
             java = find_java()
             bootstrap = bootstrap_classes(opts.work_dir)
         self._started = True
+        remove_stale_scratch(opts.work_dir / "instances")
+        self.instances_dir.mkdir(parents=True, exist_ok=True)
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
             log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)
@@ -170,6 +201,7 @@ class Emulator:
                 cgroups=self.cgroups,
                 log=stack_log,
                 runtime_api=self._runtime_api,
+                instances_dir=self.instances_dir,
                 java=java,
                 java_bootstrap=bootstrap,
                 s3_endpoint=self._s3.url if self._s3 is not None else None,
@@ -202,6 +234,7 @@ class Emulator:
             await self._s3.close()
         if self.cgroups is not None:
             self.cgroups.close()
+        shutil.rmtree(self.instances_dir, ignore_errors=True)
         for stack_log in self.logs.values():
             stack_log.event("emulator_stopped")
             stack_log.close()

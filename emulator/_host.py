@@ -66,6 +66,7 @@ class FunctionHost:
         cgroups: Cgroups,
         log: StackLog,
         runtime_api: RuntimeApi,
+        instances_dir: Path,
         java: str | None = None,
         java_bootstrap: Path | None = None,
         s3_endpoint: str | None = None,
@@ -76,6 +77,8 @@ class FunctionHost:
         self.cgroups = cgroups
         self.log = log
         self.runtime_api = runtime_api
+        #: this emulator's scratch folder for instance directories (one folder per stack in it)
+        self.instances_dir = instances_dir
         self.java = java
         self.java_bootstrap = java_bootstrap
         self.s3_endpoint = s3_endpoint
@@ -368,7 +371,7 @@ class FunctionHost:
 
     async def _spawn(self, *, provisioned: bool, request_id: str | None) -> Instance | None:
         inst_id = uuid.uuid4().hex[:12]
-        workdir = self.options.work_dir / "instances" / self.spec.name / inst_id
+        workdir = self.instances_dir / self.spec.name / inst_id
         inst = Instance(
             id=inst_id,
             stack=self.spec.name,

@@ -388,7 +388,7 @@ async def test_no_process_or_directory_is_left_after_shutdown(
         cgroup_dirs = [Path(p) for p in _cgroup_dirs(pids)]
     busy.cancel()
     assert not any(_alive(p) for p in pids)
-    assert not any((tmp_path / "work" / "instances" / "fn").iterdir())
+    assert not any((tmp_path / "work" / "instances").iterdir())
     assert not any(d.exists() for d in cgroup_dirs)
     stopped = run.events(kind="stopped")
     assert {e["pid"] for e in stopped} >= pids
