@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stack.settings import ping_event
+
 from ._cgroups import Cgroups
 from ._errors import EmulatorError
 from ._instance import Instance, Invocation, Outcome
@@ -522,19 +524,22 @@ class FunctionHost:
         period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
         while True:
             await asyncio.sleep(period_real_s)
-            event = {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Scheduled Event",
-                "source": "aws.events",
-                "account": "123456789012",
-                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": self.spec.region,
-                "resources": [f"arn:aws:events:{self.spec.region}:123456789012:rule/{self.spec.name}-ping"],
-                "detail": {},
-            }
-            outcome = await self.invoke(json.dumps(event).encode())
-            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind)
+            # The very event the stack's EventBridge rule sends on AWS (stack.settings.ping_event).
+            outcome = await self.invoke(json.dumps(ping_event(), ensure_ascii=False).encode())
+            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind,
+                           status=_proxy_status(outcome))
+
+
+def _proxy_status(outcome: Outcome) -> int | None:
+    """The HTTP status a function's proxy result carries (None when it has none)."""
+    if outcome.kind != "ok":
+        return None
+    try:
+        result = json.loads(outcome.payload)
+    except ValueError:
+        return None
+    status = result.get("statusCode") if isinstance(result, dict) else None
+    return status if isinstance(status, int) else None
 
 
 class _InitFailed(Exception):

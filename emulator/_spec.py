@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from stack.settings import DEFAULT_RUNTIMES
+
 from ._errors import EmulatorConfigError
 
 #: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
@@ -85,8 +87,8 @@ class FunctionSpec:
             )
         object.__setattr__(self, "environment", MappingProxyType(dict(self.environment)))
         if not self.runtime:
-            default = "python3.12" if self.language == "python" else "java17"
-            object.__setattr__(self, "runtime", default)
+            # The stacks' default, so a spec built by hand names what a stack file would.
+            object.__setattr__(self, "runtime", DEFAULT_RUNTIMES[self.language])
 
     @property
     def cpu_share(self) -> float:

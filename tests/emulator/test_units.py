@@ -14,6 +14,7 @@ from emulator._apigw import MalformedResult, TokenBucket, build_event, map_resul
 from emulator._cgroups import Cgroups, cpu_quota_us
 from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
 from loadgen._reportline import parse_report_line
+from stack.settings import DEFAULT_RUNTIMES
 
 
 def test_public_surface_is_sorted_and_importable() -> None:
@@ -174,6 +175,15 @@ def test_spec_lists_every_problem(tmp_path: Path) -> None:
     message = str(info.value)
     for fragment in ("name", "language", "memory_mb", "timeout_s", "code archive", "route"):
         assert fragment in message
+
+
+def test_default_runtimes_are_the_stacks_defaults(tmp_path: Path) -> None:
+    code = tmp_path / "code.zip"
+    code.write_bytes(b"")
+    for language, handler in (("java", "a.B::c"), ("python", "app.handler")):
+        spec = FunctionSpec(name="f", language=language, memory_mb=512, timeout_s=5, handler=handler,
+                            code_zip=code)
+        assert spec.runtime == DEFAULT_RUNTIMES[language]
 
 
 def test_options_are_validated() -> None:
