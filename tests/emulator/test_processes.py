@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import signal
 import time
@@ -33,6 +35,17 @@ def _alive(pid: int) -> bool:
 
 async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response:
     return await client.get(url, timeout=30)
+
+
+async def _raw(url: str, request: bytes) -> bytes:
+    """Send bytes as they are (no client normalises them) and read until the server closes."""
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(request)
+        return await asyncio.wait_for(reader.read(), timeout=30)
+    finally:
+        writer.close()
 
 
 async def test_cold_then_warm(emulator_at: Start, make_spec: MakeSpec) -> None:
@@ -289,6 +302,92 @@ async def test_unknown_route_is_api_gateways_404_without_an_instance(
         assert run.events(kind="started") == []
         health = await _get(client, run.url() + "/health")
         assert health.status_code == 200
+
+
+async def test_routes_match_as_api_gateway_matches_them(emulator_at: Start, make_spec: MakeSpec) -> None:
+    spec = make_spec(routes=("POST /predict", "GET /health"))
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        url = run.url()
+        authority = url.removeprefix("http://")
+        # Not a request for this API (another authority), or a path no route declares once
+        # decoded: the gateway's own 404, and the function is not invoked.
+        for target in ("http://evil.example/health", "/%6eope", "/%ff", "//evil.example/health"):
+            answer = await _raw(url, f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n".encode())
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 404"), (target, answer[:200])
+            assert body == b'{"message":"Not Found"}', target
+        assert run.events(kind="started") == [] and "START" not in run.log_text()
+        # HTTP APIs decode the path before routing and pass it decoded: /%68ealth is /health.
+        for target in ("/%68ealth", f"http://{authority}/health"):
+            answer = await _raw(url, f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n".encode())
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200"), (target, answer[:200])
+            assert json.loads(body)["path"] == "/health"
+        assert (await _get(client, url + "/health")).status_code == 200
+
+
+async def test_invocation_limit_counts_the_events_utf8_bytes(emulator_at: Start, make_spec: MakeSpec) -> None:
+    text = {"content-type": "text/plain; charset=utf-8"}
+    async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
+        # 2.2 MB of "é": 2.2 MB in the event as UTF-8 (6.6 MB written as \u00e9 escapes).
+        fits = await client.post(run.url() + "/body-length", content=("é" * 1_100_000).encode(), headers=text,
+                                 timeout=60)
+        assert fits.status_code == 200, fits.text
+        assert fits.json() == {"chars": 1_100_000, "distinct": ["é"]}
+        # 6.4 MB of UTF-8 is over Lambda's 6 MB whatever the encoding.
+        over = await client.post(run.url() + "/body-length", content=("é" * 3_200_000).encode(), headers=text,
+                                 timeout=60)
+        assert over.status_code == 413
+
+
+async def test_idle_and_half_sent_connections_are_closed(emulator_at: Start, make_spec: MakeSpec) -> None:
+    async with emulator_at([make_spec()], connection_timeout_s=1.0) as run:
+        host, port = run.url().removeprefix("http://").split(":")
+
+        async def held_open_s(*chunks: bytes, gap_s: float = 0.0) -> tuple[float, bytes]:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            opened = time.monotonic()
+
+            async def trickle() -> None:
+                for chunk in chunks:
+                    writer.write(chunk)
+                    await asyncio.sleep(gap_s)
+
+            feeding = asyncio.ensure_future(trickle())
+            try:
+                answer = await asyncio.wait_for(reader.read(), timeout=20)
+            finally:
+                feeding.cancel()
+                writer.close()
+            return time.monotonic() - opened, answer
+
+        silent, trickled, short_body, after_response = await asyncio.gather(
+            held_open_s(),
+            # slowloris: a byte of the head every 0.2 s, never finished
+            held_open_s(*(bytes([b]) for b in b"GET /pid HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaa"), gap_s=0.2),
+            held_open_s(b"POST /pid HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
+            held_open_s(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"),
+        )
+        for held_s, _ in (silent, trickled, short_body, after_response):
+            assert held_s < 10, "closed after the 1 s timeout, within an order of magnitude"
+        assert silent[1] == b"" and trickled[1] == b""
+        assert short_body[1].startswith(b"HTTP/1.1 408")
+        assert short_body[1].endswith(b'{"message":"Request Timeout"}')
+        assert after_response[1].startswith(b"HTTP/1.1 200"), "served, then closed when idle"
+        assert len(run.events(kind="started")) == 1
+
+
+async def test_a_malformed_request_logs_one_line(
+    emulator_at: Start, make_spec: MakeSpec, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with emulator_at([make_spec()]) as run:
+        with caplog.at_level(logging.DEBUG):
+            answer = await _raw(run.url(), b"GET /pid HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n")
+    assert answer.startswith((b"HTTP/1.1 400", b"HTTP/1.0 400"))
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1, [r.getMessage() for r in loud]
+    assert loud[0].exc_info is None and "\n" not in loud[0].getMessage()
+    assert "malformed request" in loud[0].getMessage() and "127.0.0.1" in loud[0].getMessage()
 
 
 async def test_payload_over_10_mb_is_refused_with_413(emulator_at: Start, make_spec: MakeSpec) -> None:
