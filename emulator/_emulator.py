@@ -77,6 +77,14 @@ def concurrency_pools(specs: Sequence[FunctionSpec], account_concurrency: int) -
             f"more than the account concurrency {account_concurrency}: "
             "raise --account-concurrency or lower the stacks' reserved_concurrency"
         )
+    shared = [s.name for s in specs if s.reserved_concurrency is None]
+    if shared and reserved_total == account_concurrency:
+        # Every request to these would be throttled; AWS refuses such reservations too (it keeps
+        # 100 slots unreserved), so say so now rather than answer 429 to everything.
+        raise EmulatorConfigError(
+            f"reserved concurrency takes all {account_concurrency} of the account concurrency, "
+            f"leaving none for {', '.join(shared)}: raise --account-concurrency above {reserved_total}"
+        )
     unreserved = ConcurrencyPool(account_concurrency - reserved_total, name="unreserved")
     return {
         s.name: ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}") if s.name in reserved else unreserved

@@ -46,7 +46,9 @@ class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-a
     def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
         if isinstance(exc_info, HttpProcessingError):
             fault = " ".join(str(exc_info.message).split()) or type(exc_info).__name__
-            self.warning(f"malformed request: {msg}: {exc_info.code} {fault}", *args, **kwargs)
+            context = str(msg) % args if args else str(msg)
+            self.warning("%s: malformed request, answered %s: %s", context, exc_info.code, fault,
+                         **kwargs)
         else:
             super().exception(msg, *args, exc_info=exc_info, **kwargs)
 

@@ -172,6 +172,11 @@ def test_reservations_beyond_the_account_are_refused(make_spec: MakeSpec) -> Non
     specs = [make_spec(name="a", reserved_concurrency=2), make_spec(name="b", reserved_concurrency=1)]
     with pytest.raises(EmulatorConfigError, match="reserved concurrency totals 3"):
         Emulator(specs, EmulatorOptions(account_concurrency=2))
+    # The issue's literal numbers: the reservation takes the whole account, so the two other
+    # stacks could never run; refused with what to change.
+    issue = [make_spec(name="python-512"), make_spec(name="java-512"), make_spec(name="x", reserved_concurrency=1)]
+    with pytest.raises(EmulatorConfigError, match="leaving none for python-512, java-512: raise --account-concurrency"):
+        Emulator(issue, EmulatorOptions(account_concurrency=1))
 
 
 async def test_function_timeout_answers_500_and_discards_the_instance(
@@ -387,7 +392,7 @@ async def test_a_malformed_request_logs_one_line(
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(loud) == 1, [r.getMessage() for r in loud]
     assert loud[0].exc_info is None and "\n" not in loud[0].getMessage()
-    assert "malformed request" in loud[0].getMessage() and "127.0.0.1" in loud[0].getMessage()
+    assert "malformed request, answered 400" in loud[0].getMessage() and "127.0.0.1" in loud[0].getMessage()
 
 
 async def test_payload_over_10_mb_is_refused_with_413(emulator_at: Start, make_spec: MakeSpec) -> None:
