@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus, urlsplit
 
 #: The account and API ids the events carry; the emulator has no account.
 ACCOUNT_ID = "123456789012"
@@ -55,15 +55,52 @@ def gateway_error(status: int, message: str, request_id: str) -> ApiResponse:
 
 
 INTERNAL_SERVER_ERROR = (500, "Internal Server Error")
+REQUEST_TIMEOUT = (408, "Request Timeout")
 SERVICE_UNAVAILABLE = (503, "Service Unavailable")
 TOO_MANY_REQUESTS = (429, "Too Many Requests")
 NOT_FOUND = (404, "Not Found")
 PAYLOAD_TOO_LARGE = (413, "Request Entity Too Large")
 
 
+def event_payload(event: Mapping[str, object]) -> bytes:
+    """The event as the bytes Lambda receives: UTF-8 JSON, not ASCII escapes (the 6 MB
+    invocation limit counts these bytes, so an "é" costs 2 of them, not the 6 of ``\\u00e9``)."""
+    try:
+        return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A header that was not valid UTF-8 on the wire: escaped, it is still valid JSON.
+        return json.dumps(event, separators=(",", ":")).encode("ascii")
+
+
 def new_request_id() -> str:
     """An API Gateway request id: 16 characters of base64, the shape ``apigw-requestid`` has."""
     return base64.b64encode(os.urandom(12)).decode()[:15] + "="
+
+
+def route_path(target: str, *, authorities: Iterable[str]) -> tuple[str, str] | None:
+    """The path an HTTP API routes on (and passes as ``rawPath``) and the raw query string.
+
+    HTTP APIs percent-decode the path before matching routes and pass it decoded to the
+    integration (so ``/%68ealth`` is ``/health``), while the query string stays as sent. An
+    absolute-form target (``GET http://host/path``) is for this API only when it names one of
+    ``authorities``. None when the target cannot be a request for this API: another authority,
+    not a path, or a path that does not decode to UTF-8.
+    """
+    if not target.startswith("/"):
+        parts = urlsplit(target)
+        if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() not in authorities:
+            return None
+        target = parts.path or "/"
+        if parts.query:
+            target += "?" + parts.query
+    elif target.startswith("//"):
+        return None
+    raw_path, _, raw_query = target.partition("?")
+    try:
+        path = unquote(raw_path, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        return None
+    return path, raw_query
 
 
 def match_route(routes: Iterable[str] | None, method: str, path: str) -> str | None:

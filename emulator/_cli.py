@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser(
         "up",
-        help="build and host stacks locally until Ctrl-C",
+        help="build and host stacks locally until Ctrl-C or SIGTERM (exit 130 or 143)",
         description="Build each stack's package and host it behind a local HTTP API "
         "(127.0.0.1) with Lambda's semantics. Writes build/endpoints.json for the load generator.",
     )
@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--idle-policy", choices=("fixed", "sebs"), default="fixed",
                     help="fixed keep-alive, or SeBS's: half of the idle instances every 6 min")
     up.add_argument("--account-concurrency", type=int, default=DEFAULT_ACCOUNT_CONCURRENCY,
-                    metavar="N", help="instances across all stacks without reserved concurrency "
+                    metavar="N", help="requests in flight across all stacks; a stack's reserved "
+                    "concurrency is carved out of it, the others share the rest "
                     f"(AWS: 1,000; default here {DEFAULT_ACCOUNT_CONCURRENCY})")
     up.add_argument("--port-base", type=int, default=0, metavar="P",
                     help="front door of the i-th stack on port P+i; default: free ports")
@@ -162,9 +163,16 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
     )
     endpoints = build / "endpoints.json"
     stop = asyncio.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
     loop = asyncio.get_running_loop()
+    # SIGTERM (kill, timeout, CI cancellation) stops as cleanly as Ctrl-C does.
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
         document = endpoints_document(emu, settings, root)
         endpoints.parent.mkdir(parents=True, exist_ok=True)
@@ -186,7 +194,8 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
                     endpoints.unlink()
             except (OSError, ValueError):
                 pass
-    return 0
+    # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
+    return 128 + received[0] if received else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

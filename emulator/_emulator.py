@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import shutil
 import socket
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -14,7 +17,7 @@ from aiohttp import web
 from ._cgroups import Cgroups
 from ._errors import EmulatorConfigError, EmulatorStartError
 from ._frontdoor import FrontDoor
-from ._host import AccountPool, FunctionHost
+from ._host import ConcurrencyPool, FunctionHost
 from ._java import bootstrap_classes, find_java
 from ._logs import StackLog
 from ._runtime_api import RuntimeApi
@@ -60,6 +63,57 @@ class _S3Endpoint:
         return web.FileResponse(path)
 
 
+def concurrency_pools(specs: Sequence[FunctionSpec], account_concurrency: int) -> dict[str, ConcurrencyPool]:
+    """Each function's concurrency pool, as Lambda carves reservations out of the account's.
+
+    A function with reserved concurrency gets a pool of exactly that size, which no other
+    function can use; the functions without one share what is left of the account's.
+    """
+    reserved = {s.name: s.reserved_concurrency for s in specs if s.reserved_concurrency is not None}
+    reserved_total = sum(reserved.values())
+    if reserved_total > account_concurrency:
+        raise EmulatorConfigError(
+            f"reserved concurrency totals {reserved_total} ({', '.join(f'{n}: {r}' for n, r in reserved.items())}), "
+            f"more than the account concurrency {account_concurrency}: "
+            "raise --account-concurrency or lower the stacks' reserved_concurrency"
+        )
+    shared = [s.name for s in specs if s.reserved_concurrency is None]
+    if shared and reserved_total == account_concurrency:
+        # Every request to these would be throttled; AWS refuses such reservations too (it keeps
+        # 100 slots unreserved), so say so now rather than answer 429 to everything.
+        raise EmulatorConfigError(
+            f"reserved concurrency takes all {account_concurrency} of the account concurrency, "
+            f"leaving none for {', '.join(shared)}: raise --account-concurrency above {reserved_total}"
+        )
+    unreserved = ConcurrencyPool(account_concurrency - reserved_total, name="unreserved")
+    return {
+        s.name: ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}") if s.name in reserved else unreserved
+        for s in specs
+    }
+
+
+#: this emulator's instance folders live in ``<work_dir>/instances/emulator-<pid>-<tag>``
+_SCRATCH_PREFIX = "emulator-"
+
+
+def remove_stale_scratch(instances_root: Path) -> list[Path]:
+    """Remove the instance folders of emulators that are gone (killed outright, say); returns them.
+
+    A folder is another emulator's until its process is gone: only folders whose pid no
+    longer runs are removed, so a live emulator sharing the work dir keeps its instances.
+    """
+    removed: list[Path] = []
+    if not instances_root.is_dir():
+        return removed
+    for folder in instances_root.glob(f"{_SCRATCH_PREFIX}*"):
+        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
 class Emulator:
     """Hosts functions behind local HTTP APIs with Lambda's semantics.
 
@@ -74,6 +128,7 @@ class Emulator:
             raise EmulatorConfigError("nothing to host: pass at least one function spec")
         self.specs = list(specs)
         self.options = options or EmulatorOptions()
+        self._pools = concurrency_pools(self.specs, self.options.account_concurrency)
         self.hosts: dict[str, FunctionHost] = {}
         self.front_doors: dict[str, FrontDoor] = {}
         self.logs: dict[str, StackLog] = {}
@@ -81,6 +136,10 @@ class Emulator:
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
         self._started = False
+        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
+        self.instances_dir = (
+            self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
 
     @property
     def urls(self) -> dict[str, str]:
@@ -121,6 +180,8 @@ class Emulator:
             java = find_java()
             bootstrap = bootstrap_classes(opts.work_dir)
         self._started = True
+        remove_stale_scratch(opts.work_dir / "instances")
+        self.instances_dir.mkdir(parents=True, exist_ok=True)
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
             log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)
@@ -129,7 +190,6 @@ class Emulator:
         if s3_objects:
             self._s3 = _S3Endpoint(s3_objects)
             await self._s3.start()
-        account = AccountPool(opts.account_concurrency)
         for index, spec in enumerate(self.specs):
             stack_log = StackLog(opts.log_dir, spec.name)
             self.logs[spec.name] = stack_log
@@ -145,15 +205,17 @@ class Emulator:
             host = FunctionHost(
                 spec,
                 opts,
-                account=account,
+                pool=self._pools[spec.name],
                 cgroups=self.cgroups,
                 log=stack_log,
                 runtime_api=self._runtime_api,
+                instances_dir=self.instances_dir,
                 java=java,
                 java_bootstrap=bootstrap,
                 s3_endpoint=self._s3.url if self._s3 is not None else None,
             )
-            door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s)
+            door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
+                            connection_timeout_s=opts.connection_timeout_s)
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)
@@ -181,6 +243,7 @@ class Emulator:
             await self._s3.close()
         if self.cgroups is not None:
             self.cgroups.close()
+        shutil.rmtree(self.instances_dir, ignore_errors=True)
         for stack_log in self.logs.values():
             stack_log.event("emulator_stopped")
             stack_log.close()

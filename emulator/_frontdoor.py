@@ -4,39 +4,67 @@ events and function results (or failures) into the responses API Gateway gives."
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 import socket
 import time
 import uuid
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ._apigw import (
     INTERNAL_SERVER_ERROR,
     NOT_FOUND,
     PAYLOAD_TOO_LARGE,
+    REQUEST_TIMEOUT,
     SERVICE_UNAVAILABLE,
     TOO_MANY_REQUESTS,
     ApiResponse,
     MalformedResult,
     TokenBucket,
     build_event,
+    event_payload,
     gateway_error,
     map_result,
     match_route,
     new_request_id,
+    route_path,
 )
 from ._host import FunctionHost
 from ._instance import Outcome
 from ._spec import API_PAYLOAD_LIMIT_BYTES
 
 
+class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """aiohttp's server log, with a malformed request told in one line instead of a traceback.
+
+    Anyone can send a malformed request; it says nothing about the emulator, so it gets one
+    warning naming the peer and the fault. Other errors keep their traceback.
+    """
+
+    def exception(self, msg: object, *args: object, exc_info: Any = True, **kwargs: Any) -> None:
+        if isinstance(exc_info, HttpProcessingError):
+            fault = " ".join(str(exc_info.message).split()) or type(exc_info).__name__
+            context = str(msg) % args if args else str(msg)
+            self.warning("%s: malformed request, answered %s: %s", context, exc_info.code, fault,
+                         **kwargs)
+        else:
+            super().exception(msg, *args, exc_info=exc_info, **kwargs)
+
+
+_server_log = _OneLinePerMalformedRequest(logging.getLogger("emulator.frontdoor"), {})
+
+
 class FrontDoor:
     """API Gateway for one function."""
 
-    def __init__(self, host: FunctionHost, *, integration_timeout_s: float) -> None:
+    def __init__(
+        self, host: FunctionHost, *, integration_timeout_s: float, connection_timeout_s: float
+    ) -> None:
         self.host = host
         self.integration_timeout_s = integration_timeout_s
+        self.connection_timeout_s = connection_timeout_s
         spec = host.spec
         self.api_id = uuid.uuid5(uuid.NAMESPACE_DNS, spec.name).hex[:10]
         self.bucket = (
@@ -45,8 +73,12 @@ class FrontDoor:
             else None
         )
         # aiohttp's low-level server: one handler for every path, no router on the hot path.
+        # Its keep-alive timer runs from a connection's opening (and from each response) and
+        # closes it if no complete request head has arrived by then: idle connections and
+        # half-sent heads (slowloris) alike; the body has its own bound in _read_body.
         self._runner = web.ServerRunner(
-            web.Server(self.handle), access_log=None, handle_signals=False, shutdown_timeout=0.5
+            web.Server(self.handle, keepalive_timeout=connection_timeout_s, logger=_server_log),
+            access_log=None, handle_signals=False, shutdown_timeout=0.5,
         )
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
@@ -64,6 +96,11 @@ class FrontDoor:
         await web.SockSite(self._runner, sock).start()
 
     @property
+    def authorities(self) -> tuple[str, ...]:
+        """The ``host:port`` an absolute-form request target may name to reach this API."""
+        return (f"127.0.0.1:{self.port}", f"localhost:{self.port}")
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
@@ -73,13 +110,28 @@ class FrontDoor:
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         started_s = time.monotonic()
         apigw_id = new_request_id()
-        raw_path, _, raw_query = request.raw_path.partition("?")
-        route_key = match_route(self.host.spec.routes, request.method, request.path)
+        target = route_path(request.raw_path, authorities=self.authorities)
+        if target is None:
+            return _send(gateway_error(*NOT_FOUND, apigw_id))
+        raw_path, raw_query = target
+        route_key = match_route(self.host.spec.routes, request.method, raw_path)
         if route_key is None:
             return _send(gateway_error(*NOT_FOUND, apigw_id))
         if self.bucket is not None and not self.bucket.take():
             return _send(gateway_error(*TOO_MANY_REQUESTS, apigw_id))
-        body = await _read_body(request, API_PAYLOAD_LIMIT_BYTES)
+        try:
+            async with asyncio.timeout(self.connection_timeout_s):
+                body = await _read_body(request, API_PAYLOAD_LIMIT_BYTES)
+        except TimeoutError:
+            # Answer, then drop the connection at once: aiohttp would otherwise linger,
+            # reading what is left of the body for 10 more seconds.
+            late = _send(gateway_error(*REQUEST_TIMEOUT, apigw_id))
+            late.force_close()
+            await late.prepare(request)
+            await late.write_eof()
+            if request.protocol is not None:
+                request.protocol.force_close()
+            return late
         if body is None:
             return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
         peer = request.remote or "127.0.0.1"
@@ -95,7 +147,7 @@ class FrontDoor:
             api_id=self.api_id,
             host=request.host,
         )
-        payload = json.dumps(event, separators=(",", ":")).encode()
+        payload = event_payload(event)
         task = asyncio.ensure_future(self.host.invoke(payload))
         remaining_s = self.integration_timeout_s - (time.monotonic() - started_s)
         try:

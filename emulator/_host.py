@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from stack.settings import ping_event
+
 from ._cgroups import Cgroups
 from ._errors import EmulatorError
 from ._instance import Instance, Invocation, Outcome
@@ -32,21 +34,26 @@ FAKE_CREDENTIALS = {
 }
 
 
-class AccountPool:
-    """The account's concurrency, shared by every stack without reserved concurrency."""
+class ConcurrencyPool:
+    """Concurrency slots: one per request in flight (Lambda counts requests, not instances).
 
-    def __init__(self, limit: int) -> None:
+    The account's unreserved pool is shared by every function without reserved concurrency; a
+    function with a reservation has a pool of its own, carved out of the account's.
+    """
+
+    def __init__(self, limit: int, *, name: str) -> None:
         self.limit = limit
-        self.used = 0
+        self.name = name
+        self.in_flight = 0
 
     def take(self) -> bool:
-        if self.used >= self.limit:
+        if self.in_flight >= self.limit:
             return False
-        self.used += 1
+        self.in_flight += 1
         return True
 
     def release(self) -> None:
-        self.used = max(0, self.used - 1)
+        self.in_flight = max(0, self.in_flight - 1)
 
 
 class FunctionHost:
@@ -57,20 +64,23 @@ class FunctionHost:
         spec: FunctionSpec,
         options: EmulatorOptions,
         *,
-        account: AccountPool,
+        pool: ConcurrencyPool,
         cgroups: Cgroups,
         log: StackLog,
         runtime_api: RuntimeApi,
+        instances_dir: Path,
         java: str | None = None,
         java_bootstrap: Path | None = None,
         s3_endpoint: str | None = None,
     ) -> None:
         self.spec = spec
         self.options = options
-        self.account = account
+        self.pool = pool
         self.cgroups = cgroups
         self.log = log
         self.runtime_api = runtime_api
+        #: this emulator's scratch folder for instance directories (one folder per stack in it)
+        self.instances_dir = instances_dir
         self.java = java
         self.java_bootstrap = java_bootstrap
         self.s3_endpoint = s3_endpoint
@@ -81,11 +91,6 @@ class FunctionHost:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._exited: dict[str, asyncio.Event] = {}
-        self.limit = (
-            spec.reserved_concurrency
-            if spec.reserved_concurrency is not None
-            else options.account_concurrency
-        )
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -95,9 +100,7 @@ class FunctionHost:
             self._tasks.append(asyncio.create_task(self._pinger(), name=f"ping-{self.spec.name}"))
         if self.spec.provisioned_concurrency:
             starting = []
-            for _ in range(min(self.spec.provisioned_concurrency, self.limit)):
-                if not self.account.take():
-                    break
+            for _ in range(min(self.spec.provisioned_concurrency, self.pool.limit)):
                 inst = await self._spawn(provisioned=True, request_id=None)
                 if inst is not None:
                     starting.append(inst)
@@ -128,15 +131,27 @@ class FunctionHost:
     # ---- invoking ----------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
-        """Run one invocation: reuse an idle instance, or cold-start one, or throttle."""
+        """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
+
+        A concurrency slot is held from here until the invocation ends, whether an instance
+        was idle or not: idle instances hold none.
+        """
         request_id = request_id or str(uuid.uuid4())
         if len(payload) > LAMBDA_PAYLOAD_LIMIT_BYTES:
             return Outcome("too_large", request_id, error_type="RequestTooLargeException")
+        if self._closing or not self.pool.take():
+            self.log.event("throttled", request_id=request_id, pool=self.pool.name,
+                           in_flight=self.pool.in_flight, limit=self.pool.limit,
+                           instances=len(self.instances))
+            return Outcome("throttled", request_id, error_type="TooManyRequestsException")
+        try:
+            return await self._invoke(payload, request_id)
+        finally:
+            self.pool.release()
+
+    async def _invoke(self, payload: bytes, request_id: str) -> Outcome:
         inst = self._take_idle()
         if inst is None:
-            if self._closing or len(self.instances) >= self.limit or not self.account.take():
-                self.log.event("throttled", request_id=request_id, instances=len(self.instances))
-                return Outcome("throttled", request_id, error_type="TooManyRequestsException")
             inst = await self._spawn(provisioned=False, request_id=request_id)
             if inst is None:
                 return Outcome("init_error", request_id, error_type="Runtime.Unknown")
@@ -348,7 +363,6 @@ class FunctionHost:
         self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
                        reason=reason or "exited", served=inst.served)
         self.instances.pop(inst.id, None)
-        self.account.release()
         self.runtime_api.unregister(inst)
         inst.cleanup()
         event = self._exited.pop(inst.id, None)
@@ -359,7 +373,7 @@ class FunctionHost:
 
     async def _spawn(self, *, provisioned: bool, request_id: str | None) -> Instance | None:
         inst_id = uuid.uuid4().hex[:12]
-        workdir = self.options.work_dir / "instances" / self.spec.name / inst_id
+        workdir = self.instances_dir / self.spec.name / inst_id
         inst = Instance(
             id=inst_id,
             stack=self.spec.name,
@@ -386,7 +400,6 @@ class FunctionHost:
                            request_id=request_id)
             self.instances.pop(inst_id, None)
             self._exited.pop(inst_id, None)
-            self.account.release()
             self.runtime_api.unregister(inst)
             inst.cleanup()
             return None
@@ -511,19 +524,22 @@ class FunctionHost:
         period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
         while True:
             await asyncio.sleep(period_real_s)
-            event = {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": "Scheduled Event",
-                "source": "aws.events",
-                "account": "123456789012",
-                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "region": self.spec.region,
-                "resources": [f"arn:aws:events:{self.spec.region}:123456789012:rule/{self.spec.name}-ping"],
-                "detail": {},
-            }
-            outcome = await self.invoke(json.dumps(event).encode())
-            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind)
+            # The very event the stack's EventBridge rule sends on AWS (stack.settings.ping_event).
+            outcome = await self.invoke(json.dumps(ping_event(), ensure_ascii=False).encode())
+            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind,
+                           status=_proxy_status(outcome))
+
+
+def _proxy_status(outcome: Outcome) -> int | None:
+    """The HTTP status a function's proxy result carries (None when it has none)."""
+    if outcome.kind != "ok":
+        return None
+    try:
+        result = json.loads(outcome.payload)
+    except ValueError:
+        return None
+    status = result.get("statusCode") if isinstance(result, dict) else None
+    return status if isinstance(status, int) else None
 
 
 class _InitFailed(Exception):

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from stack.settings import DEFAULT_RUNTIMES
+
 from ._errors import EmulatorConfigError
 
 #: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
@@ -23,6 +25,10 @@ STUDY_ROUTES: tuple[str, ...] = ("POST /predict", "GET /health")
 API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 #: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
 INTEGRATION_TIMEOUT_S = 30.0
+#: A connection is closed when no complete request head has arrived this long after it opened
+#: or after its previous response (idle keep-alive and half-sent heads alike), or when a
+#: request's body takes longer than this. API Gateway documents no such value: this is ours.
+CONNECTION_TIMEOUT_S = 60.0
 #: Lambda quota: synchronous invocation request and response payloads, 6 MB each.
 LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
 #: Lambda: the init phase of an on-demand instance is limited to 10 s.
@@ -85,8 +91,8 @@ class FunctionSpec:
             )
         object.__setattr__(self, "environment", MappingProxyType(dict(self.environment)))
         if not self.runtime:
-            default = "python3.12" if self.language == "python" else "java17"
-            object.__setattr__(self, "runtime", default)
+            # The stacks' default, so a spec built by hand names what a stack file would.
+            object.__setattr__(self, "runtime", DEFAULT_RUNTIMES[self.language])
 
     @property
     def cpu_share(self) -> float:
@@ -140,6 +146,8 @@ class EmulatorOptions:
     account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
     init_timeout_s: float = INIT_TIMEOUT_S
     integration_timeout_s: float = INTEGRATION_TIMEOUT_S
+    #: idle connections and requests not fully sent are closed after this (docs/emulator.md)
+    connection_timeout_s: float = CONNECTION_TIMEOUT_S
     #: where cgroup controllers are mounted; a directory that is not a cgroup fs disables limits
     cgroup_root: Path = Path("/sys/fs/cgroup")
     #: ``False`` runs instances unthrottled even when cgroups are writable
@@ -161,8 +169,8 @@ class EmulatorOptions:
             problems.append(f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}")
         if self.account_concurrency < 1:
             problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
-        if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0:
-            problems.append("init and integration timeouts must be positive")
+        if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0 or self.connection_timeout_s <= 0:
+            problems.append("init, integration and connection timeouts must be positive")
         if not 0 <= self.port_base <= 65535:
             problems.append(f"port base {self.port_base} must be within 0..65535")
         if problems:

@@ -94,7 +94,7 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             pids.add(int(started[0]["pid"]))
         assert all(_alive(p) for p in pids)
         proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
+        assert proc.wait(timeout=30) == 143, "SIGTERM stops as Ctrl-C does, with 128 + 15"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -104,6 +104,96 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
     assert not any(_alive(p) for p in pids)
     assert not endpoints.exists()
     assert not any((build / "emulator" / "instances").rglob("task"))
+
+
+class _Up:
+    """``python -m emulator up`` in a subprocess, up once its endpoints.json names it."""
+
+    def __init__(self, artifact: Path, build: Path, *stacks: str) -> None:
+        self.build = build
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "up", *stacks, "--artifact", str(artifact),
+             "--build-dir", str(build)],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        endpoints = build / "endpoints.json"
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.proc.poll() is None, self.proc.stderr.read() if self.proc.stderr else ""
+            assert time.monotonic() < deadline, "emulator did not come up"
+            try:
+                doc = json.loads(endpoints.read_text())
+                if doc["pid"] == self.proc.pid:
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+        self.urls = {name: entry["url"] for name, entry in doc["stacks"].items()}
+
+    def instance_pids(self, stack: str) -> set[int]:
+        events = read_events(self.build / "emulator" / "logs" / f"{stack}.events.jsonl")
+        return {int(e["pid"]) for e in events if e["event"] == "started"}
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.proc.stderr:
+            self.proc.stderr.close()
+
+
+def _task_dirs(build: Path) -> set[Path]:
+    return set((build / "emulator" / "instances").rglob("task"))
+
+
+def test_sigint_stops_cleanly_with_130(artifact: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    up = _Up(artifact, build, "python-256")
+    try:
+        assert httpx.get(up.urls["python-256"] + "/health", timeout=30).status_code == 200
+        pids = up.instance_pids("python-256")
+        assert len(pids) == 1 and all(_alive(p) for p in pids) and _task_dirs(build)
+        up.proc.send_signal(signal.SIGINT)
+        assert up.proc.wait(timeout=30) == 130
+        assert up.proc.stderr is not None and "Traceback" not in up.proc.stderr.read()
+    finally:
+        up.close()
+    assert not any(_alive(p) for p in pids)
+    assert not any((build / "emulator" / "instances").iterdir())
+    assert not (build / "endpoints.json").exists()
+    events = read_events(build / "emulator" / "logs" / "python-256.events.jsonl")
+    assert [e["event"] for e in events][-2:] == ["stopped", "emulator_stopped"]
+
+
+def test_the_next_start_removes_a_killed_emulators_instance_folders_only(
+    artifact: Path, tmp_path: Path
+) -> None:
+    build = tmp_path / "build"
+    live = _Up(artifact, build, "python-256")
+    try:
+        assert httpx.get(live.urls["python-256"] + "/health", timeout=30).status_code == 200
+        live_dirs = _task_dirs(build)
+        assert len(live_dirs) == 1
+        killed = _Up(artifact, build, "python-256")
+        try:
+            assert httpx.get(killed.urls["python-256"] + "/health", timeout=30).status_code == 200
+            killed_dirs = _task_dirs(build) - live_dirs
+            assert len(killed_dirs) == 1
+            killed.proc.send_signal(signal.SIGKILL)
+            killed.proc.wait(timeout=30)
+        finally:
+            killed.close()
+        assert all(d.exists() for d in killed_dirs), "a SIGKILL leaves the folders behind"
+        following = _Up(artifact, build, "python-256")
+        following.proc.send_signal(signal.SIGTERM)
+        assert following.proc.wait(timeout=30) == 143
+        following.close()
+        assert not any(d.exists() for d in killed_dirs)
+        assert all(d.exists() for d in live_dirs), "a live emulator's instances are not touched"
+        warm = httpx.get(live.urls["python-256"] + "/health", timeout=30)
+        assert warm.status_code == 200 and warm.headers["x-cold-start"] == "false"
+    finally:
+        live.close()
 
 
 def test_up_with_an_unknown_stack_says_so(tmp_path: Path) -> None:

@@ -10,10 +10,19 @@ import pytest
 
 import emulator
 from emulator import EmulatorConfigError, EmulatorOptions, FunctionSpec
-from emulator._apigw import MalformedResult, TokenBucket, build_event, map_result, match_route
+from emulator._apigw import (
+    MalformedResult,
+    TokenBucket,
+    build_event,
+    event_payload,
+    map_result,
+    match_route,
+    route_path,
+)
 from emulator._cgroups import Cgroups, cpu_quota_us
 from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
 from loadgen._reportline import parse_report_line
+from stack.settings import DEFAULT_RUNTIMES
 
 
 def test_public_surface_is_sorted_and_importable() -> None:
@@ -77,6 +86,23 @@ def test_routes_match_method_and_path_or_default() -> None:
     assert match_route(routes, "GET", "/predict") is None
     assert match_route(routes, "GET", "/nope") is None
     assert match_route(None, "DELETE", "/anything") == "$default"
+
+
+def test_route_path_is_the_decoded_path_of_a_target_for_this_api() -> None:
+    own = ("127.0.0.1:8000", "localhost:8000")
+    assert route_path("/%68ealth?a=%20b", authorities=own) == ("/health", "a=%20b")
+    assert route_path("/a%2Fb", authorities=own) == ("/a/b", "")
+    assert route_path("http://127.0.0.1:8000/health?x=1", authorities=own) == ("/health", "x=1")
+    assert route_path("HTTP://LOCALHOST:8000", authorities=own) == ("/", "")
+    for foreign in ("http://evil.example/health", "http://127.0.0.1:9999/health", "//evil.example/health",
+                    "*", "/%ff", "ftp://127.0.0.1:8000/health"):
+        assert route_path(foreign, authorities=own) is None, foreign
+
+
+def test_event_payload_is_utf8_json() -> None:
+    assert event_payload({"body": "é"}) == '{"body":"é"}'.encode()
+    # A header value that was not UTF-8 on the wire stays valid JSON, escaped.
+    assert json.loads(event_payload({"h": "\udcff"})) == {"h": "\udcff"}
 
 
 def test_proxy_result_maps_status_headers_cookies_and_body() -> None:
@@ -174,6 +200,15 @@ def test_spec_lists_every_problem(tmp_path: Path) -> None:
     message = str(info.value)
     for fragment in ("name", "language", "memory_mb", "timeout_s", "code archive", "route"):
         assert fragment in message
+
+
+def test_default_runtimes_are_the_stacks_defaults(tmp_path: Path) -> None:
+    code = tmp_path / "code.zip"
+    code.write_bytes(b"")
+    for language, handler in (("java", "a.B::c"), ("python", "app.handler")):
+        spec = FunctionSpec(name="f", language=language, memory_mb=512, timeout_s=5, handler=handler,
+                            code_zip=code)
+        assert spec.runtime == DEFAULT_RUNTIMES[language]
 
 
 def test_options_are_validated() -> None:

@@ -36,6 +36,8 @@ def handler(event: dict, context: object) -> object:
             "cwd": os.getcwd(),
             "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL", "TEST"))},
         })
+    if path == "/body-length":
+        return _ok({"chars": len(event.get("body", "")), "distinct": sorted(set(event.get("body", "")))})
     if path == "/echo":
         return _ok({"event": event})
     if path == "/sleep":
