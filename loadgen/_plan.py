@@ -201,6 +201,8 @@ class Plan:
         if self.throughput_rps is not None and not _is_rate(self.throughput_rps):
             problems.append(f"throughput_rps must be a number > 0 or None, got {self.throughput_rps!r}")
         if not problems:
+            if self.max_users > MAX_USERS:
+                problems.append(f"the executions run {self.max_users} users at once, more than {MAX_USERS}")
             if self.duration_s <= 0:
                 problems.append("the plan lasts 0 s: give a stage a ramp-up or a hold time")
             elif self.duration_s > MAX_DURATION_S:

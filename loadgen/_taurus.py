@@ -207,7 +207,7 @@ def load_taurus(path: str | Path) -> tuple[Plan, list[str]]:
         if not isinstance(execution, dict):
             problems.append(f"{where} must be a mapping, got {type(execution).__name__}")
             continue
-        scenario = _scenario(config, execution, where)
+        scenario = _scenario(config, execution, f"{file}: {where}")
         script = scenario.get("script")
         if script is not None:
             missing = [k for k in ("concurrency",) if k not in execution]
@@ -215,7 +215,7 @@ def load_taurus(path: str | Path) -> tuple[Plan, list[str]]:
                 missing.append("hold-for, ramp-up or iterations")
             if missing:
                 raise TaurusError(
-                    f"{where}: the load would come from the script {script} (its thread groups), "
+                    f"{file}: {where}: the load would come from the script {script} (its thread groups), "
                     f"which loadgen does not read; give {' and '.join(missing)} in the execution"
                 )
             notes.append(f"{where}: the script {script} is not run (its requests, timers and "
