@@ -10,16 +10,20 @@ import shutil
 import struct
 import subprocess
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from hdrh.histogram import HdrHistogram
+from test_loadgen_merge import two_runs
 
+from loadgen import merge_results
 from loadgen._errors import ResultsError
 from loadgen._hist import (
     HIGHEST_US,
     IntervalLogWriter,
     LatencyHistogram,
+    decode_histogram,
     new_hdr,
     read_interval_log,
 )
@@ -219,3 +223,33 @@ def test_unreadable_histograms_are_refused_naming_what_was_found(
     message = str(info.value)
     assert named in message and f"{log}:2: " in message
     assert "\n" not in message and not message.rstrip().endswith(":")
+
+
+def reencode_v1(log: Path, hist_of: Callable[[HdrHistogram], HdrHistogram] = lambda h: h) -> None:
+    """Rewrite every interval of ``log`` in the V1 encoding (as YCSB would have written it)."""
+    lines = []
+    for line in log.read_text(encoding="ascii").splitlines():
+        if line[:1].isdigit() or line.startswith("Tag="):
+            head, _, payload = line.rpartition(",")
+            line = f"{head},{encode_v1(hist_of(decode_histogram(payload)))}"
+        lines.append(line)
+    log.write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
+def test_merge_reads_a_v1_log_and_refuses_values_past_its_range_in_one_line(tmp_path: Path) -> None:
+    first, second = two_runs(tmp_path)
+    counts = [sum(i.hdr.get_total_count() for i in read_interval_log(f / "latency.hlog")) for f in (first, second)]
+    reencode_v1(second / "latency.hlog")
+    merge_results([first, second], tmp_path / "merged")
+    assert sum(i.hdr.get_total_count() for i in read_interval_log(tmp_path / "merged" / "latency.hlog")) == sum(counts)
+
+    def nanoseconds(hist: HdrHistogram) -> HdrHistogram:
+        wide = HdrHistogram(1, 3_600_000_000_000, 3)
+        wide.record_value(2_000_000_000_000)
+        return wide
+
+    reencode_v1(second / "latency.hlog", nanoseconds)
+    with pytest.raises(ResultsError) as info:
+        merge_results([first, second], tmp_path / "merged-ns")
+    message = str(info.value)
+    assert "beyond the 600000000 µs a merged log keeps" in message and "\n" not in message
