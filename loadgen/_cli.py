@@ -174,10 +174,9 @@ def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
         plan = IdlePlan(offsets_s=args.offsets, bisect_precision_s=args.bisect)
     elif name == "scenario2":
         if args.taurus:
-            taurus, notes = load_taurus(args.taurus)
-            plan = Plan(stages=taurus.stages, think_s=args.think or taurus.think_s,
-                        iterations=args.iterations or taurus.iterations,
-                        throughput_rps=args.throughput or taurus.throughput_rps)
+            plan, notes = load_taurus(args.taurus)
+            plan = plan.overridden(think_s=args.think or None, iterations=args.iterations,
+                                   throughput_rps=args.throughput)
         else:
             plan = Plan(stages=args.stages or Plan().stages, think_s=args.think,
                         iterations=args.iterations, throughput_rps=args.throughput)

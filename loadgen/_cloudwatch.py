@@ -3,7 +3,8 @@
 The local emulator writes its logs to a file; for a stack on AWS the same lines live in the
 log group ``/aws/lambda/<function>``. This module pages through ``FilterLogEvents`` (every
 page, until ``nextToken`` runs out) and writes the messages to a file in the emulator's
-format, so the report reads one format whatever the target.
+format, so the report reads one format whatever the target; a REPORT event is written as one
+line (its X-Ray part, which follows a newline in the event, after a tab).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ._reportline import is_report_line
 from ._results import write_text_atomic
 
 _SINCE = re.compile(r"^(\d+)\s*([smhd])$")
@@ -103,5 +105,16 @@ def download_logs(
     """
     events = sorted(iter_log_messages(client, log_group, since=since, until=until))
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(out, "".join(m if m.endswith("\n") else m + "\n" for _, m in events))
+    write_text_atomic(out, "".join(_one_line(m) for _, m in events))
     return len(events)
+
+
+def _one_line(message: str) -> str:
+    """The event as one line when it is a REPORT event; other messages as they are.
+
+    With X-Ray on, a REPORT event goes on after a newline with its trace ids; written as
+    two lines, the ids would never reach the REPORT parser. A tab is the field separator.
+    """
+    if is_report_line(message):
+        message = re.sub(r"[\r\n]+", "\t", message.rstrip("\r\n"))
+    return message + "\n" if not message.endswith("\n") else message

@@ -6,11 +6,26 @@ here, not with the ``hdrhistogram`` package's writer, whose base time and zero s
 mishandled; the format is HdrHistogram's log format version 1.3, which the reference Java
 ``HistogramLogProcessor`` reads (a test runs it). Values are microseconds; the
 ``Interval_Max`` column is in milliseconds (max value / 1000).
+
+The reader also takes the histogram encodings that older tools wrote, as HdrHistogram's
+Java source defines them (a 4-byte big-endian cookie whose bits 4-7 hold the counts' word
+size; a compressed form is cookie, length, then a zlib stream of the plain form):
+
+- V2 (HdrHistogram 2.1.x, today's default): ZigZag LEB128 counts; decoded by ``hdrh``;
+- V1 (jHiccup 2.0.6, YCSB): 40-byte header (cookie, payload length, normalizing index
+  offset, significant digits, lowest, highest, integer-to-double ratio), then the counts as
+  plain big-endian words of 2, 4 or 8 bytes;
+- V0 (jHiccup 2.0.1): 32-byte header (cookie, significant digits, lowest, highest, total
+  count), then plain words to the end of the stream.
+
+Anything else (a DoubleHistogram, a shifted histogram) is refused with a message naming it.
 """
 
 from __future__ import annotations
 
+import base64
 import binascii
+import struct
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -18,7 +33,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from hdrh.codec import HdrCookieException, HdrHistogramSettingsException, HdrLengthException
+from hdrh.codec import (
+    V2_COMPRESSION_COOKIE_BASE,
+    V2_ENCODING_COOKIE_BASE,
+    HdrCookieException,
+    HdrHistogramSettingsException,
+    HdrLengthException,
+)
 from hdrh.histogram import HdrHistogram
 
 from ._errors import ResultsError
@@ -26,9 +47,11 @@ from ._errors import ResultsError
 __all__ = [
     "HIGHEST_US",
     "LOWEST_US",
+    "EncodingError",
     "Interval",
     "IntervalLogWriter",
     "LatencyHistogram",
+    "decode_histogram",
     "read_interval_log",
 ]
 
@@ -178,6 +201,115 @@ class Interval:
     hdr: HdrHistogram
 
 
+_V0_PLAIN = 0x1C849308
+_V0_COMPRESSED = 0x1C849309
+_V1_PLAIN = 0x1C849301
+_V1_COMPRESSED = 0x1C849302
+_DOUBLE_COOKIES = {0x0C72124E, 0x0C72124F}
+_COMPRESSED = {_V0_COMPRESSED: "V0", _V1_COMPRESSED: "V1", V2_COMPRESSION_COOKIE_BASE: "V2"}
+_PLAIN = {_V0_PLAIN: "V0", _V1_PLAIN: "V1", V2_ENCODING_COOKIE_BASE: "V2"}
+_WORD_FORMATS = {2: "h", 4: "i", 8: "q"}
+
+
+class EncodingError(ValueError):
+    """A histogram payload that cannot be decoded; the message names what was found."""
+
+
+def _cookie(data: bytes, what: str) -> int:
+    if len(data) < 4:
+        raise EncodingError(f"{what} is {len(data)} bytes, too short for a histogram cookie")
+    return int.from_bytes(data[:4], "big")
+
+
+def _plain_counts_histogram(data: bytes, version: str, cookie: int) -> HdrHistogram:
+    word_size = (cookie & 0xF0) >> 4
+    word_format = _WORD_FORMATS.get(word_size)
+    if word_format is None:
+        raise EncodingError(f"{version} histogram with a word size of {word_size} bytes (2, 4 or 8 expected)")
+    if version == "V1":
+        if len(data) < 40:
+            raise EncodingError(f"V1 histogram header is {len(data)} bytes, 40 expected")
+        payload_len, offset, digits, lowest, highest, _ratio = struct.unpack(">iiiqqd", data[4:40])
+        if offset != 0:
+            raise EncodingError(f"V1 histogram with a normalizing index offset of {offset} (a shifted "
+                                "histogram) is not supported")
+        payload = data[40:40 + max(payload_len, 0)]
+    else:
+        if len(data) < 32:
+            raise EncodingError(f"V0 histogram header is {len(data)} bytes, 32 expected")
+        digits, lowest, highest, _total = struct.unpack(">iqqq", data[4:32])
+        payload = data[32:]
+    try:
+        hist = HdrHistogram(lowest, highest, digits)
+    except (ValueError, TypeError, HdrHistogramSettingsException) as exc:
+        raise EncodingError(f"{version} histogram with lowest {lowest}, highest {highest} and "
+                            f"{digits} significant digits cannot be built: {exc or type(exc).__name__}") from exc
+    words = len(payload) // word_size
+    if words > hist.counts_len:
+        # Trailing zero words beyond the layout are harmless (V0 wrote the whole array).
+        extra = payload[hist.counts_len * word_size:words * word_size]
+        if extra.strip(b"\0"):
+            raise EncodingError(f"{version} histogram has {words} counts, more than its layout's {hist.counts_len}")
+        words = hist.counts_len
+    counts = struct.unpack(f">{words}{word_format}", payload[:words * word_size])
+    total = 0
+    min_index = max_index = -1
+    for index, count in enumerate(counts):
+        if count < 0:
+            raise EncodingError(f"{version} histogram has a negative count ({count}) at index {index}")
+        if count:
+            hist.counts[index] = count
+            total += count
+            max_index = index
+            if min_index < 0 and index:
+                min_index = index
+    hist.set_internal_tacking_values(min_index, max_index, total)
+    return hist
+
+
+def decode_histogram(text: str) -> HdrHistogram:
+    """One base64 histogram of an interval log, in the V0, V1 or V2 encoding.
+
+    Raises EncodingError naming the encoding found when it cannot be read.
+    """
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EncodingError(f"the histogram is not base64 ({exc})") from exc
+    cookie = _cookie(data, "the histogram")
+    base = cookie & ~0xF0
+    if cookie in _DOUBLE_COOKIES:
+        raise EncodingError("a DoubleHistogram (floating-point values) is not supported: "
+                            "only integer-value histograms are read")
+    version = _COMPRESSED.get(base)
+    if version == "V2":
+        try:
+            return HdrHistogram.decode(text)
+        except (ValueError, TypeError, zlib.error, HdrCookieException, HdrLengthException,
+                HdrHistogramSettingsException) as exc:
+            raise EncodingError(f"V2 compressed histogram cannot be decoded: {exc or type(exc).__name__}") from exc
+    if version is not None:
+        if len(data) < 8:
+            raise EncodingError(f"{version} compressed histogram is {len(data)} bytes, too short")
+        length = int.from_bytes(data[4:8], "big")
+        try:
+            data = zlib.decompressobj().decompress(data[8:8 + length])
+        except zlib.error as exc:
+            raise EncodingError(f"{version} compressed histogram: its zlib stream is damaged ({exc})") from exc
+        cookie = _cookie(data, f"the {version} compressed histogram's contents")
+        base = cookie & ~0xF0
+        if _PLAIN.get(base) != version:
+            raise EncodingError(f"{version} compressed histogram holds cookie 0x{cookie:08x}, "
+                                f"not a {version} histogram")
+    elif base not in _PLAIN:
+        raise EncodingError(f"unknown histogram cookie 0x{cookie:08x} (neither HdrHistogram's V0, V1 nor V2)")
+    version = _PLAIN[base]
+    if version == "V2":
+        raise EncodingError("an uncompressed V2 histogram is not supported (interval logs hold "
+                            "compressed ones)")
+    return _plain_counts_histogram(data, version, cookie)
+
+
 def read_interval_log(path: Path) -> Iterator[Interval]:
     """The intervals of an interval log, with absolute start times.
 
@@ -204,16 +336,26 @@ def read_interval_log(path: Path) -> Iterator[Interval]:
                 fields = line.split(",")
                 if len(fields) != 4:
                     raise ResultsError(f"{path}:{number}: not an interval line: {raw.strip()[:60]!r}")
-                stamp_s, length_s = float(fields[0]), float(fields[1])
+                try:
+                    stamp_s, length_s = float(fields[0]), float(fields[1])
+                except ValueError:
+                    raise ResultsError(f"{path}:{number}: the start and length are not numbers: "
+                                       f"{raw.strip()[:60]!r}") from None
+                try:
+                    hdr = decode_histogram(fields[3])
+                except EncodingError as exc:
+                    raise ResultsError(f"{path}:{number}: {exc}") from None
                 if start_s is None:
                     start_s = stamp_s
                 if base_s is None:
                     base_s = start_s if stamp_s < start_s - 365 * 24 * 3600.0 else 0.0
-                yield Interval(tag, stamp_s + base_s, length_s, HdrHistogram.decode(fields[3]))
+                yield Interval(tag, stamp_s + base_s, length_s, hdr)
     except OSError as exc:
         raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (
-        ValueError, TypeError, binascii.Error, zlib.error,
-        HdrCookieException, HdrLengthException, HdrHistogramSettingsException,
-    ) as exc:
-        raise ResultsError(f"{path} is not a valid HdrHistogram interval log: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ResultsError(f"{path} is not an HdrHistogram interval log: it is not ASCII text "
+                           f"(byte {exc.start})") from None
+    except ValueError as exc:
+        # A #[StartTime: or #[BaseTime: comment whose number does not parse.
+        raise ResultsError(f"{path}: a StartTime or BaseTime comment has no number: "
+                           f"{exc or type(exc).__name__}") from None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import ResultsError
-from ._hist import IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
+from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
 from ._results import TIMELINE_COLUMNS, Stats, build_summary, write_json_atomic
 
 __all__ = ["merge_results"]
@@ -78,7 +78,15 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
             key = (interval.tag, second)
             if key not in buckets:
                 buckets[key] = new_hdr()
-            buckets[key].add(interval.hdr)
+            try:
+                buckets[key].add(interval.hdr)
+            except IndexError:
+                # Another tool's log (jHiccup's nanoseconds, say) can hold values past our range.
+                raise ResultsError(
+                    f"{src / 'latency.hlog'}: an interval at {interval.start_epoch_s:.3f} holds values up to "
+                    f"{interval.hdr.get_max_value()}, beyond the {HIGHEST_US} µs a merged log keeps; "
+                    "merge only logs recorded in microseconds"
+                ) from None
             lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
     last = max(lengths) if lengths else -1
     with (out / "latency.hlog").open("w", encoding="ascii") as stream:

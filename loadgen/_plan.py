@@ -24,6 +24,9 @@ __all__ = [
     "parse_duration_s",
 ]
 
+#: How the stages of a staged plan follow each other (see :class:`Plan`).
+LAYOUTS = ("stages", "sequential", "concurrent")
+
 #: Upper bounds that keep every load loop bounded in count and time.
 MAX_USERS = 10_000
 MAX_DURATION_S = 7 * 24 * 3600.0
@@ -76,6 +79,11 @@ def _is_count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_rate(value: object) -> bool:
+    return (not isinstance(value, bool) and isinstance(value, int | float)
+            and math.isfinite(value) and value > 0)
+
+
 def _check_duration(name: str, value: object, problems: list[str]) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         problems.append(f"{name} must be a number of seconds, got {value!r}")
@@ -102,10 +110,37 @@ class Stage:
     hold_s: float = 0.0
     #: Taurus ``steps``: change users in this many equal steps instead of one by one.
     steps: int | None = None
+    #: Taurus ``throughput`` of this stage: a request-rate cap shaped as Taurus shapes it
+    #: (ramped with ``ramp_up_s`` from a low start, or in ``steps``; then held).
+    throughput_rps: float | None = None
+    #: Taurus ``iterations`` of this stage's execution (only in the sequential and concurrent
+    #: layouts, where each stage is an execution with its own users).
+    iterations: int | None = None
+    #: The execution's think time (same layouts; None: the plan's).
+    think_s: float | None = None
 
     @property
     def duration_s(self) -> float:
         return self.ramp_up_s + self.hold_s
+
+    def throughput_at(self, t_s: float) -> float | None:
+        """The shaped request-rate cap ``t_s`` after this stage starts (None: no cap).
+
+        Taurus' JMeter shaper: with ``steps``, step k of n holds ``k/n`` of the rate for
+        ``ramp_up_s / n``; without, the rate grows linearly from ``rate / duration`` (kept
+        within 0.001..1 per second) to the rate over ``ramp_up_s``; it is held after.
+        """
+        rate = self.throughput_rps
+        if rate is None:
+            return None
+        if t_s >= self.ramp_up_s or self.ramp_up_s <= 0:
+            return rate
+        t_s = max(t_s, 0.0)
+        if self.steps:
+            step = min(int(t_s * self.steps / self.ramp_up_s) + 1, self.steps)
+            return rate * step / self.steps
+        start = min(max(rate / self.duration_s, 0.001), 1.0)
+        return start + (rate - start) * t_s / self.ramp_up_s
 
 
 DEFAULT_STAGES: tuple[Stage, ...] = (
@@ -116,15 +151,24 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class Plan:
-    """Closed-model staged concurrency (scenario 2): users loop request → response → think."""
+    """Closed-model staged concurrency (scenario 2): users loop request → response → think.
+
+    ``layout`` says how stages follow each other: ``stages`` (one after the other, users
+    carried over from one stage's count to the next), or, for Taurus executions, each stage
+    an execution with users of its own that ramp from 0: ``concurrent`` (all start at 0, as
+    Taurus runs executions) or ``sequential`` (``modules.local.sequential``: an execution
+    starts when the previous one is over, its time up or all its users done).
+    """
 
     stages: tuple[Stage, ...] = DEFAULT_STAGES
     #: Pause of each user between a response and its next request.
     think_s: float = 0.0
     #: Taurus ``iterations``: requests per user at most (None: as many as time allows).
     iterations: int | None = None
-    #: Taurus ``throughput``: a cap on the total request rate (None: no cap).
+    #: Taurus ``throughput``: a constant cap on the total request rate (None: no cap).
     throughput_rps: float | None = None
+    #: ``stages``, ``sequential`` or ``concurrent`` (see above).
+    layout: str = "stages"
 
     def validate(self) -> list[str]:
         """Every problem of this plan, as sentences; empty when the plan can run."""
@@ -140,17 +184,25 @@ class Plan:
             _check_duration(f"{name}.hold_s", stage.hold_s, problems)
             if stage.steps is not None and (not _is_count(stage.steps) or stage.steps < 1):
                 problems.append(f"{name}.steps must be an integer >= 1 or None, got {stage.steps!r}")
+            if stage.throughput_rps is not None and not _is_rate(stage.throughput_rps):
+                problems.append(f"{name}.throughput_rps must be a number > 0 or None, got {stage.throughput_rps!r}")
+            if stage.iterations is not None and (not _is_count(stage.iterations) or stage.iterations < 1):
+                problems.append(f"{name}.iterations must be an integer >= 1 or None, got {stage.iterations!r}")
+            if stage.think_s is not None:
+                _check_duration(f"{name}.think_s", stage.think_s, problems)
+            if self.layout == "stages" and (stage.iterations is not None or stage.think_s is not None):
+                problems.append(f"{name}: iterations and think time per stage need the sequential "
+                                "or concurrent layout (each stage an execution of its own)")
+        if self.layout not in LAYOUTS:
+            problems.append(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
         _check_duration("think_s", self.think_s, problems)
         if self.iterations is not None and (not _is_count(self.iterations) or self.iterations < 1):
             problems.append(f"iterations must be an integer >= 1 or None, got {self.iterations!r}")
-        if self.throughput_rps is not None and (
-            isinstance(self.throughput_rps, bool)
-            or not isinstance(self.throughput_rps, int | float)
-            or not math.isfinite(self.throughput_rps)
-            or self.throughput_rps <= 0
-        ):
+        if self.throughput_rps is not None and not _is_rate(self.throughput_rps):
             problems.append(f"throughput_rps must be a number > 0 or None, got {self.throughput_rps!r}")
         if not problems:
+            if self.max_users > MAX_USERS:
+                problems.append(f"the executions run {self.max_users} users at once, more than {MAX_USERS}")
             if self.duration_s <= 0:
                 problems.append("the plan lasts 0 s: give a stage a ramp-up or a hold time")
             elif self.duration_s > MAX_DURATION_S:
@@ -166,18 +218,74 @@ class Plan:
 
     @property
     def duration_s(self) -> float:
+        """The plan's length (for ``sequential``, at most: an execution may end early)."""
+        if self.layout == "concurrent":
+            return max(stage.duration_s for stage in self.stages)
         return sum(stage.duration_s for stage in self.stages)
 
     @property
     def max_users(self) -> int:
+        if self.layout == "concurrent":
+            return sum(stage.users for stage in self.stages)
         return max(stage.users for stage in self.stages)
 
     def stage_starts_s(self) -> list[float]:
+        if self.layout == "concurrent":
+            return [0.0 for _ in self.stages]
         starts, t = [], 0.0
         for stage in self.stages:
             starts.append(t)
             t += stage.duration_s
         return starts
+
+    def overridden(self, *, think_s: float | None = None, iterations: int | None = None,
+                   throughput_rps: float | None = None) -> Plan:
+        """This plan with the values given (command-line options) for every stage."""
+        plan = self
+        if think_s is not None:
+            plan = replace(plan, think_s=think_s, stages=tuple(replace(s, think_s=None) for s in plan.stages))
+        if iterations is not None:
+            plan = replace(plan, iterations=iterations,
+                           stages=tuple(replace(s, iterations=None) for s in plan.stages))
+        if throughput_rps is not None:
+            plan = replace(plan, throughput_rps=throughput_rps,
+                           stages=tuple(replace(s, throughput_rps=None) for s in plan.stages))
+        return plan
+
+    def executions(self) -> list[Plan]:
+        """Each stage of a ``sequential`` or ``concurrent`` plan as a plan of its own.
+
+        Its users ramp from 0; its iterations and think time are the stage's (or the plan's).
+        """
+        return [
+            Plan(
+                stages=(replace(stage, iterations=None, think_s=None),),
+                think_s=self.think_s if stage.think_s is None else stage.think_s,
+                iterations=self.iterations if stage.iterations is None else stage.iterations,
+                throughput_rps=self.throughput_rps,
+            )
+            for stage in self.stages
+        ]
+
+    def throughput_at(self, t_s: float) -> float | None:
+        """The request-rate cap at ``t_s`` of a ``stages`` plan (None: no cap)."""
+        if self.throughput_rps is not None:
+            return self.throughput_rps
+        index = self.stage_at(t_s)
+        return self.stages[index].throughput_at(t_s - self.stage_starts_s()[index])
+
+    def next_slot_s(self, slot_s: float) -> float:
+        """When the request after one sent at ``slot_s`` may go, under the rate cap.
+
+        One request per 1/rate seconds, the rate taken as the mean of its values at both ends
+        of the gap (a ramped rate is not undercounted at its low start).
+        """
+        rate = self.throughput_at(slot_s)
+        if rate is None:
+            return slot_s
+        guess = slot_s + 1.0 / rate
+        later = self.throughput_at(guess) or rate
+        return slot_s + 2.0 / (rate + later)
 
     def stage_at(self, t_s: float) -> int:
         """Index of the stage running at ``t_s`` (the last one at or after the end)."""
@@ -191,6 +299,21 @@ class Plan:
 
         The last entry is ``(duration_s, 0)``: the plan's end.
         """
+        if self.layout != "stages":
+            # Executions of their own: their user counts add up, each from its start.
+            deltas: dict[float, int] = {}
+            for start, part in zip(self.stage_starts_s(), self.executions(), strict=True):
+                before = 0
+                for t_s, users in part.changes():
+                    deltas[start + t_s] = deltas.get(start + t_s, 0) + users - before
+                    before = users
+            combined: list[tuple[float, int]] = []
+            running = 0
+            for t_s in sorted(deltas):
+                running += deltas[t_s]
+                if not combined or combined[-1][1] != running:
+                    combined.append((t_s, running))
+            return combined
         out: list[tuple[float, int]] = []
         previous = 0
         for start, stage in zip(self.stage_starts_s(), self.stages, strict=True):
@@ -249,7 +372,8 @@ class Plan:
         return replace(
             self,
             stages=tuple(
-                replace(s, ramp_up_s=s.ramp_up_s / time_scale, hold_s=s.hold_s / time_scale)
+                replace(s, ramp_up_s=s.ramp_up_s / time_scale, hold_s=s.hold_s / time_scale,
+                        think_s=None if s.think_s is None else s.think_s / time_scale)
                 for s in self.stages
             ),
             think_s=self.think_s / time_scale,

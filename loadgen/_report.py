@@ -24,7 +24,7 @@ from typing import Any
 
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._errors import ResultsError
-from ._reportline import ReportLine, ReportLineError, is_report_line, parse_report_line
+from ._reportline import ReportLine, ReportLineError, iter_report_lines, parse_report_line
 
 __all__ = [
     "RecommendationRule",
@@ -155,9 +155,7 @@ def load_report_lines(paths: Iterable[Path]) -> tuple[dict[str, ReportLine], lis
     problems: list[str] = []
     for path in paths:
         with path.open(encoding="utf-8", errors="replace") as stream:
-            for number, line in enumerate(stream, 1):
-                if not is_report_line(line):
-                    continue
+            for number, line in iter_report_lines(stream):
                 try:
                     report = parse_report_line(line)
                 except ReportLineError as exc:

@@ -179,7 +179,6 @@ class _Runner:
         self.notes = list(settings.notes)
         self.t0_ns = 0
         self.writer: ResultWriter | None = None
-        self._next_slot_s = 0.0
         self._cpu0 = 0.0
 
     # --- clock --------------------------------------------------------------------------
@@ -318,16 +317,35 @@ class _Runner:
     # --- scenarios ------------------------------------------------------------------------
 
     async def _closed(self, plan: Plan) -> None:
-        windows = plan.user_windows()
-        async with anyio.create_task_group() as tg:
-            for index, user_windows in enumerate(windows):
-                if user_windows:
-                    tg.start_soon(self._user, index, user_windows, plan)
+        if plan.layout == "stages":
+            await self._users_of(plan, offset_s=0.0, stage=None, first_user=0)
+            return
+        parts = plan.executions()
+        firsts = [sum(p.max_users for p in parts[:i]) for i in range(len(parts))]
+        if plan.layout == "concurrent":
+            async with anyio.create_task_group() as tg:
+                for index, part in enumerate(parts):
+                    tg.start_soon(self._users_of, part, 0.0, index, firsts[index])
+            return
+        # Sequential: an execution starts when the previous one is over (time up or done).
+        for index, part in enumerate(parts):
+            await self._users_of(part, self._now_s() if index else 0.0, index, firsts[index])
 
-    async def _user(self, index: int, windows: list[tuple[float, float]], plan: Plan) -> None:
+    async def _users_of(self, plan: Plan, offset_s: float, stage: int | None, first_user: int) -> None:
+        """Run one plan's users from ``offset_s`` on; ``stage`` fixes the recorded stage."""
+        slots = [offset_s]  # the next free rate slot, shared by this plan's users
+        async with anyio.create_task_group() as tg:
+            for index, user_windows in enumerate(plan.user_windows()):
+                if user_windows:
+                    shifted = [(a + offset_s, b + offset_s) for a, b in user_windows]
+                    tg.start_soon(self._user, first_user + index, shifted, plan, offset_s, stage, slots)
+
+    async def _user(self, index: int, windows: list[tuple[float, float]], plan: Plan,
+                    offset_s: float, stage: int | None, slots: list[float]) -> None:
         conn: Connection | None = None
         done = 0
         limit = plan.iterations
+        capped = plan.throughput_rps is not None or any(st.throughput_rps for st in plan.stages)
         try:
             for start_s, stop_s in windows:
                 await self._sleep_until_s(start_s)
@@ -337,14 +355,18 @@ class _Runner:
                         now_s = self._now_s()
                         if now_s >= stop_s or (limit is not None and done >= limit):
                             break
-                        if plan.throughput_rps:
-                            slot_s = max(self._next_slot_s, now_s)
+                        if capped:
+                            slot_s = max(slots[0], now_s)
                             if slot_s >= stop_s:
+                                # No slot left before this user's end: it stays (as a JMeter
+                                # thread waits in its timer) until then, without a request.
+                                await self._sleep_until_s(stop_s)
                                 break
-                            self._next_slot_s = slot_s + 1.0 / plan.throughput_rps
+                            slots[0] = offset_s + plan.next_slot_s(slot_s - offset_s)
                             await self._sleep_until_s(slot_s)
                             now_s = self._now_s()
-                        conn, rec, _ = await self._attempt(conn, user=index, stage=plan.stage_at(now_s))
+                        at = plan.stage_at(now_s - offset_s) if stage is None else stage
+                        conn, rec, _ = await self._attempt(conn, user=index, stage=at)
                         done += 1
                         if rec["error"] == "refused":
                             # Nothing listens: pause instead of recording refusals in a tight loop.

@@ -105,3 +105,17 @@ def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPat
                  "--out", str(tmp_path / "x.log")])
     assert code == 2
     assert "cannot read CloudWatch Logs" in capsys.readouterr().err
+
+
+def test_report_event_with_its_xray_part_is_written_as_one_line(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    traced = _report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n"
+    _put(logs, ["START RequestId: req-00007 Version: $LATEST\n", traced, "END RequestId: req-00007\n"], now_ms - 1000)
+    out = tmp_path / "python-512.log"
+    assert download_logs(logs, GROUP, out, since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 3
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3 and lines[1].startswith("REPORT RequestId: req-00007")
+    (report,) = read_report_lines(lines)
+    assert (report.xray_trace_id, report.xray_segment_id, report.xray_sampled) == (
+        "1-6740aa11-0123456789abcdef01234567", "0f1e2d3c4b5a6978", True)
+    assert report.init_duration_ms == 150.0

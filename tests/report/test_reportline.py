@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen._reportline import ReportLineError, parse_report_line, read_report_lines
+from loadgen._reportline import (
+    ReportLineError,
+    iter_report_lines,
+    parse_report_line,
+    read_report_lines,
+)
 
 # Lines in the exact shape AWS writes them (tab-separated, a trailing tab, the odd space
 # before the tab after "Billed Duration" seen in older logs).
@@ -46,7 +51,10 @@ def test_snapstart_restore_counts_as_cold_and_unknown_fields_are_kept() -> None:
     r = parse_report_line(XRAY_SNAPSTART)
     assert r.restore_duration_ms == 310.55 and r.billed_restore_duration_ms == 193.0
     assert r.cold_start
-    assert r.extra["SegmentId"] == "6b4a7c7a4f4b2e2c"
+    assert (r.xray_trace_id, r.xray_segment_id, r.xray_sampled) == (
+        "1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b", "6b4a7c7a4f4b2e2c", True)
+    assert parse_report_line(COLD.replace("\t\n", "\tMystery Field: 7 units\t\n")).extra == {
+        "Mystery Field": "7 units"}
 
 
 def test_status_is_read() -> None:
@@ -75,3 +83,61 @@ def test_reader_skips_other_lines_and_keeps_every_report() -> None:
 def test_bad_lines_say_what_is_wrong(line: str, problem: str) -> None:
     with pytest.raises(ReportLineError, match=problem):
         parse_report_line(line)
+
+
+# Lines as the console and web pages show them: every tab turned into a space, one family
+# of runtime each (the shapes AWS writes for Python, Java with and without SnapStart, and
+# the newer failure lines with Status and Error Type).
+COPIED = {
+    "python": (
+        ("REPORT RequestId: 89ba7dfa-72d1-4ad7-9dac-2214d1698697 Duration: 4.42 ms Billed Duration: 338 ms "
+        "Memory Size: 1152 MB Max Memory Used: 75 MB Init Duration: 333.05 ms"),
+        {"duration_ms": 4.42, "billed_duration_ms": 338.0, "memory_size_mb": 1152,
+         "max_memory_used_mb": 75, "init_duration_ms": 333.05},
+    ),
+    "java": (
+        ("2026-11-28T10:00:00.000Z REPORT RequestId: 0b1c2d3e-aaaa-4bbb-8ccc-dddddddddddd  Duration: 1810.31 ms  "
+        "Billed Duration: 1811 ms  Memory Size: 512 MB  Max Memory Used: 161 MB  Init Duration: 601.77 ms  "),
+        {"duration_ms": 1810.31, "billed_duration_ms": 1811.0, "memory_size_mb": 512,
+         "max_memory_used_mb": 161, "init_duration_ms": 601.77},
+    ),
+    "java-snapstart": (
+        ("REPORT RequestId: c0ffee00-1111-4222-8333-444455556666 Duration: 45.10 ms Billed Duration: 46 ms "
+        "Memory Size: 1024 MB Max Memory Used: 120 MB Restore Duration: 310.55 ms Billed Restore Duration: 193 ms "
+        "XRAY TraceId: 1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b SegmentId: 6b4a7c7a4f4b2e2c Sampled: true"),
+        {"duration_ms": 45.10, "billed_duration_ms": 46.0, "restore_duration_ms": 310.55,
+         "billed_restore_duration_ms": 193.0, "xray_segment_id": "6b4a7c7a4f4b2e2c", "xray_sampled": True},
+    ),
+    "failure": (
+        ("REPORT RequestId: 16f8d3a2-26fc-11e8-bca6-73dbc61c39e7 Duration: 24792.85 ms Billed Duration: 24793 ms "
+        "Memory Size: 128 MB Max Memory Used: 129 MB Status: error Error Type: Runtime.OutOfMemory"),
+        {"duration_ms": 24792.85, "max_memory_used_mb": 129, "status": "error",
+         "error_type": "Runtime.OutOfMemory", "init_duration_ms": None},
+    ),
+}
+
+
+@pytest.mark.parametrize("family", sorted(COPIED))
+def test_lines_whose_tabs_became_spaces_are_read(family: str) -> None:
+    line, expected = COPIED[family]
+    r = parse_report_line(line)
+    assert {name: getattr(r, name) for name in expected} == expected
+    assert r.extra == {}
+    # The same line with tabs reads the same.
+    assert parse_report_line(line.replace("  ", "\t").replace(" ms ", " ms\t").replace(" MB ", " MB\t")) == r
+
+
+def test_failure_with_tabs_keeps_status_and_error_type() -> None:
+    r = parse_report_line(
+        "REPORT RequestId: 16f8d3a2\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t"
+        "Max Memory Used: 30 MB\tStatus: error\tError Type: Runtime.ExitError\t")
+    assert (r.status, r.error_type) == ("error", "Runtime.ExitError")
+
+
+def test_xray_part_on_the_next_line_keeps_its_trace_ids() -> None:
+    first, second = XRAY_SNAPSTART.split("\n")
+    log = ["START RequestId: c0ffee00 Version: $LATEST\n", first + "\n", second + "\n", WARM + "\n"]
+    assert [n for n, _ in iter_report_lines(log)] == [2, 4]
+    reports = list(read_report_lines(log))
+    assert reports[0].xray_trace_id == "1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b"
+    assert reports[1].xray_trace_id is None and reports[1].request_id.startswith("9a1b2c3d")
