@@ -84,6 +84,9 @@ class HttpApi(pulumi.ComponentResource):
                 api_id=api.id,
                 route_key=route_key,
                 target=target,
+                # AWS_IAM: API Gateway refuses a request not signed (SigV4) by a principal
+                # allowed execute-api:Invoke, before the function runs or is billed.
+                authorization_type="AWS_IAM" if settings.authorization == "iam" else "NONE",
                 opts=child,
             )
         aws.apigatewayv2.Stage(

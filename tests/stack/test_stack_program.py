@@ -354,6 +354,8 @@ def test_http_api_routes_integration_and_stage(program: Program, name: str) -> N
     for route in routes.values():
         assert route["target"] == f"integrations/{INTEGRATION_ID}"
         assert route["apiId"] == API_ID
+        # Closed to strangers by default: only SigV4-signed requests of allowed principals.
+        assert route["authorizationType"] == "AWS_IAM"
     stage = run.one("aws:apigatewayv2/stage:Stage").inputs
     assert stage["name"] == "$default" and stage["autoDeploy"] is True
     assert stage["defaultRouteSettings"] == {
@@ -502,3 +504,12 @@ def test_a_missing_artifact_stops_the_program_with_what_to_run(
     monkeypatch.setattr(stack.aws._program, "build_package", missing)
     with pytest.raises(pulumi.RunError, match=r"run `make model`"):
         program.run("python-512", pulumi_config(REPO / "Pulumi.python-512.yaml"))
+
+
+def test_authorization_none_opens_every_route(program: Program) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config[f"{PROJECT}:authorization"] = "none"
+    run = program.run("python-512", config)
+    routes = run.of_type("aws:apigatewayv2/route:Route")
+    assert len(routes) == 2
+    assert {r.inputs["authorizationType"] for r in routes} == {"NONE"}

@@ -220,6 +220,7 @@ INVALID = [
     ({"api_throttle_burst": 0}, "api_throttle_burst is 0"),
     ({"api_throttle_rate": "inf"}, "expected a finite number"),
     ({"api_throttle_rate": -1}, "api_throttle_rate is -1.0"),
+    ({"authorization": "open"}, "authorization is 'open'; use one of: iam, none"),
     ({"environment": {"AWS_REGION": "x"}}, "AWS_REGION is set by Lambda"),
     ({"environment": {"MODEL_PATH": "/x"}}, "MODEL_PATH is set by Lambda or derived"),
     ({"environment": {"1X": "x"}}, "'1X' is not a valid variable name"),
@@ -349,3 +350,12 @@ def test_pulumi_project_file() -> None:
     assert project["name"] == PROJECT
     assert project["runtime"]["name"] == "python"
     assert project["runtime"]["options"]["virtualenv"] == ".venv"
+
+
+def test_authorization_is_iam_unless_a_stack_opts_out(tmp_path: Path) -> None:
+    assert load_stack_file(config_file(tmp_path, "closed", language="python", memory_mb=512)
+                           ).authorization == "iam"
+    public = load_stack_file(
+        config_file(tmp_path, "public", language="python", memory_mb=512, authorization="none")
+    )
+    assert public.authorization == "none"
