@@ -14,6 +14,7 @@ deployed with ``authorization: none``; ``always`` and ``never`` decide for any U
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Mapping
@@ -152,7 +153,9 @@ def signer_for(
                 f"the emulator admits requests signed by {expected} but the AWS credential "
                 f"chain gives {actual}: sign with the key the emulator was started with"
             )
-    region = _region_of(url) or (settings or {}).get("region")
+    # AWS_REGION is what the AWS SDKs and Lambda set; botocore reads AWS_DEFAULT_REGION and
+    # the profile's region.
+    region = _region_of(url) or (settings or {}).get("region") or os.environ.get("AWS_REGION")
     if not region:
         try:
             if session is None:
@@ -164,6 +167,7 @@ def signer_for(
             region = None
     if not region:
         raise TargetError(
-            f"cannot tell the region to sign requests to {url} for: set AWS_REGION"
+            f"cannot tell the region to sign requests to {url} for: set AWS_REGION (or the "
+            "profile's region)"
         )
     return RequestSigner(credentials, str(region), source=credentials_source)

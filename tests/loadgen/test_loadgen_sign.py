@@ -133,3 +133,13 @@ async def test_the_request_paths_signature_is_one_api_gateway_accepts() -> None:
     finally:
         server.close()
         await server.wait_closed()
+
+
+def test_a_region_comes_from_aws_region_else_the_error_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    session = FakeSession(Credentials("AKIDCHAIN", "secret"))
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    with pytest.raises(TargetError, match="cannot tell the region .* set AWS_REGION"):
+        signer_for(url="http://127.0.0.1:9000", mode="always", session=session)
+    monkeypatch.setenv("AWS_REGION", "sa-east-1")
+    signer = signer_for(url="http://127.0.0.1:9000", mode="always", session=session)
+    assert signer is not None and signer.region == "sa-east-1"
