@@ -26,6 +26,8 @@ from ._errors import TargetError
 __all__ = ["SIGN_MODES", "RequestSigner", "signer_for"]
 
 SIGN_MODES = ("auto", "always", "never")
+#: What botocore adds to a request to sign it.
+_SIGNATURE_HEADERS = frozenset({"X-Amz-Date", "Authorization", "X-Amz-Security-Token"})
 SERVICE = "execute-api"
 #: ``https://{api-id}.execute-api.{region}.amazonaws.com``: an API Gateway default endpoint.
 _EXECUTE_API_HOST = re.compile(r"[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?")
@@ -55,8 +57,7 @@ class RequestSigner:
         ``X-Amz-Security-Token`` for temporary credentials). Host and body are signed."""
         request = self._request(method=method, url=url, data=body)
         self._auth(self.credentials.get_frozen_credentials(), SERVICE, self.region).add_auth(request)
-        return {name: value for name, value in request.headers.items()
-                if name in ("X-Amz-Date", "Authorization", "X-Amz-Security-Token")}
+        return {name: value for name, value in request.headers.items() if name in _SIGNATURE_HEADERS}
 
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]:
         """The request path's signer: the signed header lines (each ending CRLF) of a POST of
@@ -77,11 +78,8 @@ class RequestSigner:
                                         headers={"host": host_header})
                 self._auth(self.credentials.get_frozen_credentials(), SERVICE,
                            self.region).add_auth(request)
-                lines = b"".join(
-                    f"{name.lower()}: {request.headers[name]}\r\n".encode("latin-1")
-                    for name in ("X-Amz-Date", "Authorization", "X-Amz-Security-Token")
-                    if name in request.headers
-                )
+                lines = "".join(f"{name.lower()}: {value}\r\n" for name, value in request.headers.items()
+                                if name in _SIGNATURE_HEADERS).encode("latin-1")
                 cache[body] = lines
             return lines
 
