@@ -150,6 +150,10 @@ def main() -> int:
         f"({results['machine']['processor']}), Python {results['machine']['python']}. "
         "Timings move with the machine's load: compare figures of one run, side by side."), "",
         *table, "",
+        ("SigV4 signing (`bench_signing.py`, and the signed loadgen row): loadgen signs a request "
+         "before its clock starts, so latencies exclude it; a body's signature is reused for the rest "
+         "of its second, so the cost per request lies between the cached and the uncached figure, "
+         "nearer the uncached one at the study's rates (tens of requests per second)."), "",
         "Details and method: the docstring of each `bench_<part>.py`; raw figures in the JSON files.", "",
     ]
     (BENCH / "README.md").write_text("\n".join(readme), encoding="utf-8")
