@@ -40,8 +40,9 @@ class HttpApiArgs:
 
 
 class HttpApi(pulumi.ComponentResource):
-    """Routes ``POST /predict`` and ``GET /health`` to the function (proxy, payload 2.0) on an
-    auto-deployed ``$default`` stage with throttling and JSON access logs."""
+    """Routes ``POST /predict`` and ``GET /health`` to the function (proxy, payload 2.0; IAM
+    authorisation unless the stack sets ``authorization: none``) on an auto-deployed
+    ``$default`` stage with throttling and JSON access logs."""
 
     url: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
