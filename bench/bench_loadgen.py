@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import platform
@@ -39,10 +40,11 @@ OUT = REPO / "bench" / "results-loadgen.json"
 CLIENT_CPU, SERVER_CPU = "0", "1"
 
 
-def measured(cmd: list[str], workdir: Path) -> tuple[float, str, str, float]:
+def measured(cmd: list[str], workdir: Path,
+             env_extra: dict[str, str] | None = None) -> tuple[float, str, str, float]:
     """Run ``cmd`` pinned to the client CPU; its CPU seconds (wait4), stdout, stderr, wall."""
     out_path, err_path = workdir / "stdout", workdir / "stderr"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), **(env_extra or {})}
     with out_path.open("w") as out, err_path.open("w") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(["taskset", "-c", CLIENT_CPU, *cmd], stdout=out, stderr=err,
@@ -84,12 +86,17 @@ def run_locust(url: str, users: int, seconds: float, workdir: Path) -> tuple[flo
     return cpu, int(row["Request Count"]), float(row["50%"]) * 1000.0
 
 
-def run_loadgen(url: str, users: int, seconds: float, workdir: Path) -> tuple[float, int, float | None]:
+def run_loadgen(url: str, users: int, seconds: float, workdir: Path,
+                signed: bool = False) -> tuple[float, int, float | None]:
     results = workdir / "results"
     shutil.rmtree(results, ignore_errors=True)
+    # Signed: static credentials from the environment (no credential-chain look-ups measured).
+    env = {"AWS_ACCESS_KEY_ID": "AKIDBENCHMARK", "AWS_SECRET_ACCESS_KEY": "bench-secret",
+           "AWS_REGION": "us-east-1"} if signed else None
     cpu, _, _, _ = measured([PY, "-m", "loadgen", "scenario2", "--target", url, "--stages",
                              f"{users}:0:{seconds:g}s", "--results", str(results), "--run-id", "b",
-                             "--name", "bench", "--quiet"], workdir)
+                             "--name", "bench", "--quiet", "--sign", "always" if signed else "never"],
+                            workdir, env)
     summary = json.loads((results / "b" / "bench" / "scenario2" / "summary.json").read_text())
     return cpu, int(summary["requests"]), summary["latency_ms"]["p50"] * 1000.0
 
@@ -105,6 +112,7 @@ def client_runner(kind: str):  # type: ignore[no-untyped-def]
 TOOLS = {
     "wrk": run_wrk,
     "loadgen": run_loadgen,
+    "loadgen, SigV4-signed (--sign always)": functools.partial(run_loadgen, signed=True),
     "locust-fasthttp": run_locust,
     "asyncio-streams (raw)": client_runner("raw"),
     "httptools protocol (loadgen's client alone)": client_runner("httptools"),

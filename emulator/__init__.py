@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
 from ._logs import read_events
+from ._sigv4 import StaticCredentials
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "EmulatorStartError",
     "FunctionSpec",
     "S3Object",
+    "StaticCredentials",
     "read_events",
 ]

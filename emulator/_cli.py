@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
+from ._sigv4 import DEFAULT_CREDENTIALS, credentials_from
 from ._spec import DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_KEEP_ALIVE_S, EmulatorOptions, FunctionSpec
 from ._stacks import spec_from_stack
 
@@ -58,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
                     help="model artifact to package; default <root>/build/model.zip")
     up.add_argument("--no-cpu-limits", action="store_true",
                     help="run instances unthrottled even where cgroups are writable")
+    up.add_argument("--credentials", metavar="KEY_ID:SECRET", default=None,
+                    help="the credentials IAM-authorised stacks check signatures against; default "
+                    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when both are set, else the local "
+                    "study's documented ones (docs/emulator.md)")
     return parser
 
 
@@ -104,9 +109,14 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
             shown = log_path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             shown = str(log_path)
-        stacks[name] = {"url": url, "settings": _settings_dict(settings[name]), "log": shown}
+        stacks[name] = {"url": url, "authorization": settings[name].authorization,
+                        "settings": _settings_dict(settings[name]), "log": shown}
+    credentials = emu.options.credentials or DEFAULT_CREDENTIALS
     return {
         "stacks": stacks,
+        # Whom the iam stacks admit, so the load generator signs as that principal; the
+        # secret is written only for the documented (public) local default.
+        "credentials": credentials.describe(),
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "time_scale": emu.options.time_scale,
@@ -123,11 +133,11 @@ def _settings_dict(settings: StackSettings) -> dict[str, Any]:
 
 
 def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
-    rows = [("stack", "language", "memory", "strategy", "mitigation", "url")]
+    rows = [("stack", "language", "memory", "strategy", "mitigation", "auth", "url")]
     for name, url in emu.urls.items():
         s = settings[name]
         rows.append((name, s.language, f"{s.memory_mb} MB", s.model_strategy,
-                     s.cold_start_mitigation, url))
+                     s.cold_start_mitigation, s.authorization, url))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
@@ -149,6 +159,7 @@ def _prepare(args: argparse.Namespace, root: Path) -> tuple[dict[str, StackSetti
 
 
 async def _serve(args: argparse.Namespace, root: Path) -> int:
+    credentials = credentials_from(args.credentials)
     settings, specs = _prepare(args, root)
     build = (args.build_dir or root / "build").resolve()
     options = EmulatorOptions(
@@ -158,6 +169,7 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         account_concurrency=args.account_concurrency,
         port_base=args.port_base,
         cpu_limits=not args.no_cpu_limits,
+        credentials=credentials,
         work_dir=build / "emulator",
         log_dir=build / "emulator" / "logs",
     )
@@ -180,6 +192,10 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         tmp.replace(endpoints)
         print(_table(emu, settings))
+        if any(s.authorization == "iam" for s in settings.values()):
+            creds = options.credentials or DEFAULT_CREDENTIALS
+            print(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
+                  f"({creds.source} credentials)")
         if emu.cpu_limited:
             print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}")
         else:

@@ -215,7 +215,8 @@ class Emulator:
                 s3_endpoint=self._s3.url if self._s3 is not None else None,
             )
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
-                            connection_timeout_s=opts.connection_timeout_s)
+                            connection_timeout_s=opts.connection_timeout_s,
+                            credentials=opts.credentials)
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)

@@ -33,6 +33,7 @@ from ._apigw import (
 )
 from ._host import FunctionHost
 from ._instance import Outcome
+from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import API_PAYLOAD_LIMIT_BYTES
 
 
@@ -60,7 +61,12 @@ class FrontDoor:
     """API Gateway for one function."""
 
     def __init__(
-        self, host: FunctionHost, *, integration_timeout_s: float, connection_timeout_s: float
+        self,
+        host: FunctionHost,
+        *,
+        integration_timeout_s: float,
+        connection_timeout_s: float,
+        credentials: StaticCredentials | None = None,
     ) -> None:
         self.host = host
         self.integration_timeout_s = integration_timeout_s
@@ -70,6 +76,12 @@ class FrontDoor:
         self.bucket = (
             TokenBucket(rate_per_s=spec.api_throttle_rate, burst=spec.api_throttle_burst)
             if spec.api_throttle_rate is not None and spec.api_throttle_burst is not None
+            else None
+        )
+        # AWS_IAM routes: checked before the integration, so a refused request never invokes.
+        self.sigv4 = (
+            SigV4Check(credentials or DEFAULT_CREDENTIALS, spec.region)
+            if spec.authorization == "iam"
             else None
         )
         # aiohttp's low-level server: one handler for every path, no router on the hot path.
@@ -134,6 +146,13 @@ class FrontDoor:
             return late
         if body is None:
             return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
+        if self.sigv4 is not None:
+            refused = self.sigv4.refusal(
+                method=request.method, raw_path=raw_path, raw_query=raw_query,
+                headers=request.headers.items(), body=body, request_id=apigw_id,
+            )
+            if refused is not None:
+                return _send(refused)
         peer = request.remote or "127.0.0.1"
         event = build_event(
             method=request.method,

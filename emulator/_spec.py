@@ -16,6 +16,7 @@ from types import MappingProxyType
 from stack.settings import DEFAULT_RUNTIMES
 
 from ._errors import EmulatorConfigError
+from ._sigv4 import StaticCredentials
 
 #: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
 MB_PER_VCPU = 1769
@@ -82,6 +83,9 @@ class FunctionSpec:
     routes: tuple[str, ...] | None = STUDY_ROUTES
     #: artifacts served on the local S3 endpoint
     s3_objects: tuple[S3Object, ...] = ()
+    #: ``iam``: the front door admits only requests SigV4-signed with the emulator's
+    #: credentials (API Gateway's AWS_IAM routes); ``none``: every request
+    authorization: str = "none"
 
     def __post_init__(self) -> None:
         problems = validate_spec(self)
@@ -125,6 +129,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         problems.append("provisioned_concurrency must be >= 0")
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
+    if spec.authorization not in ("iam", "none"):
+        problems.append(f"authorization {spec.authorization!r} must be 'iam' or 'none'")
     for route in spec.routes or ():
         method, _, path = route.partition(" ")
         if not method or not path.startswith("/"):
@@ -158,6 +164,9 @@ class EmulatorOptions:
     log_dir: Path = Path("build/emulator/logs")
     #: first front-door port; 0 picks free ports
     port_base: int = 0
+    #: the principal an ``iam`` stack admits (see docs/emulator.md); None: the documented
+    #: local default credentials
+    credentials: StaticCredentials | None = None
 
     def __post_init__(self) -> None:
         problems: list[str] = []

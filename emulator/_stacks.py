@@ -57,4 +57,5 @@ def spec_from_stack(
         api_throttle_rate=settings.api_throttle_rate,
         routes=routes,
         s3_objects=s3_objects,
+        authorization=settings.authorization,
     )

@@ -25,7 +25,7 @@ from ._http import ERROR_KINDS
 from ._merge import merge_results
 from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
 from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
-from ._target import Target, resolve_stack, target_from_url
+from ._target import Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus
 
 __version__ = "0.1.0"
@@ -53,5 +53,6 @@ __all__ = [
     "resolve_stack",
     "run",
     "run_async",
+    "sign_target",
     "target_from_url",
 ]

@@ -14,7 +14,8 @@ from ._errors import PlanError
 from ._payload import DEFAULT_PAYLOAD
 from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
 from ._runner import RunSettings, Scenario, run_async, scenario_name
-from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, target_from_url
+from ._sign import SIGN_MODES
+from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus
 
 _HELP = {
@@ -106,6 +107,9 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
     where.add_argument("--endpoints", type=Path, default=DEFAULT_ENDPOINTS, metavar="FILE",
                        help=f"the emulator's endpoints file (default {DEFAULT_ENDPOINTS})")
     where.add_argument("--name", help="target folder name in the results (default: stack name or HOST-PORT)")
+    where.add_argument("--sign", choices=SIGN_MODES, default="auto",
+                       help="SigV4-sign requests with the AWS credential chain: auto (default) when "
+                            "the stack is IAM-authorised or the URL is an execute-api one")
 
     if name == "scenario1":
         plan = parser.add_argument_group("scenario1 plan")
@@ -158,13 +162,13 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
 
 def _target(args: argparse.Namespace) -> Target:
     if args.target:
-        return target_from_url(args.target, name=args.name)
+        return sign_target(target_from_url(args.target, name=args.name), args.sign)
     target = resolve_stack(args.stack, endpoints_file=args.endpoints)
     if args.name:
         from dataclasses import replace
 
         target = replace(target, name=args.name)
-    return target
+    return sign_target(target, args.sign)
 
 
 def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:

@@ -30,6 +30,7 @@ __all__ = [
     "Connector",
     "FastConnection",
     "HttpConnection",
+    "PostSigner",
     "RequestFailed",
     "Response",
     "connect",
@@ -351,14 +352,23 @@ class _FastProtocol(_ResponseProtocol):
         return False
 
 
+class PostSigner(Protocol):
+    """Signs the POSTs of one connection (``loadgen._sign.RequestSigner``)."""
+
+    def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]: ...
+
+
 class FastConnection(_PostingConnection):
     """A connection whose responses httptools parses (the request path of every scenario)."""
 
-    def __init__(self, protocol: _FastProtocol, host: str, port: int, path: str) -> None:
+    def __init__(self, protocol: _FastProtocol, host: str, port: int, path: str,
+                 signer: PostSigner | None = None) -> None:
         super().__init__(protocol)
         host_header = host if port in (80, 443) else f"{host}:{port}"
         self._head = (f"POST {path} HTTP/1.1\r\nhost: {host_header}\r\nuser-agent: loadgen\r\n"
                       "content-type: application/json\r\ncontent-length: ").encode("ascii")
+        # Signed before the clock starts (post() times from the write), so never counted.
+        self._sign = signer.for_post(host_header, path) if signer is not None else None
 
     @property
     def reusable(self) -> bool:
@@ -367,11 +377,15 @@ class FastConnection(_PostingConnection):
                 and not proto.transport.is_closing())
 
     def _encode(self, body: bytes) -> bytes:
+        if self._sign is not None:
+            return b"%b%d\r\n%b\r\n%b" % (self._head, len(body), self._sign(body), body)
         return b"%b%d\r\n\r\n%b" % (self._head, len(body), body)
 
 
 async def connect(host: str, port: int, path: str, timeout_s: float, *,
-                  ssl_context: ssl.SSLContext | None = None) -> FastConnection:
-    """Open a connection (TLS with ``ssl_context``), or raise RequestFailed."""
+                  ssl_context: ssl.SSLContext | None = None,
+                  signer: PostSigner | None = None) -> FastConnection:
+    """Open a connection (TLS with ``ssl_context``; SigV4-signed requests with ``signer``),
+    or raise RequestFailed."""
     protocol = await _open(_FastProtocol, host, port, timeout_s, ssl_context)
-    return FastConnection(protocol, host, port, path)  # type: ignore[arg-type]
+    return FastConnection(protocol, host, port, path, signer)  # type: ignore[arg-type]

@@ -685,10 +685,10 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
 
 def _default_connector(target: Target) -> Connector:
     if target.scheme != "https":
-        return connect
+        return functools.partial(connect, signer=target.signer)
     import ssl
 
-    return functools.partial(connect, ssl_context=ssl.create_default_context())
+    return functools.partial(connect, ssl_context=ssl.create_default_context(), signer=target.signer)
 
 
 def run(plan: Scenario, *, target: Target, settings: RunSettings = RunSettings(),

@@ -7,7 +7,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from ._errors import TargetError
+from ._sign import RequestSigner, signer_for
 
-__all__ = ["Target", "fetch_health", "resolve_stack", "target_from_url"]
+__all__ = ["Target", "fetch_health", "resolve_stack", "sign_target", "target_from_url"]
 
 DEFAULT_ENDPOINTS = Path("build/endpoints.json")
 
@@ -39,6 +40,8 @@ class Target:
     settings: dict[str, Any] | None = None
     cpu_limited: bool | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Signs each request (SigV4) for an IAM-authorised endpoint; None sends them unsigned.
+    signer: RequestSigner | None = field(default=None, compare=False, repr=False)
 
     @property
     def predict_path(self) -> str:
@@ -48,6 +51,7 @@ class Target:
         return {
             "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
             "settings": self.settings, "cpu_limited": self.cpu_limited,
+            "signing": self.signer.describe() if self.signer is not None else None,
         }
 
 
@@ -94,10 +98,16 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
         raise TargetError(f"{path}: stacks.{stack} has no 'url' string")
     settings = entry.get("settings") if isinstance(entry.get("settings"), dict) else None
     cpu_limited = document.get("cpu_limited")
-    return target_from_url(
+    target = target_from_url(
         entry["url"], name=stack, source="emulator", stack=stack, settings=settings,
         cpu_limited=cpu_limited if isinstance(cpu_limited, bool) else None,
     )
+    authorization = entry.get("authorization")
+    if isinstance(authorization, str) and settings is not None:
+        settings = {**settings, "authorization": authorization}
+    credentials = document.get("credentials")
+    extra = {"credentials": credentials} if isinstance(credentials, dict) else {}
+    return replace(target, settings=settings, extra=extra)
 
 
 def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:
@@ -133,15 +143,29 @@ def resolve_stack(stack: str, *, endpoints_file: Path = DEFAULT_ENDPOINTS,
     )
 
 
+def sign_target(target: Target, mode: str = "auto") -> Target:
+    """``target`` with the signer ``--sign MODE`` asks for (see ``loadgen._sign``)."""
+    credentials = target.extra.get("credentials")
+    signer = signer_for(
+        url=target.url, mode=mode, settings=target.settings, source=target.source,
+        emulator_credentials=credentials if isinstance(credentials, dict) else None,
+    )
+    return replace(target, signer=signer)
+
+
 def fetch_health(target: Target, *, timeout_s: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """GET /health once (httpx: off the hot path); TargetError if it does not answer JSON."""
     url = f"{target.url}/health"
+    headers = target.signer.headers("GET", url) if target.signer is not None else None
     try:
         with httpx.Client(timeout=timeout_s, transport=transport) as client:
-            response = client.get(url)
+            response = client.get(url, headers=headers)
     except httpx.HTTPError as exc:
         raise TargetError(f"GET {url} failed: {exc}; is the target running?") from exc
+    if response.status_code == 403 and target.signer is None:
+        raise TargetError(f"GET {url} answered 403 {response.text[:200]}: the endpoint may be "
+                          "IAM-authorised; sign the requests with --sign always")
     if response.status_code != 200:
         raise TargetError(f"GET {url} answered {response.status_code}: {response.text[:200]}")
     try:

@@ -23,6 +23,7 @@ from stack._errors import SettingsError
 
 __all__ = [
     "ARCHITECTURES",
+    "AUTHORIZATIONS",
     "COLD_START_MITIGATIONS",
     "CONFIG_KEYS",
     "DEFAULT_RUNTIMES",
@@ -71,6 +72,9 @@ SNAPSTART_RUNTIMES = frozenset(
     {"java17", "java21", "java25", "python3.12", "python3.13", "python3.14"}
 )
 ARCHITECTURES = ("arm64", "x86_64")
+# How API Gateway admits a request: ``iam`` (AWS_IAM on every route: SigV4-signed requests from
+# principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
+AUTHORIZATIONS = ("iam", "none")
 MODEL_STRATEGIES = ("bundled", "layer", "s3")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
@@ -183,6 +187,9 @@ class StackSettings:
     #: measured is 1,776 hits/s (docs/example-report, emulator, no network), so 2.25x headroom.
     #: Well below the account maximum (10,000 req/s, 5,000 burst), which a stranger could drive.
     api_throttle_rate: float = DEFAULT_API_THROTTLE_RATE
+    #: ``iam``: every route requires a SigV4-signed request (AWS_IAM); ``none``: a public
+    #: endpoint, an explicit opt-out, since anyone who learns its URL can run up the bill.
+    authorization: str = "iam"
     #: The AWS region (``aws:region``).
     region: str = DEFAULT_REGION
     #: Extra environment variables for the function, from the stack file.
@@ -304,6 +311,7 @@ CONFIG_KEYS: Mapping[str, tuple[_Parser, str]] = {
     "log_retention_days": (_parse_int, "days, one of CloudWatch's values"),
     "api_throttle_burst": (_parse_int, "requests"),
     "api_throttle_rate": (_parse_float, "requests per second"),
+    "authorization": (_parse_str, " or ".join(AUTHORIZATIONS)),
     "environment": (_parse_environment, "a map of extra environment variables"),
 }
 _REQUIRED = ("language", "memory_mb")
@@ -408,6 +416,7 @@ def _problems(values: Mapping[str, Any]) -> list[str]:
         )
     _choice(problems, values, "model_strategy", MODEL_STRATEGIES)
     _choice(problems, values, "cold_start_mitigation", COLD_START_MITIGATIONS)
+    _choice(problems, values, "authorization", AUTHORIZATIONS)
     mitigation = values.get("cold_start_mitigation")
     provisioned = values.get("provisioned_concurrency")
     reserved = values.get("reserved_concurrency")

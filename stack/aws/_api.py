@@ -41,8 +41,9 @@ class HttpApiArgs:
 
 
 class HttpApi(pulumi.ComponentResource):
-    """Routes ``POST /predict`` and ``GET /health`` to the function (proxy, payload 2.0) on an
-    auto-deployed ``$default`` stage with throttling and JSON access logs."""
+    """Routes ``POST /predict`` and ``GET /health`` to the function (proxy, payload 2.0; IAM
+    authorisation unless the stack sets ``authorization: none``) on an auto-deployed
+    ``$default`` stage with throttling and JSON access logs."""
 
     url: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
@@ -87,6 +88,9 @@ class HttpApi(pulumi.ComponentResource):
                 api_id=api.id,
                 route_key=route_key,
                 target=target,
+                # AWS_IAM: API Gateway refuses a request not signed (SigV4) by a principal
+                # allowed execute-api:Invoke, before the function runs or is billed.
+                authorization_type="AWS_IAM" if settings.authorization == "iam" else "NONE",
                 opts=child,
             )
         aws.apigatewayv2.Stage(

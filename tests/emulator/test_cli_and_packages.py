@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec, read_events
+from loadgen import resolve_stack, sign_target
 from model import write_artifact
 
 pytestmark = [pytest.mark.slow]
@@ -66,7 +68,7 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid",
-                            "hosted_by"}
+                            "hosted_by", "credentials"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # what really runs the functions here (the stacks' runtime names AWS's)
         assert doc["hosted_by"]["python"] == platform.python_version()
@@ -78,11 +80,18 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             entry = doc["stacks"][name]
             assert entry["settings"]["memory_mb"] == 256 and entry["settings"]["name"] == name
             assert entry["log"].endswith(f"{name}.log")
+            assert entry["authorization"] == "iam"
+            signer = sign_target(resolve_stack(name, endpoints_file=endpoints)).signer
+            assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:
-                health = client.get("/health")
+                assert client.get("/health").json() == {"message": "Forbidden"}
+                health = client.get("/health", headers=signer.headers("GET", entry["url"] + "/health"))
                 assert health.status_code == 200 and health.headers["x-runtime"] == runtime
                 assert health.headers["x-cold-start"] == "true"
-                predicted = client.post("/predict", json={"instances": [_instance(model)]})
+                body = json.dumps({"instances": [_instance(model)]}).encode()
+                predicted = client.post("/predict", content=body, headers={
+                    "content-type": "application/json",
+                    **signer.headers("POST", entry["url"] + "/predict", body)})
                 assert predicted.status_code == 200, predicted.text
                 assert predicted.headers["x-cold-start"] == "false"
                 assert len(predicted.json()["predictions"]) == 1
@@ -265,7 +274,8 @@ async def test_real_java_package_answers_the_lambda_request_id(
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     with zipfile.ZipFile(package.code_zip) as archive:
         assert not any(name.startswith("com/") for name in archive.namelist())
-    spec = spec_from_stack(settings, package)
+    # The package under test, behind an open gateway (authorisation: tests/emulator/test_iam.py).
+    spec = replace(spec_from_stack(settings, package), authorization="none")
     model = json.loads(VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
         answers = [await client.post(run.url(spec.name) + "/predict",
@@ -288,7 +298,7 @@ async def test_real_python_package_in_process(
 
     settings = load_stack("python-512-layer", REPO)
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
-    spec = spec_from_stack(settings, package)
+    spec = replace(spec_from_stack(settings, package), authorization="none")
     assert spec.layer_zip is not None
     model = json.loads(VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
@@ -301,3 +311,53 @@ async def test_real_python_package_in_process(
         report = run.reports(spec.name)
         assert [r.cold_start for r in report] == [True, False]
         assert report[0].request_id == response.headers["x-request-id"]
+
+
+def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
+    artifact: Path, tmp_path: Path
+) -> None:
+    """Real processes and sockets: the emulator hosting an IAM-authorised stack, the load
+    generator's command line signing (auto) or not (never)."""
+    build = tmp_path / "build"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
+         "--build-dir", str(build)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    )
+    endpoints = build / "endpoints.json"
+    try:
+        deadline = time.monotonic() + 240
+        while not endpoints.exists():
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "emulator did not come up"
+            time.sleep(0.2)
+        features = ",".join(i["name"] for i in json.loads(VECTORS.read_text())["model"]["inputs"])
+        runs = {}
+        for sign in ("auto", "never"):
+            done = subprocess.run(
+                [sys.executable, "-m", "loadgen", "rate", "--stack", "python-256", "--endpoints",
+                 str(endpoints), "--rate", "10:1s", "--features", features, "--quiet",
+                 "--results", str(tmp_path / "results"), "--run-id", sign, "--sign", sign],
+                cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+                # no AWS credentials here: the emulator's endpoints file states its local ones
+                env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                     "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                     "AWS_EC2_METADATA_DISABLED": "true"},
+            )
+            assert done.returncode == 0, done.stderr
+            folder = tmp_path / "results" / sign / "python-256" / "rate"
+            runs[sign] = [json.loads(line) for line in (folder / "requests.jsonl").read_text().splitlines()]
+        assert runs["auto"] and {r["status"] for r in runs["auto"]} == {200}
+        assert runs["never"] and {r["status"] for r in runs["never"]} == {403}
+        assert {r["detail"] for r in runs["never"]} == {'{"message":"Forbidden"}'}
+        run_json = json.loads((tmp_path / "results" / "auto" / "python-256" / "rate" / "run.json").read_text())
+        assert run_json["target"]["signing"]["access_key_id"] == "AKIAIOSFODNN7EXAMPLE"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()

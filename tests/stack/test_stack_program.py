@@ -360,6 +360,8 @@ def test_http_api_routes_integration_and_stage(program: Program, name: str) -> N
     for route in routes.values():
         assert route["target"] == f"integrations/{INTEGRATION_ID}"
         assert route["apiId"] == API_ID
+        # Closed to strangers by default: only SigV4-signed requests of allowed principals.
+        assert route["authorizationType"] == "AWS_IAM"
     stage = run.one("aws:apigatewayv2/stage:Stage").inputs
     assert stage["name"] == "$default" and stage["autoDeploy"] is True
     assert stage["defaultRouteSettings"] == {
@@ -673,3 +675,12 @@ def test_secret_aws_configuration_stays_secret() -> None:
         pulumi.runtime.set_all_config({}, [])
         asyncio.set_event_loop(None)
         loop.close()
+
+
+def test_authorization_none_opens_every_route(program: Program) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config[f"{PROJECT}:authorization"] = "none"
+    run = program.run("python-512", config)
+    routes = run.of_type("aws:apigatewayv2/route:Route")
+    assert len(routes) == 2
+    assert {r.inputs["authorizationType"] for r in routes} == {"NONE"}

@@ -220,6 +220,7 @@ INVALID = [
     ({"api_throttle_burst": 0}, "api_throttle_burst is 0"),
     ({"api_throttle_rate": "inf"}, "expected a finite number"),
     ({"api_throttle_rate": -1}, "api_throttle_rate is -1.0"),
+    ({"authorization": "open"}, "authorization is 'open'; use one of: iam, none"),
     ({"environment": {"AWS_REGION": "x"}}, "AWS_REGION is set by Lambda"),
     ({"environment": {"MODEL_PATH": "/x"}}, "MODEL_PATH is set by Lambda or derived"),
     ({"environment": {"1X": "x"}}, "'1X' is not a valid variable name"),
@@ -369,3 +370,12 @@ def test_the_default_stage_throttle_fits_scenario_2_but_not_the_account_maximum(
     # Still configurable per stack.
     tuned = load_stack("python-512-provisioned")
     assert (tuned.api_throttle_burst, tuned.api_throttle_rate) == (200, 100.0)
+
+
+def test_authorization_is_iam_unless_a_stack_opts_out(tmp_path: Path) -> None:
+    assert load_stack_file(config_file(tmp_path, "closed", language="python", memory_mb=512)
+                           ).authorization == "iam"
+    public = load_stack_file(
+        config_file(tmp_path, "public", language="python", memory_mb=512, authorization="none")
+    )
+    assert public.authorization == "none"

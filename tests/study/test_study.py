@@ -61,6 +61,12 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
     endpoints = json.loads((run / "endpoints.json").read_text())
     assert not _alive(endpoints["pid"])
     assert not study.endpoints.exists()
+    # the stacks are IAM-authorised: every scenario signed with the key the emulator admits
+    assert {e["authorization"] for e in endpoints["stacks"].values()} == {"iam"}
+    for stack in ("python-512", "java-512"):
+        for scenario in ("scenario1", "scenario2"):
+            target = json.loads((run / stack / scenario / "run.json").read_text())["target"]
+            assert target["signing"]["access_key_id"] == endpoints["credentials"]["access_key_id"]
     assert "report:" in capsys.readouterr().out
 
 
