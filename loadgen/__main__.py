@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from ._console import silence
 from ._errors import LoadgenError
 
 SUBCOMMANDS: dict[str, str] = {
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     except LoadgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do when SIGPIPE ends them.
+        silence(sys.stdout)
+        return 141
 
 
 if __name__ == "__main__":
