@@ -661,17 +661,22 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
     if not stop_signals:
         return await _prepare_and_run(plan, target=target, settings=settings, connector=connector,
                                       health=health, out=out, stop=stop)
+    result: RunResult | None = None
+    error: Exception | None = None
     with anyio.open_signal_receiver(*stop_signals) as signals:
         async with anyio.create_task_group() as tg:
             tg.start_soon(stop.watch, signals)
-            result: RunResult | None = None
             try:
                 with stop.scope():
                     result = await _prepare_and_run(plan, target=target, settings=settings,
                                                     connector=connector, health=health, out=out,
                                                     stop=stop)
+            except Exception as exc:  # noqa: BLE001 - raised below, not wrapped in a group
+                error = exc
             finally:
                 tg.cancel_scope.cancel()
+    if error is not None:
+        raise error
     if result is None:
         raise RunInterrupted(stop.signal or signal.SIGINT)
     return result
