@@ -30,7 +30,9 @@ _HELP = {
                   ("Users loop request -> response (-> think time), each on its own keep-alive\n"
                   "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
                   "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
-                  "0 hold 1m. In-flight requests at the end finish and are recorded.")),
+                  "0 hold 1m. In-flight requests at the end finish and are recorded. A user whose\n"
+                  "attempt got no HTTP response (refused, reset, malformed) waits 0.1 s before the\n"
+                  "next: a dead target draws at most 10 attempts a second per user, each recorded.")),
     "rate": ("open model: a constant or stepped arrival rate",
              ("Requests start on an absolute schedule whatever the responses do; latency counts\n"
              "from the intended start (no coordinated omission). Arrivals that find\n"
