@@ -301,6 +301,13 @@ class ResultWriter:
                     "Tag=errors = failed attempts; Interval_Max in milliseconds]",
         )
         self._timeline.write(",".join(TIMELINE_COLUMNS) + "\n")
+        try:
+            # The headers now: a file is valid, if empty of data, whatever happens next.
+            self._hlog_stream.flush()
+            self._timeline.flush()
+        except OSError as exc:
+            self._release_reserve_quietly(self._reserve)
+            raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
         self.start_epoch_s = start_epoch_s
         self.t0_ns = t0_ns
         self.stages = stages

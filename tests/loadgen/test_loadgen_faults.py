@@ -309,3 +309,54 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
     assert "httptools" in default["client"] and "h11" not in default["client"]
     assert default["versions"]["httptools"] not in ("", "absent")
     assert "h11" in anyio.run(main, connect_h11, "h11")["client"]
+
+
+def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(small_disk: Callable[[str], Path]) -> None:
+    """The reserve taken by someone else at once: no torn line, no stale summary."""
+    from loadgen._results import RESERVE_NAME, ResultWriter
+
+    disk = small_disk("1200k")
+    folder = disk / "r"
+    failures: list[str] = []
+
+    def someone_else_fills_the_disk(message: str) -> None:
+        failures.append(message)
+        (folder / RESERVE_NAME).unlink()
+        with (disk / "filler").open("ab", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"x" * 4096)
+            except OSError:
+                pass
+
+    t0_ns = time.perf_counter_ns()
+    writer = ResultWriter(folder, run_info={"scenario": "scenario2", "target": {"name": "t"}},
+                          start_epoch_s=time.time(), t0_ns=t0_ns, stages=[{"users": 1}],
+                          on_failure=someone_else_fills_the_disk)
+    written = 0
+    while not failures and written < 200_000:
+        rec = {"seq": written, "user": 0, "stage": 0, "phase": None, "intended_s": None,
+               "start_s": written / 1000, "late_ms": 0.0, "latency_us": 900 + written % 50,
+               "connect_ms": None, "status": 200, "error": None, "detail": None, "bytes_out": 80,
+               "bytes_in": 60, "predictions": 1, "cold_start": False, "instance_id": "i-1",
+               "init_ms": None, "model_version": "m1", "runtime": "test", "request_id": f"r-{written}"}
+        writer.record(rec, t0_ns + written * 1_000_000)
+        written += 1
+        if written % 1000 == 0:
+            writer.advance(written // 1000)
+            writer.flush()
+    assert failures and "No space left on device" in failures[0]
+    summary = writer.finish(now_ns=t0_ns + written * 1_000_000, complete=True, interrupted=None, extra={},
+                            run_updates={"ended_at": "now", "duration_s": written / 1000})
+    recs = lines(folder / "requests.jsonl")  # whole lines only
+    assert 0 < len(recs) < written
+    assert summary["complete"] is False and summary["records_lost"] == written - len(recs)
+    assert summary["requests"] == len(recs)
+    for name in ("timeline.csv", "latency.hlog"):
+        assert (folder / name).read_text().endswith("\n")
+    with (folder / "timeline.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert sum(int(r["hits"]) for r in rows) <= len(recs)
+    if (folder / "summary.json").exists():
+        assert json.loads((folder / "summary.json").read_text())["requests"] == len(recs)
+    assert not [p.name for p in folder.iterdir() if p.name.startswith(".")]
