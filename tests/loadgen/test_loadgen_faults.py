@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -31,12 +32,12 @@ REPO = Path(__file__).resolve().parents[2]
 FEATURES = "duration,src_bytes,dst_bytes"
 
 
-def start(*args: str, results: Path, run_id: str, umask: int = -1,
+def start(*args: str, results: Path, run_id: str, umask: int = -1, prefix: tuple[str, ...] | list[str] = (),
           **popen: Any) -> subprocess.Popen[str]:
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.Popen(
-        [sys.executable, "-m", "loadgen", *args, "--results", str(results), "--run-id", run_id,
+        [*prefix, sys.executable, "-m", "loadgen", *args, "--results", str(results), "--run-id", run_id,
          "--name", "t", "--quiet"],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, umask=umask, **popen)
 
@@ -216,37 +217,71 @@ def test_a_closed_pipe_ends_quietly_and_the_results_are_whole(tmp_path: Path, cl
 
 # --- a full disk ----------------------------------------------------------------------------
 
-@pytest.fixture()
-def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
-    """Mount tmpfs file systems of a given size under tmp_path (root only), unmounted after."""
-    if os.geteuid() != 0:
-        pytest.skip("a real full disk needs a small tmpfs mount, which needs root here")
-    mounted: list[Path] = []
+# In a user and mount namespace of its own (no root needed where the kernel allows it), mount
+# a small tmpfs, run the command on it, and copy what it wrote out before the mount goes.
+_ON_A_SMALL_DISK = """size=$1 disk=$2 keep=$3; shift 3
+mount -t tmpfs -o "size=$size" tmpfs "$disk" || exit 97
+"$@"; status=$?
+cp -a "$disk/." "$keep/"
+exit $status"""
 
-    def mount(size: str) -> Path:
-        where = tmp_path / f"disk{len(mounted)}"
-        where.mkdir()
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+
+def _namespaces_work(where: Path) -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            'mount -t tmpfs -o size=64k tmpfs "$0"', str(where)],
+                           capture_output=True, check=False, timeout=30)
+    return probe.returncode == 0
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path) -> Iterator[Callable[..., tuple[int, str, str, Path]]]:
+    """Run loadgen with its results on a real tmpfs of a given size; where the results are.
+
+    A user namespace where the kernel allows one, else a plain mount as root; the test is
+    skipped, saying so, only where neither can be had.
+    """
+    mounted: list[Path] = []
+    (tmp_path / "probe").mkdir()
+    namespaces = _namespaces_work(tmp_path / "probe")
+    if not namespaces and os.geteuid() != 0:
+        pytest.skip("a real full disk needs a small tmpfs: this machine allows neither user "
+                    "namespaces (unshare --user --mount) nor mounting (not root)")
+
+    def run(size: str, *args: str, run_id: str, timeout_s: float = 150) -> tuple[int, str, str, Path]:
+        disk = tmp_path / f"disk{run_id}"
+        keep = tmp_path / f"kept{run_id}"
+        disk.mkdir()
+        keep.mkdir()
+        if namespaces:
+            prefix = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", _ON_A_SMALL_DISK,
+                      "sh", size, str(disk), str(keep)]
+            status, out, err = finish(start(*args, results=disk, run_id=run_id, prefix=prefix), timeout_s)
+            if status == 97:
+                pytest.skip(f"cannot mount a tmpfs in a user namespace here: {err.strip()}")
+            return status, out, err, keep
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-        mounted.append(where)
-        return where
+        mounted.append(disk)
+        status, out, err = finish(start(*args, results=disk, run_id=run_id), timeout_s)
+        return status, out, err, disk
 
-    yield mount
+    yield run
     for where in mounted:
         subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
-        tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
-    disk = small_disk("1600k")
+        small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages", "4:0:120s",
-                     results=disk, run_id="full")
-        status, out, err = finish(proc, timeout_s=150)
+        status, out, err, results = small_disk(
+            "1600k", "scenario2", "--target", server.url, "--features", FEATURES, "--stages", "4:0:120s",
+            run_id="full")
         seen = server.seen
-    folder = disk / "full" / "t" / "scenario2"
+    folder = results / "full" / "t" / "scenario2"
     assert status == 4, err
     assert "Traceback" not in err and "ExceptionGroup" not in err
     problem = [line for line in err.splitlines() if "No space left on device" in line]
@@ -261,12 +296,11 @@ def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
     assert json.loads((folder / "run.json").read_text())["write_error"] == summary["write_error"]
 
 
-def test_too_little_space_to_start_is_a_usage_error(tmp_path: Path, small_disk: Callable[[str], Path]) -> None:
-    disk = small_disk("512k")
+def test_too_little_space_to_start_is_a_usage_error(
+        small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages", "1:0:1s",
-                     results=disk, run_id="tiny")
-        status, _, err = finish(proc)
+        status, _, err, _ = small_disk("512k", "scenario2", "--target", server.url, "--features", FEATURES,
+                                       "--stages", "1:0:1s", run_id="tiny")
         seen = server.seen
     assert status == 2, err
     assert "not enough free space" in err and "Traceback" not in err
@@ -311,11 +345,25 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
     assert "h11" in anyio.run(main, connect_h11, "h11")["client"]
 
 
-def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(small_disk: Callable[[str], Path]) -> None:
+def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Path) -> None:
     """The reserve taken by someone else at once: no torn line, no stale summary."""
+    if os.geteuid() != 0:
+        pytest.skip("writes from this process onto a small tmpfs, which needs root to mount")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(disk)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        _fill_while_writing(disk)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def _fill_while_writing(disk: Path) -> None:
     from loadgen._results import RESERVE_NAME, ResultWriter
 
-    disk = small_disk("1200k")
     folder = disk / "r"
     failures: list[str] = []
 
