@@ -42,9 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return int(args._module.main(args.command, args))
+        args = build_parser().parse_args(argv)
+        status = int(args._module.main(args.command, args))
+        # Flushed here, where a closed pipe can still be met quietly, not at exit.
+        sys.stdout.flush()
+        return status
     except LoadgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

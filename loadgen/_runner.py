@@ -137,6 +137,7 @@ class _Stop:
         self.reason: str | None = None
         self.signal: int | None = None
         self._scope: anyio.CancelScope | None = None
+        self._closed = False
 
     def scope(self) -> anyio.CancelScope:
         self._scope = anyio.CancelScope()
@@ -144,7 +145,14 @@ class _Stop:
             self._scope.cancel()
         return self._scope
 
+    def close(self) -> None:
+        """The run is over: a late signal or failure changes nothing of it any more."""
+        self._scope = None
+        self._closed = True
+
     def __call__(self, reason: str, *, signum: int | None = None) -> None:
+        if self._closed:
+            return
         if self.reason is None:
             self.reason, self.signal = reason, signum
         if self._scope is not None:
@@ -613,6 +621,7 @@ class _Runner:
                     else:
                         await self._open(self.plan)
                     tg.cancel_scope.cancel()
+            self.stop.close()
             complete = self.stop.reason is None
             interrupted = self.stop.reason
         except anyio.get_cancelled_exc_class():

@@ -215,6 +215,22 @@ def test_a_closed_pipe_ends_quietly_and_the_results_are_whole(tmp_path: Path, cl
     assert summary["complete"] is True
 
 
+def test_other_subcommands_stop_quietly_on_a_closed_pipe(tmp_path: Path) -> None:
+    with ServerThread("ok") as server:
+        status, _, err = finish(start("scenario2", "--target", server.url, "--features", FEATURES,
+                                      "--stages", "1:0:0.5s", results=tmp_path, run_id="rep"))
+    assert status == 0, err
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "rep")], cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=write_end,
+                          stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+    os.close(write_end)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 141  # as if SIGPIPE had ended it, like `seq 1000000 | head -1`
+    assert (tmp_path / "rep" / "report" / "report.md").exists()
+
+
 # --- a full disk ----------------------------------------------------------------------------
 
 # In a user and mount namespace of its own (no root needed where the kernel allows it), mount
