@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 
+from ._console import silence
 from ._errors import LoadgenError
 
 SUBCOMMANDS: dict[str, str] = {
@@ -41,12 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return int(args._module.main(args.command, args))
+        args = build_parser().parse_args(argv)
+        status = int(args._module.main(args.command, args))
+        # Flushed here, where a closed pipe can still be met quietly, not at exit.
+        sys.stdout.flush()
+        return status
     except LoadgenError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as Unix tools do when SIGPIPE ends them.
+        silence(sys.stdout)
+        return 141
 
 
 if __name__ == "__main__":

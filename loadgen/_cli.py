@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
 
 import anyio
 
-from ._console import summary_table
+from ._console import EXIT_SIGNAL_BASE, EXIT_WRITE_FAILED, outcome, say, summary_table
 from ._errors import PlanError
 from ._payload import DEFAULT_PAYLOAD
 from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
-from ._runner import RunSettings, Scenario, run_async, scenario_name
+from ._runner import RunInterrupted, RunSettings, Scenario, run_async, scenario_name
 from ._sign import SIGN_MODES
 from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus
@@ -30,7 +31,9 @@ _HELP = {
                   ("Users loop request -> response (-> think time), each on its own keep-alive\n"
                   "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
                   "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
-                  "0 hold 1m. In-flight requests at the end finish and are recorded.")),
+                  "0 hold 1m. In-flight requests at the end finish and are recorded. A user whose\n"
+                  "attempt got no HTTP response (refused, reset, malformed) waits 0.1 s before the\n"
+                  "next: a dead target draws at most 10 attempts a second per user, each recorded.")),
     "rate": ("open model: a constant or stepped arrival rate",
              ("Requests start on an absolute schedule whatever the responses do; latency counts\n"
              "from the intended start (no coordinated omission). Arrivals that find\n"
@@ -210,20 +213,38 @@ def main(name: str, args: argparse.Namespace) -> int:
     def out(line: str) -> None:
         # A rewritten line on a terminal; one line every 5 s in logs.
         if tty:
-            print("\r" + line, end="", file=sys.stderr, flush=True)
+            say("\r" + line, stream=sys.stderr, end="")
         elif line.startswith("[") and int(line[1:].split("/")[0]) % 5 == 0:
-            print(line, file=sys.stderr, flush=True)
+            say(line, stream=sys.stderr)
 
-    print(f"{name} -> {target.url} ({target.source}); results in {folder}", file=sys.stderr)
+    say(f"{name} -> {target.url} ({target.source}); results in {folder}", stream=sys.stderr)
     try:
-        result = anyio.run(lambda: run_async(plan, target=target, settings=settings, out=out),
+        # SIGTERM (timeout, CI cancelling, kill) stops the run as Ctrl-C does.
+        result = anyio.run(lambda: run_async(plan, target=target, settings=settings, out=out,
+                                             stop_signals=(signal.SIGINT, signal.SIGTERM)),
                            backend="asyncio")
+    except RunInterrupted as exc:
+        say(f"\n{exc}: nothing was sent, nothing written", stream=sys.stderr)
+        return EXIT_SIGNAL_BASE + exc.signal
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the requests recorded so far and their summary are in {folder}",
-              file=sys.stderr)
-        return 130
+        # Ctrl-C in the instant before the run's own handling starts.
+        say(f"\ninterrupted before the run started: nothing written in {folder}", stream=sys.stderr)
+        return EXIT_SIGNAL_BASE + signal.SIGINT
     if tty:
-        print(file=sys.stderr)
-    print(summary_table(result.summary))
-    print(f"results: {result.folder}")
-    return 0
+        say("", stream=sys.stderr)
+    say(summary_table(result.summary))
+    say(f"results: {result.folder}")
+    status, line = outcome(result.summary)
+    if line:
+        say(line, stream=sys.stderr)
+    if result.write_error is not None:
+        lost = int(result.summary.get("records_lost") or 0)
+        say(f"error: stopped, {result.write_error}; the files in {result.folder} are valid and hold "
+            f"the {result.summary['requests']:,} attempts written"
+            + (f" ({lost:,} more could not be written)" if lost else ""), stream=sys.stderr)
+        return EXIT_WRITE_FAILED
+    if result.signal is not None:
+        say(f"interrupted by {signal.Signals(result.signal).name}: the {result.summary['requests']:,} "
+            f"attempts recorded and their summary are in {result.folder}", stream=sys.stderr)
+        return EXIT_SIGNAL_BASE + result.signal
+    return status

@@ -1,8 +1,68 @@
-"""The summary table printed at the end of a run (and of a merge)."""
+"""What a run prints: the summary table (also after a merge), its outcome, and a writer that
+lets the reader go away (``| head``) without a traceback."""
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import sys
+from typing import Any, TextIO
+
+#: Exit statuses of a run (README.md, "Exit codes").
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_NOTHING_MEASURED = 3
+EXIT_WRITE_FAILED = 4
+EXIT_SIGNAL_BASE = 128
+
+
+def say(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
+    """Print and flush; when the reader has gone (a closed pipe), say nothing more.
+
+    The stream is pointed at /dev/null so that later prints, and Python's own flush at
+    exit, are quiet too: a reader that stops early is not an error of the run.
+    """
+    stream = stream or sys.stdout
+    try:
+        stream.write(text + end)
+        stream.flush()
+    except BrokenPipeError:
+        silence(stream)
+
+
+def silence(stream: TextIO) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _count(n: int) -> str:
+    return f"{n:,}"
+
+
+def outcome(summary: dict[str, Any]) -> tuple[int, str | None]:
+    """The exit status a finished run's summary calls for, and the line that explains it.
+
+    A run that measured nothing (no success) is a failure; one where some attempts failed
+    says their share. Signals and write errors are the caller's to check first.
+    """
+    errors = dict(summary.get("errors") or {})
+    # Attempts cut short by a stop (signal, full disk) say nothing of the target.
+    cancelled = int(errors.pop("cancelled", 0))
+    requests, ok = int(summary.get("requests", 0)) - cancelled, int(summary.get("ok", 0))
+    failed = requests - ok
+    kinds = ", ".join(f"{kind} {_count(n)}" for kind, n in errors.items() if n)
+    if ok == 0:
+        if requests == 0:
+            return EXIT_NOTHING_MEASURED, "error: the run measured nothing: no attempt completed"
+        return EXIT_NOTHING_MEASURED, (f"error: the run measured nothing: all {_count(requests)} "
+                                       f"attempts failed ({kinds})")
+    if failed:
+        return EXIT_SOME_FAILED, (f"warning: {_count(failed)} of {_count(requests)} attempts failed "
+                                  f"({100 * failed / requests:.1f} %: {kinds})")
+    return EXIT_OK, None
 
 
 def _ms(value: float | None) -> str:

@@ -31,7 +31,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol
 
 from hdrh.codec import (
     V2_COMPRESSION_COOKIE_BASE,
@@ -158,10 +158,18 @@ def _format_seconds(value: float) -> str:
     return f"{value:.3f}"
 
 
+class TextSink(Protocol):
+    """Where the log goes: a text file, or anything else that takes text."""
+
+    def write(self, text: str, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 class IntervalLogWriter:
     """Writes an HdrHistogram interval log, one line per interval, as the run goes."""
 
-    def __init__(self, stream: TextIO, *, start_epoch_s: float, comment: str | None = None) -> None:
+    def __init__(self, stream: TextSink, *, start_epoch_s: float, comment: str | None = None) -> None:
         self._stream = stream
         self.start_epoch_s = start_epoch_s
         when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(start_epoch_s))

@@ -6,16 +6,24 @@ and ``summary.json`` are replaced atomically (written beside, then renamed), so 
 Ctrl-C leaves every recorded request and a valid summary of them.
 
 A request belongs to the second (from the run's start) in which it completed.
+
+When the disk refuses a write (full, quota, I/O error) the writer stops writing, says so
+through ``on_failure`` (the runner then stops the run), and at ``finish`` frees the space it
+reserved at the start to write what is pending and the final summary. If even that fails,
+each file is cut back to its last whole line and the summary counts exactly the records left.
+Every file is created with mode 0666 minus the umask, like any other program's output.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import tempfile
+import secrets
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, prepare
@@ -48,8 +56,18 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write ``text`` to ``path`` so that readers see the old or the new file, never half.
+
+    The file gets mode 0666 minus the umask, as with ``open``: ``tempfile.mkstemp`` would
+    make it 0600, unlike every other output.
+    """
+    while True:
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             stream.write(text)
@@ -57,8 +75,69 @@ def write_text_atomic(path: Path, text: str) -> None:
             os.fsync(stream.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+#: Space set aside when a run starts and given back when the disk fills, so the pending
+#: records and the final summary can still be written.
+RESERVE_BYTES = 1 << 20
+RESERVE_NAME = ".space-reserve"
+#: requests.jsonl is written out when this much is pending (and every second anyway), so
+#: what waits in memory when the disk fills stays well inside the reserve.
+FLUSH_CHARS = 64 * 1024
+
+
+class _AppendFile:
+    """A result file written by appending whole lines, never left with a torn line.
+
+    Text waits in memory until ``flush``. When the disk refuses, what was not written stays
+    pending, so a later flush (after space was freed) goes on exactly where it stopped;
+    ``cut`` instead drops it and cuts the file back to its last whole line.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        self._pending: list[str] = []
+        self.pending_chars = 0
+        self._tail = b""
+        #: Bytes in the file, and up to the end of its last whole line.
+        self.size = 0
+        self.line_end = 0
+        #: Whole lines in the file.
+        self.lines = 0
+
+    def write(self, text: str) -> None:
+        self._pending.append(text)
+        self.pending_chars += len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._tail += "".join(self._pending).encode("utf-8")
+            self._pending.clear()
+            self.pending_chars = 0
+        while self._tail:
+            written = os.write(self._fd, self._tail)
+            chunk = self._tail[:written]
+            last = chunk.rfind(b"\n")
+            if last >= 0:
+                self.line_end = self.size + last + 1
+                self.lines += chunk.count(b"\n")
+            self.size += written
+            self._tail = self._tail[written:]
+
+    def cut(self) -> None:
+        """Forget what is pending and cut a torn last line (truncating frees space)."""
+        self._pending.clear()
+        self.pending_chars = 0
+        self._tail = b""
+        if self.size != self.line_end:
+            os.ftruncate(self._fd, self.line_end)
+            self.size = self.line_end
+
+    def close(self) -> None:
+        os.close(self._fd)
 
 
 def _pct_summary(values: list[float]) -> dict[str, float | None]:
@@ -187,7 +266,8 @@ class ResultWriter:
     """Owns one result folder during a run; every method is cheap and synchronous."""
 
     def __init__(self, folder: Path, *, run_info: dict[str, Any], start_epoch_s: float,
-                 t0_ns: int, stages: list[dict[str, Any]]) -> None:
+                 t0_ns: int, stages: list[dict[str, Any]],
+                 on_failure: Callable[[str], None] | None = None) -> None:
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if (folder / "requests.jsonl").exists():
@@ -196,18 +276,38 @@ class ResultWriter:
                 )
             self.folder = folder
             self.run_info = dict(run_info)
+            self._reserve = folder / RESERVE_NAME
+            _reserve_space(self._reserve)
             write_json_atomic(folder / "run.json", self.run_info)
-            self._requests: IO[str] = open(folder / "requests.jsonl", "w", encoding="utf-8")  # noqa: SIM115
-            self._hlog_stream: IO[str] = open(folder / "latency.hlog", "w", encoding="ascii")  # noqa: SIM115
-            self._timeline: IO[str] = open(folder / "timeline.csv", "w", encoding="ascii")  # noqa: SIM115
+            self._requests = _AppendFile(folder / "requests.jsonl")
+            self._hlog_stream = _AppendFile(folder / "latency.hlog")
+            self._timeline = _AppendFile(folder / "timeline.csv")
         except OSError as exc:
+            self._release_reserve_quietly(folder / RESERVE_NAME)
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise ResultsError(
+                    f"not enough free space in {folder} to start (a run needs at least "
+                    f"{RESERVE_BYTES >> 20} MiB free): free some space or choose another --results folder"
+                ) from exc
             raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
+        #: Why the files could not all be written (the first failure), else None.
+        self.failure: str | None = None
+        #: Records that could not be written at all (the disk stayed full).
+        self.lost = 0
+        self._on_failure = on_failure
         self._hlog = IntervalLogWriter(
             self._hlog_stream, start_epoch_s=start_epoch_s,
             comment="[loadgen: values in microseconds; untagged = successful requests, "
                     "Tag=errors = failed attempts; Interval_Max in milliseconds]",
         )
         self._timeline.write(",".join(TIMELINE_COLUMNS) + "\n")
+        try:
+            # The headers now: a file is valid, if empty of data, whatever happens next.
+            self._hlog_stream.flush()
+            self._timeline.flush()
+        except OSError as exc:
+            self._release_reserve_quietly(self._reserve)
+            raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
         self.start_epoch_s = start_epoch_s
         self.t0_ns = t0_ns
         self.stages = stages
@@ -225,6 +325,8 @@ class ResultWriter:
 
     def record(self, rec: dict[str, Any], done_ns: int) -> None:
         self._requests.write(self._dumps(rec) + "\n")
+        if self._requests.pending_chars > FLUSH_CHARS and self.failure is None:
+            self._write_out(self._requests)
         prepared = self.stats.add(rec)
         second = (done_ns - self.t0_ns) // 1_000_000_000
         if second > self._second:
@@ -267,9 +369,36 @@ class ResultWriter:
                 current.failed.hdr, start_s=float(self._second), length_s=length_s, tag="errors"
             )
 
-    def flush(self) -> None:
-        for stream in (self._requests, self._hlog_stream, self._timeline):
-            stream.flush()
+    def flush(self) -> bool:
+        """Write out what is pending; False once the disk has refused a write.
+
+        requests.jsonl goes first, so a second's timeline row and interval are only ever
+        on disk after every record they count.
+        """
+        return all(self._write_out(f) for f in (self._requests, self._hlog_stream, self._timeline))
+
+    def _write_out(self, file: _AppendFile) -> bool:
+        if self.failure is not None:
+            return False
+        try:
+            file.flush()
+        except OSError as exc:
+            self._fail(file.path, exc)
+            return False
+        return True
+
+    def _fail(self, path: Path, exc: OSError) -> None:
+        if self.failure is None:
+            self.failure = f"cannot write {path.name}: {exc.strerror or exc}"
+            if self._on_failure is not None:
+                self._on_failure(self.failure)
+
+    @staticmethod
+    def _release_reserve_quietly(path: Path) -> None:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     # --- summary ---------------------------------------------------------------------------
 
@@ -282,9 +411,13 @@ class ResultWriter:
 
     def write_summary(self, *, complete: bool, interrupted: str | None,
                       extra: dict[str, Any]) -> dict[str, Any]:
+        """A checkpoint: the records so far and their summary (skipped once a write failed)."""
         summary = self.summary(complete=complete, interrupted=interrupted, extra=extra)
-        self.flush()
-        write_json_atomic(self.folder / "summary.json", summary)
+        if self.flush():
+            try:
+                write_json_atomic(self.folder / "summary.json", summary)
+            except OSError as exc:
+                self._fail(self.folder / "summary.json", exc)
         return summary
 
     def finish(self, *, now_ns: int, complete: bool, interrupted: str | None,
@@ -298,13 +431,77 @@ class ResultWriter:
         partial_s = elapsed_s - second
         if partial_s > 0.0005 or self._current.ok.count or self._current.errors:
             self._close_second(max(partial_s, 0.001))
-        summary = self.write_summary(complete=complete, interrupted=interrupted, extra=extra)
+        files = (self._requests, self._hlog_stream, self._timeline)
+        # The reserve goes first: on a full disk it is the room the rest is written in.
+        self._release_reserve_quietly(self._reserve)
+        self._on_failure = None  # the run is over: nothing left to stop
+        failed_before, self.failure = self.failure, None
+        written = self.flush()
+        self.failure = failed_before or self.failure
+        stats, hits_per_s = self.stats, self._hits_per_s
+        if not written:
+            # Still no room: keep what is whole on disk and summarise exactly that.
+            for file in files:
+                file.cut()
+            stats = self._stats_on_disk()
+            self.lost = self.stats.requests - stats.requests
+            # A second's row is only written after all its records, so these rows are whole.
+            hits_per_s = hits_per_s[:max(self._timeline.lines - 1, 0)]
+        if self.failure is not None and interrupted is None:
+            interrupted = self.failure
+        if self.failure is not None:
+            complete = False
+            extra = {**extra, "write_error": self.failure, "records_lost": self.lost}
+        summary = build_summary(stats, hits_per_s=hits_per_s, run_info=self.run_info,
+                                stages=self.stages, complete=complete, interrupted=interrupted,
+                                extra=extra)
+        self._replace_json("summary.json", summary)
         self.run_info.update(run_updates)
-        write_json_atomic(self.folder / "run.json", self.run_info)
-        for stream in (self._requests, self._hlog_stream, self._timeline):
-            stream.close()
+        if self.failure is not None:
+            self.run_info["write_error"] = self.failure
+        self._replace_json("run.json", self.run_info)
+        for file in files:
+            file.close()
         self.closed = True
         return summary
+
+    def _replace_json(self, name: str, data: dict[str, Any]) -> None:
+        path = self.folder / name
+        try:
+            write_json_atomic(path, data)
+            return
+        except OSError as exc:
+            self._fail(path, exc)
+        if name == "summary.json":
+            # An older checkpoint would disagree with requests.jsonl: better none than that.
+            # Removing it also frees the room a last try may need.
+            try:
+                path.unlink(missing_ok=True)
+                write_json_atomic(path, data)
+            except OSError:
+                self.run_info["summary_missing"] = True
+
+    def _stats_on_disk(self) -> Stats:
+        stats = Stats()
+        with (self.folder / "requests.jsonl").open(encoding="utf-8") as stream:
+            for line in stream:
+                stats.add(json.loads(line))
+        return stats
+
+
+def _reserve_space(path: Path) -> None:
+    """Set RESERVE_BYTES aside in a file (given back at the end, or when the disk fills)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # A file system without fallocate: zeros take the room too (unless compressed).
+            os.write(fd, bytes(RESERVE_BYTES))
+    finally:
+        os.close(fd)
 
 
 def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, Any],

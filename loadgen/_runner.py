@@ -2,36 +2,42 @@
 
 Concurrency is anyio's (task groups, cancel scopes) on the asyncio backend, which the
 request path (an asyncio Protocol) needs. Every attempt becomes one record, whatever
-happened to it; a cancelled run still finishes its files.
+happened to it; a cancelled run still finishes its files. A run stops early, the same way,
+on a stop signal (``stop_signals``: the command line passes SIGINT and SIGTERM) and when
+its result files cannot be written (a full disk).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
 import json
 import math
 import os
 import platform
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
 from ._errors import PlanError, TargetError
 from ._hist import LatencyHistogram
-from ._http import Connection, Connector, RequestFailed, connect
+from ._http import Connection, Connector, RequestFailed, connect, connect_h11
 from ._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
 from ._plan import IdlePlan, Plan, RatePlan
 from ._results import SCHEMA_VERSION, ResultWriter
 from ._target import Target, fetch_health
 
 __all__ = [
+    "RunInterrupted",
     "RunResult",
     "RunSettings",
     "Scenario",
@@ -42,6 +48,7 @@ __all__ = [
 ]
 
 Scenario = Plan | IdlePlan | RatePlan
+_T = TypeVar("_T")
 
 #: A second in which the generator used this much of one core counts as busy.
 BUSY_CPU_FRACTION = 0.9
@@ -51,8 +58,10 @@ BUSY_SHARE = 0.10
 LAG_P99_LIMIT_MS = 10.0
 LAG_PERIOD_S = 0.05
 SUMMARY_EVERY_S = 5
-#: A user whose connection was refused waits this long before trying again.
-REFUSED_PAUSE_S = 0.1
+#: A user whose attempt got no HTTP response at all (refused, reset, malformed) waits this
+#: long before trying again: a target that resets at once would otherwise draw tens of
+#: thousands of attempts a second, and their records, from each user.
+NO_RESPONSE_PAUSE_S = 0.1
 
 
 def scenario_name(plan: Scenario) -> str:
@@ -103,11 +112,60 @@ class RunSettings:
 class RunResult:
     folder: Path
     summary: dict[str, Any]
+    #: The stop signal that ended the run early (see ``run_async``), else None.
+    signal: int | None = None
+    #: Why the result files could not all be written (the run stopped there), else None.
+    write_error: str | None = None
+
+
+class RunInterrupted(Exception):
+    """A stop signal arrived before the first request: nothing was sent or written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"interrupted by {signal.Signals(signum).name} before the run started")
+        self.signal = signum
+
+
+class _Stop:
+    """Why a run stops early, and the cancel scope that stopping cancels.
+
+    Only the newest scope is cancelled: while the run goes, that is the run's own, which
+    absorbs the cancellation so that the run can finish its files and return.
+    """
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.signal: int | None = None
+        self._scope: anyio.CancelScope | None = None
+        self._closed = False
+
+    def scope(self) -> anyio.CancelScope:
+        self._scope = anyio.CancelScope()
+        if self.reason is not None:
+            self._scope.cancel()
+        return self._scope
+
+    def close(self) -> None:
+        """The run is over: a late signal or failure changes nothing of it any more."""
+        self._scope = None
+        self._closed = True
+
+    def __call__(self, reason: str, *, signum: int | None = None) -> None:
+        if self._closed:
+            return
+        if self.reason is None:
+            self.reason, self.signal = reason, signum
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def watch(self, signals: AsyncIterator[signal.Signals]) -> None:
+        async for signum in signals:
+            self(f"stopped by {signal.Signals(signum).name}", signum=signum)
 
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("anyio", "h11", "hdrhistogram", "httpx"):
+    for dist in ("anyio", "h11", "hdrhistogram", "httptools", "httpx"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -157,7 +215,7 @@ class _Runner:
     def __init__(self, *, plan: Scenario, target: Target, settings: RunSettings,
                  connector: Connector, bodies: list[bytes], run_info: dict[str, Any],
                  stages: list[dict[str, Any]], folder: Path,
-                 out: Callable[[str], None]) -> None:
+                 out: Callable[[str], None], stop: _Stop) -> None:
         self.plan = plan
         self.target = target
         self.settings = settings
@@ -167,6 +225,7 @@ class _Runner:
         self.stages = stages
         self.folder = folder
         self.out = out
+        self.stop = stop
         self.batch = settings.batch
         self.timeout_s = float(settings.timeout_s)
         self._body_index = 0
@@ -248,8 +307,9 @@ class _Runner:
             done_ns = time.perf_counter_ns()
             if conn is not None:
                 conn.close()
+            why = self.stop.reason or "the run was cancelled"
             rec = self._record(seq, user, stage, phase, start_ns, start_ns, done_ns, intended_ns,
-                               True, "cancelled", "run interrupted while in flight", None,
+                               True, "cancelled", f"in flight when {why}", None,
                                headers, 0, len(body), None)
             writer.record(rec, done_ns)
             raise
@@ -368,9 +428,9 @@ class _Runner:
                         at = plan.stage_at(now_s - offset_s) if stage is None else stage
                         conn, rec, _ = await self._attempt(conn, user=index, stage=at)
                         done += 1
-                        if rec["error"] == "refused":
-                            # Nothing listens: pause instead of recording refusals in a tight loop.
-                            await self._sleep_until_s(min(self._now_s() + REFUSED_PAUSE_S, stop_s))
+                        if rec["status"] is None:
+                            # Nothing answered: pause instead of recording failures in a tight loop.
+                            await self._sleep_until_s(min(self._now_s() + NO_RESPONSE_PAUSE_S, stop_s))
                         if plan.think_s > 0:
                             await self._sleep_until_s(min(self._now_s() + plan.think_s, stop_s))
                 finally:
@@ -567,22 +627,25 @@ class _Runner:
         self.run_info["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s))
         self.writer = writer = ResultWriter(
             self.folder, run_info=self.run_info, start_epoch_s=start_epoch_s,
-            t0_ns=self.t0_ns, stages=self.stages,
+            t0_ns=self.t0_ns, stages=self.stages, on_failure=self.stop,
         )
         complete = False
         interrupted: str | None = None
         try:
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(self._ticker)
-                tg.start_soon(self._lag_sampler)
-                if isinstance(self.plan, IdlePlan):
-                    await self._idle(self.plan)
-                elif isinstance(self.plan, Plan):
-                    await self._closed(self.plan)
-                else:
-                    await self._open(self.plan)
-                tg.cancel_scope.cancel()
-            complete = True
+            with self.stop.scope():
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._ticker)
+                    tg.start_soon(self._lag_sampler)
+                    if isinstance(self.plan, IdlePlan):
+                        await self._idle(self.plan)
+                    elif isinstance(self.plan, Plan):
+                        await self._closed(self.plan)
+                    else:
+                        await self._open(self.plan)
+                    tg.cancel_scope.cancel()
+            self.stop.close()
+            complete = self.stop.reason is None
+            interrupted = self.stop.reason
         except anyio.get_cancelled_exc_class():
             interrupted = "cancelled (Ctrl-C or the caller)"
             raise
@@ -597,7 +660,8 @@ class _Runner:
                              "duration_s": round((now_ns - self.t0_ns) / 1e9, 3),
                              "notes": list(self.notes)},
             )
-        return RunResult(self.folder, self.summary)
+        return RunResult(self.folder, self.summary, signal=self.stop.signal,
+                         write_error=writer.failure)
 
 
 def _stage_info(plan: Scenario) -> list[dict[str, Any]]:
@@ -611,13 +675,47 @@ def _stage_info(plan: Scenario) -> list[dict[str, Any]]:
 
 async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = RunSettings(),
                     connector: Connector | None = None, health: dict[str, Any] | None = None,
-                    out: Callable[[str], None] | None = None) -> RunResult:
+                    out: Callable[[str], None] | None = None,
+                    stop_signals: Sequence[signal.Signals] = ()) -> RunResult:
     """Run one scenario against one target and write its result folder.
 
     ``health`` skips GET /health (tests, or a caller that already has it); ``connector``
     replaces the HTTP client (tests). Raises PlanError, TargetError, PayloadError or
     ResultsError before anything is sent when the inputs are wrong.
+
+    ``stop_signals`` (main thread only) stop the run as cancelling it would, in-flight
+    attempts recorded as ``cancelled`` and every file finished, and the result says which
+    signal it was; one that arrives before the first request raises RunInterrupted. A run
+    whose files cannot be written stops too (``RunResult.write_error``).
     """
+    stop = _Stop()
+    if not stop_signals:
+        return await _prepare_and_run(plan, target=target, settings=settings, connector=connector,
+                                      health=health, out=out, stop=stop)
+    result: RunResult | None = None
+    error: Exception | None = None
+    with anyio.open_signal_receiver(*stop_signals) as signals:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(stop.watch, signals)
+            try:
+                with stop.scope():
+                    result = await _prepare_and_run(plan, target=target, settings=settings,
+                                                    connector=connector, health=health, out=out,
+                                                    stop=stop)
+            except Exception as exc:  # noqa: BLE001 - raised below, not wrapped in a group
+                error = exc
+            finally:
+                tg.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    if result is None:
+        raise RunInterrupted(stop.signal or signal.SIGINT)
+    return result
+
+
+async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSettings,
+                           connector: Connector | None, health: dict[str, Any] | None,
+                           out: Callable[[str], None] | None, stop: _Stop) -> RunResult:
     problems = plan.validate() + settings.validate()
     if problems:
         raise PlanError(f"cannot run {scenario_name(plan)}", problems=problems)
@@ -633,7 +731,7 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
             notes.append("GET /health was sent before the first probe and may have started the "
                          "instance the probe found; pass --features to send nothing before the plan")
         try:
-            health = await anyio.to_thread.run_sync(
+            health = await _in_daemon_thread(
                 functools.partial(fetch_health, target, timeout_s=settings.timeout_s)
             )
         except TargetError:
@@ -673,14 +771,56 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = R
         "command": sys.argv,
         "notes": list(settings.notes) + notes,
         "latency_unit": "microseconds",
-        "client": "asyncio Protocol + h11, one keep-alive connection per user",
+        "client": _client_description(connector),
     }
     runner = _Runner(
         plan=scaled, target=target, settings=settings, connector=connector or _default_connector(target),
         bodies=bodies, run_info=run_info, stages=_stage_info(scaled), folder=folder,
-        out=out or (lambda line: print(line, file=sys.stderr, flush=True)),
+        out=out or (lambda line: print(line, file=sys.stderr, flush=True)), stop=stop,
     )
     return await runner.execute()
+
+
+async def _in_daemon_thread(call: Callable[[], _T]) -> _T:
+    """``call()`` in a daemon thread, abandoned if the run is stopped meanwhile.
+
+    GET /health may take the whole request timeout; a stopped run must not wait for it,
+    neither here nor at exit (anyio's worker threads are joined when Python exits).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[_T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def work() -> None:
+        try:
+            value = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task
+            error = exc
+            report = functools.partial(settle, lambda: future.set_exception(error))
+        else:
+            report = functools.partial(settle, lambda: future.set_result(value))
+        try:
+            loop.call_soon_threadsafe(report)
+        except RuntimeError:
+            pass  # the loop is closed: nobody waits any more
+
+    threading.Thread(target=work, name="loadgen GET /health", daemon=True).start()
+    return await future
+
+
+def _client_description(connector: Connector | None) -> str:
+    """What sends the requests, as run.json records it."""
+    base = connector.func if isinstance(connector, functools.partial) else connector
+    if base is None or base is connect:
+        parser = "httptools (llhttp)"
+    elif base is connect_h11:
+        parser = "h11"
+    else:
+        return f"an injected connector ({getattr(base, '__qualname__', type(base).__name__)})"
+    return f"asyncio Protocol + {parser} response parser, one keep-alive connection per user"
 
 
 def _default_connector(target: Target) -> Connector:

@@ -3,8 +3,14 @@ each stack in turn, server logs kept with the results, the report, emulator down
 
 Each part runs as its own process through its public command line (``python -m emulator``,
 ``python -m loadgen``), exactly as a user would run it, so the study exercises what a user
-gets. An interrupted study (Ctrl-C, SIGTERM) stops every child, keeps every result written so
-far, copies the logs and writes the report of what was measured.
+gets. An interrupted study (Ctrl-C, SIGTERM) passes the signal on to the load generators,
+stops the emulator, keeps every result written so far, copies the logs, writes the report of
+what was measured and exits 128 + the signal's number (130, 143).
+
+Exit status otherwise: 0 when every scenario measured something (failed attempts, such as
+throttles, are part of what a study measures), else the load generator's status for the
+worst run (2 a usage error, 3 a run that measured nothing, 4 results that could not be
+written), and 1 when no report could be written.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ class StudyError(RuntimeError):
 
 class Interrupted(Exception):
     pass
+
+
+#: The load generator's statuses that make the study fail, worst first (README, "Exit codes").
+_FAILING_STATUSES = (4, 3, 2)
 
 
 @dataclass(kw_only=True)
@@ -84,6 +94,10 @@ class Study:
         self.emulator: subprocess.Popen[bytes] | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = False
+        #: The signal that stopped the study, if one did.
+        self.signal: int | None = None
+        #: Exit statuses of the load generator runs that failed.
+        self.failed_runs: list[int] = []
         self.features: list[str] = []
         self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
 
@@ -105,8 +119,9 @@ class Study:
         if child.poll() is not None:
             return
         try:
-            # SIGINT first: loadgen treats it as Ctrl-C and writes its summary of what it has.
-            os.killpg(child.pid, signal.SIGINT if child is not self.emulator else signal.SIGTERM)
+            # The load generator stops on SIGINT and SIGTERM alike, finishing its files; it is
+            # given the signal the study got, so that its summary says what stopped it.
+            os.killpg(child.pid, signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
             child.wait(timeout=grace_s)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
@@ -189,8 +204,7 @@ class Study:
                                 log=logs / f"{stack}-scenario1.out") for stack in self.s.stacks]
         codes = self._wait(children, "scenario 1", expected)
         for stack, code in zip(self.s.stacks, codes):
-            if code != 0:
-                _log(f"scenario 1 on {stack} exited {code}; see {logs / f'{stack}-scenario1.out'}")
+            self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
         extra = ["--stages", self.s.scenario2_stages] if self.s.scenario2_stages else []
@@ -199,8 +213,17 @@ class Study:
             _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.s.stacks)}), about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
-            if code != 0:
-                _log(f"scenario 2 on {stack} exited {code}")
+            self._check(f"scenario 2 on {stack}", code, None)
+
+    def _check(self, what: str, code: int, log: Path | None) -> None:
+        where = f"; see {log}" if log else ""
+        if code in _FAILING_STATUSES:
+            self.failed_runs.append(code)
+            _log(f"{what} failed (exit {code}){where}")
+        elif code == 1:
+            _log(f"{what}: some attempts failed (their share is in its output){where}")
+        elif code != 0:
+            _log(f"{what} exited {code}{where}")
 
     def keep_logs(self) -> None:
         source = self.build / "emulator" / "logs"
@@ -234,7 +257,9 @@ class Study:
     def run(self) -> int:
         def on_signal(signum: int, _frame: object) -> None:
             if not self.stopping:
-                _log("interrupted: stopping the load, keeping what was measured")
+                _log(f"interrupted by {signal.Signals(signum).name}: stopping the load, "
+                     "keeping what was measured")
+                self.signal = signum
             self.stopping = True
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -246,7 +271,7 @@ class Study:
             self.scenario1()
             self.scenario2()
         except Interrupted:
-            status = 130
+            status = 128 + (self.signal or signal.SIGINT)
         except StudyError as exc:
             _log(f"error: {exc}")
             status = 2
@@ -266,4 +291,6 @@ class Study:
             _log(f"report: {report}")
         elif status == 0:
             status = 1
+        if status == 0 and self.failed_runs:
+            status = next(code for code in _FAILING_STATUSES if code in self.failed_runs)
         return status

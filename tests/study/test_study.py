@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -90,12 +94,10 @@ def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_everything_and_keeps_what_was_measured(artifact: Path, tmp_path: Path) -> None:
-    import signal
-    import subprocess
-    import sys
-    import time
-
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_everything_and_keeps_what_was_measured(
+        artifact: Path, tmp_path: Path, signum: signal.Signals) -> None:
+    """Ctrl-C, and SIGTERM (timeout, CI cancelling, kill) alike: 128 + the signal's number."""
     results = tmp_path / "results"
     child = subprocess.Popen(
         [sys.executable, "-m", "study", "--stacks", "python-512", "--time-scale", "60",
@@ -108,12 +110,20 @@ def test_ctrl_c_stops_everything_and_keeps_what_was_measured(artifact: Path, tmp
         assert child.poll() is None, child.stdout.read().decode() if child.stdout else ""
         time.sleep(0.2)
     assert first.read_text().strip(), "scenario 1 never recorded its first request"
-    os.killpg(child.pid, signal.SIGINT)
+    # As `timeout` and `kill` do: to the study alone, which passes it on.
+    child.send_signal(signum)
     out, _ = child.communicate(timeout=120)
-    assert child.returncode == 130, out.decode()
-    summary = json.loads((results / "i" / "python-512" / "scenario1" / "summary.json").read_text())
+    assert child.returncode == 128 + signum, out.decode()
+    scenario1 = results / "i" / "python-512" / "scenario1"
+    summary = json.loads((scenario1 / "summary.json").read_text())
     assert summary["complete"] is False and summary["requests"] >= 1
+    assert summary["interrupted"] == f"stopped by {signum.name}"
+    assert summary["requests"] == len((scenario1 / "requests.jsonl").read_text().splitlines())
+    assert json.loads((scenario1 / "run.json").read_text())["ended_at"]
     assert (results / "i" / "report" / "report.md").exists()
     assert (results / "i" / "logs" / "python-512.log").exists()
     endpoints = json.loads((results / "i" / "endpoints.json").read_text())
     assert not _alive(endpoints["pid"])
+    # Nothing of the emulator's process group (its instances) is left running.
+    with pytest.raises(ProcessLookupError):
+        os.killpg(endpoints["pid"], 0)
