@@ -162,6 +162,10 @@ def _read_run(folder: Path) -> ScenarioRun:
         problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
                         "written) and is left out")
     complete = summary.get("complete") is True
+    # A merged folder carries what its sources lacked.
+    inherited = summary.get("data_problems")
+    if isinstance(inherited, list):
+        problems += [str(problem) for problem in inherited]
     if (short := _check_counts(folder, summary, records, complete)) is not None:
         problems.append(short)
     rows: list[dict[str, str]] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,12 +202,23 @@ def write_report(
     prices: Prices | None = None,
     rule: RecommendationRule | None = None,
     now: dt.datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write ``out/report.md`` and its PNG charts; returns the report's path."""
+    """Write ``out/report.md`` and its PNG charts; returns the report's path.
+
+    ``warn`` is called once per incomplete run and per missing or damaged file, with a line
+    naming the stack and the file (the report lists the same).
+    """
     prices = prices or Prices()
     runs = collect(dirs)
     log_files = list(logs) or find_logs(dirs)
     reports, problems = load_report_lines(log_files)
+    if warn is not None:
+        for run in runs:
+            if not run.complete:
+                warn(f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): {run.folder}")
+            for problem in run.problems:
+                warn(f"{run.target}: {problem}")
     try:
         return _write(dirs, out, runs=runs, log_files=log_files, reports=reports, problems=problems,
                       prices=prices, rule=rule, now=now)
