@@ -124,9 +124,9 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
                              "written) and is left out")
             counted = summary.get("requests")
             if isinstance(counted, int) and counted > reader.count:
-                problems.append(f"{src / 'requests.jsonl'} holds {reader.count:,} records where "
-                             f"{src / 'summary.json'} counts {counted:,}: {counted - reader.count:,} "
-                             "requests are missing from the merge")
+                problems.append(f"{src}: requests.jsonl holds {reader.count:,} records where "
+                                f"summary.json counts {counted:,}: {counted - reader.count:,} "
+                                "requests are missing from the merge")
 
     # Intervals and rows of one source are whole seconds apart, so flooring the offset to
     # the merged start maps each to its own second.

@@ -124,26 +124,26 @@ def _check_counts(folder: Path, summary: dict[str, Any], records: list[dict[str,
     counted = _count(summary.get("requests"))
     if counted is None:
         return None
-    requests, summary_file = folder / "requests.jsonl", folder / "summary.json"
     held = len(records)
     errors_held = sum(1 for r in records if r.get("error") is not None)
     errors_counted = _count(summary.get("error_total"))
     if held < counted:
-        with_errors = "" if errors_counted is None else f" with {errors_counted:,} errors"
+        failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
         lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
                        f" ({errors_counted - errors_held:,} of them failed)")
-        return (f"{requests} holds {held:,} records where {summary_file} counts {counted:,} "
-                f"requests{with_errors}: {counted - held:,} requests{lost_errors} are missing "
+        return (f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
+                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are missing "
                 "from every figure")
     if held > counted:
         if not complete:
-            return (f"{summary_file} is a checkpoint ({counted:,} requests) behind {requests} "
-                    f"({held:,} records): the run stopped without writing its final summary; "
-                    "figures are from the records")
-        return (f"{requests} holds {held:,} records, more than the {counted:,} {summary_file} "
-                "counts: the files are not of one run")
+            return (f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
+                    f"requests.jsonl ({held:,} records): the run stopped without writing its final "
+                    "summary; figures are from the records")
+        return (f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
+                "summary.json counts: the files are not of one run")
     if errors_counted is not None and errors_counted != errors_held:
-        return f"{requests} holds {errors_held:,} failed requests where {summary_file} counts {errors_counted:,}"
+        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where summary.json "
+                f"counts {errors_counted:,}")
     return None
 
 
@@ -176,9 +176,8 @@ def _read_run(folder: Path) -> ScenarioRun:
             problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left out")
         hits = sum(timeline.hits)
         if hits != len(records):
-            problems.append(f"{folder / 'timeline.csv'} counts {hits:,} attempts where "
-                            f"{folder / 'requests.jsonl'} holds {len(records):,}: hits/s is the "
-                            "timeline's")
+            problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
+                            f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
     else:
         problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are unknown")
     return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,

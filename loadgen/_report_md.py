@@ -91,9 +91,9 @@ def _errors(f: StackFigures) -> str:
     return ", ".join(f"{k} {v}" for k, v in f.errors.items())
 
 
-def _marks(f: StackFigures) -> str:
+def _marks(f: StackFigures, *, saturated: bool = False) -> str:
     """The stack's name as the tables show it: visibly marked when its data is not whole."""
-    marks = [" ⚠" if f.generator_saturated else ""]
+    marks = [" ⚠" if saturated and f.generator_saturated else ""]
     if f.incomplete:
         marks.append(" (incomplete run)")
     if f.data_problems:
@@ -127,7 +127,7 @@ def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
                  and f.vcpu_asked > f.machine_cpus)
         asked = _num(f.vcpu_asked, "{:.2f}") + (" ⚙" if bound else "")
         lines.append(
-            f"| {_marks(f)} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
+            f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
             f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
             f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
             f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} | {asked} "

@@ -148,7 +148,7 @@ def test_merge_names_a_torn_source_and_the_report_marks_it(
     out = tmp_path / "merged"
     assert cli_main(["merge", str(sources[0]), str(sources[1]), "--out", str(out)]) == 0
     torn = f"{requests}:{len(lines)} is torn (cut while being written) and is left out"
-    short = f"{requests} holds {len(lines) - 1:,} records where"
+    short = f"{sources[1]}: requests.jsonl holds {len(lines) - 1:,} records where"
     err = capsys.readouterr().err
     assert f"warning: {torn}" in err and f"warning: {short}" in err
     summary = json.loads((out / "summary.json").read_text())

@@ -300,8 +300,8 @@ def test_records_missing_against_the_summary_are_reported(results: Path, tmp_pat
     lines = requests.read_text().splitlines(keepends=True)
     requests.write_text("".join(lines[:kept]))
     text, warnings = _report(results, tmp_path / "r")
-    missing = (f"{requests} holds {kept} records where {_run_folder(results) / 'summary.json'} "
-               f"counts 6 requests with 1 errors: {6 - kept} requests (1 of them failed) are missing "
+    missing = (f"{_run_folder(results)}: requests.jsonl holds {kept} records where summary.json "
+               f"counts 6 requests (1 failed): {6 - kept} requests (1 of them failed) are missing "
                "from every figure")
     assert missing in text
     assert any(missing in w and w.startswith("python-512: ") for w in warnings)
@@ -325,9 +325,10 @@ def test_a_torn_last_line_is_named_not_dropped_silently(results: Path, tmp_path:
     assert f.requests == 5
     text, warnings = _report(results, tmp_path / "r")
     assert f"{requests}:6 is torn (cut while being written) and is left out" in text
-    assert "holds 5 records where" in text and "counts 6 requests" in text
+    assert "requests.jsonl holds 5 records where summary.json counts 6 requests" in text
     # torn, short of the summary, short of the timeline: each names the file
-    assert len(warnings) == 3 and all(str(requests) in w for w in warnings)
+    assert len(warnings) == 3 and all("requests.jsonl" in w for w in warnings)
+    assert all(str(_run_folder(results)) in w for w in warnings)
 
 
 def test_an_interrupted_run_is_marked(results: Path, tmp_path: Path) -> None:
@@ -350,8 +351,7 @@ def test_a_killed_run_with_a_stale_summary_is_marked(results: Path, tmp_path: Pa
         {"complete": False, "interrupted": None, "requests": 1, "error_total": 0}))
     text, _ = _report(results, tmp_path / "r")
     assert "scenario2 (never finished (killed, or still running))" in text
-    assert (f"{folder / 'summary.json'} is a checkpoint (1 requests) behind "
-            f"{folder / 'requests.jsonl'} (3 records)") in text
+    assert f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl (3 records)" in text
 
 
 def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -> None:
@@ -401,4 +401,4 @@ def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
     requests.write_text("")
     assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"warning: python-512: {requests} holds 0 records where ")
+    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where ")
