@@ -157,7 +157,9 @@ def _read_run(folder: Path) -> ScenarioRun:
         problems.append(f"{folder / 'summary.json'} is missing: the run stopped before its first "
                         "summary, so records lost from requests.jsonl cannot be detected")
     reader = RecordReader(folder / "requests.jsonl")
-    records = list(reader)
+    records = list(reader) if reader.path.exists() else []
+    if not reader.path.exists():
+        problems.append(f"{reader.path} is missing: this run's requests are in no figure")
     if reader.torn_line is not None:
         problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
                         "written) and is left out")
@@ -185,18 +187,22 @@ def _read_run(folder: Path) -> ScenarioRun:
 
 
 def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
-    """Every result folder (one holding ``requests.jsonl``) under ``dirs``, sorted."""
+    """Every result folder under ``dirs`` (one holding ``requests.jsonl`` or ``summary.json``), sorted.
+
+    A folder with a summary but no records is a result folder whose records are missing,
+    and is reported as such rather than skipped.
+    """
     runs: list[ScenarioRun] = []
     seen: set[Path] = set()
     for top in dirs:
         if not top.exists():
             raise ResultsError(f"{top} does not exist; pass a folder written by `python -m loadgen`")
-        for requests in sorted(top.rglob("requests.jsonl")):
-            folder = requests.parent.resolve()
-            if folder in seen:
+        found = [*top.rglob("requests.jsonl"), *top.rglob("summary.json")]
+        for folder in sorted({path.parent for path in found}):
+            if folder.resolve() in seen:
                 continue
-            seen.add(folder)
-            runs.append(_read_run(requests.parent))
+            seen.add(folder.resolve())
+            runs.append(_read_run(folder))
     if not runs:
         joined = ", ".join(str(d) for d in dirs)
         raise ResultsError(f"no result folders (requests.jsonl) under {joined}")

@@ -402,3 +402,12 @@ def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
     assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
     assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where ")
+
+
+def test_a_folder_without_its_records_is_reported_not_skipped(results: Path, tmp_path: Path) -> None:
+    requests = _run_folder(results, "java-512") / "requests.jsonl"
+    requests.unlink()
+    text, warnings = _report(results, tmp_path / "r")
+    assert f"{requests} is missing: this run's requests are in no figure" in text
+    assert _row(text, "java-512").startswith("| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
+    assert any(str(requests) in w for w in warnings)
