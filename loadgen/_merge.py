@@ -120,8 +120,8 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
                 stats.add(rec)
                 merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
             if reader.torn_line is not None:
-                problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
-                             "written) and is left out")
+                problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
+                                "being written) and is left out")
             counted = summary.get("requests")
             if isinstance(counted, int) and counted > reader.count:
                 problems.append(f"{src}: requests.jsonl holds {reader.count:,} records where "
