@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ._console import summary_table
@@ -26,5 +27,7 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
 def main(name: str, args: argparse.Namespace) -> int:
     summary = merge_results(list(args.folders), args.out)
     print(summary_table(summary))
+    for problem in summary.get("data_problems") or []:
+        print(f"warning: {problem}", file=sys.stderr)
     print(f"merged results: {args.out}")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ._cost import Prices
@@ -54,6 +55,7 @@ def main(name: str, args: argparse.Namespace) -> int:
     )
     out = args.out or args.folders[0] / "report"
     report = write_report(list(args.folders), out, logs=list(args.logs), prices=prices,
-                          rule=RecommendationRule(tolerance=args.tolerance))
+                          rule=RecommendationRule(tolerance=args.tolerance),
+                          warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     print(f"report: {report}")
     return 0

@@ -4,11 +4,14 @@ Request records are concatenated (each gains ``source``, the index of its folder
 interval histograms of the same second are added (HdrHistogram's ``add``: counts are
 exact); timeline rows of the same second are summed; the summary is recomputed from the
 merged records by the same code a live run uses.
+
+Sources are read through the same checked readers as the report: a damaged line stops the
+merge with its ``file:line``; a torn last line (a run killed mid-write) and records missing
+against a source's summary are kept out and listed in the merged summary's ``data_problems``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from pathlib import Path
@@ -16,7 +19,14 @@ from typing import Any
 
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
-from ._results import TIMELINE_COLUMNS, Stats, build_summary, write_json_atomic
+from ._results import (
+    TIMELINE_COLUMNS,
+    RecordReader,
+    Stats,
+    build_summary,
+    read_timeline,
+    write_json_atomic,
+)
 
 __all__ = ["merge_results"]
 
@@ -28,15 +38,57 @@ def _load_json(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ResultsError(f"{path.parent} is not a result folder: {path.name} is missing") from exc
-    except (OSError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise ResultsError(f"cannot read {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ResultsError(f"{path} is not a JSON object")
     return data
 
 
+def _start_epoch_s(info: dict[str, Any], src: Path) -> float:
+    value = info.get("start_epoch_s")
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ResultsError(f"{src / 'run.json'} has no start_epoch_s (a number): not a run.json "
+                           "written by `python -m loadgen`")
+    return float(value)
+
+
 def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
     """Merge result folders (same scenario) into ``out``; returns the merged summary."""
+    created = not out.exists()
+    # Only what this merge wrote may be discarded: never files of a folder that held some.
+    fresh = created or (out.is_dir() and not any(out.iterdir()))
+    try:
+        return _merge(sources, out)
+    except OSError as exc:
+        if fresh:
+            _discard(out, created)
+        where = exc.filename or out
+        raise ResultsError(f"cannot write the merged results in {out} ({where}: "
+                           f"{exc.strerror or exc}); choose a writable --out folder") from exc
+    except ResultsError:
+        if fresh:
+            _discard(out, created)
+        raise
+
+
+_OUTPUTS = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
+
+
+def _discard(out: Path, created: bool) -> None:
+    """Remove a half-written merge (``out`` was new or empty), so that a rerun can use it."""
+    if not out.is_dir():
+        return
+    for name in _OUTPUTS:
+        (out / name).unlink(missing_ok=True)
+    if created:
+        try:
+            out.rmdir()
+        except OSError:
+            pass
+
+
+def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
     if len(sources) < 2:
         raise ResultsError("merge needs at least two result folders")
     if out.exists() and any(out.iterdir()):
@@ -50,23 +102,31 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
         for name in ("requests.jsonl", "latency.hlog", "timeline.csv"):
             if not (src / name).is_file():
                 raise ResultsError(f"{src} is not a result folder: {name} is missing")
-    start_s = min(float(info["start_epoch_s"]) for info in infos)
+    starts_s = [_start_epoch_s(info, src) for info, src in zip(infos, sources, strict=True)]
+    start_s = min(starts_s)
+    # Read (and so check) every timeline before writing anything.
+    timelines = [read_timeline(src / "timeline.csv") for src in sources]
     out.mkdir(parents=True, exist_ok=True)
 
+    # What the sources lack (torn or missing records): kept apart from the notes so that the
+    # report marks the merged folder as it would mark the sources themselves.
+    problems: list[str] = []
     stats = Stats()
     with (out / "requests.jsonl").open("w", encoding="utf-8") as merged:
-        for index, src in enumerate(sources):
-            with (src / "requests.jsonl").open(encoding="utf-8") as stream:
-                for number, line in enumerate(stream, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise ResultsError(f"{src}/requests.jsonl:{number}: not JSON ({exc.msg})") from exc
-                    rec["source"] = index
-                    stats.add(rec)
-                    merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
+        for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
+            reader = RecordReader(src / "requests.jsonl")
+            for rec in reader:
+                rec["source"] = index
+                stats.add(rec)
+                merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            if reader.torn_line is not None:
+                problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
+                                "being written) and is left out")
+            counted = summary.get("requests")
+            if isinstance(counted, int) and counted > reader.count:
+                problems.append(f"{src}: requests.jsonl holds {reader.count:,} records where "
+                                f"summary.json counts {counted:,}: {counted - reader.count:,} "
+                                "requests are missing from the merge")
 
     # Intervals and rows of one source are whole seconds apart, so flooring the offset to
     # the merged start maps each to its own second.
@@ -100,18 +160,19 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
                     writer.write_interval(hdr, start_s=float(second), length_s=length, tag=tag)
 
     rows: dict[int, dict[str, float]] = {}
-    for info, src in zip(infos, sources, strict=True):
-        offset = float(info["start_epoch_s"]) - start_s
-        with (src / "timeline.csv").open(encoding="ascii", newline="") as stream:
-            for row in csv.DictReader(stream):
-                second = math.floor(offset + int(row["second"]) + 1e-6)
-                acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
-                                               "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
-                for column in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
-                    acc[column] += int(row[column])
-                if row["mean_ms"]:
-                    acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
-                    acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
+    for source_start_s, src, timeline in zip(starts_s, sources, timelines, strict=True):
+        offset = source_start_s - start_s
+        if timeline.torn_line is not None:
+            problems.append(f"{src / 'timeline.csv'}:{timeline.torn_line} is torn and is left out")
+        for row in timeline.rows:
+            second = math.floor(offset + int(row["second"]) + 1e-6)
+            acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
+                                           "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
+            for column in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
+                acc[column] += int(row[column])
+            if row["mean_ms"] and row["max_ms"]:
+                acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
+                acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
     hits_per_s = []
     with (out / "timeline.csv").open("w", encoding="ascii") as stream:
         stream.write(",".join(TIMELINE_COLUMNS) + "\n")
@@ -146,7 +207,7 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
     write_json_atomic(out / "run.json", run_info)
     stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
               for stage in summaries[0].get("stages", [])]
-    notes = []
+    notes: list[str] = []
     if len({info.get("time_scale") for info in infos}) > 1:
         notes.append("the merged runs used different time scales")
     generators = [s.get("generator") for s in summaries]
@@ -156,6 +217,7 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
         "dropped": sum(int(s.get("dropped", 0)) for s in summaries),
         "notes": notes,
         "merged_from": [str(src) for src in sources],
+        "data_problems": problems,
     }
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]

@@ -7,13 +7,16 @@ Every figure is computed here from the raw files, never copied from a summary:
   client's records by the Lambda request id the functions return in ``x-request-id``;
 - derived figures (GB-seconds, cost, the recommendation) from those two, by stated rules.
 
-``summary.json`` is read for what only the run knew: the generator's self-check and the
-scenario 1 brackets (which the report also recomputes from the gaps it lists).
+``summary.json`` is read for what only the run knew: the generator's self-check, the
+scenario 1 brackets (which the report also recomputes from the gaps it lists), whether the
+run completed, and its counts, against which the records are checked: a folder whose files
+are missing, torn or short of records gets ``problems`` that the report prints with the
+stack's figures. Damaged files (not what docs/results.md describes) raise ResultsError
+naming ``file:line``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections import Counter
@@ -25,6 +28,7 @@ from typing import Any
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._errors import ResultsError
 from ._reportline import ReportLine, ReportLineError, iter_report_lines, parse_report_line
+from ._results import RecordReader, hits_per_s_figures, read_timeline
 
 __all__ = [
     "RecommendationRule",
@@ -60,6 +64,23 @@ class ScenarioRun:
     summary: dict[str, Any]
     records: list[dict[str, Any]]
     timeline: list[dict[str, str]]
+    #: missing, torn or short files of this folder, each in words naming the file
+    problems: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when summary.json says the run ran its plan to the end."""
+        return self.summary.get("complete") is True
+
+    @property
+    def interrupted(self) -> str:
+        """Why the run is incomplete, in words (for a run that is)."""
+        reason = self.summary.get("interrupted")
+        if reason:
+            return f"interrupted: {reason}"
+        if not (self.folder / "summary.json").exists():
+            return "no summary.json"
+        return "never finished (killed, or still running)"
 
     @property
     def scenario(self) -> str:
@@ -80,14 +101,6 @@ class ScenarioRun:
     def time_scale(self) -> float:
         return float(self.run.get("time_scale", 1.0))
 
-    @property
-    def duration_s(self) -> float:
-        value = self.run.get("duration_s")
-        if isinstance(value, (int, float)) and value > 0:
-            return float(value)
-        ends = [r["start_s"] + r["latency_us"] / 1e6 for r in self.records]
-        return max(ends) if ends else 0.0
-
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
@@ -101,48 +114,95 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
-def _read_records(path: Path) -> list[dict[str, Any]]:
-    records: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as stream:
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                # A run killed mid-write can leave a torn last line; anything else is damage.
-                rest = stream.read()
-                if rest.strip():
-                    raise ResultsError(f"{path}:{number}: not a JSON record") from None
-    return records
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _read_timeline(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="ascii", newline="") as stream:
-        return list(csv.DictReader(stream))
+def _check_counts(folder: Path, summary: dict[str, Any], records: list[dict[str, Any]],
+                  complete: bool) -> str | None:
+    """What the records lack against summary.json's counts, in words (None: they agree)."""
+    counted = _count(summary.get("requests"))
+    if counted is None:
+        return None
+    held = len(records)
+    errors_held = sum(1 for r in records if r.get("error") is not None)
+    errors_counted = _count(summary.get("error_total"))
+    if held < counted:
+        failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
+        lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
+                       f" ({errors_counted - errors_held:,} of them failed)")
+        return (f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
+                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are missing "
+                "from every figure")
+    if held > counted:
+        if not complete:
+            return (f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
+                    f"requests.jsonl ({held:,} records): the run stopped without writing its final "
+                    "summary; figures are from the records")
+        return (f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
+                "summary.json counts: the files are not of one run")
+    if errors_counted is not None and errors_counted != errors_held:
+        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where summary.json "
+                f"counts {errors_counted:,}")
+    return None
+
+
+def _read_run(folder: Path) -> ScenarioRun:
+    problems: list[str] = []
+    run = _read_json(folder / "run.json")
+    if not (folder / "run.json").exists():
+        problems.append(f"{folder / 'run.json'} is missing: the target's settings are unknown")
+    summary = _read_json(folder / "summary.json")
+    if not (folder / "summary.json").exists():
+        problems.append(f"{folder / 'summary.json'} is missing: the run stopped before its first "
+                        "summary, so records lost from requests.jsonl cannot be detected")
+    reader = RecordReader(folder / "requests.jsonl")
+    records = list(reader) if reader.path.exists() else []
+    if not reader.path.exists():
+        problems.append(f"{reader.path} is missing: this run's requests are in no figure")
+    if reader.torn_line is not None:
+        problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
+                        "written) and is left out")
+    complete = summary.get("complete") is True
+    # A merged folder carries what its sources lacked.
+    inherited = summary.get("data_problems")
+    if isinstance(inherited, list):
+        problems += [str(problem) for problem in inherited]
+    if (short := _check_counts(folder, summary, records, complete)) is not None:
+        problems.append(short)
+    rows: list[dict[str, str]] = []
+    if (folder / "timeline.csv").exists():
+        timeline = read_timeline(folder / "timeline.csv")
+        rows = timeline.rows
+        if timeline.torn_line is not None:
+            problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left out")
+        hits = sum(timeline.hits)
+        if hits != len(records):
+            problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
+                            f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
+    else:
+        problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are unknown")
+    return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,
+                       problems=tuple(problems))
 
 
 def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
-    """Every result folder (one holding ``requests.jsonl``) under ``dirs``, sorted."""
+    """Every result folder under ``dirs`` (one holding ``requests.jsonl`` or ``summary.json``), sorted.
+
+    A folder with a summary but no records is a result folder whose records are missing,
+    and is reported as such rather than skipped.
+    """
     runs: list[ScenarioRun] = []
     seen: set[Path] = set()
     for top in dirs:
         if not top.exists():
             raise ResultsError(f"{top} does not exist; pass a folder written by `python -m loadgen`")
-        for requests in sorted(top.rglob("requests.jsonl")):
-            folder = requests.parent.resolve()
-            if folder in seen:
+        found = [*top.rglob("requests.jsonl"), *top.rglob("summary.json")]
+        for folder in sorted({path.parent for path in found}):
+            if folder.resolve() in seen:
                 continue
-            seen.add(folder)
-            runs.append(ScenarioRun(
-                folder=requests.parent,
-                run=_read_json(requests.parent / "run.json"),
-                summary=_read_json(requests.parent / "summary.json"),
-                records=_read_records(requests),
-                timeline=_read_timeline(requests.parent / "timeline.csv"),
-            ))
+            seen.add(folder.resolve())
+            runs.append(_read_run(folder))
     if not runs:
         joined = ", ".join(str(d) for d in dirs)
         raise ResultsError(f"no result folders (requests.jsonl) under {joined}")
@@ -205,6 +265,10 @@ class StackFigures:
     #: CPUs of the machine that ran the target (when it is the local emulator)
     machine_cpus: int | None
     time_scale: float | None
+    #: the stack's runs that did not run their plan to the end, each with why
+    incomplete: list[str] = field(default_factory=list)
+    #: missing, torn or short result files of the stack's runs, in words naming each file
+    data_problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -217,20 +281,6 @@ def _ok_latencies_ms(records: Iterable[dict[str, Any]], *, cold: bool | None) ->
             continue
         out.append(r["latency_us"] / 1000.0)
     return out
-
-
-def _hits_per_second(run: ScenarioRun) -> tuple[float | None, int | None]:
-    """Mean and peak successful responses per second of the run (by completion second)."""
-    if not run.records:
-        return None, None
-    per_second: Counter[int] = Counter()
-    for r in run.records:
-        if r.get("error") is None:
-            per_second[int(r["start_s"] + r["latency_us"] / 1e6)] += 1
-    duration = run.duration_s
-    ok = sum(per_second.values())
-    mean = ok / duration if duration > 0 else None
-    return mean, (max(per_second.values()) if per_second else 0)
 
 
 def stack_figures(
@@ -258,7 +308,9 @@ def stack_figures(
         if report is not None and report.init_duration_ms is not None:
             init_ms.append(report.init_duration_ms)
     warm_ms = _ok_latencies_ms(records, cold=False)
-    mean, peak = _hits_per_second(main)
+    # One definition of hits/s for the summary, merge and the report: timeline.csv's hits.
+    hits = hits_per_s_figures([int(row["hits"]) for row in main.timeline])
+    mean, peak = hits["mean"], hits["peak"]
 
     joined = [reports[r["request_id"]] for r in records if r.get("request_id") in reports]
     billed_gb_s: float | None = None
@@ -323,6 +375,8 @@ def stack_figures(
         vcpu_asked=vcpu_asked,
         machine_cpus=machine_cpus,
         time_scale=main.time_scale,
+        incomplete=[f"{run.scenario} ({run.interrupted})" for run in runs if not run.complete],
+        data_problems=[p for run in runs for p in run.problems],
         notes=notes,
     )
 
@@ -346,7 +400,8 @@ class RecommendationRule:
         return (f"the cheapest stack (estimated cost per million predictions) whose warm p99 is "
                 f"within {used:.0%} of the best warm p99 and whose mean throughput is within "
                 f"{used:.0%} of the best; stacks with more than {MAX_ERROR_RATE:.0%} failed "
-                "requests, or without a cost (no REPORT lines), are not candidates")
+                "requests, without a cost (no REPORT lines), with an incomplete run or with "
+                "missing or damaged result files are not candidates")
 
 
 def recommend(
@@ -357,10 +412,11 @@ def recommend(
     candidates = [f for f in figures
                   if f.cost is not None and f.cost.per_million_predictions_usd is not None
                   and f.warm_p99_ms is not None and f.hits_per_s_mean
+                  and not f.incomplete and not f.data_problems
                   and f.requests and sum(f.errors.values()) <= MAX_ERROR_RATE * f.requests]
     if not candidates:
-        return None, None, ("no stack qualifies: each needs a scenario 2 run with at most "
-                        f"{MAX_ERROR_RATE:.0%} errors, warm "
+        return None, None, ("no stack qualifies: each needs a complete scenario 2 run, whole "
+                            f"result files, at most {MAX_ERROR_RATE:.0%} errors, warm "
                             "latencies and a cost (REPORT lines)")
     best_p99 = min(f.warm_p99_ms for f in candidates if f.warm_p99_ms is not None)
     best_rate = max(f.hits_per_s_mean or 0.0 for f in candidates)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._cost import Prices
+from ._errors import ResultsError
 from ._report import (
     RecommendationRule,
     ScenarioRun,
@@ -20,6 +21,7 @@ from ._report import (
     recommend,
     stack_figures,
 )
+from ._reportline import ReportLine
 from ._results import write_text_atomic
 
 __all__ = ["find_logs", "write_report"]
@@ -89,6 +91,31 @@ def _errors(f: StackFigures) -> str:
     return ", ".join(f"{k} {v}" for k, v in f.errors.items())
 
 
+def _marks(f: StackFigures, *, saturated: bool = False) -> str:
+    """The stack's name as the tables show it: visibly marked when its data is not whole."""
+    marks = [" ⚠" if saturated and f.generator_saturated else ""]
+    if f.incomplete:
+        marks.append(" (incomplete run)")
+    if f.data_problems:
+        marks.append(" (data missing)")
+    return f.stack + "".join(marks)
+
+
+def _data_section(figures: Sequence[StackFigures]) -> list[str]:
+    """Per stack, which runs are incomplete and which files are missing, torn or short."""
+    flagged = [f for f in figures if f.incomplete or f.data_problems]
+    if not flagged:
+        return []
+    md = ["## Incomplete runs and missing data", "",
+          ("The figures below are computed from what the files hold; the stacks listed here are "
+           "marked in every table and are not candidates for the recommendation."), ""]
+    for f in flagged:
+        md += [f"- **{f.stack}**"]
+        md += [f"  - incomplete run: {run}" for run in f.incomplete]
+        md += [f"  - {problem}" for problem in f.data_problems]
+    return [*md, ""]
+
+
 def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
     head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors [C] "
             "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
@@ -96,12 +123,11 @@ def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
-        mark = " ⚠" if f.generator_saturated else ""
         bound = (f.cpu_limited and f.vcpu_asked is not None and f.machine_cpus is not None
                  and f.vcpu_asked > f.machine_cpus)
         asked = _num(f.vcpu_asked, "{:.2f}") + (" ⚙" if bound else "")
         lines.append(
-            f"| {f.stack}{mark} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
+            f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
             f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
             f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
             f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} | {asked} "
@@ -116,15 +142,17 @@ def _cold_table(figures: Sequence[StackFigures]) -> list[str]:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         lines.append(
-            f"| {f.stack} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | {_ms(f.cold_latency_max_ms)} "
+            f"| {_marks(f)} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | {_ms(f.cold_latency_max_ms)} "
             f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} |"
         )
     return lines
 
 
 def _gaps(run: ScenarioRun) -> list[str]:
-    s1 = run.summary.get("scenario1") or {}
-    gaps: list[dict[str, Any]] = s1.get("gaps") or []
+    s1 = run.summary.get("scenario1")
+    s1 = s1 if isinstance(s1, dict) else {}
+    # summary.json is checked as a JSON object only: tolerate gaps that are not what it documents.
+    gaps: list[dict[str, Any]] = [g for g in s1.get("gaps") or [] if isinstance(g, dict)]
     lines = [f"**{run.target}**", "",
              ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
              "| instance [C] | outcome [D] |"),
@@ -136,7 +164,7 @@ def _gaps(run: ScenarioRun) -> list[str]:
     for g in gaps:
         planned = g.get("planned_s", 0.0) * run.time_scale
         lines.append(
-            f"| #{g['seq']} ({g.get('phase', 'probe')}) | {_dur(planned)} | {_dur(g.get('idle_plan_s'))} "
+            f"| #{g.get('seq', '?')} ({g.get('phase', 'probe')}) | {_dur(planned)} | {_dur(g.get('idle_plan_s'))} "
             f"| {_ms(g.get('latency_ms'))} | {_cold(g.get('cold_start'))} | `{g.get('instance_id') or '–'}` "
             f"| {g.get('outcome', '?')} |"
         )
@@ -176,12 +204,44 @@ def write_report(
     prices: Prices | None = None,
     rule: RecommendationRule | None = None,
     now: dt.datetime | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Path:
-    """Write ``out/report.md`` and its PNG charts; returns the report's path."""
+    """Write ``out/report.md`` and its PNG charts; returns the report's path.
+
+    ``warn`` is called once per incomplete run and per missing or damaged file, with a line
+    naming the stack and the file (the report lists the same).
+    """
     prices = prices or Prices()
     runs = collect(dirs)
     log_files = list(logs) or find_logs(dirs)
     reports, problems = load_report_lines(log_files)
+    if warn is not None:
+        for run in runs:
+            if not run.complete:
+                warn(f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): {run.folder}")
+            for problem in run.problems:
+                warn(f"{run.target}: {problem}")
+    try:
+        return _write(dirs, out, runs=runs, log_files=log_files, reports=reports, problems=problems,
+                      prices=prices, rule=rule, now=now)
+    except OSError as exc:
+        where = exc.filename or out
+        raise ResultsError(f"cannot write the report in {out} ({where}: {exc.strerror or exc}); "
+                           "choose a writable --out folder") from exc
+
+
+def _write(
+    dirs: Sequence[Path],
+    out: Path,
+    *,
+    runs: list[ScenarioRun],
+    log_files: list[Path],
+    reports: dict[str, ReportLine],
+    problems: list[str],
+    prices: Prices,
+    rule: RecommendationRule | None,
+    now: dt.datetime | None,
+) -> Path:
     out.mkdir(parents=True, exist_ok=True)
 
     by_stack: dict[str, list[ScenarioRun]] = defaultdict(list)
@@ -209,7 +269,13 @@ def write_report(
         "(`None`: the target did not say, e.g. an AWS stack)."),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
         + (" — figures of those stacks (marked ⚠) may understate the function." if saturated else "."),
-        f"- Sources: {LEGEND}.", "",
+        f"- Sources: {LEGEND}.",
+        (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see below)."
+         if (flagged := [f.stack for f in figures if f.incomplete or f.data_problems])
+         else "- Incomplete runs or missing data: none (every run complete, its records matching "
+              "its summary)."),
+        "",
+        *_data_section(figures),
         "## Recommendation", "",
     ]
     if chosen is not None:
@@ -241,7 +307,7 @@ def write_report(
         series={"hits/s mean [C]": [f.hits_per_s_mean for f in figures],
                 "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None else None
                                     for f in figures]},
-        ylabel="successful requests per second", title="Throughput in scenario 2, by language × memory")
+        ylabel="attempts completed per second (hits)", title="Throughput in scenario 2, by language × memory")
     cold_png = bar_chart(
         figures, out / "cold-start.png",
         series={"cold latency p50 [C]": [f.cold_latency_p50_ms for f in figures],

@@ -16,12 +16,13 @@ Every file is created with mode 0666 minus the umask, like any other program's o
 
 from __future__ import annotations
 
+import csv
 import errno
 import json
 import os
 import secrets
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,14 @@ from ._http import ERROR_KINDS
 __all__ = [
     "SCHEMA_VERSION",
     "TIMELINE_COLUMNS",
+    "RecordReader",
     "ResultWriter",
     "Stats",
+    "Timeline",
     "build_summary",
+    "hits_per_s_figures",
+    "read_timeline",
+    "record_problem",
     "timeline_row",
     "write_json_atomic",
     "write_text_atomic",
@@ -504,6 +510,18 @@ def _reserve_space(path: Path) -> None:
         os.close(fd)
 
 
+def hits_per_s_figures(hits: Sequence[int]) -> dict[str, Any]:
+    """``hits/s``, the one definition the summary, the merge and the report share.
+
+    ``hits`` is timeline.csv's column: attempts (successes and failures) that completed in
+    each second of the run. The mean is that column's mean (the last, partial second counts
+    as one), the peak its largest value; both None for a run without a second.
+    """
+    if not hits:
+        return {"mean": None, "peak": None}
+    return {"mean": round(sum(hits) / len(hits), 3), "peak": max(hits)}
+
+
 def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, Any],
                   stages: list[dict[str, Any]], complete: bool, interrupted: str | None,
                   extra: dict[str, Any]) -> dict[str, Any]:
@@ -519,10 +537,7 @@ def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, An
         "seconds": len(hits_per_s),
     }
     summary.update(stats.summary())
-    summary["hits_per_s"] = {
-        "mean": round(sum(hits_per_s) / len(hits_per_s), 3) if hits_per_s else None,
-        "peak": max(hits_per_s) if hits_per_s else None,
-    }
+    summary["hits_per_s"] = hits_per_s_figures(hits_per_s)
     stage_rows = []
     for index, info in enumerate(stages):
         st = stats.stages.get(index)
@@ -540,3 +555,146 @@ def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, An
     summary.setdefault("generator_saturated", False)
     return summary
 
+
+
+# --- reading (the report and merge read result folders through these alone) ----------------
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def record_problem(rec: Any) -> str | None:
+    """What makes ``rec`` not a request record (docs/results.md), or None when it is one."""
+    if not isinstance(rec, dict):
+        return f"a JSON {type(rec).__name__}, not a request record (a JSON object)"
+    for key, check, kind in (
+        ("seq", _is_int, "an integer"),
+        ("stage", _is_int, "an integer"),
+        ("start_s", _is_number, "a number"),
+        ("latency_us", lambda v: _is_int(v) and v >= 0, "an integer ≥ 0"),
+        ("status", lambda v: v is None or _is_int(v), "an integer or null"),
+        ("error", lambda v: v is None or v in ERROR_KINDS, f"null or one of {', '.join(ERROR_KINDS)}"),
+        ("cold_start", lambda v: v is None or isinstance(v, bool), "true, false or null"),
+        ("request_id", lambda v: v is None or isinstance(v, str), "a string or null"),
+    ):
+        if key not in rec:
+            if key in ("cold_start", "request_id"):
+                continue
+            return f"record without {key!r}"
+        if not check(rec[key]):
+            return f"{key!r} is {json.dumps(rec[key])[:40]}, not {kind}"
+    return None
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str, bool]]:
+    """(line number, text, whether it is an unterminated last line) of a text result file."""
+    try:
+        with path.open("rb") as stream:
+            for number, raw in enumerate(stream, start=1):
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ResultsError(
+                        f"{path}:{number}: not UTF-8 text (byte {exc.start + 1} of the line); "
+                        "the file is damaged"
+                    ) from None
+                yield number, text, not raw.endswith(b"\n")
+    except OSError as exc:
+        raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+class RecordReader:
+    """The records of a ``requests.jsonl``, checked one by one as they are read.
+
+    A damaged line raises :class:`ResultsError` naming ``file:line``. An unterminated last
+    line that is not JSON is what a run killed mid-write leaves: it is skipped and its number
+    kept in ``torn_line`` (known once the file has been read to its end).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.torn_line: int | None = None
+        self.count = 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for number, text, unterminated in _lines(self.path):
+            if not text.strip():
+                continue
+            try:
+                rec = json.loads(text)
+            except ValueError as exc:
+                if unterminated:
+                    self.torn_line = number
+                    return
+                raise ResultsError(
+                    f"{self.path}:{number}: not a JSON record ({getattr(exc, 'msg', exc)}); "
+                    "the file is damaged"
+                ) from None
+            problem = record_problem(rec)
+            if problem is not None:
+                raise ResultsError(f"{self.path}:{number}: {problem}; the file is damaged")
+            self.count += 1
+            yield rec
+
+
+_TIMELINE_INTS = TIMELINE_COLUMNS[:7]
+
+
+class Timeline:
+    """The rows of a ``timeline.csv`` (each checked), and a torn last row if there was one."""
+
+    def __init__(self, rows: list[dict[str, str]], torn_line: int | None) -> None:
+        self.rows = rows
+        self.torn_line = torn_line
+
+    @property
+    def hits(self) -> list[int]:
+        return [int(row["hits"]) for row in self.rows]
+
+
+def _timeline_problem(values: list[str]) -> str | None:
+    for column, value in zip(TIMELINE_COLUMNS, values, strict=True):
+        if column in _TIMELINE_INTS:
+            if not value.isdigit():
+                return f"{column} is {value[:20]!r}, not a whole number"
+        elif value:
+            try:
+                float(value)
+            except ValueError:
+                return f"{column} is {value[:20]!r}, not a number"
+    return None
+
+
+def read_timeline(path: Path) -> Timeline:
+    """The checked rows of ``timeline.csv``; damage raises :class:`ResultsError` with file:line."""
+    rows: list[dict[str, str]] = []
+    torn: int | None = None
+    header: list[str] | None = None
+    for number, text, unterminated in _lines(path):
+        if not text.strip():
+            continue
+        values = next(csv.reader([text]), [])
+        if header is None:
+            header = values
+            missing = [c for c in TIMELINE_COLUMNS if c not in header]
+            if missing:
+                raise ResultsError(f"{path}:{number}: the header lacks {', '.join(missing)}; "
+                                   "not a timeline.csv of docs/results.md")
+            continue
+        if len(values) != len(header):
+            problem: str | None = f"{len(values)} columns where the header has {len(header)}"
+        else:
+            row = dict(zip(header, values, strict=True))
+            problem = _timeline_problem([row[c] for c in TIMELINE_COLUMNS])
+            if problem is None:
+                rows.append(row)
+                continue
+        if unterminated:
+            torn = number
+            break
+        raise ResultsError(f"{path}:{number}: {problem}; the file is damaged")
+    return Timeline(rows, torn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 from loadgen_server import TestServer
 
 from loadgen import Plan, ResultsError, RunSettings, Stage, merge_results, target_from_url
+from loadgen.__main__ import main as cli_main
 from loadgen._hist import LatencyHistogram, read_interval_log
+from loadgen._report import collect, stack_figures
 from loadgen._runner import run_async
 
 HEALTH = {"features": ["duration", "src_bytes"]}
@@ -80,3 +83,84 @@ def test_merge_refuses_different_scenarios(tmp_path: Path) -> None:
         (tmp_path / name / "summary.json").write_text("{}")
     with pytest.raises(ResultsError, match="different scenarios"):
         merge_results([tmp_path / "x", tmp_path / "y"], tmp_path / "out")
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return two_runs(tmp_path_factory.mktemp("recorded"))
+
+
+@pytest.fixture()
+def sources(recorded: list[Path], tmp_path: Path) -> list[Path]:
+    """A fresh copy of the two recorded runs, free to damage."""
+    return [Path(shutil.copytree(src, tmp_path / "src" / name))
+            for src, name in zip(recorded, ("a", "b"), strict=True)]
+
+
+def test_one_hits_per_s_in_summary_merge_and_report(sources: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "merged"
+    merge_results(sources, out)
+    for folder in (*sources, out):
+        summary = json.loads((folder / "summary.json").read_text())
+        runs = collect([folder])
+        figures = stack_figures(runs[0].target, runs, {})
+        with (folder / "timeline.csv").open() as stream:
+            hits = [int(row["hits"]) for row in csv.DictReader(stream)]
+        # docs/results.md: the mean and the peak of timeline.csv's hits column
+        assert summary["hits_per_s"] == {"mean": round(sum(hits) / len(hits), 3), "peak": max(hits)}
+        assert (figures.hits_per_s_mean, figures.hits_per_s_peak) == (
+            summary["hits_per_s"]["mean"], summary["hits_per_s"]["peak"])
+        assert figures.data_problems == [] and figures.incomplete == []
+
+
+@pytest.mark.parametrize(("name", "damage", "says"), [
+    ("requests.jsonl", b"[1]\n", "a JSON list, not a request record"),
+    ("requests.jsonl", b'{"seq":0}\n', "record without 'stage'"),
+    ("requests.jsonl", b"\xff\xfe\n", "not UTF-8 text"),
+    ("timeline.csv", b"0,abc\n", "2 columns where the header has 11"),
+])
+def test_merge_stops_at_damage_with_file_and_line(
+    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    name: str, damage: bytes, says: str,
+) -> None:
+    path = sources[1] / name
+    line = len(path.read_bytes().splitlines()) + 1
+    with path.open("ab") as stream:
+        stream.write(damage)
+    out = tmp_path / "merged"
+    argv = ["merge", str(sources[0]), str(sources[1]), "--out", str(out)]
+    assert cli_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {path}:{line}: ") and says in err
+    # Nothing half-written stays behind: the same --out works once the damage is repaired.
+    assert not out.exists()
+    path.write_bytes(path.read_bytes()[: -len(damage)])
+    assert cli_main(argv) == 0
+
+
+def test_merge_names_a_torn_source_and_the_report_marks_it(
+    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    requests = sources[1] / "requests.jsonl"
+    lines = requests.read_bytes().splitlines(keepends=True)
+    requests.write_bytes(b"".join(lines[:-1]) + lines[-1][:20])
+    out = tmp_path / "merged"
+    assert cli_main(["merge", str(sources[0]), str(sources[1]), "--out", str(out)]) == 0
+    torn = f"{requests}:{len(lines)} is torn (cut while being written) and is left out"
+    short = f"{sources[1]}: requests.jsonl holds {len(lines) - 1:,} records where"
+    err = capsys.readouterr().err
+    assert f"warning: {torn}" in err and f"warning: {short}" in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["data_problems"][0] == torn and summary["data_problems"][1].startswith(short)
+    runs = collect([out])
+    figures = stack_figures(runs[0].target, runs, {})
+    assert torn in figures.data_problems
+
+
+def test_merge_into_an_unwritable_folder_is_one_error(sources: list[Path], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ResultsError, match="cannot write the merged results in .*a-file/merged"):
+        merge_results(sources, blocker / "merged")
+    assert blocker.read_text() == ""

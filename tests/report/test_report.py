@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from loadgen.__main__ import main as cli_main
 from loadgen._report import collect, load_report_lines, percentile, recommend, stack_figures
 from loadgen._report_md import write_report
 
@@ -85,14 +86,26 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
     with (folder / "requests.jsonl").open("w") as fh:
         for i, rec in enumerate(records):
             fh.write(json.dumps(_record(i, rec, phase="probe" if scenario == "scenario1" else None)) + "\n")
-    summary = {"generator_saturated": False, "notes": []}
+    # The summary and timeline a run of these records writes: counts, and hits by completion second.
+    errors = sum(1 for rec in records if rec[3] is not None)
+    summary = {"complete": True, "interrupted": None, "requests": len(records),
+               "ok": len(records) - errors, "error_total": errors,
+               "generator_saturated": False, "notes": []}
     summary.update(summary_extra or {})
     (folder / "summary.json").write_text(json.dumps(summary))
-    (folder / "timeline.csv").write_text(
-        "second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms\n"
-        "0,3,3,0,0,1,2,70.0,200.0,10.0,200.0\n1,1,1,0,0,0,2,30.0,30.0,30.0,30.0\n"
-        "2,1,1,0,0,0,3,40.0,40.0,40.0,40.0\n3,1,0,1,0,0,3,,,,\n"
-    )
+    seconds = [int(start_s + latency_ms / 1000) for start_s, latency_ms, *_ in records]
+    rows = ["second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms"]
+    for second in range(max(seconds) + 1):
+        done = [rec for rec, at in zip(records, seconds, strict=True) if at == second]
+        ok_ms = [rec[1] for rec in done if rec[3] is None]
+        failed = len(done) - len(ok_ms)
+        latency = ([f"{sum(ok_ms) / len(ok_ms):.3f}", f"{max(ok_ms):.3f}", "", ""] if ok_ms
+                   else ["", "", "", ""])
+        cold = sum(1 for rec in done if rec[2])
+        # users: 2 in the first second, then 3 (the fixture's peak)
+        rows.append(",".join([str(second), str(len(done)), str(len(ok_ms)), str(failed), "0",
+                              str(cold), "2" if second == 0 else "3", *latency]))
+    (folder / "timeline.csv").write_text("\n".join(rows) + "\n")
 
 
 def _report_line(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
@@ -147,8 +160,8 @@ def test_client_figures_by_hand(results: Path) -> None:
     # warm successes: 10, 20, 30, 40 ms (the cold 200 ms and the failed 50 ms are excluded)
     assert (f.warm_p50_ms, f.warm_p90_ms, f.warm_p99_ms, f.warm_max_ms) == (20, 40, 40, 40)
     assert f.warm_mean_ms == pytest.approx(25.0)
-    # completions in seconds 0, 0, 0, 1, 2 over a 4 s run
-    assert f.hits_per_s_mean == pytest.approx(5 / 4.0)
+    # hits/s is timeline.csv's hits column (attempts by completion second): 3, 1, 1, 1
+    assert f.hits_per_s_mean == pytest.approx(6 / 4)
     assert f.hits_per_s_peak == 3
     assert (f.cold_starts, f.cold_latency_p50_ms, f.cold_latency_max_ms) == (1, 200, 200)
 
@@ -261,3 +274,140 @@ def test_the_report_names_what_really_hosted_the_functions(results: Path, tmp_pa
     text = write_report([results], tmp_path / "b").read_text()
     assert ("- Hosted by the local emulator with Java 17.0.15, Python 3.11.7; the stacks declare "
             "java21, python3.12, which is what AWS would run.") in text
+
+
+# --- missing, torn and damaged data -----------------------------------------------------------
+
+def _run_folder(results: Path, stack: str = "python-512") -> Path:
+    return results / stack / "scenario2"
+
+
+def _report(results: Path, out: Path) -> tuple[str, list[str]]:
+    warnings: list[str] = []
+    text = write_report([results], out, warn=warnings.append).read_text()
+    return text, warnings
+
+
+def _row(text: str, stack: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(f"| {stack}"))
+
+
+@pytest.mark.parametrize("kept", [2, 0])
+def test_records_missing_against_the_summary_are_reported(results: Path, tmp_path: Path,
+                                                           kept: int) -> None:
+    # The summary counts 6 requests, 1 failed; the records are cut (or emptied) at a line's end.
+    requests = _run_folder(results) / "requests.jsonl"
+    lines = requests.read_text().splitlines(keepends=True)
+    requests.write_text("".join(lines[:kept]))
+    text, warnings = _report(results, tmp_path / "r")
+    missing = (f"{_run_folder(results)}: requests.jsonl holds {kept} records where summary.json "
+               f"counts 6 requests (1 failed): {6 - kept} requests (1 of them failed) are missing "
+               "from every figure")
+    assert missing in text
+    assert any(missing in w and w.startswith("python-512: ") for w in warnings)
+    assert _row(text, "python-512").startswith("| python-512 (data missing) |")
+    assert "Incomplete runs or missing data: python-512" in text
+    assert "**python-1024**" in text  # the other stacks are still compared and recommended
+    assert not _row(text, "python-1024").startswith("| python-1024 (")
+
+
+def test_whole_data_says_so(results: Path, tmp_path: Path) -> None:
+    text, warnings = _report(results, tmp_path / "r")
+    assert warnings == []
+    assert "Incomplete runs or missing data: none" in text
+
+
+def test_a_torn_last_line_is_named_not_dropped_silently(results: Path, tmp_path: Path) -> None:
+    requests = _run_folder(results) / "requests.jsonl"
+    data = requests.read_bytes()
+    requests.write_bytes(data[: len(data) - 40])  # the last record cut mid-write
+    f = _figures(results)["python-512"]
+    assert f.requests == 5
+    text, warnings = _report(results, tmp_path / "r")
+    assert f"{requests}:6 is torn (cut while being written) and is left out" in text
+    assert "requests.jsonl holds 5 records where summary.json counts 6 requests" in text
+    # torn, short of the summary, short of the timeline: each names the file
+    assert len(warnings) == 3 and all("requests.jsonl" in w for w in warnings)
+    assert all(str(_run_folder(results)) in w for w in warnings)
+
+
+def test_an_interrupted_run_is_marked(results: Path, tmp_path: Path) -> None:
+    summary_path = _run_folder(results, "java-512") / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    summary.update(complete=False, interrupted="SIGINT")
+    summary_path.write_text(json.dumps(summary))
+    text, warnings = _report(results, tmp_path / "r")
+    assert _row(text, "java-512").startswith("| java-512 (incomplete run) |")
+    cold_rows = [line for line in text.splitlines() if line.startswith("| java-512")]
+    assert len(cold_rows) == 2 and all("(incomplete run)" in line for line in cold_rows)
+    assert "  - incomplete run: scenario2 (interrupted: SIGINT)" in text
+    assert warnings == [("java-512: scenario2 is incomplete (interrupted: SIGINT): "
+                         f"{_run_folder(results, 'java-512')}")]
+
+
+def test_a_killed_run_with_a_stale_summary_is_marked(results: Path, tmp_path: Path) -> None:
+    folder = _run_folder(results, "java-512")
+    (folder / "summary.json").write_text(json.dumps(
+        {"complete": False, "interrupted": None, "requests": 1, "error_total": 0}))
+    text, _ = _report(results, tmp_path / "r")
+    assert "scenario2 (never finished (killed, or still running))" in text
+    assert f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl (3 records)" in text
+
+
+def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -> None:
+    folder = _run_folder(results)
+    (folder / "summary.json").unlink()
+    (folder / "timeline.csv").unlink()
+    text, _ = _report(results, tmp_path / "r")
+    assert f"{folder / 'summary.json'} is missing" in text
+    assert f"{folder / 'timeline.csv'} is missing: hits/s and users over time are unknown" in text
+    assert "scenario2 (no summary.json)" in text
+
+
+@pytest.mark.parametrize(("name", "damage", "line", "says"), [
+    ("requests.jsonl", b"[1, 2]\n", 7, "a JSON list, not a request record"),
+    ("requests.jsonl", b'{"seq":0}\n', 7, "record without 'stage'"),
+    ("requests.jsonl", b'{"seq":0,"note":"caf\xe9"}\n', 7, "not UTF-8 text"),
+    ("requests.jsonl", b"not json\n", 7, "not a JSON record"),
+    ("timeline.csv", b"0,abc\n", 6, "2 columns where the header has 11"),
+    ("timeline.csv", b"4,abc,0,0,0,0,1,,,,\n", 6, "hits is 'abc', not a whole number"),
+])
+def test_damaged_input_is_one_line_with_file_and_line(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    name: str, damage: bytes, line: int, says: str,
+) -> None:
+    path = _run_folder(results) / name
+    with path.open("ab") as stream:
+        stream.write(damage)  # a whole line (not what a write cut short leaves)
+    assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: {path}:{line}: ") and says in err
+
+
+def test_an_unwritable_out_folder_is_one_line(results: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli_main(["report", str(results), "--out", str(blocker / "report")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: cannot write the report in {blocker / 'report'}")
+
+
+def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    requests = _run_folder(results) / "requests.jsonl"
+    requests.write_text("")
+    assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where ")
+
+
+def test_a_folder_without_its_records_is_reported_not_skipped(results: Path, tmp_path: Path) -> None:
+    requests = _run_folder(results, "java-512") / "requests.jsonl"
+    requests.unlink()
+    text, warnings = _report(results, tmp_path / "r")
+    assert f"{requests} is missing: this run's requests are in no figure" in text
+    assert _row(text, "java-512").startswith("| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
+    assert any(str(requests) in w for w in warnings)
