@@ -232,7 +232,12 @@ class JavaHarness:
             thread.join(timeout=10)
         for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
             if stream is not None:
-                stream.close()
+                try:
+                    stream.close()
+                except BrokenPipeError:
+                    # A JVM that exited (a failed init) while "quit" was being written leaves
+                    # it in stdin's buffer; close() flushes it again into the dead pipe.
+                    pass
 
 
 class Functions:

@@ -59,17 +59,6 @@ final class Api {
         boolean initAheadOfTime() {
             return "provisioned-concurrency".equals(initType) || "snap-start".equals(initType);
         }
-
-        /**
-         * A copy of every field as it stands: what a memory snapshot hands each environment
-         * restored from it. Tests use it to run the restore path in one JVM.
-         */
-        State snapshot() {
-            State copy = new State(model, runtime, initType, initMs, maxInstances);
-            copy.instanceId = instanceId;
-            copy.first = first;
-            return copy;
-        }
     }
 
     /** Answers one invocation (the raw event on {@code in}); never throws. */
