@@ -22,7 +22,7 @@ from ._errors import EmulatorError
 from ._instance import Instance, Invocation, Outcome
 from ._java import java_command
 from ._logs import StackLog
-from ._reportline import end_line, report_line, start_line
+from ._reportline import billed_restore_ms, end_line, report_line, start_line
 from ._runtime_api import RuntimeApi
 from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, SEBS_PERIOD_S, EmulatorOptions, FunctionSpec
 
@@ -98,6 +98,8 @@ class FunctionHost:
         self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
         if self.spec.ping_interval_minutes:
             self._tasks.append(asyncio.create_task(self._pinger(), name=f"ping-{self.spec.name}"))
+        if self.spec.snapstart:
+            await self._publish_snapshot()
         if self.spec.provisioned_concurrency:
             starting = []
             for _ in range(min(self.spec.provisioned_concurrency, self.pool.limit)):
@@ -111,6 +113,27 @@ class FunctionHost:
                 except _InitFailed:
                     continue  # logged as init_failed; on-demand instances will take its place
                 self._make_idle(inst)
+
+    async def _publish_snapshot(self) -> None:
+        """SnapStart's init when a version is published: run init once, report it, end it.
+
+        Lambda would snapshot this environment's memory and restore every new one from it; the
+        emulator cannot (docs/emulator.md), so each restore runs init again in a new process.
+        What it keeps: init runs ahead of traffic and its failure shows before any request, init
+        is reported in an INIT_REPORT line, and every instance then starts as a restore.
+        """
+        # Publishing a version runs no invocation, so it takes no concurrency slot.
+        inst = await self._spawn(provisioned=False, request_id=None, snapshot=True)
+        if inst is None:
+            return
+        assert inst.ready is not None
+        try:
+            await asyncio.shield(inst.ready)
+        except _InitFailed:
+            return  # logged as init_failed; each restore will fail its init the same way
+        init_ms = inst.init_duration_ms or 0.0
+        self.log.lines([f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: success"])
+        self._end(inst, "snapshot taken")
 
     async def close(self) -> None:
         self._closing = True
@@ -160,7 +183,8 @@ class FunctionHost:
                 await asyncio.shield(inst.ready)
             except _InitFailed as exc:
                 return Outcome("init_error", request_id, error_type=exc.error_type,
-                               payload=exc.payload, instance_id=inst.id, cold_start=True)
+                               payload=exc.payload, instance_id=inst.id,
+                               cold_start=inst.init_type == "on-demand")
             inst.state = "busy"
         loop = asyncio.get_running_loop()
         inv = Invocation(
@@ -168,7 +192,8 @@ class FunctionHost:
             payload=payload,
             done=loop.create_future(),
             trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
-            cold_start=inst.served == 0 and not inst.provisioned,
+            cold_start=inst.served == 0 and inst.init_type == "on-demand",
+            restore=inst.served == 0 and inst.init_type == "snap-start",
         )
         inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
         inst.current = inv
@@ -199,9 +224,13 @@ class FunctionHost:
     def next_requested(self, inst: Instance, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Invocation | None]:
         """A ``next`` long poll: the first one ends init; it is answered with the next invocation."""
         if inst.init_duration_ms is None:
-            inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            now_s = time.perf_counter()
+            inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0
+            restored_s = inst.extra.get("restored_s")
+            if isinstance(restored_s, float):
+                inst.extra["after_restore_ms"] = (now_s - restored_s) * 1000.0
             self.log.event("ready", instance=inst.id, pid=inst.pid,
-                           init_ms=round(inst.init_duration_ms, 2),
+                           init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type,
                            request_id=inst.extra.get("cold_request_id"))
             timer = inst.extra.pop("init_timer", None)
             if isinstance(timer, asyncio.TimerHandle):
@@ -217,6 +246,25 @@ class FunctionHost:
         else:
             inst.waiting_next = fut
         return fut
+
+    async def restore_requested(self, inst: Instance) -> bool:
+        """SnapStart's ``restore/next``: init is done and Lambda would snapshot here.
+
+        The publish instance has done its work (its init is what the snapshot would hold): it is
+        held until it is ended. Any other instance is a restore and is answered at once; from
+        here to its first ``next`` is its after-restore part, the part AWS bills.
+        """
+        if inst.extra.get("snapshot"):
+            if inst.init_duration_ms is None:
+                inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            held: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            inst.extra["held"] = held
+            if inst.ready is not None and not inst.ready.done():
+                inst.ready.set_result(None)
+            await held
+            return False
+        inst.extra["restored_s"] = time.perf_counter()
+        return inst.state != "dead"
 
     def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
         """The runtime now has the invocation: its clock starts; these are the next headers."""
@@ -282,6 +330,8 @@ class FunctionHost:
             memory_size_mb=self.spec.memory_mb,
             max_memory_used_mb=memory_mb,
             init_duration_ms=inst.init_duration_ms if inv.cold_start else None,
+            restore_duration_ms=inst.init_duration_ms if inv.restore else None,
+            billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
             status=status,
             error_type=error_type if status == "error" else None,
         ))
@@ -325,6 +375,9 @@ class FunctionHost:
         oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
         if inst.waiting_next is not None and not inst.waiting_next.done():
             inst.waiting_next.set_result(None)
+        held = inst.extra.pop("held", None)
+        if isinstance(held, asyncio.Future) and not held.done():
+            held.set_result(None)
         if inst.ready is not None and not inst.ready.done():
             # Died (or was killed) during init: the request that started it gets an init error.
             error_type, body = inst.init_error or (
@@ -371,8 +424,16 @@ class FunctionHost:
 
     # ---- starting instances ---------------------------------------------------------------------
 
-    async def _spawn(self, *, provisioned: bool, request_id: str | None) -> Instance | None:
+    async def _spawn(self, *, provisioned: bool, request_id: str | None,
+                     snapshot: bool = False) -> Instance | None:
+        """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing)."""
         inst_id = uuid.uuid4().hex[:12]
+        if provisioned:
+            init_type, reason = "provisioned-concurrency", "provisioned"
+        elif self.spec.snapstart:
+            init_type, reason = "snap-start", ("snapshot" if snapshot else "restore")
+        else:
+            init_type, reason = "on-demand", "cold start"
         workdir = self.instances_dir / self.spec.name / inst_id
         inst = Instance(
             id=inst_id,
@@ -382,10 +443,13 @@ class FunctionHost:
             opt_dir=workdir / "opt",
             tmp_dir=workdir / "tmp",
             provisioned=provisioned,
+            init_type=init_type,
         )
         loop = asyncio.get_running_loop()
         inst.ready = loop.create_future()
         inst.extra["cold_request_id"] = request_id
+        if snapshot:
+            inst.extra["snapshot"] = True
         self.instances[inst_id] = inst
         self._exited[inst_id] = asyncio.Event()
         try:
@@ -393,7 +457,7 @@ class FunctionHost:
             inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst_id}", self.spec.memory_mb)
             inst.port = await self.runtime_api.register(self, inst)
             argv = self._command(inst)
-            env = self._environment(inst, provisioned=provisioned)
+            env = self._environment(inst)
             inst.spawn(argv, env, on_line=self._output_line(inst), on_exit=self.instance_exited)
         except (OSError, subprocess.SubprocessError, EmulatorError) as exc:
             self.log.event("init_failed", instance=inst_id, reason=f"could not start: {exc}",
@@ -404,7 +468,7 @@ class FunctionHost:
             inst.cleanup()
             return None
         self.log.event("started", instance=inst_id, pid=inst.pid, request_id=request_id,
-                       reason="provisioned" if provisioned else "cold start",
+                       reason=reason,
                        cpu_limited=inst.cgroup is not None)
         inst.extra["init_timer"] = loop.call_later(self.options.init_timeout_s, self._init_timed_out, inst)
         return inst
@@ -431,7 +495,7 @@ class FunctionHost:
         return java_command(java=self.java, memory_mb=self.spec.memory_mb,
                             bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)
 
-    def _environment(self, inst: Instance, *, provisioned: bool) -> dict[str, str]:
+    def _environment(self, inst: Instance) -> dict[str, str]:
         spec = self.spec
         day = datetime.now(UTC).strftime("%Y/%m/%d")
         env = {
@@ -445,7 +509,7 @@ class FunctionHost:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[$LATEST]{inst.id}",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency" if provisioned else "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": inst.init_type,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
@@ -453,6 +517,9 @@ class FunctionHost:
             "_HANDLER": spec.handler,
             **FAKE_CREDENTIALS,
         }
+        if inst.init_type == "snap-start":
+            # AWS: these two are not available in SnapStart functions (one snapshot, many streams).
+            del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]
         if spec.language == "python":
             env["PYTHONPATH"] = str(inst.task_root)
             # The task root is read-only on Lambda: no bytecode is cached there between starts.
@@ -540,6 +607,14 @@ def _proxy_status(outcome: Outcome) -> int | None:
         return None
     status = result.get("statusCode") if isinstance(result, dict) else None
     return status if isinstance(status, int) else None
+
+
+def _billed_restore_ms(inst: Instance) -> int:
+    """AWS bills a restore's after-restore part (runtime load, after-restore hooks): here, from
+    ``restore/next`` answered to the first ``next``; the whole start for a runtime that never
+    asked ``restore/next``."""
+    after = inst.extra.get("after_restore_ms")
+    return billed_restore_ms(after if isinstance(after, float) else inst.init_duration_ms or 0.0)
 
 
 class _InitFailed(Exception):

@@ -41,6 +41,8 @@ class Invocation:
     deadline_ms: int = 0
     timer: asyncio.TimerHandle | None = None
     cold_start: bool = False
+    #: the first invocation of an instance restored from a SnapStart snapshot
+    restore: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Instance:
     opt_dir: Path
     tmp_dir: Path
     provisioned: bool = False
+    #: AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start
+    init_type: str = "on-demand"
     #: starting | idle | busy | dead
     state: str = "starting"
     proc: subprocess.Popen[bytes] | None = None

@@ -1,4 +1,5 @@
-"""Lambda's Runtime API (2018-06-01), served to the instances by aiohttp.
+"""Lambda's Runtime API (2018-06-01), served to the instances by aiohttp: ``invocation/next``,
+the results, ``init/error``, and SnapStart's ``restore/next`` and ``restore/error``.
 
 Each instance gets its own listening socket on 127.0.0.1, so the port a request arrives on says
 which instance is asking; ``AWS_LAMBDA_RUNTIME_API`` is that ``host:port``, as on Lambda.
@@ -21,6 +22,10 @@ _BASE = "/2018-06-01/runtime"
 _NEXT = f"{_BASE}/invocation/next"
 _INVOCATION = f"{_BASE}/invocation/"
 _INIT_ERROR = f"{_BASE}/init/error"
+#: SnapStart: the runtime calls it when init (and its before-snapshot hooks) are done; Lambda
+#: answers it in the restored environment, where after-restore hooks run before the first next.
+_RESTORE_NEXT = f"{_BASE}/restore/next"
+_RESTORE_ERROR = f"{_BASE}/restore/error"
 _ACCEPTED = json.dumps({"status": "OK"}).encode()
 
 
@@ -82,6 +87,10 @@ class RuntimeApi:
                 return await self._result(request, request_id, error_type=error_type)
         if path == _INIT_ERROR and method == "POST":
             return await self._init_error(request)
+        if path == _RESTORE_NEXT and method == "GET":
+            return await self._restore_next(request)
+        if path == _RESTORE_ERROR and method == "POST":
+            return await self._init_error(request)
         return _error(404, "NotFound", f"no Runtime API endpoint {method} {path}")
 
     def _who(self, request: web.BaseRequest) -> tuple[FunctionHost, Instance] | None:
@@ -103,6 +112,16 @@ class RuntimeApi:
         headers = host.handed_off(inst, inv)
         # awslambdaric's native client needs Content-Type on this response (it crashes without).
         return web.Response(body=inv.payload, headers=headers)
+
+    async def _restore_next(self, request: web.BaseRequest) -> web.StreamResponse:
+        who = self._who(request)
+        if who is None:
+            return _error(410, "InstanceGone", "this execution environment has ended")
+        host, inst = who
+        restored = await host.restore_requested(inst)
+        if not restored:
+            return _error(410, "InstanceGone", "this execution environment has ended")
+        return web.Response(status=200, body=b"", content_type="application/json")
 
     async def _result(
         self, request: web.BaseRequest, request_id: str, *, error_type: str | None

@@ -75,6 +75,9 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     reserved_concurrency: int | None = None
     provisioned_concurrency: int = 0
+    #: SnapStart: init runs once at start (the version's publish); every instance then starts
+    #: as a restore (init type ``snap-start``, ``Restore Duration`` on its first REPORT)
+    snapstart: bool = False
     #: invoke the function on a schedule to keep an instance warm (mitigation ``ping``)
     ping_interval_minutes: float | None = None
     api_throttle_burst: int | None = None
@@ -127,6 +130,9 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         problems.append("reserved_concurrency must be >= 0")
     if spec.provisioned_concurrency < 0:
         problems.append("provisioned_concurrency must be >= 0")
+    if spec.snapstart and spec.provisioned_concurrency:
+        problems.append("snapstart and provisioned_concurrency exclude each other (as on AWS); "
+                        "set one of them")
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
     if spec.authorization not in ("iam", "none"):

@@ -23,8 +23,9 @@ def spec_from_stack(
     """The function a stack deploys, as the emulator hosts it.
 
     Mitigations: ``provisioned`` starts that many instances ahead and never reclaims them;
-    ``ping`` invokes the function on its schedule (on the scaled clock); ``snapstart`` has no
-    local equivalent and is hosted as on-demand (docs/emulator.md).
+    ``ping`` invokes the function on its schedule (on the scaled clock); ``snapstart`` runs init
+    once at start and starts every instance as a restore, without the memory snapshot itself
+    (docs/emulator.md).
     """
     from stack import model_env, model_key
 
@@ -50,6 +51,7 @@ def spec_from_stack(
         environment=environment,
         reserved_concurrency=settings.reserved_concurrency,
         provisioned_concurrency=(settings.provisioned_concurrency or 0) if mitigation == "provisioned" else 0,
+        snapstart=mitigation == "snapstart",
         ping_interval_minutes=float(settings.ping_interval_minutes)
         if mitigation == "ping" and settings.ping_interval_minutes
         else None,

@@ -246,6 +246,11 @@ class StackFigures:
     # cold starts, server side (REPORT lines' Init Duration, every scenario)
     init_duration_p50_ms: float | None
     init_duration_max_ms: float | None
+    # SnapStart restores, counted apart from cold starts (every scenario): client latency of
+    # the requests that met a restored instance, and the REPORT lines' Restore Duration
+    restores: int
+    restore_latency_p50_ms: float | None
+    restore_duration_p50_ms: float | None
     # warm requests, client side, scenario 2
     warm_p50_ms: float | None
     warm_p90_ms: float | None
@@ -272,15 +277,28 @@ class StackFigures:
     notes: list[str] = field(default_factory=list)
 
 
-def _ok_latencies_ms(records: Iterable[dict[str, Any]], *, cold: bool | None) -> list[float]:
-    out = []
-    for r in records:
-        if r.get("error") is not None:
-            continue
-        if cold is not None and (r.get("cold_start") is True) != cold:
-            continue
-        out.append(r["latency_us"] / 1000.0)
-    return out
+def start_kind(record: dict[str, Any], reports: dict[str, ReportLine]) -> str:
+    """How a request met its instance: ``cold`` (it waited for the instance's init),
+    ``restore`` (a SnapStart restore) or ``warm`` (a provisioned instance's first request too:
+    its init ran ahead of traffic).
+
+    The platform's REPORT line decides when the request has one: ``Init Duration`` is a cold
+    start, ``Restore Duration`` a restore, neither is warm (so a provisioned instance whose
+    function still said ``x-cold-start: true`` is not counted cold). Without one, the function's
+    headers decide (``x-restore``, ``x-cold-start``, docs/api.md).
+    """
+    report = reports.get(record.get("request_id") or "")
+    if report is not None:
+        return "cold" if report.cold_start else ("restore" if report.restore else "warm")
+    if record.get("restore") is True:
+        return "restore"
+    return "cold" if record.get("cold_start") is True else "warm"
+
+
+def _ok_latencies_ms(records: Iterable[dict[str, Any]], reports: dict[str, ReportLine], *,
+                     kind: str) -> list[float]:
+    return [r["latency_us"] / 1000.0 for r in records
+            if r.get("error") is None and start_kind(r, reports) == kind]
 
 
 def stack_figures(
@@ -301,13 +319,18 @@ def stack_figures(
     ok = len(records) - sum(errors.values())
 
     all_records = [r for run in runs for r in run.records]
-    cold_ms = _ok_latencies_ms(all_records, cold=True)
+    cold_ms = _ok_latencies_ms(all_records, reports, kind="cold")
+    restore_ms = _ok_latencies_ms(all_records, reports, kind="restore")
     init_ms: list[float] = []
+    restore_duration_ms: list[float] = []
     for r in all_records:
         report = reports.get(r.get("request_id") or "")
         if report is not None and report.init_duration_ms is not None:
             init_ms.append(report.init_duration_ms)
-    warm_ms = _ok_latencies_ms(records, cold=False)
+        if report is not None and report.restore_duration_ms is not None:
+            restore_duration_ms.append(report.restore_duration_ms)
+    kinds = Counter(start_kind(r, reports) for r in all_records)
+    warm_ms = _ok_latencies_ms(records, reports, kind="warm")
     # One definition of hits/s for the summary, merge and the report: timeline.csv's hits.
     hits = hits_per_s_figures([int(row["hits"]) for row in main.timeline])
     mean, peak = hits["mean"], hits["peak"]
@@ -355,11 +378,14 @@ def stack_figures(
         ok=ok,
         errors=dict(sorted(errors.items())),
         throttled=errors.get("throttled", 0),
-        cold_starts=sum(1 for r in all_records if r.get("cold_start") is True),
+        cold_starts=kinds["cold"],
         cold_latency_p50_ms=percentile(cold_ms, 50),
         cold_latency_max_ms=max(cold_ms) if cold_ms else None,
         init_duration_p50_ms=percentile(init_ms, 50),
         init_duration_max_ms=max(init_ms) if init_ms else None,
+        restores=kinds["restore"],
+        restore_latency_p50_ms=percentile(restore_ms, 50),
+        restore_duration_p50_ms=percentile(restore_duration_ms, 50),
         warm_p50_ms=percentile(warm_ms, 50),
         warm_p90_ms=percentile(warm_ms, 90),
         warm_p99_ms=percentile(warm_ms, 99),

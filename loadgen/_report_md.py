@@ -138,12 +138,14 @@ def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
 
 def _cold_table(figures: Sequence[StackFigures]) -> list[str]:
     head = ("| stack | cold starts [C] | cold latency p50 ms [C] | cold latency max ms [C] "
-            "| Init Duration p50 ms [S] | Init Duration max ms [S] |")
+            "| Init Duration p50 ms [S] | Init Duration max ms [S] | restores [C] "
+            "| restore latency p50 ms [C] | Restore Duration p50 ms [S] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         lines.append(
             f"| {_marks(f)} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | {_ms(f.cold_latency_max_ms)} "
-            f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} |"
+            f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} | {f.restores} "
+            f"| {_ms(f.restore_latency_p50_ms)} | {_ms(f.restore_duration_p50_ms)} |"
         )
     return lines
 
@@ -298,7 +300,7 @@ def _write(
     md += ["", ("vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "
            "documented ratio; ⚙ marks a stack that asked for more CPUs than the machine has, where "
            "the machine bounded throughput (on AWS each instance has its own share)."), "",
-           ("Warm latency excludes cold-start requests; billed GB-seconds sum the `Billed Duration` "
+           ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]
 
@@ -317,7 +319,11 @@ def _write(
     md += _cold_table(figures)
     md += ["", f"![cold starts]({cold_png.name})", "",
            ("Client cold latency is the whole request that met a new instance; Init Duration is the "
-           "platform's measure of the instance's initialisation alone."), ""]
+           "platform's measure of the instance's initialisation alone. A request is cold when its "
+           "REPORT line has Init Duration (else when the function answered `x-cold-start: true`): "
+           "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
+           "SnapStart restore (Restore Duration, `x-restore: true`) is counted as a restore, "
+           "not a cold start."), ""]
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:

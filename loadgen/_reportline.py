@@ -55,7 +55,13 @@ class ReportLine:
 
     @property
     def cold_start(self) -> bool:
-        return self.init_duration_ms is not None or self.restore_duration_ms is not None
+        """The instance ran init for this request (provisioned ones report none: init ran ahead)."""
+        return self.init_duration_ms is not None
+
+    @property
+    def restore(self) -> bool:
+        """The instance was restored from a SnapStart snapshot for this request (not a cold start)."""
+        return self.restore_duration_ms is not None
 
 
 class ReportLineError(ValueError):

@@ -367,6 +367,9 @@ class _Runner:
             "bytes_in": received,
             "predictions": predictions,
             "cold_start": True if cold in ("true", "1") else (False if cold in ("false", "0") else None),
+            # SnapStart: the first request of a restored instance (docs/api.md), not a cold start.
+            "restore": headers.get("x-restore", "").lower() == "true",
+            "init_type": headers.get("x-init-type"),
             "instance_id": headers.get("x-instance-id"),
             "init_ms": init_ms,
             "model_version": headers.get("x-model-version"),

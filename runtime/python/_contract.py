@@ -7,6 +7,7 @@ the same list, answers every request with the same status and code.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from _errors import RequestError
@@ -25,20 +26,34 @@ _TOP_LEVEL_KEYS = ("instances", "signature_name")
 _ROUTES = {"/predict": "POST", "/health": "GET"}
 
 
+#: AWS_LAMBDA_INITIALIZATION_TYPE values whose init ran ahead of the first request.
+_AHEAD_OF_TIME = frozenset({"provisioned-concurrency", "snap-start"})
+
+
 class State:
-    """What an instance keeps between invocations."""
+    """What an instance keeps between invocations.
 
-    __slots__ = ("cold", "init_ms", "instance_id", "max_instances", "model", "runtime")
+    The instance id is made at the first invocation, not at init: with SnapStart every
+    environment restored from one snapshot shares what init made, so an id drawn at init would
+    be the same in all of them (AWS's SnapStart uniqueness guidance: create unique state after
+    restore). Drawing it lazily needs no restore hook and costs init nothing.
+    """
 
-    def __init__(self, *, model: Model, runtime: str, instance_id: str, init_ms: float,
+    __slots__ = ("first", "init_ms", "init_type", "instance_id", "max_instances", "model",
+                 "runtime")
+
+    def __init__(self, *, model: Model, runtime: str, init_type: str, init_ms: float,
                  max_instances: int) -> None:
         self.model = model
         self.runtime = runtime
-        self.instance_id = instance_id
+        #: AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start
+        self.init_type = init_type
         self.init_ms = init_ms
         self.max_instances = max_instances
+        #: empty until the first invocation draws it
+        self.instance_id = ""
         #: True until the first invocation has been answered.
-        self.cold = True
+        self.first = True
 
 
 class _DuplicateKey(ValueError):
@@ -269,16 +284,26 @@ def _health(state: State) -> dict[str, Any]:
 def _response(status: int, payload: dict[str, Any], rid: str, state: State,
               extra: dict[str, str]) -> dict[str, Any]:
     body = _encode(payload)
+    first = state.first
+    if first:
+        # After a SnapStart restore this is the first code that runs in this environment alone.
+        state.instance_id = os.urandom(8).hex()
+        state.first = False
     headers = {
         "content-type": "application/json",
-        "x-cold-start": "true" if state.cold else "false",
+        "x-cold-start": "true" if first and state.init_type not in _AHEAD_OF_TIME else "false",
+        "x-init-type": state.init_type,
         "x-instance-id": state.instance_id,
         "x-runtime": state.runtime,
         "x-model-version": state.model.model_version,
         "x-request-id": rid,
     }
-    if state.cold:
-        headers["x-init-ms"] = f"{state.init_ms:.3f}"
-        state.cold = False
+    if first:
+        if state.init_type == "snap-start":
+            # Init ran once, before the snapshot, for every restored environment: its time is
+            # not this instance's, and the restore is timed by the platform (Restore Duration).
+            headers["x-restore"] = "true"
+        else:
+            headers["x-init-ms"] = f"{state.init_ms:.3f}"
     headers.update(extra)
     return {"statusCode": status, "headers": headers, "body": body, "isBase64Encoded": False}

@@ -55,7 +55,8 @@ def _artifact_path(environ: Mapping[str, str]) -> str:
 def _init(environ: Mapping[str, str], start_s: float) -> State:
     max_instances = _max_instances(environ.get("MAX_INSTANCES"))
     model = load_model(_artifact_path(environ), environ.get("MODEL_VERSION") or None)
-    return State(model=model, runtime="python", instance_id=os.urandom(8).hex(),
+    init_type = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand"
+    return State(model=model, runtime="python", init_type=init_type,
                  init_ms=(time.perf_counter() - start_s) * 1000.0, max_instances=max_instances)
 
 

@@ -3,6 +3,7 @@ in-process; plus the Java bootstrap with a tiny handler."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -361,3 +362,70 @@ def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
             proc.wait()
         if proc.stdout:
             proc.stdout.close()
+
+
+@pytest.mark.anyio
+async def test_real_python_package_provisioned_first_answer_is_warm(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from emulator._stacks import spec_from_stack
+    from stack import build_package, load_stack
+
+    settings = load_stack("python-512-provisioned", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
+    # One provisioned instance is enough to show it (the stack asks for 2).
+    spec = replace(spec_from_stack(settings, package), provisioned_concurrency=1)
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
+        first = await client.get(run.url(spec.name) + "/health")
+        assert first.status_code == 200, first.text
+        assert first.headers["x-cold-start"] == "false"
+        assert first.headers["x-init-type"] == "provisioned-concurrency"
+        assert [r.cold_start for r in run.reports(spec.name)] == [False]
+
+
+async def _restored_twice(emulator_at: Callable[..., Any], spec: FunctionSpec) -> None:
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
+        url = run.url(spec.name) + "/health"
+        # Two requests at once: no instance is idle, so each gets its own restored instance.
+        answers = await asyncio.gather(client.get(url), client.get(url))
+        assert [a.status_code for a in answers] == [200, 200], answers[0].text
+        for a in answers:
+            assert (a.headers["x-init-type"], a.headers["x-cold-start"]) == ("snap-start", "false")
+            assert a.headers["x-restore"] == "true" and "x-init-ms" not in a.headers
+        assert answers[0].headers["x-instance-id"] != answers[1].headers["x-instance-id"]
+        reasons = [e["reason"] for e in run.events(spec.name, kind="started")]
+        assert reasons == ["snapshot", "restore", "restore"]
+        reports = run.reports(spec.name)
+        assert [(r.restore, r.cold_start) for r in reports] == [(True, False)] * 2
+
+
+@pytest.mark.anyio
+async def test_real_python_package_snapstart_restores(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from emulator._stacks import spec_from_stack
+    from stack import build_package, load_stack
+
+    # python3.12 supports SnapStart; no committed stack uses it, so python-512 is given it here.
+    settings = load_stack("python-512", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
+    await _restored_twice(emulator_at, replace(spec_from_stack(settings, package), snapstart=True))
+
+
+@pytest.mark.anyio
+@pytest.mark.java
+async def test_real_java_package_snapstart_restores(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    from emulator._stacks import spec_from_stack
+    from stack import build_package, load_stack
+
+    settings = load_stack("java-1024-snapstart", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
+    spec = spec_from_stack(settings, package)
+    assert spec.snapstart
+    await _restored_twice(emulator_at, spec)

@@ -463,8 +463,34 @@ async def test_provisioned_instances_start_ahead_and_serve_warm(
         info = (await _get(client, run.url() + "/pid")).json()
         assert info["pid"] == started[0]["pid"]
         assert run.reports()[0].init_duration_ms is None
+        assert info["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
         await asyncio.sleep(0.3)
         assert run.events(kind="reclaimed") == [], "provisioned instances are never reclaimed"
+
+
+async def test_snapstart_inits_once_then_starts_every_instance_as_a_restore(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with emulator_at([make_spec(snapstart=True)]) as run, httpx.AsyncClient() as client:
+        # Init ran once at start (the version's publish), ahead of traffic, and was ended.
+        assert [e["reason"] for e in run.events(kind="started")] == ["snapshot"]
+        assert "INIT_REPORT Init Duration:" in run.log_text()
+        answers = await asyncio.gather(*(_get(client, run.url() + "/sleep?s=0.4") for _ in range(2)))
+        again = await _get(client, run.url() + "/pid")
+        assert [a.status_code for a in answers] == [200, 200]
+        assert [e["reason"] for e in run.events(kind="started")] == ["snapshot", "restore", "restore"]
+        env = again.json()["env"]
+        assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start"
+        # Not available in SnapStart functions (AWS docs).
+        assert "AWS_LAMBDA_LOG_STREAM_NAME" not in env and "AWS_LAMBDA_LOG_GROUP_NAME" not in env
+        reports = run.reports()
+        assert len(reports) == 3
+        assert sum(r.restore for r in reports) == 2, "each restored instance's first REPORT"
+        assert not any(r.cold_start for r in reports), "a restore is not a cold start"
+        for r in reports:
+            if r.restore:
+                assert r.billed_restore_duration_ms is not None
+                assert r.billed_duration_ms >= r.duration_ms + r.billed_restore_duration_ms
 
 
 async def test_ping_schedule_invokes_the_function(emulator_at: Start, make_spec: MakeSpec) -> None:

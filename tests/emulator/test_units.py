@@ -193,6 +193,20 @@ def test_billed_duration_rounds_up_and_includes_init() -> None:
     assert billed_duration_ms(15.74, 130.49) == 147
 
 
+def test_restore_report_line_has_restore_fields_not_init() -> None:
+    line = report_line(request_id="r-4", duration_ms=306.34, memory_size_mb=1024,
+                       max_memory_used_mb=155, restore_duration_ms=302.5)
+    assert line == (
+        "REPORT RequestId: r-4\tDuration: 306.34 ms\tBilled Duration: 610 ms\t"
+        "Memory Size: 1024 MB\tMax Memory Used: 155 MB\t"
+        "Restore Duration: 302.50 ms\tBilled Restore Duration: 303 ms\t"
+    )
+    parsed = parse_report_line(line)
+    assert parsed.restore and not parsed.cold_start and parsed.init_duration_ms is None
+    # AWS's own SnapStart line: Duration 306.34 ms + Billed Restore Duration 303 ms -> 610 ms.
+    assert billed_duration_ms(306.34, None, 303) == 610
+
+
 def test_spec_lists_every_problem(tmp_path: Path) -> None:
     with pytest.raises(EmulatorConfigError) as info:
         FunctionSpec(name="a b", language="go", memory_mb=64, timeout_s=0, handler="x",

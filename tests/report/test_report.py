@@ -411,3 +411,38 @@ def test_a_folder_without_its_records_is_reported_not_skipped(results: Path, tmp
     assert f"{requests} is missing: this run's requests are in no figure" in text
     assert _row(text, "java-512").startswith("| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
     assert any(str(requests) in w for w in warnings)
+
+
+def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_path: Path) -> None:
+    root = tmp_path / "results" / "lifecycle"
+    settings = {"language": "python", "memory_mb": 512, "architecture": "x86_64",
+                "model_strategy": "bundled"}
+    # A provisioned instance's first request, from a function that still called it cold: its
+    # REPORT has no Init Duration (init ran ahead of traffic), so it is warm.
+    _write_run(root / "python-512-provisioned" / "scenario2", "python-512-provisioned", "scenario2",
+               [(0.0, 15.0, True, None, "p1", "i-p"), (0.5, 10.0, False, None, "p2", "i-p")], 2.0,
+               {**settings, "cold_start_mitigation": "provisioned"})
+    # SnapStart: s1 joins a REPORT with Restore Duration; s3 has no REPORT but said x-restore.
+    folder = root / "python-512-snapstart" / "scenario2"
+    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"), (0.5, 8.0, False, None, "s2", "i-1"),
+                          (0.6, 500.0, False, None, "s3", "i-2")]
+    _write_run(folder, "python-512-snapstart", "scenario2", records, 2.0,
+               {**settings, "cold_start_mitigation": "snapstart"})
+    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")} for i, rec in enumerate(records)]
+    (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    (root / "logs").mkdir()
+    (root / "logs" / "python-512-provisioned.log").write_text(
+        _report_line("p1", 512, 15, None) + _report_line("p2", 512, 10, None))
+    (root / "logs" / "python-512-snapstart.log").write_text(
+        "REPORT RequestId: s1\tDuration: 40.00 ms\tBilled Duration: 52 ms\tMemory Size: 512 MB\t"
+        "Max Memory Used: 40 MB\tRestore Duration: 350.00 ms\tBilled Restore Duration: 12 ms\t\n"
+        + _report_line("s2", 512, 8, None))
+    f = _figures(root)
+    provisioned, snap = f["python-512-provisioned"], f["python-512-snapstart"]
+    assert provisioned.cold_starts == 0 and provisioned.restores == 0
+    assert provisioned.warm_max_ms == 15.0
+    assert (snap.cold_starts, snap.restores) == (0, 2)
+    assert snap.restore_latency_p50_ms == 400.0 and snap.restore_duration_p50_ms == 350.0
+    assert snap.warm_max_ms == 8.0, "restores are not warm requests"
+    md = write_report([root], tmp_path / "report").read_text()
+    assert "| python-512-snapstart | 0 |" in md and "restores [C]" in md

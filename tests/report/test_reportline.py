@@ -47,10 +47,10 @@ def test_warm_line_has_no_init_duration() -> None:
     assert r.billed_duration_ms == 2.0 and r.memory_size_mb == 256
 
 
-def test_snapstart_restore_counts_as_cold_and_unknown_fields_are_kept() -> None:
+def test_snapstart_restore_is_a_restore_not_a_cold_start_and_unknown_fields_are_kept() -> None:
     r = parse_report_line(XRAY_SNAPSTART)
     assert r.restore_duration_ms == 310.55 and r.billed_restore_duration_ms == 193.0
-    assert r.cold_start
+    assert r.restore and not r.cold_start
     assert (r.xray_trace_id, r.xray_segment_id, r.xray_sampled) == (
         "1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b", "6b4a7c7a4f4b2e2c", True)
     assert parse_report_line(COLD.replace("\t\n", "\tMystery Field: 7 units\t\n")).extra == {

@@ -6,6 +6,7 @@ function behind one long-lived harness JVM per configuration, and a common ``inv
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import io
@@ -100,6 +101,8 @@ class Function(Protocol):
 
     def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]: ...
 
+    def restore(self, event: Any, invocations: int) -> list[dict[str, Any]]: ...
+
 
 def import_python_runtime(model_path: Path) -> types.ModuleType:
     """Import runtime/python's app once (its init reads MODEL_PATH at import)."""
@@ -127,6 +130,17 @@ class PythonFunction:
     def __init__(self, app: types.ModuleType, env: Mapping[str, str]) -> None:
         self._contract = sys.modules["_contract"]
         self.state = app._init(dict(env), time.perf_counter())
+        # The state right after init, before any invocation: what a SnapStart snapshot holds.
+        self._snapshot = copy.copy(self.state)
+
+    def restore(self, event: Any, invocations: int) -> list[dict[str, Any]]:
+        """A new environment restored from the snapshot, serving ``event`` that many times.
+
+        A shallow copy is what restoring a memory snapshot gives: every field as it was.
+        """
+        restored = copy.copy(self._snapshot)
+        return [dict(json.loads(json.dumps(self._contract.handle(event, None, restored))))
+                for _ in range(invocations)]
 
     def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
         context = types.SimpleNamespace(aws_request_id=request_id) if request_id else None
@@ -193,6 +207,11 @@ class JavaHarness:
             raise HarnessError(answer["harness_error"])
         return dict(answer)
 
+    def restore(self, event: Any, invocations: int) -> list[dict[str, Any]]:
+        """A new environment restored from the state the handler had right after init."""
+        answer = self.request({"op": "restore", "event": event, "invocations": invocations})
+        return [dict(r) for r in answer["responses"]]
+
     def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
         command: dict[str, Any] = {"op": "invoke", "event": event}
         if request_id:
@@ -213,7 +232,12 @@ class JavaHarness:
             thread.join(timeout=10)
         for stream in (self._process.stdin, self._process.stdout, self._process.stderr):
             if stream is not None:
-                stream.close()
+                try:
+                    stream.close()
+                except BrokenPipeError:
+                    # A JVM that exited (a failed init) while "quit" was being written leaves
+                    # it in stdin's buffer; close() flushes it again into the dead pipe.
+                    pass
 
 
 class Functions:

@@ -51,6 +51,37 @@ def test_instances_have_distinct_ids(runtime: str, functions: Functions,
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
+def test_restored_environments_draw_their_own_ids(runtime: str, functions: Functions,
+                                                  artifacts: dict[str, Path]) -> None:
+    # SnapStart: init ran once; each environment restored from its snapshot starts with the
+    # same memory and must still be told apart, and neither restore is a cold start.
+    function = functions.fresh(runtime, artifacts["mixed"],
+                               AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    one = function.restore(event(body=VALID), 2)
+    two = function.restore(event(body=VALID), 1)
+    assert one[0]["statusCode"] == two[0]["statusCode"] == 200
+    ids = [r["headers"]["x-instance-id"] for r in (*one, *two)]
+    assert ids[0] == ids[1], "one environment keeps its id"
+    assert ids[0] != ids[2], "two restored environments share an id"
+    for first in (one[0], two[0]):
+        assert first["headers"]["x-cold-start"] == "false"
+        assert first["headers"]["x-restore"] == "true"
+        # Init's time belongs to the snapshot, not to this environment.
+        assert "x-init-ms" not in first["headers"]
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_provisioned_instance_answers_warm_first(runtime: str, functions: Functions,
+                                                 artifacts: dict[str, Path]) -> None:
+    function = functions.fresh(runtime, artifacts["mixed"],
+                               AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
+    first = function.invoke(event(body=VALID))
+    assert first["headers"]["x-cold-start"] == "false"
+    assert first["headers"]["x-init-type"] == "provisioned-concurrency"
+    assert float(first["headers"]["x-init-ms"]) > 0
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
 def test_request_id_falls_back_to_unknown(runtime: str, functions: Functions,
                                           artifacts: dict[str, Path]) -> None:
     evt = event("GET", "/health")

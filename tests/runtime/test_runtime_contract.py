@@ -1,9 +1,11 @@
-"""tests/contract/cases.json drives both functions: same status, same error code, every case."""
+"""tests/contract/cases.json drives both functions: same status, same error code, every case;
+and the same headers for each init type (on demand, provisioned concurrency, SnapStart restore)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,30 @@ def test_case(runtime: str, case: dict[str, Any], functions: Functions,
         for prediction in body["predictions"]:
             assert 0.0 <= prediction["probability"] <= 1.0
             assert isinstance(prediction["anomaly"], bool)
+
+
+def _check_headers(headers: dict[str, str], expected: dict[str, str | None], name: str) -> None:
+    for header, value in expected.items():
+        if value is None:
+            assert header not in headers, (name, header)
+        elif value == "<ms>":
+            assert re.fullmatch(r"\d+\.\d{3}", headers[header]), (name, header)
+        else:
+            assert headers[header] == value, (name, header)
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+@pytest.mark.parametrize("case", CASES["lifecycle"], ids=[c["name"] for c in CASES["lifecycle"]])
+def test_lifecycle(runtime: str, case: dict[str, Any], functions: Functions,
+                   artifacts: dict[str, Path]) -> None:
+    env = {} if case["init_type"] is None else {"AWS_LAMBDA_INITIALIZATION_TYPE": case["init_type"]}
+    function = functions.fresh(runtime, artifacts["mixed"], **env)
+    health = event("GET", "/health")
+    if case["init_type"] == "snap-start":
+        first, later = function.restore(health, 2)
+    else:
+        first, later = function.invoke(health), function.invoke(health)
+    _check_headers(first["headers"], case["first"], case["name"])
+    _check_headers(later["headers"], case["later"], case["name"])
+    assert first["headers"]["x-instance-id"] == later["headers"]["x-instance-id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", first["headers"]["x-instance-id"])

@@ -175,3 +175,21 @@ def test_overflow_is_refused_or_saturates_the_same_way(runtime: str, functions: 
     assert body_of(answer(1.0, 0))["predictions"] == [{"probability": 1.0, "anomaly": True}]
     assert body_of(answer(0, 1.0))["predictions"] == [{"probability": 0.0, "anomaly": False}]
 
+
+
+@pytest.mark.java
+@pytest.mark.parametrize("init_type", ["on-demand", "provisioned-concurrency", "snap-start"])
+def test_lifecycle_headers_same_in_both_runtimes(init_type: str, functions: Functions,
+                                                 artifacts: dict[str, Path]) -> None:
+    """Each init type answers the same header names, and the same values where they are not
+    per instance or per runtime, in both functions (docs/api.md, Init types)."""
+    own = {"x-instance-id", "x-init-ms", "x-runtime"}
+    seen = []
+    for runtime in ("python", "java"):
+        function = functions.fresh(runtime, artifacts["mixed"],
+                                   AWS_LAMBDA_INITIALIZATION_TYPE=init_type)
+        health = event("GET", "/health")
+        pair = (function.restore(health, 2) if init_type == "snap-start"
+                else [function.invoke(health), function.invoke(health)])
+        seen.append([{k: (None if k in own else v) for k, v in r["headers"].items()} for r in pair])
+    assert seen[0] == seen[1]

@@ -65,6 +65,19 @@ public final class Bootstrap {
             return;
         }
 
+        if ("snap-start".equals(System.getenv("AWS_LAMBDA_INITIALIZATION_TYPE"))) {
+            // SnapStart: init is done; Lambda snapshots here and answers in each restored
+            // environment. The managed runtime would now run CRaC after-restore hooks; this
+            // bootstrap has no CRaC, so a function's hooks do not run (docs/emulator.md).
+            HttpURLConnection restore = (HttpURLConnection) new URL(base + "/restore/next").openConnection();
+            restore.setReadTimeout(0);
+            int status = restore.getResponseCode();
+            if (status != 200) {
+                System.err.println("Runtime API answered " + status + " to restore/next; exiting");
+                System.exit(3);
+            }
+            restore.getInputStream().close();
+        }
         String functionName = env("AWS_LAMBDA_FUNCTION_NAME", "");
         int memoryMb = Integer.parseInt(env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"));
         URL next = new URL(base + "/invocation/next");

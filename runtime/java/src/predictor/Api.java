@@ -26,22 +26,38 @@ final class Api {
     private Api() {
     }
 
-    /** What an instance keeps between invocations. */
+    /**
+     * What an instance keeps between invocations.
+     *
+     * <p>The instance id is drawn at the first invocation, not in the static initialiser: with
+     * SnapStart every environment restored from one snapshot shares what init made, so an id
+     * drawn there would be the same in all of them (AWS's SnapStart uniqueness guidance: create
+     * unique state after restore). Drawing it lazily needs no CRaC hook, hence no
+     * {@code org.crac} dependency, and costs init nothing.
+     */
     static final class State {
         final Model model;
         final String runtime;
-        final String instanceId;
+        /** AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start. */
+        final String initType;
         final double initMs;
         final int maxInstances;
+        /** Empty until the first invocation draws it. */
+        String instanceId = "";
         /** True until the first invocation has been answered. */
-        boolean cold = true;
+        boolean first = true;
 
-        State(Model model, String runtime, String instanceId, double initMs, int maxInstances) {
+        State(Model model, String runtime, String initType, double initMs, int maxInstances) {
             this.model = model;
             this.runtime = runtime;
-            this.instanceId = instanceId;
+            this.initType = initType;
             this.initMs = initMs;
             this.maxInstances = maxInstances;
+        }
+
+        /** Whether init ran ahead of the first request (provisioned concurrency, SnapStart). */
+        boolean initAheadOfTime() {
+            return "provisioned-concurrency".equals(initType) || "snap-start".equals(initType);
         }
     }
 
@@ -324,8 +340,16 @@ final class Api {
     private static byte[] response(int status, String body, String rid, State state, String allow) {
         StringBuilder out = new StringBuilder(body.length() + 400);
         out.append("{\"statusCode\":").append(status);
+        boolean first = state.first;
+        if (first) {
+            // After a SnapStart restore this is the first code that runs in this environment alone.
+            state.instanceId = Handler.instanceId();
+            state.first = false;
+        }
         out.append(",\"headers\":{\"content-type\":\"application/json\",\"x-cold-start\":");
-        out.append(state.cold ? "\"true\"" : "\"false\"");
+        out.append(first && !state.initAheadOfTime() ? "\"true\"" : "\"false\"");
+        out.append(",\"x-init-type\":");
+        Json.quote(state.initType, out);
         out.append(",\"x-instance-id\":");
         Json.quote(state.instanceId, out);
         out.append(",\"x-runtime\":");
@@ -334,9 +358,14 @@ final class Api {
         Json.quote(state.model.modelVersion, out);
         out.append(",\"x-request-id\":");
         Json.quote(rid == null ? "unknown" : rid, out);
-        if (state.cold) {
-            out.append(",\"x-init-ms\":\"").append(millis(state.initMs)).append('"');
-            state.cold = false;
+        if (first) {
+            if ("snap-start".equals(state.initType)) {
+                // Init ran once, before the snapshot, for every restored environment: its time is
+                // not this instance's, and the platform times the restore (Restore Duration).
+                out.append(",\"x-restore\":\"true\"");
+            } else {
+                out.append(",\"x-init-ms\":\"").append(millis(state.initMs)).append('"');
+            }
         }
         if (allow != null) {
             out.append(",\"allow\":\"").append(allow).append('"');

@@ -17,13 +17,16 @@ import java.util.Map;
  * own interface, compiled against a stub (runtime/java/provided) that is never packaged.
  *
  * <p>Everything that can be done once happens in the static initializer, at class load: read
- * the environment, find (or download), read and check the artifact, build the model. An
+ * the environment, find (or download), read and check the artifact, build the model. The one
+ * thing that must differ per environment, the instance id, waits for the first invocation
+ * (see {@link Api.State}): under SnapStart the static initialiser runs once for every
+ * environment restored from the snapshot. An
  * {@link InitException} there fails the instance's init with a message naming the problem.
  */
 public final class Handler {
-    // Declared before STATE: static fields initialise in textual order, and init uses HEX.
+    // Declared first: static fields initialise in textual order.
     private static final char[] HEX = "0123456789abcdef".toCharArray();
-    private static final Api.State STATE = init(System.nanoTime(), System.getenv());
+    static final Api.State STATE = init(System.nanoTime(), System.getenv());
 
     static final int DEFAULT_MAX_INSTANCES = 1000;
 
@@ -69,8 +72,10 @@ public final class Handler {
         int maxInstances = maxInstances(env.get("MAX_INSTANCES"));
         String expected = env.get("MODEL_VERSION");
         Model model = Model.load(artifactPath(env), expected == null || expected.isEmpty() ? null : expected);
+        String initType = env.get("AWS_LAMBDA_INITIALIZATION_TYPE");
         double initMs = (System.nanoTime() - startNanos) / 1e6;
-        return new Api.State(model, "java", instanceId(), initMs, maxInstances);
+        return new Api.State(model, "java", initType == null || initType.isEmpty() ? "on-demand" : initType,
+                initMs, maxInstances);
     }
 
     static int maxInstances(String raw) {
@@ -108,8 +113,11 @@ public final class Handler {
         return new File(base, "model.zip").getPath();
     }
 
-    /** 16 hex digits from /dev/urandom (SecureRandom's provider set-up costs init time). */
-    private static String instanceId() {
+    /**
+     * 16 hex digits from /dev/urandom (SecureRandom's provider set-up costs time), read at the
+     * first invocation so that each environment restored from a SnapStart snapshot draws its own.
+     */
+    static String instanceId() {
         byte[] bytes = new byte[8];
         try (InputStream in = new FileInputStream("/dev/urandom")) {
             if (in.readNBytes(bytes, 0, 8) != 8) {

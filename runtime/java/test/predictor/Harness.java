@@ -23,7 +23,9 @@ import java.util.TreeMap;
  * <p>First line out: {@code {"ready":true,...}}, or {@code {"ready":false,"error":...}} and exit
  * status 3 when the handler's static initialisation fails (the init-failure tests read it).
  * Commands ({@code op}): {@code invoke} (event, or raw text; optional request_id), {@code broken}
- * (an input stream that fails), {@code parse} (Json.parse of text), {@code quote}, {@code write_number}, {@code bench}, {@code sign},
+ * (an input stream that fails), {@code restore} (a new environment restored from the state
+ * the handler had right after init, as a SnapStart snapshot holds it, serving {@code invocations}
+ * events), {@code parse} (Json.parse of text), {@code quote}, {@code write_number}, {@code bench}, {@code sign},
  * {@code amz_date}, {@code quit}.
  */
 public final class Harness {
@@ -65,13 +67,16 @@ public final class Harness {
             System.exit(3);
             return;
         }
+        // The handler's state right after init, before any invocation: what a SnapStart snapshot
+        // holds. Each "restore" hands a copy of it to a new environment.
+        Api.State snapshot = copy(Handler.STATE);
         out.println("{\"ready\":true}");
         out.flush();
         String line;
         while ((line = in.readLine()) != null) {
             String answer;
             try {
-                answer = serve(handler, line);
+                answer = serve(handler, snapshot, line);
             } catch (RuntimeException e) {
                 Map<String, Object> failed = new LinkedHashMap<>();
                 failed.put("harness_error", e.toString());
@@ -86,7 +91,7 @@ public final class Harness {
     }
 
     @SuppressWarnings("unchecked")
-    private static String serve(Handler handler, String line) throws IOException {
+    private static String serve(Handler handler, Api.State snapshot, String line) throws IOException {
         Map<String, Object> command = (Map<String, Object>) Json.parse(line, 64, Integer.MAX_VALUE);
         String op = (String) command.get("op");
         Map<String, Object> answer = new LinkedHashMap<>();
@@ -99,6 +104,18 @@ public final class Harness {
                         : Json.write(command.get("event")).getBytes(StandardCharsets.UTF_8);
                 return new String(invoke(handler, new ByteArrayInputStream(event), command.get("request_id")),
                         StandardCharsets.UTF_8);
+            }
+            case "restore": {
+                // One environment restored from the snapshot, serving `invocations` events in turn.
+                byte[] event = Json.write(command.get("event")).getBytes(StandardCharsets.UTF_8);
+                int invocations = (int) (double) (Double) command.get("invocations");
+                Api.State restored = copy(snapshot);
+                StringBuilder all = new StringBuilder("[");
+                for (int i = 0; i < invocations; i++) {
+                    byte[] response = Api.handle(new ByteArrayInputStream(event), null, restored);
+                    all.append(i == 0 ? "" : ",").append(new String(response, StandardCharsets.UTF_8));
+                }
+                return "{\"responses\":" + all.append("]}");
             }
             case "broken": {
                 InputStream failing = new InputStream() {
@@ -171,6 +188,14 @@ public final class Harness {
             default:
                 throw new IllegalArgumentException("unknown op " + op);
         }
+    }
+
+    /** Every field of {@code state} as it stands: what a memory snapshot restores. */
+    private static Api.State copy(Api.State state) {
+        Api.State copy = new Api.State(state.model, state.runtime, state.initType, state.initMs, state.maxInstances);
+        copy.instanceId = state.instanceId;
+        copy.first = state.first;
+        return copy;
     }
 
     /** The value with each non-finite double as {"$double": "Infinity"} (JSON has none). */
