@@ -45,9 +45,9 @@ DEFAULT_SEED = 42
 _DTYPE = "float64"
 #: Significant decimal digits kept of every weight, bias, mean and std. Float64 training
 #: on another CPU moves a weight by ~1e-13 relative (measured, docs/model-artifact.md); on
-#: a grid of 1e-6 relative that flips a stored digit with probability ~1e-7 per value, and
-#: the rounding itself moves a prediction's z by ~1e-5 at most, far below what the training
-#: itself settles.
+#: a grid of 1e-6 relative that flips a stored digit with probability ~1e-7 per value. The
+#: rounding itself moved no probability of the sample by more than 6e-6 (z by 2e-4), far
+#: less than one more epoch would.
 PARAMETER_DIGITS = 6
 
 
