@@ -1,9 +1,12 @@
 """Training: a Keras logistic regression, its scikit-learn reference, and the model.json.
 
 The network is ``Normalization`` (adapted on the training split only) then ``Dense(1,
-sigmoid)``, trained with binary cross-entropy. Everything random is seeded and TensorFlow
-runs deterministic kernels on one thread, so the same data and seed give the same weights,
-hence the same artifact bytes.
+sigmoid)``, trained with binary cross-entropy in float64. Everything random is seeded and
+TensorFlow runs deterministic kernels. The stored parameters are rounded to
+``PARAMETER_DIGITS`` significant digits, far above float64 round-off, so the kernels a CPU
+picks (instruction set, thread count, oneDNN or Eigen) cannot reach the artifact's bytes:
+the same data and seed give the same artifact on any machine (docs/model-artifact.md,
+"Reproducibility", states the guarantee and its residual risk).
 
 TensorFlow is imported lazily, inside the functions that need it, so the reference
 evaluator and ``python -m model evaluate`` start without it.
@@ -39,6 +42,13 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_SEED = 42
+_DTYPE = "float64"
+#: Significant decimal digits kept of every weight, bias, mean and std. Float64 training
+#: on another CPU moves a weight by ~1e-13 relative (measured, docs/model-artifact.md); on
+#: a grid of 1e-6 relative that flips a stored digit with probability ~1e-7 per value. The
+#: rounding itself moved no probability of the sample by more than 6e-6 (z by 2e-4), far
+#: less than one more epoch would.
+PARAMETER_DIGITS = 6
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,9 +78,11 @@ class Evaluation:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainResult:
-    """A trained model: its model.json, the live Keras model, and how both did."""
+    """A trained model: its model.json, the Keras model of it, and how both did."""
 
     model: dict[str, Any]
+    #: A float64 Keras model holding exactly the stored (rounded) parameters: what the
+    #: metrics and the test vectors are computed with.
     keras_model: Any
     inputs: tuple[InputSpec, ...]
     subset: Subset
@@ -81,16 +93,15 @@ class TrainResult:
 
     def keras_probabilities(self, frame: pd.DataFrame, *, source: str) -> np.ndarray:
         """P(attack) from the Keras model for raw rows (preprocessed as in training)."""
-        x = expand(frame, self.inputs, source=source).astype("float32")
-        return _predict(self.keras_model, x)
+        return _predict(self.keras_model, expand(frame, self.inputs, source=source))
 
 
 def quiet_tensorflow() -> None:
     """Silence TensorFlow's C++ start-up chatter unless the user asked for it."""
     # Level 3: even its ERROR lines here are harmless version chatter from tf.data.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    # oneDNN's reordered kernels make float results depend on the CPU; plain Eigen
-    # kernels keep the same seed giving the same bits on more machines.
+    # oneDNN picks kernels by CPU; Eigen's are compiled in. The stored rounding makes the
+    # artifact independent of either (a test trains under both), this only narrows the gap.
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 
@@ -139,12 +150,14 @@ def train(
     )
     _tensorflow()  # imported before the clock starts: the time is training, not import
     started = time.perf_counter()
-    keras_model = _fit(x_train, y_train, settings, say)
+    trained = _fit(x_train, y_train, settings, say)
     train_s = time.perf_counter() - started
     say(f"trained in {train_s:.1f} s")
+    parameters = _stored_parameters(trained)
+    keras_model = _stored_model(parameters)
 
     reference = _Reference(x_train, y_train, settings.seed)
-    test_probability = _predict(keras_model, x_test.astype("float32"))
+    test_probability = _predict(keras_model, x_test)
     evaluations = [
         Evaluation(
             name="test split",
@@ -161,16 +174,14 @@ def train(
         evaluations.append(
             Evaluation(
                 name=name,
-                keras=compute_metrics(
-                    y_eval, _predict(keras_model, x_eval.astype("float32")), settings.threshold
-                ),
+                keras=compute_metrics(y_eval, _predict(keras_model, x_eval), settings.threshold),
                 reference=compute_metrics(
                     y_eval, reference.probability(x_eval), settings.threshold
                 ),
             )
         )
     model = _model_json(
-        keras_model=keras_model,
+        parameters=parameters,
         inputs=inputs,
         subset=subset,
         settings=settings,
@@ -197,12 +208,15 @@ def _tensorflow() -> Any:
     quiet_tensorflow()
     import tensorflow as tf
 
-    # One thread: reproducible reductions, and fair to the other processes on a small box.
-    # The setters refuse once TensorFlow has started (a second training in one process);
-    # the first call has already set them then.
+    # One thread unless the user asks for more with TensorFlow's own variables: fair to the
+    # other processes on a small box. The bytes do not depend on it (a test trains with 1
+    # and 2). The setters refuse once TensorFlow has started (a second training in one
+    # process); the first call has already set them then.
     try:
-        tf.config.threading.set_intra_op_parallelism_threads(1)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        if "TF_NUM_INTRAOP_THREADS" not in os.environ:
+            tf.config.threading.set_intra_op_parallelism_threads(1)
+        if "TF_NUM_INTEROP_THREADS" not in os.environ:
+            tf.config.threading.set_inter_op_parallelism_threads(1)
     except RuntimeError:
         pass
     tf.config.experimental.enable_op_determinism()
@@ -215,12 +229,14 @@ def _fit(
     tf = _tensorflow()
     keras = tf.keras
     keras.utils.set_random_seed(settings.seed)
-    normalization = keras.layers.Normalization(axis=-1, name="standardise")
-    # float64 statistics, stored by the layer as float32 (the values the artifact carries).
-    normalization.adapt(x_train.astype("float64"))
+    # float64 throughout: its round-off (1e-16) is what lets the rounding of the stored
+    # parameters hide every difference between CPUs; float32's (1e-7) grew to 2e-5 in the
+    # weights between oneDNN and Eigen kernels.
+    normalization = keras.layers.Normalization(axis=-1, name="standardise", dtype=_DTYPE)
+    normalization.adapt(x_train.astype(_DTYPE))
     model = keras.Sequential(
         [
-            keras.Input(shape=(x_train.shape[1],), name="columns"),
+            keras.Input(shape=(x_train.shape[1],), name="columns", dtype=_DTYPE),
             normalization,
             # Zeros, not random: the loss is convex so nothing is lost, and a column that was
             # constant in training (std 1e-7) keeps weight 0 instead of a random one that
@@ -231,16 +247,20 @@ def _fit(
                 kernel_initializer="zeros",
                 bias_initializer="zeros",
                 name="logistic",
+                dtype=_DTYPE,
             ),
         ]
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate),
-        loss=keras.losses.BinaryCrossentropy(),
+        # A loss computes in floatx (float32) unless told otherwise.
+        loss=keras.losses.BinaryCrossentropy(dtype=_DTYPE),
+        # XLA compiles for the host's instruction set; the graph kernels are fixed code.
+        jit_compile=False,
     )
     model.fit(
-        x_train.astype("float32"),
-        y_train.astype("float32"),
+        x_train.astype(_DTYPE),
+        y_train.astype(_DTYPE),
         epochs=settings.epochs,
         batch_size=settings.batch_size,
         shuffle=True,
@@ -250,12 +270,77 @@ def _fit(
     return model
 
 
-def _predict(keras_model: Any, x: np.ndarray) -> np.ndarray:
-    if len(x) == 0:
-        import numpy as np
+@dataclass(frozen=True, kw_only=True)
+class _Parameters:
+    """What the artifact stores, rounded to PARAMETER_DIGITS, one value per column."""
 
-        return np.zeros(0, dtype="float32")
+    mean: tuple[float, ...]
+    #: The divisor: ``max(sqrt(variance), epsilon)`` as Keras computes it, then rounded.
+    std: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+
+
+def round_parameter(value: float) -> float:
+    """``value`` to PARAMETER_DIGITS significant digits (correctly rounded, -0.0 as 0.0)."""
+    return float(f"{value:.{PARAMETER_DIGITS}g}") + 0.0
+
+
+def _stored_parameters(trained: Any) -> _Parameters:
     import numpy as np
+
+    keras = _tensorflow().keras
+    normalization = trained.get_layer("standardise")
+    mean = np.asarray(normalization.mean, dtype=_DTYPE).ravel()
+    variance = np.asarray(normalization.variance, dtype=_DTYPE).ravel()
+    std = np.maximum(np.sqrt(variance), keras.backend.epsilon())
+    kernel, bias = (
+        np.asarray(w, dtype=_DTYPE).ravel() for w in trained.get_layer("logistic").get_weights()
+    )
+    return _Parameters(
+        mean=tuple(round_parameter(float(v)) for v in mean),
+        std=tuple(round_parameter(float(v)) for v in std),
+        weights=tuple(round_parameter(float(v)) for v in kernel),
+        bias=round_parameter(float(bias[0])),
+    )
+
+
+def _stored_model(parameters: _Parameters) -> Any:
+    """A float64 Keras model computing with exactly the stored parameters."""
+    import numpy as np
+
+    keras = _tensorflow().keras
+    std = np.asarray(parameters.std, dtype=_DTYPE)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(len(parameters.weights),), name="columns", dtype=_DTYPE),
+            # sqrt(std * std) == std exactly in binary floating point, so the layer divides
+            # by the stored std (which is already at least epsilon).
+            keras.layers.Normalization(
+                axis=-1,
+                mean=np.asarray(parameters.mean, dtype=_DTYPE),
+                variance=std * std,
+                name="standardise",
+                dtype=_DTYPE,
+            ),
+            keras.layers.Dense(1, activation="sigmoid", name="logistic", dtype=_DTYPE),
+        ]
+    )
+    model.get_layer("logistic").set_weights(
+        [
+            np.asarray(parameters.weights, dtype=_DTYPE).reshape(-1, 1),
+            np.asarray([parameters.bias], dtype=_DTYPE),
+        ]
+    )
+    return model
+
+
+def _predict(keras_model: Any, x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    if len(x) == 0:
+        return np.zeros(0, dtype=_DTYPE)
+    x = np.asarray(x, dtype=_DTYPE)
 
     # A direct call runs eagerly: predict() would trace a new graph for every new row count
     # (and warn about it); chunks bound the memory on large files.
@@ -314,7 +399,7 @@ class _Reference:
 
 def _model_json(
     *,
-    keras_model: Any,
+    parameters: _Parameters,
     inputs: Sequence[InputSpec],
     subset: Subset,
     settings: TrainSettings,
@@ -325,21 +410,12 @@ def _model_json(
     import sklearn
     import tensorflow as tf
 
-    normalization = keras_model.get_layer("standardise")
-    dense = keras_model.get_layer("logistic")
-    mean32 = np.asarray(normalization.mean, dtype="float32").ravel()
-    variance32 = np.asarray(normalization.variance, dtype="float32").ravel()
-    # The divisor Keras really uses, computed as it does: in float32, floored at epsilon.
-    epsilon32 = np.float32(tf.keras.backend.epsilon())
-    std32 = np.maximum(np.sqrt(variance32), epsilon32)
-    kernel32, bias32 = (np.asarray(w, dtype="float32") for w in dense.get_weights())
-
     specs: list[dict[str, Any]] = []
     column = 0
     for spec in inputs:
         width = spec.width
-        mean = [float(v) for v in mean32[column : column + width]]
-        std = [float(v) for v in std32[column : column + width]]
+        mean = list(parameters.mean[column : column + width])
+        std = list(parameters.std[column : column + width])
         if spec.kind == "numeric":
             specs.append(
                 {
@@ -367,8 +443,8 @@ def _model_json(
         "subset": subset.name,
         "inputs": specs,
         "columns": column,
-        "weights": [float(w) for w in kernel32.ravel()],
-        "bias": float(bias32.ravel()[0]),
+        "weights": list(parameters.weights),
+        "bias": parameters.bias,
         "threshold": float(settings.threshold),
         "metrics": metrics.to_json(),
         "data": data,
@@ -380,6 +456,8 @@ def _model_json(
             "optimizer": "adam",
             "loss": "binary_crossentropy",
             "test_fraction": settings.test_fraction,
+            "dtype": _DTYPE,
+            "parameter_digits": PARAMETER_DIGITS,
             "versions": {
                 "tensorflow": tf.__version__,
                 "keras": tf.keras.__version__,

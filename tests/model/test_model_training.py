@@ -28,6 +28,7 @@ from model import (
 )
 from model._artifact import with_version
 from model._features import select_rows
+from model._train import PARAMETER_DIGITS, round_parameter
 
 
 def test_same_data_and_seed_give_the_same_bytes(
@@ -96,25 +97,37 @@ def test_artifact_records_data_and_training(http_result: TrainResult) -> None:
     assert tn + fp + fn + tp == model["metrics"]["rows"]
 
 
-def test_normalisation_is_exported_as_keras_uses_it(all_result: TrainResult) -> None:
-    layer = all_result.keras_model.get_layer("standardise")
-    mean = np.asarray(layer.mean, dtype="float32").ravel()
-    variance = np.asarray(layer.variance, dtype="float32").ravel()
+@pytest.mark.parametrize("fixture", ["http_result", "all_result"])
+def test_stored_parameters_are_rounded_and_keras_uses_them(
+    request: pytest.FixtureRequest, fixture: str
+) -> None:
+    result: TrainResult = request.getfixturevalue(fixture)
+    model = result.model
     exported_mean: list[float] = []
     exported_std: list[float] = []
-    for spec in all_result.model["inputs"]:
+    for spec in model["inputs"]:
         many = spec["kind"] == "categorical"
         exported_mean += spec["mean"] if many else [spec["mean"]]
         exported_std += spec["std"] if many else [spec["std"]]
-    assert exported_mean == [float(m) for m in mean]
-    assert exported_std == [float(max(np.sqrt(v), np.float32(1e-7))) for v in variance]
+    stored = [*exported_mean, *exported_std, *model["weights"], model["bias"]]
+    # Rounded to the stated digits: each value is its own rounding.
+    assert all(v == round_parameter(v) for v in stored)
+    assert model["training"]["dtype"] == "float64"
+    assert model["training"]["parameter_digits"] == PARAMETER_DIGITS
+    # The Keras model the metrics and vectors come from holds exactly these numbers.
+    layer = result.keras_model.get_layer("standardise")
+    assert [float(m) for m in np.asarray(layer.mean).ravel()] == exported_mean
+    divisor = np.maximum(np.sqrt(np.asarray(layer.variance).ravel()), 1e-7)
+    assert [float(s) for s in divisor] == exported_std
+    kernel, bias = result.keras_model.get_layer("logistic").get_weights()
+    assert kernel.dtype == np.float64
+    assert [float(w) for w in kernel.ravel()] == model["weights"]
+    assert float(bias[0]) == model["bias"]
     # Columns constant in training get the epsilon floor and keep a zero weight.
     constant = [j for j, s in enumerate(exported_std) if s < 1e-6]
-    assert constant, "the sample has constant columns (num_outbound_cmds is always 0)"
-    assert all(all_result.model["weights"][j] == 0.0 for j in constant)
-    kernel, bias = all_result.keras_model.get_layer("logistic").get_weights()
-    assert all_result.model["weights"] == [float(w) for w in kernel.ravel()]
-    assert all_result.model["bias"] == float(bias[0])
+    if fixture == "all_result":
+        assert constant, "the sample has constant columns (num_outbound_cmds is always 0)"
+    assert all(exported_std[j] == 1e-7 and model["weights"][j] == 0.0 for j in constant)
 
 
 @pytest.mark.parametrize("fixture", ["http_result", "all_result"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from model_test_support import VECTORS_DIR
 from model import TrainResult, model_version, predict_probability, vectors_document
 from model._artifact import artifact_bytes
 from model._train import DEFAULT_SEED
-from model._vectors import UNKNOWN_CATEGORY, vectors_text
+from model._vectors import PROBABILITY_DIGITS, UNKNOWN_CATEGORY, vectors_text
 
 SUBSETS = ["http", "all"]
 REGENERATE = (
@@ -35,6 +34,8 @@ def test_reference_reproduces_keras_probabilities(subset: str) -> None:
         ours = predict_probability(model, case["instance"])
         assert abs(ours - case["probability"]) <= 1e-6, case["name"]
         assert case["anomaly"] == (case["probability"] >= model["threshold"]), case["name"]
+        # Stored to the stated digits, so another CPU's float64 round-off cannot show.
+        assert case["probability"] == float(f"{case['probability']:.{PROBABILITY_DIGITS}g}")
 
 
 @pytest.mark.parametrize("subset", SUBSETS)
@@ -63,20 +64,27 @@ def test_cases_cover_the_edges(subset: str) -> None:
         assert [*instance] == [s["name"] for s in model["inputs"]]
 
 
-def _assert_close(now: Any, committed: Any, where: str) -> None:
-    """Same structure and strings; numbers equal to float32 round-off (other CPUs, builds)."""
-    if isinstance(now, dict):
-        assert sorted(now) == sorted(committed), where
+def _first_difference(now: Any, committed: Any, where: str) -> str | None:
+    """The path of the first value that differs (exactly: no tolerance), or None."""
+    if isinstance(now, dict) and isinstance(committed, dict):
+        if sorted(now) != sorted(committed):
+            return f"{where} keys {sorted(now)} != {sorted(committed)}"
         for key in now:
-            _assert_close(now[key], committed[key], f"{where}.{key}")
-    elif isinstance(now, list):
-        assert len(now) == len(committed), where
+            found = _first_difference(now[key], committed[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(now, list) and isinstance(committed, list):
+        if len(now) != len(committed):
+            return f"{where} has {len(now)} items, committed {len(committed)}"
         for i, (a, b) in enumerate(zip(now, committed, strict=True)):
-            _assert_close(a, b, f"{where}[{i}]")
-    elif isinstance(now, float) and not isinstance(committed, bool):
-        assert math.isclose(now, committed, rel_tol=1e-5, abs_tol=1e-6), where
-    else:
-        assert now == committed, where
+            found = _first_difference(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        return None
+    if type(now) is not type(committed) or now != committed:
+        return f"{where}: {now!r} != {committed!r}"
+    return None
 
 
 @pytest.mark.parametrize("subset", SUBSETS)
@@ -88,14 +96,13 @@ def test_committed_vectors_are_what_training_gives_now(
     committed = _committed(subset)
     if vectors_text(now) == vectors_text(committed):
         return
-    # Not byte-identical: tolerate float32 round-off only, ignoring what depends on it.
+    # Only the library versions (and the model_version hashing them) may differ: every
+    # number must be the same, bit for bit, on any machine (docs/model-artifact.md).
     for document in (now, committed):
         document["model"].pop("model_version")
         document["model"]["training"].pop("versions")
-    try:
-        _assert_close(now, committed, subset)
-    except AssertionError as exc:
-        raise AssertionError(
-            f"tests/vectors/{subset}.json is stale ({exc}); regenerate it: "
-            + REGENERATE.format(s=subset)
-        ) from None
+    difference = _first_difference(now, committed, subset)
+    assert difference is None, (
+        f"tests/vectors/{subset}.json is stale ({difference}); regenerate it: "
+        + REGENERATE.format(s=subset)
+    )
