@@ -20,6 +20,9 @@ from typing import Any
 
 import httpx
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from emulator import FunctionSpec, read_events
 from loadgen import resolve_stack, sign_target
@@ -125,6 +128,8 @@ class _Up:
             [sys.executable, "-m", "emulator", "up", *stacks, "--artifact", str(artifact),
              "--build-dir", str(build)],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            # the emulator's own (public) local credentials, which endpoints.json then states
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         )
         endpoints = build / "endpoints.json"
         deadline = time.monotonic() + 120
@@ -139,6 +144,20 @@ class _Up:
                 pass
             time.sleep(0.2)
         self.urls = {name: entry["url"] for name, entry in doc["stacks"].items()}
+        self.doc = doc
+
+    def health(self, stack: str) -> httpx.Response:
+        """GET /health as a user's client sends it: signed for an IAM stack (the default)."""
+        url = self.urls[stack] + "/health"
+        headers: dict[str, str] = {}
+        if self.doc["stacks"][stack]["authorization"] == "iam":
+            creds = self.doc["credentials"]
+            region = self.doc["stacks"][stack]["settings"]["region"]
+            request = AWSRequest(method="GET", url=url)
+            SigV4Auth(Credentials(creds["access_key_id"], creds["secret_access_key"]),
+                      "execute-api", region).add_auth(request)
+            headers = dict(request.headers.items())
+        return httpx.get(url, headers=headers, timeout=30)
 
     def instance_pids(self, stack: str) -> set[int]:
         events = read_events(self.build / "emulator" / "logs" / f"{stack}.events.jsonl")
@@ -160,7 +179,7 @@ def test_sigint_stops_cleanly_with_130(artifact: Path, tmp_path: Path) -> None:
     build = tmp_path / "build"
     up = _Up(artifact, build, "python-256")
     try:
-        assert httpx.get(up.urls["python-256"] + "/health", timeout=30).status_code == 200
+        assert up.health("python-256").status_code == 200
         pids = up.instance_pids("python-256")
         assert len(pids) == 1 and all(_alive(p) for p in pids) and _task_dirs(build)
         up.proc.send_signal(signal.SIGINT)
@@ -181,12 +200,12 @@ def test_the_next_start_removes_a_killed_emulators_instance_folders_only(
     build = tmp_path / "build"
     live = _Up(artifact, build, "python-256")
     try:
-        assert httpx.get(live.urls["python-256"] + "/health", timeout=30).status_code == 200
+        assert live.health("python-256").status_code == 200
         live_dirs = _task_dirs(build)
         assert len(live_dirs) == 1
         killed = _Up(artifact, build, "python-256")
         try:
-            assert httpx.get(killed.urls["python-256"] + "/health", timeout=30).status_code == 200
+            assert killed.health("python-256").status_code == 200
             killed_dirs = _task_dirs(build) - live_dirs
             assert len(killed_dirs) == 1
             killed.proc.send_signal(signal.SIGKILL)
@@ -200,7 +219,7 @@ def test_the_next_start_removes_a_killed_emulators_instance_folders_only(
         following.close()
         assert not any(d.exists() for d in killed_dirs)
         assert all(d.exists() for d in live_dirs), "a live emulator's instances are not touched"
-        warm = httpx.get(live.urls["python-256"] + "/health", timeout=30)
+        warm = live.health("python-256")
         assert warm.status_code == 200 and warm.headers["x-cold-start"] == "false"
     finally:
         live.close()
