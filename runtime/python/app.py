@@ -17,7 +17,7 @@ import os
 
 from _contract import State, handle
 from _errors import InitError
-from _model import load_model
+from _model_runtime import load, model_runtime, runtime_header
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,8 +54,9 @@ def _artifact_path(environ: Mapping[str, str]) -> str:
 
 def _init(environ: Mapping[str, str], start_s: float) -> State:
     max_instances = _max_instances(environ.get("MAX_INSTANCES"))
-    model = load_model(_artifact_path(environ), environ.get("MODEL_VERSION") or None)
-    return State(model=model, runtime="python", instance_id=os.urandom(8).hex(),
+    runtime = model_runtime(environ)
+    model = load(runtime, _artifact_path(environ), environ.get("MODEL_VERSION") or None)
+    return State(model=model, runtime=runtime_header(runtime), instance_id=os.urandom(8).hex(),
                  init_ms=(time.perf_counter() - start_s) * 1000.0, max_instances=max_instances)
 
 
