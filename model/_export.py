@@ -17,6 +17,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -131,7 +132,10 @@ def keras_bytes(model: Mapping[str, Any]) -> bytes:
     built = keras_model(model)
     with tempfile.TemporaryDirectory(prefix="keras-export-") as tmp:
         saved = Path(tmp) / "model.keras"
-        built.save(saved)
+        with warnings.catch_warnings():
+            # Keras 3.15 reads its variables through numpy's pre-2.0 __array__ protocol.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            built.save(saved)
         with zipfile.ZipFile(saved) as archive:
             members = [(info.filename, archive.read(info)) for info in archive.infolist()]
     buffer = io.BytesIO()
