@@ -126,8 +126,9 @@ def keras_bytes(model: Mapping[str, Any]) -> bytes:
     """The ``.keras`` file of ``model``, with fixed zip timestamps and ``date_saved``.
 
     Keras stamps each save with the wall clock (the zip entries and metadata.json's
-    ``date_saved``); both are fixed here, so the same artifact gives the same bytes (with the
-    same Keras and h5py versions: their versions are part of the files).
+    ``date_saved``) and the process (``shared_object_id`` in config.json); all are fixed here,
+    so the same artifact gives the same bytes (with the same Keras and h5py versions: their
+    versions are part of the files).
     """
     built = keras_model(model)
     with tempfile.TemporaryDirectory(prefix="keras-export-") as tmp:
@@ -145,12 +146,35 @@ def keras_bytes(model: Mapping[str, Any]) -> bytes:
                 metadata = json.loads(data)
                 metadata["date_saved"] = FIXED_DATE_SAVED
                 data = json.dumps(metadata).encode("utf-8")
+            elif name == "config.json":
+                data = json.dumps(_renumber_shared_objects(json.loads(data))).encode("utf-8")
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_STORED  # as Keras writes it
             info.external_attr = 0o100644 << 16
             info.create_system = 3
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def _renumber_shared_objects(config: Any) -> Any:
+    """``config`` with each ``shared_object_id`` (Keras writes the Python ``id()`` of the
+    object, different in every process) replaced by its rank of first appearance: the same
+    objects stay linked, and the bytes no longer depend on the process."""
+    ranks: dict[Any, int] = {}
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "shared_object_id":
+                    value = ranks.setdefault(value, len(ranks) + 1)
+                out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(config)
 
 
 def tflite_bytes(model: Mapping[str, Any]) -> bytes:
