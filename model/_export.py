@@ -75,6 +75,13 @@ def _tensorflow() -> Any:
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     import tensorflow as tf
 
+    # One thread, as training asks: whichever of the two starts TensorFlow in a process fixes
+    # it (the setters refuse once it runs), and training's reproducibility depends on it.
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass
     return tf
 
 
