@@ -22,7 +22,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e '.[train,infra,loadgen,emulator,dev]'
+	$(PY) -m pip install -q -e '.[train,infra,loadgen,emulator,dev,frameworks]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -17,6 +17,12 @@ for hello world of the same runtime (bench/hello/), interleaved so machine noise
 
 Warm request and batch times are taken inside the process (Python: ``handler`` called in this
 interpreter; Java: the test harness's ``bench`` loop), after a warm-up.
+
+The Python function's framework model runtimes (``MODEL_RUNTIME=litert|tensorflow``) are timed
+the same way beside hello world, with the virtualenv's site-packages (they need numpy, LiteRT or
+TensorFlow): ``python -B -c "import app"`` (interpreter start, framework import, export load),
+``--framework-repeat`` times each (TensorFlow's import takes seconds), and their warm request.
+``--no-frameworks`` skips them.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import time
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +248,51 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     return results
 
 
+def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str, Any] | str:
+    """Init (process start to ready) and warm request of the litert and tensorflow runtimes."""
+    missing = [name for name in ("ai_edge_litert", "tensorflow")
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"skipped: {', '.join(missing)} not installed (pip install -e '.[train,frameworks]')"
+    from model._export import write_exports
+
+    ours = _fresh_python_copy(PYTHON_RUNTIME, work / "py-function-frameworks", artifact_bytes(model))
+    write_exports(ours / "model.zip", model)
+    hello = _fresh_python_copy(HELLO / "python", work / "py-hello-site", None)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "PYTHON"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+
+    def start(directory: Path, runtime: str | None) -> Callable[[], float]:
+        code = f"import sys; sys.path.insert(0, {str(directory)!r}); import app"
+        run_env = {**env, "MODEL_RUNTIME": runtime} if runtime else env
+        return lambda: _time_process_ms([sys.executable, "-B", "-c", code], run_env)
+
+    init = _interleaved({"hello": start(hello, None), "artifact": start(ours, "artifact"),
+                         "litert": start(ours, "litert"), "tensorflow": start(ours, "tensorflow")},
+                        repeat)
+    results: dict[str, Any] = {"init_site_packages": init}
+    # Warm path, in this interpreter: app was imported by bench_python; _init builds another
+    # instance's state with the framework runtime.
+    import app
+
+    contract = sys.modules["_contract"]
+    single = _event(json.dumps({"instances": _instances(1)}))
+    batch = _event(json.dumps({"instances": _instances(1000)}))
+    for runtime in ("litert", "tensorflow"):
+        state = app._init({"MODEL_PATH": str(ours / "model.zip"), "MODEL_RUNTIME": runtime},
+                          time.perf_counter())
+        assert contract.handle(batch, None, state)["statusCode"] == 200
+        results[runtime] = {
+            "init_ms_inside_warm_process": round(state.init_ms, 3),
+            "warm_request": _stats_ms(_loop_ms(partial(contract.handle, single, None, state),
+                                               1000, 100)),
+            "batch_1000": _stats_ms(_loop_ms(partial(contract.handle, batch, None, state), 30, 3)),
+            "export_kb": round((ours / f"model.{'tflite' if runtime == 'litert' else 'keras'}")
+                               .stat().st_size / 1024, 1),
+        }
+    return results
+
+
 def _loop_ms(call: Callable[[], object], count: int, warmup: int) -> list[float]:
     for _ in range(warmup):
         call()
@@ -361,12 +413,29 @@ def _print(results: dict[str, Any]) -> None:
         print(f"  java   {java['package_kb']:6.1f} KB (goal <= {GOALS['java_package_kb_max']} KB)")
     else:
         print(f"  java: {java}")
+    frameworks = results.get("frameworks")
+    if isinstance(frameworks, dict):
+        init = frameworks["init_site_packages"]
+        print("python model runtimes, process start to ready with site-packages (python -B):")
+        for name in ("hello", "artifact", "litert", "tensorflow"):
+            print(f"  {name:10s} {init[name]['median_ms']:9.1f} ms [{init[name]['p90_ms']:.1f}]")
+        for name in ("litert", "tensorflow"):
+            figures = frameworks[name]
+            print(f"  {name:10s} warm {figures['warm_request']['median_ms'] * 1000:8.1f} us "
+                  f"[{figures['warm_request']['p90_ms'] * 1000:.1f}], batch of 1,000 "
+                  f"{figures['batch_1000']['median_ms']:.2f} ms, export {figures['export_kb']} KB")
+    elif frameworks:
+        print(f"python model runtimes: {frameworks}")
     print("goals met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in results["goals_met"].items()))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="process starts per variant")
+    parser.add_argument("--framework-repeat", type=int, default=5,
+                        help="process starts per framework model runtime")
+    parser.add_argument("--no-frameworks", action="store_true",
+                        help="skip the litert and tensorflow model runtimes")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-runtime.json")
     args = parser.parse_args(argv)
     model = _model()
@@ -375,9 +444,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(scratch)
         python = bench_python(work, artifact, args.repeat)
         java = bench_java(work, artifact, args.repeat)
+        frameworks = (None if args.no_frameworks
+                      else bench_frameworks(work, model, args.framework_repeat))
     results = {"model": f"{model['subset']} {model['model_version']}", "repeat": args.repeat,
                "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-               "goals": GOALS, "python": python, "java": java}
+               "goals": GOALS, "python": python, "java": java, "frameworks": frameworks}
     results["goals_met"] = _verdicts(python, java)
     _print(results)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -1,10 +1,12 @@
 """The KDD Cup 99 intrusion detector: reading the data, training, the artifact.
 
-The only package of the project that imports TensorFlow (lazily, when training). Its product
-is ``build/model.zip`` (docs/model-artifact.md); nothing imports this package at serving time.
+The only package of the project that trains (TensorFlow, imported lazily). Its products are
+``build/model.zip`` and, beside it, the same model for frameworks (``model.tflite``,
+``model.keras``; docs/model-artifact.md); nothing imports this package at serving time.
 
     python -m model train [--data PATH] [--subset http|all] [--out build/model.zip]
     python -m model evaluate build/model.zip --data PATH
+    python -m model export build/model.zip
     python -m model vectors --subset http --out tests/vectors/http.json
 """
 

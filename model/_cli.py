@@ -27,6 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(args)
         if args.command == "evaluate":
             return _evaluate(args)
+        if args.command == "export":
+            return _export(args)
         return _vectors(args)
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -83,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("artifact", type=Path)
     evaluate.add_argument("--data", type=Path, help="a raw KDD Cup 99 file (.gz or plain)")
+
+    export = commands.add_parser(
+        "export",
+        help="write an artifact's model for frameworks (.tflite, .keras) beside it",
+        description="train does this too; this rebuilds the exports of an existing artifact.",
+    )
+    export.add_argument("artifact", type=Path)
 
     vectors = commands.add_parser(
         "vectors",
@@ -155,9 +164,25 @@ def _train(args: argparse.Namespace) -> int:
         f"wrote {out} (model_version {result.model['model_version']}, "
         f"{out.stat().st_size:,} bytes; trained in {result.train_s:.1f} s)"
     )
+    _write_exports(out)
     if args.vectors is not None:
         path = write_vectors(args.vectors, vectors_document(result, seed=args.seed))
         print(f"wrote {path}")
+    return 0
+
+
+def _write_exports(artifact: Path) -> None:
+    from model._artifact import read_artifact
+    from model._export import write_exports
+
+    # From the file just written, so the exports hold exactly what the artifact documents.
+    paths = write_exports(artifact, read_artifact(artifact))
+    for runtime, path in paths.items():
+        print(f"wrote {path} (for the {runtime} runtime, {path.stat().st_size:,} bytes)")
+
+
+def _export(args: argparse.Namespace) -> int:
+    _write_exports(args.artifact)
     return 0
 
 

@@ -14,6 +14,7 @@ from _errors import InitError, RequestError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 SCHEMA_VERSION = 1
@@ -327,14 +328,18 @@ def _floats(values: list[Any], name: str, bad: Any) -> list[float]:
     return [_finite(v, f"{name}[{j}]", bad) for j, v in enumerate(values)]
 
 
-def load_model(path: str, expected_version: str | None = None) -> Model:
-    """Read, parse and check the artifact at ``path``; InitError says what is wrong."""
+def load_model(path: str, expected_version: str | None = None,
+               make: Callable[[Any, str], Model] = Model) -> Model:
+    """Read, parse and check the artifact at ``path``; InitError says what is wrong.
+
+    ``make(doc, source)`` builds the model from the parsed ``model.json`` (a framework runtime
+    passes its subclass of Model)."""
     content = read_artifact(path)
     try:
         doc = json.loads(content.decode("utf-8"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise InitError(f"model artifact at {path}: {MEMBER} is not valid JSON: {exc}") from None
-    model = Model(doc, path)
+    model = make(doc, path)
     if expected_version is not None and expected_version != model.model_version:
         raise InitError(f"model artifact at {path} has model_version {model.model_version!r} "
                         f"but MODEL_VERSION is {expected_version!r}: deploy the matching artifact "

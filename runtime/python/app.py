@@ -17,7 +17,7 @@ import os
 
 from _contract import State, handle
 from _errors import InitError
-from _model import load_model
+from _model_runtime import load, model_runtime, runtime_header
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,9 +54,10 @@ def _artifact_path(environ: Mapping[str, str]) -> str:
 
 def _init(environ: Mapping[str, str], start_s: float) -> State:
     max_instances = _max_instances(environ.get("MAX_INSTANCES"))
-    model = load_model(_artifact_path(environ), environ.get("MODEL_VERSION") or None)
+    runtime = model_runtime(environ)
+    model = load(runtime, _artifact_path(environ), environ.get("MODEL_VERSION") or None)
     init_type = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand"
-    return State(model=model, runtime="python", init_type=init_type,
+    return State(model=model, runtime=runtime_header(runtime), init_type=init_type,
                  init_ms=(time.perf_counter() - start_s) * 1000.0, max_instances=max_instances)
 
 
