@@ -9,7 +9,8 @@ Shapes (CloudWatch Logs, text format)::
 ``Init Duration`` appears only on the invocation an instance served first (a cold start).
 Since August 2025 Lambda bills the init phase of on-demand functions, so the billed duration
 of a cold start is ``ceil(Duration + Init Duration)`` (AWS's own example above: 15.74 + 130.49
-→ 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms. A timed-out invocation
+→ 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms (``contract.billed_duration_ms``,
+the one billing rule). A timed-out invocation
 adds ``Status: timeout``; a crashed one ``Status: error`` and ``Error Type: Runtime.ExitError``.
 
 This module only writes the lines. They are read by the load generator's report
@@ -19,7 +20,7 @@ import the load generator (the design keeps the two apart).
 
 from __future__ import annotations
 
-import math
+from contract import billed_duration_ms
 
 __all__ = [
     "billed_duration_ms",
@@ -35,13 +36,6 @@ def start_line(request_id: str, version: str = "$LATEST") -> str:
 
 def end_line(request_id: str) -> str:
     return f"END RequestId: {request_id}"
-
-
-def billed_duration_ms(duration_ms: float, init_duration_ms: float | None) -> int:
-    """Lambda's billed time: rounded up to the millisecond, init included on a cold start."""
-    total_ms = duration_ms + (init_duration_ms or 0.0)
-    # Round the two-decimal figure AWS prints, so 2.00 ms bills 2 ms and not 3.
-    return max(1, math.ceil(round(total_ms, 2)))
 
 
 def report_line(

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from stack.settings import DEFAULT_RUNTIMES
+from contract import DEFAULT_RUNTIMES, LANGUAGES, ROUTE_KEYS
 
 from ._errors import EmulatorConfigError
 
 #: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
 MB_PER_VCPU = 1769
 #: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
-STUDY_ROUTES: tuple[str, ...] = ("POST /predict", "GET /health")
+STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
 API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 #: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
@@ -40,7 +40,6 @@ DEFAULT_KEEP_ALIVE_S = 600.0
 #: SeBS (2020) saw AWS reclaim about half of the idle instances every 6 minutes.
 SEBS_PERIOD_S = 360.0
 
-_LANGUAGES = ("python", "java")
 _POLICIES = ("fixed", "sebs")
 
 
@@ -105,8 +104,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     problems: list[str] = []
     if not spec.name or any(c in spec.name for c in "/\\ \t\n"):
         problems.append(f"name {spec.name!r} must be non-empty without slashes or spaces")
-    if spec.language not in _LANGUAGES:
-        problems.append(f"language {spec.language!r} must be one of {', '.join(_LANGUAGES)}")
+    if spec.language not in LANGUAGES:
+        problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
     if not 128 <= spec.memory_mb <= 10240:
         problems.append(f"memory_mb {spec.memory_mb} must be within 128..10240 (Lambda's range)")
     if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= 900):

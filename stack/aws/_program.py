@@ -14,9 +14,11 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime import config as pulumi_config
 
+from contract import PROJECT
 from stack._errors import StackError
+from stack._loading import from_config
+from stack._settings import StackSettings
 from stack.package import Package, build_package
-from stack.settings import PROJECT, StackSettings, from_config
 
 
 def _config_keys() -> list[str]:
