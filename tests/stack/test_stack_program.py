@@ -660,14 +660,15 @@ def test_a_layer_over_50_mb_is_deployed_from_the_stacks_bucket(
     assert Path(run.one(T_FUNCTION).inputs["code"].path) == package.code_zip
 
 
-def test_secret_aws_configuration_stays_secret() -> None:
+def test_secret_aws_configuration_stays_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     # `pulumi config set --secret aws:secretKey ...` must not reach the state in plain text.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        pulumi.runtime.set_all_config(
-            {"aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "example-secret"}, ["aws:secretKey"]
-        )
+        # As Pulumi's language host hands them to the program.
+        config = {"aws:accessKey": "AKIAEXAMPLE", "aws:secretKey": "example-secret"}
+        monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+        monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["aws:secretKey"]))
         args = stack.aws.provider_args_from_pulumi()
         assert args["access_key"] == "AKIAEXAMPLE"
         secret = args["secret_key"]
@@ -678,6 +679,5 @@ def test_secret_aws_configuration_stays_secret() -> None:
 
         assert loop.run_until_complete(revealed()) == (True, "example-secret")
     finally:
-        pulumi.runtime.set_all_config({}, [])
         asyncio.set_event_loop(None)
         loop.close()
