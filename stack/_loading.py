@@ -20,9 +20,10 @@ from typing import Any
 import yaml
 
 from contract import PROJECT
+from stack import _paths
 from stack._errors import SettingsError
 from stack._limits import DEFAULT_REGION
-from stack._paths import CHECKOUT, project_root
+from stack._paths import project_root
 from stack._settings import REQUIRED, SETTINGS, StackSettings, _complete, _key, problems_of
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -202,7 +203,7 @@ def load_stack(name: str, root: Path | None = None) -> StackSettings:
     if not path.is_file():
         known = ", ".join(list_stacks(root)) or "none"
         problem = f"no stack file {path}; stacks here: {known}"
-        if CHECKOUT is None and not (root / "Pulumi.yaml").is_file():
+        if _paths.CHECKOUT is None and not (root / "Pulumi.yaml").is_file():
             problem += (
                 f"; {root} is not a Pulumi project (no Pulumi.yaml here or above): run from the"
                 " directory of your Pulumi.yaml and Pulumi.<stack>.yaml files"

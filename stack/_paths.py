@@ -31,8 +31,11 @@ def project_root() -> Path:
     return here
 
 
-def runtime_root() -> Path:
-    """The directory holding ``python/`` and ``java/``, the functions' sources."""
-    if CHECKOUT is not None and (CHECKOUT / "runtime").is_dir():
-        return CHECKOUT / "runtime"
+def runtime_root(root: Path | None = None) -> Path:
+    """The directory holding ``python/`` and ``java/``, the functions' sources: ``runtime/``
+    of ``root`` (default: the checkout) when it has one, else the copy installed with this
+    package."""
+    root = CHECKOUT if root is None else root
+    if root is not None and (root / "runtime").is_dir():
+        return root / "runtime"
     return _PACKAGE / "_runtime"

@@ -101,6 +101,7 @@ def build_package(
     artifact: Path | None = None,
     out_dir: Path | None = None,
     root: Path | None = None,
+    runtime: Path | None = None,
 ) -> Package:
     """Build (or reuse, when the same bytes exist already) the archives of one stack.
 
@@ -108,9 +109,10 @@ def build_package(
     directory, with the runtimes of the checkout or, installed, those shipped in this package
     (``stack._paths``). ``artifact`` defaults to ``<root>/build/model.zip``; archives go to
     ``out_dir`` (``<root>/build/packages``), named ``<language>-<strategy>-<sha12>.zip`` and
-    ``model-layer-<sha12>.zip``.
+    ``model-layer-<sha12>.zip``. ``runtime`` overrides where the functions' sources are.
     """
-    runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
+    if runtime is None:
+        runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
     root = (project_root() if root is None else Path(root)).resolve()
     artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from stack import project_root
+
 from ._run import QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
 
 
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0")
     settings = StudySettings(
-        root=Path(__file__).resolve().parent.parent, stacks=args.stacks, time_scale=args.time_scale,
+        root=project_root(), stacks=args.stacks, time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
         scenario2_stages=args.stages, emulator_args=args.emulator_arg, artifact=args.artifact,
     )
