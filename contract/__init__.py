@@ -12,7 +12,7 @@ machines that have neither Pulumi nor TensorFlow.
 
 from __future__ import annotations
 
-from contract._billing import billed_duration_ms
+from contract._billing import billed_duration_ms, billed_restore_ms
 from contract._functions import (
     DEFAULT_RUNTIMES,
     HANDLERS,
@@ -40,6 +40,7 @@ __all__ = [
     "ROUTE_KEYS",
     "RUNTIMES",
     "billed_duration_ms",
+    "billed_restore_ms",
     "model_env",
     "ping_event",
 ]

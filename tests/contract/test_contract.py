@@ -23,6 +23,7 @@ from contract import (
     ROUTES,
     RUNTIMES,
     billed_duration_ms,
+    billed_restore_ms,
     ping_event,
 )
 
@@ -121,12 +122,21 @@ def test_one_billing_rule(duration_ms: float, init_duration_ms: float | None, bi
     assert billed_duration_ms(duration_ms, init_duration_ms) == billed
 
 
+def test_a_snapstart_restore_bills_its_billed_part() -> None:
+    # AWS's own REPORT line: Duration 306.34 ms, Billed Restore Duration 303 ms, Billed 610 ms.
+    assert billed_duration_ms(306.34, None, 303) == 610
+    assert billed_restore_ms(302.01) == 303
+    assert billed_restore_ms(0.0) == 1
+
+
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
 def test_billing_refuses_what_is_not_a_duration(bad: float) -> None:
     with pytest.raises(ValueError, match="finite number"):
         billed_duration_ms(bad)
     with pytest.raises(ValueError, match="finite number"):
         billed_duration_ms(1.0, bad)
+    with pytest.raises(ValueError, match="finite number"):
+        billed_restore_ms(bad)
 
 
 def test_the_emulator_writes_the_contracts_billed_duration() -> None:
