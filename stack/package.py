@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract import MODEL_FILE
+from contract import HANDLERS, MODEL_FILE
 from model import ArtifactError, read_artifact
 from stack._errors import PackageError
 from stack._paths import project_root, runtime_root
@@ -51,8 +51,9 @@ _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
 _FILE_MODE = 0o100644
 _UNIX = 3
-_JAVA_HANDLER_CLASS = "predictor/Handler.class"
-_PYTHON_HANDLER_MODULE = "app.py"
+# The files Lambda loads the handlers from (contract.HANDLERS): app.py, predictor/Handler.class.
+_JAVA_HANDLER_CLASS = HANDLERS["java"].partition("::")[0].replace(".", "/") + ".class"
+_PYTHON_HANDLER_MODULE = HANDLERS["python"].partition(".")[0] + ".py"
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Directories under runtime/java that are build outputs, caches or tests, not the function.
 _JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "test", "__pycache__"})
@@ -211,7 +212,7 @@ def _python_files(runtime: Path) -> dict[str, bytes]:
     if _PYTHON_HANDLER_MODULE not in files:
         raise PackageError(
             f"the Python function is missing: no {source / _PYTHON_HANDLER_MODULE} "
-            "(the handler app.handler); restore runtime/python/ from the repository"
+            f"(the handler {HANDLERS['python']}); restore runtime/python/ from the repository"
         )
     return files
 
@@ -262,7 +263,7 @@ def _build_java_classes(runtime: Path, build_script: Path, out_dir: Path, cache:
         if not (classes / _JAVA_HANDLER_CLASS).is_file():
             raise PackageError(
                 f"the Java build produced no {_JAVA_HANDLER_CLASS} (handler "
-                f"predictor.Handler::handleRequest) in {build_out}; check runtime/java/build.py"
+                f"{HANDLERS['java']}) in {build_out}; check runtime/java/build.py"
             )
         # The runtime's own classes (its Context interface) must come from the runtime: a copy
         # in the archive could shadow the real one. build.py only compiles against a stub.
