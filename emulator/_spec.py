@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from contract import DEFAULT_RUNTIMES, LANGUAGES, ROUTE_KEYS
+from stack._limits import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
 
@@ -24,7 +25,7 @@ STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
 API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 #: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
-INTEGRATION_TIMEOUT_S = 30.0
+INTEGRATION_TIMEOUT_S = float(API_GATEWAY_TIMEOUT_S)
 #: A connection is closed when no complete request head has arrived this long after it opened
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a
 #: request's body takes longer than this. API Gateway documents no such value: this is ours.
@@ -106,10 +107,12 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         problems.append(f"name {spec.name!r} must be non-empty without slashes or spaces")
     if spec.language not in LANGUAGES:
         problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
-    if not 128 <= spec.memory_mb <= 10240:
-        problems.append(f"memory_mb {spec.memory_mb} must be within 128..10240 (Lambda's range)")
-    if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= 900):
-        problems.append(f"timeout_s {spec.timeout_s} must be within (0, 900] s (Lambda's range)")
+    if not MEMORY_MB_MIN <= spec.memory_mb <= MEMORY_MB_MAX:
+        problems.append(f"memory_mb {spec.memory_mb} must be within {MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
+                        " (Lambda's range)")
+    if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= TIMEOUT_S_MAX):
+        problems.append(f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s"
+                        " (Lambda's range)")
     if spec.language == "python" and "." not in spec.handler:
         problems.append(f"handler {spec.handler!r} must look like 'module.function'")
     if spec.language == "java" and not spec.handler.split("::")[0]:
