@@ -52,7 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port-base", type=int, default=0, metavar="P",
                     help="front door of the i-th stack on port P+i; default: free ports")
     up.add_argument("--root", type=Path, default=None,
-                    help="repository root (stack files, runtime/, build/); default: this checkout")
+                    help="project root (stack files, build/, runtime/ if it has one); default: this "
+                    "checkout, else the nearest directory holding Pulumi.yaml")
     up.add_argument("--build-dir", type=Path, default=None,
                     help="where endpoints.json, logs and instance dirs go; default <root>/build")
     up.add_argument("--artifact", type=Path, default=None,
@@ -67,7 +68,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    from stack import project_root  # the checkout, or the user's Pulumi project
+
+    return project_root()
 
 
 def _json_default(value: object) -> object:
@@ -143,7 +146,7 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
 
 
 def _prepare(args: argparse.Namespace, root: Path) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
-    from stack import build_package, list_stacks, load_stack
+    from stack import build_package, list_stacks, load_stack, runtime_root
 
     names = list(args.stacks) or list_stacks(root)
     if not names:
@@ -152,7 +155,7 @@ def _prepare(args: argparse.Namespace, root: Path) -> tuple[dict[str, StackSetti
     specs: list[FunctionSpec] = []
     for name in names:
         s = load_stack(name, root)
-        package = build_package(s, artifact=args.artifact, root=root)
+        package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
         settings[name] = s
         specs.append(spec_from_stack(s, package))
     return settings, specs

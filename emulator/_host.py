@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from stack.settings import ping_event
+from contract import ping_event
 
 from ._cgroups import Cgroups
 from ._errors import EmulatorError
@@ -591,7 +591,7 @@ class FunctionHost:
         period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
         while True:
             await asyncio.sleep(period_real_s)
-            # The very event the stack's EventBridge rule sends on AWS (stack.settings.ping_event).
+            # The very event the stack's EventBridge rule sends on AWS (contract.ping_event).
             outcome = await self.invoke(json.dumps(ping_event(), ensure_ascii=False).encode())
             self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind,
                            status=_proxy_status(outcome))

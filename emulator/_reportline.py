@@ -16,7 +16,8 @@ restore (loading the runtime, after-restore hooks): the emulator bills the time 
 ``restore/next`` to the first ``next``.
 Since August 2025 Lambda bills the init phase of on-demand functions, so the billed duration
 of a cold start is ``ceil(Duration + Init Duration)`` (AWS's own example above: 15.74 + 130.49
-→ 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms. A timed-out invocation
+→ 147 ms); warm invocations bill ``ceil(Duration)``, at least 1 ms (``contract.billed_duration_ms``,
+the one billing rule). A timed-out invocation
 adds ``Status: timeout``; a crashed one ``Status: error`` and ``Error Type: Runtime.ExitError``.
 
 This module only writes the lines. They are read by the load generator's report
@@ -26,7 +27,7 @@ import the load generator (the design keeps the two apart).
 
 from __future__ import annotations
 
-import math
+from contract import billed_duration_ms, billed_restore_ms
 
 __all__ = [
     "billed_duration_ms",
@@ -43,20 +44,6 @@ def start_line(request_id: str, version: str = "$LATEST") -> str:
 
 def end_line(request_id: str) -> str:
     return f"END RequestId: {request_id}"
-
-
-def billed_restore_ms(restore_duration_ms: float) -> int:
-    """A restore's billed part, rounded up to the millisecond (see the module's docstring)."""
-    return max(1, math.ceil(round(restore_duration_ms, 2)))
-
-
-def billed_duration_ms(duration_ms: float, init_duration_ms: float | None,
-                       restore_billed_ms: int | None = None) -> int:
-    """Lambda's billed time: rounded up to the millisecond, init (cold start) or the billed
-    restore (SnapStart) included."""
-    total_ms = duration_ms + (init_duration_ms or 0.0) + (restore_billed_ms or 0)
-    # Round the two-decimal figure AWS prints, so 2.00 ms bills 2 ms and not 3.
-    return max(1, math.ceil(round(total_ms, 2)))
 
 
 def report_line(

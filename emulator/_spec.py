@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from stack.settings import DEFAULT_RUNTIMES
+from contract import DEFAULT_RUNTIMES, LANGUAGES, ROUTE_KEYS
+from stack._limits import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
 from ._sigv4 import StaticCredentials
@@ -21,11 +22,11 @@ from ._sigv4 import StaticCredentials
 #: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
 MB_PER_VCPU = 1769
 #: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
-STUDY_ROUTES: tuple[str, ...] = ("POST /predict", "GET /health")
+STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
 API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 #: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
-INTEGRATION_TIMEOUT_S = 30.0
+INTEGRATION_TIMEOUT_S = float(API_GATEWAY_TIMEOUT_S)
 #: A connection is closed when no complete request head has arrived this long after it opened
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a
 #: request's body takes longer than this. API Gateway documents no such value: this is ours.
@@ -41,7 +42,6 @@ DEFAULT_KEEP_ALIVE_S = 600.0
 #: SeBS (2020) saw AWS reclaim about half of the idle instances every 6 minutes.
 SEBS_PERIOD_S = 360.0
 
-_LANGUAGES = ("python", "java")
 _POLICIES = ("fixed", "sebs")
 
 
@@ -112,12 +112,14 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     problems: list[str] = []
     if not spec.name or any(c in spec.name for c in "/\\ \t\n"):
         problems.append(f"name {spec.name!r} must be non-empty without slashes or spaces")
-    if spec.language not in _LANGUAGES:
-        problems.append(f"language {spec.language!r} must be one of {', '.join(_LANGUAGES)}")
-    if not 128 <= spec.memory_mb <= 10240:
-        problems.append(f"memory_mb {spec.memory_mb} must be within 128..10240 (Lambda's range)")
-    if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= 900):
-        problems.append(f"timeout_s {spec.timeout_s} must be within (0, 900] s (Lambda's range)")
+    if spec.language not in LANGUAGES:
+        problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
+    if not MEMORY_MB_MIN <= spec.memory_mb <= MEMORY_MB_MAX:
+        problems.append(f"memory_mb {spec.memory_mb} must be within {MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
+                        " (Lambda's range)")
+    if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= TIMEOUT_S_MAX):
+        problems.append(f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s"
+                        " (Lambda's range)")
     if spec.language == "python" and "." not in spec.handler:
         problems.append(f"handler {spec.handler!r} must look like 'module.function'")
     if spec.language == "java" and not spec.handler.split("::")[0]:

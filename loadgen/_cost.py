@@ -8,7 +8,6 @@ compare stacks, not a given account's bill).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 #: When the constants below were last checked, and where.
@@ -43,13 +42,6 @@ class Prices:
             raise ValueError(
                 f"no GB-second price for architecture {architecture!r}; known: {known}"
             ) from None
-
-
-def billed_ms(duration_ms: float) -> int:
-    """Lambda bills duration rounded up to the next millisecond (since December 2020)."""
-    if duration_ms < 0 or not math.isfinite(duration_ms):
-        raise ValueError(f"a duration must be a finite number >= 0, not {duration_ms!r}")
-    return math.ceil(duration_ms)
 
 
 def gb_seconds(memory_mb: int, billed_duration_ms: float) -> float:

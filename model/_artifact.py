@@ -8,13 +8,17 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from model._errors import ArtifactError
-from model._reference import SCHEMA_VERSION, check_model
+from model._reference import _is_finite_number, _is_positive
 
+#: The schema of ``model.json`` this code writes and reads (docs/model-artifact.md).
+SCHEMA_VERSION = 1
 MEMBER = "model.json"
 #: The earliest timestamp a zip can hold; a fixed one makes the bytes reproducible.
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -107,3 +111,80 @@ def load_model_json(raw: bytes, *, source: str) -> dict[str, Any]:
             f"({model_version(model)}); the file was altered"
         )
     return model
+
+
+_REQUIRED: dict[str, type | tuple[type, ...]] = {
+    "schema_version": int,
+    "model_version": str,
+    "subset": str,
+    "inputs": list,
+    "columns": int,
+    "weights": list,
+    "bias": (float, int),
+    "threshold": (float, int),
+    "metrics": dict,
+    "data": dict,
+    "training": dict,
+}
+
+
+def check_model(model: Mapping[str, Any]) -> None:
+    """Raise ArtifactError unless ``model`` has the shape schema 1 requires."""
+    for key, kind in _REQUIRED.items():
+        if key not in model:
+            raise ArtifactError(f"model.json lacks the key {key!r}")
+        if not isinstance(model[key], kind) or isinstance(model[key], bool):
+            raise ArtifactError(f"model.json: {key!r} must be a {_kind_name(kind)}")
+    if model["schema_version"] != SCHEMA_VERSION:
+        raise ArtifactError(
+            f"model.json: schema_version {model['schema_version']} is not supported; "
+            f"this code reads schema_version {SCHEMA_VERSION}"
+        )
+    width = 0
+    for position, spec in enumerate(model["inputs"]):
+        width += _check_input(spec, position)
+    if width != model["columns"] or len(model["weights"]) != width:
+        raise ArtifactError(
+            f"model.json: the inputs expand to {width} columns, 'columns' is "
+            f"{model['columns']} and there are {len(model['weights'])} weights; all must agree"
+        )
+    if not all(_is_finite_number(w) for w in model["weights"]):
+        raise ArtifactError("model.json: every weight must be a finite number")
+    if not (math.isfinite(model["bias"]) and math.isfinite(model["threshold"])):
+        raise ArtifactError("model.json: bias and threshold must be finite numbers")
+
+
+def _check_input(spec: Any, position: int) -> int:
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise ArtifactError(f"model.json: inputs[{position}] must be an object with a name")
+    where = f"model.json: input {spec['name']!r}"
+    if spec.get("kind") == "numeric":
+        offset = spec.get("log_offset")
+        if offset is not None and not _is_finite_number(offset):
+            raise ArtifactError(f"{where}: log_offset must be a number or null")
+        if not _is_finite_number(spec.get("mean")) or not _is_positive(spec.get("std")):
+            raise ArtifactError(f"{where}: needs a finite mean and a positive std")
+        return 1
+    if spec.get("kind") == "categorical":
+        vocabulary = spec.get("vocabulary")
+        if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary):
+            raise ArtifactError(f"{where}: vocabulary must be a list of strings")
+        if spec.get("unknown") != "zeros":
+            raise ArtifactError(f"{where}: unknown must be 'zeros' (the only rule of schema 1)")
+        mean, std = spec.get("mean"), spec.get("std")
+        if (
+            not isinstance(mean, list)
+            or not isinstance(std, list)
+            or not len(mean) == len(std) == len(vocabulary)
+            or not all(_is_finite_number(m) for m in mean)
+            or not all(_is_positive(s) for s in std)
+        ):
+            raise ArtifactError(
+                f"{where}: needs one finite mean and one positive std per vocabulary entry"
+            )
+        return len(vocabulary)
+    raise ArtifactError(f"{where}: kind must be 'numeric' or 'categorical'")
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from model._artifact import with_version
+from model._artifact import SCHEMA_VERSION, with_version
 from model._data import ATTACK_COLUMN
 from model._errors import SubsetError
 from model._features import (
@@ -35,7 +35,6 @@ from model._features import (
     select_rows,
 )
 from model._metrics import Metrics, compute_metrics
-from model._reference import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import numpy as np

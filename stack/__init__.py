@@ -8,6 +8,7 @@ archive. The Pulumi components live in ``stack.aws``.
 from __future__ import annotations
 
 from stack._errors import PackageError, SettingsError, StackError
+from stack._paths import project_root, runtime_root
 from stack.package import Package, build_package
 from stack.settings import (
     PROJECT,
@@ -34,4 +35,6 @@ __all__ = [
     "load_stack_file",
     "model_env",
     "model_key",
+    "project_root",
+    "runtime_root",
 ]

@@ -3,8 +3,8 @@
 One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the model
 artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sorted entries,
 fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
-share an archive share the file. Standard library only; ``runtime/`` is read as files, never
-imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
+share an archive share the file. Standard library and ``model``'s artifact reader only (no
+TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import json
 import os
 import re
 import shutil
@@ -24,8 +23,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract import HANDLERS, MODEL_FILE
+from model import ArtifactError, read_artifact
 from stack._errors import PackageError
-from stack.settings import ROOT, StackSettings
+from stack._paths import project_root, runtime_root
+from stack._settings import StackSettings
 
 __all__ = [
     "DIRECT_UPLOAD_BYTES_MAX",
@@ -38,7 +40,7 @@ __all__ = [
 ]
 
 #: The artifact's name inside a code archive or layer (MODEL_PATH points at it).
-MODEL_MEMBER = "model.zip"
+MODEL_MEMBER = MODEL_FILE
 #: Lambda quotas ("Lambda quotas", deployment package): a zip uploaded directly with the
 #: request may be 50 MB; larger ones must come from S3 (same region).
 DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
@@ -49,8 +51,9 @@ _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
 _FILE_MODE = 0o100644
 _UNIX = 3
-_JAVA_HANDLER_CLASS = "predictor/Handler.class"
-_PYTHON_HANDLER_MODULE = "app.py"
+# The files Lambda loads the handlers from (contract.HANDLERS): app.py, predictor/Handler.class.
+_JAVA_HANDLER_CLASS = HANDLERS["java"].partition("::")[0].replace(".", "/") + ".class"
+_PYTHON_HANDLER_MODULE = HANDLERS["python"].partition(".")[0] + ".py"
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Directories under runtime/java that are build outputs, caches or tests, not the function.
 _JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "test", "__pycache__"})
@@ -99,23 +102,28 @@ def build_package(
     artifact: Path | None = None,
     out_dir: Path | None = None,
     root: Path | None = None,
+    runtime: Path | None = None,
 ) -> Package:
     """Build (or reuse, when the same bytes exist already) the archives of one stack.
 
-    ``root`` is the repository (runtimes under ``<root>/runtime``); ``artifact`` defaults to
-    ``<root>/build/model.zip``; archives go to ``out_dir`` (``<root>/build/packages``), named
-    ``<language>-<strategy>-<sha12>.zip`` and ``model-layer-<sha12>.zip``.
+    ``root`` is the repository (runtimes under ``<root>/runtime``); by default the project
+    directory, with the runtimes of the checkout or, installed, those shipped in this package
+    (``stack._paths``). ``artifact`` defaults to ``<root>/build/model.zip``; archives go to
+    ``out_dir`` (``<root>/build/packages``), named ``<language>-<strategy>-<sha12>.zip`` and
+    ``model-layer-<sha12>.zip``. ``runtime`` overrides where the functions' sources are.
     """
-    root = (ROOT if root is None else Path(root)).resolve()
+    if runtime is None:
+        runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
+    root = (project_root() if root is None else Path(root)).resolve()
     artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
     model_bytes, model_version = _read_artifact(artifact)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     if settings.language == "python":
-        files = _python_files(root)
+        files = _python_files(runtime)
     else:
-        files = _java_files(root, out_dir)
+        files = _java_files(runtime, out_dir)
     if settings.model_strategy == "bundled":
         files[MODEL_MEMBER] = model_bytes
     layer_files = {MODEL_MEMBER: model_bytes} if settings.model_strategy == "layer" else {}
@@ -183,36 +191,34 @@ def _read_artifact(artifact: Path) -> tuple[bytes, str]:
             f"model artifact not found at {artifact}: run `make model` (python -m model train) "
             "to train and write it, or pass the path of an existing model.zip"
         )
-    data = artifact.read_bytes()
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            description = json.loads(archive.read("model.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as error:
+        version = read_artifact(artifact)["model_version"]
+    except ArtifactError as error:
         raise PackageError(
-            f"{artifact} is not a model artifact (a zip holding model.json): {error}; {rebuild}"
+            f"{artifact} is not a model artifact `python -m model` wrote, so it has no usable "
+            f"model_version: {error}; {rebuild}"
         ) from None
-    version = description.get("model_version") if isinstance(description, dict) else None
-    if not isinstance(version, str) or not _MODEL_VERSION.fullmatch(version):
+    if not _MODEL_VERSION.fullmatch(version):
         raise PackageError(
             f"{artifact}: model.json has no usable model_version (found {version!r}); {rebuild}"
         )
-    return data, version
+    return artifact.read_bytes(), version
 
 
-def _python_files(root: Path) -> dict[str, bytes]:
+def _python_files(runtime: Path) -> dict[str, bytes]:
     # The handler is a flat set of modules: every *.py directly in runtime/python/.
-    source = root / "runtime" / "python"
+    source = runtime / "python"
     files = {path.name: path.read_bytes() for path in sorted(source.glob("*.py")) if path.is_file()}
     if _PYTHON_HANDLER_MODULE not in files:
         raise PackageError(
             f"the Python function is missing: no {source / _PYTHON_HANDLER_MODULE} "
-            "(the handler app.handler); restore runtime/python/ from the repository"
+            f"(the handler {HANDLERS['python']}); restore runtime/python/ from the repository"
         )
     return files
 
 
-def _java_files(root: Path, out_dir: Path) -> dict[str, bytes]:
-    source = root / "runtime" / "java"
+def _java_files(runtime: Path, out_dir: Path) -> dict[str, bytes]:
+    source = runtime / "java"
     build_script = source / "build.py"
     if not build_script.is_file():
         raise PackageError(
@@ -222,21 +228,21 @@ def _java_files(root: Path, out_dir: Path) -> dict[str, bytes]:
     # javac takes seconds: reuse the classes of an identical source tree.
     cache = out_dir / f"java-classes-{_tree_digest(source)[:12]}"
     if not (cache / _JAVA_HANDLER_CLASS).is_file():
-        _build_java_classes(root, build_script, out_dir, cache)
+        _build_java_classes(runtime, build_script, out_dir, cache)
     return {
         path.relative_to(cache).as_posix(): path.read_bytes()
         for path in sorted(cache.rglob("*.class"))
     }
 
 
-def _build_java_classes(root: Path, build_script: Path, out_dir: Path, cache: Path) -> None:
+def _build_java_classes(runtime: Path, build_script: Path, out_dir: Path, cache: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=".java-build-", dir=out_dir) as scratch:
         build_out = Path(scratch) / "out"
         build_out.mkdir()
         command = [sys.executable, str(build_script), "--out", str(build_out)]
         try:
             result = subprocess.run(
-                command, cwd=root, capture_output=True, text=True,
+                command, cwd=runtime.parent, capture_output=True, text=True,
                 timeout=_JAVA_BUILD_TIMEOUT_S, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired:
@@ -257,7 +263,7 @@ def _build_java_classes(root: Path, build_script: Path, out_dir: Path, cache: Pa
         if not (classes / _JAVA_HANDLER_CLASS).is_file():
             raise PackageError(
                 f"the Java build produced no {_JAVA_HANDLER_CLASS} (handler "
-                f"predictor.Handler::handleRequest) in {build_out}; check runtime/java/build.py"
+                f"{HANDLERS['java']}) in {build_out}; check runtime/java/build.py"
             )
         # The runtime's own classes (its Context interface) must come from the runtime: a copy
         # in the archive could shadow the real one. build.py only compiles against a stub.

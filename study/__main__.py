@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from stack import project_root
+
 from ._run import QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
 
 
@@ -38,8 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0")
+    root = project_root()
+    if not (root / "Pulumi.yaml").is_file():
+        parser.error(f"{root} is not a Pulumi project (no Pulumi.yaml here or above): run from "
+                     "the checkout or from the directory of your Pulumi.<stack>.yaml files")
     settings = StudySettings(
-        root=Path(__file__).resolve().parent.parent, stacks=args.stacks, time_scale=args.time_scale,
+        root=root, stacks=args.stacks, time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
         scenario2_stages=args.stages, emulator_args=args.emulator_arg, artifact=args.artifact,
     )

@@ -22,10 +22,11 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from model import ArtifactError, read_artifact
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack; divided by this the
@@ -63,16 +64,14 @@ class StudySettings:
 
 def artifact_features(artifact: Path) -> list[str]:
     """The raw input names the artifact's model expects (docs/model-artifact.md)."""
-    try:
-        with zipfile.ZipFile(artifact) as archive:
-            model = json.loads(archive.read("model.json"))
-        names = [str(spec["name"]) for spec in model["inputs"]]
-    except FileNotFoundError:
+    if not artifact.is_file():
         raise StudyError(f"no model artifact at {artifact}: run `make model` "
-                         "(python -m model train) first") from None
-    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
-        raise StudyError(f"cannot read the model's inputs from {artifact}: {exc}; "
-                         "retrain with `python -m model train`") from exc
+                         "(python -m model train) first")
+    try:
+        names = [str(spec["name"]) for spec in read_artifact(artifact)["inputs"]]
+    except ArtifactError as exc:
+        raise StudyError(f"cannot read the model's inputs: {exc}; "
+                         "retrain with `python -m model train`") from None
     if not names:
         raise StudyError(f"{artifact} names no inputs; retrain with `python -m model train`")
     return names

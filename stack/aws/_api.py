@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from stack.settings import API_GATEWAY_TIMEOUT_S, StackSettings
+from contract import ROUTE_KEYS
+from stack._limits import API_GATEWAY_TIMEOUT_S
+from stack._settings import StackSettings
 
 #: The routes of the HTTP contract (docs/api.md); anything else answers 404 from API Gateway.
-API_ROUTE_KEYS = ("POST /predict", "GET /health")
+API_ROUTE_KEYS = ROUTE_KEYS
 #: One JSON object per request in the API's access-log group ($context variables of HTTP APIs).
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from contract import model_env, ping_event
+from stack._settings import StackSettings
 from stack.aws._bucket import S3Archive
 from stack.aws._policies import function_policy, lambda_assume_role_policy
 from stack.package import Package
-from stack.settings import StackSettings, model_env, ping_event
 
 #: The alias that provisioned concurrency and SnapStart hang on (and API Gateway invokes).
 ALIAS_NAME = "live"

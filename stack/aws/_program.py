@@ -12,21 +12,25 @@ import typing
 
 import pulumi
 import pulumi_aws as aws
-from pulumi.runtime import config as pulumi_config
 
+from contract import PROJECT
 from stack._errors import StackError
+from stack._loading import from_config
+from stack._settings import StackSettings
 from stack.package import Package, build_package
-from stack.settings import PROJECT, StackSettings, from_config
 
 
 def _config_keys() -> list[str]:
-    # Every key set for the stack (``namespace:key``). Pulumi's language host passes the
-    # stack's config through set_all_config (CONFIG) or the PULUMI_CONFIG environment variable.
-    return sorted(set(pulumi_config.CONFIG.get()) | set(pulumi_config.get_config_env()))
+    # Every key set for the stack (``namespace:key``). pulumi.Config reads a key but cannot
+    # list them; Pulumi's language host hands a program its whole config as the JSON object
+    # in PULUMI_CONFIG, which pulumi.runtime.get_config_env (public) returns.
+    return sorted(pulumi.runtime.get_config_env())
 
 
 def _is_secret(key: str) -> bool:
-    return pulumi_config.is_config_secret(key) or key in pulumi_config.get_config_secret_keys_env()
+    return pulumi.runtime.is_config_secret(key) or (
+        key in pulumi.runtime.get_config_secret_keys_env()
+    )
 
 
 def _project_config_keys() -> list[str]:
@@ -109,7 +113,7 @@ def provider_args_from_pulumi() -> dict[str, object]:
             if name not in parameters:
                 unknown.append(full_key)
                 continue
-            value = _provider_value(key, pulumi_config.get_config(full_key), parameters[name])
+            value = _provider_value(key, pulumi.runtime.get_config(full_key), parameters[name])
             args[name] = pulumi.Output.secret(value) if _is_secret(full_key) else value
         if unknown:
             raise StackError(

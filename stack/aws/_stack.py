@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from stack._settings import StackSettings, model_key
 from stack.aws._api import HttpApi, HttpApiArgs
 from stack.aws._bucket import ModelBucket, ModelBucketArgs
 from stack.aws._function import ModelFunction, ModelFunctionArgs
 from stack.package import Package
-from stack.settings import StackSettings, model_key
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -502,7 +502,7 @@ async def test_ping_schedule_invokes_the_function(emulator_at: Start, make_spec:
         pings = run.events(kind="ping")
         assert len(pings) >= 2 and all(p["outcome"] == "ok" for p in pings)
         assert len(run.events(kind="started")) == 1
-        # The function got AWS's ping (stack.settings.ping_event: GET /health) and answered it.
+        # The function got AWS's ping (contract.ping_event: GET /health) and answered it.
         assert all(p["status"] == 200 for p in pings)
         assert "handling /health #1" in run.log_text()
 

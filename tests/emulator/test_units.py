@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import emulator
+from contract import DEFAULT_RUNTIMES
 from emulator import EmulatorConfigError, EmulatorOptions, FunctionSpec
 from emulator._apigw import (
     MalformedResult,
@@ -22,7 +23,6 @@ from emulator._apigw import (
 from emulator._cgroups import Cgroups, cpu_quota_us
 from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
 from loadgen._reportline import parse_report_line
-from stack.settings import DEFAULT_RUNTIMES
 
 
 def test_public_surface_is_sorted_and_importable() -> None:

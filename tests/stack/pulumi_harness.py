@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,7 +191,8 @@ def run_program(
     asyncio.set_event_loop(policy.new_event_loop())
     # A fresh root stack resource per run: set_mocks creates one only when none exists.
     pulumi_settings.ROOT.set(None)
-    pulumi.runtime.set_all_config(config)
+    # As Pulumi's language host hands a program its stack's config: one JSON object.
+    os.environ["PULUMI_CONFIG"] = json.dumps(config)
     mocks = RecordingMocks(run)
     pulumi.runtime.set_mocks(
         mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
@@ -207,6 +209,7 @@ def run_program(
     try:
         program()
     finally:
+        del os.environ["PULUMI_CONFIG"]
         asyncio.set_event_loop(None)
         for loop in policy.loops:
             loop.close()

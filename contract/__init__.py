@@ -1,0 +1,46 @@
+"""What the functions, the stacks and the emulator must agree on, written once.
+
+The routes of the HTTP contract (docs/api.md), the handler each language's package exposes,
+the managed runtimes the functions support, the event a ``ping`` schedule sends, the
+environment that tells a function where its model is, and how Lambda bills an invocation.
+``stack`` and ``emulator`` import this package; the functions in ``runtime/`` stay standalone
+(standard library or JDK only) and tests/contract holds what they hard-code to it.
+
+Standard library only, and no Pulumi: the emulator and the load generator import it on
+machines that have neither Pulumi nor TensorFlow.
+"""
+
+from __future__ import annotations
+
+from contract._billing import billed_duration_ms, billed_restore_ms
+from contract._functions import (
+    DEFAULT_RUNTIMES,
+    HANDLERS,
+    LANGUAGES,
+    MODEL_ENVIRONMENT,
+    MODEL_FILE,
+    MODEL_STRATEGIES,
+    PROJECT,
+    RUNTIMES,
+    model_env,
+)
+from contract._routes import HEALTH_PATH, PREDICT_PATH, ROUTE_KEYS, ROUTES, ping_event
+
+__all__ = [
+    "DEFAULT_RUNTIMES",
+    "HANDLERS",
+    "HEALTH_PATH",
+    "LANGUAGES",
+    "MODEL_ENVIRONMENT",
+    "MODEL_FILE",
+    "MODEL_STRATEGIES",
+    "PREDICT_PATH",
+    "PROJECT",
+    "ROUTES",
+    "ROUTE_KEYS",
+    "RUNTIMES",
+    "billed_duration_ms",
+    "billed_restore_ms",
+    "model_env",
+    "ping_event",
+]

@@ -1,0 +1,77 @@
+"""The function packages as Lambda sees them: handlers, runtimes, and the model's environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Protocol
+
+#: The project's name: the Pulumi project (the namespace of its config keys), the prefix of
+#: every function's name, the ping's user agent.
+PROJECT = "lambda-model-study"
+
+LANGUAGES = ("java", "python")
+#: The handler string Lambda loads: ``app.handler`` in runtime/python/app.py, and
+#: ``predictor.Handler::handleRequest`` in runtime/java.
+HANDLERS: Mapping[str, str] = MappingProxyType(
+    {"java": "predictor.Handler::handleRequest", "python": "app.handler"}
+)
+#: Managed runtimes the functions can run on. Python: the handler is written for 3.11+.
+#: Java: the classes are compiled with ``javac --release 17``, so java17 and later.
+RUNTIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "java": ("java17", "java21", "java25"),
+        "python": ("python3.11", "python3.12", "python3.13", "python3.14"),
+    }
+)
+#: What a stack runs when its file names no runtime, and what the emulator reports then.
+DEFAULT_RUNTIMES: Mapping[str, str] = MappingProxyType({"java": "java21", "python": "python3.12"})
+
+#: Where a function finds its model: ``bundled`` in the code archive, a ``layer``, or ``s3``.
+MODEL_STRATEGIES = ("bundled", "layer", "s3")
+#: The artifact's file name in a code archive or a layer (``MODEL_PATH`` points at it).
+MODEL_FILE = "model.zip"
+#: The variables a function reads to find its model (runtime/python/app.py, Handler.java).
+MODEL_ENVIRONMENT = ("MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_VERSION")
+
+
+class ModelPlacement(Protocol):
+    """What ``model_env`` needs of a stack's settings."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def model_strategy(self) -> str: ...
+    @property
+    def environment(self) -> Mapping[str, str]: ...
+
+
+def model_env(
+    settings: ModelPlacement,
+    model_version: str,
+    bucket: str | None = None,
+    key: str | None = None,
+    *,
+    task_root: str = "/var/task",
+    layer_root: str = "/opt",
+) -> dict[str, str]:
+    """The function's whole environment: the stack's extra variables plus the model's.
+
+    ``bundled`` → ``MODEL_PATH=<task_root>/model.zip``; ``layer`` → ``<layer_root>/model.zip``
+    (Lambda mounts layers at /opt); ``s3`` → ``MODEL_BUCKET`` and ``MODEL_KEY``. The emulator
+    passes its own directories as ``task_root``/``layer_root``.
+    """
+    environment = dict(settings.environment)
+    environment["MODEL_VERSION"] = model_version
+    if settings.model_strategy == "bundled":
+        environment["MODEL_PATH"] = f"{task_root}/{MODEL_FILE}"
+    elif settings.model_strategy == "layer":
+        environment["MODEL_PATH"] = f"{layer_root}/{MODEL_FILE}"
+    else:
+        if not bucket or not key:
+            raise ValueError(
+                f"stack {settings.name} loads its model from S3: model_env needs bucket and key"
+            )
+        environment["MODEL_BUCKET"] = bucket
+        environment["MODEL_KEY"] = key
+    return dict(sorted(environment.items()))

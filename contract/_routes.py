@@ -1,0 +1,46 @@
+"""The routes of the HTTP contract (docs/api.md) and the event a ``ping`` schedule sends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from contract._functions import PROJECT
+
+PREDICT_PATH = "/predict"
+HEALTH_PATH = "/health"
+#: Path → the one method it answers. The functions answer 405 for another method; API
+#: Gateway (and the emulator's gateway) answers 404 for a route the stack does not declare.
+ROUTES: Mapping[str, str] = MappingProxyType({PREDICT_PATH: "POST", HEALTH_PATH: "GET"})
+#: The same routes as API Gateway route keys (``METHOD /path``), in the order of docs/api.md.
+ROUTE_KEYS: tuple[str, ...] = tuple(f"{method} {path}" for path, method in ROUTES.items())
+
+
+def ping_event() -> dict[str, Any]:
+    """The event a ``ping`` schedule sends: an HTTP API payload-2.0 ``GET /health``, so the
+    function answers it through its ordinary route and records nothing unusual."""
+    method = ROUTES[HEALTH_PATH]
+    route_key = f"{method} {HEALTH_PATH}"
+    user_agent = f"{PROJECT}-ping"
+    return {
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": HEALTH_PATH,
+        "rawQueryString": "",
+        "headers": {"user-agent": user_agent},
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": HEALTH_PATH,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": user_agent,
+            },
+            "requestId": "ping",
+            "routeKey": route_key,
+            "stage": "$default",
+            "timeEpoch": 0,
+        },
+        "isBase64Encoded": False,
+    }

@@ -1,0 +1,53 @@
+"""What AWS allows a stack: Lambda's, API Gateway's and CloudWatch's limits and defaults.
+
+Each value cites where it comes from; ``stack._settings`` checks a stack against them. What
+the functions themselves support (languages, runtimes, handlers) is in ``contract``.
+"""
+
+from __future__ import annotations
+
+from contract import MODEL_ENVIRONMENT, PROJECT
+
+# AWS Lambda documentation, "Improving startup performance with Lambda SnapStart": Java 11 and
+# later, Python 3.12 and later, .NET 8 and later; no provisioned concurrency; published
+# versions only. Restricted here to the runtimes the functions support at all.
+SNAPSTART_RUNTIMES = frozenset(
+    {"java17", "java21", "java25", "python3.12", "python3.13", "python3.14"}
+)
+ARCHITECTURES = ("arm64", "x86_64")
+# How API Gateway admits a request: ``iam`` (AWS_IAM on every route: SigV4-signed requests from
+# principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
+AUTHORIZATIONS = ("iam", "none")
+COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
+# The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+MEMORY_MB_MIN, MEMORY_MB_MAX = 128, 10_240
+TIMEOUT_S_MIN, TIMEOUT_S_MAX = 1, 900
+# An HTTP API stops waiting for its integration after 30 s (API Gateway quotas).
+API_GATEWAY_TIMEOUT_S = 30
+PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX = 1, 60
+DEFAULT_PING_INTERVAL_MINUTES = 5
+# Lambda caps a function's environment at 4 KB in total; the model variables need some of it.
+ENVIRONMENT_BYTES_MAX = 4096 - 512
+# Lambda function names are at most 64 characters; the function is named `<PROJECT>-<stack>`.
+STACK_NAME_MAX = 64 - len(PROJECT) - 1
+# Variables Lambda sets itself (and refuses to have overridden), plus the model variables
+# that model_env derives from the strategy.
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+        "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION",
+        "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT",
+        *MODEL_ENVIRONMENT,
+    }
+)  # fmt: skip
+DEFAULT_REGION = "us-east-1"
+# The stage throttle the study needs (see StackSettings): scenario 2's 18 users with headroom.
+DEFAULT_API_THROTTLE_BURST = 100
+DEFAULT_API_THROTTLE_RATE = 4000.0

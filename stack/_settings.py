@@ -1,0 +1,367 @@
+"""A stack's settings: the validated type, checked once, when it is constructed.
+
+``stack._loading`` turns a stack file or Pulumi config into one; AWS's limits are in
+``stack._limits`` and what the functions support in ``contract``. No Pulumi here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from contract import (
+    DEFAULT_RUNTIMES,
+    HANDLERS,
+    LANGUAGES,
+    MODEL_FILE,
+    MODEL_STRATEGIES,
+    PROJECT,
+    RUNTIMES,
+)
+from stack._errors import SettingsError
+from stack._limits import (
+    API_GATEWAY_TIMEOUT_S,
+    ARCHITECTURES,
+    AUTHORIZATIONS,
+    COLD_START_MITIGATIONS,
+    DEFAULT_API_THROTTLE_BURST,
+    DEFAULT_API_THROTTLE_RATE,
+    DEFAULT_PING_INTERVAL_MINUTES,
+    DEFAULT_REGION,
+    ENVIRONMENT_BYTES_MAX,
+    LOG_RETENTION_DAYS,
+    MEMORY_MB_MAX,
+    MEMORY_MB_MIN,
+    PING_INTERVAL_MINUTES_MAX,
+    PING_INTERVAL_MINUTES_MIN,
+    RESERVED_ENVIRONMENT,
+    SNAPSTART_RUNTIMES,
+    STACK_NAME_MAX,
+    TIMEOUT_S_MAX,
+    TIMEOUT_S_MIN,
+)
+
+_STACK_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+
+
+class _FrozenEnvironment(Mapping[str, str]):
+    """A read-only, hashable mapping of environment variables, sorted by name."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[str, str] | None = None) -> None:
+        self._items = dict(sorted((items or {}).items()))
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"{{{', '.join(f'{k!r}: {v!r}' for k, v in self._items.items())}}}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackSettings:
+    """One stack's validated settings. Constructing one validates it (``SettingsError``).
+
+    ``runtime`` defaults from ``language``; ``handler`` is always derived from ``language``;
+    ``ping_interval_minutes`` defaults to 5 when ``cold_start_mitigation`` is ``ping``.
+    """
+
+    #: The stack name, e.g. ``python-512``.
+    name: str
+    #: ``python`` or ``java``.
+    language: str
+    #: Function memory in MB (Lambda: 128 to 10,240); CPU share follows it.
+    memory_mb: int
+    #: Function timeout in seconds (Lambda: 1 to 900; API Gateway gives up after 30).
+    timeout_s: int = API_GATEWAY_TIMEOUT_S
+    #: ``x86_64`` or ``arm64``.
+    architecture: str = "x86_64"
+    #: The AWS managed runtime, e.g. ``python3.12``; defaults from ``language``.
+    runtime: str = ""
+    #: The handler string Lambda loads; derived from ``language``.
+    handler: str = ""
+    #: Where the function finds the model: ``bundled`` in the code archive, a ``layer``, ``s3``.
+    model_strategy: str = "bundled"
+    #: ``none``, ``ping`` (scheduled invocations), ``provisioned`` or ``snapstart``.
+    cold_start_mitigation: str = "none"
+    #: Provisioned concurrency (instances kept initialised); only with ``provisioned``.
+    provisioned_concurrency: int | None = None
+    #: Minutes between pings; only with ``ping``.
+    ping_interval_minutes: int | None = None
+    #: Reserved concurrency (the function's own concurrency limit); None = account pool.
+    reserved_concurrency: int | None = None
+    #: Retention of the function's and the API's log groups, in days.
+    log_retention_days: int = 14
+    #: API Gateway stage throttling: bucket size (requests arriving at once). Scenario 2 is a
+    #: closed loop of at most 18 users, so at most 18 requests arrive together: 100 is 5.5x that.
+    api_throttle_burst: int = DEFAULT_API_THROTTLE_BURST
+    #: API Gateway stage throttling: steady rate (requests per second). 18 users each waiting
+    #: for its answer reach 4,000 req/s only at a 4.5 ms round trip; the highest rate the study
+    #: measured is 1,776 hits/s (docs/example-report, emulator, no network), so 2.25x headroom.
+    #: Well below the account maximum (10,000 req/s, 5,000 burst), which a stranger could drive.
+    api_throttle_rate: float = DEFAULT_API_THROTTLE_RATE
+    #: ``iam``: every route requires a SigV4-signed request (AWS_IAM); ``none``: a public
+    #: endpoint, an explicit opt-out, since anyone who learns its URL can run up the bill.
+    authorization: str = "iam"
+    #: The AWS region (``aws:region``).
+    region: str = DEFAULT_REGION
+    #: Extra environment variables for the function, from the stack file.
+    environment: Mapping[str, str] = field(default_factory=_FrozenEnvironment)
+    #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        problems = _type_problems(values)
+        if problems:
+            raise SettingsError(self.name, problems)
+        _complete(values)
+        problems = problems_of(values)
+        if problems:
+            raise SettingsError(self.name, problems)
+        values["environment"] = _FrozenEnvironment(values["environment"])
+        for key, value in values.items():
+            object.__setattr__(self, key, value)
+
+    @property
+    def function_name(self) -> str:
+        """The Lambda function's name: fixed, so its log group can exist before it."""
+        return f"{PROJECT}-{self.name}"
+
+    @property
+    def log_group_name(self) -> str:
+        """The function's log group, the one Lambda writes to."""
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def needs_alias(self) -> bool:
+        """Provisioned concurrency and SnapStart apply to a published version, via alias ``live``."""
+        return self.cold_start_mitigation in ("provisioned", "snapstart")
+
+
+#: Every setting a stack file may give: key → (its Python type, a valid value in words). The
+#: order is the order of the docs. ``int | None`` settings may be left unset.
+SETTINGS: Mapping[str, tuple[object, str]] = {
+    "language": (str, "python or java (required)"),
+    "memory_mb": (int, f"MB, {MEMORY_MB_MIN} to {MEMORY_MB_MAX} (required)"),
+    "timeout_s": (int, f"seconds, {TIMEOUT_S_MIN} to {TIMEOUT_S_MAX}"),
+    "architecture": (str, " or ".join(ARCHITECTURES)),
+    "runtime": (str, "an AWS managed runtime, e.g. python3.12, java21"),
+    "model_strategy": (str, ", ".join(MODEL_STRATEGIES)),
+    "cold_start_mitigation": (str, ", ".join(COLD_START_MITIGATIONS)),
+    "provisioned_concurrency": (int | None, "instances, with provisioned"),
+    "ping_interval_minutes": (int | None, "minutes, with ping"),
+    "reserved_concurrency": (int | None, "instances"),
+    "log_retention_days": (int, "days, one of CloudWatch's values"),
+    "api_throttle_burst": (int, "requests"),
+    "api_throttle_rate": (float, "requests per second"),
+    "authorization": (str, " or ".join(AUTHORIZATIONS)),
+    "environment": (Mapping, "a map of extra environment variables"),
+}
+#: Settings a stack file must give.
+REQUIRED = ("language", "memory_mb")
+
+
+def _type_problems(values: dict[str, Any]) -> list[str]:
+    """Wrong Python types given to ``StackSettings(...)`` directly (the loaders never make them)."""
+    problems = []
+    for key, (kind, expected) in SETTINGS.items():
+        value = values[key]
+        if key == "runtime" and value == "":
+            continue
+        if kind is Mapping:
+            if not isinstance(value, Mapping):
+                problems.append(f"{key} must be a mapping of strings, not {value!r}")
+            continue
+        if value is None and kind == int | None:
+            continue
+        wanted = int if kind == int | None else kind
+        assert isinstance(wanted, type)
+        if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+            values[key] = float(value)
+            continue
+        if not isinstance(value, wanted) or isinstance(value, bool):
+            problems.append(f"{key} must be {wanted.__name__} ({expected}), not {value!r}")
+    return problems
+
+
+def _key(name: str) -> str:
+    """A setting's full key in a stack file: ``lambda-model-study:<name>``."""
+    return f"{PROJECT}:{name}"
+
+
+def _complete(values: dict[str, Any]) -> None:
+    """Fill in what derives from other settings (in place; unknown languages left alone)."""
+    language = values.get("language")
+    if isinstance(language, str) and language in HANDLERS:
+        if not values.get("runtime"):
+            values["runtime"] = DEFAULT_RUNTIMES[language]
+        values["handler"] = HANDLERS[language]
+    if (
+        values.get("cold_start_mitigation") == "ping"
+        and values.get("ping_interval_minutes") is None
+    ):
+        values["ping_interval_minutes"] = DEFAULT_PING_INTERVAL_MINUTES
+    warnings = []
+    timeout_s = values.get("timeout_s")
+    if isinstance(timeout_s, int) and timeout_s > API_GATEWAY_TIMEOUT_S:
+        warnings.append(
+            f"{_key('timeout_s')} is {timeout_s} s but API Gateway stops waiting after "
+            f"{API_GATEWAY_TIMEOUT_S} s: HTTP callers get an error while the function runs on"
+        )
+    values["warnings"] = tuple(warnings)
+
+
+def _choice(
+    problems: list[str], values: Mapping[str, Any], key: str, allowed: Iterable[str]
+) -> None:
+    value = values.get(key)
+    allowed = tuple(allowed)
+    if value is not None and value not in allowed:
+        problems.append(f"{_key(key)} is {value!r}; use one of: {', '.join(allowed)}")
+
+
+def _within(
+    problems: list[str], values: Mapping[str, Any], key: str, low: float, high: float, unit: str
+) -> None:
+    value = values.get(key)
+    if value is not None and not low <= value <= high:
+        problems.append(f"{_key(key)} is {value}; it must be {low:g} to {high:g} {unit}")
+
+
+def problems_of(values: Mapping[str, Any]) -> list[str]:
+    """Every problem with a (possibly partial) set of settings; keys that failed to parse are
+    absent and are not checked again."""
+    problems: list[str] = []
+    name = values.get("name", "")
+    if not isinstance(name, str) or not _STACK_NAME.fullmatch(name) or len(name) > STACK_NAME_MAX:
+        problems.append(
+            f"stack name {name!r} must be 1 to {STACK_NAME_MAX} letters, digits, '-' or '_' "
+            f"(it names the Lambda function {PROJECT}-<stack>, at most 64 characters)"
+        )
+    language = values.get("language")
+    _choice(problems, values, "language", LANGUAGES)
+    _within(problems, values, "memory_mb", MEMORY_MB_MIN, MEMORY_MB_MAX, "MB")
+    _within(problems, values, "timeout_s", TIMEOUT_S_MIN, TIMEOUT_S_MAX, "seconds")
+    _choice(problems, values, "architecture", ARCHITECTURES)
+    runtime = values.get("runtime")
+    if (
+        isinstance(language, str)
+        and language in RUNTIMES
+        and runtime
+        and runtime not in RUNTIMES[language]
+    ):
+        problems.append(
+            f"{_key('runtime')} is {runtime!r}, not a {language} runtime the function supports; "
+            f"use one of: {', '.join(RUNTIMES[language])}"
+        )
+    _choice(problems, values, "model_strategy", MODEL_STRATEGIES)
+    _choice(problems, values, "cold_start_mitigation", COLD_START_MITIGATIONS)
+    _choice(problems, values, "authorization", AUTHORIZATIONS)
+    mitigation = values.get("cold_start_mitigation")
+    provisioned = values.get("provisioned_concurrency")
+    reserved = values.get("reserved_concurrency")
+    ping_minutes = values.get("ping_interval_minutes")
+    if mitigation == "provisioned" and provisioned is None:
+        problems.append(
+            f"{_key('cold_start_mitigation')} is 'provisioned' but {_key('provisioned_concurrency')}"
+            " is not set; give the number of instances to keep initialised"
+        )
+    if provisioned is not None:
+        if mitigation == "snapstart":
+            problems.append(
+                "SnapStart does not support provisioned concurrency (AWS Lambda docs); remove "
+                f"{_key('provisioned_concurrency')} or choose cold_start_mitigation: provisioned"
+            )
+        elif mitigation != "provisioned":
+            problems.append(
+                f"{_key('provisioned_concurrency')} is set but {_key('cold_start_mitigation')} is "
+                f"{mitigation!r}; it is only used with 'provisioned'"
+            )
+        if provisioned < 1:
+            problems.append(f"{_key('provisioned_concurrency')} is {provisioned}; it must be >= 1")
+        elif reserved is not None and provisioned > reserved:
+            problems.append(
+                f"{_key('provisioned_concurrency')} ({provisioned}) exceeds "
+                f"{_key('reserved_concurrency')} ({reserved}); Lambda refuses that"
+            )
+    if mitigation == "snapstart" and runtime and runtime not in SNAPSTART_RUNTIMES:
+        problems.append(
+            f"SnapStart is not available on runtime {runtime!r}; AWS supports it on Java 11+ and "
+            f"Python 3.12+ (here: {', '.join(sorted(SNAPSTART_RUNTIMES))})"
+        )
+    if ping_minutes is not None:
+        if mitigation != "ping":
+            problems.append(
+                f"{_key('ping_interval_minutes')} is set but {_key('cold_start_mitigation')} is "
+                f"{mitigation!r}; it is only used with 'ping'"
+            )
+        _within(
+            problems, values, "ping_interval_minutes",
+            PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX, "minutes",
+        )  # fmt: skip
+    if reserved is not None and reserved < 1:
+        problems.append(
+            f"{_key('reserved_concurrency')} is {reserved}; it must be >= 1 (0 would throttle "
+            "every request); leave it unset to use the account's pool"
+        )
+    retention = values.get("log_retention_days")
+    if retention is not None and retention not in LOG_RETENTION_DAYS:
+        problems.append(
+            f"{_key('log_retention_days')} is {retention}; CloudWatch Logs accepts only: "
+            f"{', '.join(map(str, LOG_RETENTION_DAYS))}"
+        )
+    burst = values.get("api_throttle_burst")
+    if burst is not None and burst < 1:
+        problems.append(f"{_key('api_throttle_burst')} is {burst}; it must be >= 1")
+    rate = values.get("api_throttle_rate")
+    if rate is not None and not rate > 0:
+        problems.append(f"{_key('api_throttle_rate')} is {rate}; it must be > 0 requests/s")
+    region = values.get("region")
+    if region is not None and (not isinstance(region, str) or not _REGION.fullmatch(region)):
+        problems.append(f"aws:region is {region!r}; use an AWS region name such as us-east-1")
+    environment = values.get("environment")
+    if isinstance(environment, Mapping):
+        for env_name in environment:
+            if not _ENV_NAME.fullmatch(env_name):
+                problems.append(
+                    f"{_key('environment')}: {env_name!r} is not a valid variable name "
+                    "(letters, digits, '_', starting with a letter)"
+                )
+            elif env_name in RESERVED_ENVIRONMENT:
+                problems.append(
+                    f"{_key('environment')}: {env_name} is set by Lambda or derived from "
+                    "model_strategy; remove it"
+                )
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in environment.items())
+        if size > ENVIRONMENT_BYTES_MAX:
+            problems.append(
+                f"{_key('environment')} is {size} bytes; Lambda allows 4 KB for all variables "
+                f"and the model's need some, so keep it under {ENVIRONMENT_BYTES_MAX}"
+            )
+    return problems
+
+
+
+def model_key(model_version: str) -> str:
+    """The S3 key of the artifact: versioned, so a new model never overwrites a served one."""
+    return f"models/{model_version}/{MODEL_FILE}"
