@@ -21,6 +21,7 @@ from contract._functions import (
     MODEL_FILE,
     MODEL_STRATEGIES,
     PROJECT,
+    PYTHON_ONLY_MODEL_ENVIRONMENT,
     RUNTIMES,
     model_env,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "MODEL_STRATEGIES",
     "PREDICT_PATH",
     "PROJECT",
+    "PYTHON_ONLY_MODEL_ENVIRONMENT",
     "ROUTES",
     "ROUTE_KEYS",
     "RUNTIMES",

@@ -32,7 +32,10 @@ MODEL_STRATEGIES = ("bundled", "layer", "s3")
 #: The artifact's file name in a code archive or a layer (``MODEL_PATH`` points at it).
 MODEL_FILE = "model.zip"
 #: The variables a function reads to find its model (runtime/python/app.py, Handler.java).
-MODEL_ENVIRONMENT = ("MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_VERSION")
+MODEL_ENVIRONMENT = ("MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_RUNTIME", "MODEL_VERSION")
+#: Of those, the ones only the Python function reads: the Java function serves the artifact
+#: alone (no framework model runtime: the Java TensorFlow bindings are not obtainable here).
+PYTHON_ONLY_MODEL_ENVIRONMENT = ("MODEL_RUNTIME",)
 
 
 class ModelPlacement(Protocol):
