@@ -1,5 +1,4 @@
-"""The load generator's version, in a module of its own so that what records it (run.json) need
-not import the package it is part of."""
+"""The load generator's version, recorded in run.json."""
 
 from __future__ import annotations
 
