@@ -16,7 +16,6 @@ import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from email.utils import formatdate
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 #: The account and API ids the events carry; the emulator has no account.
@@ -266,10 +265,6 @@ def map_result(payload: bytes, request_id: str) -> ApiResponse:
     else:
         body = raw_body.encode("utf-8")
     return ApiResponse(status, tuple(out), body)
-
-
-def http_date(now_s: float | None = None) -> str:
-    return formatdate(now_s, usegmt=True)
 
 
 class TokenBucket:

@@ -59,13 +59,6 @@ class InstanceCgroup:
         raw = (self._memory_dir() / name).read_text().strip()
         return None if raw == "max" else int(raw)
 
-    def peak_memory_bytes(self) -> int | None:
-        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
-        try:
-            return int((self._memory_dir() / name).read_text())
-        except (OSError, ValueError):
-            return None
-
     def oom_killed(self) -> bool:
         """True when the kernel killed a process of this cgroup for exceeding its memory."""
         name = "memory.oom_control" if self.version == 1 else "memory.events"

@@ -15,10 +15,12 @@ from types import TracebackType
 from aiohttp import web
 
 from ._cgroups import Cgroups
+from ._concurrency import concurrency_pools
 from ._errors import EmulatorConfigError, EmulatorStartError
 from ._frontdoor import FrontDoor
-from ._host import ConcurrencyPool, FunctionHost
+from ._host import FunctionHost
 from ._java import bootstrap_classes, find_java
+from ._launch import Launcher
 from ._logs import StackLog
 from ._runtime_api import RuntimeApi
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
@@ -61,35 +63,6 @@ class _S3Endpoint:
             )
             return web.Response(status=404, text=body, content_type="application/xml")
         return web.FileResponse(path)
-
-
-def concurrency_pools(specs: Sequence[FunctionSpec], account_concurrency: int) -> dict[str, ConcurrencyPool]:
-    """Each function's concurrency pool, as Lambda carves reservations out of the account's.
-
-    A function with reserved concurrency gets a pool of exactly that size, which no other
-    function can use; the functions without one share what is left of the account's.
-    """
-    reserved = {s.name: s.reserved_concurrency for s in specs if s.reserved_concurrency is not None}
-    reserved_total = sum(reserved.values())
-    if reserved_total > account_concurrency:
-        raise EmulatorConfigError(
-            f"reserved concurrency totals {reserved_total} ({', '.join(f'{n}: {r}' for n, r in reserved.items())}), "
-            f"more than the account concurrency {account_concurrency}: "
-            "raise --account-concurrency or lower the stacks' reserved_concurrency"
-        )
-    shared = [s.name for s in specs if s.reserved_concurrency is None]
-    if shared and reserved_total == account_concurrency:
-        # Every request to these would be throttled; AWS refuses such reservations too (it keeps
-        # 100 slots unreserved), so say so now rather than answer 429 to everything.
-        raise EmulatorConfigError(
-            f"reserved concurrency takes all {account_concurrency} of the account concurrency, "
-            f"leaving none for {', '.join(shared)}: raise --account-concurrency above {reserved_total}"
-        )
-    unreserved = ConcurrencyPool(account_concurrency - reserved_total, name="unreserved")
-    return {
-        s.name: ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}") if s.name in reserved else unreserved
-        for s in specs
-    }
 
 
 #: this emulator's instance folders live in ``<work_dir>/instances/emulator-<pid>-<tag>``
@@ -206,13 +179,17 @@ class Emulator:
                 spec,
                 opts,
                 pool=self._pools[spec.name],
-                cgroups=self.cgroups,
                 log=stack_log,
-                runtime_api=self._runtime_api,
-                instances_dir=self.instances_dir,
-                java=java,
-                java_bootstrap=bootstrap,
-                s3_endpoint=self._s3.url if self._s3 is not None else None,
+                launcher=Launcher(
+                    spec=spec,
+                    cgroups=self.cgroups,
+                    runtime_api=self._runtime_api,
+                    log=stack_log,
+                    instances_dir=self.instances_dir,
+                    java=java,
+                    java_bootstrap=bootstrap,
+                    s3_endpoint=self._s3.url if self._s3 is not None else None,
+                ),
             )
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
                             connection_timeout_s=opts.connection_timeout_s,

@@ -1,89 +1,45 @@
-"""Lambda's scheduling for one function: instances, cold starts, concurrency, keep-alive,
-timeouts, crashes, and the CloudWatch lines of every invocation."""
+"""Lambda's scheduling for one function: which instance serves an invocation (an idle one, a cold
+start, or none: throttled), provisioned and SnapStart starts, timeouts, crashes, ending instances.
+
+Starting a process is the launcher's (``_launch``), reclaiming idle instances is decided by the
+keep-alive policy (``_keepalive``), and the platform's log lines are written by ``_platform_log``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import os
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 
-from contract import ping_event
-
-from ._cgroups import Cgroups
+from ._concurrency import ConcurrencyPool
 from ._errors import EmulatorError
-from ._instance import Instance, Invocation, Outcome
-from ._java import java_command
+from ._instance import InitType, Instance, InstanceState, Invocation, Outcome
+from ._keepalive import keep_alive_policy
+from ._launch import Launcher
 from ._logs import StackLog
-from ._reportline import billed_restore_ms, end_line, report_line, start_line
-from ._runtime_api import RuntimeApi
-from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, SEBS_PERIOD_S, EmulatorOptions, FunctionSpec
+from ._ping import ping_forever
+from ._platform_log import closing_lines, crashed_lines, exit_how, init_report_line, timed_out_line
+from ._reportline import start_line
+from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, EmulatorOptions, FunctionSpec
 
-#: fake credentials, so SDK-style signing code in a function has something to sign with
-FAKE_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "AKIAEMULATOR00000000",
-    "AWS_SECRET_ACCESS_KEY": "emulator-secret-key-not-checked-by-anything",
-    "AWS_SESSION_TOKEN": "emulator-session-token",
-}
-
-
-class ConcurrencyPool:
-    """Concurrency slots: one per request in flight (Lambda counts requests, not instances).
-
-    The account's unreserved pool is shared by every function without reserved concurrency; a
-    function with a reservation has a pool of its own, carved out of the account's.
-    """
-
-    def __init__(self, limit: int, *, name: str) -> None:
-        self.limit = limit
-        self.name = name
-        self.in_flight = 0
-
-    def take(self) -> bool:
-        if self.in_flight >= self.limit:
-            return False
-        self.in_flight += 1
-        return True
-
-    def release(self) -> None:
-        self.in_flight = max(0, self.in_flight - 1)
+_IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
 
 
 class FunctionHost:
-    """The instances of one function and the rules that start, reuse and end them."""
+    """The instances of one function and the rules that start, reuse and end them.
 
-    def __init__(
-        self,
-        spec: FunctionSpec,
-        options: EmulatorOptions,
-        *,
-        pool: ConcurrencyPool,
-        cgroups: Cgroups,
-        log: StackLog,
-        runtime_api: RuntimeApi,
-        instances_dir: Path,
-        java: str | None = None,
-        java_bootstrap: Path | None = None,
-        s3_endpoint: str | None = None,
-    ) -> None:
+    It is the ``InstanceHost`` its instances' Runtime API endpoints report to.
+    """
+
+    def __init__(self, spec: FunctionSpec, options: EmulatorOptions, *, pool: ConcurrencyPool,
+                 log: StackLog, launcher: Launcher) -> None:
         self.spec = spec
         self.options = options
         self.pool = pool
-        self.cgroups = cgroups
         self.log = log
-        self.runtime_api = runtime_api
-        #: this emulator's scratch folder for instance directories (one folder per stack in it)
-        self.instances_dir = instances_dir
-        self.java = java
-        self.java_bootstrap = java_bootstrap
-        self.s3_endpoint = s3_endpoint
+        self.launcher = launcher
         self.instances: dict[str, Instance] = {}
         #: idle instances, most recently used last (reused first, so extras age out)
         self.idle: list[Instance] = []
@@ -92,12 +48,12 @@ class FunctionHost:
         self._closing = False
         self._exited: dict[str, asyncio.Event] = {}
 
-    # ---- lifecycle -------------------------------------------------------------------------
-
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
         if self.spec.ping_interval_minutes:
-            self._tasks.append(asyncio.create_task(self._pinger(), name=f"ping-{self.spec.name}"))
+            period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
+            pings = ping_forever(self.invoke, self.log, period_real_s=period_real_s)
+            self._tasks.append(asyncio.create_task(pings, name=f"ping-{self.spec.name}"))
         if self.spec.snapstart:
             await self._publish_snapshot()
         if self.spec.provisioned_concurrency:
@@ -131,8 +87,7 @@ class FunctionHost:
             await asyncio.shield(inst.ready)
         except _InitFailed:
             return  # logged as init_failed; each restore will fail its init the same way
-        init_ms = inst.init_duration_ms or 0.0
-        self.log.lines([f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: success"])
+        self.log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success")])
         self._end(inst, "snapshot taken")
 
     async def close(self) -> None:
@@ -150,8 +105,6 @@ class FunctionHost:
             self._end(inst, "shutdown")
         if waits:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
-
-    # ---- invoking ----------------------------------------------------------------------------
 
     async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
         """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
@@ -184,16 +137,16 @@ class FunctionHost:
             except _InitFailed as exc:
                 return Outcome("init_error", request_id, error_type=exc.error_type,
                                payload=exc.payload, instance_id=inst.id,
-                               cold_start=inst.init_type == "on-demand")
-            inst.state = "busy"
+                               cold_start=inst.init_type is InitType.ON_DEMAND)
+            inst.state = _BUSY
         loop = asyncio.get_running_loop()
         inv = Invocation(
             request_id=request_id,
             payload=payload,
             done=loop.create_future(),
             trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
-            cold_start=inst.served == 0 and inst.init_type == "on-demand",
-            restore=inst.served == 0 and inst.init_type == "snap-start",
+            cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
+            restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
         )
         inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
         inst.current = inv
@@ -207,38 +160,37 @@ class FunctionHost:
     def _take_idle(self) -> Instance | None:
         while self.idle:
             inst = self.idle.pop()
-            if inst.state == "idle":
-                inst.state = "busy"
+            if inst.state is _IDLE:
+                inst.state = _BUSY
                 return inst
         return None
 
     def _make_idle(self, inst: Instance) -> None:
-        if inst.state == "dead":
+        if inst.state is _DEAD:
             return
-        inst.state = "idle"
+        inst.state = _IDLE
         inst.idle_since_s = time.monotonic()
         self.idle.append(inst)
 
-    # ---- the Runtime API side ------------------------------------------------------------------
-
-    def next_requested(self, inst: Instance, loop: asyncio.AbstractEventLoop) -> asyncio.Future[Invocation | None]:
+    def next_requested(
+        self, inst: Instance, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Invocation | None]:
         """A ``next`` long poll: the first one ends init; it is answered with the next invocation."""
         if inst.init_duration_ms is None:
             now_s = time.perf_counter()
             inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0
-            restored_s = inst.extra.get("restored_s")
-            if isinstance(restored_s, float):
-                inst.extra["after_restore_ms"] = (now_s - restored_s) * 1000.0
+            if inst.restored_s is not None:
+                inst.after_restore_ms = (now_s - inst.restored_s) * 1000.0
             self.log.event("ready", instance=inst.id, pid=inst.pid,
-                           init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type,
-                           request_id=inst.extra.get("cold_request_id"))
-            timer = inst.extra.pop("init_timer", None)
-            if isinstance(timer, asyncio.TimerHandle):
-                timer.cancel()
+                           init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type.value,
+                           request_id=inst.cold_request_id)
+            if inst.init_timer is not None:
+                inst.init_timer.cancel()
+                inst.init_timer = None
             if inst.ready is not None and not inst.ready.done():
                 inst.ready.set_result(None)
         fut: asyncio.Future[Invocation | None] = loop.create_future()
-        if inst.state == "dead":
+        if inst.state is _DEAD:
             fut.set_result(None)
         elif inst.mailbox is not None:
             inv, inst.mailbox = inst.mailbox, None
@@ -254,17 +206,17 @@ class FunctionHost:
         held until it is ended. Any other instance is a restore and is answered at once; from
         here to its first ``next`` is its after-restore part, the part AWS bills.
         """
-        if inst.extra.get("snapshot"):
+        if inst.snapshot:
             if inst.init_duration_ms is None:
                 inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
             held: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            inst.extra["held"] = held
+            inst.held = held
             if inst.ready is not None and not inst.ready.done():
                 inst.ready.set_result(None)
             await held
             return False
-        inst.extra["restored_s"] = time.perf_counter()
-        return inst.state != "dead"
+        inst.restored_s = time.perf_counter()
+        return inst.state is not _DEAD
 
     def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
         """The runtime now has the invocation: its clock starts; these are the next headers."""
@@ -280,7 +232,9 @@ class FunctionHost:
             "Content-Type": "application/json",
         }
 
-    def result_posted(self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None) -> int:
+    def result_posted(
+        self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None
+    ) -> int:
         """``/response`` or ``/error`` from the runtime; returns the status to answer it with."""
         inv = inst.current
         if inv is None or inv.request_id != request_id:
@@ -298,9 +252,8 @@ class FunctionHost:
     def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
         inst.init_error = (error_type, body)
 
-    # ---- ending invocations and instances ------------------------------------------------------
-
-    def _finish(self, inst: Instance, inv: Invocation, outcome: Outcome, *, status: str | None = None) -> None:
+    def _finish(self, inst: Instance, inv: Invocation, outcome: Outcome, *,
+                status: str | None = None) -> None:
         if inv.timer is not None:
             inv.timer.cancel()
         if inst.current is inv:
@@ -320,32 +273,18 @@ class FunctionHost:
                         status: str | None, error_type: str | None) -> None:
         inst.drain_output()
         memory_mb = inst.max_memory_used_mb()
-        inst.extra["last_memory_mb"] = memory_mb
-        lines = inst.extra.pop("pending_lines", [])
-        assert isinstance(lines, list)
-        lines.append(end_line(inv.request_id))
-        lines.append(report_line(
-            request_id=inv.request_id,
-            duration_ms=duration_ms,
-            memory_size_mb=self.spec.memory_mb,
-            max_memory_used_mb=memory_mb,
-            init_duration_ms=inst.init_duration_ms if inv.cold_start else None,
-            restore_duration_ms=inst.init_duration_ms if inv.restore else None,
-            billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
-            status=status,
-            error_type=error_type if status == "error" else None,
-        ))
-        self.log.lines(lines)
+        inst.last_memory_mb = memory_mb
+        lines, inst.pending_lines = inst.pending_lines or [], None
+        self.log.lines(lines + closing_lines(
+            inst, inv, duration_ms=duration_ms, memory_size_mb=self.spec.memory_mb,
+            max_memory_used_mb=memory_mb, status=status, error_type=error_type))
 
     def _timed_out(self, inst: Instance, inv: Invocation) -> None:
         if inst.current is not inv:
             return
         inst.drain_output()
-        inst.extra["last_memory_mb"] = inst.max_memory_used_mb()
-        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        inst.extra["pending_lines"] = [
-            f"{stamp} {inv.request_id} Task timed out after {self.spec.timeout_s:.2f} seconds"
-        ]
+        inst.last_memory_mb = inst.max_memory_used_mb()
+        inst.pending_lines = [timed_out_line(inv.request_id, self.spec.timeout_s)]
         self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
                        reason=f"function timeout {self.spec.timeout_s:g} s")
         self._finish(inst, inv, Outcome("timeout", inv.request_id, error_type="Sandbox.Timedout",
@@ -355,10 +294,10 @@ class FunctionHost:
 
     def _end(self, inst: Instance, reason: str) -> None:
         """Kill an instance on purpose (reclaimed, timed out, init failed, shutdown)."""
-        if inst.state == "dead":
+        if inst.state is _DEAD:
             inst.kill()
             return
-        inst.state = "dead"
+        inst.state = _DEAD
         inst.kill_reason = inst.kill_reason or reason
         if inst in self.idle:
             self.idle.remove(inst)
@@ -367,7 +306,7 @@ class FunctionHost:
     def instance_exited(self, inst: Instance) -> None:
         """The process is gone: answer what it was doing, free its slot, clean up."""
         was = inst.state
-        inst.state = "dead"
+        inst.state = _DEAD
         if inst in self.idle:
             self.idle.remove(inst)
         code = inst.exit_code
@@ -375,8 +314,8 @@ class FunctionHost:
         oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
         if inst.waiting_next is not None and not inst.waiting_next.done():
             inst.waiting_next.set_result(None)
-        held = inst.extra.pop("held", None)
-        if isinstance(held, asyncio.Future) and not held.done():
+        held, inst.held = inst.held, None
+        if held is not None and not held.done():
             held.set_result(None)
         if inst.ready is not None and not inst.ready.done():
             # Died (or was killed) during init: the request that started it gets an init error.
@@ -387,90 +326,63 @@ class FunctionHost:
                 error_type = "Sandbox.Timedout"
             init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
             status = "timeout" if reason == "init_timeout" else "error"
-            self.log.lines([
-                f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
-                + ("" if status == "timeout" else f"\tError Type: {error_type}")
-            ])
+            self.log.lines([init_report_line(init_ms, status=status, error_type=error_type)])
             self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           error_type=error_type, reason=reason or f"exited with {code} during init",
-                           request_id=inst.extra.get("cold_request_id"))
+                           error_type=error_type,
+                           reason=reason or f"exited with {code} during init",
+                           request_id=inst.cold_request_id)
             inst.ready.set_exception(_InitFailed(error_type, body))
             inst.ready.exception()  # retrieved here so an unawaited one is not reported
         elif inst.current is not None:
             inv = inst.current
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
-            how = f"signal: {-code}" if code is not None and code < 0 else f"exit status {code}"
-            inst.extra["pending_lines"] = [
-                f"RequestId: {inv.request_id} Error: Runtime exited with error: {how}",
-                error_type,
-            ]
+            inst.pending_lines = crashed_lines(inv.request_id, exit_code=code,
+                                               error_type=error_type)
             self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           request_id=inv.request_id, reason=f"runtime exited mid-request ({how})",
+                           request_id=inv.request_id,
+                           reason=f"runtime exited mid-request ({exit_how(code)})",
                            error_type=error_type)
             self._finish(inst, inv, Outcome("crash", inv.request_id, error_type=error_type,
                                             instance_id=inst.id, cold_start=inv.cold_start),
                          status="error")
         elif reason is None:
             self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           reason=f"runtime exited while {was}")
+                           reason=f"runtime exited while {was.value}")
         self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
                        reason=reason or "exited", served=inst.served)
         self.instances.pop(inst.id, None)
-        self.runtime_api.unregister(inst)
-        inst.cleanup()
+        self.launcher.discard(inst)
         event = self._exited.pop(inst.id, None)
         if event is not None:
             event.set()
 
-    # ---- starting instances ---------------------------------------------------------------------
-
     async def _spawn(self, *, provisioned: bool, request_id: str | None,
                      snapshot: bool = False) -> Instance | None:
         """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing)."""
-        inst_id = uuid.uuid4().hex[:12]
         if provisioned:
-            init_type, reason = "provisioned-concurrency", "provisioned"
+            init_type, reason = InitType.PROVISIONED, "provisioned"
         elif self.spec.snapstart:
-            init_type, reason = "snap-start", ("snapshot" if snapshot else "restore")
+            init_type, reason = InitType.SNAP_START, ("snapshot" if snapshot else "restore")
         else:
-            init_type, reason = "on-demand", "cold start"
-        workdir = self.instances_dir / self.spec.name / inst_id
-        inst = Instance(
-            id=inst_id,
-            stack=self.spec.name,
-            workdir=workdir,
-            task_root=workdir / "task",
-            opt_dir=workdir / "opt",
-            tmp_dir=workdir / "tmp",
-            provisioned=provisioned,
-            init_type=init_type,
-        )
+            init_type, reason = InitType.ON_DEMAND, "cold start"
+        inst = self.launcher.new_instance(init_type=init_type, provisioned=provisioned,
+                                          snapshot=snapshot, request_id=request_id)
         loop = asyncio.get_running_loop()
         inst.ready = loop.create_future()
-        inst.extra["cold_request_id"] = request_id
-        if snapshot:
-            inst.extra["snapshot"] = True
-        self.instances[inst_id] = inst
-        self._exited[inst_id] = asyncio.Event()
+        self.instances[inst.id] = inst
+        self._exited[inst.id] = asyncio.Event()
         try:
-            inst.unpack(self.spec.code_zip, self.spec.layer_zip)
-            inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst_id}", self.spec.memory_mb)
-            inst.port = await self.runtime_api.register(self, inst)
-            argv = self._command(inst)
-            env = self._environment(inst)
-            inst.spawn(argv, env, on_line=self._output_line(inst), on_exit=self.instance_exited)
+            await self.launcher.launch(inst, self, on_exit=self.instance_exited)
         except (OSError, subprocess.SubprocessError, EmulatorError) as exc:
-            self.log.event("init_failed", instance=inst_id, reason=f"could not start: {exc}",
+            self.log.event("init_failed", instance=inst.id, reason=f"could not start: {exc}",
                            request_id=request_id)
-            self.instances.pop(inst_id, None)
-            self._exited.pop(inst_id, None)
-            self.runtime_api.unregister(inst)
-            inst.cleanup()
+            self.instances.pop(inst.id, None)
+            self._exited.pop(inst.id, None)
+            self.launcher.discard(inst)
             return None
-        self.log.event("started", instance=inst_id, pid=inst.pid, request_id=request_id,
-                       reason=reason,
-                       cpu_limited=inst.cgroup is not None)
-        inst.extra["init_timer"] = loop.call_later(self.options.init_timeout_s, self._init_timed_out, inst)
+        self.log.event("started", instance=inst.id, pid=inst.pid, request_id=request_id,
+                       reason=reason, cpu_limited=inst.cgroup is not None)
+        inst.init_timer = loop.call_later(self.options.init_timeout_s, self._init_timed_out, inst)
         return inst
 
     def _init_timed_out(self, inst: Instance) -> None:
@@ -478,92 +390,14 @@ class FunctionHost:
             inst.kill_reason = "init_timeout"
             self._end(inst, "init_timeout")
 
-    def _output_line(self, inst: Instance) -> Callable[[str], None]:
-        def on_line(line: str) -> None:
-            pending = inst.extra.get("pending_lines")
-            if isinstance(pending, list):
-                pending.append(line)
-            else:
-                self.log.lines([line])
-
-        return on_line
-
-    def _command(self, inst: Instance) -> list[str]:
-        if self.spec.language == "python":
-            return [sys.executable, "-m", "awslambdaric", self.spec.handler]
-        assert self.java is not None and self.java_bootstrap is not None
-        return java_command(java=self.java, memory_mb=self.spec.memory_mb,
-                            bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)
-
-    def _environment(self, inst: Instance) -> dict[str, str]:
-        spec = self.spec
-        day = datetime.now(UTC).strftime("%Y/%m/%d")
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "TMPDIR": str(inst.tmp_dir),
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{inst.port}",
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[$LATEST]{inst.id}",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": inst.init_type,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-            "AWS_REGION": spec.region,
-            "AWS_DEFAULT_REGION": spec.region,
-            "LAMBDA_TASK_ROOT": str(inst.task_root),
-            "_HANDLER": spec.handler,
-            **FAKE_CREDENTIALS,
-        }
-        if inst.init_type == "snap-start":
-            # AWS: these two are not available in SnapStart functions (one snapshot, many streams).
-            del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]
-        if spec.language == "python":
-            env["PYTHONPATH"] = str(inst.task_root)
-            # The task root is read-only on Lambda: no bytecode is cached there between starts.
-            env["PYTHONDONTWRITEBYTECODE"] = "1"
-        if self.s3_endpoint is not None and spec.s3_objects:
-            env["MODEL_S3_ENDPOINT"] = self.s3_endpoint
-        for name, value in spec.environment.items():
-            env[name] = self._map_path(inst, value)
-        return env
-
-    @staticmethod
-    def _map_path(inst: Instance, value: str) -> str:
-        # Lambda's fixed paths (/opt for layers, /var/task, /tmp) are this instance's directories.
-        for prefix, local in (("/opt", inst.opt_dir), ("/var/task", inst.task_root), ("/tmp", inst.tmp_dir)):
-            if value == prefix or value.startswith(prefix + "/"):
-                return str(local) + value[len(prefix):]
-        return value
-
-    # ---- keep-alive and ping ---------------------------------------------------------------------
-
     async def _reaper(self) -> None:
-        scale = self.options.time_scale
-        if self.options.idle_policy == "fixed":
-            keep_alive_real_s = self.options.keep_alive_s / scale
-            tick_s = min(1.0, max(0.02, keep_alive_real_s / 20))
-            while True:
-                await asyncio.sleep(tick_s)
-                now = time.monotonic()
-                for inst in list(self.idle):
-                    idle_real_s = now - inst.idle_since_s
-                    if not inst.provisioned and inst.state == "idle" and idle_real_s >= keep_alive_real_s:
-                        self._reclaim(inst, idle_real_s, f"idle {idle_real_s * scale:.1f} s >= keep-alive {self.options.keep_alive_s:g} s")
-        else:
-            period_real_s = SEBS_PERIOD_S / scale
-            while True:
-                await asyncio.sleep(period_real_s)
-                now = time.monotonic()
-                candidates = sorted(
-                    (i for i in self.idle if i.state == "idle" and not i.provisioned),
-                    key=lambda i: i.idle_since_s,
-                )
-                for inst in candidates[: math.ceil(len(candidates) / 2)]:
-                    idle_real_s = now - inst.idle_since_s
-                    self._reclaim(inst, idle_real_s, f"sebs: half of {len(candidates)} idle reclaimed")
+        policy = keep_alive_policy(self.options)
+        while True:
+            await asyncio.sleep(policy.tick_real_s)
+            now_s = time.monotonic()
+            for chosen in policy.reclaims(self.idle, now_s):
+                inst = chosen.instance
+                self._reclaim(inst, now_s - inst.idle_since_s, chosen.reason)
 
     def _reclaim(self, inst: Instance, idle_real_s: float, reason: str) -> None:
         self.log.event("reclaimed", instance=inst.id, pid=inst.pid, reason=reason,
@@ -575,46 +409,17 @@ class FunctionHost:
         """Reclaim every idle instance now (benchmarks use it to force the next cold start)."""
         count = 0
         for inst in list(self.idle):
-            if inst.state == "idle":
+            if inst.state is _IDLE:
                 self._reclaim(inst, time.monotonic() - inst.idle_since_s, "reclaimed on request")
                 count += 1
         return count
 
     async def wait_gone(self) -> None:
         """Wait until every ended instance has exited and been cleaned up."""
-        waits = [self._exited[i].wait() for i, inst in self.instances.items() if inst.state == "dead" and i in self._exited]
+        waits = [self._exited[i].wait() for i, inst in self.instances.items()
+                 if inst.state is _DEAD and i in self._exited]
         if waits:
             await asyncio.gather(*waits)
-
-    async def _pinger(self) -> None:
-        assert self.spec.ping_interval_minutes is not None
-        period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
-        while True:
-            await asyncio.sleep(period_real_s)
-            # The very event the stack's EventBridge rule sends on AWS (contract.ping_event).
-            outcome = await self.invoke(json.dumps(ping_event(), ensure_ascii=False).encode())
-            self.log.event("ping", request_id=outcome.request_id, outcome=outcome.kind,
-                           status=_proxy_status(outcome))
-
-
-def _proxy_status(outcome: Outcome) -> int | None:
-    """The HTTP status a function's proxy result carries (None when it has none)."""
-    if outcome.kind != "ok":
-        return None
-    try:
-        result = json.loads(outcome.payload)
-    except ValueError:
-        return None
-    status = result.get("statusCode") if isinstance(result, dict) else None
-    return status if isinstance(status, int) else None
-
-
-def _billed_restore_ms(inst: Instance) -> int:
-    """AWS bills a restore's after-restore part (runtime load, after-restore hooks): here, from
-    ``restore/next`` answered to the first ``next``; the whole start for a runtime that never
-    asked ``restore/next``."""
-    after = inst.extra.get("after_restore_ms")
-    return billed_restore_ms(after if isinstance(after, float) else inst.init_duration_ms or 0.0)
 
 
 class _InitFailed(Exception):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import enum
 import errno
 import fcntl
 import os
@@ -19,13 +20,33 @@ import subprocess
 import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ._cgroups import InstanceCgroup
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+class InstanceState(enum.Enum):
+    """Where an instance is in its life; it only moves forward, except idle and busy."""
+
+    #: its process is starting and has not yet asked for its first invocation (init)
+    STARTING = "starting"
+    IDLE = "idle"
+    #: an invocation holds it (from being taken off the idle list to its result)
+    BUSY = "busy"
+    #: ended, or ending: it serves nothing more, whether or not its process is gone yet
+    DEAD = "dead"
+
+
+class InitType(enum.StrEnum):
+    """``AWS_LAMBDA_INITIALIZATION_TYPE``: how Lambda started the instance."""
+
+    ON_DEMAND = "on-demand"
+    PROVISIONED = "provisioned-concurrency"
+    SNAP_START = "snap-start"
 
 
 @dataclass(eq=False)
@@ -69,16 +90,26 @@ class Instance:
     opt_dir: Path
     tmp_dir: Path
     provisioned: bool = False
-    #: AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start
-    init_type: str = "on-demand"
-    #: starting | idle | busy | dead
-    state: str = "starting"
+    init_type: InitType = InitType.ON_DEMAND
+    #: SnapStart's one init at publish: it is held after init and serves nothing
+    snapshot: bool = False
+    #: the request whose arrival started it (None: provisioned, or SnapStart's publish)
+    cold_request_id: str | None = None
+    state: InstanceState = InstanceState.STARTING
     proc: subprocess.Popen[bytes] | None = None
     pid: int = 0
     port: int = 0
     cgroup: InstanceCgroup | None = None
     spawned_s: float = 0.0
     init_duration_ms: float | None = None
+    #: kills it when init outlasts the init timeout; cancelled by its first ``next``
+    init_timer: asyncio.TimerHandle | None = None
+    #: perf_counter when its ``restore/next`` was answered (a SnapStart restore)
+    restored_s: float | None = None
+    #: from ``restore/next`` answered to the first ``next``: what AWS bills of a restore
+    after_restore_ms: float | None = None
+    #: SnapStart's publish instance waits on it after init, until it is ended
+    held: asyncio.Future[None] | None = None
     ready: asyncio.Future[None] | None = None
     waiting_next: asyncio.Future[Invocation | None] | None = None
     mailbox: Invocation | None = None
@@ -89,12 +120,14 @@ class Instance:
     kill_reason: str | None = None
     init_error: tuple[str, bytes] | None = None
     exit_code: int | None = None
-    site: object | None = None
+    #: the output lines of a timed-out or crashed invocation, held to go before its END and REPORT
+    pending_lines: list[str] | None = None
+    #: the last peak memory read, reported when /proc no longer has the process
+    last_memory_mb: int = 0
     _pidfd: int = -1
     _out_fd: int = -1
     _partial: bytes = b""
     _on_line: Callable[[str], None] | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     def unpack(self, code_zip: Path, layer_zip: Path | None) -> None:
         """The task root holds the code archive; ``opt`` holds the layer (Lambda's /opt)."""
@@ -211,8 +244,7 @@ class Instance:
                         return max(1, round(kib / 1024))
         except (OSError, ValueError, IndexError):
             pass
-        last = self.extra.get("last_memory_mb", 0)
-        return last if isinstance(last, int) else 0
+        return self.last_memory_mb
 
     def cleanup(self) -> None:
         if self.cgroup is not None:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from ._host import FunctionHost
-    from ._instance import Instance
+from ._instance import Instance, Invocation
 
 _BASE = "/2018-06-01/runtime"
 _NEXT = f"{_BASE}/invocation/next"
@@ -34,6 +32,35 @@ def _error(status: int, error_type: str, message: str) -> web.Response:
     return web.Response(status=status, body=body, content_type="application/json")
 
 
+class InstanceHost(Protocol):
+    """What the Runtime API asks of whoever hosts an instance (``FunctionHost``): one call per
+    endpoint, so the API knows HTTP and the host knows Lambda, and neither imports the other."""
+
+    def next_requested(
+        self, inst: Instance, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Invocation | None]:
+        """``invocation/next``: resolves to the invocation to hand over (None: instance ended)."""
+        ...
+
+    async def restore_requested(self, inst: Instance) -> bool:
+        """``restore/next``: True to answer it, False when the instance has ended."""
+        ...
+
+    def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
+        """The headers of the ``next`` response that hands ``inv`` to the runtime."""
+        ...
+
+    def result_posted(
+        self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None
+    ) -> int:
+        """``response`` or ``error``: 202 accepted, 400 not in progress, 413 too large."""
+        ...
+
+    def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
+        """``init/error`` or ``restore/error``."""
+        ...
+
+
 class RuntimeApi:
     """The Runtime API endpoints of every instance of every stack."""
 
@@ -42,7 +69,8 @@ class RuntimeApi:
         self._runner = web.ServerRunner(
             web.Server(self._dispatch), access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
-        self._by_port: dict[int, tuple[FunctionHost, Instance]] = {}
+        self._by_port: dict[int, tuple[InstanceHost, Instance]] = {}
+        self._sites: dict[int, web.SockSite] = {}
         self._stopping: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
@@ -53,7 +81,7 @@ class RuntimeApi:
             await asyncio.gather(*self._stopping, return_exceptions=True)
         await self._runner.cleanup()
 
-    async def register(self, host: FunctionHost, inst: Instance) -> int:
+    async def register(self, host: InstanceHost, inst: Instance) -> int:
         """Open the instance's endpoint; returns its port."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -61,15 +89,14 @@ class RuntimeApi:
         port = int(sock.getsockname()[1])
         site = web.SockSite(self._runner, sock)
         await site.start()
-        inst.site = site
+        self._sites[port] = site
         self._by_port[port] = (host, inst)
         return port
 
     def unregister(self, inst: Instance) -> None:
         self._by_port.pop(inst.port, None)
-        site = inst.site
-        inst.site = None
-        if isinstance(site, web.SockSite):
+        site = self._sites.pop(inst.port, None)
+        if site is not None:
             task = asyncio.get_running_loop().create_task(site.stop())
             self._stopping.add(task)
             task.add_done_callback(self._stopping.discard)
@@ -93,7 +120,7 @@ class RuntimeApi:
             return await self._init_error(request)
         return _error(404, "NotFound", f"no Runtime API endpoint {method} {path}")
 
-    def _who(self, request: web.BaseRequest) -> tuple[FunctionHost, Instance] | None:
+    def _who(self, request: web.BaseRequest) -> tuple[InstanceHost, Instance] | None:
         transport = request.transport
         if transport is None:
             return None
@@ -135,7 +162,8 @@ class RuntimeApi:
         if status == 400:
             return _error(400, "InvalidRequestID", f"request {request_id} is not in progress here")
         if status == 413:
-            return _error(413, "RequestEntityTooLarge", "response payload exceeds Lambda's 6 MB limit")
+            return _error(413, "RequestEntityTooLarge",
+                          "response payload exceeds Lambda's 6 MB limit")
         return web.Response(status=202, body=_ACCEPTED, content_type="application/json")
 
     async def _init_error(self, request: web.BaseRequest) -> web.StreamResponse:

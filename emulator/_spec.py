@@ -1,8 +1,8 @@
 """What the emulator hosts (a function spec) and how (the emulator's options).
 
 A :class:`FunctionSpec` is everything Lambda and API Gateway need to know about one stack's
-function: it is built from a stack's settings and package by :func:`emulator.spec_from_stack`,
-or directly (tests, benchmarks) from a code archive.
+function: it is built from a stack's settings and package by
+:func:`emulator._stacks.spec_from_stack`, or directly (tests, benchmarks) from a code archive.
 """
 
 from __future__ import annotations
@@ -100,11 +100,6 @@ class FunctionSpec:
         if not self.runtime:
             # The stacks' default, so a spec built by hand names what a stack file would.
             object.__setattr__(self, "runtime", DEFAULT_RUNTIMES[self.language])
-
-    @property
-    def cpu_share(self) -> float:
-        """vCPUs this memory size buys on Lambda (1,769 MB = 1 vCPU)."""
-        return self.memory_mb / MB_PER_VCPU
 
 
 def validate_spec(spec: FunctionSpec) -> list[str]:

@@ -27,8 +27,7 @@ from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
 from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
 from ._target import Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus
-
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 __all__ = [
     "ERROR_KINDS",

@@ -35,6 +35,7 @@ from ._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
 from ._plan import IdlePlan, Plan, RatePlan
 from ._results import SCHEMA_VERSION, ResultWriter
 from ._target import Target, fetch_health
+from ._version import __version__
 
 __all__ = [
     "RunInterrupted",
@@ -170,8 +171,6 @@ def _versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "absent"
-    from . import __version__
-
     out["loadgen"] = __version__
     return out
 

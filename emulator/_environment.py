@@ -1,0 +1,67 @@
+"""An instance's environment variables: Lambda's reserved ones, then the stack's own.
+
+The emulator's own environment is not inherited (except ``PATH``): a function sees what it would
+see on Lambda, and Lambda's fixed paths in the stack's values are mapped to the instance's folders.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+from ._instance import InitType, Instance
+from ._spec import FunctionSpec
+
+#: fake credentials, so SDK-style signing code in a function has something to sign with
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAEMULATOR00000000",
+    "AWS_SECRET_ACCESS_KEY": "emulator-secret-key-not-checked-by-anything",
+    "AWS_SESSION_TOKEN": "emulator-session-token",
+}
+
+
+def instance_environment(
+    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None
+) -> dict[str, str]:
+    """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any)."""
+    day = datetime.now(UTC).strftime("%Y/%m/%d")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "TMPDIR": str(inst.tmp_dir),
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{inst.port}",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[$LATEST]{inst.id}",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": inst.init_type.value,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "LAMBDA_TASK_ROOT": str(inst.task_root),
+        "_HANDLER": spec.handler,
+        **FAKE_CREDENTIALS,
+    }
+    if inst.init_type is InitType.SNAP_START:
+        # AWS: these two are not available in SnapStart functions (one snapshot, many streams).
+        del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]
+    if spec.language == "python":
+        env["PYTHONPATH"] = str(inst.task_root)
+        # The task root is read-only on Lambda: no bytecode is cached there between starts.
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if s3_endpoint is not None and spec.s3_objects:
+        env["MODEL_S3_ENDPOINT"] = s3_endpoint
+    for name, value in spec.environment.items():
+        env[name] = _map_path(inst, value)
+    return env
+
+
+def _map_path(inst: Instance, value: str) -> str:
+    # Lambda's fixed paths (/opt for layers, /var/task, /tmp) are this instance's directories.
+    for prefix, local in (("/opt", inst.opt_dir), ("/var/task", inst.task_root),
+                          ("/tmp", inst.tmp_dir)):
+        if value == prefix or value.startswith(prefix + "/"):
+            return str(local) + value[len(prefix):]
+    return value

@@ -1,0 +1,78 @@
+"""Starting an instance's process: its folders, its cgroup, its Runtime API endpoint, and its
+runtime's command line and environment. When to start one, and what it then does, is the host's."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._cgroups import Cgroups
+from ._environment import instance_environment
+from ._instance import InitType, Instance
+from ._java import java_command
+from ._logs import StackLog
+from ._runtime_api import InstanceHost, RuntimeApi
+from ._spec import FunctionSpec
+
+
+@dataclass(frozen=True, kw_only=True)
+class Launcher:
+    """Starts and cleans up the processes of one function's instances."""
+
+    spec: FunctionSpec
+    cgroups: Cgroups
+    runtime_api: RuntimeApi
+    #: where the instances' output goes, unless an invocation holds it back (``pending_lines``)
+    log: StackLog
+    #: this emulator's scratch folder for instance directories (one folder per stack in it)
+    instances_dir: Path
+    java: str | None = None
+    java_bootstrap: Path | None = None
+    #: the local S3 endpoint serving ``s3`` stacks' artifacts
+    s3_endpoint: str | None = None
+
+    def new_instance(self, *, init_type: InitType, provisioned: bool, snapshot: bool,
+                     request_id: str | None) -> Instance:
+        """An instance not started yet, with a fresh id and its own folder."""
+        inst_id = uuid.uuid4().hex[:12]
+        workdir = self.instances_dir / self.spec.name / inst_id
+        return Instance(id=inst_id, stack=self.spec.name, workdir=workdir,
+                        task_root=workdir / "task", opt_dir=workdir / "opt",
+                        tmp_dir=workdir / "tmp", provisioned=provisioned, init_type=init_type,
+                        snapshot=snapshot, cold_request_id=request_id)
+
+    async def launch(self, inst: Instance, host: InstanceHost, *,
+                     on_exit: Callable[[Instance], None]) -> None:
+        """Unpack, confine and start ``inst``, its endpoint answered by ``host``.
+
+        Raises OSError, SubprocessError or EmulatorError when it cannot start; ``discard`` it then.
+        """
+        inst.unpack(self.spec.code_zip, self.spec.layer_zip)
+        inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst.id}", self.spec.memory_mb)
+        inst.port = await self.runtime_api.register(host, inst)
+        env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint)
+        inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit)
+
+    def discard(self, inst: Instance) -> None:
+        """Close its endpoint, remove its cgroup and folder (its process is gone or never ran)."""
+        self.runtime_api.unregister(inst)
+        inst.cleanup()
+
+    def _command(self, inst: Instance) -> list[str]:
+        if self.spec.language == "python":
+            return [sys.executable, "-m", "awslambdaric", self.spec.handler]
+        assert self.java is not None and self.java_bootstrap is not None
+        return java_command(java=self.java, memory_mb=self.spec.memory_mb,
+                            bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)
+
+    def _output_line(self, inst: Instance) -> Callable[[str], None]:
+        def on_line(line: str) -> None:
+            if inst.pending_lines is not None:
+                inst.pending_lines.append(line)
+            else:
+                self.log.lines([line])
+
+        return on_line
