@@ -248,6 +248,36 @@ def test_valid_documents_read_the_same_in_java_and_python(java: JavaHarness, val
         assert same(answer["value"], expected)
 
 
+BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+
+
+def assert_offset_in_characters(java: JavaHarness, text: str, offset: int) -> None:
+    """``offset`` (Java's, for refused ``text``) lies in the text and does not depend on whether
+    its non-ASCII characters lie beyond the BMP: JSON treats them all alike, so replacing each
+    by U+00E9 must leave the offset where it was."""
+    assert 0 <= offset <= len(text), (text, offset)
+    in_bmp = BEYOND_BMP.sub("\u00e9", text)
+    if in_bmp != text:
+        assert java_parse(java, in_bmp)["offset"] == offset, text
+
+
+@FUZZ
+@given(value=json_documents, cut=st.integers(min_value=0, max_value=10**6),
+       junk=st.sampled_from(["", "x", ",", "]", "}", '"', ":", " ", "\\", "\U0001F600"]))
+@example(value=["\U0001F600\U0001F600"], cut=5, junk="")  # once offset 7 in a text of 5
+def test_broken_documents_report_offsets_in_characters(java: JavaHarness, value: Any, cut: int,
+                                                       junk: str) -> None:
+    # A document with text beyond the BMP (st.text draws it often), cut short and followed by
+    # junk, so the error comes after such characters.
+    whole = json.dumps(value, ensure_ascii=False)
+    text = whole[:cut % (len(whole) + 1)] + junk
+    accepted, _ = python_strict(text)
+    answer = java_parse(java, text)
+    assert answer["ok"] is accepted, (text, answer)
+    if not accepted:
+        assert_offset_in_characters(java, text, answer["offset"])
+
+
 number_texts = st.from_regex(
     r"\A-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][+-]?[0-9]{1,3})?\Z")
 
@@ -261,9 +291,6 @@ def test_numbers_parse_exactly_as_a_correctly_rounded_double(java: JavaHarness, 
     assert same(answer["value"][0], expected), (text, answer["value"][0], expected)
 
 
-BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
-
-
 @FUZZ
 @given(text=st.text(alphabet='{}[]",:0123456789.eE-+ \n\\uatrfslne\u00e9\U0001F600', max_size=40)
        | st.text(max_size=40))
@@ -275,12 +302,7 @@ def test_random_text_is_accepted_or_refused_as_python_does(java: JavaHarness, te
     if accepted:
         assert same(answer["value"], expected)
     if not accepted:
-        assert 0 <= answer["offset"] <= len(text)
-        # JSON treats every non-ASCII character alike, so a character outside the BMP must
-        # move the offset exactly as one inside it does.
-        in_bmp = BEYOND_BMP.sub("\u00e9", text)
-        if in_bmp != text:
-            assert java_parse(java, in_bmp)["offset"] == answer["offset"], text
+        assert_offset_in_characters(java, text, answer["offset"])
 
 
 @FUZZ
