@@ -207,6 +207,7 @@ final class Api {
             }
         }
         long size = 0;
+        int pairs = 0; // surrogate pairs so far: the position is in code points, as in Python
         for (int i = 0; i < body.length(); i++) {
             char c = body.charAt(i);
             if (c < 0x80) {
@@ -217,8 +218,9 @@ final class Api {
                     && Character.isLowSurrogate(body.charAt(i + 1))) {
                 size += 4;
                 i++;
+                pairs++;
             } else if (Character.isSurrogate(c)) {
-                throw invalidJson("the body is not UTF-8 (lone surrogate at " + i + ")");
+                throw invalidJson("the body is not UTF-8 (lone surrogate at " + (i - pairs) + ")");
             } else {
                 size += 3;
             }

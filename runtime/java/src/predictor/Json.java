@@ -13,7 +13,8 @@ import java.util.Map;
  * Values map to {@link LinkedHashMap} (document order), {@link ArrayList}, {@link String},
  * {@link Double} (every number, parsed by {@link Double#parseDouble} on its exact text),
  * {@link Boolean} and {@link #NULL}. A syntax error throws {@link JsonException} with the
- * character offset where reading stopped.
+ * offset where reading stopped, counted in characters (code points) as Python's {@code json}
+ * counts them: a character outside the BMP counts once, not as its two UTF-16 units.
  *
  * <p>Writing escapes every character outside printable ASCII as {@code \\uXXXX}, like Python's
  * {@code json.dumps} does by default, so the output is ASCII and lone surrogates survive.
@@ -47,7 +48,8 @@ public final class Json {
      */
     public static Object parse(String text, int maxDepth, int maxChars) {
         if (text.length() > maxChars) {
-            throw new JsonException("document longer than " + maxChars + " characters", maxChars);
+            throw new JsonException("document longer than " + maxChars + " characters",
+                    text.codePointCount(0, maxChars));
         }
         Json reader = new Json(text, maxDepth);
         reader.skipWhitespace();
@@ -60,7 +62,14 @@ public final class Json {
     }
 
     private JsonException error(String message) {
-        return new JsonException(message, pos);
+        return error(message, pos);
+    }
+
+    /** The error at UTF-16 index {@code at}, reported as a code point offset. */
+    private JsonException error(String message, int at) {
+        // Counted only on the error path, so reading stays a walk over chars; a lone surrogate
+        // counts as one character, as in Python.
+        return new JsonException(message, text.codePointCount(0, at));
     }
 
     private void skipWhitespace() {
@@ -140,7 +149,7 @@ public final class Json {
             skipWhitespace();
             Object value = readValue();
             if (map.containsKey(key)) {
-                throw new JsonException("duplicate key " + quote(key) + " in an object", keyAt);
+                throw error("duplicate key " + quote(key) + " in an object", keyAt);
             }
             map.put(key, value);
             skipWhitespace();
@@ -195,7 +204,7 @@ public final class Json {
         StringBuilder out = null;
         while (true) {
             if (pos >= text.length()) {
-                throw new JsonException("unterminated string", start - 1);
+                throw error("unterminated string", start - 1);
             }
             char c = text.charAt(pos);
             if (c == '"') {
@@ -212,7 +221,7 @@ public final class Json {
                 out.append(text, start, pos);
                 pos++;
                 if (pos >= text.length()) {
-                    throw new JsonException("unterminated string", start - 1);
+                    throw error("unterminated string", start - 1);
                 }
                 char e = text.charAt(pos);
                 switch (e) {
@@ -243,7 +252,7 @@ public final class Json {
             char c = at < text.length() ? text.charAt(at) : 0;
             // Character.digit also accepts non-ASCII digits; JSON wants [0-9a-fA-F] only.
             if (digit < 0 || c > 'f') {
-                throw new JsonException("invalid \\u escape", pos - 1);
+                throw error("invalid \\u escape", pos - 1);
             }
             value = value * 16 + digit;
         }

@@ -4,7 +4,10 @@ package predictor;
 public final class JsonException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** The character offset (UTF-16 index) in the text where the problem was found. */
+    /**
+     * Where in the text the problem was found, in characters (code points) from 0 as Python's
+     * {@code json} counts them, not UTF-16 units: a character outside the BMP counts once.
+     */
     public final int offset;
 
     JsonException(String message, int offset) {
