@@ -175,6 +175,7 @@ class Stats:
         self.latency = LatencyHistogram()
         self.warm = LatencyHistogram()
         self.cold = LatencyHistogram()
+        self.restored = LatencyHistogram()
         self.failed = LatencyHistogram()
         self.cold_starts = 0
         self.init_ms: list[float] = []
@@ -215,7 +216,10 @@ class Stats:
             stage.ok += 1
             self.latency.record_prepared(recorded, index, clamped)
             stage.latency.record_prepared(recorded, index, clamped)
-            (self.cold if cold else self.warm).record_prepared(recorded, index, clamped)
+            # A SnapStart restore is neither warm nor a cold start (docs/api.md): its own histogram.
+            kind = (self.cold if cold else
+                    self.restored if rec.get("restore") is True else self.warm)
+            kind.record_prepared(recorded, index, clamped)
         else:
             self.errors[error] += 1
             stage.errors += 1
@@ -236,6 +240,7 @@ class Stats:
             "latency_ms": self.latency.summary_ms(),
             "warm_latency_ms": self.warm.summary_ms(),
             "cold_latency_ms": self.cold.summary_ms(),
+            "restore_latency_ms": self.restored.summary_ms(),
             "failed_latency_ms": self.failed.summary_ms(),
             "cold_starts": {"count": self.cold_starts, "init_ms": _pct_summary(self.init_ms)},
             "instances": len(self.instances),

@@ -267,3 +267,19 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
     noisy, health_calls = anyio.run(main, None, "noisy")
     assert health_calls == 1
     assert any("GET /health was sent before the first probe" in n for n in noisy.summary["notes"])
+
+
+def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
+    # As in report.md: a restore's first request is neither warm nor a cold start.
+    from loadgen._results import Stats
+
+    stats = Stats()
+    base = {"seq": 0, "stage": 0, "start_s": 0.0, "status": 200, "error": None}
+    stats.add({**base, "latency_us": 5_000, "cold_start": False})
+    stats.add({**base, "latency_us": 900_000, "cold_start": False, "restore": True})
+    stats.add({**base, "latency_us": 700_000, "cold_start": True})
+    summary = stats.summary()
+    assert summary["latency_ms"]["count"] == 3
+    assert summary["warm_latency_ms"]["count"] == 1 and summary["warm_latency_ms"]["max"] < 6
+    assert summary["restore_latency_ms"]["count"] == 1
+    assert summary["cold_latency_ms"]["count"] == 1
