@@ -20,6 +20,7 @@ from typing import Any
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
 from ._results import (
+    RESERVE_NAME,
     TIMELINE_COLUMNS,
     RecordReader,
     Stats,
@@ -57,7 +58,7 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
     """Merge result folders (same scenario) into ``out``; returns the merged summary."""
     created = not out.exists()
     # Only what this merge wrote may be discarded: never files of a folder that held some.
-    fresh = created or (out.is_dir() and not any(out.iterdir()))
+    fresh = created or (out.is_dir() and not _holds_files(out))
     try:
         return _merge(sources, out)
     except OSError as exc:
@@ -70,6 +71,11 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
         if fresh:
             _discard(out, created)
         raise
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` holds anything but the space reserve a killed run left."""
+    return any(path.name != RESERVE_NAME for path in folder.iterdir())
 
 
 _OUTPUTS = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
@@ -91,8 +97,10 @@ def _discard(out: Path, created: bool) -> None:
 def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
     if len(sources) < 2:
         raise ResultsError("merge needs at least two result folders")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and _holds_files(out):
         raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
+    # A run killed (SIGKILL) right after setting its space aside leaves only that behind.
+    (out / RESERVE_NAME).unlink(missing_ok=True)
     infos = [_load_json(src / "run.json") for src in sources]
     summaries = [_load_json(src / "summary.json") for src in sources]
     scenarios = {info.get("scenario") for info in infos}

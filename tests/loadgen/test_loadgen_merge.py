@@ -164,3 +164,20 @@ def test_merge_into_an_unwritable_folder_is_one_error(sources: list[Path], tmp_p
     with pytest.raises(ResultsError, match="cannot write the merged results in .*a-file/merged"):
         merge_results(sources, blocker / "merged")
     assert blocker.read_text() == ""
+
+
+def test_a_space_reserve_left_by_a_killed_run_confuses_neither_merge_nor_report(
+    sources: list[Path], tmp_path: Path,
+) -> None:
+    # SIGKILL gives a run no chance to remove the 1 MiB it set aside (docs/results.md).
+    for src in sources:
+        (src / ".space-reserve").write_bytes(bytes(1 << 20))
+    out = tmp_path / "merged"
+    out.mkdir()
+    (out / ".space-reserve").write_bytes(bytes(1 << 20))  # killed before writing anything else
+    summary = merge_results(sources, out)
+    assert summary["requests"] == sum(
+        json.loads((src / "summary.json").read_text())["requests"] for src in sources)
+    assert not (out / ".space-reserve").exists()
+    figures = stack_figures("t", collect([tmp_path / "src"]), {})
+    assert figures.data_problems == []
