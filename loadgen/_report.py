@@ -164,6 +164,12 @@ def _read_run(folder: Path) -> ScenarioRun:
         problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
                         "written) and is left out")
     complete = summary.get("complete") is True
+    if (write_error := summary.get("write_error")) is not None:
+        lost = _count(summary.get("records_lost")) or 0
+        problems.append(f"{folder}: the run stopped when its files could not be written "
+                        f"({write_error}): "
+                        + (f"{lost:,} requests were lost and are in no figure" if lost
+                           else "no record was lost"))
     # A merged folder carries what its sources lacked.
     inherited = summary.get("data_problems")
     if isinstance(inherited, list):

@@ -446,3 +446,20 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
     assert snap.warm_max_ms == 8.0, "restores are not warm requests"
     md = write_report([root], tmp_path / "report").read_text()
     assert "| python-512-snapstart | 0 |" in md and "restores [C]" in md
+
+
+@pytest.mark.parametrize("lost", [0, 7])
+def test_a_run_stopped_by_a_full_disk_shows_its_write_error(results: Path, tmp_path: Path,
+                                                            lost: int) -> None:
+    summary_path = _run_folder(results, "java-512") / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    error = "cannot write requests.jsonl: No space left on device"
+    summary.update(complete=False, interrupted=error, write_error=error, records_lost=lost)
+    summary_path.write_text(json.dumps(summary))
+    text, warnings = _report(results, tmp_path / "r")
+    section = text.split("## Incomplete runs and missing data", 1)[1].split("\n## ", 1)[0]
+    said = (f"{_run_folder(results, 'java-512')}: the run stopped when its files could not be "
+            f"written ({error}): ")
+    said += "7 requests were lost and are in no figure" if lost else "no record was lost"
+    assert said in section
+    assert any(said in w for w in warnings)
