@@ -25,7 +25,6 @@ import h11
 import httptools
 
 __all__ = [
-    "ERROR_KINDS",
     "Connection",
     "Connector",
     "FastConnection",
@@ -37,11 +36,6 @@ __all__ = [
     "connect_h11",
 ]
 
-#: Every error kind a request record can carry, in the order tables show them.
-#: ``cancelled`` only appears when a run is interrupted while the request is in flight.
-ERROR_KINDS: tuple[str, ...] = (
-    "refused", "reset", "timeout", "http_status", "throttled", "bad_response", "cancelled",
-)
 
 
 class RequestFailed(Exception):

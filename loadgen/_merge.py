@@ -12,22 +12,19 @@ against a source's summary are kept out and listed in the merged summary's ``dat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 from typing import Any
 
+import resultfiles
+from resultfiles import TIMELINE_COLUMNS, RecordReader, read_timeline, write_json_atomic
+
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
-from ._results import (
-    RESERVE_NAME,
-    TIMELINE_COLUMNS,
-    RecordReader,
-    Stats,
-    build_summary,
-    read_timeline,
-    write_json_atomic,
-)
+from ._results import RESERVE_NAME
+from ._stats import Stats, build_summary
 
 __all__ = ["merge_results"]
 
@@ -67,10 +64,13 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
         where = exc.filename or out
         raise ResultsError(f"cannot write the merged results in {out} ({where}: "
                            f"{exc.strerror or exc}); choose a writable --out folder") from exc
-    except ResultsError:
+    except resultfiles.ResultsError as exc:
         if fresh:
             _discard(out, created)
-        raise
+        if isinstance(exc, ResultsError):
+            raise
+        # The shared readers' error, as the load generator's own (a LoadgenError).
+        raise ResultsError(str(exc)) from exc
 
 
 def _holds_files(folder: Path) -> bool:
@@ -124,9 +124,9 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
         for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
             reader = RecordReader(src / "requests.jsonl")
             for rec in reader:
-                rec["source"] = index
+                rec = dataclasses.replace(rec, source=index)
                 stats.add(rec)
-                merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
+                merged.write(json.dumps(rec.to_json(), separators=(",", ":")) + "\n")
             if reader.torn_line is not None:
                 problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
                                 "being written) and is left out")

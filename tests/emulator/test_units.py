@@ -21,7 +21,7 @@ from emulator._apigw import (
 )
 from emulator._cgroups import Cgroups, cpu_quota_us
 from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
-from loadgen._reportline import parse_report_line
+from report._reportline import parse_report_line
 from stack.settings import DEFAULT_RUNTIMES
 
 

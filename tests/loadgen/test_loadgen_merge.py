@@ -12,11 +12,11 @@ import anyio
 import pytest
 from loadgen_server import TestServer
 
-from loadgen import Plan, ResultsError, RunSettings, Stage, merge_results, target_from_url
+from loadgen import ResultsError, RunSettings, Stage, StagedPlan, merge_results, target_from_url
 from loadgen.__main__ import main as cli_main
 from loadgen._hist import LatencyHistogram, read_interval_log
-from loadgen._report import collect, stack_figures
 from loadgen._runner import run_async
+from report._figures import collect, stack_figures
 
 HEALTH = {"features": ["duration", "src_bytes"]}
 
@@ -24,7 +24,7 @@ HEALTH = {"features": ["duration", "src_bytes"]}
 def two_runs(tmp_path: Path) -> list[Path]:
     async def main() -> list[Path]:
         async with TestServer(lambda n: "status:503" if n % 40 == 3 else "ok") as server:
-            plan = Plan(stages=(Stage(users=2, hold_s=1.2),))
+            plan = StagedPlan(stages=(Stage(users=2, hold_s=1.2),))
             target = target_from_url(server.url, name="t")
             results = []
             for run_id in ("a", "b"):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen._cost import Prices, billed_ms, estimate_cost, gb_seconds
+from report._cost import Prices, billed_ms, estimate_cost, gb_seconds
 
 
 def test_billing_rounds_up_to_the_millisecond() -> None:

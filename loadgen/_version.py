@@ -1,0 +1,5 @@
+"""The load generator's version, recorded in run.json."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
