@@ -22,7 +22,7 @@ from ._errors import EmulatorError
 from ._instance import Instance, Invocation, Outcome
 from ._java import java_command
 from ._logs import StackLog
-from ._reportline import billed_restore_ms, end_line, report_line, start_line
+from ._report_writer import billed_restore_ms, end_line, report_line, start_line
 from ._runtime_api import RuntimeApi
 from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, SEBS_PERIOD_S, EmulatorOptions, FunctionSpec
 

@@ -20,7 +20,7 @@ from emulator._apigw import (
     route_path,
 )
 from emulator._cgroups import Cgroups, cpu_quota_us
-from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
+from emulator._report_writer import billed_duration_ms, end_line, report_line, start_line
 from report._reportline import parse_report_line
 from stack.settings import DEFAULT_RUNTIMES
 
