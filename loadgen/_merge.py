@@ -1,6 +1,8 @@
 """``merge``: runs of one scenario from several machines into one result folder, losslessly.
 
-Request records are concatenated (each gains ``source``, the index of its folder);
+Request records are concatenated (each gains ``source``, the index of its folder; read and
+written as ``resultfiles.Record``, so a key an older source lacks is written with its default
+and a key this version does not know is kept);
 interval histograms of the same second are added (HdrHistogram's ``add``: counts are
 exact); timeline rows of the same second are summed; the summary is recomputed from the
 merged records by the same code a live run uses.
