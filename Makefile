@@ -55,7 +55,7 @@ test: venv sysdeps lint
 # Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code.
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy contract model stack emulator loadgen study runtime/python
+	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python
 
 bench: venv sysdeps
 	$(PY) -m model train

@@ -153,7 +153,7 @@ def main() -> int:
 
     from emulator import FunctionSpec
     from emulator._stacks import spec_from_stack
-    from loadgen._reportline import read_report_lines
+    from report._reportline import read_report_lines
     from stack import build_package, load_stack
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-emulator-"))

@@ -21,7 +21,7 @@ from ._launch import Launcher
 from ._logs import StackLog
 from ._ping import ping_forever
 from ._platform_log import closing_lines, crashed_lines, exit_how, init_report_line, timed_out_line
-from ._reportline import start_line
+from ._report_writer import start_line
 from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, EmulatorOptions, FunctionSpec
 
 _IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from contract import billed_restore_ms
 
 from ._instance import Instance, Invocation
-from ._reportline import end_line, report_line
+from ._report_writer import end_line, report_line
 
 
 def closing_lines(inst: Instance, inv: Invocation, *, duration_ms: float, memory_size_mb: int,

@@ -2,8 +2,8 @@
 
 Run from the command line (``python -m loadgen --help``) or from Python::
 
-    from loadgen import Plan, RunSettings, Stage, run, target_from_url
-    plan = Plan(stages=(Stage(users=4, ramp_up_s=10, hold_s=20),))
+    from loadgen import RunSettings, Stage, StagedPlan, run, target_from_url
+    plan = StagedPlan(stages=(Stage(users=4, ramp_up_s=10, hold_s=20),))
     result = run(plan, target=target_from_url("http://127.0.0.1:8080"),
                  settings=RunSettings(time_scale=10))
     print(result.summary["latency_ms"]["p99"])
@@ -13,6 +13,8 @@ Result files are described in docs/results.md.
 
 from __future__ import annotations
 
+from resultfiles import ERROR_KINDS
+
 from ._errors import (
     LoadgenError,
     PayloadError,
@@ -21,9 +23,8 @@ from ._errors import (
     TargetError,
     TaurusError,
 )
-from ._http import ERROR_KINDS
 from ._merge import merge_results
-from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
+from ._plan import IdlePlan, RatePlan, RateStep, Stage, StagedPlan, parse_duration_s
 from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
 from ._target import Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus
@@ -34,7 +35,6 @@ __all__ = [
     "IdlePlan",
     "LoadgenError",
     "PayloadError",
-    "Plan",
     "PlanError",
     "RatePlan",
     "RateStep",
@@ -42,6 +42,7 @@ __all__ = [
     "RunResult",
     "RunSettings",
     "Stage",
+    "StagedPlan",
     "Target",
     "TargetError",
     "TaurusError",
@@ -55,3 +56,15 @@ __all__ = [
     "sign_target",
     "target_from_url",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``Plan`` was the staged plan's name until the rename beside IdlePlan and RatePlan:
+    # scripts written against it keep working, with a warning.
+    if name == "Plan":
+        import warnings
+
+        warnings.warn("loadgen.Plan is deprecated: use loadgen.StagedPlan", DeprecationWarning,
+                      stacklevel=2)
+        return StagedPlan
+    raise AttributeError(f"module 'loadgen' has no attribute {name!r}")

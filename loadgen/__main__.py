@@ -2,7 +2,9 @@
 
 A module in SUBCOMMANDS provides ``describe(name) -> (help, description)``,
 ``configure(name, parser)`` and ``main(name, args) -> int``; adding a subcommand is one
-entry here.
+entry here. ``report`` and ``logs`` are the report package's (``python -m report``), kept
+here for users who know them as loadgen's: that package is imported only when one of them
+is asked for.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+
+import resultfiles
 
 from ._console import silence
 from ._errors import LoadgenError
@@ -19,12 +23,18 @@ SUBCOMMANDS: dict[str, str] = {
     "scenario2": "loadgen._cli",
     "rate": "loadgen._cli",
     "merge": "loadgen._cli_merge",
-    "report": "loadgen._cli_report",
-    "logs": "loadgen._cli_logs",
+    "report": "report._cli_report",
+    "logs": "report._cli_logs",
+}
+#: Subcommands of another package, with the one-line help shown until one is asked for.
+ELSEWHERE: dict[str, str] = {
+    "report": "report.md and charts from result folders (the same as `python -m report write`)",
+    "logs": "a deployed stack's REPORT lines from CloudWatch (`python -m report logs`)",
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; of the subcommands in ELSEWHERE only ``command`` is imported."""
     parser = argparse.ArgumentParser(
         prog="python -m loadgen",
         description="Load generator: measure a prediction endpoint (the local emulator, an AWS "
@@ -32,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in SUBCOMMANDS.items():
+        if name in ELSEWHERE and name != command:
+            sub.add_parser(name, help=ELSEWHERE[name])
+            continue
         module = importlib.import_module(module_name)
         help_text, description = module.describe(name)
         child = sub.add_parser(name, help=help_text, description=description,
@@ -43,12 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        given = sys.argv[1:] if argv is None else argv
+        command = next((arg for arg in given if not arg.startswith("-")), None)
+        args = build_parser(command).parse_args(argv)
         status = int(args._module.main(args.command, args))
         # Flushed here, where a closed pipe can still be met quietly, not at exit.
         sys.stdout.flush()
         return status
-    except LoadgenError as exc:
+    except (LoadgenError, resultfiles.ResultsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -13,7 +13,7 @@ import anyio
 from ._console import EXIT_SIGNAL_BASE, EXIT_WRITE_FAILED, outcome, say, summary_table
 from ._errors import PlanError
 from ._payload import DEFAULT_PAYLOAD
-from ._plan import IdlePlan, Plan, RatePlan, RateStep, Stage, parse_duration_s
+from ._plan import IdlePlan, RatePlan, RateStep, Stage, StagedPlan, parse_duration_s
 from ._runner import RunInterrupted, RunSettings, Scenario, run_async, scenario_name
 from ._sign import SIGN_MODES
 from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, target_from_url
@@ -185,7 +185,7 @@ def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
             plan = plan.overridden(think_s=args.think or None, iterations=args.iterations,
                                    throughput_rps=args.throughput)
         else:
-            plan = Plan(stages=args.stages or Plan().stages, think_s=args.think,
+            plan = StagedPlan(stages=args.stages or StagedPlan().stages, think_s=args.think,
                         iterations=args.iterations, throughput_rps=args.throughput)
     else:
         plan = RatePlan(steps=args.rate, max_in_flight=args.max_in_flight)

@@ -8,12 +8,15 @@
     ├── TargetError              the target URL cannot be resolved or its GET /health failed
     ├── PayloadError             the payload file is missing, malformed or lacks a feature
     └── ResultsError             a results folder cannot be written, read or merged
+                                 (also a ``resultfiles.ResultsError``, the report's error)
 
 Every message says what was wrong and what to do about it; the CLI prints it without a
 traceback and exits with status 2.
 """
 
 from __future__ import annotations
+
+import resultfiles
 
 __all__ = [
     "LoadgenError",
@@ -51,5 +54,9 @@ class PayloadError(LoadgenError):
     """The payload file is missing, malformed, or its rows lack a feature the target needs."""
 
 
-class ResultsError(LoadgenError):
-    """A results folder cannot be written, read or merged."""
+class ResultsError(LoadgenError, resultfiles.ResultsError):
+    """A results folder cannot be written, read or merged.
+
+    The readers shared with the report raise the base ``resultfiles.ResultsError``; the
+    load generator's functions raise this class (``merge_results`` turns the readers' into it).
+    """

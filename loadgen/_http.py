@@ -25,11 +25,10 @@ import h11
 import httptools
 
 __all__ = [
-    "ERROR_KINDS",
     "Connection",
     "Connector",
-    "FastConnection",
-    "HttpConnection",
+    "H11Connection",
+    "HttptoolsConnection",
     "PostSigner",
     "RequestFailed",
     "Response",
@@ -37,11 +36,6 @@ __all__ = [
     "connect_h11",
 ]
 
-#: Every error kind a request record can carry, in the order tables show them.
-#: ``cancelled`` only appears when a run is interrupted while the request is in flight.
-ERROR_KINDS: tuple[str, ...] = (
-    "refused", "reset", "timeout", "http_status", "throttled", "bad_response", "cancelled",
-)
 
 
 class RequestFailed(Exception):
@@ -231,7 +225,7 @@ class _PostingConnection:
         self._protocol.abort()
 
 
-class HttpConnection(_PostingConnection):
+class H11Connection(_PostingConnection):
     """A connection whose responses h11 parses (the measured alternative)."""
 
     _protocol: _H11Protocol
@@ -301,13 +295,13 @@ async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, t
 
 
 async def connect_h11(host: str, port: int, path: str, timeout_s: float, *,
-                      ssl_context: ssl.SSLContext | None = None) -> HttpConnection:
+                      ssl_context: ssl.SSLContext | None = None) -> H11Connection:
     """Open an h11-parsed connection (TLS with ``ssl_context``), or raise RequestFailed."""
     protocol = await _open(_H11Protocol, host, port, timeout_s, ssl_context)
-    return HttpConnection(protocol, host, port, path)  # type: ignore[arg-type]
+    return H11Connection(protocol, host, port, path)  # type: ignore[arg-type]
 
 
-class _FastProtocol(_ResponseProtocol):
+class _HttptoolsProtocol(_ResponseProtocol):
     """httptools (llhttp) parses; callbacks collect one response at a time."""
 
     def __init__(self) -> None:
@@ -358,10 +352,10 @@ class PostSigner(Protocol):
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]: ...
 
 
-class FastConnection(_PostingConnection):
+class HttptoolsConnection(_PostingConnection):
     """A connection whose responses httptools parses (the request path of every scenario)."""
 
-    def __init__(self, protocol: _FastProtocol, host: str, port: int, path: str,
+    def __init__(self, protocol: _HttptoolsProtocol, host: str, port: int, path: str,
                  signer: PostSigner | None = None) -> None:
         super().__init__(protocol)
         host_header = host if port in (80, 443) else f"{host}:{port}"
@@ -384,8 +378,8 @@ class FastConnection(_PostingConnection):
 
 async def connect(host: str, port: int, path: str, timeout_s: float, *,
                   ssl_context: ssl.SSLContext | None = None,
-                  signer: PostSigner | None = None) -> FastConnection:
+                  signer: PostSigner | None = None) -> HttptoolsConnection:
     """Open a connection (TLS with ``ssl_context``; SigV4-signed requests with ``signer``),
     or raise RequestFailed."""
-    protocol = await _open(_FastProtocol, host, port, timeout_s, ssl_context)
-    return FastConnection(protocol, host, port, path, signer)  # type: ignore[arg-type]
+    protocol = await _open(_HttptoolsProtocol, host, port, timeout_s, ssl_context)
+    return HttptoolsConnection(protocol, host, port, path, signer)  # type: ignore[arg-type]

@@ -1,6 +1,8 @@
 """``merge``: runs of one scenario from several machines into one result folder, losslessly.
 
-Request records are concatenated (each gains ``source``, the index of its folder);
+Request records are concatenated (each gains ``source``, the index of its folder; read and
+written as ``resultfiles.Record``, so a key an older source lacks is written with its default
+and a key this version does not know is kept);
 interval histograms of the same second are added (HdrHistogram's ``add``: counts are
 exact); timeline rows of the same second are summed; the summary is recomputed from the
 merged records by the same code a live run uses.
@@ -12,21 +14,19 @@ against a source's summary are kept out and listed in the merged summary's ``dat
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
 from typing import Any
 
+import resultfiles
+from resultfiles import TIMELINE_COLUMNS, RecordReader, read_timeline, write_json_atomic
+
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
-from ._results import (
-    TIMELINE_COLUMNS,
-    RecordReader,
-    Stats,
-    build_summary,
-    read_timeline,
-    write_json_atomic,
-)
+from ._results import RESERVE_NAME
+from ._stats import Stats, build_summary
 
 __all__ = ["merge_results"]
 
@@ -57,7 +57,7 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
     """Merge result folders (same scenario) into ``out``; returns the merged summary."""
     created = not out.exists()
     # Only what this merge wrote may be discarded: never files of a folder that held some.
-    fresh = created or (out.is_dir() and not any(out.iterdir()))
+    fresh = created or (out.is_dir() and not _holds_files(out))
     try:
         return _merge(sources, out)
     except OSError as exc:
@@ -66,10 +66,18 @@ def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
         where = exc.filename or out
         raise ResultsError(f"cannot write the merged results in {out} ({where}: "
                            f"{exc.strerror or exc}); choose a writable --out folder") from exc
-    except ResultsError:
+    except resultfiles.ResultsError as exc:
         if fresh:
             _discard(out, created)
-        raise
+        if isinstance(exc, ResultsError):
+            raise
+        # The shared readers' error, as the load generator's own (a LoadgenError).
+        raise ResultsError(str(exc)) from exc
+
+
+def _holds_files(folder: Path) -> bool:
+    """Whether ``folder`` holds anything but the space reserve a killed run left."""
+    return any(path.name != RESERVE_NAME for path in folder.iterdir())
 
 
 _OUTPUTS = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
@@ -91,8 +99,10 @@ def _discard(out: Path, created: bool) -> None:
 def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
     if len(sources) < 2:
         raise ResultsError("merge needs at least two result folders")
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and _holds_files(out):
         raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
+    # A run killed (SIGKILL) right after setting its space aside leaves only that behind.
+    (out / RESERVE_NAME).unlink(missing_ok=True)
     infos = [_load_json(src / "run.json") for src in sources]
     summaries = [_load_json(src / "summary.json") for src in sources]
     scenarios = {info.get("scenario") for info in infos}
@@ -116,9 +126,9 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
         for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
             reader = RecordReader(src / "requests.jsonl")
             for rec in reader:
-                rec["source"] = index
+                rec = dataclasses.replace(rec, source=index)
                 stats.add(rec)
-                merged.write(json.dumps(rec, separators=(",", ":")) + "\n")
+                merged.write(json.dumps(rec.to_json(), separators=(",", ":")) + "\n")
             if reader.torn_line is not None:
                 problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
                                 "being written) and is left out")

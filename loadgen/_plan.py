@@ -16,15 +16,15 @@ from ._errors import PlanError
 
 __all__ = [
     "IdlePlan",
-    "Plan",
     "RatePlan",
     "RateStep",
     "Stage",
+    "StagedPlan",
     "format_duration",
     "parse_duration_s",
 ]
 
-#: How the stages of a staged plan follow each other (see :class:`Plan`).
+#: How the stages of a staged plan follow each other (see :class:`StagedPlan`).
 LAYOUTS = ("stages", "sequential", "concurrent")
 
 #: Upper bounds that keep every load loop bounded in count and time.
@@ -150,7 +150,7 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class Plan:
+class StagedPlan:
     """Closed-model staged concurrency (scenario 2): users loop request → response → think.
 
     ``layout`` says how stages follow each other: ``stages`` (one after the other, users
@@ -209,7 +209,7 @@ class Plan:
                 problems.append(f"the plan lasts {self.duration_s:g} s, more than a week")
         return problems
 
-    def check(self) -> Plan:
+    def check(self) -> StagedPlan:
         """This plan, or PlanError listing every problem."""
         problems = self.validate()
         if problems:
@@ -239,7 +239,7 @@ class Plan:
         return starts
 
     def overridden(self, *, think_s: float | None = None, iterations: int | None = None,
-                   throughput_rps: float | None = None) -> Plan:
+                   throughput_rps: float | None = None) -> StagedPlan:
         """This plan with the values given (command-line options) for every stage."""
         plan = self
         if think_s is not None:
@@ -252,13 +252,13 @@ class Plan:
                            stages=tuple(replace(s, throughput_rps=None) for s in plan.stages))
         return plan
 
-    def executions(self) -> list[Plan]:
+    def executions(self) -> list[StagedPlan]:
         """Each stage of a ``sequential`` or ``concurrent`` plan as a plan of its own.
 
         Its users ramp from 0; its iterations and think time are the stage's (or the plan's).
         """
         return [
-            Plan(
+            StagedPlan(
                 stages=(replace(stage, iterations=None, think_s=None),),
                 think_s=self.think_s if stage.think_s is None else stage.think_s,
                 iterations=self.iterations if stage.iterations is None else stage.iterations,
@@ -367,7 +367,7 @@ class Plan:
             current = users
         return windows
 
-    def scaled(self, time_scale: float) -> Plan:
+    def scaled(self, time_scale: float) -> StagedPlan:
         """This plan with every duration divided by ``time_scale`` (rates unchanged)."""
         return replace(
             self,

@@ -16,73 +16,20 @@ Every file is created with mode 0666 minus the umask, like any other program's o
 
 from __future__ import annotations
 
-import csv
 import errno
 import json
 import os
-import secrets
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from resultfiles import TIMELINE_COLUMNS, Record, write_json_atomic
+
 from ._errors import ResultsError
-from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, prepare
-from ._http import ERROR_KINDS
+from ._hist import IntervalLogWriter, LatencyHistogram
+from ._stats import Stats, build_summary
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "TIMELINE_COLUMNS",
-    "RecordReader",
-    "ResultWriter",
-    "Stats",
-    "Timeline",
-    "build_summary",
-    "hits_per_s_figures",
-    "read_timeline",
-    "record_problem",
-    "timeline_row",
-    "write_json_atomic",
-    "write_text_atomic",
-]
-
-SCHEMA_VERSION = 1
-#: An attempt started more than this after its intended time counts as late (the event
-#: loop wakes timers with millisecond granularity, so smaller delays are its jitter).
-LATE_MS = 10.0
-TIMELINE_COLUMNS = (
-    "second", "hits", "ok", "errors", "throttled", "cold_starts", "users",
-    "mean_ms", "max_ms", "p50_ms", "p99_ms",
-)
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to ``path`` so that readers see the old or the new file, never half."""
-    write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old or the new file, never half.
-
-    The file gets mode 0666 minus the umask, as with ``open``: ``tempfile.mkstemp`` would
-    make it 0600, unlike every other output.
-    """
-    while True:
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+__all__ = ["RESERVE_NAME", "ResultWriter", "timeline_row"]
 
 
 #: Space set aside when a run starts and given back when the disk fills, so the pending
@@ -144,103 +91,6 @@ class _AppendFile:
 
     def close(self) -> None:
         os.close(self._fd)
-
-
-def _pct_summary(values: list[float]) -> dict[str, float | None]:
-    if not values:
-        return {"count": 0, "p50": None, "max": None}
-    ordered = sorted(values)
-    return {"count": len(ordered), "p50": ordered[(len(ordered) - 1) // 2], "max": ordered[-1]}
-
-
-class _StageStats:
-    __slots__ = ("cold_starts", "errors", "latency", "ok", "requests")
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.ok = 0
-        self.errors = 0
-        self.cold_starts = 0
-        self.latency = LatencyHistogram()
-
-
-class Stats:
-    """Totals of a set of request records; the same code sums a live run and a merge."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.ok = 0
-        self.errors: Counter[str] = Counter()
-        self.statuses: Counter[str] = Counter()
-        self.latency = LatencyHistogram()
-        self.warm = LatencyHistogram()
-        self.cold = LatencyHistogram()
-        self.failed = LatencyHistogram()
-        self.cold_starts = 0
-        self.init_ms: list[float] = []
-        self.instances: set[str] = set()
-        self.model_versions: Counter[str] = Counter()
-        self.late = 0
-        self.stages: dict[int, _StageStats] = {}
-
-    def add(self, rec: dict[str, Any]) -> tuple[int, int, bool]:
-        """Count one record; returns its prepared latency for the caller's histograms."""
-        self.requests += 1
-        stage = self.stages.get(rec["stage"])
-        if stage is None:
-            stage = self.stages[rec["stage"]] = _StageStats()
-        stage.requests += 1
-        status = rec["status"]
-        if status is not None:
-            self.statuses[str(status)] += 1
-        if rec.get("late_ms", 0.0) > LATE_MS:
-            self.late += 1
-        instance = rec.get("instance_id")
-        if instance:
-            self.instances.add(instance)
-        if rec.get("model_version"):
-            self.model_versions[rec["model_version"]] += 1
-        cold = rec.get("cold_start") is True
-        if cold:
-            self.cold_starts += 1
-            stage.cold_starts += 1
-            if rec.get("init_ms") is not None:
-                self.init_ms.append(rec["init_ms"])
-        value_us = rec["latency_us"]
-        recorded, index = prepare(value_us)
-        clamped = value_us > HIGHEST_US
-        error = rec["error"]
-        if error is None:
-            self.ok += 1
-            stage.ok += 1
-            self.latency.record_prepared(recorded, index, clamped)
-            stage.latency.record_prepared(recorded, index, clamped)
-            (self.cold if cold else self.warm).record_prepared(recorded, index, clamped)
-        else:
-            self.errors[error] += 1
-            stage.errors += 1
-            self.failed.record_prepared(recorded, index, clamped)
-        return recorded, index, clamped
-
-    def summary(self) -> dict[str, Any]:
-        errors = {kind: self.errors.get(kind, 0) for kind in ERROR_KINDS}
-        return {
-            "requests": self.requests,
-            "ok": self.ok,
-            "errors": errors,
-            "error_total": sum(errors.values()),
-            "throttled": errors["throttled"],
-            "statuses": dict(sorted(self.statuses.items())),
-            "late": self.late,
-            "clamped": self.latency.clamped + self.failed.clamped,
-            "latency_ms": self.latency.summary_ms(),
-            "warm_latency_ms": self.warm.summary_ms(),
-            "cold_latency_ms": self.cold.summary_ms(),
-            "failed_latency_ms": self.failed.summary_ms(),
-            "cold_starts": {"count": self.cold_starts, "init_ms": _pct_summary(self.init_ms)},
-            "instances": len(self.instances),
-            "model_versions": dict(self.model_versions),
-        }
 
 
 class _Second:
@@ -329,8 +179,8 @@ class ResultWriter:
 
     # --- during the run -------------------------------------------------------------------
 
-    def record(self, rec: dict[str, Any], done_ns: int) -> None:
-        self._requests.write(self._dumps(rec) + "\n")
+    def record(self, rec: Record, done_ns: int) -> None:
+        self._requests.write(self._dumps(rec.to_json()) + "\n")
         if self._requests.pending_chars > FLUSH_CHARS and self.failure is None:
             self._write_out(self._requests)
         prepared = self.stats.add(rec)
@@ -338,14 +188,14 @@ class ResultWriter:
         if second > self._second:
             self.advance(second)
         current = self._current
-        if rec["error"] is None:
+        if rec.error is None:
             current.ok.record_prepared(*prepared)
         else:
             current.errors += 1
             current.failed.record_prepared(*prepared)
-            if rec["error"] == "throttled":
+            if rec.error == "throttled":
                 current.throttled += 1
-        if rec.get("cold_start") is True:
+        if rec.cold_start is True:
             current.cold += 1
 
     def set_users(self, users: int, now_ns: int) -> None:
@@ -491,7 +341,7 @@ class ResultWriter:
         stats = Stats()
         with (self.folder / "requests.jsonl").open(encoding="utf-8") as stream:
             for line in stream:
-                stats.add(json.loads(line))
+                stats.add(Record.from_json(json.loads(line)))
         return stats
 
 
@@ -508,193 +358,3 @@ def _reserve_space(path: Path) -> None:
             os.write(fd, bytes(RESERVE_BYTES))
     finally:
         os.close(fd)
-
-
-def hits_per_s_figures(hits: Sequence[int]) -> dict[str, Any]:
-    """``hits/s``, the one definition the summary, the merge and the report share.
-
-    ``hits`` is timeline.csv's column: attempts (successes and failures) that completed in
-    each second of the run. The mean is that column's mean (the last, partial second counts
-    as one), the peak its largest value; both None for a run without a second.
-    """
-    if not hits:
-        return {"mean": None, "peak": None}
-    return {"mean": round(sum(hits) / len(hits), 3), "peak": max(hits)}
-
-
-def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, Any],
-                  stages: list[dict[str, Any]], complete: bool, interrupted: str | None,
-                  extra: dict[str, Any]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "complete": complete,
-        "interrupted": interrupted,
-        "scenario": run_info.get("scenario"),
-        "target": run_info.get("target", {}).get("name"),
-        "run_id": run_info.get("run_id"),
-        "time_scale": run_info.get("time_scale"),
-        "started_at": run_info.get("started_at"),
-        "seconds": len(hits_per_s),
-    }
-    summary.update(stats.summary())
-    summary["hits_per_s"] = hits_per_s_figures(hits_per_s)
-    stage_rows = []
-    for index, info in enumerate(stages):
-        st = stats.stages.get(index)
-        stage_rows.append({
-            **info,
-            "index": index,
-            "requests": st.requests if st else 0,
-            "ok": st.ok if st else 0,
-            "errors": st.errors if st else 0,
-            "cold_starts": st.cold_starts if st else 0,
-            "latency_ms": (st.latency if st else LatencyHistogram()).summary_ms(),
-        })
-    summary["stages"] = stage_rows
-    summary.update(extra)
-    summary.setdefault("generator_saturated", False)
-    return summary
-
-
-
-# --- reading (the report and merge read result folders through these alone) ----------------
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def record_problem(rec: Any) -> str | None:
-    """What makes ``rec`` not a request record (docs/results.md), or None when it is one."""
-    if not isinstance(rec, dict):
-        return f"a JSON {type(rec).__name__}, not a request record (a JSON object)"
-    for key, check, kind in (
-        ("seq", _is_int, "an integer"),
-        ("stage", _is_int, "an integer"),
-        ("start_s", _is_number, "a number"),
-        ("latency_us", lambda v: _is_int(v) and v >= 0, "an integer ≥ 0"),
-        ("status", lambda v: v is None or _is_int(v), "an integer or null"),
-        ("error", lambda v: v is None or v in ERROR_KINDS, f"null or one of {', '.join(ERROR_KINDS)}"),
-        ("cold_start", lambda v: v is None or isinstance(v, bool), "true, false or null"),
-        ("request_id", lambda v: v is None or isinstance(v, str), "a string or null"),
-    ):
-        if key not in rec:
-            if key in ("cold_start", "request_id"):
-                continue
-            return f"record without {key!r}"
-        if not check(rec[key]):
-            return f"{key!r} is {json.dumps(rec[key])[:40]}, not {kind}"
-    return None
-
-
-def _lines(path: Path) -> Iterator[tuple[int, str, bool]]:
-    """(line number, text, whether it is an unterminated last line) of a text result file."""
-    try:
-        with path.open("rb") as stream:
-            for number, raw in enumerate(stream, start=1):
-                try:
-                    text = raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    raise ResultsError(
-                        f"{path}:{number}: not UTF-8 text (byte {exc.start + 1} of the line); "
-                        "the file is damaged"
-                    ) from None
-                yield number, text, not raw.endswith(b"\n")
-    except OSError as exc:
-        raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
-class RecordReader:
-    """The records of a ``requests.jsonl``, checked one by one as they are read.
-
-    A damaged line raises :class:`ResultsError` naming ``file:line``. An unterminated last
-    line that is not JSON is what a run killed mid-write leaves: it is skipped and its number
-    kept in ``torn_line`` (known once the file has been read to its end).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.torn_line: int | None = None
-        self.count = 0
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for number, text, unterminated in _lines(self.path):
-            if not text.strip():
-                continue
-            try:
-                rec = json.loads(text)
-            except ValueError as exc:
-                if unterminated:
-                    self.torn_line = number
-                    return
-                raise ResultsError(
-                    f"{self.path}:{number}: not a JSON record ({getattr(exc, 'msg', exc)}); "
-                    "the file is damaged"
-                ) from None
-            problem = record_problem(rec)
-            if problem is not None:
-                raise ResultsError(f"{self.path}:{number}: {problem}; the file is damaged")
-            self.count += 1
-            yield rec
-
-
-_TIMELINE_INTS = TIMELINE_COLUMNS[:7]
-
-
-class Timeline:
-    """The rows of a ``timeline.csv`` (each checked), and a torn last row if there was one."""
-
-    def __init__(self, rows: list[dict[str, str]], torn_line: int | None) -> None:
-        self.rows = rows
-        self.torn_line = torn_line
-
-    @property
-    def hits(self) -> list[int]:
-        return [int(row["hits"]) for row in self.rows]
-
-
-def _timeline_problem(values: list[str]) -> str | None:
-    for column, value in zip(TIMELINE_COLUMNS, values, strict=True):
-        if column in _TIMELINE_INTS:
-            if not value.isdigit():
-                return f"{column} is {value[:20]!r}, not a whole number"
-        elif value:
-            try:
-                float(value)
-            except ValueError:
-                return f"{column} is {value[:20]!r}, not a number"
-    return None
-
-
-def read_timeline(path: Path) -> Timeline:
-    """The checked rows of ``timeline.csv``; damage raises :class:`ResultsError` with file:line."""
-    rows: list[dict[str, str]] = []
-    torn: int | None = None
-    header: list[str] | None = None
-    for number, text, unterminated in _lines(path):
-        if not text.strip():
-            continue
-        values = next(csv.reader([text]), [])
-        if header is None:
-            header = values
-            missing = [c for c in TIMELINE_COLUMNS if c not in header]
-            if missing:
-                raise ResultsError(f"{path}:{number}: the header lacks {', '.join(missing)}; "
-                                   "not a timeline.csv of docs/results.md")
-            continue
-        if len(values) != len(header):
-            problem: str | None = f"{len(values)} columns where the header has {len(header)}"
-        else:
-            row = dict(zip(header, values, strict=True))
-            problem = _timeline_problem([row[c] for c in TIMELINE_COLUMNS])
-            if problem is None:
-                rows.append(row)
-                continue
-        if unterminated:
-            torn = number
-            break
-        raise ResultsError(f"{path}:{number}: {problem}; the file is damaged")
-    return Timeline(rows, torn)

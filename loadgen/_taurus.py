@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from ._errors import TaurusError
-from ._plan import Plan, Stage, parse_duration_s
+from ._plan import Stage, StagedPlan, parse_duration_s
 
 __all__ = ["load_taurus"]
 
@@ -180,7 +180,7 @@ def _scenario(config: dict[str, Any], execution: dict[str, Any], where: str) -> 
     raise TaurusError(f"{where}.scenario must be a name or a mapping, got {type(scenario).__name__}")
 
 
-def load_taurus(path: str | Path) -> tuple[Plan, list[str]]:
+def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
     """The plan of a Taurus YAML file and notes on what is run differently.
 
     Raises TaurusError (listing every problem, each in one line) when the file cannot be used.
@@ -257,11 +257,11 @@ def load_taurus(path: str | Path) -> tuple[Plan, list[str]]:
         raise TaurusError(f"cannot use Taurus file {file}", problems=problems)
     if len(stages) == 1:
         (stage,) = stages
-        plan = Plan(stages=(Stage(users=stage.users, ramp_up_s=stage.ramp_up_s, hold_s=stage.hold_s,
+        plan = StagedPlan(stages=(Stage(users=stage.users, ramp_up_s=stage.ramp_up_s, hold_s=stage.hold_s,
                                   steps=stage.steps, throughput_rps=stage.throughput_rps),),
                     think_s=stage.think_s or 0.0, iterations=stage.iterations)
     else:
-        plan = Plan(stages=tuple(stages), layout="sequential" if sequential else "concurrent")
+        plan = StagedPlan(stages=tuple(stages), layout="sequential" if sequential else "concurrent")
     plan_problems = plan.validate()
     if plan_problems:
         raise TaurusError(f"Taurus file {file} gives an invalid plan", problems=plan_problems)

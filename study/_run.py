@@ -83,7 +83,7 @@ def _log(message: str) -> None:
 
 class Study:
     def __init__(self, settings: StudySettings) -> None:
-        self.s = settings
+        self.settings = settings
         self.root = settings.root.resolve()
         self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         results = settings.results if settings.results.is_absolute() else self.root / settings.results
@@ -151,10 +151,10 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        argv = self._python("-m", "emulator", "up", *self.s.stacks, "--time-scale", f"{self.s.time_scale:g}",
+        argv = self._python("-m", "emulator", "up", *self.settings.stacks, "--time-scale", f"{self.settings.time_scale:g}",
                             "--build-dir", str(self.build), "--artifact", str(self.artifact),
-                            *self.s.emulator_args)
-        _log(f"starting the emulator with {', '.join(self.s.stacks)} (time scale {self.s.time_scale:g})")
+                            *self.settings.emulator_args)
+        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale {self.settings.time_scale:g})")
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -183,33 +183,33 @@ class Study:
         # The features are passed so that loadgen sends no GET /health first: that request
         # would start an instance, and scenario 1 could never see its first cold start.
         argv = self._python("-m", "loadgen", scenario, "--stack", stack, "--endpoints", str(self.endpoints),
-                            "--time-scale", f"{self.s.time_scale:g}", "--run-id", self.run_id,
+                            "--time-scale", f"{self.settings.time_scale:g}", "--run-id", self.run_id,
                             "--results", str(self.run_dir.parent),
                             "--features", ",".join(self.features), *extra)
         return argv + (["--quiet"] if quiet else [])
 
     def scenario1(self) -> None:
         extra: list[str] = []
-        if self.s.offsets:
-            extra += ["--offsets", self.s.offsets]
-        if self.s.bisect:
-            extra += ["--bisect", self.s.bisect]
-        expected = (61 * 60) / self.s.time_scale
-        _log(f"scenario 1 (timed idle) on {len(self.s.stacks)} stacks at once, about {expected:.0f} s"
-             + (" plus bisection" if self.s.bisect else ""))
+        if self.settings.offsets:
+            extra += ["--offsets", self.settings.offsets]
+        if self.settings.bisect:
+            extra += ["--bisect", self.settings.bisect]
+        expected = (61 * 60) / self.settings.time_scale
+        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about {expected:.0f} s"
+             + (" plus bisection" if self.settings.bisect else ""))
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
         children = [self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
-                                log=logs / f"{stack}-scenario1.out") for stack in self.s.stacks]
+                                log=logs / f"{stack}-scenario1.out") for stack in self.settings.stacks]
         codes = self._wait(children, "scenario 1", expected)
-        for stack, code in zip(self.s.stacks, codes):
+        for stack, code in zip(self.settings.stacks, codes):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
-        extra = ["--stages", self.s.scenario2_stages] if self.s.scenario2_stages else []
-        expected = 5 * 60 / self.s.time_scale
-        for i, stack in enumerate(self.s.stacks, 1):
-            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.s.stacks)}), about {expected:.0f} s")
+        extra = ["--stages", self.settings.scenario2_stages] if self.settings.scenario2_stages else []
+        expected = 5 * 60 / self.settings.time_scale
+        for i, stack in enumerate(self.settings.stacks, 1):
+            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
             self._check(f"scenario 2 on {stack}", code, None)

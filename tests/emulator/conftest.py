@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
-from loadgen._reportline import read_report_lines
+from report._reportline import read_report_lines
 
 FUNCTIONS = Path(__file__).parent / "functions"
 EMULATOR_JAVA = Path(__file__).resolve().parents[2] / "emulator" / "java"

@@ -21,8 +21,8 @@ from emulator._apigw import (
     route_path,
 )
 from emulator._cgroups import Cgroups, cpu_quota_us
-from emulator._reportline import billed_duration_ms, end_line, report_line, start_line
-from loadgen._reportline import parse_report_line
+from emulator._report_writer import billed_duration_ms, end_line, report_line, start_line
+from report._reportline import parse_report_line
 
 
 def test_public_surface_is_sorted_and_importable() -> None:

@@ -60,3 +60,8 @@ def test_payload_is_derived_deterministically(tmp_path: Path) -> None:
     subprocess.run([sys.executable, str(script), str(source), "--out", str(out)], check=True,
                    capture_output=True, timeout=120)
     assert out.read_bytes() == DEFAULT_PAYLOAD.read_bytes()
+
+
+def test_plan_is_a_deprecated_name_of_the_staged_plan() -> None:
+    with pytest.warns(DeprecationWarning, match="use loadgen.StagedPlan"):
+        assert loadgen.Plan is loadgen.StagedPlan

@@ -23,7 +23,7 @@ import anyio
 import pytest
 from loadgen_server import ServerThread
 
-from loadgen import Plan, RunSettings, Stage, target_from_url
+from loadgen import RunSettings, Stage, StagedPlan, target_from_url
 from loadgen._hist import read_interval_log
 from loadgen._http import connect_h11
 from loadgen._runner import run_async
@@ -185,7 +185,7 @@ def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
 
         async with TestServer("reset") as server:
             result = await run_async(
-                Plan(stages=(Stage(users=3, hold_s=2.0),)), target=target_from_url(server.url, name="t"),
+                StagedPlan(stages=(Stage(users=3, hold_s=2.0),)), target=target_from_url(server.url, name="t"),
                 health={"features": FEATURES.split(",")}, settings=RunSettings(results_dir=tmp_path, run_id="p"))
             return result, server.seen
 
@@ -350,7 +350,7 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
 
         async with TestServer("ok") as server:
             result = await run_async(
-                Plan(stages=(Stage(users=1, hold_s=0.2),)), target=target_from_url(server.url, name="t"),
+                StagedPlan(stages=(Stage(users=1, hold_s=0.2),)), target=target_from_url(server.url, name="t"),
                 health={"features": FEATURES.split(",")}, connector=connector,
                 settings=RunSettings(results_dir=tmp_path, run_id=run_id))
         return json.loads((result.folder / "run.json").read_text())
@@ -379,6 +379,7 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 def _fill_while_writing(disk: Path) -> None:
     from loadgen._results import RESERVE_NAME, ResultWriter
+    from resultfiles import Record
 
     folder = disk / "r"
     failures: list[str] = []
@@ -404,7 +405,7 @@ def _fill_while_writing(disk: Path) -> None:
                "connect_ms": None, "status": 200, "error": None, "detail": None, "bytes_out": 80,
                "bytes_in": 60, "predictions": 1, "cold_start": False, "instance_id": "i-1",
                "init_ms": None, "model_version": "m1", "runtime": "test", "request_id": f"r-{written}"}
-        writer.record(rec, t0_ns + written * 1_000_000)
+        writer.record(Record.from_json(rec), t0_ns + written * 1_000_000)
         written += 1
         if written % 1000 == 0:
             writer.advance(written // 1000)

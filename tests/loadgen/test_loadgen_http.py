@@ -12,7 +12,7 @@ from loadgen_server import TestServer
 
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
 from loadgen._http import RequestFailed, connect, connect_h11
-from loadgen._plan import Plan
+from loadgen._plan import StagedPlan
 from loadgen._runner import run_async
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
@@ -76,7 +76,7 @@ def test_refused() -> None:
     anyio.run(main)
 
 
-def run_scenario(server: TestServer, tmp_path: Path, plan: Plan, **settings: Any) -> dict[str, Any]:
+def run_scenario(server: TestServer, tmp_path: Path, plan: StagedPlan, **settings: Any) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         result = await run_async(plan, target=target_from_url(server.url, name="t"),
                                  settings=RunSettings(results_dir=tmp_path, run_id="r", **settings),
@@ -92,7 +92,7 @@ def test_every_error_kind_is_recorded_once_per_attempt(tmp_path: Path) -> None:
 
     async def main() -> tuple[dict[str, Any], int]:
         async with TestServer(lambda n: cycle[n] if n < len(cycle) else "ok") as server:
-            plan = Plan(stages=(Stage(users=1, hold_s=100),), iterations=len(cycle))
+            plan = StagedPlan(stages=(Stage(users=1, hold_s=100),), iterations=len(cycle))
             result = await run_async(plan, target=target_from_url(server.url, name="t"),
                                      settings=RunSettings(results_dir=tmp_path, run_id="r", timeout_s=0.3),
                                      health=HEALTH)
@@ -115,7 +115,7 @@ def test_every_error_kind_is_recorded_once_per_attempt(tmp_path: Path) -> None:
 def test_refused_attempts_are_recorded(tmp_path: Path) -> None:
     async def main() -> dict[str, Any]:
         target = target_from_url(f"http://127.0.0.1:{free_port()}", name="t")
-        plan = Plan(stages=(Stage(users=2, hold_s=100),), iterations=3)
+        plan = StagedPlan(stages=(Stage(users=2, hold_s=100),), iterations=3)
         result = await run_async(plan, target=target, health=HEALTH,
                                  settings=RunSettings(results_dir=tmp_path, run_id="r"))
         return result.summary

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen import IdlePlan, Plan, PlanError, RatePlan, RateStep, Stage, parse_duration_s
+from loadgen import IdlePlan, PlanError, RatePlan, RateStep, Stage, StagedPlan, parse_duration_s
 
 
 def test_default_plan_is_the_studys_two_stages() -> None:
-    plan = Plan()
+    plan = StagedPlan()
     assert plan.stages == (Stage(users=9, ramp_up_s=180, hold_s=60), Stage(users=18, ramp_up_s=0, hold_s=60))
     assert plan.duration_s == 300
     # User i of 9 starts at i * 180 / 9 = 20 i seconds.
@@ -22,7 +22,7 @@ def test_default_plan_is_the_studys_two_stages() -> None:
 
 
 def test_user_windows_follow_the_ramp() -> None:
-    plan = Plan()
+    plan = StagedPlan()
     windows = plan.user_windows()
     assert len(windows) == 18
     assert [w[0][0] for w in windows[:9]] == [20.0 * i for i in range(9)]
@@ -31,7 +31,7 @@ def test_user_windows_follow_the_ramp() -> None:
 
 
 def test_ramp_from_previous_stage_and_down() -> None:
-    plan = Plan(stages=(Stage(users=2, hold_s=10), Stage(users=6, ramp_up_s=8, hold_s=2),
+    plan = StagedPlan(stages=(Stage(users=2, hold_s=10), Stage(users=6, ramp_up_s=8, hold_s=2),
                         Stage(users=1, ramp_up_s=5, hold_s=5)))
     # Four users added over 8 s: at 10, 12, 14, 16.
     assert [plan.users_at(t) for t in (9.9, 10, 11.9, 12, 14, 16, 19.9)] == [2, 3, 3, 4, 5, 6, 6]
@@ -43,12 +43,12 @@ def test_ramp_from_previous_stage_and_down() -> None:
 
 
 def test_steps_change_users_in_equal_steps() -> None:
-    plan = Plan(stages=(Stage(users=10, ramp_up_s=100, hold_s=10, steps=5),))
+    plan = StagedPlan(stages=(Stage(users=10, ramp_up_s=100, hold_s=10, steps=5),))
     assert [plan.users_at(t) for t in (0, 19.9, 20, 40, 80, 99, 100)] == [2, 2, 4, 6, 10, 10, 10]
 
 
 def test_validate_returns_every_problem_at_once() -> None:
-    plan = Plan(stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")), Stage(users=True, steps=0)),
+    plan = StagedPlan(stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")), Stage(users=True, steps=0)),
                 think_s=-2, iterations=0, throughput_rps=0)
     problems = plan.validate()
     joined = "\n".join(problems)
@@ -58,12 +58,12 @@ def test_validate_returns_every_problem_at_once() -> None:
     with pytest.raises(PlanError) as info:
         plan.check()
     assert info.value.problems == problems
-    assert Plan(stages=(Stage(users=3),)).validate() == ["the plan lasts 0 s: give a stage a ramp-up or a hold time"]
-    assert Plan().validate() == []
+    assert StagedPlan(stages=(Stage(users=3),)).validate() == ["the plan lasts 0 s: give a stage a ramp-up or a hold time"]
+    assert StagedPlan().validate() == []
 
 
 def test_time_scale_divides_every_duration() -> None:
-    plan = Plan(think_s=2).scaled(10)
+    plan = StagedPlan(think_s=2).scaled(10)
     assert plan.duration_s == 30
     assert plan.think_s == 0.2
     assert plan.users_at(2) == 2

@@ -15,11 +15,11 @@ from loadgen_server import TestServer
 
 from loadgen import (
     IdlePlan,
-    Plan,
     RatePlan,
     RateStep,
     RunSettings,
     Stage,
+    StagedPlan,
     eviction_bracket,
     target_from_url,
 )
@@ -51,7 +51,7 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 
     async def main() -> tuple[Any, int]:
         async with TestServer(behaviour) as server:
-            plan = Plan(stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0), Stage(users=6, hold_s=1.0)))
+            plan = StagedPlan(stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0), Stage(users=6, hold_s=1.0)))
             result = await run_plan(server, tmp_path, plan)
             return result, server.seen
 
@@ -101,7 +101,7 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 def test_in_flight_requests_at_the_end_finish_and_are_recorded(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
         async with TestServer("delay:0.4") as server:
-            result = await run_plan(server, tmp_path, Plan(stages=(Stage(users=2, hold_s=0.5),)))
+            result = await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=2, hold_s=0.5),)))
             return result, server.seen
 
     result, seen = anyio.run(main)
@@ -115,7 +115,7 @@ def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path
     async def main() -> int:
         async with TestServer(lambda n: "delay:0.01" if n < 30 else "stall") as server:
             with anyio.move_on_after(1.5):
-                await run_plan(server, tmp_path, Plan(stages=(Stage(users=3, hold_s=60),)), timeout_s=30)
+                await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=3, hold_s=60),)), timeout_s=30)
             return server.seen
 
     seen = anyio.run(main)
@@ -133,7 +133,7 @@ def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path
 def test_time_scale_and_think_time(tmp_path: Path) -> None:
     async def main() -> Any:
         async with TestServer("ok") as server:
-            plan = Plan(stages=(Stage(users=2, hold_s=10),), think_s=2.5)
+            plan = StagedPlan(stages=(Stage(users=2, hold_s=10),), think_s=2.5)
             return await run_plan(server, tmp_path, plan, time_scale=10)
 
     result = anyio.run(main)
@@ -237,7 +237,7 @@ def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
         return fake
 
     async def main() -> Any:
-        plan = Plan(stages=(Stage(users=1, hold_s=10),), iterations=5)
+        plan = StagedPlan(stages=(Stage(users=1, hold_s=10),), iterations=5)
         return await run_async(plan, target=target_from_url("http://127.0.0.1:9", name="t"), health=HEALTH,
                                settings=RunSettings(results_dir=tmp_path, run_id="r"), connector=connector)
 
@@ -267,3 +267,20 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
     noisy, health_calls = anyio.run(main, None, "noisy")
     assert health_calls == 1
     assert any("GET /health was sent before the first probe" in n for n in noisy.summary["notes"])
+
+
+def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
+    # As in report.md: a restore's first request is neither warm nor a cold start.
+    from loadgen._stats import Stats
+    from resultfiles import Record
+
+    stats = Stats()
+    base = {"seq": 0, "stage": 0, "start_s": 0.0, "status": 200, "error": None}
+    stats.add(Record(**base, latency_us=5_000, cold_start=False))
+    stats.add(Record(**base, latency_us=900_000, cold_start=False, restore=True))
+    stats.add(Record(**base, latency_us=700_000, cold_start=True))
+    summary = stats.summary()
+    assert summary["latency_ms"]["count"] == 3
+    assert summary["warm_latency_ms"]["count"] == 1 and summary["warm_latency_ms"]["max"] < 6
+    assert summary["restore_latency_ms"]["count"] == 1
+    assert summary["cold_latency_ms"]["count"] == 1

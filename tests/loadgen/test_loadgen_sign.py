@@ -94,7 +94,7 @@ def test_a_chain_key_the_emulator_does_not_admit_is_refused_before_sending(tmp_p
 
 @pytest.mark.anyio
 async def test_the_request_paths_signature_is_one_api_gateway_accepts() -> None:
-    """What FastConnection writes, read back by a raw server and checked by the emulator."""
+    """What HttptoolsConnection writes, read back by a raw server and checked by the emulator."""
     received: asyncio.Queue[bytes] = asyncio.Queue()
 
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -17,7 +17,7 @@ import anyio
 import pytest
 from loadgen_server import TestServer
 
-from loadgen import Plan, RunSettings, Stage, TaurusError, load_taurus, target_from_url
+from loadgen import RunSettings, Stage, StagedPlan, TaurusError, load_taurus, target_from_url
 from loadgen._runner import run_async
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
@@ -130,7 +130,7 @@ scenarios:
     think-time: 500ms
     requests: [http://example.invalid/predict]
 """))
-    assert plan == Plan(stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3, throughput_rps=30),),
+    assert plan == StagedPlan(stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3, throughput_rps=30),),
                         think_s=0.5, iterations=100)
     # The rate steps with the users (10, 20, 30 per second), then is held.
     assert [plan.throughput_at(t) for t in (0, 59, 60, 130, 180, 239)] == [10, 10, 20, 30, 30, 30]

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from loadgen._cloudwatch import CloudWatchError, download_logs, iter_log_messages, parse_since
-from loadgen._reportline import read_report_lines
+from report._cloudwatch import CloudWatchError, download_logs, iter_log_messages, parse_since
+from report._reportline import read_report_lines
 
 GROUP = "/aws/lambda/lambda-model-study-python-512"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen._cost import Prices, estimate_cost, gb_seconds
+from report._cost import Prices, estimate_cost, gb_seconds
 
 
 def test_gb_seconds_counts_1024_mb_per_gb() -> None:

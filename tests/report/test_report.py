@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from loadgen.__main__ import main as cli_main
-from loadgen._report import collect, load_report_lines, percentile, recommend, stack_figures
-from loadgen._report_md import write_report
+from report._figures import collect, load_report_lines, percentile, recommend, stack_figures
+from report._markdown import write_report
 
 # (start_s, latency_ms, cold, error, request_id, instance_id)
 Rec = tuple[float, float, bool, str | None, str, str]
@@ -228,9 +228,9 @@ def test_missing_logs_leave_cost_unknown_and_say_so(results: Path, tmp_path: Pat
 
 
 def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
-    from loadgen import LoadgenError
+    from report import ResultsError
 
-    with pytest.raises(LoadgenError, match="no result folders"):
+    with pytest.raises(ResultsError, match="no result folders"):
         write_report([tmp_path], tmp_path / "out")
 
 
@@ -446,3 +446,71 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
     assert snap.warm_max_ms == 8.0, "restores are not warm requests"
     md = write_report([root], tmp_path / "report").read_text()
     assert "| python-512-snapstart | 0 |" in md and "restores [C]" in md
+
+
+@pytest.mark.parametrize("lost", [0, 7])
+def test_a_run_stopped_by_a_full_disk_shows_its_write_error(results: Path, tmp_path: Path,
+                                                            lost: int) -> None:
+    summary_path = _run_folder(results, "java-512") / "summary.json"
+    summary = json.loads(summary_path.read_text())
+    error = "cannot write requests.jsonl: No space left on device"
+    summary.update(complete=False, interrupted=error, write_error=error, records_lost=lost)
+    summary_path.write_text(json.dumps(summary))
+    text, warnings = _report(results, tmp_path / "r")
+    section = text.split("## Incomplete runs and missing data", 1)[1].split("\n## ", 1)[0]
+    said = (f"{_run_folder(results, 'java-512')}: the run stopped when its files could not be "
+            f"written ({error}): ")
+    said += "7 requests were lost and are in no figure" if lost else "no record was lost"
+    assert said in section
+    assert any(said in w for w in warnings)
+
+
+def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from report.__main__ import main as report_main
+
+    assert report_main(["write", str(results), "--out", str(tmp_path / "a")]) == 0
+    assert cli_main(["report", str(results), "--out", str(tmp_path / "b")]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"report: {tmp_path / 'a' / 'report.md'}",
+                                                    f"report: {tmp_path / 'b' / 'report.md'}"]
+    first, second = ((tmp_path / d / "report.md").read_text().splitlines() for d in "ab")
+    # The same report, but for the line that says when it was written.
+    assert len(first) == len(second) > 20
+    assert sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    # A damaged results folder is one line and exit 2 from either.
+    assert report_main(["write", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "does not exist" in err
+
+
+def test_the_report_package_surface_is_sorted_and_complete() -> None:
+    import report
+
+    assert report.__all__ == sorted(report.__all__)
+    for name in report.__all__:
+        assert hasattr(report, name), name
+    public = {name for name in dir(report) if not name.startswith("_")}
+    assert public - set(report.__all__) <= {"annotations"}
+
+
+def test_the_report_does_not_need_the_load_generator() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, report, report.__main__; "
+            "assert not any(m == 'loadgen' or m.startswith('loadgen.') for m in sys.modules), "
+            "sorted(m for m in sys.modules if m.startswith('loadgen'))")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_loadgen_imports_the_report_only_for_its_two_subcommands() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from loadgen.__main__ import build_parser; "
+            "names = lambda: {m.split('.')[0] for m in sys.modules}; "
+            "build_parser('scenario2'); build_parser('merge'); build_parser(None); "
+            "assert 'report' not in names(), 'imported early'; "
+            "build_parser('logs'); assert 'report' in names()")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

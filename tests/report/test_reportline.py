@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadgen._reportline import (
+from report._reportline import (
     ReportLineError,
     iter_report_lines,
     parse_report_line,

@@ -355,10 +355,10 @@ def test_pulumi_project_file() -> None:
 def test_the_default_stage_throttle_fits_scenario_2_but_not_the_account_maximum() -> None:
     # What a deployed stack admits by default: enough for scenario 2's users, far less than
     # API Gateway's account maximum (5,000 burst, 10,000 req/s) that anyone could drive.
-    from loadgen import Plan
+    from loadgen import StagedPlan
 
     settings = StackSettings(name="x", language="python", memory_mb=512)
-    scenario_2 = Plan()
+    scenario_2 = StagedPlan()
     users = max(stage.users for stage in scenario_2.stages)
     assert users == 18 and scenario_2.think_s == 0
     # A closed loop: each user has at most one request in flight.

@@ -20,9 +20,9 @@ of a cold start is ``ceil(Duration + Init Duration)`` (AWS's own example above: 
 the one billing rule). A timed-out invocation
 adds ``Status: timeout``; a crashed one ``Status: error`` and ``Error Type: Runtime.ExitError``.
 
-This module only writes the lines. They are read by the load generator's report
-(``loadgen._reportline``), the one parser for AWS's lines and ours; the emulator does not
-import the load generator (the design keeps the two apart).
+This module only writes the lines. They are read by the report package
+(``report._reportline``), the one parser for AWS's lines and ours; the emulator does not
+import the report (the design keeps the two apart).
 """
 
 from __future__ import annotations

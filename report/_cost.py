@@ -1,7 +1,7 @@
 """What a run would cost on AWS: Lambda requests and GB-seconds, API Gateway requests.
 
 The prices are dated constants with their source, overridable (``Prices(...)`` or
-``--price-*`` options of ``loadgen report``). They are list prices of the first tier in
+``--price-*`` options of ``python -m report write``). They are list prices of the first tier in
 us-east-1; other regions and volume tiers differ, free tiers are ignored (a study should
 compare stacks, not a given account's bill).
 """

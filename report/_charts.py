@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._report import ScenarioRun, StackFigures
+    from ._figures import ScenarioRun, StackFigures
 
 __all__ = ["bar_chart", "scenario1_chart", "scenario2_chart"]
 
@@ -70,12 +70,12 @@ def scenario1_chart(runs: Sequence[ScenarioRun], out: Path) -> Path:
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
     for run in runs:
-        probes = [r for r in run.records if r.get("phase", "probe") == "probe"]
-        x = [float(r["intended_s"] if r.get("intended_s") is not None else r["start_s"]) * run.time_scale / 60.0
+        probes = [r for r in run.records if r.phase in (None, "probe")]
+        x = [float(r.intended_s if r.intended_s is not None else r.start_s) * run.time_scale / 60.0
              for r in probes]
-        y = [r["latency_us"] / 1000.0 for r in probes]
+        y = [r.latency_us / 1000.0 for r in probes]
         line = ax.plot(x, y, marker="o", markersize=3, linewidth=1, label=run.target)[0]
-        cold = [(a, b) for a, b, r in zip(x, y, probes) if r.get("cold_start") is True]
+        cold = [(a, b) for a, b, r in zip(x, y, probes) if r.cold_start is True]
         if cold:
             ax.scatter([a for a, _ in cold], [b for _, b in cold], s=70, facecolors="none",
                        edgecolors=line.get_color(), linewidths=1.5)

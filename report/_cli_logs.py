@@ -1,18 +1,19 @@
-"""``python -m loadgen logs --stack NAME --since 1h --out FILE``: REPORT lines from CloudWatch."""
+"""``python -m report logs --stack NAME --since 1h --out FILE``: REPORT lines from CloudWatch."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+from resultfiles import ResultsError
+
 from ._cloudwatch import CloudWatchError, download_logs, function_log_group, parse_since
-from ._errors import ResultsError
 
 
 def describe(name: str) -> tuple[str, str]:
     return ("download a deployed stack's function log (REPORT lines) from CloudWatch",
             ("Page through the function's CloudWatch log group and write its lines to a file in\n"
-             "the emulator's format, for `python -m loadgen report`. Put it beside the results as\n"
+             "the emulator's format, for `python -m report write`. Put it beside the results as\n"
              "results/<run>/logs/<stack>.log. AWS credentials come from the usual places\n"
              "(environment, ~/.aws, an instance role)."))
 

@@ -1,4 +1,4 @@
-"""``python -m loadgen report RESULTS_DIR... [--out DIR]``: the comparison report."""
+"""``python -m report write RESULTS_DIR... [--out DIR]``: the comparison report."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 
 from ._cost import Prices
-from ._report import RecommendationRule
-from ._report_md import write_report
+from ._figures import RecommendationRule
+from ._markdown import write_report
 
 
 def describe(name: str) -> tuple[str, str]:
     return ("write report.md and PNG charts comparing stacks side by side",
             ("Read result folders (results/<run>/<target>/<scenario>/) and the functions' REPORT\n"
              "lines (logs/<stack>.log beside the results, from the emulator or from\n"
-             "`python -m loadgen logs`), and write report.md with charts: stacks side by side,\n"
+             "`python -m report logs`), and write report.md with charts: stacks side by side,\n"
              "cold starts, throughput, cost per million predictions and a recommendation.\n"
              "Every figure says where it comes from: [C] client, [S] server, [D] derived."))
 

@@ -1,4 +1,4 @@
-"""``report.md`` and its charts, written from result folders (see :mod:`loadgen._report`)."""
+"""``report.md`` and its charts, written from result folders (see :mod:`report._figures`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from resultfiles import ResultsError, write_text_atomic
+
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._cost import Prices
-from ._errors import ResultsError
-from ._report import (
+from ._figures import (
     RecommendationRule,
     ScenarioRun,
     StackFigures,
@@ -22,7 +23,6 @@ from ._report import (
     stack_figures,
 )
 from ._reportline import ReportLine
-from ._results import write_text_atomic
 
 __all__ = ["find_logs", "write_report"]
 
@@ -159,10 +159,10 @@ def _gaps(run: ScenarioRun) -> list[str]:
              ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
              "| instance [C] | outcome [D] |"),
              "|---|---|---|---|---|---|---|"]
-    first = next((r for r in run.records if r.get("phase", "probe") == "probe"), None)
+    first = next((r for r in run.records if r.phase in (None, "probe")), None)
     if first is not None:
-        lines.append(f"| #{first['seq']} (first) | – | – | {_ms(first['latency_us'] / 1000)} "
-                     f"| {_cold(first.get('cold_start'))} | `{first.get('instance_id') or '–'}` | – |")
+        lines.append(f"| #{first.seq} (first) | – | – | {_ms(first.latency_us / 1000)} "
+                     f"| {_cold(first.cold_start)} | `{first.instance_id or '–'}` | – |")
     for g in gaps:
         planned = g.get("planned_s", 0.0) * run.time_scale
         lines.append(

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from resultfiles import write_text_atomic
+
 from ._reportline import is_report_line
-from ._results import write_text_atomic
 
 _SINCE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from resultfiles import Record, RecordReader, ResultsError, hits_per_s_figures, read_timeline
+
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
-from ._errors import ResultsError
 from ._reportline import ReportLine, ReportLineError, iter_report_lines, parse_report_line
-from ._results import RecordReader, hits_per_s_figures, read_timeline
 
 __all__ = [
     "RecommendationRule",
@@ -62,7 +62,7 @@ class ScenarioRun:
     folder: Path
     run: dict[str, Any]
     summary: dict[str, Any]
-    records: list[dict[str, Any]]
+    records: list[Record]
     timeline: list[dict[str, str]]
     #: missing, torn or short files of this folder, each in words naming the file
     problems: tuple[str, ...] = ()
@@ -118,14 +118,14 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _check_counts(folder: Path, summary: dict[str, Any], records: list[dict[str, Any]],
+def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
                   complete: bool) -> str | None:
     """What the records lack against summary.json's counts, in words (None: they agree)."""
     counted = _count(summary.get("requests"))
     if counted is None:
         return None
     held = len(records)
-    errors_held = sum(1 for r in records if r.get("error") is not None)
+    errors_held = sum(1 for r in records if r.error is not None)
     errors_counted = _count(summary.get("error_total"))
     if held < counted:
         failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
@@ -164,6 +164,12 @@ def _read_run(folder: Path) -> ScenarioRun:
         problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
                         "written) and is left out")
     complete = summary.get("complete") is True
+    if (write_error := summary.get("write_error")) is not None:
+        lost = _count(summary.get("records_lost")) or 0
+        problems.append(f"{folder}: the run stopped when its files could not be written "
+                        f"({write_error}): "
+                        + (f"{lost:,} requests were lost and are in no figure" if lost
+                           else "no record was lost"))
     # A merged folder carries what its sources lacked.
     inherited = summary.get("data_problems")
     if isinstance(inherited, list):
@@ -277,7 +283,7 @@ class StackFigures:
     notes: list[str] = field(default_factory=list)
 
 
-def start_kind(record: dict[str, Any], reports: dict[str, ReportLine]) -> str:
+def start_kind(record: Record, reports: dict[str, ReportLine]) -> str:
     """How a request met its instance: ``cold`` (it waited for the instance's init),
     ``restore`` (a SnapStart restore) or ``warm`` (a provisioned instance's first request too:
     its init ran ahead of traffic).
@@ -287,18 +293,18 @@ def start_kind(record: dict[str, Any], reports: dict[str, ReportLine]) -> str:
     function still said ``x-cold-start: true`` is not counted cold). Without one, the function's
     headers decide (``x-restore``, ``x-cold-start``, docs/api.md).
     """
-    report = reports.get(record.get("request_id") or "")
+    report = reports.get(record.request_id or "")
     if report is not None:
         return "cold" if report.cold_start else ("restore" if report.restore else "warm")
-    if record.get("restore") is True:
+    if record.restore:
         return "restore"
-    return "cold" if record.get("cold_start") is True else "warm"
+    return "cold" if record.cold_start is True else "warm"
 
 
-def _ok_latencies_ms(records: Iterable[dict[str, Any]], reports: dict[str, ReportLine], *,
+def _ok_latencies_ms(records: Iterable[Record], reports: dict[str, ReportLine], *,
                      kind: str) -> list[float]:
-    return [r["latency_us"] / 1000.0 for r in records
-            if r.get("error") is None and start_kind(r, reports) == kind]
+    return [r.latency_us / 1000.0 for r in records
+            if r.error is None and start_kind(r, reports) == kind]
 
 
 def stack_figures(
@@ -315,7 +321,7 @@ def stack_figures(
     if main.scenario != "scenario2":
         notes.append(f"no scenario 2 run: load figures are from {main.scenario}")
     records = main.records
-    errors = Counter(r["error"] for r in records if r.get("error") is not None)
+    errors = Counter(r.error for r in records if r.error is not None)
     ok = len(records) - sum(errors.values())
 
     all_records = [r for run in runs for r in run.records]
@@ -324,7 +330,7 @@ def stack_figures(
     init_ms: list[float] = []
     restore_duration_ms: list[float] = []
     for r in all_records:
-        report = reports.get(r.get("request_id") or "")
+        report = reports.get(r.request_id or "")
         if report is not None and report.init_duration_ms is not None:
             init_ms.append(report.init_duration_ms)
         if report is not None and report.restore_duration_ms is not None:
@@ -335,7 +341,7 @@ def stack_figures(
     hits = hits_per_s_figures([int(row["hits"]) for row in main.timeline])
     mean, peak = hits["mean"], hits["peak"]
 
-    joined = [reports[r["request_id"]] for r in records if r.get("request_id") in reports]
+    joined = [reports[r.request_id] for r in records if r.request_id in reports]
     billed_gb_s: float | None = None
     cost: CostEstimate | None = None
     memory_mb = settings.get("memory_mb")

@@ -1,0 +1,38 @@
+"""The result files of a run (docs/results.md): their record type, readers and error.
+
+Shared by the load generator (which writes them and merges them) and the report (which
+reads them), so that neither imports the other::
+
+    from resultfiles import RecordReader
+    for record in RecordReader(Path("results/r1/python-512/scenario2/requests.jsonl")):
+        print(record.seq, record.latency_us, record.cold_start)
+"""
+
+from __future__ import annotations
+
+from ._atomic import write_json_atomic, write_text_atomic
+from ._errors import ResultsError
+from ._read import (
+    SCHEMA_VERSION,
+    TIMELINE_COLUMNS,
+    RecordReader,
+    Timeline,
+    hits_per_s_figures,
+    read_timeline,
+)
+from ._record import ERROR_KINDS, Record, record_problem
+
+__all__ = [
+    "ERROR_KINDS",
+    "SCHEMA_VERSION",
+    "TIMELINE_COLUMNS",
+    "Record",
+    "RecordReader",
+    "ResultsError",
+    "Timeline",
+    "hits_per_s_figures",
+    "read_timeline",
+    "record_problem",
+    "write_json_atomic",
+    "write_text_atomic",
+]
