@@ -5,6 +5,12 @@ artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sor
 fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
 share an archive share the file. Standard library only; ``runtime/`` is read as files, never
 imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
+
+A framework model runtime adds its export beside ``model.zip`` and its dependencies
+(``stack/_frameworks.py``): ``litert`` puts the wheels pip installs for Lambda's platform into
+the zip; ``tensorflow`` is too large for a zip, so its package is a container image's build
+context (Dockerfile, requirements file, function and model), and its zip holds the function
+and model alone, with the requirements beside it, for a host that brings its own TensorFlow.
 """
 
 from __future__ import annotations
@@ -24,11 +30,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from stack import _frameworks
 from stack._errors import PackageError
 from stack.settings import ROOT, StackSettings
 
 __all__ = [
     "DIRECT_UPLOAD_BYTES_MAX",
+    "EXPORT_SUFFIXES",
+    "IMAGE_MODEL_RUNTIMES",
     "MODEL_MEMBER",
     "UNZIPPED_BYTES_MAX",
     "Package",
@@ -44,6 +53,11 @@ MODEL_MEMBER = "model.zip"
 DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
 #: The function's code and all its layers, unzipped, may be 250 MB whatever the upload path.
 UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
+#: The export each framework runtime serves beside ``model.zip`` (written by ``python -m model
+#: train``; the function finds it by replacing ``.zip``, docs/api.md).
+EXPORT_SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras"}
+#: Model runtimes deployed as a container image: TensorFlow unzips to more than 250 MB.
+IMAGE_MODEL_RUNTIMES = frozenset({"tensorflow"})
 # The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
@@ -81,11 +95,26 @@ class Package:
     layer_size_bytes: int = 0
     #: What Lambda unpacks: code and layer, unzipped (at most ``UNZIPPED_BYTES_MAX``).
     unzipped_bytes: int = 0
+    #: ``artifact``, ``litert`` or ``tensorflow`` (the stack's ``model_runtime``).
+    model_runtime: str = "artifact"
+    #: The framework's requirement lines (pins from pyproject.toml), or empty.
+    requirements: tuple[str, ...] = ()
+    #: Image stacks: the Docker build context (``Dockerfile``, ``requirements.txt``,
+    #: ``function/``), its name ending in its content's hash; else None. ``code_zip`` then holds
+    #: ``function/``'s files for a host that installs ``requirements`` itself.
+    image_context: Path | None = None
+    #: Image stacks: the image tag, the first 12 hex digits of the context's SHA-256.
+    image_tag: str | None = None
+
+    @property
+    def is_image(self) -> bool:
+        """The function is deployed as a container image built from ``image_context``."""
+        return self.image_context is not None
 
     @property
     def code_from_s3(self) -> bool:
         """The code archive is too large to upload with the request: deploy it from S3."""
-        return self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
+        return not self.is_image and self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
 
     @property
     def layer_from_s3(self) -> bool:
@@ -99,39 +128,78 @@ def build_package(
     artifact: Path | None = None,
     out_dir: Path | None = None,
     root: Path | None = None,
+    deps_cache: Path | None = None,
 ) -> Package:
     """Build (or reuse, when the same bytes exist already) the archives of one stack.
 
     ``root`` is the repository (runtimes under ``<root>/runtime``); ``artifact`` defaults to
-    ``<root>/build/model.zip``; archives go to ``out_dir`` (``<root>/build/packages``), named
-    ``<language>-<strategy>-<sha12>.zip`` and ``model-layer-<sha12>.zip``.
+    ``<root>/build/model.zip`` (a framework runtime's export beside it); archives go to
+    ``out_dir`` (``<root>/build/packages``), named ``<language>-<strategy>-<sha12>.zip`` (with
+    ``-<model runtime>-<architecture>`` before the hash for a framework runtime) and
+    ``model-layer-<sha12>.zip``; image contexts to ``<out_dir>/images``. Framework wheels are
+    installed once into ``deps_cache`` (``<root>/build/deps``) and reused offline after.
     """
     root = (ROOT if root is None else Path(root)).resolve()
     artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
+    deps_cache = (root / "build" / "deps" if deps_cache is None else Path(deps_cache)).resolve()
     model_bytes, model_version = _read_artifact(artifact)
     out_dir.mkdir(parents=True, exist_ok=True)
+    model_files = {MODEL_MEMBER: model_bytes}
+    model_runtime = settings.model_runtime
+    if model_runtime in EXPORT_SUFFIXES:
+        suffix = EXPORT_SUFFIXES[model_runtime]
+        model_files["model" + suffix] = _read_export(artifact, suffix, model_runtime)
 
     if settings.language == "python":
         files = _python_files(root)
     else:
         files = _java_files(root, out_dir)
     if settings.model_strategy == "bundled":
-        files[MODEL_MEMBER] = model_bytes
-    layer_files = {MODEL_MEMBER: model_bytes} if settings.model_strategy == "layer" else {}
+        files.update(model_files)
+    layer_files = dict(model_files) if settings.model_strategy == "layer" else {}
+    requirements: tuple[str, ...] = ()
+    image_context: Path | None = None
+    image_tag: str | None = None
+    if model_runtime in EXPORT_SUFFIXES:
+        requirements = _frameworks.framework_requirements(
+            model_runtime, settings.architecture, root
+        )
+    if model_runtime in IMAGE_MODEL_RUNTIMES:
+        image_context, image_tag = _image_context(settings, files, requirements, out_dir)
+    elif requirements:
+        target = _frameworks.DependencyTarget.for_lambda(settings.runtime, settings.architecture)
+        tree = _frameworks.install_dependencies(requirements, target, deps_cache)
+        dependencies = _frameworks.site_files(tree)
+        clashes = sorted(set(dependencies) & set(files))
+        if clashes:
+            raise PackageError(
+                f"stack {settings.name}: the function's {clashes[0]} would be overwritten by a "
+                f"file of its dependencies ({', '.join(requirements)}); rename the module in "
+                "runtime/python/"
+            )
+        files.update(dependencies)
     # Checked before compressing: what Lambda unpacks is what counts.
     unzipped_bytes = sum(map(len, files.values())) + sum(map(len, layer_files.values()))
-    if unzipped_bytes > UNZIPPED_BYTES_MAX:
+    if image_context is None and unzipped_bytes > UNZIPPED_BYTES_MAX:
+        remedy = (
+            f"the {model_runtime} runtime's dependencies are too large for a zip"
+            if requirements
+            else "load a large model from S3 instead (model_strategy: s3)"
+        )
         raise PackageError(
             f"stack {settings.name}: code and layer unzip to {_mb(unzipped_bytes)}, over Lambda's "
             f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
             f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
-            "load a large model from S3 instead (model_strategy: s3)"
+            f"{remedy}"
         )
     code = zip_bytes(files)
     code_hash = hashlib.sha256(code).digest()
+    variant = settings.model_strategy
+    if model_runtime != "artifact":
+        variant += f"-{model_runtime}-{settings.architecture}"
     code_zip = _write_once(
-        out_dir / f"{settings.language}-{settings.model_strategy}-{code_hash.hex()[:12]}.zip", code
+        out_dir / f"{settings.language}-{variant}-{code_hash.hex()[:12]}.zip", code
     )
 
     layer_zip: Path | None = None
@@ -155,7 +223,42 @@ def build_package(
         artifact=artifact,
         layer_size_bytes=layer_size_bytes,
         unzipped_bytes=unzipped_bytes,
+        model_runtime=model_runtime,
+        requirements=requirements,
+        image_context=image_context,
+        image_tag=image_tag,
     )
+
+
+def _image_context(
+    settings: StackSettings,
+    function_files: Mapping[str, bytes],
+    requirements: tuple[str, ...],
+    out_dir: Path,
+) -> tuple[Path, str]:
+    """Write the image's build context (once per content) and return it with its tag."""
+    context = {
+        "Dockerfile": _frameworks.dockerfile(settings.runtime, settings.architecture).encode(),
+        "requirements.txt": _frameworks.requirements_text(requirements).encode(),
+    }
+    context.update({f"function/{name}": data for name, data in function_files.items()})
+    digest = hashlib.sha256()
+    for name in sorted(context):
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(context[name]).digest())
+    tag = digest.hexdigest()[:12]
+    directory = out_dir / "images" / f"{settings.language}-{settings.model_runtime}-{tag}"
+    return _frameworks.write_tree(directory, context), tag
+
+
+def _read_export(artifact: Path, suffix: str, model_runtime: str) -> bytes:
+    export = artifact.with_suffix(suffix)
+    if not export.is_file():
+        raise PackageError(
+            f"the {model_runtime} runtime serves {export.name} beside the artifact, and "
+            f"{export} does not exist: run `python -m model export {artifact}` (or `make model`)"
+        )
+    return export.read_bytes()
 
 
 def _mb(size_bytes: int) -> str:

@@ -27,9 +27,11 @@ __all__ = [
     "COLD_START_MITIGATIONS",
     "CONFIG_KEYS",
     "DEFAULT_RUNTIMES",
+    "FRAMEWORK_RUNTIMES",
     "HANDLERS",
     "LANGUAGES",
     "LOG_RETENTION_DAYS",
+    "MODEL_RUNTIMES",
     "MODEL_STRATEGIES",
     "PROJECT",
     "ROOT",
@@ -76,6 +78,13 @@ ARCHITECTURES = ("arm64", "x86_64")
 # principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
 AUTHORIZATIONS = ("iam", "none")
 MODEL_STRATEGIES = ("bundled", "layer", "s3")
+# Who computes the probabilities in the Python function (MODEL_RUNTIME, docs/api.md): the
+# framework-free evaluator of model.zip, or a framework serving its export beside model.zip.
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+# The Python runtimes a framework runtime may run on: the Amazon Linux 2023 ones (glibc 2.34),
+# since ai-edge-litert 2.x wheels need glibc 2.27 and python3.11 runs on Amazon Linux 2 (2.26);
+# wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13.
+FRAMEWORK_RUNTIMES = ("python3.12", "python3.13")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
 LOG_RETENTION_DAYS = (
@@ -102,7 +111,7 @@ RESERVED_ENVIRONMENT = frozenset(
         "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
         "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_RUNTIME_API", "AWS_REGION",
         "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LAMBDA_RUNTIME_DIR", "LAMBDA_TASK_ROOT",
-        "MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_VERSION",
+        "MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_RUNTIME", "MODEL_VERSION",
     }
 )  # fmt: skip
 DEFAULT_REGION = "us-east-1"
@@ -169,6 +178,8 @@ class StackSettings:
     handler: str = ""
     #: Where the function finds the model: ``bundled`` in the code archive, a ``layer``, ``s3``.
     model_strategy: str = "bundled"
+    #: Who scores requests (Python only): ``artifact`` (the evaluator), ``litert``, ``tensorflow``.
+    model_runtime: str = "artifact"
     #: ``none``, ``ping`` (scheduled invocations), ``provisioned`` or ``snapstart``.
     cold_start_mitigation: str = "none"
     #: Provisioned concurrency (instances kept initialised); only with ``provisioned``.
@@ -304,6 +315,7 @@ CONFIG_KEYS: Mapping[str, tuple[_Parser, str]] = {
     "architecture": (_parse_str, " or ".join(ARCHITECTURES)),
     "runtime": (_parse_str, "an AWS managed runtime, e.g. python3.12, java21"),
     "model_strategy": (_parse_str, ", ".join(MODEL_STRATEGIES)),
+    "model_runtime": (_parse_str, ", ".join(MODEL_RUNTIMES)),
     "cold_start_mitigation": (_parse_str, ", ".join(COLD_START_MITIGATIONS)),
     "provisioned_concurrency": (_parse_optional_int, "instances, with provisioned"),
     "ping_interval_minutes": (_parse_optional_int, "minutes, with ping"),
@@ -415,6 +427,8 @@ def _problems(values: Mapping[str, Any]) -> list[str]:
             f"use one of: {', '.join(RUNTIMES[language])}"
         )
     _choice(problems, values, "model_strategy", MODEL_STRATEGIES)
+    _choice(problems, values, "model_runtime", MODEL_RUNTIMES)
+    problems.extend(_model_runtime_problems(values))
     _choice(problems, values, "cold_start_mitigation", COLD_START_MITIGATIONS)
     _choice(problems, values, "authorization", AUTHORIZATIONS)
     mitigation = values.get("cold_start_mitigation")
@@ -490,13 +504,57 @@ def _problems(values: Mapping[str, Any]) -> list[str]:
             elif env_name in RESERVED_ENVIRONMENT:
                 problems.append(
                     f"{_key('environment')}: {env_name} is set by Lambda or derived from "
-                    "model_strategy; remove it"
+                    "model_strategy and model_runtime; remove it"
                 )
         size = sum(len(k.encode()) + len(v.encode()) for k, v in environment.items())
         if size > ENVIRONMENT_BYTES_MAX:
             problems.append(
                 f"{_key('environment')} is {size} bytes; Lambda allows 4 KB for all variables "
                 f"and the model's need some, so keep it under {ENVIRONMENT_BYTES_MAX}"
+            )
+    return problems
+
+
+def _model_runtime_problems(values: Mapping[str, Any]) -> list[str]:
+    """What a framework model runtime cannot be combined with."""
+    model_runtime = values.get("model_runtime")
+    if model_runtime not in MODEL_RUNTIMES or model_runtime == "artifact":
+        return []
+    key = _key("model_runtime")
+    problems = []
+    if values.get("language") == "java":
+        problems.append(
+            f"{key} is {model_runtime!r} but the Java function serves the artifact only (the Java "
+            "TensorFlow bindings are not obtainable here); use language: python or "
+            "model_runtime: artifact"
+        )
+        return problems
+    runtime = values.get("runtime")
+    if runtime and runtime not in FRAMEWORK_RUNTIMES:
+        problems.append(
+            f"{key} is {model_runtime!r}, which needs an Amazon Linux 2023 runtime with the "
+            f"framework's wheels; {_key('runtime')} is {runtime!r}: use one of "
+            f"{', '.join(FRAMEWORK_RUNTIMES)}"
+        )
+    strategy = values.get("model_strategy")
+    if strategy == "s3":
+        problems.append(
+            f"{key} is {model_runtime!r}, which serves the export shipped in the package; "
+            f"{_key('model_strategy')} s3 is for the artifact runtime only: use bundled"
+            + (" or layer" if model_runtime == "litert" else "")
+        )
+    if model_runtime == "tensorflow":
+        # TensorFlow is beyond the 250 MB zip limit, so this runtime ships as a container image,
+        # and Lambda gives an image function neither layers nor SnapStart.
+        if strategy == "layer":
+            problems.append(
+                f"{key} 'tensorflow' is deployed as a container image, which cannot use layers; "
+                f"set {_key('model_strategy')} to bundled"
+            )
+        if values.get("cold_start_mitigation") == "snapstart":
+            problems.append(
+                f"{key} 'tensorflow' is deployed as a container image, which SnapStart does not "
+                "support; choose another cold_start_mitigation (none, ping, provisioned)"
             )
     return problems
 
@@ -640,11 +698,15 @@ def model_env(
     """The function's whole environment: the stack's extra variables plus the model's.
 
     ``bundled`` → ``MODEL_PATH=<task_root>/model.zip``; ``layer`` → ``<layer_root>/model.zip``
-    (Lambda mounts layers at /opt); ``s3`` → ``MODEL_BUCKET`` and ``MODEL_KEY``. The emulator
-    passes its own directories as ``task_root``/``layer_root``.
+    (Lambda mounts layers at /opt); ``s3`` → ``MODEL_BUCKET`` and ``MODEL_KEY``. A framework
+    model runtime adds ``MODEL_RUNTIME`` (the artifact runtime is the function's default, so its
+    environment is unchanged). The emulator passes its own directories as
+    ``task_root``/``layer_root``.
     """
     environment = dict(settings.environment)
     environment["MODEL_VERSION"] = model_version
+    if settings.model_runtime != "artifact":
+        environment["MODEL_RUNTIME"] = settings.model_runtime
     if settings.model_strategy == "bundled":
         environment["MODEL_PATH"] = f"{task_root}/model.zip"
     elif settings.model_strategy == "layer":
