@@ -9,7 +9,6 @@ from typing import Any
 
 # The artifact writer of model/ (the format's one producer; it does not import TensorFlow).
 from model import model_version, write_artifact
-
 from stack import StackSettings
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 

@@ -730,7 +730,7 @@ def test_the_study_grid_has_framework_stacks() -> None:
 def test_an_image_stack_builds_and_pushes_its_image_to_its_own_repository(
     program: Program, name: str
 ) -> None:
-    settings, package = expected(program, name)
+    _, package = expected(program, name)
     assert package.is_image and package.image_context is not None
     run = program.run(name)
     repository = run.one(T_REPOSITORY)
