@@ -193,13 +193,11 @@ def build_package(
             f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
             f"{remedy}"
         )
-    code = zip_bytes(files)
-    code_hash = hashlib.sha256(code).digest()
     variant = settings.model_strategy
     if model_runtime != "artifact":
         variant += f"-{model_runtime}-{settings.architecture}"
-    code_zip = _write_once(
-        out_dir / f"{settings.language}-{variant}-{code_hash.hex()[:12]}.zip", code
+    code_zip, code_hash, code_size = _code_archive(
+        files, out_dir, f"{settings.language}-{variant}", remember=bool(requirements)
     )
 
     layer_zip: Path | None = None
@@ -218,7 +216,7 @@ def build_package(
         code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
         layer_sha256_b64=layer_sha256_b64,
         handler=settings.handler,
-        size_bytes=len(code),
+        size_bytes=code_size,
         model_version=model_version,
         artifact=artifact,
         layer_size_bytes=layer_size_bytes,
@@ -228,6 +226,38 @@ def build_package(
         image_context=image_context,
         image_tag=image_tag,
     )
+
+
+def _code_archive(
+    files: Mapping[str, bytes], out_dir: Path, prefix: str, *, remember: bool
+) -> tuple[Path, bytes, int]:
+    """The code zip ``<prefix>-<sha12>.zip`` of ``files``: its path, SHA-256 and size.
+
+    With ``remember``, the archive made from the same files is reused without compressing
+    again (a zip with wheels takes seconds at level 9): a small record named by the files'
+    digest gives the archive's name and hash, trusted only while that archive exists.
+    """
+    record: Path | None = None
+    if remember:
+        digest = hashlib.sha256()
+        for name in sorted(files):
+            digest.update(name.encode() + b"\0")
+            digest.update(hashlib.sha256(files[name]).digest())
+        record = out_dir / f".{prefix}-{digest.hexdigest()[:24]}.json"
+        try:
+            known = json.loads(record.read_text(encoding="utf-8"))
+            archive = out_dir / known["archive"]
+            if archive.is_file() and archive.stat().st_size == known["size_bytes"]:
+                return archive, bytes.fromhex(known["sha256"]), int(known["size_bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    code = zip_bytes(files)
+    code_hash = hashlib.sha256(code).digest()
+    code_zip = _write_once(out_dir / f"{prefix}-{code_hash.hex()[:12]}.zip", code)
+    if record is not None:
+        entry = {"archive": code_zip.name, "sha256": code_hash.hex(), "size_bytes": len(code)}
+        _write_once(record, json.dumps(entry, sort_keys=True).encode())
+    return code_zip, code_hash, len(code)
 
 
 def _image_context(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from stack_helpers import seed_dependencies, write_exports
 
+import stack.package
 from stack import PackageError, StackSettings, build_package
 from stack._frameworks import DependencyTarget, framework_requirements
 from stack.package import UNZIPPED_BYTES_MAX
@@ -223,3 +224,25 @@ def test_an_image_context_is_deterministic_and_named_by_its_content(
     assert hashlib.sha256(
         (third.image_context / "function" / "model.keras").read_bytes()
     ).hexdigest() == digest
+
+
+def test_a_litert_zip_is_not_compressed_again_for_the_same_files(
+    fake_root: Path, artifact: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_exports(artifact)
+    settings = framework_settings("litert")
+    seed_dependencies(fake_root, settings)
+    first = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
+    data = first.code_zip.read_bytes()
+
+    def refuse(files: object) -> bytes:
+        raise AssertionError("compressed again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stack.package, "zip_bytes", refuse)
+        again = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
+    assert again == first
+    # Without its archive, the record is not trusted: the same bytes are made again.
+    first.code_zip.unlink()
+    rebuilt = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
+    assert rebuilt.code_zip.read_bytes() == data and rebuilt == first
