@@ -12,8 +12,10 @@ Standard library only; pip runs in a subprocess.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,6 +69,8 @@ _UNUSED_PATHS = (
     "ai_edge_litert/libLiteRtWebGpuAccelerator.so",
 )
 _PIP_TIMEOUT_S = 900
+# The project's distribution (pyproject.toml's [project] name), for its installed metadata.
+_DISTRIBUTION = "lambda-model-study"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,17 +97,11 @@ class DependencyTarget:
 
 
 def framework_requirements(model_runtime: str, architecture: str, root: Path) -> tuple[str, ...]:
-    """The requirement lines of a framework runtime, from ``<root>/pyproject.toml``'s pins."""
+    """The requirement lines of a framework runtime: the pins of ``<root>/pyproject.toml``, or,
+    where the project is installed without its source tree, of its installed metadata."""
     pyproject = root / "pyproject.toml"
     extra = _EXTRA[model_runtime]
-    try:
-        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        pins = document["project"]["optional-dependencies"][extra]
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
-        raise PackageError(
-            f"cannot read the {extra!r} extra of {pyproject} ({error}); restore pyproject.toml "
-            "from the repository"
-        ) from None
+    pins = _pyproject_pins(pyproject, extra) if pyproject.exists() else _installed_pins(extra)
     by_name = {_distribution_name(pin): pin.strip() for pin in pins}
     requirements = []
     for name in _DISTRIBUTIONS[model_runtime]:
@@ -117,6 +115,35 @@ def framework_requirements(model_runtime: str, architecture: str, root: Path) ->
             pin = "tensorflow" + pin[len(name) :]
         requirements.append(pin)
     return tuple(requirements)
+
+
+def _pyproject_pins(pyproject: Path, extra: str) -> list[str]:
+    try:
+        document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        pins = document["project"]["optional-dependencies"][extra]
+        return [str(pin) for pin in pins]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as error:
+        raise PackageError(
+            f"cannot read the {extra!r} extra of {pyproject} ({error}); restore pyproject.toml "
+            "from the repository"
+        ) from None
+
+
+def _installed_pins(extra: str) -> list[str]:
+    # Requires-Dist lines such as `numpy<3,>=1.26; extra == "frameworks"`.
+    try:
+        lines = importlib.metadata.requires(_DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        lines = []
+    marker = re.compile(r"""extra\s*==\s*["']""" + re.escape(extra) + """["']""")
+    pins = [line.split(";", 1)[0].strip() for line in lines if marker.search(line)]
+    if not pins:
+        raise PackageError(
+            f"no pins for the {extra!r} extra: neither a pyproject.toml in the project "
+            f"directory nor an installed {_DISTRIBUTION} with that extra; run from a checkout "
+            "of the repository"
+        )
+    return pins
 
 
 def _distribution_name(pin: str) -> str:

@@ -6,6 +6,7 @@ installed from PyPI in test_stack_frameworks_real.py."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import zipfile
 from pathlib import Path
 
@@ -246,3 +247,22 @@ def test_a_litert_zip_is_not_compressed_again_for_the_same_files(
     first.code_zip.unlink()
     rebuilt = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
     assert rebuilt.code_zip.read_bytes() == data and rebuilt == first
+
+
+def test_an_installed_project_takes_its_pins_from_its_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Installed without its source tree: no pyproject.toml, the wheel's Requires-Dist instead.
+    lines = [
+        'ai-edge-litert<3,>=2.3; extra == "frameworks"',
+        'numpy<3,>=1.26; extra == "frameworks"',
+        'numpy<3,>=1.26; extra == "train"',
+        "PyYAML<7,>=6.0",
+    ]
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: lines)
+    assert framework_requirements("litert", "x86_64", tmp_path) == (
+        "ai-edge-litert<3,>=2.3", "numpy<3,>=1.26",
+    )  # fmt: skip
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: ["PyYAML<7,>=6.0"])
+    with pytest.raises(PackageError, match="no pins for the 'frameworks' extra"):
+        framework_requirements("litert", "x86_64", tmp_path)
