@@ -79,7 +79,8 @@ class DependencyTarget:
 
     #: ``3.12``: pip's ``--python-version``.
     python_version: str
-    #: Wheel platform tags, most specific first: pip's ``--platform`` (given once each).
+    #: Wheel platform tags, most specific first: pip's ``--platform`` (given once each);
+    #: empty for this machine's own interpreter and platform (``for_host``).
     platforms: tuple[str, ...]
 
     @classmethod
@@ -92,8 +93,23 @@ class DependencyTarget:
         platforms.append(f"manylinux2014_{machine}")
         return cls(python_version=runtime.removeprefix("python"), platforms=tuple(platforms))
 
+    @classmethod
+    def for_host(cls) -> DependencyTarget:
+        """This interpreter on this machine (what a local host of the function runs)."""
+        return cls(python_version="{}.{}".format(*sys.version_info[:2]), platforms=())
+
     def describe(self) -> str:
-        return f"CPython {self.python_version} on {self.platforms[0]}"
+        platform = self.platforms[0] if self.platforms else "this machine"
+        return f"CPython {self.python_version} on {platform}"
+
+    def pip_options(self) -> list[str]:
+        if not self.platforms:
+            return ["--only-binary=:all:"]
+        return [
+            "--only-binary=:all:", "--implementation", "cp",
+            "--python-version", self.python_version,
+            *(option for platform in self.platforms for option in ("--platform", platform)),
+        ]  # fmt: skip
 
 
 def framework_requirements(model_runtime: str, architecture: str, root: Path) -> tuple[str, ...]:
@@ -161,7 +177,8 @@ def dependency_dir(requirements: tuple[str, ...], target: DependencyTarget, cach
         sort_keys=True,
     )  # fmt: skip
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return cache / f"py{target.python_version}-{target.platforms[0]}-{digest}"
+    platform = target.platforms[0] if target.platforms else "host"
+    return cache / f"py{target.python_version}-{platform}-{digest}"
 
 
 def install_dependencies(
@@ -177,9 +194,7 @@ def install_dependencies(
         site = Path(scratch) / "site"
         command = [
             sys.executable, "-m", "pip", "install", "--target", str(site),
-            "--only-binary=:all:", "--implementation", "cp",
-            "--python-version", target.python_version,
-            *(option for platform in target.platforms for option in ("--platform", platform)),
+            *target.pip_options(),
             "--no-compile", "--no-input", "--disable-pip-version-check", "--quiet",
             *requirements,
         ]  # fmt: skip

@@ -105,6 +105,9 @@ class Package:
     image_context: Path | None = None
     #: Image stacks: the image tag, the first 12 hex digits of the context's SHA-256.
     image_tag: str | None = None
+    #: Zip stacks with a framework: the installed tree (in the cache) whose files the zip
+    #: holds beside the function, for Lambda's interpreter and platform; else None.
+    dependencies: Path | None = None
 
     @property
     def is_image(self) -> bool:
@@ -161,6 +164,7 @@ def build_package(
     requirements: tuple[str, ...] = ()
     image_context: Path | None = None
     image_tag: str | None = None
+    tree: Path | None = None
     if model_runtime in EXPORT_SUFFIXES:
         requirements = _frameworks.framework_requirements(
             model_runtime, settings.architecture, root
@@ -225,6 +229,7 @@ def build_package(
         requirements=requirements,
         image_context=image_context,
         image_tag=image_tag,
+        dependencies=tree,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import sys
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from stack_helpers import seed_dependencies, write_exports
 
 import stack.package
 from stack import PackageError, StackSettings, build_package
-from stack._frameworks import DependencyTarget, framework_requirements
+from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 from stack.package import UNZIPPED_BYTES_MAX
 
 
@@ -50,6 +51,23 @@ def test_the_target_is_lambdas_python_and_platform() -> None:
     arm = DependencyTarget.for_lambda("python3.13", "arm64")
     assert arm.python_version == "3.13" and arm.platforms[0] == "manylinux_2_34_aarch64"
     assert all(platform.endswith("_aarch64") for platform in arm.platforms)
+    options = target.pip_options()
+    assert options[:5] == [
+        "--only-binary=:all:", "--implementation", "cp", "--python-version", "3.12",
+    ]  # fmt: skip
+    assert options.count("--platform") == len(target.platforms)
+
+
+def test_a_local_host_installs_for_its_own_interpreter(tmp_path: Path) -> None:
+    host = DependencyTarget.for_host()
+    assert host.python_version == "{}.{}".format(*sys.version_info[:2])
+    # No --platform: pip picks this machine's wheels; a separate cache entry from Lambda's.
+    assert host.pip_options() == ["--only-binary=:all:"]
+    requirements = ("numpy<3,>=1.26",)
+    lambda_dir = dependency_dir(requirements, DependencyTarget.for_lambda("python3.12", "x86_64"),
+                                tmp_path)  # fmt: skip
+    host_dir = dependency_dir(requirements, host, tmp_path)
+    assert host_dir.name.startswith(f"py{host.python_version}-host-") and host_dir != lambda_dir
 
 
 def test_pins_come_from_pyproject(fake_root: Path) -> None:
@@ -78,8 +96,9 @@ def test_a_litert_zip_holds_function_model_export_and_wheels(
 ) -> None:
     tflite, _ = write_exports(artifact)
     settings = framework_settings("litert")
-    seed_dependencies(fake_root, settings)
+    tree = seed_dependencies(fake_root, settings)
     package = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path / "o")
+    assert package.dependencies == tree
     files = entries(package.code_zip)
     assert files["model.zip"] == artifact.read_bytes()
     assert files["model.tflite"] == tflite.read_bytes()
