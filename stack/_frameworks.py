@@ -89,7 +89,8 @@ class DependencyTarget:
         manylinux_2_34 down to manylinux2014 (x86_64)."""
         machine = _MACHINES[architecture]
         newest = _GLIBC_MINOR.get(runtime, _GLIBC_MINOR_DEFAULT)
-        platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(newest, 16, -1)]
+        oldest = _GLIBC_MINOR_OLDEST - 1
+        platforms = [f"manylinux_2_{minor}_{machine}" for minor in range(newest, oldest, -1)]
         platforms.append(f"manylinux2014_{machine}")
         return cls(python_version=runtime.removeprefix("python"), platforms=tuple(platforms))
 
