@@ -810,3 +810,30 @@ def test_an_arm64_image_stack_builds_for_arm64(program: Program) -> None:
     requirements = (Path(image["context"]["location"]) / "requirements.txt").read_text()
     assert requirements.startswith("tensorflow>=")
     assert run.one(T_FUNCTION).inputs["architectures"] == ["arm64"]
+
+
+def test_a_litert_zip_over_50_mb_is_deployed_from_the_stacks_bucket(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Wheels that do not compress below 50 MB (random bytes), under the 250 MB unzipped limit.
+    root = make_fake_root(tmp_path / "repo")
+    settings = load_stack("python-litert-512")
+    tree = seed_dependencies(root, settings)
+    (tree / "numpy" / "_big.so").write_bytes(os.urandom(DIRECT_UPLOAD_BYTES_MAX + 1024 * 1024))
+    build = functools.partial(
+        build_package, artifact=program.artifact, root=root, out_dir=tmp_path / "out"
+    )
+    monkeypatch.setattr(stack.aws._program, "build_package", build)
+    package = build(settings)
+    assert package.code_from_s3
+    run = program.run("python-litert-512", pulumi_config(REPO / "Pulumi.python-litert-512.yaml"))
+    (code_object,) = [
+        o
+        for o in run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+        if o.inputs["key"] == f"archives/{package.code_zip.name}"
+    ]
+    function = run.one(T_FUNCTION).inputs
+    assert "code" not in function
+    assert function["s3Key"] == code_object.inputs["key"]
+    assert function["sourceCodeHash"] == package.code_sha256_b64
+    assert function["environment"]["variables"]["MODEL_RUNTIME"] == "litert"
