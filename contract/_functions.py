@@ -33,6 +33,9 @@ MODEL_STRATEGIES = ("bundled", "layer", "s3")
 MODEL_FILE = "model.zip"
 #: The variables a function reads to find its model (runtime/python/app.py, Handler.java).
 MODEL_ENVIRONMENT = ("MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_RUNTIME", "MODEL_VERSION")
+#: Who computes the probabilities in the Python function (``MODEL_RUNTIME``, docs/api.md): the
+#: framework-free evaluator of model.zip, or a framework serving its export beside model.zip.
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
 #: Of those, the ones only the Python function reads: the Java function serves the artifact
 #: alone (no framework model runtime: the Java TensorFlow bindings are not obtainable here).
 PYTHON_ONLY_MODEL_ENVIRONMENT = ("MODEL_RUNTIME",)
@@ -45,6 +48,8 @@ class ModelPlacement(Protocol):
     def name(self) -> str: ...
     @property
     def model_strategy(self) -> str: ...
+    @property
+    def model_runtime(self) -> str: ...
     @property
     def environment(self) -> Mapping[str, str]: ...
 
@@ -61,11 +66,15 @@ def model_env(
     """The function's whole environment: the stack's extra variables plus the model's.
 
     ``bundled`` → ``MODEL_PATH=<task_root>/model.zip``; ``layer`` → ``<layer_root>/model.zip``
-    (Lambda mounts layers at /opt); ``s3`` → ``MODEL_BUCKET`` and ``MODEL_KEY``. The emulator
-    passes its own directories as ``task_root``/``layer_root``.
+    (Lambda mounts layers at /opt); ``s3`` → ``MODEL_BUCKET`` and ``MODEL_KEY``. A framework
+    model runtime adds ``MODEL_RUNTIME`` (the artifact runtime is the function's default, so its
+    environment is unchanged). The emulator passes its own directories as
+    ``task_root``/``layer_root``.
     """
     environment = dict(settings.environment)
     environment["MODEL_VERSION"] = model_version
+    if settings.model_runtime != "artifact":
+        environment["MODEL_RUNTIME"] = settings.model_runtime
     if settings.model_strategy == "bundled":
         environment["MODEL_PATH"] = f"{task_root}/{MODEL_FILE}"
     elif settings.model_strategy == "layer":

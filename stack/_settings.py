@@ -16,6 +16,7 @@ from contract import (
     HANDLERS,
     LANGUAGES,
     MODEL_FILE,
+    MODEL_RUNTIMES,
     MODEL_STRATEGIES,
     PROJECT,
     RUNTIMES,
@@ -31,6 +32,7 @@ from stack._limits import (
     DEFAULT_PING_INTERVAL_MINUTES,
     DEFAULT_REGION,
     ENVIRONMENT_BYTES_MAX,
+    FRAMEWORK_RUNTIMES,
     LOG_RETENTION_DAYS,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
@@ -101,6 +103,8 @@ class StackSettings:
     handler: str = ""
     #: Where the function finds the model: ``bundled`` in the code archive, a ``layer``, ``s3``.
     model_strategy: str = "bundled"
+    #: Who scores requests (Python only): ``artifact`` (the evaluator), ``litert``, ``tensorflow``.
+    model_runtime: str = "artifact"
     #: ``none``, ``ping`` (scheduled invocations), ``provisioned`` or ``snapstart``.
     cold_start_mitigation: str = "none"
     #: Provisioned concurrency (instances kept initialised); only with ``provisioned``.
@@ -167,6 +171,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "architecture": (str, " or ".join(ARCHITECTURES)),
     "runtime": (str, "an AWS managed runtime, e.g. python3.12, java21"),
     "model_strategy": (str, ", ".join(MODEL_STRATEGIES)),
+    "model_runtime": (str, ", ".join(MODEL_RUNTIMES)),
     "cold_start_mitigation": (str, ", ".join(COLD_START_MITIGATIONS)),
     "provisioned_concurrency": (int | None, "instances, with provisioned"),
     "ping_interval_minutes": (int | None, "minutes, with ping"),
@@ -275,6 +280,8 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             f"use one of: {', '.join(RUNTIMES[language])}"
         )
     _choice(problems, values, "model_strategy", MODEL_STRATEGIES)
+    _choice(problems, values, "model_runtime", MODEL_RUNTIMES)
+    problems.extend(_model_runtime_problems(values))
     _choice(problems, values, "cold_start_mitigation", COLD_START_MITIGATIONS)
     _choice(problems, values, "authorization", AUTHORIZATIONS)
     mitigation = values.get("cold_start_mitigation")
@@ -350,7 +357,7 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             elif env_name in RESERVED_ENVIRONMENT:
                 problems.append(
                     f"{_key('environment')}: {env_name} is set by Lambda or derived from "
-                    "model_strategy; remove it"
+                    "model_strategy and model_runtime; remove it"
                 )
         size = sum(len(k.encode()) + len(v.encode()) for k, v in environment.items())
         if size > ENVIRONMENT_BYTES_MAX:
@@ -365,3 +372,47 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
 def model_key(model_version: str) -> str:
     """The S3 key of the artifact: versioned, so a new model never overwrites a served one."""
     return f"models/{model_version}/{MODEL_FILE}"
+
+
+def _model_runtime_problems(values: Mapping[str, Any]) -> list[str]:
+    """What a framework model runtime cannot be combined with."""
+    model_runtime = values.get("model_runtime")
+    if model_runtime not in MODEL_RUNTIMES or model_runtime == "artifact":
+        return []
+    key = _key("model_runtime")
+    problems = []
+    if values.get("language") == "java":
+        problems.append(
+            f"{key} is {model_runtime!r} but the Java function serves the artifact only (the Java "
+            "TensorFlow bindings are not obtainable here); use language: python or "
+            "model_runtime: artifact"
+        )
+        return problems
+    runtime = values.get("runtime")
+    if runtime and runtime not in FRAMEWORK_RUNTIMES:
+        problems.append(
+            f"{key} is {model_runtime!r}, which needs an Amazon Linux 2023 runtime with the "
+            f"framework's wheels; {_key('runtime')} is {runtime!r}: use one of "
+            f"{', '.join(FRAMEWORK_RUNTIMES)}"
+        )
+    strategy = values.get("model_strategy")
+    if strategy == "s3":
+        problems.append(
+            f"{key} is {model_runtime!r}, which serves the export shipped in the package; "
+            f"{_key('model_strategy')} s3 is for the artifact runtime only: use bundled"
+            + (" or layer" if model_runtime == "litert" else "")
+        )
+    if model_runtime == "tensorflow":
+        # TensorFlow is beyond the 250 MB zip limit, so this runtime ships as a container image,
+        # and Lambda gives an image function neither layers nor SnapStart.
+        if strategy == "layer":
+            problems.append(
+                f"{key} 'tensorflow' is deployed as a container image, which cannot use layers; "
+                f"set {_key('model_strategy')} to bundled"
+            )
+        if values.get("cold_start_mitigation") == "snapstart":
+            problems.append(
+                f"{key} 'tensorflow' is deployed as a container image, which SnapStart does not "
+                "support; choose another cold_start_mitigation (none, ping, provisioned)"
+            )
+    return problems

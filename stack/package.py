@@ -4,7 +4,14 @@ One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the 
 artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sorted entries,
 fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
 share an archive share the file. Standard library and ``model``'s artifact reader only (no
-TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
+TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come
+from ``runtime/java/build.py`` run in a subprocess.
+
+A framework model runtime adds its export beside ``model.zip`` and its dependencies
+(``stack/_frameworks.py``): ``litert`` puts the wheels pip installs for Lambda's platform into
+the zip; ``tensorflow`` is too large for a zip, so its package is a container image's build
+context (Dockerfile, requirements file, function and model), and its zip holds the function
+and model alone, with the requirements beside it, for a host that brings its own TensorFlow.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -25,12 +33,15 @@ from pathlib import Path
 
 from contract import HANDLERS, MODEL_FILE
 from model import ArtifactError, read_artifact
+from stack import _frameworks
 from stack._errors import PackageError
 from stack._paths import project_root, runtime_root
 from stack._settings import StackSettings
 
 __all__ = [
     "DIRECT_UPLOAD_BYTES_MAX",
+    "EXPORT_SUFFIXES",
+    "IMAGE_MODEL_RUNTIMES",
     "MODEL_MEMBER",
     "UNZIPPED_BYTES_MAX",
     "Package",
@@ -46,6 +57,11 @@ MODEL_MEMBER = MODEL_FILE
 DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
 #: The function's code and all its layers, unzipped, may be 250 MB whatever the upload path.
 UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
+#: The export each framework runtime serves beside ``model.zip`` (written by ``python -m model
+#: train``; the function finds it by replacing ``.zip``, docs/api.md).
+EXPORT_SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras"}
+#: Model runtimes deployed as a container image: TensorFlow unzips to more than 250 MB.
+IMAGE_MODEL_RUNTIMES = frozenset({"tensorflow"})
 # The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
 _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
@@ -84,11 +100,29 @@ class Package:
     layer_size_bytes: int = 0
     #: What Lambda unpacks: code and layer, unzipped (at most ``UNZIPPED_BYTES_MAX``).
     unzipped_bytes: int = 0
+    #: ``artifact``, ``litert`` or ``tensorflow`` (the stack's ``model_runtime``).
+    model_runtime: str = "artifact"
+    #: The framework's requirement lines (pins from pyproject.toml), or empty.
+    requirements: tuple[str, ...] = ()
+    #: Image stacks: the Docker build context (``Dockerfile``, ``requirements.txt``,
+    #: ``function/``), its name ending in its content's hash; else None. ``code_zip`` then holds
+    #: ``function/``'s files for a host that installs ``requirements`` itself.
+    image_context: Path | None = None
+    #: Image stacks: the image tag, the first 12 hex digits of the context's SHA-256.
+    image_tag: str | None = None
+    #: Zip stacks with a framework: the installed tree (in the cache) whose files the zip
+    #: holds beside the function, for Lambda's interpreter and platform; else None.
+    dependencies: Path | None = None
+
+    @property
+    def is_image(self) -> bool:
+        """The function is deployed as a container image built from ``image_context``."""
+        return self.image_context is not None
 
     @property
     def code_from_s3(self) -> bool:
         """The code archive is too large to upload with the request: deploy it from S3."""
-        return self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
+        return not self.is_image and self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
 
     @property
     def layer_from_s3(self) -> bool:
@@ -103,43 +137,82 @@ def build_package(
     out_dir: Path | None = None,
     root: Path | None = None,
     runtime: Path | None = None,
+    deps_cache: Path | None = None,
 ) -> Package:
     """Build (or reuse, when the same bytes exist already) the archives of one stack.
 
     ``root`` is the repository (runtimes under ``<root>/runtime``); by default the project
     directory, with the runtimes of the checkout or, installed, those shipped in this package
-    (``stack._paths``). ``artifact`` defaults to ``<root>/build/model.zip``; archives go to
-    ``out_dir`` (``<root>/build/packages``), named ``<language>-<strategy>-<sha12>.zip`` and
-    ``model-layer-<sha12>.zip``. ``runtime`` overrides where the functions' sources are.
+    (``stack._paths``). ``artifact`` defaults to ``<root>/build/model.zip`` (a framework
+    runtime's export beside it); archives go to ``out_dir`` (``<root>/build/packages``), named
+    ``<language>-<strategy>-<sha12>.zip`` (with ``-<model runtime>-<architecture>`` before the
+    hash for a framework runtime) and ``model-layer-<sha12>.zip``; image contexts to
+    ``<out_dir>/images``. Framework wheels are installed once into ``deps_cache``
+    (``<root>/build/deps``) and reused offline after. ``runtime`` overrides where the
+    functions' sources are.
     """
     if runtime is None:
         runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
     root = (project_root() if root is None else Path(root)).resolve()
     artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
+    deps_cache = (root / "build" / "deps" if deps_cache is None else Path(deps_cache)).resolve()
     model_bytes, model_version = _read_artifact(artifact)
     out_dir.mkdir(parents=True, exist_ok=True)
+    model_files = {MODEL_MEMBER: model_bytes}
+    model_runtime = settings.model_runtime
+    if model_runtime in EXPORT_SUFFIXES:
+        suffix = EXPORT_SUFFIXES[model_runtime]
+        model_files["model" + suffix] = _read_export(artifact, suffix, model_runtime)
 
     if settings.language == "python":
         files = _python_files(runtime)
     else:
         files = _java_files(runtime, out_dir)
     if settings.model_strategy == "bundled":
-        files[MODEL_MEMBER] = model_bytes
-    layer_files = {MODEL_MEMBER: model_bytes} if settings.model_strategy == "layer" else {}
+        files.update(model_files)
+    layer_files = dict(model_files) if settings.model_strategy == "layer" else {}
+    requirements: tuple[str, ...] = ()
+    image_context: Path | None = None
+    image_tag: str | None = None
+    tree: Path | None = None
+    if model_runtime in EXPORT_SUFFIXES:
+        requirements = _frameworks.framework_requirements(
+            model_runtime, settings.architecture, root
+        )
+    if model_runtime in IMAGE_MODEL_RUNTIMES:
+        image_context, image_tag = _image_context(settings, files, requirements, out_dir)
+    elif requirements:
+        target = _frameworks.DependencyTarget.for_lambda(settings.runtime, settings.architecture)
+        tree = _frameworks.install_dependencies(requirements, target, deps_cache)
+        dependencies = _frameworks.site_files(tree)
+        clashes = sorted(set(dependencies) & set(files))
+        if clashes:
+            raise PackageError(
+                f"stack {settings.name}: the function's {clashes[0]} would be overwritten by a "
+                f"file of its dependencies ({', '.join(requirements)}); rename the module in "
+                "runtime/python/"
+            )
+        files.update(dependencies)
     # Checked before compressing: what Lambda unpacks is what counts.
     unzipped_bytes = sum(map(len, files.values())) + sum(map(len, layer_files.values()))
-    if unzipped_bytes > UNZIPPED_BYTES_MAX:
+    if image_context is None and unzipped_bytes > UNZIPPED_BYTES_MAX:
+        remedy = (
+            f"the {model_runtime} runtime's dependencies are too large for a zip"
+            if requirements
+            else "load a large model from S3 instead (model_strategy: s3)"
+        )
         raise PackageError(
             f"stack {settings.name}: code and layer unzip to {_mb(unzipped_bytes)}, over Lambda's "
             f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
             f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
-            "load a large model from S3 instead (model_strategy: s3)"
+            f"{remedy}"
         )
-    code = zip_bytes(files)
-    code_hash = hashlib.sha256(code).digest()
-    code_zip = _write_once(
-        out_dir / f"{settings.language}-{settings.model_strategy}-{code_hash.hex()[:12]}.zip", code
+    variant = settings.model_strategy
+    if model_runtime != "artifact":
+        variant += f"-{model_runtime}-{settings.architecture}"
+    code_zip, code_hash, code_size = _code_archive(
+        files, out_dir, f"{settings.language}-{variant}", remember=bool(requirements)
     )
 
     layer_zip: Path | None = None
@@ -158,12 +231,80 @@ def build_package(
         code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
         layer_sha256_b64=layer_sha256_b64,
         handler=settings.handler,
-        size_bytes=len(code),
+        size_bytes=code_size,
         model_version=model_version,
         artifact=artifact,
         layer_size_bytes=layer_size_bytes,
         unzipped_bytes=unzipped_bytes,
+        model_runtime=model_runtime,
+        requirements=requirements,
+        image_context=image_context,
+        image_tag=image_tag,
+        dependencies=tree,
     )
+
+
+def _code_archive(
+    files: Mapping[str, bytes], out_dir: Path, prefix: str, *, remember: bool
+) -> tuple[Path, bytes, int]:
+    """The code zip ``<prefix>-<sha12>.zip`` of ``files``: its path, SHA-256 and size.
+
+    With ``remember``, the archive made from the same files is reused without compressing
+    again (a zip with wheels takes seconds at level 9): a small record named by the files'
+    digest gives the archive's name and hash, trusted only while that archive exists.
+    """
+    record: Path | None = None
+    if remember:
+        digest = hashlib.sha256()
+        for name in sorted(files):
+            digest.update(name.encode() + b"\0")
+            digest.update(hashlib.sha256(files[name]).digest())
+        record = out_dir / f".{prefix}-{digest.hexdigest()[:24]}.json"
+        try:
+            known = json.loads(record.read_text(encoding="utf-8"))
+            archive = out_dir / known["archive"]
+            if archive.is_file() and archive.stat().st_size == known["size_bytes"]:
+                return archive, bytes.fromhex(known["sha256"]), int(known["size_bytes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    code = zip_bytes(files)
+    code_hash = hashlib.sha256(code).digest()
+    code_zip = _write_once(out_dir / f"{prefix}-{code_hash.hex()[:12]}.zip", code)
+    if record is not None:
+        entry = {"archive": code_zip.name, "sha256": code_hash.hex(), "size_bytes": len(code)}
+        _write_once(record, json.dumps(entry, sort_keys=True).encode())
+    return code_zip, code_hash, len(code)
+
+
+def _image_context(
+    settings: StackSettings,
+    function_files: Mapping[str, bytes],
+    requirements: tuple[str, ...],
+    out_dir: Path,
+) -> tuple[Path, str]:
+    """Write the image's build context (once per content) and return it with its tag."""
+    context = {
+        "Dockerfile": _frameworks.dockerfile(settings.runtime, settings.architecture).encode(),
+        "requirements.txt": _frameworks.requirements_text(requirements).encode(),
+    }
+    context.update({f"function/{name}": data for name, data in function_files.items()})
+    digest = hashlib.sha256()
+    for name in sorted(context):
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(context[name]).digest())
+    tag = digest.hexdigest()[:12]
+    directory = out_dir / "images" / f"{settings.language}-{settings.model_runtime}-{tag}"
+    return _frameworks.write_tree(directory, context), tag
+
+
+def _read_export(artifact: Path, suffix: str, model_runtime: str) -> bytes:
+    export = artifact.with_suffix(suffix)
+    if not export.is_file():
+        raise PackageError(
+            f"the {model_runtime} runtime serves {export.name} beside the artifact, and "
+            f"{export} does not exist: run `python -m model export {artifact}` (or `make model`)"
+        )
+    return export.read_bytes()
 
 
 def _mb(size_bytes: int) -> str:

@@ -1,7 +1,7 @@
 """The AWS resources of a stack, as Pulumi components (this package imports Pulumi).
 
-``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``) and
-``HttpApi``; ``stack_from_pulumi`` reads the current stack's settings and builds its archive.
+``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``), for an
+image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``stack_from_pulumi`` reads the current stack's settings and builds its archive.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from stack.aws._function import (
     ModelFunction,
     ModelFunctionArgs,
 )
-from stack.aws._policies import function_policy, lambda_assume_role_policy, tls_only_bucket_policy
+from stack.aws._image import FunctionImage, FunctionImageArgs, repository_name
+from stack.aws._policies import (
+    function_policy,
+    image_pull_policy,
+    lambda_assume_role_policy,
+    tls_only_bucket_policy,
+)
 from stack.aws._program import provider_args_from_pulumi, stack_from_pulumi
 from stack.aws._stack import ModelStack, ModelStackArgs
 
@@ -23,6 +29,8 @@ __all__ = [
     "ACCESS_LOG_FORMAT",
     "ALIAS_NAME",
     "API_ROUTE_KEYS",
+    "FunctionImage",
+    "FunctionImageArgs",
     "FunctionRole",
     "FunctionRoleArgs",
     "HttpApi",
@@ -34,8 +42,10 @@ __all__ = [
     "ModelStack",
     "ModelStackArgs",
     "function_policy",
+    "image_pull_policy",
     "lambda_assume_role_policy",
     "provider_args_from_pulumi",
+    "repository_name",
     "stack_from_pulumi",
     "tls_only_bucket_policy",
 ]

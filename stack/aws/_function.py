@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -11,6 +12,7 @@ import pulumi_aws as aws
 from contract import model_env, ping_event
 from stack._settings import StackSettings
 from stack.aws._bucket import S3Archive
+from stack.aws._image import FunctionImage
 from stack.aws._policies import function_policy, lambda_assume_role_policy
 from stack.package import Package
 
@@ -65,6 +67,8 @@ class ModelFunctionArgs:
     code_object: S3Archive | None = None
     #: The layer archive in S3 when it is too large to upload directly.
     layer_object: S3Archive | None = None
+    #: The function's container image, for an image package (``Package.is_image``).
+    image: FunctionImage | None = None
 
 
 class ModelFunction(pulumi.ComponentResource):
@@ -132,20 +136,36 @@ class ModelFunction(pulumi.ComponentResource):
         else:
             variables = model_env(settings, package.model_version)
 
+        image = args.image
+        code: dict[str, Any]
+        depends_on: list[pulumi.Resource] = [log_group, role.policy]
+        if image is not None:
+            # The image holds the runtime, so Lambda takes neither runtime, handler nor layers;
+            # the handler is the image's command.
+            code = {
+                "package_type": "Image",
+                "image_uri": image.image_uri,
+                "image_config": {"commands": [package.handler]},
+            }
+            depends_on.append(image.pull_policy)
+        else:
+            code = {
+                "runtime": settings.runtime,
+                "handler": package.handler,
+                "code": None if code_s3 else pulumi.FileArchive(str(package.code_zip)),
+                "s3_bucket": code_s3.bucket if code_s3 else None,
+                "s3_key": code_s3.key if code_s3 else None,
+                "s3_object_version": code_s3.version_id if code_s3 else None,
+                "source_code_hash": package.code_sha256_b64,
+            }
         function = aws.lambda_.Function(
             f"{name}-function",
             name=settings.function_name,
             role=role.role_arn,
-            runtime=settings.runtime,
-            handler=package.handler,
             memory_size=settings.memory_mb,
             timeout=settings.timeout_s,
             architectures=[settings.architecture],
-            code=None if code_s3 else pulumi.FileArchive(str(package.code_zip)),
-            s3_bucket=code_s3.bucket if code_s3 else None,
-            s3_key=code_s3.key if code_s3 else None,
-            s3_object_version=code_s3.version_id if code_s3 else None,
-            source_code_hash=package.code_sha256_b64,
+            **code,
             environment={"variables": variables},
             layers=layers or None,
             publish=settings.needs_alias,
@@ -156,7 +176,7 @@ class ModelFunction(pulumi.ComponentResource):
             ),
             reserved_concurrent_executions=settings.reserved_concurrency,
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role.policy]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 
         target_arn: pulumi.Output[str] = function.arn

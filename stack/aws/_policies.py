@@ -51,6 +51,32 @@ def function_policy(log_group_arn: str, model_object_arn: str | None) -> PolicyD
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+#: What Lambda needs of an ECR repository to pull a function's image (AWS: "Amazon ECR
+#: permissions" for Lambda container images; same-account functions are allowed through the
+#: repository's policy, for the Lambda service principal).
+IMAGE_PULL_ACTIONS = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+
+
+def image_pull_policy(function_arn: str) -> PolicyDocument:
+    """The repository policy of an image function: Lambda may pull the image for this function
+    (or a version of it) only. Declared by the program, so that Lambda need not add its own
+    statement (which needs ecr:SetRepositoryPolicy of the deployer, and drifts from the code)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LambdaPullsTheFunctionImage",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": list(IMAGE_PULL_ACTIONS),
+                "Condition": {
+                    "StringLike": {"aws:sourceArn": [function_arn, f"{function_arn}:*"]}
+                },
+            }
+        ],
+    }
+
+
 def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
     """Refuse every request to the bucket or its objects that does not arrive over TLS."""
     return {

@@ -12,6 +12,7 @@ from stack._settings import StackSettings, model_key
 from stack.aws._api import HttpApi, HttpApiArgs
 from stack.aws._bucket import ModelBucket, ModelBucketArgs
 from stack.aws._function import ModelFunction, ModelFunctionArgs
+from stack.aws._image import FunctionImage, FunctionImageArgs
 from stack.package import Package
 
 
@@ -56,6 +57,11 @@ class ModelStack(pulumi.ComponentResource):
             if package.code_from_s3
             else None
         )
+        image = (
+            FunctionImage(name, FunctionImageArgs(settings=settings, package=package), opts=child)
+            if package.is_image
+            else None
+        )
         layer_object = None
         if package.layer_zip is not None and package.layer_from_s3:
             layer_object = bucket.upload_archive(f"{name}-layer-archive", package.layer_zip)
@@ -69,6 +75,7 @@ class ModelStack(pulumi.ComponentResource):
                 model_object_arn=bucket.model_object_arn,
                 code_object=code_object,
                 layer_object=layer_object,
+                image=image,
             ),
             opts=child,
         )

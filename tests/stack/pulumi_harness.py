@@ -26,6 +26,8 @@ REPO = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
 INTEGRATION_ID = "int0001"
+IMAGE_DIGEST = "sha256:" + "ab" * 32
+ECR_PASSWORD = "ecr-password"
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Declared:
 class Run:
     resources: list[Declared] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
+    #: Provider functions the program called (token, arguments).
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[Declared]:
         return [r for r in self.resources if r.type == type_]
@@ -118,6 +122,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
             resource_id = INTEGRATION_ID
         elif kind == "aws:s3/bucketObjectv2:BucketObjectv2":
             outputs["versionId"] = f"{args.name}-v1"
+        elif kind == "aws:ecr/repository:Repository":
+            registry = f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com"
+            outputs.update(
+                registryId=ACCOUNT,
+                repositoryUrl=f"{registry}/{inputs['name']}",
+                arn=f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{inputs['name']}",
+            )
+            resource_id = inputs["name"]
+        elif kind == "docker-build:index:Image":
+            # What the provider reports after a push: the first tag, pinned by the digest.
+            outputs.update(digest=IMAGE_DIGEST, ref=f"{inputs['tags'][0]}@{IMAGE_DIGEST}")
         elif kind == "aws:cloudwatch/eventRule:EventRule":
             outputs.update(
                 name=f"{args.name}-5d1e",
@@ -129,6 +144,17 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            self.run.calls.append((args.token, dict(args.args)))
+            return {
+                "userName": "AWS",
+                "password": ECR_PASSWORD,
+                "authorizationToken": "QVdTOmVjci1wYXNzd29yZA==",
+                "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
+                "expiresAt": "2026-12-02T00:00:00Z",
+                "registryId": args.args.get("registryId", ACCOUNT),
+                "id": "us-east-1",
+            }, []
         raise AssertionError(f"the program made an unexpected provider call: {args.token}")
 
 

@@ -9,8 +9,19 @@ from typing import Any
 
 # The artifact writer of model/ (the format's one producer; it does not import TensorFlow).
 from model import model_version, write_artifact
+from stack import StackSettings
+from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 
-__all__ = ["REPO", "VECTORS", "make_fake_root", "minimal_model", "study_model", "write_artifact"]
+__all__ = [
+    "REPO",
+    "VECTORS",
+    "make_fake_root",
+    "minimal_model",
+    "seed_dependencies",
+    "study_model",
+    "write_artifact",
+    "write_exports",
+]
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"
@@ -54,9 +65,10 @@ def study_model() -> dict[str, Any]:
 
 def make_fake_root(root: Path) -> Path:
     """A repository with stand-in runtimes: a flat Python handler and a Java build script
-    that writes class-like files and counts its runs."""
+    that writes class-like files and counts its runs; the real pyproject.toml (its pins)."""
     python = root / "runtime" / "python"
     python.mkdir(parents=True)
+    (root / "pyproject.toml").write_bytes((REPO / "pyproject.toml").read_bytes())
     (python / "app.py").write_text("import model\ndef handler(event, context):\n    return {}\n")
     (python / "model.py").write_text("WEIGHTS = []\n")
     (python / "tests").mkdir()
@@ -83,3 +95,33 @@ def make_fake_root(root: Path) -> Path:
         )
     )
     return root
+
+
+def write_exports(artifact: Path) -> tuple[Path, Path]:
+    """Stand-in framework exports beside ``artifact`` (the packager ships them as bytes)."""
+    tflite = artifact.with_suffix(".tflite")
+    keras = artifact.with_suffix(".keras")
+    tflite.write_bytes(b"TFL3 stand-in export")
+    keras.write_bytes(b"PK stand-in keras export")
+    return tflite, keras
+
+
+def seed_dependencies(root: Path, settings: StackSettings) -> Path:
+    """A stand-in installed tree in ``<root>/build/deps`` where the packager looks for the
+    framework's wheels for ``settings``, so that building needs neither pip nor the network.
+    It holds a module, bytecode and a test suite (which the package must leave out)."""
+    requirements = framework_requirements(settings.model_runtime, settings.architecture, root)
+    target = DependencyTarget.for_lambda(settings.runtime, settings.architecture)
+    tree = dependency_dir(requirements, target, root / "build" / "deps")
+    for name, text in {
+        "numpy/__init__.py": "STAND_IN = True\n",
+        "numpy/__pycache__/__init__.cpython-312.pyc": "bytecode",
+        "numpy/tests/test_numpy.py": "def test(): pass\n",
+        "ai_edge_litert/interpreter.py": "class Interpreter: pass\n",
+        "ai_edge_litert/libLiteRtWebGpuAccelerator.so": "gpu",
+        "bin/numpy-config": "#!/bin/sh\n",
+    }.items():
+        path = tree / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tree

@@ -15,16 +15,25 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 from pulumi_harness import (
     ACCOUNT,
     API_ID,
+    ECR_PASSWORD,
     INTEGRATION_ID,
     REPO,
     Run,
     pulumi_config,
     run_program,
 )
-from stack_helpers import make_fake_root, minimal_model, study_model, write_artifact
+from stack_helpers import (
+    make_fake_root,
+    minimal_model,
+    seed_dependencies,
+    study_model,
+    write_artifact,
+    write_exports,
+)
 
 import stack.aws
 import stack.aws._program
@@ -49,6 +58,8 @@ STACKS = list_stacks()
 T_FUNCTION = "aws:lambda/function:Function"
 T_LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 T_PERMISSION = "aws:lambda/permission:Permission"
+T_REPOSITORY = "aws:ecr/repository:Repository"
+T_IMAGE = "docker-build:index:Image"
 
 
 class Program:
@@ -73,6 +84,11 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     base = tmp_path_factory.mktemp("program")
     root = make_fake_root(base / "repo")
     artifact = write_artifact(base / "model.zip", study_model())
+    write_exports(artifact)
+    for name in STACKS:
+        settings = load_stack(name)
+        if settings.model_runtime == "litert":
+            seed_dependencies(root, settings)
     harness = Program(root, artifact, base / "packages")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stack.aws._program, "build_package", harness.build)
@@ -131,6 +147,12 @@ def test_resource_inventory(program: Program, name: str) -> None:
         inventory["aws:cloudwatch/eventRule:EventRule"] = 1
         inventory["aws:cloudwatch/eventTarget:EventTarget"] = 1
         inventory[T_PERMISSION] = 2
+    if settings.model_runtime == "tensorflow":
+        inventory[T_REPOSITORY] = 1
+        inventory["aws:ecr/repositoryPolicy:RepositoryPolicy"] = 1
+        inventory["aws:ecr/lifecyclePolicy:LifecyclePolicy"] = 1
+        inventory[T_IMAGE] = 1
+        inventory["lambda-model-study:stack:FunctionImage"] = 1
     assert program.run(name).inventory() == dict(sorted(inventory.items()))
 
 
@@ -156,14 +178,24 @@ def test_function_settings(program: Program, name: str) -> None:
     run = program.run(name)
     function = run.one(T_FUNCTION).inputs
     assert function["name"] == f"{PROJECT}-{name}"
-    assert function["runtime"] == settings.runtime
-    assert function["handler"] == settings.handler == package.handler
     assert function["memorySize"] == settings.memory_mb
     assert function["timeout"] == settings.timeout_s
     assert function["architectures"] == [settings.architecture]
-    assert function["sourceCodeHash"] == package.code_sha256_b64
-    code = function["code"]
-    assert isinstance(code, pulumi.FileArchive) and Path(code.path) == package.code_zip
+    if package.is_image:
+        # An image function: the image holds runtime and code, its command is the handler.
+        assert function["packageType"] == "Image"
+        assert function["imageUri"] == run.one(T_IMAGE).outputs["ref"]
+        assert function["imageConfig"] == {"commands": [settings.handler]}
+        assert not {"runtime", "handler", "code", "s3Key", "layers", "sourceCodeHash"} & set(
+            function
+        )
+    else:
+        assert function.get("packageType", "Zip") == "Zip"
+        assert function["runtime"] == settings.runtime
+        assert function["handler"] == settings.handler == package.handler
+        assert function["sourceCodeHash"] == package.code_sha256_b64
+        code = function["code"]
+        assert isinstance(code, pulumi.FileArchive) and Path(code.path) == package.code_zip
     role = run.one("aws:iam/role:Role")
     assert function["role"] == role.outputs["arn"]
     assert function.get("reservedConcurrentExecutions") == settings.reserved_concurrency
@@ -692,3 +724,125 @@ def test_authorization_none_opens_every_route(program: Program) -> None:
     routes = run.of_type("aws:apigatewayv2/route:Route")
     assert len(routes) == 2
     assert {r.inputs["authorizationType"] for r in routes} == {"NONE"}
+
+
+IMAGE_STACKS = [name for name in STACKS if load_stack(name).model_runtime == "tensorflow"]
+
+
+def test_the_study_grid_has_framework_stacks() -> None:
+    runtimes = {(s.model_runtime, s.memory_mb) for s in map(load_stack, STACKS)}
+    assert {("tensorflow", m) for m in (256, 512, 1024)} <= runtimes
+    assert {("litert", m) for m in (512, 1024)} <= runtimes
+
+
+@pytest.mark.parametrize("name", IMAGE_STACKS)
+def test_an_image_stack_builds_and_pushes_its_image_to_its_own_repository(
+    program: Program, name: str
+) -> None:
+    _, package = expected(program, name)
+    assert package.is_image and package.image_context is not None
+    run = program.run(name)
+    repository = run.one(T_REPOSITORY)
+    assert repository.inputs["name"] == f"{PROJECT}-{name}"
+    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert repository.inputs["forceDelete"] is True
+    image = run.one(T_IMAGE).inputs
+    assert image["context"] == {"location": str(package.image_context)}
+    assert image["dockerfile"] == {"location": str(package.image_context / "Dockerfile")}
+    assert image["platforms"] == ["linux/amd64"]
+    assert image["push"] is True
+    url = repository.outputs["repositoryUrl"]
+    assert image["tags"] == [f"{url}:{package.image_tag}"]
+    # The registry password is a secret, so Pulumi keeps the whole list secret in the state.
+    registries = image["registries"]
+    assert registries[rpc._special_sig_key] == rpc._special_secret_sig
+    (registry,) = registries["value"]
+    assert registry["address"] == url
+    assert (registry["username"], registry["password"]) == ("AWS", ECR_PASSWORD)
+    assert run.calls == [
+        ("aws:ecr/getAuthorizationToken:getAuthorizationToken", {"registryId": ACCOUNT})
+    ]
+    lifecycle = run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs
+    assert lifecycle["repository"] == repository.outputs["name"]
+    (rule,) = json.loads(lifecycle["policy"])["rules"]
+    assert rule["selection"]["countType"] == "imageCountMoreThan"
+    # The stack file's environment reaches the image function as any other.
+    variables = run.one(T_FUNCTION).inputs["environment"]["variables"]
+    assert variables["MODEL_RUNTIME"] == "tensorflow"
+    assert variables["MODEL_PATH"] == "/var/task/model.zip"
+
+
+@pytest.mark.parametrize("name", IMAGE_STACKS)
+def test_only_this_function_may_pull_the_image_and_it_waits_for_that(
+    program: Program, name: str
+) -> None:
+    settings = load_stack(name)
+    run = program.run(name)
+    repository = run.one(T_REPOSITORY)
+    policy = run.one("aws:ecr/repositoryPolicy:RepositoryPolicy")
+    assert policy.inputs["repository"] == repository.outputs["name"]
+    arn = f"arn:aws:lambda:{settings.region}:{ACCOUNT}:function:{PROJECT}-{name}"
+    assert policy_of(policy.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "LambdaPullsTheFunctionImage",
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                "Condition": {"StringLike": {"aws:sourceArn": [arn, f"{arn}:*"]}},
+            }
+        ],
+    }
+    function = run.one(T_FUNCTION)
+    assert policy.urn in function.dependencies
+    assert run.one(T_IMAGE).urn in function.dependencies
+    # The function's own role gains nothing: Lambda pulls under the repository's policy.
+    document = policy_of(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    assert [s["Sid"] for s in document["Statement"]] == ["WriteOwnLogs"]
+
+
+def test_zip_stacks_declare_no_image(program: Program) -> None:
+    for name in ("python-512", "python-litert-512"):
+        run = program.run(name)
+        assert not run.of_type(T_REPOSITORY) and not run.of_type(T_IMAGE) and not run.calls
+
+
+def test_an_arm64_image_stack_builds_for_arm64(program: Program) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-tf-512.yaml")
+    config[f"{PROJECT}:architecture"] = "arm64"
+    run = program.run("python-tf-512", config)
+    image = run.one(T_IMAGE).inputs
+    assert image["platforms"] == ["linux/arm64"]
+    dockerfile = (Path(image["context"]["location"]) / "Dockerfile").read_text()
+    assert "FROM public.ecr.aws/lambda/python:3.12-arm64\n" in dockerfile
+    requirements = (Path(image["context"]["location"]) / "requirements.txt").read_text()
+    assert requirements.startswith("tensorflow>=")
+    assert run.one(T_FUNCTION).inputs["architectures"] == ["arm64"]
+
+
+def test_a_litert_zip_over_50_mb_is_deployed_from_the_stacks_bucket(
+    program: Program, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Wheels that do not compress below 50 MB (random bytes), under the 250 MB unzipped limit.
+    root = make_fake_root(tmp_path / "repo")
+    settings = load_stack("python-litert-512")
+    tree = seed_dependencies(root, settings)
+    (tree / "numpy" / "_big.so").write_bytes(os.urandom(DIRECT_UPLOAD_BYTES_MAX + 1024 * 1024))
+    build = functools.partial(
+        build_package, artifact=program.artifact, root=root, out_dir=tmp_path / "out"
+    )
+    monkeypatch.setattr(stack.aws._program, "build_package", build)
+    package = build(settings)
+    assert package.code_from_s3
+    run = program.run("python-litert-512", pulumi_config(REPO / "Pulumi.python-litert-512.yaml"))
+    (code_object,) = [
+        o
+        for o in run.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+        if o.inputs["key"] == f"archives/{package.code_zip.name}"
+    ]
+    function = run.one(T_FUNCTION).inputs
+    assert "code" not in function
+    assert function["s3Key"] == code_object.inputs["key"]
+    assert function["sourceCodeHash"] == package.code_sha256_b64
+    assert function["environment"]["variables"]["MODEL_RUNTIME"] == "litert"

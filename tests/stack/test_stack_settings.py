@@ -95,6 +95,7 @@ def test_variants_show_every_option() -> None:
     assert {s.model_strategy for s in every} == {"bundled", "layer", "s3"}
     assert {s.cold_start_mitigation for s in every} == {"none", "ping", "provisioned", "snapstart"}
     assert {s.architecture for s in every} == {"x86_64", "arm64"}
+    assert {s.model_runtime for s in every} == {"artifact", "litert", "tensorflow"}
 
 
 @pytest.mark.parametrize("name", list_stacks())
@@ -227,6 +228,27 @@ INVALID = [
     ({"environment": {"LIMIT": 5}}, "with string values"),
     ({"environment": {"BIG": "x" * 5000}}, "Lambda allows 4 KB"),
     ({"memroy_mb": 512}, "unknown setting lambda-model-study:memroy_mb"),
+    ({"model_runtime": "onnx"}, "model_runtime is 'onnx'; use one of: artifact, litert, tensorflow"),
+    (
+        {"language": "java", "model_runtime": "tensorflow"},
+        "the Java TensorFlow bindings are not obtainable here",
+    ),
+    ({"language": "java", "model_runtime": "litert"}, "the Java function serves the artifact"),
+    (
+        {"model_runtime": "litert", "model_strategy": "s3"},
+        "s3 is for the artifact runtime only: use bundled or layer",
+    ),
+    (
+        {"model_runtime": "tensorflow", "model_strategy": "s3"},
+        "s3 is for the artifact runtime only: use bundled",
+    ),
+    ({"model_runtime": "tensorflow", "model_strategy": "layer"}, "which cannot use layers"),
+    (
+        {"model_runtime": "tensorflow", "cold_start_mitigation": "snapstart"},
+        "which SnapStart does not support",
+    ),
+    ({"model_runtime": "litert", "runtime": "python3.11"}, "use one of python3.12, python3.13"),
+    ({"environment": {"MODEL_RUNTIME": "litert"}}, "MODEL_RUNTIME is set by Lambda or derived"),
 ]
 
 
@@ -334,6 +356,36 @@ def test_model_env_per_strategy(strategy: str, expected: dict[str, str]) -> None
     )  # fmt: skip
     env = model_env(settings, "abc", "bucket-1", model_key("abc"))
     assert env == {"MAX_INSTANCES": "100", "MODEL_VERSION": "abc", **expected}
+
+
+@pytest.mark.parametrize(
+    ("model_runtime", "strategy", "expected"),
+    [
+        ("artifact", "bundled", {}),
+        ("litert", "bundled", {"MODEL_RUNTIME": "litert"}),
+        ("litert", "layer", {"MODEL_RUNTIME": "litert"}),
+        ("tensorflow", "bundled", {"MODEL_RUNTIME": "tensorflow"}),
+    ],
+)
+def test_model_runtime_sets_the_functions_model_runtime(
+    tmp_path: Path, model_runtime: str, strategy: str, expected: dict[str, str]
+) -> None:
+    path = config_file(
+        tmp_path, "fw", language="python", memory_mb=1024, model_runtime=model_runtime,
+        model_strategy=strategy,
+    )  # fmt: skip
+    settings = load_stack_file(path)
+    assert settings.model_runtime == model_runtime
+    env = model_env(settings, "abc")
+    assert {k: v for k, v in env.items() if k == "MODEL_RUNTIME"} == expected
+    # The export is found beside MODEL_PATH (the function replaces .zip), so it stays.
+    assert env["MODEL_PATH"] in ("/var/task/model.zip", "/opt/model.zip")
+
+
+def test_model_runtime_defaults_to_the_artifact(tmp_path: Path) -> None:
+    settings = load_stack_file(config_file(tmp_path, "p", language="java", memory_mb=512))
+    assert settings.model_runtime == "artifact"
+    assert "MODEL_RUNTIME" not in model_env(settings, "abc")
 
 
 def test_model_env_for_the_emulator_and_s3_needs_a_location() -> None:
