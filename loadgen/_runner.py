@@ -30,6 +30,7 @@ import anyio
 
 from ._errors import PlanError, TargetError
 from ._hist import LatencyHistogram
+from ._hostcpu import HostCpu
 from ._http import Connection, Connector, RequestFailed, connect, connect_h11
 from ._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
 from ._plan import IdlePlan, Plan, RatePlan
@@ -234,6 +235,7 @@ class _Runner:
         self.dropped = 0
         self.lag = LatencyHistogram()
         self.cpu_fractions: list[float] = []
+        self.host_cpu = HostCpu()
         self.scenario1: dict[str, Any] | None = None
         self.notes = list(settings.notes)
         self.t0_ns = 0
@@ -559,6 +561,7 @@ class _Runner:
             writer.advance(int(self._now_s()))
             cpu, wall = time.process_time(), time.perf_counter()
             self.cpu_fractions.append((cpu - last_cpu) / max(wall - last_wall, 1e-9))
+            self.host_cpu.sample()
             last_cpu, last_wall = cpu, wall
             writer.flush()
             if tick % SUMMARY_EVERY_S == 0:
@@ -611,6 +614,7 @@ class _Runner:
         extra: dict[str, Any] = {
             "generator": generator,
             "generator_saturated": generator["saturated"],
+            "host_cpu": self.host_cpu.describe(),
             "dropped": self.dropped,
             "notes": list(self.notes),
             "plan_duration_s": self.run_info["plan_duration_s"],
@@ -775,6 +779,8 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
         "notes": list(settings.notes) + notes,
         "latency_unit": "microseconds",
         "client": _client_description(connector),
+        # What the emulator adds to every request (None for a URL it does not describe).
+        "network_path": target.extra.get("network_path"),
     }
     runner = _Runner(
         plan=scaled, target=target, settings=settings, connector=connector or _default_connector(target),
