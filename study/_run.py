@@ -59,6 +59,8 @@ class StudySettings:
     emulator_args: Sequence[str] = field(default_factory=tuple)
     #: the model artifact to host (default <root>/build/model.zip)
     artifact: Path | None = None
+    #: instances per request in scenario 2 (1: the study's; more makes the function CPU-bound)
+    batch: int = 1
 
 
 def artifact_features(artifact: Path) -> list[str]:
@@ -208,6 +210,8 @@ class Study:
 
     def scenario2(self) -> None:
         extra = ["--stages", self.s.scenario2_stages] if self.s.scenario2_stages else []
+        if self.s.batch != 1:
+            extra += ["--batch", str(self.s.batch)]
         expected = 5 * 60 / self.s.time_scale
         for i, stack in enumerate(self.s.stacks, 1):
             _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.s.stacks)}), about {expected:.0f} s")
