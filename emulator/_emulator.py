@@ -116,6 +116,10 @@ def remove_stale_scratch(instances_root: Path) -> list[Path]:
     return removed
 
 
+def _pids_of(host: FunctionHost) -> list[int]:
+    return [inst.pid for inst in list(host.instances.values()) if inst.pid]
+
+
 def _requests_of(door: FrontDoor) -> int:
     return door.requests
 
@@ -232,7 +236,7 @@ class Emulator:
                             network_delay_ms=opts.network_delay_ms)
             door.access_log = self.sampler.add_stack(
                 spec.name, requests=functools.partial(_requests_of, door),
-                cgroups=functools.partial(_cgroups_of, host))
+                cgroups=functools.partial(_cgroups_of, host), pids=functools.partial(_pids_of, host))
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)

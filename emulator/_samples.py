@@ -4,10 +4,12 @@ own CPU, and one access-log line per request with the delay the network path add
 Every second, per stack, one line of ``<stack>.cpu.jsonl`` beside the stack's log:
 
 ``{"t": epoch s, "interval_s", "instances", "periods", "throttled_periods", "throttled_ms",
-"usage_ms", "requests", "emulator_cpu_ms", "emulator_requests"}``
+"usage_ms", "instances_cpu_ms", "requests", "emulator_cpu_ms", "emulator_requests"}``
 
 ``periods``/``throttled_periods``/``throttled_ms``/``usage_ms`` sum the stack's instances'
 ``cpu.stat`` over the interval (an instance that ended during it counts up to its end);
+``instances_cpu_ms`` is their processes' CPU from ``/proc`` (cgroup v1's ``cpu`` hierarchy
+does not count it);
 ``emulator_cpu_ms`` is the emulator process's own CPU in the interval (front doors, Runtime
 API, scheduling: every stack's), ``emulator_requests`` every stack's requests in it. The
 format is documented in docs/results.md.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -75,7 +78,9 @@ class _StackState:
     access: AccessLog
     requests: Callable[[], int]
     cgroups: Callable[[], Iterable[InstanceCgroup]]
+    pids: Callable[[], Iterable[int]]
     last: dict[int, CpuStat] = field(default_factory=dict)
+    last_ticks: dict[int, int] = field(default_factory=dict)
     groups: dict[int, InstanceCgroup] = field(default_factory=dict)
     last_requests: int = 0
 
@@ -91,14 +96,15 @@ class Sampler:
         self._last_cpu_s = time.process_time()
 
     def add_stack(self, name: str, *, requests: Callable[[], int],
-                  cgroups: Callable[[], Iterable[InstanceCgroup]]) -> AccessLog:
+                  cgroups: Callable[[], Iterable[InstanceCgroup]],
+                  pids: Callable[[], Iterable[int]] = tuple) -> AccessLog:
         """Sample a stack; returns the access log its front door writes to."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         access = AccessLog(self.access_path(name))
         self._stacks.append(_StackState(
             name=name, out=open(self.cpu_path(name), "a", encoding="utf-8"),  # noqa: SIM115
             access_out=open(access.path, "a", encoding="utf-8"),  # noqa: SIM115
-            access=access, requests=requests, cgroups=cgroups))
+            access=access, requests=requests, cgroups=cgroups, pids=pids))
         return access
 
     def cpu_path(self, name: str) -> Path:
@@ -129,6 +135,7 @@ class Sampler:
         epoch_s = round(time.time(), 3)
         for state, count in zip(self._stacks, counts):
             line = _interval(state)
+            line["instances_cpu_ms"] = _process_cpu_ms(state)
             line.update(t=epoch_s, interval_s=round(interval_s, 4), requests=count - state.last_requests,
                         emulator_cpu_ms=round(emulator_cpu_ms, 3), emulator_requests=emulator_requests)
             state.last_requests = count
@@ -152,6 +159,29 @@ class Sampler:
 
     def describe(self, name: str) -> Mapping[str, Path]:
         return {"cpu_samples": self.cpu_path(name), "access_log": self.access_path(name)}
+
+
+_TICK_MS = 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu_ms(state: _StackState) -> float:
+    """The instances' processes' CPU over the interval (``/proc/<pid>/stat``: user + system,
+    every thread), whatever the cgroup version; an instance that exited meanwhile loses the
+    part of its last second not read yet."""
+    total_ticks = 0
+    seen: dict[int, int] = {}
+    for pid in state.pids():
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                # The command may hold spaces and parentheses: the fields follow the last ")".
+                fields = f.read().rsplit(b")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+        seen[pid] = ticks
+        total_ticks += ticks - state.last_ticks.get(pid, 0)
+    state.last_ticks = seen
+    return round(total_ticks * _TICK_MS, 1)
 
 
 def _interval(state: _StackState) -> dict[str, Any]:

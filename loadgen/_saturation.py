@@ -48,6 +48,8 @@ class Saturation:
     generator_cpu_us_per_request: float | None = None
     emulator_cpu_us_per_request: float | None = None
     instance_cpu_us_per_request: float | None = None
+    #: the study's own processes' CPU (generator + emulator + instances) as a share of the host's
+    study_cpu_share: float | None = None
 
     @property
     def host_bound(self) -> bool:
@@ -60,9 +62,11 @@ class Saturation:
     def host_words(self) -> str:
         if not self.host_seconds or self.host_busy_p50 is None or self.host_busy_max is None:
             return "host CPU not sampled"
+        own = (f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
+               if self.study_cpu_share is not None else "")
         return (f"host CPU busy {self.host_busy_p50:.0%} p50, {self.host_busy_max:.0%} max of "
                 f"{self.host_cores or '?'} CPUs; {self.host_busy_seconds} of {self.host_seconds} s "
-                f"at >= {HOST_BUSY_SHARE:.0%}")
+                f"at >= {HOST_BUSY_SHARE:.0%}{own}")
 
     def throttle_words(self) -> str:
         if self.throttled_share is None or self.throttled_ms is None:
@@ -144,10 +148,17 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
             all_requests = sum(int(line.get("emulator_requests") or 0) for line in lines)
             if all_requests:
                 figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
-            usage = [float(line["usage_ms"]) for line in lines
-                     if isinstance(line.get("usage_ms"), (int, float))]
+            # cgroup v2 counts the instances' CPU; else their processes' CPU from /proc
+            key = "usage_ms" if any(isinstance(line.get("usage_ms"), (int, float)) for line in lines) \
+                else "instances_cpu_ms"
+            usage = [float(line[key]) for line in lines if isinstance(line.get(key), (int, float))]
             if usage and requests:
                 figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
+            generator_s = generator.get("cpu_s")
+            cores = figures["host_cores"]
+            if usage and isinstance(generator_s, (int, float)) and cores and duration_s > 0:
+                own_s = float(generator_s) + (emulator_ms + sum(usage)) / 1000.0
+                figures["study_cpu_share"] = own_s / (float(duration_s) * cores)
     return Saturation(**figures)
 
 
@@ -254,8 +265,8 @@ def cpu_section(figures: Sequence[StackFigures], label: Callable[[StackFigures],
            "setting, then bounded it. It was bounded by its CPU share — what memory buys on Lambda, "
            f"a legitimate result — when its instances were throttled in at least {THROTTLED_SHARE:.0%} "
            "of their CPU periods. The emulator's CPU is the whole emulator process's (front doors, "
-           "Runtime API) over every stack's requests; the instance CPU (cgroup v2 only) includes "
-           "the runtime client.")]
+           "Runtime API) over every stack's requests; the instance CPU (cgroup v2's count, else "
+           "the instances' processes' from /proc) includes the runtime client.")]
     rows = [(f.language, f.memory_mb, f.warm_p50_ms) for f in figures]
     effect = memory_effect(rows, max((f.batch for f in figures), default=1))
     if effect:

@@ -114,6 +114,8 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     samples = _lines(log_dir / "fn.cpu.jsonl")
     assert sum(s["throttled_periods"] for s in samples) > 0
     assert sum(s["throttled_ms"] for s in samples) > 100.0
+    # The instance's own CPU, from /proc, whatever the cgroup version (0.2 s burnt in all).
+    assert 50.0 <= sum(s["instances_cpu_ms"] for s in samples) <= 400.0
     # The run as the report sees it, on a host the load generator measured idle.
     folder = tmp_path / "results" / "r" / "fn" / "scenario2"
     folder.mkdir(parents=True)
