@@ -177,8 +177,8 @@ def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: i
         if high - low <= max(SAME_WARM_MS, SAME_WARM_SHARE * low):
             out.append(f"{language}: warm p50 {low:.1f}–{high:.1f} ms across {span}: memory barely "
                        "matters warm here" + (" — a warm prediction of one instance costs "
-                       "microseconds of CPU, so the network path dominates; run with `--batch 1000` "
-                       "to see what the CPU share does" if batch == 1 else
+                       "microseconds of CPU, so the network path dominates; `--batch 1000` makes "
+                       "each request CPU-bound" if batch == 1 else
                        f" even at {batch} instances per request"))
         else:
             out.append(f"{language}: warm p50 {sizes[0][1]:.1f} ms at {sizes[0][0]} MB to "
