@@ -1,7 +1,12 @@
 """Emulator benchmark: cold start of each study stack vs a hello-world function of the same
-runtime and memory, and the warm round trip at 1 user.
+runtime and memory, the warm round trip at 1 user, and the emulator's own overhead per request
+at 1 and 18 users behind the study's network path.
 
-    .venv/bin/python bench/bench_emulator.py [--rounds 5] [--warm-requests 2000]
+    .venv/bin/python bench/bench_emulator.py [--rounds 5] [--warm-requests 2000] [--overhead-only]
+
+The overhead is what a request costs beyond the network path it is given: client latency minus
+the stated path (front door + Runtime API + runtime client + the client itself), with a
+hello-world Python function at 1,769 MB (one full vCPU: its CPU share is not what is measured).
 
 The emulator runs in its own process (so the client does not share its event loop); the client
 is a keep-alive ``http.client`` connection. Cold starts are forced by reclaiming idle instances
@@ -98,7 +103,8 @@ def _artifact(tmp: Path) -> Path:
     return write_artifact(tmp / "model.zip", model)
 
 
-def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:
+def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool,
+           network: dict[str, float] | None = None) -> None:
     """The emulator process: host the specs, answer 'reclaim' and 'stop' commands."""
     from emulator import Emulator, EmulatorOptions, FunctionSpec
 
@@ -106,7 +112,7 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:
 
     async def main() -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  cpu_limits=cpu_limits)
+                                  cpu_limits=cpu_limits, **(network or {}))
         async with Emulator(specs, options) as emu:
             conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})
             loop = asyncio.get_running_loop()
@@ -142,14 +148,93 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+#: the study's network path (emulator up's defaults): the overhead is measured on top of it
+OVERHEAD_PATH = {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0}
+NO_PATH = {"client_rtt_ms": 0.0, "gateway_latency_ms": 0.0}
+
+
+def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool,
+              path: dict[str, float] = OVERHEAD_PATH) -> dict[str, Any]:
+    """Client latency beyond the network path, and the emulator's CPU, at 1 and 18 users."""
+    import threading
+
+    from emulator import FunctionSpec
+
+    hello_py, handler = _hello_python(tmp)
+    spec = FunctionSpec(name="hello-overhead", language="python", memory_mb=1769, timeout_s=30.0,
+                        handler=handler, code_zip=hello_py, routes=None)
+    plain = [{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)} | {"environment": {}}]
+    added_ms = path["client_rtt_ms"] + path["gateway_latency_ms"]
+    out: dict[str, Any] = {"network_path_ms": added_ms}
+    for users in (1, 18):
+        work = tmp / f"overhead-{users}"
+        parent, child = mp.get_context("spawn").Pipe()
+        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(work), child, cpu_limits, path),
+                                               daemon=True)
+        proc.start()
+        url = parent.recv()["urls"]["hello-overhead"]
+        samples: list[float] = []
+        lock = threading.Lock()
+
+        def user(count: int, url: str = url, samples: list[float] = samples,
+                 lock: threading.Lock = lock) -> None:
+            conn = _connect(url)
+            _request(conn, "/")  # this user's instance, cold, out of the way
+            mine = [_request(conn, "/")[0] for _ in range(count)]
+            conn.close()
+            with lock:
+                samples.extend(mine)
+
+        threads = [threading.Thread(target=user, args=(requests_per_user,)) for _ in range(users)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        parent.send("stop")
+        proc.join(timeout=60)
+        lines = [json.loads(line) for line in (work / "logs" / "hello-overhead.cpu.jsonl").read_text().splitlines()]
+        # The seconds that served requests: start-up, the cold start and shutdown are not per request.
+        busy = [line for line in lines if line["requests"] > 0][1:]
+        cpu_ms = sum(line["emulator_cpu_ms"] for line in busy)
+        served = sum(line["requests"] for line in busy)
+        beyond = [s - added_ms for s in samples]
+        out[str(users)] = {
+            "requests": len(samples),
+            "overhead_p50_ms": round(_pct(beyond, 0.5), 3),
+            "overhead_p90_ms": round(_pct(beyond, 0.9), 3),
+            "overhead_p99_ms": round(_pct(beyond, 0.99), 3),
+            "emulator_cpu_us_per_request": round(cpu_ms * 1000.0 / served, 1) if served else None,
+        }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="cold starts per function")
     parser.add_argument("--warm-requests", type=int, default=2000, help="requests per warm run")
     parser.add_argument("--no-cpu-limits", action="store_true",
                         help="run instances unthrottled (shows the emulator's own overhead)")
+    parser.add_argument("--overhead-requests", type=int, default=300,
+                        help="requests per user in the overhead runs (default 300)")
+    parser.add_argument("--no-network-path", action="store_true",
+                        help="measure the overhead with no network path (the emulator as before it)")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="run only the overhead part (updates it in the results file)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-emulator.json")
     args = parser.parse_args()
+
+    if args.overhead_only:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-emulator-"))
+        try:
+            overhead = _overhead(tmp, requests_per_user=args.overhead_requests, cpu_limits=not args.no_cpu_limits,
+                                 path=NO_PATH if args.no_network_path else OVERHEAD_PATH)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        previous = json.loads(args.out.read_text()) if args.out.is_file() else {"benchmark": "emulator"}
+        previous["overhead_no_network_path" if args.no_network_path else "overhead"] = overhead | {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        args.out.write_text(json.dumps(previous, indent=2) + "\n")
+        _print_overhead(overhead)
+        return 0
 
     from emulator import FunctionSpec
     from emulator._stacks import spec_from_stack
@@ -207,6 +292,7 @@ def main() -> int:
                           "p99_ms": round(_pct(samples, 0.99), 3), "mean_ms": round(statistics.fmean(samples), 3)}
         parent.send("stop")
         proc.join(timeout=60)
+        overhead = _overhead(tmp, requests_per_user=args.overhead_requests, cpu_limits=not args.no_cpu_limits)
 
         init: dict[str, list[float]] = {}
         for name in urls:
@@ -237,6 +323,7 @@ def main() -> int:
             "cold_starts": rows,
             "warm_round_trip_1_user": warm,
             "warm_goal_python_p50_ms": 1.0,
+            "overhead": overhead,
         }
         args.out.write_text(json.dumps(result, indent=2) + "\n")
         print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = first request):")
@@ -247,10 +334,21 @@ def main() -> int:
         print(f"warm round trip, 1 user, {args.warm_requests} requests (client side, ms):")
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
+        _print_overhead(overhead)
         print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); wrote {args.out}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
+
+
+def _print_overhead(overhead: dict[str, Any]) -> None:
+    print(f"emulator overhead per request beyond the {overhead['network_path_ms']:g} ms network path "
+          "(hello world, 1,769 MB; goal p50 <= 1 ms at 1 user, <= 2 ms at 18):")
+    for users in ("1", "18"):
+        o = overhead[users]
+        print(f"  {users:>2} users: p50 {o['overhead_p50_ms']} ms  p90 {o['overhead_p90_ms']} ms  "
+              f"p99 {o['overhead_p99_ms']} ms  emulator CPU {o['emulator_cpu_us_per_request']} µs/request "
+              f"({o['requests']} requests)")
 
 
 if __name__ == "__main__":

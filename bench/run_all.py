@@ -90,6 +90,13 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             rows.append((f"emulator warm round trip, 1 user, {name} (p50)", _fmt(p50, "ms"),
                          f"≤ {goal} ms" if is_goal else "–",
                          _goal(p50 <= goal) if is_goal and p50 is not None else "–"))
+        overhead = doc.get("overhead") or {}
+        for users, goal_ms in (("1", 1.0), ("18", 2.0)):
+            o = overhead.get(users) or {}
+            p50 = o.get("overhead_p50_ms")
+            rows.append((f"emulator overhead per request beyond the network path, {users} user(s) (p50)",
+                         f"{_fmt(p50, 'ms')} ({_fmt(o.get('emulator_cpu_us_per_request'), 'µs')} emulator CPU)",
+                         f"≤ {goal_ms:g} ms", _goal(p50 <= goal_ms) if p50 is not None else "–"))
         rows.append(("CPU limited by memory", str(doc.get("cpu_limited")), "–", "–"))
     elif part == "loadgen":
         for name, figures in (doc.get("results") or {}).items():

@@ -33,12 +33,45 @@ class CgroupSupport:
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class CpuStat:
+    """An instance's CPU throttling as its cgroup counts it (``cpu.stat``), since it started."""
+
+    #: CFS periods in which the cgroup had runnable work
+    periods: int
+    #: periods in which it used up its quota and was throttled
+    throttled_periods: int
+    #: time its threads waited throttled (v1 ``throttled_time`` ns, v2 ``throttled_usec``)
+    throttled_ms: float
+    #: CPU time used (v2 ``usage_usec``); None on v1, whose ``cpu`` hierarchy does not count it
+    usage_ms: float | None
+
+
+def parse_cpu_stat(text: str, version: int) -> CpuStat:
+    """``cpu.stat`` of cgroup v1 or v2 as a :class:`CpuStat` (absent keys count as 0)."""
+    values: dict[str, int] = {}
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip().isdigit():
+            values[key] = int(value)
+    if version == 1:
+        throttled_ms = values.get("throttled_time", 0) / 1e6
+        usage_ms = None
+    else:
+        throttled_ms = values.get("throttled_usec", 0) / 1e3
+        usage_ms = values["usage_usec"] / 1e3 if "usage_usec" in values else None
+    return CpuStat(periods=values.get("nr_periods", 0), throttled_periods=values.get("nr_throttled", 0),
+                   throttled_ms=throttled_ms, usage_ms=usage_ms)
+
+
 @dataclass
 class InstanceCgroup:
     """One instance's cgroup(s): the files its pid goes into, and what can be read back."""
 
     version: int
     dirs: tuple[Path, ...]
+    #: ``cpu.stat`` as it stood when the cgroup was removed (the sampler's last reading)
+    final_stat: CpuStat | None = None
 
     @property
     def procs_files(self) -> tuple[str, ...]:
@@ -72,7 +105,17 @@ class InstanceCgroup:
                 return True
         return False
 
+    def cpu_stat(self) -> CpuStat | None:
+        """The instance's CPU throttling so far; None once the cgroup is gone or unreadable."""
+        try:
+            return parse_cpu_stat((self.dirs[0] / "cpu.stat").read_text(), self.version)
+        except (OSError, ValueError):
+            return None
+
     def remove(self) -> None:
+        # Read before the directory goes: the sampler accounts an instance's last second from it.
+        if self.final_stat is None:
+            self.final_stat = self.cpu_stat()
         for d in self.dirs:
             try:
                 d.rmdir()

@@ -20,12 +20,38 @@ from typing import TYPE_CHECKING, Any
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
+from ._samples import parse_ms
 from ._sigv4 import DEFAULT_CREDENTIALS, credentials_from
-from ._spec import DEFAULT_ACCOUNT_CONCURRENCY, DEFAULT_KEEP_ALIVE_S, EmulatorOptions, FunctionSpec
+from ._spec import (
+    DEFAULT_ACCOUNT_CONCURRENCY,
+    DEFAULT_CLIENT_RTT_MS,
+    DEFAULT_GATEWAY_LATENCY_MS,
+    DEFAULT_KEEP_ALIVE_S,
+    EmulatorOptions,
+    FunctionSpec,
+)
 from ._stacks import spec_from_stack
 
 if TYPE_CHECKING:
     from stack import StackSettings
+
+
+def _duration_ms(text: str) -> float:
+    try:
+        return parse_ms(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_network_options(parser: argparse.ArgumentParser) -> None:
+    """``--rtt`` and ``--gateway-latency``: the study takes the very same options."""
+    parser.add_argument("--rtt", type=_duration_ms, default=DEFAULT_CLIENT_RTT_MS, metavar="MS",
+                        help="the client's round trip to the region, added to every request "
+                        f"(default {DEFAULT_CLIENT_RTT_MS:g}ms: a client outside AWS over the "
+                        "internet; 2ms: a client inside the region; 0: none)")
+    parser.add_argument("--gateway-latency", type=_duration_ms, default=DEFAULT_GATEWAY_LATENCY_MS,
+                        metavar="MS", help="API Gateway HTTP API's own latency per request "
+                        f"(default {DEFAULT_GATEWAY_LATENCY_MS:g}ms; 0: none)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="the credentials IAM-authorised stacks check signatures against; default "
                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when both are set, else the local "
                     "study's documented ones (docs/emulator.md)")
+    add_network_options(up)
     return parser
 
 
@@ -112,8 +139,9 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
             shown = log_path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             shown = str(log_path)
+        samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
-                        "settings": _settings_dict(settings[name]), "log": shown}
+                        "settings": _settings_dict(settings[name]), "log": shown, **samples}
     credentials = emu.options.credentials or DEFAULT_CREDENTIALS
     return {
         "stacks": stacks,
@@ -123,10 +151,19 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "time_scale": emu.options.time_scale,
+        # What every request crosses besides the function (docs/emulator.md, "The network path").
+        "network_path": emu.options.network_path(),
         "hosted_by": hosted_by(settings),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _settings_dict(settings: StackSettings) -> dict[str, Any]:
@@ -173,6 +210,8 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         port_base=args.port_base,
         cpu_limits=not args.no_cpu_limits,
         credentials=credentials,
+        client_rtt_ms=args.rtt,
+        gateway_latency_ms=args.gateway_latency,
         work_dir=build / "emulator",
         log_dir=build / "emulator" / "logs",
     )
@@ -203,6 +242,9 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
             print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}")
         else:
             print(f"note: instances run WITHOUT CPU/memory limits: {emu.cpu_limit_reason}")
+        path = options.network_path()
+        print(f"network path: client round trip {path['client_rtt_ms']:g} ms + API Gateway "
+              f"{path['gateway_latency_ms']:g} ms added to every request")
         print(f"endpoints: {endpoints}; logs: {options.log_dir}; Ctrl-C stops", flush=True)
         try:
             await stop.wait()

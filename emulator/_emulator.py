@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from ._cgroups import Cgroups
+from ._cgroups import Cgroups, InstanceCgroup
 from ._concurrency import concurrency_pools
 from ._errors import EmulatorConfigError, EmulatorStartError
 from ._frontdoor import FrontDoor
@@ -23,6 +24,7 @@ from ._java import bootstrap_classes, find_java
 from ._launch import Launcher
 from ._logs import StackLog
 from ._runtime_api import RuntimeApi
+from ._samples import Sampler
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 
 log = logging.getLogger("emulator")
@@ -87,6 +89,18 @@ def remove_stale_scratch(instances_root: Path) -> list[Path]:
     return removed
 
 
+def _pids_of(host: FunctionHost) -> list[int]:
+    return [inst.pid for inst in list(host.instances.values()) if inst.pid]
+
+
+def _requests_of(door: FrontDoor) -> int:
+    return door.requests
+
+
+def _cgroups_of(host: FunctionHost) -> list[InstanceCgroup]:
+    return [inst.cgroup for inst in list(host.instances.values()) if inst.cgroup is not None]
+
+
 class Emulator:
     """Hosts functions behind local HTTP APIs with Lambda's semantics.
 
@@ -108,6 +122,8 @@ class Emulator:
         self.cgroups: Cgroups | None = None
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
+        #: per-stack CPU samples and access logs beside the stacks' logs (docs/results.md)
+        self.sampler = Sampler(self.options.log_dir)
         self._started = False
         # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
         self.instances_dir = (
@@ -193,7 +209,11 @@ class Emulator:
             )
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
                             connection_timeout_s=opts.connection_timeout_s,
-                            credentials=opts.credentials)
+                            credentials=opts.credentials,
+                            network_delay_ms=opts.network_delay_ms)
+            door.access_log = self.sampler.add_stack(
+                spec.name, requests=functools.partial(_requests_of, door),
+                cgroups=functools.partial(_cgroups_of, host), pids=functools.partial(_pids_of, host))
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)
@@ -204,6 +224,7 @@ class Emulator:
                 ) from None
             self.hosts[spec.name] = host
             self.front_doors[spec.name] = door
+        self.sampler.start()
         for host in self.hosts.values():
             await host.start()
 
@@ -216,6 +237,7 @@ class Emulator:
             await door.close()
         for host in self.hosts.values():
             await host.close()
+        await self.sampler.close()
         await self._runtime_api.close()
         if self._s3 is not None:
             await self._s3.close()

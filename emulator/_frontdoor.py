@@ -33,6 +33,7 @@ from ._apigw import (
 )
 from ._host import FunctionHost
 from ._instance import Outcome
+from ._samples import AccessLog
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import API_PAYLOAD_LIMIT_BYTES
 
@@ -54,6 +55,9 @@ class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-a
             super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
 
+#: epoll waits in whole milliseconds (Python's selectors round a timeout up to the next one)
+_SELECTOR_ROUNDING_S = 0.001
+
 _server_log = _OneLinePerMalformedRequest(logging.getLogger("emulator.frontdoor"), {})
 
 
@@ -67,8 +71,15 @@ class FrontDoor:
         integration_timeout_s: float,
         connection_timeout_s: float,
         credentials: StaticCredentials | None = None,
+        network_delay_ms: float = 0.0,
+        access_log: AccessLog | None = None,
     ) -> None:
         self.host = host
+        #: the network path (client round trip + API Gateway) added to every request
+        self.network_delay_s = network_delay_ms / 1000.0
+        self.access_log = access_log
+        #: requests answered so far (the sampler's per-second counts)
+        self.requests = 0
         self.integration_timeout_s = integration_timeout_s
         self.connection_timeout_s = connection_timeout_s
         spec = host.spec
@@ -120,6 +131,39 @@ class FrontDoor:
         await self._runner.cleanup()
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The network path around the gateway: half of it on the way in, the rest on the way
+        out. Timers only; the way out is shortened by what the way in overshot, so that each
+        request's added delay is the stated one within the event loop's wake-up jitter."""
+        arrived_s = time.monotonic()
+        delay_s = self.network_delay_s
+        if delay_s > 0:
+            await self._sleep(delay_s / 2)
+        answering_s = time.monotonic()
+        response = await self._answer(request)
+        answered_s = time.monotonic()
+        if delay_s > 0:
+            await self._sleep(delay_s - (answering_s - arrived_s))
+        done_s = time.monotonic()
+        self.requests += 1
+        if self.access_log is not None:
+            self.access_log.add(
+                apigw_id=response.headers.get("apigw-requestid", ""),
+                request_id=response.headers.get("x-request-id"), status=response.status,
+                added_ms=((answering_s - arrived_s) + (done_s - answered_s)) * 1000.0,
+                response_ms=(done_s - arrived_s) * 1000.0)
+        return response
+
+    @staticmethod
+    async def _sleep(wanted_s: float) -> None:
+        """Sleep ``wanted_s`` give or take half a millisecond.
+
+        The selector rounds a timer's wait up to the next whole millisecond, so a timer wakes
+        0 to 1 ms late; asking for half a millisecond less centres that on the wanted time.
+        Anything later is the host's scheduler (a loaded machine).
+        """
+        await asyncio.sleep(max(0.0, wanted_s - _SELECTOR_ROUNDING_S / 2))
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
         started_s = time.monotonic()
         apigw_id = new_request_id()
         target = route_path(request.raw_path, authorities=self.authorities)

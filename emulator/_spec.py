@@ -41,6 +41,13 @@ DEFAULT_ACCOUNT_CONCURRENCY = 100
 DEFAULT_KEEP_ALIVE_S = 600.0
 #: SeBS (2020) saw AWS reclaim about half of the idle instances every 6 minutes.
 SEBS_PERIOD_S = 360.0
+#: The client's round trip to the region for the study's setting, a client outside AWS calling
+#: a region over the internet: 78.75 ms measured from eu-west-1 to ca-central-1 (Charette,
+#: June 2021; docs/emulator.md, "The network path"), rounded to 80.
+DEFAULT_CLIENT_RTT_MS = 80.0
+#: API Gateway HTTP API's own processing per request (CloudWatch ``Latency`` minus
+#: ``IntegrationLatency``); the source and how to measure yours: docs/emulator.md.
+DEFAULT_GATEWAY_LATENCY_MS = 10.0
 
 _POLICIES = ("fixed", "sebs")
 
@@ -170,9 +177,30 @@ class EmulatorOptions:
     #: the principal an ``iam`` stack admits (see docs/emulator.md); None: the documented
     #: local default credentials
     credentials: StaticCredentials | None = None
+    #: the client's round trip to the region, added to every request (half on the way in, half
+    #: on the way out); 0 here (tests, benchmarks); ``emulator up`` and the study default to
+    #: DEFAULT_CLIENT_RTT_MS, the study's setting
+    client_rtt_ms: float = 0.0
+    #: API Gateway's own latency per request, added like the round trip (``emulator up``:
+    #: DEFAULT_GATEWAY_LATENCY_MS)
+    gateway_latency_ms: float = 0.0
+
+    @property
+    def network_delay_ms(self) -> float:
+        """What the network path adds to each request: round trip + API Gateway."""
+        return self.client_rtt_ms + self.gateway_latency_ms
+
+    def network_path(self) -> dict[str, float]:
+        """The network path as ``endpoints.json`` and ``run.json`` state it."""
+        return {"client_rtt_ms": self.client_rtt_ms, "gateway_latency_ms": self.gateway_latency_ms,
+                "added_ms": self.network_delay_ms}
 
     def __post_init__(self) -> None:
         problems: list[str] = []
+        for label, value in (("client round trip", self.client_rtt_ms),
+                             ("API Gateway latency", self.gateway_latency_ms)):
+            if not (math.isfinite(value) and 0 <= value <= 10_000):
+                problems.append(f"{label} {value} ms must be within 0..10000 ms")
         if not (math.isfinite(self.time_scale) and self.time_scale > 0):
             problems.append(f"time scale {self.time_scale} must be a positive number")
         if not (math.isfinite(self.keep_alive_s) and self.keep_alive_s > 0):

@@ -46,6 +46,8 @@ def run_info(*, plan: Scenario, scaled: Scenario, run_id: str, name: str, target
         "notes": list(settings.notes) + notes,
         "latency_unit": "microseconds",
         "client": client_description(connector),
+        # What the emulator adds to every request (None for a URL it does not describe).
+        "network_path": target.extra.get("network_path"),
     }
 
 

@@ -17,6 +17,7 @@ import anyio
 from ._attempt import Attempts
 from ._clock import RunClock
 from ._drivers import run_rate, run_staged
+from ._hostcpu import HostCpu
 from ._http import Connector
 from ._idle import run_idle
 from ._plan import IdlePlan, StagedPlan
@@ -39,6 +40,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     clock = RunClock(t0_ns=time.perf_counter_ns())
     start_epoch_s = time.time()
     check = SelfCheck()
+    host_cpu = HostCpu()
     run_info["start_epoch_s"] = round(start_epoch_s, 6)
     run_info["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s))
     writer = ResultWriter(folder, run_info=run_info, start_epoch_s=start_epoch_s,
@@ -52,6 +54,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
         figures: dict[str, Any] = {
             "generator": generator,
             "generator_saturated": generator["saturated"],
+            "host_cpu": host_cpu.describe(),
             "dropped": state.dropped,
             "notes": list(state.notes),
             "plan_duration_s": run_info["plan_duration_s"],
@@ -68,6 +71,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
             await clock.sleep_until_s(tick + 0.005)
             writer.advance(int(clock.now_s()))
             check.second_done()
+            host_cpu.sample()
             writer.flush()
             if tick % SUMMARY_EVERY_S == 0:
                 writer.write_summary(complete=False, interrupted=None, extra=extra())

@@ -52,6 +52,8 @@ class Target:
             "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
             "settings": self.settings, "cpu_limited": self.cpu_limited,
             "signing": self.signer.describe() if self.signer is not None else None,
+            "network_path": self.extra.get("network_path"),
+            "cpu_samples": self.extra.get("cpu_samples"),
         }
 
 
@@ -106,7 +108,14 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
     if isinstance(authorization, str) and settings is not None:
         settings = {**settings, "authorization": authorization}
     credentials = document.get("credentials")
-    extra = {"credentials": credentials} if isinstance(credentials, dict) else {}
+    extra: dict[str, Any] = {"credentials": credentials} if isinstance(credentials, dict) else {}
+    if isinstance(document.get("network_path"), dict):
+        extra["network_path"] = document["network_path"]
+    # Where the emulator writes this stack's CPU samples and access log (paths as it wrote them:
+    # relative to the repository root, or absolute).
+    for key in ("cpu_samples", "access_log"):
+        if isinstance(entry.get(key), str):
+            extra[key] = entry[key]
     return replace(target, settings=settings, extra=extra)
 
 

@@ -29,6 +29,7 @@ from resultfiles import Record, RecordReader, ResultsError, hits_per_s_figures, 
 
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._reportline import ReportLine, ReportLineError, iter_report_lines, parse_report_line
+from ._saturation import Saturation, saturation
 
 __all__ = [
     "RecommendationRule",
@@ -40,10 +41,6 @@ __all__ = [
     "recommend",
     "stack_figures",
 ]
-
-
-#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
-LAMBDA_MB_PER_VCPU = 1769
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -271,10 +268,12 @@ class StackFigures:
     cost: CostEstimate | None
     generator_saturated: bool
     cpu_limited: bool | None
-    #: vCPU the stack's busiest moment asked for: most users at once x memory / 1,769 MB
-    vcpu_asked: float | None
-    #: CPUs of the machine that ran the target (when it is the local emulator)
-    machine_cpus: int | None
+    #: the host's CPU and the instances' throttling during scenario 2, measured (_saturation)
+    saturation: Saturation
+    #: instances per request of the scenario 2 run
+    batch: int
+    #: what the emulator added to every request (run.json's ``network_path``); None: not said
+    network_path: dict[str, Any] | None
     time_scale: float | None
     #: the stack's runs that did not run their plan to the end, each with why
     incomplete: list[str] = field(default_factory=list)
@@ -360,19 +359,13 @@ def stack_figures(
     target = main.run.get("target") or {}
     cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
     saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
-    # One instance per concurrent request, so the most users at once is the most instances.
-    peak_users = max((int(row.get("users") or 0) for row in main.timeline), default=0)
-    vcpu_asked = (peak_users * int(memory_mb) / LAMBDA_MB_PER_VCPU
-                  if isinstance(memory_mb, int) and peak_users else None)
-    machine = main.run.get("machine") or {}
-    cpus = machine.get("cpus_usable") or machine.get("cpu_count")
-    machine_cpus = int(cpus) if isinstance(cpus, int) else None
-    if cpu_limited and vcpu_asked is not None and machine_cpus and vcpu_asked > machine_cpus:
-        notes.append(
-            f"machine-bound: {peak_users} instances x {memory_mb} MB / {LAMBDA_MB_PER_VCPU:,} MB "
-            f"asked for {vcpu_asked:.1f} vCPU on a {machine_cpus}-CPU machine also running the "
-            "emulator and the load generator, so the machine, not the memory setting, bounded "
-            "its throughput at the peak")
+    bounds = saturation(main.folder, main.run, main.summary, stack, len(records))
+    if bounds.host_bound:
+        notes.append(f"host-bound (⚙): {bounds.host_words()}, so the machine, not the memory "
+                     "setting, bounded its throughput and warm tail latency")
+    if bounds.throttled:
+        notes.append(f"throttled by its CPU share (what {memory_mb} MB buys): {bounds.throttle_words()}")
+    network_path = main.run.get("network_path")
     return StackFigures(
         stack=stack,
         language=str(settings.get("language", "?")),
@@ -404,8 +397,9 @@ def stack_figures(
         cost=cost,
         generator_saturated=saturated,
         cpu_limited=cpu_limited,
-        vcpu_asked=vcpu_asked,
-        machine_cpus=machine_cpus,
+        saturation=bounds,
+        batch=int(main.run.get("batch", 1) or 1),
+        network_path=network_path if isinstance(network_path, dict) else None,
         time_scale=main.time_scale,
         incomplete=[f"{run.scenario} ({run.interrupted})" for run in runs if not run.complete],
         data_problems=[p for run in runs for p in run.problems],

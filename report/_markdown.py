@@ -11,6 +11,7 @@ from typing import Any
 
 from resultfiles import ResultsError, write_text_atomic
 
+from . import _saturation as _sat
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._cost import Prices
 from ._figures import (
@@ -119,18 +120,15 @@ def _data_section(figures: Sequence[StackFigures]) -> list[str]:
 def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
     head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors [C] "
             "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
-            "| hits/s mean [C] | hits/s peak [C] | vCPU asked [D] | billed GB-s [S] | $ per 1M predictions [D] |")
+            "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per 1M predictions [D] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
-        bound = (f.cpu_limited and f.vcpu_asked is not None and f.machine_cpus is not None
-                 and f.vcpu_asked > f.machine_cpus)
-        asked = _num(f.vcpu_asked, "{:.2f}") + (" ⚙" if bound else "")
         lines.append(
             f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
             f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
             f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
-            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} | {asked} "
+            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} {_sat.table_cells(f)}"
             f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
         )
     return lines
@@ -271,7 +269,8 @@ def _write(
         "(`None`: the target did not say, e.g. an AWS stack)."),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
         + (" — figures of those stacks (marked ⚠) may understate the function." if saturated else "."),
-        f"- Sources: {LEGEND}.",
+        *_sat.header_lines(figures),
+        f"- Sources: {LEGEND} · {_sat.LEGEND_MEASURED}.",
         (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see below)."
          if (flagged := [f.stack for f in figures if f.incomplete or f.data_problems])
          else "- Incomplete runs or missing data: none (every run complete, its records matching "
@@ -288,18 +287,18 @@ def _write(
                f"Rule [D]: {rule_text}."]
     else:
         md += [f"No recommendation: {rule_text}."]
-    bound = [f.stack for f in figures if f.cpu_limited and f.vcpu_asked is not None
-             and f.machine_cpus is not None and f.vcpu_asked > f.machine_cpus]
+    bound = [f.stack for f in figures if f.saturation.host_bound]
     if chosen is not None and bound:
-        md += ["", (f"Caveat: {len(bound)} of {len(figures)} stacks were machine-bound (⚙ below): their "
-               "instances asked for more CPU than this machine has, so throughput and warm tail "
-               "latency compare the machine's sharing, not the memory settings. Cold starts still "
-               "compare; for throughput by memory, run the scenarios against AWS.")]
+        md += ["", (f"Caveat: {len(bound)} of {len(figures)} stacks were host-bound (⚙ below, measured): "
+               "the host's CPUs were saturated, so their throughput and warm tail latency compare "
+               "the machine's sharing, not the memory settings. Cold starts still compare.")]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(figures)
-    md += ["", ("vCPU asked is the most users at once (one instance each) × memory / 1,769 MB, Lambda's "
-           "documented ratio; ⚙ marks a stack that asked for more CPUs than the machine has, where "
-           "the machine bounded throughput (on AWS each instance has its own share)."), "",
+    md += ["", ("Host CPU is the busy share of all the host's CPUs per second during the run; ⚙ marks a "
+           "host-bound stack; throttled is the share of its instances' CPU periods in which their "
+           "cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time they waited. "
+           "Thresholds: docs/results.md."), "",
+           *_sat.cpu_section(figures, _marks),
            ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]

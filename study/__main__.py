@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from emulator._cli import add_network_options
 from stack import project_root
 
 from ._run import QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="scenario 2 stages USERS:RAMP:HOLD,... (default 9:3m:1m,18:0:1m)")
     parser.add_argument("--artifact", type=Path, default=None, metavar="ZIP",
                         help="model artifact to host (default build/model.zip)")
+    parser.add_argument("--batch", type=int, default=1, metavar="N",
+                        help="instances per request in scenario 2 (default 1, the study's; e.g. "
+                        "1000 makes the function CPU-bound, to see the warm latency by memory "
+                        "that the CPU share produces)")
+    add_network_options(parser)
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
@@ -44,10 +50,14 @@ def main(argv: list[str] | None = None) -> int:
     if not (root / "Pulumi.yaml").is_file():
         parser.error(f"{root} is not a Pulumi project (no Pulumi.yaml here or above): run from "
                      "the checkout or from the directory of your Pulumi.<stack>.yaml files")
+    if not 1 <= args.batch <= 10_000:
+        parser.error("--batch must be within 1..10000")
     settings = StudySettings(
         root=root, stacks=args.stacks, time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
-        scenario2_stages=args.stages, emulator_args=args.emulator_arg, artifact=args.artifact,
+        scenario2_stages=args.stages, artifact=args.artifact, batch=args.batch,
+        emulator_args=[f"--rtt={args.rtt:g}ms", f"--gateway-latency={args.gateway_latency:g}ms",
+                       *args.emulator_arg],
     )
     return Study(settings).run()
 

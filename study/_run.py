@@ -60,6 +60,8 @@ class StudySettings:
     emulator_args: Sequence[str] = field(default_factory=tuple)
     #: the model artifact to host (default <root>/build/model.zip)
     artifact: Path | None = None
+    #: instances per request in scenario 2 (1: the study's; more makes the function CPU-bound)
+    batch: int = 1
 
 
 def artifact_features(artifact: Path) -> list[str]:
@@ -207,6 +209,8 @@ class Study:
 
     def scenario2(self) -> None:
         extra = ["--stages", self.settings.scenario2_stages] if self.settings.scenario2_stages else []
+        if self.settings.batch != 1:
+            extra += ["--batch", str(self.settings.batch)]
         expected = 5 * 60 / self.settings.time_scale
         for i, stack in enumerate(self.settings.stacks, 1):
             _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), about {expected:.0f} s")

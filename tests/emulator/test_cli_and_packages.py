@@ -72,8 +72,12 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid",
-                            "hosted_by", "credentials"}
+                            "hosted_by", "credentials", "network_path"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
+        # the study's setting unless told otherwise: a client outside AWS, over the internet
+        assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0, "added_ms": 90.0}
+        for stack in doc["stacks"].values():
+            assert stack["cpu_samples"].endswith(".cpu.jsonl") and stack["access_log"].endswith(".access.jsonl")
         # what really runs the functions here (the stacks' runtime names AWS's)
         assert doc["hosted_by"]["python"] == platform.python_version()
         assert re.fullmatch(r"\d+(\.\d+)*", doc["hosted_by"]["java"] or ""), doc["hosted_by"]

@@ -95,6 +95,20 @@ def test_stack_from_the_emulators_endpoints_file(tmp_path: Path) -> None:
     target = resolve_stack("python-256", endpoints_file=endpoints)
     assert (target.url, target.port, target.name, target.source) == ("http://127.0.0.1:8123", 8123, "python-256", "emulator")
     assert target.settings == {"memory_mb": 256} and target.cpu_limited is True
+    # No path stated (an older emulator): run.json says so rather than guess.
+    assert target.describe()["network_path"] is None
+
+
+def test_the_network_path_goes_from_the_endpoints_file_into_run_json(tmp_path: Path) -> None:
+    endpoints = tmp_path / "endpoints.json"
+    path = {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0, "added_ms": 90.0}
+    endpoints.write_text(json.dumps({
+        "stacks": {"python-256": {"url": "http://127.0.0.1:8123", "settings": {"memory_mb": 256},
+                                  "cpu_samples": "build/emulator/logs/python-256.cpu.jsonl"}},
+        "cpu_limited": True, "network_path": path}))
+    described = resolve_stack("python-256", endpoints_file=endpoints).describe()
+    assert described["network_path"] == path
+    assert described["cpu_samples"] == "build/emulator/logs/python-256.cpu.jsonl"
 
 
 def test_stack_from_pulumi_when_not_in_the_endpoints_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -234,32 +234,58 @@ def test_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
         write_report([tmp_path], tmp_path / "out")
 
 
-def test_vcpu_asked_and_machine_bound_stacks(results: Path, tmp_path: Path) -> None:
+def _set_host_cpu(results: Path, stack: str, shares: list[float]) -> None:
+    """What loadgen's host sampler would have written into the stack's scenario 2 summary."""
+    path = results / stack / "scenario2" / "summary.json"
+    summary = json.loads(path.read_text())
+    summary["host_cpu"] = {"source": "/proc/stat", "cores": 2, "busy_share_per_s": shares}
+    summary["generator"] = {"cpu_us_per_request": 850.0}
+    path.write_text(json.dumps(summary))
+
+
+def _set_cgroup_samples(results: Path, stack: str, lines: list[dict[str, Any]]) -> None:
+    """The emulator's per-second samples of the stack, timed inside its run's window."""
+    run_path = results / stack / "scenario2" / "run.json"
+    run = json.loads(run_path.read_text())
+    run["start_epoch_s"] = 1_700_000_000.0
+    run_path.write_text(json.dumps(run))
+    with (results / "logs" / f"{stack}.cpu.jsonl").open("w") as fh:
+        for i, line in enumerate(lines, 1):
+            fh.write(json.dumps({"t": 1_700_000_000.0 + i, "interval_s": 1.0, **line}) + "\n")
+
+
+def test_a_host_saturated_run_is_marked_with_the_measured_figures(results: Path, tmp_path: Path) -> None:
+    _set_host_cpu(results, "python-512", [0.97, 0.99, 1.0, 0.95])
+    _set_host_cpu(results, "python-1024", [0.30, 0.45])
     figures = _figures(results)
-    # the fixture's timeline peaks at 3 users: 3 instances x memory / 1,769 MB
-    assert figures["python-512"].vcpu_asked == pytest.approx(3 * 512 / 1769)
-    assert figures["python-1024"].vcpu_asked == pytest.approx(3 * 1024 / 1769)
-    assert not any("machine-bound" in n for f in figures.values() for n in f.notes)
-    # On a 1-CPU machine the 1,024 MB stack's 1.74 vCPU no longer fit; the 512 MB ones' 0.87 do.
-    for run_json in results.rglob("run.json"):
-        run = json.loads(run_json.read_text())
-        run["machine"]["cpus_usable"] = 1
-        run_json.write_text(json.dumps(run))
-    figures = _figures(results)
-    assert any("machine-bound" in n for n in figures["python-1024"].notes)
-    assert not any("machine-bound" in n for n in figures["python-512"].notes)
+    assert figures["python-512"].saturation.host_bound
+    assert not figures["python-1024"].saturation.host_bound
+    assert any("host-bound (⚙)" in n and "4 of 4 s" in n for n in figures["python-512"].notes)
     text = write_report([results], tmp_path / "r").read_text()
-    assert "| 1.74 ⚙ |" in text and "| 0.87 |" in text
+    assert "| 97% / 100% ⚙ |" in text and "| 30% / 45% |" in text
+    assert "Caveat: 1 of 3 stacks were host-bound" in text
+    assert "- Host-bound (⚙): python-512 — python-512: host CPU busy 97% p50, 100% max of 2 CPUs" in text
+    # Many users at a large memory size is no longer a reason: the formula is gone.
+    assert "vCPU asked" not in text
 
 
-def test_recommendation_from_machine_bound_runs_carries_a_caveat(results: Path, tmp_path: Path) -> None:
-    assert "Caveat:" not in write_report([results], tmp_path / "a").read_text()
-    for run_json in results.rglob("run.json"):
-        run = json.loads(run_json.read_text())
-        run["machine"]["cpus_usable"] = 1
-        run_json.write_text(json.dumps(run))
-    text = write_report([results], tmp_path / "b").read_text()
-    assert "Caveat: 1 of 3 stacks were machine-bound" in text
+def test_a_run_throttled_only_by_its_share_is_not_host_bound(results: Path, tmp_path: Path) -> None:
+    _set_host_cpu(results, "python-512", [0.40, 0.50, 0.45, 0.55])
+    _set_cgroup_samples(results, "python-512", [
+        {"instances": 3, "periods": 30, "throttled_periods": 12, "throttled_ms": 800.0, "usage_ms": None,
+         "requests": 3, "emulator_cpu_ms": 6.0, "emulator_requests": 3},
+        {"instances": 3, "periods": 30, "throttled_periods": 18, "throttled_ms": 1700.0, "usage_ms": None,
+         "requests": 3, "emulator_cpu_ms": 3.0, "emulator_requests": 3},
+    ])
+    f = _figures(results)["python-512"]
+    assert not f.saturation.host_bound
+    assert f.saturation.throttled and f.saturation.throttled_share == pytest.approx(0.5)
+    assert f.saturation.throttled_ms == pytest.approx(2500.0)
+    assert f.saturation.emulator_cpu_us_per_request == pytest.approx(1500.0)
+    text = write_report([results], tmp_path / "r").read_text()
+    assert "| 45% / 55% | 50.0%, 2.5 s |" in text
+    assert "| python-512 | 850 | 1,500 | – |" in text and "the CPU share (legitimate)" in text
+    assert "Caveat" not in text and "- Host-bound (⚙): no stack" in text
 
 
 def test_the_report_names_what_really_hosted_the_functions(results: Path, tmp_path: Path) -> None:
@@ -339,7 +365,8 @@ def test_an_interrupted_run_is_marked(results: Path, tmp_path: Path) -> None:
     text, warnings = _report(results, tmp_path / "r")
     assert _row(text, "java-512").startswith("| java-512 (incomplete run) |")
     cold_rows = [line for line in text.splitlines() if line.startswith("| java-512")]
-    assert len(cold_rows) == 2 and all("(incomplete run)" in line for line in cold_rows)
+    # side by side, cold starts, CPU per request
+    assert len(cold_rows) == 3 and all("(incomplete run)" in line for line in cold_rows)
     assert "  - incomplete run: scenario2 (interrupted: SIGINT)" in text
     assert warnings == [("java-512: scenario2 is incomplete (interrupted: SIGINT): "
                          f"{_run_folder(results, 'java-512')}")]
@@ -514,3 +541,15 @@ def test_loadgen_imports_the_report_only_for_its_two_subcommands() -> None:
             "assert 'report' not in names(), 'imported early'; "
             "build_parser('logs'); assert 'report' in names()")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> None:
+    from report._saturation import memory_effect
+
+    flat = memory_effect([("python", 256, 104.0), ("python", 512, 105.5), ("python", 1024, 103.9),
+                          ("java", 512, 110.0)], batch=1)
+    # java was measured at one memory size only: nothing is said of it
+    assert len(flat) == 1 and "memory barely matters warm" in flat[0] and "--batch 1000" in flat[0]
+    steep = memory_effect([("python", 256, 118.0), ("python", 1024, 96.0)], batch=1000)
+    assert steep == [("python: warm p50 118.0 ms at 256 MB to 96.0 ms at 1024 MB: the CPU share that "
+                      "memory buys shows (1000 instances per request)")]

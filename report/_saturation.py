@@ -1,0 +1,298 @@
+"""Which bound a run met, measured: the host's CPU (loadgen's ``host_cpu`` samples in
+summary.json) against each instance's cgroup throttling (the emulator's
+``logs/<stack>.cpu.jsonl``), and what the generator and the emulator cost per request.
+
+Two bounds, told apart (thresholds in docs/results.md, "Saturation"):
+
+- **throttled by its share** — the instances used up the CPU their memory buys (cgroup
+  ``nr_throttled``): legitimate, it is what memory buys on Lambda;
+- **host-bound (⚙)** — the host's CPUs were busy: the machine, not the memory setting, bounded
+  the run, and its throughput and warm tail latency say nothing about the stack.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+#: a second counts as busy when the host's CPUs were at least this busy (all cores together)
+HOST_BUSY_SHARE = 0.90
+#: a run is host-bound (⚙) when at least this share of its seconds were busy
+HOST_BOUND_SHARE = 0.20
+#: a stack was throttled by its CPU share when at least this share of its CFS periods were
+THROTTLED_SHARE = 0.05
+#: warm latencies within this much of each other (relative, or absolute ms) are "the same"
+SAME_WARM_SHARE = 0.10
+SAME_WARM_MS = 2.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Saturation:
+    """One stack's run, as the samples saw it (None: that part was not sampled)."""
+
+    host_cores: int | None = None
+    host_busy_p50: float | None = None
+    host_busy_max: float | None = None
+    host_seconds: int = 0
+    host_busy_seconds: int = 0
+    throttled_ms: float | None = None
+    throttled_share: float | None = None
+    periods: int | None = None
+    generator_cpu_us_per_request: float | None = None
+    emulator_cpu_us_per_request: float | None = None
+    instance_cpu_us_per_request: float | None = None
+    #: the study's own processes' CPU (generator + emulator + instances) as a share of the host's
+    study_cpu_share: float | None = None
+
+    @property
+    def host_bound(self) -> bool:
+        return self.host_seconds > 0 and self.host_busy_seconds >= HOST_BOUND_SHARE * self.host_seconds
+
+    @property
+    def throttled(self) -> bool:
+        return self.throttled_share is not None and self.throttled_share >= THROTTLED_SHARE
+
+    def host_words(self) -> str:
+        if not self.host_seconds or self.host_busy_p50 is None or self.host_busy_max is None:
+            return "host CPU not sampled"
+        own = (f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
+               if self.study_cpu_share is not None else "")
+        return (f"host CPU busy {self.host_busy_p50:.0%} p50, {self.host_busy_max:.0%} max of "
+                f"{self.host_cores or '?'} CPUs; {self.host_busy_seconds} of {self.host_seconds} s "
+                f"at >= {HOST_BUSY_SHARE:.0%}{own}")
+
+    def throttle_words(self) -> str:
+        if self.throttled_share is None or self.throttled_ms is None:
+            return "cgroup throttling not sampled"
+        return (f"instances throttled in {self.throttled_share:.1%} of their CPU periods, "
+                f"{self.throttled_ms / 1000.0:,.1f} s throttled in all")
+
+
+def _percentile(values: Sequence[float], pct: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    # nearest rank, as the report's other percentiles
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))]
+
+
+def samples_file(folder: Path, run: dict[str, Any], stack: str) -> Path | None:
+    """The emulator's CPU samples of ``stack``: ``logs/`` kept with the results, else where
+    endpoints.json said they were written (as run.json's target records it)."""
+    for parent in list(folder.parents)[:3]:
+        candidate = parent / "logs" / f"{stack}.cpu.jsonl"
+        if candidate.is_file():
+            return candidate
+    target = run.get("target") or {}
+    named = target.get("cpu_samples") if isinstance(target, dict) else None
+    if isinstance(named, str) and Path(named).is_file():
+        return Path(named)
+    return None
+
+
+def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[dict[str, Any]]:
+    if path is None:
+        return []
+    lines: list[dict[str, Any]] = []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    for raw in text.splitlines():
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            continue  # a torn last line of a log still being written
+        t = line.get("t") if isinstance(line, dict) else None
+        # A line covers the second before its time: the run's window plus one closing second.
+        if isinstance(t, (int, float)) and start_s < t <= end_s + 1.5:
+            lines.append(line)
+    return lines
+
+
+def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack: str,
+               requests: int) -> Saturation:
+    """The bounds of one run from its own files and the stack's samples beside the logs."""
+    host_raw = summary.get("host_cpu")
+    host: dict[str, Any] = host_raw if isinstance(host_raw, dict) else {}
+    shares = [float(v) for v in host.get("busy_share_per_s", []) if isinstance(v, (int, float))]
+    generator_raw = summary.get("generator")
+    generator: dict[str, Any] = generator_raw if isinstance(generator_raw, dict) else {}
+    figures: dict[str, Any] = {
+        "host_cores": host.get("cores") if isinstance(host.get("cores"), int) else None,
+        "host_busy_p50": _percentile(shares, 50),
+        "host_busy_max": max(shares) if shares else None,
+        "host_seconds": len(shares),
+        "host_busy_seconds": sum(1 for v in shares if v >= HOST_BUSY_SHARE),
+        "generator_cpu_us_per_request": generator.get("cpu_us_per_request"),
+    }
+    start_s = run.get("start_epoch_s")
+    duration_s = run.get("duration_s")
+    if isinstance(start_s, (int, float)) and isinstance(duration_s, (int, float)):
+        lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
+                              float(start_s) + float(duration_s))
+        if lines:
+            periods = sum(int(line.get("periods") or 0) for line in lines)
+            throttled = sum(int(line.get("throttled_periods") or 0) for line in lines)
+            figures["periods"] = periods
+            figures["throttled_ms"] = sum(float(line.get("throttled_ms") or 0.0) for line in lines)
+            figures["throttled_share"] = throttled / periods if periods else 0.0
+            emulator_ms = sum(float(line.get("emulator_cpu_ms") or 0.0) for line in lines)
+            all_requests = sum(int(line.get("emulator_requests") or 0) for line in lines)
+            if all_requests:
+                figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
+            # cgroup v2 counts the instances' CPU; else their processes' CPU from /proc
+            key = "usage_ms" if any(isinstance(line.get("usage_ms"), (int, float)) for line in lines) \
+                else "instances_cpu_ms"
+            usage = [float(line[key]) for line in lines if isinstance(line.get(key), (int, float))]
+            if usage and requests:
+                figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
+            generator_s = generator.get("cpu_s")
+            cores = figures["host_cores"]
+            if usage and isinstance(generator_s, (int, float)) and cores and duration_s > 0:
+                own_s = float(generator_s) + (emulator_ms + sum(usage)) / 1000.0
+                figures["study_cpu_share"] = own_s / (float(duration_s) * cores)
+    return Saturation(**figures)
+
+
+def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: int) -> list[str]:
+    """Sentences on warm latency by memory, per language, from (language, memory MB, warm p50 ms).
+
+    Said only where the data show it: a language measured at two memory sizes or more.
+    """
+    out: list[str] = []
+    for language in sorted({r[0] for r in rows}):
+        sizes = sorted((m, p50) for lang, m, p50 in rows if lang == language and m is not None and p50 is not None)
+        if len({m for m, _ in sizes}) < 2:
+            continue
+        low, high = min(p for _, p in sizes), max(p for _, p in sizes)
+        span = f"{sizes[0][0]}–{sizes[-1][0]} MB"
+        if high - low <= max(SAME_WARM_MS, SAME_WARM_SHARE * low):
+            out.append(f"{language}: warm p50 {low:.1f}–{high:.1f} ms across {span}: memory barely "
+                       "matters warm here" + (" — a warm prediction of one instance costs "
+                       "microseconds of CPU, so the network path dominates; `--batch 1000` makes "
+                       "each request CPU-bound" if batch == 1 else
+                       f" even at {batch} instances per request"))
+        else:
+            out.append(f"{language}: warm p50 {sizes[0][1]:.1f} ms at {sizes[0][0]} MB to "
+                       f"{sizes[-1][1]:.1f} ms at {sizes[-1][0]} MB: the CPU share that memory buys "
+                       f"shows ({batch} instance{'s' if batch != 1 else ''} per request)")
+    return out
+
+
+# ---- the report's words and tables (called by _report_md) ---------------------------------------
+
+LEGEND_MEASURED = ("**[M]** measured on the host during the run: its CPU from `/proc/stat` (the load "
+                   "generator's samples), the instances' throttling from their cgroups' `cpu.stat` "
+                   "and the processes' own CPU (the emulator's samples)")
+
+
+class StackFigures(Protocol):
+    """What this module reads of a stack's figures (``report._figures.StackFigures``); a
+    protocol, so that the figures module can import this one without a cycle."""
+
+    @property
+    def stack(self) -> str: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def memory_mb(self) -> int | None: ...
+    @property
+    def warm_p50_ms(self) -> float | None: ...
+    @property
+    def batch(self) -> int: ...
+    @property
+    def network_path(self) -> dict[str, Any] | None: ...
+    @property
+    def saturation(self) -> Saturation: ...
+
+
+def host_mark(f: StackFigures) -> str:
+    """``" ⚙"`` for a host-bound stack, else ``""``."""
+    return " ⚙" if f.saturation.host_bound else ""
+
+
+def table_cells(f: StackFigures) -> str:
+    """The side-by-side table's saturation cells: host CPU p50/max [M], throttled [M]."""
+    s = f.saturation
+    host = (f"{s.host_busy_p50:.0%} / {s.host_busy_max:.0%}{host_mark(f)}"
+            if s.host_busy_p50 is not None and s.host_busy_max is not None else "–")
+    throttled = (f"{s.throttled_share:.1%}, {s.throttled_ms / 1000.0:,.1f} s"
+                 if s.throttled_share is not None and s.throttled_ms is not None else "–")
+    return f"| {host} | {throttled} "
+
+
+TABLE_HEADS = "| host CPU p50 / max [M] | throttled periods, time [M] "
+
+
+def header_lines(figures: Sequence[StackFigures]) -> list[str]:
+    """The report header's lines on the network path, the batch and the host."""
+    paths = sorted({json.dumps(f.network_path, sort_keys=True) for f in figures if f.network_path})
+    lines: list[str] = []
+    if paths:
+        described = []
+        for text in paths:
+            p = json.loads(text)
+            described.append(f"client round trip {p.get('client_rtt_ms', 0):g} ms + API Gateway "
+                             f"{p.get('gateway_latency_ms', 0):g} ms = {p.get('added_ms', 0):g} ms added to "
+                             "every request")
+        lines.append(f"- Network path (emulated): {'; '.join(described)} (docs/emulator.md).")
+    else:
+        lines.append("- Network path: not emulated, or not stated by the target (an AWS stack "
+                     "crosses the real one).")
+    batches = sorted({f.batch for f in figures})
+    lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in scenario 2"
+                 + (" (the function made CPU-bound: warm latency shows what the CPU share buys)."
+                    if max(batches) > 1 else " (the study's request: one prediction)."))
+    bound = [f for f in figures if f.saturation.host_bound]
+    sampled = [f for f in figures if f.saturation.host_seconds]
+    if not sampled:
+        lines.append("- Host-bound (⚙): not measured (no host CPU samples in the runs).")
+    elif bound:
+        lines.append(f"- Host-bound (⚙): {', '.join(f.stack for f in bound)} — "
+                     + "; ".join(f"{f.stack}: {f.saturation.host_words()}" for f in bound)
+                     + ". Their throughput and warm tail latency compare the machine, not the memory "
+                     "settings.")
+    else:
+        worst = max(sampled, key=lambda f: f.saturation.host_busy_max or 0.0)
+        lines.append(f"- Host-bound (⚙): no stack (the busiest: {worst.stack}, "
+                     f"{worst.saturation.host_words()}; thresholds in docs/results.md).")
+    return lines
+
+
+_F = TypeVar("_F", bound=StackFigures)
+
+
+def cpu_section(figures: Sequence[_F], label: Callable[[_F], str]) -> list[str]:
+    """Where each request's CPU went, and the two bounds told apart; ``label`` names a stack
+    in a table row (with the report's marks)."""
+    md = ["## CPU per request and the two bounds", "",
+          ("| stack | generator CPU µs/request [M] | emulator CPU µs/request [M] | instance CPU "
+           "µs/request [M] | host CPU | cgroup throttling | bound [D] |"),
+          "|---|---|---|---|---|---|---|"]
+    for f in figures:
+        s = f.saturation
+        bound = ("host ⚙" if s.host_bound else
+                 "the CPU share (legitimate)" if s.throttled else "neither")
+        md.append(f"| {label(f)} | {_us(s.generator_cpu_us_per_request)} | {_us(s.emulator_cpu_us_per_request)} "
+                  f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | {s.throttle_words()} | {bound} |")
+    md += ["", (f"A stack is host-bound (⚙) when the host's CPUs were at least {HOST_BUSY_SHARE:.0%} busy "
+           f"in at least {HOST_BOUND_SHARE:.0%} of the run's seconds: the machine, not the memory "
+           "setting, then bounded it. It was bounded by its CPU share — what memory buys on Lambda, "
+           f"a legitimate result — when its instances were throttled in at least {THROTTLED_SHARE:.0%} "
+           "of their CPU periods. The emulator's CPU is the whole emulator process's (front doors, "
+           "Runtime API) over every stack's requests; the instance CPU (cgroup v2's count, else "
+           "the instances' processes' from /proc) includes the runtime client.")]
+    rows = [(f.language, f.memory_mb, f.warm_p50_ms) for f in figures]
+    effect = memory_effect(rows, max((f.batch for f in figures), default=1))
+    if effect:
+        md += ["", "Warm latency by memory [D]:", ""] + [f"- {line}." for line in effect]
+    return [*md, ""]
+
+
+def _us(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
