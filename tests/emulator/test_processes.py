@@ -215,7 +215,7 @@ async def test_killed_instance_mid_request_answers_500_and_next_is_new(
         assert len(crashed) == 1 and crashed[0]["pid"] == pid and crashed[0]["exit_code"] == -9
         after = (await _get(client, run.url() + "/pid")).json()
         assert after["pid"] != pid and after["served"] == 1
-        assert "Runtime exited with error: signal: 9" in run.log_text()
+        assert "Runtime exited with error: signal: killed" in run.log_text()
         # A handler that exits by itself is a crash too.
         assert (await _get(client, run.url() + "/crash")).status_code == 500
         assert len(run.events(kind="crashed")) == 2
