@@ -79,6 +79,16 @@ class InstanceCgroup:
                 return True
         return False
 
+    def oom_peak_memory_mb(self) -> int | None:
+        """The cgroup's peak memory (MiB) after an out-of-memory kill: what Lambda's REPORT then
+        shows as Max Memory Used (about the memory size), which the killed process's own
+        ``VmHWM`` can no longer say."""
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return max(1, round(int((self._memory_dir() / name).read_text()) / _MIB))
+        except (OSError, ValueError):
+            return None
+
     def remove(self) -> None:
         for d in self.dirs:
             try:

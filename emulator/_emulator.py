@@ -158,15 +158,16 @@ class Emulator:
         self.instances_dir.mkdir(parents=True, exist_ok=True)
         python_runtime = None
         dependencies: dict[str, Path] = {}
+        env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"
         if any(s.language == "python" for s in self.specs):
             # Built once per set of versions (hard links: a second at most the first time).
-            python_runtime = await asyncio.to_thread(runtime_dir, opts.work_dir)
+            python_runtime = await asyncio.to_thread(runtime_dir, env_dir)
         for spec in self.specs:
             if spec.dependencies_dir is not None:
                 dependencies[spec.name] = Path(spec.dependencies_dir)
             elif spec.language == "python" and spec.model_runtime != "artifact":
                 dependencies[spec.name] = await asyncio.to_thread(
-                    framework_dir, opts.work_dir, spec.model_runtime)
+                    framework_dir, env_dir, spec.model_runtime)
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
             log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)

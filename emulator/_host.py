@@ -349,6 +349,10 @@ class FunctionHost:
         code = inst.exit_code
         reason = inst.kill_reason
         oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
+        if oom and inst.cgroup is not None:
+            peak_mb = inst.cgroup.oom_peak_memory_mb()
+            if peak_mb is not None:
+                inst.last_memory_mb = max(inst.last_memory_mb, peak_mb)
         if inst.waiting_next is not None and not inst.waiting_next.done():
             inst.waiting_next.set_result(None)
         held, inst.held = inst.held, None

@@ -4,7 +4,7 @@ the emulator runs in.
 
 An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no user site, no
 ``.pth`` files), so its ``sys.path`` is ``PYTHONPATH`` and the standard library only. The folders on
-``PYTHONPATH`` are built here, under ``<work dir>/python-runtime/``, once per set of versions:
+``PYTHONPATH`` are built here, under ``build/emulator/python-runtime/``, once per set of versions:
 
 - ``runtime``: awslambdaric and boto3 with their requirements, as ``/var/runtime`` and the image's
   site-packages hold them on AWS;
@@ -120,12 +120,12 @@ def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
             shutil.copy2(source, dest)
 
 
-def runtime_dir(work_dir: Path) -> Path:
+def runtime_dir(env_dir: Path) -> Path:
     """The folder holding awslambdaric and boto3 (and their requirements) for instances."""
-    return _assemble(Path(work_dir) / "python-runtime" / "runtime", RUNTIME_DISTRIBUTIONS)
+    return _assemble(Path(env_dir) / "runtime", RUNTIME_DISTRIBUTIONS)
 
 
-def framework_dir(work_dir: Path, model_runtime: str) -> Path:
+def framework_dir(env_dir: Path, model_runtime: str) -> Path:
     """The dependencies of a ``litert`` or ``tensorflow`` package, for the host's Python."""
     try:
         roots = FRAMEWORK_DISTRIBUTIONS[model_runtime]
@@ -135,7 +135,7 @@ def framework_dir(work_dir: Path, model_runtime: str) -> Path:
             f"{', '.join(FRAMEWORK_DISTRIBUTIONS)}"
         ) from None
     try:
-        return _assemble(Path(work_dir) / "python-runtime" / model_runtime, roots)
+        return _assemble(Path(env_dir) / model_runtime, roots)
     except EmulatorConfigError as exc:
         raise EmulatorConfigError(
             f"{exc} (the {model_runtime} model runtime needs pip install "

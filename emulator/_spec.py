@@ -184,6 +184,9 @@ class EmulatorOptions:
     init_cpu: str = "burst"
     #: scratch space: instances' unpacked archives, the compiled Java bootstrap
     work_dir: Path = Path("build/emulator")
+    #: where the instances' Python folders (AWS's runtime, framework dependencies) are built and
+    #: kept between runs; None: ``<work_dir>/python-runtime``
+    python_env_dir: Path | None = None
     #: per-stack logs: ``<stack>.log`` (CloudWatch format) and ``<stack>.events.jsonl``
     log_dir: Path = Path("build/emulator/logs")
     #: first front-door port; 0 picks free ports
