@@ -110,6 +110,9 @@ class Emulator:
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
         self._started = False
+        #: what Python instances see besides their package (``_pyruntime``), once started
+        self.python_runtime_dir: Path | None = None
+        self.dependency_dirs: dict[str, Path] = {}
         # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
         self.instances_dir = (
             self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -168,6 +171,7 @@ class Emulator:
             elif spec.language == "python" and spec.model_runtime != "artifact":
                 dependencies[spec.name] = await asyncio.to_thread(
                     framework_dir, env_dir, spec.model_runtime)
+        self.python_runtime_dir, self.dependency_dirs = python_runtime, dependencies
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
             log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)

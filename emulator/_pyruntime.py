@@ -120,6 +120,28 @@ def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
             shutil.copy2(source, dest)
 
 
+def distributions_in(folder: Path) -> dict[str, str]:
+    """The distributions (name: version) a folder built here holds; empty if it is not one."""
+    try:
+        found = json.loads((Path(folder) / _STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+#: what an instance's Python differs in from AWS's (docs/emulator.md); endpoints.json states it
+DIFFERENCES_FROM_AWS = (
+    ("the host's interpreter (its version, not the stack's runtime, e.g. python3.12) runs the "
+    "instances"),
+    ("framework dependencies are the host's wheels (the emulator's installed versions, same "
+    "pins), not the package's python3.12 manylinux wheels nor the image's"),
+    ("no /var/runtime or /var/lang layout: the runtime folder holds awslambdaric and boto3 at "
+    "the emulator's versions, not the versions AWS's runtime ships"),
+    ("an image stack runs as its function folder plus the dependency folder, not as the image "
+    "(no Lambda Runtime Interface Emulator, no image pull, no image size limit)"),
+)
+
+
 def runtime_dir(env_dir: Path) -> Path:
     """The folder holding awslambdaric and boto3 (and their requirements) for instances."""
     return _assemble(Path(env_dir) / "runtime", RUNTIME_DISTRIBUTIONS)

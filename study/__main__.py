@@ -34,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="scenario 2 stages USERS:RAMP:HOLD,... (default 9:3m:1m,18:0:1m)")
     parser.add_argument("--artifact", type=Path, default=None, metavar="ZIP",
                         help="model artifact to host (default build/model.zip)")
+    parser.add_argument("--init-cpu", choices=("burst", "share"), default=None,
+                        help="the emulator's init-phase CPU: burst (default: up to 2 vCPU, then "
+                        "the memory share) or share (the memory share throughout); "
+                        "docs/emulator.md")
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
@@ -47,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = StudySettings(
         root=root, stacks=args.stacks, time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
-        scenario2_stages=args.stages, emulator_args=args.emulator_arg, artifact=args.artifact,
+        scenario2_stages=args.stages, artifact=args.artifact,
+        emulator_args=[*args.emulator_arg, *(["--init-cpu", args.init_cpu] if args.init_cpu else [])],
     )
     return Study(settings).run()
 
