@@ -133,7 +133,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     if spec.language == "java" and not spec.handler.split("::")[0]:
         problems.append(f"handler {spec.handler!r} must look like 'package.Class::method'")
     if not Path(spec.code_zip).exists():
-        problems.append(f"package {spec.code_zip} does not exist (build the package first)")
+        problems.append(f"code archive or package folder {spec.code_zip} does not exist (build the "
+                        "package first)")
     if spec.dependencies_dir is not None and not Path(spec.dependencies_dir).is_dir():
         problems.append(f"dependency folder {spec.dependencies_dir} is not a directory")
     if spec.model_runtime not in MODEL_RUNTIMES:

@@ -139,3 +139,19 @@ async def test_init_cpu_burst_then_the_memory_share(
         assert int(quota["init"]) == (burst if mode == "burst" else share)
         assert int(quota["now"]) == share
         assert run.events(kind="emulator_started")[0]["init_cpu"] == mode
+
+
+async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
+    emulator_at: Start, make_spec: MakeSpec, python_env_dir: Path
+) -> None:
+    pytest.importorskip("ai_edge_litert", reason="the frameworks extra is not installed")
+    spec = make_spec(memory_mb=1024, model_runtime="litert")
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        deps = run.emu.dependency_dirs["fn"]
+        assert deps == python_env_dir / "litert"
+        for name in ("numpy", "ai_edge_litert"):
+            answer = (await _get(client, run.url() + f"/import?name={name}")).json()
+            assert answer["imported"], answer
+            assert Path(answer["file"]).is_relative_to(deps)
+        # the artifact runtime's stacks get none: numpy stays out of their sight
+        assert (await _get(client, run.url() + "/import?name=tensorflow")).json()["imported"] is False

@@ -239,20 +239,6 @@ async def test_init_failure_answers_500_and_the_next_request_tries_a_new_instanc
         assert run.reports() == [], "no invocation ran, so there is no REPORT"
 
 
-async def test_init_longer_than_the_init_limit_is_an_init_timeout(
-    emulator_at: Start, make_spec: MakeSpec
-) -> None:
-    spec = make_spec(environment={"TEST_INIT_SLEEP_S": "30"})
-    async with emulator_at([spec], init_timeout_s=1.0) as run, httpx.AsyncClient() as client:
-        began = time.monotonic()
-        response = await _get(client, run.url() + "/pid")
-        assert response.status_code == 500
-        assert time.monotonic() - began < 8
-        failed = run.events(kind="init_failed")
-        assert len(failed) == 1 and failed[0]["reason"] == "init_timeout"
-        assert "Phase: init\tStatus: timeout" in run.log_text()
-
-
 async def test_malformed_and_failed_results_answer_500_and_keep_the_instance(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
