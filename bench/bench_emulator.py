@@ -2,6 +2,7 @@
 runtime and memory, and the warm round trip at 1 user.
 
     .venv/bin/python bench/bench_emulator.py [--rounds 5] [--warm-requests 2000]
+                                             [--stacks python-512 ...] [--init-cpu burst|share]
 
 The emulator runs in its own process (so the client does not share its event loop); the client
 is a keep-alive ``http.client`` connection. Cold starts are forced by reclaiming idle instances
@@ -98,7 +99,7 @@ def _artifact(tmp: Path) -> Path:
     return write_artifact(tmp / "model.zip", model)
 
 
-def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:
+def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: str) -> None:
     """The emulator process: host the specs, answer 'reclaim' and 'stop' commands."""
     from emulator import Emulator, EmulatorOptions, FunctionSpec
 
@@ -106,7 +107,7 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:
 
     async def main() -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  cpu_limits=cpu_limits)
+                                  cpu_limits=cpu_limits, init_cpu=init_cpu)
         async with Emulator(specs, options) as emu:
             conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})
             loop = asyncio.get_running_loop()
@@ -148,6 +149,10 @@ def main() -> int:
     parser.add_argument("--warm-requests", type=int, default=2000, help="requests per warm run")
     parser.add_argument("--no-cpu-limits", action="store_true",
                         help="run instances unthrottled (shows the emulator's own overhead)")
+    parser.add_argument("--stacks", nargs="+", default=STUDY, metavar="STACK",
+                        help="study stacks to measure (default: the six)")
+    parser.add_argument("--init-cpu", choices=("burst", "share"), default="burst",
+                        help="the emulator's init-phase CPU model (docs/emulator.md)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-emulator.json")
     args = parser.parse_args()
 
@@ -164,7 +169,7 @@ def main() -> int:
         specs: list[Any] = []
         paths: dict[str, str] = {}
         pairs: list[tuple[str, str]] = []
-        for name in STUDY:
+        for name in args.stacks:
             settings = load_stack(name, REPO)
             package = build_package(settings, artifact=artifact, out_dir=tmp / "packages", root=REPO)
             # An open gateway: the hello-world pairs have none, and the signature check's own
@@ -182,7 +187,8 @@ def main() -> int:
         # Specs cross the process boundary as plain fields (their environment is read-only).
         plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)} | {"environment": dict(s.environment)}
                  for s in specs]
-        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits),
+        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits,
+                                                                            args.init_cpu),
                                                daemon=True)
         proc.start()
         info = parent.recv()
@@ -197,7 +203,8 @@ def main() -> int:
                 conn.close()
                 cold_client[name].append(elapsed_ms)
         warm: dict[str, dict[str, float]] = {}
-        for name in ("python-512", "hello-python-512", "java-512", "hello-java-512"):
+        for name in [n for n in ("python-512", "hello-python-512", "java-512", "hello-java-512")
+                     if n in urls]:
             conn = _connect(urls[name])
             for _ in range(200):
                 _request(conn, paths[name])
@@ -233,6 +240,7 @@ def main() -> int:
             "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(), "python": platform.python_version()},
             "cpu_limited": info["cpu_limited"],
             "cpu_limit_reason": info["reason"],
+            "init_cpu": args.init_cpu,
             "rounds": args.rounds,
             "cold_starts": rows,
             "warm_round_trip_1_user": warm,
@@ -247,7 +255,8 @@ def main() -> int:
         print(f"warm round trip, 1 user, {args.warm_requests} requests (client side, ms):")
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
-        print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); wrote {args.out}")
+        print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); init CPU: {args.init_cpu}; "
+              f"wrote {args.out}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
