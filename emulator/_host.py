@@ -419,6 +419,8 @@ class FunctionHost:
             init_type, reason = InitType.SNAP_START, ("snapshot" if snapshot else "restore")
         else:
             init_type, reason = InitType.ON_DEMAND, "cold start"
+        if init_in_invoke:
+            reason = "init retried in invoke"
         inst = self.launcher.new_instance(init_type=init_type, provisioned=provisioned,
                                           snapshot=snapshot, request_id=request_id)
         loop = asyncio.get_running_loop()

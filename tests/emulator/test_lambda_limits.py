@@ -109,6 +109,8 @@ async def test_an_init_over_the_init_limit_is_retried_inside_the_first_invocatio
         assert report.duration_ms >= 1500 and report.billed_duration_ms >= 1500
         failed = run.events(kind="init_failed")
         assert len(failed) == 1 and failed[0]["reason"] == "init_timeout"
+        reasons = [e["reason"] for e in run.events(kind="started")]
+        assert reasons == ["cold start", "init retried in invoke"]
 
 
 async def test_a_retried_init_over_the_function_timeout_times_the_invocation_out(
