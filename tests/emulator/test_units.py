@@ -257,3 +257,15 @@ def test_init_cpu_and_model_runtime_are_checked(python_zip: Path) -> None:
     with pytest.raises(EmulatorConfigError, match="model_runtime 'onnx' must be one of"):
         FunctionSpec(name="f", language="python", memory_mb=512, timeout_s=3, handler="app.handler",
                      code_zip=python_zip, model_runtime="onnx")
+
+
+def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:
+    from emulator._pyruntime import _assemble, distributions_in, runtime_dir
+
+    with pytest.raises(EmulatorConfigError, match=r"no-such-dist is not installed in .*pip install"):
+        _assemble(tmp_path / "x", ("no-such-dist",))
+    folder = runtime_dir(tmp_path)
+    held = distributions_in(folder)
+    assert {"awslambdaric", "boto3", "botocore"} <= set(held) and "aiohttp" not in held
+    assert (folder / "awslambdaric" / "__init__.py").is_file()
+    assert runtime_dir(tmp_path) == folder  # kept: rebuilt only when a version changes
