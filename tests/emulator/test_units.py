@@ -269,3 +269,16 @@ def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Pa
     assert {"awslambdaric", "boto3", "botocore"} <= set(held) and "aiohttp" not in held
     assert (folder / "awslambdaric" / "__init__.py").is_file()
     assert runtime_dir(tmp_path) == folder  # kept: rebuilt only when a version changes
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version: int) -> None:
+    from emulator._cgroups import InstanceCgroup
+
+    cpu_dir = tmp_path / "cpu"
+    cpu_dir.mkdir()
+    group = InstanceCgroup(version, (cpu_dir,))
+    group.set_cpu_quota_us(cpu_quota_us(256))
+    assert group.cpu_quota_us() == cpu_quota_us(256)
+    written = (cpu_dir / ("cpu.cfs_quota_us" if version == 1 else "cpu.max")).read_text()
+    assert written == (str(cpu_quota_us(256)) if version == 1 else f"{cpu_quota_us(256)} 100000")
