@@ -39,6 +39,8 @@ FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "tensorflow": ("tensorflow-cpu", "numpy"),
 }
 _STAMP = ".distributions.json"
+#: how a folder is laid out; a change rebuilds folders built before it
+_LAYOUT = 2
 
 
 def _normalise(name: str) -> str:
@@ -75,7 +77,8 @@ def _closure(roots: tuple[str, ...]) -> dict[str, metadata.Distribution]:
 def _assemble(target: Path, roots: tuple[str, ...]) -> Path:
     """``target`` holding ``roots`` and their requirements, rebuilt when a version changed."""
     dists = _closure(roots)
-    wanted = {name: dist.version for name, dist in sorted(dists.items())}
+    wanted = {"_layout": str(_LAYOUT),
+              **{name: dist.version for name, dist in sorted(dists.items())}}
     stamp = target / _STAMP
     try:
         if json.loads(stamp.read_text(encoding="utf-8")) == wanted:
@@ -107,7 +110,9 @@ def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
     for entry in files:
         rel = Path(entry)
         # Scripts and data outside site-packages (``../../bin``) are no part of an import path.
-        if rel.is_absolute() or ".." in rel.parts or "__pycache__" in rel.parts:
+        # The compiled ``__pycache__`` files come too (same inode, same mtime: still valid), so
+        # instances do not compile the runtime at every cold start, as AWS's runtime does not.
+        if rel.is_absolute() or ".." in rel.parts:
             continue
         source = Path(str(dist.locate_file(entry)))
         if not source.is_file():
@@ -126,7 +131,9 @@ def distributions_in(folder: Path) -> dict[str, str]:
         found = json.loads((Path(folder) / _STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+    if not isinstance(found, dict):
+        return {}
+    return {str(k): str(v) for k, v in found.items() if not str(k).startswith("_")}
 
 
 #: what an instance's Python differs in from AWS's (docs/emulator.md); endpoints.json states it
