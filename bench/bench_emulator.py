@@ -3,6 +3,7 @@ runtime and memory, the warm round trip at 1 user, and the emulator's own overhe
 at 1 and 18 users behind the study's network path.
 
     .venv/bin/python bench/bench_emulator.py [--rounds 5] [--warm-requests 2000] [--overhead-only]
+                                             [--stacks python-512 ...] [--init-cpu burst|share]
 
 The overhead is what a request costs beyond the network path it is given: client latency minus
 the stated path (front door + Runtime API + runtime client + the client itself), with a
@@ -103,7 +104,7 @@ def _artifact(tmp: Path) -> Path:
     return write_artifact(tmp / "model.zip", model)
 
 
-def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool,
+def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: str = "burst",
            network: dict[str, float] | None = None) -> None:
     """The emulator process: host the specs, answer 'reclaim' and 'stop' commands."""
     from emulator import Emulator, EmulatorOptions, FunctionSpec
@@ -112,7 +113,7 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool,
 
     async def main() -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  cpu_limits=cpu_limits, **(network or {}))
+                                  cpu_limits=cpu_limits, init_cpu=init_cpu, **(network or {}))
         async with Emulator(specs, options) as emu:
             conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})
             loop = asyncio.get_running_loop()
@@ -220,6 +221,10 @@ def main() -> int:
                         help="measure the overhead with no network path (the emulator as before it)")
     parser.add_argument("--overhead-only", action="store_true",
                         help="run only the overhead part (updates it in the results file)")
+    parser.add_argument("--stacks", nargs="+", default=STUDY, metavar="STACK",
+                        help="study stacks to measure (default: the six)")
+    parser.add_argument("--init-cpu", choices=("burst", "share"), default="burst",
+                        help="the emulator's init-phase CPU model (docs/emulator.md)")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-emulator.json")
     args = parser.parse_args()
 
@@ -249,7 +254,7 @@ def main() -> int:
         specs: list[Any] = []
         paths: dict[str, str] = {}
         pairs: list[tuple[str, str]] = []
-        for name in STUDY:
+        for name in args.stacks:
             settings = load_stack(name, REPO)
             package = build_package(settings, artifact=artifact, out_dir=tmp / "packages", root=REPO)
             # An open gateway: the hello-world pairs have none, and the signature check's own
@@ -267,7 +272,8 @@ def main() -> int:
         # Specs cross the process boundary as plain fields (their environment is read-only).
         plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)} | {"environment": dict(s.environment)}
                  for s in specs]
-        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits),
+        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits,
+                                                                            args.init_cpu),
                                                daemon=True)
         proc.start()
         info = parent.recv()
@@ -282,7 +288,8 @@ def main() -> int:
                 conn.close()
                 cold_client[name].append(elapsed_ms)
         warm: dict[str, dict[str, float]] = {}
-        for name in ("python-512", "hello-python-512", "java-512", "hello-java-512"):
+        for name in [n for n in ("python-512", "hello-python-512", "java-512", "hello-java-512")
+                     if n in urls]:
             conn = _connect(urls[name])
             for _ in range(200):
                 _request(conn, paths[name])
@@ -319,6 +326,7 @@ def main() -> int:
             "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(), "python": platform.python_version()},
             "cpu_limited": info["cpu_limited"],
             "cpu_limit_reason": info["reason"],
+            "init_cpu": args.init_cpu,
             "rounds": args.rounds,
             "cold_starts": rows,
             "warm_round_trip_1_user": warm,
@@ -335,7 +343,8 @@ def main() -> int:
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
         _print_overhead(overhead)
-        print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); wrote {args.out}")
+        print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); init CPU: {args.init_cpu}; "
+              f"wrote {args.out}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

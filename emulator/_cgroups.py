@@ -87,6 +87,13 @@ class InstanceCgroup:
         quota = (self.dirs[0] / "cpu.max").read_text().split()[0]
         return None if quota == "max" else int(quota)
 
+    def set_cpu_quota_us(self, quota_us: int) -> None:
+        """Change the CPU quota of a running instance (the init burst's end)."""
+        if self.version == 1:
+            (self.dirs[0] / "cpu.cfs_quota_us").write_text(str(quota_us))
+        else:
+            (self.dirs[0] / "cpu.max").write_text(f"{quota_us} {CFS_PERIOD_US}")
+
     def memory_limit_bytes(self) -> int | None:
         name = "memory.limit_in_bytes" if self.version == 1 else "memory.max"
         raw = (self._memory_dir() / name).read_text().strip()
@@ -109,6 +116,16 @@ class InstanceCgroup:
         """The instance's CPU throttling so far; None once the cgroup is gone or unreadable."""
         try:
             return parse_cpu_stat((self.dirs[0] / "cpu.stat").read_text(), self.version)
+        except (OSError, ValueError):
+            return None
+
+    def oom_peak_memory_mb(self) -> int | None:
+        """The cgroup's peak memory (MiB) after an out-of-memory kill: what Lambda's REPORT then
+        shows as Max Memory Used (about the memory size), which the killed process's own
+        ``VmHWM`` can no longer say."""
+        name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
+        try:
+            return max(1, round(int((self._memory_dir() / name).read_text()) / _MIB))
         except (OSError, ValueError):
             return None
 
@@ -195,11 +212,15 @@ class Cgroups:
             f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 cpu.max/memory.max)",
         )
 
-    def create(self, name: str, memory_mb: int) -> InstanceCgroup | None:
-        """A cgroup for one instance with its CPU quota and memory limit; None when unlimited."""
+    def create(self, name: str, memory_mb: int, *,
+               initial_quota_us: int | None = None) -> InstanceCgroup | None:
+        """A cgroup for one instance with its CPU quota and memory limit; None when unlimited.
+
+        ``initial_quota_us``: the quota it starts with (the init burst), if not its memory share.
+        """
         if not self.support.limited:
             return None
-        quota_us = cpu_quota_us(memory_mb)
+        quota_us = initial_quota_us if initial_quota_us is not None else cpu_quota_us(memory_mb)
         limit_bytes = memory_mb * _MIB
         if self.support.version == 1:
             cpu_dir, mem_dir = self._parents[0] / name, self._parents[1] / name
@@ -210,6 +231,11 @@ class Cgroups:
                 (cpu_dir / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
                 (cpu_dir / "cpu.cfs_quota_us").write_text(str(quota_us))
                 (mem_dir / "memory.limit_in_bytes").write_text(str(limit_bytes))
+                # Lambda has no swap: memory + swap is held to the same limit (absent without
+                # swap accounting, where nothing can swap past the limit anyway).
+                memsw = mem_dir / "memory.memsw.limit_in_bytes"
+                if memsw.exists():
+                    memsw.write_text(str(limit_bytes))
             except OSError:
                 group.remove()
                 raise
@@ -220,6 +246,8 @@ class Cgroups:
         try:
             (d / "cpu.max").write_text(f"{quota_us} {CFS_PERIOD_US}")
             (d / "memory.max").write_text(str(limit_bytes))
+            if (d / "memory.swap.max").exists():
+                (d / "memory.swap.max").write_text("0")
         except OSError:
             group.remove()
             raise

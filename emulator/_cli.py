@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
+from ._pyruntime import DIFFERENCES_FROM_AWS, distributions_in
 from ._samples import parse_ms
 from ._sigv4 import DEFAULT_CREDENTIALS, credentials_from
 from ._spec import (
@@ -27,6 +28,8 @@ from ._spec import (
     DEFAULT_CLIENT_RTT_MS,
     DEFAULT_GATEWAY_LATENCY_MS,
     DEFAULT_KEEP_ALIVE_S,
+    INIT_BURST_VCPU,
+    INIT_CPU_MODES,
     EmulatorOptions,
     FunctionSpec,
 )
@@ -86,6 +89,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="model artifact to package; default <root>/build/model.zip")
     up.add_argument("--no-cpu-limits", action="store_true",
                     help="run instances unthrottled even where cgroups are writable")
+    up.add_argument("--init-cpu", choices=INIT_CPU_MODES, default="burst",
+                    help=f"the init phase's CPU: burst (up to {INIT_BURST_VCPU:g} vCPU, then the "
+                    "memory share from the first invocation: the model calibrated on AWS's "
+                    "measurements) or share (the memory share throughout); default burst "
+                    "(docs/emulator.md)")
     up.add_argument("--credentials", metavar="KEY_ID:SECRET", default=None,
                     help="the credentials IAM-authorised stacks check signatures against; default "
                     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when both are set, else the local "
@@ -142,6 +150,10 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
                         "settings": _settings_dict(settings[name]), "log": shown, **samples}
+        deps = emu.dependency_dirs.get(name)
+        if deps is not None:
+            stacks[name]["dependencies"] = {"folder": str(deps),
+                                            "distributions": distributions_in(deps)}
     credentials = emu.options.credentials or DEFAULT_CREDENTIALS
     return {
         "stacks": stacks,
@@ -150,6 +162,8 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "credentials": credentials.describe(),
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
+        "init_cpu": init_cpu_model(emu.options.init_cpu, limited=emu.cpu_limited),
+        "python_instances": _python_instances(emu),
         "time_scale": emu.options.time_scale,
         # What every request crosses besides the function (docs/emulator.md, "The network path").
         "network_path": emu.options.network_path(),
@@ -164,6 +178,35 @@ def _shown(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def init_cpu_model(mode: str, *, limited: bool) -> dict[str, Any]:
+    """The init phase's CPU as endpoints.json (and so each run's run.json) states it."""
+    if not limited:
+        return {"mode": mode, "applied": False,
+                "description": "instances run unthrottled (no cgroup): init and invocations alike"}
+    if mode == "burst":
+        return {"mode": mode, "applied": True, "burst_vcpu": INIT_BURST_VCPU,
+                "description": f"init runs with up to {INIT_BURST_VCPU:g} vCPU (or the memory "
+                "share, if larger), then the memory share (1,769 MB = 1 vCPU) from the first "
+                "invocation on; calibrated on lambda-perf's Init Durations, flat from 128 to "
+                "1,024 MB (docs/emulator.md)"}
+    return {"mode": mode, "applied": True,
+            "description": "init runs under the memory share (1,769 MB = 1 vCPU), as "
+            "invocations do: slower than AWS at small memory (docs/emulator.md)"}
+
+
+def _python_instances(emu: Emulator) -> dict[str, Any] | None:
+    if emu.python_runtime_dir is None:
+        return None
+    return {
+        "interpreter": f"{sys.executable} -S (Python {platform.python_version()})",
+        "sees": "its package, the layers' /opt/python, its dependency folder (framework "
+                "runtimes), and the runtime folder: nothing of the emulator's virtualenv",
+        "runtime": {"folder": str(emu.python_runtime_dir),
+                    "distributions": distributions_in(emu.python_runtime_dir)},
+        "differs_from_aws": list(DIFFERENCES_FROM_AWS),
+    }
 
 
 def _settings_dict(settings: StackSettings) -> dict[str, Any]:
@@ -209,6 +252,7 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         account_concurrency=args.account_concurrency,
         port_base=args.port_base,
         cpu_limits=not args.no_cpu_limits,
+        init_cpu=args.init_cpu,
         credentials=credentials,
         client_rtt_ms=args.rtt,
         gateway_latency_ms=args.gateway_latency,
@@ -239,7 +283,8 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
             print(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
                   f"({creds.source} credentials)")
         if emu.cpu_limited:
-            print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}")
+            print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
+                  + init_cpu_model(options.init_cpu, limited=True)["description"])
         else:
             print(f"note: instances run WITHOUT CPU/memory limits: {emu.cpu_limit_reason}")
         path = options.network_path()

@@ -23,6 +23,7 @@ from ._host import FunctionHost
 from ._java import bootstrap_classes, find_java
 from ._launch import Launcher
 from ._logs import StackLog
+from ._pyruntime import framework_dir, runtime_dir
 from ._runtime_api import RuntimeApi
 from ._samples import Sampler
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
@@ -125,6 +126,9 @@ class Emulator:
         #: per-stack CPU samples and access logs beside the stacks' logs (docs/results.md)
         self.sampler = Sampler(self.options.log_dir)
         self._started = False
+        #: what Python instances see besides their package (``_pyruntime``), once started
+        self.python_runtime_dir: Path | None = None
+        self.dependency_dirs: dict[str, Path] = {}
         # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
         self.instances_dir = (
             self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -171,6 +175,19 @@ class Emulator:
         self._started = True
         remove_stale_scratch(opts.work_dir / "instances")
         self.instances_dir.mkdir(parents=True, exist_ok=True)
+        python_runtime = None
+        dependencies: dict[str, Path] = {}
+        env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"
+        if any(s.language == "python" for s in self.specs):
+            # Built once per set of versions (hard links: a second at most the first time).
+            python_runtime = await asyncio.to_thread(runtime_dir, env_dir)
+        for spec in self.specs:
+            if spec.dependencies_dir is not None:
+                dependencies[spec.name] = Path(spec.dependencies_dir)
+            elif spec.language == "python" and spec.model_runtime != "artifact":
+                dependencies[spec.name] = await asyncio.to_thread(
+                    framework_dir, env_dir, spec.model_runtime)
+        self.python_runtime_dir, self.dependency_dirs = python_runtime, dependencies
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
             log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)
@@ -190,6 +207,7 @@ class Emulator:
                 time_scale=opts.time_scale,
                 keep_alive_s=opts.keep_alive_s,
                 idle_policy=opts.idle_policy,
+                init_cpu=opts.init_cpu,
             )
             host = FunctionHost(
                 spec,
@@ -205,6 +223,9 @@ class Emulator:
                     java=java,
                     java_bootstrap=bootstrap,
                     s3_endpoint=self._s3.url if self._s3 is not None else None,
+                    python_runtime=python_runtime,
+                    dependencies=dependencies.get(spec.name),
+                    init_burst=opts.init_cpu == "burst",
                 ),
             )
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,

@@ -21,9 +21,10 @@ FAKE_CREDENTIALS = {
 
 
 def instance_environment(
-    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None
+    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None, python_path: str | None = None
 ) -> dict[str, str]:
-    """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any)."""
+    """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any);
+    ``python_path``: what a Python instance's interpreter sees (default: its task root only)."""
     day = datetime.now(UTC).strftime("%Y/%m/%d")
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -48,7 +49,7 @@ def instance_environment(
         # AWS: these two are not available in SnapStart functions (one snapshot, many streams).
         del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]
     if spec.language == "python":
-        env["PYTHONPATH"] = str(inst.task_root)
+        env["PYTHONPATH"] = python_path if python_path is not None else str(inst.task_root)
         # The task root is read-only on Lambda: no bytecode is cached there between starts.
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     if s3_endpoint is not None and spec.s3_objects:

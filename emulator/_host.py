@@ -135,6 +135,8 @@ class FunctionHost:
             try:
                 await asyncio.shield(inst.ready)
             except _InitFailed as exc:
+                if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
+                    return await self._invoke_with_init(payload, request_id)
                 return Outcome("init_error", request_id, error_type=exc.error_type,
                                payload=exc.payload, instance_id=inst.id,
                                cold_start=inst.init_type is InitType.ON_DEMAND)
@@ -155,6 +157,31 @@ class FunctionHost:
             waiter.set_result(inv)
         else:
             inst.mailbox = inv
+        return await inv.done
+
+    async def _invoke_with_init(self, payload: bytes, request_id: str) -> Outcome:
+        """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
+        inside this invocation, under the function's timeout, and its time is the invocation's
+        Duration (billed as such); the REPORT carries no Init Duration."""
+        loop = asyncio.get_running_loop()
+        inv = Invocation(
+            request_id=request_id,
+            payload=payload,
+            done=loop.create_future(),
+            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+            cold_start=True,
+            init_in_invoke=True,
+        )
+        inv.started_s = time.perf_counter()
+        inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+        self.log.lines([start_line(request_id)])
+        inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
+        if inst is None:
+            return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
+        inst.state = _BUSY
+        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inst.current = inv
+        inst.mailbox = inv
         return await inv.done
 
     def _take_idle(self) -> Instance | None:
@@ -187,6 +214,10 @@ class FunctionHost:
             if inst.init_timer is not None:
                 inst.init_timer.cancel()
                 inst.init_timer = None
+            try:
+                self.launcher.end_init_burst(inst)
+            except OSError as exc:
+                self.log.event("cpu_quota_failed", instance=inst.id, reason=str(exc))
             if inst.ready is not None and not inst.ready.done():
                 inst.ready.set_result(None)
         fut: asyncio.Future[Invocation | None] = loop.create_future()
@@ -220,10 +251,11 @@ class FunctionHost:
 
     def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
         """The runtime now has the invocation: its clock starts; these are the next headers."""
-        inv.started_s = time.perf_counter()
-        inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
         inst.drain_output()
-        self.log.lines([start_line(inv.request_id)])
+        if not inv.init_in_invoke:  # else its clock started, and START was written, before init
+            inv.started_s = time.perf_counter()
+            inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+            self.log.lines([start_line(inv.request_id)])
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
@@ -285,6 +317,11 @@ class FunctionHost:
         inst.drain_output()
         inst.last_memory_mb = inst.max_memory_used_mb()
         inst.pending_lines = [timed_out_line(inv.request_id, self.spec.timeout_s)]
+        if inv.init_in_invoke and inst.init_duration_ms is None:
+            # The retried init did not finish within the function's timeout either.
+            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            inst.pending_lines.append(init_report_line(init_ms, status="timeout", phase="invoke"))
+            inst.init_reported = True
         self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
                        reason=f"function timeout {self.spec.timeout_s:g} s")
         self._finish(inst, inv, Outcome("timeout", inv.request_id, error_type="Sandbox.Timedout",
@@ -312,6 +349,10 @@ class FunctionHost:
         code = inst.exit_code
         reason = inst.kill_reason
         oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
+        if oom and inst.cgroup is not None:
+            peak_mb = inst.cgroup.oom_peak_memory_mb()
+            if peak_mb is not None:
+                inst.last_memory_mb = max(inst.last_memory_mb, peak_mb)
         if inst.waiting_next is not None and not inst.waiting_next.done():
             inst.waiting_next.set_result(None)
         held, inst.held = inst.held, None
@@ -326,13 +367,25 @@ class FunctionHost:
                 error_type = "Sandbox.Timedout"
             init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
             status = "timeout" if reason == "init_timeout" else "error"
-            self.log.lines([init_report_line(init_ms, status=status, error_type=error_type)])
+            in_invoke = inst.init_reported or (inst.current is not None
+                                               and inst.current.init_in_invoke)
+            if not inst.init_reported:
+                self.log.lines([init_report_line(init_ms, status=status, error_type=error_type,
+                                                 phase="invoke" if in_invoke else "init")])
             self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           error_type=error_type,
+                           error_type=error_type, phase="invoke" if in_invoke else "init",
                            reason=reason or f"exited with {code} during init",
                            request_id=inst.cold_request_id)
-            inst.ready.set_exception(_InitFailed(error_type, body))
+            inst.ready.set_exception(_InitFailed(error_type, body,
+                                                 timed_out=reason == "init_timeout"))
             inst.ready.exception()  # retrieved here so an unawaited one is not reported
+            if in_invoke and inst.current is not None:
+                # The init retried inside the invocation failed: so does the invocation.
+                inv = inst.current
+                self._finish(inst, inv, Outcome("init_error", inv.request_id,
+                                                error_type=error_type, payload=body,
+                                                instance_id=inst.id, cold_start=True),
+                             status="error")
         elif inst.current is not None:
             inv = inst.current
             error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
@@ -357,14 +410,17 @@ class FunctionHost:
             event.set()
 
     async def _spawn(self, *, provisioned: bool, request_id: str | None,
-                     snapshot: bool = False) -> Instance | None:
-        """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing)."""
+                     snapshot: bool = False, init_in_invoke: bool = False) -> Instance | None:
+        """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing);
+        ``init_in_invoke``: its init runs inside an invocation, limited by that one's timeout."""
         if provisioned:
             init_type, reason = InitType.PROVISIONED, "provisioned"
         elif self.spec.snapstart:
             init_type, reason = InitType.SNAP_START, ("snapshot" if snapshot else "restore")
         else:
             init_type, reason = InitType.ON_DEMAND, "cold start"
+        if init_in_invoke:
+            reason = "init retried in invoke"
         inst = self.launcher.new_instance(init_type=init_type, provisioned=provisioned,
                                           snapshot=snapshot, request_id=request_id)
         loop = asyncio.get_running_loop()
@@ -382,7 +438,9 @@ class FunctionHost:
             return None
         self.log.event("started", instance=inst.id, pid=inst.pid, request_id=request_id,
                        reason=reason, cpu_limited=inst.cgroup is not None)
-        inst.init_timer = loop.call_later(self.options.init_timeout_s, self._init_timed_out, inst)
+        if not init_in_invoke:
+            inst.init_timer = loop.call_later(self.options.init_timeout_s, self._init_timed_out,
+                                              inst)
         return inst
 
     def _init_timed_out(self, inst: Instance) -> None:
@@ -423,7 +481,9 @@ class FunctionHost:
 
 
 class _InitFailed(Exception):
-    def __init__(self, error_type: str, payload: bytes) -> None:
+    def __init__(self, error_type: str, payload: bytes, *, timed_out: bool = False) -> None:
         super().__init__(error_type)
         self.error_type = error_type
         self.payload = payload
+        #: it outlasted the init limit (on-demand: Lambda retries it inside the invocation)
+        self.timed_out = timed_out

@@ -64,6 +64,9 @@ class Invocation:
     cold_start: bool = False
     #: the first invocation of an instance restored from a SnapStart snapshot
     restore: bool = False
+    #: Lambda retries an init that outlasted the init limit inside this invocation, under the
+    #: function's timeout: its Duration (and bill) includes that init
+    init_in_invoke: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class Instance:
     #: why the emulator ended it (reclaimed, timed_out, shutdown...); None if it ended by itself
     kill_reason: str | None = None
     init_error: tuple[str, bytes] | None = None
+    #: its failed init's INIT_REPORT is written already (a retried init that timed out)
+    init_reported: bool = False
     exit_code: int | None = None
     #: the output lines of a timed-out or crashed invocation, held to go before its END and REPORT
     pending_lines: list[str] | None = None
@@ -130,11 +135,15 @@ class Instance:
     _on_line: Callable[[str], None] | None = None
 
     def unpack(self, code_zip: Path, layer_zip: Path | None) -> None:
-        """The task root holds the code archive; ``opt`` holds the layer (Lambda's /opt)."""
+        """The task root holds the package (an archive, or a folder's copy); ``opt`` holds the
+        layer (Lambda's /opt)."""
         for d in (self.task_root, self.opt_dir, self.tmp_dir):
             d.mkdir(parents=True, exist_ok=True)
-        with zipfile.ZipFile(code_zip) as archive:
-            archive.extractall(self.task_root)
+        if Path(code_zip).is_dir():
+            shutil.copytree(code_zip, self.task_root, dirs_exist_ok=True, symlinks=True)
+        else:
+            with zipfile.ZipFile(code_zip) as archive:
+                archive.extractall(self.task_root)
         if layer_zip is not None:
             with zipfile.ZipFile(layer_zip) as archive:
                 archive.extractall(self.opt_dir)

@@ -9,13 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._cgroups import Cgroups
+from ._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us
 from ._environment import instance_environment
 from ._instance import InitType, Instance
 from ._java import java_command
 from ._logs import StackLog
+from ._pyruntime import python_path
 from ._runtime_api import InstanceHost, RuntimeApi
-from ._spec import FunctionSpec
+from ._spec import INIT_BURST_VCPU, FunctionSpec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +34,24 @@ class Launcher:
     java_bootstrap: Path | None = None
     #: the local S3 endpoint serving ``s3`` stacks' artifacts
     s3_endpoint: str | None = None
+    #: what AWS's Python runtime provides (awslambdaric, boto3): ``_pyruntime.runtime_dir``
+    python_runtime: Path | None = None
+    #: the package's third-party dependencies for this host's Python, if it needs any
+    dependencies: Path | None = None
+    #: init runs with the burst quota (``EmulatorOptions.init_cpu == "burst"``)
+    init_burst: bool = False
+
+    @property
+    def init_quota_us(self) -> int | None:
+        """The CPU quota init runs with; None: the memory share from the start."""
+        if not self.init_burst:
+            return None
+        return max(cpu_quota_us(self.spec.memory_mb), round(CFS_PERIOD_US * INIT_BURST_VCPU))
+
+    def end_init_burst(self, inst: Instance) -> None:
+        """Init is over (its first ``next``): from now on the instance gets its memory share."""
+        if self.init_burst and inst.cgroup is not None:
+            inst.cgroup.set_cpu_quota_us(cpu_quota_us(self.spec.memory_mb))
 
     def new_instance(self, *, init_type: InitType, provisioned: bool, snapshot: bool,
                      request_id: str | None) -> Instance:
@@ -51,9 +70,15 @@ class Launcher:
         Raises OSError, SubprocessError or EmulatorError when it cannot start; ``discard`` it then.
         """
         inst.unpack(self.spec.code_zip, self.spec.layer_zip)
-        inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst.id}", self.spec.memory_mb)
+        inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst.id}", self.spec.memory_mb,
+                                          initial_quota_us=self.init_quota_us)
         inst.port = await self.runtime_api.register(host, inst)
-        env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint)
+        path = None
+        if self.spec.language == "python" and self.python_runtime is not None:
+            path = python_path(task_root=inst.task_root, opt_dir=inst.opt_dir,
+                               dependencies=self.dependencies, runtime=self.python_runtime)
+        env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint,
+                                   python_path=path)
         inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit)
 
     def discard(self, inst: Instance) -> None:
@@ -63,7 +88,10 @@ class Launcher:
 
     def _command(self, inst: Instance) -> list[str]:
         if self.spec.language == "python":
-            return [sys.executable, "-m", "awslambdaric", self.spec.handler]
+            # -S: no site-packages (the emulator's virtualenv stays out of sight); what the
+            # instance imports comes from PYTHONPATH: its package, layers, the runtime folder.
+            flags = ["-S"] if self.python_runtime is not None else []
+            return [sys.executable, *flags, "-m", "awslambdaric", self.spec.handler]
         assert self.java is not None and self.java_bootstrap is not None
         return java_command(java=self.java, memory_mb=self.spec.memory_mb,
                             bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)

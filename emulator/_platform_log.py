@@ -22,7 +22,9 @@ def closing_lines(inst: Instance, inv: Invocation, *, duration_ms: float, memory
         duration_ms=duration_ms,
         memory_size_mb=memory_size_mb,
         max_memory_used_mb=max_memory_used_mb,
-        init_duration_ms=inst.init_duration_ms if inv.cold_start else None,
+        # An init retried inside the invocation is part of its Duration, not an Init Duration.
+        init_duration_ms=(inst.init_duration_ms if inv.cold_start and not inv.init_in_invoke
+                          else None),
         restore_duration_ms=inst.init_duration_ms if inv.restore else None,
         billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
         status=status,
@@ -38,9 +40,11 @@ def _billed_restore_ms(inst: Instance) -> int:
     return billed_restore_ms(after_ms if after_ms is not None else inst.init_duration_ms or 0.0)
 
 
-def init_report_line(init_ms: float, *, status: str, error_type: str | None = None) -> str:
-    """``status``: success, error (with its ``error_type``) or timeout (which names none)."""
-    line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
+def init_report_line(init_ms: float, *, status: str, error_type: str | None = None,
+                     phase: str = "init") -> str:
+    """``status``: success, error (with its ``error_type``) or timeout (which names none);
+    ``phase``: ``init``, or ``invoke`` for an init Lambda retried inside the first invocation."""
+    line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: {phase}\tStatus: {status}"
     return line + (f"\tError Type: {error_type}" if status == "error" else "")
 
 
@@ -55,8 +59,13 @@ def crashed_lines(request_id: str, *, exit_code: int | None, error_type: str) ->
             error_type]
 
 
+#: Lambda's platform words a runtime's end as Go's ``os.ProcessState`` does (``signal: killed``
+#: after an out-of-memory kill, as AWS's logs show); the signals a runtime may die of
+_SIGNAL_NAMES = {6: "aborted", 9: "killed", 11: "segmentation fault", 15: "terminated"}
+
+
 def exit_how(exit_code: int | None) -> str:
-    """How a process ended, in Lambda's words: ``signal: 9`` or ``exit status 1``."""
+    """How a process ended, in Lambda's words: ``signal: killed`` or ``exit status 1``."""
     if exit_code is not None and exit_code < 0:
-        return f"signal: {-exit_code}"
+        return f"signal: {_SIGNAL_NAMES.get(-exit_code, str(-exit_code))}"
     return f"exit status {exit_code}"

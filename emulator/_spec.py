@@ -50,6 +50,13 @@ DEFAULT_CLIENT_RTT_MS = 80.0
 DEFAULT_GATEWAY_LATENCY_MS = 10.0
 
 _POLICIES = ("fixed", "sebs")
+#: how the model is served (issue 15); the emulator needs to know which dependencies to provide
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+#: the init phase's CPU: ``burst`` (the model calibrated on AWS's measurements) or ``share``
+INIT_CPU_MODES = ("burst", "share")
+#: ``burst``: init runs with this many vCPUs (or the memory share, if larger); then the quota
+#: falls to the memory share before the first invocation. docs/emulator.md, "The init phase's CPU"
+INIT_BURST_VCPU = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +79,8 @@ class FunctionSpec:
     timeout_s: float
     #: ``module.function`` (Python) or ``package.Class::method`` (Java)
     handler: str
-    #: the code archive, unpacked into each instance's task root
+    #: the package: a code archive, or a folder (an unzipped archive, an image context's function
+    #: folder), copied into each instance's task root
     code_zip: Path
     #: the layer archive, unpacked into each instance's ``opt`` dir (Lambda's ``/opt``)
     layer_zip: Path | None = None
@@ -93,6 +101,11 @@ class FunctionSpec:
     routes: tuple[str, ...] | None = STUDY_ROUTES
     #: artifacts served on the local S3 endpoint
     s3_objects: tuple[S3Object, ...] = ()
+    #: ``artifact`` (standard library only), ``litert`` or ``tensorflow``: the latter two get a
+    #: dependency folder built for the host's Python unless ``dependencies_dir`` names one
+    model_runtime: str = "artifact"
+    #: third-party packages for the package, ahead of it on the path (docs/emulator.md)
+    dependencies_dir: Path | None = None
     #: ``iam``: the front door admits only requests SigV4-signed with the emulator's
     #: credentials (API Gateway's AWS_IAM routes); ``none``: every request
     authorization: str = "none"
@@ -126,8 +139,14 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         problems.append(f"handler {spec.handler!r} must look like 'module.function'")
     if spec.language == "java" and not spec.handler.split("::")[0]:
         problems.append(f"handler {spec.handler!r} must look like 'package.Class::method'")
-    if not Path(spec.code_zip).is_file():
-        problems.append(f"code archive {spec.code_zip} does not exist (build the package first)")
+    if not Path(spec.code_zip).exists():
+        problems.append(f"code archive or package folder {spec.code_zip} does not exist (build the "
+                        "package first)")
+    if spec.dependencies_dir is not None and not Path(spec.dependencies_dir).is_dir():
+        problems.append(f"dependency folder {spec.dependencies_dir} is not a directory")
+    if spec.model_runtime not in MODEL_RUNTIMES:
+        problems.append(f"model_runtime {spec.model_runtime!r} must be one of "
+                        f"{', '.join(MODEL_RUNTIMES)}")
     if spec.layer_zip is not None and not Path(spec.layer_zip).is_file():
         problems.append(f"layer archive {spec.layer_zip} does not exist")
     if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
@@ -168,8 +187,14 @@ class EmulatorOptions:
     cgroup_root: Path = Path("/sys/fs/cgroup")
     #: ``False`` runs instances unthrottled even when cgroups are writable
     cpu_limits: bool = True
+    #: the init phase's CPU: ``burst`` (up to INIT_BURST_VCPU, then the memory share from the
+    #: first ``next`` on) or ``share`` (the memory share throughout)
+    init_cpu: str = "burst"
     #: scratch space: instances' unpacked archives, the compiled Java bootstrap
     work_dir: Path = Path("build/emulator")
+    #: where the instances' Python folders (AWS's runtime, framework dependencies) are built and
+    #: kept between runs; None: ``<work_dir>/python-runtime``
+    python_env_dir: Path | None = None
     #: per-stack logs: ``<stack>.log`` (CloudWatch format) and ``<stack>.events.jsonl``
     log_dir: Path = Path("build/emulator/logs")
     #: first front-door port; 0 picks free ports
@@ -207,6 +232,8 @@ class EmulatorOptions:
             problems.append(f"keep-alive {self.keep_alive_s} s must be positive")
         if self.idle_policy not in _POLICIES:
             problems.append(f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}")
+        if self.init_cpu not in INIT_CPU_MODES:
+            problems.append(f"init CPU {self.init_cpu!r} must be one of {', '.join(INIT_CPU_MODES)}")
         if self.account_concurrency < 1:
             problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
         if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0 or self.connection_timeout_s <= 0:

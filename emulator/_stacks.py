@@ -60,4 +60,6 @@ def spec_from_stack(
         routes=routes,
         s3_objects=s3_objects,
         authorization=settings.authorization,
+        # The stack setting ``model_runtime`` (issue 15); a stack without it serves the artifact.
+        model_runtime=str(getattr(settings, "model_runtime", None) or "artifact"),
     )

@@ -39,6 +39,9 @@ class Target:
     #: The stack's settings as the emulator's endpoints file gives them.
     settings: dict[str, Any] | None = None
     cpu_limited: bool | None = None
+    #: The emulator's init-phase CPU model (endpoints.json's ``init_cpu``): what Init Durations
+    #: measured here mean.
+    init_cpu: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     #: Signs each request (SigV4) for an IAM-authorised endpoint; None sends them unsigned.
     signer: RequestSigner | None = field(default=None, compare=False, repr=False)
@@ -51,6 +54,7 @@ class Target:
         return {
             "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
             "settings": self.settings, "cpu_limited": self.cpu_limited,
+            "init_cpu": self.init_cpu,
             "signing": self.signer.describe() if self.signer is not None else None,
             "network_path": self.extra.get("network_path"),
             "cpu_samples": self.extra.get("cpu_samples"),
@@ -116,7 +120,9 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
     for key in ("cpu_samples", "access_log"):
         if isinstance(entry.get(key), str):
             extra[key] = entry[key]
-    return replace(target, settings=settings, extra=extra)
+    init_cpu = document.get("init_cpu")
+    return replace(target, settings=settings, extra=extra,
+                   init_cpu=init_cpu if isinstance(init_cpu, dict) else None)
 
 
 def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:

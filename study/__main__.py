@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
                         "1000 makes the function CPU-bound, to see the warm latency by memory "
                         "that the CPU share produces)")
     add_network_options(parser)
+    parser.add_argument("--init-cpu", choices=("burst", "share"), default=None,
+                        help="the emulator's init-phase CPU: burst (default: up to 2 vCPU, then "
+                        "the memory share) or share (the memory share throughout); "
+                        "docs/emulator.md")
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
@@ -57,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
         scenario2_stages=args.stages, artifact=args.artifact, batch=args.batch,
         emulator_args=[f"--rtt={args.rtt:g}ms", f"--gateway-latency={args.gateway_latency:g}ms",
-                       *args.emulator_arg],
+                       *args.emulator_arg,
+                       *(["--init-cpu", args.init_cpu] if args.init_cpu else [])],
     )
     return Study(settings).run()
 

@@ -178,6 +178,9 @@ class Study:
         shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
         limited = doc.get("cpu_limited")
         _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
+        init_cpu = doc.get("init_cpu")
+        if isinstance(init_cpu, dict):
+            _log(f"init CPU: {init_cpu.get('mode')}: {init_cpu.get('description', '')}")
         for name, entry in doc.get("stacks", {}).items():
             _log(f"  {name:12} {entry.get('url')}")
 

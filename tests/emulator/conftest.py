@@ -87,10 +87,17 @@ class Running:
         return list(read_report_lines(self.log_text(stack).splitlines()))
 
 
+@pytest.fixture(scope="session")
+def python_env_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The instances' Python folders, built once for the session (as build/ keeps them)."""
+    return tmp_path_factory.mktemp("python-runtime")
+
+
 @pytest.fixture
-def emulator_at(tmp_path: Path) -> Callable[..., Any]:
+def emulator_at(tmp_path: Path, python_env_dir: Path) -> Callable[..., Any]:
     @asynccontextmanager
     async def start(specs: list[FunctionSpec], **options: Any) -> AsyncIterator[Running]:
+        options.setdefault("python_env_dir", python_env_dir)
         opts = EmulatorOptions(work_dir=tmp_path / "work", log_dir=tmp_path / "logs", **options)
         async with Emulator(specs, opts) as emu:
             yield Running(emu)

@@ -72,12 +72,19 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid",
-                            "hosted_by", "credentials", "network_path"}
+                            "hosted_by", "credentials", "network_path", "init_cpu",
+                            "python_instances"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # the study's setting unless told otherwise: a client outside AWS, over the internet
         assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0, "added_ms": 90.0}
         for stack in doc["stacks"].values():
             assert stack["cpu_samples"].endswith(".cpu.jsonl") and stack["access_log"].endswith(".access.jsonl")
+        # the init phase's CPU model is stated, and what Python instances see and how that differs
+        assert doc["init_cpu"]["mode"] == "burst" and doc["init_cpu"]["description"]
+        runtime_held = doc["python_instances"]["runtime"]["distributions"]
+        assert {"awslambdaric", "boto3", "botocore"} <= set(runtime_held)
+        assert "numpy" not in runtime_held and "aiohttp" not in runtime_held
+        assert doc["python_instances"]["differs_from_aws"]
         # what really runs the functions here (the stacks' runtime names AWS's)
         assert doc["hosted_by"]["python"] == platform.python_version()
         assert re.fullmatch(r"\d+(\.\d+)*", doc["hosted_by"]["java"] or ""), doc["hosted_by"]

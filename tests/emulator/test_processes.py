@@ -215,7 +215,7 @@ async def test_killed_instance_mid_request_answers_500_and_next_is_new(
         assert len(crashed) == 1 and crashed[0]["pid"] == pid and crashed[0]["exit_code"] == -9
         after = (await _get(client, run.url() + "/pid")).json()
         assert after["pid"] != pid and after["served"] == 1
-        assert "Runtime exited with error: signal: 9" in run.log_text()
+        assert "Runtime exited with error: signal: killed" in run.log_text()
         # A handler that exits by itself is a crash too.
         assert (await _get(client, run.url() + "/crash")).status_code == 500
         assert len(run.events(kind="crashed")) == 2
@@ -237,20 +237,6 @@ async def test_init_failure_answers_500_and_the_next_request_tries_a_new_instanc
         assert "INIT_REPORT Init Duration:" in run.log_text()
         assert "init failed on purpose" in run.log_text()
         assert run.reports() == [], "no invocation ran, so there is no REPORT"
-
-
-async def test_init_longer_than_the_init_limit_is_an_init_timeout(
-    emulator_at: Start, make_spec: MakeSpec
-) -> None:
-    spec = make_spec(environment={"TEST_INIT_SLEEP_S": "30"})
-    async with emulator_at([spec], init_timeout_s=1.0) as run, httpx.AsyncClient() as client:
-        began = time.monotonic()
-        response = await _get(client, run.url() + "/pid")
-        assert response.status_code == 500
-        assert time.monotonic() - began < 8
-        failed = run.events(kind="init_failed")
-        assert len(failed) == 1 and failed[0]["reason"] == "init_timeout"
-        assert "Phase: init\tStatus: timeout" in run.log_text()
 
 
 async def test_malformed_and_failed_results_answer_500_and_keep_the_instance(

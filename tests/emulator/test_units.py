@@ -249,3 +249,36 @@ def test_a_directory_that_is_not_a_cgroup_fs_disables_limits(tmp_path: Path) -> 
     assert str(tmp_path) in cgroups.support.reason
     assert cgroups.create("x", 512) is None
     assert not any(p.name.startswith("lambda-emulator") for p in (tmp_path / "cpu").iterdir())
+
+
+def test_init_cpu_and_model_runtime_are_checked(python_zip: Path) -> None:
+    with pytest.raises(EmulatorConfigError, match="init CPU 'fast' must be one of burst, share"):
+        EmulatorOptions(init_cpu="fast")
+    with pytest.raises(EmulatorConfigError, match="model_runtime 'onnx' must be one of"):
+        FunctionSpec(name="f", language="python", memory_mb=512, timeout_s=3, handler="app.handler",
+                     code_zip=python_zip, model_runtime="onnx")
+
+
+def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:
+    from emulator._pyruntime import _assemble, distributions_in, runtime_dir
+
+    with pytest.raises(EmulatorConfigError, match=r"no-such-dist is not installed in .*pip install"):
+        _assemble(tmp_path / "x", ("no-such-dist",))
+    folder = runtime_dir(tmp_path)
+    held = distributions_in(folder)
+    assert {"awslambdaric", "boto3", "botocore"} <= set(held) and "aiohttp" not in held
+    assert (folder / "awslambdaric" / "__init__.py").is_file()
+    assert runtime_dir(tmp_path) == folder  # kept: rebuilt only when a version changes
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version: int) -> None:
+    from emulator._cgroups import InstanceCgroup
+
+    cpu_dir = tmp_path / "cpu"
+    cpu_dir.mkdir()
+    group = InstanceCgroup(version, (cpu_dir,))
+    group.set_cpu_quota_us(cpu_quota_us(256))
+    assert group.cpu_quota_us() == cpu_quota_us(256)
+    written = (cpu_dir / ("cpu.cfs_quota_us" if version == 1 else "cpu.max")).read_text()
+    assert written == (str(cpu_quota_us(256)) if version == 1 else f"{cpu_quota_us(256)} 100000")

@@ -91,10 +91,12 @@ def test_stack_from_the_emulators_endpoints_file(tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(json.dumps({
         "stacks": {"python-256": {"url": "http://127.0.0.1:8123", "settings": {"memory_mb": 256}}},
-        "cpu_limited": True}))
+        "cpu_limited": True, "init_cpu": {"mode": "burst", "burst_vcpu": 2.0}}))
     target = resolve_stack("python-256", endpoints_file=endpoints)
     assert (target.url, target.port, target.name, target.source) == ("http://127.0.0.1:8123", 8123, "python-256", "emulator")
     assert target.settings == {"memory_mb": 256} and target.cpu_limited is True
+    # run.json records the target as described: the init CPU model says what Init Durations mean.
+    assert target.describe()["init_cpu"] == {"mode": "burst", "burst_vcpu": 2.0}
     # No path stated (an older emulator): run.json says so rather than guess.
     assert target.describe()["network_path"] is None
 

@@ -71,6 +71,8 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
         for scenario in ("scenario1", "scenario2"):
             target = json.loads((run / stack / scenario / "run.json").read_text())["target"]
             assert target["signing"]["access_key_id"] == endpoints["credentials"]["access_key_id"]
+            # the emulator's init CPU model travels with every run (what Init Durations mean)
+            assert target["init_cpu"]["mode"] == endpoints["init_cpu"]["mode"] == "burst"
     assert "report:" in capsys.readouterr().out
 
 

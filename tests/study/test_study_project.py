@@ -21,3 +21,20 @@ def test_outside_a_project_the_study_says_where_to_run(
     error = capsys.readouterr().err
     assert f"{tmp_path} is not a Pulumi project" in error
     assert "Pulumi.<stack>.yaml" in error and "Traceback" not in error
+
+
+def test_init_cpu_is_passed_to_the_emulator(monkeypatch: pytest.MonkeyPatch) -> None:
+    import study.__main__ as study_main
+
+    seen = []
+
+    class Recorder:
+        def __init__(self, settings: object) -> None:
+            seen.append(settings)
+
+        def run(self) -> int:
+            return 0
+
+    monkeypatch.setattr(study_main, "Study", Recorder)
+    assert main(["--stacks", "python-512", "--init-cpu", "share"]) == 0
+    assert list(seen[0].emulator_args) == ["--init-cpu", "share"]  # type: ignore[attr-defined]

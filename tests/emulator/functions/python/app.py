@@ -13,6 +13,30 @@ if os.environ.get("TEST_INIT_SLEEP_S"):
 if os.environ.get("TEST_INIT_EXIT"):
     os._exit(3)
 
+if os.environ.get("TEST_INIT_IMPORT"):
+    __import__(os.environ["TEST_INIT_IMPORT"])
+if os.environ.get("TEST_INIT_ALLOCATE_MB"):
+    _HELD = bytearray(int(os.environ["TEST_INIT_ALLOCATE_MB"]) * 1024 * 1024)
+
+
+def _cpu_quota() -> str | None:
+    """This process's CPU quota as its cgroup holds it (v1 ``cfs_quota_us``, v2 ``cpu.max``)."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            for line in f:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                if "cpu" in controllers.split(","):
+                    with open(f"/sys/fs/cgroup/cpu{path}/cpu.cfs_quota_us") as q:
+                        return q.read().strip()
+                if controllers == "" and os.path.exists(f"/sys/fs/cgroup{path}/cpu.max"):
+                    with open(f"/sys/fs/cgroup{path}/cpu.max") as q:
+                        return q.read().split()[0]
+    except OSError:
+        return None
+    return None
+
+
+_INIT_CPU_QUOTA = _cpu_quota()
 _STARTED = time.time()
 _SERVED = 0
 
@@ -36,6 +60,20 @@ def handler(event: dict, context: object) -> object:
             "cwd": os.getcwd(),
             "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL", "TEST"))},
         })
+    if path == "/import":
+        name = query.get("name", "")
+        try:
+            module = __import__(name)
+        except ImportError as exc:
+            return _ok({"imported": False, "error": str(exc)})
+        return _ok({"imported": True, "file": getattr(module, "__file__", None)})
+    if path == "/allocate":
+        held = bytearray(int(query.get("mb", "1")) * 1024 * 1024)
+        for i in range(0, len(held), 4096):
+            held[i] = 1  # touched, so it is resident
+        return _ok({"mb": len(held) // (1024 * 1024)})
+    if path == "/cpu-quota":
+        return _ok({"init": _INIT_CPU_QUOTA, "now": _cpu_quota()})
     if path == "/body-length":
         return _ok({"chars": len(event.get("body", "")), "distinct": sorted(set(event.get("body", "")))})
     if path == "/echo":
