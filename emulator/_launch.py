@@ -90,7 +90,9 @@ class Launcher:
         if self.spec.language == "python":
             # -S: no site-packages (the emulator's virtualenv stays out of sight); what the
             # instance imports comes from PYTHONPATH: its package, layers, the runtime folder.
-            flags = ["-S"] if self.python_runtime is not None else []
+            # -P: `-m` would put the working directory (the task root) ahead of PYTHONPATH, where
+            # a framework package's python3.12 wheels would shadow the host's dependency folder.
+            flags = ["-S", "-P"] if self.python_runtime is not None else []
             return [sys.executable, *flags, "-m", "awslambdaric", self.spec.handler]
         assert self.java is not None and self.java_bootstrap is not None
         return java_command(java=self.java, memory_mb=self.spec.memory_mb,

@@ -70,6 +70,26 @@ async def test_the_runtime_provides_boto3_and_a_dependency_folder_adds_packages(
             assert not answer["imported"] and absent in answer["error"], absent
 
 
+
+async def test_the_dependency_folder_comes_before_the_packages_own_wheels(
+    emulator_at: Start, make_spec: MakeSpec, python_zip: Path, tmp_path: Path
+) -> None:
+    # A framework package holds its dependencies built for python3.12 (AWS's); the emulator's
+    # folder built for the host's Python must win, the task root (the working directory, which
+    # `python -m` would put first) included.
+    package = tmp_path / "package"
+    with zipfile.ZipFile(python_zip) as archive:
+        archive.extractall(package)
+    (package / "shadowed_dependency.py").write_text("WHERE = 'package'\n")
+    deps = tmp_path / "deps"
+    deps.mkdir()
+    (deps / "shadowed_dependency.py").write_text("WHERE = 'dependency folder'\n")
+    spec = make_spec(code_zip=package, dependencies_dir=deps)
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        answer = (await _get(client, run.url() + "/import?name=shadowed_dependency")).json()
+        assert answer["imported"] and Path(answer["file"]).parent.name == "deps"
+
+
 async def test_an_instance_past_its_memory_is_killed_as_lambda_reports_it(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
