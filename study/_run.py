@@ -15,6 +15,7 @@ written), and 1 when no report could be written.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -26,11 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadgen import IdlePlan, StagedPlan, parse_duration_s
+from loadgen._cli import parse_stages
 from model import ArtifactError, read_artifact
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
-#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack; divided by this the
-#: whole job fits in 10 minutes on 2 cores.
+#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
+#: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
 EMULATOR_START_TIMEOUT_S = 180.0
 
@@ -98,6 +101,8 @@ class Study:
         #: Exit statuses of the load generator runs that failed.
         self.failed_runs: list[int] = []
         self.features: list[str] = []
+        #: Each stack's server log, as the emulator's endpoints.json names it.
+        self.stack_logs: dict[str, Path] = {}
         self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
 
     # --- processes -----------------------------------------------------------------------
@@ -178,6 +183,9 @@ class Study:
         _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
         for name, entry in doc.get("stacks", {}).items():
             _log(f"  {name:12} {entry.get('url')}")
+            if entry.get("log"):
+                # A relative log path is relative to the emulator's directory, the root.
+                self.stack_logs[name] = self.root / entry["log"]
 
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
@@ -188,13 +196,36 @@ class Study:
                             "--features", ",".join(self.features), *extra)
         return argv + (["--quiet"] if quiet else [])
 
+    def scenario1_length_s(self) -> float:
+        """How long scenario 1 lasts here (its plan's last offset; bisection comes after)."""
+        plan = IdlePlan()
+        if self.settings.offsets:
+            try:
+                offsets = tuple(parse_duration_s(part) for part in self.settings.offsets.split(",")
+                                if part.strip())
+            except ValueError:
+                offsets = ()  # the load generator says what is wrong with them
+            if offsets:
+                plan = IdlePlan(offsets_s=offsets)
+        return plan.duration_s / self.settings.time_scale
+
+    def scenario2_length_s(self) -> float:
+        """How long scenario 2 lasts on one stack here (its plan's stages)."""
+        plan = StagedPlan()
+        if self.settings.scenario2_stages:
+            try:
+                plan = StagedPlan(stages=parse_stages(self.settings.scenario2_stages))
+            except (ValueError, argparse.ArgumentTypeError):
+                pass  # the load generator says what is wrong with them
+        return plan.duration_s / self.settings.time_scale
+
     def scenario1(self) -> None:
         extra: list[str] = []
         if self.settings.offsets:
             extra += ["--offsets", self.settings.offsets]
         if self.settings.bisect:
             extra += ["--bisect", self.settings.bisect]
-        expected = (61 * 60) / self.settings.time_scale
+        expected = self.scenario1_length_s()
         _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about {expected:.0f} s"
              + (" plus bisection" if self.settings.bisect else ""))
         logs = self.run_dir / "loadgen-logs"
@@ -207,7 +238,7 @@ class Study:
 
     def scenario2(self) -> None:
         extra = ["--stages", self.settings.scenario2_stages] if self.settings.scenario2_stages else []
-        expected = 5 * 60 / self.settings.time_scale
+        expected = self.scenario2_length_s()
         for i, stack in enumerate(self.settings.stacks, 1):
             _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
@@ -225,15 +256,19 @@ class Study:
             _log(f"{what} exited {code}{where}")
 
     def keep_logs(self) -> None:
-        source = self.build / "emulator" / "logs"
+        """Copy the folders that hold the stacks' logs (each log and its events beside it)."""
         target = self.run_dir / "logs"
         target.mkdir(parents=True, exist_ok=True)
-        if not source.is_dir():
-            _log(f"no emulator logs in {source}: server-side figures will be missing")
-            return
-        for path in sorted(source.iterdir()):
-            if path.is_file():
-                shutil.copyfile(path, target / path.name)
+        folders = sorted({log.parent for log in self.stack_logs.values()})
+        if not folders:
+            _log(f"the emulator named no logs in {self.endpoints}: server-side figures will be missing")
+        for source in folders:
+            if not source.is_dir():
+                _log(f"no emulator logs in {source}: server-side figures will be missing")
+                continue
+            for path in sorted(source.iterdir()):
+                if path.is_file():
+                    shutil.copyfile(path, target / path.name)
 
     def report(self) -> Path | None:
         out = self.run_dir / "report"
