@@ -289,10 +289,7 @@ class Model:
 
 
 def _bad_value(i: int, name: str, value: Any, wanted: str) -> RequestError:
-    if isinstance(value, float):
-        shown = "not finite"
-    else:
-        shown = _json_type(value)
+    shown = "not finite" if isinstance(value, float) else _json_type(value)
     return RequestError(400, "invalid_value", f"instances[{i}].{name} is {shown}; expected {wanted}")
 
 
