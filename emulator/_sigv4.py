@@ -105,7 +105,7 @@ def _refusal(error_type: str, message: str, request_id: str) -> ApiResponse:
     )
 
 
-class _SignedHeadersOnly(SigV4Auth):
+class _SignedHeadersOnly(SigV4Auth):  # type: ignore[misc]  # botocore ships no types
     """botocore's SigV4, canonicalising exactly the headers the client listed as signed
     (botocore, as a signer, would choose them itself)."""
 

@@ -267,9 +267,9 @@ class H11Connection(_PostingConnection):
     def _encode(self, body: bytes) -> bytes:
         conn = self._protocol.h11
         data = conn.send(self._request_event(len(body)))
-        data += conn.send(h11.Data(data=body))  # type: ignore[operator]
-        data += conn.send(h11.EndOfMessage())  # type: ignore[operator]
-        return data  # type: ignore[return-value]
+        data += conn.send(h11.Data(data=body))
+        data += conn.send(h11.EndOfMessage())
+        return data
 
 
 async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, timeout_s: float,

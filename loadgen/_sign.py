@@ -98,7 +98,7 @@ def _region_of(url: str) -> str | None:
 
 def _wants_signing(url: str, settings: Mapping[str, Any] | None, source: str) -> bool:
     if settings is not None and "authorization" in settings:
-        return settings["authorization"] == "iam"
+        return bool(settings["authorization"] == "iam")
     if source == "emulator":
         return False  # an endpoints file from before IAM authorisation: every stack is open
     return _region_of(url) is not None

@@ -199,7 +199,9 @@ def tflite_bytes(model: Mapping[str, Any]) -> bytes:
     weights = tf.constant(weights32)
     bias = tf.constant(bias32)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)])
+    # TensorFlow is untyped here (no stubs installed): its decorator hides serve's types.
+    @tf.function(  # type: ignore[untyped-decorator]
+        input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)])
     def serve(features: Any) -> dict[str, Any]:
         return {OUTPUT_NAME: tf.sigmoid(tf.matmul((features - mean) / std, weights) + bias)}
 
