@@ -149,7 +149,8 @@ class Cgroups:
         return CgroupSupport(
             False,
             None,
-            f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 cpu.max/memory.max)",
+            f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 "
+            "cpu.max/memory.max)",
         )
 
     def create(self, name: str, memory_mb: int) -> InstanceCgroup | None:

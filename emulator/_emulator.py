@@ -1,4 +1,5 @@
-"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event loop."""
+"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event
+loop."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class _S3Endpoint:
         app = web.Application()
         app.router.add_route("GET", "/{bucket}/{key:.+}", self._get)
         app.router.add_route("HEAD", "/{bucket}/{key:.+}", self._get)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=0.5)
         self.url = ""
 
     async def start(self) -> None:
@@ -93,7 +95,8 @@ class Emulator:
     Use as ``async with Emulator(specs, options) as emu: emu.urls[name]``.
     """
 
-    def __init__(self, specs: Sequence[FunctionSpec], options: EmulatorOptions | None = None) -> None:
+    def __init__(self, specs: Sequence[FunctionSpec],
+                 options: EmulatorOptions | None = None) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise EmulatorConfigError(f"stack names must be unique, got {names}")
@@ -109,10 +112,10 @@ class Emulator:
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
         self._started = False
-        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
-        self.instances_dir = (
-            self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
+        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their
+        # folders apart.
+        tag = f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.instances_dir = self.options.work_dir / "instances" / tag
 
     @property
     def urls(self) -> dict[str, str]:

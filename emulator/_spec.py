@@ -110,7 +110,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     if spec.language not in LANGUAGES:
         problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
     if not MEMORY_MB_MIN <= spec.memory_mb <= MEMORY_MB_MAX:
-        problems.append(f"memory_mb {spec.memory_mb} must be within {MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
+        problems.append(f"memory_mb {spec.memory_mb} must be within "
+                        f"{MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
                         " (Lambda's range)")
     if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= TIMEOUT_S_MAX):
         problems.append(f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s"
@@ -178,10 +179,12 @@ class EmulatorOptions:
         if not (math.isfinite(self.keep_alive_s) and self.keep_alive_s > 0):
             problems.append(f"keep-alive {self.keep_alive_s} s must be positive")
         if self.idle_policy not in _POLICIES:
-            problems.append(f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}")
+            problems.append(f"idle policy {self.idle_policy!r} must be one of "
+                            f"{', '.join(_POLICIES)}")
         if self.account_concurrency < 1:
             problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
-        if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0 or self.connection_timeout_s <= 0:
+        if (self.init_timeout_s <= 0 or self.integration_timeout_s <= 0
+                or self.connection_timeout_s <= 0):
             problems.append("init, integration and connection timeouts must be positive")
         if not 0 <= self.port_base <= 65535:
             problems.append(f"port base {self.port_base} must be within 0..65535")
