@@ -138,7 +138,8 @@ class _H11Protocol(_ResponseProtocol):
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
                 if self._eof:
-                    self._fail("reset", f"connection closed before the response was complete ({exc})")
+                    self._fail("reset",
+                               f"connection closed before the response was complete ({exc})")
                 else:
                     self._fail("bad_response", f"malformed HTTP response: {exc}")
                 return
@@ -284,13 +285,15 @@ async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, t
             timeout=timeout_s,
         )
     except TimeoutError as exc:
-        raise RequestFailed("timeout", f"no connection to {host}:{port} within {timeout_s:g} s") from exc
+        raise RequestFailed("timeout",
+                            f"no connection to {host}:{port} within {timeout_s:g} s") from exc
     except ConnectionRefusedError as exc:
         raise RequestFailed("refused", f"connection to {host}:{port} refused") from exc
     except ssl.SSLError as exc:
         raise RequestFailed("refused", f"TLS handshake with {host}:{port} failed: {exc}") from exc
     except OSError as exc:
-        raise RequestFailed("refused", f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
+        raise RequestFailed("refused",
+                            f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
     return protocol
 
 
