@@ -86,7 +86,8 @@ def _tensorflow() -> Any:
 
 
 def _float32_parameters(model: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """(mean, std, weights as a column, bias) as float32 arrays; ArtifactError if they do not fit."""
+    """(mean, std, weights as a column, bias) as float32 arrays; ArtifactError if they do not
+    fit."""
     import numpy as np
 
     means, stds, weights = parameters(model)
