@@ -4,7 +4,8 @@ One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the 
 artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sorted entries,
 fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
 share an archive share the file. Standard library and ``model``'s artifact reader only (no
-TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess.
+TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come from
+``runtime/java/build.py`` run in a subprocess.
 """
 
 from __future__ import annotations
