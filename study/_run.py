@@ -89,7 +89,9 @@ class Study:
         self.settings = settings
         self.root = settings.root.resolve()
         self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        results = settings.results if settings.results.is_absolute() else self.root / settings.results
+        results = settings.results
+        if not results.is_absolute():
+            results = self.root / results
         self.run_dir = results / self.run_id
         self.build = self.root / "build" / "study" / self.run_id
         self.endpoints = self.build / "endpoints.json"
@@ -112,7 +114,8 @@ class Study:
 
     def _spawn(self, argv: list[str], *, log: Path | None = None) -> subprocess.Popen[bytes]:
         out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the child
-        child = subprocess.Popen(argv, cwd=self.root, stdout=out, stderr=subprocess.STDOUT if out else None,
+        child = subprocess.Popen(argv, cwd=self.root, stdout=out,
+                                 stderr=subprocess.STDOUT if out else None,
                                  start_new_session=True)
         if out:
             out.close()
@@ -125,7 +128,8 @@ class Study:
         try:
             # The load generator stops on SIGINT and SIGTERM alike, finishing its files; it is
             # given the signal the study got, so that its summary says what stopped it.
-            os.killpg(child.pid, signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
+            os.killpg(child.pid,
+                      signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
             child.wait(timeout=grace_s)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
@@ -134,15 +138,16 @@ class Study:
                 pass
             child.wait()
 
-    def _wait(self, children: list[subprocess.Popen[bytes]], what: str, expected_s: float) -> list[int]:
+    def _wait(self, children: list[subprocess.Popen[bytes]], what: str,
+              expected_s: float) -> list[int]:
         start = time.monotonic()
         last = 0.0
         while any(c.poll() is None for c in children):
             if self.stopping:
                 raise Interrupted
             if self.emulator is not None and self.emulator.poll() is not None:
-                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during {what}; "
-                                 f"see {self.run_dir / 'emulator.out'}")
+                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during "
+                                 f"{what}; see {self.run_dir / 'emulator.out'}")
             now = time.monotonic() - start
             if now - last >= 15:
                 last = now
@@ -156,10 +161,12 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        argv = self._python("-m", "emulator", "up", *self.settings.stacks, "--time-scale", f"{self.settings.time_scale:g}",
+        argv = self._python("-m", "emulator", "up", *self.settings.stacks,
+                            "--time-scale", f"{self.settings.time_scale:g}",
                             "--build-dir", str(self.build), "--artifact", str(self.artifact),
                             *self.settings.emulator_args)
-        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale {self.settings.time_scale:g})")
+        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale "
+             f"{self.settings.time_scale:g})")
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -167,7 +174,8 @@ class Study:
                 raise Interrupted
             if self.emulator.poll() is not None:
                 tail = (self.run_dir / "emulator.out").read_text(errors="replace")[-2000:]
-                raise StudyError(f"the emulator failed to start (exit {self.emulator.returncode}):\n{tail}")
+                raise StudyError("the emulator failed to start (exit "
+                                 f"{self.emulator.returncode}):\n{tail}")
             try:
                 doc = json.loads(self.endpoints.read_text(encoding="utf-8"))
                 if doc.get("pid") == self.emulator.pid:
@@ -177,7 +185,8 @@ class Study:
             time.sleep(0.2)
         else:
             raise StudyError(f"the emulator did not write {self.endpoints} within "
-                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see {self.run_dir / 'emulator.out'}")
+                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
+                             f"{self.run_dir / 'emulator.out'}")
         shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
         limited = doc.get("cpu_limited")
         _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
@@ -190,8 +199,10 @@ class Study:
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
         # would start an instance, and scenario 1 could never see its first cold start.
-        argv = self._python("-m", "loadgen", scenario, "--stack", stack, "--endpoints", str(self.endpoints),
-                            "--time-scale", f"{self.settings.time_scale:g}", "--run-id", self.run_id,
+        argv = self._python("-m", "loadgen", scenario, "--stack", stack,
+                            "--endpoints", str(self.endpoints),
+                            "--time-scale", f"{self.settings.time_scale:g}",
+                            "--run-id", self.run_id,
                             "--results", str(self.run_dir.parent),
                             "--features", ",".join(self.features), *extra)
         return argv + (["--quiet"] if quiet else [])
@@ -226,21 +237,25 @@ class Study:
         if self.settings.bisect:
             extra += ["--bisect", self.settings.bisect]
         expected = self.scenario1_length_s()
-        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about {expected:.0f} s"
+        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about "
+             f"{expected:.0f} s"
              + (" plus bisection" if self.settings.bisect else ""))
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
         children = [self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
-                                log=logs / f"{stack}-scenario1.out") for stack in self.settings.stacks]
+                                log=logs / f"{stack}-scenario1.out")
+                    for stack in self.settings.stacks]
         codes = self._wait(children, "scenario 1", expected)
         for stack, code in zip(self.settings.stacks, codes):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
-        extra = ["--stages", self.settings.scenario2_stages] if self.settings.scenario2_stages else []
+        stages = self.settings.scenario2_stages
+        extra = ["--stages", stages] if stages else []
         expected = self.scenario2_length_s()
         for i, stack in enumerate(self.settings.stacks, 1):
-            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), about {expected:.0f} s")
+            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), "
+                 f"about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
             self._check(f"scenario 2 on {stack}", code, None)
@@ -261,7 +276,8 @@ class Study:
         target.mkdir(parents=True, exist_ok=True)
         folders = sorted({log.parent for log in self.stack_logs.values()})
         if not folders:
-            _log(f"the emulator named no logs in {self.endpoints}: server-side figures will be missing")
+            _log(f"the emulator named no logs in {self.endpoints}: server-side figures will be "
+                 "missing")
         for source in folders:
             if not source.is_dir():
                 _log(f"no emulator logs in {source}: server-side figures will be missing")
@@ -272,8 +288,8 @@ class Study:
 
     def report(self) -> Path | None:
         out = self.run_dir / "report"
-        done = subprocess.run(self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out)),
-                              cwd=self.root, check=False)
+        argv = self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out))
+        done = subprocess.run(argv, cwd=self.root, check=False)
         if done.returncode != 0:
             _log(f"the report failed (exit {done.returncode})")
             return None
