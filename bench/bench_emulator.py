@@ -79,7 +79,8 @@ def _hello_java(tmp: Path) -> tuple[Path, str]:
         sources = [str(src)]
     javac = shutil.which("javac")
     if javac is None:
-        raise SystemExit("javac not found: install a JDK 17+ to run the Java half of this benchmark")
+        raise SystemExit("javac not found: install a JDK 17+ to run the Java half of this "
+                         "benchmark")
     subprocess.run([javac, "--release", "17", "-d", str(classes), *sources], check=True)
     out = tmp / "hello-java.zip"
     with zipfile.ZipFile(out, "w") as archive:
@@ -108,7 +109,8 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool) -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
                                   cpu_limits=cpu_limits)
         async with Emulator(specs, options) as emu:
-            conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})
+            conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited,
+                       "reason": emu.cpu_limit_reason})
             loop = asyncio.get_running_loop()
             while True:
                 command = await loop.run_in_executor(None, conn.recv)
@@ -166,23 +168,31 @@ def main() -> int:
         pairs: list[tuple[str, str]] = []
         for name in STUDY:
             settings = load_stack(name, REPO)
-            package = build_package(settings, artifact=artifact, out_dir=tmp / "packages", root=REPO)
+            package = build_package(settings, artifact=artifact, out_dir=tmp / "packages",
+                                    root=REPO)
             # An open gateway: the hello-world pairs have none, and the signature check's own
             # cost is measured apart (bench_signing.py).
-            specs.append(dataclasses.replace(spec_from_stack(settings, package), authorization="none"))
+            specs.append(dataclasses.replace(spec_from_stack(settings, package),
+                                             authorization="none"))
             paths[name] = "/health"
             hello = f"hello-{settings.language}-{settings.memory_mb}"
-            zip_path, handler = (hello_py, hello_py_handler) if settings.language == "python" else (hello_java, hello_java_handler)
-            specs.append(FunctionSpec(name=hello, language=settings.language, memory_mb=settings.memory_mb,
-                                      timeout_s=30.0, handler=handler, code_zip=zip_path, routes=None))
+            zip_path, handler = ((hello_py, hello_py_handler) if settings.language == "python"
+                                 else (hello_java, hello_java_handler))
+            specs.append(FunctionSpec(name=hello, language=settings.language,
+                                      memory_mb=settings.memory_mb,
+                                      timeout_s=30.0, handler=handler, code_zip=zip_path,
+                                      routes=None))
             paths[hello] = "/"
             pairs.append((name, hello))
 
         parent, child = mp.get_context("spawn").Pipe()
         # Specs cross the process boundary as plain fields (their environment is read-only).
-        plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)} | {"environment": dict(s.environment)}
+        plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+                 | {"environment": dict(s.environment)}
                  for s in specs]
-        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits),
+        proc = mp.get_context("spawn").Process(target=_serve,
+                                               args=(plain, str(tmp), child,
+                                                     not args.no_cpu_limits),
                                                daemon=True)
         proc.start()
         info = parent.recv()
@@ -203,15 +213,18 @@ def main() -> int:
                 _request(conn, paths[name])
             samples = [_request(conn, paths[name])[0] for _ in range(args.warm_requests)]
             conn.close()
-            warm[name] = {"p50_ms": round(_pct(samples, 0.5), 3), "p90_ms": round(_pct(samples, 0.9), 3),
-                          "p99_ms": round(_pct(samples, 0.99), 3), "mean_ms": round(statistics.fmean(samples), 3)}
+            warm[name] = {"p50_ms": round(_pct(samples, 0.5), 3),
+                          "p90_ms": round(_pct(samples, 0.9), 3),
+                          "p99_ms": round(_pct(samples, 0.99), 3),
+                          "mean_ms": round(statistics.fmean(samples), 3)}
         parent.send("stop")
         proc.join(timeout=60)
 
         init: dict[str, list[float]] = {}
         for name in urls:
             lines = (tmp / "logs" / f"{name}.log").read_text().splitlines()
-            init[name] = [r.init_duration_ms for r in read_report_lines(lines) if r.init_duration_ms is not None]
+            init[name] = [r.init_duration_ms for r in read_report_lines(lines)
+                          if r.init_duration_ms is not None]
 
         def med(values: list[float]) -> float:
             return round(statistics.median(values), 2) if values else float("nan")
@@ -230,7 +243,8 @@ def main() -> int:
         result = {
             "benchmark": "emulator",
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(), "python": platform.python_version()},
+            "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(),
+                        "python": platform.python_version()},
             "cpu_limited": info["cpu_limited"],
             "cpu_limit_reason": info["reason"],
             "rounds": args.rounds,
@@ -239,11 +253,14 @@ def main() -> int:
             "warm_goal_python_p50_ms": 1.0,
         }
         args.out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = first request):")
-        print(f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} {'hello client':>13}")
+        print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = "
+              "first request):")
+        print(f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} "
+              f"{'hello client':>13}")
         for r in rows:
-            print(f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} {r['init_ratio']:>6} "
-                  f"{r['cold_client_ms_p50']:>10} {r['hello_cold_client_ms_p50']:>13}")
+            print(f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} "
+                  f"{r['init_ratio']:>6} {r['cold_client_ms_p50']:>10} "
+                  f"{r['hello_cold_client_ms_p50']:>13}")
         print(f"warm round trip, 1 user, {args.warm_requests} requests (client side, ms):")
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
