@@ -81,11 +81,13 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
     folder.mkdir(parents=True)
     run = {"run_id": "fixture", "scenario": scenario, "time_scale": 10.0, "duration_s": duration_s,
            "batch": 1, "target": {"name": stack, "settings": settings, "cpu_limited": True},
-           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2, "platform": "Linux"}}
+           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2,
+                       "platform": "Linux"}}
     (folder / "run.json").write_text(json.dumps(run))
     with (folder / "requests.jsonl").open("w") as fh:
         for i, rec in enumerate(records):
-            fh.write(json.dumps(_record(i, rec, phase="probe" if scenario == "scenario1" else None)) + "\n")
+            fh.write(json.dumps(_record(i, rec,
+                                        phase="probe" if scenario == "scenario1" else None)) + "\n")
     # The summary and timeline a run of these records writes: counts, and hits by completion second.
     errors = sum(1 for rec in records if rec[3] is not None)
     summary = {"complete": True, "interrupted": None, "requests": len(records),
@@ -110,7 +112,8 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
 
 def _report_line(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
     init_part = f"Init Duration: {init:.2f} ms\t" if init is not None else ""
-    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: {billed} ms\t"
+    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: "
+            f"{billed} ms\t"
             f"Memory Size: {memory_mb} MB\tMax Memory Used: 40 MB\t{init_part}\n")
 
 
@@ -118,7 +121,8 @@ def _report_line(request_id: str, memory_mb: int, billed: int, init: float | Non
 def results(tmp_path: Path) -> Path:
     root = tmp_path / "results" / "fixture"
     for stack, spec in STACKS.items():
-        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"], spec["duration_s"],
+        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"],
+                   spec["duration_s"],
                    spec["settings"])
         lines = ["START RequestId: x Version: $LATEST\n", "function output\n"]
         lines += [_report_line(rid, spec["settings"]["memory_mb"], billed, init)
@@ -208,7 +212,8 @@ def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
     report = write_report([results], out)
     text = report.read_text()
     assert "**python-1024** (python, 1024 MB)" in text
-    assert "| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 " in text
+    assert ("| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 "
+            in text)
     assert f"{(0.1455 * 0.0000166667 + 7.2e-6) / 5 * 1e6:.4f}" in text
     assert "kept after 6.0 min idle, evicted after 10.0 min (unscaled)" in text
     assert "Time scale: 10" in text and "CPU limited in proportion to memory: True" in text
@@ -252,7 +257,8 @@ def test_vcpu_asked_and_machine_bound_stacks(results: Path, tmp_path: Path) -> N
     assert "| 1.74 ⚙ |" in text and "| 0.87 |" in text
 
 
-def test_recommendation_from_machine_bound_runs_carries_a_caveat(results: Path, tmp_path: Path) -> None:
+def test_recommendation_from_machine_bound_runs_carries_a_caveat(
+        results: Path, tmp_path: Path) -> None:
     assert "Caveat:" not in write_report([results], tmp_path / "a").read_text()
     for run_json in results.rglob("run.json"):
         run = json.loads(run_json.read_text())
@@ -351,7 +357,8 @@ def test_a_killed_run_with_a_stale_summary_is_marked(results: Path, tmp_path: Pa
         {"complete": False, "interrupted": None, "requests": 1, "error_total": 0}))
     text, _ = _report(results, tmp_path / "r")
     assert "scenario2 (never finished (killed, or still running))" in text
-    assert f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl (3 records)" in text
+    assert (f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl "
+            "(3 records)") in text
 
 
 def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -> None:
@@ -401,15 +408,18 @@ def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
     requests.write_text("")
     assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where ")
+    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records "
+                          "where ")
 
 
-def test_a_folder_without_its_records_is_reported_not_skipped(results: Path, tmp_path: Path) -> None:
+def test_a_folder_without_its_records_is_reported_not_skipped(
+        results: Path, tmp_path: Path) -> None:
     requests = _run_folder(results, "java-512") / "requests.jsonl"
     requests.unlink()
     text, warnings = _report(results, tmp_path / "r")
     assert f"{requests} is missing: this run's requests are in no figure" in text
-    assert _row(text, "java-512").startswith("| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
+    assert _row(text, "java-512").startswith(
+        "| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
     assert any(str(requests) in w for w in warnings)
 
 
@@ -424,11 +434,13 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
                {**settings, "cold_start_mitigation": "provisioned"})
     # SnapStart: s1 joins a REPORT with Restore Duration; s3 has no REPORT but said x-restore.
     folder = root / "python-512-snapstart" / "scenario2"
-    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"), (0.5, 8.0, False, None, "s2", "i-1"),
+    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"),
+                          (0.5, 8.0, False, None, "s2", "i-1"),
                           (0.6, 500.0, False, None, "s3", "i-2")]
     _write_run(folder, "python-512-snapstart", "scenario2", records, 2.0,
                {**settings, "cold_start_mitigation": "snapstart"})
-    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")} for i, rec in enumerate(records)]
+    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")}
+             for i, rec in enumerate(records)]
     (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     (root / "logs").mkdir()
     (root / "logs" / "python-512-provisioned.log").write_text(

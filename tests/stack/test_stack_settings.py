@@ -284,7 +284,8 @@ def test_required_settings(tmp_path: Path) -> None:
             "memory_mb is a secret",
         ),
         (
-            f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: Mars\n",
+            (f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: "
+            "Mars\n"),
             "aws:region is 'Mars'",
         ),
     ],

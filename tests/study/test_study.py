@@ -49,12 +49,15 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
     assert study.run() == 0
     run = tmp_path / "results" / "t"
     for stack in ("python-512", "java-512"):
-        probes = [json.loads(line) for line in (run / stack / "scenario1" / "requests.jsonl").read_text().splitlines()]
+        scenario1 = run / stack / "scenario1" / "requests.jsonl"
+        probes = [json.loads(line) for line in scenario1.read_text().splitlines()]
         # Nothing reached the function before the first probe, so it met a new instance.
         assert len(probes) == 2 and probes[0]["cold_start"] is True and probes[0]["error"] is None
-        load = [json.loads(line) for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
+        load = [json.loads(line)
+                for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
         assert load and all(r["error"] is None for r in load)
-        assert {r["model_version"] for r in load} == {json.loads(VECTORS.read_text())["model"]["model_version"]}
+        served = json.loads(VECTORS.read_text())["model"]["model_version"]
+        assert {r["model_version"] for r in load} == {served}
         log = (run / "logs" / f"{stack}.log").read_text()
         # every successful request has its REPORT line in the kept log
         assert all(f"REPORT RequestId: {r['request_id']}\t" in log for r in load + probes)
@@ -87,7 +90,8 @@ def test_the_features_come_from_the_artifact(artifact: Path) -> None:
 
 
 def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
-    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r", run_id="x",
+    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r",
+                                run_id="x",
                                 artifact=tmp_path / "missing.zip"))
     assert study.run() == 2
     assert study.emulator is None
