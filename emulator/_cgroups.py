@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._spec import MB_PER_VCPU
+from contract import MB_PER_VCPU
 
 CFS_PERIOD_US = 100_000
 #: the kernel refuses CFS quotas below 1 ms

@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from contract import DEFAULT_RUNTIMES, LANGUAGES, ROUTE_KEYS
+from contract import DEFAULT_RUNTIMES, LANGUAGES, PAYLOAD_LIMIT_BYTES, ROUTE_KEYS
 from stack._limits import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
 from ._sigv4 import StaticCredentials
 
-#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
-MB_PER_VCPU = 1769
 #: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
 STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
@@ -31,8 +29,8 @@ INTEGRATION_TIMEOUT_S = float(API_GATEWAY_TIMEOUT_S)
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a
 #: request's body takes longer than this. API Gateway documents no such value: this is ours.
 CONNECTION_TIMEOUT_S = 60.0
-#: Lambda quota: synchronous invocation request and response payloads, 6 MB each.
-LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+#: Lambda quota (contract): synchronous invocation request and response payloads, 6 MB each.
+LAMBDA_PAYLOAD_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES
 #: Lambda: the init phase of an on-demand instance is limited to 10 s.
 INIT_TIMEOUT_S = 10.0
 #: Lambda: default account concurrency is 1,000; a laptop cannot hold that many processes.

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from contract import MB_PER_VCPU
 from resultfiles import Record, RecordReader, ResultsError, hits_per_s_figures, read_timeline
 
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
@@ -40,10 +41,6 @@ __all__ = [
     "recommend",
     "stack_figures",
 ]
-
-
-#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
-LAMBDA_MB_PER_VCPU = 1769
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -368,14 +365,14 @@ def stack_figures(
     saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
     # One instance per concurrent request, so the most users at once is the most instances.
     peak_users = max((int(row.get("users") or 0) for row in main.timeline), default=0)
-    vcpu_asked = (peak_users * int(memory_mb) / LAMBDA_MB_PER_VCPU
+    vcpu_asked = (peak_users * int(memory_mb) / MB_PER_VCPU
                   if isinstance(memory_mb, int) and peak_users else None)
     machine = main.run.get("machine") or {}
     cpus = machine.get("cpus_usable") or machine.get("cpu_count")
     machine_cpus = int(cpus) if isinstance(cpus, int) else None
     if cpu_limited and vcpu_asked is not None and machine_cpus and vcpu_asked > machine_cpus:
         notes.append(
-            f"machine-bound: {peak_users} instances x {memory_mb} MB / {LAMBDA_MB_PER_VCPU:,} MB "
+            f"machine-bound: {peak_users} instances x {memory_mb} MB / {MB_PER_VCPU:,} MB "
             f"asked for {vcpu_asked:.1f} vCPU on a {machine_cpus}-CPU machine also running the "
             "emulator and the load generator, so the machine, not the memory setting, bounded "
             "its throughput at the peak")
