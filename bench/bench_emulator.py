@@ -85,7 +85,8 @@ def _hello_java(tmp: Path) -> tuple[Path, str]:
         sources = [str(src)]
     javac = shutil.which("javac")
     if javac is None:
-        raise SystemExit("javac not found: install a JDK 17+ to run the Java half of this benchmark")
+        raise SystemExit("javac not found: install a JDK 17+ to run the Java half of this "
+                         "benchmark")
     subprocess.run([javac, "--release", "17", "-d", str(classes), *sources], check=True)
     out = tmp / "hello-java.zip"
     with zipfile.ZipFile(out, "w") as archive:
@@ -115,7 +116,8 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: s
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
                                   cpu_limits=cpu_limits, init_cpu=init_cpu, **(network or {}))
         async with Emulator(specs, options) as emu:
-            conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})
+            conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited,
+                       "reason": emu.cpu_limit_reason})
             loop = asyncio.get_running_loop()
             while True:
                 command = await loop.run_in_executor(None, conn.recv)
@@ -164,13 +166,15 @@ def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool,
     hello_py, handler = _hello_python(tmp)
     spec = FunctionSpec(name="hello-overhead", language="python", memory_mb=1769, timeout_s=30.0,
                         handler=handler, code_zip=hello_py, routes=None)
-    plain = [{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)} | {"environment": {}}]
+    plain = [{f.name: getattr(spec,
+                              f.name) for f in dataclasses.fields(spec)} | {"environment": {}}]
     added_ms = path["client_rtt_ms"] + path["gateway_latency_ms"]
     out: dict[str, Any] = {"network_path_ms": added_ms}
     for users in (1, 18):
         work = tmp / f"overhead-{users}"
         parent, child = mp.get_context("spawn").Pipe()
-        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(work), child, cpu_limits, path),
+        proc = mp.get_context("spawn").Process(target=_serve,
+                                               args=(plain, str(work), child, cpu_limits, path),
                                                daemon=True)
         proc.start()
         url = parent.recv()["urls"]["hello-overhead"]
@@ -193,8 +197,10 @@ def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool,
             t.join()
         parent.send("stop")
         proc.join(timeout=60)
-        lines = [json.loads(line) for line in (work / "logs" / "hello-overhead.cpu.jsonl").read_text().splitlines()]
-        # The seconds that served requests: start-up, the cold start and shutdown are not per request.
+        lines = [json.loads(line)
+                 for line in (work / "logs" / "hello-overhead.cpu.jsonl").read_text().splitlines()]
+        # The seconds that served requests: start-up, the cold start and shutdown are not per
+        # request.
         busy = [line for line in lines if line["requests"] > 0][1:]
         cpu_ms = sum(line["emulator_cpu_ms"] for line in busy)
         served = sum(line["requests"] for line in busy)
@@ -218,7 +224,8 @@ def main() -> int:
     parser.add_argument("--overhead-requests", type=int, default=300,
                         help="requests per user in the overhead runs (default 300)")
     parser.add_argument("--no-network-path", action="store_true",
-                        help="measure the overhead with no network path (the emulator as before it)")
+                        help="measure the overhead with no network path (the emulator as before "
+                             "it)")
     parser.add_argument("--overhead-only", action="store_true",
                         help="run only the overhead part (updates it in the results file)")
     parser.add_argument("--stacks", nargs="+", default=STUDY, metavar="STACK",
@@ -231,12 +238,16 @@ def main() -> int:
     if args.overhead_only:
         tmp = Path(tempfile.mkdtemp(prefix="bench-emulator-"))
         try:
-            overhead = _overhead(tmp, requests_per_user=args.overhead_requests, cpu_limits=not args.no_cpu_limits,
+            overhead = _overhead(tmp, requests_per_user=args.overhead_requests,
+                                 cpu_limits=not args.no_cpu_limits,
                                  path=NO_PATH if args.no_network_path else OVERHEAD_PATH)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        previous = json.loads(args.out.read_text()) if args.out.is_file() else {"benchmark": "emulator"}
-        previous["overhead_no_network_path" if args.no_network_path else "overhead"] = overhead | {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        previous = json.loads(
+            args.out.read_text()) if args.out.is_file() else {"benchmark": "emulator"}
+        previous["overhead_no_network_path" if args.no_network_path
+                 else "overhead"] = overhead | {"date": time.strftime(
+                     "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         args.out.write_text(json.dumps(previous, indent=2) + "\n")
         _print_overhead(overhead)
         return 0
@@ -256,23 +267,30 @@ def main() -> int:
         pairs: list[tuple[str, str]] = []
         for name in args.stacks:
             settings = load_stack(name, REPO)
-            package = build_package(settings, artifact=artifact, out_dir=tmp / "packages", root=REPO)
+            package = build_package(settings, artifact=artifact, out_dir=tmp / "packages",
+                                    root=REPO)
             # An open gateway: the hello-world pairs have none, and the signature check's own
             # cost is measured apart (bench_signing.py).
-            specs.append(dataclasses.replace(spec_from_stack(settings, package), authorization="none"))
+            specs.append(dataclasses.replace(spec_from_stack(settings, package),
+                                             authorization="none"))
             paths[name] = "/health"
             hello = f"hello-{settings.language}-{settings.memory_mb}"
-            zip_path, handler = (hello_py, hello_py_handler) if settings.language == "python" else (hello_java, hello_java_handler)
-            specs.append(FunctionSpec(name=hello, language=settings.language, memory_mb=settings.memory_mb,
-                                      timeout_s=30.0, handler=handler, code_zip=zip_path, routes=None))
+            zip_path, handler = ((hello_py, hello_py_handler) if settings.language == "python"
+                                 else (hello_java, hello_java_handler))
+            specs.append(FunctionSpec(name=hello, language=settings.language,
+                                      memory_mb=settings.memory_mb,
+                                      timeout_s=30.0, handler=handler, code_zip=zip_path,
+                                      routes=None))
             paths[hello] = "/"
             pairs.append((name, hello))
 
         parent, child = mp.get_context("spawn").Pipe()
         # Specs cross the process boundary as plain fields (their environment is read-only).
-        plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)} | {"environment": dict(s.environment)}
+        plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+                 | {"environment": dict(s.environment)}
                  for s in specs]
-        proc = mp.get_context("spawn").Process(target=_serve, args=(plain, str(tmp), child, not args.no_cpu_limits,
+        proc = mp.get_context("spawn").Process(target=_serve,
+                                               args=(plain, str(tmp), child, not args.no_cpu_limits,
                                                                             args.init_cpu),
                                                daemon=True)
         proc.start()
@@ -295,16 +313,20 @@ def main() -> int:
                 _request(conn, paths[name])
             samples = [_request(conn, paths[name])[0] for _ in range(args.warm_requests)]
             conn.close()
-            warm[name] = {"p50_ms": round(_pct(samples, 0.5), 3), "p90_ms": round(_pct(samples, 0.9), 3),
-                          "p99_ms": round(_pct(samples, 0.99), 3), "mean_ms": round(statistics.fmean(samples), 3)}
+            warm[name] = {"p50_ms": round(_pct(samples, 0.5), 3),
+                          "p90_ms": round(_pct(samples, 0.9), 3),
+                          "p99_ms": round(_pct(samples, 0.99), 3),
+                          "mean_ms": round(statistics.fmean(samples), 3)}
         parent.send("stop")
         proc.join(timeout=60)
-        overhead = _overhead(tmp, requests_per_user=args.overhead_requests, cpu_limits=not args.no_cpu_limits)
+        overhead = _overhead(tmp, requests_per_user=args.overhead_requests,
+                             cpu_limits=not args.no_cpu_limits)
 
         init: dict[str, list[float]] = {}
         for name in urls:
             lines = (tmp / "logs" / f"{name}.log").read_text().splitlines()
-            init[name] = [r.init_duration_ms for r in read_report_lines(lines) if r.init_duration_ms is not None]
+            init[name] = [r.init_duration_ms for r in read_report_lines(lines)
+                          if r.init_duration_ms is not None]
 
         def med(values: list[float]) -> float:
             return round(statistics.median(values), 2) if values else float("nan")
@@ -323,7 +345,8 @@ def main() -> int:
         result = {
             "benchmark": "emulator",
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(), "python": platform.python_version()},
+            "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(),
+                        "python": platform.python_version()},
             "cpu_limited": info["cpu_limited"],
             "cpu_limit_reason": info["reason"],
             "init_cpu": args.init_cpu,
@@ -334,11 +357,14 @@ def main() -> int:
             "overhead": overhead,
         }
         args.out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = first request):")
-        print(f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} {'hello client':>13}")
+        print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = "
+              "first request):")
+        print(f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} "
+              f"{'hello client':>13}")
         for r in rows:
-            print(f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} {r['init_ratio']:>6} "
-                  f"{r['cold_client_ms_p50']:>10} {r['hello_cold_client_ms_p50']:>13}")
+            print(f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} "
+                  f"{r['init_ratio']:>6} {r['cold_client_ms_p50']:>10} "
+                  f"{r['hello_cold_client_ms_p50']:>13}")
         print(f"warm round trip, 1 user, {args.warm_requests} requests (client side, ms):")
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
@@ -351,12 +377,14 @@ def main() -> int:
 
 
 def _print_overhead(overhead: dict[str, Any]) -> None:
-    print(f"emulator overhead per request beyond the {overhead['network_path_ms']:g} ms network path "
+    print(f"emulator overhead per request beyond the {overhead['network_path_ms']:g} ms network "
+          "path "
           "(hello world, 1,769 MB; goal p50 <= 1 ms at 1 user, <= 2 ms at 18):")
     for users in ("1", "18"):
         o = overhead[users]
         print(f"  {users:>2} users: p50 {o['overhead_p50_ms']} ms  p90 {o['overhead_p90_ms']} ms  "
-              f"p99 {o['overhead_p99_ms']} ms  emulator CPU {o['emulator_cpu_us_per_request']} µs/request "
+              f"p99 {o['overhead_p99_ms']} ms  emulator CPU {o['emulator_cpu_us_per_request']} "
+              "µs/request "
               f"({o['requests']} requests)")
 
 

@@ -74,12 +74,16 @@ def run_wrk(url: str, users: int, seconds: float, workdir: Path) -> tuple[float,
     return cpu, count, _us(p50.group(1), p50.group(2)) if p50 else None
 
 
-def run_locust(url: str, users: int, seconds: float, workdir: Path) -> tuple[float, int, float | None]:
+def run_locust(url: str, users: int, seconds: float,
+               workdir: Path) -> tuple[float, int, float | None]:
     prefix = workdir / "locust"
     locust = str(Path(PY).with_name("locust"))
-    cpu, _, _, _ = measured([locust, "-f", str(HERE / "locustfile.py"), "--headless", "-u", str(users),
-                             "-r", "1000", "-t", f"{seconds:g}s", "--host", url, "--csv", str(prefix),
-                             "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "1"], workdir)
+    cpu, _, _, _ = measured([locust, "-f", str(HERE / "locustfile.py"), "--headless", "-u",
+                             str(users),
+                             "-r", "1000", "-t", f"{seconds:g}s", "--host", url, "--csv",
+                             str(prefix),
+                             "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "1"],
+                            workdir)
     with Path(f"{prefix}_stats.csv").open() as stream:
         row = next(r for r in csv.DictReader(stream) if r["Name"] == "Aggregated")
     # Locust rounds sub-100 ms response times to whole milliseconds.
@@ -95,7 +99,8 @@ def run_loadgen(url: str, users: int, seconds: float, workdir: Path,
            "AWS_REGION": "us-east-1"} if signed else None
     cpu, _, _, _ = measured([PY, "-m", "loadgen", "scenario2", "--target", url, "--stages",
                              f"{users}:0:{seconds:g}s", "--results", str(results), "--run-id", "b",
-                             "--name", "bench", "--quiet", "--sign", "always" if signed else "never"],
+                             "--name", "bench", "--quiet", "--sign",
+                             "always" if signed else "never"],
                             workdir, env)
     summary = json.loads((results / "b" / "bench" / "scenario2" / "summary.json").read_text())
     return cpu, int(summary["requests"]), summary["latency_ms"]["p50"] * 1000.0
@@ -103,7 +108,8 @@ def run_loadgen(url: str, users: int, seconds: float, workdir: Path,
 
 def client_runner(kind: str):  # type: ignore[no-untyped-def]
     def run(url: str, users: int, seconds: float, workdir: Path) -> tuple[float, int, float | None]:
-        cpu, out, _, _ = measured([PY, str(HERE / "clients.py"), kind, url, str(users), f"{seconds:g}"], workdir)
+        cpu, out, _, _ = measured([PY, str(HERE / "clients.py"), kind, url, str(users),
+                                   f"{seconds:g}"], workdir)
         data = json.loads(out.strip().splitlines()[-1])
         return cpu, int(data["requests"]), data["p50_us"]
     return run
@@ -131,14 +137,16 @@ def main() -> int:
     args = parser.parse_args()
     for tool in ("gcc", "taskset", "wrk"):
         if shutil.which(tool) is None:
-            print(f"bench_loadgen: {tool} is missing (apt-get install build-essential util-linux wrk)",
+            print(f"bench_loadgen: {tool} is missing (apt-get install build-essential util-linux "
+                  "wrk)",
                   file=sys.stderr)
             return 2
     with tempfile.TemporaryDirectory(prefix="bench-loadgen-") as tmp:
         workdir = Path(tmp)
         binary = workdir / "fast_server"
         subprocess.run(["gcc", "-O2", "-o", str(binary), str(HERE / "fast_server.c")], check=True)
-        server = subprocess.Popen(["taskset", "-c", SERVER_CPU, str(binary), "0"], stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(["taskset", "-c", SERVER_CPU, str(binary), "0"],
+                                  stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None
             port = int(server.stdout.readline().split()[1])
@@ -165,7 +173,8 @@ def main() -> int:
     goals: dict[str, Any] = {}
     if "loadgen" in results and "locust-fasthttp" in results:
         goals["cpu_per_request_vs_locust"] = round(
-            results["loadgen"]["cpu_us_per_request"] / results["locust-fasthttp"]["cpu_us_per_request"], 3)
+            results["loadgen"]["cpu_us_per_request"]
+            / results["locust-fasthttp"]["cpu_us_per_request"], 3)
         goals["cpu_goal_met"] = goals["cpu_per_request_vs_locust"] <= 1.0
     if "loadgen" in results and "wrk" in results and results["wrk"]["p50_1_user_us"]:
         goals["p50_1_user_vs_wrk"] = round(
@@ -174,7 +183,8 @@ def main() -> int:
     document = {
         "benchmark": "loadgen",
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                    "python": platform.python_version()},
         "setup": {"users": args.users, "short_s": args.short, "long_s": args.long,
                   "client_cpu": CLIENT_CPU, "server_cpu": SERVER_CPU,
                   "server": "bench/loadgen/fast_server.c (epoll, fixed answer)",

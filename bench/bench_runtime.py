@@ -56,14 +56,16 @@ PYTHON_RUNTIME = REPO / "runtime" / "python"
 HELLO = REPO / "bench" / "hello"
 VECTORS = REPO / "tests" / "vectors" / "http.json"
 FIXTURE = REPO / "tests" / "runtime" / "model_http.json"
-JVM_FLAGS = ("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto")
+JVM_FLAGS = ("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+             "-Xshare:auto")
 GOALS = {"init_ratio_max": 1.25, "python_batch_1000_ms_max": 5.0,
          "python_package_kb_max": 64, "java_package_kb_max": 128}
 SPAWN_TIMEOUT_S = 60.0
 
 
 def _load_build() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("runtime_java_build", REPO / "runtime/java/build.py")
+    spec = importlib.util.spec_from_file_location("runtime_java_build",
+                                                  REPO / "runtime/java/build.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -170,7 +172,8 @@ def _time_under_ric_ms(server: _StubRuntimeApi, function_dir: Path, env: dict[st
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-B", "-m", "awslambdaric", "app.handler"], cwd=function_dir,
-        env={**env, "AWS_LAMBDA_RUNTIME_API": f"{host!s}:{port}", "LAMBDA_TASK_ROOT": str(function_dir)},
+        env={**env, "AWS_LAMBDA_RUNTIME_API": f"{host!s}:{port}",
+             "LAMBDA_TASK_ROOT": str(function_dir)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = start + SPAWN_TIMEOUT_S
@@ -230,8 +233,9 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     for style in ("init_bare", "init_bare_with_bytecode", "init_awslambdaric"):
         if style in results:
             figures = results[style]
-            figures["ratio"] = round(figures["function"]["median_ms"] / figures["hello"]["median_ms"], 3)
-            figures["extra_ms"] = round(figures["function"]["median_ms"] - figures["hello"]["median_ms"], 3)
+            function_ms, hello_ms = figures["function"]["median_ms"], figures["hello"]["median_ms"]
+            figures["ratio"] = round(function_ms / hello_ms, 3)
+            figures["extra_ms"] = round(function_ms - hello_ms, 3)
 
     # Warm path, in this interpreter: the function imported from the fresh copy.
     sys.path.insert(0, str(ours))
@@ -244,7 +248,8 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     results["warm_request"] = _stats_ms(_loop_ms(lambda: app.handler(single, None), 3000, 500))
     results["batch_1000"] = _stats_ms(_loop_ms(lambda: app.handler(batch, None), 100, 10))
     results["init_ms_inside"] = app._STATE.init_ms
-    results["package_kb"] = round(_zipped_kb({p.name: p.read_bytes() for p in PYTHON_RUNTIME.glob("*.py")}), 1)
+    results["package_kb"] = round(_zipped_kb({p.name: p.read_bytes()
+                                              for p in PYTHON_RUNTIME.glob("*.py")}), 1)
     return results
 
 
@@ -256,7 +261,8 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
         return f"skipped: {', '.join(missing)} not installed (pip install -e '.[train,frameworks]')"
     from model._export import write_exports
 
-    ours = _fresh_python_copy(PYTHON_RUNTIME, work / "py-function-frameworks", artifact_bytes(model))
+    ours = _fresh_python_copy(PYTHON_RUNTIME, work / "py-function-frameworks",
+                              artifact_bytes(model))
     write_exports(ours / "model.zip", model)
     hello = _fresh_python_copy(HELLO / "python", work / "py-hello-site", None)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "PYTHON"))}
@@ -325,7 +331,8 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
 
     def launch(classpath: Path, handler: str) -> Callable[[], float]:
         # Both handlers get the stub on the class path, as both would have the runtime's jar.
-        command = [java, *JVM_FLAGS, "-cp", os.pathsep.join(map(str, (launcher, provided, classpath))),
+        command = [java, *JVM_FLAGS, "-cp",
+                   os.pathsep.join(map(str, (launcher, provided, classpath))),
                    "launch.Launch", handler]
         return lambda: _time_process_ms(command, env)
 
@@ -336,7 +343,8 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
     init["extra_ms"] = round(init["function"]["median_ms"] - init["hello"]["median_ms"], 3)
     results["init_launcher"] = init
 
-    process = subprocess.Popen([java, *JVM_FLAGS, "-cp", os.pathsep.join(map(str, (classes, provided, harness))),
+    process = subprocess.Popen([java, *JVM_FLAGS, "-cp",
+                                os.pathsep.join(map(str, (classes, provided, harness))),
                                 "predictor.Harness"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
     stdin, stdout = process.stdin, process.stdout
@@ -391,22 +399,28 @@ def _print(results: dict[str, Any]) -> None:
     for label, figures in (("python bare (-I -S -B)", python["init_bare"]),
                            ("python bare, .pyc shipped", python["init_bare_with_bytecode"]),
                            ("python under awslambdaric", python.get("init_awslambdaric")),
-                           ("java (launcher, C1)", java.get("init_launcher") if isinstance(java, dict) else None)):
+                           ("java (launcher, C1)",
+                            java.get("init_launcher") if isinstance(java, dict) else None)):
         if figures:
             print(f"  {label:28s} function {figures['function']['median_ms']:7.1f} ms "
-                  f"[{figures['function']['p90_ms']:.1f}]   hello {figures['hello']['median_ms']:7.1f} ms "
+                  f"[{figures['function']['p90_ms']:.1f}]   hello "
+                  f"{figures['hello']['median_ms']:7.1f} ms "
                   f"[{figures['hello']['p90_ms']:.1f}]   ratio {figures['ratio']:.2f} "
                   f"(+{figures['extra_ms']:.1f} ms; goal <= {GOALS['init_ratio_max']})")
     print(f"  python init measured inside (x-init-ms): {python['init_ms_inside']:.2f} ms")
     print("warm, one instance per request:")
-    print(f"  python {python['warm_request']['median_ms'] * 1000:8.1f} us [{python['warm_request']['p90_ms'] * 1000:.1f}]")
+    print(f"  python {python['warm_request']['median_ms'] * 1000:8.1f} us "
+          f"[{python['warm_request']['p90_ms'] * 1000:.1f}]")
     if isinstance(java, dict):
-        print(f"  java   {java['warm_request']['median_ms'] * 1000:8.1f} us [{java['warm_request']['p90_ms'] * 1000:.1f}]")
+        print(f"  java   {java['warm_request']['median_ms'] * 1000:8.1f} us "
+              f"[{java['warm_request']['p90_ms'] * 1000:.1f}]")
     print("batch of 1,000 instances (parse, validate, score, serialise):")
-    print(f"  python {python['batch_1000']['median_ms']:8.2f} ms [{python['batch_1000']['p90_ms']:.2f}] "
+    print(f"  python {python['batch_1000']['median_ms']:8.2f} ms "
+          f"[{python['batch_1000']['p90_ms']:.2f}] "
           f"(goal <= {GOALS['python_batch_1000_ms_max']} ms)")
     if isinstance(java, dict):
-        print(f"  java   {java['batch_1000']['median_ms']:8.2f} ms [{java['batch_1000']['p90_ms']:.2f}]")
+        print(f"  java   {java['batch_1000']['median_ms']:8.2f} ms "
+              f"[{java['batch_1000']['p90_ms']:.2f}]")
     print("package size without the model (zipped):")
     print(f"  python {python['package_kb']:6.1f} KB (goal <= {GOALS['python_package_kb_max']} KB)")
     if isinstance(java, dict):
@@ -426,7 +440,8 @@ def _print(results: dict[str, Any]) -> None:
                   f"{figures['batch_1000']['median_ms']:.2f} ms, export {figures['export_kb']} KB")
     elif frameworks:
         print(f"python model runtimes: {frameworks}")
-    print("goals met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in results["goals_met"].items()))
+    print("goals met: " + ", ".join(f"{k}={'yes' if v else 'NO'}"
+                                    for k, v in results["goals_met"].items()))
 
 
 def main(argv: list[str] | None = None) -> int:

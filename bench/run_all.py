@@ -47,32 +47,41 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     rows: list[tuple[str, str, str, str]] = []
     if part == "model":
         rows += [
-            (f"training time ({doc.get('data')}, {doc.get('subset')}, {_fmt(doc.get('subset_rows'))} rows)",
+            ((f"training time ({doc.get('data')}, {doc.get('subset')}, "
+             f"{_fmt(doc.get('subset_rows'))} rows)"),
              _fmt(doc.get("train_s"), "s"), "–", "–"),
-            ("F1: ours / scikit-learn's", f"{_fmt(doc.get('keras_f1'))} / {_fmt(doc.get('sklearn_f1'))}",
+            ("F1: ours / scikit-learn's",
+             f"{_fmt(doc.get('keras_f1'))} / {_fmt(doc.get('sklearn_f1'))}",
              "within 0.005", _goal(None if doc.get("keras_f1") is None
                                    else abs(doc["keras_f1"] - doc["sklearn_f1"]) <= 0.005)),
-            ("reference evaluator, per prediction", _fmt(doc.get("reference_predict_us"), "µs"), "–", "–"),
+            ("reference evaluator, per prediction", _fmt(doc.get("reference_predict_us"), "µs"),
+             "–", "–"),
         ]
     elif part == "runtime":
         met = doc.get("goals_met", {})
         for lang, key, label, goal_key in (
-            ("python", "init_awslambdaric", "Python init under awslambdaric vs hello world", "python_init_awslambdaric_ratio"),
-            ("python", "init_bare", "Python init, bare interpreter, vs hello world", "python_init_bare_ratio"),
+            ("python", "init_awslambdaric", "Python init under awslambdaric vs hello world",
+             "python_init_awslambdaric_ratio"),
+            ("python", "init_bare", "Python init, bare interpreter, vs hello world",
+             "python_init_bare_ratio"),
             ("java", "init_launcher", "Java init vs hello world", "java_init_ratio"),
         ):
             node = _get(doc, lang, key) or {}
             rows.append((label, (f"{_fmt(_get(node, 'function', 'median_ms'), 'ms')} vs "
-                         f"{_fmt(_get(node, 'hello', 'median_ms'), 'ms')} (×{_fmt(node.get('ratio'))})"),
+                         f"{_fmt(_get(node, 'hello', 'median_ms'), 'ms')} "
+                         f"(×{_fmt(node.get('ratio'))})"),
                          "≤ 1.25×", _goal(met.get(goal_key))))
         rows += [
-            ("Python batch of 1,000", _fmt(_get(doc, "python", "batch_1000", "median_ms"), "ms"), "≤ 5 ms",
+            ("Python batch of 1,000", _fmt(_get(doc, "python", "batch_1000", "median_ms"), "ms"),
+             "≤ 5 ms",
              _goal(met.get("python_batch_1000"))),
-            ("Java batch of 1,000", _fmt(_get(doc, "java", "batch_1000", "median_ms"), "ms"), "–", "–"),
+            ("Java batch of 1,000", _fmt(_get(doc, "java", "batch_1000", "median_ms"), "ms"), "–",
+             "–"),
             ("warm request in-process: Python / Java",
              (f"{_fmt(_get(doc, 'python', 'warm_request', 'median_ms'), 'ms')} / "
              f"{_fmt(_get(doc, 'java', 'warm_request', 'median_ms'), 'ms')}"), "–", "–"),
-            ("package without model: Python", _fmt(_get(doc, "python", "package_kb"), "KB"), "≤ 64 KB",
+            ("package without model: Python", _fmt(_get(doc, "python", "package_kb"), "KB"),
+             "≤ 64 KB",
              _goal(met.get("python_package"))),
             ("package without model: Java", _fmt(_get(doc, "java", "package_kb"), "KB"), "≤ 128 KB",
              _goal(met.get("java_package"))),
@@ -80,7 +89,8 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     elif part == "emulator":
         for row in doc.get("cold_starts", []):
             rows.append((f"cold start {row['stack']} (Init Duration p50) vs hello world",
-                         f"{_fmt(row.get('init_ms_p50'), 'ms')} vs {_fmt(row.get('hello_init_ms_p50'), 'ms')}",
+                         (f"{_fmt(row.get('init_ms_p50'), 'ms')} vs "
+                         f"{_fmt(row.get('hello_init_ms_p50'), 'ms')}"),
                          "–", "–"))
         warm = doc.get("warm_round_trip_1_user", {})
         goal = doc.get("warm_goal_python_p50_ms")
@@ -94,22 +104,27 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         for users, goal_ms in (("1", 1.0), ("18", 2.0)):
             o = overhead.get(users) or {}
             p50 = o.get("overhead_p50_ms")
-            rows.append((f"emulator overhead per request beyond the network path, {users} user(s) (p50)",
-                         f"{_fmt(p50, 'ms')} ({_fmt(o.get('emulator_cpu_us_per_request'), 'µs')} emulator CPU)",
+            label = f"emulator overhead per request beyond the network path, {users} user(s) (p50)"
+            cpu = _fmt(o.get("emulator_cpu_us_per_request"), "µs")
+            rows.append((label, f"{_fmt(p50, 'ms')} ({cpu} emulator CPU)",
                          f"≤ {goal_ms:g} ms", _goal(p50 <= goal_ms) if p50 is not None else "–"))
         rows.append(("CPU limited by memory", str(doc.get("cpu_limited")), "–", "–"))
     elif part == "loadgen":
         for name, figures in (doc.get("results") or {}).items():
             p50 = figures.get("p50_1_user_us")
             # Locust reports percentiles under 100 ms in whole milliseconds: 0 means "< 1 ms".
-            p50_text = "< 1 ms (Locust rounds to ms)" if "locust" in name and p50 == 0 else _fmt(p50, "µs")
+            p50_text = ("< 1 ms (Locust rounds to ms)" if "locust" in name and p50 == 0
+                        else _fmt(p50, "µs"))
             rows.append((f"{name}: 18 users on one core",
-                         (f"{_fmt(figures.get('req_per_s'))} req/s, {_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
+                         (f"{_fmt(figures.get('req_per_s'))} req/s, "
+                          f"{_fmt(figures.get('cpu_us_per_request'), 'µs')} CPU/req, "
                          f"p50 at 1 user {p50_text}"), "–", "–"))
         goals = doc.get("goals") or {}
-        rows.append(("loadgen CPU per request vs Locust FastHttpUser", f"×{_fmt(goals.get('cpu_per_request_vs_locust'))}",
+        rows.append(("loadgen CPU per request vs Locust FastHttpUser",
+                     f"×{_fmt(goals.get('cpu_per_request_vs_locust'))}",
                      "≤ 1×", _goal(goals.get("cpu_goal_met"))))
-        rows.append(("loadgen p50 at 1 user vs wrk", f"×{_fmt(goals.get('p50_1_user_vs_wrk'))}", "≤ 3×",
+        rows.append(("loadgen p50 at 1 user vs wrk", f"×{_fmt(goals.get('p50_1_user_vs_wrk'))}",
+                     "≤ 3×",
                      _goal(goals.get("p50_goal_met"))))
     elif part == "signing":
         rows += [
@@ -126,7 +141,8 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def main() -> int:
     results: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        "machine": {"platform": platform.platform(),
+                    "processor": platform.processor() or platform.machine(),
                     "python": platform.python_version()},
         "parts": {},
     }
@@ -142,7 +158,8 @@ def main() -> int:
         if done.returncode != 0 or not out.exists():
             status = 1
             results["parts"][part] = {"failed": True, "exit": done.returncode}
-            table.append(f"| {part} | the benchmark failed (exit {done.returncode}) | – | – | **failed** |")
+            table.append(f"| {part} | the benchmark failed (exit {done.returncode}) | – | – | "
+                         "**failed** |")
             continue
         doc = json.loads(out.read_text(encoding="utf-8"))
         results["parts"][part] = {"seconds": round(took, 1), **doc}
@@ -151,17 +168,19 @@ def main() -> int:
     (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     readme = [
         "# Benchmarks", "",
-        "`make bench` runs every `bench/bench_<part>.py` (each writes `bench/results-<part>.json`), then",
+        ("`make bench` runs every `bench/bench_<part>.py` (each writes "
+        "`bench/results-<part>.json`), then"),
         "`bench/run_all.py` gathers them into `bench/results.json` and rewrites this table.", "",
         (f"Last run: {results['date']} on {results['machine']['platform']} "
         f"({results['machine']['processor']}), Python {results['machine']['python']}. "
         "Timings move with the machine's load: compare figures of one run, side by side."), "",
         *table, "",
         ("SigV4 signing (`bench_signing.py`, and the signed loadgen row): loadgen signs a request "
-         "before its clock starts, so latencies exclude it; a body's signature is reused for the rest "
-         "of its second, so the cost per request lies between the cached and the uncached figure, "
-         "nearer the uncached one at the study's rates (tens of requests per second)."), "",
-        "Details and method: the docstring of each `bench_<part>.py`; raw figures in the JSON files.", "",
+         "before its clock starts, so latencies exclude it; a body's signature is reused for the "
+         "rest of its second, so the cost per request lies between the cached and the uncached "
+         "figure, nearer the uncached one at the study's rates (tens of requests per second)."), "",
+        ("Details and method: the docstring of each `bench_<part>.py`; raw figures in the "
+         "JSON files."), "",
     ]
     (BENCH / "README.md").write_text("\n".join(readme), encoding="utf-8")
     print("\n".join(table))

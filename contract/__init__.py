@@ -2,7 +2,8 @@
 
 The routes of the HTTP contract (docs/api.md), the handler each language's package exposes,
 the managed runtimes the functions support, the event a ``ping`` schedule sends, the
-environment that tells a function where its model is, and how Lambda bills an invocation.
+environment that tells a function where its model is, how Lambda bills an invocation, and
+the Lambda quotas they all depend on (memory per vCPU, payload size).
 ``stack`` and ``emulator`` import this package; the functions in ``runtime/`` stay standalone
 (standard library or JDK only) and tests/contract holds what they hard-code to it.
 
@@ -26,6 +27,7 @@ from contract._functions import (
     RUNTIMES,
     model_env,
 )
+from contract._lambda import MB_PER_VCPU, PAYLOAD_LIMIT_BYTES
 from contract._routes import HEALTH_PATH, PREDICT_PATH, ROUTE_KEYS, ROUTES, ping_event
 
 __all__ = [
@@ -33,10 +35,12 @@ __all__ = [
     "HANDLERS",
     "HEALTH_PATH",
     "LANGUAGES",
+    "MB_PER_VCPU",
     "MODEL_ENVIRONMENT",
     "MODEL_FILE",
     "MODEL_RUNTIMES",
     "MODEL_STRATEGIES",
+    "PAYLOAD_LIMIT_BYTES",
     "PREDICT_PATH",
     "PROJECT",
     "PYTHON_ONLY_MODEL_ENVIRONMENT",

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._spec import MB_PER_VCPU
+from contract import MB_PER_VCPU
 
 CFS_PERIOD_US = 100_000
 #: the kernel refuses CFS quotas below 1 ms
@@ -60,7 +60,8 @@ def parse_cpu_stat(text: str, version: int) -> CpuStat:
     else:
         throttled_ms = values.get("throttled_usec", 0) / 1e3
         usage_ms = values["usage_usec"] / 1e3 if "usage_usec" in values else None
-    return CpuStat(periods=values.get("nr_periods", 0), throttled_periods=values.get("nr_throttled", 0),
+    return CpuStat(periods=values.get("nr_periods", 0),
+                   throttled_periods=values.get("nr_throttled", 0),
                    throttled_ms=throttled_ms, usage_ms=usage_ms)
 
 
@@ -209,7 +210,8 @@ class Cgroups:
         return CgroupSupport(
             False,
             None,
-            f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 cpu.max/memory.max)",
+            f"no writable cgroup found at {self.root} (neither v1 cpu/memory nor v2 "
+            "cpu.max/memory.max)",
         )
 
     def create(self, name: str, memory_mb: int, *,

@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port-base", type=int, default=0, metavar="P",
                     help="front door of the i-th stack on port P+i; default: free ports")
     up.add_argument("--root", type=Path, default=None,
-                    help="project root (stack files, build/, runtime/ if it has one); default: this "
+                    help="project root (stack files, build/, runtime/ if it has one); default: "
+                         "this "
                     "checkout, else the nearest directory holding Pulumi.yaml")
     up.add_argument("--build-dir", type=Path, default=None,
                     help="where endpoints.json, logs and instance dirs go; default <root>/build")
@@ -122,7 +123,8 @@ def _java_version() -> str | None:
     if java is None:
         return None
     try:
-        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30,
+                              check=False)
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r'version "([^"]+)"', done.stderr)
@@ -138,7 +140,8 @@ def hosted_by(settings: Mapping[str, StackSettings]) -> dict[str, str | None]:
     }
 
 
-def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path) -> dict[str, Any]:
+def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings],
+                       root: Path) -> dict[str, Any]:
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
     for name, url in emu.urls.items():
@@ -225,7 +228,8 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def _prepare(args: argparse.Namespace, root: Path) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+def _prepare(args: argparse.Namespace,
+             root: Path) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
     from stack import build_package, list_stacks, load_stack, runtime_root
 
     names = list(args.stacks) or list_stacks(root)
@@ -310,7 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from stack import StackError
     except ImportError as exc:  # pragma: no cover - the stack package is part of this repo
-        print(f"error: cannot import the stack package ({exc}); run from the repository", file=sys.stderr)
+        print(f"error: cannot import the stack package ({exc}); run from the repository",
+              file=sys.stderr)
         return 2
     try:
         return asyncio.run(_serve(args, root))

@@ -1,4 +1,5 @@
-"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event loop."""
+"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event
+loop."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ class _S3Endpoint:
         app = web.Application()
         app.router.add_route("GET", "/{bucket}/{key:.+}", self._get)
         app.router.add_route("HEAD", "/{bucket}/{key:.+}", self._get)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=0.5)
         self.url = ""
 
     async def start(self) -> None:
@@ -108,7 +110,8 @@ class Emulator:
     Use as ``async with Emulator(specs, options) as emu: emu.urls[name]``.
     """
 
-    def __init__(self, specs: Sequence[FunctionSpec], options: EmulatorOptions | None = None) -> None:
+    def __init__(self, specs: Sequence[FunctionSpec],
+                 options: EmulatorOptions | None = None) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise EmulatorConfigError(f"stack names must be unique, got {names}")
@@ -129,10 +132,10 @@ class Emulator:
         #: what Python instances see besides their package (``_pyruntime``), once started
         self.python_runtime_dir: Path | None = None
         self.dependency_dirs: dict[str, Path] = {}
-        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their folders apart.
-        self.instances_dir = (
-            self.options.work_dir / "instances" / f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        )
+        # Several emulators may share a work dir (and, in tests, a process): the tag keeps their
+        # folders apart.
+        tag = f"{_SCRATCH_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.instances_dir = self.options.work_dir / "instances" / tag
 
     @property
     def urls(self) -> dict[str, str]:
@@ -234,7 +237,8 @@ class Emulator:
                             network_delay_ms=opts.network_delay_ms)
             door.access_log = self.sampler.add_stack(
                 spec.name, requests=functools.partial(_requests_of, door),
-                cgroups=functools.partial(_cgroups_of, host), pids=functools.partial(_pids_of, host))
+                cgroups=functools.partial(_cgroups_of, host),
+                pids=functools.partial(_pids_of, host))
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)

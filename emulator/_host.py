@@ -202,7 +202,8 @@ class FunctionHost:
     def next_requested(
         self, inst: Instance, loop: asyncio.AbstractEventLoop
     ) -> asyncio.Future[Invocation | None]:
-        """A ``next`` long poll: the first one ends init; it is answered with the next invocation."""
+        """A ``next`` long poll: the first one ends init; it is answered with the next
+        invocation."""
         if inst.init_duration_ms is None:
             now_s = time.perf_counter()
             inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0

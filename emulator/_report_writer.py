@@ -4,7 +4,8 @@ Shapes (CloudWatch Logs, text format)::
 
     START RequestId: <id> Version: $LATEST
     END RequestId: <id>
-    REPORT RequestId: <id>\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t
+    REPORT RequestId: <id>\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax
+    Memory Used: 56 MB\tInit Duration: 130.49 ms\t
 
 ``Init Duration`` appears only on the invocation an instance served first (a cold start), and
 never for provisioned concurrency (init ran ahead of traffic). SnapStart writes its init in an

@@ -60,7 +60,8 @@ class AccessLog:
             response_ms: float) -> None:
         self.pending.append(json.dumps(
             {"t": round(time.time(), 6), "apigw_id": apigw_id, "request_id": request_id,
-             "status": status, "added_ms": round(added_ms, 3), "response_ms": round(response_ms, 3)},
+             "status": status, "added_ms": round(added_ms, 3),
+             "response_ms": round(response_ms, 3)},
             separators=(",", ":")))
 
     def flush(self, out: IO[str]) -> None:
@@ -136,8 +137,10 @@ class Sampler:
         for state, count in zip(self._stacks, counts):
             line = _interval(state)
             line["instances_cpu_ms"] = _process_cpu_ms(state)
-            line.update(t=epoch_s, interval_s=round(interval_s, 4), requests=count - state.last_requests,
-                        emulator_cpu_ms=round(emulator_cpu_ms, 3), emulator_requests=emulator_requests)
+            line.update(t=epoch_s, interval_s=round(interval_s, 4),
+                        requests=count - state.last_requests,
+                        emulator_cpu_ms=round(emulator_cpu_ms, 3),
+                        emulator_requests=emulator_requests)
             state.last_requests = count
             state.out.write(json.dumps(line, separators=(",", ":")) + "\n")
             state.out.flush()
@@ -201,13 +204,17 @@ def _interval(state: _StackState) -> dict[str, Any]:
             continue
         before = state.last.get(key)
         totals["periods"] += stat.periods - (before.periods if before else 0)
-        totals["throttled_periods"] += stat.throttled_periods - (before.throttled_periods if before else 0)
+        totals["throttled_periods"] += stat.throttled_periods - (
+            before.throttled_periods if before else 0
+        )
         totals["throttled_ms"] += stat.throttled_ms - (before.throttled_ms if before else 0.0)
         if stat.usage_ms is not None:
-            usage_ms = (usage_ms or 0.0) + stat.usage_ms - (before.usage_ms or 0.0 if before else 0.0)
+            usage_ms = (
+                usage_ms or 0.0) + stat.usage_ms - (before.usage_ms or 0.0 if before else 0.0)
         if key in state.groups:
             state.last[key] = stat
         else:
             state.last.pop(key, None)
     totals["throttled_ms"] = round(totals["throttled_ms"], 3)
-    return {"instances": live, **totals, "usage_ms": round(usage_ms, 3) if usage_ms is not None else None}
+    return {"instances": live, **totals,
+            "usage_ms": round(usage_ms, 3) if usage_ms is not None else None}

@@ -70,7 +70,8 @@ DEFAULT_CREDENTIALS = StaticCredentials(
 )
 
 
-def credentials_from(option: str | None, environ: Mapping[str, str] | None = None) -> StaticCredentials:
+def credentials_from(option: str | None,
+                     environ: Mapping[str, str] | None = None) -> StaticCredentials:
     """``--credentials ACCESS_KEY_ID:SECRET`` first, else the environment's
     ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (and ``AWS_SESSION_TOKEN``), else the
     documented local default. Raises EmulatorConfigError (one line) for a malformed option."""
@@ -105,7 +106,7 @@ def _refusal(error_type: str, message: str, request_id: str) -> ApiResponse:
     )
 
 
-class _SignedHeadersOnly(SigV4Auth):
+class _SignedHeadersOnly(SigV4Auth):  # type: ignore[misc]  # botocore ships no types
     """botocore's SigV4, canonicalising exactly the headers the client listed as signed
     (botocore, as a signer, would choose them itself)."""
 
@@ -212,7 +213,8 @@ class SigV4Check:
         body_sha256 = hashlib.sha256(body).hexdigest()
         if content_sha256 is not None and content_sha256 not in (body_sha256, "UNSIGNED-PAYLOAD"):
             return _mismatch(request_id)
-        url = f"http://{self.region}.emulator{raw_path or '/'}" + (f"?{raw_query}" if raw_query else "")
+        url = (f"http://{self.region}.emulator{raw_path or '/'}"
+               + (f"?{raw_query}" if raw_query else ""))
         request = AWSRequest(method=method, url=url, data=body, headers=header_map)
         request.context["timestamp"] = amz_date
         signer = _SignedHeadersOnly(self._botocore, SERVICE, self.region)

@@ -13,14 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from contract import DEFAULT_RUNTIMES, LANGUAGES, ROUTE_KEYS
+from contract import DEFAULT_RUNTIMES, LANGUAGES, PAYLOAD_LIMIT_BYTES, ROUTE_KEYS
 from stack._limits import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
 from ._sigv4 import StaticCredentials
 
-#: Lambda's documented ratio: a function gets one vCPU's worth of CPU time at 1,769 MB.
-MB_PER_VCPU = 1769
 #: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
 STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
@@ -31,8 +29,8 @@ INTEGRATION_TIMEOUT_S = float(API_GATEWAY_TIMEOUT_S)
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a
 #: request's body takes longer than this. API Gateway documents no such value: this is ours.
 CONNECTION_TIMEOUT_S = 60.0
-#: Lambda quota: synchronous invocation request and response payloads, 6 MB each.
-LAMBDA_PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+#: Lambda quota (contract): synchronous invocation request and response payloads, 6 MB each.
+LAMBDA_PAYLOAD_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES
 #: Lambda: the init phase of an on-demand instance is limited to 10 s.
 INIT_TIMEOUT_S = 10.0
 #: Lambda: default account concurrency is 1,000; a laptop cannot hold that many processes.
@@ -130,7 +128,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     if spec.language not in LANGUAGES:
         problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
     if not MEMORY_MB_MIN <= spec.memory_mb <= MEMORY_MB_MAX:
-        problems.append(f"memory_mb {spec.memory_mb} must be within {MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
+        problems.append(f"memory_mb {spec.memory_mb} must be within "
+                        f"{MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
                         " (Lambda's range)")
     if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= TIMEOUT_S_MAX):
         problems.append(f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s"
@@ -231,12 +230,15 @@ class EmulatorOptions:
         if not (math.isfinite(self.keep_alive_s) and self.keep_alive_s > 0):
             problems.append(f"keep-alive {self.keep_alive_s} s must be positive")
         if self.idle_policy not in _POLICIES:
-            problems.append(f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}")
+            problems.append(f"idle policy {self.idle_policy!r} must be one of "
+                            f"{', '.join(_POLICIES)}")
         if self.init_cpu not in INIT_CPU_MODES:
-            problems.append(f"init CPU {self.init_cpu!r} must be one of {', '.join(INIT_CPU_MODES)}")
+            problems.append(f"init CPU {self.init_cpu!r} must be one of "
+                            f"{', '.join(INIT_CPU_MODES)}")
         if self.account_concurrency < 1:
             problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
-        if self.init_timeout_s <= 0 or self.integration_timeout_s <= 0 or self.connection_timeout_s <= 0:
+        if (self.init_timeout_s <= 0 or self.integration_timeout_s <= 0
+                or self.connection_timeout_s <= 0):
             problems.append("init, integration and connection timeouts must be positive")
         if not 0 <= self.port_base <= 65535:
             problems.append(f"port base {self.port_base} must be within 0..65535")

@@ -50,7 +50,8 @@ def spec_from_stack(
         region=settings.region,
         environment=environment,
         reserved_concurrency=settings.reserved_concurrency,
-        provisioned_concurrency=(settings.provisioned_concurrency or 0) if mitigation == "provisioned" else 0,
+        provisioned_concurrency=((settings.provisioned_concurrency or 0)
+                                 if mitigation == "provisioned" else 0),
         snapstart=mitigation == "snapstart",
         ping_interval_minutes=float(settings.ping_interval_minutes)
         if mitigation == "ping" and settings.ping_interval_minutes

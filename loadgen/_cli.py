@@ -20,30 +20,34 @@ from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, targ
 from ._taurus import load_taurus
 
 _HELP = {
-    "scenario1": ("timed idle: one request at each offset, and the eviction bracket",
-                  ("One user sends one request at each offset from the start (default: the study's\n"
-                  "0, 6, 16, 31, 61 minutes), each on a fresh connection. For each idle gap it\n"
-                  "reports whether the same instance answered warm or a new one cold-started, and\n"
-                  "the eviction bracket (kept after X s idle, evicted after Y s). --bisect goes on\n"
-                  "probing gaps inside the bracket (warm-up, gap, probe) until it is narrower than\n"
-                  "PRECISION.")),
-    "scenario2": ("staged concurrency: closed-model users, Taurus semantics",
-                  ("Users loop request -> response (-> think time), each on its own keep-alive\n"
-                  "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
-                  "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
-                  "0 hold 1m. In-flight requests at the end finish and are recorded. A user whose\n"
-                  "attempt got no HTTP response (refused, reset, malformed) waits 0.1 s before the\n"
-                  "next: a dead target draws at most 10 attempts a second per user, each recorded.")),
-    "rate": ("open model: a constant or stepped arrival rate",
-             ("Requests start on an absolute schedule whatever the responses do; latency counts\n"
-             "from the intended start (no coordinated omission). Arrivals that find\n"
-             "--max-in-flight requests running are dropped and counted; late starts are counted.")),
+    "scenario1": (
+        "timed idle: one request at each offset, and the eviction bracket",
+        ("One user sends one request at each offset from the start (default: the study's\n"
+        "0, 6, 16, 31, 61 minutes), each on a fresh connection. For each idle gap it\n"
+        "reports whether the same instance answered warm or a new one cold-started, and\n"
+        "the eviction bracket (kept after X s idle, evicted after Y s). --bisect goes on\n"
+        "probing gaps inside the bracket (warm-up, gap, probe) until it is narrower than\n"
+        "PRECISION.")),
+    "scenario2": (
+        "staged concurrency: closed-model users, Taurus semantics",
+        ("Users loop request -> response (-> think time), each on its own keep-alive\n"
+        "connection. Each stage ramps users evenly to its target (user i of n added starts\n"
+        "at i*ramp/n) and holds them. Default: 9 users ramp 3m hold 1m, then 18 users ramp\n"
+        "0 hold 1m. In-flight requests at the end finish and are recorded. A user whose\n"
+        "attempt got no HTTP response (refused, reset, malformed) waits 0.1 s before the\n"
+        "next: a dead target draws at most 10 attempts a second per user, each recorded.")),
+    "rate": (
+        "open model: a constant or stepped arrival rate",
+        ("Requests start on an absolute schedule whatever the responses do; latency counts\n"
+        "from the intended start (no coordinated omission). Arrivals that find\n"
+        "--max-in-flight requests running are dropped and counted; late starts are counted.")),
 }
 
 
 def describe(name: str) -> tuple[str, str]:
     help_text, body = _HELP[name]
-    return help_text, body + "\n\nResults: RESULTS/RUN_ID/TARGET/" + name + "/ (see docs/results.md)."
+    return help_text, (body + "\n\nResults: RESULTS/RUN_ID/TARGET/" + name
+                       + "/ (see docs/results.md).")
 
 
 def _duration_list(text: str) -> tuple[float, ...]:
@@ -76,7 +80,8 @@ def parse_stages(text: str) -> tuple[Stage, ...]:
     for part in text.split(","):
         fields = part.strip().split(":")
         if len(fields) != 3:
-            raise argparse.ArgumentTypeError(f"stage {part!r} must be USERS:RAMP_UP:HOLD, e.g. 9:3m:1m")
+            raise argparse.ArgumentTypeError(f"stage {part!r} must be USERS:RAMP_UP:HOLD, e.g. "
+                                             "9:3m:1m")
         try:
             stages.append(Stage(users=int(fields[0]), ramp_up_s=parse_duration_s(fields[1]),
                                 hold_s=parse_duration_s(fields[2])))
@@ -91,9 +96,11 @@ def parse_rates(text: str) -> tuple[RateStep, ...]:
     for part in text.split(","):
         fields = part.strip().split(":")
         if len(fields) != 2:
-            raise argparse.ArgumentTypeError(f"rate step {part!r} must be RATE:DURATION, e.g. 10:1m")
+            raise argparse.ArgumentTypeError(f"rate step {part!r} must be RATE:DURATION, e.g. "
+                                             "10:1m")
         try:
-            steps.append(RateStep(rate_rps=float(fields[0]), duration_s=parse_duration_s(fields[1])))
+            steps.append(RateStep(rate_rps=float(fields[0]),
+                                  duration_s=parse_duration_s(fields[1])))
         except ValueError as exc:
             raise argparse.ArgumentTypeError(f"rate step {part!r}: {exc}") from exc
     return tuple(steps)
@@ -109,16 +116,18 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
                              "`pulumi stack output url --stack NAME`")
     where.add_argument("--endpoints", type=Path, default=DEFAULT_ENDPOINTS, metavar="FILE",
                        help=f"the emulator's endpoints file (default {DEFAULT_ENDPOINTS})")
-    where.add_argument("--name", help="target folder name in the results (default: stack name or HOST-PORT)")
+    where.add_argument("--name",
+                       help="target folder name in the results (default: stack name or HOST-PORT)")
     where.add_argument("--sign", choices=SIGN_MODES, default="auto",
-                       help="SigV4-sign requests with the AWS credential chain: auto (default) when "
-                            "the stack is IAM-authorised or the URL is an execute-api one")
+                       help="SigV4-sign requests with the AWS credential chain: auto (default) "
+                            "when the stack is IAM-authorised or the URL is an execute-api one")
 
     if name == "scenario1":
         plan = parser.add_argument_group("scenario1 plan")
-        plan.add_argument("--offsets", type=_duration_list, default=IdlePlan().offsets_s, metavar="LIST",
-                          help="send times from the start, comma-separated durations; a bare number "
-                               "is seconds (default 0,6m,16m,31m,61m)")
+        plan.add_argument("--offsets", type=_duration_list, default=IdlePlan().offsets_s,
+                          metavar="LIST",
+                          help="send times from the start, comma-separated durations; a bare "
+                               "number is seconds (default 0,6m,16m,31m,61m)")
         plan.add_argument("--bisect", type=_duration, nargs="?", const=60.0, default=None,
                           metavar="PRECISION",
                           help="after the offsets, bisect the eviction bracket until narrower than "
@@ -127,12 +136,15 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
         plan = parser.add_argument_group("scenario2 plan")
         src = plan.add_mutually_exclusive_group()
         src.add_argument("--stages", type=parse_stages, default=None, metavar="LIST",
-                         help="USERS:RAMP_UP:HOLD per stage, comma-separated (default 9:3m:1m,18:0:1m)")
+                         help="USERS:RAMP_UP:HOLD per stage, comma-separated (default "
+                              "9:3m:1m,18:0:1m)")
         src.add_argument("--taurus", type=Path, metavar="FILE",
-                         help="take the stages from a Taurus YAML `execution:` (concurrency, ramp-up, "
-                              "hold-for, steps, iterations, throughput); what cannot be honoured is said")
+                         help="take the stages from a Taurus YAML `execution:` (concurrency, "
+                              "ramp-up, hold-for, steps, iterations, throughput); what cannot be "
+                              "honoured is said")
         plan.add_argument("--think", type=_duration, default=0.0, metavar="DURATION",
-                          help="pause of each user between a response and its next request (default 0)")
+                          help="pause of each user between a response and its next request "
+                               "(default 0)")
         plan.add_argument("--iterations", type=int, default=None, metavar="N",
                           help="requests per user at most (default: as many as time allows)")
         plan.add_argument("--throughput", type=_positive_float, default=None, metavar="RPS",
@@ -140,23 +152,26 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
     else:
         plan = parser.add_argument_group("rate plan")
         plan.add_argument("--rate", type=parse_rates, default=RatePlan().steps, metavar="LIST",
-                          help="RATE:DURATION per step, requests/s, comma-separated (default 10:1m)")
+                          help="RATE:DURATION per step, requests/s, comma-separated (default "
+                               "10:1m)")
         plan.add_argument("--max-in-flight", type=int, default=256, metavar="N",
-                          help="requests in flight at most; arrivals beyond are dropped and counted "
-                               "(default 256)")
+                          help="requests in flight at most; arrivals beyond are dropped and "
+                               "counted (default 256)")
 
     run = parser.add_argument_group("requests and results")
     run.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="K",
                      help="divide every duration of the plan by K, for quick runs (recorded)")
     run.add_argument("--timeout", type=_duration, default=30.0, metavar="DURATION",
                      help="per-request timeout (default 30s, API Gateway's limit)")
-    run.add_argument("--batch", type=int, default=1, metavar="N", help="instances per request (default 1)")
+    run.add_argument("--batch", type=int, default=1, metavar="N",
+                     help="instances per request (default 1)")
     run.add_argument("--payload", type=Path, default=DEFAULT_PAYLOAD, metavar="FILE",
                      help="JSON-lines file of instances (default: the shipped KDD Cup 99 rows)")
     run.add_argument("--features", metavar="LIST",
                      help="comma-separated features to send (default: GET /health's `features`); "
                           "when given, no GET /health is sent, so the plan's first request is the "
-                          "first the target sees (scenario 1 needs this to observe a first cold start)")
+                          "first the target sees (scenario 1 needs this to observe a first cold "
+                          "start)")
     run.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                      help="results root (default ./results)")
     run.add_argument("--run-id", metavar="ID", help="run folder name (default: UTC start time)")
@@ -204,7 +219,8 @@ def main(name: str, args: argparse.Namespace) -> int:
     settings = RunSettings(
         results_dir=args.results, run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
         batch=args.batch, payload=args.payload,
-        features=tuple(f.strip() for f in args.features.split(",") if f.strip()) if args.features else None,
+        features=(tuple(f.strip() for f in args.features.split(",") if f.strip())
+                  if args.features else None),
         progress=not args.quiet, notes=tuple(notes),
     )
     folder = args.results / run_id / target.name / scenario_name(plan)
@@ -239,12 +255,14 @@ def main(name: str, args: argparse.Namespace) -> int:
         say(line, stream=sys.stderr)
     if result.write_error is not None:
         lost = int(result.summary.get("records_lost") or 0)
-        say(f"error: stopped, {result.write_error}; the files in {result.folder} are valid and hold "
+        say(f"error: stopped, {result.write_error}; the files in {result.folder} are valid and "
+            "hold "
             f"the {result.summary['requests']:,} attempts written"
             + (f" ({lost:,} more could not be written)" if lost else ""), stream=sys.stderr)
         return EXIT_WRITE_FAILED
     if result.signal is not None:
-        say(f"interrupted by {signal.Signals(result.signal).name}: the {result.summary['requests']:,} "
+        say(f"interrupted by {signal.Signals(result.signal).name}: the "
+            f"{result.summary['requests']:,} "
             f"attempts recorded and their summary are in {result.folder}", stream=sys.stderr)
         return EXIT_SIGNAL_BASE + result.signal
     return status

@@ -12,7 +12,8 @@ from ._merge import merge_results
 
 def describe(name: str) -> tuple[str, str]:
     return ("merge result folders of one scenario from several machines",
-            ("Merge the result folders (results/<run>/<target>/<scenario>/) of one scenario, run on\n"
+            ("Merge the result folders (results/<run>/<target>/<scenario>/) of one scenario, run "
+             "on\n"
             "several machines at once, into one folder: requests concatenated, histograms added\n"
             "(lossless), timelines summed per second, summary recomputed."))
 

@@ -60,7 +60,8 @@ def outcome(summary: dict[str, Any]) -> tuple[int, str | None]:
         return EXIT_NOTHING_MEASURED, (f"error: the run measured nothing: all {_count(requests)} "
                                        f"attempts failed ({kinds})")
     if failed:
-        return EXIT_SOME_FAILED, (f"warning: {_count(failed)} of {_count(requests)} attempts failed "
+        return EXIT_SOME_FAILED, (f"warning: {_count(failed)} of {_count(requests)} attempts "
+                                  "failed "
                                   f"({100 * failed / requests:.1f} %: {kinds})")
     return EXIT_OK, None
 
@@ -70,7 +71,8 @@ def _ms(value: float | None) -> str:
 
 
 def _latency_line(label: str, lat: dict[str, Any]) -> str:
-    return (f"  {label:<14s} n={lat.get('count', 0):<8d} mean {_ms(lat.get('mean'))}  p50 {_ms(lat.get('p50'))}"
+    return (f"  {label:<14s} n={lat.get('count', 0):<8d} mean {_ms(lat.get('mean'))}  p50 "
+            f"{_ms(lat.get('p50'))}"
             f"  p90 {_ms(lat.get('p90'))}  p99 {_ms(lat.get('p99'))}  max {_ms(lat.get('max'))} ms")
 
 
@@ -78,7 +80,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     lines = [
         (f"{summary.get('scenario')} on {summary.get('target')} "
         f"(time scale {summary.get('time_scale')}, {summary.get('seconds')} s"
-        f"{', INCOMPLETE: ' + str(summary.get('interrupted')) if not summary.get('complete') else ''})"),
+        + (f", INCOMPLETE: {summary.get('interrupted')}" if not summary.get("complete") else "")
+        + ")"),
         f"  requests {summary['requests']}  ok {summary['ok']}  errors {summary['error_total']}"
         + "".join(f"  {k} {v}" for k, v in summary["errors"].items() if v),
         (f"  hits/s mean {summary['hits_per_s']['mean']}  peak {summary['hits_per_s']['peak']}"
@@ -100,7 +103,8 @@ def summary_table(summary: dict[str, Any]) -> str:
     if s1:
         lines.append("  idle gaps:")
         for gap in s1["gaps"]:
-            lines.append(f"    {gap['phase']:<7s} idle {gap['idle_s']:>10.3f} s -> {gap['outcome']:<8s}"
+            lines.append(f"    {gap['phase']:<7s} idle {gap['idle_s']:>10.3f} s -> "
+                         f"{gap['outcome']:<8s}"
                          f" latency {gap['latency_ms']:.3f} ms  instance {gap['instance_id']}")
         bracket = s1.get("bracket") or {}
         lines.append(f"  eviction bracket: kept after {bracket.get('kept_s')} s idle, "
@@ -108,7 +112,8 @@ def summary_table(summary: dict[str, Any]) -> str:
                      + ("" if bracket.get("consistent", True) else " (inconsistent probes)"))
         if s1.get("bisected"):
             b = s1["bisected"]
-            lines.append(f"  bisected: kept {b['kept_s']} s, evicted {b['evicted_s']} s ({b['probes']} probes)")
+            lines.append(f"  bisected: kept {b['kept_s']} s, evicted {b['evicted_s']} s "
+                         f"({b['probes']} probes)")
     gen = summary.get("generator")
     if gen:
         lines.append(f"  generator: {gen['cpu_s']} s CPU, {gen['cpu_us_per_request']} µs/request, "
@@ -118,5 +123,6 @@ def summary_table(summary: dict[str, Any]) -> str:
     if summary.get("generator_saturated"):
         reasons = "; ".join((gen or {}).get("reasons", [])) or "see the summary"
         lines.append(f"WARNING: the load generator itself was saturated ({reasons}); its latencies "
-                     "include its own queueing: use fewer users, a larger machine or several machines.")
+                     "include its own queueing: use fewer users, a larger machine or several "
+                     "machines.")
     return "\n".join(lines)

@@ -46,7 +46,8 @@ async def _users_of(state: RunState, plan: StagedPlan, offset_s: float, stage: i
         for index, user_windows in enumerate(plan.user_windows()):
             if user_windows:
                 shifted = [(a + offset_s, b + offset_s) for a, b in user_windows]
-                tg.start_soon(_user, state, first_user + index, shifted, plan, offset_s, stage, slots)
+                tg.start_soon(_user, state, first_user + index, shifted, plan, offset_s, stage,
+                              slots)
 
 
 async def _user(state: RunState, index: int, windows: list[tuple[float, float]],

@@ -169,7 +169,8 @@ class TextSink(Protocol):
 class IntervalLogWriter:
     """Writes an HdrHistogram interval log, one line per interval, as the run goes."""
 
-    def __init__(self, stream: TextSink, *, start_epoch_s: float, comment: str | None = None) -> None:
+    def __init__(self, stream: TextSink, *, start_epoch_s: float,
+                 comment: str | None = None) -> None:
         self._stream = stream
         self.start_epoch_s = start_epoch_s
         when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(start_epoch_s))
@@ -233,14 +234,15 @@ def _plain_counts_histogram(data: bytes, version: str, cookie: int) -> HdrHistog
     word_size = (cookie & 0xF0) >> 4
     word_format = _WORD_FORMATS.get(word_size)
     if word_format is None:
-        raise EncodingError(f"{version} histogram with a word size of {word_size} bytes (2, 4 or 8 expected)")
+        raise EncodingError(f"{version} histogram with a word size of {word_size} bytes (2, 4 or 8 "
+                            "expected)")
     if version == "V1":
         if len(data) < 40:
             raise EncodingError(f"V1 histogram header is {len(data)} bytes, 40 expected")
         payload_len, offset, digits, lowest, highest, _ratio = struct.unpack(">iiiqqd", data[4:40])
         if offset != 0:
-            raise EncodingError(f"V1 histogram with a normalizing index offset of {offset} (a shifted "
-                                "histogram) is not supported")
+            raise EncodingError(f"V1 histogram with a normalizing index offset of {offset} (a "
+                                "shifted histogram) is not supported")
         payload = data[40:40 + max(payload_len, 0)]
     else:
         if len(data) < 32:
@@ -251,20 +253,23 @@ def _plain_counts_histogram(data: bytes, version: str, cookie: int) -> HdrHistog
         hist = HdrHistogram(lowest, highest, digits)
     except (ValueError, TypeError, HdrHistogramSettingsException) as exc:
         raise EncodingError(f"{version} histogram with lowest {lowest}, highest {highest} and "
-                            f"{digits} significant digits cannot be built: {exc or type(exc).__name__}") from exc
+                            f"{digits} significant digits cannot be built: "
+                            f"{exc or type(exc).__name__}") from exc
     words = len(payload) // word_size
     if words > hist.counts_len:
         # Trailing zero words beyond the layout are harmless (V0 wrote the whole array).
         extra = payload[hist.counts_len * word_size:words * word_size]
         if extra.strip(b"\0"):
-            raise EncodingError(f"{version} histogram has {words} counts, more than its layout's {hist.counts_len}")
+            raise EncodingError(f"{version} histogram has {words} counts, more than its layout's "
+                                f"{hist.counts_len}")
         words = hist.counts_len
     counts = struct.unpack(f">{words}{word_format}", payload[:words * word_size])
     total = 0
     min_index = max_index = -1
     for index, count in enumerate(counts):
         if count < 0:
-            raise EncodingError(f"{version} histogram has a negative count ({count}) at index {index}")
+            raise EncodingError(f"{version} histogram has a negative count ({count}) at index "
+                                f"{index}")
         if count:
             hist.counts[index] = count
             total += count
@@ -295,7 +300,8 @@ def decode_histogram(text: str) -> HdrHistogram:
             return HdrHistogram.decode(text)
         except (ValueError, TypeError, zlib.error, HdrCookieException, HdrLengthException,
                 HdrHistogramSettingsException) as exc:
-            raise EncodingError(f"V2 compressed histogram cannot be decoded: {exc or type(exc).__name__}") from exc
+            raise EncodingError("V2 compressed histogram cannot be decoded: "
+                                f"{exc or type(exc).__name__}") from exc
     if version is not None:
         if len(data) < 8:
             raise EncodingError(f"{version} compressed histogram is {len(data)} bytes, too short")
@@ -303,14 +309,16 @@ def decode_histogram(text: str) -> HdrHistogram:
         try:
             data = zlib.decompressobj().decompress(data[8:8 + length])
         except zlib.error as exc:
-            raise EncodingError(f"{version} compressed histogram: its zlib stream is damaged ({exc})") from exc
+            raise EncodingError(f"{version} compressed histogram: its zlib stream is damaged "
+                                f"({exc})") from exc
         cookie = _cookie(data, f"the {version} compressed histogram's contents")
         base = cookie & ~0xF0
         if _PLAIN.get(base) != version:
             raise EncodingError(f"{version} compressed histogram holds cookie 0x{cookie:08x}, "
                                 f"not a {version} histogram")
     elif base not in _PLAIN:
-        raise EncodingError(f"unknown histogram cookie 0x{cookie:08x} (neither HdrHistogram's V0, V1 nor V2)")
+        raise EncodingError(f"unknown histogram cookie 0x{cookie:08x} (neither HdrHistogram's V0, "
+                            "V1 nor V2)")
     version = _PLAIN[base]
     if version == "V2":
         raise EncodingError("an uncompressed V2 histogram is not supported (interval logs hold "
@@ -343,7 +351,8 @@ def read_interval_log(path: Path) -> Iterator[Interval]:
                     tag, _, line = line[4:].partition(",")
                 fields = line.split(",")
                 if len(fields) != 4:
-                    raise ResultsError(f"{path}:{number}: not an interval line: {raw.strip()[:60]!r}")
+                    raise ResultsError(f"{path}:{number}: not an interval line: "
+                                       f"{raw.strip()[:60]!r}")
                 try:
                     stamp_s, length_s = float(fields[0]), float(fields[1])
                 except ValueError:

@@ -138,7 +138,8 @@ class _H11Protocol(_ResponseProtocol):
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
                 if self._eof:
-                    self._fail("reset", f"connection closed before the response was complete ({exc})")
+                    self._fail("reset",
+                               f"connection closed before the response was complete ({exc})")
                 else:
                     self._fail("bad_response", f"malformed HTTP response: {exc}")
                 return
@@ -267,9 +268,9 @@ class H11Connection(_PostingConnection):
     def _encode(self, body: bytes) -> bytes:
         conn = self._protocol.h11
         data = conn.send(self._request_event(len(body)))
-        data += conn.send(h11.Data(data=body))  # type: ignore[operator]
-        data += conn.send(h11.EndOfMessage())  # type: ignore[operator]
-        return data  # type: ignore[return-value]
+        data += conn.send(h11.Data(data=body))
+        data += conn.send(h11.EndOfMessage())
+        return data
 
 
 async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, timeout_s: float,
@@ -284,13 +285,15 @@ async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, t
             timeout=timeout_s,
         )
     except TimeoutError as exc:
-        raise RequestFailed("timeout", f"no connection to {host}:{port} within {timeout_s:g} s") from exc
+        raise RequestFailed("timeout",
+                            f"no connection to {host}:{port} within {timeout_s:g} s") from exc
     except ConnectionRefusedError as exc:
         raise RequestFailed("refused", f"connection to {host}:{port} refused") from exc
     except ssl.SSLError as exc:
         raise RequestFailed("refused", f"TLS handshake with {host}:{port} failed: {exc}") from exc
     except OSError as exc:
-        raise RequestFailed("refused", f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
+        raise RequestFailed("refused",
+                            f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
     return protocol
 
 

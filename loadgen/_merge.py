@@ -153,9 +153,9 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
             except IndexError:
                 # Another tool's log (jHiccup's nanoseconds, say) can hold values past our range.
                 raise ResultsError(
-                    f"{src / 'latency.hlog'}: an interval at {interval.start_epoch_s:.3f} holds values up to "
-                    f"{interval.hdr.get_max_value()}, beyond the {HIGHEST_US} µs a merged log keeps; "
-                    "merge only logs recorded in microseconds"
+                    f"{src / 'latency.hlog'}: an interval at {interval.start_epoch_s:.3f} holds "
+                    f"values up to {interval.hdr.get_max_value()}, beyond the {HIGHEST_US} µs "
+                    "a merged log keeps; merge only logs recorded in microseconds"
                 ) from None
             lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
     last = max(lengths) if lengths else -1
@@ -164,7 +164,8 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
                                    comment=f"[loadgen merge of {len(sources)} runs]")
         for second in range(last + 1):
             length = lengths.get(second, 1.0)
-            writer.write_interval(buckets.get((None, second), new_hdr()), start_s=float(second), length_s=length)
+            writer.write_interval(buckets.get((None, second), new_hdr()), start_s=float(second),
+                                  length_s=length)
             for (tag, at), hdr in sorted(buckets.items(), key=lambda kv: str(kv[0][0])):
                 if tag is not None and at == second:
                     writer.write_interval(hdr, start_s=float(second), length_s=length, tag=tag)
@@ -177,7 +178,8 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
         for row in timeline.rows:
             second = math.floor(offset + int(row["second"]) + 1e-6)
             acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
-                                           "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
+                                           "cold_starts": 0, "users": 0, "sum_ms": 0.0,
+                                           "max_ms": 0.0})
             for column in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
                 acc[column] += int(row[column])
             if row["mean_ms"] and row["max_ms"]:
@@ -198,7 +200,8 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
                        f"{pct[50.0] / 1000:.3f}", f"{pct[99.0] / 1000:.3f}"]
             else:
                 lat = ["", "", "", ""]
-            counts = [str(int(acc[k])) for k in ("hits", "ok", "errors", "throttled", "cold_starts", "users")]
+            counts = [str(int(acc[k])) for k in ("hits", "ok", "errors", "throttled", "cold_starts",
+                                                 "users")]
             stream.write(",".join([str(second), *counts, *lat]) + "\n")
 
     first = infos[0]

@@ -179,18 +179,24 @@ class StagedPlan:
         for index, stage in enumerate(self.stages):
             name = f"stages[{index}]"
             if not _is_count(stage.users) or not 1 <= stage.users <= MAX_USERS:
-                problems.append(f"{name}.users must be an integer 1..{MAX_USERS}, got {stage.users!r}")
+                problems.append(f"{name}.users must be an integer 1..{MAX_USERS}, got "
+                                f"{stage.users!r}")
             _check_duration(f"{name}.ramp_up_s", stage.ramp_up_s, problems)
             _check_duration(f"{name}.hold_s", stage.hold_s, problems)
             if stage.steps is not None and (not _is_count(stage.steps) or stage.steps < 1):
-                problems.append(f"{name}.steps must be an integer >= 1 or None, got {stage.steps!r}")
+                problems.append(f"{name}.steps must be an integer >= 1 or None, got "
+                                f"{stage.steps!r}")
             if stage.throughput_rps is not None and not _is_rate(stage.throughput_rps):
-                problems.append(f"{name}.throughput_rps must be a number > 0 or None, got {stage.throughput_rps!r}")
-            if stage.iterations is not None and (not _is_count(stage.iterations) or stage.iterations < 1):
-                problems.append(f"{name}.iterations must be an integer >= 1 or None, got {stage.iterations!r}")
+                problems.append(f"{name}.throughput_rps must be a number > 0 or None, got "
+                                f"{stage.throughput_rps!r}")
+            if stage.iterations is not None and (not _is_count(stage.iterations)
+                                                 or stage.iterations < 1):
+                problems.append(f"{name}.iterations must be an integer >= 1 or None, got "
+                                f"{stage.iterations!r}")
             if stage.think_s is not None:
                 _check_duration(f"{name}.think_s", stage.think_s, problems)
-            if self.layout == "stages" and (stage.iterations is not None or stage.think_s is not None):
+            if self.layout == "stages" and (stage.iterations is not None
+                                            or stage.think_s is not None):
                 problems.append(f"{name}: iterations and think time per stage need the sequential "
                                 "or concurrent layout (each stage an execution of its own)")
         if self.layout not in LAYOUTS:
@@ -199,10 +205,12 @@ class StagedPlan:
         if self.iterations is not None and (not _is_count(self.iterations) or self.iterations < 1):
             problems.append(f"iterations must be an integer >= 1 or None, got {self.iterations!r}")
         if self.throughput_rps is not None and not _is_rate(self.throughput_rps):
-            problems.append(f"throughput_rps must be a number > 0 or None, got {self.throughput_rps!r}")
+            problems.append("throughput_rps must be a number > 0 or None, got "
+                            f"{self.throughput_rps!r}")
         if not problems:
             if self.max_users > MAX_USERS:
-                problems.append(f"the executions run {self.max_users} users at once, more than {MAX_USERS}")
+                problems.append(f"the executions run {self.max_users} users at once, more than "
+                                f"{MAX_USERS}")
             if self.duration_s <= 0:
                 problems.append("the plan lasts 0 s: give a stage a ramp-up or a hold time")
             elif self.duration_s > MAX_DURATION_S:
@@ -243,7 +251,8 @@ class StagedPlan:
         """This plan with the values given (command-line options) for every stage."""
         plan = self
         if think_s is not None:
-            plan = replace(plan, think_s=think_s, stages=tuple(replace(s, think_s=None) for s in plan.stages))
+            plan = replace(plan, think_s=think_s,
+                           stages=tuple(replace(s, think_s=None) for s in plan.stages))
         if iterations is not None:
             plan = replace(plan, iterations=iterations,
                            stages=tuple(replace(s, iterations=None) for s in plan.stages))
@@ -329,7 +338,8 @@ class StagedPlan:
                     out.append((start + step * stage.ramp_up_s / stage.steps, users))
             else:
                 for added in range(abs(delta)):
-                    out.append((start + added * stage.ramp_up_s / abs(delta), previous + sign * (added + 1)))
+                    out.append((start + added * stage.ramp_up_s / abs(delta),
+                                previous + sign * (added + 1)))
             previous = stage.users
         out.append((self.duration_s, 0))
         # Collapse entries at the same instant and steps that do not change the count.
@@ -474,17 +484,21 @@ class RatePlan:
             return problems
         for index, step in enumerate(self.steps):
             rate = step.rate_rps
-            if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate < 0:
-                problems.append(f"steps[{index}].rate_rps must be a finite number >= 0, got {rate!r}")
+            if (isinstance(rate, bool) or not isinstance(rate, int | float)
+                    or not math.isfinite(rate) or rate < 0):
+                problems.append(f"steps[{index}].rate_rps must be a finite number >= 0, got "
+                                f"{rate!r}")
             _check_duration(f"steps[{index}].duration_s", step.duration_s, problems)
         if not _is_count(self.max_in_flight) or not 1 <= self.max_in_flight <= MAX_USERS:
-            problems.append(f"max_in_flight must be an integer 1..{MAX_USERS}, got {self.max_in_flight!r}")
+            problems.append(f"max_in_flight must be an integer 1..{MAX_USERS}, got "
+                            f"{self.max_in_flight!r}")
         if not problems:
             if self.duration_s <= 0:
                 problems.append("the rate plan lasts 0 s: give a step a duration")
             arrivals = sum(s.rate_rps * s.duration_s for s in self.steps)
             if arrivals > MAX_ARRIVALS:
-                problems.append(f"the plan asks for {arrivals:.0f} requests, more than {MAX_ARRIVALS}")
+                problems.append(f"the plan asks for {arrivals:.0f} requests, more than "
+                                f"{MAX_ARRIVALS}")
         return problems
 
     def check(self) -> RatePlan:

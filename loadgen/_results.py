@@ -143,7 +143,8 @@ class ResultWriter:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise ResultsError(
                     f"not enough free space in {folder} to start (a run needs at least "
-                    f"{RESERVE_BYTES >> 20} MiB free): free some space or choose another --results folder"
+                    f"{RESERVE_BYTES >> 20} MiB free): free some space or choose another --results "
+                    "folder"
                 ) from exc
             raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
         #: Why the files could not all be written (the first failure), else None.

@@ -103,7 +103,8 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
     elif health is None:
         if isinstance(plan, IdlePlan):
             notes.append("GET /health was sent before the first probe and may have started the "
-                         "instance the probe found; pass --features to send nothing before the plan")
+                         "instance the probe found; pass --features to send nothing before the "
+                         "plan")
         try:
             health = await _in_daemon_thread(
                 functools.partial(fetch_health, target, timeout_s=settings.timeout_s)
@@ -171,7 +172,8 @@ def _default_connector(target: Target) -> Connector:
         return functools.partial(connect, signer=target.signer)
     import ssl
 
-    return functools.partial(connect, ssl_context=ssl.create_default_context(), signer=target.signer)
+    return functools.partial(connect, ssl_context=ssl.create_default_context(),
+                             signer=target.signer)
 
 
 def run(plan: Scenario, *, target: Target, settings: RunSettings = _DEFAULT_SETTINGS,

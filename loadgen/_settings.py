@@ -52,9 +52,11 @@ class RunSettings:
         if not (isinstance(self.timeout_s, int | float) and math.isfinite(self.timeout_s)
                 and self.timeout_s > 0):
             problems.append(f"timeout must be a number of seconds > 0, got {self.timeout_s!r}")
-        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or not 1 <= self.batch <= 10_000:
+        if (isinstance(self.batch, bool) or not isinstance(self.batch, int)
+                or not 1 <= self.batch <= 10_000):
             problems.append(f"batch must be an integer 1..10000, got {self.batch!r}")
-        if self.run_id is not None and (not self.run_id or "/" in self.run_id or self.run_id.startswith(".")):
+        if self.run_id is not None and (not self.run_id or "/" in self.run_id
+                                        or self.run_id.startswith(".")):
             problems.append(f"run id must be a plain folder name, got {self.run_id!r}")
         return problems
 

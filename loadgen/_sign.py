@@ -56,8 +56,10 @@ class RequestSigner:
         """The headers that sign one request (``X-Amz-Date``, ``Authorization``, and
         ``X-Amz-Security-Token`` for temporary credentials). Host and body are signed."""
         request = self._request(method=method, url=url, data=body)
-        self._auth(self.credentials.get_frozen_credentials(), SERVICE, self.region).add_auth(request)
-        return {name: value for name, value in request.headers.items() if name in _SIGNATURE_HEADERS}
+        credentials = self.credentials.get_frozen_credentials()
+        self._auth(credentials, SERVICE, self.region).add_auth(request)
+        return {name: value for name, value in request.headers.items()
+                if name in _SIGNATURE_HEADERS}
 
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]:
         """The request path's signer: the signed header lines (each ending CRLF) of a POST of
@@ -76,9 +78,10 @@ class RequestSigner:
             if lines is None:
                 request = self._request(method="POST", url=url, data=body,
                                         headers={"host": host_header})
-                self._auth(self.credentials.get_frozen_credentials(), SERVICE,
-                           self.region).add_auth(request)
-                lines = "".join(f"{name.lower()}: {value}\r\n" for name, value in request.headers.items()
+                credentials = self.credentials.get_frozen_credentials()
+                self._auth(credentials, SERVICE, self.region).add_auth(request)
+                lines = "".join(f"{name.lower()}: {value}\r\n"
+                                for name, value in request.headers.items()
                                 if name in _SIGNATURE_HEADERS).encode("latin-1")
                 cache[body] = lines
             return lines
@@ -98,7 +101,7 @@ def _region_of(url: str) -> str | None:
 
 def _wants_signing(url: str, settings: Mapping[str, Any] | None, source: str) -> bool:
     if settings is not None and "authorization" in settings:
-        return settings["authorization"] == "iam"
+        return bool(settings["authorization"] == "iam")
     if source == "emulator":
         return False  # an endpoints file from before IAM authorisation: every stack is open
     return _region_of(url) is not None
@@ -136,7 +139,8 @@ def signer_for(
                 session = botocore.session.Session()
             credentials = session.get_credentials()
         except BotoCoreError as exc:
-            raise TargetError(f"{url} {why} but the AWS credentials cannot be read: {exc}") from None
+            raise TargetError(f"{url} {why} but the AWS credentials cannot be read: "
+                              f"{exc}") from None
         if credentials is None:
             raise TargetError(
                 f"{url} {why} but no AWS credentials were found (environment, ~/.aws, SSO or "

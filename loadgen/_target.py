@@ -71,14 +71,16 @@ def target_from_url(url: str, *, name: str | None = None, source: str = "url",
     """A Target from ``http(s)://host[:port][/prefix]``; TargetError says what is wrong."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"target URL {url!r} must look like http://HOST:PORT or https://HOST/prefix")
+        raise TargetError(f"target URL {url!r} must look like http://HOST:PORT or "
+                          "https://HOST/prefix")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise TargetError(f"target URL {url!r} has an invalid port") from exc
     base_path = parts.path.rstrip("/")
     return Target(
-        url=f"{parts.scheme}://{parts.netloc}{base_path}", name=_safe_name(name or f"{parts.hostname}-{port}"),
+        url=f"{parts.scheme}://{parts.netloc}{base_path}",
+        name=_safe_name(name or f"{parts.hostname}-{port}"),
         scheme=parts.scheme, host=parts.hostname, port=port, base_path=base_path,
         source=source, stack=stack, settings=settings, cpu_limited=cpu_limited,
     )

@@ -177,7 +177,8 @@ def _scenario(config: dict[str, Any], execution: dict[str, Any], where: str) -> 
             f"{where}.scenario {scenario!r} is not under 'scenarios:' in this file (Taurus would "
             "refuse it too, unless another config file given with it defines it): add it here"
         )
-    raise TaurusError(f"{where}.scenario must be a name or a mapping, got {type(scenario).__name__}")
+    raise TaurusError(f"{where}.scenario must be a name or a mapping, got "
+                      f"{type(scenario).__name__}")
 
 
 def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
@@ -195,7 +196,8 @@ def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
         executions = [executions]
     if not isinstance(executions, list) or not executions:
         raise TaurusError(f"{file}: 'execution:' must be a mapping or a non-empty list of mappings")
-    local = ((config.get("modules") or {}).get("local") or {}) if isinstance(config.get("modules"), dict) else {}
+    modules = config.get("modules")
+    local = ((modules or {}).get("local") or {}) if isinstance(modules, dict) else {}
     sequential = bool(isinstance(local, dict) and local.get("sequential"))
 
     problems: list[str] = []
@@ -215,7 +217,8 @@ def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
                 missing.append("hold-for, ramp-up or iterations")
             if missing:
                 raise TaurusError(
-                    f"{file}: {where}: the load would come from the script {script} (its thread groups), "
+                    f"{file}: {where}: the load would come from the script {script} (its thread "
+                    "groups), "
                     f"which loadgen does not read; give {' and '.join(missing)} in the execution"
                 )
             notes.append(f"{where}: the script {script} is not run (its requests, timers and "
@@ -257,8 +260,9 @@ def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
         raise TaurusError(f"cannot use Taurus file {file}", problems=problems)
     if len(stages) == 1:
         (stage,) = stages
-        plan = StagedPlan(stages=(Stage(users=stage.users, ramp_up_s=stage.ramp_up_s, hold_s=stage.hold_s,
-                                  steps=stage.steps, throughput_rps=stage.throughput_rps),),
+        plan = StagedPlan(stages=(Stage(users=stage.users, ramp_up_s=stage.ramp_up_s,
+                                        hold_s=stage.hold_s, steps=stage.steps,
+                                        throughput_rps=stage.throughput_rps),),
                     think_s=stage.think_s or 0.0, iterations=stage.iterations)
     else:
         plan = StagedPlan(stages=tuple(stages), layout="sequential" if sequential else "concurrent")

@@ -72,7 +72,8 @@ def resolve_source(
     download: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> DataSource:
-    """Choose the data: ``--data PATH``, else ``--download``, else ``KDD99_PATH``, else the sample."""
+    """Choose the data: ``--data PATH``, else ``--download``, else ``KDD99_PATH``, else the
+    sample."""
     env = os.environ if environ is None else environ
     if data is not None and download:
         raise DownloadError("--data and --download exclude each other: pass only one")

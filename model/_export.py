@@ -86,7 +86,8 @@ def _tensorflow() -> Any:
 
 
 def _float32_parameters(model: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """(mean, std, weights as a column, bias) as float32 arrays; ArtifactError if they do not fit."""
+    """(mean, std, weights as a column, bias) as float32 arrays; ArtifactError if they do not
+    fit."""
     import numpy as np
 
     means, stds, weights = parameters(model)
@@ -199,7 +200,9 @@ def tflite_bytes(model: Mapping[str, Any]) -> bytes:
     weights = tf.constant(weights32)
     bias = tf.constant(bias32)
 
-    @tf.function(input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)])
+    # TensorFlow is untyped here (no stubs installed): its decorator hides serve's types.
+    @tf.function(  # type: ignore[untyped-decorator]
+        input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)])
     def serve(features: Any) -> dict[str, Any]:
         return {OUTPUT_NAME: tf.sigmoid(tf.matmul((features - mean) / std, weights) + bias)}
 

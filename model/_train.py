@@ -355,7 +355,7 @@ def _predict(keras_model: Any, x: np.ndarray) -> np.ndarray:
 def _epoch_callback(keras: Any, epochs: int, say: Callable[[str], None]) -> Any:
     """A Keras callback printing one line per epoch (Keras' own bar is two lines and noisy)."""
 
-    class EpochLine(keras.callbacks.Callback):  # type: ignore[misc, name-defined]
+    class EpochLine(keras.callbacks.Callback):  # type: ignore[misc]
         def __init__(self, epochs: int, say: Callable[[str], None]) -> None:
             super().__init__()
             self._epochs = epochs
@@ -393,7 +393,9 @@ class _Reference:
             print(f"note: reference LogisticRegression: {warning.message}", file=sys.stderr)
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return self._classifier.predict_proba(self._scaler.transform(x))[:, 1]
+        # scikit-learn is untyped: the annotation says what predict_proba gives.
+        positive: np.ndarray = self._classifier.predict_proba(self._scaler.transform(x))[:, 1]
+        return positive
 
 
 def _model_json(

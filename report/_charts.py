@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._figures import ScenarioRun, StackFigures
@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["bar_chart", "scenario1_chart", "scenario2_chart"]
 
 
-def _pyplot():  # type: ignore[no-untyped-def]
+def _pyplot() -> Any:  # matplotlib.pyplot, imported only when a chart is drawn
     import matplotlib
 
     matplotlib.use("Agg")  # files only: a report must render on a machine with no screen

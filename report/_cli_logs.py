@@ -21,7 +21,8 @@ def describe(name: str) -> tuple[str, str]:
 def configure(name: str, parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--stack", metavar="NAME",
-                       help="a Pulumi stack: its log group comes from `pulumi stack output log_group`")
+                       help="a Pulumi stack: its log group comes from `pulumi stack output "
+                            "log_group`")
     where.add_argument("--log-group", metavar="GROUP", help="the log group, e.g. /aws/lambda/NAME")
     parser.add_argument("--since", required=True, metavar="WHEN",
                         help="start: a duration ago (30m, 2h, 1d) or an ISO 8601 time")

@@ -24,21 +24,26 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folders", nargs="+", type=Path, metavar="RESULTS_DIR",
                         help="folders holding result folders (searched recursively)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="where report.md and the charts go (default: <first RESULTS_DIR>/report)")
+                        help="where report.md and the charts go (default: <first "
+                             "RESULTS_DIR>/report)")
     parser.add_argument("--logs", type=Path, nargs="*", default=[], metavar="FILE",
                         help="server log files with REPORT lines (default: every logs/*.log under "
                              "the results folders); name each <stack>.log")
     defaults = Prices()
     parser.add_argument("--price-gb-s-x86", type=float, default=defaults.gb_second_usd["x86_64"],
-                        metavar="USD", help="Lambda price per GB-second on x86_64 (default %(default)s)")
+                        metavar="USD",
+                        help="Lambda price per GB-second on x86_64 (default %(default)s)")
     parser.add_argument("--price-gb-s-arm", type=float, default=defaults.gb_second_usd["arm64"],
-                        metavar="USD", help="Lambda price per GB-second on arm64 (default %(default)s)")
+                        metavar="USD",
+                        help="Lambda price per GB-second on arm64 (default %(default)s)")
     parser.add_argument("--price-request", type=float, default=defaults.lambda_request_usd,
                         metavar="USD", help="Lambda price per request (default %(default)s)")
     parser.add_argument("--price-api-request", type=float, default=defaults.api_request_usd,
-                        metavar="USD", help="API Gateway HTTP API price per request (default %(default)s)")
+                        metavar="USD",
+                        help="API Gateway HTTP API price per request (default %(default)s)")
     parser.add_argument("--tolerance", type=float, default=0.10, metavar="FRACTION",
-                        help="the recommendation's tolerance on warm p99 and throughput (default 0.10)")
+                        help="the recommendation's tolerance on warm p99 and throughput (default "
+                             "0.10)")
 
 
 def main(name: str, args: argparse.Namespace) -> int:

@@ -70,7 +70,8 @@ def iter_log_messages(
     except client.exceptions.ResourceNotFoundException:
         raise CloudWatchError(
             f"log group {log_group!r} does not exist in this account/region; has the stack "
-            "been deployed and invoked at least once? (check --region and `pulumi stack output log_group`)"
+            "been deployed and invoked at least once? (check --region and `pulumi stack output "
+            "log_group`)"
         ) from None
 
 
@@ -87,7 +88,8 @@ def function_log_group(stack: str) -> str:
     )
     if done.returncode != 0 or not done.stdout.strip():
         raise CloudWatchError(
-            f"`pulumi stack output log_group --stack {stack}` failed: {done.stderr.strip() or 'no output'}"
+            f"`pulumi stack output log_group --stack {stack}` failed: "
+            f"{done.stderr.strip() or 'no output'}"
         )
     return done.stdout.strip()
 

@@ -129,8 +129,8 @@ def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
         lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
                        f" ({errors_counted - errors_held:,} of them failed)")
         return (f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
-                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are missing "
-                "from every figure")
+                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are "
+                "missing from every figure")
     if held > counted:
         if not complete:
             return (f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
@@ -139,7 +139,8 @@ def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
         return (f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
                 "summary.json counts: the files are not of one run")
     if errors_counted is not None and errors_counted != errors_held:
-        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where summary.json "
+        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where "
+                "summary.json "
                 f"counts {errors_counted:,}")
     return None
 
@@ -178,19 +179,22 @@ def _read_run(folder: Path) -> ScenarioRun:
         timeline = read_timeline(folder / "timeline.csv")
         rows = timeline.rows
         if timeline.torn_line is not None:
-            problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left out")
+            problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left "
+                            "out")
         hits = sum(timeline.hits)
         if hits != len(records):
             problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
                             f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
     else:
-        problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are unknown")
+        problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are "
+                        "unknown")
     return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,
                        problems=tuple(problems))
 
 
 def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
-    """Every result folder under ``dirs`` (one holding ``requests.jsonl`` or ``summary.json``), sorted.
+    """Every result folder under ``dirs`` (one holding ``requests.jsonl`` or ``summary.json``),
+    sorted.
 
     A folder with a summary but no records is a result folder whose records are missing,
     and is reported as such rather than skipped.
@@ -199,7 +203,8 @@ def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
     seen: set[Path] = set()
     for top in dirs:
         if not top.exists():
-            raise ResultsError(f"{top} does not exist; pass a folder written by `python -m loadgen`")
+            raise ResultsError(f"{top} does not exist; pass a folder written by `python -m "
+                               "loadgen`")
         found = [*top.rglob("requests.jsonl"), *top.rglob("summary.json")]
         for folder in sorted({path.parent for path in found}):
             if folder.resolve() in seen:
@@ -351,10 +356,11 @@ def stack_figures(
         cost = estimate_cost(requests=len(records), predictions=ok * batch,
                              total_gb_seconds=billed_gb_s, architecture=architecture, prices=prices)
         if len(joined) < len(records):
-            notes.append(f"{len(records) - len(joined)} of {len(records)} requests have no REPORT line "
-                         "(throttled or failed before the function, or logs missing)")
+            notes.append(f"{len(records) - len(joined)} of {len(records)} requests have no REPORT "
+                         "line (throttled or failed before the function, or logs missing)")
     elif records:
-        notes.append("no REPORT lines joined: billed GB-seconds and cost unknown (pass the server logs)")
+        notes.append("no REPORT lines joined: billed GB-seconds and cost unknown (pass the server "
+                     "logs)")
 
     target = main.run.get("target") or {}
     cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
@@ -364,7 +370,8 @@ def stack_figures(
         notes.append(f"host-bound (⚙): {bounds.host_words()}, so the machine, not the memory "
                      "setting, bounded its throughput and warm tail latency")
     if bounds.throttled:
-        notes.append(f"throttled by its CPU share (what {memory_mb} MB buys): {bounds.throttle_words()}")
+        notes.append(f"throttled by its CPU share (what {memory_mb} MB buys): "
+                     f"{bounds.throttle_words()}")
     network_path = main.run.get("network_path")
     return StackFigures(
         stack=stack,
@@ -451,6 +458,7 @@ def recommend(
                 if f.warm_p99_ms is not None and f.warm_p99_ms <= best_p99 * (1 + tolerance)
                 and (f.hits_per_s_mean or 0.0) >= best_rate * (1 - tolerance)]
         if near:
-            chosen = min(near, key=lambda f: (f.cost.per_million_predictions_usd, f.stack))  # type: ignore[union-attr]
+            chosen = min(near, key=lambda f: (
+                f.cost.per_million_predictions_usd, f.stack))  # type: ignore[union-attr]
             return chosen, tolerance, rule.describe(tolerance)
     return None, None, rule.describe(rule.widen[-1]) + "; none met it"

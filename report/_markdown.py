@@ -63,13 +63,15 @@ def _machine(runs: Sequence[ScenarioRun]) -> str:
         m = run.run.get("machine")
         if isinstance(m, dict) and m:
             cpu = m.get("cpu_model") or "?"
-            return (f"{m.get('hostname', '?')}: {cpu}, {m.get('cpus_usable', m.get('cpu_count', '?'))} "
+            return (f"{m.get('hostname', '?')}: {cpu}, "
+                    f"{m.get('cpus_usable', m.get('cpu_count', '?'))} "
                     f"usable CPUs, {m.get('platform', '?')}")
     return "unknown (run.json lacks `machine`)"
 
 
 def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
-    """Which interpreters really ran the functions, when the local emulator kept its endpoints file."""
+    """Which interpreters really ran the functions, when the local emulator kept its endpoints
+    file."""
     for top in dirs:
         for path in sorted(top.rglob("endpoints.json")):
             try:
@@ -78,7 +80,8 @@ def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
                 continue
             if not isinstance(hosted, dict):
                 continue
-            declared = sorted({str(r.settings.get("runtime")) for r in runs if r.settings.get("runtime")})
+            declared = sorted({str(r.settings.get("runtime")) for r in runs
+                               if r.settings.get("runtime")})
             local = ", ".join(f"{'Python' if k == 'python' else 'Java'} {v}"
                               for k, v in sorted(hosted.items()) if v)
             return (f"- Hosted by the local emulator with {local}; the stacks declare "
@@ -118,16 +121,21 @@ def _data_section(figures: Sequence[StackFigures]) -> list[str]:
 
 
 def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
-    head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors [C] "
+    head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors "
+            "[C] "
             "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
-            "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per 1M predictions [D] |")
+            "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per "
+                                                                        "1M predictions [D] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
         lines.append(
-            f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | {f.architecture} | {f.strategy} "
-            f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | {_ms(f.warm_p50_ms)} "
-            f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | {_ms(f.warm_mean_ms)} "
+            f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | "
+            f"{f.architecture} | {f.strategy} "
+            f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | "
+            f"{_ms(f.warm_p50_ms)} "
+            f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | "
+            f"{_ms(f.warm_mean_ms)} "
             f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} {_sat.table_cells(f)}"
             f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
         )
@@ -141,7 +149,8 @@ def _cold_table(figures: Sequence[StackFigures]) -> list[str]:
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         lines.append(
-            f"| {_marks(f)} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | {_ms(f.cold_latency_max_ms)} "
+            f"| {_marks(f)} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | "
+            f"{_ms(f.cold_latency_max_ms)} "
             f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} | {f.restores} "
             f"| {_ms(f.restore_latency_p50_ms)} | {_ms(f.restore_duration_p50_ms)} |"
         )
@@ -154,7 +163,8 @@ def _gaps(run: ScenarioRun) -> list[str]:
     # summary.json is checked as a JSON object only: tolerate gaps that are not what it documents.
     gaps: list[dict[str, Any]] = [g for g in s1.get("gaps") or [] if isinstance(g, dict)]
     lines = [f"**{run.target}**", "",
-             ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | cold? [C] "
+             ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | "
+              "cold? [C] "
              "| instance [C] | outcome [D] |"),
              "|---|---|---|---|---|---|---|"]
     first = next((r for r in run.records if r.phase in (None, "probe")), None)
@@ -164,8 +174,10 @@ def _gaps(run: ScenarioRun) -> list[str]:
     for g in gaps:
         planned = g.get("planned_s", 0.0) * run.time_scale
         lines.append(
-            f"| #{g.get('seq', '?')} ({g.get('phase', 'probe')}) | {_dur(planned)} | {_dur(g.get('idle_plan_s'))} "
-            f"| {_ms(g.get('latency_ms'))} | {_cold(g.get('cold_start'))} | `{g.get('instance_id') or '–'}` "
+            f"| #{g.get('seq', '?')} ({g.get('phase', 'probe')}) | {_dur(planned)} | "
+            f"{_dur(g.get('idle_plan_s'))} "
+            f"| {_ms(g.get('latency_ms'))} | {_cold(g.get('cold_start'))} | "
+            f"`{g.get('instance_id') or '–'}` "
             f"| {g.get('outcome', '?')} |"
         )
     bracket = s1.get("bracket") or {}
@@ -173,7 +185,8 @@ def _gaps(run: ScenarioRun) -> list[str]:
     lines.append(f"Eviction bracket [D]: {_bracket(bracket, run.time_scale)}")
     bis = s1.get("bisected")
     if bis:
-        lines.append(f"; bisected [D]: {_bracket(bis, run.time_scale)} after {bis.get('probes', 0)} probes")
+        lines.append(f"; bisected [D]: {_bracket(bis, run.time_scale)} after "
+                     f"{bis.get('probes', 0)} probes")
     lines.append("")
     return lines
 
@@ -218,7 +231,8 @@ def write_report(
     if warn is not None:
         for run in runs:
             if not run.complete:
-                warn(f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): {run.folder}")
+                warn(f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): "
+                     f"{run.folder}")
             for problem in run.problems:
                 warn(f"{run.target}: {problem}")
     try:
@@ -268,10 +282,12 @@ def _write(
         (f"- CPU limited in proportion to memory: {', '.join(limited)} "
         "(`None`: the target did not say, e.g. an AWS stack)."),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
-        + (" — figures of those stacks (marked ⚠) may understate the function." if saturated else "."),
+        + (" — figures of those stacks (marked ⚠) may understate the "
+           "function." if saturated else "."),
         *_sat.header_lines(figures),
         f"- Sources: {LEGEND} · {_sat.LEGEND_MEASURED}.",
-        (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see below)."
+        (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see "
+         "below)."
          if (flagged := [f.stack for f in figures if f.incomplete or f.data_problems])
          else "- Incomplete runs or missing data: none (every run complete, its records matching "
               "its summary)."),
@@ -289,26 +305,33 @@ def _write(
         md += [f"No recommendation: {rule_text}."]
     bound = [f.stack for f in figures if f.saturation.host_bound]
     if chosen is not None and bound:
-        md += ["", (f"Caveat: {len(bound)} of {len(figures)} stacks were host-bound (⚙ below, measured): "
+        md += ["",
+               (f"Caveat: {len(bound)} of {len(figures)} stacks were host-bound (⚙ below, "
+                "measured): "
                "the host's CPUs were saturated, so their throughput and warm tail latency compare "
                "the machine's sharing, not the memory settings. Cold starts still compare.")]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(figures)
-    md += ["", ("Host CPU is the busy share of all the host's CPUs per second during the run; ⚙ marks a "
+    md += ["",
+           ("Host CPU is the busy share of all the host's CPUs per second during the run; ⚙ marks "
+            "a "
            "host-bound stack; throttled is the share of its instances' CPU periods in which their "
            "cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time they waited. "
            "Thresholds: docs/results.md."), "",
            *_sat.cpu_section(figures, _marks),
-           ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds sum the `Billed Duration` "
+           ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
+            "sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]
 
     throughput_png = bar_chart(
         figures, out / "throughput.png",
         series={"hits/s mean [C]": [f.hits_per_s_mean for f in figures],
-                "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None else None
+                "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None
+                                    else None
                                     for f in figures]},
-        ylabel="attempts completed per second (hits)", title="Throughput in scenario 2, by language × memory")
+        ylabel="attempts completed per second (hits)",
+        title="Throughput in scenario 2, by language × memory")
     cold_png = bar_chart(
         figures, out / "cold-start.png",
         series={"cold latency p50 [C]": [f.cold_latency_p50_ms for f in figures],
@@ -317,7 +340,8 @@ def _write(
     md += [f"![throughput]({throughput_png.name})", "", "## Cold starts (every scenario)", ""]
     md += _cold_table(figures)
     md += ["", f"![cold starts]({cold_png.name})", "",
-           ("Client cold latency is the whole request that met a new instance; Init Duration is the "
+           ("Client cold latency is the whole request that met a new instance; Init Duration is "
+            "the "
            "platform's measure of the instance's initialisation alone. A request is cold when its "
            "REPORT line has Init Duration (else when the function answered `x-cold-start: true`): "
            "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
@@ -326,7 +350,8 @@ def _write(
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:
-        load = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline), None)
+        load = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline),
+                    None)
         if load is None:
             continue
         png = scenario2_chart(load, out / f"scenario2-{f.stack}.png")

@@ -2,7 +2,8 @@
 
 AWS writes one per invocation, tab-separated, for example::
 
-    REPORT RequestId: 8f5...\tDuration: 2.51 ms\tBilled Duration: 3 ms\tMemory Size: 512 MB\tMax Memory Used: 45 MB\tInit Duration: 120.31 ms\t
+    REPORT RequestId: 8f5...\tDuration: 2.51 ms\tBilled Duration: 3 ms\tMemory Size: 512 MB\tMax
+    Memory Used: 45 MB\tInit Duration: 120.31 ms\t
 
 ``Init Duration`` appears only on the invocation that followed a cold start; SnapStart
 functions write ``Restore Duration`` and ``Billed Restore Duration`` instead; a failed
@@ -60,7 +61,8 @@ class ReportLine:
 
     @property
     def restore(self) -> bool:
-        """The instance was restored from a SnapStart snapshot for this request (not a cold start)."""
+        """The instance was restored from a SnapStart snapshot for this request (not a cold
+        start)."""
         return self.restore_duration_ms is not None
 
 

@@ -50,7 +50,8 @@ class Saturation:
 
     @property
     def host_bound(self) -> bool:
-        return self.host_seconds > 0 and self.host_busy_seconds >= HOST_BOUND_SHARE * self.host_seconds
+        busy_needed = HOST_BOUND_SHARE * self.host_seconds
+        return self.host_seconds > 0 and self.host_busy_seconds >= busy_needed
 
     @property
     def throttled(self) -> bool:
@@ -146,7 +147,8 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
             if all_requests:
                 figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
             # cgroup v2 counts the instances' CPU; else their processes' CPU from /proc
-            key = "usage_ms" if any(isinstance(line.get("usage_ms"), (int, float)) for line in lines) \
+            key = "usage_ms" if any(isinstance(line.get("usage_ms"),
+                                               (int, float)) for line in lines) \
                 else "instances_cpu_ms"
             usage = [float(line[key]) for line in lines if isinstance(line.get(key), (int, float))]
             if usage and requests:
@@ -166,7 +168,8 @@ def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: i
     """
     out: list[str] = []
     for language in sorted({r[0] for r in rows}):
-        sizes = sorted((m, p50) for lang, m, p50 in rows if lang == language and m is not None and p50 is not None)
+        sizes = sorted((m, p50) for lang, m,
+                       p50 in rows if lang == language and m is not None and p50 is not None)
         if len({m for m, _ in sizes}) < 2:
             continue
         low, high = min(p for _, p in sizes), max(p for _, p in sizes)
@@ -179,14 +182,16 @@ def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: i
                        f" even at {batch} instances per request"))
         else:
             out.append(f"{language}: warm p50 {sizes[0][1]:.1f} ms at {sizes[0][0]} MB to "
-                       f"{sizes[-1][1]:.1f} ms at {sizes[-1][0]} MB: the CPU share that memory buys "
+                       f"{sizes[-1][1]:.1f} ms at {sizes[-1][0]} MB: the CPU share that memory "
+                       "buys "
                        f"shows ({batch} instance{'s' if batch != 1 else ''} per request)")
     return out
 
 
 # ---- the report's words and tables (called by _report_md) ---------------------------------------
 
-LEGEND_MEASURED = ("**[M]** measured on the host during the run: its CPU from `/proc/stat` (the load "
+LEGEND_MEASURED = ("**[M]** measured on the host during the run: its CPU from `/proc/stat` (the "
+                   "load "
                    "generator's samples), the instances' throttling from their cgroups' `cpu.stat` "
                    "and the processes' own CPU (the emulator's samples)")
 
@@ -238,14 +243,16 @@ def header_lines(figures: Sequence[StackFigures]) -> list[str]:
         for text in paths:
             p = json.loads(text)
             described.append(f"client round trip {p.get('client_rtt_ms', 0):g} ms + API Gateway "
-                             f"{p.get('gateway_latency_ms', 0):g} ms = {p.get('added_ms', 0):g} ms added to "
+                             f"{p.get('gateway_latency_ms', 0):g} ms = {p.get('added_ms', 0):g} ms "
+                             "added to "
                              "every request")
         lines.append(f"- Network path (emulated): {'; '.join(described)} (docs/emulator.md).")
     else:
         lines.append("- Network path: not emulated, or not stated by the target (an AWS stack "
                      "crosses the real one).")
     batches = sorted({f.batch for f in figures})
-    lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in scenario 2"
+    lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
+                 "scenario 2"
                  + (" (the function made CPU-bound: warm latency shows what the CPU share buys)."
                     if max(batches) > 1 else " (the study's request: one prediction)."))
     bound = [f for f in figures if f.saturation.host_bound]
@@ -255,7 +262,8 @@ def header_lines(figures: Sequence[StackFigures]) -> list[str]:
     elif bound:
         lines.append(f"- Host-bound (⚙): {', '.join(f.stack for f in bound)} — "
                      + "; ".join(f"{f.stack}: {f.saturation.host_words()}" for f in bound)
-                     + ". Their throughput and warm tail latency compare the machine, not the memory "
+                     + ". Their throughput and warm tail latency compare the machine, not the "
+                       "memory "
                      "settings.")
     else:
         worst = max(sampled, key=lambda f: f.saturation.host_busy_max or 0.0)
@@ -278,12 +286,18 @@ def cpu_section(figures: Sequence[_F], label: Callable[[_F], str]) -> list[str]:
         s = f.saturation
         bound = ("host ⚙" if s.host_bound else
                  "the CPU share (legitimate)" if s.throttled else "neither")
-        md.append(f"| {label(f)} | {_us(s.generator_cpu_us_per_request)} | {_us(s.emulator_cpu_us_per_request)} "
-                  f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | {s.throttle_words()} | {bound} |")
-    md += ["", (f"A stack is host-bound (⚙) when the host's CPUs were at least {HOST_BUSY_SHARE:.0%} busy "
+        md.append(f"| {label(f)} | {_us(s.generator_cpu_us_per_request)} | "
+                  f"{_us(s.emulator_cpu_us_per_request)} "
+                  f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | "
+                  f"{s.throttle_words()} | {bound} |")
+    md += ["",
+           (f"A stack is host-bound (⚙) when the host's CPUs were at least {HOST_BUSY_SHARE:.0%} "
+            "busy "
            f"in at least {HOST_BOUND_SHARE:.0%} of the run's seconds: the machine, not the memory "
-           "setting, then bounded it. It was bounded by its CPU share — what memory buys on Lambda, "
-           f"a legitimate result — when its instances were throttled in at least {THROTTLED_SHARE:.0%} "
+           "setting, then bounded it. It was bounded by its CPU share — what memory buys on "
+           "Lambda, "
+           "a legitimate result — when its instances were throttled in at least "
+           f"{THROTTLED_SHARE:.0%} "
            "of their CPU periods. The emulator's CPU is the whole emulator process's (front doors, "
            "Runtime API) over every stack's requests; the instance CPU (cgroup v2's count, else "
            "the instances' processes' from /proc) includes the runtime client.")]

@@ -114,7 +114,8 @@ def record_problem(rec: Any) -> str | None:
         ("start_s", _is_number, "a number"),
         ("latency_us", lambda v: _is_int(v) and v >= 0, "an integer ≥ 0"),
         ("status", lambda v: v is None or _is_int(v), "an integer or null"),
-        ("error", lambda v: v is None or v in ERROR_KINDS, f"null or one of {', '.join(ERROR_KINDS)}"),
+        ("error", lambda v: v is None or v in ERROR_KINDS,
+         f"null or one of {', '.join(ERROR_KINDS)}"),
         ("cold_start", lambda v: v is None or isinstance(v, bool), "true, false or null"),
         ("request_id", lambda v: v is None or isinstance(v, str), "a string or null"),
     ):

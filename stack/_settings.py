@@ -158,7 +158,8 @@ class StackSettings:
 
     @property
     def needs_alias(self) -> bool:
-        """Provisioned concurrency and SnapStart apply to a published version, via alias ``live``."""
+        """Provisioned concurrency and SnapStart apply to a published version, via alias
+        ``live``."""
         return self.cold_start_mitigation in ("provisioned", "snapstart")
 
 
@@ -290,7 +291,8 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
     ping_minutes = values.get("ping_interval_minutes")
     if mitigation == "provisioned" and provisioned is None:
         problems.append(
-            f"{_key('cold_start_mitigation')} is 'provisioned' but {_key('provisioned_concurrency')}"
+            f"{_key('cold_start_mitigation')} is 'provisioned' but "
+            f"{_key('provisioned_concurrency')}"
             " is not set; give the number of instances to keep initialised"
         )
     if provisioned is not None:

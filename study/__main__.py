@@ -26,9 +26,11 @@ def main(argv: list[str] | None = None) -> int:
                         "minutes in all; 1 = the study's full length, about 1.5 hours)")
     parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                         help="results root (default ./results)")
-    parser.add_argument("--run-id", default=None, metavar="ID", help="run folder (default: UTC time)")
+    parser.add_argument("--run-id", default=None, metavar="ID",
+                        help="run folder (default: UTC time)")
     parser.add_argument("--bisect", default=None, metavar="PRECISION",
-                        help="also bisect scenario 1's eviction bracket to this precision (e.g. 1m)")
+                        help="also bisect scenario 1's eviction bracket to this precision (e.g. "
+                             "1m)")
     parser.add_argument("--offsets", default=None, metavar="LIST",
                         help="scenario 1 offsets (default the study's 0,6m,16m,31m,61m)")
     parser.add_argument("--stages", default=None, metavar="LIST",

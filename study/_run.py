@@ -15,6 +15,7 @@ written), and 1 when no report could be written.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -26,11 +27,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadgen import IdlePlan, StagedPlan, parse_duration_s
+from loadgen._cli import parse_stages
 from model import ArtifactError, read_artifact
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
-#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack; divided by this the
-#: whole job fits in 10 minutes on 2 cores.
+#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
+#: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
 EMULATOR_START_TIMEOUT_S = 180.0
 
@@ -88,7 +91,9 @@ class Study:
         self.settings = settings
         self.root = settings.root.resolve()
         self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-        results = settings.results if settings.results.is_absolute() else self.root / settings.results
+        results = settings.results
+        if not results.is_absolute():
+            results = self.root / results
         self.run_dir = results / self.run_id
         self.build = self.root / "build" / "study" / self.run_id
         self.endpoints = self.build / "endpoints.json"
@@ -100,6 +105,8 @@ class Study:
         #: Exit statuses of the load generator runs that failed.
         self.failed_runs: list[int] = []
         self.features: list[str] = []
+        #: Each stack's server log, as the emulator's endpoints.json names it.
+        self.stack_logs: dict[str, Path] = {}
         self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
 
     # --- processes -----------------------------------------------------------------------
@@ -109,7 +116,8 @@ class Study:
 
     def _spawn(self, argv: list[str], *, log: Path | None = None) -> subprocess.Popen[bytes]:
         out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the child
-        child = subprocess.Popen(argv, cwd=self.root, stdout=out, stderr=subprocess.STDOUT if out else None,
+        child = subprocess.Popen(argv, cwd=self.root, stdout=out,
+                                 stderr=subprocess.STDOUT if out else None,
                                  start_new_session=True)
         if out:
             out.close()
@@ -122,7 +130,8 @@ class Study:
         try:
             # The load generator stops on SIGINT and SIGTERM alike, finishing its files; it is
             # given the signal the study got, so that its summary says what stopped it.
-            os.killpg(child.pid, signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
+            os.killpg(child.pid,
+                      signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
             child.wait(timeout=grace_s)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
@@ -131,15 +140,16 @@ class Study:
                 pass
             child.wait()
 
-    def _wait(self, children: list[subprocess.Popen[bytes]], what: str, expected_s: float) -> list[int]:
+    def _wait(self, children: list[subprocess.Popen[bytes]], what: str,
+              expected_s: float) -> list[int]:
         start = time.monotonic()
         last = 0.0
         while any(c.poll() is None for c in children):
             if self.stopping:
                 raise Interrupted
             if self.emulator is not None and self.emulator.poll() is not None:
-                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during {what}; "
-                                 f"see {self.run_dir / 'emulator.out'}")
+                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during "
+                                 f"{what}; see {self.run_dir / 'emulator.out'}")
             now = time.monotonic() - start
             if now - last >= 15:
                 last = now
@@ -153,10 +163,12 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        argv = self._python("-m", "emulator", "up", *self.settings.stacks, "--time-scale", f"{self.settings.time_scale:g}",
+        argv = self._python("-m", "emulator", "up", *self.settings.stacks,
+                            "--time-scale", f"{self.settings.time_scale:g}",
                             "--build-dir", str(self.build), "--artifact", str(self.artifact),
                             *self.settings.emulator_args)
-        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale {self.settings.time_scale:g})")
+        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale "
+             f"{self.settings.time_scale:g})")
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -164,7 +176,8 @@ class Study:
                 raise Interrupted
             if self.emulator.poll() is not None:
                 tail = (self.run_dir / "emulator.out").read_text(errors="replace")[-2000:]
-                raise StudyError(f"the emulator failed to start (exit {self.emulator.returncode}):\n{tail}")
+                raise StudyError("the emulator failed to start (exit "
+                                 f"{self.emulator.returncode}):\n{tail}")
             try:
                 doc = json.loads(self.endpoints.read_text(encoding="utf-8"))
                 if doc.get("pid") == self.emulator.pid:
@@ -174,7 +187,8 @@ class Study:
             time.sleep(0.2)
         else:
             raise StudyError(f"the emulator did not write {self.endpoints} within "
-                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see {self.run_dir / 'emulator.out'}")
+                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
+                             f"{self.run_dir / 'emulator.out'}")
         shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
         limited = doc.get("cpu_limited")
         _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
@@ -183,15 +197,43 @@ class Study:
             _log(f"init CPU: {init_cpu.get('mode')}: {init_cpu.get('description', '')}")
         for name, entry in doc.get("stacks", {}).items():
             _log(f"  {name:12} {entry.get('url')}")
+            if entry.get("log"):
+                # A relative log path is relative to the emulator's directory, the root.
+                self.stack_logs[name] = self.root / entry["log"]
 
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
         # would start an instance, and scenario 1 could never see its first cold start.
-        argv = self._python("-m", "loadgen", scenario, "--stack", stack, "--endpoints", str(self.endpoints),
-                            "--time-scale", f"{self.settings.time_scale:g}", "--run-id", self.run_id,
+        argv = self._python("-m", "loadgen", scenario, "--stack", stack,
+                            "--endpoints", str(self.endpoints),
+                            "--time-scale", f"{self.settings.time_scale:g}",
+                            "--run-id", self.run_id,
                             "--results", str(self.run_dir.parent),
                             "--features", ",".join(self.features), *extra)
         return argv + (["--quiet"] if quiet else [])
+
+    def scenario1_length_s(self) -> float:
+        """How long scenario 1 lasts here (its plan's last offset; bisection comes after)."""
+        plan = IdlePlan()
+        if self.settings.offsets:
+            try:
+                offsets = tuple(parse_duration_s(part) for part in self.settings.offsets.split(",")
+                                if part.strip())
+            except ValueError:
+                offsets = ()  # the load generator says what is wrong with them
+            if offsets:
+                plan = IdlePlan(offsets_s=offsets)
+        return plan.duration_s / self.settings.time_scale
+
+    def scenario2_length_s(self) -> float:
+        """How long scenario 2 lasts on one stack here (its plan's stages)."""
+        plan = StagedPlan()
+        if self.settings.scenario2_stages:
+            try:
+                plan = StagedPlan(stages=parse_stages(self.settings.scenario2_stages))
+            except (ValueError, argparse.ArgumentTypeError):
+                pass  # the load generator says what is wrong with them
+        return plan.duration_s / self.settings.time_scale
 
     def scenario1(self) -> None:
         extra: list[str] = []
@@ -199,24 +241,28 @@ class Study:
             extra += ["--offsets", self.settings.offsets]
         if self.settings.bisect:
             extra += ["--bisect", self.settings.bisect]
-        expected = (61 * 60) / self.settings.time_scale
-        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about {expected:.0f} s"
+        expected = self.scenario1_length_s()
+        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about "
+             f"{expected:.0f} s"
              + (" plus bisection" if self.settings.bisect else ""))
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
         children = [self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
-                                log=logs / f"{stack}-scenario1.out") for stack in self.settings.stacks]
+                                log=logs / f"{stack}-scenario1.out")
+                    for stack in self.settings.stacks]
         codes = self._wait(children, "scenario 1", expected)
         for stack, code in zip(self.settings.stacks, codes):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
-        extra = ["--stages", self.settings.scenario2_stages] if self.settings.scenario2_stages else []
+        stages = self.settings.scenario2_stages
+        extra = ["--stages", stages] if stages else []
         if self.settings.batch != 1:
             extra += ["--batch", str(self.settings.batch)]
-        expected = 5 * 60 / self.settings.time_scale
+        expected = self.scenario2_length_s()
         for i, stack in enumerate(self.settings.stacks, 1):
-            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), about {expected:.0f} s")
+            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), "
+                 f"about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
             self._check(f"scenario 2 on {stack}", code, None)
@@ -232,20 +278,25 @@ class Study:
             _log(f"{what} exited {code}{where}")
 
     def keep_logs(self) -> None:
-        source = self.build / "emulator" / "logs"
+        """Copy the folders that hold the stacks' logs (each log and its events beside it)."""
         target = self.run_dir / "logs"
         target.mkdir(parents=True, exist_ok=True)
-        if not source.is_dir():
-            _log(f"no emulator logs in {source}: server-side figures will be missing")
-            return
-        for path in sorted(source.iterdir()):
-            if path.is_file():
-                shutil.copyfile(path, target / path.name)
+        folders = sorted({log.parent for log in self.stack_logs.values()})
+        if not folders:
+            _log(f"the emulator named no logs in {self.endpoints}: server-side figures will be "
+                 "missing")
+        for source in folders:
+            if not source.is_dir():
+                _log(f"no emulator logs in {source}: server-side figures will be missing")
+                continue
+            for path in sorted(source.iterdir()):
+                if path.is_file():
+                    shutil.copyfile(path, target / path.name)
 
     def report(self) -> Path | None:
         out = self.run_dir / "report"
-        done = subprocess.run(self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out)),
-                              cwd=self.root, check=False)
+        argv = self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out))
+        done = subprocess.run(argv, cwd=self.root, check=False)
         if done.returncode != 0:
             _log(f"the report failed (exit {done.returncode})")
             return None

@@ -94,7 +94,8 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_check_sees_our_packages_and_a_type_only_cycle(tmp_path: Path) -> None:
     modules = _modules()
-    assert {"emulator._host", "emulator._runtime_api", "loadgen", "stack.aws", "app"} <= set(modules)
+    assert {"emulator._host", "emulator._runtime_api", "loadgen", "stack.aws", "app"} <= set(
+        modules)
     a, b = tmp_path / "a.py", tmp_path / "b.py"
     a.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n")
     b.write_text("from .a import A\n")
@@ -107,6 +108,5 @@ def test_no_import_cycle_between_modules_of_our_packages() -> None:
     modules = _modules()
     graph = {name: set(_imported(name, path, modules)) for name, path in modules.items()}
     cycles = _cycles(graph)
-    assert not cycles, "import cycles (break each with a small protocol or a moved name): " + "; ".join(
-        " <-> ".join(cycle) for cycle in cycles
-    )
+    assert not cycles, ("import cycles (break each with a small protocol or a moved name): "
+                        + "; ".join(" <-> ".join(cycle) for cycle in cycles))

@@ -20,7 +20,8 @@ BODY = b'{"instances":[{"duration":0,"src_bytes":181,"dst_bytes":5450}]}'
 
 async def raw_user(host: str, port: int, deadline: float, lat: list[int]) -> int:
     reader, writer = await asyncio.open_connection(host, port)
-    request = (f"POST /predict HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: application/json\r\n"
+    request = (f"POST /predict HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: "
+               "application/json\r\n"
                f"content-length: {len(BODY)}\r\n\r\n").encode() + BODY
     count = 0
     while time.perf_counter() < deadline:
@@ -63,7 +64,8 @@ async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, floa
     if kind == "raw":
         counts = await asyncio.gather(*(raw_user(host, port, deadline, lat) for _ in range(users)))
     elif kind in ("h11", "httptools"):
-        counts = await asyncio.gather(*(protocol_user(kind, host, port, deadline, lat) for _ in range(users)))
+        counts = await asyncio.gather(*(protocol_user(kind, host, port, deadline, lat)
+                                        for _ in range(users)))
     elif kind == "httpx":
         import httpx
 
@@ -88,8 +90,9 @@ async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, floa
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as session:
                 while time.perf_counter() < deadline:
                     t0 = time.perf_counter_ns()
-                    async with session.post(f"{url}/predict", data=BODY,
-                                            headers={"content-type": "application/json"}) as response:
+                    async with session.post(
+                            f"{url}/predict", data=BODY,
+                            headers={"content-type": "application/json"}) as response:
                         await response.json()
                     lat.append(time.perf_counter_ns() - t0)
                     count += 1

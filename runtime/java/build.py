@@ -44,7 +44,8 @@ RELEASE = 17
 JAVAC_FLAGS = ("--release", str(RELEASE), "-encoding", "UTF-8", "-g:source,lines",
                "-XDstringConcat=inline", "-Xlint:all", "-Werror", "-proc:none", "-implicit:none")
 INSTALL_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: `sudo apt-get install "
-                "openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`) or point JAVA_HOME at one")
+                "openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`) or point JAVA_HOME at "
+                "one")
 _TIMEOUT_S = 300
 
 

@@ -73,7 +73,8 @@ def _unzip_single(data: bytes) -> bytes:
     for _ in range(entries):
         if at + _CENTRAL_SIZE > eocd_at or data[at: at + 4] != b"PK\x01\x02":
             raise _ZipProblem(f"bad central directory entry at byte {at}")
-        name_len, extra_len, comment_len = _u16(data, at + 28), _u16(data, at + 30), _u16(data, at + 32)
+        name_len, extra_len, comment_len = _u16(data,
+                                                at + 28), _u16(data, at + 30), _u16(data, at + 32)
         name = data[at + _CENTRAL_SIZE: at + _CENTRAL_SIZE + name_len].decode("utf-8", "replace")
         names.append(name)
         if name == MEMBER:
@@ -289,11 +290,9 @@ class Model:
 
 
 def _bad_value(i: int, name: str, value: Any, wanted: str) -> RequestError:
-    if isinstance(value, float):
-        shown = "not finite"
-    else:
-        shown = _json_type(value)
-    return RequestError(400, "invalid_value", f"instances[{i}].{name} is {shown}; expected {wanted}")
+    shown = "not finite" if isinstance(value, float) else _json_type(value)
+    return RequestError(400, "invalid_value",
+                        f"instances[{i}].{name} is {shown}; expected {wanted}")
 
 
 def _json_type(value: Any) -> str:

@@ -33,7 +33,8 @@ def model_runtime(environ: Mapping[str, str]) -> str:
     if runtime not in MODEL_RUNTIMES:
         raise InitError(f"MODEL_RUNTIME is {runtime!r}; set it to one of "
                         f"{', '.join(MODEL_RUNTIMES)} (default {DEFAULT_MODEL_RUNTIME})")
-    if runtime != DEFAULT_MODEL_RUNTIME and (environ.get("MODEL_BUCKET") or environ.get("MODEL_KEY")):
+    if runtime != DEFAULT_MODEL_RUNTIME and (environ.get("MODEL_BUCKET")
+                                             or environ.get("MODEL_KEY")):
         raise InitError(f"MODEL_RUNTIME={runtime} serves the export shipped in the package; "
                         "the s3 strategy (MODEL_BUCKET, MODEL_KEY) is for the artifact runtime "
                         "only: unset them or MODEL_RUNTIME")

@@ -80,7 +80,8 @@ def object_url(bucket: str, key: str, region: str, endpoint: str | None) -> tupl
             raise InitError(f"MODEL_S3_ENDPOINT {endpoint!r} is not an http(s) URL")
         path = f"{parts.path}/{uri_encode(bucket, keep_slash=False)}/{encoded_key}"
         default_port = 443 if parts.scheme == "https" else 80
-        host = parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
+        host = parts.hostname if parts.port in (None,
+                                                default_port) else f"{parts.hostname}:{parts.port}"
         return f"{parts.scheme}://{host}{path}", host, path
     host = f"{bucket}.s3.{region}.amazonaws.com"
     path = "/" + encoded_key

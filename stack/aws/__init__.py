@@ -1,7 +1,8 @@
 """The AWS resources of a stack, as Pulumi components (this package imports Pulumi).
 
 ``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``), for an
-image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``stack_from_pulumi`` reads the current stack's settings and builds its archive.
+image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``stack_from_pulumi``
+reads the current stack's settings and builds its archive.
 """
 
 from __future__ import annotations

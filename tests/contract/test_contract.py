@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from contract import (
     HANDLERS,
     LANGUAGES,
     MODEL_ENVIRONMENT,
+    PAYLOAD_LIMIT_BYTES,
     PYTHON_ONLY_MODEL_ENVIRONMENT,
     ROUTE_KEYS,
     ROUTES,
@@ -88,6 +90,21 @@ def test_the_functions_read_exactly_the_models_environment() -> None:
             for name, source in (("python", python), ("java", java))}
     assert read["python"] == set(MODEL_ENVIRONMENT)
     assert read["java"] == set(MODEL_ENVIRONMENT) - set(PYTHON_ONLY_MODEL_ENVIRONMENT)
+
+
+def _product(expression: str) -> int:
+    """The value of a constant written as a product of integers (``6 * 1024 * 1024``)."""
+    return math.prod(int(factor) for factor in expression.split("*"))
+
+
+def test_the_functions_refuse_bodies_beyond_lambdas_payload_limit() -> None:
+    assert PAYLOAD_LIMIT_BYTES == 6 * 1024 * 1024
+    python = re.search(r"^MAX_BODY_BYTES = ([0-9* ]+)$",
+                       (PYTHON_RUNTIME / "_contract.py").read_text("utf-8"), re.MULTILINE)
+    java = re.search(r"static final int MAX_BODY_BYTES = ([0-9* ]+);",
+                     (JAVA_SOURCES / "Api.java").read_text("utf-8"))
+    assert python and java, "each function states its body limit as MAX_BODY_BYTES"
+    assert _product(python.group(1)) == _product(java.group(1)) == PAYLOAD_LIMIT_BYTES
 
 
 def test_the_runtimes_start_where_the_functions_are_built_for() -> None:

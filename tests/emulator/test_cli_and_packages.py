@@ -56,7 +56,8 @@ def _instance(model: dict[str, Any]) -> dict[str, float]:
 
 
 @pytest.mark.java
-def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Path, tmp_path: Path) -> None:
+def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
+        artifact: Path, tmp_path: Path) -> None:
     build = tmp_path / "build"
     proc = subprocess.Popen(
         [sys.executable, "-m", "emulator", "up", "python-256", "java-256",
@@ -71,14 +72,17 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             assert time.monotonic() < deadline, "emulator did not come up"
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
-        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at", "pid",
+        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at",
+                            "pid",
                             "hosted_by", "credentials", "network_path", "init_cpu",
                             "python_instances"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # the study's setting unless told otherwise: a client outside AWS, over the internet
-        assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0, "added_ms": 90.0}
+        assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0,
+                                       "added_ms": 90.0}
         for stack in doc["stacks"].values():
-            assert stack["cpu_samples"].endswith(".cpu.jsonl") and stack["access_log"].endswith(".access.jsonl")
+            assert stack["cpu_samples"].endswith(".cpu.jsonl")
+            assert stack["access_log"].endswith(".access.jsonl")
         # the init phase's CPU model is stated, and what Python instances see and how that differs
         assert doc["init_cpu"]["mode"] == "burst" and doc["init_cpu"]["description"]
         runtime_held = doc["python_instances"]["runtime"]["distributions"]
@@ -100,7 +104,8 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(artifact: Pat
             assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:
                 assert client.get("/health").json() == {"message": "Forbidden"}
-                health = client.get("/health", headers=signer.headers("GET", entry["url"] + "/health"))
+                health = client.get("/health",
+                                    headers=signer.headers("GET", entry["url"] + "/health"))
                 assert health.status_code == 200 and health.headers["x-runtime"] == runtime
                 assert health.headers["x-cold-start"] == "true"
                 body = json.dumps({"instances": [_instance(model)]}).encode()
@@ -333,7 +338,8 @@ async def test_real_python_package_in_process(
     assert spec.layer_zip is not None
     model = json.loads(VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(run.url(spec.name) + "/predict", json={"instances": [_instance(model)]})
+        response = await client.post(run.url(spec.name) + "/predict",
+                                     json={"instances": [_instance(model)]})
         assert response.status_code == 200, response.text
         assert response.headers["x-model-version"] == model["model_version"]
         bad = await client.post(run.url(spec.name) + "/predict", content=b"not json",
@@ -373,17 +379,20 @@ def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
                 cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
                 # no AWS credentials here: the emulator's endpoints file states its local ones
                 env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-                     "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                     "AWS_CONFIG_FILE": "/nonexistent",
+                     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
                      "AWS_EC2_METADATA_DISABLED": "true"},
             )
             # unsigned, every attempt is refused: the run measured nothing (exit 3)
             assert done.returncode == (0 if sign == "auto" else 3), done.stderr
             folder = tmp_path / "results" / sign / "python-256" / "rate"
-            runs[sign] = [json.loads(line) for line in (folder / "requests.jsonl").read_text().splitlines()]
+            runs[sign] = [json.loads(line)
+                          for line in (folder / "requests.jsonl").read_text().splitlines()]
         assert runs["auto"] and {r["status"] for r in runs["auto"]} == {200}
         assert runs["never"] and {r["status"] for r in runs["never"]} == {403}
         assert {r["detail"] for r in runs["never"]} == {'{"message":"Forbidden"}'}
-        run_json = json.loads((tmp_path / "results" / "auto" / "python-256" / "rate" / "run.json").read_text())
+        run_json = json.loads(
+            (tmp_path / "results" / "auto" / "python-256" / "rate" / "run.json").read_text())
         assert run_json["target"]["signing"]["access_key_id"] == "AKIAIOSFODNN7EXAMPLE"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 143

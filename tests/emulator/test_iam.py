@@ -43,7 +43,8 @@ def signed(
 
 
 def check(headers: dict[str, str], *, body: bytes = BODY, path: str = "/predict",
-          now_s: float | None = None, creds: StaticCredentials = KEY) -> tuple[int, str, str] | None:
+          now_s: float | None = None,
+          creds: StaticCredentials = KEY) -> tuple[int, str, str] | None:
     refused = SigV4Check(creds, REGION).refusal(
         method="POST", raw_path=path, raw_query="", headers=headers.items(), body=body,
         request_id="rid", now_s=now_s,
@@ -111,7 +112,8 @@ def test_credentials_come_from_the_option_then_the_environment_then_the_default(
     # a real secret is never written out; only the public local default is
     assert "secret_access_key" not in from_env.describe()
     assert credentials_from(None, {}) == DEFAULT_CREDENTIALS
-    assert DEFAULT_CREDENTIALS.describe()["secret_access_key"] == DEFAULT_CREDENTIALS.secret_access_key
+    described = DEFAULT_CREDENTIALS.describe()
+    assert described["secret_access_key"] == DEFAULT_CREDENTIALS.secret_access_key
     with pytest.raises(EmulatorConfigError, match="ACCESS_KEY_ID:SECRET_ACCESS_KEY"):
         credentials_from("no-colon", {})
 

@@ -121,7 +121,8 @@ async def test_an_init_over_the_init_limit_is_retried_inside_the_first_invocatio
         request_id = response.json()["request_id"]
         log = run.log_text()
         assert "INIT_REPORT Init Duration: " in log and "Phase: init\tStatus: timeout" in log
-        assert log.index("Phase: init\tStatus: timeout") < log.index(f"START RequestId: {request_id}")
+        assert log.index("Phase: init\tStatus: timeout") < log.index("START RequestId: "
+                                                                     f"{request_id}")
         (report,) = run.reports()
         assert report.request_id == request_id and report.status is None
         # The retried init is part of the invocation: in its Duration and its bill, not an Init.
@@ -176,4 +177,5 @@ async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
             assert answer["imported"], answer
             assert Path(answer["file"]).is_relative_to(deps)
         # the artifact runtime's stacks get none: numpy stays out of their sight
-        assert (await _get(client, run.url() + "/import?name=tensorflow")).json()["imported"] is False
+        assert (await _get(client,
+                           run.url() + "/import?name=tensorflow")).json()["imported"] is False

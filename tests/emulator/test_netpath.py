@@ -103,9 +103,11 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     probe = Cgroups(Path("/sys/fs/cgroup"), tag=f"probe-{os.getpid()}")
     probe.close()
     if not probe.support.limited:
-        pytest.skip(f"cgroups not writable here, so no instance can be throttled: {probe.support.reason}")
+        pytest.skip("cgroups not writable here, so no instance can be throttled: "
+                    f"{probe.support.reason}")
     start_s = time.time()
-    async with emulator_at([make_spec(memory_mb=128)]) as run, httpx.AsyncClient(timeout=30) as client:
+    async with emulator_at(
+        [make_spec(memory_mb=128)]) as run, httpx.AsyncClient(timeout=30) as client:
         log_dir = run.emu.options.log_dir
         # 0.1 s of CPU at 128/1769 of a vCPU: throttled in most of its periods.
         for _ in range(2):

@@ -94,7 +94,8 @@ def test_route_path_is_the_decoded_path_of_a_target_for_this_api() -> None:
     assert route_path("/a%2Fb", authorities=own) == ("/a/b", "")
     assert route_path("http://127.0.0.1:8000/health?x=1", authorities=own) == ("/health", "x=1")
     assert route_path("HTTP://LOCALHOST:8000", authorities=own) == ("/", "")
-    for foreign in ("http://evil.example/health", "http://127.0.0.1:9999/health", "//evil.example/health",
+    for foreign in ("http://evil.example/health", "http://127.0.0.1:9999/health",
+                    "//evil.example/health",
                     "*", "/%ff", "ftp://127.0.0.1:8000/health"):
         assert route_path(foreign, authorities=own) is None, foreign
 
@@ -115,7 +116,8 @@ def test_proxy_result_maps_status_headers_cookies_and_body() -> None:
     response = map_result(payload, "rid=")
     assert response.status == 201 and response.body == b"hi"
     headers = dict(response.headers)
-    assert headers["x-a"] == "1" and headers["x-n"] == "2" and headers["content-type"] == "text/plain"
+    assert headers[
+        "x-a"] == "1" and headers["x-n"] == "2" and headers["content-type"] == "text/plain"
     assert headers["set-cookie"] == "c=1" and headers["apigw-requestid"] == "rid="
 
 
@@ -180,10 +182,12 @@ def test_report_line_round_trips_through_the_parser() -> None:
     warm = parse_report_line(report_line(request_id="r-2", duration_ms=0.2, memory_size_mb=512,
                                          max_memory_used_mb=40))
     assert warm.init_duration_ms is None and warm.billed_duration_ms == 1.0
-    timeout = parse_report_line(report_line(request_id="r-3", duration_ms=3000.0, memory_size_mb=128,
+    timeout = parse_report_line(report_line(request_id="r-3", duration_ms=3000.0,
+                                            memory_size_mb=128,
                                             max_memory_used_mb=30, status="timeout"))
     assert timeout.status == "timeout"
-    assert start_line("x") == "START RequestId: x Version: $LATEST" and end_line("x") == "END RequestId: x"
+    assert start_line("x") == "START RequestId: x Version: $LATEST"
+    assert end_line("x") == "END RequestId: x"
 
 
 def test_billed_duration_rounds_up_and_includes_init() -> None:
@@ -220,7 +224,8 @@ def test_default_runtimes_are_the_stacks_defaults(tmp_path: Path) -> None:
     code = tmp_path / "code.zip"
     code.write_bytes(b"")
     for language, handler in (("java", "a.B::c"), ("python", "app.handler")):
-        spec = FunctionSpec(name="f", language=language, memory_mb=512, timeout_s=5, handler=handler,
+        spec = FunctionSpec(name="f", language=language, memory_mb=512, timeout_s=5,
+                            handler=handler,
                             code_zip=code)
         assert spec.runtime == DEFAULT_RUNTIMES[language]
 
@@ -262,7 +267,8 @@ def test_init_cpu_and_model_runtime_are_checked(python_zip: Path) -> None:
 def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:
     from emulator._pyruntime import _assemble, distributions_in, runtime_dir
 
-    with pytest.raises(EmulatorConfigError, match=r"no-such-dist is not installed in .*pip install"):
+    with pytest.raises(EmulatorConfigError,
+                       match=r"no-such-dist is not installed in .*pip install"):
         _assemble(tmp_path / "x", ("no-such-dist",))
     folder = runtime_dir(tmp_path)
     held = distributions_in(folder)

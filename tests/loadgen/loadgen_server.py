@@ -29,8 +29,10 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, behaviour: Behaviour | str = "ok", *, evict_after_s: float | None = None) -> None:
-        self.behaviour: Behaviour = (lambda n, b=behaviour: b) if isinstance(behaviour, str) else behaviour
+    def __init__(self, behaviour: Behaviour | str = "ok", *,
+                 evict_after_s: float | None = None) -> None:
+        self.behaviour: Behaviour = (lambda n,
+                                     b=behaviour: b) if isinstance(behaviour, str) else behaviour
         self.evict_after_s = evict_after_s
         self.seen = 0
         self.health_seen = 0
@@ -145,7 +147,8 @@ class TestServer:
         behaviour = self.behaviour(n)
         self.by_behaviour[behaviour.split(":")[0]] += 1
         instances = json.loads(body)["instances"]
-        ok_body = json.dumps({"predictions": [{"probability": 0.25, "anomaly": False}] * len(instances),
+        ok_body = json.dumps({"predictions": [{"probability": 0.25,
+                                               "anomaly": False}] * len(instances),
                               "model_version": "m1"}).encode()
         kind, _, arg = behaviour.partition(":")
         if kind == "delay":

@@ -31,7 +31,8 @@ def test_shipped_payload_serves_both_subsets() -> None:
     assert len(rows) == 2000
     assert sum(1 for r in rows if r["service"] == "http") >= 1000
     assert all(len(r) == 41 for r in rows)
-    for features in (["duration", "src_bytes", "dst_bytes"], ["duration", "protocol_type", "service", "flag", "count"]):
+    for features in (["duration", "src_bytes", "dst_bytes"],
+                     ["duration", "protocol_type", "service", "flag", "count"]):
         body = json.loads(build_bodies(rows, features, 3)[0])
         assert len(body["instances"]) == 3
         assert all(list(inst) == features for inst in body["instances"])

@@ -32,12 +32,14 @@ REPO = Path(__file__).resolve().parents[2]
 FEATURES = "duration,src_bytes,dst_bytes"
 
 
-def start(*args: str, results: Path, run_id: str, umask: int = -1, prefix: tuple[str, ...] | list[str] = (),
+def start(*args: str, results: Path, run_id: str, umask: int = -1,
+          prefix: tuple[str, ...] | list[str] = (),
           **popen: Any) -> subprocess.Popen[str]:
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.Popen(
-        [*prefix, sys.executable, "-m", "loadgen", *args, "--results", str(results), "--run-id", run_id,
+        [*prefix, sys.executable, "-m", "loadgen", *args, "--results", str(results), "--run-id",
+         run_id,
          "--name", "t", "--quiet"],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, umask=umask, **popen)
 
@@ -71,7 +73,8 @@ def assert_consistent(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]
         rows = list(csv.DictReader(stream))
     assert [int(r["second"]) for r in rows] == list(range(len(rows)))
     assert sum(int(r["hits"]) for r in rows) <= len(recs)
-    ok_logged = sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog") if i.tag is None)
+    ok_logged = sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog")
+                    if i.tag is None)
     assert ok_logged == sum(int(r["ok"]) for r in rows)
     run_info = json.loads((folder / "run.json").read_text())
     assert run_info["ended_at"] and run_info["duration_s"] >= 0
@@ -99,12 +102,15 @@ def test_a_signal_stops_the_run_and_leaves_final_consistent_files(
     args, answered, users = SCENARIOS[scenario]
     folder = tmp_path / "s" / "t" / scenario
     with ServerThread(lambda n: "delay:0.01" if n < answered else "stall") as server:
-        proc = start(*args, "--target", server.url, "--features", FEATURES, results=tmp_path, run_id="s")
+        proc = start(*args, "--target", server.url, "--features", FEATURES, results=tmp_path,
+                     run_id="s")
         # Well before the first 5-second checkpoint of summary.json.
-        wait_for(lambda: server.seen > answered + (2 if users is None else users - 1), "stalled requests")
+        wait_for(lambda: server.seen > answered + (2 if users is None else users - 1),
+                 "stalled requests")
         proc.send_signal(signum)
         code, _, err = finish(proc, timeout_s=30)
-        wait_for(lambda: server.seen == len(lines(folder / "requests.jsonl")), "the server's count", 5)
+        wait_for(lambda: server.seen == len(lines(folder / "requests.jsonl")), "the server's count",
+                 5)
     assert code == 128 + signum, err
     assert "Traceback" not in err
     assert f"interrupted by {signum.name}" in err
@@ -150,7 +156,8 @@ def test_sigterm_before_the_first_request_writes_nothing_and_exits_at_once(tmp_p
 def test_the_exit_status_says_whether_the_run_measured_anything(
         tmp_path: Path, behaviour: Any, code: int, fragment: str | None) -> None:
     with ServerThread(behaviour) as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages", "2:0:1s",
+        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
+                     "2:0:1s",
                      results=tmp_path, run_id="x")
         status, out, err = finish(proc)
     summary = json.loads((tmp_path / "x" / "t" / "scenario2" / "summary.json").read_text())
@@ -185,8 +192,10 @@ def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
 
         async with TestServer("reset") as server:
             result = await run_async(
-                StagedPlan(stages=(Stage(users=3, hold_s=2.0),)), target=target_from_url(server.url, name="t"),
-                health={"features": FEATURES.split(",")}, settings=RunSettings(results_dir=tmp_path, run_id="p"))
+                StagedPlan(stages=(Stage(users=3, hold_s=2.0),)),
+                target=target_from_url(server.url, name="t"),
+                health={"features": FEATURES.split(",")},
+                settings=RunSettings(results_dir=tmp_path, run_id="p"))
             return result, server.seen
 
     result, seen = anyio.run(main)
@@ -205,7 +214,8 @@ def test_a_closed_pipe_ends_quietly_and_the_results_are_whole(tmp_path: Path, cl
     os.close(read_end)  # the reader (`| head`) is gone before the first line
     err_target: Any = write_end if closed == "stdout+stderr" else subprocess.PIPE
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages", "1:0:1s",
+        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
+                     "1:0:1s",
                      results=tmp_path, run_id="pipe", stdout=write_end, stderr=err_target)
         os.close(write_end)
         status, _, err = finish(proc)
@@ -222,7 +232,8 @@ def test_other_subcommands_stop_quietly_on_a_closed_pipe(tmp_path: Path) -> None
     assert status == 0, err
     read_end, write_end = os.pipe()
     os.close(read_end)
-    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "rep")], cwd=REPO,
+    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "rep")],
+                          cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=write_end,
                           stderr=subprocess.PIPE, text=True, check=False, timeout=120)
     os.close(write_end)
@@ -265,15 +276,18 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[..., tuple[int, str, str, Pa
         pytest.skip("a real full disk needs a small tmpfs: this machine allows neither user "
                     "namespaces (unshare --user --mount) nor mounting (not root)")
 
-    def run(size: str, *args: str, run_id: str, timeout_s: float = 150) -> tuple[int, str, str, Path]:
+    def run(size: str, *args: str, run_id: str,
+            timeout_s: float = 150) -> tuple[int, str, str, Path]:
         disk = tmp_path / f"disk{run_id}"
         keep = tmp_path / f"kept{run_id}"
         disk.mkdir()
         keep.mkdir()
         if namespaces:
-            prefix = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", _ON_A_SMALL_DISK,
+            prefix = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                      _ON_A_SMALL_DISK,
                       "sh", size, str(disk), str(keep)]
-            status, out, err = finish(start(*args, results=disk, run_id=run_id, prefix=prefix), timeout_s)
+            status, out, err = finish(start(*args, results=disk, run_id=run_id, prefix=prefix),
+                                      timeout_s)
             if status == 97:
                 pytest.skip(f"cannot mount a tmpfs in a user namespace here: {err.strip()}")
             return status, out, err, keep
@@ -294,7 +308,8 @@ def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
         small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
     with ServerThread("ok") as server:
         status, out, err, results = small_disk(
-            "1600k", "scenario2", "--target", server.url, "--features", FEATURES, "--stages", "4:0:120s",
+            "1600k", "scenario2", "--target", server.url, "--features", FEATURES, "--stages",
+            "4:0:120s",
             run_id="full")
         seen = server.seen
     folder = results / "full" / "t" / "scenario2"
@@ -315,7 +330,8 @@ def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
 def test_too_little_space_to_start_is_a_usage_error(
         small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
     with ServerThread("ok") as server:
-        status, _, err, _ = small_disk("512k", "scenario2", "--target", server.url, "--features", FEATURES,
+        status, _, err, _ = small_disk("512k", "scenario2", "--target", server.url, "--features",
+                                       FEATURES,
                                        "--stages", "1:0:1s", run_id="tiny")
         seen = server.seen
     assert status == 2, err
@@ -328,7 +344,8 @@ def test_too_little_space_to_start_is_a_usage_error(
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_every_output_follows_the_umask(tmp_path: Path, umask: int) -> None:
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages", "1:0:1s",
+        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
+                     "1:0:1s",
                      results=tmp_path, run_id="m", umask=umask)
         status, _, err = finish(proc)
     assert status == 0, err
@@ -350,7 +367,8 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
 
         async with TestServer("ok") as server:
             result = await run_async(
-                StagedPlan(stages=(Stage(users=1, hold_s=0.2),)), target=target_from_url(server.url, name="t"),
+                StagedPlan(stages=(Stage(users=1, hold_s=0.2),)),
+                target=target_from_url(server.url, name="t"),
                 health={"features": FEATURES.split(",")}, connector=connector,
                 settings=RunSettings(results_dir=tmp_path, run_id=run_id))
         return json.loads((result.folder / "run.json").read_text())
@@ -404,14 +422,16 @@ def _fill_while_writing(disk: Path) -> None:
                "start_s": written / 1000, "late_ms": 0.0, "latency_us": 900 + written % 50,
                "connect_ms": None, "status": 200, "error": None, "detail": None, "bytes_out": 80,
                "bytes_in": 60, "predictions": 1, "cold_start": False, "instance_id": "i-1",
-               "init_ms": None, "model_version": "m1", "runtime": "test", "request_id": f"r-{written}"}
+               "init_ms": None, "model_version": "m1", "runtime": "test",
+               "request_id": f"r-{written}"}
         writer.record(Record.from_json(rec), t0_ns + written * 1_000_000)
         written += 1
         if written % 1000 == 0:
             writer.advance(written // 1000)
             writer.flush()
     assert failures and "No space left on device" in failures[0]
-    summary = writer.finish(now_ns=t0_ns + written * 1_000_000, complete=True, interrupted=None, extra={},
+    summary = writer.finish(now_ns=t0_ns + written * 1_000_000, complete=True, interrupted=None,
+                            extra={},
                             run_updates={"ended_at": "now", "duration_s": written / 1000})
     recs = lines(folder / "requests.jsonl")  # whole lines only
     assert 0 < len(recs) < written

@@ -76,7 +76,8 @@ def test_refused() -> None:
     anyio.run(main)
 
 
-def run_scenario(server: TestServer, tmp_path: Path, plan: StagedPlan, **settings: Any) -> dict[str, Any]:
+def run_scenario(server: TestServer, tmp_path: Path, plan: StagedPlan,
+                 **settings: Any) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         result = await run_async(plan, target=target_from_url(server.url, name="t"),
                                  settings=RunSettings(results_dir=tmp_path, run_id="r", **settings),
@@ -94,7 +95,8 @@ def test_every_error_kind_is_recorded_once_per_attempt(tmp_path: Path) -> None:
         async with TestServer(lambda n: cycle[n] if n < len(cycle) else "ok") as server:
             plan = StagedPlan(stages=(Stage(users=1, hold_s=100),), iterations=len(cycle))
             result = await run_async(plan, target=target_from_url(server.url, name="t"),
-                                     settings=RunSettings(results_dir=tmp_path, run_id="r", timeout_s=0.3),
+                                     settings=RunSettings(
+                                         results_dir=tmp_path, run_id="r", timeout_s=0.3),
                                      health=HEALTH)
             return result.summary, server.seen
 

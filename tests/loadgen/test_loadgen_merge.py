@@ -57,7 +57,8 @@ def test_merge_is_lossless(tmp_path: Path) -> None:
         if interval.tag is None:
             from_log.add_hdr(interval.hdr)
     assert from_log.count == from_records.count
-    assert from_log.percentiles_us((50.0, 99.0, 100.0)) == from_records.percentiles_us((50.0, 99.0, 100.0))
+    levels = (50.0, 99.0, 100.0)
+    assert from_log.percentiles_us(levels) == from_records.percentiles_us(levels)
     assert summary["latency_ms"]["p99"] == from_records.percentiles_us((99.0,))[99.0] / 1000
     with (out / "timeline.csv").open() as stream:
         rows = list(csv.DictReader(stream))

@@ -9,10 +9,12 @@ from loadgen import IdlePlan, PlanError, RatePlan, RateStep, Stage, StagedPlan, 
 
 def test_default_plan_is_the_studys_two_stages() -> None:
     plan = StagedPlan()
-    assert plan.stages == (Stage(users=9, ramp_up_s=180, hold_s=60), Stage(users=18, ramp_up_s=0, hold_s=60))
+    assert plan.stages == (Stage(users=9, ramp_up_s=180, hold_s=60),
+                           Stage(users=18, ramp_up_s=0, hold_s=60))
     assert plan.duration_s == 300
     # User i of 9 starts at i * 180 / 9 = 20 i seconds.
-    assert [plan.users_at(t) for t in (0, 19.999, 20, 40, 159.9, 160, 179.9)] == [1, 1, 2, 3, 8, 9, 9]
+    times = (0, 19.999, 20, 40, 159.9, 160, 179.9)
+    assert [plan.users_at(t) for t in times] == [1, 1, 2, 3, 8, 9, 9]
     assert plan.users_at(-0.001) == 0
     assert plan.users_at(239.999) == 9  # the hold of stage 1
     assert plan.users_at(240) == 18  # stage 2: ramp 0, all nine extra users at once
@@ -48,17 +50,20 @@ def test_steps_change_users_in_equal_steps() -> None:
 
 
 def test_validate_returns_every_problem_at_once() -> None:
-    plan = StagedPlan(stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")), Stage(users=True, steps=0)),
+    plan = StagedPlan(stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")),
+                              Stage(users=True, steps=0)),
                 think_s=-2, iterations=0, throughput_rps=0)
     problems = plan.validate()
     joined = "\n".join(problems)
-    for fragment in ("stages[0].users", "stages[0].ramp_up_s", "stages[0].hold_s", "stages[1].users",
+    for fragment in ("stages[0].users", "stages[0].ramp_up_s", "stages[0].hold_s",
+                     "stages[1].users",
                      "stages[1].steps", "think_s", "iterations", "throughput_rps"):
         assert fragment in joined
     with pytest.raises(PlanError) as info:
         plan.check()
     assert info.value.problems == problems
-    assert StagedPlan(stages=(Stage(users=3),)).validate() == ["the plan lasts 0 s: give a stage a ramp-up or a hold time"]
+    assert StagedPlan(stages=(Stage(users=3),)).validate() == [
+        "the plan lasts 0 s: give a stage a ramp-up or a hold time"]
     assert StagedPlan().validate() == []
 
 
@@ -86,7 +91,8 @@ def test_idle_plan_gaps_and_validation() -> None:
 
 
 def test_rate_plan_arrivals_on_an_absolute_schedule() -> None:
-    plan = RatePlan(steps=(RateStep(rate_rps=4, duration_s=1), RateStep(rate_rps=2, duration_s=1.5)))
+    plan = RatePlan(steps=(RateStep(rate_rps=4, duration_s=1),
+                           RateStep(rate_rps=2, duration_s=1.5)))
     arrivals = list(plan.arrival_times())
     assert arrivals == [(0, 0), (0.25, 0), (0.5, 0), (0.75, 0), (1.0, 1), (1.5, 1), (2.0, 1)]
     assert [plan.rate_at(t) for t in (-1, 0, 0.99, 1, 2.49, 2.5)] == [0, 4, 4, 2, 2, 0]

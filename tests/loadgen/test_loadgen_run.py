@@ -51,7 +51,8 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 
     async def main() -> tuple[Any, int]:
         async with TestServer(behaviour) as server:
-            plan = StagedPlan(stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0), Stage(users=6, hold_s=1.0)))
+            plan = StagedPlan(stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0),
+                                      Stage(users=6, hold_s=1.0)))
             result = await run_plan(server, tmp_path, plan)
             return result, server.seen
 
@@ -64,7 +65,8 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
     assert sorted(r["seq"] for r in recs) == list(range(len(recs)))
     ok = [r["latency_us"] for r in recs if r["error"] is None]
     assert summary["ok"] == len(ok)
-    assert summary["errors"]["http_status"] == sum(1 for r in recs if r["error"] == "http_status") > 0
+    assert summary["errors"]["http_status"] == sum(1 for r in recs
+                                                   if r["error"] == "http_status") > 0
     # Percentiles are those of the recorded latencies (to HdrHistogram's 3 digits).
     for level, key in ((50.0, "p50"), (90.0, "p90"), (99.0, "p99")):
         expected = hdr_percentile(ok, level)
@@ -101,21 +103,24 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 def test_in_flight_requests_at_the_end_finish_and_are_recorded(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
         async with TestServer("delay:0.4") as server:
-            result = await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=2, hold_s=0.5),)))
+            result = await run_plan(server, tmp_path,
+                                    StagedPlan(stages=(Stage(users=2, hold_s=0.5),)))
             return result, server.seen
 
     result, seen = anyio.run(main)
     recs = records(result.folder)
     assert result.summary["requests"] == len(recs) == seen == 4
     assert all(r["error"] is None for r in recs)
-    assert max(r["start_s"] for r in recs) < 0.5 < max(r["start_s"] + r["latency_us"] / 1e6 for r in recs)
+    assert max(r["start_s"] for r in recs) < 0.5 < max(r["start_s"] + r["latency_us"] / 1e6
+                                                       for r in recs)
 
 
 def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path: Path) -> None:
     async def main() -> int:
         async with TestServer(lambda n: "delay:0.01" if n < 30 else "stall") as server:
             with anyio.move_on_after(1.5):
-                await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=3, hold_s=60),)), timeout_s=30)
+                await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=3, hold_s=60),)),
+                               timeout_s=30)
             return server.seen
 
     seen = anyio.run(main)
@@ -127,7 +132,8 @@ def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path
     assert summary["requests"] == len(recs) == seen == 33
     assert summary["errors"]["cancelled"] == 3  # the three stalled in flight
     assert summary["ok"] == 30
-    assert sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog") if i.tag is None) == 30
+    assert sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog")
+               if i.tag is None) == 30
 
 
 def test_time_scale_and_think_time(tmp_path: Path) -> None:
@@ -185,7 +191,8 @@ def test_scenario1_finds_and_bisects_the_eviction_bracket(tmp_path: Path) -> Non
     s1 = result.summary["scenario1"]
     probes = [g for g in s1["gaps"] if g["phase"] == "probe"]
     assert [g["outcome"] for g in probes] == ["kept", "kept", "evicted"]
-    assert probes[2]["cold_start"] is True and probes[2]["instance_id"] != probes[2]["previous_instance_id"]
+    assert probes[2]["cold_start"] is True
+    assert probes[2]["instance_id"] != probes[2]["previous_instance_id"]
     assert s1["bracket"]["kept_s"] < 0.5 < s1["bracket"]["evicted_s"]
     bisected = s1["bisected"]
     assert bisected["narrow_enough"]
@@ -230,7 +237,8 @@ class FakeConnection:
 def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
     cold = {"x-cold-start": "true", "x-instance-id": "a", "x-init-ms": "250"}
     warm = {"x-cold-start": "false", "x-instance-id": "a"}
-    script = [(200, cold), (200, warm), (200, warm), (429, {}), (200, {"x-cold-start": "TRUE", "x-init-ms": "350"})]
+    script = [(200, cold), (200, warm), (200, warm), (429, {}),
+              (200, {"x-cold-start": "TRUE", "x-init-ms": "350"})]
     fake = FakeConnection(script)
 
     async def connector(host: str, port: int, path: str, timeout_s: float) -> FakeConnection:
@@ -238,12 +246,15 @@ def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
 
     async def main() -> Any:
         plan = StagedPlan(stages=(Stage(users=1, hold_s=10),), iterations=5)
-        return await run_async(plan, target=target_from_url("http://127.0.0.1:9", name="t"), health=HEALTH,
-                               settings=RunSettings(results_dir=tmp_path, run_id="r"), connector=connector)
+        return await run_async(plan, target=target_from_url("http://127.0.0.1:9", name="t"),
+                               health=HEALTH,
+                               settings=RunSettings(results_dir=tmp_path, run_id="r"),
+                               connector=connector)
 
     summary = anyio.run(main).summary
     assert summary["requests"] == 5 and summary["throttled"] == 1
-    assert summary["cold_starts"] == {"count": 2, "init_ms": {"count": 2, "p50": 250.0, "max": 350.0}}
+    assert summary["cold_starts"] == {"count": 2,
+                                      "init_ms": {"count": 2, "p50": 250.0, "max": 350.0}}
     assert summary["cold_latency_ms"]["count"] == 2 and summary["warm_latency_ms"]["count"] == 2
     assert summary["latency_ms"]["p50"] == 2.0  # the scripted 2 ms, exactly representable
 

@@ -34,7 +34,8 @@ class FakeSession:
         return self.region if name == "region" else None
 
 
-def endpoints(tmp_path: Path, authorization: str | None, credentials: dict[str, Any] | None = LOCAL) -> Path:
+def endpoints(tmp_path: Path, authorization: str | None,
+              credentials: dict[str, Any] | None = LOCAL) -> Path:
     entry: dict[str, Any] = {"url": "http://127.0.0.1:8123",
                              "settings": {"memory_mb": 256, "region": "eu-west-1"}}
     if authorization is not None:
@@ -59,7 +60,8 @@ def test_auto_signs_an_iam_stack_of_the_emulator_with_its_stated_key(tmp_path: P
 
 @pytest.mark.parametrize("authorization", ["none", None])
 def test_auto_leaves_an_open_stack_unsigned(tmp_path: Path, authorization: str | None) -> None:
-    target = sign_target(resolve_stack("python-256", endpoints_file=endpoints(tmp_path, authorization)))
+    target = sign_target(resolve_stack("python-256",
+                                       endpoints_file=endpoints(tmp_path, authorization)))
     assert target.signer is None
 
 
@@ -67,7 +69,8 @@ def test_auto_signs_an_execute_api_url_for_its_region_with_the_credential_chain(
     session = FakeSession(Credentials("AKIDCHAIN", "secret"))
     signer = signer_for(url="https://abc123.execute-api.ap-south-1.amazonaws.com", mode="auto",
                         session=session)
-    assert signer is not None and (signer.region, signer.access_key_id) == ("ap-south-1", "AKIDCHAIN")
+    assert signer is not None
+    assert (signer.region, signer.access_key_id) == ("ap-south-1", "AKIDCHAIN")
     assert signer_for(url="http://127.0.0.1:9000", mode="auto", session=session) is None
     always = signer_for(url="http://127.0.0.1:9000", mode="always",
                         session=FakeSession(Credentials("AKIDCHAIN", "secret"), "eu-north-1"))
@@ -122,7 +125,8 @@ async def test_the_request_paths_signature_is_one_api_gateway_accepts() -> None:
             raw = await received.get()
             head, _, sent_body = raw.partition(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")[1:]
-            headers = [(name, value.strip()) for name, _, value in (h.partition(":") for h in lines)]
+            headers = [(name, value.strip())
+                       for name, _, value in (h.partition(":") for h in lines)]
             assert sent_body == body
             assert check.refusal(method="POST", raw_path="/predict", raw_query="",
                                  headers=headers, body=sent_body, request_id="r") is None
@@ -135,7 +139,8 @@ async def test_the_request_paths_signature_is_one_api_gateway_accepts() -> None:
         await server.wait_closed()
 
 
-def test_a_region_comes_from_aws_region_else_the_error_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_region_comes_from_aws_region_else_the_error_says_so(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     session = FakeSession(Credentials("AKIDCHAIN", "secret"))
     monkeypatch.delenv("AWS_REGION", raising=False)
     with pytest.raises(TargetError, match="cannot tell the region .* set AWS_REGION"):

@@ -45,7 +45,8 @@ def run_taurus(tmp_path: Path, text: str, *, time_scale: float = 1.0,
     result, seen = anyio.run(main)
     with (result.folder / "timeline.csv").open(encoding="ascii", newline="") as stream:
         users = [int(row["users"]) for row in csv.DictReader(stream)]
-    recs = [json.loads(line) for line in (result.folder / "requests.jsonl").read_text().splitlines()]
+    recs = [json.loads(line)
+            for line in (result.folder / "requests.jsonl").read_text().splitlines()]
     return users, recs, seen, notes
 
 
@@ -73,7 +74,8 @@ execution:
         assert 95 <= len(recs) <= 115
 
 
-def test_sequential_executions_run_one_after_another_with_their_own_iterations(tmp_path: Path) -> None:
+def test_sequential_executions_run_one_after_another_with_their_own_iterations(
+        tmp_path: Path) -> None:
     users, recs, seen, notes = run_taurus(tmp_path, """
 execution:
 - {concurrency: 1, iterations: 1, scenario: a}
@@ -106,7 +108,9 @@ scenarios:
 
 
 def test_iterations_only_execution_ends_when_its_users_are_done(tmp_path: Path) -> None:
-    users, recs, seen, notes = run_taurus(tmp_path, "execution:\n  concurrency: 3\n  throughput: 5\n", limit_s=30)
+    users, recs, seen, notes = run_taurus(tmp_path,
+                                          "execution:\n  concurrency: 3\n  throughput: 5\n",
+                                          limit_s=30)
     assert seen == len(recs) == 3  # Taurus' default: 1 iteration per user
     assert users[0] == 3
     assert any("throughput is ignored without ramp-up or hold-for" in note for note in notes)
@@ -130,16 +134,20 @@ scenarios:
     think-time: 500ms
     requests: [http://example.invalid/predict]
 """))
-    assert plan == StagedPlan(stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3, throughput_rps=30),),
+    assert plan == StagedPlan(stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3,
+                                            throughput_rps=30),),
                         think_s=0.5, iterations=100)
     # The rate steps with the users (10, 20, 30 per second), then is held.
     assert [plan.throughput_at(t) for t in (0, 59, 60, 130, 180, 239)] == [10, 10, 20, 30, 30, 30]
     assert [plan.users_at(t) for t in (0, 60, 120, 239, 240)] == [3, 6, 9, 9, 0]
-    assert notes == ["the scenarios' requests are not sent: every request is POST /predict with the payload"]
+    assert notes == [("the scenarios' requests are not sent: every request is POST /predict "
+                      "with the payload")]
 
 
 def test_throughput_ramps_linearly_with_ramp_up_as_taurus_shapes_it(tmp_path: Path) -> None:
-    plan, _ = load_taurus(write(tmp_path, "execution: {concurrency: 4, ramp-up: 100s, hold-for: 100s, throughput: 101}\n"))
+    plan, _ = load_taurus(write(tmp_path,
+                                "execution: {concurrency: 4, ramp-up: 100s, hold-for: 100s, "
+                                "throughput: 101}\n"))
     # From min(max(101 / 200 s, 0.001), 1) = 0.505/s up to 101/s over the ramp, then held.
     assert plan.throughput_at(0) == pytest.approx(0.505)
     assert plan.throughput_at(50) == pytest.approx(0.505 + (101 - 0.505) / 2)
@@ -181,7 +189,8 @@ included-configs: [seq.yml]
     assert [plan.users_at(t) for t in (0, 1.9, 2, 4.9, 5)] == [2, 2, 4, 4, 0]
 
 
-def test_a_script_with_the_load_given_runs_that_load_and_says_the_script_is_not_run(tmp_path: Path) -> None:
+def test_a_script_with_the_load_given_runs_that_load_and_says_the_script_is_not_run(
+        tmp_path: Path) -> None:
     plan, notes = load_taurus(write(tmp_path, """
 execution:
 - {concurrency: 4, hold-for: 30s, scenario: jmx}
@@ -199,14 +208,16 @@ scenarios:
     ("execution:\n- scenario: {script: plan.jmx, properties: {threads: 10}}\n",
      "the load would come from the script plan.jmx"),
     ("execution:\n- {scenario: plan.jmx, hold-for: 1m}\n", "give concurrency in the execution"),
-    ("execution:\n- {concurrency: 2, hold-for: 1m, scenario: elsewhere}\n", "'elsewhere' is not under 'scenarios:'"),
+    ("execution:\n- {concurrency: 2, hold-for: 1m, scenario: elsewhere}\n",
+     "'elsewhere' is not under 'scenarios:'"),
     ("execution: [\n", "is not valid YAML: "),
     ("execution:\n- {concurrency: 1}\n---\n- just a list\n", "YAML document 2 is a list"),
     ("scenarios: {}\n", "no top-level 'execution:'"),
     ("execution: []\n", "non-empty list"),
     ("included-configs: [missing.yml]\nexecution: {concurrency: 1}\n", "cannot read Taurus file"),
 ])
-def test_what_cannot_be_honoured_is_refused_in_one_line(tmp_path: Path, text: str, fragment: str) -> None:
+def test_what_cannot_be_honoured_is_refused_in_one_line(tmp_path: Path, text: str,
+                                                        fragment: str) -> None:
     with pytest.raises(TaurusError) as info:
         load_taurus(write(tmp_path, text))
     message = str(info.value)

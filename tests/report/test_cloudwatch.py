@@ -36,7 +36,8 @@ def _put(client, messages: list[str], start_ms: int) -> None:  # type: ignore[no
 
 def _report(i: int, cold: bool) -> str:
     init = "Init Duration: 150.00 ms\t" if cold else ""
-    return (f"REPORT RequestId: req-{i:05d}\tDuration: {1 + i % 7}.50 ms\tBilled Duration: {2 + i % 7} ms\t"
+    return (f"REPORT RequestId: req-{i:05d}\tDuration: {1 + i % 7}.50 ms\tBilled Duration: "
+            f"{2 + i % 7} ms\t"
             f"Memory Size: 512 MB\tMax Memory Used: 44 MB\t{init}")
 
 
@@ -81,7 +82,8 @@ def test_since_accepts_durations_and_iso_times() -> None:
         parse_since("yesterday")
 
 
-def test_cli_writes_the_log_file_and_the_report_reads_it(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_the_log_file_and_the_report_reads_it(
+        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from loadgen.__main__ import main
 
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
@@ -107,12 +109,17 @@ def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPat
     assert "cannot read CloudWatch Logs" in capsys.readouterr().err
 
 
-def test_report_event_with_its_xray_part_is_written_as_one_line(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_event_with_its_xray_part_is_written_as_one_line(
+        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-    traced = _report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n"
-    _put(logs, ["START RequestId: req-00007 Version: $LATEST\n", traced, "END RequestId: req-00007\n"], now_ms - 1000)
+    traced = (_report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567"
+              "\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n")
+    _put(logs,
+         ["START RequestId: req-00007 Version: $LATEST\n", traced, "END RequestId: req-00007\n"],
+         now_ms - 1000)
     out = tmp_path / "python-512.log"
-    assert download_logs(logs, GROUP, out, since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 3
+    assert download_logs(logs, GROUP, out,
+                         since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 3
     lines = out.read_text().splitlines()
     assert len(lines) == 3 and lines[1].startswith("REPORT RequestId: req-00007")
     (report,) = read_report_lines(lines)

@@ -81,11 +81,13 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
     folder.mkdir(parents=True)
     run = {"run_id": "fixture", "scenario": scenario, "time_scale": 10.0, "duration_s": duration_s,
            "batch": 1, "target": {"name": stack, "settings": settings, "cpu_limited": True},
-           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2, "platform": "Linux"}}
+           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2,
+                       "platform": "Linux"}}
     (folder / "run.json").write_text(json.dumps(run))
     with (folder / "requests.jsonl").open("w") as fh:
         for i, rec in enumerate(records):
-            fh.write(json.dumps(_record(i, rec, phase="probe" if scenario == "scenario1" else None)) + "\n")
+            fh.write(json.dumps(_record(i, rec,
+                                        phase="probe" if scenario == "scenario1" else None)) + "\n")
     # The summary and timeline a run of these records writes: counts, and hits by completion second.
     errors = sum(1 for rec in records if rec[3] is not None)
     summary = {"complete": True, "interrupted": None, "requests": len(records),
@@ -110,7 +112,8 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
 
 def _report_line(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
     init_part = f"Init Duration: {init:.2f} ms\t" if init is not None else ""
-    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: {billed} ms\t"
+    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: "
+            f"{billed} ms\t"
             f"Memory Size: {memory_mb} MB\tMax Memory Used: 40 MB\t{init_part}\n")
 
 
@@ -118,7 +121,8 @@ def _report_line(request_id: str, memory_mb: int, billed: int, init: float | Non
 def results(tmp_path: Path) -> Path:
     root = tmp_path / "results" / "fixture"
     for stack, spec in STACKS.items():
-        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"], spec["duration_s"],
+        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"],
+                   spec["duration_s"],
                    spec["settings"])
         lines = ["START RequestId: x Version: $LATEST\n", "function output\n"]
         lines += [_report_line(rid, spec["settings"]["memory_mb"], billed, init)
@@ -208,7 +212,8 @@ def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
     report = write_report([results], out)
     text = report.read_text()
     assert "**python-1024** (python, 1024 MB)" in text
-    assert "| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 " in text
+    assert ("| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 "
+            in text)
     assert f"{(0.1455 * 0.0000166667 + 7.2e-6) / 5 * 1e6:.4f}" in text
     assert "kept after 6.0 min idle, evicted after 10.0 min (unscaled)" in text
     assert "Time scale: 10" in text and "CPU limited in proportion to memory: True" in text
@@ -254,7 +259,8 @@ def _set_cgroup_samples(results: Path, stack: str, lines: list[dict[str, Any]]) 
             fh.write(json.dumps({"t": 1_700_000_000.0 + i, "interval_s": 1.0, **line}) + "\n")
 
 
-def test_a_host_saturated_run_is_marked_with_the_measured_figures(results: Path, tmp_path: Path) -> None:
+def test_a_host_saturated_run_is_marked_with_the_measured_figures(
+        results: Path, tmp_path: Path) -> None:
     _set_host_cpu(results, "python-512", [0.97, 0.99, 1.0, 0.95])
     _set_host_cpu(results, "python-1024", [0.30, 0.45])
     figures = _figures(results)
@@ -264,7 +270,8 @@ def test_a_host_saturated_run_is_marked_with_the_measured_figures(results: Path,
     text = write_report([results], tmp_path / "r").read_text()
     assert "| 97% / 100% ⚙ |" in text and "| 30% / 45% |" in text
     assert "Caveat: 1 of 3 stacks were host-bound" in text
-    assert "- Host-bound (⚙): python-512 — python-512: host CPU busy 97% p50, 100% max of 2 CPUs" in text
+    assert ("- Host-bound (⚙): python-512 — python-512: host CPU busy 97% p50, 100% max of 2 CPUs"
+            in text)
     # Many users at a large memory size is no longer a reason: the formula is gone.
     assert "vCPU asked" not in text
 
@@ -272,9 +279,11 @@ def test_a_host_saturated_run_is_marked_with_the_measured_figures(results: Path,
 def test_a_run_throttled_only_by_its_share_is_not_host_bound(results: Path, tmp_path: Path) -> None:
     _set_host_cpu(results, "python-512", [0.40, 0.50, 0.45, 0.55])
     _set_cgroup_samples(results, "python-512", [
-        {"instances": 3, "periods": 30, "throttled_periods": 12, "throttled_ms": 800.0, "usage_ms": None,
+        {"instances": 3, "periods": 30, "throttled_periods": 12, "throttled_ms": 800.0,
+         "usage_ms": None,
          "requests": 3, "emulator_cpu_ms": 6.0, "emulator_requests": 3},
-        {"instances": 3, "periods": 30, "throttled_periods": 18, "throttled_ms": 1700.0, "usage_ms": None,
+        {"instances": 3, "periods": 30, "throttled_periods": 18, "throttled_ms": 1700.0,
+         "usage_ms": None,
          "requests": 3, "emulator_cpu_ms": 3.0, "emulator_requests": 3},
     ])
     f = _figures(results)["python-512"]
@@ -378,7 +387,8 @@ def test_a_killed_run_with_a_stale_summary_is_marked(results: Path, tmp_path: Pa
         {"complete": False, "interrupted": None, "requests": 1, "error_total": 0}))
     text, _ = _report(results, tmp_path / "r")
     assert "scenario2 (never finished (killed, or still running))" in text
-    assert f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl (3 records)" in text
+    assert (f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl "
+            "(3 records)") in text
 
 
 def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -> None:
@@ -428,15 +438,18 @@ def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
     requests.write_text("")
     assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where ")
+    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records "
+                          "where ")
 
 
-def test_a_folder_without_its_records_is_reported_not_skipped(results: Path, tmp_path: Path) -> None:
+def test_a_folder_without_its_records_is_reported_not_skipped(
+        results: Path, tmp_path: Path) -> None:
     requests = _run_folder(results, "java-512") / "requests.jsonl"
     requests.unlink()
     text, warnings = _report(results, tmp_path / "r")
     assert f"{requests} is missing: this run's requests are in no figure" in text
-    assert _row(text, "java-512").startswith("| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
+    assert _row(text, "java-512").startswith(
+        "| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
     assert any(str(requests) in w for w in warnings)
 
 
@@ -451,11 +464,13 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
                {**settings, "cold_start_mitigation": "provisioned"})
     # SnapStart: s1 joins a REPORT with Restore Duration; s3 has no REPORT but said x-restore.
     folder = root / "python-512-snapstart" / "scenario2"
-    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"), (0.5, 8.0, False, None, "s2", "i-1"),
+    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"),
+                          (0.5, 8.0, False, None, "s2", "i-1"),
                           (0.6, 500.0, False, None, "s3", "i-2")]
     _write_run(folder, "python-512-snapstart", "scenario2", records, 2.0,
                {**settings, "cold_start_mitigation": "snapstart"})
-    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")} for i, rec in enumerate(records)]
+    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")}
+             for i, rec in enumerate(records)]
     (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     (root / "logs").mkdir()
     (root / "logs" / "python-512-provisioned.log").write_text(
@@ -551,5 +566,6 @@ def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> 
     # java was measured at one memory size only: nothing is said of it
     assert len(flat) == 1 and "memory barely matters warm" in flat[0] and "--batch 1000" in flat[0]
     steep = memory_effect([("python", 256, 118.0), ("python", 1024, 96.0)], batch=1000)
-    assert steep == [("python: warm p50 118.0 ms at 256 MB to 96.0 ms at 1024 MB: the CPU share that "
+    assert steep == [("python: warm p50 118.0 ms at 256 MB to 96.0 ms at 1024 MB: the CPU share "
+                      "that "
                       "memory buys shows (1000 instances per request)")]

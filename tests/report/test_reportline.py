@@ -24,7 +24,8 @@ XRAY_SNAPSTART = (
     "REPORT RequestId: c0ffee00-1111-4222-8333-444455556666\tDuration: 45.10 ms\t"
     "Billed Duration: 46 ms\tMemory Size: 1024 MB\tMax Memory Used: 120 MB\t"
     "Restore Duration: 310.55 ms\tBilled Restore Duration: 193 ms\t\n"
-    "XRAY TraceId: 1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b\tSegmentId: 6b4a7c7a4f4b2e2c\tSampled: true\t"
+    "XRAY TraceId: 1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b\tSegmentId: 6b4a7c7a4f4b2e2c"
+    "\tSampled: true\t"
 )
 TIMEOUT = (
     "REPORT RequestId: 11111111-2222-4333-8444-555555555555\tDuration: 3000.00 ms\t"
@@ -67,7 +68,8 @@ def test_line_after_a_timestamp_is_read() -> None:
 
 
 def test_reader_skips_other_lines_and_keeps_every_report() -> None:
-    log = ["START RequestId: x Version: $LATEST\n", "hello from the handler\n", COLD, "END RequestId: x\n", WARM]
+    log = ["START RequestId: x Version: $LATEST\n", "hello from the handler\n", COLD,
+           "END RequestId: x\n", WARM]
     assert [r.request_id[:8] for r in read_report_lines(log)] == ["3f5c1e0a", "9a1b2c3d"]
 
 
@@ -76,7 +78,8 @@ def test_reader_skips_other_lines_and_keeps_every_report() -> None:
     [
         ("START RequestId: abc", "not a REPORT line"),
         ("REPORT RequestId: \tDuration: 1 ms", "without a request id"),
-        ("REPORT RequestId: a\tDuration: fast\tBilled Duration: 1 ms\tMemory Size: 1 MB\tMax Memory Used: 1 MB", "no number"),
+        (("REPORT RequestId: a\tDuration: fast\tBilled Duration: 1 ms\tMemory Size: 1 MB"
+         "\tMax Memory Used: 1 MB"), "no number"),
         ("REPORT RequestId: a\tDuration: 1.0 ms", "lacks billed_duration_ms"),
     ],
 )
@@ -90,27 +93,33 @@ def test_bad_lines_say_what_is_wrong(line: str, problem: str) -> None:
 # the newer failure lines with Status and Error Type).
 COPIED = {
     "python": (
-        ("REPORT RequestId: 89ba7dfa-72d1-4ad7-9dac-2214d1698697 Duration: 4.42 ms Billed Duration: 338 ms "
-        "Memory Size: 1152 MB Max Memory Used: 75 MB Init Duration: 333.05 ms"),
+        ("REPORT RequestId: 89ba7dfa-72d1-4ad7-9dac-2214d1698697 Duration: 4.42 ms "
+         "Billed Duration: 338 ms Memory Size: 1152 MB Max Memory Used: 75 MB "
+         "Init Duration: 333.05 ms"),
         {"duration_ms": 4.42, "billed_duration_ms": 338.0, "memory_size_mb": 1152,
          "max_memory_used_mb": 75, "init_duration_ms": 333.05},
     ),
     "java": (
-        ("2026-11-28T10:00:00.000Z REPORT RequestId: 0b1c2d3e-aaaa-4bbb-8ccc-dddddddddddd  Duration: 1810.31 ms  "
-        "Billed Duration: 1811 ms  Memory Size: 512 MB  Max Memory Used: 161 MB  Init Duration: 601.77 ms  "),
+        ("2026-11-28T10:00:00.000Z REPORT RequestId: 0b1c2d3e-aaaa-4bbb-8ccc-dddddddddddd  "
+         "Duration: 1810.31 ms  Billed Duration: 1811 ms  Memory Size: 512 MB  "
+         "Max Memory Used: 161 MB  Init Duration: 601.77 ms  "),
         {"duration_ms": 1810.31, "billed_duration_ms": 1811.0, "memory_size_mb": 512,
          "max_memory_used_mb": 161, "init_duration_ms": 601.77},
     ),
     "java-snapstart": (
-        ("REPORT RequestId: c0ffee00-1111-4222-8333-444455556666 Duration: 45.10 ms Billed Duration: 46 ms "
-        "Memory Size: 1024 MB Max Memory Used: 120 MB Restore Duration: 310.55 ms Billed Restore Duration: 193 ms "
-        "XRAY TraceId: 1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b SegmentId: 6b4a7c7a4f4b2e2c Sampled: true"),
+        ("REPORT RequestId: c0ffee00-1111-4222-8333-444455556666 Duration: 45.10 ms "
+         "Billed Duration: 46 ms Memory Size: 1024 MB Max Memory Used: 120 MB "
+         "Restore Duration: 310.55 ms Billed Restore Duration: 193 ms "
+         "XRAY TraceId: 1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b SegmentId: 6b4a7c7a4f4b2e2c "
+         "Sampled: true"),
         {"duration_ms": 45.10, "billed_duration_ms": 46.0, "restore_duration_ms": 310.55,
-         "billed_restore_duration_ms": 193.0, "xray_segment_id": "6b4a7c7a4f4b2e2c", "xray_sampled": True},
+         "billed_restore_duration_ms": 193.0, "xray_segment_id": "6b4a7c7a4f4b2e2c",
+         "xray_sampled": True},
     ),
     "failure": (
-        ("REPORT RequestId: 16f8d3a2-26fc-11e8-bca6-73dbc61c39e7 Duration: 24792.85 ms Billed Duration: 24793 ms "
-        "Memory Size: 128 MB Max Memory Used: 129 MB Status: error Error Type: Runtime.OutOfMemory"),
+        ("REPORT RequestId: 16f8d3a2-26fc-11e8-bca6-73dbc61c39e7 Duration: 24792.85 ms "
+         "Billed Duration: 24793 ms Memory Size: 128 MB Max Memory Used: 129 MB "
+         "Status: error Error Type: Runtime.OutOfMemory"),
         {"duration_ms": 24792.85, "max_memory_used_mb": 129, "status": "error",
          "error_type": "Runtime.OutOfMemory", "init_duration_ms": None},
     ),
@@ -124,12 +133,14 @@ def test_lines_whose_tabs_became_spaces_are_read(family: str) -> None:
     assert {name: getattr(r, name) for name in expected} == expected
     assert r.extra == {}
     # The same line with tabs reads the same.
-    assert parse_report_line(line.replace("  ", "\t").replace(" ms ", " ms\t").replace(" MB ", " MB\t")) == r
+    tabbed = line.replace("  ", "\t").replace(" ms ", " ms\t").replace(" MB ", " MB\t")
+    assert parse_report_line(tabbed) == r
 
 
 def test_failure_with_tabs_keeps_status_and_error_type() -> None:
     r = parse_report_line(
-        "REPORT RequestId: 16f8d3a2\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\t"
+        "REPORT RequestId: 16f8d3a2\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: "
+        "128 MB\t"
         "Max Memory Used: 30 MB\tStatus: error\tError Type: Runtime.ExitError\t")
     assert (r.status, r.error_type) == ("error", "Runtime.ExitError")
 

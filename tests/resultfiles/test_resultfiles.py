@@ -26,7 +26,8 @@ def test_all_is_sorted_and_complete() -> None:
 
 
 def _documented_keys() -> list[str]:
-    section = DOCS.read_text(encoding="utf-8").split("## `requests.jsonl`", 1)[1].split("\n## ", 1)[0]
+    text = DOCS.read_text(encoding="utf-8")
+    section = text.split("## `requests.jsonl`", 1)[1].split("\n## ", 1)[0]
     table = section.split("| key | type | meaning |", 1)[1].split("\n\n", 1)[0]
     keys: list[str] = []
     for line in table.splitlines():

@@ -189,7 +189,8 @@ class JavaHarness:
             line = self._lines.get(timeout=HARNESS_TIMEOUT_S)
         except queue.Empty:
             self.close()
-            raise HarnessError(f"the Java harness did not answer in {HARNESS_TIMEOUT_S} s") from None
+            raise HarnessError(
+                f"the Java harness did not answer in {HARNESS_TIMEOUT_S} s") from None
         if line is None:
             raise HarnessError("the Java harness exited: " + "".join(self.stderr[-20:]))
         return line

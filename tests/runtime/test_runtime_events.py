@@ -25,7 +25,7 @@ EVENT_FILES = sorted(p.name for p in EVENTS_DIR.glob("*.json"))
 
 
 def test_every_event_file_has_an_expectation() -> None:
-    assert EVENT_FILES == sorted(EXPECTED)
+    assert sorted(EXPECTED) == EVENT_FILES
 
 
 @pytest.mark.parametrize("name", EVENT_FILES)

@@ -43,7 +43,8 @@ json_values = st.recursive(
                       children, max_size=5),
     max_leaves=30)
 
-number_literals = st.from_regex(r"\A-?(0|[1-9][0-9]{0,400})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,5})?\Z")
+number_literals = st.from_regex(
+    r"\A-?(0|[1-9][0-9]{0,400})(\.[0-9]{1,30})?([eE][+-]?[0-9]{1,5})?\Z")
 nearly_valid_values = st.one_of(
     number_literals.map(lambda s: ("raw", s)),
     st.sampled_from(["NaN", "Infinity", "-Infinity", "true", "null", "[]", "{}", '"1"', "01",

@@ -35,7 +35,9 @@ def python_init(env: dict[str, str], cwd: Path | None = None,
     """A fresh interpreter importing the function, as Lambda's runtime does."""
     clean = {k: v for k, v in os.environ.items()
              if not k.startswith(("MODEL_", "MAX_INSTANCES", "AWS_"))}
-    return subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(cwd or PYTHON_RUNTIME)!r}); {code}"],
+    return subprocess.run([sys.executable, "-c",
+                           (f"import sys; sys.path.insert(0, {str(cwd or PYTHON_RUNTIME)!r}); "
+                           f"{code}")],
                           env={**clean, "PYTHONDONTWRITEBYTECODE": "1", **env}, capture_output=True,
                           text=True, timeout=60, check=False)
 
@@ -154,13 +156,15 @@ def test_matching_model_version_and_max_instances_are_accepted(
            "MAX_INSTANCES": "7"}
     if runtime == "python":
         result = python_init(env, code="import app, json; print(json.dumps(app.handler("
-                             "{'rawPath': '/health', 'requestContext': {'http': {'method': 'GET'}}},"
+                             "{'rawPath': '/health', 'requestContext': {'http': {'method': "
+                             "'GET'}}},"
                              " None)))")
         assert result.returncode == 0, result.stderr
         response = json.loads(result.stdout)
     else:
         harness = JavaHarness(classpath(), env)
-        response = harness.invoke({"rawPath": "/health", "requestContext": {"http": {"method": "GET"}}})
+        response = harness.invoke({"rawPath": "/health",
+                                   "requestContext": {"http": {"method": "GET"}}})
         harness.close()
     assert json.loads(response["body"])["max_instances"] == 7
 

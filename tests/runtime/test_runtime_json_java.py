@@ -146,7 +146,8 @@ def python_offset(text: str) -> int:
     return int(found.group(1))
 
 
-@pytest.mark.parametrize(("text", "offset"), list(ERRORS.items()), ids=[repr(t)[:30] for t in ERRORS])
+@pytest.mark.parametrize(("text", "offset"), list(ERRORS.items()),
+                         ids=[repr(t)[:30] for t in ERRORS])
 def test_refused_documents_report_their_offset(java: JavaHarness, text: str, offset: int) -> None:
     answer = java_parse(java, text)
     assert answer["ok"] is False

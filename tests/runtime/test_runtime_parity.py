@@ -114,7 +114,8 @@ def instances_for(model: dict[str, Any]) -> st.SearchStrategy[list[dict[str, Any
         if spec["kind"] == "numeric":
             fields[spec["name"]] = numeric_value(spec)
         else:
-            fields[spec["name"]] = st.one_of(st.sampled_from(spec["vocabulary"]), st.text(max_size=8))
+            fields[spec["name"]] = st.one_of(st.sampled_from(spec["vocabulary"]),
+                                             st.text(max_size=8))
     return st.lists(st.fixed_dictionaries(fields), min_size=1, max_size=40)
 
 
@@ -126,7 +127,8 @@ def models_for_fuzz() -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.mark.java
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "model"), models_for_fuzz(), ids=[m[0] for m in models_for_fuzz()])
+@pytest.mark.parametrize(("name", "model"), models_for_fuzz(),
+                         ids=[m[0] for m in models_for_fuzz()])
 def test_random_instances_same_in_both_runtimes(name: str, model: dict[str, Any],
                                                 functions: Functions,
                                                 artifacts: dict[str, Path]) -> None:
@@ -159,8 +161,8 @@ EXTREME = {
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_overflow_is_refused_or_saturates_the_same_way(runtime: str, functions: Functions,
-                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_overflow_is_refused_or_saturates_the_same_way(
+        runtime: str, functions: Functions, tmp_path_factory: pytest.TempPathFactory) -> None:
     model = dict(EXTREME, model_version=model_version_of(EXTREME))
     artifact = write_artifact(tmp_path_factory.mktemp("extreme") / "model.zip", model)
     function = functions.get(runtime, artifact)

@@ -212,7 +212,8 @@ def test_a_tensorflow_package_is_an_image_context(
     assert files["requirements.txt"].decode().splitlines() == list(requirements)
     dockerfile = files["Dockerfile"].decode()
     assert "FROM public.ecr.aws/lambda/python:3.12-x86_64\n" in dockerfile
-    assert "-r /tmp/requirements.txt" in dockerfile and '--target "${LAMBDA_TASK_ROOT}"' in dockerfile
+    assert "-r /tmp/requirements.txt" in dockerfile
+    assert '--target "${LAMBDA_TASK_ROOT}"' in dockerfile
     assert "COPY function/ ${LAMBDA_TASK_ROOT}/\n" in dockerfile
     assert dockerfile.endswith('CMD ["app.handler"]\n')
     # The zip beside it holds function/ alone (a host brings TensorFlow from the requirements).

@@ -176,7 +176,8 @@ def test_a_failed_java_build_says_what_to_run(
     fake_root: Path, artifact: Path, tmp_path: Path
 ) -> None:
     (fake_root / "runtime" / "java" / "build.py").write_text(
-        "import sys\nprint('error: javac not found; install a JDK 17+', file=sys.stderr)\nsys.exit(3)\n"
+        "import sys\nprint('error: javac not found; install a JDK 17+', "
+        "file=sys.stderr)\nsys.exit(3)\n"
     )
     with pytest.raises(PackageError) as raised:
         build_package(settings_for("java"), artifact=artifact, root=fake_root, out_dir=tmp_path)

@@ -230,19 +230,22 @@ JAVA_CHECK = textwrap.dedent(
 
         public static void main(String[] args) throws Exception {
             URL taskRoot = new File(args[0]).toURI().toURL();
-            ClassLoader customer = new URLClassLoader(new URL[] {taskRoot}, ClassLoader.getSystemClassLoader());
+            ClassLoader customer =
+                new URLClassLoader(new URL[] {taskRoot}, ClassLoader.getSystemClassLoader());
             Class<?> type = Class.forName("predictor.Handler", true, customer);
             Object handler = type.getConstructor().newInstance();
             Method chosen = null;
             for (Method m : type.getMethods()) {
                 Class<?>[] p = m.getParameterTypes();
-                if (m.getName().equals("handleRequest") && p.length == 3 && p[0] == InputStream.class
-                        && p[1] == OutputStream.class && p[2] == Context.class) {
+                if (m.getName().equals("handleRequest") && p.length == 3
+                        && p[0] == InputStream.class && p[1] == OutputStream.class
+                        && p[2] == Context.class) {
                     chosen = m;
                 }
             }
             if (chosen == null) {
-                throw new IllegalStateException("no handleRequest(InputStream, OutputStream, Context)");
+                throw new IllegalStateException(
+                    "no handleRequest(InputStream, OutputStream, Context)");
             }
             byte[] event = System.in.readAllBytes();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

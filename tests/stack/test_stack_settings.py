@@ -228,7 +228,8 @@ INVALID = [
     ({"environment": {"LIMIT": 5}}, "with string values"),
     ({"environment": {"BIG": "x" * 5000}}, "Lambda allows 4 KB"),
     ({"memroy_mb": 512}, "unknown setting lambda-model-study:memroy_mb"),
-    ({"model_runtime": "onnx"}, "model_runtime is 'onnx'; use one of: artifact, litert, tensorflow"),
+    ({"model_runtime": "onnx"},
+     "model_runtime is 'onnx'; use one of: artifact, litert, tensorflow"),
     (
         {"language": "java", "model_runtime": "tensorflow"},
         "the Java TensorFlow bindings are not obtainable here",
@@ -306,7 +307,8 @@ def test_required_settings(tmp_path: Path) -> None:
             "memory_mb is a secret",
         ),
         (
-            f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: Mars\n",
+            (f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: "
+            "Mars\n"),
             "aws:region is 'Mars'",
         ),
     ],

@@ -49,12 +49,15 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
     assert study.run() == 0
     run = tmp_path / "results" / "t"
     for stack in ("python-512", "java-512"):
-        probes = [json.loads(line) for line in (run / stack / "scenario1" / "requests.jsonl").read_text().splitlines()]
+        scenario1 = run / stack / "scenario1" / "requests.jsonl"
+        probes = [json.loads(line) for line in scenario1.read_text().splitlines()]
         # Nothing reached the function before the first probe, so it met a new instance.
         assert len(probes) == 2 and probes[0]["cold_start"] is True and probes[0]["error"] is None
-        load = [json.loads(line) for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
+        load = [json.loads(line)
+                for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
         assert load and all(r["error"] is None for r in load)
-        assert {r["model_version"] for r in load} == {json.loads(VECTORS.read_text())["model"]["model_version"]}
+        served = json.loads(VECTORS.read_text())["model"]["model_version"]
+        assert {r["model_version"] for r in load} == {served}
         log = (run / "logs" / f"{stack}.log").read_text()
         # every successful request has its REPORT line in the kept log
         assert all(f"REPORT RequestId: {r['request_id']}\t" in log for r in load + probes)
@@ -89,7 +92,8 @@ def test_the_features_come_from_the_artifact(artifact: Path) -> None:
 
 
 def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
-    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r", run_id="x",
+    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r",
+                                run_id="x",
                                 artifact=tmp_path / "missing.zip"))
     assert study.run() == 2
     assert study.emulator is None
@@ -129,3 +133,27 @@ def test_a_signal_stops_everything_and_keeps_what_was_measured(
     # Nothing of the emulator's process group (its instances) is left running.
     with pytest.raises(ProcessLookupError):
         os.killpg(endpoints["pid"], 0)
+
+
+def test_the_scenarios_lengths_come_from_their_plans(tmp_path: Path) -> None:
+    study = Study(StudySettings(root=REPO, time_scale=20.0, results=tmp_path))
+    # The study's plans: scenario 1 ends at 61 minutes, scenario 2 lasts five.
+    assert study.scenario1_length_s() == 61 * 60 / 20.0
+    assert study.scenario2_length_s() == 5 * 60 / 20.0
+    short = Study(StudySettings(root=REPO, time_scale=2.0, results=tmp_path, offsets="0,90s",
+                                scenario2_stages="2:0:30s,4:10s:20s"))
+    assert short.scenario1_length_s() == 45.0
+    assert short.scenario2_length_s() == 30.0
+
+
+def test_the_logs_kept_are_those_the_emulator_names(tmp_path: Path) -> None:
+    study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="l"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "python-512.log").write_text("REPORT RequestId: r\t\n")
+    (elsewhere / "python-512.events.jsonl").write_text("{}\n")
+    study.stack_logs = {"python-512": elsewhere / "python-512.log"}
+    study.keep_logs()
+    kept = tmp_path / "results" / "l" / "logs"
+    assert (kept / "python-512.log").read_text() == "REPORT RequestId: r\t\n"
+    assert (kept / "python-512.events.jsonl").exists()

@@ -42,7 +42,8 @@ _SERVED = 0
 
 
 def _ok(body: object, status: int = 200) -> dict[str, object]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+    return {"statusCode": status, "headers": {"content-type": "application/json"},
+            "body": json.dumps(body)}
 
 
 def handler(event: dict, context: object) -> object:
@@ -58,7 +59,9 @@ def handler(event: dict, context: object) -> object:
             "request_id": getattr(context, "aws_request_id", None),
             "remaining_ms": context.get_remaining_time_in_millis(),  # type: ignore[attr-defined]
             "cwd": os.getcwd(),
-            "env": {k: v for k, v in os.environ.items() if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL", "TEST"))},
+            "env": {k: v for k, v in os.environ.items()
+                    if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL",
+                                     "TEST"))},
         })
     if path == "/import":
         name = query.get("name", "")
@@ -75,7 +78,8 @@ def handler(event: dict, context: object) -> object:
     if path == "/cpu-quota":
         return _ok({"init": _INIT_CPU_QUOTA, "now": _cpu_quota()})
     if path == "/body-length":
-        return _ok({"chars": len(event.get("body", "")), "distinct": sorted(set(event.get("body", "")))})
+        return _ok({"chars": len(event.get("body", "")),
+                    "distinct": sorted(set(event.get("body", "")))})
     if path == "/echo":
         return _ok({"event": event})
     if path == "/sleep":
@@ -105,7 +109,8 @@ def handler(event: dict, context: object) -> object:
     if path == "/s3":
         import urllib.request
 
-        url = f"{os.environ['MODEL_S3_ENDPOINT']}/{os.environ['MODEL_BUCKET']}/{os.environ['MODEL_KEY']}"
+        env = os.environ
+        url = f"{env['MODEL_S3_ENDPOINT']}/{env['MODEL_BUCKET']}/{env['MODEL_KEY']}"
         with urllib.request.urlopen(url) as response:
             return _ok({"bytes": len(response.read())})
     return _ok({"path": path, "pid": os.getpid()})
