@@ -118,10 +118,10 @@ def test_failures_are_classified_by_kind_and_counted_once() -> None:
 def test_lines_copied_with_spaces_are_read_alike() -> None:
     kinds, _, _ = failure_kinds([
         "INIT_REPORT Init Duration: 120.00 ms Phase: init Status: error Error Type: Runtime.ImportModuleError",
-        "REPORT RequestId: r1 Duration: 3.00 ms Billed Duration: 3 ms Memory Size: 512 MB "
-        "Max Memory Used: 60 MB Status: error Error Type: Runtime.ExitError",
-        "REPORT RequestId: r2 Duration: 3000.00 ms Billed Duration: 3000 ms Memory Size: 512 MB "
-        "Max Memory Used: 60 MB Status: timeout",
+        ("REPORT RequestId: r1 Duration: 3.00 ms Billed Duration: 3 ms Memory Size: 512 MB "
+        "Max Memory Used: 60 MB Status: error Error Type: Runtime.ExitError"),
+        ("REPORT RequestId: r2 Duration: 3000.00 ms Billed Duration: 3000 ms Memory Size: 512 MB "
+        "Max Memory Used: 60 MB Status: timeout"),
         "INIT_REPORT Init Duration: 80.00 ms Phase: init Status: success",
     ])
     assert dict(kinds) == {"init failure": 1, "other": 1, "function timeout": 1}
