@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,8 @@ def test_no_framework_stack_no_section(results: Path, tmp_path: Path) -> None:
 
 
 def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) -> None:
-    from emulator._cli import package_entry
+    from emulator._cli import endpoints_document, package_entry
+    from emulator._spec import EmulatorOptions
     from stack import build_package, load_stack
 
     model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]
@@ -182,7 +184,31 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
     assert entry["kind"] == "zip" and entry["code_bytes"] == package.code_zip.stat().st_size
     assert entry["unzipped_bytes"] == package.unzipped_bytes > entry["code_bytes"] > 0
     assert entry["layer_bytes"] == 0
+    # the document the emulator writes, from a stand-in for the running emulator
+    emu = SimpleNamespace(
+        urls={"python-512": "http://127.0.0.1:9"},
+        options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
+        sampler=SimpleNamespace(describe=lambda name: {}),
+        cpu_limited=False, cpu_limit_reason="test")
+    settings = {"python-512": load_stack("python-512", REPO)}
+    document = endpoints_document(emu, settings, tmp_path, {"python-512": package})  # type: ignore[arg-type]
+    assert document["stacks"]["python-512"]["package"] == entry
     endpoints = tmp_path / "endpoints.json"
-    endpoints.write_text(json.dumps({"stacks": {"python-512": {
-        "url": "http://127.0.0.1:9", "settings": {"memory_mb": 512}, "package": entry}}}))
+    endpoints.write_text(json.dumps(document))
     assert resolve_stack("python-512", endpoints_file=endpoints).describe()["package"] == entry
+
+
+def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from emulator._cli import package_entry
+    from stack import build_package, load_stack
+
+    model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]
+    zipped = build_package(load_stack("python-512", REPO), out_dir=tmp_path / "packages", root=REPO,
+                           artifact=write_artifact(tmp_path / "model.zip", model))
+    image = replace(zipped, image_context=tmp_path / "context", image_tag="abc", model_runtime="tensorflow",
+                    requirements=("tensorflow-cpu==2.21.0",))
+    entry = package_entry(image)
+    assert entry["kind"] == "image" and entry["requirements"] == ["tensorflow-cpu==2.21.0"]
+    assert "requirements" not in package_entry(zipped)
