@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
