@@ -38,7 +38,7 @@ from ._reportline import (
     parse_report_line,
 )
 
-__all__ = ["FAILURE_KINDS", "RuntimeFigures", "failure_kinds", "runtime_figures", "runtime_section"]
+__all__ = ["FAILURE_KINDS", "LogFailures", "RuntimeFigures", "failure_kinds", "runtime_figures", "runtime_section"]
 
 #: The failure kinds, in the order the report shows them.
 FAILURE_KINDS = ("out of memory", "init timeout", "init failure", "function timeout", "other")
@@ -57,10 +57,24 @@ def _report_kind(report: ReportLine) -> str | None:
     return "other"
 
 
-def failure_kinds(lines: Iterable[str]) -> tuple[Counter[str], int | None, list[str]]:
-    """Failures by kind in one stack's log, the largest Max Memory Used (MB) of its REPORT
-    lines, and the lines that could not be read."""
+@dataclass(frozen=True, kw_only=True)
+class LogFailures:
+    """What one stack's log says went wrong."""
+
+    #: failures by kind (``FAILURE_KINDS``)
+    kinds: Counter[str]
+    #: the error types named by the failed lines (``Runtime.OutOfMemory``, ...), or the status
+    error_types: Counter[str]
+    #: the largest Max Memory Used of the log's REPORT lines, MB
+    peak_mb: int | None
+    #: ``line number: why`` of REPORT lines that could not be read
+    problems: list[str]
+
+
+def failure_kinds(lines: Iterable[str]) -> LogFailures:
+    """The failures by kind in one stack's log, and its largest Max Memory Used."""
     kinds: Counter[str] = Counter()
+    error_types: Counter[str] = Counter()
     peak_mb: int | None = None
     problems: list[str] = []
     retried_init_failed = False
@@ -70,6 +84,7 @@ def failure_kinds(lines: Iterable[str]) -> tuple[Counter[str], int | None, list[
             status = (init.status or "").lower()
             if status in ("", "success"):
                 continue
+            error_types[init.error_type or f"init {status}"] += 1
             if init.error_type == OUT_OF_MEMORY:
                 kinds["out of memory"] += 1
             elif status == "timeout":
@@ -89,8 +104,9 @@ def failure_kinds(lines: Iterable[str]) -> tuple[Counter[str], int | None, list[
         kind = _report_kind(report)
         if kind is not None and not retried_init_failed:
             kinds[kind] += 1
+            error_types[report.error_type or f"status {report.status}"] += 1
         retried_init_failed = False
-    return kinds, peak_mb, problems
+    return LogFailures(kinds=kinds, error_types=error_types, peak_mb=peak_mb, problems=problems)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,6 +135,8 @@ class RuntimeFigures:
     max_memory_used_mb: int | None
     #: failures by kind from the stack's log; None when no log of the stack was found
     failures: dict[str, int] | None
+    #: the error types of those failures, as the log names them
+    error_types: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -141,14 +159,16 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
     init_ms = [rep.init_duration_ms for rep in joined if rep.init_duration_ms is not None]
     notes: list[str] = []
     failures: dict[str, int] | None = None
+    error_types: dict[str, int] = {}
     peak_mb = max((rep.max_memory_used_mb for rep in joined), default=None)
     if log is not None:
         with log.open(encoding="utf-8", errors="replace") as stream:
-            kinds, log_peak_mb, problems = failure_kinds(stream)
-        failures = {kind: kinds.get(kind, 0) for kind in FAILURE_KINDS}
-        if log_peak_mb is not None:
-            peak_mb = max(peak_mb or 0, log_peak_mb)
-        notes += [f"unreadable REPORT line {log}:{problem}" for problem in problems]
+            found = failure_kinds(stream)
+        failures = {kind: found.kinds.get(kind, 0) for kind in FAILURE_KINDS}
+        error_types = dict(sorted(found.error_types.items()))
+        if found.peak_mb is not None:
+            peak_mb = max(peak_mb or 0, found.peak_mb)
+        notes += [f"unreadable REPORT line {log}:{problem}" for problem in found.problems]
     else:
         notes.append(f"no log of {stack} (logs/{stack}.log): failures by kind unknown")
     memory_mb = settings.get("memory_mb")
@@ -172,13 +192,18 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
         warm_p99_ms=percentile(warm_ms, 99),
         max_memory_used_mb=peak_mb,
         failures=failures,
+        error_types=error_types,
         notes=notes,
     )
 
 
 def _mb(size_bytes: Any) -> str:
-    # MB as Lambda's quotas count them (1 MB = 1,048,576 bytes).
-    return f"{size_bytes / (1024 * 1024):,.1f} MB" if isinstance(size_bytes, int) else "?"
+    # MB as Lambda's quotas count them (1 MB = 1,048,576 bytes); the evaluator's zip is KBs.
+    if not isinstance(size_bytes, int):
+        return "?"
+    if size_bytes < 1024 * 1024:
+        return f"{size_bytes / 1024:,.1f} KB"
+    return f"{size_bytes / (1024 * 1024):,.1f} MB"
 
 
 def package_words(f: RuntimeFigures) -> str:
@@ -203,6 +228,12 @@ def _failures(f: RuntimeFigures) -> str:
         return "unknown (no log)"
     found = [f"{kind} {count}" for kind, count in f.failures.items() if count]
     return ", ".join(found) if found else "none"
+
+
+def _types(f: RuntimeFigures) -> str:
+    if not f.error_types:
+        return ""
+    return " (" + ", ".join(f"{name} {count}" for name, count in f.error_types.items()) + ")"
 
 
 def _order(f: RuntimeFigures) -> tuple[int, str, int, str]:
@@ -269,7 +300,7 @@ def runtime_section(
                       if f.max_memory_used_mb is not None and f.memory_mb is not None else "")
             md.append(f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
                       f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
-                      f"{_failures(f)} [S]{memory}.")
+                      f"{_failures(f)} [S]{_types(f)}{memory}.")
         md.append("")
     else:
         md += ["No stack failed a request, ran out of memory or overran its init.", ""]

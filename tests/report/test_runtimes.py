@@ -110,14 +110,15 @@ def results(tmp_path: Path) -> Path:
 
 
 def test_failures_are_classified_by_kind_and_counted_once() -> None:
-    kinds, peak_mb, problems = failure_kinds(STACKS["python-tf-256"]["log"])
+    found = failure_kinds(STACKS["python-tf-256"]["log"])
     # the retried init's timeout and its invocation's REPORT are one failure, not two
-    assert dict(kinds) == {"out of memory": 2, "init timeout": 2}
-    assert peak_mb == 256 and problems == []
+    assert dict(found.kinds) == {"out of memory": 2, "init timeout": 2}
+    assert dict(found.error_types) == {"Runtime.OutOfMemory": 2, "init timeout": 2}
+    assert found.peak_mb == 256 and found.problems == []
 
 
 def test_lines_copied_with_spaces_are_read_alike() -> None:
-    kinds, _, _ = failure_kinds([
+    found = failure_kinds([
         "INIT_REPORT Init Duration: 120.00 ms Phase: init Status: error Error Type: Runtime.ImportModuleError",
         ("REPORT RequestId: r1 Duration: 3.00 ms Billed Duration: 3 ms Memory Size: 512 MB "
         "Max Memory Used: 60 MB Status: error Error Type: Runtime.ExitError"),
@@ -125,7 +126,9 @@ def test_lines_copied_with_spaces_are_read_alike() -> None:
         "Max Memory Used: 60 MB Status: timeout"),
         "INIT_REPORT Init Duration: 80.00 ms Phase: init Status: success",
     ])
-    assert dict(kinds) == {"init failure": 1, "other": 1, "function timeout": 1}
+    assert dict(found.kinds) == {"init failure": 1, "other": 1, "function timeout": 1}
+    assert dict(found.error_types) == {"Runtime.ImportModuleError": 1, "Runtime.ExitError": 1,
+                                       "status timeout": 1}
 
 
 def test_scenario1_alone_gives_every_figure(results: Path) -> None:
@@ -157,11 +160,14 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     assert litert[1:4] == ["litert", "512", "zip 23.0 MB (74.0 MB unzipped)"]
     assert litert[7:] == ["420", "420", "600", "600", "2", "15.0", "16.0", "91", "none"]
     tf = rows["python-tf-256"]
-    assert tf[3].startswith("image: function and model 2.0 MB") and "tensorflow-cpu==2.21.0" in tf[3]
+    assert tf[3].startswith("image: function and model 2.0 MB")
+    assert rows["python-512"][3].startswith("not stated") and "tensorflow-cpu==2.21.0" in tf[3]
     assert tf[4:6] == ["4", "3"] and tf[-2:] == ["256", "out of memory 2, init timeout 2"]
     # an AWS run's package is not known here, and the report says so
     assert rows["python-512"][3].startswith("not stated")
-    assert "**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C]" in section
+    assert ("**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C] (http_status 3); "
+            "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2, init timeout 2); "
+            "Max Memory Used 256 of 256 MB.") in section
     assert "Max Memory Used 256 of 256 MB" in section
 
 
