@@ -63,7 +63,7 @@ class LogFailures:
 
     #: failures by kind (``FAILURE_KINDS``)
     kinds: Counter[str]
-    #: the error types named by the failed lines (``Runtime.OutOfMemory``, ...), or the status
+    #: the error types the failed lines name (``Runtime.OutOfMemory``, ...; a timeout names none)
     error_types: Counter[str]
     #: the largest Max Memory Used of the log's REPORT lines, MB
     peak_mb: int | None
@@ -84,7 +84,8 @@ def failure_kinds(lines: Iterable[str]) -> LogFailures:
             status = (init.status or "").lower()
             if status in ("", "success"):
                 continue
-            error_types[init.error_type or f"init {status}"] += 1
+            if init.error_type:
+                error_types[init.error_type] += 1
             if init.error_type == OUT_OF_MEMORY:
                 kinds["out of memory"] += 1
             elif status == "timeout":
@@ -104,7 +105,8 @@ def failure_kinds(lines: Iterable[str]) -> LogFailures:
         kind = _report_kind(report)
         if kind is not None and not retried_init_failed:
             kinds[kind] += 1
-            error_types[report.error_type or f"status {report.status}"] += 1
+            if report.error_type:
+                error_types[report.error_type] += 1
         retried_init_failed = False
     return LogFailures(kinds=kinds, error_types=error_types, peak_mb=peak_mb, problems=problems)
 

@@ -113,7 +113,7 @@ def test_failures_are_classified_by_kind_and_counted_once() -> None:
     found = failure_kinds(STACKS["python-tf-256"]["log"])
     # the retried init's timeout and its invocation's REPORT are one failure, not two
     assert dict(found.kinds) == {"out of memory": 2, "init timeout": 2}
-    assert dict(found.error_types) == {"Runtime.OutOfMemory": 2, "init timeout": 2}
+    assert dict(found.error_types) == {"Runtime.OutOfMemory": 2}
     assert found.peak_mb == 256 and found.problems == []
 
 
@@ -127,8 +127,7 @@ def test_lines_copied_with_spaces_are_read_alike() -> None:
         "INIT_REPORT Init Duration: 80.00 ms Phase: init Status: success",
     ])
     assert dict(found.kinds) == {"init failure": 1, "other": 1, "function timeout": 1}
-    assert dict(found.error_types) == {"Runtime.ImportModuleError": 1, "Runtime.ExitError": 1,
-                                       "status timeout": 1}
+    assert dict(found.error_types) == {"Runtime.ImportModuleError": 1, "Runtime.ExitError": 1}
 
 
 def test_scenario1_alone_gives_every_figure(results: Path) -> None:
@@ -166,7 +165,7 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     # an AWS run's package is not known here, and the report says so
     assert rows["python-512"][3].startswith("not stated")
     assert ("**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C] (http_status 3); "
-            "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2, init timeout 2); "
+            "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2); "
             "Max Memory Used 256 of 256 MB.") in section
     assert "Max Memory Used 256 of 256 MB" in section
 
