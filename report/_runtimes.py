@@ -174,6 +174,10 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
     else:
         notes.append(f"no log of {stack} (logs/{stack}.log): failures by kind unknown")
     memory_mb = settings.get("memory_mb")
+    if isinstance(memory_mb, int) and peak_mb is not None and peak_mb > memory_mb:
+        # Lambda kills a runtime at its memory size; a larger peak means no limit held it.
+        notes.append(f"Max Memory Used {peak_mb} MB is over its memory size ({memory_mb} MB): the "
+                     "memory limit was not enforced, so this run cannot show running out of memory")
     return RuntimeFigures(
         stack=stack,
         model_runtime=str(settings.get("model_runtime", "artifact")),
@@ -230,6 +234,11 @@ def _failures(f: RuntimeFigures) -> str:
         return "unknown (no log)"
     found = [f"{kind} {count}" for kind, count in f.failures.items() if count]
     return ", ".join(found) if found else "none"
+
+
+def _over_limit(f: RuntimeFigures) -> bool:
+    return (f.max_memory_used_mb is not None and f.memory_mb is not None
+            and f.max_memory_used_mb > f.memory_mb)
 
 
 def _types(f: RuntimeFigures) -> str:
@@ -292,7 +301,8 @@ def runtime_section(
             f"| {f.max_memory_used_mb if f.max_memory_used_mb is not None else '–'} | {_failures(f)} |")
     md.append("")
     findings = [f for f in figures
-                if f.failed_requests or (f.failures is not None and any(f.failures.values()))]
+                if f.failed_requests or (f.failures is not None and any(f.failures.values()))
+                or _over_limit(f)]
     if findings:
         md += [("Failures (a finding, not noise: a stack that cannot serve at its memory is the "
                 "answer for that memory):"), ""]
@@ -300,12 +310,15 @@ def runtime_section(
             client = ", ".join(f"{k} {v}" for k, v in f.client_errors.items()) or "none"
             memory = (f"; Max Memory Used {f.max_memory_used_mb} of {f.memory_mb} MB"
                       if f.max_memory_used_mb is not None and f.memory_mb is not None else "")
+            if _over_limit(f):
+                memory += " (over its memory size: the limit was not enforced in this run)"
             md.append(f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
                       f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
                       f"{_failures(f)} [S]{_types(f)}{memory}.")
         md.append("")
     else:
-        md += ["No stack failed a request, ran out of memory or overran its init.", ""]
+        md += [("No stack failed a request, ran out of memory or overran its init, and none used "
+               "more memory than its size."), ""]
     notes = [f"- {f.stack}: {note}" for f in figures for note in f.notes]
     if any(f.package is None for f in figures):
         notes.append("- Package sizes are stated by the local emulator (endpoints.json); for an "

@@ -217,3 +217,13 @@ def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> N
     entry = package_entry(image)
     assert entry["kind"] == "image" and entry["requirements"] == ["tensorflow-cpu==2.21.0"]
     assert "requirements" not in package_entry(zipped)
+
+
+def test_a_peak_over_the_memory_size_says_the_limit_did_not_hold(results: Path, tmp_path: Path) -> None:
+    log = results / "logs" / "python-litert-512.log"
+    log.write_text(log.read_text().replace("Max Memory Used: 91 MB", "Max Memory Used: 600 MB"))
+    section = write_report([results], tmp_path / "out").read_text().split("## Model runtime", 1)[1]
+    assert ("**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
+            "Max Memory Used 600 of 512 MB (over its memory size: the limit was not enforced in "
+            "this run).") in section
+    assert "python-litert-512: Max Memory Used 600 MB is over its memory size (512 MB)" in section
