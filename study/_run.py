@@ -44,8 +44,9 @@ STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512
 FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-tf-256", "python-tf-512",
                     "python-tf-1024")
 #: Real seconds between the scenario 1 starts of two framework stacks: more than a TensorFlow
-#: cold start takes on 2 cores, so that no two framework inits overlap.
-FRAMEWORK_STAGGER_S = 20.0
+#: cold start takes on 2 cores (2.2-3.6 s measured under the emulator's burst init, 10 s at the
+#: init limit), so that no two framework inits overlap; 5 stacks add 75 s to scenario 1.
+FRAMEWORK_STAGGER_S = 15.0
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack; divided by this the
 #: whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
