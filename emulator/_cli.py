@@ -37,6 +37,7 @@ from ._stacks import spec_from_stack
 
 if TYPE_CHECKING:
     from stack import StackSettings
+    from stack.package import Package
 
 
 def _duration_ms(text: str) -> float:
@@ -140,8 +141,27 @@ def hosted_by(settings: Mapping[str, StackSettings]) -> dict[str, str | None]:
     }
 
 
-def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings],
-                       root: Path) -> dict[str, Any]:
+def package_entry(package: Package) -> dict[str, Any]:
+    """What a stack deploys, in bytes, as endpoints.json states it (the report shows it).
+
+    An image's own size is not known here (no image is built: the emulator hosts its context's
+    function folder), so ``code_bytes`` and ``unzipped_bytes`` are the function and model it
+    holds, and ``requirements`` the pins the image installs on AWS's base image.
+    """
+    entry: dict[str, Any] = {
+        "kind": "image" if package.is_image else "zip",
+        "code_bytes": package.size_bytes,
+        "unzipped_bytes": package.unzipped_bytes,
+        "layer_bytes": package.layer_size_bytes,
+        "model_runtime": package.model_runtime,
+    }
+    if package.requirements:
+        entry["requirements"] = list(package.requirements)
+    return entry
+
+
+def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path,
+                       packages: Mapping[str, Package] | None = None) -> dict[str, Any]:
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
     for name, url in emu.urls.items():
@@ -157,6 +177,8 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings],
         if deps is not None:
             stacks[name]["dependencies"] = {"folder": str(deps),
                                             "distributions": distributions_in(deps)}
+        if packages is not None and name in packages:
+            stacks[name]["package"] = package_entry(packages[name])
     credentials = emu.options.credentials or DEFAULT_CREDENTIALS
     return {
         "stacks": stacks,
@@ -228,8 +250,9 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
-def _prepare(args: argparse.Namespace,
-             root: Path) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+def _prepare(
+    args: argparse.Namespace, root: Path
+) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package]]:
     from stack import build_package, list_stacks, load_stack, runtime_root
 
     names = list(args.stacks) or list_stacks(root)
@@ -237,17 +260,19 @@ def _prepare(args: argparse.Namespace,
         raise EmulatorError(f"no Pulumi.<stack>.yaml under {root}: nothing to host")
     settings: dict[str, StackSettings] = {}
     specs: list[FunctionSpec] = []
+    packages: dict[str, Package] = {}
     for name in names:
         s = load_stack(name, root)
         package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
         settings[name] = s
+        packages[name] = package
         specs.append(spec_from_stack(s, package))
-    return settings, specs
+    return settings, specs, packages
 
 
 async def _serve(args: argparse.Namespace, root: Path) -> int:
     credentials = credentials_from(args.credentials)
-    settings, specs = _prepare(args, root)
+    settings, specs, packages = _prepare(args, root)
     build = (args.build_dir or root / "build").resolve()
     options = EmulatorOptions(
         time_scale=args.time_scale,
@@ -276,7 +301,7 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
-        document = endpoints_document(emu, settings, root)
+        document = endpoints_document(emu, settings, root, packages)
         endpoints.parent.mkdir(parents=True, exist_ok=True)
         tmp = endpoints.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -58,6 +58,9 @@ class Target:
             "signing": self.signer.describe() if self.signer is not None else None,
             "network_path": self.extra.get("network_path"),
             "cpu_samples": self.extra.get("cpu_samples"),
+            # What the stack deploys (zip or image, bytes) as the emulator built it; None for a
+            # URL or a Pulumi stack, whose package this side never saw.
+            "package": self.extra.get("package"),
         }
 
 
@@ -122,6 +125,8 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
     for key in ("cpu_samples", "access_log"):
         if isinstance(entry.get(key), str):
             extra[key] = entry[key]
+    if isinstance(entry.get("package"), dict):
+        extra["package"] = entry["package"]
     init_cpu = document.get("init_cpu")
     return replace(target, settings=settings, extra=extra,
                    init_cpu=init_cpu if isinstance(init_cpu, dict) else None)

@@ -24,6 +24,7 @@ from ._figures import (
     stack_figures,
 )
 from ._reportline import ReportLine
+from ._runtimes import runtime_section
 
 __all__ = ["find_logs", "write_report"]
 
@@ -347,6 +348,10 @@ def _write(
            "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
            "SnapStart restore (Restore Duration, `x-restore: true`) is counted as a restore, "
            "not a cold start."), ""]
+
+    marked = {f.stack: _marks(f) for f in figures}
+    md += runtime_section(by_stack, reports, log_files, ms=_ms,
+                          marks=lambda stack: marked.get(stack, stack))
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:

@@ -12,6 +12,15 @@ invocation may add ``Status: timeout`` or ``Status: error`` and, in newer logs, 
 with ``XRAY TraceId: ...\tSegmentId: ...\tSampled: true``: the newline is read as one more
 separator (and :func:`iter_report_lines` joins such a line to its REPORT line in a file).
 
+An init that fails or outlasts its limit is told by an ``INIT_REPORT`` line, which carries no
+request id (:func:`read_init_reports`)::
+
+    INIT_REPORT Init Duration: 10000.12 ms\tPhase: init\tStatus: timeout
+    INIT_REPORT Init Duration: 2113.80 ms\tPhase: init\tStatus: error\tError Type:
+    Runtime.OutOfMemory
+
+``Phase`` is ``init``, or ``invoke`` when Lambda retried the init inside the first invocation.
+
 Lines copied from the console or a web page have their tabs turned into spaces; they are
 read by finding the field names AWS writes. The local emulator writes the same lines, so one
 parser serves both. Fields the parser does not know are kept in ``extra``, never dropped.
@@ -160,6 +169,46 @@ def parse_report_line(line: str) -> ReportLine:
     if missing:
         raise ReportLineError(f"REPORT line lacks {', '.join(missing)}: {line[:160]!r}")
     return ReportLine(request_id=request_id, extra=extra, **values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, kw_only=True)
+class InitReportLine:
+    """One ``INIT_REPORT`` line: how an instance's init ended (SnapStart's and failed inits')."""
+
+    init_duration_ms: float | None
+    #: ``init``, or ``invoke`` for an init retried inside the first invocation
+    phase: str | None
+    #: ``success``, ``error`` or ``timeout``
+    status: str | None
+    error_type: str | None = None
+
+
+_INIT_PREFIX = "INIT_REPORT"
+_INIT_FIELD = re.compile(r"(Init Duration|Phase|Status|Error Type):\s*(.*?)\s*"
+                         r"(?=(?:\t|\s)(?:Init Duration|Phase|Status|Error Type):|$)")
+
+
+def parse_init_report_line(line: str) -> InitReportLine | None:
+    """The INIT_REPORT line's fields, or None when ``line`` is not one."""
+    at = line.find(_INIT_PREFIX + " ")
+    if at < 0:
+        return None
+    values = {name: raw for name, raw in _INIT_FIELD.findall(line[at + len(_INIT_PREFIX):].strip())}
+    duration = _NUMBER_WITH_UNIT.match(values.get("Init Duration", ""))
+    return InitReportLine(
+        init_duration_ms=float(duration.group(1)) if duration else None,
+        phase=values.get("Phase") or None,
+        status=values.get("Status") or None,
+        error_type=values.get("Error Type") or None,
+    )
+
+
+def read_init_reports(lines: Iterable[str]) -> Iterator[InitReportLine]:
+    """Every INIT_REPORT line among ``lines``."""
+    for line in lines:
+        parsed = parse_init_report_line(line.rstrip("\r\n"))
+        if parsed is not None:
+            yield parsed
 
 
 def iter_report_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:

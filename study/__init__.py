@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from ._run import QUICK_TIME_SCALE, STUDY_STACKS, Study, StudyError, StudySettings
+from ._run import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, Study, StudyError, StudySettings
 
-__all__ = ["QUICK_TIME_SCALE", "STUDY_STACKS", "Study", "StudyError", "StudySettings"]
+__all__ = ["FRAMEWORK_STACKS", "QUICK_TIME_SCALE", "STUDY_STACKS", "Study", "StudyError",
+           "StudySettings"]

@@ -9,7 +9,14 @@ from pathlib import Path
 from emulator._cli import add_network_options
 from stack import project_root
 
-from ._run import QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
+from ._run import (
+    FRAMEWORK_STACKS,
+    FRAMEWORK_STAGGER_S,
+    QUICK_TIME_SCALE,
+    STUDY_STACKS,
+    Study,
+    StudySettings,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -19,11 +26,24 @@ def main(argv: list[str] | None = None) -> int:
         "them at once and scenario 2 (staged concurrency) on each in turn, keep the server logs "
         "with the results and write the report (results/<run-id>/report/report.md).",
     )
-    parser.add_argument("--stacks", nargs="+", default=list(STUDY_STACKS), metavar="STACK",
-                        help="stacks to study (default: the six of the original study)")
+    parser.add_argument("--stacks", nargs="+", default=None, metavar="STACK",
+                        help="stacks to study with both scenarios (default: the six of the "
+                             "original study)")
+    parser.add_argument("--framework-stacks", nargs="*", default=None, metavar="STACK",
+                        help="stacks serving the model with a framework, which join scenario 1 "
+                        f"(default without --stacks: {' '.join(FRAMEWORK_STACKS)}; with --stacks: "
+                        "none; give the option alone for none)")
+    parser.add_argument("--framework-scenario2", action=argparse.BooleanOptionalAction,
+                        default=None,
+                        help="run scenario 2 on the framework stacks too (default: only at full "
+                        "length, --time-scale 1, as `make study` runs it)")
+    parser.add_argument("--framework-stagger", type=float, default=FRAMEWORK_STAGGER_S, metavar="S",
+                        help="real seconds between the framework stacks' scenario 1 starts, so "
+                             "that "
+                        f"their inits do not overlap (default {FRAMEWORK_STAGGER_S:g})")
     parser.add_argument("--time-scale", type=float, default=QUICK_TIME_SCALE, metavar="K",
                         help=f"divide every duration by K (default {QUICK_TIME_SCALE:g}: about 10 "
-                        "minutes in all; 1 = the study's full length, about 1.5 hours)")
+                        "minutes in all; 1 = the study's full length, about 2 hours)")
     parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                         help="results root (default ./results)")
     parser.add_argument("--run-id", default=None, metavar="ID",
@@ -58,10 +78,18 @@ def main(argv: list[str] | None = None) -> int:
                      "the checkout or from the directory of your Pulumi.<stack>.yaml files")
     if not 1 <= args.batch <= 10_000:
         parser.error("--batch must be within 1..10000")
+    if args.framework_stagger < 0:
+        parser.error("--framework-stagger must be >= 0 seconds")
+    # `--stacks A B` studies A and B alone, unless framework stacks are named too.
+    framework = args.framework_stacks
+    if framework is None:
+        framework = list(FRAMEWORK_STACKS) if args.stacks is None else []
     settings = StudySettings(
-        root=root, stacks=args.stacks, time_scale=args.time_scale,
+        root=root, stacks=args.stacks or list(STUDY_STACKS), time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
         scenario2_stages=args.stages, artifact=args.artifact, batch=args.batch,
+        framework_stacks=framework, framework_scenario2=args.framework_scenario2,
+        framework_stagger_s=args.framework_stagger,
         emulator_args=[f"--rtt={args.rtt:g}ms", f"--gateway-latency={args.gateway_latency:g}ms",
                        *args.emulator_arg,
                        *(["--init-cpu", args.init_cpu] if args.init_cpu else [])],

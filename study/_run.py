@@ -1,6 +1,15 @@
 """The study in one command: emulator up, scenario 1 on every stack at once, scenario 2 on
 each stack in turn, server logs kept with the results, the report, emulator down.
 
+Two sets of stacks: the study's (``STUDY_STACKS``, the six of the original study: both
+scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model served with LiteRT
+and with TensorFlow, issue 15), which join scenario 1 — their cold starts, a few warm requests,
+what fails at small memory — and run scenario 2 only when asked (``framework_scenario2``; by
+default only at full length, time scale 1, so that `make run` stays within its 10 minutes).
+A framework stack's scenario 1 starts ``FRAMEWORK_STAGGER_S`` (real seconds) after the
+previous one's, so that TensorFlow's multi-second imports do not share the machine's CPUs with
+each other's: what a cold start measures is the stack, not how many started at once.
+
 Each part runs as its own process through its public command line (``python -m emulator``,
 ``python -m loadgen``), exactly as a user would run it, so the study exercises what a user
 gets. An interrupted study (Ctrl-C, SIGTERM) passes the signal on to the load generators,
@@ -32,10 +41,19 @@ from loadgen._cli import parse_stages
 from model import ArtifactError, read_artifact
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
+#: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
+#: study's 256 MB, where the original study's configuration collapsed.
+FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-tf-256", "python-tf-512",
+                    "python-tf-1024")
+#: Real seconds between the scenario 1 starts of two framework stacks: more than a TensorFlow
+#: cold start takes on 2 cores (2.2-3.6 s measured under the emulator's burst init, 10 s at the
+#: init limit), so that no two framework inits overlap; 5 stacks add 75 s to scenario 1.
+FRAMEWORK_STAGGER_S = 15.0
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
 #: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
-EMULATOR_START_TIMEOUT_S = 180.0
+#: Building a framework stack's package the first time installs its wheels (pip, tens of MB).
+EMULATOR_START_TIMEOUT_S = 600.0
 
 
 class StudyError(RuntimeError):
@@ -65,6 +83,31 @@ class StudySettings:
     artifact: Path | None = None
     #: instances per request in scenario 2 (1: the study's; more makes the function CPU-bound)
     batch: int = 1
+    #: stacks that join scenario 1 (scenario 2 too with ``framework_scenario2``); a stack also
+    #: in ``stacks`` is run as one of those. ``python -m study`` (``make run``) passes
+    #: ``FRAMEWORK_STACKS`` unless ``--stacks`` is given.
+    framework_stacks: Sequence[str] = ()
+    #: run scenario 2 on the framework stacks too; None: only at full length (time scale 1)
+    framework_scenario2: bool | None = None
+    #: real seconds between the framework stacks' scenario 1 starts
+    framework_stagger_s: float = FRAMEWORK_STAGGER_S
+
+    @property
+    def extra_stacks(self) -> tuple[str, ...]:
+        """The framework stacks not already among ``stacks``, in order, once each."""
+        return tuple(dict.fromkeys(s for s in self.framework_stacks if s not in self.stacks))
+
+    @property
+    def hosted(self) -> tuple[str, ...]:
+        """Every stack the emulator hosts; all of them run scenario 1."""
+        return (*self.stacks, *self.extra_stacks)
+
+    @property
+    def scenario2_stacks(self) -> tuple[str, ...]:
+        both = self.framework_scenario2
+        if both is None:
+            both = self.time_scale == 1.0
+        return tuple(self.hosted) if both else tuple(self.stacks)
 
 
 def artifact_features(artifact: Path) -> list[str]:
@@ -163,11 +206,11 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        argv = self._python("-m", "emulator", "up", *self.settings.stacks,
+        argv = self._python("-m", "emulator", "up", *self.settings.hosted,
                             "--time-scale", f"{self.settings.time_scale:g}",
                             "--build-dir", str(self.build), "--artifact", str(self.artifact),
                             *self.settings.emulator_args)
-        _log(f"starting the emulator with {', '.join(self.settings.stacks)} (time scale "
+        _log(f"starting the emulator with {', '.join(self.settings.hosted)} (time scale "
              f"{self.settings.time_scale:g})")
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
@@ -235,23 +278,45 @@ class Study:
                 pass  # the load generator says what is wrong with them
         return plan.duration_s / self.settings.time_scale
 
+    def scenario1_offsets(self) -> dict[str, str | None]:
+        """Each stack's ``--offsets`` (None: the plan's own): the framework stacks' plans are
+        shifted, the i-th by i × the stagger (real seconds, so × the time scale in plan time)."""
+        settings = self.settings
+        offsets: dict[str, str | None] = {stack: settings.offsets for stack in settings.stacks}
+        if not settings.extra_stacks:
+            return offsets
+        if settings.offsets:
+            base = [parse_duration_s(part) for part in settings.offsets.split(",") if part.strip()]
+        else:
+            base = list(IdlePlan().offsets_s)
+        for index, stack in enumerate(settings.extra_stacks, 1):
+            shift_s = index * settings.framework_stagger_s * settings.time_scale
+            offsets[stack] = ",".join(f"{o + shift_s:g}" for o in base)
+        return offsets
+
     def scenario1(self) -> None:
-        extra: list[str] = []
-        if self.settings.offsets:
-            extra += ["--offsets", self.settings.offsets]
-        if self.settings.bisect:
-            extra += ["--bisect", self.settings.bisect]
-        expected = self.scenario1_length_s()
-        _log(f"scenario 1 (timed idle) on {len(self.settings.stacks)} stacks at once, about "
-             f"{expected:.0f} s"
+        offsets = self.scenario1_offsets()
+        stacks = self.settings.hosted
+        shift_s = len(self.settings.extra_stacks) * self.settings.framework_stagger_s
+        expected = self.scenario1_length_s() + shift_s
+        _log(f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s"
+             + (f" (the {len(self.settings.extra_stacks)} framework stacks "
+                f"{self.settings.framework_stagger_s:g} s apart)" if self.settings.extra_stacks
+                else "")
              + (" plus bisection" if self.settings.bisect else ""))
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
-        children = [self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
-                                log=logs / f"{stack}-scenario1.out")
-                    for stack in self.settings.stacks]
+        children = []
+        for stack in stacks:
+            extra: list[str] = []
+            if offsets[stack]:
+                extra += ["--offsets", str(offsets[stack])]
+            if self.settings.bisect:
+                extra += ["--bisect", self.settings.bisect]
+            children.append(self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
+                                        log=logs / f"{stack}-scenario1.out"))
         codes = self._wait(children, "scenario 1", expected)
-        for stack, code in zip(self.settings.stacks, codes):
+        for stack, code in zip(stacks, codes):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
@@ -260,8 +325,13 @@ class Study:
         if self.settings.batch != 1:
             extra += ["--batch", str(self.settings.batch)]
         expected = self.scenario2_length_s()
-        for i, stack in enumerate(self.settings.stacks, 1):
-            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(self.settings.stacks)}), "
+        stacks = self.settings.scenario2_stacks
+        skipped = [s for s in self.settings.hosted if s not in stacks]
+        if skipped:
+            _log(f"scenario 2 skips {', '.join(skipped)} (scenario 1 only; --framework-scenario2 "
+                 "runs them too)")
+        for i, stack in enumerate(stacks, 1):
+            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(stacks)}), "
                  f"about {expected:.0f} s")
             child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)

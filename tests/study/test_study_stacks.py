@@ -1,0 +1,145 @@
+"""Which stacks the study hosts and runs each scenario on (issue 15's framework stacks).
+
+The processes are test doubles: the study's spawning is recorded, nothing is started.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import study.__main__ as study_main
+from study import Study, StudySettings
+from study._run import FRAMEWORK_STACKS, STUDY_STACKS
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _settings_from(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> StudySettings:
+    seen: list[StudySettings] = []
+
+    class Recorder:
+        def __init__(self, settings: StudySettings) -> None:
+            seen.append(settings)
+
+        def run(self) -> int:
+            return 0
+
+    monkeypatch.setattr(study_main, "Study", Recorder)
+    assert study_main.main(argv) == 0
+    return seen[0]
+
+
+def test_make_run_adds_every_framework_stack_to_scenario1_only(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings_from([], monkeypatch)
+    assert tuple(settings.stacks) == STUDY_STACKS
+    assert settings.hosted == STUDY_STACKS + FRAMEWORK_STACKS
+    # every runtime at two memory sizes, TensorFlow at 256 MB too
+    assert {"python-litert-512", "python-litert-1024", "python-tf-512", "python-tf-1024",
+            "python-tf-256"} <= set(settings.hosted)
+    assert settings.scenario2_stacks == STUDY_STACKS
+
+
+def test_full_length_runs_scenario2_on_the_framework_stacks_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _settings_from(["--time-scale", "1"], monkeypatch)
+    assert settings.scenario2_stacks == STUDY_STACKS + FRAMEWORK_STACKS
+    quick = _settings_from(["--framework-scenario2"], monkeypatch)
+    assert quick.scenario2_stacks == STUDY_STACKS + FRAMEWORK_STACKS
+    full = _settings_from(["--time-scale", "1", "--no-framework-scenario2"], monkeypatch)
+    assert full.scenario2_stacks == STUDY_STACKS
+
+
+def test_named_stacks_are_studied_alone_unless_framework_stacks_are_named(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    alone = _settings_from(["--stacks", "python-512"], monkeypatch)
+    assert alone.hosted == ("python-512",)
+    both = _settings_from(["--stacks", "python-512", "--framework-stacks", "python-tf-256",
+                           "python-512"], monkeypatch)
+    # a stack in both lists is hosted and run once, with both scenarios
+    assert both.hosted == ("python-512", "python-tf-256")
+    assert both.scenario2_stacks == ("python-512",)
+    none = _settings_from(["--framework-stacks"], monkeypatch)
+    assert none.hosted == STUDY_STACKS
+
+
+def test_a_negative_stagger_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        _settings_from(["--framework-stagger", "-1"], monkeypatch)
+    assert raised.value.code == 2
+    assert "--framework-stagger must be >= 0" in capsys.readouterr().err
+
+
+class _Child:
+    """A finished process as subprocess.Popen shows it."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode = 0
+
+    def poll(self) -> int | None:
+        return None if self.pid == 4242 else 0
+
+    def wait(self, timeout: float | None = None) -> int:
+        return 0
+
+
+def _recording_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     **settings: Any) -> tuple[Study, list[list[str]]]:
+    study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="s", **settings))
+    spawned: list[list[str]] = []
+
+    def spawn(argv: list[str], *, log: Path | None = None) -> _Child:
+        spawned.append(argv)
+        if "emulator" in argv:
+            study.endpoints.parent.mkdir(parents=True, exist_ok=True)
+            study.endpoints.write_text(json.dumps({"pid": 4242, "stacks": {}}))
+            return _Child(4242)
+        return _Child(1)
+
+    monkeypatch.setattr(study, "_spawn", spawn)
+    return study, spawned
+
+
+def _option(argv: list[str], name: str) -> str | None:
+    return argv[argv.index(name) + 1] if name in argv else None
+
+
+def test_scenario1_hosts_and_staggers_the_framework_stacks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    study, spawned = _recording_study(
+        tmp_path, monkeypatch, stacks=("python-512", "java-512"),
+        framework_stacks=("python-litert-512", "python-tf-256"), time_scale=20.0,
+        framework_stagger_s=15.0)
+    study.start_emulator()
+    (emulator,) = spawned
+    assert emulator[emulator.index("up") + 1:][:4] == ["python-512", "java-512",
+                                                       "python-litert-512",
+                                                       "python-tf-256"]
+    spawned.clear()
+    study.features = ["duration"]
+    study.scenario1()
+    runs = {_option(argv, "--stack"): argv for argv in spawned}
+    assert list(runs) == ["python-512", "java-512", "python-litert-512", "python-tf-256"]
+    assert all("scenario1" in argv for argv in spawned)
+    # the study's stacks keep the plan; the i-th framework stack starts i × 15 s (real) later,
+    # 300 s of plan time at time scale 20, with the plan's gaps unchanged
+    assert _option(runs["python-512"], "--offsets") is None
+    assert _option(runs["python-litert-512"], "--offsets") == "300,660,1260,2160,3960"
+    assert _option(runs["python-tf-256"], "--offsets") == "600,960,1560,2460,4260"
+    spawned.clear()
+    study.scenario2()
+    assert [_option(argv, "--stack") for argv in spawned] == ["python-512", "java-512"]
+    assert all("scenario2" in argv for argv in spawned)
+
+
+def test_given_offsets_are_shifted_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    study, _ = _recording_study(tmp_path, monkeypatch, stacks=("python-512",),
+                                framework_stacks=("python-tf-512",), time_scale=60.0,
+                                offsets="0,1m", framework_stagger_s=20.0)
+    assert study.scenario1_offsets() == {"python-512": "0,1m", "python-tf-512": "1200,1260"}
