@@ -202,6 +202,7 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
         urls={"python-512": "http://127.0.0.1:9"},
         options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
         sampler=SimpleNamespace(describe=lambda name: {}),
+        dependency_dirs={}, python_runtime_dir=None,
         cpu_limited=False, cpu_limit_reason="test")
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
