@@ -280,6 +280,9 @@ class StackFigures:
     #: what the emulator added to every request (run.json's ``network_path``); None: not said
     network_path: dict[str, Any] | None
     time_scale: float | None
+    #: the scenario the load figures come from: ``scenario2`` (or ``rate``) when the stack ran
+    #: one, else ``scenario1`` (a stack measured for its cold starts only)
+    load_scenario: str = "scenario2"
     #: the stack's runs that did not run their plan to the end, each with why
     incomplete: list[str] = field(default_factory=list)
     #: missing, torn or short result files of the stack's runs, in words naming each file
@@ -408,6 +411,7 @@ def stack_figures(
         batch=int(main.run.get("batch", 1) or 1),
         network_path=network_path if isinstance(network_path, dict) else None,
         time_scale=main.time_scale,
+        load_scenario=main.scenario,
         incomplete=[f"{run.scenario} ({run.interrupted})" for run in runs if not run.complete],
         data_problems=[p for run in runs for p in run.problems],
         notes=notes,

@@ -264,7 +264,11 @@ def _write(
         by_stack[run.target].append(run)
     figures = sorted((stack_figures(s, rs, reports, prices=prices) for s, rs in by_stack.items()),
                      key=_order)
-    chosen, _tolerance, rule_text = recommend(figures, rule)
+    # Stacks measured by scenario 1 alone (the framework stacks in `make run`) have cold starts,
+    # not load figures: they stay out of the load tables, the charts and the recommendation.
+    loaded = [f for f in figures if f.load_scenario != "scenario1"]
+    idle_only = [f.stack for f in figures if f.load_scenario == "scenario1"]
+    chosen, _tolerance, rule_text = recommend(loaded, rule)
 
     scales = sorted({r.time_scale for r in runs})
     limited = sorted({str(f.cpu_limited) for f in figures})
@@ -285,7 +289,9 @@ def _write(
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
         + (" — figures of those stacks (marked ⚠) may understate the "
            "function." if saturated else "."),
-        *_sat.header_lines(figures),
+        *_sat.header_lines(loaded),
+        *([(f"- Scenario 1 only (cold starts and idle gaps, no load figures): "
+            f"{', '.join(idle_only)}.")] if idle_only else []),
         f"- Sources: {LEGEND} · {_sat.LEGEND_MEASURED}.",
         (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see "
          "below)."
@@ -304,33 +310,33 @@ def _write(
                f"Rule [D]: {rule_text}."]
     else:
         md += [f"No recommendation: {rule_text}."]
-    bound = [f.stack for f in figures if f.saturation.host_bound]
+    bound = [f.stack for f in loaded if f.saturation.host_bound]
     if chosen is not None and bound:
         md += ["",
-               (f"Caveat: {len(bound)} of {len(figures)} stacks were host-bound (⚙ below, "
+               (f"Caveat: {len(bound)} of {len(loaded)} stacks were host-bound (⚙ below, "
                 "measured): "
                "the host's CPUs were saturated, so their throughput and warm tail latency compare "
                "the machine's sharing, not the memory settings. Cold starts still compare.")]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
-    md += _side_by_side(figures)
+    md += _side_by_side(loaded)
     md += ["",
            ("Host CPU is the busy share of all the host's CPUs per second during the run; ⚙ marks "
             "a "
            "host-bound stack; throttled is the share of its instances' CPU periods in which their "
            "cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time they waited. "
            "Thresholds: docs/results.md."), "",
-           *_sat.cpu_section(figures, _marks),
+           *_sat.cpu_section(loaded, _marks),
            ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
             "sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]
 
     throughput_png = bar_chart(
-        figures, out / "throughput.png",
-        series={"hits/s mean [C]": [f.hits_per_s_mean for f in figures],
+        loaded, out / "throughput.png",
+        series={"hits/s mean [C]": [f.hits_per_s_mean for f in loaded],
                 "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None
                                     else None
-                                    for f in figures]},
+                                    for f in loaded]},
         ylabel="attempts completed per second (hits)",
         title="Throughput in scenario 2, by language × memory")
     cold_png = bar_chart(

@@ -569,3 +569,21 @@ def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> 
     assert steep == [("python: warm p50 118.0 ms at 256 MB to 96.0 ms at 1024 MB: the CPU share "
                       "that "
                       "memory buys shows (1000 instances per request)")]
+
+
+def test_a_stack_measured_by_scenario_1_alone_stays_out_of_the_load_tables(
+    results: Path, tmp_path: Path
+) -> None:
+    # make run measures the framework stacks by scenario 1 only: their cold starts count, but a
+    # handful of idle probes is no throughput, so no load row, chart bar or recommendation.
+    settings = {**STACKS["python-1024"]["settings"], "memory_mb": 256}
+    _write_run(results / "python-tf-256" / "scenario1", "python-tf-256", "scenario1", SCENARIO1,
+               96.11, settings)
+    assert _figures(results)["python-tf-256"].load_scenario == "scenario1"
+    text, _ = _report(results, tmp_path / "r")
+    load_table = text.split("## Scenario 2 (staged concurrency), side by side", 1)[1]
+    load_table = load_table.split("\n## ", 1)[0]
+    assert "| python-tf-256" not in load_table and "| python-1024" in load_table
+    assert "- Scenario 1 only (cold starts and idle gaps, no load figures): python-tf-256." in text
+    recommendation = text.split("## Recommendation", 1)[1].split("\n## ", 1)[0]
+    assert "python-tf-256" not in recommendation
