@@ -164,4 +164,7 @@ def plan_from_json(data: object) -> StagedSlice | RateShare:
                             f"{data.get('kind')!r}")
     except (KeyError, TypeError) as exc:
         raise PlanError(f"the worker's slice is not a plan: {exc}") from exc
-    return slice_plan.check()
+    problems = slice_plan.validate()
+    if problems:
+        raise PlanError("the worker's slice is not a valid plan", problems=problems)
+    return slice_plan

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -42,7 +43,7 @@ def test_staged_split_users_add_up_at_every_second_and_change(plan: StagedPlan,
     # Contiguous user ranges covering the plan's users once; every slice lasts the plan.
     ranges = [s.users for s in slices]
     assert ranges[0][0] == 0 and ranges[-1][1] == plan.max_users - 1
-    assert all(b[0] == a[1] + 1 for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
     assert all(s.plan.duration_s == plan.duration_s for s in slices)
 
 
