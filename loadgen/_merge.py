@@ -224,7 +224,12 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
                         for src, info in zip(sources, infos, strict=True)],
     }
     if workers is not None:
-        run_info["workers"] = workers
+        # The workers ran slices; the merged run is the whole plan's.
+        run_info["workers"] = {k: v for k, v in workers.items()
+                               if k not in ("plan", "plan_scaled")}
+        for name in ("plan", "plan_scaled"):
+            if name in workers:
+                run_info[name] = workers[name]
     write_json_atomic(out / "run.json", run_info)
     stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
               for stage in summaries[0].get("stages", [])]
@@ -249,7 +254,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         "data_problems": problems,
     }
     if workers is not None:
-        extra["workers"] = workers
+        extra["workers"] = run_info["workers"]
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]

@@ -10,6 +10,7 @@ listed in the merged run.json and summary.json with the users it lost.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -274,7 +275,10 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         table.append(entry)
     report = {"count": workers, "stack": stack.name, "function_name": stack.function_name,
               "asked_start_epoch_s": start_epoch_s, "workers": table, "lost": lost,
-              "clock": _clock(table)}
+              "clock": _clock(table),
+              # The whole plan: each worker's run.json holds only its slice.
+              "plan": dataclasses.asdict(plan),
+              "plan_scaled": dataclasses.asdict(plan.scaled(time_scale))}
     run_root.mkdir(parents=True, exist_ok=True)
     (run_root / "workers.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not sources:

@@ -21,7 +21,7 @@ from loadgen_server import ServerThread
 from moto import mock_aws
 
 import loadgen._workers as workers_module
-from loadgen import Stage, StagedPlan
+from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._split import plan_to_json, split_plan
 from loadgen._worker import handler
@@ -148,6 +148,8 @@ def test_four_workers_from_the_command_line_add_up_to_the_single_machine_plan(
     assert [w["status"] for w in run_info["workers"]["workers"]] == ["ok"] * 4
     assert [w["users"] for w in run_info["workers"]["workers"]] == [[0, 1], [2, 3], [4, 5],
                                                                      [6, 7]]
+    # The merged run is the whole plan's, not worker 0's slice.
+    assert run_info["plan"]["stages"][0]["users"] == 8 and "first_user" not in run_info["plan"]
     skew_s = summary["workers"]["clock"]["skew_s"]
     assert 0 <= skew_s < 5 and any("ms apart" in n for n in summary["notes"])
     # The report reads it as any other result folder.
@@ -191,6 +193,19 @@ def test_a_worker_killed_mid_run_and_one_that_never_answers_are_lost_users(
     rows = timeline(outcome.folder)
     assert [int(r["users"]) for r in rows[:4]] == [2, 4, 4, 4]
     assert any("finished" in line for line in lines)
+
+
+@pytest.mark.slow
+def test_a_rate_plan_on_two_workers_sends_the_plan_s_arrivals(s3: Any, tmp_path: Path) -> None:
+    plan = RatePlan(steps=(RateStep(rate_rps=20.0, duration_s=1.5),), max_in_flight=8)
+    with ServerThread() as server:
+        outcome = run_workers(plan, target_url=server.url, sign="never", target_name="t",
+                              stack=STACK, workers=2, results_dir=tmp_path, run_id="r",
+                              lead_s=1.0, invoker=thread_invoker(), out=lambda _line: None)
+        seen = server.seen
+    assert outcome.lost == [] and outcome.summary is not None
+    assert outcome.summary["requests"] == seen == 30
+    assert [w["requests"] for w in outcome.workers["workers"]] == [15, 15]
 
 
 def test_the_worker_stack_is_read_from_pulumi_outputs_and_its_absence_said(tmp_path: Path) -> None:
