@@ -158,6 +158,18 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
                           help="requests in flight at most; arrivals beyond are dropped and "
                                "counted (default 256)")
 
+    if name != "scenario1":
+        spread = parser.add_argument_group("load from several workers (docs/results.md, Workers)")
+        spread.add_argument("--workers", type=int, default=None, metavar="N",
+                            help="split the plan across N load-generator workers on Lambda, "
+                                 "invoked at once; their folders are merged into one")
+        spread.add_argument("--worker-stack", metavar="NAME",
+                            help="the worker stack (its function and bucket: from the emulator's "
+                                 "endpoints file, else `pulumi stack output --json`)")
+        spread.add_argument("--workers-lead", type=_duration, default=5.0, metavar="DURATION",
+                            help="how far ahead of the invocations the workers start together "
+                                 "(default 5s: covers their cold starts)")
+
     run = parser.add_argument_group("requests and results")
     run.add_argument("--time-scale", type=_positive_float, default=1.0, metavar="K",
                      help="divide every duration of the plan by K, for quick runs (recorded)")
@@ -213,6 +225,10 @@ def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
 def main(name: str, args: argparse.Namespace) -> int:
     plan, notes = _plan(name, args)
     target = _target(args)
+    if getattr(args, "workers", None) is not None or getattr(args, "worker_stack", None):
+        from ._workers import main_workers
+
+        return main_workers(plan, target=target, args=args, notes=notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

@@ -13,6 +13,8 @@ EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_NOTHING_MEASURED = 3
 EXIT_WRITE_FAILED = 4
+#: A run on workers lost one or more of them (their users are missing from the merge).
+EXIT_WORKERS_LOST = 5
 EXIT_SIGNAL_BASE = 128
 
 

@@ -24,7 +24,9 @@ NO_RESPONSE_PAUSE_S = 0.1
 async def run_staged(state: RunState, plan: StagedPlan) -> None:
     """Run the plan's users: its stages, or its Taurus executions side by side or in turn."""
     if plan.layout == "stages":
-        await _users_of(state, plan, offset_s=0.0, stage=None, first_user=0)
+        # A worker's slice (loadgen._split) records its users by their plan-wide index.
+        first = getattr(plan, "first_user", 0)
+        await _users_of(state, plan, offset_s=0.0, stage=None, first_user=first)
         return
     parts = plan.executions()
     firsts = [sum(p.max_users for p in parts[:i]) for i in range(len(parts))]

@@ -53,13 +53,19 @@ def _start_epoch_s(info: dict[str, Any], src: Path) -> float:
     return float(value)
 
 
-def merge_results(sources: list[Path], out: Path) -> dict[str, Any]:
-    """Merge result folders (same scenario) into ``out``; returns the merged summary."""
+def merge_results(sources: list[Path], out: Path, *,
+                  workers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Merge result folders (same scenario) into ``out``; returns the merged summary.
+
+    ``workers`` (from ``loadgen._workers``) describes the workers the folders came from: it
+    is kept in run.json and summary.json, with the users of any worker lost; one folder is
+    then enough (the others' workers failed).
+    """
     created = not out.exists()
     # Only what this merge wrote may be discarded: never files of a folder that held some.
     fresh = created or (out.is_dir() and not _holds_files(out))
     try:
-        return _merge(sources, out)
+        return _merge(sources, out, workers)
     except OSError as exc:
         if fresh:
             _discard(out, created)
@@ -96,8 +102,8 @@ def _discard(out: Path, created: bool) -> None:
             pass
 
 
-def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
-    if len(sources) < 2:
+def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> dict[str, Any]:
+    if len(sources) < (1 if workers is not None else 2):
         raise ResultsError("merge needs at least two result folders")
     if out.exists() and _holds_files(out):
         raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
@@ -217,12 +223,27 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
                          "time_scale": info.get("time_scale"), "target": info.get("target")}
                         for src, info in zip(sources, infos, strict=True)],
     }
+    if workers is not None:
+        # The workers ran slices; the merged run is the whole plan's.
+        run_info["workers"] = {k: v for k, v in workers.items()
+                               if k not in ("plan", "plan_scaled")}
+        for name in ("plan", "plan_scaled"):
+            if name in workers:
+                run_info[name] = workers[name]
     write_json_atomic(out / "run.json", run_info)
     stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
               for stage in summaries[0].get("stages", [])]
     notes: list[str] = []
     if len({info.get("time_scale") for info in infos}) > 1:
         notes.append("the merged runs used different time scales")
+    if workers is not None:
+        for lost in workers.get("lost", []):
+            notes.append(f"worker {lost['worker']} was lost ({lost['why']}): its "
+                         f"{lost['lost']} are missing from this run")
+        skew_s = workers.get("clock", {}).get("skew_s")
+        if skew_s is not None:
+            notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
+                         "clock); records are aligned on absolute time")
     generators = [s.get("generator") for s in summaries]
     extra = {
         "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
@@ -232,12 +253,15 @@ def _merge(sources: list[Path], out: Path) -> dict[str, Any]:
         "merged_from": [str(src) for src in sources],
         "data_problems": problems,
     }
+    if workers is not None:
+        extra["workers"] = run_info["workers"]
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
     summary = build_summary(
         stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
-        complete=all(bool(s.get("complete")) for s in summaries),
+        complete=(all(bool(s.get("complete")) for s in summaries)
+                  and not (workers is not None and workers.get("lost"))),
         interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
     )
     write_json_atomic(out / "summary.json", summary)

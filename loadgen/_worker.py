@@ -1,0 +1,137 @@
+"""The load-generator worker: a Lambda handler that runs one slice of a plan.
+
+The event (docs/results.md, Workers) names the slice, the target, the absolute start and the
+bucket; the worker asks the target's GET /health first (so that the request does not delay
+its start), waits until the start, runs its slice with the ordinary engine, writes the usual
+result folder under /tmp, uploads it to ``s3://bucket/prefix/`` and returns what happened.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from ._errors import LoadgenError
+from ._runner import RunSettings, run_async
+from ._split import plan_from_json
+from ._target import fetch_health, sign_target, target_from_url
+
+__all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "handler", "run_worker"]
+
+#: Lambda stops a function after 15 minutes; the plan, the wait and the upload must fit.
+MAX_WORKER_S = 14 * 60.0
+#: A start further ahead than this is a mistake (clock or event), not a plan.
+MAX_LEAD_S = 120.0
+#: The files of a result folder, as the engine writes them.
+RESULT_FILES = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point (``loadgen._worker.handler``); never raises for a bad event."""
+    remaining_s = None
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        remaining_s = context.get_remaining_time_in_millis() / 1000
+    return run_worker(event, remaining_s=remaining_s)
+
+
+def run_worker(event: dict[str, Any], *, remaining_s: float | None = None,
+               s3_client: Any = None, work_dir: Path | None = None) -> dict[str, Any]:
+    """Run the event's slice and upload its folder; the reply says how it went."""
+    worker = event.get("worker")
+    reply: dict[str, Any] = {"worker": worker, "users": event.get("users"), "status": "failed",
+                             "requests": 0, "prefix": event.get("prefix"), "clock": None}
+    try:
+        reply.update(_run(event, remaining_s=remaining_s, s3_client=s3_client, work_dir=work_dir))
+    except LoadgenError as exc:
+        reply["error"] = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if getattr(exc, "problems", None):
+            reply["error"] += ": " + "; ".join(exc.problems)  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001 - the controller reports it; Lambda would hide it
+        reply["error"] = f"{type(exc).__name__}: {exc}"
+    return reply
+
+
+def _need(event: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    value = event.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise LoadgenError(f"the worker event's {key!r} is missing or not a "
+                           f"{getattr(kind, '__name__', kind)}")
+    return value
+
+
+def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
+         work_dir: Path | None) -> dict[str, Any]:
+    run_id = _need(event, "run_id", str)
+    worker = _need(event, "worker", int)
+    start_epoch_s = float(_need(event, "start_epoch_s", (int, float)))
+    time_scale = float(event.get("time_scale") or 1.0)
+    bucket = _need(event, "bucket", str)
+    prefix = _need(event, "prefix", str).strip("/")
+    target_spec = _need(event, "target", dict)
+    plan = plan_from_json(event.get("slice"))
+    planned_s = plan.duration_s / time_scale
+    lead_s = start_epoch_s - time.time()
+    if lead_s > MAX_LEAD_S:
+        raise LoadgenError(f"the start is {lead_s:.0f} s ahead, more than {MAX_LEAD_S:.0f} s: "
+                           "check the controller's clock")
+    budget_s = MAX_WORKER_S if remaining_s is None else remaining_s - 30.0
+    if max(lead_s, 0.0) + planned_s > budget_s:
+        raise LoadgenError(f"the slice lasts {planned_s:.0f} s and starts in {lead_s:.0f} s: more "
+                           f"than the {budget_s:.0f} s this invocation has left")
+    target = sign_target(target_from_url(str(target_spec.get("url")), name="target"),
+                         str(target_spec.get("sign") or "auto"))
+    features = event.get("features")
+    health = (fetch_health(target, timeout_s=min(30.0, max(lead_s, 5.0)))
+              if features is None else {"features": list(features)})
+
+    base = work_dir or Path(tempfile.gettempdir())
+    results = base / f"loadgen-{run_id}-w{worker}"
+    shutil.rmtree(results, ignore_errors=True)
+    note = f"worker {worker} of {event.get('workers')}, users {event.get('users')}"
+    settings = RunSettings(results_dir=results, run_id=run_id, time_scale=time_scale,
+                           timeout_s=float(event.get("timeout_s") or 30.0),
+                           progress=False, notes=(note,))
+    # The engine's clock starts when the run starts: wait for the asked instant first.
+    wait_s = start_epoch_s - time.time()
+    if wait_s > 0:
+        time.sleep(wait_s)
+    result = anyio.run(functools.partial(run_async, plan, target=target, settings=settings,
+                                         health=health, out=lambda _line: None),
+                       backend="asyncio")
+    measured = _read_start(result.folder)
+    client = s3_client or _s3_client(event)
+    for name in RESULT_FILES:
+        path = result.folder / name
+        if path.is_file():
+            client.upload_file(str(path), bucket, f"{prefix}/{name}")
+    shutil.rmtree(results, ignore_errors=True)
+    status = "ok" if result.write_error is None else "failed"
+    out: dict[str, Any] = {
+        "status": status, "requests": int(result.summary.get("requests") or 0),
+        "prefix": prefix,
+        "clock": {"asked_start_epoch_s": start_epoch_s, "measured_start_epoch_s": measured,
+                  "late_s": round(measured - start_epoch_s, 6)},
+    }
+    if result.write_error is not None:
+        out["error"] = f"the worker could not write its results: {result.write_error}"
+    return out
+
+
+def _read_start(folder: Path) -> float:
+    return float(json.loads((folder / "run.json").read_text(encoding="utf-8"))["start_epoch_s"])
+
+
+def _s3_client(event: dict[str, Any]) -> Any:
+    import boto3
+
+    # The emulator passes its S3 endpoint; on AWS the default endpoint and the role's keys.
+    endpoint = event.get("s3_endpoint") or os.environ.get("LOADGEN_S3_ENDPOINT") or None
+    return boto3.client("s3", endpoint_url=endpoint)
