@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
+import stack._workerpackage
 from contract import WORKER_HANDLER
-from stack import SettingsError, StackSettings, list_stacks, load_stack
+from stack import PackageError, SettingsError, StackSettings, list_stacks, load_stack
+from stack._frameworks import DependencyTarget, dependency_dir
+from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_requirements
 
 WORKER_STACK = "loadgen-workers"
 
@@ -48,3 +59,100 @@ def test_workers_max_is_refused_on_a_model_stack() -> None:
     with pytest.raises(SettingsError) as error:
         StackSettings(name="m", language="python", memory_mb=512, workers_max=4)
     assert "only used with kind: loadgen-worker" in str(error.value)
+
+
+# ---- the package -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+_STAND_IN_HANDLER = "def handler(event, context):\n    return {}\n"
+
+
+def worker_root(base: Path) -> Path:
+    """A project with the load generator's sources (and a worker handler) and a stand-in tree
+    of its wheels in ``build/deps``, so that building needs neither pip nor the network."""
+    root = base / "repo"
+    root.mkdir()
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    for package in (*WORKER_SOURCES, "stack", "emulator"):
+        shutil.copytree(REPO / package, root / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    handler = root / "loadgen" / "_worker.py"
+    if not handler.exists():
+        handler.write_text(_STAND_IN_HANDLER)
+    (root / "loadgen" / "__pycache__").mkdir(exist_ok=True)
+    (root / "loadgen" / "__pycache__" / "_plan.cpython-312.pyc").write_bytes(b"bytecode")
+    settings = load_stack(WORKER_STACK)
+    for architecture in ("x86_64", "arm64"):
+        target = DependencyTarget.for_lambda(settings.runtime, architecture)
+        tree = dependency_dir(worker_requirements(root), target, root / "build" / "deps")
+        for name in ("anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
+                     "httptools/__init__.py", "yaml/__init__.py", "anyio/tests/test_x.py"):
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            (tree / name).write_text(f"STAND_IN = {architecture!r}\n")
+    return root
+
+
+def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) -> None:
+    root = worker_root(tmp_path)
+    package = build_worker_package(load_stack(WORKER_STACK), root=root)
+    with zipfile.ZipFile(package.code_zip) as archive:
+        names = set(archive.namelist())
+    assert {"loadgen/_worker.py", "loadgen/_plan.py", "loadgen/data/payload.jsonl",
+            "resultfiles/__init__.py"} <= names  # fmt: skip
+    assert {"anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
+            "httptools/__init__.py", "yaml/__init__.py"} <= names  # fmt: skip
+    tops = {name.split("/")[0] for name in names}
+    assert not tops & {"stack", "emulator", "report", "contract", "model"}
+    assert not [name for name in names if "__pycache__" in name or "/tests/" in name]
+    assert package.handler == "loadgen._worker.handler"
+    assert package.size_bytes == package.code_zip.stat().st_size
+    assert package.unzipped_bytes > package.size_bytes and not package.code_from_s3
+    assert [line.split(">")[0].split("<")[0] for line in package.requirements] == [
+        "anyio", "httpx", "hdrhistogram", "httptools", "PyYAML"]  # fmt: skip
+
+
+def test_the_worker_zip_is_deterministic(tmp_path: Path) -> None:
+    root = worker_root(tmp_path)
+    settings = load_stack(WORKER_STACK)
+    first = build_worker_package(settings, root=root, out_dir=tmp_path / "a")
+    second = build_worker_package(settings, root=root, out_dir=tmp_path / "b")
+    assert first.code_zip.read_bytes() == second.code_zip.read_bytes()
+    assert first.code_sha256_b64 == second.code_sha256_b64
+    arm = build_worker_package(replace(settings, architecture="arm64"), root=root,
+                               out_dir=tmp_path / "c", deps_cache=first.dependencies.parent)
+    assert "arm64" in arm.code_zip.name and arm.dependencies != first.dependencies
+
+
+def test_a_worker_over_lambdas_unzipped_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = worker_root(tmp_path)
+    monkeypatch.setattr(stack._workerpackage, "UNZIPPED_BYTES_MAX", 1000)
+    with pytest.raises(PackageError, match="over Lambda's .* unzipped limit"):
+        build_worker_package(load_stack(WORKER_STACK), root=root)
+
+
+def test_a_checkout_without_the_worker_handler_is_refused(tmp_path: Path) -> None:
+    root = worker_root(tmp_path)
+    (root / "loadgen" / "_worker.py").unlink()
+    with pytest.raises(PackageError, match=r"_worker.py is missing"):
+        build_worker_package(load_stack(WORKER_STACK), root=root)
+
+
+def test_the_load_generator_imports_only_what_the_worker_ships() -> None:
+    # Every module of loadgen, imported in a clean interpreter: the project's packages it
+    # loads must be in the zip, and its third-party ones installed from the pins.
+    probe = (
+        "import importlib, json, pkgutil, sys\n"
+        "import loadgen\n"
+        "for m in pkgutil.walk_packages(loadgen.__path__, 'loadgen.'):\n"
+        "    if m.name != 'loadgen.__main__': importlib.import_module(m.name)\n"
+        "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    loaded = set(json.loads(result.stdout))
+    project = {"loadgen", "resultfiles", "contract", "stack", "emulator", "report", "model",
+               "study", "runtime"}  # fmt: skip
+    assert loaded & project == set(WORKER_SOURCES)
+    assert {"anyio", "httpx", "hdrh", "httptools"} <= loaded
