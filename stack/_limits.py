@@ -62,3 +62,7 @@ WORKERS_MAX_LIMIT = 1000
 DEFAULT_WORKERS_MAX = 100
 # The worker's wheels are installed for an Amazon Linux 2023 Python runtime (glibc 2.34).
 WORKER_RUNTIMES = ("python3.12", "python3.13")
+# hdrhistogram (the load generator's histograms, a C extension) publishes manylinux wheels for
+# x86_64 only (pip found no aarch64 wheel of 0.10.x for CPython 3.12, 2026-12-01), and Lambda
+# cannot build an sdist: workers run on x86_64.
+WORKER_ARCHITECTURES = ("x86_64",)

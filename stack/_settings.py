@@ -46,6 +46,7 @@ from stack._limits import (
     STACK_NAME_MAX,
     TIMEOUT_S_MAX,
     TIMEOUT_S_MIN,
+    WORKER_ARCHITECTURES,
     WORKER_RUNTIMES,
     WORKERS_MAX_LIMIT,
 )
@@ -400,11 +401,10 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
     workers_max = values.get("workers_max")
     if values.get("kind") != "loadgen-worker":
         if workers_max is not None:
-            problems = [
-                f"{_key('workers_max')} is set but {_key('kind')} is {values.get('kind')!r}; it "
-                "is only used with kind: loadgen-worker"
+            return [
+                f"{_key('workers_max')} is set but {_key('kind')} is {values.get('kind')!r}; "
+                + "it is only used with kind: loadgen-worker"
             ]
-            return problems
         return []
     problems = []
     if values.get("language") not in (None, "python"):
@@ -417,6 +417,12 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append(
             f"{_key('runtime')} is {runtime!r}; the worker's wheels are built for "
             f"{', '.join(WORKER_RUNTIMES)}: use one of those"
+        )
+    architecture = values.get("architecture")
+    if architecture in ARCHITECTURES and architecture not in WORKER_ARCHITECTURES:
+        problems.append(
+            f"{_key('architecture')} is {architecture!r} but hdrhistogram, which the worker needs, "
+            f"has wheels for {', '.join(WORKER_ARCHITECTURES)} only; use that"
         )
     model_defaults = {
         "model_strategy": "bundled", "model_runtime": "artifact", "cold_start_mitigation": "none",

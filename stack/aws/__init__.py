@@ -1,7 +1,9 @@
 """The AWS resources of a stack, as Pulumi components (this package imports Pulumi).
 
 ``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``), for an
-image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``stack_from_pulumi``
+image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``WorkerStack``
+(a ``loadgen-worker`` stack) its ``ResultsBucket``, the worker function and its role;
+``compose`` picks the component by the stack's kind; ``stack_from_pulumi``
 reads the current stack's settings and builds its archive.
 """
 
@@ -22,14 +24,23 @@ from stack.aws._policies import (
     image_pull_policy,
     lambda_assume_role_policy,
     tls_only_bucket_policy,
+    worker_policy,
 )
 from stack.aws._program import provider_args_from_pulumi, stack_from_pulumi
 from stack.aws._stack import ModelStack, ModelStackArgs
+from stack.aws._workers import (
+    RESULTS_EXPIRY_DAYS,
+    ResultsBucket,
+    WorkerStack,
+    WorkerStackArgs,
+    compose,
+)
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "ALIAS_NAME",
     "API_ROUTE_KEYS",
+    "RESULTS_EXPIRY_DAYS",
     "FunctionImage",
     "FunctionImageArgs",
     "FunctionRole",
@@ -42,6 +53,10 @@ __all__ = [
     "ModelFunctionArgs",
     "ModelStack",
     "ModelStackArgs",
+    "ResultsBucket",
+    "WorkerStack",
+    "WorkerStackArgs",
+    "compose",
     "function_policy",
     "image_pull_policy",
     "lambda_assume_role_policy",
@@ -49,4 +64,5 @@ __all__ = [
     "repository_name",
     "stack_from_pulumi",
     "tls_only_bucket_policy",
+    "worker_policy",
 ]
