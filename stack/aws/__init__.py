@@ -29,7 +29,6 @@ from stack.aws._policies import (
 from stack.aws._program import provider_args_from_pulumi, stack_from_pulumi
 from stack.aws._stack import ModelStack, ModelStackArgs
 from stack.aws._workers import (
-    RESULTS_EXPIRY_DAYS,
     ResultsBucket,
     WorkerStack,
     WorkerStackArgs,
@@ -40,7 +39,6 @@ __all__ = [
     "ACCESS_LOG_FORMAT",
     "ALIAS_NAME",
     "API_ROUTE_KEYS",
-    "RESULTS_EXPIRY_DAYS",
     "FunctionImage",
     "FunctionImageArgs",
     "FunctionRole",

@@ -21,7 +21,8 @@ from contract import WORKER_HANDLER
 from stack import PROJECT, PackageError, SettingsError, StackSettings, list_stacks, load_stack
 from stack._frameworks import DependencyTarget, dependency_dir
 from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_requirements
-from stack.aws import RESULTS_EXPIRY_DAYS, lambda_assume_role_policy, tls_only_bucket_policy
+from stack.aws import lambda_assume_role_policy, tls_only_bucket_policy
+from stack.aws._workers import RESULTS_EXPIRY_DAYS
 
 WORKER_STACK = "loadgen-workers"
 REPO = Path(__file__).resolve().parents[2]
