@@ -18,7 +18,15 @@ from pulumi_harness import ACCOUNT, Run, pulumi_config, run_program
 import stack._workerpackage
 import stack.aws._program
 from contract import WORKER_HANDLER
-from stack import PROJECT, PackageError, SettingsError, StackSettings, list_stacks, load_stack
+from stack import (
+    PROJECT,
+    PackageError,
+    SettingsError,
+    StackSettings,
+    build_package,
+    list_stacks,
+    load_stack,
+)
 from stack._frameworks import DependencyTarget, dependency_dir
 from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_requirements
 from stack.aws import lambda_assume_role_policy, tls_only_bucket_policy
@@ -140,6 +148,11 @@ def test_a_worker_over_lambdas_unzipped_limit_is_refused(
     monkeypatch.setattr(stack._workerpackage, "UNZIPPED_BYTES_MAX", 1000)
     with pytest.raises(PackageError, match="over Lambda's .* unzipped limit"):
         build_worker_package(load_stack(WORKER_STACK), root=root)
+
+
+def test_the_model_packager_refuses_a_worker_stack(tmp_path: Path) -> None:
+    with pytest.raises(PackageError, match="is a loadgen-worker stack.*build_worker_package"):
+        build_package(load_stack(WORKER_STACK), root=worker_root(tmp_path))
 
 
 def test_a_checkout_without_the_worker_handler_is_refused(tmp_path: Path) -> None:
