@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from contract import PROJECT
+from contract import PROJECT, STACK_KINDS
 from stack import _paths
 from stack._errors import SettingsError
 from stack._limits import DEFAULT_REGION
@@ -226,12 +226,13 @@ def list_stacks(root: Path | None = None, *, kind: str | None = "model") -> list
     return sorted(names)
 
 
-def _kind_of(path: Path) -> object:
+def _kind_of(path: Path) -> str:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return document["config"].get(_key("kind"), "model")
+        kind = document["config"].get(_key("kind"), "model")
     except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
         return "model"
+    return kind if kind in STACK_KINDS else "model"
 
 
 def from_config(

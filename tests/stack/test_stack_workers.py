@@ -47,6 +47,21 @@ def test_the_worker_stack_is_a_worker_and_not_a_model_stack() -> None:
     assert all(not load_stack(name).is_worker for name in list_stacks())
 
 
+def test_a_stack_file_with_an_unknown_kind_is_listed_so_that_loading_reports_it(
+    tmp_path: Path,
+) -> None:
+    for name, kind in (("a", "loadgen-worker"), ("b", "worker"), ("c", None)):
+        line = f"  {PROJECT}:kind: {kind}\n" if kind else ""
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(
+            f"config:\n{line}  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n"
+        )
+    assert list_stacks(tmp_path) == ["b", "c"]
+    assert list_stacks(tmp_path, kind="loadgen-worker") == ["a"]
+    assert list_stacks(tmp_path, kind=None) == ["a", "b", "c"]
+    with pytest.raises(SettingsError, match="kind is 'worker'; use one of"):
+        load_stack("b", tmp_path)
+
+
 def test_a_worker_defaults_its_worker_count_limit() -> None:
     settings = StackSettings(name="w", kind="loadgen-worker", language="python", memory_mb=1024)
     assert settings.workers_max == 100 and settings.runtime == "python3.12"
