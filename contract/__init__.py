@@ -25,6 +25,9 @@ from contract._functions import (
     PROJECT,
     PYTHON_ONLY_MODEL_ENVIRONMENT,
     RUNTIMES,
+    STACK_KINDS,
+    WORKER_HANDLER,
+    WORKER_RUNS_PREFIX,
     model_env,
 )
 from contract._lambda import MB_PER_VCPU, PAYLOAD_LIMIT_BYTES
@@ -47,6 +50,9 @@ __all__ = [
     "ROUTES",
     "ROUTE_KEYS",
     "RUNTIMES",
+    "STACK_KINDS",
+    "WORKER_HANDLER",
+    "WORKER_RUNS_PREFIX",
     "billed_duration_ms",
     "billed_restore_ms",
     "model_env",

@@ -16,6 +16,15 @@ LANGUAGES = ("java", "python")
 HANDLERS: Mapping[str, str] = MappingProxyType(
     {"java": "predictor.Handler::handleRequest", "python": "app.handler"}
 )
+#: What a stack deploys: ``model`` (the model-serving function behind an HTTP API, the
+#: default) or ``loadgen-worker`` (the load generator's worker function, invoked directly).
+STACK_KINDS = ("model", "loadgen-worker")
+#: The handler of a ``loadgen-worker`` stack: ``handler`` in loadgen/_worker.py, which runs
+#: one slice of a plan and uploads its result folder to the stack's bucket.
+WORKER_HANDLER = "loadgen._worker.handler"
+#: The key prefix under which workers write their result folders in the worker bucket
+#: (``runs/<run_id>/worker-<i>/...``); the worker role may write only there.
+WORKER_RUNS_PREFIX = "runs/"
 #: Managed runtimes the functions can run on. Python: the handler is written for 3.11+.
 #: Java: the classes are compiled with ``javac --release 17``, so java17 and later.
 RUNTIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(

@@ -55,3 +55,14 @@ DEFAULT_REGION = "us-east-1"
 # The stage throttle the study needs (see StackSettings): scenario 2's 18 users with headroom.
 DEFAULT_API_THROTTLE_BURST = 100
 DEFAULT_API_THROTTLE_RATE = 4000.0
+# A loadgen-worker stack's workers: each is one concurrent Lambda instance, so together with
+# the function under test they draw on the account's concurrency (1,000 per region by default,
+# "Lambda quotas"). The default cap leaves the larger part of that pool to the target.
+WORKERS_MAX_LIMIT = 1000
+DEFAULT_WORKERS_MAX = 100
+# The worker's wheels are installed for an Amazon Linux 2023 Python runtime (glibc 2.34).
+WORKER_RUNTIMES = ("python3.12", "python3.13")
+# hdrhistogram (the load generator's histograms, a C extension) publishes manylinux wheels for
+# x86_64 only (pip found no aarch64 wheel of 0.10.x for CPython 3.12, 2026-12-01), and Lambda
+# cannot build an sdist: workers run on x86_64.
+WORKER_ARCHITECTURES = ("x86_64",)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from contract import PROJECT
+from contract import PROJECT, STACK_KINDS
 from stack import _paths
 from stack._errors import SettingsError
 from stack._limits import DEFAULT_REGION
@@ -127,7 +127,7 @@ def parse_settings(
         f.name: f.default for f in fields(StackSettings) if isinstance(f.default, int | float | str)
     }
     values.update(name=name, environment={}, provisioned_concurrency=None)
-    values.update(ping_interval_minutes=None, reserved_concurrency=None)
+    values.update(ping_interval_minutes=None, reserved_concurrency=None, workers_max=None)
     for key in REQUIRED:
         if raw.get(key) is None:
             values.pop(key, None)
@@ -201,7 +201,7 @@ def load_stack(name: str, root: Path | None = None) -> StackSettings:
     root = project_root() if root is None else Path(root)
     path = root / f"Pulumi.{name}.yaml"
     if not path.is_file():
-        known = ", ".join(list_stacks(root)) or "none"
+        known = ", ".join(list_stacks(root, kind=None)) or "none"
         problem = f"no stack file {path}; stacks here: {known}"
         if _paths.CHECKOUT is None and not (root / "Pulumi.yaml").is_file():
             problem += (
@@ -212,11 +212,27 @@ def load_stack(name: str, root: Path | None = None) -> StackSettings:
     return load_stack_file(path)
 
 
-def list_stacks(root: Path | None = None) -> list[str]:
-    """Names of every ``Pulumi.<stack>.yaml`` under ``root`` (the project by default), sorted."""
+def list_stacks(root: Path | None = None, *, kind: str | None = "model") -> list[str]:
+    """Names of the ``Pulumi.<stack>.yaml`` files under ``root`` (the project by default) whose
+    ``kind`` is ``kind`` (``model``, the model-serving stacks, by default; None: every stack),
+    sorted. A file whose kind cannot be read is listed as a model stack, so that loading it
+    reports what is wrong."""
     root = project_root() if root is None else Path(root)
-    names = (_stack_name_of(path) for path in root.glob("Pulumi.*.yaml"))
-    return sorted(name for name in names if name)
+    names = []
+    for path in root.glob("Pulumi.*.yaml"):
+        name = _stack_name_of(path)
+        if name and (kind is None or _kind_of(path) == kind):
+            names.append(name)
+    return sorted(names)
+
+
+def _kind_of(path: Path) -> str:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        kind = document["config"].get(_key("kind"), "model")
+    except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
+        return "model"
+    return kind if kind in STACK_KINDS else "model"
 
 
 def from_config(

@@ -20,6 +20,8 @@ from contract import (
     MODEL_STRATEGIES,
     PROJECT,
     RUNTIMES,
+    STACK_KINDS,
+    WORKER_HANDLER,
 )
 from stack._errors import SettingsError
 from stack._limits import (
@@ -31,6 +33,7 @@ from stack._limits import (
     DEFAULT_API_THROTTLE_RATE,
     DEFAULT_PING_INTERVAL_MINUTES,
     DEFAULT_REGION,
+    DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
     LOG_RETENTION_DAYS,
@@ -43,6 +46,9 @@ from stack._limits import (
     STACK_NAME_MAX,
     TIMEOUT_S_MAX,
     TIMEOUT_S_MIN,
+    WORKER_ARCHITECTURES,
+    WORKER_RUNTIMES,
+    WORKERS_MAX_LIMIT,
 )
 
 _STACK_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -85,6 +91,8 @@ class StackSettings:
 
     ``runtime`` defaults from ``language``; ``handler`` is always derived from ``language``;
     ``ping_interval_minutes`` defaults to 5 when ``cold_start_mitigation`` is ``ping``.
+    A ``loadgen-worker`` stack runs the load generator's worker (``contract.WORKER_HANDLER``)
+    and takes no model settings; ``workers_max`` defaults to 100 there.
     """
 
     #: The stack name, e.g. ``python-512``.
@@ -130,6 +138,10 @@ class StackSettings:
     region: str = DEFAULT_REGION
     #: Extra environment variables for the function, from the stack file.
     environment: Mapping[str, str] = field(default_factory=_FrozenEnvironment)
+    #: ``model`` (the model-serving function behind an HTTP API) or ``loadgen-worker``.
+    kind: str = "model"
+    #: ``loadgen-worker`` only: the most workers a run may start (each one Lambda instance).
+    workers_max: int | None = None
     #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
     warnings: tuple[str, ...] = ()
 
@@ -162,10 +174,16 @@ class StackSettings:
         ``live``."""
         return self.cold_start_mitigation in ("provisioned", "snapstart")
 
+    @property
+    def is_worker(self) -> bool:
+        """A ``loadgen-worker`` stack: the load generator's worker function, no model, no API."""
+        return self.kind == "loadgen-worker"
+
 
 #: Every setting a stack file may give: key → (its Python type, a valid value in words). The
 #: order is the order of the docs. ``int | None`` settings may be left unset.
 SETTINGS: Mapping[str, tuple[object, str]] = {
+    "kind": (str, " or ".join(STACK_KINDS)),
     "language": (str, "python or java (required)"),
     "memory_mb": (int, f"MB, {MEMORY_MB_MIN} to {MEMORY_MB_MAX} (required)"),
     "timeout_s": (int, f"seconds, {TIMEOUT_S_MIN} to {TIMEOUT_S_MAX}"),
@@ -182,6 +200,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "api_throttle_rate": (float, "requests per second"),
     "authorization": (str, " or ".join(AUTHORIZATIONS)),
     "environment": (Mapping, "a map of extra environment variables"),
+    "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
 }
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
@@ -222,6 +241,11 @@ def _complete(values: dict[str, Any]) -> None:
         if not values.get("runtime"):
             values["runtime"] = DEFAULT_RUNTIMES[language]
         values["handler"] = HANDLERS[language]
+    worker = values.get("kind") == "loadgen-worker"
+    if worker:
+        values["handler"] = WORKER_HANDLER
+        if values.get("workers_max") is None:
+            values["workers_max"] = DEFAULT_WORKERS_MAX
     if (
         values.get("cold_start_mitigation") == "ping"
         and values.get("ping_interval_minutes") is None
@@ -229,7 +253,7 @@ def _complete(values: dict[str, Any]) -> None:
         values["ping_interval_minutes"] = DEFAULT_PING_INTERVAL_MINUTES
     warnings = []
     timeout_s = values.get("timeout_s")
-    if isinstance(timeout_s, int) and timeout_s > API_GATEWAY_TIMEOUT_S:
+    if isinstance(timeout_s, int) and timeout_s > API_GATEWAY_TIMEOUT_S and not worker:
         warnings.append(
             f"{_key('timeout_s')} is {timeout_s} s but API Gateway stops waiting after "
             f"{API_GATEWAY_TIMEOUT_S} s: HTTP callers get an error while the function runs on"
@@ -265,6 +289,7 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             f"(it names the Lambda function {PROJECT}-<stack>, at most 64 characters)"
         )
     language = values.get("language")
+    _choice(problems, values, "kind", STACK_KINDS)
     _choice(problems, values, "language", LANGUAGES)
     _within(problems, values, "memory_mb", MEMORY_MB_MIN, MEMORY_MB_MAX, "MB")
     _within(problems, values, "timeout_s", TIMEOUT_S_MIN, TIMEOUT_S_MAX, "seconds")
@@ -367,8 +392,55 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
                 f"{_key('environment')} is {size} bytes; Lambda allows 4 KB for all variables "
                 f"and the model's need some, so keep it under {ENVIRONMENT_BYTES_MAX}"
             )
+    problems.extend(_worker_problems(values))
     return problems
 
+
+def _worker_problems(values: Mapping[str, Any]) -> list[str]:
+    """What a ``loadgen-worker`` stack cannot have, and ``workers_max`` anywhere else."""
+    workers_max = values.get("workers_max")
+    if values.get("kind") != "loadgen-worker":
+        if workers_max is not None:
+            return [
+                f"{_key('workers_max')} is set but {_key('kind')} is {values.get('kind')!r}; "
+                + "it is only used with kind: loadgen-worker"
+            ]
+        return []
+    problems = []
+    if values.get("language") not in (None, "python"):
+        problems.append(
+            f"{_key('kind')} is 'loadgen-worker', whose worker is the Python load generator; "
+            f"set {_key('language')} to python"
+        )
+    runtime = values.get("runtime")
+    if runtime and runtime not in WORKER_RUNTIMES:
+        problems.append(
+            f"{_key('runtime')} is {runtime!r}; the worker's wheels are built for "
+            f"{', '.join(WORKER_RUNTIMES)}: use one of those"
+        )
+    architecture = values.get("architecture")
+    if architecture in ARCHITECTURES and architecture not in WORKER_ARCHITECTURES:
+        problems.append(
+            f"{_key('architecture')} is {architecture!r} but hdrhistogram, which the worker needs, "
+            f"has wheels for {', '.join(WORKER_ARCHITECTURES)} only; use that"
+        )
+    model_defaults = {
+        "model_strategy": "bundled", "model_runtime": "artifact", "cold_start_mitigation": "none",
+        "provisioned_concurrency": None, "ping_interval_minutes": None,
+    }  # fmt: skip
+    for key, default in model_defaults.items():
+        if values.get(key, default) != default:
+            problems.append(
+                f"{_key(key)} is set but a loadgen-worker stack serves no model; remove it"
+            )
+    _within(problems, values, "workers_max", 1, WORKERS_MAX_LIMIT, "workers")
+    reserved = values.get("reserved_concurrency")
+    if isinstance(workers_max, int) and isinstance(reserved, int) and reserved < workers_max:
+        problems.append(
+            f"{_key('reserved_concurrency')} ({reserved}) is below {_key('workers_max')} "
+            f"({workers_max}): workers past it would be throttled; raise it or lower workers_max"
+        )
+    return problems
 
 
 def model_key(model_version: str) -> str:

@@ -151,6 +151,11 @@ def build_package(
     (``<root>/build/deps``) and reused offline after. ``runtime`` overrides where the
     functions' sources are.
     """
+    if settings.is_worker:
+        raise PackageError(
+            f"stack {settings.name} is a loadgen-worker stack, which holds the load generator, "
+            "not a model function: build it with stack._workerpackage.build_worker_package"
+        )
     if runtime is None:
         runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
     root = (project_root() if root is None else Path(root)).resolve()

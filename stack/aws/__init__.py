@@ -1,7 +1,9 @@
 """The AWS resources of a stack, as Pulumi components (this package imports Pulumi).
 
 ``ModelStack`` composes ``ModelBucket``, ``ModelFunction`` (with its ``FunctionRole``), for an
-image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``stack_from_pulumi``
+image stack its ``FunctionImage`` (ECR repository and image), and ``HttpApi``; ``WorkerStack``
+(a ``loadgen-worker`` stack) its ``ResultsBucket``, the worker function and its role;
+``compose`` picks the component by the stack's kind; ``stack_from_pulumi``
 reads the current stack's settings and builds its archive.
 """
 
@@ -22,9 +24,16 @@ from stack.aws._policies import (
     image_pull_policy,
     lambda_assume_role_policy,
     tls_only_bucket_policy,
+    worker_policy,
 )
 from stack.aws._program import provider_args_from_pulumi, stack_from_pulumi
 from stack.aws._stack import ModelStack, ModelStackArgs
+from stack.aws._workers import (
+    ResultsBucket,
+    WorkerStack,
+    WorkerStackArgs,
+    compose,
+)
 
 __all__ = [
     "ACCESS_LOG_FORMAT",
@@ -42,6 +51,10 @@ __all__ = [
     "ModelFunctionArgs",
     "ModelStack",
     "ModelStackArgs",
+    "ResultsBucket",
+    "WorkerStack",
+    "WorkerStackArgs",
+    "compose",
     "function_policy",
     "image_pull_policy",
     "lambda_assume_role_policy",
@@ -49,4 +62,5 @@ __all__ = [
     "repository_name",
     "stack_from_pulumi",
     "tls_only_bucket_policy",
+    "worker_policy",
 ]

@@ -92,3 +92,30 @@ def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
             }
         ],
     }
+
+
+#: The only S3 action a worker needs: to upload its result folder's files.
+WORKER_S3_ACTIONS = ("s3:PutObject",)
+
+
+def worker_policy(log_group_arn: str, bucket_arn: str, runs_prefix: str) -> PolicyDocument:
+    """Least privilege for a load-generator worker: write to its own log group's streams and
+    put objects under ``<runs_prefix>`` of its own bucket; it cannot read, list or delete."""
+    streams = f"{log_group_arn.removesuffix(':*')}:*"
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteOwnLogs",
+                "Effect": "Allow",
+                "Action": list(LOG_ACTIONS),
+                "Resource": streams,
+            },
+            {
+                "Sid": "WriteResultFolders",
+                "Effect": "Allow",
+                "Action": list(WORKER_S3_ACTIONS),
+                "Resource": f"{bucket_arn}/{runs_prefix}*",
+            },
+        ],
+    }

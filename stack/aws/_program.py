@@ -17,6 +17,7 @@ from contract import PROJECT
 from stack._errors import StackError
 from stack._loading import from_config
 from stack._settings import StackSettings
+from stack._workerpackage import WorkerPackage, build_worker_package
 from stack.package import Package, build_package
 
 
@@ -39,8 +40,9 @@ def _project_config_keys() -> list[str]:
     return [key[len(prefix) :] for key in _config_keys() if key.startswith(prefix)]
 
 
-def stack_from_pulumi() -> tuple[StackSettings, Package]:
-    """The current stack's settings (from Pulumi config) and its built archive."""
+def stack_from_pulumi() -> tuple[StackSettings, Package | WorkerPackage]:
+    """The current stack's settings (from Pulumi config) and its built archive: the model
+    function's, or for a ``loadgen-worker`` stack the worker's."""
     try:
         settings = from_config(
             pulumi.get_stack(),
@@ -50,6 +52,8 @@ def stack_from_pulumi() -> tuple[StackSettings, Package]:
         )
         for warning in settings.warnings:
             pulumi.log.warn(warning)
+        if settings.is_worker:
+            return settings, build_worker_package(settings)
         return settings, build_package(settings)
     except StackError as error:
         raise pulumi.RunError(str(error)) from None

@@ -1,0 +1,184 @@
+"""WorkerStack: the load generator's worker function and the bucket its results go to.
+
+No API: the controller (``python -m loadgen ... --workers N --worker-stack NAME``) invokes the
+function directly with the user's own credentials (``lambda:InvokeFunction``), and reads the
+result folders the workers put under ``runs/`` in the bucket.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from contract import WORKER_RUNS_PREFIX
+from stack._settings import StackSettings
+from stack._workerpackage import WorkerPackage
+from stack.aws._policies import lambda_assume_role_policy, tls_only_bucket_policy, worker_policy
+from stack.aws._stack import ModelStack, ModelStackArgs
+from stack.package import Package
+
+#: Days after which a run's result folder is deleted from the bucket: the controller copies
+#: every folder home at the end of the run, so the bucket holds only what a run left behind.
+RESULTS_EXPIRY_DAYS = 14
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerStackArgs:
+    settings: StackSettings
+    package: WorkerPackage
+    #: Further ``aws.Provider`` arguments (``provider_args_from_pulumi``).
+    provider_args: Mapping[str, object] = field(default_factory=dict)
+
+
+class ResultsBucket(pulumi.ComponentResource):
+    """A private, encrypted, TLS-only bucket whose ``runs/`` objects expire."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("lambda-model-study:stack:ResultsBucket", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # force_destroy: `pulumi destroy` must remove a bucket that still holds runs.
+        bucket = aws.s3.Bucket(f"{name}-results", force_destroy=True, opts=child)
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-results-private",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-results-encryption",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-results-expiry",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-old-runs",
+                    "status": "Enabled",
+                    "filter": {"prefix": WORKER_RUNS_PREFIX},
+                    "expiration": {"days": RESULTS_EXPIRY_DAYS},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=child,
+        )
+        # S3 refuses some policy writes while the public-access block is being applied.
+        aws.s3.BucketPolicy(
+            f"{name}-results-tls-only",
+            bucket=bucket.id,
+            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        )
+        self.bucket_name = bucket.bucket
+        self.bucket_arn = bucket.arn
+        self.register_outputs({"bucket_name": self.bucket_name})
+
+
+class WorkerStack(pulumi.ComponentResource):
+    """Everything a worker stack deploys: the results bucket, the function, its log group and
+    its role (own logs, and ``s3:PutObject`` under ``runs/`` of its own bucket, nothing else)."""
+
+    #: The stack outputs: function_name, bucket, region, log_group, memory_mb, timeout_s,
+    #: workers_max.
+    outputs: dict[str, pulumi.Input[object]]
+
+    def __init__(
+        self, name: str, args: WorkerStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("lambda-model-study:stack:WorkerStack", name, None, opts)
+        settings, package = args.settings, args.package
+        provider = aws.Provider(
+            f"{name}-aws",
+            region=settings.region,
+            **args.provider_args,  # type: ignore[call-overload]
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
+        bucket = ResultsBucket(name, opts=child)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=settings.log_group_name,
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            assume_role_policy=json.dumps(lambda_assume_role_policy()),
+            description="lambda-model-study load-generator worker: own logs, put runs/ only",
+            opts=child,
+        )
+        document = pulumi.Output.all(log_group.arn, bucket.bucket_arn).apply(
+            lambda arns: json.dumps(worker_policy(arns[0], arns[1], WORKER_RUNS_PREFIX))
+        )
+        policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=document, opts=child)
+        archive: aws.s3.BucketObjectv2 | None = None
+        if package.code_from_s3:
+            # Lambda takes at most 50 MB zipped with the request; the deployer uploads a larger
+            # archive to the bucket (outside runs/, so it neither expires nor is the role's).
+            archive = aws.s3.BucketObjectv2(
+                f"{name}-code",
+                bucket=bucket.bucket_name,
+                key=f"archives/{package.code_zip.name}",
+                source=pulumi.FileAsset(str(package.code_zip)),
+                content_type="application/zip",
+                opts=child,
+            )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=settings.function_name,
+            role=role.arn,
+            runtime=settings.runtime,
+            handler=package.handler,
+            code=None if archive else pulumi.FileArchive(str(package.code_zip)),
+            s3_bucket=bucket.bucket_name if archive else None,
+            s3_key=archive.key if archive else None,
+            source_code_hash=package.code_sha256_b64,
+            memory_size=settings.memory_mb,
+            timeout=settings.timeout_s,
+            architectures=[settings.architecture],
+            environment={"variables": dict(settings.environment)} if settings.environment else None,
+            reserved_concurrent_executions=settings.reserved_concurrency,
+            logging_config={"log_format": "Text", "log_group": log_group.name},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, policy]),
+        )
+        self.outputs = {
+            "function_name": function.name,
+            "bucket": bucket.bucket_name,
+            "region": settings.region,
+            "log_group": log_group.name,
+            "memory_mb": settings.memory_mb,
+            "timeout_s": settings.timeout_s,
+            "workers_max": settings.workers_max,
+        }
+        self.register_outputs(self.outputs)
+
+
+def compose(
+    settings: StackSettings,
+    package: Package | WorkerPackage,
+    provider_args: Mapping[str, object],
+) -> dict[str, pulumi.Input[object]]:
+    """The stack's component, by its kind (a model stack or a worker stack), and its outputs."""
+    if isinstance(package, WorkerPackage):
+        workers = WorkerStack(
+            settings.name,
+            WorkerStackArgs(settings=settings, package=package, provider_args=provider_args),
+        )
+        return workers.outputs
+    model = ModelStack(
+        settings.name,
+        ModelStackArgs(settings=settings, package=package, provider_args=provider_args),
+    )
+    return model.outputs
