@@ -179,3 +179,11 @@ def test_the_model_reader_stays_light() -> None:
     modules = set(_imported_modules("import model, stack, stack.package, emulator, study._run"))
     assert "model" in modules
     assert not {"tensorflow", "numpy", "pandas", "sklearn", "pulumi"} & modules
+
+
+def test_the_worker_handler_exists_where_lambda_looks() -> None:
+    # The worker stack deploys loadgen with this handler string; the load generator defines it.
+    import importlib
+
+    module, _, function = contract.WORKER_HANDLER.rpartition(".")
+    assert callable(getattr(importlib.import_module(module), function))
