@@ -176,9 +176,13 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
         notes.append(f"no log of {stack} (logs/{stack}.log): failures by kind unknown")
     memory_mb = settings.get("memory_mb")
     if isinstance(memory_mb, int) and peak_mb is not None and peak_mb > memory_mb:
-        # Lambda kills a runtime at its memory size; a larger peak means no limit held it.
+        # Lambda's limit holds the function's memory, file pages included; a larger peak means
+        # the limit did not bind here (locally: shared-library pages already in the host's page
+        # cache are charged to no instance's cgroup, docs/emulator.md).
         notes.append(f"Max Memory Used {peak_mb} MB is over its memory size ({memory_mb} MB): the "
-                     "memory limit was not enforced, so this run cannot show running out of memory")
+                     "memory limit did not bind in this run (on the emulator, shared-library pages "
+                     "the host has cached count in the resident peak but not against the "
+                     "instance's cgroup), so it cannot show what this memory size does on AWS")
     return RuntimeFigures(
         stack=stack,
         model_runtime=str(settings.get("model_runtime", "artifact")),
@@ -315,7 +319,7 @@ def runtime_section(
             memory = (f"; Max Memory Used {f.max_memory_used_mb} of {f.memory_mb} MB"
                       if f.max_memory_used_mb is not None and f.memory_mb is not None else "")
             if _over_limit(f):
-                memory += " (over its memory size: the limit was not enforced in this run)"
+                memory += " (over its memory size: the limit did not bind in this run)"
             md.append(f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
                       f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
                       f"{_failures(f)} [S]{_types(f)}{memory}.")

@@ -236,6 +236,6 @@ def test_a_peak_over_the_memory_size_says_the_limit_did_not_hold(
     log.write_text(log.read_text().replace("Max Memory Used: 91 MB", "Max Memory Used: 600 MB"))
     section = write_report([results], tmp_path / "out").read_text().split("## Model runtime", 1)[1]
     assert ("**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
-            "Max Memory Used 600 of 512 MB (over its memory size: the limit was not enforced in "
+            "Max Memory Used 600 of 512 MB (over its memory size: the limit did not bind in "
             "this run).") in section
     assert "python-litert-512: Max Memory Used 600 MB is over its memory size (512 MB)" in section
