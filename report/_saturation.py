@@ -251,10 +251,12 @@ def header_lines(figures: Sequence[StackFigures]) -> list[str]:
         lines.append("- Network path: not emulated, or not stated by the target (an AWS stack "
                      "crosses the real one).")
     batches = sorted({f.batch for f in figures})
-    lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
-                 "scenario 2"
-                 + (" (the function made CPU-bound: warm latency shows what the CPU share buys)."
-                    if max(batches) > 1 else " (the study's request: one prediction)."))
+    if batches:  # none when every stack ran scenario 1 alone
+        lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
+                     "scenario 2"
+                     + (" (the function made CPU-bound: warm latency shows what the CPU share "
+                        "buys)." if max(batches) > 1
+                        else " (the study's request: one prediction)."))
     bound = [f for f in figures if f.saturation.host_bound]
     sampled = [f for f in figures if f.saturation.host_seconds]
     if not sampled:
