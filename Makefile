@@ -17,7 +17,7 @@ help:
 	@echo "make run    - the study on the local emulator (trains, builds, runs, reports)"
 	@echo "make test   - the whole test suite"
 	@echo "make bench  - the benchmarks (bench/results.json, bench/README.md)"
-	@echo "make study  - the study at full length (time scale 1, about 1.5 hours)"
+	@echo "make study  - the study at full length (time scale 1, about 2 hours: 61 min idle + 11 x 5 min)"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
