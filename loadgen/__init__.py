@@ -23,8 +23,10 @@ from ._errors import (
     TargetError,
     TaurusError,
 )
+from ._idleplan import IdlePlan
 from ._merge import merge_results
-from ._plan import IdlePlan, RatePlan, RateStep, Stage, StagedPlan, parse_duration_s
+from ._plan import Stage, StagedPlan, parse_duration_s
+from ._rateplan import RatePlan, RateStep
 from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
 from ._target import Target, resolve_stack, sign_target, target_from_url
 from ._taurus import load_taurus

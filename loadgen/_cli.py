@@ -12,8 +12,10 @@ import anyio
 
 from ._console import EXIT_SIGNAL_BASE, EXIT_WRITE_FAILED, outcome, say, summary_table
 from ._errors import PlanError
+from ._idleplan import IdlePlan
 from ._payload import DEFAULT_PAYLOAD
-from ._plan import IdlePlan, RatePlan, RateStep, Stage, StagedPlan, parse_duration_s
+from ._plan import Stage, StagedPlan, parse_duration_s
+from ._rateplan import RatePlan, RateStep
 from ._runner import RunInterrupted, RunSettings, Scenario, run_async, scenario_name
 from ._sign import SIGN_MODES
 from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, target_from_url

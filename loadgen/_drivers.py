@@ -10,7 +10,8 @@ import time
 import anyio
 
 from ._http import Connection
-from ._plan import RatePlan, StagedPlan
+from ._plan import StagedPlan
+from ._rateplan import RatePlan
 from ._state import RunState
 
 __all__ = ["NO_RESPONSE_PAUSE_S", "run_rate", "run_staged"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from resultfiles import Record
 
-from ._plan import IdlePlan
+from ._idleplan import IdlePlan
 from ._state import RunState
 
 __all__ = ["eviction_bracket", "run_idle"]

@@ -1,23 +1,21 @@
 """Scenario plans: validated data with pure timing functions (no clock, no I/O).
 
-A plan answers "how many users (or what arrival rate) at time t" without running anything,
-so the timing of every scenario is unit-tested by calling it. Times are seconds from the
-start of the run; ``scaled(k)`` divides every duration by ``k`` (``--time-scale``).
+Staged plans live here with the helpers every plan uses; the idle plan is in ``_idleplan``,
+the open-model plan in ``_rateplan``. A plan answers "how many users (or what arrival rate)
+at time t" without running anything, so the timing of every scenario is unit-tested by
+calling it. Times are seconds from the start of the run; ``scaled(k)`` divides every duration
+by ``k`` (``--time-scale``).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ._errors import PlanError
 
 __all__ = [
-    "IdlePlan",
-    "RatePlan",
-    "RateStep",
     "Stage",
     "StagedPlan",
     "format_duration",
@@ -387,161 +385,4 @@ class StagedPlan:
                 for s in self.stages
             ),
             think_s=self.think_s / time_scale,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class IdlePlan:
-    """Timed idle (scenario 1): one user, one request at each offset from the start.
-
-    The gaps between requests show whether an idle instance was kept or evicted; with
-    ``bisect_precision_s`` the run goes on probing gaps inside the eviction bracket.
-    """
-
-    #: Absolute send times, seconds from the start (the study's: 0, 6, 16, 31, 61 minutes).
-    offsets_s: tuple[float, ...] = (0.0, 360.0, 960.0, 1860.0, 3660.0)
-    #: Bisect the bracket until it is narrower than this (None: no bisection).
-    bisect_precision_s: float | None = None
-
-    def validate(self) -> list[str]:
-        problems: list[str] = []
-        if not isinstance(self.offsets_s, tuple) or len(self.offsets_s) < 2:
-            problems.append("scenario1 needs at least two offsets (a gap between two requests)")
-            return problems
-        for index, offset in enumerate(self.offsets_s):
-            _check_duration(f"offsets_s[{index}]", offset, problems)
-        if not problems:
-            for index in range(1, len(self.offsets_s)):
-                if self.offsets_s[index] <= self.offsets_s[index - 1]:
-                    problems.append(
-                        f"offsets must increase: offsets_s[{index}]={self.offsets_s[index]:g} "
-                        f"is not after {self.offsets_s[index - 1]:g}"
-                    )
-        if self.bisect_precision_s is not None:
-            value = self.bisect_precision_s
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-                problems.append(f"bisect_precision_s must be a number > 0, got {value!r}")
-            elif not math.isfinite(value):
-                problems.append(f"bisect_precision_s must be finite, got {value!r}")
-        return problems
-
-    def check(self) -> IdlePlan:
-        problems = self.validate()
-        if problems:
-            raise PlanError("invalid scenario1 plan", problems=problems)
-        return self
-
-    @property
-    def duration_s(self) -> float:
-        """Time of the last scheduled request (bisection, if any, comes after)."""
-        return self.offsets_s[-1]
-
-    def gaps_s(self) -> list[float]:
-        """Planned idle gaps between consecutive requests."""
-        return [b - a for a, b in zip(self.offsets_s, self.offsets_s[1:], strict=False)]
-
-    def users_at(self, t_s: float) -> int:
-        return 1 if 0 <= t_s <= self.duration_s else 0
-
-    def bisect_probes_max(self, kept_s: float, evicted_s: float) -> int:
-        """How many probes bisecting ``(kept_s, evicted_s)`` takes at most."""
-        if self.bisect_precision_s is None or evicted_s - kept_s <= self.bisect_precision_s:
-            return 0
-        return math.ceil(math.log2((evicted_s - kept_s) / self.bisect_precision_s))
-
-    def scaled(self, time_scale: float) -> IdlePlan:
-        precision = self.bisect_precision_s
-        return replace(
-            self,
-            offsets_s=tuple(o / time_scale for o in self.offsets_s),
-            bisect_precision_s=None if precision is None else precision / time_scale,
-        )
-
-
-@dataclass(frozen=True, kw_only=True)
-class RateStep:
-    """A constant arrival rate held for a duration."""
-
-    rate_rps: float
-    duration_s: float
-
-
-@dataclass(frozen=True, kw_only=True)
-class RatePlan:
-    """Open model: requests start on an absolute schedule, whatever the responses do.
-
-    Latency is measured from the intended start. An arrival that finds ``max_in_flight``
-    requests already running is dropped and counted; one that starts late is counted as late.
-    """
-
-    steps: tuple[RateStep, ...] = field(default=(RateStep(rate_rps=10.0, duration_s=60.0),))
-    max_in_flight: int = 256
-
-    def validate(self) -> list[str]:
-        problems: list[str] = []
-        if not isinstance(self.steps, tuple) or not self.steps:
-            problems.append("a rate plan needs at least one step (rate, duration)")
-            return problems
-        for index, step in enumerate(self.steps):
-            rate = step.rate_rps
-            if (isinstance(rate, bool) or not isinstance(rate, int | float)
-                    or not math.isfinite(rate) or rate < 0):
-                problems.append(f"steps[{index}].rate_rps must be a finite number >= 0, got "
-                                f"{rate!r}")
-            _check_duration(f"steps[{index}].duration_s", step.duration_s, problems)
-        if not _is_count(self.max_in_flight) or not 1 <= self.max_in_flight <= MAX_USERS:
-            problems.append(f"max_in_flight must be an integer 1..{MAX_USERS}, got "
-                            f"{self.max_in_flight!r}")
-        if not problems:
-            if self.duration_s <= 0:
-                problems.append("the rate plan lasts 0 s: give a step a duration")
-            arrivals = sum(s.rate_rps * s.duration_s for s in self.steps)
-            if arrivals > MAX_ARRIVALS:
-                problems.append(f"the plan asks for {arrivals:.0f} requests, more than "
-                                f"{MAX_ARRIVALS}")
-        return problems
-
-    def check(self) -> RatePlan:
-        problems = self.validate()
-        if problems:
-            raise PlanError("invalid rate plan", problems=problems)
-        return self
-
-    @property
-    def duration_s(self) -> float:
-        return sum(step.duration_s for step in self.steps)
-
-    def stage_at(self, t_s: float) -> int:
-        start = 0.0
-        for index, step in enumerate(self.steps):
-            if t_s < start + step.duration_s:
-                return index
-            start += step.duration_s
-        return len(self.steps) - 1
-
-    def rate_at(self, t_s: float) -> float:
-        """Arrival rate (requests/s) wanted at ``t_s``; 0 outside the plan."""
-        if t_s < 0:
-            return 0.0
-        start = 0.0
-        for step in self.steps:
-            if t_s < start + step.duration_s:
-                return step.rate_rps
-            start += step.duration_s
-        return 0.0
-
-    def arrival_times(self) -> Iterator[tuple[float, int]]:
-        """Intended start times ``(t_s, step index)``, evenly spaced within each step."""
-        start = 0.0
-        for index, step in enumerate(self.steps):
-            if step.rate_rps > 0:
-                count = math.ceil(step.duration_s * step.rate_rps - 1e-9)
-                for n in range(count):
-                    yield start + n / step.rate_rps, index
-            start += step.duration_s
-
-    def scaled(self, time_scale: float) -> RatePlan:
-        return replace(
-            self,
-            steps=tuple(replace(s, duration_s=s.duration_s / time_scale) for s in self.steps),
         )

@@ -14,7 +14,8 @@ from typing import Any
 from resultfiles import SCHEMA_VERSION
 
 from ._http import Connector, connect, connect_h11
-from ._plan import RatePlan, StagedPlan
+from ._plan import StagedPlan
+from ._rateplan import RatePlan
 from ._settings import RunSettings, Scenario
 from ._target import Target
 

@@ -23,8 +23,8 @@ import anyio
 from ._errors import PlanError, TargetError
 from ._http import Connector, connect
 from ._idle import eviction_bracket
+from ._idleplan import IdlePlan
 from ._payload import build_bodies, load_rows
-from ._plan import IdlePlan
 from ._run_info import run_info, stage_info
 from ._session import execute
 from ._settings import RunResult, RunSettings, Scenario, scenario_name

@@ -20,7 +20,8 @@ from ._drivers import run_rate, run_staged
 from ._hostcpu import HostCpu
 from ._http import Connector
 from ._idle import run_idle
-from ._plan import IdlePlan, StagedPlan
+from ._idleplan import IdlePlan
+from ._plan import StagedPlan
 from ._results import ResultWriter
 from ._selfcheck import SelfCheck
 from ._settings import RunResult, RunSettings, Scenario

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ._idleplan import IdlePlan
 from ._payload import DEFAULT_PAYLOAD
-from ._plan import IdlePlan, RatePlan, StagedPlan
+from ._plan import StagedPlan
+from ._rateplan import RatePlan
 
 __all__ = ["RunResult", "RunSettings", "Scenario", "scenario_name"]
 

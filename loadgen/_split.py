@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import PlanError
-from ._plan import RatePlan, RateStep, Stage, StagedPlan
+from ._plan import Stage, StagedPlan
+from ._rateplan import RatePlan, RateStep
 
 __all__ = [
     "RateShare",

@@ -23,7 +23,8 @@ from typing import Any
 
 from ._errors import PlanError, TargetError
 from ._merge import merge_results
-from ._plan import RatePlan, StagedPlan
+from ._plan import StagedPlan
+from ._rateplan import RatePlan
 from ._split import WorkerSlice, plan_to_json, split_plan
 from ._worker import MAX_WORKER_S, RESULT_FILES
 
