@@ -105,6 +105,14 @@ def _artifact(tmp: Path) -> Path:
     return write_artifact(tmp / "model.zip", model)
 
 
+def _receive(parent: Any, proc: Any, timeout_s: float = 300.0) -> Any:
+    """The emulator process's next message; a clear error, not a hang, if it died or stalled."""
+    if not parent.poll(timeout_s):
+        state = "exited with " + str(proc.exitcode) if not proc.is_alive() else "is stalled"
+        raise SystemExit(f"the emulator process {state}: no answer in {timeout_s:g} s")
+    return parent.recv()
+
+
 def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: str = "burst",
            network: dict[str, float] | None = None) -> None:
     """The emulator process: host the specs, answer 'reclaim' and 'stop' commands."""
@@ -174,10 +182,11 @@ def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool,
         work = tmp / f"overhead-{users}"
         parent, child = mp.get_context("spawn").Pipe()
         proc = mp.get_context("spawn").Process(target=_serve,
-                                               args=(plain, str(work), child, cpu_limits, path),
+                                               args=(plain, str(work), child, cpu_limits,
+                                                     "burst", path),
                                                daemon=True)
         proc.start()
-        url = parent.recv()["urls"]["hello-overhead"]
+        url = _receive(parent, proc)["urls"]["hello-overhead"]
         samples: list[float] = []
         lock = threading.Lock()
 
@@ -290,17 +299,17 @@ def main() -> int:
                  | {"environment": dict(s.environment)}
                  for s in specs]
         proc = mp.get_context("spawn").Process(target=_serve,
-                                               args=(plain, str(tmp), child, not args.no_cpu_limits,
-                                                                            args.init_cpu),
+                                               args=(plain, str(tmp), child,
+                                                     not args.no_cpu_limits, args.init_cpu),
                                                daemon=True)
         proc.start()
-        info = parent.recv()
+        info = _receive(parent, proc)
         urls: dict[str, str] = info["urls"]
         cold_client: dict[str, list[float]] = {n: [] for n in urls}
         for _ in range(args.rounds):
             for name, url in urls.items():
                 parent.send("reclaim")
-                parent.recv()
+                _receive(parent, proc)
                 conn = _connect(url)
                 elapsed_ms, _headers = _request(conn, paths[name])
                 conn.close()
