@@ -30,6 +30,37 @@ class ModelBucketArgs:
     model_key: str
 
 
+def private_bucket(name: str, parent: pulumi.Resource) -> aws.s3.Bucket:
+    """A bucket nobody outside the account can reach: public access blocked, encrypted at rest
+    (SSE-S3), TLS-only; ``force_destroy`` so that `pulumi destroy` removes it with its objects.
+    Its resources are named ``<name>``, ``<name>-private``, ``-encryption``, ``-tls-only``."""
+    child = pulumi.ResourceOptions(parent=parent)
+    bucket = aws.s3.Bucket(name, force_destroy=True, opts=child)
+    public_access_block = aws.s3.BucketPublicAccessBlock(
+        f"{name}-private",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=child,
+    )
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-encryption",
+        bucket=bucket.id,
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+        opts=child,
+    )
+    # S3 refuses some policy writes while the public-access block is being applied.
+    aws.s3.BucketPolicy(
+        f"{name}-tls-only",
+        bucket=bucket.id,
+        policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[public_access_block]),
+    )
+    return bucket
+
+
 class ModelBucket(pulumi.ComponentResource):
     """A bucket nobody outside the account can read, holding the model under a versioned key
     (and archives too large to upload to Lambda directly, see ``upload_archive``)."""
@@ -44,35 +75,12 @@ class ModelBucket(pulumi.ComponentResource):
     ) -> None:
         super().__init__("lambda-model-study:stack:ModelBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # force_destroy: `pulumi destroy` must be able to remove a versioned bucket with models.
-        bucket = aws.s3.Bucket(f"{name}-models", force_destroy=True, opts=child)
-        public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-models-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-models-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
-        )
+        bucket = private_bucket(f"{name}-models", self)
         versioning = aws.s3.BucketVersioning(
             f"{name}-models-versioning",
             bucket=bucket.id,
             versioning_configuration={"status": "Enabled"},
             opts=child,
-        )
-        # S3 refuses some policy writes while the public-access block is being applied.
-        aws.s3.BucketPolicy(
-            f"{name}-models-tls-only",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
         )
         self._bucket = bucket
         self._versioning = versioning

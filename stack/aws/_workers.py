@@ -17,7 +17,8 @@ import pulumi_aws as aws
 from contract import WORKER_RUNS_PREFIX
 from stack._settings import StackSettings
 from stack._workerpackage import WorkerPackage
-from stack.aws._policies import lambda_assume_role_policy, tls_only_bucket_policy, worker_policy
+from stack.aws._bucket import private_bucket
+from stack.aws._policies import lambda_assume_role_policy, worker_policy
 from stack.aws._stack import ModelStack, ModelStackArgs
 from stack.package import Package
 
@@ -43,23 +44,7 @@ class ResultsBucket(pulumi.ComponentResource):
     def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("lambda-model-study:stack:ResultsBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        # force_destroy: `pulumi destroy` must remove a bucket that still holds runs.
-        bucket = aws.s3.Bucket(f"{name}-results", force_destroy=True, opts=child)
-        public_access_block = aws.s3.BucketPublicAccessBlock(
-            f"{name}-results-private",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        aws.s3.BucketServerSideEncryptionConfiguration(
-            f"{name}-results-encryption",
-            bucket=bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
-            opts=child,
-        )
+        bucket = private_bucket(f"{name}-results", self)
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-results-expiry",
             bucket=bucket.id,
@@ -73,13 +58,6 @@ class ResultsBucket(pulumi.ComponentResource):
                 }
             ],
             opts=child,
-        )
-        # S3 refuses some policy writes while the public-access block is being applied.
-        aws.s3.BucketPolicy(
-            f"{name}-results-tls-only",
-            bucket=bucket.id,
-            policy=bucket.arn.apply(lambda arn: json.dumps(tls_only_bucket_policy(arn))),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
         )
         self.bucket_name = bucket.bucket
         self.bucket_arn = bucket.arn
