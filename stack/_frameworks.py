@@ -225,6 +225,29 @@ def install_dependencies(
     return tree
 
 
+def bundle_dependencies(
+    files: dict[str, bytes],
+    requirements: tuple[str, ...],
+    *,
+    runtime: str,
+    architecture: str,
+    deps_cache: Path,
+    refusal: str,
+) -> Path:
+    """Install ``requirements`` for Lambda's ``runtime`` and ``architecture`` (cached) and add
+    their files to ``files``; returns the installed tree. A dependency file that would replace
+    one of ``files`` is refused: ``refusal`` is the message, ``{path}`` and ``{requirements}``
+    filled in."""
+    target = DependencyTarget.for_lambda(runtime, architecture)
+    tree = install_dependencies(requirements, target, deps_cache)
+    dependencies = site_files(tree)
+    clashes = sorted(set(dependencies) & set(files))
+    if clashes:
+        raise PackageError(refusal.format(path=clashes[0], requirements=", ".join(requirements)))
+    files.update(dependencies)
+    return tree
+
+
 def site_files(tree: Path, prefix: str = "") -> dict[str, bytes]:
     """The files of an installed tree as archive names → bytes, without what the function
     never loads (bytecode, tests, console scripts, LiteRT's tools and accelerators)."""

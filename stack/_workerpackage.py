@@ -125,16 +125,12 @@ def build_worker_package(
             "in the load generator; update the checkout"
         )
     requirements = worker_requirements(root)
-    target = _frameworks.DependencyTarget.for_lambda(settings.runtime, settings.architecture)
-    tree = _frameworks.install_dependencies(requirements, target, deps_cache)
-    dependencies = _frameworks.site_files(tree)
-    clashes = sorted(set(dependencies) & set(files))
-    if clashes:
-        raise PackageError(
-            f"stack {settings.name}: the load generator's {clashes[0]} would be overwritten by a "
-            f"file of its dependencies ({', '.join(requirements)}); rename that module"
-        )
-    files.update(dependencies)
+    tree = _frameworks.bundle_dependencies(
+        files, requirements, runtime=settings.runtime, architecture=settings.architecture,
+        deps_cache=deps_cache,
+        refusal=(f"stack {settings.name}: the load generator's {{path}} would be overwritten by "
+                 "a file of its dependencies ({requirements}); rename that module"),
+    )
     unzipped_bytes = sum(map(len, files.values()))
     if unzipped_bytes > UNZIPPED_BYTES_MAX:
         raise PackageError(

@@ -188,17 +188,13 @@ def build_package(
     if model_runtime in IMAGE_MODEL_RUNTIMES:
         image_context, image_tag = _image_context(settings, files, requirements, out_dir)
     elif requirements:
-        target = _frameworks.DependencyTarget.for_lambda(settings.runtime, settings.architecture)
-        tree = _frameworks.install_dependencies(requirements, target, deps_cache)
-        dependencies = _frameworks.site_files(tree)
-        clashes = sorted(set(dependencies) & set(files))
-        if clashes:
-            raise PackageError(
-                f"stack {settings.name}: the function's {clashes[0]} would be overwritten by a "
-                f"file of its dependencies ({', '.join(requirements)}); rename the module in "
-                "runtime/python/"
-            )
-        files.update(dependencies)
+        tree = _frameworks.bundle_dependencies(
+            files, requirements, runtime=settings.runtime, architecture=settings.architecture,
+            deps_cache=deps_cache,
+            refusal=(f"stack {settings.name}: the function's {{path}} would be overwritten by a "
+                     "file of its dependencies ({requirements}); rename the module in "
+                     "runtime/python/"),
+        )
     # Checked before compressing: what Lambda unpacks is what counts.
     unzipped_bytes = sum(map(len, files.values())) + sum(map(len, layer_files.values()))
     if image_context is None and unzipped_bytes > UNZIPPED_BYTES_MAX:
