@@ -115,6 +115,21 @@ def test_a_litert_zip_holds_function_model_export_and_wheels(
     assert package.unzipped_bytes == sum(map(len, files.values()))
 
 
+
+def test_a_dependency_that_would_replace_a_file_of_the_function_is_refused(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    write_exports(artifact)
+    settings = framework_settings("litert")
+    tree = seed_dependencies(fake_root, settings)
+    (tree / "app.py").write_text("HANDLER = 'not the function'\n")  # a wheel's top-level module
+    with pytest.raises(PackageError) as raised:
+        build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path / "o")
+    assert str(raised.value).startswith(
+        f"stack {settings.name}: the function's app.py would be overwritten by a file of its "
+        "dependencies (")
+    assert str(raised.value).endswith("rename the module in runtime/python/")
+
 def test_a_litert_zip_is_deterministic_and_built_from_the_cache(
     fake_root: Path, artifact: Path, tmp_path: Path
 ) -> None:
