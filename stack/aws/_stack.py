@@ -25,6 +25,20 @@ class ModelStackArgs:
     provider_args: Mapping[str, object] = field(default_factory=dict)
 
 
+def stack_provider(
+    name: str, region: str, provider_args: Mapping[str, object], *, parent: pulumi.Resource
+) -> aws.Provider:
+    """The stack's own AWS provider. Explicit, so no resource falls back on whatever the
+    environment holds: the region from the settings, every other aws:* key as configured."""
+    provider: aws.Provider = aws.Provider(
+        f"{name}-aws",
+        region=region,
+        **provider_args,  # type: ignore[call-overload]
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return provider
+
+
 class ModelStack(pulumi.ComponentResource):
     """Everything one stack deploys, in the region its settings name."""
 
@@ -37,14 +51,7 @@ class ModelStack(pulumi.ComponentResource):
     ) -> None:
         super().__init__("lambda-model-study:stack:ModelStack", name, None, opts)
         settings, package = args.settings, args.package
-        # An explicit provider, so no resource falls back on whatever the environment holds:
-        # the region from the settings, every other aws:* key of the stack as configured.
-        provider = aws.Provider(
-            f"{name}-aws",
-            region=settings.region,
-            **args.provider_args,  # type: ignore[call-overload]
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        provider = stack_provider(name, settings.region, args.provider_args, parent=self)
         child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
         bucket = ModelBucket(
             name,

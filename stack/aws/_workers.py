@@ -19,7 +19,7 @@ from stack._settings import StackSettings
 from stack._workerpackage import WorkerPackage
 from stack.aws._bucket import private_bucket
 from stack.aws._policies import lambda_assume_role_policy, worker_policy
-from stack.aws._stack import ModelStack, ModelStackArgs
+from stack.aws._stack import ModelStack, ModelStackArgs, stack_provider
 from stack.package import Package
 
 #: Days after which a run's result folder is deleted from the bucket: the controller copies
@@ -77,12 +77,7 @@ class WorkerStack(pulumi.ComponentResource):
     ) -> None:
         super().__init__("lambda-model-study:stack:WorkerStack", name, None, opts)
         settings, package = args.settings, args.package
-        provider = aws.Provider(
-            f"{name}-aws",
-            region=settings.region,
-            **args.provider_args,  # type: ignore[call-overload]
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        provider = stack_provider(name, settings.region, args.provider_args, parent=self)
         child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
         bucket = ResultsBucket(name, opts=child)
         log_group = aws.cloudwatch.LogGroup(
