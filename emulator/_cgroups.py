@@ -7,6 +7,7 @@ are supported. Where neither is writable, :func:`probe` says why and instances r
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +44,8 @@ class CpuStat:
     throttled_periods: int
     #: time its threads waited throttled (v1 ``throttled_time`` ns, v2 ``throttled_usec``)
     throttled_ms: float
-    #: CPU time used (v2 ``usage_usec``); None on v1, whose ``cpu`` hierarchy does not count it
+    #: CPU time used (v2 ``usage_usec``, v1 ``cpuacct.usage``); None where v1's ``cpuacct``
+    #: controller is not there to count it
     usage_ms: float | None
 
 
@@ -116,9 +118,22 @@ class InstanceCgroup:
     def cpu_stat(self) -> CpuStat | None:
         """The instance's CPU throttling so far; None once the cgroup is gone or unreadable."""
         try:
-            return parse_cpu_stat((self.dirs[0] / "cpu.stat").read_text(), self.version)
+            stat = parse_cpu_stat((self.dirs[0] / "cpu.stat").read_text(), self.version)
         except (OSError, ValueError):
             return None
+        if self.version == 1 and stat.usage_ms is None:
+            return dataclasses.replace(stat, usage_ms=self._cpuacct_usage_ms())
+        return stat
+
+    def _cpuacct_usage_ms(self) -> float | None:
+        # v1 counts CPU time in the cpuacct controller: mounted with cpu (``cpu,cpuacct``, the
+        # usual layout) its file is in the cpu directory, else in a cpuacct directory of ours.
+        for d in self.dirs:
+            try:
+                return int((d / "cpuacct.usage").read_text()) / 1e6
+            except (OSError, ValueError):
+                continue
+        return None
 
     def oom_peak_memory_mb(self) -> int | None:
         """The cgroup's peak memory (MiB) after an out-of-memory kill: what Lambda's REPORT then
@@ -148,6 +163,8 @@ class Cgroups:
         self.root = Path(root)
         self.tag = tag or f"lambda-emulator-{os.getpid()}"
         self._parents: list[Path] = []
+        #: v1's cpuacct parent when that controller has a hierarchy of its own
+        self._cpuacct: Path | None = None
         if not enabled:
             self.support = CgroupSupport(False, None, "CPU limits turned off by option")
         else:
@@ -185,6 +202,7 @@ class Cgroups:
                 if not (parents[0] / "cpu.cfs_quota_us").exists():
                     raise OSError(f"{v1_cpu} is not a cgroup v1 cpu hierarchy")
                 (parents[0] / "cpu.cfs_quota_us").write_text("-1")
+                self._cpuacct = self._probe_cpuacct()
                 return CgroupSupport(True, 1, f"cgroup v1 at {self.root}")
             except OSError as exc:
                 self.close()
@@ -214,6 +232,25 @@ class Cgroups:
             "cpu.max/memory.max)",
         )
 
+    def _probe_cpuacct(self) -> Path | None:
+        """v1's CPU time count for the instances: nothing to add where ``cpuacct`` is mounted
+        with ``cpu`` (its files are in the cpu directories), else a parent in its own
+        hierarchy; None where it cannot be had (the instances' CPU is then read from /proc)."""
+        v1_cpu, v1_acct = self.root / "cpu", self.root / "cpuacct"
+        if (v1_cpu / "cpuacct.usage").exists() or not (v1_acct / "cpuacct.usage").exists():
+            return None
+        if v1_acct.resolve() == v1_cpu.resolve():
+            return None
+        try:
+            self._remove_stale([v1_acct])
+            parent = v1_acct / self.tag
+            parent.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        # Close removes the parents last to first: the memory parent stays last.
+        self._parents.insert(1, parent)
+        return parent
+
     def create(self, name: str, memory_mb: int, *,
                initial_quota_us: int | None = None) -> InstanceCgroup | None:
         """A cgroup for one instance with its CPU quota and memory limit; None when unlimited.
@@ -225,10 +262,16 @@ class Cgroups:
         quota_us = initial_quota_us if initial_quota_us is not None else cpu_quota_us(memory_mb)
         limit_bytes = memory_mb * _MIB
         if self.support.version == 1:
-            cpu_dir, mem_dir = self._parents[0] / name, self._parents[1] / name
+            cpu_dir, mem_dir = self._parents[0] / name, self._parents[-1] / name
             cpu_dir.mkdir()
             mem_dir.mkdir()
-            group = InstanceCgroup(1, (cpu_dir, mem_dir))
+            dirs: tuple[Path, ...] = (cpu_dir, mem_dir)
+            if self._cpuacct is not None:
+                acct_dir = self._cpuacct / name
+                acct_dir.mkdir()
+                # the memory directory stays last: InstanceCgroup reads its memory files there
+                dirs = (cpu_dir, acct_dir, mem_dir)
+            group = InstanceCgroup(1, dirs)
             try:
                 (cpu_dir / "cpu.cfs_period_us").write_text(str(CFS_PERIOD_US))
                 (cpu_dir / "cpu.cfs_quota_us").write_text(str(quota_us))

@@ -8,8 +8,8 @@ Every second, per stack, one line of ``<stack>.cpu.jsonl`` beside the stack's lo
 
 ``periods``/``throttled_periods``/``throttled_ms``/``usage_ms`` sum the stack's instances'
 ``cpu.stat`` over the interval (an instance that ended during it counts up to its end);
-``instances_cpu_ms`` is their processes' CPU from ``/proc`` (cgroup v1's ``cpu`` hierarchy
-does not count it);
+(``usage_ms``: v2 ``usage_usec``, v1 ``cpuacct.usage``; None where v1 has no ``cpuacct``);
+``instances_cpu_ms`` is their processes' CPU from ``/proc``, whatever the cgroup version;
 ``emulator_cpu_ms`` is the emulator process's own CPU in the interval (front doors, Runtime
 API, scheduling: every stack's), ``emulator_requests`` every stack's requests in it. The
 format is documented in docs/results.md.

@@ -288,3 +288,29 @@ def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version
     assert group.cpu_quota_us() == cpu_quota_us(256)
     written = (cpu_dir / ("cpu.cfs_quota_us" if version == 1 else "cpu.max")).read_text()
     assert written == (str(cpu_quota_us(256)) if version == 1 else f"{cpu_quota_us(256)} 100000")
+
+
+@pytest.mark.parametrize("layout", ["cpu,cpuacct", "cpuacct apart"])
+def test_cgroup_v1_counts_the_instances_cpu_time_with_cpuacct(tmp_path: Path, layout: str) -> None:
+    # v1's cpu controller counts no CPU time; cpuacct does, mounted with cpu (its files in the
+    # cpu directory) or in a hierarchy of its own (a directory of the instance's there too).
+    from emulator._cgroups import InstanceCgroup
+
+    cpu_dir, acct_dir, mem_dir = tmp_path / "cpu", tmp_path / "cpuacct", tmp_path / "memory"
+    for d in (cpu_dir, acct_dir, mem_dir):
+        d.mkdir()
+    (cpu_dir / "cpu.stat").write_text("nr_periods 40\nnr_throttled 10\nthrottled_time 250000000\n")
+    if layout == "cpu,cpuacct":
+        (cpu_dir / "cpuacct.usage").write_text("1500000000\n")
+        group = InstanceCgroup(1, (cpu_dir, mem_dir))
+    else:
+        (acct_dir / "cpuacct.usage").write_text("1500000000\n")
+        group = InstanceCgroup(1, (cpu_dir, acct_dir, mem_dir))
+    stat = group.cpu_stat()
+    assert stat is not None and stat.usage_ms == pytest.approx(1500.0)
+    assert (stat.periods, stat.throttled_periods, stat.throttled_ms) == (40, 10, 250.0)
+    # without cpuacct the count is unknown, not zero
+    assert InstanceCgroup(1, (mem_dir,)).cpu_stat() is None
+    (mem_dir / "cpu.stat").write_text("nr_periods 1\n")
+    plain = InstanceCgroup(1, (mem_dir,)).cpu_stat()
+    assert plain is not None and plain.usage_ms is None
