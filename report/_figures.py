@@ -368,8 +368,15 @@ def stack_figures(
     target = main.run.get("target") or {}
     cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
     saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
-    bounds = saturation(main.folder, main.run, main.summary, stack, len(records))
-    if bounds.host_bound:
+    bounds = saturation(main.folder, main.run, main.summary, stack, records)
+    if main.scenario == "scenario1":
+        # A few idle probes have no throughput to bound: what matters is which of them other
+        # work slowed, and the cold-start table marks those.
+        if bounds.requests_exposed:
+            notes.append(f"{bounds.requests_exposed} of its {bounds.requests} scenario 1 requests "
+                         "were in flight while other work saturated the host (the cold-start "
+                         f"table counts the cold ones): {bounds.host_words()}")
+    elif bounds.host_bound:
         notes.append(f"host-bound (⚙): {bounds.host_words()}, so the machine, not the memory "
                      "setting, bounded its throughput and warm tail latency")
     if bounds.throttled:

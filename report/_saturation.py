@@ -6,8 +6,15 @@ Two bounds, told apart (thresholds in docs/results.md, "Saturation"):
 
 - **throttled by its share** — the instances used up the CPU their memory buys (cgroup
   ``nr_throttled``): legitimate, it is what memory buys on Lambda;
-- **host-bound (⚙)** — the host's CPUs were busy: the machine, not the memory setting, bounded
-  the run, and its throughput and warm tail latency say nothing about the stack.
+- **host-bound (⚙)** — the host's CPUs were busy with other work while the stack's requests
+  were in flight: the machine, not the memory setting, bounded the run, and its throughput and
+  warm tail latency say nothing about the stack.
+
+Only the seconds in which the stack had a request in flight are judged (a saturated host
+while the stack waits between idle probes disturbs nothing of it), and in each the host's busy
+share is taken net of the stack's own instances' CPU (their cgroup's usage, else their
+processes' from /proc): CPU that came from the stack's own entitlement — its init burst, its
+invocations — is the stack at work, not contention.
 """
 
 from __future__ import annotations
@@ -15,13 +22,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-#: a second counts as busy when the host's CPUs were at least this busy (all cores together)
+#: a second counts as saturated when the host's CPUs (all cores together) were at least this
+#: busy net of the stack's own instances
 HOST_BUSY_SHARE = 0.90
-#: a run is host-bound (⚙) when at least this share of its seconds were busy
+#: a run is host-bound (⚙) when at least this share of its requests were in flight during a
+#: saturated second
 HOST_BOUND_SHARE = 0.20
 #: a stack was throttled by its CPU share when at least this share of its CFS periods were
 THROTTLED_SHARE = 0.05
@@ -30,15 +39,123 @@ SAME_WARM_SHARE = 0.10
 SAME_WARM_MS = 2.0
 
 
+class InFlight(Protocol):
+    """What this module reads of a request record (``resultfiles.Record``)."""
+
+    @property
+    def start_s(self) -> float: ...
+    @property
+    def latency_us(self) -> int: ...
+
+
+def flight_seconds(record: InFlight) -> range:
+    """The run's seconds (``busy_share_per_s`` indexes) the request was in flight in."""
+    first = max(0, int(record.start_s))
+    end_s = record.start_s + record.latency_us / 1e6
+    # a request ending exactly on a boundary is not in flight in the next second
+    last = max(first, math.ceil(end_s) - 1)
+    return range(first, last + 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostTimeline:
+    """One run's seconds as the samplers saw them: the host's busy share, the stack's own
+    instances' share of the host, and which seconds had a request of the stack in flight."""
+
+    cores: int | None
+    #: the host's busy share per second of the run (0..1, all cores together)
+    busy: tuple[float, ...]
+    #: the stack's own instances' CPU per second as a share of the host (0 where not measured)
+    own: tuple[float, ...]
+    #: where ``own`` comes from: ``cgroup`` (the cgroups' usage), ``/proc`` (the instances'
+    #: processes), None (not measured: an AWS run, or no emulator samples found)
+    own_source: str | None
+    #: seconds with a request of the stack in flight
+    in_flight: frozenset[int] = field(default_factory=frozenset)
+
+    def net(self, second: int) -> float:
+        """The host's busy share in ``second`` net of the stack's own instances."""
+        return max(0.0, self.busy[second] - self.own[second])
+
+    def saturated(self, second: int) -> bool:
+        return 0 <= second < len(self.busy) and self.net(second) >= HOST_BUSY_SHARE
+
+    def exposed(self, record: InFlight) -> bool:
+        """True when the request was in flight during a saturated second."""
+        return any(self.saturated(s) for s in flight_seconds(record))
+
+
+def _apportion(lines: Sequence[dict[str, Any]], key: str, start_s: float,
+               seconds: int) -> list[float]:
+    """``key`` of the emulator's lines (each the interval before its ``t``) spread over the
+    run's seconds in proportion to how much of each interval falls in each second."""
+    out = [0.0] * seconds
+    for line in lines:
+        value, interval_s = line.get(key), line.get("interval_s")
+        if not isinstance(value, (int, float)) or not isinstance(interval_s, (int, float)):
+            continue
+        if interval_s <= 0:
+            continue
+        end = float(line["t"]) - start_s
+        begin = end - float(interval_s)
+        for second in range(max(0, int(begin)), min(seconds, math.ceil(end))):
+            overlap = min(end, second + 1.0) - max(begin, float(second))
+            if overlap > 0:
+                out[second] += float(value) * overlap / float(interval_s)
+    return out
+
+
+def host_timeline(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack: str,
+                  records: Sequence[InFlight]) -> HostTimeline:
+    """The run's host samples beside its stack's own CPU and its requests in flight."""
+    host_raw = summary.get("host_cpu")
+    host: dict[str, Any] = host_raw if isinstance(host_raw, dict) else {}
+    busy = tuple(float(v) for v in host.get("busy_share_per_s", [])
+                 if isinstance(v, (int, float)))
+    cores = host.get("cores") if isinstance(host.get("cores"), int) else None
+    own = [0.0] * len(busy)
+    source: str | None = None
+    start_s = run.get("start_epoch_s")
+    if isinstance(start_s, (int, float)) and busy and cores:
+        lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
+                              float(start_s) + len(busy))
+        key = _own_cpu_key(lines)
+        if key is not None:
+            source = "cgroup" if key == "usage_ms" else "/proc"
+            own = [ms / (1000.0 * cores)
+                   for ms in _apportion(lines, key, float(start_s), len(busy))]
+    in_flight = {s for r in records for s in flight_seconds(r) if s < len(busy)}
+    return HostTimeline(cores=cores, busy=busy, own=tuple(own), own_source=source,
+                        in_flight=frozenset(in_flight))
+
+
+def _own_cpu_key(lines: Sequence[dict[str, Any]]) -> str | None:
+    # The cgroup's own count (v2 usage_usec, v1 cpuacct.usage) where it was read, else /proc's.
+    for key in ("usage_ms", "instances_cpu_ms"):
+        if any(isinstance(line.get(key), (int, float)) for line in lines):
+            return key
+    return None
+
+
 @dataclass(frozen=True, kw_only=True)
 class Saturation:
     """One stack's run, as the samples saw it (None: that part was not sampled)."""
 
     host_cores: int | None = None
+    #: the host's busy share over the seconds with a request in flight (all its CPU)
     host_busy_p50: float | None = None
     host_busy_max: float | None = None
+    #: seconds sampled with a request of the stack in flight
     host_seconds: int = 0
+    #: of those, the seconds saturated net of the stack's own instances
     host_busy_seconds: int = 0
+    #: the run's requests, and those in flight during a saturated second
+    requests: int = 0
+    requests_exposed: int = 0
+    #: the stack's own instances' mean share of the host over its in-flight seconds
+    own_busy_mean: float | None = None
+    #: where the stack's own CPU was read (``cgroup``, ``/proc``; None: not measured)
+    own_source: str | None = None
     throttled_ms: float | None = None
     throttled_share: float | None = None
     periods: int | None = None
@@ -49,9 +166,13 @@ class Saturation:
     study_cpu_share: float | None = None
 
     @property
+    def exposed_share(self) -> float | None:
+        return self.requests_exposed / self.requests if self.requests else None
+
+    @property
     def host_bound(self) -> bool:
-        busy_needed = HOST_BOUND_SHARE * self.host_seconds
-        return self.host_seconds > 0 and self.host_busy_seconds >= busy_needed
+        return (self.requests > 0 and self.host_seconds > 0
+                and self.requests_exposed >= HOST_BOUND_SHARE * self.requests)
 
     @property
     def throttled(self) -> bool:
@@ -59,12 +180,17 @@ class Saturation:
 
     def host_words(self) -> str:
         if not self.host_seconds or self.host_busy_p50 is None or self.host_busy_max is None:
-            return "host CPU not sampled"
-        own = (f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
-               if self.study_cpu_share is not None else "")
+            return "host CPU not sampled while a request was in flight"
+        own = ("its own instances' CPU not measured" if self.own_source is None else
+               f"its own instances used {self.own_busy_mean or 0.0:.0%} ({self.own_source})")
+        exposed = self.exposed_share or 0.0
+        study = (f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
+                 if self.study_cpu_share is not None else "")
         return (f"host CPU busy {self.host_busy_p50:.0%} p50, {self.host_busy_max:.0%} max of "
-                f"{self.host_cores or '?'} CPUs; {self.host_busy_seconds} of {self.host_seconds} s "
-                f"at >= {HOST_BUSY_SHARE:.0%}{own}")
+                f"{self.host_cores or '?'} CPUs over its {self.host_seconds} s with requests in "
+                f"flight, {own}; {self.host_busy_seconds} of {self.host_seconds} s at >= "
+                f"{HOST_BUSY_SHARE:.0%} net of them, holding {self.requests_exposed:,} of its "
+                f"{self.requests:,} requests ({exposed:.0%}){study}")
 
     def throttle_words(self) -> str:
         if self.throttled_share is None or self.throttled_ms is None:
@@ -116,21 +242,27 @@ def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[dict[
 
 
 def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack: str,
-               requests: int) -> Saturation:
+               records: Sequence[InFlight]) -> Saturation:
     """The bounds of one run from its own files and the stack's samples beside the logs."""
-    host_raw = summary.get("host_cpu")
-    host: dict[str, Any] = host_raw if isinstance(host_raw, dict) else {}
-    shares = [float(v) for v in host.get("busy_share_per_s", []) if isinstance(v, (int, float))]
+    timeline = host_timeline(folder, run, summary, stack, records)
+    judged = sorted(timeline.in_flight)
+    shares = [timeline.busy[s] for s in judged]
     generator_raw = summary.get("generator")
     generator: dict[str, Any] = generator_raw if isinstance(generator_raw, dict) else {}
     figures: dict[str, Any] = {
-        "host_cores": host.get("cores") if isinstance(host.get("cores"), int) else None,
+        "host_cores": timeline.cores,
         "host_busy_p50": _percentile(shares, 50),
         "host_busy_max": max(shares) if shares else None,
-        "host_seconds": len(shares),
-        "host_busy_seconds": sum(1 for v in shares if v >= HOST_BUSY_SHARE),
+        "host_seconds": len(judged),
+        "host_busy_seconds": sum(1 for s in judged if timeline.saturated(s)),
+        "requests": len(records) if judged else 0,
+        "requests_exposed": sum(1 for r in records if timeline.exposed(r)),
+        "own_source": timeline.own_source,
+        "own_busy_mean": (sum(timeline.own[s] for s in judged) / len(judged)
+                          if judged and timeline.own_source else None),
         "generator_cpu_us_per_request": generator.get("cpu_us_per_request"),
     }
+    requests = len(records)
     start_s = run.get("start_epoch_s")
     duration_s = run.get("duration_s")
     if isinstance(start_s, (int, float)) and isinstance(duration_s, (int, float)):
@@ -146,11 +278,9 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
             all_requests = sum(int(line.get("emulator_requests") or 0) for line in lines)
             if all_requests:
                 figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
-            # cgroup v2 counts the instances' CPU; else their processes' CPU from /proc
-            key = "usage_ms" if any(isinstance(line.get("usage_ms"),
-                                               (int, float)) for line in lines) \
-                else "instances_cpu_ms"
-            usage = [float(line[key]) for line in lines if isinstance(line.get(key), (int, float))]
+            key = _own_cpu_key(lines)
+            usage = ([float(line[key]) for line in lines
+                      if isinstance(line.get(key), (int, float))] if key else [])
             if usage and requests:
                 figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
             generator_s = generator.get("cpu_s")
@@ -293,21 +423,27 @@ def cpu_section(figures: Sequence[_F], label: Callable[[_F], str]) -> list[str]:
                   f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | "
                   f"{s.throttle_words()} | {bound} |")
     md += ["",
-           (f"A stack is host-bound (⚙) when the host's CPUs were at least {HOST_BUSY_SHARE:.0%} "
-            "busy "
-           f"in at least {HOST_BOUND_SHARE:.0%} of the run's seconds: the machine, not the memory "
-           "setting, then bounded it. It was bounded by its CPU share — what memory buys on "
-           "Lambda, "
-           "a legitimate result — when its instances were throttled in at least "
-           f"{THROTTLED_SHARE:.0%} "
-           "of their CPU periods. The emulator's CPU is the whole emulator process's (front doors, "
-           "Runtime API) over every stack's requests; the instance CPU (cgroup v2's count, else "
-           "the instances' processes' from /proc) includes the runtime client.")]
+           BOUND_RULE + (" The emulator's CPU is the whole emulator process's (front doors, "
+                         "Runtime API) over every stack's requests; the instance CPU (the "
+                         "cgroups' count, else the instances' processes' from /proc) includes the "
+                         "runtime client.")]
     rows = [(f.language, f.memory_mb, f.warm_p50_ms) for f in figures]
     effect = memory_effect(rows, max((f.batch for f in figures), default=1))
     if effect:
         md += ["", "Warm latency by memory [D]:", ""] + [f"- {line}." for line in effect]
     return [*md, ""]
+
+
+#: the two bounds' rule in the report's words (docs/results.md, "Saturation", states the same)
+BOUND_RULE = (
+    "A stack is host-bound (⚙) when at least "
+    f"{HOST_BOUND_SHARE:.0%} of its requests were in flight during a second in which the host's "
+    f"CPUs were at least {HOST_BUSY_SHARE:.0%} busy net of the stack's own instances' CPU: "
+    "other work then took the CPUs the stack needed, and the machine, not the memory setting, "
+    "bounded it. Seconds without a request of the stack in flight are not judged, and the "
+    "stack's own CPU (its init burst, its invocations) is its own entitlement, not contention. "
+    "It was bounded by its CPU share — what memory buys on Lambda, a legitimate result — when "
+    f"its instances were throttled in at least {THROTTLED_SHARE:.0%} of their CPU periods.")
 
 
 def _us(value: float | None) -> str:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,14 @@ pytestmark = [pytest.mark.anyio]
 
 Start = Callable[..., Any]
 MakeSpec = Callable[..., FunctionSpec]
+
+
+@dataclass(frozen=True)
+class _Flight:
+    """A request in flight, as the report reads a record of requests.jsonl."""
+
+    start_s: float
+    latency_us: int
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
@@ -118,6 +127,11 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     assert sum(s["throttled_ms"] for s in samples) > 100.0
     # The instance's own CPU, from /proc, whatever the cgroup version (0.2 s burnt in all).
     assert 50.0 <= sum(s["instances_cpu_ms"] for s in samples) <= 400.0
+    # and from the cgroup itself where it counts CPU time (v2; v1 with the cpuacct controller)
+    root = Path("/sys/fs/cgroup")
+    if probe.support.version == 2 or (root / "cpuacct" / "cpuacct.usage").exists() \
+            or (root / "cpu" / "cpuacct.usage").exists():
+        assert 50.0 <= sum(s["usage_ms"] or 0.0 for s in samples) <= 400.0
     # The run as the report sees it, on a host the load generator measured idle.
     folder = tmp_path / "results" / "r" / "fn" / "scenario2"
     folder.mkdir(parents=True)
@@ -126,7 +140,8 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
         (log_dir / "fn.cpu.jsonl").read_text())
     run_info = {"start_epoch_s": start_s, "duration_s": end_s - start_s}
     summary = {"host_cpu": {"cores": 2, "busy_share_per_s": [0.2, 0.25, 0.3]}}
-    bounds = saturation(folder, run_info, summary, "fn", requests=2)
+    flights = [_Flight(0.0, 1_000_000), _Flight(1.0, 1_000_000)]
+    bounds = saturation(folder, run_info, summary, "fn", flights)
     assert not bounds.host_bound
     assert bounds.throttled and bounds.throttled_ms is not None and bounds.throttled_ms > 100.0
     assert "s throttled in all" in bounds.throttle_words()
@@ -150,5 +165,7 @@ def test_a_run_on_a_saturated_host_is_host_bound(tmp_path: Path) -> None:
             child.wait()
     summary = {"host_cpu": host.describe()}
     assert max(summary["host_cpu"]["busy_share_per_s"]) >= 0.9
-    bounds = saturation(tmp_path, {}, summary, "fn", requests=0)
+    # one request in flight through the saturated seconds (no emulator samples: own CPU unknown)
+    bounds = saturation(tmp_path, {}, summary, "fn", [_Flight(0.0, 2_900_000)])
     assert bounds.host_bound and "of 3 s at >= 90%" in bounds.host_words()
+    assert "its own instances' CPU not measured" in bounds.host_words()

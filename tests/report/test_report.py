@@ -297,6 +297,53 @@ def test_a_run_throttled_only_by_its_share_is_not_host_bound(results: Path, tmp_
     assert "Caveat" not in text and "- Host-bound (⚙): no stack" in text
 
 
+def test_saturation_while_no_request_was_in_flight_does_not_mark_the_stack(
+        results: Path, tmp_path: Path) -> None:
+    # python-512's requests are in flight in seconds 0-3; the host was saturated afterwards
+    # (another stack's turn, say): 12 of 16 seconds busy, none of them the stack's.
+    _set_host_cpu(results, "python-512", [0.30, 0.35, 0.40, 0.30] + [1.0] * 12)
+    f = _figures(results)["python-512"]
+    assert not f.saturation.host_bound
+    assert (f.saturation.host_seconds, f.saturation.host_busy_seconds) == (4, 0)
+    assert f.saturation.host_busy_max == pytest.approx(0.40)
+    assert "over its 4 s with requests in flight" in f.saturation.host_words()
+    # the same saturation while its requests were in flight marks it
+    _set_host_cpu(results, "python-512", [1.0] * 4 + [0.30] * 12)
+    assert _figures(results)["python-512"].saturation.host_bound
+
+
+@pytest.mark.parametrize("key", ["usage_ms", "instances_cpu_ms"])
+def test_the_stacks_own_init_burst_is_not_contention(results: Path, key: str) -> None:
+    # The host was busy because the stack's own instances were (an init burst at 2 vCPU on a
+    # 2-core host): that CPU came from the stack's entitlement, so nothing else was waiting.
+    _set_host_cpu(results, "python-512", [1.0, 0.99, 0.97, 0.96])
+    own = [{"instances": 1, "periods": 10, "throttled_periods": 0, "throttled_ms": 0.0,
+            "usage_ms": None, "instances_cpu_ms": None, "requests": 1,
+            "emulator_cpu_ms": 5.0, "emulator_requests": 1, key: ms}
+           for ms in (1950.0, 1900.0, 1850.0, 1800.0)]
+    _set_cgroup_samples(results, "python-512", own)
+    f = _figures(results)["python-512"]
+    assert not f.saturation.host_bound and f.saturation.host_busy_seconds == 0
+    assert f.saturation.own_source == ("cgroup" if key == "usage_ms" else "/proc")
+    assert f"its own instances used 94% ({f.saturation.own_source})" in f.saturation.host_words()
+    # Its own instances idle (5% of the host): the same host figures are other work's.
+    _set_cgroup_samples(results, "python-512", [{**line, key: 100.0} for line in own])
+    bound = _figures(results)["python-512"].saturation
+    assert bound.host_bound and bound.host_busy_seconds == 4
+
+
+def test_a_stack_is_judged_by_the_requests_a_saturated_second_held(
+        results: Path) -> None:
+    # One saturated second out of four, holding one of python-512's six requests (17%): under
+    # the 20% that marks a stack; the second holding two of them (33%) marks it.
+    _set_host_cpu(results, "python-512", [0.40, 0.50, 0.45, 1.0])
+    s = _figures(results)["python-512"].saturation
+    assert (s.requests_exposed, s.requests, s.host_bound) == (1, 6, False)
+    _set_host_cpu(results, "python-512", [1.0, 0.50, 0.45, 0.40])
+    s = _figures(results)["python-512"].saturation
+    assert (s.requests_exposed, s.host_bound) == (3, True)
+
+
 def test_the_report_names_what_really_hosted_the_functions(results: Path, tmp_path: Path) -> None:
     assert "Hosted by" not in write_report([results], tmp_path / "a").read_text()
     (results / "endpoints.json").write_text(json.dumps(
