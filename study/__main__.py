@@ -14,6 +14,7 @@ from ._run import (
     FRAMEWORK_STAGGER_S,
     QUICK_TIME_SCALE,
     STUDY_STACKS,
+    STUDY_STAGGER_S,
     Study,
     StudySettings,
 )
@@ -38,9 +39,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="run scenario 2 on the framework stacks too (default: only at full "
                         "length, --time-scale 1, as `make study` runs it)")
     parser.add_argument("--framework-stagger", type=float, default=FRAMEWORK_STAGGER_S, metavar="S",
-                        help="real seconds between the framework stacks' scenario 1 starts, so "
-                             "that "
-                        f"their inits do not overlap (default {FRAMEWORK_STAGGER_S:g})")
+                        help="real seconds between a framework stack's scenario 1 start and the "
+                        "previous stack's, so that their inits do not overlap (default "
+                        f"{FRAMEWORK_STAGGER_S:g})")
+    parser.add_argument("--study-stagger", type=float, default=STUDY_STAGGER_S, metavar="S",
+                        help="real seconds between the study's stacks' scenario 1 starts, so "
+                        f"that their cold starts do not overlap (default {STUDY_STAGGER_S:g})")
     parser.add_argument("--time-scale", type=float, default=QUICK_TIME_SCALE, metavar="K",
                         help=f"divide every duration by K (default {QUICK_TIME_SCALE:g}: about 10 "
                         "minutes in all; 1 = the study's full length, about 2 hours)")
@@ -80,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--batch must be within 1..10000")
     if args.framework_stagger < 0:
         parser.error("--framework-stagger must be >= 0 seconds")
+    if args.study_stagger < 0:
+        parser.error("--study-stagger must be >= 0 seconds")
     # `--stacks A B` studies A and B alone, unless framework stacks are named too.
     framework = args.framework_stacks
     if framework is None:
@@ -89,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,
         scenario2_stages=args.stages, artifact=args.artifact, batch=args.batch,
         framework_stacks=framework, framework_scenario2=args.framework_scenario2,
-        framework_stagger_s=args.framework_stagger,
+        framework_stagger_s=args.framework_stagger, study_stagger_s=args.study_stagger,
         emulator_args=[f"--rtt={args.rtt:g}ms", f"--gateway-latency={args.gateway_latency:g}ms",
                        *args.emulator_arg,
                        *(["--init-cpu", args.init_cpu] if args.init_cpu else [])],

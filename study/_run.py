@@ -6,9 +6,15 @@ scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model served
 and with TensorFlow, issue 15), which join scenario 1 — their cold starts, a few warm requests,
 what fails at small memory — and run scenario 2 only when asked (``framework_scenario2``; by
 default only at full length, time scale 1, so that `make run` stays within its 10 minutes).
-A framework stack's scenario 1 starts ``FRAMEWORK_STAGGER_S`` (real seconds) after the
-previous one's, so that TensorFlow's multi-second imports do not share the machine's CPUs with
-each other's: what a cold start measures is the stack, not how many started at once.
+Scenario 1 is staggered so that its cold starts are quiet: the first probe comes
+``STARTUP_LEAD_S`` after the load generators start (their own start-up takes the CPUs first),
+the study's stacks start ``STUDY_STAGGER_S`` (real seconds) apart, each framework stack
+``FRAMEWORK_STAGGER_S`` after the previous stack, so that no two stacks' cold starts — an
+evaluator's in a fraction of a second, TensorFlow's multi-second import at a 2-vCPU burst
+that fills a 2-core host — share the machine's CPUs: what a cold start measures is the stack,
+not how many started at once (:meth:`Study.cold_start_clashes` checks the schedule).
+Scenario 2 runs stack after stack once every scenario 1 run has ended, so no init of
+scenario 1 overlaps another stack's scenario 2.
 
 Each part runs as its own process through its public command line (``python -m emulator``,
 ``python -m loadgen``), exactly as a user would run it, so the study exercises what a user
@@ -45,10 +51,27 @@ STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512
 #: study's 256 MB, where the original study's configuration collapsed.
 FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-tf-256", "python-tf-512",
                     "python-tf-1024")
-#: Real seconds between the scenario 1 starts of two framework stacks: more than a TensorFlow
-#: cold start takes on 2 cores (2.2-3.6 s measured under the emulator's burst init, 10 s at the
-#: init limit), so that no two framework inits overlap; 5 stacks add 75 s to scenario 1.
-FRAMEWORK_STAGGER_S = 15.0
+#: Real seconds between the scenario 1 starts of a framework stack and the stack before it:
+#: more than a TensorFlow cold start takes on 2 cores (2.7-4.7 s measured under the emulator's
+#: burst init, make run of 2026-12-01), so that no two inits overlap; short enough that the
+#: last stack's cold probes still end before the first stack's next ones (the plan's cold
+#: probes are 90 s apart at time scale 20).
+FRAMEWORK_STAGGER_S = 10.0
+#: Real seconds between the scenario 1 starts of two of the study's stacks: an evaluator's cold
+#: start takes well under a second here (Init Duration ~0.1-0.3 s plus the 90 ms network path).
+STUDY_STAGGER_S = 2.0
+#: Real seconds before the first probe when several stacks run scenario 1: their load
+#: generators start together, and their start-up (Python and its imports, ~0.7 s each) keeps
+#: the host's CPUs busy for the first two seconds (make run of 2026-12-01: 100%, then 72%).
+STARTUP_LEAD_S = 5.0
+#: How long a cold start of a study stack (the evaluator) and of a framework stack may take
+#: here, real seconds: the windows the schedule keeps apart (make run of 2026-12-01: evaluator
+#: cold latency ≤ 0.52 s, TensorFlow's ≤ 4.7 s).
+STUDY_COLD_START_S = 1.0
+FRAMEWORK_COLD_START_S = 5.0
+#: A probe after at least this idle gap (plan seconds) may meet a new instance: the emulator's
+#: default keep-alive (``emulator up --keep-alive-s``).
+KEEP_ALIVE_S = 600.0
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
 #: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
@@ -89,8 +112,10 @@ class StudySettings:
     framework_stacks: Sequence[str] = ()
     #: run scenario 2 on the framework stacks too; None: only at full length (time scale 1)
     framework_scenario2: bool | None = None
-    #: real seconds between the framework stacks' scenario 1 starts
+    #: real seconds between a framework stack's scenario 1 start and the previous stack's
     framework_stagger_s: float = FRAMEWORK_STAGGER_S
+    #: real seconds between the study's stacks' scenario 1 starts
+    study_stagger_s: float = STUDY_STAGGER_S
 
     @property
     def extra_stacks(self) -> tuple[str, ...]:
@@ -278,32 +303,84 @@ class Study:
                 pass  # the load generator says what is wrong with them
         return plan.duration_s / self.settings.time_scale
 
-    def scenario1_offsets(self) -> dict[str, str | None]:
-        """Each stack's ``--offsets`` (None: the plan's own): the framework stacks' plans are
-        shifted, the i-th by i × the stagger (real seconds, so × the time scale in plan time)."""
+    def scenario1_shifts_s(self) -> dict[str, float]:
+        """Each stack's first probe, real seconds after the load generators start: after
+        ``STARTUP_LEAD_S`` (when several stacks start together), the study's stacks
+        ``study_stagger_s`` apart, then each framework stack ``framework_stagger_s`` after the
+        stack before it."""
         settings = self.settings
-        offsets: dict[str, str | None] = {stack: settings.offsets for stack in settings.stacks}
-        if not settings.extra_stacks:
-            return offsets
-        if settings.offsets:
-            base = [parse_duration_s(part) for part in settings.offsets.split(",") if part.strip()]
-        else:
-            base = list(IdlePlan().offsets_s)
-        for index, stack in enumerate(settings.extra_stacks, 1):
-            shift_s = index * settings.framework_stagger_s * settings.time_scale
-            offsets[stack] = ",".join(f"{o + shift_s:g}" for o in base)
+        shifts: dict[str, float] = {}
+        lead_s = STARTUP_LEAD_S if len(settings.hosted) > 1 else 0.0
+        at_s = lead_s
+        for index, stack in enumerate(settings.stacks):
+            at_s = lead_s + index * settings.study_stagger_s
+            shifts[stack] = at_s
+        for stack in settings.extra_stacks:
+            at_s += settings.framework_stagger_s
+            shifts[stack] = at_s
+        return shifts
+
+    def _base_offsets_s(self) -> list[float]:
+        if self.settings.offsets:
+            return [parse_duration_s(part) for part in self.settings.offsets.split(",")
+                    if part.strip()]
+        return list(IdlePlan().offsets_s)
+
+    def scenario1_offsets(self) -> dict[str, str | None]:
+        """Each stack's ``--offsets`` (None: the plan's own): the plan shifted by the stack's
+        start (:meth:`scenario1_shifts_s`, real seconds, so × the time scale in plan time)."""
+        settings = self.settings
+        base = self._base_offsets_s()
+        offsets: dict[str, str | None] = {}
+        for stack, shift_s in self.scenario1_shifts_s().items():
+            if shift_s == 0:
+                offsets[stack] = settings.offsets
+            else:
+                plan_shift_s = shift_s * settings.time_scale
+                offsets[stack] = ",".join(f"{o + plan_shift_s:g}" for o in base)
         return offsets
+
+    def cold_start_times_s(self, keep_alive_s: float = KEEP_ALIVE_S) -> dict[str, list[float]]:
+        """When (real seconds from scenario 1's start) each stack's probes may meet a new
+        instance: its first, and every one after an idle gap longer than ``keep_alive_s``."""
+        base = self._base_offsets_s()
+        # the gap runs from the previous request's start: its idle time is a little shorter
+        cold = [o for i, o in enumerate(base) if i == 0 or o - base[i - 1] > keep_alive_s]
+        scale = self.settings.time_scale
+        return {stack: [o / scale + shift_s for o in cold]
+                for stack, shift_s in self.scenario1_shifts_s().items()}
+
+    def cold_start_clashes(self, keep_alive_s: float = KEEP_ALIVE_S) -> list[str]:
+        """Pairs of stacks whose scenario 1 cold starts may run together, in words (none: the
+        schedule keeps them apart). A study stack's cold start is given
+        ``STUDY_COLD_START_S``, a framework stack's ``FRAMEWORK_COLD_START_S``."""
+        times = self.cold_start_times_s(keep_alive_s)
+        extra = set(self.settings.extra_stacks)
+        width = {stack: (FRAMEWORK_COLD_START_S if stack in extra else STUDY_COLD_START_S)
+                 for stack in times}
+        spans = sorted((t, t + width[stack], stack) for stack, ts in times.items() for t in ts)
+        clashes = []
+        for i, (begin, end, stack) in enumerate(spans):
+            for other_begin, _other_end, other in spans[i + 1:]:
+                if other_begin >= end:
+                    break
+                if other != stack:
+                    clashes.append(f"{stack} at {begin:.0f} s and {other} at {other_begin:.0f} s")
+        return clashes
 
     def scenario1(self) -> None:
         offsets = self.scenario1_offsets()
         stacks = self.settings.hosted
-        shift_s = len(self.settings.extra_stacks) * self.settings.framework_stagger_s
+        shift_s = max(self.scenario1_shifts_s().values(), default=0.0)
         expected = self.scenario1_length_s() + shift_s
-        _log(f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s"
-             + (f" (the {len(self.settings.extra_stacks)} framework stacks "
-                f"{self.settings.framework_stagger_s:g} s apart)" if self.settings.extra_stacks
-                else "")
+        _log(f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s "
+             f"(starts staggered: the study's stacks {self.settings.study_stagger_s:g} s apart"
+             + (f", each framework stack {self.settings.framework_stagger_s:g} s after the "
+                "previous" if self.settings.extra_stacks else "") + ")"
              + (" plus bisection" if self.settings.bisect else ""))
+        for clash in self.cold_start_clashes():
+            _log(f"note: cold starts may overlap: {clash} (widen --study-stagger or "
+                 "--framework-stagger)")
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
         children = []

@@ -127,11 +127,13 @@ def test_scenario1_hosts_and_staggers_the_framework_stacks(
     runs = {_option(argv, "--stack"): argv for argv in spawned}
     assert list(runs) == ["python-512", "java-512", "python-litert-512", "python-tf-256"]
     assert all("scenario1" in argv for argv in spawned)
-    # the study's stacks keep the plan; the i-th framework stack starts i × 15 s (real) later,
-    # 300 s of plan time at time scale 20, with the plan's gaps unchanged
-    assert _option(runs["python-512"], "--offsets") is None
-    assert _option(runs["python-litert-512"], "--offsets") == "300,660,1260,2160,3960"
-    assert _option(runs["python-tf-256"], "--offsets") == "600,960,1560,2460,4260"
+    # the first probe 5 s (real) after the generators start, 100 s of plan time at time scale
+    # 20; the next study stack 2 s later, each framework stack 15 s after the stack before it,
+    # with the plan's gaps unchanged
+    assert _option(runs["python-512"], "--offsets") == "100,460,1060,1960,3760"
+    assert _option(runs["java-512"], "--offsets") == "140,500,1100,2000,3800"
+    assert _option(runs["python-litert-512"], "--offsets") == "440,800,1400,2300,4100"
+    assert _option(runs["python-tf-256"], "--offsets") == "740,1100,1700,2600,4400"
     spawned.clear()
     study.scenario2()
     assert [_option(argv, "--stack") for argv in spawned] == ["python-512", "java-512"]
@@ -142,4 +144,77 @@ def test_given_offsets_are_shifted_alike(tmp_path: Path, monkeypatch: pytest.Mon
     study, _ = _recording_study(tmp_path, monkeypatch, stacks=("python-512",),
                                 framework_stacks=("python-tf-512",), time_scale=60.0,
                                 offsets="0,1m", framework_stagger_s=20.0)
-    assert study.scenario1_offsets() == {"python-512": "0,1m", "python-tf-512": "1200,1260"}
+    assert study.scenario1_offsets() == {"python-512": "300,360", "python-tf-512": "1500,1560"}
+    # one stack alone has no other generator to wait for: its plan is its own
+    alone, _ = _recording_study(tmp_path, monkeypatch, stacks=("python-512",), offsets="0,1m")
+    assert alone.scenario1_offsets() == {"python-512": "0,1m"}
+
+
+def test_make_runs_schedule_keeps_every_cold_start_apart(tmp_path: Path) -> None:
+    # make run: the six study stacks and the five framework stacks in scenario 1 at time scale 20.
+    # Each stack's possibly cold probes (its first, and those after an idle gap longer than the
+    # keep-alive) get a window of its stagger; no two stacks' windows may meet, or a cold start
+    # would share the host's CPUs with another stack's init (TensorFlow's fills both cores).
+    make_run = Study(StudySettings(root=REPO, results=tmp_path, run_id="s",
+                                   framework_stacks=FRAMEWORK_STACKS))
+    assert make_run.cold_start_clashes() == []
+    times = make_run.cold_start_times_s()
+    assert times["python-256"] == [5.0, 98.0, 188.0] and times["java-256"] == [11.0, 104.0, 194.0]
+    assert times["python-tf-1024"] == [65.0, 158.0, 248.0]
+    # make run stays within its 10 minutes: scenario 1 with its staggers, scenario 2 stack by stack
+    length_s = (make_run.scenario1_length_s() + max(make_run.scenario1_shifts_s().values())
+                + len(STUDY_STACKS) * make_run.scenario2_length_s())
+    assert length_s <= 6 * 60
+    # Started together, as before, the study's stacks' cold starts all meet.
+    together = Study(StudySettings(root=REPO, results=tmp_path, run_id="s",
+                                   framework_stacks=FRAMEWORK_STACKS, study_stagger_s=0.0,
+                                   framework_stagger_s=15.0))
+    assert any(clash.startswith("python-256 at 5 s and") for clash in together.cold_start_clashes())
+
+
+def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
+    from emulator._spec import DEFAULT_KEEP_ALIVE_S
+    from study._run import KEEP_ALIVE_S
+
+    assert KEEP_ALIVE_S == DEFAULT_KEEP_ALIVE_S
+
+
+def test_scenario2_starts_once_every_scenario1_run_has_ended(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No init of scenario 1 (a framework stack's multi-second import) may overlap a stack's
+    # scenario 2: the study waits for every scenario 1 run before the first scenario 2.
+    study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="s",
+                                stacks=("python-512",), framework_stacks=("python-tf-256",),
+                                time_scale=20.0))
+    study.features = ["duration"]
+    study.run_dir.mkdir(parents=True)
+    running: list[_Late] = []
+
+    def spawn(argv: list[str], *, log: Path | None = None) -> _Late:
+        if "scenario2" in argv:
+            assert all(child.poll() is not None for child in running), "scenario 1 still runs"
+        child = _Late(polls_before_done=3 if "python-tf-256" in argv else 1)
+        running.append(child)
+        return child
+
+    monkeypatch.setattr(study, "_spawn", spawn)
+    monkeypatch.setattr("study._run.time.sleep", lambda _s: None)
+    study.scenario1()
+    study.scenario2()
+    assert len(running) == 3
+
+
+class _Late:
+    """A process that finishes after being polled a few times."""
+
+    def __init__(self, *, polls_before_done: int) -> None:
+        self.pid = 1
+        self.polls = polls_before_done
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.polls > 0:
+            self.polls -= 1
+            return None
+        self.returncode = 0
+        return 0
