@@ -13,6 +13,7 @@ from resultfiles import ResultsError, write_text_atomic
 
 from . import _saturation as _sat
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
+from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
 from ._figures import (
     RecommendationRule,
@@ -106,6 +107,11 @@ def _marks(f: StackFigures, *, saturated: bool = False) -> str:
     return f.stack + "".join(marks)
 
 
+def _marks_of(figures: Sequence[StackFigures]) -> Callable[[str], str]:
+    marked = {f.stack: _marks(f) for f in figures}
+    return lambda stack: marked.get(stack, stack)
+
+
 def _data_section(figures: Sequence[StackFigures]) -> list[str]:
     """Per stack, which runs are incomplete and which files are missing, torn or short."""
     flagged = [f for f in figures if f.incomplete or f.data_problems]
@@ -139,21 +145,6 @@ def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
             f"{_ms(f.warm_mean_ms)} "
             f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} {_sat.table_cells(f)}"
             f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
-        )
-    return lines
-
-
-def _cold_table(figures: Sequence[StackFigures]) -> list[str]:
-    head = ("| stack | cold starts [C] | cold latency p50 ms [C] | cold latency max ms [C] "
-            "| Init Duration p50 ms [S] | Init Duration max ms [S] | restores [C] "
-            "| restore latency p50 ms [C] | Restore Duration p50 ms [S] |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for f in figures:
-        lines.append(
-            f"| {_marks(f)} | {f.cold_starts} | {_ms(f.cold_latency_p50_ms)} | "
-            f"{_ms(f.cold_latency_max_ms)} "
-            f"| {_ms(f.init_duration_p50_ms)} | {_ms(f.init_duration_max_ms)} | {f.restores} "
-            f"| {_ms(f.restore_latency_p50_ms)} | {_ms(f.restore_duration_p50_ms)} |"
         )
     return lines
 
@@ -339,21 +330,30 @@ def _write(
                                     for f in loaded]},
         ylabel="attempts completed per second (hits)",
         title="Throughput in scenario 2, by language × memory")
+    cold_rows = cold_start_rows(by_stack, reports)
+    quiet = {r.stack: r for r in cold_rows if r.scenario == "scenario1"}
     cold_png = bar_chart(
         figures, out / "cold-start.png",
-        series={"cold latency p50 [C]": [f.cold_latency_p50_ms for f in figures],
-                "Init Duration p50 [S]": [f.init_duration_p50_ms for f in figures]},
-        ylabel="milliseconds", title="Cold start by language × memory")
-    md += [f"![throughput]({throughput_png.name})", "", "## Cold starts (every scenario)", ""]
-    md += _cold_table(figures)
-    md += ["", f"![cold starts]({cold_png.name})", "",
-           ("Client cold latency is the whole request that met a new instance; Init Duration is "
-            "the "
-           "platform's measure of the instance's initialisation alone. A request is cold when its "
+        series={"quiet cold latency p50 [C]": [quiet[f.stack].latency_p50_ms
+                                               if f.stack in quiet else None for f in figures],
+                "quiet Init Duration p50 [S]": [quiet[f.stack].init_p50_ms
+                                                if f.stack in quiet else None for f in figures]},
+        ylabel="milliseconds", title="Quiet cold starts (scenario 1) by language × memory")
+    md += [f"![throughput]({throughput_png.name})", ""]
+    md += cold_start_section(cold_rows, runs, ms=_ms, marks=_marks_of(figures))
+    md += [f"![cold starts]({cold_png.name})", "",
+           ("A request is cold when its "
            "REPORT line has Init Duration (else when the function answered `x-cold-start: true`): "
            "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
            "SnapStart restore (Restore Duration, `x-restore: true`) is counted as a restore, "
            "not a cold start."), ""]
+    restored = [f for f in figures if f.restores]
+    if restored:
+        md += ["SnapStart restores (every scenario):", ""]
+        md += [f"- {_marks(f)}: {f.restores} restores, client latency p50 "
+               f"{_ms(f.restore_latency_p50_ms)} ms [C], Restore Duration p50 "
+               f"{_ms(f.restore_duration_p50_ms)} ms [S]" for f in restored]
+        md.append("")
 
     marked = {f.stack: _marks(f) for f in figures}
     md += runtime_section(by_stack, reports, log_files, ms=_ms,

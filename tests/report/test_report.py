@@ -534,7 +534,11 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
     assert snap.restore_latency_p50_ms == 400.0 and snap.restore_duration_p50_ms == 350.0
     assert snap.warm_max_ms == 8.0, "restores are not warm requests"
     md = write_report([root], tmp_path / "report").read_text()
-    assert "| python-512-snapstart | 0 |" in md and "restores [C]" in md
+    assert ("- python-512-snapstart: 2 restores, client latency p50 400 ms [C], Restore Duration "
+            "p50 350 ms [S]") in md
+    # neither met a cold start: no row in the cold-start table
+    cold = md.split("## Cold starts", 1)[1].split("\n## ", 1)[0]
+    assert "| python-512-snapstart |" not in cold and "| python-512-provisioned |" not in cold
 
 
 @pytest.mark.parametrize("lost", [0, 7])
