@@ -311,11 +311,11 @@ def _write(
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(loaded)
     md += ["",
-           ("Host CPU is the busy share of all the host's CPUs per second during the run; ⚙ marks "
-            "a "
-           "host-bound stack; throttled is the share of its instances' CPU periods in which their "
-           "cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time they waited. "
-           "Thresholds: docs/results.md."), "",
+           ("Host CPU is the busy share of all the host's CPUs per second, over the seconds the "
+            "stack had a request in flight; ⚙ marks a host-bound stack (judged net of the stack's "
+            "own instances' CPU, below); throttled is the share of its instances' CPU periods "
+            "in which their cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time "
+            "they waited. Thresholds: docs/results.md."), "",
            *_sat.cpu_section(loaded, _marks),
            ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
             "sum the `Billed Duration` "
