@@ -86,7 +86,8 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     if max(lead_s, 0.0) + planned_s > budget_s:
         raise LoadgenError(f"the slice lasts {planned_s:.0f} s and starts in {lead_s:.0f} s: more "
                            f"than the {budget_s:.0f} s this invocation has left")
-    target = sign_target(target_from_url(str(target_spec.get("url")), name="target"),
+    target = sign_target(target_from_url(str(target_spec.get("url")),
+                                         name=str(target_spec.get("name") or "target")),
                          str(target_spec.get("sign") or "auto"))
     features = event.get("features")
     health = (fetch_health(target, timeout_s=min(30.0, max(lead_s, 5.0)))
