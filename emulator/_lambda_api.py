@@ -72,19 +72,19 @@ def invoke_result(outcome: Outcome, timeout_s: float) -> tuple[bytes, str | None
     """The payload and ``X-Amz-Function-Error`` of a synchronous invocation that ran."""
     if outcome.kind == "ok":
         return outcome.payload, None
-    if outcome.kind == "function_error" and outcome.payload:
+    if outcome.kind in ("function_error", "init_error") and outcome.payload:
         return outcome.payload, "Unhandled"
     prefix = f"RequestId: {outcome.request_id} Error: "
     if outcome.kind == "timeout":
         message = f"Task timed out after {timeout_s:.2f} seconds"
+    elif outcome.kind == "crash" and outcome.exit_how:
+        message = f"Runtime exited with error: {outcome.exit_how}"
     elif outcome.kind == "crash":
         message = "Runtime exited without providing a reason"
     elif outcome.kind == "init_error":
         message = "Runtime failed to initialise"
     else:
         message = outcome.kind.replace("_", " ")
-    if outcome.kind == "init_error" and outcome.payload:
-        return outcome.payload, "Unhandled"
     body = {"errorType": outcome.error_type or "Runtime.Unknown", "errorMessage": prefix + message}
     return json.dumps(body, separators=(",", ":")).encode(), "Unhandled"
 

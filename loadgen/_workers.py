@@ -207,7 +207,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                 features: list[str] | None = None, lead_s: float = 5.0,
                 grace_s: float = DEFAULT_GRACE_S, invoker: Invoker | None = None,
                 downloader: Downloader | None = None,
-                out: Callable[[str], None] = print) -> WorkersOutcome:
+                out: Callable[[str], None] = print,
+                target_info: dict[str, Any] | None = None) -> WorkersOutcome:
     """Run ``plan`` on ``workers`` workers and merge their folders (see the module doc)."""
     check_fits(plan, time_scale=time_scale, lead_s=lead_s)
     slices = split_plan(plan, workers)
@@ -302,6 +303,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
               # The whole plan: each worker's run.json holds only its slice.
               "plan": dataclasses.asdict(plan),
               "plan_scaled": dataclasses.asdict(plan.scaled(time_scale))}
+    if target_info is not None:
+        report["target"] = target_info
     run_root.mkdir(parents=True, exist_ok=True)
     (run_root / "workers.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not sources:
@@ -363,7 +366,8 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
     result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
                          stack=stack, workers=args.workers, results_dir=args.results,
                          run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
-                         features=features, lead_s=args.workers_lead, out=out)
+                         features=features, lead_s=args.workers_lead, out=out,
+                         target_info=target.describe())
     if tty and not args.quiet:
         say("", stream=sys.stderr)
     for lost in result.lost:
