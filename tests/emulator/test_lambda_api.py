@@ -90,3 +90,30 @@ async def test_boto3_invokes_a_hosted_function_and_reads_its_errors_as_aws_gives
     assert out["event"] == (400, "InvalidParameterValueException")
     assert out["not json"] == (400, "InvalidRequestContentException")
     assert out["bad key"] == (403, "InvalidSignatureException")
+
+
+async def test_a_function_with_a_bucket_writes_to_moto_s3_with_the_emulator_s_keys(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    """A worker stack's bucket: moto's S3 server, started for it; boto3 in the function finds
+    it through AWS_ENDPOINT_URL_S3 and signs with the emulator's credentials."""
+    specs = [make_spec(name="writer", buckets=("results-bucket",)), make_spec(name="plain")]
+    async with emulator_at(specs) as running:
+        assert running.emu.buckets_url is not None
+        client = _client(running.emu.lambda_url)
+        try:
+            writer = await asyncio.to_thread(_invoke, client, "writer", {"rawPath": "/buckets"})
+            plain = await asyncio.to_thread(_invoke, client, "plain", {"rawPath": "/pid"})
+        finally:
+            client.close()
+    seen = json.loads(writer[1]["body"])
+    assert "results-bucket" in seen["buckets"]
+    assert seen["endpoint"] == running.emu.buckets_url
+    assert seen["key_id"] == DEFAULT_CREDENTIALS.access_key_id and seen["token"] is None
+    assert plain[0]["StatusCode"] == 200
+
+
+async def test_without_a_bucket_no_s3_server_is_started(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        assert running.emu.buckets_url is None
+        assert running.emu.lambda_url.startswith("http://127.0.0.1:")
