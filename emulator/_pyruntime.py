@@ -143,8 +143,9 @@ def distributions_in(folder: Path) -> dict[str, str]:
 DIFFERENCES_FROM_AWS = (
     ("the host's interpreter (its version, not the stack's runtime, e.g. python3.12) runs the "
     "instances"),
-    ("framework dependencies are the host's wheels (the emulator's installed versions, same "
-    "pins), not the package's python3.12 manylinux wheels nor the image's"),
+    ("framework dependencies (and the load generator worker's) are the host's wheels (the "
+     "emulator's installed versions, same pins), not the package's python3.12 manylinux "
+     "wheels nor the image's"),
     ("no /var/runtime or /var/lang layout: the runtime folder holds awslambdaric and boto3 at "
     "the emulator's versions, not the versions AWS's runtime ships"),
     ("an image stack runs as its function folder plus the dependency folder, not as the image "
