@@ -33,10 +33,11 @@ from ._spec import (
     EmulatorOptions,
     FunctionSpec,
 )
-from ._stacks import spec_from_stack
+from ._stacks import spec_from_stack, spec_from_worker_stack, worker_bucket
 
 if TYPE_CHECKING:
     from stack import StackSettings
+    from stack._workerpackage import WorkerPackage
     from stack.package import Package
 
 
@@ -68,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
         "(127.0.0.1) with Lambda's semantics. Writes build/endpoints.json for the load generator.",
     )
     up.add_argument("stacks", nargs="*", metavar="STACK",
-                    help="stack names (Pulumi.<stack>.yaml); default: every stack file")
+                    help="stack names (Pulumi.<stack>.yaml), model or loadgen-worker stacks; "
+                    "default: every model stack file")
     up.add_argument("--time-scale", type=float, default=1.0, metavar="K",
                     help="run the keep-alive clock K times faster (timeouts stay real); default 1")
     up.add_argument("--keep-alive-s", type=float, default=DEFAULT_KEEP_ALIVE_S, metavar="S",
@@ -160,8 +162,40 @@ def package_entry(package: Package) -> dict[str, Any]:
     return entry
 
 
+def worker_package_entry(package: WorkerPackage) -> dict[str, Any]:
+    """A worker stack's zip as endpoints.json states it."""
+    return {"kind": "zip", "code_bytes": package.size_bytes,
+            "unzipped_bytes": package.unzipped_bytes, "requirements": list(package.requirements)}
+
+
+def worker_entry(emu: Emulator, settings: StackSettings, root: Path,
+                 package: WorkerPackage | None) -> dict[str, Any]:
+    """A worker stack in endpoints.json: what ``--worker-stack NAME`` resolves (docs/results.md,
+    "Workers"), plus the settings, the log and the samples as a model stack has them."""
+    from contract import WORKER_RUNS_PREFIX
+
+    name = settings.name
+    entry: dict[str, Any] = {
+        "kind": settings.kind, "function_name": name, "bucket": worker_bucket(settings),
+        "prefix": WORKER_RUNS_PREFIX.strip("/"), "lambda_endpoint": emu.lambda_url,
+        "s3_endpoint": emu.buckets_url, "region": settings.region,
+        "memory_mb": settings.memory_mb, "timeout_s": settings.timeout_s,
+        "workers_max": settings.workers_max, "settings": _settings_dict(settings),
+        "log": _shown(emu.options.log_dir / f"{name}.log", root),
+        **{key: _shown(path, root) for key, path in emu.sampler.describe(name).items()},
+    }
+    deps = emu.dependency_dirs.get(name)
+    if deps is not None:
+        entry["dependencies"] = {"folder": str(deps), "distributions": distributions_in(deps)}
+    if package is not None:
+        entry["package"] = worker_package_entry(package)
+    return entry
+
+
 def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path,
-                       packages: Mapping[str, Package] | None = None) -> dict[str, Any]:
+                       packages: Mapping[str, Package] | None = None,
+                       worker_packages: Mapping[str, WorkerPackage] | None = None
+                       ) -> dict[str, Any]:
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
     for name, url in emu.urls.items():
@@ -179,12 +213,19 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
                                             "distributions": distributions_in(deps)}
         if packages is not None and name in packages:
             stacks[name]["package"] = package_entry(packages[name])
+    for name, s in settings.items():
+        if s.is_worker:
+            stacks[name] = worker_entry(emu, s, root, (worker_packages or {}).get(name))
     credentials = emu.options.credentials or DEFAULT_CREDENTIALS
     return {
         "stacks": stacks,
         # Whom the iam stacks admit, so the load generator signs as that principal; the
         # secret is written only for the documented (public) local default.
         "credentials": credentials.describe(),
+        # Lambda's Invoke API for every hosted function (boto3: endpoint_url), signed for
+        # service "lambda" with the credentials above; moto's S3 of the worker stacks, if any.
+        "lambda_endpoint": emu.lambda_url,
+        "s3_endpoint": emu.buckets_url,
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "init_cpu": init_cpu_model(emu.options.init_cpu, limited=emu.cpu_limited),
@@ -246,14 +287,20 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
         s = settings[name]
         rows.append((name, s.language, f"{s.memory_mb} MB", s.model_strategy,
                      s.cold_start_mitigation, s.authorization, url))
+    for name, s in settings.items():
+        if s.is_worker:
+            rows.append((name, s.language, f"{s.memory_mb} MB", "loadgen worker", "-", "iam",
+                         f"Lambda API {emu.lambda_url}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
 def _prepare(
     args: argparse.Namespace, root: Path
-) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package]]:
+) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package],
+           dict[str, WorkerPackage]]:
     from stack import build_package, list_stacks, load_stack, runtime_root
+    from stack._workerpackage import build_worker_package
 
     names = list(args.stacks) or list_stacks(root)
     if not names:
@@ -261,18 +308,25 @@ def _prepare(
     settings: dict[str, StackSettings] = {}
     specs: list[FunctionSpec] = []
     packages: dict[str, Package] = {}
+    worker_packages: dict[str, WorkerPackage] = {}
     for name in names:
         s = load_stack(name, root)
-        package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
         settings[name] = s
+        if s.is_worker:
+            # The zip AWS would run (its wheels from pip's cache after the first build).
+            worker = build_worker_package(s, root=root)
+            worker_packages[name] = worker
+            specs.append(spec_from_worker_stack(s, worker))
+            continue
+        package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
         packages[name] = package
         specs.append(spec_from_stack(s, package))
-    return settings, specs, packages
+    return settings, specs, packages, worker_packages
 
 
 async def _serve(args: argparse.Namespace, root: Path) -> int:
     credentials = credentials_from(args.credentials)
-    settings, specs, packages = _prepare(args, root)
+    settings, specs, packages, worker_packages = _prepare(args, root)
     build = (args.build_dir or root / "build").resolve()
     options = EmulatorOptions(
         time_scale=args.time_scale,
@@ -301,7 +355,7 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
-        document = endpoints_document(emu, settings, root, packages)
+        document = endpoints_document(emu, settings, root, packages, worker_packages)
         endpoints.parent.mkdir(parents=True, exist_ok=True)
         tmp = endpoints.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
@@ -319,6 +373,9 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         path = options.network_path()
         print(f"network path: client round trip {path['client_rtt_ms']:g} ms + API Gateway "
               f"{path['gateway_latency_ms']:g} ms added to every request")
+        if emu.buckets_url is not None:
+            print(f"worker stacks: Lambda API {emu.lambda_url}, their buckets on moto's S3 "
+                  f"{emu.buckets_url}")
         print(f"endpoints: {endpoints}; logs: {options.log_dir}; Ctrl-C stops", flush=True)
         try:
             await stop.wait()

@@ -1,4 +1,5 @@
-"""The emulator: every stack's front door, the Runtime API, the local S3 endpoint, one event
+"""The emulator: every model stack's front door, the Lambda Invoke API (every function; the
+load generator's workers have nothing else), the Runtime API, the local S3 endpoints, one event
 loop."""
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ from types import TracebackType
 
 from aiohttp import web
 
+from ._buckets import LocalBuckets
 from ._cgroups import Cgroups, InstanceCgroup
 from ._concurrency import concurrency_pools
 from ._errors import EmulatorConfigError, EmulatorStartError
 from ._frontdoor import FrontDoor
 from ._host import FunctionHost
 from ._java import bootstrap_classes, find_java
+from ._lambda_api import LambdaApi
 from ._launch import Launcher
 from ._logs import StackLog
-from ._pyruntime import framework_dir, runtime_dir
+from ._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
 from ._runtime_api import RuntimeApi
 from ._samples import Sampler
+from ._sigv4 import DEFAULT_CREDENTIALS
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 
 log = logging.getLogger("emulator")
@@ -100,6 +104,10 @@ def _requests_of(door: FrontDoor) -> int:
     return door.requests
 
 
+def _invocations_of(api: LambdaApi, name: str) -> int:
+    return api.invocations.get(name, 0)
+
+
 def _cgroups_of(host: FunctionHost) -> list[InstanceCgroup]:
     return [inst.cgroup for inst in list(host.instances.values()) if inst.cgroup is not None]
 
@@ -126,6 +134,9 @@ class Emulator:
         self.cgroups: Cgroups | None = None
         self._runtime_api = RuntimeApi()
         self._s3: _S3Endpoint | None = None
+        #: moto's S3, when a function names buckets (the load generator's worker stack)
+        self.buckets: LocalBuckets | None = None
+        self.lambda_api = LambdaApi(self.hosts, credentials=self.options.credentials)
         #: per-stack CPU samples and access logs beside the stacks' logs (docs/results.md)
         self.sampler = Sampler(self.options.log_dir)
         self._started = False
@@ -139,7 +150,18 @@ class Emulator:
 
     @property
     def urls(self) -> dict[str, str]:
+        """The HTTP API of each model stack (a worker stack has none)."""
         return {name: door.url for name, door in self.front_doors.items()}
+
+    @property
+    def lambda_url(self) -> str:
+        """The Lambda Invoke API serving every function (boto3's ``endpoint_url``)."""
+        return self.lambda_api.url
+
+    @property
+    def buckets_url(self) -> str | None:
+        """moto's S3 holding the functions' buckets; None when no function names one."""
+        return self.buckets.url if self.buckets is not None else None
 
     @property
     def cpu_limited(self) -> bool:
@@ -187,6 +209,10 @@ class Emulator:
         for spec in self.specs:
             if spec.dependencies_dir is not None:
                 dependencies[spec.name] = Path(spec.dependencies_dir)
+            elif spec.language == "python" and spec.host_distributions:
+                dependencies[spec.name] = await asyncio.to_thread(
+                    package_dependencies_dir, env_dir, f"package-{spec.name}",
+                    spec.host_distributions)
             elif spec.language == "python" and spec.model_runtime != "artifact":
                 dependencies[spec.name] = await asyncio.to_thread(
                     framework_dir, env_dir, spec.model_runtime)
@@ -199,6 +225,13 @@ class Emulator:
         if s3_objects:
             self._s3 = _S3Endpoint(s3_objects)
             await self._s3.start()
+        buckets = [b for s in self.specs for b in s.buckets]
+        credentials = opts.credentials or DEFAULT_CREDENTIALS
+        if buckets:
+            self.buckets = LocalBuckets(buckets, credentials=credentials,
+                                        region=next(s.region for s in self.specs if s.buckets))
+            await self.buckets.start()
+        await self.lambda_api.start()
         for index, spec in enumerate(self.specs):
             stack_log = StackLog(opts.log_dir, spec.name)
             self.logs[spec.name] = stack_log
@@ -229,8 +262,19 @@ class Emulator:
                     python_runtime=python_runtime,
                     dependencies=dependencies.get(spec.name),
                     init_burst=opts.init_cpu == "burst",
+                    buckets_endpoint=self.buckets_url,
+                    credentials=credentials,
                 ),
             )
+            self.hosts[spec.name] = host
+            if spec.kind != "model":
+                # No HTTP API: the Lambda API invokes it, and counts its invocations.
+                self.sampler.add_stack(
+                    spec.name, requests=functools.partial(_invocations_of, self.lambda_api,
+                                                          spec.name),
+                    cgroups=functools.partial(_cgroups_of, host),
+                    pids=functools.partial(_pids_of, host))
+                continue
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
                             connection_timeout_s=opts.connection_timeout_s,
                             credentials=opts.credentials,
@@ -247,7 +291,6 @@ class Emulator:
                     f"cannot listen on 127.0.0.1:{port} for stack {spec.name}: {exc.strerror}; "
                     "pick another --port-base or stop what uses the port"
                 ) from None
-            self.hosts[spec.name] = host
             self.front_doors[spec.name] = door
         self.sampler.start()
         for host in self.hosts.values():
@@ -260,12 +303,15 @@ class Emulator:
         self._started = False
         for door in self.front_doors.values():
             await door.close()
+        await self.lambda_api.close()
         for host in self.hosts.values():
             await host.close()
         await self.sampler.close()
         await self._runtime_api.close()
         if self._s3 is not None:
             await self._s3.close()
+        if self.buckets is not None:
+            await self.buckets.close()
         if self.cgroups is not None:
             self.cgroups.close()
         shutil.rmtree(self.instances_dir, ignore_errors=True)

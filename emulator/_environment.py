@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime
 
 from ._instance import InitType, Instance
+from ._sigv4 import StaticCredentials
 from ._spec import FunctionSpec
 
 #: fake credentials, so SDK-style signing code in a function has something to sign with
@@ -21,10 +22,13 @@ FAKE_CREDENTIALS = {
 
 
 def instance_environment(
-    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None, python_path: str | None = None
+    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None, python_path: str | None = None,
+    buckets_endpoint: str | None = None, credentials: StaticCredentials | None = None,
 ) -> dict[str, str]:
     """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any);
-    ``python_path``: what a Python instance's interpreter sees (default: its task root only)."""
+    ``python_path``: what a Python instance's interpreter sees (default: its task root only);
+    ``buckets_endpoint``: moto's S3 holding the spec's buckets, with ``credentials``, the
+    emulator's, which stand for the role's keys there (and sign for its IAM stacks)."""
     day = datetime.now(UTC).strftime("%Y/%m/%d")
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -54,6 +58,15 @@ def instance_environment(
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     if s3_endpoint is not None and spec.s3_objects:
         env["MODEL_S3_ENDPOINT"] = s3_endpoint
+    if buckets_endpoint is not None and spec.buckets:
+        # boto3 (1.28 and later) sends S3 calls to AWS_ENDPOINT_URL_S3.
+        env["AWS_ENDPOINT_URL_S3"] = buckets_endpoint
+        if credentials is not None:
+            del env["AWS_SESSION_TOKEN"]
+            env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
+            env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
+            if credentials.session_token:
+                env["AWS_SESSION_TOKEN"] = credentials.session_token
     for name, value in spec.environment.items():
         env[name] = _map_path(inst, value)
     return env

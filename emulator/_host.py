@@ -397,7 +397,8 @@ class FunctionHost:
                            reason=f"runtime exited mid-request ({exit_how(code)})",
                            error_type=error_type)
             self._finish(inst, inv, Outcome("crash", inv.request_id, error_type=error_type,
-                                            instance_id=inst.id, cold_start=inv.cold_start),
+                                            instance_id=inst.id, cold_start=inv.cold_start,
+                                            exit_how=exit_how(code)),
                          status="error")
         elif reason is None:
             self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,

@@ -80,6 +80,8 @@ class Outcome:
     error_type: str | None = None
     instance_id: str | None = None
     cold_start: bool = False
+    #: how the runtime ended, in Lambda's words (``signal: killed``), for a crash
+    exit_how: str | None = None
 
 
 @dataclass(eq=False)

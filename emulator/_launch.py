@@ -16,6 +16,7 @@ from ._java import java_command
 from ._logs import StackLog
 from ._pyruntime import python_path
 from ._runtime_api import InstanceHost, RuntimeApi
+from ._sigv4 import StaticCredentials
 from ._spec import INIT_BURST_VCPU, FunctionSpec
 
 
@@ -40,6 +41,10 @@ class Launcher:
     dependencies: Path | None = None
     #: init runs with the burst quota (``EmulatorOptions.init_cpu == "burst"``)
     init_burst: bool = False
+    #: moto's S3 holding the spec's buckets (only when it names some)
+    buckets_endpoint: str | None = None
+    #: the emulator's credentials: a function with buckets gets them (``_environment``)
+    credentials: StaticCredentials | None = None
 
     @property
     def init_quota_us(self) -> int | None:
@@ -78,7 +83,8 @@ class Launcher:
             path = python_path(task_root=inst.task_root, opt_dir=inst.opt_dir,
                                dependencies=self.dependencies, runtime=self.python_runtime)
         env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint,
-                                   python_path=path)
+                                   python_path=path, buckets_endpoint=self.buckets_endpoint,
+                                   credentials=self.credentials)
         inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit)
 
     def discard(self, inst: Instance) -> None:

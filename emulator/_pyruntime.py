@@ -8,9 +8,12 @@ An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no
 
 - ``runtime``: awslambdaric and boto3 with their requirements, as ``/var/runtime`` and the image's
   site-packages hold them on AWS;
-- ``frameworks/<model runtime>``: a ``litert`` or ``tensorflow`` package's dependencies for the
+- ``<model runtime>``: a ``litert`` or ``tensorflow`` package's dependencies for the
   host's Python (the package itself carries wheels for python3.12 on manylinux, which the host's
-  interpreter may not load).
+  interpreter may not load);
+- ``<stack>``: the same for a package that names its distributions (``FunctionSpec.
+  host_distributions``): the load generator's worker (anyio, httpx, hdrhistogram, httptools,
+  PyYAML; httptools and PyYAML's C extensions are built for one Python version).
 
 Both are assembled from the distributions installed in the emulator's own interpreter (the
 versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, hard-linked
@@ -140,8 +143,9 @@ def distributions_in(folder: Path) -> dict[str, str]:
 DIFFERENCES_FROM_AWS = (
     ("the host's interpreter (its version, not the stack's runtime, e.g. python3.12) runs the "
     "instances"),
-    ("framework dependencies are the host's wheels (the emulator's installed versions, same "
-    "pins), not the package's python3.12 manylinux wheels nor the image's"),
+    ("framework dependencies (and the load generator worker's) are the host's wheels (the "
+     "emulator's installed versions, same pins), not the package's python3.12 manylinux "
+     "wheels nor the image's"),
     ("no /var/runtime or /var/lang layout: the runtime folder holds awslambdaric and boto3 at "
     "the emulator's versions, not the versions AWS's runtime ships"),
     ("an image stack runs as its function folder plus the dependency folder, not as the image "
@@ -170,6 +174,15 @@ def framework_dir(env_dir: Path, model_runtime: str) -> Path:
             f"{exc} (the {model_runtime} model runtime needs pip install "
             f"'.[{'frameworks' if model_runtime == 'litert' else 'train'}]')"
         ) from None
+
+
+def package_dependencies_dir(env_dir: Path, name: str, distributions: tuple[str, ...]) -> Path:
+    """``distributions`` (a package's third-party wheels, e.g. the load generator's in a worker
+    zip) and their requirements for the host's Python, in ``<env_dir>/<name>``."""
+    try:
+        return _assemble(Path(env_dir) / name, distributions)
+    except EmulatorConfigError as exc:
+        raise EmulatorConfigError(f"{exc} (stack {name} needs them)") from None
 
 
 def python_path(*, task_root: Path, opt_dir: Path, dependencies: Path | None,

@@ -117,9 +117,12 @@ class _SignedHeadersOnly(SigV4Auth):  # type: ignore[misc]  # botocore ships no 
 class SigV4Check:
     """Checks one request against the credentials and the stack's region."""
 
-    def __init__(self, credentials: StaticCredentials, region: str) -> None:
+    def __init__(self, credentials: StaticCredentials, region: str, *,
+                 service: str = SERVICE) -> None:
         self.credentials = credentials
         self.region = region
+        #: ``execute-api`` (API Gateway) or ``lambda`` (the Invoke API, ``_lambda_api``)
+        self.service = service
         self._botocore = Credentials(
             credentials.access_key_id, credentials.secret_access_key, credentials.session_token
         )
@@ -182,9 +185,9 @@ class SigV4Check:
             return _refusal("InvalidSignatureException",
                             f"Credential should be scoped to a valid region, not '{region}'. ",
                             request_id)
-        if service != SERVICE:
+        if service != self.service:
             return _refusal("InvalidSignatureException",
-                            f"Credential should be scoped to correct service: '{SERVICE}'. ",
+                            f"Credential should be scoped to correct service: '{self.service}'. ",
                             request_id)
         try:
             signed_at_s = calendar.timegm(time.strptime(amz_date, _AMZ_DATE))
@@ -217,7 +220,7 @@ class SigV4Check:
                + (f"?{raw_query}" if raw_query else ""))
         request = AWSRequest(method=method, url=url, data=body, headers=header_map)
         request.context["timestamp"] = amz_date
-        signer = _SignedHeadersOnly(self._botocore, SERVICE, self.region)
+        signer = _SignedHeadersOnly(self._botocore, self.service, self.region)
         canonical = signer.canonical_request(request)
         expected = signer.signature(signer.string_to_sign(request, canonical), request)
         if not hmac.compare_digest(expected, params["Signature"]):

@@ -50,6 +50,8 @@ DEFAULT_GATEWAY_LATENCY_MS = 10.0
 _POLICIES = ("fixed", "sebs")
 #: how the model is served (issue 15); the emulator needs to know which dependencies to provide
 MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+#: what a function is: a model behind an HTTP API, or the load generator's worker (no API)
+FUNCTION_KINDS = ("model", "loadgen-worker")
 #: the init phase's CPU: ``burst`` (the model calibrated on AWS's measurements) or ``share``
 INIT_CPU_MODES = ("burst", "share")
 #: ``burst``: init runs with this many vCPUs (or the memory share, if larger); then the quota
@@ -107,6 +109,18 @@ class FunctionSpec:
     #: ``iam``: the front door admits only requests SigV4-signed with the emulator's
     #: credentials (API Gateway's AWS_IAM routes); ``none``: every request
     authorization: str = "none"
+    #: ``model``: behind its own HTTP API (a front door); ``loadgen-worker``: the load
+    #: generator's worker, which has no HTTP API (invoked through the Lambda API, as every
+    #: function can be)
+    kind: str = "model"
+    #: buckets created at start on the emulator's local S3 (moto's server, started only when a
+    #: function names one); the function's instances get its endpoint (AWS_ENDPOINT_URL_S3)
+    #: and the emulator's credentials, so boto3 in them writes there
+    buckets: tuple[str, ...] = ()
+    #: the third-party distributions the package carries built for AWS's Python (python3.12,
+    #: manylinux): the instances get them for the host's Python, from the emulator's installed
+    #: versions (``_pyruntime``), ahead of the package's own copies
+    host_distributions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = validate_spec(self)
@@ -159,6 +173,12 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
         problems.append("ping_interval_minutes must be > 0")
     if spec.authorization not in ("iam", "none"):
         problems.append(f"authorization {spec.authorization!r} must be 'iam' or 'none'")
+    if spec.kind not in FUNCTION_KINDS:
+        problems.append(f"kind {spec.kind!r} must be one of {', '.join(FUNCTION_KINDS)}")
+    for bucket in spec.buckets:
+        if not (3 <= len(bucket) <= 63 and bucket.replace("-", "").replace(".", "").isalnum()
+                and bucket == bucket.lower()):
+            problems.append(f"bucket {bucket!r} is not a valid S3 bucket name")
     for route in spec.routes or ():
         method, _, path = route.partition(" ")
         if not method or not path.startswith("/"):

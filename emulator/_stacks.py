@@ -9,6 +9,7 @@ from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
 
 if TYPE_CHECKING:
     from stack import Package, StackSettings
+    from stack._workerpackage import WorkerPackage
 
 #: the bucket name the emulator's local S3 endpoint serves an ``s3`` stack's artifact from
 EMULATOR_BUCKET = "lambda-model-study-emulator"
@@ -63,4 +64,36 @@ def spec_from_stack(
         authorization=settings.authorization,
         # The stack setting ``model_runtime`` (issue 15); a stack without it serves the artifact.
         model_runtime=str(getattr(settings, "model_runtime", None) or "artifact"),
+    )
+
+
+def worker_bucket(settings: StackSettings) -> str:
+    """The bucket the emulator creates for a worker stack (AWS's is named by Pulumi)."""
+    return f"{settings.function_name}-results"
+
+
+def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> FunctionSpec:
+    """A ``loadgen-worker`` stack as the emulator hosts it: the real worker zip, no HTTP API
+    (the Lambda API invokes it), its bucket on moto's S3, and the load generator's wheels for
+    the host's Python (the zip's are CPython 3.12 manylinux: httptools and PyYAML's compiled
+    modules load in that version only)."""
+    from stack._workerpackage import WORKER_DISTRIBUTIONS
+
+    return FunctionSpec(
+        name=settings.name,
+        language=settings.language,
+        memory_mb=settings.memory_mb,
+        timeout_s=float(settings.timeout_s),
+        handler=package.handler,
+        code_zip=Path(package.code_zip),
+        runtime=settings.runtime,
+        architecture=settings.architecture,
+        region=settings.region,
+        environment=dict(settings.environment),
+        reserved_concurrency=settings.reserved_concurrency,
+        routes=None,
+        kind="loadgen-worker",
+        buckets=(worker_bucket(settings),),
+        host_distributions=tuple(name for names in WORKER_DISTRIBUTIONS.values()
+                                 for name in names),
     )

@@ -225,9 +225,11 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     }
     if workers is not None:
         # The workers ran slices; the merged run is the whole plan's.
+        # and its target is as the controller described it (a stack's settings and network
+        # path from the emulator's endpoints file), not as a worker saw a bare URL.
         run_info["workers"] = {k: v for k, v in workers.items()
-                               if k not in ("plan", "plan_scaled")}
-        for name in ("plan", "plan_scaled"):
+                               if k not in ("plan", "plan_scaled", "target")}
+        for name in ("plan", "plan_scaled", "target"):
             if name in workers:
                 run_info[name] = workers[name]
     write_json_atomic(out / "run.json", run_info)
@@ -258,6 +260,9 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
+    if workers is not None and workers.get("lost"):
+        # Why the merged run is incomplete: the table and the report say it with the rest.
+        interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
     summary = build_summary(
         stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
         complete=(all(bool(s.get("complete")) for s in summaries)

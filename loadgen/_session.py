@@ -38,6 +38,9 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
                   bodies: list[bytes], run_info: dict[str, Any], stages: list[dict[str, Any]],
                   folder: Path, out: Callable[[str], None], stop: Stop) -> RunResult:
     """Run ``plan`` (already scaled) and write its result folder; ``run_info`` is run.json."""
+    if settings.start_at_epoch_s is not None:
+        # Everything is prepared (payload, bodies, run.json's facts): only the start is left.
+        await anyio.sleep(max(0.0, settings.start_at_epoch_s - time.time()))
     clock = RunClock(t0_ns=time.perf_counter_ns())
     start_epoch_s = time.time()
     check = SelfCheck()

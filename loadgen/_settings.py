@@ -45,6 +45,9 @@ class RunSettings:
     progress: bool = False
     #: Notes recorded in run.json and the summary (e.g. what a Taurus file could not do).
     notes: tuple[str, ...] = ()
+    #: Start the plan's clock at this absolute time (Unix seconds), waiting for it after every
+    #: preparation, so that workers started together begin together; None: at once.
+    start_at_epoch_s: float | None = None
 
     def validate(self) -> list[str]:
         problems = []
@@ -60,6 +63,10 @@ class RunSettings:
         if self.run_id is not None and (not self.run_id or "/" in self.run_id
                                         or self.run_id.startswith(".")):
             problems.append(f"run id must be a plain folder name, got {self.run_id!r}")
+        if self.start_at_epoch_s is not None and not (
+                isinstance(self.start_at_epoch_s, int | float)
+                and math.isfinite(self.start_at_epoch_s)):
+            problems.append(f"start time must be Unix seconds, got {self.start_at_epoch_s!r}")
         return problems
 
 

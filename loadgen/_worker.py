@@ -86,7 +86,8 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     if max(lead_s, 0.0) + planned_s > budget_s:
         raise LoadgenError(f"the slice lasts {planned_s:.0f} s and starts in {lead_s:.0f} s: more "
                            f"than the {budget_s:.0f} s this invocation has left")
-    target = sign_target(target_from_url(str(target_spec.get("url")), name="target"),
+    target = sign_target(target_from_url(str(target_spec.get("url")),
+                                         name=str(target_spec.get("name") or "target")),
                          str(target_spec.get("sign") or "auto"))
     features = event.get("features")
     health = (fetch_health(target, timeout_s=min(30.0, max(lead_s, 5.0)))
@@ -96,13 +97,11 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     results = base / f"loadgen-{run_id}-w{worker}"
     shutil.rmtree(results, ignore_errors=True)
     note = f"worker {worker} of {event.get('workers')}, users {event.get('users')}"
+    # The engine waits for the asked instant after its own preparation (payload, bodies,
+    # run.json's facts), which would otherwise make each worker late by its own amount.
     settings = RunSettings(results_dir=results, run_id=run_id, time_scale=time_scale,
                            timeout_s=float(event.get("timeout_s") or 30.0),
-                           progress=False, notes=(note,))
-    # The engine's clock starts when the run starts: wait for the asked instant first.
-    wait_s = start_epoch_s - time.time()
-    if wait_s > 0:
-        time.sleep(wait_s)
+                           progress=False, notes=(note,), start_at_epoch_s=start_epoch_s)
     result = anyio.run(functools.partial(run_async, plan, target=target, settings=settings,
                                          health=health, out=lambda _line: None),
                        backend="asyncio")

@@ -59,9 +59,24 @@ class WorkerStack:
     s3_endpoint: str | None = None
     #: "emulator" or "pulumi".
     source: str = "pulumi"
+    #: the function's region (both sources state it); None: boto3's configured region
+    region: str | None = None
+    #: the emulator's documented local credentials, when its endpoints file states them (as
+    #: for its IAM stacks); None: boto3's standard credential chain
+    credentials: tuple[str, str] | None = None
+
+    def client_args(self) -> dict[str, Any]:
+        """boto3 client keyword arguments for the stack's region and credentials."""
+        args: dict[str, Any] = {}
+        if self.region:
+            args["region_name"] = self.region
+        if self.credentials is not None:
+            args["aws_access_key_id"], args["aws_secret_access_key"] = self.credentials
+        return args
 
 
-def _stack_from(name: str, entry: dict[str, Any], source: str, where: str) -> WorkerStack:
+def _stack_from(name: str, entry: dict[str, Any], source: str, where: str,
+                credentials: tuple[str, str] | None = None) -> WorkerStack:
     missing = [k for k in ("function_name", "bucket") if not isinstance(entry.get(k), str)]
     if missing:
         raise TargetError(f"{where} gives stack {name!r} no {' and no '.join(missing)}: is it a "
@@ -74,7 +89,7 @@ def _stack_from(name: str, entry: dict[str, Any], source: str, where: str) -> Wo
     return WorkerStack(name=name, function_name=entry["function_name"], bucket=entry["bucket"],
                        prefix=(text("prefix") or "runs").strip("/"),
                        lambda_endpoint=text("lambda_endpoint"), s3_endpoint=text("s3_endpoint"),
-                       source=source)
+                       source=source, region=text("region"), credentials=credentials)
 
 
 def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path("."),
@@ -90,7 +105,12 @@ def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path(".
                           f"{exc}") from exc
     stacks = document.get("stacks") if isinstance(document, dict) else None
     if isinstance(stacks, dict) and isinstance(stacks.get(name), dict):
-        return _stack_from(name, stacks[name], "emulator", str(endpoints_file))
+        given = document.get("credentials")
+        keys = None
+        if (isinstance(given, dict) and isinstance(given.get("access_key_id"), str)
+                and isinstance(given.get("secret_access_key"), str)):
+            keys = (given["access_key_id"], given["secret_access_key"])
+        return _stack_from(name, stacks[name], "emulator", str(endpoints_file), keys)
     if shutil.which("pulumi") is None and run is subprocess.run:
         raise TargetError(f"cannot find worker stack {name!r}: it is not in {endpoints_file} and "
                           "the pulumi CLI is not installed")
@@ -120,7 +140,8 @@ def lambda_invoker(stack: WorkerStack, *, workers: int, timeout_s: float) -> Inv
     config = Config(read_timeout=int(timeout_s) + 30, connect_timeout=30,
                     retries={"max_attempts": 1, "mode": "standard"},
                     max_pool_connections=max(workers, 10))
-    client = boto3.client("lambda", endpoint_url=stack.lambda_endpoint, config=config)
+    client = boto3.client("lambda", endpoint_url=stack.lambda_endpoint, config=config,
+                          **stack.client_args())
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         response = client.invoke(FunctionName=stack.function_name,
@@ -142,7 +163,7 @@ def s3_downloader(stack: WorkerStack) -> Downloader:
     """Download a worker's result files from the stack's bucket."""
     import boto3
 
-    client = boto3.client("s3", endpoint_url=stack.s3_endpoint)
+    client = boto3.client("s3", endpoint_url=stack.s3_endpoint, **stack.client_args())
 
     def download(bucket: str, prefix: str, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -186,7 +207,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                 features: list[str] | None = None, lead_s: float = 5.0,
                 grace_s: float = DEFAULT_GRACE_S, invoker: Invoker | None = None,
                 downloader: Downloader | None = None,
-                out: Callable[[str], None] = print) -> WorkersOutcome:
+                out: Callable[[str], None] = print,
+                target_info: dict[str, Any] | None = None) -> WorkersOutcome:
     """Run ``plan`` on ``workers`` workers and merge their folders (see the module doc)."""
     check_fits(plan, time_scale=time_scale, lead_s=lead_s)
     slices = split_plan(plan, workers)
@@ -206,7 +228,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         event: dict[str, Any] = {
             "run_id": run_id, "worker": piece.worker, "workers": workers, "scenario": scenario,
             "slice": plan_to_json(piece.plan), "users": list(piece.users),
-            "target": {"url": target_url, "sign": sign}, "start_epoch_s": start_epoch_s,
+            "target": {"url": target_url, "sign": sign, "name": target_name},
+            "start_epoch_s": start_epoch_s,
             "time_scale": time_scale, "timeout_s": timeout_s, "bucket": stack.bucket,
             "prefix": f"{stack.prefix}/{run_id}/w{piece.worker}",
         }
@@ -280,6 +303,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
               # The whole plan: each worker's run.json holds only its slice.
               "plan": dataclasses.asdict(plan),
               "plan_scaled": dataclasses.asdict(plan.scaled(time_scale))}
+    if target_info is not None:
+        report["target"] = target_info
     run_root.mkdir(parents=True, exist_ok=True)
     (run_root / "workers.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     if not sources:
@@ -335,10 +360,14 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
 
     features = ([f.strip() for f in args.features.split(",") if f.strip()]
                 if args.features else None)
-    result = run_workers(plan, target_url=target.url, sign=args.sign, target_name=target.name,
+    # A worker sees the URL alone: what "auto" decided here from the stack (an IAM stack of
+    # the emulator's endpoints file, say) must reach it as "always".
+    sign = "always" if args.sign == "auto" and target.signer is not None else args.sign
+    result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
                          stack=stack, workers=args.workers, results_dir=args.results,
                          run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
-                         features=features, lead_s=args.workers_lead, out=out)
+                         features=features, lead_s=args.workers_lead, out=out,
+                         target_info=target.describe())
     if tty and not args.quiet:
         say("", stream=sys.stderr)
     for lost in result.lost:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from emulator._cli import add_network_options
-from stack import project_root
+from stack import list_stacks, project_root
 
 from ._run import (
     FRAMEWORK_STACKS,
@@ -90,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     framework = args.framework_stacks
     if framework is None:
         framework = list(FRAMEWORK_STACKS) if args.stacks is None else []
+    workers = set(list_stacks(root, kind="loadgen-worker"))
+    named = [s for s in [*(args.stacks or []), *framework] if s in workers]
+    if named:
+        parser.error(f"{', '.join(named)} is the load generator's worker stack, not a stack to "
+                     "study: host it with `python -m emulator up STACK loadgen-workers` and run "
+                     "`python -m loadgen scenario2 --workers N --worker-stack loadgen-workers`")
     settings = StudySettings(
         root=root, stacks=args.stacks or list(STUDY_STACKS), time_scale=args.time_scale,
         results=args.results, run_id=args.run_id, bisect=args.bisect, offsets=args.offsets,

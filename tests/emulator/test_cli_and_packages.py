@@ -75,8 +75,11 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at",
                             "pid",
                             "hosted_by", "credentials", "network_path", "init_cpu",
-                            "python_instances"}
+                            "python_instances", "lambda_endpoint", "s3_endpoint"}
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
+        # Lambda's Invoke API serves every function; moto's S3 only with a worker stack.
+        assert doc["lambda_endpoint"].startswith("http://127.0.0.1:")
+        assert doc["s3_endpoint"] is None
         # the study's setting unless told otherwise: a client outside AWS, over the internet
         assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0,
                                        "added_ms": 90.0}

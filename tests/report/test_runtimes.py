@@ -203,7 +203,8 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
         options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
         sampler=SimpleNamespace(describe=lambda name: {}),
         dependency_dirs={}, python_runtime_dir=None,
-        cpu_limited=False, cpu_limit_reason="test")
+        cpu_limited=False, cpu_limit_reason="test",
+        lambda_url="http://127.0.0.1:10", buckets_url=None)
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
                                   {"python-512": package})  # type: ignore[arg-type]

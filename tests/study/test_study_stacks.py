@@ -75,6 +75,16 @@ def test_a_negative_stagger_is_refused(monkeypatch: pytest.MonkeyPatch,
     assert "--framework-stagger must be >= 0" in capsys.readouterr().err
 
 
+def test_the_worker_stack_is_not_a_stack_to_study(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        _settings_from(["--stacks", "python-256", "loadgen-workers"], monkeypatch)
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "loadgen-workers is the load generator's worker stack, not a stack to study" in err
+    assert "--worker-stack loadgen-workers" in err
+
+
 class _Child:
     """A finished process as subprocess.Popen shows it."""
 

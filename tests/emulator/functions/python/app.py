@@ -113,4 +113,12 @@ def handler(event: dict, context: object) -> object:
         url = f"{env['MODEL_S3_ENDPOINT']}/{env['MODEL_BUCKET']}/{env['MODEL_KEY']}"
         with urllib.request.urlopen(url) as response:
             return _ok({"bytes": len(response.read())})
+    if path == "/buckets":
+        import boto3  # the runtime's, as on AWS; endpoint and keys from the environment
+
+        listed = boto3.client("s3").list_buckets()["Buckets"]
+        return _ok({"buckets": [b["Name"] for b in listed],
+                    "endpoint": os.environ.get("AWS_ENDPOINT_URL_S3"),
+                    "key_id": os.environ["AWS_ACCESS_KEY_ID"],
+                    "token": os.environ.get("AWS_SESSION_TOKEN")})
     return _ok({"path": path, "pid": os.getpid()})
