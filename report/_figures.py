@@ -326,7 +326,8 @@ def stack_figures(
     settings = next((r.settings for r in runs if r.settings), {})
     notes: list[str] = []
     if main.scenario != "scenario2":
-        notes.append(f"no scenario 2 run: load figures are from {main.scenario}")
+        notes.append(f"{main.scenario} only: read in the cold-start and model-runtime sections, "
+                     "not under load")
     records = main.records
     errors = Counter(r.error for r in records if r.error is not None)
     ok = len(records) - sum(errors.values())
