@@ -13,10 +13,12 @@ An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no
   interpreter may not load).
 
 Both are assembled from the distributions installed in the emulator's own interpreter (the
-versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, hard-linked
-where the file system allows: offline, the same versions as the project's, and no pip run at
-start. Why not ``pip install --target``: pip cannot resolve offline from its HTTP cache, and a
-second resolution could pick other versions than the ones the project tests with.
+versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, copied
+(not hard-linked: a hard link shares the virtualenv's page cache, so a library any other process
+on the host maps would come to instances uncharged, see ``_memory``): offline, the same versions
+as the project's, and no pip run at start. Why not ``pip install --target``: pip cannot resolve
+offline from its HTTP cache, and a second resolution could pick other versions than the ones the
+project tests with.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ._errors import EmulatorConfigError
+from ._memory import evict_file_pages
 
 #: what AWS's Python runtime provides besides the standard library
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
@@ -39,8 +42,8 @@ FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "tensorflow": ("tensorflow-cpu", "numpy"),
 }
 _STAMP = ".distributions.json"
-#: how a folder is laid out; a change rebuilds folders built before it
-_LAYOUT = 2
+#: how a folder is laid out; a change rebuilds folders built before it (3: copies, not links)
+_LAYOUT = 3
 
 
 def _normalise(name: str) -> str:
@@ -91,6 +94,9 @@ def _assemble(target: Path, roots: tuple[str, ...]) -> Path:
         for dist in dists.values():
             _copy_distribution(dist, staging)
         (staging / _STAMP).write_text(json.dumps(wanted, indent=1) + "\n", encoding="utf-8")
+        # Written out and dropped from the page cache now, so an instance's first read is charged
+        # to its own cgroup rather than found in pages this build left dirty.
+        evict_file_pages((), flush=(staging,))
         shutil.rmtree(target, ignore_errors=True)
         staging.replace(target)
     except OSError as exc:
@@ -119,10 +125,7 @@ def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
             continue
         dest = staging / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, dest)
-        except OSError:
-            shutil.copy2(source, dest)
+        shutil.copy2(source, dest)
 
 
 def distributions_in(folder: Path) -> dict[str, str]:
