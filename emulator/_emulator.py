@@ -194,8 +194,10 @@ class Emulator:
             if spec.dependencies_dir is not None:
                 dependencies[spec.name] = Path(spec.dependencies_dir)
             elif spec.language == "python" and spec.model_runtime != "artifact":
+                # One copy per stack: pages one stack's live instance maps (TensorFlow's
+                # libraries) would otherwise come uncharged to another stack's new instance.
                 dependencies[spec.name] = await asyncio.to_thread(
-                    framework_dir, env_dir, spec.model_runtime)
+                    framework_dir, env_dir / "stacks" / spec.name, spec.model_runtime)
         self.python_runtime_dir, self.dependency_dirs = python_runtime, dependencies
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:

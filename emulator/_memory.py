@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _MIB = 1024 * 1024
+#: a package's files below this size keep their cached pages: a few KB are below Max Memory
+#: Used's resolution, and reading each back from disk would lengthen every cold start
+PACKAGE_EVICT_MIN_BYTES = 1024 * 1024
 #: how often the watchdog reads each instance's resident set
 WATCHDOG_INTERVAL_S = 0.1
 
@@ -39,12 +42,13 @@ class Eviction:
     elapsed_ms: float
 
 
-def evict_file_pages(folders: Iterable[Path], *, flush: Iterable[Path] = ()) -> Eviction:
+def evict_file_pages(folders: Iterable[Path], *, flush: Iterable[Path] = (),
+                     flush_min_bytes: int = 0) -> Eviction:
     """Drop the host's cached pages of every file under ``folders`` and ``flush``.
 
     ``flush``: folders written just now (an unpacked package), whose dirty pages are written out
-    first, since the kernel drops only clean pages. Unreadable files are skipped: they cannot be
-    read by the instance either.
+    first, since the kernel drops only clean pages; only their files of ``flush_min_bytes`` or
+    more. Unreadable files are skipped: they cannot be read by the instance either.
     """
     started_s = time.perf_counter()
     count = 0
@@ -52,8 +56,11 @@ def evict_file_pages(folders: Iterable[Path], *, flush: Iterable[Path] = ()) -> 
                               *((Path(f), False) for f in folders)]:
         for directory, _, names in os.walk(folder):
             for name in names:
+                path = os.path.join(directory, name)
                 try:
-                    fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW)
+                    if write_out and flush_min_bytes and os.lstat(path).st_size < flush_min_bytes:
+                        continue
+                    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
                 except OSError:
                     continue
                 try:

@@ -8,9 +8,10 @@ An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no
 
 - ``runtime``: awslambdaric and boto3 with their requirements, as ``/var/runtime`` and the image's
   site-packages hold them on AWS;
-- ``frameworks/<model runtime>``: a ``litert`` or ``tensorflow`` package's dependencies for the
+- ``stacks/<stack>/<model runtime>``: a ``litert`` or ``tensorflow`` stack's dependencies for the
   host's Python (the package itself carries wheels for python3.12 on manylinux, which the host's
-  interpreter may not load).
+  interpreter may not load), one copy per stack, so one stack's instances never map another's
+  pages.
 
 Both are assembled from the distributions installed in the emulator's own interpreter (the
 versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, copied

@@ -75,7 +75,8 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at",
                             "pid",
                             "hosted_by", "credentials", "network_path", "init_cpu",
-                            "python_instances"}
+                            "python_instances", "memory_limit"}
+        assert doc["memory_limit"]["mode"] in ("cgroup", "watchdog")
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # the study's setting unless told otherwise: a client outside AWS, over the internet
         assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0,

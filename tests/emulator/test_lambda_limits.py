@@ -223,7 +223,7 @@ async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
     spec = make_spec(memory_mb=1024, model_runtime="litert")
     async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
         deps = run.emu.dependency_dirs["fn"]
-        assert deps == python_env_dir / "litert"
+        assert deps == python_env_dir / "stacks" / "fn" / "litert"  # one copy per stack
         for name in ("numpy", "ai_edge_litert"):
             answer = (await _get(client, run.url() + f"/import?name={name}")).json()
             assert answer["imported"], answer
