@@ -289,6 +289,9 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         gateway_latency_ms=args.gateway_latency,
         work_dir=build / "emulator",
         log_dir=build / "emulator" / "logs",
+        # Kept under the project's build/ whatever --build-dir says: the study gives every run
+        # its own build dir, and the framework folders are copies (GBs for TensorFlow stacks).
+        python_env_dir=root / "build" / "emulator" / "python-runtime",
     )
     endpoints = build / "endpoints.json"
     stop = asyncio.Event()
