@@ -135,10 +135,11 @@ class InstanceCgroup:
                 continue
         return None
 
-    def oom_peak_memory_mb(self) -> int | None:
-        """The cgroup's peak memory (MiB) after an out-of-memory kill: what Lambda's REPORT then
-        shows as Max Memory Used (about the memory size), which the killed process's own
-        ``VmHWM`` can no longer say."""
+    def peak_memory_mb(self) -> int | None:
+        """The cgroup's peak memory (MiB): anonymous memory and the page-cache pages charged to
+        it, the part of Lambda's Max Memory Used that file pages make (``_memory``); after an
+        out-of-memory kill, about the memory size, which the killed process's own ``VmHWM`` can
+        no longer say."""
         name = "memory.max_usage_in_bytes" if self.version == 1 else "memory.peak"
         try:
             return max(1, round(int((self._memory_dir() / name).read_text()) / _MIB))

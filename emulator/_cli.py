@@ -229,6 +229,8 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "cpu_limited": emu.cpu_limited,
         "cpu_limit_reason": emu.cpu_limit_reason,
         "init_cpu": init_cpu_model(emu.options.init_cpu, limited=emu.cpu_limited),
+        "memory_limit": {"mode": emu.memory_limit.mode,
+                         "description": emu.memory_limit.description},
         "python_instances": _python_instances(emu),
         "time_scale": emu.options.time_scale,
         # What every request crosses besides the function (docs/emulator.md, "The network path").
@@ -341,6 +343,9 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         gateway_latency_ms=args.gateway_latency,
         work_dir=build / "emulator",
         log_dir=build / "emulator" / "logs",
+        # Kept under the project's build/ whatever --build-dir says: the study gives every run
+        # its own build dir, and the framework folders are copies (GBs for TensorFlow stacks).
+        python_env_dir=root / "build" / "emulator" / "python-runtime",
     )
     endpoints = build / "endpoints.json"
     stop = asyncio.Event()
@@ -369,7 +374,8 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
             print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
                   + init_cpu_model(options.init_cpu, limited=True)["description"])
         else:
-            print(f"note: instances run WITHOUT CPU/memory limits: {emu.cpu_limit_reason}")
+            print(f"note: instances run WITHOUT CPU limits: {emu.cpu_limit_reason}")
+        print(f"memory limit: {emu.memory_limit.description}")
         path = options.network_path()
         print(f"network path: client round trip {path['client_rtt_ms']:g} ms + API Gateway "
               f"{path['gateway_latency_ms']:g} ms added to every request")

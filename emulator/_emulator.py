@@ -27,6 +27,7 @@ from ._java import bootstrap_classes, find_java
 from ._lambda_api import LambdaApi
 from ._launch import Launcher
 from ._logs import StackLog
+from ._memory import MemoryLimit, memory_limit
 from ._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
 from ._runtime_api import RuntimeApi
 from ._samples import Sampler
@@ -171,6 +172,11 @@ class Emulator:
     def cpu_limit_reason(self) -> str:
         return self.cgroups.support.reason if self.cgroups is not None else "not started"
 
+    @property
+    def memory_limit(self) -> MemoryLimit:
+        """How the instances' memory size is enforced: their cgroup, or the watchdog."""
+        return memory_limit(cgroup_limited=self.cpu_limited, reason=self.cpu_limit_reason)
+
     async def __aenter__(self) -> Emulator:  # noqa: PYI034
         await self.start()
         return self
@@ -204,7 +210,7 @@ class Emulator:
         dependencies: dict[str, Path] = {}
         env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"
         if any(s.language == "python" for s in self.specs):
-            # Built once per set of versions (hard links: a second at most the first time).
+            # Built once per set of versions (copies: seconds the first time, TensorFlow longer).
             python_runtime = await asyncio.to_thread(runtime_dir, env_dir)
         for spec in self.specs:
             if spec.dependencies_dir is not None:
@@ -214,12 +220,15 @@ class Emulator:
                     package_dependencies_dir, env_dir, f"package-{spec.name}",
                     spec.host_distributions)
             elif spec.language == "python" and spec.model_runtime != "artifact":
+                # One copy per stack: pages one stack's live instance maps (TensorFlow's
+                # libraries) would otherwise come uncharged to another stack's new instance.
                 dependencies[spec.name] = await asyncio.to_thread(
-                    framework_dir, env_dir, spec.model_runtime)
+                    framework_dir, env_dir / "stacks" / spec.name, spec.model_runtime)
         self.python_runtime_dir, self.dependency_dirs = python_runtime, dependencies
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
-            log.warning("instances run without CPU/memory limits: %s", self.cgroups.support.reason)
+            log.warning("instances run without CPU limits and with the memory watchdog: %s",
+                        self.cgroups.support.reason)
         await self._runtime_api.start()
         s3_objects = [o for s in self.specs for o in s.s3_objects]
         if s3_objects:
@@ -239,6 +248,7 @@ class Emulator:
                 "emulator_started",
                 cpu_limited=self.cpu_limited,
                 cpu_limit_reason=self.cpu_limit_reason,
+                memory_limit=self.memory_limit.mode,
                 memory_mb=spec.memory_mb,
                 time_scale=opts.time_scale,
                 keep_alive_s=opts.keep_alive_s,

@@ -19,6 +19,7 @@ from ._instance import InitType, Instance, InstanceState, Invocation, Outcome
 from ._keepalive import keep_alive_policy
 from ._launch import Launcher
 from ._logs import StackLog
+from ._memory import WATCHDOG_INTERVAL_S, resident_mb
 from ._ping import ping_forever
 from ._platform_log import closing_lines, crashed_lines, exit_how, init_report_line, timed_out_line
 from ._report_writer import start_line
@@ -50,6 +51,9 @@ class FunctionHost:
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
+        if not self.launcher.cgroups.support.limited:
+            self._tasks.append(asyncio.create_task(self._memory_watchdog(),
+                                                   name=f"memory-{self.spec.name}"))
         if self.spec.ping_interval_minutes:
             period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
             pings = ping_forever(self.invoke, self.log, period_real_s=period_real_s)
@@ -349,9 +353,9 @@ class FunctionHost:
             self.idle.remove(inst)
         code = inst.exit_code
         reason = inst.kill_reason
-        oom = inst.cgroup.oom_killed() if inst.cgroup is not None else False
+        oom = inst.memory_killed or (inst.cgroup is not None and inst.cgroup.oom_killed())
         if oom and inst.cgroup is not None:
-            peak_mb = inst.cgroup.oom_peak_memory_mb()
+            peak_mb = inst.cgroup.peak_memory_mb()
             if peak_mb is not None:
                 inst.last_memory_mb = max(inst.last_memory_mb, peak_mb)
         if inst.waiting_next is not None and not inst.waiting_next.done():
@@ -449,6 +453,25 @@ class FunctionHost:
         if inst.ready is not None and not inst.ready.done():
             inst.kill_reason = "init_timeout"
             self._end(inst, "init_timeout")
+
+    async def _memory_watchdog(self) -> None:
+        """Without a memory cgroup: kill an instance whose resident set (anonymous + file pages)
+        is past its memory size, as an out-of-memory kill (``_memory``)."""
+        while True:
+            await asyncio.sleep(WATCHDOG_INTERVAL_S)
+            for inst in list(self.instances.values()):
+                if not inst.pid or inst.exit_code is not None or inst.memory_killed:
+                    continue
+                rss_mb = resident_mb(inst.pid)
+                if rss_mb is None:
+                    continue
+                inst.last_memory_mb = max(inst.last_memory_mb, rss_mb)
+                if rss_mb > self.spec.memory_mb:
+                    inst.memory_killed = True
+                    self.log.event("out_of_memory", instance=inst.id, pid=inst.pid,
+                                   resident_mb=rss_mb, memory_mb=self.spec.memory_mb,
+                                   reason="resident set past the memory size (memory watchdog)")
+                    inst.kill()
 
     async def _reaper(self) -> None:
         policy = keep_alive_policy(self.options)

@@ -131,6 +131,8 @@ class Instance:
     pending_lines: list[str] | None = None
     #: the last peak memory read, reported when /proc no longer has the process
     last_memory_mb: int = 0
+    #: the memory watchdog (no memory cgroup) killed it for a resident set past its memory size
+    memory_killed: bool = False
     _pidfd: int = -1
     _out_fd: int = -1
     _partial: bytes = b""
@@ -246,16 +248,30 @@ class Instance:
                 pass
 
     def max_memory_used_mb(self) -> int:
-        """Peak resident memory of the runtime process (VmHWM), in MB as Lambda reports it."""
+        """What the instance held at its peak, in MB as Lambda reports it: the larger of the
+        process's resident peak (VmHWM: anonymous + file pages it mapped) and its memory
+        cgroup's peak (anonymous + every page-cache page charged to it, mapped or read), never
+        above its memory size when a cgroup holds it there (as a microVM's total cannot be).
+        Without a cgroup it is the resident peak alone, and may exceed the memory size."""
+        peak_mb = self.last_memory_mb
         try:
             with open(f"/proc/{self.pid}/status", "rb") as f:
                 for line in f:
                     if line.startswith(b"VmHWM:"):
-                        kib = int(line.split()[1])
-                        return max(1, round(kib / 1024))
+                        peak_mb = max(peak_mb, max(1, round(int(line.split()[1]) / 1024)))
+                        break
         except (OSError, ValueError, IndexError):
             pass
-        return self.last_memory_mb
+        if self.cgroup is None:
+            return peak_mb
+        peak_mb = max(peak_mb, self.cgroup.peak_memory_mb() or 0)
+        try:
+            limit_bytes = self.cgroup.memory_limit_bytes()
+        except (OSError, ValueError):
+            limit_bytes = None
+        if limit_bytes is not None:
+            peak_mb = min(peak_mb, max(1, round(limit_bytes / (1024 * 1024))))
+        return peak_mb
 
     def cleanup(self) -> None:
         if self.cgroup is not None:

@@ -8,18 +8,21 @@ An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no
 
 - ``runtime``: awslambdaric and boto3 with their requirements, as ``/var/runtime`` and the image's
   site-packages hold them on AWS;
-- ``<model runtime>``: a ``litert`` or ``tensorflow`` package's dependencies for the
+- ``stacks/<stack>/<model runtime>``: a ``litert`` or ``tensorflow`` stack's dependencies for the
   host's Python (the package itself carries wheels for python3.12 on manylinux, which the host's
-  interpreter may not load);
+  interpreter may not load), one copy per stack, so one stack's instances never map another's
+  pages.
 - ``<stack>``: the same for a package that names its distributions (``FunctionSpec.
   host_distributions``): the load generator's worker (anyio, httpx, hdrhistogram, httptools,
   PyYAML; httptools and PyYAML's C extensions are built for one Python version).
 
 Both are assembled from the distributions installed in the emulator's own interpreter (the
-versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, hard-linked
-where the file system allows: offline, the same versions as the project's, and no pip run at
-start. Why not ``pip install --target``: pip cannot resolve offline from its HTTP cache, and a
-second resolution could pick other versions than the ones the project tests with.
+versions pip resolved from pyproject.toml's pins), file by file from their ``RECORD``, copied
+(not hard-linked: a hard link shares the virtualenv's page cache, so a library any other process
+on the host maps would come to instances uncharged, see ``_memory``): offline, the same versions
+as the project's, and no pip run at start. Why not ``pip install --target``: pip cannot resolve
+offline from its HTTP cache, and a second resolution could pick other versions than the ones the
+project tests with.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ._errors import EmulatorConfigError
+from ._memory import evict_file_pages
 
 #: what AWS's Python runtime provides besides the standard library
 RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
@@ -42,8 +46,8 @@ FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "tensorflow": ("tensorflow-cpu", "numpy"),
 }
 _STAMP = ".distributions.json"
-#: how a folder is laid out; a change rebuilds folders built before it
-_LAYOUT = 2
+#: how a folder is laid out; a change rebuilds folders built before it (3: copies, not links)
+_LAYOUT = 3
 
 
 def _normalise(name: str) -> str:
@@ -94,6 +98,9 @@ def _assemble(target: Path, roots: tuple[str, ...]) -> Path:
         for dist in dists.values():
             _copy_distribution(dist, staging)
         (staging / _STAMP).write_text(json.dumps(wanted, indent=1) + "\n", encoding="utf-8")
+        # Written out and dropped from the page cache now, so an instance's first read is charged
+        # to its own cgroup rather than found in pages this build left dirty.
+        evict_file_pages((), flush=(staging,))
         shutil.rmtree(target, ignore_errors=True)
         staging.replace(target)
     except OSError as exc:
@@ -122,10 +129,7 @@ def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
             continue
         dest = staging / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(source, dest)
-        except OSError:
-            shutil.copy2(source, dest)
+        shutil.copy2(source, dest)
 
 
 def distributions_in(folder: Path) -> dict[str, str]:

@@ -55,6 +55,8 @@ class Target:
             "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
             "settings": self.settings, "cpu_limited": self.cpu_limited,
             "init_cpu": self.init_cpu,
+            # How the emulator holds an instance to its memory size (cgroup or watchdog).
+            "memory_limit": self.extra.get("memory_limit"),
             "signing": self.signer.describe() if self.signer is not None else None,
             "network_path": self.extra.get("network_path"),
             "cpu_samples": self.extra.get("cpu_samples"),
@@ -118,8 +120,9 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
         settings = {**settings, "authorization": authorization}
     credentials = document.get("credentials")
     extra: dict[str, Any] = {"credentials": credentials} if isinstance(credentials, dict) else {}
-    if isinstance(document.get("network_path"), dict):
-        extra["network_path"] = document["network_path"]
+    for key in ("network_path", "memory_limit"):
+        if isinstance(document.get(key), dict):
+            extra[key] = document[key]
     # Where the emulator writes this stack's CPU samples and access log (paths as it wrote them:
     # relative to the repository root, or absolute).
     for key in ("cpu_samples", "access_log"):

@@ -177,12 +177,12 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
     memory_mb = settings.get("memory_mb")
     if isinstance(memory_mb, int) and peak_mb is not None and peak_mb > memory_mb:
         # Lambda's limit holds the function's memory, file pages included; a larger peak means
-        # the limit did not bind here (locally: shared-library pages already in the host's page
-        # cache are charged to no instance's cgroup, docs/emulator.md).
+        # the limit did not bind here: an emulator without memory cgroups (its watchdog samples),
+        # or one from before instances' file pages were charged to them (docs/emulator.md).
         notes.append(f"Max Memory Used {peak_mb} MB is over its memory size ({memory_mb} MB): the "
-                     "memory limit did not bind in this run (on the emulator, shared-library pages "
-                     "the host has cached count in the resident peak but not against the "
-                     "instance's cgroup), so it cannot show what this memory size does on AWS")
+                     "memory limit did not bind in this run (an emulator without memory cgroups, "
+                     "or file pages it did not charge to the instance), so it cannot show what "
+                     "this memory size does on AWS")
     return RuntimeFigures(
         stack=stack,
         model_runtime=str(settings.get("model_runtime", "artifact")),
@@ -246,6 +246,13 @@ def _over_limit(f: RuntimeFigures) -> bool:
             and f.max_memory_used_mb > f.memory_mb)
 
 
+def _at_limit(f: RuntimeFigures) -> bool:
+    """Max Memory Used reached the memory size: the limit bound (file pages were reclaimed
+    within it, so the instance slowed, or anonymous memory was killed)."""
+    return (f.max_memory_used_mb is not None and f.memory_mb is not None
+            and f.max_memory_used_mb == f.memory_mb)
+
+
 def _types(f: RuntimeFigures) -> str:
     if not f.error_types:
         return ""
@@ -254,6 +261,16 @@ def _types(f: RuntimeFigures) -> str:
 
 def _order(f: RuntimeFigures) -> tuple[int, str, int, str]:
     return (_RUNTIME_ORDER.get(f.model_runtime, 9), f.language, f.memory_mb or 0, f.stack)
+
+
+def _memory_limit(runs: Sequence[ScenarioRun]) -> str:
+    for run in runs:
+        target = run.run.get("target")
+        model = target.get("memory_limit") if isinstance(target, dict) else None
+        if isinstance(model, dict):
+            return f"{model.get('mode', '?')}: {model.get('description', '')}".rstrip(": ")
+    return ("not stated by the runs (an AWS run, where the memory size is the whole execution "
+            "environment's, or an emulator that did not state it)")
 
 
 def _init_cpu(runs: Sequence[ScenarioRun]) -> str:
@@ -295,7 +312,8 @@ def runtime_section(
            "init inside the first invocation under the function's timeout), init failure "
            "(INIT_REPORT `Status: error`), function timeout (REPORT `Status: timeout`) and other "
            "(REPORT `Status: error`)."), "",
-          f"- Init-phase CPU: {_init_cpu([r for runs in stacks.values() for r in runs])}.", "",
+          f"- Init-phase CPU: {_init_cpu([r for runs in stacks.values() for r in runs])}.",
+          f"- Memory limit: {_memory_limit([r for runs in stacks.values() for r in runs])}.", "",
           head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         md.append(
@@ -310,23 +328,27 @@ def runtime_section(
     md.append("")
     findings = [f for f in figures
                 if f.failed_requests or (f.failures is not None and any(f.failures.values()))
-                or _over_limit(f)]
+                or _over_limit(f) or _at_limit(f)]
     if findings:
-        md += [("Failures (a finding, not noise: a stack that cannot serve at its memory is the "
-                "answer for that memory):"), ""]
+        md += [("Failures, and memory used to its size (a finding, not noise: a stack that cannot "
+                "serve at its memory is the answer for that memory):"), ""]
         for f in findings:
             client = ", ".join(f"{k} {v}" for k, v in f.client_errors.items()) or "none"
             memory = (f"; Max Memory Used {f.max_memory_used_mb} of {f.memory_mb} MB"
                       if f.max_memory_used_mb is not None and f.memory_mb is not None else "")
             if _over_limit(f):
                 memory += " (over its memory size: the limit did not bind in this run)"
+            elif _at_limit(f):
+                memory += (" (all of it: the limit bound; file pages such as the framework's "
+                           "libraries are reclaimed and read again, which slows init and "
+                           "requests, and anonymous memory past it is killed)")
             md.append(f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
                       f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
                       f"{_failures(f)} [S]{_types(f)}{memory}.")
         md.append("")
     else:
         md += [("No stack failed a request, ran out of memory or overran its init, and none used "
-               "more memory than its size."), ""]
+               "all of its memory size."), ""]
     notes = [f"- {f.stack}: {note}" for f in figures for note in f.notes]
     if any(f.package is None for f in figures):
         notes.append("- Package sizes are stated by the local emulator (endpoints.json); for an "

@@ -75,7 +75,9 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
         assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at",
                             "pid",
                             "hosted_by", "credentials", "network_path", "init_cpu",
-                            "python_instances", "lambda_endpoint", "s3_endpoint"}
+                            "python_instances", "lambda_endpoint", "s3_endpoint",
+                            "memory_limit"}
+        assert doc["memory_limit"]["mode"] in ("cgroup", "watchdog")
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # Lambda's Invoke API serves every function; moto's S3 only with a worker stack.
         assert doc["lambda_endpoint"].startswith("http://127.0.0.1:")

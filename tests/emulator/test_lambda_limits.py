@@ -110,6 +110,58 @@ async def test_an_instance_past_its_memory_is_killed_as_lambda_reports_it(
         assert after["pid"] != pid, "the next request gets a fresh instance"
 
 
+def _package_with_a_big_file(python_zip: Path, tmp_path: Path, size_mb: int) -> Path:
+    """The test function plus ``data.bin``, ``size_mb`` of zeros (sparse: written in no time)."""
+    package = tmp_path / "package"
+    with zipfile.ZipFile(python_zip) as archive:
+        archive.extractall(package)
+    with open(package / "data.bin", "wb") as f:
+        f.truncate(size_mb * 1024 * 1024)
+    return package
+
+
+async def test_file_pages_past_the_memory_size_are_held_to_it_as_in_a_microvm(
+    emulator_at: Start, make_spec: MakeSpec, python_zip: Path, tmp_path: Path
+) -> None:
+    # A 300 MB file of the package, mapped and read at 128 MB: in a Lambda environment its pages
+    # fill the environment's memory and the kernel reclaims the clean ones, so the read succeeds
+    # and Max Memory Used stops at the memory size. The host's page cache must not lend them.
+    _require_cgroups()
+    package = _package_with_a_big_file(python_zip, tmp_path, 300)
+    spec = make_spec(memory_mb=128, code_zip=package)
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        assert run.emu.memory_limit.mode == "cgroup"
+        response = await _get(client, run.url() + "/map-file?name=data.bin")
+        assert response.status_code == 200 and response.json()["mb"] == 300
+        (report,) = run.reports()
+        assert report.status is None
+        assert 64 <= report.max_memory_used_mb <= 128, report.max_memory_used_mb
+        assert not run.events(kind="crashed")
+
+
+async def test_without_memory_cgroups_the_watchdog_kills_past_the_memory_size_and_says_so(
+    emulator_at: Start, make_spec: MakeSpec, python_zip: Path, tmp_path: Path
+) -> None:
+    package = _package_with_a_big_file(python_zip, tmp_path, 300)
+    spec = make_spec(memory_mb=128, code_zip=package)
+    no_cgroups = tmp_path / "no-cgroup-fs"
+    no_cgroups.mkdir()
+    async with emulator_at([spec], cgroup_root=no_cgroups) as run, httpx.AsyncClient() as client:
+        assert run.emu.memory_limit.mode == "watchdog"
+        assert "no memory cgroup" in run.emu.memory_limit.description
+        (started,) = run.events(kind="emulator_started")
+        assert started["memory_limit"] == "watchdog"
+        response = await _get(client, run.url() + "/map-file?name=data.bin&hold_s=3")
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal Server Error"}
+        (killed,) = run.events(kind="out_of_memory")
+        assert killed["resident_mb"] > 128
+        (report,) = run.reports()
+        assert report.status == "error" and report.error_type == "Runtime.OutOfMemory"
+        assert report.max_memory_used_mb > 128
+        assert "Runtime exited with error: signal: killed" in run.log_text()
+
+
 async def test_an_init_over_the_init_limit_is_retried_inside_the_first_invocation(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
@@ -171,7 +223,7 @@ async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
     spec = make_spec(memory_mb=1024, model_runtime="litert")
     async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
         deps = run.emu.dependency_dirs["fn"]
-        assert deps == python_env_dir / "litert"
+        assert deps == python_env_dir / "stacks" / "fn" / "litert"  # one copy per stack
         for name in ("numpy", "ai_edge_litert"):
             answer = (await _get(client, run.url() + f"/import?name={name}")).json()
             assert answer["imported"], answer

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from emulator._memory import memory_limit
 from loadgen._target import resolve_stack
 from model import write_artifact
 from report._figures import collect, load_report_lines
@@ -174,8 +175,7 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     assert rows["python-512"][3].startswith("not stated")
     assert ("**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C] (http_status 3); "
             "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2); "
-            "Max Memory Used 256 of 256 MB.") in section
-    assert "Max Memory Used 256 of 256 MB" in section
+            "Max Memory Used 256 of 256 MB (all of it: the limit bound;") in section
 
 
 def test_no_framework_stack_no_section(results: Path, tmp_path: Path) -> None:
@@ -204,7 +204,8 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
         sampler=SimpleNamespace(describe=lambda name: {}),
         dependency_dirs={}, python_runtime_dir=None,
         cpu_limited=False, cpu_limit_reason="test",
-        lambda_url="http://127.0.0.1:10", buckets_url=None)
+        lambda_url="http://127.0.0.1:10", buckets_url=None,
+        memory_limit=memory_limit(cgroup_limited=False, reason="test"))
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
                                   {"python-512": package})  # type: ignore[arg-type]
@@ -240,3 +241,15 @@ def test_a_peak_over_the_memory_size_says_the_limit_did_not_hold(
             "Max Memory Used 600 of 512 MB (over its memory size: the limit did not bind in "
             "this run).") in section
     assert "python-litert-512: Max Memory Used 600 MB is over its memory size (512 MB)" in section
+
+
+def test_a_peak_at_the_memory_size_is_a_finding_the_limit_bound(
+        results: Path, tmp_path: Path) -> None:
+    # What the emulator reports when an instance's file pages fill its memory (TensorFlow at
+    # 256 MB): a peak of exactly its size, which the report must not pass over as "no finding".
+    log = results / "logs" / "python-litert-512.log"
+    log.write_text(log.read_text().replace("Max Memory Used: 91 MB", "Max Memory Used: 512 MB"))
+    section = write_report([results], tmp_path / "out").read_text().split("## Model runtime", 1)[1]
+    assert ("**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
+            "Max Memory Used 512 of 512 MB (all of it: the limit bound;") in section
+    assert "did not bind" not in section

@@ -103,6 +103,16 @@ def handler(event: dict, context: object) -> object:
         while time.process_time() < end:
             pass
         return _ok({"cpu_s": float(query.get("cpu_s", "0.2")), "wall_s": time.time() - wall0})
+    if path == "/map-file":
+        # Maps a file of the package and reads a byte of every page: file pages, not anonymous
+        # memory. The mapping is held for hold_s so a sampler can see the resident set.
+        import mmap
+
+        with open(query["name"], "rb") as f, mmap.mmap(f.fileno(), 0,
+                                                       access=mmap.ACCESS_READ) as pages:
+            total = sum(pages[i] for i in range(0, len(pages), mmap.PAGESIZE))
+            time.sleep(float(query.get("hold_s", "0")))
+            return _ok({"mb": len(pages) // (1024 * 1024), "sum": total})
     if path == "/file":
         with open(os.environ["TEST_FILE"], "rb") as f:
             return _ok({"bytes": len(f.read())})
