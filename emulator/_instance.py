@@ -80,6 +80,9 @@ class Outcome:
     error_type: str | None = None
     instance_id: str | None = None
     cold_start: bool = False
+    #: time.monotonic() when the platform learnt how it ended (the runtime posted its result):
+    #: the front door's way-out half of the network path counts from here
+    ended_s: float | None = None
 
 
 @dataclass(eq=False)
