@@ -3,11 +3,19 @@ runtime and memory, the warm round trip at 1 user, and the emulator's own overhe
 at 1 and 18 users behind the study's network path.
 
     .venv/bin/python bench/bench_emulator.py [--rounds 5] [--warm-requests 2000] [--overhead-only]
-                                             [--stacks python-512 ...] [--init-cpu burst|share]
+                                             [--overhead-repeats 3] [--stacks python-512 ...]
+                                             [--init-cpu burst|share]
 
-The overhead is what a request costs beyond the network path it is given: client latency minus
-the stated path (front door + Runtime API + runtime client + the client itself), with a
+The overhead is what the emulator adds to a request beyond what it is told to add and what the
+function itself takes: per request, client latency - the configured network path - the
+function's Duration from its REPORT line; its p50 at 1 and 18 closed-loop users, with a
 hello-world Python function at 1,769 MB (one full vCPU: its CPU share is not what is measured).
+Each user count runs ``--overhead-repeats`` times and the run during which the host's CPUs were
+least busy is kept (every run's p50 is reported as the spread). Beside it: a per-hop breakdown
+(every process stamps CLOCK_MONOTONIC: the client, the emulator through wrappers at its hop
+points, the function in a response header) and the host's own wake-up floor (a trivial asyncio
+sleep loop, and a process woken through a pipe after an idle wait), which no emulator can go
+below.
 
 The emulator runs in its own process (so the client does not share its event loop); the client
 is a keep-alive ``http.client`` connection. Cold starts are forced by reclaiming idle instances
