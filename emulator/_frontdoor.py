@@ -36,7 +36,7 @@ from ._instance import Outcome
 from ._samples import AccessLog
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import API_PAYLOAD_LIMIT_BYTES
-from ._timers import DeadlineTimers
+from ._timers import DeadlineTimers, Lateness
 
 
 class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -103,8 +103,11 @@ class FrontDoor:
         )
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
-        #: the network path's timers, made on the serving loop
+        #: the network path's timers, made on the serving loop, and how late each half's work
+        #: ends after its timer (the invocation's start; the reply written)
         self._timers: DeadlineTimers | None = None
+        self._way_in = Lateness()
+        self._way_out = Lateness()
 
     async def start(self, port: int) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -136,11 +139,12 @@ class FrontDoor:
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
         """The network path around the gateway: half of it on the way in, half on the way out.
 
-        The request is read and its event built as soon as it arrives; the event is handed to the
-        function half a path later, and the reply leaves half a path after the function's result
-        came back. Both ends are absolute deadlines on precise timers (``_timers``), so the
-        emulator's own work on either side happens within the path rather than after it, and
-        each request's added delay is the stated one to a fraction of a millisecond.
+        The request is read and its event built as soon as it arrives; the gateway invokes the
+        function half a path later, and the reply is written half a path after the function's
+        result came back. Both ends are absolute deadlines on precise timers (``_timers``), armed
+        early by how late the work they end usually is, so the emulator's own work on either side
+        happens within the path, and each request's added delay is the stated one to a fraction
+        of a millisecond.
         """
         arrived_s = time.monotonic()
         half_s = self.network_delay_s / 2
@@ -149,15 +153,27 @@ class FrontDoor:
         if isinstance(admitted, web.Response) and admitted.prepared:
             return admitted  # already answered and the connection dropped (a request timeout)
         if half_s > 0:
-            await self._sleep_until(arrived_s + half_s)
+            armed_s = arrived_s + half_s - self._way_in.advance_s
+            await self._sleep_until(armed_s)
+            self._way_in.observe(time.monotonic() - armed_s)
         handed_s = time.monotonic()
         if isinstance(admitted, bytes):
             response, ended_s = await self._integrate(admitted, apigw_id)
         else:
             response, ended_s = admitted, handed_s
+        armed_s = ended_s + half_s - self._way_out.advance_s
         if half_s > 0:
-            await self._sleep_until(ended_s + half_s)
+            await self._sleep_until(armed_s)
+        try:
+            # Written here rather than by aiohttp after we return, so the path ends when the
+            # reply is on its way (aiohttp then finds it sent).
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client left; aiohttp sees the same and lets the connection go
         done_s = time.monotonic()
+        if half_s > 0:
+            self._way_out.observe(done_s - armed_s)
         self.requests += 1
         if self.access_log is not None:
             self.access_log.add(

@@ -8,10 +8,11 @@ front doors wait on :class:`DeadlineTimers` instead: one Linux ``timerfd`` per l
 the earliest absolute deadline in nanoseconds (no timer slack), its expiry read by the loop like
 any socket. It is still a timer: no thread, no polling, no CPU spent waiting.
 
-A woken timer still reaches its coroutine a little late (the host wakes the emulator, the loop
-runs the callback, the task resumes), and that lateness is steady on a given host, so each
-deadline is armed that much early: the median of the last wake-ups, never more than
-:data:`MAX_ADVANCE_S`. Where ``timerfd`` does not exist the loop's own timers are used.
+What a deadline ends is some work done after the timer wakes (the loop runs the callback, the
+task resumes, the reply is written), and that lateness is steady on a given host: a
+:class:`Lateness` keeps the median of the last ones, and its owner arms the next deadline that
+much early, never more than :data:`MAX_ADVANCE_S`. Where ``timerfd`` does not exist the loop's
+own timers are used.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import deque
 
 #: the most a deadline is armed early: never more than half the network path's ±1 ms budget
 MAX_ADVANCE_S = 0.0005
-#: how many recent wake-ups the advance is the median of
+#: how many recent wake-ups an advance is the median of
 _WINDOW = 31
 
 _CLOCK_MONOTONIC = 1  # the clock time.monotonic() reads on Linux
@@ -94,8 +95,6 @@ class DeadlineTimers:
         self._due: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._armed_s: float | None = None
-        self._lateness_s: deque[float] = deque(maxlen=_WINDOW)
-        self.advance_s = 0.0
         if self._timerfd is not None:
             loop.add_reader(self._timerfd.fd, self._expired)
 
@@ -106,24 +105,21 @@ class DeadlineTimers:
 
     async def sleep_until(self, when_s: float) -> None:
         """Return at ``when_s`` (at once if it has passed)."""
-        armed_s = when_s - self.advance_s
         now_s = time.monotonic()
-        if armed_s <= now_s:
+        if when_s <= now_s:
             return
         waiter: asyncio.Future[None] = self._loop.create_future()
         if self._timerfd is None:
-            handle = self._loop.call_at(self._loop.time() + (armed_s - now_s), _wake, waiter)
+            handle = self._loop.call_at(self._loop.time() + (when_s - now_s), _wake, waiter)
             try:
                 await waiter
             finally:
                 handle.cancel()
             return
-        heapq.heappush(self._due, (armed_s, next(self._order), waiter))
-        if self._armed_s is None or armed_s < self._armed_s:
-            self._arm(armed_s)
+        heapq.heappush(self._due, (when_s, next(self._order), waiter))
+        if self._armed_s is None or when_s < self._armed_s:
+            self._arm(when_s)
         await waiter
-        # How late this wake-up reached its coroutine: the next deadlines are armed that early.
-        self._observe(time.monotonic() - armed_s)
 
     def _arm(self, when_s: float) -> None:
         assert self._timerfd is not None
@@ -140,10 +136,6 @@ class DeadlineTimers:
         if self._due:
             self._arm(self._due[0][0])
 
-    def _observe(self, late_s: float) -> None:
-        self._lateness_s.append(late_s)
-        self.advance_s = min(MAX_ADVANCE_S, max(0.0, statistics.median(self._lateness_s)))
-
     def close(self) -> None:
         if self._timerfd is not None:
             self._loop.remove_reader(self._timerfd.fd)
@@ -152,6 +144,19 @@ class DeadlineTimers:
         for _, _, waiter in self._due:
             waiter.cancel()
         self._due.clear()
+
+
+class Lateness:
+    """How late some work ends after the timer that starts it was due: the median of the last
+    few, to arm the next timer that much early (``advance_s``, at most MAX_ADVANCE_S)."""
+
+    def __init__(self) -> None:
+        self._late_s: deque[float] = deque(maxlen=_WINDOW)
+        self.advance_s = 0.0
+
+    def observe(self, late_s: float) -> None:
+        self._late_s.append(late_s)
+        self.advance_s = min(MAX_ADVANCE_S, max(0.0, statistics.median(self._late_s)))
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
