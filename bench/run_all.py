@@ -206,8 +206,10 @@ def overhead_section(doc: dict[str, Any]) -> list[str]:
          "at each process hop), and how late a trivial asyncio `sleep` of half the path returns "
          "(asyncio's selector waits in whole milliseconds; the front door's timers do not, see "
          "docs/emulator.md)."), "",
-        ("**Breakdown** (p50 of each hop, ms; all processes read the same CLOCK_MONOTONIC: the "
-         "client, the emulator through wrappers at its hop points, the function in a header):"),
+        ("**Breakdown** (p50 of each hop, ms, of the same run; all processes read the same "
+         "CLOCK_MONOTONIC: the client, the emulator through wrappers at its hop points, which "
+         "cost a few µs a request, and the function in a response header; the p50s of the hops "
+         "need not add up to the p50 of the overhead):"),
         "",
         "| hop | 1 user | 18 users |", "|---|---|---|",
     ]
