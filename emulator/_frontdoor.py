@@ -153,16 +153,15 @@ class FrontDoor:
         if isinstance(admitted, web.Response) and admitted.prepared:
             return admitted  # already answered and the connection dropped (a request timeout)
         if half_s > 0:
-            armed_s = arrived_s + half_s - self._way_in.advance_s
-            await self._sleep_until(armed_s)
-            self._way_in.observe(time.monotonic() - armed_s)
+            await self._wait_half(arrived_s + half_s, self._way_in)
         handed_s = time.monotonic()
         if isinstance(admitted, bytes):
             response, ended_s = await self._integrate(admitted, apigw_id)
         else:
             response, ended_s = admitted, handed_s
         armed_s = ended_s + half_s - self._way_out.advance_s
-        if half_s > 0:
+        waited = half_s > 0 and armed_s > time.monotonic()
+        if waited:
             await self._sleep_until(armed_s)
         try:
             # Written here rather than by aiohttp after we return, so the path ends when the
@@ -172,7 +171,7 @@ class FrontDoor:
         except ConnectionError:
             pass  # the client left; aiohttp sees the same and lets the connection go
         done_s = time.monotonic()
-        if half_s > 0:
+        if waited:
             self._way_out.observe(done_s - armed_s)
         self.requests += 1
         if self.access_log is not None:
@@ -183,6 +182,13 @@ class FrontDoor:
                 else 0.0,
                 response_ms=(done_s - arrived_s) * 1000.0)
         return response
+
+    async def _wait_half(self, due_s: float, lateness: Lateness) -> None:
+        """Wait for ``due_s``, armed early by ``lateness``; a timer that fired teaches it."""
+        armed_s = due_s - lateness.advance_s
+        if armed_s > time.monotonic():
+            await self._sleep_until(armed_s)
+            lateness.observe(time.monotonic() - armed_s)
 
     async def _sleep_until(self, when_s: float) -> None:
         if self._timers is None:
