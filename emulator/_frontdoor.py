@@ -36,6 +36,7 @@ from ._instance import Outcome
 from ._samples import AccessLog
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import API_PAYLOAD_LIMIT_BYTES
+from ._timers import DeadlineTimers, Lateness
 
 
 class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-arg]
@@ -54,9 +55,6 @@ class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-a
         else:
             super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
-
-#: epoll waits in whole milliseconds (Python's selectors round a timeout up to the next one)
-_SELECTOR_ROUNDING_S = 0.001
 
 _server_log = _OneLinePerMalformedRequest(logging.getLogger("emulator.frontdoor"), {})
 
@@ -105,6 +103,11 @@ class FrontDoor:
         )
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
+        #: the network path's timers, made on the serving loop, and how late each half's work
+        #: ends after its timer (the invocation's start; the reply written)
+        self._timers: DeadlineTimers | None = None
+        self._way_in = Lateness()
+        self._way_out = Lateness()
 
     async def start(self, port: int) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -129,43 +132,76 @@ class FrontDoor:
 
     async def close(self) -> None:
         await self._runner.cleanup()
+        if self._timers is not None:
+            self._timers.close()
+            self._timers = None
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        """The network path around the gateway: half of it on the way in, the rest on the way
-        out. Timers only; the way out is shortened by what the way in overshot, so that each
-        request's added delay is the stated one within the event loop's wake-up jitter."""
+        """The network path around the gateway: half of it on the way in, half on the way out.
+
+        The request is read and its event built as soon as it arrives; the gateway invokes the
+        function half a path later, and the reply is written half a path after the function's
+        result came back. Both ends are absolute deadlines on precise timers (``_timers``), armed
+        early by how late the work they end usually is, so the emulator's own work on either side
+        happens within the path, and each request's added delay is the stated one to a fraction
+        of a millisecond.
+        """
         arrived_s = time.monotonic()
-        delay_s = self.network_delay_s
-        if delay_s > 0:
-            await self._sleep(delay_s / 2)
-        answering_s = time.monotonic()
-        response = await self._answer(request)
-        answered_s = time.monotonic()
-        if delay_s > 0:
-            await self._sleep(delay_s - (answering_s - arrived_s))
+        half_s = self.network_delay_s / 2
+        apigw_id = new_request_id()
+        admitted = await self._admit(request, apigw_id, gateway_epoch_s=time.time() + half_s)
+        if isinstance(admitted, web.Response) and admitted.prepared:
+            return admitted  # already answered and the connection dropped (a request timeout)
+        if half_s > 0:
+            await self._wait_half(arrived_s + half_s, self._way_in)
+        handed_s = time.monotonic()
+        if isinstance(admitted, bytes):
+            response, ended_s = await self._integrate(admitted, apigw_id)
+        else:
+            response, ended_s = admitted, handed_s
+        armed_s = ended_s + half_s - self._way_out.advance_s
+        waited = half_s > 0 and armed_s > time.monotonic()
+        if waited:
+            await self._sleep_until(armed_s)
+        try:
+            # Written here rather than by aiohttp after we return, so the path ends when the
+            # reply is on its way (aiohttp then finds it sent).
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the client left; aiohttp sees the same and lets the connection go
         done_s = time.monotonic()
+        if waited:
+            self._way_out.observe(done_s - armed_s)
         self.requests += 1
         if self.access_log is not None:
             self.access_log.add(
-                apigw_id=response.headers.get("apigw-requestid", ""),
+                apigw_id=apigw_id,
                 request_id=response.headers.get("x-request-id"), status=response.status,
-                added_ms=((answering_s - arrived_s) + (done_s - answered_s)) * 1000.0,
+                added_ms=((handed_s - arrived_s) + (done_s - ended_s)) * 1000.0 if half_s > 0
+                else 0.0,
                 response_ms=(done_s - arrived_s) * 1000.0)
         return response
 
-    @staticmethod
-    async def _sleep(wanted_s: float) -> None:
-        """Sleep ``wanted_s`` give or take half a millisecond.
+    async def _wait_half(self, due_s: float, lateness: Lateness) -> None:
+        """Wait for ``due_s``, armed early by ``lateness``; a timer that fired teaches it."""
+        armed_s = due_s - lateness.advance_s
+        if armed_s > time.monotonic():
+            await self._sleep_until(armed_s)
+            lateness.observe(time.monotonic() - armed_s)
 
-        The selector rounds a timer's wait up to the next whole millisecond, so a timer wakes
-        0 to 1 ms late; asking for half a millisecond less centres that on the wanted time.
-        Anything later is the host's scheduler (a loaded machine).
+    async def _sleep_until(self, when_s: float) -> None:
+        if self._timers is None:
+            self._timers = DeadlineTimers(asyncio.get_running_loop())
+        await self._timers.sleep_until(when_s)
+
+    async def _admit(self, request: web.BaseRequest, apigw_id: str, *,
+                     gateway_epoch_s: float) -> bytes | web.Response:
+        """The event to hand to the function, or the gateway's own answer (a route it does not
+        have, throttling, a body too large or too slow, a refused signature).
+
+        ``gateway_epoch_s``: when the request reaches API Gateway, as the event states it.
         """
-        await asyncio.sleep(max(0.0, wanted_s - _SELECTOR_ROUNDING_S / 2))
-
-    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
-        started_s = time.monotonic()
-        apigw_id = new_request_id()
         target = route_path(request.raw_path, authorities=self.authorities)
         if target is None:
             return _send(gateway_error(*NOT_FOUND, apigw_id))
@@ -209,18 +245,23 @@ class FrontDoor:
             request_id=apigw_id,
             api_id=self.api_id,
             host=request.host,
+            now_s=gateway_epoch_s,
         )
-        payload = event_payload(event)
+        return event_payload(event)
+
+    async def _integrate(self, payload: bytes, apigw_id: str) -> tuple[web.Response, float]:
+        """Invoke the function; its response and when the gateway had it (time.monotonic())."""
         task = asyncio.ensure_future(self.host.invoke(payload))
-        remaining_s = self.integration_timeout_s - (time.monotonic() - started_s)
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(task), timeout=remaining_s)
+            outcome = await asyncio.wait_for(asyncio.shield(task),
+                                             timeout=self.integration_timeout_s)
         except TimeoutError:
             # The invocation keeps running in its instance, as on Lambda; only the client gives up.
             self._pending.add(task)
             task.add_done_callback(self._pending.discard)
-            return _send(gateway_error(*SERVICE_UNAVAILABLE, apigw_id))
-        return _send(response_for(outcome, apigw_id))
+            return _send(gateway_error(*SERVICE_UNAVAILABLE, apigw_id)), time.monotonic()
+        ended_s = outcome.ended_s if outcome.ended_s is not None else time.monotonic()
+        return _send(response_for(outcome, apigw_id)), ended_s
 
 
 def response_for(outcome: Outcome, apigw_id: str) -> ApiResponse:

@@ -8,6 +8,7 @@ keep-alive policy (``_keepalive``), and the platform's log lines are written by 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import subprocess
 import time
@@ -300,7 +301,7 @@ class FunctionHost:
         if status is None:
             self._make_idle(inst)
         if not inv.done.done():
-            inv.done.set_result(outcome)
+            inv.done.set_result(dataclasses.replace(outcome, ended_s=time.monotonic()))
         # Logged after the client's response is on its way: the REPORT is not on the hot path.
         asyncio.get_running_loop().call_soon(
             self._log_invocation, inst, inv, duration_ms, status, outcome.error_type

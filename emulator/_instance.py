@@ -82,6 +82,9 @@ class Outcome:
     cold_start: bool = False
     #: how the runtime ended, in Lambda's words (``signal: killed``), for a crash
     exit_how: str | None = None
+    #: time.monotonic() when the platform learnt how it ended (the runtime posted its result):
+    #: the front door's way-out half of the network path counts from here
+    ended_s: float | None = None
 
 
 @dataclass(eq=False)
