@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
 
@@ -39,18 +39,9 @@ def spec_from_stack(
     environment = model_env(settings, package.model_version, bucket, key)
     mitigation = settings.cold_start_mitigation
     return FunctionSpec(
-        name=settings.name,
-        language=settings.language,
-        memory_mb=settings.memory_mb,
-        timeout_s=float(settings.timeout_s),
-        handler=package.handler,
-        code_zip=Path(package.code_zip),
+        **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
         layer_zip=Path(package.layer_zip) if package.layer_zip is not None else None,
-        runtime=settings.runtime,
-        architecture=settings.architecture,
-        region=settings.region,
         environment=environment,
-        reserved_concurrency=settings.reserved_concurrency,
         provisioned_concurrency=((settings.provisioned_concurrency or 0)
                                  if mitigation == "provisioned" else 0),
         snapstart=mitigation == "snapstart",
@@ -67,6 +58,16 @@ def spec_from_stack(
     )
 
 
+def _function_fields(settings: StackSettings, *, handler: str,
+                     code_zip: str | Path) -> dict[str, Any]:
+    """What every hosted function takes from its stack settings alike (model or worker)."""
+    return {"name": settings.name, "language": settings.language,
+            "memory_mb": settings.memory_mb, "timeout_s": float(settings.timeout_s),
+            "handler": handler, "code_zip": Path(code_zip), "runtime": settings.runtime,
+            "architecture": settings.architecture, "region": settings.region,
+            "reserved_concurrency": settings.reserved_concurrency}
+
+
 def worker_bucket(settings: StackSettings) -> str:
     """The bucket the emulator creates for a worker stack (AWS's is named by Pulumi)."""
     return f"{settings.function_name}-results"
@@ -80,17 +81,8 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
     from stack._workerpackage import WORKER_DISTRIBUTIONS
 
     return FunctionSpec(
-        name=settings.name,
-        language=settings.language,
-        memory_mb=settings.memory_mb,
-        timeout_s=float(settings.timeout_s),
-        handler=package.handler,
-        code_zip=Path(package.code_zip),
-        runtime=settings.runtime,
-        architecture=settings.architecture,
-        region=settings.region,
+        **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
         environment=dict(settings.environment),
-        reserved_concurrency=settings.reserved_concurrency,
         routes=None,
         kind="loadgen-worker",
         buckets=(worker_bucket(settings),),

@@ -60,6 +60,15 @@ class ColdStartRow:
     #: cold starts whose request overlapped another stack's cold start (None: the runs do not
     #: say when they started, ``start_epoch_s``)
     beside_other_init: int | None = None
+    #: the largest Max Memory Used of its cold starts' REPORT lines (None: no REPORT line)
+    peak_memory_mb: int | None = None
+
+    @property
+    def memory_bound(self) -> bool:
+        """Its cold starts used all of the memory size: the limit bound (file pages reclaimed
+        and read again, under the emulator's memory model and in a microVM)."""
+        return (self.peak_memory_mb is not None and self.memory_mb is not None
+                and self.peak_memory_mb >= self.memory_mb)
 
     @property
     def condition(self) -> str:
@@ -110,6 +119,7 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
             init: list[float] = []
             after: list[float] = []
             duration: list[float] = []
+            peaks: list[int] = []
             exposed: int | None = None
             beside: int | None = None
             for run in scenario_runs:
@@ -135,6 +145,7 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                         continue
                     init.append(report.init_duration_ms)
                     duration.append(report.duration_ms)
+                    peaks.append(report.max_memory_used_mb)
                     after.append(latency_ms - report.init_duration_ms - _added_ms(run))
             if not latency:
                 continue
@@ -146,7 +157,8 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                 latency_max_ms=max(latency), init_p50_ms=percentile(init, 50),
                 init_max_ms=max(init) if init else None,
                 after_init_p50_ms=percentile(after, 50), duration_p50_ms=percentile(duration, 50),
-                exposed=exposed, beside_other_init=beside))
+                exposed=exposed, beside_other_init=beside,
+                peak_memory_mb=max(peaks) if peaks else None))
     order = {"scenario1": 0, "scenario2": 1}
     return sorted(rows, key=lambda r: (r.model_runtime != "artifact", r.model_runtime, r.language,
                                        r.memory_mb or 0, r.stack, order.get(r.scenario, 2)))
@@ -231,8 +243,16 @@ def by_memory(rows: Sequence[ColdStartRow], ms: Callable[[float | None], str],
                 continue
             points = [(r.memory_mb or 0, float(v)) for r, v in zip(group, values)
                       if v is not None]
-            parts.append(f"{label} p50 {' / '.join(ms(v) for _, v in points)} ms: "
-                         f"{_trend(points, memory_blind=blind)}")
+            trend = _trend(points, memory_blind=blind)
+            bound = [r.memory_mb for r in group if r.memory_bound]
+            if bound and not trend.startswith("flat"):
+                # The CPU is the same at every size, but memory is not: where the limit bound,
+                # the framework's file pages were reclaimed and read again (docs/emulator.md).
+                sizes_bound = "/".join(str(m) for m in bound)
+                trend = (f"differs by memory, and the memory limit bound at {sizes_bound} MB "
+                         "(Max Memory Used = the memory size: pages reclaimed and read again): "
+                         "memory's doing, not the CPU's")
+            parts.append(f"{label} p50 {' / '.join(ms(v) for _, v in points)} ms: {trend}")
         counts = "/".join(str(r.count) for r in group)
         if parts:
             out.append(f"{language} ({runtime}) at {sizes} MB, {counts} quiet cold starts: "

@@ -263,24 +263,27 @@ def _order(f: RuntimeFigures) -> tuple[int, str, int, str]:
     return (_RUNTIME_ORDER.get(f.model_runtime, 9), f.language, f.memory_mb or 0, f.stack)
 
 
-def _memory_limit(runs: Sequence[ScenarioRun]) -> str:
+def _stated_model(runs: Sequence[ScenarioRun], key: str, unstated: str) -> str:
+    """The emulator's model ``key`` (``init_cpu``, ``memory_limit``) as the runs' target states
+    it: its mode and description; ``unstated`` where no run carries it."""
     for run in runs:
         target = run.run.get("target")
-        model = target.get("memory_limit") if isinstance(target, dict) else None
+        model = target.get(key) if isinstance(target, dict) else None
         if isinstance(model, dict):
             return f"{model.get('mode', '?')}: {model.get('description', '')}".rstrip(": ")
-    return ("not stated by the runs (an AWS run, where the memory size is the whole execution "
-            "environment's, or an emulator that did not state it)")
+    return unstated
+
+
+def _memory_limit(runs: Sequence[ScenarioRun]) -> str:
+    return _stated_model(runs, "memory_limit", (
+        "not stated by the runs (an AWS run, where the memory size is the whole execution "
+        "environment's, or an emulator that did not state it)"))
 
 
 def _init_cpu(runs: Sequence[ScenarioRun]) -> str:
-    for run in runs:
-        target = run.run.get("target")
-        model = target.get("init_cpu") if isinstance(target, dict) else None
-        if isinstance(model, dict):
-            return f"{model.get('mode', '?')}: {model.get('description', '')}".rstrip(": ")
-    return ("not stated by the runs (an AWS run, or an emulator that did not state its model): "
-            "read Init Durations with that in mind")
+    return _stated_model(runs, "init_cpu", (
+        "not stated by the runs (an AWS run, or an emulator that did not state its model): "
+        "read Init Durations with that in mind"))
 
 
 def runtime_section(
