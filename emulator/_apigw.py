@@ -124,7 +124,9 @@ def is_text_content(content_type: str | None) -> bool:
     )
 
 
-def _trace_id(now_s: float) -> str:
+def trace_id(now_s: float) -> str:
+    """An X-Ray trace id (``Root=1-<epoch hex>-<96 random bits>``), as the gateway's
+    ``x-amzn-trace-id`` and the runtime's ``Lambda-Runtime-Trace-Id`` carry it."""
     return f"Root=1-{int(now_s):08x}-{os.urandom(12).hex()}"
 
 
@@ -156,7 +158,7 @@ def build_event(
         merged[key] = f"{merged[key]},{value}" if key in merged else value
     merged.setdefault("x-forwarded-for", source_ip)
     merged.setdefault("x-forwarded-proto", "http")
-    merged.setdefault("x-amzn-trace-id", _trace_id(now_s))
+    merged.setdefault("x-amzn-trace-id", trace_id(now_s))
     if "host" in merged:
         host = merged["host"]
 

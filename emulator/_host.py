@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import os
 import subprocess
 import time
 import uuid
 
+from ._apigw import trace_id
 from ._concurrency import ConcurrencyPool
 from ._errors import EmulatorError
 from ._instance import InitType, Instance, InstanceState, Invocation, Outcome
@@ -151,7 +151,7 @@ class FunctionHost:
             request_id=request_id,
             payload=payload,
             done=loop.create_future(),
-            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+            trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
             restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
         )
@@ -173,7 +173,7 @@ class FunctionHost:
             request_id=request_id,
             payload=payload,
             done=loop.create_future(),
-            trace_id=f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0",
+            trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=True,
             init_in_invoke=True,
         )
