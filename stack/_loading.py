@@ -156,8 +156,22 @@ def parse_settings(
         raise SettingsError(name, error.problems, source=source) from None
 
 
-def load_stack_file(path: Path) -> StackSettings:
-    """Settings from a ``Pulumi.<stack>.yaml`` file (the stack name comes from the file name)."""
+#: ``<stack>@<MB>`` names the stack ``<stack>`` at another memory size (a sweep's or a
+#: ``--memory`` list's variant), with every other setting of its file.
+_VARIANT = re.compile(r"(?P<base>[^@]+)@(?P<memory_mb>\d+)")
+
+
+def variant_name(base: str, memory_mb: int) -> str:
+    """The stack name of ``base`` at ``memory_mb`` (``python-512@1024`` → ``python-512-at-1024``):
+    what the variant's function, log group and result folders are named."""
+    return f"{base}-at-{memory_mb}"
+
+
+def load_stack_file(path: Path, *, memory_mb: int | None = None) -> StackSettings:
+    """Settings from a ``Pulumi.<stack>.yaml`` file (the stack name comes from the file name).
+
+    ``memory_mb``, when given, replaces the file's memory size and names the stack
+    ``variant_name(<stack>, memory_mb)``; it is validated as the file's own value would be."""
     path = Path(path)
     name = _stack_name_of(path)
     if name is None:
@@ -192,13 +206,21 @@ def load_stack_file(path: Path) -> StackSettings:
         elif full_key == "aws:region":
             region = value
         # Other namespaces (aws:profile, pulumi:tags, ...) belong to Pulumi and its providers.
+    if memory_mb is not None:
+        raw["memory_mb"] = memory_mb
+        name = variant_name(name, memory_mb)
     return parse_settings(name, raw, region=region, source=str(path), unknown_keys=unknown)
 
 
 def load_stack(name: str, root: Path | None = None) -> StackSettings:
     """Settings of the stack ``name`` from ``<root>/Pulumi.<name>.yaml`` (root: the project,
-    ``stack._paths.project_root``)."""
+    ``stack._paths.project_root``). ``<stack>@<MB>`` is that stack at ``MB`` of memory, named
+    ``variant_name(<stack>, MB)``."""
     root = project_root() if root is None else Path(root)
+    memory_mb: int | None = None
+    variant = _VARIANT.fullmatch(name)
+    if variant is not None:
+        name, memory_mb = variant["base"], int(variant["memory_mb"])
     path = root / f"Pulumi.{name}.yaml"
     if not path.is_file():
         known = ", ".join(list_stacks(root, kind=None)) or "none"
@@ -209,7 +231,7 @@ def load_stack(name: str, root: Path | None = None) -> StackSettings:
                 " directory of your Pulumi.yaml and Pulumi.<stack>.yaml files"
             )
         raise SettingsError(name, [problem], source=str(root))
-    return load_stack_file(path)
+    return load_stack_file(path, memory_mb=memory_mb)
 
 
 def list_stacks(root: Path | None = None, *, kind: str | None = "model") -> list[str]:

@@ -32,6 +32,7 @@ from stack._loading import (
     load_stack,
     load_stack_file,
     parse_settings,
+    variant_name,
 )
 from stack._paths import project_root
 from stack._settings import StackSettings, model_key
@@ -67,4 +68,5 @@ __all__ = [
     "model_key",
     "parse_settings",
     "ping_event",
+    "variant_name",
 ]

@@ -433,3 +433,18 @@ def test_authorization_is_iam_unless_a_stack_opts_out(tmp_path: Path) -> None:
         config_file(tmp_path, "public", language="python", memory_mb=512, authorization="none")
     )
     assert public.authorization == "none"
+
+
+def test_a_memory_variant_is_the_stack_at_another_size_under_its_own_name() -> None:
+    base = load_stack("python-512", ROOT)
+    variant = load_stack("python-512@1769", ROOT)
+    assert variant.memory_mb == 1769 and variant.name == "python-512-at-1769"
+    assert variant.function_name.endswith("python-512-at-1769")
+    same = {f.name for f in dataclasses.fields(StackSettings)} - {"name", "memory_mb"}
+    assert all(getattr(variant, key) == getattr(base, key) for key in same)
+
+
+def test_a_memory_variant_outside_lambdas_range_is_refused_as_the_files_value_would_be() -> None:
+    with pytest.raises(SettingsError, match="memory_mb") as error:
+        load_stack("python-512@64", ROOT)
+    assert error.value.stack == "python-512-at-64"
