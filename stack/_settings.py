@@ -142,6 +142,9 @@ class StackSettings:
     kind: str = "model"
     #: ``loadgen-worker`` only: the most workers a run may start (each one Lambda instance).
     workers_max: int | None = None
+    #: ``loadgen-worker`` only: the stacks whose HTTP APIs the workers may load, comma-separated
+    #: (their role may ``execute-api:Invoke`` those APIs and no other); empty: none.
+    invoke_targets: str = ""
     #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
     warnings: tuple[str, ...] = ()
 
@@ -175,6 +178,11 @@ class StackSettings:
         return self.cold_start_mitigation in ("provisioned", "snapstart")
 
     @property
+    def target_stacks(self) -> tuple[str, ...]:
+        """``invoke_targets`` as stack names, in the order given."""
+        return tuple(name.strip() for name in self.invoke_targets.split(",") if name.strip())
+
+    @property
     def is_worker(self) -> bool:
         """A ``loadgen-worker`` stack: the load generator's worker function, no model, no API."""
         return self.kind == "loadgen-worker"
@@ -201,6 +209,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "authorization": (str, " or ".join(AUTHORIZATIONS)),
     "environment": (Mapping, "a map of extra environment variables"),
     "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
+    "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
 }
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
@@ -400,6 +409,11 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
     """What a ``loadgen-worker`` stack cannot have, and ``workers_max`` anywhere else."""
     workers_max = values.get("workers_max")
     if values.get("kind") != "loadgen-worker":
+        if values.get("invoke_targets"):
+            return [
+                f"{_key('invoke_targets')} is set but {_key('kind')} is {values.get('kind')!r}; "
+                + "it is only used with kind: loadgen-worker"
+            ]
         if workers_max is not None:
             return [
                 f"{_key('workers_max')} is set but {_key('kind')} is {values.get('kind')!r}; "
@@ -434,6 +448,13 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
                 f"{_key(key)} is set but a loadgen-worker stack serves no model; remove it"
             )
     _within(problems, values, "workers_max", 1, WORKERS_MAX_LIMIT, "workers")
+    targets = str(values.get("invoke_targets") or "")
+    for target in (name.strip() for name in targets.split(",")):
+        if target and not _STACK_NAME.fullmatch(target):
+            problems.append(
+                f"{_key('invoke_targets')}: {target!r} is not a stack name (letters, digits, "
+                "'-' or '_'); list the stacks the workers may load, comma-separated"
+            )
     reserved = values.get("reserved_concurrency")
     if isinstance(workers_max, int) and isinstance(reserved, int) and reserved < workers_max:
         problems.append(

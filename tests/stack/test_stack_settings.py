@@ -448,3 +448,15 @@ def test_a_memory_variant_outside_lambdas_range_is_refused_as_the_files_value_wo
     with pytest.raises(SettingsError, match="memory_mb") as error:
         load_stack("python-512@64", ROOT)
     assert error.value.stack == "python-512-at-64"
+
+
+def test_a_worker_stack_names_the_stacks_it_may_load_and_only_a_worker_stack_may() -> None:
+    workers = load_stack("loadgen-workers", ROOT)
+    assert workers.target_stacks == STUDY_KEYS
+    with pytest.raises(SettingsError, match="invoke_targets"):
+        dataclasses.replace(load_stack("python-512", ROOT), invoke_targets="python-256")
+    with pytest.raises(SettingsError, match="not a stack name"):
+        dataclasses.replace(workers, invoke_targets="python-512, ../x")
+
+
+STUDY_KEYS = tuple(STUDY)
