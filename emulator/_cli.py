@@ -36,8 +36,7 @@ from ._spec import (
 from ._stacks import spec_from_stack, spec_from_worker_stack, worker_bucket
 
 if TYPE_CHECKING:
-    from stack import StackSettings
-    from stack._workerpackage import WorkerPackage
+    from stack import StackSettings, WorkerPackage
     from stack.package import Package
 
 
@@ -301,8 +300,7 @@ def _prepare(
     args: argparse.Namespace, root: Path
 ) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package],
            dict[str, WorkerPackage]]:
-    from stack import build_package, list_stacks, load_stack, runtime_root
-    from stack._workerpackage import build_worker_package
+    from stack import build_package, build_worker_package, list_stacks, load_stack, runtime_root
 
     names = list(args.stacks) or list_stacks(root)
     if not names:

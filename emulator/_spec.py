@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from contract import DEFAULT_RUNTIMES, LANGUAGES, PAYLOAD_LIMIT_BYTES, ROUTE_KEYS
-from stack._limits import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
+from stack.settings import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
 from ._sigv4 import StaticCredentials

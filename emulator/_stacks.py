@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
 
 if TYPE_CHECKING:
-    from stack import Package, StackSettings
-    from stack._workerpackage import WorkerPackage
+    from stack import Package, StackSettings, WorkerPackage
 
 #: the bucket name the emulator's local S3 endpoint serves an ``s3`` stack's artifact from
 EMULATOR_BUCKET = "lambda-model-study-emulator"
@@ -78,14 +77,11 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
     (the Lambda API invokes it), its bucket on moto's S3, and the load generator's wheels for
     the host's Python (the zip's are CPython 3.12 manylinux: httptools and PyYAML's compiled
     modules load in that version only)."""
-    from stack._workerpackage import WORKER_DISTRIBUTIONS
-
     return FunctionSpec(
         **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
         environment=dict(settings.environment),
         routes=None,
         kind="loadgen-worker",
         buckets=(worker_bucket(settings),),
-        host_distributions=tuple(name for names in WORKER_DISTRIBUTIONS.values()
-                                 for name in names),
+        host_distributions=package.distributions,
     )

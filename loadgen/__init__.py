@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from resultfiles import ERROR_KINDS
 
+from ._cli import parse_stages
 from ._errors import (
     LoadgenError,
     PayloadError,
@@ -52,6 +53,7 @@ __all__ = [
     "load_taurus",
     "merge_results",
     "parse_duration_s",
+    "parse_stages",
     "resolve_stack",
     "run",
     "run_async",

@@ -2,15 +2,16 @@
 
 A module in SUBCOMMANDS provides ``describe(name) -> (help, description)``,
 ``configure(name, parser)`` and ``main(name, args) -> int``; adding a subcommand is one
-entry here. ``report`` and ``logs`` are the report package's (``python -m report``), kept
-here for users who know them as loadgen's: that package is imported only when one of them
-is asked for.
+entry here. ``report`` and ``logs`` belong to the report package (``python -m report write``,
+``python -m report logs``), kept here for users who know them as loadgen's: they run that
+command in a child process, since the load generator knows nothing of the report (DESIGN.md).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import subprocess
 import sys
 
 import resultfiles
@@ -23,18 +24,16 @@ SUBCOMMANDS: dict[str, str] = {
     "scenario2": "loadgen._cli",
     "rate": "loadgen._cli",
     "merge": "loadgen._cli_merge",
-    "report": "report._cli_report",
-    "logs": "report._cli_logs",
 }
-#: Subcommands of another package, with the one-line help shown until one is asked for.
-ELSEWHERE: dict[str, str] = {
-    "report": "report.md and charts from result folders (the same as `python -m report write`)",
-    "logs": "a deployed stack's REPORT lines from CloudWatch (`python -m report logs`)",
+#: Subcommands of the report package: (its subcommand, the one-line help shown here).
+ELSEWHERE: dict[str, tuple[str, str]] = {
+    "report": ("write", "report.md and charts from result folders (`python -m report write`)"),
+    "logs": ("logs", "a deployed stack's REPORT lines from CloudWatch (`python -m report logs`)"),
 }
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; of the subcommands in ELSEWHERE only ``command`` is imported."""
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of loadgen's own subcommands; those in ELSEWHERE are listed for ``--help``."""
     parser = argparse.ArgumentParser(
         prog="python -m loadgen",
         description="Load generator: measure a prediction endpoint (the local emulator, an AWS "
@@ -42,15 +41,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in SUBCOMMANDS.items():
-        if name in ELSEWHERE and name != command:
-            sub.add_parser(name, help=ELSEWHERE[name])
-            continue
         module = importlib.import_module(module_name)
         help_text, description = module.describe(name)
         child = sub.add_parser(name, help=help_text, description=description,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
         module.configure(name, child)
         child.set_defaults(_module=module)
+    for name, (_, help_text) in ELSEWHERE.items():
+        sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
@@ -58,7 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         given = sys.argv[1:] if argv is None else argv
         command = next((arg for arg in given if not arg.startswith("-")), None)
-        args = build_parser(command).parse_args(argv)
+        if command in ELSEWHERE:
+            rest = list(given)
+            rest.remove(command)
+            report_command = [sys.executable, "-m", "report", ELSEWHERE[command][0], *rest]
+            return subprocess.run(report_command, check=False).returncode
+        args = build_parser().parse_args(argv)
         status = int(args._module.main(args.command, args))
         # Flushed here, where a closed pipe can still be met quietly, not at exit.
         sys.stdout.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from stack._errors import PackageError, SettingsError, StackError
 from stack._paths import project_root, runtime_root
+from stack._workerpackage import WorkerPackage, build_worker_package
 from stack.package import Package, build_package
 from stack.settings import (
     PROJECT,
@@ -28,7 +29,9 @@ __all__ = [
     "SettingsError",
     "StackError",
     "StackSettings",
+    "WorkerPackage",
     "build_package",
+    "build_worker_package",
     "from_config",
     "list_stacks",
     "load_stack",

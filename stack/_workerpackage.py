@@ -63,6 +63,11 @@ class WorkerPackage:
     dependencies: Path
 
     @property
+    def distributions(self) -> tuple[str, ...]:
+        """The installed distributions the worker imports (the host's copies serve it locally)."""
+        return tuple(name for names in WORKER_DISTRIBUTIONS.values() for name in names)
+
+    @property
     def code_from_s3(self) -> bool:
         """The archive is too large to upload with the request: deploy it from S3."""
         return self.size_bytes > DIRECT_UPLOAD_BYTES_MAX

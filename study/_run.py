@@ -42,8 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadgen import IdlePlan, StagedPlan, parse_duration_s
-from loadgen._cli import parse_stages
+from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
