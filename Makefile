@@ -8,16 +8,22 @@ STAMP := $(VENV)/.installed
 # (the .hlog test) and wrk (the load generator's benchmark baseline).
 APT_PACKAGES := libhdrhistogram-java wrk
 
-.PHONY: run test bench study venv sysdeps lint java model clean help
+.PHONY: run test check bench study venv sysdeps lint java model clean help
 # The study's job: train (the shipped sample, or the file named by KDD99_PATH), then host the
 # six stacks in the emulator, run both scenarios, write results/<run-id>/report/report.md.
 TIME_SCALE ?= 20
 
 help:
-	@echo "make run    - the study on the local emulator (trains, builds, runs, reports)"
-	@echo "make test   - the whole test suite"
-	@echo "make bench  - the benchmarks (bench/results.json, bench/README.md)"
-	@echo "make study  - the study at full length (time scale 1, about 2 hours: 61 min idle + 11 x 5 min)"
+	@echo "make run     - the study on the local emulator (trains, builds, runs, reports)"
+	@echo "make test    - lint, types, then the whole test suite (what CI runs)"
+	@echo "make check   - the quick gate: lint, types, and the tests not marked slow"
+	@echo "make lint    - ruff and mypy only"
+	@echo "make bench   - the benchmarks (bench/results.json, bench/README.md)"
+	@echo "make study   - the study at full length (time scale 1, about 2 hours: 61 min idle + 11 x 5 min)"
+	@echo "make model   - train the model and write build/model.zip and its framework exports"
+	@echo "make venv    - create .venv and install the project with every extra"
+	@echo "make sysdeps - install the Debian packages the tests use (as root), or say which are missing"
+	@echo "make clean   - remove build/ and results/"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +57,10 @@ study: venv
 
 test: venv sysdeps lint
 	$(PY) -m pytest
+
+# The quick gate before a commit (also .pre-commit-config.yaml's): lint, types, fast tests.
+check: venv lint
+	$(PY) -m pytest -m "not slow" -q
 
 # Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code.
 lint: venv
