@@ -253,6 +253,23 @@ def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_pa
         str(tmp_path / "text"), "")
 
 
+def test_a_run_past_the_stacks_limits_is_said_in_the_report(results: Path,
+                                                             tmp_path: Path) -> None:
+    run_json = _run_folder(results) / "run.json"
+    run = json.loads(run_json.read_text())
+    exceeded = ("18 users can have 18 requests in flight but the function's reserved "
+                "concurrency is 10: raise lambda-model-study:reserved_concurrency to 18 or more")
+    # A check that passed says nothing; one run anyway (--exceed-limits) is named with its why.
+    run["target"]["limits_check"] = {"run_anyway": False, "exceeded": [], "notes": []}
+    run_json.write_text(json.dumps(run))
+    assert "--exceed-limits" not in write_report([results], tmp_path / "fits").read_text()
+    run["target"]["limits_check"] = {"run_anyway": True, "exceeded": [exceeded], "notes": []}
+    run_json.write_text(json.dumps(run))
+    text = write_report([results], tmp_path / "past").read_text()
+    assert (f"- python-512: scenario2 ran past the stack's limits (--exceed-limits): {exceeded}. "
+            "Its throttles measure those settings, not the function") in text
+
+
 def test_missing_logs_leave_cost_unknown_and_say_so(results: Path, tmp_path: Path) -> None:
     for log in (results / "logs").glob("*.log"):
         log.unlink()
