@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -210,3 +212,50 @@ def test_outputs_without_limits_check_nothing(tmp_path: Path,
     # A stack deployed before the outputs existed: no limits known, nothing refused.
     monkeypatch.setenv("PATH", _fake_pulumi(tmp_path, {"url": "https://x.example"})["PATH"])
     assert resolve_stack("java-512", endpoints_file=tmp_path / "absent.json").limits is None
+
+
+# --- every documented run fits the stack it names ----------------------------------------------
+
+STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
+
+
+def _documented_runs() -> list[tuple[str, str, list[str]]]:
+    """``(where, scenario, argv)`` of every ``python -m loadgen scenario2|rate --stack ...``
+    command in README.md and docs/ (a shell loop's ``$s`` stands for each study stack)."""
+    runs = []
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = re.search(r"python -m loadgen (scenario2|rate) ([^`#\n]*)", line)
+            if match is None or "[" in match.group(2):
+                continue  # not a command, or a synopsis of optional parts
+            argv = shlex.split(match.group(2))
+            if "--stack" not in argv:
+                continue
+            stacks = STUDY_STACKS if argv[argv.index("--stack") + 1] == "$s" else (None,)
+            for stack in stacks:
+                given = [stack if arg == "$s" and stack else arg for arg in argv]
+                runs.append((f"{path.name}:{number}", match.group(1), given))
+    return runs
+
+
+def test_the_documented_runs_are_found() -> None:
+    found = {where.split(":")[0] for where, _, _ in _documented_runs()}
+    assert {"README.md", "emulator.md"} <= found and len(_documented_runs()) >= 9
+
+
+@pytest.mark.parametrize(("where", "scenario", "argv"), _documented_runs(),
+                         ids=[f"{w}-{a[a.index('--stack') + 1]}" for w, _, a in _documented_runs()])
+def test_every_documented_run_fits_the_stack_it_names(where: str, scenario: str,
+                                                      argv: list[str]) -> None:
+    from emulator._cli import limits_entry
+    from loadgen.__main__ import build_parser
+    from loadgen._cli import _plan
+    from stack import load_stack
+
+    args = build_parser(scenario).parse_args([scenario, *argv])
+    plan, _ = _plan(scenario, args)
+    limits = TargetLimits.from_mapping(limits_entry(load_stack(args.stack)), source=where)
+    assert limits is not None
+    # At the shortest round trip (a run on workers is in the region): LimitsError if not.
+    assert check_limits(plan, limits, time_scale=args.time_scale).exceeded == []
