@@ -230,7 +230,8 @@ def _checked(plan: Scenario, target: Target, args: argparse.Namespace) -> Target
         if isinstance(added_ms, int | float) and not isinstance(added_ms, bool):
             round_trip_s = max(round_trip_s, float(added_ms) / 1000.0)
     check = check_limits(plan, target.limits, time_scale=args.time_scale,
-                         round_trip_s=round_trip_s, exceed=args.exceed_limits)
+                         round_trip_s=round_trip_s, exceed=args.exceed_limits,
+                         on_workers=getattr(args, "workers", None) is not None)
     for note in check.notes:
         say(f"note: {note}", stream=sys.stderr)
     if check.run_anyway:

@@ -203,9 +203,10 @@ class LimitsCheck:
 
 def check_limits(plan: StagedPlan | RatePlan | IdlePlan, limits: TargetLimits, *,
                  time_scale: float = 1.0, round_trip_s: float = MIN_ROUND_TRIP_S,
-                 exceed: bool = False) -> LimitsCheck:
+                 exceed: bool = False, on_workers: bool = False) -> LimitsCheck:
     """Compare ``plan`` with ``limits``; LimitsError (one line) when it exceeds them and
-    ``exceed`` is False, else the check (stated in run.json)."""
+    ``exceed`` is False, else the check (stated in run.json). ``on_workers``: the plan runs on
+    workers, which cannot share a ``--throughput`` cap, so the fix offered is think time."""
     offered = offered_load(plan, time_scale=time_scale, round_trip_s=round_trip_s)
     exceeded: list[str] = []
     notes: list[str] = []
@@ -237,7 +238,9 @@ def check_limits(plan: StagedPlan | RatePlan | IdlePlan, limits: TargetLimits, *
     if rate is not None and offered.rate_rps > rate:
         fix = (f"raise {_SETTING.format('api_throttle_rate')} to {math.ceil(offered.rate_rps)} "
                "or more")
-        if users is not None:
+        if users is not None and on_workers:
+            fix += ", or give the users think time (--think)"
+        elif users is not None:
             fix += f", or cap the plan with --throughput {rate:g} (or add --think)"
         else:
             fix += f", or offer at most {rate:g} req/s"

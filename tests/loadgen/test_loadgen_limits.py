@@ -171,6 +171,8 @@ def test_a_run_on_workers_is_checked_whole_before_any_worker_is_sought(tmp_path:
                    "--stages", "800:3m:1m,1600:0:1m", "--quiet")
     assert done.returncode == 2
     assert "starts 800 users at once" in done.stderr and "no-such-workers" not in done.stderr
+    # Workers cannot share a --throughput cap: the fix offered is think time.
+    assert "--think" in done.stderr and "--throughput" not in done.stderr
 
 
 def _fake_pulumi(tmp_path: Path, outputs: dict[str, Any]) -> dict[str, str]:
