@@ -161,6 +161,17 @@ def package_entry(package: Package) -> dict[str, Any]:
     return entry
 
 
+def limits_entry(settings: StackSettings) -> dict[str, Any]:
+    """What the stack admits, as the emulator enforces it and the load generator checks a plan
+    against it (the same keys as the AWS stack's outputs; None: no reserved concurrency)."""
+    return {"api_throttle_rate": settings.api_throttle_rate,
+            "api_throttle_burst": settings.api_throttle_burst,
+            "reserved_concurrency": settings.reserved_concurrency,
+            "provisioned_concurrency": (settings.provisioned_concurrency
+                                        if settings.cold_start_mitigation == "provisioned"
+                                        else None)}
+
+
 def worker_package_entry(package: WorkerPackage) -> dict[str, Any]:
     """A worker stack's zip as endpoints.json states it."""
     return {"kind": "zip", "code_bytes": package.size_bytes,
@@ -205,7 +216,8 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
             shown = str(log_path)
         samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
-                        "settings": _settings_dict(settings[name]), "log": shown, **samples}
+                        "settings": _settings_dict(settings[name]), "log": shown,
+                        **limits_entry(settings[name]), **samples}
         deps = emu.dependency_dirs.get(name)
         if deps is not None:
             stacks[name]["dependencies"] = {"folder": str(deps),

@@ -49,6 +49,9 @@ def instance_environment(
         "_HANDLER": spec.handler,
         **FAKE_CREDENTIALS,
     }
+    if spec.log_format == "json":
+        # What Lambda tells the runtime client under logFormat: JSON (its logging goes JSON too).
+        env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
     if inst.init_type is InitType.SNAP_START:
         # AWS: these two are not available in SnapStart functions (one snapshot, many streams).
         del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]

@@ -92,7 +92,9 @@ class FunctionHost:
             await asyncio.shield(inst.ready)
         except _InitFailed:
             return  # logged as init_failed; each restore will fail its init the same way
-        self.log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success")])
+        self.log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success",
+                                         log_format=self.spec.log_format,
+                                         initialization_type="snap-start")])
         self._end(inst, "snapshot taken")
 
     async def close(self) -> None:
@@ -179,7 +181,7 @@ class FunctionHost:
         )
         inv.started_s = time.perf_counter()
         inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-        self.log.lines([start_line(request_id)])
+        self.log.lines([start_line(request_id, log_format=self.spec.log_format)])
         inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
         if inst is None:
             return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
@@ -261,7 +263,7 @@ class FunctionHost:
         if not inv.init_in_invoke:  # else its clock started, and START was written, before init
             inv.started_s = time.perf_counter()
             inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-            self.log.lines([start_line(inv.request_id)])
+            self.log.lines([start_line(inv.request_id, log_format=self.spec.log_format)])
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
@@ -315,7 +317,8 @@ class FunctionHost:
         lines, inst.pending_lines = inst.pending_lines or [], None
         self.log.lines(lines + closing_lines(
             inst, inv, duration_ms=duration_ms, memory_size_mb=self.spec.memory_mb,
-            max_memory_used_mb=memory_mb, status=status, error_type=error_type))
+            max_memory_used_mb=memory_mb, status=status, error_type=error_type,
+            log_format=self.spec.log_format))
 
     def _timed_out(self, inst: Instance, inv: Invocation) -> None:
         if inst.current is not inv:
@@ -326,7 +329,8 @@ class FunctionHost:
         if inv.init_in_invoke and inst.init_duration_ms is None:
             # The retried init did not finish within the function's timeout either.
             init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
-            inst.pending_lines.append(init_report_line(init_ms, status="timeout", phase="invoke"))
+            inst.pending_lines.append(init_report_line(init_ms, status="timeout", phase="invoke",
+                                                       log_format=self.spec.log_format))
             inst.init_reported = True
         self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
                        reason=f"function timeout {self.spec.timeout_s:g} s")
@@ -377,7 +381,8 @@ class FunctionHost:
                                                and inst.current.init_in_invoke)
             if not inst.init_reported:
                 self.log.lines([init_report_line(init_ms, status=status, error_type=error_type,
-                                                 phase="invoke" if in_invoke else "init")])
+                                                 phase="invoke" if in_invoke else "init",
+                                                 log_format=self.spec.log_format)])
             self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
                            error_type=error_type, phase="invoke" if in_invoke else "init",
                            reason=reason or f"exited with {code} during init",

@@ -1,7 +1,9 @@
 """The lines Lambda's platform writes to a function's log stream around its code's own output:
 the end of each invocation (END, REPORT), an init's INIT_REPORT, and what a timeout or a crash
 adds. The formats of START, END and REPORT are the line writer's; this module says which figures
-of an instance and its invocation go into them."""
+of an instance and its invocation go into them. ``log_format`` ``json`` writes each as its JSON
+platform record (``_report_writer``); the timeout and crash messages stay text lines, as the
+function's own output does."""
 
 from __future__ import annotations
 
@@ -10,14 +12,16 @@ from datetime import UTC, datetime
 from contract import billed_restore_ms
 
 from ._instance import Instance, Invocation
-from ._report_writer import end_line, report_line
+from ._report_writer import end_line, platform_record, report_line
 
 
 def closing_lines(inst: Instance, inv: Invocation, *, duration_ms: float, memory_size_mb: int,
                   max_memory_used_mb: int, status: str | None,
-                  error_type: str | None) -> list[str]:
+                  error_type: str | None, log_format: str = "text") -> list[str]:
     """END and REPORT of ``inv``; ``status``: None (it returned), ``timeout`` or ``error``."""
-    return [end_line(inv.request_id), report_line(
+    error_type = error_type if status == "error" else None
+    return [end_line(inv.request_id, log_format=log_format, duration_ms=duration_ms,
+                     status=status, error_type=error_type), report_line(
         request_id=inv.request_id,
         duration_ms=duration_ms,
         memory_size_mb=memory_size_mb,
@@ -28,7 +32,8 @@ def closing_lines(inst: Instance, inv: Invocation, *, duration_ms: float, memory
         restore_duration_ms=inst.init_duration_ms if inv.restore else None,
         billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
         status=status,
-        error_type=error_type if status == "error" else None,
+        error_type=error_type,
+        log_format=log_format,
     )]
 
 
@@ -41,9 +46,19 @@ def _billed_restore_ms(inst: Instance) -> int:
 
 
 def init_report_line(init_ms: float, *, status: str, error_type: str | None = None,
-                     phase: str = "init") -> str:
+                     phase: str = "init", log_format: str = "text",
+                     initialization_type: str = "on-demand") -> str:
     """``status``: success, error (with its ``error_type``) or timeout (which names none);
-    ``phase``: ``init``, or ``invoke`` for an init Lambda retried inside the first invocation."""
+    ``phase``: ``init``, or ``invoke`` for an init Lambda retried inside the first invocation.
+    In JSON, the ``platform.initReport`` record (``initialization_type``: ``on-demand``,
+    ``provisioned-concurrency`` or ``snap-start``)."""
+    if log_format == "json":
+        record: dict[str, object] = {"initializationType": initialization_type, "phase": phase,
+                                     "status": status,
+                                     "metrics": {"durationMs": float(f"{init_ms:.2f}")}}
+        if status == "error" and error_type is not None:
+            record["errorType"] = error_type
+        return platform_record("platform.initReport", record)
     line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: {phase}\tStatus: {status}"
     return line + (f"\tError Type: {error_type}" if status == "error" else "")
 

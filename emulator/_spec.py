@@ -106,6 +106,9 @@ class FunctionSpec:
     model_runtime: str = "artifact"
     #: third-party packages for the package, ahead of it on the path (docs/emulator.md)
     dependencies_dir: Path | None = None
+    #: the platform's log lines: ``text`` (START, END, REPORT) or ``json`` (platform.start,
+    #: platform.runtimeDone, platform.report records), as the stack's ``log_format`` says
+    log_format: str = "text"
     #: ``iam``: the front door admits only requests SigV4-signed with the emulator's
     #: credentials (API Gateway's AWS_IAM routes); ``none``: every request
     authorization: str = "none"
@@ -171,6 +174,8 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
                         "set one of them")
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
+    if spec.log_format not in ("text", "json"):
+        problems.append(f"log_format {spec.log_format!r} must be 'text' or 'json'")
     if spec.authorization not in ("iam", "none"):
         problems.append(f"authorization {spec.authorization!r} must be 'iam' or 'none'")
     if spec.kind not in FUNCTION_KINDS:

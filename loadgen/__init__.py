@@ -17,6 +17,7 @@ from resultfiles import ERROR_KINDS
 
 from ._cli import parse_stages
 from ._errors import (
+    LimitsError,
     LoadgenError,
     PayloadError,
     PlanError,
@@ -25,6 +26,7 @@ from ._errors import (
     TaurusError,
 )
 from ._idleplan import IdlePlan
+from ._limits import TargetLimits, check_limits
 from ._merge import merge_results
 from ._plan import Stage, StagedPlan, parse_duration_s
 from ._rateplan import RatePlan, RateStep
@@ -36,6 +38,7 @@ from ._version import __version__ as __version__
 __all__ = [
     "ERROR_KINDS",
     "IdlePlan",
+    "LimitsError",
     "LoadgenError",
     "PayloadError",
     "PlanError",
@@ -48,7 +51,9 @@ __all__ = [
     "StagedPlan",
     "Target",
     "TargetError",
+    "TargetLimits",
     "TaurusError",
+    "check_limits",
     "eviction_bracket",
     "load_taurus",
     "merge_results",

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
@@ -13,6 +14,7 @@ import anyio
 from ._console import EXIT_SIGNAL_BASE, EXIT_WRITE_FAILED, outcome, say, summary_table
 from ._errors import PlanError
 from ._idleplan import IdlePlan
+from ._limits import MIN_ROUND_TRIP_S, check_limits
 from ._payload import DEFAULT_PAYLOAD
 from ._plan import Stage, StagedPlan, parse_duration_s
 from ._rateplan import RatePlan, RateStep
@@ -161,6 +163,16 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
                                "counted (default 256)")
 
     if name != "scenario1":
+        limits = parser.add_argument_group(
+            "the target's limits (a --stack target's stage throttle and reserved concurrency)")
+        limits.add_argument("--exceed-limits", action="store_true",
+                            help="run a plan that exceeds them anyway (it measures 429s); "
+                                 "run.json and the report say so. Default: refuse it, exit 2")
+        limits.add_argument("--round-trip", type=_duration, default=None, metavar="DURATION",
+                            help="the shortest round trip the check takes for a closed loop "
+                                 f"(default {MIN_ROUND_TRIP_S * 1000:g}ms, or the emulator's "
+                                 "network path when it adds more)")
+
         spread = parser.add_argument_group("load from several workers (docs/results.md, Workers)")
         spread.add_argument("--workers", type=int, default=None, metavar="N",
                             help="split the plan across N load-generator workers on Lambda, "
@@ -193,14 +205,39 @@ def configure(name: str, parser: argparse.ArgumentParser) -> None:
 
 
 def _target(args: argparse.Namespace) -> Target:
+    """The target as ``--target`` or ``--stack`` name it, not yet signed."""
     if args.target:
-        return sign_target(target_from_url(args.target, name=args.name), args.sign)
+        return target_from_url(args.target, name=args.name)
     target = resolve_stack(args.stack, endpoints_file=args.endpoints)
     if args.name:
-        from dataclasses import replace
-
         target = replace(target, name=args.name)
-    return sign_target(target, args.sign)
+    return target
+
+
+def _checked(plan: Scenario, target: Target, args: argparse.Namespace) -> Target:
+    """``target`` with its limits check (run.json states it); LimitsError refuses the plan.
+
+    The whole plan is checked, before a run on workers splits it. A URL states no limits: no
+    check, no word.
+    """
+    if target.limits is None or isinstance(plan, IdlePlan):
+        return target
+    round_trip_s = args.round_trip
+    if round_trip_s is None:
+        path = target.extra.get("network_path")
+        added_ms = path.get("added_ms") if isinstance(path, dict) else None
+        round_trip_s = MIN_ROUND_TRIP_S
+        if isinstance(added_ms, int | float) and not isinstance(added_ms, bool):
+            round_trip_s = max(round_trip_s, float(added_ms) / 1000.0)
+    check = check_limits(plan, target.limits, time_scale=args.time_scale,
+                         round_trip_s=round_trip_s, exceed=args.exceed_limits,
+                         on_workers=getattr(args, "workers", None) is not None)
+    for note in check.notes:
+        say(f"note: {note}", stream=sys.stderr)
+    if check.run_anyway:
+        say("warning: running past the target's limits (--exceed-limits): "
+            + "; ".join(check.exceeded), stream=sys.stderr)
+    return replace(target, limits_check=check.describe())
 
 
 def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
@@ -226,7 +263,8 @@ def _plan(name: str, args: argparse.Namespace) -> tuple[Scenario, list[str]]:
 
 def main(name: str, args: argparse.Namespace) -> int:
     plan, notes = _plan(name, args)
-    target = _target(args)
+    # Checked before it is signed: a refused plan needs no credentials.
+    target = sign_target(_checked(plan, _target(args), args), args.sign)
     if getattr(args, "workers", None) is not None or getattr(args, "worker_stack", None):
         from ._workers import main_workers
 

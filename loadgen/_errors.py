@@ -4,7 +4,9 @@
 
     LoadgenError                 every error the load generator raises on purpose
     ├── PlanError                a scenario plan or an option is invalid (lists every problem)
-    │   └── TaurusError          a Taurus YAML file cannot be read or used
+    │   ├── TaurusError          a Taurus YAML file cannot be read or used
+    │   └── LimitsError          the plan exceeds the target's throttle or concurrency
+    │                            (``--exceed-limits`` runs it anyway)
     ├── TargetError              the target URL cannot be resolved or its GET /health failed
     ├── PayloadError             the payload file is missing, malformed or lacks a feature
     └── ResultsError             a results folder cannot be written, read or merged
@@ -19,6 +21,7 @@ from __future__ import annotations
 import resultfiles
 
 __all__ = [
+    "LimitsError",
     "LoadgenError",
     "PayloadError",
     "PlanError",
@@ -44,6 +47,10 @@ class PlanError(LoadgenError):
 
 class TaurusError(PlanError):
     """A Taurus YAML file cannot be read, or asks for something that cannot be run."""
+
+
+class LimitsError(PlanError):
+    """The plan offers more than the target's stage throttle or reserved concurrency admits."""
 
 
 class TargetError(LoadgenError):

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ._errors import TargetError
+from ._limits import TargetLimits
 from ._sign import RequestSigner, signer_for
 
 __all__ = ["Target", "fetch_health", "resolve_stack", "sign_target", "target_from_url"]
@@ -43,6 +44,12 @@ class Target:
     #: measured here mean.
     init_cpu: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: What the stack admits (stage throttle, reserved concurrency), as endpoints.json or the
+    #: stack's outputs state it; None for a URL (no limit known, nothing checked).
+    limits: TargetLimits | None = None
+    #: The plan checked against ``limits`` (``loadgen._limits.LimitsCheck.describe``), set by
+    #: the command before the run; run.json states it.
+    limits_check: dict[str, Any] | None = None
     #: Signs each request (SigV4) for an IAM-authorised endpoint; None sends them unsigned.
     signer: RequestSigner | None = field(default=None, compare=False, repr=False)
 
@@ -63,6 +70,8 @@ class Target:
             # What the stack deploys (zip or image, bytes) as the emulator built it; None for a
             # URL or a Pulumi stack, whose package this side never saw.
             "package": self.extra.get("package"),
+            "limits": self.limits.describe() if self.limits is not None else None,
+            "limits_check": self.limits_check,
         }
 
 
@@ -132,21 +141,34 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
         extra["package"] = entry["package"]
     init_cpu = document.get("init_cpu")
     return replace(target, settings=settings, extra=extra,
-                   init_cpu=init_cpu if isinstance(init_cpu, dict) else None)
+                   init_cpu=init_cpu if isinstance(init_cpu, dict) else None,
+                   limits=TargetLimits.from_mapping(entry, source=str(path)))
 
 
 def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:
+    """The stack's ``url`` and limits from ``pulumi stack output --json`` (every output at once;
+    stack/aws's ModelStack names them)."""
     if shutil.which("pulumi") is None:
         return None, "the pulumi CLI is not installed"
+    command = ["pulumi", "stack", "output", "--json", "--stack", stack]
     try:
-        done = run(["pulumi", "stack", "output", "url", "--stack", stack], cwd=cwd,
-                   capture_output=True, text=True, timeout=60, check=False)
+        done = run(command, cwd=cwd, capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"pulumi failed: {exc}"
-    url = done.stdout.strip()
-    if done.returncode != 0 or not url:
-        return None, f"pulumi stack output url --stack {stack} failed: {done.stderr.strip()[:300]}"
-    return target_from_url(url, name=stack, source="pulumi", stack=stack), ""
+    if done.returncode != 0:
+        return None, f"{' '.join(command)} failed: {done.stderr.strip()[:300]}"
+    try:
+        outputs = json.loads(done.stdout)
+    except ValueError:
+        outputs = None
+    if not isinstance(outputs, dict):
+        return None, f"{' '.join(command)} did not print a JSON object"
+    url = outputs.get("url")
+    if not isinstance(url, str) or not url.strip():
+        return None, f"stack {stack!r} has no 'url' output: is it a model stack, deployed?"
+    target = target_from_url(url, name=stack, source="pulumi", stack=stack)
+    return replace(target, limits=TargetLimits.from_mapping(
+        outputs, source=f"pulumi stack output --stack {stack}")), ""
 
 
 def resolve_stack(stack: str, *, endpoints_file: Path = DEFAULT_ENDPOINTS,

@@ -1,4 +1,5 @@
-"""``python -m report logs --stack NAME --since 1h --out FILE``: REPORT lines from CloudWatch."""
+"""``python -m report logs --stack NAME --since 1h --out FILE``: REPORT lines (or, for a function
+logging in JSON, platform.report records) from CloudWatch."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ def describe(name: str) -> tuple[str, str]:
     return ("download a deployed stack's function log (REPORT lines) from CloudWatch",
             ("Page through the function's CloudWatch log group and write its lines to a file in\n"
              "the emulator's format, for `python -m report write`. Put it beside the results as\n"
-             "results/<run>/logs/<stack>.log. AWS credentials come from the usual places\n"
-             "(environment, ~/.aws, an instance role)."))
+             "results/<run>/logs/<stack>.log. A function logging in JSON (log_format: json)\n"
+             "gives platform.report records, one per line, which the report reads as REPORT\n"
+             "lines. AWS credentials come from the usual places (environment, ~/.aws, an\n"
+             "instance role)."))
 
 
 def configure(name: str, parser: argparse.ArgumentParser) -> None:

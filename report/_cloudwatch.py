@@ -4,7 +4,9 @@ The local emulator writes its logs to a file; for a stack on AWS the same lines 
 log group ``/aws/lambda/<function>``. This module pages through ``FilterLogEvents`` (every
 page, until ``nextToken`` runs out) and writes the messages to a file in the emulator's
 format, so the report reads one format whatever the target; a REPORT event is written as one
-line (its X-Ray part, which follows a newline in the event, after a tab).
+line (its X-Ray part, which follows a newline in the event, after a tab). A function logging
+in JSON (``logFormat: JSON``) has one JSON object per event, written as it is: the report reads
+its ``platform.report`` records as it reads REPORT lines.
 """
 
 from __future__ import annotations

@@ -366,6 +366,10 @@ def stack_figures(
         notes.append("no REPORT lines joined: billed GB-seconds and cost unknown (pass the server "
                      "logs)")
 
+    for run in runs:
+        note = _limits_note(run)
+        if note is not None:
+            notes.append(note)
     target = main.run.get("target") or {}
     cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
     saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
@@ -424,6 +428,18 @@ def stack_figures(
         data_problems=[p for run in runs for p in run.problems],
         notes=notes,
     )
+
+
+def _limits_note(run: ScenarioRun) -> str | None:
+    """What a run past its target's limits (``--exceed-limits``) measured, in words: its
+    throttles are the stack's settings' doing, not the function's."""
+    target = run.run.get("target")
+    check = target.get("limits_check") if isinstance(target, dict) else None
+    if not isinstance(check, dict) or not check.get("run_anyway"):
+        return None
+    exceeded = [str(line) for line in check.get("exceeded") or []]
+    return (f"{run.scenario} ran past the stack's limits (--exceed-limits): "
+            + "; ".join(exceeded) + ". Its throttles measure those settings, not the function")
 
 
 #: A stack failing more than this share of its requests is not recommended, however cheap.

@@ -24,10 +24,27 @@ request id (:func:`read_init_reports`)::
 Lines copied from the console or a web page have their tabs turned into spaces; they are
 read by finding the field names AWS writes. The local emulator writes the same lines, so one
 parser serves both. Fields the parser does not know are kept in ``extra``, never dropped.
+
+A function whose log format is JSON (Lambda's advanced logging controls, ``logFormat: JSON``;
+the stack setting ``log_format: json``) gets the same figures as JSON objects, one per event,
+in the Telemetry API's schema: ``platform.report`` for REPORT, ``platform.initReport`` for
+INIT_REPORT (written after every init, successful or not), with ``platform.start``,
+``platform.runtimeDone`` and the others around them::
+
+    {"time": "...", "type": "platform.report", "record": {"requestId": "...",
+     "metrics": {"durationMs": 12.34, "billedDurationMs": 13, "memorySizeMB": 512,
+                 "maxMemoryUsedMB": 45, "initDurationMs": 187.02}, "status": "success"}}
+    {"time": "...", "type": "platform.initReport", "record": {"initializationType":
+     "on-demand", "phase": "init", "status": "timeout", "metrics": {"durationMs": 10000.12}}}
+
+Every reader here takes both formats, line by line, and gives the same records for the same
+invocations: ``status`` ``success`` reads as no Status (a text REPORT line names a status only
+when the invocation failed), ``record.tracing`` as the X-Ray fields.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -121,7 +138,92 @@ def _fields(text: str) -> list[str]:
 
 
 def is_report_line(line: str) -> bool:
-    return _strip_prefix(line) is not None
+    """A text REPORT line, or a JSON ``platform.report`` record."""
+    return _strip_prefix(line) is not None or _json_record(line, "platform.report") is not None
+
+
+def _json_record(line: str, kind: str) -> dict[str, object] | None:
+    """The ``record`` of a JSON platform event of type ``kind`` on ``line``, else None.
+
+    The object may follow a timestamp and a tab (an exported log), as a text line may.
+    """
+    if f'"{kind}"' not in line:
+        return None
+    at = line.find("{")
+    if at < 0:
+        return None
+    try:
+        event = json.loads(line[at:])
+    except ValueError:
+        return None
+    if not isinstance(event, dict) or event.get("type") != kind:
+        return None
+    record = event.get("record")
+    return record if isinstance(record, dict) else None
+
+
+_JSON_METRICS = {
+    "durationMs": "duration_ms",
+    "billedDurationMs": "billed_duration_ms",
+    "memorySizeMB": "memory_size_mb",
+    "maxMemoryUsedMB": "max_memory_used_mb",
+    "initDurationMs": "init_duration_ms",
+    "restoreDurationMs": "restore_duration_ms",
+    "billedRestoreDurationMs": "billed_restore_duration_ms",
+}
+
+
+def _json_status(record: dict[str, object]) -> tuple[str | None, str | None]:
+    """``(status, error type)`` as a text line has them: no status for a success."""
+    status = record.get("status")
+    error_type = record.get("errorType")
+    return ((str(status) if status not in (None, "success") else None),
+            (str(error_type) if error_type else None))
+
+
+def _tracing(record: dict[str, object]) -> dict[str, object]:
+    """X-Ray's ids from ``record.tracing`` (``Root=...;Parent=...;Sampled=1``)."""
+    tracing = record.get("tracing")
+    if not isinstance(tracing, dict) or not isinstance(tracing.get("value"), str):
+        return {}
+    parts = dict(part.split("=", 1) for part in tracing["value"].split(";") if "=" in part)
+    out: dict[str, object] = {}
+    if "Root" in parts:
+        out["xray_trace_id"] = parts["Root"]
+    if "Parent" in parts:
+        out["xray_segment_id"] = parts["Parent"]
+    if "Sampled" in parts:
+        out["xray_sampled"] = parts["Sampled"] == "1"
+    return out
+
+
+def _parse_json_report(record: dict[str, object], line: str) -> ReportLine:
+    request_id = record.get("requestId")
+    if not isinstance(request_id, str) or not request_id or " " in request_id:
+        raise ReportLineError(f"platform.report record without a requestId: {line[:120]!r}")
+    metrics = record.get("metrics")
+    if not isinstance(metrics, dict):
+        raise ReportLineError(f"platform.report record without metrics: {line[:160]!r}")
+    values: dict[str, object] = {}
+    extra: dict[str, str] = {}
+    for key, raw in metrics.items():
+        attr = _JSON_METRICS.get(key)
+        if attr is None:
+            extra[key] = str(raw)
+            continue
+        if raw is None:
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise ReportLineError(f"platform.report metric {key!r} is not a number: {raw!r}")
+        values[attr] = int(raw) if attr.endswith("_mb") else float(raw)
+    missing = [key for key, attr in _JSON_METRICS.items() if attr in _REQUIRED
+               and attr not in values]
+    if missing:
+        raise ReportLineError(f"platform.report record lacks {', '.join(missing)}: "
+                              f"{line[:160]!r}")
+    values["status"], values["error_type"] = _json_status(record)
+    values.update(_tracing(record))
+    return ReportLine(request_id=request_id, extra=extra, **values)  # type: ignore[arg-type]
 
 
 def _strip_prefix(line: str) -> str | None:
@@ -133,9 +235,13 @@ def _strip_prefix(line: str) -> str | None:
 
 
 def parse_report_line(line: str) -> ReportLine:
-    """Parse one REPORT line; raises :class:`ReportLineError` saying what is wrong."""
+    """Parse one REPORT line (or JSON ``platform.report`` record); raises
+    :class:`ReportLineError` saying what is wrong."""
     text = _strip_prefix(line)
     if text is None:
+        record = _json_record(line, "platform.report")
+        if record is not None:
+            return _parse_json_report(record, line)
         raise ReportLineError(f"not a REPORT line: {line[:80]!r}")
     parts = _fields(text[len(_PREFIX):])
     request_id = parts[0] if parts and _FIELD.match(parts[0]) is None else ""
@@ -189,10 +295,12 @@ _INIT_FIELD = re.compile(r"(Init Duration|Phase|Status|Error Type):\s*(.*?)\s*"
 
 
 def parse_init_report_line(line: str) -> InitReportLine | None:
-    """The INIT_REPORT line's fields, or None when ``line`` is not one."""
+    """The INIT_REPORT line's (or JSON ``platform.initReport`` record's) fields, or None when
+    ``line`` is neither."""
     at = line.find(_INIT_PREFIX + " ")
     if at < 0:
-        return None
+        record = _json_record(line, "platform.initReport")
+        return _parse_json_init_report(record) if record is not None else None
     values = {name: raw for name, raw in _INIT_FIELD.findall(line[at + len(_INIT_PREFIX):].strip())}
     duration = _NUMBER_WITH_UNIT.match(values.get("Init Duration", ""))
     return InitReportLine(
@@ -200,6 +308,19 @@ def parse_init_report_line(line: str) -> InitReportLine | None:
         phase=values.get("Phase") or None,
         status=values.get("Status") or None,
         error_type=values.get("Error Type") or None,
+    )
+
+
+def _parse_json_init_report(record: dict[str, object]) -> InitReportLine:
+    metrics = record.get("metrics")
+    duration = metrics.get("durationMs") if isinstance(metrics, dict) else None
+    phase, status, error_type = (record.get(k) for k in ("phase", "status", "errorType"))
+    return InitReportLine(
+        init_duration_ms=(float(duration) if isinstance(duration, int | float)
+                          and not isinstance(duration, bool) else None),
+        phase=str(phase) if phase else None,
+        status=str(status) if status else None,
+        error_type=str(error_type) if error_type else None,
     )
 
 

@@ -23,6 +23,9 @@ AUTHORIZATIONS = ("iam", "none")
 # (2.26); wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13.
 FRAMEWORK_RUNTIMES = ("python3.12", "python3.13")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
+# Lambda's advanced logging controls (LoggingConfig.LogFormat): ``text`` writes START, END and
+# tab-separated REPORT lines; ``json`` writes platform.start, platform.report... records.
+LOG_FORMATS = ("text", "json")
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

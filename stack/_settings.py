@@ -36,6 +36,7 @@ from stack._limits import (
     DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
+    LOG_FORMATS,
     LOG_RETENTION_DAYS,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
@@ -123,6 +124,9 @@ class StackSettings:
     reserved_concurrency: int | None = None
     #: Retention of the function's and the API's log groups, in days.
     log_retention_days: int = 14
+    #: The function's log format (Lambda's LoggingConfig): ``text`` (REPORT lines) or ``json``
+    #: (platform.report records); the report reads both.
+    log_format: str = "text"
     #: API Gateway stage throttling: bucket size (requests arriving at once). Scenario 2 is a
     #: closed loop of at most 18 users, so at most 18 requests arrive together: 100 is 5.5x that.
     api_throttle_burst: int = DEFAULT_API_THROTTLE_BURST
@@ -204,6 +208,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "ping_interval_minutes": (int | None, "minutes, with ping"),
     "reserved_concurrency": (int | None, "instances"),
     "log_retention_days": (int, "days, one of CloudWatch's values"),
+    "log_format": (str, " or ".join(LOG_FORMATS)),
     "api_throttle_burst": (int, "requests"),
     "api_throttle_rate": (float, "requests per second"),
     "authorization": (str, " or ".join(AUTHORIZATIONS)),
@@ -319,6 +324,7 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
     problems.extend(_model_runtime_problems(values))
     _choice(problems, values, "cold_start_mitigation", COLD_START_MITIGATIONS)
     _choice(problems, values, "authorization", AUTHORIZATIONS)
+    _choice(problems, values, "log_format", LOG_FORMATS)
     mitigation = values.get("cold_start_mitigation")
     provisioned = values.get("provisioned_concurrency")
     reserved = values.get("reserved_concurrency")

@@ -55,6 +55,22 @@ class FunctionRole(pulumi.ComponentResource):
         self.register_outputs({"role_arn": self.role_arn})
 
 
+def logging_config(
+    settings: StackSettings, log_group: pulumi.Input[str]
+) -> aws.lambda_.FunctionLoggingConfigArgs:
+    """The function's LoggingConfig: its log group, and the format its settings name. In JSON,
+    Lambda writes platform.report and platform.initReport at the INFO system level: it is set,
+    not left to a default, so the report's records are always there."""
+    if settings.log_format == "json":
+        return aws.lambda_.FunctionLoggingConfigArgs(
+            log_format="JSON",
+            log_group=log_group,
+            system_log_level="INFO",
+            application_log_level="INFO",
+        )
+    return aws.lambda_.FunctionLoggingConfigArgs(log_format="Text", log_group=log_group)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelFunctionArgs:
     settings: StackSettings
@@ -175,7 +191,7 @@ class ModelFunction(pulumi.ComponentResource):
                 else None
             ),
             reserved_concurrent_executions=settings.reserved_concurrency,
-            logging_config={"log_format": "Text", "log_group": log_group.name},
+            logging_config=logging_config(settings, log_group.name),
             opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
         )
 

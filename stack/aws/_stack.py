@@ -43,7 +43,9 @@ class ModelStack(pulumi.ComponentResource):
     """Everything one stack deploys, in the region its settings name."""
 
     #: The stack outputs: url, function_name, log_group, model_version, language, memory_mb,
-    #: region.
+    #: region, and what it admits (``api_throttle_rate``, ``api_throttle_burst``,
+    #: ``reserved_concurrency``, ``provisioned_concurrency``: the load generator refuses plans
+    #: past them), as the emulator's endpoints.json states them too.
     outputs: dict[str, pulumi.Input[object]]
 
     def __init__(
@@ -104,5 +106,13 @@ class ModelStack(pulumi.ComponentResource):
             "language": settings.language,
             "memory_mb": settings.memory_mb,
             "region": settings.region,
+            "api_throttle_rate": settings.api_throttle_rate,
+            "api_throttle_burst": settings.api_throttle_burst,
+            "reserved_concurrency": settings.reserved_concurrency,
+            "provisioned_concurrency": (
+                settings.provisioned_concurrency
+                if settings.cold_start_mitigation == "provisioned"
+                else None
+            ),
         }
         self.register_outputs(self.outputs)

@@ -105,6 +105,11 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             assert entry["settings"]["memory_mb"] == 256 and entry["settings"]["name"] == name
             assert entry["log"].endswith(f"{name}.log")
             assert entry["authorization"] == "iam"
+            # What the stack admits, for the load generator's check of a plan.
+            assert (entry["api_throttle_rate"], entry["api_throttle_burst"],
+                    entry["reserved_concurrency"]) == (4000.0, 100, None)
+            limits = resolve_stack(name, endpoints_file=endpoints).limits
+            assert limits is not None and limits.api_throttle_rate == 4000.0
             signer = sign_target(resolve_stack(name, endpoints_file=endpoints)).signer
             assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:

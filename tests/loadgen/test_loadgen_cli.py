@@ -126,11 +126,12 @@ def test_stack_from_pulumi_when_not_in_the_endpoints_file(
     def fake_run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
         calls.append(cmd)
         return subprocess.CompletedProcess(
-            cmd, 0, stdout="https://abc.execute-api.eu-west-1.amazonaws.com\n", stderr="")
+            cmd, 0, stdout='{"url": "https://abc.execute-api.eu-west-1.amazonaws.com"}\n',
+            stderr="")
 
     monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/pulumi")
     target = resolve_stack("java-512", endpoints_file=tmp_path / "absent.json", run=fake_run)
-    assert calls == [["pulumi", "stack", "output", "url", "--stack", "java-512"]]
+    assert calls == [["pulumi", "stack", "output", "--json", "--stack", "java-512"]]
     assert (target.scheme, target.port, target.source) == ("https", 443, "pulumi")
 
     def failing(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:

@@ -126,3 +126,35 @@ def test_report_event_with_its_xray_part_is_written_as_one_line(
     assert (report.xray_trace_id, report.xray_segment_id, report.xray_sampled) == (
         "1-6740aa11-0123456789abcdef01234567", "0f1e2d3c4b5a6978", True)
     assert report.init_duration_ms == 150.0
+
+
+def test_a_json_format_log_group_reads_as_its_text_twin(
+        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # A function with logFormat JSON: every platform event is a JSON object in CloudWatch.
+    import json
+
+    def event(kind: str, record: dict[str, object]) -> str:
+        return json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": kind, "record": record})
+
+    def report(i: int, cold: bool) -> str:
+        metrics: dict[str, object] = {"durationMs": 1 + i % 7 + 0.5,
+                                      "billedDurationMs": 2 + i % 7, "memorySizeMB": 512,
+                                      "maxMemoryUsedMB": 44}
+        if cold:
+            metrics["initDurationMs"] = 150.0
+        return event("platform.report", {"requestId": f"req-{i:05d}", "metrics": metrics,
+                                         "status": "success"})
+
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    messages = []
+    for i in range(3):
+        messages += [event("platform.start", {"requestId": f"req-{i:05d}", "version": "$LATEST"}),
+                     '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}',
+                     report(i, cold=(i == 0))]
+    _put(logs, messages, now_ms - 1000)
+    out = tmp_path / "python-512.log"
+    assert download_logs(logs, GROUP, out,
+                         since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 9
+    from_json = list(read_report_lines(out.read_text().splitlines()))
+    from_text = list(read_report_lines([_report(i, cold=(i == 0)) for i in range(3)]))
+    assert from_json == from_text and from_json[0].init_duration_ms == 150.0

@@ -224,6 +224,52 @@ def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
         assert f"]({png})" in text
 
 
+def _json_report(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
+    """The invocation of ``_report_line`` as a JSON-format log holds it (platform.report)."""
+    metrics: dict[str, Any] = {"durationMs": round(billed - 0.5, 2), "billedDurationMs": billed,
+                               "memorySizeMB": memory_mb, "maxMemoryUsedMB": 40}
+    if init is not None:
+        metrics["initDurationMs"] = init
+    return json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": "platform.report",
+                       "record": {"requestId": request_id, "metrics": metrics,
+                                  "status": "success"}}) + "\n"
+
+
+def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_path: Path) -> None:
+    text_figures = _figures(results)
+    text_report = write_report([results], tmp_path / "text").read_text()
+    for stack, spec in STACKS.items():
+        lines = [json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": "platform.start",
+                             "record": {"requestId": "x", "version": "$LATEST"}}) + "\n",
+                 '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}\n']
+        lines += [_json_report(rid, spec["settings"]["memory_mb"], billed, init)
+                  for rid, (billed, init) in spec["reports"].items()]
+        (results / "logs" / f"{stack}.log").write_text("".join(lines))
+    json_figures = _figures(results)
+    assert json_figures == text_figures
+    assert json_figures["python-512"].billed_gb_s == pytest.approx(0.1455)
+    json_report = write_report([results], tmp_path / "json").read_text()
+    assert json_report.replace(str(tmp_path / "json"), "") == text_report.replace(
+        str(tmp_path / "text"), "")
+
+
+def test_a_run_past_the_stacks_limits_is_said_in_the_report(results: Path,
+                                                             tmp_path: Path) -> None:
+    run_json = _run_folder(results) / "run.json"
+    run = json.loads(run_json.read_text())
+    exceeded = ("18 users can have 18 requests in flight but the function's reserved "
+                "concurrency is 10: raise lambda-model-study:reserved_concurrency to 18 or more")
+    # A check that passed says nothing; one run anyway (--exceed-limits) is named with its why.
+    run["target"]["limits_check"] = {"run_anyway": False, "exceeded": [], "notes": []}
+    run_json.write_text(json.dumps(run))
+    assert "--exceed-limits" not in write_report([results], tmp_path / "fits").read_text()
+    run["target"]["limits_check"] = {"run_anyway": True, "exceeded": [exceeded], "notes": []}
+    run_json.write_text(json.dumps(run))
+    text = write_report([results], tmp_path / "past").read_text()
+    assert (f"- python-512: scenario2 ran past the stack's limits (--exceed-limits): {exceeded}. "
+            "Its throttles measure those settings, not the function") in text
+
+
 def test_missing_logs_leave_cost_unknown_and_say_so(results: Path, tmp_path: Path) -> None:
     for log in (results / "logs").glob("*.log"):
         log.unlink()

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
 from report._reportline import (
     ReportLineError,
     iter_report_lines,
+    parse_init_report_line,
     parse_report_line,
+    read_init_reports,
     read_report_lines,
 )
 
@@ -152,3 +157,90 @@ def test_xray_part_on_the_next_line_keeps_its_trace_ids() -> None:
     reports = list(read_report_lines(log))
     assert reports[0].xray_trace_id == "1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b"
     assert reports[1].xray_trace_id is None and reports[1].request_id.startswith("9a1b2c3d")
+
+
+# --- the JSON log format (logFormat: JSON) ---------------------------------------------------
+# Records in the Telemetry API's schema as a JSON-format function's log group holds them, one
+# object per event: the same invocations as COLD, XRAY_SNAPSTART and TIMEOUT above, and the
+# events a text log has no REPORT for (start, runtimeDone, an application log line).
+def _event(kind: str, time: str, record: dict[str, Any]) -> str:
+    return json.dumps({"time": time, "type": kind, "record": record}, separators=(",", ":"))
+
+
+JSON_COLD = _event("platform.report", "2026-11-28T10:00:00.187Z", {
+    "requestId": "3f5c1e0a-7b2d-4d8e-9a51-0c6f2b7e9d11",
+    "metrics": {"durationMs": 12.34, "billedDurationMs": 13, "memorySizeMB": 512,
+                "maxMemoryUsedMB": 45, "initDurationMs": 187.02},
+    "status": "success"})
+JSON_SNAPSTART = _event("platform.report", "2026-11-28T10:00:01.000Z", {
+    "requestId": "c0ffee00-1111-4222-8333-444455556666",
+    "metrics": {"durationMs": 45.1, "billedDurationMs": 46, "memorySizeMB": 1024,
+                "maxMemoryUsedMB": 120, "restoreDurationMs": 310.55,
+                "billedRestoreDurationMs": 193},
+    "tracing": {"type": "X-Amzn-Trace-Id",
+                "value": "Root=1-5e1b4151-5ac6c58f5b5daa6f9d9d4f2b;Parent=6b4a7c7a4f4b2e2c;"
+                         "Sampled=1"},
+    "status": "success"})
+JSON_TIMEOUT = _event("platform.report", "2026-11-28T10:00:04.000Z", {
+    "requestId": "11111111-2222-4333-8444-555555555555",
+    "metrics": {"durationMs": 3000.0, "billedDurationMs": 3000, "memorySizeMB": 128,
+                "maxMemoryUsedMB": 30},
+    "status": "timeout"})
+JSON_OTHER = [
+    _event("platform.initStart", "2026-11-28T10:00:00.000Z", {
+        "initializationType": "on-demand", "phase": "init", "functionName": "f",
+        "functionVersion": "$LATEST"}),
+    _event("platform.start", "2026-11-28T10:00:00.000Z", {
+        "requestId": "3f5c1e0a-7b2d-4d8e-9a51-0c6f2b7e9d11", "version": "$LATEST"}),
+    json.dumps({"timestamp": "2026-11-28T10:00:00.100Z", "level": "INFO",
+                "requestId": "3f5c1e0a",
+                "message": '"platform.report" in the function\'s own line'}),
+    _event("platform.runtimeDone", "2026-11-28T10:00:00.180Z", {
+        "requestId": "3f5c1e0a-7b2d-4d8e-9a51-0c6f2b7e9d11", "status": "success",
+        "metrics": {"durationMs": 12.0, "producedBytes": 80}}),
+]
+
+
+@pytest.mark.parametrize("text, json_line", [(COLD, JSON_COLD), (XRAY_SNAPSTART, JSON_SNAPSTART),
+                                             (TIMEOUT, JSON_TIMEOUT)])
+def test_a_json_platform_report_reads_as_the_same_report_line(text: str, json_line: str) -> None:
+    assert parse_report_line(json_line) == parse_report_line(text.replace("\n", "\t"))
+
+
+def test_json_reports_are_found_among_the_other_json_events() -> None:
+    log = [*JSON_OTHER, JSON_COLD, JSON_TIMEOUT]
+    assert [r.request_id[:8] for r in read_report_lines(log)] == ["3f5c1e0a", "11111111"]
+    # An exported log puts a timestamp and a tab before the object, as before a text line.
+    assert parse_report_line("2026-11-28T10:00:00.187Z\t" + JSON_COLD).init_duration_ms == 187.02
+
+
+@pytest.mark.parametrize(
+    "record, problem",
+    [
+        ({"metrics": {"durationMs": 1}}, "without a requestId"),
+        ({"requestId": "a"}, "without metrics"),
+        ({"requestId": "a", "metrics": {"durationMs": "1", "billedDurationMs": 1,
+                                        "memorySizeMB": 1, "maxMemoryUsedMB": 1}},
+         "not a number"),
+        ({"requestId": "a", "metrics": {"durationMs": 1}}, "lacks billedDurationMs"),
+    ],
+)
+def test_bad_json_reports_say_what_is_wrong(record: dict[str, Any], problem: str) -> None:
+    with pytest.raises(ReportLineError, match=problem):
+        parse_report_line(_event("platform.report", "2026-11-28T10:00:00.000Z", record))
+
+
+def test_json_init_reports_read_as_init_report_lines() -> None:
+    text = ["INIT_REPORT Init Duration: 10000.12 ms\tPhase: init\tStatus: timeout",
+            ("INIT_REPORT Init Duration: 2113.80 ms\tPhase: invoke\tStatus: error\t"
+             "Error Type: Runtime.OutOfMemory")]
+    as_json = [
+        _event("platform.initReport", "2026-11-28T10:00:10.000Z", {
+            "initializationType": "on-demand", "phase": "init", "status": "timeout",
+            "metrics": {"durationMs": 10000.12}}),
+        _event("platform.initReport", "2026-11-28T10:00:12.000Z", {
+            "initializationType": "on-demand", "phase": "invoke", "status": "error",
+            "errorType": "Runtime.OutOfMemory", "metrics": {"durationMs": 2113.8}}),
+    ]
+    assert list(read_init_reports(as_json)) == list(read_init_reports(text))
+    assert parse_init_report_line(JSON_OTHER[0]) is None

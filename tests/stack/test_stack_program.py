@@ -493,6 +493,23 @@ def test_outputs(program: Program, name: str) -> None:
         "language": settings.language,
         "memory_mb": settings.memory_mb,
         "region": settings.region,
+        # What the stack admits, which the load generator checks a plan against.
+        "api_throttle_rate": settings.api_throttle_rate,
+        "api_throttle_burst": settings.api_throttle_burst,
+        "reserved_concurrency": settings.reserved_concurrency,
+        "provisioned_concurrency": settings.provisioned_concurrency,
+    }
+
+
+def test_a_json_log_format_reaches_the_functions_logging_config(program: Program) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config[f"{PROJECT}:log_format"] = "json"
+    run = program.run("python-512", config)
+    assert run.one(T_FUNCTION).inputs["loggingConfig"] == {
+        "logFormat": "JSON",
+        "logGroup": f"/aws/lambda/{PROJECT}-python-512",
+        "systemLogLevel": "INFO",
+        "applicationLogLevel": "INFO",
     }
 
 

@@ -222,6 +222,7 @@ INVALID = [
     ({"api_throttle_rate": "inf"}, "expected a finite number"),
     ({"api_throttle_rate": -1}, "api_throttle_rate is -1.0"),
     ({"authorization": "open"}, "authorization is 'open'; use one of: iam, none"),
+    ({"log_format": "JSON"}, "log_format is 'JSON'; use one of: text, json"),
     ({"environment": {"AWS_REGION": "x"}}, "AWS_REGION is set by Lambda"),
     ({"environment": {"MODEL_PATH": "/x"}}, "MODEL_PATH is set by Lambda or derived"),
     ({"environment": {"1X": "x"}}, "'1X' is not a valid variable name"),
@@ -423,7 +424,25 @@ def test_the_default_stage_throttle_fits_scenario_2_but_not_the_account_maximum(
     assert settings.api_throttle_burst <= 5000 / 10 and settings.api_throttle_rate < 10_000 / 2
     # Still configurable per stack.
     tuned = load_stack("python-512-provisioned")
-    assert (tuned.api_throttle_burst, tuned.api_throttle_rate) == (200, 100.0)
+    assert (tuned.api_throttle_burst, tuned.api_throttle_rate) == (200, 4000.0)
+
+
+@pytest.mark.parametrize("name", list_stacks())
+def test_every_stack_file_admits_scenario_2_as_the_load_generator_checks_it(name: str) -> None:
+    # The limits as the emulator's endpoints.json states them (and the AWS stack's outputs);
+    # a stack the study loads must not refuse the study's own plan (LimitsError otherwise).
+    from emulator._cli import limits_entry
+    from loadgen import StagedPlan, TargetLimits, check_limits
+
+    limits = TargetLimits.from_mapping(limits_entry(load_stack(name)), source=name)
+    assert limits is not None
+    assert check_limits(StagedPlan(), limits).exceeded == []
+
+
+def test_log_format_is_text_unless_a_stack_says_json(tmp_path: Path) -> None:
+    assert load_stack("python-512").log_format == "text"
+    path = config_file(tmp_path, "logs", language="python", memory_mb=512, log_format="json")
+    assert load_stack_file(path).log_format == "json"
 
 
 def test_authorization_is_iam_unless_a_stack_opts_out(tmp_path: Path) -> None:
