@@ -255,7 +255,7 @@ def test_every_documented_run_fits_the_stack_it_names(where: str, scenario: str,
     from loadgen._cli import _plan
     from stack import load_stack
 
-    args = build_parser(scenario).parse_args([scenario, *argv])
+    args = build_parser().parse_args([scenario, *argv])
     plan, _ = _plan(scenario, args)
     limits = TargetLimits.from_mapping(limits_entry(load_stack(args.stack)), source=where)
     assert limits is not None

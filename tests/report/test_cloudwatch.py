@@ -84,7 +84,7 @@ def test_since_accepts_durations_and_iso_times() -> None:
 
 def test_cli_writes_the_log_file_and_the_report_reads_it(
         logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from loadgen.__main__ import main
+    from report.__main__ import main
 
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     _put(logs, [_report(i, cold=(i == 0)) for i in range(3)], now_ms - 1000)
@@ -96,7 +96,7 @@ def test_cli_writes_the_log_file_and_the_report_reads_it(
 
 def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from loadgen.__main__ import main
+    from report.__main__ import main
 
     for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(k, raising=False)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from loadgen.__main__ import main as cli_main
+from report.__main__ import main as report_main
 from report._figures import collect, load_report_lines, percentile, recommend, stack_figures
 from report._markdown import write_report
 
@@ -509,7 +509,7 @@ def test_damaged_input_is_one_line_with_file_and_line(
     path = _run_folder(results) / name
     with path.open("ab") as stream:
         stream.write(damage)  # a whole line (not what a write cut short leaves)
-    assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 2
+    assert report_main(["write", str(results), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"error: {path}:{line}: ") and says in err
@@ -519,7 +519,7 @@ def test_an_unwritable_out_folder_is_one_line(results: Path, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    assert cli_main(["report", str(results), "--out", str(blocker / "report")]) == 2
+    assert report_main(["write", str(results), "--out", str(blocker / "report")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"error: cannot write the report in {blocker / 'report'}")
@@ -529,7 +529,7 @@ def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     requests = _run_folder(results) / "requests.jsonl"
     requests.write_text("")
-    assert cli_main(["report", str(results), "--out", str(tmp_path / "r")]) == 0
+    assert report_main(["write", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
     assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records "
                           "where ")
@@ -607,12 +607,18 @@ def test_a_run_stopped_by_a_full_disk_shows_its_write_error(results: Path, tmp_p
 def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from report.__main__ import main as report_main
+    import subprocess
+    import sys
 
     assert report_main(["write", str(results), "--out", str(tmp_path / "a")]) == 0
-    assert cli_main(["report", str(results), "--out", str(tmp_path / "b")]) == 0
-    assert capsys.readouterr().out.splitlines() == [f"report: {tmp_path / 'a' / 'report.md'}",
-                                                    f"report: {tmp_path / 'b' / 'report.md'}"]
+    assert capsys.readouterr().out.splitlines() == [f"report: {tmp_path / 'a' / 'report.md'}"]
+    # `python -m loadgen report` runs `python -m report write` with the same arguments.
+    done = subprocess.run(
+        [sys.executable, "-m", "loadgen", "report", str(results), "--out", str(tmp_path / "b")],
+        capture_output=True, text=True, check=False, cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [f"report: {tmp_path / 'b' / 'report.md'}"]
     first, second = ((tmp_path / d / "report.md").read_text().splitlines() for d in "ab")
     # The same report, but for the line that says when it was written.
     assert len(first) == len(second) > 20
@@ -621,6 +627,9 @@ def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     assert report_main(["write", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "does not exist" in err
+    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "nowhere")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
 def test_the_report_package_surface_is_sorted_and_complete() -> None:
@@ -643,16 +652,17 @@ def test_the_report_does_not_need_the_load_generator() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
-def test_loadgen_imports_the_report_only_for_its_two_subcommands() -> None:
+def test_loadgen_never_imports_the_report_and_hands_its_two_subcommands_over() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from loadgen.__main__ import build_parser; "
-            "names = lambda: {m.split('.')[0] for m in sys.modules}; "
-            "build_parser('scenario2'); build_parser('merge'); build_parser(None); "
-            "assert 'report' not in names(), 'imported early'; "
-            "build_parser('logs'); assert 'report' in names()")
+    code = ("import sys; from loadgen.__main__ import build_parser; build_parser(); "
+            "assert 'report' not in {m.split('.')[0] for m in sys.modules}")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    for command, report_command in (("report", "write"), ("logs", "logs")):
+        done = subprocess.run([sys.executable, "-m", "loadgen", command, "--help"],
+                              capture_output=True, text=True, check=True)
+        assert done.stdout.startswith(f"usage: python -m report {report_command}"), done.stdout
 
 
 def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> None:
