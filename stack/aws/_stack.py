@@ -43,7 +43,7 @@ class ModelStack(pulumi.ComponentResource):
     """Everything one stack deploys, in the region its settings name."""
 
     #: The stack outputs: url, function_name, log_group, model_version, language, memory_mb,
-    #: region.
+    #: region, execution_arn.
     outputs: dict[str, pulumi.Input[object]]
 
     def __init__(
@@ -105,4 +105,6 @@ class ModelStack(pulumi.ComponentResource):
             "memory_mb": settings.memory_mb,
             "region": settings.region,
         }
+        # What a worker stack's role is granted execute-api:Invoke on (stack reference).
+        self.outputs["execution_arn"] = api.execution_arn
         self.register_outputs(self.outputs)
