@@ -1,8 +1,9 @@
-"""``python -m stack deployer-policy``: the IAM policy whoever runs ``pulumi up`` needs.
+"""``python -m stack deployer-policy|prune-versions``: what deploying to AWS takes and leaves.
 
-Writes the document (stdout, or ``--out FILE``) that an account admin attaches to the deploying
-user or role; ``docs/deployer-policy.json`` is its output with the defaults. See README.md,
-"Before you deploy".
+``deployer-policy`` writes the IAM policy (stdout, or ``--out FILE``) that an account admin
+attaches to whoever runs ``pulumi up``; ``docs/deployer-policy.json`` is its output with the
+defaults. ``prune-versions STACK`` deletes the published versions of a deployed stack's
+function beyond its ``versions_kept`` (Pulumi never does). See README.md, "Before you deploy".
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from stack._deployer import MANAGED_POLICY_CHARS_MAX, deployer_policy
+from stack._errors import StackError
+from stack._loading import load_stack
 from stack._settings import DEFAULT_NAME_PREFIX, name_prefix_problems
+from stack._versions import prune_versions
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
@@ -40,11 +45,57 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the stacks' name_prefix setting (default: {DEFAULT_NAME_PREFIX})",
     )
     policy.add_argument("--partition", choices=PARTITIONS, default="aws")
+    prune = sub.add_parser(
+        "prune-versions",
+        help="delete a deployed stack's old function versions (Pulumi never does)",
+        description="List, or with --yes delete, the published versions of the stack's "
+        "function beyond the newest versions_kept, leaving every version an alias uses. "
+        "Uses the standard AWS credential chain (AWS_PROFILE, ...) in the stack's region.",
+    )
+    prune.add_argument("stack", help="a stack that publishes versions (provisioned, snapstart)")
+    prune.add_argument("--keep", type=int, help="versions to keep (default: versions_kept)")
+    prune.add_argument("--yes", action="store_true", help="delete them (default: only list)")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def _prune(args: argparse.Namespace, client: Any = None) -> int:
+    settings = load_stack(args.stack)
+    keep = settings.versions_kept if args.keep is None else args.keep
+    if keep is None:
+        print(f"error: stack {settings.name} publishes no versions (cold_start_mitigation "
+              f"{settings.cold_start_mitigation}); nothing to prune", file=sys.stderr)  # fmt: skip
+        return 2
+    if keep < 1:
+        print(f"error: --keep is {keep}; keep at least 1 (the version alias live serves)",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if client is None:
+        import boto3
+
+        client = boto3.client("lambda", region_name=settings.region)
+    doomed = prune_versions(client, settings.function_name, keep, delete=args.yes)
+    verb = "deleted" if args.yes else "would delete (add --yes)"
+    listed = ", ".join(doomed) if doomed else "none"
+    print(f"{settings.function_name}: keeps the newest {keep} and any an alias uses; "
+          f"{verb}: {listed}")  # fmt: skip
+    return 0
+
+
+def main(argv: list[str] | None = None, *, lambda_client: Any = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "prune-versions":
+        # botocore only here: the policy needs no AWS library.
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return _prune(args, lambda_client)
+        except StackError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        except (BotoCoreError, ClientError) as error:
+            print(f"error: {args.stack}: AWS refused or could not be reached: {error}",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     problems = name_prefix_problems(args.name_prefix)
     if problems:
         print(f"error: {problems[0]}", file=sys.stderr)

@@ -316,6 +316,16 @@ GRANTS: Mapping[str, tuple[Grant, ...]] = {
     ),
 }
 
+#: What the project's own commands that change AWS need beyond ``pulumi up``.
+COMMAND_GRANTS: Mapping[str, tuple[Grant, ...]] = {
+    "python -m stack prune-versions": (
+        Grant(
+            "Functions",
+            ("lambda:DeleteFunction", "lambda:ListAliases", "lambda:ListVersionsByFunction"),
+        ),
+    ),
+}
+
 #: IAM's size limit for a customer managed policy, in characters without whitespace.
 MANAGED_POLICY_CHARS_MAX = 6144
 
@@ -331,7 +341,7 @@ def deployer_policy(*, name_prefix: str | None = None, partition: str = "aws") -
     statement per scope with every action the table grants on it, in a stable order."""
     prefix = DEFAULT_NAME_PREFIX if name_prefix is None else name_prefix
     actions: dict[str, set[str]] = {}
-    for grants in GRANTS.values():
+    for grants in (*GRANTS.values(), *COMMAND_GRANTS.values()):
         for grant in grants:
             actions.setdefault(grant.scope, set()).update(grant.actions)
     statements: list[dict[str, Any]] = []

@@ -61,6 +61,9 @@ _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _NAME_PREFIX = re.compile(r"[a-z][a-z0-9-]*")
 #: The longest ``name_prefix``: room for a stack name in Lambda's 64-character function names.
 NAME_PREFIX_MAX = 32
+#: Published versions kept by default: the one alias ``live`` serves and one to roll back to.
+DEFAULT_VERSIONS_KEPT = 2
+VERSIONS_KEPT_MAX = 100
 #: The default ``name_prefix``: functions are named ``lambda-model-study-<stack>``.
 DEFAULT_NAME_PREFIX = f"{PROJECT}-"
 _ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -160,6 +163,9 @@ class StackSettings:
     #: after: ``<name_prefix><stack>``. Two people deploying one stack into one account set
     #: different prefixes (e.g. ``alice-lms-``) so that these fixed names do not collide.
     name_prefix: str = DEFAULT_NAME_PREFIX
+    #: ``provisioned`` and ``snapstart`` only: the published versions ``python -m stack
+    #: prune-versions`` keeps (Pulumi deletes none; Python SnapStart bills each one's cache).
+    versions_kept: int | None = None
     #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
     warnings: tuple[str, ...] = ()
 
@@ -227,6 +233,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
     "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
     "name_prefix": (str, f"lower-case letters, digits and '-', at most {NAME_PREFIX_MAX}"),
+    "versions_kept": (int | None, "published versions, with provisioned or snapstart"),
 }
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
@@ -277,6 +284,11 @@ def _complete(values: dict[str, Any]) -> None:
         and values.get("ping_interval_minutes") is None
     ):
         values["ping_interval_minutes"] = DEFAULT_PING_INTERVAL_MINUTES
+    if (
+        values.get("cold_start_mitigation") in ("provisioned", "snapstart")
+        and values.get("versions_kept") is None
+    ):
+        values["versions_kept"] = DEFAULT_VERSIONS_KEPT
     warnings = []
     timeout_s = values.get("timeout_s")
     if isinstance(timeout_s, int) and timeout_s > API_GATEWAY_TIMEOUT_S and not worker:
@@ -388,6 +400,14 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             problems, values, "ping_interval_minutes",
             PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX, "minutes",
         )  # fmt: skip
+    versions_kept = values.get("versions_kept")
+    if versions_kept is not None:
+        if mitigation not in ("provisioned", "snapstart"):
+            problems.append(
+                f"{_key('versions_kept')} is set but {_key('cold_start_mitigation')} is "
+                f"{mitigation!r}; only provisioned and snapstart publish versions"
+            )
+        _within(problems, values, "versions_kept", 1, VERSIONS_KEPT_MAX, "versions")
     if reserved is not None and reserved < 1:
         problems.append(
             f"{_key('reserved_concurrency')} is {reserved}; it must be >= 1 (0 would throttle "

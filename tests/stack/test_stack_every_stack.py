@@ -26,7 +26,13 @@ import stack.aws._program
 from stack import build_package, list_stacks, load_stack
 from stack.__main__ import main as stack_main
 from stack.__main__ import policy_text
-from stack._deployer import GRANTS, MANAGED_POLICY_CHARS_MAX, SCOPES, deployer_policy
+from stack._deployer import (
+    COMMAND_GRANTS,
+    GRANTS,
+    MANAGED_POLICY_CHARS_MAX,
+    SCOPES,
+    deployer_policy,
+)
 from stack._workerpackage import build_worker_package
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
@@ -119,6 +125,13 @@ def test_the_deployer_policy_grants_each_registered_type_its_actions(
                 resource = pattern.format(p="aws", n="lambda-model-study-")
                 for action in grant.actions:
                     assert (action, resource) in allowed, (kind, action, resource)
+
+
+def test_the_deployer_may_prune_versions() -> None:
+    allowed = _allowed(deployer_policy())
+    for grant in COMMAND_GRANTS["python -m stack prune-versions"]:
+        for action in grant.actions:
+            assert (action, "arn:aws:lambda:*:*:function:lambda-model-study-*") in allowed
 
 
 def test_the_deployer_policy_has_what_access_logging_and_s3_code_need() -> None:
