@@ -19,7 +19,9 @@ from stack._settings import StackSettings
 
 # AWS Lambda pricing, "Lambda SnapStart" (us-east-1; other regions differ): for Python and
 # .NET, the cache of each published version is billed per GB-second of the function's memory
-# for as long as the version exists, with a minimum of 3 hours, and each restore per GB.
+# for as long as the version exists, with a minimum of 3 hours, and each restore per GB. The
+# figures as quoted from that page by secondary sources on 2026-12-06 (aws.amazon.com itself
+# was not reachable from here); check aws.amazon.com/lambda/pricing before relying on them.
 SNAPSTART_CACHE_USD_PER_GB_S = 0.0000015046
 SNAPSTART_RESTORE_USD_PER_GB = 0.0001397998
 SNAPSTART_CACHE_MINIMUM_S = 3 * 3600
