@@ -30,7 +30,11 @@ def policy_text(*, name_prefix: str = DEFAULT_NAME_PREFIX, partition: str = "aws
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m stack",
+        description="What deploying a stack to AWS takes (deployer-policy) and leaves behind "
+        "(prune-versions).",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     policy = sub.add_parser(
         "deployer-policy",
