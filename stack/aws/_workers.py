@@ -115,7 +115,7 @@ class WorkerStack(pulumi.ComponentResource):
             # Under the project's path, the only roles the deployer policy may create and pass.
             path=ROLE_PATH,
             assume_role_policy=json.dumps(lambda_assume_role_policy()),
-            description="lambda-model-study load-generator worker: own logs, put runs/ only",
+            description="lambda-model-study loadgen worker: own logs, put runs/, invoke targets",
             opts=child,
         )
         targets = target_execution_arns(settings, parent=self)
