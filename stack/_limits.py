@@ -39,8 +39,11 @@ PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX = 1, 60
 DEFAULT_PING_INTERVAL_MINUTES = 5
 # Lambda caps a function's environment at 4 KB in total; the model variables need some of it.
 ENVIRONMENT_BYTES_MAX = 4096 - 512
-# Lambda function names are at most 64 characters; the function is named `<PROJECT>-<stack>`.
-STACK_NAME_MAX = 64 - len(PROJECT) - 1
+# Lambda function names are at most 64 characters; the function is named `<PROJECT>-<stack>`
+# by default (``name_prefix``). EventBridge rule names too: the ping rule is `<function>-ping`.
+FUNCTION_NAME_MAX = 64
+STACK_NAME_MAX = FUNCTION_NAME_MAX - len(PROJECT) - 1
+PING_RULE_SUFFIX = "-ping"
 # Variables Lambda sets itself (and refuses to have overridden), plus the model variables
 # that model_env derives from the strategy.
 RESERVED_ENVIRONMENT = frozenset(

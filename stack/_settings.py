@@ -36,12 +36,14 @@ from stack._limits import (
     DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
+    FUNCTION_NAME_MAX,
     LOG_FORMATS,
     LOG_RETENTION_DAYS,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
     PING_INTERVAL_MINUTES_MAX,
     PING_INTERVAL_MINUTES_MIN,
+    PING_RULE_SUFFIX,
     RESERVED_ENVIRONMENT,
     SNAPSTART_RUNTIMES,
     STACK_NAME_MAX,
@@ -52,7 +54,19 @@ from stack._limits import (
     WORKERS_MAX_LIMIT,
 )
 
-_STACK_NAME = re.compile(r"[A-Za-z0-9_-]+")
+# Pulumi names a stack's buckets after the stack (``<stack>-models-<random>``), so a stack name
+# must be what S3 takes at the start of a bucket name: lower case letters, digits and '-',
+# starting with a letter or digit, and not one of the prefixes S3 reserves.
+_BUCKET_SAFE_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_NAME_PREFIX = re.compile(r"[a-z][a-z0-9-]*")
+#: The longest ``name_prefix``: room for a stack name in Lambda's 64-character function names.
+NAME_PREFIX_MAX = 32
+#: Published versions kept by default: the one alias ``live`` serves and one to roll back to.
+DEFAULT_VERSIONS_KEPT = 2
+VERSIONS_KEPT_MAX = 100
+#: The default ``name_prefix``: functions are named ``lambda-model-study-<stack>``.
+DEFAULT_NAME_PREFIX = f"{PROJECT}-"
 _ENV_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 
@@ -149,6 +163,13 @@ class StackSettings:
     #: ``loadgen-worker`` only: the stacks whose HTTP APIs the workers may load, comma-separated
     #: (their role may ``execute-api:Invoke`` those APIs and no other); empty: none.
     invoke_targets: str = ""
+    #: What the function, its log groups, layer, image repository and ping rule are named
+    #: after: ``<name_prefix><stack>``. Two people deploying one stack into one account set
+    #: different prefixes (e.g. ``alice-lms-``) so that these fixed names do not collide.
+    name_prefix: str = DEFAULT_NAME_PREFIX
+    #: ``provisioned`` and ``snapstart`` only: the published versions ``python -m stack
+    #: prune-versions`` keeps (Pulumi deletes none; Python SnapStart bills each one's cache).
+    versions_kept: int | None = None
     #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
     warnings: tuple[str, ...] = ()
 
@@ -167,8 +188,9 @@ class StackSettings:
 
     @property
     def function_name(self) -> str:
-        """The Lambda function's name: fixed, so its log group can exist before it."""
-        return f"{PROJECT}-{self.name}"
+        """The Lambda function's name, ``<name_prefix><stack>``: fixed, so that its log group
+        can exist before it."""
+        return f"{self.name_prefix}{self.name}"
 
     @property
     def log_group_name(self) -> str:
@@ -215,6 +237,8 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "environment": (Mapping, "a map of extra environment variables"),
     "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
     "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
+    "name_prefix": (str, f"lower-case letters, digits and '-', at most {NAME_PREFIX_MAX}"),
+    "versions_kept": (int | None, "published versions, with provisioned or snapstart"),
 }
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
@@ -265,6 +289,11 @@ def _complete(values: dict[str, Any]) -> None:
         and values.get("ping_interval_minutes") is None
     ):
         values["ping_interval_minutes"] = DEFAULT_PING_INTERVAL_MINUTES
+    if (
+        values.get("cold_start_mitigation") in ("provisioned", "snapstart")
+        and values.get("versions_kept") is None
+    ):
+        values["versions_kept"] = DEFAULT_VERSIONS_KEPT
     warnings = []
     timeout_s = values.get("timeout_s")
     if isinstance(timeout_s, int) and timeout_s > API_GATEWAY_TIMEOUT_S and not worker:
@@ -297,11 +326,20 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
     absent and are not checked again."""
     problems: list[str] = []
     name = values.get("name", "")
-    if not isinstance(name, str) or not _STACK_NAME.fullmatch(name) or len(name) > STACK_NAME_MAX:
+    if (
+        not isinstance(name, str)
+        or not _BUCKET_SAFE_NAME.fullmatch(name)
+        or name.startswith(_BUCKET_RESERVED_PREFIXES)
+        or len(name) > STACK_NAME_MAX
+    ):
         problems.append(
-            f"stack name {name!r} must be 1 to {STACK_NAME_MAX} letters, digits, '-' or '_' "
-            f"(it names the Lambda function {PROJECT}-<stack>, at most 64 characters)"
+            f"stack name {name!r} must be 1 to {STACK_NAME_MAX} lower-case letters, digits or "
+            "'-', starting with a letter or digit and not with "
+            f"{', '.join(_BUCKET_RESERVED_PREFIXES)}: S3's rule for bucket names, which are "
+            f"named after the stack, and the Lambda function {PROJECT}-<stack> takes at most "
+            f"{FUNCTION_NAME_MAX} characters; rename the stack file"
         )
+    problems.extend(_name_prefix_problems(values, name_is_valid=not problems))
     language = values.get("language")
     _choice(problems, values, "kind", STACK_KINDS)
     _choice(problems, values, "language", LANGUAGES)
@@ -368,6 +406,14 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             problems, values, "ping_interval_minutes",
             PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX, "minutes",
         )  # fmt: skip
+    versions_kept = values.get("versions_kept")
+    if versions_kept is not None:
+        if mitigation not in ("provisioned", "snapstart"):
+            problems.append(
+                f"{_key('versions_kept')} is set but {_key('cold_start_mitigation')} is "
+                f"{mitigation!r}; only provisioned and snapstart publish versions"
+            )
+        _within(problems, values, "versions_kept", 1, VERSIONS_KEPT_MAX, "versions")
     if reserved is not None and reserved < 1:
         problems.append(
             f"{_key('reserved_concurrency')} is {reserved}; it must be >= 1 (0 would throttle "
@@ -409,6 +455,43 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
             )
     problems.extend(_worker_problems(values))
     return problems
+
+
+def name_prefix_problems(prefix: str) -> list[str]:
+    """What is wrong with ``prefix`` as a ``name_prefix``, on its own (no stack name)."""
+    if not _NAME_PREFIX.fullmatch(prefix) or len(prefix) > NAME_PREFIX_MAX:
+        return [
+            (
+                f"{_key('name_prefix')} is {prefix!r}; use 1 to {NAME_PREFIX_MAX} lower-case "
+                "letters, digits or '-', starting with a letter (e.g. alice-lms-)"
+            )
+        ]
+    return []
+
+
+def _name_prefix_problems(values: Mapping[str, Any], *, name_is_valid: bool) -> list[str]:
+    """``name_prefix`` must make valid names of every resource named after it (with the stack
+    name, once that is valid itself)."""
+    prefix = values.get("name_prefix")
+    if not isinstance(prefix, str):
+        return []
+    if name_prefix_problems(prefix) or not name_is_valid:
+        return name_prefix_problems(prefix)
+    key = _key("name_prefix")
+    name = values.get("name", "")
+    # The ping rule is named <function>-ping; EventBridge takes 64 characters, Lambda 64.
+    longest = FUNCTION_NAME_MAX - (
+        len(PING_RULE_SUFFIX) if values.get("cold_start_mitigation") == "ping" else 0
+    )
+    if isinstance(name, str) and len(prefix) + len(name) > longest:
+        return [
+            (
+                f"{key} {prefix!r} and the stack name {name!r} make a "
+                f"{len(prefix) + len(name)}-character function name; at most {longest} fit: "
+                "shorten the prefix"
+            )
+        ]
+    return []
 
 
 def _worker_problems(values: Mapping[str, Any]) -> list[str]:
@@ -456,10 +539,10 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
     _within(problems, values, "workers_max", 1, WORKERS_MAX_LIMIT, "workers")
     targets = str(values.get("invoke_targets") or "")
     for target in (name.strip() for name in targets.split(",")):
-        if target and not _STACK_NAME.fullmatch(target):
+        if target and not _BUCKET_SAFE_NAME.fullmatch(target):
             problems.append(
-                f"{_key('invoke_targets')}: {target!r} is not a stack name (letters, digits, "
-                "'-' or '_'); list the stacks the workers may load, comma-separated"
+                f"{_key('invoke_targets')}: {target!r} is not a stack name (lower-case letters, "
+                "digits or '-'); list the stacks the workers may load, comma-separated"
             )
     reserved = values.get("reserved_concurrency")
     if isinstance(workers_max, int) and isinstance(reserved, int) and reserved < workers_max:

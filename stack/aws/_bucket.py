@@ -11,6 +11,9 @@ import pulumi_aws as aws
 
 from stack.aws._policies import tls_only_bucket_policy
 
+#: Days after which a replaced or deleted object's old version is removed from a model bucket.
+NONCURRENT_VERSION_DAYS = 7
+
 
 @dataclass(frozen=True, kw_only=True)
 class S3Archive:
@@ -81,6 +84,24 @@ class ModelBucket(pulumi.ComponentResource):
             bucket=bucket.id,
             versioning_configuration={"status": "Enabled"},
             opts=child,
+        )
+        # Versioning keeps every object ever replaced or deleted (old archives, old models):
+        # expire those, and the delete markers left alone, after a week. Lambda copies code
+        # and layers when it deploys them, so nothing served reads a noncurrent version.
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-models-expiry",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-noncurrent-versions",
+                    "status": "Enabled",
+                    "filter": {},
+                    "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
+                    "expiration": {"expired_object_delete_marker": True},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         self._bucket = bucket
         self._versioning = versioning

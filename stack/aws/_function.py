@@ -10,6 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from contract import model_env, ping_event
+from stack._deployer import ROLE_PATH
+from stack._limits import PING_RULE_SUFFIX
 from stack._settings import StackSettings
 from stack.aws._bucket import S3Archive
 from stack.aws._image import FunctionImage
@@ -41,6 +43,8 @@ class FunctionRole(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-role",
+            # Under the project's path, the only roles the deployer policy may create and pass.
+            path=ROLE_PATH,
             assume_role_policy=json.dumps(lambda_assume_role_policy()),
             description="lambda-model-study function role: own logs (and its model) only",
             opts=child,
@@ -221,6 +225,7 @@ class ModelFunction(pulumi.ComponentResource):
             unit = "minute" if minutes == 1 else "minutes"
             rule = aws.cloudwatch.EventRule(
                 f"{name}-ping",
+                name=f"{settings.function_name}{PING_RULE_SUFFIX}",
                 description=f"keeps {settings.function_name} warm",
                 schedule_expression=f"rate({minutes} {unit})",
                 opts=child,

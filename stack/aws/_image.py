@@ -61,7 +61,7 @@ class FunctionImage(pulumi.ComponentResource):
     """An ECR repository (scanned on push, its last images kept, Lambda allowed to pull for
     this function only) and the image built from the package's context and pushed to it."""
 
-    #: The pushed image, by digest (``<repository>:<tag>@sha256:...``): what Lambda runs.
+    #: The pushed image, by digest alone (``<repository>@sha256:...``): what Lambda runs.
     image_uri: pulumi.Output[str]
     repository_url: pulumi.Output[str]
     #: The repository policy; the function must wait for it, or Lambda cannot pull.
@@ -92,10 +92,13 @@ class FunctionImage(pulumi.ComponentResource):
             opts=child,
         )
         # The function's ARN is known before the function exists (its name is fixed), so the
-        # policy can name it and precede it.
-        function_arn = pulumi.Output.all(repository.registry_id).apply(
-            lambda ids: (
-                f"arn:aws:lambda:{settings.region}:{ids[0]}:function:{settings.function_name}"
+        # policy can name it and precede it. The partition is the provider's (aws, aws-cn,
+        # aws-us-gov), asked of it through the stack's provider like every call here.
+        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        function_arn = pulumi.Output.all(partition.partition, repository.registry_id).apply(
+            lambda parts: (
+                f"arn:{parts[0]}:lambda:{settings.region}:{parts[1]}"
+                f":function:{settings.function_name}"
             )
         )
         self.pull_policy = aws.ecr.RepositoryPolicy(
@@ -114,6 +117,9 @@ class FunctionImage(pulumi.ComponentResource):
             dockerfile={"location": str(context / "Dockerfile")},
             platforms=[_PLATFORMS[settings.architecture]],
             push=True,
+            # A preview shows the image to be built; building TensorFlow's (minutes) is for
+            # `pulumi up` alone.
+            build_on_preview=False,
             tags=[repository.repository_url.apply(lambda url: f"{url}:{package.image_tag}")],
             registries=[
                 {
@@ -124,7 +130,10 @@ class FunctionImage(pulumi.ComponentResource):
             ],
             opts=child,
         )
-        self.image_uri = image.ref
+        # The provider's ``ref`` is ``<repository>:<tag>@sha256:...``, which Lambda refuses
+        # (ImageUri takes a tag or a digest, not both; pulumi/pulumi-docker-build#571): pin the
+        # function to the digest, so that it runs the very image pushed.
+        self.image_uri = pulumi.Output.concat(repository.repository_url, "@", image.digest)
         self.repository_url = repository.repository_url
         self.register_outputs(
             {"image_uri": self.image_uri, "repository_url": self.repository_url}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 PolicyDocument = dict[str, Any]
@@ -98,10 +99,29 @@ def tls_only_bucket_policy(bucket_arn: str) -> PolicyDocument:
 WORKER_S3_ACTIONS = ("s3:PutObject",)
 
 
-def worker_policy(log_group_arn: str, bucket_arn: str, runs_prefix: str) -> PolicyDocument:
-    """Least privilege for a load-generator worker: write to its own log group's streams and
-    put objects under ``<runs_prefix>`` of its own bucket; it cannot read, list or delete."""
+def worker_policy(
+    log_group_arn: str,
+    bucket_arn: str,
+    runs_prefix: str,
+    *,
+    invoke_apis: Sequence[str] = (),
+) -> PolicyDocument:
+    """Least privilege for a load-generator worker: write to its own log group's streams, put
+    objects under ``<runs_prefix>`` of its own bucket (it cannot read, list or delete), and
+    sign requests to the HTTP APIs whose execution ARNs are ``invoke_apis`` (any stage,
+    method and route of those; HTTP APIs have no resource policy, so this is what admits the
+    workers' signed requests) and to no other API."""
     streams = f"{log_group_arn.removesuffix(':*')}:*"
+    invoke: list[dict[str, Any]] = []
+    if invoke_apis:
+        invoke.append(
+            {
+                "Sid": "LoadTheTargetApis",
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": [f"{arn}/*" for arn in sorted(set(invoke_apis))],
+            }
+        )
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -117,5 +137,6 @@ def worker_policy(log_group_arn: str, bucket_arn: str, runs_prefix: str) -> Poli
                 "Action": list(WORKER_S3_ACTIONS),
                 "Resource": f"{bucket_arn}/{runs_prefix}*",
             },
+            *invoke,
         ],
     }

@@ -17,6 +17,7 @@ from contract import PROJECT
 from stack._errors import StackError
 from stack._loading import from_config
 from stack._settings import StackSettings
+from stack._versions import snapstart_cost_warning
 from stack._workerpackage import WorkerPackage, build_worker_package
 from stack.package import Package, build_package
 
@@ -52,6 +53,10 @@ def stack_from_pulumi() -> tuple[StackSettings, Package | WorkerPackage]:
         )
         for warning in settings.warnings:
             pulumi.log.warn(warning)
+        snapstart_cost = snapstart_cost_warning(settings)
+        if snapstart_cost is not None:
+            # A cost that keeps running: said at preview, before anything is published.
+            pulumi.log.warn(snapstart_cost)
         if settings.is_worker:
             return settings, build_worker_package(settings)
         return settings, build_package(settings)

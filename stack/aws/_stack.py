@@ -45,7 +45,7 @@ class ModelStack(pulumi.ComponentResource):
     #: The stack outputs: url, function_name, log_group, model_version, language, memory_mb,
     #: region, and what it admits (``api_throttle_rate``, ``api_throttle_burst``,
     #: ``reserved_concurrency``, ``provisioned_concurrency``: the load generator refuses plans
-    #: past them), as the emulator's endpoints.json states them too.
+    #: past them), as the emulator's endpoints.json states them too; execution_arn.
     outputs: dict[str, pulumi.Input[object]]
 
     def __init__(
@@ -115,4 +115,6 @@ class ModelStack(pulumi.ComponentResource):
                 else None
             ),
         }
+        # What a worker stack's role is granted execute-api:Invoke on (stack reference).
+        self.outputs["execution_arn"] = api.execution_arn
         self.register_outputs(self.outputs)

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from contract import WORKER_RUNS_PREFIX
+from stack._deployer import ROLE_PATH
 from stack._settings import StackSettings
 from stack._workerpackage import WorkerPackage
 from stack.aws._bucket import private_bucket
@@ -64,9 +65,32 @@ class ResultsBucket(pulumi.ComponentResource):
         self.register_outputs({"bucket_name": self.bucket_name})
 
 
+#: The output of a model stack that names its HTTP API for IAM (``ModelStack``).
+EXECUTION_ARN_OUTPUT = "execution_arn"
+
+
+def target_execution_arns(
+    settings: StackSettings, *, parent: pulumi.Resource
+) -> list[pulumi.Output[str]]:
+    """The execution ARNs of the APIs the workers may load: each stack of ``invoke_targets``
+    read from its deployed state (``<organization>/<project>/<target>``, output
+    ``execution_arn``). A target must be deployed first; `pulumi up` stops on one that is not."""
+    organization, project = pulumi.get_organization(), pulumi.get_project()
+    arns: list[pulumi.Output[str]] = []
+    for target in settings.target_stacks:
+        reference = pulumi.StackReference(
+            f"{settings.name}-target-{target}",
+            stack_name=f"{organization}/{project}/{target}",
+            opts=pulumi.ResourceOptions(parent=parent),
+        )
+        arns.append(reference.require_output(EXECUTION_ARN_OUTPUT).apply(str))
+    return arns
+
+
 class WorkerStack(pulumi.ComponentResource):
     """Everything a worker stack deploys: the results bucket, the function, its log group and
-    its role (own logs, and ``s3:PutObject`` under ``runs/`` of its own bucket, nothing else)."""
+    its role (own logs, ``s3:PutObject`` under ``runs/`` of its own bucket, and
+    ``execute-api:Invoke`` on the APIs of its ``invoke_targets``, nothing else)."""
 
     #: The stack outputs: function_name, bucket, region, log_group, memory_mb, timeout_s,
     #: workers_max.
@@ -88,12 +112,17 @@ class WorkerStack(pulumi.ComponentResource):
         )
         role = aws.iam.Role(
             f"{name}-role",
+            # Under the project's path, the only roles the deployer policy may create and pass.
+            path=ROLE_PATH,
             assume_role_policy=json.dumps(lambda_assume_role_policy()),
-            description="lambda-model-study load-generator worker: own logs, put runs/ only",
+            description="lambda-model-study loadgen worker: own logs, put runs/, invoke targets",
             opts=child,
         )
-        document = pulumi.Output.all(log_group.arn, bucket.bucket_arn).apply(
-            lambda arns: json.dumps(worker_policy(arns[0], arns[1], WORKER_RUNS_PREFIX))
+        targets = target_execution_arns(settings, parent=self)
+        document = pulumi.Output.all(log_group.arn, bucket.bucket_arn, *targets).apply(
+            lambda arns: json.dumps(
+                worker_policy(arns[0], arns[1], WORKER_RUNS_PREFIX, invoke_apis=arns[2:])
+            )
         )
         policy = aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=document, opts=child)
         archive: aws.s3.BucketObjectv2 | None = None
@@ -124,7 +153,11 @@ class WorkerStack(pulumi.ComponentResource):
             environment={"variables": dict(settings.environment)} if settings.environment else None,
             reserved_concurrent_executions=settings.reserved_concurrency,
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, policy]),
+            # On the stack's provider like every resource here: a parent alone would give the
+            # default provider (refused where default providers are disabled; another region).
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(depends_on=[log_group, policy])
+            ),
         )
         self.outputs = {
             "function_name": function.name,

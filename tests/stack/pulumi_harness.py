@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import runpy
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,27 @@ API_ID = "a1b2c3d4e5"
 INTEGRATION_ID = "int0001"
 IMAGE_DIGEST = "sha256:" + "ab" * 32
 ECR_PASSWORD = "ecr-password"
+#: The organization a stack reference names (the local backend's is ``organization``).
+ORGANIZATION = "organization"
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of a region, as the provider's getPartition answers."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def api_id_of(stack: str) -> str:
+    """The (made-up, distinct) API id of a deployed model stack another stack refers to."""
+    return f"api{zlib.crc32(stack.encode()) % 10**7:07d}"
+
+
+def execution_arn(stack: str, region: str = "us-east-1") -> str:
+    """The ``execution_arn`` output of a deployed model stack, as a stack reference reads it."""
+    return f"arn:{partition_of(region)}:execute-api:{region}:{ACCOUNT}:{api_id_of(stack)}"
 
 
 @dataclass
@@ -49,6 +71,8 @@ class Run:
     exports: dict[str, Any] = field(default_factory=dict)
     #: Provider functions the program called (token, arguments).
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    #: The provider reference each of those calls went through (token, provider).
+    call_providers: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, type_: str) -> list[Declared]:
         return [r for r in self.resources if r.type == type_]
@@ -130,20 +154,30 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 arn=f"arn:aws:ecr:{region}:{ACCOUNT}:repository/{inputs['name']}",
             )
             resource_id = inputs["name"]
+        elif kind == "pulumi:pulumi:StackReference":
+            # Another stack's state, as the backend returns it: a deployed model stack's outputs.
+            target = inputs["name"].rsplit("/", 1)[-1]
+            outputs["outputs"] = {"execution_arn": execution_arn(target, region)}
+            outputs["secretOutputNames"] = []
+            resource_id = inputs["name"]
         elif kind == "docker-build:index:Image":
             # What the provider reports after a push: the first tag, pinned by the digest.
             outputs.update(digest=IMAGE_DIGEST, ref=f"{inputs['tags'][0]}@{IMAGE_DIGEST}")
         elif kind == "aws:cloudwatch/eventRule:EventRule":
-            outputs.update(
-                name=f"{args.name}-5d1e",
-                arn=f"arn:aws:events:{region}:{ACCOUNT}:rule/{args.name}-5d1e",
-            )
+            rule = inputs.get("name") or f"{args.name}-5d1e"
+            outputs.update(name=rule, arn=f"arn:aws:events:{region}:{ACCOUNT}:rule/{rule}")
         self.run.resources.append(Declared(kind, args.name, inputs, outputs, args.provider or ""))
         return resource_id, outputs
 
     def call(
         self, args: pulumi.runtime.MockCallArgs
     ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        self.run.call_providers.append((args.token, args.provider or ""))
+        if args.token == "aws:index/getPartition:getPartition":
+            self.run.calls.append((args.token, dict(args.args)))
+            partition = partition_of(getattr(self, "_region", "us-east-1"))
+            return {"partition": partition, "id": partition, "dnsSuffix": "amazonaws.com",
+                    "reverseDnsPrefix": "com.amazonaws"}, []  # fmt: skip
         if args.token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
             self.run.calls.append((args.token, dict(args.args)))
             return {
@@ -221,7 +255,12 @@ def run_program(
     os.environ["PULUMI_CONFIG"] = json.dumps(config)
     mocks = RecordingMocks(run)
     pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=False, monitor=RecordingMonitor(mocks)
+        mocks,
+        project=PROJECT,
+        stack=stack,
+        preview=False,
+        monitor=RecordingMonitor(mocks),
+        organization=ORGANIZATION,
     )
 
     @pulumi.runtime.test

@@ -20,6 +20,7 @@ from pulumi_harness import (
     ACCOUNT,
     API_ID,
     ECR_PASSWORD,
+    IMAGE_DIGEST,
     INTEGRATION_ID,
     REPO,
     Run,
@@ -47,6 +48,7 @@ from stack.aws import (
     lambda_assume_role_policy,
     tls_only_bucket_policy,
 )
+from stack.aws._bucket import NONCURRENT_VERSION_DAYS
 from stack.package import DIRECT_UPLOAD_BYTES_MAX
 
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes, which
@@ -125,6 +127,7 @@ def test_resource_inventory(program: Program, name: str) -> None:
         T_FUNCTION: 1,
         T_PERMISSION: 1,
         "aws:s3/bucket:Bucket": 1,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
         "aws:s3/bucketObjectv2:BucketObjectv2": 1,
         "aws:s3/bucketPolicy:BucketPolicy": 1,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
@@ -184,7 +187,12 @@ def test_function_settings(program: Program, name: str) -> None:
     if package.is_image:
         # An image function: the image holds runtime and code, its command is the handler.
         assert function["packageType"] == "Image"
-        assert function["imageUri"] == run.one(T_IMAGE).outputs["ref"]
+        # Pinned by digest alone: Lambda refuses docker-build's ref (repo:tag@sha256:...).
+        image = run.one(T_IMAGE)
+        repository_url = run.one(T_REPOSITORY).outputs["repositoryUrl"]
+        assert image.outputs["ref"] == f"{image.inputs['tags'][0]}@{IMAGE_DIGEST}"
+        assert function["imageUri"] == f"{repository_url}@{IMAGE_DIGEST}"
+        assert function["imageUri"].count(":") == 1 and "@sha256:" in function["imageUri"]
         assert function["imageConfig"] == {"commands": [settings.handler]}
         assert not {"runtime", "handler", "code", "s3Key", "layers", "sourceCodeHash"} & set(
             function
@@ -493,6 +501,7 @@ def test_outputs(program: Program, name: str) -> None:
         "language": settings.language,
         "memory_mb": settings.memory_mb,
         "region": settings.region,
+        "execution_arn": f"arn:aws:execute-api:{settings.region}:{ACCOUNT}:{API_ID}",
         # What the stack admits, which the load generator checks a plan against.
         "api_throttle_rate": settings.api_throttle_rate,
         "api_throttle_burst": settings.api_throttle_burst,
@@ -768,6 +777,8 @@ def test_an_image_stack_builds_and_pushes_its_image_to_its_own_repository(
     assert image["dockerfile"] == {"location": str(package.image_context / "Dockerfile")}
     assert image["platforms"] == ["linux/amd64"]
     assert image["push"] is True
+    # A preview does not build the image (TensorFlow's takes minutes); `pulumi up` does.
+    assert image["buildOnPreview"] is False
     url = repository.outputs["repositoryUrl"]
     assert image["tags"] == [f"{url}:{package.image_tag}"]
     # The registry password is a secret, so Pulumi keeps the whole list secret in the state.
@@ -776,9 +787,9 @@ def test_an_image_stack_builds_and_pushes_its_image_to_its_own_repository(
     (registry,) = registries["value"]
     assert registry["address"] == url
     assert (registry["username"], registry["password"]) == ("AWS", ECR_PASSWORD)
-    assert run.calls == [
-        ("aws:ecr/getAuthorizationToken:getAuthorizationToken", {"registryId": ACCOUNT})
-    ]
+    assert ("aws:ecr/getAuthorizationToken:getAuthorizationToken", {"registryId": ACCOUNT}) in (
+        run.calls
+    )
     lifecycle = run.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs
     assert lifecycle["repository"] == repository.outputs["name"]
     (rule,) = json.loads(lifecycle["policy"])["rules"]
@@ -863,3 +874,80 @@ def test_a_litert_zip_over_50_mb_is_deployed_from_the_stacks_bucket(
     assert function["s3Key"] == code_object.inputs["key"]
     assert function["sourceCodeHash"] == package.code_sha256_b64
     assert function["environment"]["variables"]["MODEL_RUNTIME"] == "litert"
+
+
+@pytest.mark.parametrize(("region", "partition"), [("cn-north-1", "aws-cn"),
+                                                   ("us-gov-west-1", "aws-us-gov")])  # fmt: skip
+def test_the_image_pull_policy_names_the_function_in_the_providers_partition(
+    program: Program, region: str, partition: str
+) -> None:
+    config = pulumi_config(REPO / "Pulumi.python-tf-512.yaml")
+    config["aws:region"] = region
+    run = program.run("python-tf-512", config)
+    policy = policy_of(run.one("aws:ecr/repositoryPolicy:RepositoryPolicy").inputs["policy"])
+    arn = f"arn:{partition}:lambda:{region}:{ACCOUNT}:function:{PROJECT}-python-tf-512"
+    assert policy["Statement"][0]["Condition"]["StringLike"]["aws:sourceArn"] == [arn, f"{arn}:*"]
+    assert ("aws:index/getPartition:getPartition", {}) in run.calls
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_the_model_bucket_expires_noncurrent_versions(program: Program, name: str) -> None:
+    run = program.run(name)
+    bucket = run.one("aws:s3/bucket:Bucket").outputs["bucket"]
+    lifecycle = run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    assert lifecycle.inputs["bucket"] == bucket
+    (rule,) = lifecycle.inputs["rules"]
+    assert rule["status"] == "Enabled" and rule["filter"] == {}
+    assert rule["noncurrentVersionExpiration"] == {"noncurrentDays": NONCURRENT_VERSION_DAYS}
+    assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
+    # Set once versioning is on (S3 applies noncurrent rules to a versioned bucket).
+    assert run.one("aws:s3/bucketVersioning:BucketVersioning").urn in lifecycle.dependencies
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_roles_live_under_the_projects_path(program: Program, name: str) -> None:
+    # The deployer policy may create and pass roles under this path only.
+    assert program.run(name).one("aws:iam/role:Role").inputs["path"] == f"/{PROJECT}/"
+
+
+def _fixed_names(run: Run) -> set[str]:
+    names = {r.inputs["name"] for r in run.resources if r.type in (
+        T_FUNCTION, T_LOG_GROUP, T_REPOSITORY, "aws:cloudwatch/eventRule:EventRule")}  # fmt: skip
+    names |= {layer.inputs["layerName"]
+              for layer in run.of_type("aws:lambda/layerVersion:LayerVersion")}  # fmt: skip
+    return names
+
+
+@pytest.mark.parametrize("name", ["python-512-ping", "python-512-layer", "python-tf-512"])
+def test_two_name_prefixes_deploy_one_stack_without_a_shared_fixed_name(
+    program: Program, name: str
+) -> None:
+    # Two people deploying the same stack file into one account: with their own prefixes,
+    # no fixed resource name (function, log groups, layer, repository, ping rule) is shared.
+    runs = []
+    for prefix in ("alice-lms-", "bob-lms-"):
+        config = pulumi_config(REPO / f"Pulumi.{name}.yaml")
+        config[f"{PROJECT}:name_prefix"] = prefix
+        runs.append(program.run(name, config))
+    alice, bob = (_fixed_names(run) for run in runs)
+    assert alice and not alice & bob
+    assert all("alice-lms-" in fixed for fixed in alice)
+    assert runs[0].one(T_FUNCTION).inputs["name"] == f"alice-lms-{name}"
+    assert runs[0].exports["function_name"] == f"alice-lms-{name}"
+
+
+def test_python_snapstart_is_warned_of_before_anything_is_deployed(
+    program: Program, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *_, **__: warnings.append(message))
+    config = pulumi_config(REPO / "Pulumi.python-512.yaml")
+    config[f"{PROJECT}:cold_start_mitigation"] = "snapstart"
+    run = program.run("python-512", config)
+    (warning,) = [w for w in warnings if "SnapStart" in w]
+    assert "snapshot cache for every published version" in warning
+    assert "python -m stack prune-versions python-512" in warning
+    assert run.one(T_FUNCTION).inputs["snapStart"] == {"applyOn": "PublishedVersions"}
+    warnings.clear()
+    program.run("java-1024-snapstart", pulumi_config(REPO / "Pulumi.java-1024-snapstart.yaml"))
+    assert not [w for w in warnings if "SnapStart" in w]

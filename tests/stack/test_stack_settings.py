@@ -479,3 +479,71 @@ def test_a_worker_stack_names_the_stacks_it_may_load_and_only_a_worker_stack_may
 
 
 STUDY_KEYS = tuple(STUDY)
+
+
+@pytest.mark.parametrize(
+    "name", ["Python-512", "python_512", "-python", "xn--python", "sthree-python", "Py"]
+)
+def test_stack_names_that_make_invalid_bucket_names_are_refused(name: str) -> None:
+    # Pulumi names a stack's buckets <stack>-models-<random>: S3 refuses upper case and '_'.
+    with pytest.raises(SettingsError) as raised:
+        StackSettings(name=name, language="python", memory_mb=512)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"stack name {name!r} must be 1 to 45 lower-case letters")
+    assert "S3's rule for bucket names" in problem
+
+
+@pytest.mark.parametrize("name", ["python-512", "512", "a", "python-512-at-1024"])
+def test_bucket_safe_stack_names_pass(name: str) -> None:
+    assert StackSettings(name=name, language="python", memory_mb=512).name == name
+
+
+def test_an_invoke_target_must_be_a_valid_stack_name() -> None:
+    with pytest.raises(SettingsError) as raised:
+        StackSettings(name="w", kind="loadgen-worker", language="python", memory_mb=1024,
+                      invoke_targets="python-512,Java_256")  # fmt: skip
+    assert raised.value.problems == [
+        (
+            f"{PROJECT}:invoke_targets: 'Java_256' is not a stack name (lower-case letters, "
+            "digits or '-'); list the stacks the workers may load, comma-separated"
+        )
+    ]
+
+
+def test_name_prefix_names_the_function_and_its_log_group(tmp_path: Path) -> None:
+    default = StackSettings(name="python-512", language="python", memory_mb=512)
+    assert default.name_prefix == f"{PROJECT}-"
+    assert default.function_name == f"{PROJECT}-python-512"
+    path = config_file(tmp_path, "python-512", language="python", memory_mb=512,
+                       name_prefix="alice-lms-")  # fmt: skip
+    mine = load_stack_file(path)
+    assert mine.function_name == "alice-lms-python-512"
+    assert mine.log_group_name == "/aws/lambda/alice-lms-python-512"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name_prefix": "Alice_"}, "name_prefix is 'Alice_'; use 1 to 32 lower-case letters"),
+        ({"name_prefix": "1abc-"}, "name_prefix is '1abc-'; use 1 to 32"),
+        ({"name_prefix": "a" * 33}, "use 1 to 32 lower-case letters"),
+        (
+            {"name": "x" * 45, "name_prefix": "a" * 20},
+            "make a 65-character function name; at most 64 fit",
+        ),
+        (
+            # The ping rule is named <function>-ping, within EventBridge's 64 characters.
+            {"name": "x" * 41, "cold_start_mitigation": "ping"},
+            "make a 60-character function name; at most 59 fit",
+        ),
+    ],
+)
+def test_a_name_prefix_that_makes_invalid_names_is_refused(
+    changes: dict[str, object], message: str
+) -> None:
+    values: dict[str, object] = {"name": "python-512", "language": "python", "memory_mb": 512,
+                                 **changes}  # fmt: skip
+    with pytest.raises(SettingsError) as raised:
+        StackSettings(**values)  # type: ignore[arg-type]
+    assert len(raised.value.problems) == 1
+    assert message in raised.value.problems[0]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pulumi_harness import ACCOUNT, Run, pulumi_config, run_program
+from pulumi_harness import ACCOUNT, ORGANIZATION, Run, execution_arn, pulumi_config, run_program
 
 import stack._workerpackage
 import stack.aws._program
@@ -199,6 +199,11 @@ def test_the_load_generator_imports_only_what_the_worker_ships() -> None:
 # ---- the AWS resources, under Pulumi's mocks ----------------------------------------------
 
 T_FUNCTION = "aws:lambda/function:Function"
+STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
+
+
+def test_the_worker_stack_file_names_the_study_stacks_as_targets() -> None:
+    assert load_stack(WORKER_STACK).target_stacks == STUDY_STACKS
 
 
 @pytest.fixture(scope="module")
@@ -256,6 +261,12 @@ def test_the_worker_role_may_only_put_its_runs_and_write_its_logs(worker_run: Ru
                 "Action": ["s3:PutObject"],
                 "Resource": f"arn:aws:s3:::{bucket}/runs/*",
             },
+            {
+                "Sid": "LoadTheTargetApis",
+                "Effect": "Allow",
+                "Action": "execute-api:Invoke",
+                "Resource": sorted(f"{execution_arn(t)}/*" for t in STUDY_STACKS),
+            },
         ],
     }
     # Nothing else grants the role anything: no attachments, no other policies.
@@ -298,3 +309,45 @@ def test_the_worker_stack_exports_what_the_controller_reads(worker_run: Run) -> 
         "timeout_s": 900,
         "workers_max": 100,
     }
+
+
+def test_the_worker_role_may_invoke_exactly_its_targets_apis(worker_run: Run) -> None:
+    # HTTP APIs have no resource policy: a worker's signed request is admitted only if its
+    # role may execute-api:Invoke that API. Each target is read from its deployed stack.
+    references = worker_run.of_type("pulumi:pulumi:StackReference")
+    assert sorted(r.inputs["name"] for r in references) == sorted(
+        f"{ORGANIZATION}/{PROJECT}/{target}" for target in STUDY_STACKS
+    )
+    document = json.loads(worker_run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    invoke = [s for s in document["Statement"] if "execute-api" in json.dumps(s["Action"])]
+    (statement,) = invoke
+    assert statement["Action"] == "execute-api:Invoke"
+    assert statement["Resource"] == sorted(f"{execution_arn(t)}/*" for t in STUDY_STACKS)
+    assert all("*" not in arn.removesuffix("/*") for arn in statement["Resource"])
+
+
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [("python-512", ("python-512",)), ("python-512, java-256 ,", ("python-512", "java-256")),
+     ("", ())],
+)  # fmt: skip
+def test_the_invoke_grant_follows_the_setting(
+    worker_run: Run, tmp_path: Path, targets: str, expected: tuple[str, ...]
+) -> None:
+    config = pulumi_config(REPO / f"Pulumi.{WORKER_STACK}.yaml")
+    config[f"{PROJECT}:invoke_targets"] = targets
+    if not targets:
+        del config[f"{PROJECT}:invoke_targets"]
+    root = worker_root(tmp_path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stack.aws._program, "build_worker_package",
+                      functools.partial(build_worker_package, root=root))  # fmt: skip
+        run = run_program(WORKER_STACK, config)
+    document = json.loads(run.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    granted = [s["Resource"] for s in document["Statement"] if s["Sid"] == "LoadTheTargetApis"]
+    if expected:
+        assert granted == [sorted(f"{execution_arn(t)}/*" for t in expected)]
+    else:
+        # No targets, no grant at all (never execute-api:Invoke on "*").
+        assert granted == [] and "execute-api" not in json.dumps(document)
+    assert len(run.of_type("pulumi:pulumi:StackReference")) == len(expected)
