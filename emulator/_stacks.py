@@ -88,4 +88,5 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
         buckets=(worker_bucket(settings),),
         host_distributions=tuple(name for names in WORKER_DISTRIBUTIONS.values()
                                  for name in names),
+        invoke_targets=settings.target_stacks,
     )

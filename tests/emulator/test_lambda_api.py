@@ -92,10 +92,10 @@ async def test_boto3_invokes_a_hosted_function_and_reads_its_errors_as_aws_gives
     assert out["bad key"] == (403, "InvalidSignatureException")
 
 
-async def test_a_function_with_a_bucket_writes_to_moto_s3_with_the_emulator_s_keys(
+async def test_a_function_with_a_bucket_writes_to_moto_s3_with_its_role_s_keys(
         emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
     """A worker stack's bucket: moto's S3 server, started for it; boto3 in the function finds
-    it through AWS_ENDPOINT_URL_S3 and signs with the emulator's credentials."""
+    it through AWS_ENDPOINT_URL_S3 and signs with its role's temporary keys (not the user's)."""
     specs = [make_spec(name="writer", buckets=("results-bucket",)), make_spec(name="plain")]
     async with emulator_at(specs) as running:
         assert running.emu.buckets_url is not None
@@ -108,7 +108,9 @@ async def test_a_function_with_a_bucket_writes_to_moto_s3_with_the_emulator_s_ke
     seen = json.loads(writer[1]["body"])
     assert "results-bucket" in seen["buckets"]
     assert seen["endpoint"] == running.emu.buckets_url
-    assert seen["key_id"] == DEFAULT_CREDENTIALS.access_key_id and seen["token"] is None
+    role = running.emu.role_credentials["writer"]
+    assert seen["key_id"] == role.access_key_id != DEFAULT_CREDENTIALS.access_key_id
+    assert seen["key_id"].startswith("ASIA") and seen["token"] == role.session_token
     assert plain[0]["StatusCode"] == 200
 
 
