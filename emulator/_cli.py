@@ -378,6 +378,11 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
             creds = options.credentials or DEFAULT_CREDENTIALS
             print(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
                   f"({creds.source} credentials)")
+            for name, worker in settings.items():
+                if worker.is_worker:
+                    print(f"{name}'s instances sign with their own role's keys, admitted by "
+                          f"{', '.join(worker.target_stacks) or 'no stack'} (its "
+                          "invoke_targets)")
         if emu.cpu_limited:
             print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
                   + init_cpu_model(options.init_cpu, limited=True)["description"])

@@ -64,7 +64,7 @@ LAMBDA_SERVICE = "lambda"
 #: AWS reads no more of an Invoke body than this (6 MB + 1 KB) before answering 413
 BODY_READ_LIMIT_BYTES = LAMBDA_PAYLOAD_LIMIT_BYTES + 1024
 _PARTITION = "aws"
-_TOO_LARGE = ("Request must be smaller than {limit} bytes for the InvokeFunction operation")
+_TOO_LARGE = "Request must be smaller than {limit} bytes for the InvokeFunction operation"
 
 log = logging.getLogger("emulator.lambda_api")
 
@@ -198,7 +198,8 @@ class LambdaApi:
                           f"{request.method} {raw_path} is no operation of this Lambda API: it "
                           "serves Invoke only (POST /2015-03-31/functions/NAME/invocations)",
                           request_id)
-        ref = _function_ref(unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)]))
+        raw_name = unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        ref = _function_ref(raw_name)
         raw_query = request.raw_path.partition("?")[2]
         qualifier = request.query.get("Qualifier") or ref.qualifier
         host = self.hosts.get(ref.name)
@@ -213,7 +214,6 @@ class LambdaApi:
         if not isinstance(signer, StaticCredentials):
             return web.Response(status=signer.status, body=signer.body,
                                 headers=dict(signer.headers))
-        raw_name = unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
         problem = _invalid("functionName", raw_name) or (
             _invalid("qualifier", qualifier) if qualifier is not None else None)
         if problem is not None:
