@@ -3,6 +3,7 @@ gets API Gateway's own 403, and a refused request never reaches the function."""
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import hashlib
 import json
@@ -357,3 +358,39 @@ async def test_on_loopback_signers_agree_and_roles_and_hosts_are_enforced(
         assert [r.status_code for r in (by_botocore, by_aws4auth, by_role)] == [200, 200, 200], (
             by_botocore.text, by_aws4auth.text, by_role.text)
         assert len(run.reports("a")) == 3 and run.reports("b") == []
+
+
+@pytest.mark.anyio
+@pytest.mark.slow
+async def test_a_worker_instance_may_load_its_targets_only(
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
+    """Issue 20: a worker's instances sign with their role's keys (from their environment, as
+    on Lambda), which the stacks in its invoke_targets admit and every other IAM stack answers
+    with the gateway's 403."""
+    import boto3
+
+    specs = [make_spec(name="a", authorization="iam"), make_spec(name="b", authorization="iam"),
+             make_spec(name="w", kind="loadgen-worker", invoke_targets=("a",))]
+    async with emulator_at(specs) as run:
+        client = boto3.client(
+            "lambda", endpoint_url=run.emu.lambda_url, region_name="us-east-1",
+            aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
+            aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key)
+
+        def call_from_worker(stack: str) -> dict[str, Any]:
+            event = {"rawPath": "/call", "queryStringParameters": {"url": run.url(stack) + "/pid"}}
+            response = client.invoke(FunctionName="w", Payload=json.dumps(event).encode())
+            payload = json.loads(response["Payload"].read())
+            assert "FunctionError" not in response, payload
+            result: dict[str, Any] = json.loads(payload["body"])
+            return result
+
+        try:
+            to_a = await asyncio.to_thread(call_from_worker, "a")
+            to_b = await asyncio.to_thread(call_from_worker, "b")
+        finally:
+            client.close()
+        assert to_a == {"status": 200}
+        assert to_b["status"] == 403 and json.loads(to_b["body"]) == {"message": "Forbidden"}
+        assert len(run.reports("a")) == 1 and run.reports("b") == []
