@@ -8,12 +8,15 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 import httpx
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from requests_aws4auth import AWS4Auth
 
 from emulator import FunctionSpec
 from emulator._sigv4 import DEFAULT_CREDENTIALS
@@ -160,6 +163,13 @@ async def test_the_function_name_and_qualifier_are_checked_as_aws_checks_them(
                 out[case] = (error["ResponseMetadata"]["HTTPStatusCode"],
                              error["Error"]["Code"], error["Error"]["Message"])
             out["worker"] = _error_code(lambda: _invoke(as_worker, "fn"))
+            # an independent signer: requests-aws4auth, an ARN and a qualifier needing encoding
+            arn_path = quote("arn:aws:lambda:us-east-1:123456789012:function:fn", safe="")
+            out["aws4auth"] = requests.post(
+                f"{url}/2015-03-31/functions/{arn_path}/invocations?Qualifier=%24LATEST",
+                data=b'{"rawPath": "/pid"}', timeout=30,
+                auth=AWS4Auth(DEFAULT_CREDENTIALS.access_key_id,
+                              DEFAULT_CREDENTIALS.secret_access_key, "us-east-1", "lambda"))
             return out
 
         try:
@@ -183,6 +193,7 @@ async def test_the_function_name_and_qualifier_are_checked_as_aws_checks_them(
         assert message.startswith("1 validation error detected: Value ")
     # a function's role (a worker's) may not invoke functions: its key is known, access denied
     assert out["worker"] == (403, "AccessDeniedException")
+    assert out["aws4auth"].status_code == 200, out["aws4auth"].text
 
 
 def _signed_invoke(url: str, body: bytes) -> tuple[str, dict[str, str]]:
