@@ -18,6 +18,8 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from requests_aws4auth import AWS4Auth
 
 from emulator import FunctionSpec, StaticCredentials
@@ -394,3 +396,33 @@ async def test_a_worker_instance_may_load_its_targets_only(
         assert to_a == {"status": 200}
         assert to_b["status"] == 403 and json.loads(to_b["body"]) == {"message": "Forbidden"}
         assert len(run.reports("a")) == 1 and run.reports("b") == []
+
+
+def _any_valid_encoding(text: str, draw: Callable[[Any], Any]) -> str:
+    """``text`` as a client may send it in a query: each byte of an unreserved character as
+    itself or %-encoded (either case), a space as ``+`` or ``%20``, anything else %-encoded."""
+    out = []
+    for byte in text.encode("utf-8"):
+        char = chr(byte)
+        escaped = f"%{byte:02X}"
+        choices = [escaped, escaped.lower()]
+        if char.isascii() and (char.isalnum() or char in "-_.~"):
+            choices.append(char)
+        if char == " ":
+            choices.append("+")
+        out.append(draw(st.sampled_from(choices)))
+    return "".join(out)
+
+
+@given(data=st.data(), params=st.dictionaries(
+    st.text(min_size=1, max_size=8), st.text(max_size=8), min_size=1, max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_any_valid_encoding_of_signed_parameters_passes(
+        data: st.DataObject, params: dict[str, str]) -> None:
+    """botocore signs the parameters; the query may carry them in any order and any valid
+    encoding, and still passes (decode, encode, sort: AWS's rules)."""
+    headers = _signed_request(params=params)
+    pairs = [f"{_any_valid_encoding(k, data.draw)}={_any_valid_encoding(v, data.draw)}"
+             for k, v in params.items()]
+    sent = "&".join(data.draw(st.permutations(pairs)))
+    assert _verdict(headers, query=sent) is None
