@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
+from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ._apigw import (
@@ -224,6 +225,14 @@ class FrontDoor:
         try:
             async with asyncio.timeout(self.connection_timeout_s):
                 body = await _read_body(request, API_PAYLOAD_LIMIT_BYTES)
+        except (ConnectionError, ClientError, HttpProcessingError) as exc:
+            # The client left mid-body: nothing to invoke and no one to answer; one line.
+            _server_log.warning(
+                "%s left before sending its whole body (%s); nothing was invoked",
+                request.remote or "a client", " ".join(str(exc).split()) or type(exc).__name__)
+            gone = _send(gateway_error(400, "Bad Request", apigw_id))
+            gone.force_close()
+            return gone
         except TimeoutError:
             # Answer, then drop the connection at once: aiohttp would otherwise linger,
             # reading what is left of the body for 10 more seconds.
