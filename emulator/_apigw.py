@@ -102,6 +102,14 @@ def route_path(target: str, *, authorities: Iterable[str]) -> tuple[str, str] | 
     return path, raw_query
 
 
+def sent_path(target: str) -> str:
+    """The path of a request target exactly as it was sent (not decoded): what a SigV4
+    signature covers. An absolute-form target's path, or ``/`` when it has none."""
+    if not target.startswith("/"):
+        return urlsplit(target).path or "/"
+    return target.partition("?")[0]
+
+
 def match_route(routes: Iterable[str] | None, method: str, path: str) -> str | None:
     """The route key a request matches, ``$default`` when there are no routes, else None."""
     if routes is None:

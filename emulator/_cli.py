@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
+from ._lock import BuildDirLock
 from ._pyruntime import DIFFERENCES_FROM_AWS, distributions_in
 from ._samples import parse_ms
-from ._sigv4 import DEFAULT_CREDENTIALS, credentials_from
+from ._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, credentials_from
 from ._spec import (
     DEFAULT_ACCOUNT_CONCURRENCY,
     DEFAULT_CLIENT_RTT_MS,
@@ -338,8 +339,15 @@ def _prepare(
 
 async def _serve(args: argparse.Namespace, root: Path) -> int:
     credentials = credentials_from(args.credentials)
-    settings, specs, packages, worker_packages = _prepare(args, root)
     build = (args.build_dir or root / "build").resolve()
+    # Before anything is built or written: a second emulator on this build dir is refused.
+    with BuildDirLock(build):
+        return await _serve_locked(args, root, build, credentials)
+
+
+async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
+                        credentials: StaticCredentials) -> int:
+    settings, specs, packages, worker_packages = _prepare(args, root)
     options = EmulatorOptions(
         time_scale=args.time_scale,
         keep_alive_s=args.keep_alive_s,
@@ -380,6 +388,11 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
             creds = options.credentials or DEFAULT_CREDENTIALS
             print(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
                   f"({creds.source} credentials)")
+            for name, worker in settings.items():
+                if worker.is_worker:
+                    print(f"{name}'s instances sign with their own role's keys, admitted by "
+                          f"{', '.join(worker.target_stacks) or 'no stack'} (its "
+                          "invoke_targets)")
         if emu.cpu_limited:
             print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
                   + init_cpu_model(options.init_cpu, limited=True)["description"])

@@ -31,7 +31,7 @@ from ._memory import MemoryLimit, memory_limit
 from ._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
 from ._runtime_api import RuntimeApi
 from ._samples import Sampler
-from ._sigv4 import DEFAULT_CREDENTIALS
+from ._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, role_credentials
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 
 log = logging.getLogger("emulator")
@@ -137,7 +137,15 @@ class Emulator:
         self._s3: _S3Endpoint | None = None
         #: moto's S3, when a function names buckets (the load generator's worker stack)
         self.buckets: LocalBuckets | None = None
-        self.lambda_api = LambdaApi(self.hosts, credentials=self.options.credentials)
+        #: the execution role's credentials of each function that signs its own requests (one
+        #: with buckets, or allowed to invoke other stacks' APIs: a worker stack), new for each
+        #: emulator; its instances get them instead of the fake keys the others get
+        self.role_credentials: dict[str, StaticCredentials] = {
+            s.name: role_credentials(s.name) for s in self.specs
+            if s.buckets or s.invoke_targets or s.kind == "loadgen-worker"}
+        self.lambda_api = LambdaApi(self.hosts, credentials=self.options.credentials,
+                                    roles=self.role_credentials,
+                                    body_timeout_s=self.options.connection_timeout_s)
         #: per-stack CPU samples and access logs beside the stacks' logs (docs/results.md)
         self.sampler = Sampler(self.options.log_dir)
         self._started = False
@@ -273,7 +281,7 @@ class Emulator:
                     dependencies=dependencies.get(spec.name),
                     init_burst=opts.init_cpu == "burst",
                     buckets_endpoint=self.buckets_url,
-                    credentials=credentials,
+                    credentials=self.role_credentials.get(spec.name),
                 ),
             )
             self.hosts[spec.name] = host
@@ -288,6 +296,10 @@ class Emulator:
             door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
                             connection_timeout_s=opts.connection_timeout_s,
                             credentials=opts.credentials,
+                            admitted=[creds for name, creds in self.role_credentials.items()
+                                      if spec.name in self._spec(name).invoke_targets],
+                            denied=[creds for name, creds in self.role_credentials.items()
+                                    if spec.name not in self._spec(name).invoke_targets],
                             network_delay_ms=opts.network_delay_ms)
             door.access_log = self.sampler.add_stack(
                 spec.name, requests=functools.partial(_requests_of, door),
@@ -328,6 +340,9 @@ class Emulator:
         for stack_log in self.logs.values():
             stack_log.event("emulator_stopped")
             stack_log.close()
+
+    def _spec(self, name: str) -> FunctionSpec:
+        return next(s for s in self.specs if s.name == name)
 
     def reclaim_idle(self, stack: str | None = None) -> int:
         """Reclaim idle instances now (of one stack, or all); returns how many."""

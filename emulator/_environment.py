@@ -27,8 +27,9 @@ def instance_environment(
 ) -> dict[str, str]:
     """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any);
     ``python_path``: what a Python instance's interpreter sees (default: its task root only);
-    ``buckets_endpoint``: moto's S3 holding the spec's buckets, with ``credentials``, the
-    emulator's, which stand for the role's keys there (and sign for its IAM stacks)."""
+    ``buckets_endpoint``: moto's S3 holding the spec's buckets; ``credentials``: the function's
+    role credentials (``_sigv4.role_credentials``), which sign its calls to S3 and to the IAM
+    stacks its role may invoke."""
     day = datetime.now(UTC).strftime("%Y/%m/%d")
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -64,12 +65,14 @@ def instance_environment(
     if buckets_endpoint is not None and spec.buckets:
         # boto3 (1.28 and later) sends S3 calls to AWS_ENDPOINT_URL_S3.
         env["AWS_ENDPOINT_URL_S3"] = buckets_endpoint
-        if credentials is not None:
-            del env["AWS_SESSION_TOKEN"]
-            env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
-            env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
-            if credentials.session_token:
-                env["AWS_SESSION_TOKEN"] = credentials.session_token
+    if credentials is not None:
+        # The function's role credentials: they sign its S3 calls and its requests to the
+        # stacks its role may invoke (the front doors recognise them).
+        del env["AWS_SESSION_TOKEN"]
+        env["AWS_ACCESS_KEY_ID"] = credentials.access_key_id
+        env["AWS_SECRET_ACCESS_KEY"] = credentials.secret_access_key
+        if credentials.session_token:
+            env["AWS_SESSION_TOKEN"] = credentials.session_token
     for name, value in spec.environment.items():
         env[name] = _map_path(inst, value)
     return env

@@ -8,9 +8,11 @@ import logging
 import socket
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
+from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
 from ._apigw import (
@@ -30,6 +32,7 @@ from ._apigw import (
     match_route,
     new_request_id,
     route_path,
+    sent_path,
 )
 from ._host import FunctionHost
 from ._instance import Outcome
@@ -69,6 +72,8 @@ class FrontDoor:
         integration_timeout_s: float,
         connection_timeout_s: float,
         credentials: StaticCredentials | None = None,
+        admitted: Sequence[StaticCredentials] = (),
+        denied: Sequence[StaticCredentials] = (),
         network_delay_ms: float = 0.0,
         access_log: AccessLog | None = None,
     ) -> None:
@@ -88,8 +93,11 @@ class FrontDoor:
             else None
         )
         # AWS_IAM routes: checked before the integration, so a refused request never invokes.
+        # ``admitted``: the function roles whose policy allows invoking this API (a worker
+        # stack's invoke_targets); ``denied``: the other roles, recognised but refused.
         self.sigv4 = (
-            SigV4Check(credentials or DEFAULT_CREDENTIALS, spec.region)
+            SigV4Check(credentials or DEFAULT_CREDENTIALS, spec.region, admitted=admitted,
+                       denied=denied)
             if spec.authorization == "iam"
             else None
         )
@@ -118,6 +126,9 @@ class FrontDoor:
             sock.close()
             raise
         self.port = int(sock.getsockname()[1])
+        if self.sigv4 is not None:
+            # A request signed for another stack's host is not for this API.
+            self.sigv4.hosts = frozenset(self.authorities)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
 
@@ -214,6 +225,14 @@ class FrontDoor:
         try:
             async with asyncio.timeout(self.connection_timeout_s):
                 body = await _read_body(request, API_PAYLOAD_LIMIT_BYTES)
+        except (ConnectionError, ClientError, HttpProcessingError) as exc:
+            # The client left mid-body: nothing to invoke and no one to answer; one line.
+            _server_log.warning(
+                "%s left before sending its whole body (%s); nothing was invoked",
+                request.remote or "a client", " ".join(str(exc).split()) or type(exc).__name__)
+            gone = _send(gateway_error(400, "Bad Request", apigw_id))
+            gone.force_close()
+            return gone
         except TimeoutError:
             # Answer, then drop the connection at once: aiohttp would otherwise linger,
             # reading what is left of the body for 10 more seconds.
@@ -228,7 +247,7 @@ class FrontDoor:
             return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
         if self.sigv4 is not None:
             refused = self.sigv4.refusal(
-                method=request.method, raw_path=raw_path, raw_query=raw_query,
+                method=request.method, raw_path=sent_path(request.raw_path), raw_query=raw_query,
                 headers=request.headers.items(), body=body, request_id=apigw_id,
             )
             if refused is not None:

@@ -12,11 +12,20 @@ API). What it answers, after AWS's "Invoke" API reference and its error list:
   destinations;
 - an unknown function or qualifier: 404 ``ResourceNotFoundException``; no concurrency left
   (the account's, or the function's reserved): 429 ``TooManyRequestsException``; a payload
-  over 6 MB: 413 ``RequestEntityTooLargeException``; a payload that is not JSON: 400
-  ``InvalidRequestContentException``;
+  over 6 MB: 413 ``RequestTooLargeException`` (a body past 6 MB + 1 KB is not read further);
+  a payload that is not JSON (``NaN`` and ``Infinity`` are not JSON; nesting too deep to
+  parse): 400 ``InvalidRequestContentException``;
+- the function name is checked as AWS checks it: against Invoke's FunctionName pattern
+  (botocore's service model; else 400 ``ValidationException``), then an ARN's region (another
+  one: 404 "Functions from '…' are not reachable in this region"), account (another one: 403
+  ``AccessDeniedException``) and partition (404);
 - the request must be SigV4-signed for service ``lambda`` with the emulator's credentials
   (``_sigv4``; 403 ``UnrecognizedClientException``, ``InvalidSignatureException`` or
-  ``IncompleteSignatureException`` otherwise), as IAM-authorised stacks are.
+  ``IncompleteSignatureException`` otherwise), as IAM-authorised stacks are; a function role's
+  credentials (a worker's) are recognised and refused (403 ``AccessDeniedException``: no role
+  here may ``lambda:InvokeFunction``);
+- a body that has not fully arrived within ``body_timeout_s`` (the front door's bound, 60 s)
+  is answered 408 and its connection closed; a client that leaves mid-body costs one log line.
 
 Errors carry the type in ``x-amzn-ErrorType`` (what botocore reads) and a JSON body
 ``{"Type": "User", "message": ...}``. ``X-Amz-Log-Type: Tail`` is not honoured (no
@@ -25,19 +34,26 @@ Errors carry the type in ``x-amzn-ErrorType`` (what botocore reads) and a JSON b
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
+import logging
+import re
 import socket
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from aiohttp import web
+from aiohttp.client_exceptions import ClientError
+from aiohttp.http_exceptions import HttpProcessingError
 
 from ._apigw import ACCOUNT_ID
 from ._host import FunctionHost
 from ._instance import Outcome
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES
+from ._spec import CONNECTION_TIMEOUT_S, LAMBDA_PAYLOAD_LIMIT_BYTES
 
 __all__ = ["LambdaApi", "invoke_result"]
 
@@ -45,6 +61,61 @@ _PATH_PREFIX = "/2015-03-31/functions/"
 _PATH_SUFFIX = "/invocations"
 #: the service a Lambda API request is signed for
 LAMBDA_SERVICE = "lambda"
+#: AWS reads no more of an Invoke body than this (6 MB + 1 KB) before answering 413
+BODY_READ_LIMIT_BYTES = LAMBDA_PAYLOAD_LIMIT_BYTES + 1024
+_PARTITION = "aws"
+_TOO_LARGE = "Request must be smaller than {limit} bytes for the InvokeFunction operation"
+
+log = logging.getLogger("emulator.lambda_api")
+
+
+@functools.cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """Invoke's FunctionName and Qualifier patterns, from botocore's copy of Lambda's model."""
+    import botocore.session
+
+    shape = botocore.session.get_session().get_service_model("lambda").operation_model(
+        "Invoke").input_shape
+    return {member: re.compile(shape.members[name].metadata["pattern"])
+            for member, name in (("functionName", "FunctionName"), ("qualifier", "Qualifier"))}
+
+
+@dataclass(frozen=True)
+class _FunctionRef:
+    """A FunctionName as Invoke reads it: a name, a partial ARN or a full ARN."""
+
+    name: str
+    qualifier: str | None = None
+    partition: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+
+def _function_ref(raw: str) -> _FunctionRef:
+    """Split a FunctionName (``[arn:PARTITION:lambda:][REGION:][ACCOUNT:][function:]NAME
+    [:QUALIFIER]``) into its parts; the pattern check is separate (``_invalid``)."""
+    parts = raw.split(":")
+    partition = None
+    if raw.startswith("arn:") and len(parts) >= 3:
+        partition, parts = parts[1], parts[3:]
+    region = account = None
+    if len(parts) > 1 and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", parts[0]):
+        region, parts = parts[0], parts[1:]
+    if len(parts) > 1 and re.fullmatch(r"\d{12}", parts[0]):
+        account, parts = parts[0], parts[1:]
+    if len(parts) > 1 and parts[0] == "function":
+        parts = parts[1:]
+    return _FunctionRef(name=parts[0] if parts else "", qualifier=parts[1] if len(parts) > 1
+                        else None, partition=partition, region=region, account=account)
+
+
+def _invalid(field: str, value: str) -> str | None:
+    """AWS's validation message when ``value`` does not match Invoke's pattern for ``field``."""
+    pattern = _patterns()[field]
+    if pattern.fullmatch(value):
+        return None
+    return (f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+            f"constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
 
 
 def _error(status: int, error_type: str, message: str, request_id: str,
@@ -53,19 +124,6 @@ def _error(status: int, error_type: str, message: str, request_id: str,
     return web.Response(status=status, text=body, content_type="application/json",
                         headers={"x-amzn-ErrorType": error_type,
                                  "x-amzn-RequestId": request_id})
-
-
-def _function_name(raw: str) -> tuple[str, str | None]:
-    """A FunctionName (name, partial or full ARN, maybe ``:qualifier``) as (name, qualifier)."""
-    parts = raw.split(":")
-    if raw.startswith("arn:"):
-        # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
-        rest = parts[6:] if len(parts) >= 7 else [""]
-    elif len(parts) >= 3 and parts[1] == "function":
-        rest = parts[2:]  # ACCOUNT:function:NAME[:QUALIFIER]
-    else:
-        rest = parts
-    return rest[0], (rest[1] if len(rest) > 1 else None)
 
 
 def invoke_result(outcome: Outcome, timeout_s: float) -> tuple[bytes, str | None]:
@@ -93,13 +151,19 @@ class LambdaApi:
     """The Invoke API for the hosted functions (see the module doc)."""
 
     def __init__(self, hosts: Mapping[str, FunctionHost], *,
-                 credentials: StaticCredentials | None = None) -> None:
+                 credentials: StaticCredentials | None = None,
+                 roles: Mapping[str, StaticCredentials] | None = None,
+                 body_timeout_s: float = CONNECTION_TIMEOUT_S) -> None:
         self.hosts = hosts
         self.credentials = credentials or DEFAULT_CREDENTIALS
+        #: the functions' role credentials (recognised, but no role may invoke functions)
+        self.roles = roles if roles is not None else {}
+        #: a body not fully arrived by then is answered 408 (the front door's bound)
+        self.body_timeout_s = body_timeout_s
         #: invocations answered so far, per function (the sampler's per-second counts)
         self.invocations: dict[str, int] = {}
         self._checks: dict[str, SigV4Check] = {}
-        app = web.Application(client_max_size=LAMBDA_PAYLOAD_LIMIT_BYTES + 1024)
+        app = web.Application(client_max_size=BODY_READ_LIMIT_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                      shutdown_timeout=0.5)
@@ -118,7 +182,10 @@ class LambdaApi:
     def _check(self, region: str) -> SigV4Check:
         check = self._checks.get(region)
         if check is None:
-            check = SigV4Check(self.credentials, region, service=LAMBDA_SERVICE)
+            host, port = self.url.removeprefix("http://").rsplit(":", 1)
+            check = SigV4Check(self.credentials, region, service=LAMBDA_SERVICE,
+                               hosts=(f"{host}:{port}", f"localhost:{port}"),
+                               denied=list(self.roles.values()))
             self._checks[region] = check
         return check
 
@@ -131,22 +198,41 @@ class LambdaApi:
                           f"{request.method} {raw_path} is no operation of this Lambda API: it "
                           "serves Invoke only (POST /2015-03-31/functions/NAME/invocations)",
                           request_id)
-        name, qualifier = _function_name(
-            unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)]))
-        qualifier = request.query.get("Qualifier") or qualifier
-        host = self.hosts.get(name)
-        body = await request.read()
+        raw_name = unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        ref = _function_ref(raw_name)
+        raw_query = request.raw_path.partition("?")[2]
+        qualifier = request.query.get("Qualifier") or ref.qualifier
+        host = self.hosts.get(ref.name)
+        body = await self._read_body(request, request_id)
+        if isinstance(body, web.StreamResponse):
+            return body
         region = host.spec.region if host is not None else next(
             (h.spec.region for h in self.hosts.values()), "us-east-1")
-        refused = self._check(region).refusal(
-            method=request.method, raw_path=raw_path, raw_query=request.query_string,
+        signer = self._check(region).authenticate(
+            method=request.method, raw_path=raw_path, raw_query=raw_query,
             headers=request.headers.items(), body=body, request_id=request_id)
-        if refused is not None:
-            return web.Response(status=refused.status, body=refused.body,
-                                headers=dict(refused.headers))
-        if host is None or qualifier not in (None, "$LATEST"):
-            arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
-            shown = f"{arn}:{qualifier}" if qualifier else arn
+        if not isinstance(signer, StaticCredentials):
+            return web.Response(status=signer.status, body=signer.body,
+                                headers=dict(signer.headers))
+        problem = _invalid("functionName", raw_name) or (
+            _invalid("qualifier", qualifier) if qualifier is not None else None)
+        if problem is not None:
+            return _error(400, "ValidationException", problem, request_id)
+        arn = (f"arn:{ref.partition or _PARTITION}:lambda:{ref.region or region}:"
+               f"{ref.account or ACCOUNT_ID}:function:{ref.name}")
+        shown = f"{arn}:{qualifier}" if qualifier else arn
+        if ref.region is not None and ref.region != region:
+            return _error(404, "ResourceNotFoundException",
+                          f"Functions from '{ref.region}' are not reachable in this region "
+                          f"('{region}')", request_id)
+        if signer.source == "role" or (ref.account is not None and ref.account != ACCOUNT_ID):
+            policy = "identity-based" if signer.source == "role" else "resource-based"
+            return _error(403, "AccessDeniedException",
+                          f"User: {signer.principal_arn} is not authorized to perform: "
+                          f"lambda:InvokeFunction on resource: {shown} because no {policy} "
+                          "policy allows the lambda:InvokeFunction action", request_id)
+        if host is None or qualifier not in (None, "$LATEST") or (
+                ref.partition not in (None, _PARTITION)):
             return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
                           request_id)
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
@@ -158,16 +244,13 @@ class LambdaApi:
                           "RequestResponse and DryRun invocations only (no event queue)",
                           request_id)
         if len(body) > LAMBDA_PAYLOAD_LIMIT_BYTES:
-            return _error(413, "RequestEntityTooLargeException",
-                          f"Request must be smaller than {LAMBDA_PAYLOAD_LIMIT_BYTES} bytes for "
-                          "the InvokeFunction operation", request_id)
-        try:
-            json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError):
+            return _too_large(request_id)
+        problem = _not_json(body or b"{}")
+        if problem is not None:
             return _error(400, "InvalidRequestContentException",
-                          "Could not parse request body into json", request_id)
+                          f"Could not parse request body into json: {problem}", request_id)
         outcome = await host.invoke(body or b"{}", request_id)
-        self.invocations[name] = self.invocations.get(name, 0) + 1
+        self.invocations[ref.name] = self.invocations.get(ref.name, 0) + 1
         if outcome.kind == "throttled":
             reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
                       if host.spec.reserved_concurrency is not None
@@ -175,12 +258,66 @@ class LambdaApi:
             return _error(429, "TooManyRequestsException", "Rate Exceeded.", request_id,
                           Reason=reason)
         if outcome.kind == "too_large":
-            return _error(413, "RequestEntityTooLargeException",
-                          f"Request must be smaller than {LAMBDA_PAYLOAD_LIMIT_BYTES} bytes for "
-                          "the InvokeFunction operation", request_id)
+            return _too_large(request_id)
         payload, function_error = invoke_result(outcome, host.spec.timeout_s)
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
         if function_error is not None:
             headers["X-Amz-Function-Error"] = function_error
         return web.Response(status=200, body=payload, headers=headers,
                             content_type="application/json")
+
+    async def _read_body(self, request: web.Request, request_id: str) -> bytes | web.StreamResponse:
+        """The body, or the answer when it is too large (413, read no further), too slow (408,
+        the connection closed) or abandoned by its client (one log line)."""
+        declared = request.content_length
+        if declared is not None and declared > BODY_READ_LIMIT_BYTES:
+            refused = _too_large(request_id)
+            refused.force_close()
+            return refused
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            async with asyncio.timeout(self.body_timeout_s):
+                async for chunk in request.content.iter_any():
+                    total += len(chunk)
+                    if total > BODY_READ_LIMIT_BYTES:
+                        refused = _too_large(request_id)
+                        refused.force_close()
+                        return refused
+                    chunks.append(chunk)
+        except TimeoutError:
+            late = _error(408, "RequestTimeoutException",
+                          f"the request body did not arrive within {self.body_timeout_s:g} s "
+                          f"({total} bytes came)", request_id)
+            late.force_close()
+            return late
+        except (ConnectionError, ClientError, HttpProcessingError) as exc:
+            log.warning("Lambda API: %s left before sending its whole body (%d bytes came: %s); "
+                        "nothing was invoked", request.remote or "a client", total,
+                        " ".join(str(exc).split()) or type(exc).__name__)
+            gone = web.Response(status=400)
+            gone.force_close()
+            return gone
+        return b"".join(chunks)
+
+
+def _too_large(request_id: str) -> web.Response:
+    return _error(413, "RequestTooLargeException",
+                  _TOO_LARGE.format(limit=LAMBDA_PAYLOAD_LIMIT_BYTES), request_id)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _not_json(body: bytes) -> str | None:
+    """Why ``body`` is not a JSON document AWS would parse (None when it is one)."""
+    try:
+        json.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        return "the document is nested too deeply"
+    except UnicodeDecodeError:
+        return "the body is not UTF-8"
+    except ValueError as exc:
+        return str(exc)
+    return None

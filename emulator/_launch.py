@@ -45,7 +45,7 @@ class Launcher:
     init_burst: bool = False
     #: moto's S3 holding the spec's buckets (only when it names some)
     buckets_endpoint: str | None = None
-    #: the emulator's credentials: a function with buckets gets them (``_environment``)
+    #: the function's role credentials, if it signs its own calls (``_environment``)
     credentials: StaticCredentials | None = None
 
     @property

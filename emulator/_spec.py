@@ -124,6 +124,9 @@ class FunctionSpec:
     #: manylinux): the instances get them for the host's Python, from the emulator's installed
     #: versions (``_pyruntime``), ahead of the package's own copies
     host_distributions: tuple[str, ...] = ()
+    #: the stacks (front doors) whose HTTP APIs this function's role may ``execute-api:Invoke``
+    #: (a worker stack's ``invoke_targets``); its instances sign with the role's credentials
+    invoke_targets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problems = validate_spec(self)

@@ -85,4 +85,5 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
         kind="loadgen-worker",
         buckets=(worker_bucket(settings),),
         host_distributions=package.distributions,
+        invoke_targets=settings.target_stacks,
     )

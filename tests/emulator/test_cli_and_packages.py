@@ -220,35 +220,40 @@ def test_sigint_stops_cleanly_with_130(artifact: Path, tmp_path: Path) -> None:
     assert [e["event"] for e in events][-2:] == ["stopped", "emulator_stopped"]
 
 
-def test_the_next_start_removes_a_killed_emulators_instance_folders_only(
+def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_go(
     artifact: Path, tmp_path: Path
 ) -> None:
+    """Issue 21, item 10: a second ``emulator up`` on the same build dir is refused in one
+    line naming the first's pid and ``--build-dir``, and leaves the first's endpoints.json and
+    service alone; once the first is killed outright, the next start removes its folders."""
     build = tmp_path / "build"
-    live = _Up(artifact, build, "python-256")
+    first = _Up(artifact, build, "python-256")
     try:
-        assert live.health("python-256").status_code == 200
-        live_dirs = _task_dirs(build)
-        assert len(live_dirs) == 1
-        killed = _Up(artifact, build, "python-256")
-        try:
-            assert killed.health("python-256").status_code == 200
-            killed_dirs = _task_dirs(build) - live_dirs
-            assert len(killed_dirs) == 1
-            killed.proc.send_signal(signal.SIGKILL)
-            killed.proc.wait(timeout=30)
-        finally:
-            killed.close()
-        assert all(d.exists() for d in killed_dirs), "a SIGKILL leaves the folders behind"
-        following = _Up(artifact, build, "python-256")
-        following.proc.send_signal(signal.SIGTERM)
-        assert following.proc.wait(timeout=30) == 143
-        following.close()
-        assert not any(d.exists() for d in killed_dirs)
-        assert all(d.exists() for d in live_dirs), "a live emulator's instances are not touched"
-        warm = live.health("python-256")
+        assert first.health("python-256").status_code == 200
+        first_dirs = _task_dirs(build)
+        assert len(first_dirs) == 1
+        second = subprocess.run(
+            [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
+             "--build-dir", str(build)],
+            cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
+        assert second.returncode == 2, second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+        assert f"pid {first.proc.pid}" in second.stderr and "--build-dir" in second.stderr
+        assert json.loads((build / "endpoints.json").read_text())["pid"] == first.proc.pid
+        warm = first.health("python-256")
         assert warm.status_code == 200 and warm.headers["x-cold-start"] == "false"
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait(timeout=30)
     finally:
-        live.close()
+        first.close()
+    assert all(d.exists() for d in first_dirs), "a SIGKILL leaves the folders behind"
+    following = _Up(artifact, build, "python-256")
+    following.proc.send_signal(signal.SIGTERM)
+    assert following.proc.wait(timeout=30) == 143
+    following.close()
+    assert not any(d.exists() for d in first_dirs)
+    assert not (build / "emulator.lock").exists()
 
 
 def test_up_with_an_unknown_stack_says_so(tmp_path: Path) -> None:

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import boto3
+import httpx
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from requests_aws4auth import AWS4Auth
 
 from emulator import FunctionSpec
 from emulator._sigv4 import DEFAULT_CREDENTIALS
@@ -92,10 +97,10 @@ async def test_boto3_invokes_a_hosted_function_and_reads_its_errors_as_aws_gives
     assert out["bad key"] == (403, "InvalidSignatureException")
 
 
-async def test_a_function_with_a_bucket_writes_to_moto_s3_with_the_emulator_s_keys(
+async def test_a_function_with_a_bucket_writes_to_moto_s3_with_its_role_s_keys(
         emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
     """A worker stack's bucket: moto's S3 server, started for it; boto3 in the function finds
-    it through AWS_ENDPOINT_URL_S3 and signs with the emulator's credentials."""
+    it through AWS_ENDPOINT_URL_S3 and signs with its role's temporary keys (not the user's)."""
     specs = [make_spec(name="writer", buckets=("results-bucket",)), make_spec(name="plain")]
     async with emulator_at(specs) as running:
         assert running.emu.buckets_url is not None
@@ -108,7 +113,9 @@ async def test_a_function_with_a_bucket_writes_to_moto_s3_with_the_emulator_s_ke
     seen = json.loads(writer[1]["body"])
     assert "results-bucket" in seen["buckets"]
     assert seen["endpoint"] == running.emu.buckets_url
-    assert seen["key_id"] == DEFAULT_CREDENTIALS.access_key_id and seen["token"] is None
+    role = running.emu.role_credentials["writer"]
+    assert seen["key_id"] == role.access_key_id != DEFAULT_CREDENTIALS.access_key_id
+    assert seen["key_id"].startswith("ASIA") and seen["token"] == role.session_token
     assert plain[0]["StatusCode"] == 200
 
 
@@ -117,3 +124,164 @@ async def test_without_a_bucket_no_s3_server_is_started(
     async with emulator_at([make_spec()]) as running:
         assert running.emu.buckets_url is None
         assert running.emu.lambda_url.startswith("http://127.0.0.1:")
+
+
+# --- Issue 21, items 7 to 9: the Invoke API's signature, ARN and body edges -----------------
+
+
+async def test_the_function_name_and_qualifier_are_checked_as_aws_checks_them(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(name="fn"),
+                            make_spec(name="w", kind="loadgen-worker")]) as running:
+        url = running.emu.lambda_url
+        role = running.emu.role_credentials["w"]
+        client = _client(url)
+        as_worker = boto3.client(
+            "lambda", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id=role.access_key_id, aws_secret_access_key=role.secret_access_key,
+            aws_session_token=role.session_token,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
+
+        def calls() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            # boto3 sends Qualifier=%24LATEST: signed over the encoded query, it passes
+            out["latest"] = _invoke(client, "fn", {"rawPath": "/pid"}, Qualifier="$LATEST")[0]
+            out["dry latest"] = _invoke(client, "fn", InvocationType="DryRun",
+                                        Qualifier="$LATEST")[0]
+            arn = "arn:aws:lambda:{region}:{account}:function:fn"
+            for case, name in (
+                    ("region", arn.format(region="eu-west-1", account="123456789012")),
+                    ("account", arn.format(region="us-east-1", account="999999999999")),
+                    ("partial account", "999999999999:function:fn"),
+                    ("partition", "arn:aws-cn:lambda:us-east-1:123456789012:function:fn"),
+                    ("service", "arn:aws:s3:::fn"),
+                    ("bad name", "fn/../other"),
+                    ("bad qualifier", "fn:no.dots")):
+                with pytest.raises(ClientError) as caught:
+                    _invoke(client, name)
+                error = caught.value.response
+                out[case] = (error["ResponseMetadata"]["HTTPStatusCode"],
+                             error["Error"]["Code"], error["Error"]["Message"])
+            out["worker"] = _error_code(lambda: _invoke(as_worker, "fn"))
+            # an independent signer: requests-aws4auth, an ARN and a qualifier needing encoding
+            arn_path = quote("arn:aws:lambda:us-east-1:123456789012:function:fn", safe="")
+            out["aws4auth"] = requests.post(
+                f"{url}/2015-03-31/functions/{arn_path}/invocations?Qualifier=%24LATEST",
+                data=b'{"rawPath": "/pid"}', timeout=30,
+                auth=AWS4Auth(DEFAULT_CREDENTIALS.access_key_id,
+                              DEFAULT_CREDENTIALS.secret_access_key, "us-east-1", "lambda"))
+            return out
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+            as_worker.close()
+    assert out["latest"]["StatusCode"] == 200 and out["latest"]["ExecutedVersion"] == "$LATEST"
+    assert out["dry latest"]["StatusCode"] == 204
+    assert out["region"] == (404, "ResourceNotFoundException", (
+        "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')"))
+    for case in ("account", "partial account"):
+        status, code, message = out[case]
+        assert (status, code) == (403, "AccessDeniedException")
+        assert ("lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:999999999999:"
+                in message)
+    assert out["partition"][:2] == (404, "ResourceNotFoundException")
+    for case in ("service", "bad name", "bad qualifier"):
+        status, code, message = out[case]
+        assert (status, code) == (400, "ValidationException"), case
+        assert message.startswith("1 validation error detected: Value ")
+    # a function's role (a worker's) may not invoke functions: its key is known, access denied
+    assert out["worker"] == (403, "AccessDeniedException")
+    assert out["aws4auth"].status_code == 200, out["aws4auth"].text
+
+
+def _signed_invoke(url: str, body: bytes) -> tuple[str, dict[str, str]]:
+    """A botocore-signed Invoke of ``fn`` with ``body`` as the payload: (url, headers)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    target = f"{url}/2015-03-31/functions/fn/invocations"
+    request = AWSRequest(method="POST", url=target, data=body)
+    SigV4Auth(Credentials(DEFAULT_CREDENTIALS.access_key_id,
+                          DEFAULT_CREDENTIALS.secret_access_key),
+              "lambda", "us-east-1").add_auth(request)
+    return target, dict(request.headers.items())
+
+
+async def test_bodies_aws_would_not_parse_or_take_get_its_answers(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    from emulator._spec import LAMBDA_PAYLOAD_LIMIT_BYTES
+
+    bodies = {
+        "nested": b"[" * 100_000 + b"]" * 100_000,
+        "nan": b'{"x": NaN}',
+        "infinity": b"[Infinity]",
+        "too large": b'"' + b"x" * (LAMBDA_PAYLOAD_LIMIT_BYTES + 2048) + b'"',
+    }
+    async with emulator_at([make_spec(name="fn")]) as running, \
+            httpx.AsyncClient(timeout=30) as client:
+        answers = {}
+        for case, body in bodies.items():
+            target, headers = _signed_invoke(running.emu.lambda_url, body)
+            answers[case] = await client.post(target, content=body, headers=headers)
+        nothing_ran = running.events(kind="started") == []
+    for case in ("nested", "nan", "infinity"):
+        answer = answers[case]
+        assert answer.status_code == 400, (case, answer.text)
+        assert answer.headers["x-amzn-ErrorType"] == "InvalidRequestContentException"
+        assert answer.json()["message"].startswith("Could not parse request body into json")
+    too_large = answers["too large"]
+    assert too_large.status_code == 413
+    assert too_large.headers["x-amzn-ErrorType"] == "RequestTooLargeException"
+    assert "InvokeFunction" in too_large.json()["message"]
+    assert nothing_ran
+
+
+async def _raw_request(url: str, head_and_body: bytes) -> tuple[asyncio.StreamReader,
+                                                                 asyncio.StreamWriter]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(head_and_body)
+    await writer.drain()
+    return reader, writer
+
+
+_PARTIAL = (b"POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"a\": ")
+
+
+async def test_a_stalled_body_is_timed_out_and_its_connection_closed(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(name="fn")], connection_timeout_s=1.0) as running:
+        reader, writer = await _raw_request(running.emu.lambda_url, _PARTIAL)
+        try:
+            async with asyncio.timeout(20):
+                answer = await reader.read()  # until the emulator closes the connection
+        finally:
+            writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split()[1] == b"408", answer
+    assert b"RequestTimeoutException" in rest and b"did not arrive within 1 s" in rest
+
+
+async def test_a_client_leaving_mid_body_costs_one_log_line(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec],
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING)
+    async with emulator_at([make_spec(name="fn")]) as running:
+        _, writer = await _raw_request(running.emu.lambda_url, _PARTIAL)
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(100):  # bounded: 10 s
+            if any("left before sending its whole body" in r.getMessage()
+                   for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        nothing_ran = running.events(kind="started") == []
+    left = [r for r in caplog.records if "left before sending its whole body" in r.getMessage()]
+    assert len(left) == 1, [r.getMessage() for r in caplog.records]
+    assert "nothing was invoked" in left[0].getMessage()
+    assert [r for r in caplog.records if r.exc_info] == []  # no traceback anywhere
+    assert nothing_ran

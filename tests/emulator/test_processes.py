@@ -405,6 +405,28 @@ async def test_a_malformed_request_logs_one_line(
         0].getMessage() and "127.0.0.1" in loud[0].getMessage()
 
 
+async def test_a_client_leaving_mid_body_logs_one_line(
+    emulator_at: Start, make_spec: MakeSpec, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with emulator_at([make_spec()]) as run:
+        host, port = run.url().removeprefix("http://").split(":")
+        _, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"POST /pid HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+        for _ in range(100):  # bounded: 10 s
+            if any("left before sending" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        nothing_ran = run.events(kind="started") == []
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(loud) == 1, [r.getMessage() for r in loud]
+    assert loud[0].exc_info is None and "nothing was invoked" in loud[0].getMessage()
+    assert nothing_ran
+
+
 async def test_payload_over_10_mb_is_refused_with_413(emulator_at: Start,
                                                       make_spec: MakeSpec) -> None:
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:

@@ -314,3 +314,21 @@ def test_cgroup_v1_counts_the_instances_cpu_time_with_cpuacct(tmp_path: Path, la
     (mem_dir / "cpu.stat").write_text("nr_periods 1\n")
     plain = InstanceCgroup(1, (mem_dir,)).cpu_stat()
     assert plain is not None and plain.usage_ms is None
+
+
+def test_a_worker_stack_is_hosted_with_its_invoke_targets(tmp_path: Path) -> None:
+    """The worker stack's ``invoke_targets`` becomes the spec's, which the front doors hold its
+    role to (issue 20: a worker whose role may not invoke a stack gets the gateway's 403)."""
+    from emulator._stacks import spec_from_worker_stack
+    from stack import load_stack
+    from stack._workerpackage import WorkerPackage
+
+    code = tmp_path / "worker.zip"
+    code.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
+    package = WorkerPackage(code_zip=code, code_sha256_b64="", handler="loadgen._worker.handler",
+                            size_bytes=22, unzipped_bytes=0, requirements=(),
+                            dependencies=tmp_path)
+    settings = load_stack("loadgen-workers", Path(__file__).resolve().parents[2])
+    spec = spec_from_worker_stack(settings, package)
+    assert spec.invoke_targets == settings.target_stacks
+    assert "python-512" in spec.invoke_targets and "loadgen-workers" not in spec.invoke_targets

@@ -123,6 +123,25 @@ def handler(event: dict, context: object) -> object:
         url = f"{env['MODEL_S3_ENDPOINT']}/{env['MODEL_BUCKET']}/{env['MODEL_KEY']}"
         with urllib.request.urlopen(url) as response:
             return _ok({"bytes": len(response.read())})
+    if path == "/call":
+        # A signed GET to another stack, as a worker loads its target: the runtime's botocore,
+        # the keys the instance was given (its role's).
+        import urllib.error
+        import urllib.request
+
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.session import Session
+
+        signed = AWSRequest(method="GET", url=query["url"])
+        SigV4Auth(Session().get_credentials().get_frozen_credentials(), "execute-api",
+                  os.environ["AWS_REGION"]).add_auth(signed)
+        call = urllib.request.Request(query["url"], headers=dict(signed.headers.items()))
+        try:
+            with urllib.request.urlopen(call, timeout=30) as response:
+                return _ok({"status": response.status})
+        except urllib.error.HTTPError as exc:
+            return _ok({"status": exc.code, "body": exc.read().decode()})
     if path == "/buckets":
         import boto3  # the runtime's, as on AWS; endpoint and keys from the environment
 
