@@ -19,8 +19,13 @@ API). What it answers, after AWS's "Invoke" API reference and its error list:
   ``IncompleteSignatureException`` otherwise), as IAM-authorised stacks are.
 
 Errors carry the type in ``x-amzn-ErrorType`` (what botocore reads) and a JSON body
-``{"Type": "User", "message": ...}``. ``X-Amz-Log-Type: Tail`` is not honoured (no
-``X-Amz-Log-Result``): the function's log is ``<stack>.log``.
+``{"Type": "User", "message": ...}``. ``Qualifier`` (or an ARN's qualifier) names ``$LATEST``,
+a published version or an alias (``X-Amz-Executed-Version`` says which version ran);
+``X-Amz-Log-Type: Tail`` answers the last 4 KB of the invocation's log, base64, in
+``X-Amz-Log-Result`` (``_lambda_control.LogTail``).
+
+Beside Invoke it serves the control plane a memory sweep needs: configuration updates,
+versions and aliases (``_lambda_control``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from aiohttp import web
 from ._apigw import ACCOUNT_ID
 from ._host import FunctionHost
 from ._instance import Outcome
+from ._lambda_control import FunctionVersions, LogTail, control_operation
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES
 
@@ -99,6 +105,8 @@ class LambdaApi:
         #: invocations answered so far, per function (the sampler's per-second counts)
         self.invocations: dict[str, int] = {}
         self._checks: dict[str, SigV4Check] = {}
+        #: configuration, versions and aliases of the hosted functions
+        self.versions = FunctionVersions(hosts)
         app = web.Application(client_max_size=LAMBDA_PAYLOAD_LIMIT_BYTES + 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
@@ -114,6 +122,7 @@ class LambdaApi:
 
     async def close(self) -> None:
         await self._runner.cleanup()
+        await self.versions.close()
 
     def _check(self, region: str) -> SigV4Check:
         check = self._checks.get(region)
@@ -125,14 +134,17 @@ class LambdaApi:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         raw_path = request.raw_path.partition("?")[0]
-        if not (request.method == "POST" and raw_path.startswith(_PATH_PREFIX)
-                and raw_path.endswith(_PATH_SUFFIX)):
+        control = control_operation(request.method, raw_path)
+        if control is None and not (request.method == "POST" and raw_path.startswith(_PATH_PREFIX)
+                                    and raw_path.endswith(_PATH_SUFFIX)):
             return _error(404, "UnknownOperationException",
                           f"{request.method} {raw_path} is no operation of this Lambda API: it "
-                          "serves Invoke only (POST /2015-03-31/functions/NAME/invocations)",
+                          "serves Invoke (POST /2015-03-31/functions/NAME/invocations) and the "
+                          "configuration, version and alias operations of docs/emulator.md",
                           request_id)
-        name, qualifier = _function_name(
-            unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)]))
+        encoded = (control.function if control is not None
+                   else raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        name, qualifier = _function_name(unquote(encoded))
         qualifier = request.query.get("Qualifier") or qualifier
         host = self.hosts.get(name)
         body = await request.read()
@@ -144,7 +156,15 @@ class LambdaApi:
         if refused is not None:
             return web.Response(status=refused.status, body=refused.body,
                                 headers=dict(refused.headers))
-        if host is None or qualifier not in (None, "$LATEST"):
+        if control is not None:
+            return await self.versions.serve(control, name=name, qualifier=qualifier,
+                                             query=request.query, body=body,
+                                             request_id=request_id)
+        resolved = self.versions.resolve(name, qualifier) if host is not None else None
+        executed_version = "$LATEST"
+        if resolved is not None:
+            host, executed_version = resolved
+        if host is None or resolved is None:
             arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
             shown = f"{arn}:{qualifier}" if qualifier else arn
             return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
@@ -166,7 +186,16 @@ class LambdaApi:
         except (ValueError, UnicodeDecodeError):
             return _error(400, "InvalidRequestContentException",
                           "Could not parse request body into json", request_id)
-        outcome = await host.invoke(body or b"{}", request_id)
+        tail = (LogTail(host.log, request_id)
+                if request.headers.get("X-Amz-Log-Type") == "Tail" else None)
+        try:
+            outcome = await host.invoke(body or b"{}", request_id)
+            log_result = (await tail.result(
+                expect_report=outcome.kind not in ("throttled", "too_large", "init_error"))
+                if tail is not None else None)
+        finally:
+            if tail is not None:
+                tail.close()
         self.invocations[name] = self.invocations.get(name, 0) + 1
         if outcome.kind == "throttled":
             reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -179,8 +208,10 @@ class LambdaApi:
                           f"Request must be smaller than {LAMBDA_PAYLOAD_LIMIT_BYTES} bytes for "
                           "the InvokeFunction operation", request_id)
         payload, function_error = invoke_result(outcome, host.spec.timeout_s)
-        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
+        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": executed_version}
         if function_error is not None:
             headers["X-Amz-Function-Error"] = function_error
+        if log_result is not None:
+            headers["X-Amz-Log-Result"] = log_result
         return web.Response(status=200, body=payload, headers=headers,
                             content_type="application/json")
