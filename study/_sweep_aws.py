@@ -35,12 +35,11 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, Self
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
@@ -304,6 +303,10 @@ class _Sweep:
                                 "allow lambda:GetFunctionConfiguration") from None
         except BotoCoreError as exc:
             raise AwsSweepError(f"cannot reach Lambda to read {self.fn}: {exc}") from None
+        if self.original.get("LastUpdateStatus") == "InProgress":
+            # The sweep's first update would be refused (ResourceConflictException): wait.
+            self._wait("function_updated", "the update already in progress")
+            self.original = self.client.get_function_configuration(FunctionName=self.fn)
 
     @property
     def original_variables(self) -> dict[str, str]:
@@ -494,28 +497,39 @@ class _Signalled(BaseException):
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-@contextmanager
-def _signals(mode: str, progress: Callable[[str], None]) -> Iterator[list[int]]:
-    """``raise``: SIGINT/SIGTERM interrupt the sweep (as ``_Signalled``); ``hold``: they are
-    noted (the list yielded) and the clean-up goes on. Outside the main thread, signals cannot
-    be handled there: nothing changes."""
-    held: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield held
-        return
+class _SignalGuard:
+    """SIGINT and SIGTERM while the sweep runs: the first one interrupts it (``_Signalled``,
+    raised in the main thread); from then on, and once the clean-up has begun (``hold``), they
+    are noted in ``held`` and the clean-up goes on. One handler for both phases, so that no
+    signal falls between them to Python's default (a KeyboardInterrupt mid-clean-up). Outside
+    the main thread signals cannot be handled: nothing is installed."""
 
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if mode == "raise":
-            raise _Signalled(signum)
-        held.append(signum)
-        progress(f"{signal.Signals(signum).name}: cleaning up first, a few seconds")
+    def __init__(self, progress: Callable[[str], None]) -> None:
+        self.progress = progress
+        self.holding = False
+        self.held: list[int] = []
+        self._previous: dict[int, Any] = {}
 
-    previous = {s: signal.signal(s, handler) for s in _SIGNALS}
-    try:
-        yield held
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
+    def __enter__(self) -> Self:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {s: signal.signal(s, self._handle) for s in _SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, old in self._previous.items():
+            signal.signal(signum, old)
+
+    def hold(self) -> None:
+        self.holding = True
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.holding:
+            self.held.append(signum)
+            self.progress(f"{signal.Signals(signum).name}: restoring the function first, "
+                          "a few seconds")
+            return
+        self.holding = True
+        raise _Signalled(signum)
 
 
 def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, warm: int,
@@ -546,26 +560,28 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
     measured: dict[int, list[Invocation]] = {}
     stopped_by: int | None = None
     failure: AwsSweepError | None = None
-    try:
-        with _signals("raise", say):
+    left: list[str] = []
+    with _SignalGuard(say) as guard:
+        try:
             for size in sizes:
                 measured[size] = sweep.measure(size, cold, warm)
-    except _Signalled as signalled:
-        stopped_by = signalled.signum
-    except ClientError as exc:
-        failure = AwsSweepError(f"Lambda refused a call of the sweep on {function_name}: "
-                                f"{_said(exc)}; check that your credentials allow "
-                                "lambda:UpdateFunctionConfiguration, PublishVersion, "
-                                "CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction and "
-                                "InvokeFunction on it")
-    except BotoCoreError as exc:
-        failure = AwsSweepError(f"the sweep on {function_name} lost Lambda: {exc}")
-    except AwsSweepError as exc:
-        failure = exc
-    finally:
-        with _signals("hold", say) as held:
+        except _Signalled as signalled:
+            stopped_by = signalled.signum
+        except ClientError as exc:
+            failure = AwsSweepError(f"Lambda refused a call of the sweep on {function_name}: "
+                                    f"{_said(exc)}; check that your credentials allow "
+                                    "lambda:UpdateFunctionConfiguration, PublishVersion, "
+                                    "CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction, "
+                                    "ListAliases, ListVersionsByFunction and InvokeFunction "
+                                    "on it")
+        except BotoCoreError as exc:
+            failure = AwsSweepError(f"the sweep on {function_name} lost Lambda: {exc}")
+        except AwsSweepError as exc:
+            failure = exc
+        finally:
+            guard.hold()
             left = sweep.clean_up()
-        stopped_by = stopped_by or (held[0] if held else None)
+    stopped_by = stopped_by or (guard.held[0] if guard.held else None)
     if left:
         raise AwsSweepError(f"the sweep could not undo, on {function_name}: {'; '.join(left)}; "
                             "undo it by hand (aws lambda update-function-configuration / "
