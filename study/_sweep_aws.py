@@ -568,12 +568,14 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
         except _Signalled as signalled:
             stopped_by = signalled.signum
         except ClientError as exc:
-            failure = AwsSweepError(f"Lambda refused a call of the sweep on {function_name}: "
-                                    f"{_said(exc)}; check that your credentials allow "
-                                    "lambda:UpdateFunctionConfiguration, PublishVersion, "
-                                    "CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction, "
-                                    "ListAliases, ListVersionsByFunction and InvokeFunction "
-                                    "on it")
+            code = exc.response.get("Error", {}).get("Code", "")
+            todo = ("check that your credentials allow lambda:UpdateFunctionConfiguration, "
+                    "PublishVersion, CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction, "
+                    "ListAliases, ListVersionsByFunction and InvokeFunction on it"
+                    if "Denied" in code or "Unauthorized" in code
+                    else "nothing of the sweep is left on it; fix that and run it again")
+            failure = AwsSweepError(f"Lambda refused {exc.operation_name} in the sweep on "
+                                    f"{function_name}: {_said(exc)}; {todo}")
         except BotoCoreError as exc:
             failure = AwsSweepError(f"the sweep on {function_name} lost Lambda: {exc}")
         except AwsSweepError as exc:

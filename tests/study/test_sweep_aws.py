@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from emulator import Emulator, EmulatorOptions, FunctionSpec
 from emulator._sigv4 import DEFAULT_CREDENTIALS
@@ -25,6 +26,8 @@ from study._sweep_aws import (
     SWEEP_ENV,
     AwsSweepError,
     _failure_kind,
+    _SignalGuard,
+    _Signalled,
     confirm_aws_sweep,
     estimate_aws_sweep,
     sweep_on_aws,
@@ -147,6 +150,20 @@ def test_failures_are_told_by_kind_as_lambda_answers_them(
     assert _failure_kind(function_error, json.dumps(payload).encode(), report, tail) == kind
 
 
+def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() -> None:
+    said: list[str] = []
+    before = signal.getsignal(signal.SIGINT)
+    with _SignalGuard(said.append) as guard:
+        with pytest.raises(_Signalled) as caught:
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert caught.value.signum == signal.SIGTERM
+        guard.hold()
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C during the clean-up: noted, no raise
+        assert guard.held == [signal.SIGINT]
+    assert said == ["SIGINT: restoring the function first, a few seconds"]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
 # --- end to end against the emulator's Lambda API --------------------------------------------
 
 @pytest.fixture
@@ -250,6 +267,47 @@ async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_functi
     assert after["variables"]["TEAM_SETTING"] == "kept" and SWEEP_ENV not in after["variables"]
     assert after["aliases"] == [] and after["versions"] == ["$LATEST"]
     assert any("restoring python-512: 512 MB" in m for m in messages)
+
+
+class _RefusesSecondPublish:
+    """The emulator's client, but Lambda refuses the sweep's second PublishVersion."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.publishes = 0
+
+    def publish_version(self, **kwargs: Any) -> Any:
+        self.publishes += 1
+        if self.publishes == 2:
+            raise ClientError({"Error": {"Code": "CodeStorageExceededException",
+                                         "Message": "Code storage limit exceeded."}},
+                              "PublishVersion")
+        return self._client.publish_version(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_call_lambda_refuses_mid_sweep_is_one_line_after_the_function_is_restored(
+        hosted: Emulator) -> None:
+    name = "python-512"
+    client = _client(hosted.lambda_url)
+    try:
+        before = await asyncio.to_thread(_left_behind, client, name)
+        with pytest.raises(AwsSweepError) as caught:
+            await asyncio.to_thread(
+                sweep_on_aws, function_name=name, memory_sizes=[256, 1024], cold=2, warm=1,
+                payloads=_payloads(), lambda_client=_RefusesSecondPublish(client))
+        after = await asyncio.to_thread(_left_behind, client, name)
+    finally:
+        client.close()
+    message = str(caught.value)
+    assert message.startswith("Lambda refused PublishVersion")
+    assert "CodeStorageExceededException" in message and "nothing of the sweep is left" in message
+    assert "\n" not in message
+    assert after == before and after["versions"] == ["$LATEST"]
 
 
 _SWEEP_SCRIPT = """
