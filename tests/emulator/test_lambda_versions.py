@@ -8,6 +8,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -16,6 +17,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator import FunctionSpec
+from emulator._cgroups import cpu_quota_us
+from emulator._lambda_control import LogTail
+from emulator._logs import StackLog
 from emulator._sigv4 import DEFAULT_CREDENTIALS
 from report import parse_report_line
 
@@ -67,6 +71,9 @@ async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
             client.get_waiter("function_updated").wait(
                 FunctionName="fn", WaiterConfig={"Delay": 1, "MaxAttempts": 3})
             out["after"] = _pid(client)
+            quota = client.invoke(FunctionName="fn",
+                                  Payload=json.dumps({"rawPath": "/cpu-quota"}).encode())
+            out["quota"] = json.loads(json.loads(quota["Payload"].read())["body"])
             return out
 
         try:
@@ -91,6 +98,9 @@ async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
     assert report.init_duration_ms is not None and report.memory_size_mb == 256
     assert after[1]["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
     assert after[1]["env"]["TEST_SWEEP"] == "256-0"
+    if running.emu.cpu_limited:
+        # The new instance runs with the CPU share of the new memory size.
+        assert int(out["quota"]["now"]) == cpu_quota_us(256)
     retired = running.events(kind="retired")
     assert [r["memory_mb"] for r in retired] == [256]
 
@@ -169,3 +179,24 @@ async def test_versions_and_aliases_serve_their_frozen_configuration_and_clean_u
     # The deleted version's instance was ended, not left running.
     stopped = [e for e in running.events(kind="stopped") if e["served"] == 2]
     assert len(stopped) == 1
+
+
+async def test_a_log_tail_is_its_invocation_s_lines_and_at_most_4_kb(tmp_path: Path) -> None:
+    log = StackLog(tmp_path, "fn")
+    try:
+        tail = LogTail(log, "r1")
+        log.lines(["START RequestId: r0 Version: $LATEST", "before r1"])
+        log.lines(["START RequestId: r1 Version: $LATEST", "x" * 3000])
+        # Another instance's invocation ends while r1 runs: its platform lines are not r1's.
+        log.lines(["END RequestId: r0", "REPORT RequestId: r0\tDuration: 1.00 ms"])
+        log.lines(["y" * 2000, "END RequestId: r1",
+                   ("REPORT RequestId: r1\tDuration: 2.00 ms\tBilled Duration: 2 ms\t"
+                   "Memory Size: 128 MB\tMax Memory Used: 30 MB\t")])
+        log.lines(["START RequestId: r2 Version: $LATEST"])
+        text = base64.b64decode(await tail.result(expect_report=True)).decode()
+    finally:
+        log.close()
+    assert len(text.encode()) == 4096
+    assert text.endswith("Max Memory Used: 30 MB\t\n")
+    assert "r0" not in text and "r2" not in text and "y" * 2000 in text
+    assert log.taps == []
