@@ -11,8 +11,10 @@ For each memory size (after Power Tuning's initializer, executor and cleaner, in
    new instance (Power Tuning changes the description for the same purpose); cold starts are
    forced one at a time, since each needs its own configuration update;
 3. the warm invocations follow on the last version (``parallelism`` at a time), each through
-   Lambda's Invoke API with ``LogType: Tail``: the REPORT line in the base64 log tail gives
-   Duration, Billed Duration, Init Duration and Max Memory Used;
+   Lambda's Invoke API with ``LogType: Tail``: the REPORT line in the base64 log tail (a text
+   line, or a ``platform.report`` event for a function whose log format is JSON) gives
+   Duration, Billed Duration, Init Duration and Max Memory Used; ``client_ms`` is the Invoke
+   call's round trip as this machine saw it (no API Gateway in the path);
 4. the versions and the alias of a size are deleted once it is measured.
 
 Whatever happens (an error, SIGINT, SIGTERM), the function's original MemorySize and
@@ -233,11 +235,58 @@ def _request_order(weights: Sequence[float], count: int) -> list[int]:
     return order
 
 
-def _first_report(tail: str) -> ReportLine | None:
-    try:
-        return next(iter(read_report_lines(tail.splitlines())), None)
-    except ReportLineError:
+def _json_records(tail: str, record_type: str) -> list[dict[str, Any]]:
+    """The ``record`` of each JSON platform event of ``record_type`` in a tail (functions whose
+    log format is JSON write ``{"type": "platform.report", "record": {...}}`` lines)."""
+    records: list[dict[str, Any]] = []
+    for line in tail.splitlines():
+        if record_type not in line or not line.lstrip().startswith("{"):
+            continue
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if (isinstance(event, dict) and event.get("type") == record_type
+                and isinstance(event.get("record"), dict)):
+            records.append(event["record"])
+    return records
+
+
+def _report_from_json(record: dict[str, Any]) -> ReportLine | None:
+    metrics = record.get("metrics")
+    if not isinstance(metrics, dict):
         return None
+    try:
+        status = record.get("status")
+        return ReportLine(
+            request_id=str(record.get("requestId", "")),
+            duration_ms=float(metrics["durationMs"]),
+            billed_duration_ms=float(metrics["billedDurationMs"]),
+            memory_size_mb=int(metrics["memorySizeMB"]),
+            max_memory_used_mb=int(metrics["maxMemoryUsedMB"]),
+            init_duration_ms=(float(metrics["initDurationMs"]) if "initDurationMs" in metrics
+                              else None),
+            restore_duration_ms=(float(metrics["restoreDurationMs"])
+                                 if "restoreDurationMs" in metrics else None),
+            status=None if status in (None, "success") else str(status),
+            error_type=str(record["errorType"]) if record.get("errorType") else None,
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _first_report(tail: str) -> ReportLine | None:
+    """The REPORT of the tail: a text line, or a JSON ``platform.report`` event."""
+    try:
+        report = next(iter(read_report_lines(tail.splitlines())), None)
+    except ReportLineError:
+        report = None
+    if report is None:
+        for record in _json_records(tail, "platform.report"):
+            report = _report_from_json(record)
+            if report is not None:
+                break
+    return report
 
 
 def _failure_kind(function_error: str | None, payload: bytes, report: ReportLine | None,
@@ -263,7 +312,9 @@ def _failure_kind(function_error: str | None, payload: bytes, report: ReportLine
             or (report is not None and report.status == "timeout")):
         return "timeout"
     init_failed = any(line.startswith("INIT_REPORT") and "Status: success" not in line
-                      for line in tail.splitlines())
+                      for line in tail.splitlines()) or any(
+        record.get("status") not in (None, "success")
+        for record in _json_records(tail, "platform.initReport"))
     if init_failed or error_type.startswith(("Runtime.Init", "Runtime.ImportModuleError",
                                              "Runtime.HandlerNotFound")):
         return "init_failure"

@@ -26,6 +26,7 @@ from study._sweep_aws import (
     SWEEP_ENV,
     AwsSweepError,
     _failure_kind,
+    _first_report,
     _SignalGuard,
     _Signalled,
     confirm_aws_sweep,
@@ -142,6 +143,11 @@ def _tail(*lines: str) -> str:
                    "errorMessage": "RequestId: r3 Error: Runtime exited with error: exit "
                                    "status 7"}, "", "crash"),
     ("Unhandled", {"errorType": "ValueError", "errorMessage": "bad"}, "", "function_error"),
+    # A function whose log format is JSON tells a failed init in a platform.initReport event.
+    ("Unhandled", {"errorType": "Runtime.Unknown", "errorMessage": "init"},
+     _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.initReport","record":'
+           '{"initializationType":"on-demand","phase":"init","status":"error",'
+           '"errorType":"Runtime.Unknown","metrics":{"durationMs":80.0}}}'), "init_failure"),
 ])
 def test_failures_are_told_by_kind_as_lambda_answers_them(
         function_error: str | None, payload: dict[str, Any], tail: str, kind: str | None) -> None:
@@ -162,6 +168,25 @@ def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() ->
         assert guard.held == [signal.SIGINT]
     assert said == ["SIGINT: restoring the function first, a few seconds"]
     assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize("tail", [
+    _tail("START RequestId: r7 Version: 3", "END RequestId: r7",
+          "REPORT RequestId: r7\tDuration: 2.14 ms\tBilled Duration: 233 ms\tMemory Size: 128 "
+          "MB\tMax Memory Used: 68 MB\tInit Duration: 230.72 ms\t"),
+    _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.start","record":'
+          '{"requestId":"r7","version":"3"}}',
+          '{"time":"2026-12-06T00:00:00.300Z","type":"platform.report","record":'
+          '{"requestId":"r7","metrics":{"durationMs":2.14,"billedDurationMs":233,'
+          '"memorySizeMB":128,"maxMemoryUsedMB":68,"initDurationMs":230.72},'
+          '"status":"success"}}'),
+], ids=["text", "json"])
+def test_the_report_is_read_from_a_text_or_a_json_log_tail(tail: str) -> None:
+    report = _first_report(tail)
+    assert report is not None and report.request_id == "r7"
+    assert (report.duration_ms, report.billed_duration_ms, report.init_duration_ms) == (
+        2.14, 233, 230.72)
+    assert (report.memory_size_mb, report.max_memory_used_mb, report.status) == (128, 68, None)
 
 
 # --- end to end against the emulator's Lambda API --------------------------------------------
