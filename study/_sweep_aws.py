@@ -5,11 +5,12 @@ For each memory size (after Power Tuning's initializer, executor and cleaner, in
 
 1. set the size with ``UpdateFunctionConfiguration`` and wait until ``LastUpdateStatus`` is
    ``Successful``, publish a version and point the sweep's alias for that size at it;
-2. a forced cold start needs new environments: each one changes the configuration again (an
-   environment variable, ``STUDY_SWEEP_RUN``, whose value names the run, the size and the
-   start), publishes a new version and moves the alias to it, so that the invocation meets a
-   new instance (Power Tuning changes the description for the same purpose); cold starts are
-   forced one at a time, since each needs its own configuration update;
+2. a forced cold start needs a new environment: each batch of ``parallelism`` cold starts
+   changes the configuration again (an environment variable, ``STUDY_SWEEP_RUN``, whose value
+   names the run, the size and the batch), publishes a new version and moves the alias to it;
+   a version nothing has invoked has no environment, so each of the batch's concurrent
+   invocations meets a new one (Power Tuning changes the description for the same purpose,
+   one version per cold start);
 3. the warm invocations follow on the last version (``parallelism`` at a time), each through
    Lambda's Invoke API with ``LogType: Tail``: the REPORT line in the base64 log tail (a text
    line, or a ``platform.report`` event for a function whose log format is JSON) gives
@@ -140,7 +141,7 @@ class AwsSweepEstimate:
 def estimate_aws_sweep(*, function_name: str, memory_sizes: Sequence[int], cold: int,
                        warm: int, expected_duration_ms: float, expected_init_ms: float = 0.0,
                        reference_memory_mb: int | None = None, architecture: str = "x86_64",
-                       prices: Prices | None = None) -> AwsSweepEstimate:
+                       parallelism: int = 1, prices: Prices | None = None) -> AwsSweepEstimate:
     """Invocations x sizes x the expected duration, priced per GB-second and per request.
 
     ``expected_duration_ms`` (and ``expected_init_ms``, billed on each cold start since
@@ -175,9 +176,10 @@ def estimate_aws_sweep(*, function_name: str, memory_sizes: Sequence[int], cold:
         reference_memory_mb=reference, architecture=architecture, gb_seconds=gb_s,
         lambda_requests_usd=invocations * p.lambda_request_usd,
         lambda_compute_usd=gb_s * per_gb_s,
-        # per size: one update + one version (+ the alias) per forced cold start, at least one;
-        # then the restore
-        configuration_changes=sum(2 * max(cold, 1) + 1 for _ in sizes) + 1,
+        # per size: an update and a version per batch of cold starts (at least one), the
+        # alias; then the restore
+        configuration_changes=len(sizes) * (2 * max(-(-cold // max(parallelism, 1)), 1) + 1)
+        + 1,
         prices_as_of=p.as_of,
     )
 
@@ -438,33 +440,46 @@ class _Sweep:
             request_index=index,
         )
 
+    def _invoke_all(self, size: int, alias: str, requests: Sequence[int], *,
+                    forced_cold: bool) -> list[Invocation]:
+        """Send ``requests`` (indexes into the payloads), ``parallelism`` at a time."""
+        if len(requests) == 1 or self.parallelism == 1:
+            return [self.invoke(size, alias, r, forced_cold=forced_cold) for r in requests]
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            futures = [pool.submit(self.invoke, size, alias, r, forced_cold=forced_cold)
+                       for r in requests]
+            try:
+                return [f.result() for f in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
     def measure(self, size: int, cold: int, warm: int) -> list[Invocation]:
         alias = f"sweep-{self.run}-{size}"
         order = _request_order(self.weights, cold + warm)
         measured: list[Invocation] = []
         version: str | None = None
-        for i in range(max(cold, 1)):
+        batch = 0
+        # Forced cold starts come in batches of `parallelism`, each on a version of its own:
+        # a version no invocation has met has no environment yet, so each of a batch's
+        # concurrent invocations starts one.
+        while len(measured) < cold or version is None:
             previous = version
-            version = self._new_version(size, alias, f"{self.run}-{size}-{i}")
+            version = self._new_version(size, alias, f"{self.run}-{size}-{batch}")
+            batch += 1
             if previous is not None:
                 self._delete_version(previous)  # the alias has moved off it
-            if i < cold:
-                self.progress(f"{size} MB: cold start {i + 1}/{cold}")
-                measured.append(self.invoke(size, alias, order[i], forced_cold=True))
+            first, last = len(measured), min(cold, len(measured) + self.parallelism)
+            if last > first:
+                self.progress(f"{size} MB: cold start {first + 1}/{cold}" if last == first + 1
+                              else f"{size} MB: cold starts {first + 1}-{last}/{cold}")
+                measured += self._invoke_all(size, alias, order[first:last], forced_cold=True)
         if warm:
             self.progress(f"{size} MB: {warm} warm invocations, {self.parallelism} at a time")
-            with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-                futures = [pool.submit(self.invoke, size, alias, order[cold + j],
-                                       forced_cold=False) for j in range(warm)]
-                try:
-                    measured.extend(f.result() for f in futures)
-                except BaseException:
-                    for future in futures:
-                        future.cancel()
-                    raise
+            measured += self._invoke_all(size, alias, order[cold:], forced_cold=False)
         self._delete_alias(alias)
-        if version is not None:
-            self._delete_version(version)
+        self._delete_version(version)
         return measured
 
     def clean_up(self) -> list[str]:

@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator import Emulator, EmulatorOptions, FunctionSpec
+from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from emulator._sigv4 import DEFAULT_CREDENTIALS
 from report import Prices, read_report_lines
 from study._sweep_aws import (
@@ -62,6 +62,11 @@ def test_the_estimate_is_invocations_times_sizes_times_the_expected_duration() -
                              expected_duration_ms=100.0, expected_init_ms=200.0,
                              architecture="arm64")
     assert arm.lambda_compute_usd == pytest.approx(0.5625 * 0.0000133334)
+    # Per size an update and a version per batch of cold starts, and the alias; the restore.
+    assert estimate.configuration_changes == 2 * (2 * 1 + 1) + 1
+    batched = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=5, warm=2,
+                                 expected_duration_ms=100.0, parallelism=2)
+    assert batched.configuration_changes == 2 * (2 * 3 + 1) + 1
 
 
 def test_the_caller_is_asked_before_anything_runs_unless_told_yes() -> None:
@@ -273,7 +278,8 @@ async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_functi
         assert len(invocations) == 6
         assert [i.forced_cold for i in invocations] == [True, True] + [False] * 4
         forced = invocations[:2]
-        # Each forced cold start met a new instance: its REPORT had an Init Duration.
+        # Each forced cold start met a new instance, the two sent at once on one new version
+        # too: its REPORT had an Init Duration.
         assert all(i.cold and i.init_ms is not None and i.init_ms > 0 for i in forced)
         assert all(i.failure is None for i in invocations), invocations
         assert all(i.memory_mb == size for i in invocations)
@@ -292,6 +298,11 @@ async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_functi
     assert after["variables"]["TEAM_SETTING"] == "kept" and SWEEP_ENV not in after["variables"]
     assert after["aliases"] == [] and after["versions"] == ["$LATEST"]
     assert any("restoring python-512: 512 MB" in m for m in messages)
+    # Two cold starts at a time need one version per size, not one per cold start.
+    events = read_events(hosted.options.log_dir / f"{name}.events.jsonl")
+    published = [e["memory_mb"] for e in events if e["event"] == "version_published"]
+    assert published == [256, 1024]
+    assert "256 MB: cold starts 1-2/2" in messages
 
 
 class _RefusesSecondPublish:
