@@ -41,8 +41,6 @@ from typing import Any
 
 from aiohttp import web
 
-from stack._limits import MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX, TIMEOUT_S_MIN
-
 from ._apigw import ACCOUNT_ID
 from ._errors import EmulatorConfigError
 from ._host import FunctionHost
@@ -353,22 +351,16 @@ class FunctionVersions:
                            "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
         spec = function.latest.spec
         changes: dict[str, Any] = {}
-        if "MemorySize" in payload:
-            memory = payload["MemorySize"]
-            if (not isinstance(memory, int) or isinstance(memory, bool)
-                    or not MEMORY_MB_MIN <= memory <= MEMORY_MB_MAX):
-                raise _invalid(f"1 validation error detected: Value '{memory}' at 'memorySize' "
-                               f"failed to satisfy constraint: Member must have value between "
-                               f"{MEMORY_MB_MIN} and {MEMORY_MB_MAX}")
-            changes["memory_mb"] = memory
-        if "Timeout" in payload:
-            timeout = payload["Timeout"]
-            if (not isinstance(timeout, int) or isinstance(timeout, bool)
-                    or not TIMEOUT_S_MIN <= timeout <= TIMEOUT_S_MAX):
-                raise _invalid(f"1 validation error detected: Value '{timeout}' at 'timeout' "
-                               f"failed to satisfy constraint: Member must have value between "
-                               f"{TIMEOUT_S_MIN} and {TIMEOUT_S_MAX}")
-            changes["timeout_s"] = float(timeout)
+        # Lambda's ranges are the function spec's own checks (``validate_spec``), below.
+        fields = {"MemorySize": ("memory_mb", "memorySize"), "Timeout": ("timeout_s", "timeout")}
+        for name, (attribute, shown) in fields.items():
+            if name not in payload:
+                continue
+            value = payload[name]
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise _invalid(f"1 validation error detected: Value '{value}' at '{shown}' "
+                               "failed to satisfy constraint: Member must be an integer")
+            changes[attribute] = value if name == "MemorySize" else float(value)
         if "Environment" in payload:
             changes["environment"] = _variables(payload["Environment"])
         description = payload.get("Description", function.config.description)
@@ -377,7 +369,10 @@ class FunctionVersions:
         try:
             new_spec = dataclasses.replace(spec, **changes)
         except EmulatorConfigError as exc:
-            raise _invalid(str(exc)) from None
+            problems = str(exc).partition("is invalid: ")[2] or str(exc)
+            shown = ", ".join(f"'{payload[n]}' at '{f[1]}'" for n, f in fields.items()
+                              if n in payload)
+            raise _invalid(f"Value {shown} failed to satisfy constraint: {problems}") from None
         function.latest.reconfigure(new_spec)
         function.config = _Config(spec=new_spec, description=description)
         return self._configuration(function, None)
