@@ -200,3 +200,34 @@ async def test_a_log_tail_is_its_invocation_s_lines_and_at_most_4_kb(tmp_path: P
     assert text.endswith("Max Memory Used: 30 MB\t\n")
     assert "r0" not in text and "r2" not in text and "y" * 2000 in text
     assert log.taps == []
+
+
+async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocation(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def slow() -> dict[str, Any]:
+            response = client.invoke(FunctionName="fn", Payload=json.dumps(
+                {"rawPath": "/sleep", "queryStringParameters": {"s": "1.5"}}).encode())
+            return dict(json.loads(json.loads(response["Payload"].read())["body"]))
+
+        try:
+            sleeping = asyncio.ensure_future(asyncio.to_thread(slow))
+            async with asyncio.timeout(30):
+                while not running.events(kind="ready"):
+                    await asyncio.sleep(0.05)
+            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
+                                    MemorySize=256)
+            slept = await sleeping
+            after = await asyncio.to_thread(_pid, client)
+        finally:
+            client.close()
+        await running.emu.wait_gone()
+    # The invocation in flight finished on its instance; the next one started a new instance.
+    assert slept["slept_s"] == 1.5 and after[1]["pid"] != slept["pid"]
+    assert _report(after[2]).init_duration_ms is not None
+    (retired,) = running.events(kind="retired")
+    assert retired["state"] == "busy"
+    stopped = [e for e in running.events(kind="stopped") if e["instance"] == retired["instance"]]
+    assert [e["reason"] for e in stopped] == ["configuration updated"]
