@@ -489,12 +489,30 @@ def _variables(environment: object) -> dict[str, str]:
     return dict(variables)
 
 
+_TEXT_PLATFORM = ("START RequestId: ", "END RequestId: ", "REPORT RequestId: ")
+
+
+def _platform_kind(line: str) -> str | None:
+    """``start``, ``end`` or ``report`` for a platform line of an invocation, in text or in
+    JSON log format (``platform.start``, ``platform.runtimeDone``, ``platform.report``)."""
+    for kind, prefix in zip(("start", "end", "report"), _TEXT_PLATFORM, strict=True):
+        if line.startswith(prefix):
+            return kind
+    if line.startswith("{") and '"type":"platform.' in line:
+        for kind, name in (("start", "platform.start"), ("end", "platform.runtimeDone"),
+                           ("report", "platform.report")):
+            if f'"type":"{name}"' in line:
+                return kind
+    return None
+
+
 class LogTail:
     """``LogType: Tail``: the lines of one invocation's log, collected as they are written,
-    from its START to its REPORT; the last 4 KB of them, base64, is ``X-Amz-Log-Result``.
+    from its START to its REPORT (text or JSON log format); the last 4 KB of them, base64, is
+    ``X-Amz-Log-Result``.
 
     All of a function's instances write one log here (AWS: one stream per instance): another
-    instance's START, END and REPORT lines are left out, but output written by another instance
+    invocation's START, END and REPORT are left out, but output written by another instance
     of the same function while this invocation ran may show in its tail.
     """
 
@@ -502,7 +520,6 @@ class LogTail:
         self.log = log
         self.request_id = request_id
         self.lines: list[str] = []
-        self._report = f"REPORT RequestId: {request_id}"
         log.taps.append(self._seen)
 
     def _seen(self, lines: list[str]) -> None:
@@ -512,14 +529,17 @@ class LogTail:
         if self._seen in self.log.taps:
             self.log.taps.remove(self._seen)
 
+    def _is(self, kind: str, line: str) -> bool:
+        return _platform_kind(line) == kind and self.request_id in line
+
     async def result(self, *, expect_report: bool) -> str:
-        """The base64 tail, once the REPORT line is written (the host writes it right after
-        the result); ``expect_report`` False (throttled, failed init): what was written."""
+        """The base64 tail, once the REPORT is written (the host writes it right after the
+        result); ``expect_report`` False (throttled, failed init): what was written."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + _TAIL_WAIT_S
         for _ in range(3):
             await asyncio.sleep(0)
-        while expect_report and not any(line.startswith(self._report) for line in self.lines):
+        while expect_report and not any(self._is("report", line) for line in self.lines):
             if loop.time() > deadline:
                 break
             await asyncio.sleep(0.005)
@@ -527,15 +547,11 @@ class LogTail:
         return base64.b64encode(self._tail().encode()[-TAIL_BYTES:]).decode()
 
     def _tail(self) -> str:
-        start = f"START RequestId: {self.request_id}"
-        begin = next((i for i, line in enumerate(self.lines) if line.startswith(start)), 0)
+        begin = next((i for i, line in enumerate(self.lines) if self._is("start", line)), 0)
         kept: list[str] = []
         for line in self.lines[begin:]:
-            other = (line.startswith(("START RequestId: ", "END RequestId: ",
-                                      "REPORT RequestId: "))
-                     and self.request_id not in line)
-            if not other:
+            if _platform_kind(line) is None or self.request_id in line:
                 kept.append(line)
-            if line.startswith(self._report):
+            if self._is("report", line):
                 break
         return "".join(line + "\n" for line in kept)

@@ -231,3 +231,26 @@ async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocatio
     assert retired["state"] == "busy"
     stopped = [e for e in running.events(kind="stopped") if e["instance"] == retired["instance"]]
     assert [e["reason"] for e in stopped] == ["configuration updated"]
+
+
+async def test_a_log_tail_reads_the_json_log_format_too(tmp_path: Path) -> None:
+    def record(kind: str, **fields: object) -> str:
+        return json.dumps({"time": "2026-12-06T00:00:00.000Z", "type": kind, "record": fields},
+                          separators=(",", ":"))
+
+    log = StackLog(tmp_path, "fn")
+    try:
+        tail = LogTail(log, "r1")
+        log.lines([record("platform.start", requestId="r0", version="$LATEST")])
+        log.lines([record("platform.start", requestId="r1", version="$LATEST"), "mine"])
+        log.lines([record("platform.report", requestId="r0", metrics={"durationMs": 1.0})])
+        log.lines([record("platform.runtimeDone", requestId="r1", status="success"),
+                   record("platform.report", requestId="r1", metrics={"durationMs": 2.0})])
+        log.lines(["after"])
+        text = base64.b64decode(await tail.result(expect_report=True)).decode()
+    finally:
+        log.close()
+    lines = text.splitlines()
+    assert [json.loads(line)["type"] if line.startswith("{") else line for line in lines] == [
+        "platform.start", "mine", "platform.runtimeDone", "platform.report"]
+    assert all('"r0"' not in line for line in lines)
