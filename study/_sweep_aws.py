@@ -604,8 +604,14 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
                  progress: Callable[[str], None] | None = None) -> dict[int, list[Invocation]]:
     """Measure ``function_name`` at each memory size: ``cold`` forced cold starts, then ``warm``
     invocations, each sending one of ``payloads`` (the Invoke payload, its weight) in the
-    weights' proportions; ``parallelism`` warm invocations at a time. Returns every
+    weights' proportions; ``parallelism`` invocations at a time (cold ones in batches of it,
+    one version per batch). Returns every
     invocation per size, in the order sent (cold ones first).
+
+    ``lambda_client`` is boto3's ``lambda`` client for the function's region (or the emulator's
+    Lambda API: ``endpoint_url``); give it retries off (``max_attempts`` 1: a retried Invoke is
+    a second invocation, and a retried throttle hides one) and a read timeout above the
+    function's timeout (else a long invocation is recorded as ``connection``).
 
     The function is restored and everything the sweep made is deleted before this returns or
     raises (the module doc). Raises :class:`AwsSweepError` (one line: what was wrong, what to
