@@ -605,8 +605,8 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
     """Measure ``function_name`` at each memory size: ``cold`` forced cold starts, then ``warm``
     invocations, each sending one of ``payloads`` (the Invoke payload, its weight) in the
     weights' proportions; ``parallelism`` invocations at a time (cold ones in batches of it,
-    one version per batch). Returns every
-    invocation per size, in the order sent (cold ones first).
+    one version per batch). Returns every invocation per size, in the order sent (cold ones
+    first).
 
     ``lambda_client`` is boto3's ``lambda`` client for the function's region (or the emulator's
     Lambda API: ``endpoint_url``); give it retries off (``max_attempts`` 1: a retried Invoke is
