@@ -49,6 +49,8 @@ class FunctionHost:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._exited: dict[str, asyncio.Event] = {}
+        #: busy instances of a configuration since replaced: ended when their invocation is over
+        self._retired: set[str] = set()
 
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
@@ -201,6 +203,9 @@ class FunctionHost:
 
     def _make_idle(self, inst: Instance) -> None:
         if inst.state is _DEAD:
+            return
+        if inst.id in self._retired:
+            self._end(inst, "configuration updated")
             return
         inst.state = _IDLE
         inst.idle_since_s = time.monotonic()
@@ -416,6 +421,7 @@ class FunctionHost:
         self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
                        reason=reason or "exited", served=inst.served)
         self.instances.pop(inst.id, None)
+        self._retired.discard(inst.id)
         self.launcher.discard(inst)
         event = self._exited.pop(inst.id, None)
         if event is not None:
@@ -502,6 +508,26 @@ class FunctionHost:
                 self._reclaim(inst, time.monotonic() - inst.idle_since_s, "reclaimed on request")
                 count += 1
         return count
+
+    def reconfigure(self, spec: FunctionSpec) -> int:
+        """UpdateFunctionConfiguration: instances started from now on have ``spec`` (its
+        memory's CPU share and memory limit, its environment); the idle instances of the old
+        configuration are ended now, so the next invocation is a cold start, and the busy or
+        starting ones when their invocation is over. Returns how many were retired."""
+        self.spec = spec
+        self.launcher = dataclasses.replace(self.launcher, spec=spec)
+        retired = 0
+        for inst in list(self.instances.values()):
+            if inst.state is _DEAD:
+                continue
+            retired += 1
+            self.log.event("retired", instance=inst.id, pid=inst.pid, state=inst.state.value,
+                           reason="configuration updated", memory_mb=spec.memory_mb)
+            if inst.state is _IDLE:
+                self._end(inst, "configuration updated")
+            else:
+                self._retired.add(inst.id)
+        return retired
 
     async def wait_gone(self) -> None:
         """Wait until every ended instance has exited and been cleaned up."""

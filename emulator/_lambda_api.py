@@ -28,8 +28,13 @@ API). What it answers, after AWS's "Invoke" API reference and its error list:
   is answered 408 and its connection closed; a client that leaves mid-body costs one log line.
 
 Errors carry the type in ``x-amzn-ErrorType`` (what botocore reads) and a JSON body
-``{"Type": "User", "message": ...}``. ``X-Amz-Log-Type: Tail`` is not honoured (no
-``X-Amz-Log-Result``): the function's log is ``<stack>.log``.
+``{"Type": "User", "message": ...}``. ``Qualifier`` (or an ARN's qualifier) names ``$LATEST``,
+a published version or an alias (``X-Amz-Executed-Version`` says which version ran);
+``X-Amz-Log-Type: Tail`` answers the last 4 KB of the invocation's log, base64, in
+``X-Amz-Log-Result`` (``_lambda_control.LogTail``).
+
+Beside Invoke it serves the control plane a memory sweep needs: configuration updates,
+versions and aliases (``_lambda_control``).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from ._apigw import ACCOUNT_ID
 from ._host import FunctionHost
 from ._instance import Outcome
+from ._lambda_control import FunctionVersions, LogTail, control_operation
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ._spec import CONNECTION_TIMEOUT_S, LAMBDA_PAYLOAD_LIMIT_BYTES
 
@@ -163,6 +169,8 @@ class LambdaApi:
         #: invocations answered so far, per function (the sampler's per-second counts)
         self.invocations: dict[str, int] = {}
         self._checks: dict[str, SigV4Check] = {}
+        #: configuration, versions and aliases of the hosted functions
+        self.versions = FunctionVersions(hosts)
         app = web.Application(client_max_size=BODY_READ_LIMIT_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
@@ -178,6 +186,7 @@ class LambdaApi:
 
     async def close(self) -> None:
         await self._runner.cleanup()
+        await self.versions.close()
 
     def _check(self, region: str) -> SigV4Check:
         check = self._checks.get(region)
@@ -192,13 +201,17 @@ class LambdaApi:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         request_id = str(uuid.uuid4())
         raw_path = request.raw_path.partition("?")[0]
-        if not (request.method == "POST" and raw_path.startswith(_PATH_PREFIX)
-                and raw_path.endswith(_PATH_SUFFIX)):
+        control = control_operation(request.method, raw_path)
+        if control is None and not (request.method == "POST" and raw_path.startswith(_PATH_PREFIX)
+                                    and raw_path.endswith(_PATH_SUFFIX)):
             return _error(404, "UnknownOperationException",
                           f"{request.method} {raw_path} is no operation of this Lambda API: it "
-                          "serves Invoke only (POST /2015-03-31/functions/NAME/invocations)",
+                          "serves Invoke (POST /2015-03-31/functions/NAME/invocations) and the "
+                          "configuration, version and alias operations of docs/emulator.md",
                           request_id)
-        raw_name = unquote(raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        encoded = (control.function if control is not None
+                   else raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        raw_name = unquote(encoded)
         ref = _function_ref(raw_name)
         raw_query = request.raw_path.partition("?")[2]
         qualifier = request.query.get("Qualifier") or ref.qualifier
@@ -231,8 +244,15 @@ class LambdaApi:
                           f"User: {signer.principal_arn} is not authorized to perform: "
                           f"lambda:InvokeFunction on resource: {shown} because no {policy} "
                           "policy allows the lambda:InvokeFunction action", request_id)
-        if host is None or qualifier not in (None, "$LATEST") or (
-                ref.partition not in (None, _PARTITION)):
+        if control is not None and ref.partition in (None, _PARTITION):
+            return await self.versions.serve(control, name=ref.name, qualifier=qualifier,
+                                             query=request.query, body=body,
+                                             request_id=request_id)
+        resolved = self.versions.resolve(ref.name, qualifier) if host is not None else None
+        executed_version = "$LATEST"
+        if resolved is not None:
+            host, executed_version = resolved
+        if host is None or resolved is None or ref.partition not in (None, _PARTITION):
             return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
                           request_id)
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
@@ -249,7 +269,16 @@ class LambdaApi:
         if problem is not None:
             return _error(400, "InvalidRequestContentException",
                           f"Could not parse request body into json: {problem}", request_id)
-        outcome = await host.invoke(body or b"{}", request_id)
+        tail = (LogTail(host.log, request_id)
+                if request.headers.get("X-Amz-Log-Type") == "Tail" else None)
+        try:
+            outcome = await host.invoke(body or b"{}", request_id)
+            log_result = (await tail.result(
+                expect_report=outcome.kind not in ("throttled", "too_large", "init_error"))
+                if tail is not None else None)
+        finally:
+            if tail is not None:
+                tail.close()
         self.invocations[ref.name] = self.invocations.get(ref.name, 0) + 1
         if outcome.kind == "throttled":
             reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
@@ -260,9 +289,11 @@ class LambdaApi:
         if outcome.kind == "too_large":
             return _too_large(request_id)
         payload, function_error = invoke_result(outcome, host.spec.timeout_s)
-        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
+        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": executed_version}
         if function_error is not None:
             headers["X-Amz-Function-Error"] = function_error
+        if log_result is not None:
+            headers["X-Amz-Log-Result"] = log_result
         return web.Response(status=200, body=payload, headers=headers,
                             content_type="application/json")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -25,12 +26,16 @@ class StackLog:
         # Open for the emulator's lifetime; close() ends them.
         self._log: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
         self._events: IO[str] = open(self.events_path, "a", encoding="utf-8")  # noqa: SIM115
+        #: who else reads the lines as they are written (the Lambda API's ``LogType: Tail``)
+        self.taps: list[Callable[[list[str]], None]] = []
 
     def lines(self, lines: list[str]) -> None:
         """CloudWatch messages, one per line, exactly as Lambda writes them."""
         if lines:
             self._log.write("\n".join(lines) + "\n")
             self._log.flush()
+            for tap in list(self.taps):
+                tap(lines)
 
     def event(self, event: str, **fields: object) -> None:
         record = {"time": iso_now(), "t_s": round(time.monotonic(), 6), "stack": self.stack}

@@ -1,0 +1,256 @@
+"""The Lambda API's control plane on the emulator, through boto3 as a memory sweep (or AWS
+Lambda Power Tuning) calls it: configuration updates, versions, aliases, qualified invocations
+and ``LogType: Tail``, with AWS's answers and errors."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from emulator import FunctionSpec
+from emulator._cgroups import cpu_quota_us
+from emulator._lambda_control import LogTail
+from emulator._logs import StackLog
+from emulator._sigv4 import DEFAULT_CREDENTIALS
+from report import parse_report_line
+
+pytestmark = pytest.mark.anyio
+
+
+def _client(url: str) -> Any:
+    return boto3.client(
+        "lambda", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
+        aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
+
+
+def _pid(client: Any, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Invoke ``/pid`` with LogType Tail: the response, the function's body, the log tail."""
+    response = client.invoke(FunctionName="fn", Payload=json.dumps({"rawPath": "/pid"}).encode(),
+                             LogType="Tail", **kwargs)
+    body = json.loads(json.loads(response["Payload"].read())["body"])
+    return response, body, base64.b64decode(response["LogResult"]).decode()
+
+
+def _report(tail: str) -> Any:
+    return parse_report_line(next(line for line in tail.splitlines()
+                                  if line.startswith("REPORT RequestId:")))
+
+
+def _error(call: Callable[[], object]) -> tuple[int, str, str]:
+    with pytest.raises(ClientError) as caught:
+        call()
+    error = caught.value.response
+    return (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"],
+            error["Error"]["Message"])
+
+
+async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    spec = make_spec(environment={"TEST_ORIGINAL": "yes"})
+    async with emulator_at([spec]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def calls() -> dict[str, Any]:
+            out: dict[str, Any] = {"before": client.get_function_configuration(FunctionName="fn")}
+            out["first"] = _pid(client)
+            out["warm"] = _pid(client)
+            out["update"] = client.update_function_configuration(
+                FunctionName="fn", MemorySize=256,
+                Environment={"Variables": {"TEST_ORIGINAL": "yes", "TEST_SWEEP": "256-0"}})
+            client.get_waiter("function_updated").wait(
+                FunctionName="fn", WaiterConfig={"Delay": 1, "MaxAttempts": 3})
+            out["after"] = _pid(client)
+            quota = client.invoke(FunctionName="fn",
+                                  Payload=json.dumps({"rawPath": "/cpu-quota"}).encode())
+            out["quota"] = json.loads(json.loads(quota["Payload"].read())["body"])
+            return out
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+    before = out["before"]
+    assert before["MemorySize"] == 512 and before["Version"] == "$LATEST"
+    assert before["Environment"]["Variables"] == {"TEST_ORIGINAL": "yes"}
+    assert before["State"] == "Active" and before["LastUpdateStatus"] == "Successful"
+    assert out["update"]["MemorySize"] == 256 and out["update"]["RevisionId"] != before[
+        "RevisionId"]
+    first, warm, after = out["first"], out["warm"], out["after"]
+    assert first[1]["pid"] == warm[1]["pid"] != after[1]["pid"]
+    # The tail holds this invocation's own START..REPORT, and its REPORT tells cold from warm.
+    response, _body, tail = first
+    assert tail.startswith(f"START RequestId: {response['ResponseMetadata']['RequestId']}")
+    assert "handling /pid" in tail
+    assert _report(first[2]).init_duration_ms is not None
+    assert _report(warm[2]).init_duration_ms is None and _report(warm[2]).memory_size_mb == 512
+    report = _report(after[2])
+    assert report.init_duration_ms is not None and report.memory_size_mb == 256
+    assert after[1]["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert after[1]["env"]["TEST_SWEEP"] == "256-0"
+    if running.emu.cpu_limited:
+        # The new instance runs with the CPU share of the new memory size.
+        assert int(out["quota"]["now"]) == cpu_quota_us(256)
+    retired = running.events(kind="retired")
+    assert [r["memory_mb"] for r in retired] == [256]
+
+
+async def test_versions_and_aliases_serve_their_frozen_configuration_and_clean_up(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def calls() -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            client.update_function_configuration(FunctionName="fn", MemorySize=1024)
+            v1 = client.publish_version(FunctionName="fn")
+            out["same"] = client.publish_version(FunctionName="fn")["Version"]
+            client.update_function_configuration(FunctionName="fn", MemorySize=128)
+            out["alias"] = client.create_alias(FunctionName="fn", Name="sweep-1024",
+                                               FunctionVersion=v1["Version"])
+            out["v1"] = v1
+            out["via alias"] = _pid(client, Qualifier="sweep-1024")
+            out["via alias again"] = _pid(client, Qualifier="sweep-1024")
+            out["latest"] = _pid(client)
+            out["alias config"] = client.get_function_configuration(FunctionName="fn",
+                                                                    Qualifier="sweep-1024")
+            out["in use"] = _error(lambda: client.delete_function(FunctionName="fn",
+                                                                  Qualifier=v1["Version"]))
+            out["duplicate"] = _error(lambda: client.create_alias(
+                FunctionName="fn", Name="sweep-1024", FunctionVersion="$LATEST"))
+            out["no version"] = _error(lambda: client.create_alias(
+                FunctionName="fn", Name="other", FunctionVersion="99"))
+            out["too large"] = _error(lambda: client.update_function_configuration(
+                FunctionName="fn", MemorySize=20480))
+            out["reserved"] = _error(lambda: client.update_function_configuration(
+                FunctionName="fn", Environment={"Variables": {"AWS_REGION": "x"}}))
+            client.update_alias(FunctionName="fn", Name="sweep-1024", FunctionVersion="$LATEST")
+            out["moved"] = client.get_alias(FunctionName="fn", Name="sweep-1024")
+            client.delete_alias(FunctionName="fn", Name="sweep-1024")
+            client.delete_function(FunctionName="fn", Qualifier=v1["Version"])
+            out["aliases"] = client.list_aliases(FunctionName="fn")["Aliases"]
+            out["versions"] = [v["Version"] for v in
+                               client.list_versions_by_function(FunctionName="fn")["Versions"]]
+            out["gone alias"] = _error(lambda: _pid(client, Qualifier="sweep-1024"))
+            out["gone version"] = _error(lambda: _pid(client, Qualifier=v1["Version"]))
+            return out
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+        await running.emu.wait_gone()
+    assert out["v1"]["Version"] == "1" and out["v1"]["MemorySize"] == 1024
+    # Nothing changed since version 1: publishing again gives version 1, as on AWS.
+    assert out["same"] == "1"
+    assert out["alias"]["AliasArn"].endswith(":function:fn:sweep-1024")
+    response, body, tail = out["via alias"]
+    assert response["ExecutedVersion"] == "1"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "1024"
+    assert _report(tail).init_duration_ms is not None
+    assert out["via alias again"][1]["pid"] == body["pid"]
+    assert _report(out["via alias again"][2]).init_duration_ms is None
+    latest = out["latest"]
+    assert latest[0]["ExecutedVersion"] == "$LATEST" and latest[1]["pid"] != body["pid"]
+    assert _report(latest[2]).memory_size_mb == 128
+    assert out["alias config"]["MemorySize"] == 1024 and out["alias config"]["Version"] == "1"
+    assert out["in use"][:2] == (409, "ResourceConflictException")
+    assert "sweep-1024" in out["in use"][2]
+    assert out["duplicate"][:2] == (409, "ResourceConflictException")
+    assert out["no version"][:2] == (404, "ResourceNotFoundException")
+    assert out["too large"][:2] == (400, "InvalidParameterValueException")
+    assert "memorySize" in out["too large"][2]
+    assert out["reserved"][:2] == (400, "InvalidParameterValueException")
+    assert "AWS_REGION" in out["reserved"][2]
+    assert out["moved"]["FunctionVersion"] == "$LATEST"
+    assert out["aliases"] == [] and out["versions"] == ["$LATEST"]
+    assert out["gone alias"][:2] == (404, "ResourceNotFoundException")
+    assert out["gone version"][:2] == (404, "ResourceNotFoundException")
+    # The deleted version's instance was ended, not left running.
+    stopped = [e for e in running.events(kind="stopped") if e["served"] == 2]
+    assert len(stopped) == 1
+
+
+async def test_a_log_tail_is_its_invocation_s_lines_and_at_most_4_kb(tmp_path: Path) -> None:
+    log = StackLog(tmp_path, "fn")
+    try:
+        tail = LogTail(log, "r1")
+        log.lines(["START RequestId: r0 Version: $LATEST", "before r1"])
+        log.lines(["START RequestId: r1 Version: $LATEST", "x" * 3000])
+        # Another instance's invocation ends while r1 runs: its platform lines are not r1's.
+        log.lines(["END RequestId: r0", "REPORT RequestId: r0\tDuration: 1.00 ms"])
+        log.lines(["y" * 2000, "END RequestId: r1",
+                   ("REPORT RequestId: r1\tDuration: 2.00 ms\tBilled Duration: 2 ms\t"
+                   "Memory Size: 128 MB\tMax Memory Used: 30 MB\t")])
+        log.lines(["START RequestId: r2 Version: $LATEST"])
+        text = base64.b64decode(await tail.result(expect_report=True)).decode()
+    finally:
+        log.close()
+    assert len(text.encode()) == 4096
+    assert text.endswith("Max Memory Used: 30 MB\t\n")
+    assert "r0" not in text and "r2" not in text and "y" * 2000 in text
+    assert log.taps == []
+
+
+async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocation(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def slow() -> dict[str, Any]:
+            response = client.invoke(FunctionName="fn", Payload=json.dumps(
+                {"rawPath": "/sleep", "queryStringParameters": {"s": "1.5"}}).encode())
+            return dict(json.loads(json.loads(response["Payload"].read())["body"]))
+
+        try:
+            sleeping = asyncio.ensure_future(asyncio.to_thread(slow))
+            async with asyncio.timeout(30):
+                while not running.events(kind="ready"):
+                    await asyncio.sleep(0.05)
+            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
+                                    MemorySize=256)
+            slept = await sleeping
+            after = await asyncio.to_thread(_pid, client)
+        finally:
+            client.close()
+        await running.emu.wait_gone()
+    # The invocation in flight finished on its instance; the next one started a new instance.
+    assert slept["slept_s"] == 1.5 and after[1]["pid"] != slept["pid"]
+    assert _report(after[2]).init_duration_ms is not None
+    (retired,) = running.events(kind="retired")
+    assert retired["state"] == "busy"
+    stopped = [e for e in running.events(kind="stopped") if e["instance"] == retired["instance"]]
+    assert [e["reason"] for e in stopped] == ["configuration updated"]
+
+
+async def test_a_log_tail_reads_the_json_log_format_too(tmp_path: Path) -> None:
+    def record(kind: str, **fields: object) -> str:
+        return json.dumps({"time": "2026-12-06T00:00:00.000Z", "type": kind, "record": fields},
+                          separators=(",", ":"))
+
+    log = StackLog(tmp_path, "fn")
+    try:
+        tail = LogTail(log, "r1")
+        log.lines([record("platform.start", requestId="r0", version="$LATEST")])
+        log.lines([record("platform.start", requestId="r1", version="$LATEST"), "mine"])
+        log.lines([record("platform.report", requestId="r0", metrics={"durationMs": 1.0})])
+        log.lines([record("platform.runtimeDone", requestId="r1", status="success"),
+                   record("platform.report", requestId="r1", metrics={"durationMs": 2.0})])
+        log.lines(["after"])
+        text = base64.b64decode(await tail.result(expect_report=True)).decode()
+    finally:
+        log.close()
+    lines = text.splitlines()
+    assert [json.loads(line)["type"] if line.startswith("{") else line for line in lines] == [
+        "platform.start", "mine", "platform.runtimeDone", "platform.report"]
+    assert all('"r0"' not in line for line in lines)

@@ -1,0 +1,415 @@
+"""The memory sweep's AWS backend: its estimate and question before it runs, and, end to end
+against the emulator's Lambda API on 127.0.0.1 (boto3 as on AWS), the sweep itself, its
+clean-up, and its clean-up when SIGINT or SIGTERM stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
+from emulator._sigv4 import DEFAULT_CREDENTIALS
+from report import Prices, read_report_lines
+from study._sweep_aws import (
+    SWEEP_ENV,
+    AwsSweepError,
+    _failure_kind,
+    _first_report,
+    _SignalGuard,
+    _Signalled,
+    confirm_aws_sweep,
+    estimate_aws_sweep,
+    sweep_on_aws,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+EVENTS = REPO / "tests" / "events"
+
+
+# --- before anything runs: the estimate and the question -------------------------------------
+
+def test_the_estimate_is_invocations_times_sizes_times_the_expected_duration() -> None:
+    prices = Prices()
+    estimate = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
+                                  expected_duration_ms=100.0, expected_init_ms=200.0,
+                                  prices=prices)
+    # Reference 128 MB: at both sizes 1 cold (100 + 200 ms billed) + 2 warm (100 ms) = 500 ms;
+    # 0.125 GB x 0.5 s + 1 GB x 0.5 s.
+    assert estimate.invocations == 6
+    assert estimate.gb_seconds == pytest.approx(0.5625)
+    assert estimate.lambda_compute_usd == pytest.approx(0.5625 * 0.0000166667)
+    assert estimate.lambda_requests_usd == pytest.approx(6 * 0.20 / 1_000_000)
+    # Measured at 1,024 MB, the duration is taken 8 times longer at 128 MB (CPU-bound), so
+    # 4,000 ms billed at 128 MB: 0.5 GB-s, and 0.5 GB-s at 1,024 MB as before.
+    upper = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
+                               expected_duration_ms=100.0, expected_init_ms=200.0,
+                               reference_memory_mb=1024)
+    assert upper.gb_seconds == pytest.approx(1.0)
+    arm = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
+                             expected_duration_ms=100.0, expected_init_ms=200.0,
+                             architecture="arm64")
+    assert arm.lambda_compute_usd == pytest.approx(0.5625 * 0.0000133334)
+    # Per size an update and a version per batch of cold starts, and the alias; the restore.
+    assert estimate.configuration_changes == 2 * (2 * 1 + 1) + 1
+    batched = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=5, warm=2,
+                                 expected_duration_ms=100.0, parallelism=2)
+    assert batched.configuration_changes == 2 * (2 * 3 + 1) + 1
+
+
+def test_the_caller_is_asked_before_anything_runs_unless_told_yes() -> None:
+    estimate = estimate_aws_sweep(function_name="my-fn", memory_sizes=[128, 256, 512], cold=5,
+                                  warm=50, expected_duration_ms=20.0, expected_init_ms=300.0)
+    printed: list[str] = []
+    asked: list[str] = []
+
+    def answer(text: str) -> Any:
+        def ask(prompt: str) -> str:
+            asked.append(prompt)
+            return text
+        return ask
+
+    assert confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer("y"),
+                             print_fn=printed.append)
+    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer(""),
+                                 print_fn=printed.append)
+    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer("no"),
+                                 print_fn=printed.append)
+    assert len(asked) == 3 and f"${estimate.total_usd:.4f}" in asked[0]
+
+    def closed(prompt: str) -> str:
+        raise EOFError
+
+    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=closed,
+                                 print_fn=printed.append)
+    asked.clear()
+    assert confirm_aws_sweep(estimate, assume_yes=True, input_fn=answer("n"),
+                             print_fn=printed.append)
+    assert asked == []
+    text = "\n".join(printed)
+    assert "my-fn" in text and "165 invocations" in text and f"${estimate.total_usd:.4f}" in text
+
+
+@pytest.mark.parametrize(("kwargs", "words"), [
+    ({"memory_sizes": [64]}, "outside Lambda's range"),
+    ({"memory_sizes": [256, 256]}, "twice"),
+    ({"memory_sizes": []}, "no memory size"),
+    ({"cold": 0, "warm": 0}, "at least one invocation"),
+    ({"payloads": []}, "no request"),
+    ({"payloads": [(b"{}", 0.0)]}, "weights"),
+    ({"parallelism": 0}, "parallelism"),
+])
+def test_bad_input_is_one_line_before_any_call(kwargs: dict[str, Any], words: str) -> None:
+    class NoCalls:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the sweep called {name} before checking its input")
+
+    arguments: dict[str, Any] = {"function_name": "fn", "memory_sizes": [128, 256], "cold": 1,
+                                 "warm": 1, "payloads": [(b"{}", 1.0)],
+                                 "lambda_client": NoCalls(), **kwargs}
+    with pytest.raises(AwsSweepError) as caught:
+        sweep_on_aws(**arguments)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def _tail(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("function_error", "payload", "tail", "kind"), [
+    (None, {"statusCode": 200, "body": "{}"}, "", None),
+    (None, {"statusCode": 503, "body": "{}"}, "", "http_5xx"),
+    (None, {"statusCode": 400, "body": "{}"}, "", "http_4xx"),
+    # AWS's answer to a function killed for memory (its REPORT says it too).
+    ("Unhandled", {"errorType": "Runtime.OutOfMemory",
+                   "errorMessage": "RequestId: r1 Error: Runtime exited with error: signal: "
+                                   "killed"},
+     _tail("REPORT RequestId: r1\tDuration: 80.00 ms\tBilled Duration: 80 ms\tMemory Size: 128 "
+           "MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory"),
+     "out_of_memory"),
+    ("Unhandled", {"errorMessage": "2026-12-06T00:00:00.000Z r2 Task timed out after 3.00 "
+                                   "seconds"}, "", "timeout"),
+    ("Unhandled", {"errorType": "Runtime.ImportModuleError", "errorMessage": "No module"},
+     _tail("INIT_REPORT Init Duration: 80.00 ms\tPhase: init\tStatus: error\tError Type: "
+           "Runtime.ImportModuleError"), "init_failure"),
+    ("Unhandled", {"errorType": "Runtime.ExitError",
+                   "errorMessage": "RequestId: r3 Error: Runtime exited with error: exit "
+                                   "status 7"}, "", "crash"),
+    ("Unhandled", {"errorType": "ValueError", "errorMessage": "bad"}, "", "function_error"),
+    # A function whose log format is JSON tells a failed init in a platform.initReport event.
+    ("Unhandled", {"errorType": "Runtime.Unknown", "errorMessage": "init"},
+     _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.initReport","record":'
+           '{"initializationType":"on-demand","phase":"init","status":"error",'
+           '"errorType":"Runtime.Unknown","metrics":{"durationMs":80.0}}}'), "init_failure"),
+])
+def test_failures_are_told_by_kind_as_lambda_answers_them(
+        function_error: str | None, payload: dict[str, Any], tail: str, kind: str | None) -> None:
+    reports = list(read_report_lines(tail.splitlines()))
+    report = reports[0] if reports else None
+    assert _failure_kind(function_error, json.dumps(payload).encode(), report, tail) == kind
+
+
+def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() -> None:
+    said: list[str] = []
+    before = signal.getsignal(signal.SIGINT)
+    with _SignalGuard(said.append) as guard:
+        with pytest.raises(_Signalled) as caught:
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert caught.value.signum == signal.SIGTERM
+        guard.hold()
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C during the clean-up: noted, no raise
+        assert guard.held == [signal.SIGINT]
+    assert said == ["SIGINT: restoring the function first, a few seconds"]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize("tail", [
+    _tail("START RequestId: r7 Version: 3", "END RequestId: r7",
+          "REPORT RequestId: r7\tDuration: 2.14 ms\tBilled Duration: 233 ms\tMemory Size: 128 "
+          "MB\tMax Memory Used: 68 MB\tInit Duration: 230.72 ms\t"),
+    _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.start","record":'
+          '{"requestId":"r7","version":"3"}}',
+          '{"time":"2026-12-06T00:00:00.300Z","type":"platform.report","record":'
+          '{"requestId":"r7","metrics":{"durationMs":2.14,"billedDurationMs":233,'
+          '"memorySizeMB":128,"maxMemoryUsedMB":68,"initDurationMs":230.72},'
+          '"status":"success"}}'),
+], ids=["text", "json"])
+def test_the_report_is_read_from_a_text_or_a_json_log_tail(tail: str) -> None:
+    report = _first_report(tail)
+    assert report is not None and report.request_id == "r7"
+    assert (report.duration_ms, report.billed_duration_ms, report.init_duration_ms) == (
+        2.14, 233, 230.72)
+    assert (report.memory_size_mb, report.max_memory_used_mb, report.status) == (128, 68, None)
+
+
+# --- end to end against the emulator's Lambda API --------------------------------------------
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def python_512(tmp_path_factory: pytest.TempPathFactory) -> FunctionSpec:
+    """The stack python-512 as the emulator hosts it (a model written from the test vectors)."""
+    from emulator._stacks import spec_from_stack
+    from model import write_artifact
+    from stack import build_package, load_stack
+
+    if not VECTORS.is_file():
+        pytest.skip("tests/vectors/http.json is absent: no model to package")
+    model = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
+    folder = tmp_path_factory.mktemp("sweep-aws")
+    artifact = write_artifact(folder / "model.zip", model)
+    settings = load_stack("python-512", REPO)
+    package = build_package(settings, artifact=artifact, out_dir=folder / "packages", root=REPO)
+    return replace(spec_from_stack(settings, package), authorization="none")
+
+
+def _payloads() -> list[tuple[bytes, float]]:
+    """POST /predict (weight 3) and GET /health (weight 1), as API Gateway sends them."""
+    predict = (EVENTS / "post-predict.json").read_bytes()
+    health = (EVENTS / "get-health.json").read_bytes()
+    return [(predict, 3.0), (health, 1.0)]
+
+
+def _client(url: str) -> Any:
+    return boto3.client(
+        "lambda", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
+        aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60))
+
+
+@pytest.fixture
+async def hosted(python_512: FunctionSpec, tmp_path: Path) -> AsyncIterator[Emulator]:
+    options = EmulatorOptions(work_dir=tmp_path / "work", log_dir=tmp_path / "logs",
+                              python_env_dir=tmp_path.parent / "python-runtime")
+    async with Emulator([replace(python_512, environment={**python_512.environment,
+                                                          "TEAM_SETTING": "kept"})],
+                        options) as emu:
+        yield emu
+
+
+def _left_behind(client: Any, name: str) -> dict[str, Any]:
+    config = client.get_function_configuration(FunctionName=name)
+    return {
+        "memory_mb": config["MemorySize"],
+        "variables": config["Environment"]["Variables"],
+        "aliases": client.list_aliases(FunctionName=name)["Aliases"],
+        "versions": [v["Version"] for v in
+                     client.list_versions_by_function(FunctionName=name)["Versions"]],
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_function_as_it_was(
+        hosted: Emulator) -> None:
+    name = "python-512"
+    client = _client(hosted.lambda_url)
+    messages: list[str] = []
+    try:
+        before = await asyncio.to_thread(_left_behind, client, name)
+        results = await asyncio.to_thread(
+            sweep_on_aws, function_name=name, memory_sizes=[256, 1024], cold=2, warm=4,
+            payloads=_payloads(), lambda_client=client, parallelism=2,
+            progress=messages.append)
+        after = await asyncio.to_thread(_left_behind, client, name)
+    finally:
+        client.close()
+    assert list(results) == [256, 1024]
+    log = (hosted.options.log_dir / f"{name}.log").read_text()
+    memory_by_request: dict[str | None, int] = {r.request_id: r.memory_size_mb
+                         for r in read_report_lines(log.splitlines())}
+    for size, invocations in results.items():
+        assert len(invocations) == 6
+        assert [i.forced_cold for i in invocations] == [True, True] + [False] * 4
+        forced = invocations[:2]
+        # Each forced cold start met a new instance, the two sent at once on one new version
+        # too: its REPORT had an Init Duration.
+        assert all(i.cold and i.init_ms is not None and i.init_ms > 0 for i in forced)
+        assert all(i.failure is None for i in invocations), invocations
+        assert all(i.memory_mb == size for i in invocations)
+        assert all(i.duration_ms is not None and i.billed_ms is not None
+                   and i.max_memory_mb is not None and i.client_ms is not None
+                   for i in invocations)
+        # Billed duration includes the init on a cold start (AWS since August 2025).
+        assert all(i.billed_ms is not None and i.init_ms is not None and i.duration_ms is not None
+                   and i.billed_ms >= i.init_ms + i.duration_ms for i in forced)
+        # The function ran at the size swept, as its own REPORT lines say.
+        assert {memory_by_request[i.request_id] for i in invocations} == {size}
+        # Requests in their weights' proportions (3:1), the same order at every size.
+        assert [i.request_index for i in invocations] == [0, 0, 1, 0, 0, 0]
+    assert after["memory_mb"] == before["memory_mb"] == 512
+    assert after["variables"] == before["variables"]
+    assert after["variables"]["TEAM_SETTING"] == "kept" and SWEEP_ENV not in after["variables"]
+    assert after["aliases"] == [] and after["versions"] == ["$LATEST"]
+    assert any("restoring python-512: 512 MB" in m for m in messages)
+    # Two cold starts at a time need one version per size, not one per cold start.
+    events = read_events(hosted.options.log_dir / f"{name}.events.jsonl")
+    published = [e["memory_mb"] for e in events if e["event"] == "version_published"]
+    assert published == [256, 1024]
+    assert "256 MB: cold starts 1-2/2" in messages
+
+
+class _RefusesSecondPublish:
+    """The emulator's client, but Lambda refuses the sweep's second PublishVersion."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.publishes = 0
+
+    def publish_version(self, **kwargs: Any) -> Any:
+        self.publishes += 1
+        if self.publishes == 2:
+            raise ClientError({"Error": {"Code": "CodeStorageExceededException",
+                                         "Message": "Code storage limit exceeded."}},
+                              "PublishVersion")
+        return self._client.publish_version(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+async def test_a_call_lambda_refuses_mid_sweep_is_one_line_after_the_function_is_restored(
+        hosted: Emulator) -> None:
+    name = "python-512"
+    client = _client(hosted.lambda_url)
+    try:
+        before = await asyncio.to_thread(_left_behind, client, name)
+        with pytest.raises(AwsSweepError) as caught:
+            await asyncio.to_thread(
+                sweep_on_aws, function_name=name, memory_sizes=[256, 1024], cold=2, warm=1,
+                payloads=_payloads(), lambda_client=_RefusesSecondPublish(client))
+        after = await asyncio.to_thread(_left_behind, client, name)
+    finally:
+        client.close()
+    message = str(caught.value)
+    assert message.startswith("Lambda refused PublishVersion")
+    assert "CodeStorageExceededException" in message and "nothing of the sweep is left" in message
+    assert "\n" not in message
+    assert after == before and after["versions"] == ["$LATEST"]
+
+
+_SWEEP_SCRIPT = """
+import json, sys
+import boto3
+from botocore.config import Config
+from study._sweep_aws import AwsSweepInterrupted, sweep_on_aws
+url, key, secret, events, parallelism = sys.argv[1:6]
+client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
+                      aws_access_key_id=key, aws_secret_access_key=secret,
+                      config=Config(retries={"max_attempts": 1}, read_timeout=60))
+payload = open(events + "/post-predict.json", "rb").read()
+try:
+    sweep_on_aws(function_name="python-512", memory_sizes=[256, 1024, 128], cold=3, warm=100,
+                 payloads=[(payload, 1.0)], lambda_client=client,
+                 parallelism=int(parallelism), progress=lambda m: print(m, flush=True))
+except AwsSweepInterrupted as stopped:
+    print("STOPPED", stopped.signum, json.dumps(sorted(stopped.measured)), flush=True)
+    print(stopped, file=sys.stderr)
+    sys.exit(128 + stopped.signum)
+print("FINISHED", flush=True)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.anyio
+@pytest.mark.parametrize(("signum", "parallelism"), [(signal.SIGINT, 1), (signal.SIGTERM, 2)])
+async def test_a_signal_mid_sweep_still_restores_the_function_and_deletes_what_it_made(
+        hosted: Emulator, signum: int, parallelism: int) -> None:
+    name = "python-512"
+    client = _client(hosted.lambda_url)
+    before = await asyncio.to_thread(_left_behind, client, name)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SWEEP_SCRIPT, hosted.lambda_url,
+        DEFAULT_CREDENTIALS.access_key_id, DEFAULT_CREDENTIALS.secret_access_key, str(EVENTS),
+        str(parallelism), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert proc.stdout is not None and proc.stderr is not None
+    seen: list[str] = []
+    try:
+        # Stopped mid-size: once the second size's first version exists and its alias points
+        # at it (its cold starts are being sent).
+        async with asyncio.timeout(120):
+            while not any(line.startswith("1024 MB: cold start") for line in seen):
+                line = (await proc.stdout.readline()).decode()
+                assert line, f"the sweep ended early: {seen} {await proc.stderr.read()!r}"
+                seen.append(line.strip())
+        mid = await asyncio.to_thread(_left_behind, client, name)
+        proc.send_signal(signum)
+        async with asyncio.timeout(90):
+            out_bytes, err_bytes = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    out, err = out_bytes.decode(), err_bytes.decode()
+    after = await asyncio.to_thread(_left_behind, client, name)
+    client.close()
+    # Mid-run the sweep had changed the function; after the signal, nothing of it is left.
+    # (on a slow machine the sweep may have reached 128 MB by the time it was read)
+    assert mid["memory_mb"] in (1024, 128) and SWEEP_ENV in mid["variables"]
+    assert proc.returncode == 128 + signum, (out, err)
+    stopped = next(line.split(" ", 2) for line in out.splitlines() if line.startswith("STOPPED"))
+    assert int(stopped[1]) == signum and json.loads(stopped[2]) in ([256], [256, 1024])
+    assert "FINISHED" not in out
+    assert "restored" in err and "Traceback" not in err
+    assert after == before
+    assert after["aliases"] == [] and after["versions"] == ["$LATEST"]
+
