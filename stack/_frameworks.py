@@ -52,10 +52,11 @@ _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # The distributions each runtime needs, by the extra of pyproject.toml that pins them.
 # TensorFlow's CPU-only build (tensorflow-cpu) is published for x86_64 only; on arm64 the
 # `tensorflow` distribution is the CPU build, under the same version pin.
-_EXTRA = {"litert": "frameworks", "tensorflow": "train"}
+_EXTRA = {"litert": "frameworks", "tensorflow": "train", "onnx": "frameworks"}
 _DISTRIBUTIONS = {
     "litert": ("ai-edge-litert", "numpy"),
     "tensorflow": ("tensorflow-cpu", "numpy"),
+    "onnx": ("onnxruntime", "numpy"),
 }
 # What the litert tree holds that the function never loads, and Lambda has no use for:
 # console scripts, test suites, LiteRT's command-line tools, its NPU compiler plugins and its
