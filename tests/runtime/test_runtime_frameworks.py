@@ -165,6 +165,41 @@ def test_a_missing_export_fails_init_naming_it(framework: str, functions: Functi
         functions.fresh("python", alone, MODEL_RUNTIME=framework)
 
 
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_an_unreadable_export_fails_init_naming_it(framework: str, functions: Functions,
+                                                   tmp_path: Path) -> None:
+    # A truncated or foreign file where the export should be: one line naming it and the fix.
+    artifact = write_artifact(tmp_path / "model.zip", fixture_model())
+    artifact.with_suffix(SUFFIXES[framework]).write_bytes(b"not an export")
+    init_error = sys.modules["_errors"].InitError
+    with pytest.raises(init_error, match=rf"{framework} export at .*model\{SUFFIXES[framework]} "
+                                         r"cannot be loaded \(.*\): export the artifact"):
+        functions.fresh("python", artifact, MODEL_RUNTIME=framework)
+
+
+def test_an_onnx_export_of_another_shape_fails_init(functions: Functions,
+                                                     tmp_path: Path) -> None:
+    # The right version name on a graph with other inputs: refused at init, not at a request.
+    import onnx
+    from onnx import TensorProto, helper
+
+    from model import read_artifact
+
+    artifact = write_artifact(tmp_path / "model.zip", fixture_model())
+    version = read_artifact(artifact)["model_version"]
+    graph = helper.make_graph(
+        [helper.make_node("Sigmoid", ["x"], ["probability"])], f"model_version_{version}",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1])],
+        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, ["n", 1])])
+    built = helper.make_model(graph, ir_version=7, opset_imports=[helper.make_opsetid("", 13)])
+    artifact.with_suffix(".onnx").write_bytes(built.SerializeToString())
+    onnx.checker.check_model(built)
+    init_error = sys.modules["_errors"].InitError
+    with pytest.raises(init_error, match=r"onnx export at .* has inputs \['x'\] and outputs "
+                                         r"\['probability'\]; expected \['features'\]"):
+        functions.fresh("python", artifact, MODEL_RUNTIME="onnx")
+
+
 def test_an_unknown_model_runtime_fails_init(functions: Functions,
                                              exported: dict[str, Path]) -> None:
     init_error = sys.modules["_errors"].InitError
