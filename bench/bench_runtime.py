@@ -18,11 +18,11 @@ for hello world of the same runtime (bench/hello/), interleaved so machine noise
 Warm request and batch times are taken inside the process (Python: ``handler`` called in this
 interpreter; Java: the test harness's ``bench`` loop), after a warm-up.
 
-The Python function's framework model runtimes (``MODEL_RUNTIME=litert|tensorflow``) are timed
-the same way beside hello world, with the virtualenv's site-packages (they need numpy, LiteRT or
-TensorFlow): ``python -B -c "import app"`` (interpreter start, framework import, export load),
-``--framework-repeat`` times each (TensorFlow's import takes seconds), and their warm request.
-``--no-frameworks`` skips them.
+The Python function's framework model runtimes (``MODEL_RUNTIME=litert|onnx|tensorflow``) are
+timed the same way beside hello world, with the virtualenv's site-packages (they need numpy,
+LiteRT, ONNX Runtime or TensorFlow): ``python -B -c "import app"`` (interpreter start,
+framework import, export load), ``--framework-repeat`` times each (TensorFlow's import takes
+seconds), and their warm request. ``--no-frameworks`` skips them.
 """
 
 from __future__ import annotations
@@ -254,8 +254,9 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
 
 
 def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str, Any] | str:
-    """Init (process start to ready) and warm request of the litert and tensorflow runtimes."""
-    missing = [name for name in ("ai_edge_litert", "tensorflow")
+    """Init (process start to ready) and warm request of the litert, onnx and tensorflow
+    runtimes."""
+    missing = [name for name in ("ai_edge_litert", "onnxruntime", "tensorflow")
                if importlib.util.find_spec(name) is None]
     if missing:
         return f"skipped: {', '.join(missing)} not installed (pip install -e '.[train,frameworks]')"
@@ -274,7 +275,8 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
         return lambda: _time_process_ms([sys.executable, "-B", "-c", code], run_env)
 
     init = _interleaved({"hello": start(hello, None), "artifact": start(ours, "artifact"),
-                         "litert": start(ours, "litert"), "tensorflow": start(ours, "tensorflow")},
+                         "litert": start(ours, "litert"), "onnx": start(ours, "onnx"),
+                         "tensorflow": start(ours, "tensorflow")},
                         repeat)
     results: dict[str, Any] = {"init_site_packages": init}
     # Warm path, in this interpreter: app was imported by bench_python; _init builds another
@@ -284,7 +286,8 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
     contract = sys.modules["_contract"]
     single = _event(json.dumps({"instances": _instances(1)}))
     batch = _event(json.dumps({"instances": _instances(1000)}))
-    for runtime in ("litert", "tensorflow"):
+    suffixes = {"litert": "tflite", "onnx": "onnx", "tensorflow": "keras"}
+    for runtime in ("litert", "onnx", "tensorflow"):
         state = app._init({"MODEL_PATH": str(ours / "model.zip"), "MODEL_RUNTIME": runtime},
                           time.perf_counter())
         assert contract.handle(batch, None, state)["statusCode"] == 200
@@ -293,8 +296,7 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
             "warm_request": _stats_ms(_loop_ms(partial(contract.handle, single, None, state),
                                                1000, 100)),
             "batch_1000": _stats_ms(_loop_ms(partial(contract.handle, batch, None, state), 30, 3)),
-            "export_kb": round((ours / f"model.{'tflite' if runtime == 'litert' else 'keras'}")
-                               .stat().st_size / 1024, 1),
+            "export_kb": round((ours / f"model.{suffixes[runtime]}").stat().st_size / 1024, 1),
         }
     return results
 
@@ -450,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework-repeat", type=int, default=5,
                         help="process starts per framework model runtime")
     parser.add_argument("--no-frameworks", action="store_true",
-                        help="skip the litert and tensorflow model runtimes")
+                        help="skip the litert, onnx and tensorflow model runtimes")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-runtime.json")
     args = parser.parse_args(argv)
     model = _model()

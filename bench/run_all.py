@@ -87,17 +87,17 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ("package without model: Java", _fmt(_get(doc, "java", "package_kb"), "KB"), "≤ 128 KB",
              _goal(met.get("java_package"))),
         ]
-        # The Python function's model runtimes (issue 15): process start to ready, beside the
+        # The Python function's model runtimes (issues 15, 23): process start to ready, beside the
         # hello-world function, then the warm request, a batch of 1,000 and the export's size.
         frameworks = doc.get("frameworks")
         if isinstance(frameworks, dict):
             init = frameworks.get("init_site_packages") or {}
             hello = _get(init, "hello", "median_ms")
-            for name in ("artifact", "litert", "tensorflow"):
+            for name in ("artifact", "litert", "onnx", "tensorflow"):
                 started = f"{_fmt(_get(init, name, 'median_ms'), 'ms')} vs {_fmt(hello, 'ms')}"
                 rows.append((f"Python model runtime {name}: process start to ready vs hello world",
                              started, "–", "–"))
-            for name in ("litert", "tensorflow"):
+            for name in ("litert", "onnx", "tensorflow"):
                 warm_ms = _get(frameworks, name, "warm_request", "median_ms")
                 served = (f"{_fmt(None if warm_ms is None else warm_ms * 1000, 'µs')} / "
                           f"{_fmt(_get(frameworks, name, 'batch_1000', 'median_ms'), 'ms')} / "
@@ -105,7 +105,8 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 rows.append((f"Python model runtime {name}: warm request / batch of 1,000 / export",
                              served, "–", "–"))
         elif frameworks:
-            rows.append(("Python model runtimes (litert, tensorflow)", str(frameworks), "–", "–"))
+            rows.append(("Python model runtimes (litert, onnx, tensorflow)", str(frameworks), "–",
+                         "–"))
     elif part == "emulator":
         for row in doc.get("cold_starts", []):
             rows.append((f"cold start {row['stack']} (Init Duration p50) vs hello world",

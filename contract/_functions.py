@@ -44,7 +44,7 @@ MODEL_FILE = "model.zip"
 MODEL_ENVIRONMENT = ("MODEL_BUCKET", "MODEL_KEY", "MODEL_PATH", "MODEL_RUNTIME", "MODEL_VERSION")
 #: Who computes the probabilities in the Python function (``MODEL_RUNTIME``, docs/api.md): the
 #: framework-free evaluator of model.zip, or a framework serving its export beside model.zip.
-MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
 #: Of those, the ones only the Python function reads: the Java function serves the artifact
 #: alone (no framework model runtime: the Java TensorFlow bindings are not obtainable here).
 PYTHON_ONLY_MODEL_ENVIRONMENT = ("MODEL_RUNTIME",)

@@ -8,10 +8,10 @@ An instance runs this interpreter with ``-S`` (no ``site``: no site-packages, no
 
 - ``runtime``: awslambdaric and boto3 with their requirements, as ``/var/runtime`` and the image's
   site-packages hold them on AWS;
-- ``stacks/<stack>/<model runtime>``: a ``litert`` or ``tensorflow`` stack's dependencies for the
-  host's Python (the package itself carries wheels for python3.12 on manylinux, which the host's
-  interpreter may not load), one copy per stack, so one stack's instances never map another's
-  pages.
+- ``stacks/<stack>/<model runtime>``: a ``litert``, ``tensorflow`` or ``onnx`` stack's
+  dependencies for the host's Python (the package itself carries wheels for python3.12 on
+  manylinux, which the host's interpreter may not load), one copy per stack, so one stack's
+  instances never map another's pages.
 - ``<stack>``: the same for a package that names its distributions (``FunctionSpec.
   host_distributions``): the load generator's worker (anyio, httpx, hdrhistogram, httptools,
   PyYAML; httptools and PyYAML's C extensions are built for one Python version).
@@ -44,6 +44,7 @@ RUNTIME_DISTRIBUTIONS = ("awslambdaric", "boto3")
 FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "litert": ("ai-edge-litert", "numpy"),
     "tensorflow": ("tensorflow-cpu", "numpy"),
+    "onnx": ("onnxruntime", "numpy"),
 }
 _STAMP = ".distributions.json"
 #: how a folder is laid out; a change rebuilds folders built before it (3: copies, not links)
@@ -163,7 +164,8 @@ def runtime_dir(env_dir: Path) -> Path:
 
 
 def framework_dir(env_dir: Path, model_runtime: str) -> Path:
-    """The dependencies of a ``litert`` or ``tensorflow`` package, for the host's Python."""
+    """The dependencies of a ``litert``, ``tensorflow`` or ``onnx`` package, for the host's
+    Python."""
     try:
         roots = FRAMEWORK_DISTRIBUTIONS[model_runtime]
     except KeyError:
@@ -176,7 +178,7 @@ def framework_dir(env_dir: Path, model_runtime: str) -> Path:
     except EmulatorConfigError as exc:
         raise EmulatorConfigError(
             f"{exc} (the {model_runtime} model runtime needs pip install "
-            f"'.[{'frameworks' if model_runtime == 'litert' else 'train'}]')"
+            f"'.[{'train' if model_runtime == 'tensorflow' else 'frameworks'}]')"
         ) from None
 
 

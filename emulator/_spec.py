@@ -49,7 +49,7 @@ DEFAULT_GATEWAY_LATENCY_MS = 10.0
 
 _POLICIES = ("fixed", "sebs")
 #: how the model is served (issue 15); the emulator needs to know which dependencies to provide
-MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
 #: what a function is: a model behind an HTTP API, or the load generator's worker (no API)
 FUNCTION_KINDS = ("model", "loadgen-worker")
 #: the init phase's CPU: ``burst`` (the model calibrated on AWS's measurements) or ``share``
@@ -101,8 +101,8 @@ class FunctionSpec:
     routes: tuple[str, ...] | None = STUDY_ROUTES
     #: artifacts served on the local S3 endpoint
     s3_objects: tuple[S3Object, ...] = ()
-    #: ``artifact`` (standard library only), ``litert`` or ``tensorflow``: the latter two get a
-    #: dependency folder built for the host's Python unless ``dependencies_dir`` names one
+    #: ``artifact`` (standard library only), ``litert``, ``tensorflow`` or ``onnx``: the others
+    #: get a dependency folder built for the host's Python unless ``dependencies_dir`` names one
     model_runtime: str = "artifact"
     #: third-party packages for the package, ahead of it on the path (docs/emulator.md)
     dependencies_dir: Path | None = None

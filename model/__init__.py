@@ -2,7 +2,8 @@
 
 The only package of the project that trains (TensorFlow, imported lazily). Its products are
 ``build/model.zip`` and, beside it, the same model for frameworks (``model.tflite``,
-``model.keras``; docs/model-artifact.md); nothing imports this package at serving time.
+``model.keras``, ``model.onnx``; docs/model-artifact.md); nothing imports this package at
+serving time.
 
     python -m model train [--data PATH] [--subset http|all] [--out build/model.zip]
     python -m model evaluate build/model.zip --data PATH

@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="write an artifact's model for frameworks (.tflite, .keras) beside it",
+        help="write an artifact's model for frameworks (.tflite, .keras, .onnx) beside it",
         description="train does this too; this rebuilds the exports of an existing artifact.",
     )
     export.add_argument("artifact", type=Path)

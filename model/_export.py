@@ -1,14 +1,15 @@
-"""The artifact's model for frameworks: a ``.tflite`` file (LiteRT) and a ``.keras`` file
-(TensorFlow), both built from the artifact's stored parameters alone (docs/model-artifact.md).
+"""The artifact's model for frameworks: a ``.tflite`` file (LiteRT), a ``.keras`` file
+(TensorFlow) and a ``.onnx`` file (ONNX Runtime), all built from the artifact's stored
+parameters alone (docs/model-artifact.md).
 
-Both compute, in float32, on the feature vector the function encodes from a request (a
+All compute, in float32, on the feature vector the function encodes from a request (a
 numeric input after its log, a categorical input one-hot):
 
     probability = sigmoid(((features - mean) / std) @ weights + bias)
 
 so they are exactly the model ``model.json`` describes, whatever produced it. The graph names
-its one signature (LiteRT) and the Keras model ``model_version_<model_version>``: a runtime
-reads it back and refuses an export that does not belong to the artifact beside it.
+its one signature (LiteRT), the Keras model and the ONNX graph ``model_version_<model_version>``:
+a runtime reads it back and refuses an export that does not belong to the artifact beside it.
 """
 
 from __future__ import annotations
@@ -36,12 +37,20 @@ FIXED_DATE_SAVED = "1980-01-01@00:00:00"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: Keras' epsilon, the floor of Normalization's divisor, and the artifact's smallest std.
 _EPSILON = 1e-7
+#: The ONNX file's format and operator set, fixed rather than the installed onnx package's
+#: newest, so that its bytes depend on the artifact alone: IR version 7 with opset 13 (ONNX
+#: 1.8) holds every operator used here and loads in every onnxruntime since 1.6.
+ONNX_IR_VERSION = 7
+ONNX_OPSET = 13
+#: Who wrote the ONNX file (its ``producer_name``); no version, which would change the bytes.
+ONNX_PRODUCER = "lambda-model-study"
 
 
 def export_paths(artifact: str | Path) -> dict[str, Path]:
     """Where the exports of the artifact at ``artifact`` go: beside it, same stem."""
     path = Path(artifact)
-    return {"litert": path.with_suffix(".tflite"), "tensorflow": path.with_suffix(".keras")}
+    return {"litert": path.with_suffix(".tflite"), "tensorflow": path.with_suffix(".keras"),
+            "onnx": path.with_suffix(".onnx")}
 
 
 def parameters(model: Mapping[str, Any]) -> tuple[list[float], list[float], list[float]]:
@@ -216,10 +225,60 @@ def tflite_bytes(model: Mapping[str, Any]) -> bytes:
     return data
 
 
+def onnx_bytes(model: Mapping[str, Any]) -> bytes:
+    """The ONNX model of ``model``: ``Sub``, ``Div``, ``MatMul``, ``Add``, ``Sigmoid`` on the
+    float32 parameters stored as initializers, the graph named after its version.
+
+    Written with ``onnx``'s helpers (no converter, no TensorFlow) at a fixed IR version and
+    opset and without the writer's version, so the bytes are a function of the artifact alone.
+    The metadata repeats the model version and the decision threshold (``anomaly`` is
+    ``probability >= threshold``) for a reader of the file alone; the function takes both
+    from ``model.json``.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    mean32, std32, weights32, bias32 = _float32_parameters(model)
+    columns = int(weights32.shape[0])
+    initializers = [
+        numpy_helper.from_array(mean32, "mean"),
+        numpy_helper.from_array(std32, "std"),
+        numpy_helper.from_array(weights32, "weights"),
+        numpy_helper.from_array(bias32, "bias"),
+    ]
+    nodes = [
+        helper.make_node("Sub", [INPUT_NAME, "mean"], ["centred"], name="centre"),
+        helper.make_node("Div", ["centred", "std"], ["standardised"], name="standardise"),
+        helper.make_node("MatMul", ["standardised", "weights"], ["weighted"], name="weigh"),
+        helper.make_node("Add", ["weighted", "bias"], ["logit"], name="add_bias"),
+        helper.make_node("Sigmoid", ["logit"], [OUTPUT_NAME], name="sigmoid"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        signature_name(model),
+        [helper.make_tensor_value_info(INPUT_NAME, TensorProto.FLOAT, ["n", columns])],
+        [helper.make_tensor_value_info(OUTPUT_NAME, TensorProto.FLOAT, ["n", 1])],
+        initializers,
+        doc_string="probability = sigmoid(((features - mean) / std) @ weights + bias)",
+    )
+    built = helper.make_model(
+        graph,
+        ir_version=ONNX_IR_VERSION,
+        opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
+        producer_name=ONNX_PRODUCER,
+    )
+    helper.set_model_props(built, {"model_version": str(model["model_version"]),
+                                   "threshold": repr(float(model["threshold"]))})
+    onnx.checker.check_model(built, full_check=True)
+    data: bytes = built.SerializeToString(deterministic=True)
+    return data
+
+
 def write_exports(artifact: str | Path, model: Mapping[str, Any]) -> dict[str, Path]:
-    """Write both exports of ``model`` (the content of the artifact at ``artifact``) beside it."""
+    """Write the exports of ``model`` (the content of the artifact at ``artifact``) beside it."""
     paths = export_paths(artifact)
-    contents = {"litert": tflite_bytes(model), "tensorflow": keras_bytes(model)}
+    contents = {"litert": tflite_bytes(model), "tensorflow": keras_bytes(model),
+                "onnx": onnx_bytes(model)}
     for runtime, path in paths.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

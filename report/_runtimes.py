@@ -1,4 +1,5 @@
-"""The model-runtime section: the same model served by the evaluator, LiteRT and TensorFlow.
+"""The model-runtime section: the same model served by the evaluator, LiteRT, ONNX Runtime and
+TensorFlow.
 
 Per stack: the model runtime (run.json's ``target.settings.model_runtime``), what the stack
 deploys (``target.package``, which the emulator states in endpoints.json; an AWS run has none),
@@ -44,7 +45,8 @@ __all__ = ["FAILURE_KINDS", "LogFailures", "RuntimeFigures", "failure_kinds", "r
 #: The failure kinds, in the order the report shows them.
 FAILURE_KINDS = ("out of memory", "init timeout", "init failure", "function timeout", "other")
 OUT_OF_MEMORY = "Runtime.OutOfMemory"
-_RUNTIME_ORDER = {"artifact": 0, "litert": 1, "tensorflow": 2}
+#: The table's order: no framework, then the frameworks from the smallest package up.
+_RUNTIME_ORDER = {"artifact": 0, "litert": 1, "onnx": 2, "tensorflow": 3}
 
 
 def _report_kind(report: ReportLine) -> str | None:
@@ -307,9 +309,9 @@ def runtime_section(
             "| warm p99 ms [C] | Max Memory Used MB [S] | failures by kind [S] |")
     md = ["## Model runtime", "",
           ("The same model served without a framework (`artifact`, the evaluator), with LiteRT "
-           "(`litert`) and with TensorFlow (`tensorflow`), every scenario of each stack: scenario "
-           "1 "
-           "alone gives its cold starts and a few warm requests. Failures by kind come from the "
+           "(`litert`), with ONNX Runtime (`onnx`) and with TensorFlow (`tensorflow`), every "
+           "scenario of each stack: scenario 1 alone gives its cold starts and a few warm "
+           "requests. Failures by kind come from the "
            "stack's log: out of memory (`Error Type: Runtime.OutOfMemory`), init timeout "
            "(INIT_REPORT `Status: timeout`: the 10 s init limit, after which Lambda retries the "
            "init inside the first invocation under the function's timeout), init failure "

@@ -1,11 +1,11 @@
 """The third-party part of a framework model runtime's package: its pins, its wheels, its image.
 
-``litert`` ships as a zip: the function, the model, and the dependency tree pip installs for
-Lambda's platform (``pip install --platform ... --python-version ... --only-binary=:all:
---target``), cached under ``build/deps`` so that a repeated build needs no network.
-``tensorflow`` is beyond Lambda's 250 MB zip limit, so it ships as a container image on AWS's
-Lambda Python base image; this module writes its Dockerfile and requirements file, and Pulumi
-(``stack.aws``) builds and pushes it. Pins come from ``pyproject.toml``, never from here.
+``litert`` and ``onnx`` ship as a zip: the function, the model, and the dependency tree pip
+installs for Lambda's platform (``pip install --platform ... --python-version ...
+--only-binary=:all: --target``), cached under ``build/deps`` so that a repeated build needs no
+network. ``tensorflow`` is beyond Lambda's 250 MB zip limit, so it ships as a container image
+on AWS's Lambda Python base image; this module writes its Dockerfile and requirements file, and
+Pulumi (``stack.aws``) builds and pushes it. Pins come from ``pyproject.toml``, never from here.
 Standard library only; pip runs in a subprocess.
 """
 
@@ -52,21 +52,30 @@ _MACHINES = {"x86_64": "x86_64", "arm64": "aarch64"}
 # The distributions each runtime needs, by the extra of pyproject.toml that pins them.
 # TensorFlow's CPU-only build (tensorflow-cpu) is published for x86_64 only; on arm64 the
 # `tensorflow` distribution is the CPU build, under the same version pin.
-_EXTRA = {"litert": "frameworks", "tensorflow": "train"}
+_EXTRA = {"litert": "frameworks", "tensorflow": "train", "onnx": "frameworks"}
 _DISTRIBUTIONS = {
     "litert": ("ai-edge-litert", "numpy"),
     "tensorflow": ("tensorflow-cpu", "numpy"),
+    "onnx": ("onnxruntime", "numpy"),
 }
 # What the litert tree holds that the function never loads, and Lambda has no use for:
 # console scripts, test suites, LiteRT's command-line tools, its NPU compiler plugins and its
 # WebGPU accelerator (Lambda has no GPU or NPU). The interpreter is checked to load and run a
 # model without them (tests/stack). Without them the tree is ~75 MB instead of ~115 MB.
+# Likewise onnxruntime's offline tools (model conversion, quantisation, transformer
+# optimisation: Python packages `import onnxruntime` does not import) and its C API library
+# libonnxruntime.so (for C/C++ programs; the Python binding has the runtime linked in and does
+# not load it): ~86 MB instead of ~124 MB.
 _UNUSED_TOP = ("bin",)
 _UNUSED_DIRS = ("tests", "__pycache__")
 _UNUSED_PATHS = (
     "ai_edge_litert/tools/",
     "ai_edge_litert/vendors/",
     "ai_edge_litert/libLiteRtWebGpuAccelerator.so",
+    "onnxruntime/capi/libonnxruntime.so",
+    "onnxruntime/quantization/",
+    "onnxruntime/tools/",
+    "onnxruntime/transformers/",
 )
 _PIP_TIMEOUT_S = 900
 # The project's distribution (pyproject.toml's [project] name), for its installed metadata.
@@ -250,7 +259,8 @@ def bundle_dependencies(
 
 def site_files(tree: Path, prefix: str = "") -> dict[str, bytes]:
     """The files of an installed tree as archive names → bytes, without what the function
-    never loads (bytecode, tests, console scripts, LiteRT's tools and accelerators)."""
+    never loads (bytecode, tests, console scripts, LiteRT's tools and accelerators, ONNX
+    Runtime's offline tools and C API library)."""
     files: dict[str, bytes] = {}
     for path in sorted(tree.rglob("*")):
         relative = path.relative_to(tree).as_posix()

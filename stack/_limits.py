@@ -20,7 +20,8 @@ ARCHITECTURES = ("arm64", "x86_64")
 AUTHORIZATIONS = ("iam", "none")
 # The Python runtimes a framework model runtime may run on: the Amazon Linux 2023 ones (glibc
 # 2.34), since ai-edge-litert 2.x wheels need glibc 2.27 and python3.11 runs on Amazon Linux 2
-# (2.26); wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13.
+# (2.26); wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13, and
+# onnxruntime's (manylinux_2_27/2_28) need Amazon Linux 2023's glibc too.
 FRAMEWORK_RUNTIMES = ("python3.12", "python3.13")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
 # Lambda's advanced logging controls (LoggingConfig.LogFormat): ``text`` writes START, END and

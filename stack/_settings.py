@@ -126,7 +126,8 @@ class StackSettings:
     handler: str = ""
     #: Where the function finds the model: ``bundled`` in the code archive, a ``layer``, ``s3``.
     model_strategy: str = "bundled"
-    #: Who scores requests (Python only): ``artifact`` (the evaluator), ``litert``, ``tensorflow``.
+    #: Who scores requests (Python only): ``artifact`` (the evaluator), ``litert``, ``tensorflow``,
+    #: ``onnx``.
     model_runtime: str = "artifact"
     #: ``none``, ``ping`` (scheduled invocations), ``provisioned`` or ``snapstart``.
     cold_start_mitigation: str = "none"
@@ -584,7 +585,7 @@ def _model_runtime_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append(
             f"{key} is {model_runtime!r}, which serves the export shipped in the package; "
             f"{_key('model_strategy')} s3 is for the artifact runtime only: use bundled"
-            + (" or layer" if model_runtime == "litert" else "")
+            + (" or layer" if model_runtime != "tensorflow" else "")
         )
     if model_runtime == "tensorflow":
         # TensorFlow is beyond the 250 MB zip limit, so this runtime ships as a container image,

@@ -58,7 +58,7 @@ DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
 UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
 #: The export each framework runtime serves beside ``model.zip`` (written by ``python -m model
 #: train``; the function finds it by replacing ``.zip``, docs/api.md).
-EXPORT_SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras"}
+EXPORT_SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 #: Model runtimes deployed as a container image: TensorFlow unzips to more than 250 MB.
 IMAGE_MODEL_RUNTIMES = frozenset({"tensorflow"})
 # The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
@@ -101,7 +101,7 @@ class Package:
     layer_size_bytes: int = 0
     #: What Lambda unpacks: code and layer, unzipped (at most ``UNZIPPED_BYTES_MAX``).
     unzipped_bytes: int = 0
-    #: ``artifact``, ``litert`` or ``tensorflow`` (the stack's ``model_runtime``).
+    #: ``artifact``, ``litert``, ``tensorflow`` or ``onnx`` (the stack's ``model_runtime``).
     model_runtime: str = "artifact"
     #: The framework's requirement lines (pins from pyproject.toml), or empty.
     requirements: tuple[str, ...] = ()

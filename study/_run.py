@@ -3,9 +3,10 @@ each stack in turn, server logs kept with the results, the report, emulator down
 
 Two sets of stacks: the study's (``STUDY_STACKS``, the six of the original study: both
 scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model served with LiteRT
-and with TensorFlow, issue 15), which join scenario 1 — their cold starts, a few warm requests,
-what fails at small memory — and run scenario 2 only when asked (``framework_scenario2``; by
-default only at full length, time scale 1, so that `make run` stays within its 10 minutes).
+and with TensorFlow, issue 15, and with ONNX Runtime, issue 23), which join scenario 1 — their
+cold starts, a few warm requests, what fails at small memory — and run scenario 2 only when
+asked (``framework_scenario2``; by default only at full length, time scale 1, so that `make
+run` stays within its 10 minutes).
 Scenario 1 is staggered so that its cold starts are quiet: the first probe comes
 ``STARTUP_LEAD_S`` after the load generators start (their own start-up takes the CPUs first),
 the study's stacks start ``STUDY_STAGGER_S`` (real seconds) apart, each framework stack
@@ -48,13 +49,14 @@ from model import ArtifactError, read_artifact
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
 #: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
 #: study's 256 MB, where the original study's configuration collapsed.
-FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-tf-256", "python-tf-512",
-                    "python-tf-1024")
+FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-onnx-512",
+                    "python-onnx-1024", "python-tf-256", "python-tf-512", "python-tf-1024")
 #: Real seconds between the scenario 1 starts of a framework stack and the stack before it:
 #: more than a TensorFlow cold start takes on 2 cores (2.7-4.7 s measured under the emulator's
 #: burst init, make run of 2026-12-01), so that no two inits overlap; short enough that the
 #: last stack's cold probes still end before the first stack's next ones (the plan's cold
-#: probes are 90 s apart at time scale 20).
+#: probes are 90 s apart at time scale 20; with the seven framework stacks the last one's
+#: first cold window ends at 90 s, the first stack's second cold probe comes at 98 s).
 FRAMEWORK_STAGGER_S = 10.0
 #: Real seconds between the scenario 1 starts of two of the study's stacks: an evaluator's cold
 #: start takes well under a second here (Init Duration ~0.1-0.3 s plus the 90 ms network path).

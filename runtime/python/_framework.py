@@ -1,6 +1,6 @@
-"""What the framework runtimes (``_litert``, ``_tensorflow``) share: the request checks, the
-encoding of an instance into the feature vector, and the answer. Standard library only; each
-framework module supplies the float32 computation."""
+"""What the framework runtimes (``_litert``, ``_tensorflow``, ``_onnx``) share: the request
+checks, the encoding of an instance into the feature vector, and the answer. Standard library
+only; each framework module supplies the float32 computation."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ VERSION_PREFIX = "model_version_"
 class FrameworkModel(Model):
     """The artifact's contract, with the probabilities computed by a framework's export."""
 
-    #: ``litert`` or ``tensorflow``, for messages.
+    #: ``litert``, ``tensorflow`` or ``onnx``, for messages.
     runtime = ""
 
     def __init__(self, doc: Any, source: str, export_path: str) -> None:

@@ -1,11 +1,11 @@
 """The model runtime of the function (``MODEL_RUNTIME``): who computes the probabilities.
 
 ``artifact`` (the default) is the evaluator of ``_model`` on ``model.zip`` alone, standard
-library only. ``litert`` and ``tensorflow`` serve the artifact's framework export
-(``model.tflite``, ``model.keras``, beside the artifact): the function still reads the artifact
-for the contract (feature names, checks, encoding, ``/health``), and the framework computes
-standardisation, the weighted sum and the sigmoid in float32. A framework is imported only by
-its own runtime, at init; this module imports the standard library only.
+library only. ``litert``, ``tensorflow`` and ``onnx`` serve the artifact's framework export
+(``model.tflite``, ``model.keras``, ``model.onnx``, beside the artifact): the function still
+reads the artifact for the contract (feature names, checks, encoding, ``/health``), and the
+framework computes standardisation, the weighted sum and the sigmoid in float32. A framework
+is imported only by its own runtime, at init; this module imports the standard library only.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ if TYPE_CHECKING:
 
     from _framework import FrameworkModel
 
-MODEL_RUNTIMES = ("artifact", "litert", "tensorflow")
+MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
 DEFAULT_MODEL_RUNTIME = "artifact"
 #: The export each framework runtime serves, as the artifact's suffix is replaced.
-EXPORT_SUFFIX = {"litert": ".tflite", "tensorflow": ".keras"}
+EXPORT_SUFFIX = {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 #: What a framework runtime's package must hold (pyproject.toml's pins), for its error message.
-FRAMEWORK_PACKAGES = {"litert": "ai-edge-litert and numpy", "tensorflow": "tensorflow (Keras 3)"}
+FRAMEWORK_PACKAGES = {"litert": "ai-edge-litert and numpy", "tensorflow": "tensorflow (Keras 3)",
+                      "onnx": "onnxruntime and numpy"}
 
 
 def model_runtime(environ: Mapping[str, str]) -> str:
@@ -62,6 +63,10 @@ def load(runtime: str, artifact_path: str, expected_version: str | None) -> Mode
             from _litert import LiteRTModel
 
             framework = LiteRTModel
+        elif runtime == "onnx":
+            from _onnx import OnnxModel
+
+            framework = OnnxModel
         else:
             from _tensorflow import TensorFlowModel
 

@@ -483,3 +483,54 @@ async def test_real_java_package_snapstart_restores(
     spec = replace(spec_from_stack(settings, package), authorization="none")
     assert spec.snapstart
     await _restored_twice(emulator_at, spec)
+
+
+@pytest.mark.anyio
+async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
+    emulator_at: Callable[..., Any], artifact: Path, tmp_path: Path
+) -> None:
+    """The python-onnx-512 stack's package (function, model.zip, model.onnx) hosted end to end:
+    the emulator gives its instances onnxruntime built for the host, and the function answers
+    the test vectors as the evaluator does, cold then warm."""
+    pytest.importorskip("onnxruntime", reason="the frameworks extra is not installed")
+    from emulator._stacks import spec_from_stack
+    from model import read_artifact
+    from model._export import write_exports
+    from stack import build_package, load_stack
+    from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
+
+    write_exports(artifact, read_artifact(artifact))
+    settings = load_stack("python-onnx-512", REPO)
+    # The zip's own wheels (python3.12, manylinux) play no part here: the emulator puts the
+    # host's onnxruntime first (tests/stack/test_stack_frameworks_real.py builds and serves
+    # the real ones). An empty cached tree keeps this test off the network.
+    deps_cache = tmp_path / "deps"
+    dependency_dir(framework_requirements("onnx", settings.architecture, REPO),
+                   DependencyTarget.for_lambda(settings.runtime, settings.architecture),
+                   deps_cache).mkdir(parents=True)
+    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages",
+                            root=REPO, deps_cache=deps_cache)
+    with zipfile.ZipFile(package.code_zip) as archive:
+        assert {"app.py", "_onnx.py", "model.zip", "model.onnx"} <= set(archive.namelist())
+    spec = replace(spec_from_stack(settings, package), authorization="none")
+    assert spec.model_runtime == "onnx"
+    vectors = json.loads(VECTORS.read_text())
+    instances = [case["instance"] for case in vectors["cases"]]
+    async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
+        answers = [await client.post(run.url(spec.name) + "/predict",
+                                     json={"instances": instances}) for _ in range(2)]
+        assert [a.status_code for a in answers] == [200, 200], answers[0].text
+        assert [a.headers["x-cold-start"] for a in answers] == ["true", "false"]
+        assert {a.headers["x-runtime"] for a in answers} == {"python-onnx"}
+        for answer in answers:
+            got = [p["probability"] for p in answer.json()["predictions"]]
+            # docs/model-artifact.md bounds float32 against the vectors; 1e-5 is far within it.
+            assert got == pytest.approx([c["probability"] for c in vectors["cases"]], abs=1e-5)
+        bad = await client.post(run.url(spec.name) + "/predict", content=b"not json",
+                                headers={"content-type": "application/json"})
+        assert bad.status_code == 400 and bad.headers["x-runtime"] == "python-onnx"
+        reports = run.reports(spec.name)
+        assert [r.cold_start for r in reports] == [True, False, False]
+        assert reports[0].init_duration_ms is not None and reports[0].init_duration_ms > 0
+        deps = run.emu.dependency_dirs[spec.name]
+        assert (deps / "onnxruntime" / "__init__.py").is_file()

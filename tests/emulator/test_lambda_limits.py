@@ -235,3 +235,20 @@ async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
         # the artifact runtime's stacks get none: numpy stays out of their sight
         assert (await _get(client,
                            run.url() + "/import?name=tensorflow")).json()["imported"] is False
+
+
+async def test_an_onnx_package_gets_its_dependencies_built_for_the_host(
+    emulator_at: Start, make_spec: MakeSpec, python_env_dir: Path
+) -> None:
+    pytest.importorskip("onnxruntime", reason="the frameworks extra is not installed")
+    spec = make_spec(memory_mb=512, model_runtime="onnx")
+    async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
+        deps = run.emu.dependency_dirs["fn"]
+        assert deps == python_env_dir / "stacks" / "fn" / "onnx"  # one copy per stack
+        for name in ("numpy", "onnxruntime"):
+            answer = (await _get(client, run.url() + f"/import?name={name}")).json()
+            assert answer["imported"], answer
+            assert Path(answer["file"]).is_relative_to(deps)
+        # nothing of the other frameworks comes with it
+        assert (await _get(client,
+                           run.url() + "/import?name=ai_edge_litert")).json()["imported"] is False

@@ -259,9 +259,9 @@ def test_a_directory_that_is_not_a_cgroup_fs_disables_limits(tmp_path: Path) -> 
 def test_init_cpu_and_model_runtime_are_checked(python_zip: Path) -> None:
     with pytest.raises(EmulatorConfigError, match="init CPU 'fast' must be one of burst, share"):
         EmulatorOptions(init_cpu="fast")
-    with pytest.raises(EmulatorConfigError, match="model_runtime 'onnx' must be one of"):
+    with pytest.raises(EmulatorConfigError, match="model_runtime 'pytorch' must be one of"):
         FunctionSpec(name="f", language="python", memory_mb=512, timeout_s=3, handler="app.handler",
-                     code_zip=python_zip, model_runtime="onnx")
+                     code_zip=python_zip, model_runtime="pytorch")
 
 
 def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:

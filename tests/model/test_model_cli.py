@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from model import TrainResult, artifact_bytes, evaluate_artifact, write_artifact
 from model._cli import main
-from model._export import keras_bytes, tflite_bytes
+from model._export import keras_bytes, onnx_bytes, tflite_bytes
 from model._vectors import vectors_document, vectors_text
 
 
@@ -53,6 +53,8 @@ def test_train_defaults_write_the_same_artifact_in_a_new_process(
     # The model for frameworks, beside the artifact, built from what the artifact holds.
     assert "wrote build/model.tflite (for the litert runtime" in out
     assert "wrote build/model.keras (for the tensorflow runtime" in out
+    assert "wrote build/model.onnx (for the onnx runtime" in out
+    assert (tmp_path / "build" / "model.onnx").read_bytes() == onnx_bytes(http_result.model)
     assert (tmp_path / "build" / "model.tflite").read_bytes() == tflite_bytes(http_result.model)
     assert (tmp_path / "build" / "model.keras").read_bytes() == keras_bytes(http_result.model)
 

@@ -50,6 +50,14 @@ STACKS: dict[str, dict[str, Any]] = {
         "log": [_report("l1", 512, used_mb=90, init_ms=420.0), _report("l2", 512, used_mb=91),
                 _report("l3", 512, used_mb=91)],
     },
+    "python-onnx-512": {
+        "settings": _settings("onnx", 512), "source": "emulator",
+        "package": {"kind": "zip", "code_bytes": 27 * MB, "unzipped_bytes": 81 * MB,
+                    "layer_bytes": 0, "model_runtime": "onnx"},
+        "records": [(350.0, None, "o1"), (13.0, None, "o2"), (14.0, None, "o3")],
+        "log": [_report("o1", 512, used_mb=70, init_ms=180.0), _report("o2", 512, used_mb=71),
+                _report("o3", 512, used_mb=71)],
+    },
     "python-tf-256": {
         "settings": _settings("tensorflow", 256), "source": "emulator",
         "package": {"kind": "image", "code_bytes": 40_000, "unzipped_bytes": 2 * MB,
@@ -162,11 +170,18 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     assert "Init-phase CPU: burst: 2 vCPU, then the share" in section
     rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
             for line in section.splitlines() if line.startswith("| python-")}
-    # artifact first, then litert, then tensorflow
-    assert list(rows) == ["python-512", "python-litert-512", "python-tf-256"]
+    # artifact first, then litert, onnx and tensorflow
+    assert list(rows) == ["python-512", "python-litert-512", "python-onnx-512", "python-tf-256"]
     litert = rows["python-litert-512"]
     assert litert[1:4] == ["litert", "512", "zip 23.0 MB (74.0 MB unzipped)"]
     assert litert[7:] == ["420", "420", "600", "600", "2", "15.0", "16.0", "91", "none"]
+    # ONNX Runtime's row beside it: its package, its cold start (Init Duration, the cold
+    # request's latency), its warm requests, its memory and no failures
+    onnx = rows["python-onnx-512"]
+    assert onnx[1:4] == ["onnx", "512", "zip 27.0 MB (81.0 MB unzipped)"]
+    assert onnx[4:7] == ["3", "0", "1"]
+    assert onnx[7:] == ["180", "180", "350", "350", "2", "13.0", "14.0", "71", "none"]
+    assert "with ONNX Runtime (`onnx`)" in section
     tf = rows["python-tf-256"]
     assert tf[3].startswith("image: function and model 2.0 MB")
     assert rows["python-512"][3].startswith("not stated") and "tensorflow-cpu==2.21.0" in tf[3]
@@ -179,7 +194,7 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
 
 
 def test_no_framework_stack_no_section(results: Path, tmp_path: Path) -> None:
-    for stack in ("python-litert-512", "python-tf-256"):
+    for stack in ("python-litert-512", "python-onnx-512", "python-tf-256"):
         shutil.rmtree(results / stack)
     assert "## Model runtime" not in write_report([results], tmp_path / "out").read_text()
 

@@ -204,7 +204,8 @@ def test_python_modules_do_not_shadow_the_standard_library() -> None:
 
 #: The model runtimes' own modules and the only third-party packages each may import.
 FRAMEWORK_MODULES = {"_litert": {"ai_edge_litert", "numpy"},
-                     "_tensorflow": {"keras", "numpy", "tensorflow"}}
+                     "_tensorflow": {"keras", "numpy", "tensorflow"},
+                     "_onnx": {"numpy", "onnxruntime"}}
 
 
 def test_python_function_imports_only_the_standard_library() -> None:
@@ -231,7 +232,7 @@ def test_python_init_loads_only_what_it_needs(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout))
     # zipfile, typing and the HTTP stack (the s3 strategy only) each cost init time; the
-    # framework runtimes' modules and their packages are for MODEL_RUNTIME=litert|tensorflow.
+    # framework runtimes' modules and their packages are for MODEL_RUNTIME=litert|tensorflow|onnx.
     assert not loaded & {"zipfile", "typing", "urllib.request", "http.client", "ssl", "_s3",
                          "_framework", "numpy", *FRAMEWORK_MODULES,
                          *set().union(*FRAMEWORK_MODULES.values())}, loaded

@@ -103,7 +103,21 @@ def write_exports(artifact: Path) -> tuple[Path, Path]:
     keras = artifact.with_suffix(".keras")
     tflite.write_bytes(b"TFL3 stand-in export")
     keras.write_bytes(b"PK stand-in keras export")
+    # The onnx export beside them (its path: artifact.with_suffix(".onnx")).
+    artifact.with_suffix(".onnx").write_bytes(b"\x08\x07 stand-in onnx export")
     return tflite, keras
+
+
+#: onnxruntime's binding, and what the onnx zip leaves out: its C API library and its offline
+#: tools.
+_ONNXRUNTIME_STAND_IN = {
+    "onnxruntime/__init__.py": "STAND_IN = True\n",
+    "onnxruntime/capi/onnxruntime_pybind11_state.cpython-312-x86_64-linux-gnu.so": "binding",
+    "onnxruntime/capi/libonnxruntime.so.1.32.0": "C API",
+    "onnxruntime/tools/convert.py": "",
+    "onnxruntime/quantization/quantize.py": "",
+    "onnxruntime/transformers/optimizer.py": "",
+}
 
 
 def seed_dependencies(root: Path, settings: StackSettings) -> Path:
@@ -120,6 +134,7 @@ def seed_dependencies(root: Path, settings: StackSettings) -> Path:
         "ai_edge_litert/interpreter.py": "class Interpreter: pass\n",
         "ai_edge_litert/libLiteRtWebGpuAccelerator.so": "gpu",
         "bin/numpy-config": "#!/bin/sh\n",
+        **(_ONNXRUNTIME_STAND_IN if settings.model_runtime == "onnx" else {}),
     }.items():
         path = tree / name
         path.parent.mkdir(parents=True, exist_ok=True)

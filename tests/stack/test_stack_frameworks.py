@@ -115,6 +115,57 @@ def test_a_litert_zip_holds_function_model_export_and_wheels(
     assert package.unzipped_bytes == sum(map(len, files.values()))
 
 
+def test_an_onnx_zip_holds_function_model_export_and_wheels_without_ort_tools(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    write_exports(artifact)
+    onnx = artifact.with_suffix(".onnx")
+    settings = framework_settings("onnx")
+    tree = seed_dependencies(fake_root, settings)
+    package = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path / "o")
+    assert package.dependencies == tree
+    assert package.requirements == framework_requirements("onnx", "x86_64", fake_root)
+    assert package.requirements[0].startswith("onnxruntime")
+    assert package.requirements[1].startswith("numpy")
+    files = entries(package.code_zip)
+    assert files["model.zip"] == artifact.read_bytes()
+    assert files["model.onnx"] == onnx.read_bytes()
+    assert "model.tflite" not in files and "model.keras" not in files
+    # onnxruntime's binding stays; its C API library and offline tools are left out.
+    assert sorted(name for name in files if name.startswith("onnxruntime/")) == [
+        "onnxruntime/__init__.py",
+        "onnxruntime/capi/onnxruntime_pybind11_state.cpython-312-x86_64-linux-gnu.so",
+    ]
+    assert package.model_runtime == "onnx" and not package.is_image
+    assert package.code_zip.name.startswith("python-bundled-onnx-x86_64-")
+    assert package.unzipped_bytes == sum(map(len, files.values()))
+
+
+def test_an_onnx_layer_holds_the_export_beside_the_model(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    write_exports(artifact)
+    settings = framework_settings("onnx", "layer")
+    seed_dependencies(fake_root, settings)
+    package = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
+    assert package.layer_zip is not None
+    assert entries(package.layer_zip) == {
+        "model.zip": artifact.read_bytes(),
+        "model.onnx": artifact.with_suffix(".onnx").read_bytes(),
+    }
+    assert "onnxruntime/__init__.py" in entries(package.code_zip)
+
+
+def test_an_onnx_stack_without_its_export_says_how_to_make_it(
+    fake_root: Path, artifact: Path, tmp_path: Path
+) -> None:
+    settings = framework_settings("onnx")
+    seed_dependencies(fake_root, settings)
+    with pytest.raises(PackageError, match=r"model\.onnx") as raised:
+        build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
+    assert "python -m model export" in str(raised.value)
+
+
 
 def test_a_dependency_that_would_replace_a_file_of_the_function_is_refused(
     fake_root: Path, artifact: Path, tmp_path: Path

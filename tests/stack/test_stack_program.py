@@ -89,7 +89,7 @@ def program(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Program]:
     write_exports(artifact)
     for name in STACKS:
         settings = load_stack(name)
-        if settings.model_runtime == "litert":
+        if settings.model_runtime in ("litert", "onnx"):
             seed_dependencies(root, settings)
     harness = Program(root, artifact, base / "packages")
     with pytest.MonkeyPatch.context() as patch:
@@ -759,6 +759,7 @@ def test_the_study_grid_has_framework_stacks() -> None:
     runtimes = {(s.model_runtime, s.memory_mb) for s in map(load_stack, STACKS)}
     assert {("tensorflow", m) for m in (256, 512, 1024)} <= runtimes
     assert {("litert", m) for m in (512, 1024)} <= runtimes
+    assert {("onnx", m) for m in (512, 1024)} <= runtimes
 
 
 @pytest.mark.parametrize("name", IMAGE_STACKS)
@@ -831,9 +832,20 @@ def test_only_this_function_may_pull_the_image_and_it_waits_for_that(
 
 
 def test_zip_stacks_declare_no_image(program: Program) -> None:
-    for name in ("python-512", "python-litert-512"):
+    for name in ("python-512", "python-litert-512", "python-onnx-512"):
         run = program.run(name)
         assert not run.of_type(T_REPOSITORY) and not run.of_type(T_IMAGE) and not run.calls
+
+
+def test_an_onnx_stack_deploys_its_zip_serving_model_runtime_onnx(program: Program) -> None:
+    settings, package = expected(program, "python-onnx-512")
+    assert package.model_runtime == "onnx" and not package.is_image
+    function = program.run("python-onnx-512").one(T_FUNCTION).inputs
+    assert Path(function["code"].path) == package.code_zip
+    assert function["sourceCodeHash"] == package.code_sha256_b64
+    assert (function["runtime"], function["handler"]) == ("python3.12", settings.handler)
+    assert function["environment"]["variables"]["MODEL_RUNTIME"] == "onnx"
+    assert function["environment"]["variables"]["MODEL_PATH"] == "/var/task/model.zip"
 
 
 def test_an_arm64_image_stack_builds_for_arm64(program: Program) -> None:

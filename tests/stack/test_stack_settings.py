@@ -95,7 +95,7 @@ def test_variants_show_every_option() -> None:
     assert {s.model_strategy for s in every} == {"bundled", "layer", "s3"}
     assert {s.cold_start_mitigation for s in every} == {"none", "ping", "provisioned", "snapstart"}
     assert {s.architecture for s in every} == {"x86_64", "arm64"}
-    assert {s.model_runtime for s in every} == {"artifact", "litert", "tensorflow"}
+    assert {s.model_runtime for s in every} == {"artifact", "litert", "tensorflow", "onnx"}
 
 
 @pytest.mark.parametrize("name", list_stacks(kind=None))
@@ -229,8 +229,8 @@ INVALID = [
     ({"environment": {"LIMIT": 5}}, "with string values"),
     ({"environment": {"BIG": "x" * 5000}}, "Lambda allows 4 KB"),
     ({"memroy_mb": 512}, "unknown setting lambda-model-study:memroy_mb"),
-    ({"model_runtime": "onnx"},
-     "model_runtime is 'onnx'; use one of: artifact, litert, tensorflow"),
+    ({"model_runtime": "pytorch"},
+     "model_runtime is 'pytorch'; use one of: artifact, litert, tensorflow, onnx"),
     (
         {"language": "java", "model_runtime": "tensorflow"},
         "the Java TensorFlow bindings are not obtainable here",
@@ -250,6 +250,12 @@ INVALID = [
         "which SnapStart does not support",
     ),
     ({"model_runtime": "litert", "runtime": "python3.11"}, "use one of python3.12, python3.13"),
+    ({"language": "java", "model_runtime": "onnx"}, "the Java function serves the artifact"),
+    (
+        {"model_runtime": "onnx", "model_strategy": "s3"},
+        "s3 is for the artifact runtime only: use bundled or layer",
+    ),
+    ({"model_runtime": "onnx", "runtime": "python3.11"}, "use one of python3.12, python3.13"),
     ({"environment": {"MODEL_RUNTIME": "litert"}}, "MODEL_RUNTIME is set by Lambda or derived"),
 ]
 
@@ -368,6 +374,8 @@ def test_model_env_per_strategy(strategy: str, expected: dict[str, str]) -> None
         ("litert", "bundled", {"MODEL_RUNTIME": "litert"}),
         ("litert", "layer", {"MODEL_RUNTIME": "litert"}),
         ("tensorflow", "bundled", {"MODEL_RUNTIME": "tensorflow"}),
+        ("onnx", "bundled", {"MODEL_RUNTIME": "onnx"}),
+        ("onnx", "layer", {"MODEL_RUNTIME": "onnx"}),
     ],
 )
 def test_model_runtime_sets_the_functions_model_runtime(
