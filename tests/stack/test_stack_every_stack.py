@@ -52,7 +52,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     write_exports(artifact)
     for name in EVERY_STACK:
         settings = load_stack(name)
-        if settings.model_runtime == "litert":
+        if settings.model_runtime in ("litert", "onnx"):
             seed_dependencies(root, settings)
     build = functools.partial(build_package, artifact=artifact, root=root, out_dir=base / "out")
     workers = worker_root(tmp_path_factory.mktemp("workers"))
