@@ -490,6 +490,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                     _fill_from_folder(entry, folder, start_epoch_s)
                 except OSError as exc:
                     write_error = f"cannot write {exc.filename or folder}: {exc.strerror or exc}"
+                    # A half-copied folder is no source, and its room is needed for the rest.
+                    shutil.rmtree(folder, ignore_errors=True)
                 except Exception as exc:  # noqa: BLE001 - said below; the folder stays there
                     entry["download_error"] = f"{type(exc).__name__}: {exc}"[:500]
             if folder not in sources:
@@ -510,7 +512,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                              "lost": _lost_users(piece, scenario), "why": why})
         table.append(entry)
     report = {"count": workers, "stack": stack.name, "function_name": stack.function_name,
-              "asked_start_epoch_s": start_epoch_s, "workers": table, "lost": lost,
+              "asked_start_epoch_s": start_epoch_s, "until_epoch_s": until_epoch_s,
+              "workers": table, "lost": lost,
               "left_in_bucket": left, "clock": _clock(table),
               # The whole plan: each worker's run.json holds only its slice.
               "plan": dataclasses.asdict(plan),
@@ -732,10 +735,16 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
     for lost in result.lost:
         say(f"error: worker {lost['worker']} was lost ({lost['why']}): its {lost['lost']} are "
             "missing from the merged run", stream=sys.stderr)
+    running = [row for row in result.workers["workers"] if row["status"] == "running on"]
     for left in result.left_in_bucket:
+        if left["why"] == result.write_error or any(
+                row["worker"] == left["worker"] for row in running):
+            continue  # the line for the whole run below says it
         say(f"error: worker {left['worker']}'s folder is not here ({left['why']}): its "
-            f"{left['missing']} are missing from the merged run; the folder is (or will be) in "
+            f"{left['missing']} are missing from the merged run; the folder is in "
             f"{left['where']}", stream=sys.stderr)
+    in_bucket = ", ".join(f"w{left['worker']}" for left in result.left_in_bucket)
+    bucket = f"s3://{stack.bucket}/{stack.prefix}/{run_id}/"
     if result.summary is not None and result.folder is not None:
         say(summary_table(result.summary))
         say(f"results: {result.folder}")
@@ -748,14 +757,18 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
             + (f"the merged run in {result.folder}, " if result.folder is not None else "")
             + f"{run_root / 'workers.json'}"
             + (f", the folders of {', '.join(here)} in {run_root / 'workers'}" if here else "")
-            + (f"; the others are in s3://{stack.bucket}/{stack.prefix}/{run_id}/"
-               if result.left_in_bucket else ""), stream=sys.stderr)
+            + (f"; the folders of {in_bucket} are whole in {bucket}" if in_bucket else ""),
+            stream=sys.stderr)
         return EXIT_WRITE_FAILED
     if result.signal is not None:
         merged = (f"the merged run of what they measured is in {result.folder} (incomplete)"
                   if result.folder is not None else "no worker's folder could be merged")
-        say(f"interrupted by {signal.Signals(result.signal).name}: {merged}; what each worker "
-            f"did is in {run_root / 'workers.json'}", stream=sys.stderr)
+        names = ", ".join(f"w{row['worker']}" for row in running)
+        on = (f"{names} run on until "
+              f"{_utc(result.workers['until_epoch_s'])} UTC and upload to {bucket}; "
+              if running else "")
+        say(f"interrupted by {signal.Signals(result.signal).name}: {on}{merged}; what each "
+            f"worker did is in {run_root / 'workers.json'}", stream=sys.stderr)
         return EXIT_SIGNAL_BASE + result.signal
     if result.summary is None or result.folder is None:
         say(f"error: no worker came back; what each said is in "
