@@ -29,7 +29,10 @@ from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, rea
 from ._results import RESERVE_NAME
 from ._stats import Stats, build_summary
 
-__all__ = ["merge_results"]
+__all__ = ["LATE_S", "merge_results"]
+
+#: A worker later than this after the asked start is said to be late (its lead was too short).
+LATE_S = 0.1
 
 _STAGE_STAT_KEYS = {"index", "requests", "ok", "errors", "cold_starts", "latency_ms"}
 
@@ -259,7 +262,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
             notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
                          "clock); records are aligned on absolute time")
         late_s = workers.get("clock", {}).get("max_late_s")
-        if isinstance(late_s, int | float) and late_s > 0.1:
+        if isinstance(late_s, int | float) and late_s > LATE_S:
             notes.append(f"the workers started up to {late_s:.1f} s after the asked start: the "
                          "lead did not cover their start-up")
     generators = [s.get("generator") for s in summaries]

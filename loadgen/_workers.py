@@ -10,6 +10,7 @@ listed in the merged run.json and summary.json with the users it lost.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import json
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 from resultfiles import write_json_atomic
 
 from ._errors import PlanError, ResultsError, TargetError
-from ._merge import merge_results
+from ._merge import LATE_S, merge_results
 from ._plan import StagedPlan
 from ._rateplan import RatePlan
 from ._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
@@ -183,9 +184,18 @@ class LambdaInvoker:
         _probe_sooner(self.client)
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
-        response = self.client.invoke(FunctionName=self.function_name,
-                                      InvocationType="RequestResponse",
-                                      Payload=json.dumps(event).encode())
+        from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+
+        try:
+            response = self.client.invoke(FunctionName=self.function_name,
+                                          InvocationType="RequestResponse",
+                                          Payload=json.dumps(event).encode())
+        except HTTPClientError:
+            raise  # sent, then the connection failed (reset, read timeout): it may run on
+        except (BotoCoreError, ClientError) as exc:
+            # Refused, or never sent (no credentials, no connection): the worker never ran.
+            raise WorkerFailed(f"its Invoke did not start it ({type(exc).__name__}: "
+                               f"{exc})") from exc
         payload = response["Payload"].read().decode("utf-8", "replace")
         if response.get("FunctionError"):
             raise WorkerFailed(f"the function failed ({response['FunctionError']}): "
@@ -229,6 +239,9 @@ class RunStore(Protocol):
     def claim(self, key: str, body: bytes) -> bool:
         """Create ``key`` unless it exists; False when it already did."""
 
+    def unclaim(self, key: str) -> None:
+        """Remove the claim ``key`` if allowed (a run that invoked nothing); never raises."""
+
     def holds_folder(self, prefix: str) -> bool:
         """Whether a worker's whole folder (every result file) is under ``prefix``."""
 
@@ -258,6 +271,11 @@ class S3Store:
             raise TargetError(f"cannot claim the run in s3://{self.bucket}/{key} ({code}): the "
                               "controller needs s3:PutObject on the bucket's runs/") from exc
         return True
+
+    def unclaim(self, key: str) -> None:
+        # Without s3:DeleteObject the claim stays (and expires with the run's folders).
+        with contextlib.suppress(Exception):
+            self.client.delete_object(Bucket=self.bucket, Key=key)
 
     def holds_folder(self, prefix: str) -> bool:
         found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{prefix}/")
@@ -424,6 +442,7 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
     interrupt = interrupt or Interrupt()
     claim = _Claim(run_root)
     try:
+        invoke = invoker or lambda_invoker(stack, workers=workers, timeout_s=deadline_s)
         bucket = store or S3Store(stack)
         run_prefix = f"{stack.prefix}/{run_id}"
         claimed = bucket.claim(f"{run_prefix}/{CLAIM_NAME}", json.dumps(
@@ -432,14 +451,14 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         if not claimed:
             raise ResultsError(f"run id {run_id!r} is taken in s3://{stack.bucket}/{run_prefix}/ "
                                "(another run used it): choose another --run-id")
-        invoke = invoker or lambda_invoker(stack, workers=workers, timeout_s=deadline_s)
     except BaseException:
         claim.release()
         raise
 
     if interrupt.signal is not None:
-        # Stopped before any worker was invoked.
+        # Stopped before any worker was invoked: the run id is free again.
         claim.release()
+        bucket.unclaim(f"{run_prefix}/{CLAIM_NAME}")
         raise RunInterrupted(interrupt.signal)
     start_epoch_s = time.time() + lead_s
     events = []
@@ -664,10 +683,6 @@ def _clock(table: list[dict[str, Any]]) -> dict[str, Any]:
         "skew_s": round(max(values) - min(values), 6) if values else None,
         "max_late_s": max(values) if values else None,
     }
-
-
-#: A worker later than this after the asked start is said to be late (its lead was too short).
-LATE_S = 0.1
 
 
 def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> int:

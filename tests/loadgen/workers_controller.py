@@ -1,12 +1,9 @@
 """A real controller process for the workers' fault tests (signals, full disks, collisions).
 
-``python workers_controller.py STATE.json [--drop W] [--hold-s S] -- LOADGEN_ARGS...`` runs
+``python workers_controller.py STATE.json -- LOADGEN_ARGS...`` runs
 ``python -m loadgen LOADGEN_ARGS`` in this process with the workers' Lambda replaced by the
 real handler, one thread per invocation, and their bucket by moto's in-process S3 (the
 bucket ``loadgen-workers-test``, worker stack ``w`` of the endpoints file the caller gives).
-``--drop W`` makes worker W's Invoke fail with a reset after 0.5 s while the worker runs on
-and uploads (a connection dropped by a NAT); ``--hold-s`` keeps moto alive that long after
-the controller returned, so that workers it did not wait for can finish their uploads.
 At exit it writes STATE.json: the exit status, the bucket's keys and the workers invoked.
 """
 
@@ -16,8 +13,6 @@ import argparse
 import json
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +25,6 @@ BUCKET = "loadgen-workers-test"
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("state", type=Path)
-    parser.add_argument("--drop", type=int, action="append", default=[])
-    parser.add_argument("--hold-s", type=float, default=0.0)
     parser.add_argument("loadgen", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
@@ -49,10 +42,6 @@ def main() -> int:
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         invoked.append(int(event["worker"]))
-        if event["worker"] in args.drop:
-            threading.Thread(target=run_worker, args=(event,), daemon=True).start()
-            time.sleep(0.5)
-            raise ConnectionResetError("Connection reset by peer")
         return run_worker(event)
 
     with mock_aws():
@@ -61,7 +50,6 @@ def main() -> int:
         workers_module.lambda_invoker = lambda *_a, **_k: invoke
         argv = args.loadgen[1:] if args.loadgen[:1] == ["--"] else args.loadgen
         status = loadgen_main(argv)
-        time.sleep(args.hold_s)
         keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
     args.state.write_text(json.dumps({"status": status, "keys": keys, "invoked": invoked}))
     return status
