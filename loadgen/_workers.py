@@ -431,6 +431,9 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
     """
     check_fits(plan, time_scale=time_scale, lead_s=lead_s)
     check_run(stack=stack, workers=workers, run_id=run_id, lead_s=lead_s)
+    interrupt = interrupt or Interrupt()
+    if interrupt.signal is not None:
+        raise RunInterrupted(interrupt.signal)
     slices = split_plan(plan, workers)
     scenario = "scenario2" if isinstance(plan, StagedPlan) else "rate"
     run_root = results_dir / run_id
@@ -439,7 +442,6 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         raise ResultsError(f"{merged} already holds a run: choose another --run-id")
     planned_s = plan.duration_s / time_scale
     deadline_s = lead_s + planned_s + grace_s
-    interrupt = interrupt or Interrupt()
     claim = _Claim(run_root)
     try:
         invoke = invoker or lambda_invoker(stack, workers=workers, timeout_s=deadline_s)
@@ -689,6 +691,30 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
     """``--workers N --worker-stack NAME`` of ``scenario2`` and ``rate`` (loadgen._cli)."""
     import sys
 
+    from ._console import EXIT_SIGNAL_BASE, say
+
+    if not isinstance(plan, StagedPlan | RatePlan):
+        raise PlanError("only scenario2 and rate plans run on workers")
+    if args.workers is None or not args.worker_stack:
+        raise PlanError("--workers N and --worker-stack NAME go together: give both")
+    interrupt = Interrupt()
+    # SIGTERM (timeout, CI cancelling, kill) as Ctrl-C: workers.json and the merge are written.
+    previous = {signum: signal.signal(signum, interrupt)
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _main_workers(plan, target=target, args=args, notes=notes, interrupt=interrupt)
+    except RunInterrupted as exc:
+        say(f"{exc}: nothing was sent, nothing written", stream=sys.stderr)
+        return EXIT_SIGNAL_BASE + exc.signal
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes: list[str],
+                  interrupt: Interrupt) -> int:
+    import sys
+
     from ._console import (
         EXIT_SIGNAL_BASE,
         EXIT_WORKERS_LOST,
@@ -698,11 +724,13 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
         summary_table,
     )
 
-    if not isinstance(plan, StagedPlan | RatePlan):
-        raise PlanError("only scenario2 and rate plans run on workers")
-    if args.workers is None or not args.worker_stack:
-        raise PlanError("--workers N and --worker-stack NAME go together: give both")
-    stack = resolve_worker_stack(args.worker_stack, endpoints_file=args.endpoints)
+    try:
+        stack = resolve_worker_stack(args.worker_stack, endpoints_file=args.endpoints)
+    except TargetError:
+        if interrupt.signal is not None:
+            # Ctrl-C reached `pulumi stack output` too: the interrupt is the news.
+            raise RunInterrupted(interrupt.signal) from None
+        raise
     run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     for note in notes:
         say(f"note: {note}", stream=sys.stderr)
@@ -711,10 +739,10 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
 
     def out(line: str) -> None:
         # A rewritten line on a terminal; every fifth progress line in logs.
+        if args.quiet and not line.startswith("interrupted"):
+            return
         if not line.startswith("["):
             say(("\n" if tty and ticks[0] else "") + line, stream=sys.stderr)
-        elif args.quiet:
-            return
         elif tty:
             ticks[0] = 1
             say("\r" + line, stream=sys.stderr, end="")
@@ -728,22 +756,11 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
     # A worker sees the URL alone: what "auto" decided here from the stack (an IAM stack of
     # the emulator's endpoints file, say) must reach it as "always".
     sign = "always" if args.sign == "auto" and target.signer is not None else args.sign
-    interrupt = Interrupt()
-    # SIGTERM (timeout, CI cancelling, kill) as Ctrl-C: workers.json and the merge are written.
-    previous = {signum: signal.signal(signum, interrupt)
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
-                             stack=stack, workers=args.workers, results_dir=args.results,
-                             run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
-                             features=features, lead_s=args.workers_lead, out=out,
-                             target_info=target.describe(), interrupt=interrupt)
-    except RunInterrupted as exc:
-        say(f"{exc}: nothing was sent, nothing written", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + exc.signal
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
+                         stack=stack, workers=args.workers, results_dir=args.results,
+                         run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
+                         features=features, lead_s=args.workers_lead, out=out,
+                         target_info=target.describe(), interrupt=interrupt)
     if tty and not args.quiet:
         say("", stream=sys.stderr)
     run_root = args.results / run_id

@@ -30,10 +30,12 @@ import loadgen._workers as workers_module
 from loadgen import Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._errors import ResultsError
+from loadgen._stop import RunInterrupted
 from loadgen._worker import run_worker
 from loadgen._workers import (
     KEEPALIVE_IDLE_S,
     KEEPALIVE_INTERVAL_S,
+    Interrupt,
     LambdaInvoker,
     WorkerFailed,
     WorkerStack,
@@ -157,6 +159,20 @@ def test_sigterm_stops_waiting_at_once_says_until_when_and_keeps_workers_json(
     assert all(left["where"].startswith(f"s3://{BUCKET}/runs/term/w")
                for left in report["left_in_bucket"])
     assert any(line.startswith("interrupted by SIGTERM") for line in err.splitlines()), err
+
+
+def test_a_signal_before_any_invocation_invokes_nothing_and_leaves_the_run_id_free(
+        s3: Any, tmp_path: Path) -> None:
+    interrupt = Interrupt()
+    interrupt(signal.SIGTERM)
+    plan = StagedPlan(stages=(Stage(users=2, hold_s=1.0),))
+    with pytest.raises(RunInterrupted):
+        run_workers(plan, target_url="http://127.0.0.1:9", sign="never", target_name="t",
+                    stack=STACK, workers=2, results_dir=tmp_path, run_id="r",
+                    invoker=lambda _event: pytest.fail("invoked"), out=lambda _line: None,
+                    interrupt=interrupt)
+    assert not (tmp_path / "r").exists()
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
 # --- 2: one run id, one run -----------------------------------------------------------------
