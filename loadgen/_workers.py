@@ -5,7 +5,15 @@ slices (``loadgen._split``), invokes the worker stack's function N times at once
 RequestResponse invocation per thread, boto3's standard credential chain), shows progress,
 downloads each worker's result folder from the stack's bucket and merges them with the
 lossless ``merge`` into one folder. A worker that fails, or whose reply never comes, is
-listed in the merged run.json and summary.json with the users it lost.
+listed in the merged run.json and summary.json with the users it lost; one whose folder is in
+the bucket all the same (its call dropped, its reply lost) is not lost but collected.
+
+Before invoking, a run claims ``RESULTS/RUN_ID/workers/`` (made exclusively, with 1 MiB set
+aside) and ``PREFIX/RUN_ID/claim.json`` in the bucket (a conditional write), so that two runs
+given one run id cannot mix. A running invocation cannot be stopped: a stop signal (see
+``Interrupt``) makes the controller say until when the workers run on, then collect what
+they uploaded and merge it marked incomplete. A full disk keeps what fits and says where
+the rest is (the bucket).
 """
 
 from __future__ import annotations
@@ -507,8 +515,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
             if write_error is None:
                 try:
                     bucket.download(prefix, folder)
-                    sources.append(folder)
                     _fill_from_folder(entry, folder, start_epoch_s)
+                    sources.append(folder)
                 except OSError as exc:
                     write_error = f"cannot write {exc.filename or folder}: {exc.strerror or exc}"
                     # A half-copied folder is no source, and its room is needed for the rest.

@@ -230,7 +230,7 @@ def test_a_single_machine_run_claims_its_folder_before_its_first_write(
     from loadgen._runner import run_async
 
     reserve = results_module.reserve_space
-    both_here = threading.Barrier(2, timeout=5)
+    both_here = threading.Barrier(2, timeout=2)
 
     def slow_reserve(path: Path) -> None:
         try:
