@@ -52,7 +52,8 @@ _DEFAULT_SETTINGS = RunSettings()
 async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _DEFAULT_SETTINGS,
                     connector: Connector | None = None, health: dict[str, Any] | None = None,
                     out: Callable[[str], None] | None = None,
-                    stop_signals: Sequence[signal.Signals] = ()) -> RunResult:
+                    stop_signals: Sequence[signal.Signals] = (),
+                    stop: Stop | None = None) -> RunResult:
     """Run one scenario against one target and write its result folder.
 
     ``health`` skips GET /health (tests, or a caller that already has it); ``connector``
@@ -62,9 +63,10 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _
     ``stop_signals`` (main thread only) stop the run as cancelling it would, in-flight
     attempts recorded as ``cancelled`` and every file finished, and the result says which
     signal it was; one that arrives before the first request raises RunInterrupted. A run
-    whose files cannot be written stops too (``RunResult.write_error``).
+    whose files cannot be written stops too (``RunResult.write_error``). ``stop`` lets the
+    caller stop the run the same way (``stop("why")``, from the run's event loop).
     """
-    stop = Stop()
+    stop = stop or Stop()
     if not stop_signals:
         return await _prepare_and_run(plan, target=target, settings=settings, connector=connector,
                                       health=health, out=out, stop=stop)

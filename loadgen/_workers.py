@@ -45,7 +45,7 @@ from ._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
 from ._settings import run_id_problem
 from ._split import WorkerSlice, plan_to_json, split_plan
 from ._stop import RunInterrupted
-from ._worker import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES
+from ._worker import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES, STOP_BODY, STOP_CHECK_S
 
 __all__ = [
     "CLAIM_NAME",
@@ -67,6 +67,10 @@ Invoker = Callable[[dict[str, Any]], dict[str, Any]]
 #: The object a run puts under ``PREFIX/RUN_ID/`` before invoking anything: of two
 #: controllers given one run id, the second finds it there and stops, having sent nothing.
 CLAIM_NAME = "claim.json"
+#: The marker a stopped run writes there; each worker looks for it every STOP_CHECK_S.
+STOP_NAME = "stop"
+#: How long SIGTERM waits for the stopped workers' folders (a second signal: not at all).
+STOP_WAIT_S = 20.0
 
 #: Time given past the plan's end for the last requests, the upload and the reply.
 DEFAULT_GRACE_S = 90.0
@@ -250,6 +254,9 @@ class RunStore(Protocol):
     def unclaim(self, key: str) -> None:
         """Remove the claim ``key`` if allowed (a run that invoked nothing); never raises."""
 
+    def ask_to_stop(self, key: str) -> None:
+        """Write the stop marker ``key`` that the workers look for."""
+
     def holds_folder(self, prefix: str) -> bool:
         """Whether a worker's whole folder (every result file) is under ``prefix``."""
 
@@ -280,6 +287,9 @@ class S3Store:
                               "controller needs s3:PutObject on the bucket's runs/") from exc
         return True
 
+    def ask_to_stop(self, key: str) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=STOP_BODY)
+
     def unclaim(self, key: str) -> None:
         # Without s3:DeleteObject the claim stays (and expires with the run's folders).
         with contextlib.suppress(Exception):
@@ -299,9 +309,11 @@ class S3Store:
 class Interrupt:
     """Stop signals received while the workers run (the handler is installed by the caller).
 
-    A running invocation cannot be stopped, so the workers run on: the first SIGINT keeps
-    waiting for their folders (to merge what they measured); SIGTERM, or a second signal,
-    stops waiting at once and collects what is already in the bucket.
+    A running invocation cannot be cancelled: on the first signal the controller writes the
+    stop marker that the workers look for (``loadgen._worker``), and waits for their folders
+    to merge what they measured: after SIGINT until they come, after SIGTERM STOP_WAIT_S at
+    most. A second signal stops waiting at once; what is not in the bucket then is said to
+    run on (a worker that cannot see the marker runs to its plan's end).
     """
 
     def __init__(self) -> None:
@@ -311,7 +323,7 @@ class Interrupt:
         self.woken = threading.Event()
 
     def __call__(self, signum: int, _frame: object = None) -> None:
-        if self.signal is not None or signum != signal.SIGINT:
+        if self.signal is not None:
             self.now = True
         if self.signal is None:
             self.signal = signum
@@ -480,6 +492,7 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
             "start_epoch_s": start_epoch_s,
             "time_scale": time_scale, "timeout_s": timeout_s, "bucket": stack.bucket,
             "prefix": f"{run_prefix}/w{piece.worker}",
+            "stop_key": f"{run_prefix}/{STOP_NAME}",
         }
         if features is not None:
             event["features"] = features
@@ -493,7 +506,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         f"{_utc(start_epoch_s)} UTC for {planned_s:.0f} s; results in {merged}")
     replies = _wait(events, invoke=invoke, bucket=bucket, deadline_s=deadline_s,
                     lead_s=lead_s, planned_s=planned_s, until_epoch_s=until_epoch_s,
-                    interrupt=interrupt, out=out, stack=stack)
+                    interrupt=interrupt, out=out, stack=stack,
+                    stop_key=f"{run_prefix}/{STOP_NAME}")
 
     sources: list[Path] = []
     lost: list[dict[str, Any]] = []
@@ -588,7 +602,8 @@ def _fill_from_folder(entry: dict[str, Any], folder: Path, asked_epoch_s: float)
 
 def _wait(events: list[dict[str, Any]], *, invoke: Invoker, bucket: RunStore, deadline_s: float,
           lead_s: float, planned_s: float, until_epoch_s: float, interrupt: Interrupt,
-          out: Callable[[str], None], stack: WorkerStack) -> dict[int, dict[str, Any]]:
+          out: Callable[[str], None], stack: WorkerStack,
+          stop_key: str) -> dict[int, dict[str, Any]]:
     """Invoke every worker at once and wait for each reply (or its folder in the bucket)."""
     replies: dict[int, dict[str, Any]] = {}
     #: Workers whose call failed while they may still run: their folder may yet come.
@@ -610,19 +625,31 @@ def _wait(events: list[dict[str, Any]], *, invoke: Invoker, bucket: RunStore, de
     pending = {int(event["worker"]) for event in events}
     said_interrupt = False
     last_look = 0.0
+    give_up_s = deadline_s
     while pending or orphans:
         elapsed_s = time.monotonic() - began
-        if elapsed_s > deadline_s or interrupt.now:
+        if elapsed_s > give_up_s or interrupt.now:
             break
         if interrupt.signal is not None and not said_interrupt:
             said_interrupt = True
-            out(f"interrupted by {signal.Signals(interrupt.signal).name}: a running worker "
-                f"cannot be stopped; the workers run on until {_utc(until_epoch_s)} UTC at the "
-                "latest: waiting for their folders (interrupt again to stop waiting; they stay "
-                f"in s3://{stack.bucket}/{stack.prefix}/)")
+            name = signal.Signals(interrupt.signal).name
+            try:
+                bucket.ask_to_stop(stop_key)
+                asked = (f"the workers were asked to stop (each looks every {STOP_CHECK_S:g} s) "
+                         f"and upload what they measured; at the latest they end at "
+                         f"{_utc(until_epoch_s)} UTC")
+            except Exception as refused:  # noqa: BLE001 - said: they then run to their end
+                asked = (f"the workers could not be asked to stop ({type(refused).__name__}: "
+                         f"{refused}); they run on until {_utc(until_epoch_s)} UTC at the latest")
+            if interrupt.signal != signal.SIGINT:
+                give_up_s = min(deadline_s, elapsed_s + STOP_WAIT_S)
+            wait_s = ("until they come" if give_up_s == deadline_s
+                      else f"{give_up_s - elapsed_s:.0f} s at most")
+            out(f"interrupted by {name}: {asked}; waiting for their folders {wait_s} (interrupt "
+                f"again to stop waiting; they go to s3://{stack.bucket}/{stack.prefix}/)")
         got = []
         try:
-            got.append(answers.get(timeout=max(0.01, min(1.0, deadline_s - elapsed_s + 0.01))))
+            got.append(answers.get(timeout=max(0.01, min(1.0, give_up_s - elapsed_s + 0.01))))
             while True:
                 got.append(answers.get_nowait())
         except queue.Empty:

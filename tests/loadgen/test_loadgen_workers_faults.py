@@ -98,67 +98,73 @@ def records(folder: Path) -> list[dict[str, Any]]:
 
 # --- 1: interrupted -------------------------------------------------------------------------
 
-@pytest.mark.slow
-def test_ctrl_c_says_the_workers_run_on_waits_for_their_folders_and_merges_them_incomplete(
-        tmp_path: Path) -> None:
+def interrupted(tmp_path: Path, run_id: str, signals: list[signal.Signals],
+                stages: str = "2:0:60s") -> tuple[int, str, float, int, Path]:
+    """A workers run sent ``signals`` (0.3 s apart) once its workers send requests: its
+    status, stderr, the seconds it took from the first signal, the requests the target saw,
+    and the run's folder."""
     results, state = tmp_path / "results", tmp_path / "state.json"
     with ServerThread() as server:
         proc = popen(controller_argv(state, *workers_args(
-            server.url, results, endpoints(tmp_path), run_id="int", stages="4:0:4s")))
+            server.url, results, endpoints(tmp_path), run_id=run_id, stages=stages)))
         try:
             wait_for(lambda: server.seen > 20, "the workers' first requests")
-            proc.send_signal(signal.SIGINT)
-            _, err = proc.communicate(timeout=60)
+            began = time.monotonic()
+            for signum in signals:
+                proc.send_signal(signum)
+                time.sleep(0.3)
+            _, err = proc.communicate(timeout=90)
+            took_s = time.monotonic() - began
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
+        time.sleep(0.5)  # a request the stopped workers had in flight
         seen = server.seen
-    assert proc.returncode == 130, err
+    return proc.returncode, err, took_s, seen, results / run_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_workers_and_merges_what_they_measured_marked_incomplete(
+        tmp_path: Path, signum: signal.Signals) -> None:
+    status, err, took_s, seen, run = interrupted(tmp_path, "int", [signum])
+    assert status == 128 + signum, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
-    said = [line for line in err.splitlines() if line.startswith("interrupted by SIGINT")]
+    # The workers looked for the stop marker and stopped: not the 60 s of their plan.
+    assert took_s < 30
+    said = [line for line in err.splitlines() if line.startswith(f"interrupted by {signum.name}")]
     assert len(said) == 2, err
-    assert "cannot be stopped" in said[0] and "run on until" in said[0] and " UTC" in said[0]
+    assert "asked to stop" in said[0] and "at the latest they end at" in said[0]
     assert "interrupt again to stop waiting" in said[0]
-    report = json.loads((results / "int" / "workers.json").read_text())
-    assert report["interrupted"] == "stopped by SIGINT"
+    report = json.loads((run / "workers.json").read_text())
+    assert report["interrupted"] == f"stopped by {signum.name}"
     assert [w["status"] for w in report["workers"]] == ["ok", "ok"] and report["lost"] == []
-    folder = results / "int" / "t" / "scenario2"
+    folder = run / "t" / "scenario2"
     summary = json.loads((folder / "summary.json").read_text())
     # What the workers measured is all there, and the run says it was interrupted.
-    assert summary["complete"] is False and "stopped by SIGINT" in summary["interrupted"]
+    assert summary["complete"] is False
+    assert f"stopped by {signum.name}" in summary["interrupted"]
+    assert "stopped by the controller" in summary["interrupted"]
     assert summary["requests"] == len(records(folder)) == seen
     assert str(folder) in said[1] and "workers.json" in said[1]
 
 
 @pytest.mark.slow
-def test_sigterm_stops_waiting_at_once_says_until_when_and_keeps_workers_json(
+def test_a_second_signal_stops_waiting_at_once_and_says_until_when_they_run(
         tmp_path: Path) -> None:
-    results, state = tmp_path / "results", tmp_path / "state.json"
-    with ServerThread() as server:
-        proc = popen(controller_argv(state, *workers_args(
-            server.url, results, endpoints(tmp_path), run_id="term", stages="2:0:60s")))
-        try:
-            wait_for(lambda: server.seen > 20, "the workers' first requests")
-            proc.send_signal(signal.SIGTERM)
-            began = time.monotonic()
-            _, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    assert proc.returncode == 143, err
-    # It did not wait out the 60 s plan.
-    assert time.monotonic() - began < 20
-    assert "Traceback" not in err
-    report = json.loads((results / "term" / "workers.json").read_text())
+    status, err, took_s, _, run = interrupted(tmp_path, "twice", [signal.SIGTERM] * 2)
+    assert status == 143, err
+    assert took_s < 10 and "Traceback" not in err
+    report = json.loads((run / "workers.json").read_text())
     assert report["interrupted"] == "stopped by SIGTERM"
     assert [w["status"] for w in report["workers"]] == ["running on", "running on"]
     assert all("runs on until" in w["error"] and "UTC" in w["error"] for w in report["workers"])
     assert len(report["left_in_bucket"]) == 2 and report["lost"] == []
-    assert all(left["where"].startswith(f"s3://{BUCKET}/runs/term/w")
+    assert all(left["where"].startswith(f"s3://{BUCKET}/runs/twice/w")
                for left in report["left_in_bucket"])
-    assert any(line.startswith("interrupted by SIGTERM") for line in err.splitlines()), err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("interrupted by SIGTERM: w0, w1 run on until") and "UTC" in last
 
 
 def test_a_signal_before_any_invocation_invokes_nothing_and_leaves_the_run_id_free(
