@@ -181,6 +181,19 @@ def test_a_signal_before_any_invocation_invokes_nothing_and_leaves_the_run_id_fr
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
+def test_a_worker_s_look_for_the_stop_marker_never_writes_one(s3: Any) -> None:
+    from loadgen._worker import STOP_BODY, _stop_asked
+
+    key = "runs/r/stop"
+    assert _stop_asked(s3, BUCKET, key) is False
+    assert _stop_asked(s3, BUCKET, key) is False  # its own look left nothing behind
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"something else")
+    assert _stop_asked(s3, BUCKET, key) is False
+    s3.put_object(Bucket=BUCKET, Key=key, Body=STOP_BODY)  # what the controller writes
+    assert _stop_asked(s3, BUCKET, key) is True
+
+
 # --- 2: one run id, one run -----------------------------------------------------------------
 
 @pytest.mark.slow
