@@ -508,6 +508,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                     lead_s=lead_s, planned_s=planned_s, until_epoch_s=until_epoch_s,
                     interrupt=interrupt, out=out, stack=stack,
                     stop_key=f"{run_prefix}/{STOP_NAME}")
+    # A signal from here on stops nothing the workers do: the run's data is what came back.
+    stopped_by = interrupt.reason
 
     sources: list[Path] = []
     lost: list[dict[str, Any]] = []
@@ -561,8 +563,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
               # The whole plan: each worker's run.json holds only its slice.
               "plan": dataclasses.asdict(plan),
               "plan_scaled": dataclasses.asdict(plan.scaled(time_scale))}
-    if interrupt.reason is not None:
-        report["interrupted"] = interrupt.reason
+    if stopped_by is not None:
+        report["interrupted"] = stopped_by
     if write_error is not None:
         report["write_error"] = write_error
     if target_info is not None:
@@ -828,7 +830,8 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
             stream=sys.stderr)
         return EXIT_WRITE_FAILED
     if result.signal is not None:
-        merged = (f"the merged run of what they measured is in {result.folder} (incomplete)"
+        merged = (f"the merged run of what they measured is in {result.folder}"
+                  + ("" if result.summary and result.summary.get("complete") else " (incomplete)")
                   if result.folder is not None else "no worker's folder could be merged")
         names = ", ".join(f"w{row['worker']}" for row in running)
         on = (f"{names} run on until "
