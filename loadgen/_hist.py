@@ -28,7 +28,7 @@ import binascii
 import struct
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -326,11 +326,16 @@ def decode_histogram(text: str) -> HdrHistogram:
     return _plain_counts_histogram(data, version, cookie)
 
 
-def read_interval_log(path: Path) -> Iterator[Interval]:
+def read_interval_log(path: Path, *,
+                      on_torn: Callable[[int], None] | None = None) -> Iterator[Interval]:
     """The intervals of an interval log, with absolute start times.
 
     Follows the format's rules: ``#[StartTime:`` and ``#[BaseTime:`` comments; without a
     base time, timestamps more than a year before the start time are taken as relative.
+
+    With ``on_torn``, an unterminated last line that does not read as an interval (what a run
+    killed mid-write leaves) is skipped and its number given to ``on_torn``, as the readers of
+    ``requests.jsonl`` and ``timeline.csv`` skip theirs; without it, that line is an error.
     """
     start_s: float | None = None
     base_s: float | None = None
@@ -346,22 +351,13 @@ def read_interval_log(path: Path) -> Iterator[Interval]:
                     elif line.startswith("#[BaseTime: "):
                         base_s = float(line[len("#[BaseTime: "):].split()[0])
                     continue
-                tag = None
-                if line.startswith("Tag="):
-                    tag, _, line = line[4:].partition(",")
-                fields = line.split(",")
-                if len(fields) != 4:
-                    raise ResultsError(f"{path}:{number}: not an interval line: "
-                                       f"{raw.strip()[:60]!r}")
                 try:
-                    stamp_s, length_s = float(fields[0]), float(fields[1])
-                except ValueError:
-                    raise ResultsError(f"{path}:{number}: the start and length are not numbers: "
-                                       f"{raw.strip()[:60]!r}") from None
-                try:
-                    hdr = decode_histogram(fields[3])
-                except EncodingError as exc:
-                    raise ResultsError(f"{path}:{number}: {exc}") from None
+                    tag, stamp_s, length_s, hdr = _interval_line(line, raw, number, path)
+                except ResultsError:
+                    if on_torn is not None and not raw.endswith("\n"):
+                        on_torn(number)
+                        return
+                    raise
                 if start_s is None:
                     start_s = stamp_s
                 if base_s is None:
@@ -376,3 +372,24 @@ def read_interval_log(path: Path) -> Iterator[Interval]:
         # A #[StartTime: or #[BaseTime: comment whose number does not parse.
         raise ResultsError(f"{path}: a StartTime or BaseTime comment has no number: "
                            f"{exc or type(exc).__name__}") from None
+
+
+def _interval_line(line: str, raw: str, number: int,
+                   path: Path) -> tuple[str | None, float, float, HdrHistogram]:
+    """One interval line's tag, start, length and histogram (ResultsError naming file:line)."""
+    tag = None
+    if line.startswith("Tag="):
+        tag, _, line = line[4:].partition(",")
+    fields = line.split(",")
+    if len(fields) != 4:
+        raise ResultsError(f"{path}:{number}: not an interval line: {raw.strip()[:60]!r}")
+    try:
+        stamp_s, length_s = float(fields[0]), float(fields[1])
+    except ValueError:
+        raise ResultsError(f"{path}:{number}: the start and length are not numbers: "
+                           f"{raw.strip()[:60]!r}") from None
+    try:
+        hdr = decode_histogram(fields[3])
+    except EncodingError as exc:
+        raise ResultsError(f"{path}:{number}: {exc}") from None
+    return tag, stamp_s, length_s, hdr

@@ -8,8 +8,9 @@ exact); timeline rows of the same second are summed; the summary is recomputed f
 merged records by the same code a live run uses.
 
 Sources are read through the same checked readers as the report: a damaged line stops the
-merge with its ``file:line``; a torn last line (a run killed mid-write) and records missing
-against a source's summary are kept out and listed in the merged summary's ``data_problems``.
+merge with its ``file:line``; a torn last line of any of the three files (a run killed
+mid-write) and records missing against a source's summary are kept out and listed in the
+merged summary's ``data_problems``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, rea
 from ._results import RESERVE_NAME
 from ._stats import Stats, build_summary
 
-__all__ = ["merge_results"]
+__all__ = ["LATE_S", "merge_results"]
+
+#: A worker later than this after the asked start is said to be late (its lead was too short).
+LATE_S = 0.1
 
 _STAGE_STAT_KEYS = {"index", "requests", "ok", "errors", "cold_starts", "latency_ms"}
 
@@ -149,7 +153,14 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     buckets: dict[tuple[str | None, int], Any] = {}
     lengths: dict[int, float] = {}
     for src in sources:
-        for interval in read_interval_log(src / "latency.hlog"):
+        hlog = src / "latency.hlog"
+
+        def torn(number: int, hlog: Path = hlog) -> None:
+            problems.append(f"{hlog}:{number} is torn (cut while being written) and is left "
+                            "out: that second's latencies are missing from the merged "
+                            "latency.hlog")
+
+        for interval in read_interval_log(hlog, on_torn=torn):
             second = math.floor(interval.start_epoch_s - start_s + 1e-6)
             key = (interval.tag, second)
             if key not in buckets:
@@ -242,10 +253,18 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         for lost in workers.get("lost", []):
             notes.append(f"worker {lost['worker']} was lost ({lost['why']}): its "
                          f"{lost['lost']} are missing from this run")
+        for left in workers.get("left_in_bucket", []):
+            notes.append(f"worker {left['worker']}'s folder was not collected ({left['why']}): "
+                         f"its {left['missing']} are missing from this run; the folder is (or "
+                         f"will be) in {left['where']}")
         skew_s = workers.get("clock", {}).get("skew_s")
         if skew_s is not None:
             notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
                          "clock); records are aligned on absolute time")
+        late_s = workers.get("clock", {}).get("max_late_s")
+        if isinstance(late_s, int | float) and late_s > LATE_S:
+            notes.append(f"the workers started up to {late_s:.1f} s after the asked start: the "
+                         "lead did not cover their start-up")
     generators = [s.get("generator") for s in summaries]
     extra = {
         "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
@@ -260,13 +279,21 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     if any("scenario1" in s for s in summaries):
         extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
-    if workers is not None and workers.get("lost"):
+    short = False
+    if workers is not None:
         # Why the merged run is incomplete: the table and the report say it with the rest.
-        interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
+        if workers.get("interrupted"):
+            interrupted.append(str(workers["interrupted"]))
+        if workers.get("lost"):
+            interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
+        if workers.get("left_in_bucket"):
+            interrupted.append(f"{len(workers['left_in_bucket'])} of {workers.get('count')} "
+                               "workers' folders not collected")
+        short = bool(workers.get("interrupted") or workers.get("lost")
+                     or workers.get("left_in_bucket"))
     summary = build_summary(
         stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
-        complete=(all(bool(s.get("complete")) for s in summaries)
-                  and not (workers is not None and workers.get("lost"))),
+        complete=all(bool(s.get("complete")) for s in summaries) and not short,
         interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
     )
     write_json_atomic(out / "summary.json", summary)

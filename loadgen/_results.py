@@ -29,7 +29,8 @@ from ._errors import ResultsError
 from ._hist import IntervalLogWriter, LatencyHistogram
 from ._stats import Stats, build_summary
 
-__all__ = ["RESERVE_NAME", "ResultWriter", "timeline_row"]
+__all__ = ["RESERVE_BYTES", "RESERVE_NAME", "FolderClaim", "ResultWriter", "reserve_space",
+           "timeline_row"]
 
 
 #: Space set aside when a run starts and given back when the disk fills, so the pending
@@ -49,9 +50,9 @@ class _AppendFile:
     ``cut`` instead drops it and cuts the file back to its last whole line.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, fd: int | None = None) -> None:
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666) if fd is None else fd
         self._pending: list[str] = []
         self.pending_chars = 0
         self._tail = b""
@@ -93,6 +94,53 @@ class _AppendFile:
         os.close(self._fd)
 
 
+class FolderClaim:
+    """A run's hold on its result folder, taken before anything is sent.
+
+    ``requests.jsonl`` is created exclusively: of two runs given the same folder (the same
+    ``--run-id``, or the default id within one UTC second) only one goes on, and the other
+    fails here with ResultsError; a check followed by an open would let both write one file.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        path = folder / "requests.jsonl"
+        #: The folders this claim made (removed again, when empty, on release).
+        self._made = [p for p in (folder, *folder.parents) if not p.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            raise ResultsError(f"{folder} already holds a run (or another run is writing it "
+                               "now): choose another --run-id or --results folder") from None
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise ResultsError(f"not enough free space in {folder} to start: free some "
+                                   "space or choose another --results folder") from exc
+            raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
+
+    def take(self) -> int:
+        """The claimed file's descriptor, now the writer's to close."""
+        if self._fd is None:
+            raise ResultsError(f"the claim on {self.folder} was already used or released")
+        fd, self._fd = self._fd, None
+        return fd
+
+    def release(self) -> None:
+        """Give the folder back unused (the run stopped before writing anything)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        path = self.folder / "requests.jsonl"
+        try:
+            if path.stat().st_size == 0:
+                path.unlink()
+            for made in self._made:
+                made.rmdir()
+        except OSError:
+            pass
+
+
 class _Second:
     __slots__ = ("cold", "errors", "failed", "ok", "throttled", "users")
 
@@ -123,23 +171,22 @@ class ResultWriter:
 
     def __init__(self, folder: Path, *, run_info: dict[str, Any], start_epoch_s: float,
                  t0_ns: int, stages: list[dict[str, Any]],
-                 on_failure: Callable[[str], None] | None = None) -> None:
+                 on_failure: Callable[[str], None] | None = None,
+                 claim: FolderClaim | None = None) -> None:
+        claim = claim or FolderClaim(folder)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if (folder / "requests.jsonl").exists():
-                raise ResultsError(
-                    f"{folder} already holds a run: choose another --run-id or --results folder"
-                )
             self.folder = folder
             self.run_info = dict(run_info)
             self._reserve = folder / RESERVE_NAME
-            _reserve_space(self._reserve)
+            reserve_space(self._reserve)
             write_json_atomic(folder / "run.json", self.run_info)
-            self._requests = _AppendFile(folder / "requests.jsonl")
+            self._requests = _AppendFile(folder / "requests.jsonl", fd=claim.take())
             self._hlog_stream = _AppendFile(folder / "latency.hlog")
             self._timeline = _AppendFile(folder / "timeline.csv")
         except OSError as exc:
             self._release_reserve_quietly(folder / RESERVE_NAME)
+            # Nothing was run: the folder is free again for a run with room to write.
+            claim.release()
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
                 raise ResultsError(
                     f"not enough free space in {folder} to start (a run needs at least "
@@ -346,7 +393,7 @@ class ResultWriter:
         return stats
 
 
-def _reserve_space(path: Path) -> None:
+def reserve_space(path: Path) -> None:
     """Set RESERVE_BYTES aside in a file (given back at the end, or when the disk fills)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
     try:

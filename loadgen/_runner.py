@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
@@ -25,6 +26,7 @@ from ._http import Connector, connect
 from ._idle import eviction_bracket
 from ._idleplan import IdlePlan
 from ._payload import build_bodies, load_rows
+from ._results import FolderClaim
 from ._run_info import run_info, stage_info
 from ._session import execute
 from ._settings import RunResult, RunSettings, Scenario, scenario_name
@@ -50,7 +52,8 @@ _DEFAULT_SETTINGS = RunSettings()
 async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _DEFAULT_SETTINGS,
                     connector: Connector | None = None, health: dict[str, Any] | None = None,
                     out: Callable[[str], None] | None = None,
-                    stop_signals: Sequence[signal.Signals] = ()) -> RunResult:
+                    stop_signals: Sequence[signal.Signals] = (),
+                    stop: Stop | None = None) -> RunResult:
     """Run one scenario against one target and write its result folder.
 
     ``health`` skips GET /health (tests, or a caller that already has it); ``connector``
@@ -60,9 +63,10 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _
     ``stop_signals`` (main thread only) stop the run as cancelling it would, in-flight
     attempts recorded as ``cancelled`` and every file finished, and the result says which
     signal it was; one that arrives before the first request raises RunInterrupted. A run
-    whose files cannot be written stops too (``RunResult.write_error``).
+    whose files cannot be written stops too (``RunResult.write_error``). ``stop`` lets the
+    caller stop the run the same way (``stop("why")``, from the run's event loop).
     """
-    stop = Stop()
+    stop = stop or Stop()
     if not stop_signals:
         return await _prepare_and_run(plan, target=target, settings=settings, connector=connector,
                                       health=health, out=out, stop=stop)
@@ -94,6 +98,25 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
     if problems:
         raise PlanError(f"cannot run {scenario_name(plan)}", problems=problems)
     scaled = plan.scaled(settings.time_scale)
+    run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    name = scenario_name(plan)
+    folder = settings.results_dir / run_id / target.name / name
+    # Claimed before anything is sent (GET /health included): a run that loses its folder to
+    # another one with the same id sends nothing.
+    claim = FolderClaim(folder)
+    try:
+        return await _run_claimed(plan, scaled=scaled, target=target, settings=settings,
+                                  connector=connector, health=health, out=out, stop=stop,
+                                  run_id=run_id, folder=folder, claim=claim)
+    except BaseException:
+        claim.release()
+        raise
+
+
+async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
+                       settings: RunSettings, connector: Connector | None,
+                       health: dict[str, Any] | None, out: Callable[[str], None] | None,
+                       stop: Stop, run_id: str, folder: Path, claim: FolderClaim) -> RunResult:
     notes: list[str] = []
     if health is None and settings.features is not None:
         # GET /health is itself an invocation: it would start (and warm) an instance before the
@@ -123,16 +146,14 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
         notes = []
     rows = load_rows(settings.payload)
     bodies = build_bodies(rows, features, settings.batch)
-    run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     name = scenario_name(plan)
-    folder = settings.results_dir / run_id / target.name / name
     info = run_info(plan=plan, scaled=scaled, run_id=run_id, name=name, target=target,
                     settings=settings, health=health, features=features, rows=len(rows),
                     connector=connector, notes=notes)
     return await execute(
         plan=scaled, target=target, settings=settings,
         connector=connector or _default_connector(target), bodies=bodies, run_info=info,
-        stages=stage_info(scaled), folder=folder, stop=stop,
+        stages=stage_info(scaled), folder=folder, stop=stop, claim=claim,
         out=out or (lambda line: print(line, file=sys.stderr, flush=True)),
     )
 

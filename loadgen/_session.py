@@ -22,7 +22,7 @@ from ._http import Connector
 from ._idle import run_idle
 from ._idleplan import IdlePlan
 from ._plan import StagedPlan
-from ._results import ResultWriter
+from ._results import FolderClaim, ResultWriter
 from ._selfcheck import SelfCheck
 from ._settings import RunResult, RunSettings, Scenario
 from ._state import RunState
@@ -36,7 +36,8 @@ SUMMARY_EVERY_S = 5
 
 async def execute(*, plan: Scenario, target: Target, settings: RunSettings, connector: Connector,
                   bodies: list[bytes], run_info: dict[str, Any], stages: list[dict[str, Any]],
-                  folder: Path, out: Callable[[str], None], stop: Stop) -> RunResult:
+                  folder: Path, out: Callable[[str], None], stop: Stop,
+                  claim: FolderClaim | None = None) -> RunResult:
     """Run ``plan`` (already scaled) and write its result folder; ``run_info`` is run.json."""
     if settings.start_at_epoch_s is not None:
         # Everything is prepared (payload, bodies, run.json's facts): only the start is left.
@@ -48,7 +49,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     run_info["start_epoch_s"] = round(start_epoch_s, 6)
     run_info["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s))
     writer = ResultWriter(folder, run_info=run_info, start_epoch_s=start_epoch_s,
-                          t0_ns=clock.t0_ns, stages=stages, on_failure=stop)
+                          t0_ns=clock.t0_ns, stages=stages, on_failure=stop, claim=claim)
     attempts = Attempts(target=target, connector=connector, bodies=bodies, batch=settings.batch,
                         timeout_s=float(settings.timeout_s), clock=clock, writer=writer, stop=stop)
     state = RunState(clock=clock, attempts=attempts, writer=writer, notes=list(settings.notes))

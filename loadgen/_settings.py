@@ -60,14 +60,20 @@ class RunSettings:
         if (isinstance(self.batch, bool) or not isinstance(self.batch, int)
                 or not 1 <= self.batch <= 10_000):
             problems.append(f"batch must be an integer 1..10000, got {self.batch!r}")
-        if self.run_id is not None and (not self.run_id or "/" in self.run_id
-                                        or self.run_id.startswith(".")):
-            problems.append(f"run id must be a plain folder name, got {self.run_id!r}")
+        if self.run_id is not None and (problem := run_id_problem(self.run_id)) is not None:
+            problems.append(problem)
         if self.start_at_epoch_s is not None and not (
                 isinstance(self.start_at_epoch_s, int | float)
                 and math.isfinite(self.start_at_epoch_s)):
             problems.append(f"start time must be Unix seconds, got {self.start_at_epoch_s!r}")
         return problems
+
+
+def run_id_problem(run_id: str) -> str | None:
+    """Why ``run_id`` cannot name a run folder (and a key prefix of the workers' bucket)."""
+    if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith("."):
+        return f"run id must be a plain folder name, got {run_id!r}"
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,16 +4,25 @@ The event (docs/results.md, Workers) names the slice, the target, the absolute s
 bucket; the worker asks the target's GET /health first (so that the request does not delay
 its start), waits until the start, runs its slice with the ordinary engine, writes the usual
 result folder under /tmp, uploads it to ``s3://bucket/prefix/`` and returns what happened.
+
+A running invocation cannot be cancelled, so a worker watches for the controller's stop
+marker (the event's ``stop_key``) while it runs and then stops as on a signal, finishing and
+uploading its files. Its role may only put objects, so it looks with a put that S3 accepts
+only when the marker is there with the marker's exact content (``If-Match`` on its ETag):
+absent, S3 answers 404 and nothing is written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +31,10 @@ import anyio
 from ._errors import LoadgenError
 from ._runner import RunSettings, run_async
 from ._split import plan_from_json
+from ._stop import Stop
 from ._target import fetch_health, sign_target, target_from_url
 
-__all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "handler", "run_worker"]
+__all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "STOP_BODY", "STOP_CHECK_S", "handler", "run_worker"]
 
 #: Lambda stops a function after 15 minutes; the plan, the wait and the upload must fit.
 MAX_WORKER_S = 14 * 60.0
@@ -32,6 +42,12 @@ MAX_WORKER_S = 14 * 60.0
 MAX_LEAD_S = 120.0
 #: The files of a result folder, as the engine writes them.
 RESULT_FILES = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
+#: The content of the controller's stop marker; its ETag (MD5, as S3 gives it for a single
+#: put with SSE-S3) is what a worker's probe must match.
+STOP_BODY = b"stop\n"
+STOP_ETAG = f'"{hashlib.md5(STOP_BODY, usedforsecurity=False).hexdigest()}"'
+#: How often a worker looks for the stop marker (each look is one PUT request).
+STOP_CHECK_S = 5.0
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -102,15 +118,26 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     settings = RunSettings(results_dir=results, run_id=run_id, time_scale=time_scale,
                            timeout_s=float(event.get("timeout_s") or 30.0),
                            progress=False, notes=(note,), start_at_epoch_s=start_epoch_s)
-    result = anyio.run(functools.partial(run_async, plan, target=target, settings=settings,
-                                         health=health, out=lambda _line: None),
-                       backend="asyncio")
+    # Made beside the run (its watcher needs it), not before: it takes CPU the start may need.
+    clients: list[Any] = [s3_client] if s3_client is not None else []
+
+    def client() -> Any:
+        if not clients:
+            clients.append(_s3_client(event))
+        return clients[0]
+
+    stop_key = event.get("stop_key")
+    run = functools.partial(run_async, plan, target=target, settings=settings, health=health,
+                            out=lambda _line: None)
+    if isinstance(stop_key, str) and stop_key:
+        run = functools.partial(_run_watching, run, client=client, bucket=bucket, key=stop_key,
+                                every_s=float(event.get("stop_check_s") or STOP_CHECK_S))
+    result = anyio.run(run, backend="asyncio")
     measured = _read_start(result.folder)
-    client = s3_client or _s3_client(event)
     for name in RESULT_FILES:
         path = result.folder / name
         if path.is_file():
-            client.upload_file(str(path), bucket, f"{prefix}/{name}")
+            client().upload_file(str(path), bucket, f"{prefix}/{name}")
     shutil.rmtree(results, ignore_errors=True)
     status = "ok" if result.write_error is None else "failed"
     out: dict[str, Any] = {
@@ -122,6 +149,39 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     if result.write_error is not None:
         out["error"] = f"the worker could not write its results: {result.write_error}"
     return out
+
+
+async def _run_watching(run: Any, *, client: Callable[[], Any], bucket: str, key: str,
+                        every_s: float) -> Any:
+    """``run(stop=...)`` while looking for the stop marker every ``every_s``."""
+    stop = Stop()
+    outcome: list[Any] = []
+
+    async def watch() -> None:
+        s3 = await anyio.to_thread.run_sync(client, abandon_on_cancel=True)
+        while True:
+            await anyio.sleep(every_s)
+            if await anyio.to_thread.run_sync(_stop_asked, s3, bucket, key,
+                                              abandon_on_cancel=True):
+                stop("stopped by the controller")
+                return
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watch)
+        outcome.append(await run(stop=stop))
+        tg.cancel_scope.cancel()
+    return outcome[0]
+
+
+def _stop_asked(client: Any, bucket: str, key: str) -> bool:
+    """Whether the stop marker is there: a put allowed only over the marker itself."""
+    with contextlib.suppress(Exception):
+        # S3 answers 404 (nothing written) when the key is absent; when it is the marker,
+        # the put rewrites the same bytes. Any other failure: look again later.
+        client.put_object(Bucket=bucket, Key=key, Body=STOP_BODY,
+                          IfMatch=STOP_ETAG)
+        return True
+    return False
 
 
 def _read_start(folder: Path) -> float:

@@ -190,3 +190,43 @@ def test_an_emulated_worker_killed_mid_run_is_reported_as_lost_users(
         w["requests"] for w in workers["workers"] if w["status"] == "ok")
     assert {r["user"] for r in records} == set(range(8)) - lost_users
     assert _timeline_users(folder)[1:6] == [6] * 5
+
+
+def test_an_interrupted_emulated_workers_run_keeps_what_the_workers_measured(
+        emulator: Path, model: dict[str, Any], tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    controller = subprocess.Popen(_controller(emulator, model, results, "8:1s:30s"), cwd=REPO,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=NO_AWS)
+    try:
+        access = emulator / "emulator" / "logs" / f"{MODEL_STACK}.access.jsonl"
+        deadline = time.monotonic() + 60
+        while not (access.exists() and access.read_text().count("\n") > 20):
+            assert controller.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        controller.send_signal(signal.SIGINT)  # Ctrl-C while the workers load the target
+        began = time.monotonic()
+        _, err = controller.communicate(timeout=90)
+        took_s = time.monotonic() - began
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+            controller.communicate()
+    assert controller.returncode == 130, err
+    assert "Traceback" not in err and "the workers were asked to stop" in err
+    assert took_s < 25  # not the 31 s of the plan: they looked for the marker and stopped
+    workers = json.loads((results / "r" / "workers.json").read_text())
+    assert workers["interrupted"] == "stopped by SIGINT" and workers["lost"] == []
+    folder = results / "r" / MODEL_STACK / "scenario2"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["complete"] is False and "stopped by SIGINT" in summary["interrupted"]
+    # Each worker saw the stop marker and stopped before its plan's end.
+    assert "stopped by the controller" in summary["interrupted"]
+    records = _records(folder)
+    assert summary["requests"] == len(records) > 0
+    assert {r["user"] for r in records} == set(range(8))
+    deadline = time.monotonic() + 10  # the access log is written once a second
+    while (seen := len(access.read_text().splitlines())) < len(records):
+        assert time.monotonic() < deadline, f"{seen} requests in the access log"
+        time.sleep(0.5)
+    assert seen == len(records)

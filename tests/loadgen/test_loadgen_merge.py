@@ -119,6 +119,7 @@ def test_one_hits_per_s_in_summary_merge_and_report(sources: list[Path], tmp_pat
     ("requests.jsonl", b'{"seq":0}\n', "record without 'stage'"),
     ("requests.jsonl", b"\xff\xfe\n", "not UTF-8 text"),
     ("timeline.csv", b"0,abc\n", "2 columns where the header has 11"),
+    ("latency.hlog", b"0.000,1.000,0.000,HISTFAAAAB\n", "histogram"),
 ])
 def test_merge_stops_at_damage_with_file_and_line(
     sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -157,6 +158,31 @@ def test_merge_names_a_torn_source_and_the_report_marks_it(
     runs = collect([out])
     figures = stack_figures(runs[0].target, runs, {})
     assert torn in figures.data_problems
+
+
+def test_merge_takes_a_torn_last_interval_of_latency_hlog_as_a_torn_last_record(
+    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    hlog = sources[1] / "latency.hlog"
+    lines = hlog.read_bytes().splitlines(keepends=True)
+    assert lines[-1][:1].isdigit() or lines[-1].startswith(b"Tag=")
+    # A run killed while writing its last interval: the line stops inside the histogram.
+    hlog.write_bytes(b"".join(lines[:-1]) + lines[-1][:-12])
+    kept = sum(i.hdr.get_total_count() for src in sources
+               for i in read_interval_log(src / "latency.hlog", on_torn=lambda _n: None))
+    out = tmp_path / "merged"
+    assert cli_main(["merge", str(sources[0]), str(sources[1]), "--out", str(out)]) == 0
+    torn = f"{hlog}:{len(lines)} is torn (cut while being written) and is left out"
+    err = capsys.readouterr().err
+    assert f"warning: {torn}" in err and "Traceback" not in err
+    summary = json.loads((out / "summary.json").read_text())
+    assert [p for p in summary["data_problems"] if p.startswith(torn)] != []
+    # Every whole interval is in the merged log; the records are all there.
+    assert sum(i.hdr.get_total_count() for i in read_interval_log(out / "latency.hlog")) == kept
+    assert summary["requests"] == sum(
+        json.loads((src / "summary.json").read_text())["requests"] for src in sources)
+    runs = collect([out])
+    assert any(p.startswith(torn) for p in stack_figures(runs[0].target, runs, {}).data_problems)
 
 
 def test_merge_into_an_unwritable_folder_is_one_error(sources: list[Path], tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import loadgen._workers as workers_module
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._split import plan_to_json, split_plan
-from loadgen._worker import handler
+from loadgen._worker import handler, run_worker
 from loadgen._workers import WorkerStack, resolve_worker_stack, run_workers
 from report._figures import collect, stack_figures
 
@@ -57,15 +57,28 @@ def timeline(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(stream))
 
 
-def thread_invoker(kill: dict[int, float] | None = None) -> workers_module.Invoker:
-    """Runs the handler per call; a worker in ``kill`` dies (no reply) after that many s."""
+class DeadBeforeUpload:
+    """The S3 client of a worker killed before its upload: nothing reaches the bucket."""
+
+    def upload_file(self, *_args: Any) -> None:
+        raise ConnectionError("killed")
+
+
+def thread_invoker(kill: dict[int, float] | None = None,
+                   drop: dict[int, float] | None = None) -> workers_module.Invoker:
+    """Runs the handler per call. A worker in ``kill`` dies (no reply, no upload) after that
+    many s; one in ``drop`` loses its connection then but runs on and uploads its folder."""
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         after = (kill or {}).get(event["worker"])
-        if after is None:
+        dropped = (drop or {}).get(event["worker"])
+        if after is None and dropped is None:
             return handler(event, None)
-        threading.Thread(target=handler, args=(event, None), daemon=True).start()
-        time.sleep(after)
-        raise ConnectionError("the worker was killed mid-run")
+        s3_client = DeadBeforeUpload() if after is not None else None
+        threading.Thread(target=run_worker, args=(event,), kwargs={"s3_client": s3_client},
+                         daemon=True).start()
+        time.sleep(after if after is not None else dropped or 0.0)
+        raise ConnectionError("the worker was killed mid-run" if after is not None
+                              else "Connection reset by peer")
     return invoke
 
 
