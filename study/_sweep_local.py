@@ -74,6 +74,8 @@ class _Sent:
     failure: str | None
     request_index: int
     cold_header: bool | None = None
+    #: time.perf_counter() when it was sent
+    started: float = 0.0
 
 
 @dataclass(kw_only=True)
@@ -81,6 +83,8 @@ class LocalSweepResult:
     invocations: dict[int, list[Invocation]] = field(default_factory=dict)
     #: sizes not run, with why
     not_run: dict[int, str] = field(default_factory=dict)
+    #: per size, when each invocation was sent, seconds since the size's first request
+    starts_s: dict[int, list[float]] = field(default_factory=dict)
     #: variant stack name per size
     variants: dict[int, str] = field(default_factory=dict)
     #: the emulator's log folder (REPORT lines, events)
@@ -113,33 +117,40 @@ def _pick(requests: Sequence[SweepRequest], rng: random.Random) -> int:
     return rng.choices(range(len(requests)), weights=[r.weight for r in requests])[0]
 
 
+#: signs a request for an IAM stack: (method, url, body) → headers
+Signer = Callable[[str, str, bytes], dict[str, str]]
+
+
 async def _send(session: object, url: str, requests: Sequence[SweepRequest], index: int, *,
-                forced_cold: bool, timeout_s: float) -> tuple[_Sent, bytes]:
+                forced_cold: bool, timeout_s: float,
+                signer: Signer | None = None) -> tuple[_Sent, bytes]:
     import aiohttp
 
     assert isinstance(session, aiohttp.ClientSession)
     req = requests[index]
+    headers = {"content-type": "application/json"}
+    if signer is not None:
+        headers.update(signer(req.method, url + req.path, req.body))
     started = time.perf_counter()
     try:
-        async with session.request(req.method, url + req.path, data=req.body,
-                                   headers={"content-type": "application/json"},
+        async with session.request(req.method, url + req.path, data=req.body, headers=headers,
                                    timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
             body = await response.read()
             client_ms = (time.perf_counter() - started) * 1000.0
             cold = response.headers.get("x-cold-start")
             return _Sent(request_id=response.headers.get("x-request-id"), forced_cold=forced_cold,
                          client_ms=client_ms, status=response.status, failure=None,
-                         request_index=index,
+                         request_index=index, started=started,
                          cold_header=None if cold is None else cold == "true"), body
     except (TimeoutError, aiohttp.ClientError) as exc:
         kind = "timeout" if isinstance(exc, TimeoutError) else "connection"
         return _Sent(request_id=None, forced_cold=forced_cold, client_ms=None, status=None,
-                     failure=kind, request_index=index), b""
+                     failure=kind, request_index=index, started=started), b""
 
 
 async def _warm_phase(session: object, url: str, requests: Sequence[SweepRequest],
-                      order: Sequence[int], *, parallelism: int,
-                      timeout_s: float) -> list[tuple[_Sent, bytes]]:
+                      order: Sequence[int], *, parallelism: int, timeout_s: float,
+                      signer: Signer | None) -> list[tuple[_Sent, bytes]]:
     """``order``'s requests from ``parallelism`` clients, each sending its next when answered."""
     queue = list(reversed(order))
     sent: list[tuple[_Sent, bytes]] = []
@@ -148,7 +159,7 @@ async def _warm_phase(session: object, url: str, requests: Sequence[SweepRequest
         while queue:
             index = queue.pop()
             sent.append(await _send(session, url, requests, index, forced_cold=False,
-                                    timeout_s=timeout_s))
+                                    timeout_s=timeout_s, signer=signer))
 
     await asyncio.gather(*(client() for _ in range(max(1, min(parallelism, len(order))))))
     return sent
@@ -178,6 +189,19 @@ def _join(memory_mb: int, sent: Sequence[tuple[_Sent, bytes]], log_path: Path) -
             max_memory_mb=rep.max_memory_used_mb if rep is not None else None,
             failure=failure, request_id=s.request_id, request_index=s.request_index))
     return out
+
+
+def _signer(region: str) -> Signer:
+    """SigV4 with the emulator's credentials, as the load generator signs for IAM stacks."""
+    from botocore.credentials import Credentials
+
+    from emulator._sigv4 import DEFAULT_CREDENTIALS
+    from loadgen._sign import RequestSigner
+
+    signer = RequestSigner(Credentials(DEFAULT_CREDENTIALS.access_key_id,
+                                       DEFAULT_CREDENTIALS.secret_access_key),
+                           region, source="emulator")
+    return signer.headers
 
 
 async def sweep_on_emulator(
@@ -235,20 +259,24 @@ async def sweep_on_emulator(
             url = emu.urls[spec.name]
             host = emu.hosts[spec.name]
             timeout_s = float(settings.timeout_s) + 30.0
+            signer = _signer(settings.region) if settings.authorization == "iam" else None
             sent: list[tuple[_Sent, bytes]] = []
             for _ in range(cold):
                 emu.reclaim_idle(spec.name)
                 await host.wait_gone()
                 sent.append(await _send(session, url, requests, _pick(requests, rng),
-                                        forced_cold=True, timeout_s=timeout_s))
+                                        forced_cold=True, timeout_s=timeout_s, signer=signer))
             order = [_pick(requests, rng) for _ in range(warm)]
             sent.extend(await _warm_phase(session, url, requests, order,
-                                          parallelism=parallelism, timeout_s=timeout_s))
+                                          parallelism=parallelism, timeout_s=timeout_s,
+                                          signer=signer))
             emu.reclaim_idle(spec.name)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(host.wait_gone(), timeout=10.0)
             invocations = _join(mb, sent, emu.logs[spec.name].path)
             result.invocations[mb] = invocations
+            first = min((s.started for s, _ in sent), default=0.0)
+            result.starts_s[mb] = [s.started - first for s, _ in sent]
             failed = sum(1 for i in invocations if i.failure)
             say(f"{mb:>6} MB  {cold} cold + {warm} warm sent"
                 + (f", {failed} failed" if failed else ""))
