@@ -23,6 +23,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from report._intervals import CI_METHOD
+
 from ._sweep_local import MB_PER_VCPU, SweepRequest, host_cpus
 from ._sweep_output import (
     apply_memory,
@@ -32,7 +34,6 @@ from ._sweep_output import (
 )
 from ._sweep_samples import Invocation
 from ._sweep_stats import (
-    CI_METHOD,
     DEFAULT_COLD_SHARE,
     Choice,
     SizeStats,
@@ -233,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=lambda line: print(line, flush=True)))
             invocations, not_run, starts = local.invocations, local.not_run, local.starts_s
             log_dir = local.log_dir
+            started_epoch = local.start_epoch_s or started_epoch
             network = {"client_rtt_ms": args.rtt, "gateway_latency_ms": args.gateway_latency,
                        "added_ms": args.rtt + args.gateway_latency}
     except StackError as exc:

@@ -83,13 +83,15 @@ class LocalSweepResult:
     invocations: dict[int, list[Invocation]] = field(default_factory=dict)
     #: sizes not run, with why
     not_run: dict[int, str] = field(default_factory=dict)
-    #: per size, when each invocation was sent, seconds since the size's first request
+    #: per size, when each invocation was sent, seconds since ``start_epoch_s``
     starts_s: dict[int, list[float]] = field(default_factory=dict)
     #: variant stack name per size
     variants: dict[int, str] = field(default_factory=dict)
     #: the emulator's log folder (REPORT lines, events)
     log_dir: Path | None = None
     elapsed_s: float = 0.0
+    #: wall-clock time of the first size's first request
+    start_epoch_s: float = 0.0
 
 
 def _failure_of(status: int | None, body: bytes, report: ReportLine | None) -> str | None:
@@ -253,6 +255,7 @@ async def sweep_on_emulator(
         keep_alive_s=24 * 3600.0,
     )
     rng = random.Random(seed)
+    t0: float | None = None
     async with Emulator([spec for _, spec, _ in specs], options) as emu, \
             aiohttp.ClientSession() as session:
         for mb, spec, settings in specs:
@@ -275,8 +278,10 @@ async def sweep_on_emulator(
                 await asyncio.wait_for(host.wait_gone(), timeout=10.0)
             invocations = _join(mb, sent, emu.logs[spec.name].path)
             result.invocations[mb] = invocations
-            first = min((s.started for s, _ in sent), default=0.0)
-            result.starts_s[mb] = [s.started - first for s, _ in sent]
+            if t0 is None:
+                t0 = min((s.started for s, _ in sent), default=time.perf_counter())
+                result.start_epoch_s = time.time() - (time.perf_counter() - t0)
+            result.starts_s[mb] = [s.started - t0 for s, _ in sent]
             failed = sum(1 for i in invocations if i.failure)
             say(f"{mb:>6} MB  {cold} cold + {warm} warm sent"
                 + (f", {failed} failed" if failed else ""))

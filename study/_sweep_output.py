@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from report._intervals import CI_METHOD, Estimate
 from resultfiles import Record, write_json_atomic, write_text_atomic
 
 from ._sweep_samples import Invocation
-from ._sweep_stats import CI_METHOD, Choice, Estimate, SizeStats
+from ._sweep_stats import Choice, SizeStats
 
 CSV_COLUMNS = (
     "memory_mb", "emulable", "cold_requests", "warm_requests", "failures",

@@ -45,62 +45,18 @@ from contract import billed_duration_ms
 from report import Prices
 from report._cost import gb_seconds
 from report._figures import percentile
+from report._intervals import Estimate, median_estimate
 
 from ._sweep_samples import Invocation
 
-#: The confidence the intervals aim at.
-CONFIDENCE = 0.95
 #: Share of requests that meet a new instance, for the blended cost per million.
 DEFAULT_COLD_SHARE = 0.01
 STRATEGIES = ("cost", "speed", "balanced")
 DEFAULT_BALANCED_WEIGHT = 0.5
-CI_METHOD = ("distribution-free order-statistic interval for the median (binomial, n, 1/2), "
-             "95 % or the widest available with few samples")
 
 
 class SweepInputError(ValueError):
     """A strategy or SLO the user wrote that cannot be read; the message says how to write it."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Estimate:
-    """A median with its confidence interval (``low``..``high``, ``coverage`` its probability)."""
-
-    value: float
-    low: float
-    high: float
-    coverage: float
-    n: int
-
-    def overlaps(self, other: Estimate) -> bool:
-        return self.low <= other.high and other.low <= self.high
-
-
-def _binom_cdf_half(k: int, n: int) -> float:
-    """P(B <= k) for B ~ Binomial(n, 1/2)."""
-    if k < 0:
-        return 0.0
-    return float(sum(math.comb(n, i) for i in range(min(k, n) + 1))) / float(2**n)
-
-
-def median_estimate(values: Sequence[float], confidence: float = CONFIDENCE) -> Estimate | None:
-    """The median of ``values`` with its order-statistic interval; None without values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    n = len(ordered)
-    # rank k (1-based) from each end; keep the largest whose coverage still reaches the level
-    best_k = 1
-    for k in range(1, n // 2 + 1):
-        if 1.0 - 2.0 * _binom_cdf_half(k - 1, n) >= confidence:
-            best_k = k
-        else:
-            break
-    coverage = 1.0 - 2.0 * _binom_cdf_half(best_k - 1, n) if n > 1 else 0.0
-    mid = percentile(ordered, 50.0)
-    assert mid is not None
-    return Estimate(value=mid, low=ordered[best_k - 1], high=ordered[n - best_k],
-                    coverage=coverage, n=n)
 
 
 def _pct(values: Sequence[float], pct: float) -> float | None:

@@ -10,16 +10,15 @@ from __future__ import annotations
 import pytest
 
 from report import Prices
+from report._intervals import Estimate, median_estimate
 from study._sweep_samples import Invocation
 from study._sweep_stats import (
     Candidate,
-    Estimate,
     Strategy,
     SweepInputError,
     candidates,
     choose,
     choose_by_slo,
-    median_estimate,
     parse_slo,
     parse_strategy,
     size_stats,
