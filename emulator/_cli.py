@@ -313,15 +313,16 @@ def _prepare(
     worker_packages: dict[str, WorkerPackage] = {}
     for name in names:
         s = load_stack(name, root)
-        settings[name] = s
+        # keyed by the stack's own name: ``python-512@1024`` is hosted as ``python-512-at-1024``
+        settings[s.name] = s
         if s.is_worker:
             # The zip AWS would run (its wheels from pip's cache after the first build).
             worker = build_worker_package(s, root=root)
-            worker_packages[name] = worker
+            worker_packages[s.name] = worker
             specs.append(spec_from_worker_stack(s, worker))
             continue
         package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
-        packages[name] = package
+        packages[s.name] = package
         specs.append(spec_from_stack(s, package))
     return settings, specs, packages, worker_packages
 

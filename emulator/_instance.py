@@ -162,6 +162,7 @@ class Instance:
         *,
         on_line: Callable[[str], None],
         on_exit: Callable[[Instance], None],
+        cpus: frozenset[int] | None = None,
     ) -> None:
         procs_files = self.cgroup.procs_files if self.cgroup is not None else ()
         parent_pid = os.getpid()
@@ -175,6 +176,9 @@ class Instance:
             for path in procs_files:
                 with open(path, "w") as f:
                     f.write(me)
+            if cpus:
+                # the CPU count Lambda shows at this memory size (``_cgroups.instance_cpus``)
+                os.sched_setaffinity(0, cpus)
 
         self.spawned_s = time.perf_counter()
         self.proc = subprocess.Popen(
