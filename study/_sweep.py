@@ -160,6 +160,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="results root (default ./results)")
     parser.add_argument("--run-id", default=None, metavar="ID",
                         help="run folder (default: sweep-<UTC time>)")
+    parser.add_argument("--build-dir", type=Path, default=None, metavar="DIR",
+                        help="the emulator's packages, instances and logs (default "
+                             "build/sweep/<run-id>)")
     parser.add_argument("--artifact", type=Path, default=None, metavar="ZIP",
                         help="model artifact to host (default build/model.zip)")
     add_network_options(parser)
@@ -228,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             local = asyncio.run(sweep_on_emulator(
                 stack=args.stack, memory_sizes=sizes, cold=args.cold, warm=args.warm,
-                requests=requests, root=root, build_dir=root / "build" / "sweep" / run_id,
+                requests=requests, root=root,
+                build_dir=(args.build_dir or root / "build" / "sweep" / run_id).resolve(),
                 parallelism=args.parallelism, artifact=artifact if artifact.is_file() else None,
                 client_rtt_ms=args.rtt, gateway_latency_ms=args.gateway_latency,
                 progress=lambda line: print(line, flush=True)))

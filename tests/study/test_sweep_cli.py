@@ -1,0 +1,120 @@
+"""``python -m study sweep``: its command line, what it writes, and --apply."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from model import write_artifact
+from report.__main__ import main as report_main
+from study.__main__ import main
+from study._sweep import parse_memory, read_requests
+from study._sweep_local import host_cpus, not_emulable_reason
+from study._sweep_output import apply_memory
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors" / "http.json"
+
+
+@pytest.fixture()
+def artifact(tmp_path: Path) -> Path:
+    model = json.loads(VECTORS.read_text())["model"]
+    return write_artifact(tmp_path / "model.zip", model)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--memory", "64,128"], "64 MB is outside Lambda's 128..10,240 MB"),
+    (["--memory", "big"], "write sizes in MB"),
+    (["--strategy", "cheap"], "write cost, speed, balanced"),
+    (["--slo", "warm-p99=fast"], "KEY=NUMBERms"),
+    (["--warm", "0"], "--warm must be within 1..10000"),
+    (["--requests", "/no/such/file.jsonl"], "cannot read --requests"),
+])
+def test_a_bad_option_is_one_line_and_status_2(args: list[str], says: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["sweep", "--stack", "python-512", *args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err
+    assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_an_unknown_stack_is_the_stack_packages_message(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--stack", "no-such-stack"]) == 2
+    err = capsys.readouterr().err
+    # the stack package's own message: the problem, then the stacks there are
+    assert err.startswith("error: invalid settings for stack 'no-such-stack'")
+    assert "python-512" in err and "Traceback" not in err
+
+
+def test_memory_list_is_sorted_once_each() -> None:
+    assert parse_memory("1024, 128,256MB,128") == [128, 256, 1024]
+
+
+def test_requests_file_with_weights(tmp_path: Path) -> None:
+    path = tmp_path / "requests.jsonl"
+    path.write_text('{"body": {"instances": [{"a": 1}]}, "weight": 3}\n\n'
+                    '{"body": "raw text", "path": "/health", "method": "get"}\n')
+    first, second = read_requests(path)
+    assert json.loads(first.body) == {"instances": [{"a": 1}]} and first.weight == 3.0
+    assert (second.body, second.method, second.path, second.weight) == (
+        b"raw text", "GET", "/health", 1.0)
+
+
+def test_a_size_beyond_the_hosts_cpus_is_not_emulable() -> None:
+    assert not_emulable_reason(3538, cpus=2) is None
+    reason = not_emulable_reason(3539, cpus=2)
+    assert reason is not None and "not emulable" in reason and "--aws" in reason
+    assert not_emulable_reason(10240, cpus=6) is None
+
+
+def test_apply_changes_the_memory_line_only(tmp_path: Path) -> None:
+    stack_file = tmp_path / "Pulumi.python-512.yaml"
+    shutil.copyfile(REPO / "Pulumi.python-512.yaml", stack_file)
+    before = stack_file.read_text().splitlines()
+    change = apply_memory(stack_file, 1024)
+    assert change == ("  lambda-model-study:memory_mb: 512", "  lambda-model-study:memory_mb: 1024")
+    after = stack_file.read_text().splitlines()
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
+        before.index("  lambda-model-study:memory_mb: 512")]
+    assert apply_memory(stack_file, 1024) is None
+
+
+@pytest.mark.slow
+def test_a_local_sweep_measures_each_size_and_writes_what_the_report_reads(
+        artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = tmp_path / "results"
+    big = 4096 if host_cpus() < 3 else None
+    sizes = [128, 1024, *([big] if big else [])]
+    status = main(["sweep", "--stack", "python-512", "--memory", ",".join(map(str, sizes)),
+                   "--cold", "2", "--warm", "6", "--artifact", str(artifact),
+                   "--results", str(results), "--run-id", "t", "--build-dir",
+                   str(tmp_path / "build"), "--rtt", "0", "--gateway-latency", "0",
+                   "--slo", "warm-p99=10s"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    sweep = json.loads((results / "t" / "sweep" / "sweep.json").read_text())
+    by_mb = {s["memory_mb"]: s for s in sweep["sizes"]}
+    assert set(by_mb) == {128, 1024}
+    for size in by_mb.values():
+        # each forced cold request met a new instance: its REPORT line has an Init Duration
+        assert size["cold_requests"] == 2 and size["init_ms"]["median"]["n"] == 2
+        assert size["warm_duration_ms"]["median"]["n"] == 6
+        assert size["failures"] == {}
+    if big:
+        assert "not emulable" in sweep["not_run"][str(big)]
+    assert sweep["chosen_mb"] in (128, 1024)
+    with (results / "t" / "sweep" / "sweep.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert [int(r["memory_mb"]) for r in rows] == sizes
+    assert (results / "t" / "sweep" / "duration-cost.png").stat().st_size > 5_000
+    assert (results / "t" / "python-512-at-128" / "sweep" / "requests.jsonl").is_file()
+    assert (results / "t" / "logs" / "python-512-at-1024.log").is_file()
+    assert report_main(["write", str(results / "t"), "--out", str(tmp_path / "report")]) == 0
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert "python-512-at-128" in report and "python-512-at-1024" in report
