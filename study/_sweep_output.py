@@ -188,7 +188,8 @@ def cold_start_chart(stats: Sequence[SizeStats], out: Path, *, title: str) -> Pa
     ax.set_xlabel("memory (MB)")
     ax.set_ylabel("ms")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+    if init or lat:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)
