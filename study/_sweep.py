@@ -28,6 +28,7 @@ from report._intervals import CI_METHOD
 from ._sweep_local import MB_PER_VCPU, SweepRequest, host_cpus
 from ._sweep_output import (
     apply_memory,
+    report_lines,
     table,
     write_sweep_folder,
     write_variant_folder,
@@ -169,11 +170,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _AwsUnavailable(Exception):
+    """The AWS backend cannot run here; the message says why."""
+
+
 def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
              requests: Sequence[SweepRequest]) -> dict[int, list[Invocation]]:
-    import boto3
+    try:
+        import boto3
 
-    from . import _sweep_aws  # type: ignore[attr-defined,unused-ignore]
+        from . import _sweep_aws  # type: ignore[attr-defined,unused-ignore]
+    except ImportError as exc:
+        raise _AwsUnavailable(f"--aws needs the sweep's AWS backend (study/_sweep_aws.py) and "
+                              f"boto3: {exc}") from None
 
     result: dict[int, list[Invocation]] = _sweep_aws.sweep_on_aws(
         function_name=args.aws, memory_sizes=list(sizes), cold=args.cold, warm=args.warm,
@@ -241,9 +250,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             started_epoch = local.start_epoch_s or started_epoch
             network = {"client_rtt_ms": args.rtt, "gateway_latency_ms": args.gateway_latency,
                        "added_ms": args.rtt + args.gateway_latency}
-    except StackError as exc:
+    except (StackError, _AwsUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if type(exc).__module__.startswith("botocore"):
+            # no credentials, no such function, access denied: AWS's own words, on one line
+            print(f"error: AWS: {exc}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("interrupted: nothing written", file=sys.stderr)
         return 130
@@ -265,7 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start_epoch_s=started_epoch, settings=json.loads(json.dumps(settings,
                                                                             default=str)),
                 network_path=network, batch=args.batch,
-                log_path=(log_dir / f"{variant}.log") if log_dir is not None else None)
+                log_path=(log_dir / f"{variant}.log") if log_dir is not None else None,
+                report_lines=None if log_dir is not None else report_lines(invocations[mb]))
     document: dict[str, Any] = {
         "schema_version": 1, "stack": args.stack, "backend": "aws" if args.aws else "emulator",
         "function": args.aws, "run_id": run_id, "memory_mb": sizes, "cold": args.cold,

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from contract import billed_duration_ms
 from report._intervals import CI_METHOD, Estimate
 from resultfiles import Record, write_json_atomic, write_text_atomic
 
@@ -278,7 +279,8 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
                          invocations: Sequence[Invocation], starts_s: Sequence[float] | None,
                          start_epoch_s: float, settings: Mapping[str, Any],
                          network_path: Mapping[str, float] | None, batch: int,
-                         log_path: Path | None) -> Path:
+                         log_path: Path | None,
+                         report_lines: Sequence[str] | None = None) -> Path:
     """One size's result folder in the load generator's format, and its log beside them."""
     folder = run_dir / variant / "sweep"
     folder.mkdir(parents=True, exist_ok=True)
@@ -303,11 +305,33 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
         "requests": len(records), "error_total": errors,
         "notes": ["memory sweep: forced cold starts (stage 0) then warm requests (stage 1)"],
     })
+    logs = run_dir / "logs"
     if log_path is not None and log_path.exists():
-        logs = run_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(log_path, logs / f"{variant}.log")
+    elif report_lines:
+        logs.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(logs / f"{variant}.log", "".join(f"{line}\n" for line in report_lines))
     return folder
+
+
+def report_lines(invocations: Sequence[Invocation]) -> list[str]:
+    """The REPORT lines a backend without a log file read (AWS's ``LogType: Tail``), written
+    back in AWS's shape so that the report and ``report compare`` read them as any log."""
+    lines = []
+    for inv in invocations:
+        if inv.request_id is None or inv.duration_ms is None:
+            continue
+        billed = (inv.billed_ms if inv.billed_ms is not None
+                  else billed_duration_ms(inv.duration_ms, inv.init_ms))
+        fields = [f"REPORT RequestId: {inv.request_id}", f"Duration: {inv.duration_ms:.2f} ms",
+                  f"Billed Duration: {billed} ms",
+                  f"Memory Size: {inv.memory_mb} MB",
+                  f"Max Memory Used: {inv.max_memory_mb or 0} MB"]
+        if inv.init_ms is not None:
+            fields.append(f"Init Duration: {inv.init_ms:.2f} ms")
+        lines.append("\t".join(fields) + "\t")
+    return lines
 
 
 def write_sweep_folder(folder: Path, *, document: Mapping[str, Any],

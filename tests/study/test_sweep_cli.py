@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +18,7 @@ from study.__main__ import main
 from study._sweep import parse_memory, read_requests
 from study._sweep_local import host_cpus, not_emulable_reason
 from study._sweep_output import apply_memory
+from study._sweep_samples import Invocation
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"
@@ -118,3 +122,64 @@ def test_a_local_sweep_measures_each_size_and_writes_what_the_report_reads(
     assert report_main(["write", str(results / "t"), "--out", str(tmp_path / "report")]) == 0
     report = (tmp_path / "report" / "report.md").read_text()
     assert "python-512-at-128" in report and "python-512-at-1024" in report
+
+
+def test_the_aws_backend_is_called_and_its_report_lines_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``--aws FUNCTION`` hands the sizes to ``study._sweep_aws.sweep_on_aws`` (here a stand-in
+    returning recorded AWS-shaped invocations) and writes what the report and compare read."""
+    calls: list[dict[str, Any]] = []
+
+    def sweep_on_aws(**kwargs: Any) -> dict[int, list[Invocation]]:
+        calls.append(kwargs)
+        out: dict[int, list[Invocation]] = {}
+        for mb in kwargs["memory_sizes"]:
+            scale = 1024 / mb
+            invs = [Invocation(memory_mb=mb, forced_cold=True, cold=True, client_ms=None,
+                               duration_ms=5.0 * scale, billed_ms=int(150 + 5 * scale),
+                               init_ms=145.0, max_memory_mb=60, request_id=f"c{mb}-{i}")
+                    for i in range(kwargs["cold"])]
+            invs += [Invocation(memory_mb=mb, forced_cold=False, cold=False, client_ms=None,
+                                duration_ms=(2.0 + 0.1 * i) * scale,
+                                billed_ms=int((2.0 + 0.1 * i) * scale) + 1, init_ms=None,
+                                max_memory_mb=58, request_id=f"w{mb}-{i}")
+                     for i in range(kwargs["warm"])]
+            out[mb] = invs
+        return out
+
+    fake = types.ModuleType("study._sweep_aws")
+    fake.sweep_on_aws = sweep_on_aws  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "study._sweep_aws", fake)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    results = tmp_path / "results"
+    status = main(["sweep", "--stack", "python-512", "--aws", "my-function", "--memory",
+                   "512,1024", "--cold", "3", "--warm", "9", "--results", str(results),
+                   "--run-id", "aws", "--requests", str(_requests_file(tmp_path)),
+                   "--strategy", "speed"])
+    assert status == 0, capsys.readouterr().err
+    assert calls[0]["function_name"] == "my-function"
+    assert calls[0]["memory_sizes"] == [512, 1024]
+    assert calls[0]["payloads"] == [(b'{"instances": [{"a": 1}]}', 1.0)]
+    sweep = json.loads((results / "aws" / "sweep" / "sweep.json").read_text())
+    assert sweep["backend"] == "aws" and sweep["chosen_mb"] == 1024
+    log = (results / "aws" / "logs" / "python-512-at-1024.log").read_text()
+    assert "REPORT RequestId: c1024-0\tDuration: 5.00 ms" in log
+    assert report_main(["compare", str(results / "aws"), str(results / "aws")]) == 0
+    assert "| python-512-at-512 | Init Duration ms [S] | 145.00" in capsys.readouterr().out
+
+
+def _requests_file(tmp_path: Path) -> Path:
+    path = tmp_path / "req.jsonl"
+    path.write_text('{"body": {"instances": [{"a": 1}]}}\n')
+    return path
+
+
+def test_aws_without_its_backend_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "study._sweep_aws", None)
+    status = main(["sweep", "--stack", "python-512", "--aws", "f", "--requests",
+                   str(_requests_file(tmp_path)), "--results", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: --aws needs the sweep's AWS backend") and err.count("\n") == 1

@@ -194,3 +194,11 @@ def test_strategy_parsing() -> None:
     assert parse_strategy("balanced:0.3") == Strategy(name="balanced", weight=0.3)
     assert parse_strategy("speed") == Strategy(name="speed")
     assert str(parse_strategy("balanced")) == "balanced:0.5"
+
+
+def test_a_warm_phase_request_that_met_a_new_instance_is_in_no_warm_figure() -> None:
+    unforced = Invocation(memory_mb=512, forced_cold=False, cold=True, client_ms=300.0,
+                          duration_ms=50.0, billed_ms=200, init_ms=150.0, max_memory_mb=60)
+    s = size_stats(512, [inv(mb=512, duration=10.0) for _ in range(5)] + [unforced])
+    assert s.unforced_cold == 1 and s.warm_requests == 5
+    assert s.warm_duration is not None and s.warm_duration.high == 10.0
