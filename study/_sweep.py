@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -232,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"sweep {args.stack}: {', '.join(f'{m:,}' for m in sizes)} MB; {args.cold} cold + "
           f"{args.warm} warm each, parallelism {args.parallelism}; {where}", flush=True)
     began = time.monotonic()
+    # SIGTERM (kill, CI cancellation) stops as Ctrl-C does: the emulator ends its instances.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.aws:
             invocations = _run_aws(args, sizes, requests)
@@ -259,9 +262,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: AWS: {exc}", file=sys.stderr)
             return 2
         raise
-    except KeyboardInterrupt:
-        print("interrupted: nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print("interrupted: no size was analysed, nothing written (the emulator's logs are "
+              "kept)", file=sys.stderr)
+        return 128 + (exc.args[0] if exc.args else signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     elapsed_s = time.monotonic() - began
     stats = {mb: size_stats(mb, invs, architecture=base.architecture,
                             cold_share=args.cold_share)
@@ -307,6 +313,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if status:
             return status
     return 0 if stats else 3
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signum)
 
 
 def _size_json(s: SizeStats) -> dict[str, Any]:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 import types
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from emulator import read_events
 from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
@@ -183,3 +188,28 @@ def test_aws_without_its_backend_is_one_line(tmp_path: Path, monkeypatch: pytest
     err = capsys.readouterr().err
     assert status == 2
     assert err.startswith("error: --aws needs the sweep's AWS backend") and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_sweep_and_every_instance(artifact: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "study", "sweep", "--stack", "python-512", "--memory", "128",
+         "--cold", "1", "--warm", "5000", "--artifact", str(artifact), "--results",
+         str(tmp_path / "results"), "--build-dir", str(build), "--rtt", "0",
+         "--gateway-latency", "0"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    events = build / "logs" / "python-512-at-128.events.jsonl"
+    deadline = time.monotonic() + 120
+    while not (events.exists() and '"started"' in events.read_text()):
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < deadline, "the sweep started no instance"
+        time.sleep(0.2)
+    pids = [int(str(e["pid"])) for e in read_events(events) if e["event"] == "started"]
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    assert "interrupted" in err and "Traceback" not in err
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
