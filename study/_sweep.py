@@ -40,6 +40,7 @@ from ._sweep_stats import (
     Choice,
     SizeStats,
     SweepInputError,
+    best_and_ties,
     candidates,
     choose,
     choose_by_slo,
@@ -275,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ordered = [stats[mb] for mb in sizes if mb in stats]
     by_strategy = choose(candidates(ordered), strategy)
     choice: Choice = choose_by_slo(ordered, slo) if slo is not None else by_strategy
-    lines = _summary(args, sizes, not_run, by_strategy, choice, elapsed_s)
+    lines = _summary(args, sizes, not_run, by_strategy, choice, elapsed_s, ordered)
     for mb in sizes:
         if mb in invocations:
             variant = f"{args.stack}-at-{mb}"
@@ -326,11 +327,21 @@ def _size_json(s: SizeStats) -> dict[str, Any]:
 
 
 def _summary(args: argparse.Namespace, sizes: Sequence[int], not_run: dict[int, str],
-             by_strategy: Choice, choice: Choice, elapsed_s: float) -> list[str]:
+             by_strategy: Choice, choice: Choice, elapsed_s: float,
+             stats: Sequence[SizeStats]) -> list[str]:
     lines = [f"measured in {elapsed_s:.0f} s; figures are medians with {CI_METHOD}",
              f"strategy {by_strategy.reason}"]
     if args.slo is not None:
         lines.append(choice.reason)
+    for figure, label, best_word in (("warm_duration", "warm Duration", "fastest"),
+                                     ("cost_per_million_usd", "cost per million", "cheapest"),
+                                     ("init", "Init Duration", "shortest")):
+        found = best_and_ties(stats, figure)
+        if found is not None:
+            best_mb, ties = found
+            lines.append(f"{label}: {best_word} {best_mb:,} MB" + (
+                f"; indistinguishable from it: {', '.join(f'{m:,}' for m in ties)} MB"
+                if ties else "; no other size's interval overlaps it"))
     skipped = [m for m in sizes if m in not_run]
     if skipped:
         lines.append(f"not run: {', '.join(f'{m:,} MB' for m in skipped)} (their CPU share is "

@@ -277,8 +277,8 @@ def choose(pool: Sequence[Candidate], strategy: Strategy) -> Choice:
     reason = f"{strategy}: {pick.memory_mb} MB"
     if ties:
         on = {"cost": "cost", "speed": "warm Duration"}.get(strategy.name, "the balanced score")
-        reason += (f" ({', '.join(f'{m} MB' for m in ties)} indistinguishable on {on}: "
-                   f"{rule} of them)")
+        reason += (f" (indistinguishable on {on} from {', '.join(f'{m} MB' for m in ties)}: "
+                   f"{rule} one is chosen)")
     return Choice(memory_mb=pick.memory_mb, ties=ties, reason=reason,
                   scores={m: e.value for m, e in figure.items()})
 
@@ -360,3 +360,14 @@ def choose_by_slo(stats: Sequence[SizeStats], bounds: Mapping[str, float]) -> Ch
                   reason=f"SLO {text}: {choice.memory_mb} MB is the cheapest meeting it"
                   + (f" ({', '.join(f'{m} MB' for m in choice.ties)} cost the same within "
                      "the intervals: the faster of them)" if choice.ties else ""))
+
+
+def best_and_ties(stats: Sequence[SizeStats], figure: str) -> tuple[int, list[int]] | None:
+    """The size with the lowest median of ``figure`` (a SizeStats field holding an Estimate,
+    e.g. ``warm_duration``) and the sizes whose interval overlaps its (indistinguishable)."""
+    have = [(s.memory_mb, e) for s in stats if s.usable
+            and isinstance(e := getattr(s, figure), Estimate)]
+    if not have:
+        return None
+    best_mb, best = min(have, key=lambda item: (item[1].value, item[0]))
+    return best_mb, [mb for mb, e in have if mb != best_mb and e.overlaps(best)]

@@ -16,6 +16,7 @@ from study._sweep_stats import (
     Candidate,
     Strategy,
     SweepInputError,
+    best_and_ties,
     candidates,
     choose,
     choose_by_slo,
@@ -202,3 +203,10 @@ def test_a_warm_phase_request_that_met_a_new_instance_is_in_no_warm_figure() -> 
     s = size_stats(512, [inv(mb=512, duration=10.0) for _ in range(5)] + [unforced])
     assert s.unforced_cold == 1 and s.warm_requests == 5
     assert s.warm_duration is not None and s.warm_duration.high == 10.0
+
+
+def test_sizes_whose_intervals_overlap_the_best_are_named_indistinguishable() -> None:
+    a = size_stats(512, [inv(mb=512, duration=d) for d in (10.0, 11.0, 12.0, 13.0, 14.0)])
+    b = size_stats(1024, [inv(mb=1024, duration=d) for d in (8.0, 9.0, 10.5, 11.0, 12.0)])
+    c = size_stats(2048, [inv(mb=2048, duration=d) for d in (20.0, 21.0, 22.0, 23.0, 24.0)])
+    assert best_and_ties([a, b, c], "warm_duration") == (1024, [512])
