@@ -215,6 +215,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SweepInputError("--batch shapes the default request: leave it out with "
                                   "--requests (write the batch into the file's bodies)")
         base = load_stack(args.stack, root)
+        if base.is_worker:
+            raise SweepInputError(f"{args.stack} is the load generator's worker stack, not a "
+                                  "function to size: sweep a stack that serves requests")
         artifact = (args.artifact or root / "build" / "model.zip").resolve()
         requests = (read_requests(args.requests) if args.requests is not None
                     else default_requests(artifact, args.batch))

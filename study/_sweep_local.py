@@ -19,6 +19,7 @@ not run: the emulator cannot give it, and a silently capped size would be measur
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -226,24 +227,28 @@ async def sweep_on_emulator(
     import aiohttp
 
     from emulator import Emulator, EmulatorOptions
-    from emulator._stacks import spec_from_stack
-    from stack import build_package, load_stack, runtime_root
+    from emulator._cli import _prepare
+    from stack import load_stack
 
     say = progress or (lambda _line: None)
     started = time.monotonic()
     result = LocalSweepResult(log_dir=build_dir / "logs")
-    specs = []
+    emulable: list[int] = []
     for mb in memory_sizes:
         reason = not_emulable_reason(mb)
-        settings = load_stack(f"{stack}@{mb}", root)
-        result.variants[mb] = settings.name
+        result.variants[mb] = load_stack(f"{stack}@{mb}", root).name
         if reason is not None:
             result.not_run[mb] = reason
             say(f"{mb:>6} MB  {reason}")
-            continue
-        package = build_package(settings, artifact=artifact, root=root,
-                                runtime=runtime_root(root))
-        specs.append((mb, spec_from_stack(settings, package), settings))
+        else:
+            emulable.append(mb)
+    # what `python -m emulator up NAME@MB ...` would host, packages built the same way
+    all_settings, all_specs, _packages, _workers = _prepare(
+        argparse.Namespace(stacks=[f"{stack}@{mb}" for mb in emulable], artifact=artifact),
+        root) if emulable else ({}, [], {}, {})
+    by_name = {spec.name: spec for spec in all_specs}
+    specs = [(mb, by_name[result.variants[mb]], all_settings[result.variants[mb]])
+             for mb in emulable]
     if not specs:
         result.elapsed_s = time.monotonic() - started
         return result

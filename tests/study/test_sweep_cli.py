@@ -61,6 +61,13 @@ def test_an_unknown_stack_is_the_stack_packages_message(
     assert "python-512" in err and "Traceback" not in err
 
 
+def test_the_worker_stack_is_not_a_function_to_size(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--stack", "loadgen-workers"]) == 2
+    err = capsys.readouterr().err
+    assert "worker stack" in err and err.count("\n") == 1
+
+
 def test_memory_list_is_sorted_once_each() -> None:
     assert parse_memory("1024, 128,256MB,128") == [128, 256, 1024]
 
