@@ -159,6 +159,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="write the chosen size into Pulumi.<stack>.yaml (memory_mb)")
     parser.add_argument("--aws", default=None, metavar="FUNCTION",
                         help="sweep this deployed function on AWS instead of the emulator")
+    parser.add_argument("--yes", action="store_true",
+                        help="with --aws: run without asking after printing the estimate")
     parser.add_argument("--results", type=Path, default=Path("results"), metavar="DIR",
                         help="results root (default ./results)")
     parser.add_argument("--run-id", default=None, metavar="ID",
@@ -186,10 +188,22 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
         raise _AwsUnavailable(f"--aws needs the sweep's AWS backend (study/_sweep_aws.py) and "
                               f"boto3: {exc}") from None
 
+    client = boto3.client("lambda")
+    payloads = [(r.body, r.weight) for r in requests]
+    # what it will cost, before anything runs (the AWS backend's estimate), then ask
+    estimate = _sweep_aws.estimate_aws_sweep(
+        function_name=args.aws, memory_sizes=list(sizes), cold=args.cold, warm=args.warm,
+        payloads=payloads, lambda_client=client)
+    print(f"estimate: {estimate}", flush=True)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise _AwsUnavailable("an AWS sweep costs money: read the estimate above and run "
+                                  "again with --yes")
+        if input("run it? [y/N] ").strip().lower() not in ("y", "yes"):
+            raise _AwsUnavailable("not run: the estimate was declined")
     result: dict[int, list[Invocation]] = _sweep_aws.sweep_on_aws(
         function_name=args.aws, memory_sizes=list(sizes), cold=args.cold, warm=args.warm,
-        payloads=[(r.body, r.weight) for r in requests],
-        lambda_client=boto3.client("lambda"), parallelism=args.parallelism,
+        payloads=payloads, lambda_client=client, parallelism=args.parallelism,
         progress=lambda line: print(line, flush=True))
     return result
 

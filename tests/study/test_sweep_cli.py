@@ -160,15 +160,23 @@ def test_the_aws_backend_is_called_and_its_report_lines_kept(
             out[mb] = invs
         return out
 
+    def estimate_aws_sweep(**kwargs: Any) -> str:
+        return f"{len(kwargs['memory_sizes']) * (kwargs['cold'] + kwargs['warm'])} invocations"
+
     fake = types.ModuleType("study._sweep_aws")
     fake.sweep_on_aws = sweep_on_aws  # type: ignore[attr-defined]
+    fake.estimate_aws_sweep = estimate_aws_sweep  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "study._sweep_aws", fake)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     results = tmp_path / "results"
-    status = main(["sweep", "--stack", "python-512", "--aws", "my-function", "--memory",
-                   "512,1024", "--cold", "3", "--warm", "9", "--results", str(results),
-                   "--run-id", "aws", "--requests", str(_requests_file(tmp_path)),
-                   "--strategy", "speed"])
+    argv = ["sweep", "--stack", "python-512", "--aws", "my-function", "--memory", "512,1024",
+            "--cold", "3", "--warm", "9", "--results", str(results), "--run-id", "aws",
+            "--requests", str(_requests_file(tmp_path)), "--strategy", "speed"]
+    # not on a terminal and without --yes: the estimate, then a refusal, nothing run
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert "estimate: 24 invocations" in out and "--yes" in err and not calls
+    status = main([*argv, "--yes"])
     assert status == 0, capsys.readouterr().err
     assert calls[0]["function_name"] == "my-function"
     assert calls[0]["memory_sizes"] == [512, 1024]
