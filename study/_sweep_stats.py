@@ -84,6 +84,8 @@ class SizeStats:
     warm_duration: Estimate | None
     warm_duration_p90_ms: float | None
     warm_duration_p99_ms: float | None
+    #: mean warm Duration (Power Tuning's figure; under a CPU quota, total CPU time per request)
+    warm_duration_mean_ms: float | None
     #: client latency of the warm requests (None when the backend has no client side)
     warm_latency: Estimate | None
     warm_latency_p90_ms: float | None
@@ -168,6 +170,7 @@ def size_stats(memory_mb: int, invocations: Sequence[Invocation], *, architectur
         cold_latency=median_estimate(cold_lat), cold_latency_p99_ms=_pct(cold_lat, 99),
         warm_duration=median_estimate(durations),
         warm_duration_p90_ms=_pct(durations, 90), warm_duration_p99_ms=_pct(durations, 99),
+        warm_duration_mean_ms=sum(durations) / len(durations) if durations else None,
         warm_latency=median_estimate(warm_lat),
         warm_latency_p90_ms=_pct(warm_lat, 90), warm_latency_p99_ms=_pct(warm_lat, 99),
         max_memory_used_mb=max(memories) if memories else None,

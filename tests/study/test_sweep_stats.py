@@ -210,3 +210,9 @@ def test_sizes_whose_intervals_overlap_the_best_are_named_indistinguishable() ->
     b = size_stats(1024, [inv(mb=1024, duration=d) for d in (8.0, 9.0, 10.5, 11.0, 12.0)])
     c = size_stats(2048, [inv(mb=2048, duration=d) for d in (20.0, 21.0, 22.0, 23.0, 24.0)])
     assert best_and_ties([a, b, c], "warm_duration") == (1024, [512])
+
+
+def test_warm_duration_mean_beside_the_median() -> None:
+    s = size_stats(128, [inv(mb=128, duration=d) for d in (5.0, 5.0, 5.0, 95.0)])
+    assert s.warm_duration is not None and s.warm_duration.value == 5.0
+    assert s.warm_duration_mean_ms == 27.5
