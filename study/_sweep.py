@@ -7,8 +7,8 @@ and the optimum under ``--strategy`` or ``--slo``. ``--apply`` writes the chosen
 ``Pulumi.<stack>.yaml``.
 
 Exit status: 0 when the sweep measured every size it could (a size that fails, an out-of-memory
-at 128 MB say, is that size's answer); 2 a usage error (one line on stderr); 3 when no size
-could be measured at all.
+at 128 MB say, is that size's answer); 2 a usage error (one line on stderr); 3 when no request
+succeeded at any size; 130/143 when interrupted.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import json
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -211,6 +212,7 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from emulator import EmulatorError
     from stack import StackError, load_stack, project_root
 
     root = project_root()
@@ -271,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             started_epoch = local.start_epoch_s or started_epoch
             network = {"client_rtt_ms": args.rtt, "gateway_latency_ms": args.gateway_latency,
                        "added_ms": args.rtt + args.gateway_latency}
-    except (StackError, _AwsUnavailable) as exc:
+    except (StackError, EmulatorError, _AwsUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:
@@ -330,7 +332,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = _apply(root, args.stack, choice)
         if status:
             return status
-    return 0 if stats else 3
+    if not any(i.failure is None for invs in invocations.values() for i in invs):
+        kinds = Counter(i.failure for invs in invocations.values() for i in invs)
+        print("error: no request succeeded at any size ("
+              + (", ".join(f"{k} ×{v}" for k, v in sorted(kinds.items(), key=str)) or "none sent")
+              + "): check the stack, --requests (body, path) and the emulator's logs",
+              file=sys.stderr)
+        return 3
+    return 0
 
 
 def _interrupt(signum: int, _frame: object) -> None:

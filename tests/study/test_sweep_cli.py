@@ -228,3 +228,18 @@ def test_sigterm_stops_the_sweep_and_every_instance(artifact: Path, tmp_path: Pa
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.slow
+def test_a_sweep_where_nothing_succeeds_says_so_in_one_line(
+        artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    requests = tmp_path / "req.jsonl"
+    requests.write_text('{"body": {}, "path": "/no-such-route"}\n')
+    status = main(["sweep", "--stack", "python-512", "--memory", "256", "--cold", "1",
+                   "--warm", "2", "--requests", str(requests), "--artifact", str(artifact),
+                   "--results", str(tmp_path / "results"), "--build-dir",
+                   str(tmp_path / "build"), "--rtt", "0", "--gateway-latency", "0"])
+    err = capsys.readouterr().err
+    assert status == 3
+    assert err == ("error: no request succeeded at any size (http_4xx ×3): check the stack, "
+                   "--requests (body, path) and the emulator's logs\n")
