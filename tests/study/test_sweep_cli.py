@@ -243,3 +243,20 @@ def test_a_sweep_where_nothing_succeeds_says_so_in_one_line(
     assert status == 3
     assert err == ("error: no request succeeded at any size (http_4xx ×3): check the stack, "
                    "--requests (body, path) and the emulator's logs\n")
+
+
+@pytest.mark.slow
+def test_parallel_warm_clients_keep_the_instances_they_start_out_of_the_warm_figures(
+        artifact: Path, tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    assert main(["sweep", "--stack", "python-512", "--memory", "512", "--cold", "1",
+                 "--warm", "12", "--parallelism", "3", "--artifact", str(artifact),
+                 "--results", str(results), "--run-id", "p", "--build-dir",
+                 str(tmp_path / "build"), "--rtt", "0", "--gateway-latency", "0"]) == 0
+    (size,) = json.loads((results / "p" / "sweep" / "sweep.json").read_text())["sizes"]
+    # the cold phase leaves one idle instance; two more clients may each meet a new one
+    assert size["unforced_cold"] <= 2
+    assert size["warm_requests"] + size["unforced_cold"] == 12
+    assert size["warm_duration_ms"]["median"]["n"] == size["warm_requests"]
+    lines = (results / "p" / "sweep" / "invocations.jsonl").read_text().splitlines()
+    assert len(lines) == 13
