@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from ._cli import add_network_options, stack_specs
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
 from ._logs import read_events
@@ -24,5 +25,7 @@ __all__ = [
     "FunctionSpec",
     "S3Object",
     "StaticCredentials",
+    "add_network_options",
     "read_events",
+    "stack_specs",
 ]

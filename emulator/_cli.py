@@ -327,6 +327,16 @@ def _prepare(
     return settings, specs, packages, worker_packages
 
 
+def stack_specs(names: Sequence[str], *, root: Path, artifact: Path | None = None
+                ) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+    """What ``python -m emulator up NAMES`` would host: each stack's settings, keyed by its own
+    name (``python-512@1024`` is ``python-512-at-1024``), and its function spec, the packages
+    built. Raises StackError or EmulatorError as ``up`` does."""
+    settings, specs, _packages, _workers = _prepare(
+        argparse.Namespace(stacks=list(names), artifact=artifact), root)
+    return settings, specs
+
+
 async def _serve(args: argparse.Namespace, root: Path) -> int:
     credentials = credentials_from(args.credentials)
     settings, specs, packages, worker_packages = _prepare(args, root)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from emulator._cli import add_network_options
+from emulator import add_network_options
 from stack import list_stacks, project_root
 
 from ._run import (

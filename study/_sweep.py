@@ -25,9 +25,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from report._intervals import CI_METHOD
+from contract import MB_PER_VCPU
+from report import CI_METHOD
 
-from ._sweep_local import MB_PER_VCPU, SweepRequest, host_cpus
+from ._sweep_local import SweepRequest, host_cpus
 from ._sweep_output import (
     apply_memory,
     report_lines,
@@ -110,8 +111,10 @@ def read_requests(path: Path) -> list[SweepRequest]:
 
 
 def default_requests(artifact: Path, batch: int) -> list[SweepRequest]:
-    """The study's request: ``batch`` instances of the shipped payload, the model's features."""
-    from loadgen._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
+    """The study's request: ``batch`` rows of the load generator's shipped payload
+    (``loadgen/data/payload.jsonl``, every raw KDD feature by name), cut to the model's
+    features, as ``python -m loadgen`` sends it."""
+    from importlib import resources
 
     from ._run import StudyError, artifact_features
 
@@ -119,12 +122,19 @@ def default_requests(artifact: Path, batch: int) -> list[SweepRequest]:
         features = artifact_features(artifact)
     except StudyError as exc:
         raise SweepInputError(str(exc)) from None
-    bodies = build_bodies(load_rows(DEFAULT_PAYLOAD), features, batch)
-    return [SweepRequest(body=bodies[0])]
+    text = resources.files("loadgen").joinpath("data", "payload.jsonl").read_text("utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    missing = sorted({name for name in features for row in rows if name not in row})
+    if not rows or missing:
+        raise SweepInputError(f"the shipped payload lacks the model's feature(s) "
+                              f"{', '.join(missing)}: pass --requests FILE")
+    instances = [{name: rows[k % len(rows)][name] for name in features} for k in range(batch)]
+    body = json.dumps({"instances": instances}, separators=(",", ":")).encode()
+    return [SweepRequest(body=body)]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from emulator._cli import add_network_options
+    from emulator import add_network_options
 
     parser = argparse.ArgumentParser(
         prog="python -m study sweep",

@@ -19,23 +19,21 @@ not run: the emulator cannot give it, and a silently capped size would be measur
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import os
 import random
+import secrets
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from report import read_report_lines
-from report._reportline import ReportLine, read_init_reports
+from contract import MB_PER_VCPU
+from emulator import StaticCredentials
+from report import ReportLine, read_init_reports, read_report_lines
 
 from ._sweep_samples import Invocation
-
-#: Lambda gives one vCPU's worth of CPU time per 1,769 MB (AWS's documentation).
-MB_PER_VCPU = 1769
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -194,17 +192,23 @@ def _join(memory_mb: int, sent: Sequence[tuple[_Sent, bytes]], log_path: Path) -
     return out
 
 
-def _signer(region: str) -> Signer:
-    """SigV4 with the emulator's credentials, as the load generator signs for IAM stacks."""
+def _signer(credentials: StaticCredentials, region: str) -> Signer:
+    """SigV4 (service ``execute-api``) with the credentials the sweep's emulator admits, as
+    a client of an IAM-authorised HTTP API signs."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    from emulator._sigv4 import DEFAULT_CREDENTIALS
-    from loadgen._sign import RequestSigner
+    frozen = Credentials(credentials.access_key_id,
+                         credentials.secret_access_key).get_frozen_credentials()
 
-    signer = RequestSigner(Credentials(DEFAULT_CREDENTIALS.access_key_id,
-                                       DEFAULT_CREDENTIALS.secret_access_key),
-                           region, source="emulator")
-    return signer.headers
+    def sign(method: str, url: str, body: bytes) -> dict[str, str]:
+        request = AWSRequest(method=method, url=url, data=body)
+        SigV4Auth(frozen, "execute-api", region).add_auth(request)
+        return {k: v for k, v in request.headers.items()
+                if k in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")}
+
+    return sign
 
 
 async def sweep_on_emulator(
@@ -226,8 +230,7 @@ async def sweep_on_emulator(
     """Host ``<stack>@<MB>`` for every emulable size and measure it (module docstring)."""
     import aiohttp
 
-    from emulator import Emulator, EmulatorOptions
-    from emulator._cli import _prepare
+    from emulator import Emulator, EmulatorOptions, stack_specs
     from stack import load_stack
 
     say = progress or (lambda _line: None)
@@ -243,16 +246,20 @@ async def sweep_on_emulator(
         else:
             emulable.append(mb)
     # what `python -m emulator up NAME@MB ...` would host, packages built the same way
-    all_settings, all_specs, _packages, _workers = _prepare(
-        argparse.Namespace(stacks=[f"{stack}@{mb}" for mb in emulable], artifact=artifact),
-        root) if emulable else ({}, [], {}, {})
+    all_settings, all_specs = stack_specs(
+        [f"{stack}@{mb}" for mb in emulable], root=root, artifact=artifact,
+    ) if emulable else ({}, [])
     by_name = {spec.name: spec for spec in all_specs}
     specs = [(mb, by_name[result.variants[mb]], all_settings[result.variants[mb]])
              for mb in emulable]
     if not specs:
         result.elapsed_s = time.monotonic() - started
         return result
+    # the sweep's own key pair: the emulator admits requests signed with it (IAM stacks)
+    credentials = StaticCredentials(access_key_id="AKIASWEEP" + secrets.token_hex(6).upper(),
+                                    secret_access_key=secrets.token_urlsafe(30), source="option")
     options = EmulatorOptions(
+        credentials=credentials,
         work_dir=build_dir / "emulator", log_dir=build_dir / "logs",
         python_env_dir=root / "build" / "emulator" / "python-runtime",
         client_rtt_ms=client_rtt_ms, gateway_latency_ms=gateway_latency_ms,
@@ -267,7 +274,8 @@ async def sweep_on_emulator(
             url = emu.urls[spec.name]
             host = emu.hosts[spec.name]
             timeout_s = float(settings.timeout_s) + 30.0
-            signer = _signer(settings.region) if settings.authorization == "iam" else None
+            signer = (_signer(credentials, settings.region)
+                      if settings.authorization == "iam" else None)
             sent: list[tuple[_Sent, bytes]] = []
             for _ in range(cold):
                 emu.reclaim_idle(spec.name)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from contract import billed_duration_ms
-from report._intervals import CI_METHOD, Estimate
+from report import CI_METHOD, Estimate
 from resultfiles import Record, write_json_atomic, write_text_atomic
 
 from ._sweep_samples import Invocation

@@ -42,10 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from contract import billed_duration_ms
-from report import Prices
-from report._cost import gb_seconds
-from report._figures import percentile
-from report._intervals import Estimate, median_estimate
+from report import Estimate, Prices, gb_seconds, median_estimate, percentile
 
 from ._sweep_samples import Invocation
 
