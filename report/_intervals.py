@@ -35,27 +35,25 @@ class Estimate:
         return self.low <= other.high and other.low <= self.high
 
 
-def _binom_cdf_half(k: int, n: int) -> float:
-    """P(B <= k) for B ~ Binomial(n, 1/2)."""
-    if k < 0:
-        return 0.0
-    return float(sum(math.comb(n, i) for i in range(min(k, n) + 1))) / float(2**n)
-
-
 def median_estimate(values: Sequence[float], confidence: float = CONFIDENCE) -> Estimate | None:
     """The median of ``values`` (nearest rank, as the report's percentiles) with its
-    order-statistic interval; None without values."""
+    order-statistic interval; None without values. Exact integer arithmetic: any ``n``."""
     if not values:
         return None
     ordered = sorted(values)
     n = len(ordered)
-    best_k = 1
+    total = 1 << n
+    # below = sum of C(n, i) for i < k, i.e. 2**n · P(B <= k-1); term = C(n, k-1)
+    below, term = 0, 1
+    best_k, best_coverage = 1, 0.0
     for k in range(1, n // 2 + 1):
-        if 1.0 - 2.0 * _binom_cdf_half(k - 1, n) >= confidence:
-            best_k = k
-        else:
+        below += term
+        coverage = (total - 2 * below) / total
+        if k > 1 and coverage < confidence:
             break
-    coverage = 1.0 - 2.0 * _binom_cdf_half(best_k - 1, n) if n > 1 else 0.0
+        if k == 1 or coverage >= confidence:
+            best_k, best_coverage = k, coverage
+        term = term * (n - (k - 1)) // k
     mid = ordered[max(1, math.ceil(0.5 * n)) - 1]
     return Estimate(value=mid, low=ordered[best_k - 1], high=ordered[n - best_k],
-                    coverage=coverage, n=n)
+                    coverage=best_coverage if n > 1 else 0.0, n=n)

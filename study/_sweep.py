@@ -28,7 +28,7 @@ from typing import Any
 from contract import MB_PER_VCPU
 from report import CI_METHOD
 
-from ._sweep_local import SweepRequest, host_cpus
+from ._sweep_local import LocalSweepResult, SweepRequest, host_cpus
 from ._sweep_output import (
     apply_memory,
     report_lines,
@@ -265,24 +265,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     # SIGTERM (kill, CI cancellation) stops as Ctrl-C does: the emulator ends its instances.
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    interrupted: int | None = None
+    local = LocalSweepResult()
     try:
         if args.aws:
             invocations = _run_aws(args, sizes, requests)
         else:
             from ._sweep_local import sweep_on_emulator
 
-            local = asyncio.run(sweep_on_emulator(
+            asyncio.run(sweep_on_emulator(
                 stack=args.stack, memory_sizes=sizes, cold=args.cold, warm=args.warm,
                 requests=requests, root=root,
                 build_dir=(args.build_dir or root / "build" / "sweep" / run_id).resolve(),
                 parallelism=args.parallelism, artifact=artifact if artifact.is_file() else None,
                 client_rtt_ms=args.rtt, gateway_latency_ms=args.gateway_latency,
-                progress=lambda line: print(line, flush=True)))
-            invocations, not_run, starts = local.invocations, local.not_run, local.starts_s
-            log_dir = local.log_dir
-            started_epoch = local.start_epoch_s or started_epoch
-            network = {"client_rtt_ms": args.rtt, "gateway_latency_ms": args.gateway_latency,
-                       "added_ms": args.rtt + args.gateway_latency}
+                progress=lambda line: print(line, flush=True), into=local))
     except (StackError, EmulatorError, _AwsUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -293,11 +290,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         raise
     except KeyboardInterrupt as exc:
-        print("interrupted: no size was analysed, nothing written (the emulator's logs are "
-              "kept)", file=sys.stderr)
-        return 128 + (exc.args[0] if exc.args else signal.SIGINT)
+        interrupted = int(exc.args[0]) if exc.args else int(signal.SIGINT)
+        if args.aws or not local.invocations:
+            print("interrupted: no size was measured to the end, nothing written",
+                  file=sys.stderr)
+            return 128 + interrupted
+        print(f"interrupted: writing the {len(local.invocations)} size(s) measured to the end",
+              file=sys.stderr)
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if not args.aws:
+        invocations, not_run, starts = local.invocations, local.not_run, local.starts_s
+        log_dir = local.log_dir
+        started_epoch = local.start_epoch_s or started_epoch
+        network = {"client_rtt_ms": args.rtt, "gateway_latency_ms": args.gateway_latency,
+                   "added_ms": args.rtt + args.gateway_latency}
     elapsed_s = time.monotonic() - began
     stats = {mb: size_stats(mb, invs, architecture=base.architecture,
                             cold_share=args.cold_share)
@@ -306,6 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     by_strategy = choose(candidates(ordered), strategy)
     choice: Choice = choose_by_slo(ordered, slo) if slo is not None else by_strategy
     lines = _summary(args, sizes, not_run, by_strategy, choice, elapsed_s, ordered)
+    if interrupted is not None:
+        lines.insert(0, f"INTERRUPTED by signal {interrupted}: only "
+                        f"{', '.join(f'{m:,}' for m in sorted(invocations))} MB measured")
     for mb in sizes:
         if mb in invocations:
             variant = f"{args.stack}-at-{mb}"
@@ -329,6 +339,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ties_mb": list(choice.ties), "by_strategy_mb": by_strategy.memory_mb,
         "not_run": {str(k): v for k, v in not_run.items()},
         "sizes": [_size_json(stats[mb]) for mb in sizes if mb in stats],
+        "interrupted": None if interrupted is None else f"stopped by signal {interrupted}",
     }
     paths = write_sweep_folder(run_dir / "sweep", document=document, invocations=invocations,
                                sizes=sizes, stats=stats, not_run=not_run, choice=choice,
@@ -338,6 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(lines))
     print(f"written: {paths['report']}, {paths['csv'].name}, {paths['chart'].name}, "
           f"{paths['cold_chart'].name}; result folders for `python -m report write {run_dir}`")
+    if interrupted is not None:
+        return 128 + interrupted
     if args.apply:
         status = _apply(root, args.stack, choice)
         if status:
@@ -373,7 +386,7 @@ def _summary(args: argparse.Namespace, sizes: Sequence[int], not_run: dict[int, 
                                      ("cost_per_million_usd", "cost per million", "cheapest"),
                                      ("init", "Init Duration", "shortest")):
         found = best_and_ties(stats, figure)
-        if found is not None:
+        if found is not None and sum(s.usable for s in stats) > 1:
             best_mb, ties = found
             lines.append(f"{label}: {best_word} {best_mb:,} MB" + (
                 f"; indistinguishable from it: {', '.join(f'{m:,}' for m in ties)} MB"

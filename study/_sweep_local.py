@@ -226,8 +226,12 @@ async def sweep_on_emulator(
     gateway_latency_ms: float = 0.0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    into: LocalSweepResult | None = None,
 ) -> LocalSweepResult:
-    """Host ``<stack>@<MB>`` for every emulable size and measure it (module docstring)."""
+    """Host ``<stack>@<MB>`` for every emulable size and measure it (module docstring).
+
+    ``into`` is filled as sizes complete, so that a caller interrupted part way keeps the sizes
+    measured so far."""
     import aiohttp
 
     from emulator import Emulator, EmulatorOptions, stack_specs
@@ -235,7 +239,8 @@ async def sweep_on_emulator(
 
     say = progress or (lambda _line: None)
     started = time.monotonic()
-    result = LocalSweepResult(log_dir=build_dir / "logs")
+    result = into if into is not None else LocalSweepResult()
+    result.log_dir = build_dir / "logs"
     emulable: list[int] = []
     for mb in memory_sizes:
         reason = not_emulable_reason(mb)

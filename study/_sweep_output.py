@@ -222,8 +222,9 @@ def table(sizes: Sequence[int], stats: Mapping[int, SizeStats], not_run: Mapping
              "| ---: | --- | --- | --- | --- | ---: | --- | --- |"]
     for mb in sizes:
         mark = " ✔" if mb == chosen_mb else ""
-        if mb in not_run:
-            lines.append(f"| {mb:,}{mark} | {not_run[mb]} | | | | | | |")
+        if mb in not_run or mb not in stats:
+            why = not_run.get(mb, "not measured (the sweep was interrupted)")
+            lines.append(f"| {mb:,}{mark} | {why} | | | | | | |")
             continue
         s = stats[mb]
         failures = ", ".join(f"{k} ×{v}" for k, v in s.failures.items()) or "none"

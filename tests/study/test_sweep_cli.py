@@ -206,28 +206,36 @@ def test_aws_without_its_backend_is_one_line(tmp_path: Path, monkeypatch: pytest
 
 
 @pytest.mark.slow
-def test_sigterm_stops_the_sweep_and_every_instance(artifact: Path, tmp_path: Path) -> None:
-    build = tmp_path / "build"
+def test_sigterm_stops_the_sweep_and_every_instance_keeping_the_sizes_measured(
+        artifact: Path, tmp_path: Path) -> None:
+    build, results = tmp_path / "build", tmp_path / "results"
+    # 128 MB ends within seconds; SIGTERM comes as soon as 256 MB's first instance starts,
+    # well before its 300 warm requests are through
     proc = subprocess.Popen(
-        [sys.executable, "-m", "study", "sweep", "--stack", "python-512", "--memory", "128",
-         "--cold", "1", "--warm", "5000", "--artifact", str(artifact), "--results",
-         str(tmp_path / "results"), "--build-dir", str(build), "--rtt", "0",
+        [sys.executable, "-m", "study", "sweep", "--stack", "python-512", "--memory", "128,256",
+         "--cold", "1", "--warm", "300", "--artifact", str(artifact), "--results",
+         str(results), "--run-id", "cut", "--build-dir", str(build), "--rtt", "0",
          "--gateway-latency", "0"],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    events = build / "logs" / "python-512-at-128.events.jsonl"
-    deadline = time.monotonic() + 120
+    events = build / "logs" / "python-512-at-256.events.jsonl"
+    deadline = time.monotonic() + 300
     while not (events.exists() and '"started"' in events.read_text()):
         assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "the sweep started no instance"
+        assert time.monotonic() < deadline, "the sweep never reached 256 MB"
         time.sleep(0.2)
-    pids = [int(str(e["pid"])) for e in read_events(events) if e["event"] == "started"]
+    pids = [int(str(e["pid"])) for path in build.glob("logs/*.events.jsonl")
+            for e in read_events(path) if e["event"] == "started"]
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143
-    assert "interrupted" in err and "Traceback" not in err
+    assert "interrupted: writing the 1 size(s) measured to the end" in err
+    assert "Traceback" not in err
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    sweep = json.loads((results / "cut" / "sweep" / "sweep.json").read_text())
+    assert [s["memory_mb"] for s in sweep["sizes"]] == [128]
+    assert sweep["interrupted"] == "stopped by signal 15"
 
 
 @pytest.mark.slow

@@ -216,3 +216,12 @@ def test_warm_duration_mean_beside_the_median() -> None:
     s = size_stats(128, [inv(mb=128, duration=d) for d in (5.0, 5.0, 5.0, 95.0)])
     assert s.warm_duration is not None and s.warm_duration.value == 5.0
     assert s.warm_duration_mean_ms == 27.5
+
+
+def test_median_interval_of_many_samples_is_exact_integer_arithmetic() -> None:
+    # 5,000 samples: 2**5000 overflows a float; the normal approximation puts the 95 % rank
+    # near 2,500 - 1.96·sqrt(5,000)/2 ≈ 2,431
+    est = median_estimate([float(v) for v in range(1, 5001)])
+    assert est is not None
+    assert est.coverage >= 0.95
+    assert 2425 <= est.low <= 2435 and est.high == 5001 - est.low
