@@ -20,10 +20,10 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from contract import MB_PER_VCPU
 from report import CI_METHOD
@@ -50,6 +50,8 @@ from ._sweep_stats import (
     parse_strategy,
     size_stats,
 )
+
+T = TypeVar("T")
 
 #: AWS Lambda Power Tuning's default power values (its template.yml, PowerValues).
 DEFAULT_MEMORY = (128, 256, 512, 1024, 1536, 3008)
@@ -263,23 +265,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"sweep {args.stack}: {', '.join(f'{m:,}' for m in sizes)} MB; {args.cold} cold + "
           f"{args.warm} warm each, parallelism {args.parallelism}; {where}", flush=True)
     began = time.monotonic()
-    # SIGTERM (kill, CI cancellation) stops as Ctrl-C does: the emulator ends its instances.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM (kill, CI cancellation) stops as Ctrl-C does. On AWS it interrupts the backend
+    # (which cleans up); locally it cancels the sweep's task, so the emulator's own clean-up
+    # (every instance ended) runs as it does on Ctrl-C (asyncio.run cancels on SIGINT).
+    previous = signal.signal(signal.SIGTERM, _interrupt) if args.aws else None
     interrupted: int | None = None
     local = LocalSweepResult()
+    received: list[int] = []
     try:
         if args.aws:
             invocations = _run_aws(args, sizes, requests)
         else:
             from ._sweep_local import sweep_on_emulator
 
-            asyncio.run(sweep_on_emulator(
+            asyncio.run(_cancelled_by_sigterm(received, sweep_on_emulator(
                 stack=args.stack, memory_sizes=sizes, cold=args.cold, warm=args.warm,
                 requests=requests, root=root,
                 build_dir=(args.build_dir or root / "build" / "sweep" / run_id).resolve(),
                 parallelism=args.parallelism, artifact=artifact if artifact.is_file() else None,
                 client_rtt_ms=args.rtt, gateway_latency_ms=args.gateway_latency,
-                progress=lambda line: print(line, flush=True), into=local))
+                progress=lambda line: print(line, flush=True), into=local)))
     except (StackError, EmulatorError, _AwsUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -289,8 +294,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: AWS: {exc}", file=sys.stderr)
             return 2
         raise
-    except KeyboardInterrupt as exc:
-        interrupted = int(exc.args[0]) if exc.args else int(signal.SIGINT)
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        if received:
+            interrupted = received[0]
+        elif isinstance(exc, KeyboardInterrupt) and exc.args:
+            interrupted = int(exc.args[0])
+        else:
+            interrupted = int(signal.SIGINT)
         if args.aws or not local.invocations:
             print("interrupted: no size was measured to the end, nothing written",
                   file=sys.stderr)
@@ -298,7 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interrupted: writing the {len(local.invocations)} size(s) measured to the end",
               file=sys.stderr)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if not args.aws:
         invocations, not_run, starts = local.invocations, local.not_run, local.starts_s
         log_dir = local.log_dir
@@ -367,6 +378,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(signum)
+
+
+async def _cancelled_by_sigterm(received: list[int], work: Coroutine[Any, Any, T]) -> T:
+    """``work``, cancelled when SIGTERM arrives (its number kept in ``received``)."""
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+
+    def on_sigterm() -> None:
+        received.append(int(signal.SIGTERM))
+        task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    try:
+        return await work
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _size_json(s: SizeStats) -> dict[str, Any]:

@@ -206,8 +206,9 @@ def test_aws_without_its_backend_is_one_line(tmp_path: Path, monkeypatch: pytest
 
 
 @pytest.mark.slow
-def test_sigterm_stops_the_sweep_and_every_instance_keeping_the_sizes_measured(
-        artifact: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_sweep_and_every_instance_keeping_the_sizes_measured(
+        artifact: Path, tmp_path: Path, signum: signal.Signals) -> None:
     build, results = tmp_path / "build", tmp_path / "results"
     # 128 MB ends within seconds; SIGTERM comes as soon as 256 MB's first instance starts,
     # well before its 300 warm requests are through
@@ -225,9 +226,9 @@ def test_sigterm_stops_the_sweep_and_every_instance_keeping_the_sizes_measured(
         time.sleep(0.2)
     pids = [int(str(e["pid"])) for path in build.glob("logs/*.events.jsonl")
             for e in read_events(path) if e["event"] == "started"]
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 143
+    assert proc.returncode == 128 + signum
     assert "interrupted: writing the 1 size(s) measured to the end" in err
     assert "Traceback" not in err
     for pid in pids:
@@ -235,7 +236,7 @@ def test_sigterm_stops_the_sweep_and_every_instance_keeping_the_sizes_measured(
             os.kill(pid, 0)
     sweep = json.loads((results / "cut" / "sweep" / "sweep.json").read_text())
     assert [s["memory_mb"] for s in sweep["sizes"]] == [128]
-    assert sweep["interrupted"] == "stopped by signal 15"
+    assert sweep["interrupted"] == f"stopped by signal {int(signum)}"
 
 
 @pytest.mark.slow
