@@ -156,7 +156,8 @@ def _parser() -> argparse.ArgumentParser:
                         help='JSON lines of {"body": ..., "weight": W}: the requests to send, '
                              "picked by weight (default: the study's predict request)")
     parser.add_argument("--batch", type=int, default=1, metavar="N",
-                        help="instances per default request (1000 makes it CPU-bound)")
+                        help="instances per default request (1000, the study's function's "
+                             "limit per request, makes it CPU-bound)")
     parser.add_argument("--parallelism", type=int, default=1, metavar="P",
                         help="concurrent clients in the warm phase (default 1: in series)")
     parser.add_argument("--strategy", default="cost", metavar="S",
