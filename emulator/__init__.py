@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from ._cli import add_network_options
+from ._cli import add_network_options, stack_specs
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
 from ._logs import read_events
@@ -27,4 +27,5 @@ __all__ = [
     "StaticCredentials",
     "add_network_options",
     "read_events",
+    "stack_specs",
 ]

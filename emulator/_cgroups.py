@@ -25,6 +25,32 @@ def cpu_quota_us(memory_mb: int, period_us: int = CFS_PERIOD_US) -> int:
     return max(_MIN_QUOTA_US, round(period_us * memory_mb / MB_PER_VCPU))
 
 
+#: Lambda shows a function 2 vCPUs up to this size (rwnx/lambda-cpuinfo's measurements:
+#: 2 at 128-3,008 MB, 3 to 5,307, 4 to 7,076, 5 to 8,845, 6 to 10,240: past 3,008 MB, one
+#: more vCPU each time the memory share passes a whole 1,769 MB).
+TWO_VCPU_MAX_MB = 3008
+
+
+def lambda_vcpus(memory_mb: int) -> int:
+    """How many CPUs a Lambda function of ``memory_mb`` sees (``/proc/cpuinfo``, nproc)."""
+    if memory_mb <= TWO_VCPU_MAX_MB:
+        return 2
+    return max(3, -(-memory_mb // MB_PER_VCPU))
+
+
+def instance_cpus(memory_mb: int, available: frozenset[int], turn: int = 0) -> frozenset[int]:
+    """The CPUs an instance of ``memory_mb`` may run on: as many as Lambda would show it, out
+    of ``available`` (all of them when there are fewer), taken from position ``turn`` round
+    the list so that successive instances spread over a large host. Thread pools size
+    themselves by this count (Java's availableProcessors, OpenBLAS, os.sched_getaffinity);
+    the CPU time stays the memory share (``cpu_quota_us``)."""
+    ordered = sorted(available)
+    want = lambda_vcpus(memory_mb)
+    if want >= len(ordered):
+        return frozenset(ordered)
+    return frozenset(ordered[(turn + i) % len(ordered)] for i in range(want))
+
+
 @dataclass(frozen=True)
 class CgroupSupport:
     """Whether instances can be limited here, and if not, why."""

@@ -324,17 +324,28 @@ def _prepare(
     worker_packages: dict[str, WorkerPackage] = {}
     for name in names:
         s = load_stack(name, root)
-        settings[name] = s
+        # keyed by the stack's own name: ``python-512@1024`` is hosted as ``python-512-at-1024``
+        settings[s.name] = s
         if s.is_worker:
             # The zip AWS would run (its wheels from pip's cache after the first build).
             worker = build_worker_package(s, root=root)
-            worker_packages[name] = worker
+            worker_packages[s.name] = worker
             specs.append(spec_from_worker_stack(s, worker))
             continue
         package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
-        packages[name] = package
+        packages[s.name] = package
         specs.append(spec_from_stack(s, package))
     return settings, specs, packages, worker_packages
+
+
+def stack_specs(names: Sequence[str], *, root: Path, artifact: Path | None = None
+                ) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+    """What ``python -m emulator up NAMES`` would host: each stack's settings, keyed by its own
+    name (``python-512@1024`` is ``python-512-at-1024``), and its function spec, the packages
+    built. Raises StackError or EmulatorError as ``up`` does."""
+    settings, specs, _packages, _workers = _prepare(
+        argparse.Namespace(stacks=list(names), artifact=artifact), root)
+    return settings, specs
 
 
 async def _serve(args: argparse.Namespace, root: Path) -> int:

@@ -9,6 +9,7 @@ output (stdout and stderr merged, as CloudWatch merges them) through a non-block
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import enum
 import errno
@@ -162,6 +163,7 @@ class Instance:
         *,
         on_line: Callable[[str], None],
         on_exit: Callable[[Instance], None],
+        cpus: frozenset[int] | None = None,
     ) -> None:
         procs_files = self.cgroup.procs_files if self.cgroup is not None else ()
         parent_pid = os.getpid()
@@ -175,6 +177,11 @@ class Instance:
             for path in procs_files:
                 with open(path, "w") as f:
                     f.write(me)
+            if cpus:
+                # the CPU count Lambda shows at this memory size (``_cgroups.instance_cpus``);
+                # a mask the kernel refuses leaves the instance the emulator's CPUs
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(0, cpus)
 
         self.spawned_s = time.perf_counter()
         self.proc = subprocess.Popen(

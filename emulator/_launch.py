@@ -4,13 +4,15 @@ runtime's command line and environment. When to start one, and what it then does
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us
+from ._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us, instance_cpus
 from ._environment import instance_environment
 from ._instance import InitType, Instance
 from ._java import java_command
@@ -20,6 +22,9 @@ from ._pyruntime import python_path
 from ._runtime_api import InstanceHost, RuntimeApi
 from ._sigv4 import StaticCredentials
 from ._spec import INIT_BURST_VCPU, FunctionSpec
+
+#: successive instances start their CPU set one CPU further round the host's (``_cpus``)
+_TURNS = itertools.count()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,7 +94,8 @@ class Launcher:
                                    credentials=self.credentials)
         if inst.cgroup is not None:
             await self._evict_file_pages(inst)
-        inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit)
+        inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit,
+                   cpus=self._cpus())
 
     async def _evict_file_pages(self, inst: Instance) -> None:
         """Out of the host's page cache with what the instance will read, so that its reads are
@@ -109,6 +115,16 @@ class Launcher:
         if folders:
             self.log.event("page_cache_evicted", instance=inst.id, files=done.files,
                            elapsed_ms=round(done.elapsed_ms, 1))
+
+    def _cpus(self) -> frozenset[int] | None:
+        """The CPUs the next instance may use: Lambda's count at this memory size, within the
+        emulator's own; None where affinity cannot be set."""
+        try:
+            available = frozenset(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            return None
+        turn = next(_TURNS)
+        return instance_cpus(self.spec.memory_mb, available, turn)
 
     def discard(self, inst: Instance) -> None:
         """Close its endpoint, remove its cgroup and folder (its process is gone or never ran)."""

@@ -15,22 +15,35 @@ from __future__ import annotations
 from resultfiles import ResultsError
 
 from ._cloudwatch import CloudWatchError, download_logs
-from ._cost import CostEstimate, Prices, estimate_cost
+from ._compare import compare_runs, render_comparison
+from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._figures import (
     RecommendationRule,
     ScenarioRun,
     StackFigures,
     collect,
     load_report_lines,
+    percentile,
     recommend,
     stack_figures,
 )
+from ._intervals import CI_METHOD, Estimate, median_estimate
 from ._markdown import write_report
-from ._reportline import ReportLine, ReportLineError, parse_report_line, read_report_lines
+from ._reportline import (
+    InitReportLine,
+    ReportLine,
+    ReportLineError,
+    parse_report_line,
+    read_init_reports,
+    read_report_lines,
+)
 
 __all__ = [
+    "CI_METHOD",
     "CloudWatchError",
     "CostEstimate",
+    "Estimate",
+    "InitReportLine",
     "Prices",
     "RecommendationRule",
     "ReportLine",
@@ -39,12 +52,18 @@ __all__ = [
     "ScenarioRun",
     "StackFigures",
     "collect",
+    "compare_runs",
     "download_logs",
     "estimate_cost",
+    "gb_seconds",
     "load_report_lines",
+    "median_estimate",
     "parse_report_line",
+    "percentile",
+    "read_init_reports",
     "read_report_lines",
     "recommend",
+    "render_comparison",
     "stack_figures",
     "write_report",
 ]

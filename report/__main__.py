@@ -1,4 +1,5 @@
-"""``python -m report write|logs ...``: the report and the CloudWatch log download.
+"""``python -m report write|logs|compare ...``: the report, the CloudWatch log download, and
+two runs compared figure by figure.
 
 The same modules serve ``python -m loadgen report`` and ``python -m loadgen logs``.
 """
@@ -11,9 +12,9 @@ import sys
 
 from resultfiles import ResultsError
 
-from . import _cli_logs, _cli_report
+from . import _cli_compare, _cli_logs, _cli_report
 
-SUBCOMMANDS = {"write": _cli_report, "logs": _cli_logs}
+SUBCOMMANDS = {"write": _cli_report, "logs": _cli_logs, "compare": _cli_compare}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,8 +21,15 @@ from ._run import (
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["sweep"]:
+        from ._sweep import main as sweep_main
+
+        return sweep_main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m study",
+        epilog="`python -m study sweep --help`: the memory sweep (README, \"Find the memory "
+               "size\").",
         description="Host the stacks in the local emulator, run scenario 1 (timed idle) on all of "
         "them at once and scenario 2 (staged concurrency) on each in turn, keep the server logs "
         "with the results and write the report (results/<run-id>/report/report.md).",
@@ -73,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0")
     root = project_root()

@@ -256,6 +256,25 @@ def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_g
     assert not (build / "emulator.lock").exists()
 
 
+def test_up_hosts_a_stack_at_another_memory_size_seeing_lambdas_cpu_count(
+    artifact: Path, tmp_path: Path
+) -> None:
+    from emulator._cgroups import lambda_vcpus
+
+    build = tmp_path / "build"
+    up = _Up(artifact, build, "python-512@1024")
+    try:
+        assert set(up.urls) == {"python-512-at-1024"}
+        assert up.doc["stacks"]["python-512-at-1024"]["settings"]["memory_mb"] == 1024
+        assert up.health("python-512-at-1024").status_code == 200
+        (pid,) = up.instance_pids("python-512-at-1024")
+        host = os.sched_getaffinity(0)
+        assert len(os.sched_getaffinity(pid)) == min(lambda_vcpus(1024), len(host))
+        assert os.sched_getaffinity(pid) <= host
+    finally:
+        up.close()
+
+
 def test_up_with_an_unknown_stack_says_so(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "emulator", "up", "no-such-stack", "--build-dir", str(tmp_path)],

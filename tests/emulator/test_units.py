@@ -20,7 +20,7 @@ from emulator._apigw import (
     match_route,
     route_path,
 )
-from emulator._cgroups import Cgroups, cpu_quota_us
+from emulator._cgroups import Cgroups, cpu_quota_us, instance_cpus, lambda_vcpus
 from emulator._report_writer import billed_duration_ms, end_line, report_line, start_line
 from report._reportline import parse_report_line
 
@@ -332,3 +332,23 @@ def test_a_worker_stack_is_hosted_with_its_invoke_targets(tmp_path: Path) -> Non
     spec = spec_from_worker_stack(settings, package)
     assert spec.invoke_targets == settings.target_stacks
     assert "python-512" in spec.invoke_targets and "loadgen-workers" not in spec.invoke_targets
+
+
+@pytest.mark.parametrize(("memory_mb", "vcpus"), [
+    (128, 2), (1769, 2), (3008, 2), (3009, 3), (5307, 3), (5308, 4), (7076, 4), (7077, 5),
+    (8845, 5), (8846, 6), (10240, 6),
+])
+def test_an_instance_sees_the_cpu_count_lambda_shows_at_its_memory(memory_mb: int,
+                                                                    vcpus: int) -> None:
+    # rwnx/lambda-cpuinfo's thresholds: 2 up to 3,008 MB, then one more per 1,769 MB
+    assert lambda_vcpus(memory_mb) == vcpus
+    host = frozenset(range(8))
+    cpus = instance_cpus(memory_mb, host)
+    assert len(cpus) == vcpus and cpus <= host
+
+
+def test_instance_cpus_stay_within_the_hosts_and_spread_round_it() -> None:
+    assert instance_cpus(10240, frozenset({0, 1})) == frozenset({0, 1})
+    assert instance_cpus(512, frozenset({4, 5, 6}), turn=2) == frozenset({6, 4})
+    assert instance_cpus(512, frozenset(range(8)), turn=0) != instance_cpus(
+        512, frozenset(range(8)), turn=1)

@@ -1,0 +1,58 @@
+"""The local backend's reading of what came back: failures by kind, REPORT lines by request id."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from report import parse_report_line
+from study._sweep_local import _failure_of, _join, _Sent
+from study._sweep_output import report_lines
+from study._sweep_samples import Invocation
+
+
+@pytest.mark.parametrize(("status", "body", "line", "kind"), [
+    (200, b"{}", None, None),
+    (502, b'{"errorType": "Runtime.OutOfMemory"}', None, "out_of_memory"),
+    (200, b"{}", "Status: error\tError Type: Runtime.OutOfMemory", "out_of_memory"),
+    (504, b"", "Status: timeout", "timeout"),
+    (429, b'{"message": "Too Many Requests"}', None, "throttled"),
+    (400, b'{"error": "bad"}', None, "http_4xx"),
+    (500, b"{}", None, "http_5xx"),
+    (None, b"", None, "connection"),
+])
+def test_failures_by_kind(status: int | None, body: bytes, line: str | None,
+                          kind: str | None) -> None:
+    report = None
+    if line is not None:
+        report = parse_report_line("REPORT RequestId: r1\tDuration: 1.00 ms\tBilled Duration: 1 "
+                                   f"ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t{line}\t")
+    assert _failure_of(status, body, report) == kind
+
+
+def test_report_lines_join_the_clients_records_by_request_id(tmp_path: Path) -> None:
+    log = tmp_path / "fn.log"
+    log.write_text(
+        "START RequestId: a Version: $LATEST\n"
+        "REPORT RequestId: a\tDuration: 3.50 ms\tBilled Duration: 124 ms\tMemory Size: 256 MB"
+        "\tMax Memory Used: 40 MB\tInit Duration: 120.10 ms\t\n"
+        "REPORT RequestId: b\tDuration: 1.20 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB"
+        "\tMax Memory Used: 41 MB\t\n")
+    sent = [(_Sent(request_id="b", forced_cold=False, client_ms=91.0, status=200, failure=None,
+                   request_index=0), b"{}"),
+            (_Sent(request_id="a", forced_cold=True, client_ms=230.0, status=200, failure=None,
+                   request_index=0), b"{}")]
+    warm, cold = _join(256, sent, log)
+    assert (cold.cold, cold.init_ms, cold.billed_ms, cold.client_ms) == (True, 120.1, 124, 230.0)
+    assert (warm.cold, warm.duration_ms, warm.max_memory_mb) == (False, 1.2, 41)
+
+
+def test_invocations_written_back_as_report_lines_read_the_same() -> None:
+    inv = Invocation(memory_mb=1024, forced_cold=True, cold=True, client_ms=None,
+                     duration_ms=15.74, billed_ms=147, init_ms=130.49, max_memory_mb=56,
+                     request_id="8f5e")
+    (line,) = report_lines([inv])
+    parsed = parse_report_line(line)
+    assert (parsed.request_id, parsed.duration_ms, parsed.billed_duration_ms,
+            parsed.init_duration_ms, parsed.memory_size_mb) == ("8f5e", 15.74, 147, 130.49, 1024)
