@@ -43,3 +43,37 @@ def write_function(root: Path, *, name: str = "echo", handler: str = "app.lambda
         "  lambda-model-study:authorization: none\n" + extra,
         encoding="utf-8")
     return stack_file
+
+
+def write_wheel(folder: Path, name: str = "tinydep", version: str = "1.0",
+                tag: str = "py3-none-any", source: str = "VALUE = 42\n") -> Path:
+    """A minimal wheel of one module (``<name>/__init__.py``) in ``folder``, for an offline
+    index (``--no-index --find-links``)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wheel = folder / f"{name}-{version}-{tag}.whl"
+    info = f"{name}-{version}.dist-info"
+    members = {
+        f"{name}/__init__.py": source.encode(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode(),
+        f"{info}/WHEEL": (f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                          f"Tag: {tag}\n").encode(),
+    }
+    lines = []
+    for member, data in members.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        lines.append(f"{member},sha256={digest},{len(data)}")
+    lines.append(f"{info}/RECORD,,")
+    members[f"{info}/RECORD"] = ("\n".join(lines) + "\n").encode()
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return wheel
+
+
+def offline_requirements(index: Path, *names: str) -> str:
+    """A requirements file that installs ``names`` from the folder ``index`` alone."""
+    return f"--no-index\n--find-links {index}\n" + "".join(f"{n}\n" for n in names)
