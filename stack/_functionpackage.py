@@ -69,6 +69,9 @@ class FunctionPackage:
     #: Layer archives in Lambda's order, and their bytes zipped.
     layer_zips: tuple[Path, ...] = ()
     layer_bytes: int = 0
+    #: The layers' files in one archive, a later layer's file over an earlier one's (what
+    #: Lambda's /opt holds): what a host that mounts one layer unpacks; None without layers.
+    merged_layer_zip: Path | None = None
     #: An image function: the build context (the code folder with the user's Dockerfile).
     image_context: Path | None = None
     #: The image's Dockerfile, relative to ``image_context``.
@@ -266,6 +269,12 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
         layer_zips.append(_write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
                                       data))
         layer_bytes += len(data)
+    merged_layer_zip = layer_zips[0] if len(layer_zips) == 1 else None
+    if len(layer_zips) > 1:
+        merged = {name: data for layer in layer_files for name, data in layer.items()}
+        data = zip_bytes(merged)
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        merged_layer_zip = _write_once(out_dir / f"layers-{settings.name}-{digest}.zip", data)
     image_context = dockerfile = tag = None
     if image is not None:
         image_context = image.parent.resolve()
@@ -278,6 +287,7 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
         code_zip=code_zip, code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
         handler=settings.handler, size_bytes=size_bytes, unzipped_bytes=unzipped_bytes,
         requirements_file=requirements_file, requirements=requirements, dependencies=tree,
-        layer_zips=tuple(layer_zips), layer_bytes=layer_bytes, image_context=image_context,
+        layer_zips=tuple(layer_zips), layer_bytes=layer_bytes,
+        merged_layer_zip=merged_layer_zip, image_context=image_context,
         dockerfile=dockerfile, image_tag=tag,
     )
