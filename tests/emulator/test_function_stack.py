@@ -13,11 +13,11 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stack"))
-from function_helpers import offline_requirements, write_function, write_wheel  # noqa: E402
+from function_helpers import offline_requirements, write_function, write_wheel
 
-from emulator._stacks import spec_from_function_stack  # noqa: E402
-from stack import load_stack_file  # noqa: E402
-from stack._functionpackage import build_function_package, host_dependencies  # noqa: E402
+from emulator._stacks import spec_from_function_stack
+from stack import load_stack_file
+from stack._functionpackage import build_function_package, host_dependencies
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

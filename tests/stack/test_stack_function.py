@@ -106,5 +106,5 @@ def test_a_request_set_takes_one_object_a_list_or_json_lines() -> None:
     with pytest.raises(RequestSetError) as caught:
         parse_request_set('{"path": "/a"}\n{oops\n', "r.jsonl")
     assert caught.value.problems == [
-        "r.jsonl:2: not JSON (Expecting property name enclosed in double quotes); JSON lines "
-        "hold one request object per line"]
+        ("r.jsonl:2: not JSON (Expecting property name enclosed in double quotes); JSON lines "
+        "hold one request object per line")]
