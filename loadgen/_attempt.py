@@ -67,6 +67,7 @@ def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phas
         model_version=headers.get("x-model-version"),
         runtime=headers.get("x-runtime"),
         request_id=headers.get("x-request-id"),
+        gateway_request_id=headers.get("apigw-requestid"),
     )
 
 

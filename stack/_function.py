@@ -11,6 +11,7 @@ a handler file that is missing, a handler function its module does not define (r
 from __future__ import annotations
 
 import ast
+import json
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -210,3 +211,43 @@ def check_function(settings: StackSettings, root: Path) -> None:
           "requests", "routes")}, root)
     if problems:
         raise SettingsError(settings.name, problems)
+
+
+#: Handlers tried, in order, when a function directory's stack file is written without one:
+#: the shape most public examples have, then the AWS console's default.
+HANDLER_GUESSES = ("app.lambda_handler", "app.handler", "lambda_function.lambda_handler",
+                   "handler.handler", "main.handler")
+
+
+def guess_handler(code: Path) -> str | None:
+    """The first of ``HANDLER_GUESSES`` that ``code`` defines (read statically), or None."""
+    for handler in HANDLER_GUESSES:
+        if not handler_problems(code, handler, "python"):
+            return handler
+    return None
+
+
+def function_stack_text(*, code: str, handler: str, runtime: str, memory_mb: int,
+                        requests: str = "", routes: str = "", expect_field: str = "",
+                        requirements: str = "", authorization: str = "iam") -> str:
+    """A ``Pulumi.<stack>.yaml`` for a function (what ``python -m study --function DIR
+    --write-stack`` writes, for the user to keep and edit)."""
+    from contract import PROJECT
+
+    lines = [
+        "# A team's own function, studied and deployed as the study's stacks are (README,",
+        "# \"Study your own function\"). Paths are relative to this file's directory.",
+        "config:",
+        f"  {PROJECT}:kind: function",
+        f"  {PROJECT}:code: {code}",
+        f"  {PROJECT}:handler: {handler}",
+        f"  {PROJECT}:runtime: {runtime}",
+        f"  {PROJECT}:memory_mb: {memory_mb}",
+        f"  {PROJECT}:authorization: {authorization}",
+    ]
+    optional = {"requirements": requirements, "requests": requests, "routes": routes,
+                "expect_field": expect_field}
+    for key, value in optional.items():
+        if value:
+            lines.append(f"  {PROJECT}:{key}: {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
