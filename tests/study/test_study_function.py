@@ -1,0 +1,122 @@
+"""``python -m study --function DIR``: a team's own function studied end to end (real emulator,
+real load generator, real report), its stack file written once and kept, and the bad inputs
+that stop it with one line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from study.__main__ import main
+
+REPO = Path(__file__).resolve().parents[2]
+ECHO = '''\
+import json
+
+def lambda_handler(event, context):
+    if event["rawPath"] != "/echo":
+        return {"statusCode": 404, "body": json.dumps({"message": "no such path"})}
+    return {"statusCode": 200, "body": json.dumps({"echo": event.get("body")})}
+'''
+SHORT = ["--offsets", "0,2s", "--stages", "2:0:2s", "--time-scale", "1", "--rtt", "0",
+         "--gateway-latency", "0"]
+
+
+def _function(folder: Path, source: str = ECHO, path: str = "/echo") -> Path:
+    folder.mkdir(parents=True)
+    (folder / "app.py").write_text(source)
+    (folder / "requests.json").write_text(json.dumps(
+        [{"method": "POST", "path": path, "body": {"x": 1}, "weight": 2},
+         {"method": "GET", "path": path}]))
+    return folder
+
+
+def _study(tmp_path: Path, function: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "study", "--function", str(function), "--project",
+            str(tmp_path / "project"), "--results", str(tmp_path / "results"), "--run-id", "r",
+            *extra]
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          check=False)
+
+
+def test_write_stack_writes_a_stack_file_once_and_keeps_its_edits(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    function = _function(tmp_path / "my fn")
+    project = tmp_path / "project"
+    argv = ["--function", str(function), "--project", str(project), "--write-stack",
+            "--memory", "512,1024"]
+    assert main(argv) == 0
+    stack_file = project / "Pulumi.my-fn.yaml"
+    config = yaml.safe_load(stack_file.read_text())["config"]
+    assert config["lambda-model-study:kind"] == "function"
+    assert config["lambda-model-study:handler"] == "app.lambda_handler"  # found in app.py
+    assert config["lambda-model-study:memory_mb"] == 512
+    assert Path(config["lambda-model-study:code"]) == function.resolve()
+    stack_file.write_text(stack_file.read_text().replace("python3.12", "python3.13"))
+    assert main(argv) == 0
+    assert "python3.13" in stack_file.read_text()  # the user's edit is kept
+    assert "using" in capsys.readouterr().out
+
+
+def test_no_handler_in_the_directory_is_one_line_and_nothing_starts(tmp_path: Path) -> None:
+    function = _function(tmp_path / "fn", source="def other(e, c):\n    return {}\n")
+    done = _study(tmp_path, function, *SHORT)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "error: no handler found in " + str(function) + " (tried app.lambda_handler, "
+        "app.handler, lambda_function.lambda_handler, ...); give --handler module.function"]
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_handler_name_that_does_not_exist_is_one_line_and_nothing_starts(
+        tmp_path: Path) -> None:
+    function = _function(tmp_path / "fn")
+    done = _study(tmp_path, function, "--handler", "app.handle", *SHORT)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "cannot be studied" in lines[0]
+    assert "defines no handle" in lines[1] and "Runtime.HandlerNotFound" in lines[1]
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.slow
+def test_a_function_is_studied_at_each_memory_size(tmp_path: Path) -> None:
+    done = _study(tmp_path, _function(tmp_path / "echo"), "--memory", "256,512", *SHORT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = tmp_path / "results" / "r"
+    for stack in ("echo-at-256", "echo-at-512"):
+        for scenario in ("scenario1", "scenario2"):
+            summary = json.loads((run / stack / scenario / "summary.json").read_text())
+            assert summary["requests"] > 0 and summary["complete"], (stack, scenario)
+            assert not any(summary["errors"].values()), summary["errors"]
+    report = (run / "report" / "report.md").read_text()
+    assert "| echo-at-256 | quiet (scenario 1) | 1 |" in report  # joined to its REPORT line
+
+
+@pytest.mark.slow
+def test_a_handler_that_cannot_be_imported_stops_the_study_at_its_first_request(
+        tmp_path: Path) -> None:
+    source = "import not_installed_anywhere\n\ndef lambda_handler(e, c):\n    return {}\n"
+    done = _study(tmp_path, _function(tmp_path / "fn", source=source), "--memory", "256",
+                  *SHORT)
+    assert done.returncode == 2
+    error = next(line for line in done.stdout.splitlines() if "error:" in line)
+    assert "the first request (POST /echo) answered 500" in error
+    assert "Runtime.ImportModuleError: Unable to import module 'app'" in error
+    assert not (tmp_path / "results" / "r" / "fn-at-256" / "scenario2").exists()
+
+
+@pytest.mark.slow
+def test_a_route_the_function_does_not_answer_stops_at_the_first_request(
+        tmp_path: Path) -> None:
+    done = _study(tmp_path, _function(tmp_path / "fn", path="/other"), "--memory", "256",
+                  *SHORT)
+    assert done.returncode == 2
+    error = next(line for line in done.stdout.splitlines() if "error:" in line)
+    assert "the first request (POST /other) answered 404" in error
+    assert "no such path" in error
