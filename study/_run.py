@@ -83,8 +83,10 @@ EMULATOR_START_TIMEOUT_S = 600.0
 
 #: The load generator's status when its first answer was wrong (``--stop-at-first-failure``).
 EXIT_FIRST_FAILURE = 6
-#: An error Lambda's runtime writes to a function's log when init or the handler fails.
-FUNCTION_ERROR = re.compile(r"(Runtime\.[A-Za-z]+|\[ERROR\][^\n]*)[^\n]*")
+#: What a function's log says when init or the handler fails: the runtime's error line, or
+#: the platform's INIT_REPORT of an init that timed out or failed.
+FUNCTION_ERROR = re.compile(r"[^\n]*(?:\[ERROR\]|Runtime\.[A-Za-z]+|INIT_REPORT[^\n]*Status: "
+                            r"(?:timeout|error))[^\n]*")
 
 
 def hosted_name(stack: str) -> str:
