@@ -295,6 +295,9 @@ def runtime_section(
     marks: Callable[[str], str] = lambda stack: stack,
 ) -> list[str]:
     """The "Model runtime" section, or nothing when no stack serves with a framework."""
+    # A team's own function has no model runtime: it has its own section (``_functions``).
+    stacks = {stack: runs for stack, runs in stacks.items()
+              if not any(r.settings.get("kind") == "function" for r in runs)}
     if not any(r.settings.get("model_runtime") not in (None, "artifact")
                for runs in stacks.values() for r in runs):
         return []

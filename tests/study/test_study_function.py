@@ -96,6 +96,12 @@ def test_a_function_is_studied_at_each_memory_size(tmp_path: Path) -> None:
             assert not any(summary["errors"].values()), summary["errors"]
     report = (run / "report" / "report.md").read_text()
     assert "| echo-at-256 | quiet (scenario 1) | 1 |" in report  # joined to its REPORT line
+    # It speaks of requests, not predictions, and has the function's section, no model's.
+    assert report.startswith("# Your function: memory sizes side by side")
+    assert "$ per 1M requests [D]" in report and "predictions" not in report
+    assert "## Your function" in report and "## Model runtime" not in report
+    row = next(line for line in report.splitlines() if line.startswith("| echo-at-512 | `app"))
+    assert "| 512 | zip " in row and " of 512 (" in row
 
 
 @pytest.mark.slow
