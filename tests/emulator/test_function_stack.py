@@ -64,3 +64,85 @@ async def test_a_handler_that_fails_to_import_answers_as_lambda_does(
     assert answer.status_code == 500
     assert answer.json() == {"message": "Internal Server Error"}
     assert "Runtime.ImportModuleError" in log
+
+
+JAVA_ECHO = '''\
+package example;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+public class Echo {
+    public void handleRequest(InputStream in, OutputStream out) throws Exception {
+        String event = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        String answer = "{\\"statusCode\\":200,\\"body\\":\\"" + event.length()
+            + "\\"}";
+        out.write(answer.getBytes(StandardCharsets.UTF_8));
+    }
+}
+'''
+
+
+@pytest.fixture
+def echo_jar(tmp_path: Path) -> Path:
+    """A fat jar's shape: the handler's classes at the root (Lambda unpacks it as a zip)."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    javac = shutil.which("javac")
+    if javac is None or shutil.which("java") is None:
+        pytest.skip("no JDK (javac/java) on this machine: install openjdk-17-jdk-headless")
+    source = tmp_path / "src" / "example" / "Echo.java"
+    source.parent.mkdir(parents=True)
+    source.write_text(JAVA_ECHO)
+    classes = tmp_path / "classes"
+    subprocess.run([javac, "--release", "17", "-d", str(classes), str(source)], check=True)
+    jar = tmp_path / "echo.jar"
+    with zipfile.ZipFile(jar, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        archive.write(classes / "example" / "Echo.class", "example/Echo.class")
+    return jar
+
+
+@pytest.mark.java
+async def test_a_java_function_from_its_jar_answers(tmp_path: Path, echo_jar: Path,
+                                                    emulator_at: Callable[..., Any]) -> None:
+    (tmp_path / "requests.json").write_text('{"method": "GET", "path": "/any"}')
+    stack_file = tmp_path / "Pulumi.jecho.yaml"
+    stack_file.write_text(
+        "config:\n  lambda-model-study:kind: function\n  lambda-model-study:code: echo.jar\n"
+        "  lambda-model-study:handler: example.Echo::handleRequest\n"
+        "  lambda-model-study:runtime: java21\n  lambda-model-study:memory_mb: 512\n"
+        "  lambda-model-study:requests: requests.json\n"
+        "  lambda-model-study:authorization: none\n")
+    settings = load_stack_file(stack_file)
+    assert settings.language == "java"
+    package = build_function_package(settings, root=tmp_path)
+    spec = spec_from_function_stack(settings, package, None)
+    async with emulator_at([spec]) as running, httpx.AsyncClient(timeout=60) as client:
+        answer = await client.get(f"{running.url('jecho')}/any")
+    assert answer.status_code == 200 and int(answer.text) > 100  # the event's length
+
+
+def test_a_java_handler_class_missing_from_the_jar_is_one_line(tmp_path: Path) -> None:
+    import zipfile
+
+    from stack import SettingsError
+
+    with zipfile.ZipFile(tmp_path / "fn.jar", "w") as archive:
+        archive.writestr("example/Other.class", b"\xca\xfe\xba\xbe")
+    (tmp_path / "requests.json").write_text('{"path": "/"}')
+    stack_file = tmp_path / "Pulumi.j.yaml"
+    stack_file.write_text(
+        "config:\n  lambda-model-study:kind: function\n  lambda-model-study:code: fn.jar\n"
+        "  lambda-model-study:handler: example.Echo::handleRequest\n"
+        "  lambda-model-study:runtime: java17\n  lambda-model-study:memory_mb: 512\n"
+        "  lambda-model-study:requests: requests.json\n")
+    with pytest.raises(SettingsError) as caught:
+        load_stack_file(stack_file)
+    assert caught.value.problems == [
+        (f"lambda-model-study:handler 'example.Echo::handleRequest': {tmp_path / 'fn.jar'} holds "
+         "no example/Echo.class; give the class of your handler (pkg.Class::method) or build the "
+         "jar with it")]
