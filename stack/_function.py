@@ -229,7 +229,8 @@ def guess_handler(code: Path) -> str | None:
 
 def function_stack_text(*, code: str, handler: str, runtime: str, memory_mb: int,
                         requests: str = "", routes: str = "", expect_field: str = "",
-                        requirements: str = "", authorization: str = "iam") -> str:
+                        requirements: str = "", authorization: str = "iam",
+                        more: Mapping[str, object] | None = None) -> str:
     """A ``Pulumi.<stack>.yaml`` for a function (what ``python -m study --function DIR
     --write-stack`` writes, for the user to keep and edit)."""
     from contract import PROJECT
@@ -247,7 +248,8 @@ def function_stack_text(*, code: str, handler: str, runtime: str, memory_mb: int
     ]
     optional = {"requirements": requirements, "requests": requests, "routes": routes,
                 "expect_field": expect_field}
-    for key, value in optional.items():
+    for key, value in {**optional, **(more or {})}.items():
         if value:
+            # JSON is YAML: strings quoted, a map (environment) as a flow mapping.
             lines.append(f"  {PROJECT}:{key}: {json.dumps(value)}")
     return "\n".join(lines) + "\n"

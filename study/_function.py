@@ -17,6 +17,7 @@ from pathlib import Path
 from contract import FUNCTION_RUNTIMES
 from stack import SettingsError, load_stack_file, project_root
 from stack._function import function_stack_text, guess_handler
+from stack._sam import read_sam_function
 
 __all__ = ["FunctionStudyError", "add_function_options", "function_stacks"]
 
@@ -33,7 +34,11 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
         "your own function (README, \"Study your own function\")")
     group.add_argument("--function", type=Path, default=None, metavar="DIR",
                        help="study this function (a directory with your handler, its "
-                       "requirements.txt and requests.json) instead of the study's stacks")
+                       "requirements.txt and requests.json, or a SAM template.yaml) instead of "
+                       "the study's stacks")
+    group.add_argument("--sam-function", default=None, metavar="LOGICAL_ID",
+                       help="with a SAM template: the AWS::Serverless::Function to study (default: "
+                       "its only one)")
     group.add_argument("--memory", default=DEFAULT_MEMORY, metavar="LIST",
                        help=f"memory sizes in MB to study it at (default {DEFAULT_MEMORY})")
     group.add_argument("--name", default=None,
@@ -86,11 +91,22 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
         raise FunctionStudyError(f"--function {code}: no such directory or .zip; give your "
                                  "function's directory")
     root = (args.project or project_root()).resolve()
-    name = args.name or _NAME.sub("-", code.resolve().stem).strip("-") or "function"
-    sizes = _memory_sizes(args.memory)
+    sam = None
+    if code.is_file() and code.suffix in (".yaml", ".yml"):
+        try:
+            sam = read_sam_function(code, args.sam_function)
+        except SettingsError as exc:
+            raise FunctionStudyError("\n  ".join(
+                [f"cannot take the function from {code}:", *exc.problems])) from None
+        code = sam.code
+    default_name = sam.name if sam is not None else code.resolve().stem
+    name = args.name or _NAME.sub("-", default_name).strip("-").lower() or "function"
+    sizes = _memory_sizes(args.memory if sam is None or args.memory != DEFAULT_MEMORY
+                          or sam.memory_mb is None else str(sam.memory_mb))
     stack_file = root / f"Pulumi.{name}.yaml"
     if not stack_file.is_file():
-        handler = args.handler or (guess_handler(code) if code.is_dir() else None)
+        handler = args.handler or (sam.handler if sam is not None else None) or (
+            guess_handler(code) if code.is_dir() else None)
         if handler is None:
             raise FunctionStudyError(f"no handler found in {code} (tried app.lambda_handler, "
                                      "app.handler, lambda_function.lambda_handler, ...); give "
@@ -100,11 +116,20 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
             (root / "Pulumi.yaml").write_text(
                 "name: lambda-model-study\nruntime: python\n"
                 "description: functions studied with lambda-model-study\n", encoding="utf-8")
+        more: dict[str, object] = {}
+        if sam is not None:
+            more = {"timeout_s": sam.timeout_s, "architecture": sam.architecture,
+                    "environment": sam.environment,
+                    "layers": ",".join(_relative(p, root) for p in sam.layers),
+                    "image": _relative(sam.dockerfile, root) if sam.dockerfile else ""}
+        routes = args.routes or (",".join(sam.routes) if sam is not None else "")
         stack_file.write_text(function_stack_text(
-            code=_relative(code, root), handler=handler, runtime=args.runtime,
+            code=_relative(code, root), handler=handler,
+            runtime=sam.runtime if sam is not None and args.runtime == "python3.12"
+            else args.runtime,
             memory_mb=sizes[0], requests=_relative(Path(args.requests), root)
-            if args.requests else "", routes=args.routes or "",
-            expect_field=args.expect_field or ""), encoding="utf-8")
+            if args.requests else "", routes=routes,
+            expect_field=args.expect_field or "", more=more), encoding="utf-8")
         print(f"wrote {stack_file} (keep and edit it; `pulumi up --stack {name}` deploys it)")
     else:
         print(f"using {stack_file} (delete it to write it anew from the options)")

@@ -126,3 +126,64 @@ def test_a_route_the_function_does_not_answer_stops_at_the_first_request(
     error = next(line for line in done.stdout.splitlines() if "error:" in line)
     assert "the first request (POST /other) answered 404" in error
     assert "no such path" in error
+
+
+SAM_TEMPLATE = '''\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Timeout: 10
+    MemorySize: 768
+Resources:
+  EchoFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: echo/
+      Handler: app.lambda_handler
+      Runtime: python3.11
+      Architectures: [arm64]
+      Environment:
+        Variables:
+          TABLE: !Ref Table
+          MODE: fast
+      Events:
+        Post:
+          Type: HttpApi
+          Properties: {Path: /echo, Method: post}
+        Get:
+          Type: HttpApi
+          Properties: {Path: /echo, Method: get}
+  Table:
+    Type: AWS::DynamoDB::Table
+'''
+
+
+def test_a_sam_template_becomes_a_function_stack(tmp_path: Path) -> None:
+    from stack import load_stack_file
+
+    _function(tmp_path / "sam" / "echo")
+    template = tmp_path / "sam" / "template.yaml"
+    template.write_text(SAM_TEMPLATE.replace("TABLE: !Ref Table\n          ", ""))
+    project = tmp_path / "project"
+    assert main(["--function", str(template), "--project", str(project), "--write-stack"]) == 0
+    settings = load_stack_file(project / "Pulumi.echofunction.yaml")
+    assert (settings.handler, settings.runtime, settings.memory_mb, settings.timeout_s) == (
+        "app.lambda_handler", "python3.11", 768, 10)
+    assert settings.architecture == "arm64"
+    assert dict(settings.environment) == {"MODE": "fast"}
+    assert settings.route_keys == ("POST /echo", "GET /echo")
+
+
+def test_a_sam_value_cloudformation_must_resolve_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _function(tmp_path / "sam" / "echo")
+    template = tmp_path / "sam" / "template.yaml"
+    template.write_text(SAM_TEMPLATE)
+    assert main(["--function", str(template), "--project", str(tmp_path / "p"),
+                 "--write-stack"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[1].strip() == (
+        "Environment variable TABLE is !Ref 'Table', which CloudFormation resolves; write the "
+        "value itself in the template (or in the stack file after)")
+    assert not (tmp_path / "p").exists()
