@@ -326,7 +326,8 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
     rows = [("stack", "language", "memory", "strategy", "mitigation", "auth", "url")]
     for name, url in emu.urls.items():
         s = settings[name]
-        rows.append((name, s.language, f"{s.memory_mb} MB", s.model_strategy,
+        rows.append((name, s.language, f"{s.memory_mb} MB",
+                     f"function {s.handler}" if s.is_function else s.model_strategy,
                      s.cold_start_mitigation, s.authorization, url))
     for name, s in settings.items():
         if s.is_worker:
