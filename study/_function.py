@@ -15,8 +15,9 @@ import re
 from pathlib import Path
 
 from contract import FUNCTION_RUNTIMES
-from stack import SettingsError, load_stack_file, project_root
+from stack import PackageError, SettingsError, load_stack_file, project_root
 from stack._function import function_stack_text, guess_handler
+from stack._functionpackage import build_function_package, host_dependencies
 from stack._sam import read_sam_function
 
 __all__ = ["FunctionStudyError", "add_function_options", "function_stacks"]
@@ -142,4 +143,14 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
         ) from None
     if args.write_stack:
         return None
+    # Built here, before anything starts, so that requirements without a wheel for Lambda's
+    # platform or a package over Lambda's limits is one line; the emulator then finds both
+    # builds in the cache.
+    settings = load_stack_file(stack_file, memory_mb=sizes[0])
+    try:
+        package = build_function_package(settings, root=root)
+        host_dependencies(settings, root=root)
+    except PackageError as exc:
+        raise FunctionStudyError(str(exc)) from None
+    print(f"package: {package.describe()}")
     return root, [f"{name}@{size}" for size in sizes]

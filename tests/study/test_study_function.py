@@ -187,3 +187,18 @@ def test_a_sam_value_cloudformation_must_resolve_is_one_line(
         "Environment variable TABLE is !Ref 'Table', which CloudFormation resolves; write the "
         "value itself in the template (or in the stack file after)")
     assert not (tmp_path / "p").exists()
+
+
+def test_requirements_without_a_wheel_for_lambda_are_one_line_and_nothing_starts(
+        tmp_path: Path) -> None:
+    function = _function(tmp_path / "fn")
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "tinydep-1.0.tar.gz").write_bytes(b"a source distribution only")
+    (function / "requirements.txt").write_text(f"--no-index\n--find-links {index}\ntinydep\n")
+    done = _study(tmp_path, function, *SHORT)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "no wheel of tinydep for CPython 3.12 on manylinux_2_34_x86_64" in lines[0]
+    assert not (tmp_path / "results").exists()
