@@ -38,7 +38,14 @@ from contract._requests import (
     parse_request_set,
     read_request_set,
 )
-from contract._routes import HEALTH_PATH, PREDICT_PATH, ROUTE_KEYS, ROUTES, ping_event
+from contract._routes import (
+    HEALTH_PATH,
+    PREDICT_PATH,
+    ROUTE_KEYS,
+    ROUTES,
+    ping_event,
+    route_matches,
+)
 
 __all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "DEFAULT_RUNTIMES",
@@ -69,4 +76,5 @@ __all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "parse_request_set",
     "ping_event",
     "read_request_set",
+    "route_matches",
 ]

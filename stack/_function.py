@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from contract import RequestSetError, SampleRequest, read_request_set
+from contract import RequestSetError, SampleRequest, read_request_set, route_matches
 from stack._errors import SettingsError
 from stack._settings import StackSettings, _key
 
@@ -147,7 +147,7 @@ def _route_problems(requests: tuple[SampleRequest, ...], routes: str, source: Pa
     problems = []
     for request in requests:
         method, path = request.route.split(" ", 1)
-        if not any(key in (request.route, f"ANY {path}") for key in keys):
+        if not any(route_matches(key, method, path) for key in keys):
             problems.append(f"{source}: {method} {path} matches none of {_key('routes')} "
                             f"({routes}): API Gateway would answer 404 Not Found to every such "
                             "request; add the route or fix the request")

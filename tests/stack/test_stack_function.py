@@ -108,3 +108,26 @@ def test_a_request_set_takes_one_object_a_list_or_json_lines() -> None:
     assert caught.value.problems == [
         ("r.jsonl:2: not JSON (Expecting property name enclosed in double quotes); JSON lines "
         "hold one request object per line")]
+
+
+def test_routes_match_as_api_gateway_matches_them() -> None:
+    from contract import route_matches
+    from emulator._apigw import match_route
+
+    assert route_matches("GET /items/{id}", "GET", "/items/7")
+    assert not route_matches("GET /items/{id}", "GET", "/items/7/parts")
+    assert route_matches("ANY /{proxy+}", "DELETE", "/a/b/c")
+    assert not route_matches("ANY /{proxy+}", "GET", "/")
+    assert route_matches("POST /items", "POST", "/items/")
+    assert not route_matches("POST /items", "GET", "/items")
+    routes = ["ANY /{proxy+}", "GET /items/{id}", "GET /items/special"]
+    assert match_route(routes, "GET", "/items/special") == "GET /items/special"
+    assert match_route(routes, "GET", "/items/3") == "GET /items/{id}"
+    assert match_route(routes, "PUT", "/items/3") == "ANY /{proxy+}"
+
+
+def test_a_request_a_parameterised_route_takes_is_accepted(tmp_path: Path) -> None:
+    stack_file = write_function(
+        tmp_path, requests=[{"method": "GET", "path": "/echo/12?full=1"}],
+        extra="  lambda-model-study:routes: GET /echo/{id}\n")
+    assert load_stack_file(stack_file).route_keys == ("GET /echo/{id}",)
