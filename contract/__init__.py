@@ -43,6 +43,7 @@ from contract._routes import (
     PREDICT_PATH,
     ROUTE_KEYS,
     ROUTES,
+    path_parameters,
     ping_event,
     route_matches,
 )
@@ -74,6 +75,7 @@ __all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "billed_restore_ms",
     "model_env",
     "parse_request_set",
+    "path_parameters",
     "ping_event",
     "read_request_set",
     "route_matches",

@@ -65,3 +65,19 @@ def route_matches(route_key: str, method: str, path: str) -> bool:
         if not (part.startswith("{") and part.endswith("}")) and part != have[index]:
             return False
     return len(have) == len(want)
+
+
+def path_parameters(route_key: str, path: str) -> dict[str, str]:
+    """The values a route key's ``{name}`` and ``{name+}`` segments take in ``path`` (the
+    event's ``pathParameters``); empty for a route without them."""
+    _, _, route_path = route_key.partition(" ")
+    want = [p for p in route_path.strip("/").split("/") if p]
+    have = [p for p in path.strip("/").split("/") if p]
+    found: dict[str, str] = {}
+    for index, part in enumerate(want):
+        if part.startswith("{") and part.endswith("+}"):
+            found[part[1:-2]] = "/".join(have[index:])
+            break
+        if part.startswith("{") and part.endswith("}") and index < len(have):
+            found[part[1:-1]] = have[index]
+    return found

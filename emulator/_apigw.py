@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, unquote_plus, urlsplit
 
-from contract import route_matches
+from contract import path_parameters, route_matches
 
 #: The account and API ids the events carry; the emulator has no account.
 ACCOUNT_ID = "123456789012"
@@ -184,6 +184,8 @@ def build_event(
             name, value = unquote_plus(name), unquote_plus(value)
             params[name] = f"{params[name]},{value}" if name in params else value
         event["queryStringParameters"] = params
+    if "{" in route_key:
+        event["pathParameters"] = path_parameters(route_key, raw_path)
     event["requestContext"] = {
         "accountId": ACCOUNT_ID,
         "apiId": api_id,

@@ -124,6 +124,11 @@ def test_routes_match_as_api_gateway_matches_them() -> None:
     assert match_route(routes, "GET", "/items/special") == "GET /items/special"
     assert match_route(routes, "GET", "/items/3") == "GET /items/{id}"
     assert match_route(routes, "PUT", "/items/3") == "ANY /{proxy+}"
+    from contract import path_parameters
+
+    assert path_parameters("GET /items/{id}", "/items/7") == {"id": "7"}
+    assert path_parameters("ANY /files/{path+}", "/files/a/b.txt") == {"path": "a/b.txt"}
+    assert path_parameters("GET /items", "/items") == {}
 
 
 def test_a_request_a_parameterised_route_takes_is_accepted(tmp_path: Path) -> None:
