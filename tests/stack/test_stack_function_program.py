@@ -81,3 +81,15 @@ def test_a_function_whose_handler_is_missing_stops_the_program_in_one_line(
     assert "no nope.py" in str(caught.value)
     assert not into.of_type(T_FUNCTION)
     json.dumps(into.exports)  # nothing unserialisable left behind
+
+
+def test_a_zip_over_50_mb_is_deployed_from_s3(project: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import stack._functionpackage as functionpackage
+
+    monkeypatch.setattr(functionpackage, "DIRECT_UPLOAD_BYTES_MAX", 10)  # any zip is over it
+    run = run_program("echo", pulumi_config(write_function(project)))
+    function = run.one(T_FUNCTION).inputs
+    archive = run.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs
+    assert archive["key"].startswith("archives/function-echo-")
+    assert function["s3Key"] == archive["key"] and "code" not in function
