@@ -146,3 +146,100 @@ def test_a_java_handler_class_missing_from_the_jar_is_one_line(tmp_path: Path) -
         (f"lambda-model-study:handler 'example.Echo::handleRequest': {tmp_path / 'fn.jar'} holds "
          "no example/Echo.class; give the class of your handler (pkg.Class::method) or build the "
          "jar with it")]
+
+
+JAVA_TYPED = '''\
+package example;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+public class Typed implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("statusCode", 200);
+        answer.put("body", "path=" + event.get("rawPath") + " id=" + context.getAwsRequestId());
+        return answer;
+    }
+}
+'''
+JAVA_POJO = '''\
+package example;
+
+public class Pojo {
+    public static class Event {
+        private String rawPath;
+        public void setRawPath(String rawPath) { this.rawPath = rawPath; }
+        public String getRawPath() { return rawPath; }
+    }
+
+    public static class Answer {
+        public int statusCode = 201;
+        public String body;
+    }
+
+    public Answer handle(Event event) {
+        Answer answer = new Answer();
+        answer.body = "pojo " + event.getRawPath();
+        return answer;
+    }
+}
+'''
+
+
+@pytest.fixture
+def typed_jar(tmp_path: Path) -> Path:
+    """A jar built against the runtime library's interfaces (our copies stand in for the
+    aws-lambda-java-core jar a build would bring), which it does not bundle."""
+    import shutil
+    import subprocess
+    import zipfile
+
+    javac = shutil.which("javac")
+    if javac is None or shutil.which("java") is None:
+        pytest.skip("no JDK (javac/java) on this machine: install openjdk-17-jdk-headless")
+    sources = tmp_path / "src" / "example"
+    sources.mkdir(parents=True)
+    (sources / "Typed.java").write_text(JAVA_TYPED)
+    (sources / "Pojo.java").write_text(JAVA_POJO)
+    classes = tmp_path / "classes"
+    subprocess.run([javac, "--release", "17", "-implicit:none", "-sourcepath",
+                    str(Path(__file__).resolve().parents[2] / "emulator" / "java"), "-d",
+                    str(classes), str(sources / "Typed.java"), str(sources / "Pojo.java")],
+                   check=True)
+    jar = tmp_path / "typed.jar"
+    with zipfile.ZipFile(jar, "w") as archive:
+        for path in sorted(classes.rglob("*.class")):
+            archive.write(path, path.relative_to(classes).as_posix())
+    return jar
+
+
+def _java_stack(root: Path, name: str, handler: str) -> Path:
+    (root / "requests.json").write_text('{"method": "GET", "path": "/any"}')
+    stack_file = root / f"Pulumi.{name}.yaml"
+    stack_file.write_text(
+        "config:\n  lambda-model-study:kind: function\n  lambda-model-study:code: typed.jar\n"
+        f"  lambda-model-study:handler: {handler}\n"
+        "  lambda-model-study:runtime: java21\n  lambda-model-study:memory_mb: 512\n"
+        "  lambda-model-study:requests: requests.json\n"
+        "  lambda-model-study:authorization: none\n")
+    return stack_file
+
+
+@pytest.mark.java
+async def test_java_request_handler_and_pojo_handlers_answer(
+        tmp_path: Path, typed_jar: Path, emulator_at: Callable[..., Any]) -> None:
+    specs = []
+    for name, handler in (("typed", "example.Typed::handleRequest"),
+                          ("pojo", "example.Pojo::handle")):
+        settings = load_stack_file(_java_stack(tmp_path, name, handler))
+        specs.append(spec_from_function_stack(
+            settings, build_function_package(settings, root=tmp_path), None))
+    async with emulator_at(specs) as running, httpx.AsyncClient(timeout=60) as client:
+        typed = await client.get(f"{running.url('typed')}/any")
+        pojo = await client.get(f"{running.url('pojo')}/x/y")
+    assert typed.status_code == 200 and typed.text.startswith("path=/any id=")
+    assert (pojo.status_code, pojo.text) == (201, "pojo /x/y")
