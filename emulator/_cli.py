@@ -41,8 +41,7 @@ from ._stacks import (
 )
 
 if TYPE_CHECKING:
-    from stack import StackSettings
-    from stack._functionpackage import FunctionPackage
+    from stack import FunctionPackage, StackSettings
     from stack._workerpackage import WorkerPackage
     from stack.package import Package
 
@@ -273,7 +272,7 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
 
 def _request_entry(settings: StackSettings, root: Path) -> dict[str, Any]:
     """What the load generator sends a function stack (``--stack NAME`` finds it here)."""
-    from stack._function import function_paths
+    from stack import function_paths
 
     paths = function_paths({"code": settings.code, "requests": settings.requests}, root)
     return {"file": str(paths["requests"]) if paths["requests"] else None,
@@ -341,8 +340,14 @@ def _prepare(
     args: argparse.Namespace, root: Path
 ) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package | FunctionPackage],
            dict[str, WorkerPackage]]:
-    from stack import build_package, list_stacks, load_stack, runtime_root
-    from stack._functionpackage import build_function_package, host_dependencies
+    from stack import (
+        build_function_package,
+        build_package,
+        host_dependencies,
+        list_stacks,
+        load_stack,
+        runtime_root,
+    )
     from stack._workerpackage import build_worker_package
 
     names = list(args.stacks) or list_stacks(root)

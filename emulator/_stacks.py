@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
 
 if TYPE_CHECKING:
-    from stack import Package, StackSettings
-    from stack._functionpackage import FunctionPackage
+    from stack import FunctionPackage, Package, StackSettings
     from stack._workerpackage import WorkerPackage
 
 #: the bucket name the emulator's local S3 endpoint serves an ``s3`` stack's artifact from

@@ -8,7 +8,10 @@ archive. The Pulumi components live in ``stack.aws``.
 from __future__ import annotations
 
 from stack._errors import PackageError, SettingsError, StackError
+from stack._function import check_function, function_paths, function_stack_text, guess_handler
+from stack._functionpackage import FunctionPackage, build_function_package, host_dependencies
 from stack._paths import project_root, runtime_root
+from stack._sam import SamFunction, read_sam_function
 from stack.package import Package, build_package
 from stack.settings import (
     PROJECT,
@@ -21,20 +24,29 @@ from stack.settings import (
     model_key,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
+    "FunctionPackage",
     "PROJECT",
     "Package",
     "PackageError",
+    "SamFunction",
     "SettingsError",
     "StackError",
     "StackSettings",
+    "build_function_package",
     "build_package",
+    "check_function",
     "from_config",
+    "function_paths",
+    "function_stack_text",
+    "guess_handler",
+    "host_dependencies",
     "list_stacks",
     "load_stack",
     "load_stack_file",
     "model_env",
     "model_key",
     "project_root",
+    "read_sam_function",
     "runtime_root",
 ]

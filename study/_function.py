@@ -15,10 +15,17 @@ import re
 from pathlib import Path
 
 from contract import FUNCTION_RUNTIMES
-from stack import PackageError, SettingsError, load_stack_file, project_root
-from stack._function import function_stack_text, guess_handler
-from stack._functionpackage import build_function_package, host_dependencies
-from stack._sam import read_sam_function
+from stack import (
+    PackageError,
+    SettingsError,
+    build_function_package,
+    function_stack_text,
+    guess_handler,
+    host_dependencies,
+    load_stack_file,
+    project_root,
+    read_sam_function,
+)
 
 __all__ = ["FunctionStudyError", "add_function_options", "function_stacks"]
 
