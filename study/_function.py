@@ -54,9 +54,10 @@ def add_function_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--handler", default=None,
                        help="module.function (default: the first of app.lambda_handler, "
                        "app.handler, lambda_function.lambda_handler, ... it defines)")
-    runtimes = ", ".join(FUNCTION_RUNTIMES["python"])
-    group.add_argument("--runtime", default="python3.12",
-                       help=f"Lambda runtime (default python3.12; one of {runtimes})")
+    runtimes = ", ".join((*FUNCTION_RUNTIMES["python"], *FUNCTION_RUNTIMES["java"]))
+    group.add_argument("--runtime", default=None,
+                       help=f"Lambda runtime, one of {runtimes} (default python3.12; java21 for "
+                       "a .jar, whose --handler is pkg.Class::method)")
     group.add_argument("--requests", default=None, metavar="FILE",
                        help="the request file (default: DIR/requests.json or .jsonl)")
     group.add_argument("--routes", default=None,
@@ -133,8 +134,8 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
         routes = args.routes or (",".join(sam.routes) if sam is not None else "")
         stack_file.write_text(function_stack_text(
             code=_relative(code, root), handler=handler,
-            runtime=sam.runtime if sam is not None and args.runtime == "python3.12"
-            else args.runtime,
+            runtime=args.runtime or (sam.runtime if sam is not None else None)
+            or ("java21" if code.suffix == ".jar" else "python3.12"),
             memory_mb=sizes[0], requests=_relative(Path(args.requests), root)
             if args.requests else "", routes=routes,
             expect_field=args.expect_field or "", more=more), encoding="utf-8")
