@@ -17,7 +17,7 @@ from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-PARTS = ("model", "runtime", "emulator", "loadgen", "signing", "workers")
+PARTS = ("model", "runtime", "emulator", "loadgen", "signing", "workers", "function")
 
 
 def _get(doc: dict[str, Any], *path: str) -> Any:
@@ -165,6 +165,18 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ("SigV4 signing, CPU per request: body signed earlier this second (cached)",
              _fmt(doc.get("sign_hit_us"), "µs"), "–", "–"),
             ("emulator's SigV4 check (botocore), CPU per request", _fmt(doc.get("verify_us"), "µs"),
+             "–", "–"),
+        ]
+    elif part == "function":
+        rows += [
+            ((f"your function (sklearn example, {_fmt(doc.get('memory_mb'))} MB): bare import on "
+             "the host / emulator Init Duration"),
+             f"{_fmt(doc.get('bare_import_ms'), 'ms')} / {_fmt(doc.get('init_duration_ms'), 'ms')}",
+             "–", "–"),
+            ("emulator overhead per cold start (Init Duration − bare import)",
+             _fmt(doc.get("overhead_ms"), "ms"), "–", "–"),
+            ("package + host dependencies: first build / again (cached)",
+             f"{_fmt(doc.get('first_build_s'), 's')} / {_fmt(doc.get('second_build_s'), 's')}",
              "–", "–"),
         ]
     elif part == "workers":

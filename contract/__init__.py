@@ -16,6 +16,7 @@ from __future__ import annotations
 from contract._billing import billed_duration_ms, billed_restore_ms
 from contract._functions import (
     DEFAULT_RUNTIMES,
+    FUNCTION_RUNTIMES,
     HANDLERS,
     LANGUAGES,
     MODEL_ENVIRONMENT,
@@ -31,10 +32,25 @@ from contract._functions import (
     model_env,
 )
 from contract._lambda import MB_PER_VCPU, PAYLOAD_LIMIT_BYTES
-from contract._routes import HEALTH_PATH, PREDICT_PATH, ROUTE_KEYS, ROUTES, ping_event
+from contract._requests import (
+    RequestSetError,
+    SampleRequest,
+    parse_request_set,
+    read_request_set,
+)
+from contract._routes import (
+    HEALTH_PATH,
+    PREDICT_PATH,
+    ROUTE_KEYS,
+    ROUTES,
+    path_parameters,
+    ping_event,
+    route_matches,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "DEFAULT_RUNTIMES",
+    "FUNCTION_RUNTIMES",
     "HANDLERS",
     "HEALTH_PATH",
     "LANGUAGES",
@@ -50,11 +66,17 @@ __all__ = [
     "ROUTES",
     "ROUTE_KEYS",
     "RUNTIMES",
+    "RequestSetError",
     "STACK_KINDS",
+    "SampleRequest",
     "WORKER_HANDLER",
     "WORKER_RUNS_PREFIX",
     "billed_duration_ms",
     "billed_restore_ms",
     "model_env",
+    "parse_request_set",
+    "path_parameters",
     "ping_event",
+    "read_request_set",
+    "route_matches",
 ]

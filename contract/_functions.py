@@ -17,8 +17,17 @@ HANDLERS: Mapping[str, str] = MappingProxyType(
     {"java": "predictor.Handler::handleRequest", "python": "app.handler"}
 )
 #: What a stack deploys: ``model`` (the model-serving function behind an HTTP API, the
-#: default) or ``loadgen-worker`` (the load generator's worker function, invoked directly).
-STACK_KINDS = ("model", "loadgen-worker")
+#: default), ``loadgen-worker`` (the load generator's worker function, invoked directly) or
+#: ``function`` (a team's own function behind an HTTP API: its code, handler and requests).
+STACK_KINDS = ("model", "loadgen-worker", "function")
+#: The managed runtimes a ``function`` stack may name (its code is the team's, so older
+#: runtimes Lambda still runs are allowed). Python: CPython on Amazon Linux; Java: a fat jar.
+FUNCTION_RUNTIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "java": ("java11", "java17", "java21"),
+        "python": ("python3.10", "python3.11", "python3.12", "python3.13"),
+    }
+)
 #: The handler of a ``loadgen-worker`` stack: ``handler`` in loadgen/_worker.py, which runs
 #: one slice of a plan and uploads its result folder to the stack's bucket.
 WORKER_HANDLER = "loadgen._worker.handler"

@@ -44,3 +44,40 @@ def ping_event() -> dict[str, Any]:
         },
         "isBase64Encoded": False,
     }
+
+
+def route_matches(route_key: str, method: str, path: str) -> bool:
+    """Whether an HTTP API route key (``GET /items/{id}``, ``ANY /{proxy+}``, ``$default``)
+    takes a request: the method or ``ANY``; the path segment by segment, ``{name}`` one
+    segment, a last ``{name+}`` every remaining one (at least one), as API Gateway matches."""
+    if route_key == "$default":
+        return True
+    route_method, _, route_path = route_key.partition(" ")
+    if route_method not in (method, "ANY"):
+        return False
+    want = route_path.strip("/").split("/") if route_path.strip("/") else []
+    have = path.strip("/").split("/") if path.strip("/") else []
+    for index, part in enumerate(want):
+        if part.startswith("{") and part.endswith("+}") and index == len(want) - 1:
+            return len(have) > index
+        if index >= len(have):
+            return False
+        if not (part.startswith("{") and part.endswith("}")) and part != have[index]:
+            return False
+    return len(have) == len(want)
+
+
+def path_parameters(route_key: str, path: str) -> dict[str, str]:
+    """The values a route key's ``{name}`` and ``{name+}`` segments take in ``path`` (the
+    event's ``pathParameters``); empty for a route without them."""
+    _, _, route_path = route_key.partition(" ")
+    want = [p for p in route_path.strip("/").split("/") if p]
+    have = [p for p in path.strip("/").split("/") if p]
+    found: dict[str, str] = {}
+    for index, part in enumerate(want):
+        if part.startswith("{") and part.endswith("+}"):
+            found[part[1:-2]] = "/".join(have[index:])
+            break
+        if part.startswith("{") and part.endswith("}") and index < len(have):
+            found[part[1:-1]] = have[index]
+    return found

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, unquote_plus, urlsplit
 
+from contract import path_parameters, route_matches
+
 #: The account and API ids the events carry; the emulator has no account.
 ACCOUNT_ID = "123456789012"
 
@@ -114,11 +116,13 @@ def match_route(routes: Iterable[str] | None, method: str, path: str) -> str | N
     """The route key a request matches, ``$default`` when there are no routes, else None."""
     if routes is None:
         return "$default"
-    for route in routes:
-        route_method, _, route_path = route.partition(" ")
-        if route_path == path and route_method in (method, "ANY"):
-            return route
-    return None
+    # Exact paths, ``{name}`` segments and a greedy ``{name+}``; API Gateway prefers the most
+    # specific match (fewest variables, greedy last), then the method over ANY.
+    matching = [route for route in routes if route_matches(route, method, path)]
+    if not matching:
+        return None
+    return min(matching, key=lambda route: ("+}" in route, route.count("{"),
+                                            route.startswith("ANY ")))
 
 
 def is_text_content(content_type: str | None) -> bool:
@@ -188,6 +192,8 @@ def build_event(
             name, value = unquote_plus(name), unquote_plus(value)
             params[name] = f"{params[name]},{value}" if name in params else value
         event["queryStringParameters"] = params
+    if "{" in route_key:
+        event["pathParameters"] = path_parameters(route_key, raw_path)
     event["requestContext"] = {
         "accountId": ACCOUNT_ID,
         "apiId": api_id,

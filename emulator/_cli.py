@@ -34,10 +34,15 @@ from ._spec import (
     EmulatorOptions,
     FunctionSpec,
 )
-from ._stacks import spec_from_stack, spec_from_worker_stack, worker_bucket
+from ._stacks import (
+    spec_from_function_stack,
+    spec_from_stack,
+    spec_from_worker_stack,
+    worker_bucket,
+)
 
 if TYPE_CHECKING:
-    from stack import StackSettings, WorkerPackage
+    from stack import FunctionPackage, StackSettings, WorkerPackage
     from stack.package import Package
 
 
@@ -143,13 +148,35 @@ def hosted_by(settings: Mapping[str, StackSettings]) -> dict[str, str | None]:
     }
 
 
-def package_entry(package: Package) -> dict[str, Any]:
+def function_package_entry(package: FunctionPackage, settings: StackSettings) -> dict[str, Any]:
+    """A function stack's package as endpoints.json states it, and what the load generator
+    sends it: the request file and what counts as a correct answer."""
+    entry: dict[str, Any] = {
+        "kind": "image" if package.is_image else "zip",
+        "code_bytes": package.size_bytes,
+        "unzipped_bytes": package.unzipped_bytes,
+        "layer_bytes": package.layer_bytes,
+        "function": True,
+        "handler": package.handler,
+    }
+    if package.requirements:
+        entry["requirements"] = list(package.requirements)
+    return entry
+
+
+def package_entry(package: Package | FunctionPackage,
+                  settings: StackSettings | None = None) -> dict[str, Any]:
     """What a stack deploys, in bytes, as endpoints.json states it (the report shows it).
 
     An image's own size is not known here (no image is built: the emulator hosts its context's
     function folder), so ``code_bytes`` and ``unzipped_bytes`` are the function and model it
     holds, and ``requirements`` the pins the image installs on AWS's base image.
     """
+    from stack.package import Package
+
+    if not isinstance(package, Package):
+        assert settings is not None
+        return function_package_entry(package, settings)
     entry: dict[str, Any] = {
         "kind": "image" if package.is_image else "zip",
         "code_bytes": package.size_bytes,
@@ -204,7 +231,7 @@ def worker_entry(emu: Emulator, settings: StackSettings, root: Path,
 
 
 def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path,
-                       packages: Mapping[str, Package] | None = None,
+                       packages: Mapping[str, Package | FunctionPackage] | None = None,
                        worker_packages: Mapping[str, WorkerPackage] | None = None
                        ) -> dict[str, Any]:
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
@@ -224,7 +251,9 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
             stacks[name]["dependencies"] = {"folder": str(deps),
                                             "distributions": distributions_in(deps)}
         if packages is not None and name in packages:
-            stacks[name]["package"] = package_entry(packages[name])
+            stacks[name]["package"] = package_entry(packages[name], settings[name])
+        if settings[name].is_function:
+            stacks[name]["requests"] = _request_entry(settings[name], root)
     for name, s in settings.items():
         if s.is_worker:
             stacks[name] = worker_entry(emu, s, root, (worker_packages or {}).get(name))
@@ -251,6 +280,15 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "pid": os.getpid(),
     }
+
+
+def _request_entry(settings: StackSettings, root: Path) -> dict[str, Any]:
+    """What the load generator sends a function stack (``--stack NAME`` finds it here)."""
+    from stack import function_paths
+
+    paths = function_paths({"code": settings.code, "requests": settings.requests}, root)
+    return {"file": str(paths["requests"]) if paths["requests"] else None,
+            "expect_field": settings.expect_field or None}
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -299,7 +337,8 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
     rows = [("stack", "language", "memory", "strategy", "mitigation", "auth", "url")]
     for name, url in emu.urls.items():
         s = settings[name]
-        rows.append((name, s.language, f"{s.memory_mb} MB", s.model_strategy,
+        rows.append((name, s.language, f"{s.memory_mb} MB",
+                     f"function {s.handler}" if s.is_function else s.model_strategy,
                      s.cold_start_mitigation, s.authorization, url))
     for name, s in settings.items():
         if s.is_worker:
@@ -311,26 +350,42 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
 
 def _prepare(
     args: argparse.Namespace, root: Path
-) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package],
+) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package | FunctionPackage],
            dict[str, WorkerPackage]]:
-    from stack import build_package, build_worker_package, list_stacks, load_stack, runtime_root
+    from stack import (
+        build_function_package,
+        build_package,
+        build_worker_package,
+        host_dependencies,
+        list_stacks,
+        load_stack,
+        runtime_root,
+    )
 
     names = list(args.stacks) or list_stacks(root)
     if not names:
         raise EmulatorError(f"no Pulumi.<stack>.yaml under {root}: nothing to host")
     settings: dict[str, StackSettings] = {}
     specs: list[FunctionSpec] = []
-    packages: dict[str, Package] = {}
+    packages: dict[str, Package | FunctionPackage] = {}
     worker_packages: dict[str, WorkerPackage] = {}
-    for name in names:
-        s = load_stack(name, root)
-        # keyed by the stack's own name: ``python-512@1024`` is hosted as ``python-512-at-1024``
-        settings[s.name] = s
+    loaded = [load_stack(name, root) for name in names]  # every stack file checked first
+    for s in loaded:
+        name = s.name  # ``<stack>@<MB>`` is hosted as ``<stack>-at-<MB>``
+        settings[name] = s
         if s.is_worker:
             # The zip AWS would run (its wheels from pip's cache after the first build).
             worker = build_worker_package(s, root=root)
             worker_packages[s.name] = worker
             specs.append(spec_from_worker_stack(s, worker))
+            continue
+        if s.is_function:
+            # The zip AWS would run (wheels for Lambda's platform), and the same requirements
+            # for this host's Python, both cached under build/deps by the file's content.
+            function_package = build_function_package(s, root=root)
+            packages[name] = function_package
+            specs.append(spec_from_function_stack(
+                s, function_package, host_dependencies(s, root=root)))
             continue
         package = build_package(s, artifact=args.artifact, root=root, runtime=runtime_root(root))
         packages[s.name] = package

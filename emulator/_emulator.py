@@ -285,7 +285,7 @@ class Emulator:
                 ),
             )
             self.hosts[spec.name] = host
-            if spec.kind != "model":
+            if spec.kind == "loadgen-worker":
                 # No HTTP API: the Lambda API invokes it, and counts its invocations.
                 self.sampler.add_stack(
                     spec.name, requests=functools.partial(_invocations_of, self.lambda_api,

@@ -81,6 +81,8 @@ class FrontDoor:
         #: the network path (client round trip + API Gateway) added to every request
         self.network_delay_s = network_delay_ms / 1000.0
         self.access_log = access_log
+        #: apigw id → the Lambda request id of its invocation, until its access-log line
+        self._lambda_ids: dict[str, str] = {}
         #: requests answered so far (the sampler's per-second counts)
         self.requests = 0
         self.integration_timeout_s = integration_timeout_s
@@ -185,10 +187,12 @@ class FrontDoor:
         if waited:
             self._way_out.observe(done_s - armed_s)
         self.requests += 1
+        lambda_id = self._lambda_ids.pop(apigw_id, None)
         if self.access_log is not None:
             self.access_log.add(
                 apigw_id=apigw_id,
-                request_id=response.headers.get("x-request-id"), status=response.status,
+                request_id=lambda_id or response.headers.get("x-request-id"),
+                status=response.status,
                 added_ms=((handed_s - arrived_s) + (done_s - ended_s)) * 1000.0 if half_s > 0
                 else 0.0,
                 response_ms=(done_s - arrived_s) * 1000.0)
@@ -280,6 +284,10 @@ class FrontDoor:
             task.add_done_callback(self._pending.discard)
             return _send(gateway_error(*SERVICE_UNAVAILABLE, apigw_id)), time.monotonic()
         ended_s = outcome.ended_s if outcome.ended_s is not None else time.monotonic()
+        # The invocation's Lambda request id ($context.integration.requestId in an HTTP API's
+        # access log): what joins a request to its REPORT line when the function does not
+        # return the id itself.
+        self._lambda_ids[apigw_id] = outcome.request_id
         return _send(response_for(outcome, apigw_id)), ended_s
 
 

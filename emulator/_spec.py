@@ -50,8 +50,9 @@ DEFAULT_GATEWAY_LATENCY_MS = 10.0
 _POLICIES = ("fixed", "sebs")
 #: how the model is served (issue 15); the emulator needs to know which dependencies to provide
 MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
-#: what a function is: a model behind an HTTP API, or the load generator's worker (no API)
-FUNCTION_KINDS = ("model", "loadgen-worker")
+#: what a function is: a model behind an HTTP API, the load generator's worker (no API), or a
+#: team's own function behind an HTTP API (hosted as the model's is: nothing branches on which)
+FUNCTION_KINDS = ("model", "loadgen-worker", "function")
 #: the init phase's CPU: ``burst`` (the model calibrated on AWS's measurements) or ``share``
 INIT_CPU_MODES = ("burst", "share")
 #: ``burst``: init runs with this many vCPUs (or the memory share, if larger); then the quota
@@ -112,9 +113,9 @@ class FunctionSpec:
     #: ``iam``: the front door admits only requests SigV4-signed with the emulator's
     #: credentials (API Gateway's AWS_IAM routes); ``none``: every request
     authorization: str = "none"
-    #: ``model``: behind its own HTTP API (a front door); ``loadgen-worker``: the load
-    #: generator's worker, which has no HTTP API (invoked through the Lambda API, as every
-    #: function can be)
+    #: ``model`` or ``function``: behind its own HTTP API (a front door); ``loadgen-worker``:
+    #: the load generator's worker, which has no HTTP API (invoked through the Lambda API, as
+    #: every function can be)
     kind: str = "model"
     #: buckets created at start on the emulator's local S3 (moto's server, started only when a
     #: function names one); the function's instances get its endpoint (AWS_ENDPOINT_URL_S3)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
 
 if TYPE_CHECKING:
-    from stack import Package, StackSettings, WorkerPackage
+    from stack import FunctionPackage, Package, StackSettings, WorkerPackage
 
 #: the bucket name the emulator's local S3 endpoint serves an ``s3`` stack's artifact from
 EMULATOR_BUCKET = "lambda-model-study-emulator"
@@ -86,4 +86,28 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
         buckets=(worker_bucket(settings),),
         host_distributions=package.distributions,
         invoke_targets=settings.target_stacks,
+    )
+
+
+def spec_from_function_stack(settings: StackSettings, package: FunctionPackage,
+                             dependencies: Path | None) -> FunctionSpec:
+    """A ``function`` stack as the emulator hosts it: the team's package behind its HTTP API
+    (its routes, or ``$default``), its requirements built for the host's Python
+    (``dependencies``, ahead of the package's Lambda wheels on the path, as for the framework
+    stacks), its environment as given. An image function runs as its code folder plus those
+    dependencies (no image is built here)."""
+    mitigation = settings.cold_start_mitigation
+    return FunctionSpec(
+        **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
+        layer_zip=package.merged_layer_zip,
+        environment=dict(settings.environment),
+        provisioned_concurrency=((settings.provisioned_concurrency or 0)
+                                 if mitigation == "provisioned" else 0),
+        snapstart=mitigation == "snapstart",
+        api_throttle_burst=settings.api_throttle_burst,
+        api_throttle_rate=settings.api_throttle_rate,
+        routes=settings.route_keys,
+        authorization=settings.authorization,
+        kind="function",
+        dependencies_dir=dependencies,
     )

@@ -7,38 +7,22 @@ carries its error kind, an attempt in flight when the run is cancelled is record
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping
 
 import anyio
+import anyio.lowlevel
 
 from resultfiles import Record
 
 from ._clock import RunClock
 from ._http import Connection, Connector, RequestFailed
+from ._requests import RequestSet, check_body
 from ._results import ResultWriter
 from ._stop import Stop
 from ._target import Target
 
 __all__ = ["Attempts", "check_body", "make_record"]
-
-
-def check_body(body: bytes, batch: int) -> tuple[int | None, str | None]:
-    """(predictions in a 200 body, what is wrong with it or None)."""
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return None, f"body is not JSON: {body[:80]!r}"
-    predictions = document.get("predictions") if isinstance(document, dict) else None
-    if not isinstance(predictions, list):
-        return None, "no 'predictions' list in the body"
-    if len(predictions) != batch:
-        return len(predictions), f"{len(predictions)} predictions for {batch} instances"
-    for item in predictions:
-        if not isinstance(item, dict) or "probability" not in item:
-            return len(predictions), "a prediction has no 'probability'"
-    return len(predictions), None
 
 
 def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phase: str | None,
@@ -83,23 +67,31 @@ def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phas
         model_version=headers.get("x-model-version"),
         runtime=headers.get("x-runtime"),
         request_id=headers.get("x-request-id"),
+        gateway_request_id=headers.get("apigw-requestid"),
     )
 
 
 class Attempts:
-    """Sends the run's requests (bodies in turn, numbered in order of starting)."""
+    """Sends the run's request set (in its weighted turns, numbered in order of starting).
 
-    def __init__(self, *, target: Target, connector: Connector, bodies: list[bytes], batch: int,
-                 timeout_s: float, clock: RunClock, writer: ResultWriter, stop: Stop) -> None:
+    With ``stop_at_first_failure``, a first answer that is not correct (the handler could not be
+    loaded, a route the function does not answer, ...) stops the run at once: a whole run of
+    the same failure would measure nothing. ``first_failure`` then says what it was.
+    """
+
+    def __init__(self, *, target: Target, connector: Connector, request_set: RequestSet,
+                 timeout_s: float, clock: RunClock, writer: ResultWriter, stop: Stop,
+                 stop_at_first_failure: bool = False) -> None:
         self.target = target
         self.connector = connector
-        self.bodies = bodies
-        self.batch = batch
+        self.request_set = request_set
         self.timeout_s = timeout_s
         self.clock = clock
         self.writer = writer
         self.stop = stop
-        self._body_index = 0
+        self.stop_at_first_failure = stop_at_first_failure
+        self.first_failure: str | None = None
+        self._turn = 0
         self._seq = 0
 
     async def attempt(self, conn: Connection | None, *, user: int | None, stage: int,
@@ -111,8 +103,14 @@ class Attempts:
         Returns the connection to use next (None when it failed), the record and when the
         attempt ended (``perf_counter_ns``).
         """
-        body = self.bodies[self._body_index]
-        self._body_index = (self._body_index + 1) % len(self.bodies)
+        if self.stop.reason is not None:
+            # Stopped (by the first answer, a signal, a full disk): let the cancellation land
+            # here, before anything more is sent.
+            await anyio.lowlevel.checkpoint()
+        order = self.request_set.order
+        request = self.request_set.requests[order[self._turn]]
+        self._turn = (self._turn + 1) % len(order)
+        body = request.body
         seq = self._seq
         self._seq += 1
         start_ns = time.perf_counter_ns()
@@ -133,18 +131,13 @@ class Attempts:
                 conn = await self.connector(self.target.host, self.target.port,
                                             self.target.predict_path, self.timeout_s)
                 connect_ms = round((time.perf_counter_ns() - start_ns) / 1e6, 3)
-            response = await conn.post(body, timeout_s=self.timeout_s)
+            response = await conn.send(request, base_path=self.target.base_path,
+                                       timeout_s=self.timeout_s)
             sent_ns, done_ns = response.sent_ns, response.done_ns
             status = response.status
             headers = response.headers
             received = len(response.body)
-            if status == 200:
-                predictions, detail = check_body(response.body, self.batch)
-                if detail is not None:
-                    error = "bad_response"
-            else:
-                error = "throttled" if status == 429 else "http_status"
-                detail = response.body[:200].decode("utf-8", "replace")
+            error, predictions, detail = self.request_set.expect.judge(status, response.body)
         except RequestFailed as exc:
             done_ns = time.perf_counter_ns()
             error, detail = exc.kind, exc.detail
@@ -173,4 +166,11 @@ class Attempts:
             connect_ms=connect_ms,
         )
         self.writer.record(rec, done_ns)
+        if seq == 0 and self.stop_at_first_failure and error not in (None, "throttled"):
+            what = f"answered {status}" if status is not None else f"failed ({error})"
+            self.first_failure = (
+                f"the first request ({request.route}) {what}: {(detail or '').strip()[:160]}; "
+                f"expected {self.request_set.expect.describe()}. Stopped: the rest would fail "
+                "alike")
+            self.stop(self.first_failure)
         return conn, rec, done_ns

@@ -15,6 +15,8 @@ EXIT_NOTHING_MEASURED = 3
 EXIT_WRITE_FAILED = 4
 #: A run on workers lost one or more of them (their users are missing from the merge).
 EXIT_WORKERS_LOST = 5
+#: ``--stop-at-first-failure``: the first answer was not correct, so the run stopped there.
+EXIT_FIRST_FAILURE = 6
 EXIT_SIGNAL_BASE = 128
 
 

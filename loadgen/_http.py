@@ -19,10 +19,13 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import h11
 import httptools
+
+if TYPE_CHECKING:
+    from ._requests import PreparedRequest
 
 __all__ = [
     "Connection",
@@ -66,6 +69,9 @@ class Connection(Protocol):
     def reusable(self) -> bool: ...
 
     async def post(self, body: bytes, *, timeout_s: float) -> Response: ...
+
+    async def send(self, request: PreparedRequest, *, base_path: str,
+                   timeout_s: float) -> Response: ...
 
     def close(self) -> None: ...
 
@@ -204,11 +210,27 @@ class _PostingConnection:
     def _encode(self, body: bytes) -> bytes:
         raise NotImplementedError
 
+    def _encode_request(self, request: PreparedRequest, base_path: str) -> bytes:
+        raise NotImplementedError
+
     async def post(self, body: bytes, *, timeout_s: float) -> Response:
-        proto = self._protocol
+        """POST ``body`` (JSON) to the connection's path."""
+        self._check_reusable()
+        return await self._exchange(self._encode(body), timeout_s)
+
+    async def send(self, request: PreparedRequest, *, base_path: str,
+                   timeout_s: float) -> Response:
+        """Send one request of a request set (its path under ``base_path``)."""
+        self._check_reusable()
+        return await self._exchange(self._encode_request(request, base_path), timeout_s)
+
+    def _check_reusable(self) -> None:
+        # Before encoding: h11 counts a request as under way once it is encoded.
         if not self.reusable:
             raise RequestFailed("reset", "connection closed by the server while idle")
-        data = self._encode(body)
+
+    async def _exchange(self, data: bytes, timeout_s: float) -> Response:
+        proto = self._protocol
         waiter: asyncio.Future[Response] = self._loop.create_future()
         proto.waiter = waiter
         timer = self._loop.call_later(timeout_s, proto.on_timeout)
@@ -269,6 +291,20 @@ class H11Connection(_PostingConnection):
         conn = self._protocol.h11
         data = conn.send(self._request_event(len(body)))
         data += conn.send(h11.Data(data=body))
+        data += conn.send(h11.EndOfMessage())
+        return data
+
+    def _encode_request(self, request: PreparedRequest, base_path: str) -> bytes:
+        conn = self._protocol.h11
+        extra = [(name, value) for name, _, value in
+                 (line.partition(": ") for line in
+                  request.header_lines.decode("latin-1").split("\r\n") if line)]
+        event = h11.Request(
+            method=request.method, target=base_path + request.path,
+            headers=[("host", self._host_header), ("user-agent", "loadgen"), *extra,
+                     ("content-length", str(len(request.body)))])
+        data = conn.send(event)
+        data += conn.send(h11.Data(data=request.body))
         data += conn.send(h11.EndOfMessage())
         return data
 
@@ -354,6 +390,9 @@ class PostSigner(Protocol):
 
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]: ...
 
+    def for_request(self, host_header: str, method: str,
+                    path: str) -> Callable[[bytes], bytes]: ...
+
 
 class HttptoolsConnection(_PostingConnection):
     """A connection whose responses httptools parses (the request path of every scenario)."""
@@ -366,6 +405,11 @@ class HttptoolsConnection(_PostingConnection):
                       "content-type: application/json\r\ncontent-length: ").encode("ascii")
         # Signed before the clock starts (post() times from the write), so never counted.
         self._sign = signer.for_post(host_header, path) if signer is not None else None
+        self._host_header = host_header
+        self._signer = signer
+        # A request set's heads and signers, made once per request (the set is small).
+        self._heads: dict[tuple[str, str, bytes], tuple[bytes, Callable[[bytes], bytes] | None]]
+        self._heads = {}
 
     @property
     def reusable(self) -> bool:
@@ -377,6 +421,22 @@ class HttptoolsConnection(_PostingConnection):
         if self._sign is not None:
             return b"%b%d\r\n%b\r\n%b" % (self._head, len(body), self._sign(body), body)
         return b"%b%d\r\n\r\n%b" % (self._head, len(body), body)
+
+    def _encode_request(self, request: PreparedRequest, base_path: str) -> bytes:
+        path = base_path + request.path
+        key = (request.method, path, request.header_lines)
+        known = self._heads.get(key)
+        if known is None:
+            head = (f"{request.method} {path} HTTP/1.1\r\nhost: {self._host_header}\r\n"
+                    "user-agent: loadgen\r\n").encode("ascii") + request.header_lines
+            sign = (self._signer.for_request(self._host_header, request.method, path)
+                    if self._signer is not None else None)
+            known = self._heads[key] = (head + b"content-length: ", sign)
+        head, sign = known
+        body = request.body
+        if sign is not None:
+            return b"%b%d\r\n%b\r\n%b" % (head, len(body), sign(body), body)
+        return b"%b%d\r\n\r\n%b" % (head, len(body), body)
 
 
 async def connect(host: str, port: int, path: str, timeout_s: float, *,

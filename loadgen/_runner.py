@@ -25,7 +25,8 @@ from ._errors import PlanError, TargetError
 from ._http import Connector, connect
 from ._idle import eviction_bracket
 from ._idleplan import IdlePlan
-from ._payload import build_bodies, load_rows
+from ._payload import load_rows
+from ._requests import RequestSet, function_request_set, kdd_request_set
 from ._results import FolderClaim
 from ._run_info import run_info, stage_info
 from ._session import execute
@@ -118,6 +119,14 @@ async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
                        health: dict[str, Any] | None, out: Callable[[str], None] | None,
                        stop: Stop, run_id: str, folder: Path, claim: FolderClaim) -> RunResult:
     notes: list[str] = []
+    run = functools.partial(_run_set, plan, scaled, target=target, settings=settings,
+                            connector=connector, out=out, stop=stop, run_id=run_id,
+                            folder=folder, claim=claim)
+    if settings.requests is not None:
+        # A request file says everything that is sent: nothing goes before the plan.
+        request_set = function_request_set(settings.requests, expect_field=settings.expect_field)
+        return await run(health=health or {}, features=[], rows=0, request_set=request_set,
+                         notes=notes)
     if health is None and settings.features is not None:
         # GET /health is itself an invocation: it would start (and warm) an instance before the
         # scenario's first request, so that a timed-idle run could never see its first cold
@@ -143,17 +152,29 @@ async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
         )
     if notes:
         settings = dataclasses.replace(settings, notes=settings.notes + tuple(notes))
+        run = functools.partial(run, settings=settings)
         notes = []
     rows = load_rows(settings.payload)
-    bodies = build_bodies(rows, features, settings.batch)
+    request_set = kdd_request_set(rows, features, settings.batch, source=str(settings.payload))
+    return await run(health=health, features=features, rows=len(rows), request_set=request_set,
+                     notes=notes)
+
+
+async def _run_set(plan: Scenario, scaled: Scenario, *, target: Target, settings: RunSettings,
+                   connector: Connector | None, health: dict[str, Any], features: list[str],
+                   rows: int, request_set: RequestSet, notes: list[str],
+                   out: Callable[[str], None] | None, stop: Stop, run_id: str, folder: Path,
+                   claim: FolderClaim) -> RunResult:
+    """Run a request set: the one path for a model's KDD requests and a function's own."""
     name = scenario_name(plan)
     info = run_info(plan=plan, scaled=scaled, run_id=run_id, name=name, target=target,
-                    settings=settings, health=health, features=features, rows=len(rows),
+                    settings=settings, health=health, features=features, rows=rows,
                     connector=connector, notes=notes)
+    info["request_set"] = request_set.describe()
     return await execute(
         plan=scaled, target=target, settings=settings,
-        connector=connector or _default_connector(target), bodies=bodies, run_info=info,
-        stages=stage_info(scaled), folder=folder, stop=stop, claim=claim,
+        connector=connector or _default_connector(target), request_set=request_set,
+        run_info=info, stages=stage_info(scaled), folder=folder, stop=stop, claim=claim,
         out=out or (lambda line: print(line, file=sys.stderr, flush=True)),
     )
 

@@ -22,6 +22,7 @@ from ._http import Connector
 from ._idle import run_idle
 from ._idleplan import IdlePlan
 from ._plan import StagedPlan
+from ._requests import RequestSet
 from ._results import FolderClaim, ResultWriter
 from ._selfcheck import SelfCheck
 from ._settings import RunResult, RunSettings, Scenario
@@ -35,7 +36,8 @@ SUMMARY_EVERY_S = 5
 
 
 async def execute(*, plan: Scenario, target: Target, settings: RunSettings, connector: Connector,
-                  bodies: list[bytes], run_info: dict[str, Any], stages: list[dict[str, Any]],
+                  request_set: RequestSet, run_info: dict[str, Any],
+                  stages: list[dict[str, Any]],
                   folder: Path, out: Callable[[str], None], stop: Stop,
                   claim: FolderClaim | None = None) -> RunResult:
     """Run ``plan`` (already scaled) and write its result folder; ``run_info`` is run.json."""
@@ -50,8 +52,9 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     run_info["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s))
     writer = ResultWriter(folder, run_info=run_info, start_epoch_s=start_epoch_s,
                           t0_ns=clock.t0_ns, stages=stages, on_failure=stop, claim=claim)
-    attempts = Attempts(target=target, connector=connector, bodies=bodies, batch=settings.batch,
-                        timeout_s=float(settings.timeout_s), clock=clock, writer=writer, stop=stop)
+    attempts = Attempts(target=target, connector=connector, request_set=request_set,
+                        timeout_s=float(settings.timeout_s), clock=clock, writer=writer, stop=stop,
+                        stop_at_first_failure=settings.stop_at_first_failure)
     state = RunState(clock=clock, attempts=attempts, writer=writer, notes=list(settings.notes))
 
     def extra() -> dict[str, Any]:
@@ -115,7 +118,8 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
                          "duration_s": round((now_ns - clock.t0_ns) / 1e9, 3),
                          "notes": list(state.notes)},
         )
-    return RunResult(folder, summary, signal=stop.signal, write_error=writer.failure)
+    return RunResult(folder, summary, signal=stop.signal, write_error=writer.failure,
+                     first_failure=attempts.first_failure)
 
 
 def _progress_line(tick: int, state: RunState, planned_s: float) -> str:

@@ -48,6 +48,13 @@ class RunSettings:
     #: Start the plan's clock at this absolute time (Unix seconds), waiting for it after every
     #: preparation, so that workers started together begin together; None: at once.
     start_at_epoch_s: float | None = None
+    #: A request file (contract's request set: method, path, headers, body, weight) sent instead
+    #: of the KDD payload; every 2xx answer counts as correct. None: the payload's rows.
+    requests: Path | None = None
+    #: With ``requests``: a top-level JSON field a correct answer's body holds.
+    expect_field: str | None = None
+    #: Stop the run when its first answer is not correct (one line says why).
+    stop_at_first_failure: bool = False
 
     def validate(self) -> list[str]:
         problems = []
@@ -84,3 +91,5 @@ class RunResult:
     signal: int | None = None
     #: Why the result files could not all be written (the run stopped there), else None.
     write_error: str | None = None
+    #: With ``stop_at_first_failure``: the first answer that was not correct, in one line.
+    first_failure: str | None = None

@@ -64,6 +64,10 @@ class RequestSigner:
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]:
         """The request path's signer: the signed header lines (each ending CRLF) of a POST of
         ``body`` to ``path``, cached per body for the current second."""
+        return self.for_request(host_header, "POST", path)
+
+    def for_request(self, host_header: str, method: str, path: str) -> Callable[[bytes], bytes]:
+        """The signer of ``method`` requests to ``path`` (a request set's), as ``for_post``."""
         url = f"http://{host_header}{path}"
         cache: dict[bytes, bytes] = {}
         current_s = -1
@@ -76,7 +80,7 @@ class RequestSigner:
                 current_s = now_s
             lines = cache.get(body)
             if lines is None:
-                request = self._request(method="POST", url=url, data=body,
+                request = self._request(method=method, url=url, data=body,
                                         headers={"host": host_header})
                 credentials = self.credentials.get_frozen_credentials()
                 self._auth(credentials, SERVICE, self.region).add_auth(request)

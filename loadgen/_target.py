@@ -54,6 +54,15 @@ class Target:
     signer: RequestSigner | None = field(default=None, compare=False, repr=False)
 
     @property
+    def request_file(self) -> tuple[Path | None, str | None]:
+        """The request file and expected field the target's stack names (a function stack in
+        the emulator's endpoints file), else (None, None)."""
+        named = self.extra.get("requests") or {}
+        file, field_name = named.get("file"), named.get("expect_field")
+        return (Path(file) if isinstance(file, str) else None,
+                field_name if isinstance(field_name, str) else None)
+
+    @property
     def predict_path(self) -> str:
         return f"{self.base_path}/predict"
 
@@ -139,6 +148,9 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
             extra[key] = entry[key]
     if isinstance(entry.get("package"), dict):
         extra["package"] = entry["package"]
+    # A function stack's request file and what a correct answer holds (the stack names them).
+    if isinstance(entry.get("requests"), dict):
+        extra["requests"] = entry["requests"]
     init_cpu = document.get("init_cpu")
     return replace(target, settings=settings, extra=extra,
                    init_cpu=init_cpu if isinstance(init_cpu, dict) else None,

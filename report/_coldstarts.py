@@ -140,7 +140,7 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                 for r in cold:
                     latency_ms = r.latency_us / 1000.0
                     latency.append(latency_ms)
-                    report = reports.get(r.request_id or "")
+                    report = reports.get(r.join_id or "")
                     if report is None or report.init_duration_ms is None:
                         continue
                     init.append(report.init_duration_ms)

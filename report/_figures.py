@@ -230,7 +230,29 @@ def load_report_lines(paths: Iterable[Path]) -> tuple[dict[str, ReportLine], lis
                     problems.append(f"{path}:{number}: {exc}")
                     continue
                 by_id[report.request_id] = report
+        _index_by_gateway_id(by_id, path)
     return by_id, problems
+
+
+def _index_by_gateway_id(by_id: dict[str, ReportLine], log: Path) -> None:
+    """Index REPORT lines by API Gateway's request id too, through the access log beside the
+    log (``<stack>.access.jsonl``: apigw id → Lambda request id), so that a function that does
+    not return its request id (a team's own) is joined all the same."""
+    access = log.with_name(log.name.removesuffix(".log") + ".access.jsonl")
+    try:
+        lines = access.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a torn last line: the requests before it still join
+        if not isinstance(entry, dict):
+            continue
+        gateway_id, lambda_id = entry.get("apigw_id"), entry.get("request_id")
+        if isinstance(gateway_id, str) and isinstance(lambda_id, str) and lambda_id in by_id:
+            by_id.setdefault(gateway_id, by_id[lambda_id])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,7 +322,7 @@ def start_kind(record: Record, reports: dict[str, ReportLine]) -> str:
     function still said ``x-cold-start: true`` is not counted cold). Without one, the function's
     headers decide (``x-restore``, ``x-cold-start``, docs/api.md).
     """
-    report = reports.get(record.request_id or "")
+    report = reports.get(record.join_id or "")
     if report is not None:
         return "cold" if report.cold_start else ("restore" if report.restore else "warm")
     if record.restore:
@@ -338,7 +360,7 @@ def stack_figures(
     init_ms: list[float] = []
     restore_duration_ms: list[float] = []
     for r in all_records:
-        report = reports.get(r.request_id or "")
+        report = reports.get(r.join_id or "")
         if report is not None and report.init_duration_ms is not None:
             init_ms.append(report.init_duration_ms)
         if report is not None and report.restore_duration_ms is not None:
@@ -349,7 +371,7 @@ def stack_figures(
     hits = hits_per_s_figures([int(row["hits"]) for row in main.timeline])
     mean, peak = hits["mean"], hits["peak"]
 
-    joined = [reports[r.request_id] for r in records if r.request_id in reports]
+    joined = [reports[r.join_id] for r in records if r.join_id in reports]
     billed_gb_s: float | None = None
     cost: CostEstimate | None = None
     memory_mb = settings.get("memory_mb")

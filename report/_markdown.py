@@ -24,6 +24,7 @@ from ._figures import (
     recommend,
     stack_figures,
 )
+from ._functions import function_section, is_function_stack
 from ._reportline import ReportLine
 from ._runtimes import runtime_section
 
@@ -127,12 +128,12 @@ def _data_section(figures: Sequence[StackFigures]) -> list[str]:
     return [*md, ""]
 
 
-def _side_by_side(figures: Sequence[StackFigures]) -> list[str]:
+def _side_by_side(figures: Sequence[StackFigures], unit: str = "predictions") -> list[str]:
     head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors "
             "[C] "
             "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
             "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per "
-                                                                        "1M predictions [D] |")
+            f"1M {unit} [D] |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
@@ -260,6 +261,11 @@ def _write(
     loaded = [f for f in figures if f.load_scenario != "scenario1"]
     idle_only = [f.stack for f in figures if f.load_scenario == "scenario1"]
     chosen, _tolerance, rule_text = recommend(loaded, rule)
+    # A team's own functions answer requests, not predictions: the report says so throughout.
+    functions = bool(by_stack) and all(is_function_stack(rs) for rs in by_stack.values())
+    unit = "requests" if functions else "predictions"
+    if functions:
+        rule_text = rule_text.replace("predictions", "requests")
 
     scales = sorted({r.time_scale for r in runs})
     limited = sorted({str(f.cpu_limited) for f in figures})
@@ -268,7 +274,8 @@ def _write(
     run_ids = sorted({str(r.run.get("run_id", "?")) for r in runs})
 
     md: list[str] = [
-        "# Lambda model study: stacks side by side", "",
+        ("# Your function: memory sizes side by side" if functions
+         else "# Lambda model study: stacks side by side"), "",
         (f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
         f"{len(log_files)} server log files, {len(reports):,} REPORT lines)."), "",
         (f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
@@ -280,7 +287,7 @@ def _write(
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
         + (" — figures of those stacks (marked ⚠) may understate the "
            "function." if saturated else "."),
-        *_sat.header_lines(loaded),
+        *_sat.header_lines(loaded, functions=functions),
         *([(f"- Scenario 1 only (cold starts and idle gaps, no load figures): "
             f"{', '.join(idle_only)}.")] if idle_only else []),
         f"- Sources: {LEGEND} · {_sat.LEGEND_MEASURED}.",
@@ -297,7 +304,7 @@ def _write(
         per_million = chosen.cost.per_million_predictions_usd if chosen.cost else None
         md += [(f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
                f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
-               f"${_num(per_million, '{:.4f}')} per million predictions."), "",
+               f"${_num(per_million, '{:.4f}')} per million {unit}."), "",
                f"Rule [D]: {rule_text}."]
     else:
         md += [f"No recommendation: {rule_text}."]
@@ -309,14 +316,14 @@ def _write(
                "the host's CPUs were saturated, so their throughput and warm tail latency compare "
                "the machine's sharing, not the memory settings. Cold starts still compare.")]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
-    md += _side_by_side(loaded)
+    md += _side_by_side(loaded, unit)
     md += ["",
            ("Host CPU is the busy share of all the host's CPUs per second, over the seconds the "
             "stack had a request in flight; ⚙ marks a host-bound stack (judged net of the stack's "
             "own instances' CPU, below); throttled is the share of its instances' CPU periods "
             "in which their cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time "
             "they waited. Thresholds: docs/results.md."), "",
-           *_sat.cpu_section(loaded, _marks),
+           *_sat.cpu_section(loaded, _marks, functions=functions),
            ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
             "sum the `Billed Duration` "
            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
@@ -358,6 +365,8 @@ def _write(
     marked = {f.stack: _marks(f) for f in figures}
     md += runtime_section(by_stack, reports, log_files, ms=_ms,
                           marks=lambda stack: marked.get(stack, stack))
+    md += function_section(by_stack, reports, log_files, ms=_ms,
+                           marks=lambda stack: marked.get(stack, stack))
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:

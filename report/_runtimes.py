@@ -159,8 +159,8 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
                if r.error is None and start_kind(r, reports) == "cold"]
     warm_ms = [r.latency_us / 1000.0 for r in records
                if r.error is None and start_kind(r, reports) == "warm"]
-    joined = [reports[r.request_id] for r in records
-              if r.request_id is not None and r.request_id in reports]
+    joined = [reports[r.join_id] for r in records
+              if r.join_id is not None and r.join_id in reports]
     init_ms = [rep.init_duration_ms for rep in joined if rep.init_duration_ms is not None]
     notes: list[str] = []
     failures: dict[str, int] | None = None
@@ -297,6 +297,9 @@ def runtime_section(
     marks: Callable[[str], str] = lambda stack: stack,
 ) -> list[str]:
     """The "Model runtime" section, or nothing when no stack serves with a framework."""
+    # A team's own function has no model runtime: it has its own section (``_functions``).
+    stacks = {stack: runs for stack, runs in stacks.items()
+              if not any(r.settings.get("kind") == "function" for r in runs)}
     if not any(r.settings.get("model_runtime") not in (None, "artifact")
                for runs in stacks.values() for r in runs):
         return []

@@ -291,7 +291,8 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
     return Saturation(**figures)
 
 
-def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: int) -> list[str]:
+def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: int,
+                  *, functions: bool = False) -> list[str]:
     """Sentences on warm latency by memory, per language, from (language, memory MB, warm p50 ms).
 
     Said only where the data show it: a language measured at two memory sizes or more.
@@ -306,7 +307,9 @@ def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: i
         span = f"{sizes[0][0]}–{sizes[-1][0]} MB"
         if high - low <= max(SAME_WARM_MS, SAME_WARM_SHARE * low):
             out.append(f"{language}: warm p50 {low:.1f}–{high:.1f} ms across {span}: memory barely "
-                       "matters warm here" + (" — a warm prediction of one instance costs "
+                       "matters warm here" + (" — each warm request of this function costs "
+                       "little CPU, so the network path and the host dominate" if functions else
+                       " — a warm prediction of one instance costs "
                        "microseconds of CPU, so the network path dominates; `--batch 1000` makes "
                        "each request CPU-bound" if batch == 1 else
                        f" even at {batch} instances per request"))
@@ -364,7 +367,7 @@ def table_cells(f: StackFigures) -> str:
 TABLE_HEADS = "| host CPU p50 / max [M] | throttled periods, time [M] "
 
 
-def header_lines(figures: Sequence[StackFigures]) -> list[str]:
+def header_lines(figures: Sequence[StackFigures], *, functions: bool = False) -> list[str]:
     """The report header's lines on the network path, the batch and the host."""
     paths = sorted({json.dumps(f.network_path, sort_keys=True) for f in figures if f.network_path})
     lines: list[str] = []
@@ -381,7 +384,11 @@ def header_lines(figures: Sequence[StackFigures]) -> list[str]:
         lines.append("- Network path: not emulated, or not stated by the target (an AWS stack "
                      "crosses the real one).")
     batches = sorted({f.batch for f in figures})
-    if batches:  # none when every stack ran scenario 1 alone
+    if functions:
+        lines.append("- Requests: each function's own request file (method, path, headers, body, "
+                     "weighted), as the stack names it; a correct answer is a 2xx (with the "
+                     "stack's `expect_field`).")
+    elif batches:  # none when every stack ran scenario 1 alone
         lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
                      "scenario 2"
                      + (" (the function made CPU-bound: warm latency shows what the CPU share "
@@ -407,7 +414,8 @@ def header_lines(figures: Sequence[StackFigures]) -> list[str]:
 _F = TypeVar("_F", bound=StackFigures)
 
 
-def cpu_section(figures: Sequence[_F], label: Callable[[_F], str]) -> list[str]:
+def cpu_section(figures: Sequence[_F], label: Callable[[_F], str], *,
+                functions: bool = False) -> list[str]:
     """Where each request's CPU went, and the two bounds told apart; ``label`` names a stack
     in a table row (with the report's marks)."""
     md = ["## CPU per request and the two bounds", "",
@@ -428,7 +436,7 @@ def cpu_section(figures: Sequence[_F], label: Callable[[_F], str]) -> list[str]:
                          "cgroups' count, else the instances' processes' from /proc) includes the "
                          "runtime client.")]
     rows = [(f.language, f.memory_mb, f.warm_p50_ms) for f in figures]
-    effect = memory_effect(rows, max((f.batch for f in figures), default=1))
+    effect = memory_effect(rows, max((f.batch for f in figures), default=1), functions=functions)
     if effect:
         md += ["", "Warm latency by memory [D]:", ""] + [f"- {line}." for line in effect]
     return [*md, ""]

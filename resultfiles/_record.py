@@ -62,12 +62,22 @@ class Record:
     init_ms: float | None = None
     model_version: str | None = None
     runtime: str | None = None
-    #: the Lambda request id (joins with REPORT lines)
+    #: the Lambda request id (joins with REPORT lines), when the function returns it
+    #: (``x-request-id``)
     request_id: str | None = None
+    #: API Gateway's id of the request (``apigw-requestid``): joins with the stage's access
+    #: log, which names the Lambda request id when the function does not return it
+    gateway_request_id: str | None = None
     #: merged folders only: index of the source folder the record came from
     source: int | None = None
     #: keys this version does not know (a newer writer's), kept so that merge loses nothing
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def join_id(self) -> str | None:
+        """What finds the record's REPORT line: the Lambda request id, else the gateway's
+        (``report.load_report_lines`` indexes REPORT lines by both, through the access log)."""
+        return self.request_id or self.gateway_request_id
 
     @property
     def ok(self) -> bool:

@@ -117,9 +117,11 @@ def parse_settings(
     region: object = None,
     source: str = "",
     unknown_keys: Iterable[str] = (),
+    extra_problems: Iterable[str] = (),
 ) -> StackSettings:
     """Settings from raw config values (strings from Pulumi, or YAML scalars), every problem
-    reported at once. ``raw`` is keyed by bare key (``memory_mb``)."""
+    reported at once (``extra_problems``, found by the caller, among them). ``raw`` is keyed
+    by bare key (``memory_mb``)."""
     problems: list[str] = []
     for key in sorted(unknown_keys):
         problems.append(f"unknown setting {_key(key)}; known: {', '.join(CONFIG_KEYS)}")
@@ -128,7 +130,10 @@ def parse_settings(
     }
     values.update(name=name, environment={}, provisioned_concurrency=None)
     values.update(ping_interval_minutes=None, reserved_concurrency=None, workers_max=None)
+    problems.extend(extra_problems)
     for key in REQUIRED:
+        if key == "language" and raw.get("kind") == "function":
+            continue  # a function stack's language follows from its runtime
         if raw.get(key) is None:
             values.pop(key, None)
             problems.append(f"{_key(key)} is missing; it is {CONFIG_KEYS[key][1]}")
@@ -146,6 +151,9 @@ def parse_settings(
             problems.append(f"{_key(key)} is {value!r}; expected {error} ({expected})")
             values.pop(key, None)
     values["region"] = DEFAULT_REGION if region is None else region
+    if values.get("kind") == "function" and "language" not in values and "language" not in raw:
+        runtime = str(values.get("runtime") or "")
+        values["language"] = "java" if runtime.startswith("java") else "python"
     if problems:
         # What did parse is checked too, so that one pass reports every problem.
         _complete(values)
@@ -209,7 +217,13 @@ def load_stack_file(path: Path, *, memory_mb: int | None = None) -> StackSetting
     if memory_mb is not None:
         raw["memory_mb"] = memory_mb
         name = variant_name(name, memory_mb)
-    return parse_settings(name, raw, region=region, source=str(path), unknown_keys=unknown)
+    extra: list[str] = []
+    if raw.get("kind") == "function":
+        from stack._function import function_file_problems
+
+        extra = function_file_problems(raw, path.resolve().parent)
+    return parse_settings(name, raw, region=region, source=str(path), unknown_keys=unknown,
+                          extra_problems=extra)
 
 
 def load_stack(name: str, root: Path | None = None) -> StackSettings:

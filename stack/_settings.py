@@ -13,6 +13,7 @@ from typing import Any
 
 from contract import (
     DEFAULT_RUNTIMES,
+    FUNCTION_RUNTIMES,
     HANDLERS,
     LANGUAGES,
     MODEL_FILE,
@@ -171,6 +172,24 @@ class StackSettings:
     #: ``provisioned`` and ``snapstart`` only: the published versions ``python -m stack
     #: prune-versions`` keeps (Pulumi deletes none; Python SnapStart bills each one's cache).
     versions_kept: int | None = None
+    #: ``function`` only: the function's code, a directory or a .zip (a .jar for Java),
+    #: relative to the project directory (or absolute).
+    code: str = ""
+    #: ``function`` only: the requirements file installed beside the code (default:
+    #: ``<code>/requirements.txt`` when there is one), relative to the project directory.
+    requirements: str = ""
+    #: ``function`` only: a Dockerfile to build the function as a container image.
+    image: str = ""
+    #: ``function`` only: layer archives (.zip) or folders, comma-separated, mounted at /opt.
+    layers: str = ""
+    #: ``function`` only: the HTTP API's route keys (``GET /items,POST /items``), or
+    #: ``$default`` (one proxy route taking every request: the default).
+    routes: str = ""
+    #: ``function`` only: the request set the load generator sends (contract.read_request_set).
+    requests: str = ""
+    #: ``function`` only: a top-level JSON field every answer's body must hold to count as
+    #: correct (besides a 2xx status); empty: any 2xx answer is correct.
+    expect_field: str = ""
     #: Settings that are valid but probably not what the user wants (e.g. timeout > 30 s).
     warnings: tuple[str, ...] = ()
 
@@ -210,6 +229,22 @@ class StackSettings:
         return tuple(name.strip() for name in self.invoke_targets.split(",") if name.strip())
 
     @property
+    def is_function(self) -> bool:
+        """A ``function`` stack: a team's own function behind an HTTP API, no model."""
+        return self.kind == "function"
+
+    @property
+    def route_keys(self) -> tuple[str, ...] | None:
+        """``routes`` as route keys; None for the ``$default`` route (every request)."""
+        keys = tuple(key.strip() for key in self.routes.split(",") if key.strip())
+        return None if not keys or keys == ("$default",) else keys
+
+    @property
+    def layer_paths(self) -> tuple[str, ...]:
+        """``layers`` as paths, in the order given (Lambda's layer order)."""
+        return tuple(path.strip() for path in self.layers.split(",") if path.strip())
+
+    @property
     def is_worker(self) -> bool:
         """A ``loadgen-worker`` stack: the load generator's worker function, no model, no API."""
         return self.kind == "loadgen-worker"
@@ -240,7 +275,18 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
     "name_prefix": (str, f"lower-case letters, digits and '-', at most {NAME_PREFIX_MAX}"),
     "versions_kept": (int | None, "published versions, with provisioned or snapstart"),
+    "code": (str, "the function's directory or .zip (.jar), with function"),
+    "handler": (str, "module.function (Python) or pkg.Class::method (Java), with function"),
+    "requirements": (str, "a requirements.txt, with function"),
+    "image": (str, "a Dockerfile, with function"),
+    "layers": (str, "layer .zip files or folders, comma-separated, with function"),
+    "routes": (str, "route keys 'GET /path', comma-separated, or $default, with function"),
+    "requests": (str, "a request file (JSON or JSON lines), with function"),
+    "expect_field": (str, "a JSON field every correct answer holds, with function"),
 }
+#: The settings only a ``function`` stack takes.
+FUNCTION_SETTINGS = ("code", "requirements", "image", "layers", "routes", "requests",
+                     "expect_field")
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
 
@@ -275,13 +321,21 @@ def _key(name: str) -> str:
 
 def _complete(values: dict[str, Any]) -> None:
     """Fill in what derives from other settings (in place; unknown languages left alone)."""
+    function = values.get("kind") == "function"
     language = values.get("language")
+    runtime = values.get("runtime")
+    if function and not language and isinstance(runtime, str):
+        # A function stack names its runtime; its language follows from it.
+        language = values["language"] = "java" if runtime.startswith("java") else "python"
     if isinstance(language, str) and language in HANDLERS:
         if not values.get("runtime"):
             values["runtime"] = DEFAULT_RUNTIMES[language]
-        values["handler"] = HANDLERS[language]
+        if not function and not values.get("handler"):
+            values["handler"] = HANDLERS[language]
+    if function and not values.get("routes"):
+        values["routes"] = "$default"
     worker = values.get("kind") == "loadgen-worker"
-    if worker:
+    if worker and values.get("handler") in (None, "", HANDLERS.get(str(language))):
         values["handler"] = WORKER_HANDLER
         if values.get("workers_max") is None:
             values["workers_max"] = DEFAULT_WORKERS_MAX
@@ -348,15 +402,16 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
     _within(problems, values, "timeout_s", TIMEOUT_S_MIN, TIMEOUT_S_MAX, "seconds")
     _choice(problems, values, "architecture", ARCHITECTURES)
     runtime = values.get("runtime")
+    runtimes = FUNCTION_RUNTIMES if values.get("kind") == "function" else RUNTIMES
     if (
         isinstance(language, str)
-        and language in RUNTIMES
+        and language in runtimes
         and runtime
-        and runtime not in RUNTIMES[language]
+        and runtime not in runtimes[language]
     ):
         problems.append(
             f"{_key('runtime')} is {runtime!r}, not a {language} runtime the function supports; "
-            f"use one of: {', '.join(RUNTIMES[language])}"
+            f"use one of: {', '.join(runtimes[language])}"
         )
     _choice(problems, values, "model_strategy", MODEL_STRATEGIES)
     _choice(problems, values, "model_runtime", MODEL_RUNTIMES)
@@ -455,6 +510,78 @@ def problems_of(values: Mapping[str, Any]) -> list[str]:
                 f"and the model's need some, so keep it under {ENVIRONMENT_BYTES_MAX}"
             )
     problems.extend(_worker_problems(values))
+    problems.extend(_function_problems(values))
+    return problems
+
+
+_PYTHON_HANDLER = re.compile(r"(?:[A-Za-z_][\w-]*/)*[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+_JAVA_HANDLER = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(?:::[A-Za-z_$][\w$]*)?")
+_ROUTE_METHODS = ("ANY", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _function_problems(values: Mapping[str, Any]) -> list[str]:
+    """What a ``function`` stack needs, and the function settings anywhere else. The files it
+    names are checked where the project directory is known (``stack._function``)."""
+    kind = values.get("kind")
+    if kind != "function":
+        given = [key for key in FUNCTION_SETTINGS if values.get(key)]
+        problems = [f"{_key(key)} is set but {_key('kind')} is {kind!r}; it is only used with "
+                    "kind: function" for key in given]
+        language = values.get("language")
+        derived = WORKER_HANDLER if kind == "loadgen-worker" else HANDLERS.get(str(language))
+        handler = values.get("handler")
+        if handler and derived and handler != derived:
+            problems.append(f"{_key('handler')} is set but {_key('kind')} is {kind!r}, whose "
+                            "handler is the project's own; remove it (or use kind: function)")
+        return problems
+    problems = []
+    if not values.get("code"):
+        problems.append(f"{_key('code')} is missing; give your function's directory or .zip "
+                        "(relative to the project directory)")
+    handler = values.get("handler")
+    language = values.get("language")
+    if not handler:
+        example = "app.lambda_handler" if language != "java" else "example.Handler::handleRequest"
+        problems.append(f"{_key('handler')} is missing; give the handler Lambda loads, e.g. "
+                        f"{example}")
+    elif language == "python" and not _PYTHON_HANDLER.fullmatch(handler):
+        problems.append(f"{_key('handler')} is {handler!r}; a Python handler is "
+                        "module.function, e.g. app.lambda_handler")
+    elif language == "java" and not _JAVA_HANDLER.fullmatch(handler):
+        problems.append(f"{_key('handler')} is {handler!r}; a Java handler is "
+                        "pkg.Class::method (or pkg.Class)")
+    model_defaults = {"model_strategy": "bundled", "model_runtime": "artifact"}
+    for key, default in model_defaults.items():
+        if values.get(key, default) != default:
+            problems.append(f"{_key(key)} is set but a function stack serves no model of the "
+                            "study; remove it")
+    if values.get("cold_start_mitigation") == "ping":
+        problems.append(f"{_key('cold_start_mitigation')} ping sends the study's GET /health "
+                        "event, which a function of yours need not answer; use none or "
+                        "provisioned")
+    if values.get("image") and values.get("layers"):
+        problems.append(f"{_key('image')} and {_key('layers')} are both set, but Lambda gives a "
+                        "container image function no layers; put the layers' files in the image")
+    if values.get("image") and language == "java":
+        problems.append(f"{_key('image')} is set for a Java function; build a fat jar instead "
+                        "(code: the .jar)")
+    routes = str(values.get("routes") or "")
+    keys = [key.strip() for key in routes.split(",") if key.strip()]
+    for key in keys:
+        if key == "$default":
+            if len(keys) > 1:
+                problems.append(f"{_key('routes')}: $default takes every request; give it alone "
+                                "or list the routes")
+            continue
+        method, _, path = key.partition(" ")
+        if method not in _ROUTE_METHODS or not path.startswith("/") or " " in path.strip():
+            problems.append(f"{_key('routes')}: {key!r} is not a route key; write 'METHOD /path' "
+                            f"(METHOD one of {', '.join(_ROUTE_METHODS)}), comma-separated, or "
+                            "$default")
+    field_name = values.get("expect_field")
+    if field_name and not re.fullmatch(r"[^\s.]+", str(field_name)):
+        problems.append(f"{_key('expect_field')} is {field_name!r}; give one top-level JSON "
+                        "field name, e.g. prediction")
     return problems
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from emulator import add_network_options
 from stack import list_stacks, project_root
 
+from ._function import FunctionStudyError, add_function_options, function_stacks
 from ._run import (
     FRAMEWORK_STACKS,
     FRAMEWORK_STAGGER_S,
@@ -80,9 +81,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--emulator-arg", action="append", default=[], metavar="ARG",
                         help="extra argument for `python -m emulator up` (repeatable), "
                         "e.g. --emulator-arg=--idle-policy=sebs")
+    add_function_options(parser)
     args = parser.parse_args(args_in)
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0")
+    if args.function is not None:
+        try:
+            chosen = function_stacks(args)
+        except FunctionStudyError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if chosen is None:
+            return 0  # --write-stack: the stack file is written, nothing to run
+        root, stacks = chosen
+        if args.stacks:
+            parser.error("--function studies the function alone; leave out --stacks")
+        settings = StudySettings(
+            root=root, stacks=stacks, function_stacks=stacks, emulator_root=root,
+            time_scale=args.time_scale, results=args.results, run_id=args.run_id,
+            bisect=args.bisect, offsets=args.offsets, scenario2_stages=args.stages,
+            framework_stacks=[], study_stagger_s=args.study_stagger,
+            emulator_args=[f"--rtt={args.rtt:g}ms",
+                           f"--gateway-latency={args.gateway_latency:g}ms", *args.emulator_arg,
+                           *(["--init-cpu", args.init_cpu] if args.init_cpu else [])],
+        )
+        return Study(settings).run()
     root = project_root()
     if not (root / "Pulumi.yaml").is_file():
         parser.error(f"{root} is not a Pulumi project (no Pulumi.yaml here or above): run from "

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +46,7 @@ from pathlib import Path
 
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
+from stack.settings import variant_name
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
 #: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
@@ -78,6 +80,20 @@ KEEP_ALIVE_S = 600.0
 QUICK_TIME_SCALE = 20.0
 #: Building a framework stack's package the first time installs its wheels (pip, tens of MB).
 EMULATOR_START_TIMEOUT_S = 600.0
+
+
+#: The load generator's status when its first answer was wrong (``--stop-at-first-failure``).
+EXIT_FIRST_FAILURE = 6
+#: What a function's log says when init or the handler fails: the runtime's error line, or
+#: the platform's INIT_REPORT of an init that timed out or failed.
+FUNCTION_ERROR = re.compile(r"[^\n]*(?:\[ERROR\]|Runtime\.[A-Za-z]+|INIT_REPORT[^\n]*Status: "
+                            r"(?:timeout|error))[^\n]*")
+
+
+def hosted_name(stack: str) -> str:
+    """The name a stack is hosted under: ``<stack>@<MB>`` is ``<stack>-at-<MB>``."""
+    base, _, memory = stack.partition("@")
+    return variant_name(base, int(memory)) if memory.isdigit() else stack
 
 
 class StudyError(RuntimeError):
@@ -117,6 +133,12 @@ class StudySettings:
     framework_stagger_s: float = FRAMEWORK_STAGGER_S
     #: real seconds between the study's stacks' scenario 1 starts
     study_stagger_s: float = STUDY_STAGGER_S
+    #: of ``stacks``, the ``function`` stacks (a team's own function, ``<stack>@<MB>`` for a
+    #: memory size): they send their request file, and a first answer that is not correct
+    #: stops the study there, saying why
+    function_stacks: Sequence[str] = ()
+    #: pass ``--root`` to the emulator (the project of the stack files); None: the default
+    emulator_root: Path | None = None
 
     @property
     def extra_stacks(self) -> tuple[str, ...]:
@@ -232,7 +254,9 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        argv = self._python("-m", "emulator", "up", *self.settings.hosted,
+        root_args = (["--root", str(self.settings.emulator_root)]
+                     if self.settings.emulator_root is not None else [])
+        argv = self._python("-m", "emulator", "up", *self.settings.hosted, *root_args,
                             "--time-scale", f"{self.settings.time_scale:g}",
                             "--build-dir", str(self.build), "--artifact", str(self.artifact),
                             *self.settings.emulator_args)
@@ -273,12 +297,15 @@ class Study:
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
         # would start an instance, and scenario 1 could never see its first cold start.
-        argv = self._python("-m", "loadgen", scenario, "--stack", stack,
+        # A function stack sends its own request file (endpoints.json names it) and nothing
+        # else first either; its first answer, if wrong, stops the run.
+        what = (["--stop-at-first-failure"] if stack in self.settings.function_stacks
+                else ["--features", ",".join(self.features)])
+        argv = self._python("-m", "loadgen", scenario, "--stack", hosted_name(stack),
                             "--endpoints", str(self.endpoints),
                             "--time-scale", f"{self.settings.time_scale:g}",
                             "--run-id", self.run_id,
-                            "--results", str(self.run_dir.parent),
-                            "--features", ",".join(self.features), *extra)
+                            "--results", str(self.run_dir.parent), *what, *extra)
         return argv + (["--quiet"] if quiet else [])
 
     def scenario1_length_s(self) -> float:
@@ -411,12 +438,38 @@ class Study:
         for i, stack in enumerate(stacks, 1):
             _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(stacks)}), "
                  f"about {expected:.0f} s")
-            child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=False))
+            # A function stack's output is kept, so that a first wrong answer can be quoted.
+            log = (self.run_dir / "loadgen-logs" / f"{stack}-scenario2.out"
+                   if stack in self.settings.function_stacks else None)
+            if log is not None:
+                log.parent.mkdir(exist_ok=True)
+            child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=log is not None),
+                                log=log)
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
-            self._check(f"scenario 2 on {stack}", code, None)
+            self._check(f"scenario 2 on {stack}", code, log)
+
+    def _first_failure(self, stack: str, log: Path | None) -> str:
+        """One line: the load generator's first wrong answer, and the error the function's
+        log holds (Runtime.ImportModuleError, Runtime.HandlerNotFound, ...), if any."""
+        said = ""
+        if log is not None and log.is_file():
+            for line in log.read_text(errors="replace").splitlines():
+                if line.startswith("error: the first request"):
+                    said = line.removeprefix("error: ")
+        server = self.stack_logs.get(hosted_name(stack))
+        cause = ""
+        if server is not None and server.is_file():
+            found = FUNCTION_ERROR.search(server.read_text(errors="replace"))
+            if found is not None:
+                cause = f"; the function's log says {found.group(0).strip()[:200]}"
+        return (f"{stack}: {said or 'the first request failed'}{cause}. Fix the function (or "
+                "its stack file) and run the study again")
 
     def _check(self, what: str, code: int, log: Path | None) -> None:
         where = f"; see {log}" if log else ""
+        stack = what.rpartition(" on ")[2]
+        if code == EXIT_FIRST_FAILURE and stack in self.settings.function_stacks:
+            raise StudyError(self._first_failure(stack, log))
         if code in _FAILING_STATUSES:
             self.failed_runs.append(code)
             _log(f"{what} failed (exit {code}){where}")
@@ -471,7 +524,8 @@ class Study:
         started = time.monotonic()
         status = 0
         try:
-            self.features = artifact_features(self.artifact)
+            if any(s not in self.settings.function_stacks for s in self.settings.hosted):
+                self.features = artifact_features(self.artifact)
             self.start_emulator()
             self.scenario1()
             self.scenario2()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pulumi
@@ -31,6 +32,18 @@ ACCESS_LOG_FORMAT = {
 }
 
 
+def _slug(route_key: str, *, contract_route: bool) -> str:
+    """A route's resource-name part: the contract's routes keep their path alone (``predict``),
+    a function's name method and path (``get-items``), ``$default`` is ``default``."""
+    if route_key == "$default":
+        return "default"
+    method, _, path = route_key.partition(" ")
+    if contract_route:
+        return path.strip("/")
+    words = re.sub(r"[^A-Za-z0-9]+", "-", f"{method} {path}").strip("-").lower()
+    return words or "root"
+
+
 @dataclass(frozen=True, kw_only=True)
 class HttpApiArgs:
     settings: StackSettings
@@ -40,6 +53,9 @@ class HttpApiArgs:
     #: The alias name when there is one; the invoke permission is granted on it. Pass the
     #: alias's ``name`` output: a plain string would let the permission race the alias.
     qualifier: pulumi.Input[str] | None = None
+    #: A function stack's routes (``StackSettings.route_keys``; None there: ``$default``);
+    #: unset: the HTTP contract's (``API_ROUTE_KEYS``).
+    route_keys: tuple[str, ...] | None = API_ROUTE_KEYS
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -83,8 +99,8 @@ class HttpApi(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", integration.id)
-        for route_key in API_ROUTE_KEYS:
-            slug = route_key.split()[1].strip("/")
+        for route_key in args.route_keys or ("$default",):
+            slug = _slug(route_key, contract_route=args.route_keys == API_ROUTE_KEYS)
             aws.apigatewayv2.Route(
                 f"{name}-route-{slug}",
                 api_id=api.id,

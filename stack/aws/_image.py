@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_docker_build as docker_build
 
+from stack._functionpackage import FunctionPackage
 from stack.aws._policies import image_pull_policy
 from stack.package import Package
 from stack.settings import StackSettings
@@ -53,8 +54,9 @@ def _lifecycle_policy() -> str:
 @dataclass(frozen=True, kw_only=True)
 class FunctionImageArgs:
     settings: StackSettings
-    #: An image package (``Package.is_image``): its context, tag and requirements.
-    package: Package
+    #: An image package (``Package.is_image``, or a function's ``FunctionPackage.is_image``):
+    #: its context, tag and requirements.
+    package: Package | FunctionPackage
 
 
 class FunctionImage(pulumi.ComponentResource):
@@ -114,7 +116,9 @@ class FunctionImage(pulumi.ComponentResource):
         image = docker_build.Image(
             f"{name}-image",
             context={"location": str(context)},
-            dockerfile={"location": str(context / "Dockerfile")},
+            # A function stack's own Dockerfile may have another name (``image`` setting).
+            dockerfile={"location": str(context / (getattr(package, "dockerfile", None)
+                                                   or "Dockerfile"))},
             platforms=[_PLATFORMS[settings.architecture]],
             push=True,
             # A preview shows the image to be built; building TensorFlow's (minutes) is for

@@ -15,7 +15,10 @@ import pulumi_aws as aws
 
 from contract import PROJECT
 from stack._errors import StackError
+from stack._function import check_function
+from stack._functionpackage import FunctionPackage, build_function_package
 from stack._loading import from_config
+from stack._paths import project_root
 from stack._settings import StackSettings
 from stack._versions import snapstart_cost_warning
 from stack._workerpackage import WorkerPackage, build_worker_package
@@ -41,7 +44,7 @@ def _project_config_keys() -> list[str]:
     return [key[len(prefix) :] for key in _config_keys() if key.startswith(prefix)]
 
 
-def stack_from_pulumi() -> tuple[StackSettings, Package | WorkerPackage]:
+def stack_from_pulumi() -> tuple[StackSettings, Package | WorkerPackage | FunctionPackage]:
     """The current stack's settings (from Pulumi config) and its built archive: the model
     function's, or for a ``loadgen-worker`` stack the worker's."""
     try:
@@ -59,6 +62,9 @@ def stack_from_pulumi() -> tuple[StackSettings, Package | WorkerPackage]:
             pulumi.log.warn(snapstart_cost)
         if settings.is_worker:
             return settings, build_worker_package(settings)
+        if settings.is_function:
+            check_function(settings, project_root())
+            return settings, build_function_package(settings)
         return settings, build_package(settings)
     except StackError as error:
         raise pulumi.RunError(str(error)) from None

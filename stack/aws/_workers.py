@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from contract import WORKER_RUNS_PREFIX
 from stack._deployer import ROLE_PATH
+from stack._functionpackage import FunctionPackage
 from stack._settings import StackSettings
 from stack._workerpackage import WorkerPackage
 from stack.aws._bucket import private_bucket
@@ -173,10 +174,17 @@ class WorkerStack(pulumi.ComponentResource):
 
 def compose(
     settings: StackSettings,
-    package: Package | WorkerPackage,
+    package: Package | WorkerPackage | FunctionPackage,
     provider_args: Mapping[str, object],
 ) -> dict[str, pulumi.Input[object]]:
-    """The stack's component, by its kind (a model stack or a worker stack), and its outputs."""
+    """The stack's component, by its kind (a model, worker or function stack), and its
+    outputs."""
+    if isinstance(package, FunctionPackage):
+        from stack.aws._functionstack import FunctionStack, FunctionStackArgs
+
+        function = FunctionStack(settings.name, FunctionStackArgs(
+            settings=settings, package=package, provider_args=provider_args))
+        return function.outputs
     if isinstance(package, WorkerPackage):
         workers = WorkerStack(
             settings.name,

@@ -230,6 +230,9 @@ class FakeConnection:
         payload = b'{"predictions":[{"probability":0.5,"anomaly":false}],"model_version":"m"}'
         return Response(status, headers, payload, now - 2_000_000, now)
 
+    async def send(self, request: Any, *, base_path: str, timeout_s: float) -> Any:
+        return await self.post(request.body, timeout_s=timeout_s)
+
     def close(self) -> None:
         self.reusable = False
 

@@ -45,6 +45,7 @@ public final class Bootstrap {
         Object target;
         Method method;
         int arity;
+        boolean typed;
         try {
             int sep = handler.indexOf("::");
             String className = sep < 0 ? handler : handler.substring(0, sep);
@@ -52,9 +53,16 @@ public final class Bootstrap {
             Class<?> type = Class.forName(className, true, Bootstrap.class.getClassLoader());
             target = type.getDeclaredConstructor().newInstance();
             method = pick(type, methodName);
+            typed = false;
+            if (method == null) {
+                // A RequestHandler<I, O> or a POJO handler: the event read into I (lambdaemu.Pojo).
+                method = pickTyped(type, methodName);
+                typed = method != null;
+            }
             if (method == null) {
                 throw new NoSuchMethodException(className + "::" + methodName
-                        + "(InputStream, OutputStream[, " + Context.class.getName() + " or Object]) not found");
+                        + "(InputStream, OutputStream[, " + Context.class.getName() + " or Object]) "
+                        + "or (input[, " + Context.class.getName() + "]) not found");
             }
             arity = method.getParameterCount();
         } catch (Throwable t) {
@@ -100,7 +108,11 @@ public final class Bootstrap {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
                 InputStream in = new ByteArrayInputStream(event);
-                if (arity == 3) {
+                if (typed) {
+                    Object input = Pojo.convert(Pojo.parse(event), method.getGenericParameterTypes()[0]);
+                    Object result = arity == 2 ? method.invoke(target, input, context) : method.invoke(target, input);
+                    out.write(Pojo.write(result).getBytes(StandardCharsets.UTF_8));
+                } else if (arity == 3) {
                     method.invoke(target, in, out, context);
                 } else {
                     method.invoke(target, in, out);
@@ -136,6 +148,31 @@ public final class Bootstrap {
             if (rank > bestRank) {
                 best = m;
                 bestRank = rank;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * A typed handler: {@code method(input[, Context or Object])} whose input is not a stream,
+     * the most specific input type first (a {@code RequestHandler<I, O>}'s bridge method, taking
+     * Object, is skipped).
+     */
+    static Method pickTyped(Class<?> type, String methodName) {
+        Method best = null;
+        for (Method m : type.getMethods()) {
+            if (!m.getName().equals(methodName) || m.isBridge()) {
+                continue;
+            }
+            Class<?>[] p = m.getParameterTypes();
+            if (p.length < 1 || p.length > 2 || p[0] == InputStream.class) {
+                continue;
+            }
+            if (p.length == 2 && p[1] != Context.class && p[1] != Object.class) {
+                continue;
+            }
+            if (best == null || best.getParameterTypes()[0] == Object.class) {
+                best = m;
             }
         }
         return best;
