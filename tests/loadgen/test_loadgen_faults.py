@@ -109,8 +109,13 @@ def test_a_signal_stops_the_run_and_leaves_final_consistent_files(
                  "stalled requests")
         proc.send_signal(signum)
         code, _, err = finish(proc, timeout_s=30)
-        wait_for(lambda: server.seen == len(lines(folder / "requests.jsonl")), "the server's count",
-                 5)
+        recorded = len(lines(folder / "requests.jsonl"))
+        # An open model may be opening a connection for its next arrival at the very instant of
+        # the signal: that attempt is recorded (cancelled) but never reached the server. Its
+        # connect takes well under a millisecond on loopback at 20 arrivals/s: at most one.
+        unsent = 0 if users is not None else 1
+        wait_for(lambda: recorded - unsent <= server.seen <= recorded, "the server's count", 5)
+        unsent = recorded - server.seen
     assert code == 128 + signum, err
     assert "Traceback" not in err
     assert f"interrupted by {signum.name}" in err
@@ -119,7 +124,7 @@ def test_a_signal_stops_the_run_and_leaves_final_consistent_files(
     assert summary["interrupted"] == f"stopped by {signum.name}"
     # The requests in flight at the signal are recorded, as cancelled.
     stalled = [r for r in recs if r["error"] == "cancelled"]
-    assert len(stalled) == summary["errors"]["cancelled"] == server.seen - answered
+    assert len(stalled) == summary["errors"]["cancelled"] == server.seen - answered + unsent
     if users is not None:
         assert len(stalled) == users
     assert all(signum.name in r["detail"] for r in stalled)
