@@ -62,10 +62,12 @@ test: venv sysdeps lint
 check: venv lint
 	$(PY) -m pytest -m "not slow" -q
 
-# Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code.
+# Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code,
+# the tests and benchmarks included (mypy --strict, pyproject's [tool.mypy]).
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python
+	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python \
+	  tests bench
 
 bench: venv sysdeps
 	$(PY) -m model train

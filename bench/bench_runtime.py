@@ -240,7 +240,7 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     # Warm path, in this interpreter: the function imported from the fresh copy.
     sys.path.insert(0, str(ours))
     os.environ["MODEL_PATH"] = str(ours / "model.zip")
-    import app  # type: ignore[import-not-found]
+    import app
 
     single = _event(json.dumps({"instances": _instances(1)}))
     batch = _event(json.dumps({"instances": _instances(1000)}))

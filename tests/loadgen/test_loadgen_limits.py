@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loadgen_server import ServerThread
 
 from loadgen import (
     LimitsError,
@@ -27,6 +26,8 @@ from loadgen import (
     resolve_stack,
 )
 from loadgen._limits import offered_load
+
+from .loadgen_server import ServerThread
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -23,7 +23,6 @@ from typing import Any
 
 import boto3
 import pytest
-from loadgen_server import ServerThread
 from moto import mock_aws
 
 import loadgen._workers as workers_module
@@ -41,6 +40,8 @@ from loadgen._workers import (
     WorkerStack,
     run_workers,
 )
+
+from .loadgen_server import ServerThread
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]

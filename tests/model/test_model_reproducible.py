@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from model_test_support import REPO, SAMPLE
+
+from .model_test_support import REPO, SAMPLE
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,10 @@ _KERNEL_VARIABLES = (
 
 def _numpy_dispatched_features() -> str:
     """numpy's optional instruction sets found on this CPU (its np.log picks among them)."""
-    from numpy._core import _multiarray_umath as umath
+    import importlib
+
+    # A private module that numpy's type stubs leave out: imported by name, its attributes are Any.
+    umath = importlib.import_module("numpy._core._multiarray_umath")
 
     found = [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
     return " ".join(found)

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_helpers import write_artifact
 
 from stack import Package, StackSettings, build_package, model_env
+
+from .stack_helpers import write_artifact
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_RUNTIME = REPO / "runtime" / "python"
