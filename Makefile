@@ -63,7 +63,10 @@ check: venv lint
 	$(PY) -m pytest -m "not slow" -q
 
 # Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code,
-# the tests and benchmarks included (mypy --strict, pyproject's [tool.mypy]).
+# the tests and benchmarks included (mypy --strict, pyproject's [tool.mypy]); ruff's rules
+# (bugbear, pyupgrade, import order, the complexity budget) are pyproject's [tool.ruff.lint].
+# No `ruff format --check` yet: 162 of the 248 files are not in its format, and reformatting them
+# all at once would conflict with every branch in flight; add it after a one-off `ruff format`.
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python \

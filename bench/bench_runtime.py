@@ -118,7 +118,7 @@ def _time_process_ms(command: Sequence[str], env: dict[str, str], cwd: Path | No
 
 def _interleaved(runs: dict[str, Callable[[], float]], repeat: int) -> dict[str, dict[str, float]]:
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    for name, run in runs.items():
+    for run in runs.values():
         run()  # warm the page cache and the JVM's CDS archive once
     for _ in range(repeat):
         for name, run in runs.items():

@@ -394,7 +394,7 @@ class Study:
             children.append(self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
                                         log=logs / f"{stack}-scenario1.out"))
         codes = self._wait(children, "scenario 1", expected)
-        for stack, code in zip(stacks, codes):
+        for stack, code in zip(stacks, codes, strict=True):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:
