@@ -116,7 +116,7 @@ def test_the_function_imports_no_project_package() -> None:
 def test_the_check_catches_each_kind_of_reach(
     tmp_path: Path, source: str, owner: str, expected: str
 ) -> None:
-    # Each reach the check was written against (issue 22), in a package of its own.
+    # Each cross-package reach the check was written against, in a package of its own.
     package = tmp_path / owner
     package.mkdir()
     (package / "_x.py").write_text(source, encoding="utf-8")

@@ -230,7 +230,7 @@ def test_sigint_stops_cleanly_with_130(artifact: Path, tmp_path: Path) -> None:
 def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_go(
     artifact: Path, tmp_path: Path
 ) -> None:
-    """Issue 21, item 10: a second ``emulator up`` on the same build dir is refused in one
+    """A second ``emulator up`` on the same build dir is refused in one
     line naming the first's pid and ``--build-dir``, and leaves the first's endpoints.json and
     service alone; once the first is killed outright, the next start removes its folders."""
     build = tmp_path / "build"

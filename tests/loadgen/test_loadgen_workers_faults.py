@@ -1,4 +1,4 @@
-"""Workers runs under faults (issue 21, items 1-4; issue 20, dropped Invoke connections).
+"""Workers runs under faults (signals, full disks, run id collisions, dropped Invoke connections).
 
 The controller is a real process (``workers_controller.py``: ``python -m loadgen`` with the
 workers' Lambda replaced by the real handler in threads and their bucket by moto's S3), sent
@@ -387,7 +387,7 @@ def test_a_lead_too_short_for_the_start_up_is_said_with_the_skew(
     assert any("after the asked start" in note for note in summary["notes"])
 
 
-# --- issue 20: the Invoke's connection ------------------------------------------------------
+# --- The Invoke's connection -----------------------------------------------------------------
 
 @pytest.mark.slow
 def test_a_worker_whose_invoke_connection_dropped_is_collected_from_the_bucket(

@@ -3,7 +3,7 @@
 Each training runs in its own process (the settings below are read once, at start-up) under
 conditions that change which kernels TensorFlow, oneDNN and numpy pick: thread counts,
 oneDNN on or off, oneDNN's and numpy's instruction sets cut down to what an older x86-64
-CPU has. float32 training gave different weights under these (2e-5 apart, issue 10); the
+CPU has. float32 training gave different weights under these (2e-5 apart); the
 float64 training with rounded parameters must give the same bytes under every one.
 """
 

@@ -136,7 +136,7 @@ def test_the_deployer_may_prune_versions() -> None:
 
 
 def test_the_deployer_policy_has_what_access_logging_and_s3_code_need() -> None:
-    # Named in issue 20: HTTP API access logging is a log delivery made by the deployer, and
+    # HTTP API access logging is a log delivery made by the deployer, and
     # Lambda reads code deployed from S3 by version with the deployer's credentials.
     actions = {action for action, _ in _allowed(deployer_policy())}
     assert {

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 JAVA_RUNTIME = REPO / "runtime" / "java"
 VECTORS = REPO / "tests" / "vectors" / "http.json"
-# Package budgets of the functions (issue 3), without the model.
+# Package budgets of the functions, without the model.
 PYTHON_BUDGET_BYTES = 64 * 1024
 JAVA_BUDGET_BYTES = 128 * 1024
 TOLERANCE = 1e-6

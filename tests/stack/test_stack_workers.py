@@ -1,4 +1,4 @@
-"""The loadgen-worker stack (issue 16): its settings, its package, its AWS resources."""
+"""The loadgen-worker stack: its settings, its package, its AWS resources."""
 
 from __future__ import annotations
 
