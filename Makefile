@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (the .hlog test) and wrk (the load generator's benchmark baseline).
 APT_PACKAGES := libhdrhistogram-java wrk
 
-.PHONY: run test check bench study venv sysdeps lint java model clean help
+.PHONY: run test check bench study venv sysdeps lint model clean help
 # The study's job: train (the shipped sample, or the file named by KDD99_PATH), then host the
 # six stacks in the emulator, run both scenarios, write results/<run-id>/report/report.md.
 TIME_SCALE ?= 20
@@ -24,6 +24,7 @@ help:
 	@echo "make venv    - create .venv and install the project with every extra"
 	@echo "make sysdeps - install the Debian packages the tests use (as root), or say which are missing"
 	@echo "make clean   - remove build/ and results/"
+	@echo "make help    - this list"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
