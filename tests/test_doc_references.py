@@ -28,8 +28,9 @@ SOURCES = (
     + sorted((REPO / "docs").rglob("*.md"))
 )
 #: ``model.zip``, ``report.md``, ``emulator.lock``: file names that read like dotted paths
-FILE_SUFFIXES = frozenset({"csv", "hlog", "json", "jsonl", "keras", "lock", "log", "md", "onnx",
-                           "out", "png", "tflite", "txt", "yaml", "zip"})
+FILE_SUFFIXES = frozenset({"csv", "hlog", "jar", "joblib", "json", "jsonl", "keras", "lock", "log",
+                           "md", "onnx", "out", "pkl", "png", "tflite", "toml", "txt", "yaml",
+                           "zip"})
 #: folders an installed distribution has elsewhere in the checkout (``stack/_runtime`` is
 #: ``runtime/``): pyproject's [tool.setuptools.package-dir]
 INSTALLED_AS = {
