@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # (the .hlog test) and wrk (the load generator's benchmark baseline).
 APT_PACKAGES := libhdrhistogram-java wrk
 
-.PHONY: run test check bench study venv sysdeps lint java model clean help
+.PHONY: run test check bench study venv sysdeps lint model clean help
 # The study's job: train (the shipped sample, or the file named by KDD99_PATH), then host the
 # six stacks in the emulator, run both scenarios, write results/<run-id>/report/report.md.
 TIME_SCALE ?= 20
@@ -24,6 +24,7 @@ help:
 	@echo "make venv    - create .venv and install the project with every extra"
 	@echo "make sysdeps - install the Debian packages the tests use (as root), or say which are missing"
 	@echo "make clean   - remove build/ and results/"
+	@echo "make help    - this list"
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,10 +63,15 @@ test: venv sysdeps lint
 check: venv lint
 	$(PY) -m pytest -m "not slow" -q
 
-# Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code.
+# Lint and types are part of the tests: the house style asks for ruff- and mypy-clean code,
+# the tests and benchmarks included (mypy --strict, pyproject's [tool.mypy]); ruff's rules
+# (bugbear, pyupgrade, import order, the complexity budget) are pyproject's [tool.ruff.lint].
+# No `ruff format --check` yet: 162 of the 248 files are not in its format, and reformatting them
+# all at once would conflict with every branch in flight; add it after a one-off `ruff format`.
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python
+	$(VENV)/bin/mypy contract model stack emulator loadgen report resultfiles study runtime/python \
+	  tests bench
 
 bench: venv sysdeps
 	$(PY) -m model train

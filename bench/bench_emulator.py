@@ -130,9 +130,13 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: s
     specs = [FunctionSpec(**fields) for fields in specs]
     hops = _install_hop_probes() if hop_probes else ({}, {})
 
+    path = network or NO_PATH
+
     async def main() -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  cpu_limits=cpu_limits, init_cpu=init_cpu, **(network or {}))
+                                  cpu_limits=cpu_limits, init_cpu=init_cpu,
+                                  client_rtt_ms=path["client_rtt_ms"],
+                                  gateway_latency_ms=path["gateway_latency_ms"])
         async with Emulator(specs, options) as emu:
             conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited,
                        "reason": emu.cpu_limit_reason})
@@ -164,6 +168,8 @@ def _request(conn: http.client.HTTPConnection, path: str) -> tuple[float, dict[s
 
 def _connect(url: str) -> http.client.HTTPConnection:
     parts = urlsplit(url)
+    if parts.hostname is None:
+        raise ValueError(f"not an http://HOST:PORT URL: {url!r}")
     return http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
 
 

@@ -10,7 +10,7 @@ then with 1 user. Figures:
   (imports, Locust's web of modules) cancel out;
 - p50 latency with 1 user.
 
-Goals (issue 4): loadgen's CPU per request no worse than Locust FastHttpUser's; loadgen's
+Goals: loadgen's CPU per request no worse than Locust FastHttpUser's; loadgen's
 p50 at 1 user at most 3x wrk's. Writes bench/results-loadgen.json and prints a table.
 
 Usage: .venv/bin/python bench/bench_loadgen.py [--short S] [--long S] [--users N]

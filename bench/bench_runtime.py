@@ -118,7 +118,7 @@ def _time_process_ms(command: Sequence[str], env: dict[str, str], cwd: Path | No
 
 def _interleaved(runs: dict[str, Callable[[], float]], repeat: int) -> dict[str, dict[str, float]]:
     samples: dict[str, list[float]] = {name: [] for name in runs}
-    for name, run in runs.items():
+    for run in runs.values():
         run()  # warm the page cache and the JVM's CDS archive once
     for _ in range(repeat):
         for name, run in runs.items():
@@ -240,7 +240,7 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     # Warm path, in this interpreter: the function imported from the fresh copy.
     sys.path.insert(0, str(ours))
     os.environ["MODEL_PATH"] = str(ours / "model.zip")
-    import app  # type: ignore[import-not-found]
+    import app
 
     single = _event(json.dumps({"instances": _instances(1)}))
     batch = _event(json.dumps({"instances": _instances(1000)}))

@@ -56,7 +56,8 @@ def _serve(specs: list[dict[str, Any]], work: str, conn: Any, network: dict[str,
 
     async def main() -> None:
         options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  **network)
+                                  client_rtt_ms=network["client_rtt_ms"],
+                                  gateway_latency_ms=network["gateway_latency_ms"])
         async with Emulator(built, options) as emu:
             conn.send({"urls": emu.urls, "lambda": emu.lambda_url, "s3": emu.buckets_url,
                        "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason})

@@ -87,7 +87,7 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             ("package without model: Java", _fmt(_get(doc, "java", "package_kb"), "KB"), "≤ 128 KB",
              _goal(met.get("java_package"))),
         ]
-        # The Python function's model runtimes (issues 15, 23): process start to ready, beside the
+        # The Python function's model runtimes: process start to ready, beside the
         # hello-world function, then the warm request, a batch of 1,000 and the export's size.
         frameworks = doc.get("frameworks")
         if isinstance(frameworks, dict):

@@ -345,7 +345,8 @@ def _table(emu: Emulator, settings: Mapping[str, StackSettings]) -> str:
             rows.append((name, s.language, f"{s.memory_mb} MB", "loadgen worker", "-", "iam",
                          f"Lambda API {emu.lambda_url}"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in rows)
 
 
 def _prepare(

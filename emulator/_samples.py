@@ -132,9 +132,10 @@ class Sampler:
         emulator_cpu_ms = (cpu_s - self._last_cpu_s) * 1000.0
         self._last_s, self._last_cpu_s = now_s, cpu_s
         counts = [s.requests() for s in self._stacks]
-        emulator_requests = sum(c - s.last_requests for c, s in zip(counts, self._stacks))
+        emulator_requests = sum(c - s.last_requests
+                                for c, s in zip(counts, self._stacks, strict=True))
         epoch_s = round(time.time(), 3)
-        for state, count in zip(self._stacks, counts):
+        for state, count in zip(self._stacks, counts, strict=True):
             line = _interval(state)
             line["instances_cpu_ms"] = _process_cpu_ms(state)
             line.update(t=epoch_s, interval_s=round(interval_s, 4),

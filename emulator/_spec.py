@@ -48,7 +48,7 @@ DEFAULT_CLIENT_RTT_MS = 80.0
 DEFAULT_GATEWAY_LATENCY_MS = 10.0
 
 _POLICIES = ("fixed", "sebs")
-#: how the model is served (issue 15); the emulator needs to know which dependencies to provide
+#: how the model is served (model_runtime); the emulator needs to know which dependencies to provide
 MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
 #: what a function is: a model behind an HTTP API, the load generator's worker (no API), or a
 #: team's own function behind an HTTP API (hosted as the model's is: nothing branches on which)

@@ -53,7 +53,7 @@ def spec_from_stack(
         s3_objects=s3_objects,
         authorization=settings.authorization,
         log_format=settings.log_format,
-        # The stack setting ``model_runtime`` (issue 15); a stack without it serves the artifact.
+        # The stack setting ``model_runtime``; a stack without it serves the artifact.
         model_runtime=str(getattr(settings, "model_runtime", None) or "artifact"),
     )
 

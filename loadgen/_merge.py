@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import resultfiles
-from resultfiles import TIMELINE_COLUMNS, RecordReader, read_timeline, write_json_atomic
+from resultfiles import (
+    TIMELINE_COLUMNS,
+    RecordReader,
+    Timeline,
+    read_timeline,
+    write_json_atomic,
+)
 
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
@@ -107,6 +113,54 @@ def _discard(out: Path, created: bool) -> None:
 
 
 def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> dict[str, Any]:
+    infos, summaries, starts_s, timelines = _read_sources(sources, out, workers)
+    start_s = min(starts_s)
+    out.mkdir(parents=True, exist_ok=True)
+
+    # What the sources lack (torn or missing records): kept apart from the notes so that the
+    # report marks the merged folder as it would mark the sources themselves.
+    problems: list[str] = []
+    stats = _merge_requests(sources, summaries, out, problems)
+    buckets = _merge_latency_logs(sources, start_s, out, problems)
+    hits_per_s = _merge_timelines(sources, starts_s, start_s, timelines, buckets, out, problems)
+
+    run_info = _merged_run_info(sources, infos, start_s, workers)
+    write_json_atomic(out / "run.json", run_info)
+    stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
+              for stage in summaries[0].get("stages", [])]
+    notes: list[str] = []
+    if len({info.get("time_scale") for info in infos}) > 1:
+        notes.append("the merged runs used different time scales")
+    if workers is not None:
+        notes += _worker_notes(workers)
+    generators = [s.get("generator") for s in summaries]
+    extra = {
+        "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
+        "generators": generators,
+        "dropped": sum(int(s.get("dropped", 0)) for s in summaries),
+        "notes": notes,
+        "merged_from": [str(src) for src in sources],
+        "data_problems": problems,
+    }
+    if workers is not None:
+        extra["workers"] = run_info["workers"]
+    if any("scenario1" in s for s in summaries):
+        extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
+    interrupted, short = _why_incomplete(summaries, workers)
+    summary = build_summary(
+        stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
+        complete=all(bool(s.get("complete")) for s in summaries) and not short,
+        interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
+    )
+    write_json_atomic(out / "summary.json", summary)
+    return summary
+
+
+def _read_sources(
+    sources: list[Path], out: Path, workers: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[float], list[Timeline]]:
+    """The sources' run.json, summary.json, start and timeline, checked before anything is
+    written: each source folder whole, one scenario, ``out`` new or empty."""
     if len(sources) < (1 if workers is not None else 2):
         raise ResultsError("merge needs at least two result folders")
     if out.exists() and _holds_files(out):
@@ -123,14 +177,14 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
             if not (src / name).is_file():
                 raise ResultsError(f"{src} is not a result folder: {name} is missing")
     starts_s = [_start_epoch_s(info, src) for info, src in zip(infos, sources, strict=True)]
-    start_s = min(starts_s)
     # Read (and so check) every timeline before writing anything.
     timelines = [read_timeline(src / "timeline.csv") for src in sources]
-    out.mkdir(parents=True, exist_ok=True)
+    return infos, summaries, starts_s, timelines
 
-    # What the sources lack (torn or missing records): kept apart from the notes so that the
-    # report marks the merged folder as it would mark the sources themselves.
-    problems: list[str] = []
+
+def _merge_requests(sources: list[Path], summaries: list[dict[str, Any]], out: Path,
+                    problems: list[str]) -> Stats:
+    """Every source's records, in order, into ``out``'s requests.jsonl; their statistics."""
     stats = Stats()
     with (out / "requests.jsonl").open("w", encoding="utf-8") as merged:
         for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
@@ -147,7 +201,13 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
                 problems.append(f"{src}: requests.jsonl holds {reader.count:,} records where "
                                 f"summary.json counts {counted:,}: {counted - reader.count:,} "
                                 "requests are missing from the merge")
+    return stats
 
+
+def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
+                        problems: list[str]) -> dict[tuple[str | None, int], Any]:
+    """The sources' interval histograms added per (tag, second) into ``out``'s latency.hlog;
+    the sums, by (tag, second from the merged start)."""
     # Intervals and rows of one source are whole seconds apart, so flooring the offset to
     # the merged start maps each to its own second.
     buckets: dict[tuple[str | None, int], Any] = {}
@@ -186,7 +246,19 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
             for (tag, at), hdr in sorted(buckets.items(), key=lambda kv: str(kv[0][0])):
                 if tag is not None and at == second:
                     writer.write_interval(hdr, start_s=float(second), length_s=length, tag=tag)
+    return buckets
 
+
+def _empty_row() -> dict[str, float]:
+    return {"hits": 0, "ok": 0, "errors": 0, "throttled": 0, "cold_starts": 0, "users": 0,
+            "sum_ms": 0.0, "max_ms": 0.0}
+
+
+def _merge_timelines(sources: list[Path], starts_s: list[float], start_s: float,
+                     timelines: list[Timeline], buckets: dict[tuple[str | None, int], Any],
+                     out: Path, problems: list[str]) -> list[int]:
+    """The sources' timeline rows summed per second into ``out``'s timeline.csv (percentiles
+    from the merged histograms); the hits of each second."""
     rows: dict[int, dict[str, float]] = {}
     for source_start_s, src, timeline in zip(starts_s, sources, timelines, strict=True):
         offset = source_start_s - start_s
@@ -194,9 +266,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
             problems.append(f"{src / 'timeline.csv'}:{timeline.torn_line} is torn and is left out")
         for row in timeline.rows:
             second = math.floor(offset + int(row["second"]) + 1e-6)
-            acc = rows.setdefault(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
-                                           "cold_starts": 0, "users": 0, "sum_ms": 0.0,
-                                           "max_ms": 0.0})
+            acc = rows.setdefault(second, _empty_row())
             for column in ("hits", "ok", "errors", "throttled", "cold_starts", "users"):
                 acc[column] += int(row[column])
             if row["mean_ms"] and row["max_ms"]:
@@ -206,8 +276,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     with (out / "timeline.csv").open("w", encoding="ascii") as stream:
         stream.write(",".join(TIMELINE_COLUMNS) + "\n")
         for second in range(max(rows) + 1 if rows else 0):
-            acc = rows.get(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
-                                    "cold_starts": 0, "users": 0, "sum_ms": 0.0, "max_ms": 0.0})
+            acc = rows.get(second, _empty_row())
             hits_per_s.append(int(acc["hits"]))
             hist = LatencyHistogram(buckets.get((None, second), new_hdr()))
             hist.count = hist.hdr.get_total_count()
@@ -220,7 +289,12 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
             counts = [str(int(acc[k])) for k in ("hits", "ok", "errors", "throttled", "cold_starts",
                                                  "users")]
             stream.write(",".join([str(second), *counts, *lat]) + "\n")
+    return hits_per_s
 
+
+def _merged_run_info(sources: list[Path], infos: list[dict[str, Any]], start_s: float,
+                     workers: dict[str, Any] | None) -> dict[str, Any]:
+    """The merged run.json: the first source's plan and target, every source's origin."""
     first = infos[0]
     run_info = {
         **{k: first.get(k) for k in ("schema_version", "scenario", "plan", "plan_scaled",
@@ -243,58 +317,45 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         for name in ("plan", "plan_scaled", "target"):
             if name in workers:
                 run_info[name] = workers[name]
-    write_json_atomic(out / "run.json", run_info)
-    stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
-              for stage in summaries[0].get("stages", [])]
+    return run_info
+
+
+def _worker_notes(workers: dict[str, Any]) -> list[str]:
+    """What the merged summary says of the workers: the lost, the uncollected, their clocks."""
     notes: list[str] = []
-    if len({info.get("time_scale") for info in infos}) > 1:
-        notes.append("the merged runs used different time scales")
-    if workers is not None:
-        for lost in workers.get("lost", []):
-            notes.append(f"worker {lost['worker']} was lost ({lost['why']}): its "
-                         f"{lost['lost']} are missing from this run")
-        for left in workers.get("left_in_bucket", []):
-            notes.append(f"worker {left['worker']}'s folder was not collected ({left['why']}): "
-                         f"its {left['missing']} are missing from this run; the folder is (or "
-                         f"will be) in {left['where']}")
-        skew_s = workers.get("clock", {}).get("skew_s")
-        if skew_s is not None:
-            notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
-                         "clock); records are aligned on absolute time")
-        late_s = workers.get("clock", {}).get("max_late_s")
-        if isinstance(late_s, int | float) and late_s > LATE_S:
-            notes.append(f"the workers started up to {late_s:.1f} s after the asked start: the "
-                         "lead did not cover their start-up")
-    generators = [s.get("generator") for s in summaries]
-    extra = {
-        "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
-        "generators": generators,
-        "dropped": sum(int(s.get("dropped", 0)) for s in summaries),
-        "notes": notes,
-        "merged_from": [str(src) for src in sources],
-        "data_problems": problems,
-    }
-    if workers is not None:
-        extra["workers"] = run_info["workers"]
-    if any("scenario1" in s for s in summaries):
-        extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
+    for lost in workers.get("lost", []):
+        notes.append(f"worker {lost['worker']} was lost ({lost['why']}): its "
+                     f"{lost['lost']} are missing from this run")
+    for left in workers.get("left_in_bucket", []):
+        notes.append(f"worker {left['worker']}'s folder was not collected ({left['why']}): "
+                     f"its {left['missing']} are missing from this run; the folder is (or "
+                     f"will be) in {left['where']}")
+    skew_s = workers.get("clock", {}).get("skew_s")
+    if skew_s is not None:
+        notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
+                     "clock); records are aligned on absolute time")
+    late_s = workers.get("clock", {}).get("max_late_s")
+    if isinstance(late_s, int | float) and late_s > LATE_S:
+        notes.append(f"the workers started up to {late_s:.1f} s after the asked start: the "
+                     "lead did not cover their start-up")
+    return notes
+
+
+def _why_incomplete(summaries: list[dict[str, Any]],
+                    workers: dict[str, Any] | None) -> tuple[list[str], bool]:
+    """Why the merged run is incomplete (the sources' reasons, then the workers'), and whether
+    the workers' run fell short of its plan."""
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
-    short = False
-    if workers is not None:
-        # Why the merged run is incomplete: the table and the report say it with the rest.
-        if workers.get("interrupted"):
-            interrupted.append(str(workers["interrupted"]))
-        if workers.get("lost"):
-            interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
-        if workers.get("left_in_bucket"):
-            interrupted.append(f"{len(workers['left_in_bucket'])} of {workers.get('count')} "
-                               "workers' folders not collected")
-        short = bool(workers.get("interrupted") or workers.get("lost")
-                     or workers.get("left_in_bucket"))
-    summary = build_summary(
-        stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
-        complete=all(bool(s.get("complete")) for s in summaries) and not short,
-        interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
-    )
-    write_json_atomic(out / "summary.json", summary)
-    return summary
+    if workers is None:
+        return interrupted, False
+    # Why the merged run is incomplete: the table and the report say it with the rest.
+    if workers.get("interrupted"):
+        interrupted.append(str(workers["interrupted"]))
+    if workers.get("lost"):
+        interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
+    if workers.get("left_in_bucket"):
+        interrupted.append(f"{len(workers['left_in_bucket'])} of {workers.get('count')} "
+                           "workers' folders not collected")
+    short = bool(workers.get("interrupted") or workers.get("lost")
+                 or workers.get("left_in_bucket"))
+    return interrupted, short

@@ -75,7 +75,7 @@ def scenario1_chart(runs: Sequence[ScenarioRun], out: Path) -> Path:
              for r in probes]
         y = [r.latency_us / 1000.0 for r in probes]
         line = ax.plot(x, y, marker="o", markersize=3, linewidth=1, label=run.target)[0]
-        cold = [(a, b) for a, b, r in zip(x, y, probes) if r.cold_start is True]
+        cold = [(a, b) for a, b, r in zip(x, y, probes, strict=True) if r.cold_start is True]
         if cold:
             ax.scatter([a for a, _ in cold], [b for _, b in cold], s=70, facecolors="none",
                        edgecolors=line.get_color(), linewidths=1.5)
@@ -107,7 +107,7 @@ def bar_chart(
     for i, (label, values) in enumerate(series.items()):
         xs = [k + (i - (len(series) - 1) / 2) * width for k in range(len(names))]
         ax.bar(xs, [v if v is not None else 0.0 for v in values], width=width, label=label)
-        for x, v in zip(xs, values):
+        for x, v in zip(xs, values, strict=True):
             if v is None:
                 ax.text(x, 0, "n/a", ha="center", va="bottom", fontsize=7)
     ax.set_xticks(range(len(names)))

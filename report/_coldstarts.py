@@ -241,7 +241,7 @@ def by_memory(rows: Sequence[ColdStartRow], ms: Callable[[float | None], str],
                 ("after init", [r.after_init_p50_ms for r in group], False)):
             if any(v is None for v in values):
                 continue
-            points = [(r.memory_mb or 0, float(v)) for r, v in zip(group, values)
+            points = [(r.memory_mb or 0, float(v)) for r, v in zip(group, values, strict=True)
                       if v is not None]
             trend = _trend(points, memory_blind=blind)
             bound = [r.memory_mb for r in group if r.memory_bound]

@@ -3,8 +3,8 @@ each stack in turn, server logs kept with the results, the report, emulator down
 
 Two sets of stacks: the study's (``STUDY_STACKS``, the six of the original study: both
 scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model served with LiteRT
-and with TensorFlow, issue 15, and with ONNX Runtime, issue 23), which join scenario 1 — their
-cold starts, a few warm requests, what fails at small memory — and run scenario 2 only when
+and with TensorFlow and ONNX Runtime), which join scenario 1 — their cold starts, a few warm
+requests, what fails at small memory — and run scenario 2 only when
 asked (``framework_scenario2``; by default only at full length, time scale 1, so that `make
 run` stays within its 10 minutes).
 Scenario 1 is staggered so that its cold starts are quiet: the first probe comes
@@ -421,7 +421,7 @@ class Study:
             children.append(self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
                                         log=logs / f"{stack}-scenario1.out"))
         codes = self._wait(children, "scenario 1", expected)
-        for stack, code in zip(stacks, codes):
+        for stack, code in zip(stacks, codes, strict=True):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
 
     def scenario2(self) -> None:

@@ -19,7 +19,8 @@ FLAT_ROOTS = (REPO / "runtime" / "python",)
 def _modules() -> dict[str, Path]:
     """Every module of our packages (and flat roots), by its dotted name."""
     found: dict[str, Path] = {}
-    packages = [p for p in sorted(REPO.iterdir()) if (p / "__init__.py").is_file()]
+    packages = [p for p in sorted(REPO.iterdir())
+                if (p / "__init__.py").is_file() and p.name != "tests"]
     for package in packages:
         for path in sorted(package.rglob("*.py")):
             parts = path.relative_to(REPO).with_suffix("").parts

@@ -53,7 +53,7 @@ class FrameworkModel(Model):
     def encode(self, instance: dict[str, Any]) -> list[float]:
         """The feature vector: each numeric input after its log, each categorical one-hot."""
         row: list[float] = []
-        for (is_numeric, spec), hot in zip(self.inputs, self._hot):
+        for (_numeric, spec), hot in zip(self.inputs, self._hot, strict=True):
             value = instance[spec.name]
             if hot is None:
                 x = float(value)

@@ -34,6 +34,13 @@ REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"
 
 
+def _pid(event: dict[str, object]) -> int:
+    """The process id an instance event records."""
+    pid = event["pid"]
+    assert isinstance(pid, int), event
+    return pid
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -130,7 +137,7 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             started = [e for e in events if e["event"] == "started"]
             assert len(started) == 1
             assert started[0]["request_id"] == health.headers["x-request-id"]
-            pids.add(int(started[0]["pid"]))
+            pids.add(_pid(started[0]))
         assert all(_alive(p) for p in pids)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 143, "SIGTERM stops as Ctrl-C does, with 128 + 15"
@@ -187,7 +194,7 @@ class _Up:
 
     def instance_pids(self, stack: str) -> set[int]:
         events = read_events(self.build / "emulator" / "logs" / f"{stack}.events.jsonl")
-        return {int(e["pid"]) for e in events if e["event"] == "started"}
+        return {_pid(e) for e in events if e["event"] == "started"}
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -223,7 +230,7 @@ def test_sigint_stops_cleanly_with_130(artifact: Path, tmp_path: Path) -> None:
 def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_go(
     artifact: Path, tmp_path: Path
 ) -> None:
-    """Issue 21, item 10: a second ``emulator up`` on the same build dir is refused in one
+    """A second ``emulator up`` on the same build dir is refused in one
     line naming the first's pid and ``--build-dir``, and leaves the first's endpoints.json and
     service alone; once the first is killed outright, the next start removes its folders."""
     build = tmp_path / "build"

@@ -160,7 +160,7 @@ def _signed_for(port: str, secret: str = KEY.secret_access_key) -> dict[str, str
     return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
 
-# --- Issue 21, items 6 and 7: checked as API Gateway checks, over the request as sent ---------
+# --- Checked as API Gateway checks, over the request as sent ----------------------------------
 
 
 class _WithoutHost(SigV4Auth):  # type: ignore[misc]  # botocore ships no types
@@ -367,7 +367,7 @@ async def test_on_loopback_signers_agree_and_roles_and_hosts_are_enforced(
 async def test_a_worker_instance_may_load_its_targets_only(
     emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
 ) -> None:
-    """Issue 20: a worker's instances sign with their role's keys (from their environment, as
+    """A worker's instances sign with their role's keys (from their environment, as
     on Lambda), which the stacks in its invoke_targets admit and every other IAM stack answers
     with the gateway's 403."""
     import boto3

@@ -126,7 +126,7 @@ async def test_without_a_bucket_no_s3_server_is_started(
         assert running.emu.lambda_url.startswith("http://127.0.0.1:")
 
 
-# --- Issue 21, items 7 to 9: the Invoke API's signature, ARN and body edges -----------------
+# --- The Invoke API's signature, ARN and body edges -------------------------------------------
 
 
 async def test_the_function_name_and_qualifier_are_checked_as_aws_checks_them(

@@ -1,4 +1,4 @@
-"""One emulator per build directory (issue 21, item 10): the lock refuses a second one with
+"""One emulator per build directory: the lock refuses a second one with
 one line naming the first's pid and how to run two; a dead holder never blocks the next."""
 
 from __future__ import annotations

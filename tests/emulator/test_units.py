@@ -318,7 +318,7 @@ def test_cgroup_v1_counts_the_instances_cpu_time_with_cpuacct(tmp_path: Path, la
 
 def test_a_worker_stack_is_hosted_with_its_invoke_targets(tmp_path: Path) -> None:
     """The worker stack's ``invoke_targets`` becomes the spec's, which the front doors hold its
-    role to (issue 20: a worker whose role may not invoke a stack gets the gateway's 403)."""
+    role to (a worker whose role may not invoke a stack gets the gateway's 403)."""
     from emulator._stacks import spec_from_worker_stack
     from stack import load_stack
     from stack._workerpackage import WorkerPackage

@@ -75,6 +75,13 @@ def emulator(model: dict[str, Any], tmp_path: Path) -> Iterator[Path]:
             proc.stderr.close()
 
 
+def _pid(event: dict[str, object]) -> int:
+    """The process id an instance event records."""
+    pid = event["pid"]
+    assert isinstance(pid, int), event
+    return pid
+
+
 def _controller(build: Path, model: dict[str, Any], results: Path, stages: str,
                 ) -> list[str]:
     features = ",".join(i["name"] for i in model["inputs"])
@@ -164,7 +171,7 @@ def test_an_emulated_worker_killed_mid_run_is_reported_as_lost_users(
             assert controller.poll() is None and time.monotonic() < deadline, started
             time.sleep(0.1)
         time.sleep(LEAD_S + 2.0)  # the lead, then 2 s into the plan
-        os.kill(int(started[0]["pid"]), signal.SIGKILL)
+        os.kill(_pid(started[0]), signal.SIGKILL)
         _, err = controller.communicate(timeout=90)
     finally:
         if controller.poll() is None:

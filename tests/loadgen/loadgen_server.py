@@ -24,6 +24,11 @@ FEATURES = ["duration", "src_bytes", "dst_bytes"]
 Behaviour = Callable[[int], str]
 
 
+def _always(outcome: str) -> Behaviour:
+    """The behaviour that answers every request the same way."""
+    return lambda _n: outcome
+
+
 class TestServer:
     """Serve in the running asyncio loop; ``seen`` counts POST /predict requests received."""
 
@@ -31,8 +36,8 @@ class TestServer:
 
     def __init__(self, behaviour: Behaviour | str = "ok", *,
                  evict_after_s: float | None = None) -> None:
-        self.behaviour: Behaviour = (lambda n,
-                                     b=behaviour: b) if isinstance(behaviour, str) else behaviour
+        self.behaviour: Behaviour = (
+            _always(behaviour) if isinstance(behaviour, str) else behaviour)
         self.evict_after_s = evict_after_s
         self.seen = 0
         self.health_seen = 0

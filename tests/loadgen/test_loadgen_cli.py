@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
-from loadgen_server import ServerThread
 
 from loadgen import TargetError, resolve_stack
+
+from .loadgen_server import ServerThread
 
 REPO = Path(__file__).resolve().parents[2]
 

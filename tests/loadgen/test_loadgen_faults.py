@@ -21,12 +21,13 @@ from typing import Any
 
 import anyio
 import pytest
-from loadgen_server import ServerThread
 
 from loadgen import RunSettings, Stage, StagedPlan, target_from_url
 from loadgen._hist import read_interval_log
 from loadgen._http import connect_h11
 from loadgen._runner import run_async
+
+from .loadgen_server import ServerThread
 
 REPO = Path(__file__).resolve().parents[2]
 FEATURES = "duration,src_bytes,dst_bytes"
@@ -193,7 +194,7 @@ def test_nothing_listening_is_a_failed_run(tmp_path: Path) -> None:
 
 def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
-        from loadgen_server import TestServer
+        from .loadgen_server import TestServer
 
         async with TestServer("reset") as server:
             result = await run_async(
@@ -368,7 +369,7 @@ def test_every_output_follows_the_umask(tmp_path: Path, umask: int) -> None:
 
 def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> None:
     async def main(connector: Any, run_id: str) -> dict[str, Any]:
-        from loadgen_server import TestServer
+        from .loadgen_server import TestServer
 
         async with TestServer("ok") as server:
             result = await run_async(
@@ -376,7 +377,8 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
                 target=target_from_url(server.url, name="t"),
                 health={"features": FEATURES.split(",")}, connector=connector,
                 settings=RunSettings(results_dir=tmp_path, run_id=run_id))
-        return json.loads((result.folder / "run.json").read_text())
+        run: dict[str, Any] = json.loads((result.folder / "run.json").read_text())
+        return run
 
     default = anyio.run(main, None, "default")
     assert "httptools" in default["client"] and "h11" not in default["client"]

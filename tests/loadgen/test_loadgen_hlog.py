@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from hdrh.histogram import HdrHistogram
-from test_loadgen_merge import two_runs
 
 from loadgen import merge_results
 from loadgen._errors import ResultsError
@@ -27,6 +26,8 @@ from loadgen._hist import (
     new_hdr,
     read_interval_log,
 )
+
+from .test_loadgen_merge import two_runs
 
 JARS = [Path("/usr/share/java/hdrhistogram.jar"),
         *sorted(Path("/usr/share/java").glob("hdrhistogram-*.jar"))]

@@ -8,12 +8,13 @@ from typing import Any
 
 import anyio
 import pytest
-from loadgen_server import TestServer
 
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
 from loadgen._http import RequestFailed, connect, connect_h11
 from loadgen._plan import StagedPlan
 from loadgen._runner import run_async
+
+from .loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 

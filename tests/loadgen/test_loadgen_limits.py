@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from loadgen_server import ServerThread
 
 from loadgen import (
     LimitsError,
@@ -28,9 +27,11 @@ from loadgen import (
 )
 from loadgen._limits import offered_load
 
+from .loadgen_server import ServerThread
+
 REPO = Path(__file__).resolve().parents[2]
 
-#: python-512-provisioned before issue 20: 10 reserved, 100 req/s, offered scenario 2's 18 users.
+#: python-512-provisioned's old limits: 10 reserved, 100 req/s, offered scenario 2's 18 users.
 OLD_PROVISIONED = TargetLimits(api_throttle_rate=100.0, api_throttle_burst=200,
                                reserved_concurrency=10, provisioned_concurrency=2)
 DEFAULTS = TargetLimits(api_throttle_rate=4000.0, api_throttle_burst=100)

@@ -10,13 +10,14 @@ from typing import Any
 
 import anyio
 import pytest
-from loadgen_server import TestServer
 
 from loadgen import ResultsError, RunSettings, Stage, StagedPlan, merge_results, target_from_url
 from loadgen.__main__ import main as cli_main
 from loadgen._hist import LatencyHistogram, read_interval_log
 from loadgen._runner import run_async
 from report._figures import collect, stack_figures
+
+from .loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes"]}
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import anyio
 import pytest
-from loadgen_server import TestServer
 
 from loadgen import (
     IdlePlan,
@@ -25,6 +24,8 @@ from loadgen import (
 )
 from loadgen._hist import new_hdr, read_interval_log
 from loadgen._runner import run_async
+
+from .loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 
@@ -285,14 +286,16 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
 
 def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
     # As in report.md: a restore's first request is neither warm nor a cold start.
+    from functools import partial
+
     from loadgen._stats import Stats
     from resultfiles import Record
 
     stats = Stats()
-    base = {"seq": 0, "stage": 0, "start_s": 0.0, "status": 200, "error": None}
-    stats.add(Record(**base, latency_us=5_000, cold_start=False))
-    stats.add(Record(**base, latency_us=900_000, cold_start=False, restore=True))
-    stats.add(Record(**base, latency_us=700_000, cold_start=True))
+    record = partial(Record, seq=0, stage=0, start_s=0.0, status=200, error=None)
+    stats.add(record(latency_us=5_000, cold_start=False))
+    stats.add(record(latency_us=900_000, cold_start=False, restore=True))
+    stats.add(record(latency_us=700_000, cold_start=True))
     summary = stats.summary()
     assert summary["latency_ms"]["count"] == 3
     assert summary["warm_latency_ms"]["count"] == 1 and summary["warm_latency_ms"]["max"] < 6

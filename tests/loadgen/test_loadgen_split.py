@@ -9,7 +9,14 @@ import pytest
 
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen._errors import PlanError
-from loadgen._split import StagedSlice, plan_from_json, plan_to_json, split_plan
+from loadgen._split import (
+    RateShare,
+    StagedSlice,
+    WorkerSlice,
+    plan_from_json,
+    plan_to_json,
+    split_plan,
+)
 
 PLANS = [
     StagedPlan(),  # the study's: 9 users ramp 3m hold 1m, then 18 users at once for 1m
@@ -27,6 +34,18 @@ def instants(plan: StagedPlan) -> list[float]:
     return sorted(set(seconds + changes + [t - 1e-9 for t in changes]))
 
 
+def staged(piece: WorkerSlice) -> StagedSlice:
+    """The slice of a staged plan (split_plan gives a staged plan's pieces such slices)."""
+    assert isinstance(piece.plan, StagedSlice)
+    return piece.plan
+
+
+def share(piece: WorkerSlice) -> RateShare:
+    """The share of a rate plan (split_plan gives a rate plan's pieces such shares)."""
+    assert isinstance(piece.plan, RateShare)
+    return piece.plan
+
+
 @pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
 def test_staged_split_users_add_up_at_every_second_and_change(plan: StagedPlan,
@@ -34,11 +53,11 @@ def test_staged_split_users_add_up_at_every_second_and_change(plan: StagedPlan,
     slices = split_plan(plan, workers)
     assert len(slices) == workers
     for t_s in instants(plan):
-        assert sum(s.plan.users_at(t_s) for s in slices) == plan.users_at(t_s), t_s
+        assert sum(staged(s).users_at(t_s) for s in slices) == plan.users_at(t_s), t_s
     # Whole seconds, as the timeline counts: the most users within each second.
     for second in range(math.ceil(plan.duration_s)):
         inside = [t for t in instants(plan) if second <= t < second + 1]
-        assert max(sum(s.plan.users_at(t) for s in slices) for t in inside) == max(
+        assert max(sum(staged(s).users_at(t) for s in slices) for t in inside) == max(
             plan.users_at(t) for t in inside)
     # Contiguous user ranges covering the plan's users once; every slice lasts the plan.
     ranges = [s.users for s in slices]
@@ -52,7 +71,7 @@ def test_staged_slice_users_run_the_windows_they_have_in_the_plan() -> None:
     whole = plan.user_windows()
     for piece in split_plan(plan, 3):
         first, last = piece.users
-        assert piece.plan.user_windows() == whole[first:last + 1]
+        assert staged(piece).user_windows() == whole[first:last + 1]
 
 
 def test_rate_split_arrivals_are_the_plan_s_exactly() -> None:
@@ -60,11 +79,11 @@ def test_rate_split_arrivals_are_the_plan_s_exactly() -> None:
                            RateStep(rate_rps=0.0, duration_s=1.0),
                            RateStep(rate_rps=3.5, duration_s=2.0)), max_in_flight=10)
     slices = split_plan(plan, 4)
-    merged = sorted(a for s in slices for a in s.plan.arrival_times())
+    merged = sorted(a for s in slices for a in share(s).arrival_times())
     assert merged == sorted(plan.arrival_times())
-    counts = [len(list(s.plan.arrival_times())) for s in slices]
+    counts = [len(list(share(s).arrival_times())) for s in slices]
     assert max(counts) - min(counts) <= 1
-    assert [s.plan.max_in_flight for s in slices] == [3, 3, 3, 3]
+    assert [share(s).max_in_flight for s in slices] == [3, 3, 3, 3]
 
 
 @pytest.mark.parametrize("plan", [PLANS[1], RatePlan(steps=(RateStep(rate_rps=5, duration_s=2),))])

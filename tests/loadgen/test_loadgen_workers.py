@@ -17,7 +17,6 @@ from typing import Any
 
 import boto3
 import pytest
-from loadgen_server import ServerThread
 from moto import mock_aws
 
 import loadgen._workers as workers_module
@@ -27,6 +26,8 @@ from loadgen._split import plan_to_json, split_plan
 from loadgen._worker import handler, run_worker
 from loadgen._workers import WorkerStack, resolve_worker_stack, run_workers
 from report._figures import collect, stack_figures
+
+from .loadgen_server import ServerThread
 
 BUCKET = "loadgen-workers-test"
 # Users join at k * 0.275 s (none on a second's edge), so each second's count is sharp.

@@ -1,4 +1,4 @@
-"""Workers runs under faults (issue 21, items 1-4; issue 20, dropped Invoke connections).
+"""Workers runs under faults (signals, full disks, run id collisions, dropped Invoke connections).
 
 The controller is a real process (``workers_controller.py``: ``python -m loadgen`` with the
 workers' Lambda replaced by the real handler in threads and their bucket by moto's S3), sent
@@ -23,7 +23,6 @@ from typing import Any
 
 import boto3
 import pytest
-from loadgen_server import ServerThread
 from moto import mock_aws
 
 import loadgen._workers as workers_module
@@ -41,6 +40,8 @@ from loadgen._workers import (
     WorkerStack,
     run_workers,
 )
+
+from .loadgen_server import ServerThread
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -386,7 +387,7 @@ def test_a_lead_too_short_for_the_start_up_is_said_with_the_skew(
     assert any("after the asked start" in note for note in summary["notes"])
 
 
-# --- issue 20: the Invoke's connection ------------------------------------------------------
+# --- The Invoke's connection -----------------------------------------------------------------
 
 @pytest.mark.slow
 def test_a_worker_whose_invoke_connection_dropped_is_collected_from_the_bucket(

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from model_test_support import SAMPLE
+from .model_test_support import SAMPLE
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from model_test_support import REPO
-
 import model
+
+from .model_test_support import REPO
 
 
 def test_all_is_sorted_and_complete() -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from model_test_support import GOOD, REPO, SAMPLE, write_lines
+
+from .model_test_support import GOOD, REPO, SAMPLE, write_lines
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from model_test_support import REPO
 
 from model import ArtifactError, predict_probability, read_artifact, write_artifact
 from model._export import (
@@ -25,6 +24,8 @@ from model._export import (
     tflite_bytes,
     write_exports,
 )
+
+from .model_test_support import REPO
 
 VECTORS = json.loads((REPO / "tests" / "vectors" / "all.json").read_text(encoding="utf-8"))
 

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
-from model_test_support import CORRECTED, REPO, SAMPLE, TEN_PERCENT, real_file
 
 from model import SUBSETS, TrainResult, TrainSettings, predict_probability, read_kdd, train
 from model._features import select_rows
+
+from .model_test_support import CORRECTED, REPO, SAMPLE, TEN_PERCENT, real_file
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -3,7 +3,7 @@
 Each training runs in its own process (the settings below are read once, at start-up) under
 conditions that change which kernels TensorFlow, oneDNN and numpy pick: thread counts,
 oneDNN on or off, oneDNN's and numpy's instruction sets cut down to what an older x86-64
-CPU has. float32 training gave different weights under these (2e-5 apart, issue 10); the
+CPU has. float32 training gave different weights under these (2e-5 apart); the
 float64 training with rounded parameters must give the same bytes under every one.
 """
 
@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from model_test_support import REPO, SAMPLE
+
+from .model_test_support import REPO, SAMPLE
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,10 @@ _KERNEL_VARIABLES = (
 
 def _numpy_dispatched_features() -> str:
     """numpy's optional instruction sets found on this CPU (its np.log picks among them)."""
-    from numpy._core import _multiarray_umath as umath
+    import importlib
+
+    # A private module that numpy's type stubs leave out: imported by name, its attributes are Any.
+    umath = importlib.import_module("numpy._core._multiarray_umath")
 
     found = [f for f in umath.__cpu_dispatch__ if umath.__cpu_features__.get(f)]
     return " ".join(found)

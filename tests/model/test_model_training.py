@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from model_test_support import SAMPLE
 
 from model import (
     ArtifactError,
@@ -29,6 +28,8 @@ from model import (
 from model._artifact import with_version
 from model._features import select_rows
 from model._train import PARAMETER_DIGITS, round_parameter
+
+from .model_test_support import SAMPLE
 
 
 def test_same_data_and_seed_give_the_same_bytes(

@@ -6,12 +6,13 @@ import json
 from typing import Any
 
 import pytest
-from model_test_support import VECTORS_DIR
 
 from model import TrainResult, model_version, predict_probability, vectors_document
 from model._artifact import artifact_bytes
 from model._train import DEFAULT_SEED
 from model._vectors import PROBABILITY_DIGITS, UNKNOWN_CATEGORY, vectors_text
+
+from .model_test_support import VECTORS_DIR
 
 SUBSETS = ["http", "all"]
 REGENERATE = (
@@ -21,7 +22,9 @@ REGENERATE = (
 
 
 def _committed(subset: str) -> dict[str, Any]:
-    return json.loads((VECTORS_DIR / f"{subset}.json").read_text(encoding="utf-8"))
+    committed: dict[str, Any] = json.loads(
+        (VECTORS_DIR / f"{subset}.json").read_text(encoding="utf-8"))
+    return committed
 
 
 @pytest.mark.parametrize("subset", SUBSETS)

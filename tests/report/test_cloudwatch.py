@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -16,7 +18,7 @@ GROUP = "/aws/lambda/lambda-model-study-python-512"
 
 
 @pytest.fixture()
-def logs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                  "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(k, v)
@@ -27,7 +29,7 @@ def logs(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
         yield client
 
 
-def _put(client, messages: list[str], start_ms: int) -> None:  # type: ignore[no-untyped-def]
+def _put(client: Any, messages: list[str], start_ms: int) -> None:
     client.put_log_events(
         logGroupName=GROUP, logStreamName="2026/11/28/[$LATEST]abc",
         logEvents=[{"timestamp": start_ms + i, "message": m} for i, m in enumerate(messages)],
@@ -83,7 +85,7 @@ def test_since_accepts_durations_and_iso_times() -> None:
 
 
 def test_cli_writes_the_log_file_and_the_report_reads_it(
-        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        logs: Any, tmp_path: Path) -> None:
     from report.__main__ import main
 
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
@@ -110,7 +112,7 @@ def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPat
 
 
 def test_report_event_with_its_xray_part_is_written_as_one_line(
-        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        logs: Any, tmp_path: Path) -> None:
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     traced = (_report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567"
               "\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n")
@@ -129,7 +131,7 @@ def test_report_event_with_its_xray_part_is_written_as_one_line(
 
 
 def test_a_json_format_log_group_reads_as_its_text_twin(
-        logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        logs: Any, tmp_path: Path) -> None:
     # A function with logFormat JSON: every platform event is a JSON object in CloudWatch.
     import json
 

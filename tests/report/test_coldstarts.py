@@ -57,7 +57,7 @@ def _run(root: Path, stack: str, scenario: str, memory_mb: int, requests: list[R
     logs = root / "logs"
     logs.mkdir(exist_ok=True)
     with (logs / f"{stack}.log").open("a") as log:
-        for _start, latency_ms, _cold, rid, init in requests:
+        for _start, _latency_ms, _cold, rid, init in requests:
             duration = 4.0
             init_part = f"Init Duration: {init:.2f} ms\t" if init is not None else ""
             log.write(f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\tBilled Duration: "

@@ -58,7 +58,7 @@ STACKS: dict[str, dict[str, Any]] = {
     },
 }
 
-SCENARIO1 = [  # python-1024, time scale 10: offsets 0, 36 s (6 min), 96 s (16 min)
+SCENARIO1: list[Rec] = [  # python-1024, time scale 10: offsets 0, 36 s (6 min), 96 s (16 min)
     (0.0, 120.0, True, None, "b-s1", "i-s1"),
     (36.0, 4.0, False, None, "b-s2", "i-s1"),
     (96.0, 110.0, True, None, "b-s3", "i-s2"),
@@ -90,7 +90,7 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
                                         phase="probe" if scenario == "scenario1" else None)) + "\n")
     # The summary and timeline a run of these records writes: counts, and hits by completion second.
     errors = sum(1 for rec in records if rec[3] is not None)
-    summary = {"complete": True, "interrupted": None, "requests": len(records),
+    summary: dict[str, Any] = {"complete": True, "interrupted": None, "requests": len(records),
                "ok": len(records) - errors, "error_total": errors,
                "generator_saturated": False, "notes": []}
     summary.update(summary_extra or {})

@@ -96,7 +96,7 @@ def test_bad_lines_say_what_is_wrong(line: str, problem: str) -> None:
 # Lines as the console and web pages show them: every tab turned into a space, one family
 # of runtime each (the shapes AWS writes for Python, Java with and without SnapStart, and
 # the newer failure lines with Status and Error Type).
-COPIED = {
+COPIED: dict[str, tuple[str, dict[str, object]]] = {
     "python": (
         ("REPORT RequestId: 89ba7dfa-72d1-4ad7-9dac-2214d1698697 Duration: 4.42 ms "
          "Billed Duration: 338 ms Memory Size: 1152 MB Max Memory Used: 75 MB "

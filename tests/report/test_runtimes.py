@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -16,6 +16,9 @@ from model import write_artifact
 from report._figures import collect, load_report_lines
 from report._markdown import write_report
 from report._runtimes import failure_kinds, runtime_figures
+
+if TYPE_CHECKING:
+    from emulator import Emulator
 
 REPO = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
@@ -213,17 +216,17 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
     assert entry["unzipped_bytes"] == package.unzipped_bytes > entry["code_bytes"] > 0
     assert entry["layer_bytes"] == 0
     # the document the emulator writes, from a stand-in for the running emulator
-    emu = SimpleNamespace(
+    emu = cast("Emulator", SimpleNamespace(
         urls={"python-512": "http://127.0.0.1:9"},
         options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
         sampler=SimpleNamespace(describe=lambda name: {}),
         dependency_dirs={}, python_runtime_dir=None,
         cpu_limited=False, cpu_limit_reason="test",
         lambda_url="http://127.0.0.1:10", buckets_url=None,
-        memory_limit=memory_limit(cgroup_limited=False, reason="test"))
+        memory_limit=memory_limit(cgroup_limited=False, reason="test")))
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
-                                  {"python-512": package})  # type: ignore[arg-type]
+                                  {"python-512": package})
     assert document["stacks"]["python-512"]["package"] == entry
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(json.dumps(document))

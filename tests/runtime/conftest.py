@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from runtime_helpers import (
+
+from .runtime_helpers import (
     JAVA_RUNTIME,
     Functions,
     fixture_model,

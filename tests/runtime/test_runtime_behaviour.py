@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from runtime_helpers import (
+
+from .runtime_helpers import (
     RUNTIMES,
     Functions,
     JavaHarness,

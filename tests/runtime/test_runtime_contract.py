@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import (
+
+from .runtime_helpers import (
     CASES_FILE,
     REPO,
     RUNTIMES,
@@ -32,7 +33,8 @@ CODES = {
 
 def body_text(case: dict[str, Any]) -> str | None:
     if "deep_array" in case:
-        return "[" * case["deep_array"] + "]" * case["deep_array"]
+        depth: int = case["deep_array"]
+        return "[" * depth + "]" * depth
     if "json" in case:
         value = case["json"]
         if "repeat_instances" in case:

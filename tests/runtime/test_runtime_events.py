@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import EVENTS_DIR, RUNTIMES, Functions, body_of, error_code, load_json
+
+from .runtime_helpers import EVENTS_DIR, RUNTIMES, Functions, body_of, error_code, load_json
 
 #: event file -> (status, error code, number of predictions)
 EXPECTED: dict[str, tuple[int, str | None, int]] = {

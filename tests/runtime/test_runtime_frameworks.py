@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import (
+
+from .runtime_helpers import (
     CASES_FILE,
     PYTHON_RUNTIME,
     REPO,
@@ -27,7 +28,7 @@ from runtime_helpers import (
     vector_files,
     write_artifact,
 )
-from test_runtime_contract import build_event
+from .test_runtime_contract import build_event
 
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))

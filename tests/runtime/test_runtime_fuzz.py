@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runtime_helpers import Functions, error_code, event, fixture_model
+
+from .runtime_helpers import Functions, error_code, event, fixture_model
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from runtime_helpers import (
+
+from .runtime_helpers import (
     PYTHON_RUNTIME,
     RUNTIMES,
     JavaHarness,

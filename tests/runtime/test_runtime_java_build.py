@@ -11,9 +11,10 @@ import types
 from pathlib import Path
 
 import pytest
-from runtime_helpers import JAVA_RUNTIME, PYTHON_RUNTIME
 
 from stack.package import zip_bytes
+
+from .runtime_helpers import JAVA_RUNTIME, PYTHON_RUNTIME
 
 BUILD_SCRIPT = JAVA_RUNTIME / "build.py"
 PYTHON_BUDGET_BYTES = 64 * 1024

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from runtime_helpers import RUNTIMES, Functions, JavaHarness, body_of, error_code, event
+
+from .runtime_helpers import RUNTIMES, Functions, JavaHarness, body_of, error_code, event
 
 pytestmark = pytest.mark.java
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from runtime_helpers import (
+
+from .runtime_helpers import (
     RUNTIMES,
     Functions,
     body_of,

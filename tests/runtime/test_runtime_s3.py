@@ -15,7 +15,8 @@ import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from runtime_helpers import (
+
+from .runtime_helpers import (
     RUNTIMES,
     JavaHarness,
     PythonFunction,

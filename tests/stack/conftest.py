@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_helpers import make_fake_root, study_model, write_artifact
+
+from .stack_helpers import make_fake_root, study_model, write_artifact
 
 
 @pytest.fixture

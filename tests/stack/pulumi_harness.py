@@ -200,7 +200,8 @@ class RecordingMonitor(MockMonitor):
         self.recording = mocks
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        # pulumi's MockMonitor leaves its methods unannotated.
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         for declared in self.recording.run.resources:
             if declared.type == request.type and declared.name == request.name:
                 declared.urn = response.urn
@@ -263,7 +264,8 @@ def run_program(
         organization=ORGANIZATION,
     )
 
-    @pulumi.runtime.test
+    # pulumi.runtime.test is an unannotated decorator.
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> pulumi.Output[Any]:
         runpy.run_path(str(main), run_name="__main__")
         root = pulumi_settings.get_root_resource()

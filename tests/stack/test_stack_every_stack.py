@@ -12,15 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi_harness import REPO, Run, pulumi_config, run_program
-from stack_helpers import (
-    make_fake_root,
-    seed_dependencies,
-    study_model,
-    write_artifact,
-    write_exports,
-)
-from test_stack_workers import worker_root
 
 import stack.aws._program
 from stack import build_package, list_stacks, load_stack
@@ -34,6 +25,16 @@ from stack._deployer import (
     deployer_policy,
 )
 from stack._workerpackage import build_worker_package
+
+from .pulumi_harness import REPO, Run, pulumi_config, run_program
+from .stack_helpers import (
+    make_fake_root,
+    seed_dependencies,
+    study_model,
+    write_artifact,
+    write_exports,
+)
+from .test_stack_workers import worker_root
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 
@@ -135,7 +136,7 @@ def test_the_deployer_may_prune_versions() -> None:
 
 
 def test_the_deployer_policy_has_what_access_logging_and_s3_code_need() -> None:
-    # Named in issue 20: HTTP API access logging is a log delivery made by the deployer, and
+    # HTTP API access logging is a log delivery made by the deployer, and
     # Lambda reads code deployed from S3 by version with the deployer's credentials.
     actions = {action for action, _ in _allowed(deployer_policy())}
     assert {

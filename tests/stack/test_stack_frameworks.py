@@ -12,12 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from stack_helpers import seed_dependencies, write_exports
 
 import stack.package
 from stack import PackageError, StackSettings, build_package
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 from stack.package import UNZIPPED_BYTES_MAX
+
+from .stack_helpers import seed_dependencies, write_exports
 
 
 def framework_settings(

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_helpers import REPO, VECTORS, write_artifact
-from test_stack_package_real import PYTHON_CHECK, lambda_env, predict_event
 
 from stack import Package, StackSettings, build_package
 from stack.package import DIRECT_UPLOAD_BYTES_MAX, EXPORT_SUFFIXES, UNZIPPED_BYTES_MAX
 
+from .stack_helpers import REPO, VECTORS, write_artifact
+from .test_stack_package_real import PYTHON_CHECK, lambda_env, predict_event
+
 pytestmark = pytest.mark.slow
 
-#: Issue 15's goal for the LiteRT zip, unzipped; the ONNX zip is held to the same.
+#: The goal for the LiteRT zip, unzipped; the ONNX zip is held to the same.
 GOAL_BYTES = 100 * 1024 * 1024
 SETTINGS = {
     runtime: StackSettings(name=f"python-{runtime}-1024", language="python", memory_mb=1024,

@@ -15,15 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stack_helpers import write_artifact
 
 from stack import Package, StackSettings, build_package, model_env
+
+from .stack_helpers import write_artifact
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 JAVA_RUNTIME = REPO / "runtime" / "java"
 VECTORS = REPO / "tests" / "vectors" / "http.json"
-# Package budgets of the functions (issue 3), without the model.
+# Package budgets of the functions, without the model.
 PYTHON_BUDGET_BYTES = 64 * 1024
 JAVA_BUDGET_BYTES = 128 * 1024
 TOLERANCE = 1e-6

@@ -16,25 +16,6 @@ from typing import Any
 import pulumi
 import pytest
 from pulumi.runtime import rpc
-from pulumi_harness import (
-    ACCOUNT,
-    API_ID,
-    ECR_PASSWORD,
-    IMAGE_DIGEST,
-    INTEGRATION_ID,
-    REPO,
-    Run,
-    pulumi_config,
-    run_program,
-)
-from stack_helpers import (
-    make_fake_root,
-    minimal_model,
-    seed_dependencies,
-    study_model,
-    write_artifact,
-    write_exports,
-)
 
 import stack.aws
 import stack.aws._program
@@ -50,6 +31,26 @@ from stack.aws import (
 )
 from stack.aws._bucket import NONCURRENT_VERSION_DAYS
 from stack.package import DIRECT_UPLOAD_BYTES_MAX
+
+from .pulumi_harness import (
+    ACCOUNT,
+    API_ID,
+    ECR_PASSWORD,
+    IMAGE_DIGEST,
+    INTEGRATION_ID,
+    REPO,
+    Run,
+    pulumi_config,
+    run_program,
+)
+from .stack_helpers import (
+    make_fake_root,
+    minimal_model,
+    seed_dependencies,
+    study_model,
+    write_artifact,
+    write_exports,
+)
 
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes, which
 # this program does not use (it declares aws.s3.Bucket and the non-V2 configurations).

@@ -1,4 +1,4 @@
-"""The loadgen-worker stack (issue 16): its settings, its package, its AWS resources."""
+"""The loadgen-worker stack: its settings, its package, its AWS resources."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pulumi_harness import ACCOUNT, ORGANIZATION, Run, execution_arn, pulumi_config, run_program
 
 import stack._workerpackage
 import stack.aws._program
@@ -31,6 +30,8 @@ from stack._frameworks import DependencyTarget, dependency_dir
 from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_requirements
 from stack.aws import lambda_assume_role_policy, tls_only_bucket_policy
 from stack.aws._workers import RESULTS_EXPIRY_DAYS
+
+from .pulumi_harness import ACCOUNT, ORGANIZATION, Run, execution_arn, pulumi_config, run_program
 
 WORKER_STACK = "loadgen-workers"
 REPO = Path(__file__).resolve().parents[2]

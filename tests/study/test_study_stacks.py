@@ -1,4 +1,4 @@
-"""Which stacks the study hosts and runs each scenario on (issue 15's framework stacks).
+"""Which stacks the study hosts and runs each scenario on (the framework stacks too).
 
 The processes are test doubles: the study's spawning is recorded, nothing is started.
 """

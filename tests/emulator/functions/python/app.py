@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from typing import Any
 
 if os.environ.get("TEST_INIT_FAIL"):
     raise RuntimeError("init failed on purpose (TEST_INIT_FAIL)")
@@ -46,7 +47,7 @@ def _ok(body: object, status: int = 200) -> dict[str, object]:
             "body": json.dumps(body)}
 
 
-def handler(event: dict, context: object) -> object:
+def handler(event: dict[str, Any], context: object) -> object:
     global _SERVED
     _SERVED += 1
     path = event.get("rawPath", "")
