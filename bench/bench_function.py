@@ -83,7 +83,7 @@ async def emulator_cold_starts(settings: Any, package: Any, deps: Path | None, w
     options = EmulatorOptions(work_dir=work / "emulator", log_dir=work / "logs",
                               python_env_dir=work / "python-runtime")
     body = json.loads((EXAMPLE / "requests.json").read_text())[0]["body"]
-    found = []
+    found: list[dict[str, float | None]] = []
     async with Emulator([spec], options) as emu, httpx.AsyncClient(timeout=60) as client:
         for _ in range(runs):
             started = time.perf_counter()
@@ -111,8 +111,8 @@ def main() -> int:
         _settings, _package, _deps, second_s = _prepare(root, args.memory)
         bare_ms = bare_import_ms(deps, args.cold_starts)
         colds = asyncio.run(emulator_cold_starts(settings, package, deps, root, args.cold_starts))
-    inits = [c["init_duration_ms"] for c in colds if c.get("init_duration_ms") is not None]
-    clients = [c["client_ms"] for c in colds if c.get("client_ms") is not None]
+    inits = [v for c in colds if (v := c.get("init_duration_ms")) is not None]
+    clients = [v for c in colds if (v := c.get("client_ms")) is not None]
     init_ms = statistics.median(inits) if inits else None
     result = {
         "function": "examples/sklearn-joblib",

@@ -4,7 +4,6 @@ does (the init error in the log, the gateway's 500)."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,12 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "stack"))
-from function_helpers import offline_requirements, write_function, write_wheel
-
 from emulator._stacks import spec_from_function_stack
 from stack import load_stack_file
 from stack._functionpackage import build_function_package, host_dependencies
+
+from ..stack.function_helpers import offline_requirements, write_function, write_wheel
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

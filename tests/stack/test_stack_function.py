@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from function_helpers import write_function
 
 from contract import RequestSetError, parse_request_set
 from stack import SettingsError, StackSettings, load_stack, load_stack_file
+
+from .function_helpers import write_function
 
 
 def problems_of(stack_file: Path) -> list[str]:

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from function_helpers import write_function
-from pulumi_harness import Run, pulumi_config, run_program
 
 import stack.aws._program
 from stack._functionpackage import build_function_package
+
+from .function_helpers import write_function
+from .pulumi_harness import Run, pulumi_config, run_program
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 
