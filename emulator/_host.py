@@ -183,7 +183,8 @@ class FunctionHost:
         )
         inv.started_s = time.perf_counter()
         inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-        self.log.lines([start_line(request_id, log_format=self.spec.log_format)])
+        self.log.lines([start_line(request_id, self.launcher.version,
+                                   log_format=self.spec.log_format)])
         inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
         if inst is None:
             return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
@@ -268,7 +269,8 @@ class FunctionHost:
         if not inv.init_in_invoke:  # else its clock started, and START was written, before init
             inv.started_s = time.perf_counter()
             inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-            self.log.lines([start_line(inv.request_id, log_format=self.spec.log_format)])
+            self.log.lines([start_line(inv.request_id, self.launcher.version,
+                                       log_format=self.spec.log_format)])
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),

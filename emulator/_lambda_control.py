@@ -397,7 +397,8 @@ class FunctionVersions:
                                    ping_interval_minutes=None)
         latest = function.latest
         host = FunctionHost(spec, latest.options, pool=latest.pool, log=latest.log,
-                            launcher=dataclasses.replace(latest.launcher, spec=spec))
+                            launcher=dataclasses.replace(latest.launcher, spec=spec,
+                                                             version=number))
         host.arn = f"{function.arn}:{number}"
         await host.start()
         function.versions[number] = _Version(number, host, _Config(spec=spec,

@@ -254,3 +254,37 @@ async def test_a_log_tail_reads_the_json_log_format_too(tmp_path: Path) -> None:
     assert [json.loads(line)["type"] if line.startswith("{") else line for line in lines] == [
         "platform.start", "mine", "platform.runtimeDone", "platform.report"]
     assert all('"r0"' not in line for line in lines)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_published_version_s_instances_say_which_version_they_run(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec],
+        log_format: str) -> None:
+    async with emulator_at([make_spec(log_format=log_format)]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def calls() -> dict[str, Any]:
+            version = client.publish_version(FunctionName="fn")["Version"]
+            client.create_alias(FunctionName="fn", Name="live", FunctionVersion=version)
+            return {"version": version, "v": _pid(client, Qualifier=version),
+                    "alias": _pid(client, Qualifier="live"), "latest": _pid(client)}
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+
+    def start_version(tail: str) -> str:
+        first = tail.splitlines()[0]
+        if log_format == "json":
+            record = json.loads(first)
+            assert record["type"] == "platform.start"
+            return str(record["record"]["version"])
+        return first.rpartition("Version: ")[2]
+
+    version = out["version"]
+    for case, expected in (("v", version), ("alias", version), ("latest", "$LATEST")):
+        _response, body, tail = out[case]
+        assert start_version(tail) == expected, case
+        assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == expected, case
+        assert f"[{expected}]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], case
