@@ -240,10 +240,15 @@ class LambdaApi:
                           f"('{region}')", request_id)
         if signer.source == "role" or (ref.account is not None and ref.account != ACCOUNT_ID):
             policy = "identity-based" if signer.source == "role" else "resource-based"
+            # IAM names each operation's own action (lambda:PublishVersion, ...), as AWS does.
+            action = f"lambda:{control.name}" if control is not None else "lambda:InvokeFunction"
             return _error(403, "AccessDeniedException",
                           f"User: {signer.principal_arn} is not authorized to perform: "
-                          f"lambda:InvokeFunction on resource: {shown} because no {policy} "
-                          "policy allows the lambda:InvokeFunction action", request_id)
+                          f"{action} on resource: {shown} because no {policy} "
+                          f"policy allows the {action} action", request_id)
+        if control is not None and host is None:
+            return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
+                          request_id)
         if control is not None and ref.partition in (None, _PARTITION):
             return await self.versions.serve(control, name=ref.name, qualifier=qualifier,
                                              query=request.query, body=body,

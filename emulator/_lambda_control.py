@@ -122,8 +122,8 @@ class _Refused(Exception):
         self.status, self.error_type, self.message = status, error_type, message
 
 
-def _not_found(what: str) -> _Refused:
-    return _Refused(404, "ResourceNotFoundException", f"{what} not found")
+def _not_found(message: str) -> _Refused:
+    return _Refused(404, "ResourceNotFoundException", message)
 
 
 def _invalid(message: str) -> _Refused:
@@ -232,8 +232,7 @@ class FunctionVersions:
         try:
             function = self._function(name)
             if function is None:
-                raise _not_found(f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT_ID}:"
-                                 f"function:{name}")
+                raise _not_found(f"Function not found: {name}")
             payload: dict[str, Any] = {}
             if body.strip():
                 try:

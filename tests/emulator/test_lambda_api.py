@@ -285,3 +285,60 @@ async def test_a_client_leaving_mid_body_costs_one_log_line(
     assert "nothing was invoked" in left[0].getMessage()
     assert [r for r in caplog.records if r.exc_info] == []  # no traceback anywhere
     assert nothing_ran
+
+
+async def test_control_operations_are_refused_and_not_found_by_their_own_names(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(name="fn"),
+                            make_spec(name="w", kind="loadgen-worker")]) as running:
+        url = running.emu.lambda_url
+        role = running.emu.role_credentials["w"]
+        client = _client(url)
+        as_worker = boto3.client(
+            "lambda", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id=role.access_key_id, aws_secret_access_key=role.secret_access_key,
+            aws_session_token=role.session_token,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
+        other_account = "arn:aws:lambda:us-east-1:999999999999:function:fn"
+
+        def message(call: Callable[[], object]) -> tuple[int, str, str]:
+            with pytest.raises(ClientError) as caught:
+                call()
+            error = caught.value.response
+            return (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"],
+                    error["Error"]["Message"])
+
+        def calls() -> dict[str, Any]:
+            return {
+                "publish": message(lambda: as_worker.publish_version(FunctionName="fn")),
+                "configuration": message(
+                    lambda: as_worker.get_function_configuration(FunctionName="fn")),
+                "update": message(lambda: client.update_function_configuration(
+                    FunctionName=other_account, MemorySize=256)),
+                "invoke": message(lambda: _invoke(as_worker, "fn")),
+                "unknown": message(
+                    lambda: client.get_function_configuration(FunctionName="nope")),
+                "no version": message(lambda: client.get_function_configuration(
+                    FunctionName="fn", Qualifier="9")),
+                "no alias": message(lambda: client.get_alias(FunctionName="fn", Name="gone")),
+            }
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+            as_worker.close()
+    for case, action in (("publish", "PublishVersion"),
+                         ("configuration", "GetFunctionConfiguration"),
+                         ("update", "UpdateFunctionConfiguration"),
+                         ("invoke", "InvokeFunction")):
+        status, code, text = out[case]
+        assert (status, code) == (403, "AccessDeniedException"), case
+        assert f"not authorized to perform: lambda:{action} on resource: " in text, case
+        assert text.endswith(f"allows the lambda:{action} action"), case
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:"
+    assert out["unknown"] == (404, "ResourceNotFoundException",
+                              f"Function not found: {arn}nope")
+    assert out["no version"] == (404, "ResourceNotFoundException",
+                                 f"Function not found: {arn}fn:9")
+    assert out["no alias"] == (404, "ResourceNotFoundException", f"Alias not found: {arn}fn:gone")
