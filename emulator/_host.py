@@ -449,7 +449,9 @@ class FunctionHost:
         self._exited[inst.id] = asyncio.Event()
         try:
             await self.launcher.launch(inst, self, on_exit=self.instance_exited)
-        except (OSError, subprocess.SubprocessError, EmulatorError) as exc:
+        except (OSError, ValueError, subprocess.SubprocessError, EmulatorError) as exc:
+            # ValueError: an environment no process can have (a NUL, a name with '='), which
+            # is this init's failure, not the emulator's.
             self.log.event("init_failed", instance=inst.id, reason=f"could not start: {exc}",
                            request_id=request_id)
             self.instances.pop(inst.id, None)

@@ -67,6 +67,9 @@ _RESERVED_ENV = frozenset({
 _UPDATABLE = frozenset({"MemorySize", "Environment", "Timeout", "Description", "RevisionId",
                         "FunctionName"})
 _ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,128}$")
+#: Lambda's model (botocore: ``EnvironmentVariables``' key pattern) and its 4 KB limit on them
+_VARIABLE_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
+_ENVIRONMENT_LIMIT_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -480,6 +483,21 @@ def _variables(environment: object) -> dict[str, str]:
     if not isinstance(variables, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in variables.items()):
         raise _invalid("Environment.Variables must map names to string values")
+    bad = sorted(name for name in variables if not _VARIABLE_NAME.fullmatch(name))
+    if bad:
+        raise _Refused(400, "ValidationException",
+                       f"1 validation error detected: Value '{', '.join(bad)}' at "
+                       "'environment.variables' failed to satisfy constraint: Map keys must "
+                       "satisfy constraint: [Member must satisfy regular expression pattern: "
+                       f"{_VARIABLE_NAME.pattern}]")
+    measured = json.dumps(variables, separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) > _ENVIRONMENT_LIMIT_BYTES:
+        raise _invalid("Lambda was unable to configure your environment variables because the "
+                       "environment variables you have provided exceeded the 4KB limit. "
+                       f"String measured: {measured[:200]}...")
+    if any("\0" in value for value in variables.values()):
+        raise _invalid("Environment.Variables: a value holds a NUL character, which no "
+                       "process environment can carry: remove it")
     reserved = sorted(set(variables) & _RESERVED_ENV)
     if reserved:
         raise _invalid("Lambda was unable to configure your environment variables because the "

@@ -288,3 +288,38 @@ async def test_a_published_version_s_instances_say_which_version_they_run(
         assert start_version(tail) == expected, case
         assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == expected, case
         assert f"[{expected}]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], case
+
+
+async def test_environment_updates_lambda_refuses_are_refused_and_the_function_still_runs(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def update(variables: dict[str, str]) -> tuple[int, str, str]:
+            return _error(lambda: client.update_function_configuration(
+                FunctionName="fn", Environment={"Variables": variables}))
+
+        def calls() -> dict[str, Any]:
+            out: dict[str, Any] = {
+                "name": update({"BAD=NAME": "x"}),
+                "digit first": update({"1ABC": "x"}),
+                "too large": update({"BIG": "x" * 4100}),
+                "nul": update({"AB": "a\0b"}),
+            }
+            out["after"] = _pid(client)
+            return out
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+    for case in ("name", "digit first"):
+        status, code, message = out[case]
+        assert (status, code) == (400, "ValidationException"), case
+        assert "[a-zA-Z]([a-zA-Z0-9_])+" in message, case
+    assert out["too large"][:2] == (400, "InvalidParameterValueException")
+    assert "exceeded the 4KB limit" in out["too large"][2]
+    assert out["nul"][:2] == (400, "InvalidParameterValueException")
+    # Nothing of the refused updates reached the function: it starts and answers.
+    response, body, _tail = out["after"]
+    assert "FunctionError" not in response and "BIG" not in body["env"]
