@@ -342,3 +342,17 @@ async def test_control_operations_are_refused_and_not_found_by_their_own_names(
     assert out["no version"] == (404, "ResourceNotFoundException",
                                  f"Function not found: {arn}fn:9")
     assert out["no alias"] == (404, "ResourceNotFoundException", f"Alias not found: {arn}fn:gone")
+
+
+async def test_an_environment_no_process_can_take_is_an_init_failure_not_a_500(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(environment={"AB": "a\0b"})]) as running:
+        client = _client(running.emu.lambda_url)
+        try:
+            response, payload = await asyncio.to_thread(_invoke, client, "fn")
+        finally:
+            client.close()
+        failed = running.events(kind="init_failed")
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    assert "failed to initialise" in payload["errorMessage"]
+    assert failed and "could not start" in failed[0]["reason"]
