@@ -64,18 +64,22 @@ class FunctionHost:
         if self.spec.snapstart:
             await self._publish_snapshot()
         if self.spec.provisioned_concurrency:
-            starting = []
-            for _ in range(min(self.spec.provisioned_concurrency, self.pool.limit)):
-                inst = await self._spawn(provisioned=True, request_id=None)
-                if inst is not None:
-                    starting.append(inst)
-            for inst in starting:
-                assert inst.ready is not None
-                try:
-                    await asyncio.shield(inst.ready)
-                except _InitFailed:
-                    continue  # logged as init_failed; on-demand instances will take its place
-                self._make_idle(inst)
+            await self._provision()
+
+    async def _provision(self) -> None:
+        """Start the provisioned instances ahead of traffic; return once they are idle."""
+        starting = []
+        for _ in range(min(self.spec.provisioned_concurrency or 0, self.pool.limit)):
+            inst = await self._spawn(provisioned=True, request_id=None)
+            if inst is not None:
+                starting.append(inst)
+        for inst in starting:
+            assert inst.ready is not None
+            try:
+                await asyncio.shield(inst.ready)
+            except _InitFailed:
+                continue  # logged as init_failed; on-demand instances will take its place
+            self._make_idle(inst)
 
     async def _publish_snapshot(self) -> None:
         """SnapStart's init when a version is published: run init once, report it, end it.
@@ -517,7 +521,8 @@ class FunctionHost:
         """UpdateFunctionConfiguration: instances started from now on have ``spec`` (its
         memory's CPU share and memory limit, its environment); the idle instances of the old
         configuration are ended now, so the next invocation is a cold start, and the busy or
-        starting ones when their invocation is over. Returns how many were retired."""
+        starting ones when their invocation is over; provisioned instances of the new
+        configuration are started in their place. Returns how many were retired."""
         self.spec = spec
         self.launcher = dataclasses.replace(self.launcher, spec=spec)
         retired = 0
@@ -531,6 +536,11 @@ class FunctionHost:
                 self._end(inst, "configuration updated")
             else:
                 self._retired.add(inst.id)
+        if spec.provisioned_concurrency and not self._closing:
+            # The provisioned instances were retired with the rest: provision the new
+            # configuration's, as Lambda allocates a version's before it serves it.
+            self._tasks.append(asyncio.get_running_loop().create_task(
+                self._provision(), name=f"provision-{spec.name}"))
         return retired
 
     async def wait_gone(self) -> None:

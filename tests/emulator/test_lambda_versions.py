@@ -323,3 +323,31 @@ async def test_environment_updates_lambda_refuses_are_refused_and_the_function_s
     # Nothing of the refused updates reached the function: it starts and answers.
     response, body, _tail = out["after"]
     assert "FunctionError" not in response and "BIG" not in body["env"]
+
+
+async def test_a_provisioned_function_is_provisioned_again_after_a_configuration_update(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(provisioned_concurrency=1)]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def provisioned_ready() -> list[str]:
+            started = {e["instance"] for e in running.events(kind="started")
+                       if e["reason"] == "provisioned"}
+            return [e["instance"] for e in running.events(kind="ready")
+                    if e["instance"] in started]
+
+        try:
+            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
+                                    MemorySize=256)
+            for _ in range(400):  # bounded: 20 s
+                if len(provisioned_ready()) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            _response, body, tail = await asyncio.to_thread(_pid, client)
+        finally:
+            client.close()
+    assert len(provisioned_ready()) == 2, "one provisioned instance per configuration"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert body["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
+    # Served by the new configuration's provisioned instance, whose init ran ahead of it.
+    assert _report(tail).init_duration_ms is None
