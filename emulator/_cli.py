@@ -219,6 +219,10 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
                         "settings": _settings_dict(settings[name]), "log": shown,
                         **limits_entry(settings[name]), **samples}
+        if settings[name].reserved_concurrency is None:
+            # The account concurrency (--account-concurrency) less the reservations, shared
+            # by the stacks without one: the load generator checks a plan against it too.
+            stacks[name]["unreserved_concurrency"] = emu.concurrency_limit(name)
         deps = emu.dependency_dirs.get(name)
         if deps is not None:
             stacks[name]["dependencies"] = {"folder": str(deps),

@@ -108,8 +108,11 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             # What the stack admits, for the load generator's check of a plan.
             assert (entry["api_throttle_rate"], entry["api_throttle_burst"],
                     entry["reserved_concurrency"]) == (4000.0, 100, None)
+            # No reservation: the account concurrency (100 by default) is the stacks' pool.
+            assert entry["unreserved_concurrency"] == 100
             limits = resolve_stack(name, endpoints_file=endpoints).limits
             assert limits is not None and limits.api_throttle_rate == 4000.0
+            assert limits.unreserved_concurrency == 100
             signer = sign_target(resolve_stack(name, endpoints_file=endpoints)).signer
             assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:
