@@ -486,3 +486,29 @@ async def test_real_java_package_snapstart_restores(
     spec = replace(spec_from_stack(settings, package), authorization="none")
     assert spec.snapstart
     await _restored_twice(emulator_at, spec)
+
+
+def test_up_with_its_stdout_closed_still_stops_cleanly(artifact: Path, tmp_path: Path) -> None:
+    # `python -m emulator up ... | head -2`: the console is gone when the emulator stops.
+    build = tmp_path / "build"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
+         "--build-dir", str(build)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    endpoints = build / "endpoints.json"
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 240
+        while "Ctrl-C stops" not in proc.stdout.readline():
+            assert proc.poll() is None and time.monotonic() < deadline, "emulator did not come up"
+        assert endpoints.exists()
+        proc.stdout.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 143
+        _, errors = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+    assert not endpoints.exists()
