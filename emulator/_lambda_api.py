@@ -16,7 +16,8 @@ API). What it answers, after AWS's "Invoke" API reference and its error list:
   a payload that is not JSON (``NaN`` and ``Infinity`` are not JSON; nesting too deep to
   parse): 400 ``InvalidRequestContentException``;
 - the function name is checked as AWS checks it: against Invoke's FunctionName pattern
-  (botocore's service model; else 400 ``ValidationException``), then an ARN's region (another
+  (botocore's service model; else 400 ``ValidationException``), a qualifier in the name that
+  ``Qualifier`` contradicts (400 ``InvalidParameterValueException``), then an ARN's region (another
   one: 404 "Functions from '…' are not reachable in this region"), account (another one: 403
   ``AccessDeniedException``) and partition (404);
 - the request must be SigV4-signed for service ``lambda`` with the emulator's credentials
@@ -231,6 +232,12 @@ class LambdaApi:
             _invalid("qualifier", qualifier) if qualifier is not None else None)
         if problem is not None:
             return _error(400, "ValidationException", problem, request_id)
+        asked = request.query.get("Qualifier")
+        if asked and ref.qualifier is not None and asked != ref.qualifier:
+            # AWS's words (quoted in EventBridge Scheduler's guide to Lambda targets' errors).
+            return _error(400, "InvalidParameterValueException",
+                          "The derived qualifier from the function name does not match the "
+                          "specified qualifier.", request_id)
         arn = (f"arn:{ref.partition or _PARTITION}:lambda:{ref.region or region}:"
                f"{ref.account or ACCOUNT_ID}:function:{ref.name}")
         shown = f"{arn}:{qualifier}" if qualifier else arn

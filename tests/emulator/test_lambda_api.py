@@ -300,6 +300,7 @@ async def test_control_operations_are_refused_and_not_found_by_their_own_names(
             aws_session_token=role.session_token,
             config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
         other_account = "arn:aws:lambda:us-east-1:999999999999:function:fn"
+        arn_prefix = "arn:aws:lambda:us-east-1:123456789012:function:"
 
         def message(call: Callable[[], object]) -> tuple[int, str, str]:
             with pytest.raises(ClientError) as caught:
@@ -321,6 +322,11 @@ async def test_control_operations_are_refused_and_not_found_by_their_own_names(
                 "no version": message(lambda: client.get_function_configuration(
                     FunctionName="fn", Qualifier="9")),
                 "no alias": message(lambda: client.get_alias(FunctionName="fn", Name="gone")),
+                "two qualifiers": message(
+                    lambda: _invoke(client, "fn:$LATEST", Qualifier="1")),
+                "two qualifiers, control": message(lambda: client.get_function_configuration(
+                    FunctionName=f"{arn_prefix}fn:$LATEST", Qualifier="1")),
+                "same qualifier": _invoke(client, "fn:$LATEST", Qualifier="$LATEST")[0],
             }
 
         try:
@@ -342,6 +348,12 @@ async def test_control_operations_are_refused_and_not_found_by_their_own_names(
     assert out["no version"] == (404, "ResourceNotFoundException",
                                  f"Function not found: {arn}fn:9")
     assert out["no alias"] == (404, "ResourceNotFoundException", f"Alias not found: {arn}fn:gone")
+    # FunctionName fn:$LATEST with Qualifier=1 names two versions: refused, as AWS does.
+    for case in ("two qualifiers", "two qualifiers, control"):
+        assert out[case] == (400, "InvalidParameterValueException", (
+            "The derived qualifier from the function name does not match the specified "
+            "qualifier.")), case
+    assert out["same qualifier"]["ExecutedVersion"] == "$LATEST"
 
 
 async def test_an_environment_no_process_can_take_is_an_init_failure_not_a_500(
