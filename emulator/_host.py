@@ -119,8 +119,11 @@ class FunctionHost:
         if waits:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
 
-    async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
+    async def invoke(self, payload: bytes, request_id: str | None = None, *,
+                     invoked_arn: str | None = None) -> Outcome:
         """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
+        ``invoked_arn``: the ARN the caller named (an alias's, say), which the runtime hands the
+        function (``context.invoked_function_arn``); by default the host's own.
 
         A concurrency slot is held from here until the invocation ends, whether an instance
         was idle or not: idle instances hold none.
@@ -134,11 +137,12 @@ class FunctionHost:
                            instances=len(self.instances))
             return Outcome("throttled", request_id, error_type="TooManyRequestsException")
         try:
-            return await self._invoke(payload, request_id)
+            return await self._invoke(payload, request_id, invoked_arn)
         finally:
             self.pool.release()
 
-    async def _invoke(self, payload: bytes, request_id: str) -> Outcome:
+    async def _invoke(self, payload: bytes, request_id: str,
+                      invoked_arn: str | None = None) -> Outcome:
         inst = self._take_idle()
         if inst is None:
             inst = await self._spawn(provisioned=False, request_id=request_id)
@@ -149,7 +153,7 @@ class FunctionHost:
                 await asyncio.shield(inst.ready)
             except _InitFailed as exc:
                 if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
-                    return await self._invoke_with_init(payload, request_id)
+                    return await self._invoke_with_init(payload, request_id, invoked_arn)
                 return Outcome("init_error", request_id, error_type=exc.error_type,
                                payload=exc.payload, instance_id=inst.id,
                                cold_start=inst.init_type is InitType.ON_DEMAND)
@@ -162,6 +166,7 @@ class FunctionHost:
             trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
             restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
+            invoked_arn=invoked_arn,
         )
         inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
         inst.current = inv
@@ -172,7 +177,8 @@ class FunctionHost:
             inst.mailbox = inv
         return await inv.done
 
-    async def _invoke_with_init(self, payload: bytes, request_id: str) -> Outcome:
+    async def _invoke_with_init(self, payload: bytes, request_id: str,
+                                invoked_arn: str | None = None) -> Outcome:
         """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
         inside this invocation, under the function's timeout, and its time is the invocation's
         Duration (billed as such); the REPORT carries no Init Duration."""
@@ -184,6 +190,7 @@ class FunctionHost:
             trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=True,
             init_in_invoke=True,
+            invoked_arn=invoked_arn,
         )
         inv.started_s = time.perf_counter()
         inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
@@ -278,7 +285,7 @@ class FunctionHost:
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
-            "Lambda-Runtime-Invoked-Function-Arn": self.arn,
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_arn or self.arn,
             "Lambda-Runtime-Trace-Id": inv.trace_id,
             "Content-Type": "application/json",
         }

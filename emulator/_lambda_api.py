@@ -284,7 +284,7 @@ class LambdaApi:
         tail = (LogTail(host.log, request_id)
                 if request.headers.get("X-Amz-Log-Type") == "Tail" else None)
         try:
-            outcome = await host.invoke(body or b"{}", request_id)
+            outcome = await host.invoke(body or b"{}", request_id, invoked_arn=shown)
             log_result = (await tail.result(
                 expect_report=outcome.kind not in ("throttled", "too_large", "init_error"))
                 if tail is not None else None)

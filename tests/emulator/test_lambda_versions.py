@@ -288,6 +288,11 @@ async def test_a_published_version_s_instances_say_which_version_they_run(
         assert start_version(tail) == expected, case
         assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == expected, case
         assert f"[{expected}]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], case
+    # context.invoked_function_arn is the ARN the caller named: the alias's, the version's.
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+    assert out["alias"][1]["invoked_arn"] == f"{arn}:live"
+    assert out["v"][1]["invoked_arn"] == f"{arn}:{version}"
+    assert out["latest"][1]["invoked_arn"] == arn
 
 
 async def test_environment_updates_lambda_refuses_are_refused_and_the_function_still_runs(
