@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -246,6 +247,10 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
                         "settings": _settings_dict(settings[name]), "log": shown,
                         **limits_entry(settings[name]), **samples}
+        if settings[name].reserved_concurrency is None:
+            # The account concurrency (--account-concurrency) less the reservations, shared
+            # by the stacks without one: the load generator checks a plan against it too.
+            stacks[name]["unreserved_concurrency"] = emu.concurrency_limit(name)
         deps = emu.dependency_dirs.get(name)
         if deps is not None:
             stacks[name]["dependencies"] = {"folder": str(deps),
@@ -450,33 +455,33 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         tmp = endpoints.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         tmp.replace(endpoints)
-        print(_table(emu, settings))
+        _say(_table(emu, settings))
         if any(s.authorization == "iam" for s in settings.values()):
             creds = options.credentials or DEFAULT_CREDENTIALS
-            print(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
-                  f"({creds.source} credentials)")
+            _say(f"iam stacks admit requests SigV4-signed by {creds.access_key_id} "
+                 f"({creds.source} credentials)")
             for name, worker in settings.items():
                 if worker.is_worker:
-                    print(f"{name}'s instances sign with their own role's keys, admitted by "
-                          f"{', '.join(worker.target_stacks) or 'no stack'} (its "
-                          "invoke_targets)")
+                    _say(f"{name}'s instances sign with their own role's keys, admitted by "
+                         f"{', '.join(worker.target_stacks) or 'no stack'} (its "
+                         "invoke_targets)")
         if emu.cpu_limited:
-            print(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
-                  + init_cpu_model(options.init_cpu, limited=True)["description"])
+            _say(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
+                 + init_cpu_model(options.init_cpu, limited=True)["description"])
         else:
-            print(f"note: instances run WITHOUT CPU limits: {emu.cpu_limit_reason}")
-        print(f"memory limit: {emu.memory_limit.description}")
+            _say(f"note: instances run WITHOUT CPU limits: {emu.cpu_limit_reason}")
+        _say(f"memory limit: {emu.memory_limit.description}")
         path = options.network_path()
-        print(f"network path: client round trip {path['client_rtt_ms']:g} ms + API Gateway "
-              f"{path['gateway_latency_ms']:g} ms added to every request")
+        _say(f"network path: client round trip {path['client_rtt_ms']:g} ms + API Gateway "
+             f"{path['gateway_latency_ms']:g} ms added to every request")
         if emu.buckets_url is not None:
-            print(f"worker stacks: Lambda API {emu.lambda_url}, their buckets on moto's S3 "
-                  f"{emu.buckets_url}")
-        print(f"endpoints: {endpoints}; logs: {options.log_dir}; Ctrl-C stops", flush=True)
+            _say(f"worker stacks: Lambda API {emu.lambda_url}, their buckets on moto's S3 "
+                 f"{emu.buckets_url}")
+        _say(f"endpoints: {endpoints}; logs: {options.log_dir}; Ctrl-C stops")
         try:
             await stop.wait()
         finally:
-            print("stopping: ending every instance", flush=True)
+            _say("stopping: ending every instance")
             try:
                 if json.loads(endpoints.read_text(encoding="utf-8")).get("pid") == os.getpid():
                     endpoints.unlink()
@@ -484,6 +489,17 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
                 pass
     # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
     return 128 + received[0] if received else 0
+
+
+def _say(text: str) -> None:
+    """One line on the console. A closed stdout (``| head``, a terminal gone) stops nothing:
+    the emulator serves on and still stops cleanly (endpoints.json removed), silently."""
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, ValueError):  # ValueError: stdout was closed by this process
+        # Later writes (and the interpreter's flush at exit) go nowhere instead of failing.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

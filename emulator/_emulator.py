@@ -344,6 +344,11 @@ class Emulator:
     def _spec(self, name: str) -> FunctionSpec:
         return next(s for s in self.specs if s.name == name)
 
+    def concurrency_limit(self, stack: str) -> int:
+        """The most invocations of ``stack`` in flight at once: its reserved concurrency, or
+        what is left of the account concurrency for the functions without one (shared)."""
+        return self._pools[stack].limit
+
     def reclaim_idle(self, stack: str | None = None) -> int:
         """Reclaim idle instances now (of one stack, or all); returns how many."""
         hosts = [self.hosts[stack]] if stack is not None else list(self.hosts.values())

@@ -24,12 +24,14 @@ FAKE_CREDENTIALS = {
 def instance_environment(
     spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None, python_path: str | None = None,
     buckets_endpoint: str | None = None, credentials: StaticCredentials | None = None,
+    version: str = "$LATEST",
 ) -> dict[str, str]:
     """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any);
     ``python_path``: what a Python instance's interpreter sees (default: its task root only);
     ``buckets_endpoint``: moto's S3 holding the spec's buckets; ``credentials``: the function's
     role credentials (``_sigv4.role_credentials``), which sign its calls to S3 and to the IAM
-    stacks its role may invoke."""
+    stacks its role may invoke; ``version``: the version the instance runs (``$LATEST`` or a
+    published version's number: its variable and log stream name say which, as on Lambda)."""
     day = datetime.now(UTC).strftime("%Y/%m/%d")
     env = {
         "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
@@ -39,9 +41,9 @@ def instance_environment(
         "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{inst.port}",
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_FUNCTION_VERSION": version,
         "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-        "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[$LATEST]{inst.id}",
+        "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[{version}]{inst.id}",
         "AWS_LAMBDA_INITIALIZATION_TYPE": inst.init_type.value,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
         "AWS_REGION": spec.region,

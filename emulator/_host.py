@@ -64,18 +64,22 @@ class FunctionHost:
         if self.spec.snapstart:
             await self._publish_snapshot()
         if self.spec.provisioned_concurrency:
-            starting = []
-            for _ in range(min(self.spec.provisioned_concurrency, self.pool.limit)):
-                inst = await self._spawn(provisioned=True, request_id=None)
-                if inst is not None:
-                    starting.append(inst)
-            for inst in starting:
-                assert inst.ready is not None
-                try:
-                    await asyncio.shield(inst.ready)
-                except _InitFailed:
-                    continue  # logged as init_failed; on-demand instances will take its place
-                self._make_idle(inst)
+            await self._provision()
+
+    async def _provision(self) -> None:
+        """Start the provisioned instances ahead of traffic; return once they are idle."""
+        starting = []
+        for _ in range(min(self.spec.provisioned_concurrency or 0, self.pool.limit)):
+            inst = await self._spawn(provisioned=True, request_id=None)
+            if inst is not None:
+                starting.append(inst)
+        for inst in starting:
+            assert inst.ready is not None
+            try:
+                await asyncio.shield(inst.ready)
+            except _InitFailed:
+                continue  # logged as init_failed; on-demand instances will take its place
+            self._make_idle(inst)
 
     async def _publish_snapshot(self) -> None:
         """SnapStart's init when a version is published: run init once, report it, end it.
@@ -115,8 +119,11 @@ class FunctionHost:
         if waits:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
 
-    async def invoke(self, payload: bytes, request_id: str | None = None) -> Outcome:
+    async def invoke(self, payload: bytes, request_id: str | None = None, *,
+                     invoked_arn: str | None = None) -> Outcome:
         """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
+        ``invoked_arn``: the ARN the caller named (an alias's, say), which the runtime hands the
+        function (``context.invoked_function_arn``); by default the host's own.
 
         A concurrency slot is held from here until the invocation ends, whether an instance
         was idle or not: idle instances hold none.
@@ -130,11 +137,12 @@ class FunctionHost:
                            instances=len(self.instances))
             return Outcome("throttled", request_id, error_type="TooManyRequestsException")
         try:
-            return await self._invoke(payload, request_id)
+            return await self._invoke(payload, request_id, invoked_arn)
         finally:
             self.pool.release()
 
-    async def _invoke(self, payload: bytes, request_id: str) -> Outcome:
+    async def _invoke(self, payload: bytes, request_id: str,
+                      invoked_arn: str | None = None) -> Outcome:
         inst = self._take_idle()
         if inst is None:
             inst = await self._spawn(provisioned=False, request_id=request_id)
@@ -145,7 +153,7 @@ class FunctionHost:
                 await asyncio.shield(inst.ready)
             except _InitFailed as exc:
                 if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
-                    return await self._invoke_with_init(payload, request_id)
+                    return await self._invoke_with_init(payload, request_id, invoked_arn)
                 return Outcome("init_error", request_id, error_type=exc.error_type,
                                payload=exc.payload, instance_id=inst.id,
                                cold_start=inst.init_type is InitType.ON_DEMAND)
@@ -158,6 +166,7 @@ class FunctionHost:
             trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
             restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
+            invoked_arn=invoked_arn,
         )
         inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
         inst.current = inv
@@ -168,7 +177,8 @@ class FunctionHost:
             inst.mailbox = inv
         return await inv.done
 
-    async def _invoke_with_init(self, payload: bytes, request_id: str) -> Outcome:
+    async def _invoke_with_init(self, payload: bytes, request_id: str,
+                                invoked_arn: str | None = None) -> Outcome:
         """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
         inside this invocation, under the function's timeout, and its time is the invocation's
         Duration (billed as such); the REPORT carries no Init Duration."""
@@ -180,10 +190,12 @@ class FunctionHost:
             trace_id=f"{trace_id(time.time())};Sampled=0",
             cold_start=True,
             init_in_invoke=True,
+            invoked_arn=invoked_arn,
         )
         inv.started_s = time.perf_counter()
         inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-        self.log.lines([start_line(request_id, log_format=self.spec.log_format)])
+        self.log.lines([start_line(request_id, self.launcher.version,
+                                   log_format=self.spec.log_format)])
         inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
         if inst is None:
             return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
@@ -268,11 +280,12 @@ class FunctionHost:
         if not inv.init_in_invoke:  # else its clock started, and START was written, before init
             inv.started_s = time.perf_counter()
             inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-            self.log.lines([start_line(inv.request_id, log_format=self.spec.log_format)])
+            self.log.lines([start_line(inv.request_id, self.launcher.version,
+                                       log_format=self.spec.log_format)])
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
-            "Lambda-Runtime-Invoked-Function-Arn": self.arn,
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_arn or self.arn,
             "Lambda-Runtime-Trace-Id": inv.trace_id,
             "Content-Type": "application/json",
         }
@@ -447,7 +460,9 @@ class FunctionHost:
         self._exited[inst.id] = asyncio.Event()
         try:
             await self.launcher.launch(inst, self, on_exit=self.instance_exited)
-        except (OSError, subprocess.SubprocessError, EmulatorError) as exc:
+        except (OSError, ValueError, subprocess.SubprocessError, EmulatorError) as exc:
+            # ValueError: an environment no process can have (a NUL, a name with '='), which
+            # is this init's failure, not the emulator's.
             self.log.event("init_failed", instance=inst.id, reason=f"could not start: {exc}",
                            request_id=request_id)
             self.instances.pop(inst.id, None)
@@ -513,7 +528,8 @@ class FunctionHost:
         """UpdateFunctionConfiguration: instances started from now on have ``spec`` (its
         memory's CPU share and memory limit, its environment); the idle instances of the old
         configuration are ended now, so the next invocation is a cold start, and the busy or
-        starting ones when their invocation is over. Returns how many were retired."""
+        starting ones when their invocation is over; provisioned instances of the new
+        configuration are started in their place. Returns how many were retired."""
         self.spec = spec
         self.launcher = dataclasses.replace(self.launcher, spec=spec)
         retired = 0
@@ -527,6 +543,11 @@ class FunctionHost:
                 self._end(inst, "configuration updated")
             else:
                 self._retired.add(inst.id)
+        if spec.provisioned_concurrency and not self._closing:
+            # The provisioned instances were retired with the rest: provision the new
+            # configuration's, as Lambda allocates a version's before it serves it.
+            self._tasks.append(asyncio.get_running_loop().create_task(
+                self._provision(), name=f"provision-{spec.name}"))
         return retired
 
     async def wait_gone(self) -> None:

@@ -68,6 +68,8 @@ class Invocation:
     #: Lambda retries an init that outlasted the init limit inside this invocation, under the
     #: function's timeout: its Duration (and bill) includes that init
     init_in_invoke: bool = False
+    #: the ARN it was invoked by (with the alias or version named, if any); None: the host's
+    invoked_arn: str | None = None
 
 
 @dataclass(frozen=True)

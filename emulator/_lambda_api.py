@@ -16,7 +16,8 @@ API). What it answers, after AWS's "Invoke" API reference and its error list:
   a payload that is not JSON (``NaN`` and ``Infinity`` are not JSON; nesting too deep to
   parse): 400 ``InvalidRequestContentException``;
 - the function name is checked as AWS checks it: against Invoke's FunctionName pattern
-  (botocore's service model; else 400 ``ValidationException``), then an ARN's region (another
+  (botocore's service model; else 400 ``ValidationException``), a qualifier in the name that
+  ``Qualifier`` contradicts (400 ``InvalidParameterValueException``), then an ARN's region (another
   one: 404 "Functions from '…' are not reachable in this region"), account (another one: 403
   ``AccessDeniedException``) and partition (404);
 - the request must be SigV4-signed for service ``lambda`` with the emulator's credentials
@@ -231,6 +232,12 @@ class LambdaApi:
             _invalid("qualifier", qualifier) if qualifier is not None else None)
         if problem is not None:
             return _error(400, "ValidationException", problem, request_id)
+        asked = request.query.get("Qualifier")
+        if asked and ref.qualifier is not None and asked != ref.qualifier:
+            # AWS's words (quoted in EventBridge Scheduler's guide to Lambda targets' errors).
+            return _error(400, "InvalidParameterValueException",
+                          "The derived qualifier from the function name does not match the "
+                          "specified qualifier.", request_id)
         arn = (f"arn:{ref.partition or _PARTITION}:lambda:{ref.region or region}:"
                f"{ref.account or ACCOUNT_ID}:function:{ref.name}")
         shown = f"{arn}:{qualifier}" if qualifier else arn
@@ -240,10 +247,15 @@ class LambdaApi:
                           f"('{region}')", request_id)
         if signer.source == "role" or (ref.account is not None and ref.account != ACCOUNT_ID):
             policy = "identity-based" if signer.source == "role" else "resource-based"
+            # IAM names each operation's own action (lambda:PublishVersion, ...), as AWS does.
+            action = f"lambda:{control.name}" if control is not None else "lambda:InvokeFunction"
             return _error(403, "AccessDeniedException",
                           f"User: {signer.principal_arn} is not authorized to perform: "
-                          f"lambda:InvokeFunction on resource: {shown} because no {policy} "
-                          "policy allows the lambda:InvokeFunction action", request_id)
+                          f"{action} on resource: {shown} because no {policy} "
+                          f"policy allows the {action} action", request_id)
+        if control is not None and host is None:
+            return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
+                          request_id)
         if control is not None and ref.partition in (None, _PARTITION):
             return await self.versions.serve(control, name=ref.name, qualifier=qualifier,
                                              query=request.query, body=body,
@@ -272,7 +284,7 @@ class LambdaApi:
         tail = (LogTail(host.log, request_id)
                 if request.headers.get("X-Amz-Log-Type") == "Tail" else None)
         try:
-            outcome = await host.invoke(body or b"{}", request_id)
+            outcome = await host.invoke(body or b"{}", request_id, invoked_arn=shown)
             log_result = (await tail.result(
                 expect_report=outcome.kind not in ("throttled", "too_large", "init_error"))
                 if tail is not None else None)

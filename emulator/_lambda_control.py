@@ -67,6 +67,9 @@ _RESERVED_ENV = frozenset({
 _UPDATABLE = frozenset({"MemorySize", "Environment", "Timeout", "Description", "RevisionId",
                         "FunctionName"})
 _ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,128}$")
+#: Lambda's model (botocore: ``EnvironmentVariables``' key pattern) and its 4 KB limit on them
+_VARIABLE_NAME = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
+_ENVIRONMENT_LIMIT_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,8 @@ class _Refused(Exception):
         self.status, self.error_type, self.message = status, error_type, message
 
 
-def _not_found(what: str) -> _Refused:
-    return _Refused(404, "ResourceNotFoundException", f"{what} not found")
+def _not_found(message: str) -> _Refused:
+    return _Refused(404, "ResourceNotFoundException", message)
 
 
 def _invalid(message: str) -> _Refused:
@@ -232,8 +235,7 @@ class FunctionVersions:
         try:
             function = self._function(name)
             if function is None:
-                raise _not_found(f"Function not found: arn:aws:lambda:us-east-1:{ACCOUNT_ID}:"
-                                 f"function:{name}")
+                raise _not_found(f"Function not found: {name}")
             payload: dict[str, Any] = {}
             if body.strip():
                 try:
@@ -397,7 +399,8 @@ class FunctionVersions:
                                    ping_interval_minutes=None)
         latest = function.latest
         host = FunctionHost(spec, latest.options, pool=latest.pool, log=latest.log,
-                            launcher=dataclasses.replace(latest.launcher, spec=spec))
+                            launcher=dataclasses.replace(latest.launcher, spec=spec,
+                                                             version=number))
         host.arn = f"{function.arn}:{number}"
         await host.start()
         function.versions[number] = _Version(number, host, _Config(spec=spec,
@@ -480,6 +483,21 @@ def _variables(environment: object) -> dict[str, str]:
     if not isinstance(variables, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in variables.items()):
         raise _invalid("Environment.Variables must map names to string values")
+    bad = sorted(name for name in variables if not _VARIABLE_NAME.fullmatch(name))
+    if bad:
+        raise _Refused(400, "ValidationException",
+                       f"1 validation error detected: Value '{', '.join(bad)}' at "
+                       "'environment.variables' failed to satisfy constraint: Map keys must "
+                       "satisfy constraint: [Member must satisfy regular expression pattern: "
+                       f"{_VARIABLE_NAME.pattern}]")
+    measured = json.dumps(variables, separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) > _ENVIRONMENT_LIMIT_BYTES:
+        raise _invalid("Lambda was unable to configure your environment variables because the "
+                       "environment variables you have provided exceeded the 4KB limit. "
+                       f"String measured: {measured[:200]}...")
+    if any("\0" in value for value in variables.values()):
+        raise _invalid("Environment.Variables: a value holds a NUL character, which no "
+                       "process environment can carry: remove it")
     reserved = sorted(set(variables) & _RESERVED_ENV)
     if reserved:
         raise _invalid("Lambda was unable to configure your environment variables because the "

@@ -52,6 +52,8 @@ class Launcher:
     buckets_endpoint: str | None = None
     #: the function's role credentials, if it signs its own calls (``_environment``)
     credentials: StaticCredentials | None = None
+    #: the version the instances run: ``$LATEST``, or a published version's number
+    version: str = "$LATEST"
 
     @property
     def init_quota_us(self) -> int | None:
@@ -91,7 +93,7 @@ class Launcher:
                                dependencies=self.dependencies, runtime=self.python_runtime)
         env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint,
                                    python_path=path, buckets_endpoint=self.buckets_endpoint,
-                                   credentials=self.credentials)
+                                   credentials=self.credentials, version=self.version)
         if inst.cgroup is not None:
             await self._evict_file_pages(inst)
         inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit,

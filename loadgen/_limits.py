@@ -24,6 +24,10 @@ The rule, per kind of plan (the whole plan: a run on workers is checked before i
   invocation time the reserved concurrency would be reached.
 - **scenario 1** sends one request at a time: it always fits.
 
+A function without reserved concurrency shares the account's unreserved concurrency: where
+the target states it (the emulator's ``--account-concurrency`` less the reservations), a plan
+is held to it as to a reservation.
+
 Provisioned concurrency limits nothing (requests beyond it go to on-demand instances, up to
 the reserved concurrency): a plan with more users than provisioned instances gets a note.
 A URL target states no limits: nothing is checked or said.
@@ -75,6 +79,10 @@ class TargetLimits:
     api_throttle_burst: int | None = None
     #: The function's reserved concurrency: instances in flight at most.
     reserved_concurrency: int | None = None
+    #: Without a reservation: the account's unreserved concurrency the function shares (the
+    #: emulator states its ``--account-concurrency`` less the reservations; AWS's outputs
+    #: do not state the account's).
+    unreserved_concurrency: int | None = None
     #: Instances kept initialised (cold-start free); limits nothing.
     provisioned_concurrency: int | None = None
     #: Where they were read: ``endpoints.json`` or ``pulumi stack output``.
@@ -86,10 +94,12 @@ class TargetLimits:
         limits = cls(api_throttle_rate=_rate(data.get("api_throttle_rate")),
                      api_throttle_burst=_count(data.get("api_throttle_burst")),
                      reserved_concurrency=_count(data.get("reserved_concurrency")),
+                     unreserved_concurrency=_count(data.get("unreserved_concurrency")),
                      provisioned_concurrency=_count(data.get("provisioned_concurrency")),
                      source=source)
         if (limits.api_throttle_rate is None and limits.api_throttle_burst is None
-                and limits.reserved_concurrency is None):
+                and limits.reserved_concurrency is None
+                and limits.unreserved_concurrency is None):
             return None
         return limits
 
@@ -97,6 +107,7 @@ class TargetLimits:
         return {"api_throttle_rate": self.api_throttle_rate,
                 "api_throttle_burst": self.api_throttle_burst,
                 "reserved_concurrency": self.reserved_concurrency,
+                "unreserved_concurrency": self.unreserved_concurrency,
                 "provisioned_concurrency": self.provisioned_concurrency,
                 "source": self.source}
 
@@ -229,13 +240,28 @@ def check_limits(plan: StagedPlan | RatePlan | IdlePlan, limits: TargetLimits, *
             notes.append(f"at {offered.rate_rps:g} req/s the reserved concurrency {reserved} is "
                          f"reached when an invocation lasts {reserved / offered.rate_rps:.3g} s "
                          "or more (Lambda answers 429 beyond it)")
+    unreserved = limits.unreserved_concurrency if reserved is None else None
+    if unreserved is not None and users is not None and users > unreserved:
+        exceeded.append(f"{users} users can have {users} requests in flight but the account "
+                        f"concurrency leaves {unreserved} for functions without reserved "
+                        f"concurrency: raise the emulator's --account-concurrency by "
+                        f"{users - unreserved} or more, or run at most {unreserved} users")
+    if unreserved is not None and users is None:
+        certain = offered.rate_rps * MIN_INVOCATION_S
+        if certain > unreserved:
+            exceeded.append(f"{offered.rate_rps:g} req/s keep {math.ceil(certain)} invocations "
+                            f"in flight even at {MIN_INVOCATION_S * 1000:g} ms each but the "
+                            f"account concurrency leaves {unreserved} for functions without "
+                            "reserved concurrency: raise the emulator's --account-concurrency "
+                            "or lower the rate")
     if burst is not None and offered.at_once > burst:
         exceeded.append(f"the plan starts {offered.at_once} users at once (a stage without "
                         f"ramp-up), whose first requests arrive together, but the stage's "
                         f"throttle burst is {burst}: raise "
                         f"{_SETTING.format('api_throttle_burst')} to {offered.at_once} or more, "
                         "or give the stage a ramp-up")
-    if rate is not None and offered.rate_rps > rate:
+    # A plan at exactly the rate fits: N / (round trip + think) is computed in floating point.
+    if rate is not None and offered.rate_rps > rate * (1 + 1e-9):
         fix = (f"raise {_SETTING.format('api_throttle_rate')} to {math.ceil(offered.rate_rps)} "
                "or more")
         if users is not None and on_workers:

@@ -111,6 +111,10 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -197,7 +201,9 @@ def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
     sorted.
 
     A folder with a summary but no records is a result folder whose records are missing,
-    and is reported as such rather than skipped.
+    and is reported as such rather than skipped. A folder that a merged folder found here
+    names among its sources (``run.json``'s ``merged_from``: a workers run's ``workers/wN``)
+    is read once, through the merge, not a second time on its own.
     """
     runs: list[ScenarioRun] = []
     seen: set[Path] = set()
@@ -211,6 +217,10 @@ def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
                 continue
             seen.add(folder.resolve())
             runs.append(_read_run(folder))
+    merged = {Path(source["folder"]).resolve() for run in runs
+              for source in _list(run.run.get("merged_from"))
+              if isinstance(source, dict) and isinstance(source.get("folder"), str)}
+    runs = [run for run in runs if run.folder.resolve() not in merged]
     if not runs:
         joined = ", ".join(str(d) for d in dirs)
         raise ResultsError(f"no result folders (requests.jsonl) under {joined}")

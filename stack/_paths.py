@@ -33,9 +33,10 @@ def project_root() -> Path:
 
 def runtime_root(root: Path | None = None) -> Path:
     """The directory holding ``python/`` and ``java/``, the functions' sources: ``runtime/``
-    of ``root`` (default: the checkout) when it has one, else the copy installed with this
-    package."""
-    root = CHECKOUT if root is None else root
-    if root is not None and (root / "runtime").is_dir():
-        return root / "runtime"
+    of ``root`` (default: the checkout) when it has one, else the checkout's own (an editable
+    install run on another project: it has no ``stack/_runtime``), else the copy installed
+    with this package."""
+    for directory in (root, CHECKOUT):
+        if directory is not None and (directory / "runtime").is_dir():
+            return directory / "runtime"
     return _PACKAGE / "_runtime"

@@ -115,8 +115,11 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             # What the stack admits, for the load generator's check of a plan.
             assert (entry["api_throttle_rate"], entry["api_throttle_burst"],
                     entry["reserved_concurrency"]) == (4000.0, 100, None)
+            # No reservation: the account concurrency (100 by default) is the stacks' pool.
+            assert entry["unreserved_concurrency"] == 100
             limits = resolve_stack(name, endpoints_file=endpoints).limits
             assert limits is not None and limits.api_throttle_rate == 4000.0
+            assert limits.unreserved_concurrency == 100
             signer = sign_target(resolve_stack(name, endpoints_file=endpoints)).signer
             assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:
@@ -560,3 +563,29 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
         assert reports[0].init_duration_ms is not None and reports[0].init_duration_ms > 0
         deps = run.emu.dependency_dirs[spec.name]
         assert (deps / "onnxruntime" / "__init__.py").is_file()
+
+
+def test_up_with_its_stdout_closed_still_stops_cleanly(artifact: Path, tmp_path: Path) -> None:
+    # `python -m emulator up ... | head -2`: the console is gone when the emulator stops.
+    build = tmp_path / "build"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
+         "--build-dir", str(build)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    endpoints = build / "endpoints.json"
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 240
+        while "Ctrl-C stops" not in proc.stdout.readline():
+            assert proc.poll() is None and time.monotonic() < deadline, "emulator did not come up"
+        assert endpoints.exists()
+        proc.stdout.close()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 143
+        _, errors = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors, errors
+    assert not endpoints.exists()

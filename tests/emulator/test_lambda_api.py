@@ -285,3 +285,86 @@ async def test_a_client_leaving_mid_body_costs_one_log_line(
     assert "nothing was invoked" in left[0].getMessage()
     assert [r for r in caplog.records if r.exc_info] == []  # no traceback anywhere
     assert nothing_ran
+
+
+async def test_control_operations_are_refused_and_not_found_by_their_own_names(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(name="fn"),
+                            make_spec(name="w", kind="loadgen-worker")]) as running:
+        url = running.emu.lambda_url
+        role = running.emu.role_credentials["w"]
+        client = _client(url)
+        as_worker = boto3.client(
+            "lambda", endpoint_url=url, region_name="us-east-1",
+            aws_access_key_id=role.access_key_id, aws_secret_access_key=role.secret_access_key,
+            aws_session_token=role.session_token,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
+        other_account = "arn:aws:lambda:us-east-1:999999999999:function:fn"
+        arn_prefix = "arn:aws:lambda:us-east-1:123456789012:function:"
+
+        def message(call: Callable[[], object]) -> tuple[int, str, str]:
+            with pytest.raises(ClientError) as caught:
+                call()
+            error = caught.value.response
+            return (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"],
+                    error["Error"]["Message"])
+
+        def calls() -> dict[str, Any]:
+            return {
+                "publish": message(lambda: as_worker.publish_version(FunctionName="fn")),
+                "configuration": message(
+                    lambda: as_worker.get_function_configuration(FunctionName="fn")),
+                "update": message(lambda: client.update_function_configuration(
+                    FunctionName=other_account, MemorySize=256)),
+                "invoke": message(lambda: _invoke(as_worker, "fn")),
+                "unknown": message(
+                    lambda: client.get_function_configuration(FunctionName="nope")),
+                "no version": message(lambda: client.get_function_configuration(
+                    FunctionName="fn", Qualifier="9")),
+                "no alias": message(lambda: client.get_alias(FunctionName="fn", Name="gone")),
+                "two qualifiers": message(
+                    lambda: _invoke(client, "fn:$LATEST", Qualifier="1")),
+                "two qualifiers, control": message(lambda: client.get_function_configuration(
+                    FunctionName=f"{arn_prefix}fn:$LATEST", Qualifier="1")),
+                "same qualifier": _invoke(client, "fn:$LATEST", Qualifier="$LATEST")[0],
+            }
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+            as_worker.close()
+    for case, action in (("publish", "PublishVersion"),
+                         ("configuration", "GetFunctionConfiguration"),
+                         ("update", "UpdateFunctionConfiguration"),
+                         ("invoke", "InvokeFunction")):
+        status, code, text = out[case]
+        assert (status, code) == (403, "AccessDeniedException"), case
+        assert f"not authorized to perform: lambda:{action} on resource: " in text, case
+        assert text.endswith(f"allows the lambda:{action} action"), case
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:"
+    assert out["unknown"] == (404, "ResourceNotFoundException",
+                              f"Function not found: {arn}nope")
+    assert out["no version"] == (404, "ResourceNotFoundException",
+                                 f"Function not found: {arn}fn:9")
+    assert out["no alias"] == (404, "ResourceNotFoundException", f"Alias not found: {arn}fn:gone")
+    # FunctionName fn:$LATEST with Qualifier=1 names two versions: refused, as AWS does.
+    for case in ("two qualifiers", "two qualifiers, control"):
+        assert out[case] == (400, "InvalidParameterValueException", (
+            "The derived qualifier from the function name does not match the specified "
+            "qualifier.")), case
+    assert out["same qualifier"]["ExecutedVersion"] == "$LATEST"
+
+
+async def test_an_environment_no_process_can_take_is_an_init_failure_not_a_500(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(environment={"AB": "a\0b"})]) as running:
+        client = _client(running.emu.lambda_url)
+        try:
+            response, payload = await asyncio.to_thread(_invoke, client, "fn")
+        finally:
+            client.close()
+        failed = running.events(kind="init_failed")
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    assert "failed to initialise" in payload["errorMessage"]
+    assert failed and "could not start" in failed[0]["reason"]

@@ -254,3 +254,105 @@ async def test_a_log_tail_reads_the_json_log_format_too(tmp_path: Path) -> None:
     assert [json.loads(line)["type"] if line.startswith("{") else line for line in lines] == [
         "platform.start", "mine", "platform.runtimeDone", "platform.report"]
     assert all('"r0"' not in line for line in lines)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_a_published_version_s_instances_say_which_version_they_run(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec],
+        log_format: str) -> None:
+    async with emulator_at([make_spec(log_format=log_format)]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def calls() -> dict[str, Any]:
+            version = client.publish_version(FunctionName="fn")["Version"]
+            client.create_alias(FunctionName="fn", Name="live", FunctionVersion=version)
+            return {"version": version, "v": _pid(client, Qualifier=version),
+                    "alias": _pid(client, Qualifier="live"), "latest": _pid(client)}
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+
+    def start_version(tail: str) -> str:
+        first = tail.splitlines()[0]
+        if log_format == "json":
+            record = json.loads(first)
+            assert record["type"] == "platform.start"
+            return str(record["record"]["version"])
+        return first.rpartition("Version: ")[2]
+
+    version = out["version"]
+    for case, expected in (("v", version), ("alias", version), ("latest", "$LATEST")):
+        _response, body, tail = out[case]
+        assert start_version(tail) == expected, case
+        assert body["env"]["AWS_LAMBDA_FUNCTION_VERSION"] == expected, case
+        assert f"[{expected}]" in body["env"]["AWS_LAMBDA_LOG_STREAM_NAME"], case
+    # context.invoked_function_arn is the ARN the caller named: the alias's, the version's.
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+    assert out["alias"][1]["invoked_arn"] == f"{arn}:live"
+    assert out["v"][1]["invoked_arn"] == f"{arn}:{version}"
+    assert out["latest"][1]["invoked_arn"] == arn
+
+
+async def test_environment_updates_lambda_refuses_are_refused_and_the_function_still_runs(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec()]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def update(variables: dict[str, str]) -> tuple[int, str, str]:
+            return _error(lambda: client.update_function_configuration(
+                FunctionName="fn", Environment={"Variables": variables}))
+
+        def calls() -> dict[str, Any]:
+            out: dict[str, Any] = {
+                "name": update({"BAD=NAME": "x"}),
+                "digit first": update({"1ABC": "x"}),
+                "too large": update({"BIG": "x" * 4100}),
+                "nul": update({"AB": "a\0b"}),
+            }
+            out["after"] = _pid(client)
+            return out
+
+        try:
+            out = await asyncio.to_thread(calls)
+        finally:
+            client.close()
+    for case in ("name", "digit first"):
+        status, code, message = out[case]
+        assert (status, code) == (400, "ValidationException"), case
+        assert "[a-zA-Z]([a-zA-Z0-9_])+" in message, case
+    assert out["too large"][:2] == (400, "InvalidParameterValueException")
+    assert "exceeded the 4KB limit" in out["too large"][2]
+    assert out["nul"][:2] == (400, "InvalidParameterValueException")
+    # Nothing of the refused updates reached the function: it starts and answers.
+    response, body, _tail = out["after"]
+    assert "FunctionError" not in response and "BIG" not in body["env"]
+
+
+async def test_a_provisioned_function_is_provisioned_again_after_a_configuration_update(
+        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    async with emulator_at([make_spec(provisioned_concurrency=1)]) as running:
+        client = _client(running.emu.lambda_url)
+
+        def provisioned_ready() -> list[str]:
+            started = {e["instance"] for e in running.events(kind="started")
+                       if e["reason"] == "provisioned"}
+            return [e["instance"] for e in running.events(kind="ready")
+                    if e["instance"] in started]
+
+        try:
+            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
+                                    MemorySize=256)
+            for _ in range(400):  # bounded: 20 s
+                if len(provisioned_ready()) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            _response, body, tail = await asyncio.to_thread(_pid, client)
+        finally:
+            client.close()
+    assert len(provisioned_ready()) == 2, "one provisioned instance per configuration"
+    assert body["env"]["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert body["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
+    # Served by the new configuration's provisioned instance, whose init ran ahead of it.
+    assert _report(tail).init_duration_ms is None

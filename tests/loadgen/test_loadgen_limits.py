@@ -114,6 +114,39 @@ def test_a_rate_plan_is_held_to_the_throttle_and_to_certain_concurrency() -> Non
                             "invocation lasts 0.1 s or more (Lambda answers 429 beyond it)")]
 
 
+def test_a_plan_exactly_at_the_throttle_fits() -> None:
+    # 400 users at a 90 ms round trip with 10 ms think time offer exactly 4,000 req/s, which a
+    # 4,000 req/s throttle carries (N / (0.09 + 0.01) is 4,000.0000000000005 in floating point).
+    plan = StagedPlan(stages=(Stage(users=400, ramp_up_s=10, hold_s=5),), think_s=0.01)
+    check = check_limits(plan, DEFAULTS, round_trip_s=0.090)
+    assert check.exceeded == []
+    with pytest.raises(LimitsError, match="raise lambda-model-study:api_throttle_rate to 4445"):
+        check_limits(StagedPlan(stages=(Stage(users=400, ramp_up_s=10, hold_s=5),)), DEFAULTS,
+                     round_trip_s=0.090)
+
+
+def test_without_a_reservation_the_emulator_s_unreserved_pool_holds_the_plan() -> None:
+    # The emulator's account concurrency (100 by default) less the reservations: 200 users of
+    # a stack without reserved concurrency would measure its 429s.
+    limits = TargetLimits(api_throttle_rate=4000.0, api_throttle_burst=100,
+                          unreserved_concurrency=100)
+    plan = StagedPlan(stages=(Stage(users=100, hold_s=1), Stage(users=200, hold_s=1)))
+    with pytest.raises(LimitsError) as caught:
+        check_limits(plan, limits, round_trip_s=0.090)
+    assert ("200 users can have 200 requests in flight but the account concurrency leaves 100 "
+            "for functions without reserved concurrency: raise the emulator's "
+            "--account-concurrency by 100 or more" in str(caught.value))
+    assert check_limits(StagedPlan(stages=(Stage(users=100, hold_s=1),)), limits,
+                        round_trip_s=0.090).exceeded == []
+    with pytest.raises(LimitsError, match="keep 200 invocations in flight"):
+        check_limits(RatePlan(steps=(RateStep(rate_rps=200_000, duration_s=1),)),
+                     TargetLimits(unreserved_concurrency=100))
+    # A reservation is the function's own pool: the unreserved one is not its limit.
+    reserved = TargetLimits(reserved_concurrency=300, unreserved_concurrency=100)
+    assert check_limits(plan, reserved, round_trip_s=0.090).exceeded == []
+    assert TargetLimits.from_mapping({"unreserved_concurrency": 100}, source="x") is not None
+
+
 # --- the command line: a URL, a --stack of the emulator, a --stack on AWS ---------------------
 
 def _endpoints(tmp_path: Path, url: str, **limits: Any) -> Path:

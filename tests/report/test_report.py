@@ -694,3 +694,24 @@ def test_a_stack_measured_by_scenario_1_alone_stays_out_of_the_load_tables(
     assert "- Scenario 1 only (cold starts and idle gaps, no load figures): python-tf-256." in text
     recommendation = text.split("## Recommendation", 1)[1].split("\n## ", 1)[0]
     assert "python-tf-256" not in recommendation
+
+
+def test_a_merged_folder_s_sources_found_beside_it_are_read_once(results: Path) -> None:
+    # A workers run keeps each worker's folder (workers/wN) beside the merged one, which
+    # names them in run.json's merged_from: `report write results/<run>` reads the merge.
+    spec = STACKS["java-512"]
+    merged = results / "java-512" / "scenario2"
+    sources = []
+    for worker, records in enumerate((spec["records"][:1], spec["records"][1:])):
+        folder = results / "workers" / f"w{worker}"
+        _write_run(folder, "java-512", "scenario2", records, spec["duration_s"],
+                   spec["settings"])
+        sources.append({"folder": str(folder), "run_id": "fixture", "start_epoch_s": 0.0})
+    run = json.loads((merged / "run.json").read_text())
+    (merged / "run.json").write_text(json.dumps({**run, "merged_from": sources}))
+    runs = collect([results])
+    assert [r.folder for r in runs if r.target == "java-512"] == [merged]
+    assert not any("workers" in r.folder.parts for r in runs)
+    figures = _figures(results)
+    assert figures["java-512"].requests == len(spec["records"])
+    assert figures["java-512"].cold_starts == 1

@@ -42,3 +42,13 @@ def test_installed_outside_a_project_says_where_to_run(
     with pytest.raises(SettingsError, match="is not a Pulumi project") as raised:
         load_stack("python-512")
     assert "run from the directory of your Pulumi.yaml" in str(raised.value)
+
+
+def test_a_checkout_serves_another_project_with_its_own_runtime(tmp_path: Path) -> None:
+    # `python -m emulator up --root DIR` from a checkout or an editable install, DIR holding
+    # only Pulumi.yaml and stack files: the functions' sources are the checkout's (an
+    # editable install has no stack/_runtime to fall back on).
+    (tmp_path / "Pulumi.yaml").write_text("name: lambda-model-study\nruntime: python\n")
+    found = runtime_root(tmp_path)
+    assert found == REPO / "runtime"
+    assert (found / "python" / "app.py").is_file()

@@ -58,6 +58,7 @@ def handler(event: dict[str, Any], context: object) -> object:
             "pid": os.getpid(),
             "served": _SERVED,
             "request_id": getattr(context, "aws_request_id", None),
+            "invoked_arn": getattr(context, "invoked_function_arn", None),
             "remaining_ms": context.get_remaining_time_in_millis(),  # type: ignore[attr-defined]
             "cwd": os.getcwd(),
             "env": {k: v for k, v in os.environ.items()
