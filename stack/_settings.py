@@ -12,20 +12,26 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from contract import (
+    API_GATEWAY_TIMEOUT_S,
     DEFAULT_RUNTIMES,
+    FUNCTION_NAME_MAX,
     HANDLERS,
     LANGUAGES,
+    MEMORY_MB_MAX,
+    MEMORY_MB_MIN,
     MODEL_FILE,
     MODEL_RUNTIMES,
     MODEL_STRATEGIES,
     PROJECT,
     RUNTIMES,
     STACK_KINDS,
+    TIMEOUT_S_MAX,
+    TIMEOUT_S_MIN,
     WORKER_HANDLER,
+    log_group_name,
 )
 from stack._errors import SettingsError
 from stack._limits import (
-    API_GATEWAY_TIMEOUT_S,
     ARCHITECTURES,
     AUTHORIZATIONS,
     COLD_START_MITIGATIONS,
@@ -36,19 +42,14 @@ from stack._limits import (
     DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
-    FUNCTION_NAME_MAX,
     LOG_FORMATS,
     LOG_RETENTION_DAYS,
-    MEMORY_MB_MAX,
-    MEMORY_MB_MIN,
     PING_INTERVAL_MINUTES_MAX,
     PING_INTERVAL_MINUTES_MIN,
     PING_RULE_SUFFIX,
     RESERVED_ENVIRONMENT,
     SNAPSTART_RUNTIMES,
     STACK_NAME_MAX,
-    TIMEOUT_S_MAX,
-    TIMEOUT_S_MIN,
     WORKER_ARCHITECTURES,
     WORKER_RUNTIMES,
     WORKERS_MAX_LIMIT,
@@ -196,7 +197,7 @@ class StackSettings:
     @property
     def log_group_name(self) -> str:
         """The function's log group, the one Lambda writes to."""
-        return f"/aws/lambda/{self.function_name}"
+        return log_group_name(self.function_name)
 
     @property
     def needs_alias(self) -> bool:

@@ -8,12 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from contract import ROUTE_KEYS
-from stack._limits import API_GATEWAY_TIMEOUT_S
+from contract import API_GATEWAY_TIMEOUT_S, ROUTE_KEYS
 from stack._settings import StackSettings
 
-#: The routes of the HTTP contract (docs/api.md); anything else answers 404 from API Gateway.
-API_ROUTE_KEYS = ROUTE_KEYS
 #: One JSON object per request in the API's access-log group ($context variables of HTTP APIs).
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -83,7 +80,8 @@ class HttpApi(pulumi.ComponentResource):
             opts=child,
         )
         target = pulumi.Output.concat("integrations/", integration.id)
-        for route_key in API_ROUTE_KEYS:
+        # The routes of the HTTP contract; anything else answers 404 from API Gateway.
+        for route_key in ROUTE_KEYS:
             slug = route_key.split()[1].strip("/")
             aws.apigatewayv2.Route(
                 f"{name}-route-{slug}",

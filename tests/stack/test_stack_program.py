@@ -39,7 +39,7 @@ from stack_helpers import (
 import stack.aws
 import stack.aws._program
 import stack.package
-from contract import ping_event
+from contract import DIRECT_UPLOAD_BYTES_MAX, ping_event
 from model import model_version
 from stack import PROJECT, Package, StackSettings, build_package, list_stacks, load_stack, model_env
 from stack.aws import (
@@ -49,7 +49,6 @@ from stack.aws import (
     tls_only_bucket_policy,
 )
 from stack.aws._bucket import NONCURRENT_VERSION_DAYS
-from stack.package import DIRECT_UPLOAD_BYTES_MAX
 
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes, which
 # this program does not use (it declares aws.s3.Bucket and the non-V2 configurations).
