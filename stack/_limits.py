@@ -9,7 +9,6 @@ functions themselves support (languages, runtimes, handlers) are in ``contract``
 from __future__ import annotations
 
 from contract import (
-    ACCOUNT_CONCURRENCY,
     ENVIRONMENT_BYTES_LIMIT,
     FUNCTION_NAME_MAX,
     MODEL_ENVIRONMENT,
@@ -66,9 +65,9 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_API_THROTTLE_BURST = 100
 DEFAULT_API_THROTTLE_RATE = 4000.0
 # A loadgen-worker stack's workers: each is one concurrent Lambda instance, so together with
-# the function under test they draw on the account's concurrency (1,000 per region by default,
-# "Lambda quotas"). The default cap leaves the larger part of that pool to the target.
-WORKERS_MAX_LIMIT = ACCOUNT_CONCURRENCY
+# the function under test they draw on the account's concurrency (contract's
+# ACCOUNT_CONCURRENCY, at most that many workers). The default cap leaves the larger part of
+# that pool to the target.
 DEFAULT_WORKERS_MAX = 100
 # The worker's wheels are installed for an Amazon Linux 2023 Python runtime (glibc 2.34).
 WORKER_RUNTIMES = ("python3.12", "python3.13")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from contract import (
+    ACCOUNT_CONCURRENCY,
     API_GATEWAY_TIMEOUT_S,
     DEFAULT_RUNTIMES,
     FUNCTION_NAME_MAX,
@@ -52,7 +53,6 @@ from stack._limits import (
     STACK_NAME_MAX,
     WORKER_ARCHITECTURES,
     WORKER_RUNTIMES,
-    WORKERS_MAX_LIMIT,
 )
 
 # Pulumi names a stack's buckets after the stack (``<stack>-models-<random>``), so a stack name
@@ -237,7 +237,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "api_throttle_rate": (float, "requests per second"),
     "authorization": (str, " or ".join(AUTHORIZATIONS)),
     "environment": (Mapping, "a map of extra environment variables"),
-    "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
+    "workers_max": (int | None, f"workers, 1 to {ACCOUNT_CONCURRENCY}, with loadgen-worker"),
     "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
     "name_prefix": (str, f"lower-case letters, digits and '-', at most {NAME_PREFIX_MAX}"),
     "versions_kept": (int | None, "published versions, with provisioned or snapstart"),
@@ -538,7 +538,7 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"{_key(key)} is set but a loadgen-worker stack serves no model; remove it"
             )
-    _within(problems, values, "workers_max", 1, WORKERS_MAX_LIMIT, "workers")
+    _within(problems, values, "workers_max", 1, ACCOUNT_CONCURRENCY, "workers")
     targets = str(values.get("invoke_targets") or "")
     for target in (name.strip() for name in targets.split(",")):
         if target and not _BUCKET_SAFE_NAME.fullmatch(target):

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract import DEFAULT_KEEP_ALIVE_S
+from contract import DEFAULT_KEEP_ALIVE_S, MODEL_FILE
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
 
@@ -174,7 +174,7 @@ class Study:
         self.features: list[str] = []
         #: Each stack's server log, as the emulator's endpoints.json names it.
         self.stack_logs: dict[str, Path] = {}
-        self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
+        self.artifact = (settings.artifact or self.root / "build" / MODEL_FILE).resolve()
 
     # --- processes -----------------------------------------------------------------------
 
