@@ -55,6 +55,7 @@ from contract._lambda import (
     ENVIRONMENT_BYTES_LIMIT,
     FUNCTION_NAME_MAX,
     INIT_TIMEOUT_S,
+    LOG_FORMATS,
     MB_PER_VCPU,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
@@ -64,12 +65,20 @@ from contract._lambda import (
     UNZIPPED_BYTES_MAX,
     log_group_name,
 )
-from contract._routes import HEALTH_PATH, PREDICT_PATH, ROUTE_KEYS, ROUTES, ping_event
+from contract._routes import (
+    AUTHORIZATIONS,
+    HEALTH_PATH,
+    PREDICT_PATH,
+    ROUTE_KEYS,
+    ROUTES,
+    ping_event,
+)
 
 __all__ = [
     "ACCOUNT_CONCURRENCY",
     "API_GATEWAY_TIMEOUT_S",
     "API_PAYLOAD_LIMIT_BYTES",
+    "AUTHORIZATIONS",
     "COLD_START_HEADER",
     "DEFAULT_KEEP_ALIVE_S",
     "DEFAULT_RUNTIMES",
@@ -86,6 +95,7 @@ __all__ = [
     "INIT_TYPE_HEADER",
     "INSTANCE_ID_HEADER",
     "LANGUAGES",
+    "LOG_FORMATS",
     "MAX_INSTANCES_ENV",
     "MB_PER_VCPU",
     "MEMORY_MB_MAX",

@@ -31,6 +31,10 @@ UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
 API_GATEWAY_TIMEOUT_S = 30
 #: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
 API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
+#: Lambda's advanced logging controls (LoggingConfig.LogFormat): ``text`` (the default) writes
+#: START, END and tab-separated REPORT lines; ``json`` writes platform.start, platform.report...
+#: records. A stack chooses one; the emulator writes it; the report reads both.
+LOG_FORMATS = ("text", "json")
 #: Not a quota but what Lambda is observed to do: an idle instance is kept about 10 minutes
 #: (reported for AWS since 2019; LocalStack's default). The emulator's default keep-alive and
 #: the study's schedule both assume it.

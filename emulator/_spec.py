@@ -15,10 +15,12 @@ from types import MappingProxyType
 
 from contract import (
     API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
     DEFAULT_KEEP_ALIVE_S,
     DEFAULT_RUNTIMES,
     INIT_TIMEOUT_S,
     LANGUAGES,
+    LOG_FORMATS,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
     MODEL_RUNTIMES,
@@ -172,10 +174,12 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
                         "set one of them")
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
-    if spec.log_format not in ("text", "json"):
-        problems.append(f"log_format {spec.log_format!r} must be 'text' or 'json'")
-    if spec.authorization not in ("iam", "none"):
-        problems.append(f"authorization {spec.authorization!r} must be 'iam' or 'none'")
+    if spec.log_format not in LOG_FORMATS:
+        problems.append(f"log_format {spec.log_format!r} must be "
+                        + " or ".join(map(repr, LOG_FORMATS)))
+    if spec.authorization not in AUTHORIZATIONS:
+        problems.append(f"authorization {spec.authorization!r} must be "
+                        + " or ".join(map(repr, AUTHORIZATIONS)))
     if spec.kind not in STACK_KINDS:
         problems.append(f"kind {spec.kind!r} must be one of {', '.join(STACK_KINDS)}")
     for bucket in spec.buckets:

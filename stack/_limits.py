@@ -22,18 +22,12 @@ SNAPSTART_RUNTIMES = frozenset(
     {"java17", "java21", "java25", "python3.12", "python3.13", "python3.14"}
 )
 ARCHITECTURES = ("arm64", "x86_64")
-# How API Gateway admits a request: ``iam`` (AWS_IAM on every route: SigV4-signed requests from
-# principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
-AUTHORIZATIONS = ("iam", "none")
 # The Python runtimes a framework model runtime may run on: the Amazon Linux 2023 ones (glibc
 # 2.34), since ai-edge-litert 2.x wheels need glibc 2.27 and python3.11 runs on Amazon Linux 2
 # (2.26); wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13, and
 # onnxruntime's (manylinux_2_27/2_28) need Amazon Linux 2023's glibc too.
 FRAMEWORK_RUNTIMES = ("python3.12", "python3.13")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
-# Lambda's advanced logging controls (LoggingConfig.LogFormat): ``text`` writes START, END and
-# tab-separated REPORT lines; ``json`` writes platform.start, platform.report... records.
-LOG_FORMATS = ("text", "json")
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,

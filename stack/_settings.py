@@ -14,10 +14,12 @@ from typing import Any
 from contract import (
     ACCOUNT_CONCURRENCY,
     API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
     DEFAULT_RUNTIMES,
     FUNCTION_NAME_MAX,
     HANDLERS,
     LANGUAGES,
+    LOG_FORMATS,
     MEMORY_MB_MAX,
     MEMORY_MB_MIN,
     MODEL_FILE,
@@ -34,7 +36,6 @@ from contract import (
 from stack._errors import SettingsError
 from stack._limits import (
     ARCHITECTURES,
-    AUTHORIZATIONS,
     COLD_START_MITIGATIONS,
     DEFAULT_API_THROTTLE_BURST,
     DEFAULT_API_THROTTLE_RATE,
@@ -43,7 +44,6 @@ from stack._limits import (
     DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
-    LOG_FORMATS,
     LOG_RETENTION_DAYS,
     PING_INTERVAL_MINUTES_MAX,
     PING_INTERVAL_MINUTES_MIN,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contract import (
     API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
     DEFAULT_RUNTIMES,
     HANDLERS,
     LANGUAGES,
@@ -22,7 +23,6 @@ from contract import (
 from stack._errors import SettingsError
 from stack._limits import (
     ARCHITECTURES,
-    AUTHORIZATIONS,
     COLD_START_MITIGATIONS,
     FRAMEWORK_RUNTIMES,
     LOG_RETENTION_DAYS,

@@ -308,9 +308,11 @@ def _contract_strings() -> dict[str, str]:
             owned.update({v: name for v in value.values()} if name != "ROUTES" else
                          dict.fromkeys(value, name))
     # Short words that are also ordinary values elsewhere (a language, a strategy, a runtime
-    # name such as "python3.12", a stack kind) are not copies of the contract.
+    # name such as "python3.12", a stack kind, a log format, an authorization) are settings'
+    # values compared against, not copies of the contract.
     for words in (LANGUAGES, contract.MODEL_STRATEGIES, MODEL_RUNTIMES, contract.STACK_KINDS,
-                  *RUNTIMES.values(), (contract.PROJECT, "POST", "GET")):
+                  contract.LOG_FORMATS, contract.AUTHORIZATIONS, *RUNTIMES.values(),
+                  (contract.PROJECT, "POST", "GET")):
         for word in words:
             owned.pop(word, None)
     return owned
