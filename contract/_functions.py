@@ -53,8 +53,10 @@ PYTHON_ONLY_MODEL_ENVIRONMENT = ("MODEL_RUNTIME",)
 EXPORT_SUFFIXES: Mapping[str, str] = MappingProxyType(
     {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 )
-#: The most instances a ``POST /predict`` takes (docs/api.md); a stack may set it (default 1,000).
+#: The most instances a ``POST /predict`` takes (docs/api.md); a stack may set it.
 MAX_INSTANCES_ENV = "MAX_INSTANCES"
+#: What both functions take when ``MAX_INSTANCES`` is unset.
+MAX_INSTANCES_DEFAULT = 1000
 #: A base URL replacing AWS's S3 endpoint for the ``s3`` strategy (the emulator sets it).
 MODEL_S3_ENDPOINT_ENV = "MODEL_S3_ENDPOINT"
 #: The other variables the model function reads (both functions): set by a stack's environment

@@ -147,6 +147,17 @@ def test_the_functions_refuse_bodies_beyond_lambdas_payload_limit() -> None:
     assert _product(python.group(1)) == _product(java.group(1)) == PAYLOAD_LIMIT_BYTES
 
 
+def test_the_functions_default_to_the_contracts_instance_limit() -> None:
+    python = _python_literal(PYTHON_RUNTIME / "app.py", "DEFAULT_MAX_INSTANCES")
+    java = re.search(r"static final int DEFAULT_MAX_INSTANCES = (\d+);",
+                     (JAVA_SOURCES / "Handler.java").read_text("utf-8"))
+    assert java, "runtime/java states its default as DEFAULT_MAX_INSTANCES in Handler.java"
+    for side, value in (("runtime/python", python), ("runtime/java", int(java.group(1)))):
+        assert value == contract.MAX_INSTANCES_DEFAULT, (
+            f"{side}'s DEFAULT_MAX_INSTANCES {value} disagrees with contract's "
+            f"MAX_INSTANCES_DEFAULT {contract.MAX_INSTANCES_DEFAULT}")
+
+
 def test_the_runtimes_start_where_the_functions_are_built_for() -> None:
     # The Java classes are compiled for release 17; the Python function for 3.11.
     release = _python_literal(REPO / "runtime" / "java" / "build.py", "RELEASE")
