@@ -21,6 +21,8 @@ from runtime_helpers import (
     load_json,
 )
 
+from contract import INIT_MS_HEADER, RESPONSE_HEADERS
+
 CASES = load_json(CASES_FILE)
 CODES = {
     400: {"invalid_json", "invalid_request", "missing_feature", "unknown_feature", "invalid_value"},
@@ -138,3 +140,14 @@ def test_lifecycle(runtime: str, case: dict[str, Any], functions: Functions,
     _check_headers(later["headers"], case["later"], case["name"])
     assert first["headers"]["x-instance-id"] == later["headers"]["x-instance-id"]
     assert re.fullmatch(r"[0-9a-f]{16}", first["headers"]["x-instance-id"])
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_every_response_carries_the_contracts_headers_and_no_others(
+        runtime: str, functions: Functions, artifacts: dict[str, Path]) -> None:
+    function = functions.fresh(runtime, artifacts["mixed"])
+    health = event("GET", "/health")
+    first, later = function.invoke(health), function.invoke(health)
+    own = {"content-type"}
+    assert set(first["headers"]) - own == {*RESPONSE_HEADERS, INIT_MS_HEADER}, runtime
+    assert set(later["headers"]) - own == set(RESPONSE_HEADERS), runtime
