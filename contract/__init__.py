@@ -38,6 +38,7 @@ from contract._functions import (
 from contract._headers import (
     COLD_START_HEADER,
     FIRST_RESPONSE_HEADERS,
+    GATEWAY_REQUEST_ID_HEADER,
     INIT_MS_HEADER,
     INIT_TYPE_HEADER,
     INSTANCE_ID_HEADER,
@@ -89,6 +90,7 @@ __all__ = [
     "FIRST_RESPONSE_HEADERS",
     "FUNCTION_ENVIRONMENT",
     "FUNCTION_NAME_MAX",
+    "GATEWAY_REQUEST_ID_HEADER",
     "HANDLERS",
     "HEALTH_PATH",
     "INIT_MS_HEADER",

@@ -20,6 +20,10 @@ INIT_MS_HEADER = "x-init-ms"
 #: ``true`` on the first response after a SnapStart restore (instead of ``x-init-ms``).
 RESTORE_HEADER = "x-restore"
 
+#: API Gateway's own id of the request, on every response it sends (the emulator's too); it
+#: joins a request with the stage's access log.
+GATEWAY_REQUEST_ID_HEADER = "apigw-requestid"
+
 #: The headers on every response of the model function, in the order the functions write them.
 RESPONSE_HEADERS = (
     COLD_START_HEADER,
