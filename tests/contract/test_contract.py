@@ -320,10 +320,11 @@ def _contract_strings() -> dict[str, str]:
                          dict.fromkeys(value, name))
     # Short words that are also ordinary values elsewhere (a language, a strategy, a runtime
     # name such as "python3.12", a stack kind, a log format, an authorization) are settings'
-    # values compared against, not copies of the contract.
+    # values compared against, not copies of the contract; nor is a handler name such as
+    # "app.handler", which a user's function may have too.
     for words in (LANGUAGES, contract.MODEL_STRATEGIES, MODEL_RUNTIMES, contract.STACK_KINDS,
                   contract.LOG_FORMATS, contract.AUTHORIZATIONS, *RUNTIMES.values(),
-                  (contract.PROJECT, "POST", "GET")):
+                  tuple(HANDLERS.values()), (contract.PROJECT, "POST", "GET")):
         for word in words:
             owned.pop(word, None)
     return owned
