@@ -57,6 +57,20 @@ MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
 #: Of those, the ones only the Python function reads: the Java function serves the artifact
 #: alone (no framework model runtime: the Java TensorFlow bindings are not obtainable here).
 PYTHON_ONLY_MODEL_ENVIRONMENT = ("MODEL_RUNTIME",)
+#: The file each framework model runtime serves beside ``model.zip``: the function finds it by
+#: replacing ``.zip`` (``model.zip`` → ``model.tflite``); ``python -m model export`` writes it.
+EXPORT_SUFFIXES: Mapping[str, str] = MappingProxyType(
+    {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
+)
+#: The most instances a ``POST /predict`` takes (docs/api.md); a stack may set it.
+MAX_INSTANCES_ENV = "MAX_INSTANCES"
+#: What both functions take when ``MAX_INSTANCES`` is unset.
+MAX_INSTANCES_DEFAULT = 1000
+#: A base URL replacing AWS's S3 endpoint for the ``s3`` strategy (the emulator sets it).
+MODEL_S3_ENDPOINT_ENV = "MODEL_S3_ENDPOINT"
+#: The other variables the model function reads (both functions): set by a stack's environment
+#: or by the emulator, never derived by ``model_env``.
+FUNCTION_ENVIRONMENT = (MAX_INSTANCES_ENV, MODEL_S3_ENDPOINT_ENV)
 
 
 class ModelPlacement(Protocol):

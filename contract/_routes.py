@@ -13,6 +13,9 @@ HEALTH_PATH = "/health"
 #: Path → the one method it answers. The functions answer 405 for another method; API
 #: Gateway (and the emulator's gateway) answers 404 for a route the stack does not declare.
 ROUTES: Mapping[str, str] = MappingProxyType({PREDICT_PATH: "POST", HEALTH_PATH: "GET"})
+#: How API Gateway admits a request: ``iam`` (AWS_IAM on every route: SigV4-signed requests from
+#: principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
+AUTHORIZATIONS = ("iam", "none")
 #: The same routes as API Gateway route keys (``METHOD /path``), in the order of docs/api.md.
 ROUTE_KEYS: tuple[str, ...] = tuple(f"{method} {path}" for path, method in ROUTES.items())
 

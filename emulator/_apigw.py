@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, unquote_plus, urlsplit
 
-from contract import path_parameters, route_matches
+from contract import GATEWAY_REQUEST_ID_HEADER, path_parameters, route_matches
 
 #: The account and API ids the events carry; the emulator has no account.
 ACCOUNT_ID = "123456789012"
@@ -50,7 +50,7 @@ def gateway_error(status: int, message: str, request_id: str) -> ApiResponse:
     body = json.dumps({"message": message}, separators=(",", ":")).encode()
     return ApiResponse(
         status,
-        (("content-type", "application/json"), ("apigw-requestid", request_id)),
+        (("content-type", "application/json"), (GATEWAY_REQUEST_ID_HEADER, request_id)),
         body,
     )
 
@@ -247,7 +247,7 @@ def map_result(payload: bytes, request_id: str) -> ApiResponse:
         result = json.loads(payload)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedResult(f"the result is not valid JSON: {exc}") from None
-    base_headers: list[tuple[str, str]] = [("apigw-requestid", request_id)]
+    base_headers: list[tuple[str, str]] = [(GATEWAY_REQUEST_ID_HEADER, request_id)]
     if not (isinstance(result, dict) and "statusCode" in result):
         body = result.encode() if isinstance(result, str) else payload
         return ApiResponse(200, (("content-type", "application/json"), *base_headers), body)

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contract import DEFAULT_KEEP_ALIVE_S
+
 from ._emulator import Emulator
 from ._errors import EmulatorError
 from ._lock import BuildDirLock
@@ -29,7 +31,6 @@ from ._spec import (
     DEFAULT_ACCOUNT_CONCURRENCY,
     DEFAULT_CLIENT_RTT_MS,
     DEFAULT_GATEWAY_LATENCY_MS,
-    DEFAULT_KEEP_ALIVE_S,
     INIT_BURST_VCPU,
     INIT_CPU_MODES,
     EmulatorOptions,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
+from contract import MODEL_S3_ENDPOINT_ENV, log_group_name
+
 from ._instance import InitType, Instance
 from ._sigv4 import StaticCredentials
 from ._spec import FunctionSpec
@@ -42,7 +44,7 @@ def instance_environment(
         "AWS_LAMBDA_FUNCTION_NAME": spec.name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
         "AWS_LAMBDA_FUNCTION_VERSION": version,
-        "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group_name(spec.name),
         "AWS_LAMBDA_LOG_STREAM_NAME": f"{day}/[{version}]{inst.id}",
         "AWS_LAMBDA_INITIALIZATION_TYPE": inst.init_type.value,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
@@ -63,7 +65,7 @@ def instance_environment(
         # The task root is read-only on Lambda: no bytecode is cached there between starts.
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     if s3_endpoint is not None and spec.s3_objects:
-        env["MODEL_S3_ENDPOINT"] = s3_endpoint
+        env[MODEL_S3_ENDPOINT_ENV] = s3_endpoint
     if buckets_endpoint is not None and spec.buckets:
         # boto3 (1.28 and later) sends S3 calls to AWS_ENDPOINT_URL_S3.
         env["AWS_ENDPOINT_URL_S3"] = buckets_endpoint

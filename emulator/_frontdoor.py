@@ -15,6 +15,8 @@ from aiohttp import web
 from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
+from contract import API_PAYLOAD_LIMIT_BYTES, REQUEST_ID_HEADER
+
 from ._apigw import (
     INTERNAL_SERVER_ERROR,
     NOT_FOUND,
@@ -38,7 +40,6 @@ from ._host import FunctionHost
 from ._instance import Outcome
 from ._samples import AccessLog
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ._spec import API_PAYLOAD_LIMIT_BYTES
 from ._timers import DeadlineTimers, Lateness
 
 
@@ -191,7 +192,7 @@ class FrontDoor:
         if self.access_log is not None:
             self.access_log.add(
                 apigw_id=apigw_id,
-                request_id=lambda_id or response.headers.get("x-request-id"),
+                request_id=lambda_id or response.headers.get(REQUEST_ID_HEADER),
                 status=response.status,
                 added_ms=((handed_s - arrived_s) + (done_s - ended_s)) * 1000.0 if half_s > 0
                 else 0.0,

@@ -13,6 +13,8 @@ import subprocess
 import time
 import uuid
 
+from contract import PAYLOAD_LIMIT_BYTES
+
 from ._apigw import trace_id
 from ._concurrency import ConcurrencyPool
 from ._errors import EmulatorError
@@ -24,7 +26,7 @@ from ._memory import WATCHDOG_INTERVAL_S, resident_mb
 from ._ping import ping_forever
 from ._platform_log import closing_lines, crashed_lines, exit_how, init_report_line, timed_out_line
 from ._report_writer import start_line
-from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, EmulatorOptions, FunctionSpec
+from ._spec import EmulatorOptions, FunctionSpec
 
 _IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
 
@@ -129,7 +131,7 @@ class FunctionHost:
         was idle or not: idle instances hold none.
         """
         request_id = request_id or str(uuid.uuid4())
-        if len(payload) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+        if len(payload) > PAYLOAD_LIMIT_BYTES:
             return Outcome("too_large", request_id, error_type="RequestTooLargeException")
         if self._closing or not self.pool.take():
             self.log.event("throttled", request_id=request_id, pool=self.pool.name,
@@ -297,7 +299,7 @@ class FunctionHost:
         inv = inst.current
         if inv is None or inv.request_id != request_id:
             return 400
-        if error_type is None and len(body) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+        if error_type is None and len(body) > PAYLOAD_LIMIT_BYTES:
             self._finish(inst, inv, Outcome("function_error", request_id,
                                             error_type="Function.ResponseSizeTooLarge",
                                             instance_id=inst.id, cold_start=inv.cold_start))

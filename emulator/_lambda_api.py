@@ -55,12 +55,14 @@ from aiohttp import web
 from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
+from contract import PAYLOAD_LIMIT_BYTES
+
 from ._apigw import ACCOUNT_ID
 from ._host import FunctionHost
 from ._instance import Outcome
 from ._lambda_control import FunctionVersions, LogTail, control_operation
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ._spec import CONNECTION_TIMEOUT_S, LAMBDA_PAYLOAD_LIMIT_BYTES
+from ._spec import CONNECTION_TIMEOUT_S
 
 __all__ = ["LambdaApi", "invoke_result"]
 
@@ -69,7 +71,7 @@ _PATH_SUFFIX = "/invocations"
 #: the service a Lambda API request is signed for
 LAMBDA_SERVICE = "lambda"
 #: AWS reads no more of an Invoke body than this (6 MB + 1 KB) before answering 413
-BODY_READ_LIMIT_BYTES = LAMBDA_PAYLOAD_LIMIT_BYTES + 1024
+BODY_READ_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES + 1024
 _PARTITION = "aws"
 _TOO_LARGE = "Request must be smaller than {limit} bytes for the InvokeFunction operation"
 
@@ -275,7 +277,7 @@ class LambdaApi:
                           f"invocation type {invocation_type!r}: the emulator runs "
                           "RequestResponse and DryRun invocations only (no event queue)",
                           request_id)
-        if len(body) > LAMBDA_PAYLOAD_LIMIT_BYTES:
+        if len(body) > PAYLOAD_LIMIT_BYTES:
             return _too_large(request_id)
         problem = _not_json(body or b"{}")
         if problem is not None:
@@ -346,7 +348,7 @@ class LambdaApi:
 
 def _too_large(request_id: str) -> web.Response:
     return _error(413, "RequestTooLargeException",
-                  _TOO_LARGE.format(limit=LAMBDA_PAYLOAD_LIMIT_BYTES), request_id)
+                  _TOO_LARGE.format(limit=PAYLOAD_LIMIT_BYTES), request_id)
 
 
 def _refuse_constant(name: str) -> object:

@@ -42,7 +42,6 @@ from datetime import UTC, datetime
 from contract import billed_duration_ms, billed_restore_ms
 
 __all__ = [
-    "LOG_FORMATS",
     "billed_duration_ms",
     "billed_restore_ms",
     "end_line",
@@ -51,8 +50,6 @@ __all__ = [
     "start_line",
 ]
 
-#: ``text`` (Lambda's default) or ``json`` (advanced logging controls, ``logFormat: JSON``).
-LOG_FORMATS = ("text", "json")
 
 
 def platform_record(kind: str, record: dict[str, object]) -> str:

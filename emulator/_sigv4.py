@@ -42,6 +42,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
+from contract import GATEWAY_REQUEST_ID_HEADER
+
 from ._apigw import ACCOUNT_ID, ApiResponse
 from ._errors import EmulatorConfigError
 
@@ -160,7 +162,7 @@ def _refusal(error_type: str, message: str, request_id: str) -> ApiResponse:
         (
             ("content-type", "application/json"),
             ("x-amzn-errortype", error_type),
-            ("apigw-requestid", request_id),
+            (GATEWAY_REQUEST_ID_HEADER, request_id),
         ),
         body,
     )

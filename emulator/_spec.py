@@ -13,30 +13,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from contract import DEFAULT_RUNTIMES, LANGUAGES, PAYLOAD_LIMIT_BYTES, ROUTE_KEYS
-from stack.settings import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
+from contract import (
+    API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
+    DEFAULT_KEEP_ALIVE_S,
+    DEFAULT_RUNTIMES,
+    INIT_TIMEOUT_S,
+    LANGUAGES,
+    LOG_FORMATS,
+    MEMORY_MB_MAX,
+    MEMORY_MB_MIN,
+    MODEL_RUNTIMES,
+    ROUTE_KEYS,
+    STACK_KINDS,
+    TIMEOUT_S_MAX,
+)
 
 from ._errors import EmulatorConfigError
 from ._sigv4 import StaticCredentials
 
-#: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
-STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS
-#: API Gateway HTTP API quota: payload size 10 MB (not adjustable).
-API_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
-#: API Gateway HTTP API quota: maximum integration timeout 30 s (not adjustable).
-INTEGRATION_TIMEOUT_S = float(API_GATEWAY_TIMEOUT_S)
 #: A connection is closed when no complete request head has arrived this long after it opened
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a
 #: request's body takes longer than this. API Gateway documents no such value: this is ours.
 CONNECTION_TIMEOUT_S = 60.0
-#: Lambda quota (contract): synchronous invocation request and response payloads, 6 MB each.
-LAMBDA_PAYLOAD_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES
-#: Lambda: the init phase of an on-demand instance is limited to 10 s.
-INIT_TIMEOUT_S = 10.0
 #: Lambda: default account concurrency is 1,000; a laptop cannot hold that many processes.
 DEFAULT_ACCOUNT_CONCURRENCY = 100
-#: The keep-alive reported for AWS since 2019 (and LocalStack's default): 10 minutes idle.
-DEFAULT_KEEP_ALIVE_S = 600.0
 #: SeBS (2020) saw AWS reclaim about half of the idle instances every 6 minutes.
 SEBS_PERIOD_S = 360.0
 #: The client's round trip to the region for the study's setting, a client outside AWS calling
@@ -48,11 +49,6 @@ DEFAULT_CLIENT_RTT_MS = 80.0
 DEFAULT_GATEWAY_LATENCY_MS = 10.0
 
 _POLICIES = ("fixed", "sebs")
-#: how the model is served (model_runtime); the emulator needs to know which dependencies to provide
-MODEL_RUNTIMES = ("artifact", "litert", "tensorflow", "onnx")
-#: what a function is: a model behind an HTTP API, the load generator's worker (no API), or a
-#: team's own function behind an HTTP API (hosted as the model's is: nothing branches on which)
-FUNCTION_KINDS = ("model", "loadgen-worker", "function")
 #: the init phase's CPU: ``burst`` (the model calibrated on AWS's measurements) or ``share``
 INIT_CPU_MODES = ("burst", "share")
 #: ``burst``: init runs with this many vCPUs (or the memory share, if larger); then the quota
@@ -99,7 +95,7 @@ class FunctionSpec:
     api_throttle_burst: int | None = None
     api_throttle_rate: float | None = None
     #: ``None``: the ``$default`` route takes every request; else "METHOD /path" route keys
-    routes: tuple[str, ...] | None = STUDY_ROUTES
+    routes: tuple[str, ...] | None = ROUTE_KEYS
     #: artifacts served on the local S3 endpoint
     s3_objects: tuple[S3Object, ...] = ()
     #: ``artifact`` (standard library only), ``litert``, ``tensorflow`` or ``onnx``: the others
@@ -178,12 +174,14 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
                         "set one of them")
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
-    if spec.log_format not in ("text", "json"):
-        problems.append(f"log_format {spec.log_format!r} must be 'text' or 'json'")
-    if spec.authorization not in ("iam", "none"):
-        problems.append(f"authorization {spec.authorization!r} must be 'iam' or 'none'")
-    if spec.kind not in FUNCTION_KINDS:
-        problems.append(f"kind {spec.kind!r} must be one of {', '.join(FUNCTION_KINDS)}")
+    if spec.log_format not in LOG_FORMATS:
+        problems.append(f"log_format {spec.log_format!r} must be "
+                        + " or ".join(map(repr, LOG_FORMATS)))
+    if spec.authorization not in AUTHORIZATIONS:
+        problems.append(f"authorization {spec.authorization!r} must be "
+                        + " or ".join(map(repr, AUTHORIZATIONS)))
+    if spec.kind not in STACK_KINDS:
+        problems.append(f"kind {spec.kind!r} must be one of {', '.join(STACK_KINDS)}")
     for bucket in spec.buckets:
         if not (3 <= len(bucket) <= 63 and bucket.replace("-", "").replace(".", "").isalnum()
                 and bucket == bucket.lower()):
@@ -208,7 +206,7 @@ class EmulatorOptions:
     #: concurrency shared by all stacks when a stack has no reserved concurrency
     account_concurrency: int = DEFAULT_ACCOUNT_CONCURRENCY
     init_timeout_s: float = INIT_TIMEOUT_S
-    integration_timeout_s: float = INTEGRATION_TIMEOUT_S
+    integration_timeout_s: float = float(API_GATEWAY_TIMEOUT_S)
     #: idle connections and requests not fully sent are closed after this (docs/emulator.md)
     connection_timeout_s: float = CONNECTION_TIMEOUT_S
     #: where cgroup controllers are mounted; a directory that is not a cgroup fs disables limits

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._spec import STUDY_ROUTES, FunctionSpec, S3Object
+from contract import ROUTE_KEYS
+
+from ._spec import FunctionSpec, S3Object
 
 if TYPE_CHECKING:
     from stack import FunctionPackage, Package, StackSettings, WorkerPackage
@@ -18,7 +20,7 @@ def spec_from_stack(
     settings: StackSettings,
     package: Package,
     *,
-    routes: tuple[str, ...] | None = STUDY_ROUTES,
+    routes: tuple[str, ...] | None = ROUTE_KEYS,
 ) -> FunctionSpec:
     """The function a stack deploys, as the emulator hosts it.
 

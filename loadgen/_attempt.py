@@ -13,6 +13,17 @@ from collections.abc import Mapping
 import anyio
 import anyio.lowlevel
 
+from contract import (
+    COLD_START_HEADER,
+    GATEWAY_REQUEST_ID_HEADER,
+    INIT_MS_HEADER,
+    INIT_TYPE_HEADER,
+    INSTANCE_ID_HEADER,
+    MODEL_VERSION_HEADER,
+    REQUEST_ID_HEADER,
+    RESTORE_HEADER,
+    RUNTIME_HEADER,
+)
 from resultfiles import Record
 
 from ._clock import RunClock
@@ -36,8 +47,8 @@ def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phas
     model charges a late start to the request).
     """
     begin_ns = intended_ns if (from_intended and intended_ns is not None) else sent_ns
-    cold = headers.get("x-cold-start", "").lower()
-    init = headers.get("x-init-ms")
+    cold = headers.get(COLD_START_HEADER, "").lower()
+    init = headers.get(INIT_MS_HEADER)
     try:
         init_ms = float(init) if init is not None else None
     except ValueError:
@@ -60,14 +71,14 @@ def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phas
         predictions=predictions,
         cold_start=True if cold in ("true", "1") else (False if cold in ("false", "0") else None),
         # SnapStart: the first request of a restored instance (docs/api.md), not a cold start.
-        restore=headers.get("x-restore", "").lower() == "true",
-        init_type=headers.get("x-init-type"),
-        instance_id=headers.get("x-instance-id"),
+        restore=headers.get(RESTORE_HEADER, "").lower() == "true",
+        init_type=headers.get(INIT_TYPE_HEADER),
+        instance_id=headers.get(INSTANCE_ID_HEADER),
         init_ms=init_ms,
-        model_version=headers.get("x-model-version"),
-        runtime=headers.get("x-runtime"),
-        request_id=headers.get("x-request-id"),
-        gateway_request_id=headers.get("apigw-requestid"),
+        model_version=headers.get(MODEL_VERSION_HEADER),
+        runtime=headers.get(RUNTIME_HEADER),
+        request_id=headers.get(REQUEST_ID_HEADER),
+        gateway_request_id=headers.get(GATEWAY_REQUEST_ID_HEADER),
     )
 
 

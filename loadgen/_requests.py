@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract import PREDICT_PATH
+
 if TYPE_CHECKING:
     from contract import SampleRequest
 
@@ -161,7 +163,7 @@ def kdd_request_set(rows: list[dict[str, object]], features: list[str], batch: i
     /predict``, each answer holding one prediction per instance."""
     bodies = build_bodies(rows, features, batch)
     requests = tuple(
-        PreparedRequest(method="POST", path="/predict",
+        PreparedRequest(method="POST", path=PREDICT_PATH,
                         header_lines=b"content-type: application/json\r\n", body=body)
         for body in bodies)
     return RequestSet(requests=requests, order=tuple(range(len(requests))),

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from contract import HEALTH_PATH, PREDICT_PATH
+
 from ._errors import TargetError
 from ._limits import TargetLimits
 from ._sign import RequestSigner, signer_for
@@ -64,7 +66,7 @@ class Target:
 
     @property
     def predict_path(self) -> str:
-        return f"{self.base_path}/predict"
+        return f"{self.base_path}{PREDICT_PATH}"
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -215,7 +217,7 @@ def sign_target(target: Target, mode: str = "auto") -> Target:
 def fetch_health(target: Target, *, timeout_s: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """GET /health once (httpx: off the hot path); TargetError if it does not answer JSON."""
-    url = f"{target.url}/health"
+    url = f"{target.url}{HEALTH_PATH}"
     headers = target.signer.headers("GET", url) if target.signer is not None else None
     try:
         with httpx.Client(timeout=timeout_s, transport=transport) as client:

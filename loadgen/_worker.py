@@ -18,7 +18,6 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -191,6 +190,7 @@ def _read_start(folder: Path) -> float:
 def _s3_client(event: dict[str, Any]) -> Any:
     import boto3
 
-    # The emulator passes its S3 endpoint; on AWS the default endpoint and the role's keys.
-    endpoint = event.get("s3_endpoint") or os.environ.get("LOADGEN_S3_ENDPOINT") or None
+    # The event's endpoint (the workers' driver passes the emulator's); else boto3's own
+    # choice: AWS_ENDPOINT_URL_S3 (the emulator sets it in a worker instance) or AWS's.
+    endpoint = event.get("s3_endpoint") or None
     return boto3.client("s3", endpoint_url=endpoint)

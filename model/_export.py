@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from contract import EXPORT_SUFFIXES
 from model._errors import ArtifactError
 
 #: The prefix of the LiteRT signature key and of the Keras model's name.
@@ -49,8 +50,7 @@ ONNX_PRODUCER = "lambda-model-study"
 def export_paths(artifact: str | Path) -> dict[str, Path]:
     """Where the exports of the artifact at ``artifact`` go: beside it, same stem."""
     path = Path(artifact)
-    return {"litert": path.with_suffix(".tflite"), "tensorflow": path.with_suffix(".keras"),
-            "onnx": path.with_suffix(".onnx")}
+    return {runtime: path.with_suffix(suffix) for runtime, suffix in EXPORT_SUFFIXES.items()}
 
 
 def parameters(model: Mapping[str, Any]) -> tuple[list[float], list[float], list[float]]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contract import PROJECT
+from contract import PROJECT, log_group_name
 from stack._settings import DEFAULT_NAME_PREFIX
 
 #: The IAM path of every role the program creates, so that the deployer may create, change
@@ -31,7 +31,7 @@ SCOPES: Mapping[str, tuple[str, ...]] = {
     "Functions": ("arn:{p}:lambda:*:*:function:{n}*",),
     "Layers": ("arn:{p}:lambda:*:*:layer:{n}*",),
     "LogGroups": (
-        "arn:{p}:logs:*:*:log-group:/aws/lambda/{n}*",
+        "arn:{p}:logs:*:*:log-group:" + log_group_name("{n}*"),
         "arn:{p}:logs:*:*:log-group:/aws/vendedlogs/apigateway/{n}*",
     ),
     "Roles": ("arn:{p}:iam::*:role" + ROLE_PATH + "*",),

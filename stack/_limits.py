@@ -1,12 +1,19 @@
-"""What AWS allows a stack: Lambda's, API Gateway's and CloudWatch's limits and defaults.
+"""What AWS allows a stack beyond the quotas the parts share: which runtimes, architectures
+and log settings a stack may choose, and this project's defaults.
 
-Each value cites where it comes from; ``stack._settings`` checks a stack against them. What
-the functions themselves support (languages, runtimes, handlers) is in ``contract``.
+Each value cites where it comes from; ``stack._settings`` checks a stack against them. Lambda's
+and API Gateway's quotas (memory, timeouts, payloads, package sizes, name length) and what the
+functions themselves support (languages, runtimes, handlers) are in ``contract``.
 """
 
 from __future__ import annotations
 
-from contract import MODEL_ENVIRONMENT, PROJECT
+from contract import (
+    ENVIRONMENT_BYTES_LIMIT,
+    FUNCTION_NAME_MAX,
+    MODEL_ENVIRONMENT,
+    PROJECT,
+)
 
 # AWS Lambda documentation, "Improving startup performance with Lambda SnapStart": Java 11 and
 # later, Python 3.12 and later, .NET 8 and later; no provisioned concurrency; published
@@ -15,34 +22,23 @@ SNAPSTART_RUNTIMES = frozenset(
     {"java17", "java21", "java25", "python3.12", "python3.13", "python3.14"}
 )
 ARCHITECTURES = ("arm64", "x86_64")
-# How API Gateway admits a request: ``iam`` (AWS_IAM on every route: SigV4-signed requests from
-# principals allowed execute-api:Invoke) or ``none`` (a public endpoint anyone may call and bill).
-AUTHORIZATIONS = ("iam", "none")
 # The Python runtimes a framework model runtime may run on: the Amazon Linux 2023 ones (glibc
 # 2.34), since ai-edge-litert 2.x wheels need glibc 2.27 and python3.11 runs on Amazon Linux 2
 # (2.26); wheels of ai-edge-litert and tensorflow exist for CPython 3.12 and 3.13, and
 # onnxruntime's (manylinux_2_27/2_28) need Amazon Linux 2023's glibc too.
 FRAMEWORK_RUNTIMES = ("python3.12", "python3.13")
 COLD_START_MITIGATIONS = ("none", "ping", "provisioned", "snapstart")
-# Lambda's advanced logging controls (LoggingConfig.LogFormat): ``text`` writes START, END and
-# tab-separated REPORT lines; ``json`` writes platform.start, platform.report... records.
-LOG_FORMATS = ("text", "json")
 # The only values CloudWatch Logs' PutRetentionPolicy accepts (retentionInDays).
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
-MEMORY_MB_MIN, MEMORY_MB_MAX = 128, 10_240
-TIMEOUT_S_MIN, TIMEOUT_S_MAX = 1, 900
-# An HTTP API stops waiting for its integration after 30 s (API Gateway quotas).
-API_GATEWAY_TIMEOUT_S = 30
 PING_INTERVAL_MINUTES_MIN, PING_INTERVAL_MINUTES_MAX = 1, 60
 DEFAULT_PING_INTERVAL_MINUTES = 5
 # Lambda caps a function's environment at 4 KB in total; the model variables need some of it.
-ENVIRONMENT_BYTES_MAX = 4096 - 512
-# Lambda function names are at most 64 characters; the function is named `<PROJECT>-<stack>`
-# by default (``name_prefix``). EventBridge rule names too: the ping rule is `<function>-ping`.
-FUNCTION_NAME_MAX = 64
+ENVIRONMENT_BYTES_MAX = ENVIRONMENT_BYTES_LIMIT - 512
+# The function is named `<PROJECT>-<stack>` by default (``name_prefix``), within Lambda's
+# FUNCTION_NAME_MAX; EventBridge rule names too: the ping rule is `<function>-ping`.
 STACK_NAME_MAX = FUNCTION_NAME_MAX - len(PROJECT) - 1
 PING_RULE_SUFFIX = "-ping"
 # Variables Lambda sets itself (and refuses to have overridden), plus the model variables
@@ -63,9 +59,9 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_API_THROTTLE_BURST = 100
 DEFAULT_API_THROTTLE_RATE = 4000.0
 # A loadgen-worker stack's workers: each is one concurrent Lambda instance, so together with
-# the function under test they draw on the account's concurrency (1,000 per region by default,
-# "Lambda quotas"). The default cap leaves the larger part of that pool to the target.
-WORKERS_MAX_LIMIT = 1000
+# the function under test they draw on the account's concurrency (contract's
+# ACCOUNT_CONCURRENCY, at most that many workers). The default cap leaves the larger part of
+# that pool to the target.
 DEFAULT_WORKERS_MAX = 100
 # The worker's wheels are installed for an Amazon Linux 2023 Python runtime (glibc 2.34).
 WORKER_RUNTIMES = ("python3.12", "python3.13")

@@ -12,23 +12,31 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from contract import (
+    ACCOUNT_CONCURRENCY,
+    API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
     DEFAULT_RUNTIMES,
+    FUNCTION_NAME_MAX,
     FUNCTION_RUNTIMES,
     HANDLERS,
     LANGUAGES,
+    LOG_FORMATS,
+    MEMORY_MB_MAX,
+    MEMORY_MB_MIN,
     MODEL_FILE,
     MODEL_RUNTIMES,
     MODEL_STRATEGIES,
     PROJECT,
     RUNTIMES,
     STACK_KINDS,
+    TIMEOUT_S_MAX,
+    TIMEOUT_S_MIN,
     WORKER_HANDLER,
+    log_group_name,
 )
 from stack._errors import SettingsError
 from stack._limits import (
-    API_GATEWAY_TIMEOUT_S,
     ARCHITECTURES,
-    AUTHORIZATIONS,
     COLD_START_MITIGATIONS,
     DEFAULT_API_THROTTLE_BURST,
     DEFAULT_API_THROTTLE_RATE,
@@ -37,22 +45,15 @@ from stack._limits import (
     DEFAULT_WORKERS_MAX,
     ENVIRONMENT_BYTES_MAX,
     FRAMEWORK_RUNTIMES,
-    FUNCTION_NAME_MAX,
-    LOG_FORMATS,
     LOG_RETENTION_DAYS,
-    MEMORY_MB_MAX,
-    MEMORY_MB_MIN,
     PING_INTERVAL_MINUTES_MAX,
     PING_INTERVAL_MINUTES_MIN,
     PING_RULE_SUFFIX,
     RESERVED_ENVIRONMENT,
     SNAPSTART_RUNTIMES,
     STACK_NAME_MAX,
-    TIMEOUT_S_MAX,
-    TIMEOUT_S_MIN,
     WORKER_ARCHITECTURES,
     WORKER_RUNTIMES,
-    WORKERS_MAX_LIMIT,
 )
 
 # Pulumi names a stack's buckets after the stack (``<stack>-models-<random>``), so a stack name
@@ -215,7 +216,7 @@ class StackSettings:
     @property
     def log_group_name(self) -> str:
         """The function's log group, the one Lambda writes to."""
-        return f"/aws/lambda/{self.function_name}"
+        return log_group_name(self.function_name)
 
     @property
     def needs_alias(self) -> bool:
@@ -271,7 +272,7 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "api_throttle_rate": (float, "requests per second"),
     "authorization": (str, " or ".join(AUTHORIZATIONS)),
     "environment": (Mapping, "a map of extra environment variables"),
-    "workers_max": (int | None, f"workers, 1 to {WORKERS_MAX_LIMIT}, with loadgen-worker"),
+    "workers_max": (int | None, f"workers, 1 to {ACCOUNT_CONCURRENCY}, with loadgen-worker"),
     "invoke_targets": (str, "stack names, comma-separated, with loadgen-worker"),
     "name_prefix": (str, f"lower-case letters, digits and '-', at most {NAME_PREFIX_MAX}"),
     "versions_kept": (int | None, "published versions, with provisioned or snapstart"),
@@ -664,7 +665,7 @@ def _worker_problems(values: Mapping[str, Any]) -> list[str]:
             problems.append(
                 f"{_key(key)} is set but a loadgen-worker stack serves no model; remove it"
             )
-    _within(problems, values, "workers_max", 1, WORKERS_MAX_LIMIT, "workers")
+    _within(problems, values, "workers_max", 1, ACCOUNT_CONCURRENCY, "workers")
     targets = str(values.get("invoke_targets") or "")
     for target in (name.strip() for name in targets.split(",")):
         if target and not _BUCKET_SAFE_NAME.fullmatch(target):

@@ -31,34 +31,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract import HANDLERS, MODEL_FILE
+from contract import (
+    DIRECT_UPLOAD_BYTES_MAX,
+    EXPORT_SUFFIXES,
+    HANDLERS,
+    MODEL_FILE,
+    UNZIPPED_BYTES_MAX,
+)
 from stack import _frameworks
 from stack._errors import PackageError
 from stack._paths import project_root, runtime_root
 from stack._settings import StackSettings
 
 __all__ = [
-    "DIRECT_UPLOAD_BYTES_MAX",
-    "EXPORT_SUFFIXES",
     "IMAGE_MODEL_RUNTIMES",
-    "MODEL_MEMBER",
-    "UNZIPPED_BYTES_MAX",
     "Package",
     "PackageError",
     "build_package",
     "zip_bytes",
 ]
 
-#: The artifact's name inside a code archive or layer (MODEL_PATH points at it).
-MODEL_MEMBER = MODEL_FILE
-#: Lambda quotas ("Lambda quotas", deployment package): a zip uploaded directly with the
-#: request may be 50 MB; larger ones must come from S3 (same region).
-DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
-#: The function's code and all its layers, unzipped, may be 250 MB whatever the upload path.
-UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
-#: The export each framework runtime serves beside ``model.zip`` (written by ``python -m model
-#: train``; the function finds it by replacing ``.zip``, docs/api.md).
-EXPORT_SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 #: Model runtimes deployed as a container image: TensorFlow unzips to more than 250 MB.
 IMAGE_MODEL_RUNTIMES = frozenset({"tensorflow"})
 # The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
@@ -160,12 +152,12 @@ def build_package(
     if runtime is None:
         runtime = runtime_root() if root is None else Path(root).resolve() / "runtime"
     root = (project_root() if root is None else Path(root)).resolve()
-    artifact = (root / "build" / MODEL_MEMBER if artifact is None else Path(artifact)).resolve()
+    artifact = (root / "build" / MODEL_FILE if artifact is None else Path(artifact)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
     deps_cache = (root / "build" / "deps" if deps_cache is None else Path(deps_cache)).resolve()
     model_bytes, model_version = _read_artifact(artifact)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model_files = {MODEL_MEMBER: model_bytes}
+    model_files = {MODEL_FILE: model_bytes}
     model_runtime = settings.model_runtime
     if model_runtime in EXPORT_SUFFIXES:
         suffix = EXPORT_SUFFIXES[model_runtime]

@@ -5,28 +5,28 @@ and of ``contract`` that a stack's settings are made of."""
 from __future__ import annotations
 
 from contract import (
+    API_GATEWAY_TIMEOUT_S,
+    AUTHORIZATIONS,
     DEFAULT_RUNTIMES,
     HANDLERS,
     LANGUAGES,
+    MEMORY_MB_MAX,
+    MEMORY_MB_MIN,
     MODEL_RUNTIMES,
     MODEL_STRATEGIES,
     PROJECT,
     RUNTIMES,
+    TIMEOUT_S_MAX,
     model_env,
     ping_event,
 )
 from stack._errors import SettingsError
 from stack._limits import (
-    API_GATEWAY_TIMEOUT_S,
     ARCHITECTURES,
-    AUTHORIZATIONS,
     COLD_START_MITIGATIONS,
     FRAMEWORK_RUNTIMES,
     LOG_RETENTION_DAYS,
-    MEMORY_MB_MAX,
-    MEMORY_MB_MIN,
     SNAPSTART_RUNTIMES,
-    TIMEOUT_S_MAX,
 )
 from stack._loading import (
     CONFIG_KEYS,

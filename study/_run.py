@@ -44,6 +44,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from contract import DEFAULT_KEEP_ALIVE_S, MODEL_FILE
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
 from stack.settings import variant_name
@@ -72,9 +73,6 @@ STARTUP_LEAD_S = 5.0
 #: cold latency ≤ 0.52 s, TensorFlow's ≤ 4.7 s).
 STUDY_COLD_START_S = 1.0
 FRAMEWORK_COLD_START_S = 5.0
-#: A probe after at least this idle gap (plan seconds) may meet a new instance: the emulator's
-#: default keep-alive (``emulator up --keep-alive-s``).
-KEEP_ALIVE_S = 600.0
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
 #: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
@@ -198,7 +196,7 @@ class Study:
         self.features: list[str] = []
         #: Each stack's server log, as the emulator's endpoints.json names it.
         self.stack_logs: dict[str, Path] = {}
-        self.artifact = (settings.artifact or self.root / "build" / "model.zip").resolve()
+        self.artifact = (settings.artifact or self.root / "build" / MODEL_FILE).resolve()
 
     # --- processes -----------------------------------------------------------------------
 
@@ -368,7 +366,8 @@ class Study:
                 offsets[stack] = ",".join(f"{o + plan_shift_s:g}" for o in base)
         return offsets
 
-    def cold_start_times_s(self, keep_alive_s: float = KEEP_ALIVE_S) -> dict[str, list[float]]:
+    def cold_start_times_s(
+            self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> dict[str, list[float]]:
         """When (real seconds from scenario 1's start) each stack's probes may meet a new
         instance: its first, and every one after an idle gap longer than ``keep_alive_s``."""
         base = self._base_offsets_s()
@@ -378,7 +377,7 @@ class Study:
         return {stack: [o / scale + shift_s for o in cold]
                 for stack, shift_s in self.scenario1_shifts_s().items()}
 
-    def cold_start_clashes(self, keep_alive_s: float = KEEP_ALIVE_S) -> list[str]:
+    def cold_start_clashes(self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> list[str]:
         """Pairs of stacks whose scenario 1 cold starts may run together, in words (none: the
         schedule keeps them apart). A study stack's cold start is given
         ``STUDY_COLD_START_S``, a framework stack's ``FRAMEWORK_COLD_START_S``."""

@@ -25,7 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from contract import MB_PER_VCPU
+from contract import MB_PER_VCPU, MODEL_FILE, PREDICT_PATH
 from report import CI_METHOD
 
 from ._sweep_local import LocalSweepResult, SweepRequest, host_cpus
@@ -106,7 +106,7 @@ def read_requests(path: Path) -> list[SweepRequest]:
         raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         out.append(SweepRequest(body=raw, weight=float(weight),
                                 method=str(item.get("method", "POST")).upper(),
-                                path=str(item.get("path", "/predict"))))
+                                path=str(item.get("path", PREDICT_PATH))))
     if not out:
         raise SweepInputError(f"{path} holds no request: one JSON object per line")
     return out
@@ -269,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if base.is_worker:
             raise SweepInputError(f"{args.stack} is the load generator's worker stack, not a "
                                   "function to size: sweep a stack that serves requests")
-        artifact = (args.artifact or root / "build" / "model.zip").resolve()
+        artifact = (args.artifact or root / "build" / MODEL_FILE).resolve()
         requests = (read_requests(args.requests) if args.requests is not None
                     else default_requests(artifact, args.batch))
     except (SweepInputError, StackError) as exc:

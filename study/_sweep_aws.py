@@ -46,7 +46,7 @@ from typing import Any, Self
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from contract import billed_duration_ms
+from contract import MEMORY_MB_MAX, MEMORY_MB_MIN, billed_duration_ms
 from report import Prices, ReportLine, ReportLineError, read_report_lines
 
 from ._sweep_samples import Invocation
@@ -63,8 +63,6 @@ __all__ = [
 
 #: the environment variable a sweep sets to force new environments (removed when it ends)
 SWEEP_ENV = "STUDY_SWEEP_RUN"
-#: Lambda's memory range, MB
-_MEMORY_MB_MIN, _MEMORY_MB_MAX = 128, 10_240
 #: a configuration update or a new version must be done within this (Power Tuning: minutes)
 _WAIT_MAX_S = 300
 _CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectionClosedError", "ReadTimeoutError",
@@ -206,10 +204,10 @@ def _checked_sizes(memory_sizes: Sequence[int]) -> tuple[int, ...]:
     if not sizes:
         raise AwsSweepError("no memory size to sweep: name at least one (128 to 10,240 MB)")
     bad = [m for m in sizes if isinstance(m, bool) or not isinstance(m, int)
-           or not _MEMORY_MB_MIN <= m <= _MEMORY_MB_MAX]
+           or not MEMORY_MB_MIN <= m <= MEMORY_MB_MAX]
     if bad:
         raise AwsSweepError(f"memory sizes {bad} are outside Lambda's range: use whole MB from "
-                            f"{_MEMORY_MB_MIN} to {_MEMORY_MB_MAX:,}")
+                            f"{MEMORY_MB_MIN} to {MEMORY_MB_MAX:,}")
     if len(set(sizes)) != len(sizes):
         raise AwsSweepError(f"memory sizes {list(sizes)} name a size twice: name each once")
     return sizes

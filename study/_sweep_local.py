@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract import MB_PER_VCPU
+from contract import COLD_START_HEADER, MB_PER_VCPU, PREDICT_PATH, REQUEST_ID_HEADER
 from emulator import StaticCredentials
 from report import ReportLine, read_init_reports, read_report_lines
 
@@ -43,7 +43,7 @@ class SweepRequest:
     body: bytes
     weight: float = 1.0
     method: str = "POST"
-    path: str = "/predict"
+    path: str = PREDICT_PATH
 
 
 def host_cpus() -> int:
@@ -138,8 +138,9 @@ async def _send(session: object, url: str, requests: Sequence[SweepRequest], ind
                                    timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
             body = await response.read()
             client_ms = (time.perf_counter() - started) * 1000.0
-            cold = response.headers.get("x-cold-start")
-            return _Sent(request_id=response.headers.get("x-request-id"), forced_cold=forced_cold,
+            cold = response.headers.get(COLD_START_HEADER)
+            request_id = response.headers.get(REQUEST_ID_HEADER)
+            return _Sent(request_id=request_id, forced_cold=forced_cold,
                          client_ms=client_ms, status=response.status, failure=None,
                          request_index=index, started=started,
                          cold_header=None if cold is None else cold == "true"), body

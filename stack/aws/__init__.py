@@ -9,7 +9,7 @@ reads the current stack's settings and builds its archive.
 
 from __future__ import annotations
 
-from stack.aws._api import ACCESS_LOG_FORMAT, API_ROUTE_KEYS, HttpApi, HttpApiArgs
+from stack.aws._api import ACCESS_LOG_FORMAT, HttpApi, HttpApiArgs
 from stack.aws._bucket import ModelBucket, ModelBucketArgs
 from stack.aws._function import (
     ALIAS_NAME,
@@ -38,7 +38,6 @@ from stack.aws._workers import (
 __all__ = [
     "ACCESS_LOG_FORMAT",
     "ALIAS_NAME",
-    "API_ROUTE_KEYS",
     "FunctionImage",
     "FunctionImageArgs",
     "FunctionRole",

@@ -9,12 +9,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from contract import ROUTE_KEYS
-from stack._limits import API_GATEWAY_TIMEOUT_S
+from contract import API_GATEWAY_TIMEOUT_S, ROUTE_KEYS
 from stack._settings import StackSettings
 
-#: The routes of the HTTP contract (docs/api.md); anything else answers 404 from API Gateway.
-API_ROUTE_KEYS = ROUTE_KEYS
 #: One JSON object per request in the API's access-log group ($context variables of HTTP APIs).
 ACCESS_LOG_FORMAT = {
     "requestId": "$context.requestId",
@@ -54,8 +51,8 @@ class HttpApiArgs:
     #: alias's ``name`` output: a plain string would let the permission race the alias.
     qualifier: pulumi.Input[str] | None = None
     #: A function stack's routes (``StackSettings.route_keys``; None there: ``$default``);
-    #: unset: the HTTP contract's (``API_ROUTE_KEYS``).
-    route_keys: tuple[str, ...] | None = API_ROUTE_KEYS
+    #: unset: the HTTP contract's (``ROUTE_KEYS``).
+    route_keys: tuple[str, ...] | None = ROUTE_KEYS
 
 
 class HttpApi(pulumi.ComponentResource):
@@ -100,7 +97,7 @@ class HttpApi(pulumi.ComponentResource):
         )
         target = pulumi.Output.concat("integrations/", integration.id)
         for route_key in args.route_keys or ("$default",):
-            slug = _slug(route_key, contract_route=args.route_keys == API_ROUTE_KEYS)
+            slug = _slug(route_key, contract_route=args.route_keys == ROUTE_KEYS)
             aws.apigatewayv2.Route(
                 f"{name}-route-{slug}",
                 api_id=api.id,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from contract import log_group_name
 from emulator import EmulatorOptions, FunctionSpec, S3Object
 from emulator._environment import instance_environment
 from emulator._instance import InitType, Instance, InstanceState
@@ -74,6 +75,8 @@ def test_environment_is_lambdas_then_the_stacks_with_paths_mapped(
     assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-1"
     assert env["AWS_LAMBDA_LOG_STREAM_NAME"].endswith("/[$LATEST]abc")
+    # The log group a stack's function writes to, built by contract for both targets.
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == log_group_name(spec.name) == "/aws/lambda/fn"
     assert env["PYTHONPATH"] == env["LAMBDA_TASK_ROOT"] == str(inst.task_root)
     assert env["MODEL_PATH"] == f"{inst.opt_dir}/model.zip"
     assert env["DATA"] == str(inst.tmp_dir)

@@ -212,13 +212,13 @@ def _signed_invoke(url: str, body: bytes) -> tuple[str, dict[str, str]]:
 
 async def test_bodies_aws_would_not_parse_or_take_get_its_answers(
         emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
-    from emulator._spec import LAMBDA_PAYLOAD_LIMIT_BYTES
+    from contract import PAYLOAD_LIMIT_BYTES
 
     bodies = {
         "nested": b"[" * 100_000 + b"]" * 100_000,
         "nan": b'{"x": NaN}',
         "infinity": b"[Infinity]",
-        "too large": b'"' + b"x" * (LAMBDA_PAYLOAD_LIMIT_BYTES + 2048) + b'"',
+        "too large": b'"' + b"x" * (PAYLOAD_LIMIT_BYTES + 2048) + b'"',
     }
     async with emulator_at([make_spec(name="fn")]) as running, \
             httpx.AsyncClient(timeout=30) as client:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -111,6 +112,27 @@ def test_worker_handler_waits_for_the_start_runs_its_users_and_uploads(s3: Any,
     lines = s3.get_object(Bucket=BUCKET, Key="runs/r1/w1/requests.jsonl")["Body"].read()
     users = {json.loads(line)["user"] for line in lines.splitlines()}
     assert users == {4, 5, 6, 7}
+
+
+def test_the_workers_s3_client_takes_the_events_endpoint_else_the_emulators(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The workers' driver names the emulator's S3 in the event; an instance the emulator
+    # started has AWS_ENDPOINT_URL_S3 (boto3 honours it); on AWS neither: AWS's own endpoint.
+    from loadgen._worker import _s3_client
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9001")
+    assert _s3_client({}).meta.endpoint_url == "http://127.0.0.1:9001"
+    event = {"s3_endpoint": "http://127.0.0.1:9002"}
+    assert _s3_client(event).meta.endpoint_url == "http://127.0.0.1:9002"
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
+    # A variable nothing sets is not read (it once was: LOADGEN_S3_ENDPOINT).
+    monkeypatch.setenv("LOADGEN_S3_ENDPOINT", "http://127.0.0.1:9003")
+    assert re.fullmatch(r"https://s3\.([a-z0-9-]+\.)?amazonaws\.com",
+                        _s3_client({}).meta.endpoint_url)
 
 
 def test_worker_handler_answers_a_bad_event_in_one_line(s3: Any) -> None:

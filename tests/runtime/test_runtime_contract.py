@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from contract import INIT_MS_HEADER, RESPONSE_HEADERS
+
 from .runtime_helpers import (
     CASES_FILE,
     REPO,
@@ -140,3 +142,14 @@ def test_lifecycle(runtime: str, case: dict[str, Any], functions: Functions,
     _check_headers(later["headers"], case["later"], case["name"])
     assert first["headers"]["x-instance-id"] == later["headers"]["x-instance-id"]
     assert re.fullmatch(r"[0-9a-f]{16}", first["headers"]["x-instance-id"])
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_every_response_carries_the_contracts_headers_and_no_others(
+        runtime: str, functions: Functions, artifacts: dict[str, Path]) -> None:
+    function = functions.fresh(runtime, artifacts["mixed"])
+    health = event("GET", "/health")
+    first, later = function.invoke(health), function.invoke(health)
+    own = {"content-type"}
+    assert set(first["headers"]) - own == {*RESPONSE_HEADERS, INIT_MS_HEADER}, runtime
+    assert set(later["headers"]) - own == set(RESPONSE_HEADERS), runtime

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from contract import EXPORT_SUFFIXES
+
 from .runtime_helpers import (
     CASES_FILE,
     PYTHON_RUNTIME,
@@ -35,7 +37,6 @@ if str(REPO) not in sys.path:
 
 CASES = load_json(CASES_FILE)
 FRAMEWORKS = ["litert", "tensorflow", "onnx"]
-SUFFIXES = {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 VECTOR_FILES = vector_files()
 #: float32's unit roundoff.
 U32 = 2.0 ** -24
@@ -53,7 +54,7 @@ def exported(artifacts: dict[str, Path]) -> dict[str, Path]:
     from model._export import write_exports
 
     for path in artifacts.values():
-        if not all(path.with_suffix(suffix).exists() for suffix in SUFFIXES.values()):
+        if not all(path.with_suffix(suffix).exists() for suffix in EXPORT_SUFFIXES.values()):
             write_exports(path, read_artifact(path))
     return artifacts
 
@@ -149,7 +150,7 @@ def test_an_export_of_another_model_fails_init(framework: str, functions: Functi
                                                exported: dict[str, Path], tmp_path: Path) -> None:
     # model_http.json's artifact beside model_mixed.json's exports: a stale export.
     stale = write_artifact(tmp_path / "model.zip", fixture_model("model_http.json"))
-    suffix = SUFFIXES[framework]
+    suffix = EXPORT_SUFFIXES[framework]
     stale.with_suffix(suffix).write_bytes(exported["mixed"].with_suffix(suffix).read_bytes())
     init_error = sys.modules["_errors"].InitError
     with pytest.raises(init_error, match=r"is for model_version a09f2c033fb0 but the artifact "
@@ -171,9 +172,10 @@ def test_an_unreadable_export_fails_init_naming_it(framework: str, functions: Fu
                                                    tmp_path: Path) -> None:
     # A truncated or foreign file where the export should be: one line naming it and the fix.
     artifact = write_artifact(tmp_path / "model.zip", fixture_model())
-    artifact.with_suffix(SUFFIXES[framework]).write_bytes(b"not an export")
+    artifact.with_suffix(EXPORT_SUFFIXES[framework]).write_bytes(b"not an export")
     init_error = sys.modules["_errors"].InitError
-    with pytest.raises(init_error, match=rf"{framework} export at .*model\{SUFFIXES[framework]} "
+    suffix = EXPORT_SUFFIXES[framework]
+    with pytest.raises(init_error, match=rf"{framework} export at .*model\{suffix} "
                                          r"cannot be loaded \(.*\): export the artifact"):
         functions.fresh("python", artifact, MODEL_RUNTIME=framework)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import stack.package
+from contract import UNZIPPED_BYTES_MAX
 from stack import PackageError, StackSettings, build_package
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
-from stack.package import UNZIPPED_BYTES_MAX
 
 from .stack_helpers import seed_dependencies, write_exports
 

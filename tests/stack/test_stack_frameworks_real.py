@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
+from contract import DIRECT_UPLOAD_BYTES_MAX, EXPORT_SUFFIXES, UNZIPPED_BYTES_MAX
 from stack import Package, StackSettings, build_package
-from stack.package import DIRECT_UPLOAD_BYTES_MAX, EXPORT_SUFFIXES, UNZIPPED_BYTES_MAX
 
 from .stack_helpers import REPO, VECTORS, write_artifact
 from .test_stack_package_real import PYTHON_CHECK, lambda_env, predict_event

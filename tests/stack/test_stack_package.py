@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
 from stack import Package, PackageError, StackError, StackSettings, build_package
-from stack.package import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX, zip_bytes
+from stack.package import zip_bytes
 
 
 def settings_for(

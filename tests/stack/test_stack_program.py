@@ -20,7 +20,7 @@ from pulumi.runtime import rpc
 import stack.aws
 import stack.aws._program
 import stack.package
-from contract import ping_event
+from contract import DIRECT_UPLOAD_BYTES_MAX, ping_event
 from model import model_version
 from stack import PROJECT, Package, StackSettings, build_package, list_stacks, load_stack, model_env
 from stack.aws import (
@@ -30,7 +30,6 @@ from stack.aws import (
     tls_only_bucket_policy,
 )
 from stack.aws._bucket import NONCURRENT_VERSION_DAYS
-from stack.package import DIRECT_UPLOAD_BYTES_MAX
 
 from .pulumi_harness import (
     ACCOUNT,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
 from stack import load_stack
 from stack._workerpackage import WorkerPackage, build_worker_package
-from stack.package import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
 
 from .test_stack_frameworks_real import _python312
 from .test_stack_workers import WORKER_STACK, worker_root

@@ -185,10 +185,13 @@ def test_make_runs_schedule_keeps_every_cold_start_apart(tmp_path: Path) -> None
 
 
 def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
-    from emulator._spec import DEFAULT_KEEP_ALIVE_S
-    from study._run import KEEP_ALIVE_S
+    import inspect
 
-    assert KEEP_ALIVE_S == DEFAULT_KEEP_ALIVE_S
+    from emulator import EmulatorOptions
+
+    for method in (Study.cold_start_times_s, Study.cold_start_clashes):
+        assumed = inspect.signature(method).parameters["keep_alive_s"].default
+        assert assumed == EmulatorOptions().keep_alive_s, method.__name__
 
 
 def test_scenario2_starts_once_every_scenario1_run_has_ended(
