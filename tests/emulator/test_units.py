@@ -287,7 +287,8 @@ def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version
     group.set_cpu_quota_us(cpu_quota_us(256))
     assert group.cpu_quota_us() == cpu_quota_us(256)
     written = (cpu_dir / ("cpu.cfs_quota_us" if version == 1 else "cpu.max")).read_text()
-    assert written == (str(cpu_quota_us(256)) if version == 1 else f"{cpu_quota_us(256)} 100000")
+    share = cpu_quota_us(256)
+    assert written == (str(share) if version == 1 else f"{share} {CFS_PERIOD_US}")
 
 
 @pytest.mark.parametrize("layout", ["cpu,cpuacct", "cpuacct apart"])
