@@ -269,6 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if base.is_worker:
             raise SweepInputError(f"{args.stack} is the load generator's worker stack, not a "
                                   "function to size: sweep a stack that serves requests")
+        if base.kind == "function" and args.requests is None:
+            # the default request is the study's model's; a team's function has its own
+            raise SweepInputError(f"{args.stack} is a function stack: give the requests to "
+                                  'send with --requests FILE (JSON lines of {"body": ...})')
         artifact = (args.artifact or root / "build" / "model.zip").resolve()
         requests = (read_requests(args.requests) if args.requests is not None
                     else default_requests(artifact, args.batch))

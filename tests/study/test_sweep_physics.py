@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from emulator._cgroups import Cgroups
+from study.__main__ import main
 
 pytestmark = [pytest.mark.slow]
 
@@ -50,6 +51,14 @@ def test_the_example_answers_the_same_digest_for_a_seed_and_refuses_a_bad_body()
     assert json.loads(first["body"])["steps"] == app.STEPS
     refused = app.lambda_handler({"body": json.dumps({"seed": "seven"})}, None)
     assert refused["statusCode"] == 400 and "seed" in json.loads(refused["body"])["error"]
+
+
+def test_a_function_stack_without_requests_is_one_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "--stack", "cpu-bound"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cpu-bound is a function stack") and "--requests" in err
+    assert err.count("\n") == 1
 
 
 def test_a_sweep_of_the_cpu_bound_function_shows_the_one_vcpu_knee(tmp_path: Path) -> None:
