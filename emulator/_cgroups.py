@@ -14,7 +14,9 @@ from pathlib import Path
 
 from contract import MB_PER_VCPU
 
-CFS_PERIOD_US = 100_000
+#: 20 ms: the throttling pauses measured on Lambda come in multiples of 20 ms, and their share
+#: of the time is 1 - memory / 1,769 (docs/sweep.md, "How Lambda meters the CPU")
+CFS_PERIOD_US = 20_000
 #: the kernel refuses CFS quotas below 1 ms
 _MIN_QUOTA_US = 1_000
 _MIB = 1024 * 1024

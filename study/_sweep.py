@@ -244,6 +244,19 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
     return result
 
 
+def _check_counts(args: argparse.Namespace) -> None:
+    """The per-size counts and fractions within their bounds (SweepInputError otherwise)."""
+    for name, value, low in (("--cold", args.cold, 0), ("--warm", args.warm, 1),
+                             ("--parallelism", args.parallelism, 1), ("--batch", args.batch, 1)):
+        if not low <= value <= MAX_REQUESTS_PER_SIZE:
+            raise SweepInputError(f"{name} must be within {low}..{MAX_REQUESTS_PER_SIZE}")
+    if not 0.0 <= args.cold_share <= 1.0:
+        raise SweepInputError("--cold-share must be a fraction from 0 to 1")
+    if args.requests is not None and args.batch != 1:
+        raise SweepInputError("--batch shapes the default request: leave it out with "
+                              "--requests (write the batch into the file's bodies)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -255,20 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = parse_memory(args.memory)
         strategy = parse_strategy(args.strategy)
         slo = parse_slo(args.slo) if args.slo is not None else None
-        for name, value, low in (("--cold", args.cold, 0), ("--warm", args.warm, 1),
-                                 ("--parallelism", args.parallelism, 1),
-                                 ("--batch", args.batch, 1)):
-            if not low <= value <= MAX_REQUESTS_PER_SIZE:
-                raise SweepInputError(f"{name} must be within {low}..{MAX_REQUESTS_PER_SIZE}")
-        if not 0.0 <= args.cold_share <= 1.0:
-            raise SweepInputError("--cold-share must be a fraction from 0 to 1")
-        if args.requests is not None and args.batch != 1:
-            raise SweepInputError("--batch shapes the default request: leave it out with "
-                                  "--requests (write the batch into the file's bodies)")
+        _check_counts(args)
         base = load_stack(args.stack, root)
         if base.is_worker:
             raise SweepInputError(f"{args.stack} is the load generator's worker stack, not a "
                                   "function to size: sweep a stack that serves requests")
+        if base.kind == "function" and args.requests is None:
+            # the default request is the study's model's; a team's function has its own
+            raise SweepInputError(f"{args.stack} is a function stack: give the requests to "
+                                  'send with --requests FILE (JSON lines of {"body": ...})')
         artifact = (args.artifact or root / "build" / MODEL_FILE).resolve()
         requests = (read_requests(args.requests) if args.requests is not None
                     else default_requests(artifact, args.batch))

@@ -20,7 +20,7 @@ from emulator._apigw import (
     match_route,
     route_path,
 )
-from emulator._cgroups import Cgroups, cpu_quota_us, instance_cpus, lambda_vcpus
+from emulator._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us, instance_cpus, lambda_vcpus
 from emulator._report_writer import billed_duration_ms, end_line, report_line, start_line
 from report._reportline import parse_report_line
 
@@ -238,9 +238,9 @@ def test_options_are_validated() -> None:
 
 
 def test_cpu_quota_is_proportional_to_memory() -> None:
-    assert cpu_quota_us(1769) == 100_000
-    assert cpu_quota_us(512) == round(100_000 * 512 / 1769)
-    assert cpu_quota_us(3538) == 200_000
+    assert cpu_quota_us(1769) == CFS_PERIOD_US == 20_000
+    assert cpu_quota_us(512) == round(20_000 * 512 / 1769)
+    assert cpu_quota_us(3538) == 40_000
     assert cpu_quota_us(128) >= 1_000
 
 
@@ -287,7 +287,8 @@ def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version
     group.set_cpu_quota_us(cpu_quota_us(256))
     assert group.cpu_quota_us() == cpu_quota_us(256)
     written = (cpu_dir / ("cpu.cfs_quota_us" if version == 1 else "cpu.max")).read_text()
-    assert written == (str(cpu_quota_us(256)) if version == 1 else f"{cpu_quota_us(256)} 100000")
+    share = cpu_quota_us(256)
+    assert written == (str(share) if version == 1 else f"{share} {CFS_PERIOD_US}")
 
 
 @pytest.mark.parametrize("layout", ["cpu,cpuacct", "cpuacct apart"])
