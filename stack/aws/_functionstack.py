@@ -93,7 +93,8 @@ class FunctionStack(pulumi.ComponentResource):
                         if settings.cold_start_mitigation == "snapstart" else None),
             reserved_concurrent_executions=settings.reserved_concurrency,
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider}, depends_on=depends_on),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider},
+                                        depends_on=depends_on),
         )
         target_arn: pulumi.Output[str] = function.arn
         qualifier: pulumi.Output[str] | None = None
