@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from resultfiles import ENDPOINTS, log_path
+
 from ._emulator import Emulator
 from ._errors import EmulatorError
 from ._lock import BuildDirLock
@@ -219,7 +221,7 @@ def worker_entry(emu: Emulator, settings: StackSettings, root: Path,
         "s3_endpoint": emu.buckets_url, "region": settings.region,
         "memory_mb": settings.memory_mb, "timeout_s": settings.timeout_s,
         "workers_max": settings.workers_max, "settings": _settings_dict(settings),
-        "log": _shown(emu.options.log_dir / f"{name}.log", root),
+        "log": _shown(log_path(emu.options.log_dir, name), root),
         **{key: _shown(path, root) for key, path in emu.sampler.describe(name).items()},
     }
     deps = emu.dependency_dirs.get(name)
@@ -237,11 +239,11 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
     for name, url in emu.urls.items():
-        log_path = emu.options.log_dir / f"{name}.log"
+        log = log_path(emu.options.log_dir, name)
         try:
-            shown = log_path.resolve().relative_to(root.resolve()).as_posix()
+            shown = log.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
-            shown = str(log_path)
+            shown = str(log)
         samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
                         "settings": _settings_dict(settings[name]), "log": shown,
@@ -431,7 +433,7 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         # its own build dir, and the framework folders are copies (GBs for TensorFlow stacks).
         python_env_dir=root / "build" / "emulator" / "python-runtime",
     )
-    endpoints = build / "endpoints.json"
+    endpoints = build / ENDPOINTS
     stop = asyncio.Event()
     received: list[int] = []
 

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import resultfiles
-from resultfiles import TIMELINE_COLUMNS, RecordReader, read_timeline, write_json_atomic
+from resultfiles import (
+    RESULT_FILES,
+    TIMELINE_COLUMNS,
+    RecordReader,
+    read_timeline,
+    write_json_atomic,
+)
 
 from ._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
@@ -90,7 +96,7 @@ def _holds_files(folder: Path) -> bool:
     return any(path.name != RESERVE_NAME for path in folder.iterdir())
 
 
-_OUTPUTS = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
+_OUTPUTS = RESULT_FILES
 
 
 def _discard(out: Path, created: bool) -> None:

@@ -28,6 +28,8 @@ from typing import Any
 
 import anyio
 
+from resultfiles import RESULT_FILES, RUN_INFO
+
 from ._errors import LoadgenError
 from ._runner import RunSettings, run_async
 from ._split import plan_from_json
@@ -40,8 +42,6 @@ __all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "STOP_BODY", "STOP_CHECK_S", "handler",
 MAX_WORKER_S = 14 * 60.0
 #: A start further ahead than this is a mistake (clock or event), not a plan.
 MAX_LEAD_S = 120.0
-#: The files of a result folder, as the engine writes them.
-RESULT_FILES = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
 #: The content of the controller's stop marker; its ETag (MD5, as S3 gives it for a single
 #: put with SSE-S3) is what a worker's probe must match.
 STOP_BODY = b"stop\n"
@@ -185,7 +185,7 @@ def _stop_asked(client: Any, bucket: str, key: str) -> bool:
 
 
 def _read_start(folder: Path) -> float:
-    return float(json.loads((folder / "run.json").read_text(encoding="utf-8"))["start_epoch_s"])
+    return float(json.loads((folder / RUN_INFO).read_text(encoding="utf-8"))["start_epoch_s"])
 
 
 def _s3_client(event: dict[str, Any]) -> Any:

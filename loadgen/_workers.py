@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from resultfiles import write_json_atomic
+from resultfiles import RESULT_FILES, new_run_id, write_json_atomic
 
 from ._errors import PlanError, ResultsError, TargetError
 from ._merge import LATE_S, merge_results
@@ -45,7 +45,7 @@ from ._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
 from ._settings import run_id_problem
 from ._split import WorkerSlice, plan_to_json, split_plan
 from ._stop import RunInterrupted
-from ._worker import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES, STOP_BODY, STOP_CHECK_S
+from ._worker import MAX_LEAD_S, MAX_WORKER_S, STOP_BODY, STOP_CHECK_S
 
 __all__ = [
     "CLAIM_NAME",
@@ -768,7 +768,7 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
             # Ctrl-C reached `pulumi stack output` too: the interrupt is the news.
             raise RunInterrupted(interrupt.signal) from None
         raise
-    run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    run_id = args.run_id or new_run_id()
     for note in notes:
         say(f"note: {note}", stream=sys.stderr)
     tty = sys.stderr.isatty()

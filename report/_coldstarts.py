@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from ._figures import ScenarioRun, percentile, start_kind
+from ._figures import percentile, start_kind
+from ._reading import ScenarioRun
 from ._reportline import ReportLine
 from ._saturation import host_timeline
 

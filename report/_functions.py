@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ._figures import ScenarioRun
+from ._reading import ScenarioRun
 from ._reportline import ReportLine
 from ._runtimes import RuntimeFigures, package_words, runtime_figures
 

@@ -9,22 +9,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from resultfiles import ResultsError, write_text_atomic
+from resultfiles import ENDPOINTS, LOG_SUFFIX, ResultsError, write_text_atomic
 
 from . import _saturation as _sat
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
-from ._figures import (
-    RecommendationRule,
-    ScenarioRun,
-    StackFigures,
-    collect,
-    load_report_lines,
-    recommend,
-    stack_figures,
-)
+from ._figures import StackFigures, stack_figures
 from ._functions import function_section, is_function_stack
+from ._reading import ScenarioRun, collect, load_report_lines
+from ._recommend import RecommendationRule, recommend
 from ._reportline import ReportLine
 from ._runtimes import runtime_section
 
@@ -39,7 +33,7 @@ def find_logs(dirs: Sequence[Path]) -> list[Path]:
     """Server log files kept with the results: ``logs/<stack>.log`` under each folder."""
     found: list[Path] = []
     for top in dirs:
-        for path in sorted(top.rglob("*.log")):
+        for path in sorted(top.rglob(f"*{LOG_SUFFIX}")):
             if path.parent.name == "logs" and path not in found:
                 found.append(path)
     return found
@@ -76,7 +70,7 @@ def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
     """Which interpreters really ran the functions, when the local emulator kept its endpoints
     file."""
     for top in dirs:
-        for path in sorted(top.rglob("endpoints.json")):
+        for path in sorted(top.rglob(ENDPOINTS)):
             try:
                 hosted = json.loads(path.read_text(encoding="utf-8")).get("hosted_by")
             except (OSError, ValueError, AttributeError):

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._figures import ScenarioRun, percentile, start_kind
+from ._figures import percentile, start_kind
+from ._reading import ScenarioRun
 from ._reportline import (
     ReportLine,
     ReportLineError,

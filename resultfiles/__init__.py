@@ -12,6 +12,25 @@ from __future__ import annotations
 
 from ._atomic import write_json_atomic, write_text_atomic
 from ._errors import ResultsError
+from ._layout import (
+    ACCESS_LOG_SUFFIX,
+    CPU_SAMPLES_SUFFIX,
+    ENDPOINTS,
+    EVENTS_SUFFIX,
+    LATENCY_HLOG,
+    LOG_SUFFIX,
+    REQUESTS,
+    RESULT_FILES,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
+    access_log_path,
+    cpu_samples_path,
+    events_path,
+    log_path,
+    new_run_id,
+    run_folder,
+)
 from ._read import (
     SCHEMA_VERSION,
     TIMELINE_COLUMNS,
@@ -23,16 +42,33 @@ from ._read import (
 from ._record import ERROR_KINDS, Record, record_problem
 
 __all__ = [
+    "ACCESS_LOG_SUFFIX",
+    "CPU_SAMPLES_SUFFIX",
+    "ENDPOINTS",
     "ERROR_KINDS",
+    "EVENTS_SUFFIX",
+    "LATENCY_HLOG",
+    "LOG_SUFFIX",
+    "REQUESTS",
+    "RESULT_FILES",
+    "RUN_INFO",
     "SCHEMA_VERSION",
+    "SUMMARY",
+    "TIMELINE",
     "TIMELINE_COLUMNS",
     "Record",
     "RecordReader",
     "ResultsError",
     "Timeline",
+    "access_log_path",
+    "cpu_samples_path",
+    "events_path",
     "hits_per_s_figures",
+    "log_path",
+    "new_run_id",
     "read_timeline",
     "record_problem",
+    "run_folder",
     "write_json_atomic",
     "write_text_atomic",
 ]

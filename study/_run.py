@@ -46,6 +46,7 @@ from pathlib import Path
 
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
+from resultfiles import ENDPOINTS, REQUESTS, new_run_id
 from stack.settings import variant_name
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
@@ -181,13 +182,13 @@ class Study:
     def __init__(self, settings: StudySettings) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
-        self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.run_id = settings.run_id or new_run_id()
         results = settings.results
         if not results.is_absolute():
             results = self.root / results
         self.run_dir = results / self.run_id
         self.build = self.root / "build" / "study" / self.run_id
-        self.endpoints = self.build / "endpoints.json"
+        self.endpoints = self.build / ENDPOINTS
         self.emulator: subprocess.Popen[bytes] | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = False
@@ -282,7 +283,7 @@ class Study:
             raise StudyError(f"the emulator did not write {self.endpoints} within "
                              f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
                              f"{self.run_dir / 'emulator.out'}")
-        shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
+        shutil.copyfile(self.endpoints, self.run_dir / ENDPOINTS)
         limited = doc.get("cpu_limited")
         _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
         init_cpu = doc.get("init_cpu")
@@ -542,7 +543,7 @@ class Study:
             return status
         self.keep_logs()
         report = None
-        if any(self.run_dir.rglob("requests.jsonl")):
+        if any(self.run_dir.rglob(REQUESTS)):
             _log("writing the report")
             report = self.report()
         _log(f"done in {time.monotonic() - started:.0f} s; results: {self.run_dir}")

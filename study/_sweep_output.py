@@ -18,7 +18,17 @@ from typing import Any
 
 from contract import billed_duration_ms
 from report import CI_METHOD, Estimate
-from resultfiles import Record, write_json_atomic, write_text_atomic
+from resultfiles import (
+    REQUESTS,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
+    Record,
+    run_folder,
+    write_json_atomic,
+    write_text_atomic,
+)
+from resultfiles import log_path as variant_log_path
 
 from ._sweep_samples import Invocation
 from ._sweep_stats import Choice, SizeStats
@@ -288,13 +298,13 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
                          log_path: Path | None,
                          report_lines: Sequence[str] | None = None) -> Path:
     """One size's result folder in the load generator's format, and its log beside them."""
-    folder = run_dir / variant / "sweep"
+    folder = run_folder(run_dir.parent, run_dir.name, variant, "sweep")
     folder.mkdir(parents=True, exist_ok=True)
     records = _records(invocations, starts_s)
-    write_text_atomic(folder / "requests.jsonl",
+    write_text_atomic(folder / REQUESTS,
                       "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n"
                               for r in records))
-    write_text_atomic(folder / "timeline.csv", _timeline(records))
+    write_text_atomic(folder / TIMELINE, _timeline(records))
     run: dict[str, Any] = {
         "schema_version": 1, "scenario": "sweep", "run_id": run_id,
         "start_epoch_s": start_epoch_s, "time_scale": 1.0, "batch": batch,
@@ -304,9 +314,9 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
     }
     if network_path is not None:
         run["network_path"] = dict(network_path)
-    write_json_atomic(folder / "run.json", run)
+    write_json_atomic(folder / RUN_INFO, run)
     errors = sum(not r.ok for r in records)
-    write_json_atomic(folder / "summary.json", {
+    write_json_atomic(folder / SUMMARY, {
         "schema_version": 1, "complete": True, "interrupted": None,
         "requests": len(records), "error_total": errors,
         "notes": ["memory sweep: forced cold starts (stage 0) then warm requests (stage 1)"],
@@ -314,10 +324,11 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
     logs = run_dir / "logs"
     if log_path is not None and log_path.exists():
         logs.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log_path, logs / f"{variant}.log")
+        shutil.copyfile(log_path, variant_log_path(logs, variant))
     elif report_lines:
         logs.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(logs / f"{variant}.log", "".join(f"{line}\n" for line in report_lines))
+        write_text_atomic(variant_log_path(logs, variant),
+                          "".join(f"{line}\n" for line in report_lines))
     return folder
 
 

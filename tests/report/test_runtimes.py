@@ -13,8 +13,8 @@ import pytest
 from emulator._memory import memory_limit
 from loadgen._target import resolve_stack
 from model import write_artifact
-from report._figures import collect, load_report_lines
 from report._markdown import write_report
+from report._reading import collect, load_report_lines
 from report._runtimes import failure_kinds, runtime_figures
 
 REPO = Path(__file__).resolve().parents[2]

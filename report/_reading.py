@@ -1,0 +1,233 @@
+"""Reading a report's inputs: result folders (``ScenarioRun``) and server logs' REPORT lines.
+
+``summary.json`` is read for what only the run knew: the generator's self-check, the
+scenario 1 brackets (which the report also recomputes from the gaps it lists), whether the
+run completed, and its counts, against which the records are checked: a folder whose files
+are missing, torn or short of records gets ``problems`` that the report prints with the
+stack's figures. Damaged files (not what docs/results.md describes) raise ResultsError
+naming ``file:line``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from resultfiles import (
+    LOG_SUFFIX,
+    Record,
+    RecordReader,
+    ResultsError,
+    access_log_path,
+    read_timeline,
+)
+
+from ._reportline import ReportLine, ReportLineError, iter_report_lines, parse_report_line
+
+__all__ = ["ScenarioRun", "collect", "load_report_lines"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScenarioRun:
+    """One result folder: one scenario run against one target."""
+
+    folder: Path
+    run: dict[str, Any]
+    summary: dict[str, Any]
+    records: list[Record]
+    timeline: list[dict[str, str]]
+    #: missing, torn or short files of this folder, each in words naming the file
+    problems: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when summary.json says the run ran its plan to the end."""
+        return self.summary.get("complete") is True
+
+    @property
+    def interrupted(self) -> str:
+        """Why the run is incomplete, in words (for a run that is)."""
+        reason = self.summary.get("interrupted")
+        if reason:
+            return f"interrupted: {reason}"
+        if not (self.folder / "summary.json").exists():
+            return "no summary.json"
+        return "never finished (killed, or still running)"
+
+    @property
+    def scenario(self) -> str:
+        return str(self.run.get("scenario", self.folder.name))
+
+    @property
+    def target(self) -> str:
+        target = self.run.get("target") or {}
+        return str(target.get("name") or self.folder.parent.name)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        target = self.run.get("target") or {}
+        settings = target.get("settings")
+        return settings if isinstance(settings, dict) else {}
+
+    @property
+    def time_scale(self) -> float:
+        return float(self.run.get("time_scale", 1.0))
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ResultsError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path} does not hold a JSON object")
+    return data
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
+                  complete: bool) -> str | None:
+    """What the records lack against summary.json's counts, in words (None: they agree)."""
+    counted = _count(summary.get("requests"))
+    if counted is None:
+        return None
+    held = len(records)
+    errors_held = sum(1 for r in records if r.error is not None)
+    errors_counted = _count(summary.get("error_total"))
+    if held < counted:
+        failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
+        lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
+                       f" ({errors_counted - errors_held:,} of them failed)")
+        return (f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
+                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are "
+                "missing from every figure")
+    if held > counted:
+        if not complete:
+            return (f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
+                    f"requests.jsonl ({held:,} records): the run stopped without writing its final "
+                    "summary; figures are from the records")
+        return (f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
+                "summary.json counts: the files are not of one run")
+    if errors_counted is not None and errors_counted != errors_held:
+        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where "
+                "summary.json "
+                f"counts {errors_counted:,}")
+    return None
+
+
+def _read_run(folder: Path) -> ScenarioRun:
+    problems: list[str] = []
+    run = _read_json(folder / "run.json")
+    if not (folder / "run.json").exists():
+        problems.append(f"{folder / 'run.json'} is missing: the target's settings are unknown")
+    summary = _read_json(folder / "summary.json")
+    if not (folder / "summary.json").exists():
+        problems.append(f"{folder / 'summary.json'} is missing: the run stopped before its first "
+                        "summary, so records lost from requests.jsonl cannot be detected")
+    reader = RecordReader(folder / "requests.jsonl")
+    records = list(reader) if reader.path.exists() else []
+    if not reader.path.exists():
+        problems.append(f"{reader.path} is missing: this run's requests are in no figure")
+    if reader.torn_line is not None:
+        problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
+                        "written) and is left out")
+    complete = summary.get("complete") is True
+    if (write_error := summary.get("write_error")) is not None:
+        lost = _count(summary.get("records_lost")) or 0
+        problems.append(f"{folder}: the run stopped when its files could not be written "
+                        f"({write_error}): "
+                        + (f"{lost:,} requests were lost and are in no figure" if lost
+                           else "no record was lost"))
+    # A merged folder carries what its sources lacked.
+    inherited = summary.get("data_problems")
+    if isinstance(inherited, list):
+        problems += [str(problem) for problem in inherited]
+    if (short := _check_counts(folder, summary, records, complete)) is not None:
+        problems.append(short)
+    rows: list[dict[str, str]] = []
+    if (folder / "timeline.csv").exists():
+        timeline = read_timeline(folder / "timeline.csv")
+        rows = timeline.rows
+        if timeline.torn_line is not None:
+            problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left "
+                            "out")
+        hits = sum(timeline.hits)
+        if hits != len(records):
+            problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
+                            f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
+    else:
+        problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are "
+                        "unknown")
+    return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,
+                       problems=tuple(problems))
+
+
+def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
+    """Every result folder under ``dirs`` (one holding ``requests.jsonl`` or ``summary.json``),
+    sorted.
+
+    A folder with a summary but no records is a result folder whose records are missing,
+    and is reported as such rather than skipped.
+    """
+    runs: list[ScenarioRun] = []
+    seen: set[Path] = set()
+    for top in dirs:
+        if not top.exists():
+            raise ResultsError(f"{top} does not exist; pass a folder written by `python -m "
+                               "loadgen`")
+        found = [*top.rglob("requests.jsonl"), *top.rglob("summary.json")]
+        for folder in sorted({path.parent for path in found}):
+            if folder.resolve() in seen:
+                continue
+            seen.add(folder.resolve())
+            runs.append(_read_run(folder))
+    if not runs:
+        joined = ", ".join(str(d) for d in dirs)
+        raise ResultsError(f"no result folders (requests.jsonl) under {joined}")
+    return sorted(runs, key=lambda r: (r.target, r.scenario, str(r.folder)))
+
+
+def load_report_lines(paths: Iterable[Path]) -> tuple[dict[str, ReportLine], list[str]]:
+    """REPORT lines by request id from log files; the second value lists unreadable lines."""
+    by_id: dict[str, ReportLine] = {}
+    problems: list[str] = []
+    for path in paths:
+        with path.open(encoding="utf-8", errors="replace") as stream:
+            for number, line in iter_report_lines(stream):
+                try:
+                    report = parse_report_line(line)
+                except ReportLineError as exc:
+                    problems.append(f"{path}:{number}: {exc}")
+                    continue
+                by_id[report.request_id] = report
+        _index_by_gateway_id(by_id, path)
+    return by_id, problems
+
+
+def _index_by_gateway_id(by_id: dict[str, ReportLine], log: Path) -> None:
+    """Index REPORT lines by API Gateway's request id too, through the access log beside the
+    log (``<stack>.access.jsonl``: apigw id → Lambda request id), so that a function that does
+    not return its request id (a team's own) is joined all the same."""
+    access = access_log_path(log.parent, log.name.removesuffix(LOG_SUFFIX))
+    try:
+        lines = access.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # a torn last line: the requests before it still join
+        if not isinstance(entry, dict):
+            continue
+        gateway_id, lambda_id = entry.get("apigw_id"), entry.get("request_id")
+        if isinstance(gateway_id, str) and isinstance(lambda_id, str) and lambda_id in by_id:
+            by_id.setdefault(gateway_id, by_id[lambda_id])
