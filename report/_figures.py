@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from resultfiles import Record, hits_per_s_figures
 
@@ -80,7 +79,7 @@ class StackFigures:
     #: instances per request of the scenario 2 run
     batch: int
     #: what the emulator added to every request (run.json's ``network_path``); None: not said
-    network_path: dict[str, Any] | None
+    network_path: Mapping[str, float] | None
     time_scale: float | None
     #: the scenario the load figures come from: ``scenario2`` (or ``rate``) when the stack ran
     #: one, else ``scenario1`` (a stack measured for its cold starts only)
@@ -158,7 +157,7 @@ def stack_figures(
     architecture = str(settings.get("architecture", "x86_64"))
     if joined:
         billed_gb_s = sum(gb_seconds(rep.memory_size_mb, rep.billed_duration_ms) for rep in joined)
-        batch = int(main.run.get("batch", 1) or 1)
+        batch = main.run.batch
         cost = estimate_cost(requests=len(records), predictions=ok * batch,
                              total_gb_seconds=billed_gb_s, architecture=architecture, prices=prices)
         if len(joined) < len(records):
@@ -172,9 +171,8 @@ def stack_figures(
         note = _limits_note(run)
         if note is not None:
             notes.append(note)
-    target = main.run.get("target") or {}
-    cpu_limited = target.get("cpu_limited") if isinstance(target.get("cpu_limited"), bool) else None
-    saturated = any(bool(r.summary.get("generator_saturated")) for r in runs)
+    cpu_limited = main.run.target.cpu_limited
+    saturated = any(r.summary.generator_saturated for r in runs)
     bounds = saturation(main.folder, main.run, main.summary, stack, records)
     if main.scenario == "scenario1":
         # A few idle probes have no throughput to bound: what matters is which of them other
@@ -189,7 +187,6 @@ def stack_figures(
     if bounds.throttled:
         notes.append(f"throttled by its CPU share (what {memory_mb} MB buys): "
                      f"{bounds.throttle_words()}")
-    network_path = main.run.get("network_path")
     return StackFigures(
         stack=stack,
         language=str(settings.get("language", "?")),
@@ -222,8 +219,8 @@ def stack_figures(
         generator_saturated=saturated,
         cpu_limited=cpu_limited,
         saturation=bounds,
-        batch=int(main.run.get("batch", 1) or 1),
-        network_path=network_path if isinstance(network_path, dict) else None,
+        batch=main.run.batch,
+        network_path=main.run.network_path,
         time_scale=main.time_scale,
         load_scenario=main.scenario,
         incomplete=[f"{run.scenario} ({run.interrupted})" for run in runs if not run.complete],
@@ -235,10 +232,9 @@ def stack_figures(
 def _limits_note(run: ScenarioRun) -> str | None:
     """What a run past its target's limits (``--exceed-limits``) measured, in words: its
     throttles are the stack's settings' doing, not the function's."""
-    target = run.run.get("target")
-    check = target.get("limits_check") if isinstance(target, dict) else None
-    if not isinstance(check, dict) or not check.get("run_anyway"):
+    check = run.run.target.limits_check
+    if check is None or not check.run_anyway:
         return None
-    exceeded = [str(line) for line in check.get("exceeded") or []]
+    exceeded = check.exceeded
     return (f"{run.scenario} ran past the stack's limits (--exceed-limits): "
             + "; ".join(exceeded) + ". Its throttles measure those settings, not the function")

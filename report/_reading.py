@@ -11,17 +11,24 @@ naming ``file:line``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from resultfiles import (
     LOG_SUFFIX,
+    REQUESTS,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
     Record,
     RecordReader,
     ResultsError,
+    RunInfo,
+    Summary,
     access_log_path,
+    read_run_info,
+    read_summary,
     read_timeline,
 )
 
@@ -35,8 +42,8 @@ class ScenarioRun:
     """One result folder: one scenario run against one target."""
 
     folder: Path
-    run: dict[str, Any]
-    summary: dict[str, Any]
+    run: RunInfo
+    summary: Summary
     records: list[Record]
     timeline: list[dict[str, str]]
     #: missing, torn or short files of this folder, each in words naming the file
@@ -45,63 +52,44 @@ class ScenarioRun:
     @property
     def complete(self) -> bool:
         """True when summary.json says the run ran its plan to the end."""
-        return self.summary.get("complete") is True
+        return self.summary.complete
 
     @property
     def interrupted(self) -> str:
         """Why the run is incomplete, in words (for a run that is)."""
-        reason = self.summary.get("interrupted")
+        reason = self.summary.interrupted
         if reason:
             return f"interrupted: {reason}"
-        if not (self.folder / "summary.json").exists():
-            return "no summary.json"
+        if not self.summary.present:
+            return f"no {SUMMARY}"
         return "never finished (killed, or still running)"
 
     @property
     def scenario(self) -> str:
-        return str(self.run.get("scenario", self.folder.name))
+        return self.run.scenario or self.folder.name
 
     @property
     def target(self) -> str:
-        target = self.run.get("target") or {}
-        return str(target.get("name") or self.folder.parent.name)
+        return self.run.target.name or self.folder.parent.name
 
     @property
-    def settings(self) -> dict[str, Any]:
-        target = self.run.get("target") or {}
-        settings = target.get("settings")
-        return settings if isinstance(settings, dict) else {}
+    def settings(self) -> Mapping[str, object]:
+        return self.run.target.settings
 
     @property
     def time_scale(self) -> float:
-        return float(self.run.get("time_scale", 1.0))
+        return self.run.time_scale
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ResultsError(f"{path} does not hold a JSON object")
-    return data
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
+def _check_counts(folder: Path, summary: Summary, records: list[Record],
                   complete: bool) -> str | None:
     """What the records lack against summary.json's counts, in words (None: they agree)."""
-    counted = _count(summary.get("requests"))
+    counted = summary.requests
     if counted is None:
         return None
     held = len(records)
     errors_held = sum(1 for r in records if r.error is not None)
-    errors_counted = _count(summary.get("error_total"))
+    errors_counted = summary.error_total
     if held < counted:
         failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
         lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
@@ -125,46 +113,44 @@ def _check_counts(folder: Path, summary: dict[str, Any], records: list[Record],
 
 def _read_run(folder: Path) -> ScenarioRun:
     problems: list[str] = []
-    run = _read_json(folder / "run.json")
-    if not (folder / "run.json").exists():
-        problems.append(f"{folder / 'run.json'} is missing: the target's settings are unknown")
-    summary = _read_json(folder / "summary.json")
-    if not (folder / "summary.json").exists():
-        problems.append(f"{folder / 'summary.json'} is missing: the run stopped before its first "
-                        "summary, so records lost from requests.jsonl cannot be detected")
-    reader = RecordReader(folder / "requests.jsonl")
+    run = read_run_info(folder)
+    if not run.present:
+        problems.append(f"{folder / RUN_INFO} is missing: the target's settings are unknown")
+    summary = read_summary(folder)
+    if not summary.present:
+        problems.append(f"{folder / SUMMARY} is missing: the run stopped before its first "
+                        f"summary, so records lost from {REQUESTS} cannot be detected")
+    reader = RecordReader(folder / REQUESTS)
     records = list(reader) if reader.path.exists() else []
     if not reader.path.exists():
         problems.append(f"{reader.path} is missing: this run's requests are in no figure")
     if reader.torn_line is not None:
-        problems.append(f"{folder / 'requests.jsonl'}:{reader.torn_line} is torn (cut while being "
+        problems.append(f"{reader.path}:{reader.torn_line} is torn (cut while being "
                         "written) and is left out")
-    complete = summary.get("complete") is True
-    if (write_error := summary.get("write_error")) is not None:
-        lost = _count(summary.get("records_lost")) or 0
+    complete = summary.complete
+    if (write_error := summary.write_error) is not None:
+        lost = summary.records_lost or 0
         problems.append(f"{folder}: the run stopped when its files could not be written "
                         f"({write_error}): "
                         + (f"{lost:,} requests were lost and are in no figure" if lost
                            else "no record was lost"))
     # A merged folder carries what its sources lacked.
-    inherited = summary.get("data_problems")
-    if isinstance(inherited, list):
-        problems += [str(problem) for problem in inherited]
+    problems += summary.data_problems
     if (short := _check_counts(folder, summary, records, complete)) is not None:
         problems.append(short)
     rows: list[dict[str, str]] = []
-    if (folder / "timeline.csv").exists():
-        timeline = read_timeline(folder / "timeline.csv")
+    if (folder / TIMELINE).exists():
+        timeline = read_timeline(folder / TIMELINE)
         rows = timeline.rows
         if timeline.torn_line is not None:
-            problems.append(f"{folder / 'timeline.csv'}:{timeline.torn_line} is torn and is left "
+            problems.append(f"{folder / TIMELINE}:{timeline.torn_line} is torn and is left "
                             "out")
         hits = sum(timeline.hits)
         if hits != len(records):
             problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
                             f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
     else:
-        problems.append(f"{folder / 'timeline.csv'} is missing: hits/s and users over time are "
+        problems.append(f"{folder / TIMELINE} is missing: hits/s and users over time are "
                         "unknown")
     return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,
                        problems=tuple(problems))
@@ -183,7 +169,7 @@ def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
         if not top.exists():
             raise ResultsError(f"{top} does not exist; pass a folder written by `python -m "
                                "loadgen`")
-        found = [*top.rglob("requests.jsonl"), *top.rglob("summary.json")]
+        found = [*top.rglob(REQUESTS), *top.rglob(SUMMARY)]
         for folder in sorted({path.parent for path in found}):
             if folder.resolve() in seen:
                 continue
