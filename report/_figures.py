@@ -10,12 +10,11 @@ Reading the folders is ``_reading``'s job; choosing a stack is ``_recommend``'s.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from resultfiles import Record, hits_per_s_figures
+from resultfiles import Record, hits_per_s_figures, percentile
 
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
 from ._reading import ScenarioRun
@@ -23,15 +22,6 @@ from ._reportline import ReportLine
 from ._saturation import Saturation, saturation
 
 __all__ = ["StackFigures", "percentile", "stack_figures", "start_kind"]
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile of ``values`` (the smallest value with ``pct`` % at or below it)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100.0 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 @dataclass(frozen=True, kw_only=True)

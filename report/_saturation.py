@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from resultfiles import RunInfo, Summary, cpu_samples_path
+from resultfiles import RunInfo, Summary, cpu_samples_path, percentile
 
 #: a second counts as saturated when the host's CPUs (all cores together) were at least this
 #: busy net of the stack's own instances
@@ -198,14 +198,6 @@ class Saturation:
                 f"{self.throttled_ms / 1000.0:,.1f} s throttled in all")
 
 
-def _percentile(values: Sequence[float], pct: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    # nearest rank, as the report's other percentiles
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))]
-
-
 def samples_file(folder: Path, run: RunInfo, stack: str) -> Path | None:
     """The emulator's CPU samples of ``stack``: ``logs/`` kept with the results, else where
     endpoints.json said they were written (as run.json's target records it)."""
@@ -247,7 +239,7 @@ def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
     shares = [timeline.busy[s] for s in judged]
     figures: dict[str, Any] = {
         "host_cores": timeline.cores,
-        "host_busy_p50": _percentile(shares, 50),
+        "host_busy_p50": percentile(shares, 50),
         "host_busy_max": max(shares) if shares else None,
         "host_seconds": len(judged),
         "host_busy_seconds": sum(1 for s in judged if timeline.saturated(s)),

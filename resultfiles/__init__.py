@@ -47,6 +47,7 @@ from ._layout import (
     new_run_id,
     run_folder,
 )
+from ._percentile import percentile
 from ._read import (
     SCHEMA_VERSION,
     TIMELINE_COLUMNS,
@@ -93,6 +94,7 @@ __all__ = [
     "json_object",
     "log_path",
     "new_run_id",
+    "percentile",
     "read_json_object",
     "read_run_info",
     "read_summary",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import math
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -24,6 +23,7 @@ from resultfiles import (
     SUMMARY,
     TIMELINE,
     Record,
+    percentile,
     run_folder,
     write_json_atomic,
     write_text_atomic,
@@ -278,13 +278,12 @@ def _timeline(records: Sequence[Record]) -> str:
     last = max(by_second) if by_second else -1
     for second in range(last + 1):
         rs = by_second.get(second, [])
-        lat = sorted(r.latency_us / 1000.0 for r in rs)
+        lat = [r.latency_us / 1000.0 for r in rs]
         row = [second, len(rs), sum(r.ok for r in rs), sum(not r.ok for r in rs),
                sum(r.error == "throttled" for r in rs), sum(bool(r.cold_start) for r in rs), 1]
-        if lat:
-            p50 = lat[max(0, math.ceil(0.5 * len(lat)) - 1)]
-            p99 = lat[max(0, math.ceil(0.99 * len(lat)) - 1)]
-            stats = [f"{sum(lat) / len(lat):.3f}", f"{lat[-1]:.3f}", f"{p50:.3f}", f"{p99:.3f}"]
+        p50, p99 = percentile(lat, 50), percentile(lat, 99)
+        if p50 is not None and p99 is not None:
+            stats = [f"{sum(lat) / len(lat):.3f}", f"{max(lat):.3f}", f"{p50:.3f}", f"{p99:.3f}"]
         else:
             stats = ["", "", "", ""]
         lines.append(",".join([*(str(v) for v in row), *stats]))
