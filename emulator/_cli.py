@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from resultfiles import ENDPOINTS, log_path
+from resultfiles import ENDPOINTS, ResultsError, log_path, read_endpoints, write_endpoints
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
@@ -447,10 +447,7 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
         document = endpoints_document(emu, settings, root, packages, worker_packages)
-        endpoints.parent.mkdir(parents=True, exist_ok=True)
-        tmp = endpoints.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(endpoints)
+        write_endpoints(endpoints, document)
         print(_table(emu, settings))
         if any(s.authorization == "iam" for s in settings.values()):
             creds = options.credentials or DEFAULT_CREDENTIALS
@@ -479,9 +476,10 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         finally:
             print("stopping: ending every instance", flush=True)
             try:
-                if json.loads(endpoints.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                written = read_endpoints(endpoints)
+                if written is not None and written.pid == os.getpid():
                     endpoints.unlink()
-            except (OSError, ValueError):
+            except (OSError, ResultsError):
                 pass
     # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
     return 128 + received[0] if received else 0

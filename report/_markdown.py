@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +14,7 @@ from resultfiles import (
     Bracket,
     ResultsError,
     Scenario1Facts,
+    read_endpoints,
     write_text_atomic,
 )
 
@@ -78,10 +78,11 @@ def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
     for top in dirs:
         for path in sorted(top.rglob(ENDPOINTS)):
             try:
-                hosted = json.loads(path.read_text(encoding="utf-8")).get("hosted_by")
-            except (OSError, ValueError, AttributeError):
+                endpoints = read_endpoints(path)
+            except ResultsError:
                 continue
-            if not isinstance(hosted, dict):
+            hosted = endpoints.hosted_by if endpoints is not None else None
+            if hosted is None:
                 continue
             declared = sorted({str(r.settings.get("runtime")) for r in runs
                                if r.settings.get("runtime")})

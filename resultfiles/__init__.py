@@ -11,6 +11,7 @@ reads them), so that neither imports the other::
 from __future__ import annotations
 
 from ._atomic import write_json_atomic, write_text_atomic
+from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
 from ._errors import ResultsError
 from ._facts import (
     Bracket,
@@ -74,17 +75,20 @@ __all__ = [
     "TIMELINE",
     "TIMELINE_COLUMNS",
     "Bracket",
+    "Endpoints",
     "GeneratorCheck",
     "HostCpu",
     "LimitsCheck",
     "Machine",
     "Record",
     "RecordReader",
+    "RequestSet",
     "ResultsError",
     "RunInfo",
     "RunTarget",
     "Scenario1Facts",
     "ScenarioGap",
+    "StackEndpoint",
     "Summary",
     "Timeline",
     "access_log_path",
@@ -95,12 +99,14 @@ __all__ = [
     "log_path",
     "new_run_id",
     "percentile",
+    "read_endpoints",
     "read_json_object",
     "read_run_info",
     "read_summary",
     "read_timeline",
     "record_problem",
     "run_folder",
+    "write_endpoints",
     "write_json_atomic",
     "write_text_atomic",
 ]

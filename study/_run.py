@@ -32,7 +32,6 @@ written), and 1 when no report could be written.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -46,7 +45,7 @@ from pathlib import Path
 
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
-from resultfiles import ENDPOINTS, REQUESTS, new_run_id
+from resultfiles import ENDPOINTS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
@@ -273,10 +272,10 @@ class Study:
                 raise StudyError("the emulator failed to start (exit "
                                  f"{self.emulator.returncode}):\n{tail}")
             try:
-                doc = json.loads(self.endpoints.read_text(encoding="utf-8"))
-                if doc.get("pid") == self.emulator.pid:
+                doc = read_endpoints(self.endpoints)
+                if doc is not None and doc.pid == self.emulator.pid:
                     break
-            except (OSError, ValueError):
+            except (OSError, ResultsError):
                 pass
             time.sleep(0.2)
         else:
@@ -284,16 +283,16 @@ class Study:
                              f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
                              f"{self.run_dir / 'emulator.out'}")
         shutil.copyfile(self.endpoints, self.run_dir / ENDPOINTS)
-        limited = doc.get("cpu_limited")
-        _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
-        init_cpu = doc.get("init_cpu")
-        if isinstance(init_cpu, dict):
+        _log(f"emulator up; CPU limited by memory: {doc.cpu_limited} "
+             f"({doc.cpu_limit_reason or ''})")
+        init_cpu = doc.init_cpu
+        if init_cpu is not None:
             _log(f"init CPU: {init_cpu.get('mode')}: {init_cpu.get('description', '')}")
-        for name, entry in doc.get("stacks", {}).items():
-            _log(f"  {name:12} {entry.get('url')}")
-            if entry.get("log"):
+        for name, entry in doc.stacks.items():
+            _log(f"  {name:12} {entry.url}")
+            if entry.log:
                 # A relative log path is relative to the emulator's directory, the root.
-                self.stack_logs[name] = self.root / entry["log"]
+                self.stack_logs[name] = self.root / entry.log
 
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
