@@ -11,6 +11,7 @@ from typing import Any
 from resultfiles import (
     ENDPOINTS,
     LOG_SUFFIX,
+    LOGS,
     Bracket,
     ResultsError,
     Scenario1Facts,
@@ -41,7 +42,7 @@ def find_logs(dirs: Sequence[Path]) -> list[Path]:
     found: list[Path] = []
     for top in dirs:
         for path in sorted(top.rglob(f"*{LOG_SUFFIX}")):
-            if path.parent.name == "logs" and path not in found:
+            if path.parent.name == LOGS and path not in found:
                 found.append(path)
     return found
 

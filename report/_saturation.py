@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from resultfiles import RunInfo, Summary, cpu_samples_path, percentile
+from resultfiles import LOGS, RunInfo, Summary, cpu_samples_path, percentile
 
 #: a second counts as saturated when the host's CPUs (all cores together) were at least this
 #: busy net of the stack's own instances
@@ -202,7 +202,7 @@ def samples_file(folder: Path, run: RunInfo, stack: str) -> Path | None:
     """The emulator's CPU samples of ``stack``: ``logs/`` kept with the results, else where
     endpoints.json said they were written (as run.json's target records it)."""
     for parent in list(folder.parents)[:3]:
-        candidate = cpu_samples_path(parent / "logs", stack)
+        candidate = cpu_samples_path(parent / LOGS, stack)
         if candidate.is_file():
             return candidate
     named = run.target.cpu_samples

@@ -21,6 +21,7 @@ __all__ = [
     "ENDPOINTS",
     "EVENTS_SUFFIX",
     "LATENCY_HLOG",
+    "LOGS",
     "LOG_SUFFIX",
     "REQUESTS",
     "RESULT_FILES",
@@ -47,6 +48,8 @@ RUN_INFO = "run.json"
 SUMMARY = "summary.json"
 #: The files of a result folder, in the order the engine creates them.
 RESULT_FILES = (REQUESTS, LATENCY_HLOG, TIMELINE, RUN_INFO, SUMMARY)
+#: The folder of a run (``results/<run-id>/logs``) that keeps the stacks' server logs.
+LOGS = "logs"
 #: The emulator's stacks and where each one listens (docs/results.md, "endpoints.json").
 ENDPOINTS = "endpoints.json"
 #: A stack's CloudWatch-format log: ``<stack>.log``.

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
-from resultfiles import ENDPOINTS, REQUESTS, ResultsError, new_run_id, read_endpoints
+from resultfiles import ENDPOINTS, LOGS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
@@ -480,7 +480,7 @@ class Study:
 
     def keep_logs(self) -> None:
         """Copy the folders that hold the stacks' logs (each log and its events beside it)."""
-        target = self.run_dir / "logs"
+        target = self.run_dir / LOGS
         target.mkdir(parents=True, exist_ok=True)
         folders = sorted({log.parent for log in self.stack_logs.values()})
         if not folders:

@@ -18,6 +18,7 @@ from typing import Any
 from contract import billed_duration_ms
 from report import CI_METHOD, Estimate
 from resultfiles import (
+    LOGS,
     REQUESTS,
     RUN_INFO,
     SUMMARY,
@@ -320,7 +321,7 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
         "requests": len(records), "error_total": errors,
         "notes": ["memory sweep: forced cold starts (stage 0) then warm requests (stage 1)"],
     })
-    logs = run_dir / "logs"
+    logs = run_dir / LOGS
     if log_path is not None and log_path.exists():
         logs.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(log_path, variant_log_path(logs, variant))
