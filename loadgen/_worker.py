@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -28,7 +27,7 @@ from typing import Any
 
 import anyio
 
-from resultfiles import RESULT_FILES, RUN_INFO
+from resultfiles import RESULT_FILES, RUN_INFO, ResultsError, read_run_info
 
 from ._errors import LoadgenError
 from ._runner import RunSettings, run_async
@@ -185,7 +184,12 @@ def _stop_asked(client: Any, bucket: str, key: str) -> bool:
 
 
 def _read_start(folder: Path) -> float:
-    return float(json.loads((folder / RUN_INFO).read_text(encoding="utf-8"))["start_epoch_s"])
+    """When the run in ``folder`` started (run.json's ``start_epoch_s``)."""
+    start_s = read_run_info(folder).start_epoch_s
+    if start_s is None:
+        raise ResultsError(f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did not "
+                           "start; run it again")
+    return start_s
 
 
 def _s3_client(event: dict[str, Any]) -> Any:

@@ -35,7 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from resultfiles import RESULT_FILES, new_run_id, write_json_atomic
+from resultfiles import (
+    RESULT_FILES,
+    RUN_INFO,
+    new_run_id,
+    read_run_info,
+    read_summary,
+    write_json_atomic,
+)
 
 from ._errors import PlanError, ResultsError, TargetError
 from ._merge import LATE_S, merge_results
@@ -592,11 +599,12 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
 def _fill_from_folder(entry: dict[str, Any], folder: Path, asked_epoch_s: float) -> None:
     """A worker collected from the bucket (no reply): its count and start from its files."""
     if entry.get("requests") is None:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        entry["requests"] = summary.get("requests")
+        entry["requests"] = read_summary(folder).requests
     if entry.get("clock") is None:
-        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        measured = float(info["start_epoch_s"])
+        measured = read_run_info(folder).start_epoch_s
+        if measured is None:
+            raise ResultsError(f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did "
+                               "not start")
         entry["clock"] = {"asked_start_epoch_s": asked_epoch_s,
                           "measured_start_epoch_s": measured,
                           "late_s": round(measured - asked_epoch_s, 6)}
