@@ -39,10 +39,12 @@ from resultfiles import (
     RESULT_FILES,
     RUN_INFO,
     new_run_id,
+    read_endpoints,
     read_run_info,
     read_summary,
     write_json_atomic,
 )
+from resultfiles import ResultsError as FileResultsError
 
 from ._errors import PlanError, ResultsError, TargetError
 from ._merge import LATE_S, merge_results
@@ -139,20 +141,15 @@ def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path(".
                          ) -> WorkerStack:
     """The worker stack: the emulator's endpoints file first, else ``pulumi stack output``."""
     try:
-        document = json.loads(endpoints_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        document = None
-    except (OSError, ValueError) as exc:
-        raise TargetError(f"cannot read the emulator's endpoints file {endpoints_file}: "
-                          f"{exc}") from exc
-    stacks = document.get("stacks") if isinstance(document, dict) else None
-    if isinstance(stacks, dict) and isinstance(stacks.get(name), dict):
-        given = document.get("credentials")
-        keys = None
-        if (isinstance(given, dict) and isinstance(given.get("access_key_id"), str)
-                and isinstance(given.get("secret_access_key"), str)):
-            keys = (given["access_key_id"], given["secret_access_key"])
-        return _stack_from(name, stacks[name], "emulator", str(endpoints_file), keys)
+        document = read_endpoints(endpoints_file)
+    except FileResultsError as exc:
+        raise TargetError(str(exc)) from None
+    if document is not None and name in document.stacks:
+        given = document.credentials or {}
+        key_id, secret = given.get("access_key_id"), given.get("secret_access_key")
+        keys = (key_id, secret) if isinstance(key_id, str) and isinstance(secret, str) else None
+        return _stack_from(name, dict(document.stacks[name].entry), "emulator",
+                           str(endpoints_file), keys)
     if shutil.which("pulumi") is None and run is subprocess.run:
         raise TargetError(f"cannot find worker stack {name!r}: it is not in {endpoints_file} and "
                           "the pulumi CLI is not installed")
