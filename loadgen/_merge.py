@@ -23,7 +23,12 @@ from typing import Any
 
 import resultfiles
 from resultfiles import (
+    LATENCY_HLOG,
+    REQUESTS,
     RESULT_FILES,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
     TIMELINE_COLUMNS,
     RecordReader,
     read_timeline,
@@ -119,28 +124,28 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
     # A run killed (SIGKILL) right after setting its space aside leaves only that behind.
     (out / RESERVE_NAME).unlink(missing_ok=True)
-    infos = [_load_json(src / "run.json") for src in sources]
-    summaries = [_load_json(src / "summary.json") for src in sources]
+    infos = [_load_json(src / RUN_INFO) for src in sources]
+    summaries = [_load_json(src / SUMMARY) for src in sources]
     scenarios = {info.get("scenario") for info in infos}
     if len(scenarios) != 1:
         raise ResultsError(f"cannot merge different scenarios: {sorted(map(str, scenarios))}")
     for src in sources:
-        for name in ("requests.jsonl", "latency.hlog", "timeline.csv"):
+        for name in (REQUESTS, LATENCY_HLOG, TIMELINE):
             if not (src / name).is_file():
                 raise ResultsError(f"{src} is not a result folder: {name} is missing")
     starts_s = [_start_epoch_s(info, src) for info, src in zip(infos, sources, strict=True)]
     start_s = min(starts_s)
     # Read (and so check) every timeline before writing anything.
-    timelines = [read_timeline(src / "timeline.csv") for src in sources]
+    timelines = [read_timeline(src / TIMELINE) for src in sources]
     out.mkdir(parents=True, exist_ok=True)
 
     # What the sources lack (torn or missing records): kept apart from the notes so that the
     # report marks the merged folder as it would mark the sources themselves.
     problems: list[str] = []
     stats = Stats()
-    with (out / "requests.jsonl").open("w", encoding="utf-8") as merged:
+    with (out / REQUESTS).open("w", encoding="utf-8") as merged:
         for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
-            reader = RecordReader(src / "requests.jsonl")
+            reader = RecordReader(src / REQUESTS)
             for rec in reader:
                 rec = dataclasses.replace(rec, source=index)
                 stats.add(rec)
@@ -159,7 +164,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     buckets: dict[tuple[str | None, int], Any] = {}
     lengths: dict[int, float] = {}
     for src in sources:
-        hlog = src / "latency.hlog"
+        hlog = src / LATENCY_HLOG
 
         def torn(number: int, hlog: Path = hlog) -> None:
             problems.append(f"{hlog}:{number} is torn (cut while being written) and is left "
@@ -182,7 +187,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
                 ) from None
             lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
     last = max(lengths) if lengths else -1
-    with (out / "latency.hlog").open("w", encoding="ascii") as stream:
+    with (out / LATENCY_HLOG).open("w", encoding="ascii") as stream:
         writer = IntervalLogWriter(stream, start_epoch_s=start_s,
                                    comment=f"[loadgen merge of {len(sources)} runs]")
         for second in range(last + 1):
@@ -209,7 +214,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
                 acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
                 acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
     hits_per_s = []
-    with (out / "timeline.csv").open("w", encoding="ascii") as stream:
+    with (out / TIMELINE).open("w", encoding="ascii") as stream:
         stream.write(",".join(TIMELINE_COLUMNS) + "\n")
         for second in range(max(rows) + 1 if rows else 0):
             acc = rows.get(second, {"hits": 0, "ok": 0, "errors": 0, "throttled": 0,
@@ -249,7 +254,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         for name in ("plan", "plan_scaled", "target"):
             if name in workers:
                 run_info[name] = workers[name]
-    write_json_atomic(out / "run.json", run_info)
+    write_json_atomic(out / RUN_INFO, run_info)
     stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
               for stage in summaries[0].get("stages", [])]
     notes: list[str] = []
@@ -302,5 +307,5 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         complete=all(bool(s.get("complete")) for s in summaries) and not short,
         interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
     )
-    write_json_atomic(out / "summary.json", summary)
+    write_json_atomic(out / SUMMARY, summary)
     return summary
