@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from contract import DEFAULT_KEEP_ALIVE_S
+from resultfiles import ENDPOINTS, ResultsError, log_path, read_endpoints, write_endpoints
 
 from ._emulator import Emulator
 from ._errors import EmulatorError
@@ -221,7 +222,7 @@ def worker_entry(emu: Emulator, settings: StackSettings, root: Path,
         "s3_endpoint": emu.buckets_url, "region": settings.region,
         "memory_mb": settings.memory_mb, "timeout_s": settings.timeout_s,
         "workers_max": settings.workers_max, "settings": _settings_dict(settings),
-        "log": _shown(emu.options.log_dir / f"{name}.log", root),
+        "log": _shown(log_path(emu.options.log_dir, name), root),
         **{key: _shown(path, root) for key, path in emu.sampler.describe(name).items()},
     }
     deps = emu.dependency_dirs.get(name)
@@ -239,11 +240,11 @@ def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], roo
     """The shape ``build/endpoints.json`` has (the load generator reads it)."""
     stacks: dict[str, Any] = {}
     for name, url in emu.urls.items():
-        log_path = emu.options.log_dir / f"{name}.log"
+        log = log_path(emu.options.log_dir, name)
         try:
-            shown = log_path.resolve().relative_to(root.resolve()).as_posix()
+            shown = log.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
-            shown = str(log_path)
+            shown = str(log)
         samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
         stacks[name] = {"url": url, "authorization": settings[name].authorization,
                         "settings": _settings_dict(settings[name]), "log": shown,
@@ -438,7 +439,7 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         # its own build dir, and the framework folders are copies (GBs for TensorFlow stacks).
         python_env_dir=root / "build" / "emulator" / "python-runtime",
     )
-    endpoints = build / "endpoints.json"
+    endpoints = build / ENDPOINTS
     stop = asyncio.Event()
     received: list[int] = []
 
@@ -452,10 +453,7 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         loop.add_signal_handler(sig, on_signal, sig)
     async with Emulator(specs, options) as emu:
         document = endpoints_document(emu, settings, root, packages, worker_packages)
-        endpoints.parent.mkdir(parents=True, exist_ok=True)
-        tmp = endpoints.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        tmp.replace(endpoints)
+        write_endpoints(endpoints, document)
         _say(_table(emu, settings))
         if any(s.authorization == "iam" for s in settings.values()):
             creds = options.credentials or DEFAULT_CREDENTIALS
@@ -484,9 +482,10 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
         finally:
             _say("stopping: ending every instance")
             try:
-                if json.loads(endpoints.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                written = read_endpoints(endpoints)
+                if written is not None and written.pid == os.getpid():
                     endpoints.unlink()
-            except (OSError, ValueError):
+            except (OSError, ResultsError):
                 pass
     # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
     return 128 + received[0] if received else 0

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
+from resultfiles import events_path, log_path
+
 
 def iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -20,8 +22,8 @@ class StackLog:
 
     def __init__(self, log_dir: Path, stack: str) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.path = log_dir / f"{stack}.log"
-        self.events_path = log_dir / f"{stack}.events.jsonl"
+        self.path = log_path(log_dir, stack)
+        self.events_path = events_path(log_dir, stack)
         self.stack = stack
         # Open for the emulator's lifetime; close() ends them.
         self._log: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from resultfiles import access_log_path, cpu_samples_path
+
 from ._cgroups import CpuStat, InstanceCgroup
 
 #: one sample per second, the resolution the report's thresholds are stated in
@@ -109,10 +111,10 @@ class Sampler:
         return access
 
     def cpu_path(self, name: str) -> Path:
-        return self.log_dir / f"{name}.cpu.jsonl"
+        return cpu_samples_path(self.log_dir, name)
 
     def access_path(self, name: str) -> Path:
-        return self.log_dir / f"{name}.access.jsonl"
+        return access_log_path(self.log_dir, name)
 
     def start(self) -> None:
         self._last_s, self._last_cpu_s = time.monotonic(), time.process_time()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import anyio
+
+from resultfiles import new_run_id, run_folder
 
 from ._console import (
     EXIT_FIRST_FAILURE,
@@ -294,7 +295,7 @@ def main(name: str, args: argparse.Namespace) -> int:
         return main_workers(plan, target=target, args=args, notes=notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
-    run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    run_id = args.run_id or new_run_id()
     named_requests, named_field = target.request_file
     settings = RunSettings(
         requests=args.requests or named_requests,
@@ -306,7 +307,7 @@ def main(name: str, args: argparse.Namespace) -> int:
                   if args.features else None),
         progress=not args.quiet, notes=tuple(notes),
     )
-    folder = args.results / run_id / target.name / scenario_name(plan)
+    folder = run_folder(args.results, run_id, target.name, scenario_name(plan))
     tty = sys.stderr.isatty()
 
     def out(line: str) -> None:

@@ -23,6 +23,12 @@ from typing import Any
 
 import resultfiles
 from resultfiles import (
+    LATENCY_HLOG,
+    REQUESTS,
+    RESULT_FILES,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
     TIMELINE_COLUMNS,
     RecordReader,
     Timeline,
@@ -96,7 +102,7 @@ def _holds_files(folder: Path) -> bool:
     return any(path.name != RESERVE_NAME for path in folder.iterdir())
 
 
-_OUTPUTS = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
+_OUTPUTS = RESULT_FILES
 
 
 def _discard(out: Path, created: bool) -> None:
@@ -125,7 +131,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     hits_per_s = _merge_timelines(sources, starts_s, start_s, timelines, buckets, out, problems)
 
     run_info = _merged_run_info(sources, infos, start_s, workers)
-    write_json_atomic(out / "run.json", run_info)
+    write_json_atomic(out / RUN_INFO, run_info)
     stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
               for stage in summaries[0].get("stages", [])]
     notes: list[str] = []
@@ -152,7 +158,7 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
         complete=all(bool(s.get("complete")) for s in summaries) and not short,
         interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
     )
-    write_json_atomic(out / "summary.json", summary)
+    write_json_atomic(out / SUMMARY, summary)
     return summary
 
 
@@ -167,18 +173,18 @@ def _read_sources(
         raise ResultsError(f"{out} exists and is not empty: choose a new --out folder")
     # A run killed (SIGKILL) right after setting its space aside leaves only that behind.
     (out / RESERVE_NAME).unlink(missing_ok=True)
-    infos = [_load_json(src / "run.json") for src in sources]
-    summaries = [_load_json(src / "summary.json") for src in sources]
+    infos = [_load_json(src / RUN_INFO) for src in sources]
+    summaries = [_load_json(src / SUMMARY) for src in sources]
     scenarios = {info.get("scenario") for info in infos}
     if len(scenarios) != 1:
         raise ResultsError(f"cannot merge different scenarios: {sorted(map(str, scenarios))}")
     for src in sources:
-        for name in ("requests.jsonl", "latency.hlog", "timeline.csv"):
+        for name in (REQUESTS, LATENCY_HLOG, TIMELINE):
             if not (src / name).is_file():
                 raise ResultsError(f"{src} is not a result folder: {name} is missing")
     starts_s = [_start_epoch_s(info, src) for info, src in zip(infos, sources, strict=True)]
     # Read (and so check) every timeline before writing anything.
-    timelines = [read_timeline(src / "timeline.csv") for src in sources]
+    timelines = [read_timeline(src / TIMELINE) for src in sources]
     return infos, summaries, starts_s, timelines
 
 
@@ -186,9 +192,9 @@ def _merge_requests(sources: list[Path], summaries: list[dict[str, Any]], out: P
                     problems: list[str]) -> Stats:
     """Every source's records, in order, into ``out``'s requests.jsonl; their statistics."""
     stats = Stats()
-    with (out / "requests.jsonl").open("w", encoding="utf-8") as merged:
+    with (out / REQUESTS).open("w", encoding="utf-8") as merged:
         for index, (src, summary) in enumerate(zip(sources, summaries, strict=True)):
-            reader = RecordReader(src / "requests.jsonl")
+            reader = RecordReader(src / REQUESTS)
             for rec in reader:
                 rec = dataclasses.replace(rec, source=index)
                 stats.add(rec)
@@ -213,7 +219,7 @@ def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
     buckets: dict[tuple[str | None, int], Any] = {}
     lengths: dict[int, float] = {}
     for src in sources:
-        hlog = src / "latency.hlog"
+        hlog = src / LATENCY_HLOG
 
         def torn(number: int, hlog: Path = hlog) -> None:
             problems.append(f"{hlog}:{number} is torn (cut while being written) and is left "
@@ -236,7 +242,7 @@ def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
                 ) from None
             lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
     last = max(lengths) if lengths else -1
-    with (out / "latency.hlog").open("w", encoding="ascii") as stream:
+    with (out / LATENCY_HLOG).open("w", encoding="ascii") as stream:
         writer = IntervalLogWriter(stream, start_epoch_s=start_s,
                                    comment=f"[loadgen merge of {len(sources)} runs]")
         for second in range(last + 1):
@@ -273,7 +279,7 @@ def _merge_timelines(sources: list[Path], starts_s: list[float], start_s: float,
                 acc["sum_ms"] += float(row["mean_ms"]) * int(row["ok"])
                 acc["max_ms"] = max(acc["max_ms"], float(row["max_ms"]))
     hits_per_s = []
-    with (out / "timeline.csv").open("w", encoding="ascii") as stream:
+    with (out / TIMELINE).open("w", encoding="ascii") as stream:
         stream.write(",".join(TIMELINE_COLUMNS) + "\n")
         for second in range(max(rows) + 1 if rows else 0):
             acc = rows.get(second, _empty_row())

@@ -23,7 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from resultfiles import TIMELINE_COLUMNS, Record, write_json_atomic
+from resultfiles import (
+    LATENCY_HLOG,
+    REQUESTS,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
+    TIMELINE_COLUMNS,
+    Record,
+    write_json_atomic,
+)
 
 from ._errors import ResultsError
 from ._hist import IntervalLogWriter, LatencyHistogram
@@ -104,7 +113,7 @@ class FolderClaim:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        path = folder / "requests.jsonl"
+        path = folder / REQUESTS
         #: The folders this claim made (removed again, when empty, on release).
         self._made = [p for p in (folder, *folder.parents) if not p.exists()]
         try:
@@ -131,7 +140,7 @@ class FolderClaim:
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
-        path = self.folder / "requests.jsonl"
+        path = self.folder / REQUESTS
         try:
             if path.stat().st_size == 0:
                 path.unlink()
@@ -179,10 +188,10 @@ class ResultWriter:
             self.run_info = dict(run_info)
             self._reserve = folder / RESERVE_NAME
             reserve_space(self._reserve)
-            write_json_atomic(folder / "run.json", self.run_info)
-            self._requests = _AppendFile(folder / "requests.jsonl", fd=claim.take())
-            self._hlog_stream = _AppendFile(folder / "latency.hlog")
-            self._timeline = _AppendFile(folder / "timeline.csv")
+            write_json_atomic(folder / RUN_INFO, self.run_info)
+            self._requests = _AppendFile(folder / REQUESTS, fd=claim.take())
+            self._hlog_stream = _AppendFile(folder / LATENCY_HLOG)
+            self._timeline = _AppendFile(folder / TIMELINE)
         except OSError as exc:
             self._release_reserve_quietly(folder / RESERVE_NAME)
             # Nothing was run: the folder is free again for a run with room to write.
@@ -319,9 +328,9 @@ class ResultWriter:
         summary = self.summary(complete=complete, interrupted=interrupted, extra=extra)
         if self.flush():
             try:
-                write_json_atomic(self.folder / "summary.json", summary)
+                write_json_atomic(self.folder / SUMMARY, summary)
             except OSError as exc:
-                self._fail(self.folder / "summary.json", exc)
+                self._fail(self.folder / SUMMARY, exc)
         return summary
 
     def finish(self, *, now_ns: int, complete: bool, interrupted: str | None,
@@ -359,11 +368,11 @@ class ResultWriter:
         summary = build_summary(stats, hits_per_s=hits_per_s, run_info=self.run_info,
                                 stages=self.stages, complete=complete, interrupted=interrupted,
                                 extra=extra)
-        self._replace_json("summary.json", summary)
+        self._replace_json(SUMMARY, summary)
         self.run_info.update(run_updates)
         if self.failure is not None:
             self.run_info["write_error"] = self.failure
-        self._replace_json("run.json", self.run_info)
+        self._replace_json(RUN_INFO, self.run_info)
         for file in files:
             file.close()
         self.closed = True
@@ -376,7 +385,7 @@ class ResultWriter:
             return
         except OSError as exc:
             self._fail(path, exc)
-        if name == "summary.json":
+        if name == SUMMARY:
             # An older checkpoint would disagree with requests.jsonl: better none than that.
             # Removing it also frees the room a last try may need.
             try:
@@ -387,7 +396,7 @@ class ResultWriter:
 
     def _stats_on_disk(self) -> Stats:
         stats = Stats()
-        with (self.folder / "requests.jsonl").open(encoding="utf-8") as stream:
+        with (self.folder / REQUESTS).open(encoding="utf-8") as stream:
             for line in stream:
                 stats.add(Record.from_json(json.loads(line)))
         return stats

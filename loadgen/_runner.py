@@ -14,12 +14,13 @@ import functools
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+
+from resultfiles import new_run_id, run_folder
 
 from ._errors import PlanError, TargetError
 from ._http import Connector, connect
@@ -99,9 +100,9 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
     if problems:
         raise PlanError(f"cannot run {scenario_name(plan)}", problems=problems)
     scaled = plan.scaled(settings.time_scale)
-    run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    run_id = settings.run_id or new_run_id()
     name = scenario_name(plan)
-    folder = settings.results_dir / run_id / target.name / name
+    folder = run_folder(settings.results_dir, run_id, target.name, name)
     # Claimed before anything is sent (GET /health included): a run that loses its folder to
     # another one with the same id sends nothing.
     claim = FolderClaim(folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from resultfiles import ERROR_KINDS, SCHEMA_VERSION, Record, hits_per_s_figures
+from resultfiles import ERROR_KINDS, SCHEMA_VERSION, Record, hits_per_s_figures, percentile
 
 from ._hist import HIGHEST_US, LatencyHistogram, prepare
 
@@ -19,8 +19,7 @@ LATE_MS = 10.0
 def _pct_summary(values: list[float]) -> dict[str, float | None]:
     if not values:
         return {"count": 0, "p50": None, "max": None}
-    ordered = sorted(values)
-    return {"count": len(ordered), "p50": ordered[(len(ordered) - 1) // 2], "max": ordered[-1]}
+    return {"count": len(values), "p50": percentile(values, 50), "max": max(values)}
 
 
 class _StageStats:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from contract import HEALTH_PATH, PREDICT_PATH
+from resultfiles import ResultsError, read_endpoints
 
 from ._errors import TargetError
 from ._limits import TargetLimits
@@ -116,47 +117,45 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 def _from_endpoints(stack: str, path: Path) -> Target | None:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        document = read_endpoints(path)
+    except ResultsError as exc:
+        raise TargetError(str(exc)) from None
+    if document is None:
         return None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TargetError(f"cannot read the emulator's endpoints file {path}: {exc}") from exc
-    stacks = document.get("stacks") if isinstance(document, dict) else None
-    if not isinstance(stacks, dict):
-        raise TargetError(f"{path} has no 'stacks' mapping; is it the emulator's endpoints file?")
-    entry = stacks.get(stack)
-    if entry is None:
+    if stack not in document.stacks:
         return None
-    if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+    entry = document.stacks[stack]
+    if entry.url is None:
         raise TargetError(f"{path}: stacks.{stack} has no 'url' string")
-    settings = entry.get("settings") if isinstance(entry.get("settings"), dict) else None
-    cpu_limited = document.get("cpu_limited")
+    settings = dict(entry.settings) if entry.settings is not None else None
     target = target_from_url(
-        entry["url"], name=stack, source="emulator", stack=stack, settings=settings,
-        cpu_limited=cpu_limited if isinstance(cpu_limited, bool) else None,
+        entry.url, name=stack, source="emulator", stack=stack, settings=settings,
+        cpu_limited=document.cpu_limited,
     )
-    authorization = entry.get("authorization")
-    if isinstance(authorization, str) and settings is not None:
-        settings = {**settings, "authorization": authorization}
-    credentials = document.get("credentials")
-    extra: dict[str, Any] = {"credentials": credentials} if isinstance(credentials, dict) else {}
-    for key in ("network_path", "memory_limit"):
-        if isinstance(document.get(key), dict):
-            extra[key] = document[key]
+    if entry.authorization is not None and settings is not None:
+        settings = {**settings, "authorization": entry.authorization}
+    extra: dict[str, Any] = {}
+    if document.credentials is not None:
+        extra["credentials"] = dict(document.credentials)
+    if document.network_path is not None:
+        extra["network_path"] = dict(document.network_path)
+    if document.memory_limit is not None:
+        extra["memory_limit"] = dict(document.memory_limit)
     # Where the emulator writes this stack's CPU samples and access log (paths as it wrote them:
     # relative to the repository root, or absolute).
-    for key in ("cpu_samples", "access_log"):
-        if isinstance(entry.get(key), str):
-            extra[key] = entry[key]
-    if isinstance(entry.get("package"), dict):
-        extra["package"] = entry["package"]
+    if entry.cpu_samples is not None:
+        extra["cpu_samples"] = entry.cpu_samples
+    if entry.access_log is not None:
+        extra["access_log"] = entry.access_log
+    if entry.package is not None:
+        extra["package"] = dict(entry.package)
     # A function stack's request file and what a correct answer holds (the stack names them).
-    if isinstance(entry.get("requests"), dict):
-        extra["requests"] = entry["requests"]
-    init_cpu = document.get("init_cpu")
+    if entry.requests is not None:
+        extra["requests"] = {"file": entry.requests.file,
+                             "expect_field": entry.requests.expect_field}
     return replace(target, settings=settings, extra=extra,
-                   init_cpu=init_cpu if isinstance(init_cpu, dict) else None,
-                   limits=TargetLimits.from_mapping(entry, source=str(path)))
+                   init_cpu=dict(document.init_cpu) if document.init_cpu is not None else None,
+                   limits=TargetLimits.from_mapping(entry.entry, source=str(path)))
 
 
 def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:

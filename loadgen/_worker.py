@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import json
 import shutil
 import tempfile
 import time
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+
+from resultfiles import RESULT_FILES, RUN_INFO, ResultsError, read_run_info
 
 from ._errors import LoadgenError
 from ._runner import RunSettings, run_async
@@ -39,8 +40,6 @@ __all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "STOP_BODY", "STOP_CHECK_S", "handler",
 MAX_WORKER_S = 14 * 60.0
 #: A start further ahead than this is a mistake (clock or event), not a plan.
 MAX_LEAD_S = 120.0
-#: The files of a result folder, as the engine writes them.
-RESULT_FILES = ("requests.jsonl", "latency.hlog", "timeline.csv", "run.json", "summary.json")
 #: The content of the controller's stop marker; its ETag (MD5, as S3 gives it for a single
 #: put with SSE-S3) is what a worker's probe must match.
 STOP_BODY = b"stop\n"
@@ -184,7 +183,12 @@ def _stop_asked(client: Any, bucket: str, key: str) -> bool:
 
 
 def _read_start(folder: Path) -> float:
-    return float(json.loads((folder / "run.json").read_text(encoding="utf-8"))["start_epoch_s"])
+    """When the run in ``folder`` started (run.json's ``start_epoch_s``)."""
+    start_s = read_run_info(folder).start_epoch_s
+    if start_s is None:
+        raise ResultsError(f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did not "
+                           "start; run it again")
+    return start_s
 
 
 def _s3_client(event: dict[str, Any]) -> Any:

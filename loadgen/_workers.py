@@ -35,7 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from resultfiles import write_json_atomic
+from resultfiles import (
+    RESULT_FILES,
+    RUN_INFO,
+    new_run_id,
+    read_endpoints,
+    read_run_info,
+    read_summary,
+    write_json_atomic,
+)
+from resultfiles import ResultsError as FileResultsError
 
 from ._errors import PlanError, ResultsError, TargetError
 from ._merge import LATE_S, merge_results
@@ -45,7 +54,7 @@ from ._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
 from ._settings import run_id_problem
 from ._split import WorkerSlice, plan_to_json, split_plan
 from ._stop import RunInterrupted
-from ._worker import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES, STOP_BODY, STOP_CHECK_S
+from ._worker import MAX_LEAD_S, MAX_WORKER_S, STOP_BODY, STOP_CHECK_S
 
 __all__ = [
     "CLAIM_NAME",
@@ -132,20 +141,15 @@ def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path(".
                          ) -> WorkerStack:
     """The worker stack: the emulator's endpoints file first, else ``pulumi stack output``."""
     try:
-        document = json.loads(endpoints_file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        document = None
-    except (OSError, ValueError) as exc:
-        raise TargetError(f"cannot read the emulator's endpoints file {endpoints_file}: "
-                          f"{exc}") from exc
-    stacks = document.get("stacks") if isinstance(document, dict) else None
-    if isinstance(stacks, dict) and isinstance(stacks.get(name), dict):
-        given = document.get("credentials")
-        keys = None
-        if (isinstance(given, dict) and isinstance(given.get("access_key_id"), str)
-                and isinstance(given.get("secret_access_key"), str)):
-            keys = (given["access_key_id"], given["secret_access_key"])
-        return _stack_from(name, stacks[name], "emulator", str(endpoints_file), keys)
+        document = read_endpoints(endpoints_file)
+    except FileResultsError as exc:
+        raise TargetError(str(exc)) from None
+    if document is not None and name in document.stacks:
+        given = document.credentials or {}
+        key_id, secret = given.get("access_key_id"), given.get("secret_access_key")
+        keys = (key_id, secret) if isinstance(key_id, str) and isinstance(secret, str) else None
+        return _stack_from(name, dict(document.stacks[name].entry), "emulator",
+                           str(endpoints_file), keys)
     if shutil.which("pulumi") is None and run is subprocess.run:
         raise TargetError(f"cannot find worker stack {name!r}: it is not in {endpoints_file} and "
                           "the pulumi CLI is not installed")
@@ -592,11 +596,12 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
 def _fill_from_folder(entry: dict[str, Any], folder: Path, asked_epoch_s: float) -> None:
     """A worker collected from the bucket (no reply): its count and start from its files."""
     if entry.get("requests") is None:
-        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        entry["requests"] = summary.get("requests")
+        entry["requests"] = read_summary(folder).requests
     if entry.get("clock") is None:
-        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-        measured = float(info["start_epoch_s"])
+        measured = read_run_info(folder).start_epoch_s
+        if measured is None:
+            raise ResultsError(f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did "
+                               "not start")
         entry["clock"] = {"asked_start_epoch_s": asked_epoch_s,
                           "measured_start_epoch_s": measured,
                           "late_s": round(measured - asked_epoch_s, 6)}
@@ -768,7 +773,7 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
             # Ctrl-C reached `pulumi stack output` too: the interrupt is the news.
             raise RunInterrupted(interrupt.signal) from None
         raise
-    run_id = args.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    run_id = args.run_id or new_run_id()
     for note in notes:
         say(f"note: {note}", stream=sys.stderr)
     tty = sys.stderr.isatty()

@@ -17,18 +17,11 @@ from resultfiles import ResultsError
 from ._cloudwatch import CloudWatchError, download_logs
 from ._compare import compare_runs, render_comparison
 from ._cost import CostEstimate, Prices, estimate_cost, gb_seconds
-from ._figures import (
-    RecommendationRule,
-    ScenarioRun,
-    StackFigures,
-    collect,
-    load_report_lines,
-    percentile,
-    recommend,
-    stack_figures,
-)
+from ._figures import StackFigures, percentile, stack_figures
 from ._intervals import CI_METHOD, Estimate, median_estimate
 from ._markdown import write_report
+from ._reading import ScenarioRun, collect, load_report_lines
+from ._recommend import RecommendationRule, recommend
 from ._reportline import (
     InitReportLine,
     ReportLine,

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._figures import ScenarioRun, StackFigures
+    from ._figures import StackFigures
+    from ._reading import ScenarioRun
 
 __all__ = ["bar_chart", "scenario1_chart", "scenario2_chart"]
 

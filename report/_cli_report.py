@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from ._cost import Prices
-from ._figures import RecommendationRule
 from ._markdown import write_report
+from ._recommend import RecommendationRule
 
 
 def describe(name: str) -> tuple[str, str]:

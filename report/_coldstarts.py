@@ -21,9 +21,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
-from ._figures import ScenarioRun, percentile, start_kind
+from ._figures import percentile, start_kind
+from ._reading import ScenarioRun
 from ._reportline import ReportLine
 from ._saturation import host_timeline
 
@@ -76,9 +76,9 @@ class ColdStartRow:
 
 
 def _added_ms(run: ScenarioRun) -> float:
-    path = run.run.get("network_path")
-    added = path.get("added_ms") if isinstance(path, dict) else None
-    return float(added) if isinstance(added, (int, float)) else 0.0
+    path = run.run.network_path
+    added = path.get("added_ms") if path is not None else None
+    return float(added) if added is not None else 0.0
 
 
 def _cold_flights(stacks: Mapping[str, Sequence[ScenarioRun]],
@@ -87,8 +87,8 @@ def _cold_flights(stacks: Mapping[str, Sequence[ScenarioRun]],
     flights: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for stack, runs in stacks.items():
         for run in runs:
-            start_s = run.run.get("start_epoch_s")
-            if not isinstance(start_s, (int, float)):
+            start_s = run.run.start_epoch_s
+            if start_s is None:
                 continue
             for r in run.records:
                 if start_kind(r, reports) == "cold":
@@ -127,8 +127,8 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                         if r.error is None and start_kind(r, reports) == "cold"]
                 if not cold:
                     continue
-                start_s = run.run.get("start_epoch_s")
-                if isinstance(start_s, (int, float)):
+                start_s = run.run.start_epoch_s
+                if start_s is not None:
                     beside = (beside or 0) + sum(
                         1 for r in cold
                         if _beside(float(start_s) + r.start_s,
@@ -164,18 +164,16 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                                        r.memory_mb or 0, r.stack, order.get(r.scenario, 2)))
 
 
-def init_model(runs: Sequence[ScenarioRun]) -> dict[str, Any] | None:
+def init_model(runs: Sequence[ScenarioRun]) -> Mapping[str, object] | None:
     """The emulator's init-phase CPU model as the runs state it (run.json ``target.init_cpu``,
     from endpoints.json); None when no run states one (an AWS run)."""
     for run in runs:
-        target = run.run.get("target")
-        model = target.get("init_cpu") if isinstance(target, dict) else None
-        if isinstance(model, dict):
-            return model
+        if run.run.target.init_cpu is not None:
+            return run.run.target.init_cpu
     return None
 
 
-def model_words(model: dict[str, Any] | None) -> str:
+def model_words(model: Mapping[str, object] | None) -> str:
     """The init model in effect and what it implies for ranking cold starts by memory."""
     if model is None:
         return ("Init-phase CPU: not stated by the runs (an AWS run, or an emulator that did not "

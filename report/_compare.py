@@ -18,9 +18,9 @@ from pathlib import Path
 
 from resultfiles import Record
 
-from ._figures import ScenarioRun, collect, load_report_lines
 from ._intervals import CI_METHOD, Estimate, median_estimate
 from ._markdown import find_logs
+from ._reading import ScenarioRun, collect, load_report_lines
 from ._reportline import ReportLine
 
 __all__ = ["Comparison", "FigureRow", "compare_runs", "render_comparison"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from ._figures import ScenarioRun
+from ._reading import ScenarioRun
 from ._reportline import ReportLine
 from ._runtimes import RuntimeFigures, package_words, runtime_figures
 
@@ -27,8 +27,8 @@ def is_function_stack(runs: Sequence[ScenarioRun]) -> bool:
 def _requirements(f: RuntimeFigures) -> str:
     if f.package is None:
         return "–"
-    pins = f.package.get("requirements") or []
-    return ", ".join(str(p) for p in pins) or "none"
+    pins = f.package.get("requirements")
+    return ", ".join(str(p) for p in (pins if isinstance(pins, list) else [])) or "none"
 
 
 def _failures(f: RuntimeFigures) -> str:

@@ -9,7 +9,6 @@ the same interval on any machine. Shared by the memory sweep (``study``) and ``r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,6 +53,7 @@ def median_estimate(values: Sequence[float], confidence: float = CONFIDENCE) -> 
         if k == 1 or coverage >= confidence:
             best_k, best_coverage = k, coverage
         term = term * (n - (k - 1)) // k
-    mid = ordered[max(1, math.ceil(0.5 * n)) - 1]
+    # The median is the nearest-rank p50, resultfiles' one rule (the lower median).
+    mid = ordered[(n - 1) // 2]
     return Estimate(value=mid, low=ordered[best_k - 1], high=ordered[n - best_k],
                     coverage=best_coverage if n > 1 else 0.0, n=n)

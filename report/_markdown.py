@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from resultfiles import ResultsError, write_text_atomic
+from resultfiles import (
+    ENDPOINTS,
+    LOG_SUFFIX,
+    LOGS,
+    Bracket,
+    ResultsError,
+    Scenario1Facts,
+    read_endpoints,
+    write_text_atomic,
+)
 
 from . import _saturation as _sat
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
-from ._figures import (
-    RecommendationRule,
-    ScenarioRun,
-    StackFigures,
-    collect,
-    load_report_lines,
-    recommend,
-    stack_figures,
-)
+from ._figures import StackFigures, stack_figures
 from ._functions import function_section, is_function_stack
+from ._reading import ScenarioRun, collect, load_report_lines
+from ._recommend import RecommendationRule, recommend
 from ._reportline import ReportLine
 from ._runtimes import runtime_section
 
@@ -39,8 +41,8 @@ def find_logs(dirs: Sequence[Path]) -> list[Path]:
     """Server log files kept with the results: ``logs/<stack>.log`` under each folder."""
     found: list[Path] = []
     for top in dirs:
-        for path in sorted(top.rglob("*.log")):
-            if path.parent.name == "logs" and path not in found:
+        for path in sorted(top.rglob(f"*{LOG_SUFFIX}")):
+            if path.parent.name == LOGS and path not in found:
                 found.append(path)
     return found
 
@@ -63,12 +65,11 @@ def _order(f: StackFigures) -> tuple[str, int, str]:
 
 def _machine(runs: Sequence[ScenarioRun]) -> str:
     for run in runs:
-        m = run.run.get("machine")
-        if isinstance(m, dict) and m:
-            cpu = m.get("cpu_model") or "?"
-            return (f"{m.get('hostname', '?')}: {cpu}, "
-                    f"{m.get('cpus_usable', m.get('cpu_count', '?'))} "
-                    f"usable CPUs, {m.get('platform', '?')}")
+        m = run.run.machine
+        if m is not None:
+            usable = next((n for n in (m.cpus_usable, m.cpu_count) if n is not None), "?")
+            return (f"{m.hostname or '?'}: {m.cpu_model or '?'}, {usable} "
+                    f"usable CPUs, {m.platform or '?'}")
     return "unknown (run.json lacks `machine`)"
 
 
@@ -76,12 +77,13 @@ def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
     """Which interpreters really ran the functions, when the local emulator kept its endpoints
     file."""
     for top in dirs:
-        for path in sorted(top.rglob("endpoints.json")):
+        for path in sorted(top.rglob(ENDPOINTS)):
             try:
-                hosted = json.loads(path.read_text(encoding="utf-8")).get("hosted_by")
-            except (OSError, ValueError, AttributeError):
+                endpoints = read_endpoints(path)
+            except ResultsError:
                 continue
-            if not isinstance(hosted, dict):
+            hosted = endpoints.hosted_by if endpoints is not None else None
+            if hosted is None:
                 continue
             declared = sorted({str(r.settings.get("runtime")) for r in runs
                                if r.settings.get("runtime")})
@@ -151,10 +153,7 @@ def _side_by_side(figures: Sequence[StackFigures], unit: str = "predictions") ->
 
 
 def _gaps(run: ScenarioRun) -> list[str]:
-    s1 = run.summary.get("scenario1")
-    s1 = s1 if isinstance(s1, dict) else {}
-    # summary.json is checked as a JSON object only: tolerate gaps that are not what it documents.
-    gaps: list[dict[str, Any]] = [g for g in s1.get("gaps") or [] if isinstance(g, dict)]
+    s1 = run.summary.scenario1 or Scenario1Facts()
     lines = [f"**{run.target}**", "",
              ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | "
               "cold? [C] "
@@ -164,22 +163,21 @@ def _gaps(run: ScenarioRun) -> list[str]:
     if first is not None:
         lines.append(f"| #{first.seq} (first) | – | – | {_ms(first.latency_us / 1000)} "
                      f"| {_cold(first.cold_start)} | `{first.instance_id or '–'}` | – |")
-    for g in gaps:
-        planned = g.get("planned_s", 0.0) * run.time_scale
+    for g in s1.gaps:
+        planned = (g.planned_s or 0.0) * run.time_scale
         lines.append(
-            f"| #{g.get('seq', '?')} ({g.get('phase', 'probe')}) | {_dur(planned)} | "
-            f"{_dur(g.get('idle_plan_s'))} "
-            f"| {_ms(g.get('latency_ms'))} | {_cold(g.get('cold_start'))} | "
-            f"`{g.get('instance_id') or '–'}` "
-            f"| {g.get('outcome', '?')} |"
+            f"| #{'?' if g.seq is None else g.seq} ({g.phase or 'probe'}) | {_dur(planned)} | "
+            f"{_dur(g.idle_plan_s)} "
+            f"| {_ms(g.latency_ms)} | {_cold(g.cold_start)} | "
+            f"`{g.instance_id or '–'}` "
+            f"| {g.outcome or '?'} |"
         )
-    bracket = s1.get("bracket") or {}
     lines.append("")
-    lines.append(f"Eviction bracket [D]: {_bracket(bracket, run.time_scale)}")
-    bis = s1.get("bisected")
+    lines.append(f"Eviction bracket [D]: {_bracket(s1.bracket, run.time_scale)}")
+    bis = s1.bisected
     if bis:
         lines.append(f"; bisected [D]: {_bracket(bis, run.time_scale)} after "
-                     f"{bis.get('probes', 0)} probes")
+                     f"{bis.probes or 0} probes")
     lines.append("")
     return lines
 
@@ -194,8 +192,8 @@ def _dur(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
 
 
-def _bracket(b: dict[str, Any], scale: float) -> str:
-    kept, evicted = b.get("kept_s"), b.get("evicted_s")
+def _bracket(b: Bracket, scale: float) -> str:
+    kept, evicted = b.kept_s, b.evicted_s
     kept_text = f"kept after {_dur(kept * scale)} idle" if kept is not None else "never seen kept"
     evicted_text = (f"evicted after {_dur(evicted * scale)}" if evicted is not None
                     else "never seen evicted")
@@ -271,7 +269,7 @@ def _write(
     limited = sorted({str(f.cpu_limited) for f in figures})
     saturated = [f.stack for f in figures if f.generator_saturated]
     when = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    run_ids = sorted({str(r.run.get("run_id", "?")) for r in runs})
+    run_ids = sorted({r.run.run_id or "?" for r in runs})
 
     md: list[str] = [
         ("# Your function: memory sizes side by side" if functions
@@ -387,7 +385,7 @@ def _write(
     md += ["## Prices", "", (f"As of {prices.as_of}: {prices.source}. Override with "
            "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`."), ""]
     notes = [(f.stack, n) for f in figures for n in f.notes]
-    notes += [(r.target, f"{r.scenario}: {n}") for r in runs for n in r.summary.get("notes", [])]
+    notes += [(r.target, f"{r.scenario}: {n}") for r in runs for n in r.summary.notes]
     if notes or problems:
         md += ["## Notes", ""]
         md += [f"- {stack}: {note}" for stack, note in notes]

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._figures import ScenarioRun, percentile, start_kind
+from ._figures import percentile, start_kind
+from ._reading import ScenarioRun
 from ._reportline import (
     ReportLine,
     ReportLineError,
@@ -123,7 +124,7 @@ class RuntimeFigures:
     language: str
     memory_mb: int | None
     #: run.json's ``target.package`` (None: the run did not say, e.g. an AWS stack)
-    package: dict[str, Any] | None
+    package: Mapping[str, object] | None
     #: where the run's target came from: ``emulator``, ``pulumi``, ``url``
     source: str
     requests: int
@@ -149,10 +150,9 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
                     log: Path | None) -> RuntimeFigures:
     """The model-runtime figures of one stack from all its runs and its log."""
     settings = next((r.settings for r in runs if r.settings), {})
-    targets: list[dict[str, Any]] = [r.run["target"] for r in runs
-                                     if isinstance(r.run.get("target"), dict)]
-    target = targets[0] if targets else {}
-    package = next((t["package"] for t in targets if isinstance(t.get("package"), dict)), None)
+    targets = [r.run.target for r in runs if r.run.present]
+    source = targets[0].source if targets else None
+    package = next((t.package for t in targets if t.package is not None), None)
     records = [record for run in runs for record in run.records]
     errors = Counter(r.error for r in records if r.error is not None)
     cold_ms = [r.latency_us / 1000.0 for r in records
@@ -191,7 +191,7 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
         language=str(settings.get("language", "?")),
         memory_mb=memory_mb if isinstance(memory_mb, int) else None,
         package=package,
-        source=str(target.get("source") or "?"),
+        source=source or "?",
         requests=len(records),
         failed_requests=sum(errors.values()),
         client_errors=dict(sorted(errors.items())),
@@ -227,7 +227,8 @@ def package_words(f: RuntimeFigures) -> str:
             return "not stated (the emulator wrote no `package`)"
         return "not stated (not built by this side: an AWS or URL target)"
     if p.get("kind") == "image":
-        pins = ", ".join(str(r) for r in p.get("requirements") or []) or "?"
+        listed = p.get("requirements")
+        pins = ", ".join(str(r) for r in (listed if isinstance(listed, list) else [])) or "?"
         return (f"image: function and model {_mb(p.get('unzipped_bytes'))} on AWS's base image "
                 f"+ {pins} (image size not measured)")
     words = f"zip {_mb(p.get('code_bytes'))} ({_mb(p.get('unzipped_bytes'))} unzipped"
@@ -269,9 +270,9 @@ def _stated_model(runs: Sequence[ScenarioRun], key: str, unstated: str) -> str:
     """The emulator's model ``key`` (``init_cpu``, ``memory_limit``) as the runs' target states
     it: its mode and description; ``unstated`` where no run carries it."""
     for run in runs:
-        target = run.run.get("target")
-        model = target.get(key) if isinstance(target, dict) else None
-        if isinstance(model, dict):
+        target = run.run.target
+        model = target.init_cpu if key == "init_cpu" else target.memory_limit
+        if model is not None:
             return f"{model.get('mode', '?')}: {model.get('description', '')}".rstrip(": ")
     return unstated
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+from resultfiles import LOGS, RunInfo, Summary, cpu_samples_path, percentile
 
 #: a second counts as saturated when the host's CPUs (all cores together) were at least this
 #: busy net of the stack's own instances
@@ -105,18 +107,15 @@ def _apportion(lines: Sequence[dict[str, Any]], key: str, start_s: float,
     return out
 
 
-def host_timeline(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack: str,
+def host_timeline(folder: Path, run: RunInfo, summary: Summary, stack: str,
                   records: Sequence[InFlight]) -> HostTimeline:
     """The run's host samples beside its stack's own CPU and its requests in flight."""
-    host_raw = summary.get("host_cpu")
-    host: dict[str, Any] = host_raw if isinstance(host_raw, dict) else {}
-    busy = tuple(float(v) for v in host.get("busy_share_per_s", [])
-                 if isinstance(v, (int, float)))
-    cores = host.get("cores") if isinstance(host.get("cores"), int) else None
+    busy = summary.host_cpu.busy_share_per_s
+    cores = summary.host_cpu.cores
     own = [0.0] * len(busy)
     source: str | None = None
-    start_s = run.get("start_epoch_s")
-    if isinstance(start_s, (int, float)) and busy and cores:
+    start_s = run.start_epoch_s
+    if start_s is not None and busy and cores:
         lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
                               float(start_s) + len(busy))
         key = _own_cpu_key(lines)
@@ -199,24 +198,15 @@ class Saturation:
                 f"{self.throttled_ms / 1000.0:,.1f} s throttled in all")
 
 
-def _percentile(values: Sequence[float], pct: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    # nearest rank, as the report's other percentiles
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(pct / 100 * len(ordered)) - 1))]
-
-
-def samples_file(folder: Path, run: dict[str, Any], stack: str) -> Path | None:
+def samples_file(folder: Path, run: RunInfo, stack: str) -> Path | None:
     """The emulator's CPU samples of ``stack``: ``logs/`` kept with the results, else where
     endpoints.json said they were written (as run.json's target records it)."""
     for parent in list(folder.parents)[:3]:
-        candidate = parent / "logs" / f"{stack}.cpu.jsonl"
+        candidate = cpu_samples_path(parent / LOGS, stack)
         if candidate.is_file():
             return candidate
-    target = run.get("target") or {}
-    named = target.get("cpu_samples") if isinstance(target, dict) else None
-    if isinstance(named, str) and Path(named).is_file():
+    named = run.target.cpu_samples
+    if named is not None and Path(named).is_file():
         return Path(named)
     return None
 
@@ -241,17 +231,15 @@ def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[dict[
     return lines
 
 
-def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack: str,
+def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
                records: Sequence[InFlight]) -> Saturation:
     """The bounds of one run from its own files and the stack's samples beside the logs."""
     timeline = host_timeline(folder, run, summary, stack, records)
     judged = sorted(timeline.in_flight)
     shares = [timeline.busy[s] for s in judged]
-    generator_raw = summary.get("generator")
-    generator: dict[str, Any] = generator_raw if isinstance(generator_raw, dict) else {}
     figures: dict[str, Any] = {
         "host_cores": timeline.cores,
-        "host_busy_p50": _percentile(shares, 50),
+        "host_busy_p50": percentile(shares, 50),
         "host_busy_max": max(shares) if shares else None,
         "host_seconds": len(judged),
         "host_busy_seconds": sum(1 for s in judged if timeline.saturated(s)),
@@ -260,12 +248,12 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
         "own_source": timeline.own_source,
         "own_busy_mean": (sum(timeline.own[s] for s in judged) / len(judged)
                           if judged and timeline.own_source else None),
-        "generator_cpu_us_per_request": generator.get("cpu_us_per_request"),
+        "generator_cpu_us_per_request": summary.generator.cpu_us_per_request,
     }
     requests = len(records)
-    start_s = run.get("start_epoch_s")
-    duration_s = run.get("duration_s")
-    if isinstance(start_s, (int, float)) and isinstance(duration_s, (int, float)):
+    start_s = run.start_epoch_s
+    duration_s = run.duration_s
+    if start_s is not None and duration_s is not None:
         lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
                               float(start_s) + float(duration_s))
         if lines:
@@ -283,9 +271,9 @@ def saturation(folder: Path, run: dict[str, Any], summary: dict[str, Any], stack
                       if isinstance(line.get(key), (int, float))] if key else [])
             if usage and requests:
                 figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
-            generator_s = generator.get("cpu_s")
+            generator_s = summary.generator.cpu_s
             cores = figures["host_cores"]
-            if usage and isinstance(generator_s, (int, float)) and cores and duration_s > 0:
+            if usage and generator_s is not None and cores and duration_s > 0:
                 own_s = float(generator_s) + (emulator_ms + sum(usage)) / 1000.0
                 figures["study_cpu_share"] = own_s / (float(duration_s) * cores)
     return Saturation(**figures)
@@ -344,7 +332,7 @@ class StackFigures(Protocol):
     @property
     def batch(self) -> int: ...
     @property
-    def network_path(self) -> dict[str, Any] | None: ...
+    def network_path(self) -> Mapping[str, float] | None: ...
     @property
     def saturation(self) -> Saturation: ...
 

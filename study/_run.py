@@ -32,7 +32,6 @@ written), and 1 when no report could be written.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -47,6 +46,7 @@ from pathlib import Path
 from contract import DEFAULT_KEEP_ALIVE_S, MODEL_FILE
 from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
 from model import ArtifactError, read_artifact
+from resultfiles import ENDPOINTS, LOGS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
@@ -179,13 +179,13 @@ class Study:
     def __init__(self, settings: StudySettings) -> None:
         self.settings = settings
         self.root = settings.root.resolve()
-        self.run_id = settings.run_id or time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        self.run_id = settings.run_id or new_run_id()
         results = settings.results
         if not results.is_absolute():
             results = self.root / results
         self.run_dir = results / self.run_id
         self.build = self.root / "build" / "study" / self.run_id
-        self.endpoints = self.build / "endpoints.json"
+        self.endpoints = self.build / ENDPOINTS
         self.emulator: subprocess.Popen[bytes] | None = None
         self.children: list[subprocess.Popen[bytes]] = []
         self.stopping = False
@@ -270,27 +270,27 @@ class Study:
                 raise StudyError("the emulator failed to start (exit "
                                  f"{self.emulator.returncode}):\n{tail}")
             try:
-                doc = json.loads(self.endpoints.read_text(encoding="utf-8"))
-                if doc.get("pid") == self.emulator.pid:
+                doc = read_endpoints(self.endpoints)
+                if doc is not None and doc.pid == self.emulator.pid:
                     break
-            except (OSError, ValueError):
+            except (OSError, ResultsError):
                 pass
             time.sleep(0.2)
         else:
             raise StudyError(f"the emulator did not write {self.endpoints} within "
                              f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
                              f"{self.run_dir / 'emulator.out'}")
-        shutil.copyfile(self.endpoints, self.run_dir / "endpoints.json")
-        limited = doc.get("cpu_limited")
-        _log(f"emulator up; CPU limited by memory: {limited} ({doc.get('cpu_limit_reason', '')})")
-        init_cpu = doc.get("init_cpu")
-        if isinstance(init_cpu, dict):
+        shutil.copyfile(self.endpoints, self.run_dir / ENDPOINTS)
+        _log(f"emulator up; CPU limited by memory: {doc.cpu_limited} "
+             f"({doc.cpu_limit_reason or ''})")
+        init_cpu = doc.init_cpu
+        if init_cpu is not None:
             _log(f"init CPU: {init_cpu.get('mode')}: {init_cpu.get('description', '')}")
-        for name, entry in doc.get("stacks", {}).items():
-            _log(f"  {name:12} {entry.get('url')}")
-            if entry.get("log"):
+        for name, entry in doc.stacks.items():
+            _log(f"  {name:12} {entry.url}")
+            if entry.log:
                 # A relative log path is relative to the emulator's directory, the root.
-                self.stack_logs[name] = self.root / entry["log"]
+                self.stack_logs[name] = self.root / entry.log
 
     def _loadgen(self, scenario: str, stack: str, extra: Sequence[str], quiet: bool) -> list[str]:
         # The features are passed so that loadgen sends no GET /health first: that request
@@ -479,7 +479,7 @@ class Study:
 
     def keep_logs(self) -> None:
         """Copy the folders that hold the stacks' logs (each log and its events beside it)."""
-        target = self.run_dir / "logs"
+        target = self.run_dir / LOGS
         target.mkdir(parents=True, exist_ok=True)
         folders = sorted({log.parent for log in self.stack_logs.values()})
         if not folders:
@@ -541,7 +541,7 @@ class Study:
             return status
         self.keep_logs()
         report = None
-        if any(self.run_dir.rglob("requests.jsonl")):
+        if any(self.run_dir.rglob(REQUESTS)):
             _log("writing the report")
             report = self.report()
         _log(f"done in {time.monotonic() - started:.0f} s; results: {self.run_dir}")

@@ -27,6 +27,8 @@ from typing import Any, TypeVar
 
 from contract import MB_PER_VCPU, MODEL_FILE, PREDICT_PATH
 from report import CI_METHOD
+from resultfiles import log_path as stack_log_path
+from resultfiles import new_run_id
 
 from ._sweep_local import LocalSweepResult, SweepRequest, host_cpus
 from ._sweep_output import (
@@ -283,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SweepInputError, StackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    run_id = args.run_id or time.strftime("sweep-%Y%m%dT%H%M%SZ", time.gmtime())
+    run_id = args.run_id or new_run_id(prefix="sweep-")
     results = args.results if args.results.is_absolute() else root / args.results
     run_dir = results / run_id
     started_epoch = time.time()
@@ -376,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 start_epoch_s=started_epoch, settings=json.loads(json.dumps(settings,
                                                                             default=str)),
                 network_path=network, batch=args.batch,
-                log_path=(log_dir / f"{variant}.log") if log_dir is not None else None,
+                log_path=(stack_log_path(log_dir, variant)) if log_dir is not None else None,
                 report_lines=None if log_dir is not None else report_lines(invocations[mb]))
     document: dict[str, Any] = {
         "schema_version": 1, "stack": args.stack, "backend": "aws" if args.aws else "emulator",

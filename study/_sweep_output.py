@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import math
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -18,7 +17,19 @@ from typing import Any
 
 from contract import billed_duration_ms
 from report import CI_METHOD, Estimate
-from resultfiles import Record, write_json_atomic, write_text_atomic
+from resultfiles import (
+    LOGS,
+    REQUESTS,
+    RUN_INFO,
+    SUMMARY,
+    TIMELINE,
+    Record,
+    percentile,
+    run_folder,
+    write_json_atomic,
+    write_text_atomic,
+)
+from resultfiles import log_path as variant_log_path
 
 from ._sweep_samples import Invocation
 from ._sweep_stats import Choice, SizeStats
@@ -268,13 +279,12 @@ def _timeline(records: Sequence[Record]) -> str:
     last = max(by_second) if by_second else -1
     for second in range(last + 1):
         rs = by_second.get(second, [])
-        lat = sorted(r.latency_us / 1000.0 for r in rs)
+        lat = [r.latency_us / 1000.0 for r in rs]
         row = [second, len(rs), sum(r.ok for r in rs), sum(not r.ok for r in rs),
                sum(r.error == "throttled" for r in rs), sum(bool(r.cold_start) for r in rs), 1]
-        if lat:
-            p50 = lat[max(0, math.ceil(0.5 * len(lat)) - 1)]
-            p99 = lat[max(0, math.ceil(0.99 * len(lat)) - 1)]
-            stats = [f"{sum(lat) / len(lat):.3f}", f"{lat[-1]:.3f}", f"{p50:.3f}", f"{p99:.3f}"]
+        p50, p99 = percentile(lat, 50), percentile(lat, 99)
+        if p50 is not None and p99 is not None:
+            stats = [f"{sum(lat) / len(lat):.3f}", f"{max(lat):.3f}", f"{p50:.3f}", f"{p99:.3f}"]
         else:
             stats = ["", "", "", ""]
         lines.append(",".join([*(str(v) for v in row), *stats]))
@@ -288,13 +298,13 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
                          log_path: Path | None,
                          report_lines: Sequence[str] | None = None) -> Path:
     """One size's result folder in the load generator's format, and its log beside them."""
-    folder = run_dir / variant / "sweep"
+    folder = run_folder(run_dir.parent, run_dir.name, variant, "sweep")
     folder.mkdir(parents=True, exist_ok=True)
     records = _records(invocations, starts_s)
-    write_text_atomic(folder / "requests.jsonl",
+    write_text_atomic(folder / REQUESTS,
                       "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n"
                               for r in records))
-    write_text_atomic(folder / "timeline.csv", _timeline(records))
+    write_text_atomic(folder / TIMELINE, _timeline(records))
     run: dict[str, Any] = {
         "schema_version": 1, "scenario": "sweep", "run_id": run_id,
         "start_epoch_s": start_epoch_s, "time_scale": 1.0, "batch": batch,
@@ -304,20 +314,21 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
     }
     if network_path is not None:
         run["network_path"] = dict(network_path)
-    write_json_atomic(folder / "run.json", run)
+    write_json_atomic(folder / RUN_INFO, run)
     errors = sum(not r.ok for r in records)
-    write_json_atomic(folder / "summary.json", {
+    write_json_atomic(folder / SUMMARY, {
         "schema_version": 1, "complete": True, "interrupted": None,
         "requests": len(records), "error_total": errors,
         "notes": ["memory sweep: forced cold starts (stage 0) then warm requests (stage 1)"],
     })
-    logs = run_dir / "logs"
+    logs = run_dir / LOGS
     if log_path is not None and log_path.exists():
         logs.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(log_path, logs / f"{variant}.log")
+        shutil.copyfile(log_path, variant_log_path(logs, variant))
     elif report_lines:
         logs.mkdir(parents=True, exist_ok=True)
-        write_text_atomic(logs / f"{variant}.log", "".join(f"{line}\n" for line in report_lines))
+        write_text_atomic(variant_log_path(logs, variant),
+                          "".join(f"{line}\n" for line in report_lines))
     return folder
 
 

@@ -21,6 +21,7 @@ from emulator._cgroups import Cgroups, parse_cpu_stat
 from emulator._samples import parse_ms
 from loadgen._hostcpu import HostCpu
 from report._saturation import saturation
+from resultfiles import RunInfo, Summary
 
 pytestmark = [pytest.mark.anyio]
 
@@ -141,7 +142,8 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     run_info = {"start_epoch_s": start_s, "duration_s": end_s - start_s}
     summary = {"host_cpu": {"cores": 2, "busy_share_per_s": [0.2, 0.25, 0.3]}}
     flights = [_Flight(0.0, 1_000_000), _Flight(1.0, 1_000_000)]
-    bounds = saturation(folder, run_info, summary, "fn", flights)
+    bounds = saturation(folder, RunInfo.from_json(run_info), Summary.from_json(summary), "fn",
+                        flights)
     assert not bounds.host_bound
     assert bounds.throttled and bounds.throttled_ms is not None and bounds.throttled_ms > 100.0
     assert "s throttled in all" in bounds.throttle_words()
@@ -166,6 +168,7 @@ def test_a_run_on_a_saturated_host_is_host_bound(tmp_path: Path) -> None:
     summary = {"host_cpu": host.describe()}
     assert max(summary["host_cpu"]["busy_share_per_s"]) >= 0.9
     # one request in flight through the saturated seconds (no emulator samples: own CPU unknown)
-    bounds = saturation(tmp_path, {}, summary, "fn", [_Flight(0.0, 2_900_000)])
+    bounds = saturation(tmp_path, RunInfo(), Summary.from_json(summary), "fn",
+                        [_Flight(0.0, 2_900_000)])
     assert bounds.host_bound and "of 3 s at >= 90%" in bounds.host_words()
     assert "its own instances' CPU not measured" in bounds.host_words()

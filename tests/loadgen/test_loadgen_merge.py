@@ -15,7 +15,8 @@ from loadgen import ResultsError, RunSettings, Stage, StagedPlan, merge_results,
 from loadgen.__main__ import main as cli_main
 from loadgen._hist import LatencyHistogram, read_interval_log
 from loadgen._runner import run_async
-from report._figures import collect, stack_figures
+from report._figures import stack_figures
+from report._reading import collect
 
 from .loadgen_server import TestServer
 

@@ -26,7 +26,8 @@ from loadgen.__main__ import main as loadgen_main
 from loadgen._split import plan_to_json, split_plan
 from loadgen._worker import handler, run_worker
 from loadgen._workers import WorkerStack, resolve_worker_stack, run_workers
-from report._figures import collect, stack_figures
+from report._figures import stack_figures
+from report._reading import collect
 
 from .loadgen_server import ServerThread
 

@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 
 from report.__main__ import main as report_main
-from report._figures import collect, load_report_lines, percentile, recommend, stack_figures
+from report._figures import percentile, stack_figures
 from report._markdown import write_report
+from report._reading import collect, load_report_lines
+from report._recommend import recommend
 
 # (start_s, latency_ms, cold, error, request_id, instance_id)
 Rec = tuple[float, float, bool, str | None, str, str]

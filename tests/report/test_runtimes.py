@@ -13,8 +13,8 @@ import pytest
 from emulator._memory import memory_limit
 from loadgen._target import resolve_stack
 from model import write_artifact
-from report._figures import collect, load_report_lines
 from report._markdown import write_report
+from report._reading import collect, load_report_lines
 from report._runtimes import failure_kinds, runtime_figures
 
 if TYPE_CHECKING:
@@ -223,6 +223,7 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
         dependency_dirs={}, python_runtime_dir=None,
         cpu_limited=False, cpu_limit_reason="test",
         lambda_url="http://127.0.0.1:10", buckets_url=None,
+        concurrency_limit=lambda name: 100,
         memory_limit=memory_limit(cgroup_limited=False, reason="test")))
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
