@@ -105,6 +105,7 @@ def main() -> int:
     parser.add_argument("--cold-starts", type=int, default=5)
     parser.add_argument("--memory", type=int, default=1024)
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-function-") as scratch:
         root = Path(scratch)
         settings, package, deps, first_s = _prepare(root, args.memory)
@@ -128,6 +129,8 @@ def main() -> int:
         "second_build_s": round(second_s, 3),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
                    f"{platform.python_version()}",
+        # The host is shared: its 1-minute load average before and after says how much.
+        "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }
     print(f"bare import on the host      {result['bare_import_ms']} ms (median)")
     print(f"emulator Init Duration       {result['init_duration_ms']} ms (median of "
@@ -135,6 +138,7 @@ def main() -> int:
     print(f"emulator overhead per cold   {result['overhead_ms']} ms")
     print(f"build (package + host deps)  first {result['first_build_s']} s, "
           f"again {result['second_build_s']} s")
+    print(f"load average (1 min)         {result['load_average_1m']} (before, after)")
     (REPO / "bench" / "results-function.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
