@@ -123,6 +123,7 @@ def main() -> int:
     failed = sum(1 for c in colds if c.get("status") not in (None, 200))
     init_ms = statistics.median(inits) if inits else None
     result = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "function": "examples/sklearn-joblib",
         "memory_mb": args.memory,
         "package_bytes": package.size_bytes,
