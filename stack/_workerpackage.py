@@ -1,12 +1,13 @@
 """The code archive of a ``loadgen-worker`` stack: the load generator and its wheels.
 
 The worker runs ``loadgen`` itself (``contract.WORKER_HANDLER``), so its zip holds the
-packages the load generator imports at run time (``loadgen/`` and ``resultfiles/``, read as
-files from the project) and the third-party tree pip installs for the function's interpreter
-and platform (``stack._frameworks``: the same cross-platform install, cache and deterministic
-zip as a framework model runtime). The pins are the ``loadgen`` extra's and the project's
-PyYAML; boto3 and botocore are not bundled, since AWS's Python runtime provides them and the
-worker needs nothing newer than what it provides (S3 uploads, SigV4 signing).
+packages the load generator imports at run time (``loadgen/``, ``resultfiles/`` and
+``contract/``, read as files from the project) and the third-party tree pip installs for the
+function's interpreter and platform (``stack._frameworks``: the same cross-platform install,
+cache and deterministic zip as a framework model runtime). The pins are the ``loadgen``
+extra's and the project's PyYAML; boto3 and botocore are not bundled, since AWS's Python
+runtime provides them and the worker needs nothing newer than what it provides (S3 uploads,
+SigV4 signing).
 Standard library only; pip runs in a subprocess.
 """
 
@@ -28,8 +29,9 @@ __all__ = ["WORKER_DISTRIBUTIONS", "WORKER_SOURCES", "WorkerPackage", "build_wor
            "worker_requirements"]  # fmt: skip
 
 #: The project's packages the worker imports (``python -c 'import loadgen._worker'`` in a clean
-#: interpreter loads no other project package; tests/stack holds the list to that).
-WORKER_SOURCES = ("loadgen", "resultfiles")
+#: interpreter, then reading a request file, loads no other project package; tests/stack holds
+#: the list to that). ``contract`` (standard library only) reads a team's request set.
+WORKER_SOURCES = ("contract", "loadgen", "resultfiles")
 #: The third-party distributions the load generator imports at run time, by the pyproject
 #: list that pins them: the ``loadgen`` extra (not matplotlib, which only the report draws
 #: with, nor boto3, which the runtime provides) and PyYAML (Taurus files) from the project's
