@@ -239,7 +239,7 @@ def test_a_function_without_x_request_id_is_joined_through_the_aws_access_log(
     assert figures.cost is not None and figures.notes == []
 
 
-def test_a_stack_deployed_without_the_access_log_output_stops_before_any_download(  # type: ignore[no-untyped-def]
+def test_a_stack_deployed_without_the_access_log_output_still_gets_its_function_log(  # type: ignore[no-untyped-def]
         logs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     import shutil
@@ -255,9 +255,12 @@ def test_a_stack_deployed_without_the_access_log_output_stops_before_any_downloa
 
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/pulumi")
     monkeypatch.setattr(subprocess, "run", pulumi)
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    _put(logs, [_report(0, cold=True)], now_ms - 1000)
     out = tmp_path / "logs" / "sklearn-at-512.log"
     assert main(["logs", "--stack", "sklearn-at-512", "--since", "10m", "--region", "us-east-1",
-                 "--out", str(out)]) == 2
+                 "--out", str(out)]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "access_log_group" in err[0] and "pulumi up" in err[0]
-    assert not out.parent.exists()
+    assert len(list(read_report_lines(out.read_text().splitlines()))) == 1
+    assert not (out.parent / "sklearn-at-512.access.jsonl").exists()
