@@ -15,7 +15,6 @@ from resultfiles import new_run_id, run_folder
 from ._console import (
     EXIT_FIRST_FAILURE,
     EXIT_SIGNAL_BASE,
-    EXIT_USAGE,
     EXIT_WRITE_FAILED,
     outcome,
     say,
@@ -286,11 +285,6 @@ def main(name: str, args: argparse.Namespace) -> int:
     target = sign_target(_checked(plan, _target(args), args), args.sign)
     if getattr(args, "workers", None) is not None or getattr(args, "worker_stack", None):
         from ._workers import main_workers
-
-        if args.requests is not None or target.request_file[0] is not None:
-            say("error: a request file is not sent by workers yet (they send the KDD payload); "
-                "run without --workers", stream=sys.stderr)
-            return EXIT_USAGE
 
         return main_workers(plan, target=target, args=args, notes=notes)
     for note in notes:

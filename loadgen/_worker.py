@@ -1,9 +1,11 @@
 """The load-generator worker: a Lambda handler that runs one slice of a plan.
 
 The event (docs/results.md, Workers) names the slice, the target, the absolute start and the
-bucket; the worker asks the target's GET /health first (so that the request does not delay
-its start), waits until the start, runs its slice with the ordinary engine, writes the usual
-result folder under /tmp, uploads it to ``s3://bucket/prefix/`` and returns what happened.
+bucket, and, for a team's function, its request set (``requests``: the request file's text,
+which the worker reads as the controller did; no GET /health is sent then); else the worker
+asks the target's GET /health first (so that the request does not delay its start). Then it
+waits until the start, runs its slice with the ordinary engine, writes the usual result
+folder under /tmp, uploads it to ``s3://bucket/prefix/`` and returns what happened.
 
 A running invocation cannot be cancelled, so a worker watches for the controller's stop
 marker (the event's ``stop_key``) while it runs and then stops as on a signal, finishing and
@@ -104,18 +106,34 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
                                          name=str(target_spec.get("name") or "target")),
                          str(target_spec.get("sign") or "auto"))
     features = event.get("features")
-    health = (fetch_health(target, timeout_s=min(30.0, max(lead_s, 5.0)))
-              if features is None else {"features": list(features)})
+    sent = event.get("requests")
+    if sent is not None and not (isinstance(sent, dict) and isinstance(sent.get("text"), str)):
+        raise LoadgenError("the event's `requests` must be an object with the request file's "
+                           "`text` (and `expect_field`)")
+    health: dict[str, Any]
+    if sent is not None:
+        health = {}  # the request set says everything that is sent
+    elif features is None:
+        health = fetch_health(target, timeout_s=min(30.0, max(lead_s, 5.0)))
+    else:
+        health = {"features": list(features)}
 
     base = work_dir or Path(tempfile.gettempdir())
     results = base / f"loadgen-{run_id}-w{worker}"
     shutil.rmtree(results, ignore_errors=True)
+    request_file: Path | None = None
+    expect_field = str(sent.get("expect_field") or "") or None if sent is not None else None
+    if sent is not None:
+        results.mkdir(parents=True)
+        request_file = results / "requests.json"
+        request_file.write_text(sent["text"], encoding="utf-8")
     note = f"worker {worker} of {event.get('workers')}, users {event.get('users')}"
     # The engine waits for the asked instant after its own preparation (payload, bodies,
     # run.json's facts), which would otherwise make each worker late by its own amount.
     settings = RunSettings(results_dir=results, run_id=run_id, time_scale=time_scale,
                            timeout_s=float(event.get("timeout_s") or 30.0),
-                           progress=False, notes=(note,), start_at_epoch_s=start_epoch_s)
+                           progress=False, notes=(note,), start_at_epoch_s=start_epoch_s,
+                           requests=request_file, expect_field=expect_field)
     # Made beside the run (its watcher needs it), not before: it takes CPU the start may need.
     clients: list[Any] = [s3_client] if s3_client is not None else []
 

@@ -446,8 +446,11 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
                 store: RunStore | None = None,
                 out: Callable[[str], None] = print,
                 target_info: dict[str, Any] | None = None,
-                interrupt: Interrupt | None = None) -> WorkersOutcome:
+                interrupt: Interrupt | None = None,
+                requests: dict[str, Any] | None = None) -> WorkersOutcome:
     """Run ``plan`` on ``workers`` workers and merge their folders (see the module doc).
+
+    ``requests`` (``request_event``) is a team's request set, sent to every worker.
 
     Before anything is sent: the options are checked (PlanError), the local run folder and
     the bucket's run prefix are claimed, so that two runs with one run id cannot mix, and
@@ -500,6 +503,8 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         }
         if features is not None:
             event["features"] = features
+        if requests is not None:
+            event["requests"] = requests
         if stack.s3_endpoint:
             event["s3_endpoint"] = stack.s3_endpoint
         events.append(event)
@@ -729,6 +734,27 @@ def _clock(table: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: What a worker's event may hold of a request file: Lambda's synchronous payload (6 MB) less
+#: room for the rest of the event.
+REQUEST_TEXT_MAX_BYTES = 6 * 1024 * 1024 - 64 * 1024
+
+
+def request_event(path: Path, *, expect_field: str | None) -> dict[str, Any]:
+    """The ``requests`` of a worker's event: the request file's text, checked here first (the
+    worker reads it as this machine does), and the field a correct answer holds."""
+    from ._requests import function_request_set
+
+    function_request_set(path, expect_field=expect_field)  # one line per problem, if any
+    text = path.read_text(encoding="utf-8")
+    size = len(text.encode("utf-8"))
+    if size > REQUEST_TEXT_MAX_BYTES:
+        raise PlanError(f"the request file {path} is {size / 1e6:.1f} MB: a worker's event "
+                        f"carries at most {REQUEST_TEXT_MAX_BYTES / 1e6:.1f} MB (Lambda's 6 MB "
+                        "invocation payload); send fewer or smaller requests, or run without "
+                        "--workers")
+    return {"text": text, "expect_field": expect_field}
+
+
 def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> int:
     """``--workers N --worker-stack NAME`` of ``scenario2`` and ``rate`` (loadgen._cli)."""
     import sys
@@ -798,11 +824,16 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
     # A worker sees the URL alone: what "auto" decided here from the stack (an IAM stack of
     # the emulator's endpoints file, say) must reach it as "always".
     sign = "always" if args.sign == "auto" and target.signer is not None else args.sign
+    named_requests, named_field = target.request_file
+    request_file = args.requests or named_requests
+    requests = (request_event(request_file, expect_field=args.expect_field or (
+        named_field if args.requests is None else None)) if request_file is not None else None)
     result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
                          stack=stack, workers=args.workers, results_dir=args.results,
                          run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
                          features=features, lead_s=args.workers_lead, out=out,
-                         target_info=target.describe(), interrupt=interrupt)
+                         target_info=target.describe(), interrupt=interrupt,
+                         requests=requests)
     if tty and not args.quiet:
         say("", stream=sys.stderr)
     run_root = args.results / run_id

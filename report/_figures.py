@@ -105,6 +105,14 @@ def _ok_latencies_ms(records: Iterable[Record], reports: dict[str, ReportLine], 
             if r.error is None and start_kind(r, reports) == kind]
 
 
+def strategy_words(settings: Mapping[str, object]) -> str:
+    """The table's "strategy": how the model is loaded; a team's function (``kind: function``)
+    has no model strategy, so its package kind instead (``function, zip`` / ``function, image``)."""
+    if settings.get("kind") == "function":
+        return "function, image" if settings.get("image") else "function, zip"
+    return str(settings.get("model_strategy", "?"))
+
+
 def stack_figures(
     stack: str,
     runs: Sequence[ScenarioRun],
@@ -182,7 +190,7 @@ def stack_figures(
         language=str(settings.get("language", "?")),
         memory_mb=int(memory_mb) if isinstance(memory_mb, int) else None,
         architecture=architecture,
-        strategy=str(settings.get("model_strategy", "?")),
+        strategy=strategy_words(settings),
         mitigation=str(settings.get("cold_start_mitigation", "?")),
         requests=len(records),
         ok=ok,

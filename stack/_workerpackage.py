@@ -29,7 +29,8 @@ __all__ = ["WORKER_DISTRIBUTIONS", "WORKER_SOURCES", "WorkerPackage", "build_wor
            "worker_requirements"]  # fmt: skip
 
 #: The project's packages the worker imports (``python -c 'import loadgen._worker'`` in a clean
-#: interpreter loads no other project package; tests/stack holds the list to that).
+#: interpreter, then reading a request file, loads no other project package; tests/stack holds
+#: the list to that). ``contract`` (standard library only) reads a team's request set.
 WORKER_SOURCES = ("contract", "loadgen", "resultfiles")
 #: The third-party distributions the load generator imports at run time, by the pyproject
 #: list that pins them: the ``loadgen`` extra (not matplotlib, which only the report draws

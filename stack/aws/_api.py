@@ -62,6 +62,8 @@ class HttpApi(pulumi.ComponentResource):
 
     url: pulumi.Output[str]
     execution_arn: pulumi.Output[str]
+    #: The stage's access-log group (`python -m report logs` joins through it).
+    access_log_group: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: HttpApiArgs, opts: pulumi.ResourceOptions | None = None
@@ -136,4 +138,6 @@ class HttpApi(pulumi.ComponentResource):
         )
         # The $default stage is served at the API's endpoint, without a stage path.
         self.url = api.api_endpoint
-        self.register_outputs({"url": self.url, "execution_arn": self.execution_arn})
+        self.access_log_group = access_logs.name
+        self.register_outputs({"url": self.url, "execution_arn": self.execution_arn,
+                               "access_log_group": self.access_log_group})

@@ -36,7 +36,8 @@ class FunctionStackArgs:
 class FunctionStack(pulumi.ComponentResource):
     """Everything a function stack deploys, in the region its settings name."""
 
-    #: The stack outputs: url, function_name, log_group, language, memory_mb, region.
+    #: The stack outputs: url, function_name, log_group, access_log_group, language, memory_mb,
+    #: region.
     outputs: dict[str, pulumi.Input[object]]
 
     def __init__(self, name: str, args: FunctionStackArgs,
@@ -115,6 +116,7 @@ class FunctionStack(pulumi.ComponentResource):
             "url": api.url,
             "function_name": function.name,
             "log_group": log_group.name,
+            "access_log_group": api.access_log_group,
             "language": settings.language,
             "memory_mb": settings.memory_mb,
             "region": settings.region,

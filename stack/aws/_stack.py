@@ -42,10 +42,11 @@ def stack_provider(
 class ModelStack(pulumi.ComponentResource):
     """Everything one stack deploys, in the region its settings name."""
 
-    #: The stack outputs: url, function_name, log_group, model_version, language, memory_mb,
-    #: region, and what it admits (``api_throttle_rate``, ``api_throttle_burst``,
-    #: ``reserved_concurrency``, ``provisioned_concurrency``: the load generator refuses plans
-    #: past them), as the emulator's endpoints.json states them too; execution_arn.
+    #: The stack outputs: url, function_name, log_group, access_log_group, model_version,
+    #: language, memory_mb, region, and what it admits (``api_throttle_rate``,
+    #: ``api_throttle_burst``, ``reserved_concurrency``, ``provisioned_concurrency``: the load
+    #: generator refuses plans past them), as the emulator's endpoints.json states them too;
+    #: execution_arn.
     outputs: dict[str, pulumi.Input[object]]
 
     def __init__(
@@ -102,6 +103,7 @@ class ModelStack(pulumi.ComponentResource):
             "url": api.url,
             "function_name": function.function_name,
             "log_group": function.log_group_name,
+            "access_log_group": api.access_log_group,
             "model_version": package.model_version,
             "language": settings.language,
             "memory_mb": settings.memory_mb,

@@ -275,3 +275,76 @@ def test_a_plan_longer_than_a_lambda_invocation_is_refused_in_one_line(
     assert status == 2
     assert "the plan lasts 1200 s" in err and "not chained" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_workers_send_a_request_file_as_the_single_machine_run_would(
+        s3: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A team's function: the workers send its request set (no KDD rows, no GET /health), and
+    # every answer is judged by the request file's rule (2xx holding --expect-field).
+    endpoints = tmp_path / "endpoints.json"
+    endpoints.write_text(json.dumps({"stacks": {"workers": {
+        "function_name": "loadgen-worker", "bucket": BUCKET, "url": "http://unused"}}}))
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        '{"method": "POST", "path": "/predict", "body": {"instances": [{"x": 1}]}, "weight": 3}\n'
+        '{"method": "POST", "path": "/predict", "body": {"instances": [{"x": 2}, {"x": 3}]}}\n')
+    events: list[dict[str, Any]] = []
+    invoke = thread_invoker()
+
+    def recording(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return invoke(event)
+
+    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: recording)
+    with ServerThread() as server:
+        status = loadgen_main([
+            "scenario2", "--target", server.url, "--name", "fn", "--stages", "4:0:1.5s",
+            "--think", "0.05s", "--workers", "2", "--worker-stack", "workers",
+            "--endpoints", str(endpoints), "--results", str(tmp_path / "results"),
+            "--run-id", "fn-requests", "--workers-lead", "1s", "--sign", "never", "--quiet",
+            "--requests", str(requests), "--expect-field", "model_version"])
+        seen, health_seen = server.seen, server.health_seen
+    assert status == 0, capsys.readouterr().err
+    assert [e["requests"]["text"] for e in events] == [requests.read_text()] * 2
+    assert health_seen == 0  # the KDD path would have asked GET /health for its features
+    folder = tmp_path / "results" / "fn-requests" / "fn" / "scenario2"
+    records = [json.loads(line) for line in (folder / "requests.jsonl").read_text().splitlines()]
+    assert len(records) == seen > 0
+    assert all(r["status"] == 200 and r["error"] is None for r in records)
+
+
+def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Path) -> None:
+    # The same run asking for a field the answers lack: every record a bad response, so the
+    # worker did read the expect_field it was sent. (Run ids of their own: a worker's folder is
+    # /tmp/loadgen-<run id>-w<n>, which another test run on this machine may be using.)
+    requests = tmp_path / "requests.json"
+    requests.write_text('{"method": "POST", "path": "/predict", "body": {"instances": [{}]}}')
+    from loadgen._workers import request_event
+
+    sent = request_event(requests, expect_field="missing_field")
+    with ServerThread() as server:
+        outcome = run_workers(StagedPlan(stages=(Stage(users=2, hold_s=1.0),), think_s=0.05),
+                             target_url=server.url, sign="never", target_name="fn",
+                             stack=STACK, workers=2, results_dir=tmp_path / "results",
+                             run_id="fn-field", lead_s=1.0, invoker=thread_invoker(),
+                             out=lambda _line: None, requests=sent)
+        seen = server.seen
+    assert outcome.folder is not None
+    records = [json.loads(line) for line in
+               (outcome.folder / "requests.jsonl").read_text().splitlines()]
+    assert len(records) == seen > 0
+    assert {r["error"] for r in records} == {"bad_response"}
+
+
+def test_a_request_file_too_big_for_a_worker_s_event_is_refused_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import loadgen._workers as workers
+    from loadgen._errors import PlanError
+
+    requests = tmp_path / "requests.json"
+    requests.write_text(json.dumps({"method": "POST", "path": "/x", "body": "y" * 2000}))
+    monkeypatch.setattr(workers, "REQUEST_TEXT_MAX_BYTES", 1000)
+    with pytest.raises(PlanError) as refused:
+        workers.request_event(requests, expect_field=None)
+    assert "\n" not in str(refused.value) and "run without --workers" in str(refused.value)

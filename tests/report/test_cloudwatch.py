@@ -160,3 +160,110 @@ def test_a_json_format_log_group_reads_as_its_text_twin(
     from_json = list(read_report_lines(out.read_text().splitlines()))
     from_text = list(read_report_lines([_report(i, cold=(i == 0)) for i in range(3)]))
     assert from_json == from_text and from_json[0].init_duration_ms == 150.0
+
+
+ACCESS_GROUP = "/aws/vendedlogs/apigateway/lambda-model-study-sklearn-at-512"
+
+
+def _access_event(apigw_id: str, lambda_id: str, status: int = 200) -> str:
+    # As API Gateway writes the stage's access log (stack/aws/_api.py ACCESS_LOG_FORMAT).
+    import json
+
+    return json.dumps({"requestId": apigw_id, "requestTime": "1764930000123",
+                       "sourceIp": "192.0.2.1", "routeKey": "POST /predict",
+                       "status": str(status), "protocol": "HTTP/1.1", "responseLength": "20",
+                       "responseLatency": "412", "integrationLatency": "398",
+                       "integrationStatus": "200" if lambda_id != "-" else "-",
+                       "integrationError": "-", "lambdaRequestId": lambda_id})
+
+
+def test_the_access_fields_are_the_ones_the_stage_writes() -> None:
+    from report._cloudwatch import AWS_ACCESS_FIELDS
+    from stack.aws._api import ACCESS_LOG_FORMAT
+
+    assert set(AWS_ACCESS_FIELDS.values()) <= set(ACCESS_LOG_FORMAT)
+    assert ACCESS_LOG_FORMAT["requestId"] == "$context.requestId"
+    assert ACCESS_LOG_FORMAT["lambdaRequestId"] == "$context.integration.requestId"
+
+
+def test_a_function_without_x_request_id_is_joined_through_the_aws_access_log(
+        logs: Any, tmp_path: Path) -> None:
+    # A team's function returns no x-request-id: the records carry API Gateway's id alone, and
+    # only the stage's access log says which invocation (REPORT line) served each.
+    import json
+
+    from report.__main__ import main
+    from report._figures import stack_figures
+    from report._reading import collect, load_report_lines
+
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    _put(logs, [_report(i, cold=(i == 0)) for i in range(3)], now_ms - 1000)
+    logs.create_log_group(logGroupName=ACCESS_GROUP)
+    logs.create_log_stream(logGroupName=ACCESS_GROUP, logStreamName="stage")
+    events = [_access_event(f"gw-{i}", f"req-{i:05d}") for i in range(3)]
+    events.append(_access_event("gw-iam", "-", status=403))  # answered by the gateway itself
+    events.append("not json")
+    logs.put_log_events(logGroupName=ACCESS_GROUP, logStreamName="stage", logEvents=[
+        {"timestamp": now_ms - 900 + i, "message": m} for i, m in enumerate(events)])
+
+    run = tmp_path / "results" / "aws-1"
+    out = run / "logs" / "sklearn-at-512.log"
+    assert main(["logs", "--log-group", GROUP, "--access-log-group", ACCESS_GROUP,
+                 "--since", "10m", "--region", "us-east-1", "--out", str(out)]) == 0
+    access = [json.loads(line) for line in
+              (run / "logs" / "sklearn-at-512.access.jsonl").read_text().splitlines()]
+    assert [(a["apigw_id"], a["request_id"], a["status"]) for a in access] == [
+        ("gw-0", "req-00000", 200), ("gw-1", "req-00001", 200), ("gw-2", "req-00002", 200),
+        ("gw-iam", None, 403)]
+    assert access[0]["response_ms"] == 412.0 and access[0]["t"] == 1764930000.123
+
+    folder = run / "sklearn-at-512" / "scenario2"
+    folder.mkdir(parents=True)
+    settings = {"kind": "function", "language": "python", "memory_mb": 512,
+                "architecture": "x86_64", "model_strategy": "bundled",
+                "cold_start_mitigation": "none", "handler": "app.lambda_handler"}
+    (folder / "run.json").write_text(json.dumps(
+        {"run_id": "aws-1", "scenario": "scenario2", "time_scale": 1.0, "batch": 1,
+         "target": {"name": "sklearn-at-512", "source": "pulumi", "settings": settings}}))
+    records = [{"seq": i, "user": 0, "stage": 0, "start_s": float(i), "latency_us": 400_000,
+                "status": 200, "error": None, "gateway_request_id": f"gw-{i}"} for i in range(3)]
+    (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    (folder / "timeline.csv").write_text(
+        "second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms\n"
+        "0,3,3,0,0,0,1,,,,\n")
+    (folder / "summary.json").write_text(json.dumps(
+        {"complete": True, "requests": 3, "ok": 3, "error_total": 0, "notes": []}))
+    runs = collect([run])
+    reports, problems = load_report_lines([out])
+    assert problems == []
+    figures = stack_figures("sklearn-at-512", runs, reports)
+    assert figures.cold_starts == 1 and figures.init_duration_p50_ms == 150.0
+    assert figures.billed_gb_s is not None and figures.billed_gb_s > 0
+    assert figures.cost is not None and figures.notes == []
+
+
+def test_a_stack_deployed_without_the_access_log_output_still_gets_its_function_log(  # type: ignore[no-untyped-def]
+        logs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    import subprocess
+
+    from report.__main__ import main
+
+    def pulumi(argv: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        if argv[3] == "log_group":
+            return subprocess.CompletedProcess(argv, 0, GROUP + "\n", "")
+        return subprocess.CompletedProcess(argv, 255, "",
+                                           "error: current stack does not have output property")
+
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/pulumi")
+    monkeypatch.setattr(subprocess, "run", pulumi)
+    now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    _put(logs, [_report(0, cold=True)], now_ms - 1000)
+    out = tmp_path / "logs" / "sklearn-at-512.log"
+    assert main(["logs", "--stack", "sklearn-at-512", "--since", "10m", "--region", "us-east-1",
+                 "--out", str(out)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "access_log_group" in err[0] and "pulumi up" in err[0]
+    assert len(list(read_report_lines(out.read_text().splitlines()))) == 1
+    assert not (out.parent / "sklearn-at-512.access.jsonl").exists()

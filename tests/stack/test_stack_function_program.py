@@ -51,6 +51,7 @@ def test_a_zip_function_deploys_with_its_handler_routes_and_layer(project: Path)
     assert routes == {"GET /echo": "NONE", "POST /echo": "NONE"}  # the stack file says none
     assert set(run.exports) >= {"url", "function_name", "log_group", "memory_mb"}
     assert run.exports["function_name"] == "lambda-model-study-echo"
+    assert run.exports["access_log_group"] == "/aws/vendedlogs/apigateway/lambda-model-study-echo"
 
 
 def test_an_image_function_is_built_from_its_own_dockerfile(project: Path) -> None:

@@ -497,6 +497,8 @@ def test_outputs(program: Program, name: str) -> None:
         "url": f"https://{API_ID}.execute-api.{settings.region}.amazonaws.com",
         "function_name": f"{PROJECT}-{name}",
         "log_group": f"/aws/lambda/{PROJECT}-{name}",
+        # The API stage's access log: `report logs` joins through it (apigw id → Lambda id).
+        "access_log_group": f"/aws/vendedlogs/apigateway/{PROJECT}-{name}",
         "model_version": package.model_version,
         "language": settings.language,
         "memory_mb": settings.memory_mb,

@@ -131,12 +131,14 @@ def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) 
     package = build_worker_package(load_stack(WORKER_STACK), root=root)
     with zipfile.ZipFile(package.code_zip) as archive:
         names = set(archive.namelist())
+    # contract/ reads a team's request file, which a worker may be sent.
     assert {"loadgen/_worker.py", "loadgen/_plan.py", "loadgen/data/payload.jsonl",
-            "resultfiles/__init__.py", "contract/__init__.py"} <= names  # fmt: skip
+            "resultfiles/__init__.py", "contract/__init__.py",
+            "contract/_requests.py"} <= names  # fmt: skip
     assert {"anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
             "httptools/__init__.py", "yaml/__init__.py"} <= names  # fmt: skip
     tops = {name.split("/")[0] for name in names}
-    assert not tops & {"stack", "emulator", "report", "model"}
+    assert not tops & {"stack", "emulator", "report", "model", "study", "runtime"}
     assert not [name for name in names if "__pycache__" in name or "/tests/" in name]
     assert package.handler == "loadgen._worker.handler"
     assert package.size_bytes == package.code_zip.stat().st_size
@@ -179,13 +181,18 @@ def test_a_checkout_without_the_worker_handler_is_refused(tmp_path: Path) -> Non
 
 
 def test_the_load_generator_imports_only_what_the_worker_ships() -> None:
-    # Every module of loadgen, imported in a clean interpreter: the project's packages it
-    # loads must be in the zip, and its third-party ones installed from the pins.
+    # Every module of loadgen, imported in a clean interpreter, then a team's request file read
+    # as a worker sent one reads it: the project's packages it loads must be in the zip, and
+    # its third-party ones installed from the pins.
     probe = (
-        "import importlib, json, pkgutil, sys\n"
+        "import importlib, json, pathlib, pkgutil, sys, tempfile\n"
         "import loadgen\n"
         "for m in pkgutil.walk_packages(loadgen.__path__, 'loadgen.'):\n"
         "    if m.name != 'loadgen.__main__': importlib.import_module(m.name)\n"
+        "from loadgen._requests import function_request_set\n"
+        "path = pathlib.Path(tempfile.mkdtemp()) / 'requests.json'\n"
+        "path.write_text('{\"method\": \"GET\", \"path\": \"/\"}')\n"
+        "function_request_set(path)\n"
         "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))\n"
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True,
