@@ -300,7 +300,7 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
     import threading
 
     from emulator import FunctionSpec
-    from loadgen._hostcpu import HostCpu
+    from loadgen.engine._hostcpu import HostCpu
     from report._reportline import read_report_lines
 
     work = tmp / f"overhead-{users}"

@@ -17,7 +17,7 @@ from contract import DEFAULT_RUNTIMES, LANGUAGES, PAYLOAD_LIMIT_BYTES, ROUTE_KEY
 from stack.settings import API_GATEWAY_TIMEOUT_S, MEMORY_MB_MAX, MEMORY_MB_MIN, TIMEOUT_S_MAX
 
 from ._errors import EmulatorConfigError
-from ._sigv4 import StaticCredentials
+from .gateway._sigv4 import StaticCredentials
 
 #: The routes the stacks declare (stack/ components): ``POST /predict`` and ``GET /health``.
 STUDY_ROUTES: tuple[str, ...] = ROUTE_KEYS

@@ -15,6 +15,10 @@ from aiohttp import web
 from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
+from .._spec import API_PAYLOAD_LIMIT_BYTES
+from ..instance._instance import Outcome
+from ..lambda_service._host import FunctionHost
+from ..logs._samples import AccessLog
 from ._apigw import (
     INTERNAL_SERVER_ERROR,
     NOT_FOUND,
@@ -34,11 +38,7 @@ from ._apigw import (
     route_path,
     sent_path,
 )
-from ._host import FunctionHost
-from ._instance import Outcome
-from ._samples import AccessLog
 from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ._spec import API_PAYLOAD_LIMIT_BYTES
 from ._timers import DeadlineTimers, Lateness
 
 

@@ -42,8 +42,8 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.utils import normalize_url_path
 
+from .._errors import EmulatorConfigError
 from ._apigw import ACCOUNT_ID, ApiResponse
-from ._errors import EmulatorConfigError
 
 __all__ = [
     "DEFAULT_CREDENTIALS",

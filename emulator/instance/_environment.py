@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 
+from .._spec import FunctionSpec
+from ..gateway._sigv4 import StaticCredentials
 from ._instance import InitType, Instance
-from ._sigv4 import StaticCredentials
-from ._spec import FunctionSpec
 
 #: fake credentials, so SDK-style signing code in a function has something to sign with
 FAKE_CREDENTIALS = {

@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ._errors import EmulatorBuildError
+from .._errors import EmulatorBuildError
 
-_SOURCES = Path(__file__).parent / "java"
+_SOURCES = Path(__file__).parents[1] / "java"
 MAIN_CLASS = "lambdaemu.Bootstrap"
 _JAVAC_FLAGS = ("--release", "17", "-XDstringConcat=inline")
 

@@ -12,16 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._spec import INIT_BURST_VCPU, FunctionSpec
+from ..gateway._sigv4 import StaticCredentials
+from ..logs._logs import StackLog
 from ._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us, instance_cpus
 from ._environment import instance_environment
 from ._instance import InitType, Instance
 from ._java import java_command
-from ._logs import StackLog
 from ._memory import PACKAGE_EVICT_MIN_BYTES, evict_file_pages
 from ._pyruntime import python_path
 from ._runtime_api import InstanceHost, RuntimeApi
-from ._sigv4 import StaticCredentials
-from ._spec import INIT_BURST_VCPU, FunctionSpec
 
 #: successive instances start their CPU set one CPU further round the host's (``_cpus``)
 _TURNS = itertools.count()

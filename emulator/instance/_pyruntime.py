@@ -35,7 +35,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from ._errors import EmulatorConfigError
+from .._errors import EmulatorConfigError
 from ._memory import evict_file_pages
 
 #: what AWS's Python runtime provides besides the standard library

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._errors import EmulatorConfigError
-from ._spec import FunctionSpec
+from .._errors import EmulatorConfigError
+from .._spec import FunctionSpec
 
 
 class ConcurrencyPool:

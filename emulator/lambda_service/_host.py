@@ -13,18 +13,24 @@ import subprocess
 import time
 import uuid
 
-from ._apigw import trace_id
+from .._errors import EmulatorError
+from .._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, EmulatorOptions, FunctionSpec
+from ..gateway._apigw import trace_id
+from ..instance._instance import InitType, Instance, InstanceState, Invocation, Outcome
+from ..instance._launch import Launcher
+from ..instance._memory import WATCHDOG_INTERVAL_S, resident_mb
+from ..logs._logs import StackLog
+from ..logs._platform_log import (
+    closing_lines,
+    crashed_lines,
+    exit_how,
+    init_report_line,
+    timed_out_line,
+)
+from ..logs._report_writer import start_line
 from ._concurrency import ConcurrencyPool
-from ._errors import EmulatorError
-from ._instance import InitType, Instance, InstanceState, Invocation, Outcome
 from ._keepalive import keep_alive_policy
-from ._launch import Launcher
-from ._logs import StackLog
-from ._memory import WATCHDOG_INTERVAL_S, resident_mb
 from ._ping import ping_forever
-from ._platform_log import closing_lines, crashed_lines, exit_how, init_report_line, timed_out_line
-from ._report_writer import start_line
-from ._spec import LAMBDA_PAYLOAD_LIMIT_BYTES, EmulatorOptions, FunctionSpec
 
 _IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
 

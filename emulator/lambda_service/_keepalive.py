@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ._instance import Instance, InstanceState
-from ._spec import SEBS_PERIOD_S, EmulatorOptions
+from .._spec import SEBS_PERIOD_S, EmulatorOptions
+from ..instance._instance import Instance, InstanceState
 
 
 @dataclass(frozen=True, kw_only=True)

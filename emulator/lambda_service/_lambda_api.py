@@ -54,12 +54,12 @@ from aiohttp import web
 from aiohttp.client_exceptions import ClientError
 from aiohttp.http_exceptions import HttpProcessingError
 
-from ._apigw import ACCOUNT_ID
+from .._spec import CONNECTION_TIMEOUT_S, LAMBDA_PAYLOAD_LIMIT_BYTES
+from ..gateway._apigw import ACCOUNT_ID
+from ..gateway._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
+from ..instance._instance import Outcome
 from ._host import FunctionHost
-from ._instance import Outcome
 from ._lambda_control import FunctionVersions, LogTail, control_operation
-from ._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ._spec import CONNECTION_TIMEOUT_S, LAMBDA_PAYLOAD_LIMIT_BYTES
 
 __all__ = ["LambdaApi", "invoke_result"]
 

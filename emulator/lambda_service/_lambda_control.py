@@ -41,11 +41,11 @@ from typing import Any
 
 from aiohttp import web
 
-from ._apigw import ACCOUNT_ID
-from ._errors import EmulatorConfigError
+from .._errors import EmulatorConfigError
+from .._spec import FunctionSpec
+from ..gateway._apigw import ACCOUNT_ID
+from ..logs._logs import StackLog
 from ._host import FunctionHost
-from ._logs import StackLog
-from ._spec import FunctionSpec
 
 __all__ = ["ControlOperation", "FunctionVersions", "LogTail", "control_operation"]
 

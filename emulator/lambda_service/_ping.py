@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from contract import ping_event
 
-from ._instance import Outcome
-from ._logs import StackLog
+from ..instance._instance import Outcome
+from ..logs._logs import StackLog
 
 
 async def ping_forever(

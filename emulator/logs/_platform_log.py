@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from contract import billed_restore_ms
 
-from ._instance import Instance, Invocation
+from ..instance._instance import Instance, Invocation
 from ._report_writer import end_line, platform_record, report_line
 
 

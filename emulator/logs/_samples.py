@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ._cgroups import CpuStat, InstanceCgroup
+from ..instance._cgroups import CpuStat, InstanceCgroup
 
 #: one sample per second, the resolution the report's thresholds are stated in
 SAMPLE_PERIOD_S = 1.0

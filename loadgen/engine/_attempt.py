@@ -15,12 +15,12 @@ import anyio.lowlevel
 
 from resultfiles import Record
 
+from ..files._results import ResultWriter
+from ..transport._http import Connection, Connector, RequestFailed
+from ..transport._requests import RequestSet, check_body
+from ..transport._target import Target
 from ._clock import RunClock
-from ._http import Connection, Connector, RequestFailed
-from ._requests import RequestSet, check_body
-from ._results import ResultWriter
 from ._stop import Stop
-from ._target import Target
 
 __all__ = ["Attempts", "check_body", "make_record"]
 

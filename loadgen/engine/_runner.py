@@ -21,18 +21,18 @@ from typing import Any, TypeVar
 
 import anyio
 
-from ._errors import PlanError, TargetError
-from ._http import Connector, connect
-from ._idle import eviction_bracket
-from ._idleplan import IdlePlan
-from ._payload import load_rows
-from ._requests import RequestSet, function_request_set, kdd_request_set
-from ._results import FolderClaim
-from ._run_info import run_info, stage_info
+from .._errors import PlanError, TargetError
+from ..files._results import FolderClaim
+from ..files._run_info import run_info, stage_info
+from ..plans._idle_plan import IdlePlan
+from ..plans._idle_probes import eviction_bracket
+from ..transport._http import Connector, connect
+from ..transport._payload import load_rows
+from ..transport._requests import RequestSet, function_request_set, kdd_request_set
+from ..transport._target import Target, fetch_health
 from ._session import execute
 from ._settings import RunResult, RunSettings, Scenario, scenario_name
 from ._stop import RunInterrupted, Stop
-from ._target import Target, fetch_health
 
 __all__ = [
     "RunInterrupted",

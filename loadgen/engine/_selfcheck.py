@@ -11,7 +11,7 @@ from typing import Any
 
 import anyio
 
-from ._hist import LatencyHistogram
+from ..files._hist import LatencyHistogram
 
 __all__ = ["BUSY_CPU_FRACTION", "BUSY_SHARE", "LAG_P99_LIMIT_MS", "SelfCheck"]
 

@@ -14,21 +14,21 @@ from typing import Any
 
 import anyio
 
+from ..files._results import FolderClaim, ResultWriter
+from ..plans._drivers import run_rate, run_staged
+from ..plans._idle_plan import IdlePlan
+from ..plans._idle_probes import run_idle
+from ..plans._staged_plan import StagedPlan
+from ..transport._http import Connector
+from ..transport._requests import RequestSet
+from ..transport._target import Target
 from ._attempt import Attempts
 from ._clock import RunClock
-from ._drivers import run_rate, run_staged
 from ._hostcpu import HostCpu
-from ._http import Connector
-from ._idle import run_idle
-from ._idleplan import IdlePlan
-from ._plan import StagedPlan
-from ._requests import RequestSet
-from ._results import FolderClaim, ResultWriter
 from ._selfcheck import SelfCheck
 from ._settings import RunResult, RunSettings, Scenario
 from ._state import RunState
 from ._stop import Stop
-from ._target import Target
 
 __all__ = ["SUMMARY_EVERY_S", "execute"]
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._idleplan import IdlePlan
-from ._payload import DEFAULT_PAYLOAD
-from ._plan import StagedPlan
-from ._rateplan import RatePlan
+from ..plans._idle_plan import IdlePlan
+from ..plans._rate_plan import RatePlan
+from ..plans._staged_plan import StagedPlan
+from ..transport._payload import DEFAULT_PAYLOAD
 
 __all__ = ["RunResult", "RunSettings", "Scenario", "scenario_name"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..files._results import ResultWriter
 from ._attempt import Attempts
 from ._clock import RunClock
-from ._results import ResultWriter
 
 __all__ = ["RunState"]
 

@@ -42,7 +42,7 @@ from hdrh.codec import (
 )
 from hdrh.histogram import HdrHistogram
 
-from ._errors import ResultsError
+from .._errors import ResultsError
 
 __all__ = [
     "HIGHEST_US",

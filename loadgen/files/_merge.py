@@ -24,7 +24,7 @@ from typing import Any
 import resultfiles
 from resultfiles import TIMELINE_COLUMNS, RecordReader, read_timeline, write_json_atomic
 
-from ._errors import ResultsError
+from .._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
 from ._results import RESERVE_NAME
 from ._stats import Stats, build_summary

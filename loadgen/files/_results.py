@@ -25,7 +25,7 @@ from typing import Any
 
 from resultfiles import TIMELINE_COLUMNS, Record, write_json_atomic
 
-from ._errors import ResultsError
+from .._errors import ResultsError
 from ._hist import IntervalLogWriter, LatencyHistogram
 from ._stats import Stats, build_summary
 

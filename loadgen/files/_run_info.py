@@ -13,11 +13,11 @@ from typing import Any
 
 from resultfiles import SCHEMA_VERSION
 
-from ._http import Connector, connect, connect_h11
-from ._plan import StagedPlan
-from ._rateplan import RatePlan
-from ._settings import RunSettings, Scenario
-from ._target import Target
+from ..engine._settings import RunSettings, Scenario
+from ..plans._rate_plan import RatePlan
+from ..plans._staged_plan import StagedPlan
+from ..transport._http import Connector, connect, connect_h11
+from ..transport._target import Target
 
 __all__ = ["client_description", "run_info", "stage_info"]
 
@@ -81,7 +81,7 @@ def _versions() -> dict[str, str]:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
             out[dist] = "absent"
-    from ._version import __version__
+    from .._version import __version__
 
     out["loadgen"] = __version__
     return out

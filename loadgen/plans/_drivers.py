@@ -9,10 +9,10 @@ import time
 
 import anyio
 
-from ._http import Connection
-from ._plan import StagedPlan
-from ._rateplan import RatePlan
-from ._state import RunState
+from ..engine._state import RunState
+from ..transport._http import Connection
+from ._rate_plan import RatePlan
+from ._staged_plan import StagedPlan
 
 __all__ = ["NO_RESPONSE_PAUSE_S", "run_rate", "run_staged"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from ._errors import PlanError
-from ._plan import _check_duration
+from .._errors import PlanError
+from ._staged_plan import _check_duration
 
 __all__ = ["IdlePlan"]
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from resultfiles import Record
 
-from ._idleplan import IdlePlan
-from ._state import RunState
+from ..engine._state import RunState
+from ._idle_plan import IdlePlan
 
 __all__ = ["eviction_bracket", "run_idle"]
 

@@ -36,10 +36,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import LimitsError
-from ._idleplan import IdlePlan
-from ._plan import StagedPlan
-from ._rateplan import RatePlan
+from .._errors import LimitsError
+from ._idle_plan import IdlePlan
+from ._rate_plan import RatePlan
+from ._staged_plan import StagedPlan
 
 __all__ = ["MIN_INVOCATION_S", "MIN_ROUND_TRIP_S", "LimitsCheck", "OfferedLoad", "TargetLimits",
            "check_limits", "offered_load"]

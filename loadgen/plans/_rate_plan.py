@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from ._errors import PlanError
-from ._plan import MAX_ARRIVALS, MAX_USERS, _check_duration, _is_count
+from .._errors import PlanError
+from ._staged_plan import MAX_ARRIVALS, MAX_USERS, _check_duration, _is_count
 
 __all__ = ["RatePlan", "RateStep"]
 

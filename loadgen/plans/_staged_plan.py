@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 
-from ._errors import PlanError
+from .._errors import PlanError
 
 __all__ = [
     "Stage",

@@ -32,8 +32,8 @@ from typing import Any
 
 import yaml
 
-from ._errors import TaurusError
-from ._plan import Stage, StagedPlan, parse_duration_s
+from .._errors import TaurusError
+from ._staged_plan import Stage, StagedPlan, parse_duration_s
 
 __all__ = ["load_taurus"]
 

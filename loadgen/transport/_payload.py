@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._errors import PayloadError
+from .._errors import PayloadError
 
 __all__ = ["DEFAULT_PAYLOAD", "build_bodies", "load_rows"]
 
-DEFAULT_PAYLOAD = Path(__file__).resolve().parent / "data" / "payload.jsonl"
+DEFAULT_PAYLOAD = Path(__file__).resolve().parents[1] / "data" / "payload.jsonl"
 #: Bodies prepared at most (the rows are cycled through them).
 MAX_BODIES = 4096
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from contract import SampleRequest
 
-from ._errors import PayloadError
+from .._errors import PayloadError
 from ._payload import build_bodies
 
 __all__ = ["Expect", "PreparedRequest", "RequestSet", "check_body", "function_request_set",

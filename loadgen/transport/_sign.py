@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._errors import TargetError
+from .._errors import TargetError
 
 __all__ = ["SIGN_MODES", "RequestSigner", "signer_for"]
 

@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ._errors import TargetError
-from ._limits import TargetLimits
+from .._errors import TargetError
+from ..plans._limits import TargetLimits
 from ._sign import RequestSigner, signer_for
 
 __all__ = ["Target", "fetch_health", "resolve_stack", "sign_target", "target_from_url"]

@@ -37,15 +37,15 @@ from typing import Any, Protocol
 
 from resultfiles import write_json_atomic
 
-from ._errors import PlanError, ResultsError, TargetError
-from ._merge import LATE_S, merge_results
-from ._plan import StagedPlan
-from ._rateplan import RatePlan
-from ._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
-from ._settings import run_id_problem
+from .._errors import PlanError, ResultsError, TargetError
+from ..engine._settings import run_id_problem
+from ..engine._stop import RunInterrupted
+from ..files._merge import LATE_S, merge_results
+from ..files._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
+from ..plans._rate_plan import RatePlan
+from ..plans._staged_plan import StagedPlan
+from ._handler import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES, STOP_BODY, STOP_CHECK_S
 from ._split import WorkerSlice, plan_to_json, split_plan
-from ._stop import RunInterrupted
-from ._worker import MAX_LEAD_S, MAX_WORKER_S, RESULT_FILES, STOP_BODY, STOP_CHECK_S
 
 __all__ = [
     "CLAIM_NAME",
@@ -728,7 +728,7 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
     """``--workers N --worker-stack NAME`` of ``scenario2`` and ``rate`` (loadgen._cli)."""
     import sys
 
-    from ._console import EXIT_SIGNAL_BASE, say
+    from .._console import EXIT_SIGNAL_BASE, say
 
     if not isinstance(plan, StagedPlan | RatePlan):
         raise PlanError("only scenario2 and rate plans run on workers")
@@ -752,7 +752,7 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
                   interrupt: Interrupt) -> int:
     import sys
 
-    from ._console import (
+    from .._console import (
         EXIT_SIGNAL_BASE,
         EXIT_WORKERS_LOST,
         EXIT_WRITE_FAILED,

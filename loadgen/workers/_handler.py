@@ -28,11 +28,11 @@ from typing import Any
 
 import anyio
 
-from ._errors import LoadgenError
-from ._runner import RunSettings, run_async
+from .._errors import LoadgenError
+from ..engine._runner import RunSettings, run_async
+from ..engine._stop import Stop
+from ..transport._target import fetch_health, sign_target, target_from_url
 from ._split import plan_from_json
-from ._stop import Stop
-from ._target import fetch_health, sign_target, target_from_url
 
 __all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "STOP_BODY", "STOP_CHECK_S", "handler", "run_worker"]
 

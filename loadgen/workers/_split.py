@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ._errors import PlanError
-from ._plan import Stage, StagedPlan
-from ._rateplan import RatePlan, RateStep
+from .._errors import PlanError
+from ..plans._rate_plan import RatePlan, RateStep
+from ..plans._staged_plan import Stage, StagedPlan
 
 __all__ = [
     "RateShare",

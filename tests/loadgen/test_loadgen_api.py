@@ -9,7 +9,7 @@ import pytest
 
 import loadgen
 from loadgen import PayloadError
-from loadgen._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
+from loadgen.transport._payload import DEFAULT_PAYLOAD, build_bodies, load_rows
 
 
 def test_all_is_sorted_and_complete() -> None:

@@ -24,9 +24,9 @@ import pytest
 from loadgen_server import ServerThread
 
 from loadgen import RunSettings, Stage, StagedPlan, target_from_url
-from loadgen._hist import read_interval_log
-from loadgen._http import connect_h11
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.files._hist import read_interval_log
+from loadgen.transport._http import connect_h11
 
 REPO = Path(__file__).resolve().parents[2]
 FEATURES = "duration,src_bytes,dst_bytes"
@@ -396,7 +396,7 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 
 def _fill_while_writing(disk: Path) -> None:
-    from loadgen._results import RESERVE_NAME, ResultWriter
+    from loadgen.files._results import RESERVE_NAME, ResultWriter
     from resultfiles import Record
 
     folder = disk / "r"

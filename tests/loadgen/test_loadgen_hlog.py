@@ -19,7 +19,7 @@ from test_loadgen_merge import two_runs
 
 from loadgen import merge_results
 from loadgen._errors import ResultsError
-from loadgen._hist import (
+from loadgen.files._hist import (
     HIGHEST_US,
     IntervalLogWriter,
     LatencyHistogram,

@@ -11,9 +11,9 @@ import pytest
 from loadgen_server import TestServer
 
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
-from loadgen._http import RequestFailed, connect, connect_h11
-from loadgen._plan import StagedPlan
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.plans._staged_plan import StagedPlan
+from loadgen.transport._http import RequestFailed, connect, connect_h11
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 

@@ -26,7 +26,7 @@ from loadgen import (
     check_limits,
     resolve_stack,
 )
-from loadgen._limits import offered_load
+from loadgen.plans._limits import offered_load
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -23,8 +23,8 @@ from loadgen import (
     eviction_bracket,
     target_from_url,
 )
-from loadgen._hist import new_hdr, read_interval_log
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.files._hist import new_hdr, read_interval_log
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 
@@ -223,7 +223,7 @@ class FakeConnection:
         self.reusable = True
 
     async def post(self, body: bytes, *, timeout_s: float) -> Any:
-        from loadgen._http import Response
+        from loadgen.transport._http import Response
 
         status, headers = self.script.pop(0)
         now = time.perf_counter_ns()
@@ -285,7 +285,7 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
 
 def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
     # As in report.md: a restore's first request is neither warm nor a cold start.
-    from loadgen._stats import Stats
+    from loadgen.files._stats import Stats
     from resultfiles import Record
 
     stats = Stats()

@@ -9,7 +9,7 @@ import pytest
 
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen._errors import PlanError
-from loadgen._split import StagedSlice, plan_from_json, plan_to_json, split_plan
+from loadgen.workers._split import StagedSlice, plan_from_json, plan_to_json, split_plan
 
 PLANS = [
     StagedPlan(),  # the study's: 9 users ramp 3m hold 1m, then 18 users at once for 1m

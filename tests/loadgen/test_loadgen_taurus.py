@@ -18,7 +18,7 @@ import pytest
 from loadgen_server import TestServer
 
 from loadgen import RunSettings, Stage, StagedPlan, TaurusError, load_taurus, target_from_url
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 

@@ -20,12 +20,12 @@ import pytest
 from loadgen_server import ServerThread
 from moto import mock_aws
 
-import loadgen._workers as workers_module
+import loadgen.workers._controller as workers_module
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
-from loadgen._split import plan_to_json, split_plan
-from loadgen._worker import handler, run_worker
-from loadgen._workers import WorkerStack, resolve_worker_stack, run_workers
+from loadgen.workers._controller import WorkerStack, resolve_worker_stack, run_workers
+from loadgen.workers._handler import handler, run_worker
+from loadgen.workers._split import plan_to_json, split_plan
 from report._figures import collect, stack_figures
 
 BUCKET = "loadgen-workers-test"

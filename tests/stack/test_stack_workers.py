@@ -130,14 +130,15 @@ def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) 
     package = build_worker_package(load_stack(WORKER_STACK), root=root)
     with zipfile.ZipFile(package.code_zip) as archive:
         names = set(archive.namelist())
-    assert {"loadgen/_worker.py", "loadgen/_plan.py", "loadgen/data/payload.jsonl",
+    assert {"loadgen/workers/_handler.py", "loadgen/plans/_staged_plan.py",
+            "loadgen/data/payload.jsonl",
             "resultfiles/__init__.py"} <= names  # fmt: skip
     assert {"anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
             "httptools/__init__.py", "yaml/__init__.py"} <= names  # fmt: skip
     tops = {name.split("/")[0] for name in names}
     assert not tops & {"stack", "emulator", "report", "contract", "model"}
     assert not [name for name in names if "__pycache__" in name or "/tests/" in name]
-    assert package.handler == "loadgen._worker.handler"
+    assert package.handler == "loadgen.workers._handler.handler"
     assert package.size_bytes == package.code_zip.stat().st_size
     assert package.unzipped_bytes > package.size_bytes and not package.code_from_s3
     assert [line.split(">")[0].split("<")[0] for line in package.requirements] == [
@@ -226,7 +227,7 @@ def test_the_worker_stack_deploys_no_api_and_one_bucket(worker_run: Run) -> None
 def test_the_worker_function_runs_the_load_generator(worker_run: Run) -> None:
     settings = load_stack(WORKER_STACK)
     function = worker_run.one(T_FUNCTION)
-    assert function.inputs["handler"] == "loadgen._worker.handler"
+    assert function.inputs["handler"] == "loadgen.workers._handler.handler"
     assert function.inputs["timeout"] == 900
     assert function.inputs["memorySize"] == settings.memory_mb == 1769
     assert function.inputs["runtime"] == "python3.12"
