@@ -109,7 +109,7 @@ def worker_root(base: Path) -> Path:
     for package in (*WORKER_SOURCES, "stack", "emulator"):
         shutil.copytree(REPO / package, root / package,
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    handler = root / "loadgen" / "_worker.py"
+    handler = root / "loadgen" / "workers" / "_handler.py"
     if not handler.exists():
         handler.write_text(_STAND_IN_HANDLER)
     (root / "loadgen" / "__pycache__").mkdir(exist_ok=True)
@@ -173,8 +173,8 @@ def test_the_model_packager_refuses_a_worker_stack(tmp_path: Path) -> None:
 
 def test_a_checkout_without_the_worker_handler_is_refused(tmp_path: Path) -> None:
     root = worker_root(tmp_path)
-    (root / "loadgen" / "_worker.py").unlink()
-    with pytest.raises(PackageError, match=r"_worker.py is missing"):
+    (root / "loadgen" / "workers" / "_handler.py").unlink()
+    with pytest.raises(PackageError, match=r"workers/_handler.py is missing"):
         build_worker_package(load_stack(WORKER_STACK), root=root)
 
 
