@@ -215,7 +215,8 @@ def _install_hop_probes() -> tuple[dict[str, dict[str, float]], dict[str, dict[s
     """
     import contextvars
 
-    from emulator import _frontdoor, _host
+    from emulator.gateway import _frontdoor
+    from emulator.lambda_service import _host
 
     by_apigw: dict[str, dict[str, float]] = {}
     by_lambda: dict[str, dict[str, float]] = {}
