@@ -221,7 +221,8 @@ def _install_hop_probes() -> tuple[dict[str, dict[str, float]], dict[str, dict[s
     """
     import contextvars
 
-    from emulator import _frontdoor, _host
+    from emulator.gateway import _frontdoor
+    from emulator.lambda_service import _host
 
     by_apigw: dict[str, dict[str, float]] = {}
     by_lambda: dict[str, dict[str, float]] = {}
@@ -306,7 +307,7 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
     import threading
 
     from emulator import FunctionSpec
-    from loadgen._hostcpu import HostCpu
+    from loadgen.engine._hostcpu import HostCpu
     from report._reportline import read_report_lines
 
     work = tmp / f"overhead-{users}"

@@ -1,8 +1,8 @@
 """What does SigV4 cost? The load generator's signer and the emulator's check, per request.
 
-Signing is botocore's ``SigV4Auth`` (service execute-api) through ``loadgen._sign``'s request-path
-signer, which keeps a body's signed headers for the rest of the current second. Figures are CPU
-time (``time.process_time``) per call, median of 5 rounds, on one core:
+Signing is botocore's ``SigV4Auth`` (service execute-api) through ``loadgen.transport._sign``'s
+request-path signer, which keeps a body's signed headers for the rest of the current second.
+Figures are CPU time (``time.process_time``) per call, median of 5 rounds, on one core:
 
 - ``sign_miss_us``: a body not yet signed this second (every request of a run whose bodies do
   not repeat within a second: the study's scenarios send well under one request per body a second);
@@ -34,8 +34,8 @@ sys.path.insert(0, str(REPO))
 
 from botocore.credentials import Credentials
 
-from emulator._sigv4 import SigV4Check, StaticCredentials
-from loadgen._sign import RequestSigner
+from emulator.gateway._sigv4 import SigV4Check, StaticCredentials
+from loadgen.transport._sign import RequestSigner
 
 OUT = REPO / "bench" / "results-signing.json"
 HOST = "127.0.0.1:8080"

@@ -83,9 +83,9 @@ def _samples(path: Path, start_s: float, end_s: float) -> dict[str, float]:
 
 def _measure(emu: dict[str, Any], *, worker: str, memory_mb: int, users: int, hold_s: float,
              features: list[str], results: Path, log_dir: Path) -> dict[str, Any]:
-    from emulator._sigv4 import DEFAULT_CREDENTIALS
+    from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
     from loadgen import Stage, StagedPlan
-    from loadgen._workers import WorkerStack, run_workers
+    from loadgen.workers._controller import WorkerStack, run_workers
 
     stack = WorkerStack(
         name=worker, function_name=worker, bucket=f"lambda-model-study-{worker}-results",

@@ -28,9 +28,9 @@ FUNCTION_RUNTIMES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "python": ("python3.10", "python3.11", "python3.12", "python3.13"),
     }
 )
-#: The handler of a ``loadgen-worker`` stack: ``handler`` in loadgen/_worker.py, which runs
+#: The handler of a ``loadgen-worker`` stack: ``handler`` in loadgen/workers/_handler.py, which runs
 #: one slice of a plan and uploads its result folder to the stack's bucket.
-WORKER_HANDLER = "loadgen._worker.handler"
+WORKER_HANDLER = "loadgen.workers._handler.handler"
 #: The key prefix under which workers write their result folders in the worker bucket
 #: (``runs/<run_id>/worker-<i>/...``); the worker role may write only there.
 WORKER_RUNS_PREFIX = "runs/"

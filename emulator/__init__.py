@@ -11,9 +11,9 @@ from __future__ import annotations
 from ._cli import add_network_options, stack_specs
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
-from ._logs import read_events
-from ._sigv4 import StaticCredentials
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
+from .gateway._sigv4 import StaticCredentials
+from .logs._logs import read_events
 
 __all__ = [
     "Emulator",

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ._errors import EmulatorConfigError, EmulatorStartError
-from ._sigv4 import StaticCredentials
+from .gateway._sigv4 import StaticCredentials
 
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer

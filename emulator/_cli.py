@@ -25,9 +25,6 @@ from resultfiles import ENDPOINTS, ResultsError, log_path, read_endpoints, write
 from ._emulator import Emulator
 from ._errors import EmulatorError
 from ._lock import BuildDirLock
-from ._pyruntime import DIFFERENCES_FROM_AWS, distributions_in
-from ._samples import parse_ms
-from ._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, credentials_from
 from ._spec import (
     DEFAULT_ACCOUNT_CONCURRENCY,
     DEFAULT_CLIENT_RTT_MS,
@@ -43,6 +40,9 @@ from ._stacks import (
     spec_from_worker_stack,
     worker_bucket,
 )
+from .gateway._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, credentials_from
+from .instance._pyruntime import DIFFERENCES_FROM_AWS, distributions_in
+from .logs._samples import parse_ms
 
 if TYPE_CHECKING:
     from stack import FunctionPackage, StackSettings, WorkerPackage

@@ -18,21 +18,21 @@ from types import TracebackType
 from aiohttp import web
 
 from ._buckets import LocalBuckets
-from ._cgroups import Cgroups, InstanceCgroup
-from ._concurrency import concurrency_pools
 from ._errors import EmulatorConfigError, EmulatorStartError
-from ._frontdoor import FrontDoor
-from ._host import FunctionHost
-from ._java import bootstrap_classes, find_java
-from ._lambda_api import LambdaApi
-from ._launch import Launcher
-from ._logs import StackLog
-from ._memory import MemoryLimit, memory_limit
-from ._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
-from ._runtime_api import RuntimeApi
-from ._samples import Sampler
-from ._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, role_credentials
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
+from .gateway._frontdoor import FrontDoor
+from .gateway._sigv4 import DEFAULT_CREDENTIALS, StaticCredentials, role_credentials
+from .instance._cgroups import Cgroups, InstanceCgroup
+from .instance._java import bootstrap_classes, find_java
+from .instance._launch import Launcher
+from .instance._memory import MemoryLimit, memory_limit
+from .instance._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
+from .instance._runtime_api import RuntimeApi
+from .lambda_service._concurrency import concurrency_pools
+from .lambda_service._host import FunctionHost
+from .lambda_service._lambda_api import LambdaApi
+from .logs._logs import StackLog
+from .logs._samples import Sampler
 
 log = logging.getLogger("emulator")
 

@@ -30,7 +30,7 @@ from contract import (
 )
 
 from ._errors import EmulatorConfigError
-from ._sigv4 import StaticCredentials
+from .gateway._sigv4 import StaticCredentials
 
 #: A connection is closed when no complete request head has arrived this long after it opened
 #: or after its previous response (idle keep-alive and half-sent heads alike), or when a

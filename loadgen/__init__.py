@@ -25,15 +25,15 @@ from ._errors import (
     TargetError,
     TaurusError,
 )
-from ._idleplan import IdlePlan
-from ._limits import TargetLimits, check_limits
-from ._merge import merge_results
-from ._plan import Stage, StagedPlan, parse_duration_s
-from ._rateplan import RatePlan, RateStep
-from ._runner import RunResult, RunSettings, eviction_bracket, run, run_async
-from ._target import Target, resolve_stack, sign_target, target_from_url
-from ._taurus import load_taurus
 from ._version import __version__ as __version__
+from .engine._runner import RunResult, RunSettings, eviction_bracket, run, run_async
+from .files._merge import merge_results
+from .plans._idle_plan import IdlePlan
+from .plans._limits import TargetLimits, check_limits
+from .plans._rate_plan import RatePlan, RateStep
+from .plans._staged_plan import Stage, StagedPlan, parse_duration_s
+from .plans._taurus import load_taurus
+from .transport._target import Target, resolve_stack, sign_target, target_from_url
 
 __all__ = [
     "ERROR_KINDS",

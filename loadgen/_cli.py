@@ -21,15 +21,21 @@ from ._console import (
     summary_table,
 )
 from ._errors import PlanError
-from ._idleplan import IdlePlan
-from ._limits import MIN_ROUND_TRIP_S, check_limits
-from ._payload import DEFAULT_PAYLOAD
-from ._plan import Stage, StagedPlan, parse_duration_s
-from ._rateplan import RatePlan, RateStep
-from ._runner import RunInterrupted, RunSettings, Scenario, run_async, scenario_name
-from ._sign import SIGN_MODES
-from ._target import DEFAULT_ENDPOINTS, Target, resolve_stack, sign_target, target_from_url
-from ._taurus import load_taurus
+from .engine._runner import RunInterrupted, RunSettings, Scenario, run_async, scenario_name
+from .plans._idle_plan import IdlePlan
+from .plans._limits import MIN_ROUND_TRIP_S, check_limits
+from .plans._rate_plan import RatePlan, RateStep
+from .plans._staged_plan import Stage, StagedPlan, parse_duration_s
+from .plans._taurus import load_taurus
+from .transport._payload import DEFAULT_PAYLOAD
+from .transport._sign import SIGN_MODES
+from .transport._target import (
+    DEFAULT_ENDPOINTS,
+    Target,
+    resolve_stack,
+    sign_target,
+    target_from_url,
+)
 
 _HELP = {
     "scenario1": (
@@ -284,7 +290,7 @@ def main(name: str, args: argparse.Namespace) -> int:
     # Checked before it is signed: a refused plan needs no credentials.
     target = sign_target(_checked(plan, _target(args), args), args.sign)
     if getattr(args, "workers", None) is not None or getattr(args, "worker_stack", None):
-        from ._workers import main_workers
+        from .workers._controller import main_workers
 
         return main_workers(plan, target=target, args=args, notes=notes)
     for note in notes:

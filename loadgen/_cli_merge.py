@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ._console import summary_table
-from ._merge import merge_results
+from .files._merge import merge_results
 
 
 def describe(name: str) -> tuple[str, str]:

@@ -28,9 +28,10 @@ from stack.package import _code_archive, _mb
 __all__ = ["WORKER_DISTRIBUTIONS", "WORKER_SOURCES", "WorkerPackage", "build_worker_package",
            "worker_requirements"]  # fmt: skip
 
-#: The project's packages the worker imports (``python -c 'import loadgen._worker'`` in a clean
-#: interpreter, then reading a request file, loads no other project package; tests/stack holds
-#: the list to that). ``contract`` (standard library only) reads a team's request set.
+#: The project's packages the worker imports (``python -c 'import loadgen.workers._handler'``
+#: in a clean interpreter, then reading a request file, loads no other project package;
+#: tests/stack holds the list to that). ``contract`` (standard library only) reads a team's
+#: request set.
 WORKER_SOURCES = ("contract", "loadgen", "resultfiles")
 #: The third-party distributions the load generator imports at run time, by the pyproject
 #: list that pins them: the ``loadgen`` extra (not matplotlib, which only the report draws
@@ -40,7 +41,7 @@ WORKER_DISTRIBUTIONS = {
     "loadgen": ("anyio", "httpx", "hdrhistogram", "httptools"),
     "": ("pyyaml",),
 }
-# The handler's module file inside the archive: loadgen/_worker.py.
+# The handler's module file inside the archive: loadgen/workers/_handler.py.
 _HANDLER_FILE = WORKER_HANDLER.rpartition(".")[0].replace(".", "/") + ".py"
 _SKIPPED_PARTS = frozenset({"__pycache__", "tests"})
 

@@ -161,12 +161,13 @@ def test_every_backticked_module_path_names_a_module_that_exists() -> None:
 @pytest.mark.parametrize(("reference", "expected"), [
     ("stack._paths", None),
     ("stack._paths.project_root", None),
-    ("loadgen._limits.LimitsCheck.describe", None),
+    ("loadgen.plans._limits.LimitsCheck.describe", None),
     ("resultfiles.Record", None),
     ("model.zip", None),
     ("emulator._nowhere", "emulator has no module or name '_nowhere'"),
     ("stack._paths.nothing_here", "stack._paths has no module or name 'nothing_here'"),
-    ("loadgen._limits.LimitsCheck.nope", "loadgen._limits.LimitsCheck has no attribute 'nope'"),
+    ("loadgen.plans._limits.LimitsCheck.nope",
+     "loadgen.plans._limits.LimitsCheck has no attribute 'nope'"),
 ])
 def test_a_reference_resolves_to_a_module_then_names_in_it(reference: str,
                                                           expected: str | None) -> None:

@@ -210,7 +210,7 @@ def test_billing_refuses_what_is_not_a_duration(bad: float) -> None:
 
 
 def test_the_emulator_writes_the_contracts_billed_duration() -> None:
-    from emulator._report_writer import report_line
+    from emulator.logs._report_writer import report_line
 
     line = report_line(request_id="r", duration_ms=0.4, memory_size_mb=128,
                        max_memory_used_mb=50, init_duration_ms=99.5)
@@ -386,7 +386,7 @@ def test_the_emulators_defaults_are_the_contracts_quotas() -> None:
 
 def _rebuilt(recorded: dict[str, object]) -> dict[str, object]:
     """The event the emulator's gateway builds for the request ``recorded`` describes."""
-    from emulator._apigw import build_event
+    from emulator.gateway._apigw import build_event
 
     context = recorded["requestContext"]
     assert isinstance(context, dict)

@@ -269,7 +269,7 @@ def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_g
 def test_up_hosts_a_stack_at_another_memory_size_seeing_lambdas_cpu_count(
     artifact: Path, tmp_path: Path
 ) -> None:
-    from emulator._cgroups import lambda_vcpus
+    from emulator.instance._cgroups import lambda_vcpus
 
     build = tmp_path / "build"
     up = _Up(artifact, build, "python-512@1024")

@@ -10,10 +10,10 @@ import pytest
 
 from contract import log_group_name
 from emulator import EmulatorOptions, FunctionSpec, S3Object
-from emulator._environment import instance_environment
-from emulator._instance import InitType, Instance, InstanceState
-from emulator._keepalive import FixedKeepAlive, SebsKeepAlive, keep_alive_policy
-from emulator._platform_log import crashed_lines, init_report_line
+from emulator.instance._environment import instance_environment
+from emulator.instance._instance import InitType, Instance, InstanceState
+from emulator.lambda_service._keepalive import FixedKeepAlive, SebsKeepAlive, keep_alive_policy
+from emulator.logs._platform_log import crashed_lines, init_report_line
 
 
 def _instance(tmp_path: Path, name: str, *, idle_since_s: float = 0.0,

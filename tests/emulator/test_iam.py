@@ -24,7 +24,7 @@ from requests_aws4auth import AWS4Auth
 
 from emulator import FunctionSpec, StaticCredentials
 from emulator._errors import EmulatorConfigError
-from emulator._sigv4 import (
+from emulator.gateway._sigv4 import (
     DEFAULT_CREDENTIALS,
     SigV4Check,
     canonical_query,

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from requests_aws4auth import AWS4Auth
 
 from emulator import FunctionSpec
-from emulator._sigv4 import DEFAULT_CREDENTIALS
+from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
 
 pytestmark = pytest.mark.anyio
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec
-from emulator._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us
 from emulator._spec import INIT_BURST_VCPU
+from emulator.instance._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

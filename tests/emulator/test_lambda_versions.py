@@ -17,10 +17,10 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator import FunctionSpec
-from emulator._cgroups import cpu_quota_us
-from emulator._lambda_control import LogTail
-from emulator._logs import StackLog
-from emulator._sigv4 import DEFAULT_CREDENTIALS
+from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
+from emulator.instance._cgroups import cpu_quota_us
+from emulator.lambda_service._lambda_control import LogTail
+from emulator.logs._logs import StackLog
 from report import parse_report_line
 
 pytestmark = pytest.mark.anyio

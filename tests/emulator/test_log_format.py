@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec
-from emulator._platform_log import closing_lines, init_report_line
-from emulator._report_writer import report_line, start_line
+from emulator.logs._platform_log import closing_lines, init_report_line
+from emulator.logs._report_writer import report_line, start_line
 from report._reportline import read_init_reports, read_report_lines
 from report._runtimes import failure_kinds
 

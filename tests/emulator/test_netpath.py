@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec
-from emulator._cgroups import Cgroups, parse_cpu_stat
-from emulator._samples import parse_ms
-from loadgen._hostcpu import HostCpu
+from emulator.instance._cgroups import Cgroups, parse_cpu_stat
+from emulator.logs._samples import parse_ms
+from loadgen.engine._hostcpu import HostCpu
 from report._saturation import saturation
 from resultfiles import RunInfo, Summary
 

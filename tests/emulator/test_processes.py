@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec, S3Object
-from emulator._cgroups import Cgroups, cpu_quota_us
+from emulator.instance._cgroups import Cgroups, cpu_quota_us
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

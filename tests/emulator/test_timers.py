@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from emulator import FunctionSpec
-from emulator._frontdoor import FrontDoor
-from emulator._instance import Outcome
-from emulator._timers import MAX_ADVANCE_S, DeadlineTimers, Lateness
+from emulator.gateway._frontdoor import FrontDoor
+from emulator.gateway._timers import MAX_ADVANCE_S, DeadlineTimers, Lateness
+from emulator.instance._instance import Outcome
 
 pytestmark = [pytest.mark.anyio]
 

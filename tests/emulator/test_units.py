@@ -11,7 +11,7 @@ import pytest
 import emulator
 from contract import DEFAULT_RUNTIMES
 from emulator import EmulatorConfigError, EmulatorOptions, FunctionSpec
-from emulator._apigw import (
+from emulator.gateway._apigw import (
     MalformedResult,
     TokenBucket,
     build_event,
@@ -20,8 +20,14 @@ from emulator._apigw import (
     match_route,
     route_path,
 )
-from emulator._cgroups import CFS_PERIOD_US, Cgroups, cpu_quota_us, instance_cpus, lambda_vcpus
-from emulator._report_writer import billed_duration_ms, end_line, report_line, start_line
+from emulator.instance._cgroups import (
+    CFS_PERIOD_US,
+    Cgroups,
+    cpu_quota_us,
+    instance_cpus,
+    lambda_vcpus,
+)
+from emulator.logs._report_writer import billed_duration_ms, end_line, report_line, start_line
 from report._reportline import parse_report_line
 
 
@@ -265,7 +271,7 @@ def test_init_cpu_and_model_runtime_are_checked(python_zip: Path) -> None:
 
 
 def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:
-    from emulator._pyruntime import _assemble, distributions_in, runtime_dir
+    from emulator.instance._pyruntime import _assemble, distributions_in, runtime_dir
 
     with pytest.raises(EmulatorConfigError,
                        match=r"no-such-dist is not installed in .*pip install"):
@@ -279,7 +285,7 @@ def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Pa
 
 @pytest.mark.parametrize("version", [1, 2])
 def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version: int) -> None:
-    from emulator._cgroups import InstanceCgroup
+    from emulator.instance._cgroups import InstanceCgroup
 
     cpu_dir = tmp_path / "cpu"
     cpu_dir.mkdir()
@@ -295,7 +301,7 @@ def test_the_init_burst_ends_by_writing_the_memory_share(tmp_path: Path, version
 def test_cgroup_v1_counts_the_instances_cpu_time_with_cpuacct(tmp_path: Path, layout: str) -> None:
     # v1's cpu controller counts no CPU time; cpuacct does, mounted with cpu (its files in the
     # cpu directory) or in a hierarchy of its own (a directory of the instance's there too).
-    from emulator._cgroups import InstanceCgroup
+    from emulator.instance._cgroups import InstanceCgroup
 
     cpu_dir, acct_dir, mem_dir = tmp_path / "cpu", tmp_path / "cpuacct", tmp_path / "memory"
     for d in (cpu_dir, acct_dir, mem_dir):
@@ -326,9 +332,9 @@ def test_a_worker_stack_is_hosted_with_its_invoke_targets(tmp_path: Path) -> Non
 
     code = tmp_path / "worker.zip"
     code.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
-    package = WorkerPackage(code_zip=code, code_sha256_b64="", handler="loadgen._worker.handler",
-                            size_bytes=22, unzipped_bytes=0, requirements=(),
-                            dependencies=tmp_path)
+    package = WorkerPackage(code_zip=code, code_sha256_b64="",
+                            handler="loadgen.workers._handler.handler", size_bytes=22,
+                            unzipped_bytes=0, requirements=(), dependencies=tmp_path)
     settings = load_stack("loadgen-workers", Path(__file__).resolve().parents[2])
     spec = spec_from_worker_stack(settings, package)
     assert spec.invoke_targets == settings.target_stacks

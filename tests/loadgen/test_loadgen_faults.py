@@ -23,9 +23,9 @@ import anyio
 import pytest
 
 from loadgen import RunSettings, Stage, StagedPlan, target_from_url
-from loadgen._hist import read_interval_log
-from loadgen._http import connect_h11
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.files._hist import read_interval_log
+from loadgen.transport._http import connect_h11
 
 from .loadgen_server import ServerThread
 
@@ -403,7 +403,7 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 
 def _fill_while_writing(disk: Path) -> None:
-    from loadgen._results import RESERVE_NAME, ResultWriter
+    from loadgen.files._results import RESERVE_NAME, ResultWriter
     from resultfiles import Record
 
     folder = disk / "r"

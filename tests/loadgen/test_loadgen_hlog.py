@@ -18,7 +18,7 @@ from hdrh.histogram import HdrHistogram
 
 from loadgen import merge_results
 from loadgen._errors import ResultsError
-from loadgen._hist import (
+from loadgen.files._hist import (
     HIGHEST_US,
     IntervalLogWriter,
     LatencyHistogram,

@@ -10,9 +10,9 @@ import anyio
 import pytest
 
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
-from loadgen._http import RequestFailed, connect, connect_h11
-from loadgen._plan import StagedPlan
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.plans._staged_plan import StagedPlan
+from loadgen.transport._http import RequestFailed, connect, connect_h11
 
 from .loadgen_server import TestServer
 

@@ -25,7 +25,7 @@ from loadgen import (
     check_limits,
     resolve_stack,
 )
-from loadgen._limits import offered_load
+from loadgen.plans._limits import offered_load
 
 from .loadgen_server import ServerThread
 

@@ -13,8 +13,8 @@ import pytest
 
 from loadgen import ResultsError, RunSettings, Stage, StagedPlan, merge_results, target_from_url
 from loadgen.__main__ import main as cli_main
-from loadgen._hist import LatencyHistogram, read_interval_log
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.files._hist import LatencyHistogram, read_interval_log
 from report._figures import stack_figures
 from report._reading import collect
 

@@ -14,8 +14,8 @@ import pytest
 from aiohttp import web
 
 from loadgen import RunSettings, Stage, StagedPlan, run_async, target_from_url
-from loadgen._http import connect, connect_h11
-from loadgen._requests import Expect, function_request_set, weighted_order
+from loadgen.transport._http import connect, connect_h11
+from loadgen.transport._requests import Expect, function_request_set, weighted_order
 
 REQUESTS = [
     {"method": "POST", "path": "/items", "headers": {"x-team": "a"}, "body": {"n": 1},

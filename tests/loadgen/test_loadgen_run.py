@@ -22,8 +22,8 @@ from loadgen import (
     eviction_bracket,
     target_from_url,
 )
-from loadgen._hist import new_hdr, read_interval_log
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
+from loadgen.files._hist import new_hdr, read_interval_log
 
 from .loadgen_server import TestServer
 
@@ -224,7 +224,7 @@ class FakeConnection:
         self.reusable = True
 
     async def post(self, body: bytes, *, timeout_s: float) -> Any:
-        from loadgen._http import Response
+        from loadgen.transport._http import Response
 
         status, headers = self.script.pop(0)
         now = time.perf_counter_ns()
@@ -288,7 +288,7 @@ def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
     # As in report.md: a restore's first request is neither warm nor a cold start.
     from functools import partial
 
-    from loadgen._stats import Stats
+    from loadgen.files._stats import Stats
     from resultfiles import Record
 
     stats = Stats()

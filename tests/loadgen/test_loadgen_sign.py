@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from botocore.credentials import Credentials
 
-from emulator._sigv4 import DEFAULT_CREDENTIALS, SigV4Check
+from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS, SigV4Check
 from loadgen import TargetError, resolve_stack, sign_target, target_from_url
-from loadgen._http import connect
-from loadgen._sign import signer_for
+from loadgen.transport._http import connect
+from loadgen.transport._sign import signer_for
 
 LOCAL = DEFAULT_CREDENTIALS.describe()
 

@@ -9,7 +9,7 @@ import pytest
 
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen._errors import PlanError
-from loadgen._split import (
+from loadgen.workers._split import (
     RateShare,
     StagedSlice,
     WorkerSlice,

@@ -17,7 +17,7 @@ import anyio
 import pytest
 
 from loadgen import RunSettings, Stage, StagedPlan, TaurusError, load_taurus, target_from_url
-from loadgen._runner import run_async
+from loadgen.engine._runner import run_async
 
 from .loadgen_server import TestServer
 

@@ -20,12 +20,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import loadgen._workers as workers_module
+import loadgen.workers._controller as workers_module
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
-from loadgen._split import plan_to_json, split_plan
-from loadgen._worker import handler, run_worker
-from loadgen._workers import WorkerStack, resolve_worker_stack, run_workers
+from loadgen.workers._controller import WorkerStack, resolve_worker_stack, run_workers
+from loadgen.workers._handler import handler, run_worker
+from loadgen.workers._split import plan_to_json, split_plan
 from report._figures import stack_figures
 from report._reading import collect
 
@@ -119,7 +119,7 @@ def test_the_workers_s3_client_takes_the_events_endpoint_else_the_emulators(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The workers' driver names the emulator's S3 in the event; an instance the emulator
     # started has AWS_ENDPOINT_URL_S3 (boto3 honours it); on AWS neither: AWS's own endpoint.
-    from loadgen._worker import _s3_client
+    from loadgen.workers._handler import _s3_client
 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
@@ -320,7 +320,7 @@ def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Pa
     # /tmp/loadgen-<run id>-w<n>, which another test run on this machine may be using.)
     requests = tmp_path / "requests.json"
     requests.write_text('{"method": "POST", "path": "/predict", "body": {"instances": [{}]}}')
-    from loadgen._workers import request_event
+    from loadgen.workers._controller import request_event
 
     sent = request_event(requests, expect_field="missing_field")
     with ServerThread() as server:
@@ -339,7 +339,7 @@ def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Pa
 
 def test_a_request_file_too_big_for_a_worker_s_event_is_refused_in_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import loadgen._workers as workers
+    import loadgen.workers._controller as workers
     from loadgen._errors import PlanError
 
     requests = tmp_path / "requests.json"

@@ -25,13 +25,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import loadgen._workers as workers_module
+import loadgen.workers._controller as workers_module
 from loadgen import Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._errors import ResultsError
-from loadgen._stop import RunInterrupted
-from loadgen._worker import run_worker
-from loadgen._workers import (
+from loadgen.engine._stop import RunInterrupted
+from loadgen.workers._controller import (
     KEEPALIVE_IDLE_S,
     KEEPALIVE_INTERVAL_S,
     Interrupt,
@@ -40,6 +39,7 @@ from loadgen._workers import (
     WorkerStack,
     run_workers,
 )
+from loadgen.workers._handler import run_worker
 
 from .loadgen_server import ServerThread
 
@@ -183,7 +183,7 @@ def test_a_signal_before_any_invocation_invokes_nothing_and_leaves_the_run_id_fr
 
 
 def test_a_worker_s_look_for_the_stop_marker_never_writes_one(s3: Any) -> None:
-    from loadgen._worker import STOP_BODY, _stop_asked
+    from loadgen.workers._handler import STOP_BODY, _stop_asked
 
     key = "runs/r/stop"
     assert _stop_asked(s3, BUCKET, key) is False
@@ -245,9 +245,9 @@ def test_a_single_machine_run_claims_its_folder_before_its_first_write(
     when both reach the folder together (the space reserve widened to make sure they do)."""
     import anyio
 
-    import loadgen._results as results_module
+    import loadgen.files._results as results_module
     from loadgen import RunSettings, target_from_url
-    from loadgen._runner import run_async
+    from loadgen.engine._runner import run_async
 
     reserve = results_module.reserve_space
     both_here = threading.Barrier(2, timeout=2)

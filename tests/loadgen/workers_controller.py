@@ -34,9 +34,9 @@ def main() -> int:
     import boto3
     from moto import mock_aws
 
-    import loadgen._workers as workers_module
+    import loadgen.workers._controller as workers_module
     from loadgen.__main__ import main as loadgen_main
-    from loadgen._worker import run_worker
+    from loadgen.workers._handler import run_worker
 
     invoked: list[int] = []
 

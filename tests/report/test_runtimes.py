@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from emulator._memory import memory_limit
-from loadgen._target import resolve_stack
+from emulator.instance._memory import memory_limit
+from loadgen.transport._target import resolve_stack
 from model import write_artifact
 from report._markdown import write_report
 from report._reading import collect, load_report_lines

@@ -113,7 +113,7 @@ def test_a_request_set_takes_one_object_a_list_or_json_lines() -> None:
 
 def test_routes_match_as_api_gateway_matches_them() -> None:
     from contract import route_matches
-    from emulator._apigw import match_route
+    from emulator.gateway._apigw import match_route
 
     assert route_matches("GET /items/{id}", "GET", "/items/7")
     assert not route_matches("GET /items/{id}", "GET", "/items/7/parts")

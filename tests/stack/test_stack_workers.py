@@ -110,7 +110,7 @@ def worker_root(base: Path) -> Path:
     for package in (*WORKER_SOURCES, "stack", "emulator"):
         shutil.copytree(REPO / package, root / package,
                         ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    handler = root / "loadgen" / "_worker.py"
+    handler = root / "loadgen" / "workers" / "_handler.py"
     if not handler.exists():
         handler.write_text(_STAND_IN_HANDLER)
     (root / "loadgen" / "__pycache__").mkdir(exist_ok=True)
@@ -132,7 +132,8 @@ def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) 
     with zipfile.ZipFile(package.code_zip) as archive:
         names = set(archive.namelist())
     # contract/ reads a team's request file, which a worker may be sent.
-    assert {"loadgen/_worker.py", "loadgen/_plan.py", "loadgen/data/payload.jsonl",
+    assert {"loadgen/workers/_handler.py", "loadgen/plans/_staged_plan.py",
+            "loadgen/data/payload.jsonl",
             "resultfiles/__init__.py", "contract/__init__.py",
             "contract/_requests.py"} <= names  # fmt: skip
     assert {"anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
@@ -140,7 +141,7 @@ def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) 
     tops = {name.split("/")[0] for name in names}
     assert not tops & {"stack", "emulator", "report", "model", "study", "runtime"}
     assert not [name for name in names if "__pycache__" in name or "/tests/" in name]
-    assert package.handler == "loadgen._worker.handler"
+    assert package.handler == "loadgen.workers._handler.handler"
     assert package.size_bytes == package.code_zip.stat().st_size
     assert package.unzipped_bytes > package.size_bytes and not package.code_from_s3
     assert [line.split(">")[0].split("<")[0] for line in package.requirements] == [
@@ -175,8 +176,8 @@ def test_the_model_packager_refuses_a_worker_stack(tmp_path: Path) -> None:
 
 def test_a_checkout_without_the_worker_handler_is_refused(tmp_path: Path) -> None:
     root = worker_root(tmp_path)
-    (root / "loadgen" / "_worker.py").unlink()
-    with pytest.raises(PackageError, match=r"_worker.py is missing"):
+    (root / "loadgen" / "workers" / "_handler.py").unlink()
+    with pytest.raises(PackageError, match=r"workers/_handler.py is missing"):
         build_worker_package(load_stack(WORKER_STACK), root=root)
 
 
@@ -189,7 +190,7 @@ def test_the_load_generator_imports_only_what_the_worker_ships() -> None:
         "import loadgen\n"
         "for m in pkgutil.walk_packages(loadgen.__path__, 'loadgen.'):\n"
         "    if m.name != 'loadgen.__main__': importlib.import_module(m.name)\n"
-        "from loadgen._requests import function_request_set\n"
+        "from loadgen.transport._requests import function_request_set\n"
         "path = pathlib.Path(tempfile.mkdtemp()) / 'requests.json'\n"
         "path.write_text('{\"method\": \"GET\", \"path\": \"/\"}')\n"
         "function_request_set(path)\n"
@@ -234,7 +235,7 @@ def test_the_worker_stack_deploys_no_api_and_one_bucket(worker_run: Run) -> None
 def test_the_worker_function_runs_the_load_generator(worker_run: Run) -> None:
     settings = load_stack(WORKER_STACK)
     function = worker_run.one(T_FUNCTION)
-    assert function.inputs["handler"] == "loadgen._worker.handler"
+    assert function.inputs["handler"] == "loadgen.workers._handler.handler"
     assert function.inputs["timeout"] == 900
     assert function.inputs["memorySize"] == settings.memory_mb == 1769
     assert function.inputs["runtime"] == "python3.12"

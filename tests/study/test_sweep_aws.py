@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
-from emulator._sigv4 import DEFAULT_CREDENTIALS
+from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
 from report import Prices, read_report_lines
 from study._sweep_aws import (
     SWEEP_ENV,

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from emulator._cgroups import Cgroups
+from emulator.instance._cgroups import Cgroups
 from study.__main__ import main
 
 pytestmark = [pytest.mark.slow]

@@ -1,0 +1,575 @@
+"""Lambda's scheduling for one function: which instance serves an invocation (an idle one, a cold
+start, or none: throttled), provisioned and SnapStart starts, timeouts, crashes, ending instances.
+
+Starting a process is the launcher's (``_launch``), reclaiming idle instances is decided by the
+keep-alive policy (``_keepalive``), and the platform's log lines are written by ``_platform_log``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import subprocess
+import time
+import uuid
+
+from contract import PAYLOAD_LIMIT_BYTES
+
+from .._errors import EmulatorError
+from .._spec import EmulatorOptions, FunctionSpec
+from ..gateway._apigw import trace_id
+from ..instance._instance import InitType, Instance, InstanceState, Invocation, Outcome
+from ..instance._launch import Launcher
+from ..instance._memory import WATCHDOG_INTERVAL_S, resident_mb
+from ..logs._logs import StackLog
+from ..logs._platform_log import (
+    closing_lines,
+    crashed_lines,
+    exit_how,
+    init_report_line,
+    timed_out_line,
+)
+from ..logs._report_writer import start_line
+from ._concurrency import ConcurrencyPool
+from ._keepalive import keep_alive_policy
+from ._ping import ping_forever
+
+_IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
+
+
+class FunctionHost:
+    """The instances of one function and the rules that start, reuse and end them.
+
+    It is the ``InstanceHost`` its instances' Runtime API endpoints report to.
+    """
+
+    def __init__(self, spec: FunctionSpec, options: EmulatorOptions, *, pool: ConcurrencyPool,
+                 log: StackLog, launcher: Launcher) -> None:
+        self.spec = spec
+        self.options = options
+        self.pool = pool
+        self.log = log
+        self.launcher = launcher
+        self.instances: dict[str, Instance] = {}
+        #: idle instances, most recently used last (reused first, so extras age out)
+        self.idle: list[Instance] = []
+        self.arn = f"arn:aws:lambda:{spec.region}:123456789012:function:{spec.name}"
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
+        self._exited: dict[str, asyncio.Event] = {}
+        #: busy instances of a configuration since replaced: ended when their invocation is over
+        self._retired: set[str] = set()
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
+        if not self.launcher.cgroups.support.limited:
+            self._tasks.append(asyncio.create_task(self._memory_watchdog(),
+                                                   name=f"memory-{self.spec.name}"))
+        if self.spec.ping_interval_minutes:
+            period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
+            pings = ping_forever(self.invoke, self.log, period_real_s=period_real_s)
+            self._tasks.append(asyncio.create_task(pings, name=f"ping-{self.spec.name}"))
+        if self.spec.snapstart:
+            await self._publish_snapshot()
+        if self.spec.provisioned_concurrency:
+            await self._provision()
+
+    async def _provision(self) -> None:
+        """Start the provisioned instances ahead of traffic; return once they are idle."""
+        starting = []
+        for _ in range(min(self.spec.provisioned_concurrency or 0, self.pool.limit)):
+            inst = await self._spawn(provisioned=True, request_id=None)
+            if inst is not None:
+                starting.append(inst)
+        for inst in starting:
+            assert inst.ready is not None
+            try:
+                await asyncio.shield(inst.ready)
+            except _InitFailed:
+                continue  # logged as init_failed; on-demand instances will take its place
+            self._make_idle(inst)
+
+    async def _publish_snapshot(self) -> None:
+        """SnapStart's init when a version is published: run init once, report it, end it.
+
+        Lambda would snapshot this environment's memory and restore every new one from it; the
+        emulator cannot (docs/emulator.md), so each restore runs init again in a new process.
+        What it keeps: init runs ahead of traffic and its failure shows before any request, init
+        is reported in an INIT_REPORT line, and every instance then starts as a restore.
+        """
+        # Publishing a version runs no invocation, so it takes no concurrency slot.
+        inst = await self._spawn(provisioned=False, request_id=None, snapshot=True)
+        if inst is None:
+            return
+        assert inst.ready is not None
+        try:
+            await asyncio.shield(inst.ready)
+        except _InitFailed:
+            return  # logged as init_failed; each restore will fail its init the same way
+        self.log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success",
+                                         log_format=self.spec.log_format,
+                                         initialization_type="snap-start")])
+        self._end(inst, "snapshot taken")
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        waits = []
+        for inst in list(self.instances.values()):
+            waits.append(self._exited[inst.id].wait())
+            self._end(inst, "shutdown")
+        if waits:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
+
+    async def invoke(self, payload: bytes, request_id: str | None = None, *,
+                     invoked_arn: str | None = None) -> Outcome:
+        """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
+        ``invoked_arn``: the ARN the caller named (an alias's, say), which the runtime hands the
+        function (``context.invoked_function_arn``); by default the host's own.
+
+        A concurrency slot is held from here until the invocation ends, whether an instance
+        was idle or not: idle instances hold none.
+        """
+        request_id = request_id or str(uuid.uuid4())
+        if len(payload) > PAYLOAD_LIMIT_BYTES:
+            return Outcome("too_large", request_id, error_type="RequestTooLargeException")
+        if self._closing or not self.pool.take():
+            self.log.event("throttled", request_id=request_id, pool=self.pool.name,
+                           in_flight=self.pool.in_flight, limit=self.pool.limit,
+                           instances=len(self.instances))
+            return Outcome("throttled", request_id, error_type="TooManyRequestsException")
+        try:
+            return await self._invoke(payload, request_id, invoked_arn)
+        finally:
+            self.pool.release()
+
+    async def _invoke(self, payload: bytes, request_id: str,
+                      invoked_arn: str | None = None) -> Outcome:
+        inst = self._take_idle()
+        if inst is None:
+            inst = await self._spawn(provisioned=False, request_id=request_id)
+            if inst is None:
+                return Outcome("init_error", request_id, error_type="Runtime.Unknown")
+            assert inst.ready is not None
+            try:
+                await asyncio.shield(inst.ready)
+            except _InitFailed as exc:
+                if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
+                    return await self._invoke_with_init(payload, request_id, invoked_arn)
+                return Outcome("init_error", request_id, error_type=exc.error_type,
+                               payload=exc.payload, instance_id=inst.id,
+                               cold_start=inst.init_type is InitType.ON_DEMAND)
+            inst.state = _BUSY
+        loop = asyncio.get_running_loop()
+        inv = Invocation(
+            request_id=request_id,
+            payload=payload,
+            done=loop.create_future(),
+            trace_id=f"{trace_id(time.time())};Sampled=0",
+            cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
+            restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
+            invoked_arn=invoked_arn,
+        )
+        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inst.current = inv
+        if inst.waiting_next is not None and not inst.waiting_next.done():
+            waiter, inst.waiting_next = inst.waiting_next, None
+            waiter.set_result(inv)
+        else:
+            inst.mailbox = inv
+        return await inv.done
+
+    async def _invoke_with_init(self, payload: bytes, request_id: str,
+                                invoked_arn: str | None = None) -> Outcome:
+        """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
+        inside this invocation, under the function's timeout, and its time is the invocation's
+        Duration (billed as such); the REPORT carries no Init Duration."""
+        loop = asyncio.get_running_loop()
+        inv = Invocation(
+            request_id=request_id,
+            payload=payload,
+            done=loop.create_future(),
+            trace_id=f"{trace_id(time.time())};Sampled=0",
+            cold_start=True,
+            init_in_invoke=True,
+            invoked_arn=invoked_arn,
+        )
+        inv.started_s = time.perf_counter()
+        inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+        self.log.lines([start_line(request_id, self.launcher.version,
+                                   log_format=self.spec.log_format)])
+        inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
+        if inst is None:
+            return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
+        inst.state = _BUSY
+        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inst.current = inv
+        inst.mailbox = inv
+        return await inv.done
+
+    def _take_idle(self) -> Instance | None:
+        while self.idle:
+            inst = self.idle.pop()
+            if inst.state is _IDLE:
+                inst.state = _BUSY
+                return inst
+        return None
+
+    def _make_idle(self, inst: Instance) -> None:
+        if inst.state is _DEAD:
+            return
+        if inst.id in self._retired:
+            self._end(inst, "configuration updated")
+            return
+        inst.state = _IDLE
+        inst.idle_since_s = time.monotonic()
+        self.idle.append(inst)
+
+    def next_requested(
+        self, inst: Instance, loop: asyncio.AbstractEventLoop
+    ) -> asyncio.Future[Invocation | None]:
+        """A ``next`` long poll: the first one ends init; it is answered with the next
+        invocation."""
+        if inst.init_duration_ms is None:
+            now_s = time.perf_counter()
+            inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0
+            if inst.restored_s is not None:
+                inst.after_restore_ms = (now_s - inst.restored_s) * 1000.0
+            self.log.event("ready", instance=inst.id, pid=inst.pid,
+                           init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type.value,
+                           request_id=inst.cold_request_id)
+            if inst.init_timer is not None:
+                inst.init_timer.cancel()
+                inst.init_timer = None
+            try:
+                self.launcher.end_init_burst(inst)
+            except OSError as exc:
+                self.log.event("cpu_quota_failed", instance=inst.id, reason=str(exc))
+            if inst.ready is not None and not inst.ready.done():
+                inst.ready.set_result(None)
+        fut: asyncio.Future[Invocation | None] = loop.create_future()
+        if inst.state is _DEAD:
+            fut.set_result(None)
+        elif inst.mailbox is not None:
+            inv, inst.mailbox = inst.mailbox, None
+            fut.set_result(inv)
+        else:
+            inst.waiting_next = fut
+        return fut
+
+    async def restore_requested(self, inst: Instance) -> bool:
+        """SnapStart's ``restore/next``: init is done and Lambda would snapshot here.
+
+        The publish instance has done its work (its init is what the snapshot would hold): it is
+        held until it is ended. Any other instance is a restore and is answered at once; from
+        here to its first ``next`` is its after-restore part, the part AWS bills.
+        """
+        if inst.snapshot:
+            if inst.init_duration_ms is None:
+                inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            held: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            inst.held = held
+            if inst.ready is not None and not inst.ready.done():
+                inst.ready.set_result(None)
+            await held
+            return False
+        inst.restored_s = time.perf_counter()
+        return inst.state is not _DEAD
+
+    def handed_off(self, inst: Instance, inv: Invocation) -> dict[str, str]:
+        """The runtime now has the invocation: its clock starts; these are the next headers."""
+        inst.drain_output()
+        if not inv.init_in_invoke:  # else its clock started, and START was written, before init
+            inv.started_s = time.perf_counter()
+            inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+            self.log.lines([start_line(inv.request_id, self.launcher.version,
+                                       log_format=self.spec.log_format)])
+        return {
+            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
+            "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
+            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_arn or self.arn,
+            "Lambda-Runtime-Trace-Id": inv.trace_id,
+            "Content-Type": "application/json",
+        }
+
+    def result_posted(
+        self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None
+    ) -> int:
+        """``/response`` or ``/error`` from the runtime; returns the status to answer it with."""
+        inv = inst.current
+        if inv is None or inv.request_id != request_id:
+            return 400
+        if error_type is None and len(body) > PAYLOAD_LIMIT_BYTES:
+            self._finish(inst, inv, Outcome("function_error", request_id,
+                                            error_type="Function.ResponseSizeTooLarge",
+                                            instance_id=inst.id, cold_start=inv.cold_start))
+            return 413
+        kind = "ok" if error_type is None else "function_error"
+        self._finish(inst, inv, Outcome(kind, request_id, payload=body, error_type=error_type,
+                                        instance_id=inst.id, cold_start=inv.cold_start))
+        return 202
+
+    def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
+        inst.init_error = (error_type, body)
+
+    def _finish(self, inst: Instance, inv: Invocation, outcome: Outcome, *,
+                status: str | None = None) -> None:
+        if inv.timer is not None:
+            inv.timer.cancel()
+        if inst.current is inv:
+            inst.current = None
+        duration_ms = (time.perf_counter() - inv.started_s) * 1000.0 if inv.started_s else 0.0
+        inst.served += 1
+        if status is None:
+            self._make_idle(inst)
+        if not inv.done.done():
+            inv.done.set_result(dataclasses.replace(outcome, ended_s=time.monotonic()))
+        # Logged after the client's response is on its way: the REPORT is not on the hot path.
+        asyncio.get_running_loop().call_soon(
+            self._log_invocation, inst, inv, duration_ms, status, outcome.error_type
+        )
+
+    def _log_invocation(self, inst: Instance, inv: Invocation, duration_ms: float,
+                        status: str | None, error_type: str | None) -> None:
+        inst.drain_output()
+        memory_mb = inst.max_memory_used_mb()
+        inst.last_memory_mb = memory_mb
+        lines, inst.pending_lines = inst.pending_lines or [], None
+        self.log.lines(lines + closing_lines(
+            inst, inv, duration_ms=duration_ms, memory_size_mb=self.spec.memory_mb,
+            max_memory_used_mb=memory_mb, status=status, error_type=error_type,
+            log_format=self.spec.log_format))
+
+    def _timed_out(self, inst: Instance, inv: Invocation) -> None:
+        if inst.current is not inv:
+            return
+        inst.drain_output()
+        inst.last_memory_mb = inst.max_memory_used_mb()
+        inst.pending_lines = [timed_out_line(inv.request_id, self.spec.timeout_s)]
+        if inv.init_in_invoke and inst.init_duration_ms is None:
+            # The retried init did not finish within the function's timeout either.
+            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            inst.pending_lines.append(init_report_line(init_ms, status="timeout", phase="invoke",
+                                                       log_format=self.spec.log_format))
+            inst.init_reported = True
+        self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
+                       reason=f"function timeout {self.spec.timeout_s:g} s")
+        self._finish(inst, inv, Outcome("timeout", inv.request_id, error_type="Sandbox.Timedout",
+                                        instance_id=inst.id, cold_start=inv.cold_start),
+                     status="timeout")
+        self._end(inst, "timed_out")
+
+    def _end(self, inst: Instance, reason: str) -> None:
+        """Kill an instance on purpose (reclaimed, timed out, init failed, shutdown)."""
+        if inst.state is _DEAD:
+            inst.kill()
+            return
+        inst.state = _DEAD
+        inst.kill_reason = inst.kill_reason or reason
+        if inst in self.idle:
+            self.idle.remove(inst)
+        inst.kill()
+
+    def instance_exited(self, inst: Instance) -> None:
+        """The process is gone: answer what it was doing, free its slot, clean up."""
+        was = inst.state
+        inst.state = _DEAD
+        if inst in self.idle:
+            self.idle.remove(inst)
+        code = inst.exit_code
+        reason = inst.kill_reason
+        oom = inst.memory_killed or (inst.cgroup is not None and inst.cgroup.oom_killed())
+        if oom and inst.cgroup is not None:
+            peak_mb = inst.cgroup.peak_memory_mb()
+            if peak_mb is not None:
+                inst.last_memory_mb = max(inst.last_memory_mb, peak_mb)
+        if inst.waiting_next is not None and not inst.waiting_next.done():
+            inst.waiting_next.set_result(None)
+        held, inst.held = inst.held, None
+        if held is not None and not held.done():
+            held.set_result(None)
+        if inst.ready is not None and not inst.ready.done():
+            # Died (or was killed) during init: the request that started it gets an init error.
+            error_type, body = inst.init_error or (
+                ("Runtime.OutOfMemory" if oom else "Runtime.ExitError"), b""
+            )
+            if reason == "init_timeout":
+                error_type = "Sandbox.Timedout"
+            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
+            status = "timeout" if reason == "init_timeout" else "error"
+            in_invoke = inst.init_reported or (inst.current is not None
+                                               and inst.current.init_in_invoke)
+            if not inst.init_reported:
+                self.log.lines([init_report_line(init_ms, status=status, error_type=error_type,
+                                                 phase="invoke" if in_invoke else "init",
+                                                 log_format=self.spec.log_format)])
+            self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           error_type=error_type, phase="invoke" if in_invoke else "init",
+                           reason=reason or f"exited with {code} during init",
+                           request_id=inst.cold_request_id)
+            inst.ready.set_exception(_InitFailed(error_type, body,
+                                                 timed_out=reason == "init_timeout"))
+            inst.ready.exception()  # retrieved here so an unawaited one is not reported
+            if in_invoke and inst.current is not None:
+                # The init retried inside the invocation failed: so does the invocation.
+                inv = inst.current
+                self._finish(inst, inv, Outcome("init_error", inv.request_id,
+                                                error_type=error_type, payload=body,
+                                                instance_id=inst.id, cold_start=True),
+                             status="error")
+        elif inst.current is not None:
+            inv = inst.current
+            error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
+            inst.pending_lines = crashed_lines(inv.request_id, exit_code=code,
+                                               error_type=error_type)
+            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           request_id=inv.request_id,
+                           reason=f"runtime exited mid-request ({exit_how(code)})",
+                           error_type=error_type)
+            self._finish(inst, inv, Outcome("crash", inv.request_id, error_type=error_type,
+                                            instance_id=inst.id, cold_start=inv.cold_start,
+                                            exit_how=exit_how(code)),
+                         status="error")
+        elif reason is None:
+            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
+                           reason=f"runtime exited while {was.value}")
+        self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
+                       reason=reason or "exited", served=inst.served)
+        self.instances.pop(inst.id, None)
+        self._retired.discard(inst.id)
+        self.launcher.discard(inst)
+        event = self._exited.pop(inst.id, None)
+        if event is not None:
+            event.set()
+
+    async def _spawn(self, *, provisioned: bool, request_id: str | None,
+                     snapshot: bool = False, init_in_invoke: bool = False) -> Instance | None:
+        """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing);
+        ``init_in_invoke``: its init runs inside an invocation, limited by that one's timeout."""
+        if provisioned:
+            init_type, reason = InitType.PROVISIONED, "provisioned"
+        elif self.spec.snapstart:
+            init_type, reason = InitType.SNAP_START, ("snapshot" if snapshot else "restore")
+        else:
+            init_type, reason = InitType.ON_DEMAND, "cold start"
+        if init_in_invoke:
+            reason = "init retried in invoke"
+        inst = self.launcher.new_instance(init_type=init_type, provisioned=provisioned,
+                                          snapshot=snapshot, request_id=request_id)
+        loop = asyncio.get_running_loop()
+        inst.ready = loop.create_future()
+        self.instances[inst.id] = inst
+        self._exited[inst.id] = asyncio.Event()
+        try:
+            await self.launcher.launch(inst, self, on_exit=self.instance_exited)
+        except (OSError, ValueError, subprocess.SubprocessError, EmulatorError) as exc:
+            # ValueError: an environment no process can have (a NUL, a name with '='), which
+            # is this init's failure, not the emulator's.
+            self.log.event("init_failed", instance=inst.id, reason=f"could not start: {exc}",
+                           request_id=request_id)
+            self.instances.pop(inst.id, None)
+            self._exited.pop(inst.id, None)
+            self.launcher.discard(inst)
+            return None
+        self.log.event("started", instance=inst.id, pid=inst.pid, request_id=request_id,
+                       reason=reason, cpu_limited=inst.cgroup is not None)
+        if not init_in_invoke:
+            inst.init_timer = loop.call_later(self.options.init_timeout_s, self._init_timed_out,
+                                              inst)
+        return inst
+
+    def _init_timed_out(self, inst: Instance) -> None:
+        if inst.ready is not None and not inst.ready.done():
+            inst.kill_reason = "init_timeout"
+            self._end(inst, "init_timeout")
+
+    async def _memory_watchdog(self) -> None:
+        """Without a memory cgroup: kill an instance whose resident set (anonymous + file pages)
+        is past its memory size, as an out-of-memory kill (``_memory``)."""
+        while True:
+            await asyncio.sleep(WATCHDOG_INTERVAL_S)
+            for inst in list(self.instances.values()):
+                if not inst.pid or inst.exit_code is not None or inst.memory_killed:
+                    continue
+                rss_mb = resident_mb(inst.pid)
+                if rss_mb is None:
+                    continue
+                inst.last_memory_mb = max(inst.last_memory_mb, rss_mb)
+                if rss_mb > self.spec.memory_mb:
+                    inst.memory_killed = True
+                    self.log.event("out_of_memory", instance=inst.id, pid=inst.pid,
+                                   resident_mb=rss_mb, memory_mb=self.spec.memory_mb,
+                                   reason="resident set past the memory size (memory watchdog)")
+                    inst.kill()
+
+    async def _reaper(self) -> None:
+        policy = keep_alive_policy(self.options)
+        while True:
+            await asyncio.sleep(policy.tick_real_s)
+            now_s = time.monotonic()
+            for chosen in policy.reclaims(self.idle, now_s):
+                inst = chosen.instance
+                self._reclaim(inst, now_s - inst.idle_since_s, chosen.reason)
+
+    def _reclaim(self, inst: Instance, idle_real_s: float, reason: str) -> None:
+        self.log.event("reclaimed", instance=inst.id, pid=inst.pid, reason=reason,
+                       idle_s=round(idle_real_s * self.options.time_scale, 3),
+                       idle_real_s=round(idle_real_s, 3), served=inst.served)
+        self._end(inst, "reclaimed")
+
+    def reclaim_idle(self) -> int:
+        """Reclaim every idle instance now (benchmarks use it to force the next cold start)."""
+        count = 0
+        for inst in list(self.idle):
+            if inst.state is _IDLE:
+                self._reclaim(inst, time.monotonic() - inst.idle_since_s, "reclaimed on request")
+                count += 1
+        return count
+
+    def reconfigure(self, spec: FunctionSpec) -> int:
+        """UpdateFunctionConfiguration: instances started from now on have ``spec`` (its
+        memory's CPU share and memory limit, its environment); the idle instances of the old
+        configuration are ended now, so the next invocation is a cold start, and the busy or
+        starting ones when their invocation is over; provisioned instances of the new
+        configuration are started in their place. Returns how many were retired."""
+        self.spec = spec
+        self.launcher = dataclasses.replace(self.launcher, spec=spec)
+        retired = 0
+        for inst in list(self.instances.values()):
+            if inst.state is _DEAD:
+                continue
+            retired += 1
+            self.log.event("retired", instance=inst.id, pid=inst.pid, state=inst.state.value,
+                           reason="configuration updated", memory_mb=spec.memory_mb)
+            if inst.state is _IDLE:
+                self._end(inst, "configuration updated")
+            else:
+                self._retired.add(inst.id)
+        if spec.provisioned_concurrency and not self._closing:
+            # The provisioned instances were retired with the rest: provision the new
+            # configuration's, as Lambda allocates a version's before it serves it.
+            self._tasks.append(asyncio.get_running_loop().create_task(
+                self._provision(), name=f"provision-{spec.name}"))
+        return retired
+
+    async def wait_gone(self) -> None:
+        """Wait until every ended instance has exited and been cleaned up."""
+        waits = [self._exited[i].wait() for i, inst in self.instances.items()
+                 if inst.state is _DEAD and i in self._exited]
+        if waits:
+            await asyncio.gather(*waits)
+
+
+class _InitFailed(Exception):
+    def __init__(self, error_type: str, payload: bytes, *, timed_out: bool = False) -> None:
+        super().__init__(error_type)
+        self.error_type = error_type
+        self.payload = payload
+        #: it outlasted the init limit (on-demand: Lambda retries it inside the invocation)
+        self.timed_out = timed_out
