@@ -65,15 +65,3 @@ __all__ = [
     "sign_target",
     "target_from_url",
 ]
-
-
-def __getattr__(name: str) -> object:
-    # ``Plan`` was the staged plan's name until the rename beside IdlePlan and RatePlan:
-    # scripts written against it keep working, with a warning.
-    if name == "Plan":
-        import warnings
-
-        warnings.warn("loadgen.Plan is deprecated: use loadgen.StagedPlan", DeprecationWarning,
-                      stacklevel=2)
-        return StagedPlan
-    raise AttributeError(f"module 'loadgen' has no attribute {name!r}")

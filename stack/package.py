@@ -5,7 +5,7 @@ artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sor
 fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
 share an archive share the file. Standard library and ``model``'s artifact reader only (no
 TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come
-from ``runtime/java/build.py`` run in a subprocess.
+from ``runtime/java/build.py`` run in a subprocess (``stack/_javabuild.py``).
 
 A framework model runtime adds its export beside ``model.zip`` and its dependencies
 (``stack/_frameworks.py``): ``litert`` puts the wheels pip installs for Lambda's platform into
@@ -22,9 +22,6 @@ import io
 import json
 import os
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -40,6 +37,7 @@ from contract import (
 )
 from stack import _frameworks
 from stack._errors import PackageError
+from stack._javabuild import java_class_files
 from stack._paths import project_root, runtime_root
 from stack._settings import StackSettings
 
@@ -58,15 +56,11 @@ _ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 # A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
 _FILE_MODE = 0o100644
 _UNIX = 3
-# The files Lambda loads the handlers from (contract.HANDLERS): app.py, predictor/Handler.class.
-_JAVA_HANDLER_CLASS = HANDLERS["java"].partition("::")[0].replace(".", "/") + ".class"
+# The module Lambda loads the Python handler from (contract.HANDLERS): app.py.
 _PYTHON_HANDLER_MODULE = HANDLERS["python"].partition(".")[0] + ".py"
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
 #: The model description inside the artifact zip (docs/model-artifact.md).
 _ARTIFACT_MEMBER = "model.json"
-# Directories under runtime/java that are build outputs, caches or tests, not the function.
-_JAVA_NON_SOURCE_DIRS = frozenset({"target", "build", "out", "test", "__pycache__"})
-_JAVA_BUILD_TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
@@ -166,7 +160,7 @@ def build_package(
     if settings.language == "python":
         files = _python_files(runtime)
     else:
-        files = _java_files(runtime, out_dir)
+        files = java_class_files(runtime, out_dir)
     if settings.model_strategy == "bundled":
         files.update(model_files)
     layer_files = dict(model_files) if settings.model_strategy == "layer" else {}
@@ -354,111 +348,6 @@ def _python_files(runtime: Path) -> dict[str, bytes]:
             f"(the handler {HANDLERS['python']}); restore runtime/python/ from the repository"
         )
     return files
-
-
-def _java_files(runtime: Path, out_dir: Path) -> dict[str, bytes]:
-    source = runtime / "java"
-    build_script = source / "build.py"
-    if not build_script.is_file():
-        raise PackageError(
-            f"the Java function is missing: no {build_script}; restore runtime/java/ from the "
-            "repository"
-        )
-    # javac takes seconds: reuse the classes of an identical source tree.
-    cache = out_dir / f"java-classes-{_tree_digest(source)[:12]}"
-    if not (cache / _JAVA_HANDLER_CLASS).is_file():
-        _build_java_classes(runtime, build_script, out_dir, cache)
-    return {
-        path.relative_to(cache).as_posix(): path.read_bytes()
-        for path in sorted(cache.rglob("*.class"))
-    }
-
-
-def _build_java_classes(runtime: Path, build_script: Path, out_dir: Path, cache: Path) -> None:
-    with tempfile.TemporaryDirectory(prefix=".java-build-", dir=out_dir) as scratch:
-        build_out = Path(scratch) / "out"
-        build_out.mkdir()
-        command = [sys.executable, str(build_script), "--out", str(build_out)]
-        try:
-            result = subprocess.run(
-                command, cwd=runtime.parent, capture_output=True, text=True,
-                timeout=_JAVA_BUILD_TIMEOUT_S, check=False,
-            )  # fmt: skip
-        except subprocess.TimeoutExpired:
-            raise PackageError(
-                f"the Java build did not finish in {_JAVA_BUILD_TIMEOUT_S} s: run "
-                f"`python runtime/java/build.py --out build/java` to see why"
-            ) from None
-        if result.returncode != 0:
-            detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-            raise PackageError(
-                f"the Java build failed (exit {result.returncode}); it needs a JDK 17+ "
-                f"(javac, jar). Run `python runtime/java/build.py --out build/java` to see the "
-                f"whole output. Its last lines:\n{detail}"
-            )
-        classes = Path(scratch) / "classes"
-        classes.mkdir()
-        _collect_classes(build_out, classes)
-        if not (classes / _JAVA_HANDLER_CLASS).is_file():
-            raise PackageError(
-                f"the Java build produced no {_JAVA_HANDLER_CLASS} (handler "
-                f"{HANDLERS['java']}) in {build_out}; check runtime/java/build.py"
-            )
-        # The runtime's own classes (its Context interface) must come from the runtime: a copy
-        # in the archive could shadow the real one. build.py only compiles against a stub.
-        shipped = sorted(p.relative_to(classes).as_posix() for p in classes.rglob("*.class"))
-        stray = [name for name in shipped if name.startswith("com/amazonaws/")]
-        if stray:
-            raise PackageError(
-                f"the Java build put the runtime's classes in the function ({stray[0]}); "
-                "runtime/java/provided must stay on javac's source path only (see build.py)"
-            )
-        try:
-            os.replace(classes, cache)
-        except OSError:
-            # Another process built the same sources at the same time; its classes are ours.
-            if not (cache / _JAVA_HANDLER_CLASS).is_file():
-                shutil.rmtree(cache, ignore_errors=True)
-                os.replace(classes, cache)
-
-
-def _collect_classes(build_out: Path, classes: Path) -> None:
-    """Copy the class files the build wrote (loose, or inside a jar) into ``classes``."""
-    loose = sorted(build_out.rglob("*.class"))
-    if loose:
-        base = _class_root(loose)
-        for path in loose:
-            target = classes / path.relative_to(base)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
-        return
-    for jar in sorted(build_out.rglob("*.jar")):
-        with zipfile.ZipFile(jar) as archive:
-            for name in archive.namelist():
-                if name.endswith(".class"):
-                    target = classes / name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(archive.read(name))
-
-
-def _class_root(class_files: list[Path]) -> Path:
-    # The directory holding predictor/Handler.class is the class path root.
-    for path in class_files:
-        if path.as_posix().endswith("/" + _JAVA_HANDLER_CLASS):
-            return path.parents[1]
-    return class_files[0].parent
-
-
-def _tree_digest(source: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(source.rglob("*")):
-        relative = path.relative_to(source)
-        if any(part in _JAVA_NON_SOURCE_DIRS or part.startswith(".") for part in relative.parts):
-            continue
-        if path.is_file():
-            digest.update(relative.as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
 
 
 def _write_once(path: Path, data: bytes) -> Path:

@@ -10,15 +10,8 @@ from emulator import add_network_options
 from stack import list_stacks, project_root
 
 from ._function import FunctionStudyError, add_function_options, function_stacks
-from ._run import (
-    FRAMEWORK_STACKS,
-    FRAMEWORK_STAGGER_S,
-    QUICK_TIME_SCALE,
-    STUDY_STACKS,
-    STUDY_STAGGER_S,
-    Study,
-    StudySettings,
-)
+from ._run import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
+from ._schedule import FRAMEWORK_STAGGER_S, STUDY_STAGGER_S
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,15 +7,9 @@ and with TensorFlow and ONNX Runtime), which join scenario 1 — their cold star
 requests, what fails at small memory — and run scenario 2 only when
 asked (``framework_scenario2``; by default only at full length, time scale 1, so that `make
 run` stays within its 10 minutes).
-Scenario 1 is staggered so that its cold starts are quiet: the first probe comes
-``STARTUP_LEAD_S`` after the load generators start (their own start-up takes the CPUs first),
-the study's stacks start ``STUDY_STAGGER_S`` (real seconds) apart, each framework stack
-``FRAMEWORK_STAGGER_S`` after the previous stack, so that no two stacks' cold starts — an
-evaluator's in a fraction of a second, TensorFlow's multi-second import at a 2-vCPU burst
-that fills a 2-core host — share the machine's CPUs: what a cold start measures is the stack,
-not how many started at once (:meth:`Study.cold_start_clashes` checks the schedule).
-Scenario 2 runs stack after stack once every scenario 1 run has ended, so no init of
-scenario 1 overlaps another stack's scenario 2.
+Scenario 1 starts the stacks staggered so that their cold starts do not share the host's
+CPUs (the arithmetic is :mod:`study._schedule`'s); scenario 2 runs stack after stack once
+every scenario 1 run has ended, so no init of scenario 1 overlaps another stack's scenario 2.
 
 Each part runs as its own process through its public command line (``python -m emulator``,
 ``python -m loadgen``), exactly as a user would run it, so the study exercises what a user
@@ -31,7 +25,6 @@ written), and 1 when no report could be written.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -43,36 +36,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from contract import DEFAULT_KEEP_ALIVE_S, MODEL_FILE
-from loadgen import IdlePlan, StagedPlan, parse_duration_s, parse_stages
+from contract import MODEL_FILE
 from model import ArtifactError, read_artifact
 from resultfiles import ENDPOINTS, LOGS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
+
+from ._schedule import FRAMEWORK_STAGGER_S, STUDY_STAGGER_S, Schedule
 
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
 #: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
 #: study's 256 MB, where the original study's configuration collapsed.
 FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-onnx-512",
                     "python-onnx-1024", "python-tf-256", "python-tf-512", "python-tf-1024")
-#: Real seconds between the scenario 1 starts of a framework stack and the stack before it:
-#: more than a TensorFlow cold start takes on 2 cores (2.7-4.7 s measured under the emulator's
-#: burst init, make run of 2026-12-01), so that no two inits overlap; short enough that the
-#: last stack's cold probes still end before the first stack's next ones (the plan's cold
-#: probes are 90 s apart at time scale 20; with the seven framework stacks the last one's
-#: first cold window ends at 90 s, the first stack's second cold probe comes at 98 s).
-FRAMEWORK_STAGGER_S = 10.0
-#: Real seconds between the scenario 1 starts of two of the study's stacks: an evaluator's cold
-#: start takes well under a second here (Init Duration ~0.1-0.3 s plus the 90 ms network path).
-STUDY_STAGGER_S = 2.0
-#: Real seconds before the first probe when several stacks run scenario 1: their load
-#: generators start together, and their start-up (Python and its imports, ~0.7 s each) keeps
-#: the host's CPUs busy for the first two seconds (make run of 2026-12-01: 100%, then 72%).
-STARTUP_LEAD_S = 5.0
-#: How long a cold start of a study stack (the evaluator) and of a framework stack may take
-#: here, real seconds: the windows the schedule keeps apart (make run of 2026-12-01: evaluator
-#: cold latency ≤ 0.52 s, TensorFlow's ≤ 4.7 s).
-STUDY_COLD_START_S = 1.0
-FRAMEWORK_COLD_START_S = 5.0
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
 #: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0
@@ -306,106 +281,38 @@ class Study:
                             "--results", str(self.run_dir.parent), *what, *extra)
         return argv + (["--quiet"] if quiet else [])
 
-    def scenario1_length_s(self) -> float:
-        """How long scenario 1 lasts here (its plan's last offset; bisection comes after)."""
-        plan = IdlePlan()
-        if self.settings.offsets:
-            try:
-                offsets = tuple(parse_duration_s(part) for part in self.settings.offsets.split(",")
-                                if part.strip())
-            except ValueError:
-                offsets = ()  # the load generator says what is wrong with them
-            if offsets:
-                plan = IdlePlan(offsets_s=offsets)
-        return plan.duration_s / self.settings.time_scale
-
-    def scenario2_length_s(self) -> float:
-        """How long scenario 2 lasts on one stack here (its plan's stages)."""
-        plan = StagedPlan()
-        if self.settings.scenario2_stages:
-            try:
-                plan = StagedPlan(stages=parse_stages(self.settings.scenario2_stages))
-            except (ValueError, argparse.ArgumentTypeError):
-                pass  # the load generator says what is wrong with them
-        return plan.duration_s / self.settings.time_scale
-
-    def scenario1_shifts_s(self) -> dict[str, float]:
-        """Each stack's first probe, real seconds after the load generators start: after
-        ``STARTUP_LEAD_S`` (when several stacks start together), the study's stacks
-        ``study_stagger_s`` apart, then each framework stack ``framework_stagger_s`` after the
-        stack before it."""
+    @property
+    def schedule(self) -> Schedule:
+        """When each stack's load starts, from the settings as they are now."""
         settings = self.settings
-        shifts: dict[str, float] = {}
-        lead_s = STARTUP_LEAD_S if len(settings.hosted) > 1 else 0.0
-        at_s = lead_s
-        for index, stack in enumerate(settings.stacks):
-            at_s = lead_s + index * settings.study_stagger_s
-            shifts[stack] = at_s
-        for stack in settings.extra_stacks:
-            at_s += settings.framework_stagger_s
-            shifts[stack] = at_s
-        return shifts
+        return Schedule(study_stacks=tuple(settings.stacks),
+                        framework_stacks=settings.extra_stacks,
+                        time_scale=settings.time_scale, offsets=settings.offsets,
+                        scenario2_stages=settings.scenario2_stages,
+                        study_stagger_s=settings.study_stagger_s,
+                        framework_stagger_s=settings.framework_stagger_s)
 
-    def _base_offsets_s(self) -> list[float]:
-        if self.settings.offsets:
-            return [parse_duration_s(part) for part in self.settings.offsets.split(",")
-                    if part.strip()]
-        return list(IdlePlan().offsets_s)
-
-    def scenario1_offsets(self) -> dict[str, str | None]:
-        """Each stack's ``--offsets`` (None: the plan's own): the plan shifted by the stack's
-        start (:meth:`scenario1_shifts_s`, real seconds, so × the time scale in plan time)."""
-        settings = self.settings
-        base = self._base_offsets_s()
-        offsets: dict[str, str | None] = {}
-        for stack, shift_s in self.scenario1_shifts_s().items():
-            if shift_s == 0:
-                offsets[stack] = settings.offsets
-            else:
-                plan_shift_s = shift_s * settings.time_scale
-                offsets[stack] = ",".join(f"{o + plan_shift_s:g}" for o in base)
-        return offsets
-
-    def cold_start_times_s(
-            self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> dict[str, list[float]]:
-        """When (real seconds from scenario 1's start) each stack's probes may meet a new
-        instance: its first, and every one after an idle gap longer than ``keep_alive_s``."""
-        base = self._base_offsets_s()
-        # the gap runs from the previous request's start: its idle time is a little shorter
-        cold = [o for i, o in enumerate(base) if i == 0 or o - base[i - 1] > keep_alive_s]
-        scale = self.settings.time_scale
-        return {stack: [o / scale + shift_s for o in cold]
-                for stack, shift_s in self.scenario1_shifts_s().items()}
-
-    def cold_start_clashes(self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> list[str]:
-        """Pairs of stacks whose scenario 1 cold starts may run together, in words (none: the
-        schedule keeps them apart). A study stack's cold start is given
-        ``STUDY_COLD_START_S``, a framework stack's ``FRAMEWORK_COLD_START_S``."""
-        times = self.cold_start_times_s(keep_alive_s)
-        extra = set(self.settings.extra_stacks)
-        width = {stack: (FRAMEWORK_COLD_START_S if stack in extra else STUDY_COLD_START_S)
-                 for stack in times}
-        spans = sorted((t, t + width[stack], stack) for stack, ts in times.items() for t in ts)
-        clashes = []
-        for i, (begin, end, stack) in enumerate(spans):
-            for other_begin, _other_end, other in spans[i + 1:]:
-                if other_begin >= end:
-                    break
-                if other != stack:
-                    clashes.append(f"{stack} at {begin:.0f} s and {other} at {other_begin:.0f} s")
-        return clashes
+    def check_schedule(self) -> None:
+        """Refuse, before anything starts, scenario 1 offsets that are not durations: each
+        stack's offsets are shifted by the study, so the load generator never sees them."""
+        try:
+            self.schedule.base_offsets_s()
+        except ValueError as exc:
+            raise StudyError(f"--offsets {self.settings.offsets}: {exc}; give durations "
+                             "separated by commas, such as 0,6m,16m") from None
 
     def scenario1(self) -> None:
-        offsets = self.scenario1_offsets()
+        schedule = self.schedule
+        offsets = schedule.scenario1_offsets()
         stacks = self.settings.hosted
-        shift_s = max(self.scenario1_shifts_s().values(), default=0.0)
-        expected = self.scenario1_length_s() + shift_s
+        shift_s = max(schedule.scenario1_shifts_s().values(), default=0.0)
+        expected = schedule.scenario1_length_s() + shift_s
         _log(f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s "
              f"(starts staggered: the study's stacks {self.settings.study_stagger_s:g} s apart"
              + (f", each framework stack {self.settings.framework_stagger_s:g} s after the "
                 "previous" if self.settings.extra_stacks else "") + ")"
              + (" plus bisection" if self.settings.bisect else ""))
-        for clash in self.cold_start_clashes():
+        for clash in schedule.cold_start_clashes():
             _log(f"note: cold starts may overlap: {clash} (widen --study-stagger or "
                  "--framework-stagger)")
         logs = self.run_dir / "loadgen-logs"
@@ -428,7 +335,7 @@ class Study:
         extra = ["--stages", stages] if stages else []
         if self.settings.batch != 1:
             extra += ["--batch", str(self.settings.batch)]
-        expected = self.scenario2_length_s()
+        expected = self.schedule.scenario2_length_s()
         stacks = self.settings.scenario2_stacks
         skipped = [s for s in self.settings.hosted if s not in stacks]
         if skipped:
@@ -525,6 +432,7 @@ class Study:
         try:
             if any(s not in self.settings.function_stacks for s in self.settings.hosted):
                 self.features = artifact_features(self.artifact)
+            self.check_schedule()
             self.start_emulator()
             self.scenario1()
             self.scenario2()

@@ -71,6 +71,6 @@ def test_payload_is_derived_deterministically(tmp_path: Path) -> None:
     assert out.read_bytes() == DEFAULT_PAYLOAD.read_bytes()
 
 
-def test_plan_is_a_deprecated_name_of_the_staged_plan() -> None:
-    with pytest.warns(DeprecationWarning, match="use loadgen.StagedPlan"):
-        assert loadgen.Plan is loadgen.StagedPlan
+def test_the_retired_name_plan_is_gone() -> None:
+    # the staged plan is StagedPlan, beside IdlePlan and RatePlan; the old alias was removed
+    assert not hasattr(loadgen, "Plan")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
-from stack import Package, PackageError, StackError, StackSettings, build_package
+from stack import Package, PackageError, StackSettings, build_package
 from stack.package import zip_bytes
 
 
@@ -154,48 +154,6 @@ def test_java_archive_holds_classes_at_the_root(
     )
     build_package(settings_for("java"), artifact=artifact, root=fake_root, out_dir=tmp_path)
     assert (fake_root / "java-build-runs.txt").read_text() == "2"
-
-
-def test_java_classes_are_taken_from_a_jar_when_the_build_writes_only_a_jar(
-    fake_root: Path, artifact: Path, tmp_path: Path
-) -> None:
-    jar = zip_bytes(
-        {"META-INF/MANIFEST.MF": b"Manifest-Version: 1.0\n", "predictor/Handler.class": b"\xca\xfe"}
-    )
-    (fake_root / "runtime" / "java" / "build.py").write_text(
-        "import pathlib, sys\n"
-        "out = pathlib.Path(sys.argv[sys.argv.index('--out') + 1])\n"
-        f"(out / 'predictor.jar').write_bytes({jar!r})\n"
-    )
-    package = build_package(
-        settings_for("java", "s3"), artifact=artifact, root=fake_root, out_dir=tmp_path
-    )
-    assert entries(package.code_zip) == {"predictor/Handler.class": b"\xca\xfe"}
-
-
-def test_a_failed_java_build_says_what_to_run(
-    fake_root: Path, artifact: Path, tmp_path: Path
-) -> None:
-    (fake_root / "runtime" / "java" / "build.py").write_text(
-        "import sys\nprint('error: javac not found; install a JDK 17+', "
-        "file=sys.stderr)\nsys.exit(3)\n"
-    )
-    with pytest.raises(PackageError) as raised:
-        build_package(settings_for("java"), artifact=artifact, root=fake_root, out_dir=tmp_path)
-    message = str(raised.value)
-    assert "exit 3" in message and "javac not found" in message
-    assert "python runtime/java/build.py --out" in message
-    assert isinstance(raised.value, StackError)
-    # Nothing half-built is left to be mistaken for a result.
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(("java-classes", ".java-build"))]
-
-
-def test_a_java_build_without_the_handler_class_is_refused(
-    fake_root: Path, artifact: Path, tmp_path: Path
-) -> None:
-    (fake_root / "runtime" / "java" / "build.py").write_text("print('built nothing')\n")
-    with pytest.raises(PackageError, match="no predictor/Handler.class"):
-        build_package(settings_for("java"), artifact=artifact, root=fake_root, out_dir=tmp_path)
 
 
 def test_a_missing_artifact_says_to_train(fake_root: Path, tmp_path: Path) -> None:

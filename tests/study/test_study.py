@@ -135,17 +135,6 @@ def test_a_signal_stops_everything_and_keeps_what_was_measured(
         os.killpg(endpoints["pid"], 0)
 
 
-def test_the_scenarios_lengths_come_from_their_plans(tmp_path: Path) -> None:
-    study = Study(StudySettings(root=REPO, time_scale=20.0, results=tmp_path))
-    # The study's plans: scenario 1 ends at 61 minutes, scenario 2 lasts five.
-    assert study.scenario1_length_s() == 61 * 60 / 20.0
-    assert study.scenario2_length_s() == 5 * 60 / 20.0
-    short = Study(StudySettings(root=REPO, time_scale=2.0, results=tmp_path, offsets="0,90s",
-                                scenario2_stages="2:0:30s,4:10s:20s"))
-    assert short.scenario1_length_s() == 45.0
-    assert short.scenario2_length_s() == 30.0
-
-
 def test_the_logs_kept_are_those_the_emulator_names(tmp_path: Path) -> None:
     study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="l"))
     elsewhere = tmp_path / "elsewhere"

@@ -14,6 +14,7 @@ import pytest
 import study.__main__ as study_main
 from study import Study, StudySettings
 from study._run import FRAMEWORK_STACKS, STUDY_STACKS
+from study._schedule import Schedule
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -150,38 +151,16 @@ def test_scenario1_hosts_and_staggers_the_framework_stacks(
     assert all("scenario2" in argv for argv in spawned)
 
 
-def test_given_offsets_are_shifted_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    study, _ = _recording_study(tmp_path, monkeypatch, stacks=("python-512",),
-                                framework_stacks=("python-tf-512",), time_scale=60.0,
-                                offsets="0,1m", framework_stagger_s=20.0)
-    assert study.scenario1_offsets() == {"python-512": "300,360", "python-tf-512": "1500,1560"}
-    # one stack alone has no other generator to wait for: its plan is its own
-    alone, _ = _recording_study(tmp_path, monkeypatch, stacks=("python-512",), offsets="0,1m")
-    assert alone.scenario1_offsets() == {"python-512": "0,1m"}
-
-
-def test_make_runs_schedule_keeps_every_cold_start_apart(tmp_path: Path) -> None:
-    # make run: the six study stacks and the seven framework stacks in scenario 1 at time scale 20.
-    # Each stack's possibly cold probes (its first, and those after an idle gap longer than the
-    # keep-alive) get a window of its stagger; no two stacks' windows may meet, or a cold start
-    # would share the host's CPUs with another stack's init (TensorFlow's fills both cores).
+def test_the_studys_schedule_is_its_settings(tmp_path: Path) -> None:
+    # make run: the six study stacks, then the seven framework stacks, at time scale 20
     make_run = Study(StudySettings(root=REPO, results=tmp_path, run_id="s",
-                                   framework_stacks=FRAMEWORK_STACKS))
-    assert make_run.cold_start_clashes() == []
-    times = make_run.cold_start_times_s()
-    assert times["python-256"] == [5.0, 98.0, 188.0] and times["java-256"] == [11.0, 104.0, 194.0]
-    # the last framework stack's first cold probe, and its window (5 s), end before the first
-    # stack's second cold probe (98 s)
-    assert times["python-tf-1024"] == [85.0, 178.0, 268.0]
-    # make run stays within its 10 minutes: scenario 1 with its staggers, scenario 2 stack by stack
-    length_s = (make_run.scenario1_length_s() + max(make_run.scenario1_shifts_s().values())
-                + len(STUDY_STACKS) * make_run.scenario2_length_s())
-    assert length_s <= 6 * 60
-    # Started together, as before, the study's stacks' cold starts all meet.
-    together = Study(StudySettings(root=REPO, results=tmp_path, run_id="s",
-                                   framework_stacks=FRAMEWORK_STACKS, study_stagger_s=0.0,
-                                   framework_stagger_s=15.0))
-    assert any(clash.startswith("python-256 at 5 s and") for clash in together.cold_start_clashes())
+                                   framework_stacks=(*FRAMEWORK_STACKS, "python-512"),
+                                   offsets="0,1m", scenario2_stages="2:0:30s",
+                                   study_stagger_s=3.0, framework_stagger_s=12.0))
+    assert make_run.schedule == Schedule(
+        study_stacks=STUDY_STACKS, framework_stacks=FRAMEWORK_STACKS, time_scale=20.0,
+        offsets="0,1m", scenario2_stages="2:0:30s", study_stagger_s=3.0,
+        framework_stagger_s=12.0)
 
 
 def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
@@ -189,9 +168,21 @@ def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
 
     from emulator import EmulatorOptions
 
-    for method in (Study.cold_start_times_s, Study.cold_start_clashes):
+    for method in (Schedule.cold_start_times_s, Schedule.cold_start_clashes):
         assumed = inspect.signature(method).parameters["keep_alive_s"].default
         assert assumed == EmulatorOptions().keep_alive_s, method.__name__
+
+
+def test_offsets_that_are_not_durations_stop_the_study_before_it_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    study, spawned = _recording_study(tmp_path, monkeypatch, stacks=("python-512", "java-512"),
+                                      offsets="0,soon")
+    monkeypatch.setattr("study._run.artifact_features", lambda _artifact: ["duration"])
+    assert study.run() == 2
+    assert spawned == []
+    said = [line for line in capsys.readouterr().out.splitlines() if "error:" in line]
+    assert len(said) == 1 and "--offsets 0,soon: not a duration: 'soon'" in said[0]
 
 
 def test_scenario2_starts_once_every_scenario1_run_has_ended(
