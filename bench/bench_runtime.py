@@ -283,7 +283,7 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
     # instance's state with the framework runtime.
     import app
 
-    contract = sys.modules["_contract"]
+    contract = sys.modules["_http_api"]
     single = _event(json.dumps({"instances": _instances(1)}))
     batch = _event(json.dumps({"instances": _instances(1000)}))
     suffixes = {"litert": "tflite", "onnx": "onnx", "tensorflow": "keras"}

@@ -15,8 +15,8 @@ _START_S = time.perf_counter()
 
 import os
 
-from _contract import State, handle
 from _errors import InitError
+from _http_api import State, handle
 from _model_runtime import load, model_runtime, runtime_header
 
 TYPE_CHECKING = False

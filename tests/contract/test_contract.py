@@ -73,7 +73,7 @@ def test_the_route_keys_are_the_routes() -> None:
 
 
 def test_the_python_function_answers_the_contracts_routes() -> None:
-    assert _python_literal(PYTHON_RUNTIME / "_contract.py", "_ROUTES") == dict(ROUTES)
+    assert _python_literal(PYTHON_RUNTIME / "_http_api.py", "_ROUTES") == dict(ROUTES)
 
 
 def test_the_java_function_answers_the_contracts_routes() -> None:
@@ -140,7 +140,7 @@ def _product(expression: str) -> int:
 def test_the_functions_refuse_bodies_beyond_lambdas_payload_limit() -> None:
     assert PAYLOAD_LIMIT_BYTES == 6 * 1024 * 1024
     python = re.search(r"^MAX_BODY_BYTES = ([0-9* ]+)$",
-                       (PYTHON_RUNTIME / "_contract.py").read_text("utf-8"), re.MULTILINE)
+                       (PYTHON_RUNTIME / "_http_api.py").read_text("utf-8"), re.MULTILINE)
     java = re.search(r"static final int MAX_BODY_BYTES = ([0-9* ]+);",
                      (JAVA_SOURCES / "Api.java").read_text("utf-8"))
     assert python and java, "each function states its body limit as MAX_BODY_BYTES"

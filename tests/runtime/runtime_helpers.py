@@ -128,7 +128,7 @@ class PythonFunction:
     runtime = "python"
 
     def __init__(self, app: types.ModuleType, env: Mapping[str, str]) -> None:
-        self._contract = sys.modules["_contract"]
+        self._http_api = sys.modules["_http_api"]
         self.state = app._init(dict(env), time.perf_counter())
         # The state right after init, before any invocation: what a SnapStart snapshot holds.
         self._snapshot = copy.copy(self.state)
@@ -139,12 +139,12 @@ class PythonFunction:
         A shallow copy is what restoring a memory snapshot gives: every field as it was.
         """
         restored = copy.copy(self._snapshot)
-        return [dict(json.loads(json.dumps(self._contract.handle(event, None, restored))))
+        return [dict(json.loads(json.dumps(self._http_api.handle(event, None, restored))))
                 for _ in range(invocations)]
 
     def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
         context = types.SimpleNamespace(aws_request_id=request_id) if request_id else None
-        response: dict[str, Any] = self._contract.handle(event, context, self.state)
+        response: dict[str, Any] = self._http_api.handle(event, context, self.state)
         # What the runtime client does with the return value: it must be JSON-serialisable.
         return dict(json.loads(json.dumps(response)))
 

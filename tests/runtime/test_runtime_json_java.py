@@ -32,7 +32,7 @@ def java(functions: Functions, artifacts: dict[str, Path]) -> JavaHarness:
 
 def python_strict(text: str) -> tuple[bool, Any]:
     """The Python function's reading: (accepted, value)."""
-    contract = sys.modules["_contract"]
+    contract = sys.modules["_http_api"]
     errors = sys.modules["_errors"]
     try:
         value = contract.parse_json(text)
@@ -138,7 +138,7 @@ SHARED_ERRORS = {
 
 def python_offset(text: str) -> int:
     """The offset in the Python function's invalid_json message for ``text``."""
-    contract = sys.modules["_contract"]
+    contract = sys.modules["_http_api"]
     errors = sys.modules["_errors"]
     with pytest.raises(errors.RequestError) as refused:
         contract.parse_json(text)

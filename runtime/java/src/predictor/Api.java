@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * The HTTP contract of docs/api.md: API Gateway HTTP API payload 2.0 in, proxy response out.
  *
- * <p>Every check happens in the order docs/api.md lists, the order runtime/python/_contract.py
+ * <p>Every check happens in the order docs/api.md lists, the order runtime/python/_http_api.py
  * follows too, so both functions answer every request with the same status and code.
  */
 final class Api {
