@@ -38,8 +38,10 @@ async def test_each_waiter_wakes_at_its_deadline_in_deadline_order() -> None:
         woke.append((due, time.monotonic()))
 
     start = time.monotonic()
-    # Armed out of order, and one deadline already past: it returns at once.
-    await asyncio.gather(*(wait(s) for s in (0.06, 0.02, -1.0, 0.04, 0.02)))
+    # Armed out of order, and one deadline already past: it returns at once. The deadlines are
+    # 200 ms apart so that a loaded host's scheduling delay while the waiters are armed (tens
+    # of ms measured on a busy 2-core machine) cannot pass one before the past one returns.
+    await asyncio.gather(*(wait(s) for s in (0.6, 0.2, -1.0, 0.4, 0.2)))
     timers.close()
     assert [due for due, _ in woke] == sorted(due for due, _ in woke)
     assert all(at >= due for due, at in woke)
