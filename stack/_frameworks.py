@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -191,12 +191,12 @@ def dependency_dir(requirements: tuple[str, ...], target: DependencyTarget, cach
     return cache / f"py{target.python_version}-{platform}-{digest}"
 
 
-def install_dependencies(
-    requirements: tuple[str, ...], target: DependencyTarget, cache: Path
-) -> Path:
-    """The installed tree of ``requirements`` for ``target``: from the cache, or pip's
-    (binary wheels only, no bytecode), moved into the cache whole once it is complete."""
-    tree = dependency_dir(requirements, target, cache)
+def pip_install_tree(tree: Path, target: DependencyTarget, cache: Path, pip_args: list[str], *,
+                     cwd: Path | None = None, timed_out: str,
+                     failed: Callable[[subprocess.CompletedProcess[str]], str]) -> Path:
+    """``tree``: from the cache, or pip's install of ``pip_args`` for ``target`` (binary wheels
+    only, no bytecode), moved into the cache whole once it is complete. ``timed_out`` and
+    ``failed(result)`` are the PackageError's words when pip runs too long or fails."""
     if tree.is_dir():
         return tree
     cache.mkdir(parents=True, exist_ok=True)
@@ -206,25 +206,16 @@ def install_dependencies(
             sys.executable, "-m", "pip", "install", "--target", str(site),
             *target.pip_options(),
             "--no-compile", "--no-input", "--disable-pip-version-check", "--quiet",
-            *requirements,
+            *pip_args,
         ]  # fmt: skip
         try:
-            result = subprocess.run(
-                command, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S, check=False
-            )
+            result = subprocess.run(command, capture_output=True, text=True,
+                                    timeout=_PIP_TIMEOUT_S, check=False, cwd=cwd)
         except subprocess.TimeoutExpired:
-            raise PackageError(
-                f"pip did not install {' '.join(requirements)} for {target.describe()} in "
-                f"{_PIP_TIMEOUT_S} s; check the connection to PyPI and build again"
-            ) from None
+            raise PackageError(timed_out) from None
         if result.returncode != 0:
-            detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
-            raise PackageError(
-                f"pip could not install {' '.join(requirements)} for {target.describe()} "
-                f"(exit {result.returncode}): PyPI must be reachable for a first build (later "
-                f"ones use {cache}), and every package needs a wheel for that target. "
-                f"pip's last lines:\n{detail}"
-            )
+            raise PackageError(failed(result))
+        site.mkdir(exist_ok=True)  # a requirements file of comments alone installs nothing
         try:
             os.replace(site, tree)
         except OSError:
@@ -232,6 +223,25 @@ def install_dependencies(
             if not tree.is_dir():
                 raise
     return tree
+
+
+def install_dependencies(
+    requirements: tuple[str, ...], target: DependencyTarget, cache: Path
+) -> Path:
+    """The installed tree of ``requirements`` for ``target`` (``pip_install_tree``)."""
+
+    def failed(result: subprocess.CompletedProcess[str]) -> str:
+        detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
+        return (f"pip could not install {' '.join(requirements)} for {target.describe()} "
+                f"(exit {result.returncode}): PyPI must be reachable for a first build (later "
+                f"ones use {cache}), and every package needs a wheel for that target. "
+                f"pip's last lines:\n{detail}")
+
+    return pip_install_tree(
+        dependency_dir(requirements, target, cache), target, cache, list(requirements),
+        timed_out=(f"pip did not install {' '.join(requirements)} for {target.describe()} in "
+                   f"{_PIP_TIMEOUT_S} s; check the connection to PyPI and build again"),
+        failed=failed)
 
 
 def bundle_dependencies(

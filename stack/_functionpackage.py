@@ -19,18 +19,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from stack import _frameworks
 from stack._errors import PackageError
-from stack._frameworks import DependencyTarget
+from stack._frameworks import _PIP_TIMEOUT_S, DependencyTarget, pip_install_tree
 from stack._function import function_paths, resolve
 from stack._paths import project_root
 from stack._settings import StackSettings
@@ -41,7 +37,6 @@ __all__ = ["FunctionPackage", "build_function_package", "host_dependencies"]
 DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
 UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
 _SKIPPED_PARTS = frozenset({"__pycache__", ".git", ".venv", "node_modules", ".pytest_cache"})
-_PIP_TIMEOUT_S = 900
 _NO_MATCH = re.compile(r"No matching distribution found for ([^\s]+)")
 _NO_VERSION = re.compile(r"Could not find a version that satisfies the requirement ([^\s]+)")
 
@@ -164,36 +159,13 @@ def _unresolved_line(stack: str, requirements_file: Path, target: DependencyTarg
 def install_requirements(stack: str, requirements_file: Path, target: DependencyTarget,
                          cache: Path) -> Path:
     """The tree of ``requirements_file`` installed for ``target`` (cached by its content)."""
-    tree = _tree_dir(requirements_file, target, cache)
-    if tree.is_dir():
-        return tree
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{tree.name}.", dir=cache) as scratch:
-        site = Path(scratch) / "site"
-        command = [
-            sys.executable, "-m", "pip", "install", "--target", str(site),
-            *target.pip_options(), "--no-compile", "--no-input", "--disable-pip-version-check",
-            "--quiet", "-r", str(requirements_file),
-        ]  # fmt: skip
-        try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=_PIP_TIMEOUT_S, check=False,
-                                    cwd=requirements_file.parent)
-        except subprocess.TimeoutExpired:
-            raise PackageError(
-                f"stack {stack}: pip did not install {requirements_file} for "
-                f"{target.describe()} in {_PIP_TIMEOUT_S} s; check the connection to PyPI"
-            ) from None
-        if result.returncode != 0:
-            raise PackageError(_unresolved_line(stack, requirements_file, target,
-                                                result.stderr + result.stdout))
-        site.mkdir(exist_ok=True)  # a file of comments alone installs nothing
-        try:
-            os.replace(site, tree)
-        except OSError:
-            if not tree.is_dir():
-                raise
-    return tree
+    return pip_install_tree(
+        _tree_dir(requirements_file, target, cache), target, cache, ["-r", str(requirements_file)],
+        cwd=requirements_file.parent,
+        timed_out=(f"stack {stack}: pip did not install {requirements_file} for "
+                   f"{target.describe()} in {_PIP_TIMEOUT_S} s; check the connection to PyPI"),
+        failed=lambda result: _unresolved_line(stack, requirements_file, target,
+                                               result.stderr + result.stdout))
 
 
 def host_dependencies(settings: StackSettings, *, root: Path | None = None,
