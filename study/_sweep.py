@@ -4,7 +4,8 @@ For every size of ``--memory`` the sweep measures ``--cold`` forced cold starts 
 warm requests (on the local emulator, or with ``--aws FUNCTION`` on a deployed function through
 ``study._sweep_aws``), then prints and writes, per size, the figures of :mod:`study._sweep_stats`
 and the optimum under ``--strategy`` or ``--slo``. ``--apply`` writes the chosen size into
-``Pulumi.<stack>.yaml``.
+``Pulumi.<stack>.yaml`` (:mod:`study._sweep_apply`). The options are read and checked by
+:mod:`study._sweep_options` and :mod:`study._sweep_requests`.
 
 Exit status: 0 when the sweep measured every size it could (a size that fails, an out-of-memory
 at 128 MB say, is that size's answer); 2 a usage error (one line on stderr); 3 when no request

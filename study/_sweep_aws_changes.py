@@ -32,8 +32,8 @@ class _Made:
 
 class FunctionChanges:
     """The sweep's changes to ``function_name`` (through ``client``, boto3's ``lambda``), each
-    noted before it is made, so that :meth:`clean_up` undoes them; ``run`` names this sweep's
-    versions and aliases."""
+    noted as it is made, so that :meth:`clean_up` undoes them; ``run`` names this sweep's
+    versions and aliases, so that any a signal kept off the notes are found too."""
 
     def __init__(self, *, function_name: str, client: Any,
                  progress: Callable[[str], None]) -> None:
