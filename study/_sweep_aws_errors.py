@@ -30,6 +30,7 @@ class AwsSweepInterrupted(AwsSweepError):
 
 
 def checked_sizes(memory_sizes: Sequence[int]) -> tuple[int, ...]:
+    """The sizes, each a whole MB within Lambda's range and named once (AwsSweepError)."""
     sizes = tuple(memory_sizes)
     if not sizes:
         raise AwsSweepError("no memory size to sweep: name at least one (128 to 10,240 MB)")
@@ -44,6 +45,7 @@ def checked_sizes(memory_sizes: Sequence[int]) -> tuple[int, ...]:
 
 
 def check_counts(cold: int, warm: int) -> None:
+    """At least one invocation per size, no count below 0 (AwsSweepError)."""
     if cold < 0 or warm < 0 or cold + warm < 1:
         raise AwsSweepError(f"cold {cold} and warm {warm} must be >= 0 with at least one "
                             "invocation per size")
