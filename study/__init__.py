@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._run import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, Study, StudyError, StudySettings
+from ._errors import StudyError
+from ._run import Study
+from ._settings import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, StudySettings
 
 __all__ = ["FRAMEWORK_STACKS", "QUICK_TIME_SCALE", "STUDY_STACKS", "Study", "StudyError",
            "StudySettings"]

@@ -10,8 +10,9 @@ from emulator import add_network_options
 from stack import list_stacks, project_root
 
 from ._function import FunctionStudyError, add_function_options, function_stacks
-from ._run import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, Study, StudySettings
+from ._run import Study
 from ._schedule import FRAMEWORK_STAGGER_S, STUDY_STAGGER_S
+from ._settings import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, StudySettings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,12 @@
 """The study in one command: emulator up, scenario 1 on every stack at once, scenario 2 on
 each stack in turn, server logs kept with the results, the report, emulator down.
 
-Two sets of stacks: the study's (``STUDY_STACKS``, the six of the original study: both
-scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model served with LiteRT
-and with TensorFlow and ONNX Runtime), which join scenario 1 — their cold starts, a few warm
-requests, what fails at small memory — and run scenario 2 only when
-asked (``framework_scenario2``; by default only at full length, time scale 1, so that `make
-run` stays within its 10 minutes).
+Two sets of stacks (:mod:`study._settings`): the study's (``STUDY_STACKS``, the six of the
+original study: both scenarios) and the framework stacks (``FRAMEWORK_STACKS``: the same model
+served with LiteRT and with TensorFlow and ONNX Runtime), which join scenario 1 — their cold
+starts, a few warm requests, what fails at small memory — and run scenario 2 only when asked
+(``framework_scenario2``; by default only at full length, time scale 1, so that `make run`
+stays within its 10 minutes).
 Scenario 1 starts the stacks staggered so that their cold starts do not share the host's
 CPUs (the arithmetic is :mod:`study._schedule`'s); scenario 2 runs stack after stack once
 every scenario 1 run has ended, so no init of scenario 1 overlaps another stack's scenario 2.
@@ -33,28 +33,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from contract import MODEL_FILE
-from model import ArtifactError, read_artifact
 from resultfiles import ENDPOINTS, LOGS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
 
-from ._schedule import FRAMEWORK_STAGGER_S, STUDY_STAGGER_S, Schedule
+from ._errors import StudyError
+from ._features import artifact_features
+from ._schedule import Schedule
+from ._settings import StudySettings
 
-STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
-#: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
-#: study's 256 MB, where the original study's configuration collapsed.
-FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-onnx-512",
-                    "python-onnx-1024", "python-tf-256", "python-tf-512", "python-tf-1024")
-#: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
-#: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
-QUICK_TIME_SCALE = 20.0
 #: Building a framework stack's package the first time installs its wheels (pip, tens of MB).
 EMULATOR_START_TIMEOUT_S = 600.0
-
-
 #: The load generator's status when its first answer was wrong (``--stop-at-first-failure``).
 EXIT_FIRST_FAILURE = 6
 #: What a function's log says when init or the handler fails: the runtime's error line, or
@@ -69,81 +60,12 @@ def hosted_name(stack: str) -> str:
     return variant_name(base, int(memory)) if memory.isdigit() else stack
 
 
-class StudyError(RuntimeError):
-    """The study cannot go on; the message says why and what to do."""
-
-
 class Interrupted(Exception):
     pass
 
 
 #: The load generator's statuses that make the study fail, worst first (README, "Exit codes").
 _FAILING_STATUSES = (4, 3, 2)
-
-
-@dataclass(kw_only=True)
-class StudySettings:
-    root: Path
-    stacks: Sequence[str] = STUDY_STACKS
-    time_scale: float = QUICK_TIME_SCALE
-    results: Path = Path("results")
-    run_id: str | None = None
-    bisect: str | None = None
-    scenario2_stages: str | None = None
-    offsets: str | None = None
-    emulator_args: Sequence[str] = field(default_factory=tuple)
-    #: the model artifact to host (default <root>/build/model.zip)
-    artifact: Path | None = None
-    #: instances per request in scenario 2 (1: the study's; more makes the function CPU-bound)
-    batch: int = 1
-    #: stacks that join scenario 1 (scenario 2 too with ``framework_scenario2``); a stack also
-    #: in ``stacks`` is run as one of those. ``python -m study`` (``make run``) passes
-    #: ``FRAMEWORK_STACKS`` unless ``--stacks`` is given.
-    framework_stacks: Sequence[str] = ()
-    #: run scenario 2 on the framework stacks too; None: only at full length (time scale 1)
-    framework_scenario2: bool | None = None
-    #: real seconds between a framework stack's scenario 1 start and the previous stack's
-    framework_stagger_s: float = FRAMEWORK_STAGGER_S
-    #: real seconds between the study's stacks' scenario 1 starts
-    study_stagger_s: float = STUDY_STAGGER_S
-    #: of ``stacks``, the ``function`` stacks (a team's own function, ``<stack>@<MB>`` for a
-    #: memory size): they send their request file, and a first answer that is not correct
-    #: stops the study there, saying why
-    function_stacks: Sequence[str] = ()
-    #: pass ``--root`` to the emulator (the project of the stack files); None: the default
-    emulator_root: Path | None = None
-
-    @property
-    def extra_stacks(self) -> tuple[str, ...]:
-        """The framework stacks not already among ``stacks``, in order, once each."""
-        return tuple(dict.fromkeys(s for s in self.framework_stacks if s not in self.stacks))
-
-    @property
-    def hosted(self) -> tuple[str, ...]:
-        """Every stack the emulator hosts; all of them run scenario 1."""
-        return (*self.stacks, *self.extra_stacks)
-
-    @property
-    def scenario2_stacks(self) -> tuple[str, ...]:
-        both = self.framework_scenario2
-        if both is None:
-            both = self.time_scale == 1.0
-        return tuple(self.hosted) if both else tuple(self.stacks)
-
-
-def artifact_features(artifact: Path) -> list[str]:
-    """The raw input names the artifact's model expects (docs/model-artifact.md)."""
-    if not artifact.is_file():
-        raise StudyError(f"no model artifact at {artifact}: run `make model` "
-                         "(python -m model train) first")
-    try:
-        names = [str(spec["name"]) for spec in read_artifact(artifact)["inputs"]]
-    except ArtifactError as exc:
-        raise StudyError(f"cannot read the model's inputs: {exc}; "
-                         "retrain with `python -m model train`") from None
-    if not names:
-        raise StudyError(f"{artifact} names no inputs; retrain with `python -m model train`")
-    return names
 
 
 def _log(message: str) -> None:

@@ -4,7 +4,8 @@ For every size of ``--memory`` the sweep measures ``--cold`` forced cold starts 
 warm requests (on the local emulator, or with ``--aws FUNCTION`` on a deployed function through
 ``study._sweep_aws``), then prints and writes, per size, the figures of :mod:`study._sweep_stats`
 and the optimum under ``--strategy`` or ``--slo``. ``--apply`` writes the chosen size into
-``Pulumi.<stack>.yaml``.
+``Pulumi.<stack>.yaml`` (:mod:`study._sweep_apply`). The options are read and checked by
+:mod:`study._sweep_options` and :mod:`study._sweep_requests`.
 
 Exit status: 0 when the sweep measured every size it could (a size that fails, an out-of-memory
 at 128 MB say, is that size's answer); 2 a usage error (one line on stderr); 3 when no request
@@ -25,19 +26,21 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from contract import MB_PER_VCPU, MODEL_FILE, PREDICT_PATH
+from contract import MB_PER_VCPU, MODEL_FILE
 from report import CI_METHOD
 from resultfiles import log_path as stack_log_path
 from resultfiles import new_run_id
 
+from ._sweep_apply import apply_choice
 from ._sweep_local import LocalSweepResult, SweepRequest, host_cpus
+from ._sweep_options import DEFAULT_MEMORY, check_bounds, parse_memory
 from ._sweep_output import (
-    apply_memory,
     report_lines,
     table,
     write_sweep_folder,
     write_variant_folder,
 )
+from ._sweep_requests import default_requests, read_requests
 from ._sweep_samples import Invocation
 from ._sweep_stats import (
     DEFAULT_COLD_SHARE,
@@ -54,87 +57,6 @@ from ._sweep_stats import (
 )
 
 T = TypeVar("T")
-
-#: AWS Lambda Power Tuning's default power values (its template.yml, PowerValues).
-DEFAULT_MEMORY = (128, 256, 512, 1024, 1536, 3008)
-#: Lambda's memory range, MB.
-MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
-MAX_REQUESTS_PER_SIZE = 10_000
-
-
-def parse_memory(text: str) -> list[int]:
-    sizes: list[int] = []
-    for item in text.split(","):
-        item = item.strip().upper().removesuffix("MB").strip()
-        if not item:
-            continue
-        if not item.isdigit():
-            raise SweepInputError(f"--memory {text!r}: write sizes in MB separated by commas, "
-                                  "e.g. 128,256,512,1024")
-        mb = int(item)
-        if not MIN_MEMORY_MB <= mb <= MAX_MEMORY_MB:
-            raise SweepInputError(f"--memory: {mb} MB is outside Lambda's {MIN_MEMORY_MB}.."
-                                  f"{MAX_MEMORY_MB:,} MB")
-        if mb not in sizes:
-            sizes.append(mb)
-    if not sizes:
-        raise SweepInputError("--memory names no size: e.g. --memory 128,256,512,1024")
-    return sorted(sizes)
-
-
-def read_requests(path: Path) -> list[SweepRequest]:
-    """A JSON-lines file: one request per line, ``{"body": <JSON>, "weight": 1, "path":
-    "/predict", "method": "POST"}`` (only ``body`` required)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SweepInputError(f"cannot read --requests {path}: {exc.strerror or exc}") from None
-    out: list[SweepRequest] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SweepInputError(f"{path}:{number}: not JSON ({exc.msg}); each line is "
-                                  '{"body": {...}, "weight": 1}') from None
-        if not isinstance(item, dict) or "body" not in item:
-            raise SweepInputError(f'{path}:{number}: each line is {{"body": {{...}}, '
-                                  '"weight": 1}, with a body')
-        weight = item.get("weight", 1)
-        if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
-            raise SweepInputError(f"{path}:{number}: weight must be a number > 0")
-        body = item["body"]
-        raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        out.append(SweepRequest(body=raw, weight=float(weight),
-                                method=str(item.get("method", "POST")).upper(),
-                                path=str(item.get("path", PREDICT_PATH))))
-    if not out:
-        raise SweepInputError(f"{path} holds no request: one JSON object per line")
-    return out
-
-
-def default_requests(artifact: Path, batch: int) -> list[SweepRequest]:
-    """The study's request: ``batch`` rows of the load generator's shipped payload
-    (``loadgen/data/payload.jsonl``, every raw KDD feature by name), cut to the model's
-    features, as ``python -m loadgen`` sends it."""
-    from importlib import resources
-
-    from ._run import StudyError, artifact_features
-
-    try:
-        features = artifact_features(artifact)
-    except StudyError as exc:
-        raise SweepInputError(str(exc)) from None
-    text = resources.files("loadgen").joinpath("data", "payload.jsonl").read_text("utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    missing = sorted({name for name in features for row in rows if name not in row})
-    if not rows or missing:
-        raise SweepInputError(f"the shipped payload lacks the model's feature(s) "
-                              f"{', '.join(missing)}: pass --requests FILE")
-    instances = [{name: rows[k % len(rows)][name] for name in features} for k in range(batch)]
-    body = json.dumps({"instances": instances}, separators=(",", ":")).encode()
-    return [SweepRequest(body=body)]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -217,6 +139,7 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
     except ImportError as exc:
         raise _AwsUnavailable(f"--aws needs boto3 (pip install boto3): {exc}") from None
     from . import _sweep_aws
+    from ._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
 
     # One attempt per call (a retried Invoke would be a second, unrecorded invocation) and a
     # read timeout past the function's own, which Lambda's 15 minutes bound.
@@ -226,7 +149,7 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
     payloads = [(r.body, r.weight) for r in requests]
     # What it will cost at most, before anything runs: without stated figures, every call is
     # taken to run to the function's timeout and every init to Lambda's 10 s init limit.
-    estimate = _sweep_aws.estimate_aws_sweep(
+    estimate = estimate_aws_sweep(
         function_name=args.aws, memory_sizes=list(sizes), cold=args.cold, warm=args.warm,
         expected_duration_ms=(args.expected_duration_ms if args.expected_duration_ms is not None
                               else float(config["Timeout"]) * 1000.0),
@@ -235,8 +158,8 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
         reference_memory_mb=int(config["MemorySize"]),
         architecture=(config.get("Architectures") or ["x86_64"])[0],
         parallelism=args.parallelism)
-    if not _sweep_aws.confirm_aws_sweep(estimate, assume_yes=args.yes, input_fn=_ask,
-                                        print_fn=lambda line: print(line, flush=True)):
+    if not confirm_aws_sweep(estimate, assume_yes=args.yes, input_fn=_ask,
+                             print_fn=lambda line: print(line, flush=True)):
         raise _AwsUnavailable("not run: the estimate was not accepted (answer y, or run with "
                               "--yes to accept it without a question)")
     result: dict[int, list[Invocation]] = _sweep_aws.sweep_on_aws(
@@ -244,19 +167,6 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
         payloads=payloads, lambda_client=client, parallelism=args.parallelism,
         progress=lambda line: print(line, flush=True))
     return result
-
-
-def _check_counts(args: argparse.Namespace) -> None:
-    """The per-size counts and fractions within their bounds (SweepInputError otherwise)."""
-    for name, value, low in (("--cold", args.cold, 0), ("--warm", args.warm, 1),
-                             ("--parallelism", args.parallelism, 1), ("--batch", args.batch, 1)):
-        if not low <= value <= MAX_REQUESTS_PER_SIZE:
-            raise SweepInputError(f"{name} must be within {low}..{MAX_REQUESTS_PER_SIZE}")
-    if not 0.0 <= args.cold_share <= 1.0:
-        raise SweepInputError("--cold-share must be a fraction from 0 to 1")
-    if args.requests is not None and args.batch != 1:
-        raise SweepInputError("--batch shapes the default request: leave it out with "
-                              "--requests (write the batch into the file's bodies)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sizes = parse_memory(args.memory)
         strategy = parse_strategy(args.strategy)
         slo = parse_slo(args.slo) if args.slo is not None else None
-        _check_counts(args)
+        check_bounds(args)
         base = load_stack(args.stack, root)
         if base.is_worker:
             raise SweepInputError(f"{args.stack} is the load generator's worker stack, not a "
@@ -307,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     received: list[int] = []
     try:
         if args.aws:
-            from ._sweep_aws import AwsSweepError, AwsSweepInterrupted
+            from ._sweep_aws_errors import AwsSweepError, AwsSweepInterrupted
 
             try:
                 invocations = _run_aws(args, sizes, requests)
@@ -404,7 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if interrupted is not None:
         return 128 + interrupted
     if args.apply:
-        status = _apply(root, args.stack, choice)
+        status = apply_choice(root, args.stack, choice)
         if status:
             return status
     if not any(i.failure is None for invs in invocations.values() for i in invs):
@@ -461,20 +371,3 @@ def _summary(args: argparse.Namespace, sizes: Sequence[int], not_run: dict[int, 
         lines.append(f"not run: {', '.join(f'{m:,} MB' for m in skipped)} (their CPU share is "
                      f"more than this host's {host_cpus()} CPUs)")
     return lines
-
-
-def _apply(root: Path, stack: str, choice: Choice) -> int:
-    if choice.memory_mb is None:
-        print("--apply: nothing applied, no size was chosen", file=sys.stderr)
-        return 0
-    stack_file = root / f"Pulumi.{stack}.yaml"
-    try:
-        change = apply_memory(stack_file, choice.memory_mb)
-    except (OSError, ValueError) as exc:
-        print(f"error: --apply: {exc}", file=sys.stderr)
-        return 2
-    if change is None:
-        print(f"--apply: {stack_file.name} already has memory_mb {choice.memory_mb}")
-    else:
-        print(f"--apply: {stack_file.name}\n- {change[0].strip()}\n+ {change[1].strip()}")
-    return 0

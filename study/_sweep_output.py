@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import re
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -378,27 +377,3 @@ def write_sweep_folder(folder: Path, *, document: Mapping[str, Any],
               "![cold starts against memory](cold-start.png)", ""]
     write_text_atomic(paths["report"], "\n".join(report))
     return paths
-
-
-_MEMORY_LINE = re.compile(r"^(\s*[\w.-]+:memory_mb:\s*)(\S+)(.*)$")
-
-
-def apply_memory(stack_file: Path, memory_mb: int) -> tuple[str, str] | None:
-    """Write ``memory_mb`` into the stack file's ``<project>:memory_mb`` line (the rest of the
-    file untouched); returns the line before and after, or None when it already says so."""
-    lines = stack_file.read_text(encoding="utf-8").splitlines(keepends=True)
-    for index, line in enumerate(lines):
-        m = _MEMORY_LINE.match(line.rstrip("\n"))
-        if m is None:
-            continue
-        if m[2] == str(memory_mb):
-            return None
-        new = f"{m[1]}{memory_mb}{m[3]}\n"
-        old = lines[index]
-        lines[index] = new
-        tmp = stack_file.with_suffix(stack_file.suffix + ".tmp")
-        tmp.write_text("".join(lines), encoding="utf-8")
-        tmp.replace(stack_file)
-        return old.rstrip("\n"), new.rstrip("\n")
-    raise ValueError(f"{stack_file} has no memory_mb line to change: add "
-                     f"'<project>:memory_mb: {memory_mb}' under config: by hand")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from study._run import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS
 from study._schedule import STARTUP_LEAD_S, Schedule
+from study._settings import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS
 
 
 def test_make_runs_schedule_keeps_every_cold_start_apart() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from model import write_artifact
 from study import Study, StudyError, StudySettings
-from study._run import artifact_features
+from study._features import artifact_features
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"

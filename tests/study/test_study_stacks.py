@@ -13,8 +13,8 @@ import pytest
 
 import study.__main__ as study_main
 from study import Study, StudySettings
-from study._run import FRAMEWORK_STACKS, STUDY_STACKS
 from study._schedule import Schedule
+from study._settings import FRAMEWORK_STACKS, STUDY_STACKS
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -22,17 +22,12 @@ from botocore.exceptions import ClientError
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
 from report import Prices, read_report_lines
-from study._sweep_aws import (
-    SWEEP_ENV,
-    AwsSweepError,
-    _failure_kind,
-    _first_report,
-    _SignalGuard,
-    _Signalled,
-    confirm_aws_sweep,
-    estimate_aws_sweep,
-    sweep_on_aws,
-)
+from study._sweep_aws import sweep_on_aws
+from study._sweep_aws_changes import SWEEP_ENV
+from study._sweep_aws_errors import AwsSweepError
+from study._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
+from study._sweep_aws_signals import SignalGuard, Signalled
+from study._sweep_aws_tail import failure_kind, first_report
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors" / "http.json"
@@ -158,14 +153,14 @@ def test_failures_are_told_by_kind_as_lambda_answers_them(
         function_error: str | None, payload: dict[str, Any], tail: str, kind: str | None) -> None:
     reports = list(read_report_lines(tail.splitlines()))
     report = reports[0] if reports else None
-    assert _failure_kind(function_error, json.dumps(payload).encode(), report, tail) == kind
+    assert failure_kind(function_error, json.dumps(payload).encode(), report, tail) == kind
 
 
 def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() -> None:
     said: list[str] = []
     before = signal.getsignal(signal.SIGINT)
-    with _SignalGuard(said.append) as guard:
-        with pytest.raises(_Signalled) as caught:
+    with SignalGuard(said.append) as guard:
+        with pytest.raises(Signalled) as caught:
             os.kill(os.getpid(), signal.SIGTERM)
         assert caught.value.signum == signal.SIGTERM
         guard.hold()
@@ -187,7 +182,7 @@ def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() ->
           '"status":"success"}}'),
 ], ids=["text", "json"])
 def test_the_report_is_read_from_a_text_or_a_json_log_tail(tail: str) -> None:
-    report = _first_report(tail)
+    report = first_report(tail)
     assert report is not None and report.request_id == "r7"
     assert (report.duration_ms, report.billed_duration_ms, report.init_duration_ms) == (
         2.14, 233, 230.72)
@@ -350,7 +345,8 @@ _SWEEP_SCRIPT = """
 import json, sys
 import boto3
 from botocore.config import Config
-from study._sweep_aws import AwsSweepInterrupted, sweep_on_aws
+from study._sweep_aws import sweep_on_aws
+from study._sweep_aws_errors import AwsSweepInterrupted
 url, key, secret, events, parallelism = sys.argv[1:6]
 client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
                       aws_access_key_id=key, aws_secret_access_key=secret,

@@ -19,9 +19,10 @@ from emulator import read_events
 from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
-from study._sweep import parse_memory, read_requests
+from study._sweep_apply import apply_memory
 from study._sweep_local import host_cpus, not_emulable_reason
-from study._sweep_output import apply_memory
+from study._sweep_options import parse_memory
+from study._sweep_requests import read_requests
 from study._sweep_samples import Invocation
 
 REPO = Path(__file__).resolve().parents[2]
