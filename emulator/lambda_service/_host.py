@@ -73,7 +73,7 @@ class FunctionHost:
             await publish_snapshot(self._spawn, self._end, self.log,
                                    log_format=self.spec.log_format)
         if self.spec.provisioned_concurrency:
-            await provision(self._spawn, self._make_idle, self._provisioned_count())
+            await provision(self._spawn, self._make_idle, self._provisioned_count)
 
     def _provisioned_count(self) -> int:
         return min(self.spec.provisioned_concurrency or 0, self.pool.limit)
@@ -444,7 +444,7 @@ class FunctionHost:
         if spec.provisioned_concurrency and not self._closing:
             # The provisioned instances were retired with the rest: provision the new
             # configuration's, as Lambda allocates a version's before it serves it.
-            provisioning = provision(self._spawn, self._make_idle, self._provisioned_count())
+            provisioning = provision(self._spawn, self._make_idle, self._provisioned_count)
             self._tasks.append(asyncio.get_running_loop().create_task(
                 provisioning, name=f"provision-{spec.name}"))
         return retired

@@ -23,10 +23,12 @@ class Spawn(Protocol):
         ...
 
 
-async def provision(spawn: Spawn, make_idle: Callable[[Instance], None], count: int) -> None:
-    """Start ``count`` provisioned instances ahead of traffic; return once they are idle."""
+async def provision(spawn: Spawn, make_idle: Callable[[Instance], None],
+                    count: Callable[[], int]) -> None:
+    """Start ``count()`` provisioned instances ahead of traffic (counted as this starts: an
+    update may have come since it was asked for); return once they are idle."""
     starting = []
-    for _ in range(count):
+    for _ in range(count()):
         inst = await spawn(provisioned=True, request_id=None)
         if inst is not None:
             starting.append(inst)
