@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
-from ._cli import add_network_options, stack_specs
+from ._cli import add_network_options
 from ._emulator import Emulator
 from ._errors import EmulatorBuildError, EmulatorConfigError, EmulatorError, EmulatorStartError
+from ._prepare import stack_specs
 from ._spec import EmulatorOptions, FunctionSpec, S3Object
 from .gateway._sigv4 import StaticCredentials
 from .logs._logs import read_events

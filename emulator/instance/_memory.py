@@ -13,7 +13,7 @@ instance starts, :func:`evict_file_pages` drops the clean cached pages of what i
 the instance uncharged (docs/emulator.md, "Memory as a microVM counts it").
 
 Where no memory cgroup can be created, the function host's memory watchdog is the fallback
-(``FunctionHost._memory_watchdog``, with :func:`resident_mb`): it samples each
+(``emulator.lambda_service._memory_watchdog``, with :func:`resident_mb`): it samples each
 instance's resident set (anonymous + file pages, ``/proc/<pid>/smaps_rollup``) and kills an
 instance whose resident set exceeds its memory size. It is stricter than a microVM (which would
 reclaim clean file pages before killing) and samples, so a short spike between two samples passes.

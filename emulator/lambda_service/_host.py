@@ -2,7 +2,10 @@
 start, or none: throttled), provisioned and SnapStart starts, timeouts, crashes, ending instances.
 
 Starting a process is the launcher's (``_launch``), reclaiming idle instances is decided by the
-keep-alive policy (``_keepalive``), and the platform's log lines are written by ``_platform_log``.
+keep-alive policy (``_keepalive``), and the platform's log lines are written by ``_platform_log``;
+starts ahead of traffic are ``_prestart``'s, the end of an init ``_instance_init``'s, what an
+instance's exit means ``_instance_exit``'s, and the memory watchdog (no memory cgroup)
+``_memory_watchdog``'s.
 """
 
 from __future__ import annotations
@@ -20,19 +23,16 @@ from .._spec import EmulatorOptions, FunctionSpec
 from ..gateway._apigw import trace_id
 from ..instance._instance import InitType, Instance, InstanceState, Invocation, Outcome
 from ..instance._launch import Launcher
-from ..instance._memory import WATCHDOG_INTERVAL_S, resident_mb
 from ..logs._logs import StackLog
-from ..logs._platform_log import (
-    closing_lines,
-    crashed_lines,
-    exit_how,
-    init_report_line,
-    timed_out_line,
-)
+from ..logs._platform_log import closing_lines, init_report_line, timed_out_line
 from ..logs._report_writer import start_line
 from ._concurrency import ConcurrencyPool
+from ._instance_exit import InitFailed, crash_outcome, fail_init, out_of_memory, release_waiters
+from ._instance_init import end_init, hold_snapshot
 from ._keepalive import keep_alive_policy
+from ._memory_watchdog import watch_memory
 from ._ping import ping_forever
+from ._prestart import provision, publish_snapshot
 
 _IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
 
@@ -63,53 +63,20 @@ class FunctionHost:
     async def start(self) -> None:
         self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
         if not self.launcher.cgroups.support.limited:
-            self._tasks.append(asyncio.create_task(self._memory_watchdog(),
-                                                   name=f"memory-{self.spec.name}"))
+            watchdog = watch_memory(self.instances, self.log, lambda: self.spec.memory_mb)
+            self._tasks.append(asyncio.create_task(watchdog, name=f"memory-{self.spec.name}"))
         if self.spec.ping_interval_minutes:
             period_real_s = self.spec.ping_interval_minutes * 60.0 / self.options.time_scale
             pings = ping_forever(self.invoke, self.log, period_real_s=period_real_s)
             self._tasks.append(asyncio.create_task(pings, name=f"ping-{self.spec.name}"))
         if self.spec.snapstart:
-            await self._publish_snapshot()
+            await publish_snapshot(self._spawn, self._end, self.log,
+                                   log_format=self.spec.log_format)
         if self.spec.provisioned_concurrency:
-            await self._provision()
+            await provision(self._spawn, self._make_idle, self._provisioned_count)
 
-    async def _provision(self) -> None:
-        """Start the provisioned instances ahead of traffic; return once they are idle."""
-        starting = []
-        for _ in range(min(self.spec.provisioned_concurrency or 0, self.pool.limit)):
-            inst = await self._spawn(provisioned=True, request_id=None)
-            if inst is not None:
-                starting.append(inst)
-        for inst in starting:
-            assert inst.ready is not None
-            try:
-                await asyncio.shield(inst.ready)
-            except _InitFailed:
-                continue  # logged as init_failed; on-demand instances will take its place
-            self._make_idle(inst)
-
-    async def _publish_snapshot(self) -> None:
-        """SnapStart's init when a version is published: run init once, report it, end it.
-
-        Lambda would snapshot this environment's memory and restore every new one from it; the
-        emulator cannot (docs/emulator.md), so each restore runs init again in a new process.
-        What it keeps: init runs ahead of traffic and its failure shows before any request, init
-        is reported in an INIT_REPORT line, and every instance then starts as a restore.
-        """
-        # Publishing a version runs no invocation, so it takes no concurrency slot.
-        inst = await self._spawn(provisioned=False, request_id=None, snapshot=True)
-        if inst is None:
-            return
-        assert inst.ready is not None
-        try:
-            await asyncio.shield(inst.ready)
-        except _InitFailed:
-            return  # logged as init_failed; each restore will fail its init the same way
-        self.log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success",
-                                         log_format=self.spec.log_format,
-                                         initialization_type="snap-start")])
-        self._end(inst, "snapshot taken")
+    def _provisioned_count(self) -> int:
+        return min(self.spec.provisioned_concurrency or 0, self.pool.limit)
 
     async def close(self) -> None:
         self._closing = True
@@ -159,7 +126,7 @@ class FunctionHost:
             assert inst.ready is not None
             try:
                 await asyncio.shield(inst.ready)
-            except _InitFailed as exc:
+            except InitFailed as exc:
                 if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
                     return await self._invoke_with_init(payload, request_id, invoked_arn)
                 return Outcome("init_error", request_id, error_type=exc.error_type,
@@ -237,22 +204,7 @@ class FunctionHost:
         """A ``next`` long poll: the first one ends init; it is answered with the next
         invocation."""
         if inst.init_duration_ms is None:
-            now_s = time.perf_counter()
-            inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0
-            if inst.restored_s is not None:
-                inst.after_restore_ms = (now_s - inst.restored_s) * 1000.0
-            self.log.event("ready", instance=inst.id, pid=inst.pid,
-                           init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type.value,
-                           request_id=inst.cold_request_id)
-            if inst.init_timer is not None:
-                inst.init_timer.cancel()
-                inst.init_timer = None
-            try:
-                self.launcher.end_init_burst(inst)
-            except OSError as exc:
-                self.log.event("cpu_quota_failed", instance=inst.id, reason=str(exc))
-            if inst.ready is not None and not inst.ready.done():
-                inst.ready.set_result(None)
+            end_init(inst, self.log, self.launcher)
         fut: asyncio.Future[Invocation | None] = loop.create_future()
         if inst.state is _DEAD:
             fut.set_result(None)
@@ -271,13 +223,7 @@ class FunctionHost:
         here to its first ``next`` is its after-restore part, the part AWS bills.
         """
         if inst.snapshot:
-            if inst.init_duration_ms is None:
-                inst.init_duration_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
-            held: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            inst.held = held
-            if inst.ready is not None and not inst.ready.done():
-                inst.ready.set_result(None)
-            await held
+            await hold_snapshot(inst)
             return False
         inst.restored_s = time.perf_counter()
         return inst.state is not _DEAD
@@ -384,58 +330,21 @@ class FunctionHost:
             self.idle.remove(inst)
         code = inst.exit_code
         reason = inst.kill_reason
-        oom = inst.memory_killed or (inst.cgroup is not None and inst.cgroup.oom_killed())
-        if oom and inst.cgroup is not None:
-            peak_mb = inst.cgroup.peak_memory_mb()
-            if peak_mb is not None:
-                inst.last_memory_mb = max(inst.last_memory_mb, peak_mb)
-        if inst.waiting_next is not None and not inst.waiting_next.done():
-            inst.waiting_next.set_result(None)
-        held, inst.held = inst.held, None
-        if held is not None and not held.done():
-            held.set_result(None)
+        oom = out_of_memory(inst)
+        release_waiters(inst)
         if inst.ready is not None and not inst.ready.done():
-            # Died (or was killed) during init: the request that started it gets an init error.
-            error_type, body = inst.init_error or (
-                ("Runtime.OutOfMemory" if oom else "Runtime.ExitError"), b""
-            )
-            if reason == "init_timeout":
-                error_type = "Sandbox.Timedout"
-            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
-            status = "timeout" if reason == "init_timeout" else "error"
-            in_invoke = inst.init_reported or (inst.current is not None
-                                               and inst.current.init_in_invoke)
-            if not inst.init_reported:
-                self.log.lines([init_report_line(init_ms, status=status, error_type=error_type,
-                                                 phase="invoke" if in_invoke else "init",
-                                                 log_format=self.spec.log_format)])
-            self.log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           error_type=error_type, phase="invoke" if in_invoke else "init",
-                           reason=reason or f"exited with {code} during init",
-                           request_id=inst.cold_request_id)
-            inst.ready.set_exception(_InitFailed(error_type, body,
-                                                 timed_out=reason == "init_timeout"))
-            inst.ready.exception()  # retrieved here so an unawaited one is not reported
-            if in_invoke and inst.current is not None:
+            failure = fail_init(inst, self.log, oom=oom, log_format=self.spec.log_format)
+            if failure.in_invoke and inst.current is not None:
                 # The init retried inside the invocation failed: so does the invocation.
                 inv = inst.current
                 self._finish(inst, inv, Outcome("init_error", inv.request_id,
-                                                error_type=error_type, payload=body,
+                                                error_type=failure.error_type,
+                                                payload=failure.payload,
                                                 instance_id=inst.id, cold_start=True),
                              status="error")
         elif inst.current is not None:
             inv = inst.current
-            error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
-            inst.pending_lines = crashed_lines(inv.request_id, exit_code=code,
-                                               error_type=error_type)
-            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           request_id=inv.request_id,
-                           reason=f"runtime exited mid-request ({exit_how(code)})",
-                           error_type=error_type)
-            self._finish(inst, inv, Outcome("crash", inv.request_id, error_type=error_type,
-                                            instance_id=inst.id, cold_start=inv.cold_start,
-                                            exit_how=exit_how(code)),
-                         status="error")
+            self._finish(inst, inv, crash_outcome(inst, inv, self.log, oom=oom), status="error")
         elif reason is None:
             self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
                            reason=f"runtime exited while {was.value}")
@@ -489,25 +398,6 @@ class FunctionHost:
             inst.kill_reason = "init_timeout"
             self._end(inst, "init_timeout")
 
-    async def _memory_watchdog(self) -> None:
-        """Without a memory cgroup: kill an instance whose resident set (anonymous + file pages)
-        is past its memory size, as an out-of-memory kill (``_memory``)."""
-        while True:
-            await asyncio.sleep(WATCHDOG_INTERVAL_S)
-            for inst in list(self.instances.values()):
-                if not inst.pid or inst.exit_code is not None or inst.memory_killed:
-                    continue
-                rss_mb = resident_mb(inst.pid)
-                if rss_mb is None:
-                    continue
-                inst.last_memory_mb = max(inst.last_memory_mb, rss_mb)
-                if rss_mb > self.spec.memory_mb:
-                    inst.memory_killed = True
-                    self.log.event("out_of_memory", instance=inst.id, pid=inst.pid,
-                                   resident_mb=rss_mb, memory_mb=self.spec.memory_mb,
-                                   reason="resident set past the memory size (memory watchdog)")
-                    inst.kill()
-
     async def _reaper(self) -> None:
         policy = keep_alive_policy(self.options)
         while True:
@@ -554,8 +444,9 @@ class FunctionHost:
         if spec.provisioned_concurrency and not self._closing:
             # The provisioned instances were retired with the rest: provision the new
             # configuration's, as Lambda allocates a version's before it serves it.
+            provisioning = provision(self._spawn, self._make_idle, self._provisioned_count)
             self._tasks.append(asyncio.get_running_loop().create_task(
-                self._provision(), name=f"provision-{spec.name}"))
+                provisioning, name=f"provision-{spec.name}"))
         return retired
 
     async def wait_gone(self) -> None:
@@ -565,11 +456,3 @@ class FunctionHost:
         if waits:
             await asyncio.gather(*waits)
 
-
-class _InitFailed(Exception):
-    def __init__(self, error_type: str, payload: bytes, *, timed_out: bool = False) -> None:
-        super().__init__(error_type)
-        self.error_type = error_type
-        self.payload = payload
-        #: it outlasted the init limit (on-demand: Lambda retries it inside the invocation)
-        self.timed_out = timed_out

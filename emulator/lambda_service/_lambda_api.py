@@ -32,10 +32,10 @@ Errors carry the type in ``x-amzn-ErrorType`` (what botocore reads) and a JSON b
 ``{"Type": "User", "message": ...}``. ``Qualifier`` (or an ARN's qualifier) names ``$LATEST``,
 a published version or an alias (``X-Amz-Executed-Version`` says which version ran);
 ``X-Amz-Log-Type: Tail`` answers the last 4 KB of the invocation's log, base64, in
-``X-Amz-Log-Result`` (``_lambda_control.LogTail``).
+``X-Amz-Log-Result`` (``_log_tail.LogTail``).
 
 Beside Invoke it serves the control plane a memory sweep needs: configuration updates,
-versions and aliases (``_lambda_control``).
+versions and aliases (``_function_versions``, routed by ``_control_routes``).
 """
 
 from __future__ import annotations
@@ -61,8 +61,10 @@ from .._spec import CONNECTION_TIMEOUT_S
 from ..gateway._apigw import ACCOUNT_ID
 from ..gateway._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
 from ..instance._instance import Outcome
+from ._control_routes import control_operation
+from ._function_versions import FunctionVersions
 from ._host import FunctionHost
-from ._lambda_control import FunctionVersions, LogTail, control_operation
+from ._log_tail import LogTail
 
 __all__ = ["LambdaApi", "invoke_result"]
 

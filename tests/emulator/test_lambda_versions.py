@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from emulator import FunctionSpec
 from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
 from emulator.instance._cgroups import cpu_quota_us
-from emulator.lambda_service._lambda_control import LogTail
+from emulator.lambda_service._log_tail import LogTail
 from emulator.logs._logs import StackLog
 from report import parse_report_line
 

@@ -284,7 +284,7 @@ def test_the_documented_runs_are_found() -> None:
                          ids=[f"{w}-{a[a.index('--stack') + 1]}" for w, _, a in _documented_runs()])
 def test_every_documented_run_fits_the_stack_it_names(where: str, scenario: str,
                                                       argv: list[str]) -> None:
-    from emulator._cli import limits_entry
+    from emulator._endpoints_doc import limits_entry
     from loadgen.__main__ import build_parser
     from loadgen._cli import _plan
     from stack import load_stack

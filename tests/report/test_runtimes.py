@@ -203,7 +203,7 @@ def test_no_framework_stack_no_section(results: Path, tmp_path: Path) -> None:
 
 
 def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) -> None:
-    from emulator._cli import endpoints_document, package_entry
+    from emulator._endpoints_doc import endpoints_document, package_entry
     from emulator._spec import EmulatorOptions
     from stack import build_package, load_stack
 
@@ -237,7 +237,7 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
 def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from emulator._cli import package_entry
+    from emulator._endpoints_doc import package_entry
     from stack import build_package, load_stack
 
     model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]

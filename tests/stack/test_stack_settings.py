@@ -439,7 +439,7 @@ def test_the_default_stage_throttle_fits_scenario_2_but_not_the_account_maximum(
 def test_every_stack_file_admits_scenario_2_as_the_load_generator_checks_it(name: str) -> None:
     # The limits as the emulator's endpoints.json states them (and the AWS stack's outputs);
     # a stack the study loads must not refuse the study's own plan (LimitsError otherwise).
-    from emulator._cli import limits_entry
+    from emulator._endpoints_doc import limits_entry
     from loadgen import StagedPlan, TargetLimits, check_limits
 
     limits = TargetLimits.from_mapping(limits_entry(load_stack(name)), source=name)
