@@ -36,6 +36,7 @@ from contract import (
     UNZIPPED_BYTES_MAX,
 )
 from stack import _frameworks
+from stack._deployable import Deployable, mb, too_large_to_upload
 from stack._errors import PackageError
 from stack._javabuild import java_class_files
 from stack._paths import project_root, runtime_root
@@ -64,7 +65,7 @@ _ARTIFACT_MEMBER = "model.json"
 
 
 @dataclass(frozen=True)
-class Package:
+class Package(Deployable):
     """A built stack archive. Paths are absolute; hashes are base64 SHA-256 (Lambda's form)."""
 
     #: The function's code archive (deploy it as the function's code; the emulator unpacks it).
@@ -102,19 +103,9 @@ class Package:
     dependencies: Path | None = None
 
     @property
-    def is_image(self) -> bool:
-        """The function is deployed as a container image built from ``image_context``."""
-        return self.image_context is not None
-
-    @property
-    def code_from_s3(self) -> bool:
-        """The code archive is too large to upload with the request: deploy it from S3."""
-        return not self.is_image and self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
-
-    @property
     def layer_from_s3(self) -> bool:
         """The layer archive is too large to upload with the request: deploy it from S3."""
-        return self.layer_size_bytes > DIRECT_UPLOAD_BYTES_MAX
+        return too_large_to_upload(self.layer_size_bytes)
 
 
 def build_package(
@@ -191,9 +182,9 @@ def build_package(
             else "load a large model from S3 instead (model_strategy: s3)"
         )
         raise PackageError(
-            f"stack {settings.name}: code and layer unzip to {_mb(unzipped_bytes)}, over Lambda's "
-            f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
-            f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
+            f"stack {settings.name}: code and layer unzip to {mb(unzipped_bytes)}, over Lambda's "
+            f"{mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
+            f"{mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
             f"{remedy}"
         )
     variant = settings.model_strategy
@@ -293,11 +284,6 @@ def _read_export(artifact: Path, suffix: str, model_runtime: str) -> bytes:
             f"{export} does not exist: run `python -m model export {artifact}` (or `make model`)"
         )
     return export.read_bytes()
-
-
-def _mb(size_bytes: int) -> str:
-    # MB as Lambda's quotas count them (1 MB = 1,048,576 bytes).
-    return f"{size_bytes / (1024 * 1024):,.1f} MB"
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:
