@@ -26,6 +26,7 @@ from pathlib import Path
 
 from contract import UNZIPPED_BYTES_MAX
 from stack import _frameworks
+from stack._archive import code_archive, write_once, zip_bytes
 from stack._deployable import Deployable, mb
 from stack._errors import PackageError
 from stack._frameworks import _PIP_TIMEOUT_S, DependencyTarget, pip_install_tree
@@ -178,8 +179,6 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
                            deps_cache: Path | None = None) -> FunctionPackage:
     """Build (or reuse) a function stack's package: ``<out_dir>/function-<stack>-<sha12>.zip``
     (``out_dir``: ``<root>/build/packages``; wheels cached in ``<root>/build/deps``)."""
-    from stack.package import _code_archive, _write_once, zip_bytes
-
     if not settings.is_function:
         raise PackageError(f"stack {settings.name} is a {settings.kind!r} stack; build it with "
                            "build_package")
@@ -218,14 +217,14 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
             f"{mb(unzipped_bytes)}, over Lambda's {mb(UNZIPPED_BYTES_MAX)} limit; drop "
             "dependencies or build an image (lambda-model-study:image: your Dockerfile)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    code_zip, code_hash, size_bytes = _code_archive(
+    code_zip, code_hash, size_bytes = code_archive(
         files, out_dir, f"function-{settings.name}", remember=tree is not None)
     layer_zips = []
     layer_bytes = 0
     for index, layer in enumerate(layer_files):
         data = zip_bytes(layer)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        layer_zips.append(_write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
+        layer_zips.append(write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
                                       data))
         layer_bytes += len(data)
     merged_layer_zip = layer_zips[0] if len(layer_zips) == 1 else None
@@ -233,7 +232,7 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
         merged = {name: data for layer in layer_files for name, data in layer.items()}
         data = zip_bytes(merged)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        merged_layer_zip = _write_once(out_dir / f"layers-{settings.name}-{digest}.zip", data)
+        merged_layer_zip = write_once(out_dir / f"layers-{settings.name}-{digest}.zip", data)
     image_context = dockerfile = tag = None
     if image is not None:
         image_context = image.parent.resolve()

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from contract import UNZIPPED_BYTES_MAX, WORKER_HANDLER
 from stack import _frameworks
+from stack._archive import code_archive
 from stack._deployable import mb, too_large_to_upload
 from stack._errors import PackageError
 from stack._paths import project_root
 from stack._settings import StackSettings
-from stack.package import _code_archive
 
 __all__ = ["WORKER_DISTRIBUTIONS", "WORKER_SOURCES", "WorkerPackage", "build_worker_package",
            "worker_requirements"]  # fmt: skip
@@ -149,7 +149,7 @@ def build_worker_package(
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     prefix = f"loadgen-worker-{settings.runtime}-{settings.architecture}"
-    code_zip, code_hash, size_bytes = _code_archive(files, out_dir, prefix, remember=True)
+    code_zip, code_hash, size_bytes = code_archive(files, out_dir, prefix, remember=True)
     return WorkerPackage(
         code_zip=code_zip,
         code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
