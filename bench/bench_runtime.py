@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from model import artifact_bytes
-from stack.package import zip_bytes
+from stack._archive import zip_bytes
 
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 HELLO = REPO / "bench" / "hello"

@@ -16,8 +16,9 @@ from typing import Any
 
 from stack._deployer import MANAGED_POLICY_CHARS_MAX, deployer_policy
 from stack._errors import StackError
+from stack._limits import DEFAULT_NAME_PREFIX
 from stack._loading import load_stack
-from stack._settings import DEFAULT_NAME_PREFIX, name_prefix_problems
+from stack._names import name_prefix_problems
 from stack._versions import prune_versions
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract import PROJECT, log_group_name
-from stack._settings import DEFAULT_NAME_PREFIX
+from stack._limits import DEFAULT_NAME_PREFIX
 
 #: The IAM path of every role the program creates, so that the deployer may create, change
 #: and pass those roles and no other (``iam:PassRole`` is what would let it escalate).

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from contract import RequestSetError, SampleRequest, read_request_set, route_matches
 from stack._errors import SettingsError
-from stack._settings import StackSettings, _key
+from stack._schema import setting_key
+from stack._settings import StackSettings
 
 __all__ = [
     "REQUEST_FILES",
@@ -115,17 +116,18 @@ def handler_problems(code: Path, handler: str, language: str) -> list[str]:
                 with zipfile.ZipFile(code) as archive:
                     present = member in archive.namelist()
             except (OSError, zipfile.BadZipFile):
-                return [(f"{_key('code')}: {code} is not a .jar or .zip; build the fat jar "
+                return [(f"{setting_key('code')}: {code} is not a .jar or .zip; build the fat jar "
                         "(e.g. mvn package with the shade plugin) and name it")]
         if not present:
-            return [(f"{_key('handler')} {handler!r}: {code} holds no {member}; give the class "
-                    "of your handler (pkg.Class::method) or build the jar with it")]
+            return [(f"{setting_key('handler')} {handler!r}: {code} holds no {member}; give the "
+                     "class of your handler (pkg.Class::method) or build the jar with it")]
         return []
     module, _, function = handler.rpartition(".")
     source, file_name = _module_source(code, module)
     if source is None:
-        return [(f"{_key('handler')} {handler!r}: there is no {file_name} in {code} (Lambda would "
-                f"fail with Runtime.ImportModuleError); fix the handler's module or the code path")]
+        return [(f"{setting_key('handler')} {handler!r}: there is no {file_name} in {code} "
+                 f"(Lambda would fail with Runtime.ImportModuleError); fix the handler's module or "
+                 "the code path")]
     try:
         tree = ast.parse(source, filename=file_name)
     except SyntaxError as exc:
@@ -135,8 +137,9 @@ def handler_problems(code: Path, handler: str, language: str) -> list[str]:
         defined = sorted(n.name for n in tree.body
                          if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
         hint = f" (it defines: {', '.join(defined)})" if defined else ""
-        return [(f"{_key('handler')} {handler!r}: {file_name} defines no {function}{hint}; Lambda "
-                f"would fail with Runtime.HandlerNotFound: name the function in the handler")]
+        return [(f"{setting_key('handler')} {handler!r}: {file_name} defines no "
+                 f"{function}{hint}; Lambda would fail with Runtime.HandlerNotFound: name the "
+                 "function in the handler")]
     return []
 
 
@@ -148,7 +151,7 @@ def _route_problems(requests: tuple[SampleRequest, ...], routes: str, source: Pa
     for request in requests:
         method, path = request.route.split(" ", 1)
         if not any(route_matches(key, method, path) for key in keys):
-            problems.append(f"{source}: {method} {path} matches none of {_key('routes')} "
+            problems.append(f"{source}: {method} {path} matches none of {setting_key('routes')} "
                             f"({routes}): API Gateway would answer 404 Not Found to every such "
                             "request; add the route or fix the request")
     return problems
@@ -164,39 +167,39 @@ def function_file_problems(values: Mapping[str, object], root: Path) -> list[str
         language = "java" if str(values.get("runtime") or "").startswith("java") else "python"
     if code is not None:
         if not code.exists():
-            problems.append(f"{_key('code')}: {code} does not exist; give your function's "
+            problems.append(f"{setting_key('code')}: {code} does not exist; give your function's "
                             "directory or .zip, relative to the project directory")
         elif code.is_file() and not zipfile.is_zipfile(code):
-            problems.append(f"{_key('code')}: {code} is a file but not a .zip (or .jar); give "
-                            "the function's directory or its archive")
+            problems.append(f"{setting_key('code')}: {code} is a file but not a .zip (or .jar); "
+                            "give the function's directory or its archive")
         elif values.get("handler") and isinstance(values.get("handler"), str):
             problems.extend(handler_problems(code, str(values["handler"]), language))
     given_requirements = values.get("requirements")
     requirements = paths["requirements"]
     if given_requirements and requirements is not None and not requirements.is_file():
-        problems.append(f"{_key('requirements')}: {requirements} does not exist; give your "
+        problems.append(f"{setting_key('requirements')}: {requirements} does not exist; give your "
                         "requirements.txt or remove the setting")
     if language == "java" and requirements is not None and given_requirements:
-        problems.append(f"{_key('requirements')} is for Python; a Java function's dependencies "
-                        "go in its fat jar")
+        problems.append(f"{setting_key('requirements')} is for Python; a Java function's "
+                        "dependencies go in its fat jar")
     image = paths["image"]
     if image is not None and not image.is_file():
-        problems.append(f"{_key('image')}: {image} does not exist; give your Dockerfile")
+        problems.append(f"{setting_key('image')}: {image} does not exist; give your Dockerfile")
     for layer_text in str(values.get("layers") or "").split(","):
         if layer_text.strip() and not resolve(root, layer_text.strip()).exists():
-            problems.append(f"{_key('layers')}: {resolve(root, layer_text.strip())} does not "
-                            "exist; give each layer's .zip or folder")
+            problems.append(f"{setting_key('layers')}: {resolve(root, layer_text.strip())} does "
+                            "not exist; give each layer's .zip or folder")
     request_file = paths["requests"]
     if request_file is None:
         if code is not None and code.exists():
-            problems.append(f"{_key('requests')} is missing and {code} holds no "
+            problems.append(f"{setting_key('requests')} is missing and {code} holds no "
                             f"{' or '.join(REQUEST_FILES)}; give a request file "
                             '(e.g. [{"method": "POST", "path": "/", "body": {...}}])')
     else:
         try:
             requests = read_request_set(request_file)
         except RequestSetError as error:
-            problems.extend(f"{_key('requests')}: {problem}" for problem in error.problems)
+            problems.extend(f"{setting_key('requests')}: {problem}" for problem in error.problems)
         else:
             problems.extend(_route_problems(requests, str(values.get("routes") or ""),
                                             request_file))

@@ -24,7 +24,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from contract import UNZIPPED_BYTES_MAX
 from stack import _frameworks
+from stack._archive import code_archive, write_once, zip_bytes
+from stack._deployable import Deployable, mb
 from stack._errors import PackageError
 from stack._frameworks import _PIP_TIMEOUT_S, DependencyTarget, pip_install_tree
 from stack._function import function_paths, resolve
@@ -33,16 +36,13 @@ from stack._settings import StackSettings
 
 __all__ = ["FunctionPackage", "build_function_package", "host_dependencies"]
 
-# Lambda quotas, as stack.package states them; module attributes so a test can lower them.
-DIRECT_UPLOAD_BYTES_MAX = 50 * 1024 * 1024
-UNZIPPED_BYTES_MAX = 250 * 1024 * 1024
 _SKIPPED_PARTS = frozenset({"__pycache__", ".git", ".venv", "node_modules", ".pytest_cache"})
 _NO_MATCH = re.compile(r"No matching distribution found for ([^\s]+)")
 _NO_VERSION = re.compile(r"Could not find a version that satisfies the requirement ([^\s]+)")
 
 
 @dataclass(frozen=True, kw_only=True)
-class FunctionPackage:
+class FunctionPackage(Deployable):
     """A built function package. Paths are absolute; hashes base64 SHA-256 (Lambda's form)."""
 
     #: The code archive: the team's files and, for a zip function, its dependencies.
@@ -74,27 +74,15 @@ class FunctionPackage:
     #: The image tag: the first 12 hex digits of the context's content hash.
     image_tag: str | None = None
 
-    @property
-    def is_image(self) -> bool:
-        return self.image_context is not None
-
-    @property
-    def code_from_s3(self) -> bool:
-        return not self.is_image and self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
-
     def describe(self) -> str:
         """One line for the user: the package and its sizes."""
         if self.is_image:
             return (f"image from {self.image_context}/{self.dockerfile} (tag {self.image_tag}; "
-                    f"code {_mb(self.unzipped_bytes)})")
+                    f"code {mb(self.unzipped_bytes)})")
         deps = f", {len(self.requirements)} requirement(s)" if self.requirements else ""
         layers = f", {len(self.layer_zips)} layer(s)" if self.layer_zips else ""
-        return (f"{self.code_zip.name}: {_mb(self.size_bytes)} zipped, "
-                f"{_mb(self.unzipped_bytes)} unzipped{deps}{layers}")
-
-
-def _mb(size_bytes: int) -> str:
-    return f"{size_bytes / (1024 * 1024):,.1f} MB"
+        return (f"{self.code_zip.name}: {mb(self.size_bytes)} zipped, "
+                f"{mb(self.unzipped_bytes)} unzipped{deps}{layers}")
 
 
 def _folder_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
@@ -191,8 +179,6 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
                            deps_cache: Path | None = None) -> FunctionPackage:
     """Build (or reuse) a function stack's package: ``<out_dir>/function-<stack>-<sha12>.zip``
     (``out_dir``: ``<root>/build/packages``; wheels cached in ``<root>/build/deps``)."""
-    from stack.package import _code_archive, _write_once, zip_bytes
-
     if not settings.is_function:
         raise PackageError(f"stack {settings.name} is a {settings.kind!r} stack; build it with "
                            "build_package")
@@ -228,17 +214,17 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
     if image is None and unzipped_bytes > UNZIPPED_BYTES_MAX:
         raise PackageError(
             f"stack {settings.name}: code, dependencies and layers unzip to "
-            f"{_mb(unzipped_bytes)}, over Lambda's {_mb(UNZIPPED_BYTES_MAX)} limit; drop "
+            f"{mb(unzipped_bytes)}, over Lambda's {mb(UNZIPPED_BYTES_MAX)} limit; drop "
             "dependencies or build an image (lambda-model-study:image: your Dockerfile)")
     out_dir.mkdir(parents=True, exist_ok=True)
-    code_zip, code_hash, size_bytes = _code_archive(
+    code_zip, code_hash, size_bytes = code_archive(
         files, out_dir, f"function-{settings.name}", remember=tree is not None)
     layer_zips = []
     layer_bytes = 0
     for index, layer in enumerate(layer_files):
         data = zip_bytes(layer)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        layer_zips.append(_write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
+        layer_zips.append(write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
                                       data))
         layer_bytes += len(data)
     merged_layer_zip = layer_zips[0] if len(layer_zips) == 1 else None
@@ -246,7 +232,7 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
         merged = {name: data for layer in layer_files for name, data in layer.items()}
         data = zip_bytes(merged)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        merged_layer_zip = _write_once(out_dir / f"layers-{settings.name}-{digest}.zip", data)
+        merged_layer_zip = write_once(out_dir / f"layers-{settings.name}-{digest}.zip", data)
     image_context = dockerfile = tag = None
     if image is not None:
         image_context = image.parent.resolve()

@@ -1,7 +1,7 @@
 """What AWS allows a stack beyond the quotas the parts share: which runtimes, architectures
 and log settings a stack may choose, and this project's defaults.
 
-Each value cites where it comes from; ``stack._settings`` checks a stack against them. Lambda's
+Each value cites where it comes from; ``stack._checks`` checks a stack against them. Lambda's
 and API Gateway's quotas (memory, timeouts, payloads, package sizes, name length) and what the
 functions themselves support (languages, runtimes, handlers) are in ``contract``.
 """
@@ -41,6 +41,13 @@ ENVIRONMENT_BYTES_MAX = ENVIRONMENT_BYTES_LIMIT - 512
 # FUNCTION_NAME_MAX; EventBridge rule names too: the ping rule is `<function>-ping`.
 STACK_NAME_MAX = FUNCTION_NAME_MAX - len(PROJECT) - 1
 PING_RULE_SUFFIX = "-ping"
+#: The longest ``name_prefix``: room for a stack name in Lambda's 64-character function names.
+NAME_PREFIX_MAX = 32
+#: The default ``name_prefix``: functions are named ``lambda-model-study-<stack>``.
+DEFAULT_NAME_PREFIX = f"{PROJECT}-"
+#: Published versions kept by default: the one alias ``live`` serves and one to roll back to.
+DEFAULT_VERSIONS_KEPT = 2
+VERSIONS_KEPT_MAX = 100
 # Variables Lambda sets itself (and refuses to have overridden), plus the model variables
 # that model_env derives from the strategy.
 RESERVED_ENVIRONMENT = frozenset(

@@ -21,10 +21,13 @@ import yaml
 
 from contract import PROJECT, STACK_KINDS
 from stack import _paths
+from stack._checks import problems_of
+from stack._defaults import complete
 from stack._errors import SettingsError
 from stack._limits import DEFAULT_REGION
 from stack._paths import project_root
-from stack._settings import REQUIRED, SETTINGS, StackSettings, _complete, _key, problems_of
+from stack._schema import REQUIRED, SETTINGS, setting_key
+from stack._settings import StackSettings
 
 _INTEGER = re.compile(r"[+-]?\d+")
 _Parser = Callable[[object], Any]
@@ -124,7 +127,7 @@ def parse_settings(
     by bare key (``memory_mb``)."""
     problems: list[str] = []
     for key in sorted(unknown_keys):
-        problems.append(f"unknown setting {_key(key)}; known: {', '.join(CONFIG_KEYS)}")
+        problems.append(f"unknown setting {setting_key(key)}; known: {', '.join(CONFIG_KEYS)}")
     values: dict[str, Any] = {
         f.name: f.default for f in fields(StackSettings) if isinstance(f.default, int | float | str)
     }
@@ -136,19 +139,19 @@ def parse_settings(
             continue  # a function stack's language follows from its runtime
         if raw.get(key) is None:
             values.pop(key, None)
-            problems.append(f"{_key(key)} is missing; it is {CONFIG_KEYS[key][1]}")
+            problems.append(f"{setting_key(key)} is missing; it is {CONFIG_KEYS[key][1]}")
     for key, (parse, expected) in CONFIG_KEYS.items():
         if key not in raw or (key in REQUIRED and raw[key] is None):
             continue
         value = raw[key]
         if isinstance(value, Mapping) and "secure" in value:
-            problems.append(f"{_key(key)} is a secret; this setting must be plain text")
+            problems.append(f"{setting_key(key)} is a secret; this setting must be plain text")
             values.pop(key, None)
             continue
         try:
             values[key] = parse(value)
         except _Unparsable as error:
-            problems.append(f"{_key(key)} is {value!r}; expected {error} ({expected})")
+            problems.append(f"{setting_key(key)} is {value!r}; expected {error} ({expected})")
             values.pop(key, None)
     values["region"] = DEFAULT_REGION if region is None else region
     if values.get("kind") == "function" and "language" not in values and "language" not in raw:
@@ -156,7 +159,7 @@ def parse_settings(
         values["language"] = "java" if runtime.startswith("java") else "python"
     if problems:
         # What did parse is checked too, so that one pass reports every problem.
-        _complete(values)
+        complete(values)
         raise SettingsError(name, [*problems, *problems_of(values)], source=source)
     try:
         return StackSettings(**values)
@@ -265,7 +268,7 @@ def list_stacks(root: Path | None = None, *, kind: str | None = "model") -> list
 def _kind_of(path: Path) -> str:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        kind = document["config"].get(_key("kind"), "model")
+        kind = document["config"].get(setting_key("kind"), "model")
     except (OSError, yaml.YAMLError, TypeError, KeyError, AttributeError):
         return "model"
     return kind if kind in STACK_KINDS else "model"

@@ -18,12 +18,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX, WORKER_HANDLER
+from contract import UNZIPPED_BYTES_MAX, WORKER_HANDLER
 from stack import _frameworks
+from stack._archive import code_archive
+from stack._deployable import mb, too_large_to_upload
 from stack._errors import PackageError
 from stack._paths import project_root
 from stack._settings import StackSettings
-from stack.package import _code_archive, _mb
 
 __all__ = ["WORKER_DISTRIBUTIONS", "WORKER_SOURCES", "WorkerPackage", "build_worker_package",
            "worker_requirements"]  # fmt: skip
@@ -73,7 +74,7 @@ class WorkerPackage:
     @property
     def code_from_s3(self) -> bool:
         """The archive is too large to upload with the request: deploy it from S3."""
-        return self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
+        return too_large_to_upload(self.size_bytes)
 
     def describe(self) -> str:
         """One line for the user: the archive and its sizes."""
@@ -142,13 +143,13 @@ def build_worker_package(
     unzipped_bytes = sum(map(len, files.values()))
     if unzipped_bytes > UNZIPPED_BYTES_MAX:
         raise PackageError(
-            f"stack {settings.name}: the worker unzips to {_mb(unzipped_bytes)}, over Lambda's "
-            f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit; drop the largest dependency from "
+            f"stack {settings.name}: the worker unzips to {mb(unzipped_bytes)}, over Lambda's "
+            f"{mb(UNZIPPED_BYTES_MAX)} unzipped limit; drop the largest dependency from "
             "WORKER_DISTRIBUTIONS"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     prefix = f"loadgen-worker-{settings.runtime}-{settings.architecture}"
-    code_zip, code_hash, size_bytes = _code_archive(files, out_dir, prefix, remember=True)
+    code_zip, code_hash, size_bytes = code_archive(files, out_dir, prefix, remember=True)
     return WorkerPackage(
         code_zip=code_zip,
         code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),

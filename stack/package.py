@@ -1,11 +1,11 @@
 """A stack's code archive (and model layer): what Lambda runs and what the emulator hosts.
 
-One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the model
-artifact into a zip whose bytes depend only on its inputs (fixed timestamps, sorted entries,
-fixed permissions), so its base64 SHA-256 is a stable ``source_code_hash`` and stacks that
-share an archive share the file. Standard library and ``model``'s artifact reader only (no
-TensorFlow, no numpy); ``runtime/`` is read as files, never imported, and the Java classes come
-from ``runtime/java/build.py`` run in a subprocess (``stack/_javabuild.py``).
+One build, two targets: ``build_package`` turns ``runtime/<language>/`` and the model artifact
+into a zip whose bytes depend only on its inputs (``stack._archive``), so its base64 SHA-256 is
+a stable ``source_code_hash`` and stacks that share an archive share the file. Standard library
+and ``model``'s artifact reader only (no TensorFlow, no numpy); ``runtime/`` is read as files,
+never imported, and the Java classes come from ``runtime/java/build.py`` run in a subprocess
+(``stack/_javabuild.py``).
 
 A framework model runtime adds its export beside ``model.zip`` and its dependencies
 (``stack/_frameworks.py``): ``litert`` puts the wheels pip installs for Lambda's platform into
@@ -18,11 +18,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +33,8 @@ from contract import (
     UNZIPPED_BYTES_MAX,
 )
 from stack import _frameworks
+from stack._archive import code_archive, write_once, zip_bytes
+from stack._deployable import Deployable, mb, too_large_to_upload
 from stack._errors import PackageError
 from stack._javabuild import java_class_files
 from stack._paths import project_root, runtime_root
@@ -46,16 +45,10 @@ __all__ = [
     "Package",
     "PackageError",
     "build_package",
-    "zip_bytes",
 ]
 
 #: Model runtimes deployed as a container image: TensorFlow unzips to more than 250 MB.
 IMAGE_MODEL_RUNTIMES = frozenset({"tensorflow"})
-# The earliest time a zip entry can carry; any fixed value makes the bytes reproducible.
-_ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
-# A regular file, rw-r--r--: Lambda's runtime user only needs to read the code.
-_FILE_MODE = 0o100644
-_UNIX = 3
 # The module Lambda loads the Python handler from (contract.HANDLERS): app.py.
 _PYTHON_HANDLER_MODULE = HANDLERS["python"].partition(".")[0] + ".py"
 _MODEL_VERSION = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -64,7 +57,7 @@ _ARTIFACT_MEMBER = "model.json"
 
 
 @dataclass(frozen=True)
-class Package:
+class Package(Deployable):
     """A built stack archive. Paths are absolute; hashes are base64 SHA-256 (Lambda's form)."""
 
     #: The function's code archive (deploy it as the function's code; the emulator unpacks it).
@@ -102,19 +95,9 @@ class Package:
     dependencies: Path | None = None
 
     @property
-    def is_image(self) -> bool:
-        """The function is deployed as a container image built from ``image_context``."""
-        return self.image_context is not None
-
-    @property
-    def code_from_s3(self) -> bool:
-        """The code archive is too large to upload with the request: deploy it from S3."""
-        return not self.is_image and self.size_bytes > DIRECT_UPLOAD_BYTES_MAX
-
-    @property
     def layer_from_s3(self) -> bool:
         """The layer archive is too large to upload with the request: deploy it from S3."""
-        return self.layer_size_bytes > DIRECT_UPLOAD_BYTES_MAX
+        return too_large_to_upload(self.layer_size_bytes)
 
 
 def build_package(
@@ -191,15 +174,15 @@ def build_package(
             else "load a large model from S3 instead (model_strategy: s3)"
         )
         raise PackageError(
-            f"stack {settings.name}: code and layer unzip to {_mb(unzipped_bytes)}, over Lambda's "
-            f"{_mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
-            f"{_mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
+            f"stack {settings.name}: code and layer unzip to {mb(unzipped_bytes)}, over Lambda's "
+            f"{mb(UNZIPPED_BYTES_MAX)} unzipped limit (archives over "
+            f"{mb(DIRECT_UPLOAD_BYTES_MAX)} zipped are deployed from S3, but that limit holds); "
             f"{remedy}"
         )
     variant = settings.model_strategy
     if model_runtime != "artifact":
         variant += f"-{model_runtime}-{settings.architecture}"
-    code_zip, code_hash, code_size = _code_archive(
+    code_zip, code_hash, code_size = code_archive(
         files, out_dir, f"{settings.language}-{variant}", remember=bool(requirements)
     )
 
@@ -210,7 +193,7 @@ def build_package(
         layer = zip_bytes(layer_files)
         layer_size_bytes = len(layer)
         layer_hash = hashlib.sha256(layer).digest()
-        layer_zip = _write_once(out_dir / f"model-layer-{layer_hash.hex()[:12]}.zip", layer)
+        layer_zip = write_once(out_dir / f"model-layer-{layer_hash.hex()[:12]}.zip", layer)
         layer_sha256_b64 = base64.b64encode(layer_hash).decode("ascii")
 
     return Package(
@@ -230,38 +213,6 @@ def build_package(
         image_tag=image_tag,
         dependencies=tree,
     )
-
-
-def _code_archive(
-    files: Mapping[str, bytes], out_dir: Path, prefix: str, *, remember: bool
-) -> tuple[Path, bytes, int]:
-    """The code zip ``<prefix>-<sha12>.zip`` of ``files``: its path, SHA-256 and size.
-
-    With ``remember``, the archive made from the same files is reused without compressing
-    again (a zip with wheels takes seconds at level 9): a small record named by the files'
-    digest gives the archive's name and hash, trusted only while that archive exists.
-    """
-    record: Path | None = None
-    if remember:
-        digest = hashlib.sha256()
-        for name in sorted(files):
-            digest.update(name.encode() + b"\0")
-            digest.update(hashlib.sha256(files[name]).digest())
-        record = out_dir / f".{prefix}-{digest.hexdigest()[:24]}.json"
-        try:
-            known = json.loads(record.read_text(encoding="utf-8"))
-            archive = out_dir / known["archive"]
-            if archive.is_file() and archive.stat().st_size == known["size_bytes"]:
-                return archive, bytes.fromhex(known["sha256"]), int(known["size_bytes"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    code = zip_bytes(files)
-    code_hash = hashlib.sha256(code).digest()
-    code_zip = _write_once(out_dir / f"{prefix}-{code_hash.hex()[:12]}.zip", code)
-    if record is not None:
-        entry = {"archive": code_zip.name, "sha256": code_hash.hex(), "size_bytes": len(code)}
-        _write_once(record, json.dumps(entry, sort_keys=True).encode())
-    return code_zip, code_hash, len(code)
 
 
 def _image_context(
@@ -293,24 +244,6 @@ def _read_export(artifact: Path, suffix: str, model_runtime: str) -> bytes:
             f"{export} does not exist: run `python -m model export {artifact}` (or `make model`)"
         )
     return export.read_bytes()
-
-
-def _mb(size_bytes: int) -> str:
-    # MB as Lambda's quotas count them (1 MB = 1,048,576 bytes).
-    return f"{size_bytes / (1024 * 1024):,.1f} MB"
-
-
-def zip_bytes(files: Mapping[str, bytes]) -> bytes:
-    """A zip of ``files`` (archive name → content) whose bytes depend only on ``files``."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = _UNIX
-            info.external_attr = _FILE_MODE << 16
-            archive.writestr(info, files[name], compresslevel=9)
-    return buffer.getvalue()
 
 
 def _read_artifact(artifact: Path) -> tuple[bytes, str]:
@@ -348,20 +281,3 @@ def _python_files(runtime: Path) -> dict[str, bytes]:
             f"(the handler {HANDLERS['python']}); restore runtime/python/ from the repository"
         )
     return files
-
-
-def _write_once(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically unless it holds those bytes already (its name
-    carries their hash, so another process may have written it a moment ago)."""
-    if path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
-        return path
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

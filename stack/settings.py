@@ -1,6 +1,7 @@
 """A stack's settings, as users import them: the names of ``stack._settings`` (the validated
-type), ``stack._loading`` (stack files and Pulumi config), ``stack._limits`` (what AWS allows)
-and of ``contract`` that a stack's settings are made of."""
+type), ``stack._loading`` (stack files and Pulumi config), ``stack._limits`` (what AWS allows),
+``stack._modelsettings`` (the artifact's S3 key) and of ``contract`` that a stack's settings
+are made of."""
 
 from __future__ import annotations
 
@@ -37,8 +38,9 @@ from stack._loading import (
     parse_settings,
     variant_name,
 )
+from stack._modelsettings import model_key
 from stack._paths import project_root
-from stack._settings import StackSettings, model_key
+from stack._settings import StackSettings
 
 #: The project directory (checkout root, or the nearest Pulumi project from the current
 #: directory), as ``stack._paths.project_root`` finds it at import.

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from stack._settings import StackSettings, model_key
+from stack._modelsettings import model_key
+from stack._settings import StackSettings
 from stack.aws._api import HttpApi, HttpApiArgs
 from stack.aws._bucket import ModelBucket, ModelBucketArgs
 from stack.aws._function import ModelFunction, ModelFunctionArgs

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stack.package import zip_bytes
+from stack._archive import zip_bytes
 
 from .runtime_helpers import JAVA_RUNTIME, PYTHON_RUNTIME
 

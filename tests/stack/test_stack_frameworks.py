@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import stack.package
+import stack._archive
 from contract import UNZIPPED_BYTES_MAX
 from stack import PackageError, StackSettings, build_package
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
@@ -327,7 +327,7 @@ def test_a_litert_zip_is_not_compressed_again_for_the_same_files(
         raise AssertionError("compressed again")
 
     with monkeypatch.context() as patch:
-        patch.setattr(stack.package, "zip_bytes", refuse)
+        patch.setattr(stack._archive, "zip_bytes", refuse)
         again = build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path)
     assert again == first
     # Without its archive, the record is not trusted: the same bytes are made again.

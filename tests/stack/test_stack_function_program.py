@@ -87,9 +87,9 @@ def test_a_function_whose_handler_is_missing_stops_the_program_in_one_line(
 
 def test_a_zip_over_50_mb_is_deployed_from_s3(project: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import stack._functionpackage as functionpackage
+    import stack._deployable as deployable
 
-    monkeypatch.setattr(functionpackage, "DIRECT_UPLOAD_BYTES_MAX", 10)  # any zip is over it
+    monkeypatch.setattr(deployable, "DIRECT_UPLOAD_BYTES_MAX", 10)  # any zip is over it
     run = run_program("echo", pulumi_config(write_function(project)))
     function = run.one(T_FUNCTION).inputs
     archive = run.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs

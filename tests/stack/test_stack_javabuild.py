@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from stack import PackageError, StackError
+from stack._archive import zip_bytes
 from stack._javabuild import java_class_files
-from stack.package import zip_bytes
 
 
 def test_classes_are_built_once_per_source_tree(fake_root: Path, tmp_path: Path) -> None:

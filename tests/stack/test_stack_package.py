@@ -17,7 +17,7 @@ import pytest
 
 from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
 from stack import Package, PackageError, StackSettings, build_package
-from stack.package import zip_bytes
+from stack._archive import zip_bytes
 
 
 def settings_for(

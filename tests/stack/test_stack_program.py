@@ -17,9 +17,9 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
+import stack._deployable
 import stack.aws
 import stack.aws._program
-import stack.package
 from contract import DIRECT_UPLOAD_BYTES_MAX, ping_event
 from model import model_version
 from stack import PROJECT, Package, StackSettings, build_package, list_stacks, load_stack, model_env
@@ -692,7 +692,7 @@ def test_a_layer_over_50_mb_is_deployed_from_the_stacks_bucket(
     # A model artifact too large to upload with the layer. An artifact is one model.json
     # (docs/model-artifact.md), checked whole when packaged: a valid 50 MB one takes seconds
     # to write and to check, so the upload limit is lowered to 1 MiB and the model made 2 MB.
-    monkeypatch.setattr(stack.package, "DIRECT_UPLOAD_BYTES_MAX", 1024 * 1024)
+    monkeypatch.setattr(stack._deployable, "DIRECT_UPLOAD_BYTES_MAX", 1024 * 1024)
     model = minimal_model()
     words = [os.urandom(24).hex() for _ in range(40_000)]
     model["inputs"].append({"name": "blob", "kind": "categorical", "vocabulary": words,
