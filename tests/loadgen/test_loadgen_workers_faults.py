@@ -25,21 +25,21 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import loadgen.workers._controller as workers_module
+import loadgen.workers._invoke as invoke_module
 from loadgen import Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._errors import ResultsError
 from loadgen.engine._stop import RunInterrupted
-from loadgen.workers._controller import (
+from loadgen.workers._controller import run_workers
+from loadgen.workers._handler import run_worker
+from loadgen.workers._invoke import (
     KEEPALIVE_IDLE_S,
     KEEPALIVE_INTERVAL_S,
-    Interrupt,
     LambdaInvoker,
     WorkerFailed,
-    WorkerStack,
-    run_workers,
 )
-from loadgen.workers._handler import run_worker
+from loadgen.workers._stack import WorkerStack
+from loadgen.workers._wait import Interrupt
 
 from .loadgen_server import ServerThread
 
@@ -352,7 +352,7 @@ def test_options_a_workers_run_cannot_take_are_refused_in_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         option: str, value: str, says: str) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: pytest.fail("invoked"))
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: pytest.fail("invoked"))
     args = workers_args("http://127.0.0.1:9", tmp_path / "results",
                         endpoints(tmp_path, workers_max=2), run_id="ok", stages="2:0:2s")
     where = args.index(option) if option in args else len(args)
@@ -372,7 +372,7 @@ def test_a_lead_too_short_for_the_start_up_is_said_with_the_skew(
         time.sleep(0.6)  # each worker's start-up, which a lead of 0 does not cover
         return run_worker(event)
 
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: cold_start)
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: cold_start)
     with ServerThread() as server:
         status = loadgen_main(workers_args(server.url, tmp_path / "results", endpoints(tmp_path),
                                            run_id="z", stages="2:0:1s", lead="0s"))
