@@ -27,7 +27,7 @@ from loadgen.workers._controller import run_workers
 from loadgen.workers._handler import handler, run_worker
 from loadgen.workers._invoke import Invoker
 from loadgen.workers._split import plan_to_json, split_plan
-from loadgen.workers._stack import WorkerStack, resolve_worker_stack
+from loadgen.workers._stack import WorkerStack
 from report._figures import stack_figures
 from report._reading import collect
 
@@ -247,25 +247,6 @@ def test_a_rate_plan_on_two_workers_sends_the_plan_s_arrivals(s3: Any, tmp_path:
     assert [w["requests"] for w in outcome.workers["workers"]] == [15, 15]
 
 
-def test_the_worker_stack_is_read_from_pulumi_outputs_and_its_absence_said(tmp_path: Path) -> None:
-    import subprocess
-
-    def pulumi(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
-        assert args == ["pulumi", "stack", "output", "--json", "--stack", "lw"]
-        return subprocess.CompletedProcess(args, 0, json.dumps(
-            {"function_name": "fn", "bucket": "b", "prefix": "runs/"}), "")
-
-    stack = resolve_worker_stack("lw", endpoints_file=tmp_path / "none.json", run=pulumi)
-    assert (stack.function_name, stack.bucket, stack.prefix, stack.source) == (
-        "fn", "b", "runs", "pulumi")
-
-    def model_stack(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.CompletedProcess(args, 0, json.dumps({"url": "https://x"}), "")
-
-    with pytest.raises(Exception, match="no function_name and no bucket: is it a worker stack"):
-        resolve_worker_stack("lw", endpoints_file=tmp_path / "none.json", run=model_stack)
-
-
 def test_a_plan_longer_than_a_lambda_invocation_is_refused_in_one_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.json"
@@ -337,16 +318,3 @@ def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Pa
                (outcome.folder / "requests.jsonl").read_text().splitlines()]
     assert len(records) == seen > 0
     assert {r["error"] for r in records} == {"bad_response"}
-
-
-def test_a_request_file_too_big_for_a_worker_s_event_is_refused_in_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import loadgen.workers._checks as checks
-    from loadgen._errors import PlanError
-
-    requests = tmp_path / "requests.json"
-    requests.write_text(json.dumps({"method": "POST", "path": "/x", "body": "y" * 2000}))
-    monkeypatch.setattr(checks, "REQUEST_TEXT_MAX_BYTES", 1000)
-    with pytest.raises(PlanError) as refused:
-        checks.request_event(requests, expect_field=None)
-    assert "\n" not in str(refused.value) and "run without --workers" in str(refused.value)
