@@ -11,9 +11,9 @@ lost) is not lost but collected.
 Before invoking, a run claims ``RESULTS/RUN_ID/workers/`` (made exclusively, with 1 MiB set
 aside) and ``PREFIX/RUN_ID/claim.json`` in the bucket (a conditional write), so that two runs
 given one run id cannot mix. A running invocation cannot be stopped: a stop signal (see
-``Interrupt``) makes the controller say until when the workers run on, then collect what
-they uploaded and merge it marked incomplete. A full disk keeps what fits and says where
-the rest is (the bucket).
+``loadgen.workers._wait.Interrupt``) makes the controller say until when the workers run on,
+then collect what they uploaded and merge it marked incomplete. A full disk keeps what fits
+and says where the rest is (the bucket).
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ __all__ = ["DEFAULT_GRACE_S", "WorkersOutcome", "run_workers"]
 
 #: Time given past the plan's end for the last requests, the upload and the reply.
 DEFAULT_GRACE_S = 90.0
-
 
 
 @dataclass(frozen=True, kw_only=True)
