@@ -86,6 +86,13 @@ def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path(".
     if shutil.which("pulumi") is None and run is subprocess.run:
         raise TargetError(f"cannot find worker stack {name!r}: it is not in {endpoints_file} and "
                           "the pulumi CLI is not installed")
+    return _stack_from(name, _pulumi_outputs(name, cwd=cwd, run=run), "pulumi",
+                       f"pulumi stack output --stack {name}")
+
+
+def _pulumi_outputs(name: str, *, cwd: Path,
+                    run: Callable[..., subprocess.CompletedProcess[str]]) -> dict[str, Any]:
+    """``pulumi stack output --json`` of stack ``name``, or TargetError in one line."""
     try:
         done = run(["pulumi", "stack", "output", "--json", "--stack", name], cwd=cwd,
                    capture_output=True, text=True, timeout=60, check=False)
@@ -100,4 +107,4 @@ def resolve_worker_stack(name: str, *, endpoints_file: Path, cwd: Path = Path(".
         raise TargetError(f"pulumi stack output --json --stack {name} is not JSON") from exc
     if not isinstance(outputs, dict):
         raise TargetError(f"pulumi stack output --json --stack {name} is not an object")
-    return _stack_from(name, outputs, "pulumi", f"pulumi stack output --stack {name}")
+    return outputs
