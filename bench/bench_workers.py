@@ -85,7 +85,8 @@ def _measure(emu: dict[str, Any], *, worker: str, memory_mb: int, users: int, ho
              features: list[str], results: Path, log_dir: Path) -> dict[str, Any]:
     from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
     from loadgen import Stage, StagedPlan
-    from loadgen.workers._controller import WorkerStack, run_workers
+    from loadgen.workers._controller import run_workers
+    from loadgen.workers._stack import WorkerStack
 
     stack = WorkerStack(
         name=worker, function_name=worker, bucket=f"lambda-model-study-{worker}-results",

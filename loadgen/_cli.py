@@ -290,7 +290,7 @@ def main(name: str, args: argparse.Namespace) -> int:
     # Checked before it is signed: a refused plan needs no credentials.
     target = sign_target(_checked(plan, _target(args), args), args.sign)
     if getattr(args, "workers", None) is not None or getattr(args, "worker_stack", None):
-        from .workers._controller import main_workers
+        from ._cli_workers import main_workers
 
         return main_workers(plan, target=target, args=args, notes=notes)
     for note in notes:

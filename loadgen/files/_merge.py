@@ -73,7 +73,7 @@ def merge_results(sources: list[Path], out: Path, *,
                   workers: dict[str, Any] | None = None) -> dict[str, Any]:
     """Merge result folders (same scenario) into ``out``; returns the merged summary.
 
-    ``workers`` (from ``loadgen.workers._controller``) describes the workers the folders came
+    ``workers`` (from ``loadgen.workers._collect``) describes the workers the folders came
     from: it is kept in run.json and summary.json, with the users of any worker lost; one folder is
     then enough (the others' workers failed).
     """

@@ -20,12 +20,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import loadgen.workers._controller as workers_module
+import loadgen.workers._invoke as invoke_module
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
-from loadgen.workers._controller import WorkerStack, resolve_worker_stack, run_workers
+from loadgen.workers._controller import run_workers
 from loadgen.workers._handler import handler, run_worker
+from loadgen.workers._invoke import Invoker
 from loadgen.workers._split import plan_to_json, split_plan
+from loadgen.workers._stack import WorkerStack
 from report._figures import stack_figures
 from report._reading import collect
 
@@ -68,7 +70,7 @@ class DeadBeforeUpload:
 
 
 def thread_invoker(kill: dict[int, float] | None = None,
-                   drop: dict[int, float] | None = None) -> workers_module.Invoker:
+                   drop: dict[int, float] | None = None) -> Invoker:
     """Runs the handler per call. A worker in ``kill`` dies (no reply, no upload) after that
     many s; one in ``drop`` loses its connection then but runs on and uploads its folder."""
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +166,7 @@ def test_four_workers_from_the_command_line_add_up_to_the_single_machine_plan(
         replies.append(reply)
         return reply
 
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: recording)
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: recording)
     with ServerThread() as server:
         status = loadgen_main([
             "scenario2", "--target", server.url, "--name", "t", "--stages", "8:2.2s:1.8s",
@@ -245,25 +247,6 @@ def test_a_rate_plan_on_two_workers_sends_the_plan_s_arrivals(s3: Any, tmp_path:
     assert [w["requests"] for w in outcome.workers["workers"]] == [15, 15]
 
 
-def test_the_worker_stack_is_read_from_pulumi_outputs_and_its_absence_said(tmp_path: Path) -> None:
-    import subprocess
-
-    def pulumi(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
-        assert args == ["pulumi", "stack", "output", "--json", "--stack", "lw"]
-        return subprocess.CompletedProcess(args, 0, json.dumps(
-            {"function_name": "fn", "bucket": "b", "prefix": "runs/"}), "")
-
-    stack = resolve_worker_stack("lw", endpoints_file=tmp_path / "none.json", run=pulumi)
-    assert (stack.function_name, stack.bucket, stack.prefix, stack.source) == (
-        "fn", "b", "runs", "pulumi")
-
-    def model_stack(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.CompletedProcess(args, 0, json.dumps({"url": "https://x"}), "")
-
-    with pytest.raises(Exception, match="no function_name and no bucket: is it a worker stack"):
-        resolve_worker_stack("lw", endpoints_file=tmp_path / "none.json", run=model_stack)
-
-
 def test_a_plan_longer_than_a_lambda_invocation_is_refused_in_one_line(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     endpoints = tmp_path / "endpoints.json"
@@ -296,7 +279,7 @@ def test_workers_send_a_request_file_as_the_single_machine_run_would(
         events.append(event)
         return invoke(event)
 
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: recording)
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: recording)
     with ServerThread() as server:
         status = loadgen_main([
             "scenario2", "--target", server.url, "--name", "fn", "--stages", "4:0:1.5s",
@@ -320,7 +303,7 @@ def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Pa
     # /tmp/loadgen-<run id>-w<n>, which another test run on this machine may be using.)
     requests = tmp_path / "requests.json"
     requests.write_text('{"method": "POST", "path": "/predict", "body": {"instances": [{}]}}')
-    from loadgen.workers._controller import request_event
+    from loadgen.workers._checks import request_event
 
     sent = request_event(requests, expect_field="missing_field")
     with ServerThread() as server:
@@ -335,16 +318,3 @@ def test_workers_judge_answers_by_the_request_file_s_field(s3: Any, tmp_path: Pa
                (outcome.folder / "requests.jsonl").read_text().splitlines()]
     assert len(records) == seen > 0
     assert {r["error"] for r in records} == {"bad_response"}
-
-
-def test_a_request_file_too_big_for_a_worker_s_event_is_refused_in_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import loadgen.workers._controller as workers
-    from loadgen._errors import PlanError
-
-    requests = tmp_path / "requests.json"
-    requests.write_text(json.dumps({"method": "POST", "path": "/x", "body": "y" * 2000}))
-    monkeypatch.setattr(workers, "REQUEST_TEXT_MAX_BYTES", 1000)
-    with pytest.raises(PlanError) as refused:
-        workers.request_event(requests, expect_field=None)
-    assert "\n" not in str(refused.value) and "run without --workers" in str(refused.value)

@@ -7,12 +7,10 @@ real signals, writing to a real small tmpfs; the target is the test server on lo
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,21 +23,15 @@ import boto3
 import pytest
 from moto import mock_aws
 
-import loadgen.workers._controller as workers_module
+import loadgen.workers._invoke as invoke_module
 from loadgen import Stage, StagedPlan
 from loadgen.__main__ import main as loadgen_main
 from loadgen._errors import ResultsError
 from loadgen.engine._stop import RunInterrupted
-from loadgen.workers._controller import (
-    KEEPALIVE_IDLE_S,
-    KEEPALIVE_INTERVAL_S,
-    Interrupt,
-    LambdaInvoker,
-    WorkerFailed,
-    WorkerStack,
-    run_workers,
-)
+from loadgen.workers._controller import run_workers
 from loadgen.workers._handler import run_worker
+from loadgen.workers._stack import WorkerStack
+from loadgen.workers._wait import Interrupt
 
 from .loadgen_server import ServerThread
 
@@ -352,7 +344,7 @@ def test_options_a_workers_run_cannot_take_are_refused_in_one_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
         option: str, value: str, says: str) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: pytest.fail("invoked"))
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: pytest.fail("invoked"))
     args = workers_args("http://127.0.0.1:9", tmp_path / "results",
                         endpoints(tmp_path, workers_max=2), run_id="ok", stages="2:0:2s")
     where = args.index(option) if option in args else len(args)
@@ -372,7 +364,7 @@ def test_a_lead_too_short_for_the_start_up_is_said_with_the_skew(
         time.sleep(0.6)  # each worker's start-up, which a lead of 0 does not cover
         return run_worker(event)
 
-    monkeypatch.setattr(workers_module, "lambda_invoker", lambda *a, **k: cold_start)
+    monkeypatch.setattr(invoke_module, "lambda_invoker", lambda *a, **k: cold_start)
     with ServerThread() as server:
         status = loadgen_main(workers_args(server.url, tmp_path / "results", endpoints(tmp_path),
                                            run_id="z", stages="2:0:1s", lead="0s"))
@@ -414,79 +406,3 @@ def test_a_worker_whose_invoke_connection_dropped_is_collected_from_the_bucket(
     assert outcome.summary["complete"] is True
     assert outcome.summary["requests"] == seen == sum(w["requests"] for w in
                                                       outcome.workers["workers"])
-
-
-class _InvokeApi(http.server.BaseHTTPRequestHandler):
-    """Lambda's Invoke on loopback: answers every POST with a worker's reply."""
-
-    protocol_version = "HTTP/1.1"  # keeps the connection, so the client pools its socket
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        if "/functions/dropped/" in self.path:
-            self.close_connection = True  # the flow dropped while the worker runs
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if "/functions/refused/" in self.path:
-            body = json.dumps({"Type": "User", "message": "Rate exceeded"}).encode()
-            self.send_response(429)
-            self.send_header("x-amzn-errortype", "TooManyRequestsException")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        body = json.dumps({"worker": 0, "status": "ok"}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def invoke_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _InvokeApi)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_an_invoke_refused_is_final_and_one_dropped_may_still_run(invoke_api: str) -> None:
-    def invoker(function_name: str) -> LambdaInvoker:
-        return LambdaInvoker(WorkerStack(name="w", function_name=function_name, bucket=BUCKET,
-                                         lambda_endpoint=invoke_api,
-                                         credentials=("AKIDEXAMPLE", "secret")),
-                             workers=1, timeout_s=60)
-
-    # Lambda refused it: the worker never ran, nothing to wait for.
-    with pytest.raises(WorkerFailed, match="TooManyRequestsException"):
-        invoker("refused")({"worker": 0})
-    # The connection dropped after the call was sent: not a WorkerFailed, so the controller
-    # looks for the worker's folder in the bucket before calling its users lost.
-    with pytest.raises(Exception) as dropped:
-        invoker("dropped")({"worker": 0})
-    assert not isinstance(dropped.value, WorkerFailed)
-
-
-def test_the_invoke_connection_sends_keepalive_probes_well_inside_350_s(invoke_api: str) -> None:
-    stack = WorkerStack(name="w", function_name="fn", bucket=BUCKET, lambda_endpoint=invoke_api,
-                        credentials=("AKIDEXAMPLE", "secret"))
-    invoker = LambdaInvoker(stack, workers=1, timeout_s=60)
-    assert invoker({"worker": 0}) == {"worker": 0, "status": "ok"}
-    # The very socket the call used, back in botocore's pool.
-    manager = invoker.client._endpoint.http_session._manager
-    sockets = [conn.sock for pool in manager.pools._container.values()
-               for conn in list(pool.pool.queue) if conn is not None and conn.sock]
-    assert len(sockets) == 1
-    sock = sockets[0]
-    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
-    if hasattr(socket, "TCP_KEEPIDLE"):
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == KEEPALIVE_IDLE_S < 350
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == KEEPALIVE_INTERVAL_S

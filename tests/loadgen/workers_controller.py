@@ -34,7 +34,7 @@ def main() -> int:
     import boto3
     from moto import mock_aws
 
-    import loadgen.workers._controller as workers_module
+    import loadgen.workers._invoke as invoke_module
     from loadgen.__main__ import main as loadgen_main
     from loadgen.workers._handler import run_worker
 
@@ -47,7 +47,7 @@ def main() -> int:
     with mock_aws():
         s3 = boto3.client("s3")
         s3.create_bucket(Bucket=BUCKET)
-        workers_module.lambda_invoker = lambda *_a, **_k: invoke
+        invoke_module.lambda_invoker = lambda *_a, **_k: invoke
         argv = args.loadgen[1:] if args.loadgen[:1] == ["--"] else args.loadgen
         status = loadgen_main(argv)
         keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
