@@ -77,8 +77,10 @@ class Launcher:
         inst_id = uuid.uuid4().hex[:12]
         workdir = self.instances_dir / self.spec.name / inst_id
         return Instance(id=inst_id, stack=self.spec.name, workdir=workdir,
-                        task_root=self.packages.location(self.spec.name, self.spec.code_zip),
-                        opt_dir=self.packages.location(self.spec.name, self.spec.layer_zip),
+                        task_root=self.packages.location(self.spec.name, self.spec.code_zip,
+                                                         mount="task"),
+                        opt_dir=self.packages.location(self.spec.name, self.spec.layer_zip,
+                                                       mount="opt"),
                         tmp_dir=workdir / "tmp", provisioned=provisioned, init_type=init_type,
                         snapshot=snapshot, cold_request_id=request_id)
 

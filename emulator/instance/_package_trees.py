@@ -4,13 +4,14 @@ instances.
 Lambda mounts a function's code read-only at ``/var/task`` and its layers at ``/opt``: an
 execution environment does not pay for unzipping its package, and a function that writes there
 gets ``EROFS``. Here each stack's code archive (or package folder) and layer are unpacked once,
-at the first cold start that needs them, into ``<run folder>/.unpacked/<stack>/``, and every
+at the first cold start that needs them, into
+``<run folder>/.unpacked/<stack>/<archive>-<key>/`` (its ``task`` or ``opt`` folder), and every
 instance of the stack runs from that tree (its working directory, ``LAMBDA_TASK_ROOT``,
-``PYTHONPATH``, the Java class path). A tree is keyed by its source's path, size and modification
-time (a folder: every file's), so a rebuilt package unpacks anew. It is unpacked into a staging
-folder and renamed into place when complete, so an unpack that failed or was killed never leaves
-a half tree that a later instance would use; concurrent cold starts of one package wait for the
-one unpack.
+``PYTHONPATH``, the Java class path). A tree is keyed by its source's path, size and
+modification time (a folder: every file's), so a rebuilt package unpacks anew. It is unpacked
+into a staging folder and renamed into place when complete, so an unpack that failed or was
+killed never leaves a half tree that a later instance would use; concurrent cold starts of one
+package wait for the one unpack.
 
 Read-only: the trees' files and folders lose their write bits (what stops a process that is not
 root: ``EACCES``), and where the emulator may create mount namespaces (root with
@@ -74,12 +75,13 @@ class PackageTrees:
         #: the unpack under way of each tree: cold starts of the same package wait for it
         self._unpacking: dict[Path, asyncio.Future[float]] = {}
 
-    def location(self, stack: str, source: Path | None) -> Path:
+    def location(self, stack: str, source: Path | None, *, mount: str) -> Path:
         """Where ``source`` (a code archive, a package folder, a layer archive, or None: no
-        layer) is unpacked for ``stack``'s instances; :meth:`ensure` puts it there."""
+        layer) is unpacked for ``stack``'s instances, as ``mount`` (``task``: Lambda's
+        /var/task; ``opt``: its /opt), named after it; :meth:`ensure` puts it there."""
         if source is None:
-            return self.root / stack / _NO_LAYER
-        return self.root / stack / f"{Path(source).name}-{_source_key(Path(source))}"
+            return self.root / stack / _NO_LAYER / mount
+        return self.root / stack / f"{Path(source).name}-{_source_key(Path(source))}" / mount
 
     async def ensure(self, source: Path | None, tree: Path) -> float | None:
         """Unpack ``source`` into ``tree`` unless it is there already; the milliseconds it took

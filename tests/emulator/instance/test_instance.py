@@ -88,7 +88,7 @@ async def test_two_instances_share_one_tree_unpacked_once(
         assert first["pid"] != second["pid"]
         assert first["task_root"] == second["task_root"] == first["cwd"] == second["cwd"]
         tree = Path(first["task_root"])
-        assert tree.parent.parent.name == TREES_FOLDER
+        assert tree.name == "task" and tree.parents[2].name == TREES_FOLDER
         assert first["module"] == str(tree / "app.py"), "the handler is imported from the tree"
         assert str(tree) in first["path"]
         unpacked = run.events(kind="package_unpacked")
@@ -128,14 +128,14 @@ async def test_the_tree_is_read_only_to_the_function_and_its_tmp_is_not(
 async def test_a_new_package_version_unpacks_anew(tmp_path: Path) -> None:
     trees = PackageTrees(tmp_path / "run", read_only="permissions")
     archive = _write_zip(tmp_path / "code.zip", {"app.py": "VERSION = 1\n"})
-    old = trees.location("fn", archive)
+    old = trees.location("fn", archive, mount="task")
     assert await trees.ensure(archive, old) is not None
-    assert trees.location("fn", archive) == old
+    assert trees.location("fn", archive, mount="task") == old
     assert await trees.ensure(archive, old) is None, "unpacked once"
 
     _write_zip(archive, {"app.py": "VERSION = 2  # rebuilt\n"})
     os.utime(archive, ns=(os.stat(archive).st_atime_ns, os.stat(archive).st_mtime_ns + 10**9))
-    new = trees.location("fn", archive)
+    new = trees.location("fn", archive, mount="task")
     assert new != old
     assert await trees.ensure(archive, new) is not None
     assert (new / "app.py").read_text() == "VERSION = 2  # rebuilt\n"
@@ -149,15 +149,15 @@ async def test_a_package_folder_is_copied_once_and_anew_when_a_file_changes(
     folder = tmp_path / "function"
     (folder / "pkg").mkdir(parents=True)
     (folder / "pkg" / "model.txt").write_text("weights 1\n")
-    tree = trees.location("fn", folder)
+    tree = trees.location("fn", folder, mount="task")
     assert await trees.ensure(folder, tree) is not None
     assert (tree / "pkg" / "model.txt").read_text() == "weights 1\n"
-    assert trees.location("fn", folder) == tree
+    assert trees.location("fn", folder, mount="task") == tree
     assert await trees.ensure(folder, tree) is None
 
     nested = folder / "pkg" / "model.txt"
     nested.write_text("weights 22\n")
-    assert trees.location("fn", folder) != tree, "a change deep in the folder is a new version"
+    assert trees.location("fn", folder, mount="task") != tree, "a deep change is a new version"
 
 
 async def test_concurrent_starts_unpack_once(tmp_path: Path,
@@ -172,7 +172,7 @@ async def test_concurrent_starts_unpack_once(tmp_path: Path,
     monkeypatch.setattr(_package_trees, "_unpack", counted)
     trees = PackageTrees(tmp_path / "run", read_only="permissions")
     archive = _write_zip(tmp_path / "code.zip", {f"m{i}.py": "x = 1\n" * 1000 for i in range(50)})
-    tree = trees.location("fn", archive)
+    tree = trees.location("fn", archive, mount="task")
     results = await asyncio.gather(*(trees.ensure(archive, tree) for _ in range(6)))
     assert calls == [tree]
     assert sum(r is not None for r in results) == 1, "one unpacked, the others waited for it"
@@ -186,7 +186,7 @@ async def test_a_failed_unpack_leaves_no_half_tree(tmp_path: Path) -> None:
     data = archive.read_bytes()
     at = data.index(b"B = 2")
     archive.write_bytes(data[:at] + b"C" + data[at + 1:])
-    tree = trees.location("fn", archive)
+    tree = trees.location("fn", archive, mount="task")
     with pytest.raises(EmulatorError, match=r"cannot unpack .*code\.zip.*rebuild the package"):
         await trees.ensure(archive, tree)
     assert not tree.exists()
@@ -194,7 +194,7 @@ async def test_a_failed_unpack_leaves_no_half_tree(tmp_path: Path) -> None:
 
     _write_zip(archive, {"a.py": "A = 1\n"})
     os.utime(archive, ns=(os.stat(archive).st_atime_ns, os.stat(archive).st_mtime_ns + 10**9))
-    fixed = trees.location("fn", archive)
+    fixed = trees.location("fn", archive, mount="task")
     assert await trees.ensure(archive, fixed) is not None
     assert (fixed / "a.py").read_text() == "A = 1\n"
 
@@ -202,7 +202,7 @@ async def test_a_failed_unpack_leaves_no_half_tree(tmp_path: Path) -> None:
 async def test_trees_lose_their_write_bits_and_can_still_be_removed(tmp_path: Path) -> None:
     trees = PackageTrees(tmp_path / "run", read_only="permissions")
     archive = _write_zip(tmp_path / "code.zip", {"pkg/app.py": "x = 1\n"})
-    tree = trees.location("fn", archive)
+    tree = trees.location("fn", archive, mount="task")
     await trees.ensure(archive, tree)
     for path in (tree, tree / "pkg", tree / "pkg" / "app.py"):
         assert path.stat().st_mode & 0o222 == 0, path
