@@ -180,6 +180,9 @@ def headline(part: str, doc: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             # waits for it): what remains is process start and the first invocation.
             (("cold request beyond Init Duration (process start, first invocation; the package "
               "unpacked once per run), median"), _fmt(_beyond_init_ms(doc), "ms"), "–", "–"),
+            ("package unpacked, once per emulator run (the first cold start waits for it)",
+             " / ".join(_fmt(v, "ms") for v in doc.get("package_unpacks_ms") or [None]),
+             "–", "–"),
             ("package + host dependencies: first build / again (cached)",
              f"{_fmt(doc.get('first_build_s'), 's')} / {_fmt(doc.get('second_build_s'), 's')}",
              "–", "–"),
