@@ -214,7 +214,8 @@ class Emulator:
         self._started = True
         remove_stale_scratch(opts.work_dir / "instances")
         self.instances_dir.mkdir(parents=True, exist_ok=True)
-        packages = PackageTrees(self.instances_dir, read_only=read_only_mode())
+        packages = PackageTrees(self.instances_dir,
+                                read_only=read_only_mode(self.instances_dir))
         python_runtime = None
         dependencies: dict[str, Path] = {}
         env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import functools
 import hashlib
 import os
 import shutil
@@ -203,12 +202,12 @@ def _raise_errno(what: str) -> None:
     raise OSError(errno, f"{what}: {os.strerror(errno)}")
 
 
-@functools.cache
-def read_only_mode() -> str:
-    """How the trees are read-only to instances on this host: ``mount`` (read-only bind mounts
-    in a mount namespace per instance: EROFS), ``permissions`` (write bits off: EACCES for a
-    process that is not root), or ``none`` (root without the right to mount: writes succeed)."""
-    with tempfile.TemporaryDirectory(prefix="emulator-ro-probe-") as probe:
+def read_only_mode(folder: Path) -> str:
+    """How trees in ``folder`` (an existing folder, the run's) are read-only to instances:
+    ``mount`` (read-only bind mounts in a mount namespace per instance: EROFS), ``permissions``
+    (write bits off: EACCES for a process that is not root), or ``none`` (root without the
+    right to mount: writes succeed). Probed with one short process (~20 ms)."""
+    with tempfile.TemporaryDirectory(prefix=".read-only-probe-", dir=folder) as probe:
         mounts = read_only_mounts([Path(probe)])
         target = os.path.join(probe, "written")
 
