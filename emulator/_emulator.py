@@ -8,7 +8,6 @@ import asyncio
 import functools
 import logging
 import os
-import shutil
 import socket
 import uuid
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from .instance._cgroups import Cgroups, InstanceCgroup
 from .instance._java import bootstrap_classes, find_java
 from .instance._launch import Launcher
 from .instance._memory import MemoryLimit, memory_limit
+from .instance._package_trees import PackageTrees, read_only_mode, remove_tree
 from .instance._pyruntime import framework_dir, package_dependencies_dir, runtime_dir
 from .instance._runtime_api import RuntimeApi
 from .lambda_service._concurrency import concurrency_pools
@@ -92,7 +92,7 @@ def remove_stale_scratch(instances_root: Path) -> list[Path]:
         pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
             continue
-        shutil.rmtree(folder, ignore_errors=True)
+        remove_tree(folder)
         removed.append(folder)
     return removed
 
@@ -214,6 +214,8 @@ class Emulator:
         self._started = True
         remove_stale_scratch(opts.work_dir / "instances")
         self.instances_dir.mkdir(parents=True, exist_ok=True)
+        packages = PackageTrees(self.instances_dir,
+                                read_only=read_only_mode(self.instances_dir))
         python_runtime = None
         dependencies: dict[str, Path] = {}
         env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"
@@ -274,6 +276,7 @@ class Emulator:
                     runtime_api=self._runtime_api,
                     log=stack_log,
                     instances_dir=self.instances_dir,
+                    packages=packages,
                     java=java,
                     java_bootstrap=bootstrap,
                     s3_endpoint=self._s3.url if self._s3 is not None else None,
@@ -336,7 +339,7 @@ class Emulator:
             await self.buckets.close()
         if self.cgroups is not None:
             self.cgroups.close()
-        shutil.rmtree(self.instances_dir, ignore_errors=True)
+        remove_tree(self.instances_dir)
         for stack_log in self.logs.values():
             stack_log.event("emulator_stopped")
             stack_log.close()

@@ -77,9 +77,9 @@ class FunctionSpec:
     #: ``module.function`` (Python) or ``package.Class::method`` (Java)
     handler: str
     #: the package: a code archive, or a folder (an unzipped archive, an image context's function
-    #: folder), copied into each instance's task root
+    #: folder), unpacked (copied) once per run into the read-only tree the instances' task root is
     code_zip: Path
-    #: the layer archive, unpacked into each instance's ``opt`` dir (Lambda's ``/opt``)
+    #: the layer archive, unpacked once per run into the instances' ``opt`` tree (Lambda's ``/opt``)
     layer_zip: Path | None = None
     runtime: str = ""
     architecture: str = "x86_64"
@@ -216,7 +216,7 @@ class EmulatorOptions:
     #: the init phase's CPU: ``burst`` (up to INIT_BURST_VCPU, then the memory share from the
     #: first ``next`` on) or ``share`` (the memory share throughout)
     init_cpu: str = "burst"
-    #: scratch space: instances' unpacked archives, the compiled Java bootstrap
+    #: scratch space: the instances' folders and unpacked packages, the compiled Java bootstrap
     work_dir: Path = Path("build/emulator")
     #: where the instances' Python folders (AWS's runtime, framework dependencies) are built and
     #: kept between runs; None: ``<work_dir>/python-runtime``

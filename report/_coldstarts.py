@@ -288,7 +288,8 @@ def cold_start_section(rows: Sequence[ColdStartRow], runs: Sequence[ScenarioRun]
             "them do: they are shown apart, not ranked. After init [D] is the cold latency "
             "less Init Duration and the network path: the first invocation (its REPORT "
             "Duration) and what the platform spent around init (creating the instance, "
-            "unpacking its package, starting its process). In a saturated second [M]: cold "
+            "unpacking its package at a stack's first cold start of a run, starting its "
+            "process). In a saturated second [M]: cold "
             "starts in flight while the host's CPUs were ≥ 90% busy with work other than the "
             "stack's own instances (docs/results.md, \"Saturation\")."), ""]
     applied = model is not None and model.get("applied") is not False

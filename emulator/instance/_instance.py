@@ -1,4 +1,4 @@
-"""One instance = one OS process running the function's real runtime in its own directory.
+"""One instance = one OS process running the function's real runtime from its package's tree.
 
 The process is started in its own session (so its whole process group can be killed), dies with
 the emulator (``PR_SET_PDEATHSIG``), and is placed in its cgroup before it executes anything, so
@@ -19,12 +19,12 @@ import shutil
 import signal
 import subprocess
 import time
-import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._cgroups import InstanceCgroup
+from ._package_trees import Mount, mount_read_only
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -96,8 +96,11 @@ class Instance:
 
     id: str
     stack: str
+    #: its own folder (its ``tmp``), removed with it
     workdir: Path
+    #: Lambda's /var/task: its package's read-only tree, shared with the stack's other instances
     task_root: Path
+    #: Lambda's /opt: its layer's read-only tree (empty without a layer), shared likewise
     opt_dir: Path
     tmp_dir: Path
     provisioned: bool = False
@@ -144,20 +147,6 @@ class Instance:
     _partial: bytes = b""
     _on_line: Callable[[str], None] | None = None
 
-    def unpack(self, code_zip: Path, layer_zip: Path | None) -> None:
-        """The task root holds the package (an archive, or a folder's copy); ``opt`` holds the
-        layer (Lambda's /opt)."""
-        for d in (self.task_root, self.opt_dir, self.tmp_dir):
-            d.mkdir(parents=True, exist_ok=True)
-        if Path(code_zip).is_dir():
-            shutil.copytree(code_zip, self.task_root, dirs_exist_ok=True, symlinks=True)
-        else:
-            with zipfile.ZipFile(code_zip) as archive:
-                archive.extractall(self.task_root)
-        if layer_zip is not None:
-            with zipfile.ZipFile(layer_zip) as archive:
-                archive.extractall(self.opt_dir)
-
     def spawn(
         self,
         argv: Sequence[str],
@@ -166,9 +155,13 @@ class Instance:
         on_line: Callable[[str], None],
         on_exit: Callable[[Instance], None],
         cpus: frozenset[int] | None = None,
+        read_only: Sequence[Mount] = (),
     ) -> None:
+        """Start the runtime's process: in its cgroup, on ``cpus``, with ``read_only``'s paths
+        (its package trees) bound read-only in a mount namespace of its own, if any."""
         procs_files = self.cgroup.procs_files if self.cgroup is not None else ()
         parent_pid = os.getpid()
+        task_root = self.task_root
 
         def child_setup() -> None:
             # Runs in the child between fork and exec: die with the emulator, join the cgroup.
@@ -184,6 +177,10 @@ class Instance:
                 # a mask the kernel refuses leaves the instance the emulator's CPUs
                 with contextlib.suppress(OSError):
                     os.sched_setaffinity(0, cpus)
+            if read_only:
+                mount_read_only(read_only)
+                # Popen entered the task root before the mounts: enter the read-only one.
+                os.chdir(task_root)
 
         self.spawned_s = time.perf_counter()
         self.proc = subprocess.Popen(

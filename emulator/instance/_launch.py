@@ -20,6 +20,7 @@ from ._environment import instance_environment
 from ._instance import InitType, Instance
 from ._java import java_command
 from ._memory import PACKAGE_EVICT_MIN_BYTES, evict_file_pages
+from ._package_trees import PackageTrees, read_only_mounts
 from ._pyruntime import python_path
 from ._runtime_api import InstanceHost, RuntimeApi
 
@@ -38,6 +39,8 @@ class Launcher:
     log: StackLog
     #: this emulator's scratch folder for instance directories (one folder per stack in it)
     instances_dir: Path
+    #: the run's unpacked packages and layers, shared by the instances (``_package_trees``)
+    packages: PackageTrees
     java: str | None = None
     java_bootstrap: Path | None = None
     #: the local S3 endpoint serving ``s3`` stacks' artifacts
@@ -69,21 +72,27 @@ class Launcher:
 
     def new_instance(self, *, init_type: InitType, provisioned: bool, snapshot: bool,
                      request_id: str | None) -> Instance:
-        """An instance not started yet, with a fresh id and its own folder."""
+        """An instance not started yet, with a fresh id and its own folder, running from its
+        package's and layer's shared trees (unpacked by ``launch`` if need be)."""
         inst_id = uuid.uuid4().hex[:12]
         workdir = self.instances_dir / self.spec.name / inst_id
         return Instance(id=inst_id, stack=self.spec.name, workdir=workdir,
-                        task_root=workdir / "task", opt_dir=workdir / "opt",
+                        task_root=self.packages.location(self.spec.name, self.spec.code_zip,
+                                                         mount="task"),
+                        opt_dir=self.packages.location(self.spec.name, self.spec.layer_zip,
+                                                       mount="opt"),
                         tmp_dir=workdir / "tmp", provisioned=provisioned, init_type=init_type,
                         snapshot=snapshot, cold_request_id=request_id)
 
     async def launch(self, inst: Instance, host: InstanceHost, *,
                      on_exit: Callable[[Instance], None]) -> None:
-        """Unpack, confine and start ``inst``, its endpoint answered by ``host``.
+        """Unpack (once per package), confine and start ``inst``, its endpoint answered by
+        ``host``.
 
         Raises OSError, SubprocessError or EmulatorError when it cannot start; ``discard`` it then.
         """
-        inst.unpack(self.spec.code_zip, self.spec.layer_zip)
+        await self._unpack(inst)
+        inst.tmp_dir.mkdir(parents=True, exist_ok=True)
         inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst.id}", self.spec.memory_mb,
                                           initial_quota_us=self.init_quota_us)
         inst.port = await self.runtime_api.register(host, inst)
@@ -96,13 +105,27 @@ class Launcher:
                                    credentials=self.credentials, version=self.version)
         if inst.cgroup is not None:
             await self._evict_file_pages(inst)
+        mounts = (read_only_mounts([inst.task_root, inst.opt_dir])
+                  if self.packages.read_only == "mount" else ())
         inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit,
-                   cpus=self._cpus())
+                   cpus=self._cpus(), read_only=mounts)
+
+    async def _unpack(self, inst: Instance) -> None:
+        """The instance's package and layer trees, unpacked once per run (the first cold start
+        of a package waits for it, as do those that start meanwhile)."""
+        for source, tree in ((self.spec.code_zip, inst.task_root),
+                             (self.spec.layer_zip, inst.opt_dir)):
+            elapsed_ms = await self.packages.ensure(source, tree)
+            if elapsed_ms is not None and source is not None:
+                self.log.event("package_unpacked", instance=inst.id,
+                               source=str(source),
+                               tree=str(tree), elapsed_ms=round(elapsed_ms, 1),
+                               read_only=self.packages.read_only)
 
     async def _evict_file_pages(self, inst: Instance) -> None:
         """Out of the host's page cache with what the instance will read, so that its reads are
         charged to its cgroup as a microVM's memory holds them (``_memory``): the package's files
-        of 1 MiB or more (just unpacked: written out first), and a framework's dependency folder
+        of 1 MiB or more (written out first, if just unpacked), and a framework's dependency folder
         and the runtime folder for stacks that have one. Not the evaluator's runtime folder nor
         small files: walking the runtime folder's 2,500 files alone takes ~20 ms, and reading
         them back from disk more, on every evaluator cold start, for the few MB they hold."""

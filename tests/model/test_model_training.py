@@ -27,7 +27,7 @@ from model import (
 )
 from model._artifact import with_version
 from model._features import select_rows
-from model._train import PARAMETER_DIGITS, round_parameter
+from model._parameters import PARAMETER_DIGITS, round_parameter
 
 from .model_test_support import SAMPLE
 
