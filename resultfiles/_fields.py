@@ -14,8 +14,6 @@ from ._errors import ResultsError
 __all__ = [
     "JsonObject",
     "as_object",
-    "floats",
-    "ints",
     "need",
     "object_at",
     "optional_float",
@@ -130,14 +128,3 @@ def _typed(items: list[object], kind: type[_T], where: str, key: str, what: str)
 
 def strs(data: JsonObject, key: str, where: str) -> tuple[str, ...]:
     return _typed(_list(data, key, where), str, where, key, "a list of strings")
-
-
-def ints(data: JsonObject, key: str, where: str) -> tuple[int, ...]:
-    return _typed(_list(data, key, where), int, where, key, "a list of integers")
-
-
-def floats(data: JsonObject, key: str, where: str) -> tuple[float, ...]:
-    items = _list(data, key, where)
-    if not all(_is_number(item) for item in items):
-        raise _wrong(where, key, "a list of numbers")
-    return tuple(item for item in items if isinstance(item, int | float))
