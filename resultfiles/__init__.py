@@ -10,6 +10,7 @@ reads them), so that neither imports the other::
 
 from __future__ import annotations
 
+from ._access_log import AccessEntry, read_access_log
 from ._atomic import write_json_atomic, write_text_atomic
 from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
 from ._errors import ResultsError
@@ -98,6 +99,7 @@ __all__ = [
     "SUMMARY",
     "TIMELINE",
     "TIMELINE_COLUMNS",
+    "AccessEntry",
     "Bracket",
     "ColdStartFigures",
     "Endpoints",
@@ -137,6 +139,7 @@ __all__ = [
     "log_path",
     "new_run_id",
     "percentile",
+    "read_access_log",
     "read_endpoints",
     "read_json_object",
     "read_run_info",
