@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ._access_log import AccessEntry, read_access_log
 from ._atomic import write_json_atomic, write_text_atomic
+from ._cpu_samples import CpuSample, read_cpu_samples
 from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
 from ._errors import ResultsError
 from ._facts import (
@@ -102,6 +103,7 @@ __all__ = [
     "AccessEntry",
     "Bracket",
     "ColdStartFigures",
+    "CpuSample",
     "Endpoints",
     "GeneratorCheck",
     "HitsPerSecond",
@@ -140,6 +142,7 @@ __all__ = [
     "new_run_id",
     "percentile",
     "read_access_log",
+    "read_cpu_samples",
     "read_endpoints",
     "read_json_object",
     "read_run_info",
