@@ -69,19 +69,16 @@ from ._run_file import (
     SweepTarget,
     write_run_file,
 )
-from ._summary_file import (
+from ._summary_figures import (
     ColdStartFigures,
     HitsPerSecond,
     InitFigures,
     LatencyFigures,
     RequestTotals,
-    RunSummary,
     StageRow,
-    SummaryExtra,
-    SweepSummary,
     hits_per_s_figures,
-    write_summary,
 )
+from ._summary_file import RunSummary, SummaryExtra, SweepSummary, write_summary
 
 __all__ = [
     "ACCESS_LOG_SUFFIX",

@@ -19,7 +19,6 @@ from resultfiles import (
     StageRow,
     SummaryExtra,
     SweepSummary,
-    hits_per_s_figures,
     read_summary,
     write_summary,
 )
@@ -129,11 +128,6 @@ def test_a_sweep_summary_writes_the_six_keys_the_report_reads(tmp_path: Path) ->
         "error_total": 1, "notes": ["memory sweep"]}
     assert _read(tmp_path) == summary
     assert read_summary(tmp_path).requests == 3
-
-
-def test_hits_per_s_is_the_timeline_columns_mean_and_peak() -> None:
-    assert hits_per_s_figures([]) == HitsPerSecond(mean=None, peak=None)
-    assert hits_per_s_figures([3, 4, 4]) == HitsPerSecond(mean=3.667, peak=4)
 
 
 @pytest.mark.parametrize(("change", "message"), [
