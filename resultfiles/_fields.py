@@ -15,6 +15,7 @@ __all__ = [
     "JsonObject",
     "as_object",
     "need",
+    "numbers",
     "object_at",
     "optional_float",
     "optional_int",
@@ -128,3 +129,13 @@ def _typed(items: list[object], kind: type[_T], where: str, key: str, what: str)
 
 def strs(data: JsonObject, key: str, where: str) -> tuple[str, ...]:
     return _typed(_list(data, key, where), str, where, key, "a list of strings")
+
+
+def numbers(data: JsonObject, key: str, where: str) -> tuple[float, ...]:
+    """A list of numbers, each as written (an int stays an int)."""
+    out: list[float] = []
+    for item in _list(data, key, where):
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            raise _wrong(where, key, "a list of numbers")
+        out.append(item)
+    return tuple(out)

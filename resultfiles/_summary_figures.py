@@ -1,5 +1,6 @@
 """The figures ``summary.json`` is made of (docs/results.md): latency histograms' figures, cold
-starts, hits/s, a run's request totals and a stage's row; each with ``to_json`` (as written)
+starts, hits/s, a run's request totals, a stage's row, the generator's self-check and the
+host's CPU; each with ``to_json`` (as written)
 and a strict ``from_json`` (read back equal, or one line naming the key)."""
 
 from __future__ import annotations
@@ -7,13 +8,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ._fields import JsonObject, object_at, optional_float, optional_int, req_int
+from ._fields import (
+    JsonObject,
+    numbers,
+    object_at,
+    optional_float,
+    optional_int,
+    optional_str,
+    req_bool,
+    req_float,
+    req_int,
+    strs,
+)
 
 __all__ = [
     "ColdStartFigures",
+    "GeneratorFigures",
     "HitsPerSecond",
+    "HostCpuFigures",
     "InitFigures",
     "LatencyFigures",
+    "LoopLag",
     "RequestTotals",
     "StageRow",
     "hits_per_s_figures",
@@ -209,3 +224,75 @@ class StageRow:
                    ok=req_int(data, "ok", w), errors=req_int(data, "errors", w),
                    cold_starts=req_int(data, "cold_starts", w),
                    latency_ms=LatencyFigures.from_json(object_at(data, "latency_ms", w)))
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoopLag:
+    """``generator.loop_lag_ms``: how late the event loop woke a 50 ms timer, ms."""
+
+    p50: float
+    p99: float
+    max: float
+    samples: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"p50": self.p50, "p99": self.p99, "max": self.max, "samples": self.samples}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> LoopLag:
+        w = f"{_WHERE} generator.loop_lag_ms"
+        return cls(p50=req_float(data, "p50", w), p99=req_float(data, "p99", w),
+                   max=req_float(data, "max", w), samples=req_int(data, "samples", w))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeneratorFigures:
+    """``generator``: the load generator's self-check (``loadgen.engine._selfcheck``)."""
+
+    #: the generator's CPU time over the run
+    cpu_s: float
+    #: None before the first request
+    cpu_us_per_request: float | None
+    #: seconds in which it used nearly a whole core, of the seconds sampled
+    busy_seconds: int
+    seconds_sampled: int
+    loop_lag_ms: LoopLag
+    saturated: bool
+    #: why it is said saturated, in words
+    reasons: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"cpu_s": self.cpu_s, "cpu_us_per_request": self.cpu_us_per_request,
+                "busy_seconds": self.busy_seconds, "seconds_sampled": self.seconds_sampled,
+                "loop_lag_ms": self.loop_lag_ms.to_json(), "saturated": self.saturated,
+                "reasons": list(self.reasons)}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> GeneratorFigures:
+        w = f"{_WHERE} generator"
+        return cls(cpu_s=req_float(data, "cpu_s", w),
+                   cpu_us_per_request=optional_float(data, "cpu_us_per_request", w),
+                   busy_seconds=req_int(data, "busy_seconds", w),
+                   seconds_sampled=req_int(data, "seconds_sampled", w),
+                   loop_lag_ms=LoopLag.from_json(object_at(data, "loop_lag_ms", w)),
+                   saturated=req_bool(data, "saturated", w), reasons=strs(data, "reasons", w))
+
+
+@dataclass(frozen=True, kw_only=True)
+class HostCpuFigures:
+    """``host_cpu``: the host's busy share, second by second (``loadgen.engine._hostcpu``)."""
+
+    #: where it was read (``/proc/stat``); None where it could not be
+    source: str | None
+    cores: int
+    busy_share_per_s: tuple[float, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {"source": self.source, "cores": self.cores,
+                "busy_share_per_s": list(self.busy_share_per_s)}
+
+    @classmethod
+    def from_json(cls, data: JsonObject) -> HostCpuFigures:
+        w = f"{_WHERE} host_cpu"
+        return cls(source=optional_str(data, "source", w), cores=req_int(data, "cores", w),
+                   busy_share_per_s=numbers(data, "busy_share_per_s", w))

@@ -31,7 +31,13 @@ from ._fields import (
     req_int,
     strs,
 )
-from ._summary_figures import HitsPerSecond, RequestTotals, StageRow
+from ._summary_figures import (
+    GeneratorFigures,
+    HitsPerSecond,
+    HostCpuFigures,
+    RequestTotals,
+    StageRow,
+)
 
 __all__ = ["RunSummary", "SummaryExtra", "SweepSummary", "write_summary"]
 
@@ -48,10 +54,10 @@ class SummaryExtra:
     dropped: int = 0
     notes: tuple[str, ...] = ()
     # A run's.
-    #: the generator's self-check (``loadgen.engine._selfcheck``: cpu_s, loop_lag_ms, ...)
-    generator: JsonObject | None = None
-    #: the host's busy share per second (``loadgen.engine._hostcpu``)
-    host_cpu: JsonObject | None = None
+    #: the generator's self-check
+    generator: GeneratorFigures | None = None
+    #: the host's busy share per second
+    host_cpu: HostCpuFigures | None = None
     plan_duration_s: float | None = None
     folder: str | None = None
     #: scenario 1's gaps and bracket (``loadgen.engine._state``)
@@ -73,7 +79,8 @@ class SummaryExtra:
         # A run's extras first, then a merge's, each in the order its writer always used.
         out: dict[str, object] = {}
         optional: dict[str, object] = {
-            "generator": _copy(self.generator), "host_cpu": _copy(self.host_cpu),
+            "generator": None if self.generator is None else self.generator.to_json(),
+            "host_cpu": None if self.host_cpu is None else self.host_cpu.to_json(),
             "generators": _listed(self.generators),
             "generator_saturated": self.generator_saturated, "dropped": self.dropped,
             "notes": list(self.notes), "plan_duration_s": self.plan_duration_s,
@@ -105,7 +112,10 @@ class SummaryExtra:
         return cls(
             generator_saturated=req_bool(data, "generator_saturated", _WHERE),
             dropped=req_int(data, "dropped", _WHERE), notes=strs(data, "notes", _WHERE),
-            generator=obj("generator"), host_cpu=obj("host_cpu"),
+            generator=(None if (generator := obj("generator")) is None
+                       else GeneratorFigures.from_json(generator)),
+            host_cpu=(None if (host := obj("host_cpu")) is None
+                      else HostCpuFigures.from_json(host)),
             plan_duration_s=(req_float(data, "plan_duration_s", _WHERE)
                              if data.get("plan_duration_s") is not None else None),
             folder=optional_str(data, "folder", _WHERE) if "folder" in data else None,

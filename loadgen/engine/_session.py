@@ -64,7 +64,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
         generator = check.figures(writer.stats.requests)
         return SummaryExtra(
             generator=generator,
-            generator_saturated=generator["saturated"],
+            generator_saturated=generator.saturated,
             host_cpu=host_cpu.describe(),
             dropped=state.dropped,
             notes=tuple(state.notes),

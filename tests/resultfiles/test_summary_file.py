@@ -10,9 +10,12 @@ import pytest
 from resultfiles import (
     SUMMARY,
     ColdStartFigures,
+    GeneratorFigures,
     HitsPerSecond,
+    HostCpuFigures,
     InitFigures,
     LatencyFigures,
+    LoopLag,
     RequestTotals,
     ResultsError,
     RunSummary,
@@ -79,9 +82,11 @@ def _summary(extra: SummaryExtra) -> RunSummary:
 
 RUN_EXTRA = SummaryExtra(
     generator_saturated=True, dropped=2, notes=("a note",),
-    generator={"cpu_s": 0.5, "cpu_us_per_request": 35714.3, "saturated": True,
-               "reasons": ["its event loop lagged 60.0 ms at p99"]},
-    host_cpu={"source": "/proc/stat", "cores": 2, "busy_share_per_s": [0.5, 1.0]},
+    generator=GeneratorFigures(
+        cpu_s=0.5, cpu_us_per_request=35714.3, busy_seconds=1, seconds_sampled=3,
+        loop_lag_ms=LoopLag(p50=0.25, p99=60.0, max=61.5, samples=40), saturated=True,
+        reasons=("its event loop lagged 60.0 ms at p99",)),
+    host_cpu=HostCpuFigures(source="/proc/stat", cores=2, busy_share_per_s=(0.5, 1)),
     plan_duration_s=2.0, folder="results/r1/python-512/scenario2",
     scenario1={"gaps": [], "bracket": {"kept_s": 6.0, "evicted_s": None}},
     write_error="cannot write requests.jsonl: No space left on device", records_lost=3)
