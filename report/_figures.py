@@ -146,7 +146,7 @@ def stack_figures(
     warm_ms = _ok_latencies_ms(records, reports, kind="warm")
     # One definition of hits/s for the summary, merge and the report: timeline.csv's hits.
     hits = hits_per_s_figures([int(row["hits"]) for row in main.timeline])
-    mean, peak = hits["mean"], hits["peak"]
+    mean, peak = hits.mean, hits.peak
 
     joined = [reports[r.join_id] for r in records if r.join_id in reports]
     billed_gb_s: float | None = None

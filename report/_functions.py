@@ -9,19 +9,9 @@ section's (``_runtimes.runtime_figures``); a function stack has no model runtime
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from ._runtimes import RuntimeFigures, SectionInput, package_words
 
-from ._reading import ScenarioRun
-from ._reportline import ReportLine
-from ._runtimes import RuntimeFigures, package_words, runtime_figures
-
-__all__ = ["function_section", "is_function_stack"]
-
-
-def is_function_stack(runs: Sequence[ScenarioRun]) -> bool:
-    """A stack whose runs' target settings say ``kind: function``."""
-    return any(r.settings.get("kind") == "function" for r in runs)
+__all__ = ["function_section"]
 
 
 def _requirements(f: RuntimeFigures) -> str:
@@ -46,22 +36,13 @@ def _memory(f: RuntimeFigures) -> str:
     return f"{f.max_memory_used_mb} of {f.memory_mb} ({share:.0%})"
 
 
-def function_section(
-    stacks: Mapping[str, Sequence[ScenarioRun]],
-    reports: dict[str, ReportLine],
-    logs: Sequence[Path],
-    *,
-    ms: Callable[[float | None], str],
-    marks: Callable[[str], str] = lambda stack: stack,
-) -> list[str]:
+def function_section(given: SectionInput) -> list[str]:
     """The "Your function" section, or nothing when no function stack was run."""
-    chosen = {stack: runs for stack, runs in stacks.items() if is_function_stack(runs)}
+    chosen = given.chosen(functions=True)
     if not chosen:
         return []
-    by_stem = {path.stem: path for path in logs}
-    figures = sorted((runtime_figures(stack, runs, reports, by_stem.get(stack))
-                      for stack, runs in chosen.items()),
-                     key=lambda f: (f.memory_mb or 0, f.stack))
+    ms, marks = given.ms, given.marks
+    figures = sorted(given.figures(functions=True), key=lambda f: (f.memory_mb or 0, f.stack))
     handlers = {stack: str(next((r.settings.get("handler") for r in runs
                                  if r.settings.get("handler")), "?"))
                 for stack, runs in chosen.items()}

@@ -24,11 +24,11 @@ from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
 from ._figures import StackFigures, stack_figures
-from ._functions import function_section, is_function_stack
+from ._functions import function_section
 from ._reading import ScenarioRun, collect, load_report_lines
 from ._recommend import RecommendationRule, recommend
 from ._reportline import ReportLine
-from ._runtimes import runtime_section
+from ._runtimes import SectionInput, is_function_stack, runtime_section
 
 __all__ = ["find_logs", "write_report"]
 
@@ -361,10 +361,10 @@ def _write(
         md.append("")
 
     marked = {f.stack: _marks(f) for f in figures}
-    md += runtime_section(by_stack, reports, log_files, ms=_ms,
-                          marks=lambda stack: marked.get(stack, stack))
-    md += function_section(by_stack, reports, log_files, ms=_ms,
-                           marks=lambda stack: marked.get(stack, stack))
+    sections = SectionInput(stacks=by_stack, reports=reports, logs=log_files, ms=_ms,
+                            marks=lambda stack: marked.get(stack, stack))
+    md += runtime_section(sections)
+    md += function_section(sections)
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:

@@ -10,7 +10,6 @@ naming ``file:line``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from resultfiles import (
     RunInfo,
     Summary,
     access_log_path,
+    read_access_log,
     read_run_info,
     read_summary,
     read_timeline,
@@ -207,17 +207,7 @@ def _index_by_gateway_id(by_id: dict[str, ReportLine], log: Path) -> None:
     log (``<stack>.access.jsonl``: apigw id → Lambda request id), so that a function that does
     not return its request id (a team's own) is joined all the same."""
     access = access_log_path(log.parent, log.name.removesuffix(LOG_SUFFIX))
-    try:
-        lines = access.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return
-    for line in lines:
-        try:
-            entry = json.loads(line)
-        except ValueError:
-            continue  # a torn last line: the requests before it still join
-        if not isinstance(entry, dict):
-            continue
-        gateway_id, lambda_id = entry.get("apigw_id"), entry.get("request_id")
-        if isinstance(gateway_id, str) and isinstance(lambda_id, str) and lambda_id in by_id:
+    for entry in read_access_log(access):
+        gateway_id, lambda_id = entry.apigw_id, entry.request_id
+        if gateway_id is not None and lambda_id is not None and lambda_id in by_id:
             by_id.setdefault(gateway_id, by_id[lambda_id])

@@ -289,24 +289,47 @@ def _init_cpu(runs: Sequence[ScenarioRun]) -> str:
         "read Init Durations with that in mind"))
 
 
-def runtime_section(
-    stacks: Mapping[str, Sequence[ScenarioRun]],
-    reports: dict[str, ReportLine],
-    logs: Sequence[Path],
-    *,
-    ms: Callable[[float | None], str],
-    marks: Callable[[str], str] = lambda stack: stack,
-) -> list[str]:
+def is_function_stack(runs: Sequence[ScenarioRun]) -> bool:
+    """A stack whose runs' target settings say ``kind: function`` (a team's own function)."""
+    return any(r.settings.get("kind") == "function" for r in runs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SectionInput:
+    """What the model-runtime and the function sections are written from."""
+
+    #: every run, by stack
+    stacks: Mapping[str, Sequence[ScenarioRun]]
+    #: the REPORT lines, by request id
+    reports: dict[str, ReportLine]
+    #: the stacks' log files (``logs/<stack>.log``)
+    logs: Sequence[Path]
+    #: how the report writes a duration in milliseconds
+    ms: Callable[[float | None], str]
+    #: a stack's name as the report's tables mark it
+    marks: Callable[[str], str] = str
+
+    def chosen(self, *, functions: bool) -> dict[str, Sequence[ScenarioRun]]:
+        """The function stacks (``functions``) or the others, each with its runs."""
+        return {stack: runs for stack, runs in self.stacks.items()
+                if is_function_stack(runs) == functions}
+
+    def figures(self, *, functions: bool) -> list[RuntimeFigures]:
+        """Each chosen stack's figures: its runs, REPORT lines and log joined."""
+        by_stem = {path.stem: path for path in self.logs}
+        return [runtime_figures(stack, runs, self.reports, by_stem.get(stack))
+                for stack, runs in self.chosen(functions=functions).items()]
+
+
+def runtime_section(given: SectionInput) -> list[str]:
     """The "Model runtime" section, or nothing when no stack serves with a framework."""
     # A team's own function has no model runtime: it has its own section (``_functions``).
-    stacks = {stack: runs for stack, runs in stacks.items()
-              if not any(r.settings.get("kind") == "function" for r in runs)}
+    stacks = given.chosen(functions=False)
     if not any(r.settings.get("model_runtime") not in (None, "artifact")
                for runs in stacks.values() for r in runs):
         return []
-    by_stem = {path.stem: path for path in logs}
-    figures = sorted((runtime_figures(stack, runs, reports, by_stem.get(stack))
-                      for stack, runs in stacks.items()), key=_order)
+    ms, marks = given.ms, given.marks
+    figures = sorted(given.figures(functions=False), key=_order)
     head = ("| stack | model runtime | memory MB | package | requests [C] | failed [C] "
             "| cold starts [C] | Init Duration p50 ms [S] | Init Duration max ms [S] "
             "| cold latency p50 ms [C] | cold latency max ms [C] | warm n [C] | warm p50 ms [C] "

@@ -24,9 +24,17 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
-from resultfiles import LOGS, RunInfo, Summary, cpu_samples_path, percentile
+from resultfiles import (
+    LOGS,
+    CpuSample,
+    RunInfo,
+    Summary,
+    cpu_samples_path,
+    percentile,
+    read_cpu_samples,
+)
 
 #: a second counts as saturated when the host's CPUs (all cores together) were at least this
 #: busy net of the stack's own instances
@@ -87,18 +95,26 @@ class HostTimeline:
         return any(self.saturated(s) for s in flight_seconds(record))
 
 
-def _apportion(lines: Sequence[dict[str, Any]], key: str, start_s: float,
+#: Where a stack's own CPU was read: the cgroup's count, else its processes' (``/proc``).
+_OwnCpuKey = Literal["usage_ms", "instances_cpu_ms"]
+
+
+def _own_cpu(line: CpuSample, key: _OwnCpuKey) -> float | None:
+    return line.usage_ms if key == "usage_ms" else line.instances_cpu_ms
+
+
+def _apportion(lines: Sequence[CpuSample], key: _OwnCpuKey, start_s: float,
                seconds: int) -> list[float]:
     """``key`` of the emulator's lines (each the interval before its ``t``) spread over the
     run's seconds in proportion to how much of each interval falls in each second."""
     out = [0.0] * seconds
     for line in lines:
-        value, interval_s = line.get(key), line.get("interval_s")
-        if not isinstance(value, (int, float)) or not isinstance(interval_s, (int, float)):
+        value, interval_s = _own_cpu(line, key), line.interval_s
+        if value is None or interval_s is None:
             continue
         if interval_s <= 0:
             continue
-        end = float(line["t"]) - start_s
+        end = float(line.t) - start_s
         begin = end - float(interval_s)
         for second in range(max(0, int(begin)), min(seconds, math.ceil(end))):
             overlap = min(end, second + 1.0) - max(begin, float(second))
@@ -128,10 +144,11 @@ def host_timeline(folder: Path, run: RunInfo, summary: Summary, stack: str,
                         in_flight=frozenset(in_flight))
 
 
-def _own_cpu_key(lines: Sequence[dict[str, Any]]) -> str | None:
+def _own_cpu_key(lines: Sequence[CpuSample]) -> _OwnCpuKey | None:
     # The cgroup's own count (v2 usage_usec, v1 cpuacct.usage) where it was read, else /proc's.
-    for key in ("usage_ms", "instances_cpu_ms"):
-        if any(isinstance(line.get(key), (int, float)) for line in lines):
+    keys: tuple[_OwnCpuKey, ...] = ("usage_ms", "instances_cpu_ms")
+    for key in keys:
+        if any(_own_cpu(line, key) is not None for line in lines):
             return key
     return None
 
@@ -211,24 +228,11 @@ def samples_file(folder: Path, run: RunInfo, stack: str) -> Path | None:
     return None
 
 
-def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[dict[str, Any]]:
+def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[CpuSample]:
     if path is None:
         return []
-    lines: list[dict[str, Any]] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return []
-    for raw in text.splitlines():
-        try:
-            line = json.loads(raw)
-        except ValueError:
-            continue  # a torn last line of a log still being written
-        t = line.get("t") if isinstance(line, dict) else None
-        # A line covers the second before its time: the run's window plus one closing second.
-        if isinstance(t, (int, float)) and start_s < t <= end_s + 1.5:
-            lines.append(line)
-    return lines
+    # A line covers the second before its time: the run's window plus one closing second.
+    return read_cpu_samples(path, after_s=start_s, until_s=end_s + 1.5)
 
 
 def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
@@ -257,18 +261,18 @@ def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
         lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
                               float(start_s) + float(duration_s))
         if lines:
-            periods = sum(int(line.get("periods") or 0) for line in lines)
-            throttled = sum(int(line.get("throttled_periods") or 0) for line in lines)
+            periods = sum(int(line.periods or 0) for line in lines)
+            throttled = sum(int(line.throttled_periods or 0) for line in lines)
             figures["periods"] = periods
-            figures["throttled_ms"] = sum(float(line.get("throttled_ms") or 0.0) for line in lines)
+            figures["throttled_ms"] = sum(float(line.throttled_ms or 0.0) for line in lines)
             figures["throttled_share"] = throttled / periods if periods else 0.0
-            emulator_ms = sum(float(line.get("emulator_cpu_ms") or 0.0) for line in lines)
-            all_requests = sum(int(line.get("emulator_requests") or 0) for line in lines)
+            emulator_ms = sum(float(line.emulator_cpu_ms or 0.0) for line in lines)
+            all_requests = sum(int(line.emulator_requests or 0) for line in lines)
             if all_requests:
                 figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
             key = _own_cpu_key(lines)
-            usage = ([float(line[key]) for line in lines
-                      if isinstance(line.get(key), (int, float))] if key else [])
+            usage = ([float(v) for line in lines if (v := _own_cpu(line, key)) is not None]
+                     if key else [])
             if usage and requests:
                 figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
             generator_s = summary.generator.cpu_s

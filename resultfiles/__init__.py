@@ -10,7 +10,9 @@ reads them), so that neither imports the other::
 
 from __future__ import annotations
 
+from ._access_log import AccessEntry, read_access_log
 from ._atomic import write_json_atomic, write_text_atomic
+from ._cpu_samples import CpuSample, read_cpu_samples
 from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
 from ._errors import ResultsError
 from ._facts import (
@@ -55,10 +57,31 @@ from ._read import (
     TIMELINE_COLUMNS,
     RecordReader,
     Timeline,
-    hits_per_s_figures,
     read_timeline,
 )
 from ._record import ERROR_KINDS, Record, record_problem
+from ._run_file import (
+    MERGE_COPIED,
+    MergedRunFile,
+    MergedSource,
+    RunFile,
+    SweepRunFile,
+    SweepTarget,
+    write_run_file,
+)
+from ._summary_figures import (
+    ColdStartFigures,
+    GeneratorFigures,
+    HitsPerSecond,
+    HostCpuFigures,
+    InitFigures,
+    LatencyFigures,
+    LoopLag,
+    RequestTotals,
+    StageRow,
+    hits_per_s_figures,
+)
+from ._summary_file import RunSummary, SummaryExtra, SweepSummary, write_summary
 
 __all__ = [
     "ACCESS_LOG_SUFFIX",
@@ -69,6 +92,7 @@ __all__ = [
     "LATENCY_HLOG",
     "LOGS",
     "LOG_SUFFIX",
+    "MERGE_COPIED",
     "REQUESTS",
     "RESULT_FILES",
     "RUN_INFO",
@@ -76,22 +100,41 @@ __all__ = [
     "SUMMARY",
     "TIMELINE",
     "TIMELINE_COLUMNS",
+    "AccessEntry",
     "Bracket",
+    "ColdStartFigures",
+    "CpuSample",
     "Endpoints",
     "GeneratorCheck",
+    "GeneratorFigures",
+    "HitsPerSecond",
     "HostCpu",
+    "HostCpuFigures",
+    "InitFigures",
+    "LatencyFigures",
     "LimitsCheck",
+    "LoopLag",
     "Machine",
+    "MergedRunFile",
+    "MergedSource",
     "Record",
     "RecordReader",
     "RequestSet",
+    "RequestTotals",
     "ResultsError",
+    "RunFile",
     "RunInfo",
+    "RunSummary",
     "RunTarget",
     "Scenario1Facts",
     "ScenarioGap",
     "StackEndpoint",
+    "StageRow",
     "Summary",
+    "SummaryExtra",
+    "SweepRunFile",
+    "SweepSummary",
+    "SweepTarget",
     "Timeline",
     "access_log_path",
     "cpu_samples_path",
@@ -101,6 +144,8 @@ __all__ = [
     "log_path",
     "new_run_id",
     "percentile",
+    "read_access_log",
+    "read_cpu_samples",
     "read_endpoints",
     "read_json_object",
     "read_run_info",
@@ -110,5 +155,7 @@ __all__ = [
     "run_folder",
     "write_endpoints",
     "write_json_atomic",
+    "write_run_file",
+    "write_summary",
     "write_text_atomic",
 ]

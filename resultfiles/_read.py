@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ._errors import ResultsError
 from ._record import Record, record_problem
@@ -21,7 +20,6 @@ __all__ = [
     "TIMELINE_COLUMNS",
     "RecordReader",
     "Timeline",
-    "hits_per_s_figures",
     "read_timeline",
 ]
 
@@ -30,18 +28,6 @@ TIMELINE_COLUMNS = (
     "second", "hits", "ok", "errors", "throttled", "cold_starts", "users",
     "mean_ms", "max_ms", "p50_ms", "p99_ms",
 )
-
-
-def hits_per_s_figures(hits: Sequence[int]) -> dict[str, Any]:
-    """``hits/s``, the one definition the summary, the merge and the report share.
-
-    ``hits`` is timeline.csv's column: attempts (successes and failures) that completed in
-    each second of the run. The mean is that column's mean (the last, partial second counts
-    as one), the peak its largest value; both None for a run without a second.
-    """
-    if not hits:
-        return {"mean": None, "peak": None}
-    return {"mean": round(sum(hits) / len(hits), 3), "peak": max(hits)}
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str, bool]]:

@@ -19,13 +19,17 @@ from report import CI_METHOD, Estimate
 from resultfiles import (
     LOGS,
     REQUESTS,
-    RUN_INFO,
-    SUMMARY,
     TIMELINE,
+    TIMELINE_COLUMNS,
     Record,
+    SweepRunFile,
+    SweepSummary,
+    SweepTarget,
     percentile,
     run_folder,
     write_json_atomic,
+    write_run_file,
+    write_summary,
     write_text_atomic,
 )
 from resultfiles import log_path as variant_log_path
@@ -274,7 +278,7 @@ def _timeline(records: Sequence[Record]) -> str:
     by_second: dict[int, list[Record]] = {}
     for r in records:
         by_second.setdefault(int(r.start_s + r.latency_us / 1e6), []).append(r)
-    lines = ["second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms"]
+    lines = [",".join(TIMELINE_COLUMNS)]
     last = max(by_second) if by_second else -1
     for second in range(last + 1):
         rs = by_second.get(second, [])
@@ -304,22 +308,14 @@ def write_variant_folder(run_dir: Path, *, variant: str, run_id: str, memory_mb:
                       "".join(json.dumps(r.to_json(), separators=(",", ":")) + "\n"
                               for r in records))
     write_text_atomic(folder / TIMELINE, _timeline(records))
-    run: dict[str, Any] = {
-        "schema_version": 1, "scenario": "sweep", "run_id": run_id,
-        "start_epoch_s": start_epoch_s, "time_scale": 1.0, "batch": batch,
-        "target": {"name": variant, "settings": dict(settings), "memory_mb": memory_mb},
-        "plan": {"cold": sum(i.forced_cold for i in invocations),
-                 "warm": sum(not i.forced_cold for i in invocations)},
-    }
-    if network_path is not None:
-        run["network_path"] = dict(network_path)
-    write_json_atomic(folder / RUN_INFO, run)
-    errors = sum(not r.ok for r in records)
-    write_json_atomic(folder / SUMMARY, {
-        "schema_version": 1, "complete": True, "interrupted": None,
-        "requests": len(records), "error_total": errors,
-        "notes": ["memory sweep: forced cold starts (stage 0) then warm requests (stage 1)"],
-    })
+    write_run_file(folder, SweepRunFile(
+        run_id=run_id, start_epoch_s=start_epoch_s, batch=batch,
+        target=SweepTarget(name=variant, settings=settings, memory_mb=memory_mb),
+        cold=sum(i.forced_cold for i in invocations),
+        warm=sum(not i.forced_cold for i in invocations), network_path=network_path))
+    write_summary(folder, SweepSummary(
+        requests=len(records), error_total=sum(not r.ok for r in records),
+        notes=("memory sweep: forced cold starts (stage 0) then warm requests (stage 1)",)))
     logs = run_dir / LOGS
     if log_path is not None and log_path.exists():
         logs.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+
+from resultfiles import HostCpuFigures
 
 PROC_STAT = Path("/proc/stat")
 
@@ -45,11 +46,11 @@ class HostCpu:
         self.samples.append(round(min(1.0, max(0.0, share)), 4))
         return share
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> HostCpuFigures:
         """What summary.json keeps (``host_cpu``): every second's busy share."""
         try:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:
             cores = os.cpu_count() or 0
-        return {"source": str(self.path) if self._last is not None else None,
-                "cores": cores, "busy_share_per_s": list(self.samples)}
+        return HostCpuFigures(source=str(self.path) if self._last is not None else None,
+                              cores=cores, busy_share_per_s=tuple(self.samples))

@@ -171,7 +171,7 @@ async def _run_set(plan: Scenario, scaled: Scenario, *, target: Target, settings
     info = run_info(plan=plan, scaled=scaled, run_id=run_id, name=name, target=target,
                     settings=settings, health=health, features=features, rows=rows,
                     connector=connector, notes=notes)
-    info["request_set"] = request_set.describe()
+    info = dataclasses.replace(info, request_set=request_set.describe())
     return await execute(
         plan=scaled, target=target, settings=settings,
         connector=connector or _default_connector(target), request_set=request_set,

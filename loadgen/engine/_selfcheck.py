@@ -7,9 +7,10 @@ nearly a whole core, and the event loop's lag (a timer's wake-up late by how muc
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import anyio
+
+from resultfiles import GeneratorFigures, LoopLag
 
 from ..files._hist import LatencyHistogram
 
@@ -48,7 +49,7 @@ class SelfCheck:
         self.cpu_fractions.append((cpu - self._last_cpu) / max(wall - self._last_wall, 1e-9))
         self._last_cpu, self._last_wall = cpu, wall
 
-    def figures(self, requests: int) -> dict[str, Any]:
+    def figures(self, requests: int) -> GeneratorFigures:
         """summary.json's ``generator`` (docs/results.md) after ``requests`` attempts."""
         cpu_s = time.process_time() - self._cpu0
         busy = sum(1 for f in self.cpu_fractions if f >= BUSY_CPU_FRACTION)
@@ -62,13 +63,13 @@ class SelfCheck:
             )
         if self.lag.count and lag_p99_ms >= LAG_P99_LIMIT_MS:
             reasons.append(f"its event loop lagged {lag_p99_ms:.1f} ms at p99")
-        return {
-            "cpu_s": round(cpu_s, 3),
-            "cpu_us_per_request": round(cpu_s * 1e6 / requests, 1) if requests else None,
-            "busy_seconds": busy,
-            "seconds_sampled": len(self.cpu_fractions),
-            "loop_lag_ms": {"p50": lag[50.0] / 1000.0, "p99": lag_p99_ms,
-                            "max": self.lag.max_us / 1000.0, "samples": self.lag.count},
-            "saturated": bool(reasons),
-            "reasons": reasons,
-        }
+        return GeneratorFigures(
+            cpu_s=round(cpu_s, 3),
+            cpu_us_per_request=round(cpu_s * 1e6 / requests, 1) if requests else None,
+            busy_seconds=busy,
+            seconds_sampled=len(self.cpu_fractions),
+            loop_lag_ms=LoopLag(p50=lag[50.0] / 1000.0, p99=lag_p99_ms,
+                                max=self.lag.max_us / 1000.0, samples=self.lag.count),
+            saturated=bool(reasons),
+            reasons=tuple(reasons),
+        )

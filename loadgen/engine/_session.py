@@ -7,12 +7,14 @@ files: every attempt in flight is recorded, the last second closed, the summary 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import anyio
+
+from resultfiles import RunFile, SummaryExtra
 
 from ..files._results import FolderClaim, ResultWriter
 from ..plans._drivers import run_rate, run_staged
@@ -36,8 +38,8 @@ SUMMARY_EVERY_S = 5
 
 
 async def execute(*, plan: Scenario, target: Target, settings: RunSettings, connector: Connector,
-                  request_set: RequestSet, run_info: dict[str, Any],
-                  stages: list[dict[str, Any]],
+                  request_set: RequestSet, run_info: RunFile,
+                  stages: list[dict[str, object]],
                   folder: Path, out: Callable[[str], None], stop: Stop,
                   claim: FolderClaim | None = None) -> RunResult:
     """Run ``plan`` (already scaled) and write its result folder; ``run_info`` is run.json."""
@@ -48,8 +50,9 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     start_epoch_s = time.time()
     check = SelfCheck()
     host_cpu = HostCpu()
-    run_info["start_epoch_s"] = round(start_epoch_s, 6)
-    run_info["started_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s))
+    run_info = dataclasses.replace(
+        run_info, start_epoch_s=round(start_epoch_s, 6),
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s)))
     writer = ResultWriter(folder, run_info=run_info, start_epoch_s=start_epoch_s,
                           t0_ns=clock.t0_ns, stages=stages, on_failure=stop, claim=claim)
     attempts = Attempts(target=target, connector=connector, request_set=request_set,
@@ -57,20 +60,18 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
                         stop_at_first_failure=settings.stop_at_first_failure)
     state = RunState(clock=clock, attempts=attempts, writer=writer, notes=list(settings.notes))
 
-    def extra() -> dict[str, Any]:
+    def extra() -> SummaryExtra:
         generator = check.figures(writer.stats.requests)
-        figures: dict[str, Any] = {
-            "generator": generator,
-            "generator_saturated": generator["saturated"],
-            "host_cpu": host_cpu.describe(),
-            "dropped": state.dropped,
-            "notes": list(state.notes),
-            "plan_duration_s": run_info["plan_duration_s"],
-            "folder": str(folder),
-        }
-        if state.scenario1 is not None:
-            figures["scenario1"] = state.scenario1
-        return figures
+        return SummaryExtra(
+            generator=generator,
+            generator_saturated=generator.saturated,
+            host_cpu=host_cpu.describe(),
+            dropped=state.dropped,
+            notes=tuple(state.notes),
+            plan_duration_s=run_info.plan_duration_s,
+            folder=str(folder),
+            scenario1=state.scenario1,
+        )
 
     async def ticker() -> None:
         tick = 1
@@ -84,7 +85,7 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
             if tick % SUMMARY_EVERY_S == 0:
                 writer.write_summary(complete=False, interrupted=None, extra=extra())
             if settings.progress:
-                out(_progress_line(tick, state, run_info["plan_duration_s"]))
+                out(_progress_line(tick, state, run_info.plan_duration_s))
             tick += 1
 
     complete = False
@@ -114,11 +115,10 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
         now_ns = time.perf_counter_ns()
         summary = writer.finish(
             now_ns=now_ns, complete=complete, interrupted=interrupted, extra=extra(),
-            run_updates={"ended_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                         "duration_s": round((now_ns - clock.t0_ns) / 1e9, 3),
-                         "notes": list(state.notes)},
+            ended_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            duration_s=round((now_ns - clock.t0_ns) / 1e9, 3), notes=tuple(state.notes),
         )
-    return RunResult(folder, summary, signal=stop.signal, write_error=writer.failure,
+    return RunResult(folder, summary.to_json(), signal=stop.signal, write_error=writer.failure,
                      first_failure=attempts.first_failure)
 
 

@@ -42,6 +42,8 @@ from hdrh.codec import (
 )
 from hdrh.histogram import HdrHistogram
 
+from resultfiles import LatencyFigures
+
 from .._errors import ResultsError
 
 __all__ = [
@@ -136,22 +138,21 @@ class LatencyHistogram:
         found = self.hdr.get_percentile_to_value_dict(levels)
         return {level: int(found.get(level, self.max_us)) for level in levels}
 
-    def summary_ms(self) -> dict[str, float | int | None]:
+    def summary_ms(self) -> LatencyFigures:
         """count, mean, min, p50, p90, p99, p99_9, max in milliseconds (None when empty)."""
         if self.count == 0:
-            return {"count": 0, "mean": None, "min": None, "p50": None, "p90": None,
-                    "p99": None, "p99_9": None, "max": None}
+            return LatencyFigures()
         pct = self.percentiles_us((50.0, 90.0, 99.0, 99.9))
-        return {
-            "count": self.count,
-            "mean": round(self.sum_us / self.count / 1000.0, 3),
-            "min": self.min_us / 1000.0,
-            "p50": pct[50.0] / 1000.0,
-            "p90": pct[90.0] / 1000.0,
-            "p99": pct[99.0] / 1000.0,
-            "p99_9": pct[99.9] / 1000.0,
-            "max": self.max_us / 1000.0,
-        }
+        return LatencyFigures(
+            count=self.count,
+            mean=round(self.sum_us / self.count / 1000.0, 3),
+            min=self.min_us / 1000.0,
+            p50=pct[50.0] / 1000.0,
+            p90=pct[90.0] / 1000.0,
+            p99=pct[99.0] / 1000.0,
+            p99_9=pct[99.9] / 1000.0,
+            max=self.max_us / 1000.0,
+        )
 
 
 def _format_seconds(value: float) -> str:

@@ -18,22 +18,30 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import resultfiles
 from resultfiles import (
     LATENCY_HLOG,
+    MERGE_COPIED,
     REQUESTS,
     RESULT_FILES,
     RUN_INFO,
     SUMMARY,
     TIMELINE,
     TIMELINE_COLUMNS,
+    MergedRunFile,
+    MergedSource,
     RecordReader,
+    StageRow,
+    SummaryExtra,
     Timeline,
+    read_json_object,
     read_timeline,
-    write_json_atomic,
+    write_run_file,
+    write_summary,
 )
 
 from .._errors import ResultsError
@@ -46,22 +54,18 @@ __all__ = ["LATE_S", "merge_results"]
 #: A worker later than this after the asked start is said to be late (its lead was too short).
 LATE_S = 0.1
 
-_STAGE_STAT_KEYS = {"index", "requests", "ok", "errors", "cold_starts", "latency_ms"}
+#: A source's run.json or summary.json, as written (the merge copies parts of it unchanged).
+_Json = Mapping[str, object]
 
 
-def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ResultsError(f"{path.parent} is not a result folder: {path.name} is missing") from exc
-    except (OSError, ValueError) as exc:
-        raise ResultsError(f"cannot read {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ResultsError(f"{path} is not a JSON object")
+def _load_json(path: Path) -> _Json:
+    data = read_json_object(path)
+    if data is None:
+        raise ResultsError(f"{path.parent} is not a result folder: {path.name} is missing")
     return data
 
 
-def _start_epoch_s(info: dict[str, Any], src: Path) -> float:
+def _start_epoch_s(info: _Json, src: Path) -> float:
     value = info.get("start_epoch_s")
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise ResultsError(f"{src / 'run.json'} has no start_epoch_s (a number): not a run.json "
@@ -131,40 +135,51 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     hits_per_s = _merge_timelines(sources, starts_s, start_s, timelines, buckets, out, problems)
 
     run_info = _merged_run_info(sources, infos, start_s, workers)
-    write_json_atomic(out / RUN_INFO, run_info)
-    stages = [{k: v for k, v in stage.items() if k not in _STAGE_STAT_KEYS}
-              for stage in summaries[0].get("stages", [])]
+    write_run_file(out, run_info)
+    first_stages = summaries[0].get("stages", [])
+    stages = [{k: v for k, v in stage.items() if k not in StageRow.STAT_KEYS}
+              for stage in (first_stages if isinstance(first_stages, list) else [])
+              if isinstance(stage, dict)]
     notes: list[str] = []
     if len({info.get("time_scale") for info in infos}) > 1:
         notes.append("the merged runs used different time scales")
     if workers is not None:
         notes += _worker_notes(workers)
-    generators = [s.get("generator") for s in summaries]
-    extra = {
-        "generator_saturated": any(bool(s.get("generator_saturated")) for s in summaries),
-        "generators": generators,
-        "dropped": sum(int(s.get("dropped", 0)) for s in summaries),
-        "notes": notes,
-        "merged_from": [str(src) for src in sources],
-        "data_problems": problems,
-    }
-    if workers is not None:
-        extra["workers"] = run_info["workers"]
-    if any("scenario1" in s for s in summaries):
-        extra["scenario1_by_source"] = [s.get("scenario1") for s in summaries]
+    extra = SummaryExtra(
+        generator_saturated=any(bool(s.get("generator_saturated")) for s in summaries),
+        generators=tuple(s.get("generator") for s in summaries),
+        dropped=sum(_count(s.get("dropped", 0), src / SUMMARY, "dropped")
+                    for s, src in zip(summaries, sources, strict=True)),
+        notes=tuple(notes),
+        merged_from=tuple(str(src) for src in sources),
+        data_problems=tuple(problems),
+        workers=run_info.workers,
+        scenario1_by_source=(tuple(s.get("scenario1") for s in summaries)
+                             if any("scenario1" in s for s in summaries) else None),
+    )
     interrupted, short = _why_incomplete(summaries, workers)
     summary = build_summary(
         stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
         complete=all(bool(s.get("complete")) for s in summaries) and not short,
         interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
     )
-    write_json_atomic(out / SUMMARY, summary)
-    return summary
+    write_summary(out, summary)
+    return summary.to_json()
+
+
+def _count(value: object, path: Path, key: str) -> int:
+    if isinstance(value, int | float | str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise ResultsError(f"{path}: {key!r} is not a count: not a summary.json written by "
+                       "`python -m loadgen`")
 
 
 def _read_sources(
     sources: list[Path], out: Path, workers: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[float], list[Timeline]]:
+) -> tuple[list[_Json], list[_Json], list[float], list[Timeline]]:
     """The sources' run.json, summary.json, start and timeline, checked before anything is
     written: each source folder whole, one scenario, ``out`` new or empty."""
     if len(sources) < (1 if workers is not None else 2):
@@ -188,7 +203,7 @@ def _read_sources(
     return infos, summaries, starts_s, timelines
 
 
-def _merge_requests(sources: list[Path], summaries: list[dict[str, Any]], out: Path,
+def _merge_requests(sources: list[Path], summaries: list[_Json], out: Path,
                     problems: list[str]) -> Stats:
     """Every source's records, in order, into ``out``'s requests.jsonl; their statistics."""
     stats = Stats()
@@ -298,32 +313,32 @@ def _merge_timelines(sources: list[Path], starts_s: list[float], start_s: float,
     return hits_per_s
 
 
-def _merged_run_info(sources: list[Path], infos: list[dict[str, Any]], start_s: float,
-                     workers: dict[str, Any] | None) -> dict[str, Any]:
+def _merged_run_info(sources: list[Path], infos: list[_Json], start_s: float,
+                     workers: dict[str, Any] | None) -> MergedRunFile:
     """The merged run.json: the first source's plan and target, every source's origin."""
     first = infos[0]
-    run_info = {
-        **{k: first.get(k) for k in ("schema_version", "scenario", "plan", "plan_scaled",
-                                     "plan_duration_s", "time_scale", "target", "features",
-                                     "batch", "timeout_s", "latency_unit")},
-        "run_id": "merged",
-        "start_epoch_s": start_s,
-        "started_at": min(str(info.get("started_at")) for info in infos),
-        "merged_from": [{"folder": str(src), "run_id": info.get("run_id"),
-                         "machine": info.get("machine"), "start_epoch_s": info.get("start_epoch_s"),
-                         "time_scale": info.get("time_scale"), "target": info.get("target")}
-                        for src, info in zip(sources, infos, strict=True)],
-    }
+    copied = {key: first.get(key) for key in MERGE_COPIED}
+    described: dict[str, object] | None = None
     if workers is not None:
         # The workers ran slices; the merged run is the whole plan's.
         # and its target is as the controller described it (a stack's settings and network
         # path from the emulator's endpoints file), not as a worker saw a bare URL.
-        run_info["workers"] = {k: v for k, v in workers.items()
-                               if k not in ("plan", "plan_scaled", "target")}
+        described = {k: v for k, v in workers.items()
+                     if k not in ("plan", "plan_scaled", "target")}
         for name in ("plan", "plan_scaled", "target"):
             if name in workers:
-                run_info[name] = workers[name]
-    return run_info
+                copied[name] = workers[name]
+    return MergedRunFile(
+        copied=copied,
+        start_epoch_s=start_s,
+        started_at=min(str(info.get("started_at")) for info in infos),
+        merged_from=tuple(
+            MergedSource(folder=str(src), run_id=info.get("run_id"), machine=info.get("machine"),
+                         start_epoch_s=info.get("start_epoch_s"),
+                         time_scale=info.get("time_scale"), target=info.get("target"))
+            for src, info in zip(sources, infos, strict=True)),
+        workers=described,
+    )
 
 
 def _worker_notes(workers: dict[str, Any]) -> list[str]:
@@ -347,7 +362,7 @@ def _worker_notes(workers: dict[str, Any]) -> list[str]:
     return notes
 
 
-def _why_incomplete(summaries: list[dict[str, Any]],
+def _why_incomplete(summaries: list[_Json],
                     workers: dict[str, Any] | None) -> tuple[list[str], bool]:
     """Why the merged run is incomplete (the sources' reasons, then the workers'), and whether
     the workers' run fell short of its plan."""

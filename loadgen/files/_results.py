@@ -16,12 +16,12 @@ Every file is created with mode 0666 minus the umask, like any other program's o
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from resultfiles import (
     LATENCY_HLOG,
@@ -31,7 +31,11 @@ from resultfiles import (
     TIMELINE,
     TIMELINE_COLUMNS,
     Record,
-    write_json_atomic,
+    RunFile,
+    RunSummary,
+    SummaryExtra,
+    write_run_file,
+    write_summary,
 )
 
 from .._errors import ResultsError
@@ -178,17 +182,17 @@ def timeline_row(second: int, s: _Second) -> list[str]:
 class ResultWriter:
     """Owns one result folder during a run; every method is cheap and synchronous."""
 
-    def __init__(self, folder: Path, *, run_info: dict[str, Any], start_epoch_s: float,
-                 t0_ns: int, stages: list[dict[str, Any]],
+    def __init__(self, folder: Path, *, run_info: RunFile, start_epoch_s: float,
+                 t0_ns: int, stages: Sequence[Mapping[str, object]],
                  on_failure: Callable[[str], None] | None = None,
                  claim: FolderClaim | None = None) -> None:
         claim = claim or FolderClaim(folder)
         try:
             self.folder = folder
-            self.run_info = dict(run_info)
+            self.run_info = run_info
             self._reserve = folder / RESERVE_NAME
             reserve_space(self._reserve)
-            write_json_atomic(folder / RUN_INFO, self.run_info)
+            write_run_file(folder, self.run_info)
             self._requests = _AppendFile(folder / REQUESTS, fd=claim.take())
             self._hlog_stream = _AppendFile(folder / LATENCY_HLOG)
             self._timeline = _AppendFile(folder / TIMELINE)
@@ -316,26 +320,28 @@ class ResultWriter:
     # --- summary ---------------------------------------------------------------------------
 
     def summary(self, *, complete: bool, interrupted: str | None,
-                extra: dict[str, Any]) -> dict[str, Any]:
+                extra: SummaryExtra) -> RunSummary:
         return build_summary(
             self.stats, hits_per_s=self._hits_per_s, run_info=self.run_info,
             stages=self.stages, complete=complete, interrupted=interrupted, extra=extra,
         )
 
     def write_summary(self, *, complete: bool, interrupted: str | None,
-                      extra: dict[str, Any]) -> dict[str, Any]:
+                      extra: SummaryExtra) -> RunSummary:
         """A checkpoint: the records so far and their summary (skipped once a write failed)."""
         summary = self.summary(complete=complete, interrupted=interrupted, extra=extra)
         if self.flush():
             try:
-                write_json_atomic(self.folder / SUMMARY, summary)
+                write_summary(self.folder, summary)
             except OSError as exc:
                 self._fail(self.folder / SUMMARY, exc)
         return summary
 
     def finish(self, *, now_ns: int, complete: bool, interrupted: str | None,
-               extra: dict[str, Any], run_updates: dict[str, Any]) -> dict[str, Any]:
-        """Close the last (partial) second, write the final summary and close the files."""
+               extra: SummaryExtra, ended_at: str, duration_s: float,
+               notes: tuple[str, ...]) -> RunSummary:
+        """Close the last (partial) second, write the final summary and close the files;
+        run.json gains ``ended_at``, ``duration_s`` and the run's ``notes``."""
         if self.closed:
             raise ResultsError("results already finished")
         elapsed_s = (now_ns - self.t0_ns) / 1e9
@@ -364,35 +370,41 @@ class ResultWriter:
             interrupted = self.failure
         if self.failure is not None:
             complete = False
-            extra = {**extra, "write_error": self.failure, "records_lost": self.lost}
+            extra = dataclasses.replace(extra, write_error=self.failure, records_lost=self.lost)
         summary = build_summary(stats, hits_per_s=hits_per_s, run_info=self.run_info,
                                 stages=self.stages, complete=complete, interrupted=interrupted,
                                 extra=extra)
-        self._replace_json(SUMMARY, summary)
-        self.run_info.update(run_updates)
+        self._replace_summary(summary)
+        self.run_info = dataclasses.replace(self.run_info, ended_at=ended_at,
+                                            duration_s=duration_s, notes=notes)
         if self.failure is not None:
-            self.run_info["write_error"] = self.failure
-        self._replace_json(RUN_INFO, self.run_info)
+            self.run_info = dataclasses.replace(self.run_info, write_error=self.failure)
+        self._replace_run_info()
         for file in files:
             file.close()
         self.closed = True
         return summary
 
-    def _replace_json(self, name: str, data: dict[str, Any]) -> None:
-        path = self.folder / name
+    def _replace_summary(self, summary: RunSummary) -> None:
+        path = self.folder / SUMMARY
         try:
-            write_json_atomic(path, data)
+            write_summary(self.folder, summary)
             return
         except OSError as exc:
             self._fail(path, exc)
-        if name == SUMMARY:
-            # An older checkpoint would disagree with requests.jsonl: better none than that.
-            # Removing it also frees the room a last try may need.
-            try:
-                path.unlink(missing_ok=True)
-                write_json_atomic(path, data)
-            except OSError:
-                self.run_info["summary_missing"] = True
+        # An older checkpoint would disagree with requests.jsonl: better none than that.
+        # Removing it also frees the room a last try may need.
+        try:
+            path.unlink(missing_ok=True)
+            write_summary(self.folder, summary)
+        except OSError:
+            self.run_info = dataclasses.replace(self.run_info, summary_missing=True)
+
+    def _replace_run_info(self) -> None:
+        try:
+            write_run_file(self.folder, self.run_info)
+        except OSError as exc:
+            self._fail(self.folder / RUN_INFO, exc)
 
     def _stats_on_disk(self) -> Stats:
         stats = Stats()

@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from resultfiles import SCHEMA_VERSION
+from resultfiles import SCHEMA_VERSION, Machine, RunFile
 
 from ..engine._settings import RunSettings, Scenario
 from ..plans._rate_plan import RatePlan
@@ -24,32 +24,32 @@ __all__ = ["client_description", "run_info", "stage_info"]
 
 def run_info(*, plan: Scenario, scaled: Scenario, run_id: str, name: str, target: Target,
              settings: RunSettings, health: dict[str, Any], features: list[str], rows: int,
-             connector: Connector | None, notes: list[str]) -> dict[str, Any]:
+             connector: Connector | None, notes: list[str]) -> RunFile:
     """run.json as it is written at the start (the end adds ``ended_at`` and the rest)."""
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "scenario": name,
-        "plan": dataclasses.asdict(plan),
-        "plan_scaled": dataclasses.asdict(scaled),
-        "plan_duration_s": scaled.duration_s,
-        "time_scale": settings.time_scale,
-        "target": target.describe(),
-        "health": health,
-        "features": features,
-        "batch": settings.batch,
-        "timeout_s": settings.timeout_s,
-        "payload": str(settings.payload),
-        "payload_rows": rows,
-        "versions": _versions(),
-        "machine": _machine(),
-        "command": sys.argv,
-        "notes": list(settings.notes) + notes,
-        "latency_unit": "microseconds",
-        "client": client_description(connector),
+    return RunFile(
+        schema_version=SCHEMA_VERSION,
+        run_id=run_id,
+        scenario=name,
+        plan=dataclasses.asdict(plan),
+        plan_scaled=dataclasses.asdict(scaled),
+        plan_duration_s=scaled.duration_s,
+        time_scale=settings.time_scale,
+        target=target.describe(),
+        health=health,
+        features=tuple(features),
+        batch=settings.batch,
+        timeout_s=settings.timeout_s,
+        payload=str(settings.payload),
+        payload_rows=rows,
+        versions=_versions(),
+        machine=_machine(),
+        command=tuple(sys.argv),
+        notes=(*settings.notes, *notes),
+        latency_unit="microseconds",
+        client=client_description(connector),
         # What the emulator adds to every request (None for a URL it does not describe).
-        "network_path": target.extra.get("network_path"),
-    }
+        network_path=target.extra.get("network_path"),
+    )
 
 
 def stage_info(plan: Scenario) -> list[dict[str, Any]]:
@@ -87,7 +87,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _machine() -> dict[str, Any]:
+def _machine() -> Machine:
     model = ""
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
@@ -100,5 +100,5 @@ def _machine() -> dict[str, Any]:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count() or 0
-    return {"hostname": platform.node(), "platform": platform.platform(), "cpu_model": model,
-            "cpu_count": os.cpu_count(), "cpus_usable": usable}
+    return Machine(hostname=platform.node(), platform=platform.platform(), cpu_model=model,
+                   cpu_count=os.cpu_count(), cpus_usable=usable)

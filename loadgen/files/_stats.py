@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from resultfiles import ERROR_KINDS, SCHEMA_VERSION, Record, hits_per_s_figures, percentile
+from resultfiles import (
+    ERROR_KINDS,
+    SCHEMA_VERSION,
+    ColdStartFigures,
+    InitFigures,
+    MergedRunFile,
+    Record,
+    RequestTotals,
+    RunFile,
+    RunSummary,
+    StageRow,
+    SummaryExtra,
+    hits_per_s_figures,
+    percentile,
+)
 
 from ._hist import HIGHEST_US, LatencyHistogram, prepare
 
@@ -16,10 +30,10 @@ __all__ = ["LATE_MS", "Stats", "build_summary"]
 LATE_MS = 10.0
 
 
-def _pct_summary(values: list[float]) -> dict[str, float | None]:
+def _pct_summary(values: list[float]) -> InitFigures:
     if not values:
-        return {"count": 0, "p50": None, "max": None}
-    return {"count": len(values), "p50": percentile(values, 50), "max": max(values)}
+        return InitFigures()
+    return InitFigures(count=len(values), p50=percentile(values, 50), max=max(values))
 
 
 class _StageStats:
@@ -90,57 +104,64 @@ class Stats:
             self.failed.record_prepared(recorded, index, clamped)
         return recorded, index, clamped
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> RequestTotals:
         errors = {kind: self.errors.get(kind, 0) for kind in ERROR_KINDS}
-        return {
-            "requests": self.requests,
-            "ok": self.ok,
-            "errors": errors,
-            "error_total": sum(errors.values()),
-            "throttled": errors["throttled"],
-            "statuses": dict(sorted(self.statuses.items())),
-            "late": self.late,
-            "clamped": self.latency.clamped + self.failed.clamped,
-            "latency_ms": self.latency.summary_ms(),
-            "warm_latency_ms": self.warm.summary_ms(),
-            "cold_latency_ms": self.cold.summary_ms(),
-            "restore_latency_ms": self.restored.summary_ms(),
-            "failed_latency_ms": self.failed.summary_ms(),
-            "cold_starts": {"count": self.cold_starts, "init_ms": _pct_summary(self.init_ms)},
-            "instances": len(self.instances),
-            "model_versions": dict(self.model_versions),
-        }
+        return RequestTotals(
+            requests=self.requests,
+            ok=self.ok,
+            errors=errors,
+            error_total=sum(errors.values()),
+            throttled=errors["throttled"],
+            statuses=dict(sorted(self.statuses.items())),
+            late=self.late,
+            clamped=self.latency.clamped + self.failed.clamped,
+            latency_ms=self.latency.summary_ms(),
+            warm_latency_ms=self.warm.summary_ms(),
+            cold_latency_ms=self.cold.summary_ms(),
+            restore_latency_ms=self.restored.summary_ms(),
+            failed_latency_ms=self.failed.summary_ms(),
+            cold_starts=ColdStartFigures(count=self.cold_starts,
+                                         init_ms=_pct_summary(self.init_ms)),
+            instances=len(self.instances),
+            model_versions=dict(self.model_versions),
+        )
 
 
-def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: dict[str, Any],
-                  stages: list[dict[str, Any]], complete: bool, interrupted: str | None,
-                  extra: dict[str, Any]) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "complete": complete,
-        "interrupted": interrupted,
-        "scenario": run_info.get("scenario"),
-        "target": run_info.get("target", {}).get("name"),
-        "run_id": run_info.get("run_id"),
-        "time_scale": run_info.get("time_scale"),
-        "started_at": run_info.get("started_at"),
-        "seconds": len(hits_per_s),
-    }
-    summary.update(stats.summary())
-    summary["hits_per_s"] = hits_per_s_figures(hits_per_s)
-    stage_rows = []
+def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: RunFile | MergedRunFile,
+                  stages: Sequence[Mapping[str, object]], complete: bool,
+                  interrupted: str | None, extra: SummaryExtra) -> RunSummary:
+    """summary.json of ``stats``: a live run's (``RunFile``) or a merge's (``MergedRunFile``)."""
+    scenario: str | None
+    time_scale: float | None
+    if isinstance(run_info, RunFile):
+        scenario, run_id = run_info.scenario, run_info.run_id
+        time_scale, started_at = run_info.time_scale, run_info.started_at
+    else:
+        copied = run_info.copied
+        scenario, run_id = _str(copied.get("scenario")), run_info.run_id
+        time_scale, started_at = _number(copied.get("time_scale")), run_info.started_at
+    rows = []
     for index, info in enumerate(stages):
         st = stats.stages.get(index)
-        stage_rows.append({
-            **info,
-            "index": index,
-            "requests": st.requests if st else 0,
-            "ok": st.ok if st else 0,
-            "errors": st.errors if st else 0,
-            "cold_starts": st.cold_starts if st else 0,
-            "latency_ms": (st.latency if st else LatencyHistogram()).summary_ms(),
-        })
-    summary["stages"] = stage_rows
-    summary.update(extra)
-    summary.setdefault("generator_saturated", False)
-    return summary
+        if st is None:
+            rows.append(StageRow(plan=info, index=index))
+            continue
+        rows.append(StageRow(plan=info, index=index, requests=st.requests, ok=st.ok,
+                             errors=st.errors, cold_starts=st.cold_starts,
+                             latency_ms=st.latency.summary_ms()))
+    return RunSummary(
+        schema_version=SCHEMA_VERSION, complete=complete, interrupted=interrupted,
+        scenario=scenario, target=run_info.target_name, run_id=run_id, time_scale=time_scale,
+        started_at=started_at, seconds=len(hits_per_s), totals=stats.summary(),
+        hits_per_s=hits_per_s_figures(hits_per_s), stages=tuple(rows), extra=extra,
+    )
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    return None

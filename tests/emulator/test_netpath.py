@@ -152,9 +152,9 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
 @pytest.mark.slow
 def test_a_run_on_a_saturated_host_is_host_bound(tmp_path: Path) -> None:
     host = HostCpu()
-    if host.describe()["source"] is None:
+    if host.describe().source is None:
         pytest.skip("no /proc/stat here: the host's CPU cannot be sampled")
-    cores = host.describe()["cores"]
+    cores = host.describe().cores
     burn = "import time\nend = time.time() + 3.5\nwhile time.time() < end:\n    pass\n"
     burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(max(1, cores))]
     try:
@@ -165,8 +165,9 @@ def test_a_run_on_a_saturated_host_is_host_bound(tmp_path: Path) -> None:
         for child in burners:
             child.kill()
             child.wait()
-    summary = {"host_cpu": host.describe()}
-    assert max(summary["host_cpu"]["busy_share_per_s"]) >= 0.9
+    described = host.describe()
+    assert max(described.busy_share_per_s) >= 0.9
+    summary = {"host_cpu": described.to_json()}
     # one request in flight through the saturated seconds (no emulator samples: own CPU unknown)
     bounds = saturation(tmp_path, RunInfo(), Summary.from_json(summary), "fn",
                         [_Flight(0.0, 2_900_000)])

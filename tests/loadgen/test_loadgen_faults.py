@@ -404,7 +404,7 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 def _fill_while_writing(disk: Path) -> None:
     from loadgen.files._results import RESERVE_NAME, ResultWriter
-    from resultfiles import Record
+    from resultfiles import Machine, Record, RunFile, SummaryExtra
 
     folder = disk / "r"
     failures: list[str] = []
@@ -420,7 +420,12 @@ def _fill_while_writing(disk: Path) -> None:
                 pass
 
     t0_ns = time.perf_counter_ns()
-    writer = ResultWriter(folder, run_info={"scenario": "scenario2", "target": {"name": "t"}},
+    run_info = RunFile(schema_version=1, run_id="r", scenario="scenario2", plan={},
+                       plan_scaled={}, plan_duration_s=1.0, time_scale=1.0, target={"name": "t"},
+                       health={}, features=(), batch=1, timeout_s=1.0, payload="",
+                       payload_rows=0, versions={}, machine=Machine(), command=(), notes=(),
+                       latency_unit="microseconds", client="test", network_path=None)
+    writer = ResultWriter(folder, run_info=run_info,
                           start_epoch_s=time.time(), t0_ns=t0_ns, stages=[{"users": 1}],
                           on_failure=someone_else_fills_the_disk)
     written = 0
@@ -438,12 +443,12 @@ def _fill_while_writing(disk: Path) -> None:
             writer.flush()
     assert failures and "No space left on device" in failures[0]
     summary = writer.finish(now_ns=t0_ns + written * 1_000_000, complete=True, interrupted=None,
-                            extra={},
-                            run_updates={"ended_at": "now", "duration_s": written / 1000})
+                            extra=SummaryExtra(), ended_at="now", duration_s=written / 1000,
+                            notes=())
     recs = lines(folder / "requests.jsonl")  # whole lines only
     assert 0 < len(recs) < written
-    assert summary["complete"] is False and summary["records_lost"] == written - len(recs)
-    assert summary["requests"] == len(recs)
+    assert summary.complete is False and summary.extra.records_lost == written - len(recs)
+    assert summary.totals.requests == len(recs)
     for name in ("timeline.csv", "latency.hlog"):
         assert (folder / name).read_text().endswith("\n")
     with (folder / "timeline.csv").open() as stream:
