@@ -18,11 +18,6 @@ FUNCTIONS = Path(__file__).parent / "functions"
 EMULATOR_JAVA = Path(__file__).resolve().parents[2] / "emulator" / "java"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="session")
 def python_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("python-fn") / "code.zip"

@@ -15,7 +15,7 @@ from emulator._stacks import spec_from_function_stack
 from stack import load_stack_file
 from stack._functionpackage import build_function_package, host_dependencies
 
-from ..stack.function_helpers import offline_requirements, write_function, write_wheel
+from ..support.function_stacks import offline_requirements, write_function, write_wheel
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 

@@ -14,9 +14,8 @@ import pytest
 
 from loadgen import TargetError, resolve_stack
 
-from .loadgen_server import ServerThread
-
-REPO = Path(__file__).resolve().parents[2]
+from ..support.loadgen_server import ServerThread
+from ..support.paths import REPO
 
 
 def loadgen(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

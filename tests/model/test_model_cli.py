@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .model_test_support import GOOD, REPO, SAMPLE, write_lines
+from ..support.kdd import GOOD, SAMPLE, write_lines
+from ..support.paths import REPO
 
 if TYPE_CHECKING:
     import pandas as pd

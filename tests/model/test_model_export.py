@@ -25,7 +25,7 @@ from model._export import (
     write_exports,
 )
 
-from .model_test_support import REPO
+from ..support.paths import REPO
 
 VECTORS = json.loads((REPO / "tests" / "vectors" / "all.json").read_text(encoding="utf-8"))
 

@@ -14,7 +14,7 @@ from model import COLUMNS, SUBSETS, DataError, SubsetError, read_kdd
 from model._data import CATEGORICAL_COLUMNS, NUMERIC_COLUMNS
 from model._features import expand, fingerprint, fit_inputs, select_rows
 
-from .model_test_support import ATTACK, GOOD, SAMPLE, replace_field, write_lines
+from ..support.kdd import ATTACK, GOOD, SAMPLE, replace_field, write_lines
 
 
 def test_http_subset_keeps_logged_in_http_rows(sample_frame: pd.DataFrame) -> None:

@@ -12,7 +12,7 @@ import pytest
 from model import COLUMNS, DataError, DownloadError, read_kdd, resolve_source
 from model._data import ENV_VAR, SAMPLE_PATH, download_kdd
 
-from .model_test_support import ATTACK, GOOD, SAMPLE, replace_field, write_lines
+from ..support.kdd import ATTACK, GOOD, SAMPLE, replace_field, write_lines
 
 
 def test_sample_rows_are_named_and_labelled(sample_frame: pd.DataFrame) -> None:

@@ -29,7 +29,7 @@ from model._artifact import with_version
 from model._features import select_rows
 from model._train import PARAMETER_DIGITS, round_parameter
 
-from .model_test_support import SAMPLE
+from ..support.kdd import SAMPLE
 
 
 def test_same_data_and_seed_give_the_same_bytes(

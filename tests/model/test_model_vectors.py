@@ -12,7 +12,7 @@ from model._artifact import artifact_bytes
 from model._train import DEFAULT_SEED
 from model._vectors import PROBABILITY_DIGITS, UNKNOWN_CATEGORY, vectors_text
 
-from .model_test_support import VECTORS_DIR
+from ..support.paths import VECTORS_DIR
 
 SUBSETS = ["http", "all"]
 REGENERATE = (

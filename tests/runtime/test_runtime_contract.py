@@ -13,16 +13,8 @@ import pytest
 
 from contract import INIT_MS_HEADER, RESPONSE_HEADERS
 
-from .runtime_helpers import (
-    CASES_FILE,
-    REPO,
-    RUNTIMES,
-    Functions,
-    body_of,
-    error_code,
-    event,
-    load_json,
-)
+from ..support.paths import CASES_FILE, REPO
+from ..support.runtimes import RUNTIMES, Functions, body_of, error_code, event, load_json
 
 CASES = load_json(CASES_FILE)
 CODES = {

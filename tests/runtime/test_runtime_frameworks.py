@@ -18,10 +18,8 @@ import pytest
 
 from contract import EXPORT_SUFFIXES
 
-from .runtime_helpers import (
-    CASES_FILE,
-    PYTHON_RUNTIME,
-    REPO,
+from ..support.paths import CASES_FILE, PYTHON_RUNTIME, REPO
+from ..support.runtimes import (
     Functions,
     body_of,
     event,

@@ -16,7 +16,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from .runtime_helpers import (
+from ..support.runtimes import (
     RUNTIMES,
     JavaHarness,
     PythonFunction,

@@ -18,7 +18,7 @@ from contract import UNZIPPED_BYTES_MAX
 from stack import PackageError, StackSettings, build_package
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 
-from .stack_helpers import seed_dependencies, write_exports
+from ..support.stacks import seed_dependencies, write_exports
 
 
 def framework_settings(

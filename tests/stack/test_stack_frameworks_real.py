@@ -19,7 +19,8 @@ import pytest
 from contract import DIRECT_UPLOAD_BYTES_MAX, EXPORT_SUFFIXES, UNZIPPED_BYTES_MAX
 from stack import Package, StackSettings, build_package
 
-from .stack_helpers import REPO, VECTORS, write_artifact
+from ..support.paths import HTTP_VECTORS, REPO
+from ..support.stacks import write_artifact
 from .test_stack_package_real import PYTHON_CHECK, lambda_env, predict_event
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """The package built twice: the first build fills the cache from PyPI."""
     runtime = str(request.param)
     base = tmp_path_factory.mktemp(runtime)
-    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
+    vectors = json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))
     artifact = write_artifact(base / "model.zip", vectors["model"])
     from model import read_artifact
     from model._export import write_exports

@@ -18,12 +18,11 @@ import pytest
 
 from stack import Package, StackSettings, build_package, model_env
 
-from .stack_helpers import write_artifact
+from ..support.paths import HTTP_VECTORS, REPO
+from ..support.stacks import write_artifact
 
-REPO = Path(__file__).resolve().parents[2]
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 JAVA_RUNTIME = REPO / "runtime" / "java"
-VECTORS = REPO / "tests" / "vectors" / "http.json"
 # Package budgets of the functions, without the model.
 PYTHON_BUDGET_BYTES = 64 * 1024
 JAVA_BUDGET_BYTES = 128 * 1024
@@ -37,13 +36,13 @@ needs_java_runtime = pytest.mark.skipif(
     reason="runtime/java/build.py or a JDK (javac) is absent",
 )
 needs_vectors = pytest.mark.skipif(
-    not VECTORS.is_file(), reason="tests/vectors/http.json is not in this tree"
+    not HTTP_VECTORS.is_file(), reason="tests/vectors/http.json is not in this tree"
 )
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict[str, Any]:
-    return dict(json.loads(VECTORS.read_text(encoding="utf-8")))
+    return dict(json.loads(HTTP_VECTORS.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 import stack._paths
 from stack import SettingsError, load_stack, project_root, runtime_root
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import REPO
 
 
 def test_a_checkout_uses_its_own_files() -> None:

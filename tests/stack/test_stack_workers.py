@@ -31,10 +31,17 @@ from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_re
 from stack.aws import lambda_assume_role_policy, tls_only_bucket_policy
 from stack.aws._workers import RESULTS_EXPIRY_DAYS
 
-from .pulumi_harness import ACCOUNT, ORGANIZATION, Run, execution_arn, pulumi_config, run_program
+from ..support.paths import REPO
+from ..support.pulumi_harness import (
+    ACCOUNT,
+    ORGANIZATION,
+    Run,
+    execution_arn,
+    pulumi_config,
+    run_program,
+)
 
 WORKER_STACK = "loadgen-workers"
-REPO = Path(__file__).resolve().parents[2]
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 

@@ -1,4 +1,4 @@
-"""Paths and helpers shared by the model tests (a uniquely named module, unlike conftest)."""
+"""The KDD Cup 99 sample and the real files, and lines to edit them with (the model tests')."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 
 from model import COLUMNS
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 SAMPLE = REPO / "model" / "data" / "kddcup_sample.csv.gz"
-VECTORS_DIR = REPO / "tests" / "vectors"
 TEN_PERCENT = "kddcup.data_10_percent.gz"
 CORRECTED = "corrected.gz"
 

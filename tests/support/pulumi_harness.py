@@ -23,7 +23,8 @@ from pulumi.runtime.mocks import MockMonitor
 
 from stack import PROJECT
 
-REPO = Path(__file__).resolve().parents[2]
+from .paths import REPO
+
 ACCOUNT = "123456789012"
 API_ID = "a1b2c3d4e5"
 INTEGRATION_ID = "int0001"

@@ -1,7 +1,5 @@
-"""Helpers for the runtime tests: artifacts, events, the Python function in-process, the Java
+"""The runtime tests' helpers: artifacts, events, the Python function in-process, the Java
 function behind one long-lived harness JVM per configuration, and a common ``invoke`` for both.
-
-(A uniquely named module rather than conftest, so test modules can import it.)
 """
 
 from __future__ import annotations
@@ -26,13 +24,10 @@ from typing import Any, Protocol
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-PYTHON_RUNTIME = REPO / "runtime" / "python"
-JAVA_RUNTIME = REPO / "runtime" / "java"
-HERE = Path(__file__).resolve().parent
-VECTORS_DIR = REPO / "tests" / "vectors"
-EVENTS_DIR = REPO / "tests" / "events"
-CASES_FILE = REPO / "tests" / "contract" / "cases.json"
+from .paths import PYTHON_RUNTIME, TESTS, VECTORS_DIR
+
+#: The hand-written fixture models (model_http.json, model_mixed.json).
+FIXTURE_MODELS = TESTS / "runtime"
 HARNESS_TIMEOUT_S = 60.0
 
 
@@ -42,7 +37,7 @@ def load_json(path: Path) -> Any:
 
 def fixture_model(name: str = "model_mixed.json") -> dict[str, Any]:
     """A hand-written model (tests/runtime/model_http.json or model_mixed.json)."""
-    return dict(load_json(HERE / name))
+    return dict(load_json(FIXTURE_MODELS / name))
 
 
 def model_version_of(model: Mapping[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""Helpers shared by the stack tests: a test model artifact and stand-in runtime trees."""
+"""A test model artifact, stand-in runtime trees and framework wheels (the stack tests')."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from model import model_version, write_artifact
 from stack import StackSettings
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
 
+from .paths import HTTP_VECTORS, REPO
+
 __all__ = [
-    "REPO",
-    "VECTORS",
     "make_fake_root",
     "minimal_model",
     "seed_dependencies",
@@ -22,9 +22,6 @@ __all__ = [
     "write_artifact",
     "write_exports",
 ]
-
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
 
 
 def minimal_model() -> dict[str, Any]:
@@ -58,8 +55,8 @@ def minimal_model() -> dict[str, Any]:
 
 def study_model() -> dict[str, Any]:
     """The model of the committed test vectors when present, else the hand-written one."""
-    if VECTORS.is_file():
-        return dict(json.loads(VECTORS.read_text(encoding="utf-8"))["model"])
+    if HTTP_VECTORS.is_file():
+        return dict(json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))["model"])
     return minimal_model()
 
 

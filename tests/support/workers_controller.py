@@ -1,6 +1,7 @@
 """A real controller process for the workers' fault tests (signals, full disks, collisions).
 
-``python workers_controller.py STATE.json -- LOADGEN_ARGS...`` runs
+``python -m tests.support.workers_controller STATE.json -- LOADGEN_ARGS...`` (from the
+repository's root) runs
 ``python -m loadgen LOADGEN_ARGS`` in this process with the workers' Lambda replaced by the
 real handler, one thread per invocation, and their bucket by moto's in-process S3 (the
 bucket ``loadgen-workers-test``, worker stack ``w`` of the endpoints file the caller gives).
@@ -15,9 +16,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parents[1]))
 
 BUCKET = "loadgen-workers-test"
 
