@@ -18,7 +18,7 @@ from loadgen.files._hist import LatencyHistogram, read_interval_log
 from report._figures import stack_figures
 from report._reading import collect
 
-from ..support.loadgen_server import TestServer
+from ...support.loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes"]}
 

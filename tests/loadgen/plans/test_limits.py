@@ -27,8 +27,8 @@ from loadgen import (
 )
 from loadgen.plans._limits import offered_load
 
-from ..support.loadgen_server import ServerThread
-from ..support.paths import REPO
+from ...support.loadgen_server import ServerThread
+from ...support.paths import REPO
 
 #: python-512-provisioned's old limits: 10 reserved, 100 req/s, offered scenario 2's 18 users.
 OLD_PROVISIONED = TargetLimits(api_throttle_rate=100.0, api_throttle_burst=200,

@@ -19,7 +19,7 @@ import pytest
 from loadgen import RunSettings, Stage, StagedPlan, TaurusError, load_taurus, target_from_url
 from loadgen.engine._runner import run_async
 
-from ..support.loadgen_server import TestServer
+from ...support.loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 

@@ -14,7 +14,7 @@ from loadgen.engine._runner import run_async
 from loadgen.plans._staged_plan import StagedPlan
 from loadgen.transport._http import RequestFailed, connect, connect_h11
 
-from ..support.loadgen_server import TestServer
+from ...support.loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 
