@@ -18,7 +18,7 @@ import pytest
 
 from contract import EXPORT_SUFFIXES
 
-from ..support.paths import CASES_FILE, PYTHON_RUNTIME, REPO
+from ..support.paths import CASES_FILE, PYTHON_RUNTIME
 from ..support.runtimes import (
     Functions,
     body_of,
@@ -29,9 +29,6 @@ from ..support.runtimes import (
     write_artifact,
 )
 from .test_runtime_contract import build_event
-
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 CASES = load_json(CASES_FILE)
 FRAMEWORKS = ["litert", "tensorflow", "onnx"]
