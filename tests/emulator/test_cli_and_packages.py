@@ -354,7 +354,8 @@ async def test_real_java_package_answers_the_lambda_request_id(
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     with zipfile.ZipFile(package.code_zip) as archive:
         assert not any(name.startswith("com/") for name in archive.namelist())
-    # The package under test, behind an open gateway (authorisation: tests/emulator/test_iam.py).
+    # The package under test, behind an open gateway (authorisation:
+    # tests/emulator/gateway/test_sigv4.py).
     spec = replace(spec_from_stack(settings, package), authorization="none")
     model = json.loads(HTTP_VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
@@ -459,7 +460,8 @@ async def test_real_python_package_provisioned_first_answer_is_warm(
     settings = load_stack("python-512-provisioned", REPO)
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     # One provisioned instance is enough to show it (the stack asks for 2).
-    # The client is unsigned: the gateway is opened (authorisation is tested in test_iam.py).
+    # The client is unsigned: the gateway is opened (authorisation is tested in
+    # gateway/test_sigv4.py).
     spec = replace(spec_from_stack(settings, package), provisioned_concurrency=1,
                    authorization="none")
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
