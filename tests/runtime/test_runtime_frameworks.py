@@ -22,13 +22,13 @@ from ..support.paths import CASES_FILE, PYTHON_RUNTIME
 from ..support.runtimes import (
     Functions,
     body_of,
+    build_event,
     event,
     fixture_model,
     load_json,
     vector_files,
     write_artifact,
 )
-from .test_runtime_contract import build_event
 
 CASES = load_json(CASES_FILE)
 FRAMEWORKS = ["litert", "tensorflow", "onnx"]

@@ -32,10 +32,10 @@ from ..support.stacks import (
     make_fake_root,
     seed_dependencies,
     study_model,
+    worker_root,
     write_artifact,
     write_exports,
 )
-from .test_stack_workers import worker_root
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 

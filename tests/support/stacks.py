@@ -1,24 +1,29 @@
-"""A test model artifact, stand-in runtime trees and framework wheels (the stack tests')."""
+"""A test model artifact, stand-in runtime trees and framework wheels, and a project for the
+loadgen-worker stack (the stack tests')."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 from typing import Any
 
 # The artifact writer of model/ (the format's one producer; it does not import TensorFlow).
 from model import model_version, write_artifact
-from stack import StackSettings
+from stack import StackSettings, load_stack
 from stack._frameworks import DependencyTarget, dependency_dir, framework_requirements
+from stack._workerpackage import WORKER_SOURCES, worker_requirements
 
 from .paths import HTTP_VECTORS, REPO
 
 __all__ = [
+    "WORKER_STACK",
     "make_fake_root",
     "minimal_model",
     "seed_dependencies",
     "study_model",
+    "worker_root",
     "write_artifact",
     "write_exports",
 ]
@@ -137,3 +142,32 @@ def seed_dependencies(root: Path, settings: StackSettings) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return tree
+
+
+WORKER_STACK = "loadgen-workers"
+_STAND_IN_HANDLER = "def handler(event, context):\n    return {}\n"
+
+
+def worker_root(base: Path) -> Path:
+    """A project with the load generator's sources (and a worker handler) and a stand-in tree
+    of its wheels in ``build/deps``, so that building needs neither pip nor the network."""
+    root = base / "repo"
+    root.mkdir()
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    for package in (*WORKER_SOURCES, "stack", "emulator"):
+        shutil.copytree(REPO / package, root / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    handler = root / "loadgen" / "workers" / "_handler.py"
+    if not handler.exists():
+        handler.write_text(_STAND_IN_HANDLER)
+    (root / "loadgen" / "__pycache__").mkdir(exist_ok=True)
+    (root / "loadgen" / "__pycache__" / "_plan.cpython-312.pyc").write_bytes(b"bytecode")
+    settings = load_stack(WORKER_STACK)
+    for runtime in ("python3.12", "python3.13"):
+        target = DependencyTarget.for_lambda(runtime, settings.architecture)
+        tree = dependency_dir(worker_requirements(root), target, root / "build" / "deps")
+        for name in ("anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
+                     "httptools/__init__.py", "yaml/__init__.py", "anyio/tests/test_x.py"):
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            (tree / name).write_text(f"STAND_IN = {runtime!r}\n")
+    return root

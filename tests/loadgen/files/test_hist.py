@@ -27,7 +27,7 @@ from loadgen.files._hist import (
     read_interval_log,
 )
 
-from .test_merge import two_runs
+from ...support.runs import two_runs
 
 JARS = [Path("/usr/share/java/hdrhistogram.jar"),
         *sorted(Path("/usr/share/java").glob("hdrhistogram-*.jar"))]

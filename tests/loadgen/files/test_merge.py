@@ -8,34 +8,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
-from loadgen import ResultsError, RunSettings, Stage, StagedPlan, merge_results, target_from_url
+from loadgen import ResultsError, merge_results
 from loadgen.__main__ import main as cli_main
-from loadgen.engine._runner import run_async
 from loadgen.files._hist import LatencyHistogram, read_interval_log
 from report._figures import stack_figures
 from report._reading import collect
 
-from ...support.loadgen_server import TestServer
-
-HEALTH = {"features": ["duration", "src_bytes"]}
-
-
-def two_runs(tmp_path: Path) -> list[Path]:
-    async def main() -> list[Path]:
-        async with TestServer(lambda n: "status:503" if n % 40 == 3 else "ok") as server:
-            plan = StagedPlan(stages=(Stage(users=2, hold_s=1.2),))
-            target = target_from_url(server.url, name="t")
-            results = []
-            for run_id in ("a", "b"):
-                result = await run_async(plan, target=target, health=HEALTH,
-                                         settings=RunSettings(results_dir=tmp_path, run_id=run_id))
-                results.append(result.folder)
-            return results
-
-    return anyio.run(main)
+from ...support.runs import two_runs
 
 
 def test_merge_is_lossless(tmp_path: Path) -> None:
