@@ -1,4 +1,6 @@
-"""Plan timing is a pure function of time: tested by calling it, never by sleeping."""
+"""Plan timing is a pure function of time: tested by calling it, never by sleeping. The staged
+plan (scenario 2), the durations every plan reads, and the time scale every plan takes.
+"""
 
 from __future__ import annotations
 
@@ -78,26 +80,6 @@ def test_time_scale_divides_every_duration() -> None:
     rate = RatePlan(steps=(RateStep(rate_rps=5, duration_s=10),)).scaled(2)
     assert rate.duration_s == 5
     assert rate.steps[0].rate_rps == 5
-
-
-def test_idle_plan_gaps_and_validation() -> None:
-    plan = IdlePlan()
-    assert plan.gaps_s() == [360, 600, 900, 1800]
-    assert plan.bisect_probes_max(900, 1800) == 0
-    assert IdlePlan(bisect_precision_s=60).bisect_probes_max(900, 1800) == 4  # 900/2^4 < 60
-    problems = IdlePlan(offsets_s=(0, 5, 5, 3), bisect_precision_s=0).validate()
-    assert len(problems) == 3
-    assert IdlePlan(offsets_s=(0,)).validate()
-
-
-def test_rate_plan_arrivals_on_an_absolute_schedule() -> None:
-    plan = RatePlan(steps=(RateStep(rate_rps=4, duration_s=1),
-                           RateStep(rate_rps=2, duration_s=1.5)))
-    arrivals = list(plan.arrival_times())
-    assert arrivals == [(0, 0), (0.25, 0), (0.5, 0), (0.75, 0), (1.0, 1), (1.5, 1), (2.0, 1)]
-    assert [plan.rate_at(t) for t in (-1, 0, 0.99, 1, 2.49, 2.5)] == [0, 4, 4, 2, 2, 0]
-    problems = RatePlan(steps=(RateStep(rate_rps=-1, duration_s=0),), max_in_flight=0).validate()
-    assert len(problems) == 2
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
