@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from .support.paths import REPO
+
 PACKAGES = ("contract", "emulator", "loadgen", "model", "report", "resultfiles", "stack", "study")
 #: where references are looked for: the packages' sources, the README, docs/
 SOURCES = (

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from .support.paths import REPO
+
 TABLE = REPO / "docs" / "architecture.md"
 FUNCTION_ROOT = REPO / "runtime" / "python"
 

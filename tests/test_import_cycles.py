@@ -11,7 +11,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from .support.paths import REPO
+
 #: folders whose modules are imported as top-level names (the function's package, flat)
 FLAT_ROOTS = (REPO / "runtime" / "python",)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from .support.paths import REPO
+
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
 #: the rules a user can name (`$(STAMP)`-style file rules are not)
 TARGETS = sorted(set(re.findall(r"^([a-z][\w-]*):(?!=)", MAKEFILE, flags=re.MULTILINE)))

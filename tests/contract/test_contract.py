@@ -37,10 +37,10 @@ from contract import (
     ping_event,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import EVENTS_DIR, REPO
+
 PYTHON_RUNTIME = REPO / "runtime" / "python"
 JAVA_SOURCES = REPO / "runtime" / "java" / "src" / "predictor"
-EVENTS = REPO / "tests" / "events"
 #: The packages that must take what they share from ``contract`` (runtime/ is held apart).
 PROJECT_PACKAGES = ("emulator", "loadgen", "model", "report", "resultfiles", "stack", "study")
 
@@ -428,7 +428,7 @@ _KNOWN_DIFFERENCES = {
 }
 
 
-@pytest.mark.parametrize("recorded", sorted(EVENTS.glob("*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize("recorded", sorted(EVENTS_DIR.glob("*.json")), ids=lambda p: p.name)
 def test_the_emulators_event_is_api_gateways(recorded: Path) -> None:
     aws = json.loads(recorded.read_text("utf-8"))
     emulator = _rebuilt(aws)

@@ -14,13 +14,10 @@ import pytest
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from report._reportline import read_report_lines
 
+from ..support.paths import REPO
+
 FUNCTIONS = Path(__file__).parent / "functions"
-EMULATOR_JAVA = Path(__file__).resolve().parents[2] / "emulator" / "java"
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+EMULATOR_JAVA = REPO / "emulator" / "java"
 
 
 @pytest.fixture(scope="session")

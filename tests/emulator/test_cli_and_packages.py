@@ -28,10 +28,10 @@ from emulator import FunctionSpec, read_events
 from loadgen import resolve_stack, sign_target
 from model import write_artifact
 
+from ..support.paths import HTTP_VECTORS, REPO
+
 pytestmark = [pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
 
 
 def _pid(event: dict[str, object]) -> int:
@@ -52,9 +52,9 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model artifact written from the committed test vectors' model (no training needed)."""
-    if not VECTORS.is_file():
+    if not HTTP_VECTORS.is_file():
         pytest.skip("tests/vectors/http.json is absent: no model to package")
-    model = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
+    model = json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))["model"]
     return write_artifact(tmp_path_factory.mktemp("artifact") / "model.zip", model)
 
 
@@ -105,7 +105,7 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
         assert doc["hosted_by"]["python"] == platform.python_version()
         assert re.fullmatch(r"\d+(\.\d+)*", doc["hosted_by"]["java"] or ""), doc["hosted_by"]
         assert set(doc["stacks"]) == {"python-256", "java-256"}
-        model = json.loads(VECTORS.read_text())["model"]
+        model = json.loads(HTTP_VECTORS.read_text())["model"]
         pids = set()
         for name, runtime in (("python-256", "python"), ("java-256", "java")):
             entry = doc["stacks"][name]
@@ -354,9 +354,10 @@ async def test_real_java_package_answers_the_lambda_request_id(
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     with zipfile.ZipFile(package.code_zip) as archive:
         assert not any(name.startswith("com/") for name in archive.namelist())
-    # The package under test, behind an open gateway (authorisation: tests/emulator/test_iam.py).
+    # The package under test, behind an open gateway (authorisation:
+    # tests/emulator/gateway/test_sigv4.py).
     spec = replace(spec_from_stack(settings, package), authorization="none")
-    model = json.loads(VECTORS.read_text())["model"]
+    model = json.loads(HTTP_VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
         answers = [await client.post(run.url(spec.name) + "/predict",
                                      json={"instances": [_instance(model)]}) for _ in range(2)]
@@ -380,7 +381,7 @@ async def test_real_python_package_in_process(
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     spec = replace(spec_from_stack(settings, package), authorization="none")
     assert spec.layer_zip is not None
-    model = json.loads(VECTORS.read_text())["model"]
+    model = json.loads(HTTP_VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
         response = await client.post(run.url(spec.name) + "/predict",
                                      json={"instances": [_instance(model)]})
@@ -413,7 +414,8 @@ def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             assert time.monotonic() < deadline, "emulator did not come up"
             time.sleep(0.2)
-        features = ",".join(i["name"] for i in json.loads(VECTORS.read_text())["model"]["inputs"])
+        features = ",".join(
+            i["name"] for i in json.loads(HTTP_VECTORS.read_text())["model"]["inputs"])
         runs = {}
         for sign in ("auto", "never"):
             done = subprocess.run(
@@ -458,7 +460,8 @@ async def test_real_python_package_provisioned_first_answer_is_warm(
     settings = load_stack("python-512-provisioned", REPO)
     package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO)
     # One provisioned instance is enough to show it (the stack asks for 2).
-    # The client is unsigned: the gateway is opened (authorisation is tested in test_iam.py).
+    # The client is unsigned: the gateway is opened (authorisation is tested in
+    # gateway/test_sigv4.py).
     spec = replace(spec_from_stack(settings, package), provisioned_concurrency=1,
                    authorization="none")
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
@@ -543,7 +546,7 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
         assert {"app.py", "_onnx.py", "model.zip", "model.onnx"} <= set(archive.namelist())
     spec = replace(spec_from_stack(settings, package), authorization="none")
     assert spec.model_runtime == "onnx"
-    vectors = json.loads(VECTORS.read_text())
+    vectors = json.loads(HTTP_VECTORS.read_text())
     instances = [case["instance"] for case in vectors["cases"]]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
         answers = [await client.post(run.url(spec.name) + "/predict",

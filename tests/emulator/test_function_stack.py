@@ -15,7 +15,8 @@ from emulator._stacks import spec_from_function_stack
 from stack import load_stack_file
 from stack._functionpackage import build_function_package, host_dependencies
 
-from ..stack.function_helpers import offline_requirements, write_function, write_wheel
+from ..support.function_stacks import offline_requirements, write_function, write_wheel
+from ..support.paths import REPO
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
@@ -205,7 +206,7 @@ def typed_jar(tmp_path: Path) -> Path:
     (sources / "Pojo.java").write_text(JAVA_POJO)
     classes = tmp_path / "classes"
     subprocess.run([javac, "--release", "17", "-implicit:none", "-sourcepath",
-                    str(Path(__file__).resolve().parents[2] / "emulator" / "java"), "-d",
+                    str(REPO / "emulator" / "java"), "-d",
                     str(classes), str(sources / "Typed.java"), str(sources / "Pojo.java")],
                    check=True)
     jar = tmp_path / "typed.jar"

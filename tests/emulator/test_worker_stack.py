@@ -23,10 +23,10 @@ from emulator import read_events
 from loadgen import Stage, StagedPlan
 from model import write_artifact
 
+from ..support.paths import HTTP_VECTORS, REPO
+
 pytestmark = [pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
 MODEL_STACK, WORKER_STACK = "python-256", "loadgen-workers"
 LEAD_S = 10.0
 #: no AWS account here: everything comes from the emulator's endpoints file
@@ -37,9 +37,9 @@ NO_AWS = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
 
 @pytest.fixture(scope="module")
 def model() -> dict[str, Any]:
-    if not VECTORS.is_file():
+    if not HTTP_VECTORS.is_file():
         pytest.skip("tests/vectors/http.json is absent: no model to package")
-    found: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
+    found: dict[str, Any] = json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))["model"]
     return found
 
 

@@ -27,9 +27,9 @@ from loadgen.engine._runner import run_async
 from loadgen.files._hist import read_interval_log
 from loadgen.transport._http import connect_h11
 
-from .loadgen_server import ServerThread
+from ..support.loadgen_server import ServerThread
+from ..support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 FEATURES = "duration,src_bytes,dst_bytes"
 
 
@@ -194,7 +194,7 @@ def test_nothing_listening_is_a_failed_run(tmp_path: Path) -> None:
 
 def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
-        from .loadgen_server import TestServer
+        from ..support.loadgen_server import TestServer
 
         async with TestServer("reset") as server:
             result = await run_async(
@@ -369,7 +369,7 @@ def test_every_output_follows_the_umask(tmp_path: Path, umask: int) -> None:
 
 def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> None:
     async def main(connector: Any, run_id: str) -> dict[str, Any]:
-        from .loadgen_server import TestServer
+        from ..support.loadgen_server import TestServer
 
         async with TestServer("ok") as server:
             result = await run_async(

@@ -25,7 +25,7 @@ from loadgen import (
 from loadgen.engine._runner import run_async
 from loadgen.files._hist import new_hdr, read_interval_log
 
-from .loadgen_server import TestServer
+from ..support.loadgen_server import TestServer
 
 HEALTH = {"features": ["duration", "src_bytes", "dst_bytes"], "model_version": "m1"}
 

@@ -12,13 +12,10 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 import loadgen.workers._invoke as invoke_module
 from loadgen import RatePlan, RateStep, Stage, StagedPlan
@@ -31,23 +28,12 @@ from loadgen.workers._stack import WorkerStack
 from report._figures import stack_figures
 from report._reading import collect
 
-from .loadgen_server import ServerThread
+from ..support.loadgen_server import ServerThread
+from ..support.workers_controller import BUCKET
 
-BUCKET = "loadgen-workers-test"
 # Users join at k * 0.275 s (none on a second's edge), so each second's count is sharp.
 PLAN = StagedPlan(stages=(Stage(users=8, ramp_up_s=2.2, hold_s=1.8),), think_s=0.02)
 STACK = WorkerStack(name="w", function_name="loadgen-worker", bucket=BUCKET)
-
-
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(key, raising=False)
-    with mock_aws():
-        client = boto3.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 def planned_users_per_second(plan: StagedPlan) -> list[int]:

@@ -1,8 +1,8 @@
 """Workers runs under faults (signals, full disks, run id collisions, dropped Invoke connections).
 
-The controller is a real process (``workers_controller.py``: ``python -m loadgen`` with the
-workers' Lambda replaced by the real handler in threads and their bucket by moto's S3), sent
-real signals, writing to a real small tmpfs; the target is the test server on loopback.
+The controller is a real process (``tests/support/workers_controller.py``: ``python -m loadgen``
+with the workers' Lambda replaced by the real handler in threads and their bucket by moto's S3),
+sent real signals, writing to a real small tmpfs; the target is the test server on loopback.
 """
 
 from __future__ import annotations
@@ -15,13 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 import loadgen.workers._invoke as invoke_module
 from loadgen import Stage, StagedPlan
@@ -33,25 +31,15 @@ from loadgen.workers._handler import run_worker
 from loadgen.workers._stack import WorkerStack
 from loadgen.workers._wait import Interrupt
 
-from .loadgen_server import ServerThread
+from ..support.loadgen_server import ServerThread
+from ..support.paths import REPO
+from ..support.workers_controller import BUCKET
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-CONTROLLER = HERE / "workers_controller.py"
-BUCKET = "loadgen-workers-test"
+#: Run with ``python -m`` from the repository's root.
+CONTROLLER = "tests.support.workers_controller"
+
 FEATURES = "duration,src_bytes,dst_bytes"
 STACK = WorkerStack(name="w", function_name="loadgen-worker", bucket=BUCKET)
-
-
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(key, raising=False)
-    with mock_aws():
-        client = boto3.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
 
 
 def endpoints(where: Path, **stack: Any) -> Path:
@@ -62,7 +50,7 @@ def endpoints(where: Path, **stack: Any) -> Path:
 
 
 def controller_argv(state: Path, *loadgen: str, extra: tuple[str, ...] = ()) -> list[str]:
-    return [sys.executable, str(CONTROLLER), str(state), *extra, "--", *loadgen]
+    return [sys.executable, "-m", CONTROLLER, str(state), *extra, "--", *loadgen]
 
 
 def workers_args(url: str, results: Path, ends: Path, *, run_id: str, stages: str,

@@ -6,18 +6,11 @@ TensorFlow takes seconds to import and each training a few more, so the two samp
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-# `python -m pytest` from the repo root finds the package; plain `pytest` may not.
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from .model_test_support import SAMPLE
+from ..support.kdd import SAMPLE
 
 if TYPE_CHECKING:
     import pandas as pd

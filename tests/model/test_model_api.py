@@ -7,7 +7,7 @@ import sys
 
 import model
 
-from .model_test_support import REPO
+from ..support.paths import REPO
 
 
 def test_all_is_sorted_and_complete() -> None:

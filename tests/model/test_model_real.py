@@ -11,7 +11,8 @@ import pytest
 from model import SUBSETS, TrainResult, TrainSettings, predict_probability, read_kdd, train
 from model._features import select_rows
 
-from .model_test_support import CORRECTED, REPO, SAMPLE, TEN_PERCENT, real_file
+from ..support.kdd import CORRECTED, SAMPLE, TEN_PERCENT, real_file
+from ..support.paths import REPO
 
 if TYPE_CHECKING:
     import pandas as pd

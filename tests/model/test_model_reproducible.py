@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from .model_test_support import REPO, SAMPLE
+from ..support.kdd import SAMPLE
+from ..support.paths import REPO
 
 pytestmark = pytest.mark.slow
 

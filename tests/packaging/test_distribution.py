@@ -6,11 +6,11 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import REPO
+
 # Every top-level package of the checkout (a folder with an __init__.py) except the tests and
 # benchmarks: a package added without being declared in pyproject.toml fails here.
 PACKAGES = tuple(sorted(

@@ -14,6 +14,8 @@ from report._markdown import write_report
 from report._reading import collect, load_report_lines
 from report._recommend import recommend
 
+from ..support.paths import REPO
+
 # (start_s, latency_ms, cold, error, request_id, instance_id)
 Rec = tuple[float, float, bool, str | None, str, str]
 
@@ -617,7 +619,7 @@ def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     # `python -m loadgen report` runs `python -m report write` with the same arguments.
     done = subprocess.run(
         [sys.executable, "-m", "loadgen", "report", str(results), "--out", str(tmp_path / "b")],
-        capture_output=True, text=True, check=False, cwd=Path(__file__).parents[2],
+        capture_output=True, text=True, check=False, cwd=REPO,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"report: {tmp_path / 'b' / 'report.md'}"]
@@ -651,7 +653,7 @@ def test_the_report_does_not_need_the_load_generator() -> None:
     code = ("import sys, report, report.__main__; "
             "assert not any(m == 'loadgen' or m.startswith('loadgen.') for m in sys.modules), "
             "sorted(m for m in sys.modules if m.startswith('loadgen'))")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 def test_loadgen_never_imports_the_report_and_hands_its_two_subcommands_over() -> None:
@@ -660,7 +662,7 @@ def test_loadgen_never_imports_the_report_and_hands_its_two_subcommands_over() -
 
     code = ("import sys; from loadgen.__main__ import build_parser; build_parser(); "
             "assert 'report' not in {m.split('.')[0] for m in sys.modules}")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     for command, report_command in (("report", "write"), ("logs", "logs")):
         done = subprocess.run([sys.executable, "-m", "loadgen", command, "--help"],
                               capture_output=True, text=True, check=True)

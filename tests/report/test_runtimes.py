@@ -17,10 +17,11 @@ from report._markdown import write_report
 from report._reading import collect, load_report_lines
 from report._runtimes import failure_kinds, runtime_figures
 
+from ..support.paths import REPO
+
 if TYPE_CHECKING:
     from emulator import Emulator
 
-REPO = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 
 # (latency ms, error, request id)

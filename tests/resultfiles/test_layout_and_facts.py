@@ -31,7 +31,9 @@ from resultfiles import (
     write_endpoints,
 )
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "results.md"
+from ..support.paths import REPO
+
+DOCS = REPO / "docs" / "results.md"
 
 
 def test_the_result_files_are_the_five_the_docs_list() -> None:

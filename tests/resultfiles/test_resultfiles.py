@@ -12,7 +12,9 @@ import pytest
 import resultfiles
 from resultfiles import ERROR_KINDS, Record, RecordReader, ResultsError
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "results.md"
+from ..support.paths import REPO
+
+DOCS = REPO / "docs" / "results.md"
 
 
 def test_all_is_sorted_and_complete() -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the runtime tests (helpers live in runtime_helpers.py)."""
+"""Fixtures for the runtime tests (their helpers live in tests/support/runtimes.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from .runtime_helpers import (
-    JAVA_RUNTIME,
+from ..support.paths import JAVA_RUNTIME
+from ..support.runtimes import (
     Functions,
     fixture_model,
     import_python_runtime,

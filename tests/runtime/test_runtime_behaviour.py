@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .runtime_helpers import (
+from ..support.runtimes import (
     RUNTIMES,
     Functions,
     JavaHarness,

@@ -13,12 +13,12 @@ import pytest
 
 from contract import INIT_MS_HEADER, RESPONSE_HEADERS
 
-from .runtime_helpers import (
-    CASES_FILE,
-    REPO,
+from ..support.paths import CASES_FILE, REPO
+from ..support.runtimes import (
     RUNTIMES,
     Functions,
     body_of,
+    build_event,
     error_code,
     event,
     load_json,
@@ -31,42 +31,6 @@ CODES = {
     405: {"method_not_allowed"},
     413: {"too_many_instances", "payload_too_large"},
 }
-
-
-def body_text(case: dict[str, Any]) -> str | None:
-    if "deep_array" in case:
-        depth: int = case["deep_array"]
-        return "[" * depth + "]" * depth
-    if "json" in case:
-        value = case["json"]
-        if "repeat_instances" in case:
-            value = {**value, "instances": value["instances"][:1] * case["repeat_instances"]}
-        return json.dumps(value, separators=(",", ":"))
-    body: str | None = case.get("body")
-    return body
-
-
-def build_event(case: dict[str, Any]) -> dict[str, Any]:
-    text = body_text(case)
-    if "pad_to_bytes" in case:
-        assert text is not None
-        pad = case.get("pad_with", " ")
-        size = len(text.encode("utf-8"))
-        unit = len(pad.encode("utf-8"))
-        text += pad * ((case["pad_to_bytes"] - size) // unit)
-        text += " " * (case["pad_to_bytes"] - len(text.encode("utf-8")))
-        assert len(text.encode("utf-8")) == case["pad_to_bytes"]
-    encoded = False
-    if "base64_raw" in case:
-        text, encoded = case["base64_raw"], True
-    elif "base64_bytes_hex" in case:
-        text = base64.b64encode(bytes.fromhex(case["base64_bytes_hex"])).decode("ascii")
-        encoded = True
-    elif case.get("base64"):
-        assert text is not None
-        text = base64.b64encode(text.encode("utf-8")).decode("ascii")
-        encoded = True
-    return event(case.get("method", "POST"), case.get("path", "/predict"), text, base64=encoded)
 
 
 def test_cases_file_is_well_formed() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from .runtime_helpers import EVENTS_DIR, RUNTIMES, Functions, body_of, error_code, load_json
+from ..support.paths import EVENTS_DIR
+from ..support.runtimes import RUNTIMES, Functions, body_of, error_code, load_json
 
 #: event file -> (status, error code, number of predictions)
 EXPECTED: dict[str, tuple[int, str | None, int]] = {

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .runtime_helpers import Functions, error_code, event, fixture_model
+from ..support.runtimes import Functions, error_code, event, fixture_model
 
 pytestmark = [pytest.mark.java, pytest.mark.slow]
 

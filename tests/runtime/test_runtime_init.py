@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from .runtime_helpers import (
-    PYTHON_RUNTIME,
+from ..support.paths import PYTHON_RUNTIME
+from ..support.runtimes import (
     RUNTIMES,
     JavaHarness,
     artifact_bytes,

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from .runtime_helpers import RUNTIMES, Functions, JavaHarness, body_of, error_code, event
+from ..support.runtimes import RUNTIMES, Functions, JavaHarness, body_of, error_code, event
 
 pytestmark = pytest.mark.java
 

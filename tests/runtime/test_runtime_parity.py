@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .runtime_helpers import (
+from ..support.runtimes import (
     RUNTIMES,
     Functions,
     body_of,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .stack_helpers import make_fake_root, study_model, write_artifact
+from ..support.stacks import make_fake_root, study_model, write_artifact
 
 
 @pytest.fixture

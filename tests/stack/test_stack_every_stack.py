@@ -26,15 +26,16 @@ from stack._deployer import (
 )
 from stack._workerpackage import build_worker_package
 
-from .pulumi_harness import REPO, Run, pulumi_config, run_program
-from .stack_helpers import (
+from ..support.paths import REPO
+from ..support.pulumi_harness import Run, pulumi_config, run_program
+from ..support.stacks import (
     make_fake_root,
     seed_dependencies,
     study_model,
+    worker_root,
     write_artifact,
     write_exports,
 )
-from .test_stack_workers import worker_root
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 

@@ -5,10 +5,7 @@ test vectors from a clean CPython 3.12 that has nothing but the zip and the stan
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -19,8 +16,9 @@ import pytest
 from contract import DIRECT_UPLOAD_BYTES_MAX, EXPORT_SUFFIXES, UNZIPPED_BYTES_MAX
 from stack import Package, StackSettings, build_package
 
-from .stack_helpers import REPO, VECTORS, write_artifact
-from .test_stack_package_real import PYTHON_CHECK, lambda_env, predict_event
+from ..support.lambda_python import PYTHON_CHECK, lambda_env, predict_event, python312
+from ..support.paths import HTTP_VECTORS, REPO
+from ..support.stacks import write_artifact
 
 pytestmark = pytest.mark.slow
 
@@ -35,25 +33,13 @@ SETTINGS = {
 FRAMEWORK_MODULE = {"litert": "ai_edge_litert/interpreter.py", "onnx": "onnxruntime/__init__.py"}
 
 
-def _python312() -> str | None:
-    """A CPython 3.12 to stand in for Lambda's python3.12 (the venv may be another version)."""
-    candidates = [shutil.which("python3.12") or ""]
-    candidates += sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.12*/bin/python3.12")))
-    for candidate in filter(None, candidates):
-        probe = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
-                               capture_output=True, text=True, check=False)  # fmt: skip
-        if probe.returncode == 0 and probe.stdout.strip() == "(3, 12)":
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
           ) -> dict[str, Any]:
     """The package built twice: the first build fills the cache from PyPI."""
     runtime = str(request.param)
     base = tmp_path_factory.mktemp(runtime)
-    vectors = json.loads(VECTORS.read_text(encoding="utf-8"))
+    vectors = json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))
     artifact = write_artifact(base / "model.zip", vectors["model"])
     from model import read_artifact
     from model._export import write_exports
@@ -92,7 +78,7 @@ def test_the_zip_is_within_lambdas_limits_and_the_goal(built: dict[str, Any]) ->
 def test_the_unpacked_zip_serves_from_a_clean_python312(
     built: dict[str, Any], tmp_path: Path
 ) -> None:
-    python = _python312()
+    python = python312()
     if python is None:
         pytest.skip("no CPython 3.12 on this machine to stand in for Lambda's python3.12")
     package = built["builds"][0]

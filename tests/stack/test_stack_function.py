@@ -11,7 +11,7 @@ import pytest
 from contract import RequestSetError, parse_request_set
 from stack import SettingsError, StackSettings, load_stack, load_stack_file
 
-from .function_helpers import write_function
+from ..support.function_stacks import write_function
 
 
 def problems_of(stack_file: Path) -> list[str]:

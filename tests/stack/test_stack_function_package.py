@@ -12,7 +12,7 @@ from stack import PackageError, load_stack_file
 from stack import _functionpackage as functionpackage
 from stack._functionpackage import build_function_package, host_dependencies
 
-from .function_helpers import offline_requirements, write_function, write_wheel
+from ..support.function_stacks import offline_requirements, write_function, write_wheel
 
 
 def test_the_zip_holds_the_code_and_the_wheels_installed_for_lambda(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ import pytest
 import stack.aws._program
 from stack._functionpackage import build_function_package
 
-from .function_helpers import write_function
-from .pulumi_harness import Run, pulumi_config, run_program
+from ..support.function_stacks import write_function
+from ..support.pulumi_harness import Run, pulumi_config, run_program
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 

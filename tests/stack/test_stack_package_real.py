@@ -5,7 +5,6 @@ path), with the environment ``model_env`` gives Lambda."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,14 +15,12 @@ from typing import Any
 
 import pytest
 
-from stack import Package, StackSettings, build_package, model_env
+from stack import Package, StackSettings, build_package
 
-from .stack_helpers import write_artifact
+from ..support.lambda_python import PYTHON_CHECK, lambda_env, predict_event
+from ..support.paths import HTTP_VECTORS, JAVA_RUNTIME, PYTHON_RUNTIME, REPO
+from ..support.stacks import write_artifact
 
-REPO = Path(__file__).resolve().parents[2]
-PYTHON_RUNTIME = REPO / "runtime" / "python"
-JAVA_RUNTIME = REPO / "runtime" / "java"
-VECTORS = REPO / "tests" / "vectors" / "http.json"
 # Package budgets of the functions, without the model.
 PYTHON_BUDGET_BYTES = 64 * 1024
 JAVA_BUDGET_BYTES = 128 * 1024
@@ -37,13 +34,13 @@ needs_java_runtime = pytest.mark.skipif(
     reason="runtime/java/build.py or a JDK (javac) is absent",
 )
 needs_vectors = pytest.mark.skipif(
-    not VECTORS.is_file(), reason="tests/vectors/http.json is not in this tree"
+    not HTTP_VECTORS.is_file(), reason="tests/vectors/http.json is not in this tree"
 )
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict[str, Any]:
-    return dict(json.loads(VECTORS.read_text(encoding="utf-8")))
+    return dict(json.loads(HTTP_VECTORS.read_text(encoding="utf-8")))
 
 
 @pytest.fixture(scope="module")
@@ -69,32 +66,6 @@ def unpack(archive: Path, into: Path) -> Path:
     return into
 
 
-def predict_event(instances: list[dict[str, Any]]) -> dict[str, Any]:
-    body = json.dumps({"instances": instances})
-    return {
-        "version": "2.0",
-        "routeKey": "POST /predict",
-        "rawPath": "/predict",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json"},
-        "requestContext": {
-            "http": {"method": "POST", "path": "/predict", "protocol": "HTTP/1.1",
-                     "sourceIp": "127.0.0.1", "userAgent": "test"},
-            "requestId": "api-1",
-            "routeKey": "POST /predict",
-            "stage": "$default",
-            "timeEpoch": 0,
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }  # fmt: skip
-
-
-def lambda_env(settings: StackSettings, version: str, task_root: Path, opt: Path) -> dict[str, str]:
-    environment = model_env(settings, version, task_root=str(task_root), layer_root=str(opt))
-    return {"PATH": os.environ.get("PATH", ""), "LAMBDA_TASK_ROOT": str(task_root), **environment}
-
-
 def check_predictions(response: dict[str, Any], vectors: dict[str, Any]) -> None:
     assert response["statusCode"] == 200, response
     body = json.loads(response["body"])
@@ -102,25 +73,6 @@ def check_predictions(response: dict[str, Any], vectors: dict[str, Any]) -> None
     expected = [case["probability"] for case in vectors["cases"]]
     got = [prediction["probability"] for prediction in body["predictions"]]
     assert got == pytest.approx(expected, abs=TOLERANCE)
-
-
-PYTHON_CHECK = textwrap.dedent(
-    """
-    import json, os, sys
-    sys.path.insert(0, os.environ["LAMBDA_TASK_ROOT"])
-    import app
-
-    class Context:
-        aws_request_id = "req-1"
-        function_name = "f"
-        memory_limit_in_mb = "512"
-        def get_remaining_time_in_millis(self):
-            return 30000
-
-    event = json.load(sys.stdin)
-    print(json.dumps(app.handler(event, Context())))
-    """
-)
 
 
 def run_python_archive(

@@ -1,6 +1,7 @@
 """The Pulumi program under mocks: for every committed stack file, what ``pulumi up`` would
-declare. Each stack gets a fresh run of ``__main__.py`` (see pulumi_harness.py); the archives
-are built from stand-in runtimes (the real ones are packaged in test_stack_package_real.py).
+declare. Each stack gets a fresh run of ``__main__.py`` (see tests/support/pulumi_harness.py);
+the archives are built from stand-in runtimes (the real ones are packaged in
+test_stack_package_real.py).
 """
 
 from __future__ import annotations
@@ -31,18 +32,18 @@ from stack.aws import (
 )
 from stack.aws._bucket import NONCURRENT_VERSION_DAYS
 
-from .pulumi_harness import (
+from ..support.paths import REPO
+from ..support.pulumi_harness import (
     ACCOUNT,
     API_ID,
     ECR_PASSWORD,
     IMAGE_DIGEST,
     INTEGRATION_ID,
-    REPO,
     Run,
     pulumi_config,
     run_program,
 )
-from .stack_helpers import (
+from ..support.stacks import (
     make_fake_root,
     minimal_model,
     seed_dependencies,

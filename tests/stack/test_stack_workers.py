@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -26,15 +25,21 @@ from stack import (
     list_stacks,
     load_stack,
 )
-from stack._frameworks import DependencyTarget, dependency_dir
-from stack._workerpackage import WORKER_SOURCES, build_worker_package, worker_requirements
+from stack._workerpackage import WORKER_SOURCES, build_worker_package
 from stack.aws import lambda_assume_role_policy, tls_only_bucket_policy
 from stack.aws._workers import RESULTS_EXPIRY_DAYS
 
-from .pulumi_harness import ACCOUNT, ORGANIZATION, Run, execution_arn, pulumi_config, run_program
+from ..support.paths import REPO
+from ..support.pulumi_harness import (
+    ACCOUNT,
+    ORGANIZATION,
+    Run,
+    execution_arn,
+    pulumi_config,
+    run_program,
+)
+from ..support.stacks import WORKER_STACK, worker_root
 
-WORKER_STACK = "loadgen-workers"
-REPO = Path(__file__).resolve().parents[2]
 # pulumi_aws's s3 module warns, on import, about its own deprecated BucketV2 classes.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws")
 
@@ -98,32 +103,7 @@ def test_workers_max_is_refused_on_a_model_stack() -> None:
 
 
 # ---- the package -------------------------------------------------------------------------
-_STAND_IN_HANDLER = "def handler(event, context):\n    return {}\n"
 
-
-def worker_root(base: Path) -> Path:
-    """A project with the load generator's sources (and a worker handler) and a stand-in tree
-    of its wheels in ``build/deps``, so that building needs neither pip nor the network."""
-    root = base / "repo"
-    root.mkdir()
-    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
-    for package in (*WORKER_SOURCES, "stack", "emulator"):
-        shutil.copytree(REPO / package, root / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
-    handler = root / "loadgen" / "workers" / "_handler.py"
-    if not handler.exists():
-        handler.write_text(_STAND_IN_HANDLER)
-    (root / "loadgen" / "__pycache__").mkdir(exist_ok=True)
-    (root / "loadgen" / "__pycache__" / "_plan.cpython-312.pyc").write_bytes(b"bytecode")
-    settings = load_stack(WORKER_STACK)
-    for runtime in ("python3.12", "python3.13"):
-        target = DependencyTarget.for_lambda(runtime, settings.architecture)
-        tree = dependency_dir(worker_requirements(root), target, root / "build" / "deps")
-        for name in ("anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
-                     "httptools/__init__.py", "yaml/__init__.py", "anyio/tests/test_x.py"):
-            (tree / name).parent.mkdir(parents=True, exist_ok=True)
-            (tree / name).write_text(f"STAND_IN = {runtime!r}\n")
-    return root
 
 
 def test_the_worker_zip_holds_the_load_generator_and_its_wheels(tmp_path: Path) -> None:

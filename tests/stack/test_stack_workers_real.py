@@ -17,8 +17,8 @@ from contract import DIRECT_UPLOAD_BYTES_MAX, UNZIPPED_BYTES_MAX
 from stack import load_stack
 from stack._workerpackage import WorkerPackage, build_worker_package
 
-from .test_stack_frameworks_real import _python312
-from .test_stack_workers import WORKER_STACK, worker_root
+from ..support.lambda_python import python312
+from ..support.stacks import WORKER_STACK, worker_root
 
 pytestmark = pytest.mark.slow
 
@@ -63,7 +63,7 @@ def test_the_real_worker_zip_is_deterministic_and_within_lambdas_limits(
 def test_a_clean_python312_imports_the_load_generator_from_the_zip(
     built: tuple[WorkerPackage, WorkerPackage, Path],
 ) -> None:
-    python = _python312()
+    python = python312()
     if python is None:
         pytest.skip("no CPython 3.12 on this machine to stand in for Lambda's python3.12")
     package, _, base = built

@@ -17,13 +17,12 @@ from model import write_artifact
 from study import Study, StudyError, StudySettings
 from study._features import artifact_features
 
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
+from ..support.paths import HTTP_VECTORS, REPO
 
 
 @pytest.fixture()
 def artifact(tmp_path: Path) -> Path:
-    model = json.loads(VECTORS.read_text())["model"]
+    model = json.loads(HTTP_VECTORS.read_text())["model"]
     return write_artifact(tmp_path / "model.zip", model)
 
 
@@ -56,7 +55,7 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
         load = [json.loads(line)
                 for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
         assert load and all(r["error"] is None for r in load)
-        served = json.loads(VECTORS.read_text())["model"]["model_version"]
+        served = json.loads(HTTP_VECTORS.read_text())["model"]["model_version"]
         assert {r["model_version"] for r in load} == {served}
         log = (run / "logs" / f"{stack}.log").read_text()
         # every successful request has its REPORT line in the kept log

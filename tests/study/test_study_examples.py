@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from ..support.paths import REPO
+
 pytestmark = [pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 SHORT = ["--offsets", "0,2s", "--stages", "2:0:2s", "--time-scale", "1", "--rtt", "0",
          "--gateway-latency", "0"]

@@ -14,7 +14,8 @@ import yaml
 
 from study.__main__ import main
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import REPO
+
 ECHO = '''\
 import json
 

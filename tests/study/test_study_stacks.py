@@ -16,7 +16,7 @@ from study import Study, StudySettings
 from study._schedule import Schedule
 from study._settings import FRAMEWORK_STACKS, STUDY_STACKS
 
-REPO = Path(__file__).resolve().parents[2]
+from ..support.paths import REPO
 
 
 def _settings_from(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> StudySettings:

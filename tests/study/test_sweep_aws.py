@@ -29,10 +29,7 @@ from study._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
 from study._sweep_aws_signals import SignalGuard, Signalled
 from study._sweep_aws_tail import failure_kind, first_report
 
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
-EVENTS = REPO / "tests" / "events"
-
+from ..support.paths import EVENTS_DIR, HTTP_VECTORS, REPO
 
 # --- before anything runs: the estimate and the question -------------------------------------
 
@@ -191,11 +188,6 @@ def test_the_report_is_read_from_a_text_or_a_json_log_tail(tail: str) -> None:
 
 # --- end to end against the emulator's Lambda API --------------------------------------------
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(scope="module")
 def python_512(tmp_path_factory: pytest.TempPathFactory) -> FunctionSpec:
     """The stack python-512 as the emulator hosts it (a model written from the test vectors)."""
@@ -203,9 +195,9 @@ def python_512(tmp_path_factory: pytest.TempPathFactory) -> FunctionSpec:
     from model import write_artifact
     from stack import build_package, load_stack
 
-    if not VECTORS.is_file():
+    if not HTTP_VECTORS.is_file():
         pytest.skip("tests/vectors/http.json is absent: no model to package")
-    model = json.loads(VECTORS.read_text(encoding="utf-8"))["model"]
+    model = json.loads(HTTP_VECTORS.read_text(encoding="utf-8"))["model"]
     folder = tmp_path_factory.mktemp("sweep-aws")
     artifact = write_artifact(folder / "model.zip", model)
     settings = load_stack("python-512", REPO)
@@ -215,8 +207,8 @@ def python_512(tmp_path_factory: pytest.TempPathFactory) -> FunctionSpec:
 
 def _payloads() -> list[tuple[bytes, float]]:
     """POST /predict (weight 3) and GET /health (weight 1), as API Gateway sends them."""
-    predict = (EVENTS / "post-predict.json").read_bytes()
-    health = (EVENTS / "get-health.json").read_bytes()
+    predict = (EVENTS_DIR / "post-predict.json").read_bytes()
+    health = (EVENTS_DIR / "get-health.json").read_bytes()
     return [(predict, 3.0), (health, 1.0)]
 
 
@@ -374,7 +366,7 @@ async def test_a_signal_mid_sweep_still_restores_the_function_and_deletes_what_i
     before = await asyncio.to_thread(_left_behind, client, name)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-c", _SWEEP_SCRIPT, hosted.lambda_url,
-        DEFAULT_CREDENTIALS.access_key_id, DEFAULT_CREDENTIALS.secret_access_key, str(EVENTS),
+        DEFAULT_CREDENTIALS.access_key_id, DEFAULT_CREDENTIALS.secret_access_key, str(EVENTS_DIR),
         str(parallelism), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO)})
     assert proc.stdout is not None and proc.stderr is not None

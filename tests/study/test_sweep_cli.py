@@ -25,13 +25,12 @@ from study._sweep_options import parse_memory
 from study._sweep_requests import read_requests
 from study._sweep_samples import Invocation
 
-REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO / "tests" / "vectors" / "http.json"
+from ..support.paths import HTTP_VECTORS, REPO
 
 
 @pytest.fixture()
 def artifact(tmp_path: Path) -> Path:
-    model = json.loads(VECTORS.read_text())["model"]
+    model = json.loads(HTTP_VECTORS.read_text())["model"]
     return write_artifact(tmp_path / "model.zip", model)
 
 

@@ -26,9 +26,10 @@ import pytest
 from emulator.instance._cgroups import Cgroups
 from study.__main__ import main
 
+from ..support.paths import REPO
+
 pytestmark = [pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "cpu-bound"
 
 
