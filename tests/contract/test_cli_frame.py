@@ -98,3 +98,17 @@ def test_a_pipe_closed_before_the_first_write_ends_it_quietly_with_141() -> None
     _, err = writer.communicate(timeout=60)
     assert writer.returncode == 141
     assert err == b""
+
+
+def test_a_command_whose_stdout_is_closed_ends_quietly_with_141() -> None:
+    # The policy (7 kB) fits in Python's buffer: the frame's flush is what meets the closed
+    # pipe, before the interpreter's own flush at exit would print "Exception ignored".
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-m", "stack", "deployer-policy"], cwd=REPO,
+                              stdout=write_end, stderr=subprocess.PIPE, check=False, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == b""
