@@ -3,7 +3,8 @@
 The routes of the HTTP contract (docs/api.md), the handler each language's package exposes,
 the managed runtimes the functions support, the event a ``ping`` schedule sends, the
 environment that tells a function where its model is, how Lambda bills an invocation, and
-the Lambda quotas they all depend on (memory per vCPU, payload size).
+the Lambda quotas they all depend on (memory per vCPU, payload size), and the exit codes
+every command line returns, with the frame each command's ``main`` runs in.
 ``stack`` and ``emulator`` import this package; the functions in ``runtime/`` stay standalone
 (standard library or JDK only) and tests/contract holds what they hard-code to it.
 
@@ -14,6 +15,8 @@ machines that have neither Pulumi nor TensorFlow.
 from __future__ import annotations
 
 from contract._billing import billed_duration_ms, billed_restore_ms
+from contract._cli_frame import run_main
+from contract._exit_codes import ExitCode, signalled
 from contract._functions import (
     DEFAULT_RUNTIMES,
     EXPORT_SUFFIXES,
@@ -96,6 +99,7 @@ __all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "DIRECT_UPLOAD_BYTES_MAX",
     "ENVIRONMENT_BYTES_LIMIT",
     "EXPORT_SUFFIXES",
+    "ExitCode",
     "FIRST_RESPONSE_HEADERS",
     "FUNCTION_ENVIRONMENT",
     "FUNCTION_NAME_MAX",
@@ -148,4 +152,6 @@ __all__ = [  # noqa: RUF022 - sorted as the surface test sorts it
     "ping_event",
     "read_request_set",
     "route_matches",
+    "run_main",
+    "signalled",
 ]

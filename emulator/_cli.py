@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract import DEFAULT_KEEP_ALIVE_S
+from contract import DEFAULT_KEEP_ALIVE_S, ExitCode, run_main, signalled
 from resultfiles import ENDPOINTS, ResultsError, read_endpoints, write_endpoints
 
 from ._console import announce, say
@@ -158,22 +158,20 @@ async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
             except (OSError, ResultsError):
                 pass
     # The shell's convention for "ended by signal N": 128 + N (130 for SIGINT, 143 for SIGTERM).
-    return 128 + received[0] if received else 0
+    return signalled(received[0]) if received else ExitCode.OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    root = (args.root or _repo_root()).resolve()
     try:
         from stack import StackError
     except ImportError as exc:  # pragma: no cover - the stack package is part of this repo
         print(f"error: cannot import the stack package ({exc}); run from the repository",
               file=sys.stderr)
-        return 2
-    try:
-        return asyncio.run(_serve(args, root))
-    except (EmulatorError, StackError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        return ExitCode.USAGE
+    return run_main(_main, argv, user_errors=(EmulatorError, StackError))
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = _parser().parse_args(argv)
+    root = (args.root or _repo_root()).resolve()
+    return asyncio.run(_serve(args, root))

@@ -15,8 +15,8 @@ import subprocess
 import sys
 
 import resultfiles
+from contract import run_main
 
-from ._console import silence
 from ._errors import LoadgenError
 
 SUBCOMMANDS: dict[str, str] = {
@@ -53,26 +53,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        given = sys.argv[1:] if argv is None else argv
-        command = next((arg for arg in given if not arg.startswith("-")), None)
-        if command in ELSEWHERE:
-            rest = list(given)
-            rest.remove(command)
-            report_command = [sys.executable, "-m", "report", ELSEWHERE[command][0], *rest]
-            return subprocess.run(report_command, check=False).returncode
-        args = build_parser().parse_args(argv)
-        status = int(args._module.main(args.command, args))
-        # Flushed here, where a closed pipe can still be met quietly, not at exit.
-        sys.stdout.flush()
-        return status
-    except (LoadgenError, resultfiles.ResultsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as Unix tools do when SIGPIPE ends them.
-        silence(sys.stdout)
-        return 141
+    return run_main(_main, argv, user_errors=(LoadgenError, resultfiles.ResultsError))
+
+
+def _main(argv: list[str] | None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    command = next((arg for arg in given if not arg.startswith("-")), None)
+    if command in ELSEWHERE:
+        rest = list(given)
+        rest.remove(command)
+        report_command = [sys.executable, "-m", "report", ELSEWHERE[command][0], *rest]
+        return subprocess.run(report_command, check=False).returncode
+    args = build_parser().parse_args(argv)
+    return int(args._module.main(args.command, args))
 
 
 if __name__ == "__main__":

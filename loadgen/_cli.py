@@ -10,12 +10,10 @@ from pathlib import Path
 
 import anyio
 
+from contract import ExitCode, signalled
 from resultfiles import new_run_id, run_folder
 
 from ._console import (
-    EXIT_FIRST_FAILURE,
-    EXIT_SIGNAL_BASE,
-    EXIT_WRITE_FAILED,
     outcome,
     say,
     summary_table,
@@ -325,11 +323,11 @@ def main(name: str, args: argparse.Namespace) -> int:
                            backend="asyncio")
     except RunInterrupted as exc:
         say(f"\n{exc}: nothing was sent, nothing written", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + exc.signal
+        return signalled(exc.signal)
     except KeyboardInterrupt:
         # Ctrl-C in the instant before the run's own handling starts.
         say(f"\ninterrupted before the run started: nothing written in {folder}", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + signal.SIGINT
+        return signalled(signal.SIGINT)
     if tty:
         say("", stream=sys.stderr)
     say(summary_table(result.summary))
@@ -337,7 +335,7 @@ def main(name: str, args: argparse.Namespace) -> int:
     status, line = outcome(result.summary)
     if result.first_failure is not None:
         say(f"error: {result.first_failure}", stream=sys.stderr)
-        return EXIT_FIRST_FAILURE
+        return ExitCode.FIRST_FAILURE
     if line:
         say(line, stream=sys.stderr)
     if result.write_error is not None:
@@ -346,10 +344,10 @@ def main(name: str, args: argparse.Namespace) -> int:
             "hold "
             f"the {result.summary['requests']:,} attempts written"
             + (f" ({lost:,} more could not be written)" if lost else ""), stream=sys.stderr)
-        return EXIT_WRITE_FAILED
+        return ExitCode.WRITE_FAILED
     if result.signal is not None:
         say(f"interrupted by {signal.Signals(result.signal).name}: the "
             f"{result.summary['requests']:,} "
             f"attempts recorded and their summary are in {result.folder}", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + result.signal
+        return signalled(result.signal)
     return status

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from contract import ExitCode
+
 from ._console import summary_table
 from .files._merge import merge_results
 
@@ -31,4 +33,4 @@ def main(name: str, args: argparse.Namespace) -> int:
     for problem in summary.get("data_problems") or []:
         print(f"warning: {problem}", file=sys.stderr)
     print(f"merged results: {args.out}")
-    return 0
+    return ExitCode.OK

@@ -8,12 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from contract import ExitCode, signalled
 from resultfiles import new_run_id
 
 from ._console import (
-    EXIT_SIGNAL_BASE,
-    EXIT_WORKERS_LOST,
-    EXIT_WRITE_FAILED,
     outcome,
     say,
     summary_table,
@@ -43,7 +41,7 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
         return _main_workers(plan, target=target, args=args, notes=notes, interrupt=interrupt)
     except RunInterrupted as exc:
         say(f"{exc}: nothing was sent, nothing written", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + exc.signal
+        return signalled(exc.signal)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -147,7 +145,7 @@ def _said(result: WorkersOutcome, *, stack: WorkerStack, run_id: str, results: P
             + (f", the folders of {', '.join(here)} in {run_root / 'workers'}" if here else "")
             + (f"; the folders of {in_bucket} are whole in {bucket}" if in_bucket else ""),
             stream=sys.stderr)
-        return EXIT_WRITE_FAILED
+        return ExitCode.WRITE_FAILED
     if result.signal is not None:
         merged = (f"the merged run of what they measured is in {result.folder}"
                   + ("" if result.summary and result.summary.get("complete") else " (incomplete)")
@@ -158,15 +156,15 @@ def _said(result: WorkersOutcome, *, stack: WorkerStack, run_id: str, results: P
               if running else "")
         say(f"interrupted by {signal.Signals(result.signal).name}: {on}{merged}; what each "
             f"worker did is in {run_root / 'workers.json'}", stream=sys.stderr)
-        return EXIT_SIGNAL_BASE + result.signal
+        return signalled(result.signal)
     if result.summary is None or result.folder is None:
         say(f"error: no worker came back; what each said is in "
             f"{run_root / 'workers.json'}", stream=sys.stderr)
-        return EXIT_WORKERS_LOST
+        return ExitCode.WORKERS_LOST
     status, line = outcome(result.summary)
     if line:
         say(line, stream=sys.stderr)
-    return EXIT_WORKERS_LOST if result.lost or result.left_in_bucket else status
+    return ExitCode.WORKERS_LOST if result.lost or result.left_in_bucket else status
 
 
 def _say_clock(clock: dict[str, Any], *, lead_s: float, say: Callable[[str], None]) -> None:

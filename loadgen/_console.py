@@ -7,17 +7,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-#: Exit statuses of a run (README.md, "Exit codes").
-EXIT_OK = 0
-EXIT_SOME_FAILED = 1
-EXIT_USAGE = 2
-EXIT_NOTHING_MEASURED = 3
-EXIT_WRITE_FAILED = 4
-#: A run on workers lost one or more of them (their users are missing from the merge).
-EXIT_WORKERS_LOST = 5
-#: ``--stop-at-first-failure``: the first answer was not correct, so the run stopped there.
-EXIT_FIRST_FAILURE = 6
-EXIT_SIGNAL_BASE = 128
+from contract import ExitCode
 
 
 def say(text: str, *, stream: TextIO | None = None, end: str = "\n") -> None:
@@ -58,16 +48,17 @@ def outcome(summary: dict[str, Any]) -> tuple[int, str | None]:
     requests, ok = int(summary.get("requests", 0)) - cancelled, int(summary.get("ok", 0))
     failed = requests - ok
     kinds = ", ".join(f"{kind} {_count(n)}" for kind, n in errors.items() if n)
+    nothing = ExitCode.NOTHING_MEASURED
     if ok == 0:
         if requests == 0:
-            return EXIT_NOTHING_MEASURED, "error: the run measured nothing: no attempt completed"
-        return EXIT_NOTHING_MEASURED, (f"error: the run measured nothing: all {_count(requests)} "
-                                       f"attempts failed ({kinds})")
+            return nothing, "error: the run measured nothing: no attempt completed"
+        return nothing, (f"error: the run measured nothing: all {_count(requests)} "
+                         f"attempts failed ({kinds})")
     if failed:
-        return EXIT_SOME_FAILED, (f"warning: {_count(failed)} of {_count(requests)} attempts "
-                                  "failed "
-                                  f"({100 * failed / requests:.1f} %: {kinds})")
-    return EXIT_OK, None
+        return ExitCode.FAILED, (f"warning: {_count(failed)} of {_count(requests)} attempts "
+                                 "failed "
+                                 f"({100 * failed / requests:.1f} %: {kinds})")
+    return ExitCode.OK, None
 
 
 def _ms(value: float | None) -> str:

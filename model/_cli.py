@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract import ExitCode, run_main
 from model._data import ENV_VAR, SAMPLE_PATH, DataSource, load, read_kdd, resolve_source
 from model._errors import ModelError
 
@@ -21,21 +21,18 @@ DEFAULT_OUT = Path("build/model.zip")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run_main(_main, argv, user_errors=(ModelError,))
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        if args.command == "train":
-            return _train(args)
-        if args.command == "evaluate":
-            return _evaluate(args)
-        if args.command == "export":
-            return _export(args)
-        return _vectors(args)
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    if args.command == "train":
+        return _train(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
+    if args.command == "export":
+        return _export(args)
+    return _vectors(args)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -168,7 +165,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.vectors is not None:
         path = write_vectors(args.vectors, vectors_document(result, seed=args.seed))
         print(f"wrote {path}")
-    return 0
+    return ExitCode.OK
 
 
 def _write_exports(artifact: Path) -> None:
@@ -183,7 +180,7 @@ def _write_exports(artifact: Path) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     _write_exports(args.artifact)
-    return 0
+    return ExitCode.OK
 
 
 def _read(source: DataSource) -> pd.DataFrame:
@@ -212,7 +209,7 @@ def _evaluate(args: argparse.Namespace) -> int:
             [("artifact", metrics)],
         )
     )
-    return 0
+    return ExitCode.OK
 
 
 def _vectors(args: argparse.Namespace) -> int:
@@ -226,4 +223,4 @@ def _vectors(args: argparse.Namespace) -> int:
     print(
         f"wrote {path} ({result.subset.name} subset, model_version {result.model['model_version']})"
     )
-    return 0
+    return ExitCode.OK

@@ -7,9 +7,9 @@ The same modules serve ``python -m loadgen report`` and ``python -m loadgen logs
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
+from contract import run_main
 from resultfiles import ResultsError
 
 from . import _cli_compare, _cli_logs, _cli_report
@@ -34,21 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        status = int(args._main(args.command, args))
-        sys.stdout.flush()
-        return status
-    except ResultsError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as Unix tools do when SIGPIPE ends them.
-        # Python's exit flush would fail on the closed pipe: point stdout at /dev/null first.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-        return 141
+    return run_main(_main, argv, user_errors=(ResultsError,))
+
+
+def _main(argv: list[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args._main(args.command, args))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from contract import ExitCode
+
 from ._compare import compare_runs, render_comparison
 
 
@@ -34,5 +36,5 @@ def main(name: str, args: argparse.Namespace) -> int:
             args.out.write_text(text + "\n", encoding="utf-8")
         except OSError as exc:
             print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
-    return 0 if comparison.rows else 3
+            return ExitCode.USAGE
+    return ExitCode.OK if comparison.rows else ExitCode.NOTHING_MEASURED

@@ -7,6 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from contract import ExitCode
 from resultfiles import ResultsError
 
 from ._cloudwatch import (
@@ -78,4 +79,4 @@ def main(name: str, args: argparse.Namespace) -> int:
     print(f"{count} log events from {group} written to {args.out}")
     if access_group:
         print(f"{access_count} access-log events from {access_group} written to {access_out}")
-    return 0
+    return ExitCode.OK

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from contract import ExitCode
+
 from ._cost import Prices
 from ._markdown import write_report
 from ._recommend import RecommendationRule
@@ -63,4 +65,4 @@ def main(name: str, args: argparse.Namespace) -> int:
                           rule=RecommendationRule(tolerance=args.tolerance),
                           warn=lambda line: print(f"warning: {line}", file=sys.stderr))
     print(f"report: {report}")
-    return 0
+    return ExitCode.OK

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from contract import ExitCode, run_main
 from stack._deployer import MANAGED_POLICY_CHARS_MAX, deployer_policy
 from stack._errors import StackError
 from stack._limits import DEFAULT_NAME_PREFIX
@@ -69,11 +70,11 @@ def _prune(args: argparse.Namespace, client: Any = None) -> int:
     if keep is None:
         print(f"error: stack {settings.name} publishes no versions (cold_start_mitigation "
               f"{settings.cold_start_mitigation}); nothing to prune", file=sys.stderr)  # fmt: skip
-        return 2
+        return ExitCode.USAGE
     if keep < 1:
         print(f"error: --keep is {keep}; keep at least 1 (the version alias live serves)",
               file=sys.stderr)  # fmt: skip
-        return 2
+        return ExitCode.USAGE
     if client is None:
         import boto3
 
@@ -83,10 +84,14 @@ def _prune(args: argparse.Namespace, client: Any = None) -> int:
     listed = ", ".join(doomed) if doomed else "none"
     print(f"{settings.function_name}: keeps the newest {keep} and any an alias uses; "
           f"{verb}: {listed}")  # fmt: skip
-    return 0
+    return ExitCode.OK
 
 
 def main(argv: list[str] | None = None, *, lambda_client: Any = None) -> int:
+    return run_main(lambda given: _main(given, lambda_client), argv)
+
+
+def _main(argv: list[str] | None, lambda_client: Any) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "prune-versions":
         # botocore only here: the policy needs no AWS library.
@@ -96,15 +101,15 @@ def main(argv: list[str] | None = None, *, lambda_client: Any = None) -> int:
             return _prune(args, lambda_client)
         except StackError as error:
             print(f"error: {error}", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         except (BotoCoreError, ClientError) as error:
             print(f"error: {args.stack}: AWS refused or could not be reached: {error}",
                   file=sys.stderr)  # fmt: skip
-            return 2
+            return ExitCode.USAGE
     problems = name_prefix_problems(args.name_prefix)
     if problems:
         print(f"error: {problems[0]}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     text = policy_text(name_prefix=args.name_prefix, partition=args.partition)
     size = len("".join(text.split()))
     if size > MANAGED_POLICY_CHARS_MAX:
@@ -113,14 +118,14 @@ def main(argv: list[str] | None = None, *, lambda_client: Any = None) -> int:
               f"{MANAGED_POLICY_CHARS_MAX} for a managed policy", file=sys.stderr)  # fmt: skip
     if args.out is None:
         sys.stdout.write(text)
-        return 0
+        return ExitCode.OK
     try:
         args.out.write_text(text, encoding="utf-8")
     except OSError as error:
         print(f"error: cannot write {args.out}: {error.strerror or error}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     print(f"wrote {args.out} (attach it to the identity that runs pulumi up)", file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from contract import ExitCode, run_main
 from emulator import add_network_options
 from stack import list_stacks, project_root
 
@@ -16,6 +17,10 @@ from ._settings import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, StudySe
 
 
 def main(argv: list[str] | None = None) -> int:
+    return run_main(_main, argv)
+
+
+def _main(argv: list[str] | None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["sweep"]:
         from ._sweep import main as sweep_main
@@ -84,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
             chosen = function_stacks(args)
         except FunctionStudyError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         if chosen is None:
-            return 0  # --write-stack: the stack file is written, nothing to run
+            return ExitCode.OK  # --write-stack: the stack file is written, nothing to run
         root, stacks = chosen
         if args.stacks:
             parser.error("--function studies the function alone; leave out --stacks")

@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract import MODEL_FILE
+from contract import MODEL_FILE, ExitCode, signalled
 from resultfiles import ENDPOINTS, LOGS, REQUESTS, ResultsError, new_run_id, read_endpoints
 from stack.settings import variant_name
 
@@ -46,8 +46,6 @@ from ._settings import StudySettings
 
 #: Building a framework stack's package the first time installs its wheels (pip, tens of MB).
 EMULATOR_START_TIMEOUT_S = 600.0
-#: The load generator's status when its first answer was wrong (``--stop-at-first-failure``).
-EXIT_FIRST_FAILURE = 6
 #: What a function's log says when init or the handler fails: the runtime's error line, or
 #: the platform's INIT_REPORT of an init that timed out or failed.
 FUNCTION_ERROR = re.compile(r"[^\n]*(?:\[ERROR\]|Runtime\.[A-Za-z]+|INIT_REPORT[^\n]*Status: "
@@ -65,7 +63,7 @@ class Interrupted(Exception):
 
 
 #: The load generator's statuses that make the study fail, worst first (README, "Exit codes").
-_FAILING_STATUSES = (4, 3, 2)
+_FAILING_STATUSES = (ExitCode.WRITE_FAILED, ExitCode.NOTHING_MEASURED, ExitCode.USAGE)
 
 
 def _log(message: str) -> None:
@@ -296,14 +294,14 @@ class Study:
     def _check(self, what: str, code: int, log: Path | None) -> None:
         where = f"; see {log}" if log else ""
         stack = what.rpartition(" on ")[2]
-        if code == EXIT_FIRST_FAILURE and stack in self.settings.function_stacks:
+        if code == ExitCode.FIRST_FAILURE and stack in self.settings.function_stacks:
             raise StudyError(self._first_failure(stack, log))
         if code in _FAILING_STATUSES:
             self.failed_runs.append(code)
             _log(f"{what} failed (exit {code}){where}")
-        elif code == 1:
+        elif code == ExitCode.FAILED:
             _log(f"{what}: some attempts failed (their share is in its output){where}")
-        elif code != 0:
+        elif code != ExitCode.OK:
             _log(f"{what} exited {code}{where}")
 
     def keep_logs(self) -> None:
@@ -326,7 +324,7 @@ class Study:
         out = self.run_dir / "report"
         argv = self._python("-m", "loadgen", "report", str(self.run_dir), "--out", str(out))
         done = subprocess.run(argv, cwd=self.root, check=False)
-        if done.returncode != 0:
+        if done.returncode != ExitCode.OK:
             _log(f"the report failed (exit {done.returncode})")
             return None
         return out / "report.md"
@@ -350,7 +348,7 @@ class Study:
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
         started = time.monotonic()
-        status = 0
+        status: int = ExitCode.OK
         try:
             if any(s not in self.settings.function_stacks for s in self.settings.hosted):
                 self.features = artifact_features(self.artifact)
@@ -359,10 +357,10 @@ class Study:
             self.scenario1()
             self.scenario2()
         except Interrupted:
-            status = 128 + (self.signal or signal.SIGINT)
+            status = signalled(self.signal or signal.SIGINT)
         except StudyError as exc:
             _log(f"error: {exc}")
-            status = 2
+            status = ExitCode.USAGE
         finally:
             self.shutdown()
             for sig, handler in previous.items():
@@ -377,8 +375,8 @@ class Study:
         _log(f"done in {time.monotonic() - started:.0f} s; results: {self.run_dir}")
         if report is not None:
             _log(f"report: {report}")
-        elif status == 0:
-            status = 1
-        if status == 0 and self.failed_runs:
+        elif status == ExitCode.OK:
+            status = ExitCode.FAILED
+        if status == ExitCode.OK and self.failed_runs:
             status = next(code for code in _FAILING_STATUSES if code in self.failed_runs)
         return status

@@ -26,7 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
-from contract import MB_PER_VCPU, MODEL_FILE
+from contract import MB_PER_VCPU, MODEL_FILE, ExitCode, signalled
 from report import CI_METHOD
 from resultfiles import log_path as stack_log_path
 from resultfiles import new_run_id
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     else default_requests(artifact, args.batch))
     except (SweepInputError, StackError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     run_id = args.run_id or new_run_id(prefix="sweep-")
     results = args.results if args.results.is_absolute() else root / args.results
     run_dir = results / run_id
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 interrupted, invocations = stopped.signum, stopped.measured
                 if not invocations:
                     print("no size was measured to the end, nothing written", file=sys.stderr)
-                    return 128 + interrupted
+                    return signalled(interrupted)
             except AwsSweepError as exc:
                 raise _AwsUnavailable(str(exc)) from None
         else:
@@ -241,12 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 progress=lambda line: print(line, flush=True), into=local)))
     except (StackError, EmulatorError, _AwsUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except Exception as exc:
         if type(exc).__module__.startswith("botocore"):
             # no credentials, no such function, access denied: AWS's own words, on one line
             print(f"error: AWS: {exc}", file=sys.stderr)
-            return 2
+            return ExitCode.USAGE
         raise
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         if received:
@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not local.invocations:
             print("interrupted: no size was measured to the end, nothing written",
                   file=sys.stderr)
-            return 128 + interrupted
+            return signalled(interrupted)
         print(f"interrupted: writing the {len(local.invocations)} size(s) measured to the end",
               file=sys.stderr)
     if not args.aws:
@@ -312,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"written: {paths['report']}, {paths['csv'].name}, {paths['chart'].name}, "
           f"{paths['cold_chart'].name}; result folders for `python -m report write {run_dir}`")
     if interrupted is not None:
-        return 128 + interrupted
+        return signalled(interrupted)
     if args.apply:
         status = apply_choice(root, args.stack, choice)
         if status:
@@ -323,8 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               + (", ".join(f"{k} ×{v}" for k, v in sorted(kinds.items(), key=str)) or "none sent")
               + "): check the stack, --requests (body, path) and the emulator's logs",
               file=sys.stderr)
-        return 3
-    return 0
+        return ExitCode.NOTHING_MEASURED
+    return ExitCode.OK
 
 
 async def _cancelled_by_sigterm(received: list[int], work: Coroutine[Any, Any, T]) -> T:

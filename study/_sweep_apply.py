@@ -7,6 +7,8 @@ import re
 import sys
 from pathlib import Path
 
+from contract import ExitCode
+
 from ._sweep_stats import Choice
 
 __all__ = ["apply_choice", "apply_memory"]
@@ -40,15 +42,15 @@ def apply_choice(root: Path, stack: str, choice: Choice) -> int:
     status (2 when the file cannot be changed)."""
     if choice.memory_mb is None:
         print("--apply: nothing applied, no size was chosen", file=sys.stderr)
-        return 0
+        return ExitCode.OK
     stack_file = root / f"Pulumi.{stack}.yaml"
     try:
         change = apply_memory(stack_file, choice.memory_mb)
     except (OSError, ValueError) as exc:
         print(f"error: --apply: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     if change is None:
         print(f"--apply: {stack_file.name} already has memory_mb {choice.memory_mb}")
     else:
         print(f"--apply: {stack_file.name}\n- {change[0].strip()}\n+ {change[1].strip()}")
-    return 0
+    return ExitCode.OK
