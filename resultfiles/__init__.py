@@ -13,7 +13,19 @@ from __future__ import annotations
 from ._access_log import AccessEntry, read_access_log
 from ._atomic import write_json_atomic, write_text_atomic
 from ._cpu_samples import CpuSample, read_cpu_samples
-from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
+from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints
+from ._endpoints_file import (
+    DependencyFolder,
+    EndpointsFile,
+    HostedStack,
+    InitCpuModel,
+    MemoryLimitModel,
+    PackageFacts,
+    PythonInstances,
+    StackLimits,
+    WorkerStack,
+    write_endpoints,
+)
 from ._errors import ResultsError
 from ._facts import (
     Bracket,
@@ -104,19 +116,26 @@ __all__ = [
     "Bracket",
     "ColdStartFigures",
     "CpuSample",
+    "DependencyFolder",
     "Endpoints",
+    "EndpointsFile",
     "GeneratorCheck",
     "GeneratorFigures",
     "HitsPerSecond",
     "HostCpu",
     "HostCpuFigures",
+    "HostedStack",
+    "InitCpuModel",
     "InitFigures",
     "LatencyFigures",
     "LimitsCheck",
     "LoopLag",
     "Machine",
+    "MemoryLimitModel",
     "MergedRunFile",
     "MergedSource",
+    "PackageFacts",
+    "PythonInstances",
     "Record",
     "RecordReader",
     "RequestSet",
@@ -129,6 +148,7 @@ __all__ = [
     "Scenario1Facts",
     "ScenarioGap",
     "StackEndpoint",
+    "StackLimits",
     "StageRow",
     "Summary",
     "SummaryExtra",
@@ -136,6 +156,7 @@ __all__ = [
     "SweepSummary",
     "SweepTarget",
     "Timeline",
+    "WorkerStack",
     "access_log_path",
     "cpu_samples_path",
     "events_path",

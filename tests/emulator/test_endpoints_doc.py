@@ -8,12 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, cast
 
-import pytest
-
 from emulator._endpoints_doc import endpoints_document
 from emulator._spec import EmulatorOptions
 from emulator.instance._memory import memory_limit
-from resultfiles import write_endpoints
+from resultfiles import EndpointsFile, write_endpoints
 from stack import load_stack
 from stack._functionpackage import FunctionPackage
 from stack._workerpackage import WorkerPackage
@@ -28,7 +26,7 @@ WRITTEN = REPO / "tests" / "resultfiles" / "written" / "endpoints" / "endpoints.
 STACKS = ("python-512", "python-512-provisioned", "cpu-bound", "loadgen-workers")
 
 
-def _fixed_document(root: Path) -> object:
+def _fixed_document(root: Path) -> EndpointsFile:
     """The emulator's document for four stacks, as a stand-in running emulator states it."""
     settings = {name: load_stack(name, REPO) for name in STACKS}
     runtime_dir = root / "python-runtime"
@@ -77,7 +75,7 @@ def _comparable(text: str, root: Path) -> str:
 
 def test_the_document_is_written_byte_for_byte_as_before(tmp_path: Path) -> None:
     path = tmp_path / "out" / "endpoints.json"
-    write_endpoints(path, _fixed_document(tmp_path))  # type: ignore[arg-type]
+    write_endpoints(path, _fixed_document(tmp_path))
     assert _comparable(path.read_text(), tmp_path) == WRITTEN.read_text()
 
 
@@ -87,6 +85,6 @@ if __name__ == "__main__":  # pragma: no cover - writes the reference file (once
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out" / "endpoints.json"
-        write_endpoints(out, _fixed_document(Path(tmp)))  # type: ignore[arg-type]
+        write_endpoints(out, _fixed_document(Path(tmp)))
         WRITTEN.write_text(_comparable(out.read_text(), Path(tmp)))
     sys.exit(0)

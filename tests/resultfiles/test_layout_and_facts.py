@@ -12,6 +12,7 @@ import pytest
 from resultfiles import (
     RESULT_FILES,
     Endpoints,
+    EndpointsFile,
     RequestSet,
     ResultsError,
     RunInfo,
@@ -28,7 +29,7 @@ from resultfiles import (
     read_run_info,
     read_summary,
     run_folder,
-    write_endpoints,
+    write_json_atomic,
 )
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "results.md"
@@ -149,9 +150,10 @@ def test_endpoints_written_read_back_typed(tmp_path: Path) -> None:
         "cpu_limited": True, "hosted_by": {"python": "3.11.7", "java": None}, "pid": 42,
         "init_cpu": {"mode": "burst"},
     }
-    written = write_endpoints(path, document)
+    path.parent.mkdir()
+    write_json_atomic(path, document)
     read = read_endpoints(path)
-    assert read == written
+    assert read == Endpoints.from_json(document, source=str(path))
     assert read is not None and read.pid == 42 and read.cpu_limited is True
     assert read.hosted_by == {"python": "3.11.7", "java": None}
     model = read.stacks["python-512"]
@@ -169,8 +171,8 @@ def test_no_endpoints_file_reads_as_none_and_a_damaged_one_is_named(tmp_path: Pa
     path.write_text('{"cpu_limited": true}', encoding="utf-8")
     with pytest.raises(ResultsError, match="has no 'stacks' mapping"):
         read_endpoints(path)
-    with pytest.raises(ResultsError, match="has no 'stacks' mapping"):
-        write_endpoints(path, {"pid": 1})
+    with pytest.raises(ResultsError, match="'stacks' is missing"):
+        EndpointsFile.from_json({"pid": 1})
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ResultsError, match="cannot read the emulator's endpoints file"):
         read_endpoints(path)
