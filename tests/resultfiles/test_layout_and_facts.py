@@ -11,14 +11,23 @@ import pytest
 
 from resultfiles import (
     RESULT_FILES,
+    BisectedBracket,
     Endpoints,
     EndpointsFile,
+    EvictionBracket,
+    HostedStack,
+    IdleGap,
+    InitCpuModel,
+    PackageFacts,
+    PythonInstances,
     RequestSet,
     ResultsError,
     RunInfo,
     RunTarget,
     StackEndpoint,
+    StackLimits,
     Summary,
+    WorkerStack,
     access_log_path,
     cpu_samples_path,
     events_path,
@@ -178,10 +187,13 @@ def test_no_endpoints_file_reads_as_none_and_a_damaged_one_is_named(tmp_path: Pa
         read_endpoints(path)
 
 
-@pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint])
+@pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint,
+                                  EndpointsFile, HostedStack, WorkerStack, PackageFacts,
+                                  StackLimits, InitCpuModel, PythonInstances, IdleGap,
+                                  EvictionBracket, BisectedBracket])
 def test_every_typed_field_is_a_documented_key(kind: type) -> None:
     # A field the readers know but docs/results.md does not name is a format nobody promised.
     documented = set(re.findall(r"`([a-z_0-9]+)`", DOCS.read_text(encoding="utf-8")))
-    own = {"present", "entry", "name"}  # the reader's, not the file's
+    own = {"present", "entry", "name", "limits"}  # the reader's (a writer's), not the file's
     fields = {f.name for f in dataclasses.fields(kind)} - own
     assert fields - documented == set()
