@@ -1,8 +1,10 @@
 """The emulator's ``endpoints.json`` document (emulator/_endpoints_doc.py), from fixed inputs:
-byte for byte what the emulator wrote before its writer was typed."""
+byte for byte what the emulator wrote before its writer was typed (the reference was written
+by this builder run on main's dictionary-building module, then scrubbed by ``_comparable``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -65,8 +67,11 @@ def _fixed_document(root: Path) -> EndpointsFile:
 
 
 def _comparable(text: str, root: Path) -> str:
-    """The file's text with what varies by machine and moment put to fixed values."""
+    """The file's text with what varies by machine and moment put to fixed values, and each
+    stack's settings (the stack's to change, every field) cut to its name and memory size."""
     data = json.loads(text.replace(str(root), "<root>").replace(str(REPO), "<repo>"))
+    for entry in data["stacks"].values():
+        entry["settings"] = {key: entry["settings"][key] for key in ("name", "memory_mb")}
     data["started_at"], data["pid"] = "<started_at>", 0
     data["hosted_by"] = {"python": "<python>", "java": "<java>"}
     data["python_instances"]["interpreter"] = "<interpreter>"
@@ -79,12 +84,13 @@ def test_the_document_is_written_byte_for_byte_as_before(tmp_path: Path) -> None
     assert _comparable(path.read_text(), tmp_path) == WRITTEN.read_text()
 
 
-if __name__ == "__main__":  # pragma: no cover - writes the reference file (once, from main)
-    import sys
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out" / "endpoints.json"
-        write_endpoints(out, _fixed_document(Path(tmp)))
-        WRITTEN.write_text(_comparable(out.read_text(), Path(tmp)))
-    sys.exit(0)
+def test_each_stack_states_all_its_settings(tmp_path: Path) -> None:
+    path = tmp_path / "endpoints.json"
+    write_endpoints(path, _fixed_document(tmp_path))
+    stacks = json.loads(path.read_text())["stacks"]
+    for name in STACKS:
+        settings = load_stack(name, REPO)
+        stated = stacks[name]["settings"]
+        assert set(stated) == {f.name for f in dataclasses.fields(settings)}
+        assert (stated["name"], stated["memory_mb"], stated["kind"]) == (
+            name, settings.memory_mb, settings.kind)

@@ -1,6 +1,7 @@
 """Scenario 1's driver (loadgen/plans/_idle_probes.py) against a scripted platform, no sockets,
 no sleeping: summary.json's ``scenario1`` byte for byte as the driver wrote it before it was
-typed, and what a run interrupted between probes states."""
+typed (the reference is main's dictionary-building driver run on this platform), and what a run
+interrupted between probes states."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from resultfiles import Record, Scenario1Figures
 if TYPE_CHECKING:
     from loadgen.engine._state import RunState
 
-WRITTEN = (Path(__file__).resolve().parents[1] / "resultfiles" / "written" / "idle-probes"
+WRITTEN = (Path(__file__).resolve().parents[2] / "resultfiles" / "written" / "idle-probes"
            / "scenario1.json")
 #: the scripted platform evicts an instance idle for longer than this
 EVICT_AFTER_S = 0.5
@@ -106,7 +107,3 @@ def test_a_run_stopped_between_probes_states_what_it_measured() -> None:
                                                   bracket=final.bracket)
     assert final.bisected is not None and final.bisected.narrow_enough
     assert final.bisected.kept_s <= EVICT_AFTER_S <= final.bisected.evicted_s
-
-
-if __name__ == "__main__":  # pragma: no cover - writes the reference file (once, from main)
-    WRITTEN.write_text(_as_written(_run(PLAN)[0]), encoding="utf-8")
