@@ -15,16 +15,18 @@ from ._atomic import write_json_atomic, write_text_atomic
 from ._cpu_samples import CpuSample, read_cpu_samples
 from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints
 from ._endpoints_file import (
-    DependencyFolder,
     EndpointsFile,
-    HostedStack,
     InitCpuModel,
     MemoryLimitModel,
-    PackageFacts,
     PythonInstances,
+    write_endpoints,
+)
+from ._endpoints_stacks import (
+    DependencyFolder,
+    HostedStack,
+    PackageFacts,
     StackLimits,
     WorkerStack,
-    write_endpoints,
 )
 from ._errors import ResultsError
 from ._facts import (
