@@ -54,7 +54,7 @@ def announce(emu: Emulator, settings: Mapping[str, StackSettings], options: Emul
                     "invoke_targets)")
     if emu.cpu_limited:
         say(f"CPU limited by memory (1,769 MB = 1 vCPU): {emu.cpu_limit_reason}; init CPU: "
-            + init_cpu_model(options.init_cpu, limited=True)["description"])
+            + init_cpu_model(options.init_cpu, limited=True).description)
     else:
         say(f"note: instances run WITHOUT CPU limits: {emu.cpu_limit_reason}")
     say(f"memory limit: {emu.memory_limit.description}")

@@ -1,5 +1,5 @@
-"""``build/endpoints.json``'s document: each hosted stack's URL, settings, limits, package,
-log and samples, and what hosts the functions (the load generator, report and study read it)."""
+"""``build/endpoints.json``'s document built from the running emulator: each hosted stack's URL,
+settings, limits, package, log and samples, and what hosts the functions (typed: resultfiles)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,21 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from resultfiles import log_path
+from resultfiles import (
+    DependencyFolder,
+    EndpointsFile,
+    HostedStack,
+    InitCpuModel,
+    MemoryLimitModel,
+    PackageFacts,
+    PythonInstances,
+    RequestSet,
+    StackLimits,
+    WorkerStack,
+    log_path,
+)
 
 from ._emulator import Emulator
 from ._spec import INIT_BURST_VCPU
@@ -71,24 +83,15 @@ def hosted_by(settings: Mapping[str, StackSettings]) -> dict[str, str | None]:
     }
 
 
-def function_package_entry(package: FunctionPackage, settings: StackSettings) -> dict[str, Any]:
-    """A function stack's package as endpoints.json states it, and what the load generator
-    sends it: the request file and what counts as a correct answer."""
-    entry: dict[str, Any] = {
-        "kind": "image" if package.is_image else "zip",
-        "code_bytes": package.size_bytes,
-        "unzipped_bytes": package.unzipped_bytes,
-        "layer_bytes": package.layer_bytes,
-        "function": True,
-        "handler": package.handler,
-    }
-    if package.requirements:
-        entry["requirements"] = list(package.requirements)
-    return entry
+def function_package_entry(package: FunctionPackage) -> PackageFacts:
+    """A function stack's package as endpoints.json states it."""
+    return PackageFacts(kind="image" if package.is_image else "zip",
+                        code_bytes=package.size_bytes, unzipped_bytes=package.unzipped_bytes,
+                        layer_bytes=package.layer_bytes, function=True, handler=package.handler,
+                        requirements=tuple(package.requirements) or None)
 
 
-def package_entry(package: Package | FunctionPackage,
-                  settings: StackSettings | None = None) -> dict[str, Any]:
+def package_entry(package: Package | FunctionPackage) -> PackageFacts:
     """What a stack deploys, in bytes, as endpoints.json states it (the report shows it).
 
     An image's own size is not known here (no image is built: the emulator hosts its context's
@@ -98,124 +101,120 @@ def package_entry(package: Package | FunctionPackage,
     from stack.package import Package
 
     if not isinstance(package, Package):
-        assert settings is not None
-        return function_package_entry(package, settings)
-    entry: dict[str, Any] = {
-        "kind": "image" if package.is_image else "zip",
-        "code_bytes": package.size_bytes,
-        "unzipped_bytes": package.unzipped_bytes,
-        "layer_bytes": package.layer_size_bytes,
-        "model_runtime": package.model_runtime,
-    }
-    if package.requirements:
-        entry["requirements"] = list(package.requirements)
-    return entry
+        return function_package_entry(package)
+    return PackageFacts(kind="image" if package.is_image else "zip",
+                        code_bytes=package.size_bytes, unzipped_bytes=package.unzipped_bytes,
+                        layer_bytes=package.layer_size_bytes, model_runtime=package.model_runtime,
+                        requirements=tuple(package.requirements) or None)
 
 
-def limits_entry(settings: StackSettings) -> dict[str, Any]:
+def limits_entry(settings: StackSettings) -> StackLimits:
     """What the stack admits, as the emulator enforces it and the load generator checks a plan
     against it (the same keys as the AWS stack's outputs; None: no reserved concurrency)."""
-    return {"api_throttle_rate": settings.api_throttle_rate,
-            "api_throttle_burst": settings.api_throttle_burst,
-            "reserved_concurrency": settings.reserved_concurrency,
-            "provisioned_concurrency": (settings.provisioned_concurrency
-                                        if settings.cold_start_mitigation == "provisioned"
-                                        else None)}
+    return StackLimits(api_throttle_rate=settings.api_throttle_rate,
+                       api_throttle_burst=settings.api_throttle_burst,
+                       reserved_concurrency=settings.reserved_concurrency,
+                       provisioned_concurrency=(settings.provisioned_concurrency
+                                                if settings.cold_start_mitigation == "provisioned"
+                                                else None))
 
 
-def worker_package_entry(package: WorkerPackage) -> dict[str, Any]:
+def worker_package_entry(package: WorkerPackage) -> PackageFacts:
     """A worker stack's zip as endpoints.json states it."""
-    return {"kind": "zip", "code_bytes": package.size_bytes,
-            "unzipped_bytes": package.unzipped_bytes, "requirements": list(package.requirements)}
+    return PackageFacts(kind="zip", code_bytes=package.size_bytes,
+                        unzipped_bytes=package.unzipped_bytes,
+                        requirements=tuple(package.requirements))
+
+
+def _dependencies(emu: Emulator, name: str) -> DependencyFolder | None:
+    deps = emu.dependency_dirs.get(name)
+    if deps is None:
+        return None
+    return DependencyFolder(folder=str(deps), distributions=distributions_in(deps))
 
 
 def worker_entry(emu: Emulator, settings: StackSettings, root: Path,
-                 package: WorkerPackage | None) -> dict[str, Any]:
+                 package: WorkerPackage | None) -> WorkerStack:
     """A worker stack in endpoints.json: what ``--worker-stack NAME`` resolves (docs/results.md,
     "Workers"), plus the settings, the log and the samples as a model stack has them."""
     from contract import WORKER_RUNS_PREFIX
 
     name = settings.name
-    entry: dict[str, Any] = {
-        "kind": settings.kind, "function_name": name, "bucket": worker_bucket(settings),
-        "prefix": WORKER_RUNS_PREFIX.strip("/"), "lambda_endpoint": emu.lambda_url,
-        "s3_endpoint": emu.buckets_url, "region": settings.region,
-        "memory_mb": settings.memory_mb, "timeout_s": settings.timeout_s,
-        "workers_max": settings.workers_max, "settings": _settings_dict(settings),
-        "log": _shown(log_path(emu.options.log_dir, name), root),
-        **{key: _shown(path, root) for key, path in emu.sampler.describe(name).items()},
-    }
-    deps = emu.dependency_dirs.get(name)
-    if deps is not None:
-        entry["dependencies"] = {"folder": str(deps), "distributions": distributions_in(deps)}
-    if package is not None:
-        entry["package"] = worker_package_entry(package)
-    return entry
+    samples = emu.sampler.describe(name)
+    return WorkerStack(
+        kind=settings.kind, function_name=name, bucket=worker_bucket(settings),
+        prefix=WORKER_RUNS_PREFIX.strip("/"), lambda_endpoint=emu.lambda_url,
+        s3_endpoint=emu.buckets_url, region=settings.region, memory_mb=settings.memory_mb,
+        timeout_s=settings.timeout_s, workers_max=settings.workers_max,
+        settings=_settings_dict(settings), log=_shown(log_path(emu.options.log_dir, name), root),
+        cpu_samples=_shown(samples["cpu_samples"], root),
+        access_log=_shown(samples["access_log"], root),
+        dependencies=_dependencies(emu, name),
+        package=None if package is None else worker_package_entry(package),
+    )
+
+
+def _hosted_stack(emu: Emulator, name: str, settings: StackSettings, root: Path,
+                  package: Package | FunctionPackage | None) -> HostedStack:
+    samples = emu.sampler.describe(name)
+    return HostedStack(
+        url=emu.urls[name], authorization=settings.authorization,
+        settings=_settings_dict(settings), log=_shown(log_path(emu.options.log_dir, name), root),
+        limits=limits_entry(settings), cpu_samples=_shown(samples["cpu_samples"], root),
+        access_log=_shown(samples["access_log"], root),
+        # The account concurrency (--account-concurrency) less the reservations, shared by
+        # the stacks without one: the load generator checks a plan against it too.
+        unreserved_concurrency=(emu.concurrency_limit(name)
+                                if settings.reserved_concurrency is None else None),
+        dependencies=_dependencies(emu, name),
+        package=None if package is None else package_entry(package),
+        requests=_request_entry(settings, root) if settings.is_function else None,
+    )
 
 
 def endpoints_document(emu: Emulator, settings: Mapping[str, StackSettings], root: Path,
                        packages: Mapping[str, Package | FunctionPackage] | None = None,
                        worker_packages: Mapping[str, WorkerPackage] | None = None
-                       ) -> dict[str, Any]:
-    """The shape ``build/endpoints.json`` has (the load generator reads it)."""
-    stacks: dict[str, Any] = {}
-    for name, url in emu.urls.items():
-        log = log_path(emu.options.log_dir, name)
-        try:
-            shown = log.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            shown = str(log)
-        samples = {key: _shown(path, root) for key, path in emu.sampler.describe(name).items()}
-        stacks[name] = {"url": url, "authorization": settings[name].authorization,
-                        "settings": _settings_dict(settings[name]), "log": shown,
-                        **limits_entry(settings[name]), **samples}
-        if settings[name].reserved_concurrency is None:
-            # The account concurrency (--account-concurrency) less the reservations, shared
-            # by the stacks without one: the load generator checks a plan against it too.
-            stacks[name]["unreserved_concurrency"] = emu.concurrency_limit(name)
-        deps = emu.dependency_dirs.get(name)
-        if deps is not None:
-            stacks[name]["dependencies"] = {"folder": str(deps),
-                                            "distributions": distributions_in(deps)}
-        if packages is not None and name in packages:
-            stacks[name]["package"] = package_entry(packages[name], settings[name])
-        if settings[name].is_function:
-            stacks[name]["requests"] = _request_entry(settings[name], root)
+                       ) -> EndpointsFile:
+    """What ``build/endpoints.json`` states (the load generator reads it)."""
+    stacks: dict[str, HostedStack | WorkerStack] = {
+        name: _hosted_stack(emu, name, settings[name], root, (packages or {}).get(name))
+        for name in emu.urls}
     for name, s in settings.items():
         if s.is_worker:
             stacks[name] = worker_entry(emu, s, root, (worker_packages or {}).get(name))
     credentials = emu.options.credentials or DEFAULT_CREDENTIALS
-    return {
-        "stacks": stacks,
+    return EndpointsFile(
+        stacks=stacks,
         # Whom the iam stacks admit, so the load generator signs as that principal; the
         # secret is written only for the documented (public) local default.
-        "credentials": credentials.describe(),
+        credentials=credentials.describe(),
         # Lambda's Invoke API for every hosted function (boto3: endpoint_url), signed for
         # service "lambda" with the credentials above; moto's S3 of the worker stacks, if any.
-        "lambda_endpoint": emu.lambda_url,
-        "s3_endpoint": emu.buckets_url,
-        "cpu_limited": emu.cpu_limited,
-        "cpu_limit_reason": emu.cpu_limit_reason,
-        "init_cpu": init_cpu_model(emu.options.init_cpu, limited=emu.cpu_limited),
-        "memory_limit": {"mode": emu.memory_limit.mode,
-                         "description": emu.memory_limit.description},
-        "python_instances": _python_instances(emu),
-        "time_scale": emu.options.time_scale,
+        lambda_endpoint=emu.lambda_url,
+        s3_endpoint=emu.buckets_url,
+        cpu_limited=emu.cpu_limited,
+        cpu_limit_reason=emu.cpu_limit_reason,
+        init_cpu=init_cpu_model(emu.options.init_cpu, limited=emu.cpu_limited),
+        memory_limit=MemoryLimitModel(mode=emu.memory_limit.mode,
+                                      description=emu.memory_limit.description),
+        python_instances=_python_instances(emu),
+        time_scale=emu.options.time_scale,
         # What every request crosses besides the function (docs/emulator.md, "The network path").
-        "network_path": emu.options.network_path(),
-        "hosted_by": hosted_by(settings),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "pid": os.getpid(),
-    }
+        network_path=emu.options.network_path(),
+        hosted_by=hosted_by(settings),
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        pid=os.getpid(),
+    )
 
 
-def _request_entry(settings: StackSettings, root: Path) -> dict[str, Any]:
+def _request_entry(settings: StackSettings, root: Path) -> RequestSet:
     """What the load generator sends a function stack (``--stack NAME`` finds it here)."""
     from stack import function_paths
 
     paths = function_paths({"code": settings.code, "requests": settings.requests}, root)
-    return {"file": str(paths["requests"]) if paths["requests"] else None,
-            "expect_field": settings.expect_field or None}
+    return RequestSet(file=str(paths["requests"]) if paths["requests"] else None,
+                      expect_field=settings.expect_field or None)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -225,37 +224,37 @@ def _shown(path: Path, root: Path) -> str:
         return str(path)
 
 
-def init_cpu_model(mode: str, *, limited: bool) -> dict[str, Any]:
+def init_cpu_model(mode: str, *, limited: bool) -> InitCpuModel:
     """The init phase's CPU as endpoints.json (and so each run's run.json) states it."""
     if not limited:
-        return {"mode": mode, "applied": False,
-                "description": "instances run unthrottled (no cgroup): init and invocations alike"}
+        return InitCpuModel(mode=mode, applied=False, description="instances run unthrottled (no "
+                            "cgroup): init and invocations alike")
     if mode == "burst":
-        return {"mode": mode, "applied": True, "burst_vcpu": INIT_BURST_VCPU,
-                "description": f"init runs with up to {INIT_BURST_VCPU:g} vCPU (or the memory "
-                "share, if larger), then the memory share (1,769 MB = 1 vCPU) from the first "
-                "invocation on; calibrated on lambda-perf's Init Durations, flat from 128 to "
-                "1,024 MB (docs/emulator.md)"}
-    return {"mode": mode, "applied": True,
-            "description": "init runs under the memory share (1,769 MB = 1 vCPU), as "
-            "invocations do: slower than AWS at small memory (docs/emulator.md)"}
+        return InitCpuModel(
+            mode=mode, applied=True, burst_vcpu=INIT_BURST_VCPU,
+            description=f"init runs with up to {INIT_BURST_VCPU:g} vCPU (or the memory "
+            "share, if larger), then the memory share (1,769 MB = 1 vCPU) from the first "
+            "invocation on; calibrated on lambda-perf's Init Durations, flat from 128 to "
+            "1,024 MB (docs/emulator.md)")
+    return InitCpuModel(mode=mode, applied=True,
+                        description="init runs under the memory share (1,769 MB = 1 vCPU), as "
+                        "invocations do: slower than AWS at small memory (docs/emulator.md)")
 
 
-def _python_instances(emu: Emulator) -> dict[str, Any] | None:
+def _python_instances(emu: Emulator) -> PythonInstances | None:
     if emu.python_runtime_dir is None:
         return None
-    return {
-        "interpreter": f"{sys.executable} -S (Python {platform.python_version()})",
-        "sees": "its package, the layers' /opt/python, its dependency folder (framework "
-                "runtimes), and the runtime folder: nothing of the emulator's virtualenv",
-        "runtime": {"folder": str(emu.python_runtime_dir),
-                    "distributions": distributions_in(emu.python_runtime_dir)},
-        "differs_from_aws": list(DIFFERENCES_FROM_AWS),
-    }
+    return PythonInstances(
+        interpreter=f"{sys.executable} -S (Python {platform.python_version()})",
+        sees="its package, the layers' /opt/python, its dependency folder (framework "
+             "runtimes), and the runtime folder: nothing of the emulator's virtualenv",
+        runtime=DependencyFolder(folder=str(emu.python_runtime_dir),
+                                 distributions=distributions_in(emu.python_runtime_dir)),
+        differs_from_aws=tuple(DIFFERENCES_FROM_AWS),
+    )
 
 
-def _settings_dict(settings: StackSettings) -> dict[str, Any]:
-    raw = asdict(settings)
-    result: dict[str, Any] = json.loads(json.dumps(raw, default=_json_default))
+def _settings_dict(settings: StackSettings) -> dict[str, object]:
+    result: dict[str, object] = json.loads(json.dumps(asdict(settings), default=_json_default))
     return result
 

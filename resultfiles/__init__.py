@@ -13,7 +13,21 @@ from __future__ import annotations
 from ._access_log import AccessEntry, read_access_log
 from ._atomic import write_json_atomic, write_text_atomic
 from ._cpu_samples import CpuSample, read_cpu_samples
-from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints, write_endpoints
+from ._endpoints import Endpoints, RequestSet, StackEndpoint, read_endpoints
+from ._endpoints_file import (
+    EndpointsFile,
+    InitCpuModel,
+    MemoryLimitModel,
+    PythonInstances,
+    write_endpoints,
+)
+from ._endpoints_stacks import (
+    DependencyFolder,
+    HostedStack,
+    PackageFacts,
+    StackLimits,
+    WorkerStack,
+)
 from ._errors import ResultsError
 from ._facts import (
     Bracket,
@@ -69,6 +83,7 @@ from ._run_file import (
     SweepTarget,
     write_run_file,
 )
+from ._scenario1_figures import BisectedBracket, EvictionBracket, IdleGap, Scenario1Figures
 from ._summary_figures import (
     ColdStartFigures,
     GeneratorFigures,
@@ -101,22 +116,32 @@ __all__ = [
     "TIMELINE",
     "TIMELINE_COLUMNS",
     "AccessEntry",
+    "BisectedBracket",
     "Bracket",
     "ColdStartFigures",
     "CpuSample",
+    "DependencyFolder",
     "Endpoints",
+    "EndpointsFile",
+    "EvictionBracket",
     "GeneratorCheck",
     "GeneratorFigures",
     "HitsPerSecond",
     "HostCpu",
     "HostCpuFigures",
+    "HostedStack",
+    "IdleGap",
+    "InitCpuModel",
     "InitFigures",
     "LatencyFigures",
     "LimitsCheck",
     "LoopLag",
     "Machine",
+    "MemoryLimitModel",
     "MergedRunFile",
     "MergedSource",
+    "PackageFacts",
+    "PythonInstances",
     "Record",
     "RecordReader",
     "RequestSet",
@@ -127,8 +152,10 @@ __all__ = [
     "RunSummary",
     "RunTarget",
     "Scenario1Facts",
+    "Scenario1Figures",
     "ScenarioGap",
     "StackEndpoint",
+    "StackLimits",
     "StageRow",
     "Summary",
     "SummaryExtra",
@@ -136,6 +163,7 @@ __all__ = [
     "SweepSummary",
     "SweepTarget",
     "Timeline",
+    "WorkerStack",
     "access_log_path",
     "cpu_samples_path",
     "events_path",

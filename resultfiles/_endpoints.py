@@ -1,11 +1,11 @@
-"""``endpoints.json``: the running emulator's stacks, where each listens, and what it hosts.
+"""Reading ``endpoints.json``: the running emulator's stacks, where each listens, what it hosts.
 
-Written by the emulator (``python -m emulator``) through :func:`write_endpoints`, read by the
-load generator (``--stack NAME``), the study and the report through :func:`read_endpoints`;
-docs/results.md describes the format. Free-form parts (a stack's settings, its package, the
-emulator's models) stay read-only mappings of JSON values; ``StackEndpoint.entry`` keeps the
-whole entry for the keys that belong to other owners (the stack's limits, a worker stack's
-bucket and function).
+Written by the emulator (``python -m emulator``) through the typed writer in ``_endpoints_file``,
+read by the load generator (``--stack NAME``), the study and the report through
+:func:`read_endpoints`; docs/results.md describes the format. Free-form parts (a stack's
+settings, its package, the emulator's models) stay read-only mappings of JSON values;
+``StackEndpoint.entry`` keeps the whole entry for the keys that belong to other owners (the
+stack's limits, a worker stack's bucket and function).
 """
 
 from __future__ import annotations
@@ -15,11 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._atomic import write_json_atomic
 from ._errors import ResultsError
 from ._facts import json_object
 
-__all__ = ["Endpoints", "RequestSet", "StackEndpoint", "read_endpoints", "write_endpoints"]
+__all__ = ["Endpoints", "RequestSet", "StackEndpoint", "read_endpoints"]
 
 
 def _str(value: object) -> str | None:
@@ -135,12 +134,3 @@ def read_endpoints(path: Path) -> Endpoints | None:
         raise ResultsError(f"{path} has no 'stacks' mapping; is it the emulator's endpoints "
                            "file?")
     return Endpoints.from_json(document, source=str(path))
-
-
-def write_endpoints(path: Path, document: Mapping[str, object]) -> Endpoints:
-    """Write ``document`` as ``path`` atomically, once it reads as :class:`Endpoints` (so the
-    writer cannot write what the readers cannot read); returns what readers will see."""
-    endpoints = Endpoints.from_json(document, source=f"the endpoints document for {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(path, dict(document))
-    return endpoints

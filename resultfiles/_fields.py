@@ -6,13 +6,14 @@ the writers' ``from_json`` reads back what a writer wrote, exactly, or says whic
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from ._errors import ResultsError
 
 __all__ = [
     "JsonObject",
+    "absent_or",
     "as_object",
     "need",
     "numbers",
@@ -25,6 +26,7 @@ __all__ = [
     "req_float",
     "req_int",
     "req_str",
+    "str_map",
     "strs",
 ]
 
@@ -139,3 +141,17 @@ def numbers(data: JsonObject, key: str, where: str) -> tuple[float, ...]:
             raise _wrong(where, key, "a list of numbers")
         out.append(item)
     return tuple(out)
+
+
+def absent_or(data: JsonObject, key: str, where: str,
+              read: Callable[[JsonObject, str, str], _T]) -> _T | None:
+    """A key a writer leaves out when it has nothing to state: None when absent."""
+    return read(data, key, where) if key in data else None
+
+
+def str_map(data: JsonObject, key: str, where: str) -> dict[str, str]:
+    """An object whose values are all strings (the credentials, a folder's distributions)."""
+    found = object_at(data, key, where)
+    if not all(isinstance(v, str) for v in found.values()):
+        raise _wrong(where, key, "an object of strings")
+    return {k: str(v) for k, v in found.items()}

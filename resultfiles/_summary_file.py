@@ -31,6 +31,7 @@ from ._fields import (
     req_int,
     strs,
 )
+from ._scenario1_figures import Scenario1Figures
 from ._summary_figures import (
     GeneratorFigures,
     HitsPerSecond,
@@ -60,8 +61,8 @@ class SummaryExtra:
     host_cpu: HostCpuFigures | None = None
     plan_duration_s: float | None = None
     folder: str | None = None
-    #: scenario 1's gaps and bracket (``loadgen.engine._state``)
-    scenario1: JsonObject | None = None
+    #: scenario 1's gaps and bracket (``loadgen.plans._idle_probes``)
+    scenario1: Scenario1Figures | None = None
     #: a failed write: which file and why, and the records it cost
     write_error: str | None = None
     records_lost: int | None = None
@@ -86,7 +87,7 @@ class SummaryExtra:
             "notes": list(self.notes), "plan_duration_s": self.plan_duration_s,
             "folder": self.folder, "merged_from": _listed(self.merged_from),
             "data_problems": _listed(self.data_problems), "workers": _copy(self.workers),
-            "scenario1": _copy(self.scenario1),
+            "scenario1": None if self.scenario1 is None else self.scenario1.to_json(),
             "scenario1_by_source": _listed(self.scenario1_by_source),
             "write_error": self.write_error, "records_lost": self.records_lost,
         }
@@ -119,7 +120,8 @@ class SummaryExtra:
             plan_duration_s=(req_float(data, "plan_duration_s", _WHERE)
                              if data.get("plan_duration_s") is not None else None),
             folder=optional_str(data, "folder", _WHERE) if "folder" in data else None,
-            scenario1=obj("scenario1"),
+            scenario1=(None if (s1 := obj("scenario1")) is None
+                       else Scenario1Figures.from_json(s1)),
             write_error=(optional_str(data, "write_error", _WHERE)
                          if "write_error" in data else None),
             records_lost=(optional_int(data, "records_lost", _WHERE)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+
+from resultfiles import Scenario1Figures
 
 from ..files._results import ResultWriter
 from ._attempt import Attempts
@@ -27,7 +28,7 @@ class RunState:
         #: Open model: arrivals not started because too many requests were in flight.
         self.dropped = 0
         #: Scenario 1's gaps, bracket and bisection (summary.json's ``scenario1``), else None.
-        self.scenario1: dict[str, Any] | None = None
+        self.scenario1: Scenario1Figures | None = None
 
     def users(self, delta: int) -> None:
         self.active_users += delta

@@ -24,6 +24,7 @@ from loadgen import (
 )
 from loadgen.engine._runner import run_async
 from loadgen.files._hist import new_hdr, read_interval_log
+from resultfiles import EvictionBracket, IdleGap
 
 from ..support.loadgen_server import TestServer
 
@@ -205,15 +206,21 @@ def test_scenario1_finds_and_bisects_the_eviction_bracket(tmp_path: Path) -> Non
     assert sum(1 for r in recs if r["phase"] == "warmup") == bisected["probes"]
 
 
+def _idle_gap(idle_s: float, outcome: str) -> IdleGap:
+    return IdleGap(seq=1, phase="probe", planned_s=idle_s, idle_s=idle_s, idle_plan_s=idle_s,
+                   latency_ms=1.0, cold_start=outcome == "evicted", instance_id="b",
+                   previous_instance_id="a", init_ms=None, error=None, outcome=outcome)
+
+
 def test_eviction_bracket_from_outcomes() -> None:
-    gaps = [{"idle_s": 10, "outcome": "kept"}, {"idle_s": 20, "outcome": "kept"},
-            {"idle_s": 40, "outcome": "evicted"}, {"idle_s": 30, "outcome": "unknown"}]
-    assert eviction_bracket(gaps) == {"kept_s": 20, "evicted_s": 40, "consistent": True}
-    gaps.append({"idle_s": 50, "outcome": "kept"})
-    assert eviction_bracket(gaps) == {"kept_s": 20, "evicted_s": 40, "consistent": False}
-    assert eviction_bracket([{"idle_s": 5, "outcome": "kept"}]) == {
-        "kept_s": 5, "evicted_s": None, "consistent": True}
-    assert math.isclose(eviction_bracket([])["kept_s"] or 0, 0)
+    gaps = [_idle_gap(10, "kept"), _idle_gap(20, "kept"),
+            _idle_gap(40, "evicted"), _idle_gap(30, "unknown")]
+    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=True)
+    gaps.append(_idle_gap(50, "kept"))
+    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=False)
+    assert eviction_bracket([_idle_gap(5, "kept")]) == EvictionBracket(
+        kept_s=5, evicted_s=None, consistent=True)
+    assert math.isclose(eviction_bracket([]).kept_s or 0, 0)
 
 
 class FakeConnection:

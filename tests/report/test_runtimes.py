@@ -16,6 +16,7 @@ from model import write_artifact
 from report._markdown import write_report
 from report._reading import collect, load_report_lines
 from report._runtimes import failure_kinds, runtime_figures
+from resultfiles import HostedStack
 
 from ..support.paths import REPO
 
@@ -213,14 +214,16 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
     package = build_package(load_stack("python-512", REPO), artifact=artifact,
                             out_dir=tmp_path / "packages", root=REPO)
     entry = package_entry(package)
-    assert entry["kind"] == "zip" and entry["code_bytes"] == package.code_zip.stat().st_size
-    assert entry["unzipped_bytes"] == package.unzipped_bytes > entry["code_bytes"] > 0
-    assert entry["layer_bytes"] == 0
+    assert entry.kind == "zip" and entry.code_bytes == package.code_zip.stat().st_size
+    assert entry.unzipped_bytes == package.unzipped_bytes > entry.code_bytes > 0
+    assert entry.layer_bytes == 0
     # the document the emulator writes, from a stand-in for the running emulator
     emu = cast("Emulator", SimpleNamespace(
         urls={"python-512": "http://127.0.0.1:9"},
         options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
-        sampler=SimpleNamespace(describe=lambda name: {}),
+        sampler=SimpleNamespace(describe=lambda name: {
+            "cpu_samples": tmp_path / "logs" / f"{name}.cpu.jsonl",
+            "access_log": tmp_path / "logs" / f"{name}.access.jsonl"}),
         dependency_dirs={}, python_runtime_dir=None,
         cpu_limited=False, cpu_limit_reason="test",
         lambda_url="http://127.0.0.1:10", buckets_url=None,
@@ -229,10 +232,12 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
     settings = {"python-512": load_stack("python-512", REPO)}
     document = endpoints_document(emu, settings, tmp_path,
                                   {"python-512": package})
-    assert document["stacks"]["python-512"]["package"] == entry
+    stated = document.stacks["python-512"]
+    assert isinstance(stated, HostedStack) and stated.package == entry
     endpoints = tmp_path / "endpoints.json"
-    endpoints.write_text(json.dumps(document))
-    assert resolve_stack("python-512", endpoints_file=endpoints).describe()["package"] == entry
+    endpoints.write_text(json.dumps(document.to_json()))
+    assert (resolve_stack("python-512", endpoints_file=endpoints).describe()["package"]
+            == entry.to_json())
 
 
 def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> None:
@@ -248,8 +253,8 @@ def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> N
                     model_runtime="tensorflow",
                     requirements=("tensorflow-cpu==2.21.0",))
     entry = package_entry(image)
-    assert entry["kind"] == "image" and entry["requirements"] == ["tensorflow-cpu==2.21.0"]
-    assert "requirements" not in package_entry(zipped)
+    assert entry.kind == "image" and entry.to_json()["requirements"] == ["tensorflow-cpu==2.21.0"]
+    assert "requirements" not in package_entry(zipped).to_json()
 
 
 def test_a_peak_over_the_memory_size_says_the_limit_did_not_hold(

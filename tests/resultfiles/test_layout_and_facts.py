@@ -11,13 +11,23 @@ import pytest
 
 from resultfiles import (
     RESULT_FILES,
+    BisectedBracket,
     Endpoints,
+    EndpointsFile,
+    EvictionBracket,
+    HostedStack,
+    IdleGap,
+    InitCpuModel,
+    PackageFacts,
+    PythonInstances,
     RequestSet,
     ResultsError,
     RunInfo,
     RunTarget,
     StackEndpoint,
+    StackLimits,
     Summary,
+    WorkerStack,
     access_log_path,
     cpu_samples_path,
     events_path,
@@ -28,7 +38,7 @@ from resultfiles import (
     read_run_info,
     read_summary,
     run_folder,
-    write_endpoints,
+    write_json_atomic,
 )
 
 from ..support.paths import REPO
@@ -151,9 +161,10 @@ def test_endpoints_written_read_back_typed(tmp_path: Path) -> None:
         "cpu_limited": True, "hosted_by": {"python": "3.11.7", "java": None}, "pid": 42,
         "init_cpu": {"mode": "burst"},
     }
-    written = write_endpoints(path, document)
+    path.parent.mkdir()
+    write_json_atomic(path, document)
     read = read_endpoints(path)
-    assert read == written
+    assert read == Endpoints.from_json(document, source=str(path))
     assert read is not None and read.pid == 42 and read.cpu_limited is True
     assert read.hosted_by == {"python": "3.11.7", "java": None}
     model = read.stacks["python-512"]
@@ -171,17 +182,20 @@ def test_no_endpoints_file_reads_as_none_and_a_damaged_one_is_named(tmp_path: Pa
     path.write_text('{"cpu_limited": true}', encoding="utf-8")
     with pytest.raises(ResultsError, match="has no 'stacks' mapping"):
         read_endpoints(path)
-    with pytest.raises(ResultsError, match="has no 'stacks' mapping"):
-        write_endpoints(path, {"pid": 1})
+    with pytest.raises(ResultsError, match="'stacks' is missing"):
+        EndpointsFile.from_json({"pid": 1})
     path.write_text("{", encoding="utf-8")
     with pytest.raises(ResultsError, match="cannot read the emulator's endpoints file"):
         read_endpoints(path)
 
 
-@pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint])
+@pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint,
+                                  EndpointsFile, HostedStack, WorkerStack, PackageFacts,
+                                  StackLimits, InitCpuModel, PythonInstances, IdleGap,
+                                  EvictionBracket, BisectedBracket])
 def test_every_typed_field_is_a_documented_key(kind: type) -> None:
     # A field the readers know but docs/results.md does not name is a format nobody promised.
     documented = set(re.findall(r"`([a-z_0-9]+)`", DOCS.read_text(encoding="utf-8")))
-    own = {"present", "entry", "name"}  # the reader's, not the file's
+    own = {"present", "entry", "name", "limits"}  # the reader's (a writer's), not the file's
     fields = {f.name for f in dataclasses.fields(kind)} - own
     assert fields - documented == set()

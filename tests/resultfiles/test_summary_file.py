@@ -9,16 +9,20 @@ import pytest
 
 from resultfiles import (
     SUMMARY,
+    BisectedBracket,
     ColdStartFigures,
+    EvictionBracket,
     GeneratorFigures,
     HitsPerSecond,
     HostCpuFigures,
+    IdleGap,
     InitFigures,
     LatencyFigures,
     LoopLag,
     RequestTotals,
     ResultsError,
     RunSummary,
+    Scenario1Figures,
     StageRow,
     SummaryExtra,
     SweepSummary,
@@ -88,7 +92,13 @@ RUN_EXTRA = SummaryExtra(
         reasons=("its event loop lagged 60.0 ms at p99",)),
     host_cpu=HostCpuFigures(source="/proc/stat", cores=2, busy_share_per_s=(0.5, 1)),
     plan_duration_s=2.0, folder="results/r1/python-512/scenario2",
-    scenario1={"gaps": [], "bracket": {"kept_s": 6.0, "evicted_s": None}},
+    scenario1=Scenario1Figures(
+        gaps=(IdleGap(seq=3, phase="probe", planned_s=6.0, idle_s=6.0, idle_plan_s=6.0,
+                      latency_ms=1.25, cold_start=False, instance_id="i-1",
+                      previous_instance_id="i-1", init_ms=None, error=None, outcome="kept"),),
+        bracket=EvictionBracket(kept_s=6.0, evicted_s=None, consistent=True),
+        bisected=BisectedBracket(kept_s=6, evicted_s=7.5, probes=2, precision_s=2.0,
+                                 narrow_enough=True)),
     write_error="cannot write requests.jsonl: No space left on device", records_lost=3)
 MERGE_EXTRA = SummaryExtra(
     dropped=0, notes=(), generators=({"cpu_s": 0.5}, None),

@@ -442,7 +442,7 @@ def test_every_stack_file_admits_scenario_2_as_the_load_generator_checks_it(name
     from emulator._endpoints_doc import limits_entry
     from loadgen import StagedPlan, TargetLimits, check_limits
 
-    limits = TargetLimits.from_mapping(limits_entry(load_stack(name)), source=name)
+    limits = TargetLimits.from_mapping(limits_entry(load_stack(name)).to_json(), source=name)
     assert limits is not None
     assert check_limits(StagedPlan(), limits).exceeded == []
 

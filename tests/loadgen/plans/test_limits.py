@@ -290,7 +290,7 @@ def test_every_documented_run_fits_the_stack_it_names(where: str, scenario: str,
 
     args = build_parser().parse_args([scenario, *argv])
     plan, _ = _plan(scenario, args)
-    limits = TargetLimits.from_mapping(limits_entry(load_stack(args.stack)), source=where)
+    limits = TargetLimits.from_mapping(limits_entry(load_stack(args.stack)).to_json(), source=where)
     assert limits is not None
     # At the shortest round trip (a run on workers is in the region): LimitsError if not.
     assert check_limits(plan, limits, time_scale=args.time_scale).exceeded == []
