@@ -33,7 +33,8 @@ from model._evaluate import evaluate_artifact
 from model._features import SUBSETS
 from model._metrics import Metrics
 from model._reference import predict, predict_probability
-from model._train import TrainResult, TrainSettings, train
+from model._train import TrainResult, train
+from model._train_settings import TrainSettings
 from model._vectors import vectors_document, write_vectors
 
 # Plain sorted() order, which the API test asserts (house style), not ruff's isort order.

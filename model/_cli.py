@@ -15,7 +15,7 @@ from model._errors import ModelError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from model._train import TrainSettings
+    from model._train_settings import TrainSettings
 
 DEFAULT_OUT = Path("build/model.zip")
 
@@ -37,7 +37,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     from model._features import SUBSETS
-    from model._train import DEFAULT_SEED, TrainSettings
+    from model._train_settings import DEFAULT_SEED, TrainSettings
 
     defaults = TrainSettings()
     parser = argparse.ArgumentParser(
@@ -119,7 +119,7 @@ def _positive_float(text: str) -> float:
 
 
 def _settings(args: argparse.Namespace) -> TrainSettings:
-    from model._train import TrainSettings
+    from model._train_settings import TrainSettings
 
     return TrainSettings(
         subset=args.subset,

@@ -5,15 +5,13 @@ means and stds, weights, bias, threshold, metrics, data fingerprint and training
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from model._artifact import SCHEMA_VERSION, with_version
 from model._features import InputSpec, Subset
 from model._metrics import Metrics
 from model._parameters import DTYPE, PARAMETER_DIGITS, Parameters
-
-if TYPE_CHECKING:
-    from model._train import TrainSettings
+from model._train_settings import TrainSettings
 
 
 def model_json(

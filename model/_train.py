@@ -35,28 +35,11 @@ from model._model_json import model_json
 from model._parameters import DTYPE, predict_probabilities, stored_model, stored_parameters
 from model._sklearn_reference import SklearnReference
 from model._tensorflow import training_tensorflow
+from model._train_settings import TrainSettings
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-DEFAULT_SEED = 42
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainSettings:
-    """How to train. The defaults reach scikit-learn's F1 on the real http subset."""
-
-    subset: str = "http"
-    seed: int = DEFAULT_SEED
-    epochs: int = 10
-    batch_size: int = 128
-    learning_rate: float = 0.05
-    #: Share of the subset held out, stratified by class, for the reported metrics.
-    test_fraction: float = 0.2
-    #: ``anomaly`` is ``probability >= threshold``.
-    threshold: float = 0.5
-
 
 @dataclass(frozen=True, kw_only=True)
 class Evaluation:

@@ -9,7 +9,7 @@ import pytest
 
 from model import TrainResult, model_version, predict_probability, vectors_document
 from model._artifact import artifact_bytes
-from model._train import DEFAULT_SEED
+from model._train_settings import DEFAULT_SEED
 from model._vectors import PROBABILITY_DIGITS, UNKNOWN_CATEGORY, vectors_text
 
 from ..support.paths import VECTORS_DIR
