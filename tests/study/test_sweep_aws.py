@@ -22,12 +22,12 @@ from botocore.exceptions import ClientError
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
 from report import Prices, read_report_lines
-from study._sweep_aws import sweep_on_aws
-from study._sweep_aws_changes import SWEEP_ENV
-from study._sweep_aws_errors import AwsSweepError
-from study._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
-from study._sweep_aws_signals import SignalGuard, Signalled
-from study._sweep_aws_tail import failure_kind, first_report
+from study.sweep.aws._changes import SWEEP_ENV
+from study.sweep.aws._errors import AwsSweepError
+from study.sweep.aws._estimate import confirm_aws_sweep, estimate_aws_sweep
+from study.sweep.aws._measure import sweep_on_aws
+from study.sweep.aws._signals import SignalGuard, Signalled
+from study.sweep.aws._tail import failure_kind, first_report
 
 from ..support.paths import EVENTS_DIR, HTTP_VECTORS, REPO
 
@@ -337,8 +337,8 @@ _SWEEP_SCRIPT = """
 import json, sys
 import boto3
 from botocore.config import Config
-from study._sweep_aws import sweep_on_aws
-from study._sweep_aws_errors import AwsSweepInterrupted
+from study.sweep.aws._measure import sweep_on_aws
+from study.sweep.aws._errors import AwsSweepInterrupted
 url, key, secret, events, parallelism = sys.argv[1:6]
 client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
                       aws_access_key_id=key, aws_secret_access_key=secret,

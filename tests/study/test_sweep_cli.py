@@ -19,11 +19,11 @@ from emulator import read_events
 from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
-from study._sweep_apply import apply_memory
-from study._sweep_local import host_cpus, not_emulable_reason
-from study._sweep_options import parse_memory
-from study._sweep_requests import read_requests
-from study._sweep_samples import Invocation
+from study.sweep._apply import apply_memory
+from study.sweep._local import host_cpus, not_emulable_reason
+from study.sweep._options import parse_memory
+from study.sweep._requests import read_requests
+from study.sweep._samples import Invocation
 
 from ..support.paths import HTTP_VECTORS, REPO
 
@@ -138,8 +138,9 @@ def test_a_local_sweep_measures_each_size_and_writes_what_the_report_reads(
 def test_the_aws_backend_is_called_and_its_report_lines_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """``--aws FUNCTION`` hands the sizes to ``study._sweep_aws.sweep_on_aws`` (here a stand-in
-    returning recorded AWS-shaped invocations) and writes what the report and compare read."""
+    """``--aws FUNCTION`` hands the sizes to ``study.sweep.aws._measure.sweep_on_aws`` (here a
+    stand-in returning recorded AWS-shaped invocations) and writes what the report and compare
+    read."""
     calls: list[dict[str, Any]] = []
 
     def sweep_on_aws(**kwargs: Any) -> dict[int, list[Invocation]]:
@@ -168,9 +169,9 @@ def test_the_aws_backend_is_called_and_its_report_lines_kept(
 
     import boto3
 
-    from study import _sweep_aws
+    from study.sweep.aws import _measure
 
-    monkeypatch.setattr(_sweep_aws, "sweep_on_aws", sweep_on_aws)
+    monkeypatch.setattr(_measure, "sweep_on_aws", sweep_on_aws)
     monkeypatch.setattr(boto3, "client", lambda service, **_: Lambda())
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     results = tmp_path / "results"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from report import parse_report_line
-from study._sweep_local import _failure_of, _join, _Sent
-from study._sweep_output import report_lines
-from study._sweep_samples import Invocation
+from study.sweep._local import _failure_of, _join, _Sent
+from study.sweep._output import report_lines
+from study.sweep._samples import Invocation
 
 
 @pytest.mark.parametrize(("status", "body", "line", "kind"), [
