@@ -1,11 +1,10 @@
-"""``python -m study sweep``: its command line, what it writes, and --apply."""
+"""``python -m study sweep``: its command line and what it writes."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,13 +18,10 @@ from emulator import read_events
 from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
-from study.sweep._apply import apply_memory
-from study.sweep._local import host_cpus, not_emulable_reason
-from study.sweep._options import parse_memory
-from study.sweep._requests import read_requests
+from study.sweep._local import host_cpus
 from study.sweep._samples import Invocation
 
-from ..support.paths import HTTP_VECTORS, REPO
+from ...support.paths import HTTP_VECTORS, REPO
 
 
 @pytest.fixture()
@@ -65,39 +61,6 @@ def test_the_worker_stack_is_not_a_function_to_size(
     assert main(["sweep", "--stack", "loadgen-workers"]) == 2
     err = capsys.readouterr().err
     assert "worker stack" in err and err.count("\n") == 1
-
-
-def test_memory_list_is_sorted_once_each() -> None:
-    assert parse_memory("1024, 128,256MB,128") == [128, 256, 1024]
-
-
-def test_requests_file_with_weights(tmp_path: Path) -> None:
-    path = tmp_path / "requests.jsonl"
-    path.write_text('{"body": {"instances": [{"a": 1}]}, "weight": 3}\n\n'
-                    '{"body": "raw text", "path": "/health", "method": "get"}\n')
-    first, second = read_requests(path)
-    assert json.loads(first.body) == {"instances": [{"a": 1}]} and first.weight == 3.0
-    assert (second.body, second.method, second.path, second.weight) == (
-        b"raw text", "GET", "/health", 1.0)
-
-
-def test_a_size_beyond_the_hosts_cpus_is_not_emulable() -> None:
-    assert not_emulable_reason(3538, cpus=2) is None
-    reason = not_emulable_reason(3539, cpus=2)
-    assert reason is not None and "not emulable" in reason and "--aws" in reason
-    assert not_emulable_reason(10240, cpus=6) is None
-
-
-def test_apply_changes_the_memory_line_only(tmp_path: Path) -> None:
-    stack_file = tmp_path / "Pulumi.python-512.yaml"
-    shutil.copyfile(REPO / "Pulumi.python-512.yaml", stack_file)
-    before = stack_file.read_text().splitlines()
-    change = apply_memory(stack_file, 1024)
-    assert change == ("  lambda-model-study:memory_mb: 512", "  lambda-model-study:memory_mb: 1024")
-    after = stack_file.read_text().splitlines()
-    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
-        before.index("  lambda-model-study:memory_mb: 512")]
-    assert apply_memory(stack_file, 1024) is None
 
 
 @pytest.mark.slow
@@ -276,3 +239,4 @@ def test_parallel_warm_clients_keep_the_instances_they_start_out_of_the_warm_fig
     assert size["warm_duration_ms"]["median"]["n"] == size["warm_requests"]
     lines = (results / "p" / "sweep" / "invocations.jsonl").read_text().splitlines()
     assert len(lines) == 13
+
