@@ -15,19 +15,12 @@ from typing import Any
 import pytest
 
 from emulator import read_events
-from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
 from study.sweep._local import host_cpus
 from study.sweep._samples import Invocation
 
-from ...support.paths import HTTP_VECTORS, REPO
-
-
-@pytest.fixture()
-def artifact(tmp_path: Path) -> Path:
-    model = json.loads(HTTP_VECTORS.read_text())["model"]
-    return write_artifact(tmp_path / "model.zip", model)
+from ...support.paths import REPO
 
 
 @pytest.mark.parametrize(("args", "says"), [
