@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
     if args_in[:1] == ["sweep"]:
-        from ._sweep import main as sweep_main
+        from .sweep._cli import main as sweep_main
 
         return sweep_main(args_in[1:])
     parser = argparse.ArgumentParser(

@@ -25,7 +25,7 @@ ENTRIES = {
     "study": "study/__main__.py",
 }
 #: Beyond each package's ``__main__.py`` and ``_cli*.py``: the modules that decide an exit code.
-DECIDERS = ("loadgen/_console.py", "study/_run.py", "study/_sweep.py", "study/_sweep_apply.py")
+DECIDERS = ("loadgen/_console.py", "study/_run.py", "study/sweep/_cli.py", "study/sweep/_apply.py")
 #: Names whose comparisons and assignments hold exit codes.
 CODE_NAME = re.compile(r"(?i)(^|_)(code|status|statuses|returncode)$")
 

@@ -13,17 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from model import write_artifact
-from study import Study, StudyError, StudySettings
-from study._features import artifact_features
+from study import Study, StudySettings
 
 from ..support.paths import HTTP_VECTORS, REPO
-
-
-@pytest.fixture()
-def artifact(tmp_path: Path) -> Path:
-    model = json.loads(HTTP_VECTORS.read_text())["model"]
-    return write_artifact(tmp_path / "model.zip", model)
 
 
 def _alive(pid: int) -> bool:
@@ -76,18 +68,6 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
             # the emulator's init CPU model travels with every run (what Init Durations mean)
             assert target["init_cpu"]["mode"] == endpoints["init_cpu"]["mode"] == "burst"
     assert "report:" in capsys.readouterr().out
-
-
-def test_a_missing_artifact_says_what_to_run(tmp_path: Path) -> None:
-    with pytest.raises(StudyError, match="run `make model`"):
-        artifact_features(tmp_path / "nope.zip")
-    (tmp_path / "bad.zip").write_bytes(b"not a zip")
-    with pytest.raises(StudyError, match="retrain"):
-        artifact_features(tmp_path / "bad.zip")
-
-
-def test_the_features_come_from_the_artifact(artifact: Path) -> None:
-    assert artifact_features(artifact) == ["duration", "src_bytes", "dst_bytes"]
 
 
 def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:

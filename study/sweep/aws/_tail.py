@@ -1,6 +1,6 @@
 """What one Invoke with ``LogType: Tail`` says: the REPORT in its log tail (a text line, or a
 ``platform.report`` event for a function whose log format is JSON) and the kind of failure,
-if it failed (the kinds are listed in :mod:`study._sweep_aws`)."""
+if it failed (the kinds are listed in :mod:`study.sweep.aws._measure`)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import argparse
 
 from contract import MEMORY_MB_MAX, MEMORY_MB_MIN
 
-from ._sweep_stats import SweepInputError
+from ._stats import SweepInputError
 
 __all__ = ["DEFAULT_MEMORY", "MAX_REQUESTS_PER_SIZE", "check_bounds", "parse_memory"]
 

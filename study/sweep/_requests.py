@@ -9,10 +9,10 @@ from pathlib import Path
 
 from contract import PREDICT_PATH
 
-from ._errors import StudyError
-from ._features import artifact_features
-from ._sweep_local import SweepRequest
-from ._sweep_stats import SweepInputError
+from .._errors import StudyError
+from .._features import artifact_features
+from ._local import SweepRequest
+from ._stats import SweepInputError
 
 __all__ = ["default_requests", "read_requests"]
 

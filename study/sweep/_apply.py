@@ -9,7 +9,7 @@ from pathlib import Path
 
 from contract import ExitCode
 
-from ._sweep_stats import Choice
+from ._stats import Choice
 
 __all__ = ["apply_choice", "apply_memory"]
 

@@ -11,8 +11,8 @@ import pytest
 
 from report import Prices
 from report._intervals import Estimate, median_estimate
-from study._sweep_samples import Invocation
-from study._sweep_stats import (
+from study.sweep._samples import Invocation
+from study.sweep._stats import (
     Candidate,
     Strategy,
     SweepInputError,

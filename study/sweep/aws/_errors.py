@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from contract import MEMORY_MB_MAX, MEMORY_MB_MIN
 
-from ._sweep_samples import Invocation
+from .._samples import Invocation
 
 
 class AwsSweepError(Exception):

@@ -1,6 +1,6 @@
 """What a memory sweep measured, per size, and which size to choose.
 
-Reads only :class:`study._sweep_samples.Invocation` lists, so a local sweep and an AWS one are
+Reads only :class:`study.sweep._samples.Invocation` lists, so a local sweep and an AWS one are
 analysed by the same code.
 
 **Percentiles** are nearest-rank (the smallest sample with ``p`` % at or below it), as the
@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from contract import billed_duration_ms
 from report import Estimate, Prices, gb_seconds, median_estimate, percentile
 
-from ._sweep_samples import Invocation
+from ._samples import Invocation
 
 #: Share of requests that meet a new instance, for the blended cost per million.
 DEFAULT_COLD_SHARE = 0.01

@@ -34,8 +34,8 @@ from resultfiles import (
 )
 from resultfiles import log_path as variant_log_path
 
-from ._sweep_samples import Invocation
-from ._sweep_stats import Choice, SizeStats
+from ._samples import Invocation
+from ._stats import Choice, SizeStats
 
 CSV_COLUMNS = (
     "memory_mb", "emulable", "cold_requests", "warm_requests", "failures",

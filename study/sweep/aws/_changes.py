@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 
-from ._sweep_aws_errors import AwsSweepError
+from ._errors import AwsSweepError
 
 __all__ = ["SWEEP_ENV", "FunctionChanges", "said"]
 

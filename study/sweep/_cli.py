@@ -1,11 +1,11 @@
 """``python -m study sweep --stack NAME``: which memory size serves this function best.
 
 For every size of ``--memory`` the sweep measures ``--cold`` forced cold starts and ``--warm``
-warm requests (on the local emulator, or with ``--aws FUNCTION`` on a deployed function through
-``study._sweep_aws``), then prints and writes, per size, the figures of :mod:`study._sweep_stats`
-and the optimum under ``--strategy`` or ``--slo``. ``--apply`` writes the chosen size into
-``Pulumi.<stack>.yaml`` (:mod:`study._sweep_apply`). The options are read and checked by
-:mod:`study._sweep_options` and :mod:`study._sweep_requests`.
+warm requests (on the local emulator, or with ``--aws FUNCTION`` on a deployed function
+through ``study.sweep.aws._measure``), then prints and writes, per size, the figures of
+:mod:`study.sweep._stats` and the optimum under ``--strategy`` or ``--slo``. ``--apply`` writes
+the chosen size into ``Pulumi.<stack>.yaml`` (:mod:`study.sweep._apply`). The options are read
+and checked by :mod:`study.sweep._options` and :mod:`study.sweep._requests`.
 
 Exit status: 0 when the sweep measured every size it could (a size that fails, an out-of-memory
 at 128 MB say, is that size's answer); 2 a usage error (one line on stderr); 3 when no request
@@ -31,18 +31,18 @@ from report import CI_METHOD
 from resultfiles import log_path as stack_log_path
 from resultfiles import new_run_id
 
-from ._sweep_apply import apply_choice
-from ._sweep_local import LocalSweepResult, SweepRequest, host_cpus
-from ._sweep_options import DEFAULT_MEMORY, check_bounds, parse_memory
-from ._sweep_output import (
+from ._apply import apply_choice
+from ._local import LocalSweepResult, SweepRequest, host_cpus
+from ._options import DEFAULT_MEMORY, check_bounds, parse_memory
+from ._output import (
     report_lines,
     table,
     write_sweep_folder,
     write_variant_folder,
 )
-from ._sweep_requests import default_requests, read_requests
-from ._sweep_samples import Invocation
-from ._sweep_stats import (
+from ._requests import default_requests, read_requests
+from ._samples import Invocation
+from ._stats import (
     DEFAULT_COLD_SHARE,
     Choice,
     SizeStats,
@@ -131,15 +131,15 @@ def _ask(prompt: str) -> str:
 
 def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
              requests: Sequence[SweepRequest]) -> dict[int, list[Invocation]]:
-    """The sweep on a deployed function (``study._sweep_aws``): its estimate first, asked about
-    unless ``--yes``; ``AwsSweepInterrupted`` carries the sizes measured before a signal."""
+    """The sweep on a deployed function (``study.sweep.aws._measure``): its estimate first, asked
+    about unless ``--yes``; ``AwsSweepInterrupted`` carries the sizes measured before a signal."""
     try:
         import boto3
         from botocore.config import Config
     except ImportError as exc:
         raise _AwsUnavailable(f"--aws needs boto3 (pip install boto3): {exc}") from None
-    from . import _sweep_aws
-    from ._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
+    from .aws import _measure
+    from .aws._estimate import confirm_aws_sweep, estimate_aws_sweep
 
     # One attempt per call (a retried Invoke would be a second, unrecorded invocation) and a
     # read timeout past the function's own, which Lambda's 15 minutes bound.
@@ -162,7 +162,7 @@ def _run_aws(args: argparse.Namespace, sizes: Sequence[int],
                              print_fn=lambda line: print(line, flush=True)):
         raise _AwsUnavailable("not run: the estimate was not accepted (answer y, or run with "
                               "--yes to accept it without a question)")
-    result: dict[int, list[Invocation]] = _sweep_aws.sweep_on_aws(
+    result: dict[int, list[Invocation]] = _measure.sweep_on_aws(
         function_name=args.aws, memory_sizes=list(sizes), cold=args.cold, warm=args.warm,
         payloads=payloads, lambda_client=client, parallelism=args.parallelism,
         progress=lambda line: print(line, flush=True))
@@ -217,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     received: list[int] = []
     try:
         if args.aws:
-            from ._sweep_aws_errors import AwsSweepError, AwsSweepInterrupted
+            from .aws._errors import AwsSweepError, AwsSweepInterrupted
 
             try:
                 invocations = _run_aws(args, sizes, requests)
@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except AwsSweepError as exc:
                 raise _AwsUnavailable(str(exc)) from None
         else:
-            from ._sweep_local import sweep_on_emulator
+            from ._local import sweep_on_emulator
 
             asyncio.run(_cancelled_by_sigterm(received, sweep_on_emulator(
                 stack=args.stack, memory_sizes=sizes, cold=args.cold, warm=args.warm,
@@ -345,7 +345,7 @@ async def _cancelled_by_sigterm(received: list[int], work: Coroutine[Any, Any, T
 
 
 def _size_json(s: SizeStats) -> dict[str, Any]:
-    from ._sweep_output import stats_json
+    from ._output import stats_json
 
     return stats_json(s)
 

@@ -1,4 +1,5 @@
-"""The local backend's reading of what came back: failures by kind, REPORT lines by request id."""
+"""The local backend: which sizes this host can emulate, and its reading of what came back
+(failures by kind, REPORT lines by request id)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ from pathlib import Path
 import pytest
 
 from report import parse_report_line
-from study._sweep_local import _failure_of, _join, _Sent
-from study._sweep_output import report_lines
-from study._sweep_samples import Invocation
+from study.sweep._local import _failure_of, _join, _Sent, not_emulable_reason
+
+
+def test_a_size_beyond_the_hosts_cpus_is_not_emulable() -> None:
+    assert not_emulable_reason(3538, cpus=2) is None
+    reason = not_emulable_reason(3539, cpus=2)
+    assert reason is not None and "not emulable" in reason and "--aws" in reason
+    assert not_emulable_reason(10240, cpus=6) is None
 
 
 @pytest.mark.parametrize(("status", "body", "line", "kind"), [
@@ -47,12 +53,3 @@ def test_report_lines_join_the_clients_records_by_request_id(tmp_path: Path) -> 
     assert (cold.cold, cold.init_ms, cold.billed_ms, cold.client_ms) == (True, 120.1, 124, 230.0)
     assert (warm.cold, warm.duration_ms, warm.max_memory_mb) == (False, 1.2, 41)
 
-
-def test_invocations_written_back_as_report_lines_read_the_same() -> None:
-    inv = Invocation(memory_mb=1024, forced_cold=True, cold=True, client_ms=None,
-                     duration_ms=15.74, billed_ms=147, init_ms=130.49, max_memory_mb=56,
-                     request_id="8f5e")
-    (line,) = report_lines([inv])
-    parsed = parse_report_line(line)
-    assert (parsed.request_id, parsed.duration_ms, parsed.billed_duration_ms,
-            parsed.init_duration_ms, parsed.memory_size_mb) == ("8f5e", 15.74, 147, 130.49, 1024)

@@ -33,7 +33,7 @@ from contract import COLD_START_HEADER, MB_PER_VCPU, PREDICT_PATH, REQUEST_ID_HE
 from emulator import StaticCredentials
 from report import ReportLine, read_init_reports, read_report_lines
 
-from ._sweep_samples import Invocation
+from ._samples import Invocation
 
 
 @dataclass(frozen=True, kw_only=True)

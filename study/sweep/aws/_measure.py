@@ -1,5 +1,5 @@
 """A memory sweep against a deployed function, done as AWS Lambda Power Tuning does it (what
-it will cost is :mod:`study._sweep_aws_estimate`'s, worked out before it runs).
+it will cost is :mod:`study.sweep.aws._estimate`'s, worked out before it runs).
 
 For each memory size (after Power Tuning's initializer, executor and cleaner, in our words):
 
@@ -18,9 +18,9 @@ For each memory size (after Power Tuning's initializer, executor and cleaner, in
    call's round trip as this machine saw it (no API Gateway in the path);
 4. the versions and the alias of a size are deleted once it is measured.
 
-Its parts: :mod:`study._sweep_aws_changes` notes and undoes what the sweep changes on the
-function, :mod:`study._sweep_aws_tail` reads each Invoke's log tail, and
-:mod:`study._sweep_aws_signals` holds SIGINT and SIGTERM off the clean-up.
+Its parts: :mod:`study.sweep.aws._changes` notes and undoes what the sweep changes on the
+function, :mod:`study.sweep.aws._tail` reads each Invoke's log tail, and
+:mod:`study.sweep.aws._signals` holds SIGINT and SIGTERM off the clean-up.
 
 Whatever happens (an error, SIGINT, SIGTERM), the function's original MemorySize and
 environment are restored and every version and alias the sweep created is deleted before
@@ -44,11 +44,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ._sweep_aws_changes import FunctionChanges, said
-from ._sweep_aws_errors import AwsSweepError, AwsSweepInterrupted, check_counts, checked_sizes
-from ._sweep_aws_signals import SignalGuard, Signalled
-from ._sweep_aws_tail import failure_kind, first_report
-from ._sweep_samples import Invocation
+from .._samples import Invocation
+from ._changes import FunctionChanges, said
+from ._errors import AwsSweepError, AwsSweepInterrupted, check_counts, checked_sizes
+from ._signals import SignalGuard, Signalled
+from ._tail import failure_kind, first_report
 
 __all__ = ["sweep_on_aws"]
 

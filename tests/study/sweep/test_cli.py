@@ -1,11 +1,10 @@
-"""``python -m study sweep``: its command line, what it writes, and --apply."""
+"""``python -m study sweep``: its command line and what it writes."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,22 +15,12 @@ from typing import Any
 import pytest
 
 from emulator import read_events
-from model import write_artifact
 from report.__main__ import main as report_main
 from study.__main__ import main
-from study._sweep_apply import apply_memory
-from study._sweep_local import host_cpus, not_emulable_reason
-from study._sweep_options import parse_memory
-from study._sweep_requests import read_requests
-from study._sweep_samples import Invocation
+from study.sweep._local import host_cpus
+from study.sweep._samples import Invocation
 
-from ..support.paths import HTTP_VECTORS, REPO
-
-
-@pytest.fixture()
-def artifact(tmp_path: Path) -> Path:
-    model = json.loads(HTTP_VECTORS.read_text())["model"]
-    return write_artifact(tmp_path / "model.zip", model)
+from ...support.paths import REPO
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -65,39 +54,6 @@ def test_the_worker_stack_is_not_a_function_to_size(
     assert main(["sweep", "--stack", "loadgen-workers"]) == 2
     err = capsys.readouterr().err
     assert "worker stack" in err and err.count("\n") == 1
-
-
-def test_memory_list_is_sorted_once_each() -> None:
-    assert parse_memory("1024, 128,256MB,128") == [128, 256, 1024]
-
-
-def test_requests_file_with_weights(tmp_path: Path) -> None:
-    path = tmp_path / "requests.jsonl"
-    path.write_text('{"body": {"instances": [{"a": 1}]}, "weight": 3}\n\n'
-                    '{"body": "raw text", "path": "/health", "method": "get"}\n')
-    first, second = read_requests(path)
-    assert json.loads(first.body) == {"instances": [{"a": 1}]} and first.weight == 3.0
-    assert (second.body, second.method, second.path, second.weight) == (
-        b"raw text", "GET", "/health", 1.0)
-
-
-def test_a_size_beyond_the_hosts_cpus_is_not_emulable() -> None:
-    assert not_emulable_reason(3538, cpus=2) is None
-    reason = not_emulable_reason(3539, cpus=2)
-    assert reason is not None and "not emulable" in reason and "--aws" in reason
-    assert not_emulable_reason(10240, cpus=6) is None
-
-
-def test_apply_changes_the_memory_line_only(tmp_path: Path) -> None:
-    stack_file = tmp_path / "Pulumi.python-512.yaml"
-    shutil.copyfile(REPO / "Pulumi.python-512.yaml", stack_file)
-    before = stack_file.read_text().splitlines()
-    change = apply_memory(stack_file, 1024)
-    assert change == ("  lambda-model-study:memory_mb: 512", "  lambda-model-study:memory_mb: 1024")
-    after = stack_file.read_text().splitlines()
-    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
-        before.index("  lambda-model-study:memory_mb: 512")]
-    assert apply_memory(stack_file, 1024) is None
 
 
 @pytest.mark.slow
@@ -138,8 +94,9 @@ def test_a_local_sweep_measures_each_size_and_writes_what_the_report_reads(
 def test_the_aws_backend_is_called_and_its_report_lines_kept(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """``--aws FUNCTION`` hands the sizes to ``study._sweep_aws.sweep_on_aws`` (here a stand-in
-    returning recorded AWS-shaped invocations) and writes what the report and compare read."""
+    """``--aws FUNCTION`` hands the sizes to ``study.sweep.aws._measure.sweep_on_aws`` (here a
+    stand-in returning recorded AWS-shaped invocations) and writes what the report and compare
+    read."""
     calls: list[dict[str, Any]] = []
 
     def sweep_on_aws(**kwargs: Any) -> dict[int, list[Invocation]]:
@@ -168,9 +125,9 @@ def test_the_aws_backend_is_called_and_its_report_lines_kept(
 
     import boto3
 
-    from study import _sweep_aws
+    from study.sweep.aws import _measure
 
-    monkeypatch.setattr(_sweep_aws, "sweep_on_aws", sweep_on_aws)
+    monkeypatch.setattr(_measure, "sweep_on_aws", sweep_on_aws)
     monkeypatch.setattr(boto3, "client", lambda service, **_: Lambda())
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     results = tmp_path / "results"
@@ -275,3 +232,4 @@ def test_parallel_warm_clients_keep_the_instances_they_start_out_of_the_warm_fig
     assert size["warm_duration_ms"]["median"]["n"] == size["warm_requests"]
     lines = (results / "p" / "sweep" / "invocations.jsonl").read_text().splitlines()
     assert len(lines) == 13
+

@@ -1,6 +1,6 @@
-"""The memory sweep's AWS backend: its estimate and question before it runs, and, end to end
-against the emulator's Lambda API on 127.0.0.1 (boto3 as on AWS), the sweep itself, its
-clean-up, and its clean-up when SIGINT or SIGTERM stops it."""
+"""``sweep_on_aws``: its input refused before any call, and, end to end against the emulator's
+Lambda API on 127.0.0.1 (boto3 as on AWS), the sweep itself, its clean-up, and its clean-up
+when SIGINT or SIGTERM stops it."""
 
 from __future__ import annotations
 
@@ -21,77 +21,12 @@ from botocore.exceptions import ClientError
 
 from emulator import Emulator, EmulatorOptions, FunctionSpec, read_events
 from emulator.gateway._sigv4 import DEFAULT_CREDENTIALS
-from report import Prices, read_report_lines
-from study._sweep_aws import sweep_on_aws
-from study._sweep_aws_changes import SWEEP_ENV
-from study._sweep_aws_errors import AwsSweepError
-from study._sweep_aws_estimate import confirm_aws_sweep, estimate_aws_sweep
-from study._sweep_aws_signals import SignalGuard, Signalled
-from study._sweep_aws_tail import failure_kind, first_report
+from report import read_report_lines
+from study.sweep.aws._changes import SWEEP_ENV
+from study.sweep.aws._errors import AwsSweepError
+from study.sweep.aws._measure import sweep_on_aws
 
-from ..support.paths import EVENTS_DIR, HTTP_VECTORS, REPO
-
-# --- before anything runs: the estimate and the question -------------------------------------
-
-def test_the_estimate_is_invocations_times_sizes_times_the_expected_duration() -> None:
-    prices = Prices()
-    estimate = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
-                                  expected_duration_ms=100.0, expected_init_ms=200.0,
-                                  prices=prices)
-    # Reference 128 MB: at both sizes 1 cold (100 + 200 ms billed) + 2 warm (100 ms) = 500 ms;
-    # 0.125 GB x 0.5 s + 1 GB x 0.5 s.
-    assert estimate.invocations == 6
-    assert estimate.gb_seconds == pytest.approx(0.5625)
-    assert estimate.lambda_compute_usd == pytest.approx(0.5625 * 0.0000166667)
-    assert estimate.lambda_requests_usd == pytest.approx(6 * 0.20 / 1_000_000)
-    # Measured at 1,024 MB, the duration is taken 8 times longer at 128 MB (CPU-bound), so
-    # 4,000 ms billed at 128 MB: 0.5 GB-s, and 0.5 GB-s at 1,024 MB as before.
-    upper = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
-                               expected_duration_ms=100.0, expected_init_ms=200.0,
-                               reference_memory_mb=1024)
-    assert upper.gb_seconds == pytest.approx(1.0)
-    arm = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=1, warm=2,
-                             expected_duration_ms=100.0, expected_init_ms=200.0,
-                             architecture="arm64")
-    assert arm.lambda_compute_usd == pytest.approx(0.5625 * 0.0000133334)
-    # Per size an update and a version per batch of cold starts, and the alias; the restore.
-    assert estimate.configuration_changes == 2 * (2 * 1 + 1) + 1
-    batched = estimate_aws_sweep(function_name="fn", memory_sizes=[128, 1024], cold=5, warm=2,
-                                 expected_duration_ms=100.0, parallelism=2)
-    assert batched.configuration_changes == 2 * (2 * 3 + 1) + 1
-
-
-def test_the_caller_is_asked_before_anything_runs_unless_told_yes() -> None:
-    estimate = estimate_aws_sweep(function_name="my-fn", memory_sizes=[128, 256, 512], cold=5,
-                                  warm=50, expected_duration_ms=20.0, expected_init_ms=300.0)
-    printed: list[str] = []
-    asked: list[str] = []
-
-    def answer(text: str) -> Any:
-        def ask(prompt: str) -> str:
-            asked.append(prompt)
-            return text
-        return ask
-
-    assert confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer("y"),
-                             print_fn=printed.append)
-    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer(""),
-                                 print_fn=printed.append)
-    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=answer("no"),
-                                 print_fn=printed.append)
-    assert len(asked) == 3 and f"${estimate.total_usd:.4f}" in asked[0]
-
-    def closed(prompt: str) -> str:
-        raise EOFError
-
-    assert not confirm_aws_sweep(estimate, assume_yes=False, input_fn=closed,
-                                 print_fn=printed.append)
-    asked.clear()
-    assert confirm_aws_sweep(estimate, assume_yes=True, input_fn=answer("n"),
-                             print_fn=printed.append)
-    assert asked == []
-    text = "\n".join(printed)
-    assert "my-fn" in text and "165 invocations" in text and f"${estimate.total_usd:.4f}" in text
+from ....support.paths import EVENTS_DIR, HTTP_VECTORS, REPO
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
@@ -116,77 +51,8 @@ def test_bad_input_is_one_line_before_any_call(kwargs: dict[str, Any], words: st
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
-def _tail(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
-
-
-@pytest.mark.parametrize(("function_error", "payload", "tail", "kind"), [
-    (None, {"statusCode": 200, "body": "{}"}, "", None),
-    (None, {"statusCode": 503, "body": "{}"}, "", "http_5xx"),
-    (None, {"statusCode": 400, "body": "{}"}, "", "http_4xx"),
-    # AWS's answer to a function killed for memory (its REPORT says it too).
-    ("Unhandled", {"errorType": "Runtime.OutOfMemory",
-                   "errorMessage": "RequestId: r1 Error: Runtime exited with error: signal: "
-                                   "killed"},
-     _tail("REPORT RequestId: r1\tDuration: 80.00 ms\tBilled Duration: 80 ms\tMemory Size: 128 "
-           "MB\tMax Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory"),
-     "out_of_memory"),
-    ("Unhandled", {"errorMessage": "2026-12-06T00:00:00.000Z r2 Task timed out after 3.00 "
-                                   "seconds"}, "", "timeout"),
-    ("Unhandled", {"errorType": "Runtime.ImportModuleError", "errorMessage": "No module"},
-     _tail("INIT_REPORT Init Duration: 80.00 ms\tPhase: init\tStatus: error\tError Type: "
-           "Runtime.ImportModuleError"), "init_failure"),
-    ("Unhandled", {"errorType": "Runtime.ExitError",
-                   "errorMessage": "RequestId: r3 Error: Runtime exited with error: exit "
-                                   "status 7"}, "", "crash"),
-    ("Unhandled", {"errorType": "ValueError", "errorMessage": "bad"}, "", "function_error"),
-    # A function whose log format is JSON tells a failed init in a platform.initReport event.
-    ("Unhandled", {"errorType": "Runtime.Unknown", "errorMessage": "init"},
-     _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.initReport","record":'
-           '{"initializationType":"on-demand","phase":"init","status":"error",'
-           '"errorType":"Runtime.Unknown","metrics":{"durationMs":80.0}}}'), "init_failure"),
-])
-def test_failures_are_told_by_kind_as_lambda_answers_them(
-        function_error: str | None, payload: dict[str, Any], tail: str, kind: str | None) -> None:
-    reports = list(read_report_lines(tail.splitlines()))
-    report = reports[0] if reports else None
-    assert failure_kind(function_error, json.dumps(payload).encode(), report, tail) == kind
-
-
-def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() -> None:
-    said: list[str] = []
-    before = signal.getsignal(signal.SIGINT)
-    with SignalGuard(said.append) as guard:
-        with pytest.raises(Signalled) as caught:
-            os.kill(os.getpid(), signal.SIGTERM)
-        assert caught.value.signum == signal.SIGTERM
-        guard.hold()
-        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C during the clean-up: noted, no raise
-        assert guard.held == [signal.SIGINT]
-    assert said == ["SIGINT: restoring the function first, a few seconds"]
-    assert signal.getsignal(signal.SIGINT) is before
-
-
-@pytest.mark.parametrize("tail", [
-    _tail("START RequestId: r7 Version: 3", "END RequestId: r7",
-          "REPORT RequestId: r7\tDuration: 2.14 ms\tBilled Duration: 233 ms\tMemory Size: 128 "
-          "MB\tMax Memory Used: 68 MB\tInit Duration: 230.72 ms\t"),
-    _tail('{"time":"2026-12-06T00:00:00.000Z","type":"platform.start","record":'
-          '{"requestId":"r7","version":"3"}}',
-          '{"time":"2026-12-06T00:00:00.300Z","type":"platform.report","record":'
-          '{"requestId":"r7","metrics":{"durationMs":2.14,"billedDurationMs":233,'
-          '"memorySizeMB":128,"maxMemoryUsedMB":68,"initDurationMs":230.72},'
-          '"status":"success"}}'),
-], ids=["text", "json"])
-def test_the_report_is_read_from_a_text_or_a_json_log_tail(tail: str) -> None:
-    report = first_report(tail)
-    assert report is not None and report.request_id == "r7"
-    assert (report.duration_ms, report.billed_duration_ms, report.init_duration_ms) == (
-        2.14, 233, 230.72)
-    assert (report.memory_size_mb, report.max_memory_used_mb, report.status) == (128, 68, None)
-
-
 # --- end to end against the emulator's Lambda API --------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def python_512(tmp_path_factory: pytest.TempPathFactory) -> FunctionSpec:
@@ -337,8 +203,8 @@ _SWEEP_SCRIPT = """
 import json, sys
 import boto3
 from botocore.config import Config
-from study._sweep_aws import sweep_on_aws
-from study._sweep_aws_errors import AwsSweepInterrupted
+from study.sweep.aws._measure import sweep_on_aws
+from study.sweep.aws._errors import AwsSweepInterrupted
 url, key, secret, events, parallelism = sys.argv[1:6]
 client = boto3.client("lambda", endpoint_url=url, region_name="us-east-1",
                       aws_access_key_id=key, aws_secret_access_key=secret,

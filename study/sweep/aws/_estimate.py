@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from contract import billed_duration_ms
 from report import Prices
 
-from ._sweep_aws_errors import AwsSweepError, check_counts, checked_sizes
+from ._errors import AwsSweepError, check_counts, checked_sizes
 
 __all__ = ["AwsSweepEstimate", "confirm_aws_sweep", "estimate_aws_sweep"]
 
