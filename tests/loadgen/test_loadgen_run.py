@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from loadgen import (
     RunSettings,
     Stage,
     StagedPlan,
-    eviction_bracket,
     target_from_url,
 )
 from loadgen.engine._runner import run_async
@@ -205,17 +203,6 @@ def test_scenario1_finds_and_bisects_the_eviction_bracket(tmp_path: Path) -> Non
     assert sum(1 for r in recs if r["phase"] == "warmup") == bisected["probes"]
 
 
-def test_eviction_bracket_from_outcomes() -> None:
-    gaps = [{"idle_s": 10, "outcome": "kept"}, {"idle_s": 20, "outcome": "kept"},
-            {"idle_s": 40, "outcome": "evicted"}, {"idle_s": 30, "outcome": "unknown"}]
-    assert eviction_bracket(gaps) == {"kept_s": 20, "evicted_s": 40, "consistent": True}
-    gaps.append({"idle_s": 50, "outcome": "kept"})
-    assert eviction_bracket(gaps) == {"kept_s": 20, "evicted_s": 40, "consistent": False}
-    assert eviction_bracket([{"idle_s": 5, "outcome": "kept"}]) == {
-        "kept_s": 5, "evicted_s": None, "consistent": True}
-    assert math.isclose(eviction_bracket([])["kept_s"] or 0, 0)
-
-
 class FakeConnection:
     """An injected connection: answers from a script, no sockets (the transport seam)."""
 
@@ -282,23 +269,3 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
     noisy, health_calls = anyio.run(main, None, "noisy")
     assert health_calls == 1
     assert any("GET /health was sent before the first probe" in n for n in noisy.summary["notes"])
-
-
-def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
-    # As in report.md: a restore's first request is neither warm nor a cold start.
-    from functools import partial
-
-    from loadgen.files._stats import Stats
-    from resultfiles import Record
-
-    stats = Stats()
-    record = partial(Record, seq=0, stage=0, start_s=0.0, status=200, error=None)
-    stats.add(record(latency_us=5_000, cold_start=False))
-    stats.add(record(latency_us=900_000, cold_start=False, restore=True))
-    stats.add(record(latency_us=700_000, cold_start=True))
-    totals = stats.summary()
-    assert totals.latency_ms.count == 3
-    warm_max = totals.warm_latency_ms.max
-    assert totals.warm_latency_ms.count == 1 and warm_max is not None and warm_max < 6
-    assert totals.restore_latency_ms.count == 1
-    assert totals.cold_latency_ms.count == 1
