@@ -90,7 +90,7 @@ _ACCESS_LOG_DELIVERY = (
 )
 
 #: Pulumi type token (or provider-function token) → what the deployer needs for it. Every
-#: type the program registers is here, and nothing else (tests/stack/test_stack_deployer.py).
+#: type the program registers is here, and nothing else (tests/stack/test_every_stack.py).
 GRANTS: Mapping[str, tuple[Grant, ...]] = {
     # The provider checks its credentials once (skipCredentialsValidation: false).
     "pulumi:providers:aws": (Grant("Account", ("sts:GetCallerIdentity",)),),

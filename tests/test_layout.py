@@ -2,8 +2,10 @@
 
 A unit test of ``pkg/sub/_mod.py`` is ``tests/pkg/sub/test_mod.py``: every test module in a
 subpackage's folder names a module that exists there. Tests of a top-level package, and tests
-across modules (named by feature), sit in ``tests/pkg/``. Helpers live in ``tests/support/``,
-which holds no tests; no test edits ``sys.path`` to find the project.
+across modules (named by feature), sit in ``tests/pkg/``; a test there named after a module of a
+subpackage (and of no module of the package itself) belongs in the subpackage's folder. Helpers
+live in ``tests/support/``, which holds no tests; no test edits ``sys.path`` to find the
+project.
 """
 
 from __future__ import annotations
@@ -25,9 +27,27 @@ def _test_modules() -> list[Path]:
     return sorted(p for p in TESTS.rglob("test_*.py") if "support" not in p.parts)
 
 
+def _misplaced_unit_test(where: Path, package: Path, package_name: str, name: str) -> list[str]:
+    """A problem if ``tests/<pkg>/test_<name>.py`` names no module of ``<pkg>/`` itself but a
+    module of one of its subpackages: that module's tests live in the subpackage's folder."""
+    if any((package / f"{prefix}{name}.py").is_file() for prefix in ("_", "")):
+        return []
+    inside = sorted(found.relative_to(package.parent).as_posix()
+                    for prefix in ("_", "") for found in package.rglob(f"{prefix}{name}.py")
+                    if found.parent != package)
+    if not inside:
+        return []
+    mirrored = Path(inside[0]).parent.as_posix()
+    problem = (f"{where}: names {', '.join(inside)}, a module of a subpackage of "
+               f"{package_name}/; move it to tests/{mirrored}/{where.name}, or give a "
+               f"cross-module test a feature name")
+    return [problem]
+
+
 def mirror_problems(tests_root: Path, repo: Path) -> list[str]:
     """One line per test module that is in a subpackage's folder but names no module there,
-    or in a folder that mirrors no folder of the repository."""
+    in a package's folder but named after a module of one of its subpackages, or in a folder
+    that mirrors no folder of the repository."""
     problems = []
     for path in sorted(tests_root.rglob("test_*.py")):
         folder = path.parent.relative_to(tests_root)
@@ -41,9 +61,12 @@ def mirror_problems(tests_root: Path, repo: Path) -> list[str]:
             problems.append(f"{where}: tests/{folder.as_posix()}/ mirrors no folder of the "
                             f"repository; move it under the folder of the code it tests")
             continue
-        if len(folder.parts) < 2:
-            continue  # a top-level package's folder also holds its feature tests
         name = path.stem.removeprefix("test_")
+        if len(folder.parts) < 2:
+            # A top-level package's folder also holds its feature tests, but a test named after
+            # a module of one of its subpackages belongs beside that module.
+            problems += _misplaced_unit_test(where, source, folder.parts[0], name)
+            continue
         if not any((source / f"{prefix}{name}.py").is_file() for prefix in ("_", "")):
             problems.append(f"{where}: names no module {folder.as_posix()}/_{name}.py; name it "
                             f"after the module it tests, or move a cross-module test up to "
@@ -60,16 +83,21 @@ def test_the_mirror_check_names_a_test_of_no_module(tmp_path: Path) -> None:
     (repo / "pkg" / "sub").mkdir(parents=True)
     (repo / "pkg" / "sub" / "_mod.py").write_text("")
     (repo / "pkg" / "sub" / "plain.py").write_text("")
+    (repo / "pkg" / "sub" / "_both.py").write_text("")
+    (repo / "pkg" / "_both.py").write_text("")
     tests = repo / "tests"
     for name in ("pkg/sub/test_mod.py", "pkg/sub/test_plain.py", "pkg/test_feature.py",
-                 "pkg/sub/test_gone.py", "nothing/test_x.py", "support/test_helper.py"):
+                 "pkg/sub/test_gone.py", "nothing/test_x.py", "support/test_helper.py",
+                 "pkg/test_mod.py", "pkg/test_both.py"):
         (tests / name).parent.mkdir(parents=True, exist_ok=True)
         (tests / name).write_text("")
     problems = mirror_problems(tests, repo)
     assert [line.split(":")[0] for line in problems] == [
-        "tests/nothing/test_x.py", "tests/pkg/sub/test_gone.py"]
+        "tests/nothing/test_x.py", "tests/pkg/sub/test_gone.py", "tests/pkg/test_mod.py"]
     assert "mirrors no folder of the repository" in problems[0]
     assert "names no module pkg/sub/_gone.py" in problems[1]
+    assert "names pkg/sub/_mod.py" in problems[2]
+    assert "move it to tests/pkg/sub/test_mod.py" in problems[2]
 
 
 def test_every_folder_of_test_modules_is_a_package() -> None:

@@ -534,7 +534,7 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
     write_exports(artifact, read_artifact(artifact))
     settings = load_stack("python-onnx-512", REPO)
     # The zip's own wheels (python3.12, manylinux) play no part here: the emulator puts the
-    # host's onnxruntime first (tests/stack/test_stack_frameworks_real.py builds and serves
+    # host's onnxruntime first (tests/stack/test_frameworks_real.py builds and serves
     # the real ones). An empty cached tree keeps this test off the network.
     deps_cache = tmp_path / "deps"
     dependency_dir(framework_requirements("onnx", settings.architecture, REPO),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,10 @@ from loadgen import (
     RunSettings,
     Stage,
     StagedPlan,
-    eviction_bracket,
     target_from_url,
 )
 from loadgen.engine._runner import run_async
 from loadgen.files._hist import new_hdr, read_interval_log
-from resultfiles import EvictionBracket, IdleGap
 
 from ..support.loadgen_server import TestServer
 
@@ -206,23 +203,6 @@ def test_scenario1_finds_and_bisects_the_eviction_bracket(tmp_path: Path) -> Non
     assert sum(1 for r in recs if r["phase"] == "warmup") == bisected["probes"]
 
 
-def _idle_gap(idle_s: float, outcome: str) -> IdleGap:
-    return IdleGap(seq=1, phase="probe", planned_s=idle_s, idle_s=idle_s, idle_plan_s=idle_s,
-                   latency_ms=1.0, cold_start=outcome == "evicted", instance_id="b",
-                   previous_instance_id="a", init_ms=None, error=None, outcome=outcome)
-
-
-def test_eviction_bracket_from_outcomes() -> None:
-    gaps = [_idle_gap(10, "kept"), _idle_gap(20, "kept"),
-            _idle_gap(40, "evicted"), _idle_gap(30, "unknown")]
-    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=True)
-    gaps.append(_idle_gap(50, "kept"))
-    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=False)
-    assert eviction_bracket([_idle_gap(5, "kept")]) == EvictionBracket(
-        kept_s=5, evicted_s=None, consistent=True)
-    assert math.isclose(eviction_bracket([]).kept_s or 0, 0)
-
-
 class FakeConnection:
     """An injected connection: answers from a script, no sockets (the transport seam)."""
 
@@ -289,23 +269,3 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
     noisy, health_calls = anyio.run(main, None, "noisy")
     assert health_calls == 1
     assert any("GET /health was sent before the first probe" in n for n in noisy.summary["notes"])
-
-
-def test_snapstart_restores_stay_out_of_the_warm_latency() -> None:
-    # As in report.md: a restore's first request is neither warm nor a cold start.
-    from functools import partial
-
-    from loadgen.files._stats import Stats
-    from resultfiles import Record
-
-    stats = Stats()
-    record = partial(Record, seq=0, stage=0, start_s=0.0, status=200, error=None)
-    stats.add(record(latency_us=5_000, cold_start=False))
-    stats.add(record(latency_us=900_000, cold_start=False, restore=True))
-    stats.add(record(latency_us=700_000, cold_start=True))
-    totals = stats.summary()
-    assert totals.latency_ms.count == 3
-    warm_max = totals.warm_latency_ms.max
-    assert totals.warm_latency_ms.count == 1 and warm_max is not None and warm_max < 6
-    assert totals.restore_latency_ms.count == 1
-    assert totals.cold_latency_ms.count == 1

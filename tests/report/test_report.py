@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from report.__main__ import main as report_main
-from report._figures import percentile, stack_figures
+from report._figures import stack_figures
 from report._markdown import write_report
 from report._reading import collect, load_report_lines
 from report._recommend import recommend
@@ -152,14 +152,6 @@ def _figures(results: Path) -> dict[str, Any]:
     for run in runs:
         by_stack.setdefault(run.target, []).append(run)
     return {s: stack_figures(s, rs, reports) for s, rs in by_stack.items()}
-
-
-def test_nearest_rank_percentiles() -> None:
-    assert percentile([], 50) is None
-    assert percentile([10, 20, 30, 40], 50) == 20
-    assert percentile([10, 20, 30, 40], 90) == 40
-    assert percentile([5, 1, 3], 50) == 3
-    assert percentile([7.0], 99) == 7.0
 
 
 def test_client_figures_by_hand(results: Path) -> None:
@@ -636,16 +628,6 @@ def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
-def test_the_report_package_surface_is_sorted_and_complete() -> None:
-    import report
-
-    assert report.__all__ == sorted(report.__all__)
-    for name in report.__all__:
-        assert hasattr(report, name), name
-    public = {name for name in dir(report) if not name.startswith("_")}
-    assert public - set(report.__all__) <= {"annotations"}
-
-
 def test_the_report_does_not_need_the_load_generator() -> None:
     import subprocess
     import sys
@@ -667,19 +649,6 @@ def test_loadgen_never_imports_the_report_and_hands_its_two_subcommands_over() -
         done = subprocess.run([sys.executable, "-m", "loadgen", command, "--help"],
                               capture_output=True, text=True, check=True)
         assert done.stdout.startswith(f"usage: python -m report {report_command}"), done.stdout
-
-
-def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> None:
-    from report._saturation import memory_effect
-
-    flat = memory_effect([("python", 256, 104.0), ("python", 512, 105.5), ("python", 1024, 103.9),
-                          ("java", 512, 110.0)], batch=1)
-    # java was measured at one memory size only: nothing is said of it
-    assert len(flat) == 1 and "memory barely matters warm" in flat[0] and "--batch 1000" in flat[0]
-    steep = memory_effect([("python", 256, 118.0), ("python", 1024, 96.0)], batch=1000)
-    assert steep == [("python: warm p50 118.0 ms at 256 MB to 96.0 ms at 1024 MB: the CPU share "
-                      "that "
-                      "memory buys shows (1000 instances per request)")]
 
 
 def test_a_stack_measured_by_scenario_1_alone_stays_out_of_the_load_tables(

@@ -1,7 +1,7 @@
 """Packages of the framework model runtimes, with stand-in runtimes and a stand-in dependency
 tree in the cache (no pip, no network): what a litert zip holds and leaves out, the limits it is
 checked against, the tensorflow image context, and their failures. The real wheels are
-installed from PyPI in test_stack_frameworks_real.py."""
+installed from PyPI in test_frameworks_real.py."""
 
 from __future__ import annotations
 

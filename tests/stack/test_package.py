@@ -1,7 +1,7 @@
 """Stack archives: deterministic bytes, exactly the files each runtime needs, clear failures.
 
 These tests use stand-in runtime trees (``fake_root``) so that they prove the packaging rules
-on their own; test_stack_package_real.py checks the archives of the real runtimes.
+on their own; test_package_real.py checks the archives of the real runtimes.
 """
 
 from __future__ import annotations

@@ -6,15 +6,17 @@ interrupted between probes states."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 
+from loadgen import eviction_bracket
 from loadgen.plans._idle_plan import IdlePlan
 from loadgen.plans._idle_probes import run_idle
-from resultfiles import Record, Scenario1Figures
+from resultfiles import EvictionBracket, IdleGap, Record, Scenario1Figures
 
 if TYPE_CHECKING:
     from loadgen.engine._state import RunState
@@ -107,3 +109,20 @@ def test_a_run_stopped_between_probes_states_what_it_measured() -> None:
                                                   bracket=final.bracket)
     assert final.bisected is not None and final.bisected.narrow_enough
     assert final.bisected.kept_s <= EVICT_AFTER_S <= final.bisected.evicted_s
+
+
+def _idle_gap(idle_s: float, outcome: str) -> IdleGap:
+    return IdleGap(seq=1, phase="probe", planned_s=idle_s, idle_s=idle_s, idle_plan_s=idle_s,
+                   latency_ms=1.0, cold_start=outcome == "evicted", instance_id="b",
+                   previous_instance_id="a", init_ms=None, error=None, outcome=outcome)
+
+
+def test_eviction_bracket_from_outcomes() -> None:
+    gaps = [_idle_gap(10, "kept"), _idle_gap(20, "kept"),
+            _idle_gap(40, "evicted"), _idle_gap(30, "unknown")]
+    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=True)
+    gaps.append(_idle_gap(50, "kept"))
+    assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=False)
+    assert eviction_bracket([_idle_gap(5, "kept")]) == EvictionBracket(
+        kept_s=5, evicted_s=None, consistent=True)
+    assert math.isclose(eviction_bracket([]).kept_s or 0, 0)

@@ -3,12 +3,10 @@ each, found before anything is built or started."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from contract import RequestSetError, parse_request_set
 from stack import SettingsError, StackSettings, load_stack, load_stack_file
 
 from ..support.function_stacks import write_function
@@ -93,43 +91,6 @@ def test_a_function_runtime_outside_the_supported_ones_is_refused(tmp_path: Path
     stack_file.write_text(stack_file.read_text().replace("python3.12", "python3.9"))
     problems = problems_of(stack_file)
     assert any("python3.10, python3.11, python3.12, python3.13" in p for p in problems)
-
-
-def test_a_request_set_takes_one_object_a_list_or_json_lines() -> None:
-    one = parse_request_set('{"path": "/a", "body": {"k": 1}}', "r.json")
-    assert one[0].method == "POST" and one[0].body == b'{"k":1}'
-    assert ("content-type", "application/json") in one[0].headers
-    listed = parse_request_set(json.dumps([{"path": "/a"}, {"path": "/b?x=1", "weight": 2}]),
-                               "r.json")
-    assert [(r.route, r.weight) for r in listed] == [("GET /a", 1.0), ("GET /b", 2.0)]
-    lines = parse_request_set('{"path": "/a"}\n{"path": "/b", "body": "raw"}\n', "r.jsonl")
-    assert [r.body for r in lines] == [b"", b"raw"]
-    with pytest.raises(RequestSetError) as caught:
-        parse_request_set('{"path": "/a"}\n{oops\n', "r.jsonl")
-    assert caught.value.problems == [
-        ("r.jsonl:2: not JSON (Expecting property name enclosed in double quotes); JSON lines "
-        "hold one request object per line")]
-
-
-def test_routes_match_as_api_gateway_matches_them() -> None:
-    from contract import route_matches
-    from emulator.gateway._apigw import match_route
-
-    assert route_matches("GET /items/{id}", "GET", "/items/7")
-    assert not route_matches("GET /items/{id}", "GET", "/items/7/parts")
-    assert route_matches("ANY /{proxy+}", "DELETE", "/a/b/c")
-    assert not route_matches("ANY /{proxy+}", "GET", "/")
-    assert route_matches("POST /items", "POST", "/items/")
-    assert not route_matches("POST /items", "GET", "/items")
-    routes = ["ANY /{proxy+}", "GET /items/{id}", "GET /items/special"]
-    assert match_route(routes, "GET", "/items/special") == "GET /items/special"
-    assert match_route(routes, "GET", "/items/3") == "GET /items/{id}"
-    assert match_route(routes, "PUT", "/items/3") == "ANY /{proxy+}"
-    from contract import path_parameters
-
-    assert path_parameters("GET /items/{id}", "/items/7") == {"id": "7"}
-    assert path_parameters("ANY /files/{path+}", "/files/a/b.txt") == {"path": "a/b.txt"}
-    assert path_parameters("GET /items", "/items") == {}
 
 
 def test_a_request_a_parameterised_route_takes_is_accepted(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The Pulumi program under mocks: for every committed stack file, what ``pulumi up`` would
 declare. Each stack gets a fresh run of ``__main__.py`` (see tests/support/pulumi_harness.py);
 the archives are built from stand-in runtimes (the real ones are packaged in
-test_stack_package_real.py).
+test_package_real.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import pytest
 
 from stack._archive import zip_bytes
 
-from ..support.paths import JAVA_RUNTIME, PYTHON_RUNTIME
+from ...support.paths import JAVA_RUNTIME, PYTHON_RUNTIME
 
 BUILD_SCRIPT = JAVA_RUNTIME / "build.py"
 PYTHON_BUDGET_BYTES = 64 * 1024

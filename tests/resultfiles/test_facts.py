@@ -1,4 +1,5 @@
-"""The run folder's names, the one percentile rule, and the typed run.json / summary.json."""
+"""The typed run.json and summary.json: read into typed fields, missing files read as not
+present, a file that is not a JSON object named, and every field a documented key."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from resultfiles import (
-    RESULT_FILES,
     BisectedBracket,
     Endpoints,
     EndpointsFile,
@@ -20,7 +20,6 @@ from resultfiles import (
     InitCpuModel,
     PackageFacts,
     PythonInstances,
-    RequestSet,
     ResultsError,
     RunInfo,
     RunTarget,
@@ -28,64 +27,13 @@ from resultfiles import (
     StackLimits,
     Summary,
     WorkerStack,
-    access_log_path,
-    cpu_samples_path,
-    events_path,
-    log_path,
-    new_run_id,
-    percentile,
-    read_endpoints,
     read_run_info,
     read_summary,
-    run_folder,
-    write_json_atomic,
 )
 
 from ..support.paths import REPO
 
 DOCS = REPO / "docs" / "results.md"
-
-
-def test_the_result_files_are_the_five_the_docs_list() -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    layout = text.split("```", 2)[1]
-    listed = re.findall(r"^\s+(\S+\.(?:json|jsonl|hlog|csv))\s", layout, flags=re.MULTILINE)
-    assert sorted(listed) == sorted(RESULT_FILES)
-
-
-def test_a_run_folder_is_run_target_scenario(tmp_path: Path) -> None:
-    assert run_folder(tmp_path, "r1", "python-512", "scenario2") == (
-        tmp_path / "r1" / "python-512" / "scenario2")
-
-
-def test_the_default_run_id_is_the_utc_start_time() -> None:
-    assert new_run_id(epoch_s=0) == "19700101T000000Z"
-    assert new_run_id(prefix="sweep-", epoch_s=86_400 + 3_661) == "sweep-19700102T010101Z"
-    assert re.fullmatch(r"\d{8}T\d{6}Z", new_run_id())
-
-
-def test_a_stacks_logs_sit_side_by_side(tmp_path: Path) -> None:
-    names = [p.name for p in (log_path(tmp_path, "java-512"), access_log_path(tmp_path, "java-512"),
-                              cpu_samples_path(tmp_path, "java-512"),
-                              events_path(tmp_path, "java-512"))]
-    assert names == ["java-512.log", "java-512.access.jsonl", "java-512.cpu.jsonl",
-                     "java-512.events.jsonl"]
-
-
-def test_percentiles_are_nearest_rank() -> None:
-    assert percentile([], 50) is None
-    assert percentile([30.0, 10.0, 20.0, 40.0], 50) == 20.0  # the lower median
-    assert percentile([30.0, 10.0, 20.0], 50) == 20.0
-    assert percentile([10.0, 20.0, 30.0, 40.0], 90) == 40.0
-    assert percentile([5.0], 0) == 5.0
-    assert percentile(range(1, 101), 99) == 99
-    assert percentile(range(1, 101), 100) == 100
-
-
-def test_a_percentile_rank_is_exact_not_rounded() -> None:
-    # 99.9 / 100 * 1000 is 999.0000000000001 in binary floating point: rounding up from it
-    # would take the 1000th value where p99.9 of 1,000 values is the 999th.
-    assert percentile(range(1, 1001), 99.9) == 999
 
 
 def test_missing_files_read_as_not_present(tmp_path: Path) -> None:
@@ -145,48 +93,6 @@ def test_a_file_that_is_not_a_json_object_is_named(tmp_path: Path, text: str) ->
     (tmp_path / "summary.json").write_text(text, encoding="utf-8")
     with pytest.raises(ResultsError, match=re.escape(str(tmp_path / "summary.json"))):
         read_summary(tmp_path)
-
-
-def test_endpoints_written_read_back_typed(tmp_path: Path) -> None:
-    path = tmp_path / "build" / "endpoints.json"
-    document = {
-        "stacks": {
-            "python-512": {"url": "http://127.0.0.1:9001", "authorization": "none",
-                           "settings": {"memory_mb": 512}, "log": "build/logs/python-512.log",
-                           "api_throttle_rate": 10},
-            "my-fn": {"url": "http://127.0.0.1:9002", "package": {"kind": "zip"},
-                      "requests": {"file": "examples/requests.json", "expect_field": "label"}},
-            "workers": {"kind": "loadgen-workers", "bucket": "b"},
-        },
-        "cpu_limited": True, "hosted_by": {"python": "3.11.7", "java": None}, "pid": 42,
-        "init_cpu": {"mode": "burst"},
-    }
-    path.parent.mkdir()
-    write_json_atomic(path, document)
-    read = read_endpoints(path)
-    assert read == Endpoints.from_json(document, source=str(path))
-    assert read is not None and read.pid == 42 and read.cpu_limited is True
-    assert read.hosted_by == {"python": "3.11.7", "java": None}
-    model = read.stacks["python-512"]
-    assert model.url == "http://127.0.0.1:9001" and model.log == "build/logs/python-512.log"
-    assert model.requests is None and model.entry["api_throttle_rate"] == 10
-    function = read.stacks["my-fn"]
-    assert function.requests == RequestSet(file="examples/requests.json", expect_field="label")
-    assert function.package == {"kind": "zip"}
-    assert read.stacks["workers"].url is None
-
-
-def test_no_endpoints_file_reads_as_none_and_a_damaged_one_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "endpoints.json"
-    assert read_endpoints(path) is None
-    path.write_text('{"cpu_limited": true}', encoding="utf-8")
-    with pytest.raises(ResultsError, match="has no 'stacks' mapping"):
-        read_endpoints(path)
-    with pytest.raises(ResultsError, match="'stacks' is missing"):
-        EndpointsFile.from_json({"pid": 1})
-    path.write_text("{", encoding="utf-8")
-    with pytest.raises(ResultsError, match="cannot read the emulator's endpoints file"):
-        read_endpoints(path)
 
 
 @pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint,
