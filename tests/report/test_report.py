@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -233,7 +234,9 @@ def _json_report(request_id: str, memory_mb: int, billed: int, init: float | Non
 
 def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_path: Path) -> None:
     text_figures = _figures(results)
-    text_report = write_report([results], tmp_path / "text").read_text()
+    # One clock for both reports: the header's minute would differ across a minute's turn.
+    now = dt.datetime(2026, 11, 28, 10, 5, tzinfo=dt.UTC)
+    text_report = write_report([results], tmp_path / "text", now=now).read_text()
     for stack, spec in STACKS.items():
         lines = [json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": "platform.start",
                              "record": {"requestId": "x", "version": "$LATEST"}}) + "\n",
@@ -244,7 +247,7 @@ def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_pa
     json_figures = _figures(results)
     assert json_figures == text_figures
     assert json_figures["python-512"].billed_gb_s == pytest.approx(0.1455)
-    json_report = write_report([results], tmp_path / "json").read_text()
+    json_report = write_report([results], tmp_path / "json", now=now).read_text()
     assert json_report.replace(str(tmp_path / "json"), "") == text_report.replace(
         str(tmp_path / "text"), "")
 
