@@ -240,7 +240,7 @@ def test_an_emulated_worker_killed_mid_run_is_reported_as_lost_users(
 def test_an_interrupted_emulated_workers_run_keeps_what_the_workers_measured(
         emulator: Path, model: dict[str, Any], tmp_path: Path) -> None:
     results = tmp_path / "results"
-    controller = subprocess.Popen(_controller(emulator, model, results, "8:1s:30s"), cwd=REPO,
+    controller = subprocess.Popen(_controller(emulator, model, results, "8:1s:60s"), cwd=REPO,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env=NO_AWS)
     try:
@@ -259,7 +259,9 @@ def test_an_interrupted_emulated_workers_run_keeps_what_the_workers_measured(
             controller.communicate()
     assert controller.returncode == 130, err
     assert "Traceback" not in err and "the workers were asked to stop" in err
-    assert took_s < 25  # not the 31 s of the plan: they looked for the marker and stopped
+    # Not the 61 s of the plan: they looked for the marker (every 5 s) and stopped; the bound
+    # leaves a busy host time to upload and merge, and is still well short of the plan's end.
+    assert took_s < 45
     workers = json.loads((results / "r" / "workers.json").read_text())
     assert workers["interrupted"] == "stopped by SIGINT" and workers["lost"] == []
     folder = results / "r" / MODEL_STACK / "scenario2"
