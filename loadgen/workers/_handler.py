@@ -33,8 +33,8 @@ from resultfiles import RESULT_FILES, RUN_INFO, ResultsError, read_run_info
 from .._errors import LoadgenError
 from ..engine._runner import RunSettings, run_async
 from ..engine._stop import Stop
-from ..transport._target import fetch_health, sign_target, target_from_url
-from ._split import plan_from_json
+from ..transport._target import Target, fetch_health, sign_target, target_from_url
+from ._split import RateShare, StagedSlice, plan_from_json
 
 __all__ = ["MAX_LEAD_S", "MAX_WORKER_S", "STOP_BODY", "STOP_CHECK_S", "handler", "run_worker"]
 
@@ -118,13 +118,28 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     else:
         health = {"features": list(features)}
 
+    # A folder of this invocation's own: a name made of the run id and worker number alone is
+    # shared by every invocation on one host (two runs given one run id, a warm instance's /tmp,
+    # parallel test runs), and each would delete or overwrite the other's files mid-run.
     base = work_dir or Path(tempfile.gettempdir())
-    results = base / f"loadgen-{run_id}-w{worker}"
-    shutil.rmtree(results, ignore_errors=True)
+    base.mkdir(parents=True, exist_ok=True)
+    results = Path(tempfile.mkdtemp(prefix=f"loadgen-{run_id}-w{worker}-", dir=base))
+    try:
+        return _run_in(event, results, plan=plan, target=target, health=health, sent=sent,
+                       s3_client=s3_client, run_id=run_id, worker=worker, bucket=bucket,
+                       prefix=prefix, start_epoch_s=start_epoch_s, time_scale=time_scale)
+    finally:
+        shutil.rmtree(results, ignore_errors=True)
+
+
+def _run_in(event: dict[str, Any], results: Path, *, plan: StagedSlice | RateShare,
+            target: Target, health: dict[str, Any], sent: dict[str, Any] | None,
+            s3_client: Any, run_id: str, worker: int, bucket: str, prefix: str,
+            start_epoch_s: float, time_scale: float) -> dict[str, Any]:
+    """Run the slice with its results in ``results``, upload them, say what happened."""
     request_file: Path | None = None
     expect_field = str(sent.get("expect_field") or "") or None if sent is not None else None
     if sent is not None:
-        results.mkdir(parents=True)
         request_file = results / "requests.json"
         request_file.write_text(sent["text"], encoding="utf-8")
     note = f"worker {worker} of {event.get('workers')}, users {event.get('users')}"
@@ -154,7 +169,6 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
         path = result.folder / name
         if path.is_file():
             client().upload_file(str(path), bucket, f"{prefix}/{name}")
-    shutil.rmtree(results, ignore_errors=True)
     status = "ok" if result.write_error is None else "failed"
     out: dict[str, Any] = {
         "status": status, "requests": int(result.summary.get("requests") or 0),

@@ -169,8 +169,10 @@ async def test_without_memory_cgroups_the_watchdog_kills_past_the_memory_size_an
 async def test_an_init_over_the_init_limit_is_retried_inside_the_first_invocation(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
-    # Init sleeps 1.5 s: over the (shortened) 1 s init limit, within the 5 s function timeout.
-    spec = make_spec(timeout_s=5.0, environment={"TEST_INIT_SLEEP_S": "1.5"})
+    # Init sleeps 1.5 s: over the (shortened) 1 s init limit, within the function timeout,
+    # which is sized for the retried init's own start-up on a busy host (not 5 s: 1.5 s of
+    # sleep and the runtime's start on a 512 MB share of a loaded CPU came close).
+    spec = make_spec(timeout_s=20.0, environment={"TEST_INIT_SLEEP_S": "1.5"})
     async with emulator_at([spec], init_timeout_s=1.0) as run, httpx.AsyncClient() as client:
         response = await _get(client, run.url() + "/pid")
         assert response.status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -106,9 +107,8 @@ async def test_a_json_stack_hosted_here_writes_platform_records_the_report_reads
         for _ in range(3):
             assert (await _get(client, run.url() + "/pid")).status_code == 200
         await _get(client, run.url() + "/sleep?s=3")  # past the 1 s timeout
-        for _ in range(100):
-            if len(run.reports()) == 6:
-                break
+        deadline = time.monotonic() + 30  # the last REPORT line, however busy the host
+        while len(run.reports()) < 6 and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         lines = run.log_text().splitlines()
         reports = run.reports()

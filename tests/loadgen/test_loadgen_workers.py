@@ -103,6 +103,41 @@ def test_worker_handler_waits_for_the_start_runs_its_users_and_uploads(s3: Any,
     assert users == {4, 5, 6, 7}
 
 
+@pytest.mark.slow
+def test_two_invocations_of_one_worker_on_one_host_keep_their_own_files(
+        s3: Any, tmp_path: Path) -> None:
+    # Two runs given one run id, or a killed worker's invocation still running when the next
+    # run starts: the same worker number runs twice at once on one host (and one /tmp). Each
+    # must write, upload and clean up its own folder, not delete or claim the other's.
+    piece = split_plan(PLAN, 4)[0]
+    work = tmp_path / "work"
+    replies: dict[str, dict[str, Any]] = {}
+    with ServerThread() as server:
+        start_epoch_s = time.time() + 1.0
+
+        def invoke(prefix: str) -> None:
+            event = {"run_id": "r", "worker": 0, "workers": 4, "scenario": "scenario2",
+                     "slice": plan_to_json(piece.plan), "users": list(piece.users),
+                     "target": {"url": server.url, "sign": "never"}, "features": ["duration"],
+                     "start_epoch_s": start_epoch_s, "time_scale": 4.0, "bucket": BUCKET,
+                     "prefix": prefix}
+            replies[prefix] = run_worker(event, work_dir=work)
+
+        threads = [threading.Thread(target=invoke, args=(f"runs/{name}/w0",))
+                   for name in ("first", "second")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert sorted(replies) == ["runs/first/w0", "runs/second/w0"]
+    for prefix, reply in replies.items():
+        assert reply["status"] == "ok", reply
+        listed = s3.list_objects_v2(Bucket=BUCKET, Prefix=f"{prefix}/")["Contents"]
+        assert sorted(o["Key"] for o in listed) == sorted(f"{prefix}/{name}" for name in (
+            "latency.hlog", "requests.jsonl", "run.json", "summary.json", "timeline.csv"))
+    assert list(work.iterdir()) == []  # each removed its own folder
+
+
 def test_the_workers_s3_client_takes_the_events_endpoint_else_the_emulators(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The workers' driver names the emulator's S3 in the event; an instance the emulator

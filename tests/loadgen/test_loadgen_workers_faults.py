@@ -100,7 +100,12 @@ def interrupted(tmp_path: Path, run_id: str, signals: list[signal.Signals],
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
-        time.sleep(0.5)  # a request the stopped workers had in flight
+        # A request the stopped workers had in flight is recorded; the server, on a busy host,
+        # may count it a moment after the controller ended: wait for its count to catch up.
+        sent = results / run_id / "t" / "scenario2" / "requests.jsonl"
+        if sent.is_file():
+            recorded = len(sent.read_text().splitlines())
+            wait_for(lambda: server.seen >= recorded, "the server's count", 30)
         seen = server.seen
     return proc.returncode, err, took_s, seen, results / run_id
 
