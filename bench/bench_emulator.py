@@ -49,11 +49,11 @@ sys.path.insert(0, str(REPO))
 STUDY = ["python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024"]
 
 # Hello-world functions of each runtime, used when bench/hello/ does not provide them.
-HELLO_PY = '''
+HELLO_PY = """
 def handler(event, context):
     return {"statusCode": 200, "headers": {"content-type": "text/plain"}, "body": "hello"}
-'''
-HELLO_JAVA = '''
+"""
+HELLO_JAVA = """
 package hello;
 
 import java.io.InputStream;
@@ -66,7 +66,7 @@ public class Handler {
         out.write("{\\"statusCode\\":200,\\"body\\":\\"hello\\"}".getBytes(StandardCharsets.UTF_8));
     }
 }
-'''
+"""
 
 
 def _hello_python(tmp: Path) -> tuple[Path, str]:
@@ -94,8 +94,9 @@ def _hello_java(tmp: Path) -> tuple[Path, str]:
         sources = [str(src)]
     javac = shutil.which("javac")
     if javac is None:
-        raise SystemExit("javac not found: install a JDK 17+ to run the Java half of this "
-                         "benchmark")
+        raise SystemExit(
+            "javac not found: install a JDK 17+ to run the Java half of this benchmark"
+        )
     subprocess.run([javac, "--release", "17", "-d", str(classes), *sources], check=True)
     out = tmp / "hello-java.zip"
     with zipfile.ZipFile(out, "w") as archive:
@@ -122,8 +123,15 @@ def _receive(parent: Any, proc: Any, timeout_s: float = 300.0) -> Any:
     return parent.recv()
 
 
-def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: str = "burst",
-           network: dict[str, float] | None = None, hop_probes: bool = False) -> None:
+def _serve(
+    specs: list[Any],
+    work: str,
+    conn: Any,
+    cpu_limits: bool,
+    init_cpu: str = "burst",
+    network: dict[str, float] | None = None,
+    hop_probes: bool = False,
+) -> None:
     """The emulator process: host the specs, answer 'reclaim', 'hops' and 'stop' commands."""
     from emulator import Emulator, EmulatorOptions, FunctionSpec
 
@@ -133,13 +141,18 @@ def _serve(specs: list[Any], work: str, conn: Any, cpu_limits: bool, init_cpu: s
     path = network or NO_PATH
 
     async def main() -> None:
-        options = EmulatorOptions(work_dir=Path(work) / "work", log_dir=Path(work) / "logs",
-                                  cpu_limits=cpu_limits, init_cpu=init_cpu,
-                                  client_rtt_ms=path["client_rtt_ms"],
-                                  gateway_latency_ms=path["gateway_latency_ms"])
+        options = EmulatorOptions(
+            work_dir=Path(work) / "work",
+            log_dir=Path(work) / "logs",
+            cpu_limits=cpu_limits,
+            init_cpu=init_cpu,
+            client_rtt_ms=path["client_rtt_ms"],
+            gateway_latency_ms=path["gateway_latency_ms"],
+        )
         async with Emulator(specs, options) as emu:
-            conn.send({"urls": emu.urls, "cpu_limited": emu.cpu_limited,
-                       "reason": emu.cpu_limit_reason})
+            conn.send(
+                {"urls": emu.urls, "cpu_limited": emu.cpu_limited, "reason": emu.cpu_limit_reason}
+            )
             loop = asyncio.get_running_loop()
             while True:
                 command = await loop.run_in_executor(None, conn.recv)
@@ -250,8 +263,9 @@ def _install_hop_probes() -> tuple[dict[str, dict[str, float]], dict[str, dict[s
         by_lambda[inv.request_id] = {"D": time.monotonic()}
         return handed_off(self, inst, inv)
 
-    def traced_result_posted(self: Any, inst: Any, request_id: str, body: bytes, *,
-                             error_type: str | None) -> Any:
+    def traced_result_posted(
+        self: Any, inst: Any, request_id: str, body: bytes, *, error_type: str | None
+    ) -> Any:
         by_lambda.setdefault(request_id, {})["F"] = time.monotonic()
         return result_posted(self, inst, request_id, body, error_type=error_type)
 
@@ -279,11 +293,14 @@ def _host_floor(idle_s: float, count: int = 60) -> dict[str, float]:
             late.append((time.monotonic() - started - idle_s) * 1000.0)
 
     asyncio.run(sleeps())
-    echo = ("import os, sys, time\n"
-            "while os.read(0, 1):\n"
-            "    os.write(1, repr(time.monotonic()).encode().ljust(32))\n")
-    child = subprocess.Popen([sys.executable, "-c", echo], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE)
+    echo = (
+        "import os, sys, time\n"
+        "while os.read(0, 1):\n"
+        "    os.write(1, repr(time.monotonic()).encode().ljust(32))\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", echo], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     assert child.stdin is not None and child.stdout is not None
     wake: list[float] = []
     try:
@@ -296,13 +313,16 @@ def _host_floor(idle_s: float, count: int = 60) -> dict[str, float]:
     finally:
         child.stdin.close()
         child.wait(timeout=10)
-    return {"idle_ms": idle_s * 1000.0,
-            "asyncio_sleep_late_p50_ms": round(_pct(late, 0.5), 3),
-            "process_wake_p50_ms": round(_pct(wake, 0.5), 3)}
+    return {
+        "idle_ms": idle_s * 1000.0,
+        "asyncio_sleep_late_p50_ms": round(_pct(late, 0.5), 3),
+        "process_wake_p50_ms": round(_pct(wake, 0.5), 3),
+    }
 
 
-def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: bool,
-                  path: dict[str, float]) -> dict[str, Any]:
+def _overhead_run(
+    tmp: Path, *, users: int, requests_per_user: int, cpu_limits: bool, path: dict[str, float]
+) -> dict[str, Any]:
     """One run at ``users`` closed-loop users: the overhead per request and its breakdown."""
     import threading
 
@@ -315,16 +335,23 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
     code = work / "hello-timed.zip"
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("app.py", HELLO_TIMED)
-    spec = FunctionSpec(name="hello-overhead", language="python", memory_mb=1769, timeout_s=30.0,
-                        handler="app.handler", code_zip=code, routes=None)
-    plain = [{f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)}
-             | {"environment": {}}]
+    spec = FunctionSpec(
+        name="hello-overhead",
+        language="python",
+        memory_mb=1769,
+        timeout_s=30.0,
+        handler="app.handler",
+        code_zip=code,
+        routes=None,
+    )
+    plain = [
+        {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)} | {"environment": {}}
+    ]
     added_ms = path["client_rtt_ms"] + path["gateway_latency_ms"]
     parent, child = mp.get_context("spawn").Pipe()
-    proc = mp.get_context("spawn").Process(target=_serve,
-                                           args=(plain, str(work), child, cpu_limits, "burst",
-                                                 path, True),
-                                           daemon=True)
+    proc = mp.get_context("spawn").Process(
+        target=_serve, args=(plain, str(work), child, cpu_limits, "burst", path, True), daemon=True
+    )
     proc.start()
     url = _receive(parent, proc)["urls"]["hello-overhead"]
     client: list[dict[str, Any]] = []
@@ -337,9 +364,15 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
         for _ in range(count):
             sent = time.monotonic()
             _, headers = _request(conn, "/")
-            mine.append({"A": sent, "I": time.monotonic(), "apigw": headers["apigw-requestid"],
-                         "lambda": headers["x-request-id"],
-                         "E": float(headers["x-handler-monotonic"])})
+            mine.append(
+                {
+                    "A": sent,
+                    "I": time.monotonic(),
+                    "apigw": headers["apigw-requestid"],
+                    "lambda": headers["x-request-id"],
+                    "E": float(headers["x-handler-monotonic"]),
+                }
+            )
         conn.close()
         with lock:
             client.extend(mine)
@@ -355,10 +388,14 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
     by_apigw, by_lambda = _receive(parent, proc)
     parent.send("stop")
     proc.join(timeout=60)
-    duration_ms = {r.request_id: r.duration_ms for r in read_report_lines(
-        (work / "logs" / "hello-overhead.log").read_text().splitlines())}
-    lines = [json.loads(line)
-             for line in (work / "logs" / "hello-overhead.cpu.jsonl").read_text().splitlines()]
+    duration_ms = {
+        r.request_id: r.duration_ms
+        for r in read_report_lines((work / "logs" / "hello-overhead.log").read_text().splitlines())
+    }
+    lines = [
+        json.loads(line)
+        for line in (work / "logs" / "hello-overhead.cpu.jsonl").read_text().splitlines()
+    ]
     # The seconds that served requests: start-up, the cold start and shutdown are not per request.
     busy = [line for line in lines if line["requests"] > 0][1:]
     cpu_ms = sum(line["emulator_cpu_ms"] for line in busy)
@@ -375,11 +412,17 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
         latency = ms["I"] - ms["A"]
         beyond.append(latency - added_ms)
         overhead.append(latency - added_ms - duration)
-        for key, value in (("B-A", ms["B"] - ms["A"]), ("C-B-h", ms["C"] - ms["B"] - half_ms),
-                           ("D-C", ms["D"] - ms["C"]), ("E-D", ms["E"] - ms["D"]),
-                           ("F-E", ms["F"] - ms["E"]), ("Duration", duration),
-                           ("G-F", ms["G"] - ms["F"]), ("H-F-h", ms["H"] - ms["F"] - half_ms),
-                           ("I-H", ms["I"] - ms["H"])):
+        for key, value in (
+            ("B-A", ms["B"] - ms["A"]),
+            ("C-B-h", ms["C"] - ms["B"] - half_ms),
+            ("D-C", ms["D"] - ms["C"]),
+            ("E-D", ms["E"] - ms["D"]),
+            ("F-E", ms["F"] - ms["E"]),
+            ("Duration", duration),
+            ("G-F", ms["G"] - ms["F"]),
+            ("H-F-h", ms["H"] - ms["F"] - half_ms),
+            ("I-H", ms["I"] - ms["H"]),
+        ):
             segments[key].append(value)
     return {
         "requests": len(client),
@@ -388,15 +431,20 @@ def _overhead_run(tmp: Path, *, users: int, requests_per_user: int, cpu_limits: 
         "overhead_p99_ms": round(_pct(overhead, 0.99), 3),
         "beyond_path_p50_ms": round(_pct(beyond, 0.5), 3),
         "duration_p50_ms": round(_pct(segments["Duration"], 0.5), 3),
-        "breakdown_p50_ms": {key: round(_pct(values, 0.5), 3)
-                             for key, values in segments.items()},
+        "breakdown_p50_ms": {key: round(_pct(values, 0.5), 3) for key, values in segments.items()},
         "emulator_cpu_us_per_request": round(cpu_ms * 1000.0 / served, 1) if served else None,
         "host_busy_share": round(host.samples[0], 3) if host.samples else None,
     }
 
 
-def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool, repeats: int = 3,
-              path: dict[str, float] = OVERHEAD_PATH) -> dict[str, Any]:
+def _overhead(
+    tmp: Path,
+    *,
+    requests_per_user: int,
+    cpu_limits: bool,
+    repeats: int = 3,
+    path: dict[str, float] = OVERHEAD_PATH,
+) -> dict[str, Any]:
     """The emulator's overhead per request at 1 and 18 users, the quietest of ``repeats`` runs.
 
     overhead = client latency - the configured path - the function's own Duration (its REPORT
@@ -405,24 +453,35 @@ def _overhead(tmp: Path, *, requests_per_user: int, cpu_limits: bool, repeats: i
     spread. The host's own wake-up floor is measured beside it.
     """
     added_ms = path["client_rtt_ms"] + path["gateway_latency_ms"]
-    out: dict[str, Any] = {"network_path_ms": added_ms, "repeats": repeats,
-                           "definition": "client latency - network path - REPORT Duration, "
-                                         "per request (hello world at 1,769 MB)"}
+    out: dict[str, Any] = {
+        "network_path_ms": added_ms,
+        "repeats": repeats,
+        "definition": "client latency - network path - REPORT Duration, "
+        "per request (hello world at 1,769 MB)",
+    }
     floors = []
     for users in (1, 18):
         runs = []
         for repeat in range(repeats):
-            runs.append(_overhead_run(tmp / f"r{repeat}", users=users,
-                                      requests_per_user=requests_per_user,
-                                      cpu_limits=cpu_limits, path=path))
+            runs.append(
+                _overhead_run(
+                    tmp / f"r{repeat}",
+                    users=users,
+                    requests_per_user=requests_per_user,
+                    cpu_limits=cpu_limits,
+                    path=path,
+                )
+            )
             if users == 1:
                 floors.append(_host_floor(max(added_ms / 2, 1.0) / 1000.0))
         quietest = min(range(repeats), key=lambda i: runs[i]["host_busy_share"] or 0.0)
         out[str(users)] = runs[quietest] | {
-            "spread_p50_ms": sorted(r["overhead_p50_ms"] for r in runs)}
+            "spread_p50_ms": sorted(r["overhead_p50_ms"] for r in runs)
+        }
         if users == 1:
             out["host_floor"] = floors[quietest] | {
-                "spread_process_wake_p50_ms": sorted(f["process_wake_p50_ms"] for f in floors)}
+                "spread_process_wake_p50_ms": sorted(f["process_wake_p50_ms"] for f in floors)
+            }
     return out
 
 
@@ -430,38 +489,67 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="cold starts per function")
     parser.add_argument("--warm-requests", type=int, default=2000, help="requests per warm run")
-    parser.add_argument("--no-cpu-limits", action="store_true",
-                        help="run instances unthrottled (shows the emulator's own overhead)")
-    parser.add_argument("--overhead-requests", type=int, default=300,
-                        help="requests per user in the overhead runs (default 300)")
-    parser.add_argument("--overhead-repeats", type=int, default=3,
-                        help="overhead runs per user count; the quietest is kept (default 3)")
-    parser.add_argument("--no-network-path", action="store_true",
-                        help="measure the overhead with no network path (the emulator as before "
-                             "it)")
-    parser.add_argument("--overhead-only", action="store_true",
-                        help="run only the overhead part (updates it in the results file)")
-    parser.add_argument("--stacks", nargs="+", default=STUDY, metavar="STACK",
-                        help="study stacks to measure (default: the six)")
-    parser.add_argument("--init-cpu", choices=("burst", "share"), default="burst",
-                        help="the emulator's init-phase CPU model (docs/emulator.md)")
+    parser.add_argument(
+        "--no-cpu-limits",
+        action="store_true",
+        help="run instances unthrottled (shows the emulator's own overhead)",
+    )
+    parser.add_argument(
+        "--overhead-requests",
+        type=int,
+        default=300,
+        help="requests per user in the overhead runs (default 300)",
+    )
+    parser.add_argument(
+        "--overhead-repeats",
+        type=int,
+        default=3,
+        help="overhead runs per user count; the quietest is kept (default 3)",
+    )
+    parser.add_argument(
+        "--no-network-path",
+        action="store_true",
+        help="measure the overhead with no network path (the emulator as before it)",
+    )
+    parser.add_argument(
+        "--overhead-only",
+        action="store_true",
+        help="run only the overhead part (updates it in the results file)",
+    )
+    parser.add_argument(
+        "--stacks",
+        nargs="+",
+        default=STUDY,
+        metavar="STACK",
+        help="study stacks to measure (default: the six)",
+    )
+    parser.add_argument(
+        "--init-cpu",
+        choices=("burst", "share"),
+        default="burst",
+        help="the emulator's init-phase CPU model (docs/emulator.md)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-emulator.json")
     args = parser.parse_args()
 
     if args.overhead_only:
         tmp = Path(tempfile.mkdtemp(prefix="bench-emulator-"))
         try:
-            overhead = _overhead(tmp, requests_per_user=args.overhead_requests,
-                                 cpu_limits=not args.no_cpu_limits,
-                                 repeats=args.overhead_repeats,
-                                 path=NO_PATH if args.no_network_path else OVERHEAD_PATH)
+            overhead = _overhead(
+                tmp,
+                requests_per_user=args.overhead_requests,
+                cpu_limits=not args.no_cpu_limits,
+                repeats=args.overhead_repeats,
+                path=NO_PATH if args.no_network_path else OVERHEAD_PATH,
+            )
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-        previous = json.loads(
-            args.out.read_text()) if args.out.is_file() else {"benchmark": "emulator"}
-        previous["overhead_no_network_path" if args.no_network_path
-                 else "overhead"] = overhead | {"date": time.strftime(
-                     "%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        previous = (
+            json.loads(args.out.read_text()) if args.out.is_file() else {"benchmark": "emulator"}
+        )
+        previous["overhead_no_network_path" if args.no_network_path else "overhead"] = overhead | {
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        }
         args.out.write_text(json.dumps(previous, indent=2) + "\n")
         _print_overhead(overhead)
         return 0
@@ -481,32 +569,47 @@ def main() -> int:
         pairs: list[tuple[str, str]] = []
         for name in args.stacks:
             settings = load_stack(name, REPO)
-            package = build_package(settings, artifact=artifact, out_dir=tmp / "packages",
-                                    root=REPO)
+            package = build_package(
+                settings, artifact=artifact, out_dir=tmp / "packages", root=REPO
+            )
             # An open gateway: the hello-world pairs have none, and the signature check's own
             # cost is measured apart (bench_signing.py).
-            specs.append(dataclasses.replace(spec_from_stack(settings, package),
-                                             authorization="none"))
+            specs.append(
+                dataclasses.replace(spec_from_stack(settings, package), authorization="none")
+            )
             paths[name] = "/health"
             hello = f"hello-{settings.language}-{settings.memory_mb}"
-            zip_path, handler = ((hello_py, hello_py_handler) if settings.language == "python"
-                                 else (hello_java, hello_java_handler))
-            specs.append(FunctionSpec(name=hello, language=settings.language,
-                                      memory_mb=settings.memory_mb,
-                                      timeout_s=30.0, handler=handler, code_zip=zip_path,
-                                      routes=None))
+            zip_path, handler = (
+                (hello_py, hello_py_handler)
+                if settings.language == "python"
+                else (hello_java, hello_java_handler)
+            )
+            specs.append(
+                FunctionSpec(
+                    name=hello,
+                    language=settings.language,
+                    memory_mb=settings.memory_mb,
+                    timeout_s=30.0,
+                    handler=handler,
+                    code_zip=zip_path,
+                    routes=None,
+                )
+            )
             paths[hello] = "/"
             pairs.append((name, hello))
 
         parent, child = mp.get_context("spawn").Pipe()
         # Specs cross the process boundary as plain fields (their environment is read-only).
-        plain = [{f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
-                 | {"environment": dict(s.environment)}
-                 for s in specs]
-        proc = mp.get_context("spawn").Process(target=_serve,
-                                               args=(plain, str(tmp), child,
-                                                     not args.no_cpu_limits, args.init_cpu),
-                                               daemon=True)
+        plain = [
+            {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+            | {"environment": dict(s.environment)}
+            for s in specs
+        ]
+        proc = mp.get_context("spawn").Process(
+            target=_serve,
+            args=(plain, str(tmp), child, not args.no_cpu_limits, args.init_cpu),
+            daemon=True,
+        )
         proc.start()
         info = _receive(parent, proc)
         urls: dict[str, str] = info["urls"]
@@ -520,47 +623,62 @@ def main() -> int:
                 conn.close()
                 cold_client[name].append(elapsed_ms)
         warm: dict[str, dict[str, float]] = {}
-        for name in [n for n in ("python-512", "hello-python-512", "java-512", "hello-java-512")
-                     if n in urls]:
+        for name in [
+            n for n in ("python-512", "hello-python-512", "java-512", "hello-java-512") if n in urls
+        ]:
             conn = _connect(urls[name])
             for _ in range(200):
                 _request(conn, paths[name])
             samples = [_request(conn, paths[name])[0] for _ in range(args.warm_requests)]
             conn.close()
-            warm[name] = {"p50_ms": round(_pct(samples, 0.5), 3),
-                          "p90_ms": round(_pct(samples, 0.9), 3),
-                          "p99_ms": round(_pct(samples, 0.99), 3),
-                          "mean_ms": round(statistics.fmean(samples), 3)}
+            warm[name] = {
+                "p50_ms": round(_pct(samples, 0.5), 3),
+                "p90_ms": round(_pct(samples, 0.9), 3),
+                "p99_ms": round(_pct(samples, 0.99), 3),
+                "mean_ms": round(statistics.fmean(samples), 3),
+            }
         parent.send("stop")
         proc.join(timeout=60)
-        overhead = _overhead(tmp, requests_per_user=args.overhead_requests,
-                             cpu_limits=not args.no_cpu_limits, repeats=args.overhead_repeats)
+        overhead = _overhead(
+            tmp,
+            requests_per_user=args.overhead_requests,
+            cpu_limits=not args.no_cpu_limits,
+            repeats=args.overhead_repeats,
+        )
 
         init: dict[str, list[float]] = {}
         for name in urls:
             lines = (tmp / "logs" / f"{name}.log").read_text().splitlines()
-            init[name] = [r.init_duration_ms for r in read_report_lines(lines)
-                          if r.init_duration_ms is not None]
+            init[name] = [
+                r.init_duration_ms
+                for r in read_report_lines(lines)
+                if r.init_duration_ms is not None
+            ]
 
         def med(values: list[float]) -> float:
             return round(statistics.median(values), 2) if values else float("nan")
 
         rows = []
         for stack_name, hello in pairs:
-            rows.append({
-                "stack": stack_name,
-                "hello": hello,
-                "init_ms_p50": med(init[stack_name]),
-                "hello_init_ms_p50": med(init[hello]),
-                "init_ratio": round(med(init[stack_name]) / med(init[hello]), 2),
-                "cold_client_ms_p50": med(cold_client[stack_name]),
-                "hello_cold_client_ms_p50": med(cold_client[hello]),
-            })
+            rows.append(
+                {
+                    "stack": stack_name,
+                    "hello": hello,
+                    "init_ms_p50": med(init[stack_name]),
+                    "hello_init_ms_p50": med(init[hello]),
+                    "init_ratio": round(med(init[stack_name]) / med(init[hello]), 2),
+                    "cold_client_ms_p50": med(cold_client[stack_name]),
+                    "hello_cold_client_ms_p50": med(cold_client[hello]),
+                }
+            )
         result = {
             "benchmark": "emulator",
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "machine": {"platform": platform.platform(), "cpus": mp.cpu_count(),
-                        "python": platform.python_version()},
+            "machine": {
+                "platform": platform.platform(),
+                "cpus": mp.cpu_count(),
+                "python": platform.python_version(),
+            },
             "cpu_limited": info["cpu_limited"],
             "cpu_limit_reason": info["reason"],
             "init_cpu": args.init_cpu,
@@ -571,20 +689,28 @@ def main() -> int:
             "overhead": overhead,
         }
         args.out.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = "
-              "first request):")
-        print(f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} "
-              f"{'hello client':>13}")
+        print(
+            f"cold starts (median of {args.rounds}; Init Duration from REPORT lines, client = "
+            "first request):"
+        )
+        print(
+            f"{'stack':<12} {'init ms':>9} {'hello init':>11} {'ratio':>6} {'client ms':>10} "
+            f"{'hello client':>13}"
+        )
         for r in rows:
-            print(f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} "
-                  f"{r['init_ratio']:>6} {r['cold_client_ms_p50']:>10} "
-                  f"{r['hello_cold_client_ms_p50']:>13}")
+            print(
+                f"{r['stack']:<12} {r['init_ms_p50']:>9} {r['hello_init_ms_p50']:>11} "
+                f"{r['init_ratio']:>6} {r['cold_client_ms_p50']:>10} "
+                f"{r['hello_cold_client_ms_p50']:>13}"
+            )
         print(f"warm round trip, 1 user, {args.warm_requests} requests (client side, ms):")
         for name, w in warm.items():
             print(f"{name:<18} p50 {w['p50_ms']:>7}  p90 {w['p90_ms']:>7}  p99 {w['p99_ms']:>7}")
         _print_overhead(overhead)
-        print(f"CPU limited: {info['cpu_limited']} ({info['reason']}); init CPU: {args.init_cpu}; "
-              f"wrote {args.out}")
+        print(
+            f"CPU limited: {info['cpu_limited']} ({info['reason']}); init CPU: {args.init_cpu}; "
+            f"wrote {args.out}"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
@@ -592,24 +718,32 @@ def main() -> int:
 
 def _print_overhead(overhead: dict[str, Any]) -> None:
     path_ms = overhead["network_path_ms"]
-    print(f"emulator overhead per request = client latency - the {path_ms:g} ms network path - "
-          "REPORT Duration (hello world, 1,769 MB; goal p50 <= 1 ms at 1 user, <= 2 ms at 18; "
-          f"quietest of {overhead['repeats']} runs):")
+    print(
+        f"emulator overhead per request = client latency - the {path_ms:g} ms network path - "
+        "REPORT Duration (hello world, 1,769 MB; goal p50 <= 1 ms at 1 user, <= 2 ms at 18; "
+        f"quietest of {overhead['repeats']} runs):"
+    )
     for users in ("1", "18"):
         o = overhead[users]
-        print(f"  {users:>2} users: p50 {o['overhead_p50_ms']} ms  p90 {o['overhead_p90_ms']} ms  "
-              f"p99 {o['overhead_p99_ms']} ms  (every run's p50: {o['spread_p50_ms']}; host busy "
-              f"{o['host_busy_share']}; emulator CPU {o['emulator_cpu_us_per_request']} "
-              f"µs/request; {o['requests']} requests)")
+        print(
+            f"  {users:>2} users: p50 {o['overhead_p50_ms']} ms  p90 {o['overhead_p90_ms']} ms  "
+            f"p99 {o['overhead_p99_ms']} ms  (every run's p50: {o['spread_p50_ms']}; host busy "
+            f"{o['host_busy_share']}; emulator CPU {o['emulator_cpu_us_per_request']} "
+            f"µs/request; {o['requests']} requests)"
+        )
     floor = overhead["host_floor"]
-    print(f"  host floor after {floor['idle_ms']:g} ms idle: a trivial asyncio sleep returns "
-          f"{floor['asyncio_sleep_late_p50_ms']} ms late, a process blocked on a pipe runs "
-          f"{floor['process_wake_p50_ms']} ms after it is written (p50)")
+    print(
+        f"  host floor after {floor['idle_ms']:g} ms idle: a trivial asyncio sleep returns "
+        f"{floor['asyncio_sleep_late_p50_ms']} ms late, a process blocked on a pipe runs "
+        f"{floor['process_wake_p50_ms']} ms after it is written (p50)"
+    )
     print(f"  breakdown, p50 of each hop (ms; d = {path_ms:g} ms):")
     print(f"    {'hop':<52} {'1 user':>8} {'18 users':>9}")
     for label, key in SEGMENTS:
-        print(f"    {label:<52} {overhead['1']['breakdown_p50_ms'][key]:>8} "
-              f"{overhead['18']['breakdown_p50_ms'][key]:>9}")
+        print(
+            f"    {label:<52} {overhead['1']['breakdown_p50_ms'][key]:>8} "
+            f"{overhead['18']['breakdown_p50_ms'][key]:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -44,9 +44,15 @@ def _stack_file(root: Path, memory_mb: int) -> Path:
 
     (root / "Pulumi.yaml").write_text("name: lambda-model-study\nruntime: python\n")
     stack_file = root / "Pulumi.sklearn.yaml"
-    stack_file.write_text(function_stack_text(
-        code=str(EXAMPLE), handler="app.lambda_handler", runtime="python3.12",
-        memory_mb=memory_mb, authorization="none"))
+    stack_file.write_text(
+        function_stack_text(
+            code=str(EXAMPLE),
+            handler="app.lambda_handler",
+            runtime="python3.12",
+            memory_mb=memory_mb,
+            authorization="none",
+        )
+    )
     return stack_file
 
 
@@ -62,19 +68,28 @@ def _prepare(root: Path, memory_mb: int) -> tuple[Any, Any, Path | None, float]:
 
 
 def bare_import_ms(deps: Path | None, runs: int) -> float:
-    probe = ("import sys, time; t = time.perf_counter(); import app; "
-             "print((time.perf_counter() - t) * 1000)")
+    probe = (
+        "import sys, time; t = time.perf_counter(); import app; "
+        "print((time.perf_counter() - t) * 1000)"
+    )
     path = os.pathsep.join(str(p) for p in (deps, EXAMPLE) if p is not None)
     times = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-S", "-c", probe], capture_output=True, text=True,
-                              check=True, env={**os.environ, "PYTHONPATH": path}, cwd=EXAMPLE)
+        done = subprocess.run(
+            [sys.executable, "-S", "-c", probe],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": path},
+            cwd=EXAMPLE,
+        )
         times.append(float(done.stdout.strip()))
     return statistics.median(times)
 
 
-async def emulator_cold_starts(settings: Any, package: Any, deps: Path | None, work: Path,
-                               runs: int) -> list[dict[str, Any]]:
+async def emulator_cold_starts(
+    settings: Any, package: Any, deps: Path | None, work: Path, runs: int
+) -> list[dict[str, Any]]:
     import httpx
 
     from emulator import Emulator, EmulatorOptions, read_events
@@ -82,8 +97,9 @@ async def emulator_cold_starts(settings: Any, package: Any, deps: Path | None, w
     from report._reportline import read_report_lines
 
     spec = spec_from_function_stack(settings, package, deps)
-    options = EmulatorOptions(work_dir=work / "emulator", log_dir=work / "logs",
-                              python_env_dir=work / "python-runtime")
+    options = EmulatorOptions(
+        work_dir=work / "emulator", log_dir=work / "logs", python_env_dir=work / "python-runtime"
+    )
     body = json.loads((EXAMPLE / "requests.json").read_text())[0]["body"]
     found: list[dict[str, Any]] = []
     async with Emulator([spec], options) as emu, httpx.AsyncClient(timeout=60) as client:
@@ -98,8 +114,11 @@ async def emulator_cold_starts(settings: Any, package: Any, deps: Path | None, w
             found.append({"client_ms": latency_ms, "status": answer.status_code})
         log = (options.log_dir / f"{spec.name}.log").read_text().splitlines()
     # Unpacked once per run, before the first cold start's runtime starts (docs/emulator.md).
-    unpacks = [e for e in read_events(options.log_dir / f"{spec.name}.events.jsonl")
-               if e["event"] == "package_unpacked"]
+    unpacks = [
+        e
+        for e in read_events(options.log_dir / f"{spec.name}.events.jsonl")
+        if e["event"] == "package_unpacked"
+    ]
     inits = [r.init_duration_ms for r in read_report_lines(log) if r.init_duration_ms]
     served = [entry for entry in found if entry["status"] == 200]
     if len(inits) == len(served):
@@ -140,23 +159,28 @@ def main() -> int:
         "overhead_ms": round(init_ms - bare_ms, 1) if init_ms is not None else None,
         "cold_starts": [c for c in colds if "package_unpacks_ms" not in c],
         # the package unpacked once per run (docs/emulator.md): its first cold start waited
-        "package_unpacks_ms": next((c["package_unpacks_ms"] for c in colds
-                                    if "package_unpacks_ms" in c), []),
+        "package_unpacks_ms": next(
+            (c["package_unpacks_ms"] for c in colds if "package_unpacks_ms" in c), []
+        ),
         "failed_cold_starts": failed,
         "first_build_s": round(first_s, 2),
         "second_build_s": round(second_s, 3),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python "
-                   f"{platform.python_version()}",
+        f"{platform.python_version()}",
         # The host is shared: its 1-minute load average before and after says how much.
         "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
     }
     print(f"bare import on the host      {result['bare_import_ms']} ms (median)")
-    print(f"emulator Init Duration       {result['init_duration_ms']} ms (median of "
-          f"{len(inits)}), cold request {result['cold_client_ms']} ms, {failed} failed")
+    print(
+        f"emulator Init Duration       {result['init_duration_ms']} ms (median of "
+        f"{len(inits)}), cold request {result['cold_client_ms']} ms, {failed} failed"
+    )
     print(f"emulator overhead per cold   {result['overhead_ms']} ms")
     print(f"package unpacked (once)      {result['package_unpacks_ms']} ms")
-    print(f"build (package + host deps)  first {result['first_build_s']} s, "
-          f"again {result['second_build_s']} s")
+    print(
+        f"build (package + host deps)  first {result['first_build_s']} s, "
+        f"again {result['second_build_s']} s"
+    )
     print(f"load average (1 min)         {result['load_average_1m']} (before, after)")
     (REPO / "bench" / "results-function.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0

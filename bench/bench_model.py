@@ -57,8 +57,9 @@ def main() -> int:
         "reference_predict_us": round(reference_us, 1),
     }
     print(json.dumps(figures, indent=1))
-    args.out.write_text(json.dumps({"benchmark": "model", **figures}, indent=2) + "\n",
-                        encoding="utf-8")
+    args.out.write_text(
+        json.dumps({"benchmark": "model", **figures}, indent=2) + "\n", encoding="utf-8"
+    )
     return 0
 
 

@@ -56,16 +56,25 @@ PYTHON_RUNTIME = REPO / "runtime" / "python"
 HELLO = REPO / "bench" / "hello"
 VECTORS = REPO / "tests" / "vectors" / "http.json"
 FIXTURE = REPO / "tests" / "runtime" / "model_http.json"
-JVM_FLAGS = ("-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-             "-Xshare:auto")
-GOALS = {"init_ratio_max": 1.25, "python_batch_1000_ms_max": 5.0,
-         "python_package_kb_max": 64, "java_package_kb_max": 128}
+JVM_FLAGS = (
+    "-XX:+TieredCompilation",
+    "-XX:TieredStopAtLevel=1",
+    "-XX:+UseSerialGC",
+    "-Xshare:auto",
+)
+GOALS = {
+    "init_ratio_max": 1.25,
+    "python_batch_1000_ms_max": 5.0,
+    "python_package_kb_max": 64,
+    "java_package_kb_max": 128,
+}
 SPAWN_TIMEOUT_S = 60.0
 
 
 def _load_build() -> types.ModuleType:
-    spec = importlib.util.spec_from_file_location("runtime_java_build",
-                                                  REPO / "runtime/java/build.py")
+    spec = importlib.util.spec_from_file_location(
+        "runtime_java_build", REPO / "runtime/java/build.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -92,24 +101,43 @@ def _zipped_kb(files: dict[str, bytes]) -> float:
 
 
 def _event(body: str) -> dict[str, Any]:
-    return {"version": "2.0", "routeKey": "$default", "rawPath": "/predict", "rawQueryString": "",
-            "headers": {"content-type": "application/json"},
-            "requestContext": {"http": {"method": "POST", "path": "/predict"},
-                               "requestId": "bench", "stage": "$default"},
-            "body": body, "isBase64Encoded": False}
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/predict",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/predict"},
+            "requestId": "bench",
+            "stage": "$default",
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
 
 
 def _stats_ms(samples_ms: Sequence[float]) -> dict[str, float]:
     ordered = sorted(samples_ms)
-    return {"median_ms": round(statistics.median(ordered), 3),
-            "p90_ms": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 3),
-            "min_ms": round(ordered[0], 3), "n": len(ordered)}
+    return {
+        "median_ms": round(statistics.median(ordered), 3),
+        "p90_ms": round(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))], 3),
+        "min_ms": round(ordered[0], 3),
+        "n": len(ordered),
+    }
 
 
 def _time_process_ms(command: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    result = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True,
-                            timeout=SPAWN_TIMEOUT_S, check=False)
+    result = subprocess.run(
+        command,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=SPAWN_TIMEOUT_S,
+        check=False,
+    )
     elapsed_ms = (time.perf_counter() - start) * 1000
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
@@ -154,8 +182,9 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
 def _stub_runtime_api() -> Iterator[_StubRuntimeApi]:
     server = _StubRuntimeApi(("127.0.0.1", 0), _StubHandler)
     server.ready_at = {}
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield server
@@ -171,10 +200,16 @@ def _time_under_ric_ms(server: _StubRuntimeApi, function_dir: Path, env: dict[st
     host, port = server.server_address[:2]
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-B", "-m", "awslambdaric", "app.handler"], cwd=function_dir,
-        env={**env, "AWS_LAMBDA_RUNTIME_API": f"{host!s}:{port}",
-             "LAMBDA_TASK_ROOT": str(function_dir)},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-B", "-m", "awslambdaric", "app.handler"],
+        cwd=function_dir,
+        env={
+            **env,
+            "AWS_LAMBDA_RUNTIME_API": f"{host!s}:{port}",
+            "LAMBDA_TASK_ROOT": str(function_dir),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = start + SPAWN_TIMEOUT_S
         while key not in server.ready_at:
@@ -215,21 +250,28 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     shutil.copy(ours / "model.zip", ours_pyc / "model.zip")
     hello_pyc = _fresh_python_copy(hello, work / "py-hello-pyc", None)
     for directory in (ours_pyc, hello_pyc):
-        subprocess.run([sys.executable, "-m", "compileall", "-q", str(directory)], check=True,
-                       timeout=SPAWN_TIMEOUT_S)
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(directory)],
+            check=True,
+            timeout=SPAWN_TIMEOUT_S,
+        )
 
     def cached(directory: Path) -> Callable[[], float]:
         code = f"import sys; sys.path.insert(0, {str(directory)!r}); import app"
         return lambda: _time_process_ms([sys.executable, "-I", "-S", "-c", code], env)
 
     results["init_bare_with_bytecode"] = _interleaved(
-        {"function": cached(ours_pyc), "hello": cached(hello_pyc)}, repeat)
+        {"function": cached(ours_pyc), "hello": cached(hello_pyc)}, repeat
+    )
     if importlib.util.find_spec("awslambdaric") is not None:
         with _stub_runtime_api() as server:
-            results["init_awslambdaric"] = _interleaved({
-                "function": lambda: _time_under_ric_ms(server, ours, env),
-                "hello": lambda: _time_under_ric_ms(server, hello, env),
-            }, repeat)
+            results["init_awslambdaric"] = _interleaved(
+                {
+                    "function": lambda: _time_under_ric_ms(server, ours, env),
+                    "hello": lambda: _time_under_ric_ms(server, hello, env),
+                },
+                repeat,
+            )
     for style in ("init_bare", "init_bare_with_bytecode", "init_awslambdaric"):
         if style in results:
             figures = results[style]
@@ -248,22 +290,27 @@ def bench_python(work: Path, artifact: bytes, repeat: int) -> dict[str, Any]:
     results["warm_request"] = _stats_ms(_loop_ms(lambda: app.handler(single, None), 3000, 500))
     results["batch_1000"] = _stats_ms(_loop_ms(lambda: app.handler(batch, None), 100, 10))
     results["init_ms_inside"] = app._STATE.init_ms
-    results["package_kb"] = round(_zipped_kb({p.name: p.read_bytes()
-                                              for p in PYTHON_RUNTIME.glob("*.py")}), 1)
+    results["package_kb"] = round(
+        _zipped_kb({p.name: p.read_bytes() for p in PYTHON_RUNTIME.glob("*.py")}), 1
+    )
     return results
 
 
 def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str, Any] | str:
     """Init (process start to ready) and warm request of the litert, onnx and tensorflow
     runtimes."""
-    missing = [name for name in ("ai_edge_litert", "onnxruntime", "tensorflow")
-               if importlib.util.find_spec(name) is None]
+    missing = [
+        name
+        for name in ("ai_edge_litert", "onnxruntime", "tensorflow")
+        if importlib.util.find_spec(name) is None
+    ]
     if missing:
         return f"skipped: {', '.join(missing)} not installed (pip install -e '.[train,frameworks]')"
     from model._export import write_exports
 
-    ours = _fresh_python_copy(PYTHON_RUNTIME, work / "py-function-frameworks",
-                              artifact_bytes(model))
+    ours = _fresh_python_copy(
+        PYTHON_RUNTIME, work / "py-function-frameworks", artifact_bytes(model)
+    )
     write_exports(ours / "model.zip", model)
     hello = _fresh_python_copy(HELLO / "python", work / "py-hello-site", None)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "PYTHON"))}
@@ -274,10 +321,16 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
         run_env = {**env, "MODEL_RUNTIME": runtime} if runtime else env
         return lambda: _time_process_ms([sys.executable, "-B", "-c", code], run_env)
 
-    init = _interleaved({"hello": start(hello, None), "artifact": start(ours, "artifact"),
-                         "litert": start(ours, "litert"), "onnx": start(ours, "onnx"),
-                         "tensorflow": start(ours, "tensorflow")},
-                        repeat)
+    init = _interleaved(
+        {
+            "hello": start(hello, None),
+            "artifact": start(ours, "artifact"),
+            "litert": start(ours, "litert"),
+            "onnx": start(ours, "onnx"),
+            "tensorflow": start(ours, "tensorflow"),
+        },
+        repeat,
+    )
     results: dict[str, Any] = {"init_site_packages": init}
     # Warm path, in this interpreter: app was imported by bench_python; _init builds another
     # instance's state with the framework runtime.
@@ -288,13 +341,15 @@ def bench_frameworks(work: Path, model: dict[str, Any], repeat: int) -> dict[str
     batch = _event(json.dumps({"instances": _instances(1000)}))
     suffixes = {"litert": "tflite", "onnx": "onnx", "tensorflow": "keras"}
     for runtime in ("litert", "onnx", "tensorflow"):
-        state = app._init({"MODEL_PATH": str(ours / "model.zip"), "MODEL_RUNTIME": runtime},
-                          time.perf_counter())
+        state = app._init(
+            {"MODEL_PATH": str(ours / "model.zip"), "MODEL_RUNTIME": runtime}, time.perf_counter()
+        )
         assert contract.handle(batch, None, state)["statusCode"] == 200
         results[runtime] = {
             "init_ms_inside_warm_process": round(state.init_ms, 3),
-            "warm_request": _stats_ms(_loop_ms(partial(contract.handle, single, None, state),
-                                               1000, 100)),
+            "warm_request": _stats_ms(
+                _loop_ms(partial(contract.handle, single, None, state), 1000, 100)
+            ),
             "batch_1000": _stats_ms(_loop_ms(partial(contract.handle, batch, None, state), 30, 3)),
             "export_kb": round((ours / f"model.{suffixes[runtime]}").stat().st_size / 1024, 1),
         }
@@ -333,22 +388,38 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
 
     def launch(classpath: Path, handler: str) -> Callable[[], float]:
         # Both handlers get the stub on the class path, as both would have the runtime's jar.
-        command = [java, *JVM_FLAGS, "-cp",
-                   os.pathsep.join(map(str, (launcher, provided, classpath))),
-                   "launch.Launch", handler]
+        command = [
+            java,
+            *JVM_FLAGS,
+            "-cp",
+            os.pathsep.join(map(str, (launcher, provided, classpath))),
+            "launch.Launch",
+            handler,
+        ]
         return lambda: _time_process_ms(command, env)
 
     results: dict[str, Any] = {}
-    init: dict[str, Any] = _interleaved({"function": launch(classes, "predictor.Handler"),
-                         "hello": launch(hello, "hello.Handler")}, repeat)
+    init: dict[str, Any] = _interleaved(
+        {"function": launch(classes, "predictor.Handler"), "hello": launch(hello, "hello.Handler")},
+        repeat,
+    )
     init["ratio"] = round(init["function"]["median_ms"] / init["hello"]["median_ms"], 3)
     init["extra_ms"] = round(init["function"]["median_ms"] - init["hello"]["median_ms"], 3)
     results["init_launcher"] = init
 
-    process = subprocess.Popen([java, *JVM_FLAGS, "-cp",
-                                os.pathsep.join(map(str, (classes, provided, harness))),
-                                "predictor.Harness"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+    process = subprocess.Popen(
+        [
+            java,
+            *JVM_FLAGS,
+            "-cp",
+            os.pathsep.join(map(str, (classes, provided, harness))),
+            "predictor.Harness",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=env,
+        text=True,
+    )
     stdin, stdout = process.stdin, process.stdout
     assert stdin is not None and stdout is not None
     try:
@@ -374,8 +445,12 @@ def bench_java(work: Path, artifact: bytes, repeat: int) -> dict[str, Any] | str
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
-    results["package_kb"] = round(_zipped_kb({p.relative_to(classes).as_posix(): p.read_bytes()
-                                              for p in classes.rglob("*.class")}), 1)
+    results["package_kb"] = round(
+        _zipped_kb(
+            {p.relative_to(classes).as_posix(): p.read_bytes() for p in classes.rglob("*.class")}
+        ),
+        1,
+    )
     return results
 
 
@@ -387,7 +462,8 @@ def _verdicts(python: dict[str, Any], java: dict[str, Any] | str) -> dict[str, b
     }
     if "init_awslambdaric" in python:
         out["python_init_awslambdaric_ratio"] = (
-            python["init_awslambdaric"]["ratio"] <= GOALS["init_ratio_max"])
+            python["init_awslambdaric"]["ratio"] <= GOALS["init_ratio_max"]
+        )
     if isinstance(java, dict):
         out["java_init_ratio"] = java["init_launcher"]["ratio"] <= GOALS["init_ratio_max"]
         out["java_package"] = java["package_kb"] <= GOALS["java_package_kb_max"]
@@ -398,31 +474,42 @@ def _print(results: dict[str, Any]) -> None:
     python, java = results["python"], results["java"]
     print(f"model: {results['model']}  ({results['repeat']} runs each, medians; p90 in brackets)")
     print("init, process start to ready:")
-    for label, figures in (("python bare (-I -S -B)", python["init_bare"]),
-                           ("python bare, .pyc shipped", python["init_bare_with_bytecode"]),
-                           ("python under awslambdaric", python.get("init_awslambdaric")),
-                           ("java (launcher, C1)",
-                            java.get("init_launcher") if isinstance(java, dict) else None)):
+    for label, figures in (
+        ("python bare (-I -S -B)", python["init_bare"]),
+        ("python bare, .pyc shipped", python["init_bare_with_bytecode"]),
+        ("python under awslambdaric", python.get("init_awslambdaric")),
+        ("java (launcher, C1)", java.get("init_launcher") if isinstance(java, dict) else None),
+    ):
         if figures:
-            print(f"  {label:28s} function {figures['function']['median_ms']:7.1f} ms "
-                  f"[{figures['function']['p90_ms']:.1f}]   hello "
-                  f"{figures['hello']['median_ms']:7.1f} ms "
-                  f"[{figures['hello']['p90_ms']:.1f}]   ratio {figures['ratio']:.2f} "
-                  f"(+{figures['extra_ms']:.1f} ms; goal <= {GOALS['init_ratio_max']})")
+            print(
+                f"  {label:28s} function {figures['function']['median_ms']:7.1f} ms "
+                f"[{figures['function']['p90_ms']:.1f}]   hello "
+                f"{figures['hello']['median_ms']:7.1f} ms "
+                f"[{figures['hello']['p90_ms']:.1f}]   ratio {figures['ratio']:.2f} "
+                f"(+{figures['extra_ms']:.1f} ms; goal <= {GOALS['init_ratio_max']})"
+            )
     print(f"  python init measured inside (x-init-ms): {python['init_ms_inside']:.2f} ms")
     print("warm, one instance per request:")
-    print(f"  python {python['warm_request']['median_ms'] * 1000:8.1f} us "
-          f"[{python['warm_request']['p90_ms'] * 1000:.1f}]")
+    print(
+        f"  python {python['warm_request']['median_ms'] * 1000:8.1f} us "
+        f"[{python['warm_request']['p90_ms'] * 1000:.1f}]"
+    )
     if isinstance(java, dict):
-        print(f"  java   {java['warm_request']['median_ms'] * 1000:8.1f} us "
-              f"[{java['warm_request']['p90_ms'] * 1000:.1f}]")
+        print(
+            f"  java   {java['warm_request']['median_ms'] * 1000:8.1f} us "
+            f"[{java['warm_request']['p90_ms'] * 1000:.1f}]"
+        )
     print("batch of 1,000 instances (parse, validate, score, serialise):")
-    print(f"  python {python['batch_1000']['median_ms']:8.2f} ms "
-          f"[{python['batch_1000']['p90_ms']:.2f}] "
-          f"(goal <= {GOALS['python_batch_1000_ms_max']} ms)")
+    print(
+        f"  python {python['batch_1000']['median_ms']:8.2f} ms "
+        f"[{python['batch_1000']['p90_ms']:.2f}] "
+        f"(goal <= {GOALS['python_batch_1000_ms_max']} ms)"
+    )
     if isinstance(java, dict):
-        print(f"  java   {java['batch_1000']['median_ms']:8.2f} ms "
-              f"[{java['batch_1000']['p90_ms']:.2f}]")
+        print(
+            f"  java   {java['batch_1000']['median_ms']:8.2f} ms "
+            f"[{java['batch_1000']['p90_ms']:.2f}]"
+        )
     print("package size without the model (zipped):")
     print(f"  python {python['package_kb']:6.1f} KB (goal <= {GOALS['python_package_kb_max']} KB)")
     if isinstance(java, dict):
@@ -437,22 +524,30 @@ def _print(results: dict[str, Any]) -> None:
             print(f"  {name:10s} {init[name]['median_ms']:9.1f} ms [{init[name]['p90_ms']:.1f}]")
         for name in ("litert", "tensorflow"):
             figures = frameworks[name]
-            print(f"  {name:10s} warm {figures['warm_request']['median_ms'] * 1000:8.1f} us "
-                  f"[{figures['warm_request']['p90_ms'] * 1000:.1f}], batch of 1,000 "
-                  f"{figures['batch_1000']['median_ms']:.2f} ms, export {figures['export_kb']} KB")
+            print(
+                f"  {name:10s} warm {figures['warm_request']['median_ms'] * 1000:8.1f} us "
+                f"[{figures['warm_request']['p90_ms'] * 1000:.1f}], batch of 1,000 "
+                f"{figures['batch_1000']['median_ms']:.2f} ms, export {figures['export_kb']} KB"
+            )
     elif frameworks:
         print(f"python model runtimes: {frameworks}")
-    print("goals met: " + ", ".join(f"{k}={'yes' if v else 'NO'}"
-                                    for k, v in results["goals_met"].items()))
+    print(
+        "goals met: "
+        + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in results["goals_met"].items())
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=20, help="process starts per variant")
-    parser.add_argument("--framework-repeat", type=int, default=5,
-                        help="process starts per framework model runtime")
-    parser.add_argument("--no-frameworks", action="store_true",
-                        help="skip the litert, onnx and tensorflow model runtimes")
+    parser.add_argument(
+        "--framework-repeat", type=int, default=5, help="process starts per framework model runtime"
+    )
+    parser.add_argument(
+        "--no-frameworks",
+        action="store_true",
+        help="skip the litert, onnx and tensorflow model runtimes",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results-runtime.json")
     args = parser.parse_args(argv)
     model = _model()
@@ -461,11 +556,18 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(scratch)
         python = bench_python(work, artifact, args.repeat)
         java = bench_java(work, artifact, args.repeat)
-        frameworks = (None if args.no_frameworks
-                      else bench_frameworks(work, model, args.framework_repeat))
-    results = {"model": f"{model['subset']} {model['model_version']}", "repeat": args.repeat,
-               "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-               "goals": GOALS, "python": python, "java": java, "frameworks": frameworks}
+        frameworks = (
+            None if args.no_frameworks else bench_frameworks(work, model, args.framework_repeat)
+        )
+    results = {
+        "model": f"{model['subset']} {model['model_version']}",
+        "repeat": args.repeat,
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "goals": GOALS,
+        "python": python,
+        "java": java,
+        "frameworks": frameworks,
+    }
     results["goals_met"] = _verdicts(python, java)
     _print(results)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -59,12 +59,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     args = parser.parse_args()
-    signer = RequestSigner(Credentials(KEY.access_key_id, KEY.secret_access_key), "us-east-1",
-                           source="aws")
+    signer = RequestSigner(
+        Credentials(KEY.access_key_id, KEY.secret_access_key), "us-east-1", source="aws"
+    )
     # Bodies shaped like the study's (one instance of the http subset's features).
-    bodies = [json.dumps({"instances": [{"duration": i, "src_bytes": 181 + i, "dst_bytes": 5450,
-                                         "count": 8, "srv_count": 8, "service": "http"}]}
-                         ).encode() for i in range(args.calls)]
+    bodies = [
+        json.dumps(
+            {
+                "instances": [
+                    {
+                        "duration": i,
+                        "src_bytes": 181 + i,
+                        "dst_bytes": 5450,
+                        "count": 8,
+                        "srv_count": 8,
+                        "service": "http",
+                    }
+                ]
+            }
+        ).encode()
+        for i in range(args.calls)
+    ]
     sign = signer.for_post(HOST, "/predict")
     # Distinct bodies in every round keep each call a miss however fast the second passes.
     miss_bodies = [[b + b" " * (r + 1) for b in bodies] for r in range(ROUNDS)]
@@ -77,13 +92,33 @@ def main() -> int:
     check = SigV4Check(KEY, "us-east-1")
     body = bodies[0]
     lines = signer.for_post(HOST, "/predict")(body).decode("latin-1").strip().split("\r\n")
-    headers = [("host", HOST), ("content-type", "application/json"),
-               *((n, v.strip()) for n, _, v in (line.partition(":") for line in lines))]
-    assert check.refusal(method="POST", raw_path="/predict", raw_query="", headers=headers,
-                         body=body, request_id="b") is None
-    verify = per_call_us(args.calls, lambda r, i: check.refusal(
-        method="POST", raw_path="/predict", raw_query="", headers=headers, body=body,
-        request_id="b"))
+    headers = [
+        ("host", HOST),
+        ("content-type", "application/json"),
+        *((n, v.strip()) for n, _, v in (line.partition(":") for line in lines)),
+    ]
+    assert (
+        check.refusal(
+            method="POST",
+            raw_path="/predict",
+            raw_query="",
+            headers=headers,
+            body=body,
+            request_id="b",
+        )
+        is None
+    )
+    verify = per_call_us(
+        args.calls,
+        lambda r, i: check.refusal(
+            method="POST",
+            raw_path="/predict",
+            raw_query="",
+            headers=headers,
+            body=body,
+            request_id="b",
+        ),
+    )
 
     document = {
         "benchmark": "signing",

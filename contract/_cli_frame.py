@@ -13,8 +13,9 @@ from contract._exit_codes import ExitCode
 Args = TypeVar("Args")
 
 
-def run_main(main: Callable[[Args], int], argv: Args, *,
-             user_errors: tuple[type[Exception], ...] = ()) -> int:
+def run_main(
+    main: Callable[[Args], int], argv: Args, *, user_errors: tuple[type[Exception], ...] = ()
+) -> int:
     """``main(argv)``'s exit code; what escapes it becomes a code of its own.
 
     - one of ``user_errors``: ``error: <the error>`` and ``USAGE`` (2);

@@ -55,28 +55,35 @@ class SampleRequest:
 
 def _one(item: object, where: str, problems: list[str]) -> SampleRequest | None:
     if not isinstance(item, Mapping):
-        problems.append(f"{where}: a request must be a JSON object "
-                        '{"method", "path", "headers", "body", "weight"}')
+        problems.append(
+            f"{where}: a request must be a JSON object "
+            '{"method", "path", "headers", "body", "weight"}'
+        )
         return None
     unknown = sorted(set(map(str, item)) - set(_KEYS))
     if unknown:
-        problems.append(f"{where}: unknown key(s) {', '.join(unknown)}; a request has "
-                        f"{', '.join(_KEYS)}")
+        problems.append(
+            f"{where}: unknown key(s) {', '.join(unknown)}; a request has {', '.join(_KEYS)}"
+        )
     method = item.get("method", "POST" if "body" in item else "GET")
     if not isinstance(method, str) or method.upper() not in METHODS:
         problems.append(f"{where}: method {method!r} is not one of {', '.join(METHODS)}")
         method = "GET"
     path = item.get("path")
     if not isinstance(path, str) or not path.startswith("/") or any(c.isspace() for c in path):
-        problems.append(f"{where}: path {path!r} must start with '/' and hold no spaces "
-                        "(e.g. \"/predict\")")
+        problems.append(
+            f"{where}: path {path!r} must start with '/' and hold no spaces (e.g. \"/predict\")"
+        )
         path = "/"
     headers = item.get("headers", {})
     pairs: list[tuple[str, str]] = []
     if not isinstance(headers, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
-        problems.append(f"{where}: headers must be a JSON object of strings, e.g. "
-                        '{"content-type": "application/json"}')
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        problems.append(
+            f"{where}: headers must be a JSON object of strings, e.g. "
+            '{"content-type": "application/json"}'
+        )
     else:
         pairs = [(name.lower(), value) for name, value in headers.items()]
     body = item.get("body")
@@ -91,12 +98,17 @@ def _one(item: object, where: str, problems: list[str]) -> SampleRequest | None:
     if len(data) > PAYLOAD_LIMIT_BYTES:
         problems.append(f"{where}: body is {len(data)} bytes, over Lambda's 6 MB request limit")
     weight = item.get("weight", 1)
-    if (isinstance(weight, bool) or not isinstance(weight, int | float)
-            or not math.isfinite(weight) or weight <= 0):
+    if (
+        isinstance(weight, bool)
+        or not isinstance(weight, int | float)
+        or not math.isfinite(weight)
+        or weight <= 0
+    ):
         problems.append(f"{where}: weight {weight!r} must be a number > 0")
         weight = 1
-    return SampleRequest(method=method.upper(), path=path, headers=tuple(pairs), body=data,
-                         weight=float(weight))
+    return SampleRequest(
+        method=method.upper(), path=path, headers=tuple(pairs), body=data, weight=float(weight)
+    )
 
 
 def parse_request_set(text: str, source: str) -> tuple[SampleRequest, ...]:
@@ -108,15 +120,24 @@ def parse_request_set(text: str, source: str) -> tuple[SampleRequest, ...]:
     except json.JSONDecodeError as whole:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
         if len(lines) < 2:
-            raise RequestSetError(source, [
-                (f"{source}:{whole.lineno}: not JSON ({whole.msg}); write one request object, a "
-                "JSON list of them, or one object per line")]) from None
+            raise RequestSetError(
+                source,
+                [
+                    (
+                        f"{source}:{whole.lineno}: not JSON ({whole.msg}); write one request "
+                        "object, a "
+                        "JSON list of them, or one object per line"
+                    )
+                ],
+            ) from None
         for number, line in lines:
             try:
                 items.append((f"{source}:{number}", json.loads(line)))
             except json.JSONDecodeError as exc:
-                problems.append(f"{source}:{number}: not JSON ({exc.msg}); JSON lines hold one "
-                                "request object per line")
+                problems.append(
+                    f"{source}:{number}: not JSON ({exc.msg}); JSON lines hold one "
+                    "request object per line"
+                )
     else:
         if isinstance(document, list):
             items = [(f"{source}[{i}]", item) for i, item in enumerate(document)]
@@ -124,8 +145,9 @@ def parse_request_set(text: str, source: str) -> tuple[SampleRequest, ...]:
             items = [(source, document)]
     requests = [r for where, item in items if (r := _one(item, where, problems)) is not None]
     if not requests and not problems:
-        problems.append(f"{source}: holds no request; give at least one "
-                        '{"method": "GET", "path": "/"}')
+        problems.append(
+            f'{source}: holds no request; give at least one {{"method": "GET", "path": "/"}}'
+        )
     if problems:
         raise RequestSetError(source, problems)
     return tuple(requests)
@@ -137,6 +159,7 @@ def read_request_set(path: Path) -> tuple[SampleRequest, ...]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RequestSetError(str(path), [f"cannot read the request file {path}: {reason}"]
-                              ) from None
+        raise RequestSetError(
+            str(path), [f"cannot read the request file {path}: {reason}"]
+        ) from None
     return parse_request_set(text, str(path))

@@ -28,8 +28,9 @@ __all__ = ["LocalBuckets"]
 class LocalBuckets:
     """moto's S3 server holding ``buckets``; ``url`` once started."""
 
-    def __init__(self, buckets: Sequence[str], *, credentials: StaticCredentials,
-                 region: str) -> None:
+    def __init__(
+        self, buckets: Sequence[str], *, credentials: StaticCredentials, region: str
+    ) -> None:
         self.buckets = tuple(dict.fromkeys(buckets))
         self.credentials = credentials
         self.region = region
@@ -59,12 +60,18 @@ class LocalBuckets:
         host, port = server.get_host_and_port()
         self.url = f"http://{host}:{port}"
         client = boto3.client(
-            "s3", endpoint_url=self.url, region_name=self.region,
+            "s3",
+            endpoint_url=self.url,
+            region_name=self.region,
             aws_access_key_id=self.credentials.access_key_id,
             aws_secret_access_key=self.credentials.secret_access_key,
-            aws_session_token=self.credentials.session_token)
-        where = ({} if self.region == "us-east-1"
-                 else {"CreateBucketConfiguration": {"LocationConstraint": self.region}})
+            aws_session_token=self.credentials.session_token,
+        )
+        where = (
+            {}
+            if self.region == "us-east-1"
+            else {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
+        )
         for bucket in self.buckets:
             try:
                 client.create_bucket(Bucket=bucket, **where)

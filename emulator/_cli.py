@@ -40,13 +40,23 @@ def _duration_ms(text: str) -> float:
 
 def add_network_options(parser: argparse.ArgumentParser) -> None:
     """``--rtt`` and ``--gateway-latency``: the study takes the very same options."""
-    parser.add_argument("--rtt", type=_duration_ms, default=DEFAULT_CLIENT_RTT_MS, metavar="MS",
-                        help="the client's round trip to the region, added to every request "
-                        f"(default {DEFAULT_CLIENT_RTT_MS:g}ms: a client outside AWS over the "
-                        "internet; 2ms: a client inside the region; 0: none)")
-    parser.add_argument("--gateway-latency", type=_duration_ms, default=DEFAULT_GATEWAY_LATENCY_MS,
-                        metavar="MS", help="API Gateway HTTP API's own latency per request "
-                        f"(default {DEFAULT_GATEWAY_LATENCY_MS:g}ms; 0: none)")
+    parser.add_argument(
+        "--rtt",
+        type=_duration_ms,
+        default=DEFAULT_CLIENT_RTT_MS,
+        metavar="MS",
+        help="the client's round trip to the region, added to every request "
+        f"(default {DEFAULT_CLIENT_RTT_MS:g}ms: a client outside AWS over the "
+        "internet; 2ms: a client inside the region; 0: none)",
+    )
+    parser.add_argument(
+        "--gateway-latency",
+        type=_duration_ms,
+        default=DEFAULT_GATEWAY_LATENCY_MS,
+        metavar="MS",
+        help="API Gateway HTTP API's own latency per request "
+        f"(default {DEFAULT_GATEWAY_LATENCY_MS:g}ms; 0: none)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,40 +68,91 @@ def _parser() -> argparse.ArgumentParser:
         description="Build each stack's package and host it behind a local HTTP API "
         "(127.0.0.1) with Lambda's semantics. Writes build/endpoints.json for the load generator.",
     )
-    up.add_argument("stacks", nargs="*", metavar="STACK",
-                    help="stack names (Pulumi.<stack>.yaml), model or loadgen-worker stacks; "
-                    "default: every model stack file")
-    up.add_argument("--time-scale", type=float, default=1.0, metavar="K",
-                    help="run the keep-alive clock K times faster (timeouts stay real); default 1")
-    up.add_argument("--keep-alive-s", type=float, default=DEFAULT_KEEP_ALIVE_S, metavar="S",
-                    help="idle seconds (scaled) before an instance is reclaimed; default 600")
-    up.add_argument("--idle-policy", choices=("fixed", "sebs"), default="fixed",
-                    help="fixed keep-alive, or SeBS's: half of the idle instances every 6 min")
-    up.add_argument("--account-concurrency", type=int, default=DEFAULT_ACCOUNT_CONCURRENCY,
-                    metavar="N", help="requests in flight across all stacks; a stack's reserved "
-                    "concurrency is carved out of it, the others share the rest "
-                    f"(AWS: 1,000; default here {DEFAULT_ACCOUNT_CONCURRENCY})")
-    up.add_argument("--port-base", type=int, default=0, metavar="P",
-                    help="front door of the i-th stack on port P+i; default: free ports")
-    up.add_argument("--root", type=Path, default=None,
-                    help="project root (stack files, build/, runtime/ if it has one); default: "
-                         "this "
-                    "checkout, else the nearest directory holding Pulumi.yaml")
-    up.add_argument("--build-dir", type=Path, default=None,
-                    help="where endpoints.json, logs and instance dirs go; default <root>/build")
-    up.add_argument("--artifact", type=Path, default=None,
-                    help="model artifact to package; default <root>/build/model.zip")
-    up.add_argument("--no-cpu-limits", action="store_true",
-                    help="run instances unthrottled even where cgroups are writable")
-    up.add_argument("--init-cpu", choices=INIT_CPU_MODES, default="burst",
-                    help=f"the init phase's CPU: burst (up to {INIT_BURST_VCPU:g} vCPU, then the "
-                    "memory share from the first invocation: the model calibrated on AWS's "
-                    "measurements) or share (the memory share throughout); default burst "
-                    "(docs/emulator.md)")
-    up.add_argument("--credentials", metavar="KEY_ID:SECRET", default=None,
-                    help="the credentials IAM-authorised stacks check signatures against; default "
-                    "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when both are set, else the local "
-                    "study's documented ones (docs/emulator.md)")
+    up.add_argument(
+        "stacks",
+        nargs="*",
+        metavar="STACK",
+        help="stack names (Pulumi.<stack>.yaml), model or loadgen-worker stacks; "
+        "default: every model stack file",
+    )
+    up.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        metavar="K",
+        help="run the keep-alive clock K times faster (timeouts stay real); default 1",
+    )
+    up.add_argument(
+        "--keep-alive-s",
+        type=float,
+        default=DEFAULT_KEEP_ALIVE_S,
+        metavar="S",
+        help="idle seconds (scaled) before an instance is reclaimed; default 600",
+    )
+    up.add_argument(
+        "--idle-policy",
+        choices=("fixed", "sebs"),
+        default="fixed",
+        help="fixed keep-alive, or SeBS's: half of the idle instances every 6 min",
+    )
+    up.add_argument(
+        "--account-concurrency",
+        type=int,
+        default=DEFAULT_ACCOUNT_CONCURRENCY,
+        metavar="N",
+        help="requests in flight across all stacks; a stack's reserved "
+        "concurrency is carved out of it, the others share the rest "
+        f"(AWS: 1,000; default here {DEFAULT_ACCOUNT_CONCURRENCY})",
+    )
+    up.add_argument(
+        "--port-base",
+        type=int,
+        default=0,
+        metavar="P",
+        help="front door of the i-th stack on port P+i; default: free ports",
+    )
+    up.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="project root (stack files, build/, runtime/ if it has one); default: "
+        "this "
+        "checkout, else the nearest directory holding Pulumi.yaml",
+    )
+    up.add_argument(
+        "--build-dir",
+        type=Path,
+        default=None,
+        help="where endpoints.json, logs and instance dirs go; default <root>/build",
+    )
+    up.add_argument(
+        "--artifact",
+        type=Path,
+        default=None,
+        help="model artifact to package; default <root>/build/model.zip",
+    )
+    up.add_argument(
+        "--no-cpu-limits",
+        action="store_true",
+        help="run instances unthrottled even where cgroups are writable",
+    )
+    up.add_argument(
+        "--init-cpu",
+        choices=INIT_CPU_MODES,
+        default="burst",
+        help=f"the init phase's CPU: burst (up to {INIT_BURST_VCPU:g} vCPU, then the "
+        "memory share from the first invocation: the model calibrated on AWS's "
+        "measurements) or share (the memory share throughout); default burst "
+        "(docs/emulator.md)",
+    )
+    up.add_argument(
+        "--credentials",
+        metavar="KEY_ID:SECRET",
+        default=None,
+        help="the credentials IAM-authorised stacks check signatures against; default "
+        "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY when both are set, else the local "
+        "study's documented ones (docs/emulator.md)",
+    )
     add_network_options(up)
     return parser
 
@@ -110,10 +171,12 @@ async def _serve(args: argparse.Namespace, root: Path) -> int:
         return await _serve_locked(args, root, build, credentials)
 
 
-async def _serve_locked(args: argparse.Namespace, root: Path, build: Path,
-                        credentials: StaticCredentials) -> int:
-    settings, specs, packages, worker_packages = prepare(args.stacks, root=root,
-                                                         artifact=args.artifact)
+async def _serve_locked(
+    args: argparse.Namespace, root: Path, build: Path, credentials: StaticCredentials
+) -> int:
+    settings, specs, packages, worker_packages = prepare(
+        args.stacks, root=root, artifact=args.artifact
+    )
     options = EmulatorOptions(
         time_scale=args.time_scale,
         keep_alive_s=args.keep_alive_s,
@@ -165,8 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from stack import StackError
     except ImportError as exc:  # pragma: no cover - the stack package is part of this repo
-        print(f"error: cannot import the stack package ({exc}); run from the repository",
-              file=sys.stderr)
+        print(
+            f"error: cannot import the stack package ({exc}); run from the repository",
+            file=sys.stderr,
+        )
         return ExitCode.USAGE
     return run_main(_main, argv, user_errors=(EmulatorError, StackError))
 

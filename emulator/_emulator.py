@@ -49,8 +49,9 @@ class _S3Endpoint:
         app = web.Application()
         app.router.add_route("GET", "/{bucket}/{key:.+}", self._get)
         app.router.add_route("HEAD", "/{bucket}/{key:.+}", self._get)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         self.url = ""
 
     async def start(self) -> None:
@@ -89,7 +90,7 @@ def remove_stale_scratch(instances_root: Path) -> list[Path]:
     if not instances_root.is_dir():
         return removed
     for folder in instances_root.glob(f"{_SCRATCH_PREFIX}*"):
-        pid = folder.name[len(_SCRATCH_PREFIX):].split("-", 1)[0]
+        pid = folder.name[len(_SCRATCH_PREFIX) :].split("-", 1)[0]
         if not pid.isdigit() or int(pid) == os.getpid() or Path(f"/proc/{pid}").exists():
             continue
         remove_tree(folder)
@@ -119,8 +120,9 @@ class Emulator:
     Use as ``async with Emulator(specs, options) as emu: emu.urls[name]``.
     """
 
-    def __init__(self, specs: Sequence[FunctionSpec],
-                 options: EmulatorOptions | None = None) -> None:
+    def __init__(
+        self, specs: Sequence[FunctionSpec], options: EmulatorOptions | None = None
+    ) -> None:
         names = [s.name for s in specs]
         if len(set(names)) != len(names):
             raise EmulatorConfigError(f"stack names must be unique, got {names}")
@@ -141,11 +143,16 @@ class Emulator:
         #: with buckets, or allowed to invoke other stacks' APIs: a worker stack), new for each
         #: emulator; its instances get them instead of the fake keys the others get
         self.role_credentials: dict[str, StaticCredentials] = {
-            s.name: role_credentials(s.name) for s in self.specs
-            if s.buckets or s.invoke_targets or s.kind == "loadgen-worker"}
-        self.lambda_api = LambdaApi(self.hosts, credentials=self.options.credentials,
-                                    roles=self.role_credentials,
-                                    body_timeout_s=self.options.connection_timeout_s)
+            s.name: role_credentials(s.name)
+            for s in self.specs
+            if s.buckets or s.invoke_targets or s.kind == "loadgen-worker"
+        }
+        self.lambda_api = LambdaApi(
+            self.hosts,
+            credentials=self.options.credentials,
+            roles=self.role_credentials,
+            body_timeout_s=self.options.connection_timeout_s,
+        )
         #: per-stack CPU samples and access logs beside the stacks' logs (docs/results.md)
         self.sampler = Sampler(self.options.log_dir)
         self._started = False
@@ -214,8 +221,7 @@ class Emulator:
         self._started = True
         remove_stale_scratch(opts.work_dir / "instances")
         self.instances_dir.mkdir(parents=True, exist_ok=True)
-        packages = PackageTrees(self.instances_dir,
-                                read_only=read_only_mode(self.instances_dir))
+        packages = PackageTrees(self.instances_dir, read_only=read_only_mode(self.instances_dir))
         python_runtime = None
         dependencies: dict[str, Path] = {}
         env_dir = opts.python_env_dir or opts.work_dir / "python-runtime"
@@ -227,18 +233,24 @@ class Emulator:
                 dependencies[spec.name] = Path(spec.dependencies_dir)
             elif spec.language == "python" and spec.host_distributions:
                 dependencies[spec.name] = await asyncio.to_thread(
-                    package_dependencies_dir, env_dir, f"package-{spec.name}",
-                    spec.host_distributions)
+                    package_dependencies_dir,
+                    env_dir,
+                    f"package-{spec.name}",
+                    spec.host_distributions,
+                )
             elif spec.language == "python" and spec.model_runtime != "artifact":
                 # One copy per stack: pages one stack's live instance maps (TensorFlow's
                 # libraries) would otherwise come uncharged to another stack's new instance.
                 dependencies[spec.name] = await asyncio.to_thread(
-                    framework_dir, env_dir / "stacks" / spec.name, spec.model_runtime)
+                    framework_dir, env_dir / "stacks" / spec.name, spec.model_runtime
+                )
         self.python_runtime_dir, self.dependency_dirs = python_runtime, dependencies
         self.cgroups = Cgroups(opts.cgroup_root, enabled=opts.cpu_limits)
         if not self.cgroups.support.limited:
-            log.warning("instances run without CPU limits and with the memory watchdog: %s",
-                        self.cgroups.support.reason)
+            log.warning(
+                "instances run without CPU limits and with the memory watchdog: %s",
+                self.cgroups.support.reason,
+            )
         await self._runtime_api.start()
         s3_objects = [o for s in self.specs for o in s.s3_objects]
         if s3_objects:
@@ -247,8 +259,11 @@ class Emulator:
         buckets = [b for s in self.specs for b in s.buckets]
         credentials = opts.credentials or DEFAULT_CREDENTIALS
         if buckets:
-            self.buckets = LocalBuckets(buckets, credentials=credentials,
-                                        region=next(s.region for s in self.specs if s.buckets))
+            self.buckets = LocalBuckets(
+                buckets,
+                credentials=credentials,
+                region=next(s.region for s in self.specs if s.buckets),
+            )
             await self.buckets.start()
         await self.lambda_api.start()
         for index, spec in enumerate(self.specs):
@@ -291,23 +306,35 @@ class Emulator:
             if spec.kind == "loadgen-worker":
                 # No HTTP API: the Lambda API invokes it, and counts its invocations.
                 self.sampler.add_stack(
-                    spec.name, requests=functools.partial(_invocations_of, self.lambda_api,
-                                                          spec.name),
+                    spec.name,
+                    requests=functools.partial(_invocations_of, self.lambda_api, spec.name),
                     cgroups=functools.partial(_cgroups_of, host),
-                    pids=functools.partial(_pids_of, host))
+                    pids=functools.partial(_pids_of, host),
+                )
                 continue
-            door = FrontDoor(host, integration_timeout_s=opts.integration_timeout_s,
-                            connection_timeout_s=opts.connection_timeout_s,
-                            credentials=opts.credentials,
-                            admitted=[creds for name, creds in self.role_credentials.items()
-                                      if spec.name in self._spec(name).invoke_targets],
-                            denied=[creds for name, creds in self.role_credentials.items()
-                                    if spec.name not in self._spec(name).invoke_targets],
-                            network_delay_ms=opts.network_delay_ms)
+            door = FrontDoor(
+                host,
+                integration_timeout_s=opts.integration_timeout_s,
+                connection_timeout_s=opts.connection_timeout_s,
+                credentials=opts.credentials,
+                admitted=[
+                    creds
+                    for name, creds in self.role_credentials.items()
+                    if spec.name in self._spec(name).invoke_targets
+                ],
+                denied=[
+                    creds
+                    for name, creds in self.role_credentials.items()
+                    if spec.name not in self._spec(name).invoke_targets
+                ],
+                network_delay_ms=opts.network_delay_ms,
+            )
             door.access_log = self.sampler.add_stack(
-                spec.name, requests=functools.partial(_requests_of, door),
+                spec.name,
+                requests=functools.partial(_requests_of, door),
                 cgroups=functools.partial(_cgroups_of, host),
-                pids=functools.partial(_pids_of, host))
+                pids=functools.partial(_pids_of, host),
+            )
             port = opts.port_base + index if opts.port_base else 0
             try:
                 await door.start(port)

@@ -42,7 +42,8 @@ class BuildDirLock:
                 raise EmulatorStartError(
                     f"another emulator (pid {holder}) is serving from {self.build_dir}: stop "
                     "it first, or start this one with another --build-dir (its own "
-                    "endpoints.json and logs)") from None
+                    "endpoints.json and logs)"
+                ) from None
             # Its previous holder may have removed the file between our open and our lock:
             # a lock on a file no longer at the path locks nothing.
             try:

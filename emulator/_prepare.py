@@ -20,8 +20,12 @@ __all__ = ["prepare", "stack_specs"]
 
 def prepare(
     stacks: Sequence[str], *, root: Path, artifact: Path | None
-) -> tuple[dict[str, StackSettings], list[FunctionSpec], dict[str, Package | FunctionPackage],
-           dict[str, WorkerPackage]]:
+) -> tuple[
+    dict[str, StackSettings],
+    list[FunctionSpec],
+    dict[str, Package | FunctionPackage],
+    dict[str, WorkerPackage],
+]:
     from stack import (
         build_function_package,
         build_package,
@@ -54,8 +58,9 @@ def prepare(
             # for this host's Python, both cached under build/deps by the file's content.
             function_package = build_function_package(s, root=root)
             packages[name] = function_package
-            specs.append(spec_from_function_stack(
-                s, function_package, host_dependencies(s, root=root)))
+            specs.append(
+                spec_from_function_stack(s, function_package, host_dependencies(s, root=root))
+            )
             continue
         package = build_package(s, artifact=artifact, root=root, runtime=runtime_root(root))
         packages[s.name] = package
@@ -63,11 +68,11 @@ def prepare(
     return settings, specs, packages, worker_packages
 
 
-def stack_specs(names: Sequence[str], *, root: Path, artifact: Path | None = None
-                ) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
+def stack_specs(
+    names: Sequence[str], *, root: Path, artifact: Path | None = None
+) -> tuple[dict[str, StackSettings], list[FunctionSpec]]:
     """What ``python -m emulator up NAMES`` would host: each stack's settings, keyed by its own
     name (``python-512@1024`` is ``python-512-at-1024``), and its function spec, the packages
     built. Raises StackError or EmulatorError as ``up`` does."""
     settings, specs, _packages, _workers = prepare(names, root=root, artifact=artifact)
     return settings, specs
-

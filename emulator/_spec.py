@@ -145,24 +145,30 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     if spec.language not in LANGUAGES:
         problems.append(f"language {spec.language!r} must be one of {', '.join(LANGUAGES)}")
     if not MEMORY_MB_MIN <= spec.memory_mb <= MEMORY_MB_MAX:
-        problems.append(f"memory_mb {spec.memory_mb} must be within "
-                        f"{MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
-                        " (Lambda's range)")
+        problems.append(
+            f"memory_mb {spec.memory_mb} must be within "
+            f"{MEMORY_MB_MIN}..{MEMORY_MB_MAX}"
+            " (Lambda's range)"
+        )
     if not (math.isfinite(spec.timeout_s) and 0 < spec.timeout_s <= TIMEOUT_S_MAX):
-        problems.append(f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s"
-                        " (Lambda's range)")
+        problems.append(
+            f"timeout_s {spec.timeout_s} must be within (0, {TIMEOUT_S_MAX}] s (Lambda's range)"
+        )
     if spec.language == "python" and "." not in spec.handler:
         problems.append(f"handler {spec.handler!r} must look like 'module.function'")
     if spec.language == "java" and not spec.handler.split("::")[0]:
         problems.append(f"handler {spec.handler!r} must look like 'package.Class::method'")
     if not Path(spec.code_zip).exists():
-        problems.append(f"code archive or package folder {spec.code_zip} does not exist (build the "
-                        "package first)")
+        problems.append(
+            f"code archive or package folder {spec.code_zip} does not exist (build the "
+            "package first)"
+        )
     if spec.dependencies_dir is not None and not Path(spec.dependencies_dir).is_dir():
         problems.append(f"dependency folder {spec.dependencies_dir} is not a directory")
     if spec.model_runtime not in MODEL_RUNTIMES:
-        problems.append(f"model_runtime {spec.model_runtime!r} must be one of "
-                        f"{', '.join(MODEL_RUNTIMES)}")
+        problems.append(
+            f"model_runtime {spec.model_runtime!r} must be one of {', '.join(MODEL_RUNTIMES)}"
+        )
     if spec.layer_zip is not None and not Path(spec.layer_zip).is_file():
         problems.append(f"layer archive {spec.layer_zip} does not exist")
     if spec.reserved_concurrency is not None and spec.reserved_concurrency < 0:
@@ -170,21 +176,28 @@ def validate_spec(spec: FunctionSpec) -> list[str]:
     if spec.provisioned_concurrency < 0:
         problems.append("provisioned_concurrency must be >= 0")
     if spec.snapstart and spec.provisioned_concurrency:
-        problems.append("snapstart and provisioned_concurrency exclude each other (as on AWS); "
-                        "set one of them")
+        problems.append(
+            "snapstart and provisioned_concurrency exclude each other (as on AWS); set one of them"
+        )
     if spec.ping_interval_minutes is not None and spec.ping_interval_minutes <= 0:
         problems.append("ping_interval_minutes must be > 0")
     if spec.log_format not in LOG_FORMATS:
-        problems.append(f"log_format {spec.log_format!r} must be "
-                        + " or ".join(map(repr, LOG_FORMATS)))
+        problems.append(
+            f"log_format {spec.log_format!r} must be " + " or ".join(map(repr, LOG_FORMATS))
+        )
     if spec.authorization not in AUTHORIZATIONS:
-        problems.append(f"authorization {spec.authorization!r} must be "
-                        + " or ".join(map(repr, AUTHORIZATIONS)))
+        problems.append(
+            f"authorization {spec.authorization!r} must be "
+            + " or ".join(map(repr, AUTHORIZATIONS))
+        )
     if spec.kind not in STACK_KINDS:
         problems.append(f"kind {spec.kind!r} must be one of {', '.join(STACK_KINDS)}")
     for bucket in spec.buckets:
-        if not (3 <= len(bucket) <= 63 and bucket.replace("-", "").replace(".", "").isalnum()
-                and bucket == bucket.lower()):
+        if not (
+            3 <= len(bucket) <= 63
+            and bucket.replace("-", "").replace(".", "").isalnum()
+            and bucket == bucket.lower()
+        ):
             problems.append(f"bucket {bucket!r} is not a valid S3 bucket name")
     for route in spec.routes or ():
         method, _, path = route.partition(" ")
@@ -243,13 +256,18 @@ class EmulatorOptions:
 
     def network_path(self) -> dict[str, float]:
         """The network path as ``endpoints.json`` and ``run.json`` state it."""
-        return {"client_rtt_ms": self.client_rtt_ms, "gateway_latency_ms": self.gateway_latency_ms,
-                "added_ms": self.network_delay_ms}
+        return {
+            "client_rtt_ms": self.client_rtt_ms,
+            "gateway_latency_ms": self.gateway_latency_ms,
+            "added_ms": self.network_delay_ms,
+        }
 
     def __post_init__(self) -> None:
         problems: list[str] = []
-        for label, value in (("client round trip", self.client_rtt_ms),
-                             ("API Gateway latency", self.gateway_latency_ms)):
+        for label, value in (
+            ("client round trip", self.client_rtt_ms),
+            ("API Gateway latency", self.gateway_latency_ms),
+        ):
             if not (math.isfinite(value) and 0 <= value <= 10_000):
                 problems.append(f"{label} {value} ms must be within 0..10000 ms")
         if not (math.isfinite(self.time_scale) and self.time_scale > 0):
@@ -257,15 +275,20 @@ class EmulatorOptions:
         if not (math.isfinite(self.keep_alive_s) and self.keep_alive_s > 0):
             problems.append(f"keep-alive {self.keep_alive_s} s must be positive")
         if self.idle_policy not in _POLICIES:
-            problems.append(f"idle policy {self.idle_policy!r} must be one of "
-                            f"{', '.join(_POLICIES)}")
+            problems.append(
+                f"idle policy {self.idle_policy!r} must be one of {', '.join(_POLICIES)}"
+            )
         if self.init_cpu not in INIT_CPU_MODES:
-            problems.append(f"init CPU {self.init_cpu!r} must be one of "
-                            f"{', '.join(INIT_CPU_MODES)}")
+            problems.append(
+                f"init CPU {self.init_cpu!r} must be one of {', '.join(INIT_CPU_MODES)}"
+            )
         if self.account_concurrency < 1:
             problems.append(f"account concurrency {self.account_concurrency} must be >= 1")
-        if (self.init_timeout_s <= 0 or self.integration_timeout_s <= 0
-                or self.connection_timeout_s <= 0):
+        if (
+            self.init_timeout_s <= 0
+            or self.integration_timeout_s <= 0
+            or self.connection_timeout_s <= 0
+        ):
             problems.append("init, integration and connection timeouts must be positive")
         if not 0 <= self.port_base <= 65535:
             problems.append(f"port base {self.port_base} must be within 0..65535")

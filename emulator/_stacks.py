@@ -43,8 +43,9 @@ def spec_from_stack(
         **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
         layer_zip=Path(package.layer_zip) if package.layer_zip is not None else None,
         environment=environment,
-        provisioned_concurrency=((settings.provisioned_concurrency or 0)
-                                 if mitigation == "provisioned" else 0),
+        provisioned_concurrency=(
+            (settings.provisioned_concurrency or 0) if mitigation == "provisioned" else 0
+        ),
         snapstart=mitigation == "snapstart",
         ping_interval_minutes=float(settings.ping_interval_minutes)
         if mitigation == "ping" and settings.ping_interval_minutes
@@ -60,14 +61,22 @@ def spec_from_stack(
     )
 
 
-def _function_fields(settings: StackSettings, *, handler: str,
-                     code_zip: str | Path) -> dict[str, Any]:
+def _function_fields(
+    settings: StackSettings, *, handler: str, code_zip: str | Path
+) -> dict[str, Any]:
     """What every hosted function takes from its stack settings alike (model or worker)."""
-    return {"name": settings.name, "language": settings.language,
-            "memory_mb": settings.memory_mb, "timeout_s": float(settings.timeout_s),
-            "handler": handler, "code_zip": Path(code_zip), "runtime": settings.runtime,
-            "architecture": settings.architecture, "region": settings.region,
-            "reserved_concurrency": settings.reserved_concurrency}
+    return {
+        "name": settings.name,
+        "language": settings.language,
+        "memory_mb": settings.memory_mb,
+        "timeout_s": float(settings.timeout_s),
+        "handler": handler,
+        "code_zip": Path(code_zip),
+        "runtime": settings.runtime,
+        "architecture": settings.architecture,
+        "region": settings.region,
+        "reserved_concurrency": settings.reserved_concurrency,
+    }
 
 
 def worker_bucket(settings: StackSettings) -> str:
@@ -91,8 +100,9 @@ def spec_from_worker_stack(settings: StackSettings, package: WorkerPackage) -> F
     )
 
 
-def spec_from_function_stack(settings: StackSettings, package: FunctionPackage,
-                             dependencies: Path | None) -> FunctionSpec:
+def spec_from_function_stack(
+    settings: StackSettings, package: FunctionPackage, dependencies: Path | None
+) -> FunctionSpec:
     """A ``function`` stack as the emulator hosts it: the team's package behind its HTTP API
     (its routes, or ``$default``), its requirements built for the host's Python
     (``dependencies``, ahead of the package's Lambda wheels on the path, as for the framework
@@ -103,8 +113,9 @@ def spec_from_function_stack(settings: StackSettings, package: FunctionPackage,
         **_function_fields(settings, handler=package.handler, code_zip=package.code_zip),
         layer_zip=package.merged_layer_zip,
         environment=dict(settings.environment),
-        provisioned_concurrency=((settings.provisioned_concurrency or 0)
-                                 if mitigation == "provisioned" else 0),
+        provisioned_concurrency=(
+            (settings.provisioned_concurrency or 0) if mitigation == "provisioned" else 0
+        ),
         snapstart=mitigation == "snapstart",
         api_throttle_burst=settings.api_throttle_burst,
         api_throttle_rate=settings.api_throttle_rate,

@@ -37,14 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m loadgen",
         description="Load generator: measure a prediction endpoint (the local emulator, an AWS "
-                    "stack or any URL) and write result files (docs/results.md).",
+        "stack or any URL) and write result files (docs/results.md).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module_name in SUBCOMMANDS.items():
         module = importlib.import_module(module_name)
         help_text, description = module.describe(name)
-        child = sub.add_parser(name, help=help_text, description=description,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        child = sub.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.configure(name, child)
         child.set_defaults(_module=module)
     for name, (_, help_text) in ELSEWHERE.items():

@@ -35,8 +35,9 @@ def main_workers(plan: object, *, target: Any, args: Any, notes: list[str]) -> i
         raise PlanError("--workers N and --worker-stack NAME go together: give both")
     interrupt = Interrupt()
     # SIGTERM (timeout, CI cancelling, kill) as Ctrl-C: workers.json and the merge are written.
-    previous = {signum: signal.signal(signum, interrupt)
-                for signum in (signal.SIGINT, signal.SIGTERM)}
+    previous = {
+        signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         return _main_workers(plan, target=target, args=args, notes=notes, interrupt=interrupt)
     except RunInterrupted as exc:
@@ -73,12 +74,15 @@ def _requests_of(args: Any, target: Any) -> dict[str, Any] | None:
     request_file = args.requests or named_requests
     if request_file is None:
         return None
-    return request_event(request_file, expect_field=args.expect_field or (
-        named_field if args.requests is None else None))
+    return request_event(
+        request_file,
+        expect_field=args.expect_field or (named_field if args.requests is None else None),
+    )
 
 
-def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes: list[str],
-                  interrupt: Interrupt) -> int:
+def _main_workers(
+    plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes: list[str], interrupt: Interrupt
+) -> int:
     try:
         stack = resolve_worker_stack(args.worker_stack, endpoints_file=args.endpoints)
     except TargetError:
@@ -90,41 +94,58 @@ def _main_workers(plan: StagedPlan | RatePlan, *, target: Any, args: Any, notes:
     for note in notes:
         say(f"note: {note}", stream=sys.stderr)
     tty = sys.stderr.isatty()
-    features = ([f.strip() for f in args.features.split(",") if f.strip()]
-                if args.features else None)
+    features = [f.strip() for f in args.features.split(",") if f.strip()] if args.features else None
     # A worker sees the URL alone: what "auto" decided here from the stack (an IAM stack of
     # the emulator's endpoints file, say) must reach it as "always".
     sign = "always" if args.sign == "auto" and target.signer is not None else args.sign
     requests = _requests_of(args, target)
-    result = run_workers(plan, target_url=target.url, sign=sign, target_name=target.name,
-                         stack=stack, workers=args.workers, results_dir=args.results,
-                         run_id=run_id, time_scale=args.time_scale, timeout_s=args.timeout,
-                         features=features, lead_s=args.workers_lead,
-                         out=_progress_printer(quiet=args.quiet, tty=tty),
-                         target_info=target.describe(), interrupt=interrupt,
-                         requests=requests)
+    result = run_workers(
+        plan,
+        target_url=target.url,
+        sign=sign,
+        target_name=target.name,
+        stack=stack,
+        workers=args.workers,
+        results_dir=args.results,
+        run_id=run_id,
+        time_scale=args.time_scale,
+        timeout_s=args.timeout,
+        features=features,
+        lead_s=args.workers_lead,
+        out=_progress_printer(quiet=args.quiet, tty=tty),
+        target_info=target.describe(),
+        interrupt=interrupt,
+        requests=requests,
+    )
     if tty and not args.quiet:
         say("", stream=sys.stderr)
-    return _said(result, stack=stack, run_id=run_id, results=args.results,
-                 lead_s=args.workers_lead)
+    return _said(result, stack=stack, run_id=run_id, results=args.results, lead_s=args.workers_lead)
 
 
 def _say_missing(result: WorkersOutcome, running: list[dict[str, Any]]) -> None:
     """One line per worker lost, and per folder left in the bucket for a reason of its own."""
     for lost in result.lost:
-        say(f"error: worker {lost['worker']} was lost ({lost['why']}): its {lost['lost']} are "
-            "missing from the merged run", stream=sys.stderr)
+        say(
+            f"error: worker {lost['worker']} was lost ({lost['why']}): its {lost['lost']} are "
+            "missing from the merged run",
+            stream=sys.stderr,
+        )
     for left in result.left_in_bucket:
         if left["why"] == result.write_error or any(
-                row["worker"] == left["worker"] for row in running):
+            row["worker"] == left["worker"] for row in running
+        ):
             continue  # the line for the whole run below says it
-        say(f"error: worker {left['worker']}'s folder is not here ({left['why']}): its "
+        say(
+            f"error: worker {left['worker']}'s folder is not here ({left['why']}): its "
             f"{left['missing']} are missing from the merged run; the folder is in "
-            f"{left['where']}", stream=sys.stderr)
+            f"{left['where']}",
+            stream=sys.stderr,
+        )
 
 
-def _said(result: WorkersOutcome, *, stack: WorkerStack, run_id: str, results: Path,
-          lead_s: float) -> int:
+def _said(
+    result: WorkersOutcome, *, stack: WorkerStack, run_id: str, results: Path, lead_s: float
+) -> int:
     """Say what the run gave, and return the exit status."""
     run_root = results / run_id
     running = [row for row in result.workers["workers"] if row["status"] == "running on"]
@@ -134,32 +155,49 @@ def _said(result: WorkersOutcome, *, stack: WorkerStack, run_id: str, results: P
     if result.summary is not None and result.folder is not None:
         say(summary_table(result.summary))
         say(f"results: {result.folder}")
-        _say_clock(result.workers["clock"], lead_s=lead_s,
-                   say=lambda line: say(line, stream=sys.stderr))
+        _say_clock(
+            result.workers["clock"], lead_s=lead_s, say=lambda line: say(line, stream=sys.stderr)
+        )
     if result.write_error is not None:
-        here = [f"w{row['worker']}" for row in result.workers["workers"]
-                if row["status"] == "ok" and row.get("downloaded", True)]
-        say(f"error: stopped, {result.write_error}; kept: "
+        here = [
+            f"w{row['worker']}"
+            for row in result.workers["workers"]
+            if row["status"] == "ok" and row.get("downloaded", True)
+        ]
+        say(
+            f"error: stopped, {result.write_error}; kept: "
             + (f"the merged run in {result.folder}, " if result.folder is not None else "")
             + f"{run_root / 'workers.json'}"
             + (f", the folders of {', '.join(here)} in {run_root / 'workers'}" if here else "")
             + (f"; the folders of {in_bucket} are whole in {bucket}" if in_bucket else ""),
-            stream=sys.stderr)
+            stream=sys.stderr,
+        )
         return ExitCode.WRITE_FAILED
     if result.signal is not None:
-        merged = (f"the merged run of what they measured is in {result.folder}"
-                  + ("" if result.summary and result.summary.get("complete") else " (incomplete)")
-                  if result.folder is not None else "no worker's folder could be merged")
+        merged = (
+            f"the merged run of what they measured is in {result.folder}"
+            + ("" if result.summary and result.summary.get("complete") else " (incomplete)")
+            if result.folder is not None
+            else "no worker's folder could be merged"
+        )
         names = ", ".join(f"w{row['worker']}" for row in running)
-        on = (f"{names} run on until "
-              f"{utc_time(result.workers['until_epoch_s'])} UTC and upload to {bucket}; "
-              if running else "")
-        say(f"interrupted by {signal.Signals(result.signal).name}: {on}{merged}; what each "
-            f"worker did is in {run_root / 'workers.json'}", stream=sys.stderr)
+        on = (
+            f"{names} run on until "
+            f"{utc_time(result.workers['until_epoch_s'])} UTC and upload to {bucket}; "
+            if running
+            else ""
+        )
+        say(
+            f"interrupted by {signal.Signals(result.signal).name}: {on}{merged}; what each "
+            f"worker did is in {run_root / 'workers.json'}",
+            stream=sys.stderr,
+        )
         return signalled(result.signal)
     if result.summary is None or result.folder is None:
-        say(f"error: no worker came back; what each said is in "
-            f"{run_root / 'workers.json'}", stream=sys.stderr)
+        say(
+            f"error: no worker came back; what each said is in {run_root / 'workers.json'}",
+            stream=sys.stderr,
+        )
         return ExitCode.WORKERS_LOST
     status, line = outcome(result.summary)
     if line:
@@ -174,6 +212,8 @@ def _say_clock(clock: dict[str, Any], *, lead_s: float, say: Callable[[str], Non
         return
     line = f"workers started {skew_s * 1000:.1f} ms apart (each by its own clock)"
     if isinstance(late_s, int | float) and late_s > LATE_S:
-        line += (f", up to {late_s:.1f} s after the asked start: the lead of {lead_s:g} s did "
-                 "not cover their start-up (give a longer --workers-lead for a start on time)")
+        line += (
+            f", up to {late_s:.1f} s after the asked start: the lead of {lead_s:g} s did "
+            "not cover their start-up (give a longer --workers-lead for a start on time)"
+        )
     say(line)

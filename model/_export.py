@@ -129,9 +129,9 @@ def keras_model(model: Mapping[str, Any]) -> Any:
     # divisor is std as float32, bit for bit (_float32_parameters checks the range).
     variance32 = std32 * std32
     features = keras.Input(shape=(columns,), dtype="float32", name=INPUT_NAME)
-    standardised = keras.layers.Normalization(
-        mean=mean32, variance=variance32, name="standardise"
-    )(features)
+    standardised = keras.layers.Normalization(mean=mean32, variance=variance32, name="standardise")(
+        features
+    )
     dense = keras.layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)
     probability = dense(standardised)
     built = keras.Model(features, probability, name=signature_name(model))
@@ -211,7 +211,8 @@ def tflite_bytes(model: Mapping[str, Any]) -> bytes:
 
     # TensorFlow is untyped here (no stubs installed): its decorator hides serve's types.
     @tf.function(  # type: ignore[untyped-decorator]
-        input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)])
+        input_signature=[tf.TensorSpec([None, columns], tf.float32, name=INPUT_NAME)]
+    )
     def serve(features: Any) -> dict[str, Any]:
         return {OUTPUT_NAME: tf.sigmoid(tf.matmul((features - mean) / std, weights) + bias)}
 
@@ -267,8 +268,13 @@ def onnx_bytes(model: Mapping[str, Any]) -> bytes:
         opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
         producer_name=ONNX_PRODUCER,
     )
-    helper.set_model_props(built, {"model_version": str(model["model_version"]),
-                                   "threshold": repr(float(model["threshold"]))})
+    helper.set_model_props(
+        built,
+        {
+            "model_version": str(model["model_version"]),
+            "threshold": repr(float(model["threshold"])),
+        },
+    )
     onnx.checker.check_model(built, full_check=True)
     data: bytes = built.SerializeToString(deterministic=True)
     return data
@@ -277,13 +283,17 @@ def onnx_bytes(model: Mapping[str, Any]) -> bytes:
 def write_exports(artifact: str | Path, model: Mapping[str, Any]) -> dict[str, Path]:
     """Write the exports of ``model`` (the content of the artifact at ``artifact``) beside it."""
     paths = export_paths(artifact)
-    contents = {"litert": tflite_bytes(model), "tensorflow": keras_bytes(model),
-                "onnx": onnx_bytes(model)}
+    contents = {
+        "litert": tflite_bytes(model),
+        "tensorflow": keras_bytes(model),
+        "onnx": onnx_bytes(model),
+    }
     for runtime, path in paths.items():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(contents[runtime])
         except OSError as exc:
-            raise ArtifactError(f"{path}: cannot write the {runtime} export: "
-                                f"{exc.strerror or exc}") from exc
+            raise ArtifactError(
+                f"{path}: cannot write the {runtime} export: {exc.strerror or exc}"
+            ) from exc
     return paths

@@ -51,8 +51,9 @@ def columns(model: Mapping[str, Any], instance: Mapping[str, Any]) -> list[float
                 raise InstanceError(
                     f"must be a string, found {value!r}", code="invalid_type", feature=name
                 )
-            for category, mean, std in zip(spec["vocabulary"], spec["mean"], spec["std"],
-                                            strict=True):
+            for category, mean, std in zip(
+                spec["vocabulary"], spec["mean"], spec["std"], strict=True
+            ):
                 one_hot = 1.0 if value == category else 0.0
                 out.append((one_hot - mean) / std)
     return out

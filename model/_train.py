@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+
 @dataclass(frozen=True, kw_only=True)
 class Evaluation:
     """Our model and the reference on one set of rows."""

@@ -21,13 +21,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m report",
         description="Compare stacks from result folders (docs/results.md) and the functions' "
-                    "REPORT lines: report.md with charts, cost and a recommendation.",
+        "REPORT lines: report.md with charts, cost and a recommendation.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, module in SUBCOMMANDS.items():
         help_text, description = module.describe(name)
-        child = sub.add_parser(name, help=help_text, description=description,
-                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        child = sub.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.configure(name, child)
         child.set_defaults(_main=module.main)
     return parser

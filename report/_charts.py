@@ -49,10 +49,19 @@ def scenario2_chart(run: ScenarioRun, out: Path) -> Path:
     crowd.set_ylabel("users", color="#08519c")
     crowd.set_ylim(0, max(users, default=1) * 1.15 + 1)
     right = left.twinx()
-    right.plot(seconds, [m if m is not None else float("nan") for m in mean], color="#31a354",
-               label="mean latency (ms)")
-    right.plot(seconds, [m if m is not None else float("nan") for m in peak], color="#e6550d",
-               label="max latency (ms)", linewidth=1)
+    right.plot(
+        seconds,
+        [m if m is not None else float("nan") for m in mean],
+        color="#31a354",
+        label="mean latency (ms)",
+    )
+    right.plot(
+        seconds,
+        [m if m is not None else float("nan") for m in peak],
+        color="#e6550d",
+        label="max latency (ms)",
+        linewidth=1,
+    )
     right.set_ylabel("latency (ms, log)")
     right.set_yscale("log")
     axes = (left, crowd, right)
@@ -72,14 +81,22 @@ def scenario1_chart(runs: Sequence[ScenarioRun], out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
     for run in runs:
         probes = [r for r in run.records if r.phase in (None, "probe")]
-        x = [float(r.intended_s if r.intended_s is not None else r.start_s) * run.time_scale / 60.0
-             for r in probes]
+        x = [
+            float(r.intended_s if r.intended_s is not None else r.start_s) * run.time_scale / 60.0
+            for r in probes
+        ]
         y = [r.latency_us / 1000.0 for r in probes]
         line = ax.plot(x, y, marker="o", markersize=3, linewidth=1, label=run.target)[0]
         cold = [(a, b) for a, b, r in zip(x, y, probes, strict=True) if r.cold_start is True]
         if cold:
-            ax.scatter([a for a, _ in cold], [b for _, b in cold], s=70, facecolors="none",
-                       edgecolors=line.get_color(), linewidths=1.5)
+            ax.scatter(
+                [a for a, _ in cold],
+                [b for _, b in cold],
+                s=70,
+                facecolors="none",
+                edgecolors=line.get_color(),
+                linewidths=1.5,
+            )
     ax.set_yscale("log")
     ax.set_xlabel("planned minute (unscaled)")
     ax.set_ylabel("latency (ms, log)")

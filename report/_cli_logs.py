@@ -22,32 +22,51 @@ from ._cloudwatch import (
 
 
 def describe(name: str) -> tuple[str, str]:
-    return ("download a deployed stack's function log (REPORT lines) from CloudWatch",
-            ("Page through the function's CloudWatch log group and write its lines to a file in\n"
-             "the emulator's format, for `python -m report write`. Put it beside the results as\n"
-             "results/<run>/logs/<stack>.log. A function logging in JSON (log_format: json)\n"
-             "gives platform.report records, one per line, which the report reads as REPORT\n"
-             "lines. With --stack (or --access-log-group), the API stage's access log is written\n"
-             "beside it as <stack>.access.jsonl: the report joins a function that returns no\n"
-             "x-request-id to its REPORT lines through it. AWS credentials come from the usual\n"
-             "places (environment, ~/.aws, an instance role)."))
+    return (
+        "download a deployed stack's function log (REPORT lines) from CloudWatch",
+        (
+            "Page through the function's CloudWatch log group and write its lines to a file in\n"
+            "the emulator's format, for `python -m report write`. Put it beside the results as\n"
+            "results/<run>/logs/<stack>.log. A function logging in JSON (log_format: json)\n"
+            "gives platform.report records, one per line, which the report reads as REPORT\n"
+            "lines. With --stack (or --access-log-group), the API stage's access log is written\n"
+            "beside it as <stack>.access.jsonl: the report joins a function that returns no\n"
+            "x-request-id to its REPORT lines through it. AWS credentials come from the usual\n"
+            "places (environment, ~/.aws, an instance role)."
+        ),
+    )
 
 
 def configure(name: str, parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", metavar="NAME",
-                       help="a Pulumi stack: its log group comes from `pulumi stack output "
-                            "log_group`")
+    where.add_argument(
+        "--stack",
+        metavar="NAME",
+        help="a Pulumi stack: its log group comes from `pulumi stack output log_group`",
+    )
     where.add_argument("--log-group", metavar="GROUP", help="the log group, e.g. /aws/lambda/NAME")
-    parser.add_argument("--access-log-group", metavar="GROUP", default=None,
-                        help="the API stage's access-log group (default with --stack: `pulumi "
-                             "stack output access_log_group`; with --log-group: none)")
-    parser.add_argument("--since", required=True, metavar="WHEN",
-                        help="start: a duration ago (30m, 2h, 1d) or an ISO 8601 time")
+    parser.add_argument(
+        "--access-log-group",
+        metavar="GROUP",
+        default=None,
+        help="the API stage's access-log group (default with --stack: `pulumi "
+        "stack output access_log_group`; with --log-group: none)",
+    )
+    parser.add_argument(
+        "--since",
+        required=True,
+        metavar="WHEN",
+        help="start: a duration ago (30m, 2h, 1d) or an ISO 8601 time",
+    )
     parser.add_argument("--until", metavar="WHEN", default=None, help="end (default: now)")
     parser.add_argument("--region", default=None, help="AWS region (default: the SDK's)")
-    parser.add_argument("--out", type=Path, required=True, metavar="FILE",
-                        help="the log file to write, e.g. results/<run>/logs/python-512.log")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE",
+        help="the log file to write, e.g. results/<run>/logs/python-512.log",
+    )
 
 
 def main(name: str, args: argparse.Namespace) -> int:
@@ -69,8 +88,11 @@ def main(name: str, args: argparse.Namespace) -> int:
         client = boto3.client("logs", region_name=args.region)
         count = download_logs(client, group, args.out, since=since, until=until)
         access_out = access_path(args.out)
-        access_count = (download_access_log(client, access_group, access_out, since=since,
-                                            until=until) if access_group else 0)
+        access_count = (
+            download_access_log(client, access_group, access_out, since=since, until=until)
+            if access_group
+            else 0
+        )
     except CloudWatchError as exc:
         raise ResultsError(str(exc)) from exc
     except (BotoCoreError, ClientError) as exc:

@@ -92,8 +92,11 @@ def function_log_group(stack: str) -> str:
 def access_log_group(stack: str) -> str:
     """The log group of the stack's API access log, from its Pulumi output
     ``access_log_group``."""
-    return stack_output(stack, "access_log_group",
-                        instead="--access-log-group /aws/vendedlogs/apigateway/<function-name>")
+    return stack_output(
+        stack,
+        "access_log_group",
+        instead="--access-log-group /aws/vendedlogs/apigateway/<function-name>",
+    )
 
 
 def stack_output(stack: str, output: str, *, instead: str) -> str:
@@ -106,7 +109,10 @@ def stack_output(stack: str, output: str, *, instead: str) -> str:
         )
     done = subprocess.run(
         ["pulumi", "stack", "output", output, "--stack", stack],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     if done.returncode != 0 or not done.stdout.strip():
         raise CloudWatchError(
@@ -148,8 +154,13 @@ def _one_line(message: str) -> str:
 
 #: The fields of the stage's access log (stack/aws/_api.py ``ACCESS_LOG_FORMAT``) that the
 #: emulator's access-log lines hold too; a test holds the two to each other.
-AWS_ACCESS_FIELDS = {"apigw_id": "requestId", "request_id": "lambdaRequestId",
-                     "t": "requestTime", "status": "status", "response_ms": "responseLatency"}
+AWS_ACCESS_FIELDS = {
+    "apigw_id": "requestId",
+    "request_id": "lambdaRequestId",
+    "t": "requestTime",
+    "status": "status",
+    "response_ms": "responseLatency",
+}
 
 
 def access_path(log: Path) -> Path:
@@ -202,7 +213,11 @@ def aws_access_entry(message: str) -> dict[str, object] | None:
             return None
 
     epoch_ms, status, response_ms = number("t"), number("status"), number("response_ms")
-    return {"t": None if epoch_ms is None else epoch_ms / 1000.0,
-            "apigw_id": raw["requestId"], "request_id": value("request_id"),
-            "status": None if status is None else int(status), "added_ms": 0.0,
-            "response_ms": response_ms}
+    return {
+        "t": None if epoch_ms is None else epoch_ms / 1000.0,
+        "apigw_id": raw["requestId"],
+        "request_id": value("request_id"),
+        "status": None if status is None else int(status),
+        "added_ms": 0.0,
+        "response_ms": response_ms,
+    }

@@ -67,8 +67,11 @@ class ColdStartRow:
     def memory_bound(self) -> bool:
         """Its cold starts used all of the memory size: the limit bound (file pages reclaimed
         and read again, under the emulator's memory model and in a microVM)."""
-        return (self.peak_memory_mb is not None and self.memory_mb is not None
-                and self.peak_memory_mb >= self.memory_mb)
+        return (
+            self.peak_memory_mb is not None
+            and self.memory_mb is not None
+            and self.peak_memory_mb >= self.memory_mb
+        )
 
     @property
     def condition(self) -> str:
@@ -81,8 +84,9 @@ def _added_ms(run: ScenarioRun) -> float:
     return float(added) if added is not None else 0.0
 
 
-def _cold_flights(stacks: Mapping[str, Sequence[ScenarioRun]],
-                  reports: dict[str, ReportLine]) -> dict[str, list[tuple[float, float]]]:
+def _cold_flights(
+    stacks: Mapping[str, Sequence[ScenarioRun]], reports: dict[str, ReportLine]
+) -> dict[str, list[tuple[float, float]]]:
     """Every stack's cold requests as (start, end) epoch seconds."""
     flights: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for stack, runs in stacks.items():
@@ -97,14 +101,20 @@ def _cold_flights(stacks: Mapping[str, Sequence[ScenarioRun]],
     return flights
 
 
-def _beside(begin: float, end: float, stack: str,
-            flights: Mapping[str, Sequence[tuple[float, float]]]) -> bool:
-    return any(b < end and begin < e for other, spans in flights.items() if other != stack
-               for b, e in spans)
+def _beside(
+    begin: float, end: float, stack: str, flights: Mapping[str, Sequence[tuple[float, float]]]
+) -> bool:
+    return any(
+        b < end and begin < e
+        for other, spans in flights.items()
+        if other != stack
+        for b, e in spans
+    )
 
 
-def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
-                    reports: dict[str, ReportLine]) -> list[ColdStartRow]:
+def cold_start_rows(
+    stacks: Mapping[str, Sequence[ScenarioRun]], reports: dict[str, ReportLine]
+) -> list[ColdStartRow]:
     """A row per stack and scenario that met at least one cold start, quiet before loaded."""
     rows: list[ColdStartRow] = []
     flights = _cold_flights(stacks, reports)
@@ -123,17 +133,23 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
             exposed: int | None = None
             beside: int | None = None
             for run in scenario_runs:
-                cold = [r for r in run.records
-                        if r.error is None and start_kind(r, reports) == "cold"]
+                cold = [
+                    r for r in run.records if r.error is None and start_kind(r, reports) == "cold"
+                ]
                 if not cold:
                     continue
                 start_s = run.run.start_epoch_s
                 if start_s is not None:
                     beside = (beside or 0) + sum(
-                        1 for r in cold
-                        if _beside(float(start_s) + r.start_s,
-                                   float(start_s) + r.start_s + r.latency_us / 1e6, stack,
-                                   flights))
+                        1
+                        for r in cold
+                        if _beside(
+                            float(start_s) + r.start_s,
+                            float(start_s) + r.start_s + r.latency_us / 1e6,
+                            stack,
+                            flights,
+                        )
+                    )
                 timeline = host_timeline(run.folder, run.run, run.summary, stack, run.records)
                 if timeline.busy:
                     exposed = (exposed or 0) + sum(1 for r in cold if timeline.exposed(r))
@@ -149,19 +165,37 @@ def cold_start_rows(stacks: Mapping[str, Sequence[ScenarioRun]],
                     after.append(latency_ms - report.init_duration_ms - _added_ms(run))
             if not latency:
                 continue
-            rows.append(ColdStartRow(
-                stack=stack, scenario=scenario, language=str(settings.get("language", "?")),
-                model_runtime=str(settings.get("model_runtime", "artifact")),
-                memory_mb=memory_mb if isinstance(memory_mb, int) else None,
-                count=len(latency), latency_p50_ms=percentile(latency, 50),
-                latency_max_ms=max(latency), init_p50_ms=percentile(init, 50),
-                init_max_ms=max(init) if init else None,
-                after_init_p50_ms=percentile(after, 50), duration_p50_ms=percentile(duration, 50),
-                exposed=exposed, beside_other_init=beside,
-                peak_memory_mb=max(peaks) if peaks else None))
+            rows.append(
+                ColdStartRow(
+                    stack=stack,
+                    scenario=scenario,
+                    language=str(settings.get("language", "?")),
+                    model_runtime=str(settings.get("model_runtime", "artifact")),
+                    memory_mb=memory_mb if isinstance(memory_mb, int) else None,
+                    count=len(latency),
+                    latency_p50_ms=percentile(latency, 50),
+                    latency_max_ms=max(latency),
+                    init_p50_ms=percentile(init, 50),
+                    init_max_ms=max(init) if init else None,
+                    after_init_p50_ms=percentile(after, 50),
+                    duration_p50_ms=percentile(duration, 50),
+                    exposed=exposed,
+                    beside_other_init=beside,
+                    peak_memory_mb=max(peaks) if peaks else None,
+                )
+            )
     order = {"scenario1": 0, "scenario2": 1}
-    return sorted(rows, key=lambda r: (r.model_runtime != "artifact", r.model_runtime, r.language,
-                                       r.memory_mb or 0, r.stack, order.get(r.scenario, 2)))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.model_runtime != "artifact",
+            r.model_runtime,
+            r.language,
+            r.memory_mb or 0,
+            r.stack,
+            order.get(r.scenario, 2),
+        ),
+    )
 
 
 def init_model(runs: Sequence[ScenarioRun]) -> Mapping[str, object] | None:
@@ -176,28 +210,36 @@ def init_model(runs: Sequence[ScenarioRun]) -> Mapping[str, object] | None:
 def model_words(model: Mapping[str, object] | None) -> str:
     """The init model in effect and what it implies for ranking cold starts by memory."""
     if model is None:
-        return ("Init-phase CPU: not stated by the runs (an AWS run, or an emulator that did not "
-                "state it). On AWS, Init Duration is flat across memory (lambda-perf's daily "
-                "measurements, docs/emulator.md) and the first invocation runs at the memory "
-                "share.")
+        return (
+            "Init-phase CPU: not stated by the runs (an AWS run, or an emulator that did not "
+            "state it). On AWS, Init Duration is flat across memory (lambda-perf's daily "
+            "measurements, docs/emulator.md) and the first invocation runs at the memory "
+            "share."
+        )
     mode = str(model.get("mode", "?"))
     described = str(model.get("description", "")).strip()
     head = f"Init-phase CPU: **{mode}**" + (f" — {described}" if described else "")
     if model.get("applied") is False:
-        return (head + ". Not applied: instances ran without CPU limits, so neither Init "
-                "Duration nor the first invocation can rank by memory in this run.")
+        return (
+            head + ". Not applied: instances ran without CPU limits, so neither Init "
+            "Duration nor the first invocation can rank by memory in this run."
+        )
     if mode == "burst":
-        return (head + ". What it implies: Init Duration should not rank by memory — the "
-                "burst is the same at every size, as AWS's measured Init Durations are flat from "
-                "128 to 1,024 MB — so a difference in it between memory sizes here is noise or "
-                "contention, not memory. The first invocation after init runs at the memory "
-                "share: it ranks by memory where it costs CPU (lazy imports, first-call "
-                "warm-up, a heavy first prediction) and not where it costs a few ms.")
+        return (
+            head + ". What it implies: Init Duration should not rank by memory — the "
+            "burst is the same at every size, as AWS's measured Init Durations are flat from "
+            "128 to 1,024 MB — so a difference in it between memory sizes here is noise or "
+            "contention, not memory. The first invocation after init runs at the memory "
+            "share: it ranks by memory where it costs CPU (lazy imports, first-call "
+            "warm-up, a heavy first prediction) and not where it costs a few ms."
+        )
     if mode == "share":
-        return (head + ". What it implies: init is held to the memory share, so Init Duration "
-                "ranks by memory (the smaller, the slower) wherever init costs CPU — the other "
-                "reading of AWS, which its measured Init Durations (flat across memory) do not "
-                "support; see docs/emulator.md.")
+        return (
+            head + ". What it implies: init is held to the memory share, so Init Duration "
+            "ranks by memory (the smaller, the slower) wherever init costs CPU — the other "
+            "reading of AWS, which its measured Init Durations (flat across memory) do not "
+            "support; see docs/emulator.md."
+        )
     return head + "."
 
 
@@ -209,8 +251,10 @@ def _trend(points: Sequence[tuple[int, float]], *, memory_blind: bool) -> str:
     if high - low <= max(SAME_COLD_MS, SAME_COLD_SHARE * low):
         return "flat" + (", as the model has it" if memory_blind else "")
     if memory_blind:
-        return ("differs by memory where the model gives every size the same CPU: noise or "
-                "contention, not memory")
+        return (
+            "differs by memory where the model gives every size the same CPU: noise or "
+            "contention, not memory"
+        )
     if all(b < a for a, b in pairwise(values)):
         return "falls as memory grows (the CPU share)"
     if all(b > a for a, b in pairwise(values)):
@@ -218,8 +262,9 @@ def _trend(points: Sequence[tuple[int, float]], *, memory_blind: bool) -> str:
     return "no order (noise)"
 
 
-def by_memory(rows: Sequence[ColdStartRow], ms: Callable[[float | None], str],
-              mode: str | None = None) -> list[str]:
+def by_memory(
+    rows: Sequence[ColdStartRow], ms: Callable[[float | None], str], mode: str | None = None
+) -> list[str]:
     """Per language and model runtime measured quietly at two memory sizes or more: Init
     Duration and the part after it by memory, and their trend (``mode``: the init model,
     under which ``burst`` gives init the same CPU at every size)."""
@@ -235,50 +280,72 @@ def by_memory(rows: Sequence[ColdStartRow], ms: Callable[[float | None], str],
         sizes = "/".join(str(r.memory_mb) for r in group)
         parts: list[str] = []
         for label, values, blind in (
-                ("Init Duration", [r.init_p50_ms for r in group], mode == "burst"),
-                ("after init", [r.after_init_p50_ms for r in group], False)):
+            ("Init Duration", [r.init_p50_ms for r in group], mode == "burst"),
+            ("after init", [r.after_init_p50_ms for r in group], False),
+        ):
             if any(v is None for v in values):
                 continue
-            points = [(r.memory_mb or 0, float(v)) for r, v in zip(group, values, strict=True)
-                      if v is not None]
+            points = [
+                (r.memory_mb or 0, float(v))
+                for r, v in zip(group, values, strict=True)
+                if v is not None
+            ]
             trend = _trend(points, memory_blind=blind)
             bound = [r.memory_mb for r in group if r.memory_bound]
             if bound and not trend.startswith("flat"):
                 # The CPU is the same at every size, but memory is not: where the limit bound,
                 # the framework's file pages were reclaimed and read again (docs/emulator.md).
                 sizes_bound = "/".join(str(m) for m in bound)
-                trend = (f"differs by memory, and the memory limit bound at {sizes_bound} MB "
-                         "(Max Memory Used = the memory size: pages reclaimed and read again): "
-                         "memory's doing, not the CPU's")
+                trend = (
+                    f"differs by memory, and the memory limit bound at {sizes_bound} MB "
+                    "(Max Memory Used = the memory size: pages reclaimed and read again): "
+                    "memory's doing, not the CPU's"
+                )
             parts.append(f"{label} p50 {' / '.join(ms(v) for _, v in points)} ms: {trend}")
         counts = "/".join(str(r.count) for r in group)
         if parts:
-            out.append(f"{language} ({runtime}) at {sizes} MB, {counts} quiet cold starts: "
-                       + "; ".join(parts))
+            out.append(
+                f"{language} ({runtime}) at {sizes} MB, {counts} quiet cold starts: "
+                + "; ".join(parts)
+            )
     return out
 
 
-def cold_start_section(rows: Sequence[ColdStartRow], runs: Sequence[ScenarioRun], *,
-                       ms: Callable[[float | None], str],
-                       marks: Callable[[str], str] = lambda stack: stack) -> list[str]:
+def cold_start_section(
+    rows: Sequence[ColdStartRow],
+    runs: Sequence[ScenarioRun],
+    *,
+    ms: Callable[[float | None], str],
+    marks: Callable[[str], str] = lambda stack: stack,
+) -> list[str]:
     """The "Cold starts" section: the init model, the table, the trend by memory."""
     model = init_model(runs)
-    md = ["## Cold starts: quiet and under load", "",
-          f"- {model_words(model)}", "",
-          ("| stack | measured | cold starts [C] | cold latency p50 ms [C] | max [C] "
-           "| Init Duration p50 ms [S] | max [S] | after init p50 ms [D] "
-           "| of which first invocation p50 ms [S] | beside another stack's cold start [C] "
-           "| in a saturated second [M] |"),
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+    md = [
+        "## Cold starts: quiet and under load",
+        "",
+        f"- {model_words(model)}",
+        "",
+        (
+            "| stack | measured | cold starts [C] | cold latency p50 ms [C] | max [C] "
+            "| Init Duration p50 ms [S] | max [S] | after init p50 ms [D] "
+            "| of which first invocation p50 ms [S] | beside another stack's cold start [C] "
+            "| in a saturated second [M] |"
+        ),
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         exposed = "–" if r.exposed is None else f"{r.exposed} of {r.count}"
         beside = "–" if r.beside_other_init is None else f"{r.beside_other_init} of {r.count}"
-        md.append(f"| {marks(r.stack)} | {r.condition} | {r.count} | {ms(r.latency_p50_ms)} "
-                  f"| {ms(r.latency_max_ms)} | {ms(r.init_p50_ms)} | {ms(r.init_max_ms)} "
-                  f"| {ms(r.after_init_p50_ms)} | {ms(r.duration_p50_ms)} | {beside} "
-                  f"| {exposed} |")
-    md += ["",
-           ("Quiet cold starts (scenario 1: one request after an idle gap; the study staggers "
+        md.append(
+            f"| {marks(r.stack)} | {r.condition} | {r.count} | {ms(r.latency_p50_ms)} "
+            f"| {ms(r.latency_max_ms)} | {ms(r.init_p50_ms)} | {ms(r.init_max_ms)} "
+            f"| {ms(r.after_init_p50_ms)} | {ms(r.duration_p50_ms)} | {beside} "
+            f"| {exposed} |"
+        )
+    md += [
+        "",
+        (
+            "Quiet cold starts (scenario 1: one request after an idle gap; the study staggers "
             "the stacks' probes so that no two stacks' cold starts run together, and the column "
             "beside another stack's cold start says where they still met) are what a cold "
             "start costs the stack; "
@@ -291,7 +358,10 @@ def cold_start_section(rows: Sequence[ColdStartRow], runs: Sequence[ScenarioRun]
             "unpacking its package at a stack's first cold start of a run, starting its "
             "process). In a saturated second [M]: cold "
             "starts in flight while the host's CPUs were ≥ 90% busy with work other than the "
-            "stack's own instances (docs/results.md, \"Saturation\")."), ""]
+            'stack\'s own instances (docs/results.md, "Saturation").'
+        ),
+        "",
+    ]
     applied = model is not None and model.get("applied") is not False
     trend = by_memory(rows, ms, str(model.get("mode")) if model and applied else None)
     if trend:

@@ -71,14 +71,23 @@ def _cold(r: Record) -> bool:
 
 _FIGURES: tuple[tuple[str, Callable[[Record], bool], _Picker], ...] = (
     ("cold request latency ms [C]", _cold, lambda r, _rep: r.latency_us / 1000.0),
-    ("Init Duration ms [S]", _cold,
-     lambda _r, rep: rep.init_duration_ms if rep is not None else None),
+    (
+        "Init Duration ms [S]",
+        _cold,
+        lambda _r, rep: rep.init_duration_ms if rep is not None else None,
+    ),
     ("warm latency ms [C]", _warm, lambda r, _rep: r.latency_us / 1000.0),
     ("warm Duration ms [S]", _warm, lambda _r, rep: rep.duration_ms if rep is not None else None),
-    ("warm Billed Duration ms [S]", _warm,
-     lambda _r, rep: rep.billed_duration_ms if rep is not None else None),
-    ("Max Memory Used MB [S]", lambda r: r.ok,
-     lambda _r, rep: float(rep.max_memory_used_mb) if rep is not None else None),
+    (
+        "warm Billed Duration ms [S]",
+        _warm,
+        lambda _r, rep: rep.billed_duration_ms if rep is not None else None,
+    ),
+    (
+        "Max Memory Used MB [S]",
+        lambda r: r.ok,
+        lambda _r, rep: float(rep.max_memory_used_mb) if rep is not None else None,
+    ),
 )
 
 
@@ -89,8 +98,9 @@ def _by_target(runs: Sequence[ScenarioRun]) -> dict[str, list[Record]]:
     return out
 
 
-def _estimates(records: Sequence[Record], reports: dict[str, ReportLine]
-               ) -> dict[str, Estimate | None]:
+def _estimates(
+    records: Sequence[Record], reports: dict[str, ReportLine]
+) -> dict[str, Estimate | None]:
     out: dict[str, Estimate | None] = {}
     for name, keep, pick in _FIGURES:
         values = []
@@ -118,12 +128,18 @@ def compare_runs(a: Path, b: Path) -> Comparison:
     for target in sorted(set(targets_a) & set(targets_b)):
         ea = _estimates(targets_a[target], reports_a)
         eb = _estimates(targets_b[target], reports_b)
-        rows.extend(FigureRow(target=target, figure=name, a=ea[name], b=eb[name])
-                    for name, _keep, _pick in _FIGURES
-                    if ea[name] is not None or eb[name] is not None)
-    return Comparison(a=a, b=b, rows=tuple(rows),
-                      only_a=tuple(sorted(set(targets_a) - set(targets_b))),
-                      only_b=tuple(sorted(set(targets_b) - set(targets_a))))
+        rows.extend(
+            FigureRow(target=target, figure=name, a=ea[name], b=eb[name])
+            for name, _keep, _pick in _FIGURES
+            if ea[name] is not None or eb[name] is not None
+        )
+    return Comparison(
+        a=a,
+        b=b,
+        rows=tuple(rows),
+        only_a=tuple(sorted(set(targets_a) - set(targets_b))),
+        only_b=tuple(sorted(set(targets_b) - set(targets_a))),
+    )
 
 
 def _cell(e: Estimate | None) -> str:
@@ -134,16 +150,27 @@ def _cell(e: Estimate | None) -> str:
 
 def render_comparison(c: Comparison) -> str:
     """The side-by-side table (Markdown), with what it rests on."""
-    lines = [f"A: {c.a}", f"B: {c.b}", "",
-             "| target | figure | A median [CI] | B median [CI] | B / A | difference |",
-             "| --- | --- | --- | --- | ---: | --- |"]
+    lines = [
+        f"A: {c.a}",
+        f"B: {c.b}",
+        "",
+        "| target | figure | A median [CI] | B median [CI] | B / A | difference |",
+        "| --- | --- | --- | --- | ---: | --- |",
+    ]
     for row in c.rows:
         ratio = "–" if row.ratio is None else f"{row.ratio:.2f}×"
-        lines.append(f"| {row.target} | {row.figure} | {_cell(row.a)} | {_cell(row.b)} | "
-                     f"{ratio} | {row.verdict} |")
-    lines += ["", (f"Medians with the {CI_METHOD}; \"inside\": the two intervals overlap, so the "
-              "runs cannot be told apart on that figure. [C] client records, [S] REPORT lines "
-              "joined to them by request id.")]
+        lines.append(
+            f"| {row.target} | {row.figure} | {_cell(row.a)} | {_cell(row.b)} | "
+            f"{ratio} | {row.verdict} |"
+        )
+    lines += [
+        "",
+        (
+            f'Medians with the {CI_METHOD}; "inside": the two intervals overlap, so the '
+            "runs cannot be told apart on that figure. [C] client records, [S] REPORT lines "
+            "joined to them by request id."
+        ),
+    ]
     if c.only_a:
         lines.append(f"Only in A (not compared): {', '.join(c.only_a)}")
     if c.only_b:

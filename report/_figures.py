@@ -99,10 +99,12 @@ def start_kind(record: Record, reports: dict[str, ReportLine]) -> str:
     return "cold" if record.cold_start is True else "warm"
 
 
-def _ok_latencies_ms(records: Iterable[Record], reports: dict[str, ReportLine], *,
-                     kind: str) -> list[float]:
-    return [r.latency_us / 1000.0 for r in records
-            if r.error is None and start_kind(r, reports) == kind]
+def _ok_latencies_ms(
+    records: Iterable[Record], reports: dict[str, ReportLine], *, kind: str
+) -> list[float]:
+    return [
+        r.latency_us / 1000.0 for r in records if r.error is None and start_kind(r, reports) == kind
+    ]
 
 
 def strategy_words(settings: Mapping[str, object]) -> str:
@@ -125,8 +127,10 @@ def stack_figures(
     settings = next((r.settings for r in runs if r.settings), {})
     notes: list[str] = []
     if main.scenario != "scenario2":
-        notes.append(f"{main.scenario} only: read in the cold-start and model-runtime sections, "
-                     "not under load")
+        notes.append(
+            f"{main.scenario} only: read in the cold-start and model-runtime sections, "
+            "not under load"
+        )
     records = main.records
     errors = Counter(r.error for r in records if r.error is not None)
     ok = len(records) - sum(errors.values())
@@ -156,14 +160,22 @@ def stack_figures(
     if joined:
         billed_gb_s = sum(gb_seconds(rep.memory_size_mb, rep.billed_duration_ms) for rep in joined)
         batch = main.run.batch
-        cost = estimate_cost(requests=len(records), predictions=ok * batch,
-                             total_gb_seconds=billed_gb_s, architecture=architecture, prices=prices)
+        cost = estimate_cost(
+            requests=len(records),
+            predictions=ok * batch,
+            total_gb_seconds=billed_gb_s,
+            architecture=architecture,
+            prices=prices,
+        )
         if len(joined) < len(records):
-            notes.append(f"{len(records) - len(joined)} of {len(records)} requests have no REPORT "
-                         "line (throttled or failed before the function, or logs missing)")
+            notes.append(
+                f"{len(records) - len(joined)} of {len(records)} requests have no REPORT "
+                "line (throttled or failed before the function, or logs missing)"
+            )
     elif records:
-        notes.append("no REPORT lines joined: billed GB-seconds and cost unknown (pass the server "
-                     "logs)")
+        notes.append(
+            "no REPORT lines joined: billed GB-seconds and cost unknown (pass the server logs)"
+        )
 
     for run in runs:
         note = _limits_note(run)
@@ -176,15 +188,20 @@ def stack_figures(
         # A few idle probes have no throughput to bound: what matters is which of them other
         # work slowed, and the cold-start table marks those.
         if bounds.requests_exposed:
-            notes.append(f"{bounds.requests_exposed} of its {bounds.requests} scenario 1 requests "
-                         "were in flight while other work saturated the host (the cold-start "
-                         f"table counts the cold ones): {bounds.host_words()}")
+            notes.append(
+                f"{bounds.requests_exposed} of its {bounds.requests} scenario 1 requests "
+                "were in flight while other work saturated the host (the cold-start "
+                f"table counts the cold ones): {bounds.host_words()}"
+            )
     elif bounds.host_bound:
-        notes.append(f"host-bound (⚙): {bounds.host_words()}, so the machine, not the memory "
-                     "setting, bounded its throughput and warm tail latency")
+        notes.append(
+            f"host-bound (⚙): {bounds.host_words()}, so the machine, not the memory "
+            "setting, bounded its throughput and warm tail latency"
+        )
     if bounds.throttled:
-        notes.append(f"throttled by its CPU share (what {memory_mb} MB buys): "
-                     f"{bounds.throttle_words()}")
+        notes.append(
+            f"throttled by its CPU share (what {memory_mb} MB buys): {bounds.throttle_words()}"
+        )
     return StackFigures(
         stack=stack,
         language=str(settings.get("language", "?")),
@@ -234,5 +251,8 @@ def _limits_note(run: ScenarioRun) -> str | None:
     if check is None or not check.run_anyway:
         return None
     exceeded = check.exceeded
-    return (f"{run.scenario} ran past the stack's limits (--exceed-limits): "
-            + "; ".join(exceeded) + ". Its throttles measure those settings, not the function")
+    return (
+        f"{run.scenario} ran past the stack's limits (--exceed-limits): "
+        + "; ".join(exceeded)
+        + ". Its throttles measure those settings, not the function"
+    )

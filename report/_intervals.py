@@ -16,8 +16,10 @@ __all__ = ["CI_METHOD", "CONFIDENCE", "Estimate", "median_estimate"]
 
 #: The confidence the intervals aim at.
 CONFIDENCE = 0.95
-CI_METHOD = ("distribution-free order-statistic interval for the median (binomial, n, 1/2), "
-             "95 % or the widest available with few samples")
+CI_METHOD = (
+    "distribution-free order-statistic interval for the median (binomial, n, 1/2), "
+    "95 % or the widest available with few samples"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,5 +57,10 @@ def median_estimate(values: Sequence[float], confidence: float = CONFIDENCE) -> 
         term = term * (n - (k - 1)) // k
     # The median is the nearest-rank p50, resultfiles' one rule (the lower median).
     mid = ordered[(n - 1) // 2]
-    return Estimate(value=mid, low=ordered[best_k - 1], high=ordered[n - best_k],
-                    coverage=best_coverage if n > 1 else 0.0, n=n)
+    return Estimate(
+        value=mid,
+        low=ordered[best_k - 1],
+        high=ordered[n - best_k],
+        coverage=best_coverage if n > 1 else 0.0,
+        n=n,
+    )

@@ -32,9 +32,11 @@ from ._runtimes import SectionInput, is_function_stack, runtime_section
 
 __all__ = ["find_logs", "write_report"]
 
-LEGEND = ("**[C]** client, from `requests.jsonl` (every attempt; exact nearest-rank percentiles) · "
-          "**[S]** server, from the function's `REPORT` lines joined by request id · "
-          "**[D]** derived from those by the rule stated")
+LEGEND = (
+    "**[C]** client, from `requests.jsonl` (every attempt; exact nearest-rank percentiles) · "
+    "**[S]** server, from the function's `REPORT` lines joined by request id · "
+    "**[D]** derived from those by the rule stated"
+)
 
 
 def find_logs(dirs: Sequence[Path]) -> list[Path]:
@@ -68,8 +70,10 @@ def _machine(runs: Sequence[ScenarioRun]) -> str:
         m = run.run.machine
         if m is not None:
             usable = next((n for n in (m.cpus_usable, m.cpu_count) if n is not None), "?")
-            return (f"{m.hostname or '?'}: {m.cpu_model or '?'}, {usable} "
-                    f"usable CPUs, {m.platform or '?'}")
+            return (
+                f"{m.hostname or '?'}: {m.cpu_model or '?'}, {usable} "
+                f"usable CPUs, {m.platform or '?'}"
+            )
     return "unknown (run.json lacks `machine`)"
 
 
@@ -85,12 +89,18 @@ def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
             hosted = endpoints.hosted_by if endpoints is not None else None
             if hosted is None:
                 continue
-            declared = sorted({str(r.settings.get("runtime")) for r in runs
-                               if r.settings.get("runtime")})
-            local = ", ".join(f"{'Python' if k == 'python' else 'Java'} {v}"
-                              for k, v in sorted(hosted.items()) if v)
-            return (f"- Hosted by the local emulator with {local}; the stacks declare "
-                    f"{', '.join(declared) or 'no runtime'}, which is what AWS would run.")
+            declared = sorted(
+                {str(r.settings.get("runtime")) for r in runs if r.settings.get("runtime")}
+            )
+            local = ", ".join(
+                f"{'Python' if k == 'python' else 'Java'} {v}"
+                for k, v in sorted(hosted.items())
+                if v
+            )
+            return (
+                f"- Hosted by the local emulator with {local}; the stacks declare "
+                f"{', '.join(declared) or 'no runtime'}, which is what AWS would run."
+            )
     return None
 
 
@@ -120,9 +130,15 @@ def _data_section(figures: Sequence[StackFigures]) -> list[str]:
     flagged = [f for f in figures if f.incomplete or f.data_problems]
     if not flagged:
         return []
-    md = ["## Incomplete runs and missing data", "",
-          ("The figures below are computed from what the files hold; the stacks listed here are "
-           "marked in every table and are not candidates for the recommendation."), ""]
+    md = [
+        "## Incomplete runs and missing data",
+        "",
+        (
+            "The figures below are computed from what the files hold; the stacks listed here are "
+            "marked in every table and are not candidates for the recommendation."
+        ),
+        "",
+    ]
     for f in flagged:
         md += [f"- **{f.stack}**"]
         md += [f"  - incomplete run: {run}" for run in f.incomplete]
@@ -131,11 +147,13 @@ def _data_section(figures: Sequence[StackFigures]) -> list[str]:
 
 
 def _side_by_side(figures: Sequence[StackFigures], unit: str = "predictions") -> list[str]:
-    head = ("| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors "
-            "[C] "
-            "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
-            "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per "
-            f"1M {unit} [D] |")
+    head = (
+        "| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors "
+        "[C] "
+        "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
+        "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per "
+        f"1M {unit} [D] |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for f in figures:
         per_million = f.cost.per_million_predictions_usd if f.cost else None
@@ -154,15 +172,22 @@ def _side_by_side(figures: Sequence[StackFigures], unit: str = "predictions") ->
 
 def _gaps(run: ScenarioRun) -> list[str]:
     s1 = run.summary.scenario1 or Scenario1Facts()
-    lines = [f"**{run.target}**", "",
-             ("| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | "
-              "cold? [C] "
-             "| instance [C] | outcome [D] |"),
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"**{run.target}**",
+        "",
+        (
+            "| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | "
+            "cold? [C] "
+            "| instance [C] | outcome [D] |"
+        ),
+        "|---|---|---|---|---|---|---|",
+    ]
     first = next((r for r in run.records if r.phase in (None, "probe")), None)
     if first is not None:
-        lines.append(f"| #{first.seq} (first) | – | – | {_ms(first.latency_us / 1000)} "
-                     f"| {_cold(first.cold_start)} | `{first.instance_id or '–'}` | – |")
+        lines.append(
+            f"| #{first.seq} (first) | – | – | {_ms(first.latency_us / 1000)} "
+            f"| {_cold(first.cold_start)} | `{first.instance_id or '–'}` | – |"
+        )
     for g in s1.gaps:
         planned = (g.planned_s or 0.0) * run.time_scale
         lines.append(
@@ -176,8 +201,9 @@ def _gaps(run: ScenarioRun) -> list[str]:
     lines.append(f"Eviction bracket [D]: {_bracket(s1.bracket, run.time_scale)}")
     bis = s1.bisected
     if bis:
-        lines.append(f"; bisected [D]: {_bracket(bis, run.time_scale)} after "
-                     f"{bis.probes or 0} probes")
+        lines.append(
+            f"; bisected [D]: {_bracket(bis, run.time_scale)} after {bis.probes or 0} probes"
+        )
     lines.append("")
     return lines
 
@@ -195,8 +221,9 @@ def _dur(seconds: float | None) -> str:
 def _bracket(b: Bracket, scale: float) -> str:
     kept, evicted = b.kept_s, b.evicted_s
     kept_text = f"kept after {_dur(kept * scale)} idle" if kept is not None else "never seen kept"
-    evicted_text = (f"evicted after {_dur(evicted * scale)}" if evicted is not None
-                    else "never seen evicted")
+    evicted_text = (
+        f"evicted after {_dur(evicted * scale)}" if evicted is not None else "never seen evicted"
+    )
     return f"{kept_text}, {evicted_text} (unscaled)"
 
 
@@ -222,17 +249,29 @@ def write_report(
     if warn is not None:
         for run in runs:
             if not run.complete:
-                warn(f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): "
-                     f"{run.folder}")
+                warn(
+                    f"{run.target}: {run.scenario} is incomplete ({run.interrupted}): {run.folder}"
+                )
             for problem in run.problems:
                 warn(f"{run.target}: {problem}")
     try:
-        return _write(dirs, out, runs=runs, log_files=log_files, reports=reports, problems=problems,
-                      prices=prices, rule=rule, now=now)
+        return _write(
+            dirs,
+            out,
+            runs=runs,
+            log_files=log_files,
+            reports=reports,
+            problems=problems,
+            prices=prices,
+            rule=rule,
+            now=now,
+        )
     except OSError as exc:
         where = exc.filename or out
-        raise ResultsError(f"cannot write the report in {out} ({where}: {exc.strerror or exc}); "
-                           "choose a writable --out folder") from exc
+        raise ResultsError(
+            f"cannot write the report in {out} ({where}: {exc.strerror or exc}); "
+            "choose a writable --out folder"
+        ) from exc
 
 
 def _write(
@@ -252,8 +291,9 @@ def _write(
     by_stack: dict[str, list[ScenarioRun]] = defaultdict(list)
     for run in runs:
         by_stack[run.target].append(run)
-    figures = sorted((stack_figures(s, rs, reports, prices=prices) for s, rs in by_stack.items()),
-                     key=_order)
+    figures = sorted(
+        (stack_figures(s, rs, reports, prices=prices) for s, rs in by_stack.items()), key=_order
+    )
     # Stacks measured by scenario 1 alone (the framework stacks in `make run`) have cold starts,
     # not load figures: they stay out of the load tables, the charts and the recommendation.
     loaded = [f for f in figures if f.load_scenario != "scenario1"]
@@ -272,104 +312,174 @@ def _write(
     run_ids = sorted({r.run.run_id or "?" for r in runs})
 
     md: list[str] = [
-        ("# Your function: memory sizes side by side" if functions
-         else "# Lambda model study: stacks side by side"), "",
-        (f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
-        f"{len(log_files)} server log files, {len(reports):,} REPORT lines)."), "",
-        (f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
-        "latencies and rates are real)."),
+        (
+            "# Your function: memory sizes side by side"
+            if functions
+            else "# Lambda model study: stacks side by side"
+        ),
+        "",
+        (
+            f"Written {when} from run {', '.join(run_ids)} ({len(runs)} result folders, "
+            f"{len(log_files)} server log files, {len(reports):,} REPORT lines)."
+        ),
+        "",
+        (
+            f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
+            "latencies and rates are real)."
+        ),
         f"- Machine: {_machine(runs)}.",
         *([hosts] if (hosts := _hosts(dirs, runs)) else []),
-        (f"- CPU limited in proportion to memory: {', '.join(limited)} "
-        "(`None`: the target did not say, e.g. an AWS stack)."),
+        (
+            f"- CPU limited in proportion to memory: {', '.join(limited)} "
+            "(`None`: the target did not say, e.g. an AWS stack)."
+        ),
         f"- Generator saturated: {', '.join(saturated) if saturated else 'no run'}"
-        + (" — figures of those stacks (marked ⚠) may understate the "
-           "function." if saturated else "."),
+        + (
+            " — figures of those stacks (marked ⚠) may understate the function."
+            if saturated
+            else "."
+        ),
         *_sat.header_lines(loaded, functions=functions),
-        *([(f"- Scenario 1 only (cold starts and idle gaps, no load figures): "
-            f"{', '.join(idle_only)}.")] if idle_only else []),
+        *(
+            [
+                (
+                    f"- Scenario 1 only (cold starts and idle gaps, no load figures): "
+                    f"{', '.join(idle_only)}."
+                )
+            ]
+            if idle_only
+            else []
+        ),
         f"- Sources: {LEGEND} · {_sat.LEGEND_MEASURED}.",
-        (f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see "
-         "below)."
-         if (flagged := [f.stack for f in figures if f.incomplete or f.data_problems])
-         else "- Incomplete runs or missing data: none (every run complete, its records matching "
-              "its summary)."),
+        (
+            f"- Incomplete runs or missing data: {', '.join(flagged)} (marked in the tables; see "
+            "below)."
+            if (flagged := [f.stack for f in figures if f.incomplete or f.data_problems])
+            else (
+                "- Incomplete runs or missing data: none (every run complete, its records "
+                "matching its summary)."
+            )
+        ),
         "",
         *_data_section(figures),
-        "## Recommendation", "",
+        "## Recommendation",
+        "",
     ]
     if chosen is not None:
         per_million = chosen.cost.per_million_predictions_usd if chosen.cost else None
-        md += [(f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
-               f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
-               f"${_num(per_million, '{:.4f}')} per million {unit}."), "",
-               f"Rule [D]: {rule_text}."]
+        md += [
+            (
+                f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
+                f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
+                f"${_num(per_million, '{:.4f}')} per million {unit}."
+            ),
+            "",
+            f"Rule [D]: {rule_text}.",
+        ]
     else:
         md += [f"No recommendation: {rule_text}."]
     bound = [f.stack for f in loaded if f.saturation.host_bound]
     if chosen is not None and bound:
-        md += ["",
-               (f"Caveat: {len(bound)} of {len(loaded)} stacks were host-bound (⚙ below, "
+        md += [
+            "",
+            (
+                f"Caveat: {len(bound)} of {len(loaded)} stacks were host-bound (⚙ below, "
                 "measured): "
-               "the host's CPUs were saturated, so their throughput and warm tail latency compare "
-               "the machine's sharing, not the memory settings. Cold starts still compare.")]
+                "the host's CPUs were saturated, so their throughput and warm tail latency compare "
+                "the machine's sharing, not the memory settings. Cold starts still compare."
+            ),
+        ]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
     md += _side_by_side(loaded, unit)
-    md += ["",
-           ("Host CPU is the busy share of all the host's CPUs per second, over the seconds the "
+    md += [
+        "",
+        (
+            "Host CPU is the busy share of all the host's CPUs per second, over the seconds the "
             "stack had a request in flight; ⚙ marks a host-bound stack (judged net of the stack's "
             "own instances' CPU, below); throttled is the share of its instances' CPU periods "
             "in which their cgroup quota (memory / 1,769 MB of a vCPU) ran out, and the time "
-            "they waited. Thresholds: docs/results.md."), "",
-           *_sat.cpu_section(loaded, _marks, functions=functions),
-           ("Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
+            "they waited. Thresholds: docs/results.md."
+        ),
+        "",
+        *_sat.cpu_section(loaded, _marks, functions=functions),
+        (
+            "Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
             "sum the `Billed Duration` "
-           "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
-           "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."), ""]
+            "of the REPORT lines of the run's requests (which includes the INIT phase on AWS since "
+            "2025-08-01); cost adds Lambda's request price and API Gateway HTTP API's."
+        ),
+        "",
+    ]
 
     throughput_png = bar_chart(
-        loaded, out / "throughput.png",
-        series={"hits/s mean [C]": [f.hits_per_s_mean for f in loaded],
-                "hits/s peak [C]": [float(f.hits_per_s_peak) if f.hits_per_s_peak is not None
-                                    else None
-                                    for f in loaded]},
+        loaded,
+        out / "throughput.png",
+        series={
+            "hits/s mean [C]": [f.hits_per_s_mean for f in loaded],
+            "hits/s peak [C]": [
+                float(f.hits_per_s_peak) if f.hits_per_s_peak is not None else None for f in loaded
+            ],
+        },
         ylabel="attempts completed per second (hits)",
-        title="Throughput in scenario 2, by language × memory")
+        title="Throughput in scenario 2, by language × memory",
+    )
     cold_rows = cold_start_rows(by_stack, reports)
     quiet = {r.stack: r for r in cold_rows if r.scenario == "scenario1"}
     cold_png = bar_chart(
-        figures, out / "cold-start.png",
-        series={"quiet cold latency p50 [C]": [quiet[f.stack].latency_p50_ms
-                                               if f.stack in quiet else None for f in figures],
-                "quiet Init Duration p50 [S]": [quiet[f.stack].init_p50_ms
-                                                if f.stack in quiet else None for f in figures]},
-        ylabel="milliseconds", title="Quiet cold starts (scenario 1) by language × memory")
+        figures,
+        out / "cold-start.png",
+        series={
+            "quiet cold latency p50 [C]": [
+                quiet[f.stack].latency_p50_ms if f.stack in quiet else None for f in figures
+            ],
+            "quiet Init Duration p50 [S]": [
+                quiet[f.stack].init_p50_ms if f.stack in quiet else None for f in figures
+            ],
+        },
+        ylabel="milliseconds",
+        title="Quiet cold starts (scenario 1) by language × memory",
+    )
     md += [f"![throughput]({throughput_png.name})", ""]
     md += cold_start_section(cold_rows, runs, ms=_ms, marks=_marks_of(figures))
-    md += [f"![cold starts]({cold_png.name})", "",
-           ("A request is cold when its "
-           "REPORT line has Init Duration (else when the function answered `x-cold-start: true`): "
-           "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
-           "SnapStart restore (Restore Duration, `x-restore: true`) is counted as a restore, "
-           "not a cold start."), ""]
+    md += [
+        f"![cold starts]({cold_png.name})",
+        "",
+        (
+            "A request is cold when its "
+            "REPORT line has Init Duration (else when the function answered `x-cold-start: true`): "
+            "a provisioned instance's first request is warm (its init ran ahead of traffic), and a "
+            "SnapStart restore (Restore Duration, `x-restore: true`) is counted as a restore, "
+            "not a cold start."
+        ),
+        "",
+    ]
     restored = [f for f in figures if f.restores]
     if restored:
         md += ["SnapStart restores (every scenario):", ""]
-        md += [f"- {_marks(f)}: {f.restores} restores, client latency p50 "
-               f"{_ms(f.restore_latency_p50_ms)} ms [C], Restore Duration p50 "
-               f"{_ms(f.restore_duration_p50_ms)} ms [S]" for f in restored]
+        md += [
+            f"- {_marks(f)}: {f.restores} restores, client latency p50 "
+            f"{_ms(f.restore_latency_p50_ms)} ms [C], Restore Duration p50 "
+            f"{_ms(f.restore_duration_p50_ms)} ms [S]"
+            for f in restored
+        ]
         md.append("")
 
     marked = {f.stack: _marks(f) for f in figures}
-    sections = SectionInput(stacks=by_stack, reports=reports, logs=log_files, ms=_ms,
-                            marks=lambda stack: marked.get(stack, stack))
+    sections = SectionInput(
+        stacks=by_stack,
+        reports=reports,
+        logs=log_files,
+        ms=_ms,
+        marks=lambda stack: marked.get(stack, stack),
+    )
     md += runtime_section(sections)
     md += function_section(sections)
 
     md += ["## Scenario 2 over time", ""]
     for f in figures:
-        load = next((r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline),
-                    None)
+        load = next(
+            (r for r in by_stack[f.stack] if r.scenario == "scenario2" and r.timeline), None
+        )
         if load is None:
             continue
         png = scenario2_chart(load, out / f"scenario2-{f.stack}.png")
@@ -382,8 +492,15 @@ def _write(
         for run in idle_runs:
             md += _gaps(run)
 
-    md += ["## Prices", "", (f"As of {prices.as_of}: {prices.source}. Override with "
-           "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`."), ""]
+    md += [
+        "## Prices",
+        "",
+        (
+            f"As of {prices.as_of}: {prices.source}. Override with "
+            "`--price-gb-s-x86`, `--price-gb-s-arm`, `--price-request`, `--price-api-request`."
+        ),
+        "",
+    ]
     notes = [(f.stack, n) for f in figures for n in f.notes]
     notes += [(r.target, f"{r.scenario}: {n}") for r in runs for n in r.summary.notes]
     if notes or problems:

@@ -81,8 +81,9 @@ class ScenarioRun:
         return self.run.time_scale
 
 
-def _check_counts(folder: Path, summary: Summary, records: list[Record],
-                  complete: bool) -> str | None:
+def _check_counts(
+    folder: Path, summary: Summary, records: list[Record], complete: bool
+) -> str | None:
     """What the records lack against summary.json's counts, in words (None: they agree)."""
     counted = summary.requests
     if counted is None:
@@ -92,22 +93,33 @@ def _check_counts(folder: Path, summary: Summary, records: list[Record],
     errors_counted = summary.error_total
     if held < counted:
         failed = "" if errors_counted is None else f" ({errors_counted:,} failed)"
-        lost_errors = ("" if errors_counted is None or errors_counted < errors_held else
-                       f" ({errors_counted - errors_held:,} of them failed)")
-        return (f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
-                f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are "
-                "missing from every figure")
+        lost_errors = (
+            ""
+            if errors_counted is None or errors_counted < errors_held
+            else f" ({errors_counted - errors_held:,} of them failed)"
+        )
+        return (
+            f"{folder}: requests.jsonl holds {held:,} records where summary.json counts "
+            f"{counted:,} requests{failed}: {counted - held:,} requests{lost_errors} are "
+            "missing from every figure"
+        )
     if held > counted:
         if not complete:
-            return (f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
-                    f"requests.jsonl ({held:,} records): the run stopped without writing its final "
-                    "summary; figures are from the records")
-        return (f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
-                "summary.json counts: the files are not of one run")
+            return (
+                f"{folder}: summary.json is a checkpoint ({counted:,} requests) behind "
+                f"requests.jsonl ({held:,} records): the run stopped without writing its final "
+                "summary; figures are from the records"
+            )
+        return (
+            f"{folder}: requests.jsonl holds {held:,} records, more than the {counted:,} "
+            "summary.json counts: the files are not of one run"
+        )
     if errors_counted is not None and errors_counted != errors_held:
-        return (f"{folder}: requests.jsonl holds {errors_held:,} failed requests where "
-                "summary.json "
-                f"counts {errors_counted:,}")
+        return (
+            f"{folder}: requests.jsonl holds {errors_held:,} failed requests where "
+            "summary.json "
+            f"counts {errors_counted:,}"
+        )
     return None
 
 
@@ -118,22 +130,30 @@ def _read_run(folder: Path) -> ScenarioRun:
         problems.append(f"{folder / RUN_INFO} is missing: the target's settings are unknown")
     summary = read_summary(folder)
     if not summary.present:
-        problems.append(f"{folder / SUMMARY} is missing: the run stopped before its first "
-                        f"summary, so records lost from {REQUESTS} cannot be detected")
+        problems.append(
+            f"{folder / SUMMARY} is missing: the run stopped before its first "
+            f"summary, so records lost from {REQUESTS} cannot be detected"
+        )
     reader = RecordReader(folder / REQUESTS)
     records = list(reader) if reader.path.exists() else []
     if not reader.path.exists():
         problems.append(f"{reader.path} is missing: this run's requests are in no figure")
     if reader.torn_line is not None:
-        problems.append(f"{reader.path}:{reader.torn_line} is torn (cut while being "
-                        "written) and is left out")
+        problems.append(
+            f"{reader.path}:{reader.torn_line} is torn (cut while being written) and is left out"
+        )
     complete = summary.complete
     if (write_error := summary.write_error) is not None:
         lost = summary.records_lost or 0
-        problems.append(f"{folder}: the run stopped when its files could not be written "
-                        f"({write_error}): "
-                        + (f"{lost:,} requests were lost and are in no figure" if lost
-                           else "no record was lost"))
+        problems.append(
+            f"{folder}: the run stopped when its files could not be written "
+            f"({write_error}): "
+            + (
+                f"{lost:,} requests were lost and are in no figure"
+                if lost
+                else "no record was lost"
+            )
+        )
     # A merged folder carries what its sources lacked.
     problems += summary.data_problems
     if (short := _check_counts(folder, summary, records, complete)) is not None:
@@ -143,17 +163,23 @@ def _read_run(folder: Path) -> ScenarioRun:
         timeline = read_timeline(folder / TIMELINE)
         rows = timeline.rows
         if timeline.torn_line is not None:
-            problems.append(f"{folder / TIMELINE}:{timeline.torn_line} is torn and is left "
-                            "out")
+            problems.append(f"{folder / TIMELINE}:{timeline.torn_line} is torn and is left out")
         hits = sum(timeline.hits)
         if hits != len(records):
-            problems.append(f"{folder}: timeline.csv counts {hits:,} attempts where "
-                            f"requests.jsonl holds {len(records):,}: hits/s is the timeline's")
+            problems.append(
+                f"{folder}: timeline.csv counts {hits:,} attempts where "
+                f"requests.jsonl holds {len(records):,}: hits/s is the timeline's"
+            )
     else:
-        problems.append(f"{folder / TIMELINE} is missing: hits/s and users over time are "
-                        "unknown")
-    return ScenarioRun(folder=folder, run=run, summary=summary, records=records, timeline=rows,
-                       problems=tuple(problems))
+        problems.append(f"{folder / TIMELINE} is missing: hits/s and users over time are unknown")
+    return ScenarioRun(
+        folder=folder,
+        run=run,
+        summary=summary,
+        records=records,
+        timeline=rows,
+        problems=tuple(problems),
+    )
 
 
 def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
@@ -169,8 +195,9 @@ def collect(dirs: Iterable[Path]) -> list[ScenarioRun]:
     seen: set[Path] = set()
     for top in dirs:
         if not top.exists():
-            raise ResultsError(f"{top} does not exist; pass a folder written by `python -m "
-                               "loadgen`")
+            raise ResultsError(
+                f"{top} does not exist; pass a folder written by `python -m loadgen`"
+            )
         found = [*top.rglob(REQUESTS), *top.rglob(SUMMARY)]
         for folder in sorted({path.parent for path in found}):
             if folder.resolve() in seen:

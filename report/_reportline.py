@@ -177,8 +177,10 @@ def _json_status(record: dict[str, object]) -> tuple[str | None, str | None]:
     """``(status, error type)`` as a text line has them: no status for a success."""
     status = record.get("status")
     error_type = record.get("errorType")
-    return ((str(status) if status not in (None, "success") else None),
-            (str(error_type) if error_type else None))
+    return (
+        (str(status) if status not in (None, "success") else None),
+        (str(error_type) if error_type else None),
+    )
 
 
 def _tracing(record: dict[str, object]) -> dict[str, object]:
@@ -216,11 +218,11 @@ def _parse_json_report(record: dict[str, object], line: str) -> ReportLine:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             raise ReportLineError(f"platform.report metric {key!r} is not a number: {raw!r}")
         values[attr] = int(raw) if attr.endswith("_mb") else float(raw)
-    missing = [key for key, attr in _JSON_METRICS.items() if attr in _REQUIRED
-               and attr not in values]
+    missing = [
+        key for key, attr in _JSON_METRICS.items() if attr in _REQUIRED and attr not in values
+    ]
     if missing:
-        raise ReportLineError(f"platform.report record lacks {', '.join(missing)}: "
-                              f"{line[:160]!r}")
+        raise ReportLineError(f"platform.report record lacks {', '.join(missing)}: {line[:160]!r}")
     values["status"], values["error_type"] = _json_status(record)
     values.update(_tracing(record))
     return ReportLine(request_id=request_id, extra=extra, **values)  # type: ignore[arg-type]
@@ -243,7 +245,7 @@ def parse_report_line(line: str) -> ReportLine:
         if record is not None:
             return _parse_json_report(record, line)
         raise ReportLineError(f"not a REPORT line: {line[:80]!r}")
-    parts = _fields(text[len(_PREFIX):])
+    parts = _fields(text[len(_PREFIX) :])
     request_id = parts[0] if parts and _FIELD.match(parts[0]) is None else ""
     if not request_id or " " in request_id:
         raise ReportLineError(f"REPORT line without a request id: {line[:120]!r}")
@@ -290,8 +292,10 @@ class InitReportLine:
 
 
 _INIT_PREFIX = "INIT_REPORT"
-_INIT_FIELD = re.compile(r"(Init Duration|Phase|Status|Error Type):\s*(.*?)\s*"
-                         r"(?=(?:\t|\s)(?:Init Duration|Phase|Status|Error Type):|$)")
+_INIT_FIELD = re.compile(
+    r"(Init Duration|Phase|Status|Error Type):\s*(.*?)\s*"
+    r"(?=(?:\t|\s)(?:Init Duration|Phase|Status|Error Type):|$)"
+)
 
 
 def parse_init_report_line(line: str) -> InitReportLine | None:
@@ -301,7 +305,9 @@ def parse_init_report_line(line: str) -> InitReportLine | None:
     if at < 0:
         record = _json_record(line, "platform.initReport")
         return _parse_json_init_report(record) if record is not None else None
-    values = {name: raw for name, raw in _INIT_FIELD.findall(line[at + len(_INIT_PREFIX):].strip())}
+    values = {
+        name: raw for name, raw in _INIT_FIELD.findall(line[at + len(_INIT_PREFIX) :].strip())
+    }
     duration = _NUMBER_WITH_UNIT.match(values.get("Init Duration", ""))
     return InitReportLine(
         init_duration_ms=float(duration.group(1)) if duration else None,
@@ -316,8 +322,11 @@ def _parse_json_init_report(record: dict[str, object]) -> InitReportLine:
     duration = metrics.get("durationMs") if isinstance(metrics, dict) else None
     phase, status, error_type = (record.get(k) for k in ("phase", "status", "errorType"))
     return InitReportLine(
-        init_duration_ms=(float(duration) if isinstance(duration, int | float)
-                          and not isinstance(duration, bool) else None),
+        init_duration_ms=(
+            float(duration)
+            if isinstance(duration, int | float) and not isinstance(duration, bool)
+            else None
+        ),
         phase=str(phase) if phase else None,
         status=str(status) if status else None,
         error_type=str(error_type) if error_type else None,

@@ -40,8 +40,14 @@ from ._reportline import (
     parse_report_line,
 )
 
-__all__ = ["FAILURE_KINDS", "LogFailures", "RuntimeFigures", "failure_kinds", "runtime_figures",
-           "runtime_section"]
+__all__ = [
+    "FAILURE_KINDS",
+    "LogFailures",
+    "RuntimeFigures",
+    "failure_kinds",
+    "runtime_figures",
+    "runtime_section",
+]
 
 #: The failure kinds, in the order the report shows them.
 FAILURE_KINDS = ("out of memory", "init timeout", "init failure", "function timeout", "other")
@@ -146,8 +152,9 @@ class RuntimeFigures:
     notes: list[str] = field(default_factory=list)
 
 
-def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, ReportLine],
-                    log: Path | None) -> RuntimeFigures:
+def runtime_figures(
+    stack: str, runs: Sequence[ScenarioRun], reports: dict[str, ReportLine], log: Path | None
+) -> RuntimeFigures:
     """The model-runtime figures of one stack from all its runs and its log."""
     settings = next((r.settings for r in runs if r.settings), {})
     targets = [r.run.target for r in runs if r.run.present]
@@ -155,12 +162,17 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
     package = next((t.package for t in targets if t.package is not None), None)
     records = [record for run in runs for record in run.records]
     errors = Counter(r.error for r in records if r.error is not None)
-    cold_ms = [r.latency_us / 1000.0 for r in records
-               if r.error is None and start_kind(r, reports) == "cold"]
-    warm_ms = [r.latency_us / 1000.0 for r in records
-               if r.error is None and start_kind(r, reports) == "warm"]
-    joined = [reports[r.join_id] for r in records
-              if r.join_id is not None and r.join_id in reports]
+    cold_ms = [
+        r.latency_us / 1000.0
+        for r in records
+        if r.error is None and start_kind(r, reports) == "cold"
+    ]
+    warm_ms = [
+        r.latency_us / 1000.0
+        for r in records
+        if r.error is None and start_kind(r, reports) == "warm"
+    ]
+    joined = [reports[r.join_id] for r in records if r.join_id is not None and r.join_id in reports]
     init_ms = [rep.init_duration_ms for rep in joined if rep.init_duration_ms is not None]
     notes: list[str] = []
     failures: dict[str, int] | None = None
@@ -181,10 +193,12 @@ def runtime_figures(stack: str, runs: Sequence[ScenarioRun], reports: dict[str, 
         # Lambda's limit holds the function's memory, file pages included; a larger peak means
         # the limit did not bind here: an emulator without memory cgroups (its watchdog samples),
         # or one from before instances' file pages were charged to them (docs/emulator.md).
-        notes.append(f"Max Memory Used {peak_mb} MB is over its memory size ({memory_mb} MB): the "
-                     "memory limit did not bind in this run (an emulator without memory cgroups, "
-                     "or file pages it did not charge to the instance), so it cannot show what "
-                     "this memory size does on AWS")
+        notes.append(
+            f"Max Memory Used {peak_mb} MB is over its memory size ({memory_mb} MB): the "
+            "memory limit did not bind in this run (an emulator without memory cgroups, "
+            "or file pages it did not charge to the instance), so it cannot show what "
+            "this memory size does on AWS"
+        )
     return RuntimeFigures(
         stack=stack,
         model_runtime=str(settings.get("model_runtime", "artifact")),
@@ -229,8 +243,10 @@ def package_words(f: RuntimeFigures) -> str:
     if p.get("kind") == "image":
         listed = p.get("requirements")
         pins = ", ".join(str(r) for r in (listed if isinstance(listed, list) else [])) or "?"
-        return (f"image: function and model {_mb(p.get('unzipped_bytes'))} on AWS's base image "
-                f"+ {pins} (image size not measured)")
+        return (
+            f"image: function and model {_mb(p.get('unzipped_bytes'))} on AWS's base image "
+            f"+ {pins} (image size not measured)"
+        )
     words = f"zip {_mb(p.get('code_bytes'))} ({_mb(p.get('unzipped_bytes'))} unzipped"
     if p.get("layer_bytes"):
         words += f", layer {_mb(p.get('layer_bytes'))} zipped"
@@ -245,15 +261,21 @@ def _failures(f: RuntimeFigures) -> str:
 
 
 def _over_limit(f: RuntimeFigures) -> bool:
-    return (f.max_memory_used_mb is not None and f.memory_mb is not None
-            and f.max_memory_used_mb > f.memory_mb)
+    return (
+        f.max_memory_used_mb is not None
+        and f.memory_mb is not None
+        and f.max_memory_used_mb > f.memory_mb
+    )
 
 
 def _at_limit(f: RuntimeFigures) -> bool:
     """Max Memory Used reached the memory size: the limit bound (file pages were reclaimed
     within it, so the instance slowed, or anonymous memory was killed)."""
-    return (f.max_memory_used_mb is not None and f.memory_mb is not None
-            and f.max_memory_used_mb == f.memory_mb)
+    return (
+        f.max_memory_used_mb is not None
+        and f.memory_mb is not None
+        and f.max_memory_used_mb == f.memory_mb
+    )
 
 
 def _types(f: RuntimeFigures) -> str:
@@ -278,15 +300,25 @@ def _stated_model(runs: Sequence[ScenarioRun], key: str, unstated: str) -> str:
 
 
 def _memory_limit(runs: Sequence[ScenarioRun]) -> str:
-    return _stated_model(runs, "memory_limit", (
-        "not stated by the runs (an AWS run, where the memory size is the whole execution "
-        "environment's, or an emulator that did not state it)"))
+    return _stated_model(
+        runs,
+        "memory_limit",
+        (
+            "not stated by the runs (an AWS run, where the memory size is the whole execution "
+            "environment's, or an emulator that did not state it)"
+        ),
+    )
 
 
 def _init_cpu(runs: Sequence[ScenarioRun]) -> str:
-    return _stated_model(runs, "init_cpu", (
-        "not stated by the runs (an AWS run, or an emulator that did not state its model): "
-        "read Init Durations with that in mind"))
+    return _stated_model(
+        runs,
+        "init_cpu",
+        (
+            "not stated by the runs (an AWS run, or an emulator that did not state its model): "
+            "read Init Durations with that in mind"
+        ),
+    )
 
 
 def is_function_stack(runs: Sequence[ScenarioRun]) -> bool:
@@ -311,42 +343,60 @@ class SectionInput:
 
     def chosen(self, *, functions: bool) -> dict[str, Sequence[ScenarioRun]]:
         """The function stacks (``functions``) or the others, each with its runs."""
-        return {stack: runs for stack, runs in self.stacks.items()
-                if is_function_stack(runs) == functions}
+        return {
+            stack: runs
+            for stack, runs in self.stacks.items()
+            if is_function_stack(runs) == functions
+        }
 
     def figures(self, *, functions: bool) -> list[RuntimeFigures]:
         """Each chosen stack's figures: its runs, REPORT lines and log joined."""
         by_stem = {path.stem: path for path in self.logs}
-        return [runtime_figures(stack, runs, self.reports, by_stem.get(stack))
-                for stack, runs in self.chosen(functions=functions).items()]
+        return [
+            runtime_figures(stack, runs, self.reports, by_stem.get(stack))
+            for stack, runs in self.chosen(functions=functions).items()
+        ]
 
 
 def runtime_section(given: SectionInput) -> list[str]:
     """The "Model runtime" section, or nothing when no stack serves with a framework."""
     # A team's own function has no model runtime: it has its own section (``_functions``).
     stacks = given.chosen(functions=False)
-    if not any(r.settings.get("model_runtime") not in (None, "artifact")
-               for runs in stacks.values() for r in runs):
+    if not any(
+        r.settings.get("model_runtime") not in (None, "artifact")
+        for runs in stacks.values()
+        for r in runs
+    ):
         return []
     ms, marks = given.ms, given.marks
     figures = sorted(given.figures(functions=False), key=_order)
-    head = ("| stack | model runtime | memory MB | package | requests [C] | failed [C] "
-            "| cold starts [C] | Init Duration p50 ms [S] | Init Duration max ms [S] "
-            "| cold latency p50 ms [C] | cold latency max ms [C] | warm n [C] | warm p50 ms [C] "
-            "| warm p99 ms [C] | Max Memory Used MB [S] | failures by kind [S] |")
-    md = ["## Model runtime", "",
-          ("The same model served without a framework (`artifact`, the evaluator), with LiteRT "
-           "(`litert`), with ONNX Runtime (`onnx`) and with TensorFlow (`tensorflow`), every "
-           "scenario of each stack: scenario 1 alone gives its cold starts and a few warm "
-           "requests. Failures by kind come from the "
-           "stack's log: out of memory (`Error Type: Runtime.OutOfMemory`), init timeout "
-           "(INIT_REPORT `Status: timeout`: the 10 s init limit, after which Lambda retries the "
-           "init inside the first invocation under the function's timeout), init failure "
-           "(INIT_REPORT `Status: error`), function timeout (REPORT `Status: timeout`) and other "
-           "(REPORT `Status: error`)."), "",
-          f"- Init-phase CPU: {_init_cpu([r for runs in stacks.values() for r in runs])}.",
-          f"- Memory limit: {_memory_limit([r for runs in stacks.values() for r in runs])}.", "",
-          head, "|" + "---|" * (head.count("|") - 1)]
+    head = (
+        "| stack | model runtime | memory MB | package | requests [C] | failed [C] "
+        "| cold starts [C] | Init Duration p50 ms [S] | Init Duration max ms [S] "
+        "| cold latency p50 ms [C] | cold latency max ms [C] | warm n [C] | warm p50 ms [C] "
+        "| warm p99 ms [C] | Max Memory Used MB [S] | failures by kind [S] |"
+    )
+    md = [
+        "## Model runtime",
+        "",
+        (
+            "The same model served without a framework (`artifact`, the evaluator), with LiteRT "
+            "(`litert`), with ONNX Runtime (`onnx`) and with TensorFlow (`tensorflow`), every "
+            "scenario of each stack: scenario 1 alone gives its cold starts and a few warm "
+            "requests. Failures by kind come from the "
+            "stack's log: out of memory (`Error Type: Runtime.OutOfMemory`), init timeout "
+            "(INIT_REPORT `Status: timeout`: the 10 s init limit, after which Lambda retries the "
+            "init inside the first invocation under the function's timeout), init failure "
+            "(INIT_REPORT `Status: error`), function timeout (REPORT `Status: timeout`) and other "
+            "(REPORT `Status: error`)."
+        ),
+        "",
+        f"- Init-phase CPU: {_init_cpu([r for runs in stacks.values() for r in runs])}.",
+        f"- Memory limit: {_memory_limit([r for runs in stacks.values() for r in runs])}.",
+        "",
+        head,
+        "|" + "---|" * (head.count("|") - 1),
+    ]
     for f in figures:
         md.append(
             f"| {marks(f.stack)} | {f.model_runtime} | "
@@ -356,34 +406,59 @@ def runtime_section(given: SectionInput) -> list[str]:
             f"| {ms(f.cold_latency_p50_ms)} | {ms(f.cold_latency_max_ms)} | {f.warm_requests} "
             f"| {ms(f.warm_p50_ms)} | {ms(f.warm_p99_ms)} "
             f"| {f.max_memory_used_mb if f.max_memory_used_mb is not None else '–'} | "
-            f"{_failures(f)} |")
+            f"{_failures(f)} |"
+        )
     md.append("")
-    findings = [f for f in figures
-                if f.failed_requests or (f.failures is not None and any(f.failures.values()))
-                or _over_limit(f) or _at_limit(f)]
+    findings = [
+        f
+        for f in figures
+        if f.failed_requests
+        or (f.failures is not None and any(f.failures.values()))
+        or _over_limit(f)
+        or _at_limit(f)
+    ]
     if findings:
-        md += [("Failures, and memory used to its size (a finding, not noise: a stack that cannot "
-                "serve at its memory is the answer for that memory):"), ""]
+        md += [
+            (
+                "Failures, and memory used to its size (a finding, not noise: a stack that cannot "
+                "serve at its memory is the answer for that memory):"
+            ),
+            "",
+        ]
         for f in findings:
             client = ", ".join(f"{k} {v}" for k, v in f.client_errors.items()) or "none"
-            memory = (f"; Max Memory Used {f.max_memory_used_mb} of {f.memory_mb} MB"
-                      if f.max_memory_used_mb is not None and f.memory_mb is not None else "")
+            memory = (
+                f"; Max Memory Used {f.max_memory_used_mb} of {f.memory_mb} MB"
+                if f.max_memory_used_mb is not None and f.memory_mb is not None
+                else ""
+            )
             if _over_limit(f):
                 memory += " (over its memory size: the limit did not bind in this run)"
             elif _at_limit(f):
-                memory += (" (all of it: the limit bound; file pages such as the framework's "
-                           "libraries are reclaimed and read again, which slows init and "
-                           "requests, and anonymous memory past it is killed)")
-            md.append(f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
-                      f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
-                      f"{_failures(f)} [S]{_types(f)}{memory}.")
+                memory += (
+                    " (all of it: the limit bound; file pages such as the framework's "
+                    "libraries are reclaimed and read again, which slows init and "
+                    "requests, and anonymous memory past it is killed)"
+                )
+            md.append(
+                f"- **{f.stack}** ({f.model_runtime}, {f.memory_mb} MB): "
+                f"{f.failed_requests:,} of {f.requests:,} requests failed [C] ({client}); "
+                f"{_failures(f)} [S]{_types(f)}{memory}."
+            )
         md.append("")
     else:
-        md += [("No stack failed a request, ran out of memory or overran its init, and none used "
-               "all of its memory size."), ""]
+        md += [
+            (
+                "No stack failed a request, ran out of memory or overran its init, and none used "
+                "all of its memory size."
+            ),
+            "",
+        ]
     notes = [f"- {f.stack}: {note}" for f in figures for note in f.notes]
     if any(f.package is None for f in figures):
-        notes.append("- Package sizes are stated by the local emulator (endpoints.json); for an "
-                     "AWS run they are absent: see `pulumi up`'s output or the function's "
-                     "configuration (CodeSize).")
+        notes.append(
+            "- Package sizes are stated by the local emulator (endpoints.json); for an "
+            "AWS run they are absent: see `pulumi up`'s output or the function's "
+            "configuration (CodeSize)."
+        )
     return md + notes + ([""] if notes else [])

@@ -103,8 +103,9 @@ def _own_cpu(line: CpuSample, key: _OwnCpuKey) -> float | None:
     return line.usage_ms if key == "usage_ms" else line.instances_cpu_ms
 
 
-def _apportion(lines: Sequence[CpuSample], key: _OwnCpuKey, start_s: float,
-               seconds: int) -> list[float]:
+def _apportion(
+    lines: Sequence[CpuSample], key: _OwnCpuKey, start_s: float, seconds: int
+) -> list[float]:
     """``key`` of the emulator's lines (each the interval before its ``t``) spread over the
     run's seconds in proportion to how much of each interval falls in each second."""
     out = [0.0] * seconds
@@ -123,8 +124,9 @@ def _apportion(lines: Sequence[CpuSample], key: _OwnCpuKey, start_s: float,
     return out
 
 
-def host_timeline(folder: Path, run: RunInfo, summary: Summary, stack: str,
-                  records: Sequence[InFlight]) -> HostTimeline:
+def host_timeline(
+    folder: Path, run: RunInfo, summary: Summary, stack: str, records: Sequence[InFlight]
+) -> HostTimeline:
     """The run's host samples beside its stack's own CPU and its requests in flight."""
     busy = summary.host_cpu.busy_share_per_s
     cores = summary.host_cpu.cores
@@ -132,16 +134,19 @@ def host_timeline(folder: Path, run: RunInfo, summary: Summary, stack: str,
     source: str | None = None
     start_s = run.start_epoch_s
     if start_s is not None and busy and cores:
-        lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
-                              float(start_s) + len(busy))
+        lines = _cgroup_lines(
+            samples_file(folder, run, stack), float(start_s), float(start_s) + len(busy)
+        )
         key = _own_cpu_key(lines)
         if key is not None:
             source = "cgroup" if key == "usage_ms" else "/proc"
-            own = [ms / (1000.0 * cores)
-                   for ms in _apportion(lines, key, float(start_s), len(busy))]
+            own = [
+                ms / (1000.0 * cores) for ms in _apportion(lines, key, float(start_s), len(busy))
+            ]
     in_flight = {s for r in records for s in flight_seconds(r) if s < len(busy)}
-    return HostTimeline(cores=cores, busy=busy, own=tuple(own), own_source=source,
-                        in_flight=frozenset(in_flight))
+    return HostTimeline(
+        cores=cores, busy=busy, own=tuple(own), own_source=source, in_flight=frozenset(in_flight)
+    )
 
 
 def _own_cpu_key(lines: Sequence[CpuSample]) -> _OwnCpuKey | None:
@@ -187,8 +192,11 @@ class Saturation:
 
     @property
     def host_bound(self) -> bool:
-        return (self.requests > 0 and self.host_seconds > 0
-                and self.requests_exposed >= HOST_BOUND_SHARE * self.requests)
+        return (
+            self.requests > 0
+            and self.host_seconds > 0
+            and self.requests_exposed >= HOST_BOUND_SHARE * self.requests
+        )
 
     @property
     def throttled(self) -> bool:
@@ -197,22 +205,32 @@ class Saturation:
     def host_words(self) -> str:
         if not self.host_seconds or self.host_busy_p50 is None or self.host_busy_max is None:
             return "host CPU not sampled while a request was in flight"
-        own = ("its own instances' CPU not measured" if self.own_source is None else
-               f"its own instances used {self.own_busy_mean or 0.0:.0%} ({self.own_source})")
+        own = (
+            "its own instances' CPU not measured"
+            if self.own_source is None
+            else f"its own instances used {self.own_busy_mean or 0.0:.0%} ({self.own_source})"
+        )
         exposed = self.exposed_share or 0.0
-        study = (f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
-                 if self.study_cpu_share is not None else "")
-        return (f"host CPU busy {self.host_busy_p50:.0%} p50, {self.host_busy_max:.0%} max of "
-                f"{self.host_cores or '?'} CPUs over its {self.host_seconds} s with requests in "
-                f"flight, {own}; {self.host_busy_seconds} of {self.host_seconds} s at >= "
-                f"{HOST_BUSY_SHARE:.0%} net of them, holding {self.requests_exposed:,} of its "
-                f"{self.requests:,} requests ({exposed:.0%}){study}")
+        study = (
+            f"; the study's own processes used {self.study_cpu_share:.0%} of the host"
+            if self.study_cpu_share is not None
+            else ""
+        )
+        return (
+            f"host CPU busy {self.host_busy_p50:.0%} p50, {self.host_busy_max:.0%} max of "
+            f"{self.host_cores or '?'} CPUs over its {self.host_seconds} s with requests in "
+            f"flight, {own}; {self.host_busy_seconds} of {self.host_seconds} s at >= "
+            f"{HOST_BUSY_SHARE:.0%} net of them, holding {self.requests_exposed:,} of its "
+            f"{self.requests:,} requests ({exposed:.0%}){study}"
+        )
 
     def throttle_words(self) -> str:
         if self.throttled_share is None or self.throttled_ms is None:
             return "cgroup throttling not sampled"
-        return (f"instances throttled in {self.throttled_share:.1%} of their CPU periods, "
-                f"{self.throttled_ms / 1000.0:,.1f} s throttled in all")
+        return (
+            f"instances throttled in {self.throttled_share:.1%} of their CPU periods, "
+            f"{self.throttled_ms / 1000.0:,.1f} s throttled in all"
+        )
 
 
 def samples_file(folder: Path, run: RunInfo, stack: str) -> Path | None:
@@ -235,8 +253,9 @@ def _cgroup_lines(path: Path | None, start_s: float, end_s: float) -> list[CpuSa
     return read_cpu_samples(path, after_s=start_s, until_s=end_s + 1.5)
 
 
-def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
-               records: Sequence[InFlight]) -> Saturation:
+def saturation(
+    folder: Path, run: RunInfo, summary: Summary, stack: str, records: Sequence[InFlight]
+) -> Saturation:
     """The bounds of one run from its own files and the stack's samples beside the logs."""
     timeline = host_timeline(folder, run, summary, stack, records)
     judged = sorted(timeline.in_flight)
@@ -250,16 +269,20 @@ def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
         "requests": len(records) if judged else 0,
         "requests_exposed": sum(1 for r in records if timeline.exposed(r)),
         "own_source": timeline.own_source,
-        "own_busy_mean": (sum(timeline.own[s] for s in judged) / len(judged)
-                          if judged and timeline.own_source else None),
+        "own_busy_mean": (
+            sum(timeline.own[s] for s in judged) / len(judged)
+            if judged and timeline.own_source
+            else None
+        ),
         "generator_cpu_us_per_request": summary.generator.cpu_us_per_request,
     }
     requests = len(records)
     start_s = run.start_epoch_s
     duration_s = run.duration_s
     if start_s is not None and duration_s is not None:
-        lines = _cgroup_lines(samples_file(folder, run, stack), float(start_s),
-                              float(start_s) + float(duration_s))
+        lines = _cgroup_lines(
+            samples_file(folder, run, stack), float(start_s), float(start_s) + float(duration_s)
+        )
         if lines:
             periods = sum(int(line.periods or 0) for line in lines)
             throttled = sum(int(line.throttled_periods or 0) for line in lines)
@@ -271,8 +294,11 @@ def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
             if all_requests:
                 figures["emulator_cpu_us_per_request"] = emulator_ms * 1000.0 / all_requests
             key = _own_cpu_key(lines)
-            usage = ([float(v) for line in lines if (v := _own_cpu(line, key)) is not None]
-                     if key else [])
+            usage = (
+                [float(v) for line in lines if (v := _own_cpu(line, key)) is not None]
+                if key
+                else []
+            )
             if usage and requests:
                 figures["instance_cpu_us_per_request"] = sum(usage) * 1000.0 / requests
             generator_s = summary.generator.cpu_s
@@ -283,42 +309,57 @@ def saturation(folder: Path, run: RunInfo, summary: Summary, stack: str,
     return Saturation(**figures)
 
 
-def memory_effect(rows: Sequence[tuple[str, int | None, float | None]], batch: int,
-                  *, functions: bool = False) -> list[str]:
+def memory_effect(
+    rows: Sequence[tuple[str, int | None, float | None]], batch: int, *, functions: bool = False
+) -> list[str]:
     """Sentences on warm latency by memory, per language, from (language, memory MB, warm p50 ms).
 
     Said only where the data show it: a language measured at two memory sizes or more.
     """
     out: list[str] = []
     for language in sorted({r[0] for r in rows}):
-        sizes = sorted((m, p50) for lang, m,
-                       p50 in rows if lang == language and m is not None and p50 is not None)
+        sizes = sorted(
+            (m, p50)
+            for lang, m, p50 in rows
+            if lang == language and m is not None and p50 is not None
+        )
         if len({m for m, _ in sizes}) < 2:
             continue
         low, high = min(p for _, p in sizes), max(p for _, p in sizes)
         span = f"{sizes[0][0]}–{sizes[-1][0]} MB"
         if high - low <= max(SAME_WARM_MS, SAME_WARM_SHARE * low):
-            out.append(f"{language}: warm p50 {low:.1f}–{high:.1f} ms across {span}: memory barely "
-                       "matters warm here" + (" — each warm request of this function costs "
-                       "little CPU, so the network path and the host dominate" if functions else
-                       " — a warm prediction of one instance costs "
-                       "microseconds of CPU, so the network path dominates; `--batch 1000` makes "
-                       "each request CPU-bound" if batch == 1 else
-                       f" even at {batch} instances per request"))
+            out.append(
+                f"{language}: warm p50 {low:.1f}–{high:.1f} ms across {span}: memory barely "
+                "matters warm here"
+                + (
+                    " — each warm request of this function costs "
+                    "little CPU, so the network path and the host dominate"
+                    if functions
+                    else " — a warm prediction of one instance costs "
+                    "microseconds of CPU, so the network path dominates; `--batch 1000` makes "
+                    "each request CPU-bound"
+                    if batch == 1
+                    else f" even at {batch} instances per request"
+                )
+            )
         else:
-            out.append(f"{language}: warm p50 {sizes[0][1]:.1f} ms at {sizes[0][0]} MB to "
-                       f"{sizes[-1][1]:.1f} ms at {sizes[-1][0]} MB: the CPU share that memory "
-                       "buys "
-                       f"shows ({batch} instance{'s' if batch != 1 else ''} per request)")
+            out.append(
+                f"{language}: warm p50 {sizes[0][1]:.1f} ms at {sizes[0][0]} MB to "
+                f"{sizes[-1][1]:.1f} ms at {sizes[-1][0]} MB: the CPU share that memory "
+                "buys "
+                f"shows ({batch} instance{'s' if batch != 1 else ''} per request)"
+            )
     return out
 
 
 # ---- the report's words and tables (called by _report_md) ---------------------------------------
 
-LEGEND_MEASURED = ("**[M]** measured on the host during the run: its CPU from `/proc/stat` (the "
-                   "load "
-                   "generator's samples), the instances' throttling from their cgroups' `cpu.stat` "
-                   "and the processes' own CPU (the emulator's samples)")
+LEGEND_MEASURED = (
+    "**[M]** measured on the host during the run: its CPU from `/proc/stat` (the "
+    "load "
+    "generator's samples), the instances' throttling from their cgroups' `cpu.stat` "
+    "and the processes' own CPU (the emulator's samples)"
+)
 
 
 class StackFigures(Protocol):
@@ -349,10 +390,16 @@ def host_mark(f: StackFigures) -> str:
 def table_cells(f: StackFigures) -> str:
     """The side-by-side table's saturation cells: host CPU p50/max [M], throttled [M]."""
     s = f.saturation
-    host = (f"{s.host_busy_p50:.0%} / {s.host_busy_max:.0%}{host_mark(f)}"
-            if s.host_busy_p50 is not None and s.host_busy_max is not None else "–")
-    throttled = (f"{s.throttled_share:.1%}, {s.throttled_ms / 1000.0:,.1f} s"
-                 if s.throttled_share is not None and s.throttled_ms is not None else "–")
+    host = (
+        f"{s.host_busy_p50:.0%} / {s.host_busy_max:.0%}{host_mark(f)}"
+        if s.host_busy_p50 is not None and s.host_busy_max is not None
+        else "–"
+    )
+    throttled = (
+        f"{s.throttled_share:.1%}, {s.throttled_ms / 1000.0:,.1f} s"
+        if s.throttled_share is not None and s.throttled_ms is not None
+        else "–"
+    )
     return f"| {host} | {throttled} "
 
 
@@ -367,66 +414,94 @@ def header_lines(figures: Sequence[StackFigures], *, functions: bool = False) ->
         described = []
         for text in paths:
             p = json.loads(text)
-            described.append(f"client round trip {p.get('client_rtt_ms', 0):g} ms + API Gateway "
-                             f"{p.get('gateway_latency_ms', 0):g} ms = {p.get('added_ms', 0):g} ms "
-                             "added to "
-                             "every request")
+            described.append(
+                f"client round trip {p.get('client_rtt_ms', 0):g} ms + API Gateway "
+                f"{p.get('gateway_latency_ms', 0):g} ms = {p.get('added_ms', 0):g} ms "
+                "added to "
+                "every request"
+            )
         lines.append(f"- Network path (emulated): {'; '.join(described)} (docs/emulator.md).")
     else:
-        lines.append("- Network path: not emulated, or not stated by the target (an AWS stack "
-                     "crosses the real one).")
+        lines.append(
+            "- Network path: not emulated, or not stated by the target (an AWS stack "
+            "crosses the real one)."
+        )
     batches = sorted({f.batch for f in figures})
     if functions:
-        lines.append("- Requests: each function's own request file (method, path, headers, body, "
-                     "weighted), as the stack names it; a correct answer is a 2xx (with the "
-                     "stack's `expect_field`).")
+        lines.append(
+            "- Requests: each function's own request file (method, path, headers, body, "
+            "weighted), as the stack names it; a correct answer is a 2xx (with the "
+            "stack's `expect_field`)."
+        )
     elif batches:  # none when every stack ran scenario 1 alone
-        lines.append(f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
-                     "scenario 2"
-                     + (" (the function made CPU-bound: warm latency shows what the CPU share "
-                        "buys)." if max(batches) > 1
-                        else " (the study's request: one prediction)."))
+        lines.append(
+            f"- Batch: {', '.join(str(b) for b in batches)} instance(s) per request in "
+            "scenario 2"
+            + (
+                " (the function made CPU-bound: warm latency shows what the CPU share buys)."
+                if max(batches) > 1
+                else " (the study's request: one prediction)."
+            )
+        )
     bound = [f for f in figures if f.saturation.host_bound]
     sampled = [f for f in figures if f.saturation.host_seconds]
     if not sampled:
         lines.append("- Host-bound (⚙): not measured (no host CPU samples in the runs).")
     elif bound:
-        lines.append(f"- Host-bound (⚙): {', '.join(f.stack for f in bound)} — "
-                     + "; ".join(f"{f.stack}: {f.saturation.host_words()}" for f in bound)
-                     + ". Their throughput and warm tail latency compare the machine, not the "
-                       "memory "
-                     "settings.")
+        lines.append(
+            f"- Host-bound (⚙): {', '.join(f.stack for f in bound)} — "
+            + "; ".join(f"{f.stack}: {f.saturation.host_words()}" for f in bound)
+            + ". Their throughput and warm tail latency compare the machine, not the "
+            "memory "
+            "settings."
+        )
     else:
         worst = max(sampled, key=lambda f: f.saturation.host_busy_max or 0.0)
-        lines.append(f"- Host-bound (⚙): no stack (the busiest: {worst.stack}, "
-                     f"{worst.saturation.host_words()}; thresholds in docs/results.md).")
+        lines.append(
+            f"- Host-bound (⚙): no stack (the busiest: {worst.stack}, "
+            f"{worst.saturation.host_words()}; thresholds in docs/results.md)."
+        )
     return lines
 
 
 _F = TypeVar("_F", bound=StackFigures)
 
 
-def cpu_section(figures: Sequence[_F], label: Callable[[_F], str], *,
-                functions: bool = False) -> list[str]:
+def cpu_section(
+    figures: Sequence[_F], label: Callable[[_F], str], *, functions: bool = False
+) -> list[str]:
     """Where each request's CPU went, and the two bounds told apart; ``label`` names a stack
     in a table row (with the report's marks)."""
-    md = ["## CPU per request and the two bounds", "",
-          ("| stack | generator CPU µs/request [M] | emulator CPU µs/request [M] | instance CPU "
-           "µs/request [M] | host CPU | cgroup throttling | bound [D] |"),
-          "|---|---|---|---|---|---|---|"]
+    md = [
+        "## CPU per request and the two bounds",
+        "",
+        (
+            "| stack | generator CPU µs/request [M] | emulator CPU µs/request [M] | instance CPU "
+            "µs/request [M] | host CPU | cgroup throttling | bound [D] |"
+        ),
+        "|---|---|---|---|---|---|---|",
+    ]
     for f in figures:
         s = f.saturation
-        bound = ("host ⚙" if s.host_bound else
-                 "the CPU share (legitimate)" if s.throttled else "neither")
-        md.append(f"| {label(f)} | {_us(s.generator_cpu_us_per_request)} | "
-                  f"{_us(s.emulator_cpu_us_per_request)} "
-                  f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | "
-                  f"{s.throttle_words()} | {bound} |")
-    md += ["",
-           BOUND_RULE + (" The emulator's CPU is the whole emulator process's (front doors, "
-                         "Runtime API) over every stack's requests; the instance CPU (the "
-                         "cgroups' count, else the instances' processes' from /proc) includes the "
-                         "runtime client.")]
+        bound = (
+            "host ⚙" if s.host_bound else "the CPU share (legitimate)" if s.throttled else "neither"
+        )
+        md.append(
+            f"| {label(f)} | {_us(s.generator_cpu_us_per_request)} | "
+            f"{_us(s.emulator_cpu_us_per_request)} "
+            f"| {_us(s.instance_cpu_us_per_request)} | {s.host_words()} | "
+            f"{s.throttle_words()} | {bound} |"
+        )
+    md += [
+        "",
+        BOUND_RULE
+        + (
+            " The emulator's CPU is the whole emulator process's (front doors, "
+            "Runtime API) over every stack's requests; the instance CPU (the "
+            "cgroups' count, else the instances' processes' from /proc) includes the "
+            "runtime client."
+        ),
+    ]
     rows = [(f.language, f.memory_mb, f.warm_p50_ms) for f in figures]
     effect = memory_effect(rows, max((f.batch for f in figures), default=1), functions=functions)
     if effect:
@@ -443,7 +518,8 @@ BOUND_RULE = (
     "bounded it. Seconds without a request of the stack in flight are not judged, and the "
     "stack's own CPU (its init burst, its invocations) is its own entitlement, not contention. "
     "It was bounded by its CPU share — what memory buys on Lambda, a legitimate result — when "
-    f"its instances were throttled in at least {THROTTLED_SHARE:.0%} of their CPU periods.")
+    f"its instances were throttled in at least {THROTTLED_SHARE:.0%} of their CPU periods."
+)
 
 
 def _us(value: float | None) -> str:

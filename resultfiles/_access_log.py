@@ -57,9 +57,14 @@ def read_access_log(path: Path) -> list[AccessEntry]:
         if not isinstance(data, dict):
             continue
         status = data.get("status")
-        entries.append(AccessEntry(
-            t=_number(data.get("t")), apigw_id=_str(data.get("apigw_id")),
-            request_id=_str(data.get("request_id")),
-            status=status if isinstance(status, int) and not isinstance(status, bool) else None,
-            added_ms=_number(data.get("added_ms")), response_ms=_number(data.get("response_ms"))))
+        entries.append(
+            AccessEntry(
+                t=_number(data.get("t")),
+                apigw_id=_str(data.get("apigw_id")),
+                request_id=_str(data.get("request_id")),
+                status=status if isinstance(status, int) and not isinstance(status, bool) else None,
+                added_ms=_number(data.get("added_ms")),
+                response_ms=_number(data.get("response_ms")),
+            )
+        )
     return entries

@@ -61,14 +61,19 @@ def read_cpu_samples(path: Path, *, after_s: float, until_s: float) -> list[CpuS
         t = _number(data.get("t"))
         if t is None or not after_s < t <= until_s:
             continue
-        samples.append(CpuSample(
-            t=t, interval_s=_number(data.get("interval_s")),
-            instances=_number(data.get("instances")), periods=_number(data.get("periods")),
-            throttled_periods=_number(data.get("throttled_periods")),
-            throttled_ms=_number(data.get("throttled_ms")),
-            usage_ms=_number(data.get("usage_ms")),
-            instances_cpu_ms=_number(data.get("instances_cpu_ms")),
-            requests=_number(data.get("requests")),
-            emulator_cpu_ms=_number(data.get("emulator_cpu_ms")),
-            emulator_requests=_number(data.get("emulator_requests"))))
+        samples.append(
+            CpuSample(
+                t=t,
+                interval_s=_number(data.get("interval_s")),
+                instances=_number(data.get("instances")),
+                periods=_number(data.get("periods")),
+                throttled_periods=_number(data.get("throttled_periods")),
+                throttled_ms=_number(data.get("throttled_ms")),
+                usage_ms=_number(data.get("usage_ms")),
+                instances_cpu_ms=_number(data.get("instances_cpu_ms")),
+                requests=_number(data.get("requests")),
+                emulator_cpu_ms=_number(data.get("emulator_cpu_ms")),
+                emulator_requests=_number(data.get("emulator_requests")),
+            )
+        )
     return samples

@@ -59,12 +59,19 @@ class StackEndpoint:
     def from_json(cls, name: str, entry: Mapping[str, object]) -> StackEndpoint:
         requests = json_object(entry.get("requests"))
         return cls(
-            name=name, url=_str(entry.get("url")), authorization=_str(entry.get("authorization")),
-            settings=json_object(entry.get("settings")), log=_str(entry.get("log")),
-            cpu_samples=_str(entry.get("cpu_samples")), access_log=_str(entry.get("access_log")),
+            name=name,
+            url=_str(entry.get("url")),
+            authorization=_str(entry.get("authorization")),
+            settings=json_object(entry.get("settings")),
+            log=_str(entry.get("log")),
+            cpu_samples=_str(entry.get("cpu_samples")),
+            access_log=_str(entry.get("access_log")),
             package=json_object(entry.get("package")),
-            requests=None if requests is None else RequestSet(
-                file=_str(requests.get("file")), expect_field=_str(requests.get("expect_field"))),
+            requests=None
+            if requests is None
+            else RequestSet(
+                file=_str(requests.get("file")), expect_field=_str(requests.get("expect_field"))
+            ),
             entry=entry,
         )
 
@@ -96,13 +103,17 @@ class Endpoints:
     def from_json(cls, data: Mapping[str, object], *, source: str) -> Endpoints:
         stacks = json_object(data.get("stacks"))
         if stacks is None:
-            raise ResultsError(f"{source} has no 'stacks' mapping; is it the emulator's "
-                               "endpoints file?")
+            raise ResultsError(
+                f"{source} has no 'stacks' mapping; is it the emulator's endpoints file?"
+            )
         hosted = json_object(data.get("hosted_by"))
         cpu_limited, pid = data.get("cpu_limited"), data.get("pid")
         return cls(
-            stacks={name: StackEndpoint.from_json(name, entry) for name, raw in stacks.items()
-                    if (entry := json_object(raw)) is not None},
+            stacks={
+                name: StackEndpoint.from_json(name, entry)
+                for name, raw in stacks.items()
+                if (entry := json_object(raw)) is not None
+            },
             credentials=json_object(data.get("credentials")),
             lambda_endpoint=_str(data.get("lambda_endpoint")),
             s3_endpoint=_str(data.get("s3_endpoint")),
@@ -131,6 +142,5 @@ def read_endpoints(path: Path) -> Endpoints | None:
         raise ResultsError(f"cannot read the emulator's endpoints file {path}: {exc}") from exc
     document = json_object(data)
     if document is None:
-        raise ResultsError(f"{path} has no 'stacks' mapping; is it the emulator's endpoints "
-                           "file?")
+        raise ResultsError(f"{path} has no 'stacks' mapping; is it the emulator's endpoints file?")
     return Endpoints.from_json(document, source=str(path))

@@ -33,8 +33,13 @@ from ._fields import (
     strs,
 )
 
-__all__ = ["EndpointsFile", "InitCpuModel", "MemoryLimitModel", "PythonInstances",
-           "write_endpoints"]
+__all__ = [
+    "EndpointsFile",
+    "InitCpuModel",
+    "MemoryLimitModel",
+    "PythonInstances",
+    "write_endpoints",
+]
 
 _WHERE = "endpoints.json"
 
@@ -60,9 +65,12 @@ class InitCpuModel:
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str = f"{_WHERE} init_cpu") -> InitCpuModel:
-        return cls(mode=req_str(data, "mode", where), applied=req_bool(data, "applied", where),
-                   description=req_str(data, "description", where),
-                   burst_vcpu=absent_or(data, "burst_vcpu", where, req_float))
+        return cls(
+            mode=req_str(data, "mode", where),
+            applied=req_bool(data, "applied", where),
+            description=req_str(data, "description", where),
+            burst_vcpu=absent_or(data, "burst_vcpu", where, req_float),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,8 +86,9 @@ class MemoryLimitModel:
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> MemoryLimitModel:
-        return cls(mode=req_str(data, "mode", where),
-                   description=req_str(data, "description", where))
+        return cls(
+            mode=req_str(data, "mode", where), description=req_str(data, "description", where)
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,15 +101,21 @@ class PythonInstances:
     differs_from_aws: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"interpreter": self.interpreter, "sees": self.sees,
-                "runtime": self.runtime.to_json(), "differs_from_aws": list(self.differs_from_aws)}
+        return {
+            "interpreter": self.interpreter,
+            "sees": self.sees,
+            "runtime": self.runtime.to_json(),
+            "differs_from_aws": list(self.differs_from_aws),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> PythonInstances:
-        return cls(interpreter=req_str(data, "interpreter", where),
-                   sees=req_str(data, "sees", where),
-                   runtime=dependency_folder_at(data, "runtime", where),
-                   differs_from_aws=strs(data, "differs_from_aws", where))
+        return cls(
+            interpreter=req_str(data, "interpreter", where),
+            sees=req_str(data, "sees", where),
+            runtime=dependency_folder_at(data, "runtime", where),
+            differs_from_aws=strs(data, "differs_from_aws", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -151,21 +166,29 @@ class EndpointsFile:
         stacks: dict[str, HostedStack | WorkerStack] = {}
         for name, raw in object_at(data, "stacks", w).items():
             entry, where = as_object(raw, w, f"stacks.{name}"), f"{w} stacks.{name}"
-            stacks[name] = (WorkerStack.from_json(entry, where) if "function_name" in entry
-                            else HostedStack.from_json(entry, where))
+            stacks[name] = (
+                WorkerStack.from_json(entry, where)
+                if "function_name" in entry
+                else HostedStack.from_json(entry, where)
+            )
         hosted = object_at(data, "hosted_by", w)
         python = optional_object(data, "python_instances", w)
         return cls(
-            stacks=stacks, credentials=str_map(data, "credentials", w),
+            stacks=stacks,
+            credentials=str_map(data, "credentials", w),
             lambda_endpoint=req_str(data, "lambda_endpoint", w),
             s3_endpoint=optional_str(data, "s3_endpoint", w),
             cpu_limited=req_bool(data, "cpu_limited", w),
             cpu_limit_reason=req_str(data, "cpu_limit_reason", w),
             init_cpu=InitCpuModel.from_json(object_at(data, "init_cpu", w), f"{w} init_cpu"),
-            memory_limit=MemoryLimitModel.from_json(object_at(data, "memory_limit", w),
-                                                    f"{w} memory_limit"),
-            python_instances=(None if python is None
-                              else PythonInstances.from_json(python, f"{w} python_instances")),
+            memory_limit=MemoryLimitModel.from_json(
+                object_at(data, "memory_limit", w), f"{w} memory_limit"
+            ),
+            python_instances=(
+                None
+                if python is None
+                else PythonInstances.from_json(python, f"{w} python_instances")
+            ),
             time_scale=req_float(data, "time_scale", w),
             network_path=object_at(data, "network_path", w),
             hosted_by={key: optional_str(hosted, key, f"{w} hosted_by") for key in hosted},
@@ -181,4 +204,3 @@ def write_endpoints(path: Path, document: EndpointsFile) -> Endpoints:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path, data)
     return endpoints
-

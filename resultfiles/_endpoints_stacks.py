@@ -32,6 +32,7 @@ __all__ = [
 
 _WHERE = "endpoints.json"
 
+
 @dataclass(frozen=True, kw_only=True)
 class StackLimits:
     """What a stack admits (the AWS stack's outputs' keys); written into the stack's entry."""
@@ -44,17 +45,21 @@ class StackLimits:
     provisioned_concurrency: int | None
 
     def to_json(self) -> dict[str, object]:
-        return {"api_throttle_rate": self.api_throttle_rate,
-                "api_throttle_burst": self.api_throttle_burst,
-                "reserved_concurrency": self.reserved_concurrency,
-                "provisioned_concurrency": self.provisioned_concurrency}
+        return {
+            "api_throttle_rate": self.api_throttle_rate,
+            "api_throttle_burst": self.api_throttle_burst,
+            "reserved_concurrency": self.reserved_concurrency,
+            "provisioned_concurrency": self.provisioned_concurrency,
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str = _WHERE) -> StackLimits:
-        return cls(api_throttle_rate=req_float(data, "api_throttle_rate", where),
-                   api_throttle_burst=req_int(data, "api_throttle_burst", where),
-                   reserved_concurrency=optional_int(data, "reserved_concurrency", where),
-                   provisioned_concurrency=optional_int(data, "provisioned_concurrency", where))
+        return cls(
+            api_throttle_rate=req_float(data, "api_throttle_rate", where),
+            api_throttle_burst=req_int(data, "api_throttle_burst", where),
+            reserved_concurrency=optional_int(data, "reserved_concurrency", where),
+            provisioned_concurrency=optional_int(data, "provisioned_concurrency", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,8 +75,10 @@ class DependencyFolder:
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> DependencyFolder:
-        return cls(folder=req_str(data, "folder", where),
-                   distributions=str_map(data, "distributions", where))
+        return cls(
+            folder=req_str(data, "folder", where),
+            distributions=str_map(data, "distributions", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,8 +100,11 @@ class PackageFacts:
     requirements: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"kind": self.kind, "code_bytes": self.code_bytes,
-                                  "unzipped_bytes": self.unzipped_bytes}
+        out: dict[str, object] = {
+            "kind": self.kind,
+            "code_bytes": self.code_bytes,
+            "unzipped_bytes": self.unzipped_bytes,
+        }
         if self.layer_bytes is not None:
             out["layer_bytes"] = self.layer_bytes
         if self.model_runtime is not None:
@@ -109,13 +119,16 @@ class PackageFacts:
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> PackageFacts:
         function = absent_or(data, "function", where, req_bool) or False
-        return cls(kind=req_str(data, "kind", where), code_bytes=req_int(data, "code_bytes", where),
-                   unzipped_bytes=req_int(data, "unzipped_bytes", where),
-                   layer_bytes=absent_or(data, "layer_bytes", where, req_int),
-                   model_runtime=absent_or(data, "model_runtime", where, req_str),
-                   function=function,
-                   handler=optional_str(data, "handler", where) if function else None,
-                   requirements=absent_or(data, "requirements", where, strs))
+        return cls(
+            kind=req_str(data, "kind", where),
+            code_bytes=req_int(data, "code_bytes", where),
+            unzipped_bytes=req_int(data, "unzipped_bytes", where),
+            layer_bytes=absent_or(data, "layer_bytes", where, req_int),
+            model_runtime=absent_or(data, "model_runtime", where, req_str),
+            function=function,
+            handler=optional_str(data, "handler", where) if function else None,
+            requirements=absent_or(data, "requirements", where, strs),
+        )
 
 
 def _requests_to_json(requests: RequestSet) -> dict[str, object]:
@@ -125,8 +138,9 @@ def _requests_to_json(requests: RequestSet) -> dict[str, object]:
 def _requests_from_json(data: JsonObject, key: str, where: str) -> RequestSet:
     found = object_at(data, key, where)
     w = f"{where} requests"
-    return RequestSet(file=optional_str(found, "file", w),
-                      expect_field=optional_str(found, "expect_field", w))
+    return RequestSet(
+        file=optional_str(found, "file", w), expect_field=optional_str(found, "expect_field", w)
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,9 +167,13 @@ class HostedStack:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "url": self.url, "authorization": self.authorization,
-            "settings": dict(self.settings), "log": self.log, **self.limits.to_json(),
-            "cpu_samples": self.cpu_samples, "access_log": self.access_log,
+            "url": self.url,
+            "authorization": self.authorization,
+            "settings": dict(self.settings),
+            "log": self.log,
+            **self.limits.to_json(),
+            "cpu_samples": self.cpu_samples,
+            "access_log": self.access_log,
         }
         if self.unreserved_concurrency is not None:
             out["unreserved_concurrency"] = self.unreserved_concurrency
@@ -170,8 +188,10 @@ class HostedStack:
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> HostedStack:
         return cls(
-            url=req_str(data, "url", where), authorization=req_str(data, "authorization", where),
-            settings=object_at(data, "settings", where), log=req_str(data, "log", where),
+            url=req_str(data, "url", where),
+            authorization=req_str(data, "authorization", where),
+            settings=object_at(data, "settings", where),
+            log=req_str(data, "log", where),
             limits=StackLimits.from_json(data, where),
             cpu_samples=req_str(data, "cpu_samples", where),
             access_log=req_str(data, "access_log", where),
@@ -213,12 +233,20 @@ class WorkerStack:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "kind": self.kind, "function_name": self.function_name, "bucket": self.bucket,
-            "prefix": self.prefix, "lambda_endpoint": self.lambda_endpoint,
-            "s3_endpoint": self.s3_endpoint, "region": self.region,
-            "memory_mb": self.memory_mb, "timeout_s": self.timeout_s,
-            "workers_max": self.workers_max, "settings": dict(self.settings), "log": self.log,
-            "cpu_samples": self.cpu_samples, "access_log": self.access_log,
+            "kind": self.kind,
+            "function_name": self.function_name,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "lambda_endpoint": self.lambda_endpoint,
+            "s3_endpoint": self.s3_endpoint,
+            "region": self.region,
+            "memory_mb": self.memory_mb,
+            "timeout_s": self.timeout_s,
+            "workers_max": self.workers_max,
+            "settings": dict(self.settings),
+            "log": self.log,
+            "cpu_samples": self.cpu_samples,
+            "access_log": self.access_log,
         }
         if self.dependencies is not None:
             out["dependencies"] = self.dependencies.to_json()
@@ -229,14 +257,18 @@ class WorkerStack:
     @classmethod
     def from_json(cls, data: JsonObject, where: str) -> WorkerStack:
         return cls(
-            kind=req_str(data, "kind", where), function_name=req_str(data, "function_name", where),
-            bucket=req_str(data, "bucket", where), prefix=req_str(data, "prefix", where),
+            kind=req_str(data, "kind", where),
+            function_name=req_str(data, "function_name", where),
+            bucket=req_str(data, "bucket", where),
+            prefix=req_str(data, "prefix", where),
             lambda_endpoint=req_str(data, "lambda_endpoint", where),
             s3_endpoint=optional_str(data, "s3_endpoint", where),
-            region=req_str(data, "region", where), memory_mb=req_int(data, "memory_mb", where),
+            region=req_str(data, "region", where),
+            memory_mb=req_int(data, "memory_mb", where),
             timeout_s=req_int(data, "timeout_s", where),
             workers_max=optional_int(data, "workers_max", where),
-            settings=object_at(data, "settings", where), log=req_str(data, "log", where),
+            settings=object_at(data, "settings", where),
+            log=req_str(data, "log", where),
             cpu_samples=req_str(data, "cpu_samples", where),
             access_log=req_str(data, "access_log", where),
             dependencies=absent_or(data, "dependencies", where, dependency_folder_at),

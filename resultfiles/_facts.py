@@ -130,9 +130,12 @@ class RunTarget:
             source=_str(data.get("source")),
             cpu_limited=_bool(data.get("cpu_limited")),
             cpu_samples=_str(data.get("cpu_samples")),
-            limits_check=None if check is None else LimitsCheck(
+            limits_check=None
+            if check is None
+            else LimitsCheck(
                 run_anyway=bool(check.get("run_anyway")),
-                exceeded=tuple(str(line) for line in _list(check.get("exceeded")))),
+                exceeded=tuple(str(line) for line in _list(check.get("exceeded"))),
+            ),
             package=json_object(data.get("package")),
             init_cpu=json_object(data.get("init_cpu")),
             memory_limit=json_object(data.get("memory_limit")),
@@ -186,12 +189,15 @@ class RunInfo:
             batch=_int(data.get("batch")) or 1,
             target=RunTarget.from_json(json_object(data.get("target")) or _EMPTY),
             network_path=None if path is None else _numbers(path),
-            machine=None if not machine else Machine(
+            machine=None
+            if not machine
+            else Machine(
                 hostname=_str(machine.get("hostname")),
                 platform=_str(machine.get("platform")),
                 cpu_model=_str(machine.get("cpu_model")),
                 cpu_count=_int(machine.get("cpu_count")),
-                cpus_usable=_int(machine.get("cpus_usable"))),
+                cpus_usable=_int(machine.get("cpus_usable")),
+            ),
             merged_from=_merged_sources(data.get("merged_from")),
         )
 
@@ -223,8 +229,11 @@ class Bracket:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Bracket:
-        return cls(kept_s=_float(data.get("kept_s")), evicted_s=_float(data.get("evicted_s")),
-                   probes=_int(data.get("probes")))
+        return cls(
+            kept_s=_float(data.get("kept_s")),
+            evicted_s=_float(data.get("evicted_s")),
+            probes=_int(data.get("probes")),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,12 +249,19 @@ class Scenario1Facts:
         gaps = [gap for raw in _list(data.get("gaps")) if (gap := json_object(raw)) is not None]
         bisected = json_object(data.get("bisected"))
         return cls(
-            gaps=tuple(ScenarioGap(
-                seq=_int(g.get("seq")), phase=_str(g.get("phase")),
-                planned_s=_float(g.get("planned_s")), idle_plan_s=_float(g.get("idle_plan_s")),
-                latency_ms=_float(g.get("latency_ms")), cold_start=_bool(g.get("cold_start")),
-                instance_id=_str(g.get("instance_id")), outcome=_str(g.get("outcome")))
-                for g in gaps),
+            gaps=tuple(
+                ScenarioGap(
+                    seq=_int(g.get("seq")),
+                    phase=_str(g.get("phase")),
+                    planned_s=_float(g.get("planned_s")),
+                    idle_plan_s=_float(g.get("idle_plan_s")),
+                    latency_ms=_float(g.get("latency_ms")),
+                    cold_start=_bool(g.get("cold_start")),
+                    instance_id=_str(g.get("instance_id")),
+                    outcome=_str(g.get("outcome")),
+                )
+                for g in gaps
+            ),
             bracket=Bracket.from_json(json_object(data.get("bracket")) or _EMPTY),
             bisected=Bracket.from_json(bisected) if bisected else None,
         )
@@ -309,11 +325,16 @@ class Summary:
             generator_saturated=bool(data.get("generator_saturated")),
             generator=GeneratorCheck(
                 cpu_us_per_request=_float(generator.get("cpu_us_per_request")),
-                cpu_s=_float(generator.get("cpu_s"))),
+                cpu_s=_float(generator.get("cpu_s")),
+            ),
             host_cpu=HostCpu(
                 cores=_int(host.get("cores")),
-                busy_share_per_s=tuple(v for raw in _list(host.get("busy_share_per_s"))
-                                       if (v := _float(raw)) is not None)),
+                busy_share_per_s=tuple(
+                    v
+                    for raw in _list(host.get("busy_share_per_s"))
+                    if (v := _float(raw)) is not None
+                ),
+            ),
             scenario1=None if s1 is None else Scenario1Facts.from_json(s1),
             notes=tuple(str(n) for n in _list(data.get("notes"))),
         )
@@ -322,8 +343,11 @@ class Summary:
 def _merged_sources(value: object) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(source["folder"] for source in value
-                 if isinstance(source, dict) and isinstance(source.get("folder"), str))
+    return tuple(
+        source["folder"]
+        for source in value
+        if isinstance(source, dict) and isinstance(source.get("folder"), str)
+    )
 
 
 def read_run_info(folder: Path) -> RunInfo:

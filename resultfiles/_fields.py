@@ -37,16 +37,20 @@ _T = TypeVar("_T")
 
 
 def _wrong(where: str, key: str, what: str) -> ResultsError:
-    return ResultsError(f"{where}: {key!r} is not {what}; the file was not written by this "
-                        "version's writer (rewrite it, or read it with read_run_info/read_summary)")
+    return ResultsError(
+        f"{where}: {key!r} is not {what}; the file was not written by this "
+        "version's writer (rewrite it, or read it with read_run_info/read_summary)"
+    )
 
 
 def need(data: JsonObject, key: str, where: str) -> object:
     """``data[key]``; a missing key raises ResultsError naming it."""
     if key not in data:
-        raise ResultsError(f"{where}: {key!r} is missing; the file was not written by this "
-                           "version's writer (rewrite it, or read it with "
-                           "read_run_info/read_summary)")
+        raise ResultsError(
+            f"{where}: {key!r} is missing; the file was not written by this "
+            "version's writer (rewrite it, or read it with "
+            "read_run_info/read_summary)"
+        )
     return data[key]
 
 
@@ -143,8 +147,9 @@ def numbers(data: JsonObject, key: str, where: str) -> tuple[float, ...]:
     return tuple(out)
 
 
-def absent_or(data: JsonObject, key: str, where: str,
-              read: Callable[[JsonObject, str, str], _T]) -> _T | None:
+def absent_or(
+    data: JsonObject, key: str, where: str, read: Callable[[JsonObject, str, str], _T]
+) -> _T | None:
     """A key a writer leaves out when it has nothing to state: None when absent."""
     return read(data, key, where) if key in data else None
 

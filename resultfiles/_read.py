@@ -25,8 +25,17 @@ __all__ = [
 
 SCHEMA_VERSION = 1
 TIMELINE_COLUMNS = (
-    "second", "hits", "ok", "errors", "throttled", "cold_starts", "users",
-    "mean_ms", "max_ms", "p50_ms", "p99_ms",
+    "second",
+    "hits",
+    "ok",
+    "errors",
+    "throttled",
+    "cold_starts",
+    "users",
+    "mean_ms",
+    "max_ms",
+    "p50_ms",
+    "p99_ms",
 )
 
 
@@ -122,8 +131,10 @@ def read_timeline(path: Path) -> Timeline:
             header = values
             missing = [c for c in TIMELINE_COLUMNS if c not in header]
             if missing:
-                raise ResultsError(f"{path}:{number}: the header lacks {', '.join(missing)}; "
-                                   "not a timeline.csv of docs/results.md")
+                raise ResultsError(
+                    f"{path}:{number}: the header lacks {', '.join(missing)}; "
+                    "not a timeline.csv of docs/results.md"
+                )
             continue
         if len(values) != len(header):
             problem: str | None = f"{len(values)} columns where the header has {len(header)}"

@@ -17,7 +17,13 @@ __all__ = ["ERROR_KINDS", "Record", "record_problem"]
 #: Every error kind a request record can carry, in the order tables show them.
 #: ``cancelled`` only appears when a run is interrupted while the request is in flight.
 ERROR_KINDS: tuple[str, ...] = (
-    "refused", "reset", "timeout", "http_status", "throttled", "bad_response", "cancelled",
+    "refused",
+    "reset",
+    "timeout",
+    "http_status",
+    "throttled",
+    "bad_response",
+    "cancelled",
 )
 
 
@@ -124,8 +130,11 @@ def record_problem(rec: Any) -> str | None:
         ("start_s", _is_number, "a number"),
         ("latency_us", lambda v: _is_int(v) and v >= 0, "an integer ≥ 0"),
         ("status", lambda v: v is None or _is_int(v), "an integer or null"),
-        ("error", lambda v: v is None or v in ERROR_KINDS,
-         f"null or one of {', '.join(ERROR_KINDS)}"),
+        (
+            "error",
+            lambda v: v is None or v in ERROR_KINDS,
+            f"null or one of {', '.join(ERROR_KINDS)}",
+        ),
         ("cold_start", lambda v: v is None or isinstance(v, bool), "true, false or null"),
         ("request_id", lambda v: v is None or isinstance(v, str), "a string or null"),
     ):

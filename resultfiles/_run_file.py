@@ -35,26 +35,41 @@ from ._fields import (
     strs,
 )
 
-__all__ = ["MERGE_COPIED", "MergedRunFile", "MergedSource", "RunFile", "SweepRunFile",
-           "SweepTarget", "machine_from_json", "machine_to_json", "write_run_file"]
+__all__ = [
+    "MERGE_COPIED",
+    "MergedRunFile",
+    "MergedSource",
+    "RunFile",
+    "SweepRunFile",
+    "SweepTarget",
+    "machine_from_json",
+    "machine_to_json",
+    "write_run_file",
+]
 
 _WHERE = "run.json"
 
 
 def machine_to_json(machine: Machine) -> dict[str, object]:
     """``machine`` as run.json holds it."""
-    return {"hostname": machine.hostname, "platform": machine.platform,
-            "cpu_model": machine.cpu_model, "cpu_count": machine.cpu_count,
-            "cpus_usable": machine.cpus_usable}
+    return {
+        "hostname": machine.hostname,
+        "platform": machine.platform,
+        "cpu_model": machine.cpu_model,
+        "cpu_count": machine.cpu_count,
+        "cpus_usable": machine.cpus_usable,
+    }
 
 
 def machine_from_json(data: JsonObject) -> Machine:
     w = f"{_WHERE} machine"
-    return Machine(hostname=optional_str(data, "hostname", w),
-                   platform=optional_str(data, "platform", w),
-                   cpu_model=optional_str(data, "cpu_model", w),
-                   cpu_count=optional_int(data, "cpu_count", w),
-                   cpus_usable=optional_int(data, "cpus_usable", w))
+    return Machine(
+        hostname=optional_str(data, "hostname", w),
+        platform=optional_str(data, "platform", w),
+        cpu_model=optional_str(data, "cpu_model", w),
+        cpu_count=optional_int(data, "cpu_count", w),
+        cpus_usable=optional_int(data, "cpus_usable", w),
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,9 +141,12 @@ class RunFile:
         }
         later: dict[str, object] = {
             "request_set": None if self.request_set is None else dict(self.request_set),
-            "start_epoch_s": self.start_epoch_s, "started_at": self.started_at,
-            "ended_at": self.ended_at, "duration_s": self.duration_s,
-            "write_error": self.write_error, "summary_missing": self.summary_missing or None,
+            "start_epoch_s": self.start_epoch_s,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "write_error": self.write_error,
+            "summary_missing": self.summary_missing or None,
         }
         out.update((key, value) for key, value in later.items() if value is not None)
         return out
@@ -150,25 +168,36 @@ class RunFile:
 
         versions = object_at(data, "versions", w)
         return cls(
-            schema_version=req_int(data, "schema_version", w), run_id=req_str(data, "run_id", w),
-            scenario=req_str(data, "scenario", w), plan=object_at(data, "plan", w),
+            schema_version=req_int(data, "schema_version", w),
+            run_id=req_str(data, "run_id", w),
+            scenario=req_str(data, "scenario", w),
+            plan=object_at(data, "plan", w),
             plan_scaled=object_at(data, "plan_scaled", w),
             plan_duration_s=req_float(data, "plan_duration_s", w),
-            time_scale=req_float(data, "time_scale", w), target=object_at(data, "target", w),
-            health=object_at(data, "health", w), features=strs(data, "features", w),
-            batch=req_int(data, "batch", w), timeout_s=req_float(data, "timeout_s", w),
-            payload=req_str(data, "payload", w), payload_rows=req_int(data, "payload_rows", w),
+            time_scale=req_float(data, "time_scale", w),
+            target=object_at(data, "target", w),
+            health=object_at(data, "health", w),
+            features=strs(data, "features", w),
+            batch=req_int(data, "batch", w),
+            timeout_s=req_float(data, "timeout_s", w),
+            payload=req_str(data, "payload", w),
+            payload_rows=req_int(data, "payload_rows", w),
             versions={name: req_str(versions, name, f"{w} versions") for name in versions},
             machine=machine_from_json(object_at(data, "machine", w)),
-            command=strs(data, "command", w), notes=strs(data, "notes", w),
-            latency_unit=req_str(data, "latency_unit", w), client=req_str(data, "client", w),
+            command=strs(data, "command", w),
+            notes=strs(data, "notes", w),
+            latency_unit=req_str(data, "latency_unit", w),
+            client=req_str(data, "client", w),
             network_path=optional_object(data, "network_path", w),
             request_set=object_at(data, "request_set", w) if "request_set" in data else None,
-            start_epoch_s=later_float("start_epoch_s"), started_at=later_str("started_at"),
-            ended_at=later_str("ended_at"), duration_s=later_float("duration_s"),
+            start_epoch_s=later_float("start_epoch_s"),
+            started_at=later_str("started_at"),
+            ended_at=later_str("ended_at"),
+            duration_s=later_float("duration_s"),
             write_error=later_str("write_error"),
             summary_missing=req_bool(data, "summary_missing", w)
-            if "summary_missing" in data else False,
+            if "summary_missing" in data
+            else False,
         )
 
 
@@ -185,21 +214,42 @@ class MergedSource:
     target: object = None
 
     def to_json(self) -> dict[str, object]:
-        return {"folder": self.folder, "run_id": self.run_id, "machine": self.machine,
-                "start_epoch_s": self.start_epoch_s, "time_scale": self.time_scale,
-                "target": self.target}
+        return {
+            "folder": self.folder,
+            "run_id": self.run_id,
+            "machine": self.machine,
+            "start_epoch_s": self.start_epoch_s,
+            "time_scale": self.time_scale,
+            "target": self.target,
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> MergedSource:
         w = f"{_WHERE} merged_from"
-        return cls(folder=req_str(data, "folder", w), run_id=need(data, "run_id", w),
-                   machine=need(data, "machine", w), start_epoch_s=need(data, "start_epoch_s", w),
-                   time_scale=need(data, "time_scale", w), target=need(data, "target", w))
+        return cls(
+            folder=req_str(data, "folder", w),
+            run_id=need(data, "run_id", w),
+            machine=need(data, "machine", w),
+            start_epoch_s=need(data, "start_epoch_s", w),
+            time_scale=need(data, "time_scale", w),
+            target=need(data, "target", w),
+        )
 
 
 #: The keys a merged run.json copies from its first source (as written there, null if absent).
-MERGE_COPIED = ("schema_version", "scenario", "plan", "plan_scaled", "plan_duration_s",
-                "time_scale", "target", "features", "batch", "timeout_s", "latency_unit")
+MERGE_COPIED = (
+    "schema_version",
+    "scenario",
+    "plan",
+    "plan_scaled",
+    "plan_duration_s",
+    "time_scale",
+    "target",
+    "features",
+    "batch",
+    "timeout_s",
+    "latency_unit",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,9 +268,12 @@ class MergedRunFile:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {key: self.copied.get(key) for key in MERGE_COPIED}
-        out.update(run_id=self.run_id, start_epoch_s=self.start_epoch_s,
-                   started_at=self.started_at,
-                   merged_from=[source.to_json() for source in self.merged_from])
+        out.update(
+            run_id=self.run_id,
+            start_epoch_s=self.start_epoch_s,
+            started_at=self.started_at,
+            merged_from=[source.to_json() for source in self.merged_from],
+        )
         if self.workers is not None:
             out["workers"] = dict(self.workers)
         return out
@@ -241,8 +294,9 @@ class MergedRunFile:
             copied={key: need(data, key, w) for key in MERGE_COPIED},
             start_epoch_s=req_float(data, "start_epoch_s", w),
             started_at=req_str(data, "started_at", w),
-            merged_from=tuple(MergedSource.from_json(as_object(s, w, "merged_from"))
-                              for s in sources),
+            merged_from=tuple(
+                MergedSource.from_json(as_object(s, w, "merged_from")) for s in sources
+            ),
             workers=object_at(data, "workers", w) if "workers" in data else None,
             run_id=req_str(data, "run_id", w),
         )
@@ -279,9 +333,13 @@ class SweepRunFile:
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "schema_version": self.schema_version, "scenario": self.scenario,
-            "run_id": self.run_id, "start_epoch_s": self.start_epoch_s,
-            "time_scale": self.time_scale, "batch": self.batch, "target": self.target.to_json(),
+            "schema_version": self.schema_version,
+            "scenario": self.scenario,
+            "run_id": self.run_id,
+            "start_epoch_s": self.start_epoch_s,
+            "time_scale": self.time_scale,
+            "batch": self.batch,
+            "target": self.target.to_json(),
             "plan": {"cold": self.cold, "warm": self.warm},
         }
         if self.network_path is not None:
@@ -295,15 +353,21 @@ class SweepRunFile:
         path = optional_object(data, "network_path", w) if "network_path" in data else None
         return cls(
             schema_version=req_int(data, "schema_version", w),
-            scenario=req_str(data, "scenario", w), run_id=req_str(data, "run_id", w),
+            scenario=req_str(data, "scenario", w),
+            run_id=req_str(data, "run_id", w),
             start_epoch_s=req_float(data, "start_epoch_s", w),
-            time_scale=req_float(data, "time_scale", w), batch=req_int(data, "batch", w),
-            target=SweepTarget(name=req_str(target, "name", f"{w} target"),
-                               settings=object_at(target, "settings", f"{w} target"),
-                               memory_mb=req_int(target, "memory_mb", f"{w} target")),
-            cold=req_int(plan, "cold", f"{w} plan"), warm=req_int(plan, "warm", f"{w} plan"),
-            network_path=None if path is None else {
-                key: req_float(path, key, f"{w} network_path") for key in path},
+            time_scale=req_float(data, "time_scale", w),
+            batch=req_int(data, "batch", w),
+            target=SweepTarget(
+                name=req_str(target, "name", f"{w} target"),
+                settings=object_at(target, "settings", f"{w} target"),
+                memory_mb=req_int(target, "memory_mb", f"{w} target"),
+            ),
+            cold=req_int(plan, "cold", f"{w} plan"),
+            warm=req_int(plan, "warm", f"{w} plan"),
+            network_path=None
+            if path is None
+            else {key: req_float(path, key, f"{w} network_path") for key in path},
         )
 
 
@@ -312,4 +376,3 @@ def write_run_file(folder: Path, run: RunFile | MergedRunFile | SweepRunFile) ->
     from ._layout import RUN_INFO
 
     write_json_atomic(folder / RUN_INFO, run.to_json())
-

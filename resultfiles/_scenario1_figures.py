@@ -51,26 +51,37 @@ class IdleGap:
     outcome: str
 
     def to_json(self) -> dict[str, object]:
-        return {"seq": self.seq, "phase": self.phase, "planned_s": self.planned_s,
-                "idle_s": self.idle_s, "idle_plan_s": self.idle_plan_s,
-                "latency_ms": self.latency_ms, "cold_start": self.cold_start,
-                "instance_id": self.instance_id,
-                "previous_instance_id": self.previous_instance_id, "init_ms": self.init_ms,
-                "error": self.error, "outcome": self.outcome}
+        return {
+            "seq": self.seq,
+            "phase": self.phase,
+            "planned_s": self.planned_s,
+            "idle_s": self.idle_s,
+            "idle_plan_s": self.idle_plan_s,
+            "latency_ms": self.latency_ms,
+            "cold_start": self.cold_start,
+            "instance_id": self.instance_id,
+            "previous_instance_id": self.previous_instance_id,
+            "init_ms": self.init_ms,
+            "error": self.error,
+            "outcome": self.outcome,
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str = f"{_WHERE} gaps") -> IdleGap:
-        return cls(seq=req_int(data, "seq", where), phase=optional_str(data, "phase", where),
-                   planned_s=req_float(data, "planned_s", where),
-                   idle_s=req_float(data, "idle_s", where),
-                   idle_plan_s=req_float(data, "idle_plan_s", where),
-                   latency_ms=req_float(data, "latency_ms", where),
-                   cold_start=_optional_bool(data, "cold_start", where),
-                   instance_id=optional_str(data, "instance_id", where),
-                   previous_instance_id=optional_str(data, "previous_instance_id", where),
-                   init_ms=optional_float(data, "init_ms", where),
-                   error=optional_str(data, "error", where),
-                   outcome=req_str(data, "outcome", where))
+        return cls(
+            seq=req_int(data, "seq", where),
+            phase=optional_str(data, "phase", where),
+            planned_s=req_float(data, "planned_s", where),
+            idle_s=req_float(data, "idle_s", where),
+            idle_plan_s=req_float(data, "idle_plan_s", where),
+            latency_ms=req_float(data, "latency_ms", where),
+            cold_start=_optional_bool(data, "cold_start", where),
+            instance_id=optional_str(data, "instance_id", where),
+            previous_instance_id=optional_str(data, "previous_instance_id", where),
+            init_ms=optional_float(data, "init_ms", where),
+            error=optional_str(data, "error", where),
+            outcome=req_str(data, "outcome", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,14 +94,15 @@ class EvictionBracket:
     consistent: bool
 
     def to_json(self) -> dict[str, object]:
-        return {"kept_s": self.kept_s, "evicted_s": self.evicted_s,
-                "consistent": self.consistent}
+        return {"kept_s": self.kept_s, "evicted_s": self.evicted_s, "consistent": self.consistent}
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str = f"{_WHERE} bracket") -> EvictionBracket:
-        return cls(kept_s=optional_float(data, "kept_s", where),
-                   evicted_s=optional_float(data, "evicted_s", where),
-                   consistent=req_bool(data, "consistent", where))
+        return cls(
+            kept_s=optional_float(data, "kept_s", where),
+            evicted_s=optional_float(data, "evicted_s", where),
+            consistent=req_bool(data, "consistent", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,16 +116,23 @@ class BisectedBracket:
     narrow_enough: bool
 
     def to_json(self) -> dict[str, object]:
-        return {"kept_s": self.kept_s, "evicted_s": self.evicted_s, "probes": self.probes,
-                "precision_s": self.precision_s, "narrow_enough": self.narrow_enough}
+        return {
+            "kept_s": self.kept_s,
+            "evicted_s": self.evicted_s,
+            "probes": self.probes,
+            "precision_s": self.precision_s,
+            "narrow_enough": self.narrow_enough,
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject, where: str = f"{_WHERE} bisected") -> BisectedBracket:
-        return cls(kept_s=req_float(data, "kept_s", where),
-                   evicted_s=req_float(data, "evicted_s", where),
-                   probes=req_int(data, "probes", where),
-                   precision_s=req_float(data, "precision_s", where),
-                   narrow_enough=req_bool(data, "narrow_enough", where))
+        return cls(
+            kept_s=req_float(data, "kept_s", where),
+            evicted_s=req_float(data, "evicted_s", where),
+            probes=req_int(data, "probes", where),
+            precision_s=req_float(data, "precision_s", where),
+            narrow_enough=req_bool(data, "narrow_enough", where),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,22 +145,32 @@ class Scenario1Figures:
     bisected: BisectedBracket | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"gaps": [gap.to_json() for gap in self.gaps],
-                "bracket": None if self.bracket is None else self.bracket.to_json(),
-                "bisected": None if self.bisected is None else self.bisected.to_json()}
+        return {
+            "gaps": [gap.to_json() for gap in self.gaps],
+            "bracket": None if self.bracket is None else self.bracket.to_json(),
+            "bisected": None if self.bisected is None else self.bisected.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> Scenario1Figures:
         gaps = need(data, "gaps", _WHERE)
         if not isinstance(gaps, list):
-            raise ResultsError(f"{_WHERE}: 'gaps' is not a list; the file was not written by "
-                               "this version's writer (rewrite it, or read it with read_summary)")
+            raise ResultsError(
+                f"{_WHERE}: 'gaps' is not a list; the file was not written by "
+                "this version's writer (rewrite it, or read it with read_summary)"
+            )
         bracket = need(data, "bracket", _WHERE)
         bisected = need(data, "bisected", _WHERE)
         return cls(
             gaps=tuple(IdleGap.from_json(as_object(gap, _WHERE, "gaps")) for gap in gaps),
-            bracket=(None if bracket is None
-                     else EvictionBracket.from_json(object_at(data, "bracket", _WHERE))),
-            bisected=(None if bisected is None
-                      else BisectedBracket.from_json(object_at(data, "bisected", _WHERE))),
+            bracket=(
+                None
+                if bracket is None
+                else EvictionBracket.from_json(object_at(data, "bracket", _WHERE))
+            ),
+            bisected=(
+                None
+                if bisected is None
+                else BisectedBracket.from_json(object_at(data, "bisected", _WHERE))
+            ),
         )

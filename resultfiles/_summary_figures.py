@@ -52,16 +52,30 @@ class LatencyFigures:
     max: float | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"count": self.count, "mean": self.mean, "min": self.min, "p50": self.p50,
-                "p90": self.p90, "p99": self.p99, "p99_9": self.p99_9, "max": self.max}
+        return {
+            "count": self.count,
+            "mean": self.mean,
+            "min": self.min,
+            "p50": self.p50,
+            "p90": self.p90,
+            "p99": self.p99,
+            "p99_9": self.p99_9,
+            "max": self.max,
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> LatencyFigures:
         w = f"{_WHERE} latency"
-        return cls(count=req_int(data, "count", w), mean=optional_float(data, "mean", w),
-                   min=optional_float(data, "min", w), p50=optional_float(data, "p50", w),
-                   p90=optional_float(data, "p90", w), p99=optional_float(data, "p99", w),
-                   p99_9=optional_float(data, "p99_9", w), max=optional_float(data, "max", w))
+        return cls(
+            count=req_int(data, "count", w),
+            mean=optional_float(data, "mean", w),
+            min=optional_float(data, "min", w),
+            p50=optional_float(data, "p50", w),
+            p90=optional_float(data, "p90", w),
+            p99=optional_float(data, "p99", w),
+            p99_9=optional_float(data, "p99_9", w),
+            max=optional_float(data, "max", w),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,8 +92,11 @@ class InitFigures:
     @classmethod
     def from_json(cls, data: JsonObject) -> InitFigures:
         w = f"{_WHERE} cold_starts.init_ms"
-        return cls(count=req_int(data, "count", w), p50=optional_float(data, "p50", w),
-                   max=optional_float(data, "max", w))
+        return cls(
+            count=req_int(data, "count", w),
+            p50=optional_float(data, "p50", w),
+            max=optional_float(data, "max", w),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,8 +112,10 @@ class ColdStartFigures:
     @classmethod
     def from_json(cls, data: JsonObject) -> ColdStartFigures:
         w = f"{_WHERE} cold_starts"
-        return cls(count=req_int(data, "count", w),
-                   init_ms=InitFigures.from_json(object_at(data, "init_ms", w)))
+        return cls(
+            count=req_int(data, "count", w),
+            init_ms=InitFigures.from_json(object_at(data, "init_ms", w)),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,11 +195,16 @@ class RequestTotals:
             return LatencyFigures.from_json(object_at(data, key, _WHERE))
 
         return cls(
-            requests=req_int(data, "requests", _WHERE), ok=req_int(data, "ok", _WHERE),
-            errors=_counts(data, "errors"), error_total=req_int(data, "error_total", _WHERE),
-            throttled=req_int(data, "throttled", _WHERE), statuses=_counts(data, "statuses"),
-            late=req_int(data, "late", _WHERE), clamped=req_int(data, "clamped", _WHERE),
-            latency_ms=latency("latency_ms"), warm_latency_ms=latency("warm_latency_ms"),
+            requests=req_int(data, "requests", _WHERE),
+            ok=req_int(data, "ok", _WHERE),
+            errors=_counts(data, "errors"),
+            error_total=req_int(data, "error_total", _WHERE),
+            throttled=req_int(data, "throttled", _WHERE),
+            statuses=_counts(data, "statuses"),
+            late=req_int(data, "late", _WHERE),
+            clamped=req_int(data, "clamped", _WHERE),
+            latency_ms=latency("latency_ms"),
+            warm_latency_ms=latency("warm_latency_ms"),
             cold_latency_ms=latency("cold_latency_ms"),
             restore_latency_ms=latency("restore_latency_ms"),
             failed_latency_ms=latency("failed_latency_ms"),
@@ -212,18 +236,28 @@ class StageRow:
     STAT_KEYS = frozenset({"index", "requests", "ok", "errors", "cold_starts", "latency_ms"})
 
     def to_json(self) -> dict[str, object]:
-        return {**self.plan, "index": self.index, "requests": self.requests, "ok": self.ok,
-                "errors": self.errors, "cold_starts": self.cold_starts,
-                "latency_ms": self.latency_ms.to_json()}
+        return {
+            **self.plan,
+            "index": self.index,
+            "requests": self.requests,
+            "ok": self.ok,
+            "errors": self.errors,
+            "cold_starts": self.cold_starts,
+            "latency_ms": self.latency_ms.to_json(),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> StageRow:
         w = f"{_WHERE} stages"
-        return cls(plan={k: v for k, v in data.items() if k not in cls.STAT_KEYS},
-                   index=req_int(data, "index", w), requests=req_int(data, "requests", w),
-                   ok=req_int(data, "ok", w), errors=req_int(data, "errors", w),
-                   cold_starts=req_int(data, "cold_starts", w),
-                   latency_ms=LatencyFigures.from_json(object_at(data, "latency_ms", w)))
+        return cls(
+            plan={k: v for k, v in data.items() if k not in cls.STAT_KEYS},
+            index=req_int(data, "index", w),
+            requests=req_int(data, "requests", w),
+            ok=req_int(data, "ok", w),
+            errors=req_int(data, "errors", w),
+            cold_starts=req_int(data, "cold_starts", w),
+            latency_ms=LatencyFigures.from_json(object_at(data, "latency_ms", w)),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,8 +275,12 @@ class LoopLag:
     @classmethod
     def from_json(cls, data: JsonObject) -> LoopLag:
         w = f"{_WHERE} generator.loop_lag_ms"
-        return cls(p50=req_float(data, "p50", w), p99=req_float(data, "p99", w),
-                   max=req_float(data, "max", w), samples=req_int(data, "samples", w))
+        return cls(
+            p50=req_float(data, "p50", w),
+            p99=req_float(data, "p99", w),
+            max=req_float(data, "max", w),
+            samples=req_int(data, "samples", w),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -262,20 +300,28 @@ class GeneratorFigures:
     reasons: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"cpu_s": self.cpu_s, "cpu_us_per_request": self.cpu_us_per_request,
-                "busy_seconds": self.busy_seconds, "seconds_sampled": self.seconds_sampled,
-                "loop_lag_ms": self.loop_lag_ms.to_json(), "saturated": self.saturated,
-                "reasons": list(self.reasons)}
+        return {
+            "cpu_s": self.cpu_s,
+            "cpu_us_per_request": self.cpu_us_per_request,
+            "busy_seconds": self.busy_seconds,
+            "seconds_sampled": self.seconds_sampled,
+            "loop_lag_ms": self.loop_lag_ms.to_json(),
+            "saturated": self.saturated,
+            "reasons": list(self.reasons),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> GeneratorFigures:
         w = f"{_WHERE} generator"
-        return cls(cpu_s=req_float(data, "cpu_s", w),
-                   cpu_us_per_request=optional_float(data, "cpu_us_per_request", w),
-                   busy_seconds=req_int(data, "busy_seconds", w),
-                   seconds_sampled=req_int(data, "seconds_sampled", w),
-                   loop_lag_ms=LoopLag.from_json(object_at(data, "loop_lag_ms", w)),
-                   saturated=req_bool(data, "saturated", w), reasons=strs(data, "reasons", w))
+        return cls(
+            cpu_s=req_float(data, "cpu_s", w),
+            cpu_us_per_request=optional_float(data, "cpu_us_per_request", w),
+            busy_seconds=req_int(data, "busy_seconds", w),
+            seconds_sampled=req_int(data, "seconds_sampled", w),
+            loop_lag_ms=LoopLag.from_json(object_at(data, "loop_lag_ms", w)),
+            saturated=req_bool(data, "saturated", w),
+            reasons=strs(data, "reasons", w),
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,11 +334,17 @@ class HostCpuFigures:
     busy_share_per_s: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"source": self.source, "cores": self.cores,
-                "busy_share_per_s": list(self.busy_share_per_s)}
+        return {
+            "source": self.source,
+            "cores": self.cores,
+            "busy_share_per_s": list(self.busy_share_per_s),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> HostCpuFigures:
         w = f"{_WHERE} host_cpu"
-        return cls(source=optional_str(data, "source", w), cores=req_int(data, "cores", w),
-                   busy_share_per_s=numbers(data, "busy_share_per_s", w))
+        return cls(
+            source=optional_str(data, "source", w),
+            cores=req_int(data, "cores", w),
+            busy_share_per_s=numbers(data, "busy_share_per_s", w),
+        )

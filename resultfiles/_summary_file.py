@@ -83,13 +83,18 @@ class SummaryExtra:
             "generator": None if self.generator is None else self.generator.to_json(),
             "host_cpu": None if self.host_cpu is None else self.host_cpu.to_json(),
             "generators": _listed(self.generators),
-            "generator_saturated": self.generator_saturated, "dropped": self.dropped,
-            "notes": list(self.notes), "plan_duration_s": self.plan_duration_s,
-            "folder": self.folder, "merged_from": _listed(self.merged_from),
-            "data_problems": _listed(self.data_problems), "workers": _copy(self.workers),
+            "generator_saturated": self.generator_saturated,
+            "dropped": self.dropped,
+            "notes": list(self.notes),
+            "plan_duration_s": self.plan_duration_s,
+            "folder": self.folder,
+            "merged_from": _listed(self.merged_from),
+            "data_problems": _listed(self.data_problems),
+            "workers": _copy(self.workers),
             "scenario1": None if self.scenario1 is None else self.scenario1.to_json(),
             "scenario1_by_source": _listed(self.scenario1_by_source),
-            "write_error": self.write_error, "records_lost": self.records_lost,
+            "write_error": self.write_error,
+            "records_lost": self.records_lost,
         }
         for key, value in optional.items():
             if value is not None:
@@ -112,22 +117,35 @@ class SummaryExtra:
 
         return cls(
             generator_saturated=req_bool(data, "generator_saturated", _WHERE),
-            dropped=req_int(data, "dropped", _WHERE), notes=strs(data, "notes", _WHERE),
-            generator=(None if (generator := obj("generator")) is None
-                       else GeneratorFigures.from_json(generator)),
-            host_cpu=(None if (host := obj("host_cpu")) is None
-                      else HostCpuFigures.from_json(host)),
-            plan_duration_s=(req_float(data, "plan_duration_s", _WHERE)
-                             if data.get("plan_duration_s") is not None else None),
+            dropped=req_int(data, "dropped", _WHERE),
+            notes=strs(data, "notes", _WHERE),
+            generator=(
+                None
+                if (generator := obj("generator")) is None
+                else GeneratorFigures.from_json(generator)
+            ),
+            host_cpu=(
+                None if (host := obj("host_cpu")) is None else HostCpuFigures.from_json(host)
+            ),
+            plan_duration_s=(
+                req_float(data, "plan_duration_s", _WHERE)
+                if data.get("plan_duration_s") is not None
+                else None
+            ),
             folder=optional_str(data, "folder", _WHERE) if "folder" in data else None,
-            scenario1=(None if (s1 := obj("scenario1")) is None
-                       else Scenario1Figures.from_json(s1)),
-            write_error=(optional_str(data, "write_error", _WHERE)
-                         if "write_error" in data else None),
-            records_lost=(optional_int(data, "records_lost", _WHERE)
-                          if "records_lost" in data else None),
-            generators=values("generators"), merged_from=texts("merged_from"),
-            data_problems=texts("data_problems"), workers=obj("workers"),
+            scenario1=(
+                None if (s1 := obj("scenario1")) is None else Scenario1Figures.from_json(s1)
+            ),
+            write_error=(
+                optional_str(data, "write_error", _WHERE) if "write_error" in data else None
+            ),
+            records_lost=(
+                optional_int(data, "records_lost", _WHERE) if "records_lost" in data else None
+            ),
+            generators=values("generators"),
+            merged_from=texts("merged_from"),
+            data_problems=texts("data_problems"),
+            workers=obj("workers"),
             scenario1_by_source=values("scenario1_by_source"),
         )
 
@@ -213,18 +231,25 @@ class SweepSummary:
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
-        return {"schema_version": self.schema_version, "complete": self.complete,
-                "interrupted": self.interrupted, "requests": self.requests,
-                "error_total": self.error_total, "notes": list(self.notes)}
+        return {
+            "schema_version": self.schema_version,
+            "complete": self.complete,
+            "interrupted": self.interrupted,
+            "requests": self.requests,
+            "error_total": self.error_total,
+            "notes": list(self.notes),
+        }
 
     @classmethod
     def from_json(cls, data: JsonObject) -> SweepSummary:
-        return cls(schema_version=req_int(data, "schema_version", _WHERE),
-                   complete=req_bool(data, "complete", _WHERE),
-                   interrupted=optional_str(data, "interrupted", _WHERE),
-                   requests=req_int(data, "requests", _WHERE),
-                   error_total=req_int(data, "error_total", _WHERE),
-                   notes=strs(data, "notes", _WHERE))
+        return cls(
+            schema_version=req_int(data, "schema_version", _WHERE),
+            complete=req_bool(data, "complete", _WHERE),
+            interrupted=optional_str(data, "interrupted", _WHERE),
+            requests=req_int(data, "requests", _WHERE),
+            error_total=req_int(data, "error_total", _WHERE),
+            notes=strs(data, "notes", _WHERE),
+        )
 
 
 def write_summary(folder: Path, summary: RunSummary | SweepSummary) -> None:
@@ -232,4 +257,3 @@ def write_summary(folder: Path, summary: RunSummary | SweepSummary) -> None:
     from ._layout import SUMMARY
 
     write_json_atomic(folder / SUMMARY, summary.to_json())
-

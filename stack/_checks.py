@@ -177,9 +177,7 @@ def _service_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"{setting_key('api_throttle_burst')} is {burst}; it must be >= 1")
     rate = values.get("api_throttle_rate")
     if rate is not None and not rate > 0:
-        problems.append(
-            f"{setting_key('api_throttle_rate')} is {rate}; it must be > 0 requests/s"
-        )
+        problems.append(f"{setting_key('api_throttle_rate')} is {rate}; it must be > 0 requests/s")
     region = values.get("region")
     if region is not None and (not isinstance(region, str) or not _REGION.fullmatch(region)):
         problems.append(f"aws:region is {region!r}; use an AWS region name such as us-east-1")

@@ -191,9 +191,16 @@ def dependency_dir(requirements: tuple[str, ...], target: DependencyTarget, cach
     return cache / f"py{target.python_version}-{platform}-{digest}"
 
 
-def pip_install_tree(tree: Path, target: DependencyTarget, cache: Path, pip_args: list[str], *,
-                     cwd: Path | None = None, timed_out: str,
-                     failed: Callable[[subprocess.CompletedProcess[str]], str]) -> Path:
+def pip_install_tree(
+    tree: Path,
+    target: DependencyTarget,
+    cache: Path,
+    pip_args: list[str],
+    *,
+    cwd: Path | None = None,
+    timed_out: str,
+    failed: Callable[[subprocess.CompletedProcess[str]], str],
+) -> Path:
     """``tree``: from the cache, or pip's install of ``pip_args`` for ``target`` (binary wheels
     only, no bytecode), moved into the cache whole once it is complete. ``timed_out`` and
     ``failed(result)`` are the PackageError's words when pip runs too long or fails."""
@@ -209,8 +216,14 @@ def pip_install_tree(tree: Path, target: DependencyTarget, cache: Path, pip_args
             *pip_args,
         ]  # fmt: skip
         try:
-            result = subprocess.run(command, capture_output=True, text=True,
-                                    timeout=_PIP_TIMEOUT_S, check=False, cwd=cwd)
+            result = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=_PIP_TIMEOUT_S,
+                check=False,
+                cwd=cwd,
+            )
         except subprocess.TimeoutExpired:
             raise PackageError(timed_out) from None
         if result.returncode != 0:
@@ -232,16 +245,24 @@ def install_dependencies(
 
     def failed(result: subprocess.CompletedProcess[str]) -> str:
         detail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-8:])
-        return (f"pip could not install {' '.join(requirements)} for {target.describe()} "
-                f"(exit {result.returncode}): PyPI must be reachable for a first build (later "
-                f"ones use {cache}), and every package needs a wheel for that target. "
-                f"pip's last lines:\n{detail}")
+        return (
+            f"pip could not install {' '.join(requirements)} for {target.describe()} "
+            f"(exit {result.returncode}): PyPI must be reachable for a first build (later "
+            f"ones use {cache}), and every package needs a wheel for that target. "
+            f"pip's last lines:\n{detail}"
+        )
 
     return pip_install_tree(
-        dependency_dir(requirements, target, cache), target, cache, list(requirements),
-        timed_out=(f"pip did not install {' '.join(requirements)} for {target.describe()} in "
-                   f"{_PIP_TIMEOUT_S} s; check the connection to PyPI and build again"),
-        failed=failed)
+        dependency_dir(requirements, target, cache),
+        target,
+        cache,
+        list(requirements),
+        timed_out=(
+            f"pip did not install {' '.join(requirements)} for {target.describe()} in "
+            f"{_PIP_TIMEOUT_S} s; check the connection to PyPI and build again"
+        ),
+        failed=failed,
+    )
 
 
 def bundle_dependencies(
@@ -293,7 +314,7 @@ def dockerfile(runtime: str, architecture: str) -> str:
         "# repository by every build, so edit stack/_frameworks.py, not this file.\n"
         f"FROM {BASE_IMAGE}:{version}-{architecture}\n"
         "COPY requirements.txt /tmp/requirements.txt\n"
-        "RUN pip install --no-cache-dir --only-binary=:all: --target \"${LAMBDA_TASK_ROOT}\" "
+        'RUN pip install --no-cache-dir --only-binary=:all: --target "${LAMBDA_TASK_ROOT}" '
         "-r /tmp/requirements.txt && rm /tmp/requirements.txt\n"
         "COPY function/ ${LAMBDA_TASK_ROOT}/\n"
         'CMD ["app.handler"]\n'

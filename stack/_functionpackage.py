@@ -77,12 +77,16 @@ class FunctionPackage(Deployable):
     def describe(self) -> str:
         """One line for the user: the package and its sizes."""
         if self.is_image:
-            return (f"image from {self.image_context}/{self.dockerfile} (tag {self.image_tag}; "
-                    f"code {mb(self.unzipped_bytes)})")
+            return (
+                f"image from {self.image_context}/{self.dockerfile} (tag {self.image_tag}; "
+                f"code {mb(self.unzipped_bytes)})"
+            )
         deps = f", {len(self.requirements)} requirement(s)" if self.requirements else ""
         layers = f", {len(self.layer_zips)} layer(s)" if self.layer_zips else ""
-        return (f"{self.code_zip.name}: {mb(self.size_bytes)} zipped, "
-                f"{mb(self.unzipped_bytes)} unzipped{deps}{layers}")
+        return (
+            f"{self.code_zip.name}: {mb(self.size_bytes)} zipped, "
+            f"{mb(self.unzipped_bytes)} unzipped{deps}{layers}"
+        )
 
 
 def _folder_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
@@ -99,8 +103,11 @@ def _folder_files(folder: Path, prefix: str = "") -> dict[str, bytes]:
 def _archive_files(archive_path: Path) -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(archive_path) as archive:
-            return {info.filename: archive.read(info) for info in archive.infolist()
-                    if not info.is_dir()}
+            return {
+                info.filename: archive.read(info)
+                for info in archive.infolist()
+                if not info.is_dir()
+            }
     except (OSError, zipfile.BadZipFile) as error:
         raise PackageError(f"cannot read {archive_path}: {error}; give a valid .zip") from None
 
@@ -120,44 +127,63 @@ def requirement_lines(path: Path) -> tuple[str, ...]:
 
 
 def _tree_dir(requirements_file: Path, target: DependencyTarget, cache: Path) -> Path:
-    key = json.dumps({"requirements": hashlib.sha256(requirements_file.read_bytes()).hexdigest(),
-                      "python": target.python_version, "platforms": list(target.platforms)},
-                     sort_keys=True)
+    key = json.dumps(
+        {
+            "requirements": hashlib.sha256(requirements_file.read_bytes()).hexdigest(),
+            "python": target.python_version,
+            "platforms": list(target.platforms),
+        },
+        sort_keys=True,
+    )
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     platform = target.platforms[0] if target.platforms else "host"
     return cache / f"fn-py{target.python_version}-{platform}-{digest}"
 
 
-def _unresolved_line(stack: str, requirements_file: Path, target: DependencyTarget,
-                     output: str) -> str:
+def _unresolved_line(
+    stack: str, requirements_file: Path, target: DependencyTarget, output: str
+) -> str:
     match = _NO_MATCH.search(output) or _NO_VERSION.search(output)
     if match is not None:
         name = match.group(1)
-        return (f"stack {stack}: {requirements_file}: no wheel of {name} for "
-                f"{target.describe()} (a package published only as source needs a compiler, "
-                "which Lambda does not have; a wheel for another platform does not load there): "
-                "pin a version that has a manylinux wheel for the stack's runtime and "
-                "architecture, or drop it")
+        return (
+            f"stack {stack}: {requirements_file}: no wheel of {name} for "
+            f"{target.describe()} (a package published only as source needs a compiler, "
+            "which Lambda does not have; a wheel for another platform does not load there): "
+            "pin a version that has a manylinux wheel for the stack's runtime and "
+            "architecture, or drop it"
+        )
     last = (output.strip().splitlines() or ["(no output)"])[-1]
-    return (f"stack {stack}: pip could not install {requirements_file} for "
-            f"{target.describe()}: {last}; fix the file (PyPI must be reachable for a first "
-            "build)")
+    return (
+        f"stack {stack}: pip could not install {requirements_file} for "
+        f"{target.describe()}: {last}; fix the file (PyPI must be reachable for a first "
+        "build)"
+    )
 
 
-def install_requirements(stack: str, requirements_file: Path, target: DependencyTarget,
-                         cache: Path) -> Path:
+def install_requirements(
+    stack: str, requirements_file: Path, target: DependencyTarget, cache: Path
+) -> Path:
     """The tree of ``requirements_file`` installed for ``target`` (cached by its content)."""
     return pip_install_tree(
-        _tree_dir(requirements_file, target, cache), target, cache, ["-r", str(requirements_file)],
+        _tree_dir(requirements_file, target, cache),
+        target,
+        cache,
+        ["-r", str(requirements_file)],
         cwd=requirements_file.parent,
-        timed_out=(f"stack {stack}: pip did not install {requirements_file} for "
-                   f"{target.describe()} in {_PIP_TIMEOUT_S} s; check the connection to PyPI"),
-        failed=lambda result: _unresolved_line(stack, requirements_file, target,
-                                               result.stderr + result.stdout))
+        timed_out=(
+            f"stack {stack}: pip did not install {requirements_file} for "
+            f"{target.describe()} in {_PIP_TIMEOUT_S} s; check the connection to PyPI"
+        ),
+        failed=lambda result: _unresolved_line(
+            stack, requirements_file, target, result.stderr + result.stdout
+        ),
+    )
 
 
-def host_dependencies(settings: StackSettings, *, root: Path | None = None,
-                      deps_cache: Path | None = None) -> Path | None:
+def host_dependencies(
+    settings: StackSettings, *, root: Path | None = None, deps_cache: Path | None = None
+) -> Path | None:
     """The function's requirements installed for this machine's interpreter (what the emulator
     puts ahead of the package on an instance's path), or None when it has none."""
     root = (project_root() if root is None else Path(root)).resolve()
@@ -165,31 +191,41 @@ def host_dependencies(settings: StackSettings, *, root: Path | None = None,
     if requirements_file is None or settings.language != "python":
         return None
     cache = (root / "build" / "deps" if deps_cache is None else Path(deps_cache)).resolve()
-    return install_requirements(settings.name, requirements_file.resolve(),
-                                DependencyTarget.for_host(), cache)
+    return install_requirements(
+        settings.name, requirements_file.resolve(), DependencyTarget.for_host(), cache
+    )
 
 
 def _values(settings: StackSettings) -> dict[str, object]:
-    return {key: getattr(settings, key) for key in
-            ("code", "handler", "language", "runtime", "requirements", "image", "requests")}
+    return {
+        key: getattr(settings, key)
+        for key in ("code", "handler", "language", "runtime", "requirements", "image", "requests")
+    }
 
 
-def build_function_package(settings: StackSettings, *, root: Path | None = None,
-                           out_dir: Path | None = None,
-                           deps_cache: Path | None = None) -> FunctionPackage:
+def build_function_package(
+    settings: StackSettings,
+    *,
+    root: Path | None = None,
+    out_dir: Path | None = None,
+    deps_cache: Path | None = None,
+) -> FunctionPackage:
     """Build (or reuse) a function stack's package: ``<out_dir>/function-<stack>-<sha12>.zip``
     (``out_dir``: ``<root>/build/packages``; wheels cached in ``<root>/build/deps``)."""
     if not settings.is_function:
-        raise PackageError(f"stack {settings.name} is a {settings.kind!r} stack; build it with "
-                           "build_package")
+        raise PackageError(
+            f"stack {settings.name} is a {settings.kind!r} stack; build it with build_package"
+        )
     root = (project_root() if root is None else Path(root)).resolve()
     out_dir = (root / "build" / "packages" if out_dir is None else Path(out_dir)).resolve()
     deps_cache = (root / "build" / "deps" if deps_cache is None else Path(deps_cache)).resolve()
     paths = function_paths(_values(settings), root)
     code = paths["code"]
     if code is None or not code.exists():
-        raise PackageError(f"stack {settings.name}: its code {code} does not exist; set "
-                           "lambda-model-study:code to your function's directory or .zip")
+        raise PackageError(
+            f"stack {settings.name}: its code {code} does not exist; set "
+            "lambda-model-study:code to your function's directory or .zip"
+        )
     files = _files_of(code)
     requirements_file = paths["requirements"]
     requirements: tuple[str, ...] = ()
@@ -199,33 +235,37 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
         requirements = requirement_lines(requirements_file)
         if image is None:
             target = DependencyTarget.for_lambda(settings.runtime, settings.architecture)
-            tree = install_requirements(settings.name, requirements_file.resolve(), target,
-                                        deps_cache)
+            tree = install_requirements(
+                settings.name, requirements_file.resolve(), target, deps_cache
+            )
             dependencies = _frameworks.site_files(tree)
             clashes = sorted(set(dependencies) & set(files))
             if clashes:
                 raise PackageError(
                     f"stack {settings.name}: your {clashes[0]} would be overwritten by a file of "
-                    f"the dependencies in {requirements_file}; rename it in {code}")
+                    f"the dependencies in {requirements_file}; rename it in {code}"
+                )
             files.update(dependencies)
     layer_files = [_files_of(resolve(root, layer)) for layer in settings.layer_paths]
     unzipped_bytes = sum(map(len, files.values())) + sum(
-        len(data) for layer in layer_files for data in layer.values())
+        len(data) for layer in layer_files for data in layer.values()
+    )
     if image is None and unzipped_bytes > UNZIPPED_BYTES_MAX:
         raise PackageError(
             f"stack {settings.name}: code, dependencies and layers unzip to "
             f"{mb(unzipped_bytes)}, over Lambda's {mb(UNZIPPED_BYTES_MAX)} limit; drop "
-            "dependencies or build an image (lambda-model-study:image: your Dockerfile)")
+            "dependencies or build an image (lambda-model-study:image: your Dockerfile)"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     code_zip, code_hash, size_bytes = code_archive(
-        files, out_dir, f"function-{settings.name}", remember=tree is not None)
+        files, out_dir, f"function-{settings.name}", remember=tree is not None
+    )
     layer_zips = []
     layer_bytes = 0
     for index, layer in enumerate(layer_files):
         data = zip_bytes(layer)
         digest = hashlib.sha256(data).hexdigest()[:12]
-        layer_zips.append(write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip",
-                                      data))
+        layer_zips.append(write_once(out_dir / f"layer-{settings.name}-{index}-{digest}.zip", data))
         layer_bytes += len(data)
     merged_layer_zip = layer_zips[0] if len(layer_zips) == 1 else None
     if len(layer_zips) > 1:
@@ -242,10 +282,18 @@ def build_function_package(settings: StackSettings, *, root: Path | None = None,
             context_hash.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
         tag = context_hash.hexdigest()[:12]
     return FunctionPackage(
-        code_zip=code_zip, code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
-        handler=settings.handler, size_bytes=size_bytes, unzipped_bytes=unzipped_bytes,
-        requirements_file=requirements_file, requirements=requirements, dependencies=tree,
-        layer_zips=tuple(layer_zips), layer_bytes=layer_bytes,
-        merged_layer_zip=merged_layer_zip, image_context=image_context,
-        dockerfile=dockerfile, image_tag=tag,
+        code_zip=code_zip,
+        code_sha256_b64=base64.b64encode(code_hash).decode("ascii"),
+        handler=settings.handler,
+        size_bytes=size_bytes,
+        unzipped_bytes=unzipped_bytes,
+        requirements_file=requirements_file,
+        requirements=requirements,
+        dependencies=tree,
+        layer_zips=tuple(layer_zips),
+        layer_bytes=layer_bytes,
+        merged_layer_zip=merged_layer_zip,
+        image_context=image_context,
+        dockerfile=dockerfile,
+        image_tag=tag,
     )

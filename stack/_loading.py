@@ -32,6 +32,7 @@ from stack._settings import StackSettings
 _INTEGER = re.compile(r"[+-]?\d+")
 _Parser = Callable[[object], Any]
 
+
 class _Unparsable(Exception):
     """A raw config value of the wrong form; its text says what was expected."""
 
@@ -97,7 +98,6 @@ def _parse_environment(value: object) -> dict[str, str]:
             )
         result[name] = item
     return result
-
 
 
 _PARSERS: Mapping[object, _Parser] = {
@@ -225,8 +225,9 @@ def load_stack_file(path: Path, *, memory_mb: int | None = None) -> StackSetting
         from stack._function import function_file_problems
 
         extra = function_file_problems(raw, path.resolve().parent)
-    return parse_settings(name, raw, region=region, source=str(path), unknown_keys=unknown,
-                          extra_problems=extra)
+    return parse_settings(
+        name, raw, region=region, source=str(path), unknown_keys=unknown, extra_problems=extra
+    )
 
 
 def load_stack(name: str, root: Path | None = None) -> StackSettings:
@@ -293,7 +294,6 @@ def from_config(
             raw[key] = value
     unknown = [key for key in (keys or ()) if key not in CONFIG_KEYS]
     return parse_settings(name, raw, region=region, source="Pulumi config", unknown_keys=unknown)
-
 
 
 def _stack_name_of(path: Path) -> str | None:

@@ -13,9 +13,7 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The repository this package was imported from, or None when it is installed.
-CHECKOUT: Path | None = (
-    _PACKAGE.parent if (_PACKAGE.parent / "Pulumi.yaml").is_file() else None
-)
+CHECKOUT: Path | None = _PACKAGE.parent if (_PACKAGE.parent / "Pulumi.yaml").is_file() else None
 
 
 def project_root() -> Path:

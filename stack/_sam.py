@@ -82,54 +82,79 @@ def read_sam_function(template: Path, logical_id: str | None = None) -> SamFunct
         # A SafeLoader subclass: nothing in the template can construct a Python object.
         document = yaml.load(template.read_text(encoding="utf-8"), Loader=_TolerantLoader)
     except (OSError, yaml.YAMLError) as error:
-        raise SettingsError(template.stem, [f"cannot read the SAM template {template}: {error}"],
-                            source=source) from None
+        raise SettingsError(
+            template.stem, [f"cannot read the SAM template {template}: {error}"], source=source
+        ) from None
     resources = (document or {}).get("Resources") if isinstance(document, Mapping) else None
     if not isinstance(resources, Mapping):
-        raise SettingsError(template.stem, [f"{template} has no Resources: is it a SAM template?"],
-                            source=source)
-    functions = {name: body for name, body in resources.items()
-                 if isinstance(body, Mapping) and body.get("Type") == FUNCTION_TYPE}
+        raise SettingsError(
+            template.stem, [f"{template} has no Resources: is it a SAM template?"], source=source
+        )
+    functions = {
+        name: body
+        for name, body in resources.items()
+        if isinstance(body, Mapping) and body.get("Type") == FUNCTION_TYPE
+    }
     if not functions:
-        raise SettingsError(template.stem, [f"{template} declares no {FUNCTION_TYPE}"],
-                            source=source)
+        raise SettingsError(
+            template.stem, [f"{template} declares no {FUNCTION_TYPE}"], source=source
+        )
     if logical_id is None:
         if len(functions) > 1:
-            raise SettingsError(template.stem, [
-                (f"{template} declares {len(functions)} functions ({', '.join(functions)}); name "
-                "one with --sam-function LOGICAL_ID")], source=source)
+            raise SettingsError(
+                template.stem,
+                [
+                    (
+                        f"{template} declares {len(functions)} functions ({', '.join(functions)}); "
+                        "name "
+                        "one with --sam-function LOGICAL_ID"
+                    )
+                ],
+                source=source,
+            )
         logical_id = next(iter(functions))
     if logical_id not in functions:
-        raise SettingsError(template.stem, [
-            f"{template} has no function {logical_id!r}; it has {', '.join(functions)}"],
-            source=source)
+        raise SettingsError(
+            template.stem,
+            [f"{template} has no function {logical_id!r}; it has {', '.join(functions)}"],
+            source=source,
+        )
     globals_ = (document.get("Globals") or {}).get("Function") or {}
-    props = _merge(globals_ if isinstance(globals_, Mapping) else {},
-                   functions[logical_id].get("Properties") or {})
+    props = _merge(
+        globals_ if isinstance(globals_, Mapping) else {},
+        functions[logical_id].get("Properties") or {},
+    )
     metadata = functions[logical_id].get("Metadata") or {}
     return _sam_function(logical_id, props, metadata, template.parent.resolve(), source)
 
 
 def _plain(value: object, what: str, problems: list[str]) -> object:
     if isinstance(value, _Tagged):
-        problems.append(f"{what} is !{value.tag} {value.value!r}, which CloudFormation resolves; "
-                        "write the value itself in the template (or in the stack file after)")
+        problems.append(
+            f"{what} is !{value.tag} {value.value!r}, which CloudFormation resolves; "
+            "write the value itself in the template (or in the stack file after)"
+        )
         return None
     return value
 
 
-def _sam_function(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any],
-                  base: Path, source: str) -> SamFunction:
+def _sam_function(
+    logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any], base: Path, source: str
+) -> SamFunction:
     problems: list[str] = []
     image = props.get("PackageType") == "Image"
-    code_text = _plain(metadata.get("DockerContext") if image else props.get("CodeUri", "."),
-                       "CodeUri", problems)
+    code_text = _plain(
+        metadata.get("DockerContext") if image else props.get("CodeUri", "."), "CodeUri", problems
+    )
     handler = _plain(props.get("Handler"), "Handler", problems)
     runtime = _plain(props.get("Runtime"), "Runtime", problems)
     if image:
         handler = handler or (metadata.get("DockerBuildArgs") or {}).get("HANDLER")
-        command = props.get("ImageConfig", {}).get("Command") if isinstance(
-            props.get("ImageConfig"), Mapping) else None
+        command = (
+            props.get("ImageConfig", {}).get("Command")
+            if isinstance(props.get("ImageConfig"), Mapping)
+            else None
+        )
         if not handler and isinstance(command, list) and command:
             handler = command[0]
         runtime = runtime or "python3.12"
@@ -147,10 +172,15 @@ def _sam_function(logical_id: str, props: Mapping[str, Any], metadata: Mapping[s
         if isinstance(layer, str) and not layer.startswith("arn:"):
             layers.append(base / layer)
         else:
-            problems.append(f"layer {layer!r} is an ARN or a reference; give the layer's local "
-                            "folder or .zip instead (the emulator cannot fetch a published layer)")
-    env = ((props.get("Environment") or {}).get("Variables") or {}) if isinstance(
-        props.get("Environment"), Mapping) else {}
+            problems.append(
+                f"layer {layer!r} is an ARN or a reference; give the layer's local "
+                "folder or .zip instead (the emulator cannot fetch a published layer)"
+            )
+    env = (
+        ((props.get("Environment") or {}).get("Variables") or {})
+        if isinstance(props.get("Environment"), Mapping)
+        else {}
+    )
     environment = {}
     for key, value in env.items():
         plain = _plain(value, f"Environment variable {key}", problems)
@@ -172,9 +202,15 @@ def _sam_function(logical_id: str, props: Mapping[str, Any], metadata: Mapping[s
     code = base / str(code_text)
     dockerfile = code / str(metadata.get("Dockerfile", "Dockerfile")) if image else None
     return SamFunction(
-        name=logical_id, code=code, handler=str(handler), runtime=str(runtime),
+        name=logical_id,
+        code=code,
+        handler=str(handler),
+        runtime=str(runtime),
         memory_mb=int(props["MemorySize"]) if isinstance(props.get("MemorySize"), int) else None,
         timeout_s=int(props["Timeout"]) if isinstance(props.get("Timeout"), int) else None,
         architecture=str(architectures[0]) if architectures else None,
-        layers=tuple(layers), environment=environment,
-        routes=tuple(dict.fromkeys(routes)), dockerfile=dockerfile)
+        layers=tuple(layers),
+        environment=environment,
+        routes=tuple(dict.fromkeys(routes)),
+        dockerfile=dockerfile,
+    )

@@ -57,8 +57,15 @@ SETTINGS: Mapping[str, tuple[object, str]] = {
     "expect_field": (str, "a JSON field every correct answer holds, with function"),
 }
 #: The settings only a ``function`` stack takes.
-FUNCTION_SETTINGS = ("code", "requirements", "image", "layers", "routes", "requests",
-                     "expect_field")
+FUNCTION_SETTINGS = (
+    "code",
+    "requirements",
+    "image",
+    "layers",
+    "routes",
+    "requests",
+    "expect_field",
+)
 #: Settings a stack file must give.
 REQUIRED = ("language", "memory_mb")
 

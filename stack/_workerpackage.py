@@ -135,10 +135,15 @@ def build_worker_package(
         )
     requirements = worker_requirements(root)
     tree = _frameworks.bundle_dependencies(
-        files, requirements, runtime=settings.runtime, architecture=settings.architecture,
+        files,
+        requirements,
+        runtime=settings.runtime,
+        architecture=settings.architecture,
         deps_cache=deps_cache,
-        refusal=(f"stack {settings.name}: the load generator's {{path}} would be overwritten by "
-                 "a file of its dependencies ({requirements}); rename that module"),
+        refusal=(
+            f"stack {settings.name}: the load generator's {{path}} would be overwritten by "
+            "a file of its dependencies ({requirements}); rename that module"
+        ),
     )
     unzipped_bytes = sum(map(len, files.values()))
     if unzipped_bytes > UNZIPPED_BYTES_MAX:

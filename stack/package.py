@@ -159,11 +159,16 @@ def build_package(
         image_context, image_tag = _image_context(settings, files, requirements, out_dir)
     elif requirements:
         tree = _frameworks.bundle_dependencies(
-            files, requirements, runtime=settings.runtime, architecture=settings.architecture,
+            files,
+            requirements,
+            runtime=settings.runtime,
+            architecture=settings.architecture,
             deps_cache=deps_cache,
-            refusal=(f"stack {settings.name}: the function's {{path}} would be overwritten by a "
-                     "file of its dependencies ({requirements}); rename the module in "
-                     "runtime/python/"),
+            refusal=(
+                f"stack {settings.name}: the function's {{path}} would be overwritten by a "
+                "file of its dependencies ({requirements}); rename the module in "
+                "runtime/python/"
+            ),
         )
     # Checked before compressing: what Lambda unpacks is what counts.
     unzipped_bytes = sum(map(len, files.values())) + sum(map(len, layer_files.values()))

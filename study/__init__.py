@@ -6,5 +6,11 @@ from ._errors import StudyError
 from ._run import Study
 from ._settings import FRAMEWORK_STACKS, QUICK_TIME_SCALE, STUDY_STACKS, StudySettings
 
-__all__ = ["FRAMEWORK_STACKS", "QUICK_TIME_SCALE", "STUDY_STACKS", "Study", "StudyError",
-           "StudySettings"]
+__all__ = [
+    "FRAMEWORK_STACKS",
+    "QUICK_TIME_SCALE",
+    "STUDY_STACKS",
+    "Study",
+    "StudyError",
+    "StudySettings",
+]

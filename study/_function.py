@@ -38,37 +38,74 @@ class FunctionStudyError(RuntimeError):
 
 
 def add_function_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group(
-        "your own function (README, \"Study your own function\")")
-    group.add_argument("--function", type=Path, default=None, metavar="DIR",
-                       help="study this function (a directory with your handler, its "
-                       "requirements.txt and requests.json, or a SAM template.yaml) instead of "
-                       "the study's stacks")
-    group.add_argument("--sam-function", default=None, metavar="LOGICAL_ID",
-                       help="with a SAM template: the AWS::Serverless::Function to study (default: "
-                       "its only one)")
-    group.add_argument("--memory", default=DEFAULT_MEMORY, metavar="LIST",
-                       help=f"memory sizes in MB to study it at (default {DEFAULT_MEMORY})")
-    group.add_argument("--name", default=None,
-                       help="its stack name (default: the directory's name)")
-    group.add_argument("--handler", default=None,
-                       help="module.function (default: the first of app.lambda_handler, "
-                       "app.handler, lambda_function.lambda_handler, ... it defines)")
+    group = parser.add_argument_group('your own function (README, "Study your own function")')
+    group.add_argument(
+        "--function",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="study this function (a directory with your handler, its "
+        "requirements.txt and requests.json, or a SAM template.yaml) instead of "
+        "the study's stacks",
+    )
+    group.add_argument(
+        "--sam-function",
+        default=None,
+        metavar="LOGICAL_ID",
+        help="with a SAM template: the AWS::Serverless::Function to study (default: its only one)",
+    )
+    group.add_argument(
+        "--memory",
+        default=DEFAULT_MEMORY,
+        metavar="LIST",
+        help=f"memory sizes in MB to study it at (default {DEFAULT_MEMORY})",
+    )
+    group.add_argument(
+        "--name", default=None, help="its stack name (default: the directory's name)"
+    )
+    group.add_argument(
+        "--handler",
+        default=None,
+        help="module.function (default: the first of app.lambda_handler, "
+        "app.handler, lambda_function.lambda_handler, ... it defines)",
+    )
     runtimes = ", ".join((*FUNCTION_RUNTIMES["python"], *FUNCTION_RUNTIMES["java"]))
-    group.add_argument("--runtime", default=None,
-                       help=f"Lambda runtime, one of {runtimes} (default python3.12; java21 for "
-                       "a .jar, whose --handler is pkg.Class::method)")
-    group.add_argument("--requests", default=None, metavar="FILE",
-                       help="the request file (default: DIR/requests.json or .jsonl)")
-    group.add_argument("--routes", default=None,
-                       help="route keys, comma-separated (default $default: every request)")
-    group.add_argument("--expect-field", default=None, metavar="NAME",
-                       help="a JSON field every correct answer holds (default: any 2xx)")
-    group.add_argument("--project", type=Path, default=None, metavar="DIR",
-                       help="where Pulumi.<name>.yaml and build/ go (default: this project)")
-    group.add_argument("--write-stack", action="store_true",
-                       help="write Pulumi.<name>.yaml (to keep and edit) and stop; an existing "
-                       "one is left as it is")
+    group.add_argument(
+        "--runtime",
+        default=None,
+        help=f"Lambda runtime, one of {runtimes} (default python3.12; java21 for "
+        "a .jar, whose --handler is pkg.Class::method)",
+    )
+    group.add_argument(
+        "--requests",
+        default=None,
+        metavar="FILE",
+        help="the request file (default: DIR/requests.json or .jsonl)",
+    )
+    group.add_argument(
+        "--routes",
+        default=None,
+        help="route keys, comma-separated (default $default: every request)",
+    )
+    group.add_argument(
+        "--expect-field",
+        default=None,
+        metavar="NAME",
+        help="a JSON field every correct answer holds (default: any 2xx)",
+    )
+    group.add_argument(
+        "--project",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where Pulumi.<name>.yaml and build/ go (default: this project)",
+    )
+    group.add_argument(
+        "--write-stack",
+        action="store_true",
+        help="write Pulumi.<name>.yaml (to keep and edit) and stop; an existing "
+        "one is left as it is",
+    )
 
 
 def _memory_sizes(text: str) -> list[int]:
@@ -77,8 +114,10 @@ def _memory_sizes(text: str) -> list[int]:
         if not part.strip():
             continue
         if not part.strip().isdigit():
-            raise FunctionStudyError(f"--memory {text!r}: {part.strip()!r} is not a whole "
-                                     "number of MB; give e.g. 256,512,1024")
+            raise FunctionStudyError(
+                f"--memory {text!r}: {part.strip()!r} is not a whole "
+                "number of MB; give e.g. 256,512,1024"
+            )
         sizes.append(int(part))
     if not sizes:
         raise FunctionStudyError("--memory names no size; give e.g. 256,512,1024")
@@ -97,48 +136,71 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
     written first if there is none; None after ``--write-stack``."""
     code: Path = args.function
     if not code.exists():
-        raise FunctionStudyError(f"--function {code}: no such directory or .zip; give your "
-                                 "function's directory")
+        raise FunctionStudyError(
+            f"--function {code}: no such directory or .zip; give your function's directory"
+        )
     root = (args.project or project_root()).resolve()
     sam = None
     if code.is_file() and code.suffix in (".yaml", ".yml"):
         try:
             sam = read_sam_function(code, args.sam_function)
         except SettingsError as exc:
-            raise FunctionStudyError("\n  ".join(
-                [f"cannot take the function from {code}:", *exc.problems])) from None
+            raise FunctionStudyError(
+                "\n  ".join([f"cannot take the function from {code}:", *exc.problems])
+            ) from None
         code = sam.code
     default_name = sam.name if sam is not None else code.resolve().stem
     name = args.name or _NAME.sub("-", default_name).strip("-").lower() or "function"
-    sizes = _memory_sizes(args.memory if sam is None or args.memory != DEFAULT_MEMORY
-                          or sam.memory_mb is None else str(sam.memory_mb))
+    sizes = _memory_sizes(
+        args.memory
+        if sam is None or args.memory != DEFAULT_MEMORY or sam.memory_mb is None
+        else str(sam.memory_mb)
+    )
     stack_file = root / f"Pulumi.{name}.yaml"
     if not stack_file.is_file():
-        handler = args.handler or (sam.handler if sam is not None else None) or (
-            guess_handler(code) if code.is_dir() else None)
+        handler = (
+            args.handler
+            or (sam.handler if sam is not None else None)
+            or (guess_handler(code) if code.is_dir() else None)
+        )
         if handler is None:
-            raise FunctionStudyError(f"no handler found in {code} (tried app.lambda_handler, "
-                                     "app.handler, lambda_function.lambda_handler, ...); give "
-                                     "--handler module.function")
+            raise FunctionStudyError(
+                f"no handler found in {code} (tried app.lambda_handler, "
+                "app.handler, lambda_function.lambda_handler, ...); give "
+                "--handler module.function"
+            )
         root.mkdir(parents=True, exist_ok=True)
         if not (root / "Pulumi.yaml").is_file():
             (root / "Pulumi.yaml").write_text(
                 "name: lambda-model-study\nruntime: python\n"
-                "description: functions studied with lambda-model-study\n", encoding="utf-8")
+                "description: functions studied with lambda-model-study\n",
+                encoding="utf-8",
+            )
         more: dict[str, object] = {}
         if sam is not None:
-            more = {"timeout_s": sam.timeout_s, "architecture": sam.architecture,
-                    "environment": sam.environment,
-                    "layers": ",".join(_relative(p, root) for p in sam.layers),
-                    "image": _relative(sam.dockerfile, root) if sam.dockerfile else ""}
+            more = {
+                "timeout_s": sam.timeout_s,
+                "architecture": sam.architecture,
+                "environment": sam.environment,
+                "layers": ",".join(_relative(p, root) for p in sam.layers),
+                "image": _relative(sam.dockerfile, root) if sam.dockerfile else "",
+            }
         routes = args.routes or (",".join(sam.routes) if sam is not None else "")
-        stack_file.write_text(function_stack_text(
-            code=_relative(code, root), handler=handler,
-            runtime=args.runtime or (sam.runtime if sam is not None else None)
-            or ("java21" if code.suffix == ".jar" else "python3.12"),
-            memory_mb=sizes[0], requests=_relative(Path(args.requests), root)
-            if args.requests else "", routes=routes,
-            expect_field=args.expect_field or "", more=more), encoding="utf-8")
+        stack_file.write_text(
+            function_stack_text(
+                code=_relative(code, root),
+                handler=handler,
+                runtime=args.runtime
+                or (sam.runtime if sam is not None else None)
+                or ("java21" if code.suffix == ".jar" else "python3.12"),
+                memory_mb=sizes[0],
+                requests=_relative(Path(args.requests), root) if args.requests else "",
+                routes=routes,
+                expect_field=args.expect_field or "",
+                more=more,
+            ),
+            encoding="utf-8",
+        )
         print(f"wrote {stack_file} (keep and edit it; `pulumi up --stack {name}` deploys it)")
     else:
         print(f"using {stack_file} (delete it to write it anew from the options)")
@@ -146,8 +208,10 @@ def function_stacks(args: argparse.Namespace) -> tuple[Path, list[str]] | None:
         for size in sizes:
             load_stack_file(stack_file, memory_mb=size)
     except SettingsError as exc:
-        raise FunctionStudyError("\n  ".join(
-            [f"the function cannot be studied as {stack_file} describes it:", *exc.problems])
+        raise FunctionStudyError(
+            "\n  ".join(
+                [f"the function cannot be studied as {stack_file} describes it:", *exc.problems]
+            )
         ) from None
     if args.write_stack:
         return None

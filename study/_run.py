@@ -48,8 +48,10 @@ from ._settings import StudySettings
 EMULATOR_START_TIMEOUT_S = 600.0
 #: What a function's log says when init or the handler fails: the runtime's error line, or
 #: the platform's INIT_REPORT of an init that timed out or failed.
-FUNCTION_ERROR = re.compile(r"[^\n]*(?:\[ERROR\]|Runtime\.[A-Za-z]+|INIT_REPORT[^\n]*Status: "
-                            r"(?:timeout|error))[^\n]*")
+FUNCTION_ERROR = re.compile(
+    r"[^\n]*(?:\[ERROR\]|Runtime\.[A-Za-z]+|INIT_REPORT[^\n]*Status: "
+    r"(?:timeout|error))[^\n]*"
+)
 
 
 def hosted_name(stack: str) -> str:
@@ -100,9 +102,13 @@ class Study:
 
     def _spawn(self, argv: list[str], *, log: Path | None = None) -> subprocess.Popen[bytes]:
         out = open(log, "ab") if log else None  # noqa: SIM115 - closed with the child
-        child = subprocess.Popen(argv, cwd=self.root, stdout=out,
-                                 stderr=subprocess.STDOUT if out else None,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            argv,
+            cwd=self.root,
+            stdout=out,
+            stderr=subprocess.STDOUT if out else None,
+            start_new_session=True,
+        )
         if out:
             out.close()
         self.children.append(child)
@@ -114,8 +120,10 @@ class Study:
         try:
             # The load generator stops on SIGINT and SIGTERM alike, finishing its files; it is
             # given the signal the study got, so that its summary says what stopped it.
-            os.killpg(child.pid,
-                      signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT))
+            os.killpg(
+                child.pid,
+                signal.SIGTERM if child is self.emulator else (self.signal or signal.SIGINT),
+            )
             child.wait(timeout=grace_s)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             try:
@@ -124,16 +132,19 @@ class Study:
                 pass
             child.wait()
 
-    def _wait(self, children: list[subprocess.Popen[bytes]], what: str,
-              expected_s: float) -> list[int]:
+    def _wait(
+        self, children: list[subprocess.Popen[bytes]], what: str, expected_s: float
+    ) -> list[int]:
         start = time.monotonic()
         last = 0.0
         while any(c.poll() is None for c in children):
             if self.stopping:
                 raise Interrupted
             if self.emulator is not None and self.emulator.poll() is not None:
-                raise StudyError(f"the emulator stopped (exit {self.emulator.returncode}) during "
-                                 f"{what}; see {self.run_dir / 'emulator.out'}")
+                raise StudyError(
+                    f"the emulator stopped (exit {self.emulator.returncode}) during "
+                    f"{what}; see {self.run_dir / 'emulator.out'}"
+                )
             now = time.monotonic() - start
             if now - last >= 15:
                 last = now
@@ -147,14 +158,29 @@ class Study:
     def start_emulator(self) -> None:
         self.build.mkdir(parents=True, exist_ok=True)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        root_args = (["--root", str(self.settings.emulator_root)]
-                     if self.settings.emulator_root is not None else [])
-        argv = self._python("-m", "emulator", "up", *self.settings.hosted, *root_args,
-                            "--time-scale", f"{self.settings.time_scale:g}",
-                            "--build-dir", str(self.build), "--artifact", str(self.artifact),
-                            *self.settings.emulator_args)
-        _log(f"starting the emulator with {', '.join(self.settings.hosted)} (time scale "
-             f"{self.settings.time_scale:g})")
+        root_args = (
+            ["--root", str(self.settings.emulator_root)]
+            if self.settings.emulator_root is not None
+            else []
+        )
+        argv = self._python(
+            "-m",
+            "emulator",
+            "up",
+            *self.settings.hosted,
+            *root_args,
+            "--time-scale",
+            f"{self.settings.time_scale:g}",
+            "--build-dir",
+            str(self.build),
+            "--artifact",
+            str(self.artifact),
+            *self.settings.emulator_args,
+        )
+        _log(
+            f"starting the emulator with {', '.join(self.settings.hosted)} (time scale "
+            f"{self.settings.time_scale:g})"
+        )
         self.emulator = self._spawn(argv, log=self.run_dir / "emulator.out")
         deadline = time.monotonic() + EMULATOR_START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -162,8 +188,9 @@ class Study:
                 raise Interrupted
             if self.emulator.poll() is not None:
                 tail = (self.run_dir / "emulator.out").read_text(errors="replace")[-2000:]
-                raise StudyError("the emulator failed to start (exit "
-                                 f"{self.emulator.returncode}):\n{tail}")
+                raise StudyError(
+                    f"the emulator failed to start (exit {self.emulator.returncode}):\n{tail}"
+                )
             try:
                 doc = read_endpoints(self.endpoints)
                 if doc is not None and doc.pid == self.emulator.pid:
@@ -172,12 +199,15 @@ class Study:
                 pass
             time.sleep(0.2)
         else:
-            raise StudyError(f"the emulator did not write {self.endpoints} within "
-                             f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
-                             f"{self.run_dir / 'emulator.out'}")
+            raise StudyError(
+                f"the emulator did not write {self.endpoints} within "
+                f"{EMULATOR_START_TIMEOUT_S:.0f} s; see "
+                f"{self.run_dir / 'emulator.out'}"
+            )
         shutil.copyfile(self.endpoints, self.run_dir / ENDPOINTS)
-        _log(f"emulator up; CPU limited by memory: {doc.cpu_limited} "
-             f"({doc.cpu_limit_reason or ''})")
+        _log(
+            f"emulator up; CPU limited by memory: {doc.cpu_limited} ({doc.cpu_limit_reason or ''})"
+        )
         init_cpu = doc.init_cpu
         if init_cpu is not None:
             _log(f"init CPU: {init_cpu.get('mode')}: {init_cpu.get('description', '')}")
@@ -192,25 +222,43 @@ class Study:
         # would start an instance, and scenario 1 could never see its first cold start.
         # A function stack sends its own request file (endpoints.json names it) and nothing
         # else first either; its first answer, if wrong, stops the run.
-        what = (["--stop-at-first-failure"] if stack in self.settings.function_stacks
-                else ["--features", ",".join(self.features)])
-        argv = self._python("-m", "loadgen", scenario, "--stack", hosted_name(stack),
-                            "--endpoints", str(self.endpoints),
-                            "--time-scale", f"{self.settings.time_scale:g}",
-                            "--run-id", self.run_id,
-                            "--results", str(self.run_dir.parent), *what, *extra)
+        what = (
+            ["--stop-at-first-failure"]
+            if stack in self.settings.function_stacks
+            else ["--features", ",".join(self.features)]
+        )
+        argv = self._python(
+            "-m",
+            "loadgen",
+            scenario,
+            "--stack",
+            hosted_name(stack),
+            "--endpoints",
+            str(self.endpoints),
+            "--time-scale",
+            f"{self.settings.time_scale:g}",
+            "--run-id",
+            self.run_id,
+            "--results",
+            str(self.run_dir.parent),
+            *what,
+            *extra,
+        )
         return argv + (["--quiet"] if quiet else [])
 
     @property
     def schedule(self) -> Schedule:
         """When each stack's load starts, from the settings as they are now."""
         settings = self.settings
-        return Schedule(study_stacks=tuple(settings.stacks),
-                        framework_stacks=settings.extra_stacks,
-                        time_scale=settings.time_scale, offsets=settings.offsets,
-                        scenario2_stages=settings.scenario2_stages,
-                        study_stagger_s=settings.study_stagger_s,
-                        framework_stagger_s=settings.framework_stagger_s)
+        return Schedule(
+            study_stacks=tuple(settings.stacks),
+            framework_stacks=settings.extra_stacks,
+            time_scale=settings.time_scale,
+            offsets=settings.offsets,
+            scenario2_stages=settings.scenario2_stages,
+            study_stagger_s=settings.study_stagger_s,
+            framework_stagger_s=settings.framework_stagger_s,
+        )
 
     def check_schedule(self) -> None:
         """Refuse, before anything starts, scenario 1 offsets that are not durations: each
@@ -218,8 +266,10 @@ class Study:
         try:
             self.schedule.base_offsets_s()
         except ValueError as exc:
-            raise StudyError(f"--offsets {self.settings.offsets}: {exc}; give durations "
-                             "separated by commas, such as 0,6m,16m") from None
+            raise StudyError(
+                f"--offsets {self.settings.offsets}: {exc}; give durations "
+                "separated by commas, such as 0,6m,16m"
+            ) from None
 
     def scenario1(self) -> None:
         schedule = self.schedule
@@ -227,14 +277,22 @@ class Study:
         stacks = self.settings.hosted
         shift_s = max(schedule.scenario1_shifts_s().values(), default=0.0)
         expected = schedule.scenario1_length_s() + shift_s
-        _log(f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s "
-             f"(starts staggered: the study's stacks {self.settings.study_stagger_s:g} s apart"
-             + (f", each framework stack {self.settings.framework_stagger_s:g} s after the "
-                "previous" if self.settings.extra_stacks else "") + ")"
-             + (" plus bisection" if self.settings.bisect else ""))
+        _log(
+            f"scenario 1 (timed idle) on {len(stacks)} stacks at once, about {expected:.0f} s "
+            f"(starts staggered: the study's stacks {self.settings.study_stagger_s:g} s apart"
+            + (
+                f", each framework stack {self.settings.framework_stagger_s:g} s after the previous"
+                if self.settings.extra_stacks
+                else ""
+            )
+            + ")"
+            + (" plus bisection" if self.settings.bisect else "")
+        )
         for clash in schedule.cold_start_clashes():
-            _log(f"note: cold starts may overlap: {clash} (widen --study-stagger or "
-                 "--framework-stagger)")
+            _log(
+                f"note: cold starts may overlap: {clash} (widen --study-stagger or "
+                "--framework-stagger)"
+            )
         logs = self.run_dir / "loadgen-logs"
         logs.mkdir(exist_ok=True)
         children = []
@@ -244,8 +302,12 @@ class Study:
                 extra += ["--offsets", str(offsets[stack])]
             if self.settings.bisect:
                 extra += ["--bisect", self.settings.bisect]
-            children.append(self._spawn(self._loadgen("scenario1", stack, extra, quiet=True),
-                                        log=logs / f"{stack}-scenario1.out"))
+            children.append(
+                self._spawn(
+                    self._loadgen("scenario1", stack, extra, quiet=True),
+                    log=logs / f"{stack}-scenario1.out",
+                )
+            )
         codes = self._wait(children, "scenario 1", expected)
         for stack, code in zip(stacks, codes, strict=True):
             self._check(f"scenario 1 on {stack}", code, logs / f"{stack}-scenario1.out")
@@ -259,18 +321,26 @@ class Study:
         stacks = self.settings.scenario2_stacks
         skipped = [s for s in self.settings.hosted if s not in stacks]
         if skipped:
-            _log(f"scenario 2 skips {', '.join(skipped)} (scenario 1 only; --framework-scenario2 "
-                 "runs them too)")
+            _log(
+                f"scenario 2 skips {', '.join(skipped)} (scenario 1 only; --framework-scenario2 "
+                "runs them too)"
+            )
         for i, stack in enumerate(stacks, 1):
-            _log(f"scenario 2 (staged concurrency) on {stack} ({i}/{len(stacks)}), "
-                 f"about {expected:.0f} s")
+            _log(
+                f"scenario 2 (staged concurrency) on {stack} ({i}/{len(stacks)}), "
+                f"about {expected:.0f} s"
+            )
             # A function stack's output is kept, so that a first wrong answer can be quoted.
-            log = (self.run_dir / "loadgen-logs" / f"{stack}-scenario2.out"
-                   if stack in self.settings.function_stacks else None)
+            log = (
+                self.run_dir / "loadgen-logs" / f"{stack}-scenario2.out"
+                if stack in self.settings.function_stacks
+                else None
+            )
             if log is not None:
                 log.parent.mkdir(exist_ok=True)
-            child = self._spawn(self._loadgen("scenario2", stack, extra, quiet=log is not None),
-                                log=log)
+            child = self._spawn(
+                self._loadgen("scenario2", stack, extra, quiet=log is not None), log=log
+            )
             (code,) = self._wait([child], f"scenario 2 on {stack}", expected)
             self._check(f"scenario 2 on {stack}", code, log)
 
@@ -288,8 +358,10 @@ class Study:
             found = FUNCTION_ERROR.search(server.read_text(errors="replace"))
             if found is not None:
                 cause = f"; the function's log says {found.group(0).strip()[:200]}"
-        return (f"{stack}: {said or 'the first request failed'}{cause}. Fix the function (or "
-                "its stack file) and run the study again")
+        return (
+            f"{stack}: {said or 'the first request failed'}{cause}. Fix the function (or "
+            "its stack file) and run the study again"
+        )
 
     def _check(self, what: str, code: int, log: Path | None) -> None:
         where = f"; see {log}" if log else ""
@@ -310,8 +382,10 @@ class Study:
         target.mkdir(parents=True, exist_ok=True)
         folders = sorted({log.parent for log in self.stack_logs.values()})
         if not folders:
-            _log(f"the emulator named no logs in {self.endpoints}: server-side figures will be "
-                 "missing")
+            _log(
+                f"the emulator named no logs in {self.endpoints}: server-side figures will be "
+                "missing"
+            )
         for source in folders:
             if not source.is_dir():
                 _log(f"no emulator logs in {source}: server-side figures will be missing")
@@ -341,8 +415,10 @@ class Study:
     def run(self) -> int:
         def on_signal(signum: int, _frame: object) -> None:
             if not self.stopping:
-                _log(f"interrupted by {signal.Signals(signum).name}: stopping the load, "
-                     "keeping what was measured")
+                _log(
+                    f"interrupted by {signal.Signals(signum).name}: stopping the load, "
+                    "keeping what was measured"
+                )
                 self.signal = signum
             self.stopping = True
 

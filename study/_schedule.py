@@ -123,14 +123,17 @@ class Schedule:
         return offsets
 
     def cold_start_times_s(
-            self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> dict[str, list[float]]:
+        self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S
+    ) -> dict[str, list[float]]:
         """When (from scenario 1's start) each stack's probes may meet a new instance: its
         first, and every one after an idle gap (plan seconds) longer than ``keep_alive_s``."""
         base = self.base_offsets_s()
         # the gap runs from the previous request's start: its idle time is a little shorter
         cold = [o for i, o in enumerate(base) if i == 0 or o - base[i - 1] > keep_alive_s]
-        return {stack: [o / self.time_scale + shift_s for o in cold]
-                for stack, shift_s in self.scenario1_shifts_s().items()}
+        return {
+            stack: [o / self.time_scale + shift_s for o in cold]
+            for stack, shift_s in self.scenario1_shifts_s().items()
+        }
 
     def cold_start_clashes(self, keep_alive_s: float = DEFAULT_KEEP_ALIVE_S) -> list[str]:
         """Pairs of stacks whose scenario 1 cold starts may run together, in words (none: the
@@ -138,12 +141,14 @@ class Schedule:
         ``STUDY_COLD_START_S``, a framework stack's ``FRAMEWORK_COLD_START_S``."""
         times = self.cold_start_times_s(keep_alive_s)
         framework = set(self.framework_stacks)
-        width = {stack: (FRAMEWORK_COLD_START_S if stack in framework else STUDY_COLD_START_S)
-                 for stack in times}
+        width = {
+            stack: (FRAMEWORK_COLD_START_S if stack in framework else STUDY_COLD_START_S)
+            for stack in times
+        }
         spans = sorted((t, t + width[stack], stack) for stack, ts in times.items() for t in ts)
         clashes = []
         for i, (begin, end, stack) in enumerate(spans):
-            for other_begin, _other_end, other in spans[i + 1:]:
+            for other_begin, _other_end, other in spans[i + 1 :]:
                 if other_begin >= end:
                     break
                 if other != stack:

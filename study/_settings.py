@@ -14,8 +14,15 @@ __all__ = ["FRAMEWORK_STACKS", "QUICK_TIME_SCALE", "STUDY_STACKS", "StudySetting
 STUDY_STACKS = ("python-256", "python-512", "python-1024", "java-256", "java-512", "java-1024")
 #: The model served with a framework: every runtime at two memory sizes, and TensorFlow at the
 #: study's 256 MB, where the original study's configuration collapsed.
-FRAMEWORK_STACKS = ("python-litert-512", "python-litert-1024", "python-onnx-512",
-                    "python-onnx-1024", "python-tf-256", "python-tf-512", "python-tf-1024")
+FRAMEWORK_STACKS = (
+    "python-litert-512",
+    "python-litert-1024",
+    "python-onnx-512",
+    "python-onnx-1024",
+    "python-tf-256",
+    "python-tf-512",
+    "python-tf-1024",
+)
 #: The study's scenario 1 lasts 61 minutes and scenario 2 five per stack (loadgen's IdlePlan and
 #: StagedPlan); divided by this the whole job fits in 10 minutes on 2 cores.
 QUICK_TIME_SCALE = 20.0

@@ -29,19 +29,41 @@ SOURCES = (
     + sorted((REPO / "docs").rglob("*.md"))
 )
 #: ``model.zip``, ``report.md``, ``emulator.lock``: file names that read like dotted paths
-FILE_SUFFIXES = frozenset({"csv", "hlog", "jar", "joblib", "json", "jsonl", "keras", "lock", "log",
-                           "md", "onnx", "out", "pkl", "png", "tflite", "toml", "txt", "yaml",
-                           "zip"})
+FILE_SUFFIXES = frozenset(
+    {
+        "csv",
+        "hlog",
+        "jar",
+        "joblib",
+        "json",
+        "jsonl",
+        "keras",
+        "lock",
+        "log",
+        "md",
+        "onnx",
+        "out",
+        "pkl",
+        "png",
+        "tflite",
+        "toml",
+        "txt",
+        "yaml",
+        "zip",
+    }
+)
 #: folders an installed distribution has elsewhere in the checkout (``stack/_runtime`` is
 #: ``runtime/``): pyproject's [tool.setuptools.package-dir]
 INSTALLED_AS = {
     package.replace(".", "/"): folder
-    for package, folder in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    ["tool"]["setuptools"]["package-dir"].items()
+    for package, folder in tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))[
+        "tool"
+    ]["setuptools"]["package-dir"].items()
 }
 #: every Python file name in the checkout (outside virtualenvs and build output)
 FILE_NAMES = frozenset(
-    p.name for p in REPO.rglob("*.py")
+    p.name
+    for p in REPO.rglob("*.py")
     if not {".venv", "build", "results", ".git"} & set(p.relative_to(REPO).parts)
 )
 
@@ -126,7 +148,7 @@ def path_problem(reference: str) -> str | None:
     path = reference.removesuffix("...").rstrip("/")
     for installed, folder in INSTALLED_AS.items():
         if path == installed or path.startswith(installed + "/"):
-            path = folder + path[len(installed):]
+            path = folder + path[len(installed) :]
     return None if (REPO / path).exists() else f"no file or folder {path}"
 
 
@@ -159,36 +181,46 @@ def test_every_backticked_module_path_names_a_module_that_exists() -> None:
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize(("reference", "expected"), [
-    ("stack._paths", None),
-    ("stack._paths.project_root", None),
-    ("loadgen.plans._limits.LimitsCheck.describe", None),
-    ("resultfiles.Record", None),
-    ("model.zip", None),
-    ("emulator._nowhere", "emulator has no module or name '_nowhere'"),
-    ("stack._paths.nothing_here", "stack._paths has no module or name 'nothing_here'"),
-    ("loadgen.plans._limits.LimitsCheck.nope",
-     "loadgen.plans._limits.LimitsCheck has no attribute 'nope'"),
-])
-def test_a_reference_resolves_to_a_module_then_names_in_it(reference: str,
-                                                          expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("stack._paths", None),
+        ("stack._paths.project_root", None),
+        ("loadgen.plans._limits.LimitsCheck.describe", None),
+        ("resultfiles.Record", None),
+        ("model.zip", None),
+        ("emulator._nowhere", "emulator has no module or name '_nowhere'"),
+        ("stack._paths.nothing_here", "stack._paths has no module or name 'nothing_here'"),
+        (
+            "loadgen.plans._limits.LimitsCheck.nope",
+            "loadgen.plans._limits.LimitsCheck has no attribute 'nope'",
+        ),
+    ],
+)
+def test_a_reference_resolves_to_a_module_then_names_in_it(
+    reference: str, expected: str | None
+) -> None:
     assert dotted_problem(reference) == expected
 
 
-@pytest.mark.parametrize(("reference", "expected"), [
-    ("stack/_limits.py", None),
-    ("stack/_runtime/python/app.py", None),
-    ("emulator/java/...", None),
-    ("stack/_gone.py", "no file or folder stack/_gone.py"),
-])
-def test_a_path_is_a_file_or_folder_of_the_checkout(reference: str,
-                                                    expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("stack/_limits.py", None),
+        ("stack/_runtime/python/app.py", None),
+        ("emulator/java/...", None),
+        ("stack/_gone.py", "no file or folder stack/_gone.py"),
+    ],
+)
+def test_a_path_is_a_file_or_folder_of_the_checkout(reference: str, expected: str | None) -> None:
     assert path_problem(reference) == expected
 
 
 def test_the_three_spellings_are_found_in_text() -> None:
-    line = ("see ``emulator._spec``, `stack/_limits.py` and `_lock.py`, not model.zip, "
-            "`x.emulator._y` or `tests/_z.py`")
+    line = (
+        "see ``emulator._spec``, `stack/_limits.py` and `_lock.py`, not model.zip, "
+        "`x.emulator._y` or `tests/_z.py`"
+    )
     assert [m.group(1) for m in DOTTED.finditer(line)] == ["emulator._spec"]
     assert [m.group(1) for m in SLASHED.finditer(line)] == ["stack/_limits.py"]
     assert [m.group(1) for m in BARE.finditer(line)] == ["_lock.py"]

@@ -23,8 +23,9 @@ FUNCTION_ROOT = REPO / "runtime" / "python"
 
 def _packages() -> list[str]:
     # tests/ is a package only so that its modules have names of their own (pyproject's mypy).
-    return sorted(p.name for p in REPO.iterdir()
-                  if (p / "__init__.py").is_file() and p.name != "tests")
+    return sorted(
+        p.name for p in REPO.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"
+    )
 
 
 def allowed_imports() -> dict[str, set[str]]:
@@ -61,8 +62,9 @@ def imports_of(path: Path) -> Iterator[tuple[int, str]]:
             yield node.lineno, node.args[0].value
 
 
-def violations(package_root: Path, owner: str | None, allowed: set[str],
-               packages: list[str]) -> list[str]:
+def violations(
+    package_root: Path, owner: str | None, allowed: set[str], packages: list[str]
+) -> list[str]:
     """Every import statement under ``package_root`` of a project package not in ``allowed``,
     or of another package's private module (``pkg._x``): one line each."""
     found = []
@@ -77,8 +79,10 @@ def violations(package_root: Path, owner: str | None, allowed: set[str],
                 continue
             if top not in allowed:
                 seen.add(line)
-                found.append(f"{where}:{line}: imports {module}; {owner or 'the function'} may "
-                             f"import {', '.join(sorted(allowed)) or 'no project package'}")
+                found.append(
+                    f"{where}:{line}: imports {module}; {owner or 'the function'} may "
+                    f"import {', '.join(sorted(allowed)) or 'no project package'}"
+                )
             elif any(part.startswith("_") and not part.startswith("__") for part in rest):
                 seen.add(line)
                 found.append(f"{where}:{line}: imports {module}, a private module of {top}")
@@ -108,12 +112,18 @@ def test_the_function_imports_no_project_package() -> None:
     ("source", "owner", "expected"),
     [
         ("from stack._limits import MEMORY_MB_MAX\n", "emulator", "a private module of stack"),
-        ("import importlib\nimportlib.import_module('report._cli_logs')\n", "loadgen",
-         "loadgen may import contract, resultfiles"),
+        (
+            "import importlib\nimportlib.import_module('report._cli_logs')\n",
+            "loadgen",
+            "loadgen may import contract, resultfiles",
+        ),
         ("from emulator import Emulator\n", "loadgen", "loadgen may import contract, resultfiles"),
         ("from model import read_artifact\n", "stack", "stack may import contract"),
-        ("def f() -> None:\n    from loadgen._cli import parse_stages\n", "study",
-         "a private module of loadgen"),
+        (
+            "def f() -> None:\n    from loadgen._cli import parse_stages\n",
+            "study",
+            "a private module of loadgen",
+        ),
     ],
 )
 def test_the_check_catches_each_kind_of_reach(

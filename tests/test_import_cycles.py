@@ -20,13 +20,16 @@ FLAT_ROOTS = (REPO / "runtime" / "python",)
 def _modules() -> dict[str, Path]:
     """Every module of our packages (and flat roots), by its dotted name."""
     found: dict[str, Path] = {}
-    packages = [p for p in sorted(REPO.iterdir())
-                if (p / "__init__.py").is_file() and p.name != "tests"]
+    packages = [
+        p for p in sorted(REPO.iterdir()) if (p / "__init__.py").is_file() and p.name != "tests"
+    ]
     for package in packages:
         for path in sorted(package.rglob("*.py")):
             parts = path.relative_to(REPO).with_suffix("").parts
-            if any(not (REPO.joinpath(*parts[:i]) / "__init__.py").is_file()
-                   for i in range(1, len(parts))):
+            if any(
+                not (REPO.joinpath(*parts[:i]) / "__init__.py").is_file()
+                for i in range(1, len(parts))
+            ):
                 continue  # a folder of scripts or data inside a package, not a subpackage
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
             found[name] = path
@@ -50,8 +53,10 @@ def _imported(name: str, path: Path, modules: dict[str, Path]) -> Iterator[str]:
             else:
                 source = node.module or ""
             # ``from package import submodule`` imports the submodule; any other name, the module.
-            targets = [f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source
-                       for alias in node.names]
+            targets = [
+                f"{source}.{alias.name}" if f"{source}.{alias.name}" in modules else source
+                for alias in node.names
+            ]
         else:
             continue
         for target in targets:
@@ -96,8 +101,13 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_the_check_sees_our_packages_and_a_type_only_cycle(tmp_path: Path) -> None:
     modules = _modules()
-    assert {"emulator.lambda_service._host", "emulator.instance._runtime_api", "loadgen",
-            "stack.aws", "app"} <= set(modules)
+    assert {
+        "emulator.lambda_service._host",
+        "emulator.instance._runtime_api",
+        "loadgen",
+        "stack.aws",
+        "app",
+    } <= set(modules)
     a, b = tmp_path / "a.py", tmp_path / "b.py"
     a.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.b import B\n")
     b.write_text("from .a import A\n")
@@ -110,5 +120,7 @@ def test_no_import_cycle_between_modules_of_our_packages() -> None:
     modules = _modules()
     graph = {name: set(_imported(name, path, modules)) for name, path in modules.items()}
     cycles = _cycles(graph)
-    assert not cycles, ("import cycles (break each with a small protocol or a moved name): "
-                        + "; ".join(" <-> ".join(cycle) for cycle in cycles))
+    assert not cycles, (
+        "import cycles (break each with a small protocol or a moved name): "
+        + "; ".join(" <-> ".join(cycle) for cycle in cycles)
+    )

@@ -32,15 +32,20 @@ def _misplaced_unit_test(where: Path, package: Path, package_name: str, name: st
     module of one of its subpackages: that module's tests live in the subpackage's folder."""
     if any((package / f"{prefix}{name}.py").is_file() for prefix in ("_", "")):
         return []
-    inside = sorted(found.relative_to(package.parent).as_posix()
-                    for prefix in ("_", "") for found in package.rglob(f"{prefix}{name}.py")
-                    if found.parent != package)
+    inside = sorted(
+        found.relative_to(package.parent).as_posix()
+        for prefix in ("_", "")
+        for found in package.rglob(f"{prefix}{name}.py")
+        if found.parent != package
+    )
     if not inside:
         return []
     mirrored = Path(inside[0]).parent.as_posix()
-    problem = (f"{where}: names {', '.join(inside)}, a module of a subpackage of "
-               f"{package_name}/; move it to tests/{mirrored}/{where.name}, or give a "
-               f"cross-module test a feature name")
+    problem = (
+        f"{where}: names {', '.join(inside)}, a module of a subpackage of "
+        f"{package_name}/; move it to tests/{mirrored}/{where.name}, or give a "
+        f"cross-module test a feature name"
+    )
     return [problem]
 
 
@@ -58,8 +63,10 @@ def mirror_problems(tests_root: Path, repo: Path) -> list[str]:
             continue
         source = repo.joinpath(*folder.parts)
         if not source.is_dir():
-            problems.append(f"{where}: tests/{folder.as_posix()}/ mirrors no folder of the "
-                            f"repository; move it under the folder of the code it tests")
+            problems.append(
+                f"{where}: tests/{folder.as_posix()}/ mirrors no folder of the "
+                f"repository; move it under the folder of the code it tests"
+            )
             continue
         name = path.stem.removeprefix("test_")
         if len(folder.parts) < 2:
@@ -68,9 +75,11 @@ def mirror_problems(tests_root: Path, repo: Path) -> list[str]:
             problems += _misplaced_unit_test(where, source, folder.parts[0], name)
             continue
         if not any((source / f"{prefix}{name}.py").is_file() for prefix in ("_", "")):
-            problems.append(f"{where}: names no module {folder.as_posix()}/_{name}.py; name it "
-                            f"after the module it tests, or move a cross-module test up to "
-                            f"tests/{folder.parts[0]}/ under a feature name")
+            problems.append(
+                f"{where}: names no module {folder.as_posix()}/_{name}.py; name it "
+                f"after the module it tests, or move a cross-module test up to "
+                f"tests/{folder.parts[0]}/ under a feature name"
+            )
     return problems
 
 
@@ -86,14 +95,24 @@ def test_the_mirror_check_names_a_test_of_no_module(tmp_path: Path) -> None:
     (repo / "pkg" / "sub" / "_both.py").write_text("")
     (repo / "pkg" / "_both.py").write_text("")
     tests = repo / "tests"
-    for name in ("pkg/sub/test_mod.py", "pkg/sub/test_plain.py", "pkg/test_feature.py",
-                 "pkg/sub/test_gone.py", "nothing/test_x.py", "support/test_helper.py",
-                 "pkg/test_mod.py", "pkg/test_both.py"):
+    for name in (
+        "pkg/sub/test_mod.py",
+        "pkg/sub/test_plain.py",
+        "pkg/test_feature.py",
+        "pkg/sub/test_gone.py",
+        "nothing/test_x.py",
+        "support/test_helper.py",
+        "pkg/test_mod.py",
+        "pkg/test_both.py",
+    ):
         (tests / name).parent.mkdir(parents=True, exist_ok=True)
         (tests / name).write_text("")
     problems = mirror_problems(tests, repo)
     assert [line.split(":")[0] for line in problems] == [
-        "tests/nothing/test_x.py", "tests/pkg/sub/test_gone.py", "tests/pkg/test_mod.py"]
+        "tests/nothing/test_x.py",
+        "tests/pkg/sub/test_gone.py",
+        "tests/pkg/test_mod.py",
+    ]
     assert "mirrors no folder of the repository" in problems[0]
     assert "names no module pkg/sub/_gone.py" in problems[1]
     assert "names pkg/sub/_mod.py" in problems[2]
@@ -102,8 +121,13 @@ def test_the_mirror_check_names_a_test_of_no_module(tmp_path: Path) -> None:
 
 def test_every_folder_of_test_modules_is_a_package() -> None:
     # tests/ is a package: test modules get names of their own and import helpers relatively.
-    missing = sorted({p.parent.relative_to(REPO).as_posix() for p in _test_modules()
-                      if not (p.parent / "__init__.py").is_file()})
+    missing = sorted(
+        {
+            p.parent.relative_to(REPO).as_posix()
+            for p in _test_modules()
+            if not (p.parent / "__init__.py").is_file()
+        }
+    )
     assert missing == [], f"add an empty __init__.py to {', '.join(missing)}"
 
 
@@ -115,18 +139,25 @@ def test_support_holds_helpers_and_no_tests() -> None:
             found.append(f"{where}: a test module or conftest in tests/support")
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        found += [f"{where}:{node.lineno}: {node.name} is a test"
-                  for node in tree.body
-                  if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                  and node.name.startswith("test")]
+        found += [
+            f"{where}:{node.lineno}: {node.name} is a test"
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name.startswith("test")
+        ]
     assert found == []
 
 
 def _edits_sys_path(node: ast.AST) -> bool:
     """``sys.path.insert(...)``/``append``/``extend``, or an assignment to ``sys.path``."""
+
     def is_sys_path(expr: ast.AST) -> bool:
-        return (isinstance(expr, ast.Attribute) and expr.attr == "path"
-                and isinstance(expr.value, ast.Name) and expr.value.id == "sys")
+        return (
+            isinstance(expr, ast.Attribute)
+            and expr.attr == "path"
+            and isinstance(expr.value, ast.Name)
+            and expr.value.id == "sys"
+        )
 
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr in {"insert", "append", "extend"} and is_sys_path(node.func.value)

@@ -22,8 +22,9 @@ def test_every_phony_target_has_a_rule_and_every_rule_is_phony() -> None:
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
 def test_make_help_lists_every_target() -> None:
-    shown = subprocess.run(["make", "-s", "help"], cwd=REPO, capture_output=True, text=True,
-                           check=True, timeout=60).stdout
+    shown = subprocess.run(
+        ["make", "-s", "help"], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
     listed = sorted(line.split()[1] for line in shown.splitlines() if line.startswith("make "))
     assert listed == TARGETS
 
@@ -31,8 +32,12 @@ def test_make_help_lists_every_target() -> None:
 def test_make_test_is_make_check_then_the_slow_tests() -> None:
     """CI runs `make test`: it must run the quick gate (lint, types, fast tests) and then only
     the tests the gate left out, so that no test runs twice and none is missed."""
-    rules = {name: (prereqs.split(), recipe) for name, prereqs, recipe in re.findall(
-        r"^([a-z][\w-]*):(?!=)([^\n]*)\n((?:\t[^\n]*\n)*)", MAKEFILE, flags=re.MULTILINE)}
+    rules = {
+        name: (prereqs.split(), recipe)
+        for name, prereqs, recipe in re.findall(
+            r"^([a-z][\w-]*):(?!=)([^\n]*)\n((?:\t[^\n]*\n)*)", MAKEFILE, flags=re.MULTILINE
+        )
+    }
     test_prereqs, test_recipe = rules["test"]
     check_prereqs, check_recipe = rules["check"]
     assert "check" in test_prereqs

@@ -20,9 +20,11 @@ BODY = b'{"instances":[{"duration":0,"src_bytes":181,"dst_bytes":5450}]}'
 
 async def raw_user(host: str, port: int, deadline: float, lat: list[int]) -> int:
     reader, writer = await asyncio.open_connection(host, port)
-    request = (f"POST /predict HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: "
-               "application/json\r\n"
-               f"content-length: {len(BODY)}\r\n\r\n").encode() + BODY
+    request = (
+        f"POST /predict HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-type: "
+        "application/json\r\n"
+        f"content-length: {len(BODY)}\r\n\r\n"
+    ).encode() + BODY
     count = 0
     while time.perf_counter() < deadline:
         t0 = time.perf_counter_ns()
@@ -64,18 +66,21 @@ async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, floa
     if kind == "raw":
         counts = await asyncio.gather(*(raw_user(host, port, deadline, lat) for _ in range(users)))
     elif kind in ("h11", "httptools"):
-        counts = await asyncio.gather(*(protocol_user(kind, host, port, deadline, lat)
-                                        for _ in range(users)))
+        counts = await asyncio.gather(
+            *(protocol_user(kind, host, port, deadline, lat) for _ in range(users))
+        )
     elif kind == "httpx":
         import httpx
 
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=users)) as client:
+
             async def one() -> int:
                 count = 0
                 while time.perf_counter() < deadline:
                     t0 = time.perf_counter_ns()
-                    response = await client.post(f"{url}/predict", content=BODY,
-                                                 headers={"content-type": "application/json"})
+                    response = await client.post(
+                        f"{url}/predict", content=BODY, headers={"content-type": "application/json"}
+                    )
                     response.json()
                     lat.append(time.perf_counter_ns() - t0)
                     count += 1
@@ -91,8 +96,8 @@ async def run(kind: str, url: str, users: int, seconds: float) -> dict[str, floa
                 while time.perf_counter() < deadline:
                     t0 = time.perf_counter_ns()
                     async with session.post(
-                            f"{url}/predict", data=BODY,
-                            headers={"content-type": "application/json"}) as response:
+                        f"{url}/predict", data=BODY, headers={"content-type": "application/json"}
+                    ) as response:
                         await response.json()
                     lat.append(time.perf_counter_ns() - t0)
                     count += 1

@@ -121,19 +121,16 @@ def match_route(routes: Iterable[str] | None, method: str, path: str) -> str | N
     matching = [route for route in routes if route_matches(route, method, path)]
     if not matching:
         return None
-    return min(matching, key=lambda route: ("+}" in route, route.count("{"),
-                                            route.startswith("ANY ")))
+    return min(
+        matching, key=lambda route: ("+}" in route, route.count("{"), route.startswith("ANY "))
+    )
 
 
 def is_text_content(content_type: str | None) -> bool:
     if not content_type:
         return False
     main = content_type.split(";", 1)[0].strip().lower()
-    return (
-        main.startswith("text/")
-        or main in _TEXT_TYPES
-        or main.endswith(("+json", "+xml"))
-    )
+    return main.startswith("text/") or main in _TEXT_TYPES or main.endswith(("+json", "+xml"))
 
 
 def trace_id(now_s: float) -> str:

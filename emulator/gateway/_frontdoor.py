@@ -54,8 +54,9 @@ class _OneLinePerMalformedRequest(logging.LoggerAdapter):  # type: ignore[type-a
         if isinstance(exc_info, HttpProcessingError):
             fault = " ".join(str(exc_info.message).split()) or type(exc_info).__name__
             context = str(msg) % args if args else str(msg)
-            self.warning("%s: malformed request, answered %s: %s", context, exc_info.code, fault,
-                         **kwargs)
+            self.warning(
+                "%s: malformed request, answered %s: %s", context, exc_info.code, fault, **kwargs
+            )
         else:
             super().exception(msg, *args, exc_info=exc_info, **kwargs)
 
@@ -99,8 +100,9 @@ class FrontDoor:
         # ``admitted``: the function roles whose policy allows invoking this API (a worker
         # stack's invoke_targets); ``denied``: the other roles, recognised but refused.
         self.sigv4 = (
-            SigV4Check(credentials or DEFAULT_CREDENTIALS, spec.region, admitted=admitted,
-                       denied=denied)
+            SigV4Check(
+                credentials or DEFAULT_CREDENTIALS, spec.region, admitted=admitted, denied=denied
+            )
             if spec.authorization == "iam"
             else None
         )
@@ -110,7 +112,9 @@ class FrontDoor:
         # half-sent heads (slowloris) alike; the body has its own bound in _read_body.
         self._runner = web.ServerRunner(
             web.Server(self.handle, keepalive_timeout=connection_timeout_s, logger=_server_log),
-            access_log=None, handle_signals=False, shutdown_timeout=0.5,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=0.5,
         )
         self.port = 0
         self._pending: set[asyncio.Task[Outcome]] = set()
@@ -194,9 +198,11 @@ class FrontDoor:
                 apigw_id=apigw_id,
                 request_id=lambda_id or response.headers.get(REQUEST_ID_HEADER),
                 status=response.status,
-                added_ms=((handed_s - arrived_s) + (done_s - ended_s)) * 1000.0 if half_s > 0
+                added_ms=((handed_s - arrived_s) + (done_s - ended_s)) * 1000.0
+                if half_s > 0
                 else 0.0,
-                response_ms=(done_s - arrived_s) * 1000.0)
+                response_ms=(done_s - arrived_s) * 1000.0,
+            )
         return response
 
     async def _wait_half(self, due_s: float, lateness: Lateness) -> None:
@@ -211,8 +217,9 @@ class FrontDoor:
             self._timers = DeadlineTimers(asyncio.get_running_loop())
         await self._timers.sleep_until(when_s)
 
-    async def _admit(self, request: web.BaseRequest, apigw_id: str, *,
-                     gateway_epoch_s: float) -> bytes | web.Response:
+    async def _admit(
+        self, request: web.BaseRequest, apigw_id: str, *, gateway_epoch_s: float
+    ) -> bytes | web.Response:
         """The event to hand to the function, or the gateway's own answer (a route it does not
         have, throttling, a body too large or too slow, a refused signature).
 
@@ -234,7 +241,9 @@ class FrontDoor:
             # The client left mid-body: nothing to invoke and no one to answer; one line.
             _server_log.warning(
                 "%s left before sending its whole body (%s); nothing was invoked",
-                request.remote or "a client", " ".join(str(exc).split()) or type(exc).__name__)
+                request.remote or "a client",
+                " ".join(str(exc).split()) or type(exc).__name__,
+            )
             gone = _send(gateway_error(400, "Bad Request", apigw_id))
             gone.force_close()
             return gone
@@ -252,8 +261,12 @@ class FrontDoor:
             return _send(gateway_error(*PAYLOAD_TOO_LARGE, apigw_id))
         if self.sigv4 is not None:
             refused = self.sigv4.refusal(
-                method=request.method, raw_path=sent_path(request.raw_path), raw_query=raw_query,
-                headers=request.headers.items(), body=body, request_id=apigw_id,
+                method=request.method,
+                raw_path=sent_path(request.raw_path),
+                raw_query=raw_query,
+                headers=request.headers.items(),
+                body=body,
+                request_id=apigw_id,
             )
             if refused is not None:
                 return _send(refused)
@@ -277,8 +290,9 @@ class FrontDoor:
         """Invoke the function; its response and when the gateway had it (time.monotonic())."""
         task = asyncio.ensure_future(self.host.invoke(payload))
         try:
-            outcome = await asyncio.wait_for(asyncio.shield(task),
-                                             timeout=self.integration_timeout_s)
+            outcome = await asyncio.wait_for(
+                asyncio.shield(task), timeout=self.integration_timeout_s
+            )
         except TimeoutError:
             # The invocation keeps running in its instance, as on Lambda; only the client gives up.
             self._pending.add(task)

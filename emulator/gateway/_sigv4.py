@@ -96,8 +96,9 @@ DEFAULT_CREDENTIALS = StaticCredentials(
 )
 
 
-def credentials_from(option: str | None,
-                     environ: Mapping[str, str] | None = None) -> StaticCredentials:
+def credentials_from(
+    option: str | None, environ: Mapping[str, str] | None = None
+) -> StaticCredentials:
     """``--credentials ACCESS_KEY_ID:SECRET`` first, else the environment's
     ``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY`` (and ``AWS_SESSION_TOKEN``), else the
     documented local default. Raises EmulatorConfigError (one line) for a malformed option."""
@@ -109,13 +110,17 @@ def credentials_from(option: str | None,
                 "--credentials must be ACCESS_KEY_ID:SECRET_ACCESS_KEY (or set AWS_ACCESS_KEY_ID "
                 "and AWS_SECRET_ACCESS_KEY)"
             )
-        return StaticCredentials(access_key_id=key_id.strip(), secret_access_key=secret,
-                                 source="option")
+        return StaticCredentials(
+            access_key_id=key_id.strip(), secret_access_key=secret, source="option"
+        )
     env_key_id, env_secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
     if env_key_id and env_secret:
-        return StaticCredentials(access_key_id=env_key_id, secret_access_key=env_secret,
-                                 session_token=env.get("AWS_SESSION_TOKEN") or None,
-                                 source="environment")
+        return StaticCredentials(
+            access_key_id=env_key_id,
+            secret_access_key=env_secret,
+            session_token=env.get("AWS_SESSION_TOKEN") or None,
+            source="environment",
+        )
     return DEFAULT_CREDENTIALS
 
 
@@ -125,9 +130,12 @@ def role_credentials(function: str) -> StaticCredentials:
     the function's instances only; the front doors recognise them (``SigV4Check``)."""
     key = base64.b32encode(secrets.token_bytes(10)).decode()[:16]
     return StaticCredentials(
-        access_key_id=f"ASIA{key}", secret_access_key=secrets.token_urlsafe(30),
-        session_token=secrets.token_urlsafe(96), source="role",
-        principal_arn=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{function}-role/{function}")
+        access_key_id=f"ASIA{key}",
+        secret_access_key=secrets.token_urlsafe(30),
+        session_token=secrets.token_urlsafe(96),
+        source="role",
+        principal_arn=f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{function}-role/{function}",
+    )
 
 
 def canonical_uri(raw_path: str) -> str:
@@ -181,10 +189,16 @@ class SigV4Check:
     ``hosts``: the ``Host`` values this API answers to (``host:port``); None: any.
     """
 
-    def __init__(self, credentials: StaticCredentials, region: str, *,
-                 service: str = SERVICE, hosts: Iterable[str] | None = None,
-                 admitted: Sequence[StaticCredentials] = (),
-                 denied: Sequence[StaticCredentials] = ()) -> None:
+    def __init__(
+        self,
+        credentials: StaticCredentials,
+        region: str,
+        *,
+        service: str = SERVICE,
+        hosts: Iterable[str] | None = None,
+        admitted: Sequence[StaticCredentials] = (),
+        denied: Sequence[StaticCredentials] = (),
+    ) -> None:
         self.credentials = credentials
         self.region = region
         #: ``execute-api`` (API Gateway) or ``lambda`` (the Invoke API, ``_lambda_api``)
@@ -192,7 +206,8 @@ class SigV4Check:
         self.hosts = None if hosts is None else frozenset(h.lower() for h in hosts)
         #: every key recognised, and whether it may invoke this API
         self.keys: dict[str, tuple[StaticCredentials, bool]] = {
-            c.access_key_id: (c, False) for c in denied}
+            c.access_key_id: (c, False) for c in denied
+        }
         for allowed in (credentials, *admitted):
             self.keys[allowed.access_key_id] = (allowed, True)
 
@@ -210,9 +225,15 @@ class SigV4Check:
         """None when the request is signed by a key allowed here, else API Gateway's 403.
 
         ``raw_path`` and ``raw_query`` are the request target as sent (not decoded)."""
-        signer = self.authenticate(method=method, raw_path=raw_path, raw_query=raw_query,
-                                   headers=headers, body=body, request_id=request_id,
-                                   now_s=now_s)
+        signer = self.authenticate(
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            request_id=request_id,
+            now_s=now_s,
+        )
         if isinstance(signer, ApiResponse):
             return signer
         if not self.keys[signer.access_key_id][1]:
@@ -257,17 +278,22 @@ class SigV4Check:
             if not params.get(name)
         ]
         if not amz_date and not http_date:
-            missing.append("Authorization header requires existence of either a 'X-Amz-Date' "
-                           "or a 'Date' header.")
+            missing.append(
+                "Authorization header requires existence of either a 'X-Amz-Date' "
+                "or a 'Date' header."
+            )
         if scheme != _ALGORITHM or missing:
             text = " ".join(missing) or f"Unsupported Authorization Type: {scheme}"
-            return _refusal("IncompleteSignatureException",
-                            f"{text} Authorization={authorization}", request_id)
+            return _refusal(
+                "IncompleteSignatureException", f"{text} Authorization={authorization}", request_id
+            )
         signed = [name.strip().lower() for name in params["SignedHeaders"].split(";")]
         if "host" not in signed:
-            return _refusal("IncompleteSignatureException",
-                            "'Host' or ':authority' must be a 'SignedHeader' in the AWS "
-                            "Authorization.", request_id)
+            return _refusal(
+                "IncompleteSignatureException",
+                "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+                request_id,
+            )
 
         scope = params["Credential"].split("/")
         if len(scope) != 5 or scope[4] != "aws4_request":
@@ -281,24 +307,33 @@ class SigV4Check:
         known = self.keys.get(key_id)
         token = values.get("x-amz-security-token", [None])[0]
         if known is None or token != known[0].session_token:
-            return _refusal("UnrecognizedClientException",
-                            "The security token included in the request is invalid.", request_id)
+            return _refusal(
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+                request_id,
+            )
         signer_credentials = known[0]
         if region != self.region:
-            return _refusal("InvalidSignatureException",
-                            f"Credential should be scoped to a valid region, not '{region}'. ",
-                            request_id)
+            return _refusal(
+                "InvalidSignatureException",
+                f"Credential should be scoped to a valid region, not '{region}'. ",
+                request_id,
+            )
         if service != self.service:
-            return _refusal("InvalidSignatureException",
-                            f"Credential should be scoped to correct service: '{self.service}'. ",
-                            request_id)
+            return _refusal(
+                "InvalidSignatureException",
+                f"Credential should be scoped to correct service: '{self.service}'. ",
+                request_id,
+            )
         stamp = amz_date or _amz_stamp_of(http_date)
         try:
             signed_at_s = calendar.timegm(time.strptime(stamp, _AMZ_DATE))
         except ValueError:
-            return _refusal("IncompleteSignatureException",
-                            f"Date must be in ISO-8601 'basic format'. Got '{stamp}'.",
-                            request_id)
+            return _refusal(
+                "IncompleteSignatureException",
+                f"Date must be in ISO-8601 'basic format'. Got '{stamp}'.",
+                request_id,
+            )
         if date != stamp[:8]:
             return _refusal(
                 "InvalidSignatureException",
@@ -313,19 +348,31 @@ class SigV4Check:
 
         canonical_headers = "".join(
             f"{name}:{','.join(' '.join(v.split()) for v in values.get(name, ()))}\n"
-            for name in signed)
-        canonical = "\n".join((
-            method.upper(), canonical_uri(raw_path), canonical_query(raw_query),
-            canonical_headers, params["SignedHeaders"].strip().lower(),
-            # The body received, not what x-amz-content-sha256 claims (UNSIGNED-PAYLOAD is S3's).
-            hashlib.sha256(body).hexdigest(),
-        ))
+            for name in signed
+        )
+        canonical = "\n".join(
+            (
+                method.upper(),
+                canonical_uri(raw_path),
+                canonical_query(raw_query),
+                canonical_headers,
+                params["SignedHeaders"].strip().lower(),
+                # The body received, not what x-amz-content-sha256 claims
+                # (UNSIGNED-PAYLOAD is S3's).
+                hashlib.sha256(body).hexdigest(),
+            )
+        )
         request = AWSRequest(method=method, url="http://emulator/")
         request.context["timestamp"] = stamp
-        auth = SigV4Auth(Credentials(signer_credentials.access_key_id,
-                                     signer_credentials.secret_access_key,
-                                     signer_credentials.session_token),
-                         self.service, self.region)
+        auth = SigV4Auth(
+            Credentials(
+                signer_credentials.access_key_id,
+                signer_credentials.secret_access_key,
+                signer_credentials.session_token,
+            ),
+            self.service,
+            self.region,
+        )
         expected = auth.signature(auth.string_to_sign(request, canonical), request)
         if not hmac.compare_digest(expected, params["Signature"]):
             return _mismatch(request_id)
@@ -358,9 +405,13 @@ def _stamp(epoch_s: float) -> str:
 def _skew(signed_at_s: float, now_s: float) -> str | None:
     """AWS's own wording when the signature's date is outside the window, else None."""
     if signed_at_s < now_s - SIGNATURE_WINDOW_S:
-        return (f"Signature expired: {_stamp(signed_at_s)} is now earlier than "
-                f"{_stamp(now_s - SIGNATURE_WINDOW_S)} ({_stamp(now_s)} - 5 min.)")
+        return (
+            f"Signature expired: {_stamp(signed_at_s)} is now earlier than "
+            f"{_stamp(now_s - SIGNATURE_WINDOW_S)} ({_stamp(now_s)} - 5 min.)"
+        )
     if signed_at_s > now_s + SIGNATURE_WINDOW_S:
-        return (f"Signature not yet current: {_stamp(signed_at_s)} is still later than "
-                f"{_stamp(now_s + SIGNATURE_WINDOW_S)} ({_stamp(now_s)} + 5 min.)")
+        return (
+            f"Signature not yet current: {_stamp(signed_at_s)} is still later than "
+            f"{_stamp(now_s + SIGNATURE_WINDOW_S)} ({_stamp(now_s)} + 5 min.)"
+        )
     return None

@@ -60,8 +60,9 @@ class _TimerFd:
     def arm_at(self, when_s: float) -> None:
         # A zero it_value would disarm it: a deadline already past fires at once instead.
         when_ns = max(1, int(when_s * 1e9))
-        spec = _Itimerspec(_Timespec(0, 0), _Timespec(when_ns // 1_000_000_000,
-                                                      when_ns % 1_000_000_000))
+        spec = _Itimerspec(
+            _Timespec(0, 0), _Timespec(when_ns // 1_000_000_000, when_ns % 1_000_000_000)
+        )
         if self._libc.timerfd_settime(self.fd, _TFD_TIMER_ABSTIME, ctypes.byref(spec), None) < 0:
             raise OSError(ctypes.get_errno(), "timerfd_settime failed")
 

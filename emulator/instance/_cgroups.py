@@ -90,9 +90,12 @@ def parse_cpu_stat(text: str, version: int) -> CpuStat:
     else:
         throttled_ms = values.get("throttled_usec", 0) / 1e3
         usage_ms = values["usage_usec"] / 1e3 if "usage_usec" in values else None
-    return CpuStat(periods=values.get("nr_periods", 0),
-                   throttled_periods=values.get("nr_throttled", 0),
-                   throttled_ms=throttled_ms, usage_ms=usage_ms)
+    return CpuStat(
+        periods=values.get("nr_periods", 0),
+        throttled_periods=values.get("nr_throttled", 0),
+        throttled_ms=throttled_ms,
+        usage_ms=usage_ms,
+    )
 
 
 @dataclass
@@ -280,8 +283,9 @@ class Cgroups:
         self._parents.insert(1, parent)
         return parent
 
-    def create(self, name: str, memory_mb: int, *,
-               initial_quota_us: int | None = None) -> InstanceCgroup | None:
+    def create(
+        self, name: str, memory_mb: int, *, initial_quota_us: int | None = None
+    ) -> InstanceCgroup | None:
         """A cgroup for one instance with its CPU quota and memory limit; None when unlimited.
 
         ``initial_quota_us``: the quota it starts with (the init burst), if not its memory share.

@@ -24,8 +24,13 @@ FAKE_CREDENTIALS = {
 
 
 def instance_environment(
-    spec: FunctionSpec, inst: Instance, *, s3_endpoint: str | None, python_path: str | None = None,
-    buckets_endpoint: str | None = None, credentials: StaticCredentials | None = None,
+    spec: FunctionSpec,
+    inst: Instance,
+    *,
+    s3_endpoint: str | None,
+    python_path: str | None = None,
+    buckets_endpoint: str | None = None,
+    credentials: StaticCredentials | None = None,
     version: str = "$LATEST",
 ) -> dict[str, str]:
     """The environment ``inst`` of ``spec`` starts with; ``s3_endpoint``: the local S3 (if any);
@@ -84,8 +89,11 @@ def instance_environment(
 
 def _map_path(inst: Instance, value: str) -> str:
     # Lambda's fixed paths (/opt for layers, /var/task, /tmp) are this instance's directories.
-    for prefix, local in (("/opt", inst.opt_dir), ("/var/task", inst.task_root),
-                          ("/tmp", inst.tmp_dir)):
+    for prefix, local in (
+        ("/opt", inst.opt_dir),
+        ("/var/task", inst.task_root),
+        ("/tmp", inst.tmp_dir),
+    ):
         if value == prefix or value.startswith(prefix + "/"):
-            return str(local) + value[len(prefix):]
+            return str(local) + value[len(prefix) :]
     return value

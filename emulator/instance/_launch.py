@@ -70,22 +70,29 @@ class Launcher:
         if self.init_burst and inst.cgroup is not None:
             inst.cgroup.set_cpu_quota_us(cpu_quota_us(self.spec.memory_mb))
 
-    def new_instance(self, *, init_type: InitType, provisioned: bool, snapshot: bool,
-                     request_id: str | None) -> Instance:
+    def new_instance(
+        self, *, init_type: InitType, provisioned: bool, snapshot: bool, request_id: str | None
+    ) -> Instance:
         """An instance not started yet, with a fresh id and its own folder, running from its
         package's and layer's shared trees (unpacked by ``launch`` if need be)."""
         inst_id = uuid.uuid4().hex[:12]
         workdir = self.instances_dir / self.spec.name / inst_id
-        return Instance(id=inst_id, stack=self.spec.name, workdir=workdir,
-                        task_root=self.packages.location(self.spec.name, self.spec.code_zip,
-                                                         mount="task"),
-                        opt_dir=self.packages.location(self.spec.name, self.spec.layer_zip,
-                                                       mount="opt"),
-                        tmp_dir=workdir / "tmp", provisioned=provisioned, init_type=init_type,
-                        snapshot=snapshot, cold_request_id=request_id)
+        return Instance(
+            id=inst_id,
+            stack=self.spec.name,
+            workdir=workdir,
+            task_root=self.packages.location(self.spec.name, self.spec.code_zip, mount="task"),
+            opt_dir=self.packages.location(self.spec.name, self.spec.layer_zip, mount="opt"),
+            tmp_dir=workdir / "tmp",
+            provisioned=provisioned,
+            init_type=init_type,
+            snapshot=snapshot,
+            cold_request_id=request_id,
+        )
 
-    async def launch(self, inst: Instance, host: InstanceHost, *,
-                     on_exit: Callable[[Instance], None]) -> None:
+    async def launch(
+        self, inst: Instance, host: InstanceHost, *, on_exit: Callable[[Instance], None]
+    ) -> None:
         """Unpack (once per package), confine and start ``inst``, its endpoint answered by
         ``host``.
 
@@ -93,34 +100,60 @@ class Launcher:
         """
         await self._unpack(inst)
         inst.tmp_dir.mkdir(parents=True, exist_ok=True)
-        inst.cgroup = self.cgroups.create(f"{self.spec.name}-{inst.id}", self.spec.memory_mb,
-                                          initial_quota_us=self.init_quota_us)
+        inst.cgroup = self.cgroups.create(
+            f"{self.spec.name}-{inst.id}", self.spec.memory_mb, initial_quota_us=self.init_quota_us
+        )
         inst.port = await self.runtime_api.register(host, inst)
         path = None
         if self.spec.language == "python" and self.python_runtime is not None:
-            path = python_path(task_root=inst.task_root, opt_dir=inst.opt_dir,
-                               dependencies=self.dependencies, runtime=self.python_runtime)
-        env = instance_environment(self.spec, inst, s3_endpoint=self.s3_endpoint,
-                                   python_path=path, buckets_endpoint=self.buckets_endpoint,
-                                   credentials=self.credentials, version=self.version)
+            path = python_path(
+                task_root=inst.task_root,
+                opt_dir=inst.opt_dir,
+                dependencies=self.dependencies,
+                runtime=self.python_runtime,
+            )
+        env = instance_environment(
+            self.spec,
+            inst,
+            s3_endpoint=self.s3_endpoint,
+            python_path=path,
+            buckets_endpoint=self.buckets_endpoint,
+            credentials=self.credentials,
+            version=self.version,
+        )
         if inst.cgroup is not None:
             await self._evict_file_pages(inst)
-        mounts = (read_only_mounts([inst.task_root, inst.opt_dir])
-                  if self.packages.read_only == "mount" else ())
-        inst.spawn(self._command(inst), env, on_line=self._output_line(inst), on_exit=on_exit,
-                   cpus=self._cpus(), read_only=mounts)
+        mounts = (
+            read_only_mounts([inst.task_root, inst.opt_dir])
+            if self.packages.read_only == "mount"
+            else ()
+        )
+        inst.spawn(
+            self._command(inst),
+            env,
+            on_line=self._output_line(inst),
+            on_exit=on_exit,
+            cpus=self._cpus(),
+            read_only=mounts,
+        )
 
     async def _unpack(self, inst: Instance) -> None:
         """The instance's package and layer trees, unpacked once per run (the first cold start
         of a package waits for it, as do those that start meanwhile)."""
-        for source, tree in ((self.spec.code_zip, inst.task_root),
-                             (self.spec.layer_zip, inst.opt_dir)):
+        for source, tree in (
+            (self.spec.code_zip, inst.task_root),
+            (self.spec.layer_zip, inst.opt_dir),
+        ):
             elapsed_ms = await self.packages.ensure(source, tree)
             if elapsed_ms is not None and source is not None:
-                self.log.event("package_unpacked", instance=inst.id,
-                               source=str(source),
-                               tree=str(tree), elapsed_ms=round(elapsed_ms, 1),
-                               read_only=self.packages.read_only)
+                self.log.event(
+                    "package_unpacked",
+                    instance=inst.id,
+                    source=str(source),
+                    tree=str(tree),
+                    elapsed_ms=round(elapsed_ms, 1),
+                    read_only=self.packages.read_only,
+                )
 
     async def _evict_file_pages(self, inst: Instance) -> None:
         """Out of the host's page cache with what the instance will read, so that its reads are
@@ -134,12 +167,19 @@ class Launcher:
             folders.append(self.dependencies)
             if self.python_runtime is not None:
                 folders.append(self.python_runtime)
-        done = await asyncio.to_thread(evict_file_pages, folders,
-                                       flush=(inst.task_root, inst.opt_dir),
-                                       flush_min_bytes=PACKAGE_EVICT_MIN_BYTES)
+        done = await asyncio.to_thread(
+            evict_file_pages,
+            folders,
+            flush=(inst.task_root, inst.opt_dir),
+            flush_min_bytes=PACKAGE_EVICT_MIN_BYTES,
+        )
         if folders:
-            self.log.event("page_cache_evicted", instance=inst.id, files=done.files,
-                           elapsed_ms=round(done.elapsed_ms, 1))
+            self.log.event(
+                "page_cache_evicted",
+                instance=inst.id,
+                files=done.files,
+                elapsed_ms=round(done.elapsed_ms, 1),
+            )
 
     def _cpus(self) -> frozenset[int] | None:
         """The CPUs the next instance may use: Lambda's count at this memory size, within the
@@ -165,8 +205,12 @@ class Launcher:
             flags = ["-S", "-P"] if self.python_runtime is not None else []
             return [sys.executable, *flags, "-m", "awslambdaric", self.spec.handler]
         assert self.java is not None and self.java_bootstrap is not None
-        return java_command(java=self.java, memory_mb=self.spec.memory_mb,
-                            bootstrap_dir=self.java_bootstrap, task_root=inst.task_root)
+        return java_command(
+            java=self.java,
+            memory_mb=self.spec.memory_mb,
+            bootstrap_dir=self.java_bootstrap,
+            task_root=inst.task_root,
+        )
 
     def _output_line(self, inst: Instance) -> Callable[[str], None]:
         def on_line(line: str) -> None:

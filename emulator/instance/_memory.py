@@ -43,8 +43,9 @@ class Eviction:
     elapsed_ms: float
 
 
-def evict_file_pages(folders: Iterable[Path], *, flush: Iterable[Path] = (),
-                     flush_min_bytes: int = 0) -> Eviction:
+def evict_file_pages(
+    folders: Iterable[Path], *, flush: Iterable[Path] = (), flush_min_bytes: int = 0
+) -> Eviction:
     """Drop the host's cached pages of every file under ``folders`` and ``flush``.
 
     ``flush``: folders written just now (an unpacked package), whose dirty pages are written out
@@ -53,8 +54,10 @@ def evict_file_pages(folders: Iterable[Path], *, flush: Iterable[Path] = (),
     """
     started_s = time.perf_counter()
     count = 0
-    for folder, write_out in [*((Path(f), True) for f in flush),
-                              *((Path(f), False) for f in folders)]:
+    for folder, write_out in [
+        *((Path(f), True) for f in flush),
+        *((Path(f), False) for f in folders),
+    ]:
         for directory, _, names in os.walk(folder):
             for name in names:
                 path = os.path.join(directory, name)
@@ -100,13 +103,22 @@ class MemoryLimit:
 
 def memory_limit(*, cgroup_limited: bool, reason: str) -> MemoryLimit:
     if cgroup_limited:
-        return MemoryLimit(mode="cgroup", description=(
-            f"memory cgroup ({reason}): anonymous memory and the file pages an instance reads "
-            "(its package, runtime and framework, evicted from the host's page cache before it "
-            "starts) are held to its memory size; clean file pages are reclaimed within it, "
-            "anonymous memory past it is killed (Runtime.OutOfMemory)"))
-    return MemoryLimit(mode="watchdog", description=(
-        f"no memory cgroup ({reason}): a watchdog reads each instance's resident set "
-        f"(anonymous + file pages) every {WATCHDOG_INTERVAL_S * 1000:g} ms and kills it past its "
-        "memory size (Runtime.OutOfMemory); stricter than a microVM, which would first reclaim "
-        "clean file pages"))
+        return MemoryLimit(
+            mode="cgroup",
+            description=(
+                f"memory cgroup ({reason}): anonymous memory and the file pages an instance reads "
+                "(its package, runtime and framework, evicted from the host's page cache before it "
+                "starts) are held to its memory size; clean file pages are reclaimed within it, "
+                "anonymous memory past it is killed (Runtime.OutOfMemory)"
+            ),
+        )
+    return MemoryLimit(
+        mode="watchdog",
+        description=(
+            f"no memory cgroup ({reason}): a watchdog reads each instance's resident set "
+            f"(anonymous + file pages) every {WATCHDOG_INTERVAL_S * 1000:g} ms and kills it past "
+            "its "
+            "memory size (Runtime.OutOfMemory); stricter than a microVM, which would first reclaim "
+            "clean file pages"
+        ),
+    )

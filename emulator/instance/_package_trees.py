@@ -113,8 +113,10 @@ def _source_key(source: Path) -> str:
                 for name in sorted(names):
                     path = os.path.join(directory, name)
                     entry = os.lstat(path)
-                    digest.update(f"\0{os.path.relpath(path, source)}:{entry.st_size}:"
-                                  f"{entry.st_mtime_ns}".encode())
+                    digest.update(
+                        f"\0{os.path.relpath(path, source)}:{entry.st_size}:"
+                        f"{entry.st_mtime_ns}".encode()
+                    )
     except OSError:
         # A source that is gone: ``ensure`` says so when it tries to unpack it.
         digest.update(b"\0missing")
@@ -220,9 +222,15 @@ def read_only_mode(folder: Path) -> str:
             raise OSError("the read-only bind mount took a write")
 
         try:
-            subprocess.run([sys.executable, "-S", "-c", ""], preexec_fn=child,
-                           check=True, close_fds=True, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-S", "-c", ""],
+                preexec_fn=child,
+                check=True,
+                close_fds=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         except (OSError, subprocess.SubprocessError):
             return "permissions" if os.geteuid() != 0 else "none"
         return "mount"

@@ -85,8 +85,10 @@ def _closure(roots: tuple[str, ...]) -> dict[str, metadata.Distribution]:
 def _assemble(target: Path, roots: tuple[str, ...]) -> Path:
     """``target`` holding ``roots`` and their requirements, rebuilt when a version changed."""
     dists = _closure(roots)
-    wanted = {"_layout": str(_LAYOUT),
-              **{name: dist.version for name, dist in sorted(dists.items())}}
+    wanted = {
+        "_layout": str(_LAYOUT),
+        **{name: dist.version for name, dist in sorted(dists.items())},
+    }
     stamp = target / _STAMP
     try:
         if json.loads(stamp.read_text(encoding="utf-8")) == wanted:
@@ -116,8 +118,10 @@ def _assemble(target: Path, roots: tuple[str, ...]) -> Path:
 def _copy_distribution(dist: metadata.Distribution, staging: Path) -> None:
     files = dist.files
     if files is None:
-        raise OSError(f"{dist.metadata['Name']} {dist.version} has no RECORD (installed by "
-                      "something other than pip?)")
+        raise OSError(
+            f"{dist.metadata['Name']} {dist.version} has no RECORD (installed by "
+            "something other than pip?)"
+        )
     for entry in files:
         rel = Path(entry)
         # Scripts and data outside site-packages (``../../bin``) are no part of an import path.
@@ -146,15 +150,23 @@ def distributions_in(folder: Path) -> dict[str, str]:
 
 #: what an instance's Python differs in from AWS's (docs/emulator.md); endpoints.json states it
 DIFFERENCES_FROM_AWS = (
-    ("the host's interpreter (its version, not the stack's runtime, e.g. python3.12) runs the "
-    "instances"),
-    ("framework dependencies (and the load generator worker's) are the host's wheels (the "
-     "emulator's installed versions, same pins), not the package's python3.12 manylinux "
-     "wheels nor the image's"),
-    ("no /var/runtime or /var/lang layout: the runtime folder holds awslambdaric and boto3 at "
-    "the emulator's versions, not the versions AWS's runtime ships"),
-    ("an image stack runs as its function folder plus the dependency folder, not as the image "
-    "(no Lambda Runtime Interface Emulator, no image pull, no image size limit)"),
+    (
+        "the host's interpreter (its version, not the stack's runtime, e.g. python3.12) runs the "
+        "instances"
+    ),
+    (
+        "framework dependencies (and the load generator worker's) are the host's wheels (the "
+        "emulator's installed versions, same pins), not the package's python3.12 manylinux "
+        "wheels nor the image's"
+    ),
+    (
+        "no /var/runtime or /var/lang layout: the runtime folder holds awslambdaric and boto3 at "
+        "the emulator's versions, not the versions AWS's runtime ships"
+    ),
+    (
+        "an image stack runs as its function folder plus the dependency folder, not as the image "
+        "(no Lambda Runtime Interface Emulator, no image pull, no image size limit)"
+    ),
 )
 
 
@@ -191,14 +203,17 @@ def package_dependencies_dir(env_dir: Path, name: str, distributions: tuple[str,
         raise EmulatorConfigError(f"{exc} (stack {name} needs them)") from None
 
 
-def python_path(*, task_root: Path, opt_dir: Path, dependencies: Path | None,
-                runtime: Path) -> str:
+def python_path(*, task_root: Path, opt_dir: Path, dependencies: Path | None, runtime: Path) -> str:
     """``PYTHONPATH`` in the order AWS's Python runtime puts ``sys.path``: the task root, the
     layers' ``/opt/python`` folders, then the runtime's own. A framework dependency folder goes
     first: the package's own copies are built for python3.12 on manylinux, not for this host."""
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    parts = [task_root, opt_dir / "python" / "lib" / version / "site-packages",
-             opt_dir / "python", runtime]
+    parts = [
+        task_root,
+        opt_dir / "python" / "lib" / version / "site-packages",
+        opt_dir / "python",
+        runtime,
+    ]
     if dependencies is not None:
         parts.insert(0, dependencies)
     return os.pathsep.join(str(p) for p in parts)

@@ -106,7 +106,7 @@ class RuntimeApi:
         if path == _NEXT and method == "GET":
             return await self._next(request)
         if path.startswith(_INVOCATION) and method == "POST":
-            request_id, _, kind = path[len(_INVOCATION):].partition("/")
+            request_id, _, kind = path[len(_INVOCATION) :].partition("/")
             if kind == "response":
                 return await self._result(request, request_id, error_type=None)
             if kind == "error":
@@ -162,8 +162,9 @@ class RuntimeApi:
         if status == 400:
             return _error(400, "InvalidRequestID", f"request {request_id} is not in progress here")
         if status == 413:
-            return _error(413, "RequestEntityTooLarge",
-                          "response payload exceeds Lambda's 6 MB limit")
+            return _error(
+                413, "RequestEntityTooLarge", "response payload exceeds Lambda's 6 MB limit"
+            )
         return web.Response(status=202, body=_ACCEPTED, content_type="application/json")
 
     async def _init_error(self, request: web.BaseRequest) -> web.StreamResponse:

@@ -38,8 +38,7 @@ def concurrency_pools(
     A function with reserved concurrency gets a pool of exactly that size, which no other
     function can use; the functions without one share what is left of the account's.
     """
-    reserved = {s.name: s.reserved_concurrency
-                for s in specs if s.reserved_concurrency is not None}
+    reserved = {s.name: s.reserved_concurrency for s in specs if s.reserved_concurrency is not None}
     reserved_total = sum(reserved.values())
     if reserved_total > account_concurrency:
         each = ", ".join(f"{n}: {r}" for n, r in reserved.items())
@@ -59,7 +58,10 @@ def concurrency_pools(
         )
     unreserved = ConcurrencyPool(account_concurrency - reserved_total, name="unreserved")
     return {
-        s.name: (ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}")
-                 if s.name in reserved else unreserved)
+        s.name: (
+            ConcurrencyPool(reserved[s.name], name=f"reserved:{s.name}")
+            if s.name in reserved
+            else unreserved
+        )
         for s in specs
     }

@@ -13,16 +13,23 @@ __all__ = ["Refused", "error_answer", "invalid", "json_answer", "not_found"]
 
 def error_answer(status: int, error_type: str, message: str, request_id: str) -> web.Response:
     body = json.dumps({"Type": "User", "message": message}, separators=(",", ":"))
-    return web.Response(status=status, text=body, content_type="application/json",
-                        headers={"x-amzn-ErrorType": error_type,
-                                 "x-amzn-RequestId": request_id})
+    return web.Response(
+        status=status,
+        text=body,
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": error_type, "x-amzn-RequestId": request_id},
+    )
 
 
 def json_answer(status: int, body: Mapping[str, Any] | None, request_id: str) -> web.Response:
     if body is None:
         return web.Response(status=status, headers={"x-amzn-RequestId": request_id})
-    return web.Response(status=status, text=json.dumps(body), content_type="application/json",
-                        headers={"x-amzn-RequestId": request_id})
+    return web.Response(
+        status=status,
+        text=json.dumps(body),
+        content_type="application/json",
+        headers={"x-amzn-RequestId": request_id},
+    )
 
 
 class Refused(Exception):
@@ -39,4 +46,3 @@ def not_found(message: str) -> Refused:
 
 def invalid(message: str) -> Refused:
     return Refused(400, "InvalidParameterValueException", message)
-

@@ -24,14 +24,16 @@ def control_operation(method: str, raw_path: str) -> ControlOperation | None:
     """The control-plane operation ``method raw_path`` asks for; None if it is none of them."""
     if not raw_path.startswith(_PREFIX):
         return None
-    parts = raw_path[len(_PREFIX):].split("/")
+    parts = raw_path[len(_PREFIX) :].split("/")
     if not parts[0]:
         return None
     function, rest = parts[0], parts[1:]
     table: dict[tuple[str, ...], dict[str, str]] = {
         (): {"GET": "GetFunction", "DELETE": "DeleteFunction"},
-        ("configuration",): {"GET": "GetFunctionConfiguration",
-                             "PUT": "UpdateFunctionConfiguration"},
+        ("configuration",): {
+            "GET": "GetFunctionConfiguration",
+            "PUT": "UpdateFunctionConfiguration",
+        },
         ("versions",): {"POST": "PublishVersion", "GET": "ListVersionsByFunction"},
         ("aliases",): {"POST": "CreateAlias", "GET": "ListAliases"},
     }

@@ -52,8 +52,9 @@ from ._host import FunctionHost
 __all__ = ["FunctionVersions"]
 
 #: what UpdateFunctionConfiguration changes here (FunctionName is the path's)
-_UPDATABLE = frozenset({"MemorySize", "Environment", "Timeout", "Description", "RevisionId",
-                        "FunctionName"})
+_UPDATABLE = frozenset(
+    {"MemorySize", "Environment", "Timeout", "Description", "RevisionId", "FunctionName"}
+)
 _ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,128}$")
 
 
@@ -153,8 +154,16 @@ class FunctionVersions:
                 await version.host.close()
             function.versions.clear()
 
-    async def serve(self, operation: ControlOperation, *, name: str, qualifier: str | None,
-                    query: Mapping[str, str], body: bytes, request_id: str) -> web.Response:
+    async def serve(
+        self,
+        operation: ControlOperation,
+        *,
+        name: str,
+        qualifier: str | None,
+        query: Mapping[str, str],
+        body: bytes,
+        request_id: str,
+    ) -> web.Response:
         """Answer ``operation`` on function ``name`` (``qualifier``: from its ARN, if any)."""
         try:
             function = self._function(name)
@@ -165,11 +174,17 @@ class FunctionVersions:
                 try:
                     loaded = json.loads(body)
                 except (ValueError, UnicodeDecodeError):
-                    raise Refused(400, "InvalidRequestContentException",
-                                  "Could not parse request body into json") from None
+                    raise Refused(
+                        400,
+                        "InvalidRequestContentException",
+                        "Could not parse request body into json",
+                    ) from None
                 if not isinstance(loaded, dict):
-                    raise Refused(400, "InvalidRequestContentException",
-                                  "the request body must be a JSON object")
+                    raise Refused(
+                        400,
+                        "InvalidRequestContentException",
+                        "the request body must be a JSON object",
+                    )
                 payload = loaded
             qualifier = query.get("Qualifier") or qualifier
             async with self._lock:
@@ -178,32 +193,44 @@ class FunctionVersions:
             return error_answer(refused.status, refused.error_type, refused.message, request_id)
         return json_answer(status, answer, request_id)
 
-    async def _serve(self, operation: ControlOperation, function: _Function,
-                     qualifier: str | None, query: Mapping[str, str],
-                     payload: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    async def _serve(
+        self,
+        operation: ControlOperation,
+        function: _Function,
+        qualifier: str | None,
+        query: Mapping[str, str],
+        payload: dict[str, Any],
+    ) -> tuple[int, dict[str, Any] | None]:
         name = operation.name
         if name == "GetFunctionConfiguration":
             return 200, self._configuration(function, qualifier)
         if name == "GetFunction":
-            return 200, {"Configuration": self._configuration(function, qualifier),
-                         "Code": {"RepositoryType": "S3", "Location": ""}}
+            return 200, {
+                "Configuration": self._configuration(function, qualifier),
+                "Code": {"RepositoryType": "S3", "Location": ""},
+            }
         if name == "UpdateFunctionConfiguration":
             return 200, self._update(function, payload)
         if name == "PublishVersion":
             return 201, await self._publish(function, payload)
         if name == "ListVersionsByFunction":
             versions = [self._configuration(function, None)]
-            versions += [self._configuration(function, number)
-                         for number in sorted(function.versions, key=int)]
+            versions += [
+                self._configuration(function, number)
+                for number in sorted(function.versions, key=int)
+            ]
             return 200, {"Versions": versions}
         if name == "CreateAlias":
             return 201, self._create_alias(function, payload)
         if name == "ListAliases":
             wanted = query.get("FunctionVersion")
-            return 200, {"Aliases": [self._alias_answer(function, alias)
-                                     for alias in sorted(function.aliases.values(),
-                                                         key=lambda a: a.name)
-                                     if wanted is None or alias.version == wanted]}
+            return 200, {
+                "Aliases": [
+                    self._alias_answer(function, alias)
+                    for alias in sorted(function.aliases.values(), key=lambda a: a.name)
+                    if wanted is None or alias.version == wanted
+                ]
+            }
         alias_name = operation.alias or ""
         if name == "GetAlias":
             return 200, self._alias_answer(function, self._alias(function, alias_name))
@@ -260,21 +287,27 @@ class FunctionVersions:
             "PackageType": "Zip",
             "Architectures": [spec.architecture],
             "EphemeralStorage": {"Size": 512},
-            "SnapStart": {"ApplyOn": "PublishedVersions" if spec.snapstart else "None",
-                          "OptimizationStatus": "On" if spec.snapstart and version != "$LATEST"
-                          else "Off"},
+            "SnapStart": {
+                "ApplyOn": "PublishedVersions" if spec.snapstart else "None",
+                "OptimizationStatus": "On" if spec.snapstart and version != "$LATEST" else "Off",
+            },
         }
 
     def _update(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(payload) - _UPDATABLE)
         if unknown:
-            raise invalid(f"the emulator's UpdateFunctionConfiguration changes MemorySize, "
-                          f"Environment, Timeout and Description only, not {', '.join(unknown)}")
+            raise invalid(
+                f"the emulator's UpdateFunctionConfiguration changes MemorySize, "
+                f"Environment, Timeout and Description only, not {', '.join(unknown)}"
+            )
         revision = payload.get("RevisionId")
         if revision is not None and revision != function.config.revision_id:
-            raise Refused(412, "PreconditionFailedException",
-                          "The Revision Id provided does not match the latest Revision Id. "
-                          "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+            raise Refused(
+                412,
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id. "
+                "Call the GetFunction/GetAlias API to retrieve the latest Revision Id",
+            )
         spec = function.latest.spec
         changes: dict[str, Any] = {}
         # Lambda's ranges are the function spec's own checks (``validate_spec``), below.
@@ -284,8 +317,10 @@ class FunctionVersions:
                 continue
             value = payload[name]
             if not isinstance(value, int) or isinstance(value, bool):
-                raise invalid(f"1 validation error detected: Value '{value}' at '{shown}' "
-                              "failed to satisfy constraint: Member must be an integer")
+                raise invalid(
+                    f"1 validation error detected: Value '{value}' at '{shown}' "
+                    "failed to satisfy constraint: Member must be an integer"
+                )
             changes[attribute] = value if name == "MemorySize" else float(value)
         if "Environment" in payload:
             changes["environment"] = updated_variables(payload["Environment"])
@@ -296,8 +331,9 @@ class FunctionVersions:
             new_spec = dataclasses.replace(spec, **changes)
         except EmulatorConfigError as exc:
             problems = str(exc).partition("is invalid: ")[2] or str(exc)
-            shown = ", ".join(f"'{payload[n]}' at '{f[1]}'" for n, f in fields.items()
-                              if n in payload)
+            shown = ", ".join(
+                f"'{payload[n]}' at '{f[1]}'" for n, f in fields.items() if n in payload
+            )
             raise invalid(f"Value {shown} failed to satisfy constraint: {problems}") from None
         function.latest.reconfigure(new_spec)
         function.config = _Config(spec=new_spec, description=description)
@@ -306,11 +342,17 @@ class FunctionVersions:
     async def _publish(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
         revision = payload.get("RevisionId")
         if revision is not None and revision != function.config.revision_id:
-            raise Refused(412, "PreconditionFailedException",
-                          "The Revision Id provided does not match the latest Revision Id.")
+            raise Refused(
+                412,
+                "PreconditionFailedException",
+                "The Revision Id provided does not match the latest Revision Id.",
+            )
         previous = function.published_from
-        if (previous is not None and previous[0] == function.config.revision_id
-                and previous[1] in function.versions):
+        if (
+            previous is not None
+            and previous[0] == function.config.revision_id
+            and previous[1] in function.versions
+        ):
             return self._configuration(function, previous[1])
         description = payload.get("Description", function.config.description)
         if not isinstance(description, str):
@@ -319,16 +361,22 @@ class FunctionVersions:
         function.next_version += 1
         # A version serves on demand only: provisioned concurrency and ping schedules are
         # configured per qualifier on AWS, and stay with the stack's $LATEST here.
-        spec = dataclasses.replace(function.latest.spec, provisioned_concurrency=0,
-                                   ping_interval_minutes=None)
+        spec = dataclasses.replace(
+            function.latest.spec, provisioned_concurrency=0, ping_interval_minutes=None
+        )
         latest = function.latest
-        host = FunctionHost(spec, latest.options, pool=latest.pool, log=latest.log,
-                            launcher=dataclasses.replace(latest.launcher, spec=spec,
-                                                             version=number))
+        host = FunctionHost(
+            spec,
+            latest.options,
+            pool=latest.pool,
+            log=latest.log,
+            launcher=dataclasses.replace(latest.launcher, spec=spec, version=number),
+        )
         host.arn = f"{function.arn}:{number}"
         await host.start()
-        function.versions[number] = _Version(number, host, _Config(spec=spec,
-                                                                   description=description))
+        function.versions[number] = _Version(
+            number, host, _Config(spec=spec, description=description)
+        )
         function.published_from = (function.config.revision_id, number)
         latest.log.event("version_published", version=number, memory_mb=spec.memory_mb)
         return self._configuration(function, number)
@@ -340,9 +388,13 @@ class FunctionVersions:
         return alias
 
     def _alias_answer(self, function: _Function, alias: _Alias) -> dict[str, Any]:
-        return {"AliasArn": f"{function.arn}:{alias.name}", "Name": alias.name,
-                "FunctionVersion": alias.version, "Description": alias.description,
-                "RevisionId": alias.revision_id}
+        return {
+            "AliasArn": f"{function.arn}:{alias.name}",
+            "Name": alias.name,
+            "FunctionVersion": alias.version,
+            "Description": alias.description,
+            "RevisionId": alias.revision_id,
+        }
 
     def _target(self, function: _Function, payload: dict[str, Any]) -> str:
         if "RoutingConfig" in payload:
@@ -357,20 +409,24 @@ class FunctionVersions:
     def _create_alias(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
         name = payload.get("Name")
         if not isinstance(name, str) or not _ALIAS_NAME.match(name):
-            raise invalid(f"1 validation error detected: Value '{name}' at 'name' failed to "
-                          "satisfy constraint: Member must satisfy regular expression pattern: "
-                          "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+            raise invalid(
+                f"1 validation error detected: Value '{name}' at 'name' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern: "
+                "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+            )
         if name in function.aliases:
-            raise Refused(409, "ResourceConflictException",
-                          f"Alias already exists: {function.arn}:{name}")
+            raise Refused(
+                409, "ResourceConflictException", f"Alias already exists: {function.arn}:{name}"
+            )
         version = self._target(function, payload)
         description = payload.get("Description", "")
         alias = _Alias(name, version, description if isinstance(description, str) else "")
         function.aliases[name] = alias
         return self._alias_answer(function, alias)
 
-    def _update_alias(self, function: _Function, alias: _Alias,
-                      payload: dict[str, Any]) -> dict[str, Any]:
+    def _update_alias(
+        self, function: _Function, alias: _Alias, payload: dict[str, Any]
+    ) -> dict[str, Any]:
         if "FunctionVersion" in payload or "RoutingConfig" in payload:
             alias.version = self._target(function, payload)
         if isinstance(payload.get("Description"), str):
@@ -380,22 +436,28 @@ class FunctionVersions:
 
     async def _delete_version(self, function: _Function, qualifier: str | None) -> None:
         if qualifier is None:
-            raise invalid("the emulator deletes published versions only (pass Qualifier): "
-                          "its functions are the stacks it hosts")
+            raise invalid(
+                "the emulator deletes published versions only (pass Qualifier): "
+                "its functions are the stacks it hosts"
+            )
         if qualifier == "$LATEST":
             raise invalid("$LATEST version cannot be deleted without deleting the function.")
         if qualifier in function.aliases:
-            raise invalid("Deletion of aliases is not supported (DeleteFunction with an alias "
-                          "as Qualifier): use DeleteAlias")
+            raise invalid(
+                "Deletion of aliases is not supported (DeleteFunction with an alias "
+                "as Qualifier): use DeleteAlias"
+            )
         version = function.versions.get(qualifier)
         if version is None:
             raise not_found(f"Function not found: {function.arn}:{qualifier}")
         pointing = sorted(a.name for a in function.aliases.values() if a.version == qualifier)
         if pointing:
-            raise Refused(409, "ResourceConflictException",
-                          "Unable to delete version because the following aliases reference "
-                          f"it: [{', '.join(pointing)}]")
+            raise Refused(
+                409,
+                "ResourceConflictException",
+                "Unable to delete version because the following aliases reference "
+                f"it: [{', '.join(pointing)}]",
+            )
         del function.versions[qualifier]
         await version.host.close()
         function.latest.log.event("version_deleted", version=qualifier)
-

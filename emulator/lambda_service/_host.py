@@ -43,8 +43,15 @@ class FunctionHost:
     It is the ``InstanceHost`` its instances' Runtime API endpoints report to.
     """
 
-    def __init__(self, spec: FunctionSpec, options: EmulatorOptions, *, pool: ConcurrencyPool,
-                 log: StackLog, launcher: Launcher) -> None:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        options: EmulatorOptions,
+        *,
+        pool: ConcurrencyPool,
+        log: StackLog,
+        launcher: Launcher,
+    ) -> None:
         self.spec = spec
         self.options = options
         self.pool = pool
@@ -70,8 +77,9 @@ class FunctionHost:
             pings = ping_forever(self.invoke, self.log, period_real_s=period_real_s)
             self._tasks.append(asyncio.create_task(pings, name=f"ping-{self.spec.name}"))
         if self.spec.snapstart:
-            await publish_snapshot(self._spawn, self._end, self.log,
-                                   log_format=self.spec.log_format)
+            await publish_snapshot(
+                self._spawn, self._end, self.log, log_format=self.spec.log_format
+            )
         if self.spec.provisioned_concurrency:
             await provision(self._spawn, self._make_idle, self._provisioned_count)
 
@@ -94,8 +102,9 @@ class FunctionHost:
         if waits:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=10)
 
-    async def invoke(self, payload: bytes, request_id: str | None = None, *,
-                     invoked_arn: str | None = None) -> Outcome:
+    async def invoke(
+        self, payload: bytes, request_id: str | None = None, *, invoked_arn: str | None = None
+    ) -> Outcome:
         """Run one invocation: reuse an idle instance, or cold-start one, or throttle.
         ``invoked_arn``: the ARN the caller named (an alias's, say), which the runtime hands the
         function (``context.invoked_function_arn``); by default the host's own.
@@ -107,17 +116,23 @@ class FunctionHost:
         if len(payload) > PAYLOAD_LIMIT_BYTES:
             return Outcome("too_large", request_id, error_type="RequestTooLargeException")
         if self._closing or not self.pool.take():
-            self.log.event("throttled", request_id=request_id, pool=self.pool.name,
-                           in_flight=self.pool.in_flight, limit=self.pool.limit,
-                           instances=len(self.instances))
+            self.log.event(
+                "throttled",
+                request_id=request_id,
+                pool=self.pool.name,
+                in_flight=self.pool.in_flight,
+                limit=self.pool.limit,
+                instances=len(self.instances),
+            )
             return Outcome("throttled", request_id, error_type="TooManyRequestsException")
         try:
             return await self._invoke(payload, request_id, invoked_arn)
         finally:
             self.pool.release()
 
-    async def _invoke(self, payload: bytes, request_id: str,
-                      invoked_arn: str | None = None) -> Outcome:
+    async def _invoke(
+        self, payload: bytes, request_id: str, invoked_arn: str | None = None
+    ) -> Outcome:
         inst = self._take_idle()
         if inst is None:
             inst = await self._spawn(provisioned=False, request_id=request_id)
@@ -129,9 +144,14 @@ class FunctionHost:
             except InitFailed as exc:
                 if exc.timed_out and inst.init_type is InitType.ON_DEMAND:
                     return await self._invoke_with_init(payload, request_id, invoked_arn)
-                return Outcome("init_error", request_id, error_type=exc.error_type,
-                               payload=exc.payload, instance_id=inst.id,
-                               cold_start=inst.init_type is InitType.ON_DEMAND)
+                return Outcome(
+                    "init_error",
+                    request_id,
+                    error_type=exc.error_type,
+                    payload=exc.payload,
+                    instance_id=inst.id,
+                    cold_start=inst.init_type is InitType.ON_DEMAND,
+                )
             inst.state = _BUSY
         loop = asyncio.get_running_loop()
         inv = Invocation(
@@ -152,8 +172,9 @@ class FunctionHost:
             inst.mailbox = inv
         return await inv.done
 
-    async def _invoke_with_init(self, payload: bytes, request_id: str,
-                                invoked_arn: str | None = None) -> Outcome:
+    async def _invoke_with_init(
+        self, payload: bytes, request_id: str, invoked_arn: str | None = None
+    ) -> Outcome:
         """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
         inside this invocation, under the function's timeout, and its time is the invocation's
         Duration (billed as such); the REPORT carries no Init Duration."""
@@ -169,8 +190,9 @@ class FunctionHost:
         )
         inv.started_s = time.perf_counter()
         inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-        self.log.lines([start_line(request_id, self.launcher.version,
-                                   log_format=self.spec.log_format)])
+        self.log.lines(
+            [start_line(request_id, self.launcher.version, log_format=self.spec.log_format)]
+        )
         inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
         if inst is None:
             return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
@@ -234,8 +256,9 @@ class FunctionHost:
         if not inv.init_in_invoke:  # else its clock started, and START was written, before init
             inv.started_s = time.perf_counter()
             inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-            self.log.lines([start_line(inv.request_id, self.launcher.version,
-                                       log_format=self.spec.log_format)])
+            self.log.lines(
+                [start_line(inv.request_id, self.launcher.version, log_format=self.spec.log_format)]
+            )
         return {
             "Lambda-Runtime-Aws-Request-Id": inv.request_id,
             "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
@@ -252,20 +275,39 @@ class FunctionHost:
         if inv is None or inv.request_id != request_id:
             return 400
         if error_type is None and len(body) > PAYLOAD_LIMIT_BYTES:
-            self._finish(inst, inv, Outcome("function_error", request_id,
-                                            error_type="Function.ResponseSizeTooLarge",
-                                            instance_id=inst.id, cold_start=inv.cold_start))
+            self._finish(
+                inst,
+                inv,
+                Outcome(
+                    "function_error",
+                    request_id,
+                    error_type="Function.ResponseSizeTooLarge",
+                    instance_id=inst.id,
+                    cold_start=inv.cold_start,
+                ),
+            )
             return 413
         kind = "ok" if error_type is None else "function_error"
-        self._finish(inst, inv, Outcome(kind, request_id, payload=body, error_type=error_type,
-                                        instance_id=inst.id, cold_start=inv.cold_start))
+        self._finish(
+            inst,
+            inv,
+            Outcome(
+                kind,
+                request_id,
+                payload=body,
+                error_type=error_type,
+                instance_id=inst.id,
+                cold_start=inv.cold_start,
+            ),
+        )
         return 202
 
     def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
         inst.init_error = (error_type, body)
 
-    def _finish(self, inst: Instance, inv: Invocation, outcome: Outcome, *,
-                status: str | None = None) -> None:
+    def _finish(
+        self, inst: Instance, inv: Invocation, outcome: Outcome, *, status: str | None = None
+    ) -> None:
         if inv.timer is not None:
             inv.timer.cancel()
         if inst.current is inv:
@@ -281,16 +323,31 @@ class FunctionHost:
             self._log_invocation, inst, inv, duration_ms, status, outcome.error_type
         )
 
-    def _log_invocation(self, inst: Instance, inv: Invocation, duration_ms: float,
-                        status: str | None, error_type: str | None) -> None:
+    def _log_invocation(
+        self,
+        inst: Instance,
+        inv: Invocation,
+        duration_ms: float,
+        status: str | None,
+        error_type: str | None,
+    ) -> None:
         inst.drain_output()
         memory_mb = inst.max_memory_used_mb()
         inst.last_memory_mb = memory_mb
         lines, inst.pending_lines = inst.pending_lines or [], None
-        self.log.lines(lines + closing_lines(
-            inst, inv, duration_ms=duration_ms, memory_size_mb=self.spec.memory_mb,
-            max_memory_used_mb=memory_mb, status=status, error_type=error_type,
-            log_format=self.spec.log_format))
+        self.log.lines(
+            lines
+            + closing_lines(
+                inst,
+                inv,
+                duration_ms=duration_ms,
+                memory_size_mb=self.spec.memory_mb,
+                max_memory_used_mb=memory_mb,
+                status=status,
+                error_type=error_type,
+                log_format=self.spec.log_format,
+            )
+        )
 
     def _timed_out(self, inst: Instance, inv: Invocation) -> None:
         if inst.current is not inv:
@@ -301,14 +358,31 @@ class FunctionHost:
         if inv.init_in_invoke and inst.init_duration_ms is None:
             # The retried init did not finish within the function's timeout either.
             init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
-            inst.pending_lines.append(init_report_line(init_ms, status="timeout", phase="invoke",
-                                                       log_format=self.spec.log_format))
+            inst.pending_lines.append(
+                init_report_line(
+                    init_ms, status="timeout", phase="invoke", log_format=self.spec.log_format
+                )
+            )
             inst.init_reported = True
-        self.log.event("timed_out", instance=inst.id, pid=inst.pid, request_id=inv.request_id,
-                       reason=f"function timeout {self.spec.timeout_s:g} s")
-        self._finish(inst, inv, Outcome("timeout", inv.request_id, error_type="Sandbox.Timedout",
-                                        instance_id=inst.id, cold_start=inv.cold_start),
-                     status="timeout")
+        self.log.event(
+            "timed_out",
+            instance=inst.id,
+            pid=inst.pid,
+            request_id=inv.request_id,
+            reason=f"function timeout {self.spec.timeout_s:g} s",
+        )
+        self._finish(
+            inst,
+            inv,
+            Outcome(
+                "timeout",
+                inv.request_id,
+                error_type="Sandbox.Timedout",
+                instance_id=inst.id,
+                cold_start=inv.cold_start,
+            ),
+            status="timeout",
+        )
         self._end(inst, "timed_out")
 
     def _end(self, inst: Instance, reason: str) -> None:
@@ -337,19 +411,38 @@ class FunctionHost:
             if failure.in_invoke and inst.current is not None:
                 # The init retried inside the invocation failed: so does the invocation.
                 inv = inst.current
-                self._finish(inst, inv, Outcome("init_error", inv.request_id,
-                                                error_type=failure.error_type,
-                                                payload=failure.payload,
-                                                instance_id=inst.id, cold_start=True),
-                             status="error")
+                self._finish(
+                    inst,
+                    inv,
+                    Outcome(
+                        "init_error",
+                        inv.request_id,
+                        error_type=failure.error_type,
+                        payload=failure.payload,
+                        instance_id=inst.id,
+                        cold_start=True,
+                    ),
+                    status="error",
+                )
         elif inst.current is not None:
             inv = inst.current
             self._finish(inst, inv, crash_outcome(inst, inv, self.log, oom=oom), status="error")
         elif reason is None:
-            self.log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
-                           reason=f"runtime exited while {was.value}")
-        self.log.event("stopped", instance=inst.id, pid=inst.pid, exit_code=code,
-                       reason=reason or "exited", served=inst.served)
+            self.log.event(
+                "crashed",
+                instance=inst.id,
+                pid=inst.pid,
+                exit_code=code,
+                reason=f"runtime exited while {was.value}",
+            )
+        self.log.event(
+            "stopped",
+            instance=inst.id,
+            pid=inst.pid,
+            exit_code=code,
+            reason=reason or "exited",
+            served=inst.served,
+        )
         self.instances.pop(inst.id, None)
         self._retired.discard(inst.id)
         self.launcher.discard(inst)
@@ -357,8 +450,14 @@ class FunctionHost:
         if event is not None:
             event.set()
 
-    async def _spawn(self, *, provisioned: bool, request_id: str | None,
-                     snapshot: bool = False, init_in_invoke: bool = False) -> Instance | None:
+    async def _spawn(
+        self,
+        *,
+        provisioned: bool,
+        request_id: str | None,
+        snapshot: bool = False,
+        init_in_invoke: bool = False,
+    ) -> Instance | None:
         """Start an instance; ``snapshot``: SnapStart's one init at publish (it serves nothing);
         ``init_in_invoke``: its init runs inside an invocation, limited by that one's timeout."""
         if provisioned:
@@ -369,8 +468,9 @@ class FunctionHost:
             init_type, reason = InitType.ON_DEMAND, "cold start"
         if init_in_invoke:
             reason = "init retried in invoke"
-        inst = self.launcher.new_instance(init_type=init_type, provisioned=provisioned,
-                                          snapshot=snapshot, request_id=request_id)
+        inst = self.launcher.new_instance(
+            init_type=init_type, provisioned=provisioned, snapshot=snapshot, request_id=request_id
+        )
         loop = asyncio.get_running_loop()
         inst.ready = loop.create_future()
         self.instances[inst.id] = inst
@@ -380,17 +480,28 @@ class FunctionHost:
         except (OSError, ValueError, subprocess.SubprocessError, EmulatorError) as exc:
             # ValueError: an environment no process can have (a NUL, a name with '='), which
             # is this init's failure, not the emulator's.
-            self.log.event("init_failed", instance=inst.id, reason=f"could not start: {exc}",
-                           request_id=request_id)
+            self.log.event(
+                "init_failed",
+                instance=inst.id,
+                reason=f"could not start: {exc}",
+                request_id=request_id,
+            )
             self.instances.pop(inst.id, None)
             self._exited.pop(inst.id, None)
             self.launcher.discard(inst)
             return None
-        self.log.event("started", instance=inst.id, pid=inst.pid, request_id=request_id,
-                       reason=reason, cpu_limited=inst.cgroup is not None)
+        self.log.event(
+            "started",
+            instance=inst.id,
+            pid=inst.pid,
+            request_id=request_id,
+            reason=reason,
+            cpu_limited=inst.cgroup is not None,
+        )
         if not init_in_invoke:
-            inst.init_timer = loop.call_later(self.options.init_timeout_s, self._init_timed_out,
-                                              inst)
+            inst.init_timer = loop.call_later(
+                self.options.init_timeout_s, self._init_timed_out, inst
+            )
         return inst
 
     def _init_timed_out(self, inst: Instance) -> None:
@@ -408,9 +519,15 @@ class FunctionHost:
                 self._reclaim(inst, now_s - inst.idle_since_s, chosen.reason)
 
     def _reclaim(self, inst: Instance, idle_real_s: float, reason: str) -> None:
-        self.log.event("reclaimed", instance=inst.id, pid=inst.pid, reason=reason,
-                       idle_s=round(idle_real_s * self.options.time_scale, 3),
-                       idle_real_s=round(idle_real_s, 3), served=inst.served)
+        self.log.event(
+            "reclaimed",
+            instance=inst.id,
+            pid=inst.pid,
+            reason=reason,
+            idle_s=round(idle_real_s * self.options.time_scale, 3),
+            idle_real_s=round(idle_real_s, 3),
+            served=inst.served,
+        )
         self._end(inst, "reclaimed")
 
     def reclaim_idle(self) -> int:
@@ -435,8 +552,14 @@ class FunctionHost:
             if inst.state is _DEAD:
                 continue
             retired += 1
-            self.log.event("retired", instance=inst.id, pid=inst.pid, state=inst.state.value,
-                           reason="configuration updated", memory_mb=spec.memory_mb)
+            self.log.event(
+                "retired",
+                instance=inst.id,
+                pid=inst.pid,
+                state=inst.state.value,
+                reason="configuration updated",
+                memory_mb=spec.memory_mb,
+            )
             if inst.state is _IDLE:
                 self._end(inst, "configuration updated")
             else:
@@ -445,14 +568,17 @@ class FunctionHost:
             # The provisioned instances were retired with the rest: provision the new
             # configuration's, as Lambda allocates a version's before it serves it.
             provisioning = provision(self._spawn, self._make_idle, self._provisioned_count)
-            self._tasks.append(asyncio.get_running_loop().create_task(
-                provisioning, name=f"provision-{spec.name}"))
+            self._tasks.append(
+                asyncio.get_running_loop().create_task(provisioning, name=f"provision-{spec.name}")
+            )
         return retired
 
     async def wait_gone(self) -> None:
         """Wait until every ended instance has exited and been cleaned up."""
-        waits = [self._exited[i].wait() for i, inst in self.instances.items()
-                 if inst.state is _DEAD and i in self._exited]
+        waits = [
+            self._exited[i].wait()
+            for i, inst in self.instances.items()
+            if inst.state is _DEAD and i in self._exited
+        ]
         if waits:
             await asyncio.gather(*waits)
-

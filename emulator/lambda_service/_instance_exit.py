@@ -10,8 +10,14 @@ from ..instance._instance import Instance, Invocation, Outcome
 from ..logs._logs import StackLog
 from ..logs._platform_log import crashed_lines, exit_how, init_report_line
 
-__all__ = ["InitFailed", "InitFailure", "crash_outcome", "fail_init", "out_of_memory",
-           "release_waiters"]
+__all__ = [
+    "InitFailed",
+    "InitFailure",
+    "crash_outcome",
+    "fail_init",
+    "out_of_memory",
+    "release_waiters",
+]
 
 
 class InitFailed(Exception):
@@ -60,22 +66,36 @@ def fail_init(inst: Instance, log: StackLog, *, oom: bool, log_format: str) -> I
     assert inst.ready is not None
     code, reason = inst.exit_code, inst.kill_reason
     error_type, body = inst.init_error or (
-        ("Runtime.OutOfMemory" if oom else "Runtime.ExitError"), b""
+        ("Runtime.OutOfMemory" if oom else "Runtime.ExitError"),
+        b"",
     )
     if reason == "init_timeout":
         error_type = "Sandbox.Timedout"
     init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
     status = "timeout" if reason == "init_timeout" else "error"
-    in_invoke = inst.init_reported or (inst.current is not None
-                                       and inst.current.init_in_invoke)
+    in_invoke = inst.init_reported or (inst.current is not None and inst.current.init_in_invoke)
     if not inst.init_reported:
-        log.lines([init_report_line(init_ms, status=status, error_type=error_type,
-                                    phase="invoke" if in_invoke else "init",
-                                    log_format=log_format)])
-    log.event("init_failed", instance=inst.id, pid=inst.pid, exit_code=code,
-              error_type=error_type, phase="invoke" if in_invoke else "init",
-              reason=reason or f"exited with {code} during init",
-              request_id=inst.cold_request_id)
+        log.lines(
+            [
+                init_report_line(
+                    init_ms,
+                    status=status,
+                    error_type=error_type,
+                    phase="invoke" if in_invoke else "init",
+                    log_format=log_format,
+                )
+            ]
+        )
+    log.event(
+        "init_failed",
+        instance=inst.id,
+        pid=inst.pid,
+        exit_code=code,
+        error_type=error_type,
+        phase="invoke" if in_invoke else "init",
+        reason=reason or f"exited with {code} during init",
+        request_id=inst.cold_request_id,
+    )
     inst.ready.set_exception(InitFailed(error_type, body, timed_out=reason == "init_timeout"))
     inst.ready.exception()  # retrieved here so an unawaited one is not reported
     return InitFailure(error_type, body, in_invoke)
@@ -87,9 +107,20 @@ def crash_outcome(inst: Instance, inv: Invocation, log: StackLog, *, oom: bool) 
     code = inst.exit_code
     error_type = "Runtime.OutOfMemory" if oom else "Runtime.ExitError"
     inst.pending_lines = crashed_lines(inv.request_id, exit_code=code, error_type=error_type)
-    log.event("crashed", instance=inst.id, pid=inst.pid, exit_code=code,
-              request_id=inv.request_id,
-              reason=f"runtime exited mid-request ({exit_how(code)})",
-              error_type=error_type)
-    return Outcome("crash", inv.request_id, error_type=error_type, instance_id=inst.id,
-                   cold_start=inv.cold_start, exit_how=exit_how(code))
+    log.event(
+        "crashed",
+        instance=inst.id,
+        pid=inst.pid,
+        exit_code=code,
+        request_id=inv.request_id,
+        reason=f"runtime exited mid-request ({exit_how(code)})",
+        error_type=error_type,
+    )
+    return Outcome(
+        "crash",
+        inv.request_id,
+        error_type=error_type,
+        instance_id=inst.id,
+        cold_start=inv.cold_start,
+        exit_how=exit_how(code),
+    )

@@ -20,9 +20,14 @@ def end_init(inst: Instance, log: StackLog, launcher: Launcher) -> None:
     inst.init_duration_ms = (now_s - inst.spawned_s) * 1000.0
     if inst.restored_s is not None:
         inst.after_restore_ms = (now_s - inst.restored_s) * 1000.0
-    log.event("ready", instance=inst.id, pid=inst.pid,
-              init_ms=round(inst.init_duration_ms, 2), init_type=inst.init_type.value,
-              request_id=inst.cold_request_id)
+    log.event(
+        "ready",
+        instance=inst.id,
+        pid=inst.pid,
+        init_ms=round(inst.init_duration_ms, 2),
+        init_type=inst.init_type.value,
+        request_id=inst.cold_request_id,
+    )
     if inst.init_timer is not None:
         inst.init_timer.cancel()
         inst.init_timer = None

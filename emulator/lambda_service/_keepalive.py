@@ -58,8 +58,10 @@ class FixedKeepAlive:
         for inst in _reclaimable(idle):
             idle_real_s = now_s - inst.idle_since_s
             if idle_real_s >= keep_alive_real_s:
-                reason = (f"idle {idle_real_s * self.time_scale:.1f} s >= "
-                          f"keep-alive {self.keep_alive_s:g} s")
+                reason = (
+                    f"idle {idle_real_s * self.time_scale:.1f} s >= "
+                    f"keep-alive {self.keep_alive_s:g} s"
+                )
                 out.append(Reclaim(instance=inst, reason=reason))
         return out
 
@@ -77,8 +79,10 @@ class SebsKeepAlive:
     def reclaims(self, idle: Sequence[Instance], now_s: float) -> list[Reclaim]:
         candidates = sorted(_reclaimable(idle), key=lambda i: i.idle_since_s)
         reason = f"sebs: half of {len(candidates)} idle reclaimed"
-        return [Reclaim(instance=inst, reason=reason)
-                for inst in candidates[: math.ceil(len(candidates) / 2)]]
+        return [
+            Reclaim(instance=inst, reason=reason)
+            for inst in candidates[: math.ceil(len(candidates) / 2)]
+        ]
 
 
 def keep_alive_policy(options: EmulatorOptions) -> KeepAlivePolicy:

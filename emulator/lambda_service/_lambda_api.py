@@ -85,10 +85,16 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     """Invoke's FunctionName and Qualifier patterns, from botocore's copy of Lambda's model."""
     import botocore.session
 
-    shape = botocore.session.get_session().get_service_model("lambda").operation_model(
-        "Invoke").input_shape
-    return {member: re.compile(shape.members[name].metadata["pattern"])
-            for member, name in (("functionName", "FunctionName"), ("qualifier", "Qualifier"))}
+    shape = (
+        botocore.session.get_session()
+        .get_service_model("lambda")
+        .operation_model("Invoke")
+        .input_shape
+    )
+    return {
+        member: re.compile(shape.members[name].metadata["pattern"])
+        for member, name in (("functionName", "FunctionName"), ("qualifier", "Qualifier"))
+    }
 
 
 @dataclass(frozen=True)
@@ -116,8 +122,13 @@ def _function_ref(raw: str) -> _FunctionRef:
         account, parts = parts[0], parts[1:]
     if len(parts) > 1 and parts[0] == "function":
         parts = parts[1:]
-    return _FunctionRef(name=parts[0] if parts else "", qualifier=parts[1] if len(parts) > 1
-                        else None, partition=partition, region=region, account=account)
+    return _FunctionRef(
+        name=parts[0] if parts else "",
+        qualifier=parts[1] if len(parts) > 1 else None,
+        partition=partition,
+        region=region,
+        account=account,
+    )
 
 
 def _invalid(field: str, value: str) -> str | None:
@@ -125,16 +136,22 @@ def _invalid(field: str, value: str) -> str | None:
     pattern = _patterns()[field]
     if pattern.fullmatch(value):
         return None
-    return (f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-            f"constraint: Member must satisfy regular expression pattern: {pattern.pattern}")
+    return (
+        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
+        f"constraint: Member must satisfy regular expression pattern: {pattern.pattern}"
+    )
 
 
-def _error(status: int, error_type: str, message: str, request_id: str,
-           **extra: str) -> web.Response:
+def _error(
+    status: int, error_type: str, message: str, request_id: str, **extra: str
+) -> web.Response:
     body = json.dumps({"Type": "User", "message": message, **extra}, separators=(",", ":"))
-    return web.Response(status=status, text=body, content_type="application/json",
-                        headers={"x-amzn-ErrorType": error_type,
-                                 "x-amzn-RequestId": request_id})
+    return web.Response(
+        status=status,
+        text=body,
+        content_type="application/json",
+        headers={"x-amzn-ErrorType": error_type, "x-amzn-RequestId": request_id},
+    )
 
 
 def invoke_result(outcome: Outcome, timeout_s: float) -> tuple[bytes, str | None]:
@@ -161,10 +178,14 @@ def invoke_result(outcome: Outcome, timeout_s: float) -> tuple[bytes, str | None
 class LambdaApi:
     """The Invoke API for the hosted functions (see the module doc)."""
 
-    def __init__(self, hosts: Mapping[str, FunctionHost], *,
-                 credentials: StaticCredentials | None = None,
-                 roles: Mapping[str, StaticCredentials] | None = None,
-                 body_timeout_s: float = CONNECTION_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        hosts: Mapping[str, FunctionHost],
+        *,
+        credentials: StaticCredentials | None = None,
+        roles: Mapping[str, StaticCredentials] | None = None,
+        body_timeout_s: float = CONNECTION_TIMEOUT_S,
+    ) -> None:
         self.hosts = hosts
         self.credentials = credentials or DEFAULT_CREDENTIALS
         #: the functions' role credentials (recognised, but no role may invoke functions)
@@ -178,8 +199,9 @@ class LambdaApi:
         self.versions = FunctionVersions(hosts)
         app = web.Application(client_max_size=BODY_READ_LIMIT_BYTES)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=0.5)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=0.5
+        )
         self.url = ""
 
     async def start(self) -> None:
@@ -197,9 +219,13 @@ class LambdaApi:
         check = self._checks.get(region)
         if check is None:
             host, port = self.url.removeprefix("http://").rsplit(":", 1)
-            check = SigV4Check(self.credentials, region, service=LAMBDA_SERVICE,
-                               hosts=(f"{host}:{port}", f"localhost:{port}"),
-                               denied=list(self.roles.values()))
+            check = SigV4Check(
+                self.credentials,
+                region,
+                service=LAMBDA_SERVICE,
+                hosts=(f"{host}:{port}", f"localhost:{port}"),
+                denied=list(self.roles.values()),
+            )
             self._checks[region] = check
         return check
 
@@ -207,15 +233,24 @@ class LambdaApi:
         request_id = str(uuid.uuid4())
         raw_path = request.raw_path.partition("?")[0]
         control = control_operation(request.method, raw_path)
-        if control is None and not (request.method == "POST" and raw_path.startswith(_PATH_PREFIX)
-                                    and raw_path.endswith(_PATH_SUFFIX)):
-            return _error(404, "UnknownOperationException",
-                          f"{request.method} {raw_path} is no operation of this Lambda API: it "
-                          "serves Invoke (POST /2015-03-31/functions/NAME/invocations) and the "
-                          "configuration, version and alias operations of docs/emulator.md",
-                          request_id)
-        encoded = (control.function if control is not None
-                   else raw_path[len(_PATH_PREFIX):-len(_PATH_SUFFIX)])
+        if control is None and not (
+            request.method == "POST"
+            and raw_path.startswith(_PATH_PREFIX)
+            and raw_path.endswith(_PATH_SUFFIX)
+        ):
+            return _error(
+                404,
+                "UnknownOperationException",
+                f"{request.method} {raw_path} is no operation of this Lambda API: it "
+                "serves Invoke (POST /2015-03-31/functions/NAME/invocations) and the "
+                "configuration, version and alias operations of docs/emulator.md",
+                request_id,
+            )
+        encoded = (
+            control.function
+            if control is not None
+            else raw_path[len(_PATH_PREFIX) : -len(_PATH_SUFFIX)]
+        )
         raw_name = unquote(encoded)
         ref = _function_ref(raw_name)
         raw_query = request.raw_path.partition("?")[2]
@@ -224,84 +259,131 @@ class LambdaApi:
         body = await self._read_body(request, request_id)
         if isinstance(body, web.StreamResponse):
             return body
-        region = host.spec.region if host is not None else next(
-            (h.spec.region for h in self.hosts.values()), "us-east-1")
+        region = (
+            host.spec.region
+            if host is not None
+            else next((h.spec.region for h in self.hosts.values()), "us-east-1")
+        )
         signer = self._check(region).authenticate(
-            method=request.method, raw_path=raw_path, raw_query=raw_query,
-            headers=request.headers.items(), body=body, request_id=request_id)
+            method=request.method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=request.headers.items(),
+            body=body,
+            request_id=request_id,
+        )
         if not isinstance(signer, StaticCredentials):
-            return web.Response(status=signer.status, body=signer.body,
-                                headers=dict(signer.headers))
+            return web.Response(
+                status=signer.status, body=signer.body, headers=dict(signer.headers)
+            )
         problem = _invalid("functionName", raw_name) or (
-            _invalid("qualifier", qualifier) if qualifier is not None else None)
+            _invalid("qualifier", qualifier) if qualifier is not None else None
+        )
         if problem is not None:
             return _error(400, "ValidationException", problem, request_id)
         asked = request.query.get("Qualifier")
         if asked and ref.qualifier is not None and asked != ref.qualifier:
             # AWS's words (quoted in EventBridge Scheduler's guide to Lambda targets' errors).
-            return _error(400, "InvalidParameterValueException",
-                          "The derived qualifier from the function name does not match the "
-                          "specified qualifier.", request_id)
-        arn = (f"arn:{ref.partition or _PARTITION}:lambda:{ref.region or region}:"
-               f"{ref.account or ACCOUNT_ID}:function:{ref.name}")
+            return _error(
+                400,
+                "InvalidParameterValueException",
+                "The derived qualifier from the function name does not match the "
+                "specified qualifier.",
+                request_id,
+            )
+        arn = (
+            f"arn:{ref.partition or _PARTITION}:lambda:{ref.region or region}:"
+            f"{ref.account or ACCOUNT_ID}:function:{ref.name}"
+        )
         shown = f"{arn}:{qualifier}" if qualifier else arn
         if ref.region is not None and ref.region != region:
-            return _error(404, "ResourceNotFoundException",
-                          f"Functions from '{ref.region}' are not reachable in this region "
-                          f"('{region}')", request_id)
+            return _error(
+                404,
+                "ResourceNotFoundException",
+                f"Functions from '{ref.region}' are not reachable in this region ('{region}')",
+                request_id,
+            )
         if signer.source == "role" or (ref.account is not None and ref.account != ACCOUNT_ID):
             policy = "identity-based" if signer.source == "role" else "resource-based"
             # IAM names each operation's own action (lambda:PublishVersion, ...), as AWS does.
             action = f"lambda:{control.name}" if control is not None else "lambda:InvokeFunction"
-            return _error(403, "AccessDeniedException",
-                          f"User: {signer.principal_arn} is not authorized to perform: "
-                          f"{action} on resource: {shown} because no {policy} "
-                          f"policy allows the {action} action", request_id)
+            return _error(
+                403,
+                "AccessDeniedException",
+                f"User: {signer.principal_arn} is not authorized to perform: "
+                f"{action} on resource: {shown} because no {policy} "
+                f"policy allows the {action} action",
+                request_id,
+            )
         if control is not None and host is None:
-            return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
-                          request_id)
+            return _error(
+                404, "ResourceNotFoundException", f"Function not found: {shown}", request_id
+            )
         if control is not None and ref.partition in (None, _PARTITION):
-            return await self.versions.serve(control, name=ref.name, qualifier=qualifier,
-                                             query=request.query, body=body,
-                                             request_id=request_id)
+            return await self.versions.serve(
+                control,
+                name=ref.name,
+                qualifier=qualifier,
+                query=request.query,
+                body=body,
+                request_id=request_id,
+            )
         resolved = self.versions.resolve(ref.name, qualifier) if host is not None else None
         executed_version = "$LATEST"
         if resolved is not None:
             host, executed_version = resolved
         if host is None or resolved is None or ref.partition not in (None, _PARTITION):
-            return _error(404, "ResourceNotFoundException", f"Function not found: {shown}",
-                          request_id)
+            return _error(
+                404, "ResourceNotFoundException", f"Function not found: {shown}", request_id
+            )
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type == "DryRun":
             return web.Response(status=204, headers={"x-amzn-RequestId": request_id})
         if invocation_type != "RequestResponse":
-            return _error(400, "InvalidParameterValueException",
-                          f"invocation type {invocation_type!r}: the emulator runs "
-                          "RequestResponse and DryRun invocations only (no event queue)",
-                          request_id)
+            return _error(
+                400,
+                "InvalidParameterValueException",
+                f"invocation type {invocation_type!r}: the emulator runs "
+                "RequestResponse and DryRun invocations only (no event queue)",
+                request_id,
+            )
         if len(body) > PAYLOAD_LIMIT_BYTES:
             return _too_large(request_id)
         problem = _not_json(body or b"{}")
         if problem is not None:
-            return _error(400, "InvalidRequestContentException",
-                          f"Could not parse request body into json: {problem}", request_id)
-        tail = (LogTail(host.log, request_id)
-                if request.headers.get("X-Amz-Log-Type") == "Tail" else None)
+            return _error(
+                400,
+                "InvalidRequestContentException",
+                f"Could not parse request body into json: {problem}",
+                request_id,
+            )
+        tail = (
+            LogTail(host.log, request_id)
+            if request.headers.get("X-Amz-Log-Type") == "Tail"
+            else None
+        )
         try:
             outcome = await host.invoke(body or b"{}", request_id, invoked_arn=shown)
-            log_result = (await tail.result(
-                expect_report=outcome.kind not in ("throttled", "too_large", "init_error"))
-                if tail is not None else None)
+            log_result = (
+                await tail.result(
+                    expect_report=outcome.kind not in ("throttled", "too_large", "init_error")
+                )
+                if tail is not None
+                else None
+            )
         finally:
             if tail is not None:
                 tail.close()
         self.invocations[ref.name] = self.invocations.get(ref.name, 0) + 1
         if outcome.kind == "throttled":
-            reason = ("ReservedFunctionConcurrentInvocationLimitExceeded"
-                      if host.spec.reserved_concurrency is not None
-                      else "ConcurrentInvocationLimitExceeded")
-            return _error(429, "TooManyRequestsException", "Rate Exceeded.", request_id,
-                          Reason=reason)
+            reason = (
+                "ReservedFunctionConcurrentInvocationLimitExceeded"
+                if host.spec.reserved_concurrency is not None
+                else "ConcurrentInvocationLimitExceeded"
+            )
+            return _error(
+                429, "TooManyRequestsException", "Rate Exceeded.", request_id, Reason=reason
+            )
         if outcome.kind == "too_large":
             return _too_large(request_id)
         payload, function_error = invoke_result(outcome, host.spec.timeout_s)
@@ -310,8 +392,9 @@ class LambdaApi:
             headers["X-Amz-Function-Error"] = function_error
         if log_result is not None:
             headers["X-Amz-Log-Result"] = log_result
-        return web.Response(status=200, body=payload, headers=headers,
-                            content_type="application/json")
+        return web.Response(
+            status=200, body=payload, headers=headers, content_type="application/json"
+        )
 
     async def _read_body(self, request: web.Request, request_id: str) -> bytes | web.StreamResponse:
         """The body, or the answer when it is too large (413, read no further), too slow (408,
@@ -333,15 +416,23 @@ class LambdaApi:
                         return refused
                     chunks.append(chunk)
         except TimeoutError:
-            late = _error(408, "RequestTimeoutException",
-                          f"the request body did not arrive within {self.body_timeout_s:g} s "
-                          f"({total} bytes came)", request_id)
+            late = _error(
+                408,
+                "RequestTimeoutException",
+                f"the request body did not arrive within {self.body_timeout_s:g} s "
+                f"({total} bytes came)",
+                request_id,
+            )
             late.force_close()
             return late
         except (ConnectionError, ClientError, HttpProcessingError) as exc:
-            log.warning("Lambda API: %s left before sending its whole body (%d bytes came: %s); "
-                        "nothing was invoked", request.remote or "a client", total,
-                        " ".join(str(exc).split()) or type(exc).__name__)
+            log.warning(
+                "Lambda API: %s left before sending its whole body (%d bytes came: %s); "
+                "nothing was invoked",
+                request.remote or "a client",
+                total,
+                " ".join(str(exc).split()) or type(exc).__name__,
+            )
             gone = web.Response(status=400)
             gone.force_close()
             return gone
@@ -349,8 +440,9 @@ class LambdaApi:
 
 
 def _too_large(request_id: str) -> web.Response:
-    return _error(413, "RequestTooLargeException",
-                  _TOO_LARGE.format(limit=PAYLOAD_LIMIT_BYTES), request_id)
+    return _error(
+        413, "RequestTooLargeException", _TOO_LARGE.format(limit=PAYLOAD_LIMIT_BYTES), request_id
+    )
 
 
 def _refuse_constant(name: str) -> object:

@@ -25,8 +25,11 @@ def _platform_kind(line: str) -> str | None:
         if line.startswith(prefix):
             return kind
     if line.startswith("{") and '"type":"platform.' in line:
-        for kind, name in (("start", "platform.start"), ("end", "platform.runtimeDone"),
-                           ("report", "platform.report")):
+        for kind, name in (
+            ("start", "platform.start"),
+            ("end", "platform.runtimeDone"),
+            ("report", "platform.report"),
+        ):
             if f'"type":"{name}"' in line:
                 return kind
     return None

@@ -13,8 +13,9 @@ from ..logs._logs import StackLog
 __all__ = ["watch_memory"]
 
 
-async def watch_memory(instances: Mapping[str, Instance], log: StackLog,
-                       memory_mb: Callable[[], int]) -> None:
+async def watch_memory(
+    instances: Mapping[str, Instance], log: StackLog, memory_mb: Callable[[], int]
+) -> None:
     """Sample every live instance of ``instances`` each ``WATCHDOG_INTERVAL_S``, forever; kill
     the ones past ``memory_mb()`` (the function's memory size now: an update changes it)."""
     while True:
@@ -29,7 +30,12 @@ async def watch_memory(instances: Mapping[str, Instance], log: StackLog,
             limit_mb = memory_mb()
             if rss_mb > limit_mb:
                 inst.memory_killed = True
-                log.event("out_of_memory", instance=inst.id, pid=inst.pid,
-                          resident_mb=rss_mb, memory_mb=limit_mb,
-                          reason="resident set past the memory size (memory watchdog)")
+                log.event(
+                    "out_of_memory",
+                    instance=inst.id,
+                    pid=inst.pid,
+                    resident_mb=rss_mb,
+                    memory_mb=limit_mb,
+                    reason="resident set past the memory size (memory watchdog)",
+                )
                 inst.kill()

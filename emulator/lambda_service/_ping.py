@@ -25,8 +25,12 @@ async def ping_forever(
     while True:
         await asyncio.sleep(period_real_s)
         outcome = await invoke(payload)
-        log.event("ping", request_id=outcome.request_id, outcome=outcome.kind,
-                  status=_proxy_status(outcome))
+        log.event(
+            "ping",
+            request_id=outcome.request_id,
+            outcome=outcome.kind,
+            status=_proxy_status(outcome),
+        )
 
 
 def _proxy_status(outcome: Outcome) -> int | None:

@@ -18,13 +18,19 @@ __all__ = ["Spawn", "provision", "publish_snapshot"]
 class Spawn(Protocol):
     """The host's start of one instance (``FunctionHost._spawn``); None: it could not start."""
 
-    async def __call__(self, *, provisioned: bool, request_id: str | None,
-                       snapshot: bool = False, init_in_invoke: bool = False) -> Instance | None:
-        ...
+    async def __call__(
+        self,
+        *,
+        provisioned: bool,
+        request_id: str | None,
+        snapshot: bool = False,
+        init_in_invoke: bool = False,
+    ) -> Instance | None: ...
 
 
-async def provision(spawn: Spawn, make_idle: Callable[[Instance], None],
-                    count: Callable[[], int]) -> None:
+async def provision(
+    spawn: Spawn, make_idle: Callable[[Instance], None], count: Callable[[], int]
+) -> None:
     """Start ``count()`` provisioned instances ahead of traffic (counted as this starts: an
     update may have come since it was asked for); return once they are idle."""
     starting = []
@@ -41,8 +47,9 @@ async def provision(spawn: Spawn, make_idle: Callable[[Instance], None],
         make_idle(inst)
 
 
-async def publish_snapshot(spawn: Spawn, end: Callable[[Instance, str], None], log: StackLog, *,
-                           log_format: str) -> None:
+async def publish_snapshot(
+    spawn: Spawn, end: Callable[[Instance, str], None], log: StackLog, *, log_format: str
+) -> None:
     """SnapStart's init when a version is published: run init once, report it, end it.
 
     Lambda would snapshot this environment's memory and restore every new one from it; the
@@ -59,6 +66,14 @@ async def publish_snapshot(spawn: Spawn, end: Callable[[Instance, str], None], l
         await asyncio.shield(inst.ready)
     except InitFailed:
         return  # logged as init_failed; each restore will fail its init the same way
-    log.lines([init_report_line(inst.init_duration_ms or 0.0, status="success",
-                                log_format=log_format, initialization_type="snap-start")])
+    log.lines(
+        [
+            init_report_line(
+                inst.init_duration_ms or 0.0,
+                status="success",
+                log_format=log_format,
+                initialization_type="snap-start",
+            )
+        ]
+    )
     end(inst, "snapshot taken")

@@ -15,26 +15,43 @@ from ..instance._instance import Instance, Invocation
 from ._report_writer import end_line, platform_record, report_line
 
 
-def closing_lines(inst: Instance, inv: Invocation, *, duration_ms: float, memory_size_mb: int,
-                  max_memory_used_mb: int, status: str | None,
-                  error_type: str | None, log_format: str = "text") -> list[str]:
+def closing_lines(
+    inst: Instance,
+    inv: Invocation,
+    *,
+    duration_ms: float,
+    memory_size_mb: int,
+    max_memory_used_mb: int,
+    status: str | None,
+    error_type: str | None,
+    log_format: str = "text",
+) -> list[str]:
     """END and REPORT of ``inv``; ``status``: None (it returned), ``timeout`` or ``error``."""
     error_type = error_type if status == "error" else None
-    return [end_line(inv.request_id, log_format=log_format, duration_ms=duration_ms,
-                     status=status, error_type=error_type), report_line(
-        request_id=inv.request_id,
-        duration_ms=duration_ms,
-        memory_size_mb=memory_size_mb,
-        max_memory_used_mb=max_memory_used_mb,
-        # An init retried inside the invocation is part of its Duration, not an Init Duration.
-        init_duration_ms=(inst.init_duration_ms if inv.cold_start and not inv.init_in_invoke
-                          else None),
-        restore_duration_ms=inst.init_duration_ms if inv.restore else None,
-        billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
-        status=status,
-        error_type=error_type,
-        log_format=log_format,
-    )]
+    return [
+        end_line(
+            inv.request_id,
+            log_format=log_format,
+            duration_ms=duration_ms,
+            status=status,
+            error_type=error_type,
+        ),
+        report_line(
+            request_id=inv.request_id,
+            duration_ms=duration_ms,
+            memory_size_mb=memory_size_mb,
+            max_memory_used_mb=max_memory_used_mb,
+            # An init retried inside the invocation is part of its Duration, not an Init Duration.
+            init_duration_ms=(
+                inst.init_duration_ms if inv.cold_start and not inv.init_in_invoke else None
+            ),
+            restore_duration_ms=inst.init_duration_ms if inv.restore else None,
+            billed_restore_duration_ms=_billed_restore_ms(inst) if inv.restore else None,
+            status=status,
+            error_type=error_type,
+            log_format=log_format,
+        ),
+    ]
 
 
 def _billed_restore_ms(inst: Instance) -> int:
@@ -45,17 +62,26 @@ def _billed_restore_ms(inst: Instance) -> int:
     return billed_restore_ms(after_ms if after_ms is not None else inst.init_duration_ms or 0.0)
 
 
-def init_report_line(init_ms: float, *, status: str, error_type: str | None = None,
-                     phase: str = "init", log_format: str = "text",
-                     initialization_type: str = "on-demand") -> str:
+def init_report_line(
+    init_ms: float,
+    *,
+    status: str,
+    error_type: str | None = None,
+    phase: str = "init",
+    log_format: str = "text",
+    initialization_type: str = "on-demand",
+) -> str:
     """``status``: success, error (with its ``error_type``) or timeout (which names none);
     ``phase``: ``init``, or ``invoke`` for an init Lambda retried inside the first invocation.
     In JSON, the ``platform.initReport`` record (``initialization_type``: ``on-demand``,
     ``provisioned-concurrency`` or ``snap-start``)."""
     if log_format == "json":
-        record: dict[str, object] = {"initializationType": initialization_type, "phase": phase,
-                                     "status": status,
-                                     "metrics": {"durationMs": float(f"{init_ms:.2f}")}}
+        record: dict[str, object] = {
+            "initializationType": initialization_type,
+            "phase": phase,
+            "status": status,
+            "metrics": {"durationMs": float(f"{init_ms:.2f}")},
+        }
         if status == "error" and error_type is not None:
             record["errorType"] = error_type
         return platform_record("platform.initReport", record)
@@ -70,8 +96,10 @@ def timed_out_line(request_id: str, timeout_s: float) -> str:
 
 def crashed_lines(request_id: str, *, exit_code: int | None, error_type: str) -> list[str]:
     """What the platform writes when the runtime exits mid-invocation."""
-    return [f"RequestId: {request_id} Error: Runtime exited with error: {exit_how(exit_code)}",
-            error_type]
+    return [
+        f"RequestId: {request_id} Error: Runtime exited with error: {exit_how(exit_code)}",
+        error_type,
+    ]
 
 
 #: Lambda's platform words a runtime's end as Go's ``os.ProcessState`` does (``signal: killed``

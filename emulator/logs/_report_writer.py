@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 
-
 def platform_record(kind: str, record: dict[str, object]) -> str:
     """One platform event as a JSON-format log holds it: ``{"time", "type", "record"}``."""
     stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -69,12 +68,21 @@ def start_line(request_id: str, version: str = "$LATEST", *, log_format: str = "
     return f"START RequestId: {request_id} Version: {version}"
 
 
-def end_line(request_id: str, *, log_format: str = "text", duration_ms: float = 0.0,
-             status: str | None = None, error_type: str | None = None) -> str:
+def end_line(
+    request_id: str,
+    *,
+    log_format: str = "text",
+    duration_ms: float = 0.0,
+    status: str | None = None,
+    error_type: str | None = None,
+) -> str:
     """END; in JSON, ``platform.runtimeDone`` (which carries the status and the duration)."""
     if log_format == "json":
-        record: dict[str, object] = {"requestId": request_id, "status": status or "success",
-                                     "metrics": {"durationMs": _ms(duration_ms)}}
+        record: dict[str, object] = {
+            "requestId": request_id,
+            "status": status or "success",
+            "metrics": {"durationMs": _ms(duration_ms)},
+        }
         if error_type is not None:
             record["errorType"] = error_type
         return platform_record("platform.runtimeDone", record)
@@ -102,16 +110,21 @@ def report_line(
     billed = billed_duration_ms(duration_ms, init_duration_ms, billed_restore)
     if log_format == "json":
         metrics: dict[str, object] = {
-            "durationMs": _ms(duration_ms), "billedDurationMs": billed,
-            "memorySizeMB": memory_size_mb, "maxMemoryUsedMB": max_memory_used_mb,
+            "durationMs": _ms(duration_ms),
+            "billedDurationMs": billed,
+            "memorySizeMB": memory_size_mb,
+            "maxMemoryUsedMB": max_memory_used_mb,
         }
         if init_duration_ms is not None:
             metrics["initDurationMs"] = _ms(init_duration_ms)
         if restore_duration_ms is not None:
             metrics["restoreDurationMs"] = _ms(restore_duration_ms)
             metrics["billedRestoreDurationMs"] = billed_restore
-        record: dict[str, object] = {"requestId": request_id, "metrics": metrics,
-                                     "status": status or "success"}
+        record: dict[str, object] = {
+            "requestId": request_id,
+            "metrics": metrics,
+            "status": status or "success",
+        }
         if error_type is not None:
             record["errorType"] = error_type
         return platform_record("platform.report", record)

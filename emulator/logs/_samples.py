@@ -58,13 +58,28 @@ class AccessLog:
     path: Path
     pending: list[str] = field(default_factory=list)
 
-    def add(self, *, apigw_id: str, request_id: str | None, status: int, added_ms: float,
-            response_ms: float) -> None:
-        self.pending.append(json.dumps(
-            {"t": round(time.time(), 6), "apigw_id": apigw_id, "request_id": request_id,
-             "status": status, "added_ms": round(added_ms, 3),
-             "response_ms": round(response_ms, 3)},
-            separators=(",", ":")))
+    def add(
+        self,
+        *,
+        apigw_id: str,
+        request_id: str | None,
+        status: int,
+        added_ms: float,
+        response_ms: float,
+    ) -> None:
+        self.pending.append(
+            json.dumps(
+                {
+                    "t": round(time.time(), 6),
+                    "apigw_id": apigw_id,
+                    "request_id": request_id,
+                    "status": status,
+                    "added_ms": round(added_ms, 3),
+                    "response_ms": round(response_ms, 3),
+                },
+                separators=(",", ":"),
+            )
+        )
 
     def flush(self, out: IO[str]) -> None:
         if self.pending:
@@ -98,16 +113,28 @@ class Sampler:
         self._last_s = time.monotonic()
         self._last_cpu_s = time.process_time()
 
-    def add_stack(self, name: str, *, requests: Callable[[], int],
-                  cgroups: Callable[[], Iterable[InstanceCgroup]],
-                  pids: Callable[[], Iterable[int]] = tuple) -> AccessLog:
+    def add_stack(
+        self,
+        name: str,
+        *,
+        requests: Callable[[], int],
+        cgroups: Callable[[], Iterable[InstanceCgroup]],
+        pids: Callable[[], Iterable[int]] = tuple,
+    ) -> AccessLog:
         """Sample a stack; returns the access log its front door writes to."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
         access = AccessLog(self.access_path(name))
-        self._stacks.append(_StackState(
-            name=name, out=open(self.cpu_path(name), "a", encoding="utf-8"),  # noqa: SIM115
-            access_out=open(access.path, "a", encoding="utf-8"),  # noqa: SIM115
-            access=access, requests=requests, cgroups=cgroups, pids=pids))
+        self._stacks.append(
+            _StackState(
+                name=name,
+                out=open(self.cpu_path(name), "a", encoding="utf-8"),  # noqa: SIM115
+                access_out=open(access.path, "a", encoding="utf-8"),  # noqa: SIM115
+                access=access,
+                requests=requests,
+                cgroups=cgroups,
+                pids=pids,
+            )
+        )
         return access
 
     def cpu_path(self, name: str) -> Path:
@@ -134,16 +161,20 @@ class Sampler:
         emulator_cpu_ms = (cpu_s - self._last_cpu_s) * 1000.0
         self._last_s, self._last_cpu_s = now_s, cpu_s
         counts = [s.requests() for s in self._stacks]
-        emulator_requests = sum(c - s.last_requests
-                                for c, s in zip(counts, self._stacks, strict=True))
+        emulator_requests = sum(
+            c - s.last_requests for c, s in zip(counts, self._stacks, strict=True)
+        )
         epoch_s = round(time.time(), 3)
         for state, count in zip(self._stacks, counts, strict=True):
             line = _interval(state)
             line["instances_cpu_ms"] = _process_cpu_ms(state)
-            line.update(t=epoch_s, interval_s=round(interval_s, 4),
-                        requests=count - state.last_requests,
-                        emulator_cpu_ms=round(emulator_cpu_ms, 3),
-                        emulator_requests=emulator_requests)
+            line.update(
+                t=epoch_s,
+                interval_s=round(interval_s, 4),
+                requests=count - state.last_requests,
+                emulator_cpu_ms=round(emulator_cpu_ms, 3),
+                emulator_requests=emulator_requests,
+            )
             state.last_requests = count
             state.out.write(json.dumps(line, separators=(",", ":")) + "\n")
             state.out.flush()
@@ -213,11 +244,15 @@ def _interval(state: _StackState) -> dict[str, Any]:
         totals["throttled_ms"] += stat.throttled_ms - (before.throttled_ms if before else 0.0)
         if stat.usage_ms is not None:
             usage_ms = (
-                usage_ms or 0.0) + stat.usage_ms - (before.usage_ms or 0.0 if before else 0.0)
+                (usage_ms or 0.0) + stat.usage_ms - (before.usage_ms or 0.0 if before else 0.0)
+            )
         if key in state.groups:
             state.last[key] = stat
         else:
             state.last.pop(key, None)
     totals["throttled_ms"] = round(totals["throttled_ms"], 3)
-    return {"instances": live, **totals,
-            "usage_ms": round(usage_ms, 3) if usage_ms is not None else None}
+    return {
+        "instances": live,
+        **totals,
+        "usage_ms": round(usage_ms, 3) if usage_ms is not None else None,
+    }

@@ -8,14 +8,18 @@ import numpy as np
 import onnxruntime
 
 SESSION = onnxruntime.InferenceSession(
-    os.path.join(os.path.dirname(__file__), "model.onnx"), providers=["CPUExecutionProvider"])
+    os.path.join(os.path.dirname(__file__), "model.onnx"), providers=["CPUExecutionProvider"]
+)
 INPUT = SESSION.get_inputs()[0]
 N_FEATURES = int(INPUT.shape[1])
 
 
 def _answer(status, document):
-    return {"statusCode": status, "headers": {"content-type": "application/json"},
-            "body": json.dumps(document)}
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(document),
+    }
 
 
 def handler(event, context):
@@ -24,9 +28,12 @@ def handler(event, context):
     except ValueError:
         return _answer(400, {"error": "the body is not JSON"})
     rows = body.get("rows") if isinstance(body, dict) else None
-    if (not isinstance(rows, list) or not rows
-            or not all(isinstance(r, list) and len(r) == N_FEATURES for r in rows)):
-        return _answer(400, {"error": f"send {{\"rows\": [[{N_FEATURES} numbers], ...]}}"})
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(isinstance(r, list) and len(r) == N_FEATURES for r in rows)
+    ):
+        return _answer(400, {"error": f'send {{"rows": [[{N_FEATURES} numbers], ...]}}'})
     try:
         features = np.asarray(rows, dtype=np.float32)
     except (TypeError, ValueError):

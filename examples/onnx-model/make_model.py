@@ -21,16 +21,21 @@ def main() -> int:
     weights = numpy_helper.from_array(np.array(WEIGHTS, dtype=np.float32), name="W")
     bias = numpy_helper.from_array(np.array(BIAS, dtype=np.float32), name="b")
     graph = helper.make_graph(
-        [helper.make_node("MatMul", ["X", "W"], ["XW"]),
-         helper.make_node("Add", ["XW", "b"], ["logit"]),
-         helper.make_node("Sigmoid", ["logit"], ["probability"])],
+        [
+            helper.make_node("MatMul", ["X", "W"], ["XW"]),
+            helper.make_node("Add", ["XW", "b"], ["logit"]),
+            helper.make_node("Sigmoid", ["logit"], ["probability"]),
+        ],
         "logistic_regression",
         [helper.make_tensor_value_info("X", TensorProto.FLOAT, ["batch", len(WEIGHTS)])],
         [helper.make_tensor_value_info("probability", TensorProto.FLOAT, ["batch", 1])],
         initializer=[weights, bias],
     )
-    model = helper.make_model(graph, producer_name="lambda-model-study examples",
-                              opset_imports=[helper.make_opsetid("", 17)])
+    model = helper.make_model(
+        graph,
+        producer_name="lambda-model-study examples",
+        opset_imports=[helper.make_opsetid("", 17)],
+    )
     model.ir_version = 8  # readable by every onnxruntime since 1.10
     onnx.checker.check_model(model)
     (HERE / "model.onnx").write_bytes(model.SerializeToString())

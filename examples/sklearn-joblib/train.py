@@ -28,11 +28,15 @@ def pinned_version() -> str:
 def main() -> int:
     pinned = pinned_version()
     if pinned and sklearn.__version__ != pinned:
-        print(f"error: scikit-learn {sklearn.__version__} here, but the function loads the model "
-              f"with {pinned} (requirements.txt); train with that version", file=sys.stderr)
+        print(
+            f"error: scikit-learn {sklearn.__version__} here, but the function loads the model "
+            f"with {pinned} (requirements.txt); train with that version",
+            file=sys.stderr,
+        )
         return 2
-    features, labels = make_classification(n_samples=400, n_features=6, n_informative=4,
-                                           n_classes=2, random_state=0)
+    features, labels = make_classification(
+        n_samples=400, n_features=6, n_informative=4, n_classes=2, random_state=0
+    )
     model = make_pipeline(StandardScaler(), LogisticRegression(random_state=0))
     model.fit(features, labels)
     joblib.dump(model, HERE / "model.joblib")

@@ -16,15 +16,49 @@ import gzip
 import json
 from pathlib import Path
 
-COLUMNS = ["duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
-           "wrong_fragment", "urgent", "hot", "num_failed_logins", "logged_in", "num_compromised",
-           "root_shell", "su_attempted", "num_root", "num_file_creations", "num_shells",
-           "num_access_files", "num_outbound_cmds", "is_host_login", "is_guest_login", "count",
-           "srv_count", "serror_rate", "srv_serror_rate", "rerror_rate", "srv_rerror_rate",
-           "same_srv_rate", "diff_srv_rate", "srv_diff_host_rate", "dst_host_count",
-           "dst_host_srv_count", "dst_host_same_srv_rate", "dst_host_diff_srv_rate",
-           "dst_host_same_src_port_rate", "dst_host_srv_diff_host_rate", "dst_host_serror_rate",
-           "dst_host_srv_serror_rate", "dst_host_rerror_rate", "dst_host_srv_rerror_rate"]
+COLUMNS = [
+    "duration",
+    "protocol_type",
+    "service",
+    "flag",
+    "src_bytes",
+    "dst_bytes",
+    "land",
+    "wrong_fragment",
+    "urgent",
+    "hot",
+    "num_failed_logins",
+    "logged_in",
+    "num_compromised",
+    "root_shell",
+    "su_attempted",
+    "num_root",
+    "num_file_creations",
+    "num_shells",
+    "num_access_files",
+    "num_outbound_cmds",
+    "is_host_login",
+    "is_guest_login",
+    "count",
+    "srv_count",
+    "serror_rate",
+    "srv_serror_rate",
+    "rerror_rate",
+    "srv_rerror_rate",
+    "same_srv_rate",
+    "diff_srv_rate",
+    "srv_diff_host_rate",
+    "dst_host_count",
+    "dst_host_srv_count",
+    "dst_host_same_srv_rate",
+    "dst_host_diff_srv_rate",
+    "dst_host_same_src_port_rate",
+    "dst_host_srv_diff_host_rate",
+    "dst_host_serror_rate",
+    "dst_host_srv_serror_rate",
+    "dst_host_rerror_rate",
+    "dst_host_srv_rerror_rate",
+]
 CATEGORICAL = {"protocol_type", "service", "flag"}
 DEFAULT_SOURCE = Path("/work/shared/data/kdd99/kddcup.data_10_percent.gz")
 
@@ -60,7 +94,7 @@ def main() -> None:
     http = evenly([line for line in lines if line.split(",", 3)[2] == "http"], args.rows // 2)
     spread = evenly(lines, args.rows - len(http))
     mixed = [x for pair in zip(http, spread, strict=False) for x in pair]
-    mixed += http[len(spread):] + spread[len(http):]
+    mixed += http[len(spread) :] + spread[len(http) :]
     with args.out.open("w", encoding="utf-8") as out:
         for line in mixed:
             out.write(json.dumps(instance(line), separators=(",", ":")) + "\n")

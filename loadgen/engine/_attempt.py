@@ -36,11 +36,27 @@ from ._stop import Stop
 __all__ = ["Attempts", "check_body", "make_record"]
 
 
-def make_record(*, clock: RunClock, seq: int, user: int | None, stage: int, phase: str | None,
-                start_ns: int, sent_ns: int, done_ns: int, intended_ns: int | None,
-                from_intended: bool, error: str | None, detail: str | None, status: int | None,
-                headers: Mapping[str, str], received: int, sent_bytes: int,
-                predictions: int | None, connect_ms: float | None = None) -> Record:
+def make_record(
+    *,
+    clock: RunClock,
+    seq: int,
+    user: int | None,
+    stage: int,
+    phase: str | None,
+    start_ns: int,
+    sent_ns: int,
+    done_ns: int,
+    intended_ns: int | None,
+    from_intended: bool,
+    error: str | None,
+    detail: str | None,
+    status: int | None,
+    headers: Mapping[str, str],
+    received: int,
+    sent_bytes: int,
+    predictions: int | None,
+    connect_ms: float | None = None,
+) -> Record:
     """The record of one attempt from its times (``perf_counter_ns``) and its response.
 
     Latency runs from ``sent_ns``, or from ``intended_ns`` when ``from_intended`` (the open
@@ -90,9 +106,18 @@ class Attempts:
     the same failure would measure nothing. ``first_failure`` then says what it was.
     """
 
-    def __init__(self, *, target: Target, connector: Connector, request_set: RequestSet,
-                 timeout_s: float, clock: RunClock, writer: ResultWriter, stop: Stop,
-                 stop_at_first_failure: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        target: Target,
+        connector: Connector,
+        request_set: RequestSet,
+        timeout_s: float,
+        clock: RunClock,
+        writer: ResultWriter,
+        stop: Stop,
+        stop_at_first_failure: bool = False,
+    ) -> None:
         self.target = target
         self.connector = connector
         self.request_set = request_set
@@ -105,10 +130,17 @@ class Attempts:
         self._turn = 0
         self._seq = 0
 
-    async def attempt(self, conn: Connection | None, *, user: int | None, stage: int,
-                      phase: str | None = None, fresh: bool = False,
-                      intended_ns: int | None = None, from_intended: bool = False,
-                      ) -> tuple[Connection | None, Record, int]:
+    async def attempt(
+        self,
+        conn: Connection | None,
+        *,
+        user: int | None,
+        stage: int,
+        phase: str | None = None,
+        fresh: bool = False,
+        intended_ns: int | None = None,
+        from_intended: bool = False,
+    ) -> tuple[Connection | None, Record, int]:
         """One request on ``conn`` (a new connection if None, ``fresh`` or not reusable).
 
         Returns the connection to use next (None when it failed), the record and when the
@@ -139,11 +171,13 @@ class Attempts:
                 if conn is not None:
                     conn.close()
                 conn = None
-                conn = await self.connector(self.target.host, self.target.port,
-                                            self.target.predict_path, self.timeout_s)
+                conn = await self.connector(
+                    self.target.host, self.target.port, self.target.predict_path, self.timeout_s
+                )
                 connect_ms = round((time.perf_counter_ns() - start_ns) / 1e6, 3)
-            response = await conn.send(request, base_path=self.target.base_path,
-                                       timeout_s=self.timeout_s)
+            response = await conn.send(
+                request, base_path=self.target.base_path, timeout_s=self.timeout_s
+            )
             sent_ns, done_ns = response.sent_ns, response.done_ns
             status = response.status
             headers = response.headers
@@ -160,20 +194,49 @@ class Attempts:
             if conn is not None:
                 conn.close()
             why = self.stop.reason or "the run was cancelled"
-            self.writer.record(make_record(
-                clock=self.clock, seq=seq, user=user, stage=stage, phase=phase,
-                start_ns=start_ns, sent_ns=start_ns, done_ns=done_ns, intended_ns=intended_ns,
-                from_intended=True, error="cancelled", detail=f"in flight when {why}",
-                status=None, headers=headers, received=0, sent_bytes=len(body), predictions=None,
-            ), done_ns)
+            self.writer.record(
+                make_record(
+                    clock=self.clock,
+                    seq=seq,
+                    user=user,
+                    stage=stage,
+                    phase=phase,
+                    start_ns=start_ns,
+                    sent_ns=start_ns,
+                    done_ns=done_ns,
+                    intended_ns=intended_ns,
+                    from_intended=True,
+                    error="cancelled",
+                    detail=f"in flight when {why}",
+                    status=None,
+                    headers=headers,
+                    received=0,
+                    sent_bytes=len(body),
+                    predictions=None,
+                ),
+                done_ns,
+            )
             raise
         if error is not None and error not in ("http_status", "throttled", "bad_response"):
             sent_ns = start_ns
         rec = make_record(
-            clock=self.clock, seq=seq, user=user, stage=stage, phase=phase, start_ns=start_ns,
-            sent_ns=sent_ns, done_ns=done_ns, intended_ns=intended_ns,
-            from_intended=from_intended, error=error, detail=detail, status=status,
-            headers=headers, received=received, sent_bytes=len(body), predictions=predictions,
+            clock=self.clock,
+            seq=seq,
+            user=user,
+            stage=stage,
+            phase=phase,
+            start_ns=start_ns,
+            sent_ns=sent_ns,
+            done_ns=done_ns,
+            intended_ns=intended_ns,
+            from_intended=from_intended,
+            error=error,
+            detail=detail,
+            status=status,
+            headers=headers,
+            received=received,
+            sent_bytes=len(body),
+            predictions=predictions,
             connect_ms=connect_ms,
         )
         self.writer.record(rec, done_ns)
@@ -182,6 +245,7 @@ class Attempts:
             self.first_failure = (
                 f"the first request ({request.route}) {what}: {(detail or '').strip()[:160]}; "
                 f"expected {self.request_set.expect.describe()}. Stopped: the rest would fail "
-                "alike")
+                "alike"
+            )
             self.stop(self.first_failure)
         return conn, rec, done_ns

@@ -52,5 +52,8 @@ class HostCpu:
             cores = len(os.sched_getaffinity(0))
         except AttributeError:
             cores = os.cpu_count() or 0
-        return HostCpuFigures(source=str(self.path) if self._last is not None else None,
-                              cores=cores, busy_share_per_s=tuple(self.samples))
+        return HostCpuFigures(
+            source=str(self.path) if self._last is not None else None,
+            cores=cores,
+            busy_share_per_s=tuple(self.samples),
+        )

@@ -51,11 +51,17 @@ _T = TypeVar("_T")
 _DEFAULT_SETTINGS = RunSettings()
 
 
-async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _DEFAULT_SETTINGS,
-                    connector: Connector | None = None, health: dict[str, Any] | None = None,
-                    out: Callable[[str], None] | None = None,
-                    stop_signals: Sequence[signal.Signals] = (),
-                    stop: Stop | None = None) -> RunResult:
+async def run_async(
+    plan: Scenario,
+    *,
+    target: Target,
+    settings: RunSettings = _DEFAULT_SETTINGS,
+    connector: Connector | None = None,
+    health: dict[str, Any] | None = None,
+    out: Callable[[str], None] | None = None,
+    stop_signals: Sequence[signal.Signals] = (),
+    stop: Stop | None = None,
+) -> RunResult:
     """Run one scenario against one target and write its result folder.
 
     ``health`` skips GET /health (tests, or a caller that already has it); ``connector``
@@ -70,8 +76,15 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _
     """
     stop = stop or Stop()
     if not stop_signals:
-        return await _prepare_and_run(plan, target=target, settings=settings, connector=connector,
-                                      health=health, out=out, stop=stop)
+        return await _prepare_and_run(
+            plan,
+            target=target,
+            settings=settings,
+            connector=connector,
+            health=health,
+            out=out,
+            stop=stop,
+        )
     result: RunResult | None = None
     error: Exception | None = None
     with anyio.open_signal_receiver(*stop_signals) as signals:
@@ -79,9 +92,15 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _
             tg.start_soon(stop.watch, signals)
             try:
                 with stop.scope():
-                    result = await _prepare_and_run(plan, target=target, settings=settings,
-                                                    connector=connector, health=health, out=out,
-                                                    stop=stop)
+                    result = await _prepare_and_run(
+                        plan,
+                        target=target,
+                        settings=settings,
+                        connector=connector,
+                        health=health,
+                        out=out,
+                        stop=stop,
+                    )
             except Exception as exc:  # noqa: BLE001 - raised below, not wrapped in a group
                 error = exc
             finally:
@@ -93,9 +112,16 @@ async def run_async(plan: Scenario, *, target: Target, settings: RunSettings = _
     return result
 
 
-async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSettings,
-                           connector: Connector | None, health: dict[str, Any] | None,
-                           out: Callable[[str], None] | None, stop: Stop) -> RunResult:
+async def _prepare_and_run(
+    plan: Scenario,
+    *,
+    target: Target,
+    settings: RunSettings,
+    connector: Connector | None,
+    health: dict[str, Any] | None,
+    out: Callable[[str], None] | None,
+    stop: Stop,
+) -> RunResult:
     problems = plan.validate() + settings.validate()
     if problems:
         raise PlanError(f"cannot run {scenario_name(plan)}", problems=problems)
@@ -107,27 +133,58 @@ async def _prepare_and_run(plan: Scenario, *, target: Target, settings: RunSetti
     # another one with the same id sends nothing.
     claim = FolderClaim(folder)
     try:
-        return await _run_claimed(plan, scaled=scaled, target=target, settings=settings,
-                                  connector=connector, health=health, out=out, stop=stop,
-                                  run_id=run_id, folder=folder, claim=claim)
+        return await _run_claimed(
+            plan,
+            scaled=scaled,
+            target=target,
+            settings=settings,
+            connector=connector,
+            health=health,
+            out=out,
+            stop=stop,
+            run_id=run_id,
+            folder=folder,
+            claim=claim,
+        )
     except BaseException:
         claim.release()
         raise
 
 
-async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
-                       settings: RunSettings, connector: Connector | None,
-                       health: dict[str, Any] | None, out: Callable[[str], None] | None,
-                       stop: Stop, run_id: str, folder: Path, claim: FolderClaim) -> RunResult:
+async def _run_claimed(
+    plan: Scenario,
+    *,
+    scaled: Scenario,
+    target: Target,
+    settings: RunSettings,
+    connector: Connector | None,
+    health: dict[str, Any] | None,
+    out: Callable[[str], None] | None,
+    stop: Stop,
+    run_id: str,
+    folder: Path,
+    claim: FolderClaim,
+) -> RunResult:
     notes: list[str] = []
-    run = functools.partial(_run_set, plan, scaled, target=target, settings=settings,
-                            connector=connector, out=out, stop=stop, run_id=run_id,
-                            folder=folder, claim=claim)
+    run = functools.partial(
+        _run_set,
+        plan,
+        scaled,
+        target=target,
+        settings=settings,
+        connector=connector,
+        out=out,
+        stop=stop,
+        run_id=run_id,
+        folder=folder,
+        claim=claim,
+    )
     if settings.requests is not None:
         # A request file says everything that is sent: nothing goes before the plan.
         request_set = function_request_set(settings.requests, expect_field=settings.expect_field)
-        return await run(health=health or {}, features=[], rows=0, request_set=request_set,
-                         notes=notes)
+        return await run(
+            health=health or {}, features=[], rows=0, request_set=request_set, notes=notes
+        )
     if health is None and settings.features is not None:
         # GET /health is itself an invocation: it would start (and warm) an instance before the
         # scenario's first request, so that a timed-idle run could never see its first cold
@@ -135,9 +192,11 @@ async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
         health = {}
     elif health is None:
         if isinstance(plan, IdlePlan):
-            notes.append("GET /health was sent before the first probe and may have started the "
-                         "instance the probe found; pass --features to send nothing before the "
-                         "plan")
+            notes.append(
+                "GET /health was sent before the first probe and may have started the "
+                "instance the probe found; pass --features to send nothing before the "
+                "plan"
+            )
         try:
             health = await _in_daemon_thread(
                 functools.partial(fetch_health, target, timeout_s=settings.timeout_s)
@@ -157,25 +216,56 @@ async def _run_claimed(plan: Scenario, *, scaled: Scenario, target: Target,
         notes = []
     rows = load_rows(settings.payload)
     request_set = kdd_request_set(rows, features, settings.batch, source=str(settings.payload))
-    return await run(health=health, features=features, rows=len(rows), request_set=request_set,
-                     notes=notes)
+    return await run(
+        health=health, features=features, rows=len(rows), request_set=request_set, notes=notes
+    )
 
 
-async def _run_set(plan: Scenario, scaled: Scenario, *, target: Target, settings: RunSettings,
-                   connector: Connector | None, health: dict[str, Any], features: list[str],
-                   rows: int, request_set: RequestSet, notes: list[str],
-                   out: Callable[[str], None] | None, stop: Stop, run_id: str, folder: Path,
-                   claim: FolderClaim) -> RunResult:
+async def _run_set(
+    plan: Scenario,
+    scaled: Scenario,
+    *,
+    target: Target,
+    settings: RunSettings,
+    connector: Connector | None,
+    health: dict[str, Any],
+    features: list[str],
+    rows: int,
+    request_set: RequestSet,
+    notes: list[str],
+    out: Callable[[str], None] | None,
+    stop: Stop,
+    run_id: str,
+    folder: Path,
+    claim: FolderClaim,
+) -> RunResult:
     """Run a request set: the one path for a model's KDD requests and a function's own."""
     name = scenario_name(plan)
-    info = run_info(plan=plan, scaled=scaled, run_id=run_id, name=name, target=target,
-                    settings=settings, health=health, features=features, rows=rows,
-                    connector=connector, notes=notes)
+    info = run_info(
+        plan=plan,
+        scaled=scaled,
+        run_id=run_id,
+        name=name,
+        target=target,
+        settings=settings,
+        health=health,
+        features=features,
+        rows=rows,
+        connector=connector,
+        notes=notes,
+    )
     info = dataclasses.replace(info, request_set=request_set.describe())
     return await execute(
-        plan=scaled, target=target, settings=settings,
-        connector=connector or _default_connector(target), request_set=request_set,
-        run_info=info, stages=stage_info(scaled), folder=folder, stop=stop, claim=claim,
+        plan=scaled,
+        target=target,
+        settings=settings,
+        connector=connector or _default_connector(target),
+        request_set=request_set,
+        run_info=info,
+        stages=stage_info(scaled),
+        folder=folder,
+        stop=stop,
+        claim=claim,
         out=out or (lambda line: print(line, file=sys.stderr, flush=True)),
     )
 
@@ -215,15 +305,23 @@ def _default_connector(target: Target) -> Connector:
         return functools.partial(connect, signer=target.signer)
     import ssl
 
-    return functools.partial(connect, ssl_context=ssl.create_default_context(),
-                             signer=target.signer)
+    return functools.partial(
+        connect, ssl_context=ssl.create_default_context(), signer=target.signer
+    )
 
 
-def run(plan: Scenario, *, target: Target, settings: RunSettings = _DEFAULT_SETTINGS,
-        connector: Connector | None = None, health: dict[str, Any] | None = None) -> RunResult:
+def run(
+    plan: Scenario,
+    *,
+    target: Target,
+    settings: RunSettings = _DEFAULT_SETTINGS,
+    connector: Connector | None = None,
+    health: dict[str, Any] | None = None,
+) -> RunResult:
     """Blocking form of :func:`run_async` (anyio on the asyncio backend)."""
     return anyio.run(
-        functools.partial(run_async, plan, target=target, settings=settings,
-                          connector=connector, health=health),
+        functools.partial(
+            run_async, plan, target=target, settings=settings, connector=connector, health=health
+        ),
         backend="asyncio",
     )

@@ -68,8 +68,12 @@ class SelfCheck:
             cpu_us_per_request=round(cpu_s * 1e6 / requests, 1) if requests else None,
             busy_seconds=busy,
             seconds_sampled=len(self.cpu_fractions),
-            loop_lag_ms=LoopLag(p50=lag[50.0] / 1000.0, p99=lag_p99_ms,
-                                max=self.lag.max_us / 1000.0, samples=self.lag.count),
+            loop_lag_ms=LoopLag(
+                p50=lag[50.0] / 1000.0,
+                p99=lag_p99_ms,
+                max=self.lag.max_us / 1000.0,
+                samples=self.lag.count,
+            ),
             saturated=bool(reasons),
             reasons=tuple(reasons),
         )

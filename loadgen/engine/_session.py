@@ -37,11 +37,20 @@ __all__ = ["SUMMARY_EVERY_S", "execute"]
 SUMMARY_EVERY_S = 5
 
 
-async def execute(*, plan: Scenario, target: Target, settings: RunSettings, connector: Connector,
-                  request_set: RequestSet, run_info: RunFile,
-                  stages: list[dict[str, object]],
-                  folder: Path, out: Callable[[str], None], stop: Stop,
-                  claim: FolderClaim | None = None) -> RunResult:
+async def execute(
+    *,
+    plan: Scenario,
+    target: Target,
+    settings: RunSettings,
+    connector: Connector,
+    request_set: RequestSet,
+    run_info: RunFile,
+    stages: list[dict[str, object]],
+    folder: Path,
+    out: Callable[[str], None],
+    stop: Stop,
+    claim: FolderClaim | None = None,
+) -> RunResult:
     """Run ``plan`` (already scaled) and write its result folder; ``run_info`` is run.json."""
     if settings.start_at_epoch_s is not None:
         # Everything is prepared (payload, bodies, run.json's facts): only the start is left.
@@ -51,13 +60,29 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     check = SelfCheck()
     host_cpu = HostCpu()
     run_info = dataclasses.replace(
-        run_info, start_epoch_s=round(start_epoch_s, 6),
-        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s)))
-    writer = ResultWriter(folder, run_info=run_info, start_epoch_s=start_epoch_s,
-                          t0_ns=clock.t0_ns, stages=stages, on_failure=stop, claim=claim)
-    attempts = Attempts(target=target, connector=connector, request_set=request_set,
-                        timeout_s=float(settings.timeout_s), clock=clock, writer=writer, stop=stop,
-                        stop_at_first_failure=settings.stop_at_first_failure)
+        run_info,
+        start_epoch_s=round(start_epoch_s, 6),
+        started_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start_epoch_s)),
+    )
+    writer = ResultWriter(
+        folder,
+        run_info=run_info,
+        start_epoch_s=start_epoch_s,
+        t0_ns=clock.t0_ns,
+        stages=stages,
+        on_failure=stop,
+        claim=claim,
+    )
+    attempts = Attempts(
+        target=target,
+        connector=connector,
+        request_set=request_set,
+        timeout_s=float(settings.timeout_s),
+        clock=clock,
+        writer=writer,
+        stop=stop,
+        stop_at_first_failure=settings.stop_at_first_failure,
+    )
     state = RunState(clock=clock, attempts=attempts, writer=writer, notes=list(settings.notes))
 
     def extra() -> SummaryExtra:
@@ -114,12 +139,21 @@ async def execute(*, plan: Scenario, target: Target, settings: RunSettings, conn
     finally:
         now_ns = time.perf_counter_ns()
         summary = writer.finish(
-            now_ns=now_ns, complete=complete, interrupted=interrupted, extra=extra(),
+            now_ns=now_ns,
+            complete=complete,
+            interrupted=interrupted,
+            extra=extra(),
             ended_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            duration_s=round((now_ns - clock.t0_ns) / 1e9, 3), notes=tuple(state.notes),
+            duration_s=round((now_ns - clock.t0_ns) / 1e9, 3),
+            notes=tuple(state.notes),
         )
-    return RunResult(folder, summary.to_json(), signal=stop.signal, write_error=writer.failure,
-                     first_failure=attempts.first_failure)
+    return RunResult(
+        folder,
+        summary.to_json(),
+        signal=stop.signal,
+        write_error=writer.failure,
+        first_failure=attempts.first_failure,
+    )
 
 
 def _progress_line(tick: int, state: RunState, planned_s: float) -> str:

@@ -58,20 +58,29 @@ class RunSettings:
 
     def validate(self) -> list[str]:
         problems = []
-        if not (isinstance(self.time_scale, int | float) and math.isfinite(self.time_scale)
-                and self.time_scale > 0):
+        if not (
+            isinstance(self.time_scale, int | float)
+            and math.isfinite(self.time_scale)
+            and self.time_scale > 0
+        ):
             problems.append(f"time scale must be a number > 0, got {self.time_scale!r}")
-        if not (isinstance(self.timeout_s, int | float) and math.isfinite(self.timeout_s)
-                and self.timeout_s > 0):
+        if not (
+            isinstance(self.timeout_s, int | float)
+            and math.isfinite(self.timeout_s)
+            and self.timeout_s > 0
+        ):
             problems.append(f"timeout must be a number of seconds > 0, got {self.timeout_s!r}")
-        if (isinstance(self.batch, bool) or not isinstance(self.batch, int)
-                or not 1 <= self.batch <= 10_000):
+        if (
+            isinstance(self.batch, bool)
+            or not isinstance(self.batch, int)
+            or not 1 <= self.batch <= 10_000
+        ):
             problems.append(f"batch must be an integer 1..10000, got {self.batch!r}")
         if self.run_id is not None and (problem := run_id_problem(self.run_id)) is not None:
             problems.append(problem)
         if self.start_at_epoch_s is not None and not (
-                isinstance(self.start_at_epoch_s, int | float)
-                and math.isfinite(self.start_at_epoch_s)):
+            isinstance(self.start_at_epoch_s, int | float) and math.isfinite(self.start_at_epoch_s)
+        ):
             problems.append(f"start time must be Unix seconds, got {self.start_at_epoch_s!r}")
         return problems
 

@@ -16,8 +16,9 @@ __all__ = ["RunState"]
 class RunState:
     """The run in progress, as the scenario drivers see and change it."""
 
-    def __init__(self, *, clock: RunClock, attempts: Attempts, writer: ResultWriter,
-                 notes: list[str]) -> None:
+    def __init__(
+        self, *, clock: RunClock, attempts: Attempts, writer: ResultWriter, notes: list[str]
+    ) -> None:
         self.clock = clock
         self.attempts = attempts
         self.writer = writer

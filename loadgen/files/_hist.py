@@ -170,8 +170,9 @@ class TextSink(Protocol):
 class IntervalLogWriter:
     """Writes an HdrHistogram interval log, one line per interval, as the run goes."""
 
-    def __init__(self, stream: TextSink, *, start_epoch_s: float,
-                 comment: str | None = None) -> None:
+    def __init__(
+        self, stream: TextSink, *, start_epoch_s: float, comment: str | None = None
+    ) -> None:
         self._stream = stream
         self.start_epoch_s = start_epoch_s
         when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(start_epoch_s))
@@ -235,16 +236,19 @@ def _plain_counts_histogram(data: bytes, version: str, cookie: int) -> HdrHistog
     word_size = (cookie & 0xF0) >> 4
     word_format = _WORD_FORMATS.get(word_size)
     if word_format is None:
-        raise EncodingError(f"{version} histogram with a word size of {word_size} bytes (2, 4 or 8 "
-                            "expected)")
+        raise EncodingError(
+            f"{version} histogram with a word size of {word_size} bytes (2, 4 or 8 expected)"
+        )
     if version == "V1":
         if len(data) < 40:
             raise EncodingError(f"V1 histogram header is {len(data)} bytes, 40 expected")
         payload_len, offset, digits, lowest, highest, _ratio = struct.unpack(">iiiqqd", data[4:40])
         if offset != 0:
-            raise EncodingError(f"V1 histogram with a normalizing index offset of {offset} (a "
-                                "shifted histogram) is not supported")
-        payload = data[40:40 + max(payload_len, 0)]
+            raise EncodingError(
+                f"V1 histogram with a normalizing index offset of {offset} (a "
+                "shifted histogram) is not supported"
+            )
+        payload = data[40 : 40 + max(payload_len, 0)]
     else:
         if len(data) < 32:
             raise EncodingError(f"V0 histogram header is {len(data)} bytes, 32 expected")
@@ -253,24 +257,28 @@ def _plain_counts_histogram(data: bytes, version: str, cookie: int) -> HdrHistog
     try:
         hist = HdrHistogram(lowest, highest, digits)
     except (ValueError, TypeError, HdrHistogramSettingsException) as exc:
-        raise EncodingError(f"{version} histogram with lowest {lowest}, highest {highest} and "
-                            f"{digits} significant digits cannot be built: "
-                            f"{exc or type(exc).__name__}") from exc
+        raise EncodingError(
+            f"{version} histogram with lowest {lowest}, highest {highest} and "
+            f"{digits} significant digits cannot be built: "
+            f"{exc or type(exc).__name__}"
+        ) from exc
     words = len(payload) // word_size
     if words > hist.counts_len:
         # Trailing zero words beyond the layout are harmless (V0 wrote the whole array).
-        extra = payload[hist.counts_len * word_size:words * word_size]
+        extra = payload[hist.counts_len * word_size : words * word_size]
         if extra.strip(b"\0"):
-            raise EncodingError(f"{version} histogram has {words} counts, more than its layout's "
-                                f"{hist.counts_len}")
+            raise EncodingError(
+                f"{version} histogram has {words} counts, more than its layout's {hist.counts_len}"
+            )
         words = hist.counts_len
-    counts = struct.unpack(f">{words}{word_format}", payload[:words * word_size])
+    counts = struct.unpack(f">{words}{word_format}", payload[: words * word_size])
     total = 0
     min_index = max_index = -1
     for index, count in enumerate(counts):
         if count < 0:
-            raise EncodingError(f"{version} histogram has a negative count ({count}) at index "
-                                f"{index}")
+            raise EncodingError(
+                f"{version} histogram has a negative count ({count}) at index {index}"
+            )
         if count:
             hist.counts[index] = count
             total += count
@@ -293,42 +301,57 @@ def decode_histogram(text: str) -> HdrHistogram:
     cookie = _cookie(data, "the histogram")
     base = cookie & ~0xF0
     if cookie in _DOUBLE_COOKIES:
-        raise EncodingError("a DoubleHistogram (floating-point values) is not supported: "
-                            "only integer-value histograms are read")
+        raise EncodingError(
+            "a DoubleHistogram (floating-point values) is not supported: "
+            "only integer-value histograms are read"
+        )
     version = _COMPRESSED.get(base)
     if version == "V2":
         try:
             return HdrHistogram.decode(text)
-        except (ValueError, TypeError, zlib.error, HdrCookieException, HdrLengthException,
-                HdrHistogramSettingsException) as exc:
-            raise EncodingError("V2 compressed histogram cannot be decoded: "
-                                f"{exc or type(exc).__name__}") from exc
+        except (
+            ValueError,
+            TypeError,
+            zlib.error,
+            HdrCookieException,
+            HdrLengthException,
+            HdrHistogramSettingsException,
+        ) as exc:
+            raise EncodingError(
+                f"V2 compressed histogram cannot be decoded: {exc or type(exc).__name__}"
+            ) from exc
     if version is not None:
         if len(data) < 8:
             raise EncodingError(f"{version} compressed histogram is {len(data)} bytes, too short")
         length = int.from_bytes(data[4:8], "big")
         try:
-            data = zlib.decompressobj().decompress(data[8:8 + length])
+            data = zlib.decompressobj().decompress(data[8 : 8 + length])
         except zlib.error as exc:
-            raise EncodingError(f"{version} compressed histogram: its zlib stream is damaged "
-                                f"({exc})") from exc
+            raise EncodingError(
+                f"{version} compressed histogram: its zlib stream is damaged ({exc})"
+            ) from exc
         cookie = _cookie(data, f"the {version} compressed histogram's contents")
         base = cookie & ~0xF0
         if _PLAIN.get(base) != version:
-            raise EncodingError(f"{version} compressed histogram holds cookie 0x{cookie:08x}, "
-                                f"not a {version} histogram")
+            raise EncodingError(
+                f"{version} compressed histogram holds cookie 0x{cookie:08x}, "
+                f"not a {version} histogram"
+            )
     elif base not in _PLAIN:
-        raise EncodingError(f"unknown histogram cookie 0x{cookie:08x} (neither HdrHistogram's V0, "
-                            "V1 nor V2)")
+        raise EncodingError(
+            f"unknown histogram cookie 0x{cookie:08x} (neither HdrHistogram's V0, V1 nor V2)"
+        )
     version = _PLAIN[base]
     if version == "V2":
-        raise EncodingError("an uncompressed V2 histogram is not supported (interval logs hold "
-                            "compressed ones)")
+        raise EncodingError(
+            "an uncompressed V2 histogram is not supported (interval logs hold compressed ones)"
+        )
     return _plain_counts_histogram(data, version, cookie)
 
 
-def read_interval_log(path: Path, *,
-                      on_torn: Callable[[int], None] | None = None) -> Iterator[Interval]:
+def read_interval_log(
+    path: Path, *, on_torn: Callable[[int], None] | None = None
+) -> Iterator[Interval]:
     """The intervals of an interval log, with absolute start times.
 
     Follows the format's rules: ``#[StartTime:`` and ``#[BaseTime:`` comments; without a
@@ -348,9 +371,9 @@ def read_interval_log(path: Path, *,
                     continue
                 if line.startswith("#"):
                     if line.startswith("#[StartTime: "):
-                        start_s = float(line[len("#[StartTime: "):].split()[0])
+                        start_s = float(line[len("#[StartTime: ") :].split()[0])
                     elif line.startswith("#[BaseTime: "):
-                        base_s = float(line[len("#[BaseTime: "):].split()[0])
+                        base_s = float(line[len("#[BaseTime: ") :].split()[0])
                     continue
                 try:
                     tag, stamp_s, length_s, hdr = _interval_line(line, raw, number, path)
@@ -367,16 +390,19 @@ def read_interval_log(path: Path, *,
     except OSError as exc:
         raise ResultsError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
-        raise ResultsError(f"{path} is not an HdrHistogram interval log: it is not ASCII text "
-                           f"(byte {exc.start})") from None
+        raise ResultsError(
+            f"{path} is not an HdrHistogram interval log: it is not ASCII text (byte {exc.start})"
+        ) from None
     except ValueError as exc:
         # A #[StartTime: or #[BaseTime: comment whose number does not parse.
-        raise ResultsError(f"{path}: a StartTime or BaseTime comment has no number: "
-                           f"{exc or type(exc).__name__}") from None
+        raise ResultsError(
+            f"{path}: a StartTime or BaseTime comment has no number: {exc or type(exc).__name__}"
+        ) from None
 
 
-def _interval_line(line: str, raw: str, number: int,
-                   path: Path) -> tuple[str | None, float, float, HdrHistogram]:
+def _interval_line(
+    line: str, raw: str, number: int, path: Path
+) -> tuple[str | None, float, float, HdrHistogram]:
     """One interval line's tag, start, length and histogram (ResultsError naming file:line)."""
     tag = None
     if line.startswith("Tag="):
@@ -387,8 +413,9 @@ def _interval_line(line: str, raw: str, number: int,
     try:
         stamp_s, length_s = float(fields[0]), float(fields[1])
     except ValueError:
-        raise ResultsError(f"{path}:{number}: the start and length are not numbers: "
-                           f"{raw.strip()[:60]!r}") from None
+        raise ResultsError(
+            f"{path}:{number}: the start and length are not numbers: {raw.strip()[:60]!r}"
+        ) from None
     try:
         hdr = decode_histogram(fields[3])
     except EncodingError as exc:

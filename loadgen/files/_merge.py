@@ -68,13 +68,16 @@ def _load_json(path: Path) -> _Json:
 def _start_epoch_s(info: _Json, src: Path) -> float:
     value = info.get("start_epoch_s")
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ResultsError(f"{src / 'run.json'} has no start_epoch_s (a number): not a run.json "
-                           "written by `python -m loadgen`")
+        raise ResultsError(
+            f"{src / 'run.json'} has no start_epoch_s (a number): not a run.json "
+            "written by `python -m loadgen`"
+        )
     return float(value)
 
 
-def merge_results(sources: list[Path], out: Path, *,
-                  workers: dict[str, Any] | None = None) -> dict[str, Any]:
+def merge_results(
+    sources: list[Path], out: Path, *, workers: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Merge result folders (same scenario) into ``out``; returns the merged summary.
 
     ``workers`` (from ``loadgen.workers._collect``) describes the workers the folders came
@@ -90,8 +93,10 @@ def merge_results(sources: list[Path], out: Path, *,
         if fresh:
             _discard(out, created)
         where = exc.filename or out
-        raise ResultsError(f"cannot write the merged results in {out} ({where}: "
-                           f"{exc.strerror or exc}); choose a writable --out folder") from exc
+        raise ResultsError(
+            f"cannot write the merged results in {out} ({where}: "
+            f"{exc.strerror or exc}); choose a writable --out folder"
+        ) from exc
     except resultfiles.ResultsError as exc:
         if fresh:
             _discard(out, created)
@@ -137,9 +142,11 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     run_info = _merged_run_info(sources, infos, start_s, workers)
     write_run_file(out, run_info)
     first_stages = summaries[0].get("stages", [])
-    stages = [{k: v for k, v in stage.items() if k not in StageRow.STAT_KEYS}
-              for stage in (first_stages if isinstance(first_stages, list) else [])
-              if isinstance(stage, dict)]
+    stages = [
+        {k: v for k, v in stage.items() if k not in StageRow.STAT_KEYS}
+        for stage in (first_stages if isinstance(first_stages, list) else [])
+        if isinstance(stage, dict)
+    ]
     notes: list[str] = []
     if len({info.get("time_scale") for info in infos}) > 1:
         notes.append("the merged runs used different time scales")
@@ -148,20 +155,29 @@ def _merge(sources: list[Path], out: Path, workers: dict[str, Any] | None) -> di
     extra = SummaryExtra(
         generator_saturated=any(bool(s.get("generator_saturated")) for s in summaries),
         generators=tuple(s.get("generator") for s in summaries),
-        dropped=sum(_count(s.get("dropped", 0), src / SUMMARY, "dropped")
-                    for s, src in zip(summaries, sources, strict=True)),
+        dropped=sum(
+            _count(s.get("dropped", 0), src / SUMMARY, "dropped")
+            for s, src in zip(summaries, sources, strict=True)
+        ),
         notes=tuple(notes),
         merged_from=tuple(str(src) for src in sources),
         data_problems=tuple(problems),
         workers=run_info.workers,
-        scenario1_by_source=(tuple(s.get("scenario1") for s in summaries)
-                             if any("scenario1" in s for s in summaries) else None),
+        scenario1_by_source=(
+            tuple(s.get("scenario1") for s in summaries)
+            if any("scenario1" in s for s in summaries)
+            else None
+        ),
     )
     interrupted, short = _why_incomplete(summaries, workers)
     summary = build_summary(
-        stats, hits_per_s=hits_per_s, run_info=run_info, stages=stages,
+        stats,
+        hits_per_s=hits_per_s,
+        run_info=run_info,
+        stages=stages,
         complete=all(bool(s.get("complete")) for s in summaries) and not short,
-        interrupted="; ".join(interrupted) if interrupted else None, extra=extra,
+        interrupted="; ".join(interrupted) if interrupted else None,
+        extra=extra,
     )
     write_summary(out, summary)
     return summary.to_json()
@@ -173,8 +189,9 @@ def _count(value: object, path: Path, key: str) -> int:
             return int(value)
         except ValueError:
             pass
-    raise ResultsError(f"{path}: {key!r} is not a count: not a summary.json written by "
-                       "`python -m loadgen`")
+    raise ResultsError(
+        f"{path}: {key!r} is not a count: not a summary.json written by `python -m loadgen`"
+    )
 
 
 def _read_sources(
@@ -203,8 +220,9 @@ def _read_sources(
     return infos, summaries, starts_s, timelines
 
 
-def _merge_requests(sources: list[Path], summaries: list[_Json], out: Path,
-                    problems: list[str]) -> Stats:
+def _merge_requests(
+    sources: list[Path], summaries: list[_Json], out: Path, problems: list[str]
+) -> Stats:
     """Every source's records, in order, into ``out``'s requests.jsonl; their statistics."""
     stats = Stats()
     with (out / REQUESTS).open("w", encoding="utf-8") as merged:
@@ -215,18 +233,23 @@ def _merge_requests(sources: list[Path], summaries: list[_Json], out: Path,
                 stats.add(rec)
                 merged.write(json.dumps(rec.to_json(), separators=(",", ":")) + "\n")
             if reader.torn_line is not None:
-                problems.append(f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
-                                "being written) and is left out")
+                problems.append(
+                    f"{src / 'requests.jsonl'}:{reader.torn_line} is torn (cut while "
+                    "being written) and is left out"
+                )
             counted = summary.get("requests")
             if isinstance(counted, int) and counted > reader.count:
-                problems.append(f"{src}: requests.jsonl holds {reader.count:,} records where "
-                                f"summary.json counts {counted:,}: {counted - reader.count:,} "
-                                "requests are missing from the merge")
+                problems.append(
+                    f"{src}: requests.jsonl holds {reader.count:,} records where "
+                    f"summary.json counts {counted:,}: {counted - reader.count:,} "
+                    "requests are missing from the merge"
+                )
     return stats
 
 
-def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
-                        problems: list[str]) -> dict[tuple[str | None, int], Any]:
+def _merge_latency_logs(
+    sources: list[Path], start_s: float, out: Path, problems: list[str]
+) -> dict[tuple[str | None, int], Any]:
     """The sources' interval histograms added per (tag, second) into ``out``'s latency.hlog;
     the sums, by (tag, second from the merged start)."""
     # Intervals and rows of one source are whole seconds apart, so flooring the offset to
@@ -237,9 +260,11 @@ def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
         hlog = src / LATENCY_HLOG
 
         def torn(number: int, hlog: Path = hlog) -> None:
-            problems.append(f"{hlog}:{number} is torn (cut while being written) and is left "
-                            "out: that second's latencies are missing from the merged "
-                            "latency.hlog")
+            problems.append(
+                f"{hlog}:{number} is torn (cut while being written) and is left "
+                "out: that second's latencies are missing from the merged "
+                "latency.hlog"
+            )
 
         for interval in read_interval_log(hlog, on_torn=torn):
             second = math.floor(interval.start_epoch_s - start_s + 1e-6)
@@ -258,12 +283,14 @@ def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
             lengths[second] = max(lengths.get(second, 0.0), interval.length_s)
     last = max(lengths) if lengths else -1
     with (out / LATENCY_HLOG).open("w", encoding="ascii") as stream:
-        writer = IntervalLogWriter(stream, start_epoch_s=start_s,
-                                   comment=f"[loadgen merge of {len(sources)} runs]")
+        writer = IntervalLogWriter(
+            stream, start_epoch_s=start_s, comment=f"[loadgen merge of {len(sources)} runs]"
+        )
         for second in range(last + 1):
             length = lengths.get(second, 1.0)
-            writer.write_interval(buckets.get((None, second), new_hdr()), start_s=float(second),
-                                  length_s=length)
+            writer.write_interval(
+                buckets.get((None, second), new_hdr()), start_s=float(second), length_s=length
+            )
             for (tag, at), hdr in sorted(buckets.items(), key=lambda kv: str(kv[0][0])):
                 if tag is not None and at == second:
                     writer.write_interval(hdr, start_s=float(second), length_s=length, tag=tag)
@@ -271,13 +298,27 @@ def _merge_latency_logs(sources: list[Path], start_s: float, out: Path,
 
 
 def _empty_row() -> dict[str, float]:
-    return {"hits": 0, "ok": 0, "errors": 0, "throttled": 0, "cold_starts": 0, "users": 0,
-            "sum_ms": 0.0, "max_ms": 0.0}
+    return {
+        "hits": 0,
+        "ok": 0,
+        "errors": 0,
+        "throttled": 0,
+        "cold_starts": 0,
+        "users": 0,
+        "sum_ms": 0.0,
+        "max_ms": 0.0,
+    }
 
 
-def _merge_timelines(sources: list[Path], starts_s: list[float], start_s: float,
-                     timelines: list[Timeline], buckets: dict[tuple[str | None, int], Any],
-                     out: Path, problems: list[str]) -> list[int]:
+def _merge_timelines(
+    sources: list[Path],
+    starts_s: list[float],
+    start_s: float,
+    timelines: list[Timeline],
+    buckets: dict[tuple[str | None, int], Any],
+    out: Path,
+    problems: list[str],
+) -> list[int]:
     """The sources' timeline rows summed per second into ``out``'s timeline.csv (percentiles
     from the merged histograms); the hits of each second."""
     rows: dict[int, dict[str, float]] = {}
@@ -303,18 +344,25 @@ def _merge_timelines(sources: list[Path], starts_s: list[float], start_s: float,
             hist.count = hist.hdr.get_total_count()
             if acc["ok"]:
                 pct = hist.percentiles_us((50.0, 99.0))
-                lat = [f"{acc['sum_ms'] / acc['ok']:.3f}", f"{acc['max_ms']:.3f}",
-                       f"{pct[50.0] / 1000:.3f}", f"{pct[99.0] / 1000:.3f}"]
+                lat = [
+                    f"{acc['sum_ms'] / acc['ok']:.3f}",
+                    f"{acc['max_ms']:.3f}",
+                    f"{pct[50.0] / 1000:.3f}",
+                    f"{pct[99.0] / 1000:.3f}",
+                ]
             else:
                 lat = ["", "", "", ""]
-            counts = [str(int(acc[k])) for k in ("hits", "ok", "errors", "throttled", "cold_starts",
-                                                 "users")]
+            counts = [
+                str(int(acc[k]))
+                for k in ("hits", "ok", "errors", "throttled", "cold_starts", "users")
+            ]
             stream.write(",".join([str(second), *counts, *lat]) + "\n")
     return hits_per_s
 
 
-def _merged_run_info(sources: list[Path], infos: list[_Json], start_s: float,
-                     workers: dict[str, Any] | None) -> MergedRunFile:
+def _merged_run_info(
+    sources: list[Path], infos: list[_Json], start_s: float, workers: dict[str, Any] | None
+) -> MergedRunFile:
     """The merged run.json: the first source's plan and target, every source's origin."""
     first = infos[0]
     copied = {key: first.get(key) for key in MERGE_COPIED}
@@ -323,8 +371,7 @@ def _merged_run_info(sources: list[Path], infos: list[_Json], start_s: float,
         # The workers ran slices; the merged run is the whole plan's.
         # and its target is as the controller described it (a stack's settings and network
         # path from the emulator's endpoints file), not as a worker saw a bare URL.
-        described = {k: v for k, v in workers.items()
-                     if k not in ("plan", "plan_scaled", "target")}
+        described = {k: v for k, v in workers.items() if k not in ("plan", "plan_scaled", "target")}
         for name in ("plan", "plan_scaled", "target"):
             if name in workers:
                 copied[name] = workers[name]
@@ -333,10 +380,16 @@ def _merged_run_info(sources: list[Path], infos: list[_Json], start_s: float,
         start_epoch_s=start_s,
         started_at=min(str(info.get("started_at")) for info in infos),
         merged_from=tuple(
-            MergedSource(folder=str(src), run_id=info.get("run_id"), machine=info.get("machine"),
-                         start_epoch_s=info.get("start_epoch_s"),
-                         time_scale=info.get("time_scale"), target=info.get("target"))
-            for src, info in zip(sources, infos, strict=True)),
+            MergedSource(
+                folder=str(src),
+                run_id=info.get("run_id"),
+                machine=info.get("machine"),
+                start_epoch_s=info.get("start_epoch_s"),
+                time_scale=info.get("time_scale"),
+                target=info.get("target"),
+            )
+            for src, info in zip(sources, infos, strict=True)
+        ),
         workers=described,
     )
 
@@ -345,25 +398,34 @@ def _worker_notes(workers: dict[str, Any]) -> list[str]:
     """What the merged summary says of the workers: the lost, the uncollected, their clocks."""
     notes: list[str] = []
     for lost in workers.get("lost", []):
-        notes.append(f"worker {lost['worker']} was lost ({lost['why']}): its "
-                     f"{lost['lost']} are missing from this run")
+        notes.append(
+            f"worker {lost['worker']} was lost ({lost['why']}): its "
+            f"{lost['lost']} are missing from this run"
+        )
     for left in workers.get("left_in_bucket", []):
-        notes.append(f"worker {left['worker']}'s folder was not collected ({left['why']}): "
-                     f"its {left['missing']} are missing from this run; the folder is (or "
-                     f"will be) in {left['where']}")
+        notes.append(
+            f"worker {left['worker']}'s folder was not collected ({left['why']}): "
+            f"its {left['missing']} are missing from this run; the folder is (or "
+            f"will be) in {left['where']}"
+        )
     skew_s = workers.get("clock", {}).get("skew_s")
     if skew_s is not None:
-        notes.append(f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
-                     "clock); records are aligned on absolute time")
+        notes.append(
+            f"the workers started {skew_s * 1000:.1f} ms apart (each by its own "
+            "clock); records are aligned on absolute time"
+        )
     late_s = workers.get("clock", {}).get("max_late_s")
     if isinstance(late_s, int | float) and late_s > LATE_S:
-        notes.append(f"the workers started up to {late_s:.1f} s after the asked start: the "
-                     "lead did not cover their start-up")
+        notes.append(
+            f"the workers started up to {late_s:.1f} s after the asked start: the "
+            "lead did not cover their start-up"
+        )
     return notes
 
 
-def _why_incomplete(summaries: list[_Json],
-                    workers: dict[str, Any] | None) -> tuple[list[str], bool]:
+def _why_incomplete(
+    summaries: list[_Json], workers: dict[str, Any] | None
+) -> tuple[list[str], bool]:
     """Why the merged run is incomplete (the sources' reasons, then the workers'), and whether
     the workers' run fell short of its plan."""
     interrupted = [str(s["interrupted"]) for s in summaries if s.get("interrupted")]
@@ -375,8 +437,9 @@ def _why_incomplete(summaries: list[_Json],
     if workers.get("lost"):
         interrupted.append(f"{len(workers['lost'])} of {workers.get('count')} workers lost")
     if workers.get("left_in_bucket"):
-        interrupted.append(f"{len(workers['left_in_bucket'])} of {workers.get('count')} "
-                           "workers' folders not collected")
-    short = bool(workers.get("interrupted") or workers.get("lost")
-                 or workers.get("left_in_bucket"))
+        interrupted.append(
+            f"{len(workers['left_in_bucket'])} of {workers.get('count')} "
+            "workers' folders not collected"
+        )
+    short = bool(workers.get("interrupted") or workers.get("lost") or workers.get("left_in_bucket"))
     return interrupted, short

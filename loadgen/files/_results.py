@@ -42,8 +42,14 @@ from .._errors import ResultsError
 from ._hist import IntervalLogWriter, LatencyHistogram
 from ._stats import Stats, build_summary
 
-__all__ = ["RESERVE_BYTES", "RESERVE_NAME", "FolderClaim", "ResultWriter", "reserve_space",
-           "timeline_row"]
+__all__ = [
+    "RESERVE_BYTES",
+    "RESERVE_NAME",
+    "FolderClaim",
+    "ResultWriter",
+    "reserve_space",
+    "timeline_row",
+]
 
 
 #: Space set aside when a run starts and given back when the disk fills, so the pending
@@ -124,12 +130,16 @@ class FolderClaim:
             folder.mkdir(parents=True, exist_ok=True)
             self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
-            raise ResultsError(f"{folder} already holds a run (or another run is writing it "
-                               "now): choose another --run-id or --results folder") from None
+            raise ResultsError(
+                f"{folder} already holds a run (or another run is writing it "
+                "now): choose another --run-id or --results folder"
+            ) from None
         except OSError as exc:
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise ResultsError(f"not enough free space in {folder} to start: free some "
-                                   "space or choose another --results folder") from exc
+                raise ResultsError(
+                    f"not enough free space in {folder} to start: free some "
+                    "space or choose another --results folder"
+                ) from exc
             raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
 
     def take(self) -> int:
@@ -170,22 +180,41 @@ def timeline_row(second: int, s: _Second) -> list[str]:
     ok = s.ok
     if ok.count:
         pct = ok.percentiles_us((50.0, 99.0))
-        lat = [f"{ok.sum_us / ok.count / 1000:.3f}", f"{ok.max_us / 1000:.3f}",
-               f"{pct[50.0] / 1000:.3f}", f"{pct[99.0] / 1000:.3f}"]
+        lat = [
+            f"{ok.sum_us / ok.count / 1000:.3f}",
+            f"{ok.max_us / 1000:.3f}",
+            f"{pct[50.0] / 1000:.3f}",
+            f"{pct[99.0] / 1000:.3f}",
+        ]
     else:
         lat = ["", "", "", ""]
     hits = ok.count + s.errors
-    return [str(second), str(hits), str(ok.count), str(s.errors), str(s.throttled),
-            str(s.cold), str(s.users), *lat]
+    return [
+        str(second),
+        str(hits),
+        str(ok.count),
+        str(s.errors),
+        str(s.throttled),
+        str(s.cold),
+        str(s.users),
+        *lat,
+    ]
 
 
 class ResultWriter:
     """Owns one result folder during a run; every method is cheap and synchronous."""
 
-    def __init__(self, folder: Path, *, run_info: RunFile, start_epoch_s: float,
-                 t0_ns: int, stages: Sequence[Mapping[str, object]],
-                 on_failure: Callable[[str], None] | None = None,
-                 claim: FolderClaim | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        run_info: RunFile,
+        start_epoch_s: float,
+        t0_ns: int,
+        stages: Sequence[Mapping[str, object]],
+        on_failure: Callable[[str], None] | None = None,
+        claim: FolderClaim | None = None,
+    ) -> None:
         claim = claim or FolderClaim(folder)
         try:
             self.folder = folder
@@ -213,9 +242,10 @@ class ResultWriter:
         self.lost = 0
         self._on_failure = on_failure
         self._hlog = IntervalLogWriter(
-            self._hlog_stream, start_epoch_s=start_epoch_s,
+            self._hlog_stream,
+            start_epoch_s=start_epoch_s,
             comment="[loadgen: values in microseconds; untagged = successful requests, "
-                    "Tag=errors = failed attempts; Interval_Max in milliseconds]",
+            "Tag=errors = failed attempts; Interval_Max in milliseconds]",
         )
         self._timeline.write(",".join(TIMELINE_COLUMNS) + "\n")
         try:
@@ -319,15 +349,22 @@ class ResultWriter:
 
     # --- summary ---------------------------------------------------------------------------
 
-    def summary(self, *, complete: bool, interrupted: str | None,
-                extra: SummaryExtra) -> RunSummary:
+    def summary(
+        self, *, complete: bool, interrupted: str | None, extra: SummaryExtra
+    ) -> RunSummary:
         return build_summary(
-            self.stats, hits_per_s=self._hits_per_s, run_info=self.run_info,
-            stages=self.stages, complete=complete, interrupted=interrupted, extra=extra,
+            self.stats,
+            hits_per_s=self._hits_per_s,
+            run_info=self.run_info,
+            stages=self.stages,
+            complete=complete,
+            interrupted=interrupted,
+            extra=extra,
         )
 
-    def write_summary(self, *, complete: bool, interrupted: str | None,
-                      extra: SummaryExtra) -> RunSummary:
+    def write_summary(
+        self, *, complete: bool, interrupted: str | None, extra: SummaryExtra
+    ) -> RunSummary:
         """A checkpoint: the records so far and their summary (skipped once a write failed)."""
         summary = self.summary(complete=complete, interrupted=interrupted, extra=extra)
         if self.flush():
@@ -337,9 +374,17 @@ class ResultWriter:
                 self._fail(self.folder / SUMMARY, exc)
         return summary
 
-    def finish(self, *, now_ns: int, complete: bool, interrupted: str | None,
-               extra: SummaryExtra, ended_at: str, duration_s: float,
-               notes: tuple[str, ...]) -> RunSummary:
+    def finish(
+        self,
+        *,
+        now_ns: int,
+        complete: bool,
+        interrupted: str | None,
+        extra: SummaryExtra,
+        ended_at: str,
+        duration_s: float,
+        notes: tuple[str, ...],
+    ) -> RunSummary:
         """Close the last (partial) second, write the final summary and close the files;
         run.json gains ``ended_at``, ``duration_s`` and the run's ``notes``."""
         if self.closed:
@@ -365,18 +410,25 @@ class ResultWriter:
             stats = self._stats_on_disk()
             self.lost = self.stats.requests - stats.requests
             # A second's row is only written after all its records, so these rows are whole.
-            hits_per_s = hits_per_s[:max(self._timeline.lines - 1, 0)]
+            hits_per_s = hits_per_s[: max(self._timeline.lines - 1, 0)]
         if self.failure is not None and interrupted is None:
             interrupted = self.failure
         if self.failure is not None:
             complete = False
             extra = dataclasses.replace(extra, write_error=self.failure, records_lost=self.lost)
-        summary = build_summary(stats, hits_per_s=hits_per_s, run_info=self.run_info,
-                                stages=self.stages, complete=complete, interrupted=interrupted,
-                                extra=extra)
+        summary = build_summary(
+            stats,
+            hits_per_s=hits_per_s,
+            run_info=self.run_info,
+            stages=self.stages,
+            complete=complete,
+            interrupted=interrupted,
+            extra=extra,
+        )
         self._replace_summary(summary)
-        self.run_info = dataclasses.replace(self.run_info, ended_at=ended_at,
-                                            duration_s=duration_s, notes=notes)
+        self.run_info = dataclasses.replace(
+            self.run_info, ended_at=ended_at, duration_s=duration_s, notes=notes
+        )
         if self.failure is not None:
             self.run_info = dataclasses.replace(self.run_info, write_error=self.failure)
         self._replace_run_info()

@@ -22,9 +22,20 @@ from ..transport._target import Target
 __all__ = ["client_description", "run_info", "stage_info"]
 
 
-def run_info(*, plan: Scenario, scaled: Scenario, run_id: str, name: str, target: Target,
-             settings: RunSettings, health: dict[str, Any], features: list[str], rows: int,
-             connector: Connector | None, notes: list[str]) -> RunFile:
+def run_info(
+    *,
+    plan: Scenario,
+    scaled: Scenario,
+    run_id: str,
+    name: str,
+    target: Target,
+    settings: RunSettings,
+    health: dict[str, Any],
+    features: list[str],
+    rows: int,
+    connector: Connector | None,
+    notes: list[str],
+) -> RunFile:
     """run.json as it is written at the start (the end adds ``ended_at`` and the rest)."""
     return RunFile(
         schema_version=SCHEMA_VERSION,
@@ -55,8 +66,10 @@ def run_info(*, plan: Scenario, scaled: Scenario, run_id: str, name: str, target
 def stage_info(plan: Scenario) -> list[dict[str, Any]]:
     """The plan's stages as summary.json's ``stages`` describe them."""
     if isinstance(plan, StagedPlan):
-        return [{"users": s.users, "ramp_up_s": s.ramp_up_s, "hold_s": s.hold_s, "steps": s.steps}
-                for s in plan.stages]
+        return [
+            {"users": s.users, "ramp_up_s": s.ramp_up_s, "hold_s": s.hold_s, "steps": s.steps}
+            for s in plan.stages
+        ]
     if isinstance(plan, RatePlan):
         return [{"rate_rps": s.rate_rps, "duration_s": s.duration_s} for s in plan.steps]
     return [{"offsets_s": list(plan.offsets_s)}]
@@ -100,5 +113,10 @@ def _machine() -> Machine:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count() or 0
-    return Machine(hostname=platform.node(), platform=platform.platform(), cpu_model=model,
-                   cpu_count=os.cpu_count(), cpus_usable=usable)
+    return Machine(
+        hostname=platform.node(),
+        platform=platform.platform(),
+        cpu_model=model,
+        cpu_count=os.cpu_count(),
+        cpus_usable=usable,
+    )

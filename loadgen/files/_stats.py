@@ -120,16 +120,24 @@ class Stats:
             cold_latency_ms=self.cold.summary_ms(),
             restore_latency_ms=self.restored.summary_ms(),
             failed_latency_ms=self.failed.summary_ms(),
-            cold_starts=ColdStartFigures(count=self.cold_starts,
-                                         init_ms=_pct_summary(self.init_ms)),
+            cold_starts=ColdStartFigures(
+                count=self.cold_starts, init_ms=_pct_summary(self.init_ms)
+            ),
             instances=len(self.instances),
             model_versions=dict(self.model_versions),
         )
 
 
-def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: RunFile | MergedRunFile,
-                  stages: Sequence[Mapping[str, object]], complete: bool,
-                  interrupted: str | None, extra: SummaryExtra) -> RunSummary:
+def build_summary(
+    stats: Stats,
+    *,
+    hits_per_s: list[int],
+    run_info: RunFile | MergedRunFile,
+    stages: Sequence[Mapping[str, object]],
+    complete: bool,
+    interrupted: str | None,
+    extra: SummaryExtra,
+) -> RunSummary:
     """summary.json of ``stats``: a live run's (``RunFile``) or a merge's (``MergedRunFile``)."""
     scenario: str | None
     time_scale: float | None
@@ -146,14 +154,31 @@ def build_summary(stats: Stats, *, hits_per_s: list[int], run_info: RunFile | Me
         if st is None:
             rows.append(StageRow(plan=info, index=index))
             continue
-        rows.append(StageRow(plan=info, index=index, requests=st.requests, ok=st.ok,
-                             errors=st.errors, cold_starts=st.cold_starts,
-                             latency_ms=st.latency.summary_ms()))
+        rows.append(
+            StageRow(
+                plan=info,
+                index=index,
+                requests=st.requests,
+                ok=st.ok,
+                errors=st.errors,
+                cold_starts=st.cold_starts,
+                latency_ms=st.latency.summary_ms(),
+            )
+        )
     return RunSummary(
-        schema_version=SCHEMA_VERSION, complete=complete, interrupted=interrupted,
-        scenario=scenario, target=run_info.target_name, run_id=run_id, time_scale=time_scale,
-        started_at=started_at, seconds=len(hits_per_s), totals=stats.summary(),
-        hits_per_s=hits_per_s_figures(hits_per_s), stages=tuple(rows), extra=extra,
+        schema_version=SCHEMA_VERSION,
+        complete=complete,
+        interrupted=interrupted,
+        scenario=scenario,
+        target=run_info.target_name,
+        run_id=run_id,
+        time_scale=time_scale,
+        started_at=started_at,
+        seconds=len(hits_per_s),
+        totals=stats.summary(),
+        hits_per_s=hits_per_s_figures(hits_per_s),
+        stages=tuple(rows),
+        extra=extra,
     )
 
 

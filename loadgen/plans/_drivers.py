@@ -41,20 +41,29 @@ async def run_staged(state: RunState, plan: StagedPlan) -> None:
         await _users_of(state, part, state.clock.now_s() if index else 0.0, index, firsts[index])
 
 
-async def _users_of(state: RunState, plan: StagedPlan, offset_s: float, stage: int | None,
-                    first_user: int) -> None:
+async def _users_of(
+    state: RunState, plan: StagedPlan, offset_s: float, stage: int | None, first_user: int
+) -> None:
     """Run one plan's users from ``offset_s`` on; ``stage`` fixes the recorded stage."""
     slots = [offset_s]  # the next free rate slot, shared by this plan's users
     async with anyio.create_task_group() as tg:
         for index, user_windows in enumerate(plan.user_windows()):
             if user_windows:
                 shifted = [(a + offset_s, b + offset_s) for a, b in user_windows]
-                tg.start_soon(_user, state, first_user + index, shifted, plan, offset_s, stage,
-                              slots)
+                tg.start_soon(
+                    _user, state, first_user + index, shifted, plan, offset_s, stage, slots
+                )
 
 
-async def _user(state: RunState, index: int, windows: list[tuple[float, float]],
-                plan: StagedPlan, offset_s: float, stage: int | None, slots: list[float]) -> None:
+async def _user(
+    state: RunState,
+    index: int,
+    windows: list[tuple[float, float]],
+    plan: StagedPlan,
+    offset_s: float,
+    stage: int | None,
+    slots: list[float],
+) -> None:
     clock = state.clock
     conn: Connection | None = None
     done = 0
@@ -114,12 +123,14 @@ async def run_rate(state: RunState, plan: RatePlan) -> None:
         conn.close()
 
 
-async def _open_request(state: RunState, intended_ns: int, step: int,
-                        idle: list[Connection]) -> None:
+async def _open_request(
+    state: RunState, intended_ns: int, step: int, idle: list[Connection]
+) -> None:
     conn = idle.pop() if idle else None
     try:
-        conn, _, _ = await state.attempts.attempt(conn, user=None, stage=step,
-                                                  intended_ns=intended_ns, from_intended=True)
+        conn, _, _ = await state.attempts.attempt(
+            conn, user=None, stage=step, intended_ns=intended_ns, from_intended=True
+        )
     finally:
         state.users(-1)
     if conn is not None:

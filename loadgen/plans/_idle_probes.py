@@ -46,11 +46,19 @@ async def run_idle(state: RunState, plan: IdlePlan, *, time_scale: float) -> Non
     for index, offset_s in enumerate(plan.offsets_s):
         intended_ns = clock.at_ns(offset_s)
         await clock.sleep_until_s(offset_s)
-        _, rec, done_ns = await attempt(None, user=0, stage=0, phase="probe", fresh=True,
-                                        intended_ns=intended_ns)
+        _, rec, done_ns = await attempt(
+            None, user=0, stage=0, phase="probe", fresh=True, intended_ns=intended_ns
+        )
         if previous is not None:
-            gaps.append(_gap(state, previous, rec, time_scale=time_scale,
-                             planned_s=offset_s - plan.offsets_s[index - 1]))
+            gaps.append(
+                _gap(
+                    state,
+                    previous,
+                    rec,
+                    time_scale=time_scale,
+                    planned_s=offset_s - plan.offsets_s[index - 1],
+                )
+            )
             state.scenario1 = Scenario1Figures(gaps=tuple(gaps))
         previous = (rec, done_ns)
     bracket = eviction_bracket(gaps)
@@ -73,8 +81,9 @@ async def run_idle(state: RunState, plan: IdlePlan, *, time_scale: float) -> Non
             break
         intended_ns = warm_done_ns + int(mid_s * 1e9)
         await clock.sleep_until_s(clock.offset_s(intended_ns))
-        _, rec, done_ns = await attempt(None, user=0, stage=0, phase="bisect", fresh=True,
-                                        intended_ns=intended_ns)
+        _, rec, done_ns = await attempt(
+            None, user=0, stage=0, phase="bisect", fresh=True, intended_ns=intended_ns
+        )
         gap = _gap(state, (warm, warm_done_ns), rec, time_scale=time_scale, planned_s=mid_s)
         gaps.append(gap)
         state.scenario1 = Scenario1Figures(gaps=tuple(gaps), bracket=bracket)
@@ -86,24 +95,48 @@ async def run_idle(state: RunState, plan: IdlePlan, *, time_scale: float) -> Non
             state.notes.append(f"bisect stopped: probe {rec.seq} failed ({rec.error})")
             break
     state.scenario1 = Scenario1Figures(
-        gaps=tuple(gaps), bracket=bracket,
-        bisected=BisectedBracket(kept_s=lo, evicted_s=hi, probes=probes, precision_s=precision,
-                                 narrow_enough=hi - lo <= precision))
+        gaps=tuple(gaps),
+        bracket=bracket,
+        bisected=BisectedBracket(
+            kept_s=lo,
+            evicted_s=hi,
+            probes=probes,
+            precision_s=precision,
+            narrow_enough=hi - lo <= precision,
+        ),
+    )
 
 
-def _gap(state: RunState, previous: tuple[Record, int], rec: Record, *, time_scale: float,
-         planned_s: float) -> IdleGap:
+def _gap(
+    state: RunState,
+    previous: tuple[Record, int],
+    rec: Record,
+    *,
+    time_scale: float,
+    planned_s: float,
+) -> IdleGap:
     before, before_done_ns = previous
     idle_s = round(rec.start_s - state.clock.offset_s(before_done_ns), 6)
     if before.error is not None or rec.error is not None:
         outcome = "unknown"
     else:
-        new_instance = (rec.instance_id is not None and before.instance_id is not None
-                        and rec.instance_id != before.instance_id)
+        new_instance = (
+            rec.instance_id is not None
+            and before.instance_id is not None
+            and rec.instance_id != before.instance_id
+        )
         outcome = "evicted" if (rec.cold_start is True or new_instance) else "kept"
     return IdleGap(
-        seq=rec.seq, phase=rec.phase, planned_s=round(planned_s, 6), idle_s=idle_s,
-        idle_plan_s=round(idle_s * time_scale, 3), latency_ms=rec.latency_us / 1000,
-        cold_start=rec.cold_start, instance_id=rec.instance_id,
-        previous_instance_id=before.instance_id, init_ms=rec.init_ms, error=rec.error,
-        outcome=outcome)
+        seq=rec.seq,
+        phase=rec.phase,
+        planned_s=round(planned_s, 6),
+        idle_s=idle_s,
+        idle_plan_s=round(idle_s * time_scale, 3),
+        latency_ms=rec.latency_us / 1000,
+        cold_start=rec.cold_start,
+        instance_id=rec.instance_id,
+        previous_instance_id=before.instance_id,
+        init_ms=rec.init_ms,
+        error=rec.error,
+        outcome=outcome,
+    )

@@ -45,8 +45,15 @@ from ._idle_plan import IdlePlan
 from ._rate_plan import RatePlan
 from ._staged_plan import StagedPlan
 
-__all__ = ["MIN_INVOCATION_S", "MIN_ROUND_TRIP_S", "LimitsCheck", "OfferedLoad", "TargetLimits",
-           "check_limits", "offered_load"]
+__all__ = [
+    "MIN_INVOCATION_S",
+    "MIN_ROUND_TRIP_S",
+    "LimitsCheck",
+    "OfferedLoad",
+    "TargetLimits",
+    "check_limits",
+    "offered_load",
+]
 
 #: The shortest round trip a closed-loop user is taken to have through API Gateway and Lambda
 #: (18 users offer 3,600 req/s at it, under the stacks' default 4,000 req/s throttle).
@@ -91,25 +98,32 @@ class TargetLimits:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str) -> TargetLimits | None:
         """The limits a stack entry or a stack's outputs state; None when it states none."""
-        limits = cls(api_throttle_rate=_rate(data.get("api_throttle_rate")),
-                     api_throttle_burst=_count(data.get("api_throttle_burst")),
-                     reserved_concurrency=_count(data.get("reserved_concurrency")),
-                     unreserved_concurrency=_count(data.get("unreserved_concurrency")),
-                     provisioned_concurrency=_count(data.get("provisioned_concurrency")),
-                     source=source)
-        if (limits.api_throttle_rate is None and limits.api_throttle_burst is None
-                and limits.reserved_concurrency is None
-                and limits.unreserved_concurrency is None):
+        limits = cls(
+            api_throttle_rate=_rate(data.get("api_throttle_rate")),
+            api_throttle_burst=_count(data.get("api_throttle_burst")),
+            reserved_concurrency=_count(data.get("reserved_concurrency")),
+            unreserved_concurrency=_count(data.get("unreserved_concurrency")),
+            provisioned_concurrency=_count(data.get("provisioned_concurrency")),
+            source=source,
+        )
+        if (
+            limits.api_throttle_rate is None
+            and limits.api_throttle_burst is None
+            and limits.reserved_concurrency is None
+            and limits.unreserved_concurrency is None
+        ):
             return None
         return limits
 
     def describe(self) -> dict[str, Any]:
-        return {"api_throttle_rate": self.api_throttle_rate,
-                "api_throttle_burst": self.api_throttle_burst,
-                "reserved_concurrency": self.reserved_concurrency,
-                "unreserved_concurrency": self.unreserved_concurrency,
-                "provisioned_concurrency": self.provisioned_concurrency,
-                "source": self.source}
+        return {
+            "api_throttle_rate": self.api_throttle_rate,
+            "api_throttle_burst": self.api_throttle_burst,
+            "reserved_concurrency": self.reserved_concurrency,
+            "unreserved_concurrency": self.unreserved_concurrency,
+            "provisioned_concurrency": self.provisioned_concurrency,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +140,12 @@ class OfferedLoad:
     rate_basis: str
 
     def describe(self) -> dict[str, Any]:
-        return {"concurrency": self.concurrency, "at_once": self.at_once,
-                "rate_rps": round(self.rate_rps, 3), "rate_basis": self.rate_basis}
+        return {
+            "concurrency": self.concurrency,
+            "at_once": self.at_once,
+            "rate_rps": round(self.rate_rps, 3),
+            "rate_basis": self.rate_basis,
+        }
 
 
 def _think_min_s(plan: StagedPlan) -> float:
@@ -158,27 +176,34 @@ def _started_together(plan: StagedPlan) -> int:
     return max(jumps)
 
 
-def offered_load(plan: StagedPlan | RatePlan | IdlePlan, *, time_scale: float = 1.0,
-                 round_trip_s: float = MIN_ROUND_TRIP_S) -> OfferedLoad:
+def offered_load(
+    plan: StagedPlan | RatePlan | IdlePlan,
+    *,
+    time_scale: float = 1.0,
+    round_trip_s: float = MIN_ROUND_TRIP_S,
+) -> OfferedLoad:
     """The peak of what ``plan`` offers its target (see the module doc for the rule).
 
     ``round_trip_s``: the shortest round trip a closed-loop user can have (at least
     :data:`MIN_ROUND_TRIP_S`; more where it is known, as the emulator's network path).
     """
     if isinstance(plan, IdlePlan):
-        return OfferedLoad(concurrency=1, at_once=1, rate_rps=1.0,
-                           rate_basis="one request at a time")
+        return OfferedLoad(
+            concurrency=1, at_once=1, rate_rps=1.0, rate_basis="one request at a time"
+        )
     if isinstance(plan, RatePlan):
         peak = max(step.rate_rps for step in plan.steps)
-        return OfferedLoad(concurrency=None, at_once=1, rate_rps=peak,
-                           rate_basis="the plan's peak arrival rate")
+        return OfferedLoad(
+            concurrency=None, at_once=1, rate_rps=peak, rate_basis="the plan's peak arrival rate"
+        )
     scaled = plan.scaled(time_scale)
     users = scaled.max_users
     round_trip_s = max(round_trip_s, MIN_ROUND_TRIP_S)
     think_s = _think_min_s(scaled)
     loop_rps = users / (round_trip_s + think_s)
-    basis = (f"{users} users at a {round_trip_s * 1000:g} ms round trip"
-             + (f" + {think_s:g} s think time" if think_s else ""))
+    basis = f"{users} users at a {round_trip_s * 1000:g} ms round trip" + (
+        f" + {think_s:g} s think time" if think_s else ""
+    )
     at_once = _started_together(scaled)
     cap = _cap_rps(scaled)
     if cap is not None and cap < loop_rps:
@@ -202,19 +227,32 @@ class LimitsCheck:
 
     def describe(self) -> dict[str, Any]:
         """run.json's ``target.limits_check``."""
-        return {"limits": self.limits.describe(), "offered": self.offered.describe(),
-                "exceeded": list(self.exceeded), "notes": list(self.notes),
-                "run_anyway": self.run_anyway}
+        return {
+            "limits": self.limits.describe(),
+            "offered": self.offered.describe(),
+            "exceeded": list(self.exceeded),
+            "notes": list(self.notes),
+            "run_anyway": self.run_anyway,
+        }
 
     def refusal(self) -> str:
         """The one line a refused plan prints."""
-        return ("the plan exceeds what the target admits: " + "; ".join(self.exceeded)
-                + " (or pass --exceed-limits to run anyway and measure the throttling)")
+        return (
+            "the plan exceeds what the target admits: "
+            + "; ".join(self.exceeded)
+            + " (or pass --exceed-limits to run anyway and measure the throttling)"
+        )
 
 
-def check_limits(plan: StagedPlan | RatePlan | IdlePlan, limits: TargetLimits, *,
-                 time_scale: float = 1.0, round_trip_s: float = MIN_ROUND_TRIP_S,
-                 exceed: bool = False, on_workers: bool = False) -> LimitsCheck:
+def check_limits(
+    plan: StagedPlan | RatePlan | IdlePlan,
+    limits: TargetLimits,
+    *,
+    time_scale: float = 1.0,
+    round_trip_s: float = MIN_ROUND_TRIP_S,
+    exceed: bool = False,
+    on_workers: bool = False,
+) -> LimitsCheck:
     """Compare ``plan`` with ``limits``; LimitsError (one line) when it exceeds them and
     ``exceed`` is False, else the check (stated in run.json). ``on_workers``: the plan runs on
     workers, which cannot share a ``--throughput`` cap, so the fix offered is think time."""
@@ -225,59 +263,80 @@ def check_limits(plan: StagedPlan | RatePlan | IdlePlan, limits: TargetLimits, *
     rate, provisioned = limits.api_throttle_rate, limits.provisioned_concurrency
     users = offered.concurrency
     if reserved is not None and users is not None and users > reserved:
-        exceeded.append(f"{users} users can have {users} requests in flight but the function's "
-                        f"reserved concurrency is {reserved}: raise "
-                        f"{_SETTING.format('reserved_concurrency')} to {users} or more, or run "
-                        f"at most {reserved} users")
+        exceeded.append(
+            f"{users} users can have {users} requests in flight but the function's "
+            f"reserved concurrency is {reserved}: raise "
+            f"{_SETTING.format('reserved_concurrency')} to {users} or more, or run "
+            f"at most {reserved} users"
+        )
     if reserved is not None and users is None:
         certain = offered.rate_rps * MIN_INVOCATION_S
         if certain > reserved:
-            exceeded.append(f"{offered.rate_rps:g} req/s keep {math.ceil(certain)} invocations "
-                            f"in flight even at {MIN_INVOCATION_S * 1000:g} ms each but the "
-                            f"function's reserved concurrency is {reserved}: raise "
-                            f"{_SETTING.format('reserved_concurrency')} or lower the rate")
+            exceeded.append(
+                f"{offered.rate_rps:g} req/s keep {math.ceil(certain)} invocations "
+                f"in flight even at {MIN_INVOCATION_S * 1000:g} ms each but the "
+                f"function's reserved concurrency is {reserved}: raise "
+                f"{_SETTING.format('reserved_concurrency')} or lower the rate"
+            )
         elif offered.rate_rps > 0:
-            notes.append(f"at {offered.rate_rps:g} req/s the reserved concurrency {reserved} is "
-                         f"reached when an invocation lasts {reserved / offered.rate_rps:.3g} s "
-                         "or more (Lambda answers 429 beyond it)")
+            notes.append(
+                f"at {offered.rate_rps:g} req/s the reserved concurrency {reserved} is "
+                f"reached when an invocation lasts {reserved / offered.rate_rps:.3g} s "
+                "or more (Lambda answers 429 beyond it)"
+            )
     unreserved = limits.unreserved_concurrency if reserved is None else None
     if unreserved is not None and users is not None and users > unreserved:
-        exceeded.append(f"{users} users can have {users} requests in flight but the account "
-                        f"concurrency leaves {unreserved} for functions without reserved "
-                        f"concurrency: raise the emulator's --account-concurrency by "
-                        f"{users - unreserved} or more, or run at most {unreserved} users")
+        exceeded.append(
+            f"{users} users can have {users} requests in flight but the account "
+            f"concurrency leaves {unreserved} for functions without reserved "
+            f"concurrency: raise the emulator's --account-concurrency by "
+            f"{users - unreserved} or more, or run at most {unreserved} users"
+        )
     if unreserved is not None and users is None:
         certain = offered.rate_rps * MIN_INVOCATION_S
         if certain > unreserved:
-            exceeded.append(f"{offered.rate_rps:g} req/s keep {math.ceil(certain)} invocations "
-                            f"in flight even at {MIN_INVOCATION_S * 1000:g} ms each but the "
-                            f"account concurrency leaves {unreserved} for functions without "
-                            "reserved concurrency: raise the emulator's --account-concurrency "
-                            "or lower the rate")
+            exceeded.append(
+                f"{offered.rate_rps:g} req/s keep {math.ceil(certain)} invocations "
+                f"in flight even at {MIN_INVOCATION_S * 1000:g} ms each but the "
+                f"account concurrency leaves {unreserved} for functions without "
+                "reserved concurrency: raise the emulator's --account-concurrency "
+                "or lower the rate"
+            )
     if burst is not None and offered.at_once > burst:
-        exceeded.append(f"the plan starts {offered.at_once} users at once (a stage without "
-                        f"ramp-up), whose first requests arrive together, but the stage's "
-                        f"throttle burst is {burst}: raise "
-                        f"{_SETTING.format('api_throttle_burst')} to {offered.at_once} or more, "
-                        "or give the stage a ramp-up")
+        exceeded.append(
+            f"the plan starts {offered.at_once} users at once (a stage without "
+            f"ramp-up), whose first requests arrive together, but the stage's "
+            f"throttle burst is {burst}: raise "
+            f"{_SETTING.format('api_throttle_burst')} to {offered.at_once} or more, "
+            "or give the stage a ramp-up"
+        )
     # A plan at exactly the rate fits: N / (round trip + think) is computed in floating point.
     if rate is not None and offered.rate_rps > rate * (1 + 1e-9):
-        fix = (f"raise {_SETTING.format('api_throttle_rate')} to {math.ceil(offered.rate_rps)} "
-               "or more")
+        fix = (
+            f"raise {_SETTING.format('api_throttle_rate')} to {math.ceil(offered.rate_rps)} or more"
+        )
         if users is not None and on_workers:
             fix += ", or give the users think time (--think)"
         elif users is not None:
             fix += f", or cap the plan with --throughput {rate:g} (or add --think)"
         else:
             fix += f", or offer at most {rate:g} req/s"
-        exceeded.append(f"the plan offers up to {offered.rate_rps:,.0f} req/s "
-                        f"({offered.rate_basis}) but the stage throttles at {rate:g} req/s: "
-                        + fix)
+        exceeded.append(
+            f"the plan offers up to {offered.rate_rps:,.0f} req/s "
+            f"({offered.rate_basis}) but the stage throttles at {rate:g} req/s: " + fix
+        )
     if provisioned is not None and users is not None and users > provisioned:
-        notes.append(f"{users} users, {provisioned} provisioned instances: requests beyond them "
-                     "go to on-demand instances, which start cold")
-    check = LimitsCheck(limits=limits, offered=offered, exceeded=exceeded, notes=notes,
-                        run_anyway=bool(exceeded) and exceed)
+        notes.append(
+            f"{users} users, {provisioned} provisioned instances: requests beyond them "
+            "go to on-demand instances, which start cold"
+        )
+    check = LimitsCheck(
+        limits=limits,
+        offered=offered,
+        exceeded=exceeded,
+        notes=notes,
+        run_anyway=bool(exceeded) and exceed,
+    )
     if exceeded and not exceed:
         raise LimitsError(check.refusal())
     return check

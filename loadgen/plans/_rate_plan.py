@@ -38,21 +38,28 @@ class RatePlan:
             return problems
         for index, step in enumerate(self.steps):
             rate = step.rate_rps
-            if (isinstance(rate, bool) or not isinstance(rate, int | float)
-                    or not math.isfinite(rate) or rate < 0):
-                problems.append(f"steps[{index}].rate_rps must be a finite number >= 0, got "
-                                f"{rate!r}")
+            if (
+                isinstance(rate, bool)
+                or not isinstance(rate, int | float)
+                or not math.isfinite(rate)
+                or rate < 0
+            ):
+                problems.append(
+                    f"steps[{index}].rate_rps must be a finite number >= 0, got {rate!r}"
+                )
             _check_duration(f"steps[{index}].duration_s", step.duration_s, problems)
         if not _is_count(self.max_in_flight) or not 1 <= self.max_in_flight <= MAX_USERS:
-            problems.append(f"max_in_flight must be an integer 1..{MAX_USERS}, got "
-                            f"{self.max_in_flight!r}")
+            problems.append(
+                f"max_in_flight must be an integer 1..{MAX_USERS}, got {self.max_in_flight!r}"
+            )
         if not problems:
             if self.duration_s <= 0:
                 problems.append("the rate plan lasts 0 s: give a step a duration")
             arrivals = sum(s.rate_rps * s.duration_s for s in self.steps)
             if arrivals > MAX_ARRIVALS:
-                problems.append(f"the plan asks for {arrivals:.0f} requests, more than "
-                                f"{MAX_ARRIVALS}")
+                problems.append(
+                    f"the plan asks for {arrivals:.0f} requests, more than {MAX_ARRIVALS}"
+                )
         return problems
 
     def check(self) -> RatePlan:

@@ -78,8 +78,12 @@ def _is_count(value: object) -> bool:
 
 
 def _is_rate(value: object) -> bool:
-    return (not isinstance(value, bool) and isinstance(value, int | float)
-            and math.isfinite(value) and value > 0)
+    return (
+        not isinstance(value, bool)
+        and isinstance(value, int | float)
+        and math.isfinite(value)
+        and value > 0
+    )
 
 
 def _check_duration(name: str, value: object, problems: list[str]) -> None:
@@ -177,38 +181,49 @@ class StagedPlan:
         for index, stage in enumerate(self.stages):
             name = f"stages[{index}]"
             if not _is_count(stage.users) or not 1 <= stage.users <= MAX_USERS:
-                problems.append(f"{name}.users must be an integer 1..{MAX_USERS}, got "
-                                f"{stage.users!r}")
+                problems.append(
+                    f"{name}.users must be an integer 1..{MAX_USERS}, got {stage.users!r}"
+                )
             _check_duration(f"{name}.ramp_up_s", stage.ramp_up_s, problems)
             _check_duration(f"{name}.hold_s", stage.hold_s, problems)
             if stage.steps is not None and (not _is_count(stage.steps) or stage.steps < 1):
-                problems.append(f"{name}.steps must be an integer >= 1 or None, got "
-                                f"{stage.steps!r}")
+                problems.append(
+                    f"{name}.steps must be an integer >= 1 or None, got {stage.steps!r}"
+                )
             if stage.throughput_rps is not None and not _is_rate(stage.throughput_rps):
-                problems.append(f"{name}.throughput_rps must be a number > 0 or None, got "
-                                f"{stage.throughput_rps!r}")
-            if stage.iterations is not None and (not _is_count(stage.iterations)
-                                                 or stage.iterations < 1):
-                problems.append(f"{name}.iterations must be an integer >= 1 or None, got "
-                                f"{stage.iterations!r}")
+                problems.append(
+                    f"{name}.throughput_rps must be a number > 0 or None, got "
+                    f"{stage.throughput_rps!r}"
+                )
+            if stage.iterations is not None and (
+                not _is_count(stage.iterations) or stage.iterations < 1
+            ):
+                problems.append(
+                    f"{name}.iterations must be an integer >= 1 or None, got {stage.iterations!r}"
+                )
             if stage.think_s is not None:
                 _check_duration(f"{name}.think_s", stage.think_s, problems)
-            if self.layout == "stages" and (stage.iterations is not None
-                                            or stage.think_s is not None):
-                problems.append(f"{name}: iterations and think time per stage need the sequential "
-                                "or concurrent layout (each stage an execution of its own)")
+            if self.layout == "stages" and (
+                stage.iterations is not None or stage.think_s is not None
+            ):
+                problems.append(
+                    f"{name}: iterations and think time per stage need the sequential "
+                    "or concurrent layout (each stage an execution of its own)"
+                )
         if self.layout not in LAYOUTS:
             problems.append(f"layout must be one of {', '.join(LAYOUTS)}, got {self.layout!r}")
         _check_duration("think_s", self.think_s, problems)
         if self.iterations is not None and (not _is_count(self.iterations) or self.iterations < 1):
             problems.append(f"iterations must be an integer >= 1 or None, got {self.iterations!r}")
         if self.throughput_rps is not None and not _is_rate(self.throughput_rps):
-            problems.append("throughput_rps must be a number > 0 or None, got "
-                            f"{self.throughput_rps!r}")
+            problems.append(
+                f"throughput_rps must be a number > 0 or None, got {self.throughput_rps!r}"
+            )
         if not problems:
             if self.max_users > MAX_USERS:
-                problems.append(f"the executions run {self.max_users} users at once, more than "
-                                f"{MAX_USERS}")
+                problems.append(
+                    f"the executions run {self.max_users} users at once, more than {MAX_USERS}"
+                )
             if self.duration_s <= 0:
                 problems.append("the plan lasts 0 s: give a stage a ramp-up or a hold time")
             elif self.duration_s > MAX_DURATION_S:
@@ -244,19 +259,31 @@ class StagedPlan:
             t += stage.duration_s
         return starts
 
-    def overridden(self, *, think_s: float | None = None, iterations: int | None = None,
-                   throughput_rps: float | None = None) -> StagedPlan:
+    def overridden(
+        self,
+        *,
+        think_s: float | None = None,
+        iterations: int | None = None,
+        throughput_rps: float | None = None,
+    ) -> StagedPlan:
         """This plan with the values given (command-line options) for every stage."""
         plan = self
         if think_s is not None:
-            plan = replace(plan, think_s=think_s,
-                           stages=tuple(replace(s, think_s=None) for s in plan.stages))
+            plan = replace(
+                plan, think_s=think_s, stages=tuple(replace(s, think_s=None) for s in plan.stages)
+            )
         if iterations is not None:
-            plan = replace(plan, iterations=iterations,
-                           stages=tuple(replace(s, iterations=None) for s in plan.stages))
+            plan = replace(
+                plan,
+                iterations=iterations,
+                stages=tuple(replace(s, iterations=None) for s in plan.stages),
+            )
         if throughput_rps is not None:
-            plan = replace(plan, throughput_rps=throughput_rps,
-                           stages=tuple(replace(s, throughput_rps=None) for s in plan.stages))
+            plan = replace(
+                plan,
+                throughput_rps=throughput_rps,
+                stages=tuple(replace(s, throughput_rps=None) for s in plan.stages),
+            )
         return plan
 
     def executions(self) -> list[StagedPlan]:
@@ -336,8 +363,12 @@ class StagedPlan:
                     out.append((start + step * stage.ramp_up_s / stage.steps, users))
             else:
                 for added in range(abs(delta)):
-                    out.append((start + added * stage.ramp_up_s / abs(delta),
-                                previous + sign * (added + 1)))
+                    out.append(
+                        (
+                            start + added * stage.ramp_up_s / abs(delta),
+                            previous + sign * (added + 1),
+                        )
+                    )
             previous = stage.users
         out.append((self.duration_s, 0))
         # Collapse entries at the same instant and steps that do not change the count.
@@ -380,8 +411,12 @@ class StagedPlan:
         return replace(
             self,
             stages=tuple(
-                replace(s, ramp_up_s=s.ramp_up_s / time_scale, hold_s=s.hold_s / time_scale,
-                        think_s=None if s.think_s is None else s.think_s / time_scale)
+                replace(
+                    s,
+                    ramp_up_s=s.ramp_up_s / time_scale,
+                    hold_s=s.hold_s / time_scale,
+                    think_s=None if s.think_s is None else s.think_s / time_scale,
+                )
                 for s in self.stages
             ),
             think_s=self.think_s / time_scale,

@@ -44,8 +44,17 @@ MAX_INCLUDE_DEPTH = 8
 
 _LOAD_KEYS = ("concurrency", "ramp-up", "hold-for", "steps", "iterations", "throughput")
 _KNOWN_KEYS = {
-    *_LOAD_KEYS, "scenario", "executor", "delay", "locations", "locations-weighted",
-    "provisioning", "files", "write-xml-jtl", "properties", "system-properties",
+    *_LOAD_KEYS,
+    "scenario",
+    "executor",
+    "delay",
+    "locations",
+    "locations-weighted",
+    "provisioning",
+    "files",
+    "write-xml-jtl",
+    "properties",
+    "system-properties",
 }
 _NOT_HONOURED = {
     "delay": "its users start with the others here, not after the delay",
@@ -103,8 +112,10 @@ def _read_config(file: Path, into: dict[str, Any], seen: list[Path]) -> None:
         if document is None:
             continue
         if not isinstance(document, dict):
-            raise TaurusError(f"{file}: YAML document {number} is a {type(document).__name__}, "
-                              "not a mapping (Taurus merges mappings of settings)")
+            raise TaurusError(
+                f"{file}: YAML document {number} is a {type(document).__name__}, "
+                "not a mapping (Taurus merges mappings of settings)"
+            )
         _merge(merged, document)
     includes = merged.pop("included-configs", None) or []
     _merge(into, merged)
@@ -177,8 +188,9 @@ def _scenario(config: dict[str, Any], execution: dict[str, Any], where: str) -> 
             f"{where}.scenario {scenario!r} is not under 'scenarios:' in this file (Taurus would "
             "refuse it too, unless another config file given with it defines it): add it here"
         )
-    raise TaurusError(f"{where}.scenario must be a name or a mapping, got "
-                      f"{type(scenario).__name__}")
+    raise TaurusError(
+        f"{where}.scenario must be a name or a mapping, got {type(scenario).__name__}"
+    )
 
 
 def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
@@ -221,12 +233,16 @@ def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
                     "groups), "
                     f"which loadgen does not read; give {' and '.join(missing)} in the execution"
                 )
-            notes.append(f"{where}: the script {script} is not run (its requests, timers and "
-                         "properties); its thread groups get this execution's load, as in Taurus")
+            notes.append(
+                f"{where}: the script {script} is not run (its requests, timers and "
+                "properties); its thread groups get this execution's load, as in Taurus"
+            )
         elif not requests_noted and (scenario.get("requests") or execution.get("executor")):
             requests_noted = True
-            notes.append("the scenarios' requests are not sent: every request is POST /predict "
-                         "with the payload")
+            notes.append(
+                "the scenarios' requests are not sent: every request is POST /predict "
+                "with the payload"
+            )
         unknown = sorted(set(execution) - _KNOWN_KEYS)
         if unknown:
             notes.append(f"{where}: ignored keys {', '.join(unknown)}")
@@ -244,26 +260,50 @@ def load_taurus(path: str | Path) -> tuple[StagedPlan, list[str]]:
             continue
         if not ramp_s and not hold_s:
             if throughput is not None:
-                notes.append(f"{where}.throughput is ignored without ramp-up or hold-for "
-                             "(as Taurus ignores it)")
+                notes.append(
+                    f"{where}.throughput is ignored without ramp-up or hold-for "
+                    "(as Taurus ignores it)"
+                )
                 throughput = None
             if iterations is None:
                 iterations = 1
-                notes.append(f"{where}: no hold-for, ramp-up or iterations: 1 iteration per user "
-                             "(Taurus' default)")
+                notes.append(
+                    f"{where}: no hold-for, ramp-up or iterations: 1 iteration per user "
+                    "(Taurus' default)"
+                )
             ramp_s, hold_s = 0.0, ITERATIONS_ONLY_CAP_S
-            notes.append(f"{where}: bounded by iterations only; it ends when every user is done, "
-                         f"as in Taurus (here at most after {ITERATIONS_ONLY_CAP_S:g} s)")
-        stages.append(Stage(users=users, ramp_up_s=ramp_s or 0.0, hold_s=hold_s or 0.0, steps=steps,
-                            throughput_rps=throughput, iterations=iterations, think_s=think_s))
+            notes.append(
+                f"{where}: bounded by iterations only; it ends when every user is done, "
+                f"as in Taurus (here at most after {ITERATIONS_ONLY_CAP_S:g} s)"
+            )
+        stages.append(
+            Stage(
+                users=users,
+                ramp_up_s=ramp_s or 0.0,
+                hold_s=hold_s or 0.0,
+                steps=steps,
+                throughput_rps=throughput,
+                iterations=iterations,
+                think_s=think_s,
+            )
+        )
     if problems:
         raise TaurusError(f"cannot use Taurus file {file}", problems=problems)
     if len(stages) == 1:
         (stage,) = stages
-        plan = StagedPlan(stages=(Stage(users=stage.users, ramp_up_s=stage.ramp_up_s,
-                                        hold_s=stage.hold_s, steps=stage.steps,
-                                        throughput_rps=stage.throughput_rps),),
-                    think_s=stage.think_s or 0.0, iterations=stage.iterations)
+        plan = StagedPlan(
+            stages=(
+                Stage(
+                    users=stage.users,
+                    ramp_up_s=stage.ramp_up_s,
+                    hold_s=stage.hold_s,
+                    steps=stage.steps,
+                    throughput_rps=stage.throughput_rps,
+                ),
+            ),
+            think_s=stage.think_s or 0.0,
+            iterations=stage.iterations,
+        )
     else:
         plan = StagedPlan(stages=tuple(stages), layout="sequential" if sequential else "concurrent")
     plan_problems = plan.validate()

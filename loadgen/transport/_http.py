@@ -40,7 +40,6 @@ __all__ = [
 ]
 
 
-
 class RequestFailed(Exception):
     """A request that produced no usable HTTP response; ``kind`` is one of ERROR_KINDS."""
 
@@ -70,8 +69,9 @@ class Connection(Protocol):
 
     async def post(self, body: bytes, *, timeout_s: float) -> Response: ...
 
-    async def send(self, request: PreparedRequest, *, base_path: str,
-                   timeout_s: float) -> Response: ...
+    async def send(
+        self, request: PreparedRequest, *, base_path: str, timeout_s: float
+    ) -> Response: ...
 
     def close(self) -> None: ...
 
@@ -144,8 +144,9 @@ class _H11Protocol(_ResponseProtocol):
                 event = conn.next_event()
             except h11.RemoteProtocolError as exc:
                 if self._eof:
-                    self._fail("reset",
-                               f"connection closed before the response was complete ({exc})")
+                    self._fail(
+                        "reset", f"connection closed before the response was complete ({exc})"
+                    )
                 else:
                     self._fail("bad_response", f"malformed HTTP response: {exc}")
                 return
@@ -218,8 +219,7 @@ class _PostingConnection:
         self._check_reusable()
         return await self._exchange(self._encode(body), timeout_s)
 
-    async def send(self, request: PreparedRequest, *, base_path: str,
-                   timeout_s: float) -> Response:
+    async def send(self, request: PreparedRequest, *, base_path: str, timeout_s: float) -> Response:
         """Send one request of a request set (its path under ``base_path``)."""
         self._check_reusable()
         return await self._exchange(self._encode_request(request, base_path), timeout_s)
@@ -296,45 +296,67 @@ class H11Connection(_PostingConnection):
 
     def _encode_request(self, request: PreparedRequest, base_path: str) -> bytes:
         conn = self._protocol.h11
-        extra = [(name, value) for name, _, value in
-                 (line.partition(": ") for line in
-                  request.header_lines.decode("latin-1").split("\r\n") if line)]
+        extra = [
+            (name, value)
+            for name, _, value in (
+                line.partition(": ")
+                for line in request.header_lines.decode("latin-1").split("\r\n")
+                if line
+            )
+        ]
         event = h11.Request(
-            method=request.method, target=base_path + request.path,
-            headers=[("host", self._host_header), ("user-agent", "loadgen"), *extra,
-                     ("content-length", str(len(request.body)))])
+            method=request.method,
+            target=base_path + request.path,
+            headers=[
+                ("host", self._host_header),
+                ("user-agent", "loadgen"),
+                *extra,
+                ("content-length", str(len(request.body))),
+            ],
+        )
         data = conn.send(event)
         data += conn.send(h11.Data(data=request.body))
         data += conn.send(h11.EndOfMessage())
         return data
 
 
-async def _open(factory: Callable[[], asyncio.Protocol], host: str, port: int, timeout_s: float,
-                ssl_context: ssl.SSLContext | None) -> asyncio.Protocol:
+async def _open(
+    factory: Callable[[], asyncio.Protocol],
+    host: str,
+    port: int,
+    timeout_s: float,
+    ssl_context: ssl.SSLContext | None,
+) -> asyncio.Protocol:
     loop = asyncio.get_running_loop()
     try:
         _, protocol = await asyncio.wait_for(
             loop.create_connection(
-                factory, host, port, ssl=ssl_context,
+                factory,
+                host,
+                port,
+                ssl=ssl_context,
                 server_hostname=host if ssl_context is not None else None,
             ),
             timeout=timeout_s,
         )
     except TimeoutError as exc:
-        raise RequestFailed("timeout",
-                            f"no connection to {host}:{port} within {timeout_s:g} s") from exc
+        raise RequestFailed(
+            "timeout", f"no connection to {host}:{port} within {timeout_s:g} s"
+        ) from exc
     except ConnectionRefusedError as exc:
         raise RequestFailed("refused", f"connection to {host}:{port} refused") from exc
     except ssl.SSLError as exc:
         raise RequestFailed("refused", f"TLS handshake with {host}:{port} failed: {exc}") from exc
     except OSError as exc:
-        raise RequestFailed("refused",
-                            f"cannot connect to {host}:{port}: {exc.strerror or exc}") from exc
+        raise RequestFailed(
+            "refused", f"cannot connect to {host}:{port}: {exc.strerror or exc}"
+        ) from exc
     return protocol
 
 
-async def connect_h11(host: str, port: int, path: str, timeout_s: float, *,
-                      ssl_context: ssl.SSLContext | None = None) -> H11Connection:
+async def connect_h11(
+    host: str, port: int, path: str, timeout_s: float, *, ssl_context: ssl.SSLContext | None = None
+) -> H11Connection:
     """Open an h11-parsed connection (TLS with ``ssl_context``), or raise RequestFailed."""
     protocol = await _open(_H11Protocol, host, port, timeout_s, ssl_context)
     return H11Connection(protocol, host, port, path)  # type: ignore[arg-type]
@@ -390,19 +412,26 @@ class PostSigner(Protocol):
 
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]: ...
 
-    def for_request(self, host_header: str, method: str,
-                    path: str) -> Callable[[bytes], bytes]: ...
+    def for_request(self, host_header: str, method: str, path: str) -> Callable[[bytes], bytes]: ...
 
 
 class HttptoolsConnection(_PostingConnection):
     """A connection whose responses httptools parses (the request path of every scenario)."""
 
-    def __init__(self, protocol: _HttptoolsProtocol, host: str, port: int, path: str,
-                 signer: PostSigner | None = None) -> None:
+    def __init__(
+        self,
+        protocol: _HttptoolsProtocol,
+        host: str,
+        port: int,
+        path: str,
+        signer: PostSigner | None = None,
+    ) -> None:
         super().__init__(protocol)
         host_header = host if port in (80, 443) else f"{host}:{port}"
-        self._head = (f"POST {path} HTTP/1.1\r\nhost: {host_header}\r\nuser-agent: loadgen\r\n"
-                      "content-type: application/json\r\ncontent-length: ").encode("ascii")
+        self._head = (
+            f"POST {path} HTTP/1.1\r\nhost: {host_header}\r\nuser-agent: loadgen\r\n"
+            "content-type: application/json\r\ncontent-length: "
+        ).encode("ascii")
         # Signed before the clock starts (post() times from the write), so never counted.
         self._sign = signer.for_post(host_header, path) if signer is not None else None
         self._host_header = host_header
@@ -414,8 +443,12 @@ class HttptoolsConnection(_PostingConnection):
     @property
     def reusable(self) -> bool:
         proto = self._protocol
-        return (not proto.closed and proto.waiter is None and proto.transport is not None
-                and not proto.transport.is_closing())
+        return (
+            not proto.closed
+            and proto.waiter is None
+            and proto.transport is not None
+            and not proto.transport.is_closing()
+        )
 
     def _encode(self, body: bytes) -> bytes:
         if self._sign is not None:
@@ -427,10 +460,15 @@ class HttptoolsConnection(_PostingConnection):
         key = (request.method, path, request.header_lines)
         known = self._heads.get(key)
         if known is None:
-            head = (f"{request.method} {path} HTTP/1.1\r\nhost: {self._host_header}\r\n"
-                    "user-agent: loadgen\r\n").encode("ascii") + request.header_lines
-            sign = (self._signer.for_request(self._host_header, request.method, path)
-                    if self._signer is not None else None)
+            head = (
+                f"{request.method} {path} HTTP/1.1\r\nhost: {self._host_header}\r\n"
+                "user-agent: loadgen\r\n"
+            ).encode("ascii") + request.header_lines
+            sign = (
+                self._signer.for_request(self._host_header, request.method, path)
+                if self._signer is not None
+                else None
+            )
             known = self._heads[key] = (head + b"content-length: ", sign)
         head, sign = known
         body = request.body
@@ -439,9 +477,15 @@ class HttptoolsConnection(_PostingConnection):
         return b"%b%d\r\n\r\n%b" % (head, len(body), body)
 
 
-async def connect(host: str, port: int, path: str, timeout_s: float, *,
-                  ssl_context: ssl.SSLContext | None = None,
-                  signer: PostSigner | None = None) -> HttptoolsConnection:
+async def connect(
+    host: str,
+    port: int,
+    path: str,
+    timeout_s: float,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    signer: PostSigner | None = None,
+) -> HttptoolsConnection:
     """Open a connection (TLS with ``ssl_context``; SigV4-signed requests with ``signer``),
     or raise RequestFailed."""
     protocol = await _open(_HttptoolsProtocol, host, port, timeout_s, ssl_context)

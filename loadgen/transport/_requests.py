@@ -23,8 +23,15 @@ if TYPE_CHECKING:
 from .._errors import PayloadError
 from ._payload import build_bodies
 
-__all__ = ["Expect", "PreparedRequest", "RequestSet", "check_body", "function_request_set",
-           "kdd_request_set", "weighted_order"]
+__all__ = [
+    "Expect",
+    "PreparedRequest",
+    "RequestSet",
+    "check_body",
+    "function_request_set",
+    "kdd_request_set",
+    "weighted_order",
+]
 
 #: The most turns a weighted order holds (the requests cycle through it).
 MAX_TURNS = 4096
@@ -111,9 +118,12 @@ class RequestSet:
     source: str
 
     def describe(self) -> dict[str, object]:
-        return {"source": self.source, "requests": len(self.requests),
-                "routes": sorted({r.route for r in self.requests}),
-                "expect": self.expect.describe()}
+        return {
+            "source": self.source,
+            "requests": len(self.requests),
+            "routes": sorted({r.route for r in self.requests}),
+            "expect": self.expect.describe(),
+        }
 
 
 def weighted_order(weights: list[float]) -> tuple[int, ...]:
@@ -135,10 +145,17 @@ def weighted_order(weights: list[float]) -> tuple[int, ...]:
 
 
 def _prepared(request: SampleRequest) -> PreparedRequest:
-    lines = "".join(f"{name}: {value}\r\n" for name, value in request.headers
-                    if name not in ("host", "content-length"))
-    return PreparedRequest(method=request.method, path=request.path,
-                           header_lines=lines.encode("latin-1"), body=request.body)
+    lines = "".join(
+        f"{name}: {value}\r\n"
+        for name, value in request.headers
+        if name not in ("host", "content-length")
+    )
+    return PreparedRequest(
+        method=request.method,
+        path=request.path,
+        header_lines=lines.encode("latin-1"),
+        body=request.body,
+    )
 
 
 def function_request_set(path: Path, *, expect_field: str | None = None) -> RequestSet:
@@ -151,20 +168,32 @@ def function_request_set(path: Path, *, expect_field: str | None = None) -> Requ
         samples = read_request_set(path)
     except RequestSetError as exc:
         raise PayloadError("; ".join(exc.problems)) from None
-    return RequestSet(requests=tuple(_prepared(s) for s in samples),
-                      order=weighted_order([s.weight for s in samples]),
-                      expect=Expect(kind="status", field=expect_field or None),
-                      source=str(path))
+    return RequestSet(
+        requests=tuple(_prepared(s) for s in samples),
+        order=weighted_order([s.weight for s in samples]),
+        expect=Expect(kind="status", field=expect_field or None),
+        source=str(path),
+    )
 
 
-def kdd_request_set(rows: list[dict[str, object]], features: list[str], batch: int, *,
-                    source: str) -> RequestSet:
+def kdd_request_set(
+    rows: list[dict[str, object]], features: list[str], batch: int, *, source: str
+) -> RequestSet:
     """The study's model requests: KDD rows cut to ``features``, ``batch`` per ``POST
     /predict``, each answer holding one prediction per instance."""
     bodies = build_bodies(rows, features, batch)
     requests = tuple(
-        PreparedRequest(method="POST", path=PREDICT_PATH,
-                        header_lines=b"content-type: application/json\r\n", body=body)
-        for body in bodies)
-    return RequestSet(requests=requests, order=tuple(range(len(requests))),
-                      expect=Expect(kind="predictions", batch=batch), source=source)
+        PreparedRequest(
+            method="POST",
+            path=PREDICT_PATH,
+            header_lines=b"content-type: application/json\r\n",
+            body=body,
+        )
+        for body in bodies
+    )
+    return RequestSet(
+        requests=requests,
+        order=tuple(range(len(requests))),
+        expect=Expect(kind="predictions", batch=batch),
+        source=source,
+    )

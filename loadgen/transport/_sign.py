@@ -58,8 +58,9 @@ class RequestSigner:
         request = self._request(method=method, url=url, data=body)
         credentials = self.credentials.get_frozen_credentials()
         self._auth(credentials, SERVICE, self.region).add_auth(request)
-        return {name: value for name, value in request.headers.items()
-                if name in _SIGNATURE_HEADERS}
+        return {
+            name: value for name, value in request.headers.items() if name in _SIGNATURE_HEADERS
+        }
 
     def for_post(self, host_header: str, path: str) -> Callable[[bytes], bytes]:
         """The request path's signer: the signed header lines (each ending CRLF) of a POST of
@@ -80,13 +81,16 @@ class RequestSigner:
                 current_s = now_s
             lines = cache.get(body)
             if lines is None:
-                request = self._request(method=method, url=url, data=body,
-                                        headers={"host": host_header})
+                request = self._request(
+                    method=method, url=url, data=body, headers={"host": host_header}
+                )
                 credentials = self.credentials.get_frozen_credentials()
                 self._auth(credentials, SERVICE, self.region).add_auth(request)
-                lines = "".join(f"{name.lower()}: {value}\r\n"
-                                for name, value in request.headers.items()
-                                if name in _SIGNATURE_HEADERS).encode("latin-1")
+                lines = "".join(
+                    f"{name.lower()}: {value}\r\n"
+                    for name, value in request.headers.items()
+                    if name in _SIGNATURE_HEADERS
+                ).encode("latin-1")
                 cache[body] = lines
             return lines
 
@@ -94,8 +98,13 @@ class RequestSigner:
 
     def describe(self) -> dict[str, str]:
         """What run.json records: the scheme, the scope and whose key (never a secret)."""
-        return {"scheme": "sigv4", "service": SERVICE, "region": self.region,
-                "access_key_id": self.access_key_id, "credentials": self.source}
+        return {
+            "scheme": "sigv4",
+            "service": SERVICE,
+            "region": self.region,
+            "access_key_id": self.access_key_id,
+            "credentials": self.source,
+        }
 
 
 def _region_of(url: str) -> str | None:
@@ -129,7 +138,7 @@ def signer_for(
     from botocore.credentials import Credentials
     from botocore.exceptions import BotoCoreError
 
-    why = ("is IAM-authorised" if mode == "auto" else "is to be signed (--sign always)")
+    why = "is IAM-authorised" if mode == "auto" else "is to be signed (--sign always)"
     given = emulator_credentials or {}
     if given.get("access_key_id") and given.get("secret_access_key"):
         # The emulator's documented local credentials: public, so it states them.
@@ -143,8 +152,9 @@ def signer_for(
                 session = botocore.session.Session()
             credentials = session.get_credentials()
         except BotoCoreError as exc:
-            raise TargetError(f"{url} {why} but the AWS credentials cannot be read: "
-                              f"{exc}") from None
+            raise TargetError(
+                f"{url} {why} but the AWS credentials cannot be read: {exc}"
+            ) from None
         if credentials is None:
             raise TargetError(
                 f"{url} {why} but no AWS credentials were found (environment, ~/.aws, SSO or "

@@ -62,8 +62,10 @@ class Target:
         the emulator's endpoints file), else (None, None)."""
         named = self.extra.get("requests") or {}
         file, field_name = named.get("file"), named.get("expect_field")
-        return (Path(file) if isinstance(file, str) else None,
-                field_name if isinstance(field_name, str) else None)
+        return (
+            Path(file) if isinstance(file, str) else None,
+            field_name if isinstance(field_name, str) else None,
+        )
 
     @property
     def predict_path(self) -> str:
@@ -71,8 +73,12 @@ class Target:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name, "url": self.url, "source": self.source, "stack": self.stack,
-            "settings": self.settings, "cpu_limited": self.cpu_limited,
+            "name": self.name,
+            "url": self.url,
+            "source": self.source,
+            "stack": self.stack,
+            "settings": self.settings,
+            "cpu_limited": self.cpu_limited,
             "init_cpu": self.init_cpu,
             # How the emulator holds an instance to its memory size (cgroup or watchdog).
             "memory_limit": self.extra.get("memory_limit"),
@@ -91,14 +97,21 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-") or "target"
 
 
-def target_from_url(url: str, *, name: str | None = None, source: str = "url",
-                    stack: str | None = None, settings: dict[str, Any] | None = None,
-                    cpu_limited: bool | None = None) -> Target:
+def target_from_url(
+    url: str,
+    *,
+    name: str | None = None,
+    source: str = "url",
+    stack: str | None = None,
+    settings: dict[str, Any] | None = None,
+    cpu_limited: bool | None = None,
+) -> Target:
     """A Target from ``http(s)://host[:port][/prefix]``; TargetError says what is wrong."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise TargetError(f"target URL {url!r} must look like http://HOST:PORT or "
-                          "https://HOST/prefix")
+        raise TargetError(
+            f"target URL {url!r} must look like http://HOST:PORT or https://HOST/prefix"
+        )
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
@@ -107,8 +120,14 @@ def target_from_url(url: str, *, name: str | None = None, source: str = "url",
     return Target(
         url=f"{parts.scheme}://{parts.netloc}{base_path}",
         name=_safe_name(name or f"{parts.hostname}-{port}"),
-        scheme=parts.scheme, host=parts.hostname, port=port, base_path=base_path,
-        source=source, stack=stack, settings=settings, cpu_limited=cpu_limited,
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port,
+        base_path=base_path,
+        source=source,
+        stack=stack,
+        settings=settings,
+        cpu_limited=cpu_limited,
     )
 
 
@@ -129,7 +148,11 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
         raise TargetError(f"{path}: stacks.{stack} has no 'url' string")
     settings = dict(entry.settings) if entry.settings is not None else None
     target = target_from_url(
-        entry.url, name=stack, source="emulator", stack=stack, settings=settings,
+        entry.url,
+        name=stack,
+        source="emulator",
+        stack=stack,
+        settings=settings,
         cpu_limited=document.cpu_limited,
     )
     if entry.authorization is not None and settings is not None:
@@ -151,11 +174,17 @@ def _from_endpoints(stack: str, path: Path) -> Target | None:
         extra["package"] = dict(entry.package)
     # A function stack's request file and what a correct answer holds (the stack names them).
     if entry.requests is not None:
-        extra["requests"] = {"file": entry.requests.file,
-                             "expect_field": entry.requests.expect_field}
-    return replace(target, settings=settings, extra=extra,
-                   init_cpu=dict(document.init_cpu) if document.init_cpu is not None else None,
-                   limits=TargetLimits.from_mapping(entry.entry, source=str(path)))
+        extra["requests"] = {
+            "file": entry.requests.file,
+            "expect_field": entry.requests.expect_field,
+        }
+    return replace(
+        target,
+        settings=settings,
+        extra=extra,
+        init_cpu=dict(document.init_cpu) if document.init_cpu is not None else None,
+        limits=TargetLimits.from_mapping(entry.entry, source=str(path)),
+    )
 
 
 def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str]:
@@ -180,12 +209,19 @@ def _from_pulumi(stack: str, run: Runner, cwd: Path) -> tuple[Target | None, str
     if not isinstance(url, str) or not url.strip():
         return None, f"stack {stack!r} has no 'url' output: is it a model stack, deployed?"
     target = target_from_url(url, name=stack, source="pulumi", stack=stack)
-    return replace(target, limits=TargetLimits.from_mapping(
-        outputs, source=f"pulumi stack output --stack {stack}")), ""
+    return replace(
+        target,
+        limits=TargetLimits.from_mapping(outputs, source=f"pulumi stack output --stack {stack}"),
+    ), ""
 
 
-def resolve_stack(stack: str, *, endpoints_file: Path = DEFAULT_ENDPOINTS,
-                  cwd: Path = Path("."), run: Runner = subprocess.run) -> Target:
+def resolve_stack(
+    stack: str,
+    *,
+    endpoints_file: Path = DEFAULT_ENDPOINTS,
+    cwd: Path = Path("."),
+    run: Runner = subprocess.run,
+) -> Target:
     """The URL of a stack: the running emulator's endpoints file first, else Pulumi's output.
 
     The endpoints file is read first because it exists only while the local emulator runs
@@ -207,14 +243,18 @@ def sign_target(target: Target, mode: str = "auto") -> Target:
     """``target`` with the signer ``--sign MODE`` asks for (see ``loadgen.transport._sign``)."""
     credentials = target.extra.get("credentials")
     signer = signer_for(
-        url=target.url, mode=mode, settings=target.settings, source=target.source,
+        url=target.url,
+        mode=mode,
+        settings=target.settings,
+        source=target.source,
         emulator_credentials=credentials if isinstance(credentials, dict) else None,
     )
     return replace(target, signer=signer)
 
 
-def fetch_health(target: Target, *, timeout_s: float = 30.0,
-                 transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+def fetch_health(
+    target: Target, *, timeout_s: float = 30.0, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
     """GET /health once (httpx: off the hot path); TargetError if it does not answer JSON."""
     url = f"{target.url}{HEALTH_PATH}"
     headers = target.signer.headers("GET", url) if target.signer is not None else None
@@ -224,8 +264,10 @@ def fetch_health(target: Target, *, timeout_s: float = 30.0,
     except httpx.HTTPError as exc:
         raise TargetError(f"GET {url} failed: {exc}; is the target running?") from exc
     if response.status_code == 403 and target.signer is None:
-        raise TargetError(f"GET {url} answered 403 {response.text[:200]}: the endpoint may be "
-                          "IAM-authorised; sign the requests with --sign always")
+        raise TargetError(
+            f"GET {url} answered 403 {response.text[:200]}: the endpoint may be "
+            "IAM-authorised; sign the requests with --sign always"
+        )
     if response.status_code != 200:
         raise TargetError(f"GET {url} answered {response.status_code}: {response.text[:200]}")
     try:

@@ -16,30 +16,35 @@ from ._stack import WorkerStack
 __all__ = ["REQUEST_TEXT_MAX_BYTES", "check_fits", "check_run", "request_event"]
 
 
-
 def check_fits(plan: StagedPlan | RatePlan, *, time_scale: float, lead_s: float) -> None:
     """PlanError, in one line, for a plan a Lambda invocation cannot hold (no chaining)."""
     length_s = plan.duration_s / time_scale
     if length_s + lead_s > MAX_WORKER_S:
-        raise PlanError(f"the plan lasts {length_s:.0f} s: a worker runs at most "
-                        f"{MAX_WORKER_S - lead_s:.0f} s (Lambda stops it at 15 minutes); plans "
-                        "are not chained: split it into shorter runs, or use one machine")
+        raise PlanError(
+            f"the plan lasts {length_s:.0f} s: a worker runs at most "
+            f"{MAX_WORKER_S - lead_s:.0f} s (Lambda stops it at 15 minutes); plans "
+            "are not chained: split it into shorter runs, or use one machine"
+        )
 
 
 def check_run(*, stack: WorkerStack, workers: int, run_id: str, lead_s: float) -> None:
     """PlanError, in one line, for options a workers run cannot take (before anything is sent)."""
     if stack.workers_max is not None and workers > stack.workers_max:
-        raise PlanError(f"--workers {workers} is more than the worker stack {stack.name!r} "
-                        f"allows (workers_max {stack.workers_max}): use at most "
-                        f"{stack.workers_max}, or raise workers_max in Pulumi.{stack.name}.yaml "
-                        "and deploy it")
+        raise PlanError(
+            f"--workers {workers} is more than the worker stack {stack.name!r} "
+            f"allows (workers_max {stack.workers_max}): use at most "
+            f"{stack.workers_max}, or raise workers_max in Pulumi.{stack.name}.yaml "
+            "and deploy it"
+        )
     problem = run_id_problem(run_id)
     if problem is not None:
         raise PlanError(f"--run-id: {problem}")
     if not (math.isfinite(lead_s) and 0 <= lead_s <= MAX_LEAD_S):
-        raise PlanError(f"--workers-lead {lead_s:g}s is more than the {MAX_LEAD_S:.0f} s a worker "
-                        "waits for its start: give at most "
-                        f"{MAX_LEAD_S:.0f}s (the default, 5s, covers their cold starts)")
+        raise PlanError(
+            f"--workers-lead {lead_s:g}s is more than the {MAX_LEAD_S:.0f} s a worker "
+            "waits for its start: give at most "
+            f"{MAX_LEAD_S:.0f}s (the default, 5s, covers their cold starts)"
+        )
 
 
 #: What a worker's event may hold of a request file: Lambda's synchronous payload (6 MB) less
@@ -56,8 +61,10 @@ def request_event(path: Path, *, expect_field: str | None) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     size = len(text.encode("utf-8"))
     if size > REQUEST_TEXT_MAX_BYTES:
-        raise PlanError(f"the request file {path} is {size / 1e6:.1f} MB: a worker's event "
-                        f"carries at most {REQUEST_TEXT_MAX_BYTES / 1e6:.1f} MB (Lambda's 6 MB "
-                        "invocation payload); send fewer or smaller requests, or run without "
-                        "--workers")
+        raise PlanError(
+            f"the request file {path} is {size / 1e6:.1f} MB: a worker's event "
+            f"carries at most {REQUEST_TEXT_MAX_BYTES / 1e6:.1f} MB (Lambda's 6 MB "
+            "invocation payload); send fewer or smaller requests, or run without "
+            "--workers"
+        )
     return {"text": text, "expect_field": expect_field}

@@ -84,21 +84,27 @@ class _Claim:
             run_root.mkdir(parents=True, exist_ok=True)
             self.folder.mkdir()
         except FileExistsError:
-            raise ResultsError(f"{run_root} already holds a workers run (or one is starting "
-                               "now): choose another --run-id") from None
+            raise ResultsError(
+                f"{run_root} already holds a workers run (or one is starting "
+                "now): choose another --run-id"
+            ) from None
         except OSError as exc:
-            raise ResultsError(f"cannot write results in {run_root}: "
-                               f"{exc.strerror or exc}") from exc
+            raise ResultsError(
+                f"cannot write results in {run_root}: {exc.strerror or exc}"
+            ) from exc
         try:
             reserve_space(self.reserve)
         except OSError as exc:
             self.release()
             if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise ResultsError(f"not enough free space in {run_root} to start (a run needs at "
-                                   f"least {RESERVE_BYTES >> 20} MiB free): free some space or "
-                                   "choose another --results folder") from exc
-            raise ResultsError(f"cannot write results in {run_root}: "
-                               f"{exc.strerror or exc}") from exc
+                raise ResultsError(
+                    f"not enough free space in {run_root} to start (a run needs at "
+                    f"least {RESERVE_BYTES >> 20} MiB free): free some space or "
+                    "choose another --results folder"
+                ) from exc
+            raise ResultsError(
+                f"cannot write results in {run_root}: {exc.strerror or exc}"
+            ) from exc
 
     def free_reserve(self) -> None:
         try:
@@ -115,30 +121,58 @@ class _Claim:
             pass
 
 
-def _claim_bucket(bucket: RunStore, *, stack: WorkerStack, run_prefix: str, run_id: str,
-                  workers: int) -> None:
+def _claim_bucket(
+    bucket: RunStore, *, stack: WorkerStack, run_prefix: str, run_id: str, workers: int
+) -> None:
     """Write the run's claim in the bucket; ResultsError when another run holds the run id."""
-    claimed = bucket.claim(f"{run_prefix}/{CLAIM_NAME}", json.dumps(
-        {"run_id": run_id, "workers": workers, "claimed_epoch_s": time.time(),
-         "host": socket.gethostname()}).encode())
+    claimed = bucket.claim(
+        f"{run_prefix}/{CLAIM_NAME}",
+        json.dumps(
+            {
+                "run_id": run_id,
+                "workers": workers,
+                "claimed_epoch_s": time.time(),
+                "host": socket.gethostname(),
+            }
+        ).encode(),
+    )
     if not claimed:
-        raise ResultsError(f"run id {run_id!r} is taken in s3://{stack.bucket}/{run_prefix}/ "
-                           "(another run used it): choose another --run-id")
+        raise ResultsError(
+            f"run id {run_id!r} is taken in s3://{stack.bucket}/{run_prefix}/ "
+            "(another run used it): choose another --run-id"
+        )
 
 
-def _worker_events(slices: list[WorkerSlice], *, run_id: str, workers: int, scenario: str,
-                   target: dict[str, str], start_epoch_s: float, time_scale: float,
-                   timeout_s: float, stack: WorkerStack, run_prefix: str,
-                   features: list[str] | None,
-                   requests: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _worker_events(
+    slices: list[WorkerSlice],
+    *,
+    run_id: str,
+    workers: int,
+    scenario: str,
+    target: dict[str, str],
+    start_epoch_s: float,
+    time_scale: float,
+    timeout_s: float,
+    stack: WorkerStack,
+    run_prefix: str,
+    features: list[str] | None,
+    requests: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
     """The event each worker is invoked with (``loadgen.workers._handler`` reads it)."""
     events = []
     for piece in slices:
         event: dict[str, Any] = {
-            "run_id": run_id, "worker": piece.worker, "workers": workers, "scenario": scenario,
-            "slice": plan_to_json(piece.plan), "users": list(piece.users),
-            "target": dict(target), "start_epoch_s": start_epoch_s,
-            "time_scale": time_scale, "timeout_s": timeout_s, "bucket": stack.bucket,
+            "run_id": run_id,
+            "worker": piece.worker,
+            "workers": workers,
+            "scenario": scenario,
+            "slice": plan_to_json(piece.plan),
+            "users": list(piece.users),
+            "target": dict(target),
+            "start_epoch_s": start_epoch_s,
+            "time_scale": time_scale,
+            "timeout_s": timeout_s,
+            "bucket": stack.bucket,
             "prefix": f"{run_prefix}/w{piece.worker}",
             "stop_key": f"{run_prefix}/{STOP_NAME}",
         }
@@ -152,38 +186,62 @@ def _worker_events(slices: list[WorkerSlice], *, run_id: str, workers: int, scen
     return events
 
 
-def _write_and_merge(got: Collected, report: dict[str, Any], *, run_root: Path, merged: Path,
-                     signum: int | None) -> WorkersOutcome:
+def _write_and_merge(
+    got: Collected, report: dict[str, Any], *, run_root: Path, merged: Path, signum: int | None
+) -> WorkersOutcome:
     """Write workers.json, then merge the folders that came (none: no merged run)."""
     write_error = got.write_error
     try:
         write_json_atomic(run_root / "workers.json", report)
     except OSError as exc:
-        return WorkersOutcome(folder=None, summary=None, workers=report, signal=signum,
-                              write_error=write_error or f"cannot write workers.json: "
-                                                         f"{exc.strerror or exc}")
+        return WorkersOutcome(
+            folder=None,
+            summary=None,
+            workers=report,
+            signal=signum,
+            write_error=write_error or f"cannot write workers.json: {exc.strerror or exc}",
+        )
     if not got.sources:
-        return WorkersOutcome(folder=None, summary=None, workers=report, write_error=write_error,
-                              signal=signum)
+        return WorkersOutcome(
+            folder=None, summary=None, workers=report, write_error=write_error, signal=signum
+        )
     try:
         summary = merge_results(got.sources, merged, workers=report)
     except ResultsError as exc:
-        return WorkersOutcome(folder=None, summary=None, workers=report, signal=signum,
-                              write_error=write_error or str(exc))
-    return WorkersOutcome(folder=merged, summary=summary, workers=report,
-                          write_error=write_error, signal=signum)
+        return WorkersOutcome(
+            folder=None,
+            summary=None,
+            workers=report,
+            signal=signum,
+            write_error=write_error or str(exc),
+        )
+    return WorkersOutcome(
+        folder=merged, summary=summary, workers=report, write_error=write_error, signal=signum
+    )
 
 
-def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, target_name: str,
-                stack: WorkerStack, workers: int, results_dir: Path, run_id: str,
-                time_scale: float = 1.0, timeout_s: float = 30.0,
-                features: list[str] | None = None, lead_s: float = 5.0,
-                grace_s: float = DEFAULT_GRACE_S, invoker: Invoker | None = None,
-                store: RunStore | None = None,
-                out: Callable[[str], None] = print,
-                target_info: dict[str, Any] | None = None,
-                interrupt: Interrupt | None = None,
-                requests: dict[str, Any] | None = None) -> WorkersOutcome:
+def run_workers(
+    plan: StagedPlan | RatePlan,
+    *,
+    target_url: str,
+    sign: str,
+    target_name: str,
+    stack: WorkerStack,
+    workers: int,
+    results_dir: Path,
+    run_id: str,
+    time_scale: float = 1.0,
+    timeout_s: float = 30.0,
+    features: list[str] | None = None,
+    lead_s: float = 5.0,
+    grace_s: float = DEFAULT_GRACE_S,
+    invoker: Invoker | None = None,
+    store: RunStore | None = None,
+    out: Callable[[str], None] = print,
+    target_info: dict[str, Any] | None = None,
+    interrupt: Interrupt | None = None,
+    requests: dict[str, Any] | None = None,
+) -> WorkersOutcome:
     """Run ``plan`` on ``workers`` workers and merge their folders (see the module doc).
 
     ``requests`` (``request_event``) is a team's request set, sent to every worker.
@@ -211,8 +269,7 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         # Looked up on its module at each run: tests put their invoker in its place.
         invoke = invoker or _invoke.lambda_invoker(stack, workers=workers, timeout_s=deadline_s)
         bucket = store or S3Store(stack)
-        _claim_bucket(bucket, stack=stack, run_prefix=run_prefix, run_id=run_id,
-                      workers=workers)
+        _claim_bucket(bucket, stack=stack, run_prefix=run_prefix, run_id=run_id, workers=workers)
     except BaseException:
         claim.release()
         raise
@@ -223,28 +280,63 @@ def run_workers(plan: StagedPlan | RatePlan, *, target_url: str, sign: str, targ
         bucket.unclaim(f"{run_prefix}/{CLAIM_NAME}")
         raise RunInterrupted(interrupt.signal)
     start_epoch_s = time.time() + lead_s
-    events = _worker_events(slices, run_id=run_id, workers=workers, scenario=scenario,
-                            target={"url": target_url, "sign": sign, "name": target_name},
-                            start_epoch_s=start_epoch_s, time_scale=time_scale,
-                            timeout_s=timeout_s, stack=stack, run_prefix=run_prefix,
-                            features=features, requests=requests)
+    events = _worker_events(
+        slices,
+        run_id=run_id,
+        workers=workers,
+        scenario=scenario,
+        target={"url": target_url, "sign": sign, "name": target_name},
+        start_epoch_s=start_epoch_s,
+        time_scale=time_scale,
+        timeout_s=timeout_s,
+        stack=stack,
+        run_prefix=run_prefix,
+        features=features,
+        requests=requests,
+    )
     # When the last worker has surely finished (or been stopped by Lambda) and uploaded.
     until_epoch_s = start_epoch_s + planned_s + grace_s
 
-    out(f"{workers} workers of {stack.function_name} ({stack.source}) start at "
-        f"{utc_time(start_epoch_s)} UTC for {planned_s:.0f} s; results in {merged}")
-    replies = wait_for_workers(events, invoke=invoke, bucket=bucket, deadline_s=deadline_s,
-                               lead_s=lead_s, planned_s=planned_s, until_epoch_s=until_epoch_s,
-                               interrupt=interrupt, out=out, stack=stack,
-                               stop_key=f"{run_prefix}/{STOP_NAME}")
+    out(
+        f"{workers} workers of {stack.function_name} ({stack.source}) start at "
+        f"{utc_time(start_epoch_s)} UTC for {planned_s:.0f} s; results in {merged}"
+    )
+    replies = wait_for_workers(
+        events,
+        invoke=invoke,
+        bucket=bucket,
+        deadline_s=deadline_s,
+        lead_s=lead_s,
+        planned_s=planned_s,
+        until_epoch_s=until_epoch_s,
+        interrupt=interrupt,
+        out=out,
+        stack=stack,
+        stop_key=f"{run_prefix}/{STOP_NAME}",
+    )
     # A signal from here on stops nothing the workers do: the run's data is what came back.
     stopped_by = interrupt.reason
-    got = collect(slices, replies, bucket=bucket, stack=stack, scenario=scenario,
-                  run_prefix=run_prefix, into=claim.folder, start_epoch_s=start_epoch_s)
-    report = workers_report(got, plan=plan, time_scale=time_scale, stack=stack, workers=workers,
-                            start_epoch_s=start_epoch_s, until_epoch_s=until_epoch_s,
-                            stopped_by=stopped_by, target_info=target_info)
+    got = collect(
+        slices,
+        replies,
+        bucket=bucket,
+        stack=stack,
+        scenario=scenario,
+        run_prefix=run_prefix,
+        into=claim.folder,
+        start_epoch_s=start_epoch_s,
+    )
+    report = workers_report(
+        got,
+        plan=plan,
+        time_scale=time_scale,
+        stack=stack,
+        workers=workers,
+        start_epoch_s=start_epoch_s,
+        until_epoch_s=until_epoch_s,
+        stopped_by=stopped_by,
+        target_info=target_info,
+    )
     # The reserve is the room that workers.json and the merge are written in on a full disk.
     claim.free_reserve()
-    return _write_and_merge(got, report, run_root=run_root, merged=merged,
-                            signum=interrupt.signal)
+    return _write_and_merge(got, report, run_root=run_root, merged=merged, signum=interrupt.signal)

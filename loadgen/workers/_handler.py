@@ -58,12 +58,23 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run_worker(event, remaining_s=remaining_s)
 
 
-def run_worker(event: dict[str, Any], *, remaining_s: float | None = None,
-               s3_client: Any = None, work_dir: Path | None = None) -> dict[str, Any]:
+def run_worker(
+    event: dict[str, Any],
+    *,
+    remaining_s: float | None = None,
+    s3_client: Any = None,
+    work_dir: Path | None = None,
+) -> dict[str, Any]:
     """Run the event's slice and upload its folder; the reply says how it went."""
     worker = event.get("worker")
-    reply: dict[str, Any] = {"worker": worker, "users": event.get("users"), "status": "failed",
-                             "requests": 0, "prefix": event.get("prefix"), "clock": None}
+    reply: dict[str, Any] = {
+        "worker": worker,
+        "users": event.get("users"),
+        "status": "failed",
+        "requests": 0,
+        "prefix": event.get("prefix"),
+        "clock": None,
+    }
     try:
         reply.update(_run(event, remaining_s=remaining_s, s3_client=s3_client, work_dir=work_dir))
     except LoadgenError as exc:
@@ -78,13 +89,15 @@ def run_worker(event: dict[str, Any], *, remaining_s: float | None = None,
 def _need(event: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = event.get(key)
     if not isinstance(value, kind) or isinstance(value, bool):
-        raise LoadgenError(f"the worker event's {key!r} is missing or not a "
-                           f"{getattr(kind, '__name__', kind)}")
+        raise LoadgenError(
+            f"the worker event's {key!r} is missing or not a {getattr(kind, '__name__', kind)}"
+        )
     return value
 
 
-def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
-         work_dir: Path | None) -> dict[str, Any]:
+def _run(
+    event: dict[str, Any], *, remaining_s: float | None, s3_client: Any, work_dir: Path | None
+) -> dict[str, Any]:
     run_id = _need(event, "run_id", str)
     worker = _need(event, "worker", int)
     start_epoch_s = float(_need(event, "start_epoch_s", (int, float)))
@@ -96,20 +109,27 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     planned_s = plan.duration_s / time_scale
     lead_s = start_epoch_s - time.time()
     if lead_s > MAX_LEAD_S:
-        raise LoadgenError(f"the start is {lead_s:.0f} s ahead, more than {MAX_LEAD_S:.0f} s: "
-                           "check the controller's clock")
+        raise LoadgenError(
+            f"the start is {lead_s:.0f} s ahead, more than {MAX_LEAD_S:.0f} s: "
+            "check the controller's clock"
+        )
     budget_s = MAX_WORKER_S if remaining_s is None else remaining_s - 30.0
     if max(lead_s, 0.0) + planned_s > budget_s:
-        raise LoadgenError(f"the slice lasts {planned_s:.0f} s and starts in {lead_s:.0f} s: more "
-                           f"than the {budget_s:.0f} s this invocation has left")
-    target = sign_target(target_from_url(str(target_spec.get("url")),
-                                         name=str(target_spec.get("name") or "target")),
-                         str(target_spec.get("sign") or "auto"))
+        raise LoadgenError(
+            f"the slice lasts {planned_s:.0f} s and starts in {lead_s:.0f} s: more "
+            f"than the {budget_s:.0f} s this invocation has left"
+        )
+    target = sign_target(
+        target_from_url(str(target_spec.get("url")), name=str(target_spec.get("name") or "target")),
+        str(target_spec.get("sign") or "auto"),
+    )
     features = event.get("features")
     sent = event.get("requests")
     if sent is not None and not (isinstance(sent, dict) and isinstance(sent.get("text"), str)):
-        raise LoadgenError("the event's `requests` must be an object with the request file's "
-                           "`text` (and `expect_field`)")
+        raise LoadgenError(
+            "the event's `requests` must be an object with the request file's "
+            "`text` (and `expect_field`)"
+        )
     health: dict[str, Any]
     if sent is not None:
         health = {}  # the request set says everything that is sent
@@ -125,17 +145,41 @@ def _run(event: dict[str, Any], *, remaining_s: float | None, s3_client: Any,
     base.mkdir(parents=True, exist_ok=True)
     results = Path(tempfile.mkdtemp(prefix=f"loadgen-{run_id}-w{worker}-", dir=base))
     try:
-        return _run_in(event, results, plan=plan, target=target, health=health, sent=sent,
-                       s3_client=s3_client, run_id=run_id, worker=worker, bucket=bucket,
-                       prefix=prefix, start_epoch_s=start_epoch_s, time_scale=time_scale)
+        return _run_in(
+            event,
+            results,
+            plan=plan,
+            target=target,
+            health=health,
+            sent=sent,
+            s3_client=s3_client,
+            run_id=run_id,
+            worker=worker,
+            bucket=bucket,
+            prefix=prefix,
+            start_epoch_s=start_epoch_s,
+            time_scale=time_scale,
+        )
     finally:
         shutil.rmtree(results, ignore_errors=True)
 
 
-def _run_in(event: dict[str, Any], results: Path, *, plan: StagedSlice | RateShare,
-            target: Target, health: dict[str, Any], sent: dict[str, Any] | None,
-            s3_client: Any, run_id: str, worker: int, bucket: str, prefix: str,
-            start_epoch_s: float, time_scale: float) -> dict[str, Any]:
+def _run_in(
+    event: dict[str, Any],
+    results: Path,
+    *,
+    plan: StagedSlice | RateShare,
+    target: Target,
+    health: dict[str, Any],
+    sent: dict[str, Any] | None,
+    s3_client: Any,
+    run_id: str,
+    worker: int,
+    bucket: str,
+    prefix: str,
+    start_epoch_s: float,
+    time_scale: float,
+) -> dict[str, Any]:
     """Run the slice with its results in ``results``, upload them, say what happened."""
     request_file: Path | None = None
     expect_field = str(sent.get("expect_field") or "") or None if sent is not None else None
@@ -145,10 +189,17 @@ def _run_in(event: dict[str, Any], results: Path, *, plan: StagedSlice | RateSha
     note = f"worker {worker} of {event.get('workers')}, users {event.get('users')}"
     # The engine waits for the asked instant after its own preparation (payload, bodies,
     # run.json's facts), which would otherwise make each worker late by its own amount.
-    settings = RunSettings(results_dir=results, run_id=run_id, time_scale=time_scale,
-                           timeout_s=float(event.get("timeout_s") or 30.0),
-                           progress=False, notes=(note,), start_at_epoch_s=start_epoch_s,
-                           requests=request_file, expect_field=expect_field)
+    settings = RunSettings(
+        results_dir=results,
+        run_id=run_id,
+        time_scale=time_scale,
+        timeout_s=float(event.get("timeout_s") or 30.0),
+        progress=False,
+        notes=(note,),
+        start_at_epoch_s=start_epoch_s,
+        requests=request_file,
+        expect_field=expect_field,
+    )
     # Made beside the run (its watcher needs it), not before: it takes CPU the start may need.
     clients: list[Any] = [s3_client] if s3_client is not None else []
 
@@ -158,11 +209,18 @@ def _run_in(event: dict[str, Any], results: Path, *, plan: StagedSlice | RateSha
         return clients[0]
 
     stop_key = event.get("stop_key")
-    run = functools.partial(run_async, plan, target=target, settings=settings, health=health,
-                            out=lambda _line: None)
+    run = functools.partial(
+        run_async, plan, target=target, settings=settings, health=health, out=lambda _line: None
+    )
     if isinstance(stop_key, str) and stop_key:
-        run = functools.partial(_run_watching, run, client=client, bucket=bucket, key=stop_key,
-                                every_s=float(event.get("stop_check_s") or STOP_CHECK_S))
+        run = functools.partial(
+            _run_watching,
+            run,
+            client=client,
+            bucket=bucket,
+            key=stop_key,
+            every_s=float(event.get("stop_check_s") or STOP_CHECK_S),
+        )
     result = anyio.run(run, backend="asyncio")
     measured = _read_start(result.folder)
     for name in RESULT_FILES:
@@ -171,18 +229,23 @@ def _run_in(event: dict[str, Any], results: Path, *, plan: StagedSlice | RateSha
             client().upload_file(str(path), bucket, f"{prefix}/{name}")
     status = "ok" if result.write_error is None else "failed"
     out: dict[str, Any] = {
-        "status": status, "requests": int(result.summary.get("requests") or 0),
+        "status": status,
+        "requests": int(result.summary.get("requests") or 0),
         "prefix": prefix,
-        "clock": {"asked_start_epoch_s": start_epoch_s, "measured_start_epoch_s": measured,
-                  "late_s": round(measured - start_epoch_s, 6)},
+        "clock": {
+            "asked_start_epoch_s": start_epoch_s,
+            "measured_start_epoch_s": measured,
+            "late_s": round(measured - start_epoch_s, 6),
+        },
     }
     if result.write_error is not None:
         out["error"] = f"the worker could not write its results: {result.write_error}"
     return out
 
 
-async def _run_watching(run: Any, *, client: Callable[[], Any], bucket: str, key: str,
-                        every_s: float) -> Any:
+async def _run_watching(
+    run: Any, *, client: Callable[[], Any], bucket: str, key: str, every_s: float
+) -> Any:
     """``run(stop=...)`` while looking for the stop marker every ``every_s``."""
     stop = Stop()
     outcome: list[Any] = []
@@ -191,8 +254,7 @@ async def _run_watching(run: Any, *, client: Callable[[], Any], bucket: str, key
         s3 = await anyio.to_thread.run_sync(client, abandon_on_cancel=True)
         while True:
             await anyio.sleep(every_s)
-            if await anyio.to_thread.run_sync(_stop_asked, s3, bucket, key,
-                                              abandon_on_cancel=True):
+            if await anyio.to_thread.run_sync(_stop_asked, s3, bucket, key, abandon_on_cancel=True):
                 stop("stopped by the controller")
                 return
 
@@ -208,8 +270,7 @@ def _stop_asked(client: Any, bucket: str, key: str) -> bool:
     with contextlib.suppress(Exception):
         # S3 answers 404 (nothing written) when the key is absent; when it is the marker,
         # the put rewrites the same bytes. Any other failure: look again later.
-        client.put_object(Bucket=bucket, Key=key, Body=STOP_BODY,
-                          IfMatch=STOP_ETAG)
+        client.put_object(Bucket=bucket, Key=key, Body=STOP_BODY, IfMatch=STOP_ETAG)
         return True
     return False
 
@@ -218,8 +279,10 @@ def _read_start(folder: Path) -> float:
     """When the run in ``folder`` started (run.json's ``start_epoch_s``)."""
     start_s = read_run_info(folder).start_epoch_s
     if start_s is None:
-        raise ResultsError(f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did not "
-                           "start; run it again")
+        raise ResultsError(
+            f"{folder / RUN_INFO} has no start_epoch_s: the worker's run did not "
+            "start; run it again"
+        )
     return start_s
 
 

@@ -44,31 +44,40 @@ class LambdaInvoker:
         from botocore.config import Config
 
         # One connection per worker; no retry (a retried worker would run its users twice).
-        config = Config(read_timeout=int(timeout_s) + 30, connect_timeout=30,
-                        retries={"max_attempts": 1, "mode": "standard"},
-                        max_pool_connections=max(workers, 10), tcp_keepalive=True)
+        config = Config(
+            read_timeout=int(timeout_s) + 30,
+            connect_timeout=30,
+            retries={"max_attempts": 1, "mode": "standard"},
+            max_pool_connections=max(workers, 10),
+            tcp_keepalive=True,
+        )
         self.function_name = stack.function_name
-        self.client = boto3.client("lambda", endpoint_url=stack.lambda_endpoint, config=config,
-                                   **stack.client_args())
+        self.client = boto3.client(
+            "lambda", endpoint_url=stack.lambda_endpoint, config=config, **stack.client_args()
+        )
         _probe_sooner(self.client)
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 
         try:
-            response = self.client.invoke(FunctionName=self.function_name,
-                                          InvocationType="RequestResponse",
-                                          Payload=json.dumps(event).encode())
+            response = self.client.invoke(
+                FunctionName=self.function_name,
+                InvocationType="RequestResponse",
+                Payload=json.dumps(event).encode(),
+            )
         except HTTPClientError:
             raise  # sent, then the connection failed (reset, read timeout): it may run on
         except (BotoCoreError, ClientError) as exc:
             # Refused, or never sent (no credentials, no connection): the worker never ran.
-            raise WorkerFailed(f"its Invoke did not start it ({type(exc).__name__}: "
-                               f"{exc})") from exc
+            raise WorkerFailed(
+                f"its Invoke did not start it ({type(exc).__name__}: {exc})"
+            ) from exc
         payload = response["Payload"].read().decode("utf-8", "replace")
         if response.get("FunctionError"):
-            raise WorkerFailed(f"the function failed ({response['FunctionError']}): "
-                               f"{payload[:300]}")
+            raise WorkerFailed(
+                f"the function failed ({response['FunctionError']}): {payload[:300]}"
+            )
         reply = json.loads(payload)
         if not isinstance(reply, dict):
             raise WorkerFailed(f"the function replied {payload[:200]!r}, not an object")
@@ -87,12 +96,16 @@ def _probe_sooner(client: Any) -> None:
     botocore has no public setting for it; its HTTP session keeps the socket options in a
     list that every new connection gets. Where either is missing, SO_KEEPALIVE alone stays.
     """
-    options = getattr(getattr(getattr(client, "_endpoint", None), "http_session", None),
-                      "_socket_options", None)
+    options = getattr(
+        getattr(getattr(client, "_endpoint", None), "http_session", None), "_socket_options", None
+    )
     if not isinstance(options, list):
         return
-    for name, value in (("TCP_KEEPIDLE", KEEPALIVE_IDLE_S),
-                        ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_S), ("TCP_KEEPCNT", 5)):
+    for name, value in (
+        ("TCP_KEEPIDLE", KEEPALIVE_IDLE_S),
+        ("TCP_KEEPINTVL", KEEPALIVE_INTERVAL_S),
+        ("TCP_KEEPCNT", 5),
+    ):
         if hasattr(socket, name):
             options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
 

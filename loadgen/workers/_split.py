@@ -45,8 +45,10 @@ class StagedSlice(StagedPlan):
         if self.layout != "stages":
             problems.append("only a plan of stages (not Taurus executions) can be split")
         if not 0 <= self.first_user <= self.last_user:
-            problems.append(f"a slice needs 0 <= first_user <= last_user, got "
-                            f"{self.first_user}..{self.last_user}")
+            problems.append(
+                f"a slice needs 0 <= first_user <= last_user, got "
+                f"{self.first_user}..{self.last_user}"
+            )
         return problems
 
     @property
@@ -77,8 +79,9 @@ class RateShare(RatePlan):
     def validate(self) -> list[str]:
         problems = super().validate()
         if not 0 <= self.worker < self.workers:
-            problems.append(f"a share needs 0 <= worker < workers, got {self.worker} of "
-                            f"{self.workers}")
+            problems.append(
+                f"a share needs 0 <= worker < workers, got {self.worker} of {self.workers}"
+            )
         return problems
 
     def arrival_times(self) -> Iterator[tuple[float, int]]:
@@ -106,34 +109,48 @@ def split_plan(plan: StagedPlan | RatePlan, workers: int) -> list[WorkerSlice]:
         raise PlanError(f"--workers must be at least 1, got {workers}")
     if isinstance(plan, StagedPlan):
         if plan.layout != "stages":
-            raise PlanError("a plan of several Taurus executions cannot be split across workers "
-                            "yet: give one execution, or --stages")
+            raise PlanError(
+                "a plan of several Taurus executions cannot be split across workers "
+                "yet: give one execution, or --stages"
+            )
         if plan.throughput_rps is not None or any(s.throughput_rps for s in plan.stages):
             # The cap is on the total rate, which no worker sees: each would have to guess.
-            raise PlanError("a throughput cap cannot be split across workers (each worker would "
-                            "cap only its own requests): drop --throughput or use one machine")
+            raise PlanError(
+                "a throughput cap cannot be split across workers (each worker would "
+                "cap only its own requests): drop --throughput or use one machine"
+            )
         total = plan.max_users
         if workers > total:
-            raise PlanError(f"{workers} workers for a plan of {total} users: give at most one "
-                            "worker per user")
+            raise PlanError(
+                f"{workers} workers for a plan of {total} users: give at most one worker per user"
+            )
         bounds = [w * total // workers for w in range(workers + 1)]
         return [
-            WorkerSlice(worker=w, users=(bounds[w], bounds[w + 1] - 1),
-                        plan=StagedSlice(**_fields(plan), first_user=bounds[w],
-                                         last_user=bounds[w + 1] - 1))
+            WorkerSlice(
+                worker=w,
+                users=(bounds[w], bounds[w + 1] - 1),
+                plan=StagedSlice(
+                    **_fields(plan), first_user=bounds[w], last_user=bounds[w + 1] - 1
+                ),
+            )
             for w in range(workers)
         ]
-    arrivals = sum(math.ceil(s.duration_s * s.rate_rps - 1e-9) for s in plan.steps
-                   if s.rate_rps > 0)
+    arrivals = sum(
+        math.ceil(s.duration_s * s.rate_rps - 1e-9) for s in plan.steps if s.rate_rps > 0
+    )
     if workers > arrivals:
-        raise PlanError(f"{workers} workers for a plan of {arrivals} arrivals: give at most one "
-                        "worker per arrival")
+        raise PlanError(
+            f"{workers} workers for a plan of {arrivals} arrivals: give at most one "
+            "worker per arrival"
+        )
     # The in-flight cap protects the generator: each worker gets its share, at least one.
     in_flight = max(1, math.ceil(plan.max_in_flight / workers))
     return [
-        WorkerSlice(worker=w, users=(w, workers),
-                    plan=RateShare(steps=plan.steps, max_in_flight=in_flight, worker=w,
-                                   workers=workers))
+        WorkerSlice(
+            worker=w,
+            users=(w, workers),
+            plan=RateShare(steps=plan.steps, max_in_flight=in_flight, worker=w, workers=workers),
+        )
         for w in range(workers)
     ]
 
@@ -161,8 +178,9 @@ def plan_from_json(data: object) -> StagedSlice | RateShare:
             steps = tuple(RateStep(**step) for step in body.pop("steps"))
             slice_plan = RateShare(steps=steps, **body)
         else:
-            raise PlanError(f"the slice's kind must be 'staged' or 'rate', got "
-                            f"{data.get('kind')!r}")
+            raise PlanError(
+                f"the slice's kind must be 'staged' or 'rate', got {data.get('kind')!r}"
+            )
     except (KeyError, TypeError) as exc:
         raise PlanError(f"the worker's slice is not a plan: {exc}") from exc
     problems = slice_plan.validate()

@@ -59,8 +59,10 @@ class S3Store:
             code = str(exc.response.get("Error", {}).get("Code"))
             if code in ("PreconditionFailed", "ConditionalRequestConflict", "412"):
                 return False
-            raise TargetError(f"cannot claim the run in s3://{self.bucket}/{key} ({code}): the "
-                              "controller needs s3:PutObject on the bucket's runs/") from exc
+            raise TargetError(
+                f"cannot claim the run in s3://{self.bucket}/{key} ({code}): the "
+                "controller needs s3:PutObject on the bucket's runs/"
+            ) from exc
         return True
 
     def ask_to_stop(self, key: str) -> None:
@@ -82,8 +84,14 @@ class S3Store:
             self.client.download_file(self.bucket, f"{prefix}/{name}", str(folder / name))
 
 
-def look_for_folders(waiting: dict[int, str], replies: dict[int, dict[str, Any]], *,
-                      bucket: RunStore, stack: WorkerStack, events: list[dict[str, Any]]) -> None:
+def look_for_folders(
+    waiting: dict[int, str],
+    replies: dict[int, dict[str, Any]],
+    *,
+    bucket: RunStore,
+    stack: WorkerStack,
+    events: list[dict[str, Any]],
+) -> None:
     """Move each worker of ``waiting`` whose whole folder is in the bucket to ``replies``."""
     for worker in list(waiting):
         prefix = str(events[worker]["prefix"])
@@ -92,6 +100,11 @@ def look_for_folders(waiting: dict[int, str], replies: dict[int, dict[str, Any]]
         except Exception:  # noqa: BLE001 - looked again later, or the worker stays unfinished
             found = False
         if found:
-            replies[worker] = {"worker": worker, "status": "ok", "requests": None, "clock": None,
-                               "recovered": f"{waiting.pop(worker)}; its folder was found in "
-                                            f"s3://{stack.bucket}/{prefix}/"}
+            replies[worker] = {
+                "worker": worker,
+                "status": "ok",
+                "requests": None,
+                "clock": None,
+                "recovered": f"{waiting.pop(worker)}; its folder was found in "
+                f"s3://{stack.bucket}/{prefix}/",
+            }

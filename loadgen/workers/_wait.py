@@ -94,56 +94,88 @@ def _ask_to_stop(bucket: RunStore, stop_key: str, until_epoch_s: float) -> str:
     """Write the stop marker; what the workers were told, or why they could not be."""
     try:
         bucket.ask_to_stop(stop_key)
-        return (f"the workers were asked to stop (each looks every {STOP_CHECK_S:g} s) "
-                f"and upload what they measured; at the latest they end at "
-                f"{utc_time(until_epoch_s)} UTC")
+        return (
+            f"the workers were asked to stop (each looks every {STOP_CHECK_S:g} s) "
+            f"and upload what they measured; at the latest they end at "
+            f"{utc_time(until_epoch_s)} UTC"
+        )
     except Exception as refused:  # noqa: BLE001 - said: they then run to their end
-        return (f"the workers could not be asked to stop ({type(refused).__name__}: "
-                f"{refused}); they run on until {utc_time(until_epoch_s)} UTC at the latest")
+        return (
+            f"the workers could not be asked to stop ({type(refused).__name__}: "
+            f"{refused}); they run on until {utc_time(until_epoch_s)} UTC at the latest"
+        )
 
 
-def _on_first_signal(signum: int, *, bucket: RunStore, stack: WorkerStack,
-                     stop_key: str, until_epoch_s: float, elapsed_s: float, deadline_s: float,
-                     give_up_s: float, out: Callable[[str], None]) -> float:
+def _on_first_signal(
+    signum: int,
+    *,
+    bucket: RunStore,
+    stack: WorkerStack,
+    stop_key: str,
+    until_epoch_s: float,
+    elapsed_s: float,
+    deadline_s: float,
+    give_up_s: float,
+    out: Callable[[str], None],
+) -> float:
     """Ask the workers to stop and say so; the time (since the invocations) to wait until."""
     name = signal.Signals(signum).name
     asked = _ask_to_stop(bucket, stop_key, until_epoch_s)
     if signum != signal.SIGINT:
         give_up_s = min(deadline_s, elapsed_s + STOP_WAIT_S)
-    wait_s = ("until they come" if give_up_s == deadline_s
-              else f"{give_up_s - elapsed_s:.0f} s at most")
-    out(f"interrupted by {name}: {asked}; waiting for their folders {wait_s} (interrupt "
-        f"again to stop waiting; they go to s3://{stack.bucket}/{stack.prefix}/)")
+    wait_s = (
+        "until they come" if give_up_s == deadline_s else f"{give_up_s - elapsed_s:.0f} s at most"
+    )
+    out(
+        f"interrupted by {name}: {asked}; waiting for their folders {wait_s} (interrupt "
+        f"again to stop waiting; they go to s3://{stack.bucket}/{stack.prefix}/)"
+    )
     return give_up_s
 
 
-def _progress(tally: _Tally, *, since_s: float, lead_s: float, planned_s: float,
-              invoked: int) -> str:
+def _progress(
+    tally: _Tally, *, since_s: float, lead_s: float, planned_s: float, invoked: int
+) -> str:
     running_s = since_s - lead_s
-    phase = (f"running {running_s:.0f}/{planned_s:.0f} s" if running_s >= 0
-             else f"starting in {-running_s:.0f} s")
-    return (f"[{since_s:.0f} s] workers: {invoked} invoked, {phase}, "
-            f"{len(tally.replies)} finished ({tally.failed()} failed)")
+    phase = (
+        f"running {running_s:.0f}/{planned_s:.0f} s"
+        if running_s >= 0
+        else f"starting in {-running_s:.0f} s"
+    )
+    return (
+        f"[{since_s:.0f} s] workers: {invoked} invoked, {phase}, "
+        f"{len(tally.replies)} finished ({tally.failed()} failed)"
+    )
 
 
-def _settle(tally: _Tally, *, interrupt: Interrupt, deadline_s: float,
-            until_epoch_s: float) -> None:
+def _settle(
+    tally: _Tally, *, interrupt: Interrupt, deadline_s: float, until_epoch_s: float
+) -> None:
     """A reply for every worker still awaited: timed out, or running on after a signal."""
-    why_not = (f"not waited for: {interrupt.reason}; it runs on until "
-               f"{utc_time(until_epoch_s)} UTC at the latest and uploads its folder"
-               if interrupt.reason is not None else None)
+    why_not = (
+        f"not waited for: {interrupt.reason}; it runs on until "
+        f"{utc_time(until_epoch_s)} UTC at the latest and uploads its folder"
+        if interrupt.reason is not None
+        else None
+    )
     replies = tally.replies
     for worker in sorted(tally.pending):
         if why_not is not None:
             replies[worker] = {"worker": worker, "status": "running on", "error": why_not}
         else:
-            replies[worker] = {"worker": worker, "status": "timed out",
-                               "error": f"no reply {deadline_s:.0f} s after the invocation "
-                                        "(the plan, its start and the upload should have fitted)"}
+            replies[worker] = {
+                "worker": worker,
+                "status": "timed out",
+                "error": f"no reply {deadline_s:.0f} s after the invocation "
+                "(the plan, its start and the upload should have fitted)",
+            }
     for worker, why in tally.orphans.items():
-        replies[worker] = {"worker": worker, "status": "running on" if why_not else "failed",
-                           "error": f"{why}; " + (why_not or "no folder came in the bucket by "
-                                                  f"{utc_time(until_epoch_s)} UTC")}
+        replies[worker] = {
+            "worker": worker,
+            "status": "running on" if why_not else "failed",
+            "error": f"{why}; "
+            + (why_not or f"no folder came in the bucket by {utc_time(until_epoch_s)} UTC"),
+        }
 
 
 def _invoke_all(events: list[dict[str, Any]], invoke: Invoker) -> queue.Queue[_Answer]:
@@ -159,15 +191,26 @@ def _invoke_all(events: list[dict[str, Any]], invoke: Invoker) -> queue.Queue[_A
     # Daemon threads, not a pool: a worker whose reply never comes (or a run interrupted)
     # must not hold the controller, neither here nor at exit, where a pool's threads are joined.
     for event in events:
-        threading.Thread(target=call, args=(event,), name=f"loadgen-worker-{event['worker']}",
-                         daemon=True).start()
+        threading.Thread(
+            target=call, args=(event,), name=f"loadgen-worker-{event['worker']}", daemon=True
+        ).start()
     return answers
 
 
-def wait_for_workers(events: list[dict[str, Any]], *, invoke: Invoker, bucket: RunStore,
-                     deadline_s: float, lead_s: float, planned_s: float, until_epoch_s: float,
-                     interrupt: Interrupt, out: Callable[[str], None], stack: WorkerStack,
-                     stop_key: str) -> dict[int, dict[str, Any]]:
+def wait_for_workers(
+    events: list[dict[str, Any]],
+    *,
+    invoke: Invoker,
+    bucket: RunStore,
+    deadline_s: float,
+    lead_s: float,
+    planned_s: float,
+    until_epoch_s: float,
+    interrupt: Interrupt,
+    out: Callable[[str], None],
+    stack: WorkerStack,
+    stop_key: str,
+) -> dict[int, dict[str, Any]]:
     """Invoke every worker at once and wait for each reply (or its folder in the bucket)."""
     answers = _invoke_all(events, invoke)
     began = time.monotonic()
@@ -181,19 +224,35 @@ def wait_for_workers(events: list[dict[str, Any]], *, invoke: Invoker, bucket: R
             break
         if interrupt.signal is not None and not said_interrupt:
             said_interrupt = True
-            give_up_s = _on_first_signal(interrupt.signal, bucket=bucket, stack=stack,
-                                         stop_key=stop_key, until_epoch_s=until_epoch_s,
-                                         elapsed_s=elapsed_s, deadline_s=deadline_s,
-                                         give_up_s=give_up_s, out=out)
+            give_up_s = _on_first_signal(
+                interrupt.signal,
+                bucket=bucket,
+                stack=stack,
+                stop_key=stop_key,
+                until_epoch_s=until_epoch_s,
+                elapsed_s=elapsed_s,
+                deadline_s=deadline_s,
+                give_up_s=give_up_s,
+                out=out,
+            )
         for worker, reply, exc in _drain(
-                answers, max(0.01, min(1.0, give_up_s - elapsed_s + 0.01))):
+            answers, max(0.01, min(1.0, give_up_s - elapsed_s + 0.01))
+        ):
             tally.take(worker, reply, exc)
         if tally.orphans and time.monotonic() - last_look >= 2.0:
             last_look = time.monotonic()
-            look_for_folders(tally.orphans, tally.replies, bucket=bucket, stack=stack,
-                             events=events)
-        out(_progress(tally, since_s=time.monotonic() - began, lead_s=lead_s,
-                      planned_s=planned_s, invoked=len(events)))
+            look_for_folders(
+                tally.orphans, tally.replies, bucket=bucket, stack=stack, events=events
+            )
+        out(
+            _progress(
+                tally,
+                since_s=time.monotonic() - began,
+                lead_s=lead_s,
+                planned_s=planned_s,
+                invoked=len(events),
+            )
+        )
     _settle(tally, interrupt=interrupt, deadline_s=deadline_s, until_epoch_s=until_epoch_s)
     # Last look: a worker that failed or never answered may have uploaded its folder all the
     # same (a dropped connection, a reply lost on the way): then its users are not lost.

@@ -41,11 +41,23 @@ PROVIDED_SOURCES = HERE / "provided"
 RELEASE = 17
 # -XDstringConcat=inline: string + compiles to StringBuilder calls instead of invokedynamic,
 # whose first use bootstraps method handles and adds tens of milliseconds to a cold start.
-JAVAC_FLAGS = ("--release", str(RELEASE), "-encoding", "UTF-8", "-g:source,lines",
-               "-XDstringConcat=inline", "-Xlint:all", "-Werror", "-proc:none", "-implicit:none")
-INSTALL_HINT = ("install a JDK 17 or newer (Debian/Ubuntu: `sudo apt-get install "
-                "openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`) or point JAVA_HOME at "
-                "one")
+JAVAC_FLAGS = (
+    "--release",
+    str(RELEASE),
+    "-encoding",
+    "UTF-8",
+    "-g:source,lines",
+    "-XDstringConcat=inline",
+    "-Xlint:all",
+    "-Werror",
+    "-proc:none",
+    "-implicit:none",
+)
+INSTALL_HINT = (
+    "install a JDK 17 or newer (Debian/Ubuntu: `sudo apt-get install "
+    "openjdk-17-jdk-headless`; macOS: `brew install openjdk@17`) or point JAVA_HOME at "
+    "one"
+)
 _TIMEOUT_S = 300
 
 
@@ -80,8 +92,9 @@ def find_javac() -> str:
 
 def _javac_major(javac: str) -> int | None:
     try:
-        result = subprocess.run([javac, "-version"], capture_output=True, text=True, timeout=60,
-                                check=False)
+        result = subprocess.run(
+            [javac, "-version"], capture_output=True, text=True, timeout=60, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r"javac (\d+)(?:\.(\d+))?", result.stdout + result.stderr)
@@ -92,9 +105,12 @@ def _javac_major(javac: str) -> int | None:
     return int(match.group(2) or 0) if major == 1 else major
 
 
-def compile_sources(sources_dir: Path, out_dir: Path,
-                    classpath: Path | Sequence[Path] | None = None,
-                    sourcepath: Path | None = None) -> Path:
+def compile_sources(
+    sources_dir: Path,
+    out_dir: Path,
+    classpath: Path | Sequence[Path] | None = None,
+    sourcepath: Path | None = None,
+) -> Path:
     """Compile every .java under ``sources_dir`` into ``out_dir`` with the function's flags.
 
     ``classpath``: one directory or several, compiled against but not copied into ``out_dir``.
@@ -116,8 +132,10 @@ def compile_sources(sources_dir: Path, out_dir: Path,
     if out_dir.exists():
         stray = [p for p in out_dir.rglob("*") if p.is_file() and p.suffix != ".class"]
         if stray:
-            raise BuildError(f"{out_dir} holds files other than classes ({stray[0]}); "
-                             "give --out an empty or class-only directory")
+            raise BuildError(
+                f"{out_dir} holds files other than classes ({stray[0]}); "
+                "give --out an empty or class-only directory"
+            )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Compile into a fresh directory, then swap it in: no stale class survives a rebuild.
     scratch = Path(tempfile.mkdtemp(prefix=".javac-", dir=out_dir.parent))
@@ -129,13 +147,21 @@ def compile_sources(sources_dir: Path, out_dir: Path,
             command += ["-sourcepath", str(Path(sourcepath).resolve())]
         command += sources
         try:
-            result = subprocess.run(command, cwd=sources_dir, capture_output=True, text=True,
-                                    timeout=_TIMEOUT_S, check=False)
+            result = subprocess.run(
+                command,
+                cwd=sources_dir,
+                capture_output=True,
+                text=True,
+                timeout=_TIMEOUT_S,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             raise BuildError(f"javac did not finish in {_TIMEOUT_S} s") from None
         if result.returncode != 0:
-            raise BuildError(f"javac failed (exit {result.returncode}):\n"
-                             f"{(result.stderr or result.stdout).strip()}")
+            raise BuildError(
+                f"javac failed (exit {result.returncode}):\n"
+                f"{(result.stderr or result.stdout).strip()}"
+            )
         os.chmod(scratch, 0o755)  # mkdtemp makes it private; the classes are for everyone
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -167,28 +193,38 @@ def build_test_harness(classes_dir: Path, out_dir: Path) -> Path:
     Running it needs ``classes_dir``, ``out_dir`` and :func:`build_provided`'s directory on the
     class path.
     """
-    return compile_sources(TEST_SOURCES, Path(out_dir), Path(classes_dir),
-                           sourcepath=PROVIDED_SOURCES)
+    return compile_sources(
+        TEST_SOURCES, Path(out_dir), Path(classes_dir), sourcepath=PROVIDED_SOURCES
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, type=Path, help="directory for the class files")
-    parser.add_argument("--tests", action="store_true",
-                        help="also build the test harness into <out>-tests (and the provided "
-                             "stubs it runs with into <out>-provided, unless --provided is given)")
-    parser.add_argument("--provided", type=Path, default=None,
-                        help="also compile the stubs of what the managed runtime provides into "
-                             "this directory (needed on the class path to run the classes "
-                             "outside Lambda; never package it)")
+    parser.add_argument(
+        "--tests",
+        action="store_true",
+        help="also build the test harness into <out>-tests (and the provided "
+        "stubs it runs with into <out>-provided, unless --provided is given)",
+    )
+    parser.add_argument(
+        "--provided",
+        type=Path,
+        default=None,
+        help="also compile the stubs of what the managed runtime provides into "
+        "this directory (needed on the class path to run the classes "
+        "outside Lambda; never package it)",
+    )
     args = parser.parse_args(argv)
     provided_dir = args.provided
     if provided_dir is None and args.tests:
         provided_dir = Path(str(args.out) + "-provided")
     try:
         if provided_dir is not None and provided_dir.resolve().is_relative_to(args.out.resolve()):
-            raise BuildError(f"--provided {provided_dir} is inside --out {args.out}: the stubs "
-                             "must stay out of the function's classes; pick another directory")
+            raise BuildError(
+                f"--provided {provided_dir} is inside --out {args.out}: the stubs "
+                "must stay out of the function's classes; pick another directory"
+            )
         out = build(args.out)
         print(f"built {sum(1 for _ in out.rglob('*.class'))} classes into {out}")
         if provided_dir is not None:

@@ -27,10 +27,13 @@ class FrameworkModel(Model):
     def __init__(self, doc: Any, source: str, export_path: str) -> None:
         super().__init__(doc, source)
         # Each categorical value's column, so encoding is one dict look-up per input.
-        self._hot = [None if is_numeric else {v: k for k, v in enumerate(spec.vocabulary)}
-                     for is_numeric, spec in self.inputs]
-        self.columns = sum(1 if is_numeric else len(spec.vocabulary)
-                           for is_numeric, spec in self.inputs)
+        self._hot = [
+            None if is_numeric else {v: k for k, v in enumerate(spec.vocabulary)}
+            for is_numeric, spec in self.inputs
+        ]
+        self.columns = sum(
+            1 if is_numeric else len(spec.vocabulary) for is_numeric, spec in self.inputs
+        )
         self.export_path = export_path
         self._load(export_path)
 
@@ -43,12 +46,13 @@ class FrameworkModel(Model):
 
     def check_export_version(self, name: str) -> None:
         """Refuse an export that does not carry this artifact's model_version."""
-        found = name[len(VERSION_PREFIX):] if name.startswith(VERSION_PREFIX) else None
+        found = name[len(VERSION_PREFIX) :] if name.startswith(VERSION_PREFIX) else None
         if found != self.model_version:
             raise InitError(
                 f"{self.runtime} export at {self.export_path} is for model_version "
                 f"{found or f'(unknown: {name!r})'} but the artifact beside it is "
-                f"{self.model_version}: export the artifact again (`python -m model export`)")
+                f"{self.model_version}: export the artifact again (`python -m model export`)"
+            )
 
     def encode(self, instance: dict[str, Any]) -> list[float]:
         """The feature vector: each numeric input after its log, each categorical one-hot."""
@@ -76,8 +80,11 @@ class FrameworkModel(Model):
         out = []
         for i, p in enumerate(probabilities):
             if not 0.0 <= p <= 1.0:  # NaN: a value beyond float32's range met a zero weight
-                raise RequestError(400, "invalid_value",
-                                   f"instances[{i}] has values too large for the {self.runtime} "
-                                   "model to score in float32")
+                raise RequestError(
+                    400,
+                    "invalid_value",
+                    f"instances[{i}] has values too large for the {self.runtime} "
+                    "model to score in float32",
+                )
             out.append({"probability": p, "anomaly": p >= threshold})
         return out

@@ -39,11 +39,19 @@ class State:
     restore). Drawing it lazily needs no restore hook and costs init nothing.
     """
 
-    __slots__ = ("first", "init_ms", "init_type", "instance_id", "max_instances", "model",
-                 "runtime")
+    __slots__ = (
+        "first",
+        "init_ms",
+        "init_type",
+        "instance_id",
+        "max_instances",
+        "model",
+        "runtime",
+    )
 
-    def __init__(self, *, model: Model, runtime: str, init_type: str, init_ms: float,
-                 max_instances: int) -> None:
+    def __init__(
+        self, *, model: Model, runtime: str, init_type: str, init_ms: float, max_instances: int
+    ) -> None:
         self.model = model
         self.runtime = runtime
         #: AWS_LAMBDA_INITIALIZATION_TYPE: on-demand, provisioned-concurrency or snap-start
@@ -77,8 +85,9 @@ def _reject_constant(name: str) -> Any:
 
 # parse_int=float: every JSON number becomes a double, as in Java, and integers of any length
 # parse (int() would refuse more than 4,300 digits; float() rounds them, possibly to inf).
-_decode = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_reject_constant,
-                           parse_int=float).decode
+_decode = json.JSONDecoder(
+    object_pairs_hook=_pairs, parse_constant=_reject_constant, parse_int=float
+).decode
 _encode = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
 
@@ -132,8 +141,7 @@ def body_text(event: dict[str, Any]) -> str:
         raw = body.encode("ascii", "replace")
         # Strict base64: padded to a multiple of 4, the standard alphabet, '=' only at the end.
         stripped = raw.rstrip(b"=")
-        if (len(raw) % 4 or len(raw) - len(stripped) > 2
-                or not _B64_ALPHABET.issuperset(stripped)):
+        if len(raw) % 4 or len(raw) - len(stripped) > 2 or not _B64_ALPHABET.issuperset(stripped):
             raise _invalid_json("the body is marked base64 but is not valid base64")
         size = len(raw) // 4 * 3 - (len(raw) - len(stripped))
         if size > MAX_BODY_BYTES:
@@ -155,20 +163,27 @@ def body_text(event: dict[str, Any]) -> str:
 
 
 def _too_large(size: int) -> RequestError:
-    return RequestError(413, "payload_too_large",
-                        f"the body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (6 MB)")
+    return RequestError(
+        413,
+        "payload_too_large",
+        f"the body is {size} bytes; the limit is {MAX_BODY_BYTES} bytes (6 MB)",
+    )
 
 
 def instances_of(doc: Any, max_instances: int) -> list[Any]:
     """The ``instances`` list of a parsed body, checked in the documented order."""
     if not isinstance(doc, dict):
-        raise RequestError(400, "invalid_request",
-                           'the body must be a JSON object like {"instances": [...]}')
+        raise RequestError(
+            400, "invalid_request", 'the body must be a JSON object like {"instances": [...]}'
+        )
     for key in doc:
         if key not in _TOP_LEVEL_KEYS:
-            raise RequestError(400, "invalid_request",
-                               f"unknown top-level key {key!r}; a request has 'instances' "
-                               "and optionally 'signature_name'")
+            raise RequestError(
+                400,
+                "invalid_request",
+                f"unknown top-level key {key!r}; a request has 'instances' "
+                "and optionally 'signature_name'",
+            )
     if "instances" not in doc:
         raise RequestError(400, "invalid_request", 'the body lacks "instances"')
     if "signature_name" in doc and not isinstance(doc["signature_name"], str):
@@ -179,8 +194,11 @@ def instances_of(doc: Any, max_instances: int) -> list[Any]:
     if not instances:
         raise RequestError(400, "invalid_request", '"instances" is empty')
     if len(instances) > max_instances:
-        raise RequestError(413, "too_many_instances",
-                           f"{len(instances)} instances; the limit is {max_instances} per request")
+        raise RequestError(
+            413,
+            "too_many_instances",
+            f"{len(instances)} instances; the limit is {max_instances} per request",
+        )
     return instances
 
 
@@ -204,7 +222,7 @@ def route(event: Any) -> tuple[str, str]:
         if isinstance(stage, str) and stage and stage != "$default":
             prefix = "/" + stage
             if path.startswith(prefix + "/"):
-                path = path[len(prefix):]
+                path = path[len(prefix) :]
     return method, path
 
 
@@ -228,13 +246,18 @@ def handle(event: Any, context: Any, state: State) -> dict[str, Any]:
         method, path = route(event)
         allowed = _ROUTES.get(path)
         if allowed is None:
-            raise RequestError(404, "not_found",
-                               f"no route {path or '(empty)'}; the routes are POST /predict "
-                               "and GET /health")
+            raise RequestError(
+                404,
+                "not_found",
+                f"no route {path or '(empty)'}; the routes are POST /predict and GET /health",
+            )
         if method != allowed:
             extra["allow"] = allowed
-            raise RequestError(405, "method_not_allowed",
-                               f"{path} answers {allowed} only, not {method or '(no method)'}")
+            raise RequestError(
+                405,
+                "method_not_allowed",
+                f"{path} answers {allowed} only, not {method or '(no method)'}",
+            )
         if path == "/health":
             status, payload = 200, _health(state)
         else:
@@ -248,8 +271,9 @@ def handle(event: Any, context: Any, state: State) -> dict[str, Any]:
         import traceback
 
         print(f"internal error, request id {rid}:\n{traceback.format_exc()}", file=sys.stderr)
-        payload = {"error": {"code": "internal_error",
-                             "message": f"internal error; request id {rid}"}}
+        payload = {
+            "error": {"code": "internal_error", "message": f"internal error; request id {rid}"}
+        }
         return _response(500, payload, rid, state, {})
 
 
@@ -274,15 +298,22 @@ def _health(state: State) -> dict[str, Any]:
         if is_numeric:
             inputs.append({"name": spec.name, "kind": "numeric"})
         else:
-            inputs.append({"name": spec.name, "kind": "categorical",
-                           "vocabulary": spec.vocabulary})
-    return {"status": "ok", "runtime": state.runtime, "model_version": model.model_version,
-            "subset": model.subset, "features": model.names, "inputs": inputs,
-            "threshold": model.threshold, "max_instances": state.max_instances}
+            inputs.append({"name": spec.name, "kind": "categorical", "vocabulary": spec.vocabulary})
+    return {
+        "status": "ok",
+        "runtime": state.runtime,
+        "model_version": model.model_version,
+        "subset": model.subset,
+        "features": model.names,
+        "inputs": inputs,
+        "threshold": model.threshold,
+        "max_instances": state.max_instances,
+    }
 
 
-def _response(status: int, payload: dict[str, Any], rid: str, state: State,
-              extra: dict[str, str]) -> dict[str, Any]:
+def _response(
+    status: int, payload: dict[str, Any], rid: str, state: State, extra: dict[str, str]
+) -> dict[str, Any]:
     body = _encode(payload)
     first = state.first
     if first:

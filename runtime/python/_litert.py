@@ -25,18 +25,24 @@ class LiteRTModel(FrameworkModel):
             # it has less than one vCPU.
             interpreter = Interpreter(model_path=path, num_threads=1)
         except ValueError as exc:  # LiteRT's error for a missing or malformed file
-            raise InitError(f"litert export at {path} cannot be loaded ({exc}): export the "
-                            "artifact (`python -m model export`) and ship the .tflite beside "
-                            "model.zip") from None
+            raise InitError(
+                f"litert export at {path} cannot be loaded ({exc}): export the "
+                "artifact (`python -m model export`) and ship the .tflite beside "
+                "model.zip"
+            ) from None
         signatures = interpreter.get_signature_list()
         if len(signatures) != 1:
-            raise InitError(f"litert export at {path} has signatures {sorted(signatures)}; "
-                            "the export has exactly one")
-        (name, io), = signatures.items()
+            raise InitError(
+                f"litert export at {path} has signatures {sorted(signatures)}; "
+                "the export has exactly one"
+            )
+        ((name, io),) = signatures.items()
         self.check_export_version(name)
         if io.get("inputs") != [INPUT_NAME] or io.get("outputs") != [OUTPUT_NAME]:
-            raise InitError(f"litert export at {path} has inputs {io.get('inputs')} and outputs "
-                            f"{io.get('outputs')}; expected [{INPUT_NAME!r}] and [{OUTPUT_NAME!r}]")
+            raise InitError(
+                f"litert export at {path} has inputs {io.get('inputs')} and outputs "
+                f"{io.get('outputs')}; expected [{INPUT_NAME!r}] and [{OUTPUT_NAME!r}]"
+            )
         self._runner: Any = interpreter.get_signature_runner(name)
         # The first call allocates the tensors: done here, so init pays for it, not a request.
         self._probabilities([[0.0] * self.columns])

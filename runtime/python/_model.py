@@ -50,11 +50,11 @@ class _ZipProblem(Exception):
 
 
 def _u16(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at: at + 2], "little")
+    return int.from_bytes(data[at : at + 2], "little")
 
 
 def _u32(data: bytes, at: int) -> int:
-    return int.from_bytes(data[at: at + 4], "little")
+    return int.from_bytes(data[at : at + 4], "little")
 
 
 def _unzip_single(data: bytes) -> bytes:
@@ -71,16 +71,25 @@ def _unzip_single(data: bytes) -> bytes:
     member: tuple[int, int, int, int, int, int] | None = None
     at = cd_offset
     for _ in range(entries):
-        if at + _CENTRAL_SIZE > eocd_at or data[at: at + 4] != b"PK\x01\x02":
+        if at + _CENTRAL_SIZE > eocd_at or data[at : at + 4] != b"PK\x01\x02":
             raise _ZipProblem(f"bad central directory entry at byte {at}")
-        name_len, extra_len, comment_len = _u16(data,
-                                                at + 28), _u16(data, at + 30), _u16(data, at + 32)
-        name = data[at + _CENTRAL_SIZE: at + _CENTRAL_SIZE + name_len].decode("utf-8", "replace")
+        name_len, extra_len, comment_len = (
+            _u16(data, at + 28),
+            _u16(data, at + 30),
+            _u16(data, at + 32),
+        )
+        name = data[at + _CENTRAL_SIZE : at + _CENTRAL_SIZE + name_len].decode("utf-8", "replace")
         names.append(name)
         if name == MEMBER:
             # flags, method, crc-32, compressed size, uncompressed size, local header offset
-            member = (_u16(data, at + 8), _u16(data, at + 10), _u32(data, at + 16),
-                      _u32(data, at + 20), _u32(data, at + 24), _u32(data, at + 42))
+            member = (
+                _u16(data, at + 8),
+                _u16(data, at + 10),
+                _u32(data, at + 16),
+                _u32(data, at + 20),
+                _u32(data, at + 24),
+                _u32(data, at + 42),
+            )
         at += _CENTRAL_SIZE + name_len + extra_len + comment_len
     if names != [MEMBER]:
         raise _ZipProblem(f"expected exactly one member {MEMBER!r}, found {names!r}")
@@ -88,10 +97,10 @@ def _unzip_single(data: bytes) -> bytes:
     flags, method, crc, csize, usize, local_at = member
     if flags & 1:
         raise _ZipProblem(f"{MEMBER} is encrypted")
-    if local_at + _LOCAL_SIZE > len(data) or data[local_at: local_at + 4] != b"PK\x03\x04":
+    if local_at + _LOCAL_SIZE > len(data) or data[local_at : local_at + 4] != b"PK\x03\x04":
         raise _ZipProblem(f"bad local header for {MEMBER} at byte {local_at}")
     start = local_at + _LOCAL_SIZE + _u16(data, local_at + 26) + _u16(data, local_at + 28)
-    raw = data[start: start + csize]
+    raw = data[start : start + csize]
     if len(raw) != csize:
         raise _ZipProblem(f"{MEMBER} is truncated")
     if method == 8:
@@ -115,8 +124,9 @@ def _reject_constant(name: str) -> float:
 class _Numeric:
     __slots__ = ("log_offset", "mean", "name", "std", "weight")
 
-    def __init__(self, name: str, log_offset: float | None, mean: float, std: float,
-                 weight: float) -> None:
+    def __init__(
+        self, name: str, log_offset: float | None, mean: float, std: float, weight: float
+    ) -> None:
         self.name = name
         self.log_offset = log_offset
         self.mean = mean
@@ -127,15 +137,22 @@ class _Numeric:
 class _Categorical:
     __slots__ = ("contribution", "name", "unknown_contribution", "vocabulary")
 
-    def __init__(self, name: str, vocabulary: list[str], mean: list[float], std: list[float],
-                 weights: list[float]) -> None:
+    def __init__(
+        self,
+        name: str,
+        vocabulary: list[str],
+        mean: list[float],
+        std: list[float],
+        weights: list[float],
+    ) -> None:
         self.name = name
         self.vocabulary = vocabulary
         # The weighted sum of this input's columns depends only on which value was sent, so
         # it is computed once per value here, summing the columns in order (Java does the same,
         # which keeps the two runtimes bit-identical).
-        self.contribution = {v: _one_hot_sum(k, mean, std, weights)
-                             for k, v in enumerate(vocabulary)}
+        self.contribution = {
+            v: _one_hot_sum(k, mean, std, weights) for k, v in enumerate(vocabulary)
+        }
         self.unknown_contribution = _one_hot_sum(-1, mean, std, weights)
 
 
@@ -157,8 +174,10 @@ class Model:
             raise bad("model.json is not a JSON object")
         version = doc.get("schema_version")
         if type(version) is not int or version != SCHEMA_VERSION:
-            raise bad(f"schema_version is {version!r}; this function reads schema version "
-                      f"{SCHEMA_VERSION} only (rebuild the artifact or update the function)")
+            raise bad(
+                f"schema_version is {version!r}; this function reads schema version "
+                f"{SCHEMA_VERSION} only (rebuild the artifact or update the function)"
+            )
         self.model_version = _field(doc, "model_version", str, bad)
         self.subset = _field(doc, "subset", str, bad)
         inputs = _field(doc, "inputs", list, bad)
@@ -209,7 +228,7 @@ class Model:
                     raise bad(f"{where}.std must be > 0 everywhere")
                 if column + k > columns:
                     raise bad(f"the inputs expand to more than columns={columns} columns")
-                cat = _Categorical(name, vocabulary, means, stds, weights[column: column + k])
+                cat = _Categorical(name, vocabulary, means, stds, weights[column : column + k])
                 column += k
                 self.categorical.append(cat)
                 self.inputs.append((False, cat))
@@ -234,8 +253,9 @@ class Model:
         out = []
         for i, inst in enumerate(instances):
             if type(inst) is not dict:
-                raise RequestError(400, "invalid_request",
-                                   f"instances[{i}] is {_json_type(inst)}, not an object")
+                raise RequestError(
+                    400, "invalid_request", f"instances[{i}] is {_json_type(inst)}, not an object"
+                )
             if inst.keys() != names:
                 self._key_problem(i, inst)
             s = 0.0
@@ -250,15 +270,20 @@ class Model:
                         t = v + spec.log_offset
                         if not t > 0.0:
                             raise RequestError(
-                                400, "invalid_value",
+                                400,
+                                "invalid_value",
                                 f"instances[{i}].{spec.name} is {v!r}; this feature is "
-                                f"log-transformed and needs a value > {-spec.log_offset!r}")
+                                f"log-transformed and needs a value > {-spec.log_offset!r}",
+                            )
                         v = log(t)
                     c = (v - spec.mean) / spec.std
                     if not isfinite(c):
-                        raise RequestError(400, "invalid_value",
-                                           f"instances[{i}].{spec.name} is {inst[spec.name]!r}, "
-                                           "too large for the model to score")
+                        raise RequestError(
+                            400,
+                            "invalid_value",
+                            f"instances[{i}].{spec.name} is {inst[spec.name]!r}, "
+                            "too large for the model to score",
+                        )
                     s += spec.weight * c
                 else:
                     if type(v) is not str:
@@ -271,28 +296,38 @@ class Model:
                 e = exp(z)
                 p = e / (1.0 + e)
             else:
-                raise RequestError(400, "invalid_value",
-                                   f"instances[{i}] has values too large for the model to score")
+                raise RequestError(
+                    400,
+                    "invalid_value",
+                    f"instances[{i}] has values too large for the model to score",
+                )
             out.append({"probability": p, "anomaly": p >= threshold})
         return out
 
     def _key_problem(self, i: int, inst: dict[str, Any]) -> None:
         for key in inst:
             if key not in self._name_set:
-                raise RequestError(400, "unknown_feature",
-                                   f"instances[{i}] has unknown feature {key!r}; the model's "
-                                   f"features are {', '.join(self.names)}")
+                raise RequestError(
+                    400,
+                    "unknown_feature",
+                    f"instances[{i}] has unknown feature {key!r}; the model's "
+                    f"features are {', '.join(self.names)}",
+                )
         for name in self.names:
             if name not in inst:
-                raise RequestError(400, "missing_feature",
-                                   f"instances[{i}] lacks feature {name!r}; the model's "
-                                   f"features are {', '.join(self.names)}")
+                raise RequestError(
+                    400,
+                    "missing_feature",
+                    f"instances[{i}] lacks feature {name!r}; the model's "
+                    f"features are {', '.join(self.names)}",
+                )
 
 
 def _bad_value(i: int, name: str, value: Any, wanted: str) -> RequestError:
     shown = "not finite" if isinstance(value, float) else _json_type(value)
-    return RequestError(400, "invalid_value",
-                        f"instances[{i}].{name} is {shown}; expected {wanted}")
+    return RequestError(
+        400, "invalid_value", f"instances[{i}].{name} is {shown}; expected {wanted}"
+    )
 
 
 def _json_type(value: Any) -> str:
@@ -327,8 +362,9 @@ def _floats(values: list[Any], name: str, bad: Any) -> list[float]:
     return [_finite(v, f"{name}[{j}]", bad) for j, v in enumerate(values)]
 
 
-def load_model(path: str, expected_version: str | None = None,
-               make: Callable[[Any, str], Model] = Model) -> Model:
+def load_model(
+    path: str, expected_version: str | None = None, make: Callable[[Any, str], Model] = Model
+) -> Model:
     """Read, parse and check the artifact at ``path``; InitError says what is wrong.
 
     ``make(doc, source)`` builds the model from the parsed ``model.json`` (a framework runtime
@@ -340,7 +376,9 @@ def load_model(path: str, expected_version: str | None = None,
         raise InitError(f"model artifact at {path}: {MEMBER} is not valid JSON: {exc}") from None
     model = make(doc, path)
     if expected_version is not None and expected_version != model.model_version:
-        raise InitError(f"model artifact at {path} has model_version {model.model_version!r} "
-                        f"but MODEL_VERSION is {expected_version!r}: deploy the matching artifact "
-                        "or update MODEL_VERSION")
+        raise InitError(
+            f"model artifact at {path} has model_version {model.model_version!r} "
+            f"but MODEL_VERSION is {expected_version!r}: deploy the matching artifact "
+            "or update MODEL_VERSION"
+        )
     return model

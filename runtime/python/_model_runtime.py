@@ -24,21 +24,29 @@ DEFAULT_MODEL_RUNTIME = "artifact"
 #: The export each framework runtime serves, as the artifact's suffix is replaced.
 EXPORT_SUFFIX = {"litert": ".tflite", "tensorflow": ".keras", "onnx": ".onnx"}
 #: What a framework runtime's package must hold (pyproject.toml's pins), for its error message.
-FRAMEWORK_PACKAGES = {"litert": "ai-edge-litert and numpy", "tensorflow": "tensorflow (Keras 3)",
-                      "onnx": "onnxruntime and numpy"}
+FRAMEWORK_PACKAGES = {
+    "litert": "ai-edge-litert and numpy",
+    "tensorflow": "tensorflow (Keras 3)",
+    "onnx": "onnxruntime and numpy",
+}
 
 
 def model_runtime(environ: Mapping[str, str]) -> str:
     """``MODEL_RUNTIME``, checked: one of MODEL_RUNTIMES, default ``artifact``."""
     runtime = environ.get("MODEL_RUNTIME") or DEFAULT_MODEL_RUNTIME
     if runtime not in MODEL_RUNTIMES:
-        raise InitError(f"MODEL_RUNTIME is {runtime!r}; set it to one of "
-                        f"{', '.join(MODEL_RUNTIMES)} (default {DEFAULT_MODEL_RUNTIME})")
-    if runtime != DEFAULT_MODEL_RUNTIME and (environ.get("MODEL_BUCKET")
-                                             or environ.get("MODEL_KEY")):
-        raise InitError(f"MODEL_RUNTIME={runtime} serves the export shipped in the package; "
-                        "the s3 strategy (MODEL_BUCKET, MODEL_KEY) is for the artifact runtime "
-                        "only: unset them or MODEL_RUNTIME")
+        raise InitError(
+            f"MODEL_RUNTIME is {runtime!r}; set it to one of "
+            f"{', '.join(MODEL_RUNTIMES)} (default {DEFAULT_MODEL_RUNTIME})"
+        )
+    if runtime != DEFAULT_MODEL_RUNTIME and (
+        environ.get("MODEL_BUCKET") or environ.get("MODEL_KEY")
+    ):
+        raise InitError(
+            f"MODEL_RUNTIME={runtime} serves the export shipped in the package; "
+            "the s3 strategy (MODEL_BUCKET, MODEL_KEY) is for the artifact runtime "
+            "only: unset them or MODEL_RUNTIME"
+        )
     return runtime
 
 
@@ -73,9 +81,12 @@ def load(runtime: str, artifact_path: str, expected_version: str | None) -> Mode
             framework = TensorFlowModel
     except ImportError as exc:
         # Chained, so the log shows the import error itself, as AWS's runtime would.
-        raise InitError(f"MODEL_RUNTIME={runtime} cannot import its framework ({exc}): the "
-                        f"function's package must hold {FRAMEWORK_PACKAGES[runtime]}; build "
-                        f"the package for the {runtime} runtime") from exc
+        raise InitError(
+            f"MODEL_RUNTIME={runtime} cannot import its framework ({exc}): the "
+            f"function's package must hold {FRAMEWORK_PACKAGES[runtime]}; build "
+            f"the package for the {runtime} runtime"
+        ) from exc
     path = export_path(artifact_path, runtime)
-    return load_model(artifact_path, expected_version,
-                      lambda doc, source: framework(doc, source, path))
+    return load_model(
+        artifact_path, expected_version, lambda doc, source: framework(doc, source, path)
+    )

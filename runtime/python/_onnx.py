@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 INPUT_NAME = "features"
 OUTPUT_NAME = "probability"
 #: What ONNX Runtime raises for a file it cannot read or a graph it cannot run.
-_LOAD_ERRORS = (_ort_errors.Fail, _ort_errors.InvalidArgument, _ort_errors.InvalidGraph,
-                _ort_errors.InvalidProtobuf, _ort_errors.NoSuchFile)
+_LOAD_ERRORS = (
+    _ort_errors.Fail,
+    _ort_errors.InvalidArgument,
+    _ort_errors.InvalidGraph,
+    _ort_errors.InvalidProtobuf,
+    _ort_errors.NoSuchFile,
+)
 
 
 class OnnxModel(FrameworkModel):
@@ -32,22 +37,29 @@ class OnnxModel(FrameworkModel):
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         try:
-            session = ort.InferenceSession(path, sess_options=options,
-                                           providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                path, sess_options=options, providers=["CPUExecutionProvider"]
+            )
         except _LOAD_ERRORS as exc:
-            raise InitError(f"onnx export at {path} cannot be loaded ({exc}): export the "
-                            "artifact (`python -m model export`) and ship the .onnx beside "
-                            "model.zip") from None
+            raise InitError(
+                f"onnx export at {path} cannot be loaded ({exc}): export the "
+                "artifact (`python -m model export`) and ship the .onnx beside "
+                "model.zip"
+            ) from None
         self.check_export_version(str(session.get_modelmeta().graph_name))
         inputs = [(i.name, list(i.shape)) for i in session.get_inputs()]
         outputs = [o.name for o in session.get_outputs()]
         if [name for name, _ in inputs] != [INPUT_NAME] or outputs != [OUTPUT_NAME]:
-            raise InitError(f"onnx export at {path} has inputs {[n for n, _ in inputs]} and "
-                            f"outputs {outputs}; expected [{INPUT_NAME!r}] and "
-                            f"[{OUTPUT_NAME!r}]")
+            raise InitError(
+                f"onnx export at {path} has inputs {[n for n, _ in inputs]} and "
+                f"outputs {outputs}; expected [{INPUT_NAME!r}] and "
+                f"[{OUTPUT_NAME!r}]"
+            )
         if inputs[0][1][1:] != [self.columns]:
-            raise InitError(f"onnx export at {path} takes inputs of shape {inputs[0][1]}; the "
-                            f"artifact has {self.columns} columns")
+            raise InitError(
+                f"onnx export at {path} takes inputs of shape {inputs[0][1]}; the "
+                f"artifact has {self.columns} columns"
+            )
         self._session: Any = session
         # The first run sizes the buffers: done here, so init pays for it, not a request.
         self._probabilities([[0.0] * self.columns])

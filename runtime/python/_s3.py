@@ -43,9 +43,17 @@ def _hmac(key: bytes, msg: str) -> bytes:
     return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
 
 
-def sign_get(*, host: str, path: str, region: str, access_key: str, secret_key: str,
-             session_token: str | None, amz_date: str,
-             extra_headers: Mapping[str, str] | None = None) -> dict[str, str]:
+def sign_get(
+    *,
+    host: str,
+    path: str,
+    region: str,
+    access_key: str,
+    secret_key: str,
+    session_token: str | None,
+    amz_date: str,
+    extra_headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """The headers that sign ``GET path`` (already URI-encoded) on ``host`` for service s3."""
     headers = {"host": host, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
     if session_token:
@@ -58,16 +66,23 @@ def sign_get(*, host: str, path: str, region: str, access_key: str, secret_key: 
     canonical_request = f"GET\n{path}\n\n{canonical_headers}\n{signed_headers}\n{EMPTY_SHA256}"
     date = amz_date[:8]
     scope = f"{date}/{region}/s3/aws4_request"
-    string_to_sign = "\n".join([
-        "AWS4-HMAC-SHA256", amz_date, scope,
-        hashlib.sha256(canonical_request.encode("utf-8")).hexdigest()])
+    string_to_sign = "\n".join(
+        [
+            "AWS4-HMAC-SHA256",
+            amz_date,
+            scope,
+            hashlib.sha256(canonical_request.encode("utf-8")).hexdigest(),
+        ]
+    )
     key = _hmac(("AWS4" + secret_key).encode("utf-8"), date)
     for part in (region, "s3", "aws4_request"):
         key = _hmac(key, part)
     signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
     signed = dict(headers)
-    signed["authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
-                               f"SignedHeaders={signed_headers}, Signature={signature}")
+    signed["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
     return signed
 
 
@@ -80,8 +95,11 @@ def object_url(bucket: str, key: str, region: str, endpoint: str | None) -> tupl
             raise InitError(f"MODEL_S3_ENDPOINT {endpoint!r} is not an http(s) URL")
         path = f"{parts.path}/{uri_encode(bucket, keep_slash=False)}/{encoded_key}"
         default_port = 443 if parts.scheme == "https" else 80
-        host = parts.hostname if parts.port in (None,
-                                                default_port) else f"{parts.hostname}:{parts.port}"
+        host = (
+            parts.hostname
+            if parts.port in (None, default_port)
+            else f"{parts.hostname}:{parts.port}"
+        )
         return f"{parts.scheme}://{host}{path}", host, path
     host = f"{bucket}.s3.{region}.amazonaws.com"
     path = "/" + encoded_key
@@ -93,16 +111,31 @@ def download(bucket: str, key: str, environ: Mapping[str, str]) -> str:
     region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
     access_key = environ.get("AWS_ACCESS_KEY_ID")
     secret_key = environ.get("AWS_SECRET_ACCESS_KEY")
-    missing = [name for name, value in (("AWS_REGION", region), ("AWS_ACCESS_KEY_ID", access_key),
-                                        ("AWS_SECRET_ACCESS_KEY", secret_key)) if not value]
+    missing = [
+        name
+        for name, value in (
+            ("AWS_REGION", region),
+            ("AWS_ACCESS_KEY_ID", access_key),
+            ("AWS_SECRET_ACCESS_KEY", secret_key),
+        )
+        if not value
+    ]
     if missing:
-        raise InitError(f"MODEL_BUCKET is set but {', '.join(missing)} is not: Lambda sets these "
-                        "from the function's role; set them when running elsewhere")
+        raise InitError(
+            f"MODEL_BUCKET is set but {', '.join(missing)} is not: Lambda sets these "
+            "from the function's role; set them when running elsewhere"
+        )
     assert region and access_key and secret_key
     url, host, path = object_url(bucket, key, region, environ.get("MODEL_S3_ENDPOINT"))
-    headers = sign_get(host=host, path=path, region=region, access_key=access_key,
-                       secret_key=secret_key, session_token=environ.get("AWS_SESSION_TOKEN"),
-                       amz_date=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
+    headers = sign_get(
+        host=host,
+        path=path,
+        region=region,
+        access_key=access_key,
+        secret_key=secret_key,
+        session_token=environ.get("AWS_SESSION_TOKEN"),
+        amz_date=time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+    )
     where = f"s3://{bucket}/{key} ({url})"
     request = urllib.request.Request(url, headers=headers, method="GET")
     try:
@@ -111,9 +144,11 @@ def download(bucket: str, key: str, environ: Mapping[str, str]) -> str:
     except urllib.error.HTTPError as exc:
         detail = exc.read(4096).decode("utf-8", "replace")
         code = _xml_text(detail, "Code") or exc.reason
-        raise InitError(f"downloading the model artifact {where} failed: HTTP {exc.code} {code}; "
-                        "check MODEL_BUCKET, MODEL_KEY and the role's s3:GetObject "
-                        "permission") from None
+        raise InitError(
+            f"downloading the model artifact {where} failed: HTTP {exc.code} {code}; "
+            "check MODEL_BUCKET, MODEL_KEY and the role's s3:GetObject "
+            "permission"
+        ) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise InitError(f"downloading the model artifact {where} failed: {reason}") from None
@@ -136,4 +171,4 @@ def _xml_text(xml: str, tag: str) -> str:
     end = xml.find(f"</{tag}>")
     if start < 0 or end < start:
         return ""
-    return xml[start + len(tag) + 2: end]
+    return xml[start + len(tag) + 2 : end]

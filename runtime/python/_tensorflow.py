@@ -26,23 +26,30 @@ class TensorFlowModel(FrameworkModel):
 
     def _load(self, path: str) -> None:
         if not os.path.isfile(path):
-            raise InitError(f"tensorflow export at {path} not found: export the artifact "
-                            "(`python -m model export`) and ship the .keras beside model.zip")
+            raise InitError(
+                f"tensorflow export at {path} not found: export the artifact "
+                "(`python -m model export`) and ship the .keras beside model.zip"
+            )
         try:
             model = keras.saving.load_model(path, compile=False)
         except (OSError, ValueError) as exc:
-            raise InitError(f"tensorflow export at {path} cannot be loaded ({exc}): export the "
-                            "artifact again (`python -m model export`)") from None
+            raise InitError(
+                f"tensorflow export at {path} cannot be loaded ({exc}): export the "
+                "artifact again (`python -m model export`)"
+            ) from None
         self.check_export_version(str(model.name))
         if tuple(model.input_shape) != (None, self.columns):
-            raise InitError(f"tensorflow export at {path} takes inputs of shape "
-                            f"{model.input_shape}; the artifact has {self.columns} columns")
+            raise InitError(
+                f"tensorflow export at {path} takes inputs of shape "
+                f"{model.input_shape}; the artifact has {self.columns} columns"
+            )
         # One traced graph for every batch size (the batch dimension is left unknown), rather
         # than eager execution per request.
         self._predict: Any = tf.function(
             lambda features: model(features, training=False),
             input_signature=[tf.TensorSpec([None, self.columns], tf.float32)],
-            reduce_retracing=True)
+            reduce_retracing=True,
+        )
         # The first call traces the graph: done here, so init pays for it, not a request.
         self._probabilities([[0.0] * self.columns])
 

@@ -33,8 +33,10 @@ def _max_instances(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_MAX_INSTANCES
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1_000_000_000:
-        raise InitError(f"MAX_INSTANCES is {raw!r}; set it to a whole number from 1 to "
-                        "1000000000 (default 1000)")
+        raise InitError(
+            f"MAX_INSTANCES is {raw!r}; set it to a whole number from 1 to "
+            "1000000000 (default 1000)"
+        )
     return int(raw)
 
 
@@ -43,8 +45,10 @@ def _artifact_path(environ: Mapping[str, str]) -> str:
     key = environ.get("MODEL_KEY") or ""
     if bucket or key:
         if not (bucket and key):
-            raise InitError("MODEL_BUCKET and MODEL_KEY must be set together (the s3 strategy) "
-                            "or both left unset (the artifact ships in the package)")
+            raise InitError(
+                "MODEL_BUCKET and MODEL_KEY must be set together (the s3 strategy) "
+                "or both left unset (the artifact ships in the package)"
+            )
         from _s3 import download
 
         return download(bucket, key, environ)
@@ -57,8 +61,13 @@ def _init(environ: Mapping[str, str], start_s: float) -> State:
     runtime = model_runtime(environ)
     model = load(runtime, _artifact_path(environ), environ.get("MODEL_VERSION") or None)
     init_type = environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") or "on-demand"
-    return State(model=model, runtime=runtime_header(runtime), init_type=init_type,
-                 init_ms=(time.perf_counter() - start_s) * 1000.0, max_instances=max_instances)
+    return State(
+        model=model,
+        runtime=runtime_header(runtime),
+        init_type=init_type,
+        init_ms=(time.perf_counter() - start_s) * 1000.0,
+        max_instances=max_instances,
+    )
 
 
 _STATE = _init(os.environ, _START_S)

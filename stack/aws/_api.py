@@ -139,5 +139,10 @@ class HttpApi(pulumi.ComponentResource):
         # The $default stage is served at the API's endpoint, without a stage path.
         self.url = api.api_endpoint
         self.access_log_group = access_logs.name
-        self.register_outputs({"url": self.url, "execution_arn": self.execution_arn,
-                               "access_log_group": self.access_log_group})
+        self.register_outputs(
+            {
+                "url": self.url,
+                "execution_arn": self.execution_arn,
+                "access_log_group": self.access_log_group,
+            }
+        )

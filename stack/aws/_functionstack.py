@@ -40,42 +40,60 @@ class FunctionStack(pulumi.ComponentResource):
     #: region.
     outputs: dict[str, pulumi.Input[object]]
 
-    def __init__(self, name: str, args: FunctionStackArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: FunctionStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("lambda-model-study:stack:FunctionStack", name, None, opts)
         settings, package = args.settings, args.package
         provider = stack_provider(name, settings.region, args.provider_args, parent=self)
         child = pulumi.ResourceOptions(parent=self, providers={"aws": provider})
         log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs", name=settings.log_group_name,
-            retention_in_days=settings.log_retention_days, opts=child)
+            f"{name}-logs",
+            name=settings.log_group_name,
+            retention_in_days=settings.log_retention_days,
+            opts=child,
+        )
         role = FunctionRole(name, FunctionRoleArgs(log_group_arn=log_group.arn), opts=child)
         depends_on: list[pulumi.Resource] = [log_group, role.policy]
         code: dict[str, Any]
         if package.is_image:
-            image = FunctionImage(name, FunctionImageArgs(settings=settings, package=package),
-                                  opts=child)
+            image = FunctionImage(
+                name, FunctionImageArgs(settings=settings, package=package), opts=child
+            )
             depends_on.append(image.pull_policy)
-            code = {"package_type": "Image", "image_uri": image.image_uri,
-                    "image_config": {"commands": [package.handler]}}
+            code = {
+                "package_type": "Image",
+                "image_uri": image.image_uri,
+                "image_config": {"commands": [package.handler]},
+            }
         else:
-            code = {"runtime": settings.runtime, "handler": package.handler,
-                    "source_code_hash": package.code_sha256_b64}
+            code = {
+                "runtime": settings.runtime,
+                "handler": package.handler,
+                "source_code_hash": package.code_sha256_b64,
+            }
             if package.code_from_s3:
                 # Over 50 MB zipped: Lambda takes the zip from S3 only (same region).
                 bucket = aws.s3.Bucket(f"{name}-code", force_destroy=True, opts=child)
                 archive = aws.s3.BucketObjectv2(
-                    f"{name}-code-archive", bucket=bucket.id,
+                    f"{name}-code-archive",
+                    bucket=bucket.id,
                     key=f"archives/{package.code_zip.name}",
-                    source=pulumi.FileAsset(str(package.code_zip)), opts=child)
+                    source=pulumi.FileAsset(str(package.code_zip)),
+                    opts=child,
+                )
                 code.update(s3_bucket=bucket.id, s3_key=archive.key)
             else:
                 code["code"] = pulumi.FileArchive(str(package.code_zip))
         layers = [
             aws.lambda_.LayerVersion(
-                f"{name}-layer-{index}", layer_name=f"{settings.function_name}-{index}",
-                code=pulumi.FileArchive(str(layer)), compatible_runtimes=[settings.runtime],
-                compatible_architectures=[settings.architecture], opts=child).arn
+                f"{name}-layer-{index}",
+                layer_name=f"{settings.function_name}-{index}",
+                code=pulumi.FileArchive(str(layer)),
+                compatible_runtimes=[settings.runtime],
+                compatible_architectures=[settings.architecture],
+                opts=child,
+            ).arn
             for index, layer in enumerate(package.layer_zips)
         ]
         function = aws.lambda_.Function(
@@ -86,32 +104,50 @@ class FunctionStack(pulumi.ComponentResource):
             timeout=settings.timeout_s,
             architectures=[settings.architecture],
             **code,
-            environment={"variables": dict(settings.environment)} if settings.environment
-            else None,
+            environment={"variables": dict(settings.environment)} if settings.environment else None,
             layers=layers or None,
             publish=settings.needs_alias,
-            snap_start=({"apply_on": "PublishedVersions"}
-                        if settings.cold_start_mitigation == "snapstart" else None),
+            snap_start=(
+                {"apply_on": "PublishedVersions"}
+                if settings.cold_start_mitigation == "snapstart"
+                else None
+            ),
             reserved_concurrent_executions=settings.reserved_concurrency,
             logging_config={"log_format": "Text", "log_group": log_group.name},
-            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider},
-                                        depends_on=depends_on),
+            opts=pulumi.ResourceOptions(
+                parent=self, providers={"aws": provider}, depends_on=depends_on
+            ),
         )
         target_arn: pulumi.Output[str] = function.arn
         qualifier: pulumi.Output[str] | None = None
         if settings.needs_alias:
-            alias = aws.lambda_.Alias(f"{name}-{ALIAS_NAME}", name=ALIAS_NAME,
-                                      function_name=function.name,
-                                      function_version=function.version, opts=child)
+            alias = aws.lambda_.Alias(
+                f"{name}-{ALIAS_NAME}",
+                name=ALIAS_NAME,
+                function_name=function.name,
+                function_version=function.version,
+                opts=child,
+            )
             target_arn, qualifier = alias.arn, alias.name
             if settings.provisioned_concurrency is not None:
                 aws.lambda_.ProvisionedConcurrencyConfig(
-                    f"{name}-provisioned", function_name=function.name, qualifier=alias.name,
+                    f"{name}-provisioned",
+                    function_name=function.name,
+                    qualifier=alias.name,
                     provisioned_concurrent_executions=settings.provisioned_concurrency,
-                    opts=child)
-        api = HttpApi(name, HttpApiArgs(settings=settings, function_name=function.name,
-                                        target_arn=target_arn, qualifier=qualifier,
-                                        route_keys=settings.route_keys), opts=child)
+                    opts=child,
+                )
+        api = HttpApi(
+            name,
+            HttpApiArgs(
+                settings=settings,
+                function_name=function.name,
+                target_arn=target_arn,
+                qualifier=qualifier,
+                route_keys=settings.route_keys,
+            ),
+            opts=child,
+        )
         self.outputs = {
             "url": api.url,
             "function_name": function.name,

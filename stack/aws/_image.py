@@ -117,8 +117,9 @@ class FunctionImage(pulumi.ComponentResource):
             f"{name}-image",
             context={"location": str(context)},
             # A function stack's own Dockerfile may have another name (``image`` setting).
-            dockerfile={"location": str(context / (getattr(package, "dockerfile", None)
-                                                   or "Dockerfile"))},
+            dockerfile={
+                "location": str(context / (getattr(package, "dockerfile", None) or "Dockerfile"))
+            },
             platforms=[_PLATFORMS[settings.architecture]],
             push=True,
             # A preview shows the image to be built; building TensorFlow's (minutes) is for
@@ -139,6 +140,4 @@ class FunctionImage(pulumi.ComponentResource):
         # function to the digest, so that it runs the very image pushed.
         self.image_uri = pulumi.Output.concat(repository.repository_url, "@", image.digest)
         self.repository_url = repository.repository_url
-        self.register_outputs(
-            {"image_uri": self.image_uri, "repository_url": self.repository_url}
-        )
+        self.register_outputs({"image_uri": self.image_uri, "repository_url": self.repository_url})

@@ -70,9 +70,7 @@ def image_pull_policy(function_arn: str) -> PolicyDocument:
                 "Effect": "Allow",
                 "Principal": {"Service": "lambda.amazonaws.com"},
                 "Action": list(IMAGE_PULL_ACTIONS),
-                "Condition": {
-                    "StringLike": {"aws:sourceArn": [function_arn, f"{function_arn}:*"]}
-                },
+                "Condition": {"StringLike": {"aws:sourceArn": [function_arn, f"{function_arn}:*"]}},
             }
         ],
     }

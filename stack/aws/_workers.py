@@ -182,8 +182,10 @@ def compose(
     if isinstance(package, FunctionPackage):
         from stack.aws._functionstack import FunctionStack, FunctionStackArgs
 
-        function = FunctionStack(settings.name, FunctionStackArgs(
-            settings=settings, package=package, provider_args=provider_args))
+        function = FunctionStack(
+            settings.name,
+            FunctionStackArgs(settings=settings, package=package, provider_args=provider_args),
+        )
         return function.outputs
     if isinstance(package, WorkerPackage):
         workers = WorkerStack(

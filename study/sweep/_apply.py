@@ -33,8 +33,10 @@ def apply_memory(stack_file: Path, memory_mb: int) -> tuple[str, str] | None:
         tmp.write_text("".join(lines), encoding="utf-8")
         tmp.replace(stack_file)
         return old.rstrip("\n"), new.rstrip("\n")
-    raise ValueError(f"{stack_file} has no memory_mb line to change: add "
-                     f"'<project>:memory_mb: {memory_mb}' under config: by hand")
+    raise ValueError(
+        f"{stack_file} has no memory_mb line to change: add "
+        f"'<project>:memory_mb: {memory_mb}' under config: by hand"
+    )
 
 
 def apply_choice(root: Path, stack: str, choice: Choice) -> int:

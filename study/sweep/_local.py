@@ -59,8 +59,10 @@ def not_emulable_reason(memory_mb: int, cpus: int | None = None) -> str | None:
     have = host_cpus() if cpus is None else cpus
     share = memory_mb / MB_PER_VCPU
     if share > have:
-        return (f"not emulable here: {memory_mb:,} MB is {share:.2f} vCPU of CPU time and this "
-                f"host gives {have}; measure it on AWS (--aws)")
+        return (
+            f"not emulable here: {memory_mb:,} MB is {share:.2f} vCPU of CPU time and this "
+            f"host gives {have}; measure it on AWS (--aws)"
+        )
     return None
 
 
@@ -122,9 +124,16 @@ def _pick(requests: Sequence[SweepRequest], rng: random.Random) -> int:
 Signer = Callable[[str, str, bytes], dict[str, str]]
 
 
-async def _send(session: object, url: str, requests: Sequence[SweepRequest], index: int, *,
-                forced_cold: bool, timeout_s: float,
-                signer: Signer | None = None) -> tuple[_Sent, bytes]:
+async def _send(
+    session: object,
+    url: str,
+    requests: Sequence[SweepRequest],
+    index: int,
+    *,
+    forced_cold: bool,
+    timeout_s: float,
+    signer: Signer | None = None,
+) -> tuple[_Sent, bytes]:
     import aiohttp
 
     assert isinstance(session, aiohttp.ClientSession)
@@ -134,25 +143,50 @@ async def _send(session: object, url: str, requests: Sequence[SweepRequest], ind
         headers.update(signer(req.method, url + req.path, req.body))
     started = time.perf_counter()
     try:
-        async with session.request(req.method, url + req.path, data=req.body, headers=headers,
-                                   timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+        async with session.request(
+            req.method,
+            url + req.path,
+            data=req.body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+        ) as response:
             body = await response.read()
             client_ms = (time.perf_counter() - started) * 1000.0
             cold = response.headers.get(COLD_START_HEADER)
             request_id = response.headers.get(REQUEST_ID_HEADER)
-            return _Sent(request_id=request_id, forced_cold=forced_cold,
-                         client_ms=client_ms, status=response.status, failure=None,
-                         request_index=index, started=started,
-                         cold_header=None if cold is None else cold == "true"), body
+            return _Sent(
+                request_id=request_id,
+                forced_cold=forced_cold,
+                client_ms=client_ms,
+                status=response.status,
+                failure=None,
+                request_index=index,
+                started=started,
+                cold_header=None if cold is None else cold == "true",
+            ), body
     except (TimeoutError, aiohttp.ClientError) as exc:
         kind = "timeout" if isinstance(exc, TimeoutError) else "connection"
-        return _Sent(request_id=None, forced_cold=forced_cold, client_ms=None, status=None,
-                     failure=kind, request_index=index, started=started), b""
+        return _Sent(
+            request_id=None,
+            forced_cold=forced_cold,
+            client_ms=None,
+            status=None,
+            failure=kind,
+            request_index=index,
+            started=started,
+        ), b""
 
 
-async def _warm_phase(session: object, url: str, requests: Sequence[SweepRequest],
-                      order: Sequence[int], *, parallelism: int, timeout_s: float,
-                      signer: Signer | None) -> list[tuple[_Sent, bytes]]:
+async def _warm_phase(
+    session: object,
+    url: str,
+    requests: Sequence[SweepRequest],
+    order: Sequence[int],
+    *,
+    parallelism: int,
+    timeout_s: float,
+    signer: Signer | None,
+) -> list[tuple[_Sent, bytes]]:
     """``order``'s requests from ``parallelism`` clients, each sending its next when answered."""
     queue = list(reversed(order))
     sent: list[tuple[_Sent, bytes]] = []
@@ -160,8 +194,17 @@ async def _warm_phase(session: object, url: str, requests: Sequence[SweepRequest
     async def client() -> None:
         while queue:
             index = queue.pop()
-            sent.append(await _send(session, url, requests, index, forced_cold=False,
-                                    timeout_s=timeout_s, signer=signer))
+            sent.append(
+                await _send(
+                    session,
+                    url,
+                    requests,
+                    index,
+                    forced_cold=False,
+                    timeout_s=timeout_s,
+                    signer=signer,
+                )
+            )
 
     await asyncio.gather(*(client() for _ in range(max(1, min(parallelism, len(order))))))
     return sent
@@ -181,15 +224,21 @@ def _join(memory_mb: int, sent: Sequence[tuple[_Sent, bytes]], log_path: Path) -
             # an init that failed writes INIT_REPORT (no request id) and answers 502
             err = init_failures[-1].error_type or ""
             failure = "out_of_memory" if "OutOfMemory" in err else "init_failure"
-        out.append(Invocation(
-            memory_mb=memory_mb, forced_cold=s.forced_cold,
-            cold=rep.cold_start if rep is not None else bool(s.cold_header),
-            client_ms=s.client_ms,
-            duration_ms=rep.duration_ms if rep is not None else None,
-            billed_ms=int(rep.billed_duration_ms) if rep is not None else None,
-            init_ms=rep.init_duration_ms if rep is not None else None,
-            max_memory_mb=rep.max_memory_used_mb if rep is not None else None,
-            failure=failure, request_id=s.request_id, request_index=s.request_index))
+        out.append(
+            Invocation(
+                memory_mb=memory_mb,
+                forced_cold=s.forced_cold,
+                cold=rep.cold_start if rep is not None else bool(s.cold_header),
+                client_ms=s.client_ms,
+                duration_ms=rep.duration_ms if rep is not None else None,
+                billed_ms=int(rep.billed_duration_ms) if rep is not None else None,
+                init_ms=rep.init_duration_ms if rep is not None else None,
+                max_memory_mb=rep.max_memory_used_mb if rep is not None else None,
+                failure=failure,
+                request_id=s.request_id,
+                request_index=s.request_index,
+            )
+        )
     return out
 
 
@@ -200,14 +249,18 @@ def _signer(credentials: StaticCredentials, region: str) -> Signer:
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    frozen = Credentials(credentials.access_key_id,
-                         credentials.secret_access_key).get_frozen_credentials()
+    frozen = Credentials(
+        credentials.access_key_id, credentials.secret_access_key
+    ).get_frozen_credentials()
 
     def sign(method: str, url: str, body: bytes) -> dict[str, str]:
         request = AWSRequest(method=method, url=url, data=body)
         SigV4Auth(frozen, "execute-api", region).add_auth(request)
-        return {k: v for k, v in request.headers.items()
-                if k in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")}
+        return {
+            k: v
+            for k, v in request.headers.items()
+            if k in ("Authorization", "X-Amz-Date", "X-Amz-Security-Token")
+        }
 
     return sign
 
@@ -252,46 +305,78 @@ async def sweep_on_emulator(
         else:
             emulable.append(mb)
     # what `python -m emulator up NAME@MB ...` would host, packages built the same way
-    all_settings, all_specs = stack_specs(
-        [f"{stack}@{mb}" for mb in emulable], root=root, artifact=artifact,
-    ) if emulable else ({}, [])
+    all_settings, all_specs = (
+        stack_specs(
+            [f"{stack}@{mb}" for mb in emulable],
+            root=root,
+            artifact=artifact,
+        )
+        if emulable
+        else ({}, [])
+    )
     by_name = {spec.name: spec for spec in all_specs}
-    specs = [(mb, by_name[result.variants[mb]], all_settings[result.variants[mb]])
-             for mb in emulable]
+    specs = [
+        (mb, by_name[result.variants[mb]], all_settings[result.variants[mb]]) for mb in emulable
+    ]
     if not specs:
         result.elapsed_s = time.monotonic() - started
         return result
     # the sweep's own key pair: the emulator admits requests signed with it (IAM stacks)
-    credentials = StaticCredentials(access_key_id="AKIASWEEP" + secrets.token_hex(6).upper(),
-                                    secret_access_key=secrets.token_urlsafe(30), source="option")
+    credentials = StaticCredentials(
+        access_key_id="AKIASWEEP" + secrets.token_hex(6).upper(),
+        secret_access_key=secrets.token_urlsafe(30),
+        source="option",
+    )
     options = EmulatorOptions(
         credentials=credentials,
-        work_dir=build_dir / "emulator", log_dir=build_dir / "logs",
+        work_dir=build_dir / "emulator",
+        log_dir=build_dir / "logs",
         python_env_dir=root / "build" / "emulator" / "python-runtime",
-        client_rtt_ms=client_rtt_ms, gateway_latency_ms=gateway_latency_ms,
+        client_rtt_ms=client_rtt_ms,
+        gateway_latency_ms=gateway_latency_ms,
         # instances are retired by the sweep itself, never by the clock
         keep_alive_s=24 * 3600.0,
     )
     rng = random.Random(seed)
     t0: float | None = None
-    async with Emulator([spec for _, spec, _ in specs], options) as emu, \
-            aiohttp.ClientSession() as session:
+    async with (
+        Emulator([spec for _, spec, _ in specs], options) as emu,
+        aiohttp.ClientSession() as session,
+    ):
         for mb, spec, settings in specs:
             url = emu.urls[spec.name]
             host = emu.hosts[spec.name]
             timeout_s = float(settings.timeout_s) + 30.0
-            signer = (_signer(credentials, settings.region)
-                      if settings.authorization == "iam" else None)
+            signer = (
+                _signer(credentials, settings.region) if settings.authorization == "iam" else None
+            )
             sent: list[tuple[_Sent, bytes]] = []
             for _ in range(cold):
                 emu.reclaim_idle(spec.name)
                 await host.wait_gone()
-                sent.append(await _send(session, url, requests, _pick(requests, rng),
-                                        forced_cold=True, timeout_s=timeout_s, signer=signer))
+                sent.append(
+                    await _send(
+                        session,
+                        url,
+                        requests,
+                        _pick(requests, rng),
+                        forced_cold=True,
+                        timeout_s=timeout_s,
+                        signer=signer,
+                    )
+                )
             order = [_pick(requests, rng) for _ in range(warm)]
-            sent.extend(await _warm_phase(session, url, requests, order,
-                                          parallelism=parallelism, timeout_s=timeout_s,
-                                          signer=signer))
+            sent.extend(
+                await _warm_phase(
+                    session,
+                    url,
+                    requests,
+                    order,
+                    parallelism=parallelism,
+                    timeout_s=timeout_s,
+                    signer=signer,
+                )
+            )
             emu.reclaim_idle(spec.name)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(host.wait_gone(), timeout=10.0)
@@ -302,7 +387,9 @@ async def sweep_on_emulator(
                 result.start_epoch_s = time.time() - (time.perf_counter() - t0)
             result.starts_s[mb] = [s.started - t0 for s, _ in sent]
             failed = sum(1 for i in invocations if i.failure)
-            say(f"{mb:>6} MB  {cold} cold + {warm} warm sent"
-                + (f", {failed} failed" if failed else ""))
+            say(
+                f"{mb:>6} MB  {cold} cold + {warm} warm sent"
+                + (f", {failed} failed" if failed else "")
+            )
     result.elapsed_s = time.monotonic() - started
     return result

@@ -25,12 +25,14 @@ def parse_memory(text: str) -> list[int]:
         if not item:
             continue
         if not item.isdigit():
-            raise SweepInputError(f"--memory {text!r}: write sizes in MB separated by commas, "
-                                  "e.g. 128,256,512,1024")
+            raise SweepInputError(
+                f"--memory {text!r}: write sizes in MB separated by commas, e.g. 128,256,512,1024"
+            )
         mb = int(item)
         if not MEMORY_MB_MIN <= mb <= MEMORY_MB_MAX:
-            raise SweepInputError(f"--memory: {mb} MB is outside Lambda's {MEMORY_MB_MIN}.."
-                                  f"{MEMORY_MB_MAX:,} MB")
+            raise SweepInputError(
+                f"--memory: {mb} MB is outside Lambda's {MEMORY_MB_MIN}..{MEMORY_MB_MAX:,} MB"
+            )
         if mb not in sizes:
             sizes.append(mb)
     if not sizes:
@@ -40,12 +42,18 @@ def parse_memory(text: str) -> list[int]:
 
 def check_bounds(args: argparse.Namespace) -> None:
     """The per-size counts and fractions within their bounds (SweepInputError otherwise)."""
-    for name, value, low in (("--cold", args.cold, 0), ("--warm", args.warm, 1),
-                             ("--parallelism", args.parallelism, 1), ("--batch", args.batch, 1)):
+    for name, value, low in (
+        ("--cold", args.cold, 0),
+        ("--warm", args.warm, 1),
+        ("--parallelism", args.parallelism, 1),
+        ("--batch", args.batch, 1),
+    ):
         if not low <= value <= MAX_REQUESTS_PER_SIZE:
             raise SweepInputError(f"{name} must be within {low}..{MAX_REQUESTS_PER_SIZE}")
     if not 0.0 <= args.cold_share <= 1.0:
         raise SweepInputError("--cold-share must be a fraction from 0 to 1")
     if args.requests is not None and args.batch != 1:
-        raise SweepInputError("--batch shapes the default request: leave it out with "
-                              "--requests (write the batch into the file's bodies)")
+        raise SweepInputError(
+            "--batch shapes the default request: leave it out with "
+            "--requests (write the batch into the file's bodies)"
+        )

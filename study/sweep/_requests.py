@@ -31,19 +31,27 @@ def read_requests(path: Path) -> list[SweepRequest]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise SweepInputError(f"{path}:{number}: not JSON ({exc.msg}); each line is "
-                                  '{"body": {...}, "weight": 1}') from None
+            raise SweepInputError(
+                f"{path}:{number}: not JSON ({exc.msg}); each line is "
+                '{"body": {...}, "weight": 1}'
+            ) from None
         if not isinstance(item, dict) or "body" not in item:
-            raise SweepInputError(f'{path}:{number}: each line is {{"body": {{...}}, '
-                                  '"weight": 1}, with a body')
+            raise SweepInputError(
+                f'{path}:{number}: each line is {{"body": {{...}}, "weight": 1}}, with a body'
+            )
         weight = item.get("weight", 1)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             raise SweepInputError(f"{path}:{number}: weight must be a number > 0")
         body = item["body"]
         raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        out.append(SweepRequest(body=raw, weight=float(weight),
-                                method=str(item.get("method", "POST")).upper(),
-                                path=str(item.get("path", PREDICT_PATH))))
+        out.append(
+            SweepRequest(
+                body=raw,
+                weight=float(weight),
+                method=str(item.get("method", "POST")).upper(),
+                path=str(item.get("path", PREDICT_PATH)),
+            )
+        )
     if not out:
         raise SweepInputError(f"{path} holds no request: one JSON object per line")
     return out
@@ -61,8 +69,10 @@ def default_requests(artifact: Path, batch: int) -> list[SweepRequest]:
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     missing = sorted({name for name in features for row in rows if name not in row})
     if not rows or missing:
-        raise SweepInputError(f"the shipped payload lacks the model's feature(s) "
-                              f"{', '.join(missing)}: pass --requests FILE")
+        raise SweepInputError(
+            f"the shipped payload lacks the model's feature(s) "
+            f"{', '.join(missing)}: pass --requests FILE"
+        )
     instances = [{name: rows[k % len(rows)][name] for name in features} for k in range(batch)]
     body = json.dumps({"instances": instances}, separators=(",", ":")).encode()
     return [SweepRequest(body=body)]

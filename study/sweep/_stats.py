@@ -111,11 +111,19 @@ class SizeStats:
 
 def _cost_of(memory_mb: int, billed: Estimate, architecture: str, prices: Prices) -> Estimate:
     def one(ms: float) -> float:
-        return (prices.lambda_request_usd + prices.api_request_usd
-                + gb_seconds(memory_mb, ms) * prices.per_gb_second(architecture))
+        return (
+            prices.lambda_request_usd
+            + prices.api_request_usd
+            + gb_seconds(memory_mb, ms) * prices.per_gb_second(architecture)
+        )
 
-    return Estimate(value=one(billed.value), low=one(billed.low), high=one(billed.high),
-                    coverage=billed.coverage, n=billed.n)
+    return Estimate(
+        value=one(billed.value),
+        low=one(billed.low),
+        high=one(billed.high),
+        coverage=billed.coverage,
+        n=billed.n,
+    )
 
 
 def _billed(inv: Invocation) -> float | None:
@@ -126,8 +134,14 @@ def _billed(inv: Invocation) -> float | None:
     return float(billed_duration_ms(inv.duration_ms, inv.init_ms))
 
 
-def size_stats(memory_mb: int, invocations: Sequence[Invocation], *, architecture: str = "x86_64",
-               prices: Prices | None = None, cold_share: float = DEFAULT_COLD_SHARE) -> SizeStats:
+def size_stats(
+    memory_mb: int,
+    invocations: Sequence[Invocation],
+    *,
+    architecture: str = "x86_64",
+    prices: Prices | None = None,
+    cold_share: float = DEFAULT_COLD_SHARE,
+) -> SizeStats:
     """The figures of one size from its invocations (forced-cold ones are its cold requests)."""
     p = prices or Prices()
     cold = [i for i in invocations if i.forced_cold]
@@ -137,9 +151,11 @@ def size_stats(memory_mb: int, invocations: Sequence[Invocation], *, architectur
     ok_cold = [i for i in cold if i.failure is None]
     ok_warm = [i for i in warm if i.failure is None]
     inits = [i.init_ms for i in ok_cold if i.init_ms is not None]
-    cold_lat = [i.client_ms if i.client_ms is not None else
-                (i.duration_ms or 0.0) + (i.init_ms or 0.0)
-                for i in ok_cold if i.client_ms is not None or i.duration_ms is not None]
+    cold_lat = [
+        i.client_ms if i.client_ms is not None else (i.duration_ms or 0.0) + (i.init_ms or 0.0)
+        for i in ok_cold
+        if i.client_ms is not None or i.duration_ms is not None
+    ]
     durations = [i.duration_ms for i in ok_warm if i.duration_ms is not None]
     warm_lat = [i.client_ms for i in ok_warm if i.client_ms is not None]
     memories = [i.max_memory_mb for i in invocations if i.max_memory_mb is not None]
@@ -156,29 +172,43 @@ def size_stats(memory_mb: int, invocations: Sequence[Invocation], *, architectur
         def mix(w: float, k: float) -> float:
             return ((1.0 - share) * w + share * k) * 1_000_000
 
-        per_million = Estimate(value=mix(warm_cost.value, c.value),
-                               low=mix(warm_cost.low, c.low), high=mix(warm_cost.high, c.high),
-                               coverage=warm_cost.coverage, n=warm_cost.n)
+        per_million = Estimate(
+            value=mix(warm_cost.value, c.value),
+            low=mix(warm_cost.low, c.low),
+            high=mix(warm_cost.high, c.high),
+            coverage=warm_cost.coverage,
+            n=warm_cost.n,
+        )
     return SizeStats(
-        memory_mb=memory_mb, cold_requests=len(cold), warm_requests=len(warm),
+        memory_mb=memory_mb,
+        cold_requests=len(cold),
+        warm_requests=len(warm),
         unforced_cold=len(unforced),
-        init_p50_ms=_pct(inits, 50), init_p90_ms=_pct(inits, 90),
-        init_max_ms=max(inits) if inits else None, init=median_estimate(inits),
-        cold_latency=median_estimate(cold_lat), cold_latency_p99_ms=_pct(cold_lat, 99),
+        init_p50_ms=_pct(inits, 50),
+        init_p90_ms=_pct(inits, 90),
+        init_max_ms=max(inits) if inits else None,
+        init=median_estimate(inits),
+        cold_latency=median_estimate(cold_lat),
+        cold_latency_p99_ms=_pct(cold_lat, 99),
         warm_duration=median_estimate(durations),
-        warm_duration_p90_ms=_pct(durations, 90), warm_duration_p99_ms=_pct(durations, 99),
+        warm_duration_p90_ms=_pct(durations, 90),
+        warm_duration_p99_ms=_pct(durations, 99),
         warm_duration_mean_ms=sum(durations) / len(durations) if durations else None,
         warm_latency=median_estimate(warm_lat),
-        warm_latency_p90_ms=_pct(warm_lat, 90), warm_latency_p99_ms=_pct(warm_lat, 99),
+        warm_latency_p90_ms=_pct(warm_lat, 90),
+        warm_latency_p99_ms=_pct(warm_lat, 99),
         max_memory_used_mb=max(memories) if memories else None,
         failures=dict(sorted(Counter(i.failure for i in invocations if i.failure).items())),
         billed_gb_s=sum(gb_seconds(memory_mb, b) for b in billed_all),
-        warm_cost_usd=warm_cost, cold_cost_usd=cold_cost, cost_per_million_usd=per_million,
+        warm_cost_usd=warm_cost,
+        cold_cost_usd=cold_cost,
+        cost_per_million_usd=per_million,
         cold_share=cold_share,
     )
 
 
 # --- strategies ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, kw_only=True)
 class Strategy:
@@ -194,8 +224,10 @@ def parse_strategy(text: str) -> Strategy:
     """``cost``, ``speed``, ``balanced`` or ``balanced:W`` (W in 0..1)."""
     name, _, weight_text = text.strip().partition(":")
     if name not in STRATEGIES:
-        raise SweepInputError(f"strategy {text!r}: write cost, speed, balanced or balanced:W "
-                              "(W from 0 = speed to 1 = cost)")
+        raise SweepInputError(
+            f"strategy {text!r}: write cost, speed, balanced or balanced:W "
+            "(W from 0 = speed to 1 = cost)"
+        )
     if weight_text and name != "balanced":
         raise SweepInputError(f"strategy {text!r}: only balanced takes a weight (balanced:0.3)")
     weight = DEFAULT_BALANCED_WEIGHT
@@ -205,8 +237,10 @@ def parse_strategy(text: str) -> Strategy:
         except ValueError:
             weight = math.nan
         if not 0.0 <= weight <= 1.0:
-            raise SweepInputError(f"strategy {text!r}: the weight must be a number from 0 "
-                                  "(speed) to 1 (cost), e.g. balanced:0.3")
+            raise SweepInputError(
+                f"strategy {text!r}: the weight must be a number from 0 "
+                "(speed) to 1 (cost), e.g. balanced:0.3"
+            )
     return Strategy(name=name, weight=weight)
 
 
@@ -221,10 +255,11 @@ class Candidate:
 
 def candidates(stats: Sequence[SizeStats]) -> list[Candidate]:
     """The sizes that can be chosen: every request succeeded."""
-    return [Candidate(memory_mb=s.memory_mb, cost=s.cost_per_million_usd,
-                      duration=s.warm_duration)
-            for s in stats if s.usable and s.cost_per_million_usd is not None
-            and s.warm_duration is not None]
+    return [
+        Candidate(memory_mb=s.memory_mb, cost=s.cost_per_million_usd, duration=s.warm_duration)
+        for s in stats
+        if s.usable and s.cost_per_million_usd is not None and s.warm_duration is not None
+    ]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,16 +275,20 @@ class Choice:
 
 
 def _scaled(e: Estimate, by: float) -> Estimate:
-    return Estimate(value=e.value / by, low=e.low / by, high=e.high / by, coverage=e.coverage,
-                    n=e.n)
+    return Estimate(
+        value=e.value / by, low=e.low / by, high=e.high / by, coverage=e.coverage, n=e.n
+    )
 
 
 def _balanced(c: Candidate, weight: float, max_cost: float, max_duration: float) -> Estimate:
     cost, dur = _scaled(c.cost, max_cost), _scaled(c.duration, max_duration)
-    return Estimate(value=weight * cost.value + (1 - weight) * dur.value,
-                    low=weight * cost.low + (1 - weight) * dur.low,
-                    high=weight * cost.high + (1 - weight) * dur.high,
-                    coverage=min(cost.coverage, dur.coverage), n=min(cost.n, dur.n))
+    return Estimate(
+        value=weight * cost.value + (1 - weight) * dur.value,
+        low=weight * cost.low + (1 - weight) * dur.low,
+        high=weight * cost.high + (1 - weight) * dur.high,
+        coverage=min(cost.coverage, dur.coverage),
+        n=min(cost.n, dur.n),
+    )
 
 
 def choose(pool: Sequence[Candidate], strategy: Strategy) -> Choice:
@@ -277,22 +316,32 @@ def choose(pool: Sequence[Candidate], strategy: Strategy) -> Choice:
     reason = f"{strategy}: {pick.memory_mb} MB"
     if ties:
         on = {"cost": "cost", "speed": "warm Duration"}.get(strategy.name, "the balanced score")
-        reason += (f" (indistinguishable on {on} from {', '.join(f'{m} MB' for m in ties)}: "
-                   f"{rule} one is chosen)")
-    return Choice(memory_mb=pick.memory_mb, ties=ties, reason=reason,
-                  scores={m: e.value for m, e in figure.items()})
+        reason += (
+            f" (indistinguishable on {on} from {', '.join(f'{m} MB' for m in ties)}: "
+            f"{rule} one is chosen)"
+        )
+    return Choice(
+        memory_mb=pick.memory_mb,
+        ties=ties,
+        reason=reason,
+        scores={m: e.value for m, e in figure.items()},
+    )
 
 
 # --- SLO ----------------------------------------------------------------------------------------
 
 #: SLO keys: which figure of a size each bounds.
 SLO_FIGURES = {
-    "warm-p50": "warm client latency p50", "warm-p90": "warm client latency p90",
+    "warm-p50": "warm client latency p50",
+    "warm-p90": "warm client latency p90",
     "warm-p99": "warm client latency p99",
-    "duration-p50": "warm Duration p50", "duration-p90": "warm Duration p90",
+    "duration-p50": "warm Duration p50",
+    "duration-p90": "warm Duration p90",
     "duration-p99": "warm Duration p99",
-    "cold-p50": "cold request latency p50", "cold-p99": "cold request latency p99",
-    "init-p50": "Init Duration p50", "init-p90": "Init Duration p90",
+    "cold-p50": "cold request latency p50",
+    "cold-p99": "cold request latency p99",
+    "init-p50": "Init Duration p50",
+    "init-p90": "Init Duration p90",
     "init-max": "Init Duration max",
 }
 _SLO_ITEM = re.compile(r"^\s*([a-z0-9-]+)\s*=\s*([0-9]*\.?[0-9]+)\s*(ms|s)\s*$")
@@ -308,7 +357,8 @@ def parse_slo(text: str) -> dict[str, float]:
         if m is None or m[1] not in SLO_FIGURES:
             raise SweepInputError(
                 f"SLO item {item.strip()!r}: write KEY=NUMBERms or KEY=NUMBERs, KEY one of "
-                f"{', '.join(SLO_FIGURES)} (e.g. --slo warm-p99=150ms,cold-p99=1s)")
+                f"{', '.join(SLO_FIGURES)} (e.g. --slo warm-p99=150ms,cold-p99=1s)"
+            )
         bounds[m[1]] = float(m[2]) * (1000.0 if m[3] == "s" else 1.0)
     if not bounds:
         raise SweepInputError("empty SLO: give at least one bound, e.g. --slo warm-p99=150ms")
@@ -323,18 +373,23 @@ def slo_figure(s: SizeStats, key: str) -> float | None:
         warm_lat = (s.warm_duration, s.warm_duration_p90_ms, s.warm_duration_p99_ms)
     values: dict[str, float | None] = {
         "warm-p50": warm_lat[0].value if warm_lat[0] else None,
-        "warm-p90": warm_lat[1], "warm-p99": warm_lat[2],
+        "warm-p90": warm_lat[1],
+        "warm-p99": warm_lat[2],
         "duration-p50": s.warm_duration.value if s.warm_duration else None,
-        "duration-p90": s.warm_duration_p90_ms, "duration-p99": s.warm_duration_p99_ms,
+        "duration-p90": s.warm_duration_p90_ms,
+        "duration-p99": s.warm_duration_p99_ms,
         "cold-p50": s.cold_latency.value if s.cold_latency else None,
         "cold-p99": s.cold_latency_p99_ms,
-        "init-p50": s.init_p50_ms, "init-p90": s.init_p90_ms, "init-max": s.init_max_ms,
+        "init-p50": s.init_p50_ms,
+        "init-p90": s.init_p90_ms,
+        "init-max": s.init_max_ms,
     }
     return values[key]
 
 
 def choose_by_slo(stats: Sequence[SizeStats], bounds: Mapping[str, float]) -> Choice:
     """The cheapest size meeting every bound (ties to the faster), or none with the closest."""
+
     def worst_ratio(s: SizeStats) -> float:
         ratios = []
         for key, bound in bounds.items():
@@ -348,25 +403,41 @@ def choose_by_slo(stats: Sequence[SizeStats], bounds: Mapping[str, float]) -> Ch
     text = ",".join(f"{k}={v:g}ms" for k, v in bounds.items())
     if not meeting:
         if not pool:
-            return Choice(memory_mb=None, reason=f"SLO {text}: none meets it (no size served "
-                          "every request)")
+            return Choice(
+                memory_mb=None, reason=f"SLO {text}: none meets it (no size served every request)"
+            )
         closest = min(pool, key=lambda s: (ratios[s.memory_mb], s.memory_mb))
         over = (ratios[closest.memory_mb] - 1.0) * 100.0
-        return Choice(memory_mb=None, closest_mb=closest.memory_mb, scores=ratios,
-                      reason=f"SLO {text}: none meets it; closest {closest.memory_mb} MB "
-                             f"({over:.0f} % over its tightest bound)")
+        return Choice(
+            memory_mb=None,
+            closest_mb=closest.memory_mb,
+            scores=ratios,
+            reason=f"SLO {text}: none meets it; closest {closest.memory_mb} MB "
+            f"({over:.0f} % over its tightest bound)",
+        )
     choice = choose(candidates(meeting), Strategy(name="cost"))
-    return Choice(memory_mb=choice.memory_mb, ties=choice.ties, scores=ratios,
-                  reason=f"SLO {text}: {choice.memory_mb} MB is the cheapest meeting it"
-                  + (f" ({', '.join(f'{m} MB' for m in choice.ties)} cost the same within "
-                     "the intervals: the faster of them)" if choice.ties else ""))
+    return Choice(
+        memory_mb=choice.memory_mb,
+        ties=choice.ties,
+        scores=ratios,
+        reason=f"SLO {text}: {choice.memory_mb} MB is the cheapest meeting it"
+        + (
+            f" ({', '.join(f'{m} MB' for m in choice.ties)} cost the same within "
+            "the intervals: the faster of them)"
+            if choice.ties
+            else ""
+        ),
+    )
 
 
 def best_and_ties(stats: Sequence[SizeStats], figure: str) -> tuple[int, list[int]] | None:
     """The size with the lowest median of ``figure`` (a SizeStats field holding an Estimate,
     e.g. ``warm_duration``) and the sizes whose interval overlaps its (indistinguishable)."""
-    have = [(s.memory_mb, e) for s in stats if s.usable
-            and isinstance(e := getattr(s, figure), Estimate)]
+    have = [
+        (s.memory_mb, e)
+        for s in stats
+        if s.usable and isinstance(e := getattr(s, figure), Estimate)
+    ]
     if not have:
         return None
     best_mb, best = min(have, key=lambda item: (item[1].value, item[0]))

@@ -72,8 +72,9 @@ _WRITER = textwrap.dedent("""
 
 
 def _writer(stdout: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", _WRITER], cwd=REPO, stdout=stdout,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", _WRITER], cwd=REPO, stdout=stdout, stderr=subprocess.PIPE
+    )
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly_with_141() -> None:
@@ -106,8 +107,14 @@ def test_a_command_whose_stdout_is_closed_ends_quietly_with_141() -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        done = subprocess.run([sys.executable, "-m", "stack", "deployer-policy"], cwd=REPO,
-                              stdout=write_end, stderr=subprocess.PIPE, check=False, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "stack", "deployer-policy"],
+            cwd=REPO,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
     finally:
         os.close(write_end)
     assert done.returncode == 141, done.stderr

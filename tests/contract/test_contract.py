@@ -96,9 +96,11 @@ def test_the_handlers_exist_where_lambda_looks() -> None:
 def _disagreement(side: str, found: set[str], expected: set[str], what: str) -> str:
     """One line naming the side that disagrees with contract, and how."""
     extra, missing = sorted(found - expected), sorted(expected - found)
-    return (f"{side} disagrees with contract on {what}: "
-            f"{side} has {extra or 'nothing'} that contract lacks, "
-            f"lacks {missing or 'nothing'} that contract has")
+    return (
+        f"{side} disagrees with contract on {what}: "
+        f"{side} has {extra or 'nothing'} that contract lacks, "
+        f"lacks {missing or 'nothing'} that contract has"
+    )
 
 
 #: Variables Lambda itself sets, which the functions may read without contract declaring them.
@@ -121,8 +123,7 @@ def test_the_functions_read_exactly_the_contracts_environment() -> None:
     every = set(MODEL_ENVIRONMENT) | set(FUNCTION_ENVIRONMENT)
     assert python == every, _disagreement("runtime/python", python, every, "environment")
     java_expected = every - set(PYTHON_ONLY_MODEL_ENVIRONMENT)
-    assert java == java_expected, _disagreement("runtime/java", java, java_expected,
-                                                "environment")
+    assert java == java_expected, _disagreement("runtime/java", java, java_expected, "environment")
 
 
 def test_the_environment_guard_sees_names_with_digits() -> None:
@@ -139,23 +140,31 @@ def _product(expression: str) -> int:
 
 def test_the_functions_refuse_bodies_beyond_lambdas_payload_limit() -> None:
     assert PAYLOAD_LIMIT_BYTES == 6 * 1024 * 1024
-    python = re.search(r"^MAX_BODY_BYTES = ([0-9* ]+)$",
-                       (PYTHON_RUNTIME / "_http_api.py").read_text("utf-8"), re.MULTILINE)
-    java = re.search(r"static final int MAX_BODY_BYTES = ([0-9* ]+);",
-                     (JAVA_SOURCES / "Api.java").read_text("utf-8"))
+    python = re.search(
+        r"^MAX_BODY_BYTES = ([0-9* ]+)$",
+        (PYTHON_RUNTIME / "_http_api.py").read_text("utf-8"),
+        re.MULTILINE,
+    )
+    java = re.search(
+        r"static final int MAX_BODY_BYTES = ([0-9* ]+);",
+        (JAVA_SOURCES / "Api.java").read_text("utf-8"),
+    )
     assert python and java, "each function states its body limit as MAX_BODY_BYTES"
     assert _product(python.group(1)) == _product(java.group(1)) == PAYLOAD_LIMIT_BYTES
 
 
 def test_the_functions_default_to_the_contracts_instance_limit() -> None:
     python = _python_literal(PYTHON_RUNTIME / "app.py", "DEFAULT_MAX_INSTANCES")
-    java = re.search(r"static final int DEFAULT_MAX_INSTANCES = (\d+);",
-                     (JAVA_SOURCES / "Handler.java").read_text("utf-8"))
+    java = re.search(
+        r"static final int DEFAULT_MAX_INSTANCES = (\d+);",
+        (JAVA_SOURCES / "Handler.java").read_text("utf-8"),
+    )
     assert java, "runtime/java states its default as DEFAULT_MAX_INSTANCES in Handler.java"
     for side, value in (("runtime/python", python), ("runtime/java", int(java.group(1)))):
         assert value == contract.MAX_INSTANCES_DEFAULT, (
             f"{side}'s DEFAULT_MAX_INSTANCES {value} disagrees with contract's "
-            f"MAX_INSTANCES_DEFAULT {contract.MAX_INSTANCES_DEFAULT}")
+            f"MAX_INSTANCES_DEFAULT {contract.MAX_INSTANCES_DEFAULT}"
+        )
 
 
 def test_the_runtimes_start_where_the_functions_are_built_for() -> None:
@@ -212,8 +221,13 @@ def test_billing_refuses_what_is_not_a_duration(bad: float) -> None:
 def test_the_emulator_writes_the_contracts_billed_duration() -> None:
     from emulator.logs._report_writer import report_line
 
-    line = report_line(request_id="r", duration_ms=0.4, memory_size_mb=128,
-                       max_memory_used_mb=50, init_duration_ms=99.5)
+    line = report_line(
+        request_id="r",
+        duration_ms=0.4,
+        memory_size_mb=128,
+        max_memory_used_mb=50,
+        init_duration_ms=99.5,
+    )
     assert f"Billed Duration: {billed_duration_ms(0.4, 99.5)} ms" in line
 
 
@@ -262,11 +276,12 @@ def test_the_contracts_headers_are_distinct_lowercase_names() -> None:
 
 @pytest.mark.parametrize(
     ("side", "sources"),
-    [("runtime/python", sorted(PYTHON_RUNTIME.glob("*.py"))),
-     ("runtime/java", sorted(JAVA_SOURCES.glob("*.java")))],
+    [
+        ("runtime/python", sorted(PYTHON_RUNTIME.glob("*.py"))),
+        ("runtime/java", sorted(JAVA_SOURCES.glob("*.java"))),
+    ],
 )
-def test_each_function_writes_exactly_the_contracts_headers(side: str,
-                                                            sources: list[Path]) -> None:
+def test_each_function_writes_exactly_the_contracts_headers(side: str, sources: list[Path]) -> None:
     # The functions are standalone and keep their own copies of the names; these are them.
     expected = {*RESPONSE_HEADERS, *FIRST_RESPONSE_HEADERS}
     written = _headers_written(sources)
@@ -286,11 +301,13 @@ def test_the_python_function_serves_the_contracts_model_runtimes_and_exports() -
     runtimes = _python_literal(module, "MODEL_RUNTIMES")
     assert runtimes == MODEL_RUNTIMES, (
         f"runtime/python/_model_runtime.py's MODEL_RUNTIMES {runtimes} disagrees with "
-        f"contract's {MODEL_RUNTIMES}")
+        f"contract's {MODEL_RUNTIMES}"
+    )
     suffixes = _python_literal(module, "EXPORT_SUFFIX")
     assert suffixes == dict(EXPORT_SUFFIXES), (
         f"runtime/python/_model_runtime.py's EXPORT_SUFFIX {suffixes} disagrees with "
-        f"contract's EXPORT_SUFFIXES {dict(EXPORT_SUFFIXES)}")
+        f"contract's EXPORT_SUFFIXES {dict(EXPORT_SUFFIXES)}"
+    )
     # Every framework runtime has an export, the artifact runtime none.
     assert set(EXPORT_SUFFIXES) == set(MODEL_RUNTIMES) - {"artifact"}
 
@@ -300,7 +317,8 @@ def test_the_model_writes_its_exports_where_the_function_looks() -> None:
 
     paths = export_paths(Path("build") / MODEL_FILE)
     assert {runtime: path.name for runtime, path in paths.items()} == {
-        runtime: f"model{suffix}" for runtime, suffix in EXPORT_SUFFIXES.items()}
+        runtime: f"model{suffix}" for runtime, suffix in EXPORT_SUFFIXES.items()
+    }
 
 
 # ---- no part keeps a copy --------------------------------------------------------------------
@@ -316,15 +334,26 @@ def _contract_strings() -> dict[str, str]:
         elif isinstance(value, tuple) and all(isinstance(v, str) for v in value):
             owned.update({v: name for v in value})
         elif name in ("ROUTES", "HANDLERS", "EXPORT_SUFFIXES"):
-            owned.update({v: name for v in value.values()} if name != "ROUTES" else
-                         dict.fromkeys(value, name))
+            owned.update(
+                {v: name for v in value.values()}
+                if name != "ROUTES"
+                else dict.fromkeys(value, name)
+            )
     # Short words that are also ordinary values elsewhere (a language, a strategy, a runtime
     # name such as "python3.12", a stack kind, a log format, an authorization) are settings'
     # values compared against, not copies of the contract; nor is a handler name such as
     # "app.handler", which a user's function may have too.
-    for words in (LANGUAGES, contract.MODEL_STRATEGIES, MODEL_RUNTIMES, contract.STACK_KINDS,
-                  contract.LOG_FORMATS, contract.AUTHORIZATIONS, *RUNTIMES.values(),
-                  tuple(HANDLERS.values()), (contract.PROJECT, "POST", "GET")):
+    for words in (
+        LANGUAGES,
+        contract.MODEL_STRATEGIES,
+        MODEL_RUNTIMES,
+        contract.STACK_KINDS,
+        contract.LOG_FORMATS,
+        contract.AUTHORIZATIONS,
+        *RUNTIMES.values(),
+        tuple(HANDLERS.values()),
+        (contract.PROJECT, "POST", "GET"),
+    ):
         for word in words:
             owned.pop(word, None)
     return owned
@@ -334,27 +363,41 @@ def _docstrings(tree: ast.AST) -> set[int]:
     found: set[int] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if (isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
-                and body and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)):
+        if (
+            isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+        ):
             found.add(id(body[0].value))
     return found
 
 
 def test_no_part_keeps_a_copy_of_what_contract_owns() -> None:
     owned = _contract_strings()
-    assert {"x-cold-start", "apigw-requestid", "MODEL_S3_ENDPOINT", "/predict", "POST /predict",
-            ".tflite", "model.zip"} <= set(owned)
+    assert {
+        "x-cold-start",
+        "apigw-requestid",
+        "MODEL_S3_ENDPOINT",
+        "/predict",
+        "POST /predict",
+        ".tflite",
+        "model.zip",
+    } <= set(owned)
     copies = []
     for package in PROJECT_PACKAGES:
         for path in sorted((REPO / package).rglob("*.py")):
             tree = ast.parse(path.read_text("utf-8"))
             skip = _docstrings(tree)
-            copies += [f"{path.relative_to(REPO)}:{node.lineno} writes {node.value!r} "
-                       f"(use contract.{owned[node.value]})"
-                       for node in ast.walk(tree)
-                       if isinstance(node, ast.Constant) and isinstance(node.value, str)
-                       and node.value in owned and id(node) not in skip]
+            copies += [
+                f"{path.relative_to(REPO)}:{node.lineno} writes {node.value!r} "
+                f"(use contract.{owned[node.value]})"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in owned
+                and id(node) not in skip
+            ]
     assert not copies, "; ".join(copies)
 
 
@@ -364,11 +407,16 @@ def test_no_package_reexports_a_contract_name_under_another_name() -> None:
     for package in PROJECT_PACKAGES:
         for path in sorted((REPO / package).rglob("*.py")):
             for node in ast.parse(path.read_text("utf-8")).body:
-                if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
-                        and node.value.id in contract.__all__):
+                if (
+                    isinstance(node, ast.Assign)
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in contract.__all__
+                ):
                     targets = [t.id for t in node.targets if isinstance(t, ast.Name)]
-                    aliases.append(f"{path.relative_to(REPO)}:{node.lineno} "
-                                   f"{', '.join(targets)} = {node.value.id}")
+                    aliases.append(
+                        f"{path.relative_to(REPO)}:{node.lineno} "
+                        f"{', '.join(targets)} = {node.value.id}"
+                    )
     assert not aliases, "; ".join(aliases)
 
 
@@ -394,13 +442,24 @@ def _rebuilt(recorded: dict[str, object]) -> dict[str, object]:
     if "cookies" in recorded:
         headers.append(("cookie", "; ".join(recorded["cookies"])))  # type: ignore[arg-type]
     body = recorded.get("body")
-    raw = (b"" if body is None else base64.b64decode(str(body)) if recorded["isBase64Encoded"]
-           else str(body).encode("utf-8"))
+    raw = (
+        b""
+        if body is None
+        else base64.b64decode(str(body))
+        if recorded["isBase64Encoded"]
+        else str(body).encode("utf-8")
+    )
     return build_event(
-        method=context["http"]["method"], raw_path=str(recorded["rawPath"]),
-        raw_query=str(recorded["rawQueryString"]), headers=headers, body=raw,
-        source_ip=context["http"]["sourceIp"], route_key=str(recorded["routeKey"]),
-        request_id=context["requestId"], api_id=context["apiId"], host=context["domainName"],
+        method=context["http"]["method"],
+        raw_path=str(recorded["rawPath"]),
+        raw_query=str(recorded["rawQueryString"]),
+        headers=headers,
+        body=raw,
+        source_ip=context["http"]["sourceIp"],
+        route_key=str(recorded["routeKey"]),
+        request_id=context["requestId"],
+        api_id=context["apiId"],
+        host=context["domainName"],
         now_s=context["timeEpoch"] / 1000,
     )
 
@@ -424,7 +483,8 @@ def _differences(emulator: object, aws: object, where: str = "event") -> list[st
 #: What the emulator does not emulate, by design (docs/emulator.md): one stage, ``$default``.
 _KNOWN_DIFFERENCES = {
     "post-predict-named-stage.json": [
-        "event.requestContext.stage: the emulator builds '$default', API Gateway sent 'prod'"],
+        "event.requestContext.stage: the emulator builds '$default', API Gateway sent 'prod'"
+    ],
 }
 
 
@@ -435,5 +495,6 @@ def test_the_emulators_event_is_api_gateways(recorded: Path) -> None:
     found = _differences(emulator, aws)
     assert found == _KNOWN_DIFFERENCES.get(recorded.name, []), (
         f"the emulator's event builder (emulator/_apigw.py) disagrees with the recorded "
-        f"{recorded.relative_to(REPO)}: " + "; ".join(found))
+        f"{recorded.relative_to(REPO)}: " + "; ".join(found)
+    )
     assert list(emulator) == list(aws), "the emulator orders the event's fields differently"

@@ -64,25 +64,38 @@ def _main_calls_run_main(path: Path) -> bool:
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "main":
-            return any(isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                       and call.func.id == "run_main" for call in ast.walk(node))
+            return any(
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id == "run_main"
+                for call in ast.walk(node)
+            )
     raise AssertionError(f"{path.relative_to(REPO)} has no main()")
 
 
 @pytest.mark.parametrize("package", sorted(ENTRIES))
 def test_every_command_line_runs_in_the_one_frame(package: str) -> None:
     assert _main_calls_run_main(REPO / ENTRIES[package]), (
-        f"{ENTRIES[package]}: main() does not go through contract.run_main")
+        f"{ENTRIES[package]}: main() does not go through contract.run_main"
+    )
 
 
 def _is_int(node: ast.AST | None) -> bool:
-    return (isinstance(node, ast.Constant) and isinstance(node.value, int)
-            and not isinstance(node.value, bool))
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    )
 
 
 def _named_code(node: ast.AST) -> bool:
-    name = (node.id if isinstance(node, ast.Name)
-            else node.attr if isinstance(node, ast.Attribute) else "")
+    name = (
+        node.id
+        if isinstance(node, ast.Name)
+        else node.attr
+        if isinstance(node, ast.Attribute)
+        else ""
+    )
     return bool(CODE_NAME.search(name))
 
 
@@ -90,9 +103,13 @@ def bare_codes(tree: ast.AST) -> Iterator[tuple[int, str]]:
     """(line, what) for every exit code written as a number."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Return) and node.value is not None:
-            values = (node.value.elts if isinstance(node.value, ast.Tuple)
-                      else [node.value.body, node.value.orelse]
-                      if isinstance(node.value, ast.IfExp) else [node.value])
+            values = (
+                node.value.elts
+                if isinstance(node.value, ast.Tuple)
+                else [node.value.body, node.value.orelse]
+                if isinstance(node.value, ast.IfExp)
+                else [node.value]
+            )
             if any(_is_int(value) for value in values):
                 yield node.lineno, "returns a number"
         elif isinstance(node, ast.Call):
@@ -115,29 +132,36 @@ def bare_codes(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 
 def test_no_command_module_writes_an_exit_code_as_a_number() -> None:
-    found = [f"{path.relative_to(REPO)}:{line}: {what}; use contract.ExitCode"
-             for path in command_modules()
-             for line, what in bare_codes(ast.parse(path.read_text(encoding="utf-8")))]
+    found = [
+        f"{path.relative_to(REPO)}:{line}: {what}; use contract.ExitCode"
+        for path in command_modules()
+        for line, what in bare_codes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
     assert found == []
 
 
-@pytest.mark.parametrize("source", [
-    "def main():\n    return 2\n",
-    "def main():\n    return 0 if ok else 3\n",
-    "def outcome():\n    return 1, 'warning'\n",
-    "def main():\n    return 128 + signum\n",
-    "sys.exit(2)\n",
-    "raise SystemExit(130)\n",
-    "if done.returncode != 0:\n    pass\n",
-    "if code == 6:\n    pass\n",
-    "status = 2\n",
-    "_FAILING_STATUSES = (4, 3, 2)\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def main():\n    return 2\n",
+        "def main():\n    return 0 if ok else 3\n",
+        "def outcome():\n    return 1, 'warning'\n",
+        "def main():\n    return 128 + signum\n",
+        "sys.exit(2)\n",
+        "raise SystemExit(130)\n",
+        "if done.returncode != 0:\n    pass\n",
+        "if code == 6:\n    pass\n",
+        "status = 2\n",
+        "_FAILING_STATUSES = (4, 3, 2)\n",
+    ],
+)
 def test_the_scan_finds_a_bare_code(source: str) -> None:
     assert list(bare_codes(ast.parse(source)))
 
 
 def test_the_scan_lets_names_and_other_numbers_be() -> None:
-    source = ("def main():\n    if len(rows) == 0:\n        return ExitCode.USAGE\n"
-              "    width = 2\n    return signalled(signum)\n")
+    source = (
+        "def main():\n    if len(rows) == 0:\n        return ExitCode.USAGE\n"
+        "    width = 2\n    return signalled(signum)\n"
+    )
     assert list(bare_codes(ast.parse(source))) == []

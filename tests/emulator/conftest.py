@@ -37,8 +37,20 @@ def java_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sources = sorted(str(p) for p in (FUNCTIONS / "java" / "testfn").glob("*.java"))
     # testfn.Ranked compiles against the emulator's copy of the runtime's Context interface, read
     # from the source path only (-implicit:none): like on AWS, the archive does not carry it.
-    subprocess.run([javac, "--release", "17", "-implicit:none", "-sourcepath", str(EMULATOR_JAVA),
-                    "-d", str(classes), *sources], check=True)
+    subprocess.run(
+        [
+            javac,
+            "--release",
+            "17",
+            "-implicit:none",
+            "-sourcepath",
+            str(EMULATOR_JAVA),
+            "-d",
+            str(classes),
+            *sources,
+        ],
+        check=True,
+    )
     out = tmp_path_factory.mktemp("java-fn") / "code.zip"
     with zipfile.ZipFile(out, "w") as archive:
         for path in sorted(classes.rglob("*.class")):

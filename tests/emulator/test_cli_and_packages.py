@@ -33,7 +33,6 @@ from ..support.paths import HTTP_VECTORS, REPO
 pytestmark = [pytest.mark.slow]
 
 
-
 def _pid(event: dict[str, object]) -> int:
     """The process id an instance event records."""
     pid = event["pid"]
@@ -64,12 +63,28 @@ def _instance(model: dict[str, Any]) -> dict[str, float]:
 
 @pytest.mark.java
 def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
-        artifact: Path, tmp_path: Path) -> None:
+    artifact: Path, tmp_path: Path
+) -> None:
     build = tmp_path / "build"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "up", "python-256", "java-256",
-         "--artifact", str(artifact), "--build-dir", str(build), "--time-scale", "10"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "up",
+            "python-256",
+            "java-256",
+            "--artifact",
+            str(artifact),
+            "--build-dir",
+            str(build),
+            "--time-scale",
+            "10",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     endpoints = build / "endpoints.json"
     try:
@@ -79,19 +94,33 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             assert time.monotonic() < deadline, "emulator did not come up"
             time.sleep(0.2)
         doc = json.loads(endpoints.read_text())
-        assert set(doc) == {"stacks", "cpu_limited", "cpu_limit_reason", "time_scale", "started_at",
-                            "pid",
-                            "hosted_by", "credentials", "network_path", "init_cpu",
-                            "python_instances", "lambda_endpoint", "s3_endpoint",
-                            "memory_limit"}
+        assert set(doc) == {
+            "stacks",
+            "cpu_limited",
+            "cpu_limit_reason",
+            "time_scale",
+            "started_at",
+            "pid",
+            "hosted_by",
+            "credentials",
+            "network_path",
+            "init_cpu",
+            "python_instances",
+            "lambda_endpoint",
+            "s3_endpoint",
+            "memory_limit",
+        }
         assert doc["memory_limit"]["mode"] in ("cgroup", "watchdog")
         assert doc["pid"] == proc.pid and doc["time_scale"] == 10
         # Lambda's Invoke API serves every function; moto's S3 only with a worker stack.
         assert doc["lambda_endpoint"].startswith("http://127.0.0.1:")
         assert doc["s3_endpoint"] is None
         # the study's setting unless told otherwise: a client outside AWS, over the internet
-        assert doc["network_path"] == {"client_rtt_ms": 80.0, "gateway_latency_ms": 10.0,
-                                       "added_ms": 90.0}
+        assert doc["network_path"] == {
+            "client_rtt_ms": 80.0,
+            "gateway_latency_ms": 10.0,
+            "added_ms": 90.0,
+        }
         for stack in doc["stacks"].values():
             assert stack["cpu_samples"].endswith(".cpu.jsonl")
             assert stack["access_log"].endswith(".access.jsonl")
@@ -113,8 +142,11 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             assert entry["log"].endswith(f"{name}.log")
             assert entry["authorization"] == "iam"
             # What the stack admits, for the load generator's check of a plan.
-            assert (entry["api_throttle_rate"], entry["api_throttle_burst"],
-                    entry["reserved_concurrency"]) == (4000.0, 100, None)
+            assert (
+                entry["api_throttle_rate"],
+                entry["api_throttle_burst"],
+                entry["reserved_concurrency"],
+            ) == (4000.0, 100, None)
             # No reservation: the account concurrency (100 by default) is the stacks' pool.
             assert entry["unreserved_concurrency"] == 100
             limits = resolve_stack(name, endpoints_file=endpoints).limits
@@ -124,14 +156,20 @@ def test_up_serves_both_runtimes_and_sigterm_leaves_nothing_behind(
             assert signer is not None
             with httpx.Client(base_url=entry["url"], timeout=30) as client:
                 assert client.get("/health").json() == {"message": "Forbidden"}
-                health = client.get("/health",
-                                    headers=signer.headers("GET", entry["url"] + "/health"))
+                health = client.get(
+                    "/health", headers=signer.headers("GET", entry["url"] + "/health")
+                )
                 assert health.status_code == 200 and health.headers["x-runtime"] == runtime
                 assert health.headers["x-cold-start"] == "true"
                 body = json.dumps({"instances": [_instance(model)]}).encode()
-                predicted = client.post("/predict", content=body, headers={
-                    "content-type": "application/json",
-                    **signer.headers("POST", entry["url"] + "/predict", body)})
+                predicted = client.post(
+                    "/predict",
+                    content=body,
+                    headers={
+                        "content-type": "application/json",
+                        **signer.headers("POST", entry["url"] + "/predict", body),
+                    },
+                )
                 assert predicted.status_code == 200, predicted.text
                 assert predicted.headers["x-cold-start"] == "false"
                 assert len(predicted.json()["predictions"]) == 1
@@ -161,9 +199,21 @@ class _Up:
     def __init__(self, artifact: Path, build: Path, *stacks: str) -> None:
         self.build = build
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "up", *stacks, "--artifact", str(artifact),
-             "--build-dir", str(build)],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "up",
+                *stacks,
+                "--artifact",
+                str(artifact),
+                "--build-dir",
+                str(build),
+            ],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
             # the emulator's own (public) local credentials, which endpoints.json then states
             env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         )
@@ -190,8 +240,11 @@ class _Up:
             creds = self.doc["credentials"]
             region = self.doc["stacks"][stack]["settings"]["region"]
             request = AWSRequest(method="GET", url=url)
-            SigV4Auth(Credentials(creds["access_key_id"], creds["secret_access_key"]),
-                      "execute-api", region).add_auth(request)
+            SigV4Auth(
+                Credentials(creds["access_key_id"], creds["secret_access_key"]),
+                "execute-api",
+                region,
+            ).add_auth(request)
             headers = dict(request.headers.items())
         return httpx.get(url, headers=headers, timeout=30)
 
@@ -243,10 +296,24 @@ def test_a_second_emulator_on_a_build_dir_is_refused_and_a_killed_ones_folders_g
         first_dirs = _task_dirs(build)
         assert len(first_dirs) == 1
         second = subprocess.run(
-            [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
-             "--build-dir", str(build)],
-            cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
-            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")})
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "up",
+                "python-256",
+                "--artifact",
+                str(artifact),
+                "--build-dir",
+                str(build),
+            ],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+        )
         assert second.returncode == 2, second.stderr
         assert len(second.stderr.strip().splitlines()) == 1, second.stderr
         assert f"pid {first.proc.pid}" in second.stderr and "--build-dir" in second.stderr
@@ -288,7 +355,11 @@ def test_up_hosts_a_stack_at_another_memory_size_seeing_lambdas_cpu_count(
 def test_up_with_an_unknown_stack_says_so(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "emulator", "up", "no-such-stack", "--build-dir", str(tmp_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert "no-such-stack" in result.stderr and "Traceback" not in result.stderr
@@ -359,8 +430,12 @@ async def test_real_java_package_answers_the_lambda_request_id(
     spec = replace(spec_from_stack(settings, package), authorization="none")
     model = json.loads(HTTP_VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
-        answers = [await client.post(run.url(spec.name) + "/predict",
-                                     json={"instances": [_instance(model)]}) for _ in range(2)]
+        answers = [
+            await client.post(
+                run.url(spec.name) + "/predict", json={"instances": [_instance(model)]}
+            )
+            for _ in range(2)
+        ]
         assert [a.status_code for a in answers] == [200, 200], answers[0].text
         assert all(a.headers["x-runtime"] == "java" for a in answers)
         reports = run.reports(spec.name)
@@ -383,12 +458,16 @@ async def test_real_python_package_in_process(
     assert spec.layer_zip is not None
     model = json.loads(HTTP_VECTORS.read_text())["model"]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(run.url(spec.name) + "/predict",
-                                     json={"instances": [_instance(model)]})
+        response = await client.post(
+            run.url(spec.name) + "/predict", json={"instances": [_instance(model)]}
+        )
         assert response.status_code == 200, response.text
         assert response.headers["x-model-version"] == model["model_version"]
-        bad = await client.post(run.url(spec.name) + "/predict", content=b"not json",
-                                headers={"content-type": "application/json"})
+        bad = await client.post(
+            run.url(spec.name) + "/predict",
+            content=b"not json",
+            headers={"content-type": "application/json"},
+        )
         assert bad.status_code == 400
         report = run.reports(spec.name)
         assert [r.cold_start for r in report] == [True, False]
@@ -402,9 +481,21 @@ def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
     generator's command line signing (auto) or not (never)."""
     build = tmp_path / "build"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
-         "--build-dir", str(build)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "up",
+            "python-256",
+            "--artifact",
+            str(artifact),
+            "--build-dir",
+            str(build),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
     )
     endpoints = build / "endpoints.json"
@@ -415,30 +506,57 @@ def test_loadgen_signs_for_an_iam_stack_and_unsigned_requests_get_403(
             assert time.monotonic() < deadline, "emulator did not come up"
             time.sleep(0.2)
         features = ",".join(
-            i["name"] for i in json.loads(HTTP_VECTORS.read_text())["model"]["inputs"])
+            i["name"] for i in json.loads(HTTP_VECTORS.read_text())["model"]["inputs"]
+        )
         runs = {}
         for sign in ("auto", "never"):
             done = subprocess.run(
-                [sys.executable, "-m", "loadgen", "rate", "--stack", "python-256", "--endpoints",
-                 str(endpoints), "--rate", "10:1s", "--features", features, "--quiet",
-                 "--results", str(tmp_path / "results"), "--run-id", sign, "--sign", sign],
-                cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+                [
+                    sys.executable,
+                    "-m",
+                    "loadgen",
+                    "rate",
+                    "--stack",
+                    "python-256",
+                    "--endpoints",
+                    str(endpoints),
+                    "--rate",
+                    "10:1s",
+                    "--features",
+                    features,
+                    "--quiet",
+                    "--results",
+                    str(tmp_path / "results"),
+                    "--run-id",
+                    sign,
+                    "--sign",
+                    sign,
+                ],
+                cwd=REPO,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
                 # no AWS credentials here: the emulator's endpoints file states its local ones
-                env={**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-                     "AWS_CONFIG_FILE": "/nonexistent",
-                     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                     "AWS_EC2_METADATA_DISABLED": "true"},
+                env={
+                    **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                    "AWS_CONFIG_FILE": "/nonexistent",
+                    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+                    "AWS_EC2_METADATA_DISABLED": "true",
+                },
             )
             # unsigned, every attempt is refused: the run measured nothing (exit 3)
             assert done.returncode == (0 if sign == "auto" else 3), done.stderr
             folder = tmp_path / "results" / sign / "python-256" / "rate"
-            runs[sign] = [json.loads(line)
-                          for line in (folder / "requests.jsonl").read_text().splitlines()]
+            runs[sign] = [
+                json.loads(line) for line in (folder / "requests.jsonl").read_text().splitlines()
+            ]
         assert runs["auto"] and {r["status"] for r in runs["auto"]} == {200}
         assert runs["never"] and {r["status"] for r in runs["never"]} == {403}
         assert {r["detail"] for r in runs["never"]} == {'{"message":"Forbidden"}'}
         run_json = json.loads(
-            (tmp_path / "results" / "auto" / "python-256" / "rate" / "run.json").read_text())
+            (tmp_path / "results" / "auto" / "python-256" / "rate" / "run.json").read_text()
+        )
         assert run_json["target"]["signing"]["access_key_id"] == "AKIAIOSFODNN7EXAMPLE"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 143
@@ -462,8 +580,9 @@ async def test_real_python_package_provisioned_first_answer_is_warm(
     # One provisioned instance is enough to show it (the stack asks for 2).
     # The client is unsigned: the gateway is opened (authorisation is tested in
     # gateway/test_sigv4.py).
-    spec = replace(spec_from_stack(settings, package), provisioned_concurrency=1,
-                   authorization="none")
+    spec = replace(
+        spec_from_stack(settings, package), provisioned_concurrency=1, authorization="none"
+    )
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=30) as client:
         first = await client.get(run.url(spec.name) + "/health")
         assert first.status_code == 200, first.text
@@ -537,11 +656,14 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
     # host's onnxruntime first (tests/stack/test_frameworks_real.py builds and serves
     # the real ones). An empty cached tree keeps this test off the network.
     deps_cache = tmp_path / "deps"
-    dependency_dir(framework_requirements("onnx", settings.architecture, REPO),
-                   DependencyTarget.for_lambda(settings.runtime, settings.architecture),
-                   deps_cache).mkdir(parents=True)
-    package = build_package(settings, artifact=artifact, out_dir=tmp_path / "packages",
-                            root=REPO, deps_cache=deps_cache)
+    dependency_dir(
+        framework_requirements("onnx", settings.architecture, REPO),
+        DependencyTarget.for_lambda(settings.runtime, settings.architecture),
+        deps_cache,
+    ).mkdir(parents=True)
+    package = build_package(
+        settings, artifact=artifact, out_dir=tmp_path / "packages", root=REPO, deps_cache=deps_cache
+    )
     with zipfile.ZipFile(package.code_zip) as archive:
         assert {"app.py", "_onnx.py", "model.zip", "model.onnx"} <= set(archive.namelist())
     spec = replace(spec_from_stack(settings, package), authorization="none")
@@ -549,8 +671,10 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
     vectors = json.loads(HTTP_VECTORS.read_text())
     instances = [case["instance"] for case in vectors["cases"]]
     async with emulator_at([spec]) as run, httpx.AsyncClient(timeout=60) as client:
-        answers = [await client.post(run.url(spec.name) + "/predict",
-                                     json={"instances": instances}) for _ in range(2)]
+        answers = [
+            await client.post(run.url(spec.name) + "/predict", json={"instances": instances})
+            for _ in range(2)
+        ]
         assert [a.status_code for a in answers] == [200, 200], answers[0].text
         assert [a.headers["x-cold-start"] for a in answers] == ["true", "false"]
         assert {a.headers["x-runtime"] for a in answers} == {"python-onnx"}
@@ -558,8 +682,11 @@ async def test_real_onnx_package_serves_the_vectors_with_the_hosts_onnxruntime(
             got = [p["probability"] for p in answer.json()["predictions"]]
             # docs/model-artifact.md bounds float32 against the vectors; 1e-5 is far within it.
             assert got == pytest.approx([c["probability"] for c in vectors["cases"]], abs=1e-5)
-        bad = await client.post(run.url(spec.name) + "/predict", content=b"not json",
-                                headers={"content-type": "application/json"})
+        bad = await client.post(
+            run.url(spec.name) + "/predict",
+            content=b"not json",
+            headers={"content-type": "application/json"},
+        )
         assert bad.status_code == 400 and bad.headers["x-runtime"] == "python-onnx"
         reports = run.reports(spec.name)
         assert [r.cold_start for r in reports] == [True, False, False]
@@ -572,9 +699,22 @@ def test_up_with_its_stdout_closed_still_stops_cleanly(artifact: Path, tmp_path:
     # `python -m emulator up ... | head -2`: the console is gone when the emulator stops.
     build = tmp_path / "build"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "up", "python-256", "--artifact", str(artifact),
-         "--build-dir", str(build)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "up",
+            "python-256",
+            "--artifact",
+            str(artifact),
+            "--build-dir",
+            str(build),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     endpoints = build / "endpoints.json"
     try:
         assert proc.stdout is not None

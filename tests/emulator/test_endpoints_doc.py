@@ -33,35 +33,76 @@ def _fixed_document(root: Path) -> EndpointsFile:
     settings = {name: load_stack(name, REPO) for name in STACKS}
     runtime_dir = root / "python-runtime"
     deps = root / "deps"
-    emu = cast("Emulator", SimpleNamespace(
-        urls={name: f"http://127.0.0.1:{9000 + i}" for i, name in enumerate(STACKS[:3])},
-        options=EmulatorOptions(log_dir=root / "logs", work_dir=root / "work", init_cpu="burst",
-                                time_scale=0.5),
-        sampler=SimpleNamespace(describe=lambda name: {
-            "cpu_samples": root / "samples" / f"{name}.cpu.csv",
-            "access_log": Path("/elsewhere") / f"{name}.access.jsonl"}),
-        dependency_dirs={"cpu-bound": deps}, python_runtime_dir=runtime_dir,
-        cpu_limited=True, cpu_limit_reason="cgroup v2 delegated",
-        lambda_url="http://127.0.0.1:9100", buckets_url="http://127.0.0.1:9101",
-        concurrency_limit=lambda name: 900,
-        memory_limit=memory_limit(cgroup_limited=False, reason="test")))
+    emu = cast(
+        "Emulator",
+        SimpleNamespace(
+            urls={name: f"http://127.0.0.1:{9000 + i}" for i, name in enumerate(STACKS[:3])},
+            options=EmulatorOptions(
+                log_dir=root / "logs", work_dir=root / "work", init_cpu="burst", time_scale=0.5
+            ),
+            sampler=SimpleNamespace(
+                describe=lambda name: {
+                    "cpu_samples": root / "samples" / f"{name}.cpu.csv",
+                    "access_log": Path("/elsewhere") / f"{name}.access.jsonl",
+                }
+            ),
+            dependency_dirs={"cpu-bound": deps},
+            python_runtime_dir=runtime_dir,
+            cpu_limited=True,
+            cpu_limit_reason="cgroup v2 delegated",
+            lambda_url="http://127.0.0.1:9100",
+            buckets_url="http://127.0.0.1:9101",
+            concurrency_limit=lambda name: 900,
+            memory_limit=memory_limit(cgroup_limited=False, reason="test"),
+        ),
+    )
     packages: dict[str, Package | FunctionPackage] = {
-        "python-512": Package(code_zip=root / "a.zip", layer_zip=None, code_sha256_b64="x",
-                              layer_sha256_b64=None, handler="handler.handle", size_bytes=1234,
-                              model_version="m1", artifact=root / "model.zip",
-                              unzipped_bytes=5678),
+        "python-512": Package(
+            code_zip=root / "a.zip",
+            layer_zip=None,
+            code_sha256_b64="x",
+            layer_sha256_b64=None,
+            handler="handler.handle",
+            size_bytes=1234,
+            model_version="m1",
+            artifact=root / "model.zip",
+            unzipped_bytes=5678,
+        ),
         "python-512-provisioned": Package(
-            code_zip=root / "b.zip", layer_zip=None, code_sha256_b64="x", layer_sha256_b64=None,
-            handler="handler.handle", size_bytes=99, model_version="m1",
-            artifact=root / "model.zip", unzipped_bytes=199, model_runtime="litert",
-            requirements=("ai-edge-litert==1.0",), layer_size_bytes=7),
-        "cpu-bound": FunctionPackage(code_zip=root / "c.zip", code_sha256_b64="x",
-                                     handler="app.handler", size_bytes=42, unzipped_bytes=84,
-                                     requirements=("numpy==2.0",), layer_bytes=3),
+            code_zip=root / "b.zip",
+            layer_zip=None,
+            code_sha256_b64="x",
+            layer_sha256_b64=None,
+            handler="handler.handle",
+            size_bytes=99,
+            model_version="m1",
+            artifact=root / "model.zip",
+            unzipped_bytes=199,
+            model_runtime="litert",
+            requirements=("ai-edge-litert==1.0",),
+            layer_size_bytes=7,
+        ),
+        "cpu-bound": FunctionPackage(
+            code_zip=root / "c.zip",
+            code_sha256_b64="x",
+            handler="app.handler",
+            size_bytes=42,
+            unzipped_bytes=84,
+            requirements=("numpy==2.0",),
+            layer_bytes=3,
+        ),
     }
-    workers = {"loadgen-workers": WorkerPackage(
-        code_zip=root / "w.zip", code_sha256_b64="x", handler="w.handler", size_bytes=11,
-        unzipped_bytes=22, requirements=("anyio==4",), dependencies=deps)}
+    workers = {
+        "loadgen-workers": WorkerPackage(
+            code_zip=root / "w.zip",
+            code_sha256_b64="x",
+            handler="w.handler",
+            size_bytes=11,
+            unzipped_bytes=22,
+            requirements=("anyio==4",),
+            dependencies=deps,
+        )
+    }
     document = endpoints_document(emu, settings, root, packages, workers)
     return document
 
@@ -93,4 +134,7 @@ def test_each_stack_states_all_its_settings(tmp_path: Path) -> None:
         stated = stacks[name]["settings"]
         assert set(stated) == {f.name for f in dataclasses.fields(settings)}
         assert (stated["name"], stated["memory_mb"], stated["kind"]) == (
-            name, settings.memory_mb, settings.kind)
+            name,
+            settings.memory_mb,
+            settings.kind,
+        )

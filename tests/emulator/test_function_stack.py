@@ -20,28 +20,35 @@ from ..support.paths import REPO
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
-USES_DEPENDENCY = '''\
+USES_DEPENDENCY = """\
 import json
 import tinydep
 
 def lambda_handler(event, context):
     return {"statusCode": 200, "body": json.dumps({"value": tinydep.VALUE,
                                                    "path": event["rawPath"]})}
-'''
+"""
 
 
 def _spec(tmp_path: Path, **kwargs: Any) -> Any:
     write_wheel(tmp_path / "index")
-    settings = load_stack_file(write_function(
-        tmp_path, requirements=offline_requirements(tmp_path / "index", "tinydep"), **kwargs))
+    settings = load_stack_file(
+        write_function(
+            tmp_path, requirements=offline_requirements(tmp_path / "index", "tinydep"), **kwargs
+        )
+    )
     package = build_function_package(settings, root=tmp_path)
     return spec_from_function_stack(settings, package, host_dependencies(settings, root=tmp_path))
 
 
 async def test_the_function_answers_with_its_dependency_from_the_host_tree(
-        tmp_path: Path, emulator_at: Callable[..., Any]) -> None:
-    spec = _spec(tmp_path, source=USES_DEPENDENCY,
-                 extra="  lambda-model-study:routes: GET /echo,POST /echo\n")
+    tmp_path: Path, emulator_at: Callable[..., Any]
+) -> None:
+    spec = _spec(
+        tmp_path,
+        source=USES_DEPENDENCY,
+        extra="  lambda-model-study:routes: GET /echo,POST /echo\n",
+    )
     assert spec.kind == "function" and spec.routes == ("GET /echo", "POST /echo")
     async with emulator_at([spec]) as running, httpx.AsyncClient(timeout=30) as client:
         answer = await client.get(f"{running.url('echo')}/echo")
@@ -53,10 +60,13 @@ async def test_the_function_answers_with_its_dependency_from_the_host_tree(
 
 
 async def test_a_handler_that_fails_to_import_answers_as_lambda_does(
-        tmp_path: Path, emulator_at: Callable[..., Any]) -> None:
+    tmp_path: Path, emulator_at: Callable[..., Any]
+) -> None:
     # Statically fine (the file and the function exist); its import fails at init.
-    spec = _spec(tmp_path, source="import not_installed_anywhere\n\ndef lambda_handler(e, c):\n"
-                                  "    return {}\n")
+    spec = _spec(
+        tmp_path,
+        source="import not_installed_anywhere\n\ndef lambda_handler(e, c):\n    return {}\n",
+    )
     async with emulator_at([spec]) as running, httpx.AsyncClient(timeout=30) as client:
         answer = await client.get(f"{running.url('echo')}/echo")
         log = running.log_text("echo")
@@ -65,7 +75,7 @@ async def test_a_handler_that_fails_to_import_answers_as_lambda_does(
     assert "Runtime.ImportModuleError" in log
 
 
-JAVA_ECHO = '''\
+JAVA_ECHO = """\
 package example;
 
 import java.io.InputStream;
@@ -80,7 +90,7 @@ public class Echo {
         out.write(answer.getBytes(StandardCharsets.UTF_8));
     }
 }
-'''
+"""
 
 
 @pytest.fixture
@@ -106,8 +116,9 @@ def echo_jar(tmp_path: Path) -> Path:
 
 
 @pytest.mark.java
-async def test_a_java_function_from_its_jar_answers(tmp_path: Path, echo_jar: Path,
-                                                    emulator_at: Callable[..., Any]) -> None:
+async def test_a_java_function_from_its_jar_answers(
+    tmp_path: Path, echo_jar: Path, emulator_at: Callable[..., Any]
+) -> None:
     (tmp_path / "requests.json").write_text('{"method": "GET", "path": "/any"}')
     stack_file = tmp_path / "Pulumi.jecho.yaml"
     stack_file.write_text(
@@ -115,7 +126,8 @@ async def test_a_java_function_from_its_jar_answers(tmp_path: Path, echo_jar: Pa
         "  lambda-model-study:handler: example.Echo::handleRequest\n"
         "  lambda-model-study:runtime: java21\n  lambda-model-study:memory_mb: 512\n"
         "  lambda-model-study:requests: requests.json\n"
-        "  lambda-model-study:authorization: none\n")
+        "  lambda-model-study:authorization: none\n"
+    )
     settings = load_stack_file(stack_file)
     assert settings.language == "java"
     package = build_function_package(settings, root=tmp_path)
@@ -138,16 +150,22 @@ def test_a_java_handler_class_missing_from_the_jar_is_one_line(tmp_path: Path) -
         "config:\n  lambda-model-study:kind: function\n  lambda-model-study:code: fn.jar\n"
         "  lambda-model-study:handler: example.Echo::handleRequest\n"
         "  lambda-model-study:runtime: java17\n  lambda-model-study:memory_mb: 512\n"
-        "  lambda-model-study:requests: requests.json\n")
+        "  lambda-model-study:requests: requests.json\n"
+    )
     with pytest.raises(SettingsError) as caught:
         load_stack_file(stack_file)
     assert caught.value.problems == [
-        (f"lambda-model-study:handler 'example.Echo::handleRequest': {tmp_path / 'fn.jar'} holds "
-         "no example/Echo.class; give the class of your handler (pkg.Class::method) or build the "
-         "jar with it")]
+        (
+            f"lambda-model-study:handler 'example.Echo::handleRequest': {tmp_path / 'fn.jar'} "
+            "holds "
+            "no example/Echo.class; give the class of your handler (pkg.Class::method) or build "
+            "the "
+            "jar with it"
+        )
+    ]
 
 
-JAVA_TYPED = '''\
+JAVA_TYPED = """\
 package example;
 
 import com.amazonaws.services.lambda.runtime.Context;
@@ -164,8 +182,8 @@ public class Typed implements RequestHandler<Map<String, Object>, Map<String, Ob
         return answer;
     }
 }
-'''
-JAVA_POJO = '''\
+"""
+JAVA_POJO = """\
 package example;
 
 public class Pojo {
@@ -186,7 +204,7 @@ public class Pojo {
         return answer;
     }
 }
-'''
+"""
 
 
 @pytest.fixture
@@ -205,10 +223,21 @@ def typed_jar(tmp_path: Path) -> Path:
     (sources / "Typed.java").write_text(JAVA_TYPED)
     (sources / "Pojo.java").write_text(JAVA_POJO)
     classes = tmp_path / "classes"
-    subprocess.run([javac, "--release", "17", "-implicit:none", "-sourcepath",
-                    str(REPO / "emulator" / "java"), "-d",
-                    str(classes), str(sources / "Typed.java"), str(sources / "Pojo.java")],
-                   check=True)
+    subprocess.run(
+        [
+            javac,
+            "--release",
+            "17",
+            "-implicit:none",
+            "-sourcepath",
+            str(REPO / "emulator" / "java"),
+            "-d",
+            str(classes),
+            str(sources / "Typed.java"),
+            str(sources / "Pojo.java"),
+        ],
+        check=True,
+    )
     jar = tmp_path / "typed.jar"
     with zipfile.ZipFile(jar, "w") as archive:
         for path in sorted(classes.rglob("*.class")):
@@ -224,19 +253,26 @@ def _java_stack(root: Path, name: str, handler: str) -> Path:
         f"  lambda-model-study:handler: {handler}\n"
         "  lambda-model-study:runtime: java21\n  lambda-model-study:memory_mb: 512\n"
         "  lambda-model-study:requests: requests.json\n"
-        "  lambda-model-study:authorization: none\n")
+        "  lambda-model-study:authorization: none\n"
+    )
     return stack_file
 
 
 @pytest.mark.java
 async def test_java_request_handler_and_pojo_handlers_answer(
-        tmp_path: Path, typed_jar: Path, emulator_at: Callable[..., Any]) -> None:
+    tmp_path: Path, typed_jar: Path, emulator_at: Callable[..., Any]
+) -> None:
     specs = []
-    for name, handler in (("typed", "example.Typed::handleRequest"),
-                          ("pojo", "example.Pojo::handle")):
+    for name, handler in (
+        ("typed", "example.Typed::handleRequest"),
+        ("pojo", "example.Pojo::handle"),
+    ):
         settings = load_stack_file(_java_stack(tmp_path, name, handler))
-        specs.append(spec_from_function_stack(
-            settings, build_function_package(settings, root=tmp_path), None))
+        specs.append(
+            spec_from_function_stack(
+                settings, build_function_package(settings, root=tmp_path), None
+            )
+        )
     async with emulator_at(specs) as running, httpx.AsyncClient(timeout=60) as client:
         typed = await client.get(f"{running.url('typed')}/any")
         pojo = await client.get(f"{running.url('pojo')}/x/y")

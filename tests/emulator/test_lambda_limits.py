@@ -46,7 +46,7 @@ async def test_a_library_the_package_does_not_hold_fails_init_as_on_aws(
         assert response.json() == {"message": "Internal Server Error"}
         log = run.log_text()
         assert "Runtime.ImportModuleError" in log and "No module named 'numpy'" in log
-        assert ("Phase: init\tStatus: error\tError Type: Runtime.ImportModuleError" in log)
+        assert "Phase: init\tStatus: error\tError Type: Runtime.ImportModuleError" in log
         failed = run.events(kind="init_failed")
         assert failed[0]["error_type"] == "Runtime.ImportModuleError"
 
@@ -68,7 +68,6 @@ async def test_the_runtime_provides_boto3_and_a_dependency_folder_adds_packages(
         for absent in ("numpy", "aiohttp", "emulator", "pytest"):
             answer = (await _get(client, url + absent)).json()
             assert not answer["imported"] and absent in answer["error"], absent
-
 
 
 async def test_the_dependency_folder_comes_before_the_packages_own_wheels(
@@ -179,8 +178,9 @@ async def test_an_init_over_the_init_limit_is_retried_inside_the_first_invocatio
         request_id = response.json()["request_id"]
         log = run.log_text()
         assert "INIT_REPORT Init Duration: " in log and "Phase: init\tStatus: timeout" in log
-        assert log.index("Phase: init\tStatus: timeout") < log.index("START RequestId: "
-                                                                     f"{request_id}")
+        assert log.index("Phase: init\tStatus: timeout") < log.index(
+            f"START RequestId: {request_id}"
+        )
         (report,) = run.reports()
         assert report.request_id == request_id and report.status is None
         # The retried init is part of the invocation: in its Duration and its bill, not an Init.
@@ -212,8 +212,10 @@ async def test_init_cpu_burst_then_the_memory_share(
     emulator_at: Start, make_spec: MakeSpec, mode: str
 ) -> None:
     _require_cgroups()
-    async with emulator_at([make_spec(memory_mb=256)], init_cpu=mode) as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec(memory_mb=256)], init_cpu=mode) as run,
+        httpx.AsyncClient() as client,
+    ):
         quota = (await _get(client, run.url() + "/cpu-quota")).json()
         share = cpu_quota_us(256)
         burst = max(share, round(CFS_PERIOD_US * INIT_BURST_VCPU))
@@ -235,8 +237,9 @@ async def test_a_litert_package_gets_its_dependencies_built_for_the_host(
             assert answer["imported"], answer
             assert Path(answer["file"]).is_relative_to(deps)
         # the artifact runtime's stacks get none: numpy stays out of their sight
-        assert (await _get(client,
-                           run.url() + "/import?name=tensorflow")).json()["imported"] is False
+        assert (await _get(client, run.url() + "/import?name=tensorflow")).json()[
+            "imported"
+        ] is False
 
 
 async def test_an_onnx_package_gets_its_dependencies_built_for_the_host(
@@ -252,5 +255,6 @@ async def test_an_onnx_package_gets_its_dependencies_built_for_the_host(
             assert answer["imported"], answer
             assert Path(answer["file"]).is_relative_to(deps)
         # nothing of the other frameworks comes with it
-        assert (await _get(client,
-                           run.url() + "/import?name=ai_edge_litert")).json()["imported"] is False
+        assert (await _get(client, run.url() + "/import?name=ai_edge_litert")).json()[
+            "imported"
+        ] is False

@@ -15,8 +15,7 @@ from emulator._errors import EmulatorStartError
 from emulator._lock import LOCK_FILE, BuildDirLock
 
 
-def test_a_second_holder_is_refused_naming_the_first_and_another_build_dir(
-        tmp_path: Path) -> None:
+def test_a_second_holder_is_refused_naming_the_first_and_another_build_dir(tmp_path: Path) -> None:
     build = tmp_path / "build"
     with BuildDirLock(build):
         assert (build / LOCK_FILE).read_text().strip() == str(os.getpid())
@@ -34,15 +33,17 @@ def test_a_second_holder_is_refused_naming_the_first_and_another_build_dir(
         pass
 
 
-HOLD = ("import sys, time; from pathlib import Path; from emulator._lock import BuildDirLock; "
-        "BuildDirLock(Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)")
+HOLD = (
+    "import sys, time; from pathlib import Path; from emulator._lock import BuildDirLock; "
+    "BuildDirLock(Path(sys.argv[1])).acquire(); print('held', flush=True); time.sleep(60)"
+)
 
 
 def test_a_killed_holder_leaves_a_file_that_blocks_nothing(tmp_path: Path) -> None:
     build = tmp_path / "build"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(build)],
-        stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", HOLD, str(build)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(EmulatorStartError, match=f"pid {holder.pid}"):

@@ -34,20 +34,34 @@ INVOCATIONS: list[tuple[bool, bool, str | None, str | None, float, float]] = [
 def _log(log_format: str) -> list[str]:
     lines: list[str] = []
     for number, (cold, restore, status, error_type, duration_ms, start_ms) in enumerate(
-            INVOCATIONS):
+        INVOCATIONS
+    ):
         request_id = f"00000000-0000-4000-8000-{number:012d}"
         inst = SimpleNamespace(init_duration_ms=start_ms, after_restore_ms=start_ms / 3)
-        inv = SimpleNamespace(request_id=request_id, cold_start=cold, init_in_invoke=False,
-                              restore=restore)
+        inv = SimpleNamespace(
+            request_id=request_id, cold_start=cold, init_in_invoke=False, restore=restore
+        )
         lines.append(start_line(request_id, log_format=log_format))
         lines.append("a line of the function's own output")
-        lines += closing_lines(inst, inv, duration_ms=duration_ms,  # type: ignore[arg-type]
-                               memory_size_mb=512, max_memory_used_mb=40 + number,
-                               status=status, error_type=error_type, log_format=log_format)
+        lines += closing_lines(
+            inst,
+            inv,
+            duration_ms=duration_ms,  # type: ignore[arg-type]
+            memory_size_mb=512,
+            max_memory_used_mb=40 + number,
+            status=status,
+            error_type=error_type,
+            log_format=log_format,
+        )
     lines += [
         init_report_line(10_000.126, status="timeout", log_format=log_format),
-        init_report_line(2113.8, status="error", error_type="Runtime.ImportModuleError",
-                         phase="invoke", log_format=log_format),
+        init_report_line(
+            2113.8,
+            status="error",
+            error_type="Runtime.ImportModuleError",
+            phase="invoke",
+            log_format=log_format,
+        ),
         init_report_line(250.0, status="success", log_format=log_format),
     ]
     return lines
@@ -77,19 +91,29 @@ def test_json_records_have_the_telemetry_api_shape() -> None:
     report = records[2]
     assert set(report) == {"time", "type", "record"} and report["time"].endswith("Z")
     assert report["record"]["status"] == "success"
-    assert report["record"]["metrics"] == {"durationMs": 12.35, "billedDurationMs": 200,
-                                           "memorySizeMB": 512, "maxMemoryUsedMB": 40,
-                                           "initDurationMs": 187.02}
-    failed = next(r for r in records if r["type"] == "platform.report"
-                  and r["record"]["status"] == "error")
+    assert report["record"]["metrics"] == {
+        "durationMs": 12.35,
+        "billedDurationMs": 200,
+        "memorySizeMB": 512,
+        "maxMemoryUsedMB": 40,
+        "initDurationMs": 187.02,
+    }
+    failed = next(
+        r for r in records if r["type"] == "platform.report" and r["record"]["status"] == "error"
+    )
     assert failed["record"]["errorType"] == "Runtime.OutOfMemory"
     init_failed = [r for r in records if r["type"] == "platform.initReport"][1]["record"]
-    assert init_failed == {"initializationType": "on-demand", "phase": "invoke",
-                           "status": "error", "errorType": "Runtime.ImportModuleError",
-                           "metrics": {"durationMs": 2113.8}}
+    assert init_failed == {
+        "initializationType": "on-demand",
+        "phase": "invoke",
+        "status": "error",
+        "errorType": "Runtime.ImportModuleError",
+        "metrics": {"durationMs": 2113.8},
+    }
     # The text form is untouched by the option.
-    assert report_line(request_id="r", duration_ms=1.0, memory_size_mb=128,
-                       max_memory_used_mb=30).startswith("REPORT RequestId: r\tDuration: 1.00 ms")
+    assert report_line(
+        request_id="r", duration_ms=1.0, memory_size_mb=128, max_memory_used_mb=30
+    ).startswith("REPORT RequestId: r\tDuration: 1.00 ms")
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response:
@@ -101,8 +125,10 @@ async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response:
 async def test_a_json_stack_hosted_here_writes_platform_records_the_report_reads(
     emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
 ) -> None:
-    async with emulator_at([make_spec(log_format="json", timeout_s=1.0)]) as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec(log_format="json", timeout_s=1.0)]) as run,
+        httpx.AsyncClient() as client,
+    ):
         await asyncio.gather(*(_get(client, run.url() + "/sleep?s=0.2") for _ in range(2)))
         for _ in range(3):
             assert (await _get(client, run.url() + "/pid")).status_code == 200
@@ -115,8 +141,11 @@ async def test_a_json_stack_hosted_here_writes_platform_records_the_report_reads
         cold = {str(e["request_id"]) for e in run.events(kind="started")}
     assert not any(line.startswith(("START ", "END ", "REPORT ")) for line in lines)
     platform = [json.loads(line) for line in lines if line.startswith('{"time"')]
-    assert {r["type"] for r in platform} >= {"platform.start", "platform.runtimeDone",
-                                             "platform.report"}
+    assert {r["type"] for r in platform} >= {
+        "platform.start",
+        "platform.runtimeDone",
+        "platform.report",
+    }
     assert len(reports) == 6
     assert {r.request_id for r in reports if r.init_duration_ms is not None} == cold
     assert [r.status for r in reports].count("timeout") == 1

@@ -49,8 +49,10 @@ async def test_each_request_is_delayed_by_the_stated_path_within_a_millisecond(
     #: measures it (what it learns its advance from), one per request in order
     host_late_s: dict[str, list[float]] = {"in": [], "out": []}
 
-    async with emulator_at([make_spec()], client_rtt_ms=40.0, gateway_latency_ms=10.0) as run, \
-            httpx.AsyncClient(timeout=30) as client:
+    async with (
+        emulator_at([make_spec()], client_rtt_ms=40.0, gateway_latency_ms=10.0) as run,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
         log_dir = run.emu.options.log_dir
         door = run.emu.front_doors["fn"]
         for way, lateness in (("in", door._way_in), ("out", door._way_out)):
@@ -68,8 +70,10 @@ async def test_each_request_is_delayed_by_the_stated_path_within_a_millisecond(
     assert set(client_ms) <= set(records)
     # Both halves of every request waited on their timers (the cold start's included).
     assert len(host_late_s["in"]) == len(host_late_s["out"]) == 26
-    host_ms = {rid: (host_late_s["in"][i + 1] + host_late_s["out"][i + 1]) * 1000
-               for i, rid in enumerate(ids)}
+    host_ms = {
+        rid: (host_late_s["in"][i + 1] + host_late_s["out"][i + 1]) * 1000
+        for i, rid in enumerate(ids)
+    }
     errors_ms = sorted(records[rid]["added_ms"] - 50.0 for rid in client_ms)
     print(f"added delay - 50 ms, per request: {[round(e, 2) for e in errors_ms]}")
     # Never short of the stated path by more than a millisecond, and on it within a millisecond
@@ -88,9 +92,11 @@ async def test_each_request_is_delayed_by_the_stated_path_within_a_millisecond(
 
 def _recording(observe: Callable[[float], None], into: list[float]) -> Callable[[float], None]:
     """``observe`` that also keeps each lateness it is given, in order."""
+
     def record(late_s: float) -> None:
         into.append(late_s)
         observe(late_s)
+
     return record
 
 
@@ -113,8 +119,11 @@ def test_durations_are_read_as_milliseconds() -> None:
 def test_cpu_stat_of_both_cgroup_versions() -> None:
     v1 = parse_cpu_stat("nr_periods 40\nnr_throttled 10\nthrottled_time 250000000\n", 1)
     assert (v1.periods, v1.throttled_periods, v1.throttled_ms, v1.usage_ms) == (40, 10, 250.0, None)
-    v2 = parse_cpu_stat("usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\nnr_periods 40\n"
-                        "nr_throttled 10\nthrottled_usec 250000\n", 2)
+    v2 = parse_cpu_stat(
+        "usage_usec 5000\nuser_usec 4000\nsystem_usec 1000\nnr_periods 40\n"
+        "nr_throttled 10\nthrottled_usec 250000\n",
+        2,
+    )
     assert (v2.periods, v2.throttled_periods, v2.throttled_ms, v2.usage_ms) == (40, 10, 250.0, 5.0)
 
 
@@ -125,11 +134,14 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     probe = Cgroups(Path("/sys/fs/cgroup"), tag=f"probe-{os.getpid()}")
     probe.close()
     if not probe.support.limited:
-        pytest.skip("cgroups not writable here, so no instance can be throttled: "
-                    f"{probe.support.reason}")
+        pytest.skip(
+            f"cgroups not writable here, so no instance can be throttled: {probe.support.reason}"
+        )
     start_s = time.time()
-    async with emulator_at(
-        [make_spec(memory_mb=128)]) as run, httpx.AsyncClient(timeout=30) as client:
+    async with (
+        emulator_at([make_spec(memory_mb=128)]) as run,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
         log_dir = run.emu.options.log_dir
         # 0.1 s of CPU at 128/1769 of a vCPU: throttled in most of its periods.
         for _ in range(2):
@@ -142,20 +154,25 @@ async def test_a_run_throttled_by_its_cgroup_share_is_not_host_bound(
     assert 50.0 <= sum(s["instances_cpu_ms"] for s in samples) <= 400.0
     # and from the cgroup itself where it counts CPU time (v2; v1 with the cpuacct controller)
     root = Path("/sys/fs/cgroup")
-    if probe.support.version == 2 or (root / "cpuacct" / "cpuacct.usage").exists() \
-            or (root / "cpu" / "cpuacct.usage").exists():
+    if (
+        probe.support.version == 2
+        or (root / "cpuacct" / "cpuacct.usage").exists()
+        or (root / "cpu" / "cpuacct.usage").exists()
+    ):
         assert 50.0 <= sum(s["usage_ms"] or 0.0 for s in samples) <= 400.0
     # The run as the report sees it, on a host the load generator measured idle.
     folder = tmp_path / "results" / "r" / "fn" / "scenario2"
     folder.mkdir(parents=True)
     (tmp_path / "results" / "r" / "logs").mkdir()
     (tmp_path / "results" / "r" / "logs" / "fn.cpu.jsonl").write_text(
-        (log_dir / "fn.cpu.jsonl").read_text())
+        (log_dir / "fn.cpu.jsonl").read_text()
+    )
     run_info = {"start_epoch_s": start_s, "duration_s": end_s - start_s}
     summary = {"host_cpu": {"cores": 2, "busy_share_per_s": [0.2, 0.25, 0.3]}}
     flights = [_Flight(0.0, 1_000_000), _Flight(1.0, 1_000_000)]
-    bounds = saturation(folder, RunInfo.from_json(run_info), Summary.from_json(summary), "fn",
-                        flights)
+    bounds = saturation(
+        folder, RunInfo.from_json(run_info), Summary.from_json(summary), "fn", flights
+    )
     assert not bounds.host_bound
     assert bounds.throttled and bounds.throttled_ms is not None and bounds.throttled_ms > 100.0
     assert "s throttled in all" in bounds.throttle_words()
@@ -181,7 +198,8 @@ def test_a_run_on_a_saturated_host_is_host_bound(tmp_path: Path) -> None:
     assert max(described.busy_share_per_s) >= 0.9
     summary = {"host_cpu": described.to_json()}
     # one request in flight through the saturated seconds (no emulator samples: own CPU unknown)
-    bounds = saturation(tmp_path, RunInfo(), Summary.from_json(summary), "fn",
-                        [_Flight(0.0, 2_900_000)])
+    bounds = saturation(
+        tmp_path, RunInfo(), Summary.from_json(summary), "fn", [_Flight(0.0, 2_900_000)]
+    )
     assert bounds.host_bound and "of 3 s at >= 90%" in bounds.host_words()
     assert "its own instances' CPU not measured" in bounds.host_words()

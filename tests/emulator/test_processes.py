@@ -64,8 +64,9 @@ async def test_cold_then_warm(emulator_at: Start, make_spec: MakeSpec) -> None:
         assert first.headers["apigw-requestid"] != second.headers["apigw-requestid"]
 
 
-async def test_parallel_requests_get_one_instance_each(emulator_at: Start,
-                                                       make_spec: MakeSpec) -> None:
+async def test_parallel_requests_get_one_instance_each(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     n = 4
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
         responses = await asyncio.gather(
@@ -80,11 +81,14 @@ async def test_parallel_requests_get_one_instance_each(emulator_at: Start,
         assert len(run.events(kind="started")) == n
 
 
-async def test_keep_alive_reclaims_on_the_scaled_clock(emulator_at: Start,
-                                                       make_spec: MakeSpec) -> None:
+async def test_keep_alive_reclaims_on_the_scaled_clock(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     # 600 s of keep-alive at time scale 1200 is half a real second.
-    async with emulator_at([make_spec()], time_scale=1200.0, keep_alive_s=600.0) as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec()], time_scale=1200.0, keep_alive_s=600.0) as run,
+        httpx.AsyncClient() as client,
+    ):
         first = (await _get(client, run.url() + "/pid")).json()
         deadline = time.monotonic() + 30  # ends at the reclaim, however busy the host
         while not run.events(kind="reclaimed") and time.monotonic() < deadline:
@@ -99,10 +103,13 @@ async def test_keep_alive_reclaims_on_the_scaled_clock(emulator_at: Start,
 
 
 async def test_sebs_policy_reclaims_half_of_the_idle_instances(
-        emulator_at: Start, make_spec: MakeSpec) -> None:
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     # One SeBS period (360 s) at time scale 240 is 1.5 real seconds.
-    async with emulator_at([make_spec()], time_scale=240.0, idle_policy="sebs") as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec()], time_scale=240.0, idle_policy="sebs") as run,
+        httpx.AsyncClient() as client,
+    ):
         await asyncio.gather(*(_get(client, run.url() + "/sleep?s=0.3") for _ in range(4)))
         assert len(run.events(kind="started")) == 4
         deadline = time.monotonic() + 30  # two periods (3 s), however busy the host
@@ -116,10 +123,13 @@ async def test_sebs_policy_reclaims_half_of_the_idle_instances(
         assert batches.get("sebs: half of 2 idle reclaimed") == 1
 
 
-async def test_reserved_concurrency_throttles_with_429(emulator_at: Start,
-                                                       make_spec: MakeSpec) -> None:
-    async with (emulator_at([make_spec(reserved_concurrency=2)]) as run,
-                httpx.AsyncClient() as client):
+async def test_reserved_concurrency_throttles_with_429(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
+    async with (
+        emulator_at([make_spec(reserved_concurrency=2)]) as run,
+        httpx.AsyncClient() as client,
+    ):
         responses = await asyncio.gather(
             *(_get(client, run.url() + "/sleep?s=1.0") for _ in range(4))
         )
@@ -131,8 +141,9 @@ async def test_reserved_concurrency_throttles_with_429(emulator_at: Start,
         assert len(run.events(kind="throttled")) == 2
 
 
-async def test_account_concurrency_is_shared_by_stacks(emulator_at: Start,
-                                                       make_spec: MakeSpec) -> None:
+async def test_account_concurrency_is_shared_by_stacks(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     specs = [make_spec(name="a"), make_spec(name="b")]
     async with emulator_at(specs, account_concurrency=1) as run, httpx.AsyncClient() as client:
         busy = asyncio.ensure_future(_get(client, run.url("a") + "/sleep?s=1.0"))
@@ -147,15 +158,19 @@ async def test_concurrency_counts_requests_in_flight_and_reservations_are_carved
 ) -> None:
     # The issue's scenario with room for the rule to show: an account of 2, of which the
     # variant reserves 1, leaves 1 unreserved slot for python-512 and java-512 together.
-    specs = [make_spec(name="python-512"), make_spec(name="java-512"),
-             make_spec(name="reserved", reserved_concurrency=1)]
+    specs = [
+        make_spec(name="python-512"),
+        make_spec(name="java-512"),
+        make_spec(name="reserved", reserved_concurrency=1),
+    ]
     async with emulator_at(specs, account_concurrency=2) as run, httpx.AsyncClient() as client:
         assert (await _get(client, run.url("python-512") + "/pid")).status_code == 200
         # python-512's instance is idle: it holds no slot, so java-512 cold-starts.
         assert (await _get(client, run.url("java-512") + "/pid")).status_code == 200
         # The reservation serves one request at a time, whatever the unreserved pool holds.
-        burst = await asyncio.gather(*(_get(client, run.url("reserved") + "/sleep?s=1.0")
-                                       for _ in range(6)))
+        burst = await asyncio.gather(
+            *(_get(client, run.url("reserved") + "/sleep?s=1.0") for _ in range(6))
+        )
         assert sorted(r.status_code for r in burst) == [200, 429, 429, 429, 429, 429]
         # While the reservation is busy, the unreserved slot is still free for the others...
         busy = asyncio.ensure_future(_get(client, run.url("reserved") + "/sleep?s=1.0"))
@@ -170,23 +185,31 @@ async def test_concurrency_counts_requests_in_flight_and_reservations_are_carved
         assert (await _get(client, run.url("reserved") + "/pid")).status_code == 200
         assert (await slow).status_code == 200
         throttled = run.events("java-512", kind="throttled")
-        assert [(t["pool"], t["in_flight"], t["limit"])
-                for t in throttled] == [("unreserved", 1, 1)]
+        assert [(t["pool"], t["in_flight"], t["limit"]) for t in throttled] == [
+            ("unreserved", 1, 1)
+        ]
 
 
 def test_reservations_beyond_the_account_are_refused(make_spec: MakeSpec) -> None:
     from emulator import Emulator, EmulatorConfigError, EmulatorOptions
 
-    specs = [make_spec(name="a", reserved_concurrency=2),
-             make_spec(name="b", reserved_concurrency=1)]
+    specs = [
+        make_spec(name="a", reserved_concurrency=2),
+        make_spec(name="b", reserved_concurrency=1),
+    ]
     with pytest.raises(EmulatorConfigError, match="reserved concurrency totals 3"):
         Emulator(specs, EmulatorOptions(account_concurrency=2))
     # The issue's literal numbers: the reservation takes the whole account, so the two other
     # stacks could never run; refused with what to change.
-    issue = [make_spec(name="python-512"), make_spec(name="java-512"),
-             make_spec(name="x", reserved_concurrency=1)]
-    with pytest.raises(EmulatorConfigError,
-                       match="leaving none for python-512, java-512: raise --account-concurrency"):
+    issue = [
+        make_spec(name="python-512"),
+        make_spec(name="java-512"),
+        make_spec(name="x", reserved_concurrency=1),
+    ]
+    with pytest.raises(
+        EmulatorConfigError,
+        match="leaving none for python-512, java-512: raise --account-concurrency",
+    ):
         Emulator(issue, EmulatorOptions(account_concurrency=1))
 
 
@@ -265,8 +288,9 @@ async def test_malformed_and_failed_results_answer_500_and_keep_the_instance(
         assert "Runtime.MarshalError" in run.log_text()
 
 
-async def test_results_that_are_not_proxy_responses(emulator_at: Start,
-                                                    make_spec: MakeSpec) -> None:
+async def test_results_that_are_not_proxy_responses(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
         text = await _get(client, run.url() + "/raw-string")
         assert (text.status_code, text.text) == (200, "Hello from Lambda!")
@@ -276,13 +300,17 @@ async def test_results_that_are_not_proxy_responses(emulator_at: Start,
 
 
 async def test_event_reaches_the_function_as_payload_2_0(
-        emulator_at: Start, make_spec: MakeSpec) -> None:
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
         response = await client.post(
             run.url() + "/echo?q=1&q=2",
             content=b"\x00\xffbinary",
-            headers={"content-type": "application/octet-stream", "X-Custom": "v",
-                     "cookie": "a=1; b=2"},
+            headers={
+                "content-type": "application/octet-stream",
+                "X-Custom": "v",
+                "cookie": "a=1; b=2",
+            },
         )
         event = response.json()["event"]
         assert event["version"] == "2.0" and event["routeKey"] == "$default"
@@ -308,8 +336,9 @@ async def test_unknown_route_is_api_gateways_404_without_an_instance(
         assert health.status_code == 200
 
 
-async def test_routes_match_as_api_gateway_matches_them(emulator_at: Start,
-                                                        make_spec: MakeSpec) -> None:
+async def test_routes_match_as_api_gateway_matches_them(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     spec = make_spec(routes=("POST /predict", "GET /health"))
     async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
         url = run.url()
@@ -317,18 +346,20 @@ async def test_routes_match_as_api_gateway_matches_them(emulator_at: Start,
         # Not a request for this API (another authority), or a path no route declares once
         # decoded: the gateway's own 404, and the function is not invoked.
         for target in ("http://evil.example/health", "/%6eope", "/%ff", "//evil.example/health"):
-            answer = await _raw(url,
-                                f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: "
-                                "close\r\n\r\n".encode())
+            answer = await _raw(
+                url,
+                f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n".encode(),
+            )
             head, _, body = answer.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 404"), (target, answer[:200])
             assert body == b'{"message":"Not Found"}', target
         assert run.events(kind="started") == [] and "START" not in run.log_text()
         # HTTP APIs decode the path before routing and pass it decoded: /%68ealth is /health.
         for target in ("/%68ealth", f"http://{authority}/health"):
-            answer = await _raw(url,
-                                f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: "
-                                "close\r\n\r\n".encode())
+            answer = await _raw(
+                url,
+                f"GET {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n".encode(),
+            )
             head, _, body = answer.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 200"), (target, answer[:200])
             assert json.loads(body)["path"] == "/health"
@@ -336,24 +367,26 @@ async def test_routes_match_as_api_gateway_matches_them(emulator_at: Start,
 
 
 async def test_invocation_limit_counts_the_events_utf8_bytes(
-        emulator_at: Start, make_spec: MakeSpec) -> None:
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     text = {"content-type": "text/plain; charset=utf-8"}
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
         # 2.2 MB of "é": 2.2 MB in the event as UTF-8 (6.6 MB written as \u00e9 escapes).
-        fits = await client.post(run.url() + "/body-length", content=("é" * 1_100_000).encode(),
-                                 headers=text,
-                                 timeout=60)
+        fits = await client.post(
+            run.url() + "/body-length", content=("é" * 1_100_000).encode(), headers=text, timeout=60
+        )
         assert fits.status_code == 200, fits.text
         assert fits.json() == {"chars": 1_100_000, "distinct": ["é"]}
         # 6.4 MB of UTF-8 is over Lambda's 6 MB whatever the encoding.
-        over = await client.post(run.url() + "/body-length", content=("é" * 3_200_000).encode(),
-                                 headers=text,
-                                 timeout=60)
+        over = await client.post(
+            run.url() + "/body-length", content=("é" * 3_200_000).encode(), headers=text, timeout=60
+        )
         assert over.status_code == 413
 
 
 async def test_idle_and_half_sent_connections_are_closed(
-        emulator_at: Start, make_spec: MakeSpec) -> None:
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     async with emulator_at([make_spec()], connection_timeout_s=1.0) as run:
         host, port = run.url().removeprefix("http://").split(":")
 
@@ -377,8 +410,13 @@ async def test_idle_and_half_sent_connections_are_closed(
         silent, trickled, short_body, after_response = await asyncio.gather(
             held_open_s(),
             # slowloris: a byte of the head every 0.2 s, never finished
-            held_open_s(*(bytes([b]) for b in b"GET /pid HTTP/1.1\r\nHost: x\r\nX-Slow: "
-                                              b"aaaaaaaaaaaaaaaaaaaaaaa"), gap_s=0.2),
+            held_open_s(
+                *(
+                    bytes([b])
+                    for b in b"GET /pid HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaa"
+                ),
+                gap_s=0.2,
+            ),
             held_open_s(b"POST /pid HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
             held_open_s(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\n"),
         )
@@ -401,8 +439,10 @@ async def test_a_malformed_request_logs_one_line(
     loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(loud) == 1, [r.getMessage() for r in loud]
     assert loud[0].exc_info is None and "\n" not in loud[0].getMessage()
-    assert "malformed request, answered 400" in loud[
-        0].getMessage() and "127.0.0.1" in loud[0].getMessage()
+    assert (
+        "malformed request, answered 400" in loud[0].getMessage()
+        and "127.0.0.1" in loud[0].getMessage()
+    )
 
 
 async def test_a_client_leaving_mid_body_logs_one_line(
@@ -427,11 +467,13 @@ async def test_a_client_leaving_mid_body_logs_one_line(
     assert nothing_ran
 
 
-async def test_payload_over_10_mb_is_refused_with_413(emulator_at: Start,
-                                                      make_spec: MakeSpec) -> None:
+async def test_payload_over_10_mb_is_refused_with_413(
+    emulator_at: Start, make_spec: MakeSpec
+) -> None:
     async with emulator_at([make_spec()]) as run, httpx.AsyncClient() as client:
-        response = await client.post(run.url() + "/echo", content=b"x" * (10 * 1024 * 1024 + 1),
-                                     timeout=30)
+        response = await client.post(
+            run.url() + "/echo", content=b"x" * (10 * 1024 * 1024 + 1), timeout=30
+        )
         assert response.status_code == 413
         assert response.json() == {"message": "Request Entity Too Large"}
         assert run.events(kind="started") == []
@@ -441,8 +483,10 @@ async def test_integration_timeout_answers_503_and_the_instance_finishes(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
     # API Gateway's 30 s, shortened for the test; the function's own timeout is longer.
-    async with emulator_at([make_spec(timeout_s=10.0)], integration_timeout_s=1.0) as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec(timeout_s=10.0)], integration_timeout_s=1.0) as run,
+        httpx.AsyncClient() as client,
+    ):
         response = await _get(client, run.url() + "/sleep?s=1.5")
         assert response.status_code == 503
         assert response.json() == {"message": "Service Unavailable"}
@@ -462,8 +506,11 @@ async def test_lambda_environment_layer_and_paths(
     layer = tmp_path / "layer.zip"
     with zipfile.ZipFile(layer, "w") as archive:
         archive.writestr("data.bin", b"y" * 1234)
-    spec = make_spec(layer_zip=layer, memory_mb=256, environment={"TEST_FILE": "/opt/data.bin",
-                                                                  "MODEL_PATH": "/opt/model.zip"})
+    spec = make_spec(
+        layer_zip=layer,
+        memory_mb=256,
+        environment={"TEST_FILE": "/opt/data.bin", "MODEL_PATH": "/opt/model.zip"},
+    )
     async with emulator_at([spec]) as run, httpx.AsyncClient() as client:
         info = (await _get(client, run.url() + "/pid")).json()
         env = info["env"]
@@ -473,8 +520,9 @@ async def test_lambda_environment_layer_and_paths(
         assert env["AWS_REGION"] == "us-east-1" and env["_HANDLER"] == "app.handler"
         assert env["LAMBDA_TASK_ROOT"] == info["cwd"]
         assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
-        assert env[
-            "MODEL_PATH"].endswith("/opt/model.zip") and env["MODEL_PATH"] != "/opt/model.zip"
+        assert (
+            env["MODEL_PATH"].endswith("/opt/model.zip") and env["MODEL_PATH"] != "/opt/model.zip"
+        )
         assert 0 < info["remaining_ms"] <= 5000
         assert (await _get(client, run.url() + "/file")).json() == {"bytes": 1234}
 
@@ -495,8 +543,10 @@ async def test_s3_strategy_artifact_is_served_locally(
 async def test_provisioned_instances_start_ahead_and_serve_warm(
     emulator_at: Start, make_spec: MakeSpec
 ) -> None:
-    async with emulator_at([make_spec(provisioned_concurrency=1)], time_scale=1e6) as run, \
-            httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec(provisioned_concurrency=1)], time_scale=1e6) as run,
+        httpx.AsyncClient() as client,
+    ):
         started = run.events(kind="started")
         assert len(started) == 1 and started[0]["reason"] == "provisioned"
         info = (await _get(client, run.url() + "/pid")).json()
@@ -514,12 +564,16 @@ async def test_snapstart_inits_once_then_starts_every_instance_as_a_restore(
         # Init ran once at start (the version's publish), ahead of traffic, and was ended.
         assert [e["reason"] for e in run.events(kind="started")] == ["snapshot"]
         assert "INIT_REPORT Init Duration:" in run.log_text()
-        answers = await asyncio.gather(*(_get(client,
-                                              run.url() + "/sleep?s=0.4") for _ in range(2)))
+        answers = await asyncio.gather(
+            *(_get(client, run.url() + "/sleep?s=0.4") for _ in range(2))
+        )
         again = await _get(client, run.url() + "/pid")
         assert [a.status_code for a in answers] == [200, 200]
-        assert [e["reason"]
-                for e in run.events(kind="started")] == ["snapshot", "restore", "restore"]
+        assert [e["reason"] for e in run.events(kind="started")] == [
+            "snapshot",
+            "restore",
+            "restore",
+        ]
         env = again.json()["env"]
         assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "snap-start"
         # Not available in SnapStart functions (AWS docs).
@@ -602,8 +656,10 @@ async def test_unlimited_when_cgroups_are_not_available(
 ) -> None:
     fake_root = tmp_path / "not-a-cgroup-fs"
     fake_root.mkdir()
-    async with emulator_at([make_spec()],
-                           cgroup_root=fake_root) as run, httpx.AsyncClient() as client:
+    async with (
+        emulator_at([make_spec()], cgroup_root=fake_root) as run,
+        httpx.AsyncClient() as client,
+    ):
         assert not run.emu.cpu_limited
         assert str(fake_root) in run.emu.cpu_limit_reason
         assert (await _get(client, run.url() + "/pid")).status_code == 200

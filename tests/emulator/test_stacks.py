@@ -16,9 +16,15 @@ def test_a_worker_stack_is_hosted_with_its_invoke_targets(tmp_path: Path) -> Non
 
     code = tmp_path / "worker.zip"
     code.write_bytes(b"PK\x05\x06" + b"\x00" * 18)
-    package = WorkerPackage(code_zip=code, code_sha256_b64="",
-                            handler="loadgen.workers._handler.handler", size_bytes=22,
-                            unzipped_bytes=0, requirements=(), dependencies=tmp_path)
+    package = WorkerPackage(
+        code_zip=code,
+        code_sha256_b64="",
+        handler="loadgen.workers._handler.handler",
+        size_bytes=22,
+        unzipped_bytes=0,
+        requirements=(),
+        dependencies=tmp_path,
+    )
     settings = load_stack("loadgen-workers", REPO)
     spec = spec_from_worker_stack(settings, package)
     assert spec.invoke_targets == settings.target_stacks

@@ -32,9 +32,12 @@ pytestmark = [pytest.mark.slow]
 MODEL_STACK, WORKER_STACK = "python-256", "loadgen-workers"
 LEAD_S = 10.0
 #: no AWS account here: everything comes from the emulator's endpoints file
-NO_AWS = {**{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
-          "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-          "AWS_EC2_METADATA_DISABLED": "true"}
+NO_AWS = {
+    **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    "AWS_CONFIG_FILE": "/nonexistent",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +55,28 @@ def emulator(model: dict[str, Any], tmp_path: Path) -> Iterator[Path]:
     artifact = write_artifact(tmp_path / "model.zip", model)
     build = tmp_path / "build"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "up", MODEL_STACK, WORKER_STACK, "--artifact",
-         str(artifact), "--build-dir", str(build), "--rtt", "0", "--gateway-latency", "0"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=NO_AWS)
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "up",
+            MODEL_STACK,
+            WORKER_STACK,
+            "--artifact",
+            str(artifact),
+            "--build-dir",
+            str(build),
+            "--rtt",
+            "0",
+            "--gateway-latency",
+            "0",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=NO_AWS,
+    )
     try:
         deadline = time.monotonic() + 180  # the first build installs the worker's wheels
         while True:
@@ -98,15 +120,20 @@ def _warm_workers(build: Path) -> None:
     document = json.loads((build / "endpoints.json").read_text())
     credentials = document["credentials"]
     client = boto3.client(
-        "lambda", endpoint_url=document["lambda_endpoint"],
+        "lambda",
+        endpoint_url=document["lambda_endpoint"],
         region_name=document["stacks"][WORKER_STACK]["region"],
         aws_access_key_id=credentials["access_key_id"],
         aws_secret_access_key=credentials["secret_access_key"],
-        config=botocore.config.Config(read_timeout=300, retries={"max_attempts": 0}))
+        config=botocore.config.Config(read_timeout=300, retries={"max_attempts": 0}),
+    )
     for _ in range(3):  # a call that came when another instance was free reused it: again
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
-            replies = list(pool.map(
-                lambda _n: client.invoke(FunctionName=WORKER_STACK, Payload=b"{}"), range(4)))
+            replies = list(
+                pool.map(
+                    lambda _n: client.invoke(FunctionName=WORKER_STACK, Payload=b"{}"), range(4)
+                )
+            )
         assert all(r["StatusCode"] == 200 for r in replies), replies
         if len(_started(build)) >= 4:
             return
@@ -120,22 +147,51 @@ def _pid(event: dict[str, object]) -> int:
     return pid
 
 
-def _controller(build: Path, model: dict[str, Any], results: Path, stages: str,
-                ) -> list[str]:
+def _controller(
+    build: Path,
+    model: dict[str, Any],
+    results: Path,
+    stages: str,
+) -> list[str]:
     features = ",".join(i["name"] for i in model["inputs"])
-    return [sys.executable, "-m", "loadgen", "scenario2", "--stack", MODEL_STACK,
-            "--endpoints", str(build / "endpoints.json"), "--stages", stages, "--think", "0.02s",
-            "--workers", "4", "--worker-stack", WORKER_STACK, "--results", str(results),
-            # A 10 s lead: four cold starts at once on a 2-core machine loaded by other work
-            # took up to 6.5 s (each worker then starts on time by its own clock).
-            "--run-id", "r", "--workers-lead", f"{LEAD_S:g}s", "--features", features, "--quiet"]
+    return [
+        sys.executable,
+        "-m",
+        "loadgen",
+        "scenario2",
+        "--stack",
+        MODEL_STACK,
+        "--endpoints",
+        str(build / "endpoints.json"),
+        "--stages",
+        stages,
+        "--think",
+        "0.02s",
+        "--workers",
+        "4",
+        "--worker-stack",
+        WORKER_STACK,
+        "--results",
+        str(results),
+        # A 10 s lead: four cold starts at once on a 2-core machine loaded by other work
+        # took up to 6.5 s (each worker then starts on time by its own clock).
+        "--run-id",
+        "r",
+        "--workers-lead",
+        f"{LEAD_S:g}s",
+        "--features",
+        features,
+        "--quiet",
+    ]
 
 
 def planned_users_per_second(plan: StagedPlan) -> list[int]:
     """The single-machine plan's users in each whole second (the most within it)."""
     changes = [t for t, _ in plan.changes()]
-    return [max(plan.users_at(t) for t in [float(s), *(c for c in changes if s <= c < s + 1)])
-            for s in range(math.ceil(plan.duration_s))]
+    return [
+        max(plan.users_at(t) for t in [float(s), *(c for c in changes if s <= c < s + 1)])
+        for s in range(math.ceil(plan.duration_s))
+    ]
 
 
 def _timeline_users(folder: Path) -> list[int]:
@@ -154,17 +210,25 @@ def _records(folder: Path) -> list[dict[str, Any]]:
 
 
 def test_four_emulated_workers_add_up_to_the_single_machine_plan(
-        emulator: Path, model: dict[str, Any], tmp_path: Path) -> None:
+    emulator: Path, model: dict[str, Any], tmp_path: Path
+) -> None:
     results = tmp_path / "results"
-    done = subprocess.run(_controller(emulator, model, results, "8:2.2s:1.8s"), cwd=REPO,
-                          capture_output=True, text=True, timeout=120, check=False, env=NO_AWS)
+    done = subprocess.run(
+        _controller(emulator, model, results, "8:2.2s:1.8s"),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=NO_AWS,
+    )
     assert done.returncode == 0, done.stderr
     folder = results / "r" / MODEL_STACK / "scenario2"
     # Users join at k * 0.275 s (none on a second's edge), so each second's count is sharp.
     plan = StagedPlan(stages=(Stage(users=8, ramp_up_s=2.2, hold_s=1.8),), think_s=0.02)
     expected = planned_users_per_second(plan)
     assert expected == [4, 8, 8, 8]
-    assert _timeline_users(folder)[:len(expected)] == expected
+    assert _timeline_users(folder)[: len(expected)] == expected
     # Each worker started at the asked instant by its own clock (the merge aligns on it).
     assert summary_clock(folder)["max_late_s"] < 0.5
     run_info = json.loads((folder / "run.json").read_text())
@@ -184,19 +248,30 @@ def test_four_emulated_workers_add_up_to_the_single_machine_plan(
         assert time.monotonic() < deadline, f"{seen} requests in the access log"
         time.sleep(0.5)
     assert seen == len(records)  # the features are given: no GET /health
-    report = subprocess.run([sys.executable, "-m", "report", "write", str(folder), "--out",
-                             str(tmp_path / "report")], cwd=REPO, capture_output=True, text=True,
-                            timeout=120, check=False)
+    report = subprocess.run(
+        [sys.executable, "-m", "report", "write", str(folder), "--out", str(tmp_path / "report")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert report.returncode == 0, report.stderr
     assert (tmp_path / "report" / "report.md").is_file()
 
 
 def test_an_emulated_worker_killed_mid_run_is_reported_as_lost_users(
-        emulator: Path, model: dict[str, Any], tmp_path: Path) -> None:
+    emulator: Path, model: dict[str, Any], tmp_path: Path
+) -> None:
     results = tmp_path / "results"
-    controller = subprocess.Popen(_controller(emulator, model, results, "8:1s:6s"), cwd=REPO,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=NO_AWS)
+    controller = subprocess.Popen(
+        _controller(emulator, model, results, "8:1s:6s"),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=NO_AWS,
+    )
     try:
         # Killed once the plan is under way (the model stack has served requests; its access
         # log is written once a second), well before the plan's 7 s are over, however late
@@ -231,18 +306,27 @@ def test_an_emulated_worker_killed_mid_run_is_reported_as_lost_users(
     assert f"users {first}..{last} are missing" in err
     # The others' records are all there, the lost worker's users nowhere: none silently.
     records = _records(folder)
-    assert summary["requests"] == len(records) == sum(
-        w["requests"] for w in workers["workers"] if w["status"] == "ok")
+    assert (
+        summary["requests"]
+        == len(records)
+        == sum(w["requests"] for w in workers["workers"] if w["status"] == "ok")
+    )
     assert {r["user"] for r in records} == set(range(8)) - lost_users
     assert _timeline_users(folder)[1:6] == [6] * 5
 
 
 def test_an_interrupted_emulated_workers_run_keeps_what_the_workers_measured(
-        emulator: Path, model: dict[str, Any], tmp_path: Path) -> None:
+    emulator: Path, model: dict[str, Any], tmp_path: Path
+) -> None:
     results = tmp_path / "results"
-    controller = subprocess.Popen(_controller(emulator, model, results, "8:1s:60s"), cwd=REPO,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=NO_AWS)
+    controller = subprocess.Popen(
+        _controller(emulator, model, results, "8:1s:60s"),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=NO_AWS,
+    )
     try:
         access = emulator / "emulator" / "logs" / f"{MODEL_STACK}.access.jsonl"
         deadline = time.monotonic() + 60

@@ -13,9 +13,12 @@ def test_all_is_sorted_and_complete() -> None:
         assert hasattr(loadgen, name), name
     public = {name for name in dir(loadgen) if not name.startswith("_")}
     # The subpackages (plans, engine, ...) are folders of private modules, not API.
-    subpackages = {name for name in public
-                   if isinstance(getattr(loadgen, name), ModuleType)
-                   and getattr(loadgen, name).__name__ == f"loadgen.{name}"}
+    subpackages = {
+        name
+        for name in public
+        if isinstance(getattr(loadgen, name), ModuleType)
+        and getattr(loadgen, name).__name__ == f"loadgen.{name}"
+    }
     assert public - set(loadgen.__all__) - subpackages <= {"annotations"}
     for name in subpackages:
         inside = {n for n in dir(getattr(loadgen, name)) if not n.startswith("_")}

@@ -33,16 +33,37 @@ from ..support.paths import REPO
 FEATURES = "duration,src_bytes,dst_bytes"
 
 
-def start(*args: str, results: Path, run_id: str, umask: int = -1,
-          prefix: tuple[str, ...] | list[str] = (),
-          **popen: Any) -> subprocess.Popen[str]:
+def start(
+    *args: str,
+    results: Path,
+    run_id: str,
+    umask: int = -1,
+    prefix: tuple[str, ...] | list[str] = (),
+    **popen: Any,
+) -> subprocess.Popen[str]:
     popen.setdefault("stdout", subprocess.PIPE)
     popen.setdefault("stderr", subprocess.PIPE)
     return subprocess.Popen(
-        [*prefix, sys.executable, "-m", "loadgen", *args, "--results", str(results), "--run-id",
-         run_id,
-         "--name", "t", "--quiet"],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, text=True, umask=umask, **popen)
+        [
+            *prefix,
+            sys.executable,
+            "-m",
+            "loadgen",
+            *args,
+            "--results",
+            str(results),
+            "--run-id",
+            run_id,
+            "--name",
+            "t",
+            "--quiet",
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        text=True,
+        umask=umask,
+        **popen,
+    )
 
 
 def finish(proc: subprocess.Popen[str], timeout_s: float = 60) -> tuple[int, str, str]:
@@ -74,8 +95,9 @@ def assert_consistent(folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]
         rows = list(csv.DictReader(stream))
     assert [int(r["second"]) for r in rows] == list(range(len(rows)))
     assert sum(int(r["hits"]) for r in rows) <= len(recs)
-    ok_logged = sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog")
-                    if i.tag is None)
+    ok_logged = sum(
+        i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog") if i.tag is None
+    )
     assert ok_logged == sum(int(r["ok"]) for r in rows)
     run_info = json.loads((folder / "run.json").read_text())
     assert run_info["ended_at"] and run_info["duration_s"] >= 0
@@ -100,12 +122,14 @@ SCENARIOS = {
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_signal_stops_the_run_and_leaves_final_consistent_files(
-        tmp_path: Path, scenario: str, signum: signal.Signals) -> None:
+    tmp_path: Path, scenario: str, signum: signal.Signals
+) -> None:
     args, answered, users = SCENARIOS[scenario]
     folder = tmp_path / "s" / "t" / scenario
     with ServerThread(lambda n: "delay:0.01" if n < answered else "stall") as server:
-        proc = start(*args, "--target", server.url, "--features", FEATURES, results=tmp_path,
-                     run_id="s")
+        proc = start(
+            *args, "--target", server.url, "--features", FEATURES, results=tmp_path, run_id="s"
+        )
         # Every stalled request has reached the server, and no other is being sent (each user
         # waits on its own; the rate plan drops arrivals at its in-flight cap): the signal
         # finds exactly these in flight, however late this busy host runs the client.
@@ -133,8 +157,15 @@ def test_sigterm_before_the_first_request_writes_nothing_and_exits_at_once(tmp_p
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
-        proc = start("scenario2", "--target", f"http://127.0.0.1:{port}", "--stages", "1:0:10s",
-                     results=tmp_path, run_id="early")
+        proc = start(
+            "scenario2",
+            "--target",
+            f"http://127.0.0.1:{port}",
+            "--stages",
+            "1:0:10s",
+            results=tmp_path,
+            run_id="early",
+        )
         # Its GET /health has connected: the run is starting, not yet started (however long
         # this busy host took to start Python and import the load generator).
         silent.settimeout(120)
@@ -152,18 +183,32 @@ def test_sigterm_before_the_first_request_writes_nothing_and_exits_at_once(tmp_p
 
 # --- exit codes ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("behaviour", "code", "fragment"), [
-    ("ok", 0, None),
-    (lambda n: "status:500" if n % 4 == 0 else "ok", 1, "attempts failed ("),
-    ("status:500", 3, "the run measured nothing: all"),
-    ("429", 3, "throttled"),
-], ids=["all-ok", "some-500", "all-500", "all-429"])
+
+@pytest.mark.parametrize(
+    ("behaviour", "code", "fragment"),
+    [
+        ("ok", 0, None),
+        (lambda n: "status:500" if n % 4 == 0 else "ok", 1, "attempts failed ("),
+        ("status:500", 3, "the run measured nothing: all"),
+        ("429", 3, "throttled"),
+    ],
+    ids=["all-ok", "some-500", "all-500", "all-429"],
+)
 def test_the_exit_status_says_whether_the_run_measured_anything(
-        tmp_path: Path, behaviour: Any, code: int, fragment: str | None) -> None:
+    tmp_path: Path, behaviour: Any, code: int, fragment: str | None
+) -> None:
     with ServerThread(behaviour) as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
-                     "2:0:1s",
-                     results=tmp_path, run_id="x")
+        proc = start(
+            "scenario2",
+            "--target",
+            server.url,
+            "--features",
+            FEATURES,
+            "--stages",
+            "2:0:1s",
+            results=tmp_path,
+            run_id="x",
+        )
         status, out, err = finish(proc)
     summary = json.loads((tmp_path / "x" / "t" / "scenario2" / "summary.json").read_text())
     assert status == code, err
@@ -182,14 +227,24 @@ def test_nothing_listening_is_a_failed_run(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # bound, not listening: connections are refused
-        proc = start("scenario2", "--target", f"http://127.0.0.1:{port}", "--features", FEATURES,
-                     "--stages", "2:0:1s", results=tmp_path, run_id="r")
+        proc = start(
+            "scenario2",
+            "--target",
+            f"http://127.0.0.1:{port}",
+            "--features",
+            FEATURES,
+            "--stages",
+            "2:0:1s",
+            results=tmp_path,
+            run_id="r",
+        )
         status, _, err = finish(proc)
     assert status == 3, err
     assert "the run measured nothing" in err and "refused" in err
 
 
 # --- a target that resets at once ---------------------------------------------------------
+
 
 def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
@@ -200,7 +255,8 @@ def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
                 StagedPlan(stages=(Stage(users=3, hold_s=2.0),)),
                 target=target_from_url(server.url, name="t"),
                 health={"features": FEATURES.split(",")},
-                settings=RunSettings(results_dir=tmp_path, run_id="p"))
+                settings=RunSettings(results_dir=tmp_path, run_id="p"),
+            )
             return result, server.seen
 
     result, seen = anyio.run(main)
@@ -213,15 +269,26 @@ def test_resets_are_paced_like_refusals(tmp_path: Path) -> None:
 
 # --- the reader leaves early --------------------------------------------------------------
 
+
 @pytest.mark.parametrize("closed", ["stdout", "stdout+stderr"])
 def test_a_closed_pipe_ends_quietly_and_the_results_are_whole(tmp_path: Path, closed: str) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader (`| head`) is gone before the first line
     err_target: Any = write_end if closed == "stdout+stderr" else subprocess.PIPE
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
-                     "1:0:1s",
-                     results=tmp_path, run_id="pipe", stdout=write_end, stderr=err_target)
+        proc = start(
+            "scenario2",
+            "--target",
+            server.url,
+            "--features",
+            FEATURES,
+            "--stages",
+            "1:0:1s",
+            results=tmp_path,
+            run_id="pipe",
+            stdout=write_end,
+            stderr=err_target,
+        )
         os.close(write_end)
         status, _, err = finish(proc)
     assert status == 0, err
@@ -232,15 +299,32 @@ def test_a_closed_pipe_ends_quietly_and_the_results_are_whole(tmp_path: Path, cl
 
 def test_other_subcommands_stop_quietly_on_a_closed_pipe(tmp_path: Path) -> None:
     with ServerThread("ok") as server:
-        status, _, err = finish(start("scenario2", "--target", server.url, "--features", FEATURES,
-                                      "--stages", "1:0:0.5s", results=tmp_path, run_id="rep"))
+        status, _, err = finish(
+            start(
+                "scenario2",
+                "--target",
+                server.url,
+                "--features",
+                FEATURES,
+                "--stages",
+                "1:0:0.5s",
+                results=tmp_path,
+                run_id="rep",
+            )
+        )
     assert status == 0, err
     read_end, write_end = os.pipe()
     os.close(read_end)
-    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "rep")],
-                          cwd=REPO,
-                          env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=write_end,
-                          stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "loadgen", "report", str(tmp_path / "rep")],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=write_end,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     os.close(write_end)
     assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
     assert done.returncode == 141  # as if SIGPIPE had ended it, like `seq 1000000 | head -1`
@@ -261,9 +345,21 @@ exit $status"""
 def _namespaces_work(where: Path) -> bool:
     if shutil.which("unshare") is None:
         return False
-    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-                            'mount -t tmpfs -o size=64k tmpfs "$0"', str(where)],
-                           capture_output=True, check=False, timeout=30)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            'mount -t tmpfs -o size=64k tmpfs "$0"',
+            str(where),
+        ],
+        capture_output=True,
+        check=False,
+        timeout=30,
+    )
     return probe.returncode == 0
 
 
@@ -278,26 +374,44 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[..., tuple[int, str, str, Pa
     (tmp_path / "probe").mkdir()
     namespaces = _namespaces_work(tmp_path / "probe")
     if not namespaces and os.geteuid() != 0:
-        pytest.skip("a real full disk needs a small tmpfs: this machine allows neither user "
-                    "namespaces (unshare --user --mount) nor mounting (not root)")
+        pytest.skip(
+            "a real full disk needs a small tmpfs: this machine allows neither user "
+            "namespaces (unshare --user --mount) nor mounting (not root)"
+        )
 
-    def run(size: str, *args: str, run_id: str,
-            timeout_s: float = 150) -> tuple[int, str, str, Path]:
+    def run(
+        size: str, *args: str, run_id: str, timeout_s: float = 150
+    ) -> tuple[int, str, str, Path]:
         disk = tmp_path / f"disk{run_id}"
         keep = tmp_path / f"kept{run_id}"
         disk.mkdir()
         keep.mkdir()
         if namespaces:
-            prefix = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
-                      _ON_A_SMALL_DISK,
-                      "sh", size, str(disk), str(keep)]
-            status, out, err = finish(start(*args, results=disk, run_id=run_id, prefix=prefix),
-                                      timeout_s)
+            prefix = [
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "sh",
+                "-c",
+                _ON_A_SMALL_DISK,
+                "sh",
+                size,
+                str(disk),
+                str(keep),
+            ]
+            status, out, err = finish(
+                start(*args, results=disk, run_id=run_id, prefix=prefix), timeout_s
+            )
             if status == 97:
                 pytest.skip(f"cannot mount a tmpfs in a user namespace here: {err.strip()}")
             return status, out, err, keep
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
         mounted.append(disk)
@@ -310,12 +424,20 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[..., tuple[int, str, str, Pa
 
 
 def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
-        small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
+    small_disk: Callable[..., tuple[int, str, str, Path]],
+) -> None:
     with ServerThread("ok") as server:
         status, out, err, results = small_disk(
-            "1600k", "scenario2", "--target", server.url, "--features", FEATURES, "--stages",
+            "1600k",
+            "scenario2",
+            "--target",
+            server.url,
+            "--features",
+            FEATURES,
+            "--stages",
             "4:0:120s",
-            run_id="full")
+            run_id="full",
+        )
         seen = server.seen
     folder = results / "full" / "t" / "scenario2"
     assert status == 4, err
@@ -333,11 +455,20 @@ def test_a_full_disk_stops_the_run_with_valid_files_and_one_line(
 
 
 def test_too_little_space_to_start_is_a_usage_error(
-        small_disk: Callable[..., tuple[int, str, str, Path]]) -> None:
+    small_disk: Callable[..., tuple[int, str, str, Path]],
+) -> None:
     with ServerThread("ok") as server:
-        status, _, err, _ = small_disk("512k", "scenario2", "--target", server.url, "--features",
-                                       FEATURES,
-                                       "--stages", "1:0:1s", run_id="tiny")
+        status, _, err, _ = small_disk(
+            "512k",
+            "scenario2",
+            "--target",
+            server.url,
+            "--features",
+            FEATURES,
+            "--stages",
+            "1:0:1s",
+            run_id="tiny",
+        )
         seen = server.seen
     assert status == 2, err
     assert "not enough free space" in err and "Traceback" not in err
@@ -346,19 +477,35 @@ def test_too_little_space_to_start_is_a_usage_error(
 
 # --- recorded facts -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("umask", [0o022, 0o027])
 def test_every_output_follows_the_umask(tmp_path: Path, umask: int) -> None:
     with ServerThread("ok") as server:
-        proc = start("scenario2", "--target", server.url, "--features", FEATURES, "--stages",
-                     "1:0:1s",
-                     results=tmp_path, run_id="m", umask=umask)
+        proc = start(
+            "scenario2",
+            "--target",
+            server.url,
+            "--features",
+            FEATURES,
+            "--stages",
+            "1:0:1s",
+            results=tmp_path,
+            run_id="m",
+            umask=umask,
+        )
         status, _, err = finish(proc)
     assert status == 0, err
     run_dir = tmp_path / "m"
     report = subprocess.run(
         [sys.executable, "-m", "loadgen", "report", str(run_dir), "--out", str(run_dir / "report")],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
-        umask=umask, check=False, timeout=120)
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        umask=umask,
+        check=False,
+        timeout=120,
+    )
     assert report.returncode == 0, report.stderr
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert {"run.json", "summary.json", "requests.jsonl", "report.md"} <= {p.name for p in files}
@@ -374,8 +521,10 @@ def test_run_json_names_the_client_that_sent_the_requests(tmp_path: Path) -> Non
             result = await run_async(
                 StagedPlan(stages=(Stage(users=1, hold_s=0.2),)),
                 target=target_from_url(server.url, name="t"),
-                health={"features": FEATURES.split(",")}, connector=connector,
-                settings=RunSettings(results_dir=tmp_path, run_id=run_id))
+                health={"features": FEATURES.split(",")},
+                connector=connector,
+                settings=RunSettings(results_dir=tmp_path, run_id=run_id),
+            )
         run: dict[str, Any] = json.loads((result.folder / "run.json").read_text())
         return run
 
@@ -391,8 +540,12 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
         pytest.skip("writes from this process onto a small tmpfs, which needs root to mount")
     disk = tmp_path / "disk"
     disk.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(disk)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
@@ -419,31 +572,77 @@ def _fill_while_writing(disk: Path) -> None:
                 pass
 
     t0_ns = time.perf_counter_ns()
-    run_info = RunFile(schema_version=1, run_id="r", scenario="scenario2", plan={},
-                       plan_scaled={}, plan_duration_s=1.0, time_scale=1.0, target={"name": "t"},
-                       health={}, features=(), batch=1, timeout_s=1.0, payload="",
-                       payload_rows=0, versions={}, machine=Machine(), command=(), notes=(),
-                       latency_unit="microseconds", client="test", network_path=None)
-    writer = ResultWriter(folder, run_info=run_info,
-                          start_epoch_s=time.time(), t0_ns=t0_ns, stages=[{"users": 1}],
-                          on_failure=someone_else_fills_the_disk)
+    run_info = RunFile(
+        schema_version=1,
+        run_id="r",
+        scenario="scenario2",
+        plan={},
+        plan_scaled={},
+        plan_duration_s=1.0,
+        time_scale=1.0,
+        target={"name": "t"},
+        health={},
+        features=(),
+        batch=1,
+        timeout_s=1.0,
+        payload="",
+        payload_rows=0,
+        versions={},
+        machine=Machine(),
+        command=(),
+        notes=(),
+        latency_unit="microseconds",
+        client="test",
+        network_path=None,
+    )
+    writer = ResultWriter(
+        folder,
+        run_info=run_info,
+        start_epoch_s=time.time(),
+        t0_ns=t0_ns,
+        stages=[{"users": 1}],
+        on_failure=someone_else_fills_the_disk,
+    )
     written = 0
     while not failures and written < 200_000:
-        rec = {"seq": written, "user": 0, "stage": 0, "phase": None, "intended_s": None,
-               "start_s": written / 1000, "late_ms": 0.0, "latency_us": 900 + written % 50,
-               "connect_ms": None, "status": 200, "error": None, "detail": None, "bytes_out": 80,
-               "bytes_in": 60, "predictions": 1, "cold_start": False, "instance_id": "i-1",
-               "init_ms": None, "model_version": "m1", "runtime": "test",
-               "request_id": f"r-{written}"}
+        rec = {
+            "seq": written,
+            "user": 0,
+            "stage": 0,
+            "phase": None,
+            "intended_s": None,
+            "start_s": written / 1000,
+            "late_ms": 0.0,
+            "latency_us": 900 + written % 50,
+            "connect_ms": None,
+            "status": 200,
+            "error": None,
+            "detail": None,
+            "bytes_out": 80,
+            "bytes_in": 60,
+            "predictions": 1,
+            "cold_start": False,
+            "instance_id": "i-1",
+            "init_ms": None,
+            "model_version": "m1",
+            "runtime": "test",
+            "request_id": f"r-{written}",
+        }
         writer.record(Record.from_json(rec), t0_ns + written * 1_000_000)
         written += 1
         if written % 1000 == 0:
             writer.advance(written // 1000)
             writer.flush()
     assert failures and "No space left on device" in failures[0]
-    summary = writer.finish(now_ns=t0_ns + written * 1_000_000, complete=True, interrupted=None,
-                            extra=SummaryExtra(), ended_at="now", duration_s=written / 1000,
-                            notes=())
+    summary = writer.finish(
+        now_ns=t0_ns + written * 1_000_000,
+        complete=True,
+        interrupted=None,
+        extra=SummaryExtra(),
+        ended_at="now",
+        duration_s=written / 1000,
+        notes=(),
+    )
     recs = lines(folder / "requests.jsonl")  # whole lines only
     assert 0 < len(recs) < written
     assert summary.complete is False and summary.extra.records_lost == written - len(recs)

@@ -40,8 +40,12 @@ def hdr_percentile(values: list[int], level: float) -> int:
 
 
 async def run_plan(server: TestServer, tmp_path: Path, plan: Any, **settings: Any) -> Any:
-    return await run_async(plan, target=target_from_url(server.url, name="t"), health=HEALTH,
-                           settings=RunSettings(results_dir=tmp_path, run_id="r", **settings))
+    return await run_async(
+        plan,
+        target=target_from_url(server.url, name="t"),
+        health=HEALTH,
+        settings=RunSettings(results_dir=tmp_path, run_id="r", **settings),
+    )
 
 
 @pytest.mark.slow
@@ -50,8 +54,9 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 
     async def main() -> tuple[Any, int]:
         async with TestServer(behaviour) as server:
-            plan = StagedPlan(stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0),
-                                      Stage(users=6, hold_s=1.0)))
+            plan = StagedPlan(
+                stages=(Stage(users=3, ramp_up_s=1.5, hold_s=1.0), Stage(users=6, hold_s=1.0))
+            )
             result = await run_plan(server, tmp_path, plan)
             return result, server.seen
 
@@ -64,8 +69,9 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
     assert sorted(r["seq"] for r in recs) == list(range(len(recs)))
     ok = [r["latency_us"] for r in recs if r["error"] is None]
     assert summary["ok"] == len(ok)
-    assert summary["errors"]["http_status"] == sum(1 for r in recs
-                                                   if r["error"] == "http_status") > 0
+    assert (
+        summary["errors"]["http_status"] == sum(1 for r in recs if r["error"] == "http_status") > 0
+    )
     # Percentiles are those of the recorded latencies (to HdrHistogram's 3 digits).
     for level, key in ((50.0, "p50"), (90.0, "p90"), (99.0, "p99")):
         expected = hdr_percentile(ok, level)
@@ -76,7 +82,8 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
     assert summary["latency_ms"]["mean"] == round(sum(ok) / len(ok) / 1000, 3)
     # Stages: requests started in each, users as planned.
     assert [s["requests"] for s in summary["stages"]] == [
-        sum(1 for r in recs if r["stage"] == i) for i in (0, 1)]
+        sum(1 for r in recs if r["stage"] == i) for i in (0, 1)
+    ]
     assert {r["user"] for r in recs if r["stage"] == 1} == set(range(6))
     assert summary["cold_starts"]["count"] == 1  # the test server's one instance
     assert summary["complete"] is True and summary["interrupted"] is None
@@ -102,24 +109,29 @@ def test_staged_run_counts_percentiles_and_files(tmp_path: Path) -> None:
 def test_in_flight_requests_at_the_end_finish_and_are_recorded(tmp_path: Path) -> None:
     async def main() -> tuple[Any, int]:
         async with TestServer("delay:0.4") as server:
-            result = await run_plan(server, tmp_path,
-                                    StagedPlan(stages=(Stage(users=2, hold_s=0.5),)))
+            result = await run_plan(
+                server, tmp_path, StagedPlan(stages=(Stage(users=2, hold_s=0.5),))
+            )
             return result, server.seen
 
     result, seen = anyio.run(main)
     recs = records(result.folder)
     assert result.summary["requests"] == len(recs) == seen == 4
     assert all(r["error"] is None for r in recs)
-    assert max(r["start_s"] for r in recs) < 0.5 < max(r["start_s"] + r["latency_us"] / 1e6
-                                                       for r in recs)
+    assert (
+        max(r["start_s"] for r in recs)
+        < 0.5
+        < max(r["start_s"] + r["latency_us"] / 1e6 for r in recs)
+    )
 
 
 def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path: Path) -> None:
     async def main() -> int:
         async with TestServer(lambda n: "delay:0.01" if n < 30 else "stall") as server:
             with anyio.move_on_after(1.5):
-                await run_plan(server, tmp_path, StagedPlan(stages=(Stage(users=3, hold_s=60),)),
-                               timeout_s=30)
+                await run_plan(
+                    server, tmp_path, StagedPlan(stages=(Stage(users=3, hold_s=60),)), timeout_s=30
+                )
             return server.seen
 
     seen = anyio.run(main)
@@ -131,8 +143,14 @@ def test_cancellation_leaves_every_recorded_request_and_a_valid_summary(tmp_path
     assert summary["requests"] == len(recs) == seen == 33
     assert summary["errors"]["cancelled"] == 3  # the three stalled in flight
     assert summary["ok"] == 30
-    assert sum(i.hdr.get_total_count() for i in read_interval_log(folder / "latency.hlog")
-               if i.tag is None) == 30
+    assert (
+        sum(
+            i.hdr.get_total_count()
+            for i in read_interval_log(folder / "latency.hlog")
+            if i.tag is None
+        )
+        == 30
+    )
 
 
 def test_time_scale_and_think_time(tmp_path: Path) -> None:
@@ -228,8 +246,13 @@ class FakeConnection:
 def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
     cold = {"x-cold-start": "true", "x-instance-id": "a", "x-init-ms": "250"}
     warm = {"x-cold-start": "false", "x-instance-id": "a"}
-    script = [(200, cold), (200, warm), (200, warm), (429, {}),
-              (200, {"x-cold-start": "TRUE", "x-init-ms": "350"})]
+    script = [
+        (200, cold),
+        (200, warm),
+        (200, warm),
+        (429, {}),
+        (200, {"x-cold-start": "TRUE", "x-init-ms": "350"}),
+    ]
     fake = FakeConnection(script)
 
     async def connector(host: str, port: int, path: str, timeout_s: float) -> FakeConnection:
@@ -237,15 +260,20 @@ def test_injected_transport_cold_and_warm_split(tmp_path: Path) -> None:
 
     async def main() -> Any:
         plan = StagedPlan(stages=(Stage(users=1, hold_s=10),), iterations=5)
-        return await run_async(plan, target=target_from_url("http://127.0.0.1:9", name="t"),
-                               health=HEALTH,
-                               settings=RunSettings(results_dir=tmp_path, run_id="r"),
-                               connector=connector)
+        return await run_async(
+            plan,
+            target=target_from_url("http://127.0.0.1:9", name="t"),
+            health=HEALTH,
+            settings=RunSettings(results_dir=tmp_path, run_id="r"),
+            connector=connector,
+        )
 
     summary = anyio.run(main).summary
     assert summary["requests"] == 5 and summary["throttled"] == 1
-    assert summary["cold_starts"] == {"count": 2,
-                                      "init_ms": {"count": 2, "p50": 250.0, "max": 350.0}}
+    assert summary["cold_starts"] == {
+        "count": 2,
+        "init_ms": {"count": 2, "p50": 250.0, "max": 350.0},
+    }
     assert summary["cold_latency_ms"]["count"] == 2 and summary["warm_latency_ms"]["count"] == 2
     assert summary["latency_ms"]["p50"] == 2.0  # the scripted 2 ms, exactly representable
 
@@ -256,8 +284,10 @@ def test_with_features_given_nothing_precedes_the_first_probe(tmp_path: Path) ->
     async def main(features: tuple[str, ...] | None, run_id: str) -> tuple[Any, int]:
         async with TestServer("ok") as server:
             result = await run_async(
-                IdlePlan(offsets_s=(0.0, 0.1)), target=target_from_url(server.url, name="t"),
-                settings=RunSettings(results_dir=tmp_path, run_id=run_id, features=features))
+                IdlePlan(offsets_s=(0.0, 0.1)),
+                target=target_from_url(server.url, name="t"),
+                settings=RunSettings(results_dir=tmp_path, run_id=run_id, features=features),
+            )
             return result, server.health_seen
 
     quiet, health_calls = anyio.run(main, ("duration", "src_bytes", "dst_bytes"), "quiet")

@@ -33,9 +33,15 @@ VECTORS = json.loads((REPO / "tests" / "vectors" / "all.json").read_text(encodin
 def test_exports_are_written_beside_the_artifact_and_are_deterministic(tmp_path: Path) -> None:
     artifact = write_artifact(tmp_path / "out" / "m.zip", VECTORS["model"])
     paths = write_exports(artifact, read_artifact(artifact))
-    assert paths == export_paths(artifact) == {"litert": tmp_path / "out" / "m.tflite",
-                                               "tensorflow": tmp_path / "out" / "m.keras",
-                                               "onnx": tmp_path / "out" / "m.onnx"}
+    assert (
+        paths
+        == export_paths(artifact)
+        == {
+            "litert": tmp_path / "out" / "m.tflite",
+            "tensorflow": tmp_path / "out" / "m.keras",
+            "onnx": tmp_path / "out" / "m.onnx",
+        }
+    )
     assert paths["litert"].read_bytes() == tflite_bytes(VECTORS["model"])
     assert paths["onnx"].read_bytes() == onnx_bytes(VECTORS["model"])
     assert paths["tensorflow"].read_bytes() == keras_bytes(VECTORS["model"])
@@ -50,7 +56,8 @@ def test_the_exports_carry_the_model_version() -> None:
     version = VECTORS["model"]["model_version"]
     interpreter = Interpreter(model_content=tflite_bytes(VECTORS["model"]))
     assert interpreter.get_signature_list() == {
-        f"model_version_{version}": {"inputs": ["features"], "outputs": ["probability"]}}
+        f"model_version_{version}": {"inputs": ["features"], "outputs": ["probability"]}
+    }
     assert keras_model(VECTORS["model"]).name == f"model_version_{version}"
 
 
@@ -100,8 +107,9 @@ def _onnx_session(data: bytes) -> Any:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(data, sess_options=options,
-                                        providers=["CPUExecutionProvider"])
+    return onnxruntime.InferenceSession(
+        data, sess_options=options, providers=["CPUExecutionProvider"]
+    )
 
 
 def test_the_onnx_export_is_the_same_bytes_in_another_process(tmp_path: Path) -> None:
@@ -109,15 +117,21 @@ def test_the_onnx_export_is_the_same_bytes_in_another_process(tmp_path: Path) ->
     # with another hash seed, writes the same bytes.
     source = tmp_path / "model.json"
     source.write_text(json.dumps(VECTORS["model"]), encoding="utf-8")
-    code = ("import json, sys; from model._export import onnx_bytes; "
-            "sys.stdout.buffer.write(onnx_bytes(json.load(open(sys.argv[1]))))")
-    other = subprocess.run([sys.executable, "-c", code, str(source)], capture_output=True,
-                           cwd=REPO, env={**os.environ, "PYTHONHASHSEED": "12345"},
-                           timeout=120, check=True)
+    code = (
+        "import json, sys; from model._export import onnx_bytes; "
+        "sys.stdout.buffer.write(onnx_bytes(json.load(open(sys.argv[1]))))"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code, str(source)],
+        capture_output=True,
+        cwd=REPO,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+        timeout=120,
+        check=True,
+    )
     assert other.stdout == onnx_bytes(VECTORS["model"])
     # Another artifact, another file.
-    assert onnx_bytes({**VECTORS["model"], "bias": VECTORS["model"]["bias"] + 1.0}) \
-        != other.stdout
+    assert onnx_bytes({**VECTORS["model"], "bias": VECTORS["model"]["bias"] + 1.0}) != other.stdout
 
 
 def test_the_onnx_export_is_a_checked_graph_named_after_the_model_version() -> None:
@@ -133,8 +147,10 @@ def test_the_onnx_export_is_a_checked_graph_named_after_the_model_version() -> N
     assert [i.name for i in proto.graph.input] == ["features"]
     assert [o.name for o in proto.graph.output] == ["probability"]
     props = {p.key: p.value for p in proto.metadata_props}
-    assert props == {"model_version": model["model_version"],
-                     "threshold": repr(float(model["threshold"]))}
+    assert props == {
+        "model_version": model["model_version"],
+        "threshold": repr(float(model["threshold"])),
+    }
     session = _onnx_session(onnx_bytes(model))
     assert session.get_modelmeta().graph_name == proto.graph.name
     assert session.get_inputs()[0].shape == ["n", model["columns"]]
@@ -145,14 +161,15 @@ def test_the_onnx_export_holds_the_artifacts_float32_parameters() -> None:
     from onnx import load_from_string, numpy_helper
 
     model = VECTORS["model"]
-    stored = {t.name: numpy_helper.to_array(t)
-              for t in load_from_string(onnx_bytes(model)).graph.initializer}
+    stored = {
+        t.name: numpy_helper.to_array(t)
+        for t in load_from_string(onnx_bytes(model)).graph.initializer
+    }
     means, stds, weights = parameters(model)
     assert stored["mean"].dtype == np.float32
     assert stored["mean"].tolist() == np.asarray(means, dtype=np.float32).tolist()
     assert stored["std"].tolist() == np.asarray(stds, dtype=np.float32).tolist()
-    assert stored["weights"].reshape(-1).tolist() == np.asarray(weights,
-                                                                dtype=np.float32).tolist()
+    assert stored["weights"].reshape(-1).tolist() == np.asarray(weights, dtype=np.float32).tolist()
     assert stored["bias"].tolist() == [float(np.float32(model["bias"]))]
 
 
@@ -162,14 +179,12 @@ def test_the_onnx_export_computes_the_artifacts_model() -> None:
     model = VECTORS["model"]
     session = _onnx_session(onnx_bytes(model))
     cases = VECTORS["cases"][:40]
-    rows = np.asarray([_feature_row(model, case["instance"]) for case in cases],
-                      dtype=np.float32)
+    rows = np.asarray([_feature_row(model, case["instance"]) for case in cases], dtype=np.float32)
     (batch,) = session.run(["probability"], {"features": rows})
     assert batch.shape == (len(cases), 1)
     for case, got in zip(cases, batch.reshape(-1), strict=True):
         # As for LiteRT: the float32 tolerance of docs/model-artifact.md is far below 1e-5.
-        assert float(got) == pytest.approx(predict_probability(model, case["instance"]),
-                                           abs=1e-5)
+        assert float(got) == pytest.approx(predict_probability(model, case["instance"]), abs=1e-5)
     # One row alone is answered as within a batch (one thread: the same sums in the same order).
     (single,) = session.run(["probability"], {"features": rows[:1]})
     assert float(single[0, 0]) == float(batch[0, 0])

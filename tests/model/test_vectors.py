@@ -23,7 +23,8 @@ REGENERATE = (
 
 def _committed(subset: str) -> dict[str, Any]:
     committed: dict[str, Any] = json.loads(
-        (VECTORS_DIR / f"{subset}.json").read_text(encoding="utf-8"))
+        (VECTORS_DIR / f"{subset}.json").read_text(encoding="utf-8")
+    )
     return committed
 
 

@@ -13,9 +13,11 @@ from ..support.paths import REPO
 
 # Every top-level package of the checkout (a folder with an __init__.py) except the tests and
 # benchmarks: a package added without being declared in pyproject.toml fails here.
-PACKAGES = tuple(sorted(
-    p.parent.name for p in REPO.glob("*/__init__.py") if p.parent.name not in ("tests", "bench")
-))
+PACKAGES = tuple(
+    sorted(
+        p.parent.name for p in REPO.glob("*/__init__.py") if p.parent.name not in ("tests", "bench")
+    )
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +25,11 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     # Built from a copy, so that setuptools' build/ and egg-info never land in the checkout.
     source = tmp_path_factory.mktemp("source")
     for name in (*PACKAGES, "runtime"):
-        shutil.copytree(REPO / name, source / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "target", "out"))
+        shutil.copytree(
+            REPO / name,
+            source / name,
+            ignore=shutil.ignore_patterns("__pycache__", "target", "out"),
+        )
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)
     out = tmp_path_factory.mktemp("wheel")
@@ -56,8 +61,11 @@ def test_the_data_read_at_run_time_is_in_the_wheel(wheel_names: set[str]) -> Non
         assert java.relative_to(REPO).as_posix() in wheel_names
     # What stack packages as files: the Python function and the Java sources and build script.
     runtime = REPO / "runtime"
-    shipped = [*(runtime / "python").glob("*.py"), runtime / "java" / "build.py",
-               *(runtime / "java" / "src").rglob("*.java"),
-               *(runtime / "java" / "provided").rglob("*.java")]
+    shipped = [
+        *(runtime / "python").glob("*.py"),
+        runtime / "java" / "build.py",
+        *(runtime / "java" / "src").rglob("*.java"),
+        *(runtime / "java" / "provided").rglob("*.java"),
+    ]
     for path in shipped:
         assert f"stack/_runtime/{path.relative_to(runtime).as_posix()}" in wheel_names

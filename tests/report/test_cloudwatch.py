@@ -19,8 +19,11 @@ GROUP = "/aws/lambda/lambda-model-study-python-512"
 
 @pytest.fixture()
 def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
         client = boto3.client("logs", region_name="us-east-1")
@@ -31,16 +34,19 @@ def logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 def _put(client: Any, messages: list[str], start_ms: int) -> None:
     client.put_log_events(
-        logGroupName=GROUP, logStreamName="2026/11/28/[$LATEST]abc",
+        logGroupName=GROUP,
+        logStreamName="2026/11/28/[$LATEST]abc",
         logEvents=[{"timestamp": start_ms + i, "message": m} for i, m in enumerate(messages)],
     )
 
 
 def _report(i: int, cold: bool) -> str:
     init = "Init Duration: 150.00 ms\t" if cold else ""
-    return (f"REPORT RequestId: req-{i:05d}\tDuration: {1 + i % 7}.50 ms\tBilled Duration: "
-            f"{2 + i % 7} ms\t"
-            f"Memory Size: 512 MB\tMax Memory Used: 44 MB\t{init}")
+    return (
+        f"REPORT RequestId: req-{i:05d}\tDuration: {1 + i % 7}.50 ms\tBilled Duration: "
+        f"{2 + i % 7} ms\t"
+        f"Memory Size: 512 MB\tMax Memory Used: 44 MB\t{init}"
+    )
 
 
 def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -50,7 +56,7 @@ def test_every_page_is_read(logs, tmp_path: Path) -> None:  # type: ignore[no-un
     for i in range(12_500):
         messages.append(_report(i, cold=(i == 0)))
     for chunk in range(0, len(messages), 5000):
-        _put(logs, messages[chunk:chunk + 5000], now_ms - 60_000 + chunk)
+        _put(logs, messages[chunk : chunk + 5000], now_ms - 60_000 + chunk)
     out = tmp_path / "python-512.log"
     since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     assert download_logs(logs, GROUP, out, since=since) == 12_500
@@ -84,20 +90,34 @@ def test_since_accepts_durations_and_iso_times() -> None:
         parse_since("yesterday")
 
 
-def test_cli_writes_the_log_file_and_the_report_reads_it(
-        logs: Any, tmp_path: Path) -> None:
+def test_cli_writes_the_log_file_and_the_report_reads_it(logs: Any, tmp_path: Path) -> None:
     from report.__main__ import main
 
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     _put(logs, [_report(i, cold=(i == 0)) for i in range(3)], now_ms - 1000)
     out = tmp_path / "logs" / "python-512.log"
-    assert main(["logs", "--log-group", GROUP, "--since", "10m", "--region", "us-east-1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "logs",
+                "--log-group",
+                GROUP,
+                "--since",
+                "10m",
+                "--region",
+                "us-east-1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert len(list(read_report_lines(out.read_text().splitlines()))) == 3
 
 
-def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_without_credentials_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from report.__main__ import main
 
     for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
@@ -105,33 +125,51 @@ def test_cli_without_credentials_is_one_clear_line(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    code = main(["logs", "--log-group", GROUP, "--since", "1h", "--region", "us-east-1",
-                 "--out", str(tmp_path / "x.log")])
+    code = main(
+        [
+            "logs",
+            "--log-group",
+            GROUP,
+            "--since",
+            "1h",
+            "--region",
+            "us-east-1",
+            "--out",
+            str(tmp_path / "x.log"),
+        ]
+    )
     assert code == 2
     assert "cannot read CloudWatch Logs" in capsys.readouterr().err
 
 
-def test_report_event_with_its_xray_part_is_written_as_one_line(
-        logs: Any, tmp_path: Path) -> None:
+def test_report_event_with_its_xray_part_is_written_as_one_line(logs: Any, tmp_path: Path) -> None:
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
-    traced = (_report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567"
-              "\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n")
-    _put(logs,
-         ["START RequestId: req-00007 Version: $LATEST\n", traced, "END RequestId: req-00007\n"],
-         now_ms - 1000)
+    traced = (
+        _report(7, cold=True) + "\nXRAY TraceId: 1-6740aa11-0123456789abcdef01234567"
+        "\tSegmentId: 0f1e2d3c4b5a6978\tSampled: true\t\n"
+    )
+    _put(
+        logs,
+        ["START RequestId: req-00007 Version: $LATEST\n", traced, "END RequestId: req-00007\n"],
+        now_ms - 1000,
+    )
     out = tmp_path / "python-512.log"
-    assert download_logs(logs, GROUP, out,
-                         since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 3
+    assert (
+        download_logs(logs, GROUP, out, since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        == 3
+    )
     lines = out.read_text().splitlines()
     assert len(lines) == 3 and lines[1].startswith("REPORT RequestId: req-00007")
     (report,) = read_report_lines(lines)
     assert (report.xray_trace_id, report.xray_segment_id, report.xray_sampled) == (
-        "1-6740aa11-0123456789abcdef01234567", "0f1e2d3c4b5a6978", True)
+        "1-6740aa11-0123456789abcdef01234567",
+        "0f1e2d3c4b5a6978",
+        True,
+    )
     assert report.init_duration_ms == 150.0
 
 
-def test_a_json_format_log_group_reads_as_its_text_twin(
-        logs: Any, tmp_path: Path) -> None:
+def test_a_json_format_log_group_reads_as_its_text_twin(logs: Any, tmp_path: Path) -> None:
     # A function with logFormat JSON: every platform event is a JSON object in CloudWatch.
     import json
 
@@ -139,24 +177,33 @@ def test_a_json_format_log_group_reads_as_its_text_twin(
         return json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": kind, "record": record})
 
     def report(i: int, cold: bool) -> str:
-        metrics: dict[str, object] = {"durationMs": 1 + i % 7 + 0.5,
-                                      "billedDurationMs": 2 + i % 7, "memorySizeMB": 512,
-                                      "maxMemoryUsedMB": 44}
+        metrics: dict[str, object] = {
+            "durationMs": 1 + i % 7 + 0.5,
+            "billedDurationMs": 2 + i % 7,
+            "memorySizeMB": 512,
+            "maxMemoryUsedMB": 44,
+        }
         if cold:
             metrics["initDurationMs"] = 150.0
-        return event("platform.report", {"requestId": f"req-{i:05d}", "metrics": metrics,
-                                         "status": "success"})
+        return event(
+            "platform.report",
+            {"requestId": f"req-{i:05d}", "metrics": metrics, "status": "success"},
+        )
 
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     messages = []
     for i in range(3):
-        messages += [event("platform.start", {"requestId": f"req-{i:05d}", "version": "$LATEST"}),
-                     '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}',
-                     report(i, cold=(i == 0))]
+        messages += [
+            event("platform.start", {"requestId": f"req-{i:05d}", "version": "$LATEST"}),
+            '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}',
+            report(i, cold=(i == 0)),
+        ]
     _put(logs, messages, now_ms - 1000)
     out = tmp_path / "python-512.log"
-    assert download_logs(logs, GROUP, out,
-                         since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)) == 9
+    assert (
+        download_logs(logs, GROUP, out, since=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        == 9
+    )
     from_json = list(read_report_lines(out.read_text().splitlines()))
     from_text = list(read_report_lines([_report(i, cold=(i == 0)) for i in range(3)]))
     assert from_json == from_text and from_json[0].init_duration_ms == 150.0
@@ -169,12 +216,22 @@ def _access_event(apigw_id: str, lambda_id: str, status: int = 200) -> str:
     # As API Gateway writes the stage's access log (stack/aws/_api.py ACCESS_LOG_FORMAT).
     import json
 
-    return json.dumps({"requestId": apigw_id, "requestTime": "1764930000123",
-                       "sourceIp": "192.0.2.1", "routeKey": "POST /predict",
-                       "status": str(status), "protocol": "HTTP/1.1", "responseLength": "20",
-                       "responseLatency": "412", "integrationLatency": "398",
-                       "integrationStatus": "200" if lambda_id != "-" else "-",
-                       "integrationError": "-", "lambdaRequestId": lambda_id})
+    return json.dumps(
+        {
+            "requestId": apigw_id,
+            "requestTime": "1764930000123",
+            "sourceIp": "192.0.2.1",
+            "routeKey": "POST /predict",
+            "status": str(status),
+            "protocol": "HTTP/1.1",
+            "responseLength": "20",
+            "responseLatency": "412",
+            "integrationLatency": "398",
+            "integrationStatus": "200" if lambda_id != "-" else "-",
+            "integrationError": "-",
+            "lambdaRequestId": lambda_id,
+        }
+    )
 
 
 def test_the_access_fields_are_the_ones_the_stage_writes() -> None:
@@ -187,7 +244,8 @@ def test_the_access_fields_are_the_ones_the_stage_writes() -> None:
 
 
 def test_a_function_without_x_request_id_is_joined_through_the_aws_access_log(
-        logs: Any, tmp_path: Path) -> None:
+    logs: Any, tmp_path: Path
+) -> None:
     # A team's function returns no x-request-id: the records carry API Gateway's id alone, and
     # only the stage's access log says which invocation (REPORT line) served each.
     import json
@@ -203,36 +261,87 @@ def test_a_function_without_x_request_id_is_joined_through_the_aws_access_log(
     events = [_access_event(f"gw-{i}", f"req-{i:05d}") for i in range(3)]
     events.append(_access_event("gw-iam", "-", status=403))  # answered by the gateway itself
     events.append("not json")
-    logs.put_log_events(logGroupName=ACCESS_GROUP, logStreamName="stage", logEvents=[
-        {"timestamp": now_ms - 900 + i, "message": m} for i, m in enumerate(events)])
+    logs.put_log_events(
+        logGroupName=ACCESS_GROUP,
+        logStreamName="stage",
+        logEvents=[{"timestamp": now_ms - 900 + i, "message": m} for i, m in enumerate(events)],
+    )
 
     run = tmp_path / "results" / "aws-1"
     out = run / "logs" / "sklearn-at-512.log"
-    assert main(["logs", "--log-group", GROUP, "--access-log-group", ACCESS_GROUP,
-                 "--since", "10m", "--region", "us-east-1", "--out", str(out)]) == 0
-    access = [json.loads(line) for line in
-              (run / "logs" / "sklearn-at-512.access.jsonl").read_text().splitlines()]
+    assert (
+        main(
+            [
+                "logs",
+                "--log-group",
+                GROUP,
+                "--access-log-group",
+                ACCESS_GROUP,
+                "--since",
+                "10m",
+                "--region",
+                "us-east-1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    access = [
+        json.loads(line)
+        for line in (run / "logs" / "sklearn-at-512.access.jsonl").read_text().splitlines()
+    ]
     assert [(a["apigw_id"], a["request_id"], a["status"]) for a in access] == [
-        ("gw-0", "req-00000", 200), ("gw-1", "req-00001", 200), ("gw-2", "req-00002", 200),
-        ("gw-iam", None, 403)]
+        ("gw-0", "req-00000", 200),
+        ("gw-1", "req-00001", 200),
+        ("gw-2", "req-00002", 200),
+        ("gw-iam", None, 403),
+    ]
     assert access[0]["response_ms"] == 412.0 and access[0]["t"] == 1764930000.123
 
     folder = run / "sklearn-at-512" / "scenario2"
     folder.mkdir(parents=True)
-    settings = {"kind": "function", "language": "python", "memory_mb": 512,
-                "architecture": "x86_64", "model_strategy": "bundled",
-                "cold_start_mitigation": "none", "handler": "app.lambda_handler"}
-    (folder / "run.json").write_text(json.dumps(
-        {"run_id": "aws-1", "scenario": "scenario2", "time_scale": 1.0, "batch": 1,
-         "target": {"name": "sklearn-at-512", "source": "pulumi", "settings": settings}}))
-    records = [{"seq": i, "user": 0, "stage": 0, "start_s": float(i), "latency_us": 400_000,
-                "status": 200, "error": None, "gateway_request_id": f"gw-{i}"} for i in range(3)]
+    settings = {
+        "kind": "function",
+        "language": "python",
+        "memory_mb": 512,
+        "architecture": "x86_64",
+        "model_strategy": "bundled",
+        "cold_start_mitigation": "none",
+        "handler": "app.lambda_handler",
+    }
+    (folder / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": "aws-1",
+                "scenario": "scenario2",
+                "time_scale": 1.0,
+                "batch": 1,
+                "target": {"name": "sklearn-at-512", "source": "pulumi", "settings": settings},
+            }
+        )
+    )
+    records = [
+        {
+            "seq": i,
+            "user": 0,
+            "stage": 0,
+            "start_s": float(i),
+            "latency_us": 400_000,
+            "status": 200,
+            "error": None,
+            "gateway_request_id": f"gw-{i}",
+        }
+        for i in range(3)
+    ]
     (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     (folder / "timeline.csv").write_text(
         "second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms\n"
-        "0,3,3,0,0,0,1,,,,\n")
-    (folder / "summary.json").write_text(json.dumps(
-        {"complete": True, "requests": 3, "ok": 3, "error_total": 0, "notes": []}))
+        "0,3,3,0,0,0,1,,,,\n"
+    )
+    (folder / "summary.json").write_text(
+        json.dumps({"complete": True, "requests": 3, "ok": 3, "error_total": 0, "notes": []})
+    )
     runs = collect([run])
     reports, problems = load_report_lines([out])
     assert problems == []
@@ -243,8 +352,8 @@ def test_a_function_without_x_request_id_is_joined_through_the_aws_access_log(
 
 
 def test_a_stack_deployed_without_the_access_log_output_still_gets_its_function_log(  # type: ignore[no-untyped-def]
-        logs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    logs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import shutil
     import subprocess
 
@@ -253,16 +362,31 @@ def test_a_stack_deployed_without_the_access_log_output_still_gets_its_function_
     def pulumi(argv: list[str], **_: object) -> subprocess.CompletedProcess[str]:
         if argv[3] == "log_group":
             return subprocess.CompletedProcess(argv, 0, GROUP + "\n", "")
-        return subprocess.CompletedProcess(argv, 255, "",
-                                           "error: current stack does not have output property")
+        return subprocess.CompletedProcess(
+            argv, 255, "", "error: current stack does not have output property"
+        )
 
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/pulumi")
     monkeypatch.setattr(subprocess, "run", pulumi)
     now_ms = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
     _put(logs, [_report(0, cold=True)], now_ms - 1000)
     out = tmp_path / "logs" / "sklearn-at-512.log"
-    assert main(["logs", "--stack", "sklearn-at-512", "--since", "10m", "--region", "us-east-1",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "logs",
+                "--stack",
+                "sklearn-at-512",
+                "--since",
+                "10m",
+                "--region",
+                "us-east-1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "access_log_group" in err[0] and "pulumi up" in err[0]
     assert len(list(read_report_lines(out.read_text().splitlines()))) == 1

@@ -40,7 +40,8 @@ def test_the_command_prints_the_table(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_runs_of_different_stacks_compare_nothing_and_say_so(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     other = tmp_path / "other"
     shutil.copytree(RUNS / "aws", other)
     (other / "python-512").rename(other / "java-512")

@@ -14,8 +14,9 @@ def test_gb_seconds_counts_1024_mb_per_gb() -> None:
 def test_cost_per_million_predictions_by_hand() -> None:
     # 1,000 requests of 2 instances each, billed 100 ms at 256 MB on x86_64.
     total = 1000 * gb_seconds(256, 100)  # 25 GB-s
-    c = estimate_cost(requests=1000, predictions=2000, total_gb_seconds=total,
-                      architecture="x86_64")
+    c = estimate_cost(
+        requests=1000, predictions=2000, total_gb_seconds=total, architecture="x86_64"
+    )
     assert c.gb_seconds == pytest.approx(25.0)
     assert c.lambda_compute_usd == pytest.approx(25.0 * 0.0000166667)
     assert c.lambda_requests_usd == pytest.approx(1000 * 0.20 / 1e6)
@@ -30,13 +31,20 @@ def test_arm64_is_cheaper_per_gb_second_and_prices_can_be_overridden() -> None:
     arm = estimate_cost(requests=1, predictions=1, total_gb_seconds=10, architecture="arm64")
     assert arm.lambda_compute_usd < x86.lambda_compute_usd
     free_api = Prices(api_request_usd=0.0)
-    assert estimate_cost(
-        requests=10, predictions=10, total_gb_seconds=0, architecture="x86_64", prices=free_api
-    ).api_requests_usd == 0.0
+    assert (
+        estimate_cost(
+            requests=10, predictions=10, total_gb_seconds=0, architecture="x86_64", prices=free_api
+        ).api_requests_usd
+        == 0.0
+    )
 
 
 def test_unknown_architecture_and_no_predictions() -> None:
     with pytest.raises(ValueError, match="known: arm64, x86_64"):
         estimate_cost(requests=1, predictions=1, total_gb_seconds=1, architecture="riscv")
-    assert estimate_cost(requests=0, predictions=0, total_gb_seconds=0,
-                         architecture="arm64").per_million_predictions_usd is None
+    assert (
+        estimate_cost(
+            requests=0, predictions=0, total_gb_seconds=0, architecture="arm64"
+        ).per_million_predictions_usd
+        is None
+    )

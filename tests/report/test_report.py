@@ -22,8 +22,13 @@ Rec = tuple[float, float, bool, str | None, str, str]
 
 STACKS: dict[str, dict[str, Any]] = {
     "python-512": {
-        "settings": {"language": "python", "memory_mb": 512, "architecture": "x86_64",
-                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "settings": {
+            "language": "python",
+            "memory_mb": 512,
+            "architecture": "x86_64",
+            "model_strategy": "bundled",
+            "cold_start_mitigation": "none",
+        },
         "duration_s": 4.0,
         "records": [
             (0.0, 200.0, True, None, "a1", "i-a"),
@@ -34,12 +39,23 @@ STACKS: dict[str, dict[str, Any]] = {
             (3.5, 50.0, False, "http_status", "a6", "i-a"),
         ],
         # request id -> (billed ms, init ms or None)
-        "reports": {"a1": (150, 120.5), "a2": (9, None), "a3": (19, None), "a4": (29, None),
-                    "a5": (39, None), "a6": (45, None)},
+        "reports": {
+            "a1": (150, 120.5),
+            "a2": (9, None),
+            "a3": (19, None),
+            "a4": (29, None),
+            "a5": (39, None),
+            "a6": (45, None),
+        },
     },
     "python-1024": {
-        "settings": {"language": "python", "memory_mb": 1024, "architecture": "x86_64",
-                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "settings": {
+            "language": "python",
+            "memory_mb": 1024,
+            "architecture": "x86_64",
+            "model_strategy": "bundled",
+            "cold_start_mitigation": "none",
+        },
         "duration_s": 2.0,
         "records": [
             (0.0, 100.0, True, None, "b1", "i-b"),
@@ -47,12 +63,24 @@ STACKS: dict[str, dict[str, Any]] = {
             (0.4, 5.0, False, None, "b3", "i-b"),
             (1.0, 6.0, False, None, "b4", "i-b"),
         ],
-        "reports": {"b1": (90, 80.0), "b2": (5, None), "b3": (5, None), "b4": (6, None),
-                    "b-s1": (100, 95.0), "b-s2": (4, None), "b-s3": (95, 90.0)},
+        "reports": {
+            "b1": (90, 80.0),
+            "b2": (5, None),
+            "b3": (5, None),
+            "b4": (6, None),
+            "b-s1": (100, 95.0),
+            "b-s2": (4, None),
+            "b-s3": (95, 90.0),
+        },
     },
     "java-512": {
-        "settings": {"language": "java", "memory_mb": 512, "architecture": "arm64",
-                     "model_strategy": "bundled", "cold_start_mitigation": "none"},
+        "settings": {
+            "language": "java",
+            "memory_mb": 512,
+            "architecture": "arm64",
+            "model_strategy": "bundled",
+            "cold_start_mitigation": "none",
+        },
         "duration_s": 2.0,
         "records": [
             (0.0, 900.0, True, None, "c1", "i-c"),
@@ -72,32 +100,68 @@ SCENARIO1: list[Rec] = [  # python-1024, time scale 10: offsets 0, 36 s (6 min),
 
 def _record(seq: int, rec: Rec, *, phase: str | None = None) -> dict[str, Any]:
     start_s, latency_ms, cold, error, request_id, instance = rec
-    out = {"seq": seq, "user": 0, "stage": 0, "start_s": start_s, "intended_s": start_s,
-           "latency_us": int(latency_ms * 1000), "status": 500 if error else 200, "error": error,
-           "cold_start": cold, "instance_id": instance, "init_ms": None,
-           "model_version": "abc123def456", "request_id": request_id}
+    out = {
+        "seq": seq,
+        "user": 0,
+        "stage": 0,
+        "start_s": start_s,
+        "intended_s": start_s,
+        "latency_us": int(latency_ms * 1000),
+        "status": 500 if error else 200,
+        "error": error,
+        "cold_start": cold,
+        "instance_id": instance,
+        "init_ms": None,
+        "model_version": "abc123def456",
+        "request_id": request_id,
+    }
     if phase:
         out["phase"] = phase
     return out
 
 
-def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], duration_s: float,
-               settings: dict[str, Any], summary_extra: dict[str, Any] | None = None) -> None:
+def _write_run(
+    folder: Path,
+    stack: str,
+    scenario: str,
+    records: list[Rec],
+    duration_s: float,
+    settings: dict[str, Any],
+    summary_extra: dict[str, Any] | None = None,
+) -> None:
     folder.mkdir(parents=True)
-    run = {"run_id": "fixture", "scenario": scenario, "time_scale": 10.0, "duration_s": duration_s,
-           "batch": 1, "target": {"name": stack, "settings": settings, "cpu_limited": True},
-           "machine": {"hostname": "ci", "cpu_model": "test cpu", "cpus_usable": 2,
-                       "platform": "Linux"}}
+    run = {
+        "run_id": "fixture",
+        "scenario": scenario,
+        "time_scale": 10.0,
+        "duration_s": duration_s,
+        "batch": 1,
+        "target": {"name": stack, "settings": settings, "cpu_limited": True},
+        "machine": {
+            "hostname": "ci",
+            "cpu_model": "test cpu",
+            "cpus_usable": 2,
+            "platform": "Linux",
+        },
+    }
     (folder / "run.json").write_text(json.dumps(run))
     with (folder / "requests.jsonl").open("w") as fh:
         for i, rec in enumerate(records):
-            fh.write(json.dumps(_record(i, rec,
-                                        phase="probe" if scenario == "scenario1" else None)) + "\n")
+            fh.write(
+                json.dumps(_record(i, rec, phase="probe" if scenario == "scenario1" else None))
+                + "\n"
+            )
     # The summary and timeline a run of these records writes: counts, and hits by completion second.
     errors = sum(1 for rec in records if rec[3] is not None)
-    summary: dict[str, Any] = {"complete": True, "interrupted": None, "requests": len(records),
-               "ok": len(records) - errors, "error_total": errors,
-               "generator_saturated": False, "notes": []}
+    summary: dict[str, Any] = {
+        "complete": True,
+        "interrupted": None,
+        "requests": len(records),
+        "ok": len(records) - errors,
+        "error_total": errors,
+        "generator_saturated": False,
+        "notes": [],
+    }
     summary.update(summary_extra or {})
     (folder / "summary.json").write_text(json.dumps(summary))
     seconds = [int(start_s + latency_ms / 1000) for start_s, latency_ms, *_ in records]
@@ -106,42 +170,95 @@ def _write_run(folder: Path, stack: str, scenario: str, records: list[Rec], dura
         done = [rec for rec, at in zip(records, seconds, strict=True) if at == second]
         ok_ms = [rec[1] for rec in done if rec[3] is None]
         failed = len(done) - len(ok_ms)
-        latency = ([f"{sum(ok_ms) / len(ok_ms):.3f}", f"{max(ok_ms):.3f}", "", ""] if ok_ms
-                   else ["", "", "", ""])
+        latency = (
+            [f"{sum(ok_ms) / len(ok_ms):.3f}", f"{max(ok_ms):.3f}", "", ""]
+            if ok_ms
+            else ["", "", "", ""]
+        )
         cold = sum(1 for rec in done if rec[2])
         # users: 2 in the first second, then 3 (the fixture's peak)
-        rows.append(",".join([str(second), str(len(done)), str(len(ok_ms)), str(failed), "0",
-                              str(cold), "2" if second == 0 else "3", *latency]))
+        rows.append(
+            ",".join(
+                [
+                    str(second),
+                    str(len(done)),
+                    str(len(ok_ms)),
+                    str(failed),
+                    "0",
+                    str(cold),
+                    "2" if second == 0 else "3",
+                    *latency,
+                ]
+            )
+        )
     (folder / "timeline.csv").write_text("\n".join(rows) + "\n")
 
 
 def _report_line(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
     init_part = f"Init Duration: {init:.2f} ms\t" if init is not None else ""
-    return (f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: "
-            f"{billed} ms\t"
-            f"Memory Size: {memory_mb} MB\tMax Memory Used: 40 MB\t{init_part}\n")
+    return (
+        f"REPORT RequestId: {request_id}\tDuration: {billed - 0.5:.2f} ms\tBilled Duration: "
+        f"{billed} ms\t"
+        f"Memory Size: {memory_mb} MB\tMax Memory Used: 40 MB\t{init_part}\n"
+    )
 
 
 @pytest.fixture()
 def results(tmp_path: Path) -> Path:
     root = tmp_path / "results" / "fixture"
     for stack, spec in STACKS.items():
-        _write_run(root / stack / "scenario2", stack, "scenario2", spec["records"],
-                   spec["duration_s"],
-                   spec["settings"])
+        _write_run(
+            root / stack / "scenario2",
+            stack,
+            "scenario2",
+            spec["records"],
+            spec["duration_s"],
+            spec["settings"],
+        )
         lines = ["START RequestId: x Version: $LATEST\n", "function output\n"]
-        lines += [_report_line(rid, spec["settings"]["memory_mb"], billed, init)
-                  for rid, (billed, init) in spec["reports"].items()]
+        lines += [
+            _report_line(rid, spec["settings"]["memory_mb"], billed, init)
+            for rid, (billed, init) in spec["reports"].items()
+        ]
         (root / "logs").mkdir(exist_ok=True)
         (root / "logs" / f"{stack}.log").write_text("".join(lines))
-    gaps = {"gaps": [
-        {"seq": 1, "phase": "probe", "planned_s": 36.0, "idle_s": 35.88, "idle_plan_s": 358.8,
-         "latency_ms": 4.0, "cold_start": False, "instance_id": "i-s1", "outcome": "kept"},
-        {"seq": 2, "phase": "probe", "planned_s": 60.0, "idle_s": 59.99, "idle_plan_s": 599.9,
-         "latency_ms": 110.0, "cold_start": True, "instance_id": "i-s2", "outcome": "evicted"}],
-        "bracket": {"kept_s": 35.88, "evicted_s": 59.99, "consistent": True}, "bisected": None}
-    _write_run(root / "python-1024" / "scenario1", "python-1024", "scenario1", SCENARIO1, 96.11,
-               STACKS["python-1024"]["settings"], {"scenario1": gaps})
+    gaps = {
+        "gaps": [
+            {
+                "seq": 1,
+                "phase": "probe",
+                "planned_s": 36.0,
+                "idle_s": 35.88,
+                "idle_plan_s": 358.8,
+                "latency_ms": 4.0,
+                "cold_start": False,
+                "instance_id": "i-s1",
+                "outcome": "kept",
+            },
+            {
+                "seq": 2,
+                "phase": "probe",
+                "planned_s": 60.0,
+                "idle_s": 59.99,
+                "idle_plan_s": 599.9,
+                "latency_ms": 110.0,
+                "cold_start": True,
+                "instance_id": "i-s2",
+                "outcome": "evicted",
+            },
+        ],
+        "bracket": {"kept_s": 35.88, "evicted_s": 59.99, "consistent": True},
+        "bisected": None,
+    }
+    _write_run(
+        root / "python-1024" / "scenario1",
+        "python-1024",
+        "scenario1",
+        SCENARIO1,
+        96.11,
+        STACKS["python-1024"]["settings"],
+        {"scenario1": gaps},
+    )
     return root
 
 
@@ -209,13 +326,21 @@ def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
     report = write_report([results], out)
     text = report.read_text()
     assert "**python-1024** (python, 1024 MB)" in text
-    assert ("| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 "
-            in text)
+    assert (
+        "| python-512 | python | 512 | x86_64 | bundled | none | 6 | http_status 1 | 0 | 20.0 "
+        in text
+    )
     assert f"{(0.1455 * 0.0000166667 + 7.2e-6) / 5 * 1e6:.4f}" in text
     assert "kept after 6.0 min idle, evicted after 10.0 min (unscaled)" in text
     assert "Time scale: 10" in text and "CPU limited in proportion to memory: True" in text
-    for png in ["throughput.png", "cold-start.png", "scenario1.png", "scenario2-python-512.png",
-                "scenario2-java-512.png", "scenario2-python-1024.png"]:
+    for png in [
+        "throughput.png",
+        "cold-start.png",
+        "scenario1.png",
+        "scenario2-python-512.png",
+        "scenario2-java-512.png",
+        "scenario2-python-1024.png",
+    ]:
         data = (out / png).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000, png
         assert f"]({png})" in text
@@ -223,13 +348,24 @@ def test_report_markdown_and_charts(results: Path, tmp_path: Path) -> None:
 
 def _json_report(request_id: str, memory_mb: int, billed: int, init: float | None) -> str:
     """The invocation of ``_report_line`` as a JSON-format log holds it (platform.report)."""
-    metrics: dict[str, Any] = {"durationMs": round(billed - 0.5, 2), "billedDurationMs": billed,
-                               "memorySizeMB": memory_mb, "maxMemoryUsedMB": 40}
+    metrics: dict[str, Any] = {
+        "durationMs": round(billed - 0.5, 2),
+        "billedDurationMs": billed,
+        "memorySizeMB": memory_mb,
+        "maxMemoryUsedMB": 40,
+    }
     if init is not None:
         metrics["initDurationMs"] = init
-    return json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": "platform.report",
-                       "record": {"requestId": request_id, "metrics": metrics,
-                                  "status": "success"}}) + "\n"
+    return (
+        json.dumps(
+            {
+                "time": "2026-11-28T10:00:00.000Z",
+                "type": "platform.report",
+                "record": {"requestId": request_id, "metrics": metrics, "status": "success"},
+            }
+        )
+        + "\n"
+    )
 
 
 def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_path: Path) -> None:
@@ -238,26 +374,38 @@ def test_json_format_logs_give_the_same_figures_and_report(results: Path, tmp_pa
     now = dt.datetime(2026, 11, 28, 10, 5, tzinfo=dt.UTC)
     text_report = write_report([results], tmp_path / "text", now=now).read_text()
     for stack, spec in STACKS.items():
-        lines = [json.dumps({"time": "2026-11-28T10:00:00.000Z", "type": "platform.start",
-                             "record": {"requestId": "x", "version": "$LATEST"}}) + "\n",
-                 '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}\n']
-        lines += [_json_report(rid, spec["settings"]["memory_mb"], billed, init)
-                  for rid, (billed, init) in spec["reports"].items()]
+        lines = [
+            json.dumps(
+                {
+                    "time": "2026-11-28T10:00:00.000Z",
+                    "type": "platform.start",
+                    "record": {"requestId": "x", "version": "$LATEST"},
+                }
+            )
+            + "\n",
+            '{"timestamp":"2026-11-28T10:00:00.001Z","level":"INFO","message":"hi"}\n',
+        ]
+        lines += [
+            _json_report(rid, spec["settings"]["memory_mb"], billed, init)
+            for rid, (billed, init) in spec["reports"].items()
+        ]
         (results / "logs" / f"{stack}.log").write_text("".join(lines))
     json_figures = _figures(results)
     assert json_figures == text_figures
     assert json_figures["python-512"].billed_gb_s == pytest.approx(0.1455)
     json_report = write_report([results], tmp_path / "json", now=now).read_text()
     assert json_report.replace(str(tmp_path / "json"), "") == text_report.replace(
-        str(tmp_path / "text"), "")
+        str(tmp_path / "text"), ""
+    )
 
 
-def test_a_run_past_the_stacks_limits_is_said_in_the_report(results: Path,
-                                                             tmp_path: Path) -> None:
+def test_a_run_past_the_stacks_limits_is_said_in_the_report(results: Path, tmp_path: Path) -> None:
     run_json = _run_folder(results) / "run.json"
     run = json.loads(run_json.read_text())
-    exceeded = ("18 users can have 18 requests in flight but the function's reserved "
-                "concurrency is 10: raise lambda-model-study:reserved_concurrency to 18 or more")
+    exceeded = (
+        "18 users can have 18 requests in flight but the function's reserved "
+        "concurrency is 10: raise lambda-model-study:reserved_concurrency to 18 or more"
+    )
     # A check that passed says nothing; one run anyway (--exceed-limits) is named with its why.
     run["target"]["limits_check"] = {"run_anyway": False, "exceeded": [], "notes": []}
     run_json.write_text(json.dumps(run))
@@ -265,8 +413,10 @@ def test_a_run_past_the_stacks_limits_is_said_in_the_report(results: Path,
     run["target"]["limits_check"] = {"run_anyway": True, "exceeded": [exceeded], "notes": []}
     run_json.write_text(json.dumps(run))
     text = write_report([results], tmp_path / "past").read_text()
-    assert (f"- python-512: scenario2 ran past the stack's limits (--exceed-limits): {exceeded}. "
-            "Its throttles measure those settings, not the function") in text
+    assert (
+        f"- python-512: scenario2 ran past the stack's limits (--exceed-limits): {exceeded}. "
+        "Its throttles measure those settings, not the function"
+    ) in text
 
 
 def test_missing_logs_leave_cost_unknown_and_say_so(results: Path, tmp_path: Path) -> None:
@@ -305,7 +455,8 @@ def _set_cgroup_samples(results: Path, stack: str, lines: list[dict[str, Any]]) 
 
 
 def test_a_host_saturated_run_is_marked_with_the_measured_figures(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     _set_host_cpu(results, "python-512", [0.97, 0.99, 1.0, 0.95])
     _set_host_cpu(results, "python-1024", [0.30, 0.45])
     figures = _figures(results)
@@ -315,22 +466,42 @@ def test_a_host_saturated_run_is_marked_with_the_measured_figures(
     text = write_report([results], tmp_path / "r").read_text()
     assert "| 97% / 100% ⚙ |" in text and "| 30% / 45% |" in text
     assert "Caveat: 1 of 3 stacks were host-bound" in text
-    assert ("- Host-bound (⚙): python-512 — python-512: host CPU busy 97% p50, 100% max of 2 CPUs"
-            in text)
+    assert (
+        "- Host-bound (⚙): python-512 — python-512: host CPU busy 97% p50, 100% max of 2 CPUs"
+        in text
+    )
     # Many users at a large memory size is no longer a reason: the formula is gone.
     assert "vCPU asked" not in text
 
 
 def test_a_run_throttled_only_by_its_share_is_not_host_bound(results: Path, tmp_path: Path) -> None:
     _set_host_cpu(results, "python-512", [0.40, 0.50, 0.45, 0.55])
-    _set_cgroup_samples(results, "python-512", [
-        {"instances": 3, "periods": 30, "throttled_periods": 12, "throttled_ms": 800.0,
-         "usage_ms": None,
-         "requests": 3, "emulator_cpu_ms": 6.0, "emulator_requests": 3},
-        {"instances": 3, "periods": 30, "throttled_periods": 18, "throttled_ms": 1700.0,
-         "usage_ms": None,
-         "requests": 3, "emulator_cpu_ms": 3.0, "emulator_requests": 3},
-    ])
+    _set_cgroup_samples(
+        results,
+        "python-512",
+        [
+            {
+                "instances": 3,
+                "periods": 30,
+                "throttled_periods": 12,
+                "throttled_ms": 800.0,
+                "usage_ms": None,
+                "requests": 3,
+                "emulator_cpu_ms": 6.0,
+                "emulator_requests": 3,
+            },
+            {
+                "instances": 3,
+                "periods": 30,
+                "throttled_periods": 18,
+                "throttled_ms": 1700.0,
+                "usage_ms": None,
+                "requests": 3,
+                "emulator_cpu_ms": 3.0,
+                "emulator_requests": 3,
+            },
+        ],
+    )
     f = _figures(results)["python-512"]
     assert not f.saturation.host_bound
     assert f.saturation.throttled and f.saturation.throttled_share == pytest.approx(0.5)
@@ -343,7 +514,8 @@ def test_a_run_throttled_only_by_its_share_is_not_host_bound(results: Path, tmp_
 
 
 def test_saturation_while_no_request_was_in_flight_does_not_mark_the_stack(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     # python-512's requests are in flight in seconds 0-3; the host was saturated afterwards
     # (another stack's turn, say): 12 of 16 seconds busy, none of them the stack's.
     _set_host_cpu(results, "python-512", [0.30, 0.35, 0.40, 0.30] + [1.0] * 12)
@@ -362,10 +534,21 @@ def test_the_stacks_own_init_burst_is_not_contention(results: Path, key: str) ->
     # The host was busy because the stack's own instances were (an init burst at 2 vCPU on a
     # 2-core host): that CPU came from the stack's entitlement, so nothing else was waiting.
     _set_host_cpu(results, "python-512", [1.0, 0.99, 0.97, 0.96])
-    own = [{"instances": 1, "periods": 10, "throttled_periods": 0, "throttled_ms": 0.0,
-            "usage_ms": None, "instances_cpu_ms": None, "requests": 1,
-            "emulator_cpu_ms": 5.0, "emulator_requests": 1, key: ms}
-           for ms in (1950.0, 1900.0, 1850.0, 1800.0)]
+    own = [
+        {
+            "instances": 1,
+            "periods": 10,
+            "throttled_periods": 0,
+            "throttled_ms": 0.0,
+            "usage_ms": None,
+            "instances_cpu_ms": None,
+            "requests": 1,
+            "emulator_cpu_ms": 5.0,
+            "emulator_requests": 1,
+            key: ms,
+        }
+        for ms in (1950.0, 1900.0, 1850.0, 1800.0)
+    ]
     _set_cgroup_samples(results, "python-512", own)
     f = _figures(results)["python-512"]
     assert not f.saturation.host_bound and f.saturation.host_busy_seconds == 0
@@ -377,8 +560,7 @@ def test_the_stacks_own_init_burst_is_not_contention(results: Path, key: str) ->
     assert bound.host_bound and bound.host_busy_seconds == 4
 
 
-def test_a_stack_is_judged_by_the_requests_a_saturated_second_held(
-        results: Path) -> None:
+def test_a_stack_is_judged_by_the_requests_a_saturated_second_held(results: Path) -> None:
     # One saturated second out of four, holding one of python-512's six requests (17%): under
     # the 20% that marks a stack; the second holding two of them (33%) marks it.
     _set_host_cpu(results, "python-512", [0.40, 0.50, 0.45, 1.0])
@@ -391,19 +573,23 @@ def test_a_stack_is_judged_by_the_requests_a_saturated_second_held(
 
 def test_the_report_names_what_really_hosted_the_functions(results: Path, tmp_path: Path) -> None:
     assert "Hosted by" not in write_report([results], tmp_path / "a").read_text()
-    (results / "endpoints.json").write_text(json.dumps(
-        {"stacks": {}, "hosted_by": {"python": "3.11.7", "java": "17.0.15"}}))
+    (results / "endpoints.json").write_text(
+        json.dumps({"stacks": {}, "hosted_by": {"python": "3.11.7", "java": "17.0.15"}})
+    )
     for run_json in results.rglob("run.json"):
         run = json.loads(run_json.read_text())
         language = run["target"]["settings"]["language"]
         run["target"]["settings"]["runtime"] = "python3.12" if language == "python" else "java21"
         run_json.write_text(json.dumps(run))
     text = write_report([results], tmp_path / "b").read_text()
-    assert ("- Hosted by the local emulator with Java 17.0.15, Python 3.11.7; the stacks declare "
-            "java21, python3.12, which is what AWS would run.") in text
+    assert (
+        "- Hosted by the local emulator with Java 17.0.15, Python 3.11.7; the stacks declare "
+        "java21, python3.12, which is what AWS would run."
+    ) in text
 
 
 # --- missing, torn and damaged data -----------------------------------------------------------
+
 
 def _run_folder(results: Path, stack: str = "python-512") -> Path:
     return results / stack / "scenario2"
@@ -420,16 +606,19 @@ def _row(text: str, stack: str) -> str:
 
 
 @pytest.mark.parametrize("kept", [2, 0])
-def test_records_missing_against_the_summary_are_reported(results: Path, tmp_path: Path,
-                                                           kept: int) -> None:
+def test_records_missing_against_the_summary_are_reported(
+    results: Path, tmp_path: Path, kept: int
+) -> None:
     # The summary counts 6 requests, 1 failed; the records are cut (or emptied) at a line's end.
     requests = _run_folder(results) / "requests.jsonl"
     lines = requests.read_text().splitlines(keepends=True)
     requests.write_text("".join(lines[:kept]))
     text, warnings = _report(results, tmp_path / "r")
-    missing = (f"{_run_folder(results)}: requests.jsonl holds {kept} records where summary.json "
-               f"counts 6 requests (1 failed): {6 - kept} requests (1 of them failed) are missing "
-               "from every figure")
+    missing = (
+        f"{_run_folder(results)}: requests.jsonl holds {kept} records where summary.json "
+        f"counts 6 requests (1 failed): {6 - kept} requests (1 of them failed) are missing "
+        "from every figure"
+    )
     assert missing in text
     assert any(missing in w and w.startswith("python-512: ") for w in warnings)
     assert _row(text, "python-512").startswith("| python-512 (data missing) |")
@@ -469,18 +658,24 @@ def test_an_interrupted_run_is_marked(results: Path, tmp_path: Path) -> None:
     # side by side, cold starts, CPU per request
     assert len(cold_rows) == 3 and all("(incomplete run)" in line for line in cold_rows)
     assert "  - incomplete run: scenario2 (interrupted: SIGINT)" in text
-    assert warnings == [("java-512: scenario2 is incomplete (interrupted: SIGINT): "
-                         f"{_run_folder(results, 'java-512')}")]
+    assert warnings == [
+        (
+            "java-512: scenario2 is incomplete (interrupted: SIGINT): "
+            f"{_run_folder(results, 'java-512')}"
+        )
+    ]
 
 
 def test_a_killed_run_with_a_stale_summary_is_marked(results: Path, tmp_path: Path) -> None:
     folder = _run_folder(results, "java-512")
-    (folder / "summary.json").write_text(json.dumps(
-        {"complete": False, "interrupted": None, "requests": 1, "error_total": 0}))
+    (folder / "summary.json").write_text(
+        json.dumps({"complete": False, "interrupted": None, "requests": 1, "error_total": 0})
+    )
     text, _ = _report(results, tmp_path / "r")
     assert "scenario2 (never finished (killed, or still running))" in text
-    assert (f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl "
-            "(3 records)") in text
+    assert (
+        f"{folder}: summary.json is a checkpoint (1 requests) behind requests.jsonl (3 records)"
+    ) in text
 
 
 def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -> None:
@@ -493,17 +688,25 @@ def test_missing_summary_and_timeline_are_named(results: Path, tmp_path: Path) -
     assert "scenario2 (no summary.json)" in text
 
 
-@pytest.mark.parametrize(("name", "damage", "line", "says"), [
-    ("requests.jsonl", b"[1, 2]\n", 7, "a JSON list, not a request record"),
-    ("requests.jsonl", b'{"seq":0}\n', 7, "record without 'stage'"),
-    ("requests.jsonl", b'{"seq":0,"note":"caf\xe9"}\n', 7, "not UTF-8 text"),
-    ("requests.jsonl", b"not json\n", 7, "not a JSON record"),
-    ("timeline.csv", b"0,abc\n", 6, "2 columns where the header has 11"),
-    ("timeline.csv", b"4,abc,0,0,0,0,1,,,,\n", 6, "hits is 'abc', not a whole number"),
-])
+@pytest.mark.parametrize(
+    ("name", "damage", "line", "says"),
+    [
+        ("requests.jsonl", b"[1, 2]\n", 7, "a JSON list, not a request record"),
+        ("requests.jsonl", b'{"seq":0}\n', 7, "record without 'stage'"),
+        ("requests.jsonl", b'{"seq":0,"note":"caf\xe9"}\n', 7, "not UTF-8 text"),
+        ("requests.jsonl", b"not json\n", 7, "not a JSON record"),
+        ("timeline.csv", b"0,abc\n", 6, "2 columns where the header has 11"),
+        ("timeline.csv", b"4,abc,0,0,0,0,1,,,,\n", 6, "hits is 'abc', not a whole number"),
+    ],
+)
 def test_damaged_input_is_one_line_with_file_and_line(
-    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    name: str, damage: bytes, line: int, says: str,
+    results: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    damage: bytes,
+    line: int,
+    says: str,
 ) -> None:
     path = _run_folder(results) / name
     with path.open("ab") as stream:
@@ -514,8 +717,9 @@ def test_damaged_input_is_one_line_with_file_and_line(
     assert err.startswith(f"error: {path}:{line}: ") and says in err
 
 
-def test_an_unwritable_out_folder_is_one_line(results: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unwritable_out_folder_is_one_line(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     assert report_main(["write", str(results), "--out", str(blocker / "report")]) == 2
@@ -524,53 +728,77 @@ def test_an_unwritable_out_folder_is_one_line(results: Path, tmp_path: Path,
     assert err.startswith(f"error: cannot write the report in {blocker / 'report'}")
 
 
-def test_the_command_warns_of_missing_data(results: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_command_warns_of_missing_data(
+    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     requests = _run_folder(results) / "requests.jsonl"
     requests.write_text("")
     assert report_main(["write", str(results), "--out", str(tmp_path / "r")]) == 0
     err = capsys.readouterr().err
-    assert err.startswith(f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records "
-                          "where ")
+    assert err.startswith(
+        f"warning: python-512: {requests.parent}: requests.jsonl holds 0 records where "
+    )
 
 
 def test_a_folder_without_its_records_is_reported_not_skipped(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     requests = _run_folder(results, "java-512") / "requests.jsonl"
     requests.unlink()
     text, warnings = _report(results, tmp_path / "r")
     assert f"{requests} is missing: this run's requests are in no figure" in text
     assert _row(text, "java-512").startswith(
-        "| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |")
+        "| java-512 (data missing) | java | 512 | arm64 | bundled | none | 0 |"
+    )
     assert any(str(requests) in w for w in warnings)
 
 
 def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_path: Path) -> None:
     root = tmp_path / "results" / "lifecycle"
-    settings = {"language": "python", "memory_mb": 512, "architecture": "x86_64",
-                "model_strategy": "bundled"}
+    settings = {
+        "language": "python",
+        "memory_mb": 512,
+        "architecture": "x86_64",
+        "model_strategy": "bundled",
+    }
     # A provisioned instance's first request, from a function that still called it cold: its
     # REPORT has no Init Duration (init ran ahead of traffic), so it is warm.
-    _write_run(root / "python-512-provisioned" / "scenario2", "python-512-provisioned", "scenario2",
-               [(0.0, 15.0, True, None, "p1", "i-p"), (0.5, 10.0, False, None, "p2", "i-p")], 2.0,
-               {**settings, "cold_start_mitigation": "provisioned"})
+    _write_run(
+        root / "python-512-provisioned" / "scenario2",
+        "python-512-provisioned",
+        "scenario2",
+        [(0.0, 15.0, True, None, "p1", "i-p"), (0.5, 10.0, False, None, "p2", "i-p")],
+        2.0,
+        {**settings, "cold_start_mitigation": "provisioned"},
+    )
     # SnapStart: s1 joins a REPORT with Restore Duration; s3 has no REPORT but said x-restore.
     folder = root / "python-512-snapstart" / "scenario2"
-    records: list[Rec] = [(0.0, 400.0, False, None, "s1", "i-1"),
-                          (0.5, 8.0, False, None, "s2", "i-1"),
-                          (0.6, 500.0, False, None, "s3", "i-2")]
-    _write_run(folder, "python-512-snapstart", "scenario2", records, 2.0,
-               {**settings, "cold_start_mitigation": "snapstart"})
-    lines = [{**_record(i, rec), "restore": rec[4] in ("s1", "s3")}
-             for i, rec in enumerate(records)]
+    records: list[Rec] = [
+        (0.0, 400.0, False, None, "s1", "i-1"),
+        (0.5, 8.0, False, None, "s2", "i-1"),
+        (0.6, 500.0, False, None, "s3", "i-2"),
+    ]
+    _write_run(
+        folder,
+        "python-512-snapstart",
+        "scenario2",
+        records,
+        2.0,
+        {**settings, "cold_start_mitigation": "snapstart"},
+    )
+    lines = [
+        {**_record(i, rec), "restore": rec[4] in ("s1", "s3")} for i, rec in enumerate(records)
+    ]
     (folder / "requests.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     (root / "logs").mkdir()
     (root / "logs" / "python-512-provisioned.log").write_text(
-        _report_line("p1", 512, 15, None) + _report_line("p2", 512, 10, None))
+        _report_line("p1", 512, 15, None) + _report_line("p2", 512, 10, None)
+    )
     (root / "logs" / "python-512-snapstart.log").write_text(
         "REPORT RequestId: s1\tDuration: 40.00 ms\tBilled Duration: 52 ms\tMemory Size: 512 MB\t"
         "Max Memory Used: 40 MB\tRestore Duration: 350.00 ms\tBilled Restore Duration: 12 ms\t\n"
-        + _report_line("s2", 512, 8, None))
+        + _report_line("s2", 512, 8, None)
+    )
     f = _figures(root)
     provisioned, snap = f["python-512-provisioned"], f["python-512-snapstart"]
     assert provisioned.cold_starts == 0 and provisioned.restores == 0
@@ -579,16 +807,19 @@ def test_provisioned_first_requests_are_warm_and_restores_are_counted_apart(tmp_
     assert snap.restore_latency_p50_ms == 400.0 and snap.restore_duration_p50_ms == 350.0
     assert snap.warm_max_ms == 8.0, "restores are not warm requests"
     md = write_report([root], tmp_path / "report").read_text()
-    assert ("- python-512-snapstart: 2 restores, client latency p50 400 ms [C], Restore Duration "
-            "p50 350 ms [S]") in md
+    assert (
+        "- python-512-snapstart: 2 restores, client latency p50 400 ms [C], Restore Duration "
+        "p50 350 ms [S]"
+    ) in md
     # neither met a cold start: no row in the cold-start table
     cold = md.split("## Cold starts", 1)[1].split("\n## ", 1)[0]
     assert "| python-512-snapstart |" not in cold and "| python-512-provisioned |" not in cold
 
 
 @pytest.mark.parametrize("lost", [0, 7])
-def test_a_run_stopped_by_a_full_disk_shows_its_write_error(results: Path, tmp_path: Path,
-                                                            lost: int) -> None:
+def test_a_run_stopped_by_a_full_disk_shows_its_write_error(
+    results: Path, tmp_path: Path, lost: int
+) -> None:
     summary_path = _run_folder(results, "java-512") / "summary.json"
     summary = json.loads(summary_path.read_text())
     error = "cannot write requests.jsonl: No space left on device"
@@ -596,15 +827,19 @@ def test_a_run_stopped_by_a_full_disk_shows_its_write_error(results: Path, tmp_p
     summary_path.write_text(json.dumps(summary))
     text, warnings = _report(results, tmp_path / "r")
     section = text.split("## Incomplete runs and missing data", 1)[1].split("\n## ", 1)[0]
-    said = (f"{_run_folder(results, 'java-512')}: the run stopped when its files could not be "
-            f"written ({error}): ")
+    said = (
+        f"{_run_folder(results, 'java-512')}: the run stopped when its files could not be "
+        f"written ({error}): "
+    )
     said += "7 requests were lost and are in no figure" if lost else "no record was lost"
     assert said in section
     assert any(said in w for w in warnings)
 
 
 def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
-    results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    results: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import subprocess
     import sys
@@ -614,7 +849,10 @@ def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     # `python -m loadgen report` runs `python -m report write` with the same arguments.
     done = subprocess.run(
         [sys.executable, "-m", "loadgen", "report", str(results), "--out", str(tmp_path / "b")],
-        capture_output=True, text=True, check=False, cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [f"report: {tmp_path / 'b' / 'report.md'}"]
@@ -626,8 +864,12 @@ def test_python_m_report_writes_the_report_and_loadgen_report_still_does(
     assert report_main(["write", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: ") and "does not exist" in err
-    done = subprocess.run([sys.executable, "-m", "loadgen", "report", str(tmp_path / "nowhere")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "loadgen", "report", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
 
 
@@ -635,9 +877,11 @@ def test_the_report_does_not_need_the_load_generator() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, report, report.__main__; "
-            "assert not any(m == 'loadgen' or m.startswith('loadgen.') for m in sys.modules), "
-            "sorted(m for m in sys.modules if m.startswith('loadgen'))")
+    code = (
+        "import sys, report, report.__main__; "
+        "assert not any(m == 'loadgen' or m.startswith('loadgen.') for m in sys.modules), "
+        "sorted(m for m in sys.modules if m.startswith('loadgen'))"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -645,12 +889,18 @@ def test_loadgen_never_imports_the_report_and_hands_its_two_subcommands_over() -
     import subprocess
     import sys
 
-    code = ("import sys; from loadgen.__main__ import build_parser; build_parser(); "
-            "assert 'report' not in {m.split('.')[0] for m in sys.modules}")
+    code = (
+        "import sys; from loadgen.__main__ import build_parser; build_parser(); "
+        "assert 'report' not in {m.split('.')[0] for m in sys.modules}"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
     for command, report_command in (("report", "write"), ("logs", "logs")):
-        done = subprocess.run([sys.executable, "-m", "loadgen", command, "--help"],
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "loadgen", command, "--help"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert done.stdout.startswith(f"usage: python -m report {report_command}"), done.stdout
 
 
@@ -660,8 +910,14 @@ def test_a_stack_measured_by_scenario_1_alone_stays_out_of_the_load_tables(
     # make run measures the framework stacks by scenario 1 only: their cold starts count, but a
     # handful of idle probes is no throughput, so no load row, chart bar or recommendation.
     settings = {**STACKS["python-1024"]["settings"], "memory_mb": 256}
-    _write_run(results / "python-tf-256" / "scenario1", "python-tf-256", "scenario1", SCENARIO1,
-               96.11, settings)
+    _write_run(
+        results / "python-tf-256" / "scenario1",
+        "python-tf-256",
+        "scenario1",
+        SCENARIO1,
+        96.11,
+        settings,
+    )
     assert _figures(results)["python-tf-256"].load_scenario == "scenario1"
     text, _ = _report(results, tmp_path / "r")
     load_table = text.split("## Scenario 2 (staged concurrency), side by side", 1)[1]
@@ -680,8 +936,7 @@ def test_a_merged_folder_s_sources_found_beside_it_are_read_once(results: Path) 
     sources = []
     for worker, records in enumerate((spec["records"][:1], spec["records"][1:])):
         folder = results / "workers" / f"w{worker}"
-        _write_run(folder, "java-512", "scenario2", records, spec["duration_s"],
-                   spec["settings"])
+        _write_run(folder, "java-512", "scenario2", records, spec["duration_s"], spec["settings"])
         sources.append({"folder": str(folder), "run_id": "fixture", "start_epoch_s": 0.0})
     run = json.loads((merged / "run.json").read_text())
     (merged / "run.json").write_text(json.dumps({**run, "merged_from": sources}))

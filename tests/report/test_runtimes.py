@@ -30,51 +30,97 @@ Rec = tuple[float, str | None, str]
 
 
 def _settings(runtime: str, memory_mb: int) -> dict[str, Any]:
-    return {"language": "python", "memory_mb": memory_mb, "architecture": "x86_64",
-            "model_strategy": "bundled", "cold_start_mitigation": "none", "model_runtime": runtime}
+    return {
+        "language": "python",
+        "memory_mb": memory_mb,
+        "architecture": "x86_64",
+        "model_strategy": "bundled",
+        "cold_start_mitigation": "none",
+        "model_runtime": runtime,
+    }
 
 
-def _report(request_id: str, memory_mb: int, *, used_mb: int = 40, init_ms: float | None = None,
-            tail: str = "") -> str:
+def _report(
+    request_id: str,
+    memory_mb: int,
+    *,
+    used_mb: int = 40,
+    init_ms: float | None = None,
+    tail: str = "",
+) -> str:
     init = f"Init Duration: {init_ms:.2f} ms\t" if init_ms is not None else ""
-    return (f"REPORT RequestId: {request_id}\tDuration: 2.00 ms\tBilled Duration: 2 ms\t"
-            f"Memory Size: {memory_mb} MB\tMax Memory Used: {used_mb} MB\t{init}{tail}\n")
+    return (
+        f"REPORT RequestId: {request_id}\tDuration: 2.00 ms\tBilled Duration: 2 ms\t"
+        f"Memory Size: {memory_mb} MB\tMax Memory Used: {used_mb} MB\t{init}{tail}\n"
+    )
 
 
 STACKS: dict[str, dict[str, Any]] = {
     "python-512": {
-        "settings": _settings("artifact", 512), "source": "pulumi", "package": None,
+        "settings": _settings("artifact", 512),
+        "source": "pulumi",
+        "package": None,
         "records": [(150.0, None, "a1"), (12.0, None, "a2"), (14.0, None, "a3")],
         "log": [_report("a1", 512, init_ms=40.0), _report("a2", 512), _report("a3", 512)],
     },
     "python-litert-512": {
-        "settings": _settings("litert", 512), "source": "emulator",
-        "package": {"kind": "zip", "code_bytes": 23 * MB, "unzipped_bytes": 74 * MB,
-                    "layer_bytes": 0, "model_runtime": "litert"},
+        "settings": _settings("litert", 512),
+        "source": "emulator",
+        "package": {
+            "kind": "zip",
+            "code_bytes": 23 * MB,
+            "unzipped_bytes": 74 * MB,
+            "layer_bytes": 0,
+            "model_runtime": "litert",
+        },
         "records": [(600.0, None, "l1"), (15.0, None, "l2"), (16.0, None, "l3")],
-        "log": [_report("l1", 512, used_mb=90, init_ms=420.0), _report("l2", 512, used_mb=91),
-                _report("l3", 512, used_mb=91)],
+        "log": [
+            _report("l1", 512, used_mb=90, init_ms=420.0),
+            _report("l2", 512, used_mb=91),
+            _report("l3", 512, used_mb=91),
+        ],
     },
     "python-onnx-512": {
-        "settings": _settings("onnx", 512), "source": "emulator",
-        "package": {"kind": "zip", "code_bytes": 27 * MB, "unzipped_bytes": 81 * MB,
-                    "layer_bytes": 0, "model_runtime": "onnx"},
+        "settings": _settings("onnx", 512),
+        "source": "emulator",
+        "package": {
+            "kind": "zip",
+            "code_bytes": 27 * MB,
+            "unzipped_bytes": 81 * MB,
+            "layer_bytes": 0,
+            "model_runtime": "onnx",
+        },
         "records": [(350.0, None, "o1"), (13.0, None, "o2"), (14.0, None, "o3")],
-        "log": [_report("o1", 512, used_mb=70, init_ms=180.0), _report("o2", 512, used_mb=71),
-                _report("o3", 512, used_mb=71)],
+        "log": [
+            _report("o1", 512, used_mb=70, init_ms=180.0),
+            _report("o2", 512, used_mb=71),
+            _report("o3", 512, used_mb=71),
+        ],
     },
     "python-tf-256": {
-        "settings": _settings("tensorflow", 256), "source": "emulator",
-        "package": {"kind": "image", "code_bytes": 40_000, "unzipped_bytes": 2 * MB,
-                    "layer_bytes": 0, "model_runtime": "tensorflow",
-                    "requirements": ["tensorflow-cpu==2.21.0"]},
+        "settings": _settings("tensorflow", 256),
+        "source": "emulator",
+        "package": {
+            "kind": "image",
+            "code_bytes": 40_000,
+            "unzipped_bytes": 2 * MB,
+            "layer_bytes": 0,
+            "model_runtime": "tensorflow",
+            "requirements": ["tensorflow-cpu==2.21.0"],
+        },
         # first: killed out of memory in init; second: init over 10 s, retried in the invocation,
         # which timed out too; third: out of memory in the invocation; fourth: served
-        "records": [(9000.0, "http_status", "t1"), (30000.0, "http_status", "t2"),
-                    (700.0, "http_status", "t3"), (9500.0, None, "t4")],
+        "records": [
+            (9000.0, "http_status", "t1"),
+            (30000.0, "http_status", "t2"),
+            (700.0, "http_status", "t3"),
+            (9500.0, None, "t4"),
+        ],
         "log": [
-            ("INIT_REPORT Init Duration: 8800.10 ms\tPhase: init\tStatus: error\tError Type: "
-             "Runtime.OutOfMemory\n"),
+            (
+                "INIT_REPORT Init Duration: 8800.10 ms\tPhase: init\tStatus: error\tError Type: "
+                "Runtime.OutOfMemory\n"
+            ),
             "INIT_REPORT Init Duration: 10000.02 ms\tPhase: init\tStatus: timeout\n",
             "START RequestId: t2 Version: $LATEST\n",
             "2026-12-01T10:00:00.000Z t2 Task timed out after 30.00 seconds\n",
@@ -83,8 +129,9 @@ STACKS: dict[str, dict[str, Any]] = {
             _report("t2", 256, used_mb=250, tail="Status: timeout\t"),
             "RequestId: t3 Error: Runtime exited with error: signal: killed\n",
             "Runtime.OutOfMemory\n",
-            _report("t3", 256, used_mb=256,
-                    tail="Status: error\tError Type: Runtime.OutOfMemory\t"),
+            _report(
+                "t3", 256, used_mb=256, tail="Status: error\tError Type: Runtime.OutOfMemory\t"
+            ),
             _report("t4", 256, used_mb=240, init_ms=9100.0),
         ],
     },
@@ -95,29 +142,64 @@ def _write(root: Path) -> Path:
     for stack, spec in STACKS.items():
         folder = root / stack / "scenario1"
         folder.mkdir(parents=True)
-        target = {"name": stack, "source": spec["source"], "settings": spec["settings"],
-                  "cpu_limited": True, "package": spec["package"],
-                  "init_cpu": {"mode": "burst", "applied": True,
-                               "description": "2 vCPU, then the share"}}
-        (folder / "run.json").write_text(json.dumps(
-            {"run_id": "fw", "scenario": "scenario1", "time_scale": 20.0, "batch": 1,
-             "target": target}))
+        target = {
+            "name": stack,
+            "source": spec["source"],
+            "settings": spec["settings"],
+            "cpu_limited": True,
+            "package": spec["package"],
+            "init_cpu": {"mode": "burst", "applied": True, "description": "2 vCPU, then the share"},
+        }
+        (folder / "run.json").write_text(
+            json.dumps(
+                {
+                    "run_id": "fw",
+                    "scenario": "scenario1",
+                    "time_scale": 20.0,
+                    "batch": 1,
+                    "target": target,
+                }
+            )
+        )
         lines = []
         for seq, (latency_ms, error, request_id) in enumerate(spec["records"]):
-            lines.append(json.dumps({
-                "seq": seq, "user": 0, "stage": 0, "start_s": seq * 20.0, "intended_s": seq * 20.0,
-                "latency_us": int(latency_ms * 1000), "status": 500 if error else 200,
-                "error": error, "cold_start": None if error else seq == 0, "instance_id": None,
-                "init_ms": None, "model_version": "v1", "request_id": request_id,
-                "phase": "probe"}))
+            lines.append(
+                json.dumps(
+                    {
+                        "seq": seq,
+                        "user": 0,
+                        "stage": 0,
+                        "start_s": seq * 20.0,
+                        "intended_s": seq * 20.0,
+                        "latency_us": int(latency_ms * 1000),
+                        "status": 500 if error else 200,
+                        "error": error,
+                        "cold_start": None if error else seq == 0,
+                        "instance_id": None,
+                        "init_ms": None,
+                        "model_version": "v1",
+                        "request_id": request_id,
+                        "phase": "probe",
+                    }
+                )
+            )
         (folder / "requests.jsonl").write_text("\n".join(lines) + "\n")
         (folder / "timeline.csv").write_text(
             "second,hits,ok,errors,throttled,cold_starts,users,mean_ms,max_ms,p50_ms,p99_ms\n"
-            f"0,{len(lines)},0,0,0,0,1,,,,\n")
+            f"0,{len(lines)},0,0,0,0,1,,,,\n"
+        )
         errors = sum(1 for r in spec["records"] if r[1])
-        (folder / "summary.json").write_text(json.dumps(
-            {"complete": True, "requests": len(lines), "ok": len(lines) - errors,
-             "error_total": errors, "notes": []}))
+        (folder / "summary.json").write_text(
+            json.dumps(
+                {
+                    "complete": True,
+                    "requests": len(lines),
+                    "ok": len(lines) - errors,
+                    "error_total": errors,
+                    "notes": [],
+                }
+            )
+        )
         (root / "logs").mkdir(exist_ok=True)
         (root / "logs" / f"{stack}.log").write_text("".join(spec["log"]))
     return root
@@ -137,15 +219,24 @@ def test_failures_are_classified_by_kind_and_counted_once() -> None:
 
 
 def test_lines_copied_with_spaces_are_read_alike() -> None:
-    found = failure_kinds([
-        ("INIT_REPORT Init Duration: 120.00 ms Phase: init Status: error Error Type: "
-         "Runtime.ImportModuleError"),
-        ("REPORT RequestId: r1 Duration: 3.00 ms Billed Duration: 3 ms Memory Size: 512 MB "
-        "Max Memory Used: 60 MB Status: error Error Type: Runtime.ExitError"),
-        ("REPORT RequestId: r2 Duration: 3000.00 ms Billed Duration: 3000 ms Memory Size: 512 MB "
-        "Max Memory Used: 60 MB Status: timeout"),
-        "INIT_REPORT Init Duration: 80.00 ms Phase: init Status: success",
-    ])
+    found = failure_kinds(
+        [
+            (
+                "INIT_REPORT Init Duration: 120.00 ms Phase: init Status: error Error Type: "
+                "Runtime.ImportModuleError"
+            ),
+            (
+                "REPORT RequestId: r1 Duration: 3.00 ms Billed Duration: 3 ms Memory Size: 512 MB "
+                "Max Memory Used: 60 MB Status: error Error Type: Runtime.ExitError"
+            ),
+            (
+                "REPORT RequestId: r2 Duration: 3000.00 ms Billed Duration: 3000 ms Memory Size: "
+                "512 MB "
+                "Max Memory Used: 60 MB Status: timeout"
+            ),
+            "INIT_REPORT Init Duration: 80.00 ms Phase: init Status: success",
+        ]
+    )
     assert dict(found.kinds) == {"init failure": 1, "other": 1, "function timeout": 1}
     assert dict(found.error_types) == {"Runtime.ImportModuleError": 1, "Runtime.ExitError": 1}
 
@@ -153,17 +244,31 @@ def test_lines_copied_with_spaces_are_read_alike() -> None:
 def test_scenario1_alone_gives_every_figure(results: Path) -> None:
     runs = {run.target: [run] for run in collect([results])}
     reports, _ = load_report_lines(sorted((results / "logs").glob("*.log")))
-    tf = runtime_figures("python-tf-256", runs["python-tf-256"], reports,
-                         results / "logs" / "python-tf-256.log")
-    assert (tf.model_runtime, tf.memory_mb, tf.requests,
-            tf.failed_requests) == ("tensorflow", 256, 4, 3)
+    tf = runtime_figures(
+        "python-tf-256", runs["python-tf-256"], reports, results / "logs" / "python-tf-256.log"
+    )
+    assert (tf.model_runtime, tf.memory_mb, tf.requests, tf.failed_requests) == (
+        "tensorflow",
+        256,
+        4,
+        3,
+    )
     assert tf.cold_starts == 1 and tf.init_duration_p50_ms == 9100.0
     assert tf.cold_latency_p50_ms == 9500.0
     assert tf.max_memory_used_mb == 256
-    assert tf.failures == {"out of memory": 2, "init timeout": 2, "init failure": 0,
-                           "function timeout": 0, "other": 0}
-    litert = runtime_figures("python-litert-512", runs["python-litert-512"], reports,
-                             results / "logs" / "python-litert-512.log")
+    assert tf.failures == {
+        "out of memory": 2,
+        "init timeout": 2,
+        "init failure": 0,
+        "function timeout": 0,
+        "other": 0,
+    }
+    litert = runtime_figures(
+        "python-litert-512",
+        runs["python-litert-512"],
+        reports,
+        results / "logs" / "python-litert-512.log",
+    )
     assert (litert.init_duration_p50_ms, litert.init_duration_max_ms) == (420.0, 420.0)
     assert (litert.warm_requests, litert.warm_p50_ms, litert.warm_p99_ms) == (2, 15.0, 16.0)
     assert litert.max_memory_used_mb == 91 and not any((litert.failures or {}).values())
@@ -173,8 +278,11 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     text = write_report([results], tmp_path / "out").read_text()
     section = text.split("## Model runtime", 1)[1].split("\n## ", 1)[0]
     assert "Init-phase CPU: burst: 2 vCPU, then the share" in section
-    rows = {line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
-            for line in section.splitlines() if line.startswith("| python-")}
+    rows = {
+        line.split("|")[1].strip(): [c.strip() for c in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| python-")
+    }
     # artifact first, then litert, onnx and tensorflow
     assert list(rows) == ["python-512", "python-litert-512", "python-onnx-512", "python-tf-256"]
     litert = rows["python-litert-512"]
@@ -193,9 +301,11 @@ def test_the_report_has_the_model_runtime_section(results: Path, tmp_path: Path)
     assert tf[4:6] == ["4", "3"] and tf[-2:] == ["256", "out of memory 2, init timeout 2"]
     # an AWS run's package is not known here, and the report says so
     assert rows["python-512"][3].startswith("not stated")
-    assert ("**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C] (http_status 3); "
-            "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2); "
-            "Max Memory Used 256 of 256 MB (all of it: the limit bound;") in section
+    assert (
+        "**python-tf-256** (tensorflow, 256 MB): 3 of 4 requests failed [C] (http_status 3); "
+        "out of memory 2, init timeout 2 [S] (Runtime.OutOfMemory 2); "
+        "Max Memory Used 256 of 256 MB (all of it: the limit bound;"
+    ) in section
 
 
 def test_no_framework_stack_no_section(results: Path, tmp_path: Path) -> None:
@@ -211,33 +321,45 @@ def test_the_emulator_states_the_package_and_the_run_carries_it(tmp_path: Path) 
 
     model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]
     artifact = write_artifact(tmp_path / "model.zip", model)
-    package = build_package(load_stack("python-512", REPO), artifact=artifact,
-                            out_dir=tmp_path / "packages", root=REPO)
+    package = build_package(
+        load_stack("python-512", REPO), artifact=artifact, out_dir=tmp_path / "packages", root=REPO
+    )
     entry = package_entry(package)
     assert entry.kind == "zip" and entry.code_bytes == package.code_zip.stat().st_size
     assert entry.unzipped_bytes == package.unzipped_bytes > entry.code_bytes > 0
     assert entry.layer_bytes == 0
     # the document the emulator writes, from a stand-in for the running emulator
-    emu = cast("Emulator", SimpleNamespace(
-        urls={"python-512": "http://127.0.0.1:9"},
-        options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
-        sampler=SimpleNamespace(describe=lambda name: {
-            "cpu_samples": tmp_path / "logs" / f"{name}.cpu.jsonl",
-            "access_log": tmp_path / "logs" / f"{name}.access.jsonl"}),
-        dependency_dirs={}, python_runtime_dir=None,
-        cpu_limited=False, cpu_limit_reason="test",
-        lambda_url="http://127.0.0.1:10", buckets_url=None,
-        concurrency_limit=lambda name: 100,
-        memory_limit=memory_limit(cgroup_limited=False, reason="test")))
+    emu = cast(
+        "Emulator",
+        SimpleNamespace(
+            urls={"python-512": "http://127.0.0.1:9"},
+            options=EmulatorOptions(log_dir=tmp_path / "logs", work_dir=tmp_path / "work"),
+            sampler=SimpleNamespace(
+                describe=lambda name: {
+                    "cpu_samples": tmp_path / "logs" / f"{name}.cpu.jsonl",
+                    "access_log": tmp_path / "logs" / f"{name}.access.jsonl",
+                }
+            ),
+            dependency_dirs={},
+            python_runtime_dir=None,
+            cpu_limited=False,
+            cpu_limit_reason="test",
+            lambda_url="http://127.0.0.1:10",
+            buckets_url=None,
+            concurrency_limit=lambda name: 100,
+            memory_limit=memory_limit(cgroup_limited=False, reason="test"),
+        ),
+    )
     settings = {"python-512": load_stack("python-512", REPO)}
-    document = endpoints_document(emu, settings, tmp_path,
-                                  {"python-512": package})
+    document = endpoints_document(emu, settings, tmp_path, {"python-512": package})
     stated = document.stacks["python-512"]
     assert isinstance(stated, HostedStack) and stated.package == entry
     endpoints = tmp_path / "endpoints.json"
     endpoints.write_text(json.dumps(document.to_json()))
-    assert (resolve_stack("python-512", endpoints_file=endpoints).describe()["package"]
-            == entry.to_json())
+    assert (
+        resolve_stack("python-512", endpoints_file=endpoints).describe()["package"]
+        == entry.to_json()
+    )
 
 
 def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> None:
@@ -247,34 +369,48 @@ def test_an_image_stack_is_stated_as_an_image_with_its_pins(tmp_path: Path) -> N
     from stack import build_package, load_stack
 
     model = json.loads((REPO / "tests" / "vectors" / "http.json").read_text())["model"]
-    zipped = build_package(load_stack("python-512", REPO), out_dir=tmp_path / "packages", root=REPO,
-                           artifact=write_artifact(tmp_path / "model.zip", model))
-    image = replace(zipped, image_context=tmp_path / "context", image_tag="abc",
-                    model_runtime="tensorflow",
-                    requirements=("tensorflow-cpu==2.21.0",))
+    zipped = build_package(
+        load_stack("python-512", REPO),
+        out_dir=tmp_path / "packages",
+        root=REPO,
+        artifact=write_artifact(tmp_path / "model.zip", model),
+    )
+    image = replace(
+        zipped,
+        image_context=tmp_path / "context",
+        image_tag="abc",
+        model_runtime="tensorflow",
+        requirements=("tensorflow-cpu==2.21.0",),
+    )
     entry = package_entry(image)
     assert entry.kind == "image" and entry.to_json()["requirements"] == ["tensorflow-cpu==2.21.0"]
     assert "requirements" not in package_entry(zipped).to_json()
 
 
 def test_a_peak_over_the_memory_size_says_the_limit_did_not_hold(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     log = results / "logs" / "python-litert-512.log"
     log.write_text(log.read_text().replace("Max Memory Used: 91 MB", "Max Memory Used: 600 MB"))
     section = write_report([results], tmp_path / "out").read_text().split("## Model runtime", 1)[1]
-    assert ("**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
-            "Max Memory Used 600 of 512 MB (over its memory size: the limit did not bind in "
-            "this run).") in section
+    assert (
+        "**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
+        "Max Memory Used 600 of 512 MB (over its memory size: the limit did not bind in "
+        "this run)."
+    ) in section
     assert "python-litert-512: Max Memory Used 600 MB is over its memory size (512 MB)" in section
 
 
 def test_a_peak_at_the_memory_size_is_a_finding_the_limit_bound(
-        results: Path, tmp_path: Path) -> None:
+    results: Path, tmp_path: Path
+) -> None:
     # What the emulator reports when an instance's file pages fill its memory (TensorFlow at
     # 256 MB): a peak of exactly its size, which the report must not pass over as "no finding".
     log = results / "logs" / "python-litert-512.log"
     log.write_text(log.read_text().replace("Max Memory Used: 91 MB", "Max Memory Used: 512 MB"))
     section = write_report([results], tmp_path / "out").read_text().split("## Model runtime", 1)[1]
-    assert ("**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
-            "Max Memory Used 512 of 512 MB (all of it: the limit bound;") in section
+    assert (
+        "**python-litert-512** (litert, 512 MB): 0 of 3 requests failed [C] (none); none [S]; "
+        "Max Memory Used 512 of 512 MB (all of it: the limit bound;"
+    ) in section
     assert "did not bind" not in section

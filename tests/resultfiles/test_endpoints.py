@@ -21,14 +21,23 @@ def test_endpoints_written_read_back_typed(tmp_path: Path) -> None:
     path = tmp_path / "build" / "endpoints.json"
     document = {
         "stacks": {
-            "python-512": {"url": "http://127.0.0.1:9001", "authorization": "none",
-                           "settings": {"memory_mb": 512}, "log": "build/logs/python-512.log",
-                           "api_throttle_rate": 10},
-            "my-fn": {"url": "http://127.0.0.1:9002", "package": {"kind": "zip"},
-                      "requests": {"file": "examples/requests.json", "expect_field": "label"}},
+            "python-512": {
+                "url": "http://127.0.0.1:9001",
+                "authorization": "none",
+                "settings": {"memory_mb": 512},
+                "log": "build/logs/python-512.log",
+                "api_throttle_rate": 10,
+            },
+            "my-fn": {
+                "url": "http://127.0.0.1:9002",
+                "package": {"kind": "zip"},
+                "requests": {"file": "examples/requests.json", "expect_field": "label"},
+            },
             "workers": {"kind": "loadgen-workers", "bucket": "b"},
         },
-        "cpu_limited": True, "hosted_by": {"python": "3.11.7", "java": None}, "pid": 42,
+        "cpu_limited": True,
+        "hosted_by": {"python": "3.11.7", "java": None},
+        "pid": 42,
         "init_cpu": {"mode": "burst"},
     }
     path.parent.mkdir()

@@ -44,14 +44,28 @@ def test_missing_files_read_as_not_present(tmp_path: Path) -> None:
 
 
 def test_run_json_reads_into_typed_fields(tmp_path: Path) -> None:
-    (tmp_path / "run.json").write_text(json.dumps({
-        "run_id": "r1", "scenario": "scenario2", "start_epoch_s": 1_700_000_000,
-        "time_scale": 20, "batch": 4, "network_path": {"added_ms": 12, "note": "x"},
-        "machine": {"hostname": "h", "cpu_count": 2},
-        "target": {"name": "python-512", "settings": {"memory_mb": 512}, "cpu_limited": True,
-                   "limits_check": {"run_anyway": True, "exceeded": ["concurrency 20 > 10"]},
-                   "package": {"kind": "zip"}, "init_cpu": {"mode": "burst"}},
-    }), encoding="utf-8")
+    (tmp_path / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": "r1",
+                "scenario": "scenario2",
+                "start_epoch_s": 1_700_000_000,
+                "time_scale": 20,
+                "batch": 4,
+                "network_path": {"added_ms": 12, "note": "x"},
+                "machine": {"hostname": "h", "cpu_count": 2},
+                "target": {
+                    "name": "python-512",
+                    "settings": {"memory_mb": 512},
+                    "cpu_limited": True,
+                    "limits_check": {"run_anyway": True, "exceeded": ["concurrency 20 > 10"]},
+                    "package": {"kind": "zip"},
+                    "init_cpu": {"mode": "burst"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     run = read_run_info(tmp_path)
     assert run.present and run.run_id == "r1" and run.scenario == "scenario2"
     assert run.start_epoch_s == 1_700_000_000.0 and run.time_scale == 20.0 and run.batch == 4
@@ -65,16 +79,28 @@ def test_run_json_reads_into_typed_fields(tmp_path: Path) -> None:
 
 
 def test_summary_json_reads_into_typed_fields_and_tolerates_wrong_types(tmp_path: Path) -> None:
-    (tmp_path / "summary.json").write_text(json.dumps({
-        "complete": False, "interrupted": "stopped by SIGTERM", "requests": 10,
-        "error_total": "many", "write_error": "requests.jsonl: disk full", "records_lost": 0,
-        "data_problems": ["a.jsonl is torn"], "generator_saturated": True,
-        "host_cpu": {"cores": 2, "busy_share_per_s": [0.5, "x", 1]},
-        "generator": {"cpu_us_per_request": 40, "cpu_s": 1.5},
-        "scenario1": {"gaps": [{"seq": 3, "planned_s": 60, "cold_start": True}, "junk"],
-                      "bracket": {"kept_s": 60, "evicted_s": None}},
-        "notes": ["one"],
-    }), encoding="utf-8")
+    (tmp_path / "summary.json").write_text(
+        json.dumps(
+            {
+                "complete": False,
+                "interrupted": "stopped by SIGTERM",
+                "requests": 10,
+                "error_total": "many",
+                "write_error": "requests.jsonl: disk full",
+                "records_lost": 0,
+                "data_problems": ["a.jsonl is torn"],
+                "generator_saturated": True,
+                "host_cpu": {"cores": 2, "busy_share_per_s": [0.5, "x", 1]},
+                "generator": {"cpu_us_per_request": 40, "cpu_s": 1.5},
+                "scenario1": {
+                    "gaps": [{"seq": 3, "planned_s": 60, "cold_start": True}, "junk"],
+                    "bracket": {"kept_s": 60, "evicted_s": None},
+                },
+                "notes": ["one"],
+            }
+        ),
+        encoding="utf-8",
+    )
     s = read_summary(tmp_path)
     assert s.present and not s.complete and s.interrupted == "stopped by SIGTERM"
     assert s.requests == 10 and s.error_total is None  # a wrong type reads as absent
@@ -95,10 +121,26 @@ def test_a_file_that_is_not_a_json_object_is_named(tmp_path: Path, text: str) ->
         read_summary(tmp_path)
 
 
-@pytest.mark.parametrize("kind", [RunInfo, RunTarget, Summary, Endpoints, StackEndpoint,
-                                  EndpointsFile, HostedStack, WorkerStack, PackageFacts,
-                                  StackLimits, InitCpuModel, PythonInstances, IdleGap,
-                                  EvictionBracket, BisectedBracket])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        RunInfo,
+        RunTarget,
+        Summary,
+        Endpoints,
+        StackEndpoint,
+        EndpointsFile,
+        HostedStack,
+        WorkerStack,
+        PackageFacts,
+        StackLimits,
+        InitCpuModel,
+        PythonInstances,
+        IdleGap,
+        EvictionBracket,
+        BisectedBracket,
+    ],
+)
 def test_every_typed_field_is_a_documented_key(kind: type) -> None:
     # A field the readers know but docs/results.md does not name is a format nobody promised.
     documented = set(re.findall(r"`([a-z_0-9]+)`", DOCS.read_text(encoding="utf-8")))

@@ -30,7 +30,8 @@ def test_the_result_files_are_the_five_the_docs_list() -> None:
 
 def test_a_run_folder_is_run_target_scenario(tmp_path: Path) -> None:
     assert run_folder(tmp_path, "r1", "python-512", "scenario2") == (
-        tmp_path / "r1" / "python-512" / "scenario2")
+        tmp_path / "r1" / "python-512" / "scenario2"
+    )
 
 
 def test_the_default_run_id_is_the_utc_start_time() -> None:
@@ -40,8 +41,18 @@ def test_the_default_run_id_is_the_utc_start_time() -> None:
 
 
 def test_a_stacks_logs_sit_side_by_side(tmp_path: Path) -> None:
-    names = [p.name for p in (log_path(tmp_path, "java-512"), access_log_path(tmp_path, "java-512"),
-                              cpu_samples_path(tmp_path, "java-512"),
-                              events_path(tmp_path, "java-512"))]
-    assert names == ["java-512.log", "java-512.access.jsonl", "java-512.cpu.jsonl",
-                     "java-512.events.jsonl"]
+    names = [
+        p.name
+        for p in (
+            log_path(tmp_path, "java-512"),
+            access_log_path(tmp_path, "java-512"),
+            cpu_samples_path(tmp_path, "java-512"),
+            events_path(tmp_path, "java-512"),
+        )
+    ]
+    assert names == [
+        "java-512.log",
+        "java-512.access.jsonl",
+        "java-512.cpu.jsonl",
+        "java-512.events.jsonl",
+    ]

@@ -36,9 +36,19 @@ def test_the_record_has_exactly_the_documented_fields_in_their_order() -> None:
 
 
 def test_a_record_reads_back_as_written_unknown_keys_kept(tmp_path: Path) -> None:
-    rec = Record(seq=3, user=None, stage=1, start_s=0.5, latency_us=1200, status=200, error=None,
-                 cold_start=True, restore=False, request_id="r-3",
-                 extra={"from_a_newer_writer": [1, 2]})
+    rec = Record(
+        seq=3,
+        user=None,
+        stage=1,
+        start_s=0.5,
+        latency_us=1200,
+        status=200,
+        error=None,
+        cold_start=True,
+        restore=False,
+        request_id="r-3",
+        extra={"from_a_newer_writer": [1, 2]},
+    )
     path = tmp_path / "requests.jsonl"
     path.write_text(json.dumps(rec.to_json()) + "\n")
     [back] = list(RecordReader(path))
@@ -48,15 +58,20 @@ def test_a_record_reads_back_as_written_unknown_keys_kept(tmp_path: Path) -> Non
 
 def test_an_older_file_without_restore_reads_as_no_restore(tmp_path: Path) -> None:
     path = tmp_path / "requests.jsonl"
-    path.write_text(json.dumps({"seq": 0, "stage": 0, "start_s": 0.0, "latency_us": 5,
-                                "status": 200, "error": None}) + "\n")
+    path.write_text(
+        json.dumps(
+            {"seq": 0, "stage": 0, "start_s": 0.0, "latency_us": 5, "status": 200, "error": None}
+        )
+        + "\n"
+    )
     [back] = list(RecordReader(path))
     assert back.restore is False and back.cold_start is None and back.ok
 
 
 def test_a_damaged_record_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "requests.jsonl"
-    path.write_text('{"seq": 0, "stage": 0, "start_s": 0.0, "latency_us": -1, "status": 200, '
-                    '"error": null}\n')
+    path.write_text(
+        '{"seq": 0, "stage": 0, "start_s": 0.0, "latency_us": -1, "status": 200, "error": null}\n'
+    )
     with pytest.raises(ResultsError, match=r"requests.jsonl:1: 'latency_us' is -1"):
         list(RecordReader(path))

@@ -45,8 +45,10 @@ def test_the_tolerant_reader_agrees_with_the_writer() -> None:
     assert [g.outcome for g in facts.gaps] == [g.outcome for g in figures.gaps]
     assert [g.idle_plan_s for g in facts.gaps] == [g.idle_plan_s for g in figures.gaps]
     assert figures.bracket is not None and figures.bisected is not None
-    assert (facts.bracket.kept_s, facts.bracket.evicted_s) == (figures.bracket.kept_s,
-                                                               figures.bracket.evicted_s)
+    assert (facts.bracket.kept_s, facts.bracket.evicted_s) == (
+        figures.bracket.kept_s,
+        figures.bracket.evicted_s,
+    )
     assert facts.bisected is not None and facts.bisected.probes == figures.bisected.probes
 
 
@@ -54,20 +56,40 @@ def test_a_run_stopped_before_its_bracket_states_null() -> None:
     assert Scenario1Figures().to_json() == {"gaps": [], "bracket": None, "bisected": None}
     bracket = EvictionBracket(kept_s=None, evicted_s=2, consistent=True)
     assert Scenario1Figures(bracket=bracket).to_json()["bracket"] == {
-        "kept_s": None, "evicted_s": 2, "consistent": True}
+        "kept_s": None,
+        "evicted_s": 2,
+        "consistent": True,
+    }
 
 
-@pytest.mark.parametrize(("where", "key", "value", "message"), [
-    ((), "gaps", {}, "summary.json scenario1: 'gaps' is not a list"),
-    (("gaps", 0), "outcome", None, "summary.json scenario1 gaps: 'outcome' is not a string"),
-    (("gaps", 1), "cold_start", "yes",
-     "summary.json scenario1 gaps: 'cold_start' is not true or false"),
-    (("bracket",), "consistent", None,
-     "summary.json scenario1 bracket: 'consistent' is not true or false"),
-    (("bisected",), "probes", 1.5, "summary.json scenario1 bisected: 'probes' is not an integer"),
-])
-def test_a_damaged_key_is_named_in_one_line(where: tuple[str | int, ...], key: str,
-                                            value: object, message: str) -> None:
+@pytest.mark.parametrize(
+    ("where", "key", "value", "message"),
+    [
+        ((), "gaps", {}, "summary.json scenario1: 'gaps' is not a list"),
+        (("gaps", 0), "outcome", None, "summary.json scenario1 gaps: 'outcome' is not a string"),
+        (
+            ("gaps", 1),
+            "cold_start",
+            "yes",
+            "summary.json scenario1 gaps: 'cold_start' is not true or false",
+        ),
+        (
+            ("bracket",),
+            "consistent",
+            None,
+            "summary.json scenario1 bracket: 'consistent' is not true or false",
+        ),
+        (
+            ("bisected",),
+            "probes",
+            1.5,
+            "summary.json scenario1 bisected: 'probes' is not an integer",
+        ),
+    ],
+)
+def test_a_damaged_key_is_named_in_one_line(
+    where: tuple[str | int, ...], key: str, value: object, message: str
+) -> None:
     data: object = copy.deepcopy(_scenario1("bisected"))
     inner = data
     for step in where:

@@ -57,12 +57,14 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("artifacts")
     found = {
         "mixed": write_artifact(root / "mixed" / "model.zip", fixture_model("model_mixed.json")),
-        "http_fixture": write_artifact(root / "http" / "model.zip",
-                                       fixture_model("model_http.json")),
+        "http_fixture": write_artifact(
+            root / "http" / "model.zip", fixture_model("model_http.json")
+        ),
     }
     for path in vector_files():
-        found[f"vectors_{path.stem}"] = write_artifact(root / path.stem / "model.zip",
-                                                       load_json(path)["model"])
+        found[f"vectors_{path.stem}"] = write_artifact(
+            root / path.stem / "model.zip", load_json(path)["model"]
+        )
     return found
 
 
@@ -79,5 +81,3 @@ def functions(python_app: types.ModuleType, request: pytest.FixtureRequest) -> I
     pool = Functions(python_app, classpath)
     yield pool
     pool.close()
-
-

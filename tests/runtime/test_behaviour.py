@@ -19,13 +19,16 @@ from ..support.runtimes import (
     event,
 )
 
-VALID = ('{"instances":[{"duration":0,"protocol_type":"tcp","service":"http",'
-         '"src_bytes":181,"count":2}]}')
+VALID = (
+    '{"instances":[{"duration":0,"protocol_type":"tcp","service":"http",'
+    '"src_bytes":181,"count":2}]}'
+)
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_cold_start_headers_flip_once(runtime: str, functions: Functions,
-                                      artifacts: dict[str, Path]) -> None:
+def test_cold_start_headers_flip_once(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.fresh(runtime, artifacts["mixed"])
     first = function.invoke(event(body=VALID))
     second = function.invoke(event(body=VALID))
@@ -42,8 +45,9 @@ def test_cold_start_headers_flip_once(runtime: str, functions: Functions,
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_instances_have_distinct_ids(runtime: str, functions: Functions,
-                                     artifacts: dict[str, Path]) -> None:
+def test_instances_have_distinct_ids(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     one = functions.fresh(runtime, artifacts["mixed"]).invoke(event("GET", "/health"))
     two = functions.fresh(runtime, artifacts["mixed"]).invoke(event("GET", "/health"))
     assert one["headers"]["x-instance-id"] != two["headers"]["x-instance-id"]
@@ -52,12 +56,14 @@ def test_instances_have_distinct_ids(runtime: str, functions: Functions,
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_restored_environments_draw_their_own_ids(runtime: str, functions: Functions,
-                                                  artifacts: dict[str, Path]) -> None:
+def test_restored_environments_draw_their_own_ids(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     # SnapStart: init ran once; each environment restored from its snapshot starts with the
     # same memory and must still be told apart, and neither restore is a cold start.
-    function = functions.fresh(runtime, artifacts["mixed"],
-                               AWS_LAMBDA_INITIALIZATION_TYPE="snap-start")
+    function = functions.fresh(
+        runtime, artifacts["mixed"], AWS_LAMBDA_INITIALIZATION_TYPE="snap-start"
+    )
     one = function.restore(event(body=VALID), 2)
     two = function.restore(event(body=VALID), 1)
     assert one[0]["statusCode"] == two[0]["statusCode"] == 200
@@ -72,10 +78,12 @@ def test_restored_environments_draw_their_own_ids(runtime: str, functions: Funct
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_provisioned_instance_answers_warm_first(runtime: str, functions: Functions,
-                                                 artifacts: dict[str, Path]) -> None:
-    function = functions.fresh(runtime, artifacts["mixed"],
-                               AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
+def test_provisioned_instance_answers_warm_first(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
+    function = functions.fresh(
+        runtime, artifacts["mixed"], AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency"
+    )
     first = function.invoke(event(body=VALID))
     assert first["headers"]["x-cold-start"] == "false"
     assert first["headers"]["x-init-type"] == "provisioned-concurrency"
@@ -83,8 +91,9 @@ def test_provisioned_instance_answers_warm_first(runtime: str, functions: Functi
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_request_id_falls_back_to_unknown(runtime: str, functions: Functions,
-                                          artifacts: dict[str, Path]) -> None:
+def test_request_id_falls_back_to_unknown(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     evt = event("GET", "/health")
     del evt["requestContext"]["requestId"]
     response = functions.get(runtime, artifacts["mixed"]).invoke(evt)
@@ -92,8 +101,9 @@ def test_request_id_falls_back_to_unknown(runtime: str, functions: Functions,
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_route_key_is_the_fallback_for_method_and_path(runtime: str, functions: Functions,
-                                                       artifacts: dict[str, Path]) -> None:
+def test_route_key_is_the_fallback_for_method_and_path(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.get(runtime, artifacts["mixed"])
     evt = event(body=VALID)
     del evt["rawPath"]
@@ -109,7 +119,8 @@ def test_route_key_is_the_fallback_for_method_and_path(runtime: str, functions: 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_named_stage_prefix_is_removed_only_for_that_stage(
-        runtime: str, functions: Functions, artifacts: dict[str, Path]) -> None:
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.get(runtime, artifacts["mixed"])
     evt = event(path="/prod/predict", body=VALID)
     assert error_code(function.invoke(evt)) == "not_found"  # stage is $default
@@ -120,8 +131,9 @@ def test_named_stage_prefix_is_removed_only_for_that_stage(
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_body_field_that_is_not_a_string(runtime: str, functions: Functions,
-                                         artifacts: dict[str, Path]) -> None:
+def test_body_field_that_is_not_a_string(
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     evt = event(body=VALID)
     evt["body"] = {"instances": []}
     response = functions.get(runtime, artifacts["mixed"]).invoke(evt)
@@ -129,8 +141,11 @@ def test_body_field_that_is_not_a_string(runtime: str, functions: Functions,
 
 
 def test_python_internal_error_answers_500_and_keeps_serving(
-        functions: Functions, artifacts: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    functions: Functions,
+    artifacts: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     function = functions.fresh("python", artifacts["mixed"])
     assert isinstance(function, PythonFunction)
 
@@ -140,8 +155,9 @@ def test_python_internal_error_answers_500_and_keeps_serving(
     monkeypatch.setattr(function.state.model, "score", broken)
     response = function.invoke(event(body=VALID), request_id="req-500")
     assert response["statusCode"] == 500
-    assert body_of(response) == {"error": {"code": "internal_error",
-                                           "message": "internal error; request id req-500"}}
+    assert body_of(response) == {
+        "error": {"code": "internal_error", "message": "internal error; request id req-500"}
+    }
     assert response["headers"]["x-request-id"] == "req-500"
     logged = capsys.readouterr().err
     assert "req-500" in logged and "ZeroDivisionError" in logged
@@ -151,21 +167,24 @@ def test_python_internal_error_answers_500_and_keeps_serving(
 
 @pytest.mark.java
 def test_java_internal_error_answers_500_and_keeps_serving(
-        functions: Functions, artifacts: dict[str, Path]) -> None:
+    functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.fresh("java", artifacts["mixed"])
     assert isinstance(function, JavaHarness)
     response = function.request({"op": "broken", "request_id": "req-500"})
     assert response["statusCode"] == 500
-    assert body_of(response) == {"error": {"code": "internal_error",
-                                           "message": "internal error; request id req-500"}}
+    assert body_of(response) == {
+        "error": {"code": "internal_error", "message": "internal error; request id req-500"}
+    }
     assert "Exception" not in response["body"]
     assert function.invoke(event(body=VALID))["statusCode"] == 200
     function.close()
     assert any("req-500" in line for line in function.stderr)
 
 
-def test_python_handler_is_the_module_entry_point(functions: Functions,
-                                                  artifacts: dict[str, Path]) -> None:
+def test_python_handler_is_the_module_entry_point(
+    functions: Functions, artifacts: dict[str, Path]
+) -> None:
     app = sys.modules["app"]
     response = app.handler(event("GET", "/health"), None)
     assert response["statusCode"] == 200

@@ -55,8 +55,9 @@ def test_cases_cover_the_documented_codes() -> None:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
-def test_case(runtime: str, case: dict[str, Any], functions: Functions,
-              artifacts: dict[str, Path]) -> None:
+def test_case(
+    runtime: str, case: dict[str, Any], functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.get(runtime, artifacts["mixed"], **case.get("env", {}))
     response = function.invoke(build_event(case), request_id="lambda-req-7")
     assert (response["statusCode"], error_code(response)) == (case["status"], case["code"])
@@ -73,8 +74,11 @@ def test_case(runtime: str, case: dict[str, Any], functions: Functions,
         assert isinstance(body["error"]["message"], str) and body["error"]["message"]
         assert "Traceback" not in body["error"]["message"]
     elif case.get("path", "/predict") == "/predict":
-        sent = json.loads(base64.b64decode(build_event(case)["body"]) if case.get("base64")
-                          else build_event(case)["body"])
+        sent = json.loads(
+            base64.b64decode(build_event(case)["body"])
+            if case.get("base64")
+            else build_event(case)["body"]
+        )
         assert len(body["predictions"]) == len(sent["instances"])
         for prediction in body["predictions"]:
             assert 0.0 <= prediction["probability"] <= 1.0
@@ -93,8 +97,9 @@ def _check_headers(headers: dict[str, str], expected: dict[str, str | None], nam
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize("case", CASES["lifecycle"], ids=[c["name"] for c in CASES["lifecycle"]])
-def test_lifecycle(runtime: str, case: dict[str, Any], functions: Functions,
-                   artifacts: dict[str, Path]) -> None:
+def test_lifecycle(
+    runtime: str, case: dict[str, Any], functions: Functions, artifacts: dict[str, Path]
+) -> None:
     env = {} if case["init_type"] is None else {"AWS_LAMBDA_INITIALIZATION_TYPE": case["init_type"]}
     function = functions.fresh(runtime, artifacts["mixed"], **env)
     health = event("GET", "/health")
@@ -110,7 +115,8 @@ def test_lifecycle(runtime: str, case: dict[str, Any], functions: Functions,
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_every_response_carries_the_contracts_headers_and_no_others(
-        runtime: str, functions: Functions, artifacts: dict[str, Path]) -> None:
+    runtime: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     function = functions.fresh(runtime, artifacts["mixed"])
     health = event("GET", "/health")
     first, later = function.invoke(health), function.invoke(health)

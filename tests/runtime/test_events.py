@@ -34,13 +34,29 @@ def test_every_event_file_has_an_expectation() -> None:
 def test_event_follows_the_documented_v2_format(name: str) -> None:
     evt = load_json(EVENTS_DIR / name)
     assert evt["version"] == "2.0"
-    for key in ("routeKey", "rawPath", "rawQueryString", "headers", "requestContext",
-                "isBase64Encoded"):
+    for key in (
+        "routeKey",
+        "rawPath",
+        "rawQueryString",
+        "headers",
+        "requestContext",
+        "isBase64Encoded",
+    ):
         assert key in evt, key
     assert all(h == h.lower() for h in evt["headers"]), "API Gateway lower-cases header names"
     context = evt["requestContext"]
-    for key in ("accountId", "apiId", "domainName", "domainPrefix", "http", "requestId",
-                "routeKey", "stage", "time", "timeEpoch"):
+    for key in (
+        "accountId",
+        "apiId",
+        "domainName",
+        "domainPrefix",
+        "http",
+        "requestId",
+        "routeKey",
+        "stage",
+        "time",
+        "timeEpoch",
+    ):
         assert key in context, key
     assert set(context["http"]) == {"method", "path", "protocol", "sourceIp", "userAgent"}
     assert context["http"]["path"] == evt["rawPath"]
@@ -54,8 +70,11 @@ def test_event_follows_the_documented_v2_format(name: str) -> None:
         assert evt["queryStringParameters"] == {k: ",".join(v) for k, v in pairs.items()}
     if "body" in evt:
         assert isinstance(evt["body"], str)
-        raw = base64.b64decode(evt["body"], validate=True) if evt["isBase64Encoded"] else \
-            evt["body"].encode()
+        raw = (
+            base64.b64decode(evt["body"], validate=True)
+            if evt["isBase64Encoded"]
+            else evt["body"].encode()
+        )
         assert evt["headers"]["content-length"] == str(len(raw))
 
 
@@ -88,8 +107,9 @@ def test_event(runtime: str, name: str, functions: Functions, http_artifact: Pat
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_same_answer_in_text_and_base64(runtime: str, functions: Functions,
-                                        http_artifact: Path) -> None:
+def test_same_answer_in_text_and_base64(
+    runtime: str, functions: Functions, http_artifact: Path
+) -> None:
     function = functions.get(runtime, http_artifact)
     encoded = load_json(EVENTS_DIR / "post-predict-base64.json")
     plain = dict(encoded, body=base64.b64decode(encoded["body"]).decode(), isBase64Encoded=False)

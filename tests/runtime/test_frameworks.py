@@ -34,7 +34,7 @@ CASES = load_json(CASES_FILE)
 FRAMEWORKS = ["litert", "tensorflow", "onnx"]
 VECTOR_FILES = vector_files()
 #: float32's unit roundoff.
-U32 = 2.0 ** -24
+U32 = 2.0**-24
 #: The sigmoid's own error allowed to a runtime, in units of U32 (docs/model-artifact.md):
 #: LiteRT's and TensorFlow's are within an ulp or two of the rounded sigmoid; ONNX Runtime's
 #: (MLAS's rational approximation, clamped at ±18) has an absolute error of its own, measured at
@@ -54,8 +54,14 @@ def exported(artifacts: dict[str, Path]) -> dict[str, Path]:
     return artifacts
 
 
-def float32_tolerance(model: dict[str, Any], instance: dict[str, Any], p: float, *,
-                      both_float32: bool, sigmoid_u: float = 4.0) -> float:
+def float32_tolerance(
+    model: dict[str, Any],
+    instance: dict[str, Any],
+    p: float,
+    *,
+    both_float32: bool,
+    sigmoid_u: float = 4.0,
+) -> float:
     """docs/model-artifact.md: how far a float32 evaluation may be from ``p``: a runtime's
     error (its sigmoid's allowed ``sigmoid_u``), plus, when ``p`` is itself a float32
     evaluation (the vectors: Keras'), that one's."""
@@ -70,8 +76,9 @@ def float32_tolerance(model: dict[str, Any], instance: dict[str, Any], p: float,
             columns.append((next(weights), x, spec["mean"], spec["std"]))
         else:
             for i, word in enumerate(spec["vocabulary"]):
-                columns.append((next(weights), 1.0 if value == word else 0.0, spec["mean"][i],
-                                spec["std"][i]))
+                columns.append(
+                    (next(weights), 1.0 if value == word else 0.0, spec["mean"][i], spec["std"][i])
+                )
     slope = p * (1.0 - p)
     size = sum(abs(w) * (abs(x) + abs(m)) / s for w, x, m, s in columns) + abs(model["bias"])
     logit = 0.0 if slope == 0.0 else (len(columns) + 4) * U32 * size * slope
@@ -82,8 +89,8 @@ def float32_tolerance(model: dict[str, Any], instance: dict[str, Any], p: float,
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 @pytest.mark.parametrize("case", CASES["cases"], ids=[c["name"] for c in CASES["cases"]])
 def test_case_answered_as_the_artifact_runtime_answers(
-        framework: str, case: dict[str, Any], functions: Functions,
-        exported: dict[str, Path]) -> None:
+    framework: str, case: dict[str, Any], functions: Functions, exported: dict[str, Path]
+) -> None:
     env = case.get("env", {})
     artifact = functions.get("python", exported["mixed"], **env)
     served = functions.get("python", exported["mixed"], MODEL_RUNTIME=framework, **env)
@@ -110,10 +117,14 @@ def test_case_answered_as_the_artifact_runtime_answers(
         if sent_event["isBase64Encoded"]:
             text = base64.b64decode(text).decode("utf-8")
         sent = json.loads(text)
-        for i, (got, ref) in enumerate(zip(body["predictions"], want["predictions"],
-                                           strict=True)):
-            tolerance = float32_tolerance(model, sent["instances"][i], ref["probability"],
-                                          both_float32=False, sigmoid_u=SIGMOID_U[framework])
+        for i, (got, ref) in enumerate(zip(body["predictions"], want["predictions"], strict=True)):
+            tolerance = float32_tolerance(
+                model,
+                sent["instances"][i],
+                ref["probability"],
+                both_float32=False,
+                sigmoid_u=SIGMOID_U[framework],
+            )
             assert abs(got["probability"] - ref["probability"]) <= tolerance, (i, got, ref)
             if abs(ref["probability"] - model["threshold"]) > tolerance:
                 assert got["anomaly"] is ref["anomaly"]
@@ -123,39 +134,51 @@ def test_case_answered_as_the_artifact_runtime_answers(
 
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_vectors_within_the_float32_tolerance(framework: str, path: Path, functions: Functions,
-                                              exported: dict[str, Path]) -> None:
+def test_vectors_within_the_float32_tolerance(
+    framework: str, path: Path, functions: Functions, exported: dict[str, Path]
+) -> None:
     vectors = load_json(path)
     function = functions.get("python", exported[f"vectors_{path.stem}"], MODEL_RUNTIME=framework)
     cases = vectors["cases"]
-    response = function.invoke(event(body=json.dumps(
-        {"instances": [case["instance"] for case in cases]})))
+    response = function.invoke(
+        event(body=json.dumps({"instances": [case["instance"] for case in cases]}))
+    )
     assert response["statusCode"] == 200, response["body"]
     assert response["headers"]["x-model-version"] == vectors["model"]["model_version"]
     for case, got in zip(cases, body_of(response)["predictions"], strict=True):
-        tolerance = float32_tolerance(vectors["model"], case["instance"], case["probability"],
-                                      both_float32=True, sigmoid_u=SIGMOID_U[framework])
+        tolerance = float32_tolerance(
+            vectors["model"],
+            case["instance"],
+            case["probability"],
+            both_float32=True,
+            sigmoid_u=SIGMOID_U[framework],
+        )
         assert abs(got["probability"] - case["probability"]) <= tolerance, case["name"]
         if abs(case["probability"] - vectors["model"]["threshold"]) > tolerance:
             assert got["anomaly"] is case["anomaly"], case["name"]
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_an_export_of_another_model_fails_init(framework: str, functions: Functions,
-                                               exported: dict[str, Path], tmp_path: Path) -> None:
+def test_an_export_of_another_model_fails_init(
+    framework: str, functions: Functions, exported: dict[str, Path], tmp_path: Path
+) -> None:
     # model_http.json's artifact beside model_mixed.json's exports: a stale export.
     stale = write_artifact(tmp_path / "model.zip", fixture_model("model_http.json"))
     suffix = EXPORT_SUFFIXES[framework]
     stale.with_suffix(suffix).write_bytes(exported["mixed"].with_suffix(suffix).read_bytes())
     init_error = sys.modules["_errors"].InitError
-    with pytest.raises(init_error, match=r"is for model_version a09f2c033fb0 but the artifact "
-                                         r"beside it is [0-9a-f]{12}: export the artifact"):
+    with pytest.raises(
+        init_error,
+        match=r"is for model_version a09f2c033fb0 but the artifact "
+        r"beside it is [0-9a-f]{12}: export the artifact",
+    ):
         functions.fresh("python", stale, MODEL_RUNTIME=framework)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_a_missing_export_fails_init_naming_it(framework: str, functions: Functions,
-                                               tmp_path: Path) -> None:
+def test_a_missing_export_fails_init_naming_it(
+    framework: str, functions: Functions, tmp_path: Path
+) -> None:
     alone = write_artifact(tmp_path / "model.zip", fixture_model())
     init_error = sys.modules["_errors"].InitError
     with pytest.raises(init_error, match=rf"{framework} export at .*model\.(tflite|keras|onnx)"):
@@ -163,20 +186,23 @@ def test_a_missing_export_fails_init_naming_it(framework: str, functions: Functi
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_an_unreadable_export_fails_init_naming_it(framework: str, functions: Functions,
-                                                   tmp_path: Path) -> None:
+def test_an_unreadable_export_fails_init_naming_it(
+    framework: str, functions: Functions, tmp_path: Path
+) -> None:
     # A truncated or foreign file where the export should be: one line naming it and the fix.
     artifact = write_artifact(tmp_path / "model.zip", fixture_model())
     artifact.with_suffix(EXPORT_SUFFIXES[framework]).write_bytes(b"not an export")
     init_error = sys.modules["_errors"].InitError
     suffix = EXPORT_SUFFIXES[framework]
-    with pytest.raises(init_error, match=rf"{framework} export at .*model\{suffix} "
-                                         r"cannot be loaded \(.*\): export the artifact"):
+    with pytest.raises(
+        init_error,
+        match=rf"{framework} export at .*model\{suffix} "
+        r"cannot be loaded \(.*\): export the artifact",
+    ):
         functions.fresh("python", artifact, MODEL_RUNTIME=framework)
 
 
-def test_an_onnx_export_of_another_shape_fails_init(functions: Functions,
-                                                     tmp_path: Path) -> None:
+def test_an_onnx_export_of_another_shape_fails_init(functions: Functions, tmp_path: Path) -> None:
     # The right version name on a graph with other inputs: refused at init, not at a request.
     import onnx
     from onnx import TensorProto, helper
@@ -186,43 +212,64 @@ def test_an_onnx_export_of_another_shape_fails_init(functions: Functions,
     artifact = write_artifact(tmp_path / "model.zip", fixture_model())
     version = read_artifact(artifact)["model_version"]
     graph = helper.make_graph(
-        [helper.make_node("Sigmoid", ["x"], ["probability"])], f"model_version_{version}",
+        [helper.make_node("Sigmoid", ["x"], ["probability"])],
+        f"model_version_{version}",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 1])],
-        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, ["n", 1])])
+        [helper.make_tensor_value_info("probability", TensorProto.FLOAT, ["n", 1])],
+    )
     built = helper.make_model(graph, ir_version=7, opset_imports=[helper.make_opsetid("", 13)])
     artifact.with_suffix(".onnx").write_bytes(built.SerializeToString())
     onnx.checker.check_model(built)
     init_error = sys.modules["_errors"].InitError
-    with pytest.raises(init_error, match=r"onnx export at .* has inputs \['x'\] and outputs "
-                                         r"\['probability'\]; expected \['features'\]"):
+    with pytest.raises(
+        init_error,
+        match=r"onnx export at .* has inputs \['x'\] and outputs "
+        r"\['probability'\]; expected \['features'\]",
+    ):
         functions.fresh("python", artifact, MODEL_RUNTIME="onnx")
 
 
-def test_an_unknown_model_runtime_fails_init(functions: Functions,
-                                             exported: dict[str, Path]) -> None:
+def test_an_unknown_model_runtime_fails_init(
+    functions: Functions, exported: dict[str, Path]
+) -> None:
     init_error = sys.modules["_errors"].InitError
-    with pytest.raises(init_error, match="MODEL_RUNTIME is 'pytorch'; set it to one of artifact, "
-                                         "litert, tensorflow, onnx"):
+    with pytest.raises(
+        init_error,
+        match="MODEL_RUNTIME is 'pytorch'; set it to one of artifact, litert, tensorflow, onnx",
+    ):
         functions.fresh("python", exported["mixed"], MODEL_RUNTIME="pytorch")
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_a_package_without_the_framework_fails_init_with_the_import_error(
-        framework: str, exported: dict[str, Path]) -> None:
+    framework: str, exported: dict[str, Path]
+) -> None:
     # -S: no site-packages, only the standard library and the function's own files, as in a
     # package built without the framework's wheels. The artifact runtime still starts.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "PYTHON"))}
     code = f"import sys; sys.path.insert(0, {str(PYTHON_RUNTIME)!r}); import app"
-    runs = {runtime: subprocess.run(
-        [sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=60,
-        check=False, env={**env, "MODEL_PATH": str(exported["mixed"]), "MODEL_RUNTIME": runtime})
-        for runtime in ("artifact", framework)}
+    runs = {
+        runtime: subprocess.run(
+            [sys.executable, "-S", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**env, "MODEL_PATH": str(exported["mixed"]), "MODEL_RUNTIME": runtime},
+        )
+        for runtime in ("artifact", framework)
+    }
     assert runs["artifact"].returncode == 0, runs["artifact"].stderr
     failed = runs[framework]
     assert failed.returncode != 0
     # The first of the framework's imports that fails: numpy, or the framework itself.
-    assert re.search(r"ModuleNotFoundError: No module named "
-                     r"'(numpy|ai_edge_litert|keras|tensorflow|onnxruntime)'", failed.stderr), \
-        failed.stderr
-    assert failed.stderr.strip().splitlines()[-1].startswith(
-        f"_errors.InitError: MODEL_RUNTIME={framework} cannot import its framework")
+    assert re.search(
+        r"ModuleNotFoundError: No module named "
+        r"'(numpy|ai_edge_litert|keras|tensorflow|onnxruntime)'",
+        failed.stderr,
+    ), failed.stderr
+    assert (
+        failed.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"_errors.InitError: MODEL_RUNTIME={framework} cannot import its framework")
+    )

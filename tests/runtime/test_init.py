@@ -31,16 +31,25 @@ from ..support.runtimes import (
 PYTHON_MODULES = sorted(p.stem for p in PYTHON_RUNTIME.glob("*.py"))
 
 
-def python_init(env: dict[str, str], cwd: Path | None = None,
-                code: str = "import app") -> subprocess.CompletedProcess[str]:
+def python_init(
+    env: dict[str, str], cwd: Path | None = None, code: str = "import app"
+) -> subprocess.CompletedProcess[str]:
     """A fresh interpreter importing the function, as Lambda's runtime does."""
-    clean = {k: v for k, v in os.environ.items()
-             if not k.startswith(("MODEL_", "MAX_INSTANCES", "AWS_"))}
-    return subprocess.run([sys.executable, "-c",
-                           (f"import sys; sys.path.insert(0, {str(cwd or PYTHON_RUNTIME)!r}); "
-                           f"{code}")],
-                          env={**clean, "PYTHONDONTWRITEBYTECODE": "1", **env}, capture_output=True,
-                          text=True, timeout=60, check=False)
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MODEL_", "MAX_INSTANCES", "AWS_"))
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (f"import sys; sys.path.insert(0, {str(cwd or PYTHON_RUNTIME)!r}); {code}"),
+        ],
+        env={**clean, "PYTHONDONTWRITEBYTECODE": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def init_error(runtime: str, env: dict[str, str], java_classpath: Callable[[], str]) -> str:
@@ -101,15 +110,18 @@ BAD_ARTIFACTS: dict[str, tuple[bytes | None, str]] = {
     "no inputs": (model_with(inputs="none"), "inputs must be a list"),
     "zero std": (broken_input(), "inputs[0].std must be > 0"),
     "columns mismatch": (model_with(columns=11), "columns is 11 but there are 10 weights"),
-    "unknown kind": (model_with(inputs=[{"name": "x", "kind": "ordinal"}], columns=1,
-                                weights=[1.0]), "inputs[0].kind is"),
+    "unknown kind": (
+        model_with(inputs=[{"name": "x", "kind": "ordinal"}], columns=1, weights=[1.0]),
+        "inputs[0].kind is",
+    ),
 }
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize("case", sorted(BAD_ARTIFACTS))
 def test_bad_artifact_fails_init_naming_path_and_problem(
-        runtime: str, case: str, tmp_path: Path, classpath: Callable[[], str]) -> None:
+    runtime: str, case: str, tmp_path: Path, classpath: Callable[[], str]
+) -> None:
     data, expected = BAD_ARTIFACTS[case]
     path = tmp_path / "some dir" / "model.zip"
     path.parent.mkdir()
@@ -121,8 +133,9 @@ def test_bad_artifact_fails_init_naming_path_and_problem(
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_schema_message_names_both_versions(runtime: str, tmp_path: Path,
-                                            classpath: Callable[[], str]) -> None:
+def test_schema_message_names_both_versions(
+    runtime: str, tmp_path: Path, classpath: Callable[[], str]
+) -> None:
     path = tmp_path / "model.zip"
     path.write_bytes(model_with(schema_version=2))
     message = init_error(runtime, {"MODEL_PATH": str(path)}, classpath)
@@ -130,17 +143,22 @@ def test_schema_message_names_both_versions(runtime: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-@pytest.mark.parametrize(("env", "expected"), [
-    ({"MODEL_VERSION": "000000000000"}, "MODEL_VERSION is '000000000000'"),
-    ({"MAX_INSTANCES": "abc"}, "MAX_INSTANCES is 'abc'"),
-    ({"MAX_INSTANCES": "0"}, "MAX_INSTANCES is '0'"),
-    ({"MAX_INSTANCES": "1e3"}, "MAX_INSTANCES is '1e3'"),
-    ({"MAX_INSTANCES": "\u0661"}, "MAX_INSTANCES is"),
-    ({"MODEL_BUCKET": "models"}, "MODEL_BUCKET and MODEL_KEY must be set together"),
-    ({"MODEL_KEY": "model.zip"}, "MODEL_BUCKET and MODEL_KEY must be set together"),
-], ids=["version", "max-abc", "max-0", "max-1e3", "max-arabic-digit", "bucket-only", "key-only"])
-def test_bad_setting_fails_init(runtime: str, env: dict[str, str], expected: str, tmp_path: Path,
-                                classpath: Callable[[], str]) -> None:
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"MODEL_VERSION": "000000000000"}, "MODEL_VERSION is '000000000000'"),
+        ({"MAX_INSTANCES": "abc"}, "MAX_INSTANCES is 'abc'"),
+        ({"MAX_INSTANCES": "0"}, "MAX_INSTANCES is '0'"),
+        ({"MAX_INSTANCES": "1e3"}, "MAX_INSTANCES is '1e3'"),
+        ({"MAX_INSTANCES": "\u0661"}, "MAX_INSTANCES is"),
+        ({"MODEL_BUCKET": "models"}, "MODEL_BUCKET and MODEL_KEY must be set together"),
+        ({"MODEL_KEY": "model.zip"}, "MODEL_BUCKET and MODEL_KEY must be set together"),
+    ],
+    ids=["version", "max-abc", "max-0", "max-1e3", "max-arabic-digit", "bucket-only", "key-only"],
+)
+def test_bad_setting_fails_init(
+    runtime: str, env: dict[str, str], expected: str, tmp_path: Path, classpath: Callable[[], str]
+) -> None:
     path = tmp_path / "model.zip"
     path.write_bytes(artifact_bytes(fixture_model()))
     message = init_error(runtime, {"MODEL_PATH": str(path), **env}, classpath)
@@ -149,23 +167,27 @@ def test_bad_setting_fails_init(runtime: str, env: dict[str, str], expected: str
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_matching_model_version_and_max_instances_are_accepted(
-        runtime: str, tmp_path: Path, classpath: Callable[[], str]) -> None:
+    runtime: str, tmp_path: Path, classpath: Callable[[], str]
+) -> None:
     model = fixture_model()
     path = tmp_path / "model.zip"
     path.write_bytes(artifact_bytes(model))
-    env = {"MODEL_PATH": str(path), "MODEL_VERSION": model["model_version"],
-           "MAX_INSTANCES": "7"}
+    env = {"MODEL_PATH": str(path), "MODEL_VERSION": model["model_version"], "MAX_INSTANCES": "7"}
     if runtime == "python":
-        result = python_init(env, code="import app, json; print(json.dumps(app.handler("
-                             "{'rawPath': '/health', 'requestContext': {'http': {'method': "
-                             "'GET'}}},"
-                             " None)))")
+        result = python_init(
+            env,
+            code="import app, json; print(json.dumps(app.handler("
+            "{'rawPath': '/health', 'requestContext': {'http': {'method': "
+            "'GET'}}},"
+            " None)))",
+        )
         assert result.returncode == 0, result.stderr
         response = json.loads(result.stdout)
     else:
         harness = JavaHarness(classpath(), env)
-        response = harness.invoke({"rawPath": "/health",
-                                   "requestContext": {"http": {"method": "GET"}}})
+        response = harness.invoke(
+            {"rawPath": "/health", "requestContext": {"http": {"method": "GET"}}}
+        )
         harness.close()
     assert json.loads(response["body"])["max_instances"] == 7
 
@@ -183,7 +205,8 @@ def test_python_default_artifact_is_beside_app(tmp_path: Path) -> None:
 
 @pytest.mark.java
 def test_java_default_artifact_is_in_the_task_root_else_the_working_directory(
-        tmp_path: Path, classpath: Callable[[], str]) -> None:
+    tmp_path: Path, classpath: Callable[[], str]
+) -> None:
     root = tmp_path / "task"
     root.mkdir()
     (root / "model.zip").write_bytes(artifact_bytes(fixture_model()))
@@ -204,9 +227,11 @@ def test_python_modules_do_not_shadow_the_standard_library() -> None:
 
 
 #: The model runtimes' own modules and the only third-party packages each may import.
-FRAMEWORK_MODULES = {"_litert": {"ai_edge_litert", "numpy"},
-                     "_tensorflow": {"keras", "numpy", "tensorflow"},
-                     "_onnx": {"numpy", "onnxruntime"}}
+FRAMEWORK_MODULES = {
+    "_litert": {"ai_edge_litert", "numpy"},
+    "_tensorflow": {"keras", "numpy", "tensorflow"},
+    "_onnx": {"numpy", "onnxruntime"},
+}
 
 
 def test_python_function_imports_only_the_standard_library() -> None:
@@ -220,23 +245,38 @@ def test_python_function_imports_only_the_standard_library() -> None:
                 names = [node.module]
             for name in names:
                 top = name.split(".")[0]
-                assert (top in sys.stdlib_module_names or top in PYTHON_MODULES
-                        or top in allowed), (path.name, name)
+                assert top in sys.stdlib_module_names or top in PYTHON_MODULES or top in allowed, (
+                    path.name,
+                    name,
+                )
 
 
 def test_python_init_loads_only_what_it_needs(tmp_path: Path) -> None:
     path = tmp_path / "model.zip"
     path.write_bytes(artifact_bytes(fixture_model()))
-    result = python_init({"MODEL_PATH": str(path)}, code=(
-        "before = set(sys.modules); import app, json; "
-        "print(json.dumps(sorted(set(sys.modules) - before)))"))
+    result = python_init(
+        {"MODEL_PATH": str(path)},
+        code=(
+            "before = set(sys.modules); import app, json; "
+            "print(json.dumps(sorted(set(sys.modules) - before)))"
+        ),
+    )
     assert result.returncode == 0, result.stderr
     loaded = set(json.loads(result.stdout))
     # zipfile, typing and the HTTP stack (the s3 strategy only) each cost init time; the
     # framework runtimes' modules and their packages are for MODEL_RUNTIME=litert|tensorflow|onnx.
-    assert not loaded & {"zipfile", "typing", "urllib.request", "http.client", "ssl", "_s3",
-                         "_framework", "numpy", *FRAMEWORK_MODULES,
-                         *set().union(*FRAMEWORK_MODULES.values())}, loaded
+    assert not loaded & {
+        "zipfile",
+        "typing",
+        "urllib.request",
+        "http.client",
+        "ssl",
+        "_s3",
+        "_framework",
+        "numpy",
+        *FRAMEWORK_MODULES,
+        *set().union(*FRAMEWORK_MODULES.values()),
+    }, loaded
 
 
 @pytest.mark.slow
@@ -247,9 +287,13 @@ def test_python_import_and_model_load_stay_under_a_second(tmp_path: Path) -> Non
     model = load_json(biggest)["model"] if biggest else fixture_model()
     path = tmp_path / "model.zip"
     path.write_bytes(artifact_bytes(model))
-    result = python_init({"MODEL_PATH": str(path)}, code=(
-        "import time; t = time.perf_counter(); import app; "
-        "print(time.perf_counter() - t, app._STATE.init_ms)"))
+    result = python_init(
+        {"MODEL_PATH": str(path)},
+        code=(
+            "import time; t = time.perf_counter(); import app; "
+            "print(time.perf_counter() - t, app._STATE.init_ms)"
+        ),
+    )
     assert result.returncode == 0, result.stderr
     elapsed_s, init_ms = map(float, result.stdout.split())
     assert elapsed_s < 1.0

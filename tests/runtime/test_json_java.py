@@ -19,8 +19,12 @@ from ..support.runtimes import RUNTIMES, Functions, JavaHarness, body_of, error_
 
 pytestmark = pytest.mark.java
 
-FUZZ = settings(max_examples=300, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=300,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @pytest.fixture(scope="module")
@@ -109,14 +113,14 @@ ERRORS = {
     "\ufeff{}": 0,
     "[" * 65 + "]" * 65: 64,
     # Offsets count characters (code points), not UTF-16 units: U+1F600 is one character.
-    '"\U0001F600\\x"': 3,
-    '"\U0001F600\\u12G4"': 2,
-    '{"\U0001F600":1,"\U0001F600":2}': 7,
+    '"\U0001f600\\x"': 3,
+    '"\U0001f600\\u12G4"': 2,
+    '{"\U0001f600":1,"\U0001f600":2}': 7,
 }
 
 # Errors after characters outside the BMP and lone surrogates, where Python's json stops at the
 # same place: both functions must report the same offset (docs/api.md, invalid_json).
-E = "\U0001F600"
+E = "\U0001f600"
 SHARED_ERRORS = {
     f'["{E}"': 4,  # the error is at the very end
     f'["{E}{E}"': 5,
@@ -147,8 +151,9 @@ def python_offset(text: str) -> int:
     return int(found.group(1))
 
 
-@pytest.mark.parametrize(("text", "offset"), list(ERRORS.items()),
-                         ids=[repr(t)[:30] for t in ERRORS])
+@pytest.mark.parametrize(
+    ("text", "offset"), list(ERRORS.items()), ids=[repr(t)[:30] for t in ERRORS]
+)
 def test_refused_documents_report_their_offset(java: JavaHarness, text: str, offset: int) -> None:
     answer = java_parse(java, text)
     assert answer["ok"] is False
@@ -157,10 +162,28 @@ def test_refused_documents_report_their_offset(java: JavaHarness, text: str, off
     assert python_strict(text)[0] is False
 
 
-ACCEPTED = ['{}', '[]', '0', '-0', '1E5', '1e-5', '-1.25e+10', '"\\/\\b\\f\\n\\r\\t\\"\\\\"',
-            '"\\ud83d\\ude00"', '"\\ud800"', '"\u00e9\u20ac\U0001F600"', ' \t\n\r[ 1 , 2 ] \r\n',
-            '{"a":{"b":[null,true,false]}}', "[" * 64 + "]" * 64, '"\u2028\u007f"', '1' + '0' * 400,
-            "5e-324", "1e-400", "1e400", "123456789012345678901234567890"]
+ACCEPTED = [
+    "{}",
+    "[]",
+    "0",
+    "-0",
+    "1E5",
+    "1e-5",
+    "-1.25e+10",
+    '"\\/\\b\\f\\n\\r\\t\\"\\\\"',
+    '"\\ud83d\\ude00"',
+    '"\\ud800"',
+    '"\u00e9\u20ac\U0001f600"',
+    " \t\n\r[ 1 , 2 ] \r\n",
+    '{"a":{"b":[null,true,false]}}',
+    "[" * 64 + "]" * 64,
+    '"\u2028\u007f"',
+    "1" + "0" * 400,
+    "5e-324",
+    "1e-400",
+    "1e400",
+    "123456789012345678901234567890",
+]
 
 
 @pytest.mark.parametrize("text", ACCEPTED, ids=[repr(t)[:30] for t in ACCEPTED])
@@ -172,10 +195,12 @@ def test_accepted_documents_read_as_python_reads_them(java: JavaHarness, text: s
     assert same(answer["value"], expected)
 
 
-@pytest.mark.parametrize(("text", "offset"), list(SHARED_ERRORS.items()),
-                         ids=[ascii(t)[:30] for t in SHARED_ERRORS])
-def test_both_functions_count_the_offset_in_characters(java: JavaHarness, text: str,
-                                                       offset: int) -> None:
+@pytest.mark.parametrize(
+    ("text", "offset"), list(SHARED_ERRORS.items()), ids=[ascii(t)[:30] for t in SHARED_ERRORS]
+)
+def test_both_functions_count_the_offset_in_characters(
+    java: JavaHarness, text: str, offset: int
+) -> None:
     answer = java_parse(java, text)
     assert answer["ok"] is False
     assert answer["offset"] == offset, answer["message"]
@@ -190,9 +215,9 @@ BODY_ERRORS = {
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 @pytest.mark.parametrize(("body", "tail"), list(BODY_ERRORS.items()), ids=["syntax", "surrogate"])
-def test_invalid_json_messages_give_character_offsets(runtime: str, body: str, tail: str,
-                                                      functions: Functions,
-                                                      artifacts: dict[str, Path]) -> None:
+def test_invalid_json_messages_give_character_offsets(
+    runtime: str, body: str, tail: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     response = functions.get(runtime, artifacts["mixed"]).invoke(event(body=body))
     assert error_code(response) == "invalid_json"
     assert body_of(response)["error"]["message"].endswith(tail)
@@ -226,17 +251,23 @@ def test_deep_nesting_is_refused_without_a_stack_overflow(java: JavaHarness) -> 
 
 
 json_documents = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**40), max_value=10**40)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children,
-                                                                      max_size=5),
-    max_leaves=40)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**40), max_value=10**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
+    max_leaves=40,
+)
 
 
 @FUZZ
 @given(value=json_documents, style=st.sampled_from(["compact", "ascii", "unicode", "indent"]))
-def test_valid_documents_read_the_same_in_java_and_python(java: JavaHarness, value: Any,
-                                                          style: str) -> None:
+def test_valid_documents_read_the_same_in_java_and_python(
+    java: JavaHarness, value: Any, style: str
+) -> None:
     text = {
         "compact": json.dumps(value, separators=(",", ":")),
         "ascii": json.dumps(value),
@@ -250,7 +281,7 @@ def test_valid_documents_read_the_same_in_java_and_python(java: JavaHarness, val
         assert same(answer["value"], expected)
 
 
-BEYOND_BMP = re.compile("[\U00010000-\U0010FFFF]")
+BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def assert_offset_in_characters(java: JavaHarness, text: str, offset: int) -> None:
@@ -267,16 +298,20 @@ def assert_offset_in_characters(java: JavaHarness, text: str, offset: int) -> No
 
 
 @FUZZ
-@given(value=json_documents, cut=st.integers(min_value=0, max_value=10**6),
-       junk=st.sampled_from(["", "x", ",", "]", "}", '"', ":", " ", "\\", "\U0001F600"]))
-@example(value=["\U0001F600\U0001F600"], cut=5, junk="")  # once offset 7 in a text of 5
+@given(
+    value=json_documents,
+    cut=st.integers(min_value=0, max_value=10**6),
+    junk=st.sampled_from(["", "x", ",", "]", "}", '"', ":", " ", "\\", "\U0001f600"]),
+)
+@example(value=["\U0001f600\U0001f600"], cut=5, junk="")  # once offset 7 in a text of 5
 @example(value={"": None, "\U00010001": None, "\U00010000": 0}, cut=28, junk="")  # distinct keys
-def test_broken_documents_report_offsets_in_characters(java: JavaHarness, value: Any, cut: int,
-                                                       junk: str) -> None:
+def test_broken_documents_report_offsets_in_characters(
+    java: JavaHarness, value: Any, cut: int, junk: str
+) -> None:
     # A document with text beyond the BMP (st.text draws it often), cut short and followed by
     # junk, so the error comes after such characters.
     whole = json.dumps(value, ensure_ascii=False)
-    text = whole[:cut % (len(whole) + 1)] + junk
+    text = whole[: cut % (len(whole) + 1)] + junk
     accepted, _ = python_strict(text)
     answer = java_parse(java, text)
     assert answer["ok"] is accepted, (text, answer)
@@ -284,8 +319,7 @@ def test_broken_documents_report_offsets_in_characters(java: JavaHarness, value:
         assert_offset_in_characters(java, text, answer["offset"])
 
 
-number_texts = st.from_regex(
-    r"\A-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][+-]?[0-9]{1,3})?\Z")
+number_texts = st.from_regex(r"\A-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][+-]?[0-9]{1,3})?\Z")
 
 
 @FUZZ
@@ -298,8 +332,10 @@ def test_numbers_parse_exactly_as_a_correctly_rounded_double(java: JavaHarness, 
 
 
 @FUZZ
-@given(text=st.text(alphabet='{}[]",:0123456789.eE-+ \n\\uatrfslne\u00e9\U0001F600', max_size=40)
-       | st.text(max_size=40))
+@given(
+    text=st.text(alphabet='{}[]",:0123456789.eE-+ \n\\uatrfslne\u00e9\U0001f600', max_size=40)
+    | st.text(max_size=40)
+)
 @example(text=f'["{E}{E}"')  # once reported offset 7, beyond the end (UTF-16 units)
 def test_random_text_is_accepted_or_refused_as_python_does(java: JavaHarness, text: str) -> None:
     accepted, expected = python_strict(text)

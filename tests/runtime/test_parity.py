@@ -28,8 +28,12 @@ from ..support.runtimes import (
 KERAS_TOLERANCE = 1e-6
 RUNTIME_TOLERANCE = 1e-9
 VECTOR_FILES = vector_files()
-FUZZ = settings(max_examples=40, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 def reference_probability(model: dict[str, Any], instance: dict[str, Any]) -> float:
@@ -71,8 +75,9 @@ def test_fixture_models_carry_their_true_model_version() -> None:
 
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_vectors_match_keras(runtime: str, path: Path, functions: Functions,
-                             artifacts: dict[str, Path]) -> None:
+def test_vectors_match_keras(
+    runtime: str, path: Path, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     vectors = load_json(path)
     cases = vectors["cases"]
     threshold = vectors["model"]["threshold"]
@@ -80,16 +85,18 @@ def test_vectors_match_keras(runtime: str, path: Path, functions: Functions,
     predictions = predict(function, [case["instance"] for case in cases])
     assert len(predictions) == len(cases)
     for case, prediction in zip(cases, predictions, strict=True):
-        assert prediction["probability"] == pytest.approx(case["probability"], abs=KERAS_TOLERANCE,
-                                                          rel=0), case["name"]
+        assert prediction["probability"] == pytest.approx(
+            case["probability"], abs=KERAS_TOLERANCE, rel=0
+        ), case["name"]
         if abs(case["probability"] - threshold) > KERAS_TOLERANCE:
             assert prediction["anomaly"] is case["anomaly"], case["name"]
 
 
 @pytest.mark.java
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=[p.stem for p in VECTOR_FILES])
-def test_vectors_same_in_both_runtimes(path: Path, functions: Functions,
-                                       artifacts: dict[str, Path]) -> None:
+def test_vectors_same_in_both_runtimes(
+    path: Path, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     vectors = load_json(path)
     instances = [case["instance"] for case in vectors["cases"]]
     artifact = artifacts[f"vectors_{path.stem}"]
@@ -99,7 +106,8 @@ def test_vectors_same_in_both_runtimes(path: Path, functions: Functions,
         assert abs(p["probability"] - j["probability"]) <= RUNTIME_TOLERANCE, case["name"]
         assert p["anomaly"] is j["anomaly"], case["name"]
         assert p["probability"] == pytest.approx(
-            reference_probability(vectors["model"], case["instance"]), abs=1e-12)
+            reference_probability(vectors["model"], case["instance"]), abs=1e-12
+        )
 
 
 def numeric_value(spec: dict[str, Any]) -> st.SearchStrategy[float | int]:
@@ -115,8 +123,9 @@ def instances_for(model: dict[str, Any]) -> st.SearchStrategy[list[dict[str, Any
         if spec["kind"] == "numeric":
             fields[spec["name"]] = numeric_value(spec)
         else:
-            fields[spec["name"]] = st.one_of(st.sampled_from(spec["vocabulary"]),
-                                             st.text(max_size=8))
+            fields[spec["name"]] = st.one_of(
+                st.sampled_from(spec["vocabulary"]), st.text(max_size=8)
+            )
     return st.lists(st.fixed_dictionaries(fields), min_size=1, max_size=40)
 
 
@@ -128,11 +137,12 @@ def models_for_fuzz() -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.mark.java
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "model"), models_for_fuzz(),
-                         ids=[m[0] for m in models_for_fuzz()])
-def test_random_instances_same_in_both_runtimes(name: str, model: dict[str, Any],
-                                                functions: Functions,
-                                                artifacts: dict[str, Path]) -> None:
+@pytest.mark.parametrize(
+    ("name", "model"), models_for_fuzz(), ids=[m[0] for m in models_for_fuzz()]
+)
+def test_random_instances_same_in_both_runtimes(
+    name: str, model: dict[str, Any], functions: Functions, artifacts: dict[str, Path]
+) -> None:
     python = functions.get("python", artifacts[name])
     java = functions.get("java", artifacts[name])
 
@@ -152,8 +162,15 @@ def test_random_instances_same_in_both_runtimes(name: str, model: dict[str, Any]
 
 
 EXTREME = {
-    "schema_version": 1, "subset": "http", "columns": 2, "weights": [1e10, -1e10], "bias": 0.0,
-    "threshold": 0.5, "metrics": {}, "data": {}, "training": {},
+    "schema_version": 1,
+    "subset": "http",
+    "columns": 2,
+    "weights": [1e10, -1e10],
+    "bias": 0.0,
+    "threshold": 0.5,
+    "metrics": {},
+    "data": {},
+    "training": {},
     "inputs": [
         {"name": "a", "kind": "numeric", "log_offset": None, "mean": 0.0, "std": 1e-300},
         {"name": "b", "kind": "numeric", "log_offset": None, "mean": 0.0, "std": 1e-300},
@@ -163,7 +180,8 @@ EXTREME = {
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_overflow_is_refused_or_saturates_the_same_way(
-        runtime: str, functions: Functions, tmp_path_factory: pytest.TempPathFactory) -> None:
+    runtime: str, functions: Functions, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     model = dict(EXTREME, model_version=model_version_of(EXTREME))
     artifact = write_artifact(tmp_path_factory.mktemp("extreme") / "model.zip", model)
     function = functions.get(runtime, artifact)
@@ -179,20 +197,24 @@ def test_overflow_is_refused_or_saturates_the_same_way(
     assert body_of(answer(0, 1.0))["predictions"] == [{"probability": 0.0, "anomaly": False}]
 
 
-
 @pytest.mark.java
 @pytest.mark.parametrize("init_type", ["on-demand", "provisioned-concurrency", "snap-start"])
-def test_lifecycle_headers_same_in_both_runtimes(init_type: str, functions: Functions,
-                                                 artifacts: dict[str, Path]) -> None:
+def test_lifecycle_headers_same_in_both_runtimes(
+    init_type: str, functions: Functions, artifacts: dict[str, Path]
+) -> None:
     """Each init type answers the same header names, and the same values where they are not
     per instance or per runtime, in both functions (docs/api.md, Init types)."""
     own = {"x-instance-id", "x-init-ms", "x-runtime"}
     seen = []
     for runtime in ("python", "java"):
-        function = functions.fresh(runtime, artifacts["mixed"],
-                                   AWS_LAMBDA_INITIALIZATION_TYPE=init_type)
+        function = functions.fresh(
+            runtime, artifacts["mixed"], AWS_LAMBDA_INITIALIZATION_TYPE=init_type
+        )
         health = event("GET", "/health")
-        pair = (function.restore(health, 2) if init_type == "snap-start"
-                else [function.invoke(health), function.invoke(health)])
+        pair = (
+            function.restore(health, 2)
+            if init_type == "snap-start"
+            else [function.invoke(health), function.invoke(health)]
+        )
         seen.append([{k: (None if k in own else v) for k, v in r["headers"].items()} for r in pair])
     assert seen[0] == seen[1]

@@ -72,8 +72,10 @@ class FakeS3Handler(http.server.BaseHTTPRequestHandler):
 
     def _signature_ok(self, authorization: str, headers: dict[str, str]) -> bool:
         try:
-            fields = dict(part.strip().split("=", 1)
-                          for part in authorization.removeprefix("AWS4-HMAC-SHA256 ").split(","))
+            fields = dict(
+                part.strip().split("=", 1)
+                for part in authorization.removeprefix("AWS4-HMAC-SHA256 ").split(",")
+            )
             access_key, date, region, service, _ = fields["Credential"].split("/")
             signed = fields["SignedHeaders"].split(";")
         except (KeyError, ValueError):
@@ -82,13 +84,18 @@ class FakeS3Handler(http.server.BaseHTTPRequestHandler):
             return False
         if not {"host", "x-amz-date", "x-amz-content-sha256"} <= set(signed):
             return False
-        request = AWSRequest(method="GET", url=f"http://{headers['host']}{self.path}",
-                             headers={name: headers[name] for name in signed})
+        request = AWSRequest(
+            method="GET",
+            url=f"http://{headers['host']}{self.path}",
+            headers={name: headers[name] for name in signed},
+        )
         request.context["timestamp"] = headers["x-amz-date"]
-        auth = S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY, headers.get("x-amz-security-token")),
-                           "s3", REGION)
-        expected = auth.signature(auth.string_to_sign(request, auth.canonical_request(request)),
-                                  request)
+        auth = S3SigV4Auth(
+            Credentials(ACCESS_KEY, SECRET_KEY, headers.get("x-amz-security-token")), "s3", REGION
+        )
+        expected = auth.signature(
+            auth.string_to_sign(request, auth.canonical_request(request)), request
+        )
         return bool(fields["Signature"] == expected and date == headers["x-amz-date"][:8])
 
 
@@ -97,8 +104,9 @@ def fake_s3() -> Iterator[FakeS3]:
     server = FakeS3(("127.0.0.1", 0), FakeS3Handler)
     server.objects = {f"{BUCKET}/{KEY}": artifact_bytes(fixture_model("model_http.json"))}
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()
@@ -108,16 +116,25 @@ def fake_s3() -> Iterator[FakeS3]:
 
 def s3_env(server: FakeS3, tmp_path: Path, **changes: str) -> dict[str, str]:
     host, port = str(server.server_address[0]), int(server.server_address[1])
-    env = {"MODEL_BUCKET": BUCKET, "MODEL_KEY": KEY, "MODEL_S3_ENDPOINT": f"http://{host}:{port}/",
-           "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-           "AWS_SESSION_TOKEN": TOKEN, "AWS_REGION": REGION, "TMPDIR": str(tmp_path),
-           "MODEL_PATH": "", "AWS_DEFAULT_REGION": ""}
+    env = {
+        "MODEL_BUCKET": BUCKET,
+        "MODEL_KEY": KEY,
+        "MODEL_S3_ENDPOINT": f"http://{host}:{port}/",
+        "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+        "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+        "AWS_SESSION_TOKEN": TOKEN,
+        "AWS_REGION": REGION,
+        "TMPDIR": str(tmp_path),
+        "MODEL_PATH": "",
+        "AWS_DEFAULT_REGION": "",
+    }
     env.update(changes)
     return env
 
 
-def start(runtime: str, env: dict[str, str], python_app: Any,
-          classpath: Callable[[], str]) -> tuple[Any, str | None]:
+def start(
+    runtime: str, env: dict[str, str], python_app: Any, classpath: Callable[[], str]
+) -> tuple[Any, str | None]:
     """(function, None) when init succeeds, else (None, the init error message)."""
     if runtime == "python":
         errors = sys.modules["_errors"]
@@ -139,8 +156,8 @@ def classpath(request: pytest.FixtureRequest) -> Callable[[], str]:
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
 def test_downloads_the_artifact_with_a_valid_signature(
-        runtime: str, fake_s3: FakeS3, tmp_path: Path, python_app: Any,
-        classpath: Callable[[], str]) -> None:
+    runtime: str, fake_s3: FakeS3, tmp_path: Path, python_app: Any, classpath: Callable[[], str]
+) -> None:
     before = len(fake_s3.requests)
     function, error = start(runtime, s3_env(fake_s3, tmp_path), python_app, classpath)
     assert error is None
@@ -156,24 +173,42 @@ def test_downloads_the_artifact_with_a_valid_signature(
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-@pytest.mark.parametrize(("changes", "expected"), [
-    ({"AWS_SECRET_ACCESS_KEY": "wrong"}, "HTTP 403 SignatureDoesNotMatch"),
-    ({"AWS_SESSION_TOKEN": ""}, "HTTP 403 InvalidToken"),
-    ({"MODEL_KEY": "models/absent.zip"}, "HTTP 404 NoSuchKey"),
-    ({"AWS_ACCESS_KEY_ID": ""}, "AWS_ACCESS_KEY_ID is not"),
-    ({"AWS_REGION": ""}, "AWS_REGION is not"),
-    ({"MODEL_S3_ENDPOINT": "ftp://127.0.0.1/"}, "MODEL_S3_ENDPOINT 'ftp://127.0.0.1/' is not"),
-], ids=["bad-secret", "token-missing", "no-such-key", "no-access-key", "no-region", "bad-endpoint"])
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"AWS_SECRET_ACCESS_KEY": "wrong"}, "HTTP 403 SignatureDoesNotMatch"),
+        ({"AWS_SESSION_TOKEN": ""}, "HTTP 403 InvalidToken"),
+        ({"MODEL_KEY": "models/absent.zip"}, "HTTP 404 NoSuchKey"),
+        ({"AWS_ACCESS_KEY_ID": ""}, "AWS_ACCESS_KEY_ID is not"),
+        ({"AWS_REGION": ""}, "AWS_REGION is not"),
+        ({"MODEL_S3_ENDPOINT": "ftp://127.0.0.1/"}, "MODEL_S3_ENDPOINT 'ftp://127.0.0.1/' is not"),
+    ],
+    ids=[
+        "bad-secret",
+        "token-missing",
+        "no-such-key",
+        "no-access-key",
+        "no-region",
+        "bad-endpoint",
+    ],
+)
 def test_download_failures_fail_init_with_the_reason(
-        runtime: str, changes: dict[str, str], expected: str, fake_s3: FakeS3, tmp_path: Path,
-        python_app: Any, classpath: Callable[[], str]) -> None:
+    runtime: str,
+    changes: dict[str, str],
+    expected: str,
+    fake_s3: FakeS3,
+    tmp_path: Path,
+    python_app: Any,
+    classpath: Callable[[], str],
+) -> None:
     _, error = start(runtime, s3_env(fake_s3, tmp_path, **changes), python_app, classpath)
     assert error is not None and expected in error, error
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_unreachable_endpoint_fails_init(runtime: str, tmp_path: Path, python_app: Any,
-                                         classpath: Callable[[], str], fake_s3: FakeS3) -> None:
+def test_unreachable_endpoint_fails_init(
+    runtime: str, tmp_path: Path, python_app: Any, classpath: Callable[[], str], fake_s3: FakeS3
+) -> None:
     server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     port = server.server_address[1]
     server.server_close()  # nothing listens there now
@@ -186,17 +221,21 @@ def test_unreachable_endpoint_fails_init(runtime: str, tmp_path: Path, python_ap
 # AWS's documented example "GET Object" of Signature Version 4 for Amazon S3
 # (Authenticating Requests: Using the Authorization Header), and its published signature.
 AWS_EXAMPLE = {
-    "host": "examplebucket.s3.amazonaws.com", "path": "/test.txt", "region": "us-east-1",
+    "host": "examplebucket.s3.amazonaws.com",
+    "path": "/test.txt",
+    "region": "us-east-1",
     "access_key": "AKIAIOSFODNN7EXAMPLE",
     "secret_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-    "amz_date": "20130524T000000Z", "extra_headers": {"Range": "bytes=0-9"},
+    "amz_date": "20130524T000000Z",
+    "extra_headers": {"Range": "bytes=0-9"},
 }
 AWS_EXAMPLE_SIGNATURE = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
-def test_signer_reproduces_the_aws_documented_example(runtime: str, functions: Any,
-                                                      artifacts: dict[str, Path]) -> None:
+def test_signer_reproduces_the_aws_documented_example(
+    runtime: str, functions: Any, artifacts: dict[str, Path]
+) -> None:
     if runtime == "python":
         signer = sys.modules.get("_s3") or __import__("_s3")
         headers = signer.sign_get(**AWS_EXAMPLE, session_token=None)
@@ -206,7 +245,8 @@ def test_signer_reproduces_the_aws_documented_example(runtime: str, functions: A
     assert headers["authorization"] == (
         "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, "
         f"SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-        f"Signature={AWS_EXAMPLE_SIGNATURE}")
+        f"Signature={AWS_EXAMPLE_SIGNATURE}"
+    )
 
 
 @pytest.mark.java
@@ -218,7 +258,7 @@ def test_java_date_and_encoding_match_python(functions: Any, artifacts: dict[str
     for epoch_ms in (0, 951782400000, 1709208000000, 4102444799000, 1732786800123):
         expected = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(epoch_ms / 1000))
         assert harness.request({"op": "amz_date", "epoch_ms": epoch_ms})["value"] == expected
-    for text in (KEY, "a/b c/~_-.!*'()", "\u00e9\U0001F600", ""):
+    for text in (KEY, "a/b c/~_-.!*'()", "\u00e9\U0001f600", ""):
         for keep in (True, False):
             java = harness.request({"op": "uri_encode", "text": text, "keep_slash": keep})["value"]
             assert java == signer.uri_encode(text, keep_slash=keep)

@@ -167,7 +167,6 @@ def test_an_onnx_stack_without_its_export_says_how_to_make_it(
     assert "python -m model export" in str(raised.value)
 
 
-
 def test_a_dependency_that_would_replace_a_file_of_the_function_is_refused(
     fake_root: Path, artifact: Path, tmp_path: Path
 ) -> None:
@@ -179,8 +178,10 @@ def test_a_dependency_that_would_replace_a_file_of_the_function_is_refused(
         build_package(settings, artifact=artifact, root=fake_root, out_dir=tmp_path / "o")
     assert str(raised.value).startswith(
         f"stack {settings.name}: the function's app.py would be overwritten by a file of its "
-        "dependencies (")
+        "dependencies ("
+    )
     assert str(raised.value).endswith("rename the module in runtime/python/")
+
 
 def test_a_litert_zip_is_deterministic_and_built_from_the_cache(
     fake_root: Path, artifact: Path, tmp_path: Path
@@ -309,9 +310,10 @@ def test_an_image_context_is_deterministic_and_named_by_its_content(
     assert third.image_tag != first.image_tag
     assert third.image_context is not None and first.image_context.is_dir()
     digest = hashlib.sha256(b"another export").hexdigest()
-    assert hashlib.sha256(
-        (third.image_context / "function" / "model.keras").read_bytes()
-    ).hexdigest() == digest
+    assert (
+        hashlib.sha256((third.image_context / "function" / "model.keras").read_bytes()).hexdigest()
+        == digest
+    )
 
 
 def test_a_litert_zip_is_not_compressed_again_for_the_same_files(

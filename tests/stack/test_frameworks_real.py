@@ -34,8 +34,9 @@ FRAMEWORK_MODULE = {"litert": "ai_edge_litert/interpreter.py", "onnx": "onnxrunt
 
 
 @pytest.fixture(scope="module", params=sorted(SETTINGS))
-def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-          ) -> dict[str, Any]:
+def built(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
     """The package built twice: the first build fills the cache from PyPI."""
     runtime = str(request.param)
     base = tmp_path_factory.mktemp(runtime)
@@ -50,8 +51,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     for out in ("first", "second"):
         builds.append(build_package(SETTINGS[runtime], artifact=artifact, root=REPO,
                                     out_dir=base / out, deps_cache=cache))  # fmt: skip
-    return {"builds": builds, "vectors": vectors, "cache": cache, "base": base,
-            "runtime": runtime}
+    return {"builds": builds, "vectors": vectors, "cache": cache, "base": base, "runtime": runtime}
 
 
 def test_the_zip_is_the_same_bytes_built_again_offline(built: dict[str, Any]) -> None:
@@ -112,12 +112,22 @@ def test_the_onnx_zip_leaves_out_what_onnxruntime_does_not_load(built: dict[str,
         names = archive.namelist()
     # The binding the function loads is there; the C API library, the offline tools are not
     # (the clean-interpreter test above serves the vectors without them).
-    assert any(n.startswith("onnxruntime/capi/onnxruntime_pybind11_state.cpython-312-x86_64")
-               for n in names)
-    assert not [n for n in names if n.startswith(("onnxruntime/capi/libonnxruntime.so",
-                                                  "onnxruntime/tools/",
-                                                  "onnxruntime/quantization/",
-                                                  "onnxruntime/transformers/"))]
+    assert any(
+        n.startswith("onnxruntime/capi/onnxruntime_pybind11_state.cpython-312-x86_64")
+        for n in names
+    )
+    assert not [
+        n
+        for n in names
+        if n.startswith(
+            (
+                "onnxruntime/capi/libonnxruntime.so",
+                "onnxruntime/tools/",
+                "onnxruntime/quantization/",
+                "onnxruntime/transformers/",
+            )
+        )
+    ]
     # What the tree held before leaving those out, for the record in README.md.
     tree = package.dependencies
     assert tree is not None and (tree / "onnxruntime" / "transformers").is_dir()

@@ -31,7 +31,10 @@ def test_a_function_stack_has_memory_variants(tmp_path: Path) -> None:
     write_function(tmp_path)
     variant = load_stack("echo@1024", tmp_path)
     assert (variant.name, variant.memory_mb, variant.handler) == (
-        "echo-at-1024", 1024, "app.lambda_handler")
+        "echo-at-1024",
+        1024,
+        "app.lambda_handler",
+    )
 
 
 def test_no_handler_file_is_one_line_naming_lambdas_error(tmp_path: Path) -> None:
@@ -53,8 +56,9 @@ def test_a_handler_bound_by_import_or_assignment_is_accepted(tmp_path: Path) -> 
 
 
 def test_an_invalid_request_file_is_one_line_per_problem(tmp_path: Path) -> None:
-    stack_file = write_function(tmp_path, requests=[{"method": "FETCH", "path": "/a"},
-                                                    {"path": "no-slash", "weight": 0}])
+    stack_file = write_function(
+        tmp_path, requests=[{"method": "FETCH", "path": "/a"}, {"path": "no-slash", "weight": 0}]
+    )
     problems = problems_of(stack_file)
     assert len(problems) == 3
     assert any("method 'FETCH'" in p and "[0]" in p for p in problems)
@@ -70,9 +74,12 @@ def test_a_request_no_declared_route_takes_is_refused(tmp_path: Path) -> None:
 
 
 def test_every_problem_of_a_function_stack_is_reported_at_once(tmp_path: Path) -> None:
-    stack_file = write_function(tmp_path, handler="nope.fn",
-                                extra="  lambda-model-study:model_runtime: litert\n"
-                                      "  lambda-model-study:requirements: missing.txt\n")
+    stack_file = write_function(
+        tmp_path,
+        handler="nope.fn",
+        extra="  lambda-model-study:model_runtime: litert\n"
+        "  lambda-model-study:requirements: missing.txt\n",
+    )
     problems = problems_of(stack_file)
     assert any("no nope.py" in p for p in problems)
     assert any("missing.txt does not exist" in p for p in problems)
@@ -95,6 +102,8 @@ def test_a_function_runtime_outside_the_supported_ones_is_refused(tmp_path: Path
 
 def test_a_request_a_parameterised_route_takes_is_accepted(tmp_path: Path) -> None:
     stack_file = write_function(
-        tmp_path, requests=[{"method": "GET", "path": "/echo/12?full=1"}],
-        extra="  lambda-model-study:routes: GET /echo/{id}\n")
+        tmp_path,
+        requests=[{"method": "GET", "path": "/echo/12?full=1"}],
+        extra="  lambda-model-study:routes: GET /echo/{id}\n",
+    )
     assert load_stack_file(stack_file).route_keys == ("GET /echo/{id}",)

@@ -28,22 +28,32 @@ T_LAYER = "aws:lambda/layerVersion:LayerVersion"
 def project(tmp_path: Path) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stack.aws._program, "project_root", lambda: tmp_path)
-        patch.setattr(stack.aws._program, "build_function_package",
-                      functools.partial(build_function_package, root=tmp_path))
+        patch.setattr(
+            stack.aws._program,
+            "build_function_package",
+            functools.partial(build_function_package, root=tmp_path),
+        )
         yield tmp_path
 
 
 def test_a_zip_function_deploys_with_its_handler_routes_and_layer(project: Path) -> None:
     (project / "shared").mkdir()
     (project / "shared" / "util.py").write_text("X = 1\n")
-    stack_file = write_function(project, extra=(
-        "  lambda-model-study:routes: GET /echo,POST /echo\n"
-        "  lambda-model-study:layers: shared\n"
-        "  lambda-model-study:environment:\n    GREETING: hello\n"))
+    stack_file = write_function(
+        project,
+        extra=(
+            "  lambda-model-study:routes: GET /echo,POST /echo\n"
+            "  lambda-model-study:layers: shared\n"
+            "  lambda-model-study:environment:\n    GREETING: hello\n"
+        ),
+    )
     run = run_program("echo", pulumi_config(stack_file))
     function = run.one(T_FUNCTION).inputs
     assert (function["handler"], function["runtime"], function["memorySize"]) == (
-        "app.lambda_handler", "python3.12", 256)
+        "app.lambda_handler",
+        "python3.12",
+        256,
+    )
     assert function.get("packageType", "Zip") == "Zip"
     assert function["environment"] == {"variables": {"GREETING": "hello"}}
     assert len(function["layers"]) == 1 and len(run.of_type(T_LAYER)) == 1
@@ -56,10 +66,12 @@ def test_a_zip_function_deploys_with_its_handler_routes_and_layer(project: Path)
 
 def test_an_image_function_is_built_from_its_own_dockerfile(project: Path) -> None:
     stack_file = write_function(
-        project, extra="  lambda-model-study:image: echo/Lambda.Dockerfile\n")
+        project, extra="  lambda-model-study:image: echo/Lambda.Dockerfile\n"
+    )
     (project / "echo" / "Lambda.Dockerfile").write_text(
         "FROM public.ecr.aws/lambda/python:3.12\nCOPY app.py ${LAMBDA_TASK_ROOT}/\n"
-        'CMD ["app.lambda_handler"]\n')
+        'CMD ["app.lambda_handler"]\n'
+    )
     config = pulumi_config(stack_file)
     config["lambda-model-study:authorization"] = "iam"
     run: Run = run_program("echo", config)
@@ -68,14 +80,14 @@ def test_an_image_function_is_built_from_its_own_dockerfile(project: Path) -> No
     assert function["imageConfig"] == {"commands": ["app.lambda_handler"]}
     image = run.one(T_IMAGE).inputs
     assert image["context"] == {"location": str((project / "echo").resolve())}
-    assert image["dockerfile"] == {"location": str((project / "echo" / "Lambda.Dockerfile")
-                                                   .resolve())}
+    assert image["dockerfile"] == {
+        "location": str((project / "echo" / "Lambda.Dockerfile").resolve())
+    }
     routes = {r.inputs["routeKey"]: r.inputs["authorizationType"] for r in run.of_type(T_ROUTE)}
     assert routes == {"$default": "AWS_IAM"}
 
 
-def test_a_function_whose_handler_is_missing_stops_the_program_in_one_line(
-        project: Path) -> None:
+def test_a_function_whose_handler_is_missing_stops_the_program_in_one_line(project: Path) -> None:
     stack_file = write_function(project, handler="nope.handler")
     into = Run()
     with pytest.raises(Exception) as caught:
@@ -85,8 +97,9 @@ def test_a_function_whose_handler_is_missing_stops_the_program_in_one_line(
     json.dumps(into.exports)  # nothing unserialisable left behind
 
 
-def test_a_zip_over_50_mb_is_deployed_from_s3(project: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_zip_over_50_mb_is_deployed_from_s3(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import stack._deployable as deployable
 
     monkeypatch.setattr(deployable, "DIRECT_UPLOAD_BYTES_MAX", 10)  # any zip is over it

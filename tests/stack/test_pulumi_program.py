@@ -696,8 +696,16 @@ def test_a_layer_over_50_mb_is_deployed_from_the_stacks_bucket(
     monkeypatch.setattr(stack._deployable, "DIRECT_UPLOAD_BYTES_MAX", 1024 * 1024)
     model = minimal_model()
     words = [os.urandom(24).hex() for _ in range(40_000)]
-    model["inputs"].append({"name": "blob", "kind": "categorical", "vocabulary": words,
-                            "unknown": "zeros", "mean": [0.0] * 40_000, "std": [1.0] * 40_000})
+    model["inputs"].append(
+        {
+            "name": "blob",
+            "kind": "categorical",
+            "vocabulary": words,
+            "unknown": "zeros",
+            "mean": [0.0] * 40_000,
+            "std": [1.0] * 40_000,
+        }
+    )
     model["columns"] += 40_000
     model["weights"] = [*model["weights"], *[0.0] * 40_000]
     model["model_version"] = model_version(model)

@@ -113,8 +113,15 @@ def test_the_results_bucket_is_private_encrypted_tls_only_and_expires_runs(
     name, arn = bucket.outputs["bucket"], bucket.outputs["arn"]
     block = worker_run.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
     assert block.inputs["bucket"] == name
-    assert all(block.inputs[key] for key in ("blockPublicAcls", "blockPublicPolicy",
-                                             "ignorePublicAcls", "restrictPublicBuckets"))
+    assert all(
+        block.inputs[key]
+        for key in (
+            "blockPublicAcls",
+            "blockPublicPolicy",
+            "ignorePublicAcls",
+            "restrictPublicBuckets",
+        )
+    )
     encryption = worker_run.one(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
     )
@@ -122,9 +129,7 @@ def test_the_results_bucket_is_private_encrypted_tls_only_and_expires_runs(
     assert rule["sseAlgorithm"] == "AES256"
     policy = json.loads(worker_run.one("aws:s3/bucketPolicy:BucketPolicy").inputs["policy"])
     assert policy == tls_only_bucket_policy(arn)
-    lifecycle = worker_run.one(
-        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    )
+    lifecycle = worker_run.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
     (expiry,) = lifecycle.inputs["rules"]
     assert expiry["status"] == "Enabled" and expiry["filter"]["prefix"] == "runs/"
     assert expiry["expiration"]["days"] == RESULTS_EXPIRY_DAYS

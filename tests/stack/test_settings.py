@@ -229,8 +229,10 @@ INVALID = [
     ({"environment": {"LIMIT": 5}}, "with string values"),
     ({"environment": {"BIG": "x" * 5000}}, "Lambda allows 4 KB"),
     ({"memroy_mb": 512}, "unknown setting lambda-model-study:memroy_mb"),
-    ({"model_runtime": "pytorch"},
-     "model_runtime is 'pytorch'; use one of: artifact, litert, tensorflow, onnx"),
+    (
+        {"model_runtime": "pytorch"},
+        "model_runtime is 'pytorch'; use one of: artifact, litert, tensorflow, onnx",
+    ),
     (
         {"language": "java", "model_runtime": "tensorflow"},
         "the Java TensorFlow bindings are not obtainable here",
@@ -314,8 +316,10 @@ def test_required_settings(tmp_path: Path) -> None:
             "memory_mb is a secret",
         ),
         (
-            (f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: "
-            "Mars\n"),
+            (
+                f"config:\n  {PROJECT}:language: python\n  {PROJECT}:memory_mb: 512\n  aws:region: "
+                "Mars\n"
+            ),
             "aws:region is 'Mars'",
         ),
     ],
@@ -454,8 +458,12 @@ def test_log_format_is_text_unless_a_stack_says_json(tmp_path: Path) -> None:
 
 
 def test_authorization_is_iam_unless_a_stack_opts_out(tmp_path: Path) -> None:
-    assert load_stack_file(config_file(tmp_path, "closed", language="python", memory_mb=512)
-                           ).authorization == "iam"
+    assert (
+        load_stack_file(
+            config_file(tmp_path, "closed", language="python", memory_mb=512)
+        ).authorization
+        == "iam"
+    )
     public = load_stack_file(
         config_file(tmp_path, "public", language="python", memory_mb=512, authorization="none")
     )

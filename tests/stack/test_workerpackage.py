@@ -49,8 +49,9 @@ def test_the_worker_zip_is_deterministic(tmp_path: Path) -> None:
     second = build_worker_package(settings, root=root, out_dir=tmp_path / "b")
     assert first.code_zip.read_bytes() == second.code_zip.read_bytes()
     assert first.code_sha256_b64 == second.code_sha256_b64
-    other = build_worker_package(replace(settings, runtime="python3.13"), root=root,
-                                 out_dir=tmp_path / "c")
+    other = build_worker_package(
+        replace(settings, runtime="python3.13"), root=root, out_dir=tmp_path / "c"
+    )
     assert "python3.13" in other.code_zip.name and other.dependencies != first.dependencies
 
 
@@ -86,7 +87,7 @@ def test_the_load_generator_imports_only_what_the_worker_ships() -> None:
         "    if m.name != 'loadgen.__main__': importlib.import_module(m.name)\n"
         "from loadgen.transport._requests import function_request_set\n"
         "path = pathlib.Path(tempfile.mkdtemp()) / 'requests.json'\n"
-        "path.write_text('{\"method\": \"GET\", \"path\": \"/\"}')\n"
+        'path.write_text(\'{"method": "GET", "path": "/"}\')\n'
         "function_request_set(path)\n"
         "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules})))\n"
     )

@@ -58,8 +58,13 @@ def test_a_worker_defaults_its_worker_count_limit() -> None:
 def test_a_worker_stack_refuses_what_it_cannot_use(
     changes: dict[str, object], message: str
 ) -> None:
-    values: dict[str, object] = {"name": "w", "kind": "loadgen-worker", "language": "python",
-                                 "memory_mb": 1024, **changes}
+    values: dict[str, object] = {
+        "name": "w",
+        "kind": "loadgen-worker",
+        "language": "python",
+        "memory_mb": 1024,
+        **changes,
+    }
     with pytest.raises(SettingsError) as error:
         StackSettings(**values)  # type: ignore[arg-type]
     assert message in str(error.value)

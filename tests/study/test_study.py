@@ -33,10 +33,18 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
 ) -> None:
     if shutil.which("javac") is None:
         pytest.skip("needs a JDK 17+ (javac) to build the Java function")
-    study = Study(StudySettings(
-        root=REPO, stacks=("python-512", "java-512"), time_scale=60.0, results=tmp_path / "results",
-        run_id="t", offsets="0,1m", scenario2_stages="2:0:30s", artifact=artifact,
-    ))
+    study = Study(
+        StudySettings(
+            root=REPO,
+            stacks=("python-512", "java-512"),
+            time_scale=60.0,
+            results=tmp_path / "results",
+            run_id="t",
+            offsets="0,1m",
+            scenario2_stages="2:0:30s",
+            artifact=artifact,
+        )
+    )
     assert study.run() == 0
     run = tmp_path / "results" / "t"
     for stack in ("python-512", "java-512"):
@@ -44,8 +52,10 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
         probes = [json.loads(line) for line in scenario1.read_text().splitlines()]
         # Nothing reached the function before the first probe, so it met a new instance.
         assert len(probes) == 2 and probes[0]["cold_start"] is True and probes[0]["error"] is None
-        load = [json.loads(line)
-                for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()]
+        load = [
+            json.loads(line)
+            for line in (run / stack / "scenario2" / "requests.jsonl").read_text().splitlines()
+        ]
         assert load and all(r["error"] is None for r in load)
         served = json.loads(HTTP_VECTORS.read_text())["model"]["model_version"]
         assert {r["model_version"] for r in load} == {served}
@@ -71,9 +81,15 @@ def test_a_short_study_measures_both_runtimes_and_writes_the_report(
 
 
 def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
-    study = Study(StudySettings(root=REPO, stacks=("python-512",), results=tmp_path / "r",
-                                run_id="x",
-                                artifact=tmp_path / "missing.zip"))
+    study = Study(
+        StudySettings(
+            root=REPO,
+            stacks=("python-512",),
+            results=tmp_path / "r",
+            run_id="x",
+            artifact=tmp_path / "missing.zip",
+        )
+    )
     assert study.run() == 2
     assert study.emulator is None
 
@@ -81,13 +97,30 @@ def test_no_artifact_stops_before_anything_starts(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_stops_everything_and_keeps_what_was_measured(
-        artifact: Path, tmp_path: Path, signum: signal.Signals) -> None:
+    artifact: Path, tmp_path: Path, signum: signal.Signals
+) -> None:
     """Ctrl-C, and SIGTERM (timeout, CI cancelling, kill) alike: 128 + the signal's number."""
     results = tmp_path / "results"
     child = subprocess.Popen(
-        [sys.executable, "-m", "study", "--stacks", "python-512", "--time-scale", "60",
-         "--results", str(results), "--run-id", "i", "--artifact", str(artifact)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "study",
+            "--stacks",
+            "python-512",
+            "--time-scale",
+            "60",
+            "--results",
+            str(results),
+            "--run-id",
+            "i",
+            "--artifact",
+            str(artifact),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     first = results / "i" / "python-512" / "scenario1" / "requests.jsonl"
     deadline = time.monotonic() + 120

@@ -16,41 +16,74 @@ from study.__main__ import main
 
 from ..support.paths import REPO
 
-ECHO = '''\
+ECHO = """\
 import json
 
 def lambda_handler(event, context):
     if event["rawPath"] != "/echo":
         return {"statusCode": 404, "body": json.dumps({"message": "no such path"})}
     return {"statusCode": 200, "body": json.dumps({"echo": event.get("body")})}
-'''
-SHORT = ["--offsets", "0,2s", "--stages", "2:0:2s", "--time-scale", "1", "--rtt", "0",
-         "--gateway-latency", "0"]
+"""
+SHORT = [
+    "--offsets",
+    "0,2s",
+    "--stages",
+    "2:0:2s",
+    "--time-scale",
+    "1",
+    "--rtt",
+    "0",
+    "--gateway-latency",
+    "0",
+]
 
 
 def _function(folder: Path, source: str = ECHO, path: str = "/echo") -> Path:
     folder.mkdir(parents=True)
     (folder / "app.py").write_text(source)
-    (folder / "requests.json").write_text(json.dumps(
-        [{"method": "POST", "path": path, "body": {"x": 1}, "weight": 2},
-         {"method": "GET", "path": path}]))
+    (folder / "requests.json").write_text(
+        json.dumps(
+            [
+                {"method": "POST", "path": path, "body": {"x": 1}, "weight": 2},
+                {"method": "GET", "path": path},
+            ]
+        )
+    )
     return folder
 
 
 def _study(tmp_path: Path, function: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "study", "--function", str(function), "--project",
-            str(tmp_path / "project"), "--results", str(tmp_path / "results"), "--run-id", "r",
-            *extra]
-    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600,
-                          check=False)
+    argv = [
+        sys.executable,
+        "-m",
+        "study",
+        "--function",
+        str(function),
+        "--project",
+        str(tmp_path / "project"),
+        "--results",
+        str(tmp_path / "results"),
+        "--run-id",
+        "r",
+        *extra,
+    ]
+    return subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_write_stack_writes_a_stack_file_once_and_keeps_its_edits(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     function = _function(tmp_path / "my fn")
     project = tmp_path / "project"
-    argv = ["--function", str(function), "--project", str(project), "--write-stack",
-            "--memory", "512,1024"]
+    argv = [
+        "--function",
+        str(function),
+        "--project",
+        str(project),
+        "--write-stack",
+        "--memory",
+        "512,1024",
+    ]
     assert main(argv) == 0
     stack_file = project / "Pulumi.my-fn.yaml"
     config = yaml.safe_load(stack_file.read_text())["config"]
@@ -70,12 +103,12 @@ def test_no_handler_in_the_directory_is_one_line_and_nothing_starts(tmp_path: Pa
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "error: no handler found in " + str(function) + " (tried app.lambda_handler, "
-        "app.handler, lambda_function.lambda_handler, ...); give --handler module.function"]
+        "app.handler, lambda_function.lambda_handler, ...); give --handler module.function"
+    ]
     assert not (tmp_path / "results").exists()
 
 
-def test_a_handler_name_that_does_not_exist_is_one_line_and_nothing_starts(
-        tmp_path: Path) -> None:
+def test_a_handler_name_that_does_not_exist_is_one_line_and_nothing_starts(tmp_path: Path) -> None:
     function = _function(tmp_path / "fn")
     done = _study(tmp_path, function, "--handler", "app.handle", *SHORT)
     assert done.returncode == 2
@@ -107,10 +140,10 @@ def test_a_function_is_studied_at_each_memory_size(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_handler_that_cannot_be_imported_stops_the_study_at_its_first_request(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     source = "import not_installed_anywhere\n\ndef lambda_handler(e, c):\n    return {}\n"
-    done = _study(tmp_path, _function(tmp_path / "fn", source=source), "--memory", "256",
-                  *SHORT)
+    done = _study(tmp_path, _function(tmp_path / "fn", source=source), "--memory", "256", *SHORT)
     assert done.returncode == 2
     error = next(line for line in done.stdout.splitlines() if "error:" in line)
     assert "the first request (POST /echo) answered 500" in error
@@ -119,17 +152,15 @@ def test_a_handler_that_cannot_be_imported_stops_the_study_at_its_first_request(
 
 
 @pytest.mark.slow
-def test_a_route_the_function_does_not_answer_stops_at_the_first_request(
-        tmp_path: Path) -> None:
-    done = _study(tmp_path, _function(tmp_path / "fn", path="/other"), "--memory", "256",
-                  *SHORT)
+def test_a_route_the_function_does_not_answer_stops_at_the_first_request(tmp_path: Path) -> None:
+    done = _study(tmp_path, _function(tmp_path / "fn", path="/other"), "--memory", "256", *SHORT)
     assert done.returncode == 2
     error = next(line for line in done.stdout.splitlines() if "error:" in line)
     assert "the first request (POST /other) answered 404" in error
     assert "no such path" in error
 
 
-SAM_TEMPLATE = '''\
+SAM_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::Serverless-2016-10-31
 Globals:
@@ -157,7 +188,7 @@ Resources:
           Properties: {Path: /echo, Method: get}
   Table:
     Type: AWS::DynamoDB::Table
-'''
+"""
 
 
 def test_a_sam_template_becomes_a_function_stack(tmp_path: Path) -> None:
@@ -170,28 +201,36 @@ def test_a_sam_template_becomes_a_function_stack(tmp_path: Path) -> None:
     assert main(["--function", str(template), "--project", str(project), "--write-stack"]) == 0
     settings = load_stack_file(project / "Pulumi.echofunction.yaml")
     assert (settings.handler, settings.runtime, settings.memory_mb, settings.timeout_s) == (
-        "app.lambda_handler", "python3.11", 768, 10)
+        "app.lambda_handler",
+        "python3.11",
+        768,
+        10,
+    )
     assert settings.architecture == "arm64"
     assert dict(settings.environment) == {"MODE": "fast"}
     assert settings.route_keys == ("POST /echo", "GET /echo")
 
 
 def test_a_sam_value_cloudformation_must_resolve_is_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _function(tmp_path / "sam" / "echo")
     template = tmp_path / "sam" / "template.yaml"
     template.write_text(SAM_TEMPLATE)
-    assert main(["--function", str(template), "--project", str(tmp_path / "p"),
-                 "--write-stack"]) == 2
+    assert (
+        main(["--function", str(template), "--project", str(tmp_path / "p"), "--write-stack"]) == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert err[1].strip() == (
         "Environment variable TABLE is !Ref 'Table', which CloudFormation resolves; write the "
-        "value itself in the template (or in the stack file after)")
+        "value itself in the template (or in the stack file after)"
+    )
     assert not (tmp_path / "p").exists()
 
 
 def test_requirements_without_a_wheel_for_lambda_are_one_line_and_nothing_starts(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     function = _function(tmp_path / "fn")
     index = tmp_path / "index"
     index.mkdir()

@@ -35,18 +35,27 @@ def _settings_from(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> StudySet
 
 
 def test_make_run_adds_every_framework_stack_to_scenario1_only(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     settings = _settings_from([], monkeypatch)
     assert tuple(settings.stacks) == STUDY_STACKS
     assert settings.hosted == STUDY_STACKS + FRAMEWORK_STACKS
     # every runtime at two memory sizes, TensorFlow at 256 MB too
-    assert {"python-litert-512", "python-litert-1024", "python-onnx-512", "python-onnx-1024",
-            "python-tf-512", "python-tf-1024", "python-tf-256"} <= set(settings.hosted)
+    assert {
+        "python-litert-512",
+        "python-litert-1024",
+        "python-onnx-512",
+        "python-onnx-1024",
+        "python-tf-512",
+        "python-tf-1024",
+        "python-tf-256",
+    } <= set(settings.hosted)
     assert settings.scenario2_stacks == STUDY_STACKS
 
 
 def test_full_length_runs_scenario2_on_the_framework_stacks_too(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     settings = _settings_from(["--time-scale", "1"], monkeypatch)
     assert settings.scenario2_stacks == STUDY_STACKS + FRAMEWORK_STACKS
     quick = _settings_from(["--framework-scenario2"], monkeypatch)
@@ -56,11 +65,13 @@ def test_full_length_runs_scenario2_on_the_framework_stacks_too(
 
 
 def test_named_stacks_are_studied_alone_unless_framework_stacks_are_named(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     alone = _settings_from(["--stacks", "python-512"], monkeypatch)
     assert alone.hosted == ("python-512",)
-    both = _settings_from(["--stacks", "python-512", "--framework-stacks", "python-tf-256",
-                           "python-512"], monkeypatch)
+    both = _settings_from(
+        ["--stacks", "python-512", "--framework-stacks", "python-tf-256", "python-512"], monkeypatch
+    )
     # a stack in both lists is hosted and run once, with both scenarios
     assert both.hosted == ("python-512", "python-tf-256")
     assert both.scenario2_stacks == ("python-512",)
@@ -68,16 +79,18 @@ def test_named_stacks_are_studied_alone_unless_framework_stacks_are_named(
     assert none.hosted == STUDY_STACKS
 
 
-def test_a_negative_stagger_is_refused(monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_negative_stagger_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as raised:
         _settings_from(["--framework-stagger", "-1"], monkeypatch)
     assert raised.value.code == 2
     assert "--framework-stagger must be >= 0" in capsys.readouterr().err
 
 
-def test_the_worker_stack_is_not_a_stack_to_study(monkeypatch: pytest.MonkeyPatch,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_worker_stack_is_not_a_stack_to_study(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as raised:
         _settings_from(["--stacks", "python-256", "loadgen-workers"], monkeypatch)
     assert raised.value.code == 2
@@ -100,8 +113,9 @@ class _Child:
         return 0
 
 
-def _recording_study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                     **settings: Any) -> tuple[Study, list[list[str]]]:
+def _recording_study(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> tuple[Study, list[list[str]]]:
     study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="s", **settings))
     spawned: list[list[str]] = []
 
@@ -122,16 +136,24 @@ def _option(argv: list[str], name: str) -> str | None:
 
 
 def test_scenario1_hosts_and_staggers_the_framework_stacks(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     study, spawned = _recording_study(
-        tmp_path, monkeypatch, stacks=("python-512", "java-512"),
-        framework_stacks=("python-litert-512", "python-tf-256"), time_scale=20.0,
-        framework_stagger_s=15.0)
+        tmp_path,
+        monkeypatch,
+        stacks=("python-512", "java-512"),
+        framework_stacks=("python-litert-512", "python-tf-256"),
+        time_scale=20.0,
+        framework_stagger_s=15.0,
+    )
     study.start_emulator()
     (emulator,) = spawned
-    assert emulator[emulator.index("up") + 1:][:4] == ["python-512", "java-512",
-                                                       "python-litert-512",
-                                                       "python-tf-256"]
+    assert emulator[emulator.index("up") + 1 :][:4] == [
+        "python-512",
+        "java-512",
+        "python-litert-512",
+        "python-tf-256",
+    ]
     spawned.clear()
     study.features = ["duration"]
     study.scenario1()
@@ -153,14 +175,27 @@ def test_scenario1_hosts_and_staggers_the_framework_stacks(
 
 def test_the_studys_schedule_is_its_settings(tmp_path: Path) -> None:
     # make run: the six study stacks, then the seven framework stacks, at time scale 20
-    make_run = Study(StudySettings(root=REPO, results=tmp_path, run_id="s",
-                                   framework_stacks=(*FRAMEWORK_STACKS, "python-512"),
-                                   offsets="0,1m", scenario2_stages="2:0:30s",
-                                   study_stagger_s=3.0, framework_stagger_s=12.0))
+    make_run = Study(
+        StudySettings(
+            root=REPO,
+            results=tmp_path,
+            run_id="s",
+            framework_stacks=(*FRAMEWORK_STACKS, "python-512"),
+            offsets="0,1m",
+            scenario2_stages="2:0:30s",
+            study_stagger_s=3.0,
+            framework_stagger_s=12.0,
+        )
+    )
     assert make_run.schedule == Schedule(
-        study_stacks=STUDY_STACKS, framework_stacks=FRAMEWORK_STACKS, time_scale=20.0,
-        offsets="0,1m", scenario2_stages="2:0:30s", study_stagger_s=3.0,
-        framework_stagger_s=12.0)
+        study_stacks=STUDY_STACKS,
+        framework_stacks=FRAMEWORK_STACKS,
+        time_scale=20.0,
+        offsets="0,1m",
+        scenario2_stages="2:0:30s",
+        study_stagger_s=3.0,
+        framework_stagger_s=12.0,
+    )
 
 
 def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
@@ -174,10 +209,11 @@ def test_the_keep_alive_the_schedule_assumes_is_the_emulators() -> None:
 
 
 def test_offsets_that_are_not_durations_stop_the_study_before_it_starts(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
-    study, spawned = _recording_study(tmp_path, monkeypatch, stacks=("python-512", "java-512"),
-                                      offsets="0,soon")
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study, spawned = _recording_study(
+        tmp_path, monkeypatch, stacks=("python-512", "java-512"), offsets="0,soon"
+    )
     monkeypatch.setattr("study._run.artifact_features", lambda _artifact: ["duration"])
     assert study.run() == 2
     assert spawned == []
@@ -186,12 +222,20 @@ def test_offsets_that_are_not_durations_stop_the_study_before_it_starts(
 
 
 def test_scenario2_starts_once_every_scenario1_run_has_ended(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # No init of scenario 1 (a framework stack's multi-second import) may overlap a stack's
     # scenario 2: the study waits for every scenario 1 run before the first scenario 2.
-    study = Study(StudySettings(root=REPO, results=tmp_path / "results", run_id="s",
-                                stacks=("python-512",), framework_stacks=("python-tf-256",),
-                                time_scale=20.0))
+    study = Study(
+        StudySettings(
+            root=REPO,
+            results=tmp_path / "results",
+            run_id="s",
+            stacks=("python-512",),
+            framework_stacks=("python-tf-256",),
+            time_scale=20.0,
+        )
+    )
     study.features = ["duration"]
     study.run_dir.mkdir(parents=True)
     running: list[_Late] = []

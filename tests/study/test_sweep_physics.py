@@ -56,8 +56,7 @@ def test_the_example_answers_the_same_digest_for_a_seed_and_refuses_a_bad_body()
     assert refused["statusCode"] == 400 and "seed" in json.loads(refused["body"])["error"]
 
 
-def test_a_function_stack_without_requests_is_one_line(
-        capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_function_stack_without_requests_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "--stack", "cpu-bound"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: cpu-bound is a function stack") and "--requests" in err
@@ -67,15 +66,44 @@ def test_a_function_stack_without_requests_is_one_line(
 def test_a_sweep_of_the_cpu_bound_function_shows_the_one_vcpu_knee(tmp_path: Path) -> None:
     _require_cgroups()
     done = subprocess.run(
-        [sys.executable, "-m", "study", "sweep", "--stack", "cpu-bound", "--memory",
-         "128,256,1769,3008", "--cold", "1", "--warm", "5", "--requests",
-         str(EXAMPLE / "requests.jsonl"), "--rtt", "0", "--gateway-latency", "0",
-         "--results", str(tmp_path), "--run-id", "knee", "--build-dir", str(tmp_path / "build")],
-        cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
+        [
+            sys.executable,
+            "-m",
+            "study",
+            "sweep",
+            "--stack",
+            "cpu-bound",
+            "--memory",
+            "128,256,1769,3008",
+            "--cold",
+            "1",
+            "--warm",
+            "5",
+            "--requests",
+            str(EXAMPLE / "requests.jsonl"),
+            "--rtt",
+            "0",
+            "--gateway-latency",
+            "0",
+            "--results",
+            str(tmp_path),
+            "--run-id",
+            "knee",
+            "--build-dir",
+            str(tmp_path / "build"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     with (tmp_path / "knee" / "sweep" / "sweep.csv").open(newline="") as rows:
-        duration = {int(row["memory_mb"]): float(row["warm_duration_p50_ms"])
-                    for row in csv.DictReader(rows)}
+        duration = {
+            int(row["memory_mb"]): float(row["warm_duration_p50_ms"])
+            for row in csv.DictReader(rows)
+        }
     assert 1.5 <= duration[128] / duration[256] <= 2.6, duration
     assert duration[128] >= 3 * duration[1769], duration
     assert 0.6 <= duration[3008] / duration[1769] <= 1.6, duration

@@ -34,10 +34,10 @@ class TestServer:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, behaviour: Behaviour | str = "ok", *,
-                 evict_after_s: float | None = None) -> None:
-        self.behaviour: Behaviour = (
-            _always(behaviour) if isinstance(behaviour, str) else behaviour)
+    def __init__(
+        self, behaviour: Behaviour | str = "ok", *, evict_after_s: float | None = None
+    ) -> None:
+        self.behaviour: Behaviour = _always(behaviour) if isinstance(behaviour, str) else behaviour
         self.evict_after_s = evict_after_s
         self.seen = 0
         self.health_seen = 0
@@ -92,8 +92,9 @@ class TestServer:
             if not writer.transport.is_closing():
                 writer.transport.abort()
 
-    async def _read_request(self, conn: h11.Connection, reader: asyncio.StreamReader
-                            ) -> tuple[h11.Request | None, bytes]:
+    async def _read_request(
+        self, conn: h11.Connection, reader: asyncio.StreamReader
+    ) -> tuple[h11.Request | None, bytes]:
         request = None
         chunks = []
         while True:
@@ -121,28 +122,55 @@ class TestServer:
         ):
             self.instance += 1
             cold = True
-        headers = [("x-cold-start", "true" if cold else "false"),
-                   ("x-instance-id", f"i-{self.instance}"), ("x-runtime", "test"),
-                   ("x-model-version", "m1"), ("x-request-id", f"r-{self.seen}")]
+        headers = [
+            ("x-cold-start", "true" if cold else "false"),
+            ("x-instance-id", f"i-{self.instance}"),
+            ("x-runtime", "test"),
+            ("x-model-version", "m1"),
+            ("x-request-id", f"r-{self.seen}"),
+        ]
         if cold:
             headers.append(("x-init-ms", "123.5"))
         return headers
 
-    async def _send(self, conn: h11.Connection, writer: asyncio.StreamWriter, status: int,
-                    body: bytes, headers: list[tuple[str, str]] | None = None) -> None:
-        all_headers = [("content-type", "application/json"), ("content-length", str(len(body))),
-                       *(headers or [])]
-        writer.write(conn.send(h11.Response(status_code=status, headers=all_headers))
-                     + conn.send(h11.Data(data=body)) + conn.send(h11.EndOfMessage()))
+    async def _send(
+        self,
+        conn: h11.Connection,
+        writer: asyncio.StreamWriter,
+        status: int,
+        body: bytes,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
+        all_headers = [
+            ("content-type", "application/json"),
+            ("content-length", str(len(body))),
+            *(headers or []),
+        ]
+        writer.write(
+            conn.send(h11.Response(status_code=status, headers=all_headers))
+            + conn.send(h11.Data(data=body))
+            + conn.send(h11.EndOfMessage())
+        )
         await writer.drain()
 
-    async def _respond(self, conn: h11.Connection, writer: asyncio.StreamWriter,
-                       request: h11.Request, body: bytes) -> bool:
+    async def _respond(
+        self, conn: h11.Connection, writer: asyncio.StreamWriter, request: h11.Request, body: bytes
+    ) -> bool:
         if request.method == b"GET" and request.target == b"/health":
             self.health_seen += 1
-            await self._send(conn, writer, 200, json.dumps(
-                {"model_version": "m1", "runtime": "test", "features": FEATURES, "subset": "http"}
-            ).encode())
+            await self._send(
+                conn,
+                writer,
+                200,
+                json.dumps(
+                    {
+                        "model_version": "m1",
+                        "runtime": "test",
+                        "features": FEATURES,
+                        "subset": "http",
+                    }
+                ).encode(),
+            )
             return True
         if request.target != b"/predict":
             await self._send(conn, writer, 404, b'{"error":"not_found"}')
@@ -152,9 +180,12 @@ class TestServer:
         behaviour = self.behaviour(n)
         self.by_behaviour[behaviour.split(":")[0]] += 1
         instances = json.loads(body)["instances"]
-        ok_body = json.dumps({"predictions": [{"probability": 0.25,
-                                               "anomaly": False}] * len(instances),
-                              "model_version": "m1"}).encode()
+        ok_body = json.dumps(
+            {
+                "predictions": [{"probability": 0.25, "anomaly": False}] * len(instances),
+                "model_version": "m1",
+            }
+        ).encode()
         kind, _, arg = behaviour.partition(":")
         if kind == "delay":
             await asyncio.sleep(float(arg))
@@ -183,8 +214,10 @@ class TestServer:
             writer.transport.abort()
             return False
         elif kind == "close_mid_body":
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-                         b"content-length: 100\r\n\r\n{\"predictions\":")
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                b'content-length: 100\r\n\r\n{"predictions":'
+            )
             await writer.drain()
             writer.close()
             return False

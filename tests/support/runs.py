@@ -15,14 +15,19 @@ HEALTH = {"features": ["duration", "src_bytes"]}
 
 def two_runs(tmp_path: Path) -> list[Path]:
     """The folders of runs ``a`` and ``b`` of 2 users for 1.2 s; one answer in 40 is a 503."""
+
     async def main() -> list[Path]:
         async with TestServer(lambda n: "status:503" if n % 40 == 3 else "ok") as server:
             plan = StagedPlan(stages=(Stage(users=2, hold_s=1.2),))
             target = target_from_url(server.url, name="t")
             results = []
             for run_id in ("a", "b"):
-                result = await run_async(plan, target=target, health=HEALTH,
-                                         settings=RunSettings(results_dir=tmp_path, run_id=run_id))
+                result = await run_async(
+                    plan,
+                    target=target,
+                    health=HEALTH,
+                    settings=RunSettings(results_dir=tmp_path, run_id=run_id),
+                )
                 results.append(result.folder)
             return results
 

@@ -69,8 +69,14 @@ def vector_files() -> list[Path]:
     return sorted(VECTORS_DIR.glob("*.json"))
 
 
-def event(method: str = "POST", path: str = "/predict", body: str | None = None, *,
-          base64: bool = False, request_id: str = "apigw-req-1") -> dict[str, Any]:
+def event(
+    method: str = "POST",
+    path: str = "/predict",
+    body: str | None = None,
+    *,
+    base64: bool = False,
+    request_id: str = "apigw-req-1",
+) -> dict[str, Any]:
     """A minimal API Gateway HTTP API payload 2.0 event."""
     evt: dict[str, Any] = {
         "version": "2.0",
@@ -79,8 +85,13 @@ def event(method: str = "POST", path: str = "/predict", body: str | None = None,
         "rawQueryString": "",
         "headers": {"content-type": "application/json"},
         "requestContext": {
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                     "sourceIp": "192.0.2.10", "userAgent": "pytest"},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.10",
+                "userAgent": "pytest",
+            },
             "requestId": request_id,
             "routeKey": "$default",
             "stage": "$default",
@@ -103,7 +114,8 @@ class Function(Protocol):
 def import_python_runtime(model_path: Path) -> types.ModuleType:
     """Import runtime/python's app once (its init reads MODEL_PATH at import)."""
     if "app" in sys.modules and getattr(sys.modules["app"], "__file__", "").startswith(
-            str(PYTHON_RUNTIME)):
+        str(PYTHON_RUNTIME)
+    ):
         return sys.modules["app"]
     if str(PYTHON_RUNTIME) not in sys.path:
         sys.path.insert(0, str(PYTHON_RUNTIME))
@@ -135,8 +147,10 @@ class PythonFunction:
         A shallow copy is what restoring a memory snapshot gives: every field as it was.
         """
         restored = copy.copy(self._snapshot)
-        return [dict(json.loads(json.dumps(self._http_api.handle(event, None, restored))))
-                for _ in range(invocations)]
+        return [
+            dict(json.loads(json.dumps(self._http_api.handle(event, None, restored))))
+            for _ in range(invocations)
+        ]
 
     def invoke(self, event: Any, request_id: str | None = None) -> dict[str, Any]:
         context = types.SimpleNamespace(aws_request_id=request_id) if request_id else None
@@ -159,12 +173,20 @@ class JavaHarness:
         assert java, "java missing although javac was found"
         self._process = subprocess.Popen(
             [java, "-XX:+UseSerialGC", "-Xss4m", "-cp", classpath, "predictor.Harness"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env={**os.environ, **env}, text=True, encoding="utf-8", bufsize=1)
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, **env},
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.stderr: list[str] = []
-        self._threads = [threading.Thread(target=self._pump, daemon=True),
-                         threading.Thread(target=self._pump_stderr, daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._pump, daemon=True),
+            threading.Thread(target=self._pump_stderr, daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
         self.ready = json.loads(self._read_line())
@@ -186,7 +208,8 @@ class JavaHarness:
         except queue.Empty:
             self.close()
             raise HarnessError(
-                f"the Java harness did not answer in {HARNESS_TIMEOUT_S} s") from None
+                f"the Java harness did not answer in {HARNESS_TIMEOUT_S} s"
+            ) from None
         if line is None:
             raise HarnessError("the Java harness exited: " + "".join(self.stderr[-20:]))
         return line

@@ -166,8 +166,14 @@ def worker_root(base: Path) -> Path:
     for runtime in ("python3.12", "python3.13"):
         target = DependencyTarget.for_lambda(runtime, settings.architecture)
         tree = dependency_dir(worker_requirements(root), target, root / "build" / "deps")
-        for name in ("anyio/__init__.py", "httpx/__init__.py", "hdrh/histogram.py",
-                     "httptools/__init__.py", "yaml/__init__.py", "anyio/tests/test_x.py"):
+        for name in (
+            "anyio/__init__.py",
+            "httpx/__init__.py",
+            "hdrh/histogram.py",
+            "httptools/__init__.py",
+            "yaml/__init__.py",
+            "anyio/tests/test_x.py",
+        ):
             (tree / name).parent.mkdir(parents=True, exist_ok=True)
             (tree / name).write_text(f"STAND_IN = {runtime!r}\n")
     return root

@@ -9,5 +9,9 @@ import json
 
 
 def handler(event: object, context: object) -> dict[str, object]:
-    return {"statusCode": 200, "headers": {"content-type": "application/json"},
-            "body": json.dumps({"message": "hello"}), "isBase64Encoded": False}
+    return {
+        "statusCode": 200,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps({"message": "hello"}),
+        "isBase64Encoded": False,
+    }

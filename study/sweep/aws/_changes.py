@@ -35,8 +35,7 @@ class FunctionChanges:
     noted as it is made, so that :meth:`clean_up` undoes them; ``run`` names this sweep's
     versions and aliases, so that any a signal kept off the notes are found too."""
 
-    def __init__(self, *, function_name: str, client: Any,
-                 progress: Callable[[str], None]) -> None:
+    def __init__(self, *, function_name: str, client: Any, progress: Callable[[str], None]) -> None:
         self.fn = function_name
         self.client = client
         self.progress = progress
@@ -48,9 +47,11 @@ class FunctionChanges:
         try:
             self.original = self.client.get_function_configuration(FunctionName=self.fn)
         except ClientError as exc:
-            raise AwsSweepError(f"cannot read the configuration of {self.fn}: {said(exc)}; "
-                                "check the function name, the region and that your credentials "
-                                "allow lambda:GetFunctionConfiguration") from None
+            raise AwsSweepError(
+                f"cannot read the configuration of {self.fn}: {said(exc)}; "
+                "check the function name, the region and that your credentials "
+                "allow lambda:GetFunctionConfiguration"
+            ) from None
         except BotoCoreError as exc:
             raise AwsSweepError(f"cannot reach Lambda to read {self.fn}: {exc}") from None
         if self.original.get("LastUpdateStatus") == "InProgress":
@@ -66,8 +67,10 @@ class FunctionChanges:
     def _wait(self, waiter_name: str, what: str, **params: Any) -> None:
         try:
             self.client.get_waiter(waiter_name).wait(
-                FunctionName=self.fn, WaiterConfig={"Delay": 1, "MaxAttempts": _WAIT_MAX_S},
-                **params)
+                FunctionName=self.fn,
+                WaiterConfig={"Delay": 1, "MaxAttempts": _WAIT_MAX_S},
+                **params,
+            )
         except WaiterError as exc:
             raise AwsSweepError(f"{what} of {self.fn} did not succeed: {exc}") from None
 
@@ -76,23 +79,32 @@ class FunctionChanges:
         variables = {**self.original_variables, SWEEP_ENV: marker}
         self.made.configuration_changed = True
         self.client.update_function_configuration(
-            FunctionName=self.fn, MemorySize=size, Environment={"Variables": variables})
+            FunctionName=self.fn, MemorySize=size, Environment={"Variables": variables}
+        )
         self._wait("function_updated", f"the update to {size} MB")
-        version = str(self.client.publish_version(
-            FunctionName=self.fn, Description=f"memory sweep {self.run}: {size} MB")["Version"])
+        version = str(
+            self.client.publish_version(
+                FunctionName=self.fn, Description=f"memory sweep {self.run}: {size} MB"
+            )["Version"]
+        )
         self.made.versions.append(version)
         if alias in self.made.aliases:
             self.client.update_alias(FunctionName=self.fn, Name=alias, FunctionVersion=version)
         else:
-            self.client.create_alias(FunctionName=self.fn, Name=alias, FunctionVersion=version,
-                                     Description=f"memory sweep {self.run}")
+            self.client.create_alias(
+                FunctionName=self.fn,
+                Name=alias,
+                FunctionVersion=version,
+                Description=f"memory sweep {self.run}",
+            )
             self.made.aliases.append(alias)
         self._wait("published_version_active", f"version {version}", Qualifier=version)
         return version
 
     def delete_version(self, version: str) -> None:
-        _ignore_missing(lambda: self.client.delete_function(FunctionName=self.fn,
-                                                            Qualifier=version))
+        _ignore_missing(
+            lambda: self.client.delete_function(FunctionName=self.fn, Qualifier=version)
+        )
         self.made.versions.remove(version)
 
     def delete_alias(self, alias: str) -> None:
@@ -103,18 +115,23 @@ class FunctionChanges:
         """Restore the configuration, delete what the sweep made; what could not be undone."""
         left: list[str] = []
         if self.made.configuration_changed:
-            self.progress(f"restoring {self.fn}: {self.original.get('MemorySize')} MB and its "
-                          "environment")
+            self.progress(
+                f"restoring {self.fn}: {self.original.get('MemorySize')} MB and its environment"
+            )
             try:
                 self._wait("function_updated", "the update in progress")
                 self.client.update_function_configuration(
-                    FunctionName=self.fn, MemorySize=self.original["MemorySize"],
-                    Environment={"Variables": self.original_variables})
+                    FunctionName=self.fn,
+                    MemorySize=self.original["MemorySize"],
+                    Environment={"Variables": self.original_variables},
+                )
                 self._wait("function_updated", "the restore")
                 self.made.configuration_changed = False
             except (ClientError, BotoCoreError, AwsSweepError) as exc:
-                left.append(f"the configuration (restore MemorySize "
-                            f"{self.original.get('MemorySize')} and remove {SWEEP_ENV}: {exc})")
+                left.append(
+                    f"the configuration (restore MemorySize "
+                    f"{self.original.get('MemorySize')} and remove {SWEEP_ENV}: {exc})"
+                )
         for alias in list(self.made.aliases):
             try:
                 self.delete_alias(alias)
@@ -134,20 +151,33 @@ class FunctionChanges:
         interrupted before being noted): found by their name and description."""
         left: list[str] = []
         try:
-            aliases = [a["Name"] for page in self.client.get_paginator("list_aliases").paginate(
-                FunctionName=self.fn) for a in page.get("Aliases", [])
-                if a["Name"].startswith(f"sweep-{self.run}-")]
+            aliases = [
+                a["Name"]
+                for page in self.client.get_paginator("list_aliases").paginate(FunctionName=self.fn)
+                for a in page.get("Aliases", [])
+                if a["Name"].startswith(f"sweep-{self.run}-")
+            ]
             for alias in aliases:
-                _ignore_missing(lambda a=alias: self.client.delete_alias(  # type: ignore[misc]
-                    FunctionName=self.fn, Name=a))
+                _ignore_missing(
+                    lambda a=alias: self.client.delete_alias(  # type: ignore[misc]
+                        FunctionName=self.fn, Name=a
+                    )
+                )
             mine = f"memory sweep {self.run}:"
-            versions = [v["Version"] for page in self.client.get_paginator(
-                "list_versions_by_function").paginate(FunctionName=self.fn)
+            versions = [
+                v["Version"]
+                for page in self.client.get_paginator("list_versions_by_function").paginate(
+                    FunctionName=self.fn
+                )
                 for v in page.get("Versions", [])
-                if v["Version"] != "$LATEST" and str(v.get("Description", "")).startswith(mine)]
+                if v["Version"] != "$LATEST" and str(v.get("Description", "")).startswith(mine)
+            ]
             for version in versions:
-                _ignore_missing(lambda v=version: self.client.delete_function(  # type: ignore[misc]
-                    FunctionName=self.fn, Qualifier=v))
+                _ignore_missing(
+                    lambda v=version: self.client.delete_function(  # type: ignore[misc]
+                        FunctionName=self.fn, Qualifier=v
+                    )
+                )
         except (ClientError, BotoCoreError) as exc:
             left.append(f"the check for leftovers of run {self.run} ({said(exc)})")
         return left

@@ -23,8 +23,10 @@ class AwsSweepInterrupted(AwsSweepError):
 
     def __init__(self, signum: int, measured: dict[int, list[Invocation]] | None = None) -> None:
         name = signal.Signals(signum).name
-        super().__init__(f"the sweep was stopped by {name}; the function's configuration was "
-                         "restored and the versions and aliases it made were deleted")
+        super().__init__(
+            f"the sweep was stopped by {name}; the function's configuration was "
+            "restored and the versions and aliases it made were deleted"
+        )
         self.signum = signum
         self.measured: dict[int, list[Invocation]] = measured or {}
 
@@ -34,11 +36,16 @@ def checked_sizes(memory_sizes: Sequence[int]) -> tuple[int, ...]:
     sizes = tuple(memory_sizes)
     if not sizes:
         raise AwsSweepError("no memory size to sweep: name at least one (128 to 10,240 MB)")
-    bad = [m for m in sizes if isinstance(m, bool) or not isinstance(m, int)
-           or not MEMORY_MB_MIN <= m <= MEMORY_MB_MAX]
+    bad = [
+        m
+        for m in sizes
+        if isinstance(m, bool) or not isinstance(m, int) or not MEMORY_MB_MIN <= m <= MEMORY_MB_MAX
+    ]
     if bad:
-        raise AwsSweepError(f"memory sizes {bad} are outside Lambda's range: use whole MB from "
-                            f"{MEMORY_MB_MIN} to {MEMORY_MB_MAX:,}")
+        raise AwsSweepError(
+            f"memory sizes {bad} are outside Lambda's range: use whole MB from "
+            f"{MEMORY_MB_MIN} to {MEMORY_MB_MAX:,}"
+        )
     if len(set(sizes)) != len(sizes):
         raise AwsSweepError(f"memory sizes {list(sizes)} name a size twice: name each once")
     return sizes
@@ -47,5 +54,6 @@ def checked_sizes(memory_sizes: Sequence[int]) -> tuple[int, ...]:
 def check_counts(cold: int, warm: int) -> None:
     """At least one invocation per size, no count below 0 (AwsSweepError)."""
     if cold < 0 or warm < 0 or cold + warm < 1:
-        raise AwsSweepError(f"cold {cold} and warm {warm} must be >= 0 with at least one "
-                            "invocation per size")
+        raise AwsSweepError(
+            f"cold {cold} and warm {warm} must be >= 0 with at least one invocation per size"
+        )

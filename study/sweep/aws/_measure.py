@@ -52,8 +52,12 @@ from ._tail import failure_kind, first_report
 
 __all__ = ["sweep_on_aws"]
 
-_CONNECTION_ERRORS = ("EndpointConnectionError", "ConnectionClosedError", "ReadTimeoutError",
-                      "ConnectTimeoutError")
+_CONNECTION_ERRORS = (
+    "EndpointConnectionError",
+    "ConnectionClosedError",
+    "ReadTimeoutError",
+    "ConnectTimeoutError",
+)
 
 
 def _request_order(weights: Sequence[float], count: int) -> list[int]:
@@ -76,8 +80,14 @@ class _Sweep:
     """The measuring: each size's invocations, sent through the function's ``changes`` (which
     make and note the versions and the alias they go to)."""
 
-    def __init__(self, *, changes: FunctionChanges, payloads: Sequence[tuple[bytes, float]],
-                 parallelism: int, progress: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        *,
+        changes: FunctionChanges,
+        payloads: Sequence[tuple[bytes, float]],
+        parallelism: int,
+        progress: Callable[[str], None],
+    ) -> None:
         self.changes = changes
         self.fn = changes.fn
         self.client = changes.client
@@ -91,23 +101,41 @@ class _Sweep:
         started = time.perf_counter()
         request_id: str | None = None
         try:
-            response = self.client.invoke(FunctionName=self.fn, Qualifier=alias,
-                                          Payload=self.bodies[index], LogType="Tail")
+            response = self.client.invoke(
+                FunctionName=self.fn, Qualifier=alias, Payload=self.bodies[index], LogType="Tail"
+            )
             payload = response["Payload"].read()
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             request_id = exc.response.get("ResponseMetadata", {}).get("RequestId")
             failure = "throttled" if code == "TooManyRequestsException" else "invoke_error"
-            return Invocation(memory_mb=size, forced_cold=forced_cold, cold=False,
-                              client_ms=None, duration_ms=None, billed_ms=None, init_ms=None,
-                              max_memory_mb=None, failure=failure, request_id=request_id,
-                              request_index=index)
+            return Invocation(
+                memory_mb=size,
+                forced_cold=forced_cold,
+                cold=False,
+                client_ms=None,
+                duration_ms=None,
+                billed_ms=None,
+                init_ms=None,
+                max_memory_mb=None,
+                failure=failure,
+                request_id=request_id,
+                request_index=index,
+            )
         except BotoCoreError as exc:
-            failure = ("connection" if type(exc).__name__ in _CONNECTION_ERRORS
-                       else "invoke_error")
-            return Invocation(memory_mb=size, forced_cold=forced_cold, cold=False,
-                              client_ms=None, duration_ms=None, billed_ms=None, init_ms=None,
-                              max_memory_mb=None, failure=failure, request_index=index)
+            failure = "connection" if type(exc).__name__ in _CONNECTION_ERRORS else "invoke_error"
+            return Invocation(
+                memory_mb=size,
+                forced_cold=forced_cold,
+                cold=False,
+                client_ms=None,
+                duration_ms=None,
+                billed_ms=None,
+                init_ms=None,
+                max_memory_mb=None,
+                failure=failure,
+                request_index=index,
+            )
         client_ms = (time.perf_counter() - started) * 1000.0
         tail = base64.b64decode(response.get("LogResult") or "").decode("utf-8", "replace")
         report = first_report(tail)
@@ -125,14 +153,16 @@ class _Sweep:
             request_index=index,
         )
 
-    def _invoke_all(self, size: int, alias: str, requests: Sequence[int], *,
-                    forced_cold: bool) -> list[Invocation]:
+    def _invoke_all(
+        self, size: int, alias: str, requests: Sequence[int], *, forced_cold: bool
+    ) -> list[Invocation]:
         """Send ``requests`` (indexes into the payloads), ``parallelism`` at a time."""
         if len(requests) == 1 or self.parallelism == 1:
             return [self.invoke(size, alias, r, forced_cold=forced_cold) for r in requests]
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
-            futures = [pool.submit(self.invoke, size, alias, r, forced_cold=forced_cold)
-                       for r in requests]
+            futures = [
+                pool.submit(self.invoke, size, alias, r, forced_cold=forced_cold) for r in requests
+            ]
             try:
                 return [f.result() for f in futures]
             except BaseException:
@@ -157,8 +187,11 @@ class _Sweep:
                 self.changes.delete_version(previous)  # the alias has moved off it
             first, last = len(measured), min(cold, len(measured) + self.parallelism)
             if last > first:
-                self.progress(f"{size} MB: cold start {first + 1}/{cold}" if last == first + 1
-                              else f"{size} MB: cold starts {first + 1}-{last}/{cold}")
+                self.progress(
+                    f"{size} MB: cold start {first + 1}/{cold}"
+                    if last == first + 1
+                    else f"{size} MB: cold starts {first + 1}-{last}/{cold}"
+                )
                 measured += self._invoke_all(size, alias, order[first:last], forced_cold=True)
         if warm:
             self.progress(f"{size} MB: {warm} warm invocations, {self.parallelism} at a time")
@@ -168,10 +201,17 @@ class _Sweep:
         return measured
 
 
-def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, warm: int,
-                 payloads: Sequence[tuple[bytes, float]], lambda_client: Any,
-                 parallelism: int = 1,
-                 progress: Callable[[str], None] | None = None) -> dict[int, list[Invocation]]:
+def sweep_on_aws(
+    *,
+    function_name: str,
+    memory_sizes: Sequence[int],
+    cold: int,
+    warm: int,
+    payloads: Sequence[tuple[bytes, float]],
+    lambda_client: Any,
+    parallelism: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> dict[int, list[Invocation]]:
     """Measure ``function_name`` at each memory size: ``cold`` forced cold starts, then ``warm``
     invocations, each sending one of ``payloads`` (the Invoke payload, its weight) in the
     weights' proportions; ``parallelism`` invocations at a time (cold ones in batches of it,
@@ -211,13 +251,17 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
             stopped_by = signalled.signum
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            todo = ("check that your credentials allow lambda:UpdateFunctionConfiguration, "
-                    "PublishVersion, CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction, "
-                    "ListAliases, ListVersionsByFunction and InvokeFunction on it"
-                    if "Denied" in code or "Unauthorized" in code
-                    else "nothing of the sweep is left on it; fix that and run it again")
-            failure = AwsSweepError(f"Lambda refused {exc.operation_name} in the sweep on "
-                                    f"{function_name}: {said(exc)}; {todo}")
+            todo = (
+                "check that your credentials allow lambda:UpdateFunctionConfiguration, "
+                "PublishVersion, CreateAlias, UpdateAlias, DeleteAlias, DeleteFunction, "
+                "ListAliases, ListVersionsByFunction and InvokeFunction on it"
+                if "Denied" in code or "Unauthorized" in code
+                else "nothing of the sweep is left on it; fix that and run it again"
+            )
+            failure = AwsSweepError(
+                f"Lambda refused {exc.operation_name} in the sweep on "
+                f"{function_name}: {said(exc)}; {todo}"
+            )
         except BotoCoreError as exc:
             failure = AwsSweepError(f"the sweep on {function_name} lost Lambda: {exc}")
         except AwsSweepError as exc:
@@ -227,9 +271,11 @@ def sweep_on_aws(*, function_name: str, memory_sizes: Sequence[int], cold: int, 
             left = changes.clean_up()
     stopped_by = stopped_by or (guard.held[0] if guard.held else None)
     if left:
-        raise AwsSweepError(f"the sweep could not undo, on {function_name}: {'; '.join(left)}; "
-                            "undo it by hand (aws lambda update-function-configuration / "
-                            "delete-alias / delete-function --qualifier)")
+        raise AwsSweepError(
+            f"the sweep could not undo, on {function_name}: {'; '.join(left)}; "
+            "undo it by hand (aws lambda update-function-configuration / "
+            "delete-alias / delete-function --qualifier)"
+        )
     if stopped_by is not None:
         raise AwsSweepInterrupted(stopped_by, measured)
     if failure is not None:

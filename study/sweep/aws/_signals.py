@@ -52,8 +52,9 @@ class SignalGuard:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.holding:
             self.held.append(signum)
-            self.progress(f"{signal.Signals(signum).name}: restoring the function first, "
-                          "a few seconds")
+            self.progress(
+                f"{signal.Signals(signum).name}: restoring the function first, a few seconds"
+            )
             return
         self.holding = True
         raise Signalled(signum)

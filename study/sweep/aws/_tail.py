@@ -23,8 +23,11 @@ def _json_records(tail: str, record_type: str) -> list[dict[str, Any]]:
             event = json.loads(line)
         except ValueError:
             continue
-        if (isinstance(event, dict) and event.get("type") == record_type
-                and isinstance(event.get("record"), dict)):
+        if (
+            isinstance(event, dict)
+            and event.get("type") == record_type
+            and isinstance(event.get("record"), dict)
+        ):
             records.append(event["record"])
     return records
 
@@ -41,10 +44,12 @@ def _report_from_json(record: dict[str, Any]) -> ReportLine | None:
             billed_duration_ms=float(metrics["billedDurationMs"]),
             memory_size_mb=int(metrics["memorySizeMB"]),
             max_memory_used_mb=int(metrics["maxMemoryUsedMB"]),
-            init_duration_ms=(float(metrics["initDurationMs"]) if "initDurationMs" in metrics
-                              else None),
-            restore_duration_ms=(float(metrics["restoreDurationMs"])
-                                 if "restoreDurationMs" in metrics else None),
+            init_duration_ms=(
+                float(metrics["initDurationMs"]) if "initDurationMs" in metrics else None
+            ),
+            restore_duration_ms=(
+                float(metrics["restoreDurationMs"]) if "restoreDurationMs" in metrics else None
+            ),
             status=None if status in (None, "success") else str(status),
             error_type=str(record["errorType"]) if record.get("errorType") else None,
         )
@@ -66,8 +71,9 @@ def first_report(tail: str) -> ReportLine | None:
     return report
 
 
-def failure_kind(function_error: str | None, payload: bytes, report: ReportLine | None,
-                  tail: str) -> str | None:
+def failure_kind(
+    function_error: str | None, payload: bytes, report: ReportLine | None, tail: str
+) -> str | None:
     """The kind of failure of one invocation that Lambda answered (None: it succeeded)."""
     try:
         answer = json.loads(payload) if payload else None
@@ -85,15 +91,22 @@ def failure_kind(function_error: str | None, payload: bytes, report: ReportLine 
     report_error = report.error_type if report is not None else None
     if "Runtime.OutOfMemory" in (error_type, report_error):
         return "out_of_memory"
-    if (error_type == "Sandbox.Timedout" or "Task timed out" in message
-            or (report is not None and report.status == "timeout")):
+    if (
+        error_type == "Sandbox.Timedout"
+        or "Task timed out" in message
+        or (report is not None and report.status == "timeout")
+    ):
         return "timeout"
-    init_failed = any(line.startswith("INIT_REPORT") and "Status: success" not in line
-                      for line in tail.splitlines()) or any(
+    init_failed = any(
+        line.startswith("INIT_REPORT") and "Status: success" not in line
+        for line in tail.splitlines()
+    ) or any(
         record.get("status") not in (None, "success")
-        for record in _json_records(tail, "platform.initReport"))
-    if init_failed or error_type.startswith(("Runtime.Init", "Runtime.ImportModuleError",
-                                             "Runtime.HandlerNotFound")):
+        for record in _json_records(tail, "platform.initReport")
+    )
+    if init_failed or error_type.startswith(
+        ("Runtime.Init", "Runtime.ImportModuleError", "Runtime.HandlerNotFound")
+    ):
         return "init_failure"
     if error_type.startswith("Runtime.") or "Runtime exited" in message:
         return "crash"

@@ -23,8 +23,13 @@ def _event(**kw: object) -> dict[str, object]:
         "method": "POST",
         "raw_path": "/predict",
         "raw_query": "a=1&a=2&b=x%20y",
-        "headers": [("Content-Type", "application/json"), ("X-Dup", "1"), ("x-dup", "2"),
-                 ("Cookie", "s=1; t=2"), ("User-Agent", "ua")],
+        "headers": [
+            ("Content-Type", "application/json"),
+            ("X-Dup", "1"),
+            ("x-dup", "2"),
+            ("Cookie", "s=1; t=2"),
+            ("User-Agent", "ua"),
+        ],
         "body": b'{"instances": []}',
         "source_ip": "127.0.0.1",
         "route_key": "POST /predict",
@@ -50,8 +55,13 @@ def test_event_has_the_payload_2_0_shape() -> None:
     assert event["queryStringParameters"] == {"a": "1,2", "b": "x y"}
     ctx = event["requestContext"]
     assert isinstance(ctx, dict)
-    assert ctx["http"] == {"method": "POST", "path": "/predict", "protocol": "HTTP/1.1",
-                           "sourceIp": "127.0.0.1", "userAgent": "ua"}
+    assert ctx["http"] == {
+        "method": "POST",
+        "path": "/predict",
+        "protocol": "HTTP/1.1",
+        "sourceIp": "127.0.0.1",
+        "userAgent": "ua",
+    }
     assert ctx["requestId"] == "abc=" and ctx["stage"] == "$default"
     assert ctx["timeEpoch"] == 1_700_000_000_250
     assert event["body"] == '{"instances": []}' and event["isBase64Encoded"] is False
@@ -81,9 +91,14 @@ def test_route_path_is_the_decoded_path_of_a_target_for_this_api() -> None:
     assert route_path("/a%2Fb", authorities=own) == ("/a/b", "")
     assert route_path("http://127.0.0.1:8000/health?x=1", authorities=own) == ("/health", "x=1")
     assert route_path("HTTP://LOCALHOST:8000", authorities=own) == ("/", "")
-    for foreign in ("http://evil.example/health", "http://127.0.0.1:9999/health",
-                    "//evil.example/health",
-                    "*", "/%ff", "ftp://127.0.0.1:8000/health"):
+    for foreign in (
+        "http://evil.example/health",
+        "http://127.0.0.1:9999/health",
+        "//evil.example/health",
+        "*",
+        "/%ff",
+        "ftp://127.0.0.1:8000/health",
+    ):
         assert route_path(foreign, authorities=own) is None, foreign
 
 
@@ -94,23 +109,27 @@ def test_event_payload_is_utf8_json() -> None:
 
 
 def test_proxy_result_maps_status_headers_cookies_and_body() -> None:
-    payload = json.dumps({
-        "statusCode": 201,
-        "headers": {"x-a": "1", "x-n": 2, "content-type": "text/plain"},
-        "cookies": ["c=1"],
-        "body": "hi",
-    }).encode()
+    payload = json.dumps(
+        {
+            "statusCode": 201,
+            "headers": {"x-a": "1", "x-n": 2, "content-type": "text/plain"},
+            "cookies": ["c=1"],
+            "body": "hi",
+        }
+    ).encode()
     response = map_result(payload, "rid=")
     assert response.status == 201 and response.body == b"hi"
     headers = dict(response.headers)
-    assert headers[
-        "x-a"] == "1" and headers["x-n"] == "2" and headers["content-type"] == "text/plain"
+    assert (
+        headers["x-a"] == "1" and headers["x-n"] == "2" and headers["content-type"] == "text/plain"
+    )
     assert headers["set-cookie"] == "c=1" and headers["apigw-requestid"] == "rid="
 
 
 def test_base64_proxy_body_is_decoded() -> None:
-    payload = json.dumps({"statusCode": 200, "isBase64Encoded": True,
-                          "body": base64.b64encode(b"\x00\x01").decode()}).encode()
+    payload = json.dumps(
+        {"statusCode": 200, "isBase64Encoded": True, "body": base64.b64encode(b"\x00\x01").decode()}
+    ).encode()
     assert map_result(payload, "r").body == b"\x00\x01"
 
 

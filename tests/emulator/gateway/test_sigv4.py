@@ -50,18 +50,32 @@ def signed(
     token: str | None = None,
 ) -> dict[str, str]:
     """The headers botocore's signer puts on a POST (what any AWS SDK client sends)."""
-    request = AWSRequest(method="POST", url=f"http://{HOST}{path}", data=body,
-                         headers={"host": HOST, "content-type": "application/json"})
+    request = AWSRequest(
+        method="POST",
+        url=f"http://{HOST}{path}",
+        data=body,
+        headers={"host": HOST, "content-type": "application/json"},
+    )
     SigV4Auth(Credentials(key_id, secret, token), service, region).add_auth(request)
     return dict(request.headers.items())
 
 
-def check(headers: dict[str, str], *, body: bytes = BODY, path: str = "/predict",
-          now_s: float | None = None,
-          creds: StaticCredentials = KEY) -> tuple[int, str, str] | None:
+def check(
+    headers: dict[str, str],
+    *,
+    body: bytes = BODY,
+    path: str = "/predict",
+    now_s: float | None = None,
+    creds: StaticCredentials = KEY,
+) -> tuple[int, str, str] | None:
     refused = SigV4Check(creds, REGION).refusal(
-        method="POST", raw_path=path, raw_query="", headers=headers.items(), body=body,
-        request_id="rid", now_s=now_s,
+        method="POST",
+        raw_path=path,
+        raw_query="",
+        headers=headers.items(),
+        body=body,
+        request_id="rid",
+        now_s=now_s,
     )
     if refused is None:
         return None
@@ -80,18 +94,36 @@ def test_an_unsigned_request_gets_the_http_apis_forbidden() -> None:
 @pytest.mark.parametrize(
     ("headers", "kind", "message"),
     [
-        (lambda: signed(secret="wrong"), "InvalidSignatureException",
-         "The request signature we calculated does not match the signature you provided."),
-        (lambda: signed(key_id="AKIDSOMEONEELSE"), "UnrecognizedClientException",
-         "The security token included in the request is invalid."),
-        (lambda: signed(region="us-east-1"), "InvalidSignatureException",
-         "Credential should be scoped to a valid region, not 'us-east-1'."),
-        (lambda: signed(service="lambda"), "InvalidSignatureException",
-         "Credential should be scoped to correct service: 'execute-api'."),
-        (lambda: signed(token="tok"), "UnrecognizedClientException",
-         "The security token included in the request is invalid."),
-        (lambda: {"host": HOST, "authorization": "Bearer abc"}, "IncompleteSignatureException",
-         "Authorization header requires 'Credential' parameter."),
+        (
+            lambda: signed(secret="wrong"),
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        ),
+        (
+            lambda: signed(key_id="AKIDSOMEONEELSE"),
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        (
+            lambda: signed(region="us-east-1"),
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region, not 'us-east-1'.",
+        ),
+        (
+            lambda: signed(service="lambda"),
+            "InvalidSignatureException",
+            "Credential should be scoped to correct service: 'execute-api'.",
+        ),
+        (
+            lambda: signed(token="tok"),
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        ),
+        (
+            lambda: {"host": HOST, "authorization": "Bearer abc"},
+            "IncompleteSignatureException",
+            "Authorization header requires 'Credential' parameter.",
+        ),
     ],
 )
 def test_each_bad_signature_gets_api_gateways_message(
@@ -154,8 +186,12 @@ async def test_the_front_door_refuses_before_invoking(
 
 
 def _signed_for(port: str, secret: str = KEY.secret_access_key) -> dict[str, str]:
-    request = AWSRequest(method="POST", url=f"http://127.0.0.1:{port}/pid", data=BODY,
-                         headers={"host": f"127.0.0.1:{port}"})
+    request = AWSRequest(
+        method="POST",
+        url=f"http://127.0.0.1:{port}/pid",
+        data=BODY,
+        headers={"host": f"127.0.0.1:{port}"},
+    )
     SigV4Auth(Credentials(KEY.access_key_id, secret), "execute-api", REGION).add_auth(request)
     return {k: v for k, v in request.headers.items() if k.lower() != "host"}
 
@@ -172,23 +208,47 @@ class _WithoutHost(SigV4Auth):  # type: ignore[misc]  # botocore ships no types
         return headers
 
 
-def _signed_request(*, url: str = f"http://{HOST}/predict", body: bytes = BODY,
-                    params: dict[str, str] | None = None, extra: dict[str, str] | None = None,
-                    creds: StaticCredentials = KEY, auth: type[Any] = SigV4Auth
-                    ) -> dict[str, str]:
-    request = AWSRequest(method="POST", url=url, data=body, params=params or {},
-                         headers={"host": HOST, **(extra or {})})
-    auth(Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token),
-         "execute-api", REGION).add_auth(request)
+def _signed_request(
+    *,
+    url: str = f"http://{HOST}/predict",
+    body: bytes = BODY,
+    params: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
+    creds: StaticCredentials = KEY,
+    auth: type[Any] = SigV4Auth,
+) -> dict[str, str]:
+    request = AWSRequest(
+        method="POST",
+        url=url,
+        data=body,
+        params=params or {},
+        headers={"host": HOST, **(extra or {})},
+    )
+    auth(
+        Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token),
+        "execute-api",
+        REGION,
+    ).add_auth(request)
     return dict(request.headers.items())
 
 
-def _verdict(headers: dict[str, str], *, path: str = "/predict", query: str = "",
-             body: bytes = BODY, check: SigV4Check | None = None) -> str | None:
+def _verdict(
+    headers: dict[str, str],
+    *,
+    path: str = "/predict",
+    query: str = "",
+    body: bytes = BODY,
+    check: SigV4Check | None = None,
+) -> str | None:
     """None when admitted, else the refusal's error type."""
     refused = (check or SigV4Check(KEY, REGION)).refusal(
-        method="POST", raw_path=path, raw_query=query, headers=headers.items(), body=body,
-        request_id="rid")
+        method="POST",
+        raw_path=path,
+        raw_query=query,
+        headers=headers.items(),
+        body=body,
+        request_id="rid",
+    )
     return None if refused is None else dict(refused.headers)["x-amzn-errortype"]
 
 
@@ -207,11 +267,17 @@ def test_host_must_be_a_signed_header() -> None:
     headers = _signed_request(auth=_WithoutHost)
     assert "host" not in headers["Authorization"].split("SignedHeaders=")[1].split(",")[0]
     refused = SigV4Check(KEY, REGION).refusal(
-        method="POST", raw_path="/predict", raw_query="", headers=headers.items(), body=BODY,
-        request_id="rid")
+        method="POST",
+        raw_path="/predict",
+        raw_query="",
+        headers=headers.items(),
+        body=BODY,
+        request_id="rid",
+    )
     assert refused is not None and refused.status == 403
     assert json.loads(refused.body)["message"] == (
-        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+        "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+    )
 
 
 def test_a_request_for_another_host_is_refused() -> None:
@@ -219,7 +285,8 @@ def test_a_request_for_another_host_is_refused() -> None:
     assert _verdict(headers, check=SigV4Check(KEY, REGION, hosts=[HOST])) is None
     # Replayed, unchanged, to another stack's API (another port): not for that API.
     assert _verdict(headers, check=SigV4Check(KEY, REGION, hosts=["127.0.0.1:9001"])) == (
-        "ForbiddenException")
+        "ForbiddenException"
+    )
 
 
 @pytest.mark.parametrize(
@@ -262,21 +329,28 @@ def test_the_path_is_signed_as_sent() -> None:
 
 def test_a_request_dated_by_the_date_header_passes() -> None:
     now_s = time.time()
-    request = AWSRequest(method="POST", url=f"http://{HOST}/predict", data=BODY,
-                         headers={"host": HOST, "date": formatdate(now_s, usegmt=True)})
+    request = AWSRequest(
+        method="POST",
+        url=f"http://{HOST}/predict",
+        data=BODY,
+        headers={"host": HOST, "date": formatdate(now_s, usegmt=True)},
+    )
     request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now_s))
-    signer = SigV4Auth(Credentials(KEY.access_key_id, KEY.secret_access_key), "execute-api",
-                       REGION)
+    signer = SigV4Auth(Credentials(KEY.access_key_id, KEY.secret_access_key), "execute-api", REGION)
     canonical = signer.canonical_request(request)
     signature = signer.signature(signer.string_to_sign(request, canonical), request)
     signed_headers = signer.signed_headers(signer.headers_to_sign(request))
-    headers = {"host": HOST, "date": request.headers["date"], "authorization":
-               f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
-               f"SignedHeaders={signed_headers}, Signature={signature}"}
+    headers = {
+        "host": HOST,
+        "date": request.headers["date"],
+        "authorization": f"AWS4-HMAC-SHA256 Credential={signer.scope(request)}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}",
+    }
     assert "date" in signed_headers
     assert _verdict(headers) is None
     assert _verdict({**headers, "date": formatdate(now_s + 1, usegmt=True)}) == (
-        "InvalidSignatureException")
+        "InvalidSignatureException"
+    )
 
 
 def test_canonical_forms_follow_the_sigv4_rules() -> None:
@@ -293,12 +367,16 @@ def test_a_role_may_invoke_only_the_apis_its_policy_names() -> None:
     assert _verdict(_signed_request(creds=other), check=check) == "ForbiddenException"
     assert _verdict(_signed_request(creds=KEY), check=check) is None
     # a role's key without its session token is not that role
-    bare = StaticCredentials(access_key_id=mine.access_key_id,
-                             secret_access_key=mine.secret_access_key)
+    bare = StaticCredentials(
+        access_key_id=mine.access_key_id, secret_access_key=mine.secret_access_key
+    )
     assert _verdict(_signed_request(creds=bare), check=check) == "UnrecognizedClientException"
     # a role's key with a wrong secret: its signature does not hold
-    forged = StaticCredentials(access_key_id=other.access_key_id, secret_access_key="guess",
-                               session_token=other.session_token)
+    forged = StaticCredentials(
+        access_key_id=other.access_key_id,
+        secret_access_key="guess",
+        session_token=other.session_token,
+    )
     assert _verdict(_signed_request(creds=forged), check=check) == "InvalidSignatureException"
 
 
@@ -311,54 +389,77 @@ async def test_on_loopback_signers_agree_and_roles_and_hosts_are_enforced(
     and requests-aws4auth's signatures pass with queries needing encoding; a request signed
     for ``a`` replayed on ``b``'s port, a worker's request to ``b`` and a body swapped under
     UNSIGNED-PAYLOAD are refused before any instance starts."""
-    specs = [make_spec(name="a", authorization="iam", region=REGION),
-             make_spec(name="b", authorization="iam", region=REGION),
-             make_spec(name="w", kind="loadgen-worker", invoke_targets=("a",), region=REGION)]
+    specs = [
+        make_spec(name="a", authorization="iam", region=REGION),
+        make_spec(name="b", authorization="iam", region=REGION),
+        make_spec(name="w", kind="loadgen-worker", invoke_targets=("a",), region=REGION),
+    ]
     async with emulator_at(specs, credentials=KEY) as run, httpx.AsyncClient(timeout=30) as client:
         role = run.emu.role_credentials["w"]
 
-        async def post(stack: str, headers: dict[str, str], *, query: str = "",
-                       body: bytes = BODY) -> httpx.Response:
+        async def post(
+            stack: str, headers: dict[str, str], *, query: str = "", body: bytes = BODY
+        ) -> httpx.Response:
             url = run.url(stack) + "/pid" + (f"?{query}" if query else "")
             return await client.post(url, content=body, headers=headers)
 
-        def boto_signed(stack: str, creds: StaticCredentials,
-                        params: dict[str, str] | None = None,
-                        extra: dict[str, str] | None = None) -> dict[str, str]:
-            request = AWSRequest(method="POST", url=run.url(stack) + "/pid", data=BODY,
-                                 params=params or {}, headers=extra or {})
-            SigV4Auth(Credentials(creds.access_key_id, creds.secret_access_key,
-                                  creds.session_token), "execute-api", REGION).add_auth(request)
+        def boto_signed(
+            stack: str,
+            creds: StaticCredentials,
+            params: dict[str, str] | None = None,
+            extra: dict[str, str] | None = None,
+        ) -> dict[str, str]:
+            request = AWSRequest(
+                method="POST",
+                url=run.url(stack) + "/pid",
+                data=BODY,
+                params=params or {},
+                headers=extra or {},
+            )
+            SigV4Auth(
+                Credentials(creds.access_key_id, creds.secret_access_key, creds.session_token),
+                "execute-api",
+                REGION,
+            ).add_auth(request)
             return dict(request.headers.items())
 
         def aws4auth_signed(stack: str, query: str) -> dict[str, str]:
             auth = AWS4Auth(KEY.access_key_id, KEY.secret_access_key, REGION, "execute-api")
-            prepared = requests.Request("POST", f"{run.url(stack)}/pid?{query}",
-                                        data=BODY).prepare()
+            prepared = requests.Request(
+                "POST", f"{run.url(stack)}/pid?{query}", data=BODY
+            ).prepare()
             auth(prepared)
-            return {k: str(v) for k, v in prepared.headers.items()
-                    if k.lower() != "content-length"}
+            return {k: str(v) for k, v in prepared.headers.items() if k.lower() != "content-length"}
 
         # refused first: nothing may start an instance
         # the very request (Host included) sent to b's port
-        replayed = await post("b", {**boto_signed("a", KEY),
-                                    "host": run.url("a").removeprefix("http://")})
+        replayed = await post(
+            "b", {**boto_signed("a", KEY), "host": run.url("a").removeprefix("http://")}
+        )
         denied = await post("b", boto_signed("b", role))
-        swapped = await post("a", boto_signed("a", KEY, extra={
-            "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}), body=b'{"swapped":1}')
+        swapped = await post(
+            "a",
+            boto_signed("a", KEY, extra={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"}),
+            body=b'{"swapped":1}',
+        )
         assert [r.status_code for r in (replayed, denied, swapped)] == [403, 403, 403]
         assert replayed.json() == denied.json() == {"message": "Forbidden"}
         assert "signature we calculated" in swapped.json()["message"]
         assert run.events("a", kind="started") == run.events("b", kind="started") == []
 
         # botocore signs the parameters canonically; they are sent in another valid encoding
-        by_botocore = await post("a", boto_signed("a", KEY, {"x": "a b", "y": "~"}),
-                                 query="y=%7e&x=a+b")
-        by_aws4auth = await post("a", aws4auth_signed("a", "q=a+b&s=*&t=%7ex"),
-                                 query="q=a+b&s=*&t=%7ex")
+        by_botocore = await post(
+            "a", boto_signed("a", KEY, {"x": "a b", "y": "~"}), query="y=%7e&x=a+b"
+        )
+        by_aws4auth = await post(
+            "a", aws4auth_signed("a", "q=a+b&s=*&t=%7ex"), query="q=a+b&s=*&t=%7ex"
+        )
         by_role = await post("a", boto_signed("a", role))
         assert [r.status_code for r in (by_botocore, by_aws4auth, by_role)] == [200, 200, 200], (
-            by_botocore.text, by_aws4auth.text, by_role.text)
+            by_botocore.text,
+            by_aws4auth.text,
+            by_role.text,
+        )
         assert len(run.reports("a")) == 3 and run.reports("b") == []
 
 
@@ -372,13 +473,19 @@ async def test_a_worker_instance_may_load_its_targets_only(
     with the gateway's 403."""
     import boto3
 
-    specs = [make_spec(name="a", authorization="iam"), make_spec(name="b", authorization="iam"),
-             make_spec(name="w", kind="loadgen-worker", invoke_targets=("a",))]
+    specs = [
+        make_spec(name="a", authorization="iam"),
+        make_spec(name="b", authorization="iam"),
+        make_spec(name="w", kind="loadgen-worker", invoke_targets=("a",)),
+    ]
     async with emulator_at(specs) as run:
         client = boto3.client(
-            "lambda", endpoint_url=run.emu.lambda_url, region_name="us-east-1",
+            "lambda",
+            endpoint_url=run.emu.lambda_url,
+            region_name="us-east-1",
             aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
-            aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key)
+            aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key,
+        )
 
         def call_from_worker(stack: str) -> dict[str, Any]:
             event = {"rawPath": "/call", "queryStringParameters": {"url": run.url(stack) + "/pid"}}
@@ -414,15 +521,22 @@ def _any_valid_encoding(text: str, draw: Callable[[Any], Any]) -> str:
     return "".join(out)
 
 
-@given(data=st.data(), params=st.dictionaries(
-    st.text(min_size=1, max_size=8), st.text(max_size=8), min_size=1, max_size=4))
+@given(
+    data=st.data(),
+    params=st.dictionaries(
+        st.text(min_size=1, max_size=8), st.text(max_size=8), min_size=1, max_size=4
+    ),
+)
 @settings(max_examples=60, deadline=None)
 def test_any_valid_encoding_of_signed_parameters_passes(
-        data: st.DataObject, params: dict[str, str]) -> None:
+    data: st.DataObject, params: dict[str, str]
+) -> None:
     """botocore signs the parameters; the query may carry them in any order and any valid
     encoding, and still passes (decode, encode, sort: AWS's rules)."""
     headers = _signed_request(params=params)
-    pairs = [f"{_any_valid_encoding(k, data.draw)}={_any_valid_encoding(v, data.draw)}"
-             for k, v in params.items()]
+    pairs = [
+        f"{_any_valid_encoding(k, data.draw)}={_any_valid_encoding(v, data.draw)}"
+        for k, v in params.items()
+    ]
     sent = "&".join(data.draw(st.permutations(pairs)))
     assert _verdict(headers, query=sent) is None

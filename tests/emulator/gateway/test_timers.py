@@ -93,8 +93,7 @@ class _SlowToNoticeHost:
     async def invoke(self, payload: bytes) -> Outcome:
         ended_s = time.monotonic()
         await asyncio.sleep(self.late_s)
-        return Outcome("ok", "req-1", payload=b'{"statusCode": 200, "body": "ok"}',
-                       ended_s=ended_s)
+        return Outcome("ok", "req-1", payload=b'{"statusCode": 200, "body": "ok"}', ended_s=ended_s)
 
 
 async def test_the_way_out_counts_from_the_functions_result_not_from_the_gateways_work(
@@ -102,8 +101,9 @@ async def test_the_way_out_counts_from_the_functions_result_not_from_the_gateway
 ) -> None:
     path_s, late_s = 0.4, 0.2
     host: Any = _SlowToNoticeHost(make_spec(), late_s)
-    door = FrontDoor(host, integration_timeout_s=30, connection_timeout_s=30,
-                     network_delay_ms=path_s * 1000)
+    door = FrontDoor(
+        host, integration_timeout_s=30, connection_timeout_s=30, network_delay_ms=path_s * 1000
+    )
     await door.start(0)
     try:
         async with httpx.AsyncClient(timeout=30) as client:

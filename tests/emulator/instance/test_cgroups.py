@@ -74,12 +74,25 @@ def test_cgroup_v1_counts_the_instances_cpu_time_with_cpuacct(tmp_path: Path, la
     assert plain is not None and plain.usage_ms is None
 
 
-@pytest.mark.parametrize(("memory_mb", "vcpus"), [
-    (128, 2), (1769, 2), (3008, 2), (3009, 3), (5307, 3), (5308, 4), (7076, 4), (7077, 5),
-    (8845, 5), (8846, 6), (10240, 6),
-])
-def test_an_instance_sees_the_cpu_count_lambda_shows_at_its_memory(memory_mb: int,
-                                                                    vcpus: int) -> None:
+@pytest.mark.parametrize(
+    ("memory_mb", "vcpus"),
+    [
+        (128, 2),
+        (1769, 2),
+        (3008, 2),
+        (3009, 3),
+        (5307, 3),
+        (5308, 4),
+        (7076, 4),
+        (7077, 5),
+        (8845, 5),
+        (8846, 6),
+        (10240, 6),
+    ],
+)
+def test_an_instance_sees_the_cpu_count_lambda_shows_at_its_memory(
+    memory_mb: int, vcpus: int
+) -> None:
     # rwnx/lambda-cpuinfo's thresholds: 2 up to 3,008 MB, then one more per 1,769 MB
     assert lambda_vcpus(memory_mb) == vcpus
     host = frozenset(range(8))
@@ -91,4 +104,5 @@ def test_instance_cpus_stay_within_the_hosts_and_spread_round_it() -> None:
     assert instance_cpus(10240, frozenset({0, 1})) == frozenset({0, 1})
     assert instance_cpus(512, frozenset({4, 5, 6}), turn=2) == frozenset({6, 4})
     assert instance_cpus(512, frozenset(range(8)), turn=0) != instance_cpus(
-        512, frozenset(range(8)), turn=1)
+        512, frozenset(range(8)), turn=1
+    )

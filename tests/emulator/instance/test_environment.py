@@ -19,10 +19,21 @@ from ...support.instances import instance
 def spec(tmp_path: Path) -> FunctionSpec:
     code = tmp_path / "code.zip"
     code.write_bytes(b"")
-    return FunctionSpec(name="fn", language="python", memory_mb=512, timeout_s=5,
-                        handler="app.handler", code_zip=code, region="eu-west-1",
-                        environment={"MODEL_PATH": "/opt/model.zip", "DATA": "/tmp",
-                                     "OTHER": "/optional/x", "PLAIN": "v"})
+    return FunctionSpec(
+        name="fn",
+        language="python",
+        memory_mb=512,
+        timeout_s=5,
+        handler="app.handler",
+        code_zip=code,
+        region="eu-west-1",
+        environment={
+            "MODEL_PATH": "/opt/model.zip",
+            "DATA": "/tmp",
+            "OTHER": "/optional/x",
+            "PLAIN": "v",
+        },
+    )
 
 
 def test_environment_is_lambdas_then_the_stacks_with_paths_mapped(

@@ -25,7 +25,7 @@ MakeSpec = Callable[..., FunctionSpec]
 
 #: answers where it runs from and what a write to its task root, an existing file of its
 #: package and its TMPDIR gives (the errno's name, or ``written``)
-_APP = textwrap.dedent('''
+_APP = textwrap.dedent("""
     import errno
     import json
     import os
@@ -54,7 +54,7 @@ _APP = textwrap.dedent('''
                 "tmp": _try(os.path.join(os.environ["TMPDIR"], "scratch.txt")),
             },
         })}
-''')
+""")
 
 
 def _write_zip(path: Path, files: dict[str, str]) -> Path:
@@ -82,8 +82,9 @@ async def test_two_instances_share_one_tree_unpacked_once(
 ) -> None:
     async with emulator_at([make_spec(code_zip=probe_zip)]) as run, httpx.AsyncClient() as client:
         # Two at once: two cold starts of the same package, one unpack.
-        first, second = await asyncio.gather(_ask(client, run.url(), 0.5),
-                                             _ask(client, run.url(), 0.5))
+        first, second = await asyncio.gather(
+            _ask(client, run.url(), 0.5), _ask(client, run.url(), 0.5)
+        )
         assert first["pid"] != second["pid"]
         assert first["task_root"] == second["task_root"] == first["cwd"] == second["cwd"]
         tree = Path(first["task_root"])
@@ -115,13 +116,19 @@ async def test_the_tree_is_read_only_to_the_function_and_its_tmp_is_not(
 ) -> None:
     mode = read_only_mode(tmp_path)
     if mode == "none":
-        pytest.skip("root without the right to mount: the emulator cannot make a tree "
-                    "read-only here (docs/emulator.md)")
+        pytest.skip(
+            "root without the right to mount: the emulator cannot make a tree "
+            "read-only here (docs/emulator.md)"
+        )
     async with emulator_at([make_spec(code_zip=probe_zip)]) as run, httpx.AsyncClient() as client:
         found = await _ask(client, run.url())
     expected = "EROFS" if mode == "mount" else "EACCES"
-    assert found["writes"] == {"new_in_cwd": expected, "new_in_task_root": expected,
-                               "package_file": expected, "tmp": "written"}
+    assert found["writes"] == {
+        "new_in_cwd": expected,
+        "new_in_task_root": expected,
+        "package_file": expected,
+        "tmp": "written",
+    }
     assert [e["read_only"] for e in run.events(kind="package_unpacked")] == [mode]
 
 
@@ -160,8 +167,9 @@ async def test_a_package_folder_is_copied_once_and_anew_when_a_file_changes(
     assert trees.location("fn", folder, mount="task") != tree, "a deep change is a new version"
 
 
-async def test_concurrent_starts_unpack_once(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_concurrent_starts_unpack_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[Path] = []
     unpack = _package_trees._unpack
 
@@ -185,7 +193,7 @@ async def test_a_failed_unpack_leaves_no_half_tree(tmp_path: Path) -> None:
     # Corrupt b.py's stored bytes: a.py is written, then b.py's CRC check fails mid-unpack.
     data = archive.read_bytes()
     at = data.index(b"B = 2")
-    archive.write_bytes(data[:at] + b"C" + data[at + 1:])
+    archive.write_bytes(data[:at] + b"C" + data[at + 1 :])
     tree = trees.location("fn", archive, mount="task")
     with pytest.raises(EmulatorError, match=r"cannot unpack .*code\.zip.*rebuild the package"):
         await trees.ensure(archive, tree)

@@ -12,8 +12,9 @@ from emulator import EmulatorConfigError
 def test_a_runtime_folder_that_cannot_be_built_says_what_to_install(tmp_path: Path) -> None:
     from emulator.instance._pyruntime import _assemble, distributions_in, runtime_dir
 
-    with pytest.raises(EmulatorConfigError,
-                       match=r"no-such-dist is not installed in .*pip install"):
+    with pytest.raises(
+        EmulatorConfigError, match=r"no-such-dist is not installed in .*pip install"
+    ):
         _assemble(tmp_path / "x", ("no-such-dist",))
     folder = runtime_dir(tmp_path)
     held = distributions_in(folder)

@@ -25,35 +25,47 @@ pytestmark = pytest.mark.anyio
 
 def _client(url: str) -> Any:
     return boto3.client(
-        "lambda", endpoint_url=url, region_name="us-east-1",
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
         aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
         aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30))
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=30),
+    )
 
 
 def _pid(client: Any, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any], str]:
     """Invoke ``/pid`` with LogType Tail: the response, the function's body, the log tail."""
-    response = client.invoke(FunctionName="fn", Payload=json.dumps({"rawPath": "/pid"}).encode(),
-                             LogType="Tail", **kwargs)
+    response = client.invoke(
+        FunctionName="fn",
+        Payload=json.dumps({"rawPath": "/pid"}).encode(),
+        LogType="Tail",
+        **kwargs,
+    )
     body = json.loads(json.loads(response["Payload"].read())["body"])
     return response, body, base64.b64decode(response["LogResult"]).decode()
 
 
 def _report(tail: str) -> Any:
-    return parse_report_line(next(line for line in tail.splitlines()
-                                  if line.startswith("REPORT RequestId:")))
+    return parse_report_line(
+        next(line for line in tail.splitlines() if line.startswith("REPORT RequestId:"))
+    )
 
 
 def _error(call: Callable[[], object]) -> tuple[int, str, str]:
     with pytest.raises(ClientError) as caught:
         call()
     error = caught.value.response
-    return (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"],
-            error["Error"]["Message"])
+    return (
+        error["ResponseMetadata"]["HTTPStatusCode"],
+        error["Error"]["Code"],
+        error["Error"]["Message"],
+    )
 
 
 async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
     spec = make_spec(environment={"TEST_ORIGINAL": "yes"})
     async with emulator_at([spec]) as running:
         client = _client(running.emu.lambda_url)
@@ -63,13 +75,17 @@ async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
             out["first"] = _pid(client)
             out["warm"] = _pid(client)
             out["update"] = client.update_function_configuration(
-                FunctionName="fn", MemorySize=256,
-                Environment={"Variables": {"TEST_ORIGINAL": "yes", "TEST_SWEEP": "256-0"}})
+                FunctionName="fn",
+                MemorySize=256,
+                Environment={"Variables": {"TEST_ORIGINAL": "yes", "TEST_SWEEP": "256-0"}},
+            )
             client.get_waiter("function_updated").wait(
-                FunctionName="fn", WaiterConfig={"Delay": 1, "MaxAttempts": 3})
+                FunctionName="fn", WaiterConfig={"Delay": 1, "MaxAttempts": 3}
+            )
             out["after"] = _pid(client)
-            quota = client.invoke(FunctionName="fn",
-                                  Payload=json.dumps({"rawPath": "/cpu-quota"}).encode())
+            quota = client.invoke(
+                FunctionName="fn", Payload=json.dumps({"rawPath": "/cpu-quota"}).encode()
+            )
             out["quota"] = json.loads(json.loads(quota["Payload"].read())["body"])
             return out
 
@@ -81,8 +97,9 @@ async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
     assert before["MemorySize"] == 512 and before["Version"] == "$LATEST"
     assert before["Environment"]["Variables"] == {"TEST_ORIGINAL": "yes"}
     assert before["State"] == "Active" and before["LastUpdateStatus"] == "Successful"
-    assert out["update"]["MemorySize"] == 256 and out["update"]["RevisionId"] != before[
-        "RevisionId"]
+    assert (
+        out["update"]["MemorySize"] == 256 and out["update"]["RevisionId"] != before["RevisionId"]
+    )
     first, warm, after = out["first"], out["warm"], out["after"]
     assert first[1]["pid"] == warm[1]["pid"] != after[1]["pid"]
     # The tail holds this invocation's own START..REPORT, and its REPORT tells cold from warm.
@@ -103,7 +120,8 @@ async def test_a_memory_update_makes_the_next_invocation_cold_at_the_new_size(
 
 
 async def test_versions_and_aliases_serve_their_frozen_configuration_and_clean_up(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
     async with emulator_at([make_spec()]) as running:
         client = _client(running.emu.lambda_url)
 
@@ -113,31 +131,44 @@ async def test_versions_and_aliases_serve_their_frozen_configuration_and_clean_u
             v1 = client.publish_version(FunctionName="fn")
             out["same"] = client.publish_version(FunctionName="fn")["Version"]
             client.update_function_configuration(FunctionName="fn", MemorySize=128)
-            out["alias"] = client.create_alias(FunctionName="fn", Name="sweep-1024",
-                                               FunctionVersion=v1["Version"])
+            out["alias"] = client.create_alias(
+                FunctionName="fn", Name="sweep-1024", FunctionVersion=v1["Version"]
+            )
             out["v1"] = v1
             out["via alias"] = _pid(client, Qualifier="sweep-1024")
             out["via alias again"] = _pid(client, Qualifier="sweep-1024")
             out["latest"] = _pid(client)
-            out["alias config"] = client.get_function_configuration(FunctionName="fn",
-                                                                    Qualifier="sweep-1024")
-            out["in use"] = _error(lambda: client.delete_function(FunctionName="fn",
-                                                                  Qualifier=v1["Version"]))
-            out["duplicate"] = _error(lambda: client.create_alias(
-                FunctionName="fn", Name="sweep-1024", FunctionVersion="$LATEST"))
-            out["no version"] = _error(lambda: client.create_alias(
-                FunctionName="fn", Name="other", FunctionVersion="99"))
-            out["too large"] = _error(lambda: client.update_function_configuration(
-                FunctionName="fn", MemorySize=20480))
-            out["reserved"] = _error(lambda: client.update_function_configuration(
-                FunctionName="fn", Environment={"Variables": {"AWS_REGION": "x"}}))
+            out["alias config"] = client.get_function_configuration(
+                FunctionName="fn", Qualifier="sweep-1024"
+            )
+            out["in use"] = _error(
+                lambda: client.delete_function(FunctionName="fn", Qualifier=v1["Version"])
+            )
+            out["duplicate"] = _error(
+                lambda: client.create_alias(
+                    FunctionName="fn", Name="sweep-1024", FunctionVersion="$LATEST"
+                )
+            )
+            out["no version"] = _error(
+                lambda: client.create_alias(FunctionName="fn", Name="other", FunctionVersion="99")
+            )
+            out["too large"] = _error(
+                lambda: client.update_function_configuration(FunctionName="fn", MemorySize=20480)
+            )
+            out["reserved"] = _error(
+                lambda: client.update_function_configuration(
+                    FunctionName="fn", Environment={"Variables": {"AWS_REGION": "x"}}
+                )
+            )
             client.update_alias(FunctionName="fn", Name="sweep-1024", FunctionVersion="$LATEST")
             out["moved"] = client.get_alias(FunctionName="fn", Name="sweep-1024")
             client.delete_alias(FunctionName="fn", Name="sweep-1024")
             client.delete_function(FunctionName="fn", Qualifier=v1["Version"])
             out["aliases"] = client.list_aliases(FunctionName="fn")["Aliases"]
-            out["versions"] = [v["Version"] for v in
-                               client.list_versions_by_function(FunctionName="fn")["Versions"]]
+            out["versions"] = [
+                v["Version"]
+                for v in client.list_versions_by_function(FunctionName="fn")["Versions"]
+            ]
             out["gone alias"] = _error(lambda: _pid(client, Qualifier="sweep-1024"))
             out["gone version"] = _error(lambda: _pid(client, Qualifier=v1["Version"]))
             return out
@@ -179,13 +210,18 @@ async def test_versions_and_aliases_serve_their_frozen_configuration_and_clean_u
 
 
 async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocation(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
     async with emulator_at([make_spec()]) as running:
         client = _client(running.emu.lambda_url)
 
         def slow() -> dict[str, Any]:
-            response = client.invoke(FunctionName="fn", Payload=json.dumps(
-                {"rawPath": "/sleep", "queryStringParameters": {"s": "1.5"}}).encode())
+            response = client.invoke(
+                FunctionName="fn",
+                Payload=json.dumps(
+                    {"rawPath": "/sleep", "queryStringParameters": {"s": "1.5"}}
+                ).encode(),
+            )
             return dict(json.loads(json.loads(response["Payload"].read())["body"]))
 
         try:
@@ -193,8 +229,9 @@ async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocatio
             async with asyncio.timeout(30):
                 while not running.events(kind="ready"):
                     await asyncio.sleep(0.05)
-            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
-                                    MemorySize=256)
+            await asyncio.to_thread(
+                client.update_function_configuration, FunctionName="fn", MemorySize=256
+            )
             slept = await sleeping
             after = await asyncio.to_thread(_pid, client)
         finally:
@@ -211,16 +248,20 @@ async def test_a_busy_instance_of_the_old_configuration_ends_after_its_invocatio
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_a_published_version_s_instances_say_which_version_they_run(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec],
-        log_format: str) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec], log_format: str
+) -> None:
     async with emulator_at([make_spec(log_format=log_format)]) as running:
         client = _client(running.emu.lambda_url)
 
         def calls() -> dict[str, Any]:
             version = client.publish_version(FunctionName="fn")["Version"]
             client.create_alias(FunctionName="fn", Name="live", FunctionVersion=version)
-            return {"version": version, "v": _pid(client, Qualifier=version),
-                    "alias": _pid(client, Qualifier="live"), "latest": _pid(client)}
+            return {
+                "version": version,
+                "v": _pid(client, Qualifier=version),
+                "alias": _pid(client, Qualifier="live"),
+                "latest": _pid(client),
+            }
 
         try:
             out = await asyncio.to_thread(calls)
@@ -249,13 +290,17 @@ async def test_a_published_version_s_instances_say_which_version_they_run(
 
 
 async def test_environment_updates_lambda_refuses_are_refused_and_the_function_still_runs(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
     async with emulator_at([make_spec()]) as running:
         client = _client(running.emu.lambda_url)
 
         def update(variables: dict[str, str]) -> tuple[int, str, str]:
-            return _error(lambda: client.update_function_configuration(
-                FunctionName="fn", Environment={"Variables": variables}))
+            return _error(
+                lambda: client.update_function_configuration(
+                    FunctionName="fn", Environment={"Variables": variables}
+                )
+            )
 
         def calls() -> dict[str, Any]:
             out: dict[str, Any] = {
@@ -284,19 +329,23 @@ async def test_environment_updates_lambda_refuses_are_refused_and_the_function_s
 
 
 async def test_a_provisioned_function_is_provisioned_again_after_a_configuration_update(
-        emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]) -> None:
+    emulator_at: Callable[..., Any], make_spec: Callable[..., FunctionSpec]
+) -> None:
     async with emulator_at([make_spec(provisioned_concurrency=1)]) as running:
         client = _client(running.emu.lambda_url)
 
         def provisioned_ready() -> list[str]:
-            started = {e["instance"] for e in running.events(kind="started")
-                       if e["reason"] == "provisioned"}
-            return [e["instance"] for e in running.events(kind="ready")
-                    if e["instance"] in started]
+            started = {
+                e["instance"]
+                for e in running.events(kind="started")
+                if e["reason"] == "provisioned"
+            }
+            return [e["instance"] for e in running.events(kind="ready") if e["instance"] in started]
 
         try:
-            await asyncio.to_thread(client.update_function_configuration, FunctionName="fn",
-                                    MemorySize=256)
+            await asyncio.to_thread(
+                client.update_function_configuration, FunctionName="fn", MemorySize=256
+            )
             for _ in range(400):  # bounded: 20 s
                 if len(provisioned_ready()) == 2:
                     break

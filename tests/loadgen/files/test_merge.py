@@ -77,8 +77,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
 @pytest.fixture()
 def sources(recorded: list[Path], tmp_path: Path) -> list[Path]:
     """A fresh copy of the two recorded runs, free to damage."""
-    return [Path(shutil.copytree(src, tmp_path / "src" / name))
-            for src, name in zip(recorded, ("a", "b"), strict=True)]
+    return [
+        Path(shutil.copytree(src, tmp_path / "src" / name))
+        for src, name in zip(recorded, ("a", "b"), strict=True)
+    ]
 
 
 def test_one_hits_per_s_in_summary_merge_and_report(sources: list[Path], tmp_path: Path) -> None:
@@ -93,20 +95,29 @@ def test_one_hits_per_s_in_summary_merge_and_report(sources: list[Path], tmp_pat
         # docs/results.md: the mean and the peak of timeline.csv's hits column
         assert summary["hits_per_s"] == {"mean": round(sum(hits) / len(hits), 3), "peak": max(hits)}
         assert (figures.hits_per_s_mean, figures.hits_per_s_peak) == (
-            summary["hits_per_s"]["mean"], summary["hits_per_s"]["peak"])
+            summary["hits_per_s"]["mean"],
+            summary["hits_per_s"]["peak"],
+        )
         assert figures.data_problems == [] and figures.incomplete == []
 
 
-@pytest.mark.parametrize(("name", "damage", "says"), [
-    ("requests.jsonl", b"[1]\n", "a JSON list, not a request record"),
-    ("requests.jsonl", b'{"seq":0}\n', "record without 'stage'"),
-    ("requests.jsonl", b"\xff\xfe\n", "not UTF-8 text"),
-    ("timeline.csv", b"0,abc\n", "2 columns where the header has 11"),
-    ("latency.hlog", b"0.000,1.000,0.000,HISTFAAAAB\n", "histogram"),
-])
+@pytest.mark.parametrize(
+    ("name", "damage", "says"),
+    [
+        ("requests.jsonl", b"[1]\n", "a JSON list, not a request record"),
+        ("requests.jsonl", b'{"seq":0}\n', "record without 'stage'"),
+        ("requests.jsonl", b"\xff\xfe\n", "not UTF-8 text"),
+        ("timeline.csv", b"0,abc\n", "2 columns where the header has 11"),
+        ("latency.hlog", b"0.000,1.000,0.000,HISTFAAAAB\n", "histogram"),
+    ],
+)
 def test_merge_stops_at_damage_with_file_and_line(
-    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
-    name: str, damage: bytes, says: str,
+    sources: list[Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    damage: bytes,
+    says: str,
 ) -> None:
     path = sources[1] / name
     line = len(path.read_bytes().splitlines()) + 1
@@ -125,7 +136,9 @@ def test_merge_stops_at_damage_with_file_and_line(
 
 
 def test_merge_names_a_torn_source_and_the_report_marks_it(
-    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    sources: list[Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     requests = sources[1] / "requests.jsonl"
     lines = requests.read_bytes().splitlines(keepends=True)
@@ -144,15 +157,20 @@ def test_merge_names_a_torn_source_and_the_report_marks_it(
 
 
 def test_merge_takes_a_torn_last_interval_of_latency_hlog_as_a_torn_last_record(
-    sources: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    sources: list[Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     hlog = sources[1] / "latency.hlog"
     lines = hlog.read_bytes().splitlines(keepends=True)
     assert lines[-1][:1].isdigit() or lines[-1].startswith(b"Tag=")
     # A run killed while writing its last interval: the line stops inside the histogram.
     hlog.write_bytes(b"".join(lines[:-1]) + lines[-1][:-12])
-    kept = sum(i.hdr.get_total_count() for src in sources
-               for i in read_interval_log(src / "latency.hlog", on_torn=lambda _n: None))
+    kept = sum(
+        i.hdr.get_total_count()
+        for src in sources
+        for i in read_interval_log(src / "latency.hlog", on_torn=lambda _n: None)
+    )
     out = tmp_path / "merged"
     assert cli_main(["merge", str(sources[0]), str(sources[1]), "--out", str(out)]) == 0
     torn = f"{hlog}:{len(lines)} is torn (cut while being written) and is left out"
@@ -163,7 +181,8 @@ def test_merge_takes_a_torn_last_interval_of_latency_hlog_as_a_torn_last_record(
     # Every whole interval is in the merged log; the records are all there.
     assert sum(i.hdr.get_total_count() for i in read_interval_log(out / "latency.hlog")) == kept
     assert summary["requests"] == sum(
-        json.loads((src / "summary.json").read_text())["requests"] for src in sources)
+        json.loads((src / "summary.json").read_text())["requests"] for src in sources
+    )
     runs = collect([out])
     assert any(p.startswith(torn) for p in stack_figures(runs[0].target, runs, {}).data_problems)
 
@@ -177,7 +196,8 @@ def test_merge_into_an_unwritable_folder_is_one_error(sources: list[Path], tmp_p
 
 
 def test_a_space_reserve_left_by_a_killed_run_confuses_neither_merge_nor_report(
-    sources: list[Path], tmp_path: Path,
+    sources: list[Path],
+    tmp_path: Path,
 ) -> None:
     # SIGKILL gives a run no chance to remove the 1 MiB it set aside (docs/results.md).
     for src in sources:
@@ -187,7 +207,8 @@ def test_a_space_reserve_left_by_a_killed_run_confuses_neither_merge_nor_report(
     (out / ".space-reserve").write_bytes(bytes(1 << 20))  # killed before writing anything else
     summary = merge_results(sources, out)
     assert summary["requests"] == sum(
-        json.loads((src / "summary.json").read_text())["requests"] for src in sources)
+        json.loads((src / "summary.json").read_text())["requests"] for src in sources
+    )
     assert not (out / ".space-reserve").exists()
     figures = stack_figures("t", collect([tmp_path / "src"]), {})
     assert figures.data_problems == []

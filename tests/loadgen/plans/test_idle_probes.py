@@ -21,8 +21,13 @@ from resultfiles import EvictionBracket, IdleGap, Record, Scenario1Figures
 if TYPE_CHECKING:
     from loadgen.engine._state import RunState
 
-WRITTEN = (Path(__file__).resolve().parents[2] / "resultfiles" / "written" / "idle-probes"
-           / "scenario1.json")
+WRITTEN = (
+    Path(__file__).resolve().parents[2]
+    / "resultfiles"
+    / "written"
+    / "idle-probes"
+    / "scenario1.json"
+)
 #: the scripted platform evicts an instance idle for longer than this
 EVICT_AFTER_S = 0.5
 
@@ -47,20 +52,35 @@ class _Platform:
     async def sleep_until_s(self, t_s: float) -> None:
         self.now_ns = max(self.now_ns, int(t_s * 1e9))
 
-    async def attempt(self, _: object, *, user: int, stage: int, phase: str, fresh: bool,
-                      intended_ns: int | None = None) -> tuple[None, Record, int]:
+    async def attempt(
+        self,
+        _: object,
+        *,
+        user: int,
+        stage: int,
+        phase: str,
+        fresh: bool,
+        intended_ns: int | None = None,
+    ) -> tuple[None, Record, int]:
         start_ns = self.now_ns
-        cold = (self.last_done_ns is None
-                or (start_ns - self.last_done_ns) / 1e9 > EVICT_AFTER_S)
+        cold = self.last_done_ns is None or (start_ns - self.last_done_ns) / 1e9 > EVICT_AFTER_S
         if cold:
             self.instance += 1
         failed = self.seq == 3
         latency_us = 250_000 if cold else 1_500 + 7 * self.seq
-        rec = Record(seq=self.seq, user=user, stage=stage, phase=phase, start_s=start_ns / 1e9,
-                     latency_us=latency_us, status=None if failed else 200,
-                     error="timeout" if failed else None, cold_start=None if failed else cold,
-                     instance_id=None if failed else f"i-{self.instance}",
-                     init_ms=180.25 if cold and not failed else None)
+        rec = Record(
+            seq=self.seq,
+            user=user,
+            stage=stage,
+            phase=phase,
+            start_s=start_ns / 1e9,
+            latency_us=latency_us,
+            status=None if failed else 200,
+            error="timeout" if failed else None,
+            cold_start=None if failed else cold,
+            instance_id=None if failed else f"i-{self.instance}",
+            init_ms=180.25 if cold and not failed else None,
+        )
         self.seq += 1
         self.now_ns = start_ns + latency_us * 1000
         self.last_done_ns = self.now_ns
@@ -70,8 +90,9 @@ class _Platform:
 def _run(plan: IdlePlan, on_attempt: Any = None) -> tuple[object, list[str], list[object]]:
     platform = _Platform()
     notes: list[str] = []
-    state = SimpleNamespace(clock=platform, attempts=platform, notes=notes, scenario1=None,
-                            users=lambda delta: None)
+    state = SimpleNamespace(
+        clock=platform, attempts=platform, notes=notes, scenario1=None, users=lambda delta: None
+    )
     seen: list[object] = []
     attempt = platform.attempt
 
@@ -105,24 +126,41 @@ def test_a_run_stopped_between_probes_states_what_it_measured() -> None:
     assert seen[0] == Scenario1Figures() and seen[1] == Scenario1Figures()
     assert seen[2] == Scenario1Figures(gaps=final.gaps[:1])
     first_bisect = len(PLAN.offsets_s)
-    assert seen[first_bisect] == Scenario1Figures(gaps=final.gaps[:len(PLAN.offsets_s) - 1],
-                                                  bracket=final.bracket)
+    assert seen[first_bisect] == Scenario1Figures(
+        gaps=final.gaps[: len(PLAN.offsets_s) - 1], bracket=final.bracket
+    )
     assert final.bisected is not None and final.bisected.narrow_enough
     assert final.bisected.kept_s <= EVICT_AFTER_S <= final.bisected.evicted_s
 
 
 def _idle_gap(idle_s: float, outcome: str) -> IdleGap:
-    return IdleGap(seq=1, phase="probe", planned_s=idle_s, idle_s=idle_s, idle_plan_s=idle_s,
-                   latency_ms=1.0, cold_start=outcome == "evicted", instance_id="b",
-                   previous_instance_id="a", init_ms=None, error=None, outcome=outcome)
+    return IdleGap(
+        seq=1,
+        phase="probe",
+        planned_s=idle_s,
+        idle_s=idle_s,
+        idle_plan_s=idle_s,
+        latency_ms=1.0,
+        cold_start=outcome == "evicted",
+        instance_id="b",
+        previous_instance_id="a",
+        init_ms=None,
+        error=None,
+        outcome=outcome,
+    )
 
 
 def test_eviction_bracket_from_outcomes() -> None:
-    gaps = [_idle_gap(10, "kept"), _idle_gap(20, "kept"),
-            _idle_gap(40, "evicted"), _idle_gap(30, "unknown")]
+    gaps = [
+        _idle_gap(10, "kept"),
+        _idle_gap(20, "kept"),
+        _idle_gap(40, "evicted"),
+        _idle_gap(30, "unknown"),
+    ]
     assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=True)
     gaps.append(_idle_gap(50, "kept"))
     assert eviction_bracket(gaps) == EvictionBracket(kept_s=20, evicted_s=40, consistent=False)
     assert eviction_bracket([_idle_gap(5, "kept")]) == EvictionBracket(
-        kept_s=5, evicted_s=None, consistent=True)
+        kept_s=5, evicted_s=None, consistent=True
+    )
     assert math.isclose(eviction_bracket([]).kept_s or 0, 0)

@@ -11,8 +11,10 @@ from loadgen import IdlePlan, PlanError, RatePlan, RateStep, Stage, StagedPlan, 
 
 def test_default_plan_is_the_studys_two_stages() -> None:
     plan = StagedPlan()
-    assert plan.stages == (Stage(users=9, ramp_up_s=180, hold_s=60),
-                           Stage(users=18, ramp_up_s=0, hold_s=60))
+    assert plan.stages == (
+        Stage(users=9, ramp_up_s=180, hold_s=60),
+        Stage(users=18, ramp_up_s=0, hold_s=60),
+    )
     assert plan.duration_s == 300
     # User i of 9 starts at i * 180 / 9 = 20 i seconds.
     times = (0, 19.999, 20, 40, 159.9, 160, 179.9)
@@ -35,8 +37,13 @@ def test_user_windows_follow_the_ramp() -> None:
 
 
 def test_ramp_from_previous_stage_and_down() -> None:
-    plan = StagedPlan(stages=(Stage(users=2, hold_s=10), Stage(users=6, ramp_up_s=8, hold_s=2),
-                        Stage(users=1, ramp_up_s=5, hold_s=5)))
+    plan = StagedPlan(
+        stages=(
+            Stage(users=2, hold_s=10),
+            Stage(users=6, ramp_up_s=8, hold_s=2),
+            Stage(users=1, ramp_up_s=5, hold_s=5),
+        )
+    )
     # Four users added over 8 s: at 10, 12, 14, 16.
     assert [plan.users_at(t) for t in (9.9, 10, 11.9, 12, 14, 16, 19.9)] == [2, 3, 3, 4, 5, 6, 6]
     # Five removed over 5 s: one at 20, 21, 22, 23, 24.
@@ -52,20 +59,31 @@ def test_steps_change_users_in_equal_steps() -> None:
 
 
 def test_validate_returns_every_problem_at_once() -> None:
-    plan = StagedPlan(stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")),
-                              Stage(users=True, steps=0)),
-                think_s=-2, iterations=0, throughput_rps=0)
+    plan = StagedPlan(
+        stages=(Stage(users=0, ramp_up_s=-1, hold_s=float("nan")), Stage(users=True, steps=0)),
+        think_s=-2,
+        iterations=0,
+        throughput_rps=0,
+    )
     problems = plan.validate()
     joined = "\n".join(problems)
-    for fragment in ("stages[0].users", "stages[0].ramp_up_s", "stages[0].hold_s",
-                     "stages[1].users",
-                     "stages[1].steps", "think_s", "iterations", "throughput_rps"):
+    for fragment in (
+        "stages[0].users",
+        "stages[0].ramp_up_s",
+        "stages[0].hold_s",
+        "stages[1].users",
+        "stages[1].steps",
+        "think_s",
+        "iterations",
+        "throughput_rps",
+    ):
         assert fragment in joined
     with pytest.raises(PlanError) as info:
         plan.check()
     assert info.value.problems == problems
     assert StagedPlan(stages=(Stage(users=3),)).validate() == [
-        "the plan lasts 0 s: give a stage a ramp-up or a hold time"]
+        "the plan lasts 0 s: give a stage a ramp-up or a hold time"
+    ]
     assert StagedPlan().validate() == []
 
 
@@ -82,9 +100,18 @@ def test_time_scale_divides_every_duration() -> None:
     assert rate.steps[0].rate_rps == 5
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("90", 90), ("90s", 90), ("1m30s", 90), ("500ms", 0.5), ("1.5h", 5400), (" 3m ", 180), (7, 7),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("1m30s", 90),
+        ("500ms", 0.5),
+        ("1.5h", 5400),
+        (" 3m ", 180),
+        (7, 7),
+    ],
+)
 def test_parse_duration(text: str | int, seconds: float) -> None:
     assert parse_duration_s(text) == seconds
 

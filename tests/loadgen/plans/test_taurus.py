@@ -30,8 +30,9 @@ def write(tmp_path: Path, text: str, name: str = "load.yml") -> Path:
     return path
 
 
-def run_taurus(tmp_path: Path, text: str, *, time_scale: float = 1.0,
-               limit_s: float = 60.0) -> tuple[list[int], list[dict[str, Any]], int, list[str]]:
+def run_taurus(
+    tmp_path: Path, text: str, *, time_scale: float = 1.0, limit_s: float = 60.0
+) -> tuple[list[int], list[dict[str, Any]], int, list[str]]:
     """Users per second (timeline.csv), the records, the requests the server saw, the notes."""
     plan, notes = load_taurus(write(tmp_path, text))
 
@@ -39,15 +40,19 @@ def run_taurus(tmp_path: Path, text: str, *, time_scale: float = 1.0,
         async with TestServer("ok") as server:
             with anyio.fail_after(limit_s):
                 result = await run_async(
-                    plan, target=target_from_url(server.url, name="t"), health=HEALTH,
-                    settings=RunSettings(results_dir=tmp_path, run_id="r", time_scale=time_scale))
+                    plan,
+                    target=target_from_url(server.url, name="t"),
+                    health=HEALTH,
+                    settings=RunSettings(results_dir=tmp_path, run_id="r", time_scale=time_scale),
+                )
             return result, server.seen
 
     result, seen = anyio.run(main)
     with (result.folder / "timeline.csv").open(encoding="ascii", newline="") as stream:
         users = [int(row["users"]) for row in csv.DictReader(stream)]
-    recs = [json.loads(line)
-            for line in (result.folder / "requests.jsonl").read_text().splitlines()]
+    recs = [
+        json.loads(line) for line in (result.folder / "requests.jsonl").read_text().splitlines()
+    ]
     return users, recs, seen, notes
 
 
@@ -56,9 +61,12 @@ def run_taurus(tmp_path: Path, text: str, *, time_scale: float = 1.0,
 
 @pytest.mark.parametrize("throughput", ["throughput: 25", ""])
 def test_stepping_holds_every_user_to_the_end_with_or_without_a_throughput_cap(
-        tmp_path: Path, throughput: str) -> None:
+    tmp_path: Path, throughput: str
+) -> None:
     # 2m ramp in 5 steps and 1m hold, run 30x faster: steps every 0.8 s, the end at 6 s.
-    users, recs, seen, _ = run_taurus(tmp_path, f"""
+    users, recs, seen, _ = run_taurus(
+        tmp_path,
+        f"""
 execution:
 - concurrency: 50
   ramp-up: 2m
@@ -66,7 +74,9 @@ execution:
   hold-for: 1m
   {throughput}
   scenario: {{think-time: 200ms}}
-""", time_scale=30)
+""",
+        time_scale=30,
+    )
     assert users[:6] == [20, 30, 40, 50, 50, 50]
     assert seen == len(recs) > 0
     if throughput:
@@ -76,8 +86,11 @@ execution:
 
 
 def test_sequential_executions_run_one_after_another_with_their_own_iterations(
-        tmp_path: Path) -> None:
-    users, recs, seen, notes = run_taurus(tmp_path, """
+    tmp_path: Path,
+) -> None:
+    users, recs, seen, notes = run_taurus(
+        tmp_path,
+        """
 execution:
 - {concurrency: 1, iterations: 1, scenario: a}
 - {concurrency: 2, iterations: 1, scenario: a}
@@ -87,7 +100,9 @@ modules:
     sequential: true
 scenarios:
   a: {requests: ['http://example.invalid/']}
-""", limit_s=30)
+""",
+        limit_s=30,
+    )
     # Taurus sends 1 + 2 + 2 requests, execution after execution, never two at once here.
     assert seen == len(recs) == 5
     assert [r["stage"] for r in sorted(recs, key=lambda r: r["start_s"])] == [0, 1, 1, 2, 2]
@@ -96,22 +111,25 @@ scenarios:
 
 
 def test_executions_run_at_the_same_time_each_with_its_users(tmp_path: Path) -> None:
-    users, recs, _, _ = run_taurus(tmp_path, """
+    users, recs, _, _ = run_taurus(
+        tmp_path,
+        """
 execution:
 - {concurrency: 2, hold-for: 3s, scenario: slow}
 - {concurrency: 3, hold-for: 800ms, scenario: slow}
 scenarios:
   slow: {think-time: 250ms}
-""")
+""",
+    )
     assert users[:3] == [5, 2, 2]
     assert {r["stage"] for r in recs} == {0, 1}
     assert {r["user"] for r in recs if r["stage"] == 1} == {2, 3, 4}
 
 
 def test_iterations_only_execution_ends_when_its_users_are_done(tmp_path: Path) -> None:
-    users, recs, seen, notes = run_taurus(tmp_path,
-                                          "execution:\n  concurrency: 3\n  throughput: 5\n",
-                                          limit_s=30)
+    users, recs, seen, notes = run_taurus(
+        tmp_path, "execution:\n  concurrency: 3\n  throughput: 5\n", limit_s=30
+    )
     assert seen == len(recs) == 3  # Taurus' default: 1 iteration per user
     assert users[0] == 3
     assert any("throughput is ignored without ramp-up or hold-for" in note for note in notes)
@@ -121,7 +139,10 @@ def test_iterations_only_execution_ends_when_its_users_are_done(tmp_path: Path) 
 
 
 def test_single_execution_with_every_supported_key(tmp_path: Path) -> None:
-    plan, notes = load_taurus(write(tmp_path, """
+    plan, notes = load_taurus(
+        write(
+            tmp_path,
+            """
 execution:
 - concurrency: 9
   ramp-up: 3m
@@ -134,21 +155,29 @@ scenarios:
   predict:
     think-time: 500ms
     requests: [http://example.invalid/predict]
-"""))
-    assert plan == StagedPlan(stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3,
-                                            throughput_rps=30),),
-                        think_s=0.5, iterations=100)
+""",
+        )
+    )
+    assert plan == StagedPlan(
+        stages=(Stage(users=9, ramp_up_s=180, hold_s=60, steps=3, throughput_rps=30),),
+        think_s=0.5,
+        iterations=100,
+    )
     # The rate steps with the users (10, 20, 30 per second), then is held.
     assert [plan.throughput_at(t) for t in (0, 59, 60, 130, 180, 239)] == [10, 10, 20, 30, 30, 30]
     assert [plan.users_at(t) for t in (0, 60, 120, 239, 240)] == [3, 6, 9, 9, 0]
-    assert notes == [("the scenarios' requests are not sent: every request is POST /predict "
-                      "with the payload")]
+    assert notes == [
+        ("the scenarios' requests are not sent: every request is POST /predict with the payload")
+    ]
 
 
 def test_throughput_ramps_linearly_with_ramp_up_as_taurus_shapes_it(tmp_path: Path) -> None:
-    plan, _ = load_taurus(write(tmp_path,
-                                "execution: {concurrency: 4, ramp-up: 100s, hold-for: 100s, "
-                                "throughput: 101}\n"))
+    plan, _ = load_taurus(
+        write(
+            tmp_path,
+            "execution: {concurrency: 4, ramp-up: 100s, hold-for: 100s, throughput: 101}\n",
+        )
+    )
     # From min(max(101 / 200 s, 0.001), 1) = 0.505/s up to 101/s over the ramp, then held.
     assert plan.throughput_at(0) == pytest.approx(0.505)
     assert plan.throughput_at(50) == pytest.approx(0.505 + (101 - 0.505) / 2)
@@ -156,7 +185,10 @@ def test_throughput_ramps_linearly_with_ramp_up_as_taurus_shapes_it(tmp_path: Pa
 
 
 def test_several_yaml_documents_merge_as_taurus_merges_them(tmp_path: Path) -> None:
-    plan, _ = load_taurus(write(tmp_path, """
+    plan, _ = load_taurus(
+        write(
+            tmp_path,
+            """
 execution:
 - {concurrency: 2, hold-for: 10s, scenario: s}
 scenarios:
@@ -167,7 +199,9 @@ execution:
 scenarios:
   s: {think-time: 2s}
 ---
-"""))
+""",
+        )
+    )
     # Lists append, mappings merge (the later think-time wins), executions run together.
     assert plan.layout == "concurrent"
     assert [plan.users_at(t) for t in (0, 1, 2, 4.9, 5, 9.9, 10)] == [3, 4, 5, 5, 2, 2, 0]
@@ -176,7 +210,10 @@ scenarios:
 
 def test_a_tilde_key_replaces_and_included_configs_are_merged_after(tmp_path: Path) -> None:
     write(tmp_path, "modules: {local: {sequential: true}}\n", name="seq.yml")
-    plan, _ = load_taurus(write(tmp_path, """
+    plan, _ = load_taurus(
+        write(
+            tmp_path,
+            """
 execution:
 - {concurrency: 9, hold-for: 1m}
 ---
@@ -184,20 +221,28 @@ execution:
 - {concurrency: 2, hold-for: 2s}
 - {concurrency: 4, hold-for: 3s}
 included-configs: [seq.yml]
-"""))
+""",
+        )
+    )
     assert plan.layout == "sequential"
     assert [s.users for s in plan.stages] == [2, 4]
     assert [plan.users_at(t) for t in (0, 1.9, 2, 4.9, 5)] == [2, 2, 4, 4, 0]
 
 
 def test_a_script_with_the_load_given_runs_that_load_and_says_the_script_is_not_run(
-        tmp_path: Path) -> None:
-    plan, notes = load_taurus(write(tmp_path, """
+    tmp_path: Path,
+) -> None:
+    plan, notes = load_taurus(
+        write(
+            tmp_path,
+            """
 execution:
 - {concurrency: 4, hold-for: 30s, scenario: jmx}
 scenarios:
   jmx: {script: plan.jmx, properties: {threads: 99}}
-"""))
+""",
+        )
+    )
     assert plan.stages == (Stage(users=4, hold_s=30),)
     assert any("the script plan.jmx is not run" in note for note in notes)
 
@@ -205,20 +250,31 @@ scenarios:
 # --- refusals: one line each ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("execution:\n- scenario: {script: plan.jmx, properties: {threads: 10}}\n",
-     "the load would come from the script plan.jmx"),
-    ("execution:\n- {scenario: plan.jmx, hold-for: 1m}\n", "give concurrency in the execution"),
-    ("execution:\n- {concurrency: 2, hold-for: 1m, scenario: elsewhere}\n",
-     "'elsewhere' is not under 'scenarios:'"),
-    ("execution: [\n", "is not valid YAML: "),
-    ("execution:\n- {concurrency: 1}\n---\n- just a list\n", "YAML document 2 is a list"),
-    ("scenarios: {}\n", "no top-level 'execution:'"),
-    ("execution: []\n", "non-empty list"),
-    ("included-configs: [missing.yml]\nexecution: {concurrency: 1}\n", "cannot read Taurus file"),
-])
-def test_what_cannot_be_honoured_is_refused_in_one_line(tmp_path: Path, text: str,
-                                                        fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "execution:\n- scenario: {script: plan.jmx, properties: {threads: 10}}\n",
+            "the load would come from the script plan.jmx",
+        ),
+        ("execution:\n- {scenario: plan.jmx, hold-for: 1m}\n", "give concurrency in the execution"),
+        (
+            "execution:\n- {concurrency: 2, hold-for: 1m, scenario: elsewhere}\n",
+            "'elsewhere' is not under 'scenarios:'",
+        ),
+        ("execution: [\n", "is not valid YAML: "),
+        ("execution:\n- {concurrency: 1}\n---\n- just a list\n", "YAML document 2 is a list"),
+        ("scenarios: {}\n", "no top-level 'execution:'"),
+        ("execution: []\n", "non-empty list"),
+        (
+            "included-configs: [missing.yml]\nexecution: {concurrency: 1}\n",
+            "cannot read Taurus file",
+        ),
+    ],
+)
+def test_what_cannot_be_honoured_is_refused_in_one_line(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
     with pytest.raises(TaurusError) as info:
         load_taurus(write(tmp_path, text))
     message = str(info.value)
@@ -228,10 +284,15 @@ def test_what_cannot_be_honoured_is_refused_in_one_line(tmp_path: Path, text: st
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:
     with pytest.raises(TaurusError) as info:
-        load_taurus(write(tmp_path, """
+        load_taurus(
+            write(
+                tmp_path,
+                """
 execution:
 - {concurrency: -3, ramp-up: soon, hold-for: 1m, steps: 0, throughput: fast}
-"""))
+""",
+            )
+        )
     text = str(info.value)
     for fragment in ("concurrency", "ramp-up", "steps", "throughput"):
         assert fragment in text

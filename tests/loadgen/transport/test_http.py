@@ -48,12 +48,15 @@ def test_keep_alive_connection_serves_many_requests(opener: Any) -> None:
     assert connections == 1
 
 
-@pytest.mark.parametrize(("behaviour", "kind"), [
-    ("reset", "reset"),
-    ("close_mid_body", "reset"),
-    ("stall", "timeout"),
-    ("garbage", "bad_response"),
-])
+@pytest.mark.parametrize(
+    ("behaviour", "kind"),
+    [
+        ("reset", "reset"),
+        ("close_mid_body", "reset"),
+        ("stall", "timeout"),
+        ("garbage", "bad_response"),
+    ],
+)
 @OPENERS
 def test_transport_failures_are_classified(behaviour: str, kind: str, opener: Any) -> None:
     async def main() -> RequestFailed:
@@ -77,36 +80,57 @@ def test_refused() -> None:
     anyio.run(main)
 
 
-def run_scenario(server: TestServer, tmp_path: Path, plan: StagedPlan,
-                 **settings: Any) -> dict[str, Any]:
+def run_scenario(
+    server: TestServer, tmp_path: Path, plan: StagedPlan, **settings: Any
+) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
-        result = await run_async(plan, target=target_from_url(server.url, name="t"),
-                                 settings=RunSettings(results_dir=tmp_path, run_id="r", **settings),
-                                 health=HEALTH)
+        result = await run_async(
+            plan,
+            target=target_from_url(server.url, name="t"),
+            settings=RunSettings(results_dir=tmp_path, run_id="r", **settings),
+            health=HEALTH,
+        )
         return result.summary
 
     return anyio.run(main)
 
 
 def test_every_error_kind_is_recorded_once_per_attempt(tmp_path: Path) -> None:
-    cycle = ["ok", "status:500", "status:503", "429", "bad_json", "wrong_count", "reset",
-             "close_mid_body", "stall", "garbage"]
+    cycle = [
+        "ok",
+        "status:500",
+        "status:503",
+        "429",
+        "bad_json",
+        "wrong_count",
+        "reset",
+        "close_mid_body",
+        "stall",
+        "garbage",
+    ]
 
     async def main() -> tuple[dict[str, Any], int]:
         async with TestServer(lambda n: cycle[n] if n < len(cycle) else "ok") as server:
             plan = StagedPlan(stages=(Stage(users=1, hold_s=100),), iterations=len(cycle))
-            result = await run_async(plan, target=target_from_url(server.url, name="t"),
-                                     settings=RunSettings(
-                                         results_dir=tmp_path, run_id="r", timeout_s=0.3),
-                                     health=HEALTH)
+            result = await run_async(
+                plan,
+                target=target_from_url(server.url, name="t"),
+                settings=RunSettings(results_dir=tmp_path, run_id="r", timeout_s=0.3),
+                health=HEALTH,
+            )
             return result.summary, server.seen
 
     summary, seen = anyio.run(main)
     assert summary["requests"] == seen == len(cycle)
     assert summary["ok"] == 1
     assert summary["errors"] == {
-        "refused": 0, "reset": 2, "timeout": 1, "http_status": 2, "throttled": 1,
-        "bad_response": 3, "cancelled": 0,
+        "refused": 0,
+        "reset": 2,
+        "timeout": 1,
+        "http_status": 2,
+        "throttled": 1,
+        "bad_response": 3,
+        "cancelled": 0,
     }
     assert set(summary["errors"]) == set(ERROR_KINDS)
     assert summary["statuses"] == {"200": 3, "429": 1, "500": 1, "503": 1}
@@ -119,8 +143,12 @@ def test_refused_attempts_are_recorded(tmp_path: Path) -> None:
     async def main() -> dict[str, Any]:
         target = target_from_url(f"http://127.0.0.1:{free_port()}", name="t")
         plan = StagedPlan(stages=(Stage(users=2, hold_s=100),), iterations=3)
-        result = await run_async(plan, target=target, health=HEALTH,
-                                 settings=RunSettings(results_dir=tmp_path, run_id="r"))
+        result = await run_async(
+            plan,
+            target=target,
+            health=HEALTH,
+            settings=RunSettings(results_dir=tmp_path, run_id="r"),
+        )
         return result.summary
 
     summary = anyio.run(main)

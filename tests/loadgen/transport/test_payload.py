@@ -17,8 +17,10 @@ def test_shipped_payload_serves_both_subsets() -> None:
     assert len(rows) == 2000
     assert sum(1 for r in rows if r["service"] == "http") >= 1000
     assert all(len(r) == 41 for r in rows)
-    for features in (["duration", "src_bytes", "dst_bytes"],
-                     ["duration", "protocol_type", "service", "flag", "count"]):
+    for features in (
+        ["duration", "src_bytes", "dst_bytes"],
+        ["duration", "protocol_type", "service", "flag", "count"],
+    ):
         body = json.loads(build_bodies(rows, features, 3)[0])
         assert len(body["instances"]) == 3
         assert all(list(inst) == features for inst in body["instances"])
@@ -44,6 +46,10 @@ def test_payload_is_derived_deterministically(tmp_path: Path) -> None:
     if not source.is_file():
         pytest.skip(f"the KDD Cup 99 source {source} is not on this machine")
     out = tmp_path / "payload.jsonl"
-    subprocess.run([sys.executable, str(script), str(source), "--out", str(out)], check=True,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(script), str(source), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     assert out.read_bytes() == DEFAULT_PAYLOAD.read_bytes()

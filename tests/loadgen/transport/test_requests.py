@@ -18,8 +18,7 @@ from loadgen.transport._http import connect, connect_h11
 from loadgen.transport._requests import Expect, function_request_set, weighted_order
 
 REQUESTS = [
-    {"method": "POST", "path": "/items", "headers": {"x-team": "a"}, "body": {"n": 1},
-     "weight": 3},
+    {"method": "POST", "path": "/items", "headers": {"x-team": "a"}, "body": {"n": 1}, "weight": 3},
     {"method": "GET", "path": "/items?id=7"},
 ]
 
@@ -40,8 +39,9 @@ def test_a_correct_answer_is_2xx_with_the_expected_field() -> None:
     assert Expect().judge(204, b"") == (None, None, None)
 
 
-async def _serve(handler: Callable[[web.Request], Awaitable[web.Response]]
-                 ) -> tuple[web.AppRunner, int]:
+async def _serve(
+    handler: Callable[[web.Request], Awaitable[web.Response]],
+) -> tuple[web.AppRunner, int]:
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
     runner = web.AppRunner(app)
@@ -53,15 +53,15 @@ async def _serve(handler: Callable[[web.Request], Awaitable[web.Response]]
 
 
 @pytest.mark.parametrize("opener", [connect, connect_h11])
-def test_both_connections_send_method_path_headers_and_body(tmp_path: Path,
-                                                            opener: Any) -> None:
+def test_both_connections_send_method_path_headers_and_body(tmp_path: Path, opener: Any) -> None:
     (tmp_path / "r.json").write_text(json.dumps(REQUESTS))
     request_set = function_request_set(tmp_path / "r.json")
     seen: list[tuple[str, str, str | None, bytes]] = []
 
     async def handler(request: web.Request) -> web.Response:
-        seen.append((request.method, request.path_qs, request.headers.get("x-team"),
-                     await request.read()))
+        seen.append(
+            (request.method, request.path_qs, request.headers.get("x-team"), await request.read())
+        )
         return web.json_response({"ok": True})
 
     async def main() -> None:
@@ -69,8 +69,9 @@ def test_both_connections_send_method_path_headers_and_body(tmp_path: Path,
         try:
             conn = await opener("127.0.0.1", port, "/unused", 5.0)
             for index in request_set.order:
-                response = await conn.send(request_set.requests[index], base_path="/prod",
-                                           timeout_s=5.0)
+                response = await conn.send(
+                    request_set.requests[index], base_path="/prod", timeout_s=5.0
+                )
                 assert response.status == 200
             conn.close()
         finally:
@@ -78,7 +79,8 @@ def test_both_connections_send_method_path_headers_and_body(tmp_path: Path,
 
     anyio.run(main)
     assert seen == [("POST", "/prod/items", "a", b'{"n":1}')] * 2 + [
-        ("GET", "/prod/items?id=7", None, b"")] + [("POST", "/prod/items", "a", b'{"n":1}')]
+        ("GET", "/prod/items?id=7", None, b"")
+    ] + [("POST", "/prod/items", "a", b'{"n":1}')]
 
 
 def test_a_run_sends_the_request_file_and_counts_wrong_answers(tmp_path: Path) -> None:
@@ -95,9 +97,15 @@ def test_a_run_sends_the_request_file_and_counts_wrong_answers(tmp_path: Path) -
         try:
             plan = StagedPlan(stages=(Stage(users=1, hold_s=30),), iterations=8)
             return await run_async(
-                plan, target=target_from_url(f"http://127.0.0.1:{port}", name="fn"),
-                settings=RunSettings(results_dir=tmp_path, run_id="r",
-                                     requests=tmp_path / "r.json", expect_field="label"))
+                plan,
+                target=target_from_url(f"http://127.0.0.1:{port}", name="fn"),
+                settings=RunSettings(
+                    results_dir=tmp_path,
+                    run_id="r",
+                    requests=tmp_path / "r.json",
+                    expect_field="label",
+                ),
+            )
         finally:
             await runner.cleanup()
 
@@ -124,9 +132,15 @@ def test_a_first_answer_that_is_wrong_stops_the_run_saying_why(tmp_path: Path) -
         try:
             plan = StagedPlan(stages=(Stage(users=1, hold_s=30),), iterations=50)
             return await run_async(
-                plan, target=target_from_url(f"http://127.0.0.1:{port}", name="fn"),
-                settings=RunSettings(results_dir=tmp_path, run_id="r",
-                                     requests=tmp_path / "r.json", stop_at_first_failure=True))
+                plan,
+                target=target_from_url(f"http://127.0.0.1:{port}", name="fn"),
+                settings=RunSettings(
+                    results_dir=tmp_path,
+                    run_id="r",
+                    requests=tmp_path / "r.json",
+                    stop_at_first_failure=True,
+                ),
+            )
         finally:
             await runner.cleanup()
 

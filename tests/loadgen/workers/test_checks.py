@@ -9,7 +9,8 @@ import pytest
 
 
 def test_a_request_file_too_big_for_a_worker_s_event_is_refused_in_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import loadgen.workers._checks as checks
     from loadgen._errors import PlanError
 

@@ -66,10 +66,17 @@ def invoke_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def test_an_invoke_refused_is_final_and_one_dropped_may_still_run(invoke_api: str) -> None:
     def invoker(function_name: str) -> LambdaInvoker:
-        return LambdaInvoker(WorkerStack(name="w", function_name=function_name, bucket=BUCKET,
-                                         lambda_endpoint=invoke_api,
-                                         credentials=("AKIDEXAMPLE", "secret")),
-                             workers=1, timeout_s=60)
+        return LambdaInvoker(
+            WorkerStack(
+                name="w",
+                function_name=function_name,
+                bucket=BUCKET,
+                lambda_endpoint=invoke_api,
+                credentials=("AKIDEXAMPLE", "secret"),
+            ),
+            workers=1,
+            timeout_s=60,
+        )
 
     # Lambda refused it: the worker never ran, nothing to wait for.
     with pytest.raises(WorkerFailed, match="TooManyRequestsException"):
@@ -82,14 +89,23 @@ def test_an_invoke_refused_is_final_and_one_dropped_may_still_run(invoke_api: st
 
 
 def test_the_invoke_connection_sends_keepalive_probes_well_inside_350_s(invoke_api: str) -> None:
-    stack = WorkerStack(name="w", function_name="fn", bucket=BUCKET, lambda_endpoint=invoke_api,
-                        credentials=("AKIDEXAMPLE", "secret"))
+    stack = WorkerStack(
+        name="w",
+        function_name="fn",
+        bucket=BUCKET,
+        lambda_endpoint=invoke_api,
+        credentials=("AKIDEXAMPLE", "secret"),
+    )
     invoker = LambdaInvoker(stack, workers=1, timeout_s=60)
     assert invoker({"worker": 0}) == {"worker": 0, "status": "ok"}
     # The very socket the call used, back in botocore's pool.
     manager = invoker.client._endpoint.http_session._manager
-    sockets = [conn.sock for pool in manager.pools._container.values()
-               for conn in list(pool.pool.queue) if conn is not None and conn.sock]
+    sockets = [
+        conn.sock
+        for pool in manager.pools._container.values()
+        for conn in list(pool.pool.queue)
+        if conn is not None and conn.sock
+    ]
     assert len(sockets) == 1
     sock = sockets[0]
     assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1

@@ -20,9 +20,13 @@ from loadgen.workers._split import (
 
 PLANS = [
     StagedPlan(),  # the study's: 9 users ramp 3m hold 1m, then 18 users at once for 1m
-    StagedPlan(stages=(Stage(users=7, ramp_up_s=10.0, hold_s=3.0),
-                       Stage(users=3, ramp_up_s=4.0, hold_s=2.0),
-                       Stage(users=10, ramp_up_s=5.0, hold_s=1.0, steps=3))),
+    StagedPlan(
+        stages=(
+            Stage(users=7, ramp_up_s=10.0, hold_s=3.0),
+            Stage(users=3, ramp_up_s=4.0, hold_s=2.0),
+            Stage(users=10, ramp_up_s=5.0, hold_s=1.0, steps=3),
+        )
+    ),
     StagedPlan(stages=(Stage(users=13, ramp_up_s=7.5, hold_s=2.5),)),
 ]
 
@@ -48,8 +52,9 @@ def share(piece: WorkerSlice) -> RateShare:
 
 @pytest.mark.parametrize("plan", PLANS)
 @pytest.mark.parametrize("workers", [1, 2, 3, 4])
-def test_staged_split_users_add_up_at_every_second_and_change(plan: StagedPlan,
-                                                              workers: int) -> None:
+def test_staged_split_users_add_up_at_every_second_and_change(
+    plan: StagedPlan, workers: int
+) -> None:
     slices = split_plan(plan, workers)
     assert len(slices) == workers
     for t_s in instants(plan):
@@ -58,7 +63,8 @@ def test_staged_split_users_add_up_at_every_second_and_change(plan: StagedPlan,
     for second in range(math.ceil(plan.duration_s)):
         inside = [t for t in instants(plan) if second <= t < second + 1]
         assert max(sum(staged(s).users_at(t) for s in slices) for t in inside) == max(
-            plan.users_at(t) for t in inside)
+            plan.users_at(t) for t in inside
+        )
     # Contiguous user ranges covering the plan's users once; every slice lasts the plan.
     ranges = [s.users for s in slices]
     assert ranges[0][0] == 0 and ranges[-1][1] == plan.max_users - 1
@@ -71,13 +77,18 @@ def test_staged_slice_users_run_the_windows_they_have_in_the_plan() -> None:
     whole = plan.user_windows()
     for piece in split_plan(plan, 3):
         first, last = piece.users
-        assert staged(piece).user_windows() == whole[first:last + 1]
+        assert staged(piece).user_windows() == whole[first : last + 1]
 
 
 def test_rate_split_arrivals_are_the_plan_s_exactly() -> None:
-    plan = RatePlan(steps=(RateStep(rate_rps=7.0, duration_s=3.0),
-                           RateStep(rate_rps=0.0, duration_s=1.0),
-                           RateStep(rate_rps=3.5, duration_s=2.0)), max_in_flight=10)
+    plan = RatePlan(
+        steps=(
+            RateStep(rate_rps=7.0, duration_s=3.0),
+            RateStep(rate_rps=0.0, duration_s=1.0),
+            RateStep(rate_rps=3.5, duration_s=2.0),
+        ),
+        max_in_flight=10,
+    )
     slices = split_plan(plan, 4)
     merged = sorted(a for s in slices for a in share(s).arrival_times())
     assert merged == sorted(plan.arrival_times())

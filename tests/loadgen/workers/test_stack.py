@@ -15,12 +15,17 @@ from loadgen.workers._stack import resolve_worker_stack
 def test_the_worker_stack_is_read_from_pulumi_outputs_and_its_absence_said(tmp_path: Path) -> None:
     def pulumi(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
         assert args == ["pulumi", "stack", "output", "--json", "--stack", "lw"]
-        return subprocess.CompletedProcess(args, 0, json.dumps(
-            {"function_name": "fn", "bucket": "b", "prefix": "runs/"}), "")
+        return subprocess.CompletedProcess(
+            args, 0, json.dumps({"function_name": "fn", "bucket": "b", "prefix": "runs/"}), ""
+        )
 
     stack = resolve_worker_stack("lw", endpoints_file=tmp_path / "none.json", run=pulumi)
     assert (stack.function_name, stack.bucket, stack.prefix, stack.source) == (
-        "fn", "b", "runs", "pulumi")
+        "fn",
+        "b",
+        "runs",
+        "pulumi",
+    )
 
     def model_stack(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(args, 0, json.dumps({"url": "https://x"}), "")

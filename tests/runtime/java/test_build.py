@@ -33,8 +33,14 @@ def classes_of(root: Path) -> dict[str, bytes]:
 def run_build(out: Path, path_dirs: list[Path]) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
     env["PATH"] = os.pathsep.join(str(p) for p in path_dirs)
-    return subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(out)], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_python_package_within_budget() -> None:
@@ -44,8 +50,9 @@ def test_python_package_within_budget() -> None:
 
 
 @pytest.mark.java
-def test_build_is_deterministic_and_within_budget(java_build: types.ModuleType,
-                                                  java_classpath: str, tmp_path: Path) -> None:
+def test_build_is_deterministic_and_within_budget(
+    java_build: types.ModuleType, java_classpath: str, tmp_path: Path
+) -> None:
     first = Path(java_classpath.split(os.pathsep)[0])
     second = java_build.build(tmp_path / "again")
     assert second == (tmp_path / "again").resolve()
@@ -59,8 +66,9 @@ def test_build_is_deterministic_and_within_budget(java_build: types.ModuleType,
 
 
 @pytest.mark.java
-def test_rebuild_leaves_no_stale_class(java_build: types.ModuleType, java_classpath: str,
-                                       tmp_path: Path) -> None:
+def test_rebuild_leaves_no_stale_class(
+    java_build: types.ModuleType, java_classpath: str, tmp_path: Path
+) -> None:
     out = tmp_path / "classes"
     (out / "predictor").mkdir(parents=True)
     (out / "predictor" / "Removed.class").write_bytes(b"\xca\xfe\xba\xbe")
@@ -77,34 +85,66 @@ def test_handler_has_the_signatures_the_managed_runtime_loads(java_classpath: st
     if javap is None:
         pytest.skip("javap is not on PATH (a JRE-only image); javac was found elsewhere")
     classes = java_classpath.split(os.pathsep)[0]
-    shown = subprocess.run([javap, "-public", "-cp", classes, "predictor.Handler"],
-                           capture_output=True, text=True, timeout=60, check=True).stdout
+    shown = subprocess.run(
+        [javap, "-public", "-cp", classes, "predictor.Handler"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert "public predictor.Handler();" in shown
-    assert ("public void handleRequest(java.io.InputStream, java.io.OutputStream) "
-            "throws java.io.IOException;") in shown
+    assert (
+        "public void handleRequest(java.io.InputStream, java.io.OutputStream) "
+        "throws java.io.IOException;"
+    ) in shown
     # AWS's runtime client takes a three-argument handler only if its last parameter is exactly
     # this interface; an Object-typed one is skipped (and the request id lost).
-    assert ("public void handleRequest(java.io.InputStream, java.io.OutputStream, "
-            "com.amazonaws.services.lambda.runtime.Context) throws java.io.IOException;") in shown
+    assert (
+        "public void handleRequest(java.io.InputStream, java.io.OutputStream, "
+        "com.amazonaws.services.lambda.runtime.Context) throws java.io.IOException;"
+    ) in shown
     assert "java.io.OutputStream, java.lang.Object)" not in shown
-    version = subprocess.run([javap, "-v", "-cp", classes, "predictor.Handler"],
-                             capture_output=True, text=True, timeout=60, check=True).stdout
+    version = subprocess.run(
+        [javap, "-v", "-cp", classes, "predictor.Handler"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     assert "major version: 61" in version  # Java 17 class files: loads on java17 and later
 
 
 @pytest.mark.java
-def test_provided_stubs_build_apart_and_never_inside_out(java_classpath: str,
-                                                          tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(tmp_path / "out"),
-                             "--tests"], capture_output=True, text=True, timeout=300, check=False)
+def test_provided_stubs_build_apart_and_never_inside_out(
+    java_classpath: str, tmp_path: Path
+) -> None:
+    result = subprocess.run(
+        [sys.executable, str(BUILD_SCRIPT), "--out", str(tmp_path / "out"), "--tests"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert set(classes_of(tmp_path / "out-provided")) == {
-        "com/amazonaws/services/lambda/runtime/Context.class"}
+        "com/amazonaws/services/lambda/runtime/Context.class"
+    }
     assert not any(name.startswith("com/") for name in classes_of(tmp_path / "out"))
     assert not any(name.startswith("com/") for name in classes_of(tmp_path / "out-tests"))
-    inside = subprocess.run([sys.executable, str(BUILD_SCRIPT), "--out", str(tmp_path / "o2"),
-                             "--provided", str(tmp_path / "o2" / "stubs")],
-                            capture_output=True, text=True, timeout=300, check=False)
+    inside = subprocess.run(
+        [
+            sys.executable,
+            str(BUILD_SCRIPT),
+            "--out",
+            str(tmp_path / "o2"),
+            "--provided",
+            str(tmp_path / "o2" / "stubs"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert inside.returncode == 1
     assert "must stay out of the function's classes" in inside.stderr
     assert not (tmp_path / "o2").exists()

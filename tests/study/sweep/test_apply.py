@@ -18,6 +18,6 @@ def test_apply_changes_the_memory_line_only(tmp_path: Path) -> None:
     assert change == ("  lambda-model-study:memory_mb: 512", "  lambda-model-study:memory_mb: 1024")
     after = stack_file.read_text().splitlines()
     assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [
-        before.index("  lambda-model-study:memory_mb: 512")]
+        before.index("  lambda-model-study:memory_mb: 512")
+    ]
     assert apply_memory(stack_file, 1024) is None
-

@@ -18,22 +18,28 @@ def test_a_size_beyond_the_hosts_cpus_is_not_emulable() -> None:
     assert not_emulable_reason(10240, cpus=6) is None
 
 
-@pytest.mark.parametrize(("status", "body", "line", "kind"), [
-    (200, b"{}", None, None),
-    (502, b'{"errorType": "Runtime.OutOfMemory"}', None, "out_of_memory"),
-    (200, b"{}", "Status: error\tError Type: Runtime.OutOfMemory", "out_of_memory"),
-    (504, b"", "Status: timeout", "timeout"),
-    (429, b'{"message": "Too Many Requests"}', None, "throttled"),
-    (400, b'{"error": "bad"}', None, "http_4xx"),
-    (500, b"{}", None, "http_5xx"),
-    (None, b"", None, "connection"),
-])
-def test_failures_by_kind(status: int | None, body: bytes, line: str | None,
-                          kind: str | None) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "line", "kind"),
+    [
+        (200, b"{}", None, None),
+        (502, b'{"errorType": "Runtime.OutOfMemory"}', None, "out_of_memory"),
+        (200, b"{}", "Status: error\tError Type: Runtime.OutOfMemory", "out_of_memory"),
+        (504, b"", "Status: timeout", "timeout"),
+        (429, b'{"message": "Too Many Requests"}', None, "throttled"),
+        (400, b'{"error": "bad"}', None, "http_4xx"),
+        (500, b"{}", None, "http_5xx"),
+        (None, b"", None, "connection"),
+    ],
+)
+def test_failures_by_kind(
+    status: int | None, body: bytes, line: str | None, kind: str | None
+) -> None:
     report = None
     if line is not None:
-        report = parse_report_line("REPORT RequestId: r1\tDuration: 1.00 ms\tBilled Duration: 1 "
-                                   f"ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t{line}\t")
+        report = parse_report_line(
+            "REPORT RequestId: r1\tDuration: 1.00 ms\tBilled Duration: 1 "
+            f"ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t{line}\t"
+        )
     assert _failure_of(status, body, report) == kind
 
 
@@ -44,12 +50,32 @@ def test_report_lines_join_the_clients_records_by_request_id(tmp_path: Path) -> 
         "REPORT RequestId: a\tDuration: 3.50 ms\tBilled Duration: 124 ms\tMemory Size: 256 MB"
         "\tMax Memory Used: 40 MB\tInit Duration: 120.10 ms\t\n"
         "REPORT RequestId: b\tDuration: 1.20 ms\tBilled Duration: 2 ms\tMemory Size: 256 MB"
-        "\tMax Memory Used: 41 MB\t\n")
-    sent = [(_Sent(request_id="b", forced_cold=False, client_ms=91.0, status=200, failure=None,
-                   request_index=0), b"{}"),
-            (_Sent(request_id="a", forced_cold=True, client_ms=230.0, status=200, failure=None,
-                   request_index=0), b"{}")]
+        "\tMax Memory Used: 41 MB\t\n"
+    )
+    sent = [
+        (
+            _Sent(
+                request_id="b",
+                forced_cold=False,
+                client_ms=91.0,
+                status=200,
+                failure=None,
+                request_index=0,
+            ),
+            b"{}",
+        ),
+        (
+            _Sent(
+                request_id="a",
+                forced_cold=True,
+                client_ms=230.0,
+                status=200,
+                failure=None,
+                request_index=0,
+            ),
+            b"{}",
+        ),
+    ]
     warm, cold = _join(256, sent, log)
     assert (cold.cold, cold.init_ms, cold.billed_ms, cold.client_ms) == (True, 120.1, 124, 230.0)
     assert (warm.cold, warm.duration_ms, warm.max_memory_mb) == (False, 1.2, 41)
-

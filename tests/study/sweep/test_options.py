@@ -7,4 +7,3 @@ from study.sweep._options import parse_memory
 
 def test_memory_list_is_sorted_once_each() -> None:
     assert parse_memory("1024, 128,256MB,128") == [128, 256, 1024]
-

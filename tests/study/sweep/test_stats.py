@@ -60,21 +60,27 @@ def test_speed_tie_goes_to_the_cheaper_power_tuning() -> None:
     assert choose(pool, Strategy(name="speed")).memory_mb == 256
 
 
-@pytest.mark.parametrize(("weight", "rows", "expected"), [
-    (1.0, [(128, 100, 100), (256, 200, 300), (512, 30, 200)], 512),
-    (0.0, [(128, 100, 300), (256, 200, 200), (512, 300, 100)], 512),
-    (0.5, [(128, 101, 300), (256, 200, 200), (512, 300, 101)], 256),
-    (0.3, [(128, 100, 300), (256, 200, 200), (512, 300, 100), (1024, 1000, 50)], 512),
-])
-def test_balanced_power_tuning(weight: float, rows: list[tuple[int, float, float]],
-                               expected: int) -> None:
+@pytest.mark.parametrize(
+    ("weight", "rows", "expected"),
+    [
+        (1.0, [(128, 100, 100), (256, 200, 300), (512, 30, 200)], 512),
+        (0.0, [(128, 100, 300), (256, 200, 200), (512, 300, 100)], 512),
+        (0.5, [(128, 101, 300), (256, 200, 200), (512, 300, 101)], 256),
+        (0.3, [(128, 100, 300), (256, 200, 200), (512, 300, 100), (1024, 1000, 50)], 512),
+    ],
+)
+def test_balanced_power_tuning(
+    weight: float, rows: list[tuple[int, float, float]], expected: int
+) -> None:
     assert choose(cands(rows), Strategy(name="balanced", weight=weight)).memory_mb == expected
 
 
 def test_balanced_score_is_power_tunings_formula_by_hand() -> None:
     # w=0.3: 512 MB scores 0.3*300/1000 + 0.7*100/300 = 0.09 + 0.2333 = 0.3233
-    choice = choose(cands([(128, 100, 300), (256, 200, 200), (512, 300, 100),
-                           (1024, 1000, 50)]), Strategy(name="balanced", weight=0.3))
+    choice = choose(
+        cands([(128, 100, 300), (256, 200, 200), (512, 300, 100), (1024, 1000, 50)]),
+        Strategy(name="balanced", weight=0.3),
+    )
     assert choice.scores[512] == pytest.approx(0.09 + 0.7 / 3)
     assert choice.scores[1024] == pytest.approx(0.3 + 0.7 * 50 / 300)
 
@@ -125,17 +131,33 @@ def test_median_interval_of_fifty_reaches_95_percent() -> None:
 # --- one size from its invocations --------------------------------------------------------------
 
 
-def inv(*, mb: int = 1024, cold: bool = False, duration: float = 10.0, init: float | None = None,
-        client: float | None = 12.0, failure: str | None = None,
-        billed: int | None = None) -> Invocation:
-    return Invocation(memory_mb=mb, forced_cold=cold, cold=cold, client_ms=client,
-                      duration_ms=None if failure else duration,
-                      billed_ms=billed, init_ms=init, max_memory_mb=60, failure=failure)
+def inv(
+    *,
+    mb: int = 1024,
+    cold: bool = False,
+    duration: float = 10.0,
+    init: float | None = None,
+    client: float | None = 12.0,
+    failure: str | None = None,
+    billed: int | None = None,
+) -> Invocation:
+    return Invocation(
+        memory_mb=mb,
+        forced_cold=cold,
+        cold=cold,
+        client_ms=client,
+        duration_ms=None if failure else duration,
+        billed_ms=billed,
+        init_ms=init,
+        max_memory_mb=60,
+        failure=failure,
+    )
 
 
 def test_size_cost_includes_init_and_api_gateway_by_hand() -> None:
-    invs = [inv(cold=True, duration=10.0, init=190.0, client=300.0, billed=200)] + \
-        [inv(duration=10.0, billed=10) for _ in range(9)]
+    invs = [inv(cold=True, duration=10.0, init=190.0, client=300.0, billed=200)] + [
+        inv(duration=10.0, billed=10) for _ in range(9)
+    ]
     prices = Prices()
     s = size_stats(1024, invs, prices=prices, cold_share=0.5)
     per_warm = 0.2e-6 + 1.0e-6 + 1.0 * 0.010 * 0.0000166667
@@ -151,10 +173,12 @@ def test_size_cost_includes_init_and_api_gateway_by_hand() -> None:
 
 
 def test_out_of_memory_is_that_sizes_answer_not_a_sweep_error() -> None:
-    oom = size_stats(128, [inv(mb=128, cold=True, failure="out_of_memory", init=None)]
-                     + [inv(mb=128, failure="out_of_memory") for _ in range(4)])
-    fine = size_stats(256, [inv(mb=256, cold=True, init=100.0)]
-                      + [inv(mb=256) for _ in range(4)])
+    oom = size_stats(
+        128,
+        [inv(mb=128, cold=True, failure="out_of_memory", init=None)]
+        + [inv(mb=128, failure="out_of_memory") for _ in range(4)],
+    )
+    fine = size_stats(256, [inv(mb=256, cold=True, init=100.0)] + [inv(mb=256) for _ in range(4)])
     assert oom.failures == {"out_of_memory": 5}
     assert not oom.usable
     assert [c.memory_mb for c in candidates([oom, fine])] == [256]
@@ -165,12 +189,21 @@ def test_out_of_memory_is_that_sizes_answer_not_a_sweep_error() -> None:
 
 
 def test_slo_picks_the_cheapest_meeting_it_or_names_the_closest() -> None:
-    slow = size_stats(128, [inv(mb=128, cold=True, init=500, client=900)]
-                      + [inv(mb=128, duration=80.0, client=200.0) for _ in range(5)])
-    mid = size_stats(512, [inv(mb=512, cold=True, init=200, client=400)]
-                     + [inv(mb=512, duration=20.0, client=120.0) for _ in range(5)])
-    fast = size_stats(2048, [inv(mb=2048, cold=True, init=100, client=300)]
-                      + [inv(mb=2048, duration=10.0, client=100.0) for _ in range(5)])
+    slow = size_stats(
+        128,
+        [inv(mb=128, cold=True, init=500, client=900)]
+        + [inv(mb=128, duration=80.0, client=200.0) for _ in range(5)],
+    )
+    mid = size_stats(
+        512,
+        [inv(mb=512, cold=True, init=200, client=400)]
+        + [inv(mb=512, duration=20.0, client=120.0) for _ in range(5)],
+    )
+    fast = size_stats(
+        2048,
+        [inv(mb=2048, cold=True, init=100, client=300)]
+        + [inv(mb=2048, duration=10.0, client=100.0) for _ in range(5)],
+    )
     chosen = choose_by_slo([slow, mid, fast], parse_slo("warm-p99=150ms,cold-p99=1s"))
     assert chosen.memory_mb == 512
     none = choose_by_slo([slow, mid, fast], parse_slo("warm-p99=50ms"))
@@ -198,8 +231,16 @@ def test_strategy_parsing() -> None:
 
 
 def test_a_warm_phase_request_that_met_a_new_instance_is_in_no_warm_figure() -> None:
-    unforced = Invocation(memory_mb=512, forced_cold=False, cold=True, client_ms=300.0,
-                          duration_ms=50.0, billed_ms=200, init_ms=150.0, max_memory_mb=60)
+    unforced = Invocation(
+        memory_mb=512,
+        forced_cold=False,
+        cold=True,
+        client_ms=300.0,
+        duration_ms=50.0,
+        billed_ms=200,
+        init_ms=150.0,
+        max_memory_mb=60,
+    )
     s = size_stats(512, [inv(mb=512, duration=10.0) for _ in range(5)] + [unforced])
     assert s.unforced_cold == 1 and s.warm_requests == 5
     assert s.warm_duration is not None and s.warm_duration.high == 10.0

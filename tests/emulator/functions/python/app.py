@@ -43,8 +43,11 @@ _SERVED = 0
 
 
 def _ok(body: object, status: int = 200) -> dict[str, object]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"},
-            "body": json.dumps(body)}
+    return {
+        "statusCode": status,
+        "headers": {"content-type": "application/json"},
+        "body": json.dumps(body),
+    }
 
 
 def handler(event: dict[str, Any], context: object) -> object:
@@ -54,17 +57,23 @@ def handler(event: dict[str, Any], context: object) -> object:
     query = event.get("queryStringParameters") or {}
     print(f"handling {path} #{_SERVED}")
     if path == "/pid":
-        return _ok({
-            "pid": os.getpid(),
-            "served": _SERVED,
-            "request_id": getattr(context, "aws_request_id", None),
-            "invoked_arn": getattr(context, "invoked_function_arn", None),
-            "remaining_ms": context.get_remaining_time_in_millis(),  # type: ignore[attr-defined]
-            "cwd": os.getcwd(),
-            "env": {k: v for k, v in os.environ.items()
-                    if k.startswith(("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL",
-                                     "TEST"))},
-        })
+        return _ok(
+            {
+                "pid": os.getpid(),
+                "served": _SERVED,
+                "request_id": getattr(context, "aws_request_id", None),
+                "invoked_arn": getattr(context, "invoked_function_arn", None),
+                "remaining_ms": context.get_remaining_time_in_millis(),  # type: ignore[attr-defined]
+                "cwd": os.getcwd(),
+                "env": {
+                    k: v
+                    for k, v in os.environ.items()
+                    if k.startswith(
+                        ("AWS_LAMBDA", "LAMBDA", "_HANDLER", "AWS_REGION", "MODEL", "TEST")
+                    )
+                },
+            }
+        )
     if path == "/import":
         name = query.get("name", "")
         try:
@@ -80,8 +89,9 @@ def handler(event: dict[str, Any], context: object) -> object:
     if path == "/cpu-quota":
         return _ok({"init": _INIT_CPU_QUOTA, "now": _cpu_quota()})
     if path == "/body-length":
-        return _ok({"chars": len(event.get("body", "")),
-                    "distinct": sorted(set(event.get("body", "")))})
+        return _ok(
+            {"chars": len(event.get("body", "")), "distinct": sorted(set(event.get("body", "")))}
+        )
     if path == "/echo":
         return _ok({"event": event})
     if path == "/sleep":
@@ -110,8 +120,10 @@ def handler(event: dict[str, Any], context: object) -> object:
         # memory. The mapping is held for hold_s so a sampler can see the resident set.
         import mmap
 
-        with open(query["name"], "rb") as f, mmap.mmap(f.fileno(), 0,
-                                                       access=mmap.ACCESS_READ) as pages:
+        with (
+            open(query["name"], "rb") as f,
+            mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as pages,
+        ):
             total = sum(pages[i] for i in range(0, len(pages), mmap.PAGESIZE))
             time.sleep(float(query.get("hold_s", "0")))
             return _ok({"mb": len(pages) // (1024 * 1024), "sum": total})
@@ -136,8 +148,11 @@ def handler(event: dict[str, Any], context: object) -> object:
         from botocore.session import Session
 
         signed = AWSRequest(method="GET", url=query["url"])
-        SigV4Auth(Session().get_credentials().get_frozen_credentials(), "execute-api",
-                  os.environ["AWS_REGION"]).add_auth(signed)
+        SigV4Auth(
+            Session().get_credentials().get_frozen_credentials(),
+            "execute-api",
+            os.environ["AWS_REGION"],
+        ).add_auth(signed)
         call = urllib.request.Request(query["url"], headers=dict(signed.headers.items()))
         try:
             with urllib.request.urlopen(call, timeout=30) as response:
@@ -148,8 +163,12 @@ def handler(event: dict[str, Any], context: object) -> object:
         import boto3  # the runtime's, as on AWS; endpoint and keys from the environment
 
         listed = boto3.client("s3").list_buckets()["Buckets"]
-        return _ok({"buckets": [b["Name"] for b in listed],
-                    "endpoint": os.environ.get("AWS_ENDPOINT_URL_S3"),
-                    "key_id": os.environ["AWS_ACCESS_KEY_ID"],
-                    "token": os.environ.get("AWS_SESSION_TOKEN")})
+        return _ok(
+            {
+                "buckets": [b["Name"] for b in listed],
+                "endpoint": os.environ.get("AWS_ENDPOINT_URL_S3"),
+                "key_id": os.environ["AWS_ACCESS_KEY_ID"],
+                "token": os.environ.get("AWS_SESSION_TOKEN"),
+            }
+        )
     return _ok({"path": path, "pid": os.getpid()})

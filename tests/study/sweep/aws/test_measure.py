@@ -29,23 +29,32 @@ from study.sweep.aws._measure import sweep_on_aws
 from ....support.paths import EVENTS_DIR, HTTP_VECTORS, REPO
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"memory_sizes": [64]}, "outside Lambda's range"),
-    ({"memory_sizes": [256, 256]}, "twice"),
-    ({"memory_sizes": []}, "no memory size"),
-    ({"cold": 0, "warm": 0}, "at least one invocation"),
-    ({"payloads": []}, "no request"),
-    ({"payloads": [(b"{}", 0.0)]}, "weights"),
-    ({"parallelism": 0}, "parallelism"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"memory_sizes": [64]}, "outside Lambda's range"),
+        ({"memory_sizes": [256, 256]}, "twice"),
+        ({"memory_sizes": []}, "no memory size"),
+        ({"cold": 0, "warm": 0}, "at least one invocation"),
+        ({"payloads": []}, "no request"),
+        ({"payloads": [(b"{}", 0.0)]}, "weights"),
+        ({"parallelism": 0}, "parallelism"),
+    ],
+)
 def test_bad_input_is_one_line_before_any_call(kwargs: dict[str, Any], words: str) -> None:
     class NoCalls:
         def __getattr__(self, name: str) -> Any:
             raise AssertionError(f"the sweep called {name} before checking its input")
 
-    arguments: dict[str, Any] = {"function_name": "fn", "memory_sizes": [128, 256], "cold": 1,
-                                 "warm": 1, "payloads": [(b"{}", 1.0)],
-                                 "lambda_client": NoCalls(), **kwargs}
+    arguments: dict[str, Any] = {
+        "function_name": "fn",
+        "memory_sizes": [128, 256],
+        "cold": 1,
+        "warm": 1,
+        "payloads": [(b"{}", 1.0)],
+        "lambda_client": NoCalls(),
+        **kwargs,
+    }
     with pytest.raises(AwsSweepError) as caught:
         sweep_on_aws(**arguments)
     assert words in str(caught.value) and "\n" not in str(caught.value)
@@ -80,19 +89,26 @@ def _payloads() -> list[tuple[bytes, float]]:
 
 def _client(url: str) -> Any:
     return boto3.client(
-        "lambda", endpoint_url=url, region_name="us-east-1",
+        "lambda",
+        endpoint_url=url,
+        region_name="us-east-1",
         aws_access_key_id=DEFAULT_CREDENTIALS.access_key_id,
         aws_secret_access_key=DEFAULT_CREDENTIALS.secret_access_key,
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60))
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=60),
+    )
 
 
 @pytest.fixture
 async def hosted(python_512: FunctionSpec, tmp_path: Path) -> AsyncIterator[Emulator]:
-    options = EmulatorOptions(work_dir=tmp_path / "work", log_dir=tmp_path / "logs",
-                              python_env_dir=tmp_path.parent / "python-runtime")
-    async with Emulator([replace(python_512, environment={**python_512.environment,
-                                                          "TEAM_SETTING": "kept"})],
-                        options) as emu:
+    options = EmulatorOptions(
+        work_dir=tmp_path / "work",
+        log_dir=tmp_path / "logs",
+        python_env_dir=tmp_path.parent / "python-runtime",
+    )
+    async with Emulator(
+        [replace(python_512, environment={**python_512.environment, "TEAM_SETTING": "kept"})],
+        options,
+    ) as emu:
         yield emu
 
 
@@ -102,31 +118,41 @@ def _left_behind(client: Any, name: str) -> dict[str, Any]:
         "memory_mb": config["MemorySize"],
         "variables": config["Environment"]["Variables"],
         "aliases": client.list_aliases(FunctionName=name)["Aliases"],
-        "versions": [v["Version"] for v in
-                     client.list_versions_by_function(FunctionName=name)["Versions"]],
+        "versions": [
+            v["Version"] for v in client.list_versions_by_function(FunctionName=name)["Versions"]
+        ],
     }
 
 
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_function_as_it_was(
-        hosted: Emulator) -> None:
+    hosted: Emulator,
+) -> None:
     name = "python-512"
     client = _client(hosted.lambda_url)
     messages: list[str] = []
     try:
         before = await asyncio.to_thread(_left_behind, client, name)
         results = await asyncio.to_thread(
-            sweep_on_aws, function_name=name, memory_sizes=[256, 1024], cold=2, warm=4,
-            payloads=_payloads(), lambda_client=client, parallelism=2,
-            progress=messages.append)
+            sweep_on_aws,
+            function_name=name,
+            memory_sizes=[256, 1024],
+            cold=2,
+            warm=4,
+            payloads=_payloads(),
+            lambda_client=client,
+            parallelism=2,
+            progress=messages.append,
+        )
         after = await asyncio.to_thread(_left_behind, client, name)
     finally:
         client.close()
     assert list(results) == [256, 1024]
     log = (hosted.options.log_dir / f"{name}.log").read_text()
-    memory_by_request: dict[str | None, int] = {r.request_id: r.memory_size_mb
-                         for r in read_report_lines(log.splitlines())}
+    memory_by_request: dict[str | None, int] = {
+        r.request_id: r.memory_size_mb for r in read_report_lines(log.splitlines())
+    }
     for size, invocations in results.items():
         assert len(invocations) == 6
         assert [i.forced_cold for i in invocations] == [True, True] + [False] * 4
@@ -136,12 +162,21 @@ async def test_a_sweep_measures_each_size_through_versions_and_leaves_the_functi
         assert all(i.cold and i.init_ms is not None and i.init_ms > 0 for i in forced)
         assert all(i.failure is None for i in invocations), invocations
         assert all(i.memory_mb == size for i in invocations)
-        assert all(i.duration_ms is not None and i.billed_ms is not None
-                   and i.max_memory_mb is not None and i.client_ms is not None
-                   for i in invocations)
+        assert all(
+            i.duration_ms is not None
+            and i.billed_ms is not None
+            and i.max_memory_mb is not None
+            and i.client_ms is not None
+            for i in invocations
+        )
         # Billed duration includes the init on a cold start (AWS since August 2025).
-        assert all(i.billed_ms is not None and i.init_ms is not None and i.duration_ms is not None
-                   and i.billed_ms >= i.init_ms + i.duration_ms for i in forced)
+        assert all(
+            i.billed_ms is not None
+            and i.init_ms is not None
+            and i.duration_ms is not None
+            and i.billed_ms >= i.init_ms + i.duration_ms
+            for i in forced
+        )
         # The function ran at the size swept, as its own REPORT lines say.
         assert {memory_by_request[i.request_id] for i in invocations} == {size}
         # Requests in their weights' proportions (3:1), the same order at every size.
@@ -168,9 +203,15 @@ class _RefusesSecondPublish:
     def publish_version(self, **kwargs: Any) -> Any:
         self.publishes += 1
         if self.publishes == 2:
-            raise ClientError({"Error": {"Code": "CodeStorageExceededException",
-                                         "Message": "Code storage limit exceeded."}},
-                              "PublishVersion")
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "CodeStorageExceededException",
+                        "Message": "Code storage limit exceeded.",
+                    }
+                },
+                "PublishVersion",
+            )
         return self._client.publish_version(**kwargs)
 
     def __getattr__(self, name: str) -> Any:
@@ -180,15 +221,22 @@ class _RefusesSecondPublish:
 @pytest.mark.slow
 @pytest.mark.anyio
 async def test_a_call_lambda_refuses_mid_sweep_is_one_line_after_the_function_is_restored(
-        hosted: Emulator) -> None:
+    hosted: Emulator,
+) -> None:
     name = "python-512"
     client = _client(hosted.lambda_url)
     try:
         before = await asyncio.to_thread(_left_behind, client, name)
         with pytest.raises(AwsSweepError) as caught:
             await asyncio.to_thread(
-                sweep_on_aws, function_name=name, memory_sizes=[256, 1024], cold=2, warm=1,
-                payloads=_payloads(), lambda_client=_RefusesSecondPublish(client))
+                sweep_on_aws,
+                function_name=name,
+                memory_sizes=[256, 1024],
+                cold=2,
+                warm=1,
+                payloads=_payloads(),
+                lambda_client=_RefusesSecondPublish(client),
+            )
         after = await asyncio.to_thread(_left_behind, client, name)
     finally:
         client.close()
@@ -226,15 +274,25 @@ print("FINISHED", flush=True)
 @pytest.mark.anyio
 @pytest.mark.parametrize(("signum", "parallelism"), [(signal.SIGINT, 1), (signal.SIGTERM, 2)])
 async def test_a_signal_mid_sweep_still_restores_the_function_and_deletes_what_it_made(
-        hosted: Emulator, signum: int, parallelism: int) -> None:
+    hosted: Emulator, signum: int, parallelism: int
+) -> None:
     name = "python-512"
     client = _client(hosted.lambda_url)
     before = await asyncio.to_thread(_left_behind, client, name)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", _SWEEP_SCRIPT, hosted.lambda_url,
-        DEFAULT_CREDENTIALS.access_key_id, DEFAULT_CREDENTIALS.secret_access_key, str(EVENTS_DIR),
-        str(parallelism), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(REPO)})
+        sys.executable,
+        "-c",
+        _SWEEP_SCRIPT,
+        hosted.lambda_url,
+        DEFAULT_CREDENTIALS.access_key_id,
+        DEFAULT_CREDENTIALS.secret_access_key,
+        str(EVENTS_DIR),
+        str(parallelism),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert proc.stdout is not None and proc.stderr is not None
     seen: list[str] = []
     try:
@@ -266,4 +324,3 @@ async def test_a_signal_mid_sweep_still_restores_the_function_and_deletes_what_i
     assert "restored" in err and "Traceback" not in err
     assert after == before
     assert after["aliases"] == [] and after["versions"] == ["$LATEST"]
-

@@ -23,4 +23,3 @@ def test_a_signal_interrupts_the_sweep_once_and_is_held_during_its_clean_up() ->
         assert guard.held == [signal.SIGINT]
     assert said == ["SIGINT: restoring the function first, a few seconds"]
     assert signal.getsignal(signal.SIGINT) is before
-
