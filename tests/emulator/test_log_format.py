@@ -44,9 +44,9 @@ def _log(log_format: str) -> list[str]:
         lines.append(start_line(request_id, log_format=log_format))
         lines.append("a line of the function's own output")
         lines += closing_lines(
-            inst,
-            inv,
-            duration_ms=duration_ms,  # type: ignore[arg-type]
+            inst,  # type: ignore[arg-type]
+            inv,  # type: ignore[arg-type]
+            duration_ms=duration_ms,
             memory_size_mb=512,
             max_memory_used_mb=40 + number,
             status=status,
