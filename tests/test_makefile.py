@@ -44,3 +44,11 @@ def test_make_test_is_make_check_then_the_slow_tests() -> None:
     assert "lint" in check_prereqs
     assert 'pytest -m "not slow"' in check_recipe
     assert re.search(r"pytest -m slow\b", test_recipe)
+
+
+def test_lint_checks_rules_format_and_types() -> None:
+    """`make check` (and so CI) holds the code to ruff's rules, ruff's format and mypy --strict."""
+    (recipe,) = re.findall(r"^lint:[^\n]*\n((?:\t[^\n]*\n)*)", MAKEFILE, flags=re.MULTILINE)
+    assert "ruff check ." in recipe
+    assert "ruff format --check ." in recipe
+    assert "mypy" in recipe
