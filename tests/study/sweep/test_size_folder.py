@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from report import parse_report_line
-from study.sweep._output import report_lines
 from study.sweep._samples import Invocation
+from study.sweep._size_folder import report_lines
 
 
 def test_invocations_written_back_as_report_lines_read_the_same() -> None:
