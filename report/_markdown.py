@@ -19,7 +19,7 @@ from resultfiles import (
     write_text_atomic,
 )
 
-from . import _saturation as _sat
+from . import _cpu_section as _sat
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
