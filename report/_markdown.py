@@ -28,7 +28,8 @@ from ._functions import function_section
 from ._reading import ScenarioRun, collect, load_report_lines
 from ._recommend import RecommendationRule, recommend
 from ._reportline import ReportLine
-from ._runtimes import SectionInput, is_function_stack, runtime_section
+from ._runtime_section import runtime_section
+from ._runtimes import SectionInput, is_function_stack
 
 __all__ = ["find_logs", "write_report"]
 
