@@ -9,7 +9,8 @@ section's (``_runtimes.runtime_figures``); a function stack has no model runtime
 
 from __future__ import annotations
 
-from ._runtimes import RuntimeFigures, SectionInput, package_words
+from ._runtime_section import package_words
+from ._runtimes import RuntimeFigures, SectionInput
 
 __all__ = ["function_section"]
 

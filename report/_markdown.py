@@ -6,20 +6,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from resultfiles import (
-    ENDPOINTS,
     LOG_SUFFIX,
     LOGS,
-    Bracket,
     ResultsError,
-    Scenario1Facts,
-    read_endpoints,
     write_text_atomic,
 )
 
-from . import _saturation as _sat
+from . import _cpu_section as _sat
+from ._cells import marks, marks_of, ms, num
 from ._charts import bar_chart, scenario1_chart, scenario2_chart
 from ._coldstarts import cold_start_rows, cold_start_section
 from ._cost import Prices
@@ -28,7 +24,9 @@ from ._functions import function_section
 from ._reading import ScenarioRun, collect, load_report_lines
 from ._recommend import RecommendationRule, recommend
 from ._reportline import ReportLine
-from ._runtimes import SectionInput, is_function_stack, runtime_section
+from ._runtime_section import runtime_section
+from ._runtimes import SectionInput, is_function_stack
+from ._sections import data_section, gaps, hosts, machine, side_by_side
 
 __all__ = ["find_logs", "write_report"]
 
@@ -49,182 +47,8 @@ def find_logs(dirs: Sequence[Path]) -> list[Path]:
     return found
 
 
-def _ms(value: float | None, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if value >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.{digits}f}" if value >= 1 else f"{value:.3f}"
-
-
-def _num(value: float | None, fmt: str = "{:,.1f}") -> str:
-    return "–" if value is None else fmt.format(value)
-
-
 def _order(f: StackFigures) -> tuple[str, int, str]:
     return (f.language, f.memory_mb or 0, f.stack)
-
-
-def _machine(runs: Sequence[ScenarioRun]) -> str:
-    for run in runs:
-        m = run.run.machine
-        if m is not None:
-            usable = next((n for n in (m.cpus_usable, m.cpu_count) if n is not None), "?")
-            return (
-                f"{m.hostname or '?'}: {m.cpu_model or '?'}, {usable} "
-                f"usable CPUs, {m.platform or '?'}"
-            )
-    return "unknown (run.json lacks `machine`)"
-
-
-def _hosts(dirs: Sequence[Path], runs: Sequence[ScenarioRun]) -> str | None:
-    """Which interpreters really ran the functions, when the local emulator kept its endpoints
-    file."""
-    for top in dirs:
-        for path in sorted(top.rglob(ENDPOINTS)):
-            try:
-                endpoints = read_endpoints(path)
-            except ResultsError:
-                continue
-            hosted = endpoints.hosted_by if endpoints is not None else None
-            if hosted is None:
-                continue
-            declared = sorted(
-                {str(r.settings.get("runtime")) for r in runs if r.settings.get("runtime")}
-            )
-            local = ", ".join(
-                f"{'Python' if k == 'python' else 'Java'} {v}"
-                for k, v in sorted(hosted.items())
-                if v
-            )
-            return (
-                f"- Hosted by the local emulator with {local}; the stacks declare "
-                f"{', '.join(declared) or 'no runtime'}, which is what AWS would run."
-            )
-    return None
-
-
-def _errors(f: StackFigures) -> str:
-    if not f.errors:
-        return "0"
-    return ", ".join(f"{k} {v}" for k, v in f.errors.items())
-
-
-def _marks(f: StackFigures, *, saturated: bool = False) -> str:
-    """The stack's name as the tables show it: visibly marked when its data is not whole."""
-    marks = [" ⚠" if saturated and f.generator_saturated else ""]
-    if f.incomplete:
-        marks.append(" (incomplete run)")
-    if f.data_problems:
-        marks.append(" (data missing)")
-    return f.stack + "".join(marks)
-
-
-def _marks_of(figures: Sequence[StackFigures]) -> Callable[[str], str]:
-    marked = {f.stack: _marks(f) for f in figures}
-    return lambda stack: marked.get(stack, stack)
-
-
-def _data_section(figures: Sequence[StackFigures]) -> list[str]:
-    """Per stack, which runs are incomplete and which files are missing, torn or short."""
-    flagged = [f for f in figures if f.incomplete or f.data_problems]
-    if not flagged:
-        return []
-    md = [
-        "## Incomplete runs and missing data",
-        "",
-        (
-            "The figures below are computed from what the files hold; the stacks listed here are "
-            "marked in every table and are not candidates for the recommendation."
-        ),
-        "",
-    ]
-    for f in flagged:
-        md += [f"- **{f.stack}**"]
-        md += [f"  - incomplete run: {run}" for run in f.incomplete]
-        md += [f"  - {problem}" for problem in f.data_problems]
-    return [*md, ""]
-
-
-def _side_by_side(figures: Sequence[StackFigures], unit: str = "predictions") -> list[str]:
-    head = (
-        "| stack | language | memory MB | arch | strategy | mitigation | requests [C] | errors "
-        "[C] "
-        "| throttles [C] | warm p50 ms [C] | p90 [C] | p99 [C] | max [C] | mean [C] "
-        "| hits/s mean [C] | hits/s peak [C] " + _sat.TABLE_HEADS + "| billed GB-s [S] | $ per "
-        f"1M {unit} [D] |"
-    )
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for f in figures:
-        per_million = f.cost.per_million_predictions_usd if f.cost else None
-        lines.append(
-            f"| {_marks(f, saturated=True)} | {f.language} | {_num(f.memory_mb, '{}')} | "
-            f"{f.architecture} | {f.strategy} "
-            f"| {f.mitigation} | {f.requests:,} | {_errors(f)} | {f.throttled} | "
-            f"{_ms(f.warm_p50_ms)} "
-            f"| {_ms(f.warm_p90_ms)} | {_ms(f.warm_p99_ms)} | {_ms(f.warm_max_ms)} | "
-            f"{_ms(f.warm_mean_ms)} "
-            f"| {_num(f.hits_per_s_mean)} | {_num(f.hits_per_s_peak, '{}')} {_sat.table_cells(f)}"
-            f"| {_num(f.billed_gb_s, '{:.3f}')} | {_num(per_million, '{:.4f}')} |"
-        )
-    return lines
-
-
-def _gaps(run: ScenarioRun) -> list[str]:
-    s1 = run.summary.scenario1 or Scenario1Facts()
-    lines = [
-        f"**{run.target}**",
-        "",
-        (
-            "| request | planned idle (unscaled) | idle measured (unscaled) | latency ms [C] | "
-            "cold? [C] "
-            "| instance [C] | outcome [D] |"
-        ),
-        "|---|---|---|---|---|---|---|",
-    ]
-    first = next((r for r in run.records if r.phase in (None, "probe")), None)
-    if first is not None:
-        lines.append(
-            f"| #{first.seq} (first) | – | – | {_ms(first.latency_us / 1000)} "
-            f"| {_cold(first.cold_start)} | `{first.instance_id or '–'}` | – |"
-        )
-    for g in s1.gaps:
-        planned = (g.planned_s or 0.0) * run.time_scale
-        lines.append(
-            f"| #{'?' if g.seq is None else g.seq} ({g.phase or 'probe'}) | {_dur(planned)} | "
-            f"{_dur(g.idle_plan_s)} "
-            f"| {_ms(g.latency_ms)} | {_cold(g.cold_start)} | "
-            f"`{g.instance_id or '–'}` "
-            f"| {g.outcome or '?'} |"
-        )
-    lines.append("")
-    lines.append(f"Eviction bracket [D]: {_bracket(s1.bracket, run.time_scale)}")
-    bis = s1.bisected
-    if bis:
-        lines.append(
-            f"; bisected [D]: {_bracket(bis, run.time_scale)} after {bis.probes or 0} probes"
-        )
-    lines.append("")
-    return lines
-
-
-def _cold(value: Any) -> str:
-    return "cold" if value is True else ("warm" if value is False else "?")
-
-
-def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.1f} s"
-
-
-def _bracket(b: Bracket, scale: float) -> str:
-    kept, evicted = b.kept_s, b.evicted_s
-    kept_text = f"kept after {_dur(kept * scale)} idle" if kept is not None else "never seen kept"
-    evicted_text = (
-        f"evicted after {_dur(evicted * scale)}" if evicted is not None else "never seen evicted"
-    )
-    return f"{kept_text}, {evicted_text} (unscaled)"
 
 
 def write_report(
@@ -327,8 +151,8 @@ def _write(
             f"- Time scale: {', '.join(f'{s:g}' for s in scales)} (durations divided by it; "
             "latencies and rates are real)."
         ),
-        f"- Machine: {_machine(runs)}.",
-        *([hosts] if (hosts := _hosts(dirs, runs)) else []),
+        f"- Machine: {machine(runs)}.",
+        *([hosted] if (hosted := hosts(dirs, runs)) else []),
         (
             f"- CPU limited in proportion to memory: {', '.join(limited)} "
             "(`None`: the target did not say, e.g. an AWS stack)."
@@ -361,7 +185,7 @@ def _write(
             )
         ),
         "",
-        *_data_section(figures),
+        *data_section(figures),
         "## Recommendation",
         "",
     ]
@@ -370,8 +194,8 @@ def _write(
         md += [
             (
                 f"**{chosen.stack}** ({chosen.language}, {chosen.memory_mb} MB): "
-                f"warm p99 {_ms(chosen.warm_p99_ms)} ms, {_num(chosen.hits_per_s_mean)} hits/s, "
-                f"${_num(per_million, '{:.4f}')} per million {unit}."
+                f"warm p99 {ms(chosen.warm_p99_ms)} ms, {num(chosen.hits_per_s_mean)} hits/s, "
+                f"${num(per_million, '{:.4f}')} per million {unit}."
             ),
             "",
             f"Rule [D]: {rule_text}.",
@@ -390,7 +214,7 @@ def _write(
             ),
         ]
     md += ["", "## Scenario 2 (staged concurrency), side by side", ""]
-    md += _side_by_side(loaded, unit)
+    md += side_by_side(loaded, unit)
     md += [
         "",
         (
@@ -401,7 +225,7 @@ def _write(
             "they waited. Thresholds: docs/results.md."
         ),
         "",
-        *_sat.cpu_section(loaded, _marks, functions=functions),
+        *_sat.cpu_section(loaded, marks, functions=functions),
         (
             "Warm latency excludes cold-start and SnapStart-restore requests; billed GB-seconds "
             "sum the `Billed Duration` "
@@ -440,7 +264,7 @@ def _write(
         title="Quiet cold starts (scenario 1) by language × memory",
     )
     md += [f"![throughput]({throughput_png.name})", ""]
-    md += cold_start_section(cold_rows, runs, ms=_ms, marks=_marks_of(figures))
+    md += cold_start_section(cold_rows, runs, ms=ms, marks=marks_of(figures))
     md += [
         f"![cold starts]({cold_png.name})",
         "",
@@ -457,19 +281,19 @@ def _write(
     if restored:
         md += ["SnapStart restores (every scenario):", ""]
         md += [
-            f"- {_marks(f)}: {f.restores} restores, client latency p50 "
-            f"{_ms(f.restore_latency_p50_ms)} ms [C], Restore Duration p50 "
-            f"{_ms(f.restore_duration_p50_ms)} ms [S]"
+            f"- {marks(f)}: {f.restores} restores, client latency p50 "
+            f"{ms(f.restore_latency_p50_ms)} ms [C], Restore Duration p50 "
+            f"{ms(f.restore_duration_p50_ms)} ms [S]"
             for f in restored
         ]
         md.append("")
 
-    marked = {f.stack: _marks(f) for f in figures}
+    marked = {f.stack: marks(f) for f in figures}
     sections = SectionInput(
         stacks=by_stack,
         reports=reports,
         logs=log_files,
-        ms=_ms,
+        ms=ms,
         marks=lambda stack: marked.get(stack, stack),
     )
     md += runtime_section(sections)
@@ -490,7 +314,7 @@ def _write(
         png = scenario1_chart(idle_runs, out / "scenario1.png")
         md += ["## Scenario 1 (timed idle)", "", f"![scenario 1]({png.name})", ""]
         for run in idle_runs:
-            md += _gaps(run)
+            md += gaps(run)
 
     md += [
         "## Prices",

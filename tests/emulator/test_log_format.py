@@ -16,8 +16,8 @@ import pytest
 from emulator import FunctionSpec
 from emulator.logs._platform_log import closing_lines, init_report_line
 from emulator.logs._report_writer import report_line, start_line
+from report._failures import failure_kinds
 from report._reportline import read_init_reports, read_report_lines
-from report._runtimes import failure_kinds
 
 # (cold start, restore, status, error type, duration ms, init/restore ms): a cold start, warm
 # ones, a SnapStart restore, a timeout, an out-of-memory crash, figures with many decimals.

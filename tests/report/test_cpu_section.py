@@ -1,8 +1,8 @@
-"""What the report says of saturation and of memory: whether memory buys warm latency."""
+"""What the report says of memory: whether memory buys warm latency."""
 
 from __future__ import annotations
 
-from report._saturation import memory_effect
+from report._cpu_section import memory_effect
 
 
 def test_the_report_says_when_memory_barely_matters_warm_and_when_it_shows() -> None:
