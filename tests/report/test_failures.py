@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from report._failures import failure_kinds
 
-from .test_runtimes import STACKS
+from ..support.runtime_stacks import STACKS
 
 
 def test_failures_are_classified_by_kind_and_counted_once() -> None:
