@@ -25,7 +25,7 @@ import pytest
 from loadgen import RunSettings, Stage, StagedPlan, target_from_url
 from loadgen.engine._runner import run_async
 from loadgen.files._hist import read_interval_log
-from loadgen.transport._http import connect_h11
+from loadgen.transport._h11 import connect_h11
 
 from ..support.loadgen_server import ServerThread
 from ..support.paths import REPO
