@@ -555,7 +555,8 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 
 def _fill_while_writing(disk: Path) -> None:
-    from loadgen.files._results import RESERVE_NAME, ResultWriter
+    from loadgen.files._results import ResultWriter
+    from loadgen.files._space import RESERVE_NAME
     from resultfiles import Machine, Record, RunFile, SummaryExtra
 
     folder = disk / "r"
