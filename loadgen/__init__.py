@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from resultfiles import ERROR_KINDS
 
-from ._cli import parse_stages
+from ._cli_options import parse_stages
 from ._errors import (
     LimitsError,
     LoadgenError,

@@ -1,10 +1,12 @@
 """``python -m loadgen SUBCOMMAND ...``: each subcommand lives in its own module.
 
-A module in SUBCOMMANDS provides ``describe(name) -> (help, description)``,
-``configure(name, parser)`` and ``main(name, args) -> int``; adding a subcommand is one
-entry here. ``report`` and ``logs`` belong to the report package (``python -m report write``,
-``python -m report logs``), kept here for users who know them as loadgen's: they run that
-command in a child process, since the load generator knows nothing of the report (DESIGN.md).
+SUBCOMMANDS names, per subcommand, the module of its options, which provides
+``describe(name) -> (help, description)`` and ``configure(name, parser)``, and the module that
+runs it, which provides ``main(name, args) -> int`` (one module may be both); adding a
+subcommand is one entry here. ``report`` and ``logs`` belong to the report package
+(``python -m report write``, ``python -m report logs``), kept here for users who know them as
+loadgen's: they run that command in a child process, since the load generator knows nothing of
+the report (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from contract import run_main
 
 from ._errors import LoadgenError
 
-SUBCOMMANDS: dict[str, str] = {
-    "scenario1": "loadgen._cli",
-    "scenario2": "loadgen._cli",
-    "rate": "loadgen._cli",
-    "merge": "loadgen._cli_merge",
+#: Subcommand: (the module of its options, the module that runs it).
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "scenario1": ("loadgen._cli_options", "loadgen._cli"),
+    "scenario2": ("loadgen._cli_options", "loadgen._cli"),
+    "rate": ("loadgen._cli_options", "loadgen._cli"),
+    "merge": ("loadgen._cli_merge", "loadgen._cli_merge"),
 }
 #: Subcommands of the report package: (its subcommand, the one-line help shown here).
 ELSEWHERE: dict[str, tuple[str, str]] = {
@@ -40,17 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
         "stack or any URL) and write result files (docs/results.md).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module_name in SUBCOMMANDS.items():
-        module = importlib.import_module(module_name)
-        help_text, description = module.describe(name)
+    for name, (options_name, command_name) in SUBCOMMANDS.items():
+        options = importlib.import_module(options_name)
+        help_text, description = options.describe(name)
         child = sub.add_parser(
             name,
             help=help_text,
             description=description,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        module.configure(name, child)
-        child.set_defaults(_module=module)
+        options.configure(name, child)
+        child.set_defaults(_module=importlib.import_module(command_name))
     for name, (_, help_text) in ELSEWHERE.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return parser

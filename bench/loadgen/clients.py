@@ -44,7 +44,8 @@ async def raw_user(host: str, port: int, deadline: float, lat: list[int]) -> int
 async def protocol_user(kind: str, host: str, port: int, deadline: float, lat: list[int]) -> int:
     """loadgen's own connection classes alone (no records, no histograms)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from loadgen.transport._http import connect, connect_h11
+    from loadgen.transport._h11 import connect_h11
+    from loadgen.transport._http import connect
 
     opener = connect_h11 if kind == "h11" else connect
     conn = await opener(host, port, "/predict", 30.0)

@@ -23,7 +23,7 @@ import anyio
 from resultfiles import new_run_id, run_folder
 
 from .._errors import PlanError, TargetError
-from ..files._results import FolderClaim
+from ..files._claim import FolderClaim
 from ..files._run_info import run_info, stage_info
 from ..plans._idle_plan import IdlePlan
 from ..plans._idle_probes import eviction_bracket

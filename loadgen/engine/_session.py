@@ -16,7 +16,8 @@ import anyio
 
 from resultfiles import RunFile, SummaryExtra
 
-from ..files._results import FolderClaim, ResultWriter
+from ..files._claim import FolderClaim
+from ..files._results import ResultWriter
 from ..plans._drivers import run_rate, run_staged
 from ..plans._idle_plan import IdlePlan
 from ..plans._idle_probes import run_idle

@@ -46,7 +46,7 @@ from resultfiles import (
 
 from .._errors import ResultsError
 from ._hist import HIGHEST_US, IntervalLogWriter, LatencyHistogram, new_hdr, read_interval_log
-from ._results import RESERVE_NAME
+from ._space import RESERVE_NAME
 from ._stats import Stats, build_summary
 
 __all__ = ["LATE_S", "merge_results"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import json
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -39,129 +38,21 @@ from resultfiles import (
 )
 
 from .._errors import ResultsError
+from ._append import AppendFile
+from ._claim import FolderClaim
 from ._hist import IntervalLogWriter, LatencyHistogram
+from ._space import RESERVE_BYTES, RESERVE_NAME, reserve_space
 from ._stats import Stats, build_summary
 
 __all__ = [
-    "RESERVE_BYTES",
-    "RESERVE_NAME",
-    "FolderClaim",
     "ResultWriter",
-    "reserve_space",
     "timeline_row",
 ]
 
 
-#: Space set aside when a run starts and given back when the disk fills, so the pending
-#: records and the final summary can still be written.
-RESERVE_BYTES = 1 << 20
-RESERVE_NAME = ".space-reserve"
 #: requests.jsonl is written out when this much is pending (and every second anyway), so
 #: what waits in memory when the disk fills stays well inside the reserve.
 FLUSH_CHARS = 64 * 1024
-
-
-class _AppendFile:
-    """A result file written by appending whole lines, never left with a torn line.
-
-    Text waits in memory until ``flush``. When the disk refuses, what was not written stays
-    pending, so a later flush (after space was freed) goes on exactly where it stopped;
-    ``cut`` instead drops it and cuts the file back to its last whole line.
-    """
-
-    def __init__(self, path: Path, *, fd: int | None = None) -> None:
-        self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666) if fd is None else fd
-        self._pending: list[str] = []
-        self.pending_chars = 0
-        self._tail = b""
-        #: Bytes in the file, and up to the end of its last whole line.
-        self.size = 0
-        self.line_end = 0
-        #: Whole lines in the file.
-        self.lines = 0
-
-    def write(self, text: str) -> None:
-        self._pending.append(text)
-        self.pending_chars += len(text)
-
-    def flush(self) -> None:
-        if self._pending:
-            self._tail += "".join(self._pending).encode("utf-8")
-            self._pending.clear()
-            self.pending_chars = 0
-        while self._tail:
-            written = os.write(self._fd, self._tail)
-            chunk = self._tail[:written]
-            last = chunk.rfind(b"\n")
-            if last >= 0:
-                self.line_end = self.size + last + 1
-                self.lines += chunk.count(b"\n")
-            self.size += written
-            self._tail = self._tail[written:]
-
-    def cut(self) -> None:
-        """Forget what is pending and cut a torn last line (truncating frees space)."""
-        self._pending.clear()
-        self.pending_chars = 0
-        self._tail = b""
-        if self.size != self.line_end:
-            os.ftruncate(self._fd, self.line_end)
-            self.size = self.line_end
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-
-class FolderClaim:
-    """A run's hold on its result folder, taken before anything is sent.
-
-    ``requests.jsonl`` is created exclusively: of two runs given the same folder (the same
-    ``--run-id``, or the default id within one UTC second) only one goes on, and the other
-    fails here with ResultsError; a check followed by an open would let both write one file.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        path = folder / REQUESTS
-        #: The folders this claim made (removed again, when empty, on release).
-        self._made = [p for p in (folder, *folder.parents) if not p.exists()]
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            raise ResultsError(
-                f"{folder} already holds a run (or another run is writing it "
-                "now): choose another --run-id or --results folder"
-            ) from None
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise ResultsError(
-                    f"not enough free space in {folder} to start: free some "
-                    "space or choose another --results folder"
-                ) from exc
-            raise ResultsError(f"cannot write results in {folder}: {exc.strerror or exc}") from exc
-
-    def take(self) -> int:
-        """The claimed file's descriptor, now the writer's to close."""
-        if self._fd is None:
-            raise ResultsError(f"the claim on {self.folder} was already used or released")
-        fd, self._fd = self._fd, None
-        return fd
-
-    def release(self) -> None:
-        """Give the folder back unused (the run stopped before writing anything)."""
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)
-        path = self.folder / REQUESTS
-        try:
-            if path.stat().st_size == 0:
-                path.unlink()
-            for made in self._made:
-                made.rmdir()
-        except OSError:
-            pass
 
 
 class _Second:
@@ -222,9 +113,9 @@ class ResultWriter:
             self._reserve = folder / RESERVE_NAME
             reserve_space(self._reserve)
             write_run_file(folder, self.run_info)
-            self._requests = _AppendFile(folder / REQUESTS, fd=claim.take())
-            self._hlog_stream = _AppendFile(folder / LATENCY_HLOG)
-            self._timeline = _AppendFile(folder / TIMELINE)
+            self._requests = AppendFile(folder / REQUESTS, fd=claim.take())
+            self._hlog_stream = AppendFile(folder / LATENCY_HLOG)
+            self._timeline = AppendFile(folder / TIMELINE)
         except OSError as exc:
             self._release_reserve_quietly(folder / RESERVE_NAME)
             # Nothing was run: the folder is free again for a run with room to write.
@@ -324,7 +215,7 @@ class ResultWriter:
         """
         return all(self._write_out(f) for f in (self._requests, self._hlog_stream, self._timeline))
 
-    def _write_out(self, file: _AppendFile) -> bool:
+    def _write_out(self, file: AppendFile) -> bool:
         if self.failure is not None:
             return False
         try:
@@ -464,18 +355,3 @@ class ResultWriter:
             for line in stream:
                 stats.add(Record.from_json(json.loads(line)))
         return stats
-
-
-def reserve_space(path: Path) -> None:
-    """Set RESERVE_BYTES aside in a file (given back at the end, or when the disk fills)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    try:
-        try:
-            os.posix_fallocate(fd, 0, RESERVE_BYTES)
-        except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise
-            # A file system without fallocate: zeros take the room too (unless compressed).
-            os.write(fd, bytes(RESERVE_BYTES))
-    finally:
-        os.close(fd)

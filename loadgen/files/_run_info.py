@@ -16,7 +16,8 @@ from resultfiles import SCHEMA_VERSION, Machine, RunFile
 from ..engine._settings import RunSettings, Scenario
 from ..plans._rate_plan import RatePlan
 from ..plans._staged_plan import StagedPlan
-from ..transport._http import Connector, connect, connect_h11
+from ..transport._h11 import connect_h11
+from ..transport._http import Connector, connect
 from ..transport._target import Target
 
 __all__ = ["client_description", "run_info", "stage_info"]

@@ -3,9 +3,10 @@
 Chosen by measurement (``bench/bench_loadgen.py``, figures in bench/results-loadgen.json):
 httpx costs ~2 ms of CPU per request on one core, h11 (pure Python) ~40 µs of parsing alone;
 httptools (llhttp, Node's parser) parses a response in a few µs. So responses are parsed by
-httptools (``connect``); the h11 variant (``connect_h11``) stays as the measured alternative
-and a cross-check in the tests. Requests are fixed-form (POST, four headers) and written as
-bytes. httpx stays for the one-off GET /health.
+httptools (``connect``); the h11 variant (``connect_h11`` in ``_h11.py``) stays as the measured
+alternative and a cross-check in the tests, built on the protocol and connection base here.
+Requests are fixed-form (POST, four headers) and written as bytes. httpx stays for the one-off
+GET /health.
 
 The clock starts just before the request bytes are written and stops in the protocol
 callback that receives the end of the body, before the waiting task is resumed, so the
@@ -21,7 +22,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-import h11
 import httptools
 
 if TYPE_CHECKING:
@@ -30,13 +30,14 @@ if TYPE_CHECKING:
 __all__ = [
     "Connection",
     "Connector",
-    "H11Connection",
     "HttptoolsConnection",
     "PostSigner",
+    "PostingConnection",
     "RequestFailed",
     "Response",
+    "ResponseProtocol",
     "connect",
-    "connect_h11",
+    "open_protocol",
 ]
 
 
@@ -80,7 +81,7 @@ class Connection(Protocol):
 Connector = Callable[[str, int, str, float], Awaitable[Connection]]
 
 
-class _ResponseProtocol(asyncio.Protocol):
+class ResponseProtocol(asyncio.Protocol):
     """What both parsers share: one response awaited at a time, failures classified."""
 
     def __init__(self) -> None:
@@ -122,85 +123,16 @@ class _ResponseProtocol(asyncio.Protocol):
         self._fail("timeout", "no complete response within the timeout")
 
 
-class _H11Protocol(_ResponseProtocol):
-    def __init__(self) -> None:
-        super().__init__()
-        self.h11 = h11.Connection(h11.CLIENT)
-        self._eof = False
-        self._status = 0
-
-    def data_received(self, data: bytes) -> None:
-        if self.waiter is None:
-            # Bytes nobody asked for: the connection's framing can no longer be trusted.
-            self.abort()
-            return
-        self.h11.receive_data(data)
-        self._drain()
-
-    def _drain(self) -> None:
-        conn = self.h11
-        while True:
-            try:
-                event = conn.next_event()
-            except h11.RemoteProtocolError as exc:
-                if self._eof:
-                    self._fail(
-                        "reset", f"connection closed before the response was complete ({exc})"
-                    )
-                else:
-                    self._fail("bad_response", f"malformed HTTP response: {exc}")
-                return
-            kind = type(event)
-            if kind is h11.Data:
-                self._chunks.append(event.data)  # type: ignore[union-attr]
-            elif kind is h11.Response:
-                self._status = event.status_code  # type: ignore[union-attr]
-                self._headers = {
-                    name.decode("latin-1"): value.decode("latin-1")
-                    for name, value in event.headers  # type: ignore[union-attr]
-                }
-            elif kind is h11.EndOfMessage:
-                done_ns = time.perf_counter_ns()
-                response = Response(
-                    self._status, self._headers, b"".join(self._chunks), self.sent_ns, done_ns
-                )
-                self._status, self._headers, self._chunks = 0, {}, []
-                if conn.our_state is h11.DONE and conn.their_state is h11.DONE:
-                    conn.start_next_cycle()
-                else:
-                    self.closed = True
-                self._deliver(response)
-                if self.closed:
-                    self.abort()
-                return
-            elif kind is h11.ConnectionClosed:
-                self._fail("reset", "connection closed by the server before a response")
-                return
-            elif event is h11.NEED_DATA or event is h11.PAUSED:
-                return
-
-    def eof_received(self) -> bool:
-        if self.waiter is None:
-            self.closed = True
-            return False
-        self._eof = True
-        self.h11.receive_data(b"")
-        self._drain()
-        if self.waiter is not None:
-            self._fail("reset", "connection closed by the server before a response")
-        return False
-
-
-class _PostingConnection:
+class PostingConnection:
     """One keep-alive HTTP/1.1 connection that POSTs JSON bodies to one path.
 
     Subclasses say how a request is written (``_encode``) and when the connection can carry
     another (``reusable``); sending, timing and the timeout are the same for both parsers.
     """
 
-    _protocol: _ResponseProtocol
+    _protocol: ResponseProtocol
 
-    def __init__(self, protocol: _ResponseProtocol) -> None:
+    def __init__(self, protocol: ResponseProtocol) -> None:
         self._protocol = protocol
         self._loop = asyncio.get_running_loop()
 
@@ -248,79 +180,7 @@ class _PostingConnection:
         self._protocol.abort()
 
 
-class H11Connection(_PostingConnection):
-    """A connection whose responses h11 parses (the measured alternative)."""
-
-    _protocol: _H11Protocol
-
-    def __init__(self, protocol: _H11Protocol, host: str, port: int, path: str) -> None:
-        super().__init__(protocol)
-        self._host_header = host if port in (80, 443) else f"{host}:{port}"
-        self._path = path
-        # h11 events are immutable; one per body length saves building headers per request.
-        self._requests: dict[int, h11.Request] = {}
-
-    @property
-    def reusable(self) -> bool:
-        proto = self._protocol
-        return (
-            not proto.closed
-            and proto.h11.our_state is h11.IDLE
-            and proto.h11.their_state is h11.IDLE
-            and proto.transport is not None
-            and not proto.transport.is_closing()
-        )
-
-    def _request_event(self, length: int) -> h11.Request:
-        event = self._requests.get(length)
-        if event is None:
-            event = h11.Request(
-                method="POST",
-                target=self._path,
-                headers=[
-                    ("host", self._host_header),
-                    ("user-agent", "loadgen"),
-                    ("content-type", "application/json"),
-                    ("content-length", str(length)),
-                ],
-            )
-            self._requests[length] = event
-        return event
-
-    def _encode(self, body: bytes) -> bytes:
-        conn = self._protocol.h11
-        data = conn.send(self._request_event(len(body)))
-        data += conn.send(h11.Data(data=body))
-        data += conn.send(h11.EndOfMessage())
-        return data
-
-    def _encode_request(self, request: PreparedRequest, base_path: str) -> bytes:
-        conn = self._protocol.h11
-        extra = [
-            (name, value)
-            for name, _, value in (
-                line.partition(": ")
-                for line in request.header_lines.decode("latin-1").split("\r\n")
-                if line
-            )
-        ]
-        event = h11.Request(
-            method=request.method,
-            target=base_path + request.path,
-            headers=[
-                ("host", self._host_header),
-                ("user-agent", "loadgen"),
-                *extra,
-                ("content-length", str(len(request.body))),
-            ],
-        )
-        data = conn.send(event)
-        data += conn.send(h11.Data(data=request.body))
-        data += conn.send(h11.EndOfMessage())
-        return data
-
-
-async def _open(
+async def open_protocol(
     factory: Callable[[], asyncio.Protocol],
     host: str,
     port: int,
@@ -354,15 +214,7 @@ async def _open(
     return protocol
 
 
-async def connect_h11(
-    host: str, port: int, path: str, timeout_s: float, *, ssl_context: ssl.SSLContext | None = None
-) -> H11Connection:
-    """Open an h11-parsed connection (TLS with ``ssl_context``), or raise RequestFailed."""
-    protocol = await _open(_H11Protocol, host, port, timeout_s, ssl_context)
-    return H11Connection(protocol, host, port, path)  # type: ignore[arg-type]
-
-
-class _HttptoolsProtocol(_ResponseProtocol):
+class _HttptoolsProtocol(ResponseProtocol):
     """httptools (llhttp) parses; callbacks collect one response at a time."""
 
     def __init__(self) -> None:
@@ -415,7 +267,7 @@ class PostSigner(Protocol):
     def for_request(self, host_header: str, method: str, path: str) -> Callable[[bytes], bytes]: ...
 
 
-class HttptoolsConnection(_PostingConnection):
+class HttptoolsConnection(PostingConnection):
     """A connection whose responses httptools parses (the request path of every scenario)."""
 
     def __init__(
@@ -488,5 +340,5 @@ async def connect(
 ) -> HttptoolsConnection:
     """Open a connection (TLS with ``ssl_context``; SigV4-signed requests with ``signer``),
     or raise RequestFailed."""
-    protocol = await _open(_HttptoolsProtocol, host, port, timeout_s, ssl_context)
+    protocol = await open_protocol(_HttptoolsProtocol, host, port, timeout_s, ssl_context)
     return HttptoolsConnection(protocol, host, port, path, signer)  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ from resultfiles import write_json_atomic
 from .._errors import ResultsError
 from ..engine._stop import RunInterrupted
 from ..files._merge import merge_results
-from ..files._results import RESERVE_BYTES, RESERVE_NAME, reserve_space
+from ..files._space import RESERVE_BYTES, RESERVE_NAME, reserve_space
 from ..plans._rate_plan import RatePlan
 from ..plans._staged_plan import StagedPlan
 from . import _invoke

@@ -25,7 +25,7 @@ import pytest
 from loadgen import RunSettings, Stage, StagedPlan, target_from_url
 from loadgen.engine._runner import run_async
 from loadgen.files._hist import read_interval_log
-from loadgen.transport._http import connect_h11
+from loadgen.transport._h11 import connect_h11
 
 from ..support.loadgen_server import ServerThread
 from ..support.paths import REPO
@@ -555,7 +555,8 @@ def test_when_the_disk_stays_full_the_files_are_cut_to_whole_lines(tmp_path: Pat
 
 
 def _fill_while_writing(disk: Path) -> None:
-    from loadgen.files._results import RESERVE_NAME, ResultWriter
+    from loadgen.files._results import ResultWriter
+    from loadgen.files._space import RESERVE_NAME
     from resultfiles import Machine, Record, RunFile, SummaryExtra
 
     folder = disk / "r"

@@ -311,8 +311,8 @@ def test_a_single_machine_run_claims_its_folder_before_its_first_write(
     import loadgen.files._results as results_module
     from loadgen import RunSettings, target_from_url
     from loadgen.engine._runner import run_async
+    from loadgen.files._space import reserve_space as reserve
 
-    reserve = results_module.reserve_space
     both_here = threading.Barrier(2, timeout=2)
 
     def slow_reserve(path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from loadgen import ERROR_KINDS, RunSettings, Stage, target_from_url
 from loadgen.engine._runner import run_async
 from loadgen.plans._staged_plan import StagedPlan
-from loadgen.transport._http import RequestFailed, connect, connect_h11
+from loadgen.transport._h11 import connect_h11
+from loadgen.transport._http import RequestFailed, connect
 
 from ...support.loadgen_server import TestServer
 

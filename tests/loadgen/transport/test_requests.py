@@ -14,7 +14,8 @@ import pytest
 from aiohttp import web
 
 from loadgen import RunSettings, Stage, StagedPlan, run_async, target_from_url
-from loadgen.transport._http import connect, connect_h11
+from loadgen.transport._h11 import connect_h11
+from loadgen.transport._http import connect
 from loadgen.transport._requests import Expect, function_request_set, weighted_order
 
 REQUESTS = [
