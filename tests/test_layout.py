@@ -178,3 +178,18 @@ def test_no_test_edits_sys_path_to_find_the_project() -> None:
             if isinstance(node, ast.Call | ast.Assign | ast.AugAssign) and _edits_sys_path(node):
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     assert found == []
+
+
+def test_no_test_module_imports_another() -> None:
+    # What two test modules share is a helper: it lives in tests/support, so that a test module
+    # can be moved or split without breaking another one's imports.
+    found = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level > 0
+                and (node.module or "").split(".")[-1].startswith("test_")
+            ):
+                found.append(f"{path.relative_to(REPO)}:{node.lineno} imports {node.module}")
+    assert found == []

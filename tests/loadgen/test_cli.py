@@ -14,20 +14,9 @@ import pytest
 
 from loadgen import TargetError, resolve_stack
 
+from ..support.loadgen_cli import loadgen
 from ..support.loadgen_server import ServerThread
 from ..support.paths import REPO
-
-
-def loadgen(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loadgen", *args],
-        cwd=cwd,
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
 
 
 @pytest.mark.parametrize(

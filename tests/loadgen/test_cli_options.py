@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .test_cli import loadgen
+from ..support.loadgen_cli import loadgen
 
 
 def test_help_explains_every_subcommand() -> None:
