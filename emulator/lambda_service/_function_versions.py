@@ -22,31 +22,29 @@ of botocore's service model for ``lambda`` (2015-03-31):
 
 Not served: ``LastUpdateStatus: InProgress`` (updates are instant), code updates, layers,
 provisioned concurrency on versions or aliases, ``RevisionId`` checks on aliases.
+
+This module is the registry and its operations on versions; what it records is
+``_function_records``', the configuration answer ``_function_configuration``'s, the aliases'
+operations ``_aliases``'.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
-import hashlib
 import json
-import re
-import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from .._errors import EmulatorConfigError
-from .._spec import FunctionSpec
-from ..gateway._apigw import ACCOUNT_ID
+from ._aliases import alias_answer, create_alias, find_alias, update_alias
 from ._control_answers import Refused, error_answer, invalid, json_answer, not_found
 from ._control_routes import ControlOperation
 from ._environment_update import updated_variables
+from ._function_configuration import configuration
+from ._function_records import Config, Function, Version
 from ._host import FunctionHost
 
 __all__ = ["FunctionVersions"]
@@ -55,61 +53,6 @@ __all__ = ["FunctionVersions"]
 _UPDATABLE = frozenset(
     {"MemorySize", "Environment", "Timeout", "Description", "RevisionId", "FunctionName"}
 )
-_ALIAS_NAME = re.compile(r"^(?!\d+$)[A-Za-z0-9_-]{1,128}$")
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-
-
-@dataclass
-class _Config:
-    """What a version froze, or what ``$LATEST`` is now."""
-
-    spec: FunctionSpec
-    description: str
-    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    last_modified: str = field(default_factory=_now)
-
-
-@dataclass
-class _Version:
-    number: str
-    host: FunctionHost
-    config: _Config
-
-
-@dataclass
-class _Alias:
-    name: str
-    version: str
-    description: str
-    revision_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-
-
-@dataclass
-class _Function:
-    latest: FunctionHost
-    config: _Config
-    versions: dict[str, _Version] = field(default_factory=dict)
-    aliases: dict[str, _Alias] = field(default_factory=dict)
-    #: version numbers are never reused, even after a version is deleted
-    next_version: int = 1
-    #: ``$LATEST``'s revision when the last version was published, and that version
-    published_from: tuple[str, str] | None = None
-    code_sha256: str | None = None
-
-    @property
-    def arn(self) -> str:
-        return self.latest.arn
-
-
-def _code_facts(path: Path) -> tuple[int, str]:
-    """CodeSize and CodeSha256 (base64 of the SHA-256, as AWS gives it) of a package."""
-    if not path.is_file():
-        return 0, ""
-    digest = hashlib.sha256(path.read_bytes()).digest()
-    return path.stat().st_size, base64.b64encode(digest).decode()
 
 
 class FunctionVersions:
@@ -118,16 +61,16 @@ class FunctionVersions:
     def __init__(self, hosts: Mapping[str, FunctionHost]) -> None:
         #: the hosted functions' ``$LATEST`` (filled by the emulator as it starts them)
         self.hosts = hosts
-        self._functions: dict[str, _Function] = {}
+        self._functions: dict[str, Function] = {}
         self._lock = asyncio.Lock()
 
-    def _function(self, name: str) -> _Function | None:
+    def _function(self, name: str) -> Function | None:
         function = self._functions.get(name)
         if function is None:
             host = self.hosts.get(name)
             if host is None:
                 return None
-            function = _Function(latest=host, config=_Config(spec=host.spec, description=""))
+            function = Function(latest=host, config=Config(spec=host.spec, description=""))
             self._functions[name] = function
         return function
 
@@ -196,17 +139,17 @@ class FunctionVersions:
     async def _serve(
         self,
         operation: ControlOperation,
-        function: _Function,
+        function: Function,
         qualifier: str | None,
         query: Mapping[str, str],
         payload: dict[str, Any],
     ) -> tuple[int, dict[str, Any] | None]:
         name = operation.name
         if name == "GetFunctionConfiguration":
-            return 200, self._configuration(function, qualifier)
+            return 200, configuration(function, qualifier)
         if name == "GetFunction":
             return 200, {
-                "Configuration": self._configuration(function, qualifier),
+                "Configuration": configuration(function, qualifier),
                 "Code": {"RepositoryType": "S3", "Location": ""},
             }
         if name == "UpdateFunctionConfiguration":
@@ -214,30 +157,29 @@ class FunctionVersions:
         if name == "PublishVersion":
             return 201, await self._publish(function, payload)
         if name == "ListVersionsByFunction":
-            versions = [self._configuration(function, None)]
+            versions = [configuration(function, None)]
             versions += [
-                self._configuration(function, number)
-                for number in sorted(function.versions, key=int)
+                configuration(function, number) for number in sorted(function.versions, key=int)
             ]
             return 200, {"Versions": versions}
         if name == "CreateAlias":
-            return 201, self._create_alias(function, payload)
+            return 201, create_alias(function, payload)
         if name == "ListAliases":
             wanted = query.get("FunctionVersion")
             return 200, {
                 "Aliases": [
-                    self._alias_answer(function, alias)
+                    alias_answer(function, alias)
                     for alias in sorted(function.aliases.values(), key=lambda a: a.name)
                     if wanted is None or alias.version == wanted
                 ]
             }
         alias_name = operation.alias or ""
         if name == "GetAlias":
-            return 200, self._alias_answer(function, self._alias(function, alias_name))
+            return 200, alias_answer(function, find_alias(function, alias_name))
         if name == "UpdateAlias":
-            return 200, self._update_alias(function, self._alias(function, alias_name), payload)
+            return 200, update_alias(function, find_alias(function, alias_name), payload)
         if name == "DeleteAlias":
-            self._alias(function, alias_name)
+            find_alias(function, alias_name)
             del function.aliases[alias_name]
             return 204, None
         if name == "DeleteFunction":
@@ -245,55 +187,7 @@ class FunctionVersions:
             return 204, None
         raise invalid(f"operation {name} is not served by the emulator")
 
-    def _config_of(self, function: _Function, qualifier: str | None) -> tuple[_Config, str]:
-        if qualifier in (None, "$LATEST"):
-            return function.config, "$LATEST"
-        assert qualifier is not None
-        alias = function.aliases.get(qualifier)
-        number = alias.version if alias is not None else qualifier
-        if number == "$LATEST":
-            return function.config, "$LATEST"
-        version = function.versions.get(number)
-        if version is None:
-            raise not_found(f"Function not found: {function.arn}:{qualifier}")
-        return version.config, number
-
-    def _configuration(self, function: _Function, qualifier: str | None) -> dict[str, Any]:
-        config, version = self._config_of(function, qualifier)
-        spec = config.spec
-        if function.code_sha256 is None:
-            size, sha = _code_facts(Path(spec.code_zip))
-            function.code_sha256 = f"{size}:{sha}"
-        size_text, _, sha = function.code_sha256.partition(":")
-        timeout = int(spec.timeout_s) if float(spec.timeout_s).is_integer() else spec.timeout_s
-        return {
-            "FunctionName": spec.name,
-            "FunctionArn": function.arn if version == "$LATEST" else f"{function.arn}:{version}",
-            "Runtime": spec.runtime,
-            "Role": f"arn:aws:iam::{ACCOUNT_ID}:role/{spec.name}",
-            "Handler": spec.handler,
-            "CodeSize": int(size_text),
-            "Description": config.description,
-            "Timeout": timeout,
-            "MemorySize": spec.memory_mb,
-            "LastModified": config.last_modified,
-            "CodeSha256": sha,
-            "Version": version,
-            "Environment": {"Variables": dict(spec.environment)},
-            "TracingConfig": {"Mode": "PassThrough"},
-            "RevisionId": config.revision_id,
-            "State": "Active",
-            "LastUpdateStatus": "Successful",
-            "PackageType": "Zip",
-            "Architectures": [spec.architecture],
-            "EphemeralStorage": {"Size": 512},
-            "SnapStart": {
-                "ApplyOn": "PublishedVersions" if spec.snapstart else "None",
-                "OptimizationStatus": "On" if spec.snapstart and version != "$LATEST" else "Off",
-            },
-        }
-
-    def _update(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
+    def _update(self, function: Function, payload: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(payload) - _UPDATABLE)
         if unknown:
             raise invalid(
@@ -336,10 +230,10 @@ class FunctionVersions:
             )
             raise invalid(f"Value {shown} failed to satisfy constraint: {problems}") from None
         function.latest.reconfigure(new_spec)
-        function.config = _Config(spec=new_spec, description=description)
-        return self._configuration(function, None)
+        function.config = Config(spec=new_spec, description=description)
+        return configuration(function, None)
 
-    async def _publish(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
+    async def _publish(self, function: Function, payload: dict[str, Any]) -> dict[str, Any]:
         revision = payload.get("RevisionId")
         if revision is not None and revision != function.config.revision_id:
             raise Refused(
@@ -353,7 +247,7 @@ class FunctionVersions:
             and previous[0] == function.config.revision_id
             and previous[1] in function.versions
         ):
-            return self._configuration(function, previous[1])
+            return configuration(function, previous[1])
         description = payload.get("Description", function.config.description)
         if not isinstance(description, str):
             raise invalid("Description must be a string")
@@ -374,67 +268,14 @@ class FunctionVersions:
         )
         host.arn = f"{function.arn}:{number}"
         await host.start()
-        function.versions[number] = _Version(
-            number, host, _Config(spec=spec, description=description)
+        function.versions[number] = Version(
+            number, host, Config(spec=spec, description=description)
         )
         function.published_from = (function.config.revision_id, number)
         latest.log.event("version_published", version=number, memory_mb=spec.memory_mb)
-        return self._configuration(function, number)
+        return configuration(function, number)
 
-    def _alias(self, function: _Function, name: str) -> _Alias:
-        alias = function.aliases.get(name)
-        if alias is None:
-            raise not_found(f"Alias not found: {function.arn}:{name}")
-        return alias
-
-    def _alias_answer(self, function: _Function, alias: _Alias) -> dict[str, Any]:
-        return {
-            "AliasArn": f"{function.arn}:{alias.name}",
-            "Name": alias.name,
-            "FunctionVersion": alias.version,
-            "Description": alias.description,
-            "RevisionId": alias.revision_id,
-        }
-
-    def _target(self, function: _Function, payload: dict[str, Any]) -> str:
-        if "RoutingConfig" in payload:
-            raise invalid("the emulator's aliases point at one version (no RoutingConfig)")
-        version = payload.get("FunctionVersion")
-        if not isinstance(version, str) or not version:
-            raise invalid("FunctionVersion is required: a published version or $LATEST")
-        if version != "$LATEST" and version not in function.versions:
-            raise not_found(f"Function not found: {function.arn}:{version}")
-        return version
-
-    def _create_alias(self, function: _Function, payload: dict[str, Any]) -> dict[str, Any]:
-        name = payload.get("Name")
-        if not isinstance(name, str) or not _ALIAS_NAME.match(name):
-            raise invalid(
-                f"1 validation error detected: Value '{name}' at 'name' failed to "
-                "satisfy constraint: Member must satisfy regular expression pattern: "
-                "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
-            )
-        if name in function.aliases:
-            raise Refused(
-                409, "ResourceConflictException", f"Alias already exists: {function.arn}:{name}"
-            )
-        version = self._target(function, payload)
-        description = payload.get("Description", "")
-        alias = _Alias(name, version, description if isinstance(description, str) else "")
-        function.aliases[name] = alias
-        return self._alias_answer(function, alias)
-
-    def _update_alias(
-        self, function: _Function, alias: _Alias, payload: dict[str, Any]
-    ) -> dict[str, Any]:
-        if "FunctionVersion" in payload or "RoutingConfig" in payload:
-            alias.version = self._target(function, payload)
-        if isinstance(payload.get("Description"), str):
-            alias.description = payload["Description"]
-        alias.revision_id = str(uuid.uuid4())
-        return self._alias_answer(function, alias)
-
-    async def _delete_version(self, function: _Function, qualifier: str | None) -> None:
+    async def _delete_version(self, function: Function, qualifier: str | None) -> None:
         if qualifier is None:
             raise invalid(
                 "the emulator deletes published versions only (pass Qualifier): "

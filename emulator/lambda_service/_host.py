@@ -1,38 +1,39 @@
 """Lambda's scheduling for one function: which instance serves an invocation (an idle one, a cold
 start, or none: throttled), provisioned and SnapStart starts, timeouts, crashes, ending instances.
 
-Starting a process is the launcher's (``_launch``), reclaiming idle instances is decided by the
-keep-alive policy (``_keepalive``), and the platform's log lines are written by ``_platform_log``;
-starts ahead of traffic are ``_prestart``'s, the end of an init ``_instance_init``'s, what an
-instance's exit means ``_instance_exit``'s, and the memory watchdog (no memory cgroup)
-``_memory_watchdog``'s.
+Starting a process is the launcher's (``_launch``) and logging it ``_instance_start``'s;
+reclaiming idle instances is decided by the keep-alive policy (``_keepalive``) each tick of
+``_reaper``, and the platform's log lines are written by ``_platform_log``; starts ahead of traffic
+are ``_prestart``'s, an invocation's start ``_invocation_start``'s and its end
+``_invocation_end``'s, the end of an init ``_instance_init``'s, what an instance's exit means
+``_instance_exit``'s, retiring a replaced configuration's instances ``_retirement``'s, and the
+memory watchdog (no memory cgroup) ``_memory_watchdog``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import subprocess
 import time
 import uuid
 
 from contract import PAYLOAD_LIMIT_BYTES
 
-from .._errors import EmulatorError
 from .._spec import EmulatorOptions, FunctionSpec
-from ..gateway._apigw import trace_id
 from ..instance._instance import InitType, Instance, InstanceState, Invocation, Outcome
 from ..instance._launch import Launcher
 from ..logs._logs import StackLog
-from ..logs._platform_log import closing_lines, init_report_line, timed_out_line
-from ..logs._report_writer import start_line
 from ._concurrency import ConcurrencyPool
-from ._instance_exit import InitFailed, crash_outcome, fail_init, out_of_memory, release_waiters
+from ._instance_exit import InitFailed, exit_outcome, out_of_memory, release_waiters
 from ._instance_init import end_init, hold_snapshot
-from ._keepalive import keep_alive_policy
+from ._instance_start import start_instance
+from ._invocation_end import closing_report, posted_outcome, timed_out_outcome
+from ._invocation_start import new_invocation, next_headers, start_clock
 from ._memory_watchdog import watch_memory
 from ._ping import ping_forever
 from ._prestart import provision, publish_snapshot
+from ._reaper import log_reclaimed, reap_forever
+from ._retirement import retire
 
 _IDLE, _BUSY, _DEAD = InstanceState.IDLE, InstanceState.BUSY, InstanceState.DEAD
 
@@ -68,7 +69,8 @@ class FunctionHost:
         self._retired: set[str] = set()
 
     async def start(self) -> None:
-        self._tasks.append(asyncio.create_task(self._reaper(), name=f"reaper-{self.spec.name}"))
+        reaper = reap_forever(self.options, self.idle, self._reclaim)
+        self._tasks.append(asyncio.create_task(reaper, name=f"reaper-{self.spec.name}"))
         if not self.launcher.cgroups.support.limited:
             watchdog = watch_memory(self.instances, self.log, lambda: self.spec.memory_mb)
             self._tasks.append(asyncio.create_task(watchdog, name=f"memory-{self.spec.name}"))
@@ -153,17 +155,16 @@ class FunctionHost:
                     cold_start=inst.init_type is InitType.ON_DEMAND,
                 )
             inst.state = _BUSY
-        loop = asyncio.get_running_loop()
-        inv = Invocation(
-            request_id=request_id,
-            payload=payload,
-            done=loop.create_future(),
-            trace_id=f"{trace_id(time.time())};Sampled=0",
+        inv = new_invocation(
+            request_id,
+            payload,
             cold_start=inst.served == 0 and inst.init_type is InitType.ON_DEMAND,
             restore=inst.served == 0 and inst.init_type is InitType.SNAP_START,
             invoked_arn=invoked_arn,
         )
-        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inv.timer = asyncio.get_running_loop().call_later(
+            self.spec.timeout_s, self._timed_out, inst, inv
+        )
         inst.current = inv
         if inst.waiting_next is not None and not inst.waiting_next.done():
             waiter, inst.waiting_next = inst.waiting_next, None
@@ -178,26 +179,17 @@ class FunctionHost:
         """Lambda's answer to an on-demand init that outlasted the init limit: a fresh init runs
         inside this invocation, under the function's timeout, and its time is the invocation's
         Duration (billed as such); the REPORT carries no Init Duration."""
-        loop = asyncio.get_running_loop()
-        inv = Invocation(
-            request_id=request_id,
-            payload=payload,
-            done=loop.create_future(),
-            trace_id=f"{trace_id(time.time())};Sampled=0",
-            cold_start=True,
-            init_in_invoke=True,
-            invoked_arn=invoked_arn,
+        inv = new_invocation(
+            request_id, payload, cold_start=True, init_in_invoke=True, invoked_arn=invoked_arn
         )
-        inv.started_s = time.perf_counter()
-        inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-        self.log.lines(
-            [start_line(request_id, self.launcher.version, log_format=self.spec.log_format)]
-        )
+        start_clock(inv, self.spec, self.log, version=self.launcher.version)
         inst = await self._spawn(provisioned=False, request_id=request_id, init_in_invoke=True)
         if inst is None:
             return Outcome("init_error", request_id, error_type="Runtime.Unknown", cold_start=True)
         inst.state = _BUSY
-        inv.timer = loop.call_later(self.spec.timeout_s, self._timed_out, inst, inv)
+        inv.timer = asyncio.get_running_loop().call_later(
+            self.spec.timeout_s, self._timed_out, inst, inv
+        )
         inst.current = inv
         inst.mailbox = inv
         return await inv.done
@@ -254,18 +246,8 @@ class FunctionHost:
         """The runtime now has the invocation: its clock starts; these are the next headers."""
         inst.drain_output()
         if not inv.init_in_invoke:  # else its clock started, and START was written, before init
-            inv.started_s = time.perf_counter()
-            inv.deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
-            self.log.lines(
-                [start_line(inv.request_id, self.launcher.version, log_format=self.spec.log_format)]
-            )
-        return {
-            "Lambda-Runtime-Aws-Request-Id": inv.request_id,
-            "Lambda-Runtime-Deadline-Ms": str(inv.deadline_ms),
-            "Lambda-Runtime-Invoked-Function-Arn": inv.invoked_arn or self.arn,
-            "Lambda-Runtime-Trace-Id": inv.trace_id,
-            "Content-Type": "application/json",
-        }
+            start_clock(inv, self.spec, self.log, version=self.launcher.version)
+        return next_headers(inv, self.arn)
 
     def result_posted(
         self, inst: Instance, request_id: str, body: bytes, *, error_type: str | None
@@ -274,33 +256,9 @@ class FunctionHost:
         inv = inst.current
         if inv is None or inv.request_id != request_id:
             return 400
-        if error_type is None and len(body) > PAYLOAD_LIMIT_BYTES:
-            self._finish(
-                inst,
-                inv,
-                Outcome(
-                    "function_error",
-                    request_id,
-                    error_type="Function.ResponseSizeTooLarge",
-                    instance_id=inst.id,
-                    cold_start=inv.cold_start,
-                ),
-            )
-            return 413
-        kind = "ok" if error_type is None else "function_error"
-        self._finish(
-            inst,
-            inv,
-            Outcome(
-                kind,
-                request_id,
-                payload=body,
-                error_type=error_type,
-                instance_id=inst.id,
-                cold_start=inv.cold_start,
-            ),
-        )
-        return 202
+        outcome, status = posted_outcome(inst, inv, body, error_type=error_type)
+        self._finish(inst, inv, outcome)
+        return status
 
     def init_error_posted(self, inst: Instance, body: bytes, error_type: str) -> None:
         inst.init_error = (error_type, body)
@@ -331,58 +289,17 @@ class FunctionHost:
         status: str | None,
         error_type: str | None,
     ) -> None:
-        inst.drain_output()
-        memory_mb = inst.max_memory_used_mb()
-        inst.last_memory_mb = memory_mb
-        lines, inst.pending_lines = inst.pending_lines or [], None
         self.log.lines(
-            lines
-            + closing_lines(
-                inst,
-                inv,
-                duration_ms=duration_ms,
-                memory_size_mb=self.spec.memory_mb,
-                max_memory_used_mb=memory_mb,
-                status=status,
-                error_type=error_type,
-                log_format=self.spec.log_format,
+            closing_report(
+                inst, inv, self.spec, duration_ms=duration_ms, status=status, error_type=error_type
             )
         )
 
     def _timed_out(self, inst: Instance, inv: Invocation) -> None:
         if inst.current is not inv:
             return
-        inst.drain_output()
-        inst.last_memory_mb = inst.max_memory_used_mb()
-        inst.pending_lines = [timed_out_line(inv.request_id, self.spec.timeout_s)]
-        if inv.init_in_invoke and inst.init_duration_ms is None:
-            # The retried init did not finish within the function's timeout either.
-            init_ms = (time.perf_counter() - inst.spawned_s) * 1000.0
-            inst.pending_lines.append(
-                init_report_line(
-                    init_ms, status="timeout", phase="invoke", log_format=self.spec.log_format
-                )
-            )
-            inst.init_reported = True
-        self.log.event(
-            "timed_out",
-            instance=inst.id,
-            pid=inst.pid,
-            request_id=inv.request_id,
-            reason=f"function timeout {self.spec.timeout_s:g} s",
-        )
-        self._finish(
-            inst,
-            inv,
-            Outcome(
-                "timeout",
-                inv.request_id,
-                error_type="Sandbox.Timedout",
-                instance_id=inst.id,
-                cold_start=inv.cold_start,
-            ),
-            status="timeout",
-        )
+        outcome = timed_out_outcome(inst, inv, self.spec, self.log)
+        self._finish(inst, inv, outcome, status="timeout")
         self._end(inst, "timed_out")
 
     def _end(self, inst: Instance, reason: str) -> None:
@@ -406,35 +323,9 @@ class FunctionHost:
         reason = inst.kill_reason
         oom = out_of_memory(inst)
         release_waiters(inst)
-        if inst.ready is not None and not inst.ready.done():
-            failure = fail_init(inst, self.log, oom=oom, log_format=self.spec.log_format)
-            if failure.in_invoke and inst.current is not None:
-                # The init retried inside the invocation failed: so does the invocation.
-                inv = inst.current
-                self._finish(
-                    inst,
-                    inv,
-                    Outcome(
-                        "init_error",
-                        inv.request_id,
-                        error_type=failure.error_type,
-                        payload=failure.payload,
-                        instance_id=inst.id,
-                        cold_start=True,
-                    ),
-                    status="error",
-                )
-        elif inst.current is not None:
-            inv = inst.current
-            self._finish(inst, inv, crash_outcome(inst, inv, self.log, oom=oom), status="error")
-        elif reason is None:
-            self.log.event(
-                "crashed",
-                instance=inst.id,
-                pid=inst.pid,
-                exit_code=code,
-                reason=f"runtime exited while {was.value}",
-            )
+        ended = exit_outcome(inst, self.log, was=was, oom=oom, log_format=self.spec.log_format)
+        if ended is not None:
+            self._finish(inst, ended[0], ended[1], status="error")
         self.log.event(
             "stopped",
             instance=inst.id,
@@ -468,38 +359,23 @@ class FunctionHost:
             init_type, reason = InitType.ON_DEMAND, "cold start"
         if init_in_invoke:
             reason = "init retried in invoke"
-        inst = self.launcher.new_instance(
-            init_type=init_type, provisioned=provisioned, snapshot=snapshot, request_id=request_id
-        )
-        loop = asyncio.get_running_loop()
-        inst.ready = loop.create_future()
-        self.instances[inst.id] = inst
-        self._exited[inst.id] = asyncio.Event()
-        try:
-            await self.launcher.launch(inst, self, on_exit=self.instance_exited)
-        except (OSError, ValueError, subprocess.SubprocessError, EmulatorError) as exc:
-            # ValueError: an environment no process can have (a NUL, a name with '='), which
-            # is this init's failure, not the emulator's.
-            self.log.event(
-                "init_failed",
-                instance=inst.id,
-                reason=f"could not start: {exc}",
-                request_id=request_id,
-            )
-            self.instances.pop(inst.id, None)
-            self._exited.pop(inst.id, None)
-            self.launcher.discard(inst)
-            return None
-        self.log.event(
-            "started",
-            instance=inst.id,
-            pid=inst.pid,
+        inst = await start_instance(
+            self.launcher,
+            self,
+            self.log,
+            instances=self.instances,
+            exited=self._exited,
+            on_exit=self.instance_exited,
+            init_type=init_type,
+            provisioned=provisioned,
+            snapshot=snapshot,
             request_id=request_id,
             reason=reason,
-            cpu_limited=inst.cgroup is not None,
         )
+        if inst is None:
+            return None
         if not init_in_invoke:
-            inst.init_timer = loop.call_later(
+            inst.init_timer = asyncio.get_running_loop().call_later(
                 self.options.init_timeout_s, self._init_timed_out, inst
             )
         return inst
@@ -509,25 +385,8 @@ class FunctionHost:
             inst.kill_reason = "init_timeout"
             self._end(inst, "init_timeout")
 
-    async def _reaper(self) -> None:
-        policy = keep_alive_policy(self.options)
-        while True:
-            await asyncio.sleep(policy.tick_real_s)
-            now_s = time.monotonic()
-            for chosen in policy.reclaims(self.idle, now_s):
-                inst = chosen.instance
-                self._reclaim(inst, now_s - inst.idle_since_s, chosen.reason)
-
     def _reclaim(self, inst: Instance, idle_real_s: float, reason: str) -> None:
-        self.log.event(
-            "reclaimed",
-            instance=inst.id,
-            pid=inst.pid,
-            reason=reason,
-            idle_s=round(idle_real_s * self.options.time_scale, 3),
-            idle_real_s=round(idle_real_s, 3),
-            served=inst.served,
-        )
+        log_reclaimed(self.log, inst, idle_real_s, reason, time_scale=self.options.time_scale)
         self._end(inst, "reclaimed")
 
     def reclaim_idle(self) -> int:
@@ -547,23 +406,13 @@ class FunctionHost:
         configuration are started in their place. Returns how many were retired."""
         self.spec = spec
         self.launcher = dataclasses.replace(self.launcher, spec=spec)
-        retired = 0
-        for inst in list(self.instances.values()):
-            if inst.state is _DEAD:
-                continue
-            retired += 1
-            self.log.event(
-                "retired",
-                instance=inst.id,
-                pid=inst.pid,
-                state=inst.state.value,
-                reason="configuration updated",
-                memory_mb=spec.memory_mb,
-            )
-            if inst.state is _IDLE:
-                self._end(inst, "configuration updated")
-            else:
-                self._retired.add(inst.id)
+        retired = retire(
+            self.instances.values(),
+            self.log,
+            memory_mb=spec.memory_mb,
+            end=self._end,
+            retired=self._retired,
+        )
         if spec.provisioned_concurrency and not self._closing:
             # The provisioned instances were retired with the rest: provision the new
             # configuration's, as Lambda allocates a version's before it serves it.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..instance._instance import Instance, Invocation, Outcome
+from ..instance._instance import Instance, InstanceState, Invocation, Outcome
 from ..logs._logs import StackLog
 from ..logs._platform_log import crashed_lines, exit_how, init_report_line
 
@@ -14,6 +14,7 @@ __all__ = [
     "InitFailed",
     "InitFailure",
     "crash_outcome",
+    "exit_outcome",
     "fail_init",
     "out_of_memory",
     "release_waiters",
@@ -124,3 +125,37 @@ def crash_outcome(inst: Instance, inv: Invocation, log: StackLog, *, oom: bool) 
         cold_start=inv.cold_start,
         exit_how=exit_how(code),
     )
+
+
+def exit_outcome(
+    inst: Instance, log: StackLog, *, was: InstanceState, oom: bool, log_format: str
+) -> tuple[Invocation, Outcome] | None:
+    """What the exit means for the instance's work: a failed init (an invocation whose init
+    was retried inside it fails with it), a crashed invocation, or, for an instance no one
+    ended, a ``crashed`` event. The invocation to finish and its outcome, if one was running."""
+    if inst.ready is not None and not inst.ready.done():
+        failure = fail_init(inst, log, oom=oom, log_format=log_format)
+        if failure.in_invoke and inst.current is not None:
+            # The init retried inside the invocation failed: so does the invocation.
+            inv = inst.current
+            failed = Outcome(
+                "init_error",
+                inv.request_id,
+                error_type=failure.error_type,
+                payload=failure.payload,
+                instance_id=inst.id,
+                cold_start=True,
+            )
+            return inv, failed
+    elif inst.current is not None:
+        inv = inst.current
+        return inv, crash_outcome(inst, inv, log, oom=oom)
+    elif inst.kill_reason is None:
+        log.event(
+            "crashed",
+            instance=inst.id,
+            pid=inst.pid,
+            exit_code=inst.exit_code,
+            reason=f"runtime exited while {was.value}",
+        )
+    return None

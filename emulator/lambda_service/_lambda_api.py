@@ -35,20 +35,17 @@ a published version or an alias (``X-Amz-Executed-Version`` says which version r
 ``X-Amz-Log-Result`` (``_log_tail.LogTail``).
 
 Beside Invoke it serves the control plane a memory sweep needs: configuration updates,
-versions and aliases (``_function_versions``, routed by ``_control_routes``).
+versions and aliases (``_function_versions``, routed by ``_control_routes``). Reading a
+FunctionName is ``_function_name``'s; the answers' shapes and the JSON check ``_invoke_answers``'.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import json
 import logging
-import re
 import socket
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -60,13 +57,14 @@ from contract import PAYLOAD_LIMIT_BYTES
 from .._spec import CONNECTION_TIMEOUT_S
 from ..gateway._apigw import ACCOUNT_ID
 from ..gateway._sigv4 import DEFAULT_CREDENTIALS, SigV4Check, StaticCredentials
-from ..instance._instance import Outcome
 from ._control_routes import control_operation
+from ._function_name import function_ref, invalid_name
 from ._function_versions import FunctionVersions
 from ._host import FunctionHost
+from ._invoke_answers import error_response, invoke_result, not_json, too_large
 from ._log_tail import LogTail
 
-__all__ = ["LambdaApi", "invoke_result"]
+__all__ = ["LambdaApi"]
 
 _PATH_PREFIX = "/2015-03-31/functions/"
 _PATH_SUFFIX = "/invocations"
@@ -75,104 +73,8 @@ LAMBDA_SERVICE = "lambda"
 #: AWS reads no more of an Invoke body than this (6 MB + 1 KB) before answering 413
 BODY_READ_LIMIT_BYTES = PAYLOAD_LIMIT_BYTES + 1024
 _PARTITION = "aws"
-_TOO_LARGE = "Request must be smaller than {limit} bytes for the InvokeFunction operation"
 
 log = logging.getLogger("emulator.lambda_api")
-
-
-@functools.cache
-def _patterns() -> dict[str, re.Pattern[str]]:
-    """Invoke's FunctionName and Qualifier patterns, from botocore's copy of Lambda's model."""
-    import botocore.session
-
-    shape = (
-        botocore.session.get_session()
-        .get_service_model("lambda")
-        .operation_model("Invoke")
-        .input_shape
-    )
-    return {
-        member: re.compile(shape.members[name].metadata["pattern"])
-        for member, name in (("functionName", "FunctionName"), ("qualifier", "Qualifier"))
-    }
-
-
-@dataclass(frozen=True)
-class _FunctionRef:
-    """A FunctionName as Invoke reads it: a name, a partial ARN or a full ARN."""
-
-    name: str
-    qualifier: str | None = None
-    partition: str | None = None
-    region: str | None = None
-    account: str | None = None
-
-
-def _function_ref(raw: str) -> _FunctionRef:
-    """Split a FunctionName (``[arn:PARTITION:lambda:][REGION:][ACCOUNT:][function:]NAME
-    [:QUALIFIER]``) into its parts; the pattern check is separate (``_invalid``)."""
-    parts = raw.split(":")
-    partition = None
-    if raw.startswith("arn:") and len(parts) >= 3:
-        partition, parts = parts[1], parts[3:]
-    region = account = None
-    if len(parts) > 1 and re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", parts[0]):
-        region, parts = parts[0], parts[1:]
-    if len(parts) > 1 and re.fullmatch(r"\d{12}", parts[0]):
-        account, parts = parts[0], parts[1:]
-    if len(parts) > 1 and parts[0] == "function":
-        parts = parts[1:]
-    return _FunctionRef(
-        name=parts[0] if parts else "",
-        qualifier=parts[1] if len(parts) > 1 else None,
-        partition=partition,
-        region=region,
-        account=account,
-    )
-
-
-def _invalid(field: str, value: str) -> str | None:
-    """AWS's validation message when ``value`` does not match Invoke's pattern for ``field``."""
-    pattern = _patterns()[field]
-    if pattern.fullmatch(value):
-        return None
-    return (
-        f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy "
-        f"constraint: Member must satisfy regular expression pattern: {pattern.pattern}"
-    )
-
-
-def _error(
-    status: int, error_type: str, message: str, request_id: str, **extra: str
-) -> web.Response:
-    body = json.dumps({"Type": "User", "message": message, **extra}, separators=(",", ":"))
-    return web.Response(
-        status=status,
-        text=body,
-        content_type="application/json",
-        headers={"x-amzn-ErrorType": error_type, "x-amzn-RequestId": request_id},
-    )
-
-
-def invoke_result(outcome: Outcome, timeout_s: float) -> tuple[bytes, str | None]:
-    """The payload and ``X-Amz-Function-Error`` of a synchronous invocation that ran."""
-    if outcome.kind == "ok":
-        return outcome.payload, None
-    if outcome.kind in ("function_error", "init_error") and outcome.payload:
-        return outcome.payload, "Unhandled"
-    prefix = f"RequestId: {outcome.request_id} Error: "
-    if outcome.kind == "timeout":
-        message = f"Task timed out after {timeout_s:.2f} seconds"
-    elif outcome.kind == "crash" and outcome.exit_how:
-        message = f"Runtime exited with error: {outcome.exit_how}"
-    elif outcome.kind == "crash":
-        message = "Runtime exited without providing a reason"
-    elif outcome.kind == "init_error":
-        message = "Runtime failed to initialise"
-    else:
-        message = outcome.kind.replace("_", " ")
-    body = {"errorType": outcome.error_type or "Runtime.Unknown", "errorMessage": prefix + message}
-    return json.dumps(body, separators=(",", ":")).encode(), "Unhandled"
 
 
 class LambdaApi:
@@ -238,7 +140,7 @@ class LambdaApi:
             and raw_path.startswith(_PATH_PREFIX)
             and raw_path.endswith(_PATH_SUFFIX)
         ):
-            return _error(
+            return error_response(
                 404,
                 "UnknownOperationException",
                 f"{request.method} {raw_path} is no operation of this Lambda API: it "
@@ -252,7 +154,7 @@ class LambdaApi:
             else raw_path[len(_PATH_PREFIX) : -len(_PATH_SUFFIX)]
         )
         raw_name = unquote(encoded)
-        ref = _function_ref(raw_name)
+        ref = function_ref(raw_name)
         raw_query = request.raw_path.partition("?")[2]
         qualifier = request.query.get("Qualifier") or ref.qualifier
         host = self.hosts.get(ref.name)
@@ -276,15 +178,15 @@ class LambdaApi:
             return web.Response(
                 status=signer.status, body=signer.body, headers=dict(signer.headers)
             )
-        problem = _invalid("functionName", raw_name) or (
-            _invalid("qualifier", qualifier) if qualifier is not None else None
+        problem = invalid_name("functionName", raw_name) or (
+            invalid_name("qualifier", qualifier) if qualifier is not None else None
         )
         if problem is not None:
-            return _error(400, "ValidationException", problem, request_id)
+            return error_response(400, "ValidationException", problem, request_id)
         asked = request.query.get("Qualifier")
         if asked and ref.qualifier is not None and asked != ref.qualifier:
             # AWS's words (quoted in EventBridge Scheduler's guide to Lambda targets' errors).
-            return _error(
+            return error_response(
                 400,
                 "InvalidParameterValueException",
                 "The derived qualifier from the function name does not match the "
@@ -297,7 +199,7 @@ class LambdaApi:
         )
         shown = f"{arn}:{qualifier}" if qualifier else arn
         if ref.region is not None and ref.region != region:
-            return _error(
+            return error_response(
                 404,
                 "ResourceNotFoundException",
                 f"Functions from '{ref.region}' are not reachable in this region ('{region}')",
@@ -307,7 +209,7 @@ class LambdaApi:
             policy = "identity-based" if signer.source == "role" else "resource-based"
             # IAM names each operation's own action (lambda:PublishVersion, ...), as AWS does.
             action = f"lambda:{control.name}" if control is not None else "lambda:InvokeFunction"
-            return _error(
+            return error_response(
                 403,
                 "AccessDeniedException",
                 f"User: {signer.principal_arn} is not authorized to perform: "
@@ -316,7 +218,7 @@ class LambdaApi:
                 request_id,
             )
         if control is not None and host is None:
-            return _error(
+            return error_response(
                 404, "ResourceNotFoundException", f"Function not found: {shown}", request_id
             )
         if control is not None and ref.partition in (None, _PARTITION):
@@ -333,14 +235,14 @@ class LambdaApi:
         if resolved is not None:
             host, executed_version = resolved
         if host is None or resolved is None or ref.partition not in (None, _PARTITION):
-            return _error(
+            return error_response(
                 404, "ResourceNotFoundException", f"Function not found: {shown}", request_id
             )
         invocation_type = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if invocation_type == "DryRun":
             return web.Response(status=204, headers={"x-amzn-RequestId": request_id})
         if invocation_type != "RequestResponse":
-            return _error(
+            return error_response(
                 400,
                 "InvalidParameterValueException",
                 f"invocation type {invocation_type!r}: the emulator runs "
@@ -348,10 +250,10 @@ class LambdaApi:
                 request_id,
             )
         if len(body) > PAYLOAD_LIMIT_BYTES:
-            return _too_large(request_id)
-        problem = _not_json(body or b"{}")
+            return too_large(request_id)
+        problem = not_json(body or b"{}")
         if problem is not None:
-            return _error(
+            return error_response(
                 400,
                 "InvalidRequestContentException",
                 f"Could not parse request body into json: {problem}",
@@ -381,11 +283,11 @@ class LambdaApi:
                 if host.spec.reserved_concurrency is not None
                 else "ConcurrentInvocationLimitExceeded"
             )
-            return _error(
+            return error_response(
                 429, "TooManyRequestsException", "Rate Exceeded.", request_id, Reason=reason
             )
         if outcome.kind == "too_large":
-            return _too_large(request_id)
+            return too_large(request_id)
         payload, function_error = invoke_result(outcome, host.spec.timeout_s)
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": executed_version}
         if function_error is not None:
@@ -401,7 +303,7 @@ class LambdaApi:
         the connection closed) or abandoned by its client (one log line)."""
         declared = request.content_length
         if declared is not None and declared > BODY_READ_LIMIT_BYTES:
-            refused = _too_large(request_id)
+            refused = too_large(request_id)
             refused.force_close()
             return refused
         chunks: list[bytes] = []
@@ -411,12 +313,12 @@ class LambdaApi:
                 async for chunk in request.content.iter_any():
                     total += len(chunk)
                     if total > BODY_READ_LIMIT_BYTES:
-                        refused = _too_large(request_id)
+                        refused = too_large(request_id)
                         refused.force_close()
                         return refused
                     chunks.append(chunk)
         except TimeoutError:
-            late = _error(
+            late = error_response(
                 408,
                 "RequestTimeoutException",
                 f"the request body did not arrive within {self.body_timeout_s:g} s "
@@ -437,26 +339,3 @@ class LambdaApi:
             gone.force_close()
             return gone
         return b"".join(chunks)
-
-
-def _too_large(request_id: str) -> web.Response:
-    return _error(
-        413, "RequestTooLargeException", _TOO_LARGE.format(limit=PAYLOAD_LIMIT_BYTES), request_id
-    )
-
-
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _not_json(body: bytes) -> str | None:
-    """Why ``body`` is not a JSON document AWS would parse (None when it is one)."""
-    try:
-        json.loads(body, parse_constant=_refuse_constant)
-    except RecursionError:
-        return "the document is nested too deeply"
-    except UnicodeDecodeError:
-        return "the body is not UTF-8"
-    except ValueError as exc:
-        return str(exc)
-    return None
